@@ -1,0 +1,1 @@
+"""Adapters: implementations of merx's ports. ``memory`` runs everything in process."""

@@ -1,0 +1,147 @@
+"""In-memory storage: a store of committed aggregates and units of work over it.
+
+Aggregates are deep-copied on the way in and out, so an object a caller holds is never
+the stored one: a failed or uncommitted command leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
+from merx.kernel.events import DomainEvent
+from merx.kernel.uow import Keyed, Repository
+
+A = TypeVar("A", bound=Keyed)
+
+
+class MemoryStore:
+    """Committed state: per aggregate kind, id -> (version, snapshot)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[type[Any], dict[str, tuple[int, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def table(self, kind: type[Any]) -> dict[str, tuple[int, Any]]:
+        return self.tables.setdefault(kind, {})
+
+    def load(self, kind: type[A], key: str) -> A | None:
+        """A private copy of the committed aggregate, or ``None``."""
+        row = self.table(kind).get(key)
+        if row is None:
+            return None
+        version, snapshot = row
+        aggregate = cast(A, copy.deepcopy(snapshot))
+        aggregate.version = version
+        return aggregate
+
+
+class MemoryRepository(Repository[A]):
+    """A repository staging changes in its unit of work until commit."""
+
+    def __init__(self, store: MemoryStore, kind: type[A]) -> None:
+        self._store = store
+        self._kind = kind
+        self.loaded: dict[str, A] = {}
+        self.added: dict[str, A] = {}
+        self.saved: dict[str, A] = {}
+
+    def get(self, key: str) -> A:
+        found = self.find(key)
+        if found is None:
+            raise NotFound(f"{self._kind.__name__} {key!r} not found")
+        return found
+
+    def find(self, key: str) -> A | None:
+        for staged in (self.added, self.loaded):
+            if key in staged:
+                return staged[key]
+        aggregate = self._store.load(self._kind, key)
+        if aggregate is not None:
+            self.loaded[key] = aggregate
+        return aggregate
+
+    def add(self, aggregate: A) -> None:
+        key = aggregate.id
+        if key in self.added or key in self._store.table(self._kind):
+            raise AlreadyExists(f"{self._kind.__name__} {key!r} already exists")
+        self.added[key] = aggregate
+
+    def save(self, aggregate: A) -> None:
+        key = aggregate.id
+        if key not in self.added:
+            self.saved[key] = aggregate
+
+    def ids(self) -> Iterator[str]:
+        return iter(list(self._store.table(self._kind)))
+
+    def check(self) -> None:
+        """Raise if any staged write would overwrite someone else's commit."""
+        table = self._store.table(self._kind)
+        for key in self.added:
+            if key in table:
+                raise ConcurrencyError(f"{self._kind.__name__} {key!r} was added concurrently")
+        for key, aggregate in self.saved.items():
+            row = table.get(key)
+            stored = row[0] if row else None
+            if stored != aggregate.version:
+                raise ConcurrencyError(
+                    f"{self._kind.__name__} {key!r} changed since it was loaded "
+                    f"(loaded version {aggregate.version}, stored {stored})"
+                )
+
+    def write(self) -> list[DomainEvent]:
+        table = self._store.table(self._kind)
+        events: list[DomainEvent] = []
+        for key, aggregate in [*self.added.items(), *self.saved.items()]:
+            events.extend(aggregate.pull_events())
+            aggregate.version += 1
+            table[key] = (aggregate.version, copy.deepcopy(aggregate))
+        self.added.clear()
+        self.saved.clear()
+        return events
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a :class:`MemoryStore` (see :mod:`merx.kernel.uow`)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._repos: dict[type[Any], MemoryRepository[Any]] = {}
+        self._events: list[DomainEvent] = []
+
+    def repo(self, kind: type[A]) -> Repository[A]:
+        found = self._repos.get(kind)
+        if found is None:
+            found = self._repos[kind] = MemoryRepository(self._store, kind)
+        return cast(Repository[A], found)
+
+    def commit(self) -> None:
+        with self._store.lock:
+            for repo in self._repos.values():
+                repo.check()
+            for repo in self._repos.values():
+                self._events.extend(repo.write())
+        self._repos.clear()
+
+    def rollback(self) -> None:
+        self._repos.clear()
+
+    def collect_events(self) -> list[DomainEvent]:
+        events, self._events = self._events, []
+        return events
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()

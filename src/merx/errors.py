@@ -1,0 +1,38 @@
+"""merx's error tree: ``merx.errors.MerxError`` and its families.
+
+Context-specific errors subclass these families and are exported by their context.
+"""
+
+from merx.kernel.errors import (
+    AlreadyExists,
+    BusinessRuleViolation,
+    ConcurrencyError,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidAllocation,
+    InvalidAmount,
+    InvalidQuantity,
+    MerxError,
+    NotFound,
+    Unauthorized,
+    UnknownCurrency,
+    ValidationError,
+)
+
+__all__ = [
+    "AlreadyExists",
+    "BusinessRuleViolation",
+    "ConcurrencyError",
+    "CurrencyMismatch",
+    "IdempotencyConflict",
+    "IllegalTransition",
+    "InvalidAllocation",
+    "InvalidAmount",
+    "InvalidQuantity",
+    "MerxError",
+    "NotFound",
+    "Unauthorized",
+    "UnknownCurrency",
+    "ValidationError",
+]

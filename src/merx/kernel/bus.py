@@ -1,0 +1,84 @@
+"""The message bus: commands to handlers, events to subscribers.
+
+A command is a frozen attrs class deriving ``Command[R]`` (``R`` is what its handler
+returns). The bus opens a fresh unit of work for each command, calls its one handler,
+then takes the events the commit produced, hands them to the :class:`EventPublisher`
+and runs each subscriber of each event in a unit of work of its own. Events raised by
+subscribers join the queue, in order. A subscriber's error propagates to the caller
+after the command itself has committed (it is not swallowed); the events not yet
+dispatched are kept in :attr:`MessageBus.undelivered` for the host to retry.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from merx.kernel.errors import ValidationError
+from merx.kernel.events import DomainEvent, EventPublisher
+from merx.kernel.uow import UnitOfWork
+
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
+C = TypeVar("C", bound="Command[Any]")
+E = TypeVar("E", bound=DomainEvent)
+
+
+@attrs.frozen
+class Command(Generic[R_co]):
+    """Base of every command; ``R_co`` is the type its handler returns."""
+
+
+CommandHandler = Callable[[Any, UnitOfWork], Any]
+Subscriber = Callable[[Any, UnitOfWork], None]
+
+
+class MessageBus:
+    """Routes commands to handlers and events to subscribers (see module docstring)."""
+
+    def __init__(
+        self, uow_factory: Callable[[], UnitOfWork], publisher: EventPublisher
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._publisher = publisher
+        self._handlers: dict[type[Any], CommandHandler] = {}
+        self._subscribers: dict[type[DomainEvent], list[Subscriber]] = {}
+        self.undelivered: list[DomainEvent] = []
+
+    def register(self, command_type: type[C], handler: Callable[[C, UnitOfWork], Any]) -> None:
+        """Route ``command_type`` to ``handler(command, uow)``; one handler per command."""
+        if command_type in self._handlers:
+            raise ValidationError(f"{command_type.__name__} already has a handler")
+        self._handlers[command_type] = handler
+
+    def subscribe(self, event_type: type[E], subscriber: Callable[[E, UnitOfWork], None]) -> None:
+        """Call ``subscriber(event, uow)`` for every committed event of ``event_type``."""
+        self._subscribers.setdefault(event_type, []).append(subscriber)
+
+    def handle(self, command: Command[R]) -> R:
+        """Run ``command``'s handler in a new unit of work, then dispatch the events."""
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise ValidationError(f"no handler registered for {type(command).__name__}")
+        with self._uow_factory() as uow:
+            result: R = handler(command, uow)
+            events = uow.collect_events()
+        self._dispatch(events)
+        return result
+
+    def _dispatch(self, events: list[DomainEvent]) -> None:
+        queue = deque(events)
+        while queue:
+            event = queue.popleft()
+            try:
+                self._publisher.publish([event])
+                for subscriber in self._subscribers.get(type(event), ()):
+                    with self._uow_factory() as uow:
+                        subscriber(event, uow)
+                        queue.extend(uow.collect_events())
+            except BaseException:
+                self.undelivered.extend(queue)
+                raise

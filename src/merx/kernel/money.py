@@ -1,0 +1,264 @@
+"""Money: an exact decimal amount in one ISO 4217 currency.
+
+Rules (see docs/architecture.md, "Money"):
+
+* amounts are ``Decimal`` (or ``int``/``str`` through :meth:`Money.of`); floats are refused;
+* an amount always sits on the currency's minor unit (0.01 CNY, 1 JPY, 0.001 KWD); a value
+  with finer precision is refused by the constructor and rounded only where a caller says so
+  (:meth:`Money.rounded`, :meth:`Money.scale`), always ``ROUND_HALF_UP`` unless told otherwise;
+* arithmetic and comparison work only within one currency;
+* :meth:`Money.allocate` is the one way an amount is split: largest remainder, ties to the
+  earlier share, the shares always summing to the whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from math import lcm
+from typing import Final
+
+import attrs
+
+from merx.kernel.errors import CurrencyMismatch, InvalidAllocation, InvalidAmount, UnknownCurrency
+
+#: ISO 4217 codes merx knows, with the number of digits of their minor unit.
+MINOR_DIGITS: Final[dict[str, int]] = {
+    "AED": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CNY": 2, "CZK": 2,
+    "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2,
+    "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "MYR": 2, "NOK": 2, "NZD": 2,
+    "OMR": 3, "PHP": 2, "PLN": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TRY": 2,
+    "TWD": 2, "USD": 2, "VND": 0, "ZAR": 2,
+}  # fmt: skip
+
+_QUANTUM: Final[dict[str, Decimal]] = {
+    code: Decimal(1).scaleb(-digits) for code, digits in MINOR_DIGITS.items()
+}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: ``Decimal('0.01')`` for CNY, ``Decimal('1')`` for JPY."""
+    try:
+        return _QUANTUM[currency]
+    except (KeyError, TypeError):
+        raise UnknownCurrency(f"unknown currency {currency!r}") from None
+
+
+def _exact_decimal(value: object) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidAmount(f"amount must be an exact decimal, not {type(value).__name__} {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidAmount(f"amount {value!r} is not a decimal number") from None
+    else:
+        raise InvalidAmount(f"amount must be Decimal, int or str, not {type(value).__name__}")
+    if not result.is_finite():
+        raise InvalidAmount(f"amount {value!r} is not finite")
+    return result
+
+
+@attrs.frozen(order=False, eq=True, hash=True, repr=False)
+class Money:
+    """An exact amount of one currency, on the currency's minor unit."""
+
+    amount: Decimal
+    currency: str
+
+    def __attrs_post_init__(self) -> None:
+        quantum = minor_unit(self.currency)
+        exact = _exact_decimal(self.amount)
+        on_unit = exact.quantize(quantum)
+        if on_unit != exact:
+            raise InvalidAmount(
+                f"{exact} has more decimals than {self.currency} allows "
+                f"(minor unit {quantum}); round it explicitly with Money.rounded"
+            )
+        object.__setattr__(self, "amount", on_unit)
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        """Build from a Decimal, int or decimal string; refuse floats and sub-minor digits."""
+        return cls(_exact_decimal(amount), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        """``Money.from_minor(1099, "CNY") == Money.of("10.99", "CNY")``."""
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise InvalidAmount(f"minor units must be an int, not {units!r}")
+        return _make(Decimal(units).scaleb(-MINOR_DIGITS.get(currency, 0)), currency, check=True)
+
+    @classmethod
+    def rounded(
+        cls, value: Decimal | int | str, currency: str, rounding: str = ROUND_HALF_UP
+    ) -> Money:
+        """Round ``value`` to the currency's minor unit (``ROUND_HALF_UP`` by default)."""
+        return _make(_exact_decimal(value).quantize(minor_unit(currency), rounding), currency)
+
+    @classmethod
+    def sum(cls, items: Iterable[Money], currency: str) -> Money:
+        """The total of ``items`` (zero when empty); every item must be in ``currency``."""
+        total = Decimal(0)
+        for item in items:
+            if item.currency != currency:
+                raise CurrencyMismatch(f"cannot add {item} to a {currency} total")
+            total += item.amount
+        return _make(total.quantize(minor_unit(currency)), currency)
+
+    # -- views -------------------------------------------------------------------------
+
+    @property
+    def minor(self) -> int:
+        """The amount in minor units: 10.99 CNY -> 1099."""
+        return int(self.amount.scaleb(MINOR_DIGITS[self.currency]))
+
+    def is_zero(self) -> bool:
+        return not self.amount
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def __repr__(self) -> str:
+        return f"Money('{self.amount}', '{self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    # -- arithmetic --------------------------------------------------------------------
+
+    def _same(self, other: Money, op: str) -> None:
+        if not isinstance(other, Money):
+            raise InvalidAmount(f"cannot {op} {type(other).__name__} and Money")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot {op} {self} and {other}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other, "add")
+        return _make(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other, "subtract")
+        return _make(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return _make(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return _make(abs(self.amount), self.currency)
+
+    def __mul__(self, factor: int) -> Money:
+        """Multiply by a whole number (exact). For rates use :meth:`scale`."""
+        if isinstance(factor, bool) or not isinstance(factor, int):
+            raise InvalidAmount(
+                f"Money * {factor!r}: only whole numbers multiply exactly; use scale() for rates"
+            )
+        return _make(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def scale(self, ratio: Decimal | int | Fraction, rounding: str = ROUND_HALF_UP) -> Money:
+        """``self * ratio`` rounded once to the minor unit (``ROUND_HALF_UP`` by default)."""
+        if isinstance(ratio, Fraction):
+            exact = Decimal(ratio.numerator) * self.amount / Decimal(ratio.denominator)
+        else:
+            exact = self.amount * _exact_decimal(ratio)
+        return _make(exact.quantize(_QUANTUM[self.currency], rounding), self.currency)
+
+    def min(self, other: Money) -> Money:
+        return other if other < self else self
+
+    def max(self, other: Money) -> Money:
+        return other if other > self else self
+
+    # -- comparison (one currency only) ------------------------------------------------
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount >= other.amount
+
+    # -- splitting ---------------------------------------------------------------------
+
+    def allocate(self, ratios: Sequence[Money | Decimal | int]) -> list[Money]:
+        """Split into ``len(ratios)`` shares proportional to ``ratios``.
+
+        Largest remainder method on minor units: every share is the exact share rounded
+        down, then the leftover units go one each to the largest remainders, ties to the
+        earlier share. The shares sum to ``self`` exactly and each lies within one minor
+        unit of its exact share. A negative amount is split as its absolute value, negated.
+        """
+        weights = _integer_weights(ratios, self.currency)
+        total_weight = sum(weights)
+        units = self.minor
+        sign = -1 if units < 0 else 1
+        units = abs(units)
+        shares: list[int] = []
+        remainders: list[int] = []
+        for weight in weights:
+            share, remainder = divmod(units * weight, total_weight)
+            shares.append(share)
+            remainders.append(remainder)
+        leftover = units - sum(shares)
+        if leftover:
+            order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+            for i in order[:leftover]:
+                shares[i] += 1
+        digits = MINOR_DIGITS[self.currency]
+        return [_make(Decimal(sign * s).scaleb(-digits), self.currency) for s in shares]
+
+
+def _integer_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> list[int]:
+    if not ratios:
+        raise InvalidAllocation("cannot allocate over an empty list of ratios")
+    fractions: list[Fraction] = []
+    for ratio in ratios:
+        if isinstance(ratio, Money):
+            if ratio.currency != currency:
+                raise CurrencyMismatch(f"cannot allocate {currency} in proportion to {ratio}")
+            value = Fraction(ratio.amount)
+        else:
+            value = Fraction(_exact_decimal(ratio))
+        if value < 0:
+            raise InvalidAllocation(f"allocation ratio {ratio!r} is negative")
+        fractions.append(value)
+    common = lcm(*(f.denominator for f in fractions))
+    weights = [int(f * common) for f in fractions]
+    if not any(weights):
+        raise InvalidAllocation("cannot allocate when every ratio is zero")
+    return weights
+
+
+def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:
+    """Build a Money from an amount already on the minor unit (internal fast path)."""
+    if check:
+        return Money(amount, currency)
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money

@@ -1,0 +1,77 @@
+"""Ports for storage: repositories and the unit of work.
+
+A command handler opens a unit of work, loads aggregates through ``uow.repo(Kind)``,
+calls the model, ``save``\\ s what changed and commits. Commit is all or nothing: every
+saved aggregate is version-checked first (a lost update raises
+:class:`merx.errors.ConcurrencyError` and writes nothing), then all are written. Leaving
+the ``with`` block without commit discards everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from merx.kernel.events import DomainEvent
+
+
+class Keyed(Protocol):
+    """What a repository needs of an aggregate: an id, a version and recorded events."""
+
+    @property
+    def id(self) -> str: ...
+
+    version: int
+
+    def pull_events(self) -> list[DomainEvent]: ...
+
+
+A = TypeVar("A", bound=Keyed)
+
+
+class Repository(Protocol[A]):
+    """Port: loads and stores one kind of aggregate by id."""
+
+    def get(self, key: str) -> A:
+        """The aggregate with id ``key``; :class:`merx.errors.NotFound` if there is none."""
+        ...
+
+    def find(self, key: str) -> A | None:
+        """The aggregate with id ``key``, or ``None``."""
+        ...
+
+    def add(self, aggregate: A) -> None:
+        """Stage a new aggregate; :class:`merx.errors.AlreadyExists` if the id is taken."""
+        ...
+
+    def save(self, aggregate: A) -> None:
+        """Stage a loaded aggregate's changes for commit."""
+        ...
+
+    def ids(self) -> Iterator[str]:
+        """Every stored id (committed state), in insertion order."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Port: one atomic change across any number of aggregates."""
+
+    def repo(self, kind: type[A]) -> Repository[A]: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Events of the aggregates written by the last commit, in order of recording."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
