@@ -12,7 +12,7 @@ currencies = st.sampled_from(sorted(MINOR_DIGITS))
 
 
 def money(
-    currency: str = "CNY", min_minor: int = -10**9, max_minor: int = 10**9
+    currency: str = "CNY", min_minor: int = -(10**9), max_minor: int = 10**9
 ) -> st.SearchStrategy[Money]:
     """Amounts of ``currency`` between the given minor-unit bounds."""
     return st.integers(min_minor, max_minor).map(lambda units: Money.from_minor(units, currency))
@@ -24,7 +24,7 @@ def positive_money(currency: str = "CNY", max_minor: int = 10**8) -> st.SearchSt
 
 def any_money() -> st.SearchStrategy[Money]:
     """Amounts in any known currency."""
-    return currencies.flatmap(lambda c: money(c))
+    return currencies.flatmap(money)
 
 
 ratios = st.lists(

@@ -13,6 +13,7 @@ from merx.kernel.events import DomainEvent, EventPublisher
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.ids import IdSource
 from merx.kernel.money import MINOR_DIGITS, Money, minor_unit
+from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
 from merx.kernel.uow import Repository, UnitOfWork
 
@@ -32,4 +33,5 @@ __all__ = [
     "UnitOfWork",
     "minor_unit",
     "require_aware",
+    "require_quantity",
 ]

@@ -39,9 +39,7 @@ Subscriber = Callable[[Any, UnitOfWork], None]
 class MessageBus:
     """Routes commands to handlers and events to subscribers (see module docstring)."""
 
-    def __init__(
-        self, uow_factory: Callable[[], UnitOfWork], publisher: EventPublisher
-    ) -> None:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], publisher: EventPublisher) -> None:
         self._uow_factory = uow_factory
         self._publisher = publisher
         self._handlers: dict[type[Any], CommandHandler] = {}

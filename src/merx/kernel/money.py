@@ -38,7 +38,7 @@ _QUANTUM: Final[dict[str, Decimal]] = {
 
 
 def minor_unit(currency: str) -> Decimal:
-    """The smallest amount of ``currency``: ``Decimal('0.01')`` for CNY, ``Decimal('1')`` for JPY."""
+    """The smallest amount of ``currency``: ``Decimal("0.01")`` for CNY, ``1`` for JPY."""
     try:
         return _QUANTUM[currency]
     except (KeyError, TypeError):
@@ -46,8 +46,9 @@ def minor_unit(currency: str) -> Decimal:
 
 
 def _exact_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidAmount(f"amount must be an exact decimal, not {type(value).__name__} {value!r}")
+    if isinstance(value, (bool, float)):
+        kind = type(value).__name__
+        raise InvalidAmount(f"amount must be an exact decimal, not {kind} {value!r}")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):

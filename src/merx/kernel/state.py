@@ -34,9 +34,7 @@ class _HasStatus(Protocol[S]):
 class StateMachine(Generic[S]):
     """A transition table ``(source state(s), command) -> target state``."""
 
-    def __init__(
-        self, name: str, transitions: Iterable[tuple[S | Iterable[S], str, S]]
-    ) -> None:
+    def __init__(self, name: str, transitions: Iterable[tuple[S | Iterable[S], str, S]]) -> None:
         self.name = name
         table: dict[tuple[S, str], S] = {}
         for sources, command, target in transitions:

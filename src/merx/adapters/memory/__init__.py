@@ -1,13 +1,23 @@
 """In-memory adapters for every merx port: the library runs and is tested with no server."""
 
 from merx.adapters.memory.basics import EventLog, FixedClock, SequentialIds
+from merx.adapters.memory.funder import MemoryFunder
+from merx.adapters.memory.logistics import MemoryLogistics
+from merx.adapters.memory.notifier import MemoryNotifier
+from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
+from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 
 __all__ = [
     "EventLog",
     "FixedClock",
+    "MemoryFunder",
+    "MemoryLogistics",
+    "MemoryNotifier",
+    "MemoryPaymentGateway",
     "MemoryRepository",
     "MemoryStore",
     "MemoryUnitOfWork",
+    "MemoryVirtualGoodsSupplier",
     "SequentialIds",
 ]

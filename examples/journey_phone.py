@@ -1,0 +1,100 @@
+"""Journey 1, self-operated goods: a phone bought, paid, shipped, delivered, completed.
+
+Read it top to bottom: every step is one command sent to merx, and the trace printed is
+what a host would show. A second customer then pays and asks for a refund before the
+phone ships. Run: ``python examples/journey_phone.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx.app import MemoryApp, build_memory_app
+from merx.customers import Address
+from merx.fulfillment import TrackingStatus
+from merx.inventory import StockItem, stock_key
+from merx.kernel.ids import PLATFORM, CustomerId, SkuId
+from merx.kernel.money import Money
+
+Say = Callable[[str], None]
+PHONE = SkuId("phone-x-128g-black")
+
+
+def stock_line(app: MemoryApp) -> str:
+    item = app.get(StockItem, stock_key(app.warehouse, PHONE))
+    return f"on hand {item.on_hand}, reserved {item.reserved}, available {item.available}"
+
+
+def set_up_shop(app: MemoryApp, say: Say) -> None:
+    """The platform lists a phone it bought and receives 10 into its warehouse."""
+    app.handle(
+        catalog.CreateSku(
+            sku_id=PHONE,
+            title="Phone X 128 GB black",
+            merchant=PLATFORM,
+            category="phone",
+            price=Money.of("2999.00", "CNY"),
+        )
+    )
+    app.handle(inventory.ReceiveStock(app.warehouse, PHONE, 10, reference="po-0001"))
+    say(f"listed {PHONE} at 2999.00 CNY; stock {stock_line(app)}")
+
+
+def new_customer(app: MemoryApp, customer_id: str, name: str) -> CustomerId:
+    cid = app.handle(customers.RegisterCustomer(CustomerId(customer_id), name, "13800000000"))
+    address = Address(recipient=name, phone="13800000000", region="Shanghai", line="1 Bund Rd")
+    app.handle(customers.AddAddress(cid, "home", address, default=True))
+    return cid
+
+
+def buy_and_receive(app: MemoryApp, say: Say) -> None:
+    """Cart, quote, order, pay, ship, deliver, confirm: the golden process."""
+    alice = new_customer(app, "alice", "Alice")
+    app.handle(checkout_add(alice))
+    quote = app.quote(alice)
+    say(f"alice's quote: {quote.total} total, {quote.discount} off, payable {quote.payable}")
+    order_id = app.handle(orders.PlaceOrder(alice, address_label="home"))
+    say(f"order {order_id} placed, pending payment")
+    outcome = app.handle(payments.PayOrder(order_id, channel="alipay", method="alipay_app"))
+    say(f"payment {outcome.payment_id}: {outcome.status.value}; stock {stock_line(app)}")
+    shipment_id = app.handle(fulfillment.ShipOrder(order_id))
+    shipment = app.get(fulfillment.Shipment, shipment_id)
+    say(f"shipped as {shipment.carrier} {shipment.tracking_number}; stock {stock_line(app)}")
+    delivered_at = app.clock.advance(timedelta(days=2))
+    app.logistics.advance(shipment.tracking_number, TrackingStatus.DELIVERED, delivered_at)
+    app.handle(fulfillment.SyncTracking(shipment_id))
+    say(f"order {order_id} is {app.get(orders.Order, order_id).status.value}")
+    app.handle(orders.ConfirmReceipt(order_id))
+    say(f"alice confirmed receipt: order {app.get(orders.Order, order_id).status.value}")
+
+
+def refund_before_shipment(app: MemoryApp, say: Say) -> None:
+    """Bob pays, changes his mind before shipment, and is refunded in full."""
+    bob = new_customer(app, "bob", "Bob")
+    app.handle(checkout_add(bob))
+    order_id = app.handle(orders.PlaceOrder(bob))
+    outcome = app.handle(payments.PayOrder(order_id, channel="wechat_pay", method="wechat_app"))
+    say(f"bob paid order {order_id} ({outcome.status.value}); stock {stock_line(app)}")
+    case_id = app.handle(aftersales.RequestRefund(order_id, reason="changed my mind"))
+    status = app.handle(aftersales.ApproveAfterSale(case_id))
+    payment = app.get(payments.Payment, outcome.payment_id)
+    say(
+        f"after-sale {case_id} {status.value}: refunded {payment.refunded}, "
+        f"order {app.get(orders.Order, order_id).status.value}; stock {stock_line(app)}"
+    )
+
+
+def checkout_add(customer_id: CustomerId) -> checkout.AddToCart:
+    return checkout.AddToCart(customer_id, PHONE, 1)
+
+
+def run(app: MemoryApp, say: Say = print) -> None:
+    set_up_shop(app, say)
+    buy_and_receive(app, say)
+    refund_before_shipment(app, say)
+
+
+if __name__ == "__main__":
+    run(build_memory_app())

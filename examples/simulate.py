@@ -1,0 +1,29 @@
+"""Run merx's journeys end to end on an in-memory platform and print the trace.
+
+``make demo`` runs this file. Today it runs journey 1 (a self-operated phone: bought,
+paid, shipped, delivered, completed; and a refund before shipment). The full seeded
+simulation of a day of trade across the four journeys is issue 8.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import journey_phone
+
+from merx.app import build_memory_app
+
+
+def main() -> int:
+    app = build_memory_app()
+    print("== journey 1: a self-operated phone ==")
+    journey_phone.run(app, lambda line: print(f"  {line}"))
+    print(f"== {len(app.events.events)} domain events published ==")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Composition root: wire every context's use cases to adapters.
+
+``build_memory_app()`` returns a ready, fully in-memory merx: the message bus with every
+command registered, a steppable clock, sequential ids, an event log, one in-memory
+gateway per payment channel and an in-memory logistics network. Hosts with real
+infrastructure write their own ``build_app`` the same way, passing their adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
+
+import attrs
+
+from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx.adapters.memory import (
+    EventLog,
+    FixedClock,
+    MemoryLogistics,
+    MemoryPaymentGateway,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
+from merx.kernel.bus import Command, MessageBus
+from merx.kernel.ids import CustomerId, WarehouseId
+from merx.kernel.uow import Keyed
+
+R = TypeVar("R")
+A = TypeVar("A", bound=Keyed)
+
+#: The payment channels of the seed: WeChat Pay, Alipay and a bound bank card.
+DEFAULT_CHANNELS = ("wechat_pay", "alipay", "bank_card")
+
+
+@attrs.define
+class MemoryApp:
+    """A wired in-memory merx: send commands with :meth:`handle`, read with :meth:`get`."""
+
+    bus: MessageBus
+    store: MemoryStore
+    clock: FixedClock
+    ids: SequentialIds
+    events: EventLog
+    gateways: dict[str, MemoryPaymentGateway]
+    logistics: MemoryLogistics
+    warehouse: WarehouseId
+
+    def handle(self, command: Command[R]) -> R:
+        return self.bus.handle(command)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store)
+
+    def get(self, kind: type[A], key: str) -> A:
+        """A read-only copy of the aggregate ``key`` of type ``kind``."""
+        with self.unit_of_work() as uow:
+            return uow.repo(kind).get(key)
+
+    def quote(self, customer_id: CustomerId) -> checkout.Quote:
+        with self.unit_of_work() as uow:
+            return checkout.quote_cart(uow, customer_id)
+
+
+def build_memory_app(
+    *,
+    clock: FixedClock | None = None,
+    channels: Sequence[str] = DEFAULT_CHANNELS,
+    warehouse: str = "wh-main",
+) -> MemoryApp:
+    """Build a merx whose every port is an in-memory adapter."""
+    clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    store = MemoryStore()
+    ids = SequentialIds()
+    events = EventLog()
+    gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}
+    logistics = MemoryLogistics()
+    wh = WarehouseId(warehouse)
+    bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
+
+    bus.register(catalog.CreateSku, catalog.create_sku)
+    bus.register(catalog.DelistSku, catalog.delist_sku)
+    bus.register(catalog.ChangePrice, catalog.change_price)
+    bus.register(customers.RegisterCustomer, customers.register_customer)
+    bus.register(customers.AddAddress, customers.add_address)
+    bus.register(inventory.ReceiveStock, inventory.receive_stock)
+    bus.register(checkout.AddToCart, checkout.add_to_cart)
+    bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
+    bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
+    bus.register(orders.PlaceOrder, partial(orders.place_order, clock=clock, ids=ids, warehouse=wh))
+    bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
+    bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
+    bus.register(
+        payments.PayOrder, partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids)
+    )
+    bus.register(
+        fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
+    )
+    bus.register(
+        fulfillment.SyncTracking,
+        partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
+    )
+    bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
+    bus.register(
+        aftersales.ApproveAfterSale,
+        partial(aftersales.approve_after_sale, gateways=gateways, clock=clock),
+    )
+    bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
+
+    return MemoryApp(
+        bus=bus,
+        store=store,
+        clock=clock,
+        ids=ids,
+        events=events,
+        gateways=gateways,
+        logistics=logistics,
+        warehouse=wh,
+    )

@@ -1,0 +1,128 @@
+"""Checkout: the cart and the quote (the seed's "trial calculation").
+
+The quote prices the selected cart lines at the SKUs' current prices. It is a pure value:
+computing it changes nothing, and the order freezes it at placement.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from merx.catalog import GoodsType
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.errors import BusinessRuleViolation, NotFound
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
+from merx.kernel.money import Money
+from merx.kernel.quantity import require_quantity
+
+
+class EmptySelection(BusinessRuleViolation):
+    """Nothing in the cart is selected for checkout."""
+
+
+@attrs.frozen
+class CartItem:
+    sku: SkuId
+    quantity: int
+    selected: bool = True
+
+
+@attrs.frozen
+class CartChanged(DomainEvent):
+    cart_id: CartId
+    sku: SkuId
+    quantity: int
+
+
+@attrs.define(kw_only=True)
+class Cart(Aggregate):
+    """A customer's cart: SKUs with quantities, each selected for checkout or not."""
+
+    id: CartId
+    customer_id: CustomerId
+    items: dict[SkuId, CartItem] = attrs.field(factory=dict)
+
+    @classmethod
+    def for_customer(cls, customer_id: CustomerId) -> Cart:
+        return cls(id=CartId(customer_id), customer_id=customer_id)
+
+    def add(self, sku: SkuId, quantity: int) -> None:
+        require_quantity(quantity)
+        held = self.items.get(sku)
+        total = quantity + (held.quantity if held else 0)
+        self.items[sku] = CartItem(sku, total, True)
+        self.record(CartChanged(self.id, sku, total))
+
+    def set_quantity(self, sku: SkuId, quantity: int) -> None:
+        require_quantity(quantity)
+        item = self._item(sku)
+        self.items[sku] = attrs.evolve(item, quantity=quantity)
+        self.record(CartChanged(self.id, sku, quantity))
+
+    def remove(self, sku: SkuId) -> None:
+        self._item(sku)
+        del self.items[sku]
+        self.record(CartChanged(self.id, sku, 0))
+
+    def select(self, sku: SkuId, selected: bool) -> None:
+        self.items[sku] = attrs.evolve(self._item(sku), selected=selected)
+
+    def selected(self) -> list[CartItem]:
+        chosen = [item for item in self.items.values() if item.selected]
+        if not chosen:
+            raise EmptySelection(f"cart {self.id!r} has nothing selected")
+        return chosen
+
+    def checked_out(self, skus: list[SkuId]) -> None:
+        """Remove the lines an order was placed for."""
+        for sku in skus:
+            self.items.pop(sku, None)
+
+    def _item(self, sku: SkuId) -> CartItem:
+        try:
+            return self.items[sku]
+        except KeyError:
+            raise NotFound(f"SKU {sku!r} is not in cart {self.id!r}") from None
+
+
+@attrs.frozen
+class QuotedLine:
+    """One priced line: gross ``amount`` = unit price x quantity, ``net`` after discounts."""
+
+    sku: SkuId
+    title: str
+    merchant: MerchantId
+    category: str
+    goods_type: GoodsType
+    unit_price: Money
+    quantity: int
+    discount: Money
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_price * self.quantity
+
+    @property
+    def net(self) -> Money:
+        return self.amount - self.discount
+
+
+@attrs.frozen
+class Quote:
+    """The trial calculation of a checkout: lines, their total, discount and payable."""
+
+    currency: str
+    lines: tuple[QuotedLine, ...]
+
+    @property
+    def total(self) -> Money:
+        return Money.sum((line.amount for line in self.lines), self.currency)
+
+    @property
+    def discount(self) -> Money:
+        return Money.sum((line.discount for line in self.lines), self.currency)
+
+    @property
+    def payable(self) -> Money:
+        return self.total - self.discount

@@ -1,0 +1,208 @@
+"""Orders: what a customer bought, frozen at placement, and where it is in its life.
+
+The quote's lines are frozen into :class:`OrderLine`\\ s at placement (unit price and
+discount), so later price changes never touch a placed order and a refund knows exactly
+what each unit cost.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from merx.catalog import GoodsType
+from merx.checkout import Quote
+from merx.customers import Address
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.errors import ValidationError
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId, WarehouseId
+from merx.kernel.money import Money
+from merx.kernel.state import StateMachine
+
+
+class OrderStatus(enum.Enum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+ORDER_FLOW: StateMachine[OrderStatus] = StateMachine(
+    "order",
+    [
+        (OrderStatus.PENDING_PAYMENT, "pay", OrderStatus.PAID),
+        (OrderStatus.PENDING_PAYMENT, "cancel", OrderStatus.CANCELLED),
+        (OrderStatus.PAID, "ship", OrderStatus.SHIPPED),
+        (OrderStatus.PAID, "close", OrderStatus.CLOSED),
+        (OrderStatus.SHIPPED, "deliver", OrderStatus.DELIVERED),
+        (OrderStatus.DELIVERED, "complete", OrderStatus.COMPLETED),
+    ],
+)
+
+
+@attrs.frozen
+class OrderLine:
+    """A line as bought: unit price and the discount allocated to it, frozen."""
+
+    sku: SkuId
+    title: str
+    merchant: MerchantId
+    category: str
+    goods_type: GoodsType
+    unit_price: Money
+    quantity: int
+    discount: Money
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_price * self.quantity
+
+    @property
+    def net(self) -> Money:
+        return self.amount - self.discount
+
+
+@attrs.frozen
+class OrderPlaced(DomainEvent):
+    order_id: OrderId
+    customer_id: CustomerId
+    payable: Money
+    at: datetime
+
+
+@attrs.frozen
+class OrderPaid(DomainEvent):
+    order_id: OrderId
+    payment_id: str
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen
+class OrderCancelled(DomainEvent):
+    order_id: OrderId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class OrderShipped(DomainEvent):
+    order_id: OrderId
+    shipment_id: str
+    at: datetime
+
+
+@attrs.frozen
+class OrderDelivered(DomainEvent):
+    order_id: OrderId
+    at: datetime
+
+
+@attrs.frozen
+class OrderCompleted(DomainEvent):
+    order_id: OrderId
+    at: datetime
+
+
+@attrs.frozen
+class OrderClosed(DomainEvent):
+    order_id: OrderId
+    reason: str
+    at: datetime
+
+
+@attrs.define(kw_only=True)
+class Order(Aggregate):
+    """One customer order from one checkout."""
+
+    id: OrderId
+    customer_id: CustomerId
+    currency: str
+    lines: tuple[OrderLine, ...]
+    ship_to: Address | None
+    warehouse: WarehouseId | None
+    placed_at: datetime
+    status: OrderStatus = OrderStatus.PENDING_PAYMENT
+    payment_id: str | None = None
+    paid_at: datetime | None = None
+    shipment_id: str | None = None
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        order_id: OrderId,
+        customer_id: CustomerId,
+        quote: Quote,
+        ship_to: Address | None,
+        warehouse: WarehouseId | None,
+        at: datetime,
+    ) -> Order:
+        lines = tuple(
+            OrderLine(
+                sku=q.sku,
+                title=q.title,
+                merchant=q.merchant,
+                category=q.category,
+                goods_type=q.goods_type,
+                unit_price=q.unit_price,
+                quantity=q.quantity,
+                discount=q.discount,
+            )
+            for q in quote.lines
+        )
+        if not lines:
+            raise ValidationError(f"order {order_id!r} has no lines")
+        physical = any(line.goods_type is GoodsType.PHYSICAL for line in lines)
+        if physical and ship_to is None:
+            raise ValidationError(f"order {order_id!r} holds physical goods but no address")
+        order = cls(
+            id=order_id,
+            customer_id=customer_id,
+            currency=quote.currency,
+            lines=lines,
+            ship_to=ship_to,
+            warehouse=warehouse if physical else None,
+            placed_at=at,
+        )
+        assert order.payable == quote.payable, "frozen lines must add up to the quote"
+        order.record(OrderPlaced(order_id, customer_id, order.payable, at))
+        return order
+
+    @property
+    def payable(self) -> Money:
+        return Money.sum((line.net for line in self.lines), self.currency)
+
+    @property
+    def physical_lines(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.goods_type is GoodsType.PHYSICAL]
+
+    def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
+        if amount != self.payable:
+            raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
+        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, amount, at))
+        self.payment_id = payment_id
+        self.paid_at = at
+
+    def cancel(self, reason: str, at: datetime) -> None:
+        ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
+
+    def mark_shipped(self, shipment_id: str, at: datetime) -> None:
+        ORDER_FLOW.move(self, "ship", OrderShipped(self.id, shipment_id, at))
+        self.shipment_id = shipment_id
+
+    def mark_delivered(self, at: datetime) -> None:
+        ORDER_FLOW.move(self, "deliver", OrderDelivered(self.id, at))
+
+    def complete(self, at: datetime) -> None:
+        ORDER_FLOW.move(self, "complete", OrderCompleted(self.id, at))
+
+    def close(self, reason: str, at: datetime) -> None:
+        """Close a paid order that will not ship (refunded before shipment)."""
+        ORDER_FLOW.move(self, "close", OrderClosed(self.id, reason, at))

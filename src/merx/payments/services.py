@@ -1,0 +1,168 @@
+"""Cashier use cases: pay an order through a channel, refund a payment.
+
+Every gateway call happens *between* two commits: what merx intends is stored before the
+call (a payment initiated, a refund reserved), what the channel answered after it. A
+timeout leaves the intent stored and pending, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from merx.inventory import lock_stock, release_stock
+from merx.kernel.bus import Command
+from merx.kernel.clock import Clock
+from merx.kernel.errors import ValidationError
+from merx.kernel.ids import IdSource, OrderId, PaymentId, SkuId
+from merx.kernel.money import Money
+from merx.kernel.uow import UnitOfWork
+from merx.orders import ORDER_FLOW, Order
+from merx.payments.model import Payment, PaymentStatus, RefundStatus
+from merx.payments.ports import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
+
+
+class UnknownChannel(ValidationError):
+    """No payment gateway is configured for the channel asked for."""
+
+
+@attrs.frozen
+class PaymentOutcome:
+    """What became of a payment attempt: ``INITIATED`` means the outcome is still unknown."""
+
+    payment_id: PaymentId
+    status: PaymentStatus
+    reason: str | None = None
+
+
+@attrs.frozen
+class PayOrder(Command[PaymentOutcome]):
+    """Pay an order in full through ``channel`` with the payer's ``method``."""
+
+    order_id: OrderId
+    channel: str
+    method: str = "balance"
+
+
+def gateway_for(gateways: Mapping[str, PaymentGateway], channel: str) -> PaymentGateway:
+    try:
+        return gateways[channel]
+    except KeyError:
+        raise UnknownChannel(
+            f"no payment channel {channel!r}; configured: {sorted(gateways)}"
+        ) from None
+
+
+def pay_order(
+    cmd: PayOrder,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    ids: IdSource,
+) -> PaymentOutcome:
+    """Lock the order's stock, charge it, and mark the order paid (or release the stock).
+
+    Stock is locked when payment starts so that a successful charge always has goods
+    behind it; a declined charge gives the stock back.
+    """
+    gateway = gateway_for(gateways, cmd.channel)
+    order = uow.repo(Order).get(cmd.order_id)
+    ORDER_FLOW.target(order.status, "pay")
+    payment = Payment.initiate(
+        payment_id=PaymentId(ids.next_id("pay")),
+        order_id=order.id,
+        channel=cmd.channel,
+        method=cmd.method,
+        amount=order.payable,
+        at=clock.now(),
+    )
+    if order.warehouse is not None:
+        lock_stock(uow, order.warehouse, order.id, _stock_lines(order))
+    uow.repo(Payment).add(payment)
+    uow.commit()
+
+    try:
+        result = _charge(gateway, payment)
+    except GatewayTimeout:
+        return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel timed out")
+    if result.status is GatewayStatus.PENDING:
+        return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
+    return record_charge(uow, payment.id, result, clock=clock)
+
+
+def _charge(gateway: PaymentGateway, payment: Payment) -> GatewayResult:
+    auth = gateway.authorize(
+        payment_id=payment.id,
+        amount=payment.amount,
+        method=payment.method,
+        idempotency_key=f"{payment.id}/authorize",
+    )
+    if auth.status is not GatewayStatus.SUCCEEDED:
+        return auth
+    return gateway.capture(
+        payment_id=payment.id, amount=payment.amount, idempotency_key=f"{payment.id}/capture"
+    )
+
+
+def _stock_lines(order: Order) -> list[tuple[SkuId, int]]:
+    return [(line.sku, line.quantity) for line in order.physical_lines]
+
+
+def record_charge(
+    uow: UnitOfWork, payment_id: PaymentId, result: GatewayResult, *, clock: Clock
+) -> PaymentOutcome:
+    """Apply a final channel outcome to the payment and its order (commits)."""
+    payment = uow.repo(Payment).get(payment_id)
+    order = uow.repo(Order).get(payment.order_id)
+    now = clock.now()
+    if result.status is GatewayStatus.SUCCEEDED:
+        payment.succeed(result.reference, now)
+        order.mark_paid(payment.id, payment.amount, now)
+        uow.repo(Order).save(order)
+    else:
+        payment.fail(result.reason or "declined", now)
+        if order.warehouse is not None:
+            release_stock(uow, order.warehouse, order.id, [s for s, _ in _stock_lines(order)])
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return PaymentOutcome(payment.id, payment.status, payment.failure)
+
+
+def refund_payment(
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    amount: Money,
+    reason: str,
+    clock: Clock,
+) -> RefundStatus:
+    """Reserve, then ask the channel, then record: a refund is never paid twice.
+
+    Commits the reservation before the gateway call. Returns the refund's status:
+    ``PENDING`` when the channel timed out or has not settled it yet.
+    """
+    payment = uow.repo(Payment).get(payment_id)
+    payment.reserve_refund(refund_id, amount, reason)
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    try:
+        result = gateway.refund(
+            payment_id=payment_id,
+            refund_id=refund_id,
+            amount=amount,
+            idempotency_key=f"{payment_id}/refund/{refund_id}",
+        )
+    except GatewayTimeout:
+        return RefundStatus.PENDING
+    payment = uow.repo(Payment).get(payment_id)
+    if result.status is GatewayStatus.SUCCEEDED:
+        payment.confirm_refund(refund_id, clock.now())
+    elif result.status is GatewayStatus.FAILED:
+        payment.fail_refund(refund_id, result.reason or "refused")
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return payment.refunds[refund_id].status
