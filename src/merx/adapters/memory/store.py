@@ -31,7 +31,7 @@ class MemoryStore:
 
     def load(self, kind: type[A], key: str) -> A | None:
         """A private copy of the committed aggregate, or ``None``."""
-        row = self.table(kind).get(key)
+        row = self.tables.get(kind, {}).get(key)
         if row is None:
             return None
         version, snapshot = row
@@ -67,7 +67,7 @@ class MemoryRepository(Repository[A]):
 
     def add(self, aggregate: A) -> None:
         key = aggregate.id
-        if key in self.added or key in self._store.table(self._kind):
+        if key in self.added or key in self._store.tables.get(self._kind, {}):
             raise AlreadyExists(f"{self._kind.__name__} {key!r} already exists")
         self.added[key] = aggregate
 
@@ -77,11 +77,11 @@ class MemoryRepository(Repository[A]):
             self.saved[key] = aggregate
 
     def ids(self) -> Iterator[str]:
-        return iter(list(self._store.table(self._kind)))
+        return iter(list(self._store.tables.get(self._kind, {})))
 
     def check(self) -> None:
         """Raise if any staged write would overwrite someone else's commit."""
-        table = self._store.table(self._kind)
+        table = self._store.tables.get(self._kind, {})
         for key in self.added:
             if key in table:
                 raise ConcurrencyError(f"{self._kind.__name__} {key!r} was added concurrently")
