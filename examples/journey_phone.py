@@ -15,15 +15,16 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.fulfillment import TrackingStatus
 from merx.inventory import StockItem, stock_key
-from merx.kernel.ids import PLATFORM, CustomerId, SkuId
+from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
 Say = Callable[[str], None]
 PHONE = SkuId("phone-x-128g-black")
+SHANGHAI_DC = WarehouseId("wh-shanghai")
 
 
 def stock_line(app: MemoryApp) -> str:
-    item = app.get(StockItem, stock_key(app.warehouse, PHONE))
+    item = app.get(StockItem, stock_key(SHANGHAI_DC, PHONE))
     return f"on hand {item.on_hand}, reserved {item.reserved}, available {item.available}"
 
 
@@ -38,7 +39,15 @@ def set_up_shop(app: MemoryApp, say: Say) -> None:
             price=Money.of("2999.00", "CNY"),
         )
     )
-    app.handle(inventory.ReceiveStock(app.warehouse, PHONE, 10, reference="po-0001"))
+    app.handle(
+        inventory.OpenWarehouse(
+            SHANGHAI_DC,
+            "Shanghai DC",
+            "88 Jiading Rd",
+            delivery_km={"Shanghai": 30, "Jiangsu": 250},
+        )
+    )
+    app.handle(inventory.ReceiveStock(SHANGHAI_DC, PHONE, 10, reference="po-0001"))
     say(f"listed {PHONE} at 2999.00 CNY; stock {stock_line(app)}")
 
 
@@ -59,7 +68,7 @@ def buy_and_receive(app: MemoryApp, say: Say) -> None:
     say(f"order {order_id} placed, pending payment")
     outcome = app.handle(payments.PayOrder(order_id, channel="alipay", method="alipay_app"))
     say(f"payment {outcome.payment_id}: {outcome.status.value}; stock {stock_line(app)}")
-    shipment_id = app.handle(fulfillment.ShipOrder(order_id))
+    (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     shipment = app.get(fulfillment.Shipment, shipment_id)
     say(f"shipped as {shipment.carrier} {shipment.tracking_number}; stock {stock_line(app)}")
     delivered_at = app.clock.advance(timedelta(days=2))

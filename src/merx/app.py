@@ -25,8 +25,9 @@ from merx.adapters.memory import (
     MemoryUnitOfWork,
     SequentialIds,
 )
+from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
-from merx.kernel.ids import CustomerId, WarehouseId
+from merx.kernel.ids import CustomerId
 from merx.kernel.uow import Keyed
 
 R = TypeVar("R")
@@ -47,7 +48,7 @@ class MemoryApp:
     events: EventLog
     gateways: dict[str, MemoryPaymentGateway]
     logistics: MemoryLogistics
-    warehouse: WarehouseId
+    inventory: InventoryPolicy
 
     def handle(self, command: Command[R]) -> R:
         return self.bus.handle(command)
@@ -69,7 +70,7 @@ def build_memory_app(
     *,
     clock: FixedClock | None = None,
     channels: Sequence[str] = DEFAULT_CHANNELS,
-    warehouse: str = "wh-main",
+    inventory_policy: InventoryPolicy | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter."""
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -78,7 +79,7 @@ def build_memory_app(
     events = EventLog()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}
     logistics = MemoryLogistics()
-    wh = WarehouseId(warehouse)
+    policy = inventory_policy or InventoryPolicy()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
     bus.register(catalog.CreateSku, catalog.create_sku)
@@ -86,15 +87,21 @@ def build_memory_app(
     bus.register(catalog.ChangePrice, catalog.change_price)
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)
+    bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
     bus.register(inventory.ReceiveStock, inventory.receive_stock)
+    bus.register(inventory.ReturnToStock, inventory.return_to_stock)
+    bus.register(inventory.ExpireReservations, partial(inventory.expire_reservations, clock=clock))
     bus.register(checkout.AddToCart, checkout.add_to_cart)
     bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
     bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
-    bus.register(orders.PlaceOrder, partial(orders.place_order, clock=clock, ids=ids, warehouse=wh))
+    bus.register(
+        orders.PlaceOrder, partial(orders.place_order, clock=clock, ids=ids, inventory=policy)
+    )
     bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
     bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
     bus.register(
-        payments.PayOrder, partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids)
+        payments.PayOrder,
+        partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=policy),
     )
     bus.register(
         fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
@@ -118,5 +125,5 @@ def build_memory_app(
         events=events,
         gateways=gateways,
         logistics=logistics,
-        warehouse=wh,
+        inventory=policy,
     )

@@ -22,10 +22,11 @@ from merx.errors import (
 )
 from merx.fulfillment import TrackingStatus
 from merx.inventory import OutOfStock, StockItem, stock_key
-from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
 PHONE = SkuId("phone")
+DC = WarehouseId("wh-sh")
 CASE = SkuId("case")
 
 
@@ -38,8 +39,9 @@ def app() -> MemoryApp:
     app = build_memory_app()
     app.handle(catalog.CreateSku(PHONE, "Phone X", PLATFORM, "phone", cny("2999.00")))
     app.handle(catalog.CreateSku(CASE, "Case", PLATFORM, "accessory", cny("49.90")))
-    app.handle(inventory.ReceiveStock(app.warehouse, PHONE, 2, "po-1"))
-    app.handle(inventory.ReceiveStock(app.warehouse, CASE, 5, "po-1"))
+    app.handle(inventory.OpenWarehouse(DC, "Shanghai DC", "88 Jiading Rd", {"Shanghai": 30}))
+    app.handle(inventory.ReceiveStock(DC, PHONE, 2, "po-1"))
+    app.handle(inventory.ReceiveStock(DC, CASE, 5, "po-1"))
     return app
 
 
@@ -51,7 +53,7 @@ def register(app: MemoryApp, name: str) -> CustomerId:
 
 
 def stock(app: MemoryApp, sku: SkuId) -> StockItem:
-    return app.get(StockItem, stock_key(app.warehouse, sku))
+    return app.get(StockItem, stock_key(DC, sku))
 
 
 def order_of(app: MemoryApp, order_id: OrderId) -> orders.Order:
@@ -76,7 +78,7 @@ def test_golden_path_from_cart_to_completed(app: MemoryApp) -> None:
     assert order_of(app, order_id).status is orders.OrderStatus.PAID
     assert (stock(app, PHONE).on_hand, stock(app, PHONE).reserved) == (2, 1)
 
-    shipment_id = app.handle(fulfillment.ShipOrder(order_id))
+    (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     assert order_of(app, order_id).status is orders.OrderStatus.SHIPPED
     assert (stock(app, PHONE).on_hand, stock(app, PHONE).reserved) == (1, 0)
     assert (stock(app, CASE).on_hand, stock(app, CASE).reserved) == (3, 0)
@@ -193,7 +195,7 @@ def test_bad_cart_quantity_is_refused_and_changes_nothing(app: MemoryApp, quanti
 def test_negative_receipt_is_refused_and_changes_nothing(app: MemoryApp) -> None:
     before = snapshot(app)
     with pytest.raises(InvalidQuantity):
-        app.handle(inventory.ReceiveStock(app.warehouse, PHONE, -3, "po-2"))
+        app.handle(inventory.ReceiveStock(DC, PHONE, -3, "po-2"))
     assert snapshot(app) == before
 
 

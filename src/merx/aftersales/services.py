@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import attrs
 
 from merx.aftersales.model import AfterSale, AfterSaleKind, AfterSaleStatus
-from merx.inventory import release_stock
+from merx.inventory import release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import BusinessRuleViolation
@@ -79,8 +79,7 @@ def approve_after_sale(
     now = clock.now()
     case.approve(now)
     order.close(f"after-sale {case.id}", now)
-    if order.warehouse is not None:
-        release_stock(uow, order.warehouse, order.id, [line.sku for line in order.physical_lines])
+    release_holds(uow, order.id, order.allocations)
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()

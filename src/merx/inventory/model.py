@@ -1,17 +1,25 @@
-"""Inventory: stock of one SKU in one warehouse, as on hand / reserved / available.
+"""Inventory: warehouses, and the stock of one SKU in one warehouse.
 
-Invariants (checked before every change, asserted after): ``on_hand >= 0``,
-``reserved >= 0``, ``reserved <= on_hand``, ``available == on_hand - reserved``. A lock
-belongs to an order, so a repeated lock, release or deduction for the same order is a
-replay and changes nothing.
+Stock is counted as *on hand* (physically in the warehouse), *reserved* (held by orders)
+and *available* (``on_hand - reserved``). Invariants, asserted after every change:
+``on_hand >= 0``, ``0 <= reserved <= on_hand``. Holds belong to orders, so a repeated
+reserve, lock, release or deduction for the same order is a replay and changes nothing.
+
+A hold is either a *reservation* with an expiry (taken when an order is placed, under
+the ``AT_PLACEMENT`` policy) or a firm *lock* (taken or confirmed at payment). Expired
+reservations are released by :meth:`StockItem.expire`.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
 import attrs
 
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict
+from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.quantity import require_quantity
@@ -21,8 +29,46 @@ class OutOfStock(BusinessRuleViolation):
     """Fewer units are available than asked for."""
 
 
+class OutOfDeliveryRange(BusinessRuleViolation):
+    """No active warehouse delivers to the address's region."""
+
+
+class LockPolicy(enum.Enum):
+    """When an order takes stock: when it is placed (with expiry) or when it is paid."""
+
+    AT_PLACEMENT = "at_placement"
+    AT_PAYMENT = "at_payment"
+
+
+@attrs.frozen
+class InventoryPolicy:
+    """How orders take stock.
+
+    ``lock_at``: the seed locks after payment (``AT_PAYMENT``, the default); shops that
+    promise stock in the cart reserve at placement for ``reservation_ttl``.
+    ``allow_split``: an order no single warehouse can fill may be split across several.
+    """
+
+    lock_at: LockPolicy = LockPolicy.AT_PAYMENT
+    reservation_ttl: timedelta = timedelta(minutes=30)
+    allow_split: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.reservation_ttl <= timedelta(0):
+            raise ValidationError(f"reservation ttl must be positive, got {self.reservation_ttl}")
+
+
 def stock_key(warehouse: WarehouseId, sku: SkuId) -> str:
     return f"{warehouse}/{sku}"
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WarehouseOpened(DomainEvent):
+    warehouse: WarehouseId
+    regions: tuple[str, ...]
 
 
 @attrs.frozen
@@ -31,6 +77,15 @@ class StockReceived(DomainEvent):
     sku: SkuId
     quantity: int
     reference: str
+
+
+@attrs.frozen
+class StockReserved(DomainEvent):
+    warehouse: WarehouseId
+    sku: SkuId
+    order_id: str
+    quantity: int
+    expires_at: datetime
 
 
 @attrs.frozen
@@ -47,6 +102,7 @@ class StockReleased(DomainEvent):
     sku: SkuId
     order_id: str
     quantity: int
+    expired: bool = False
 
 
 @attrs.frozen
@@ -65,6 +121,50 @@ class StockRestocked(DomainEvent):
     reference: str
 
 
+# -- warehouses ------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class Warehouse(Aggregate):
+    """A warehouse and its delivery range: region -> distance in km (smaller is nearer)."""
+
+    id: WarehouseId
+    name: str
+    address: str
+    delivery_km: dict[str, int]
+    active: bool = True
+
+    @classmethod
+    def open(
+        cls, *, warehouse_id: WarehouseId, name: str, address: str, delivery_km: Mapping[str, int]
+    ) -> Warehouse:
+        if not delivery_km:
+            raise ValidationError(f"warehouse {warehouse_id!r} must deliver to some region")
+        for region, km in delivery_km.items():
+            if isinstance(km, bool) or not isinstance(km, int) or km < 0:
+                raise ValidationError(
+                    f"warehouse {warehouse_id!r}: distance to {region!r} is {km!r}"
+                )
+        warehouse = cls(id=warehouse_id, name=name, address=address, delivery_km=dict(delivery_km))
+        warehouse.record(WarehouseOpened(warehouse_id, tuple(sorted(delivery_km))))
+        return warehouse
+
+    def distance_to(self, region: str) -> int | None:
+        """Distance in km to ``region``, ``None`` if outside the delivery range."""
+        return self.delivery_km.get(region) if self.active else None
+
+
+# -- stock -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Hold:
+    """Units held for one order: a reservation (``expires_at`` set) or a firm lock."""
+
+    quantity: int
+    expires_at: datetime | None = None
+
+
 @attrs.define(kw_only=True)
 class StockItem(Aggregate):
     """Stock of one SKU in one warehouse."""
@@ -73,7 +173,7 @@ class StockItem(Aggregate):
     warehouse: WarehouseId
     sku: SkuId
     on_hand: int = 0
-    locks: dict[str, int] = attrs.field(factory=dict)
+    holds: dict[str, Hold] = attrs.field(factory=dict)
     deducted: dict[str, int] = attrs.field(factory=dict)
 
     @classmethod
@@ -82,7 +182,7 @@ class StockItem(Aggregate):
 
     @property
     def reserved(self) -> int:
-        return sum(self.locks.values())
+        return sum(hold.quantity for hold in self.holds.values())
 
     @property
     def available(self) -> int:
@@ -94,14 +194,15 @@ class StockItem(Aggregate):
         self.record(StockReceived(self.warehouse, self.sku, quantity, reference))
         self._check()
 
-    def check_lock(self, order_id: str, quantity: int) -> bool:
-        """Raise if ``lock(order_id, quantity)`` would fail; ``False`` if it would be a replay."""
+    def check_hold(self, order_id: str, quantity: int) -> bool:
+        """Raise if the order cannot hold ``quantity``; ``False`` if it already holds it."""
         require_quantity(quantity)
-        earlier = self.locks.get(order_id, self.deducted.get(order_id))
-        if earlier is not None:
-            if earlier != quantity:
+        earlier = self.holds.get(order_id)
+        earlier_quantity = earlier.quantity if earlier else self.deducted.get(order_id)
+        if earlier_quantity is not None:
+            if earlier_quantity != quantity:
                 raise IdempotencyConflict(
-                    f"order {order_id!r} already locked {earlier} of {self.sku!r}, not {quantity}"
+                    f"order {order_id!r} holds {earlier_quantity} of {self.sku!r}, not {quantity}"
                 )
             return False
         if quantity > self.available:
@@ -110,34 +211,63 @@ class StockItem(Aggregate):
             )
         return True
 
-    def lock(self, order_id: str, quantity: int) -> None:
-        """Reserve ``quantity`` units for ``order_id``; the same lock again is a no-op."""
-        if not self.check_lock(order_id, quantity):
+    def reserve(self, order_id: str, quantity: int, expires_at: datetime) -> None:
+        """Hold units for an order until ``expires_at``; the same hold again is a no-op."""
+        if not self.check_hold(order_id, quantity):
             return
-        self.locks[order_id] = quantity
+        self.holds[order_id] = Hold(quantity, expires_at)
+        self.record(StockReserved(self.warehouse, self.sku, order_id, quantity, expires_at))
+        self._check()
+
+    def lock(self, order_id: str, quantity: int) -> None:
+        """Hold units firmly (payment); confirms the order's reservation if it has one."""
+        held = self.holds.get(order_id)
+        if held is not None and held.expires_at is not None and held.quantity == quantity:
+            self.holds[order_id] = Hold(quantity)
+        elif not self.check_hold(order_id, quantity):
+            return
+        else:
+            self.holds[order_id] = Hold(quantity)
         self.record(StockLocked(self.warehouse, self.sku, order_id, quantity))
         self._check()
 
     def release(self, order_id: str) -> int:
-        """Give back ``order_id``'s lock; returns the units released (0 if none: a replay)."""
-        quantity = self.locks.pop(order_id, 0)
-        if quantity:
-            self.record(StockReleased(self.warehouse, self.sku, order_id, quantity))
+        """Give back the order's hold; returns the units released (0 if none: a replay)."""
+        hold = self.holds.pop(order_id, None)
+        if hold is None:
+            return 0
+        self.record(StockReleased(self.warehouse, self.sku, order_id, hold.quantity))
         self._check()
-        return quantity
+        return hold.quantity
+
+    def expire(self, now: datetime) -> list[str]:
+        """Release every reservation whose expiry is at or before ``now``; their order ids."""
+        expired = [
+            order_id
+            for order_id, hold in self.holds.items()
+            if hold.expires_at is not None and hold.expires_at <= now
+        ]
+        for order_id in expired:
+            hold = self.holds.pop(order_id)
+            self.record(
+                StockReleased(self.warehouse, self.sku, order_id, hold.quantity, expired=True)
+            )
+        self._check()
+        return expired
 
     def deduct(self, order_id: str) -> int:
-        """The locked units leave the warehouse (shipment); a replay returns 0."""
+        """The order's firmly locked units leave the warehouse (shipment); a replay returns 0."""
         if order_id in self.deducted:
             return 0
-        quantity = self.locks.pop(order_id, 0)
-        if not quantity:
-            raise BusinessRuleViolation(f"order {order_id!r} holds no lock on {self.sku!r}")
-        self.on_hand -= quantity
-        self.deducted[order_id] = quantity
-        self.record(StockDeducted(self.warehouse, self.sku, order_id, quantity))
+        hold = self.holds.get(order_id)
+        if hold is None or hold.expires_at is not None:
+            raise BusinessRuleViolation(f"order {order_id!r} holds no firm lock on {self.sku!r}")
+        del self.holds[order_id]
+        self.on_hand -= hold.quantity
+        self.deducted[order_id] = hold.quantity
+        self.record(StockDeducted(self.warehouse, self.sku, order_id, hold.quantity))
         self._check()
-        return quantity
+        return hold.quantity
 
     def restock(self, quantity: int, reference: str) -> None:
         """Units come back (an accepted return) and are sellable again."""
@@ -149,3 +279,61 @@ class StockItem(Aggregate):
     def _check(self) -> None:
         assert self.on_hand >= 0, f"{self.id}: on hand went negative"
         assert 0 <= self.reserved <= self.on_hand, f"{self.id}: reserved beyond on hand"
+
+
+# -- choosing warehouses ---------------------------------------------------------------
+
+
+@attrs.frozen
+class Allocation:
+    """``quantity`` units of ``sku`` for an order, taken from ``warehouse``."""
+
+    warehouse: WarehouseId
+    sku: SkuId
+    quantity: int
+
+
+def plan_allocations(
+    lines: Sequence[tuple[SkuId, int]],
+    region: str,
+    warehouses: Iterable[Warehouse],
+    available: Callable[[WarehouseId, SkuId], int],
+    *,
+    allow_split: bool,
+) -> tuple[Allocation, ...]:
+    """Choose where each line ships from.
+
+    The nearest warehouse that delivers to ``region`` and can fill *every* line wins
+    (ties by warehouse id). If none can and ``allow_split``, each line is filled from the
+    nearest warehouses in turn, splitting its quantity where needed. Raises
+    :class:`OutOfDeliveryRange` when no warehouse serves the region and
+    :class:`OutOfStock` when the stock in range is short.
+    """
+    for _, quantity in lines:
+        require_quantity(quantity)
+    in_range = sorted(
+        ((km, w.id) for w in warehouses if (km := w.distance_to(region)) is not None),
+    )
+    if not in_range:
+        raise OutOfDeliveryRange(f"no warehouse delivers to region {region!r}")
+    nearest_first = [wid for _, wid in in_range]
+    for wid in nearest_first:
+        if all(available(wid, sku) >= quantity for sku, quantity in lines):
+            return tuple(Allocation(wid, sku, quantity) for sku, quantity in lines)
+    if not allow_split:
+        raise OutOfStock(f"no single warehouse serving {region!r} holds the whole order")
+    plan: list[Allocation] = []
+    for sku, quantity in lines:
+        missing = quantity
+        for wid in nearest_first:
+            take = min(missing, available(wid, sku))
+            if take > 0:
+                plan.append(Allocation(wid, sku, take))
+                missing -= take
+            if not missing:
+                break
+        if missing:
+            raise OutOfStock(
+                f"{sku!r}: {quantity} wanted, {quantity - missing} in range of {region!r}"
+            )
+    return tuple(plan)

@@ -1,15 +1,39 @@
-"""Inventory use cases. Locks span several SKUs: all are taken or none."""
+"""Inventory use cases, and the holds other contexts take for orders.
+
+``hold_for_order``, ``confirm_holds``, ``release_holds`` and ``deduct_holds`` stage their
+changes in the caller's unit of work (the caller commits): checking every line first and
+changing nothing if one fails.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import attrs
 
-from merx.inventory.model import StockItem, stock_key
+from merx.inventory.model import (
+    Allocation,
+    InventoryPolicy,
+    StockItem,
+    Warehouse,
+    plan_allocations,
+    stock_key,
+)
 from merx.kernel.bus import Command
+from merx.kernel.clock import Clock
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.uow import UnitOfWork
+
+
+@attrs.frozen
+class OpenWarehouse(Command[WarehouseId]):
+    """Open a warehouse delivering to ``delivery_km``'s regions (region -> distance in km)."""
+
+    warehouse_id: WarehouseId
+    name: str
+    address: str
+    delivery_km: Mapping[str, int]
 
 
 @attrs.frozen
@@ -20,7 +44,35 @@ class ReceiveStock(Command[None]):
     reference: str
 
 
+@attrs.frozen
+class ReturnToStock(Command[None]):
+    """Returned units passed inspection and are sellable again."""
+
+    warehouse: WarehouseId
+    sku: SkuId
+    quantity: int
+    reference: str
+
+
+@attrs.frozen
+class ExpireReservations(Command[list[str]]):
+    """Release every reservation past its expiry; returns the orders that lost stock."""
+
+
+def open_warehouse(cmd: OpenWarehouse, uow: UnitOfWork) -> WarehouseId:
+    warehouse = Warehouse.open(
+        warehouse_id=cmd.warehouse_id,
+        name=cmd.name,
+        address=cmd.address,
+        delivery_km=cmd.delivery_km,
+    )
+    uow.repo(Warehouse).add(warehouse)
+    uow.commit()
+    return warehouse.id
+
+
 def receive_stock(cmd: ReceiveStock, uow: UnitOfWork) -> None:
+    uow.repo(Warehouse).get(cmd.warehouse)
     repo = uow.repo(StockItem)
     item = repo.find(stock_key(cmd.warehouse, cmd.sku))
     if item is None:
@@ -33,45 +85,86 @@ def receive_stock(cmd: ReceiveStock, uow: UnitOfWork) -> None:
     uow.commit()
 
 
+def return_to_stock(cmd: ReturnToStock, uow: UnitOfWork) -> None:
+    item = uow.repo(StockItem).get(stock_key(cmd.warehouse, cmd.sku))
+    item.restock(cmd.quantity, cmd.reference)
+    uow.repo(StockItem).save(item)
+    uow.commit()
+
+
+def expire_reservations(cmd: ExpireReservations, uow: UnitOfWork, *, clock: Clock) -> list[str]:
+    repo = uow.repo(StockItem)
+    now = clock.now()
+    orders: list[str] = []
+    for key in repo.ids():
+        item = repo.get(key)
+        expired = item.expire(now)
+        if expired:
+            repo.save(item)
+            orders.extend(expired)
+    uow.commit()
+    return sorted(set(orders))
+
+
 def stock_of(uow: UnitOfWork, warehouse: WarehouseId, sku: SkuId) -> StockItem:
     """The stock item, or an empty one if nothing was ever received (not stored)."""
     found = uow.repo(StockItem).find(stock_key(warehouse, sku))
     return found if found is not None else StockItem.open(warehouse, sku)
 
 
-def lock_stock(
-    uow: UnitOfWork, warehouse: WarehouseId, order_id: str, lines: Iterable[tuple[SkuId, int]]
-) -> None:
-    """Lock every line for ``order_id`` in ``warehouse`` (staged; the caller commits).
+def hold_for_order(
+    uow: UnitOfWork,
+    order_id: str,
+    lines: Sequence[tuple[SkuId, int]],
+    region: str,
+    *,
+    policy: InventoryPolicy,
+    expires_at: datetime | None,
+) -> tuple[Allocation, ...]:
+    """Choose warehouses for ``lines`` and hold the stock: a reservation until
+    ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed."""
+    warehouses = [uow.repo(Warehouse).get(key) for key in uow.repo(Warehouse).ids()]
+    plan = plan_allocations(
+        lines,
+        region,
+        warehouses,
+        lambda wid, sku: stock_of(uow, wid, sku).available,
+        allow_split=policy.allow_split,
+    )
+    items = [stock_of(uow, a.warehouse, a.sku) for a in plan]
+    for item, allocation in zip(items, plan, strict=True):
+        item.check_hold(order_id, allocation.quantity)
+    for item, allocation in zip(items, plan, strict=True):
+        if expires_at is None:
+            item.lock(order_id, allocation.quantity)
+        else:
+            item.reserve(order_id, allocation.quantity, expires_at)
+        uow.repo(StockItem).save(item)
+    return plan
 
-    If one line is short, :class:`OutOfStock` is raised before anything is saved.
-    """
-    repo = uow.repo(StockItem)
-    items = [(stock_of(uow, warehouse, sku), quantity) for sku, quantity in lines]
-    assert len({item.sku for item, _ in items}) == len(items), "lines must hold distinct SKUs"
-    for item, quantity in items:
-        item.check_lock(order_id, quantity)
-    for item, quantity in items:
-        item.lock(order_id, quantity)
-    for item, _ in items:
-        repo.save(item)
+
+def confirm_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
+    """Turn the order's reservations into firm locks (at payment). If a reservation
+    expired meanwhile, the stock is locked again if still available, else ``OutOfStock``."""
+    items = [stock_of(uow, a.warehouse, a.sku) for a in plan]
+    for item, allocation in zip(items, plan, strict=True):
+        held = item.holds.get(order_id)
+        if held is None:
+            item.check_hold(order_id, allocation.quantity)
+    for item, allocation in zip(items, plan, strict=True):
+        item.lock(order_id, allocation.quantity)
+        uow.repo(StockItem).save(item)
 
 
-def release_stock(
-    uow: UnitOfWork, warehouse: WarehouseId, order_id: str, skus: Iterable[SkuId]
-) -> None:
-    repo = uow.repo(StockItem)
-    for sku in skus:
-        item = repo.get(stock_key(warehouse, sku))
-        item.release(order_id)
-        repo.save(item)
+def release_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
+    for allocation in plan:
+        item = stock_of(uow, allocation.warehouse, allocation.sku)
+        if item.release(order_id):
+            uow.repo(StockItem).save(item)
 
 
-def deduct_stock(
-    uow: UnitOfWork, warehouse: WarehouseId, order_id: str, skus: Iterable[SkuId]
-) -> None:
-    repo = uow.repo(StockItem)
-    for sku in skus:
-        item = repo.get(stock_key(warehouse, sku))
+def deduct_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
+    items = [uow.repo(StockItem).get(stock_key(a.warehouse, a.sku)) for a in plan]
+    for item in items:
         item.deduct(order_id)
-        repo.save(item)
+        uow.repo(StockItem).save(item)

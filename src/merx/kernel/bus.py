@@ -3,7 +3,14 @@
 A command is a frozen attrs class deriving ``Command[R]`` (``R`` is what its handler
 returns). The bus opens a fresh unit of work for each command, calls its one handler,
 then takes the events the commit produced, hands them to the :class:`EventPublisher`
-and runs each subscriber of each event in a unit of work of its own. Events raised by
+and runs each subscriber of each event in a unit of work of its own.
+
+Optimistic concurrency: when a handler's *first* commit fails with
+:class:`merx.errors.ConcurrencyError` (someone changed an aggregate it had loaded),
+nothing was written, so the bus runs the handler again on fresh state, up to
+``attempts`` times. Handlers therefore make no external call before their first commit
+unless that call is idempotent by key (as every port's calls are). A conflict after a
+first commit is raised to the caller. Events raised by
 subscribers join the queue, in order. A subscriber's error propagates to the caller
 after the command itself has committed (it is not swallowed); the events not yet
 dispatched are kept in :attr:`MessageBus.undelivered` for the host to retry.
@@ -17,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from merx.kernel.errors import ValidationError
+from merx.kernel.errors import ConcurrencyError, ValidationError
 from merx.kernel.events import DomainEvent, EventPublisher
 from merx.kernel.uow import UnitOfWork
 
@@ -39,7 +46,16 @@ Subscriber = Callable[[Any, UnitOfWork], None]
 class MessageBus:
     """Routes commands to handlers and events to subscribers (see module docstring)."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        publisher: EventPublisher,
+        *,
+        attempts: int = 5,
+    ) -> None:
+        if attempts < 1:
+            raise ValidationError(f"attempts must be at least 1, got {attempts}")
+        self._attempts = attempts
         self._uow_factory = uow_factory
         self._publisher = publisher
         self._handlers: dict[type[Any], CommandHandler] = {}
@@ -61,11 +77,22 @@ class MessageBus:
         handler = self._handlers.get(type(command))
         if handler is None:
             raise ValidationError(f"no handler registered for {type(command).__name__}")
-        with self._uow_factory() as uow:
-            result: R = handler(command, uow)
-            events = uow.collect_events()
-        self._dispatch(events)
-        return result
+        for attempt in range(1, self._attempts + 1):
+            with self._uow_factory() as uow:
+                try:
+                    result: R = handler(command, uow)
+                except ConcurrencyError:
+                    if uow.committed or attempt == self._attempts:
+                        self._dispatch(uow.collect_events())
+                        raise
+                    continue
+                except BaseException:
+                    self._dispatch(uow.collect_events())
+                    raise
+                events = uow.collect_events()
+            self._dispatch(events)
+            return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _dispatch(self, events: list[DomainEvent]) -> None:
         queue = deque(events)

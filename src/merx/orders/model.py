@@ -15,10 +15,11 @@ import attrs
 from merx.catalog import GoodsType
 from merx.checkout import Quote
 from merx.customers import Address
+from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId, WarehouseId
+from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 
@@ -94,7 +95,7 @@ class OrderCancelled(DomainEvent):
 @attrs.frozen
 class OrderShipped(DomainEvent):
     order_id: OrderId
-    shipment_id: str
+    shipment_ids: tuple[str, ...]
     at: datetime
 
 
@@ -126,12 +127,12 @@ class Order(Aggregate):
     currency: str
     lines: tuple[OrderLine, ...]
     ship_to: Address | None
-    warehouse: WarehouseId | None
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
+    allocations: tuple[Allocation, ...] = ()
     payment_id: str | None = None
     paid_at: datetime | None = None
-    shipment_id: str | None = None
+    shipment_ids: tuple[str, ...] = ()
 
     @classmethod
     def place(
@@ -141,7 +142,6 @@ class Order(Aggregate):
         customer_id: CustomerId,
         quote: Quote,
         ship_to: Address | None,
-        warehouse: WarehouseId | None,
         at: datetime,
     ) -> Order:
         lines = tuple(
@@ -168,7 +168,6 @@ class Order(Aggregate):
             currency=quote.currency,
             lines=lines,
             ship_to=ship_to,
-            warehouse=warehouse if physical else None,
             placed_at=at,
         )
         assert order.payable == quote.payable, "frozen lines must add up to the quote"
@@ -183,6 +182,15 @@ class Order(Aggregate):
     def physical_lines(self) -> list[OrderLine]:
         return [line for line in self.lines if line.goods_type is GoodsType.PHYSICAL]
 
+    @property
+    def stock_lines(self) -> list[tuple[SkuId, int]]:
+        """The (SKU, quantity) pairs that need warehouse stock."""
+        return [(line.sku, line.quantity) for line in self.physical_lines]
+
+    def assign_stock(self, allocations: tuple[Allocation, ...]) -> None:
+        """Record which warehouses hold this order's stock (empty: none held)."""
+        self.allocations = allocations
+
     def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
         if amount != self.payable:
             raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
@@ -193,9 +201,9 @@ class Order(Aggregate):
     def cancel(self, reason: str, at: datetime) -> None:
         ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
 
-    def mark_shipped(self, shipment_id: str, at: datetime) -> None:
-        ORDER_FLOW.move(self, "ship", OrderShipped(self.id, shipment_id, at))
-        self.shipment_id = shipment_id
+    def mark_shipped(self, shipment_ids: tuple[str, ...], at: datetime) -> None:
+        ORDER_FLOW.move(self, "ship", OrderShipped(self.id, shipment_ids, at))
+        self.shipment_ids = shipment_ids
 
     def mark_delivered(self, at: datetime) -> None:
         ORDER_FLOW.move(self, "deliver", OrderDelivered(self.id, at))

@@ -7,9 +7,10 @@ import attrs
 from merx.catalog import GoodsType
 from merx.checkout import Cart, quote_cart
 from merx.customers import Customer
+from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.ids import CartId, CustomerId, IdSource, OrderId, WarehouseId
+from merx.kernel.ids import CartId, CustomerId, IdSource, OrderId
 from merx.kernel.uow import UnitOfWork
 from merx.orders.model import Order
 
@@ -34,20 +35,36 @@ class ConfirmReceipt(Command[None]):
 
 
 def place_order(
-    cmd: PlaceOrder, uow: UnitOfWork, *, clock: Clock, ids: IdSource, warehouse: WarehouseId
+    cmd: PlaceOrder,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    inventory: InventoryPolicy,
 ) -> OrderId:
+    """Freeze the cart's quote into an order; under ``AT_PLACEMENT`` reserve its stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
     quote = quote_cart(uow, cmd.customer_id)
     needs_address = any(line.goods_type is GoodsType.PHYSICAL for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
+    now = clock.now()
     order = Order.place(
         order_id=OrderId(ids.next_id("ord")),
         customer_id=customer.id,
         quote=quote,
         ship_to=ship_to,
-        warehouse=warehouse,
-        at=clock.now(),
+        at=now,
     )
+    if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to is not None:
+        plan = hold_for_order(
+            uow,
+            order.id,
+            order.stock_lines,
+            ship_to.region,
+            policy=inventory,
+            expires_at=now + inventory.reservation_ttl,
+        )
+        order.assign_stock(plan)
     cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     cart.checked_out([line.sku for line in order.lines])
     uow.repo(Order).add(order)
@@ -59,6 +76,8 @@ def place_order(
 def cancel_order(cmd: CancelOrder, uow: UnitOfWork, *, clock: Clock) -> None:
     order = uow.repo(Order).get(cmd.order_id)
     order.cancel(cmd.reason, clock.now())
+    release_holds(uow, order.id, order.allocations)
+    order.assign_stock(())
     uow.repo(Order).save(order)
     uow.commit()
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 
 import attrs
 
-from merx.inventory import lock_stock, release_stock
+from merx.inventory import InventoryPolicy, confirm_holds, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
-from merx.kernel.ids import IdSource, OrderId, PaymentId, SkuId
+from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import ORDER_FLOW, Order
@@ -61,11 +61,13 @@ def pay_order(
     gateways: Mapping[str, PaymentGateway],
     clock: Clock,
     ids: IdSource,
+    inventory: InventoryPolicy,
 ) -> PaymentOutcome:
     """Lock the order's stock, charge it, and mark the order paid (or release the stock).
 
-    Stock is locked when payment starts so that a successful charge always has goods
-    behind it; a declined charge gives the stock back.
+    Stock is locked firmly when payment starts (a reservation taken at placement is
+    confirmed), so a successful charge always has goods behind it; a declined charge
+    gives the stock back.
     """
     gateway = gateway_for(gateways, cmd.channel)
     order = uow.repo(Order).get(cmd.order_id)
@@ -78,8 +80,19 @@ def pay_order(
         amount=order.payable,
         at=clock.now(),
     )
-    if order.warehouse is not None:
-        lock_stock(uow, order.warehouse, order.id, _stock_lines(order))
+    if order.allocations:
+        confirm_holds(uow, order.id, order.allocations)
+    elif order.ship_to is not None and order.stock_lines:
+        plan = hold_for_order(
+            uow,
+            order.id,
+            order.stock_lines,
+            order.ship_to.region,
+            policy=inventory,
+            expires_at=None,
+        )
+        order.assign_stock(plan)
+        uow.repo(Order).save(order)
     uow.repo(Payment).add(payment)
     uow.commit()
 
@@ -106,10 +119,6 @@ def _charge(gateway: PaymentGateway, payment: Payment) -> GatewayResult:
     )
 
 
-def _stock_lines(order: Order) -> list[tuple[SkuId, int]]:
-    return [(line.sku, line.quantity) for line in order.physical_lines]
-
-
 def record_charge(
     uow: UnitOfWork, payment_id: PaymentId, result: GatewayResult, *, clock: Clock
 ) -> PaymentOutcome:
@@ -120,11 +129,11 @@ def record_charge(
     if result.status is GatewayStatus.SUCCEEDED:
         payment.succeed(result.reference, now)
         order.mark_paid(payment.id, payment.amount, now)
-        uow.repo(Order).save(order)
     else:
         payment.fail(result.reason or "declined", now)
-        if order.warehouse is not None:
-            release_stock(uow, order.warehouse, order.id, [s for s, _ in _stock_lines(order)])
+        release_holds(uow, order.id, order.allocations)
+        order.assign_stock(())
+    uow.repo(Order).save(order)
     uow.repo(Payment).save(payment)
     uow.commit()
     return PaymentOutcome(payment.id, payment.status, payment.failure)

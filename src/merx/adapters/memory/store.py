@@ -113,6 +113,11 @@ class MemoryUnitOfWork:
         self._store = store
         self._repos: dict[type[Any], MemoryRepository[Any]] = {}
         self._events: list[DomainEvent] = []
+        self._commits = 0
+
+    @property
+    def committed(self) -> bool:
+        return self._commits > 0
 
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
@@ -126,6 +131,7 @@ class MemoryUnitOfWork:
                 repo.check()
             for repo in self._repos.values():
                 self._events.extend(repo.write())
+        self._commits += 1
         self._repos.clear()
 
     def rollback(self) -> None:

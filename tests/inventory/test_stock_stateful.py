@@ -1,0 +1,147 @@
+"""A stateful test of one SKU's stock against a simple reference model.
+
+Any interleaving of receive / reserve / lock (pay) / release / expire / ship / return
+keeps on_hand >= 0, reserved >= 0, available = on_hand - reserved, matches the model,
+and never ships more than was received and returned.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from merx.errors import BusinessRuleViolation, IdempotencyConflict
+from merx.inventory import OutOfStock, StockItem
+from merx.kernel.ids import SkuId, WarehouseId
+
+T0 = datetime(2026, 6, 18, tzinfo=UTC)
+orders = st.sampled_from([f"o{i}" for i in range(6)])
+quantities = st.integers(1, 4)
+
+
+@attrs.define
+class Model:
+    on_hand: int = 0
+    holds: dict[str, tuple[int, datetime | None]] = attrs.field(factory=dict)
+    shipped: dict[str, int] = attrs.field(factory=dict)
+    received: int = 0
+    returned: int = 0
+
+    @property
+    def reserved(self) -> int:
+        return sum(q for q, _ in self.holds.values())
+
+
+class StockMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stock = StockItem.open(WarehouseId("wh"), SkuId("sku"))
+        self.model = Model()
+        self.now = T0
+
+    def _held(self, order: str) -> int | None:
+        if order in self.model.holds:
+            return self.model.holds[order][0]
+        return self.model.shipped.get(order)
+
+    @rule(quantity=quantities)
+    def receive(self, quantity: int) -> None:
+        self.stock.receive(quantity, "po")
+        self.model.on_hand += quantity
+        self.model.received += quantity
+
+    @rule(order=orders, quantity=quantities, ttl=st.integers(1, 60))
+    def reserve(self, order: str, quantity: int, ttl: int) -> None:
+        expires = self.now + timedelta(minutes=ttl)
+        held = self._held(order)
+        if held is not None and held != quantity:
+            expected: type[Exception] | None = IdempotencyConflict
+        elif held is None and quantity > self.model.on_hand - self.model.reserved:
+            expected = OutOfStock
+        else:
+            expected = None
+        if expected is not None:
+            with pytest.raises(expected):
+                self.stock.reserve(order, quantity, expires)
+            return
+        self.stock.reserve(order, quantity, expires)
+        if held is None:
+            self.model.holds[order] = (quantity, expires)
+
+    @rule(order=orders, quantity=quantities)
+    def pay(self, order: str, quantity: int) -> None:
+        held = self._held(order)
+        if held is not None and held != quantity:
+            expected: type[Exception] | None = IdempotencyConflict
+        elif held is None and quantity > self.model.on_hand - self.model.reserved:
+            expected = OutOfStock
+        else:
+            expected = None
+        if expected is not None:
+            with pytest.raises(expected):
+                self.stock.lock(order, quantity)
+            return
+        self.stock.lock(order, quantity)
+        if order not in self.model.shipped:
+            self.model.holds[order] = (quantity, None)
+
+    @rule(order=orders)
+    def release(self, order: str) -> None:
+        released = self.stock.release(order)
+        hold = self.model.holds.pop(order, None)
+        assert released == (hold[0] if hold else 0)
+
+    @rule(minutes=st.integers(1, 90))
+    def expire(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+        expired = self.stock.expire(self.now)
+        model_expired = sorted(
+            o for o, (_, at) in self.model.holds.items() if at is not None and at <= self.now
+        )
+        assert sorted(expired) == model_expired
+        for order in model_expired:
+            del self.model.holds[order]
+
+    @rule(order=orders)
+    def ship(self, order: str) -> None:
+        hold = self.model.holds.get(order)
+        if order in self.model.shipped:
+            assert self.stock.deduct(order) == 0
+            return
+        if hold is None or hold[1] is not None:
+            try:
+                self.stock.deduct(order)
+            except BusinessRuleViolation:
+                return
+            raise AssertionError("shipped without a firm lock")
+        assert self.stock.deduct(order) == hold[0]
+        del self.model.holds[order]
+        self.model.shipped[order] = hold[0]
+        self.model.on_hand -= hold[0]
+
+    @rule(quantity=quantities)
+    def customer_return(self, quantity: int) -> None:
+        shipped = sum(self.model.shipped.values())
+        if self.model.returned + quantity > shipped:
+            return
+        self.stock.restock(quantity, "return")
+        self.model.on_hand += quantity
+        self.model.returned += quantity
+
+    @invariant()
+    def counts_match_the_model(self) -> None:
+        assert self.stock.on_hand == self.model.on_hand >= 0
+        assert self.stock.reserved == self.model.reserved >= 0
+        assert self.stock.available == self.stock.on_hand - self.stock.reserved >= 0
+
+    @invariant()
+    def never_ships_more_than_came_in(self) -> None:
+        shipped = sum(self.stock.deducted.values())
+        assert shipped <= self.model.received + self.model.returned
+
+
+TestStock = StockMachine.TestCase
