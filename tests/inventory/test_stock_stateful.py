@@ -136,6 +136,7 @@ class StockMachine(RuleBasedStateMachine):
     def counts_match_the_model(self) -> None:
         assert self.stock.on_hand == self.model.on_hand >= 0
         assert self.stock.reserved == self.model.reserved >= 0
+        assert self.stock.reserved == sum(hold.quantity for hold in self.stock.holds.values())
         assert self.stock.available == self.stock.on_hand - self.stock.reserved >= 0
 
     @invariant()

@@ -173,16 +173,13 @@ class StockItem(Aggregate):
     warehouse: WarehouseId
     sku: SkuId
     on_hand: int = 0
+    reserved: int = 0
     holds: dict[str, Hold] = attrs.field(factory=dict)
     deducted: dict[str, int] = attrs.field(factory=dict)
 
     @classmethod
     def open(cls, warehouse: WarehouseId, sku: SkuId) -> StockItem:
         return cls(id=stock_key(warehouse, sku), warehouse=warehouse, sku=sku)
-
-    @property
-    def reserved(self) -> int:
-        return sum(hold.quantity for hold in self.holds.values())
 
     @property
     def available(self) -> int:
@@ -216,6 +213,7 @@ class StockItem(Aggregate):
         if not self.check_hold(order_id, quantity):
             return
         self.holds[order_id] = Hold(quantity, expires_at)
+        self.reserved += quantity
         self.record(StockReserved(self.warehouse, self.sku, order_id, quantity, expires_at))
         self._check()
 
@@ -228,6 +226,7 @@ class StockItem(Aggregate):
             return
         else:
             self.holds[order_id] = Hold(quantity)
+            self.reserved += quantity
         self.record(StockLocked(self.warehouse, self.sku, order_id, quantity))
         self._check()
 
@@ -236,6 +235,7 @@ class StockItem(Aggregate):
         hold = self.holds.pop(order_id, None)
         if hold is None:
             return 0
+        self.reserved -= hold.quantity
         self.record(StockReleased(self.warehouse, self.sku, order_id, hold.quantity))
         self._check()
         return hold.quantity
@@ -249,6 +249,7 @@ class StockItem(Aggregate):
         ]
         for order_id in expired:
             hold = self.holds.pop(order_id)
+            self.reserved -= hold.quantity
             self.record(
                 StockReleased(self.warehouse, self.sku, order_id, hold.quantity, expired=True)
             )
@@ -263,6 +264,7 @@ class StockItem(Aggregate):
         if hold is None or hold.expires_at is not None:
             raise BusinessRuleViolation(f"order {order_id!r} holds no firm lock on {self.sku!r}")
         del self.holds[order_id]
+        self.reserved -= hold.quantity
         self.on_hand -= hold.quantity
         self.deducted[order_id] = hold.quantity
         self.record(StockDeducted(self.warehouse, self.sku, order_id, hold.quantity))

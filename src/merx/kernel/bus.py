@@ -13,7 +13,8 @@ unless that call is idempotent by key (as every port's calls are). A conflict af
 first commit is raised to the caller. Events raised by
 subscribers join the queue, in order. A subscriber's error propagates to the caller
 after the command itself has committed (it is not swallowed); the events not yet
-dispatched are kept in :attr:`MessageBus.undelivered` for the host to retry.
+dispatched, the failing one included, are kept in :attr:`MessageBus.undelivered` for
+the host to retry (subscribers are idempotent, so a retry may re-run one that succeeded).
 """
 
 from __future__ import annotations
@@ -105,5 +106,5 @@ class MessageBus:
                         subscriber(event, uow)
                         queue.extend(uow.collect_events())
             except BaseException:
-                self.undelivered.extend(queue)
+                self.undelivered.extend([event, *queue])
                 raise

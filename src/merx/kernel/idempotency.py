@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from merx.kernel.errors import IdempotencyConflict
+from merx.kernel.errors import IdempotencyConflict, ValidationError
 
 R = TypeVar("R")
 
@@ -35,4 +35,8 @@ class IdempotencyLog(Generic[R]):
         return result
 
     def remember(self, key: str, payload: object, result: R) -> None:
+        """Store the result of ``key``; results are never ``None`` (``replay``'s "new")."""
+        if result is None:
+            raise ValidationError(f"idempotency key {key!r}: a result must not be None")
+        self.replay(key, payload)
         self.entries[key] = (payload, result)

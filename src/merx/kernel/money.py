@@ -14,7 +14,18 @@ Rules (see docs/architecture.md, "Money"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 from fractions import Fraction
 from math import lcm
 from typing import Final
@@ -35,6 +46,14 @@ MINOR_DIGITS: Final[dict[str, int]] = {
 _QUANTUM: Final[dict[str, Decimal]] = {
     code: Decimal(1).scaleb(-digits) for code, digits in MINOR_DIGITS.items()
 }
+
+#: Amounts must stay below 10**18 minor units (10**16 CNY): far above any real order,
+#: and small enough that sums of thousands of them stay exact in :data:`_EXACT`.
+MAX_MINOR_DIGITS: Final = 18
+
+#: The context every amount is computed in: wide enough to be exact for any two amounts
+#: within the bound above, and raising instead of rounding silently if it were not.
+_EXACT: Final = Context(prec=60, traps=[InvalidOperation])
 
 
 def minor_unit(currency: str) -> Decimal:
@@ -62,7 +81,32 @@ def _exact_decimal(value: object) -> Decimal:
         raise InvalidAmount(f"amount must be Decimal, int or str, not {type(value).__name__}")
     if not result.is_finite():
         raise InvalidAmount(f"amount {value!r} is not finite")
+    if result.adjusted() >= MAX_MINOR_DIGITS:
+        raise InvalidAmount(f"amount {value!r} is beyond what merx handles (10**16)")
     return result
+
+
+def _round_fraction(value: Fraction, digits: int, rounding: str) -> Decimal:
+    """``value`` rounded once to ``digits`` decimals with a ``decimal`` rounding mode."""
+    scaled = value * 10**digits
+    units, remainder = divmod(scaled.numerator, scaled.denominator)  # units = floor
+    if remainder:
+        negative = scaled < 0
+        twice = 2 * remainder
+        half = scaled.denominator
+        if rounding in (ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_HALF_EVEN) and twice != half:
+            units += twice > half
+        elif rounding in (ROUND_HALF_UP, ROUND_UP):
+            units += not negative  # away from zero; floor already is for negatives
+        elif rounding in (ROUND_HALF_DOWN, ROUND_DOWN):
+            units += negative  # toward zero
+        elif rounding == ROUND_HALF_EVEN:
+            units += units % 2
+        elif rounding == ROUND_CEILING:
+            units += 1
+        elif rounding != ROUND_FLOOR:
+            raise InvalidAmount(f"unsupported rounding mode {rounding!r}")
+    return Decimal(units).scaleb(-digits)
 
 
 @attrs.frozen(order=False, eq=True, hash=True, repr=False)
@@ -75,7 +119,11 @@ class Money:
     def __attrs_post_init__(self) -> None:
         quantum = minor_unit(self.currency)
         exact = _exact_decimal(self.amount)
-        on_unit = exact.quantize(quantum)
+        on_unit = exact.quantize(quantum, context=_EXACT)
+        if not on_unit:
+            on_unit = on_unit.copy_abs()
+        if on_unit.adjusted() >= MAX_MINOR_DIGITS - MINOR_DIGITS[self.currency]:
+            raise InvalidAmount(f"{exact} {self.currency} is beyond what merx handles")
         if on_unit != exact:
             raise InvalidAmount(
                 f"{exact} has more decimals than {self.currency} allows "
@@ -106,7 +154,9 @@ class Money:
         cls, value: Decimal | int | str, currency: str, rounding: str = ROUND_HALF_UP
     ) -> Money:
         """Round ``value`` to the currency's minor unit (``ROUND_HALF_UP`` by default)."""
-        return _make(_exact_decimal(value).quantize(minor_unit(currency), rounding), currency)
+        minor_unit(currency)
+        exact = Fraction(_exact_decimal(value))
+        return _make(_round_fraction(exact, MINOR_DIGITS[currency], rounding), currency, check=True)
 
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
@@ -115,8 +165,8 @@ class Money:
         for item in items:
             if item.currency != currency:
                 raise CurrencyMismatch(f"cannot add {item} to a {currency} total")
-            total += item.amount
-        return _make(total.quantize(minor_unit(currency)), currency)
+            total = _EXACT.add(total, item.amount)
+        return _make(total.quantize(minor_unit(currency)), currency, check=True)
 
     # -- views -------------------------------------------------------------------------
 
@@ -150,11 +200,11 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return _make(self.amount + other.amount, self.currency)
+        return _make(_EXACT.add(self.amount, other.amount), self.currency, check=True)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
-        return _make(self.amount - other.amount, self.currency)
+        return _make(_EXACT.subtract(self.amount, other.amount), self.currency, check=True)
 
     def __neg__(self) -> Money:
         return _make(-self.amount, self.currency)
@@ -168,17 +218,17 @@ class Money:
             raise InvalidAmount(
                 f"Money * {factor!r}: only whole numbers multiply exactly; use scale() for rates"
             )
-        return _make(self.amount * factor, self.currency)
+        return _make(_EXACT.multiply(self.amount, Decimal(factor)), self.currency, check=True)
 
     __rmul__ = __mul__
 
     def scale(self, ratio: Decimal | int | Fraction, rounding: str = ROUND_HALF_UP) -> Money:
-        """``self * ratio`` rounded once to the minor unit (``ROUND_HALF_UP`` by default)."""
-        if isinstance(ratio, Fraction):
-            exact = Decimal(ratio.numerator) * self.amount / Decimal(ratio.denominator)
-        else:
-            exact = self.amount * _exact_decimal(ratio)
-        return _make(exact.quantize(_QUANTUM[self.currency], rounding), self.currency)
+        """``self * ratio`` computed exactly, then rounded once to the minor unit
+        (``ROUND_HALF_UP`` by default)."""
+        factor = ratio if isinstance(ratio, Fraction) else Fraction(_exact_decimal(ratio))
+        exact = Fraction(self.amount) * factor
+        digits = MINOR_DIGITS[self.currency]
+        return _make(_round_fraction(exact, digits, rounding), self.currency, check=True)
 
     def min(self, other: Money) -> Money:
         return other if other < self else self
@@ -256,9 +306,18 @@ def _integer_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> 
 
 
 def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:
-    """Build a Money from an amount already on the minor unit (internal fast path)."""
+    """Build a Money from an amount already on the minor unit (internal fast path).
+
+    ``check`` refuses amounts beyond the bound; zero is always positive zero.
+    """
     if check:
-        return Money(amount, currency)
+        digits = MINOR_DIGITS.get(currency) if isinstance(currency, str) else None
+        if digits is None:
+            raise UnknownCurrency(f"unknown currency {currency!r}")
+        if amount.adjusted() >= MAX_MINOR_DIGITS - digits:
+            raise InvalidAmount(f"{amount} {currency} is beyond what merx handles")
+    if not amount:
+        amount = amount.copy_abs()
     money = object.__new__(Money)
     object.__setattr__(money, "amount", amount)
     object.__setattr__(money, "currency", currency)

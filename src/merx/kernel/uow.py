@@ -69,7 +69,11 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def collect_events(self) -> list[DomainEvent]:
-        """Events of the aggregates written by the last commit, in order of recording."""
+        """Events of the aggregates written by the commits so far, drained on each call.
+
+        Each aggregate's events come in the order it recorded them; aggregates come in the
+        order they were first added or saved in the unit of work.
+        """
         ...
 
     def __enter__(self) -> Self: ...

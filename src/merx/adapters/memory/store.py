@@ -43,9 +43,12 @@ class MemoryStore:
 class MemoryRepository(Repository[A]):
     """A repository staging changes in its unit of work until commit."""
 
-    def __init__(self, store: MemoryStore, kind: type[A]) -> None:
+    def __init__(
+        self, store: MemoryStore, kind: type[A], staged: list[tuple[type[Any], str]]
+    ) -> None:
         self._store = store
         self._kind = kind
+        self._staged = staged
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
@@ -70,11 +73,13 @@ class MemoryRepository(Repository[A]):
         if key in self.added or key in self._store.tables.get(self._kind, {}):
             raise AlreadyExists(f"{self._kind.__name__} {key!r} already exists")
         self.added[key] = aggregate
+        self._staged.append((self._kind, key))
 
     def save(self, aggregate: A) -> None:
         key = aggregate.id
-        if key not in self.added:
+        if key not in self.added and key not in self.saved:
             self.saved[key] = aggregate
+            self._staged.append((self._kind, key))
 
     def ids(self) -> Iterator[str]:
         return iter(list(self._store.tables.get(self._kind, {})))
@@ -94,11 +99,12 @@ class MemoryRepository(Repository[A]):
                     f"(loaded version {aggregate.version}, stored {stored})"
                 )
 
-    def write(self) -> list[DomainEvent]:
+    def write(self) -> dict[str, list[DomainEvent]]:
+        """Store every staged aggregate; their events by id."""
         table = self._store.table(self._kind)
-        events: list[DomainEvent] = []
+        events: dict[str, list[DomainEvent]] = {}
         for key, aggregate in [*self.added.items(), *self.saved.items()]:
-            events.extend(aggregate.pull_events())
+            events[key] = aggregate.pull_events()
             aggregate.version += 1
             table[key] = (aggregate.version, copy.deepcopy(aggregate))
         self.added.clear()
@@ -112,6 +118,7 @@ class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self._repos: dict[type[Any], MemoryRepository[Any]] = {}
+        self._staged: list[tuple[type[Any], str]] = []
         self._events: list[DomainEvent] = []
         self._commits = 0
 
@@ -122,20 +129,23 @@ class MemoryUnitOfWork:
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
         if found is None:
-            found = self._repos[kind] = MemoryRepository(self._store, kind)
+            found = self._repos[kind] = MemoryRepository(self._store, kind, self._staged)
         return cast(Repository[A], found)
 
     def commit(self) -> None:
         with self._store.lock:
             for repo in self._repos.values():
                 repo.check()
-            for repo in self._repos.values():
-                self._events.extend(repo.write())
+            written = {kind: repo.write() for kind, repo in self._repos.items()}
+        for kind, key in self._staged:
+            self._events.extend(written[kind][key])
         self._commits += 1
         self._repos.clear()
+        self._staged.clear()
 
     def rollback(self) -> None:
         self._repos.clear()
+        self._staged.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

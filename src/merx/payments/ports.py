@@ -1,0 +1,205 @@
+"""Ports of the payments context: the payment channels merx talks to.
+
+A :class:`PaymentGateway` is one payment channel ("wechat_pay", "alipay", "bank_card").
+Every command carries an ``idempotency_key``: the same key with the same payload returns
+the first result and acts once; the same key with a different payload raises
+:class:`~merx.kernel.errors.IdempotencyConflict`. After a :class:`GatewayTimeout` the
+outcome is unknown: retry with the *same* key (the channel answers what it did, or does it
+now) or ask :meth:`PaymentGateway.query`.
+
+The channel enforces its own invariants and refuses a call that breaks them with a typed
+error and no effect: captures never exceed the authorization
+(:class:`CaptureExceedsAuthorization`), refunds never exceed the captures
+(:class:`RefundExceedsCapture`). Operations still pending at the channel count against
+these limits until they settle.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+import attrs
+
+from merx.kernel.errors import (
+    AlreadyExists,
+    BusinessRuleViolation,
+    MerxError,
+    NotFound,
+    ValidationError,
+)
+from merx.kernel.money import Money
+
+# -- values ----------------------------------------------------------------------------
+
+
+class GatewayStatus(enum.Enum):
+    """The outcome of one operation at the channel."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # declined by the channel: nothing happened
+    PENDING = "pending"  # accepted, outcome to follow by notification (and query)
+
+
+class GatewayOperation(enum.Enum):
+    AUTHORIZE = "authorize"
+    CAPTURE = "capture"
+    REFUND = "refund"
+
+
+@attrs.frozen
+class GatewayResult:
+    """What the channel answered.
+
+    ``reference`` is the channel's reference for the operation, ``amount`` the amount of
+    the operation, ``reason`` why it failed (``None`` unless ``FAILED``). ``authorized``,
+    ``captured`` and ``refunded`` are the channel's settled totals for the payment right
+    after the operation (pending operations are not in them).
+
+    For :meth:`PaymentGateway.query` the result describes the payment as a whole: status,
+    reference, amount and reason are those of its (latest) authorization, and the totals
+    are the current ones.
+    """
+
+    status: GatewayStatus
+    payment_id: str
+    reference: str
+    amount: Money
+    authorized: Money
+    captured: Money
+    refunded: Money
+    reason: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is GatewayStatus.SUCCEEDED
+
+
+class NotificationKind(enum.Enum):
+    """What an asynchronous notification reports, in the past tense."""
+
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+
+_SUCCEEDED_KIND = {
+    GatewayOperation.AUTHORIZE: NotificationKind.AUTHORIZED,
+    GatewayOperation.CAPTURE: NotificationKind.CAPTURED,
+    GatewayOperation.REFUND: NotificationKind.REFUNDED,
+}
+
+
+@attrs.frozen
+class PaymentNotification:
+    """An asynchronous notification from the channel about one operation's final outcome.
+
+    Channels deliver notifications at least once and in any order: a receiver keys on
+    ``event_id`` (one per outcome; a redelivery repeats it) and on ``reference``.
+    ``refund_id`` is set for refunds. ``kind`` is derived: the operation in the past tense
+    when it succeeded, ``FAILED`` otherwise (``operation`` says which one failed).
+    """
+
+    channel: str
+    event_id: str
+    payment_id: str
+    operation: GatewayOperation
+    status: GatewayStatus
+    amount: Money
+    reference: str
+    refund_id: str | None = None
+    reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.status is GatewayStatus.PENDING:
+            raise ValidationError(
+                f"notification {self.event_id!r} is PENDING: notifications report final outcomes"
+            )
+
+    @property
+    def kind(self) -> NotificationKind:
+        if self.status is GatewayStatus.SUCCEEDED:
+            return _SUCCEEDED_KIND[self.operation]
+        return NotificationKind.FAILED
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class GatewayTimeout(MerxError):
+    """The channel did not answer in time: the operation may or may not have happened.
+
+    Retry with the same idempotency key, or ask ``query``.
+    """
+
+
+class UnknownPayment(NotFound):
+    """The channel has no record of this payment id."""
+
+
+class PaymentAlreadyAuthorized(BusinessRuleViolation):
+    """A new authorization for a payment already authorized (or being authorized)."""
+
+
+class PaymentNotAuthorized(BusinessRuleViolation):
+    """A capture for a payment the channel has not authorized."""
+
+
+class CaptureExceedsAuthorization(BusinessRuleViolation):
+    """A capture would take the captured total above the authorized amount."""
+
+
+class RefundExceedsCapture(BusinessRuleViolation):
+    """A refund would take the refunded total above the captured total."""
+
+
+class DuplicateRefund(AlreadyExists):
+    """A refund id already used for another refund of the payment (not a replay)."""
+
+
+# -- the port --------------------------------------------------------------------------
+
+
+class PaymentGateway(Protocol):
+    """Port: one payment channel."""
+
+    @property
+    def channel(self) -> str:
+        """The channel's name, e.g. ``"wechat_pay"``."""
+        ...
+
+    def authorize(
+        self, *, payment_id: str, amount: Money, method: str, idempotency_key: str
+    ) -> GatewayResult:
+        """Reserve ``amount`` on the payer's ``method`` for ``payment_id``.
+
+        Raises :class:`PaymentAlreadyAuthorized` if the payment already has a succeeded
+        or pending authorization, :class:`GatewayTimeout` if the outcome is unknown.
+        """
+        ...
+
+    def capture(self, *, payment_id: str, amount: Money, idempotency_key: str) -> GatewayResult:
+        """Take ``amount`` of the authorization; partial captures may follow each other.
+
+        Raises :class:`UnknownPayment`, :class:`PaymentNotAuthorized`,
+        :class:`CaptureExceedsAuthorization`, :class:`GatewayTimeout`.
+        """
+        ...
+
+    def refund(
+        self, *, payment_id: str, refund_id: str, amount: Money, idempotency_key: str
+    ) -> GatewayResult:
+        """Give back ``amount`` of what was captured, as refund ``refund_id``.
+
+        Raises :class:`UnknownPayment`, :class:`RefundExceedsCapture`,
+        :class:`DuplicateRefund`, :class:`GatewayTimeout`.
+        """
+        ...
+
+    def query(self, *, payment_id: str) -> GatewayResult:
+        """What the channel knows of the payment now (see :class:`GatewayResult`).
+
+        Raises :class:`UnknownPayment` if the channel never saw it.
+        """
+        ...
