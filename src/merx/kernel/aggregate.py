@@ -22,6 +22,7 @@ _ATOMIC: frozenset[type[Any]] = frozenset(
     {str, int, bool, float, bytes, Decimal, datetime, date, time, timedelta, type(None)}
 )
 _FROZEN: dict[type[Any], bool] = {}
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
 
 
 def _is_frozen_attrs(kind: type[Any]) -> bool:
@@ -74,8 +75,16 @@ class Aggregate:
         events, self.pending_events = self.pending_events, []
         return events
 
+    def clone(self) -> Self:
+        """A private copy: containers copied, immutable values shared."""
+        kind = type(self)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(field.name for field in attrs.fields(kind))
+        copied = object.__new__(kind)
+        for name in names:
+            setattr(copied, name, snapshot_copy(getattr(self, name)))
+        return copied
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
-        clone = object.__new__(type(self))
-        for field in attrs.fields(type(self)):
-            setattr(clone, field.name, snapshot_copy(getattr(self, field.name), memo))
-        return clone
+        return self.clone()

@@ -19,6 +19,12 @@ from merx.kernel.uow import Keyed, Repository
 A = TypeVar("A", bound=Keyed)
 
 
+def _copy(aggregate: Any) -> Any:
+    """A private copy: the aggregate's own cheap ``clone`` if it has one."""
+    clone = getattr(aggregate, "clone", None)
+    return clone() if clone is not None else copy.deepcopy(aggregate)
+
+
 class MemoryStore:
     """Committed state: per aggregate kind, id -> (version, snapshot)."""
 
@@ -35,7 +41,7 @@ class MemoryStore:
         if row is None:
             return None
         version, snapshot = row
-        aggregate = cast(A, copy.deepcopy(snapshot))
+        aggregate = cast(A, _copy(snapshot))
         aggregate.version = version
         return aggregate
 
@@ -106,7 +112,7 @@ class MemoryRepository(Repository[A]):
         for key, aggregate in [*self.added.items(), *self.saved.items()]:
             events[key] = aggregate.pull_events()
             aggregate.version += 1
-            table[key] = (aggregate.version, copy.deepcopy(aggregate))
+            table[key] = (aggregate.version, _copy(aggregate))
         self.added.clear()
         self.saved.clear()
         return events
