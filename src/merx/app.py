@@ -8,17 +8,28 @@ infrastructure write their own ``build_app`` the same way, passing their adapter
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
-from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx import (
+    aftersales,
+    catalog,
+    checkout,
+    customers,
+    fulfillment,
+    inventory,
+    orders,
+    payments,
+    supply,
+)
 from merx.adapters.memory import (
     EventLog,
     FixedClock,
+    MemoryConsignmentChannel,
     MemoryLogistics,
     MemoryPaymentGateway,
     MemoryStore,
@@ -48,6 +59,7 @@ class MemoryApp:
     events: EventLog
     gateways: dict[str, MemoryPaymentGateway]
     logistics: MemoryLogistics
+    consignment: MemoryConsignmentChannel
     inventory: InventoryPolicy
 
     def handle(self, command: Command[R]) -> R:
@@ -79,6 +91,7 @@ def build_memory_app(
     events = EventLog()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}
     logistics = MemoryLogistics()
+    consignment = MemoryConsignmentChannel()
     policy = inventory_policy or InventoryPolicy()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
@@ -117,6 +130,7 @@ def build_memory_app(
     )
     bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
 
+    _register_supply(bus, clock=clock, ids=ids, channel=consignment)
     return MemoryApp(
         bus=bus,
         store=store,
@@ -125,5 +139,46 @@ def build_memory_app(
         events=events,
         gateways=gateways,
         logistics=logistics,
+        consignment=consignment,
         inventory=policy,
+    )
+
+
+def _register_supply(
+    bus: MessageBus, *, clock: FixedClock, ids: SequentialIds, channel: MemoryConsignmentChannel
+) -> None:
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (supply.AddQualificationDocument, supply.add_qualification_document),
+        (supply.RemoveQualificationDocument, supply.remove_qualification_document),
+        (supply.SubmitSupplierApplication, supply.submit_supplier_application),
+        (supply.ReviewQualificationDocument, supply.review_qualification_document),
+        (supply.ApproveSupplier, supply.approve_supplier),
+        (supply.RejectSupplier, supply.reject_supplier),
+        (supply.ReapplySupplier, supply.reapply_supplier),
+        (supply.SuspendSupplier, supply.suspend_supplier),
+        (supply.ReinstateSupplier, supply.reinstate_supplier),
+        (supply.TerminateSupplier, supply.terminate_supplier),
+        (supply.AddContractPrice, supply.add_contract_price),
+        (supply.SignContract, supply.sign_contract),
+        (supply.TerminateContract, supply.terminate_contract),
+        (supply.ApprovePurchaseOrder, supply.approve_purchase_order),
+        (supply.CancelPurchaseOrder, supply.cancel_purchase_order),
+        (supply.ClosePurchaseOrder, supply.close_purchase_order),
+        (supply.ReceivePurchaseOrder, supply.receive_purchase_order),
+        (supply.ConfirmSupplierStatement, supply.confirm_supplier_statement),
+        (supply.PaySupplierStatement, supply.pay_supplier_statement),
+    ]
+    with_clock_and_ids: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (supply.ApplySupplier, supply.apply_supplier),
+        (supply.DraftContract, supply.draft_contract),
+        (supply.DraftPurchaseOrder, supply.draft_purchase_order),
+        (supply.IssuePurchasesStatement, supply.issue_purchases_statement),
+        (supply.IssueSalesStatement, supply.issue_sales_statement),
+    ]
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
+    for command, handler in with_clock_and_ids:
+        bus.register(command, partial(handler, clock=clock, ids=ids))
+    bus.register(
+        supply.PushConsignmentOrder, partial(supply.push_consignment_order, channel=channel)
     )

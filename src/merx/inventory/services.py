@@ -72,17 +72,24 @@ def open_warehouse(cmd: OpenWarehouse, uow: UnitOfWork) -> WarehouseId:
 
 
 def receive_stock(cmd: ReceiveStock, uow: UnitOfWork) -> None:
-    uow.repo(Warehouse).get(cmd.warehouse)
+    receive_into(uow, cmd.warehouse, cmd.sku, cmd.quantity, cmd.reference)
+    uow.commit()
+
+
+def receive_into(
+    uow: UnitOfWork, warehouse: WarehouseId, sku: SkuId, quantity: int, reference: str
+) -> None:
+    """Add received units to the SKU's stock in ``warehouse`` (staged; the caller commits)."""
+    uow.repo(Warehouse).get(warehouse)
     repo = uow.repo(StockItem)
-    item = repo.find(stock_key(cmd.warehouse, cmd.sku))
+    item = repo.find(stock_key(warehouse, sku))
     if item is None:
-        item = StockItem.open(cmd.warehouse, cmd.sku)
-        item.receive(cmd.quantity, cmd.reference)
+        item = StockItem.open(warehouse, sku)
+        item.receive(quantity, reference)
         repo.add(item)
     else:
-        item.receive(cmd.quantity, cmd.reference)
+        item.receive(quantity, reference)
         repo.save(item)
-    uow.commit()
 
 
 def return_to_stock(cmd: ReturnToStock, uow: UnitOfWork) -> None:

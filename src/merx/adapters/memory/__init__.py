@@ -1,6 +1,7 @@
 """In-memory adapters for every merx port: the library runs and is tested with no server."""
 
 from merx.adapters.memory.basics import EventLog, FixedClock, SequentialIds
+from merx.adapters.memory.consignment import MemoryConsignmentChannel
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
@@ -11,6 +12,7 @@ from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 __all__ = [
     "EventLog",
     "FixedClock",
+    "MemoryConsignmentChannel",
     "MemoryFunder",
     "MemoryLogistics",
     "MemoryNotifier",

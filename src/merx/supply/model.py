@@ -1,0 +1,1200 @@
+"""Supply: suppliers, their contracts, purchase orders and settlement statements.
+
+Four aggregates, each with its life cycle as a transition table:
+
+* :class:`Supplier` - onboarding (applying -> under review -> approved / rejected), then
+  suspended, reinstated or terminated. Qualification documents (business licence, brand
+  authorisations, each with a number and an expiry date) are reviewed one by one.
+* :class:`Contract` - a supplier's purchase price list: per SKU, prices each valid over a
+  :class:`Period` ``[start, end)``, never two overlapping periods for one SKU; draft ->
+  signed -> terminated.
+* :class:`PurchaseOrder` - goods bought from a *stocked* supplier into one of our
+  warehouses, at the contract price of the order date; received in one or more receipts,
+  never beyond the ordered quantity.
+* :class:`SupplierStatement` - what we owe a supplier for a closed period (a
+  :class:`Statement` value): issued -> confirmed -> paid. A supplier's statement periods of
+  one basis never overlap, so no receipt or sale is billed twice.
+
+Business dates (order date, receipt date, expiry checks) are the date of the clock's instant
+in the instant's own zone: a host trading in Beijing gives merx an ``Asia/Shanghai`` clock.
+Each method checks, then changes, then records; a refused command leaves no trace.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import NewType
+
+import attrs
+
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.clock import require_aware
+from merx.kernel.errors import (
+    AlreadyExists,
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    NotFound,
+    ValidationError,
+)
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import SkuId, SupplierId, WarehouseId
+from merx.kernel.money import Money, minor_unit
+from merx.kernel.quantity import require_quantity
+from merx.kernel.state import StateMachine
+
+ContractId = NewType("ContractId", str)
+PurchaseOrderId = NewType("PurchaseOrderId", str)
+StatementId = NewType("StatementId", str)
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class InvalidPeriod(ValidationError):
+    """A period does not end after it starts, or a bound is not a plain date."""
+
+
+class SupplierNotActive(BusinessRuleViolation):
+    """The supplier is not approved (still applying, rejected, suspended or terminated)."""
+
+
+class WrongSupplierType(BusinessRuleViolation):
+    """The supplier's type does not allow this (a purchase order for a consignment one)."""
+
+
+class MissingDocument(BusinessRuleViolation):
+    """An application lacks a document it needs (a business licence)."""
+
+
+class DocumentExpired(BusinessRuleViolation):
+    """A qualification document's expiry date has passed."""
+
+
+class ReviewIncomplete(BusinessRuleViolation):
+    """A supplier cannot be approved: a document is unreviewed or was rejected."""
+
+
+class UnknownDocument(NotFound):
+    """The supplier has no qualification document with this number."""
+
+
+class DuplicateDocument(AlreadyExists):
+    """The supplier already holds a qualification document with this number."""
+
+
+class OverlappingPricePeriod(BusinessRuleViolation):
+    """A contract price's period overlaps another price's period for the same SKU."""
+
+
+class NoContractPrice(NotFound):
+    """The contract lists no price for this SKU on this date."""
+
+
+class ContractNotInForce(BusinessRuleViolation):
+    """The contract is not signed, not yet in force or already terminated on this date."""
+
+
+class NotOnPurchaseOrder(ValidationError):
+    """A receipt names a SKU the purchase order does not hold."""
+
+
+class ReceiptExceedsOrder(BusinessRuleViolation):
+    """A receipt would take a line's received quantity beyond the quantity ordered."""
+
+
+class PeriodAlreadySettled(BusinessRuleViolation):
+    """A statement's period overlaps one already issued to the supplier on the same basis."""
+
+
+class PeriodNotClosed(BusinessRuleViolation):
+    """A statement's period has not ended yet: receipts or sales may still fall into it."""
+
+
+class SaleOutsidePeriod(ValidationError):
+    """A sold line given for a consignment statement is dated outside the statement period."""
+
+
+# -- small values ----------------------------------------------------------------------
+
+
+def _require_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _require_date(value: object, what: str) -> date:
+    # ``datetime`` is a subclass of ``date``; an instant where a calendar date is meant
+    # would compare wrongly with dates, so it is refused.
+    if type(value) is not date:
+        raise InvalidPeriod(f"{what} must be a date (not a datetime), got {value!r}")
+    return value
+
+
+def _business_date(at: datetime) -> date:
+    return require_aware(at, "time of the command").date()
+
+
+@attrs.frozen
+class Period:
+    """The calendar dates ``start <= d < end`` (``end`` excluded), ``start < end``."""
+
+    start: date
+    end: date
+
+    def __attrs_post_init__(self) -> None:
+        _require_date(self.start, "period start")
+        _require_date(self.end, "period end")
+        if not self.start < self.end:
+            raise InvalidPeriod(f"period must end after it starts: [{self.start}, {self.end})")
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day < self.end
+
+    def overlaps(self, other: Period) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def __str__(self) -> str:
+        return f"[{self.start}, {self.end})"
+
+
+def _require_items(items: Sequence[tuple[SkuId, int]], what: str) -> tuple[tuple[SkuId, int], ...]:
+    """Non-empty (sku, positive quantity) pairs with distinct SKUs, as a tuple."""
+    result = tuple((SkuId(_require_text(sku, "sku")), quantity) for sku, quantity in items)
+    if not result:
+        raise ValidationError(f"{what} has no lines")
+    for sku, quantity in result:
+        require_quantity(quantity, f"quantity of {sku!r}")
+    skus = [sku for sku, _ in result]
+    if len(set(skus)) != len(skus):
+        raise ValidationError(f"{what} names a SKU twice: {skus}")
+    return result
+
+
+# -- suppliers -------------------------------------------------------------------------
+
+
+class SupplierType(enum.Enum):
+    """How a supplier's goods reach the customer."""
+
+    STOCKED = "stocked"  # we buy into our own warehouse (purchase orders)
+    CONSIGNMENT = "consignment"  # orders are pushed to the supplier, who ships them
+    REAL_TIME_API = "real_time_api"  # virtual goods bought at fulfillment through an API
+
+
+class SupplierState(enum.Enum):
+    """Where a supplier stands (``SupplierStatus`` names a virtual-goods purchase's result)."""
+
+    APPLYING = "applying"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class DocumentKind(enum.Enum):
+    BUSINESS_LICENCE = "business_licence"
+    BRAND_AUTHORISATION = "brand_authorisation"
+
+
+class DocumentReview(enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class StatementBasis(enum.Enum):
+    """What a statement bills: goods received on purchase orders, or goods sold for the
+    supplier (consignment sales, virtual goods bought in real time)."""
+
+    PURCHASES = "purchases"
+    SALES = "sales"
+
+
+@attrs.frozen
+class QualificationDocument:
+    """A licence or authorisation, reviewed on its own; ``brand`` only for authorisations."""
+
+    kind: DocumentKind
+    number: str
+    expires_on: date
+    brand: str | None = None
+    review: DocumentReview = DocumentReview.PENDING
+    review_note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _require_text(self.number, "document number")
+        _require_date(self.expires_on, f"expiry date of document {self.number!r}")
+        if self.kind is DocumentKind.BRAND_AUTHORISATION:
+            _require_text(self.brand, f"brand of authorisation {self.number!r}")
+        elif self.brand is not None:
+            raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
+        if self.review is DocumentReview.REJECTED:
+            _require_text(self.review_note, f"reason for rejecting document {self.number!r}")
+
+    def expired_on(self, day: date) -> bool:
+        """Whether the document is no longer valid on ``day`` (it expires at ``expires_on``)."""
+        return self.expires_on <= day
+
+    def describe(self) -> str:
+        brand = f" for {self.brand}" if self.brand else ""
+        return f"{self.kind.value} {self.number}{brand}"
+
+
+@attrs.frozen
+class SupplierApplied(DomainEvent):
+    supplier_id: SupplierId
+    name: str
+    supplier_type: SupplierType
+    at: datetime
+
+
+@attrs.frozen
+class QualificationDocumentAdded(DomainEvent):
+    supplier_id: SupplierId
+    kind: DocumentKind
+    number: str
+    expires_on: date
+    at: datetime
+
+
+@attrs.frozen
+class QualificationDocumentRemoved(DomainEvent):
+    supplier_id: SupplierId
+    number: str
+    at: datetime
+
+
+@attrs.frozen
+class SupplierApplicationSubmitted(DomainEvent):
+    supplier_id: SupplierId
+    at: datetime
+
+
+@attrs.frozen
+class QualificationDocumentReviewed(DomainEvent):
+    supplier_id: SupplierId
+    number: str
+    review: DocumentReview
+    note: str | None
+    at: datetime
+
+
+@attrs.frozen
+class SupplierApproved(DomainEvent):
+    supplier_id: SupplierId
+    at: datetime
+
+
+@attrs.frozen
+class SupplierRejected(DomainEvent):
+    supplier_id: SupplierId
+    reasons: tuple[str, ...]
+    at: datetime
+
+
+@attrs.frozen
+class SupplierReapplied(DomainEvent):
+    supplier_id: SupplierId
+    at: datetime
+
+
+@attrs.frozen
+class SupplierSuspended(DomainEvent):
+    supplier_id: SupplierId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class SupplierReinstated(DomainEvent):
+    supplier_id: SupplierId
+    at: datetime
+
+
+@attrs.frozen
+class SupplierTerminated(DomainEvent):
+    supplier_id: SupplierId
+    reason: str
+    at: datetime
+
+
+_S = SupplierState
+
+SUPPLIER_FLOW: StateMachine[SupplierState] = StateMachine(
+    "supplier",
+    [
+        (_S.APPLYING, "add document", _S.APPLYING),
+        (_S.APPLYING, "remove document", _S.APPLYING),
+        (_S.APPLYING, "submit", _S.UNDER_REVIEW),
+        (_S.UNDER_REVIEW, "review document", _S.UNDER_REVIEW),
+        (_S.UNDER_REVIEW, "approve", _S.APPROVED),
+        (_S.UNDER_REVIEW, "reject", _S.REJECTED),
+        (_S.REJECTED, "reapply", _S.APPLYING),
+        (_S.APPROVED, "suspend", _S.SUSPENDED),
+        (_S.SUSPENDED, "reinstate", _S.APPROVED),
+        ((_S.APPLYING, _S.REJECTED, _S.APPROVED, _S.SUSPENDED), "terminate", _S.TERMINATED),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class Supplier(Aggregate):
+    """A company that supplies goods, from its application to the end of the relationship.
+
+    ``settled_until[basis]`` is the end of the last statement period issued on ``basis``:
+    a new statement on that basis must start on or after it.
+    """
+
+    id: SupplierId
+    name: str
+    supplier_type: SupplierType
+    currency: str
+    status: SupplierState = SupplierState.APPLYING
+    documents: tuple[QualificationDocument, ...] = ()
+    rejection_reasons: tuple[str, ...] = ()
+    status_reason: str | None = None
+    settled_until: dict[StatementBasis, date] = attrs.field(factory=dict)
+
+    @classmethod
+    def apply(
+        cls,
+        *,
+        supplier_id: SupplierId,
+        name: str,
+        supplier_type: SupplierType,
+        currency: str,
+        at: datetime,
+    ) -> Supplier:
+        """A new application, with no documents yet; ``currency`` is the settlement currency."""
+        _require_text(supplier_id, "supplier id")
+        _require_text(name, "supplier name")
+        if not isinstance(supplier_type, SupplierType):
+            raise ValidationError(f"unknown supplier type {supplier_type!r}")
+        minor_unit(currency)
+        require_aware(at)
+        supplier = cls(id=supplier_id, name=name, supplier_type=supplier_type, currency=currency)
+        supplier.record(SupplierApplied(supplier_id, name, supplier_type, at))
+        return supplier
+
+    # -- queries -----------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is SupplierState.APPROVED
+
+    def document(self, number: str) -> QualificationDocument:
+        for document in self.documents:
+            if document.number == number:
+                return document
+        raise UnknownDocument(f"supplier {self.id!r} has no document {number!r}")
+
+    def expired_documents(self, day: date) -> list[QualificationDocument]:
+        """The documents no longer valid on ``day`` (a host job may suspend the supplier)."""
+        return [document for document in self.documents if document.expired_on(day)]
+
+    def check_active(self, purpose: str) -> None:
+        if not self.is_active:
+            raise SupplierNotActive(
+                f"supplier {self.id!r} is {self.status.value}, cannot {purpose}"
+            )
+
+    def check_type(self, allowed: Iterable[SupplierType], purpose: str) -> None:
+        allowed = tuple(allowed)
+        if self.supplier_type not in allowed:
+            names = ", ".join(kind.value for kind in allowed)
+            raise WrongSupplierType(
+                f"supplier {self.id!r} is {self.supplier_type.value}; {purpose} needs {names}"
+            )
+
+    # -- onboarding --------------------------------------------------------------------
+
+    def add_document(
+        self,
+        *,
+        kind: DocumentKind,
+        number: str,
+        expires_on: date,
+        brand: str | None = None,
+        at: datetime,
+    ) -> None:
+        """Attach a document to the application; it must still be valid today."""
+        SUPPLIER_FLOW.target(self.status, "add document")
+        document = QualificationDocument(kind, number, expires_on, brand)
+        if any(d.number == number for d in self.documents):
+            raise DuplicateDocument(f"supplier {self.id!r} already holds document {number!r}")
+        today = _business_date(at)
+        if document.expired_on(today):
+            raise DocumentExpired(f"{document.describe()} expired on {expires_on} (today {today})")
+        event = QualificationDocumentAdded(self.id, kind, number, expires_on, at)
+        self.documents = (*self.documents, document)
+        SUPPLIER_FLOW.move(self, "add document", event)
+
+    def remove_document(self, number: str, at: datetime) -> None:
+        SUPPLIER_FLOW.target(self.status, "remove document")
+        self.document(number)
+        require_aware(at)
+        self.documents = tuple(d for d in self.documents if d.number != number)
+        SUPPLIER_FLOW.move(
+            self, "remove document", QualificationDocumentRemoved(self.id, number, at)
+        )
+
+    def submit(self, at: datetime) -> None:
+        """Send the application for review; every document is reviewed afresh."""
+        SUPPLIER_FLOW.target(self.status, "submit")
+        if not any(d.kind is DocumentKind.BUSINESS_LICENCE for d in self.documents):
+            raise MissingDocument(f"supplier {self.id!r} has no business licence")
+        require_aware(at)
+        self.documents = tuple(
+            attrs.evolve(d, review=DocumentReview.PENDING, review_note=None) for d in self.documents
+        )
+        self.rejection_reasons = ()
+        SUPPLIER_FLOW.move(self, "submit", SupplierApplicationSubmitted(self.id, at))
+
+    def review_document(
+        self, number: str, *, accepted: bool, note: str | None = None, at: datetime
+    ) -> None:
+        """Accept a document (it must still be valid today) or reject it with a reason."""
+        SUPPLIER_FLOW.target(self.status, "review document")
+        document = self.document(number)
+        today = _business_date(at)
+        if accepted and document.expired_on(today):
+            raise DocumentExpired(f"{document.describe()} expired on {document.expires_on}")
+        review = DocumentReview.ACCEPTED if accepted else DocumentReview.REJECTED
+        reviewed = attrs.evolve(document, review=review, review_note=note)
+        self.documents = tuple(reviewed if d.number == number else d for d in self.documents)
+        event = QualificationDocumentReviewed(self.id, number, review, note, at)
+        SUPPLIER_FLOW.move(self, "review document", event)
+
+    def approve(self, at: datetime) -> None:
+        """Approve once every document was accepted and none has expired since."""
+        SUPPLIER_FLOW.target(self.status, "approve")
+        self._check_documents_valid(_business_date(at))
+        not_accepted = [d.number for d in self.documents if d.review is not DocumentReview.ACCEPTED]
+        if not_accepted:
+            raise ReviewIncomplete(
+                f"supplier {self.id!r}: documents not accepted: {', '.join(not_accepted)}"
+            )
+        self.status_reason = None
+        SUPPLIER_FLOW.move(self, "approve", SupplierApproved(self.id, at))
+
+    def reject(self, reasons: Sequence[str], at: datetime) -> None:
+        """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
+        SUPPLIER_FLOW.target(self.status, "reject")
+        given = tuple(_require_text(reason, "rejection reason") for reason in reasons)
+        from_documents = tuple(
+            f"{d.describe()}: {d.review_note}"
+            for d in self.documents
+            if d.review is DocumentReview.REJECTED
+        )
+        all_reasons = given + from_documents
+        if not all_reasons:
+            raise ValidationError(f"rejecting supplier {self.id!r} needs at least one reason")
+        require_aware(at)
+        self.rejection_reasons = all_reasons
+        SUPPLIER_FLOW.move(self, "reject", SupplierRejected(self.id, all_reasons, at))
+
+    def reapply(self, at: datetime) -> None:
+        """A rejected supplier reopens its application to fix its documents."""
+        SUPPLIER_FLOW.target(self.status, "reapply")
+        require_aware(at)
+        SUPPLIER_FLOW.move(self, "reapply", SupplierReapplied(self.id, at))
+
+    # -- after approval ----------------------------------------------------------------
+
+    def suspend(self, reason: str, at: datetime) -> None:
+        SUPPLIER_FLOW.target(self.status, "suspend")
+        _require_text(reason, "suspension reason")
+        require_aware(at)
+        self.status_reason = reason
+        SUPPLIER_FLOW.move(self, "suspend", SupplierSuspended(self.id, reason, at))
+
+    def reinstate(self, at: datetime) -> None:
+        """Lift a suspension; the documents must all still be valid."""
+        SUPPLIER_FLOW.target(self.status, "reinstate")
+        self._check_documents_valid(_business_date(at))
+        self.status_reason = None
+        SUPPLIER_FLOW.move(self, "reinstate", SupplierReinstated(self.id, at))
+
+    def terminate(self, reason: str, at: datetime) -> None:
+        SUPPLIER_FLOW.target(self.status, "terminate")
+        _require_text(reason, "termination reason")
+        require_aware(at)
+        self.status_reason = reason
+        SUPPLIER_FLOW.move(self, "terminate", SupplierTerminated(self.id, reason, at))
+
+    def _check_documents_valid(self, today: date) -> None:
+        expired = self.expired_documents(today)
+        if expired:
+            names = ", ".join(f"{d.describe()} (expired {d.expires_on})" for d in expired)
+            raise DocumentExpired(f"supplier {self.id!r} holds expired documents: {names}")
+
+    # -- settlement --------------------------------------------------------------------
+
+    def check_statement_period(self, basis: StatementBasis, period: Period, today: date) -> None:
+        """Raise unless a statement on ``basis`` over ``period`` may be issued ``today``."""
+        if period.end > today:
+            raise PeriodNotClosed(
+                f"statement period {period} for supplier {self.id!r} has not ended on {today}"
+            )
+        settled = self.settled_until.get(basis)
+        if settled is not None and period.start < settled:
+            raise PeriodAlreadySettled(
+                f"supplier {self.id!r}: {basis.value} are settled until {settled}; "
+                f"period {period} overlaps"
+            )
+
+    def book_statement_period(self, basis: StatementBasis, period: Period, today: date) -> None:
+        self.check_statement_period(basis, period, today)
+        self.settled_until[basis] = period.end
+
+
+# -- contracts -------------------------------------------------------------------------
+
+
+class ContractState(enum.Enum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+    TERMINATED = "terminated"
+
+
+@attrs.frozen
+class ContractPrice:
+    """The unit purchase price of one SKU over one period."""
+
+    sku: SkuId
+    unit_cost: Money
+    valid: Period
+
+    def __attrs_post_init__(self) -> None:
+        _require_text(self.sku, "sku")
+        if not isinstance(self.unit_cost, Money) or not self.unit_cost.is_positive():
+            raise InvalidAmount(f"unit cost of {self.sku!r} must be a positive Money")
+
+
+@attrs.frozen
+class ContractDrafted(DomainEvent):
+    contract_id: ContractId
+    supplier_id: SupplierId
+    at: datetime
+
+
+@attrs.frozen
+class ContractPriceAdded(DomainEvent):
+    contract_id: ContractId
+    price: ContractPrice
+    at: datetime
+
+
+@attrs.frozen
+class ContractSigned(DomainEvent):
+    """``prices`` is the whole price list at signature (a catalog subscriber may copy the
+    purchase costs in force into its SKUs)."""
+
+    contract_id: ContractId
+    supplier_id: SupplierId
+    prices: tuple[ContractPrice, ...]
+    at: datetime
+
+
+@attrs.frozen
+class ContractTerminated(DomainEvent):
+    contract_id: ContractId
+    supplier_id: SupplierId
+    reason: str
+    at: datetime
+
+
+_C = ContractState
+
+CONTRACT_FLOW: StateMachine[ContractState] = StateMachine(
+    "contract",
+    [
+        (_C.DRAFT, "add price", _C.DRAFT),
+        (_C.SIGNED, "add price", _C.SIGNED),
+        (_C.DRAFT, "sign", _C.SIGNED),
+        ((_C.DRAFT, _C.SIGNED), "terminate", _C.TERMINATED),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class Contract(Aggregate):
+    """A purchase contract with one supplier: its price list, in the supplier's currency.
+
+    Prices may be added while draft and, as amendments, while signed - but an amendment
+    may not start before the day it is made, so a signed past is never rewritten.
+    """
+
+    id: ContractId
+    supplier_id: SupplierId
+    currency: str
+    prices: tuple[ContractPrice, ...] = ()
+    status: ContractState = ContractState.DRAFT
+    signed_on: date | None = None
+    terminated_on: date | None = None
+    termination_reason: str | None = None
+
+    @classmethod
+    def draft(cls, *, contract_id: ContractId, supplier: Supplier, at: datetime) -> Contract:
+        _require_text(contract_id, "contract id")
+        if supplier.status is SupplierState.TERMINATED:
+            raise SupplierNotActive(f"supplier {supplier.id!r} is terminated")
+        require_aware(at)
+        contract = cls(id=contract_id, supplier_id=supplier.id, currency=supplier.currency)
+        contract.record(ContractDrafted(contract_id, supplier.id, at))
+        return contract
+
+    def add_price(self, sku: SkuId, unit_cost: Money, valid: Period, at: datetime) -> None:
+        CONTRACT_FLOW.target(self.status, "add price")
+        price = ContractPrice(sku, unit_cost, valid)
+        if unit_cost.currency != self.currency:
+            raise CurrencyMismatch(
+                f"contract {self.id!r} is in {self.currency}, price of {sku!r} is {unit_cost}"
+            )
+        today = _business_date(at)
+        if self.status is ContractState.SIGNED and valid.start < today:
+            raise InvalidPeriod(
+                f"contract {self.id!r} is signed: an amended price may not start before "
+                f"{today}, got {valid}"
+            )
+        for other in self.prices:
+            if other.sku == sku and other.valid.overlaps(valid):
+                raise OverlappingPricePeriod(
+                    f"contract {self.id!r}: price of {sku!r} over {valid} overlaps "
+                    f"{other.unit_cost} over {other.valid}"
+                )
+        self.prices = (*self.prices, price)
+        CONTRACT_FLOW.move(self, "add price", ContractPriceAdded(self.id, price, at))
+
+    def price_on(self, sku: SkuId, day: date) -> Money:
+        """The unit cost of ``sku`` on ``day``, whatever the contract's state."""
+        _require_date(day, "price date")
+        for price in self.prices:
+            if price.sku == sku and price.valid.contains(day):
+                return price.unit_cost
+        raise NoContractPrice(f"contract {self.id!r} has no price for {sku!r} on {day}")
+
+    def in_force_on(self, day: date) -> bool:
+        """Signed on or before ``day`` and not terminated by then."""
+        if self.signed_on is None or day < self.signed_on:
+            return False
+        return self.terminated_on is None or day < self.terminated_on
+
+    def check_in_force(self, day: date) -> None:
+        if not self.in_force_on(day):
+            raise ContractNotInForce(
+                f"contract {self.id!r} ({self.status.value}, signed {self.signed_on}, "
+                f"terminated {self.terminated_on}) is not in force on {day}"
+            )
+
+    def sign(self, supplier: Supplier, at: datetime) -> None:
+        """Sign with an approved supplier; the contract must list at least one price."""
+        CONTRACT_FLOW.target(self.status, "sign")
+        if supplier.id != self.supplier_id:
+            raise ValidationError(f"contract {self.id!r} is with {self.supplier_id!r}")
+        supplier.check_active("sign a contract")
+        if not self.prices:
+            raise BusinessRuleViolation(f"contract {self.id!r} lists no prices")
+        self.signed_on = _business_date(at)
+        event = ContractSigned(self.id, self.supplier_id, self.prices, at)
+        CONTRACT_FLOW.move(self, "sign", event)
+
+    def terminate(self, reason: str, at: datetime) -> None:
+        """End the contract from today; prices stay readable for statements of the past."""
+        CONTRACT_FLOW.target(self.status, "terminate")
+        _require_text(reason, "termination reason")
+        self.terminated_on = _business_date(at)
+        self.termination_reason = reason
+        event = ContractTerminated(self.id, self.supplier_id, reason, at)
+        CONTRACT_FLOW.move(self, "terminate", event)
+
+
+# -- purchase orders -------------------------------------------------------------------
+
+
+class PurchaseOrderState(enum.Enum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"  # partially received, and the rest will not come
+
+
+@attrs.frozen
+class PurchaseOrderLine:
+    sku: SkuId
+    quantity_ordered: int
+    unit_cost: Money
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_cost * self.quantity_ordered
+
+
+@attrs.frozen
+class ReceiptLine:
+    """Units of one SKU received, at the purchase order's unit cost."""
+
+    sku: SkuId
+    quantity: int
+    unit_cost: Money
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_cost * self.quantity
+
+
+@attrs.frozen
+class Receipt:
+    """One delivery received against a purchase order; ``reference`` is the goods-received
+    note's number and makes a repeated receipt a replay."""
+
+    reference: str
+    received_on: date
+    lines: tuple[ReceiptLine, ...]
+
+    @property
+    def total(self) -> Money:
+        return Money.sum((line.amount for line in self.lines), self.lines[0].unit_cost.currency)
+
+
+@attrs.frozen
+class PurchaseOrderDrafted(DomainEvent):
+    purchase_order_id: PurchaseOrderId
+    supplier_id: SupplierId
+    total: Money
+    at: datetime
+
+
+@attrs.frozen
+class PurchaseOrderApproved(DomainEvent):
+    purchase_order_id: PurchaseOrderId
+    at: datetime
+
+
+@attrs.frozen
+class PurchaseOrderReceived(DomainEvent):
+    """A receipt was booked; ``complete`` when every line is now fully received."""
+
+    purchase_order_id: PurchaseOrderId
+    warehouse: WarehouseId
+    receipt: Receipt
+    complete: bool
+    at: datetime
+
+
+@attrs.frozen
+class PurchaseOrderCancelled(DomainEvent):
+    purchase_order_id: PurchaseOrderId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class PurchaseOrderClosed(DomainEvent):
+    purchase_order_id: PurchaseOrderId
+    reason: str
+    at: datetime
+
+
+_P = PurchaseOrderState
+
+PURCHASE_ORDER_FLOW: StateMachine[PurchaseOrderState] = StateMachine(
+    "purchase order",
+    [
+        (_P.DRAFT, "approve", _P.APPROVED),
+        ((_P.APPROVED, _P.PARTIALLY_RECEIVED), "receive part", _P.PARTIALLY_RECEIVED),
+        ((_P.APPROVED, _P.PARTIALLY_RECEIVED), "receive rest", _P.RECEIVED),
+        ((_P.DRAFT, _P.APPROVED), "cancel", _P.CANCELLED),
+        (_P.PARTIALLY_RECEIVED, "close", _P.CLOSED),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class PurchaseOrder(Aggregate):
+    """Goods ordered from a stocked supplier for one warehouse, at contract prices.
+
+    Invariant: for every line, ``0 <= received_of(sku) <= quantity_ordered``.
+    """
+
+    id: PurchaseOrderId
+    supplier_id: SupplierId
+    contract_id: ContractId
+    warehouse: WarehouseId
+    currency: str
+    ordered_on: date
+    lines: tuple[PurchaseOrderLine, ...]
+    status: PurchaseOrderState = PurchaseOrderState.DRAFT
+    receipts: tuple[Receipt, ...] = ()
+    reason: str | None = None  # why it was cancelled or closed
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        purchase_order_id: PurchaseOrderId,
+        supplier: Supplier,
+        contract: Contract,
+        warehouse: WarehouseId,
+        items: Sequence[tuple[SkuId, int]],
+        at: datetime,
+    ) -> PurchaseOrder:
+        """Order ``items`` at ``contract``'s prices of today (the order date)."""
+        _require_text(purchase_order_id, "purchase order id")
+        _require_text(warehouse, "warehouse")
+        supplier.check_type([SupplierType.STOCKED], "a purchase order")
+        supplier.check_active("take a purchase order")
+        if contract.supplier_id != supplier.id:
+            raise ValidationError(
+                f"contract {contract.id!r} is with {contract.supplier_id!r}, not {supplier.id!r}"
+            )
+        today = _business_date(at)
+        contract.check_in_force(today)
+        checked = _require_items(items, f"purchase order {purchase_order_id!r}")
+        lines = tuple(
+            PurchaseOrderLine(sku, quantity, contract.price_on(sku, today))
+            for sku, quantity in checked
+        )
+        order = cls(
+            id=purchase_order_id,
+            supplier_id=supplier.id,
+            contract_id=contract.id,
+            warehouse=warehouse,
+            currency=contract.currency,
+            ordered_on=today,
+            lines=lines,
+        )
+        order.record(PurchaseOrderDrafted(order.id, supplier.id, order.total, at))
+        return order
+
+    # -- queries -----------------------------------------------------------------------
+
+    @property
+    def total(self) -> Money:
+        """The value ordered."""
+        return Money.sum((line.amount for line in self.lines), self.currency)
+
+    @property
+    def received_value(self) -> Money:
+        return Money.sum((receipt.total for receipt in self.receipts), self.currency)
+
+    def line(self, sku: SkuId) -> PurchaseOrderLine:
+        for line in self.lines:
+            if line.sku == sku:
+                return line
+        raise NotOnPurchaseOrder(f"purchase order {self.id!r} holds no line for {sku!r}")
+
+    def received_of(self, sku: SkuId) -> int:
+        self.line(sku)
+        return sum(rl.quantity for r in self.receipts for rl in r.lines if rl.sku == sku)
+
+    def outstanding_of(self, sku: SkuId) -> int:
+        return self.line(sku).quantity_ordered - self.received_of(sku)
+
+    def receipt(self, reference: str) -> Receipt:
+        for receipt in self.receipts:
+            if receipt.reference == reference:
+                return receipt
+        raise NotFound(f"purchase order {self.id!r} has no receipt {reference!r}")
+
+    # -- commands ----------------------------------------------------------------------
+
+    def approve(self, supplier: Supplier, at: datetime) -> None:
+        """Approve the order for sending; the supplier must still be active."""
+        PURCHASE_ORDER_FLOW.target(self.status, "approve")
+        if supplier.id != self.supplier_id:
+            raise ValidationError(f"purchase order {self.id!r} is from {self.supplier_id!r}")
+        supplier.check_active("have a purchase order approved")
+        require_aware(at)
+        PURCHASE_ORDER_FLOW.move(self, "approve", PurchaseOrderApproved(self.id, at))
+
+    def receive(self, reference: str, items: Sequence[tuple[SkuId, int]], at: datetime) -> bool:
+        """Book a receipt of ``items``; ``False`` if it is a replay of ``reference``.
+
+        The same reference with the same items (in any order) is a replay and changes
+        nothing; with other items it raises :class:`IdempotencyConflict`. Receiving more
+        than a line still awaits raises :class:`ReceiptExceedsOrder`.
+        """
+        _require_text(reference, "receipt reference")
+        payload = tuple(sorted((sku, quantity) for sku, quantity in items))
+        for earlier in self.receipts:
+            if earlier.reference == reference:
+                earlier_payload = tuple(sorted((rl.sku, rl.quantity) for rl in earlier.lines))
+                if earlier_payload != payload:
+                    raise IdempotencyConflict(
+                        f"receipt {reference!r} on {self.id!r} booked {earlier_payload}, "
+                        f"now {payload}"
+                    )
+                return False
+        PURCHASE_ORDER_FLOW.target(self.status, "receive part")
+        checked = _require_items(items, f"receipt {reference!r}")
+        for sku, quantity in checked:
+            outstanding = self.outstanding_of(sku)
+            if quantity > outstanding:
+                raise ReceiptExceedsOrder(
+                    f"purchase order {self.id!r}: receiving {quantity} of {sku!r} but only "
+                    f"{outstanding} of {self.line(sku).quantity_ordered} are outstanding"
+                )
+        today = _business_date(at)
+        receipt = Receipt(
+            reference,
+            today,
+            tuple(ReceiptLine(sku, qty, self.line(sku).unit_cost) for sku, qty in checked),
+        )
+        self.receipts = (*self.receipts, receipt)
+        complete = all(self.outstanding_of(line.sku) == 0 for line in self.lines)
+        command = "receive rest" if complete else "receive part"
+        event = PurchaseOrderReceived(self.id, self.warehouse, receipt, complete, at)
+        PURCHASE_ORDER_FLOW.move(self, command, event)
+        self._check()
+        return True
+
+    def cancel(self, reason: str, at: datetime) -> None:
+        PURCHASE_ORDER_FLOW.target(self.status, "cancel")
+        _require_text(reason, "cancellation reason")
+        require_aware(at)
+        self.reason = reason
+        PURCHASE_ORDER_FLOW.move(self, "cancel", PurchaseOrderCancelled(self.id, reason, at))
+
+    def close(self, reason: str, at: datetime) -> None:
+        """Stop waiting for the rest of a partially received order."""
+        PURCHASE_ORDER_FLOW.target(self.status, "close")
+        _require_text(reason, "closing reason")
+        require_aware(at)
+        self.reason = reason
+        PURCHASE_ORDER_FLOW.move(self, "close", PurchaseOrderClosed(self.id, reason, at))
+
+    def _check(self) -> None:
+        for line in self.lines:
+            received = self.received_of(line.sku)
+            assert 0 <= received <= line.quantity_ordered, f"{self.id}: {line.sku} over-received"
+        complete = all(self.outstanding_of(line.sku) == 0 for line in self.lines)
+        assert complete == (self.status is PurchaseOrderState.RECEIVED), f"{self.id}: status"
+
+
+# -- settlement statements -------------------------------------------------------------
+
+
+@attrs.frozen
+class SoldLine:
+    """Units sold for a supplier (consignment sale, real-time purchase), given by the caller."""
+
+    sku: SkuId
+    quantity: int
+    sold_on: date
+    reference: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _require_text(self.sku, "sku")
+        require_quantity(self.quantity, f"quantity of {self.sku!r} sold")
+        _require_date(self.sold_on, f"sale date of {self.sku!r}")
+
+
+@attrs.frozen
+class StatementLine:
+    """``quantity`` units of ``sku`` at ``unit_cost``, received or sold ``on``."""
+
+    sku: SkuId
+    quantity: int
+    unit_cost: Money
+    on: date
+    reference: str
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_cost * self.quantity
+
+
+@attrs.frozen
+class Statement:
+    """What a supplier is owed for a period: lines and their total (built with :meth:`of`)."""
+
+    supplier_id: SupplierId
+    basis: StatementBasis
+    period: Period
+    currency: str
+    lines: tuple[StatementLine, ...]
+    total: Money
+
+    def __attrs_post_init__(self) -> None:
+        minor_unit(self.currency)
+        for line in self.lines:
+            require_quantity(line.quantity, f"statement quantity of {line.sku!r}")
+            if not self.period.contains(line.on):
+                raise ValidationError(f"statement line {line!r} falls outside {self.period}")
+        expected = Money.sum((line.amount for line in self.lines), self.currency)
+        if self.total != expected:
+            raise ValidationError(f"statement total {self.total} is not its lines' {expected}")
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        supplier_id: SupplierId,
+        basis: StatementBasis,
+        period: Period,
+        currency: str,
+        lines: Iterable[StatementLine],
+    ) -> Statement:
+        ordered = tuple(sorted(lines, key=lambda line: (line.on, line.reference, line.sku)))
+        total = Money.sum((line.amount for line in ordered), currency)
+        return cls(supplier_id, basis, period, currency, ordered, total)
+
+
+def purchases_statement(
+    supplier: Supplier, purchase_orders: Iterable[PurchaseOrder], period: Period
+) -> Statement:
+    """Everything received from a stocked ``supplier`` on ``purchase_orders`` in ``period``."""
+    supplier.check_type([SupplierType.STOCKED], "a purchases statement")
+    lines: list[StatementLine] = []
+    for order in purchase_orders:
+        if order.supplier_id != supplier.id:
+            raise ValidationError(
+                f"purchase order {order.id!r} is from {order.supplier_id!r}, not {supplier.id!r}"
+            )
+        for receipt in order.receipts:
+            if period.contains(receipt.received_on):
+                reference = f"{order.id}/{receipt.reference}"
+                lines.extend(
+                    StatementLine(rl.sku, rl.quantity, rl.unit_cost, receipt.received_on, reference)
+                    for rl in receipt.lines
+                )
+    return Statement.of(
+        supplier_id=supplier.id,
+        basis=StatementBasis.PURCHASES,
+        period=period,
+        currency=supplier.currency,
+        lines=lines,
+    )
+
+
+def sales_statement(
+    supplier: Supplier, contract: Contract, sold: Iterable[SoldLine], period: Period
+) -> Statement:
+    """What was sold for a consignment (or real-time) ``supplier``, at ``contract`` prices
+    of each sale's date. Every sold line must fall inside ``period``."""
+    supplier.check_type([SupplierType.CONSIGNMENT, SupplierType.REAL_TIME_API], "a sales statement")
+    if contract.supplier_id != supplier.id:
+        raise ValidationError(f"contract {contract.id!r} is with {contract.supplier_id!r}")
+    lines: list[StatementLine] = []
+    for sale in sold:
+        if not period.contains(sale.sold_on):
+            raise SaleOutsidePeriod(f"sale {sale!r} is outside the statement period {period}")
+        unit_cost = contract.price_on(sale.sku, sale.sold_on)
+        lines.append(
+            StatementLine(sale.sku, sale.quantity, unit_cost, sale.sold_on, sale.reference)
+        )
+    return Statement.of(
+        supplier_id=supplier.id,
+        basis=StatementBasis.SALES,
+        period=period,
+        currency=contract.currency,
+        lines=lines,
+    )
+
+
+class StatementState(enum.Enum):
+    ISSUED = "issued"
+    CONFIRMED = "confirmed"  # the supplier agreed with it
+    PAID = "paid"
+
+
+@attrs.frozen
+class SupplierStatementIssued(DomainEvent):
+    statement_id: StatementId
+    supplier_id: SupplierId
+    basis: StatementBasis
+    period: Period
+    total: Money
+    at: datetime
+
+
+@attrs.frozen
+class SupplierStatementConfirmed(DomainEvent):
+    statement_id: StatementId
+    at: datetime
+
+
+@attrs.frozen
+class SupplierStatementPaid(DomainEvent):
+    statement_id: StatementId
+    total: Money
+    payment_reference: str
+    at: datetime
+
+
+STATEMENT_FLOW: StateMachine[StatementState] = StateMachine(
+    "supplier statement",
+    [
+        (StatementState.ISSUED, "confirm", StatementState.CONFIRMED),
+        (StatementState.CONFIRMED, "pay", StatementState.PAID),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class SupplierStatement(Aggregate):
+    """A statement sent to a supplier, until it is paid."""
+
+    id: StatementId
+    statement: Statement
+    issued_at: datetime
+    status: StatementState = StatementState.ISSUED
+    confirmed_at: datetime | None = None
+    paid_at: datetime | None = None
+    payment_reference: str | None = None
+
+    @classmethod
+    def issue(
+        cls, *, statement_id: StatementId, supplier: Supplier, statement: Statement, at: datetime
+    ) -> SupplierStatement:
+        """Issue ``statement`` and book its period on ``supplier`` (both must be saved)."""
+        _require_text(statement_id, "statement id")
+        if statement.supplier_id != supplier.id:
+            raise ValidationError(f"statement is for {statement.supplier_id!r}")
+        today = _business_date(at)
+        supplier.check_statement_period(statement.basis, statement.period, today)
+        supplier.book_statement_period(statement.basis, statement.period, today)
+        issued = cls(id=statement_id, statement=statement, issued_at=at)
+        issued.record(
+            SupplierStatementIssued(
+                statement_id,
+                supplier.id,
+                statement.basis,
+                statement.period,
+                statement.total,
+                at,
+            )
+        )
+        return issued
+
+    @property
+    def supplier_id(self) -> SupplierId:
+        return self.statement.supplier_id
+
+    @property
+    def total(self) -> Money:
+        return self.statement.total
+
+    def confirm(self, at: datetime) -> None:
+        STATEMENT_FLOW.target(self.status, "confirm")
+        require_aware(at)
+        self.confirmed_at = at
+        STATEMENT_FLOW.move(self, "confirm", SupplierStatementConfirmed(self.id, at))
+
+    def pay(self, payment_reference: str, at: datetime) -> None:
+        STATEMENT_FLOW.target(self.status, "pay")
+        _require_text(payment_reference, "payment reference")
+        require_aware(at)
+        self.paid_at = at
+        self.payment_reference = payment_reference
+        event = SupplierStatementPaid(self.id, self.total, payment_reference, at)
+        STATEMENT_FLOW.move(self, "pay", event)

@@ -1,0 +1,517 @@
+"""Supply use cases: onboard suppliers, sign contracts, buy, receive, settle, consign.
+
+Each handler is ``handler(cmd, uow, *, clock=..., ids=...)``: it loads aggregates, calls the
+model, saves and commits. Receiving a purchase order raises stock through the inventory
+context in the same unit of work, so a receipt and its stock movements commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from merx.inventory import Warehouse, receive_into
+from merx.kernel.bus import Command
+from merx.kernel.clock import Clock
+from merx.kernel.ids import IdSource, SkuId, SupplierId, WarehouseId
+from merx.kernel.money import Money
+from merx.kernel.uow import UnitOfWork
+from merx.supply.model import (
+    Contract,
+    ContractId,
+    DocumentKind,
+    Period,
+    PurchaseOrder,
+    PurchaseOrderId,
+    Receipt,
+    SoldLine,
+    Statement,
+    StatementId,
+    Supplier,
+    SupplierStatement,
+    SupplierType,
+    purchases_statement,
+    sales_statement,
+)
+from merx.supply.ports import ConsignmentAck, ConsignmentChannel
+
+# -- commands: suppliers ---------------------------------------------------------------
+
+
+@attrs.frozen
+class ApplySupplier(Command[SupplierId]):
+    """A company applies to supply us; ``currency`` is the one it is settled in."""
+
+    name: str
+    supplier_type: SupplierType
+    currency: str = "CNY"
+
+
+@attrs.frozen
+class AddQualificationDocument(Command[None]):
+    supplier_id: SupplierId
+    kind: DocumentKind
+    number: str
+    expires_on: date
+    brand: str | None = None
+
+
+@attrs.frozen
+class RemoveQualificationDocument(Command[None]):
+    supplier_id: SupplierId
+    number: str
+
+
+@attrs.frozen
+class SubmitSupplierApplication(Command[None]):
+    supplier_id: SupplierId
+
+
+@attrs.frozen
+class ReviewQualificationDocument(Command[None]):
+    supplier_id: SupplierId
+    number: str
+    accepted: bool
+    note: str | None = None
+
+
+@attrs.frozen
+class ApproveSupplier(Command[None]):
+    supplier_id: SupplierId
+
+
+@attrs.frozen
+class RejectSupplier(Command[None]):
+    supplier_id: SupplierId
+    reasons: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ReapplySupplier(Command[None]):
+    supplier_id: SupplierId
+
+
+@attrs.frozen
+class SuspendSupplier(Command[None]):
+    supplier_id: SupplierId
+    reason: str
+
+
+@attrs.frozen
+class ReinstateSupplier(Command[None]):
+    supplier_id: SupplierId
+
+
+@attrs.frozen
+class TerminateSupplier(Command[None]):
+    supplier_id: SupplierId
+    reason: str
+
+
+# -- commands: contracts ---------------------------------------------------------------
+
+
+@attrs.frozen
+class DraftContract(Command[ContractId]):
+    supplier_id: SupplierId
+
+
+@attrs.frozen
+class AddContractPrice(Command[None]):
+    """``unit_cost`` for ``sku`` on the dates ``valid_from <= d < valid_to``."""
+
+    contract_id: ContractId
+    sku: SkuId
+    unit_cost: Money
+    valid_from: date
+    valid_to: date
+
+
+@attrs.frozen
+class SignContract(Command[None]):
+    contract_id: ContractId
+
+
+@attrs.frozen
+class TerminateContract(Command[None]):
+    contract_id: ContractId
+    reason: str
+
+
+# -- commands: purchase orders ---------------------------------------------------------
+
+
+@attrs.frozen
+class DraftPurchaseOrder(Command[PurchaseOrderId]):
+    """Order ``items`` (``(sku, quantity)``) into ``warehouse`` at today's contract prices."""
+
+    supplier_id: SupplierId
+    contract_id: ContractId
+    warehouse: WarehouseId
+    items: tuple[tuple[SkuId, int], ...]
+
+
+@attrs.frozen
+class ApprovePurchaseOrder(Command[None]):
+    purchase_order_id: PurchaseOrderId
+
+
+@attrs.frozen
+class CancelPurchaseOrder(Command[None]):
+    purchase_order_id: PurchaseOrderId
+    reason: str
+
+
+@attrs.frozen
+class ClosePurchaseOrder(Command[None]):
+    purchase_order_id: PurchaseOrderId
+    reason: str
+
+
+@attrs.frozen
+class ReceivePurchaseOrder(Command[Receipt]):
+    """A delivery arrived; ``reference`` (the goods-received note) makes a retry a replay."""
+
+    purchase_order_id: PurchaseOrderId
+    reference: str
+    items: tuple[tuple[SkuId, int], ...]
+
+
+# -- commands: statements and consignment ----------------------------------------------
+
+
+@attrs.frozen
+class IssuePurchasesStatement(Command[StatementId]):
+    """Bill what a stocked supplier delivered on ``period_start <= d < period_end``."""
+
+    supplier_id: SupplierId
+    period_start: date
+    period_end: date
+
+
+@attrs.frozen
+class IssueSalesStatement(Command[StatementId]):
+    """Bill what was sold for a consignment or real-time supplier, at ``contract_id``'s prices."""
+
+    supplier_id: SupplierId
+    contract_id: ContractId
+    period_start: date
+    period_end: date
+    sold: tuple[SoldLine, ...]
+
+
+@attrs.frozen
+class ConfirmSupplierStatement(Command[None]):
+    statement_id: StatementId
+
+
+@attrs.frozen
+class PaySupplierStatement(Command[None]):
+    statement_id: StatementId
+    payment_reference: str
+
+
+@attrs.frozen
+class PushConsignmentOrder(Command[ConsignmentAck]):
+    """Push a paid order's items to the consignment supplier that ships them."""
+
+    supplier_id: SupplierId
+    order_ref: str
+    items: tuple[tuple[SkuId, int], ...]
+    destination: str
+
+
+# -- handlers: suppliers ---------------------------------------------------------------
+
+
+def apply_supplier(
+    cmd: ApplySupplier, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+) -> SupplierId:
+    supplier = Supplier.apply(
+        supplier_id=SupplierId(ids.next_id("sup")),
+        name=cmd.name,
+        supplier_type=cmd.supplier_type,
+        currency=cmd.currency,
+        at=clock.now(),
+    )
+    uow.repo(Supplier).add(supplier)
+    uow.commit()
+    return supplier.id
+
+
+def add_qualification_document(
+    cmd: AddQualificationDocument, uow: UnitOfWork, *, clock: Clock
+) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.add_document(
+        kind=cmd.kind,
+        number=cmd.number,
+        expires_on=cmd.expires_on,
+        brand=cmd.brand,
+        at=clock.now(),
+    )
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def remove_qualification_document(
+    cmd: RemoveQualificationDocument, uow: UnitOfWork, *, clock: Clock
+) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.remove_document(cmd.number, clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def submit_supplier_application(
+    cmd: SubmitSupplierApplication, uow: UnitOfWork, *, clock: Clock
+) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.submit(clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def review_qualification_document(
+    cmd: ReviewQualificationDocument, uow: UnitOfWork, *, clock: Clock
+) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.review_document(cmd.number, accepted=cmd.accepted, note=cmd.note, at=clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def approve_supplier(cmd: ApproveSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.approve(clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def reject_supplier(cmd: RejectSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.reject(cmd.reasons, clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def reapply_supplier(cmd: ReapplySupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.reapply(clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def suspend_supplier(cmd: SuspendSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.suspend(cmd.reason, clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def reinstate_supplier(cmd: ReinstateSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.reinstate(clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+def terminate_supplier(cmd: TerminateSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.terminate(cmd.reason, clock.now())
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+
+
+# -- handlers: contracts ---------------------------------------------------------------
+
+
+def draft_contract(
+    cmd: DraftContract, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+) -> ContractId:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    contract = Contract.draft(
+        contract_id=ContractId(ids.next_id("ctr")), supplier=supplier, at=clock.now()
+    )
+    uow.repo(Contract).add(contract)
+    uow.commit()
+    return contract.id
+
+
+def add_contract_price(cmd: AddContractPrice, uow: UnitOfWork, *, clock: Clock) -> None:
+    contract = uow.repo(Contract).get(cmd.contract_id)
+    period = Period(cmd.valid_from, cmd.valid_to)
+    contract.add_price(cmd.sku, cmd.unit_cost, period, clock.now())
+    uow.repo(Contract).save(contract)
+    uow.commit()
+
+
+def sign_contract(cmd: SignContract, uow: UnitOfWork, *, clock: Clock) -> None:
+    contract = uow.repo(Contract).get(cmd.contract_id)
+    supplier = uow.repo(Supplier).get(contract.supplier_id)
+    contract.sign(supplier, clock.now())
+    uow.repo(Contract).save(contract)
+    uow.commit()
+
+
+def terminate_contract(cmd: TerminateContract, uow: UnitOfWork, *, clock: Clock) -> None:
+    contract = uow.repo(Contract).get(cmd.contract_id)
+    contract.terminate(cmd.reason, clock.now())
+    uow.repo(Contract).save(contract)
+    uow.commit()
+
+
+# -- handlers: purchase orders ---------------------------------------------------------
+
+
+def draft_purchase_order(
+    cmd: DraftPurchaseOrder, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+) -> PurchaseOrderId:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    contract = uow.repo(Contract).get(cmd.contract_id)
+    uow.repo(Warehouse).get(cmd.warehouse)  # NotFound unless the warehouse was opened
+    order = PurchaseOrder.draft(
+        purchase_order_id=PurchaseOrderId(ids.next_id("po")),
+        supplier=supplier,
+        contract=contract,
+        warehouse=cmd.warehouse,
+        items=cmd.items,
+        at=clock.now(),
+    )
+    uow.repo(PurchaseOrder).add(order)
+    uow.commit()
+    return order.id
+
+
+def approve_purchase_order(cmd: ApprovePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
+    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
+    supplier = uow.repo(Supplier).get(order.supplier_id)
+    order.approve(supplier, clock.now())
+    uow.repo(PurchaseOrder).save(order)
+    uow.commit()
+
+
+def cancel_purchase_order(cmd: CancelPurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
+    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
+    order.cancel(cmd.reason, clock.now())
+    uow.repo(PurchaseOrder).save(order)
+    uow.commit()
+
+
+def close_purchase_order(cmd: ClosePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
+    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
+    order.close(cmd.reason, clock.now())
+    uow.repo(PurchaseOrder).save(order)
+    uow.commit()
+
+
+def receive_purchase_order(cmd: ReceivePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> Receipt:
+    """Book the receipt and raise stock by each of its lines; a replay raises nothing."""
+    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
+    if order.receive(cmd.reference, cmd.items, clock.now()):
+        _receive_into_stock(uow, order, order.receipt(cmd.reference))
+        uow.repo(PurchaseOrder).save(order)
+        uow.commit()
+    return order.receipt(cmd.reference)
+
+
+def _receive_into_stock(uow: UnitOfWork, order: PurchaseOrder, receipt: Receipt) -> None:
+    reference = f"{order.id}/{receipt.reference}"
+    for line in receipt.lines:
+        receive_into(uow, order.warehouse, line.sku, line.quantity, reference)
+
+
+# -- handlers: statements --------------------------------------------------------------
+
+
+def issue_purchases_statement(
+    cmd: IssuePurchasesStatement, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+) -> StatementId:
+    """Scans every purchase order: fine in memory; a database host would query by supplier."""
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    orders_repo = uow.repo(PurchaseOrder)
+    orders = [orders_repo.get(key) for key in orders_repo.ids()]
+    statement = purchases_statement(
+        supplier,
+        [order for order in orders if order.supplier_id == supplier.id],
+        Period(cmd.period_start, cmd.period_end),
+    )
+    return _issue(
+        uow,
+        supplier,
+        statement_id=StatementId(ids.next_id("sst")),
+        clock=clock,
+        statement=statement,
+    )
+
+
+def issue_sales_statement(
+    cmd: IssueSalesStatement, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+) -> StatementId:
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    contract = uow.repo(Contract).get(cmd.contract_id)
+    statement = sales_statement(
+        supplier, contract, cmd.sold, Period(cmd.period_start, cmd.period_end)
+    )
+    return _issue(
+        uow,
+        supplier,
+        statement_id=StatementId(ids.next_id("sst")),
+        clock=clock,
+        statement=statement,
+    )
+
+
+def _issue(
+    uow: UnitOfWork,
+    supplier: Supplier,
+    *,
+    statement_id: StatementId,
+    statement: Statement,
+    clock: Clock,
+) -> StatementId:
+    issued = SupplierStatement.issue(
+        statement_id=statement_id, supplier=supplier, statement=statement, at=clock.now()
+    )
+    uow.repo(SupplierStatement).add(issued)
+    uow.repo(Supplier).save(supplier)
+    uow.commit()
+    return issued.id
+
+
+def confirm_supplier_statement(
+    cmd: ConfirmSupplierStatement, uow: UnitOfWork, *, clock: Clock
+) -> None:
+    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
+    statement.confirm(clock.now())
+    uow.repo(SupplierStatement).save(statement)
+    uow.commit()
+
+
+def pay_supplier_statement(cmd: PaySupplierStatement, uow: UnitOfWork, *, clock: Clock) -> None:
+    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
+    statement.pay(cmd.payment_reference, clock.now())
+    uow.repo(SupplierStatement).save(statement)
+    uow.commit()
+
+
+# -- handlers: consignment -------------------------------------------------------------
+
+
+def push_consignment_order(
+    cmd: PushConsignmentOrder, uow: UnitOfWork, *, channel: ConsignmentChannel
+) -> ConsignmentAck:
+    """Push to an approved consignment supplier. The idempotency key is derived from the
+    supplier and order, so a retry after :class:`ConsignmentTimeout` never pushes twice.
+    Nothing is stored here: the order's side of the push belongs to fulfillment."""
+    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier.check_type([SupplierType.CONSIGNMENT], "a consignment order")
+    supplier.check_active("take a consignment order")
+    return channel.push_order(
+        supplier_id=supplier.id,
+        order_ref=cmd.order_ref,
+        items=[(str(sku), quantity) for sku, quantity in cmd.items],
+        destination=cmd.destination,
+        idempotency_key=f"consign:{supplier.id}:{cmd.order_ref}",
+    )

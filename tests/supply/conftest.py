@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.supply.world import SupplyWorld, make_world
+
+
+@pytest.fixture
+def world() -> SupplyWorld:
+    return make_world()
