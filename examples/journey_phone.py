@@ -1,16 +1,29 @@
-"""Journey 1, self-operated goods: a phone bought, paid, shipped, delivered, completed.
+"""Journey 1, self-operated goods: procured, listed, bought, paid, shipped, delivered.
 
 Read it top to bottom: every step is one command sent to merx, and the trace printed is
-what a host would show. A second customer then pays and asks for a refund before the
-phone ships. Run: ``python examples/journey_phone.py``.
+what a host would show. A supplier is onboarded and delivers a purchase order into our
+warehouse; the phone is listed under profit control; a customer buys it through the
+golden process; a second customer pays and asks for a refund before the phone ships.
+Run: ``python examples/journey_phone.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
-from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx import (
+    aftersales,
+    catalog,
+    checkout,
+    customers,
+    fulfillment,
+    inventory,
+    orders,
+    payments,
+    supply,
+)
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.fulfillment import TrackingStatus
@@ -28,17 +41,46 @@ def stock_line(app: MemoryApp) -> str:
     return f"on hand {item.on_hand}, reserved {item.reserved}, available {item.available}"
 
 
-def set_up_shop(app: MemoryApp, say: Say) -> None:
-    """The platform lists a phone it bought and receives 10 into its warehouse."""
+def procure(app: MemoryApp, say: Say) -> None:
+    """A supplier is onboarded and reviewed, signs a contract, and delivers a purchase order."""
+    supplier = app.handle(supply.ApplySupplier("Shenzhen Phones Ltd", supply.SupplierType.STOCKED))
+    licence = "BL-91440300"
     app.handle(
-        catalog.CreateSku(
-            sku_id=PHONE,
-            title="Phone X 128 GB black",
-            merchant=PLATFORM,
-            category="phone",
-            price=Money.of("2999.00", "CNY"),
+        supply.AddQualificationDocument(
+            supplier, supply.DocumentKind.BUSINESS_LICENCE, licence, date(2030, 12, 31)
         )
     )
+    app.handle(supply.SubmitSupplierApplication(supplier))
+    app.handle(supply.ReviewQualificationDocument(supplier, licence, accepted=True))
+    app.handle(supply.ApproveSupplier(supplier))
+    say(f"supplier {supplier} onboarded after qualification review")
+
+    # The platform catalogues the phone before it has a cost: a draft, not yet on sale.
+    app.handle(
+        catalog.CreateSku(
+            PHONE,
+            "Phone X 128 GB black",
+            PLATFORM,
+            "phone",
+            Money.of("2999.00", "CNY"),
+            list_now=False,
+        )
+    )
+    contract = app.handle(supply.DraftContract(supplier))
+    this_year = app.clock.now().date()
+    app.handle(
+        supply.AddContractPrice(
+            contract,
+            PHONE,
+            Money.of("2400.00", "CNY"),
+            this_year,
+            this_year.replace(year=this_year.year + 1),
+        )
+    )
+    app.handle(supply.SignContract(contract))
+    cost = app.get(catalog.Sku, PHONE).cost
+    say(f"contract {contract} signed: purchase cost {cost} copied into the catalog")
+
     app.handle(
         inventory.OpenWarehouse(
             SHANGHAI_DC,
@@ -47,8 +89,23 @@ def set_up_shop(app: MemoryApp, say: Say) -> None:
             delivery_km={"Shanghai": 30, "Jiangsu": 250},
         )
     )
-    app.handle(inventory.ReceiveStock(SHANGHAI_DC, PHONE, 10, reference="po-0001"))
-    say(f"listed {PHONE} at 2999.00 CNY; stock {stock_line(app)}")
+    po = app.handle(supply.DraftPurchaseOrder(supplier, contract, SHANGHAI_DC, ((PHONE, 10),)))
+    app.handle(supply.ApprovePurchaseOrder(po))
+    app.handle(supply.ReceivePurchaseOrder(po, "grn-1", ((PHONE, 6),)))
+    say(f"purchase order {po}: 6 of 10 received; stock {stock_line(app)}")
+    app.handle(supply.ReceivePurchaseOrder(po, "grn-2", ((PHONE, 4),)))
+    status = app.get(supply.PurchaseOrder, po).status.value
+    say(f"purchase order {po}: the other 4 received, {status}; stock {stock_line(app)}")
+
+
+def set_up_shop(app: MemoryApp, say: Say) -> None:
+    """Profit control: the phone sells only above its cost plus the 5% minimum margin."""
+    app.handle(catalog.ListSku(PHONE))
+    say(f"listed {PHONE} at {app.get(catalog.Sku, PHONE).price}")
+    try:
+        app.handle(catalog.ChangePrice(PHONE, Money.of("2450.00", "CNY")))
+    except catalog.BelowCost as refused:
+        say(f"a cut to 2450.00 is refused: {refused}")
 
 
 def new_customer(app: MemoryApp, customer_id: str, name: str) -> CustomerId:
@@ -99,11 +156,17 @@ def checkout_add(customer_id: CustomerId) -> checkout.AddToCart:
     return checkout.AddToCart(customer_id, PHONE, 1)
 
 
+def build_app() -> MemoryApp:
+    """An in-memory merx whose listings must clear cost plus a 5% margin."""
+    return build_memory_app(profit_policy=catalog.ProfitPolicy(Decimal("0.05")))
+
+
 def run(app: MemoryApp, say: Say = print) -> None:
+    procure(app, say)
     set_up_shop(app, say)
     buy_and_receive(app, say)
     refund_before_shipment(app, say)
 
 
 if __name__ == "__main__":
-    run(build_memory_app())
+    run(build_app())

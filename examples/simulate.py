@@ -1,7 +1,8 @@
 """Run merx's journeys end to end on an in-memory platform and print the trace.
 
-``make demo`` runs this file. Today it runs journey 1 (a self-operated phone: bought,
-paid, shipped, delivered, completed; and a refund before shipment). The full seeded
+``make demo`` runs this file. Today it runs journey 1 (a self-operated phone: procured
+from a supplier, listed under profit control, bought, paid, shipped, delivered,
+completed; and a refund before shipment). The full seeded
 simulation of a day of trade across the four journeys is issue 8.
 """
 
@@ -14,11 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import journey_phone
 
-from merx.app import build_memory_app
-
 
 def main() -> int:
-    app = build_memory_app()
+    app = journey_phone.build_app()
     print("== journey 1: a self-operated phone ==")
     journey_phone.run(app, lambda line: print(f"  {line}"))
     print(f"== {len(app.events.events)} domain events published ==")

@@ -83,6 +83,7 @@ def build_memory_app(
     clock: FixedClock | None = None,
     channels: Sequence[str] = DEFAULT_CHANNELS,
     inventory_policy: InventoryPolicy | None = None,
+    profit_policy: catalog.ProfitPolicy = catalog.AT_COST,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter."""
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -93,11 +94,10 @@ def build_memory_app(
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
     policy = inventory_policy or InventoryPolicy()
+    profit = profit_policy
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
-    bus.register(catalog.CreateSku, catalog.create_sku)
-    bus.register(catalog.DelistSku, catalog.delist_sku)
-    bus.register(catalog.ChangePrice, catalog.change_price)
+    _register_catalog(bus, policy=profit)
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)
     bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
@@ -131,6 +131,7 @@ def build_memory_app(
     bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
 
     _register_supply(bus, clock=clock, ids=ids, channel=consignment)
+    bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
     return MemoryApp(
         bus=bus,
         store=store,
@@ -142,6 +143,36 @@ def build_memory_app(
         consignment=consignment,
         inventory=policy,
     )
+
+
+def _register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
+    plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (catalog.AddCategory, catalog.add_category),
+        (catalog.RenameCategory, catalog.rename_category),
+        (catalog.MoveCategory, catalog.move_category),
+        (catalog.CreateBrand, catalog.create_brand),
+        (catalog.CreateSpu, catalog.create_spu),
+        (catalog.AddSpecValue, catalog.add_spec_value),
+        (catalog.UpdateSpuContent, catalog.update_spu_content),
+        (catalog.SetSpuLabels, catalog.set_spu_labels),
+        (catalog.CreateSku, catalog.create_sku),
+        (catalog.CreateSkuFromSpu, catalog.create_sku_from_spu),
+        (catalog.DelistSku, catalog.delist_sku),
+        (catalog.SetSalesRestrictions, catalog.set_sales_restrictions),
+        (catalog.SetSkuLabels, catalog.set_sku_labels),
+        (catalog.SetInstallmentEligible, catalog.set_installment_eligible),
+        (catalog.PlaceSku, catalog.place_sku),
+        (catalog.RemovePlacement, catalog.remove_placement),
+    ]
+    with_policy: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (catalog.ListSku, catalog.list_sku),
+        (catalog.ChangePrice, catalog.change_price),
+        (catalog.SetPurchaseCost, catalog.set_purchase_cost),
+    ]
+    for command, handler in plain:
+        bus.register(command, handler)
+    for command, handler in with_policy:
+        bus.register(command, partial(handler, policy=policy))
 
 
 def _register_supply(

@@ -1,63 +1,48 @@
-"""Catalog model: sellable SKUs, their price and whether they are listed.
+"""The SKU: what is sold, by whom, at what price, how it is fulfilled, and to whom.
 
-The walking skeleton's slice of the goods middle platform (issue 4 deepens it into
-SPU/SKU, categories, brands, sales restrictions and profit control).
+A :class:`Sku` is a stock-keeping unit: one price, one seller, one goods type, one
+fulfilment mode. It may belong to an SPU (:mod:`merx.catalog.spu`) with one value per
+specification axis. Its life cycle is the :data:`SKU_FLOW` table (draft, listed,
+delisted); listing and price changes pass profit control (:mod:`merx.catalog.profit`),
+purchases pass its sales restrictions (:mod:`merx.catalog.restrictions`), and its
+placements say where it is shown (:mod:`merx.catalog.placement`).
+
+Every method checks, then changes, then records an event; a refused command leaves the
+SKU as it was.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import attrs
 
+from merx.catalog.errors import (
+    CostNotApplicable,
+    InvalidSpecs,
+    NotListed,
+    PlacementOverlap,
+    UnknownPlacement,
+)
+from merx.catalog.goods import Fulfilment, FulfilmentMode, GoodsType
+from merx.catalog.ids import SpuId
+from merx.catalog.placement import Placement
+from merx.catalog.profit import ProfitPolicy
+from merx.catalog.restrictions import SalesRestrictions
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import BusinessRuleViolation, ValidationError
+from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import MerchantId, SkuId
+from merx.kernel.ids import PLATFORM, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
-
-
-class GoodsType(enum.Enum):
-    """What fulfilment a SKU needs."""
-
-    PHYSICAL = "physical"
-    VIRTUAL_TOPUP = "virtual_topup"
 
 
 class SkuStatus(enum.Enum):
     DRAFT = "draft"
     LISTED = "listed"
     DELISTED = "delisted"
-
-
-class NotListed(BusinessRuleViolation):
-    """The SKU is not on sale."""
-
-
-@attrs.frozen
-class SkuCreated(DomainEvent):
-    sku_id: SkuId
-    merchant: MerchantId
-    price: Money
-
-
-@attrs.frozen
-class SkuListed(DomainEvent):
-    sku_id: SkuId
-
-
-@attrs.frozen
-class SkuDelisted(DomainEvent):
-    sku_id: SkuId
-    reason: str
-
-
-@attrs.frozen
-class PriceChanged(DomainEvent):
-    sku_id: SkuId
-    old: Money
-    new: Money
 
 
 SKU_FLOW: StateMachine[SkuStatus] = StateMachine(
@@ -68,10 +53,123 @@ SKU_FLOW: StateMachine[SkuStatus] = StateMachine(
     ],
 )
 
+# -- events ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SkuCreated(DomainEvent):
+    sku_id: SkuId
+    merchant: MerchantId
+    price: Money
+    spu_id: SpuId | None = None
+
+
+@attrs.frozen
+class SkuListed(DomainEvent):
+    """``override_reason`` is set only when the price was below the profit minimum."""
+
+    sku_id: SkuId
+    override_reason: str | None = None
+
+
+@attrs.frozen
+class SkuDelisted(DomainEvent):
+    sku_id: SkuId
+    reason: str
+
+
+@attrs.frozen
+class PriceChanged(DomainEvent):
+    """``override_reason`` is set only when the new price was below the profit minimum."""
+
+    sku_id: SkuId
+    old: Money
+    new: Money
+    override_reason: str | None = None
+
+
+@attrs.frozen
+class PurchaseCostSet(DomainEvent):
+    sku_id: SkuId
+    old: Money | None
+    new: Money
+    reference: str = ""
+
+
+@attrs.frozen
+class MarginBreached(DomainEvent):
+    """A new purchase cost left a listed SKU's price below the profit minimum."""
+
+    sku_id: SkuId
+    price: Money
+    minimum: Money
+
+
+@attrs.frozen
+class SalesRestrictionsChanged(DomainEvent):
+    sku_id: SkuId
+    old: SalesRestrictions
+    new: SalesRestrictions
+
+
+@attrs.frozen
+class SkuPlaced(DomainEvent):
+    sku_id: SkuId
+    placement: Placement
+
+
+@attrs.frozen
+class PlacementRemoved(DomainEvent):
+    sku_id: SkuId
+    placement: Placement
+
+
+@attrs.frozen
+class SkuLabelsChanged(DomainEvent):
+    sku_id: SkuId
+    old: frozenset[str]
+    new: frozenset[str]
+
+
+@attrs.frozen
+class InstallmentEligibilityChanged(DomainEvent):
+    sku_id: SkuId
+    eligible: bool
+
+
+# -- the aggregate ---------------------------------------------------------------------
+
+
+def labels_of(value: Iterable[str]) -> frozenset[str]:
+    """Labels as a frozenset of non-empty strings (``"new"``, ``"hot"``, ``"imported"``)."""
+    if isinstance(value, str):
+        raise ValidationError(f"labels must be a collection of strings, not the string {value!r}")
+    labels = frozenset(value)
+    for label in labels:
+        if not isinstance(label, str) or not label.strip():
+            raise ValidationError(f"a label must be a non-empty string, got {label!r}")
+    return labels
+
+
+def _specs(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+def _placements(value: Iterable[Placement]) -> tuple[Placement, ...]:
+    return tuple(value)
+
 
 @attrs.define(kw_only=True)
 class Sku(Aggregate):
-    """A sellable stock-keeping unit: one price, one seller, one goods type."""
+    """A sellable stock-keeping unit: one price, one seller, one goods type.
+
+    Invariants (checked when built, by :meth:`create` and by deserialization): a title
+    and a positive price; a top-up has a positive ``face_value`` in the price's currency,
+    an ``operator`` and real-time-supplier fulfilment, a physical good has none of them;
+    a marketplace merchant's SKU is merchant-fulfilled and the platform's never is; a
+    ``cost`` only on the platform's goods, in the price's currency, not negative;
+    ``specs`` only on a SKU of an SPU; no two placements in one slot overlap.
+    """
 
     id: SkuId
     title: str
@@ -80,6 +178,93 @@ class Sku(Aggregate):
     price: Money
     goods_type: GoodsType = GoodsType.PHYSICAL
     status: SkuStatus = SkuStatus.DRAFT
+    spu_id: SpuId | None = None
+    specs: Mapping[str, str] = attrs.field(factory=dict, converter=_specs)
+    labels: frozenset[str] = attrs.field(default=frozenset(), converter=labels_of)
+    cost: Money | None = None
+    fulfilment: Fulfilment = attrs.field()
+    face_value: Money | None = None
+    operator: str | None = None
+    installment_eligible: bool = False
+    restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
+    placements: tuple[Placement, ...] = attrs.field(default=(), converter=_placements)
+
+    @fulfilment.default
+    def _default_fulfilment(self) -> Fulfilment:
+        return Fulfilment.default_for(self.merchant)
+
+    def __attrs_post_init__(self) -> None:
+        self._check_invariants()
+
+    def _check_invariants(self) -> None:
+        if not self.title.strip():
+            raise ValidationError(f"SKU {self.id!r} needs a title")
+        if not self.price.is_positive():
+            raise ValidationError(f"SKU {self.id!r} price must be positive, got {self.price}")
+        self._check_goods_type()
+        self._check_fulfilment()
+        if self.cost is not None:
+            self._check_cost(self.cost)
+        if self.spu_id is None and self.specs:
+            raise InvalidSpecs(f"SKU {self.id!r} has specs {dict(self.specs)} but no SPU")
+        for name, value in self.specs.items():
+            if not name.strip() or not value.strip():
+                raise InvalidSpecs(f"SKU {self.id!r} has a blank spec {name!r}: {value!r}")
+        for i, placement in enumerate(self.placements):
+            for other in self.placements[i + 1 :]:
+                if placement.overlaps(other):
+                    raise PlacementOverlap(
+                        f"SKU {self.id!r} has overlapping placements in {placement.slot!r}"
+                    )
+
+    def _check_goods_type(self) -> None:
+        if self.goods_type is GoodsType.VIRTUAL_TOPUP:
+            face = self.face_value
+            if face is None or not face.is_positive():
+                raise ValidationError(f"top-up SKU {self.id!r} needs a positive face value")
+            if face.currency != self.price.currency:
+                raise CurrencyMismatch(
+                    f"top-up SKU {self.id!r}: face value {face} is not in {self.price.currency}"
+                )
+            if not (self.operator and self.operator.strip()):
+                raise ValidationError(f"top-up SKU {self.id!r} needs an operator")
+            if self.fulfilment.mode is not FulfilmentMode.REAL_TIME_SUPPLIER:
+                raise ValidationError(
+                    f"top-up SKU {self.id!r} is bought from a supplier at fulfilment: "
+                    f"it needs real_time_supplier fulfilment, not {self.fulfilment.mode.value}"
+                )
+        else:
+            if self.face_value is not None or self.operator is not None:
+                raise ValidationError(
+                    f"{self.goods_type.value} SKU {self.id!r} takes no face value or operator"
+                )
+            if self.fulfilment.mode is FulfilmentMode.REAL_TIME_SUPPLIER:
+                raise ValidationError(
+                    f"{self.goods_type.value} SKU {self.id!r} cannot be bought at fulfilment"
+                )
+
+    def _check_fulfilment(self) -> None:
+        by_merchant = self.fulfilment.mode is FulfilmentMode.MERCHANT
+        if by_merchant and self.merchant == PLATFORM:
+            raise ValidationError(f"SKU {self.id!r} is the platform's: no merchant ships it")
+        if not by_merchant and self.merchant != PLATFORM:
+            raise ValidationError(
+                f"SKU {self.id!r} of merchant {self.merchant!r} must be merchant-fulfilled, "
+                f"not {self.fulfilment.mode.value}"
+            )
+
+    def _check_cost(self, cost: Money) -> None:
+        if self.fulfilment.mode is FulfilmentMode.MERCHANT:
+            raise CostNotApplicable(
+                f"SKU {self.id!r} is merchant {self.merchant!r}'s own goods: "
+                "the platform has no purchase cost for it"
+            )
+        if cost.currency != self.price.currency:
+            raise CurrencyMismatch(f"SKU {self.id!r}: cost {cost} is not in {self.price.currency}")
+        if cost.is_negative():
+            raise ValidationError(f"SKU {self.id!r}: cost must not be negative, got {cost}")
+
+    # -- construction ------------------------------------------------------------------
 
     @classmethod
     def create(
@@ -91,11 +276,16 @@ class Sku(Aggregate):
         category: str,
         price: Money,
         goods_type: GoodsType = GoodsType.PHYSICAL,
+        spu_id: SpuId | None = None,
+        specs: Mapping[str, str] | None = None,
+        labels: Iterable[str] = (),
+        fulfilment: Fulfilment | None = None,
+        face_value: Money | None = None,
+        operator: str | None = None,
+        installment_eligible: bool = False,
+        restrictions: SalesRestrictions | None = None,
     ) -> Sku:
-        if not title.strip():
-            raise ValidationError(f"SKU {sku_id!r} needs a title")
-        if not price.is_positive():
-            raise ValidationError(f"SKU {sku_id!r} price must be positive, got {price}")
+        """A new SKU in draft. ``fulfilment`` defaults to :meth:`Fulfilment.default_for`."""
         sku = cls(
             id=sku_id,
             title=title,
@@ -103,26 +293,125 @@ class Sku(Aggregate):
             category=category,
             price=price,
             goods_type=goods_type,
+            spu_id=spu_id,
+            specs=specs or {},
+            labels=labels_of(labels),
+            fulfilment=fulfilment or Fulfilment.default_for(merchant),
+            face_value=face_value,
+            operator=operator,
+            installment_eligible=installment_eligible,
+            restrictions=restrictions or SalesRestrictions(),
         )
-        sku.record(SkuCreated(sku_id, merchant, price))
+        sku.record(SkuCreated(sku_id, merchant, price, spu_id))
         return sku
 
-    def list(self) -> None:
-        SKU_FLOW.move(self, "list", SkuListed(self.id))
+    # -- views -------------------------------------------------------------------------
+
+    @property
+    def on_sale(self) -> bool:
+        return self.status is SkuStatus.LISTED
+
+    @property
+    def tracks_stock(self) -> bool:
+        return self.goods_type.tracks_stock
+
+    def require_on_sale(self) -> None:
+        if self.status is not SkuStatus.LISTED:
+            raise NotListed(f"SKU {self.id!r} is {self.status.value}, not on sale")
+
+    def price_floor(self, policy: ProfitPolicy) -> Money | None:
+        """The lowest price profit control allows (``None`` when the cost is unknown):
+        what a promotion may discount down to without an override."""
+        return None if self.cost is None else policy.minimum_price(self.cost)
+
+    def placements_at(self, at: datetime) -> tuple[Placement, ...]:
+        """The placements showing this SKU at ``at``: none unless it is listed."""
+        if not self.on_sale:
+            return ()
+        return tuple(p for p in self.placements if p.is_active(at))
+
+    # -- life cycle and price ----------------------------------------------------------
+
+    def list(self, *, policy: ProfitPolicy, override_reason: str | None = None) -> None:
+        """Put on sale; refused (:class:`BelowCost`) under the profit minimum unless
+        ``override_reason`` says why."""
+        SKU_FLOW.target(self.status, "list")
+        used = policy.check(self.id, self.price, self.cost, override_reason)
+        SKU_FLOW.move(self, "list", SkuListed(self.id, used))
 
     def delist(self, reason: str) -> None:
         if not reason.strip():
             raise ValidationError(f"delisting SKU {self.id!r} needs a reason")
         SKU_FLOW.move(self, "delist", SkuDelisted(self.id, reason))
 
-    def change_price(self, price: Money) -> None:
+    def change_price(
+        self, price: Money, *, policy: ProfitPolicy, override_reason: str | None = None
+    ) -> None:
+        """A new price; on a listed SKU it passes profit control like a listing does."""
         if price.currency != self.price.currency or not price.is_positive():
-            raise ValidationError(
+            raise CurrencyMismatch(
                 f"SKU {self.id!r}: new price {price} is not a positive {self.price.currency} amount"
             )
+        used = None
+        if self.on_sale:
+            used = policy.check(self.id, price, self.cost, override_reason)
         old, self.price = self.price, price
-        self.record(PriceChanged(self.id, old, price))
+        self.record(PriceChanged(self.id, old, price, used))
 
-    def require_on_sale(self) -> None:
-        if self.status is not SkuStatus.LISTED:
-            raise NotListed(f"SKU {self.id!r} is {self.status.value}, not on sale")
+    def set_cost(self, cost: Money, *, policy: ProfitPolicy, reference: str = "") -> None:
+        """Record the purchase cost (from a supply contract). A listed SKU whose price is
+        now under the minimum stays on sale; :class:`MarginBreached` tells operations."""
+        self._check_cost(cost)
+        old, self.cost = self.cost, cost
+        self.record(PurchaseCostSet(self.id, old, cost, reference))
+        if self.on_sale and not policy.allows(self.price, cost):
+            self.record(MarginBreached(self.id, self.price, policy.minimum_price(cost)))
+
+    # -- attributes --------------------------------------------------------------------
+
+    def set_restrictions(self, restrictions: SalesRestrictions) -> None:
+        if restrictions == self.restrictions:
+            return
+        old, self.restrictions = self.restrictions, restrictions
+        self.record(SalesRestrictionsChanged(self.id, old, restrictions))
+
+    def set_labels(self, labels: Iterable[str]) -> None:
+        new = labels_of(labels)
+        if new == self.labels:
+            return
+        old, self.labels = self.labels, new
+        self.record(SkuLabelsChanged(self.id, old, new))
+
+    def set_installment_eligible(self, eligible: bool) -> None:
+        if not isinstance(eligible, bool):
+            raise ValidationError(f"installment eligibility must be a bool, got {eligible!r}")
+        if eligible == self.installment_eligible:
+            return
+        self.installment_eligible = eligible
+        self.record(InstallmentEligibilityChanged(self.id, eligible))
+
+    # -- placement ---------------------------------------------------------------------
+
+    def place(self, placement: Placement) -> None:
+        """Show the SKU in a slot for a window; refused if it overlaps one in that slot."""
+        for existing in self.placements:
+            if existing.overlaps(placement):
+                raise PlacementOverlap(
+                    f"SKU {self.id!r} is already placed in {placement.slot!r} from "
+                    f"{existing.starts_at.isoformat()} to {existing.ends_at.isoformat()}"
+                )
+        self.placements = (*self.placements, placement)
+        self.record(SkuPlaced(self.id, placement))
+
+    def remove_placement(self, slot: str, starts_at: datetime) -> None:
+        found = self._placement(slot, starts_at)
+        self.placements = tuple(p for p in self.placements if p != found)
+        self.record(PlacementRemoved(self.id, found))
+
+    def _placement(self, slot: str, starts_at: datetime) -> Placement:
+        for placement in self.placements:
+            if placement.slot == slot and placement.starts_at == starts_at:
+                return placement
+        raise UnknownPlacement(
+            f"SKU {self.id!r} has no placement in {slot!r} starting {starts_at.isoformat()}"
+        )

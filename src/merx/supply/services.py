@@ -11,6 +11,7 @@ from datetime import date
 
 import attrs
 
+from merx.catalog import ProfitPolicy, Sku
 from merx.inventory import Warehouse, receive_into
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
@@ -20,6 +21,7 @@ from merx.kernel.uow import UnitOfWork
 from merx.supply.model import (
     Contract,
     ContractId,
+    ContractSigned,
     DocumentKind,
     Period,
     PurchaseOrder,
@@ -515,3 +517,18 @@ def push_consignment_order(
         destination=cmd.destination,
         idempotency_key=f"consign:{supplier.id}:{cmd.order_ref}",
     )
+
+
+# -- subscribers -----------------------------------------------------------------------
+
+
+def copy_costs_to_catalog(event: ContractSigned, uow: UnitOfWork, *, policy: ProfitPolicy) -> None:
+    """When a contract is signed, the purchase cost in force that day becomes each
+    catalogued SKU's cost, so profit control checks listings against it."""
+    day = event.at.date()
+    for price in event.prices:
+        sku = uow.repo(Sku).find(price.sku)
+        if sku is not None and price.valid.contains(day):
+            sku.set_cost(price.unit_cost, policy=policy, reference=event.contract_id)
+            uow.repo(Sku).save(sku)
+    uow.commit()

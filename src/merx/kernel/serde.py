@@ -1,0 +1,102 @@
+"""The base cattrs converter every context's ``serde`` module builds on.
+
+Plain, JSON-ready shapes: Money is ``{"amount": "12.50", "currency": "CNY"}`` (the amount a
+decimal string, so no float ever touches it); ``Decimal`` is a string; enums are their
+values; dates, datetimes and timedeltas are ISO 8601 strings (datetimes keep their offset
+and must have one; a timedelta is its seconds as a string); tuples and frozensets become
+lists. Aggregates are written with their version and without their pending events (those
+leave through the unit of work, never through storage). :func:`structure_or_raise` turns
+any malformed input into a :class:`~merx.kernel.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from merx.kernel.clock import require_aware
+from merx.kernel.errors import MerxError, ValidationError
+from merx.kernel.money import Money
+
+T = TypeVar("T")
+
+
+def unstructure_money(money: Money) -> dict[str, str]:
+    return {"amount": str(money.amount), "currency": money.currency}
+
+
+def structure_money(data: Any, _: type[Money]) -> Money:
+    if not isinstance(data, dict) or set(data) != {"amount", "currency"}:
+        raise ValidationError(f"money must be {{'amount', 'currency'}}, got {data!r}")
+    amount = data["amount"]
+    if not isinstance(amount, str | int) or isinstance(amount, bool):
+        raise ValidationError(f"money amount must be a decimal string, got {amount!r}")
+    return Money.of(amount, data["currency"])
+
+
+def structure_decimal(data: Any, _: type[Decimal]) -> Decimal:
+    if isinstance(data, bool) or not isinstance(data, str | int):
+        raise ValidationError(f"a decimal must be a string or an integer, got {data!r}")
+    try:
+        value = Decimal(data)
+    except InvalidOperation:
+        raise ValidationError(f"{data!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise ValidationError(f"{data!r} is not a finite decimal number")
+    return value
+
+
+def _structure_date(data: Any, _: type[date]) -> date:
+    if not isinstance(data, str):
+        raise ValidationError(f"a date must be an ISO string, got {data!r}")
+    return date.fromisoformat(data)
+
+
+def _structure_datetime(data: Any, _: type[datetime]) -> datetime:
+    if not isinstance(data, str):
+        raise ValidationError(f"an instant must be an ISO string, got {data!r}")
+    return require_aware(datetime.fromisoformat(data))
+
+
+def _structure_timedelta(data: Any, _: type[timedelta]) -> timedelta:
+    return timedelta(seconds=float(structure_decimal(data, Decimal)))  # float-ok: seconds
+
+
+def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
+    """A fresh converter with merx's base hooks; ``aggregates`` omit pending events."""
+    converter = cattrs.Converter(
+        unstruct_collection_overrides={tuple: list, frozenset: list, set: list}
+    )
+    converter.register_unstructure_hook(Money, unstructure_money)
+    converter.register_structure_hook(Money, structure_money)
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, structure_decimal)
+    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(timedelta, lambda d: str(d.total_seconds()))
+    converter.register_structure_hook(timedelta, _structure_timedelta)
+    for kind in aggregates:
+        converter.register_unstructure_hook(
+            kind, make_dict_unstructure_fn(kind, converter, pending_events=override(omit=True))
+        )
+        converter.register_structure_hook(
+            kind, make_dict_structure_fn(kind, converter, pending_events=override(omit=True))
+        )
+    return converter
+
+
+def structure_or_raise(converter: cattrs.Converter, data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from plain data; any malformed input is a ``ValidationError``."""
+    try:
+        return converter.structure(data, kind)
+    except ValidationError:
+        raise
+    except (cattrs.BaseValidationError, MerxError, ValueError, TypeError, KeyError) as error:
+        raise ValidationError(f"cannot read a {kind.__name__} from {data!r}: {error}") from error

@@ -1,0 +1,148 @@
+"""The catalog's converter: JSON-ready dicts that come back equal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from merx import catalog
+from merx.catalog.serde import from_dict, to_dict
+from merx.errors import InvalidAmount, MerxError, ValidationError
+from merx.kernel.ids import PLATFORM, SkuId
+from merx.kernel.money import Money
+from tests.catalog.strategies import (
+    category_trees,
+    ids,
+    names,
+    placements,
+    policies,
+    restrictions,
+    skus,
+    spus,
+)
+
+
+def through_json(value: object) -> Any:
+    data = to_dict(value)
+    return from_dict(type(value), json.loads(json.dumps(data)))
+
+
+@given(
+    st.one_of(
+        skus(),
+        skus(currency="JPY"),
+        spus(),
+        category_trees(),
+        restrictions,
+        placements(),
+        policies,
+        st.builds(catalog.Brand, id=ids.map(catalog.BrandId), name=names),
+    )
+)
+def test_public_types_round_trip_through_json(value: object) -> None:
+    back = through_json(value)
+    assert back == value
+    assert attrs.asdict(back) == attrs.asdict(value)  # type: ignore[arg-type]
+
+
+def test_the_wire_format() -> None:
+    sku = catalog.Sku.create(
+        sku_id=SkuId("s1"),
+        title="Phone",
+        merchant=PLATFORM,
+        category="phones",
+        price=Money.of("2999.00", "CNY"),
+        labels={"new", "5g"},
+    )
+    sku.place(
+        catalog.Placement(
+            "home", 1, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+        )
+    )
+    data = to_dict(sku)
+    assert data["price"] == {"amount": "2999.00", "currency": "CNY"}
+    assert data["status"] == "draft"
+    assert data["labels"] == ["5g", "new"]
+    assert data["fulfilment"] == {"mode": "warehouse", "supplier": None}
+    assert data["placements"][0]["starts_at"] == "2026-01-01T00:00:00+00:00"
+    assert "version" not in data
+    assert "pending_events" not in data
+    assert to_dict(catalog.ProfitPolicy(Decimal("0.05"))) == {"min_margin": "0.05"}
+
+
+def test_events_and_commands_round_trip() -> None:
+    spu = catalog.Spu.create(
+        spu_id=catalog.SpuId("p"),
+        title="P",
+        category=catalog.CategoryId("c"),
+        axes={"colour": ["black"]},
+    )
+    sku = spu.new_sku(sku_id=SkuId("s"), specs={"colour": "black"}, price=Money.of(5, "CNY"))
+    sku.set_cost(Money.of(6, "CNY"), policy=catalog.AT_COST)
+    sku.list(policy=catalog.AT_COST, override_reason="sample")
+    sku.set_labels({"a"})
+    sku.set_restrictions(catalog.SalesRestrictions(regions=frozenset({"Beijing"})))
+    messages: list[object] = [
+        *spu.pull_events(),
+        *sku.pull_events(),
+        catalog.CreateSkuFromSpu(SkuId("s"), catalog.SpuId("p"), {"colour": "black"}, sku.price),
+        catalog.ListSku(SkuId("s"), "why"),
+        catalog.SetPurchaseCost(SkuId("s"), Money.of(1, "CNY"), "c-1"),
+    ]
+    for message in messages:
+        assert through_json(message) == message
+
+
+def bad(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**data, **changes}
+
+
+def test_malformed_data_is_refused_with_merx_errors() -> None:
+    sku = catalog.Sku.create(
+        sku_id=SkuId("s1"),
+        title="Phone",
+        merchant=PLATFORM,
+        category="phones",
+        price=Money.of("10.00", "CNY"),
+    )
+    good = to_dict(sku)
+    with pytest.raises(InvalidAmount):
+        from_dict(catalog.Sku, bad(good, price={"amount": 10.5, "currency": "CNY"}))
+    with pytest.raises(InvalidAmount):
+        from_dict(catalog.Sku, bad(good, price={"amount": "10.001", "currency": "CNY"}))
+    with pytest.raises(ValidationError, match="must be positive"):
+        from_dict(catalog.Sku, bad(good, price={"amount": "0", "currency": "CNY"}))
+    with pytest.raises(ValidationError, match="merchant-fulfilled"):
+        from_dict(catalog.Sku, bad(good, merchant="m-shop"))
+    placement = {"slot": "h", "rank": 1, "starts_at": "2026-01-01T00:00:00", "ends_at": "x"}
+    with pytest.raises(ValidationError, match="timezone"):
+        from_dict(catalog.Placement, placement)
+    with pytest.raises(InvalidAmount):
+        from_dict(catalog.ProfitPolicy, {"min_margin": 0.05})
+    with pytest.raises(MerxError):
+        from_dict(
+            catalog.CategoryTree,
+            {
+                "id": "categories",
+                "categories": {
+                    "a": {"id": "a", "name": "A", "parent": "b"},
+                    "b": {"id": "b", "name": "B", "parent": "a"},
+                },
+            },
+        )
+
+
+def test_a_dict_of_the_wrong_shape_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="version"):
+        from_dict(catalog.Brand, {"id": "b", "name": "B", "version": 3})
+    with pytest.raises(ValidationError, match="Brand"):
+        from_dict(catalog.Brand, {"id": "b"})
+    with pytest.raises(ValidationError):
+        from_dict(catalog.SalesRestrictions, {"regions": 5})

@@ -1,0 +1,41 @@
+"""The examples run as written and tell the truth about the state they leave."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import journey_phone  # noqa: E402
+
+from merx import catalog, inventory, orders, supply  # noqa: E402
+
+
+def test_journey_phone_procures_sells_and_refunds() -> None:
+    app = journey_phone.build_app()
+    lines: list[str] = []
+    journey_phone.run(app, lines.append)
+    assert any("refused" in line for line in lines)
+    assert app.get(catalog.Sku, journey_phone.PHONE).cost is not None
+    stock = app.get(
+        inventory.StockItem, inventory.stock_key(journey_phone.SHANGHAI_DC, journey_phone.PHONE)
+    )
+    assert (stock.on_hand, stock.reserved) == (9, 0)  # 10 received, 1 shipped, 1 refunded
+    assert app.get(orders.Order, "ord-000001").status is orders.OrderStatus.COMPLETED
+    assert app.get(orders.Order, "ord-000002").status is orders.OrderStatus.CLOSED
+    assert app.get(supply.PurchaseOrder, "po-000001").status.value == "received"
+
+
+def test_simulate_runs_as_make_demo_does() -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "simulate.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "journey 1" in done.stdout
+    assert "order ord-000001 is delivered" in done.stdout
