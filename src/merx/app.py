@@ -120,6 +120,20 @@ def build_memory_app(
         fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
     )
     bus.register(
+        fulfillment.RouteConsignment,
+        partial(fulfillment.route_consignment, channel=consignment, clock=clock),
+    )
+    bus.register(
+        fulfillment.SyncConsignment,
+        partial(
+            fulfillment.sync_consignment, channel=consignment, logistics=logistics, clock=clock
+        ),
+    )
+    bus.subscribe(
+        orders.OrderPaid,
+        partial(fulfillment.route_paid_consignment, channel=consignment, clock=clock),
+    )
+    bus.register(
         fulfillment.SyncTracking,
         partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
     )

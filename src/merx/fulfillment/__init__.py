@@ -1,7 +1,12 @@
 """merx.fulfillment: shipping orders and following parcels to delivery."""
 
 from merx.fulfillment.model import (
+    DISPATCH_FLOW,
     SHIPMENT_FLOW,
+    ConsignmentDispatch,
+    ConsignmentPushed,
+    ConsignmentShipped,
+    DispatchStatus,
     Shipment,
     ShipmentDelivered,
     ShipmentDispatched,
@@ -19,13 +24,29 @@ from merx.fulfillment.ports import (
     UnknownCarrier,
     UnknownTrackingNumber,
 )
-from merx.fulfillment.services import ShipOrder, SyncTracking, ship_order, sync_tracking
+from merx.fulfillment.services import (
+    RouteConsignment,
+    ShipOrder,
+    SyncConsignment,
+    SyncTracking,
+    route_consignment,
+    route_paid_consignment,
+    ship_order,
+    sync_consignment,
+    sync_tracking,
+)
 
 __all__ = [
+    "DISPATCH_FLOW",
     "SHIPMENT_FLOW",
+    "ConsignmentDispatch",
+    "ConsignmentPushed",
+    "ConsignmentShipped",
+    "DispatchStatus",
     "Logistics",
     "LogisticsTimeout",
     "LogisticsUnavailable",
+    "RouteConsignment",
     "ShipOrder",
     "Shipment",
     "ShipmentAlreadyBooked",
@@ -33,12 +54,16 @@ __all__ = [
     "ShipmentDelivered",
     "ShipmentDispatched",
     "ShipmentStatus",
+    "SyncConsignment",
     "SyncTracking",
     "TrackingEvent",
     "TrackingNumberTaken",
     "TrackingStatus",
     "UnknownCarrier",
     "UnknownTrackingNumber",
+    "route_consignment",
+    "route_paid_consignment",
     "ship_order",
+    "sync_consignment",
     "sync_tracking",
 ]

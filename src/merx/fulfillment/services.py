@@ -1,4 +1,5 @@
-"""Fulfillment use cases: ship an order from our warehouses, follow the parcels."""
+"""Fulfillment use cases: ship from our warehouses, route consignment lines to their
+suppliers, follow every parcel to delivery."""
 
 from __future__ import annotations
 
@@ -6,23 +7,39 @@ from itertools import groupby
 
 import attrs
 
-from merx.fulfillment.model import Shipment, ShipmentStatus
+from merx.catalog import FulfilmentMode
+from merx.fulfillment.model import ConsignmentDispatch, Shipment, ShipmentStatus
 from merx.fulfillment.ports import Logistics, TrackingStatus
 from merx.inventory import deduct_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
-from merx.kernel.ids import OrderId, ShipmentId
+from merx.kernel.ids import OrderId, ShipmentId, SkuId, SupplierId
 from merx.kernel.uow import UnitOfWork
-from merx.orders import ORDER_FLOW, Order
+from merx.orders import ORDER_FLOW, Order, OrderLine, OrderPaid
+from merx.supply import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
 
 
 @attrs.frozen
 class ShipOrder(Command[tuple[ShipmentId, ...]]):
-    """Ship a paid order: one parcel from each warehouse holding its stock."""
+    """Ship a paid order's warehouse lines: one parcel from each warehouse holding stock."""
 
     order_id: OrderId
     carrier: str | None = None
+
+
+@attrs.frozen
+class RouteConsignment(Command[tuple[str, ...]]):
+    """Push a paid order's consignment lines to the suppliers that ship them."""
+
+    order_id: OrderId
+
+
+@attrs.frozen
+class SyncConsignment(Command[ShipmentId | None]):
+    """Ask a consignment supplier whether it shipped; record its parcel if so."""
+
+    dispatch_id: str
 
 
 @attrs.frozen
@@ -38,7 +55,7 @@ def ship_order(
     order = uow.repo(Order).get(cmd.order_id)
     ORDER_FLOW.target(order.status, "ship")
     if not order.allocations or order.ship_to is None:
-        raise ValidationError(f"order {order.id!r} has nothing to ship from a warehouse")
+        raise ValidationError(f"order {order.id!r} has nothing to ship from our warehouses")
     now = clock.now()
     shipments: list[Shipment] = []
     by_warehouse = groupby(
@@ -65,13 +82,96 @@ def ship_order(
             )
         )
     deduct_holds(uow, order.id, order.allocations)
-    ids = tuple(shipment.id for shipment in shipments)
-    order.mark_shipped(ids, now)
     for shipment in shipments:
+        order.add_parcel(shipment.id, shipment.origin, now)
         uow.repo(Shipment).add(shipment)
     uow.repo(Order).save(order)
     uow.commit()
-    return ids
+    return tuple(shipment.id for shipment in shipments)
+
+
+def route_consignment(
+    cmd: RouteConsignment, uow: UnitOfWork, *, channel: ConsignmentChannel, clock: Clock
+) -> tuple[str, ...]:
+    """One dispatch per supplier; the push is idempotent, so a retry never pushes twice."""
+    order = uow.repo(Order).get(cmd.order_id)
+    lines = order.lines_fulfilled_by(FulfilmentMode.CONSIGNMENT)
+    if not lines:
+        return ()
+    if order.ship_to is None:
+        raise ValidationError(f"order {order.id!r} has consignment lines but no address")
+    destination = order.ship_to.one_line()
+    dispatch_ids: list[str] = []
+    for supplier, group in groupby(sorted(lines, key=_supplier_of), _supplier_of):
+        items = tuple((line.sku, line.quantity) for line in group)
+        dispatch_id = f"cons-{order.id}-{supplier}"
+        dispatch_ids.append(dispatch_id)
+        if uow.repo(ConsignmentDispatch).find(dispatch_id) is not None:
+            continue
+        ack = push_consignment_order(
+            PushConsignmentOrder(supplier, order.id, items, destination), uow, channel=channel
+        )
+        uow.repo(ConsignmentDispatch).add(
+            ConsignmentDispatch.pushed(
+                dispatch_id=dispatch_id,
+                order_id=order.id,
+                supplier=supplier,
+                items=items,
+                ack=ack,
+                at=clock.now(),
+            )
+        )
+    uow.commit()
+    return tuple(dispatch_ids)
+
+
+def _supplier_of(line: OrderLine) -> SupplierId:
+    supplier = line.fulfilment.supplier
+    assert supplier is not None, "a consignment line always names its supplier"
+    return supplier
+
+
+def route_paid_consignment(
+    event: OrderPaid, uow: UnitOfWork, *, channel: ConsignmentChannel, clock: Clock
+) -> None:
+    """Subscriber: as soon as an order is paid, its consignment lines go to the suppliers."""
+    route_consignment(RouteConsignment(event.order_id), uow, channel=channel, clock=clock)
+
+
+def sync_consignment(
+    cmd: SyncConsignment,
+    uow: UnitOfWork,
+    *,
+    channel: ConsignmentChannel,
+    logistics: Logistics,
+    clock: Clock,
+) -> ShipmentId | None:
+    dispatch = uow.repo(ConsignmentDispatch).get(cmd.dispatch_id)
+    if dispatch.shipment_id is not None:
+        return dispatch.shipment_id
+    parcels = channel.shipments(supplier_order_ref=dispatch.supplier_order_ref)
+    if not parcels:
+        return None
+    parcel = parcels[0]
+    logistics.register_tracking(carrier=parcel.carrier, tracking_number=parcel.tracking_number)
+    now = clock.now()
+    shipment = Shipment.dispatch(
+        shipment_id=ShipmentId(f"shp-{dispatch.order_id}-{dispatch.supplier}"),
+        order_id=dispatch.order_id,
+        origin=dispatch.supplier,
+        items=tuple((SkuId(sku), quantity) for sku, quantity in dispatch.items),
+        carrier=parcel.carrier,
+        tracking_number=parcel.tracking_number,
+        at=now,
+    )
+    dispatch.shipped(shipment.id, now)
+    order = uow.repo(Order).get(dispatch.order_id)
+    order.add_parcel(shipment.id, dispatch.supplier, now)
+    uow.repo(Shipment).add(shipment)
+    uow.repo(ConsignmentDispatch).save(dispatch)
+    uow.repo(Order).save(order)
+    uow.commit()
+    return shipment.id
 
 
 def sync_tracking(
@@ -88,10 +188,11 @@ def sync_tracking(
     uow.repo(Shipment).save(shipment)
     order = uow.repo(Order).get(shipment.order_id)
     others = [uow.repo(Shipment).get(sid) for sid in order.shipment_ids if sid != shipment.id]
-    if all(other.status is ShipmentStatus.DELIVERED for other in others):
-        order.mark_delivered(
-            max([delivered[0].at, *(o.delivered_at for o in others if o.delivered_at)])
-        )
+    if ORDER_FLOW.allows(order.status, "deliver") and all(
+        other.status is ShipmentStatus.DELIVERED for other in others
+    ):
+        times = [delivered[0].at, *(o.delivered_at for o in others if o.delivered_at)]
+        order.mark_delivered(max(times))
         uow.repo(Order).save(order)
     uow.commit()
     return shipment.status

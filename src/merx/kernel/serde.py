@@ -63,8 +63,19 @@ def _structure_datetime(data: Any, _: type[datetime]) -> datetime:
     return require_aware(datetime.fromisoformat(data))
 
 
+def _unstructure_timedelta(delta: timedelta) -> str:
+    whole = delta.days * 86_400 + delta.seconds
+    if not delta.microseconds:
+        return str(whole)
+    return str(Decimal(whole) + Decimal(delta.microseconds).scaleb(-6))
+
+
 def _structure_timedelta(data: Any, _: type[timedelta]) -> timedelta:
-    return timedelta(seconds=float(structure_decimal(data, Decimal)))  # float-ok: seconds
+    seconds = structure_decimal(data, Decimal)
+    micros = seconds.scaleb(6)
+    if micros != micros.to_integral_value():
+        raise ValidationError(f"a duration is whole microseconds, got {data!r} seconds")
+    return timedelta(microseconds=int(micros))
 
 
 def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
@@ -80,7 +91,7 @@ def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, _structure_date)
-    converter.register_unstructure_hook(timedelta, lambda d: str(d.total_seconds()))
+    converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_structure_hook(timedelta, _structure_timedelta)
     for kind in aggregates:
         converter.register_unstructure_hook(

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import GoodsType
+from merx.catalog import Fulfilment, FulfilmentMode, GoodsType
 from merx.checkout import Quote
 from merx.customers import Address
 from merx.inventory import Allocation
@@ -59,6 +59,7 @@ class OrderLine:
     unit_price: Money
     quantity: int
     discount: Money
+    fulfilment: Fulfilment = attrs.field(factory=Fulfilment.warehouse)
 
     @property
     def amount(self) -> Money:
@@ -127,12 +128,14 @@ class Order(Aggregate):
     currency: str
     lines: tuple[OrderLine, ...]
     ship_to: Address | None
+    account: str | None
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipment_ids: tuple[str, ...] = ()
+    shipped_from: tuple[str, ...] = ()
 
     @classmethod
     def place(
@@ -142,6 +145,7 @@ class Order(Aggregate):
         customer_id: CustomerId,
         quote: Quote,
         ship_to: Address | None,
+        account: str | None = None,
         at: datetime,
     ) -> Order:
         lines = tuple(
@@ -154,20 +158,26 @@ class Order(Aggregate):
                 unit_price=q.unit_price,
                 quantity=q.quantity,
                 discount=q.discount,
+                fulfilment=q.fulfilment,
             )
             for q in quote.lines
         )
         if not lines:
             raise ValidationError(f"order {order_id!r} has no lines")
-        physical = any(line.goods_type is GoodsType.PHYSICAL for line in lines)
-        if physical and ship_to is None:
+        if ship_to is None and any(line.goods_type.requires_address for line in lines):
             raise ValidationError(f"order {order_id!r} holds physical goods but no address")
+        needs_account = any(line.goods_type.requires_account for line in lines)
+        if needs_account and not (account and account.strip()):
+            raise ValidationError(
+                f"order {order_id!r} holds virtual goods: an account to credit is needed"
+            )
         order = cls(
             id=order_id,
             customer_id=customer_id,
             currency=quote.currency,
             lines=lines,
             ship_to=ship_to,
+            account=account if needs_account else None,
             placed_at=at,
         )
         assert order.payable == quote.payable, "frozen lines must add up to the quote"
@@ -178,14 +188,17 @@ class Order(Aggregate):
     def payable(self) -> Money:
         return Money.sum((line.net for line in self.lines), self.currency)
 
-    @property
-    def physical_lines(self) -> list[OrderLine]:
-        return [line for line in self.lines if line.goods_type is GoodsType.PHYSICAL]
+    def lines_fulfilled_by(self, mode: FulfilmentMode) -> list[OrderLine]:
+        return [line for line in self.lines if line.fulfilment.mode is mode]
 
     @property
     def stock_lines(self) -> list[tuple[SkuId, int]]:
-        """The (SKU, quantity) pairs that need warehouse stock."""
-        return [(line.sku, line.quantity) for line in self.physical_lines]
+        """The (SKU, quantity) pairs that ship from our warehouses and need their stock."""
+        return [
+            (line.sku, line.quantity)
+            for line in self.lines_fulfilled_by(FulfilmentMode.WAREHOUSE)
+            if line.goods_type.tracks_stock
+        ]
 
     def assign_stock(self, allocations: tuple[Allocation, ...]) -> None:
         """Record which warehouses hold this order's stock (empty: none held)."""
@@ -201,9 +214,28 @@ class Order(Aggregate):
     def cancel(self, reason: str, at: datetime) -> None:
         ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
 
-    def mark_shipped(self, shipment_ids: tuple[str, ...], at: datetime) -> None:
-        ORDER_FLOW.move(self, "ship", OrderShipped(self.id, shipment_ids, at))
-        self.shipment_ids = shipment_ids
+    @property
+    def parcel_origins(self) -> frozenset[str]:
+        """Where this order's parcels leave from: our warehouses holding its stock and the
+        consignment suppliers shipping its other lines."""
+        suppliers = {
+            line.fulfilment.supplier
+            for line in self.lines_fulfilled_by(FulfilmentMode.CONSIGNMENT)
+            if line.fulfilment.supplier is not None
+        }
+        return frozenset({a.warehouse for a in self.allocations} | suppliers)
+
+    def add_parcel(self, shipment_id: str, origin: str, at: datetime) -> None:
+        """A parcel left ``origin``; the order is shipped once every origin has sent one."""
+        ORDER_FLOW.target(self.status, "ship")
+        if origin not in self.parcel_origins:
+            raise ValidationError(f"order {self.id!r} has nothing to ship from {origin!r}")
+        if shipment_id in self.shipment_ids:
+            return
+        self.shipment_ids = (*self.shipment_ids, shipment_id)
+        self.shipped_from = tuple(sorted({*self.shipped_from, origin}))
+        if set(self.shipped_from) == self.parcel_origins:
+            ORDER_FLOW.move(self, "ship", OrderShipped(self.id, self.shipment_ids, at))
 
     def mark_delivered(self, at: datetime) -> None:
         ORDER_FLOW.move(self, "deliver", OrderDelivered(self.id, at))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import attrs
 
-from merx.catalog import GoodsType
 from merx.checkout import Cart, quote_cart
 from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
@@ -21,6 +20,7 @@ class PlaceOrder(Command[OrderId]):
 
     customer_id: CustomerId
     address_label: str | None = None
+    account: str | None = None
 
 
 @attrs.frozen
@@ -45,7 +45,7 @@ def place_order(
     """Freeze the cart's quote into an order; under ``AT_PLACEMENT`` reserve its stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
     quote = quote_cart(uow, cmd.customer_id)
-    needs_address = any(line.goods_type is GoodsType.PHYSICAL for line in quote.lines)
+    needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
     now = clock.now()
     order = Order.place(
@@ -53,9 +53,10 @@ def place_order(
         customer_id=customer.id,
         quote=quote,
         ship_to=ship_to,
+        account=cmd.account,
         at=now,
     )
-    if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to is not None:
+    if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to is not None and order.stock_lines:
         plan = hold_for_order(
             uow,
             order.id,

@@ -1,0 +1,85 @@
+"""merx.promotions: promotion definitions and the quote engine ("best discount for the user").
+
+``quote(lines, promotions, wallet, customer, at, payment_method)`` prices a cart; the
+definitions are frozen values (one class per kind); ``converter_for(currency)`` maps them to
+and from the pricing spec's JSON shape, and ``quote_from_dict`` runs one spec case.
+"""
+
+from merx.promotions.engine import exhaustive_quote, quote
+from merx.promotions.errors import (
+    InvalidCart,
+    InvalidLineQuantity,
+    InvalidPromotion,
+    MalformedPricingInput,
+    PromotionCurrencyMismatch,
+    UnknownPromotionKind,
+)
+from merx.promotions.model import (
+    PROMOTION_KINDS,
+    Allocation,
+    AppliedPromotion,
+    Bundle,
+    BundleItem,
+    CartLine,
+    Coupon,
+    Customer,
+    DirectReduction,
+    Funding,
+    FundingShare,
+    GiftItem,
+    GiftPromotion,
+    Hint,
+    PaymentOff,
+    PercentTier,
+    Promotion,
+    PromotionTerms,
+    Quote,
+    QuoteLine,
+    Rejection,
+    RejectionCode,
+    Scope,
+    ThresholdOff,
+    ThresholdPercent,
+    Tier,
+)
+from merx.promotions.serde import converter_for, quote_from_dict, quote_to_dict
+
+__all__ = [
+    "PROMOTION_KINDS",
+    "Allocation",
+    "AppliedPromotion",
+    "Bundle",
+    "BundleItem",
+    "CartLine",
+    "Coupon",
+    "Customer",
+    "DirectReduction",
+    "Funding",
+    "FundingShare",
+    "GiftItem",
+    "GiftPromotion",
+    "Hint",
+    "InvalidCart",
+    "InvalidLineQuantity",
+    "InvalidPromotion",
+    "MalformedPricingInput",
+    "PaymentOff",
+    "PercentTier",
+    "Promotion",
+    "PromotionCurrencyMismatch",
+    "PromotionTerms",
+    "Quote",
+    "QuoteLine",
+    "Rejection",
+    "RejectionCode",
+    "Scope",
+    "ThresholdOff",
+    "ThresholdPercent",
+    "Tier",
+    "UnknownPromotionKind",
+    "converter_for",
+    "exhaustive_quote",
+    "quote",
+    "quote_from_dict",
+    "quote_to_dict",
+]

@@ -1,0 +1,1049 @@
+"""The quote engine: price a cart under the promotions in force, choosing the best for the user.
+
+Pricing one selection is a pipeline (``_run``): levels item -> store -> platform -> payment;
+within a level direct, bundle, other promotions, coupons; ties by priority (higher first)
+then id. Amounts run in integer minor units; every discount is rounded once (half up),
+capped at its base and split over its lines by the largest-remainder method.
+
+Choosing the selection (``_search``) is exact. A selection is valid when nothing in it
+conflicts and every automatic promotion left out conflicts with one that is in (coupons
+are optional). Conflicts only link promotions of one *conflict component*, so a valid
+selection is one local option per component. Components acting only at item and store
+level are grouped into *clusters* of promotions that share cart lines; different clusters
+never see each other's lines until the platform and payment levels. The search enumerates
+the choices of platform/payment components, prices every option of every cluster once
+(memoized, identical outcomes merged), and runs a branch and bound over the clusters whose
+lines the chosen platform/payment promotions touch; the bound is each such promotion's
+largest possible discount on the largest base the remaining clusters could leave it.
+Clusters no later promotion looks at simply take their own best option.
+
+:func:`exhaustive_quote` is the plain oracle: it tries every subset and applies the choice
+rule literally. Property tests check that both always agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final, TypeAlias
+
+from merx.kernel.money import Money
+from merx.promotions.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
+from merx.promotions.model import (
+    Allocation,
+    AppliedPromotion,
+    Bundle,
+    CartLine,
+    Coupon,
+    Customer,
+    DirectReduction,
+    Funding,
+    GiftItem,
+    GiftPromotion,
+    Hint,
+    PaymentOff,
+    Promotion,
+    PromotionTerms,
+    Quote,
+    QuoteLine,
+    Rejection,
+    RejectionCode,
+    ThresholdOff,
+    ThresholdPercent,
+)
+
+_LEVEL_RANK: Final = {"item": 0, "store": 1, "platform": 2, "payment": 3}
+_BUCKET: Final = {"direct": 0, "bundle": 1, "coupon": 3}  # every other kind: 2
+_LATE_LEVELS: Final = frozenset({"platform", "payment"})
+_ONE: Final = Decimal(1)
+
+#: Splits a number of minor units in proportion to integer weights (largest remainder).
+Split: TypeAlias = Callable[[int, Sequence[int]], list[int]]
+#: (payable, coupons applied, promotions applied, applied ids, selected count, selected ids)
+Key: TypeAlias = tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]
+
+
+def _split_minor(units: int, weights: Sequence[int]) -> list[int]:
+    """:meth:`Money.allocate` on integer minor units: the same largest-remainder method
+    (shares rounded down, leftover units to the largest remainders, ties to the earlier),
+    without building Money; property-tested equal to ``Money.allocate``."""
+    total = sum(weights)
+    shares: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        share, remainder = divmod(units * weight, total)
+        shares.append(share)
+        remainders.append(remainder)
+    leftover = units - sum(shares)
+    if leftover:
+        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        for i in order[:leftover]:
+            shares[i] += 1
+    return shares
+
+
+def _money_split(currency: str) -> Split:
+    """The split used to build a quote: :meth:`Money.allocate` itself."""
+
+    def split(units: int, weights: Sequence[int]) -> list[int]:
+        return [share.minor for share in Money.from_minor(units, currency).allocate(weights)]
+
+    return split
+
+
+def _percent_of(base_minor: int, percent: Decimal) -> int:
+    """``base * percent / 100`` rounded once, half up, to a whole minor unit."""
+    return int((Decimal(base_minor) * percent / 100).quantize(_ONE, ROUND_HALF_UP))
+
+
+def _sort_key(promotion: Promotion) -> tuple[int, int, int, str]:
+    return (
+        _LEVEL_RANK[promotion.level],
+        _BUCKET.get(promotion.kind, 2),
+        -promotion.priority,
+        promotion.id,
+    )
+
+
+# -- one promotion, prepared for pricing -------------------------------------------------
+
+
+def _minor(money: Money | None) -> int:
+    return 0 if money is None else money.minor
+
+
+class _Offer:
+    """A candidate promotion with its eligible lines and its terms in minor units."""
+
+    __slots__ = (
+        "bundle_items",
+        "by_quantity",
+        "cap",
+        "coupon",
+        "gift",
+        "id",
+        "kind",
+        "level",
+        "lines",
+        "mask",
+        "max_off",
+        "min_amount",
+        "off",
+        "percent",
+        "percents",
+        "price",
+        "promotion",
+        "quantity",
+        "rank",
+        "repeat",
+        "steps",
+        "unit_after",
+    )
+
+    def __init__(self, rank: int, promotion: Promotion, cart: Sequence[CartLine]) -> None:
+        self.rank = rank
+        self.promotion = promotion
+        self.id = promotion.id
+        self.kind = promotion.kind
+        self.level = promotion.level
+        self.coupon = isinstance(promotion, Coupon)
+        store = promotion.store
+        eligible = [
+            i
+            for i, line in enumerate(cart)
+            if promotion.scope.matches(line) and (store is None or line.merchant == store)
+        ]
+        self.unit_after: dict[int, int] = {}
+        self.bundle_items: tuple[tuple[int, int], ...] = ()
+        self.steps: tuple[tuple[int, int], ...] = ()
+        self.percents: tuple[tuple[int, Decimal], ...] = ()
+        self.by_quantity = False
+        self.repeat = False
+        self.cap: int | None = None
+        self.min_amount = 0
+        self.off: int | None = None
+        self.percent: Decimal | None = None
+        self.max_off: int | None = None
+        self.price = 0
+        self.gift: GiftItem | None = None
+        eligible = self._terms(promotion, cart, eligible)
+        self.lines: tuple[int, ...] = tuple(eligible)
+        self.mask = sum(1 << i for i in eligible)
+        self.quantity = sum(cart[i].quantity for i in eligible)
+
+    def _terms(
+        self, promotion: Promotion, cart: Sequence[CartLine], eligible: list[int]
+    ) -> list[int]:
+        """Keep the kind's terms in minor units; return the lines it really acts on."""
+        match promotion:
+            case DirectReduction():
+                for i in eligible:
+                    unit = cart[i].unit_price
+                    self.unit_after[i] = promotion.unit_price_after(unit).minor
+            case Bundle():
+                by_sku = {cart[i].sku: i for i in eligible}
+                if all(item.sku in by_sku for item in promotion.items):
+                    self.bundle_items = tuple(
+                        sorted((by_sku[item.sku], item.quantity) for item in promotion.items)
+                    )
+                eligible = [i for i, _ in self.bundle_items]
+                self.price = promotion.price.minor
+            case ThresholdOff():
+                self.steps = tuple(
+                    sorted((t.min_amount.minor, t.off.minor) for t in promotion.tiers)
+                )
+                self.repeat = promotion.repeat
+                self.cap = None if promotion.cap is None else promotion.cap.minor
+            case ThresholdPercent():
+                self.by_quantity = promotion.by_quantity
+                self.percents = tuple(
+                    sorted(
+                        (t.min_quantity if t.min_quantity is not None else _minor(t.min_amount),
+                         t.percent_off)
+                        for t in promotion.tiers
+                    )
+                )  # fmt: skip
+            case GiftPromotion():
+                self.min_amount = promotion.min_amount.minor
+                self.gift = promotion.gift
+            case Coupon():
+                self.min_amount = _minor(promotion.min_amount)
+                self.off = None if promotion.off is None else promotion.off.minor
+                self.percent = promotion.percent_off
+                self.max_off = None if promotion.max_off is None else promotion.max_off.minor
+            case PaymentOff():
+                self.min_amount = _minor(promotion.min_amount)
+                self.off = promotion.off.minor
+        return eligible
+
+    # The discount of the "base" kinds (threshold_*, coupon, payment_off) on a base.
+
+    def _tier_percent(self, measure: int) -> Decimal | None:
+        reached = None
+        for minimum, percent in self.percents:
+            if measure >= minimum:
+                reached = percent
+        return reached
+
+    def discount(self, base: int) -> int:
+        """The discount on ``base`` (minor units), rounded once and never above it."""
+        if self.kind == "threshold_off":
+            reached = None
+            for step in self.steps:
+                if base >= step[0]:
+                    reached = step
+            if reached is None:
+                return 0
+            off = reached[1] * (base // reached[0]) if self.repeat else reached[1]
+            if self.cap is not None:
+                off = min(off, self.cap)
+            return min(off, base)
+        if self.kind == "threshold_percent":
+            percent = self._tier_percent(self.quantity if self.by_quantity else base)
+            return 0 if percent is None else min(_percent_of(base, percent), base)
+        if base < self.min_amount:
+            return 0
+        if self.off is not None:
+            return min(self.off, base)
+        assert self.percent is not None
+        off = _percent_of(base, self.percent)
+        if self.max_off is not None:
+            off = min(off, self.max_off)
+        return min(off, base)
+
+    def bound(self, base: int) -> int:
+        """An upper bound of :meth:`discount` over every base up to ``base`` (nondecreasing)."""
+        if self.kind == "threshold_off" and not self.repeat:
+            best = 0
+            for minimum, off in self.steps:
+                if base >= minimum:
+                    best = max(best, off if self.cap is None else min(off, self.cap))
+            return min(best, base)
+        if self.kind == "threshold_percent" and not self.by_quantity:
+            best_percent = max((p for m, p in self.percents if base >= m), default=None)
+            return 0 if best_percent is None else min(_percent_of(base, best_percent), base)
+        if self.kind in ("gift", "direct", "bundle"):
+            return 0
+        return self.discount(base)  # nondecreasing in the base for the other kinds
+
+    def reaches(self, base: int) -> bool:
+        """Whether ``base`` reaches the lowest threshold."""
+        if self.kind == "threshold_off":
+            return base >= self.steps[0][0]
+        if self.kind == "threshold_percent":
+            return (self.quantity if self.by_quantity else base) >= self.percents[0][0]
+        return base >= self.min_amount
+
+
+# -- the pricing pipeline ----------------------------------------------------------------
+
+
+class _Lines:
+    """Mutable pricing state: line amounts, units not yet in a bundle set, unit prices."""
+
+    __slots__ = ("amounts", "free", "units")
+
+    def __init__(self, amounts: list[int], free: list[int], units: list[int]) -> None:
+        self.amounts = amounts
+        self.free = free
+        self.units = units
+
+    def copy(self) -> _Lines:
+        return _Lines(self.amounts[:], self.free[:], self.units[:])
+
+
+class _Effect:
+    """What one offer did in a run (recorded only when building the quote)."""
+
+    __slots__ = ("base", "discount", "gift", "reason", "shares")
+
+    def __init__(self) -> None:
+        self.discount = 0
+        self.shares: dict[int, int] = {}
+        self.base: int | None = None
+        self.gift = False
+        self.reason: RejectionCode | None = None
+
+
+Log: TypeAlias = dict[int, _Effect]
+
+
+def _apply_directs(
+    directs: Sequence[_Offer], state: _Lines, applied: list[int], log: Log | None
+) -> None:
+    """At most one direct per line: the lowest unit price (ties to the earlier in order)."""
+    winners: dict[int, tuple[int, _Offer]] = {}
+    for offer in directs:
+        for i, unit in offer.unit_after.items():
+            if unit < state.units[i] and (i not in winners or unit < winners[i][0]):
+                winners[i] = (unit, offer)
+    list_units = {i: state.units[i] for i in winners}
+    taken: dict[int, int] = {}
+    for i in sorted(winners):
+        unit, offer = winners[i]
+        off = state.free[i] * (state.units[i] - unit)
+        state.amounts[i] -= off
+        state.units[i] = unit
+        taken[offer.rank] = taken.get(offer.rank, 0) + off
+        if log is not None:
+            log[offer.rank].shares[i] = off
+    for offer in directs:
+        if offer.rank in taken:
+            applied.append(offer.rank)
+            if log is not None:
+                log[offer.rank].discount = taken[offer.rank]
+        elif log is not None:
+            outbid = any(u < list_units.get(i, u) for i, u in offer.unit_after.items())
+            log[offer.rank].reason = (
+                "no_eligible_lines" if not offer.lines else "outbid" if outbid else "no_discount"
+            )
+
+
+def _apply_bundle(
+    offer: _Offer, state: _Lines, split: Split, applied: list[int], log: Log | None
+) -> None:
+    effect = log[offer.rank] if log is not None else None
+    items = offer.bundle_items
+    sets = min((state.free[i] // quantity for i, quantity in items), default=0)
+    weights = [state.units[i] for i, quantity in items for _ in range(quantity)]
+    per_set = sum(weights) - offer.price
+    if sets == 0 or per_set <= 0:
+        if effect is not None:
+            effect.reason = "no_whole_set" if sets == 0 else "no_discount"
+        return
+    unit_shares = split(per_set, weights)
+    position = 0
+    for i, quantity in items:
+        line_share = sets * sum(unit_shares[position : position + quantity])
+        position += quantity
+        state.amounts[i] -= line_share
+        state.free[i] -= sets * quantity
+        if effect is not None and line_share:
+            effect.shares[i] = line_share
+    applied.append(offer.rank)
+    if effect is not None:
+        effect.discount = sets * per_set
+
+
+def _run(
+    offers: Sequence[_Offer], state: _Lines, split: Split, log: Log | None = None
+) -> list[int]:
+    """Apply ``offers`` (in pipeline order) to ``state``; return the ranks that applied."""
+    applied: list[int] = []
+    directs = [offer for offer in offers if offer.kind == "direct"]
+    if directs:
+        _apply_directs(directs, state, applied, log)
+    amounts = state.amounts
+    for offer in offers:
+        kind = offer.kind
+        if kind == "direct":
+            continue
+        if kind == "bundle":
+            _apply_bundle(offer, state, split, applied, log)
+            continue
+        lines = offer.lines
+        base = sum(amounts[i] for i in lines)
+        effect = log[offer.rank] if log is not None else None
+        if effect is not None:
+            effect.base = base
+        if kind == "gift":
+            if lines and base >= offer.min_amount:
+                applied.append(offer.rank)
+                if effect is not None:
+                    effect.gift = True
+            elif effect is not None:
+                effect.reason = "threshold_not_reached" if lines else "no_eligible_lines"
+            continue
+        off = offer.discount(base)
+        if off <= 0:
+            if effect is not None:
+                effect.reason = (
+                    "no_eligible_lines"
+                    if not lines
+                    else "no_discount"
+                    if offer.reaches(base)
+                    else "threshold_not_reached"
+                )
+            continue
+        shares = split(off, [amounts[i] for i in lines])
+        for i, share in zip(lines, shares, strict=True):
+            amounts[i] -= share
+        applied.append(offer.rank)
+        if effect is not None:
+            effect.discount = off
+            effect.shares = {i: s for i, s in zip(lines, shares, strict=True) if s}
+    return applied
+
+
+# -- the problem: candidates, conflicts, keys --------------------------------------------
+
+
+def _check_inputs(  # noqa: PLR0917 - the inputs of quote()
+    lines: Sequence[CartLine],
+    promotions: Sequence[Promotion],
+    wallet: Sequence[Promotion],
+    customer: Customer,
+    at: datetime,
+    payment_method: str | None,
+) -> str:
+    """Validate everything a quote needs; return the cart's currency."""
+    if not lines or not all(isinstance(line, CartLine) for line in lines):
+        raise InvalidCart("a quote needs at least one CartLine")
+    currency = lines[0].unit_price.currency
+    skus = [line.sku for line in lines]
+    if len(set(skus)) != len(skus):
+        raise InvalidCart(f"cart lines must hold distinct SKUs, got {skus}")
+    for line in lines:
+        if line.unit_price.currency != currency:
+            raise InvalidCart(f"line {line.sku!r} is in {line.unit_price.currency}, not {currency}")
+    if not isinstance(customer, Customer):
+        raise InvalidCart(f"customer must be a Customer, got {customer!r}")
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        raise InvalidCart(f"the quote instant must be a timezone-aware datetime, got {at!r}")
+    if payment_method is not None and not isinstance(payment_method, str):
+        raise InvalidCart(f"payment_method must be a string or None, got {payment_method!r}")
+    ids: set[str] = set()
+    for promotion in [*promotions, *wallet]:
+        if not isinstance(promotion, PromotionTerms):
+            raise InvalidPromotion(f"not a promotion: {promotion!r}")
+        if promotion.id in ids:
+            raise InvalidPromotion(f"promotion id {promotion.id!r} is given twice")
+        ids.add(promotion.id)
+        if promotion.currency not in (None, currency):
+            raise PromotionCurrencyMismatch(
+                f"{promotion.id} is in {promotion.currency}, the cart in {currency}"
+            )
+    for coupon in wallet:
+        if not isinstance(coupon, Coupon):
+            raise InvalidPromotion(f"the wallet holds coupons only, got {coupon.kind} {coupon.id}")
+    return currency
+
+
+class _Problem:
+    """The candidates of one quote, their conflicts, and how to price a selection."""
+
+    def __init__(  # noqa: PLR0917 - the inputs of quote()
+        self,
+        lines: Sequence[CartLine],
+        promotions: Sequence[Promotion],
+        wallet: Sequence[Promotion],
+        customer: Customer,
+        at: datetime,
+        payment_method: str | None,
+    ) -> None:
+        self.currency = _check_inputs(lines, promotions, wallet, customer, at, payment_method)
+        self.cart = tuple(lines)
+        self.rejections: list[Rejection] = []
+        candidates: list[Promotion] = []
+        for promotion in [*promotions, *wallet]:
+            if not promotion.in_force(at):
+                self._reject(promotion.id, "not_in_force", f"not in force at {at.isoformat()}")
+            elif isinstance(promotion, PaymentOff) and promotion.payment_method != payment_method:
+                self._reject(
+                    promotion.id, "payment_method", f"for {promotion.payment_method} payments"
+                )
+            elif (
+                isinstance(promotion, Coupon) and promotion.new_user_only and not customer.new_user
+            ):
+                self._reject(promotion.id, "new_user_only", "for new users only")
+            else:
+                candidates.append(promotion)
+        candidates.sort(key=_sort_key)
+        self.offers = [_Offer(rank, p, self.cart) for rank, p in enumerate(candidates)]
+        self.by_id = {offer.id: offer for offer in self.offers}
+        self.adjacency = [0] * len(self.offers)
+        slots: dict[tuple[str, str | None], int] = {}
+        groups: dict[str, int] = {}
+        for offer in self.offers:
+            promotion = offer.promotion
+            if promotion.group is not None:
+                groups[promotion.group] = groups.get(promotion.group, 0) | 1 << offer.rank
+            if offer.coupon:
+                slot = (offer.level, promotion.store)
+                slots[slot] = slots.get(slot, 0) | 1 << offer.rank
+        for offer in self.offers:
+            promotion = offer.promotion
+            linked = 0
+            if promotion.group is not None:
+                linked |= groups[promotion.group]
+            if offer.coupon:
+                linked |= slots[(offer.level, promotion.store)]
+            for other_id in promotion.excludes:
+                other = self.by_id.get(other_id)
+                if other is not None:
+                    linked |= 1 << other.rank
+                    self.adjacency[other.rank] |= 1 << offer.rank
+            self.adjacency[offer.rank] |= linked & ~(1 << offer.rank)
+        self.automatic = sum(1 << o.rank for o in self.offers if not o.coupon)
+        self.initial = _Lines(
+            [line.amount.minor for line in self.cart],
+            [line.quantity for line in self.cart],
+            [line.unit_price.minor for line in self.cart],
+        )
+
+    def _reject(self, promotion_id: str, code: RejectionCode, text: str) -> None:
+        self.rejections.append(Rejection(promotion_id, code, text))
+
+    def offers_of(self, selection: int) -> list[_Offer]:
+        """The offers of a selection mask, in pipeline order (rank order)."""
+        return [offer for offer in self.offers if selection >> offer.rank & 1]
+
+    def valid(self, selection: int, ranks: Sequence[int] | None = None) -> bool:
+        """Nothing in it conflicts; every automatic promotion left out (of ``ranks``, by
+        default all) conflicts with one that is in."""
+        for rank in range(len(self.offers)) if ranks is None else ranks:
+            inside = selection >> rank & 1
+            touches = self.adjacency[rank] & selection
+            if inside and touches:
+                return False
+            if not inside and not touches and self.automatic >> rank & 1:
+                return False
+        return True
+
+    def key(self, selection: int, applied: Sequence[int], payable: int) -> Key:
+        """The choice rule: lowest payable, fewest coupons, fewest promotions, smallest ids
+        (then, where the spec is silent, fewest and smallest selected ids)."""
+        offers = self.offers
+        applied_ids = tuple(sorted(offers[r].id for r in applied))
+        coupons = sum(1 for r in applied if offers[r].coupon)
+        selected_ids = tuple(sorted(o.id for o in offers if selection >> o.rank & 1))
+        return (payable, coupons, len(applied), applied_ids, len(selected_ids), selected_ids)
+
+    def price(self, selection: int) -> Key:
+        """Price a selection with the fast split; return its key."""
+        state = self.initial.copy()
+        applied = _run(self.offers_of(selection), state, _split_minor)
+        return self.key(selection, applied, sum(state.amounts))
+
+
+# -- the exact search --------------------------------------------------------------------
+
+
+def _components(problem: _Problem) -> list[list[int]]:
+    """Ranks grouped into connected components of the conflict graph."""
+    seen = 0
+    components: list[list[int]] = []
+    for offer in problem.offers:
+        if seen >> offer.rank & 1:
+            continue
+        members = 0
+        frontier = 1 << offer.rank
+        while frontier:
+            members |= frontier
+            grown = 0
+            rest = frontier
+            while rest:
+                low = rest & -rest
+                grown |= problem.adjacency[low.bit_length() - 1]
+                rest ^= low
+            frontier = grown & ~members
+        seen |= members
+        components.append([r for r in range(len(problem.offers)) if members >> r & 1])
+    return components
+
+
+def _local_options(problem: _Problem, members: Sequence[int]) -> list[int]:
+    """Every valid choice within one conflict component, as selection masks."""
+    adjacency = problem.adjacency
+    automatic = problem.automatic
+    later = [sum(1 << r for r in members[k + 1 :]) for k in range(len(members))]
+    options: list[int] = []
+
+    def visit(k: int, chosen: int, blocked: int) -> None:
+        if k == len(members):
+            options.append(chosen)
+            return
+        rank = members[k]
+        bit = 1 << rank
+        if not blocked & bit:
+            visit(k + 1, chosen | bit, blocked | adjacency[rank])
+        # leave it out only if it is a coupon or something in (or still to come) excludes it
+        if not automatic & bit or adjacency[rank] & (chosen | later[k] & ~blocked):
+            visit(k + 1, chosen, blocked)
+
+    visit(0, 0, 0)
+    return [option for option in options if problem.valid(option, members)]
+
+
+class _Outcome:
+    """One option of a cluster, priced: its line amounts and its part of the key."""
+
+    __slots__ = ("applied", "coupons", "selected", "selection", "total", "vector")
+
+    def __init__(
+        self, selection: int, vector: tuple[int, ...], applied: tuple[str, ...], coupons: int,
+        selected: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        self.selection = selection
+        self.vector = vector
+        self.total = sum(vector)
+        self.applied = applied
+        self.coupons = coupons
+        self.selected = selected
+
+    def order(self) -> tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]:
+        return (
+            self.total, self.coupons, len(self.applied), self.applied,
+            len(self.selected), self.selected,
+        )  # fmt: skip
+
+
+class _Cluster:
+    """Item/store components (and fixed item/store members of platform/payment
+    components) whose promotions share cart lines."""
+
+    __slots__ = ("components", "cross", "lines", "mask")
+
+    def __init__(self) -> None:
+        self.components: list[list[int]] = []  # local options of each component
+        self.cross = 0  # ranks of item/store offers that belong to late components
+        self.lines: tuple[int, ...] = ()
+        self.mask = 0
+
+
+class _Search:
+    """Branch and bound over the valid selections (see the module docstring)."""
+
+    def __init__(self, problem: _Problem) -> None:
+        self.problem = problem
+        offers = problem.offers
+        self.late = sum(1 << o.rank for o in offers if o.level in _LATE_LEVELS)
+        late_components: list[list[int]] = []
+        early_components: list[tuple[list[int], int]] = []
+        cross: list[int] = []
+        for members in _components(problem):
+            options = _local_options(problem, members)
+            if any(self.late >> r & 1 for r in members):
+                late_components.append(options)
+                cross.extend(r for r in members if not self.late >> r & 1)
+            else:
+                mask = 0
+                for r in members:
+                    mask |= offers[r].mask
+                early_components.append((options, mask))
+        self.late_components = late_components
+        self.clusters = self._clusters(early_components, cross)
+        self.cache: dict[tuple[int, int], list[_Outcome]] = {}
+        self.best: Key | None = None
+        self.best_selection = 0
+
+    def _clusters(self, early: list[tuple[list[int], int]], cross: list[int]) -> list[_Cluster]:
+        offers = self.problem.offers
+        nodes: list[tuple[list[int] | None, int, int]] = [(opts, mask, 0) for opts, mask in early]
+        nodes += [(None, offers[r].mask, r) for r in cross]
+        parent = list(range(len(nodes)))
+
+        def root(n: int) -> int:
+            while parent[n] != n:
+                parent[n] = parent[parent[n]]
+                n = parent[n]
+            return n
+
+        first_on_line: dict[int, int] = {}
+        for n, (_, mask, _) in enumerate(nodes):
+            rest = mask
+            while rest:
+                low = rest & -rest
+                line = low.bit_length() - 1
+                rest ^= low
+                if line in first_on_line:
+                    parent[root(n)] = root(first_on_line[line])
+                else:
+                    first_on_line[line] = n
+        clusters: dict[int, _Cluster] = {}
+        for n, (options, mask, rank) in enumerate(nodes):
+            cluster = clusters.setdefault(root(n), _Cluster())
+            cluster.mask |= mask
+            if options is None:
+                cluster.cross |= 1 << rank
+            else:
+                cluster.components.append(options)
+        for cluster in clusters.values():
+            cluster.lines = tuple(i for i in range(len(self.problem.cart)) if cluster.mask >> i & 1)
+        return list(clusters.values())
+
+    def outcomes(self, index: int, fixed: int) -> list[_Outcome]:
+        """Every distinct outcome of a cluster given its fixed cross members, best first."""
+        cached = self.cache.get((index, fixed))
+        if cached is not None:
+            return cached
+        problem = self.problem
+        offers = problem.offers
+        cluster = self.clusters[index]
+        merged: dict[tuple[int, ...], _Outcome] = {}
+        for combination in itertools.product(*cluster.components):
+            selection = fixed
+            for option in combination:
+                selection |= option
+            state = problem.initial.copy()
+            applied = _run(problem.offers_of(selection), state, _split_minor)
+            outcome = _Outcome(
+                selection,
+                tuple(state.amounts[i] for i in cluster.lines),
+                tuple(sorted(offers[r].id for r in applied)),
+                sum(1 for r in applied if offers[r].coupon),
+                tuple(sorted(o.id for o in offers if selection >> o.rank & 1)),
+            )
+            known = merged.get(outcome.vector)
+            if known is None or outcome.order() < known.order():
+                merged[outcome.vector] = outcome
+        result = sorted(merged.values(), key=_Outcome.order)
+        self.cache[(index, fixed)] = result
+        return result
+
+    def run(self) -> int:
+        """The best valid selection, as a mask of ranks."""
+        plans = []
+        for combination in itertools.product(*self.late_components):
+            choice = 0
+            for option in combination:
+                choice |= option
+            plans.append(self._plan(choice))
+        plans.sort(key=lambda plan: plan.root_bound)
+        for plan in plans:
+            if self.best is not None and plan.root_bound > self.best[0]:
+                break
+            plan.explore(self)
+        return self.best_selection
+
+    def _plan(self, choice: int) -> _Plan:
+        problem = self.problem
+        late = [o for o in problem.offers if choice >> o.rank & self.late >> o.rank & 1]
+        per_cluster = [
+            self.outcomes(index, choice & cluster.cross)
+            for index, cluster in enumerate(self.clusters)
+        ]
+        return _Plan(problem, choice & self.late, late, self.clusters, per_cluster)
+
+    def offer(self, key: Key, selection: int) -> None:
+        if self.best is None or key < self.best:
+            self.best = key
+            self.best_selection = selection
+
+
+class _Plan:
+    """One choice of the platform/payment components, with the clusters it looks at."""
+
+    def __init__(
+        self,
+        problem: _Problem,
+        late_choice: int,
+        late: list[_Offer],
+        clusters: list[_Cluster],
+        per_cluster: list[list[_Outcome]],
+    ) -> None:
+        self.problem = problem
+        self.late_choice = late_choice
+        self.late = late
+        late_mask = 0
+        for offer in late:
+            late_mask |= offer.mask
+        amounts = problem.initial.amounts[:]
+        self.relevant: list[tuple[_Cluster, list[_Outcome]]] = []
+        fixed: list[_Outcome] = []
+        for cluster, outcomes in zip(clusters, per_cluster, strict=True):
+            if len(outcomes) > 1 and cluster.mask & late_mask:
+                self.relevant.append((cluster, outcomes))
+            else:
+                fixed.append(outcomes[0])
+                for i, amount in zip(cluster.lines, outcomes[0].vector, strict=True):
+                    amounts[i] = amount
+        # widest spread first: the bound tightens fastest
+        self.relevant.sort(key=lambda co: co[1][0].total - max(o.total for o in co[1]))
+        self.amounts = amounts
+        self.fixed = fixed
+        relevant_lines = 0
+        for cluster, _ in self.relevant:
+            relevant_lines |= cluster.mask
+        self.constant = sum(a for i, a in enumerate(amounts) if not relevant_lines >> i & 1)
+        self.fixed_base = [
+            sum(amounts[i] for i in offer.lines if not relevant_lines >> i & 1) for offer in late
+        ]
+        # per relevant cluster, per outcome: its total and its part of each late base
+        self.parts: list[list[tuple[int, tuple[int, ...]]]] = []
+        for cluster, outcomes in self.relevant:
+            positions = [
+                [k for k, i in enumerate(cluster.lines) if offer.mask >> i & 1] for offer in late
+            ]
+            self.parts.append(
+                [
+                    (o.total, tuple(sum(o.vector[k] for k in ps) for ps in positions))
+                    for o in outcomes
+                ]
+            )
+        n = len(self.parts)
+        self.rest_total = [0] * (n + 1)
+        self.rest_base = [[0] * len(late) for _ in range(n + 1)]
+        for k in range(n - 1, -1, -1):
+            self.rest_total[k] = self.rest_total[k + 1] + min(t for t, _ in self.parts[k])
+            self.rest_base[k] = [
+                self.rest_base[k + 1][p] + max(b[p] for _, b in self.parts[k])
+                for p in range(len(late))
+            ]
+        self.fixed_applied = [i for o in fixed for i in o.applied]
+        self.fixed_selected = [i for o in fixed for i in o.selected]
+        self.fixed_coupons = sum(o.coupons for o in fixed)
+        self.root_bound = self.bound(0, 0, [0] * len(late))
+
+    def bound(self, k: int, total: int, base: list[int]) -> int:
+        """A lower bound of the payable of every completion of the first ``k`` choices."""
+        lowest = self.constant + total + self.rest_total[k]
+        for p, offer in enumerate(self.late):
+            lowest -= offer.bound(self.fixed_base[p] + base[p] + self.rest_base[k][p])
+        return lowest
+
+    def explore(self, search: _Search) -> None:
+        chosen: list[_Outcome] = []
+        late_base = [0] * len(self.late)
+
+        def visit(k: int, total: int) -> None:
+            if search.best is not None and self.bound(k, total, late_base) > search.best[0]:
+                return
+            if k == len(self.parts):
+                self._leaf(search, chosen)
+                return
+            _, outcomes = self.relevant[k]
+            for outcome, (part_total, part_base) in zip(outcomes, self.parts[k], strict=True):
+                chosen.append(outcome)
+                for p, b in enumerate(part_base):
+                    late_base[p] += b
+                visit(k + 1, total + part_total)
+                for p, b in enumerate(part_base):
+                    late_base[p] -= b
+                chosen.pop()
+
+        visit(0, 0)
+
+    def _leaf(self, search: _Search, chosen: list[_Outcome]) -> None:
+        problem = self.problem
+        amounts = self.amounts[:]
+        for (cluster, _), outcome in zip(self.relevant, chosen, strict=True):
+            for i, amount in zip(cluster.lines, outcome.vector, strict=True):
+                amounts[i] = amount
+        state = _Lines(amounts, [], [])
+        applied = _run(self.late, state, _split_minor)
+        payable = sum(amounts)
+        best = search.best
+        if best is not None and payable > best[0]:
+            return
+        offers = problem.offers
+        coupons = self.fixed_coupons + sum(o.coupons for o in chosen)
+        coupons += sum(1 for r in applied if offers[r].coupon)
+        applied_ids = [*self.fixed_applied, *(offers[r].id for r in applied)]
+        for outcome in chosen:
+            applied_ids.extend(outcome.applied)
+        head = (payable, coupons, len(applied_ids))
+        if best is not None and head > best[:3]:
+            return
+        selected = [*self.fixed_selected, *(o.id for o in self.late)]
+        selection = self.late_choice
+        for outcome in chosen:
+            selected.extend(outcome.selected)
+            selection |= outcome.selection
+        for outcome in self.fixed:
+            selection |= outcome.selection
+        key: Key = (
+            *head,
+            tuple(sorted(applied_ids)),
+            len(selected),
+            tuple(sorted(selected)),
+        )
+        search.offer(key, selection)
+
+
+# -- from a selection to a quote ---------------------------------------------------------
+
+
+def _hint(offer: _Offer, base: int) -> int | None:
+    """How much more base reaches the next amount tier (``None`` when there is none)."""
+    if offer.kind == "threshold_off":
+        if offer.repeat:
+            step = offer.steps[0][0]
+            return (base // step + 1) * step - base
+        minimums = [minimum for minimum, _ in offer.steps]
+    elif offer.kind == "threshold_percent" and not offer.by_quantity:
+        minimums = [minimum for minimum, _ in offer.percents]
+    else:
+        return None
+    above = [minimum for minimum in minimums if minimum > base]
+    return min(above) - base if above else None
+
+
+def _materialize(problem: _Problem, selection: int) -> Quote:
+    """Price ``selection`` once more, splitting with :meth:`Money.allocate`, and report."""
+    currency = problem.currency
+
+    def money(minor: int) -> Money:
+        return Money.from_minor(minor, currency)
+
+    chosen = problem.offers_of(selection)
+    log: Log = {offer.rank: _Effect() for offer in chosen}
+    state = problem.initial.copy()
+    applied = set(_run(chosen, state, _money_split(currency), log))
+
+    allocations: list[list[Allocation]] = [[] for _ in problem.cart]
+    for offer in chosen:
+        for i, share in sorted(log[offer.rank].shares.items()):
+            allocations[i].append(Allocation(offer.id, money(share)))
+    lines = tuple(
+        QuoteLine(
+            line.sku,
+            line.merchant,
+            line.category,
+            line.unit_price,
+            line.quantity,
+            money(state.amounts[i]),
+            tuple(allocations[i]),
+        )
+        for i, line in enumerate(problem.cart)
+    )
+
+    results: list[AppliedPromotion] = []
+    cost: dict[str, int] = {}
+    gifts: dict[str, int] = {}
+    hints: list[Hint] = []
+    for offer in chosen:
+        effect = log[offer.rank]
+        if effect.base is not None:
+            hint = _hint(offer, effect.base)
+            if hint is not None:
+                hints.append(Hint(offer.id, money(hint)))
+        if offer.rank not in applied:
+            continue
+        discount = money(effect.discount)
+        funding: tuple[Funding, ...] = ()
+        if effect.discount:
+            funders = offer.promotion.funders()
+            shares = discount.allocate([funder.share for funder in funders])
+            funding = tuple(
+                Funding(funder.party, share) for funder, share in zip(funders, shares, strict=True)
+            )
+            for part in funding:
+                cost[part.party] = cost.get(part.party, 0) + part.amount.minor
+        gift = offer.gift if effect.gift else None
+        if gift is not None:
+            gifts[gift.sku] = gifts.get(gift.sku, 0) + gift.quantity
+        results.append(AppliedPromotion(offer.id, offer.kind, offer.level, discount, funding, gift))
+
+    rejections = list(problem.rejections)
+    for offer in problem.offers:
+        if offer.rank in applied:
+            continue
+        if not selection >> offer.rank & 1:
+            rivals = sorted(o.id for o in chosen if problem.adjacency[offer.rank] >> o.rank & 1)
+            text = (
+                f"conflicts with {', '.join(rivals)}"
+                if rivals
+                else "using it would not lower the payable"
+            )
+            rejections.append(Rejection(offer.id, "not_chosen", text))
+        else:
+            code = log[offer.rank].reason or "no_discount"
+            rejections.append(Rejection(offer.id, code, code.replace("_", " ")))
+
+    payable = money(sum(state.amounts))
+    listed = Money.sum((line.amount for line in problem.cart), currency)
+    return Quote(
+        currency=currency,
+        lines=lines,
+        payable=payable,
+        discount=listed - payable,
+        applied=tuple(sorted(offer.id for offer in chosen if offer.rank in applied)),
+        selected=tuple(sorted(offer.id for offer in chosen)),
+        promotions=tuple(results),
+        cost=tuple(
+            Funding(party, money(amount)) for party, amount in sorted(cost.items()) if amount
+        ),
+        gifts=tuple(GiftItem(sku, quantity) for sku, quantity in sorted(gifts.items())),
+        hints=tuple(sorted(hints, key=lambda hint: hint.promotion_id)),
+        rejections=tuple(sorted(rejections, key=lambda r: r.promotion_id)),
+    )
+
+
+# -- the public entry points -------------------------------------------------------------
+
+
+def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
+    lines: Sequence[CartLine],
+    promotions: Sequence[Promotion],
+    wallet: Sequence[Promotion],
+    customer: Customer,
+    at: datetime,
+    payment_method: str | None = None,
+) -> Quote:
+    """Price ``lines`` at instant ``at`` with the best valid choice of ``promotions`` (automatic)
+    and ``wallet`` coupons for ``customer`` paying by ``payment_method``.
+
+    Pure and deterministic: the result does not depend on the order promotions are given in.
+    Raises a :class:`~merx.errors.ValidationError` subclass for malformed input.
+    """
+    problem = _Problem(lines, promotions, wallet, customer, at, payment_method)
+    search = _Search(problem)
+    selection = search.run()
+    result = _materialize(problem, selection)
+    assert search.best is not None
+    assert result.payable.minor == search.best[0], "the quote does not price the search's best"
+    return result
+
+
+def exhaustive_quote(  # noqa: PLR0917 - same inputs as quote()
+    lines: Sequence[CartLine],
+    promotions: Sequence[Promotion],
+    wallet: Sequence[Promotion],
+    customer: Customer,
+    at: datetime,
+    payment_method: str | None = None,
+) -> Quote:
+    """The oracle: try every subset of the candidates, keep the valid ones, apply the choice
+    rule literally. Exponential; for tests and benchmarks only."""
+    problem = _Problem(lines, promotions, wallet, customer, at, payment_method)
+    best: tuple[Key, int] | None = None
+    for selection in range(1 << len(problem.offers)):
+        if problem.valid(selection):
+            key = problem.price(selection)
+            if best is None or key < best[0]:
+                best = (key, selection)
+    assert best is not None  # the empty set of coupons plus a maximal set always exists
+    return _materialize(problem, best[1])

@@ -1,0 +1,149 @@
+"""Where each line ships from: our warehouse, a consignment supplier, or nowhere (virtual)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from merx import catalog, checkout, customers, fulfillment, inventory, orders, payments, supply
+from merx.app import MemoryApp, build_memory_app
+from merx.catalog import Fulfilment, GoodsType
+from merx.customers import Address
+from merx.errors import ValidationError
+from merx.fulfillment import TrackingStatus
+from merx.inventory import StockItem
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, SupplierId, WarehouseId
+from merx.kernel.money import Money
+
+DC = WarehouseId("wh-sh")
+PHONE, CASE, TOPUP = SkuId("phone"), SkuId("case"), SkuId("topup-100")
+
+
+def cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+def approved_supplier(app: MemoryApp, kind: supply.SupplierType) -> SupplierId:
+    supplier = app.handle(supply.ApplySupplier(f"{kind.value} co", kind))
+    number = f"BL-{supplier}"
+    app.handle(
+        supply.AddQualificationDocument(
+            supplier, supply.DocumentKind.BUSINESS_LICENCE, number, date(2030, 1, 1)
+        )
+    )
+    app.handle(supply.SubmitSupplierApplication(supplier))
+    app.handle(supply.ReviewQualificationDocument(supplier, number, accepted=True))
+    app.handle(supply.ApproveSupplier(supplier))
+    return supplier
+
+
+@pytest.fixture
+def app() -> MemoryApp:
+    app = build_memory_app()
+    app.handle(inventory.OpenWarehouse(DC, "Shanghai DC", "-", {"Shanghai": 20}))
+    app.handle(catalog.CreateSku(PHONE, "Phone", PLATFORM, "phone", cny("2999.00")))
+    app.handle(inventory.ReceiveStock(DC, PHONE, 3, "po"))
+    maker = approved_supplier(app, supply.SupplierType.CONSIGNMENT)
+    app.handle(
+        catalog.CreateSku(
+            CASE,
+            "Case",
+            PLATFORM,
+            "accessory",
+            cny("59.00"),
+            fulfilment=Fulfilment.consignment(maker),
+        )
+    )
+    carrier = approved_supplier(app, supply.SupplierType.REAL_TIME_API)
+    app.handle(
+        catalog.CreateSku(
+            TOPUP,
+            "100 CNY phone credit",
+            PLATFORM,
+            "topup",
+            cny("99.50"),
+            goods_type=GoodsType.VIRTUAL_TOPUP,
+            face_value=cny("100.00"),
+            operator="China Mobile",
+            fulfilment=Fulfilment.real_time_supplier(carrier),
+        )
+    )
+    return app
+
+
+def buy(app: MemoryApp, who: str, *items: tuple[SkuId, int], account: str | None = None) -> OrderId:
+    cid = app.handle(customers.RegisterCustomer(CustomerId(who), who, "13800000000"))
+    app.handle(
+        customers.AddAddress(cid, "home", Address(who, "1", "Shanghai", "road"), default=True)
+    )
+    for sku, quantity in items:
+        app.handle(checkout.AddToCart(cid, sku, quantity))
+    order_id = app.handle(orders.PlaceOrder(cid, account=account))
+    outcome = app.handle(payments.PayOrder(order_id, "alipay"))
+    assert outcome.status is payments.PaymentStatus.SUCCEEDED
+    return order_id
+
+
+def stock_items(app: MemoryApp) -> list[StockItem]:
+    with app.unit_of_work() as uow:
+        return [uow.repo(StockItem).get(key) for key in uow.repo(StockItem).ids()]
+
+
+def test_a_virtual_sku_never_touches_warehouse_stock(app: MemoryApp) -> None:
+    before = [(s.id, s.on_hand, s.reserved) for s in stock_items(app)]
+    order_id = buy(app, "vic", (TOPUP, 2), account="13900000000")
+    order = app.get(orders.Order, order_id)
+    assert order.status is orders.OrderStatus.PAID
+    assert order.account == "13900000000"
+    assert order.allocations == ()
+    assert [(s.id, s.on_hand, s.reserved) for s in stock_items(app)] == before
+    assert all(s.sku != TOPUP for s in stock_items(app))
+
+
+def test_a_virtual_order_needs_an_account_not_an_address(app: MemoryApp) -> None:
+    cid = app.handle(customers.RegisterCustomer(CustomerId("nova"), "Nova", "1"))
+    app.handle(checkout.AddToCart(cid, TOPUP, 1))
+    with pytest.raises(ValidationError):
+        app.handle(orders.PlaceOrder(cid))
+    order_id = app.handle(orders.PlaceOrder(cid, account="13900000001"))
+    assert app.get(orders.Order, order_id).ship_to is None
+
+
+def test_a_consignment_order_is_routed_to_its_supplier_and_ships_from_there(app: MemoryApp) -> None:
+    order_id = buy(app, "cara", (CASE, 2))
+    (pushed,) = app.consignment.pushed
+    assert pushed.order_ref == order_id
+    assert dict(pushed.items) == {CASE: 2}
+    assert all(s.sku != CASE for s in stock_items(app))  # no warehouse stock involved
+    dispatch_id = f"cons-{order_id}-{pushed.supplier_id}"
+    assert app.handle(fulfillment.SyncConsignment(dispatch_id)) is None  # not shipped yet
+
+    app.consignment.ship(pushed.ack.supplier_order_ref, "zto", "ZTO-1")
+    shipment_id = app.handle(fulfillment.SyncConsignment(dispatch_id))
+    assert shipment_id is not None
+    assert app.get(orders.Order, order_id).status is orders.OrderStatus.SHIPPED
+    at = app.clock.advance(timedelta(days=3))
+    app.logistics.advance("ZTO-1", TrackingStatus.DELIVERED, at)
+    app.handle(fulfillment.SyncTracking(shipment_id))
+    assert app.get(orders.Order, order_id).status is orders.OrderStatus.DELIVERED
+
+
+def test_a_mixed_order_ships_when_both_the_warehouse_and_the_supplier_have_shipped(
+    app: MemoryApp,
+) -> None:
+    order_id = buy(app, "mo", (PHONE, 1), (CASE, 1))
+    app.handle(fulfillment.ShipOrder(order_id))
+    assert app.get(orders.Order, order_id).status is orders.OrderStatus.PAID  # half shipped
+    (pushed,) = app.consignment.pushed
+    app.consignment.ship(pushed.ack.supplier_order_ref, "zto", "ZTO-2")
+    app.handle(fulfillment.SyncConsignment(f"cons-{order_id}-{pushed.supplier_id}"))
+    order = app.get(orders.Order, order_id)
+    assert order.status is orders.OrderStatus.SHIPPED
+    assert len(order.shipment_ids) == 2
+
+
+def test_routing_again_never_pushes_twice(app: MemoryApp) -> None:
+    order_id = buy(app, "rita", (CASE, 1))
+    app.handle(fulfillment.RouteConsignment(order_id))
+    assert len(app.consignment.pushed) == 1
