@@ -14,7 +14,7 @@ from merx.catalog import (
     Category,
     CategoryId,
     CategoryTree,
-    Fulfilment,
+    Fulfillment,
     GoodsType,
     Placement,
     ProfitPolicy,
@@ -78,16 +78,16 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         goods_type = draw(st.sampled_from(GoodsType))
         cost = draw(st.none() | positive_money(currency, 10**7))
     if goods_type is GoodsType.VIRTUAL_TOPUP:
-        fulfilment = Fulfilment.real_time_supplier(SupplierId(draw(ids)))
+        fulfillment = Fulfillment.real_time_supplier(SupplierId(draw(ids)))
         face_value = draw(positive_money(currency, 10**6))
         operator = draw(names)
     elif merchant == PLATFORM:
-        fulfilment = draw(
-            st.just(Fulfilment.warehouse())
-            | ids.map(lambda s: Fulfilment.consignment(SupplierId(s)))
+        fulfillment = draw(
+            st.just(Fulfillment.warehouse())
+            | ids.map(lambda s: Fulfillment.consignment(SupplierId(s)))
         )
     else:
-        fulfilment = Fulfilment.merchant()
+        fulfillment = Fulfillment.merchant()
     with_spu = draw(st.booleans())
     slots = draw(st.lists(words, unique=True, max_size=3))
     return Sku(
@@ -102,7 +102,7 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         specs=draw(st.dictionaries(words, words, max_size=3)) if with_spu else {},
         labels=draw(labels),
         cost=cost,
-        fulfilment=fulfilment,
+        fulfillment=fulfillment,
         face_value=face_value,
         operator=operator,
         installment_eligible=draw(st.booleans()),

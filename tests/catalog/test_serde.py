@@ -70,7 +70,7 @@ def test_the_wire_format() -> None:
     assert data["price"] == {"amount": "2999.00", "currency": "CNY"}
     assert data["status"] == "draft"
     assert data["labels"] == ["5g", "new"]
-    assert data["fulfilment"] == {"mode": "warehouse", "supplier": None}
+    assert data["fulfillment"] == {"mode": "warehouse", "supplier": None}
     assert data["placements"][0]["starts_at"] == "2026-01-01T00:00:00+00:00"
     assert "version" not in data
     assert "pending_events" not in data

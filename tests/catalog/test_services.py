@@ -149,7 +149,7 @@ def test_a_virtual_topup_sku(app: CatalogApp) -> None:
             "topup",
             cny("98.50"),
             goods_type=catalog.GoodsType.VIRTUAL_TOPUP,
-            fulfilment=catalog.Fulfilment.real_time_supplier(SupplierId("telco")),
+            fulfillment=catalog.Fulfillment.real_time_supplier(SupplierId("telco")),
             face_value=cny("100.00"),
             operator="China Mobile",
         )

@@ -1,4 +1,4 @@
-"""SKUs: goods types, fulfilment modes, life cycle, labels."""
+"""SKUs: goods types, fulfillment modes, life cycle, labels."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from merx.catalog import (
     SKU_FLOW,
-    Fulfilment,
-    FulfilmentMode,
+    Fulfillment,
+    FulfillmentMode,
     GoodsType,
     NotListed,
     Sku,
@@ -47,7 +47,7 @@ def topup(**overrides: Any) -> Sku:
         "goods_type": GoodsType.VIRTUAL_TOPUP,
         "face_value": cny("100.00"),
         "operator": "China Mobile",
-        "fulfilment": Fulfilment.real_time_supplier(TELCO),
+        "fulfillment": Fulfillment.real_time_supplier(TELCO),
     }
     fields.update(overrides)
     return make(**fields)
@@ -56,7 +56,7 @@ def topup(**overrides: Any) -> Sku:
 def test_a_plain_sku_keeps_the_walking_skeleton_shape() -> None:
     sku = make()
     assert sku.status is SkuStatus.DRAFT
-    assert sku.fulfilment == Fulfilment.warehouse()
+    assert sku.fulfillment == Fulfillment.warehouse()
     assert (sku.spu_id, dict(sku.specs), sku.labels, sku.cost) == (None, {}, frozenset(), None)
     assert not sku.installment_eligible
     assert sku.restrictions.unrestricted
@@ -64,17 +64,19 @@ def test_a_plain_sku_keeps_the_walking_skeleton_shape() -> None:
     assert [e.name for e in sku.pull_events()] == ["SkuCreated"]
 
 
-def test_default_fulfilment_follows_the_seller() -> None:
-    assert make(merchant=SHOP).fulfilment.mode is FulfilmentMode.MERCHANT
-    assert make(fulfilment=Fulfilment.consignment(SupplierId("acme"))).fulfilment.supplier == "acme"
+def test_default_fulfillment_follows_the_seller() -> None:
+    assert make(merchant=SHOP).fulfillment.mode is FulfillmentMode.MERCHANT
+    assert (
+        make(fulfillment=Fulfillment.consignment(SupplierId("acme"))).fulfillment.supplier == "acme"
+    )
 
 
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"merchant": SHOP, "fulfilment": Fulfilment.warehouse()}, "must be merchant-fulfilled"),
-        ({"fulfilment": Fulfilment.merchant()}, "no merchant ships it"),
-        ({"fulfilment": Fulfilment.real_time_supplier(TELCO)}, "cannot be bought at fulfil"),
+        ({"merchant": SHOP, "fulfillment": Fulfillment.warehouse()}, "must be merchant-fulfilled"),
+        ({"fulfillment": Fulfillment.merchant()}, "no merchant ships it"),
+        ({"fulfillment": Fulfillment.real_time_supplier(TELCO)}, "cannot be bought at fulfil"),
         ({"face_value": Money.of("1.00", "CNY")}, "takes no face value"),
         ({"operator": "China Mobile"}, "takes no face value or operator"),
         ({"title": " "}, "needs a title"),
@@ -86,11 +88,11 @@ def test_physical_goods_rules(overrides: dict[str, Any], fragment: str) -> None:
         make(**overrides)
 
 
-def test_fulfilment_supplier_rules() -> None:
+def test_fulfillment_supplier_rules() -> None:
     with pytest.raises(ValidationError, match="needs a supplier"):
-        Fulfilment(FulfilmentMode.CONSIGNMENT)
+        Fulfillment(FulfillmentMode.CONSIGNMENT)
     with pytest.raises(ValidationError, match="takes no supplier"):
-        Fulfilment(FulfilmentMode.WAREHOUSE, SupplierId("x"))
+        Fulfillment(FulfillmentMode.WAREHOUSE, SupplierId("x"))
 
 
 def test_a_topup_needs_an_account_not_an_address_and_no_stock() -> None:
@@ -110,8 +112,8 @@ def test_a_topup_needs_an_account_not_an_address_and_no_stock() -> None:
         ({"face_value": Money.of(100, "USD")}, CurrencyMismatch, "not in CNY"),
         ({"operator": None}, ValidationError, "needs an operator"),
         ({"operator": "  "}, ValidationError, "needs an operator"),
-        ({"fulfilment": Fulfilment.warehouse()}, ValidationError, "real_time_supplier"),
-        ({"merchant": SHOP, "fulfilment": None}, ValidationError, "real_time_supplier"),
+        ({"fulfillment": Fulfillment.warehouse()}, ValidationError, "real_time_supplier"),
+        ({"merchant": SHOP, "fulfillment": None}, ValidationError, "real_time_supplier"),
     ],
 )
 def test_a_topup_needs_face_value_operator_and_a_real_time_supplier(

@@ -8,7 +8,7 @@ import pytest
 
 from merx import catalog, checkout, customers, fulfillment, inventory, orders, payments, supply
 from merx.app import MemoryApp, build_memory_app
-from merx.catalog import Fulfilment, GoodsType
+from merx.catalog import Fulfillment, GoodsType
 from merx.customers import Address
 from merx.errors import ValidationError
 from merx.fulfillment import TrackingStatus
@@ -52,7 +52,7 @@ def app() -> MemoryApp:
             PLATFORM,
             "accessory",
             cny("59.00"),
-            fulfilment=Fulfilment.consignment(maker),
+            fulfillment=Fulfillment.consignment(maker),
         )
     )
     carrier = approved_supplier(app, supply.SupplierType.REAL_TIME_API)
@@ -66,7 +66,7 @@ def app() -> MemoryApp:
             goods_type=GoodsType.VIRTUAL_TOPUP,
             face_value=cny("100.00"),
             operator="China Mobile",
-            fulfilment=Fulfilment.real_time_supplier(carrier),
+            fulfillment=Fulfillment.real_time_supplier(carrier),
         )
     )
     return app

@@ -1,7 +1,7 @@
 """merx.catalog: the goods middle platform.
 
 What is for sale and on what terms: the category tree and brands, SPUs (products with
-specification axes) and their SKUs (one price, one seller, one fulfilment mode), goods
+specification axes) and their SKUs (one price, one seller, one fulfillment mode), goods
 types (physical, virtual top-up), listing with profit control, placement in page slots,
 and sales restrictions. See docs/catalog.md. Everything not exported here is private.
 """
@@ -31,7 +31,7 @@ from merx.catalog.errors import (
     UnknownPlacement,
     VerificationRequired,
 )
-from merx.catalog.goods import Fulfilment, FulfilmentMode, GoodsType
+from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
 from merx.catalog.ids import CATEGORY_TREE_ID, BrandId, CategoryId, SpuId
 from merx.catalog.model import (
     SKU_FLOW,
@@ -128,8 +128,8 @@ __all__ = [
     "CreateSkuFromSpu",
     "CreateSpu",
     "DelistSku",
-    "Fulfilment",
-    "FulfilmentMode",
+    "Fulfillment",
+    "FulfillmentMode",
     "GoodsType",
     "InstallmentEligibilityChanged",
     "InvalidSpecs",

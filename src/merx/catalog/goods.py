@@ -1,4 +1,4 @@
-"""What a SKU is (its goods type) and who ships it (its fulfilment mode)."""
+"""What a SKU is (its goods type) and who ships it (its fulfillment mode)."""
 
 from __future__ import annotations
 
@@ -28,57 +28,57 @@ class GoodsType(enum.Enum):
 
     @property
     def tracks_stock(self) -> bool:
-        """Virtual goods are bought from the supplier at fulfilment: no stock is kept."""
+        """Virtual goods are bought from the supplier at fulfillment: no stock is kept."""
         return self is GoodsType.PHYSICAL
 
 
-class FulfilmentMode(enum.Enum):
+class FulfillmentMode(enum.Enum):
     """Who ships the goods."""
 
     WAREHOUSE = "warehouse"  # the platform's stock, from its own warehouse
     CONSIGNMENT = "consignment"  # the platform sells, the supplier ships
     MERCHANT = "merchant"  # a marketplace merchant sells and ships
     REAL_TIME_SUPPLIER = (
-        "real_time_supplier"  # virtual goods bought from the supplier at fulfilment
+        "real_time_supplier"  # virtual goods bought from the supplier at fulfillment
     )
 
     @property
     def needs_supplier(self) -> bool:
-        return self in (FulfilmentMode.CONSIGNMENT, FulfilmentMode.REAL_TIME_SUPPLIER)
+        return self in (FulfillmentMode.CONSIGNMENT, FulfillmentMode.REAL_TIME_SUPPLIER)
 
 
 @attrs.frozen
-class Fulfilment:
-    """A fulfilment mode, with the supplier for the modes where a supplier ships."""
+class Fulfillment:
+    """A fulfillment mode, with the supplier for the modes where a supplier ships."""
 
-    mode: FulfilmentMode
+    mode: FulfillmentMode
     supplier: SupplierId | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.mode.needs_supplier and not (self.supplier and self.supplier.strip()):
-            raise ValidationError(f"{self.mode.value} fulfilment needs a supplier id")
+            raise ValidationError(f"{self.mode.value} fulfillment needs a supplier id")
         if not self.mode.needs_supplier and self.supplier is not None:
             raise ValidationError(
-                f"{self.mode.value} fulfilment takes no supplier, got {self.supplier!r}"
+                f"{self.mode.value} fulfillment takes no supplier, got {self.supplier!r}"
             )
 
     @classmethod
-    def warehouse(cls) -> Fulfilment:
-        return cls(FulfilmentMode.WAREHOUSE)
+    def warehouse(cls) -> Fulfillment:
+        return cls(FulfillmentMode.WAREHOUSE)
 
     @classmethod
-    def consignment(cls, supplier: SupplierId) -> Fulfilment:
-        return cls(FulfilmentMode.CONSIGNMENT, supplier)
+    def consignment(cls, supplier: SupplierId) -> Fulfillment:
+        return cls(FulfillmentMode.CONSIGNMENT, supplier)
 
     @classmethod
-    def merchant(cls) -> Fulfilment:
-        return cls(FulfilmentMode.MERCHANT)
+    def merchant(cls) -> Fulfillment:
+        return cls(FulfillmentMode.MERCHANT)
 
     @classmethod
-    def real_time_supplier(cls, supplier: SupplierId) -> Fulfilment:
-        return cls(FulfilmentMode.REAL_TIME_SUPPLIER, supplier)
+    def real_time_supplier(cls, supplier: SupplierId) -> Fulfillment:
+        return cls(FulfillmentMode.REAL_TIME_SUPPLIER, supplier)
 
     @classmethod
-    def default_for(cls, merchant: MerchantId) -> Fulfilment:
+    def default_for(cls, merchant: MerchantId) -> Fulfillment:
         """The platform ships its own goods from its warehouse; a merchant ships its own."""
         return cls.warehouse() if merchant == PLATFORM else cls.merchant()

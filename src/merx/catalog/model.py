@@ -1,7 +1,7 @@
 """The SKU: what is sold, by whom, at what price, how it is fulfilled, and to whom.
 
 A :class:`Sku` is a stock-keeping unit: one price, one seller, one goods type, one
-fulfilment mode. It may belong to an SPU (:mod:`merx.catalog.spu`) with one value per
+fulfillment mode. It may belong to an SPU (:mod:`merx.catalog.spu`) with one value per
 specification axis. Its life cycle is the :data:`SKU_FLOW` table (draft, listed,
 delisted); listing and price changes pass profit control (:mod:`merx.catalog.profit`),
 purchases pass its sales restrictions (:mod:`merx.catalog.restrictions`), and its
@@ -26,7 +26,7 @@ from merx.catalog.errors import (
     PlacementOverlap,
     UnknownPlacement,
 )
-from merx.catalog.goods import Fulfilment, FulfilmentMode, GoodsType
+from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
 from merx.catalog.ids import SpuId
 from merx.catalog.placement import Placement
 from merx.catalog.profit import ProfitPolicy
@@ -165,7 +165,7 @@ class Sku(Aggregate):
 
     Invariants (checked when built, by :meth:`create` and by deserialization): a title
     and a positive price; a top-up has a positive ``face_value`` in the price's currency,
-    an ``operator`` and real-time-supplier fulfilment, a physical good has none of them;
+    an ``operator`` and real-time-supplier fulfillment, a physical good has none of them;
     a marketplace merchant's SKU is merchant-fulfilled and the platform's never is; a
     ``cost`` only on the platform's goods, in the price's currency, not negative;
     ``specs`` only on a SKU of an SPU; no two placements in one slot overlap.
@@ -182,16 +182,16 @@ class Sku(Aggregate):
     specs: Mapping[str, str] = attrs.field(factory=dict, converter=_specs)
     labels: frozenset[str] = attrs.field(default=frozenset(), converter=labels_of)
     cost: Money | None = None
-    fulfilment: Fulfilment = attrs.field()
+    fulfillment: Fulfillment = attrs.field()
     face_value: Money | None = None
     operator: str | None = None
     installment_eligible: bool = False
     restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
     placements: tuple[Placement, ...] = attrs.field(default=(), converter=_placements)
 
-    @fulfilment.default
-    def _default_fulfilment(self) -> Fulfilment:
-        return Fulfilment.default_for(self.merchant)
+    @fulfillment.default
+    def _default_fulfillment(self) -> Fulfillment:
+        return Fulfillment.default_for(self.merchant)
 
     def __attrs_post_init__(self) -> None:
         self._check_invariants()
@@ -202,7 +202,7 @@ class Sku(Aggregate):
         if not self.price.is_positive():
             raise ValidationError(f"SKU {self.id!r} price must be positive, got {self.price}")
         self._check_goods_type()
-        self._check_fulfilment()
+        self._check_fulfillment()
         if self.cost is not None:
             self._check_cost(self.cost)
         if self.spu_id is None and self.specs:
@@ -228,33 +228,33 @@ class Sku(Aggregate):
                 )
             if not (self.operator and self.operator.strip()):
                 raise ValidationError(f"top-up SKU {self.id!r} needs an operator")
-            if self.fulfilment.mode is not FulfilmentMode.REAL_TIME_SUPPLIER:
+            if self.fulfillment.mode is not FulfillmentMode.REAL_TIME_SUPPLIER:
                 raise ValidationError(
-                    f"top-up SKU {self.id!r} is bought from a supplier at fulfilment: "
-                    f"it needs real_time_supplier fulfilment, not {self.fulfilment.mode.value}"
+                    f"top-up SKU {self.id!r} is bought from a supplier at fulfillment: "
+                    f"it needs real_time_supplier fulfillment, not {self.fulfillment.mode.value}"
                 )
         else:
             if self.face_value is not None or self.operator is not None:
                 raise ValidationError(
                     f"{self.goods_type.value} SKU {self.id!r} takes no face value or operator"
                 )
-            if self.fulfilment.mode is FulfilmentMode.REAL_TIME_SUPPLIER:
+            if self.fulfillment.mode is FulfillmentMode.REAL_TIME_SUPPLIER:
                 raise ValidationError(
-                    f"{self.goods_type.value} SKU {self.id!r} cannot be bought at fulfilment"
+                    f"{self.goods_type.value} SKU {self.id!r} cannot be bought at fulfillment"
                 )
 
-    def _check_fulfilment(self) -> None:
-        by_merchant = self.fulfilment.mode is FulfilmentMode.MERCHANT
+    def _check_fulfillment(self) -> None:
+        by_merchant = self.fulfillment.mode is FulfillmentMode.MERCHANT
         if by_merchant and self.merchant == PLATFORM:
             raise ValidationError(f"SKU {self.id!r} is the platform's: no merchant ships it")
         if not by_merchant and self.merchant != PLATFORM:
             raise ValidationError(
                 f"SKU {self.id!r} of merchant {self.merchant!r} must be merchant-fulfilled, "
-                f"not {self.fulfilment.mode.value}"
+                f"not {self.fulfillment.mode.value}"
             )
 
     def _check_cost(self, cost: Money) -> None:
-        if self.fulfilment.mode is FulfilmentMode.MERCHANT:
+        if self.fulfillment.mode is FulfillmentMode.MERCHANT:
             raise CostNotApplicable(
                 f"SKU {self.id!r} is merchant {self.merchant!r}'s own goods: "
                 "the platform has no purchase cost for it"
@@ -279,13 +279,13 @@ class Sku(Aggregate):
         spu_id: SpuId | None = None,
         specs: Mapping[str, str] | None = None,
         labels: Iterable[str] = (),
-        fulfilment: Fulfilment | None = None,
+        fulfillment: Fulfillment | None = None,
         face_value: Money | None = None,
         operator: str | None = None,
         installment_eligible: bool = False,
         restrictions: SalesRestrictions | None = None,
     ) -> Sku:
-        """A new SKU in draft. ``fulfilment`` defaults to :meth:`Fulfilment.default_for`."""
+        """A new SKU in draft. ``fulfillment`` defaults to :meth:`Fulfillment.default_for`."""
         sku = cls(
             id=sku_id,
             title=title,
@@ -296,7 +296,7 @@ class Sku(Aggregate):
             spu_id=spu_id,
             specs=specs or {},
             labels=labels_of(labels),
-            fulfilment=fulfilment or Fulfilment.default_for(merchant),
+            fulfillment=fulfillment or Fulfillment.default_for(merchant),
             face_value=face_value,
             operator=operator,
             installment_eligible=installment_eligible,

@@ -16,7 +16,7 @@ from datetime import datetime
 import attrs
 
 from merx.catalog.category import Brand, CategoryTree
-from merx.catalog.goods import Fulfilment, GoodsType
+from merx.catalog.goods import Fulfillment, GoodsType
 from merx.catalog.ids import CATEGORY_TREE_ID, BrandId, CategoryId, SpuId
 from merx.catalog.model import Sku
 from merx.catalog.placement import Placement
@@ -193,7 +193,7 @@ class CreateSku(Command[SkuId]):
     price: Money
     goods_type: GoodsType = GoodsType.PHYSICAL
     list_now: bool = True
-    fulfilment: Fulfilment | None = None
+    fulfillment: Fulfillment | None = None
     face_value: Money | None = None
     operator: str | None = None
     labels: frozenset[str] = frozenset()
@@ -212,7 +212,7 @@ class CreateSkuFromSpu(Command[SkuId]):
     price: Money
     title: str | None = None
     goods_type: GoodsType = GoodsType.PHYSICAL
-    fulfilment: Fulfilment | None = None
+    fulfillment: Fulfillment | None = None
     face_value: Money | None = None
     operator: str | None = None
     labels: frozenset[str] = frozenset()
@@ -293,7 +293,7 @@ def create_sku(cmd: CreateSku, uow: UnitOfWork) -> SkuId:
         category=cmd.category,
         price=cmd.price,
         goods_type=cmd.goods_type,
-        fulfilment=cmd.fulfilment,
+        fulfillment=cmd.fulfillment,
         face_value=cmd.face_value,
         operator=cmd.operator,
         labels=cmd.labels,
@@ -316,7 +316,7 @@ def create_sku_from_spu(cmd: CreateSkuFromSpu, uow: UnitOfWork) -> SkuId:
         price=cmd.price,
         title=cmd.title,
         goods_type=cmd.goods_type,
-        fulfilment=cmd.fulfilment,
+        fulfillment=cmd.fulfillment,
         face_value=cmd.face_value,
         operator=cmd.operator,
         labels=cmd.labels,

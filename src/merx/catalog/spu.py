@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from merx.catalog.errors import InvalidSpecs, SpecCombinationTaken
-from merx.catalog.goods import Fulfilment, GoodsType
+from merx.catalog.goods import Fulfillment, GoodsType
 from merx.catalog.ids import BrandId, CategoryId, SpuId
 from merx.catalog.model import Sku, labels_of
 from merx.catalog.restrictions import SalesRestrictions
@@ -218,7 +218,7 @@ class Spu(Aggregate):
         price: Money,
         title: str | None = None,
         goods_type: GoodsType = GoodsType.PHYSICAL,
-        fulfilment: Fulfilment | None = None,
+        fulfillment: Fulfillment | None = None,
         face_value: Money | None = None,
         operator: str | None = None,
         labels: Iterable[str] = (),
@@ -245,7 +245,7 @@ class Spu(Aggregate):
             spu_id=self.id,
             specs=specs,
             labels=labels,
-            fulfilment=fulfilment,
+            fulfillment=fulfillment,
             face_value=face_value,
             operator=operator,
             installment_eligible=installment_eligible,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from merx.catalog import Fulfilment, GoodsType
+from merx.catalog import Fulfillment, GoodsType
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import BusinessRuleViolation, NotFound
 from merx.kernel.events import DomainEvent
@@ -98,7 +98,7 @@ class QuotedLine:
     unit_price: Money
     quantity: int
     discount: Money
-    fulfilment: Fulfilment = attrs.field(factory=Fulfilment.warehouse)
+    fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
 
     @property
     def amount(self) -> Money:

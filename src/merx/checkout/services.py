@@ -75,7 +75,7 @@ def quote_cart(uow: UnitOfWork, customer_id: CustomerId) -> Quote:
                 merchant=sku.merchant,
                 category=sku.category,
                 goods_type=sku.goods_type,
-                fulfilment=sku.fulfilment,
+                fulfillment=sku.fulfillment,
                 unit_price=sku.price,
                 quantity=item.quantity,
                 discount=Money.zero(sku.price.currency),

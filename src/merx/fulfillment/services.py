@@ -7,7 +7,7 @@ from itertools import groupby
 
 import attrs
 
-from merx.catalog import FulfilmentMode
+from merx.catalog import FulfillmentMode
 from merx.fulfillment.model import ConsignmentDispatch, Shipment, ShipmentStatus
 from merx.fulfillment.ports import Logistics, TrackingStatus
 from merx.inventory import deduct_holds
@@ -95,7 +95,7 @@ def route_consignment(
 ) -> tuple[str, ...]:
     """One dispatch per supplier; the push is idempotent, so a retry never pushes twice."""
     order = uow.repo(Order).get(cmd.order_id)
-    lines = order.lines_fulfilled_by(FulfilmentMode.CONSIGNMENT)
+    lines = order.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT)
     if not lines:
         return ()
     if order.ship_to is None:
@@ -126,7 +126,7 @@ def route_consignment(
 
 
 def _supplier_of(line: OrderLine) -> SupplierId:
-    supplier = line.fulfilment.supplier
+    supplier = line.fulfillment.supplier
     assert supplier is not None, "a consignment line always names its supplier"
     return supplier
 

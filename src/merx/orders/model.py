@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import Fulfilment, FulfilmentMode, GoodsType
+from merx.catalog import Fulfillment, FulfillmentMode, GoodsType
 from merx.checkout import Quote
 from merx.customers import Address
 from merx.inventory import Allocation
@@ -59,7 +59,7 @@ class OrderLine:
     unit_price: Money
     quantity: int
     discount: Money
-    fulfilment: Fulfilment = attrs.field(factory=Fulfilment.warehouse)
+    fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
 
     @property
     def amount(self) -> Money:
@@ -158,7 +158,7 @@ class Order(Aggregate):
                 unit_price=q.unit_price,
                 quantity=q.quantity,
                 discount=q.discount,
-                fulfilment=q.fulfilment,
+                fulfillment=q.fulfillment,
             )
             for q in quote.lines
         )
@@ -188,15 +188,15 @@ class Order(Aggregate):
     def payable(self) -> Money:
         return Money.sum((line.net for line in self.lines), self.currency)
 
-    def lines_fulfilled_by(self, mode: FulfilmentMode) -> list[OrderLine]:
-        return [line for line in self.lines if line.fulfilment.mode is mode]
+    def lines_fulfilled_by(self, mode: FulfillmentMode) -> list[OrderLine]:
+        return [line for line in self.lines if line.fulfillment.mode is mode]
 
     @property
     def stock_lines(self) -> list[tuple[SkuId, int]]:
         """The (SKU, quantity) pairs that ship from our warehouses and need their stock."""
         return [
             (line.sku, line.quantity)
-            for line in self.lines_fulfilled_by(FulfilmentMode.WAREHOUSE)
+            for line in self.lines_fulfilled_by(FulfillmentMode.WAREHOUSE)
             if line.goods_type.tracks_stock
         ]
 
@@ -219,9 +219,9 @@ class Order(Aggregate):
         """Where this order's parcels leave from: our warehouses holding its stock and the
         consignment suppliers shipping its other lines."""
         suppliers = {
-            line.fulfilment.supplier
-            for line in self.lines_fulfilled_by(FulfilmentMode.CONSIGNMENT)
-            if line.fulfilment.supplier is not None
+            line.fulfillment.supplier
+            for line in self.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT)
+            if line.fulfillment.supplier is not None
         }
         return frozenset({a.warehouse for a in self.allocations} | suppliers)
 
