@@ -117,6 +117,9 @@ def build_memory_app(
         partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=policy),
     )
     bus.register(
+        payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
+    )
+    bus.register(
         fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
     )
     bus.register(

@@ -6,7 +6,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from merx import catalog, checkout, customers, fulfillment, inventory, orders, payments, supply
+from merx import (
+    aftersales,
+    catalog,
+    checkout,
+    customers,
+    fulfillment,
+    inventory,
+    orders,
+    payments,
+    supply,
+)
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
 from merx.customers import Address
@@ -147,3 +157,13 @@ def test_routing_again_never_pushes_twice(app: MemoryApp) -> None:
     order_id = buy(app, "rita", (CASE, 1))
     app.handle(fulfillment.RouteConsignment(order_id))
     assert len(app.consignment.pushed) == 1
+
+
+def test_no_refund_before_shipment_once_part_of_the_order_left(app: MemoryApp) -> None:
+    order_id = buy(app, "pat", (PHONE, 1), (CASE, 1))
+    with pytest.raises(aftersales.NotEligible):  # the case is already with its supplier
+        app.handle(aftersales.RequestRefund(order_id, "changed my mind"))
+    warehouse_only = buy(app, "quin", (PHONE, 1))
+    app.handle(fulfillment.ShipOrder(warehouse_only))
+    with pytest.raises(aftersales.NotEligible):
+        app.handle(aftersales.RequestRefund(warehouse_only, "changed my mind"))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import attrs
 
 from merx.aftersales.model import AfterSale, AfterSaleKind, AfterSaleStatus
+from merx.catalog import FulfillmentMode
 from merx.inventory import release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
@@ -48,6 +49,11 @@ def request_refund(
         raise NotEligible(
             f"order {order.id!r} is {order.status.value}: a refund before shipment needs a "
             "paid order that has not shipped"
+        )
+    if order.shipment_ids or order.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT):
+        raise NotEligible(
+            f"order {order.id!r} is already with a carrier or a consignment supplier: "
+            "ask for a return instead"
         )
     case = AfterSale.request(
         case_id=AfterSaleId(ids.next_id("as")),

@@ -19,7 +19,13 @@ from typing import Protocol
 import attrs
 
 from merx.kernel.clock import require_aware
-from merx.kernel.errors import AlreadyExists, MerxError, NotFound, ValidationError
+from merx.kernel.errors import (
+    AlreadyExists,
+    ExternalUnavailable,
+    NotFound,
+    OutcomeUnknown,
+    ValidationError,
+)
 
 
 class TrackingStatus(enum.Enum):
@@ -56,11 +62,11 @@ class TrackingEvent:
 # -- errors ----------------------------------------------------------------------------
 
 
-class LogisticsUnavailable(MerxError):
+class LogisticsUnavailable(ExternalUnavailable):
     """The logistics network could not be reached: the call did not go through."""
 
 
-class LogisticsTimeout(LogisticsUnavailable):
+class LogisticsTimeout(LogisticsUnavailable, OutcomeUnknown):
     """The network did not answer in time: a booking may or may not have been made."""
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import AlreadyExists, MerxError, NotFound
+from merx.kernel.errors import AlreadyExists, NotFound, OutcomeUnknown
 from merx.kernel.money import Money
 
 
@@ -37,7 +37,7 @@ class FundingDecision:
         return self.status is FundingStatus.ACCEPTED
 
 
-class FunderTimeout(MerxError):
+class FunderTimeout(OutcomeUnknown):
     """The funder did not answer in time: it may or may not have financed the asset."""
 
 

@@ -76,5 +76,19 @@ class IdempotencyConflict(MerxError):
     """An idempotency key was reused with a different payload."""
 
 
+# -- the world outside -----------------------------------------------------------------
+
+
+class ExternalUnavailable(MerxError):
+    """An outside system (channel, carrier, supplier) refused to work now; nothing happened."""
+
+
+class OutcomeUnknown(MerxError):
+    """An outside system did not answer in time: the operation may or may not have happened.
+
+    Retry with the same idempotency key, or ask the system (``query``), never guess.
+    """
+
+
 class Unauthorized(MerxError, PermissionError):
     """The acting party may not see or change this record."""

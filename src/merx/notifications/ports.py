@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Protocol
 
-from merx.kernel.errors import MerxError, ValidationError
+from merx.kernel.errors import ExternalUnavailable, ValidationError
 
 #: The channels merx reaches users through.
 CHANNELS: Final = ("sms", "push", "email")
 
 
-class NotifierUnavailable(MerxError):
+class NotifierUnavailable(ExternalUnavailable):
     """The message provider could not be reached: nothing was sent; retry with the same key."""
 
 

@@ -17,11 +17,15 @@ from merx.checkout import Quote
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import ValidationError
+from merx.kernel.errors import BusinessRuleViolation, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+
+
+class PaymentInFlight(BusinessRuleViolation):
+    """A payment attempt for the order has not settled yet: sync it before anything else."""
 
 
 class OrderStatus(enum.Enum):
@@ -79,6 +83,21 @@ class OrderPlaced(DomainEvent):
 
 
 @attrs.frozen
+class OrderPaymentStarted(DomainEvent):
+    order_id: OrderId
+    payment_id: str
+    at: datetime
+
+
+@attrs.frozen
+class OrderPaymentFailed(DomainEvent):
+    order_id: OrderId
+    payment_id: str
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
 class OrderPaid(DomainEvent):
     order_id: OrderId
     payment_id: str
@@ -132,6 +151,7 @@ class Order(Aggregate):
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()
+    payment_attempt: str | None = None
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipment_ids: tuple[str, ...] = ()
@@ -204,14 +224,42 @@ class Order(Aggregate):
         """Record which warehouses hold this order's stock (empty: none held)."""
         self.allocations = allocations
 
+    def start_payment(self, payment_id: str, at: datetime) -> None:
+        """A payment attempt begins; only one may be in flight at a time."""
+        ORDER_FLOW.target(self.status, "pay")
+        if self.payment_attempt is not None:
+            raise PaymentInFlight(
+                f"order {self.id!r}: payment {self.payment_attempt!r} has not settled yet"
+            )
+        self.payment_attempt = payment_id
+        self.record(OrderPaymentStarted(self.id, payment_id, at))
+
+    def payment_failed(self, payment_id: str, reason: str, at: datetime) -> None:
+        """The attempt failed: the order can be paid again."""
+        if self.payment_attempt != payment_id:
+            return
+        self.payment_attempt = None
+        self.record(OrderPaymentFailed(self.id, payment_id, reason, at))
+
+    def accepts_payment(self, payment_id: str) -> bool:
+        """Whether ``payment_id``'s success pays this order (else it is refunded)."""
+        return self.status is OrderStatus.PENDING_PAYMENT and self.payment_attempt == payment_id
+
     def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
         if amount != self.payable:
             raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
-        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, amount, at))
+        if not self.accepts_payment(payment_id):
+            raise PaymentInFlight(f"order {self.id!r} is not waiting for payment {payment_id!r}")
         self.payment_id = payment_id
+        self.payment_attempt = None
         self.paid_at = at
+        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, amount, at))
 
     def cancel(self, reason: str, at: datetime) -> None:
+        if self.payment_attempt is not None:
+            raise PaymentInFlight(
+                f"order {self.id!r}: payment {self.payment_attempt!r} is in flight; sync it first"
+            )
         ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
 
     @property

@@ -32,11 +32,13 @@ from merx.payments.ports import (
 from merx.payments.services import (
     PaymentOutcome,
     PayOrder,
+    SyncPayment,
     UnknownChannel,
     gateway_for,
     pay_order,
     record_charge,
     refund_payment,
+    sync_payment,
 )
 
 __all__ = [
@@ -66,10 +68,12 @@ __all__ = [
     "RefundReserved",
     "RefundStatus",
     "RefundSucceeded",
+    "SyncPayment",
     "UnknownChannel",
     "UnknownPayment",
     "gateway_for",
     "pay_order",
     "record_charge",
     "refund_payment",
+    "sync_payment",
 ]

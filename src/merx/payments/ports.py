@@ -24,8 +24,8 @@ import attrs
 from merx.kernel.errors import (
     AlreadyExists,
     BusinessRuleViolation,
-    MerxError,
     NotFound,
+    OutcomeUnknown,
     ValidationError,
 )
 from merx.kernel.money import Money
@@ -127,7 +127,7 @@ class PaymentNotification:
 # -- errors ----------------------------------------------------------------------------
 
 
-class GatewayTimeout(MerxError):
+class GatewayTimeout(OutcomeUnknown):
     """The channel did not answer in time: the operation may or may not have happened.
 
     Retry with the same idempotency key, or ask ``query``.

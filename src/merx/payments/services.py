@@ -18,9 +18,15 @@ from merx.kernel.errors import ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import ORDER_FLOW, Order
+from merx.orders import Order
 from merx.payments.model import Payment, PaymentStatus, RefundStatus
-from merx.payments.ports import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
+from merx.payments.ports import (
+    GatewayResult,
+    GatewayStatus,
+    GatewayTimeout,
+    PaymentGateway,
+    UnknownPayment,
+)
 
 
 class UnknownChannel(ValidationError):
@@ -71,15 +77,16 @@ def pay_order(
     """
     gateway = gateway_for(gateways, cmd.channel)
     order = uow.repo(Order).get(cmd.order_id)
-    ORDER_FLOW.target(order.status, "pay")
+    now = clock.now()
     payment = Payment.initiate(
         payment_id=PaymentId(ids.next_id("pay")),
         order_id=order.id,
         channel=cmd.channel,
         method=cmd.method,
         amount=order.payable,
-        at=clock.now(),
+        at=now,
     )
+    order.start_payment(payment.id, now)
     if order.allocations:
         confirm_holds(uow, order.id, order.allocations)
     elif order.ship_to is not None and order.stock_lines:
@@ -92,7 +99,7 @@ def pay_order(
             expires_at=None,
         )
         order.assign_stock(plan)
-        uow.repo(Order).save(order)
+    uow.repo(Order).save(order)
     uow.repo(Payment).add(payment)
     uow.commit()
 
@@ -102,7 +109,7 @@ def pay_order(
         return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel timed out")
     if result.status is GatewayStatus.PENDING:
         return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
-    return record_charge(uow, payment.id, result, clock=clock)
+    return record_charge(uow, payment.id, result, clock=clock, gateway=gateway)
 
 
 def _charge(gateway: PaymentGateway, payment: Payment) -> GatewayResult:
@@ -120,23 +127,96 @@ def _charge(gateway: PaymentGateway, payment: Payment) -> GatewayResult:
 
 
 def record_charge(
-    uow: UnitOfWork, payment_id: PaymentId, result: GatewayResult, *, clock: Clock
+    uow: UnitOfWork,
+    payment_id: PaymentId,
+    result: GatewayResult,
+    *,
+    clock: Clock,
+    gateway: PaymentGateway | None = None,
 ) -> PaymentOutcome:
-    """Apply a final channel outcome to the payment and its order (commits)."""
+    """Apply a final channel outcome to the payment and its order (commits).
+
+    A success for an order that no longer waits for this payment (closed, or paid by
+    another attempt) is refunded in full at once through ``gateway``: money is never
+    kept for nothing.
+    """
     payment = uow.repo(Payment).get(payment_id)
+    if payment.status is not PaymentStatus.INITIATED:
+        return PaymentOutcome(payment.id, payment.status, payment.failure)  # a replay
     order = uow.repo(Order).get(payment.order_id)
     now = clock.now()
+    late = False
     if result.status is GatewayStatus.SUCCEEDED:
         payment.succeed(result.reference, now)
-        order.mark_paid(payment.id, payment.amount, now)
+        if order.accepts_payment(payment.id):
+            order.mark_paid(payment.id, payment.amount, now)
+        else:
+            late = True
     else:
-        payment.fail(result.reason or "declined", now)
-        release_holds(uow, order.id, order.allocations)
-        order.assign_stock(())
+        reason = result.reason or "declined"
+        payment.fail(reason, now)
+        if order.payment_attempt == payment.id:
+            release_holds(uow, order.id, order.allocations)
+            order.assign_stock(())
+            order.payment_failed(payment.id, reason, now)
     uow.repo(Order).save(order)
     uow.repo(Payment).save(payment)
     uow.commit()
+    if late and gateway is not None:
+        refund_payment(
+            uow,
+            gateway,
+            payment_id=payment.id,
+            refund_id=f"{payment.id}/late",
+            amount=payment.amount,
+            reason=f"order {order.id} was {order.status.value} when the payment succeeded",
+            clock=clock,
+        )
+        return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, "refunded: order not payable")
     return PaymentOutcome(payment.id, payment.status, payment.failure)
+
+
+@attrs.frozen
+class SyncPayment(Command[PaymentOutcome]):
+    """Ask the channel what became of a payment whose outcome is unknown (timeout, pending)."""
+
+    payment_id: PaymentId
+
+
+def sync_payment(
+    cmd: SyncPayment, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
+) -> PaymentOutcome:
+    payment = uow.repo(Payment).get(cmd.payment_id)
+    if payment.status is not PaymentStatus.INITIATED:
+        return PaymentOutcome(payment.id, payment.status, payment.failure)
+    gateway = gateway_for(gateways, payment.channel)
+    try:
+        seen = gateway.query(payment_id=payment.id)
+    except UnknownPayment:
+        never = GatewayResult(
+            status=GatewayStatus.FAILED,
+            payment_id=payment.id,
+            reference="",
+            amount=payment.amount,
+            authorized=Money.zero(payment.amount.currency),
+            captured=Money.zero(payment.amount.currency),
+            refunded=Money.zero(payment.amount.currency),
+            reason="the channel never received the payment",
+        )
+        return record_charge(uow, payment.id, never, clock=clock, gateway=gateway)
+    if seen.captured >= payment.amount:
+        return record_charge(uow, payment.id, seen, clock=clock, gateway=gateway)
+    if seen.status is GatewayStatus.SUCCEEDED:  # authorized, capture not done yet: finish it
+        try:
+            result = _charge(gateway, payment)
+        except GatewayTimeout:
+            return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel timed out")
+        if result.status is GatewayStatus.PENDING:
+            return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
+        return record_charge(uow, payment.id, result, clock=clock, gateway=gateway)
+    if seen.status is GatewayStatus.FAILED:
+        return record_charge(uow, payment.id, seen, clock=clock, gateway=gateway)
+    return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
 
 
 def refund_payment(

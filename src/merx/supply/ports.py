@@ -19,7 +19,7 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import MerxError, NotFound
+from merx.kernel.errors import NotFound, OutcomeUnknown
 from merx.kernel.money import Money
 
 
@@ -42,7 +42,7 @@ class SupplierResult:
         return self.status is SupplierStatus.SUCCEEDED
 
 
-class SupplierTimeout(MerxError):
+class SupplierTimeout(OutcomeUnknown):
     """The supplier did not answer in time: the purchase may or may not have happened."""
 
 
@@ -95,7 +95,7 @@ class ConsignmentShipment:
     items: tuple[tuple[str, int], ...]
 
 
-class ConsignmentTimeout(MerxError):
+class ConsignmentTimeout(OutcomeUnknown):
     """The supplier did not answer in time: the order may or may not have been pushed."""
 
 
