@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict src tests examples benchmarks
 
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
