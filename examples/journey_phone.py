@@ -121,9 +121,10 @@ def buy_and_receive(app: MemoryApp, say: Say) -> None:
     app.handle(checkout_add(alice))
     quote = app.quote(alice)
     say(f"alice's quote: {quote.total} total, {quote.discount} off, payable {quote.payable}")
-    order_id = app.handle(orders.PlaceOrder(alice, address_label="home"))
+    placed = app.handle(orders.PlaceOrder(alice, address_label="home"))
+    (order_id,) = placed.order_ids  # one seller (the platform): one order
     say(f"order {order_id} placed, pending payment")
-    outcome = app.handle(payments.PayOrder(order_id, channel="alipay", method="alipay_app"))
+    outcome = app.handle(payments.PayOrder(placed.parent_id, "alipay", method="alipay_app"))
     say(f"payment {outcome.payment_id}: {outcome.status.value}; stock {stock_line(app)}")
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     shipment = app.get(fulfillment.Shipment, shipment_id)
@@ -140,8 +141,9 @@ def refund_before_shipment(app: MemoryApp, say: Say) -> None:
     """Bob pays, changes his mind before shipment, and is refunded in full."""
     bob = new_customer(app, "bob", "Bob")
     app.handle(checkout_add(bob))
-    order_id = app.handle(orders.PlaceOrder(bob))
-    outcome = app.handle(payments.PayOrder(order_id, channel="wechat_pay", method="wechat_app"))
+    placed = app.handle(orders.PlaceOrder(bob))
+    (order_id,) = placed.order_ids
+    outcome = app.handle(payments.PayOrder(placed.parent_id, "wechat_pay", method="wechat_app"))
     say(f"bob paid order {order_id} ({outcome.status.value}); stock {stock_line(app)}")
     case_id = app.handle(aftersales.RequestRefund(order_id, reason="changed my mind"))
     status = app.handle(aftersales.ApproveAfterSale(case_id))

@@ -22,6 +22,11 @@ SKU = SkuId("last-phone")
 DC = WarehouseId("wh")
 
 
+def parent_of(app: MemoryApp, order_id: OrderId) -> OrderId:
+    """The parent order a seller's order was placed (and is paid) under."""
+    return app.get(orders.Order, order_id).parent_id
+
+
 def make_app(policy: InventoryPolicy | None = None, units: int = 1) -> MemoryApp:
     app = build_memory_app(inventory_policy=policy)
     app.handle(catalog.CreateSku(SKU, "Phone", PLATFORM, "phone", Money.of("100.00", "CNY")))
@@ -34,7 +39,7 @@ def place(app: MemoryApp, who: str, quantity: int = 1) -> OrderId:
     cid = app.handle(customers.RegisterCustomer(CustomerId(who), who, "1"))
     app.handle(customers.AddAddress(cid, "home", Address(who, "1", "sh", "road"), default=True))
     app.handle(checkout.AddToCart(cid, SKU, quantity))
-    return app.handle(orders.PlaceOrder(cid))
+    return app.handle(orders.PlaceOrder(cid)).order_ids[0]
 
 
 def stock(app: MemoryApp) -> StockItem:
@@ -54,7 +59,7 @@ def test_at_placement_policy_reserves_then_payment_confirms() -> None:
     assert stock(app).available == 0
     with pytest.raises(OutOfStock):
         place(app, "b")
-    app.handle(payments.PayOrder(first, "alipay"))
+    app.handle(payments.PayOrder(parent_of(app, first), "alipay"))
     held = stock(app).holds[first]
     assert held.expires_at is None
 
@@ -67,16 +72,19 @@ def test_expired_reservation_frees_stock_for_someone_else() -> None:
     app.clock.advance(timedelta(minutes=15))
     assert app.handle(inventory.ExpireReservations()) == [late]
     quick = place(app, "quick")
-    assert app.handle(payments.PayOrder(quick, "alipay")).status is payments.PaymentStatus.SUCCEEDED
+    assert (
+        app.handle(payments.PayOrder(parent_of(app, quick), "alipay")).status
+        is payments.PaymentStatus.SUCCEEDED
+    )
     with pytest.raises(OutOfStock):
-        app.handle(payments.PayOrder(late, "alipay"))
+        app.handle(payments.PayOrder(parent_of(app, late), "alipay"))
     assert app.get(orders.Order, late).status is orders.OrderStatus.PENDING_PAYMENT
 
 
 def test_cancelling_releases_a_reservation() -> None:
     app = make_app(InventoryPolicy(lock_at=LockPolicy.AT_PLACEMENT))
     order_id = place(app, "a")
-    app.handle(orders.CancelOrder(order_id, "changed mind"))
+    app.handle(orders.CancelOrder(parent_of(app, order_id), "changed mind"))
     assert stock(app).available == 1
 
 
@@ -100,11 +108,13 @@ def test_two_customers_race_for_the_last_unit_exactly_one_wins() -> None:
 
         def commit_after_rival() -> None:
             if len(attempts) == 1:  # the rival commits between our load and our commit
-                app.handle(payments.PayOrder(cmd.rival, "alipay"))
+                app.handle(payments.PayOrder(parent_of(app, cmd.rival), "alipay"))
             original_commit()
 
         uow.commit = commit_after_rival  # type: ignore[method-assign]
-        result: payments.PaymentOutcome = pay(payments.PayOrder(cmd.order, "alipay"), uow)
+        result: payments.PaymentOutcome = pay(
+            payments.PayOrder(parent_of(app, cmd.order), "alipay"), uow
+        )
         return result
 
     app.bus.register(PayWhileRivalPays, racing)
@@ -147,7 +157,7 @@ def test_threads_racing_never_oversell(round_: int) -> None:
     def buy(order_id: OrderId) -> None:
         barrier.wait()
         try:
-            app.handle(payments.PayOrder(order_id, "alipay"))
+            app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
             outcomes.append("paid")
         except OutOfStock:
             outcomes.append("out of stock")

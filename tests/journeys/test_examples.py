@@ -24,8 +24,8 @@ def test_journey_phone_procures_sells_and_refunds() -> None:
         inventory.StockItem, inventory.stock_key(journey_phone.SHANGHAI_DC, journey_phone.PHONE)
     )
     assert (stock.on_hand, stock.reserved) == (9, 0)  # 10 received, 1 shipped, 1 refunded
-    assert app.get(orders.Order, "ord-000001").status is orders.OrderStatus.COMPLETED
-    assert app.get(orders.Order, "ord-000002").status is orders.OrderStatus.CLOSED
+    assert app.get(orders.Order, "ord-000001-1").status is orders.OrderStatus.COMPLETED
+    assert app.get(orders.Order, "ord-000002-1").status is orders.OrderStatus.CLOSED
     assert app.get(supply.PurchaseOrder, "po-000001").status.value == "received"
 
 
@@ -38,4 +38,4 @@ def test_simulate_runs_as_make_demo_does() -> None:
         timeout=120,
     )
     assert "journey 1" in done.stdout
-    assert "order ord-000001 is delivered" in done.stdout
+    assert "order ord-000001-1 is delivered" in done.stdout

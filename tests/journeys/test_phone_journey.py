@@ -30,6 +30,11 @@ DC = WarehouseId("wh-sh")
 CASE = SkuId("case")
 
 
+def parent_of(app: MemoryApp, order_id: OrderId) -> OrderId:
+    """The parent order a seller's order was placed (and is paid) under."""
+    return app.get(orders.Order, order_id).parent_id
+
+
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
@@ -64,7 +69,7 @@ def place(app: MemoryApp, who: str, *items: tuple[SkuId, int]) -> OrderId:
     cid = register(app, who)
     for sku, quantity in items:
         app.handle(checkout.AddToCart(cid, sku, quantity))
-    return app.handle(orders.PlaceOrder(cid))
+    return app.handle(orders.PlaceOrder(cid)).order_ids[0]
 
 
 def test_golden_path_from_cart_to_completed(app: MemoryApp) -> None:
@@ -73,7 +78,7 @@ def test_golden_path_from_cart_to_completed(app: MemoryApp) -> None:
     assert order.status is orders.OrderStatus.PENDING_PAYMENT
     assert order.payable == cny("3098.80")
 
-    outcome = app.handle(payments.PayOrder(order_id, "alipay"))
+    outcome = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
     assert outcome.status is payments.PaymentStatus.SUCCEEDED
     assert order_of(app, order_id).status is orders.OrderStatus.PAID
     assert (stock(app, PHONE).on_hand, stock(app, PHONE).reserved) == (2, 1)
@@ -102,7 +107,7 @@ def test_golden_path_from_cart_to_completed(app: MemoryApp) -> None:
 
 def test_refund_before_shipment_closes_order_refunds_and_releases_stock(app: MemoryApp) -> None:
     order_id = place(app, "bob", (PHONE, 2))
-    outcome = app.handle(payments.PayOrder(order_id, "wechat_pay"))
+    outcome = app.handle(payments.PayOrder(parent_of(app, order_id), "wechat_pay"))
     assert stock(app, PHONE).available == 0
 
     case_id = app.handle(aftersales.RequestRefund(order_id, "changed my mind"))
@@ -120,7 +125,7 @@ def test_refund_before_shipment_closes_order_refunds_and_releases_stock(app: Mem
 
 def test_refund_before_shipment_is_refused_once_shipped(app: MemoryApp) -> None:
     order_id = place(app, "carol", (CASE, 1))
-    app.handle(payments.PayOrder(order_id, "bank_card"))
+    app.handle(payments.PayOrder(parent_of(app, order_id), "bank_card"))
     app.handle(fulfillment.ShipOrder(order_id))
     with pytest.raises(aftersales.NotEligible):
         app.handle(aftersales.RequestRefund(order_id, "too late"))
@@ -129,12 +134,12 @@ def test_refund_before_shipment_is_refused_once_shipped(app: MemoryApp) -> None:
 def test_declined_payment_releases_the_stock_and_leaves_order_payable(app: MemoryApp) -> None:
     order_id = place(app, "dave", (PHONE, 1))
     app.gateways["alipay"].decline_next(reason="insufficient funds")
-    outcome = app.handle(payments.PayOrder(order_id, "alipay"))
+    outcome = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
     assert outcome.status is payments.PaymentStatus.FAILED
     assert outcome.reason == "insufficient funds"
     assert order_of(app, order_id).status is orders.OrderStatus.PENDING_PAYMENT
     assert stock(app, PHONE).available == 2
-    retry = app.handle(payments.PayOrder(order_id, "alipay"))
+    retry = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
     assert retry.status is payments.PaymentStatus.SUCCEEDED
     assert stock(app, PHONE).reserved == 1
 
@@ -142,10 +147,10 @@ def test_declined_payment_releases_the_stock_and_leaves_order_payable(app: Memor
 def test_paying_more_than_stock_is_out_of_stock_and_changes_nothing(app: MemoryApp) -> None:
     first = place(app, "erin", (PHONE, 2))
     second = place(app, "frank", (PHONE, 1))
-    app.handle(payments.PayOrder(first, "alipay"))
+    app.handle(payments.PayOrder(parent_of(app, first), "alipay"))
     before = copy.deepcopy(app.store.tables)
     with pytest.raises(OutOfStock):
-        app.handle(payments.PayOrder(second, "alipay"))
+        app.handle(payments.PayOrder(parent_of(app, second), "alipay"))
     assert app.store.tables == before
     with pytest.raises(payments.UnknownPayment):
         app.gateways["alipay"].query(payment_id="pay-000002")
@@ -153,9 +158,9 @@ def test_paying_more_than_stock_is_out_of_stock_and_changes_nothing(app: MemoryA
 
 def test_cancel_before_payment_then_pay_is_illegal(app: MemoryApp) -> None:
     order_id = place(app, "gina", (CASE, 1))
-    app.handle(orders.CancelOrder(order_id, "no longer needed"))
+    app.handle(orders.CancelOrder(parent_of(app, order_id), "no longer needed"))
     with pytest.raises(IllegalTransition) as caught:
-        app.handle(payments.PayOrder(order_id, "alipay"))
+        app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
     assert caught.value.state == "cancelled"
     assert caught.value.command == "pay"
 
@@ -223,7 +228,7 @@ def test_unknown_payment_channel_is_a_typed_error(app: MemoryApp) -> None:
     order_id = place(app, "lee", (CASE, 1))
     before = snapshot(app)
     with pytest.raises(payments.UnknownChannel):
-        app.handle(payments.PayOrder(order_id, "cash_on_moon"))
+        app.handle(payments.PayOrder(parent_of(app, order_id), "cash_on_moon"))
     assert snapshot(app) == before
 
 
@@ -236,8 +241,8 @@ def test_money_in_equals_money_kept_plus_refunded(app: MemoryApp) -> None:
     """Across a sale and a refund, what customers paid is what merx holds plus refunds."""
     kept = place(app, "mia", (CASE, 1))
     refunded = place(app, "ned", (CASE, 2))
-    app.handle(payments.PayOrder(kept, "alipay"))
-    outcome = app.handle(payments.PayOrder(refunded, "alipay"))
+    app.handle(payments.PayOrder(parent_of(app, kept), "alipay"))
+    outcome = app.handle(payments.PayOrder(parent_of(app, refunded), "alipay"))
     case_id = app.handle(aftersales.RequestRefund(refunded, "duplicate"))
     app.handle(aftersales.ApproveAfterSale(case_id))
     with app.unit_of_work() as uow:

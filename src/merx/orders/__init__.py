@@ -2,6 +2,7 @@
 
 from merx.orders.model import (
     ORDER_FLOW,
+    PARENT_FLOW,
     Order,
     OrderCancelled,
     OrderClosed,
@@ -14,11 +15,17 @@ from merx.orders.model import (
     OrderPlaced,
     OrderShipped,
     OrderStatus,
+    ParentOrder,
+    ParentOrderCancelled,
+    ParentOrderPaid,
+    ParentOrderPlaced,
+    ParentStatus,
     PaymentInFlight,
 )
 from merx.orders.services import (
     CancelOrder,
     ConfirmReceipt,
+    PlacedOrder,
     PlaceOrder,
     cancel_order,
     confirm_receipt,
@@ -27,6 +34,7 @@ from merx.orders.services import (
 
 __all__ = [
     "ORDER_FLOW",
+    "PARENT_FLOW",
     "CancelOrder",
     "ConfirmReceipt",
     "Order",
@@ -41,8 +49,14 @@ __all__ = [
     "OrderPlaced",
     "OrderShipped",
     "OrderStatus",
+    "ParentOrder",
+    "ParentOrderCancelled",
+    "ParentOrderPaid",
+    "ParentOrderPlaced",
+    "ParentStatus",
     "PaymentInFlight",
     "PlaceOrder",
+    "PlacedOrder",
     "cancel_order",
     "confirm_receipt",
     "place_order",

@@ -1,19 +1,22 @@
 """Orders: what a customer bought, frozen at placement, and where it is in its life.
 
-The quote's lines are frozen into :class:`OrderLine`\\ s at placement (unit price and
-discount), so later price changes never touch a placed order and a refund knows exactly
-what each unit cost.
+One checkout places one :class:`ParentOrder`, paid once, and one :class:`Order` per
+seller (the platform or a marketplace merchant), each with its own life cycle. The
+quote's lines are frozen into :class:`OrderLine`\\ s at placement (unit price and the
+discount allocated to the line), so later price changes never touch a placed order and a
+refund knows exactly what each unit cost.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
 from merx.catalog import Fulfillment, FulfillmentMode, GoodsType
-from merx.checkout import Quote
+from merx.checkout import QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate
@@ -26,6 +29,21 @@ from merx.kernel.state import StateMachine
 
 class PaymentInFlight(BusinessRuleViolation):
     """A payment attempt for the order has not settled yet: sync it before anything else."""
+
+
+class ParentStatus(enum.Enum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+PARENT_FLOW: StateMachine[ParentStatus] = StateMachine(
+    "parent order",
+    [
+        (ParentStatus.PENDING_PAYMENT, "pay", ParentStatus.PAID),
+        (ParentStatus.PENDING_PAYMENT, "cancel", ParentStatus.CANCELLED),
+    ],
+)
 
 
 class OrderStatus(enum.Enum):
@@ -75,6 +93,30 @@ class OrderLine:
 
 
 @attrs.frozen
+class ParentOrderPlaced(DomainEvent):
+    parent_id: OrderId
+    customer_id: CustomerId
+    order_ids: tuple[OrderId, ...]
+    payable: Money
+    at: datetime
+
+
+@attrs.frozen
+class ParentOrderPaid(DomainEvent):
+    parent_id: OrderId
+    payment_id: str
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen
+class ParentOrderCancelled(DomainEvent):
+    parent_id: OrderId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
 class OrderPlaced(DomainEvent):
     order_id: OrderId
     customer_id: CustomerId
@@ -84,14 +126,14 @@ class OrderPlaced(DomainEvent):
 
 @attrs.frozen
 class OrderPaymentStarted(DomainEvent):
-    order_id: OrderId
+    parent_id: OrderId
     payment_id: str
     at: datetime
 
 
 @attrs.frozen
 class OrderPaymentFailed(DomainEvent):
-    order_id: OrderId
+    parent_id: OrderId
     payment_id: str
     reason: str
     at: datetime
@@ -139,10 +181,89 @@ class OrderClosed(DomainEvent):
 
 
 @attrs.define(kw_only=True)
-class Order(Aggregate):
-    """One customer order from one checkout."""
+class ParentOrder(Aggregate):
+    """What one checkout placed: the sellers' orders, paid together in one payment."""
 
     id: OrderId
+    customer_id: CustomerId
+    order_ids: tuple[OrderId, ...]
+    payable: Money
+    placed_at: datetime
+    status: ParentStatus = ParentStatus.PENDING_PAYMENT
+    payment_attempt: str | None = None
+    payment_id: str | None = None
+    paid_at: datetime | None = None
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        parent_id: OrderId,
+        customer_id: CustomerId,
+        orders: Sequence[Order],
+        at: datetime,
+    ) -> ParentOrder:
+        if not orders:
+            raise ValidationError(f"parent order {parent_id!r} has no orders")
+        currency = orders[0].currency
+        parent = cls(
+            id=parent_id,
+            customer_id=customer_id,
+            order_ids=tuple(order.id for order in orders),
+            payable=Money.sum((order.payable for order in orders), currency),
+            placed_at=at,
+        )
+        parent.record(
+            ParentOrderPlaced(parent_id, customer_id, parent.order_ids, parent.payable, at)
+        )
+        return parent
+
+    def start_payment(self, payment_id: str, at: datetime) -> None:
+        """A payment attempt begins; only one may be in flight at a time."""
+        PARENT_FLOW.target(self.status, "pay")
+        if self.payment_attempt is not None:
+            raise PaymentInFlight(
+                f"order {self.id!r}: payment {self.payment_attempt!r} has not settled yet"
+            )
+        self.payment_attempt = payment_id
+        self.record(OrderPaymentStarted(self.id, payment_id, at))
+
+    def payment_failed(self, payment_id: str, reason: str, at: datetime) -> None:
+        """The attempt failed: the order can be paid again."""
+        if self.payment_attempt != payment_id:
+            return
+        self.payment_attempt = None
+        self.record(OrderPaymentFailed(self.id, payment_id, reason, at))
+
+    def accepts_payment(self, payment_id: str) -> bool:
+        """Whether ``payment_id``'s success pays this order (else it is refunded)."""
+        return self.status is ParentStatus.PENDING_PAYMENT and self.payment_attempt == payment_id
+
+    def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
+        if amount != self.payable:
+            raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
+        if not self.accepts_payment(payment_id):
+            raise PaymentInFlight(f"order {self.id!r} is not waiting for payment {payment_id!r}")
+        self.payment_id = payment_id
+        self.payment_attempt = None
+        self.paid_at = at
+        PARENT_FLOW.move(self, "pay", ParentOrderPaid(self.id, payment_id, amount, at))
+
+    def cancel(self, reason: str, at: datetime) -> None:
+        if self.payment_attempt is not None:
+            raise PaymentInFlight(
+                f"order {self.id!r}: payment {self.payment_attempt!r} is in flight; sync it first"
+            )
+        PARENT_FLOW.move(self, "cancel", ParentOrderCancelled(self.id, reason, at))
+
+
+@attrs.define(kw_only=True)
+class Order(Aggregate):
+    """One seller's part of a checkout: its lines, stock, parcels and life cycle."""
+
+    id: OrderId
+    parent_id: OrderId
+    seller: MerchantId
     customer_id: CustomerId
     currency: str
     lines: tuple[OrderLine, ...]
@@ -151,7 +272,6 @@ class Order(Aggregate):
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()
-    payment_attempt: str | None = None
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipment_ids: tuple[str, ...] = ()
@@ -162,13 +282,14 @@ class Order(Aggregate):
         cls,
         *,
         order_id: OrderId,
+        parent_id: OrderId,
         customer_id: CustomerId,
-        quote: Quote,
+        lines: Sequence[QuotedLine],
         ship_to: Address | None,
         account: str | None = None,
         at: datetime,
     ) -> Order:
-        lines = tuple(
+        frozen = tuple(
             OrderLine(
                 sku=q.sku,
                 title=q.title,
@@ -180,27 +301,35 @@ class Order(Aggregate):
                 discount=q.discount,
                 fulfillment=q.fulfillment,
             )
-            for q in quote.lines
+            for q in lines
         )
-        if not lines:
+        if not frozen:
             raise ValidationError(f"order {order_id!r} has no lines")
-        if ship_to is None and any(line.goods_type.requires_address for line in lines):
+        sellers = {line.merchant for line in frozen}
+        currencies = {line.unit_price.currency for line in frozen}
+        if len(sellers) != 1 or len(currencies) != 1:
+            raise ValidationError(
+                f"order {order_id!r} must hold one seller's lines in one currency, "
+                f"got {sorted(sellers)} in {sorted(currencies)}"
+            )
+        if ship_to is None and any(line.goods_type.requires_address for line in frozen):
             raise ValidationError(f"order {order_id!r} holds physical goods but no address")
-        needs_account = any(line.goods_type.requires_account for line in lines)
+        needs_account = any(line.goods_type.requires_account for line in frozen)
         if needs_account and not (account and account.strip()):
             raise ValidationError(
                 f"order {order_id!r} holds virtual goods: an account to credit is needed"
             )
         order = cls(
             id=order_id,
+            parent_id=parent_id,
+            seller=sellers.pop(),
             customer_id=customer_id,
-            currency=quote.currency,
-            lines=lines,
+            currency=currencies.pop(),
+            lines=frozen,
             ship_to=ship_to,
             account=account if needs_account else None,
             placed_at=at,
         )
-        assert order.payable == quote.payable, "frozen lines must add up to the quote"
         order.record(OrderPlaced(order_id, customer_id, order.payable, at))
         return order
 
@@ -224,42 +353,14 @@ class Order(Aggregate):
         """Record which warehouses hold this order's stock (empty: none held)."""
         self.allocations = allocations
 
-    def start_payment(self, payment_id: str, at: datetime) -> None:
-        """A payment attempt begins; only one may be in flight at a time."""
+    def mark_paid(self, payment_id: str, at: datetime) -> None:
+        """The parent order's payment succeeded: this order is paid with it."""
         ORDER_FLOW.target(self.status, "pay")
-        if self.payment_attempt is not None:
-            raise PaymentInFlight(
-                f"order {self.id!r}: payment {self.payment_attempt!r} has not settled yet"
-            )
-        self.payment_attempt = payment_id
-        self.record(OrderPaymentStarted(self.id, payment_id, at))
-
-    def payment_failed(self, payment_id: str, reason: str, at: datetime) -> None:
-        """The attempt failed: the order can be paid again."""
-        if self.payment_attempt != payment_id:
-            return
-        self.payment_attempt = None
-        self.record(OrderPaymentFailed(self.id, payment_id, reason, at))
-
-    def accepts_payment(self, payment_id: str) -> bool:
-        """Whether ``payment_id``'s success pays this order (else it is refunded)."""
-        return self.status is OrderStatus.PENDING_PAYMENT and self.payment_attempt == payment_id
-
-    def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
-        if amount != self.payable:
-            raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
-        if not self.accepts_payment(payment_id):
-            raise PaymentInFlight(f"order {self.id!r} is not waiting for payment {payment_id!r}")
         self.payment_id = payment_id
-        self.payment_attempt = None
         self.paid_at = at
-        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, amount, at))
+        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, self.payable, at))
 
     def cancel(self, reason: str, at: datetime) -> None:
-        if self.payment_attempt is not None:
-            raise PaymentInFlight(
-                f"order {self.id!r}: payment {self.payment_attempt!r} is in flight; sync it first"
-            )
         ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
 
     @property

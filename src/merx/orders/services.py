@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import attrs
 
-from merx.checkout import Cart, quote_cart
+from merx.checkout import Cart, QuotedLine, quote_cart
 from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.ids import CartId, CustomerId, IdSource, OrderId
+from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.uow import UnitOfWork
-from merx.orders.model import Order
+from merx.orders.model import Order, ParentOrder
 
 
 @attrs.frozen
-class PlaceOrder(Command[OrderId]):
-    """Place an order for the selected lines of the customer's cart."""
+class PlacedOrder:
+    """What :class:`PlaceOrder` placed: the parent order to pay, and one order per seller."""
+
+    parent_id: OrderId
+    order_ids: tuple[OrderId, ...]
+
+
+@attrs.frozen
+class PlaceOrder(Command[PlacedOrder]):
+    """Place the selected lines of the customer's cart: one order per seller."""
 
     customer_id: CustomerId
     address_label: str | None = None
@@ -25,7 +33,9 @@ class PlaceOrder(Command[OrderId]):
 
 @attrs.frozen
 class CancelOrder(Command[None]):
-    order_id: OrderId
+    """Cancel an unpaid parent order and every order in it."""
+
+    parent_id: OrderId
     reason: str
 
 
@@ -41,45 +51,63 @@ def place_order(
     clock: Clock,
     ids: IdSource,
     inventory: InventoryPolicy,
-) -> OrderId:
-    """Freeze the cart's quote into an order; under ``AT_PLACEMENT`` reserve its stock."""
+) -> PlacedOrder:
+    """Freeze the cart's quote into one order per seller under one parent order; under
+    ``AT_PLACEMENT`` reserve their stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
     quote = quote_cart(uow, cmd.customer_id)
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
     now = clock.now()
-    order = Order.place(
-        order_id=OrderId(ids.next_id("ord")),
-        customer_id=customer.id,
-        quote=quote,
-        ship_to=ship_to,
-        account=cmd.account,
-        at=now,
-    )
-    if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to is not None and order.stock_lines:
-        plan = hold_for_order(
-            uow,
-            order.id,
-            order.stock_lines,
-            ship_to.region,
-            policy=inventory,
-            expires_at=now + inventory.reservation_ttl,
+    parent_id = OrderId(ids.next_id("ord"))
+    by_seller: dict[MerchantId, list[QuotedLine]] = {}
+    for line in quote.lines:
+        by_seller.setdefault(line.merchant, []).append(line)
+    orders = [
+        Order.place(
+            order_id=OrderId(f"{parent_id}-{n}"),
+            parent_id=parent_id,
+            customer_id=customer.id,
+            lines=lines,
+            ship_to=ship_to,
+            account=cmd.account,
+            at=now,
         )
-        order.assign_stock(plan)
+        for n, lines in enumerate(by_seller.values(), start=1)
+    ]
+    parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=orders, at=now)
+    assert parent.payable == quote.payable, "the orders must add up to the quote"
+    for order in orders:
+        if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to and order.stock_lines:
+            plan = hold_for_order(
+                uow,
+                order.id,
+                order.stock_lines,
+                ship_to.region,
+                policy=inventory,
+                expires_at=now + inventory.reservation_ttl,
+            )
+            order.assign_stock(plan)
+        uow.repo(Order).add(order)
     cart = uow.repo(Cart).get(CartId(cmd.customer_id))
-    cart.checked_out([line.sku for line in order.lines])
-    uow.repo(Order).add(order)
+    cart.checked_out([line.sku for line in quote.lines])
+    uow.repo(ParentOrder).add(parent)
     uow.repo(Cart).save(cart)
     uow.commit()
-    return order.id
+    return PlacedOrder(parent.id, parent.order_ids)
 
 
 def cancel_order(cmd: CancelOrder, uow: UnitOfWork, *, clock: Clock) -> None:
-    order = uow.repo(Order).get(cmd.order_id)
-    order.cancel(cmd.reason, clock.now())
-    release_holds(uow, order.id, order.allocations)
-    order.assign_stock(())
-    uow.repo(Order).save(order)
+    parent = uow.repo(ParentOrder).get(cmd.parent_id)
+    now = clock.now()
+    parent.cancel(cmd.reason, now)
+    for order_id in parent.order_ids:
+        order = uow.repo(Order).get(order_id)
+        order.cancel(cmd.reason, now)
+        release_holds(uow, order.id, order.allocations)
+        order.assign_stock(())
+        uow.repo(Order).save(order)
+    uow.repo(ParentOrder).save(parent)
     uow.commit()
 
 

@@ -18,7 +18,7 @@ from merx.kernel.errors import ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order
+from merx.orders import Order, ParentOrder
 from merx.payments.model import Payment, PaymentStatus, RefundStatus
 from merx.payments.ports import (
     GatewayResult,
@@ -44,9 +44,10 @@ class PaymentOutcome:
 
 @attrs.frozen
 class PayOrder(Command[PaymentOutcome]):
-    """Pay an order in full through ``channel`` with the payer's ``method``."""
+    """Pay a parent order (every seller's order of one checkout) in full through
+    ``channel`` with the payer's ``method``."""
 
-    order_id: OrderId
+    parent_id: OrderId
     channel: str
     method: str = "balance"
 
@@ -76,30 +77,33 @@ def pay_order(
     gives the stock back.
     """
     gateway = gateway_for(gateways, cmd.channel)
-    order = uow.repo(Order).get(cmd.order_id)
+    parent = uow.repo(ParentOrder).get(cmd.parent_id)
     now = clock.now()
     payment = Payment.initiate(
         payment_id=PaymentId(ids.next_id("pay")),
-        order_id=order.id,
+        order_id=parent.id,
         channel=cmd.channel,
         method=cmd.method,
-        amount=order.payable,
+        amount=parent.payable,
         at=now,
     )
-    order.start_payment(payment.id, now)
-    if order.allocations:
-        confirm_holds(uow, order.id, order.allocations)
-    elif order.ship_to is not None and order.stock_lines:
-        plan = hold_for_order(
-            uow,
-            order.id,
-            order.stock_lines,
-            order.ship_to.region,
-            policy=inventory,
-            expires_at=None,
-        )
-        order.assign_stock(plan)
-    uow.repo(Order).save(order)
+    parent.start_payment(payment.id, now)
+    for order_id in parent.order_ids:
+        order = uow.repo(Order).get(order_id)
+        if order.allocations:
+            confirm_holds(uow, order.id, order.allocations)
+        elif order.ship_to is not None and order.stock_lines:
+            plan = hold_for_order(
+                uow,
+                order.id,
+                order.stock_lines,
+                order.ship_to.region,
+                policy=inventory,
+                expires_at=None,
+            )
+            order.assign_stock(plan)
+            uow.repo(Order).save(order)
+    uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).add(payment)
     uow.commit()
 
@@ -143,23 +147,29 @@ def record_charge(
     payment = uow.repo(Payment).get(payment_id)
     if payment.status is not PaymentStatus.INITIATED:
         return PaymentOutcome(payment.id, payment.status, payment.failure)  # a replay
-    order = uow.repo(Order).get(payment.order_id)
+    parent = uow.repo(ParentOrder).get(payment.order_id)
+    orders = [uow.repo(Order).get(order_id) for order_id in parent.order_ids]
     now = clock.now()
     late = False
     if result.status is GatewayStatus.SUCCEEDED:
         payment.succeed(result.reference, now)
-        if order.accepts_payment(payment.id):
-            order.mark_paid(payment.id, payment.amount, now)
+        if parent.accepts_payment(payment.id):
+            parent.mark_paid(payment.id, payment.amount, now)
+            for order in orders:
+                order.mark_paid(payment.id, now)
         else:
             late = True
     else:
         reason = result.reason or "declined"
         payment.fail(reason, now)
-        if order.payment_attempt == payment.id:
-            release_holds(uow, order.id, order.allocations)
-            order.assign_stock(())
-            order.payment_failed(payment.id, reason, now)
-    uow.repo(Order).save(order)
+        if parent.payment_attempt == payment.id:
+            parent.payment_failed(payment.id, reason, now)
+            for order in orders:
+                release_holds(uow, order.id, order.allocations)
+                order.assign_stock(())
+    for order in orders:
+        uow.repo(Order).save(order)
+    uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).save(payment)
     uow.commit()
     if late and gateway is not None:
@@ -169,7 +179,7 @@ def record_charge(
             payment_id=payment.id,
             refund_id=f"{payment.id}/late",
             amount=payment.amount,
-            reason=f"order {order.id} was {order.status.value} when the payment succeeded",
+            reason=f"order {parent.id} was {parent.status.value} when the payment succeeded",
             clock=clock,
         )
         return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, "refunded: order not payable")
