@@ -120,6 +120,10 @@ def build_memory_app(
         payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
     )
     bus.register(
+        payments.HandlePaymentNotification,
+        partial(payments.handle_payment_notification, gateways=gateways, clock=clock),
+    )
+    bus.register(
         fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
     )
     bus.register(

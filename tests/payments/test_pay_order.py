@@ -68,14 +68,26 @@ def test_sync_finds_a_charge_that_went_through_during_the_timeout(app: MemoryApp
     assert app.handle(payments.SyncPayment(first.payment_id)) == synced  # a replay
 
 
-def test_sync_of_a_charge_the_channel_never_saw_fails_it_and_frees_the_order(
+def test_sync_repeats_the_same_keys_so_a_charge_that_never_arrived_happens_once(
     app: MemoryApp,
 ) -> None:
     order_id = place(app)
     app.gateways["alipay"].timeout_next(applied=False)
     first = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
+    assert first.status is PaymentStatus.INITIATED
     synced = app.handle(payments.SyncPayment(first.payment_id))
-    assert synced.status is PaymentStatus.FAILED
+    assert synced.status is PaymentStatus.SUCCEEDED
+    channel = app.gateways["alipay"].query(payment_id=first.payment_id)
+    assert channel.captured == Money.of("100.00", "CNY")  # once, not twice
+
+
+def test_a_decline_on_sync_frees_the_order_for_another_attempt(app: MemoryApp) -> None:
+    order_id = place(app)
+    app.gateways["alipay"].timeout_next(applied=False)
+    first = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
+    app.gateways["alipay"].decline_next(reason="card blocked")
+    synced = app.handle(payments.SyncPayment(first.payment_id))
+    assert (synced.status, synced.reason) == (PaymentStatus.FAILED, "card blocked")
     assert reserved(app) == 0
     second = app.handle(payments.PayOrder(parent_of(app, order_id), "wechat_pay"))
     assert second.status is PaymentStatus.SUCCEEDED

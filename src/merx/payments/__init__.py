@@ -1,8 +1,11 @@
 """merx.payments: the cashier, payments and refunds through payment channels."""
 
 from merx.payments.model import (
-    PAYMENT_FLOW,
+    FactKind,
     Payment,
+    PaymentAnomalyRecorded,
+    PaymentFact,
+    PaymentFactRecorded,
     PaymentFailed,
     PaymentInitiated,
     PaymentStatus,
@@ -30,29 +33,34 @@ from merx.payments.ports import (
     UnknownPayment,
 )
 from merx.payments.services import (
+    HandlePaymentNotification,
     PaymentOutcome,
     PayOrder,
     SyncPayment,
     UnknownChannel,
     gateway_for,
+    handle_payment_notification,
     pay_order,
-    record_charge,
     refund_payment,
     sync_payment,
 )
 
 __all__ = [
-    "PAYMENT_FLOW",
     "CaptureExceedsAuthorization",
     "DuplicateRefund",
+    "FactKind",
     "GatewayOperation",
     "GatewayResult",
     "GatewayStatus",
     "GatewayTimeout",
+    "HandlePaymentNotification",
     "NotificationKind",
     "PayOrder",
     "Payment",
     "PaymentAlreadyAuthorized",
+    "PaymentAnomalyRecorded",
+    "PaymentFact",
+    "PaymentFactRecorded",
     "PaymentFailed",
     "PaymentGateway",
     "PaymentInitiated",
@@ -72,8 +80,8 @@ __all__ = [
     "UnknownChannel",
     "UnknownPayment",
     "gateway_for",
+    "handle_payment_notification",
     "pay_order",
-    "record_charge",
     "refund_payment",
     "sync_payment",
 ]

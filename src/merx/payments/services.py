@@ -1,13 +1,17 @@
-"""Cashier use cases: pay an order through a channel, refund a payment.
+"""Cashier use cases: pay a parent order through a channel, take the channel's
+notifications, sync unknown outcomes, refund.
 
 Every gateway call happens *between* two commits: what merx intends is stored before the
-call (a payment initiated, a refund reserved), what the channel answered after it. A
-timeout leaves the intent stored and pending, never guessed.
+call (a payment initiated, a refund reserved), what the channel answered after it, as a
+fact. A timeout leaves the intent stored and pending, never guessed: :class:`SyncPayment`
+repeats the calls with the same idempotency keys, so the channel answers what it did (or
+does it now) and nothing is ever charged twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import attrs
 
@@ -19,13 +23,14 @@ from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, ParentOrder
-from merx.payments.model import Payment, PaymentStatus, RefundStatus
+from merx.payments.model import FactKind, Payment, PaymentFact, PaymentStatus, RefundStatus
 from merx.payments.ports import (
+    GatewayOperation,
     GatewayResult,
     GatewayStatus,
     GatewayTimeout,
     PaymentGateway,
-    UnknownPayment,
+    PaymentNotification,
 )
 
 
@@ -52,6 +57,21 @@ class PayOrder(Command[PaymentOutcome]):
     method: str = "balance"
 
 
+@attrs.frozen
+class SyncPayment(Command[PaymentOutcome]):
+    """Settle a payment whose outcome is unknown (timeout, pending) by asking again with
+    the same idempotency keys."""
+
+    payment_id: PaymentId
+
+
+@attrs.frozen
+class HandlePaymentNotification(Command[PaymentOutcome]):
+    """A channel's asynchronous notification: deduplicated by event id, folded as a fact."""
+
+    notification: PaymentNotification
+
+
 def gateway_for(gateways: Mapping[str, PaymentGateway], channel: str) -> PaymentGateway:
     try:
         return gateways[channel]
@@ -59,6 +79,9 @@ def gateway_for(gateways: Mapping[str, PaymentGateway], channel: str) -> Payment
         raise UnknownChannel(
             f"no payment channel {channel!r}; configured: {sorted(gateways)}"
         ) from None
+
+
+# -- paying ------------------------------------------------------------------------------
 
 
 def pay_order(
@@ -70,7 +93,7 @@ def pay_order(
     ids: IdSource,
     inventory: InventoryPolicy,
 ) -> PaymentOutcome:
-    """Lock the order's stock, charge it, and mark the order paid (or release the stock).
+    """Lock the orders' stock, charge the parent order, and settle the outcome.
 
     Stock is locked firmly when payment starts (a reservation taken at placement is
     confirmed), so a successful charge always has goods behind it; a declined charge
@@ -106,91 +129,7 @@ def pay_order(
     uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).add(payment)
     uow.commit()
-
-    try:
-        result = _charge(gateway, payment)
-    except GatewayTimeout:
-        return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel timed out")
-    if result.status is GatewayStatus.PENDING:
-        return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
-    return record_charge(uow, payment.id, result, clock=clock, gateway=gateway)
-
-
-def _charge(gateway: PaymentGateway, payment: Payment) -> GatewayResult:
-    auth = gateway.authorize(
-        payment_id=payment.id,
-        amount=payment.amount,
-        method=payment.method,
-        idempotency_key=f"{payment.id}/authorize",
-    )
-    if auth.status is not GatewayStatus.SUCCEEDED:
-        return auth
-    return gateway.capture(
-        payment_id=payment.id, amount=payment.amount, idempotency_key=f"{payment.id}/capture"
-    )
-
-
-def record_charge(
-    uow: UnitOfWork,
-    payment_id: PaymentId,
-    result: GatewayResult,
-    *,
-    clock: Clock,
-    gateway: PaymentGateway | None = None,
-) -> PaymentOutcome:
-    """Apply a final channel outcome to the payment and its order (commits).
-
-    A success for an order that no longer waits for this payment (closed, or paid by
-    another attempt) is refunded in full at once through ``gateway``: money is never
-    kept for nothing.
-    """
-    payment = uow.repo(Payment).get(payment_id)
-    if payment.status is not PaymentStatus.INITIATED:
-        return PaymentOutcome(payment.id, payment.status, payment.failure)  # a replay
-    parent = uow.repo(ParentOrder).get(payment.order_id)
-    orders = [uow.repo(Order).get(order_id) for order_id in parent.order_ids]
-    now = clock.now()
-    late = False
-    if result.status is GatewayStatus.SUCCEEDED:
-        payment.succeed(result.reference, now)
-        if parent.accepts_payment(payment.id):
-            parent.mark_paid(payment.id, payment.amount, now)
-            for order in orders:
-                order.mark_paid(payment.id, now)
-        else:
-            late = True
-    else:
-        reason = result.reason or "declined"
-        payment.fail(reason, now)
-        if parent.payment_attempt == payment.id:
-            parent.payment_failed(payment.id, reason, now)
-            for order in orders:
-                release_holds(uow, order.id, order.allocations)
-                order.assign_stock(())
-    for order in orders:
-        uow.repo(Order).save(order)
-    uow.repo(ParentOrder).save(parent)
-    uow.repo(Payment).save(payment)
-    uow.commit()
-    if late and gateway is not None:
-        refund_payment(
-            uow,
-            gateway,
-            payment_id=payment.id,
-            refund_id=f"{payment.id}/late",
-            amount=payment.amount,
-            reason=f"order {parent.id} was {parent.status.value} when the payment succeeded",
-            clock=clock,
-        )
-        return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, "refunded: order not payable")
-    return PaymentOutcome(payment.id, payment.status, payment.failure)
-
-
-@attrs.frozen
-class SyncPayment(Command[PaymentOutcome]):
-    """Ask the channel what became of a payment whose outcome is unknown (timeout, pending)."""
-
-    payment_id: PaymentId
+    return _charge_and_settle(uow, payment, gateway, clock)
 
 
 def sync_payment(
@@ -199,34 +138,155 @@ def sync_payment(
     payment = uow.repo(Payment).get(cmd.payment_id)
     if payment.status is not PaymentStatus.INITIATED:
         return PaymentOutcome(payment.id, payment.status, payment.failure)
-    gateway = gateway_for(gateways, payment.channel)
+    return _charge_and_settle(uow, payment, gateway_for(gateways, payment.channel), clock)
+
+
+def _charge_and_settle(
+    uow: UnitOfWork, payment: Payment, gateway: PaymentGateway, clock: Clock
+) -> PaymentOutcome:
+    """Authorize then capture (same keys every time), record the facts, settle."""
+    results: list[tuple[GatewayOperation, GatewayResult]] = []
     try:
-        seen = gateway.query(payment_id=payment.id)
-    except UnknownPayment:
-        never = GatewayResult(
-            status=GatewayStatus.FAILED,
+        auth = gateway.authorize(
             payment_id=payment.id,
-            reference="",
             amount=payment.amount,
-            authorized=Money.zero(payment.amount.currency),
-            captured=Money.zero(payment.amount.currency),
-            refunded=Money.zero(payment.amount.currency),
-            reason="the channel never received the payment",
+            method=payment.method,
+            idempotency_key=f"{payment.id}/authorize",
         )
-        return record_charge(uow, payment.id, never, clock=clock, gateway=gateway)
-    if seen.captured >= payment.amount:
-        return record_charge(uow, payment.id, seen, clock=clock, gateway=gateway)
-    if seen.status is GatewayStatus.SUCCEEDED:  # authorized, capture not done yet: finish it
-        try:
-            result = _charge(gateway, payment)
-        except GatewayTimeout:
-            return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel timed out")
-        if result.status is GatewayStatus.PENDING:
-            return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
-        return record_charge(uow, payment.id, result, clock=clock, gateway=gateway)
-    if seen.status is GatewayStatus.FAILED:
-        return record_charge(uow, payment.id, seen, clock=clock, gateway=gateway)
-    return PaymentOutcome(payment.id, PaymentStatus.INITIATED, "channel pending")
+        results.append((GatewayOperation.AUTHORIZE, auth))
+        if auth.status is GatewayStatus.SUCCEEDED:
+            capture = gateway.capture(
+                payment_id=payment.id,
+                amount=payment.amount,
+                idempotency_key=f"{payment.id}/capture",
+            )
+            results.append((GatewayOperation.CAPTURE, capture))
+    except GatewayTimeout:
+        pass
+    facts = [
+        fact
+        for operation, result in results
+        if (fact := _fact_of(operation, result.status, result, clock.now())) is not None
+    ]
+    outcome = _record_and_settle(uow, payment.id, facts, clock=clock, gateway=gateway)
+    if outcome.status is PaymentStatus.INITIATED and outcome.reason is None:
+        return attrs.evolve(outcome, reason="outcome unknown: sync later")
+    return outcome
+
+
+def handle_payment_notification(
+    cmd: HandlePaymentNotification,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+) -> PaymentOutcome:
+    note = cmd.notification
+    payment = uow.repo(Payment).get(note.payment_id)
+    if note.channel != payment.channel:
+        raise ValidationError(
+            f"notification {note.event_id!r} from {note.channel!r} for a {payment.channel} payment"
+        )
+    fact = _fact_of(note.operation, note.status, note, clock.now())
+    assert fact is not None, "notifications report final outcomes only"
+    fingerprint = repr((note.operation, note.status, note.amount, note.reference, note.refund_id))
+    return _record_and_settle(
+        uow,
+        payment.id,
+        [fact],
+        clock=clock,
+        gateway=gateway_for(gateways, payment.channel),
+        notice=(note.event_id, fingerprint),
+    )
+
+
+_SUCCEEDED = {
+    GatewayOperation.AUTHORIZE: FactKind.AUTHORIZED,
+    GatewayOperation.CAPTURE: FactKind.CAPTURED,
+    GatewayOperation.REFUND: FactKind.REFUNDED,
+}
+_FAILED = {
+    GatewayOperation.AUTHORIZE: FactKind.CHARGE_FAILED,
+    GatewayOperation.CAPTURE: FactKind.CHARGE_FAILED,
+    GatewayOperation.REFUND: FactKind.REFUND_FAILED,
+}
+
+
+def _fact_of(
+    operation: GatewayOperation,
+    status: GatewayStatus,
+    source: GatewayResult | PaymentNotification,
+    at: datetime,
+) -> PaymentFact | None:
+    """The fact a final outcome states; ``None`` while it is pending."""
+    if status is GatewayStatus.PENDING:
+        return None
+    table = _SUCCEEDED if status is GatewayStatus.SUCCEEDED else _FAILED
+    refund_id = source.refund_id if isinstance(source, PaymentNotification) else None
+    return PaymentFact(
+        kind=table[operation],
+        reference=source.reference,
+        amount=source.amount,
+        at=at,
+        refund_id=refund_id,
+        reason=source.reason,
+    )
+
+
+def _record_and_settle(
+    uow: UnitOfWork,
+    payment_id: PaymentId,
+    facts: Sequence[PaymentFact],
+    *,
+    clock: Clock,
+    gateway: PaymentGateway,
+    notice: tuple[str, str] | None = None,
+) -> PaymentOutcome:
+    """Fold the facts into the payment, then make the orders follow its status (commits).
+
+    A success for a parent order that no longer waits for this payment (closed, or paid
+    by another attempt) is refunded in full at once: money is never kept for nothing.
+    """
+    payment = uow.repo(Payment).get(payment_id)
+    for fact in facts:
+        payment.record_fact(fact, notice=notice)
+    parent = uow.repo(ParentOrder).get(payment.order_id)
+    now = clock.now()
+    late = False
+    if payment.status is PaymentStatus.SUCCEEDED and parent.payment_id != payment.id:
+        if parent.accepts_payment(payment.id):
+            parent.mark_paid(payment.id, payment.amount, now)
+            for order_id in parent.order_ids:
+                order = uow.repo(Order).get(order_id)
+                order.mark_paid(payment.id, now)
+                uow.repo(Order).save(order)
+        else:
+            late = payment.refundable.is_positive()
+    elif payment.status is PaymentStatus.FAILED and parent.payment_attempt == payment.id:
+        parent.payment_failed(payment.id, payment.failure or "declined", now)
+        for order_id in parent.order_ids:
+            order = uow.repo(Order).get(order_id)
+            release_holds(uow, order.id, order.allocations)
+            order.assign_stock(())
+            uow.repo(Order).save(order)
+    uow.repo(ParentOrder).save(parent)
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    if late:
+        refund_payment(
+            uow,
+            gateway,
+            payment_id=payment.id,
+            refund_id=f"{payment.id}/late",
+            amount=payment.refundable,
+            reason=f"order {parent.id} was {parent.status.value} when the payment succeeded",
+            clock=clock,
+        )
+        return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, "refunded: order not payable")
+    return PaymentOutcome(payment.id, payment.status, payment.failure)
+
+
+# -- refunding ---------------------------------------------------------------------------
 
 
 def refund_payment(
@@ -241,13 +301,16 @@ def refund_payment(
 ) -> RefundStatus:
     """Reserve, then ask the channel, then record: a refund is never paid twice.
 
-    Commits the reservation before the gateway call. Returns the refund's status:
-    ``PENDING`` when the channel timed out or has not settled it yet.
+    Commits the reservation before the gateway call (a repeat with the same refund id
+    reuses it). Returns the refund's status: ``PENDING`` when the channel timed out or has
+    not settled it yet (its notification, or a repeat of this call, settles it).
     """
     payment = uow.repo(Payment).get(payment_id)
-    payment.reserve_refund(refund_id, amount, reason)
-    uow.repo(Payment).save(payment)
-    uow.commit()
+    if payment.reserve_refund(refund_id, amount, reason):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+    elif payment.refund_status(refund_id) is not RefundStatus.PENDING:
+        return payment.refund_status(refund_id)
     try:
         result = gateway.refund(
             payment_id=payment_id,
@@ -258,10 +321,9 @@ def refund_payment(
     except GatewayTimeout:
         return RefundStatus.PENDING
     payment = uow.repo(Payment).get(payment_id)
-    if result.status is GatewayStatus.SUCCEEDED:
-        payment.confirm_refund(refund_id, clock.now())
-    elif result.status is GatewayStatus.FAILED:
-        payment.fail_refund(refund_id, result.reason or "refused")
-    uow.repo(Payment).save(payment)
-    uow.commit()
-    return payment.refunds[refund_id].status
+    fact = _fact_of(GatewayOperation.REFUND, result.status, result, clock.now())
+    if fact is not None:
+        payment.record_fact(attrs.evolve(fact, refund_id=refund_id))
+        uow.repo(Payment).save(payment)
+        uow.commit()
+    return payment.refund_status(refund_id)

@@ -267,6 +267,14 @@ class MemoryPaymentGateway:
         result = self._results[reference] = self._result(operation)
         return result
 
+    def pending(self, payment_id: str) -> list[str]:
+        """References of the payment's operations still pending, oldest first (test hook)."""
+        return [
+            op.reference
+            for op in self._operations.values()
+            if op.payment_id == payment_id and op.status is GatewayStatus.PENDING
+        ]
+
     def take_notifications(self) -> list[PaymentNotification]:
         """Drain the queued notifications, in queue order."""
         taken, self.notifications = self.notifications, []
