@@ -267,6 +267,10 @@ class MemoryPaymentGateway:
         result = self._results[reference] = self._result(operation)
         return result
 
+    def clear_script(self) -> None:
+        """Forget scripted outcomes not used yet (test hook)."""
+        self._script.clear()
+
     def pending(self, payment_id: str) -> list[str]:
         """References of the payment's operations still pending, oldest first (test hook)."""
         return [
