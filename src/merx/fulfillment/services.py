@@ -16,7 +16,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import OrderId, ShipmentId, SkuId, SupplierId
 from merx.kernel.uow import UnitOfWork
-from merx.orders import ORDER_FLOW, Order, OrderLine, OrderPaid
+from merx.orders import Order, OrderLine, OrderPaid
 from merx.supply import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
 
 
@@ -53,7 +53,7 @@ def ship_order(
     cmd: ShipOrder, uow: UnitOfWork, *, logistics: Logistics, clock: Clock
 ) -> tuple[ShipmentId, ...]:
     order = uow.repo(Order).get(cmd.order_id)
-    ORDER_FLOW.target(order.status, "ship")
+    order.flow.target(order.status, "ship part")
     if not order.allocations or order.ship_to is None:
         raise ValidationError(f"order {order.id!r} has nothing to ship from our warehouses")
     now = clock.now()
@@ -188,7 +188,7 @@ def sync_tracking(
     uow.repo(Shipment).save(shipment)
     order = uow.repo(Order).get(shipment.order_id)
     others = [uow.repo(Shipment).get(sid) for sid in order.shipment_ids if sid != shipment.id]
-    if ORDER_FLOW.allows(order.status, "deliver") and all(
+    if order.flow.allows(order.status, "deliver") and all(
         other.status is ShipmentStatus.DELIVERED for other in others
     ):
         times = [delivered[0].at, *(o.delivered_at for o in others if o.delivered_at)]

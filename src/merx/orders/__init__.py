@@ -1,18 +1,25 @@
 """merx.orders: orders frozen at placement and their life cycle."""
 
 from merx.orders.model import (
+    FLOWS,
     ORDER_FLOW,
     PARENT_FLOW,
+    TOPUP_FLOW,
     Order,
     OrderCancelled,
     OrderClosed,
     OrderCompleted,
     OrderDelivered,
+    OrderFulfilled,
+    OrderKind,
     OrderLine,
     OrderPaid,
+    OrderPartlyShipped,
     OrderPaymentFailed,
     OrderPaymentStarted,
     OrderPlaced,
+    OrderProcurementFailed,
+    OrderProcuring,
     OrderShipped,
     OrderStatus,
     ParentOrder,
@@ -21,6 +28,7 @@ from merx.orders.model import (
     ParentOrderPlaced,
     ParentStatus,
     PaymentInFlight,
+    kind_of,
 )
 from merx.orders.services import (
     CancelOrder,
@@ -33,8 +41,10 @@ from merx.orders.services import (
 )
 
 __all__ = [
+    "FLOWS",
     "ORDER_FLOW",
     "PARENT_FLOW",
+    "TOPUP_FLOW",
     "CancelOrder",
     "ConfirmReceipt",
     "Order",
@@ -42,11 +52,16 @@ __all__ = [
     "OrderClosed",
     "OrderCompleted",
     "OrderDelivered",
+    "OrderFulfilled",
+    "OrderKind",
     "OrderLine",
     "OrderPaid",
+    "OrderPartlyShipped",
     "OrderPaymentFailed",
     "OrderPaymentStarted",
     "OrderPlaced",
+    "OrderProcurementFailed",
+    "OrderProcuring",
     "OrderShipped",
     "OrderStatus",
     "ParentOrder",
@@ -59,5 +74,6 @@ __all__ = [
     "PlacedOrder",
     "cancel_order",
     "confirm_receipt",
+    "kind_of",
     "place_order",
 ]

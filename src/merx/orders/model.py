@@ -49,24 +49,72 @@ PARENT_FLOW: StateMachine[ParentStatus] = StateMachine(
 class OrderStatus(enum.Enum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
+    PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    PROCURING = "procuring"
+    FULFILLED = "fulfilled"
+    REFUNDING = "refunding"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     CLOSED = "closed"
 
 
+class OrderKind(enum.Enum):
+    """Which life cycle an order follows: goods that ship, or a virtual top-up."""
+
+    GOODS = "goods"
+    TOPUP = "topup"
+
+
+#: Physical goods: shipped in one or more parcels, delivered, confirmed. ``close`` ends an
+#: order whose every unit was refunded (before shipment, or after returns).
 ORDER_FLOW: StateMachine[OrderStatus] = StateMachine(
     "order",
     [
         (OrderStatus.PENDING_PAYMENT, "pay", OrderStatus.PAID),
         (OrderStatus.PENDING_PAYMENT, "cancel", OrderStatus.CANCELLED),
-        (OrderStatus.PAID, "ship", OrderStatus.SHIPPED),
-        (OrderStatus.PAID, "close", OrderStatus.CLOSED),
+        (
+            (OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED),
+            "ship part",
+            OrderStatus.PARTIALLY_SHIPPED,
+        ),
+        ((OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED), "ship", OrderStatus.SHIPPED),
         (OrderStatus.SHIPPED, "deliver", OrderStatus.DELIVERED),
-        (OrderStatus.DELIVERED, "complete", OrderStatus.COMPLETED),
+        ((OrderStatus.SHIPPED, OrderStatus.DELIVERED), "complete", OrderStatus.COMPLETED),
+        (
+            (
+                OrderStatus.PAID,
+                OrderStatus.PARTIALLY_SHIPPED,
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                OrderStatus.COMPLETED,
+            ),
+            "close",
+            OrderStatus.CLOSED,
+        ),
     ],
 )
+
+#: Virtual top-up: bought from the supplier in real time once paid. A supplier's
+#: definitive failure refunds; a timeout waits until the outcome is known.
+TOPUP_FLOW: StateMachine[OrderStatus] = StateMachine(
+    "top-up order",
+    [
+        (OrderStatus.PENDING_PAYMENT, "pay", OrderStatus.PAID),
+        (OrderStatus.PENDING_PAYMENT, "cancel", OrderStatus.CANCELLED),
+        (OrderStatus.PAID, "procure", OrderStatus.PROCURING),
+        (OrderStatus.PROCURING, "fulfil", OrderStatus.FULFILLED),
+        (OrderStatus.PROCURING, "fail", OrderStatus.REFUNDING),
+        (OrderStatus.REFUNDING, "close", OrderStatus.CLOSED),
+        (OrderStatus.FULFILLED, "complete", OrderStatus.COMPLETED),
+    ],
+)
+
+FLOWS: dict[OrderKind, StateMachine[OrderStatus]] = {
+    OrderKind.GOODS: ORDER_FLOW,
+    OrderKind.TOPUP: TOPUP_FLOW,
+}
 
 
 @attrs.frozen
@@ -90,6 +138,11 @@ class OrderLine:
     @property
     def net(self) -> Money:
         return self.amount - self.discount
+
+
+def kind_of(line: OrderLine | QuotedLine) -> OrderKind:
+    """Top-ups (goods credited to an account) follow their own life cycle."""
+    return OrderKind.TOPUP if line.goods_type.requires_account else OrderKind.GOODS
 
 
 @attrs.frozen
@@ -158,6 +211,32 @@ class OrderCancelled(DomainEvent):
 class OrderShipped(DomainEvent):
     order_id: OrderId
     shipment_ids: tuple[str, ...]
+    at: datetime
+
+
+@attrs.frozen
+class OrderProcuring(DomainEvent):
+    order_id: OrderId
+    at: datetime
+
+
+@attrs.frozen
+class OrderFulfilled(DomainEvent):
+    order_id: OrderId
+    at: datetime
+
+
+@attrs.frozen
+class OrderProcurementFailed(DomainEvent):
+    order_id: OrderId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class OrderPartlyShipped(DomainEvent):
+    order_id: OrderId
+    shipment_id: str
     at: datetime
 
 
@@ -264,6 +343,7 @@ class Order(Aggregate):
     id: OrderId
     parent_id: OrderId
     seller: MerchantId
+    kind: OrderKind
     customer_id: CustomerId
     currency: str
     lines: tuple[OrderLine, ...]
@@ -307,10 +387,11 @@ class Order(Aggregate):
             raise ValidationError(f"order {order_id!r} has no lines")
         sellers = {line.merchant for line in frozen}
         currencies = {line.unit_price.currency for line in frozen}
-        if len(sellers) != 1 or len(currencies) != 1:
+        kinds = {kind_of(line) for line in frozen}
+        if len(sellers) != 1 or len(currencies) != 1 or len(kinds) != 1:
             raise ValidationError(
-                f"order {order_id!r} must hold one seller's lines in one currency, "
-                f"got {sorted(sellers)} in {sorted(currencies)}"
+                f"order {order_id!r} must hold one seller's lines of one kind in one currency, "
+                f"got {sorted(sellers)}, {sorted(k.value for k in kinds)}, {sorted(currencies)}"
             )
         if ship_to is None and any(line.goods_type.requires_address for line in frozen):
             raise ValidationError(f"order {order_id!r} holds physical goods but no address")
@@ -323,6 +404,7 @@ class Order(Aggregate):
             id=order_id,
             parent_id=parent_id,
             seller=sellers.pop(),
+            kind=kinds.pop(),
             customer_id=customer_id,
             currency=currencies.pop(),
             lines=frozen,
@@ -336,6 +418,11 @@ class Order(Aggregate):
     @property
     def payable(self) -> Money:
         return Money.sum((line.net for line in self.lines), self.currency)
+
+    @property
+    def flow(self) -> StateMachine[OrderStatus]:
+        """The transition table this order's kind follows."""
+        return FLOWS[self.kind]
 
     def lines_fulfilled_by(self, mode: FulfillmentMode) -> list[OrderLine]:
         return [line for line in self.lines if line.fulfillment.mode is mode]
@@ -355,13 +442,13 @@ class Order(Aggregate):
 
     def mark_paid(self, payment_id: str, at: datetime) -> None:
         """The parent order's payment succeeded: this order is paid with it."""
-        ORDER_FLOW.target(self.status, "pay")
+        self.flow.target(self.status, "pay")
         self.payment_id = payment_id
         self.paid_at = at
-        ORDER_FLOW.move(self, "pay", OrderPaid(self.id, payment_id, self.payable, at))
+        self.flow.move(self, "pay", OrderPaid(self.id, payment_id, self.payable, at))
 
     def cancel(self, reason: str, at: datetime) -> None:
-        ORDER_FLOW.move(self, "cancel", OrderCancelled(self.id, reason, at))
+        self.flow.move(self, "cancel", OrderCancelled(self.id, reason, at))
 
     @property
     def parcel_origins(self) -> frozenset[str]:
@@ -375,8 +462,9 @@ class Order(Aggregate):
         return frozenset({a.warehouse for a in self.allocations} | suppliers)
 
     def add_parcel(self, shipment_id: str, origin: str, at: datetime) -> None:
-        """A parcel left ``origin``; the order is shipped once every origin has sent one."""
-        ORDER_FLOW.target(self.status, "ship")
+        """A parcel left ``origin``; the order is shipped once every origin has sent one,
+        partially shipped until then."""
+        self.flow.target(self.status, "ship part")
         if origin not in self.parcel_origins:
             raise ValidationError(f"order {self.id!r} has nothing to ship from {origin!r}")
         if shipment_id in self.shipment_ids:
@@ -384,14 +472,28 @@ class Order(Aggregate):
         self.shipment_ids = (*self.shipment_ids, shipment_id)
         self.shipped_from = tuple(sorted({*self.shipped_from, origin}))
         if set(self.shipped_from) == self.parcel_origins:
-            ORDER_FLOW.move(self, "ship", OrderShipped(self.id, self.shipment_ids, at))
+            self.flow.move(self, "ship", OrderShipped(self.id, self.shipment_ids, at))
+        else:
+            self.flow.move(self, "ship part", OrderPartlyShipped(self.id, shipment_id, at))
 
     def mark_delivered(self, at: datetime) -> None:
-        ORDER_FLOW.move(self, "deliver", OrderDelivered(self.id, at))
+        self.flow.move(self, "deliver", OrderDelivered(self.id, at))
 
     def complete(self, at: datetime) -> None:
-        ORDER_FLOW.move(self, "complete", OrderCompleted(self.id, at))
+        self.flow.move(self, "complete", OrderCompleted(self.id, at))
+
+    def start_procurement(self, at: datetime) -> None:
+        """A paid top-up is being bought from its supplier."""
+        self.flow.move(self, "procure", OrderProcuring(self.id, at))
+
+    def fulfilled(self, at: datetime) -> None:
+        """The supplier credited the account."""
+        self.flow.move(self, "fulfil", OrderFulfilled(self.id, at))
+
+    def procurement_failed(self, reason: str, at: datetime) -> None:
+        """The supplier definitively failed: the order is refunded, then closed."""
+        self.flow.move(self, "fail", OrderProcurementFailed(self.id, reason, at))
 
     def close(self, reason: str, at: datetime) -> None:
         """Close a paid order that will not ship (refunded before shipment)."""
-        ORDER_FLOW.move(self, "close", OrderClosed(self.id, reason, at))
+        self.flow.move(self, "close", OrderClosed(self.id, reason, at))

@@ -11,7 +11,7 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.uow import UnitOfWork
-from merx.orders.model import Order, ParentOrder
+from merx.orders.model import Order, OrderKind, ParentOrder, kind_of
 
 
 @attrs.frozen
@@ -52,17 +52,17 @@ def place_order(
     ids: IdSource,
     inventory: InventoryPolicy,
 ) -> PlacedOrder:
-    """Freeze the cart's quote into one order per seller under one parent order; under
-    ``AT_PLACEMENT`` reserve their stock."""
+    """Freeze the cart's quote into one order per seller (and per kind: goods apart from
+    top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
     quote = quote_cart(uow, cmd.customer_id)
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
     now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
-    by_seller: dict[MerchantId, list[QuotedLine]] = {}
+    by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
     for line in quote.lines:
-        by_seller.setdefault(line.merchant, []).append(line)
+        by_seller.setdefault((line.merchant, kind_of(line)), []).append(line)
     orders = [
         Order.place(
             order_id=OrderId(f"{parent_id}-{n}"),
