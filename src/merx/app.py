@@ -34,6 +34,7 @@ from merx.adapters.memory import (
     MemoryPaymentGateway,
     MemoryStore,
     MemoryUnitOfWork,
+    MemoryVirtualGoodsSupplier,
     SequentialIds,
 )
 from merx.inventory import InventoryPolicy
@@ -48,6 +49,15 @@ A = TypeVar("A", bound=Keyed)
 DEFAULT_CHANNELS = ("wechat_pay", "alipay", "bank_card")
 
 
+class VirtualSuppliers(dict[str, MemoryVirtualGoodsSupplier]):
+    """Real-time suppliers by supplier id; in memory, one appears the first time it is
+    asked for (a host passes the suppliers it has contracts with)."""
+
+    def __missing__(self, supplier_id: str) -> MemoryVirtualGoodsSupplier:
+        supplier = self[supplier_id] = MemoryVirtualGoodsSupplier(supplier_id)
+        return supplier
+
+
 @attrs.define
 class MemoryApp:
     """A wired in-memory merx: send commands with :meth:`handle`, read with :meth:`get`."""
@@ -60,6 +70,7 @@ class MemoryApp:
     gateways: dict[str, MemoryPaymentGateway]
     logistics: MemoryLogistics
     consignment: MemoryConsignmentChannel
+    virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
 
     def handle(self, command: Command[R]) -> R:
@@ -93,6 +104,7 @@ def build_memory_app(
     gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
+    virtual_suppliers = VirtualSuppliers()
     policy = inventory_policy or InventoryPolicy()
     profit = profit_policy
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
@@ -141,6 +153,21 @@ def build_memory_app(
         partial(fulfillment.route_paid_consignment, channel=consignment, clock=clock),
     )
     bus.register(
+        fulfillment.FulfillTopUp,
+        partial(
+            fulfillment.fulfill_topup, suppliers=virtual_suppliers, gateways=gateways, clock=clock
+        ),
+    )
+    bus.subscribe(
+        orders.OrderPaid,
+        partial(
+            fulfillment.fulfill_paid_topup,
+            suppliers=virtual_suppliers,
+            gateways=gateways,
+            clock=clock,
+        ),
+    )
+    bus.register(
         fulfillment.SyncTracking,
         partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
     )
@@ -162,6 +189,7 @@ def build_memory_app(
         gateways=gateways,
         logistics=logistics,
         consignment=consignment,
+        virtual_suppliers=virtual_suppliers,
         inventory=policy,
     )
 

@@ -99,6 +99,7 @@ class QuotedLine:
     quantity: int
     discount: Money
     fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
+    face_value: Money | None = None
 
     @property
     def amount(self) -> Money:

@@ -76,6 +76,7 @@ def quote_cart(uow: UnitOfWork, customer_id: CustomerId) -> Quote:
                 category=sku.category,
                 goods_type=sku.goods_type,
                 fulfillment=sku.fulfillment,
+                face_value=sku.face_value,
                 unit_price=sku.price,
                 quantity=item.quantity,
                 discount=Money.zero(sku.price.currency),

@@ -35,6 +35,16 @@ from merx.fulfillment.services import (
     sync_consignment,
     sync_tracking,
 )
+from merx.fulfillment.topup import (
+    FulfillTopUp,
+    TopUp,
+    TopUpUnit,
+    TopUpUnitSettled,
+    UnitStatus,
+    UnknownVirtualSupplier,
+    fulfill_paid_topup,
+    fulfill_topup,
+)
 
 __all__ = [
     "DISPATCH_FLOW",
@@ -43,6 +53,7 @@ __all__ = [
     "ConsignmentPushed",
     "ConsignmentShipped",
     "DispatchStatus",
+    "FulfillTopUp",
     "Logistics",
     "LogisticsTimeout",
     "LogisticsUnavailable",
@@ -56,11 +67,18 @@ __all__ = [
     "ShipmentStatus",
     "SyncConsignment",
     "SyncTracking",
+    "TopUp",
+    "TopUpUnit",
+    "TopUpUnitSettled",
     "TrackingEvent",
     "TrackingNumberTaken",
     "TrackingStatus",
+    "UnitStatus",
     "UnknownCarrier",
     "UnknownTrackingNumber",
+    "UnknownVirtualSupplier",
+    "fulfill_paid_topup",
+    "fulfill_topup",
     "route_consignment",
     "route_paid_consignment",
     "ship_order",

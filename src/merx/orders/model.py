@@ -130,6 +130,7 @@ class OrderLine:
     quantity: int
     discount: Money
     fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
+    face_value: Money | None = None
 
     @property
     def amount(self) -> Money:
@@ -380,6 +381,7 @@ class Order(Aggregate):
                 quantity=q.quantity,
                 discount=q.discount,
                 fulfillment=q.fulfillment,
+                face_value=q.face_value,
             )
             for q in lines
         )

@@ -1,0 +1,134 @@
+"""Journey 3: a phone-bill top-up bought from the supplier in real time once paid."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from merx import aftersales, catalog, checkout, customers, fulfillment, orders, payments, supply
+from merx.adapters.memory import MemoryVirtualGoodsSupplier
+from merx.app import MemoryApp, build_memory_app
+from merx.catalog import Fulfillment, GoodsType
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId
+from merx.kernel.money import Money
+from merx.orders import OrderStatus
+
+TOPUP = SkuId("cm-100")
+ACCOUNT = "13900000000"
+
+
+def cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+@pytest.fixture
+def app() -> MemoryApp:
+    app = build_memory_app()
+    carrier = app.handle(supply.ApplySupplier("Telco API", supply.SupplierType.REAL_TIME_API))
+    app.handle(
+        supply.AddQualificationDocument(
+            carrier, supply.DocumentKind.BUSINESS_LICENCE, "BL-1", date(2030, 1, 1)
+        )
+    )
+    app.handle(supply.SubmitSupplierApplication(carrier))
+    app.handle(supply.ReviewQualificationDocument(carrier, "BL-1", accepted=True))
+    app.handle(supply.ApproveSupplier(carrier))
+    app.handle(
+        catalog.CreateSku(
+            TOPUP,
+            "China Mobile 100",
+            PLATFORM,
+            "topup",
+            cny("98.00"),
+            goods_type=GoodsType.VIRTUAL_TOPUP,
+            face_value=cny("100.00"),
+            operator="China Mobile",
+            fulfillment=Fulfillment.real_time_supplier(carrier),
+        )
+    )
+    return app
+
+
+def supplier_of(app: MemoryApp) -> MemoryVirtualGoodsSupplier:
+    sku = app.get(catalog.Sku, TOPUP)
+    assert sku.fulfillment.supplier is not None
+    return app.virtual_suppliers[sku.fulfillment.supplier]
+
+
+def buy(app: MemoryApp, quantity: int = 1) -> tuple[OrderId, payments.PaymentOutcome]:
+    cid = app.handle(customers.RegisterCustomer(CustomerId("tom"), "Tom", "1"))
+    app.handle(checkout.AddToCart(cid, TOPUP, quantity))
+    placed = app.handle(orders.PlaceOrder(cid, account=ACCOUNT))
+    outcome = app.handle(payments.PayOrder(placed.parent_id, "wechat_pay"))
+    return placed.order_ids[0], outcome
+
+
+def status(app: MemoryApp, order_id: OrderId) -> OrderStatus:
+    return app.get(orders.Order, order_id).status
+
+
+def refunded(app: MemoryApp, outcome: payments.PaymentOutcome) -> Money:
+    return app.get(payments.Payment, outcome.payment_id).refunded
+
+
+def test_paid_top_up_is_credited_at_once_and_completes(app: MemoryApp) -> None:
+    order_id, _ = buy(app)
+    assert status(app, order_id) is OrderStatus.COMPLETED
+    (top_up,) = supplier_of(app).top_ups_of(ACCOUNT)
+    assert top_up.face_value == cny("100.00")
+
+
+def test_a_definitive_supplier_failure_refunds_and_closes(app: MemoryApp) -> None:
+    supplier_of(app).fail_next(reason="number not in service")
+    order_id, outcome = buy(app)
+    assert status(app, order_id) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+    assert supplier_of(app).top_ups_of(ACCOUNT) == []
+
+
+def test_a_timeout_never_refunds_until_the_outcome_is_known(app: MemoryApp) -> None:
+    supplier_of(app).timeout_next(applied=True)
+    order_id, outcome = buy(app)
+    assert status(app, order_id) is OrderStatus.PROCURING
+    assert refunded(app, outcome).is_zero()
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.COMPLETED
+    assert len(supplier_of(app).top_ups_of(ACCOUNT)) == 1  # credited once, not twice
+
+
+def test_a_pending_purchase_waits_then_a_failure_refunds(app: MemoryApp) -> None:
+    supplier = supplier_of(app)
+    supplier.pending_next()
+    order_id, outcome = buy(app)
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.PROCURING
+    supplier.settle_pending(f"{order_id}/{TOPUP}/1", succeeded=False, reason="operator down")
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+
+
+def test_one_unit_failing_of_two_refunds_that_unit_only(app: MemoryApp) -> None:
+    supplier = supplier_of(app)
+    supplier.fail_next(reason="limit reached")  # the first unit fails, the second succeeds
+    order_id, outcome = buy(app, quantity=2)
+    assert status(app, order_id) is OrderStatus.COMPLETED
+    assert refunded(app, outcome) == cny("98.00")
+    assert len(supplier.top_ups_of(ACCOUNT)) == 1
+
+
+def test_a_refund_that_times_out_keeps_the_order_refunding_until_retried(app: MemoryApp) -> None:
+    supplier = supplier_of(app)
+    supplier.pending_next()
+    order_id, outcome = buy(app)
+    supplier.settle_pending(f"{order_id}/{TOPUP}/1", succeeded=False, reason="operator down")
+    app.gateways["wechat_pay"].timeout_next(applied=False)
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.REFUNDING
+    assert refunded(app, outcome).is_zero()
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+    assert app.gateways["wechat_pay"].query(payment_id=outcome.payment_id).refunded == cny("98.00")
+
+
+def test_no_after_sales_for_a_fulfilled_top_up(app: MemoryApp) -> None:
+    order_id, _ = buy(app)
+    with pytest.raises(aftersales.NotEligible):
+        app.handle(aftersales.RequestRefund(order_id, "regret"))
