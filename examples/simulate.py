@@ -2,7 +2,8 @@
 
 ``make demo`` runs this file. Today it runs journey 1 (a self-operated phone: procured
 from a supplier, listed under profit control, bought, paid, shipped, delivered,
-completed; and a refund before shipment). The full seeded
+completed; and a refund before shipment) and journey 3 (phone-bill top-ups bought from
+a real-time supplier: credited, refused and refunded, timed out and settled). The full seeded
 simulation of a day of trade across the four journeys is issue 8.
 """
 
@@ -14,12 +15,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import journey_phone
+import journey_topup
 
 
 def main() -> int:
     app = journey_phone.build_app()
     print("== journey 1: a self-operated phone ==")
     journey_phone.run(app, lambda line: print(f"  {line}"))
+    print("== journey 3: a phone-bill top-up ==")
+    journey_topup.run(app, lambda line: print(f"  {line}"))
     print(f"== {len(app.events.events)} domain events published ==")
     return 0
 

@@ -10,8 +10,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
 import journey_phone  # noqa: E402
+import journey_topup  # noqa: E402
 
 from merx import catalog, inventory, orders, supply  # noqa: E402
+from merx.app import build_memory_app  # noqa: E402
 
 
 def test_journey_phone_procures_sells_and_refunds() -> None:
@@ -27,6 +29,16 @@ def test_journey_phone_procures_sells_and_refunds() -> None:
     assert app.get(orders.Order, "ord-000001-1").status is orders.OrderStatus.COMPLETED
     assert app.get(orders.Order, "ord-000002-1").status is orders.OrderStatus.CLOSED
     assert app.get(supply.PurchaseOrder, "po-000001").status.value == "received"
+
+
+def test_journey_topup_credits_refunds_and_waits() -> None:
+    app = build_memory_app()
+    lines: list[str] = []
+    journey_topup.run(app, lines.append)
+    statuses = [app.get(orders.Order, f"ord-00000{n}-1").status.value for n in (1, 2, 3)]
+    assert statuses == ["completed", "closed", "completed"]
+    assert "refunded 98.00 CNY" in lines[2]
+    assert lines[-1].endswith("credited 1x")
 
 
 def test_simulate_runs_as_make_demo_does() -> None:
