@@ -69,6 +69,7 @@ class MemoryApp:
     events: EventLog
     gateways: dict[str, MemoryPaymentGateway]
     logistics: MemoryLogistics
+    order_policy: orders.OrderPolicy
     consignment: MemoryConsignmentChannel
     virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
@@ -95,6 +96,7 @@ def build_memory_app(
     channels: Sequence[str] = DEFAULT_CHANNELS,
     inventory_policy: InventoryPolicy | None = None,
     profit_policy: catalog.ProfitPolicy = catalog.AT_COST,
+    order_policy: orders.OrderPolicy | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter."""
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -107,6 +109,7 @@ def build_memory_app(
     virtual_suppliers = VirtualSuppliers()
     policy = inventory_policy or InventoryPolicy()
     profit = profit_policy
+    timing = order_policy or orders.OrderPolicy()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
     _register_catalog(bus, policy=profit)
@@ -124,6 +127,13 @@ def build_memory_app(
     )
     bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
     bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
+    bus.register(
+        orders.CloseUnpaidOrders, partial(orders.close_unpaid_orders, clock=clock, policy=timing)
+    )
+    bus.register(
+        orders.AutoConfirmReceipts,
+        partial(orders.auto_confirm_receipts, clock=clock, policy=timing),
+    )
     bus.register(
         payments.PayOrder,
         partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=policy),
@@ -188,6 +198,7 @@ def build_memory_app(
         events=events,
         gateways=gateways,
         logistics=logistics,
+        order_policy=timing,
         consignment=consignment,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -58,6 +58,30 @@ class OrderStatus(enum.Enum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     CLOSED = "closed"
+
+
+@attrs.frozen
+class OrderPolicy:
+    """Time limits of the golden process.
+
+    ``unpaid_ttl``: an unpaid order closes after this long (never while a payment attempt
+    is in flight). ``confirm_after_delivery`` / ``confirm_after_shipment``: receipt is
+    confirmed for the customer this long after the delivery scan, or after shipment when
+    no scan ever comes. ``after_sales_window``: returns and refunds are accepted until this
+    long after delivery (or completion).
+    """
+
+    unpaid_ttl: timedelta = timedelta(minutes=30)
+    confirm_after_delivery: timedelta = timedelta(days=7)
+    confirm_after_shipment: timedelta = timedelta(days=15)
+    after_sales_window: timedelta = timedelta(days=7)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("unpaid_ttl", "confirm_after_delivery", "confirm_after_shipment"):
+            if getattr(self, name) <= timedelta(0):
+                raise ValidationError(f"order policy {name} must be positive")
+        if self.after_sales_window < timedelta(0):
+            raise ValidationError("the after-sales window cannot be negative")
 
 
 class OrderKind(enum.Enum):
@@ -357,6 +381,9 @@ class Order(Aggregate):
     paid_at: datetime | None = None
     shipment_ids: tuple[str, ...] = ()
     shipped_from: tuple[str, ...] = ()
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    completed_at: datetime | None = None
 
     @classmethod
     def place(
@@ -474,14 +501,19 @@ class Order(Aggregate):
         self.shipment_ids = (*self.shipment_ids, shipment_id)
         self.shipped_from = tuple(sorted({*self.shipped_from, origin}))
         if set(self.shipped_from) == self.parcel_origins:
+            self.shipped_at = at
             self.flow.move(self, "ship", OrderShipped(self.id, self.shipment_ids, at))
         else:
             self.flow.move(self, "ship part", OrderPartlyShipped(self.id, shipment_id, at))
 
     def mark_delivered(self, at: datetime) -> None:
+        self.flow.target(self.status, "deliver")
+        self.delivered_at = at
         self.flow.move(self, "deliver", OrderDelivered(self.id, at))
 
     def complete(self, at: datetime) -> None:
+        self.flow.target(self.status, "complete")
+        self.completed_at = at
         self.flow.move(self, "complete", OrderCompleted(self.id, at))
 
     def start_procurement(self, at: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from merx.checkout import Cart, QuotedLine, quote_cart
@@ -11,7 +13,15 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.uow import UnitOfWork
-from merx.orders.model import Order, OrderKind, ParentOrder, kind_of
+from merx.orders.model import (
+    Order,
+    OrderKind,
+    OrderPolicy,
+    OrderStatus,
+    ParentOrder,
+    ParentStatus,
+    kind_of,
+)
 
 
 @attrs.frozen
@@ -99,24 +109,82 @@ def place_order(
 
 def cancel_order(cmd: CancelOrder, uow: UnitOfWork, *, clock: Clock) -> None:
     parent = uow.repo(ParentOrder).get(cmd.parent_id)
-    now = clock.now()
-    parent.cancel(cmd.reason, now)
+    _cancel(uow, parent, cmd.reason, clock.now())
+    uow.commit()
+
+
+def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) -> None:
+    """Cancel the parent and its orders and give their stock back (staged)."""
+    parent.cancel(reason, now)
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
-        order.cancel(cmd.reason, now)
+        order.cancel(reason, now)
         release_holds(uow, order.id, order.allocations)
         order.assign_stock(())
         uow.repo(Order).save(order)
     uow.repo(ParentOrder).save(parent)
+
+
+@attrs.frozen
+class CloseUnpaidOrders(Command[list[OrderId]]):
+    """Close every parent order unpaid for longer than the policy allows (run it from the
+    host's scheduler). Orders with a payment attempt in flight are left alone."""
+
+
+@attrs.frozen
+class AutoConfirmReceipts(Command[list[OrderId]]):
+    """Confirm receipt for customers who did not, once the policy's time has passed."""
+
+
+def close_unpaid_orders(
+    cmd: CloseUnpaidOrders, uow: UnitOfWork, *, clock: Clock, policy: OrderPolicy
+) -> list[OrderId]:
+    now = clock.now()
+    closed: list[OrderId] = []
+    repo = uow.repo(ParentOrder)
+    for key in repo.ids():
+        parent = repo.get(key)
+        overdue = parent.placed_at + policy.unpaid_ttl <= now
+        if parent.status is ParentStatus.PENDING_PAYMENT and overdue and not parent.payment_attempt:
+            _cancel(uow, parent, "unpaid in time", now)
+            closed.append(parent.id)
     uow.commit()
+    return closed
+
+
+def auto_confirm_receipts(
+    cmd: AutoConfirmReceipts, uow: UnitOfWork, *, clock: Clock, policy: OrderPolicy
+) -> list[OrderId]:
+    now = clock.now()
+    confirmed: list[OrderId] = []
+    repo = uow.repo(Order)
+    for key in repo.ids():
+        order = repo.get(key)
+        due = (
+            order.status is OrderStatus.DELIVERED
+            and order.delivered_at is not None
+            and order.delivered_at + policy.confirm_after_delivery <= now
+        ) or (
+            order.status is OrderStatus.SHIPPED
+            and order.shipped_at is not None
+            and order.shipped_at + policy.confirm_after_shipment <= now
+        )
+        if due:
+            _complete(uow, order, now)
+            confirmed.append(order.id)
+    uow.commit()
+    return confirmed
 
 
 def confirm_receipt(cmd: ConfirmReceipt, uow: UnitOfWork, *, clock: Clock) -> None:
     """The customer confirms the goods arrived; the order completes."""
-    order = uow.repo(Order).get(cmd.order_id)
-    order.complete(clock.now())
+    _complete(uow, uow.repo(Order).get(cmd.order_id), clock.now())
+    uow.commit()
+
+
+def _complete(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    order.complete(now)
     customer = uow.repo(Customer).get(order.customer_id)
     customer.first_order_completed()
     uow.repo(Order).save(order)
     uow.repo(Customer).save(customer)
-    uow.commit()
