@@ -181,12 +181,10 @@ def build_memory_app(
         fulfillment.SyncTracking,
         partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
     )
-    bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
-    bus.register(
-        aftersales.ApproveAfterSale,
-        partial(aftersales.approve_after_sale, gateways=gateways, clock=clock),
-    )
-    bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
+    _register_aftersales(
+        bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
+        inventory_policy=policy, order_policy=timing,
+    )  # fmt: skip
 
     _register_supply(bus, clock=clock, ids=ids, channel=consignment)
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
@@ -202,6 +200,47 @@ def build_memory_app(
         consignment=consignment,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,
+    )
+
+
+def _register_aftersales(
+    bus: MessageBus,
+    *,
+    clock: FixedClock,
+    ids: SequentialIds,
+    gateways: dict[str, MemoryPaymentGateway],
+    logistics: MemoryLogistics,
+    inventory_policy: InventoryPolicy,
+    order_policy: orders.OrderPolicy,
+) -> None:
+    bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
+    for command, handler in (
+        (aftersales.RequestReturn, aftersales.request_return),
+        (aftersales.RequestExchange, aftersales.request_exchange),
+        (aftersales.RequestRefundOnly, aftersales.request_refund_only),
+    ):
+        bus.register(command, partial(handler, clock=clock, ids=ids, policy=order_policy))
+    bus.register(
+        aftersales.ApproveAfterSale,
+        partial(aftersales.approve_after_sale, gateways=gateways, clock=clock),
+    )
+    bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
+    bus.register(
+        aftersales.SendReturn, partial(aftersales.send_return, logistics=logistics, clock=clock)
+    )
+    bus.register(
+        aftersales.InspectReturn,
+        partial(
+            aftersales.inspect_return,
+            gateways=gateways,
+            logistics=logistics,
+            inventory=inventory_policy,
+            clock=clock,
+        ),
+    )
+    bus.register(
+        aftersales.SyncAfterSaleRefund,
+        partial(aftersales.sync_after_sale_refund, gateways=gateways, clock=clock),
     )
 
 

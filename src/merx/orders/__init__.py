@@ -2,6 +2,7 @@
 
 from merx.orders.model import (
     FLOWS,
+    ClaimExceedsOrder,
     ORDER_FLOW,
     PARENT_FLOW,
     TOPUP_FLOW,
@@ -47,6 +48,7 @@ from merx.orders.services import (
 
 __all__ = [
     "FLOWS",
+    "ClaimExceedsOrder",
     "ORDER_FLOW",
     "PARENT_FLOW",
     "TOPUP_FLOW",

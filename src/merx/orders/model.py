@@ -27,6 +27,10 @@ from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 
 
+class ClaimExceedsOrder(BusinessRuleViolation):
+    """An after-sale asks for more units than the order has left to claim."""
+
+
 class PaymentInFlight(BusinessRuleViolation):
     """A payment attempt for the order has not settled yet: sync it before anything else."""
 
@@ -384,6 +388,8 @@ class Order(Aggregate):
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     completed_at: datetime | None = None
+    claimed: dict[SkuId, int] = attrs.field(factory=dict)
+    refunded_units: dict[SkuId, int] = attrs.field(factory=dict)
 
     @classmethod
     def place(
@@ -515,6 +521,75 @@ class Order(Aggregate):
         self.flow.target(self.status, "complete")
         self.completed_at = at
         self.flow.move(self, "complete", OrderCompleted(self.id, at))
+
+    # -- units under after-sales --------------------------------------------------------
+
+    def line(self, sku: SkuId) -> OrderLine:
+        for line in self.lines:
+            if line.sku == sku:
+                return line
+        raise ClaimExceedsOrder(f"order {self.id!r} has no line {sku!r}")
+
+    def claimable(self, sku: SkuId) -> int:
+        """Units of ``sku`` neither refunded nor under an open after-sale case."""
+        line = self.line(sku)
+        return line.quantity - self.claimed.get(sku, 0) - self.refunded_units.get(sku, 0)
+
+    @property
+    def remaining_items(self) -> tuple[tuple[SkuId, int], ...]:
+        """Every unit not yet claimed or refunded, as ``(sku, quantity)``."""
+        return tuple(
+            (line.sku, left) for line in self.lines if (left := self.claimable(line.sku)) > 0
+        )
+
+    def claim(self, items: Sequence[tuple[SkuId, int]]) -> None:
+        """Put units under an after-sale case; refuse more than the order has left."""
+        wanted: dict[SkuId, int] = {}
+        for sku, quantity in items:
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+                raise ValidationError(f"claimed quantity of {sku!r} must be positive")
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        if not wanted:
+            raise ValidationError(f"an after-sale on order {self.id!r} names no units")
+        for sku, quantity in wanted.items():
+            if quantity > self.claimable(sku):
+                raise ClaimExceedsOrder(
+                    f"order {self.id!r}: {quantity} of {sku!r} claimed, "
+                    f"{self.claimable(sku)} left to claim"
+                )
+        for sku, quantity in wanted.items():
+            self.claimed[sku] = self.claimed.get(sku, 0) + quantity
+
+    def unclaim(self, items: Sequence[tuple[SkuId, int]]) -> None:
+        """A case was rejected or its units were not accepted: they may be claimed again."""
+        for sku, quantity in items:
+            left = self.claimed.get(sku, 0) - quantity
+            assert left >= 0, "only claimed units are given back"
+            if left:
+                self.claimed[sku] = left
+            else:
+                self.claimed.pop(sku, None)
+
+    def refund_units(self, items: Sequence[tuple[SkuId, int]]) -> Money:
+        """Mark claimed units refunded; returns exactly their frozen net.
+
+        Each line's net is split per unit once (:meth:`Money.allocate`) and units are
+        refunded in order, so all the refunds of a line add up to its net to the cent.
+        """
+        total = Money.zero(self.currency)
+        for sku, quantity in items:
+            line = self.line(sku)
+            assert quantity <= self.claimed.get(sku, 0), "refund only claimed units"
+            done = self.refunded_units.get(sku, 0)
+            shares = line.net.allocate([1] * line.quantity)
+            total += Money.sum(shares[done : done + quantity], self.currency)
+            self.refunded_units[sku] = done + quantity
+        self.unclaim(items)
+        return total
+
+    @property
+    def fully_refunded(self) -> bool:
+        return all(self.refunded_units.get(line.sku, 0) == line.quantity for line in self.lines)
 
     def start_procurement(self, at: datetime) -> None:
         """A paid top-up is being bought from its supplier."""
