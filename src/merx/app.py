@@ -22,8 +22,10 @@ from merx import (
     customers,
     fulfillment,
     inventory,
+    merchants,
     orders,
     payments,
+    settlement,
     supply,
 )
 from merx.adapters.memory import (
@@ -32,6 +34,7 @@ from merx.adapters.memory import (
     MemoryConsignmentChannel,
     MemoryLogistics,
     MemoryPaymentGateway,
+    MemoryPayout,
     MemoryStore,
     MemoryUnitOfWork,
     MemoryVirtualGoodsSupplier,
@@ -39,8 +42,11 @@ from merx.adapters.memory import (
 )
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
-from merx.kernel.ids import CustomerId
+from merx.kernel.clock import Clock
+from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.uow import Keyed
+from merx.settlement import Payout
+from merx.supply import ConsignmentChannel
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -71,6 +77,7 @@ class MemoryApp:
     logistics: MemoryLogistics
     order_policy: orders.OrderPolicy
     consignment: MemoryConsignmentChannel
+    payout: MemoryPayout
     virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
 
@@ -106,6 +113,7 @@ def build_memory_app(
     gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
+    payout = MemoryPayout()
     virtual_suppliers = VirtualSuppliers()
     policy = inventory_policy or InventoryPolicy()
     profit = profit_policy
@@ -186,7 +194,9 @@ def build_memory_app(
         inventory_policy=policy, order_policy=timing,
     )  # fmt: skip
 
-    _register_supply(bus, clock=clock, ids=ids, channel=consignment)
+    register_supply(bus, clock=clock, ids=ids, channel=consignment)
+    register_merchants(bus, clock=clock, ids=ids)
+    register_settlement(bus, clock=clock, payout=payout)
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
     return MemoryApp(
         bus=bus,
@@ -198,6 +208,7 @@ def build_memory_app(
         logistics=logistics,
         order_policy=timing,
         consignment=consignment,
+        payout=payout,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,
     )
@@ -274,9 +285,62 @@ def _register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
         bus.register(command, partial(handler, policy=policy))
 
 
-def _register_supply(
-    bus: MessageBus, *, clock: FixedClock, ids: SequentialIds, channel: MemoryConsignmentChannel
+def register_merchants(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
+    """Every merchants command, bound to its ports."""
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (merchants.AddMerchantDocument, merchants.add_merchant_document),
+        (merchants.RemoveMerchantDocument, merchants.remove_merchant_document),
+        (merchants.SetGoodsScope, merchants.set_goods_scope),
+        (merchants.SubmitMerchantApplication, merchants.submit_merchant_application),
+        (merchants.ReapplyMerchant, merchants.reapply_merchant),
+        (merchants.OpenStore, merchants.open_store),
+        (merchants.ReviewMerchantDocument, merchants.review_merchant_document),
+        (merchants.ApproveMerchant, merchants.approve_merchant),
+        (merchants.RejectMerchant, merchants.reject_merchant),
+        (merchants.ChangeGoodsScope, merchants.change_goods_scope),
+        (merchants.RecordMerchantPerformance, merchants.record_merchant_performance),
+        (merchants.SuspendMerchant, merchants.suspend_merchant),
+        (merchants.ReinstateMerchant, merchants.reinstate_merchant),
+        (merchants.StartClosingMerchant, merchants.start_closing_merchant),
+    ]
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
+    bus.register(merchants.ApplyMerchant, partial(merchants.apply_merchant, clock=clock, ids=ids))
+
+
+def register_settlement(bus: MessageBus, *, clock: Clock, payout: Payout) -> None:
+    """Every settlement command, bound to its ports."""
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (settlement.SetCommissionTable, settlement.set_commission_table),
+        (settlement.OpenMerchantAccount, settlement.open_merchant_account),
+        (settlement.ChangeSettlementTerms, settlement.change_settlement_terms),
+        (settlement.BookOrderPayment, settlement.book_order_payment),
+        (settlement.CompleteOrder, settlement.complete_order),
+        (settlement.BookRefund, settlement.book_refund),
+        (settlement.CompensateCustomer, settlement.compensate_customer),
+        (settlement.RunSettlement, settlement.run_settlement),
+        (settlement.PayDeposit, settlement.pay_deposit),
+        (settlement.DeductDeposit, settlement.deduct_deposit),
+        (settlement.Recharge, settlement.recharge),
+        (settlement.ChargeMarketing, settlement.charge_marketing),
+        (settlement.PreSettle, settlement.pre_settle),
+        (settlement.SettleFinally, settlement.settle_finally),
+        (settlement.CloseMerchant, settlement.close_merchant),
+    ]
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
+    bus.register(settlement.OpenLedger, settlement.open_ledger)
+    for command, handler in (
+        (settlement.RequestWithdrawal, settlement.request_withdrawal),
+        (settlement.SyncWithdrawal, settlement.sync_withdrawal),
+    ):
+        bus.register(command, partial(handler, clock=clock, payout=payout))
+
+
+def register_supply(
+    bus: MessageBus, *, clock: Clock, ids: IdSource, channel: ConsignmentChannel
 ) -> None:
+    """Every supply command, bound to its ports."""
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (supply.AddQualificationDocument, supply.add_qualification_document),
         (supply.RemoveQualificationDocument, supply.remove_qualification_document),

@@ -51,7 +51,9 @@ from tests.strategies import any_money, positive_money
 
 DAY0 = date(2026, 1, 1)
 
-texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12)
+texts = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12
+).filter(str.strip)  # the model refuses blank names
 ids = st.from_regex(r"[a-z]{1,6}-[0-9]{1,4}", fullmatch=True)
 skus = ids.map(SkuId)
 days = st.integers(-400, 4000).map(lambda n: DAY0 + timedelta(days=n))

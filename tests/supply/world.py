@@ -7,9 +7,8 @@ journey methods of :class:`SupplyWorld` build the usual starting points through 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -17,9 +16,10 @@ import attrs
 from merx import supply
 from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
+from merx.app import register_supply
 from merx.inventory import OpenWarehouse, StockItem, open_warehouse, stock_key
 from merx.kernel.bus import Command, MessageBus
-from merx.kernel.ids import IdSource, SkuId, SupplierId, WarehouseId
+from merx.kernel.ids import SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.supply import (
@@ -29,7 +29,6 @@ from merx.supply import (
     PurchaseOrderId,
     SupplierType,
 )
-from merx.supply.ports import ConsignmentChannel
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -39,47 +38,6 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TODAY = START.date()
 H1 = (date(2026, 1, 1), date(2026, 7, 1))
 WAREHOUSE = WarehouseId("wh-main")
-
-
-def register_supply(
-    bus: MessageBus, *, clock: FixedClock, ids: IdSource, channel: ConsignmentChannel
-) -> None:
-    """Every supply command and its handler, with the keywords each needs."""
-    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (supply.AddQualificationDocument, supply.add_qualification_document),
-        (supply.RemoveQualificationDocument, supply.remove_qualification_document),
-        (supply.SubmitSupplierApplication, supply.submit_supplier_application),
-        (supply.ReviewQualificationDocument, supply.review_qualification_document),
-        (supply.ApproveSupplier, supply.approve_supplier),
-        (supply.RejectSupplier, supply.reject_supplier),
-        (supply.ReapplySupplier, supply.reapply_supplier),
-        (supply.SuspendSupplier, supply.suspend_supplier),
-        (supply.ReinstateSupplier, supply.reinstate_supplier),
-        (supply.TerminateSupplier, supply.terminate_supplier),
-        (supply.AddContractPrice, supply.add_contract_price),
-        (supply.SignContract, supply.sign_contract),
-        (supply.TerminateContract, supply.terminate_contract),
-        (supply.ApprovePurchaseOrder, supply.approve_purchase_order),
-        (supply.CancelPurchaseOrder, supply.cancel_purchase_order),
-        (supply.ClosePurchaseOrder, supply.close_purchase_order),
-        (supply.ReceivePurchaseOrder, supply.receive_purchase_order),
-        (supply.ConfirmSupplierStatement, supply.confirm_supplier_statement),
-        (supply.PaySupplierStatement, supply.pay_supplier_statement),
-    ]
-    with_clock_and_ids: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (supply.ApplySupplier, supply.apply_supplier),
-        (supply.DraftContract, supply.draft_contract),
-        (supply.DraftPurchaseOrder, supply.draft_purchase_order),
-        (supply.IssuePurchasesStatement, supply.issue_purchases_statement),
-        (supply.IssueSalesStatement, supply.issue_sales_statement),
-    ]
-    for command, handler in with_clock:
-        bus.register(command, partial(handler, clock=clock))
-    for command, handler in with_clock_and_ids:
-        bus.register(command, partial(handler, clock=clock, ids=ids))
-    bus.register(
-        supply.PushConsignmentOrder, partial(supply.push_consignment_order, channel=channel)
-    )
 
 
 @attrs.define

@@ -6,6 +6,7 @@ from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
+from merx.adapters.memory.payout import MemoryPayout
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 
@@ -17,6 +18,7 @@ __all__ = [
     "MemoryLogistics",
     "MemoryNotifier",
     "MemoryPaymentGateway",
+    "MemoryPayout",
     "MemoryRepository",
     "MemoryStore",
     "MemoryUnitOfWork",

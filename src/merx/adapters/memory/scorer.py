@@ -102,9 +102,7 @@ class MemoryCreditScorer:
     def assess(self, facts: ScoringFacts) -> RiskAssessment:
         currency = facts.monthly_income.currency
         if facts.age_years < 18:
-            return RiskAssessment(
-                False, "E", 0, Money.zero(currency), PRICING["E"], ("under 18",)
-            )
+            return RiskAssessment(False, "E", 0, Money.zero(currency), PRICING["E"], ("under 18",))
         points = score(facts)
         grade = next((g for g, floor in GRADES if points >= floor), "E")
         multiple, cap = LIMITS[grade]

@@ -1,0 +1,748 @@
+"""Merchants: the stores that sell on the platform, from application to closing.
+
+One aggregate, :class:`Merchant`, with its life cycle as a transition table
+(:data:`MERCHANT_FLOW`):
+
+* **applying** - the company attaches qualification documents (a business licence is
+  required; brand authorisations name their brand) and declares its *goods scope* (the
+  categories it wants to sell in), then submits;
+* **under review** - the platform reviews every document on its own (accept, or reject
+  with a reason), then approves (fixing the deposit the merchant must hold) or rejects
+  with reasons; a rejected merchant may reapply;
+* **approved** - onboarding: the settlement context opens the merchant's clearing account
+  and books the deposit; the merchant opens its store once both are done;
+* **active** - trading; the platform can suspend it (a suspended merchant is reinstated only
+  once its deposit is back to the required level);
+* **closing** - no new business; the settlement context closes the merchant for good
+  (**closed**) only after a final settlement has left every balance at zero.
+
+``deposit_held`` mirrors the ledger's deposit account: it is changed only by the settlement
+context's deposit use cases, in the same unit of work as the ledger entry, and the
+reconciliation report checks the two agree.
+
+The merchant score (:func:`merchant_score`) is documented in docs/merchants.md.
+Each method checks, then changes, then records; a refused command leaves no trace.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import attrs
+
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.clock import require_aware
+from merx.kernel.errors import (
+    AlreadyExists,
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    InvalidAmount,
+    NotFound,
+    Unauthorized,
+    ValidationError,
+)
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import MerchantId
+from merx.kernel.money import Money, minor_unit
+from merx.kernel.state import StateMachine
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class NotYourMerchant(Unauthorized):
+    """A merchant acted on another merchant's record (its profile, orders or money)."""
+
+
+class MerchantNotActive(BusinessRuleViolation):
+    """The merchant is not trading (still onboarding, suspended, closing or closed)."""
+
+
+class MissingMerchantDocument(BusinessRuleViolation):
+    """An application lacks a document it needs (a business licence)."""
+
+
+class MerchantDocumentExpired(BusinessRuleViolation):
+    """A qualification document's expiry date has passed."""
+
+
+class MerchantReviewIncomplete(BusinessRuleViolation):
+    """A merchant cannot be approved: a document is unreviewed or was rejected."""
+
+
+class UnknownMerchantDocument(NotFound):
+    """The merchant has no qualification document with this number."""
+
+
+class DuplicateMerchantDocument(AlreadyExists):
+    """The merchant already holds a qualification document with this number."""
+
+
+class EmptyGoodsScope(BusinessRuleViolation):
+    """An application names no category to sell in."""
+
+
+class OutsideGoodsScope(BusinessRuleViolation):
+    """A category is outside the merchant's approved goods scope."""
+
+
+class OnboardingIncomplete(BusinessRuleViolation):
+    """The store cannot open yet: no clearing account, or the deposit is short."""
+
+
+class DepositShort(BusinessRuleViolation):
+    """The deposit held is below the required deposit."""
+
+
+class InsufficientDeposit(BusinessRuleViolation):
+    """A deduction exceeds the deposit held."""
+
+
+# -- small values ----------------------------------------------------------------------
+
+
+def _require_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _require_date(value: object, what: str) -> date:
+    if type(value) is not date:
+        raise ValidationError(f"{what} must be a date (not a datetime), got {value!r}")
+    return value
+
+
+def _business_date(at: datetime) -> date:
+    return require_aware(at, "time of the command").date()
+
+
+def check_actor(actor: MerchantId, merchant_id: MerchantId) -> None:
+    """Refuse a merchant acting on another merchant's records (:class:`NotYourMerchant`)."""
+    if actor != merchant_id:
+        raise NotYourMerchant(f"merchant {actor!r} may not act for merchant {merchant_id!r}")
+
+
+class MerchantState(enum.Enum):
+    APPLYING = "applying"
+    UNDER_REVIEW = "under_review"
+    REJECTED = "rejected"
+    APPROVED = "approved"  # onboarding: account and deposit, then the store opens
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSING = "closing"  # waiting for the final settlement
+    CLOSED = "closed"
+
+
+class MerchantDocumentKind(enum.Enum):
+    BUSINESS_LICENCE = "business_licence"
+    BRAND_AUTHORISATION = "brand_authorisation"
+
+
+class MerchantDocumentReview(enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@attrs.frozen
+class MerchantDocument:
+    """A licence or authorisation, reviewed on its own; ``brand`` only for authorisations."""
+
+    kind: MerchantDocumentKind
+    number: str
+    expires_on: date
+    brand: str | None = None
+    review: MerchantDocumentReview = MerchantDocumentReview.PENDING
+    review_note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.kind, MerchantDocumentKind):
+            raise ValidationError(f"unknown document kind {self.kind!r}")
+        _require_text(self.number, "document number")
+        _require_date(self.expires_on, f"expiry date of document {self.number!r}")
+        if self.kind is MerchantDocumentKind.BRAND_AUTHORISATION:
+            _require_text(self.brand, f"brand of authorisation {self.number!r}")
+        elif self.brand is not None:
+            raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
+        if self.review is MerchantDocumentReview.REJECTED:
+            _require_text(self.review_note, f"reason for rejecting document {self.number!r}")
+
+    def expired_on(self, day: date) -> bool:
+        return self.expires_on <= day
+
+    def describe(self) -> str:
+        brand = f" for {self.brand}" if self.brand else ""
+        return f"{self.kind.value} {self.number}{brand}"
+
+
+# -- the score -------------------------------------------------------------------------
+
+#: Weights of the three components of the merchant score (they sum to 1).
+SCORE_WEIGHTS: tuple[Fraction, Fraction, Fraction] = (
+    Fraction(4, 10),  # fulfilment speed
+    Fraction(3, 10),  # after-sales
+    Fraction(3, 10),  # ratings
+)
+#: An after-sales rate at or above this scores 0 on the after-sales component.
+AFTER_SALES_CEILING = Fraction(1, 5)
+
+
+@attrs.frozen
+class Performance:
+    """A merchant's record over a review window (counts, so the score is exact).
+
+    ``shipped_on_time`` of ``orders`` left within the promised time; ``after_sales`` of them
+    led to an after-sales case; ``rating_points`` is the sum of ``ratings`` stars (1 to 5).
+    """
+
+    orders: int
+    shipped_on_time: int
+    after_sales: int
+    ratings: int
+    rating_points: int
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("orders", "shipped_on_time", "after_sales", "ratings", "rating_points"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValidationError(f"{name} must be a whole number >= 0, not {value!r}")
+        if self.shipped_on_time > self.orders or self.after_sales > self.orders:
+            raise ValidationError(
+                f"on-time shipments ({self.shipped_on_time}) and after-sales cases "
+                f"({self.after_sales}) cannot exceed orders ({self.orders})"
+            )
+        if not self.ratings <= self.rating_points <= 5 * self.ratings:
+            raise ValidationError(
+                f"{self.ratings} ratings of 1 to 5 stars cannot total {self.rating_points}"
+            )
+
+
+def merchant_score(performance: Performance) -> Decimal:
+    """The score, 0 to 100 with one decimal (``ROUND_HALF_UP``, rounded once):
+
+    ``100 x (0.4 x on_time + 0.3 x after_sales + 0.3 x rating)`` where
+    ``on_time = shipped_on_time / orders``,
+    ``after_sales = max(0, 1 - (after_sales / orders) / 0.2)`` and
+    ``rating = (average stars - 1) / 4``. A component with no data (no orders, no ratings)
+    counts as 1: a new merchant starts at 100 and earns its way down.
+    """
+    p = performance
+    on_time = Fraction(p.shipped_on_time, p.orders) if p.orders else Fraction(1)
+    rate = Fraction(p.after_sales, p.orders) if p.orders else Fraction(0)
+    after_sales = max(Fraction(0), 1 - rate / AFTER_SALES_CEILING)
+    rating = Fraction(p.rating_points - p.ratings, 4 * p.ratings) if p.ratings else Fraction(1)
+    w_speed, w_after, w_rating = SCORE_WEIGHTS
+    exact = 100 * (w_speed * on_time + w_after * after_sales + w_rating * rating)
+    tenths = exact * 10
+    units, remainder = divmod(tenths.numerator, tenths.denominator)
+    if 2 * remainder >= tenths.denominator:  # half up (the score is never negative)
+        units += 1
+    return (Decimal(units) / 10).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class MerchantApplied(DomainEvent):
+    merchant_id: MerchantId
+    name: str
+    currency: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantDocumentAdded(DomainEvent):
+    merchant_id: MerchantId
+    kind: MerchantDocumentKind
+    number: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantDocumentRemoved(DomainEvent):
+    merchant_id: MerchantId
+    number: str
+    at: datetime
+
+
+@attrs.frozen
+class GoodsScopeSet(DomainEvent):
+    merchant_id: MerchantId
+    categories: tuple[str, ...]
+    at: datetime
+
+
+@attrs.frozen
+class MerchantApplicationSubmitted(DomainEvent):
+    merchant_id: MerchantId
+    at: datetime
+
+
+@attrs.frozen
+class MerchantDocumentReviewed(DomainEvent):
+    merchant_id: MerchantId
+    number: str
+    review: MerchantDocumentReview
+    note: str | None
+    at: datetime
+
+
+@attrs.frozen
+class MerchantApproved(DomainEvent):
+    merchant_id: MerchantId
+    deposit_required: Money
+    at: datetime
+
+
+@attrs.frozen
+class MerchantRejected(DomainEvent):
+    merchant_id: MerchantId
+    reasons: tuple[str, ...]
+    at: datetime
+
+
+@attrs.frozen
+class MerchantReapplied(DomainEvent):
+    merchant_id: MerchantId
+    at: datetime
+
+
+@attrs.frozen
+class MerchantAccountOpened(DomainEvent):
+    merchant_id: MerchantId
+    at: datetime
+
+
+@attrs.frozen
+class DepositPaid(DomainEvent):
+    merchant_id: MerchantId
+    amount: Money
+    held: Money
+    reference: str
+    at: datetime
+
+
+@attrs.frozen
+class DepositDeducted(DomainEvent):
+    merchant_id: MerchantId
+    amount: Money
+    held: Money
+    reason: str
+    reference: str
+    at: datetime
+
+
+@attrs.frozen
+class DepositReleased(DomainEvent):
+    merchant_id: MerchantId
+    amount: Money
+    reference: str
+    at: datetime
+
+
+@attrs.frozen
+class StoreOpened(DomainEvent):
+    merchant_id: MerchantId
+    store_name: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantSuspended(DomainEvent):
+    merchant_id: MerchantId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantReinstated(DomainEvent):
+    merchant_id: MerchantId
+    at: datetime
+
+
+@attrs.frozen
+class MerchantClosingStarted(DomainEvent):
+    merchant_id: MerchantId
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantClosed(DomainEvent):
+    merchant_id: MerchantId
+    final_settlement: str
+    at: datetime
+
+
+@attrs.frozen
+class MerchantScored(DomainEvent):
+    merchant_id: MerchantId
+    performance: Performance
+    score: Decimal
+    at: datetime
+
+
+# -- the life cycle --------------------------------------------------------------------
+
+_M = MerchantState
+_TRADING = (_M.APPROVED, _M.ACTIVE, _M.SUSPENDED, _M.CLOSING)
+
+
+def _loops(command: str, states: Iterable[MerchantState]) -> list[tuple[_M, str, _M]]:
+    return [(state, command, state) for state in states]
+
+
+MERCHANT_FLOW: StateMachine[MerchantState] = StateMachine(
+    "merchant",
+    [
+        (_M.APPLYING, "add document", _M.APPLYING),
+        (_M.APPLYING, "remove document", _M.APPLYING),
+        (_M.APPLYING, "set goods scope", _M.APPLYING),
+        (_M.APPLYING, "submit", _M.UNDER_REVIEW),
+        (_M.UNDER_REVIEW, "review document", _M.UNDER_REVIEW),
+        (_M.UNDER_REVIEW, "approve", _M.APPROVED),
+        (_M.UNDER_REVIEW, "reject", _M.REJECTED),
+        (_M.REJECTED, "reapply", _M.APPLYING),
+        (_M.APPROVED, "open account", _M.APPROVED),
+        *_loops("pay deposit", (_M.APPROVED, _M.ACTIVE, _M.SUSPENDED)),
+        (_M.APPROVED, "open store", _M.ACTIVE),
+        *_loops("deduct deposit", (_M.ACTIVE, _M.SUSPENDED, _M.CLOSING)),
+        *_loops("record performance", (_M.ACTIVE, _M.SUSPENDED)),
+        (_M.ACTIVE, "suspend", _M.SUSPENDED),
+        (_M.SUSPENDED, "reinstate", _M.ACTIVE),
+        ((_M.ACTIVE, _M.SUSPENDED), "start closing", _M.CLOSING),
+        (_M.CLOSING, "release deposit", _M.CLOSING),
+        (_M.CLOSING, "close", _M.CLOSED),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class Merchant(Aggregate):
+    """A merchant, from its application to its closing (see the module docstring)."""
+
+    id: MerchantId
+    name: str
+    currency: str
+    status: MerchantState = MerchantState.APPLYING
+    documents: tuple[MerchantDocument, ...] = ()
+    goods_scope: frozenset[str] = frozenset()
+    rejection_reasons: tuple[str, ...] = ()
+    status_reason: str | None = None
+    deposit_required: Money | None = None
+    deposit_held: Money | None = None
+    account_opened: bool = False
+    store_name: str | None = None
+    score: Decimal | None = None
+    performance: Performance | None = None
+    final_settlement: str | None = None
+
+    @classmethod
+    def apply(cls, *, merchant_id: MerchantId, name: str, currency: str, at: datetime) -> Merchant:
+        """A new application, with no documents and no goods scope yet."""
+        _require_text(merchant_id, "merchant id")
+        _require_text(name, "merchant name")
+        minor_unit(currency)
+        require_aware(at)
+        merchant = cls(id=merchant_id, name=name, currency=currency)
+        merchant.deposit_held = Money.zero(currency)
+        merchant.record(MerchantApplied(merchant_id, name, currency, at))
+        return merchant
+
+    # -- queries -----------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is MerchantState.ACTIVE
+
+    @property
+    def held(self) -> Money:
+        return self.deposit_held if self.deposit_held is not None else Money.zero(self.currency)
+
+    @property
+    def deposit_shortfall(self) -> Money:
+        """How much the deposit is below the required level (zero when it is not)."""
+        required = self.deposit_required or Money.zero(self.currency)
+        return (required - self.held).max(Money.zero(self.currency))
+
+    def document(self, number: str) -> MerchantDocument:
+        for document in self.documents:
+            if document.number == number:
+                return document
+        raise UnknownMerchantDocument(f"merchant {self.id!r} has no document {number!r}")
+
+    def check_active(self, purpose: str) -> None:
+        if not self.is_active:
+            raise MerchantNotActive(
+                f"merchant {self.id!r} is {self.status.value}, cannot {purpose}"
+            )
+
+    def check_category(self, category: str) -> None:
+        """Raise unless ``category`` is within the approved goods scope."""
+        if category not in self.goods_scope:
+            scope = ", ".join(sorted(self.goods_scope)) or "nothing"
+            raise OutsideGoodsScope(
+                f"merchant {self.id!r} may sell in {scope}, not in {category!r}"
+            )
+
+    # -- application and review --------------------------------------------------------
+
+    def add_document(
+        self,
+        *,
+        kind: MerchantDocumentKind,
+        number: str,
+        expires_on: date,
+        brand: str | None = None,
+        at: datetime,
+    ) -> None:
+        """Attach a document to the application; it must still be valid today."""
+        MERCHANT_FLOW.target(self.status, "add document")
+        document = MerchantDocument(kind, number, expires_on, brand)
+        if any(d.number == number for d in self.documents):
+            raise DuplicateMerchantDocument(
+                f"merchant {self.id!r} already holds document {number!r}"
+            )
+        today = _business_date(at)
+        if document.expired_on(today):
+            raise MerchantDocumentExpired(
+                f"{document.describe()} expired on {expires_on} (today {today})"
+            )
+        self.documents = (*self.documents, document)
+        MERCHANT_FLOW.move(self, "add document", MerchantDocumentAdded(self.id, kind, number, at))
+
+    def remove_document(self, number: str, at: datetime) -> None:
+        MERCHANT_FLOW.target(self.status, "remove document")
+        self.document(number)
+        require_aware(at)
+        self.documents = tuple(d for d in self.documents if d.number != number)
+        MERCHANT_FLOW.move(self, "remove document", MerchantDocumentRemoved(self.id, number, at))
+
+    def set_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
+        """The categories the merchant applies to sell in (replacing any earlier scope)."""
+        MERCHANT_FLOW.target(self.status, "set goods scope")
+        scope = tuple(sorted({_require_text(c, "category") for c in categories}))
+        if not scope:
+            raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
+        require_aware(at)
+        self.goods_scope = frozenset(scope)
+        MERCHANT_FLOW.move(self, "set goods scope", GoodsScopeSet(self.id, scope, at))
+
+    def submit(self, at: datetime) -> None:
+        """Send the application for review; every document is reviewed afresh."""
+        MERCHANT_FLOW.target(self.status, "submit")
+        if not any(d.kind is MerchantDocumentKind.BUSINESS_LICENCE for d in self.documents):
+            raise MissingMerchantDocument(f"merchant {self.id!r} has no business licence")
+        if not self.goods_scope:
+            raise EmptyGoodsScope(f"merchant {self.id!r} has not declared a goods scope")
+        require_aware(at)
+        self.documents = tuple(
+            attrs.evolve(d, review=MerchantDocumentReview.PENDING, review_note=None)
+            for d in self.documents
+        )
+        self.rejection_reasons = ()
+        MERCHANT_FLOW.move(self, "submit", MerchantApplicationSubmitted(self.id, at))
+
+    def review_document(
+        self, number: str, *, accepted: bool, note: str | None = None, at: datetime
+    ) -> None:
+        """Accept a document (it must still be valid today) or reject it with a reason."""
+        MERCHANT_FLOW.target(self.status, "review document")
+        document = self.document(number)
+        if accepted and document.expired_on(_business_date(at)):
+            raise MerchantDocumentExpired(f"{document.describe()} expired on {document.expires_on}")
+        review = MerchantDocumentReview.ACCEPTED if accepted else MerchantDocumentReview.REJECTED
+        reviewed = attrs.evolve(document, review=review, review_note=note)
+        self.documents = tuple(reviewed if d.number == number else d for d in self.documents)
+        event = MerchantDocumentReviewed(self.id, number, review, note, at)
+        MERCHANT_FLOW.move(self, "review document", event)
+
+    def approve(self, deposit_required: Money, at: datetime) -> None:
+        """Approve once every document is accepted and valid; fix the deposit to hold."""
+        MERCHANT_FLOW.target(self.status, "approve")
+        self._check_money(deposit_required, "required deposit", allow_zero=True)
+        self._check_documents_valid(_business_date(at))
+        not_accepted = [
+            d.number for d in self.documents if d.review is not MerchantDocumentReview.ACCEPTED
+        ]
+        if not_accepted:
+            raise MerchantReviewIncomplete(
+                f"merchant {self.id!r}: documents not accepted: {', '.join(not_accepted)}"
+            )
+        self.deposit_required = deposit_required
+        self.status_reason = None
+        MERCHANT_FLOW.move(self, "approve", MerchantApproved(self.id, deposit_required, at))
+
+    def reject(self, reasons: Sequence[str], at: datetime) -> None:
+        """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
+        MERCHANT_FLOW.target(self.status, "reject")
+        given = tuple(_require_text(reason, "rejection reason") for reason in reasons)
+        from_documents = tuple(
+            f"{d.describe()}: {d.review_note}"
+            for d in self.documents
+            if d.review is MerchantDocumentReview.REJECTED
+        )
+        all_reasons = given + from_documents
+        if not all_reasons:
+            raise ValidationError(f"rejecting merchant {self.id!r} needs at least one reason")
+        require_aware(at)
+        self.rejection_reasons = all_reasons
+        MERCHANT_FLOW.move(self, "reject", MerchantRejected(self.id, all_reasons, at))
+
+    def reapply(self, at: datetime) -> None:
+        MERCHANT_FLOW.target(self.status, "reapply")
+        require_aware(at)
+        MERCHANT_FLOW.move(self, "reapply", MerchantReapplied(self.id, at))
+
+    # -- onboarding (account and deposit are booked by the settlement context) ---------
+
+    def open_account(self, at: datetime) -> bool:
+        """Mark the clearing account as opened; ``False`` (and nothing recorded) if it was."""
+        MERCHANT_FLOW.target(self.status, "open account")
+        require_aware(at)
+        if self.account_opened:
+            return False
+        self.account_opened = True
+        MERCHANT_FLOW.move(self, "open account", MerchantAccountOpened(self.id, at))
+        return True
+
+    def check_deposit_payment(self, amount: Money) -> None:
+        MERCHANT_FLOW.target(self.status, "pay deposit")
+        self._check_money(amount, "deposit payment")
+
+    def pay_deposit(self, amount: Money, reference: str, at: datetime) -> None:
+        """The deposit grew by ``amount`` (booked in the ledger in the same unit of work)."""
+        self.check_deposit_payment(amount)
+        _require_text(reference, "deposit reference")
+        require_aware(at)
+        self.deposit_held = self.held + amount
+        event = DepositPaid(self.id, amount, self.deposit_held, reference, at)
+        MERCHANT_FLOW.move(self, "pay deposit", event)
+
+    def check_deposit_deduction(self, amount: Money) -> None:
+        MERCHANT_FLOW.target(self.status, "deduct deposit")
+        self._check_money(amount, "deposit deduction")
+        if amount > self.held:
+            raise InsufficientDeposit(
+                f"merchant {self.id!r} holds a deposit of {self.held}, cannot deduct {amount}"
+            )
+
+    def deduct_deposit(self, amount: Money, reason: str, reference: str, at: datetime) -> None:
+        """A penalty (or a negative balance) is taken from the deposit; top it up after."""
+        self.check_deposit_deduction(amount)
+        _require_text(reason, "deduction reason")
+        _require_text(reference, "deduction reference")
+        require_aware(at)
+        self.deposit_held = self.held - amount
+        event = DepositDeducted(self.id, amount, self.deposit_held, reason, reference, at)
+        MERCHANT_FLOW.move(self, "deduct deposit", event)
+
+    def release_deposit(self, reference: str, at: datetime) -> Money:
+        """Closing: the whole deposit goes back to the merchant's available balance."""
+        MERCHANT_FLOW.target(self.status, "release deposit")
+        _require_text(reference, "release reference")
+        require_aware(at)
+        amount = self.held
+        self.deposit_held = Money.zero(self.currency)
+        MERCHANT_FLOW.move(self, "release deposit", DepositReleased(self.id, amount, reference, at))
+        return amount
+
+    def open_store(self, store_name: str, at: datetime) -> None:
+        """Start trading: the clearing account is open and the deposit is fully paid."""
+        MERCHANT_FLOW.target(self.status, "open store")
+        _require_text(store_name, "store name")
+        if not self.account_opened:
+            raise OnboardingIncomplete(f"merchant {self.id!r} has no clearing account yet")
+        if self.deposit_shortfall.is_positive():
+            raise OnboardingIncomplete(
+                f"merchant {self.id!r} holds {self.held} of a {self.deposit_required} deposit"
+            )
+        require_aware(at)
+        self.store_name = store_name
+        MERCHANT_FLOW.move(self, "open store", StoreOpened(self.id, store_name, at))
+
+    # -- after opening -----------------------------------------------------------------
+
+    def change_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
+        """The platform widens or narrows an active merchant's scope."""
+        self.check_active("change its goods scope")
+        scope = tuple(sorted({_require_text(c, "category") for c in categories}))
+        if not scope:
+            raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
+        require_aware(at)
+        self.goods_scope = frozenset(scope)
+        self.record(GoodsScopeSet(self.id, scope, at))
+
+    def record_performance(self, performance: Performance, at: datetime) -> Decimal:
+        MERCHANT_FLOW.target(self.status, "record performance")
+        if not isinstance(performance, Performance):
+            raise ValidationError(f"performance must be a Performance, not {performance!r}")
+        require_aware(at)
+        score = merchant_score(performance)
+        self.performance = performance
+        self.score = score
+        MERCHANT_FLOW.move(
+            self, "record performance", MerchantScored(self.id, performance, score, at)
+        )
+        return score
+
+    def suspend(self, reason: str, at: datetime) -> None:
+        MERCHANT_FLOW.target(self.status, "suspend")
+        _require_text(reason, "suspension reason")
+        require_aware(at)
+        self.status_reason = reason
+        MERCHANT_FLOW.move(self, "suspend", MerchantSuspended(self.id, reason, at))
+
+    def reinstate(self, at: datetime) -> None:
+        """Lift a suspension: documents still valid and the deposit topped up."""
+        MERCHANT_FLOW.target(self.status, "reinstate")
+        self._check_documents_valid(_business_date(at))
+        if self.deposit_shortfall.is_positive():
+            raise DepositShort(
+                f"merchant {self.id!r} must top its deposit up by {self.deposit_shortfall}"
+            )
+        self.status_reason = None
+        MERCHANT_FLOW.move(self, "reinstate", MerchantReinstated(self.id, at))
+
+    def start_closing(self, reason: str, at: datetime) -> None:
+        MERCHANT_FLOW.target(self.status, "start closing")
+        _require_text(reason, "closing reason")
+        require_aware(at)
+        self.status_reason = reason
+        MERCHANT_FLOW.move(self, "start closing", MerchantClosingStarted(self.id, reason, at))
+
+    def check_close(self) -> None:
+        MERCHANT_FLOW.target(self.status, "close")
+        if not self.held.is_zero():
+            raise BusinessRuleViolation(
+                f"merchant {self.id!r} still holds a deposit of {self.held}; release it first"
+            )
+
+    def close(self, final_settlement: str, at: datetime) -> None:
+        """Closed for good, after ``final_settlement`` left every balance at zero."""
+        self.check_close()
+        _require_text(final_settlement, "final settlement reference")
+        require_aware(at)
+        self.final_settlement = final_settlement
+        MERCHANT_FLOW.move(self, "close", MerchantClosed(self.id, final_settlement, at))
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _check_money(self, amount: Money, what: str, *, allow_zero: bool = False) -> None:
+        if not isinstance(amount, Money):
+            raise InvalidAmount(f"{what} must be Money, not {amount!r}")
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(f"merchant {self.id!r} settles in {self.currency}, not {amount}")
+        if amount.is_negative() or (amount.is_zero() and not allow_zero):
+            raise InvalidAmount(f"{what} must be positive, not {amount}")
+
+    def _check_documents_valid(self, today: date) -> None:
+        expired = [d for d in self.documents if d.expired_on(today)]
+        if expired:
+            names = ", ".join(f"{d.describe()} (expired {d.expires_on})" for d in expired)
+            raise MerchantDocumentExpired(f"merchant {self.id!r} holds expired documents: {names}")

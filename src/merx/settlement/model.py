@@ -1,0 +1,1245 @@
+"""Clearing and settlement: what each order owes each merchant, and when it is paid.
+
+* :class:`CommissionTable` - rates by SKU, merchant/category, category, merchant and a
+  default; the most specific wins, in that order.
+* :class:`OrderClearing` - one paid order's lines with their **frozen figures** (base,
+  commission, subsidy) computed once at payment, and the refunds against them. It never
+  touches the ledger: its methods return the legs of the entry each business event books,
+  and the service posts them. Refunds reverse commission and subsidy in proportion to the
+  *cumulative* refunded share of the line, rounded once (``ROUND_HALF_UP``), so partial
+  refunds never drift and a full refund reverses exactly.
+* :class:`MerchantAccount` - the merchant's settlement terms (cycle, negative-balance
+  policy, withdrawal limits, pre-settlement fee) and its completed orders awaiting a run.
+* :class:`SettlementStatement` - one settlement run for one merchant.
+* :class:`Withdrawal` - money leaving for the merchant's bank: pending until the payout
+  port confirms, then paid or failed.
+* :func:`reconcile` - the reconciliation report over a ledger and the order clearings.
+
+Signs follow the ledger: a debit is positive. What a merchant is owed on an account is
+minus that account's balance (:func:`owed`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, NewType
+
+import attrs
+
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.clock import require_aware
+from merx.kernel.errors import (
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    NotFound,
+    ValidationError,
+)
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import MerchantId, OrderId
+from merx.kernel.money import Money, minor_unit
+from merx.kernel.state import StateMachine
+from merx.merchants import NotYourMerchant
+from merx.settlement.ledger import (
+    COMMISSION,
+    FEES,
+    MARKETING,
+    PENALTIES,
+    REFUNDS,
+    SUBSIDY,
+    TRANSIT,
+    Bucket,
+    Ledger,
+    Leg,
+    Phase,
+    cash_account,
+    merchant_account,
+)
+
+StatementId = NewType("StatementId", str)
+WithdrawalId = NewType("WithdrawalId", str)
+
+#: The payout bank account withdrawals are paid from (``cash:payout``).
+PAYOUT_CHANNEL: Final = "payout"
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class InvalidRate(ValidationError):
+    """A commission or fee rate is not an exact decimal between 0 and 1."""
+
+
+class InvalidSale(ValidationError):
+    """A sold line is malformed: a negative amount, discounts beyond the amount, a SKU twice."""
+
+
+class UnknownLine(NotFound):
+    """The order has no line for this SKU."""
+
+
+class RefundExceedsPaid(BusinessRuleViolation):
+    """A refund would take a line's refunds beyond what the customer paid for it."""
+
+
+class OrderNotCompleted(BusinessRuleViolation):
+    """The order is not completed yet, so its money is not the merchant's to settle."""
+
+
+class AlreadySettled(BusinessRuleViolation):
+    """The merchant's part of this order was already settled (by a run or an advance)."""
+
+
+class NothingToSettle(BusinessRuleViolation):
+    """No completed order of the merchant is due on this date."""
+
+
+class InsufficientBalance(BusinessRuleViolation):
+    """An account holds less than a withdrawal or a spend asks for."""
+
+
+class WithdrawalLimitExceeded(BusinessRuleViolation):
+    """A withdrawal is below the minimum, above the maximum, or beyond the daily limit."""
+
+
+class BalancesOutstanding(BusinessRuleViolation):
+    """A merchant cannot be closed while money is still owed either way."""
+
+
+# -- small values ----------------------------------------------------------------------
+
+
+def _require_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
+    return value
+
+
+def require_rate(value: object, what: str) -> Decimal:
+    """An exact rate ``0 <= rate <= 1`` (a Decimal, int or decimal string; never a float)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise InvalidRate(f"{what} must be a decimal fraction, not {value!r}")
+    try:
+        rate = Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        raise InvalidRate(f"{what} {value!r} is not a decimal number") from None
+    if not rate.is_finite() or not 0 <= rate <= 1:
+        raise InvalidRate(f"{what} must lie between 0 and 1, not {value!r}")
+    return rate
+
+
+def _require_money(value: object, currency: str, what: str, *, positive: bool = False) -> Money:
+    if not isinstance(value, Money):
+        raise InvalidAmount(f"{what} must be Money, not {value!r}")
+    if value.currency != currency:
+        raise CurrencyMismatch(f"{what} must be in {currency}, not {value}")
+    if value.is_negative() or (positive and value.is_zero()):
+        raise InvalidAmount(f"{what} must be {'positive' if positive else '>= 0'}, not {value}")
+    return value
+
+
+def owed(ledger: Ledger, account: str) -> int:
+    """What the platform owes on a liability account, in minor units (minus its balance)."""
+    return -ledger.balance(account)
+
+
+def _combine(legs: Iterable[Leg]) -> tuple[Leg, ...]:
+    """Sum legs by account, in first-seen order, and drop zero legs."""
+    totals: dict[str, int] = {}
+    for account, amount in legs:
+        totals[account] = totals.get(account, 0) + amount
+    return tuple((account, amount) for account, amount in totals.items() if amount)
+
+
+# -- commission ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CommissionTable:
+    """Commission rates (fractions). :meth:`rate_for` takes the most specific that applies:
+    SKU, then ``"merchant/category"``, then category, then merchant, then ``default``."""
+
+    default: Decimal
+    skus: Mapping[str, Decimal] = attrs.field(factory=dict)
+    merchant_categories: Mapping[str, Decimal] = attrs.field(factory=dict)
+    categories: Mapping[str, Decimal] = attrs.field(factory=dict)
+    merchants: Mapping[str, Decimal] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "default", require_rate(self.default, "default commission"))
+        for name in ("skus", "merchant_categories", "categories", "merchants"):
+            table = getattr(self, name)
+            if not isinstance(table, Mapping):
+                raise InvalidRate(f"commission {name} must be a mapping, not {table!r}")
+            checked = {
+                _require_text(key, f"commission {name} key"): require_rate(
+                    rate, f"commission rate of {name} {key!r}"
+                )
+                for key, rate in table.items()
+            }
+            object.__setattr__(self, name, checked)
+        for key in self.merchant_categories:
+            if key.count("/") != 1 or not all(key.split("/")):
+                raise InvalidRate(f"a merchant/category key is 'merchant/category', not {key!r}")
+
+    def rate_for(self, sku: str, merchant: str, category: str) -> tuple[Decimal, str]:
+        """The rate for a line and the rule that gave it (``"sku:A"``, ``"default"``...)."""
+        if sku in self.skus:
+            return self.skus[sku], f"sku:{sku}"
+        pair = f"{merchant}/{category}"
+        if pair in self.merchant_categories:
+            return self.merchant_categories[pair], f"merchant_category:{pair}"
+        if category in self.categories:
+            return self.categories[category], f"category:{category}"
+        if merchant in self.merchants:
+            return self.merchants[merchant], f"merchant:{merchant}"
+        return self.default, "default"
+
+
+@attrs.frozen
+class CommissionTableSet(DomainEvent):
+    table: CommissionTable
+    at: datetime
+
+
+COMMISSION_SCHEDULE_ID: Final = "commission"
+
+
+@attrs.define(kw_only=True)
+class CommissionSchedule(Aggregate):
+    """The platform's commission table in force (one, id ``"commission"``). Orders keep the
+    rates frozen at payment, so changing it never touches paid orders."""
+
+    id: str = COMMISSION_SCHEDULE_ID
+    table: CommissionTable
+
+    def replace(self, table: CommissionTable, at: datetime) -> None:
+        if not isinstance(table, CommissionTable):
+            raise ValidationError(f"a commission table is a CommissionTable, not {table!r}")
+        require_aware(at)
+        self.table = table
+        self.record(CommissionTableSet(table, at))
+
+
+# -- clearing of one order -------------------------------------------------------------
+
+
+@attrs.frozen
+class SaleLine:
+    """One order line as the order's quote froze it: ``amount`` is price x quantity; the
+    discounts are what the quote allocated to the line and who funds them."""
+
+    sku: str
+    merchant: MerchantId
+    category: str
+    amount: Money
+    merchant_discount: Money
+    platform_discount: Money
+
+    def __attrs_post_init__(self) -> None:
+        _require_text(self.sku, "sku")
+        _require_text(self.merchant, "merchant")
+        _require_text(self.category, "category")
+        if not isinstance(self.amount, Money):
+            raise InvalidAmount(f"line {self.sku!r}: amount must be Money, not {self.amount!r}")
+        currency = self.amount.currency
+        _require_money(self.amount, currency, f"amount of line {self.sku!r}")
+        _require_money(self.merchant_discount, currency, f"merchant discount of {self.sku!r}")
+        _require_money(self.platform_discount, currency, f"platform discount of {self.sku!r}")
+        if self.merchant_discount + self.platform_discount > self.amount:
+            raise InvalidSale(
+                f"line {self.sku!r}: discounts {self.merchant_discount} + "
+                f"{self.platform_discount} exceed the amount {self.amount}"
+            )
+
+
+@attrs.frozen
+class ClearingLine:
+    """A sold line with its frozen figures and the refunds against it."""
+
+    sale: SaleLine
+    rate: Decimal
+    rule: str
+    commission: Money
+    refunded: Money
+    commission_reversed: Money
+    subsidy_reversed: Money
+
+    @classmethod
+    def freeze(cls, sale: SaleLine, table: CommissionTable) -> ClearingLine:
+        rate, rule = table.rate_for(sale.sku, sale.merchant, sale.category)
+        base = sale.amount - sale.merchant_discount
+        zero = Money.zero(sale.amount.currency)
+        return cls(sale, rate, rule, base.scale(rate), zero, zero, zero)
+
+    @property
+    def merchant(self) -> MerchantId:
+        return self.sale.merchant
+
+    @property
+    def base(self) -> Money:
+        """What the line earns the merchant before commission: amount - its own discount."""
+        return self.sale.amount - self.sale.merchant_discount
+
+    @property
+    def subsidy(self) -> Money:
+        return self.sale.platform_discount
+
+    @property
+    def paid(self) -> Money:
+        """What the customer paid for the line."""
+        return self.base - self.subsidy
+
+    @property
+    def refundable(self) -> Money:
+        return self.paid - self.refunded
+
+    @property
+    def net_commission(self) -> Money:
+        return self.commission - self.commission_reversed
+
+    @property
+    def net_subsidy(self) -> Money:
+        return self.subsidy - self.subsidy_reversed
+
+    @property
+    def net_owed(self) -> Money:
+        """What the merchant is owed now: net paid + net subsidy - net commission."""
+        return self.refundable + self.net_subsidy - self.net_commission
+
+    def after_refund(self, amount: Money) -> ClearingLine:
+        """This line once ``amount`` more is refunded: reversals on the cumulative share."""
+        if amount > self.refundable:
+            raise RefundExceedsPaid(
+                f"line {self.sale.sku!r}: {self.refunded} of {self.paid} already refunded, "
+                f"cannot refund {amount} more"
+            )
+        refunded = self.refunded + amount
+        share = Fraction(refunded.minor, self.paid.minor)  # paid > 0 as amount > 0
+        return attrs.evolve(
+            self,
+            refunded=refunded,
+            commission_reversed=self.commission.scale(share),
+            subsidy_reversed=self.subsidy.scale(share),
+        )
+
+
+class ClearingState(enum.Enum):
+    PAID = "paid"  # the customer's money is in transit
+    COMPLETED = "completed"  # cleared to the merchants' pending balances
+
+
+class RefundKind(enum.Enum):
+    REFUND = "refund"  # goods returned, or refund only
+    PRICE_ADJUSTMENT = "price_adjustment"  # the price was lowered after payment
+
+
+@attrs.frozen
+class RefundRecord:
+    """A refund booked against a line, with the legs its entry posted."""
+
+    refund_id: str
+    sku: str
+    amount: Money
+    kind: RefundKind
+    legs: tuple[Leg, ...]
+
+
+@attrs.frozen
+class OrderPaymentBooked(DomainEvent):
+    order_id: OrderId
+    channel: str
+    paid: Money
+    at: datetime
+
+
+@attrs.frozen
+class OrderCompleted(DomainEvent):
+    order_id: OrderId
+    completed_on: date
+    owed: tuple[tuple[MerchantId, Money], ...]
+    at: datetime
+
+
+@attrs.frozen
+class RefundBooked(DomainEvent):
+    order_id: OrderId
+    refund_id: str
+    sku: str
+    amount: Money
+    kind: RefundKind
+    at: datetime
+
+
+@attrs.frozen
+class OrderSettled(DomainEvent):
+    order_id: OrderId
+    merchant_id: MerchantId
+    reference: str
+    amount: Money
+    at: datetime
+
+
+_C = ClearingState
+
+CLEARING_FLOW: StateMachine[ClearingState] = StateMachine(
+    "order clearing",
+    [
+        (_C.PAID, "refund", _C.PAID),
+        (_C.PAID, "complete", _C.COMPLETED),
+        (_C.COMPLETED, "refund", _C.COMPLETED),
+        (_C.COMPLETED, "settle", _C.COMPLETED),
+    ],
+)
+
+
+@attrs.define(kw_only=True)
+class OrderClearing(Aggregate):
+    """One paid order's clearing record (see the module docstring). The id is the order's."""
+
+    id: OrderId
+    currency: str
+    channel: str
+    lines: tuple[ClearingLine, ...]
+    status: ClearingState = ClearingState.PAID
+    paid_at: datetime
+    completed_on: date | None = None
+    settled: dict[str, str] = attrs.field(factory=dict)  # merchant -> statement or advance
+    refunds: dict[str, RefundRecord] = attrs.field(factory=dict)
+
+    @classmethod
+    def book_payment(
+        cls,
+        *,
+        order_id: OrderId,
+        channel: str,
+        sales: Sequence[SaleLine],
+        table: CommissionTable,
+        at: datetime,
+    ) -> OrderClearing:
+        """Freeze the figures of a paid order's lines (the rates of ``table`` today)."""
+        _require_text(order_id, "order id")
+        _require_text(channel, "payment channel")
+        if not isinstance(table, CommissionTable):
+            raise ValidationError(f"a commission table is a CommissionTable, not {table!r}")
+        sales = tuple(sales)
+        if not sales:
+            raise InvalidSale(f"order {order_id!r} has no lines")
+        for sale in sales:
+            if not isinstance(sale, SaleLine):
+                raise InvalidSale(f"order {order_id!r}: a line is a SaleLine, not {sale!r}")
+        currency = sales[0].amount.currency
+        for sale in sales:
+            if sale.amount.currency != currency:
+                raise CurrencyMismatch(f"order {order_id!r} mixes {currency} and {sale.amount}")
+        skus = [sale.sku for sale in sales]
+        if len(set(skus)) != len(skus):
+            raise InvalidSale(f"order {order_id!r} names a SKU twice: {skus}")
+        require_aware(at)
+        lines = tuple(ClearingLine.freeze(sale, table) for sale in sales)
+        clearing = cls(id=order_id, currency=currency, channel=channel, lines=lines, paid_at=at)
+        clearing.record(OrderPaymentBooked(order_id, channel, clearing.paid, at))
+        return clearing
+
+    # -- figures -----------------------------------------------------------------------
+
+    def _total(self, values: Iterable[Money]) -> Money:
+        return Money.sum(values, self.currency)
+
+    @property
+    def paid(self) -> Money:
+        return self._total(line.paid for line in self.lines)
+
+    @property
+    def refunded(self) -> Money:
+        return self._total(line.refunded for line in self.lines)
+
+    @property
+    def net_commission(self) -> Money:
+        return self._total(line.net_commission for line in self.lines)
+
+    @property
+    def net_subsidy(self) -> Money:
+        return self._total(line.net_subsidy for line in self.lines)
+
+    @property
+    def merchants(self) -> tuple[MerchantId, ...]:
+        return tuple(dict.fromkeys(line.merchant for line in self.lines))
+
+    def net_owed(self, merchant: MerchantId) -> Money:
+        return self._total(line.net_owed for line in self.lines if line.merchant == merchant)
+
+    def lines_of(self, merchant: MerchantId) -> tuple[ClearingLine, ...]:
+        """The merchant's own lines; another merchant's lines are never shown to it."""
+        own = tuple(line for line in self.lines if line.merchant == merchant)
+        if not own:
+            raise NotYourMerchant(f"order {self.id!r} has no line of merchant {merchant!r}")
+        return own
+
+    def line(self, sku: str) -> ClearingLine:
+        for line in self.lines:
+            if line.sale.sku == sku:
+                return line
+        raise UnknownLine(f"order {self.id!r} has no line for SKU {sku!r}")
+
+    def bucket_of(self, merchant: MerchantId) -> Bucket:
+        """Where the merchant's money for this order sits now."""
+        return Bucket.AVAILABLE if merchant in self.settled else Bucket.PENDING
+
+    # -- entries -----------------------------------------------------------------------
+
+    def payment_legs(self) -> tuple[Leg, ...]:
+        """Payment received: Dr cash at the channel / Cr customers' payments in transit."""
+        paid = self.paid.minor
+        return _combine([(cash_account(self.channel), paid), (TRANSIT, -paid)])
+
+    def complete(self, completed_on: date, at: datetime) -> tuple[Leg, ...]:
+        """The order is completed: clear what is left in transit to the merchants."""
+        CLEARING_FLOW.target(self.status, "complete")
+        if type(completed_on) is not date:
+            raise ValidationError(f"completion date must be a date, not {completed_on!r}")
+        require_aware(at)
+        legs: list[Leg] = [
+            (TRANSIT, self.paid.minor - self.refunded.minor),
+            (SUBSIDY, self.net_subsidy.minor),
+            (COMMISSION, -self.net_commission.minor),
+        ]
+        owed_by_merchant = tuple((m, self.net_owed(m)) for m in self.merchants)
+        legs += [(merchant_account(m, Bucket.PENDING), -o.minor) for m, o in owed_by_merchant]
+        self.completed_on = completed_on
+        CLEARING_FLOW.move(
+            self, "complete", OrderCompleted(self.id, completed_on, owed_by_merchant, at)
+        )
+        return _combine(legs)
+
+    def refund(
+        self, refund_id: str, sku: str, amount: Money, kind: RefundKind, at: datetime
+    ) -> tuple[tuple[Leg, ...], bool]:
+        """Book a refund on a line: the legs of its entry, and whether it is new.
+
+        Before completion the money comes back out of transit; after, the merchant gives
+        back its share (from pending, or available once settled) and the platform its
+        commission, while the subsidy comes back to the platform.
+        """
+        _require_text(refund_id, "refund id")
+        earlier = self.refunds.get(refund_id)
+        if earlier is not None:
+            if (earlier.sku, earlier.amount, earlier.kind) != (sku, amount, kind):
+                raise IdempotencyConflict(
+                    f"order {self.id!r}: refund {refund_id!r} was {earlier.amount} on "
+                    f"{earlier.sku!r}, now {amount!r} on {sku!r}"
+                )
+            return earlier.legs, False
+        CLEARING_FLOW.target(self.status, "refund")
+        if not isinstance(kind, RefundKind):
+            raise ValidationError(f"unknown refund kind {kind!r}")
+        _require_money(amount, self.currency, f"refund {refund_id!r}", positive=True)
+        line = self.line(sku)
+        after = line.after_refund(amount)
+        require_aware(at)
+        if self.status is ClearingState.PAID:
+            legs: tuple[Leg, ...] = ((TRANSIT, amount.minor), (REFUNDS, -amount.minor))
+        else:
+            d_commission = (after.commission_reversed - line.commission_reversed).minor
+            d_subsidy = (after.subsidy_reversed - line.subsidy_reversed).minor
+            bucket = merchant_account(line.merchant, self.bucket_of(line.merchant))
+            legs = _combine(
+                [
+                    (bucket, amount.minor + d_subsidy - d_commission),
+                    (COMMISSION, d_commission),
+                    (SUBSIDY, -d_subsidy),
+                    (REFUNDS, -amount.minor),
+                ]
+            )
+        self.lines = tuple(after if item is line else item for item in self.lines)
+        self.refunds[refund_id] = RefundRecord(refund_id, sku, amount, kind, legs)
+        CLEARING_FLOW.move(self, "refund", RefundBooked(self.id, refund_id, sku, amount, kind, at))
+        return legs, True
+
+    def refund_payout_legs(self, refund_id: str) -> tuple[Leg, ...]:
+        """The channel paid the refund back: Dr refunds / Cr cash at the channel."""
+        record = self.refunds.get(refund_id)
+        if record is None:
+            raise NotFound(f"order {self.id!r} has no refund {refund_id!r}")
+        units = record.amount.minor
+        return ((REFUNDS, units), (cash_account(self.channel), -units))
+
+    def check_settle(self, merchant: MerchantId) -> None:
+        CLEARING_FLOW.target(self.status, "settle")
+        if merchant not in self.merchants:
+            raise NotYourMerchant(f"order {self.id!r} has no line of merchant {merchant!r}")
+        if merchant in self.settled:
+            raise AlreadySettled(
+                f"order {self.id!r} was settled to {merchant!r} by {self.settled[merchant]!r}"
+            )
+
+    def settle(self, merchant: MerchantId, reference: str, at: datetime) -> Money:
+        """The merchant's part moves from pending to available; returns the amount."""
+        self.check_settle(merchant)
+        _require_text(reference, "settlement reference")
+        require_aware(at)
+        amount = self.net_owed(merchant)
+        self.settled[merchant] = reference
+        CLEARING_FLOW.move(self, "settle", OrderSettled(self.id, merchant, reference, amount, at))
+        return amount
+
+
+# -- merchant accounts -----------------------------------------------------------------
+
+
+class CycleKind(enum.Enum):
+    T_PLUS_N = "t_plus_n"  # N days after completion
+    WEEKLY = "weekly"  # orders completed in an earlier week (weeks start on Monday)
+    MONTHLY = "monthly"  # orders completed in an earlier calendar month
+
+
+@attrs.frozen
+class SettlementCycle:
+    kind: CycleKind
+    days: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.kind, CycleKind):
+            raise ValidationError(f"unknown settlement cycle {self.kind!r}")
+        if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 0:
+            raise ValidationError(f"settlement days must be a whole number >= 0, not {self.days!r}")
+        if self.kind is not CycleKind.T_PLUS_N and self.days:
+            raise ValidationError(f"a {self.kind.value} cycle takes no days, got {self.days}")
+
+    def due(self, completed_on: date, as_of: date) -> bool:
+        """Whether an order completed on ``completed_on`` is settled by a run on ``as_of``."""
+        if self.kind is CycleKind.T_PLUS_N:
+            return completed_on + timedelta(days=self.days) <= as_of
+        if self.kind is CycleKind.WEEKLY:
+            return completed_on < as_of - timedelta(days=as_of.weekday())
+        return completed_on < as_of.replace(day=1)
+
+    def __str__(self) -> str:
+        return f"T+{self.days}" if self.kind is CycleKind.T_PLUS_N else self.kind.value
+
+
+class NegativeBalancePolicy(enum.Enum):
+    """What happens when refunds or charges take a merchant's available balance below zero."""
+
+    OFFSET_NEXT_SETTLEMENT = "offset_next_settlement"  # the next run's money covers it first
+    DEDUCT_DEPOSIT = "deduct_deposit"  # covered at once from the deposit (top it up after)
+
+
+@attrs.frozen
+class WithdrawalLimits:
+    """Per withdrawal at least ``minimum`` and at most ``maximum``; per business day at
+    most ``daily_maximum`` (pending and paid withdrawals count, failed ones do not)."""
+
+    minimum: Money
+    maximum: Money
+    daily_maximum: Money
+
+    def __attrs_post_init__(self) -> None:
+        currency = self.minimum.currency if isinstance(self.minimum, Money) else "?"
+        _require_money(self.minimum, currency, "withdrawal minimum", positive=True)
+        _require_money(self.maximum, currency, "withdrawal maximum", positive=True)
+        _require_money(self.daily_maximum, currency, "daily withdrawal maximum", positive=True)
+        if not self.minimum <= self.maximum <= self.daily_maximum:
+            raise ValidationError(
+                f"withdrawal limits need minimum <= maximum <= daily maximum, got "
+                f"{self.minimum}, {self.maximum}, {self.daily_maximum}"
+            )
+
+
+@attrs.frozen
+class SettlementTerms:
+    cycle: SettlementCycle
+    negative_policy: NegativeBalancePolicy
+    limits: WithdrawalLimits
+    presettle_fee_rate: Decimal
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.cycle, SettlementCycle):
+            raise ValidationError(f"a settlement cycle is a SettlementCycle, not {self.cycle!r}")
+        if not isinstance(self.negative_policy, NegativeBalancePolicy):
+            raise ValidationError(f"unknown negative-balance policy {self.negative_policy!r}")
+        if not isinstance(self.limits, WithdrawalLimits):
+            raise ValidationError(f"withdrawal limits are WithdrawalLimits, not {self.limits!r}")
+        require_rate(self.presettle_fee_rate, "pre-settlement fee rate")
+
+
+@attrs.frozen
+class ClearingAccountOpened(DomainEvent):
+    merchant_id: MerchantId
+    terms: SettlementTerms
+    at: datetime
+
+
+@attrs.frozen
+class SettlementTermsChanged(DomainEvent):
+    merchant_id: MerchantId
+    terms: SettlementTerms
+    at: datetime
+
+
+@attrs.define(kw_only=True)
+class MerchantAccount(Aggregate):
+    """A merchant's place in the clearing system: its terms and its orders awaiting a run.
+
+    ``unsettled`` maps each completed, not yet settled order to its completion date;
+    ``withdrawn_on`` the amount withdrawn (pending or paid) per business day.
+    """
+
+    id: MerchantId
+    currency: str
+    terms: SettlementTerms
+    unsettled: dict[str, date] = attrs.field(factory=dict)
+    withdrawn_on: dict[date, Money] = attrs.field(factory=dict)
+    final_settlement: str | None = None
+    closed: bool = False
+
+    @classmethod
+    def open(
+        cls, merchant_id: MerchantId, currency: str, terms: SettlementTerms, at: datetime
+    ) -> MerchantAccount:
+        _require_text(merchant_id, "merchant id")
+        minor_unit(currency)
+        if not isinstance(terms, SettlementTerms):
+            raise ValidationError(f"settlement terms are SettlementTerms, not {terms!r}")
+        if terms.limits.minimum.currency != currency:
+            raise CurrencyMismatch(f"withdrawal limits of {merchant_id!r} must be in {currency}")
+        require_aware(at)
+        account = cls(id=merchant_id, currency=currency, terms=terms)
+        account.record(ClearingAccountOpened(merchant_id, terms, at))
+        return account
+
+    def change_terms(self, terms: SettlementTerms, at: datetime) -> None:
+        if not isinstance(terms, SettlementTerms):
+            raise ValidationError(f"settlement terms are SettlementTerms, not {terms!r}")
+        if terms.limits.minimum.currency != self.currency:
+            raise CurrencyMismatch(f"withdrawal limits of {self.id!r} must be in {self.currency}")
+        require_aware(at)
+        self.terms = terms
+        self.record(SettlementTermsChanged(self.id, terms, at))
+
+    def add_completed(self, order_id: str, completed_on: date) -> None:
+        self.unsettled[order_id] = completed_on
+
+    def due(self, as_of: date) -> list[str]:
+        """The completed orders a run on ``as_of`` settles, oldest completion first."""
+        cycle = self.terms.cycle
+        due = [(day, order) for order, day in self.unsettled.items() if cycle.due(day, as_of)]
+        return [order for _, order in sorted(due)]
+
+    def mark_settled(self, order_id: str) -> None:
+        self.unsettled.pop(order_id, None)
+
+    def presettle_fee(self, amount: Money) -> Money:
+        """The fee for advancing ``amount`` before its cycle (``ROUND_HALF_UP``, once)."""
+        return amount.scale(self.terms.presettle_fee_rate)
+
+    def check_withdrawal(self, amount: Money, withdrawable: Money, day: date) -> None:
+        """Raise unless ``amount`` may leave today (limits, then the balance)."""
+        _require_money(amount, self.currency, "withdrawal", positive=True)
+        limits = self.terms.limits
+        if amount < limits.minimum or amount > limits.maximum:
+            raise WithdrawalLimitExceeded(
+                f"merchant {self.id!r}: a withdrawal is {limits.minimum} to {limits.maximum}, "
+                f"not {amount}"
+            )
+        today = self.withdrawn_on.get(day, Money.zero(self.currency))
+        if today + amount > limits.daily_maximum:
+            raise WithdrawalLimitExceeded(
+                f"merchant {self.id!r} withdrew {today} on {day}; {amount} more exceeds the "
+                f"daily maximum {limits.daily_maximum}"
+            )
+        if amount > withdrawable:
+            raise InsufficientBalance(
+                f"merchant {self.id!r} can withdraw {withdrawable}, not {amount}"
+            )
+
+    def count_withdrawal(self, amount: Money, day: date) -> None:
+        self.withdrawn_on[day] = self.withdrawn_on.get(day, Money.zero(self.currency)) + amount
+
+    def uncount_withdrawal(self, amount: Money, day: date) -> None:
+        self.withdrawn_on[day] = self.withdrawn_on[day] - amount
+
+    def check_close(self, ledger: Ledger, open_withdrawals: int) -> None:
+        """Raise unless every balance of the merchant is zero and nothing is in flight."""
+        if self.unsettled:
+            raise BalancesOutstanding(
+                f"merchant {self.id!r} has unsettled orders: {sorted(self.unsettled)}"
+            )
+        if open_withdrawals:
+            raise BalancesOutstanding(
+                f"merchant {self.id!r} has {open_withdrawals} withdrawals pending"
+            )
+        left = {
+            bucket.value: ledger.money(owed(ledger, merchant_account(self.id, bucket)))
+            for bucket in Bucket
+        }
+        non_zero = {name: str(money) for name, money in left.items() if not money.is_zero()}
+        if non_zero:
+            raise BalancesOutstanding(f"merchant {self.id!r} still has balances {non_zero}")
+
+
+# -- money views -----------------------------------------------------------------------
+
+
+@attrs.frozen
+class MerchantBalances:
+    """What a merchant sees of its money (minor-unit figures turned into Money)."""
+
+    merchant_id: MerchantId
+    pending: Money  # owed for completed orders, waiting for their settlement run
+    available: Money  # settled (negative: owed back to the platform)
+    withdrawing: Money  # withdrawals waiting for the bank
+    withdrawable: Money  # available - withdrawing, never below zero
+    deposit: Money
+    marketing: Money
+
+
+def merchant_balances(ledger: Ledger, merchant_id: MerchantId) -> MerchantBalances:
+    available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
+    available = owed(ledger, available_account)
+    withdrawing = ledger.figures(available_account).pending_debits
+    return MerchantBalances(
+        merchant_id=merchant_id,
+        pending=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.PENDING))),
+        available=ledger.money(available),
+        withdrawing=ledger.money(withdrawing),
+        withdrawable=ledger.money(max(0, available - withdrawing)),
+        deposit=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.DEPOSIT))),
+        marketing=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.MARKETING))),
+    )
+
+
+def negative_cover_legs(
+    ledger: Ledger, merchant_id: MerchantId, policy: NegativeBalancePolicy
+) -> tuple[Leg, ...]:
+    """Under ``DEDUCT_DEPOSIT``, the legs moving deposit to cover a negative available
+    balance (as much as the deposit holds); empty when nothing is to be done."""
+    if policy is not NegativeBalancePolicy.DEDUCT_DEPOSIT:
+        return ()
+    available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
+    deposit_account = merchant_account(merchant_id, Bucket.DEPOSIT)
+    deficit = -owed(ledger, available_account)
+    cover = min(deficit, owed(ledger, deposit_account))
+    if cover <= 0:
+        return ()
+    return ((deposit_account, cover), (available_account, -cover))
+
+
+# -- statements ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class StatementLine:
+    order_id: str
+    completed_on: date
+    amount: Money
+
+
+@attrs.frozen
+class StatementIssued(DomainEvent):
+    statement_id: StatementId
+    merchant_id: MerchantId
+    total: Money
+    at: datetime
+
+
+@attrs.define(kw_only=True)
+class SettlementStatement(Aggregate):
+    """One settlement run for one merchant: the orders it settled, their total, and the
+    available balance before and after (a negative balance before is offset first)."""
+
+    id: StatementId
+    merchant_id: MerchantId
+    as_of: date
+    cycle: SettlementCycle
+    lines: tuple[StatementLine, ...]
+    total: Money
+    available_before: Money
+    available_after: Money
+    entry_seq: int
+    issued_at: datetime
+
+    @property
+    def offset(self) -> Money:
+        """How much of the total went to cover a negative available balance."""
+        deficit = (-self.available_before).max(Money.zero(self.total.currency))
+        return deficit.min(self.total)
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        statement_id: StatementId,
+        account: MerchantAccount,
+        as_of: date,
+        lines: Sequence[StatementLine],
+        available_before: Money,
+        entry_seq: int,
+        at: datetime,
+    ) -> SettlementStatement:
+        lines = tuple(lines)
+        if not lines:
+            raise NothingToSettle(f"merchant {account.id!r} has no order due on {as_of}")
+        total = Money.sum((line.amount for line in lines), account.currency)
+        statement = cls(
+            id=statement_id,
+            merchant_id=account.id,
+            as_of=as_of,
+            cycle=account.terms.cycle,
+            lines=lines,
+            total=total,
+            available_before=available_before,
+            available_after=available_before + total,
+            entry_seq=entry_seq,
+            issued_at=at,
+        )
+        statement.record(StatementIssued(statement_id, account.id, total, at))
+        return statement
+
+    def check_reader(self, actor: MerchantId) -> None:
+        if actor != self.merchant_id:
+            raise NotYourMerchant(
+                f"statement {self.id!r} belongs to merchant {self.merchant_id!r}, not {actor!r}"
+            )
+
+
+# -- withdrawals -----------------------------------------------------------------------
+
+
+class WithdrawalState(enum.Enum):
+    PENDING = "pending"  # reserved in the ledger, waiting for the bank
+    PAID = "paid"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class WithdrawalRequested(DomainEvent):
+    withdrawal_id: WithdrawalId
+    merchant_id: MerchantId
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen
+class WithdrawalPaid(DomainEvent):
+    withdrawal_id: WithdrawalId
+    merchant_id: MerchantId
+    amount: Money
+    reference: str
+    at: datetime
+
+
+@attrs.frozen
+class WithdrawalFailed(DomainEvent):
+    withdrawal_id: WithdrawalId
+    merchant_id: MerchantId
+    amount: Money
+    reason: str
+    at: datetime
+
+
+_W = WithdrawalState
+
+WITHDRAWAL_FLOW: StateMachine[WithdrawalState] = StateMachine(
+    "withdrawal", [(_W.PENDING, "pay", _W.PAID), (_W.PENDING, "fail", _W.FAILED)]
+)
+
+
+@attrs.define(kw_only=True)
+class Withdrawal(Aggregate):
+    """Money leaving for a merchant's bank account: a pending ledger entry (``entry_seq``)
+    until the payout port answers, then posted (paid) or voided (failed)."""
+
+    id: WithdrawalId
+    merchant_id: MerchantId
+    amount: Money
+    bank_account: str
+    requested_on: date
+    entry_seq: int
+    status: WithdrawalState = WithdrawalState.PENDING
+    reference: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        withdrawal_id: WithdrawalId,
+        merchant_id: MerchantId,
+        amount: Money,
+        bank_account: str,
+        entry_seq: int,
+        at: datetime,
+    ) -> Withdrawal:
+        _require_text(withdrawal_id, "withdrawal id")
+        _require_text(bank_account, "bank account")
+        withdrawal = cls(
+            id=withdrawal_id,
+            merchant_id=merchant_id,
+            amount=amount,
+            bank_account=bank_account,
+            requested_on=require_aware(at).date(),
+            entry_seq=entry_seq,
+        )
+        withdrawal.record(WithdrawalRequested(withdrawal_id, merchant_id, amount, at))
+        return withdrawal
+
+    @property
+    def payout_key(self) -> str:
+        """The idempotency key of the payout: one withdrawal is paid at most once."""
+        return f"{self.id}/payout"
+
+    def same_request(self, merchant_id: MerchantId, amount: Money, bank_account: str) -> bool:
+        return (self.merchant_id, self.amount, self.bank_account) == (
+            merchant_id,
+            amount,
+            bank_account,
+        )
+
+    def mark_paid(self, reference: str, at: datetime) -> None:
+        WITHDRAWAL_FLOW.target(self.status, "pay")
+        _require_text(reference, "payout reference")
+        self.reference = reference
+        WITHDRAWAL_FLOW.move(
+            self, "pay", WithdrawalPaid(self.id, self.merchant_id, self.amount, reference, at)
+        )
+
+    def mark_failed(self, reason: str, at: datetime) -> None:
+        WITHDRAWAL_FLOW.target(self.status, "fail")
+        _require_text(reason, "failure reason")
+        self.reason = reason
+        WITHDRAWAL_FLOW.move(
+            self, "fail", WithdrawalFailed(self.id, self.merchant_id, self.amount, reason, at)
+        )
+
+
+# -- other movements of merchant money -------------------------------------------------
+
+
+def recharge_legs(merchant_id: MerchantId, channel: str, amount: Money) -> tuple[Leg, ...]:
+    """The merchant tops up its marketing balance: Dr cash / Cr merchant marketing."""
+    units = amount.minor
+    return (
+        (cash_account(channel), units),
+        (merchant_account(merchant_id, Bucket.MARKETING), -units),
+    )
+
+
+def marketing_spend_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
+    units = amount.minor
+    return ((merchant_account(merchant_id, Bucket.MARKETING), units), (MARKETING, -units))
+
+
+def deposit_legs(merchant_id: MerchantId, channel: str, amount: Money) -> tuple[Leg, ...]:
+    units = amount.minor
+    return (
+        (cash_account(channel), units),
+        (merchant_account(merchant_id, Bucket.DEPOSIT), -units),
+    )
+
+
+def penalty_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
+    units = amount.minor
+    return ((merchant_account(merchant_id, Bucket.DEPOSIT), units), (PENALTIES, -units))
+
+
+def settlement_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
+    units = amount.minor
+    return (
+        (merchant_account(merchant_id, Bucket.PENDING), units),
+        (merchant_account(merchant_id, Bucket.AVAILABLE), -units),
+    )
+
+
+def presettlement_legs(merchant_id: MerchantId, amount: Money, fee: Money) -> tuple[Leg, ...]:
+    return _combine(
+        [
+            (merchant_account(merchant_id, Bucket.PENDING), amount.minor),
+            (merchant_account(merchant_id, Bucket.AVAILABLE), fee.minor - amount.minor),
+            (FEES, -fee.minor),
+        ]
+    )
+
+
+def compensation_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
+    """Compensation to a customer charged to the merchant: Dr merchant available / Cr
+    refunds (the channel then pays it out like a refund)."""
+    units = amount.minor
+    return ((merchant_account(merchant_id, Bucket.AVAILABLE), units), (REFUNDS, -units))
+
+
+def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
+    units = amount.minor
+    return (
+        (merchant_account(merchant_id, Bucket.AVAILABLE), units),
+        (cash_account(PAYOUT_CHANNEL), -units),
+    )
+
+
+def final_settlement_legs(ledger: Ledger, merchant_id: MerchantId) -> tuple[Leg, ...]:
+    """Closing: the deposit and the marketing balance return to the available balance."""
+    moved = [
+        (merchant_account(merchant_id, bucket), owed(ledger, merchant_account(merchant_id, bucket)))
+        for bucket in (Bucket.DEPOSIT, Bucket.MARKETING)
+    ]
+    total = sum(units for _, units in moved)
+    return _combine([*moved, (merchant_account(merchant_id, Bucket.AVAILABLE), -total)])
+
+
+# -- reconciliation --------------------------------------------------------------------
+
+
+@attrs.frozen
+class OrderFigures:
+    """One order as the ledger has it: paid = merchants + commission - subsidy + refunded
+    + in transit."""
+
+    order_id: str
+    paid: int
+    merchants: int
+    commission: int
+    subsidy: int
+    refunded: int
+    in_transit: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.paid == (
+            self.merchants + self.commission - self.subsidy + self.refunded + self.in_transit
+        )
+
+
+@attrs.frozen
+class ReconciliationReport:
+    entries: int
+    accounts: int
+    orders: tuple[OrderFigures, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def order_figures(ledger: Ledger, order_id: str) -> OrderFigures:
+    """Sum the posted entries booked against ``order_id`` by role of account."""
+    paid = merchants = commission = subsidy = refunded = in_transit = 0
+    for entry in ledger.entries:
+        if entry.ref != order_id or entry.phase is not Phase.POSTED:
+            continue
+        for account, amount in entry.legs:
+            if account.startswith("merchant:"):
+                merchants -= amount
+            elif account == COMMISSION:
+                commission -= amount
+            elif account == SUBSIDY:
+                subsidy += amount
+            elif account == REFUNDS and amount < 0:
+                refunded -= amount
+            elif account == TRANSIT:
+                in_transit -= amount
+            elif account.startswith("cash:") and entry.kind == "order_paid":
+                paid += amount
+    return OrderFigures(order_id, paid, merchants, commission, subsidy, refunded, in_transit)
+
+
+def reconcile(
+    ledger: Ledger,
+    clearings: Iterable[OrderClearing] = (),
+    deposits: Mapping[MerchantId, Money] | None = None,
+) -> ReconciliationReport:
+    """Check the books (see docs/settlement.md, "Reconciliation"):
+
+    every entry balances; every account's balances equal the sum of its entries; all
+    balances sum to zero; every paid order is fully accounted for and agrees with its
+    clearing record; and (given ``deposits``, merchant -> deposit held) each merchant's
+    deposit account agrees with the merchant's record.
+    """
+    problems: list[str] = []
+    posted = dict.fromkeys(ledger.posted, 0)
+    debits = dict.fromkeys(ledger.posted, 0)
+    credits = dict.fromkeys(ledger.posted, 0)
+    pending_debits = dict.fromkeys(ledger.posted, 0)
+    pending_credits = dict.fromkeys(ledger.posted, 0)
+    for entry in ledger.entries:
+        if sum(amount for _, amount in entry.legs):
+            problems.append(f"entry {entry.seq} ({entry.key}) does not balance")
+        if entry.phase is Phase.VOIDS_PENDING:
+            continue
+        is_open = entry.phase is Phase.PENDING and entry.seq in ledger.open_pending
+        for account, amount in entry.legs:
+            if entry.phase is Phase.PENDING:
+                if is_open and amount > 0:
+                    pending_debits[account] += amount
+                elif is_open:
+                    pending_credits[account] -= amount
+                continue
+            posted[account] += amount
+            if amount > 0:
+                debits[account] += amount
+            else:
+                credits[account] -= amount
+    for account in ledger.posted:
+        counters = ledger.figures(account)
+        recomputed = (
+            posted[account],
+            debits[account],
+            credits[account],
+            pending_debits[account],
+            pending_credits[account],
+        )
+        stored = (
+            counters.posted,
+            counters.debits,
+            counters.credits,
+            counters.pending_debits,
+            counters.pending_credits,
+        )
+        if recomputed != stored:
+            problems.append(f"account {account}: holds {stored}, its entries give {recomputed}")
+    total = sum(ledger.posted.values())
+    if total:
+        problems.append(f"the balances sum to {total}, not 0")
+    orders: list[OrderFigures] = []
+    for clearing in clearings:
+        figures = order_figures(ledger, clearing.id)
+        orders.append(figures)
+        if not figures.balanced:
+            problems.append(f"order {clearing.id}: {figures} is not fully accounted for")
+        completed = clearing.status is ClearingState.COMPLETED
+        expected = (
+            clearing.paid.minor,
+            sum(clearing.net_owed(m).minor for m in clearing.merchants) if completed else 0,
+            clearing.net_commission.minor if completed else 0,
+            clearing.net_subsidy.minor if completed else 0,
+            clearing.refunded.minor,
+        )
+        found = (
+            figures.paid,
+            figures.merchants,
+            figures.commission,
+            figures.subsidy,
+            figures.refunded,
+        )
+        if expected != found:
+            problems.append(f"order {clearing.id}: clearing says {expected}, ledger {found}")
+    for merchant_id, held in (deposits or {}).items():
+        account = merchant_account(merchant_id, Bucket.DEPOSIT)
+        if not ledger.has_account(account):
+            problems.append(f"merchant {merchant_id} holds {held} but has no deposit account")
+        elif ledger.money(owed(ledger, account)) != held:
+            problems.append(
+                f"merchant {merchant_id}: deposit {held} on record, "
+                f"{ledger.money(owed(ledger, account))} in the ledger"
+            )
+    return ReconciliationReport(
+        entries=len(ledger.entries),
+        accounts=len(ledger.posted),
+        orders=tuple(orders),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,62 @@
+"""Ports of the settlement context: paying merchants out to their bank accounts.
+
+A :class:`Payout` sends money from the platform's payout account to a merchant's bank
+account. Each payment carries an ``idempotency_key``: the same key and payload pays once
+and answers the first result (or, if that was ``PENDING``, the payment's outcome now); the
+same key with another payload raises :class:`~merx.kernel.errors.IdempotencyConflict`.
+A refusal (a closed account, a compliance hold) is a result, ``PayoutStatus.REFUSED``,
+and moved no money. After a :class:`PayoutTimeout` the outcome is unknown: ask
+:meth:`Payout.query`, or retry with the same key; never guess.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+import attrs
+
+from merx.kernel.errors import NotFound, OutcomeUnknown
+from merx.kernel.money import Money
+
+
+class PayoutStatus(enum.Enum):
+    PAID = "paid"  # the money left for the merchant's bank account
+    REFUSED = "refused"  # nothing was paid
+    PENDING = "pending"  # accepted, not yet decided: query later
+
+
+@attrs.frozen
+class PayoutResult:
+    """The payout channel's answer: ``reference`` is its reference for the payment."""
+
+    status: PayoutStatus
+    reference: str
+    reason: str | None = None
+
+    @property
+    def paid(self) -> bool:
+        return self.status is PayoutStatus.PAID
+
+
+class PayoutTimeout(OutcomeUnknown):
+    """The payout channel did not answer in time: the money may or may not have left."""
+
+
+class UnknownPayout(NotFound):
+    """The payout channel has no payment under this idempotency key (it never received it)."""
+
+
+class Payout(Protocol):
+    """Port: pay merchants out to their bank accounts."""
+
+    def pay(
+        self, *, merchant_id: str, bank_account: str, amount: Money, idempotency_key: str
+    ) -> PayoutResult:
+        """Pay ``amount`` to ``bank_account``. Raises :class:`PayoutTimeout` when the
+        outcome is unknown."""
+        ...
+
+    def query(self, *, idempotency_key: str) -> PayoutResult:
+        """The payment's outcome now. Raises :class:`UnknownPayout` if never received."""
+        ...
