@@ -29,6 +29,10 @@ class OutOfStock(BusinessRuleViolation):
     """Fewer units are available than asked for."""
 
 
+class NoFirmLock(BusinessRuleViolation):
+    """Stock can leave only for an order holding a firm (paid) lock on it."""
+
+
 class OutOfDeliveryRange(BusinessRuleViolation):
     """No active warehouse delivers to the address's region."""
 
@@ -175,7 +179,7 @@ class StockItem(Aggregate):
     on_hand: int = 0
     reserved: int = 0
     holds: dict[str, Hold] = attrs.field(factory=dict)
-    deducted: dict[str, int] = attrs.field(factory=dict)
+    shipped: int = 0
 
     @classmethod
     def open(cls, warehouse: WarehouseId, sku: SkuId) -> StockItem:
@@ -195,11 +199,10 @@ class StockItem(Aggregate):
         """Raise if the order cannot hold ``quantity``; ``False`` if it already holds it."""
         require_quantity(quantity)
         earlier = self.holds.get(order_id)
-        earlier_quantity = earlier.quantity if earlier else self.deducted.get(order_id)
-        if earlier_quantity is not None:
-            if earlier_quantity != quantity:
+        if earlier is not None:
+            if earlier.quantity != quantity:
                 raise IdempotencyConflict(
-                    f"order {order_id!r} holds {earlier_quantity} of {self.sku!r}, not {quantity}"
+                    f"order {order_id!r} holds {earlier.quantity} of {self.sku!r}, not {quantity}"
                 )
             return False
         if quantity > self.available:
@@ -257,16 +260,18 @@ class StockItem(Aggregate):
         return expired
 
     def deduct(self, order_id: str) -> int:
-        """The order's firmly locked units leave the warehouse (shipment); a replay returns 0."""
-        if order_id in self.deducted:
-            return 0
+        """The order's firmly locked units leave the warehouse (shipment).
+
+        Only a firm lock ships; a second deduction for the same order finds no lock and is
+        refused (the order's own life cycle never asks twice).
+        """
         hold = self.holds.get(order_id)
         if hold is None or hold.expires_at is not None:
-            raise BusinessRuleViolation(f"order {order_id!r} holds no firm lock on {self.sku!r}")
+            raise NoFirmLock(f"order {order_id!r} holds no firm lock on {self.sku!r}")
         del self.holds[order_id]
         self.reserved -= hold.quantity
         self.on_hand -= hold.quantity
-        self.deducted[order_id] = hold.quantity
+        self.shipped += hold.quantity
         self.record(StockDeducted(self.warehouse, self.sku, order_id, hold.quantity))
         self._check()
         return hold.quantity

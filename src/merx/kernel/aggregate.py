@@ -39,15 +39,24 @@ def _is_frozen_attrs(kind: type[Any]) -> bool:
     return known
 
 
+def _immutable(value: Any) -> bool:
+    kind = type(value)
+    return kind in _ATOMIC or isinstance(value, enum.Enum) or _is_frozen_attrs(kind)
+
+
 def snapshot_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """A copy of ``value`` that shares its immutable parts (see the module docstring)."""
     kind = type(value)
     if kind in _ATOMIC or isinstance(value, enum.Enum) or _is_frozen_attrs(kind):
         return value
     if kind is dict:
-        return {key: snapshot_copy(item, memo) for key, item in value.items()}
+        copied = dict(value)
+        for key, item in copied.items():
+            if not _immutable(item):
+                copied[key] = snapshot_copy(item, memo)
+        return copied
     if kind is list:
-        return [snapshot_copy(item, memo) for item in value]
+        return [item if _immutable(item) else snapshot_copy(item, memo) for item in value]
     if kind is tuple:
         return tuple(snapshot_copy(item, memo) for item in value)
     if kind in (set, frozenset):
@@ -83,7 +92,8 @@ class Aggregate:
             names = _FIELDS[kind] = tuple(field.name for field in attrs.fields(kind))
         copied = object.__new__(kind)
         for name in names:
-            setattr(copied, name, snapshot_copy(getattr(self, name)))
+            value = getattr(self, name)
+            object.__setattr__(copied, name, value if _immutable(value) else snapshot_copy(value))
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:

@@ -1,0 +1,66 @@
+"""Golden path throughput: quote -> place -> pay -> ship -> deliver -> complete.
+
+One core, everything in memory, a 3-line order per customer (3 SKUs from one warehouse).
+Goal (issue 5): >= 5,000 orders/s for a 3-line order with 2 promotions. Promotions are
+not in the quote yet, so this measures the path without them.
+Run: ``python benchmarks/bench_golden_path.py [orders]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from merx import catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx.app import MemoryApp, build_memory_app
+from merx.customers import Address
+from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
+from merx.kernel.money import Money
+
+SKUS = [SkuId(f"sku-{n}") for n in range(3)]
+DC = WarehouseId("wh")
+
+
+def prepare(n: int) -> tuple[MemoryApp, list[CustomerId]]:
+    app = build_memory_app()
+    app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 5}))
+    for n_sku, sku in enumerate(SKUS):
+        price = Money.of(f"{99 + 100 * n_sku}.90", "CNY")
+        app.handle(catalog.CreateSku(sku, f"Item {n_sku}", PLATFORM, "phone", price))
+        app.handle(inventory.ReceiveStock(DC, sku, n * 2 + 10, "po"))
+    people = []
+    for k in range(n):
+        cid = app.handle(customers.RegisterCustomer(CustomerId(f"c{k}"), "C", "1"))
+        app.handle(customers.AddAddress(cid, "home", Address("C", "1", "sh", "road"), True))
+        for sku in SKUS:
+            app.handle(checkout.AddToCart(cid, sku, 1))
+        people.append(cid)
+    return app, people
+
+
+def golden_path(app: MemoryApp, cid: CustomerId) -> None:
+    app.quote(cid)
+    placed = app.handle(orders.PlaceOrder(cid))
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    (order_id,) = placed.order_ids
+    (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
+    tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
+    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.handle(fulfillment.SyncTracking(shipment_id))
+    app.handle(orders.ConfirmReceipt(order_id))
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    app, people = prepare(n)
+    start = time.perf_counter()
+    for cid in people:
+        golden_path(app, cid)
+    elapsed = time.perf_counter() - start
+    per_order_ms = elapsed / n * 1e3
+    print(f"golden path: {n / elapsed:,.0f} orders/s ({per_order_ms:.2f} ms per order, {n} orders)")
+    print("goal: >= 5,000 orders/s (3 lines, 2 promotions)")
+
+
+if __name__ == "__main__":
+    main()
