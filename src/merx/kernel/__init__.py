@@ -12,7 +12,7 @@ from merx.kernel.clock import Clock, require_aware
 from merx.kernel.events import DomainEvent, EventPublisher
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.ids import IdSource
-from merx.kernel.money import MINOR_DIGITS, Money, minor_unit
+from merx.kernel.money import MINOR_DIGITS, Money, minor_unit, split_minor
 from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
 from merx.kernel.uow import Repository, UnitOfWork
@@ -34,4 +34,5 @@ __all__ = [
     "minor_unit",
     "require_aware",
     "require_quantity",
+    "split_minor",
 ]

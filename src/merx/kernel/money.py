@@ -265,28 +265,52 @@ class Money:
         unit of its exact share. A negative amount is split as its absolute value, negated.
         """
         weights = _integer_weights(ratios, self.currency)
-        total_weight = sum(weights)
         units = self.minor
         sign = -1 if units < 0 else 1
-        units = abs(units)
-        shares: list[int] = []
-        remainders: list[int] = []
-        for weight in weights:
-            share, remainder = divmod(units * weight, total_weight)
-            shares.append(share)
-            remainders.append(remainder)
-        leftover = units - sum(shares)
-        if leftover:
-            order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-            for i in order[:leftover]:
-                shares[i] += 1
+        shares = split_minor(abs(units), weights)
         digits = MINOR_DIGITS[self.currency]
         return [_make(Decimal(sign * s).scaleb(-digits), self.currency) for s in shares]
+
+
+def split_minor(units: int, weights: Sequence[int]) -> list[int]:
+    """The largest-remainder method on whole minor units, the core of :meth:`Money.allocate`.
+
+    ``units >= 0`` split in proportion to non-negative integer ``weights`` (not all zero):
+    every share is rounded down, then the leftover units go one each to the largest
+    remainders, ties to the earlier share. For hot loops that work in minor units.
+    """
+    total = sum(weights)
+    shares: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        share, remainder = divmod(units * weight, total)
+        shares.append(share)
+        remainders.append(remainder)
+    leftover = units - sum(shares)
+    if leftover:
+        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        for i in order[:leftover]:
+            shares[i] += 1
+    return shares
+
+
+def _whole_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> list[int] | None:
+    """Fast path: all whole numbers, or all amounts of this currency (as minor units)."""
+    ints = [r for r in ratios if type(r) is int]
+    if len(ints) == len(ratios):
+        return ints
+    amounts = [r.minor for r in ratios if type(r) is Money and r.currency == currency]
+    return amounts if len(amounts) == len(ratios) else None
 
 
 def _integer_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> list[int]:
     if not ratios:
         raise InvalidAllocation("cannot allocate over an empty list of ratios")
+    fast = _whole_weights(ratios, currency)
+    if fast is not None:
+        if any(w < 0 for w in fast) or not any(fast):
+            raise InvalidAllocation(f"allocation ratios {list(ratios)} must be >= 0, not all zero")
+        return fast
     fractions: list[Fraction] = []
     for ratio in ratios:
         if isinstance(ratio, Money):

@@ -29,7 +29,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, TypeAlias
 
-from merx.kernel.money import Money
+from merx.kernel.money import Money, split_minor
 from merx.promotions.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
 from merx.promotions.model import (
     Allocation,
@@ -65,29 +65,12 @@ Split: TypeAlias = Callable[[int, Sequence[int]], list[int]]
 Key: TypeAlias = tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]
 
 
-def _split_minor(units: int, weights: Sequence[int]) -> list[int]:
-    """:meth:`Money.allocate` on integer minor units: the same largest-remainder method
-    (shares rounded down, leftover units to the largest remainders, ties to the earlier),
-    without building Money; property-tested equal to ``Money.allocate``."""
-    total = sum(weights)
-    shares: list[int] = []
-    remainders: list[int] = []
-    for weight in weights:
-        share, remainder = divmod(units * weight, total)
-        shares.append(share)
-        remainders.append(remainder)
-    leftover = units - sum(shares)
-    if leftover:
-        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-        for i in order[:leftover]:
-            shares[i] += 1
-    return shares
-
-
 def _money_split(currency: str) -> Split:
     """The split used to build a quote: :meth:`Money.allocate` itself."""
 
     def split(units: int, weights: Sequence[int]) -> list[int]:
+        if len(weights) == 1:
+            return [units]  # what allocate gives one share, without the arithmetic
         return [share.minor for share in Money.from_minor(units, currency).allocate(weights)]
 
     return split
@@ -110,8 +93,49 @@ def _sort_key(promotion: Promotion) -> tuple[int, int, int, str]:
 # -- one promotion, prepared for pricing -------------------------------------------------
 
 
+def _bits(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    positions: list[int] = []
+    while mask:
+        low = mask & -mask
+        positions.append(low.bit_length() - 1)
+        mask ^= low
+    return positions
+
+
 def _minor(money: Money | None) -> int:
     return 0 if money is None else money.minor
+
+
+class _CartIndex:
+    """Line masks by SKU, merchant and category, to find a scope's lines quickly."""
+
+    def __init__(self, cart: Sequence[CartLine]) -> None:
+        self.every = (1 << len(cart)) - 1
+        self.by_sku: dict[str, int] = {}
+        self.by_merchant: dict[str, int] = {}
+        self.by_category: dict[str, int] = {}
+        for i, line in enumerate(cart):
+            self.by_sku[line.sku] = self.by_sku.get(line.sku, 0) | 1 << i
+            self.by_merchant[line.merchant] = self.by_merchant.get(line.merchant, 0) | 1 << i
+            self.by_category[line.category] = self.by_category.get(line.category, 0) | 1 << i
+
+    def eligible(self, promotion: Promotion, store: str | None) -> int:
+        """The lines matching every key of the scope (and of the store, if any)."""
+        mask = self.every
+        scope = promotion.scope
+        for values, index in (
+            (scope.skus, self.by_sku),
+            (scope.merchants, self.by_merchant),
+            (scope.categories, self.by_category),
+            (None if store is None else (store,), self.by_merchant),
+        ):
+            if values is not None:
+                chosen = 0
+                for value in values:
+                    chosen |= index.get(value, 0)
+                mask &= chosen
+        return mask
 
 
 class _Offer:
@@ -142,7 +166,9 @@ class _Offer:
         "unit_after",
     )
 
-    def __init__(self, rank: int, promotion: Promotion, cart: Sequence[CartLine]) -> None:
+    def __init__(
+        self, rank: int, promotion: Promotion, cart: Sequence[CartLine], index: _CartIndex
+    ) -> None:
         self.rank = rank
         self.promotion = promotion
         self.id = promotion.id
@@ -150,11 +176,7 @@ class _Offer:
         self.level = promotion.level
         self.coupon = isinstance(promotion, Coupon)
         store = promotion.store
-        eligible = [
-            i
-            for i, line in enumerate(cart)
-            if promotion.scope.matches(line) and (store is None or line.merchant == store)
-        ]
+        eligible = _bits(index.eligible(promotion, store))
         self.unit_after: dict[int, int] = {}
         self.bundle_items: tuple[tuple[int, int], ...] = ()
         self.steps: tuple[tuple[int, int], ...] = ()
@@ -491,7 +513,8 @@ class _Problem:
             else:
                 candidates.append(promotion)
         candidates.sort(key=_sort_key)
-        self.offers = [_Offer(rank, p, self.cart) for rank, p in enumerate(candidates)]
+        index = _CartIndex(self.cart)
+        self.offers = [_Offer(rank, p, self.cart, index) for rank, p in enumerate(candidates)]
         self.by_id = {offer.id: offer for offer in self.offers}
         self.adjacency = [0] * len(self.offers)
         slots: dict[tuple[str, str | None], int] = {}
@@ -528,7 +551,8 @@ class _Problem:
 
     def offers_of(self, selection: int) -> list[_Offer]:
         """The offers of a selection mask, in pipeline order (rank order)."""
-        return [offer for offer in self.offers if selection >> offer.rank & 1]
+        offers = self.offers
+        return [offers[rank] for rank in _bits(selection)]
 
     def valid(self, selection: int, ranks: Sequence[int] | None = None) -> bool:
         """Nothing in it conflicts; every automatic promotion left out (of ``ranks``, by
@@ -554,7 +578,7 @@ class _Problem:
     def price(self, selection: int) -> Key:
         """Price a selection with the fast split; return its key."""
         state = self.initial.copy()
-        applied = _run(self.offers_of(selection), state, _split_minor)
+        applied = _run(self.offers_of(selection), state, split_minor)
         return self.key(selection, applied, sum(state.amounts))
 
 
@@ -580,7 +604,7 @@ def _components(problem: _Problem) -> list[list[int]]:
                 rest ^= low
             frontier = grown & ~members
         seen |= members
-        components.append([r for r in range(len(problem.offers)) if members >> r & 1])
+        components.append(_bits(members))
     return components
 
 
@@ -634,13 +658,42 @@ class _Cluster:
     """Item/store components (and fixed item/store members of platform/payment
     components) whose promotions share cart lines."""
 
-    __slots__ = ("components", "cross", "lines", "mask")
+    __slots__ = ("components", "cross", "fixed", "lines", "mask")
 
     def __init__(self) -> None:
-        self.components: list[list[int]] = []  # local options of each component
+        self.components: list[list[int]] = []  # local options of each optional component
+        self.fixed = 0  # ranks always selected
         self.cross = 0  # ranks of item/store offers that belong to late components
         self.lines: tuple[int, ...] = ()
         self.mask = 0
+
+
+class _LineGroups:
+    """Union-find over cart lines."""
+
+    def __init__(self, n_lines: int) -> None:
+        self.parent = list(range(n_lines))
+
+    def root(self, line: int) -> int:
+        parent = self.parent
+        while parent[line] != line:
+            parent[line] = parent[parent[line]]
+            line = parent[line]
+        return line
+
+    def root_of(self, mask: int) -> int:
+        """The group of the lowest line of ``mask``."""
+        return self.root((mask & -mask).bit_length() - 1)
+
+    def tie(self, mask: int) -> None:
+        """Put every line of ``mask`` in one group."""
+        lines = _bits(mask)
+        if lines:
+            first = self.root(lines[0])
+            for line in lines[1:]:
+                other = self.root(line)
+                if other != first:
+                    self.parent[other] = first
 
 
 class _Search:
@@ -651,7 +704,7 @@ class _Search:
         offers = problem.offers
         self.late = sum(1 << o.rank for o in offers if o.level in _LATE_LEVELS)
         late_components: list[list[int]] = []
-        early_components: list[tuple[list[int], int]] = []
+        early_components: list[tuple[list[int], list[int]]] = []
         cross: list[int] = []
         for members in _components(problem):
             options = _local_options(problem, members)
@@ -659,50 +712,84 @@ class _Search:
                 late_components.append(options)
                 cross.extend(r for r in members if not self.late >> r & 1)
             else:
-                mask = 0
-                for r in members:
-                    mask |= offers[r].mask
-                early_components.append((options, mask))
+                early_components.append((options, members))
         self.late_components = late_components
         self.clusters = self._clusters(early_components, cross)
         self.cache: dict[tuple[int, int], list[_Outcome]] = {}
+        self.parts: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        self.baselines: dict[tuple[int, ...], _Baseline] = {}
         self.best: Key | None = None
         self.best_selection = 0
 
-    def _clusters(self, early: list[tuple[list[int], int]], cross: list[int]) -> list[_Cluster]:
+    def _clusters(
+        self, early: list[tuple[list[int], list[int]]], cross: list[int]
+    ) -> list[_Cluster]:
+        """Group cart lines that a choice (or a base spanning several lines) ties together.
+
+        A direct that is always selected and never competes with an optional direct acts
+        on each of its lines on its own, so it does not tie its lines together.
+        """
         offers = self.problem.offers
-        nodes: list[tuple[list[int] | None, int, int]] = [(opts, mask, 0) for opts, mask in early]
-        nodes += [(None, offers[r].mask, r) for r in cross]
-        parent = list(range(len(nodes)))
-
-        def root(n: int) -> int:
-            while parent[n] != n:
-                parent[n] = parent[parent[n]]
-                n = parent[n]
-            return n
-
-        first_on_line: dict[int, int] = {}
-        for n, (_, mask, _) in enumerate(nodes):
-            rest = mask
-            while rest:
-                low = rest & -rest
-                line = low.bit_length() - 1
-                rest ^= low
-                if line in first_on_line:
-                    parent[root(n)] = root(first_on_line[line])
-                else:
-                    first_on_line[line] = n
-        clusters: dict[int, _Cluster] = {}
-        for n, (options, mask, rank) in enumerate(nodes):
-            cluster = clusters.setdefault(root(n), _Cluster())
-            cluster.mask |= mask
-            if options is None:
-                cluster.cross |= 1 << rank
+        groups = _LineGroups(len(self.problem.cart))
+        separable = self._separable_directs(early, cross)
+        # (lines, local options or None, always-selected ranks, cross ranks)
+        placed: list[tuple[int, list[int] | None, int, int]] = []
+        for options, members in early:
+            if len(options) > 1:
+                mask = 0
+                for r in members:
+                    mask |= offers[r].mask
+                placed.append((mask, options, 0, 0))
             else:
-                cluster.components.append(options)
+                placed.extend(
+                    (offers[r].mask, None, 1 << r, 0)
+                    for r in _bits(options[0])
+                    if r not in separable
+                )
+        placed.extend((offers[r].mask, None, 0, 1 << r) for r in cross)
+        for mask, _, _, _ in placed:
+            groups.tie(mask)
+        clusters: dict[int, _Cluster] = {}
+        lineless: list[_Cluster] = []
+        for mask, choices, fixed, crossing in placed:
+            if mask:
+                cluster = clusters.setdefault(groups.root_of(mask), _Cluster())
+            else:
+                cluster = _Cluster()
+                lineless.append(cluster)
+            cluster.mask |= mask
+            cluster.fixed |= fixed
+            cluster.cross |= crossing
+            if choices is not None:
+                cluster.components.append(choices)
+        for r in separable:
+            for line in _bits(offers[r].mask):
+                cluster = clusters.setdefault(groups.root_of(1 << line), _Cluster())
+                cluster.mask |= 1 << line
+                cluster.fixed |= 1 << r
         for cluster in clusters.values():
-            cluster.lines = tuple(i for i in range(len(self.problem.cart)) if cluster.mask >> i & 1)
-        return list(clusters.values())
+            cluster.lines = tuple(_bits(cluster.mask))
+        return [*clusters.values(), *lineless]
+
+    def _separable_directs(
+        self, early: list[tuple[list[int], list[int]]], cross: list[int]
+    ) -> set[int]:
+        """Directs always selected whose lines no optional direct competes for."""
+        offers = self.problem.offers
+        optional = [r for options, members in early if len(options) > 1 for r in members]
+        optional_directs = 0
+        for r in [*optional, *cross]:
+            if offers[r].kind == "direct":
+                optional_directs |= offers[r].mask
+        return {
+            r
+            for options, _ in early
+            if len(options) == 1
+            for r in _bits(options[0])
+            if offers[r].kind == "direct"
+            and offers[r].mask
+            and not offers[r].mask & optional_directs
+        }
 
     def outcomes(self, index: int, fixed: int) -> list[_Outcome]:
         """Every distinct outcome of a cluster given its fixed cross members, best first."""
@@ -714,11 +801,11 @@ class _Search:
         cluster = self.clusters[index]
         merged: dict[tuple[int, ...], _Outcome] = {}
         for combination in itertools.product(*cluster.components):
-            selection = fixed
+            selection = fixed | cluster.fixed
             for option in combination:
                 selection |= option
             state = problem.initial.copy()
-            applied = _run(problem.offers_of(selection), state, _split_minor)
+            applied = _run(problem.offers_of(selection), state, split_minor)
             outcome = _Outcome(
                 selection,
                 tuple(state.amounts[i] for i in cluster.lines),
@@ -735,27 +822,44 @@ class _Search:
 
     def run(self) -> int:
         """The best valid selection, as a mask of ranks."""
-        plans = []
+        choices: list[tuple[int, int, _Baseline, tuple[int, ...], list[_Offer]]] = []
         for combination in itertools.product(*self.late_components):
             choice = 0
             for option in combination:
                 choice |= option
-            plans.append(self._plan(choice))
-        plans.sort(key=lambda plan: plan.root_bound)
-        for plan in plans:
-            if self.best is not None and plan.root_bound > self.best[0]:
+            fixed = tuple(choice & cluster.cross for cluster in self.clusters)
+            baseline = self._baseline(fixed)
+            late = [self.problem.offers[r] for r in _bits(choice & self.late)]
+            root_bound = baseline.total - sum(
+                offer.bound(baseline.widest_base(self, offer)) for offer in late
+            )
+            choices.append((root_bound, choice, baseline, fixed, late))
+        choices.sort(key=lambda entry: entry[:2])
+        for root_bound, choice, baseline, fixed, late in choices:
+            if self.best is not None and root_bound > self.best[0]:
                 break
-            plan.explore(self)
+            _Plan(self, baseline, fixed, choice & self.late, late).explore()
         return self.best_selection
 
-    def _plan(self, choice: int) -> _Plan:
-        problem = self.problem
-        late = [o for o in problem.offers if choice >> o.rank & self.late >> o.rank & 1]
-        per_cluster = [
-            self.outcomes(index, choice & cluster.cross)
-            for index, cluster in enumerate(self.clusters)
-        ]
-        return _Plan(problem, choice & self.late, late, self.clusters, per_cluster)
+    def _baseline(self, fixed: tuple[int, ...]) -> _Baseline:
+        baseline = self.baselines.get(fixed)
+        if baseline is None:
+            per_cluster = [self.outcomes(index, f) for index, f in enumerate(fixed)]
+            baseline = self.baselines[fixed] = _Baseline(self.problem, self.clusters, per_cluster)
+        return baseline
+
+    def contributions(self, index: int, fixed: int, offer: _Offer) -> tuple[int, ...]:
+        """Per outcome of a cluster: the sum of its amounts on ``offer``'s lines."""
+        key = (index, fixed, offer.rank)
+        known = self.parts.get(key)
+        if known is None:
+            lines = self.clusters[index].lines
+            positions = [k for k, i in enumerate(lines) if offer.mask >> i & 1]
+            known = tuple(
+                sum(outcome.vector[k] for k in positions) for outcome in self.outcomes(index, fixed)
+            )
+            self.parts[key] = known
+        return known
 
     def offer(self, key: Key, selection: int) -> None:
         if self.best is None or key < self.best:
@@ -763,56 +867,85 @@ class _Search:
             self.best_selection = selection
 
 
+class _Baseline:
+    """Every cluster at its own best outcome: the starting point of the plans that share the
+    same fixed cross members."""
+
+    def __init__(
+        self, problem: _Problem, clusters: list[_Cluster], per_cluster: list[list[_Outcome]]
+    ) -> None:
+        amounts = problem.initial.amounts[:]
+        for cluster, outcomes in zip(clusters, per_cluster, strict=True):
+            for i, amount in zip(cluster.lines, outcomes[0].vector, strict=True):
+                amounts[i] = amount
+        self.amounts = amounts
+        self.total = sum(amounts)
+        self.per_cluster = per_cluster
+        self.fixed = tuple(
+            outcomes[0].selection & cluster.cross
+            for cluster, outcomes in zip(clusters, per_cluster, strict=True)
+        )
+        self.widest: dict[int, int] = {}
+
+    def widest_base(self, search: _Search, offer: _Offer) -> int:
+        """The largest base ``offer`` can meet before the platform level: every cluster
+        it looks at left at its outcome with the most amount on the offer's lines."""
+        widest = self.widest.get(offer.rank)
+        if widest is None:
+            widest = sum(self.amounts[i] for i in offer.lines)
+            for index, outcomes in enumerate(self.per_cluster):
+                if len(outcomes) > 1 and search.clusters[index].mask & offer.mask:
+                    column = search.contributions(index, self.fixed[index], offer)
+                    widest += max(column) - column[0]
+            self.widest[offer.rank] = widest
+        return widest
+
+
 class _Plan:
-    """One choice of the platform/payment components, with the clusters it looks at."""
+    """One choice of the platform/payment components: a branch and bound over the clusters
+    whose lines its platform/payment promotions look at."""
 
     def __init__(
         self,
-        problem: _Problem,
+        search: _Search,
+        baseline: _Baseline,
+        fixed: tuple[int, ...],
         late_choice: int,
         late: list[_Offer],
-        clusters: list[_Cluster],
-        per_cluster: list[list[_Outcome]],
     ) -> None:
-        self.problem = problem
+        self.search = search
+        self.baseline = baseline
         self.late_choice = late_choice
         self.late = late
         late_mask = 0
         for offer in late:
             late_mask |= offer.mask
-        amounts = problem.initial.amounts[:]
-        self.relevant: list[tuple[_Cluster, list[_Outcome]]] = []
-        fixed: list[_Outcome] = []
-        for cluster, outcomes in zip(clusters, per_cluster, strict=True):
-            if len(outcomes) > 1 and cluster.mask & late_mask:
-                self.relevant.append((cluster, outcomes))
-            else:
-                fixed.append(outcomes[0])
-                for i, amount in zip(cluster.lines, outcomes[0].vector, strict=True):
-                    amounts[i] = amount
-        # widest spread first: the bound tightens fastest
-        self.relevant.sort(key=lambda co: co[1][0].total - max(o.total for o in co[1]))
-        self.amounts = amounts
-        self.fixed = fixed
-        relevant_lines = 0
-        for cluster, _ in self.relevant:
-            relevant_lines |= cluster.mask
-        self.constant = sum(a for i, a in enumerate(amounts) if not relevant_lines >> i & 1)
-        self.fixed_base = [
-            sum(amounts[i] for i in offer.lines if not relevant_lines >> i & 1) for offer in late
+        clusters = search.clusters
+        per_cluster = baseline.per_cluster
+        relevant = [
+            index
+            for index, outcomes in enumerate(per_cluster)
+            if len(outcomes) > 1 and clusters[index].mask & late_mask
         ]
-        # per relevant cluster, per outcome: its total and its part of each late base
+        # widest spread first: the bound tightens fastest
+        relevant.sort(key=lambda c: per_cluster[c][0].total - per_cluster[c][-1].total)
+        self.relevant = relevant
         self.parts: list[list[tuple[int, tuple[int, ...]]]] = []
-        for cluster, outcomes in self.relevant:
-            positions = [
-                [k for k, i in enumerate(cluster.lines) if offer.mask >> i & 1] for offer in late
+        fixed_base = [sum(baseline.amounts[i] for i in offer.lines) for offer in late]
+        constant = baseline.total
+        for index in relevant:
+            outcomes = per_cluster[index]
+            columns = [search.contributions(index, fixed[index], offer) for offer in late]
+            parts = [
+                (outcome.total, tuple(column[o] for column in columns))
+                for o, outcome in enumerate(outcomes)
             ]
-            self.parts.append(
-                [
-                    (o.total, tuple(sum(o.vector[k] for k in ps) for ps in positions))
-                    for o in outcomes
-                ]
-            )
+            self.parts.append(parts)
+            constant -= outcomes[0].total
+            for p, column in enumerate(columns):
+                fixed_base[p] -= column[0]
+        self.constant = constant
+        self.fixed_base = fixed_base
         n = len(self.parts)
         self.rest_total = [0] * (n + 1)
         self.rest_base = [[0] * len(late) for _ in range(n + 1)]
@@ -822,10 +955,8 @@ class _Plan:
                 self.rest_base[k + 1][p] + max(b[p] for _, b in self.parts[k])
                 for p in range(len(late))
             ]
-        self.fixed_applied = [i for o in fixed for i in o.applied]
-        self.fixed_selected = [i for o in fixed for i in o.selected]
-        self.fixed_coupons = sum(o.coupons for o in fixed)
         self.root_bound = self.bound(0, 0, [0] * len(late))
+        self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
 
     def bound(self, k: int, total: int, base: list[int]) -> int:
         """A lower bound of the payable of every completion of the first ``k`` choices."""
@@ -834,17 +965,19 @@ class _Plan:
             lowest -= offer.bound(self.fixed_base[p] + base[p] + self.rest_base[k][p])
         return lowest
 
-    def explore(self, search: _Search) -> None:
+    def explore(self) -> None:
+        search = self.search
         chosen: list[_Outcome] = []
         late_base = [0] * len(self.late)
+        per_cluster = self.baseline.per_cluster
 
         def visit(k: int, total: int) -> None:
             if search.best is not None and self.bound(k, total, late_base) > search.best[0]:
                 return
             if k == len(self.parts):
-                self._leaf(search, chosen)
+                self._leaf(chosen)
                 return
-            _, outcomes = self.relevant[k]
+            outcomes = per_cluster[self.relevant[k]]
             for outcome, (part_total, part_base) in zip(outcomes, self.parts[k], strict=True):
                 chosen.append(outcome)
                 for p, b in enumerate(part_base):
@@ -856,40 +989,52 @@ class _Plan:
 
         visit(0, 0)
 
-    def _leaf(self, search: _Search, chosen: list[_Outcome]) -> None:
-        problem = self.problem
-        amounts = self.amounts[:]
-        for (cluster, _), outcome in zip(self.relevant, chosen, strict=True):
-            for i, amount in zip(cluster.lines, outcome.vector, strict=True):
+    def _fixed(self) -> tuple[set[str], set[str], int, int]:
+        """Applied ids, selected ids, coupons and selection of the clusters not branched on
+        (a separable direct can sit in several clusters, hence sets)."""
+        if self._fixed_sets is None:
+            applied: set[str] = set()
+            selected: set[str] = set()
+            coupons = 0
+            selection = 0
+            branched = set(self.relevant)
+            for index, outcomes in enumerate(self.baseline.per_cluster):
+                if index not in branched:
+                    applied.update(outcomes[0].applied)
+                    selected.update(outcomes[0].selected)
+                    coupons += outcomes[0].coupons
+                    selection |= outcomes[0].selection
+            self._fixed_sets = (applied, selected, coupons, selection)
+        return self._fixed_sets
+
+    def _leaf(self, chosen: list[_Outcome]) -> None:
+        search = self.search
+        clusters = search.clusters
+        amounts = self.baseline.amounts[:]
+        for index, outcome in zip(self.relevant, chosen, strict=True):
+            for i, amount in zip(clusters[index].lines, outcome.vector, strict=True):
                 amounts[i] = amount
-        state = _Lines(amounts, [], [])
-        applied = _run(self.late, state, _split_minor)
+        applied = _run(self.late, _Lines(amounts, [], []), split_minor)
         payable = sum(amounts)
         best = search.best
         if best is not None and payable > best[0]:
             return
-        offers = problem.offers
-        coupons = self.fixed_coupons + sum(o.coupons for o in chosen)
+        offers = search.problem.offers
+        fixed_applied, fixed_selected, fixed_coupons, fixed_selection = self._fixed()
+        coupons = fixed_coupons + sum(o.coupons for o in chosen)
         coupons += sum(1 for r in applied if offers[r].coupon)
-        applied_ids = [*self.fixed_applied, *(offers[r].id for r in applied)]
+        applied_ids = fixed_applied.union(offers[r].id for r in applied)
         for outcome in chosen:
-            applied_ids.extend(outcome.applied)
+            applied_ids.update(outcome.applied)
         head = (payable, coupons, len(applied_ids))
         if best is not None and head > best[:3]:
             return
-        selected = [*self.fixed_selected, *(o.id for o in self.late)]
-        selection = self.late_choice
+        selected = fixed_selected.union(o.id for o in self.late)
+        selection = self.late_choice | fixed_selection
         for outcome in chosen:
-            selected.extend(outcome.selected)
+            selected.update(outcome.selected)
             selection |= outcome.selection
-        for outcome in self.fixed:
-            selection |= outcome.selection
-        key: Key = (
-            *head,
-            tuple(sorted(applied_ids)),
-            len(selected),
-            tuple(sorted(selected)),
-        )
+        key: Key = (*head, tuple(sorted(applied_ids)), len(selected), tuple(sorted(selected)))
         search.offer(key, selection)
 
 
@@ -914,9 +1059,13 @@ def _hint(offer: _Offer, base: int) -> int | None:
 def _materialize(problem: _Problem, selection: int) -> Quote:
     """Price ``selection`` once more, splitting with :meth:`Money.allocate`, and report."""
     currency = problem.currency
+    made: dict[int, Money] = {}
 
     def money(minor: int) -> Money:
-        return Money.from_minor(minor, currency)
+        known = made.get(minor)
+        if known is None:
+            known = made[minor] = Money.from_minor(minor, currency)
+        return known
 
     chosen = problem.offers_of(selection)
     log: Log = {offer.rank: _Effect() for offer in chosen}
@@ -956,7 +1105,11 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
         funding: tuple[Funding, ...] = ()
         if effect.discount:
             funders = offer.promotion.funders()
-            shares = discount.allocate([funder.share for funder in funders])
+            shares = (
+                discount.allocate([funder.share for funder in funders])
+                if len(funders) > 1
+                else [discount]
+            )
             funding = tuple(
                 Funding(funder.party, share) for funder, share in zip(funders, shares, strict=True)
             )

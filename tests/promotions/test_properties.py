@@ -1,0 +1,113 @@
+"""Properties of the quote engine on random carts, checked against the exhaustive oracle."""
+
+from __future__ import annotations
+
+import json
+from random import Random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from merx.kernel.money import Money
+from merx.promotions import (
+    CartLine,
+    Customer,
+    Promotion,
+    Quote,
+    converter_for,
+    exhaustive_quote,
+    quote,
+)
+from merx.promotions.serde import structure
+from tests.promotions.strategies import AT, CURRENCY, any_promotion, pricing_inputs
+
+Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]
+
+
+def _quote(inputs: Inputs) -> Quote:
+    lines, automatic, wallet, customer, method = inputs
+    return quote(lines, automatic, wallet, customer, AT, method)
+
+
+@given(pricing_inputs())
+def test_search_matches_the_exhaustive_oracle(inputs: Inputs) -> None:
+    lines, automatic, wallet, customer, method = inputs
+    assert _quote(inputs) == exhaustive_quote(lines, automatic, wallet, customer, AT, method)
+
+
+@given(pricing_inputs())
+def test_each_promotion_is_allocated_exactly_and_no_line_goes_below_zero(inputs: Inputs) -> None:
+    result = _quote(inputs)
+    for applied in result.promotions:
+        allocated = Money.sum(
+            (
+                allocation.amount
+                for line in result.lines
+                for allocation in line.allocations
+                if allocation.promotion_id == applied.promotion_id
+            ),
+            CURRENCY,
+        )
+        assert allocated == applied.discount
+        assert not applied.discount.is_negative()
+    for line in result.lines:
+        assert not line.amount.is_negative()
+        assert all(a.amount.is_positive() for a in line.allocations)
+    assert result.payable == Money.sum((line.amount for line in result.lines), CURRENCY)
+    assert result.payable + result.discount == Money.sum(
+        (line.list_amount for line in result.lines), CURRENCY
+    )
+
+
+@given(pricing_inputs())
+def test_funding_splits_sum_to_each_discount(inputs: Inputs) -> None:
+    result = _quote(inputs)
+    for applied in result.promotions:
+        assert Money.sum((f.amount for f in applied.funding), CURRENCY) == applied.discount
+    assert Money.sum((f.amount for f in result.cost), CURRENCY) == result.discount
+
+
+@given(pricing_inputs(), st.randoms(use_true_random=False))
+def test_quote_does_not_depend_on_the_order_promotions_are_given_in(
+    inputs: Inputs, random: Random
+) -> None:
+    lines, automatic, wallet, customer, method = inputs
+    shuffled_automatic = list(automatic)
+    shuffled_wallet = list(wallet)
+    random.shuffle(shuffled_automatic)
+    random.shuffle(shuffled_wallet)
+    assert _quote(inputs) == quote(lines, shuffled_automatic, shuffled_wallet, customer, AT, method)
+
+
+@given(pricing_inputs())
+def test_applied_promotions_were_selected_and_every_candidate_is_accounted_for(
+    inputs: Inputs,
+) -> None:
+    _, automatic, wallet, _, _ = inputs
+    result = _quote(inputs)
+    assert set(result.applied) <= set(result.selected)
+    assert list(result.applied) == sorted(result.applied)
+    reasons = {rejection.promotion_id for rejection in result.rejections}
+    assert reasons.isdisjoint(result.applied)
+    assert reasons | set(result.applied) == {p.id for p in [*automatic, *wallet]}
+
+
+@given(pricing_inputs())
+def test_refunding_a_line_unit_by_unit_returns_its_amount(inputs: Inputs) -> None:
+    for line in _quote(inputs).lines:
+        pieces = [line.net_of(1, after=k) for k in range(line.quantity)]
+        assert Money.sum(pieces, CURRENCY) == line.amount
+        assert line.net_of(line.quantity) == line.amount
+        for allocation in line.allocations:
+            parts = [
+                line.allocation_of(allocation.promotion_id, 1, after=k)
+                for k in range(line.quantity)
+            ]
+            assert Money.sum(parts, CURRENCY) == allocation.amount
+
+
+@given(any_promotion())
+def test_promotions_round_trip_through_the_converter_and_json(promotion: Promotion) -> None:
+    converter = converter_for(CURRENCY)
+    data = json.loads(json.dumps(converter.unstructure(promotion, Promotion)))
+    assert structure(data, Promotion, CURRENCY) == promotion  # type: ignore[arg-type]

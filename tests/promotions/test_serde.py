@@ -1,0 +1,122 @@
+"""The converter: the spec's JSON shape in, typed errors for anything malformed."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from merx.errors import InvalidAmount, MerxError, UnknownCurrency
+from merx.kernel.money import Money
+from merx.promotions import (
+    Coupon,
+    FundingShare,
+    InvalidLineQuantity,
+    InvalidPromotion,
+    MalformedPricingInput,
+    Promotion,
+    ThresholdOff,
+    Tier,
+    UnknownPromotionKind,
+    converter_for,
+    quote_from_dict,
+)
+from merx.promotions.serde import structure
+
+CASE: dict[str, Any] = {
+    "name": "ignored",
+    "currency": "CNY",
+    "at": "2026-06-18T10:00:00+08:00",
+    "customer": {"id": "u1", "new_user": False},
+    "payment_method": None,
+    "lines": [
+        {"sku": "A", "merchant": "m1", "category": "c", "unit_price": "150.00", "quantity": 2}
+    ],
+    "promotions": [
+        {
+            "id": "T",
+            "kind": "threshold_off",
+            "merchant": "m1",
+            "tiers": [{"min_amount": "200.00", "off": "20.00"}],
+            "funded_by": {"platform": 1, "m1": "3"},
+        }
+    ],
+    "wallet": [{"id": "C", "kind": "coupon", "level": "platform", "off": "5.00"}],
+    "expect": {},
+}
+
+
+def test_a_case_quotes_to_the_expect_shape() -> None:
+    assert quote_from_dict(CASE) == {
+        "payable": "275.00",
+        "discount": "25.00",
+        "applied": ["C", "T"],
+        "lines": {"A": "275.00"},
+        "cost": {"m1": "15.00", "platform": "10.00"},
+        "gifts": {},
+        "hints": {},
+    }
+
+
+def _broken(path: list[str | int], value: Any) -> dict[str, Any]:
+    case = copy.deepcopy(CASE)
+    target: Any = case
+    for step in path[:-1]:
+        target = target[step]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return case
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "error"),
+    [
+        (["lines", 0, "quantity"], 0, InvalidLineQuantity),
+        (["lines", 0, "quantity"], 1.5, MalformedPricingInput),
+        (["lines", 0, "quantity"], True, MalformedPricingInput),
+        (["lines", 0, "quantity"], "2", MalformedPricingInput),
+        (["lines", 0, "unit_price"], 150.0, InvalidAmount),
+        (["lines", 0, "unit_price"], "1.001", InvalidAmount),
+        (["lines", 0, "sku"], KeyError, MalformedPricingInput),
+        (["lines"], "A", MalformedPricingInput),
+        (["promotions", 0, "kind"], "mystery", UnknownPromotionKind),
+        (["promotions", 0, "tiers", 0, "off"], -1, InvalidPromotion),
+        (["promotions", 0, "surprise"], 1, MalformedPricingInput),
+        (["promotions", 0, "funded_by"], {"platform": 0.5}, MalformedPricingInput),
+        (["wallet", 0, "percent_off"], "120", InvalidPromotion),
+        (["at"], "2026-06-18T10:00:00", MalformedPricingInput),
+        (["at"], "yesterday", MalformedPricingInput),
+        (["currency"], "XXX", UnknownCurrency),
+        (["customer"], KeyError, MalformedPricingInput),
+    ],
+)
+def test_malformed_input_raises_a_typed_error(
+    path: list[str | int], value: Any, error: type[MerxError]
+) -> None:
+    with pytest.raises(error):
+        quote_from_dict(_broken(path, value))
+
+
+def test_promotions_write_the_spec_shape() -> None:
+    converter = converter_for("CNY")
+    promotion: Promotion = ThresholdOff(
+        id="T",
+        tiers=(Tier(Money.of("300", "CNY"), Money.of("40", "CNY")),),
+        repeat=True,
+        funded_by=(FundingShare("platform", Decimal(1)),),
+    )
+    assert converter.unstructure(promotion, Promotion) == {
+        "kind": "threshold_off",
+        "id": "T",
+        "tiers": [{"min_amount": "300.00", "off": "40.00"}],
+        "repeat": True,
+        "funded_by": {"platform": "1"},
+    }
+    coupon = Coupon(id="C", level="store", merchant="m1", off=Money.of("5", "CNY"))
+    data = converter.unstructure(coupon, Promotion)
+    assert data["level"] == "store"
+    assert structure(data, Promotion, "CNY") == coupon  # type: ignore[arg-type]
