@@ -8,7 +8,7 @@ infrastructure write their own ``build_app`` the same way, passing their adapter
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -19,8 +19,10 @@ from merx import (
     aftersales,
     catalog,
     checkout,
+    credit,
     customers,
     fulfillment,
+    funding,
     inventory,
     merchants,
     orders,
@@ -32,6 +34,8 @@ from merx.adapters.memory import (
     EventLog,
     FixedClock,
     MemoryConsignmentChannel,
+    MemoryCreditScorer,
+    MemoryFunder,
     MemoryLogistics,
     MemoryPaymentGateway,
     MemoryPayout,
@@ -40,6 +44,8 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     SequentialIds,
 )
+from merx.credit import CreditScorer
+from merx.funding import Funder
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
@@ -78,6 +84,8 @@ class MemoryApp:
     order_policy: orders.OrderPolicy
     consignment: MemoryConsignmentChannel
     payout: MemoryPayout
+    scorer: MemoryCreditScorer
+    funders: dict[str, MemoryFunder]
     virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
 
@@ -114,6 +122,8 @@ def build_memory_app(
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
     payout = MemoryPayout()
+    scorer = MemoryCreditScorer()
+    funders: dict[str, MemoryFunder] = {}
     virtual_suppliers = VirtualSuppliers()
     policy = inventory_policy or InventoryPolicy()
     profit = profit_policy
@@ -197,6 +207,8 @@ def build_memory_app(
     register_supply(bus, clock=clock, ids=ids, channel=consignment)
     register_merchants(bus, clock=clock, ids=ids)
     register_settlement(bus, clock=clock, payout=payout)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
     return MemoryApp(
         bus=bus,
@@ -209,6 +221,8 @@ def build_memory_app(
         order_policy=timing,
         consignment=consignment,
         payout=payout,
+        scorer=scorer,
+        funders=funders,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,
     )
@@ -335,6 +349,70 @@ def register_settlement(bus: MessageBus, *, clock: Clock, payout: Payout) -> Non
         (settlement.SyncWithdrawal, settlement.sync_withdrawal),
     ):
         bus.register(command, partial(handler, clock=clock, payout=payout))
+
+
+def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer) -> None:
+    """Every credit command and its handler, with the keywords each needs."""
+    plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (credit.ChangeCreditLimit, credit.change_credit_limit),
+        (credit.FreezeCreditAccount, credit.freeze_credit_account),
+        (credit.UnfreezeCreditAccount, credit.unfreeze_credit_account),
+        (credit.ActivateInstallmentPlan, credit.activate_installment_plan),
+        (credit.CancelInstallmentPlan, credit.cancel_installment_plan),
+        (credit.RefundHeldCredit, credit.refund_held_credit),
+    ]
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (credit.GrantTemporaryLimit, credit.grant_temporary_limit),
+        (credit.GrantSpecialLimit, credit.grant_special_limit),
+        (credit.RepayInstallmentPlan, credit.repay_installment_plan),
+        (credit.RepayCredit, credit.repay_credit),
+        (credit.PayOffInstallmentPlan, credit.pay_off_installment_plan),
+        (credit.PrepayInstallmentPlan, credit.prepay_installment_plan),
+        (credit.RefundInstallmentOrder, credit.refund_installment_order),
+        (credit.RunBills, credit.run_bills),
+    ]
+    for command, handler in plain:
+        bus.register(command, handler)
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        credit.ApplyForCredit,
+        partial(credit.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
+    )
+    bus.register(credit.ReassessCredit, partial(credit.reassess_credit, scorer=scorer))
+    bus.register(
+        credit.PurchaseOnInstallment,
+        partial(credit.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
+    )
+
+
+def register_funding(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    scorer: CreditScorer,
+    funders: Mapping[str, Funder],
+) -> None:
+    """Every funding command, and its subscribers to credit's events."""
+    bus.register(funding.RegisterInvestor, funding.register_investor)
+    bus.register(funding.ChangeInvestorQuota, funding.change_investor_quota)
+    bus.register(funding.FundAsset, partial(funding.fund_asset, clock=clock, funders=funders))
+    bus.register(
+        funding.FinanceInstallmentOrder,
+        partial(
+            funding.finance_installment_order,
+            clock=clock,
+            ids=ids,
+            scorer=scorer,
+            funders=funders,
+        ),
+    )
+    bus.register(funding.RepurchaseAsset, partial(funding.repurchase_asset, clock=clock))
+    bus.register(funding.SendAssetToCollection, funding.send_asset_to_collection)
+    bus.register(funding.SellAssetPackage, partial(funding.sell_asset_package, clock=clock))
+    bus.subscribe(credit.InstallmentPlanPaidOff, funding.on_plan_paid_off)
+    bus.subscribe(credit.InstallmentPlanRefunded, funding.on_plan_refunded)
 
 
 def register_supply(

@@ -1,5 +1,34 @@
-"""merx.funding: the sources of funds behind installment assets; today the ``Funder`` port."""
+"""merx.funding: the sources of funds behind installment assets.
 
+Investors (direct lending, trust, factoring, the platform's self-held funds) with quotas
+and prices; asset routing (cheapest first, most quota next, self-held funds last); the
+``Funder`` port each external investor is reached through; assets with their owner
+history, repurchase by the platform, and disposal (collection, package sale). Funding
+depends on :mod:`merx.credit` (it finances credit's plans). See docs/credit.md.
+"""
+
+from merx.funding.model import (
+    ASSET_FLOW,
+    PLATFORM_FUNDER,
+    Asset,
+    AssetFunded,
+    AssetFundingFailed,
+    AssetRepurchased,
+    AssetSentToCollection,
+    AssetSettled,
+    AssetSold,
+    AssetState,
+    AttemptOutcome,
+    FundingAttempt,
+    FundingChannel,
+    FundingTimedOut,
+    Investor,
+    InvestorQuotaChanged,
+    InvestorRegistered,
+    Ownership,
+    QuotaExhausted,
+    route,
+)
 from merx.funding.ports import (
     AssetAlreadyFinanced,
     AssetNotFinanced,
@@ -8,12 +37,72 @@ from merx.funding.ports import (
     FundingDecision,
     FundingStatus,
 )
+from merx.funding.services import (
+    ChangeInvestorQuota,
+    FinanceInstallmentOrder,
+    FundAsset,
+    FundingResult,
+    InstallmentFinancing,
+    PackageSale,
+    RegisterInvestor,
+    RepurchaseAsset,
+    SellAssetPackage,
+    SendAssetToCollection,
+    change_investor_quota,
+    finance_installment_order,
+    fund_asset,
+    on_plan_paid_off,
+    on_plan_refunded,
+    register_investor,
+    repurchase_asset,
+    sell_asset_package,
+    send_asset_to_collection,
+)
 
 __all__ = [
+    "ASSET_FLOW",
+    "PLATFORM_FUNDER",
+    "Asset",
     "AssetAlreadyFinanced",
+    "AssetFunded",
+    "AssetFundingFailed",
     "AssetNotFinanced",
+    "AssetRepurchased",
+    "AssetSentToCollection",
+    "AssetSettled",
+    "AssetSold",
+    "AssetState",
+    "AttemptOutcome",
+    "ChangeInvestorQuota",
+    "FinanceInstallmentOrder",
+    "FundAsset",
     "Funder",
     "FunderTimeout",
+    "FundingAttempt",
+    "FundingChannel",
     "FundingDecision",
+    "FundingResult",
     "FundingStatus",
+    "FundingTimedOut",
+    "InstallmentFinancing",
+    "Investor",
+    "InvestorQuotaChanged",
+    "InvestorRegistered",
+    "Ownership",
+    "PackageSale",
+    "QuotaExhausted",
+    "RegisterInvestor",
+    "RepurchaseAsset",
+    "SellAssetPackage",
+    "SendAssetToCollection",
+    "change_investor_quota",
+    "finance_installment_order",
+    "fund_asset",
+    "on_plan_paid_off",
+    "on_plan_refunded",
+    "register_investor",
+    "repurchase_asset",
+    "route",
+    "sell_asset_package",
+    "send_asset_to_collection",
 ]

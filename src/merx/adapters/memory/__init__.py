@@ -7,6 +7,7 @@ from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
+from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 
@@ -14,6 +15,7 @@ __all__ = [
     "EventLog",
     "FixedClock",
     "MemoryConsignmentChannel",
+    "MemoryCreditScorer",
     "MemoryFunder",
     "MemoryLogistics",
     "MemoryNotifier",

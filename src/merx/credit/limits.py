@@ -1,0 +1,645 @@
+"""Credit applications, per-grade pricing and the revolving limit account.
+
+The limit model (docs/credit.md, "Limits"): an account has *pools* of limit. The general
+pool is the base limit plus every temporary limit still in force; each special limit is a
+pool of its own, usable only by purchases in its scope (a campaign, a merchant). For every
+pool, on a given day::
+
+    used + frozen + available == granted
+
+* ``used`` is the principal the customer still owes on purchases drawn from the pool;
+* ``granted`` is the pool's limit, but never less than ``used``: when a temporary limit
+  expires or the limit is lowered while in use, the part in use stays granted until it
+  is repaid (it retires as the principal comes back);
+* ``frozen`` is the whole unused limit while the account is frozen (a risk event), zero
+  otherwise; so with no freeze ``used + available == granted`` exactly;
+* ``available`` is what a purchase may draw now.
+
+A purchase in a scope draws from that scope's special pool first, then from the general
+pool; each repayment's principal restores the general pool first, then the special pool
+(the general limit is the one a customer can use anywhere).
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from merx.credit.plan import PlanId
+from merx.credit.schedule import InvalidPlan, ScheduleMethod, require_date, require_term
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.clock import require_aware
+from merx.kernel.errors import (
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    NotFound,
+    ValidationError,
+)
+from merx.kernel.events import DomainEvent
+from merx.kernel.ids import CustomerId, OrderId
+from merx.kernel.money import Money
+from merx.kernel.state import StateMachine
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class ConsentMissing(ValidationError):
+    """A credit application lacks the customer's consent to the credit check."""
+
+
+class CreditDeclined(BusinessRuleViolation):
+    """The risk assessment or the real-time risk check refused credit."""
+
+
+class AccountFrozen(BusinessRuleViolation):
+    """The credit account is frozen after a risk event: no purchase draws on it."""
+
+
+class LimitExceeded(BusinessRuleViolation):
+    """A purchase is larger than the limit available to it."""
+
+
+class TermNotAllowed(BusinessRuleViolation):
+    """The customer's grade does not offer installments over this term."""
+
+
+class UnknownDraw(NotFound):
+    """The account has no draw for this plan."""
+
+
+# -- pricing ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class TermOffer:
+    """Installments over ``term_months`` by ``method`` at ``rate`` (an annual rate for the
+    interest methods, a fee rate per period for ``flat_fee``)."""
+
+    term_months: int
+    method: ScheduleMethod
+    rate: Decimal
+
+    def __attrs_post_init__(self) -> None:
+        require_term(self.term_months)
+        if not isinstance(self.method, ScheduleMethod):
+            raise InvalidPlan(f"method must be a ScheduleMethod, not {self.method!r}")
+        if not isinstance(self.rate, Decimal) or not self.rate.is_finite() or self.rate < 0:
+            raise InvalidPlan(f"rate must be a Decimal >= 0, not {self.rate!r}")
+
+
+@attrs.frozen
+class GradePricing:
+    """What a risk grade may buy: one offer per term allowed."""
+
+    grade: str
+    offers: tuple[TermOffer, ...]
+
+    def __attrs_post_init__(self) -> None:
+        terms = [offer.term_months for offer in self.offers]
+        if len(set(terms)) != len(terms):
+            raise ValidationError(f"grade {self.grade!r} prices a term twice: {terms}")
+
+    @property
+    def terms_allowed(self) -> tuple[int, ...]:
+        return tuple(sorted(offer.term_months for offer in self.offers))
+
+    def offer_for(self, term_months: int) -> TermOffer:
+        for offer in self.offers:
+            if offer.term_months == term_months:
+                return offer
+        raise TermNotAllowed(
+            f"grade {self.grade!r} offers {list(self.terms_allowed)} months, not {term_months}"
+        )
+
+
+# -- the application -------------------------------------------------------------------
+
+
+@attrs.frozen
+class Identity:
+    """Who asks for credit, as the customer declared it."""
+
+    legal_name: str
+    id_number: str
+    phone: str
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("legal_name", "id_number", "phone"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(f"identity {name} must be a non-empty string")
+
+
+@attrs.frozen
+class Consent:
+    """The customer's consent to the credit check and the credit terms."""
+
+    given: bool
+    at: datetime
+    terms_version: str
+
+    def __attrs_post_init__(self) -> None:
+        require_aware(self.at, "consent time")
+
+
+class ApplicationState(enum.Enum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+APPLICATION_FLOW: Final = StateMachine[ApplicationState](
+    "credit application",
+    [
+        (ApplicationState.SUBMITTED, "approve", ApplicationState.APPROVED),
+        (ApplicationState.SUBMITTED, "reject", ApplicationState.REJECTED),
+    ],
+)
+
+
+@attrs.frozen
+class CreditApplicationSubmitted(DomainEvent):
+    application_id: str
+    customer_id: CustomerId
+
+
+@attrs.frozen
+class CreditApplicationApproved(DomainEvent):
+    application_id: str
+    customer_id: CustomerId
+    grade: str
+    limit: Money
+
+
+@attrs.frozen
+class CreditApplicationRejected(DomainEvent):
+    application_id: str
+    customer_id: CustomerId
+    reasons: tuple[str, ...]
+
+
+@attrs.define(kw_only=True)
+class CreditApplication(Aggregate):
+    id: str
+    customer_id: CustomerId
+    identity: Identity
+    consent: Consent
+    status: ApplicationState = ApplicationState.SUBMITTED
+    grade: str | None = None
+    limit: Money | None = None
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def submit(
+        cls, application_id: str, customer_id: CustomerId, identity: Identity, consent: Consent
+    ) -> CreditApplication:
+        if not isinstance(consent, Consent) or not consent.given:
+            raise ConsentMissing(f"customer {customer_id!r} has not consented to a credit check")
+        application = cls(
+            id=application_id, customer_id=customer_id, identity=identity, consent=consent
+        )
+        application.record(CreditApplicationSubmitted(application_id, customer_id))
+        return application
+
+    def approve(self, grade: str, limit: Money) -> None:
+        APPLICATION_FLOW.target(self.status, "approve")
+        self.grade, self.limit = grade, limit
+        APPLICATION_FLOW.move(
+            self, "approve", CreditApplicationApproved(self.id, self.customer_id, grade, limit)
+        )
+
+    def reject(self, reasons: tuple[str, ...]) -> None:
+        APPLICATION_FLOW.target(self.status, "reject")
+        self.reasons = reasons
+        APPLICATION_FLOW.move(
+            self, "reject", CreditApplicationRejected(self.id, self.customer_id, reasons)
+        )
+
+
+# -- the limit account -----------------------------------------------------------------
+
+
+@attrs.frozen
+class TemporaryLimit:
+    """Extra general limit in force on the days before ``expires_on``."""
+
+    amount: Money
+    expires_on: date
+    reason: str
+
+
+@attrs.frozen
+class SpecialLimit:
+    """A limit usable only by purchases in ``scope``, before ``expires_on``."""
+
+    scope: str
+    amount: Money
+    expires_on: date
+    reason: str
+
+
+@attrs.frozen
+class Draw:
+    """What a plan still uses, in minor units, from the general and its special pool."""
+
+    general: int
+    special: int
+    scope: str | None
+
+
+@attrs.frozen
+class PurchaseTerms:
+    """What an installment purchase asked for: a replay must ask the same."""
+
+    principal: Money
+    term_months: int
+    fee_payer: str
+    scope: str | None
+
+
+@attrs.frozen
+class LimitPosition:
+    """One pool's figures on a day: ``used + frozen + available == granted``."""
+
+    granted: Money
+    used: Money
+    frozen: Money
+    available: Money
+
+    def __attrs_post_init__(self) -> None:
+        assert self.used + self.frozen + self.available == self.granted, self
+        assert not self.available.is_negative(), self
+        assert not self.frozen.is_negative(), self
+
+
+class AccountState(enum.Enum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+
+
+ACCOUNT_FLOW: Final = StateMachine[AccountState](
+    "credit account",
+    [
+        (AccountState.ACTIVE, "freeze", AccountState.FROZEN),
+        (AccountState.FROZEN, "unfreeze", AccountState.ACTIVE),
+        (AccountState.ACTIVE, "draw", AccountState.ACTIVE),
+    ],
+)
+
+
+@attrs.frozen
+class CreditAccountOpened(DomainEvent):
+    customer_id: CustomerId
+    grade: str
+    limit: Money
+
+
+@attrs.frozen
+class CreditLimitChanged(DomainEvent):
+    customer_id: CustomerId
+    limit: Money
+    reason: str
+
+
+@attrs.frozen
+class TemporaryLimitGranted(DomainEvent):
+    customer_id: CustomerId
+    amount: Money
+    expires_on: date
+    reason: str
+
+
+@attrs.frozen
+class SpecialLimitGranted(DomainEvent):
+    customer_id: CustomerId
+    scope: str
+    amount: Money
+    expires_on: date
+    reason: str
+
+
+@attrs.frozen
+class CreditLimitDrawn(DomainEvent):
+    customer_id: CustomerId
+    plan_id: PlanId
+    order_id: OrderId
+    amount: Money
+
+
+@attrs.frozen
+class CreditLimitRestored(DomainEvent):
+    customer_id: CustomerId
+    plan_id: PlanId
+    amount: Money
+
+
+@attrs.frozen
+class CreditAccountFrozen(DomainEvent):
+    customer_id: CustomerId
+    reason: str
+
+
+@attrs.frozen
+class CreditAccountUnfrozen(DomainEvent):
+    customer_id: CustomerId
+
+
+@attrs.frozen
+class OverpaymentHeld(DomainEvent):
+    customer_id: CustomerId
+    amount: Money
+
+
+@attrs.frozen
+class OverpaymentReleased(DomainEvent):
+    """Held credit left the account: refunded to the customer or applied to a bill."""
+
+    customer_id: CustomerId
+    amount: Money
+    refunded: bool
+
+
+def _require_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
+    return value
+
+
+@attrs.define(kw_only=True)
+class CreditAccount(Aggregate):
+    """A customer's revolving limit (id = the customer id); see the module docstring.
+
+    ``statement_day`` is the day of the month the customer's bill is drawn up (clamped to
+    the month's end). ``credit_minor`` is overpayment held for the customer.
+    """
+
+    id: CustomerId
+    grade: str
+    pricing: GradePricing
+    base_limit: Money
+    statement_day: int = 1
+    status: AccountState = AccountState.ACTIVE
+    freeze_reason: str | None = None
+    temporary: list[TemporaryLimit] = attrs.field(factory=list)
+    special: dict[str, SpecialLimit] = attrs.field(factory=dict)
+    draws: dict[PlanId, Draw] = attrs.field(factory=dict)
+    purchases: dict[OrderId, tuple[PurchaseTerms, PlanId]] = attrs.field(factory=dict)
+    open_plans: list[PlanId] = attrs.field(factory=list)
+    open_bills: list[str] = attrs.field(factory=list)
+    credit_minor: int = 0
+
+    @classmethod
+    def open(
+        cls,
+        customer_id: CustomerId,
+        grade: str,
+        pricing: GradePricing,
+        limit: Money,
+        statement_day: int = 1,
+    ) -> CreditAccount:
+        if not isinstance(limit, Money) or limit.is_negative():
+            raise InvalidAmount(f"a credit limit must be a Money >= 0, not {limit!r}")
+        if isinstance(statement_day, bool) or statement_day not in range(1, 32):
+            raise ValidationError(f"statement day must be 1..31, not {statement_day!r}")
+        account = cls(
+            id=customer_id,
+            grade=grade,
+            pricing=pricing,
+            base_limit=limit,
+            statement_day=statement_day,
+        )
+        account.record(CreditAccountOpened(customer_id, grade, limit))
+        return account
+
+    # -- views -------------------------------------------------------------------------
+
+    @property
+    def customer_id(self) -> CustomerId:
+        return self.id
+
+    @property
+    def currency(self) -> str:
+        return self.base_limit.currency
+
+    def _money(self, units: int) -> Money:
+        return Money.from_minor(units, self.currency)
+
+    @property
+    def credit(self) -> Money:
+        """Overpayment held for the customer."""
+        return self._money(self.credit_minor)
+
+    def _position(self, line: int, used: int) -> LimitPosition:
+        granted = max(line, used)
+        frozen = granted - used if self.status is AccountState.FROZEN else 0
+        return LimitPosition(
+            self._money(granted),
+            self._money(used),
+            self._money(frozen),
+            self._money(granted - used - frozen),
+        )
+
+    def position(self, on: date) -> LimitPosition:
+        """The general pool on ``on``."""
+        require_date(on, "date")
+        line = self.base_limit.minor + sum(
+            t.amount.minor for t in self.temporary if on < t.expires_on
+        )
+        return self._position(line, sum(d.general for d in self.draws.values()))
+
+    def special_position(self, scope: str, on: date) -> LimitPosition:
+        """The special pool of ``scope`` on ``on`` (all zero if there is none)."""
+        require_date(on, "date")
+        special = self.special.get(scope)
+        line = special.amount.minor if special is not None and on < special.expires_on else 0
+        used = sum(d.special for d in self.draws.values() if d.scope == scope)
+        return self._position(line, used)
+
+    @property
+    def used(self) -> Money:
+        return self._money(sum(d.general + d.special for d in self.draws.values()))
+
+    def available_for(self, on: date, scope: str | None = None) -> Money:
+        available = self.position(on).available
+        if scope is not None:
+            available += self.special_position(scope, on).available
+        return available
+
+    # -- purchases ---------------------------------------------------------------------
+
+    def review(
+        self, principal: Money, term_months: int, on: date, scope: str | None = None
+    ) -> TermOffer:
+        """The real-time review of an installment purchase: the account is not frozen,
+        the grade offers the term, the limit covers the principal. Returns the offer."""
+        if not isinstance(principal, Money) or not principal.is_positive():
+            raise InvalidAmount(f"principal must be a positive Money, not {principal!r}")
+        if principal.currency != self.currency:
+            raise CurrencyMismatch(f"{principal} is not in the account's {self.currency}")
+        if self.status is AccountState.FROZEN:
+            raise AccountFrozen(
+                f"credit account {self.id!r} is frozen ({self.freeze_reason}); no purchase"
+            )
+        offer = self.pricing.offer_for(term_months)
+        available = self.available_for(on, scope)
+        if principal > available:
+            raise LimitExceeded(
+                f"credit account {self.id!r}: {principal} asked, {available} available"
+            )
+        return offer
+
+    def replayed_purchase(self, order_id: OrderId, payload: PurchaseTerms) -> PlanId | None:
+        """The plan of an earlier purchase of ``order_id`` with the same payload."""
+        seen = self.purchases.get(order_id)
+        if seen is None:
+            return None
+        if seen[0] != payload:
+            raise IdempotencyConflict(
+                f"order {order_id!r} was financed with {seen[0]!r}, now asked with {payload!r}"
+            )
+        return seen[1]
+
+    def draw(
+        self,
+        plan_id: PlanId,
+        order_id: OrderId,
+        principal: Money,
+        term_months: int,
+        *,
+        on: date,
+        scope: str | None = None,
+        payload: PurchaseTerms,
+    ) -> None:
+        """Deduct ``principal`` for a new plan (after :meth:`review`, which it repeats)."""
+        self.review(principal, term_months, on, scope)
+        ACCOUNT_FLOW.target(self.status, "draw")
+        if plan_id in self.draws:
+            raise IdempotencyConflict(f"plan {plan_id!r} already drew on the limit")
+        units = principal.minor
+        special = 0
+        if scope is not None:
+            special = min(units, self.special_position(scope, on).available.minor)
+        self.draws[plan_id] = Draw(units - special, special, scope if special else None)
+        self.purchases[order_id] = (payload, plan_id)
+        self.open_plans.append(plan_id)
+        ACCOUNT_FLOW.move(self, "draw", CreditLimitDrawn(self.id, plan_id, order_id, principal))
+
+    def restore(self, plan_id: PlanId, principal: Money) -> None:
+        """A plan repaid ``principal``: give it back to the limit (general pool first)."""
+        draw = self.draws.get(plan_id)
+        if draw is None:
+            raise UnknownDraw(f"credit account {self.id!r} has no draw for plan {plan_id!r}")
+        units = principal.minor
+        if units < 0 or units > draw.general + draw.special:
+            raise InvalidAmount(
+                f"plan {plan_id!r}: cannot restore {principal}, it uses "
+                f"{self._money(draw.general + draw.special)}"
+            )
+        if not units:
+            return
+        general = min(units, draw.general)
+        rest = Draw(draw.general - general, draw.special - (units - general), draw.scope)
+        if rest.general or rest.special:
+            self.draws[plan_id] = rest
+        else:
+            del self.draws[plan_id]
+        self.record(CreditLimitRestored(self.id, plan_id, principal))
+
+    def release(self, plan_id: PlanId) -> Money:
+        """A plan ended with principal unpaid by the customer (cancelled, refunded):
+        restore all it still uses."""
+        draw = self.draws.get(plan_id)
+        if draw is None:
+            return Money.zero(self.currency)
+        amount = self._money(draw.general + draw.special)
+        self.restore(plan_id, amount)
+        return amount
+
+    def plan_ended(self, plan_id: PlanId) -> Money:
+        """A plan was paid off, closed or cancelled: restore what it still uses (nothing
+        for a plan paid off) and stop billing it."""
+        released = self.release(plan_id)
+        if plan_id in self.open_plans:
+            self.open_plans.remove(plan_id)
+        return released
+
+    # -- limits ------------------------------------------------------------------------
+
+    def change_limit(self, limit: Money, reason: str) -> None:
+        """Set the base limit (an increase after a reassessment, or a decrease)."""
+        if not isinstance(limit, Money) or limit.is_negative():
+            raise InvalidAmount(f"a credit limit must be a Money >= 0, not {limit!r}")
+        if limit.currency != self.currency:
+            raise CurrencyMismatch(f"{limit} is not in the account's {self.currency}")
+        _require_text(reason, "reason")
+        self.base_limit = limit
+        self.record(CreditLimitChanged(self.id, limit, reason))
+
+    def regrade(self, grade: str, pricing: GradePricing) -> None:
+        self.grade, self.pricing = grade, pricing
+
+    def grant_temporary(self, amount: Money, expires_on: date, reason: str, on: date) -> None:
+        self._check_grant(amount, expires_on, reason, on)
+        self.temporary.append(TemporaryLimit(amount, expires_on, reason))
+        self.record(TemporaryLimitGranted(self.id, amount, expires_on, reason))
+
+    def grant_special(
+        self, scope: str, amount: Money, expires_on: date, reason: str, on: date
+    ) -> None:
+        """Grant (or replace) the special limit of ``scope``."""
+        _require_text(scope, "scope")
+        self._check_grant(amount, expires_on, reason, on)
+        self.special[scope] = SpecialLimit(scope, amount, expires_on, reason)
+        self.record(SpecialLimitGranted(self.id, scope, amount, expires_on, reason))
+
+    def _check_grant(self, amount: Money, expires_on: date, reason: str, on: date) -> None:
+        if not isinstance(amount, Money) or not amount.is_positive():
+            raise InvalidAmount(f"a limit grant must be a positive Money, not {amount!r}")
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(f"{amount} is not in the account's {self.currency}")
+        require_date(expires_on, "expiry")
+        if expires_on <= on:
+            raise ValidationError(f"a limit granted on {on} must expire later, not {expires_on}")
+        _require_text(reason, "reason")
+
+    def freeze(self, reason: str) -> None:
+        _require_text(reason, "reason")
+        ACCOUNT_FLOW.target(self.status, "freeze")
+        self.freeze_reason = reason
+        ACCOUNT_FLOW.move(self, "freeze", CreditAccountFrozen(self.id, reason))
+
+    def unfreeze(self) -> None:
+        ACCOUNT_FLOW.target(self.status, "unfreeze")
+        self.freeze_reason = None
+        ACCOUNT_FLOW.move(self, "unfreeze", CreditAccountUnfrozen(self.id))
+
+    # -- held credit -------------------------------------------------------------------
+
+    def hold(self, amount: Money) -> None:
+        """Hold an overpayment for the customer."""
+        if amount.currency != self.currency or amount.is_negative():
+            raise InvalidAmount(f"cannot hold {amount} on a {self.currency} account")
+        if amount.is_zero():
+            return
+        self.credit_minor += amount.minor
+        self.record(OverpaymentHeld(self.id, amount))
+
+    def take_credit(self, refunded: bool, up_to: Money | None = None) -> Money:
+        """Take held credit out (all of it, or ``up_to``): refunded or applied to a bill."""
+        units = self.credit_minor if up_to is None else min(self.credit_minor, up_to.minor)
+        if units:
+            self.credit_minor -= units
+            self.record(OverpaymentReleased(self.id, self._money(units), refunded))
+        return self._money(units)
+
+
+def statement_date(day: int, year: int, month: int) -> date:
+    """The statement date of ``day`` in a month, clamped to the month's end."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,394 @@
+"""Funding use cases: investors, asset routing, financing an installment order, repurchase
+and disposal.
+
+Handlers are ``handler(cmd, uow, *, clock=..., funders=...)``; ``funders`` maps a funder id
+to its :class:`~merx.funding.ports.Funder` adapter (self-held funds need none). Funding
+reads the credit context's public API (the plan behind an asset) and drives it when it
+finances an order: funding depends on credit, never the reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from merx import credit
+from merx.credit import (
+    FeePayer,
+    InstallmentPlan,
+    InstallmentPlanPaidOff,
+    InstallmentPlanRefunded,
+    PlanId,
+    PlanState,
+)
+from merx.funding.model import (
+    PLATFORM_FUNDER,
+    Asset,
+    AssetState,
+    AttemptOutcome,
+    FundingAttempt,
+    FundingChannel,
+    Investor,
+    route,
+)
+from merx.funding.ports import AssetAlreadyFinanced, Funder, FunderTimeout
+from merx.kernel.bus import Command
+from merx.kernel.clock import Clock
+from merx.kernel.errors import BusinessRuleViolation, NotFound, ValidationError
+from merx.kernel.ids import CustomerId, IdSource, OrderId
+from merx.kernel.money import Money
+from merx.kernel.uow import UnitOfWork
+
+
+def _today(clock: Clock) -> date:
+    return clock.now().date()
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RegisterInvestor(Command[None]):
+    funder_id: str
+    name: str
+    channel: FundingChannel
+    annual_cost_rate: Decimal
+    quota: Money
+    terms_accepted: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class ChangeInvestorQuota(Command[None]):
+    funder_id: str
+    quota: Money
+
+
+@attrs.frozen
+class FundingResult:
+    asset_id: str
+    funded: bool
+    funder_id: str | None
+    channel: FundingChannel | None
+    attempts: tuple[FundingAttempt, ...]
+
+
+@attrs.frozen
+class FundAsset(Command[FundingResult]):
+    """Find a funder for one asset by the routing rules; idempotent by ``asset_id``."""
+
+    asset_id: str
+    order_id: OrderId
+    principal: Money
+    term_months: int
+    annual_rate: Decimal
+
+
+@attrs.frozen
+class InstallmentFinancing:
+    """The outcome of financing an installment order at payment.
+
+    ``funded`` False means the order must close: the plan was cancelled and
+    ``restored`` is the limit given back."""
+
+    plan_id: PlanId
+    funded: bool
+    funder_id: str | None
+    channel: FundingChannel | None
+    restored: Money
+
+    @property
+    def order_must_close(self) -> bool:
+        return not self.funded
+
+
+@attrs.frozen
+class FinanceInstallmentOrder(Command[InstallmentFinancing]):
+    """At payment: review and deduct the limit (credit), route the asset to a funder,
+    then start the plan, or cancel it and restore the limit if nothing funds it."""
+
+    customer_id: CustomerId
+    order_id: OrderId
+    principal: Money
+    term_months: int
+    fee_payer: FeePayer = FeePayer.CUSTOMER
+    scope: str | None = None
+
+
+@attrs.frozen
+class RepurchaseAsset(Command[Money]):
+    """The platform buys an asset back (fraud, after-sales) at its outstanding principal."""
+
+    asset_id: str
+    reason: str
+
+
+@attrs.frozen
+class SendAssetToCollection(Command[None]):
+    asset_id: str
+
+
+@attrs.frozen
+class PackageSale:
+    price: Money
+    outstanding: Money
+    loss: Money
+
+
+@attrs.frozen
+class SellAssetPackage(Command[PackageSale]):
+    """Dispose of bad assets: sell them together to ``buyer`` for ``price``, split over
+    the assets by outstanding principal (:meth:`Money.allocate`); the loss is booked."""
+
+    asset_ids: tuple[str, ...]
+    buyer: str
+    price: Money
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+
+def register_investor(cmd: RegisterInvestor, uow: UnitOfWork) -> None:
+    investor = Investor.register(
+        cmd.funder_id,
+        cmd.name,
+        cmd.channel,
+        annual_cost_rate=cmd.annual_cost_rate,
+        quota=cmd.quota,
+        terms_accepted=cmd.terms_accepted,
+    )
+    uow.repo(Investor).add(investor)
+    uow.commit()
+
+
+def change_investor_quota(cmd: ChangeInvestorQuota, uow: UnitOfWork) -> None:
+    investor = uow.repo(Investor).get(cmd.funder_id)
+    investor.change_quota(cmd.quota)
+    uow.repo(Investor).save(investor)
+    uow.commit()
+
+
+def _result(asset: Asset) -> FundingResult:
+    return FundingResult(
+        asset.id, asset.owner is not None, asset.owner, asset.channel, asset.attempts
+    )
+
+
+def fund_asset(
+    cmd: FundAsset, uow: UnitOfWork, *, clock: Clock, funders: Mapping[str, Funder]
+) -> FundingResult:
+    assets = uow.repo(Asset)
+    existing = assets.find(cmd.asset_id)
+    if existing is not None:
+        return _result(existing)  # a replay
+    if not isinstance(cmd.principal, Money) or not cmd.principal.is_positive():
+        raise ValidationError(f"principal must be a positive Money, not {cmd.principal!r}")
+    investors = uow.repo(Investor)
+    candidates = route(
+        (investors.get(key) for key in investors.ids()), cmd.principal, cmd.term_months
+    )
+    attempts: list[FundingAttempt] = []
+    chosen: Investor | None = None
+    for investor in candidates:
+        key = f"{cmd.asset_id}/{investor.id}"
+        if investor.channel is FundingChannel.SELF_HELD:
+            attempts.append(FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key))
+            chosen = investor
+            break
+        port = funders.get(investor.id)
+        if port is None:
+            attempts.append(
+                FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, "no adapter wired")
+            )
+            continue
+        try:
+            decision = port.finance(
+                asset_id=cmd.asset_id,
+                principal=cmd.principal,
+                term_months=cmd.term_months,
+                annual_rate=cmd.annual_rate,
+                idempotency_key=key,
+            )
+        except FunderTimeout as timeout:
+            attempts.append(
+                FundingAttempt(investor.id, AttemptOutcome.TIMED_OUT, key, str(timeout))
+            )
+            continue
+        except AssetAlreadyFinanced as already:
+            attempts.append(FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, str(already)))
+            chosen = investor
+            break
+        if decision.accepted:
+            attempts.append(
+                FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, decision.reference)
+            )
+            chosen = investor
+            break
+        attempts.append(FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, decision.reason))
+    if chosen is None:
+        asset = Asset.unfunded(
+            cmd.asset_id,
+            cmd.order_id,
+            cmd.principal,
+            cmd.term_months,
+            cmd.annual_rate,
+            attempts=tuple(attempts),
+        )
+    else:
+        chosen.take(cmd.principal)
+        investors.save(chosen)
+        asset = Asset.funded(
+            cmd.asset_id,
+            cmd.order_id,
+            cmd.principal,
+            cmd.term_months,
+            cmd.annual_rate,
+            investor=chosen,
+            on=_today(clock),
+            attempts=tuple(attempts),
+        )
+    assets.add(asset)
+    uow.commit()
+    return _result(asset)
+
+
+def finance_installment_order(
+    cmd: FinanceInstallmentOrder,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    scorer: credit.CreditScorer,
+    funders: Mapping[str, Funder],
+    product: credit.ProductSettings | None = None,
+) -> InstallmentFinancing:
+    plan_id = credit.purchase_on_installment(
+        credit.PurchaseOnInstallment(
+            cmd.customer_id,
+            cmd.order_id,
+            cmd.principal,
+            cmd.term_months,
+            cmd.fee_payer,
+            cmd.scope,
+        ),
+        uow,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        product=product,
+    )
+    plan = uow.repo(InstallmentPlan).get(plan_id)
+    if plan.status is not PlanState.PENDING_FUNDING:  # a replay of a finished financing
+        asset = uow.repo(Asset).find(plan_id)
+        funded = plan.status is not PlanState.CANCELLED
+        return InstallmentFinancing(
+            plan_id,
+            funded,
+            plan.funder_id,
+            asset.channel if asset is not None else None,
+            Money.zero(plan.currency) if funded else plan.principal,
+        )
+    result = fund_asset(
+        FundAsset(plan_id, cmd.order_id, cmd.principal, cmd.term_months, plan.schedule.apr),
+        uow,
+        clock=clock,
+        funders=funders,
+    )
+    if result.funded and result.funder_id is not None:
+        credit.activate_installment_plan(
+            credit.ActivateInstallmentPlan(plan_id, result.funder_id), uow
+        )
+        restored = Money.zero(cmd.principal.currency)
+    else:
+        restored = credit.cancel_installment_plan(
+            credit.CancelInstallmentPlan(plan_id, "no funder financed the order"), uow
+        )
+    return InstallmentFinancing(plan_id, result.funded, result.funder_id, result.channel, restored)
+
+
+def _plan_of(uow: UnitOfWork, asset: Asset) -> InstallmentPlan:
+    plan = uow.repo(InstallmentPlan).find(asset.id)
+    if plan is None:
+        raise NotFound(f"asset {asset.id!r} has no installment plan")
+    return plan
+
+
+def _release_investor(uow: UnitOfWork, funder_id: str, principal: Money) -> None:
+    investor = uow.repo(Investor).find(funder_id)
+    if investor is not None:
+        investor.give_back(principal)
+        uow.repo(Investor).save(investor)
+
+
+def repurchase_asset(cmd: RepurchaseAsset, uow: UnitOfWork, *, clock: Clock) -> Money:
+    asset = uow.repo(Asset).get(cmd.asset_id)
+    price = _plan_of(uow, asset).outstanding_principal
+    seller = asset.repurchase(price, cmd.reason, _today(clock))
+    _release_investor(uow, seller, asset.principal)
+    uow.repo(Asset).save(asset)
+    uow.commit()
+    return price
+
+
+def send_asset_to_collection(cmd: SendAssetToCollection, uow: UnitOfWork) -> None:
+    asset = uow.repo(Asset).get(cmd.asset_id)
+    asset.send_to_collection(_plan_of(uow, asset).outstanding_principal)
+    uow.repo(Asset).save(asset)
+    uow.commit()
+
+
+def sell_asset_package(cmd: SellAssetPackage, uow: UnitOfWork, *, clock: Clock) -> PackageSale:
+    if not cmd.asset_ids or len(set(cmd.asset_ids)) != len(cmd.asset_ids):
+        raise ValidationError(f"a package lists distinct assets, not {cmd.asset_ids!r}")
+    assets = [uow.repo(Asset).get(key) for key in cmd.asset_ids]
+    outstanding = [_plan_of(uow, asset).outstanding_principal for asset in assets]
+    currency = cmd.price.currency
+    total = Money.sum(outstanding, currency)
+    if not total.is_positive():
+        raise BusinessRuleViolation("the package has no outstanding principal to sell")
+    shares = cmd.price.allocate(outstanding)
+    today = _today(clock)
+    for asset, share, owed in zip(assets, shares, outstanding, strict=True):
+        seller = asset.sell(cmd.buyer, share, owed, today)
+        if seller != PLATFORM_FUNDER:
+            _release_investor(uow, seller, asset.principal)
+        uow.repo(Asset).save(asset)
+    uow.commit()
+    return PackageSale(cmd.price, total, (total - cmd.price).max(Money.zero(currency)))
+
+
+# -- subscribers to credit events --------------------------------------------------------
+
+
+def on_plan_paid_off(event: InstallmentPlanPaidOff, uow: UnitOfWork) -> None:
+    """The customer repaid the plan: its asset is settled and frees its funder's quota."""
+    asset = uow.repo(Asset).find(event.plan_id)
+    if asset is None or asset.status in (AssetState.SETTLED, AssetState.SOLD, AssetState.UNFUNDED):
+        return
+    owner = asset.owner
+    asset.settle()
+    if owner is not None:
+        _release_investor(uow, owner, asset.principal)
+    uow.repo(Asset).save(asset)
+    uow.commit()
+
+
+def on_plan_refunded(event: InstallmentPlanRefunded, uow: UnitOfWork) -> None:
+    """An after-sales refund closed the plan: the platform repurchases the asset at the
+    principal the refund paid down, and the asset is settled (the refund repaid it)."""
+    asset = uow.repo(Asset).find(event.plan_id)
+    plan = uow.repo(InstallmentPlan).find(event.plan_id)
+    if asset is None or plan is None or plan.status is not PlanState.CLOSED:
+        return
+    if asset.status not in (AssetState.FUNDED, AssetState.IN_COLLECTION):
+        return
+    if asset.owner != PLATFORM_FUNDER:
+        seller = asset.repurchase(event.principal, "after-sales refund", event.on)
+        _release_investor(uow, seller, asset.principal)
+    else:
+        _release_investor(uow, PLATFORM_FUNDER, asset.principal)
+    asset.settle()
+    uow.repo(Asset).save(asset)
+    uow.commit()
