@@ -2,10 +2,10 @@
 
 from merx.orders.model import (
     FLOWS,
-    ClaimExceedsOrder,
     ORDER_FLOW,
     PARENT_FLOW,
     TOPUP_FLOW,
+    ClaimExceedsOrder,
     Order,
     OrderCancelled,
     OrderClosed,
@@ -48,12 +48,12 @@ from merx.orders.services import (
 
 __all__ = [
     "FLOWS",
-    "ClaimExceedsOrder",
     "ORDER_FLOW",
     "PARENT_FLOW",
     "TOPUP_FLOW",
     "AutoConfirmReceipts",
     "CancelOrder",
+    "ClaimExceedsOrder",
     "CloseUnpaidOrders",
     "ConfirmReceipt",
     "Order",
