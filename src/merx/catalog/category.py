@@ -18,12 +18,7 @@ from merx.catalog.ids import CATEGORY_TREE_ID, BrandId, CategoryId
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ValidationError
 from merx.kernel.events import DomainEvent
-
-
-def _require_text(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, got {value!r}")
-    return value
+from merx.kernel.validation import require_text
 
 
 @attrs.frozen
@@ -35,8 +30,8 @@ class Category:
     parent: CategoryId | None = None
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.id, "category id")
-        _require_text(self.name, f"category {self.id!r} name")
+        require_text(self.id, "category id")
+        require_text(self.name, f"category {self.id!r} name")
         if self.parent == self.id:
             raise CategoryCycle(f"category {self.id!r} cannot be its own parent")
 
@@ -180,8 +175,8 @@ class Brand(Aggregate):
     name: str
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.id, "brand id")
-        _require_text(self.name, f"brand {self.id!r} name")
+        require_text(self.id, "brand id")
+        require_text(self.name, f"brand {self.id!r} name")
 
     @classmethod
     def create(cls, *, brand_id: BrandId, name: str) -> Brand:
@@ -190,6 +185,6 @@ class Brand(Aggregate):
         return brand
 
     def rename(self, name: str) -> None:
-        _require_text(name, f"brand {self.id!r} name")
+        require_text(name, f"brand {self.id!r} name")
         old, self.name = self.name, name
         self.record(BrandRenamed(self.id, old, name))

@@ -46,6 +46,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+from merx.kernel.validation import require_text
 
 # -- errors ----------------------------------------------------------------------------
 
@@ -366,12 +367,6 @@ class OverpaymentReleased(DomainEvent):
     refunded: bool
 
 
-def _require_text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
-    return value
-
-
 @attrs.define(kw_only=True)
 class CreditAccount(Aggregate):
     """A customer's revolving limit (id = the customer id); see the module docstring.
@@ -578,7 +573,7 @@ class CreditAccount(Aggregate):
             raise InvalidAmount(f"a credit limit must be a Money >= 0, not {limit!r}")
         if limit.currency != self.currency:
             raise CurrencyMismatch(f"{limit} is not in the account's {self.currency}")
-        _require_text(reason, "reason")
+        require_text(reason, "reason")
         self.base_limit = limit
         self.record(CreditLimitChanged(self.id, limit, reason))
 
@@ -594,7 +589,7 @@ class CreditAccount(Aggregate):
         self, scope: str, amount: Money, expires_on: date, reason: str, on: date
     ) -> None:
         """Grant (or replace) the special limit of ``scope``."""
-        _require_text(scope, "scope")
+        require_text(scope, "scope")
         self._check_grant(amount, expires_on, reason, on)
         self.special[scope] = SpecialLimit(scope, amount, expires_on, reason)
         self.record(SpecialLimitGranted(self.id, scope, amount, expires_on, reason))
@@ -607,10 +602,10 @@ class CreditAccount(Aggregate):
         require_date(expires_on, "expiry")
         if expires_on <= on:
             raise ValidationError(f"a limit granted on {on} must expire later, not {expires_on}")
-        _require_text(reason, "reason")
+        require_text(reason, "reason")
 
     def freeze(self, reason: str) -> None:
-        _require_text(reason, "reason")
+        require_text(reason, "reason")
         ACCOUNT_FLOW.target(self.status, "freeze")
         self.freeze_reason = reason
         ACCOUNT_FLOW.move(self, "freeze", CreditAccountFrozen(self.id, reason))

@@ -49,6 +49,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import MerchantId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.state import StateMachine
+from merx.kernel.validation import business_date, require_date, require_text
 
 # -- errors ----------------------------------------------------------------------------
 
@@ -104,22 +105,6 @@ class InsufficientDeposit(BusinessRuleViolation):
 # -- small values ----------------------------------------------------------------------
 
 
-def _require_text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _require_date(value: object, what: str) -> date:
-    if type(value) is not date:
-        raise ValidationError(f"{what} must be a date (not a datetime), got {value!r}")
-    return value
-
-
-def _business_date(at: datetime) -> date:
-    return require_aware(at, "time of the command").date()
-
-
 def check_actor(actor: MerchantId, merchant_id: MerchantId) -> None:
     """Refuse a merchant acting on another merchant's records (:class:`NotYourMerchant`)."""
     if actor != merchant_id:
@@ -162,14 +147,14 @@ class MerchantDocument:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, MerchantDocumentKind):
             raise ValidationError(f"unknown document kind {self.kind!r}")
-        _require_text(self.number, "document number")
-        _require_date(self.expires_on, f"expiry date of document {self.number!r}")
+        require_text(self.number, "document number")
+        require_date(self.expires_on, f"expiry date of document {self.number!r}")
         if self.kind is MerchantDocumentKind.BRAND_AUTHORISATION:
-            _require_text(self.brand, f"brand of authorisation {self.number!r}")
+            require_text(self.brand, f"brand of authorisation {self.number!r}")
         elif self.brand is not None:
             raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
         if self.review is MerchantDocumentReview.REJECTED:
-            _require_text(self.review_note, f"reason for rejecting document {self.number!r}")
+            require_text(self.review_note, f"reason for rejecting document {self.number!r}")
 
     def expired_on(self, day: date) -> bool:
         return self.expires_on <= day
@@ -445,8 +430,8 @@ class Merchant(Aggregate):
     @classmethod
     def apply(cls, *, merchant_id: MerchantId, name: str, currency: str, at: datetime) -> Merchant:
         """A new application, with no documents and no goods scope yet."""
-        _require_text(merchant_id, "merchant id")
-        _require_text(name, "merchant name")
+        require_text(merchant_id, "merchant id")
+        require_text(name, "merchant name")
         minor_unit(currency)
         require_aware(at)
         merchant = cls(id=merchant_id, name=name, currency=currency)
@@ -508,7 +493,7 @@ class Merchant(Aggregate):
             raise DuplicateMerchantDocument(
                 f"merchant {self.id!r} already holds document {number!r}"
             )
-        today = _business_date(at)
+        today = business_date(at)
         if document.expired_on(today):
             raise MerchantDocumentExpired(
                 f"{document.describe()} expired on {expires_on} (today {today})"
@@ -526,7 +511,7 @@ class Merchant(Aggregate):
     def set_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
         """The categories the merchant applies to sell in (replacing any earlier scope)."""
         MERCHANT_FLOW.target(self.status, "set goods scope")
-        scope = tuple(sorted({_require_text(c, "category") for c in categories}))
+        scope = tuple(sorted({require_text(c, "category") for c in categories}))
         if not scope:
             raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
         require_aware(at)
@@ -554,7 +539,7 @@ class Merchant(Aggregate):
         """Accept a document (it must still be valid today) or reject it with a reason."""
         MERCHANT_FLOW.target(self.status, "review document")
         document = self.document(number)
-        if accepted and document.expired_on(_business_date(at)):
+        if accepted and document.expired_on(business_date(at)):
             raise MerchantDocumentExpired(f"{document.describe()} expired on {document.expires_on}")
         review = MerchantDocumentReview.ACCEPTED if accepted else MerchantDocumentReview.REJECTED
         reviewed = attrs.evolve(document, review=review, review_note=note)
@@ -566,7 +551,7 @@ class Merchant(Aggregate):
         """Approve once every document is accepted and valid; fix the deposit to hold."""
         MERCHANT_FLOW.target(self.status, "approve")
         self._check_money(deposit_required, "required deposit", allow_zero=True)
-        self._check_documents_valid(_business_date(at))
+        self._check_documents_valid(business_date(at))
         not_accepted = [
             d.number for d in self.documents if d.review is not MerchantDocumentReview.ACCEPTED
         ]
@@ -581,7 +566,7 @@ class Merchant(Aggregate):
     def reject(self, reasons: Sequence[str], at: datetime) -> None:
         """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
         MERCHANT_FLOW.target(self.status, "reject")
-        given = tuple(_require_text(reason, "rejection reason") for reason in reasons)
+        given = tuple(require_text(reason, "rejection reason") for reason in reasons)
         from_documents = tuple(
             f"{d.describe()}: {d.review_note}"
             for d in self.documents
@@ -618,7 +603,7 @@ class Merchant(Aggregate):
     def pay_deposit(self, amount: Money, reference: str, at: datetime) -> None:
         """The deposit grew by ``amount`` (booked in the ledger in the same unit of work)."""
         self.check_deposit_payment(amount)
-        _require_text(reference, "deposit reference")
+        require_text(reference, "deposit reference")
         require_aware(at)
         self.deposit_held = self.held + amount
         event = DepositPaid(self.id, amount, self.deposit_held, reference, at)
@@ -635,8 +620,8 @@ class Merchant(Aggregate):
     def deduct_deposit(self, amount: Money, reason: str, reference: str, at: datetime) -> None:
         """A penalty (or a negative balance) is taken from the deposit; top it up after."""
         self.check_deposit_deduction(amount)
-        _require_text(reason, "deduction reason")
-        _require_text(reference, "deduction reference")
+        require_text(reason, "deduction reason")
+        require_text(reference, "deduction reference")
         require_aware(at)
         self.deposit_held = self.held - amount
         event = DepositDeducted(self.id, amount, self.deposit_held, reason, reference, at)
@@ -645,7 +630,7 @@ class Merchant(Aggregate):
     def release_deposit(self, reference: str, at: datetime) -> Money:
         """Closing: the whole deposit goes back to the merchant's available balance."""
         MERCHANT_FLOW.target(self.status, "release deposit")
-        _require_text(reference, "release reference")
+        require_text(reference, "release reference")
         require_aware(at)
         amount = self.held
         self.deposit_held = Money.zero(self.currency)
@@ -655,7 +640,7 @@ class Merchant(Aggregate):
     def open_store(self, store_name: str, at: datetime) -> None:
         """Start trading: the clearing account is open and the deposit is fully paid."""
         MERCHANT_FLOW.target(self.status, "open store")
-        _require_text(store_name, "store name")
+        require_text(store_name, "store name")
         if not self.account_opened:
             raise OnboardingIncomplete(f"merchant {self.id!r} has no clearing account yet")
         if self.deposit_shortfall.is_positive():
@@ -671,7 +656,7 @@ class Merchant(Aggregate):
     def change_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
         """The platform widens or narrows an active merchant's scope."""
         self.check_active("change its goods scope")
-        scope = tuple(sorted({_require_text(c, "category") for c in categories}))
+        scope = tuple(sorted({require_text(c, "category") for c in categories}))
         if not scope:
             raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
         require_aware(at)
@@ -693,7 +678,7 @@ class Merchant(Aggregate):
 
     def suspend(self, reason: str, at: datetime) -> None:
         MERCHANT_FLOW.target(self.status, "suspend")
-        _require_text(reason, "suspension reason")
+        require_text(reason, "suspension reason")
         require_aware(at)
         self.status_reason = reason
         MERCHANT_FLOW.move(self, "suspend", MerchantSuspended(self.id, reason, at))
@@ -701,7 +686,7 @@ class Merchant(Aggregate):
     def reinstate(self, at: datetime) -> None:
         """Lift a suspension: documents still valid and the deposit topped up."""
         MERCHANT_FLOW.target(self.status, "reinstate")
-        self._check_documents_valid(_business_date(at))
+        self._check_documents_valid(business_date(at))
         if self.deposit_shortfall.is_positive():
             raise DepositShort(
                 f"merchant {self.id!r} must top its deposit up by {self.deposit_shortfall}"
@@ -711,7 +696,7 @@ class Merchant(Aggregate):
 
     def start_closing(self, reason: str, at: datetime) -> None:
         MERCHANT_FLOW.target(self.status, "start closing")
-        _require_text(reason, "closing reason")
+        require_text(reason, "closing reason")
         require_aware(at)
         self.status_reason = reason
         MERCHANT_FLOW.move(self, "start closing", MerchantClosingStarted(self.id, reason, at))
@@ -726,7 +711,7 @@ class Merchant(Aggregate):
     def close(self, final_settlement: str, at: datetime) -> None:
         """Closed for good, after ``final_settlement`` left every balance at zero."""
         self.check_close()
-        _require_text(final_settlement, "final settlement reference")
+        require_text(final_settlement, "final settlement reference")
         require_aware(at)
         self.final_settlement = final_settlement
         MERCHANT_FLOW.move(self, "close", MerchantClosed(self.id, final_settlement, at))

@@ -44,6 +44,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.state import StateMachine
+from merx.kernel.validation import require_text
 from merx.merchants import NotYourMerchant
 from merx.settlement.ledger import (
     COMMISSION,
@@ -114,12 +115,6 @@ class BalancesOutstanding(BusinessRuleViolation):
 # -- small values ----------------------------------------------------------------------
 
 
-def _require_text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
-    return value
-
-
 def require_rate(value: object, what: str) -> Decimal:
     """An exact rate ``0 <= rate <= 1`` (a Decimal, int or decimal string; never a float)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
@@ -177,7 +172,7 @@ class CommissionTable:
             if not isinstance(table, Mapping):
                 raise InvalidRate(f"commission {name} must be a mapping, not {table!r}")
             checked = {
-                _require_text(key, f"commission {name} key"): require_rate(
+                require_text(key, f"commission {name} key"): require_rate(
                     rate, f"commission rate of {name} {key!r}"
                 )
                 for key, rate in table.items()
@@ -242,9 +237,9 @@ class SaleLine:
     platform_discount: Money
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.sku, "sku")
-        _require_text(self.merchant, "merchant")
-        _require_text(self.category, "category")
+        require_text(self.sku, "sku")
+        require_text(self.merchant, "merchant")
+        require_text(self.category, "category")
         if not isinstance(self.amount, Money):
             raise InvalidAmount(f"line {self.sku!r}: amount must be Money, not {self.amount!r}")
         currency = self.amount.currency
@@ -423,8 +418,8 @@ class OrderClearing(Aggregate):
         at: datetime,
     ) -> OrderClearing:
         """Freeze the figures of a paid order's lines (the rates of ``table`` today)."""
-        _require_text(order_id, "order id")
-        _require_text(channel, "payment channel")
+        require_text(order_id, "order id")
+        require_text(channel, "payment channel")
         if not isinstance(table, CommissionTable):
             raise ValidationError(f"a commission table is a CommissionTable, not {table!r}")
         sales = tuple(sales)
@@ -526,7 +521,7 @@ class OrderClearing(Aggregate):
         back its share (from pending, or available once settled) and the platform its
         commission, while the subsidy comes back to the platform.
         """
-        _require_text(refund_id, "refund id")
+        require_text(refund_id, "refund id")
         earlier = self.refunds.get(refund_id)
         if earlier is not None:
             if (earlier.sku, earlier.amount, earlier.kind) != (sku, amount, kind):
@@ -581,7 +576,7 @@ class OrderClearing(Aggregate):
     def settle(self, merchant: MerchantId, reference: str, at: datetime) -> Money:
         """The merchant's part moves from pending to available; returns the amount."""
         self.check_settle(merchant)
-        _require_text(reference, "settlement reference")
+        require_text(reference, "settlement reference")
         require_aware(at)
         amount = self.net_owed(merchant)
         self.settled[merchant] = reference
@@ -702,7 +697,7 @@ class MerchantAccount(Aggregate):
     def open(
         cls, merchant_id: MerchantId, currency: str, terms: SettlementTerms, at: datetime
     ) -> MerchantAccount:
-        _require_text(merchant_id, "merchant id")
+        require_text(merchant_id, "merchant id")
         minor_unit(currency)
         if not isinstance(terms, SettlementTerms):
             raise ValidationError(f"settlement terms are SettlementTerms, not {terms!r}")
@@ -976,8 +971,8 @@ class Withdrawal(Aggregate):
         entry_seq: int,
         at: datetime,
     ) -> Withdrawal:
-        _require_text(withdrawal_id, "withdrawal id")
-        _require_text(bank_account, "bank account")
+        require_text(withdrawal_id, "withdrawal id")
+        require_text(bank_account, "bank account")
         withdrawal = cls(
             id=withdrawal_id,
             merchant_id=merchant_id,
@@ -1003,7 +998,7 @@ class Withdrawal(Aggregate):
 
     def mark_paid(self, reference: str, at: datetime) -> None:
         WITHDRAWAL_FLOW.target(self.status, "pay")
-        _require_text(reference, "payout reference")
+        require_text(reference, "payout reference")
         self.reference = reference
         WITHDRAWAL_FLOW.move(
             self, "pay", WithdrawalPaid(self.id, self.merchant_id, self.amount, reference, at)
@@ -1011,7 +1006,7 @@ class Withdrawal(Aggregate):
 
     def mark_failed(self, reason: str, at: datetime) -> None:
         WITHDRAWAL_FLOW.target(self.status, "fail")
-        _require_text(reason, "failure reason")
+        require_text(reason, "failure reason")
         self.reason = reason
         WITHDRAWAL_FLOW.move(
             self, "fail", WithdrawalFailed(self.id, self.merchant_id, self.amount, reason, at)

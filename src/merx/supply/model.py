@@ -45,6 +45,7 @@ from merx.kernel.ids import SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
+from merx.kernel.validation import business_date, require_date, require_text
 
 ContractId = NewType("ContractId", str)
 PurchaseOrderId = NewType("PurchaseOrderId", str)
@@ -121,24 +122,6 @@ class SaleOutsidePeriod(ValidationError):
 # -- small values ----------------------------------------------------------------------
 
 
-def _require_text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _require_date(value: object, what: str) -> date:
-    # ``datetime`` is a subclass of ``date``; an instant where a calendar date is meant
-    # would compare wrongly with dates, so it is refused.
-    if type(value) is not date:
-        raise InvalidPeriod(f"{what} must be a date (not a datetime), got {value!r}")
-    return value
-
-
-def _business_date(at: datetime) -> date:
-    return require_aware(at, "time of the command").date()
-
-
 @attrs.frozen
 class Period:
     """The calendar dates ``start <= d < end`` (``end`` excluded), ``start < end``."""
@@ -147,8 +130,8 @@ class Period:
     end: date
 
     def __attrs_post_init__(self) -> None:
-        _require_date(self.start, "period start")
-        _require_date(self.end, "period end")
+        require_date(self.start, "period start", InvalidPeriod)
+        require_date(self.end, "period end", InvalidPeriod)
         if not self.start < self.end:
             raise InvalidPeriod(f"period must end after it starts: [{self.start}, {self.end})")
 
@@ -164,7 +147,7 @@ class Period:
 
 def _require_items(items: Sequence[tuple[SkuId, int]], what: str) -> tuple[tuple[SkuId, int], ...]:
     """Non-empty (sku, positive quantity) pairs with distinct SKUs, as a tuple."""
-    result = tuple((SkuId(_require_text(sku, "sku")), quantity) for sku, quantity in items)
+    result = tuple((SkuId(require_text(sku, "sku")), quantity) for sku, quantity in items)
     if not result:
         raise ValidationError(f"{what} has no lines")
     for sku, quantity in result:
@@ -228,14 +211,14 @@ class QualificationDocument:
     review_note: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.number, "document number")
-        _require_date(self.expires_on, f"expiry date of document {self.number!r}")
+        require_text(self.number, "document number")
+        require_date(self.expires_on, f"expiry date of document {self.number!r}", InvalidPeriod)
         if self.kind is DocumentKind.BRAND_AUTHORISATION:
-            _require_text(self.brand, f"brand of authorisation {self.number!r}")
+            require_text(self.brand, f"brand of authorisation {self.number!r}")
         elif self.brand is not None:
             raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
         if self.review is DocumentReview.REJECTED:
-            _require_text(self.review_note, f"reason for rejecting document {self.number!r}")
+            require_text(self.review_note, f"reason for rejecting document {self.number!r}")
 
     def expired_on(self, day: date) -> bool:
         """Whether the document is no longer valid on ``day`` (it expires at ``expires_on``)."""
@@ -372,8 +355,8 @@ class Supplier(Aggregate):
         at: datetime,
     ) -> Supplier:
         """A new application, with no documents yet; ``currency`` is the settlement currency."""
-        _require_text(supplier_id, "supplier id")
-        _require_text(name, "supplier name")
+        require_text(supplier_id, "supplier id")
+        require_text(name, "supplier name")
         if not isinstance(supplier_type, SupplierType):
             raise ValidationError(f"unknown supplier type {supplier_type!r}")
         minor_unit(currency)
@@ -428,7 +411,7 @@ class Supplier(Aggregate):
         document = QualificationDocument(kind, number, expires_on, brand)
         if any(d.number == number for d in self.documents):
             raise DuplicateDocument(f"supplier {self.id!r} already holds document {number!r}")
-        today = _business_date(at)
+        today = business_date(at)
         if document.expired_on(today):
             raise DocumentExpired(f"{document.describe()} expired on {expires_on} (today {today})")
         event = QualificationDocumentAdded(self.id, kind, number, expires_on, at)
@@ -462,7 +445,7 @@ class Supplier(Aggregate):
         """Accept a document (it must still be valid today) or reject it with a reason."""
         SUPPLIER_FLOW.target(self.status, "review document")
         document = self.document(number)
-        today = _business_date(at)
+        today = business_date(at)
         if accepted and document.expired_on(today):
             raise DocumentExpired(f"{document.describe()} expired on {document.expires_on}")
         review = DocumentReview.ACCEPTED if accepted else DocumentReview.REJECTED
@@ -474,7 +457,7 @@ class Supplier(Aggregate):
     def approve(self, at: datetime) -> None:
         """Approve once every document was accepted and none has expired since."""
         SUPPLIER_FLOW.target(self.status, "approve")
-        self._check_documents_valid(_business_date(at))
+        self._check_documents_valid(business_date(at))
         not_accepted = [d.number for d in self.documents if d.review is not DocumentReview.ACCEPTED]
         if not_accepted:
             raise ReviewIncomplete(
@@ -486,7 +469,7 @@ class Supplier(Aggregate):
     def reject(self, reasons: Sequence[str], at: datetime) -> None:
         """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
         SUPPLIER_FLOW.target(self.status, "reject")
-        given = tuple(_require_text(reason, "rejection reason") for reason in reasons)
+        given = tuple(require_text(reason, "rejection reason") for reason in reasons)
         from_documents = tuple(
             f"{d.describe()}: {d.review_note}"
             for d in self.documents
@@ -509,7 +492,7 @@ class Supplier(Aggregate):
 
     def suspend(self, reason: str, at: datetime) -> None:
         SUPPLIER_FLOW.target(self.status, "suspend")
-        _require_text(reason, "suspension reason")
+        require_text(reason, "suspension reason")
         require_aware(at)
         self.status_reason = reason
         SUPPLIER_FLOW.move(self, "suspend", SupplierSuspended(self.id, reason, at))
@@ -517,13 +500,13 @@ class Supplier(Aggregate):
     def reinstate(self, at: datetime) -> None:
         """Lift a suspension; the documents must all still be valid."""
         SUPPLIER_FLOW.target(self.status, "reinstate")
-        self._check_documents_valid(_business_date(at))
+        self._check_documents_valid(business_date(at))
         self.status_reason = None
         SUPPLIER_FLOW.move(self, "reinstate", SupplierReinstated(self.id, at))
 
     def terminate(self, reason: str, at: datetime) -> None:
         SUPPLIER_FLOW.target(self.status, "terminate")
-        _require_text(reason, "termination reason")
+        require_text(reason, "termination reason")
         require_aware(at)
         self.status_reason = reason
         SUPPLIER_FLOW.move(self, "terminate", SupplierTerminated(self.id, reason, at))
@@ -572,7 +555,7 @@ class ContractPrice:
     valid: Period
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.sku, "sku")
+        require_text(self.sku, "sku")
         if not isinstance(self.unit_cost, Money) or not self.unit_cost.is_positive():
             raise InvalidAmount(f"unit cost of {self.sku!r} must be a positive Money")
 
@@ -642,7 +625,7 @@ class Contract(Aggregate):
 
     @classmethod
     def draft(cls, *, contract_id: ContractId, supplier: Supplier, at: datetime) -> Contract:
-        _require_text(contract_id, "contract id")
+        require_text(contract_id, "contract id")
         if supplier.status is SupplierState.TERMINATED:
             raise SupplierNotActive(f"supplier {supplier.id!r} is terminated")
         require_aware(at)
@@ -657,7 +640,7 @@ class Contract(Aggregate):
             raise CurrencyMismatch(
                 f"contract {self.id!r} is in {self.currency}, price of {sku!r} is {unit_cost}"
             )
-        today = _business_date(at)
+        today = business_date(at)
         if self.status is ContractState.SIGNED and valid.start < today:
             raise InvalidPeriod(
                 f"contract {self.id!r} is signed: an amended price may not start before "
@@ -674,7 +657,7 @@ class Contract(Aggregate):
 
     def price_on(self, sku: SkuId, day: date) -> Money:
         """The unit cost of ``sku`` on ``day``, whatever the contract's state."""
-        _require_date(day, "price date")
+        require_date(day, "price date", InvalidPeriod)
         for price in self.prices:
             if price.sku == sku and price.valid.contains(day):
                 return price.unit_cost
@@ -701,15 +684,15 @@ class Contract(Aggregate):
         supplier.check_active("sign a contract")
         if not self.prices:
             raise BusinessRuleViolation(f"contract {self.id!r} lists no prices")
-        self.signed_on = _business_date(at)
+        self.signed_on = business_date(at)
         event = ContractSigned(self.id, self.supplier_id, self.prices, at)
         CONTRACT_FLOW.move(self, "sign", event)
 
     def terminate(self, reason: str, at: datetime) -> None:
         """End the contract from today; prices stay readable for statements of the past."""
         CONTRACT_FLOW.target(self.status, "terminate")
-        _require_text(reason, "termination reason")
-        self.terminated_on = _business_date(at)
+        require_text(reason, "termination reason")
+        self.terminated_on = business_date(at)
         self.termination_reason = reason
         event = ContractTerminated(self.id, self.supplier_id, reason, at)
         CONTRACT_FLOW.move(self, "terminate", event)
@@ -848,15 +831,15 @@ class PurchaseOrder(Aggregate):
         at: datetime,
     ) -> PurchaseOrder:
         """Order ``items`` at ``contract``'s prices of today (the order date)."""
-        _require_text(purchase_order_id, "purchase order id")
-        _require_text(warehouse, "warehouse")
+        require_text(purchase_order_id, "purchase order id")
+        require_text(warehouse, "warehouse")
         supplier.check_type([SupplierType.STOCKED], "a purchase order")
         supplier.check_active("take a purchase order")
         if contract.supplier_id != supplier.id:
             raise ValidationError(
                 f"contract {contract.id!r} is with {contract.supplier_id!r}, not {supplier.id!r}"
             )
-        today = _business_date(at)
+        today = business_date(at)
         contract.check_in_force(today)
         checked = _require_items(items, f"purchase order {purchase_order_id!r}")
         lines = tuple(
@@ -923,7 +906,7 @@ class PurchaseOrder(Aggregate):
         nothing; with other items it raises :class:`IdempotencyConflict`. Receiving more
         than a line still awaits raises :class:`ReceiptExceedsOrder`.
         """
-        _require_text(reference, "receipt reference")
+        require_text(reference, "receipt reference")
         payload = tuple(sorted((sku, quantity) for sku, quantity in items))
         for earlier in self.receipts:
             if earlier.reference == reference:
@@ -943,7 +926,7 @@ class PurchaseOrder(Aggregate):
                     f"purchase order {self.id!r}: receiving {quantity} of {sku!r} but only "
                     f"{outstanding} of {self.line(sku).quantity_ordered} are outstanding"
                 )
-        today = _business_date(at)
+        today = business_date(at)
         receipt = Receipt(
             reference,
             today,
@@ -959,7 +942,7 @@ class PurchaseOrder(Aggregate):
 
     def cancel(self, reason: str, at: datetime) -> None:
         PURCHASE_ORDER_FLOW.target(self.status, "cancel")
-        _require_text(reason, "cancellation reason")
+        require_text(reason, "cancellation reason")
         require_aware(at)
         self.reason = reason
         PURCHASE_ORDER_FLOW.move(self, "cancel", PurchaseOrderCancelled(self.id, reason, at))
@@ -967,7 +950,7 @@ class PurchaseOrder(Aggregate):
     def close(self, reason: str, at: datetime) -> None:
         """Stop waiting for the rest of a partially received order."""
         PURCHASE_ORDER_FLOW.target(self.status, "close")
-        _require_text(reason, "closing reason")
+        require_text(reason, "closing reason")
         require_aware(at)
         self.reason = reason
         PURCHASE_ORDER_FLOW.move(self, "close", PurchaseOrderClosed(self.id, reason, at))
@@ -993,9 +976,9 @@ class SoldLine:
     reference: str = ""
 
     def __attrs_post_init__(self) -> None:
-        _require_text(self.sku, "sku")
+        require_text(self.sku, "sku")
         require_quantity(self.quantity, f"quantity of {self.sku!r} sold")
-        _require_date(self.sold_on, f"sale date of {self.sku!r}")
+        require_date(self.sold_on, f"sale date of {self.sku!r}", InvalidPeriod)
 
 
 @attrs.frozen
@@ -1157,10 +1140,10 @@ class SupplierStatement(Aggregate):
         cls, *, statement_id: StatementId, supplier: Supplier, statement: Statement, at: datetime
     ) -> SupplierStatement:
         """Issue ``statement`` and book its period on ``supplier`` (both must be saved)."""
-        _require_text(statement_id, "statement id")
+        require_text(statement_id, "statement id")
         if statement.supplier_id != supplier.id:
             raise ValidationError(f"statement is for {statement.supplier_id!r}")
-        today = _business_date(at)
+        today = business_date(at)
         supplier.check_statement_period(statement.basis, statement.period, today)
         supplier.book_statement_period(statement.basis, statement.period, today)
         issued = cls(id=statement_id, statement=statement, issued_at=at)
@@ -1192,7 +1175,7 @@ class SupplierStatement(Aggregate):
 
     def pay(self, payment_reference: str, at: datetime) -> None:
         STATEMENT_FLOW.target(self.status, "pay")
-        _require_text(payment_reference, "payment reference")
+        require_text(payment_reference, "payment reference")
         require_aware(at)
         self.paid_at = at
         self.payment_reference = payment_reference

@@ -25,6 +25,7 @@ from merx.kernel.errors import (
 )
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.quantity import require_quantity
+from merx.kernel.validation import require_text
 from merx.supply.ports import (
     ConsignmentAck,
     ConsignmentShipment,
@@ -61,7 +62,7 @@ class MemoryConsignmentChannel:
     """Consignment suppliers held in memory (see the module docstring for the hooks)."""
 
     def __init__(self, name: str = "memory_consignment") -> None:
-        _require_text(name, "channel name")
+        require_text(name, "channel name")
         self.name = name
         self._log: IdempotencyLog[ConsignmentAck] = IdempotencyLog()
         self._orders: dict[str, PushedOrder] = {}  # supplier order ref -> order
@@ -82,15 +83,15 @@ class MemoryConsignmentChannel:
         destination: str,
         idempotency_key: str,
     ) -> ConsignmentAck:
-        _require_text(idempotency_key, "idempotency key")
+        require_text(idempotency_key, "idempotency key")
         normalized = tuple((sku, quantity) for sku, quantity in items)
         payload = (supplier_id, order_ref, normalized, destination)
         earlier = self._log.replay(idempotency_key, payload)
         if earlier is not None:
             return earlier
-        _require_text(supplier_id, "supplier id")
-        _require_text(order_ref, "order reference")
-        _require_text(destination, "destination")
+        require_text(supplier_id, "supplier id")
+        require_text(order_ref, "order reference")
+        require_text(destination, "destination")
         _require_items(normalized)
         scripted = self._script.popleft() if self._script else None
         outcome = None if scripted is None else scripted.outcome
@@ -133,7 +134,7 @@ class MemoryConsignmentChannel:
 
     def refuse_next(self, n: int = 1, *, reason: str = "refused by the supplier") -> None:
         """The next ``n`` pushes are answered ``accepted=False`` with ``reason``."""
-        _require_text(reason, "reason")
+        require_text(reason, "reason")
         self._push(n, _Scripted(_Script.REFUSE, reason))
 
     def timeout_next(self, n: int = 1, *, applied: bool) -> None:
@@ -160,8 +161,8 @@ class MemoryConsignmentChannel:
         order = self._order(supplier_order_ref)
         if not order.ack.accepted:
             raise IllegalTransition(f"{self.name} order {supplier_order_ref}", "refused", "ship")
-        _require_text(carrier, "carrier")
-        _require_text(tracking_number, "tracking number")
+        require_text(carrier, "carrier")
+        require_text(tracking_number, "tracking number")
         if tracking_number in self._tracking_numbers:
             raise AlreadyExists(f"{self.name}: tracking number {tracking_number!r} already used")
         outstanding = self._outstanding(supplier_order_ref)
@@ -213,13 +214,8 @@ def _require_items(items: tuple[tuple[str, int], ...]) -> None:
     if not items:
         raise ValidationError("a consignment order needs at least one item")
     for sku, quantity in items:
-        _require_text(sku, "sku")
+        require_text(sku, "sku")
         require_quantity(quantity, f"quantity of {sku!r}")
     skus = [sku for sku, _ in items]
     if len(set(skus)) != len(skus):
         raise ValidationError(f"items name a SKU twice: {skus}")
-
-
-def _require_text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")

@@ -30,6 +30,7 @@ from merx.fulfillment.ports import (
 )
 from merx.kernel.errors import ValidationError
 from merx.kernel.idempotency import IdempotencyLog
+from merx.kernel.validation import require_text
 
 #: Carriers a :class:`MemoryLogistics` works with unless told otherwise; the first is the default.
 DEFAULT_CARRIERS: Final = ("sf_express", "jd_logistics", "zto")
@@ -68,14 +69,14 @@ class MemoryLogistics:
         destination: str,
         idempotency_key: str,
     ) -> ShipmentBooking:
-        _require_text(idempotency_key, "idempotency key")
+        require_text(idempotency_key, "idempotency key")
         payload = (shipment_id, carrier, origin, destination)
         replayed = self._log.replay(idempotency_key, payload)
         if replayed is not None:
             return replayed
-        _require_text(shipment_id, "shipment id")
-        _require_text(origin, "origin")
-        _require_text(destination, "destination")
+        require_text(shipment_id, "shipment id")
+        require_text(origin, "origin")
+        require_text(destination, "destination")
         chosen = self._default_carrier if carrier is None else carrier
         self._require_carrier(chosen)
         if shipment_id in self._bookings:
@@ -99,7 +100,7 @@ class MemoryLogistics:
 
     def register_tracking(self, *, carrier: str, tracking_number: str) -> None:
         self._require_carrier(carrier)
-        _require_text(tracking_number, "tracking number")
+        require_text(tracking_number, "tracking number")
         known = self._carrier_of.get(tracking_number)
         if known is not None and known != carrier:
             raise TrackingNumberTaken(
@@ -180,8 +181,3 @@ class MemoryLogistics:
             number = f"{carrier}-{self._sequence:08d}"
             if number not in self._carrier_of:
                 return number
-
-
-def _require_text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")

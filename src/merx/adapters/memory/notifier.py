@@ -14,6 +14,7 @@ import attrs
 
 from merx.kernel.errors import ValidationError
 from merx.kernel.idempotency import IdempotencyLog
+from merx.kernel.validation import require_text
 from merx.notifications.ports import CHANNELS, NotifierUnavailable, UnsupportedNotificationChannel
 
 
@@ -53,7 +54,7 @@ class MemoryNotifier:
         params: Mapping[str, str],
         idempotency_key: str,
     ) -> str:
-        _require_text(idempotency_key, "idempotency key")
+        require_text(idempotency_key, "idempotency key")
         for name, value in params.items():
             if not isinstance(name, str) or not isinstance(value, str):
                 raise ValidationError(
@@ -63,8 +64,8 @@ class MemoryNotifier:
         replayed = self._log.replay(idempotency_key, payload)
         if replayed is not None:
             return replayed
-        _require_text(recipient, "recipient")
-        _require_text(template, "template")
+        require_text(recipient, "recipient")
+        require_text(template, "template")
         if channel not in self._channels:
             raise UnsupportedNotificationChannel(
                 f"cannot send on channel {channel!r}; supported: {', '.join(self._channels)}"
@@ -93,8 +94,3 @@ class MemoryNotifier:
     def sent_to(self, recipient: str) -> list[SentMessage]:
         """The messages sent to ``recipient``, oldest first."""
         return [message for message in self.outbox if message.recipient == recipient]
-
-
-def _require_text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")

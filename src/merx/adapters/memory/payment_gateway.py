@@ -26,6 +26,7 @@ from merx.kernel.errors import (
 )
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.money import Money
+from merx.kernel.validation import require_text
 from merx.payments.ports import (
     CaptureExceedsAuthorization,
     DuplicateRefund,
@@ -92,7 +93,7 @@ class MemoryPaymentGateway:
     """A payment channel held in memory (see the module docstring for the test hooks)."""
 
     def __init__(self, channel: str) -> None:
-        _require_text(channel, "channel")
+        require_text(channel, "channel")
         self._channel = channel
         self._log: IdempotencyLog[str] = IdempotencyLog()  # key -> operation reference
         self._operations: dict[str, _Operation] = {}  # reference -> operation
@@ -117,8 +118,8 @@ class MemoryPaymentGateway:
         replayed = self._replay(idempotency_key, payload)
         if replayed is not None:
             return replayed
-        _require_text(payment_id, "payment id")
-        _require_text(method, "payment method")
+        require_text(payment_id, "payment id")
+        require_text(method, "payment method")
         _require_positive(amount, "authorization amount")
         payment = self._payments.get(payment_id)
         if payment is not None and payment.authorization.status is not GatewayStatus.FAILED:
@@ -170,7 +171,7 @@ class MemoryPaymentGateway:
         if replayed is not None:
             return replayed
         payment = self._payment(payment_id)
-        _require_text(refund_id, "refund id")
+        require_text(refund_id, "refund id")
         _require_positive(amount, "refund amount")
         _require_currency(amount, payment)
         if refund_id in payment.refunds:
@@ -295,7 +296,7 @@ class MemoryPaymentGateway:
     # -- internals ---------------------------------------------------------------------
 
     def _replay(self, key: str, payload: object) -> GatewayResult | None:
-        _require_text(key, "idempotency key")
+        require_text(key, "idempotency key")
         reference = self._log.replay(key, payload)
         return None if reference is None else self._results[reference]
 
@@ -390,11 +391,6 @@ def _timeout_message(channel: str, operation: GatewayOperation, payment_id: str,
         f"{channel}: {operation.value} of payment {payment_id!r} (key {key!r}) timed out; "
         "its outcome is unknown: retry with the same key or query the payment"
     )
-
-
-def _require_text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
 
 
 def _require_positive(amount: Money, what: str) -> None:

@@ -19,6 +19,7 @@ import attrs
 from merx.kernel.errors import IllegalTransition, InvalidAmount, ValidationError
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.money import Money
+from merx.kernel.validation import require_text
 from merx.supply.ports import SupplierResult, SupplierStatus, SupplierTimeout, UnknownPurchase
 
 
@@ -61,7 +62,7 @@ class MemoryVirtualGoodsSupplier:
     """A virtual-goods supplier held in memory (see the module docstring for the hooks)."""
 
     def __init__(self, supplier_id: str = "memory_supplier") -> None:
-        _require_text(supplier_id, "supplier id")
+        require_text(supplier_id, "supplier id")
         self.supplier_id = supplier_id
         self._log: IdempotencyLog[SupplierResult] = IdempotencyLog()
         self._purchases: dict[str, _Purchase] = {}  # idempotency key -> purchase
@@ -74,13 +75,13 @@ class MemoryVirtualGoodsSupplier:
     def purchase(
         self, *, order_ref: str, sku: str, account: str, face_value: Money, idempotency_key: str
     ) -> SupplierResult:
-        _require_text(idempotency_key, "idempotency key")
+        require_text(idempotency_key, "idempotency key")
         payload = (order_ref, sku, account, face_value)
         if self._log.replay(idempotency_key, payload) is not None:
             return self._purchases[idempotency_key].result
-        _require_text(order_ref, "order reference")
-        _require_text(sku, "sku")
-        _require_text(account, "account")
+        require_text(order_ref, "order reference")
+        require_text(sku, "sku")
+        require_text(account, "account")
         if not isinstance(face_value, Money) or not face_value.is_positive():
             raise InvalidAmount(f"face value must be a positive Money, not {face_value!r}")
         scripted = self._script.popleft() if self._script else None
@@ -193,8 +194,3 @@ class MemoryVirtualGoodsSupplier:
                 f"number of scripted outcomes must be a whole number >= 1, not {n!r}"
             )
         self._script.extend([scripted] * n)
-
-
-def _require_text(value: str, what: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{what} must be a non-empty string, not {value!r}")
