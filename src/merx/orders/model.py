@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from merx.catalog import Fulfillment, FulfillmentMode, GoodsType
+from merx.catalog import FulfillmentMode
 from merx.checkout import QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
@@ -145,31 +145,12 @@ FLOWS: dict[OrderKind, StateMachine[OrderStatus]] = {
 }
 
 
-@attrs.frozen
-class OrderLine:
-    """A line as bought: unit price and the discount allocated to it, frozen."""
-
-    sku: SkuId
-    title: str
-    merchant: MerchantId
-    category: str
-    goods_type: GoodsType
-    unit_price: Money
-    quantity: int
-    discount: Money
-    fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
-    face_value: Money | None = None
-
-    @property
-    def amount(self) -> Money:
-        return self.unit_price * self.quantity
-
-    @property
-    def net(self) -> Money:
-        return self.amount - self.discount
+#: A line as bought: the quote's line (unit price, allocated discount, fulfillment mode),
+#: frozen into the order at placement.
+OrderLine = QuotedLine
 
 
-def kind_of(line: OrderLine | QuotedLine) -> OrderKind:
+def kind_of(line: QuotedLine) -> OrderKind:
     """Top-ups (goods credited to an account) follow their own life cycle."""
     return OrderKind.TOPUP if line.goods_type.requires_account else OrderKind.GOODS
 
@@ -403,21 +384,7 @@ class Order(Aggregate):
         account: str | None = None,
         at: datetime,
     ) -> Order:
-        frozen = tuple(
-            OrderLine(
-                sku=q.sku,
-                title=q.title,
-                merchant=q.merchant,
-                category=q.category,
-                goods_type=q.goods_type,
-                unit_price=q.unit_price,
-                quantity=q.quantity,
-                discount=q.discount,
-                fulfillment=q.fulfillment,
-                face_value=q.face_value,
-            )
-            for q in lines
-        )
+        frozen = tuple(lines)
         if not frozen:
             raise ValidationError(f"order {order_id!r} has no lines")
         sellers = {line.merchant for line in frozen}
