@@ -88,6 +88,7 @@ class MemoryApp:
     funders: dict[str, MemoryFunder]
     virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
+    offers: checkout.Offers = checkout.no_offers
 
     def handle(self, command: Command[R]) -> R:
         return self.bus.handle(command)
@@ -100,9 +101,16 @@ class MemoryApp:
         with self.unit_of_work() as uow:
             return uow.repo(kind).get(key)
 
-    def quote(self, customer_id: CustomerId) -> checkout.Quote:
+    def quote(self, customer_id: CustomerId, payment_method: str | None = None) -> checkout.Quote:
+        """The trial calculation of the customer's cart now, promotions included."""
         with self.unit_of_work() as uow:
-            return checkout.quote_cart(uow, customer_id)
+            return checkout.quote_cart(
+                uow,
+                customer_id,
+                at=self.clock.now(),
+                offers=self.offers,
+                payment_method=payment_method,
+            )
 
 
 def build_memory_app(
@@ -112,6 +120,7 @@ def build_memory_app(
     inventory_policy: InventoryPolicy | None = None,
     profit_policy: catalog.ProfitPolicy = catalog.AT_COST,
     order_policy: orders.OrderPolicy | None = None,
+    offers: checkout.Offers = checkout.no_offers,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter."""
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -141,7 +150,8 @@ def build_memory_app(
     bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
     bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
     bus.register(
-        orders.PlaceOrder, partial(orders.place_order, clock=clock, ids=ids, inventory=policy)
+        orders.PlaceOrder,
+        partial(orders.place_order, clock=clock, ids=ids, inventory=policy, offers=offers),
     )
     bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
     bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
@@ -225,6 +235,7 @@ def build_memory_app(
         funders=funders,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,
+        offers=offers,
     )
 
 

@@ -15,6 +15,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
+from merx.promotions import Quote as PricingQuote
 
 
 class EmptySelection(BusinessRuleViolation):
@@ -87,8 +88,23 @@ class Cart(Aggregate):
 
 
 @attrs.frozen
+class LineDiscount:
+    """The part of one promotion's discount allocated to a line and funded by ``party``
+    (the platform, or a merchant's id)."""
+
+    promotion_id: str
+    party: str
+    amount: Money
+
+
+@attrs.frozen
 class QuotedLine:
-    """One priced line: gross ``amount`` = unit price x quantity, ``net`` after discounts."""
+    """One priced line: gross ``amount`` = unit price x quantity, ``net`` after discounts.
+
+    ``discounts`` say which promotion took how much off this line and who funds it; they
+    add up to ``discount``. Frozen into the order, they let settlement tell a merchant's
+    own discount from a platform subsidy, and a refund take back exactly its share.
+    """
 
     sku: SkuId
     title: str
@@ -100,6 +116,12 @@ class QuotedLine:
     discount: Money
     fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
     face_value: Money | None = None
+    discounts: tuple[LineDiscount, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.discounts:
+            total = Money.sum((d.amount for d in self.discounts), self.discount.currency)
+            assert total == self.discount, f"{self.sku}: discounts {total} != {self.discount}"
 
     @property
     def amount(self) -> Money:
@@ -109,13 +131,25 @@ class QuotedLine:
     def net(self) -> Money:
         return self.amount - self.discount
 
+    def funded_by(self, party: str) -> Money:
+        """The part of this line's discount ``party`` pays for."""
+        return Money.sum(
+            (d.amount for d in self.discounts if d.party == party), self.discount.currency
+        )
+
 
 @attrs.frozen
 class Quote:
-    """The trial calculation of a checkout: lines, their total, discount and payable."""
+    """The trial calculation of a checkout: lines, their total, discount and payable.
+
+    ``pricing`` is the promotion engine's full answer (which promotions applied, gifts,
+    "add X more" hints, why each other candidate did not apply), ``None`` when no
+    promotion was in play.
+    """
 
     currency: str
     lines: tuple[QuotedLine, ...]
+    pricing: PricingQuote | None = None
 
     @property
     def total(self) -> Money:
@@ -128,3 +162,35 @@ class Quote:
     @property
     def payable(self) -> Money:
         return self.total - self.discount
+
+
+def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]:
+    """Each line's discounts by promotion and funding party, from the engine's answer.
+
+    Per promotion, every funding party's total (as the engine split it) is allocated
+    across the lines in proportion to the promotion's line allocations; the last party
+    takes the rest of each line, so a line's parts add up to its allocation and each
+    party's parts to its total, to the cent.
+    """
+    by_sku: dict[str, list[LineDiscount]] = {line.sku: [] for line in pricing.lines}
+    for applied in pricing.promotions:
+        shares = [
+            (line.sku, a.amount)
+            for line in pricing.lines
+            for a in line.allocations
+            if a.promotion_id == applied.promotion_id and a.amount.is_positive()
+        ]
+        if not shares:
+            continue
+        remaining = dict(shares)
+        parties = [f for f in applied.funding if f.amount.is_positive()]
+        for index, funding in enumerate(parties):
+            if index == len(parties) - 1:
+                parts = [remaining[sku] for sku, _ in shares]
+            else:
+                parts = funding.amount.allocate([amount for _, amount in shares])
+            for (sku, _), part in zip(shares, parts, strict=True):
+                remaining[sku] -= part
+                if part.is_positive():
+                    by_sku[sku].append(LineDiscount(applied.promotion_id, funding.party, part))
+    return {sku: tuple(parts) for sku, parts in by_sku.items()}

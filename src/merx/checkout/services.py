@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
 import attrs
 
 from merx.catalog import Sku
-from merx.checkout.model import Cart, Quote, QuotedLine
+from merx.checkout.model import Cart, LineDiscount, Quote, QuotedLine, line_discounts
+from merx.customers import Customer
 from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.promotions import CartLine, Promotion
+from merx.promotions import Customer as PricingCustomer
+from merx.promotions import quote as quote_promotions
 
 
 @attrs.frozen
@@ -61,28 +68,71 @@ def remove_from_cart(cmd: RemoveFromCart, uow: UnitOfWork) -> None:
     uow.commit()
 
 
-def quote_cart(uow: UnitOfWork, customer_id: CustomerId) -> Quote:
-    """Price the selected lines of ``customer_id``'s cart at current prices (read only)."""
+#: Where a quote's promotions come from: ``(uow, customer, at) -> (in force, wallet)``.
+Offers = Callable[
+    [UnitOfWork, CustomerId, datetime], tuple[Sequence[Promotion], Sequence[Promotion]]
+]
+
+
+def no_offers(
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime
+) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
+    """No promotion at all: every line at its list price."""
+    return (), ()
+
+
+def quote_cart(
+    uow: UnitOfWork,
+    customer_id: CustomerId,
+    *,
+    at: datetime,
+    offers: Offers = no_offers,
+    payment_method: str | None = None,
+) -> Quote:
+    """Price the selected lines of ``customer_id``'s cart at ``at`` (read only).
+
+    Current prices, then the best choice of the promotions in force and the customer's
+    coupons (:func:`merx.promotions.quote`), each line's discount split by promotion and
+    by who funds it.
+    """
     cart = uow.repo(Cart).get(CartId(customer_id))
-    lines: list[QuotedLine] = []
-    for item in cart.selected():
-        sku = uow.repo(Sku).get(item.sku)
+    skus = [(uow.repo(Sku).get(item.sku), item.quantity) for item in cart.selected()]
+    for sku, _ in skus:
         sku.require_on_sale()
-        lines.append(
-            QuotedLine(
-                sku=sku.id,
-                title=sku.title,
-                merchant=sku.merchant,
-                category=sku.category,
-                goods_type=sku.goods_type,
-                fulfillment=sku.fulfillment,
-                face_value=sku.face_value,
-                unit_price=sku.price,
-                quantity=item.quantity,
-                discount=Money.zero(sku.price.currency),
-            )
-        )
-    currencies = {line.unit_price.currency for line in lines}
+    currencies = {sku.price.currency for sku, _ in skus}
     if len(currencies) != 1:
         raise CurrencyMismatch(f"cart {cart.id!r} mixes currencies {sorted(currencies)}")
-    return Quote(currency=currencies.pop(), lines=tuple(lines))
+    currency = currencies.pop()
+    in_force, wallet = offers(uow, customer_id, at)
+    pricing = None
+    discounts: dict[str, tuple[LineDiscount, ...]] = {}
+    if in_force or wallet:
+        customer = uow.repo(Customer).find(customer_id)
+        pricing = quote_promotions(
+            [CartLine(s.id, s.merchant, s.category, s.price, quantity) for s, quantity in skus],
+            in_force,
+            wallet,
+            PricingCustomer(customer_id, customer.new_user if customer else False),
+            at,
+            payment_method,
+        )
+        discounts = line_discounts(pricing)
+    lines = tuple(
+        QuotedLine(
+            sku=sku.id,
+            title=sku.title,
+            merchant=sku.merchant,
+            category=sku.category,
+            goods_type=sku.goods_type,
+            fulfillment=sku.fulfillment,
+            face_value=sku.face_value,
+            unit_price=sku.price,
+            quantity=quantity,
+            discount=Money.sum((d.amount for d in discounts.get(sku.id, ())), currency),
+            discounts=discounts.get(sku.id, ()),
+        )
+        for sku, quantity in skus
+    )
+    quote = Quote(currency=currency, lines=lines, pricing=pricing)
+    assert pricing is None or quote.payable == pricing.payable, "lines must add up to the engine"
+    return quote

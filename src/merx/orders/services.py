@@ -6,12 +6,14 @@ from datetime import datetime
 
 import attrs
 
-from merx.checkout import Cart, QuotedLine, quote_cart
+from merx.checkout import Cart, Offers, QuotedLine, no_offers, quote_cart
 from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
+from merx.kernel.errors import BusinessRuleViolation
 from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
+from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders.model import (
     Order,
@@ -32,13 +34,24 @@ class PlacedOrder:
     order_ids: tuple[OrderId, ...]
 
 
+class QuoteChanged(BusinessRuleViolation):
+    """The cart no longer costs what the customer was shown: re-quote and confirm."""
+
+
 @attrs.frozen
 class PlaceOrder(Command[PlacedOrder]):
-    """Place the selected lines of the customer's cart: one order per seller."""
+    """Place the selected lines of the customer's cart: one order per seller.
+
+    ``expected_payable`` is the payable of the quote the customer confirmed; if prices
+    or promotions changed since, the order is refused with :class:`QuoteChanged` rather
+    than charged silently. ``payment_method`` lets payment-method promotions apply.
+    """
 
     customer_id: CustomerId
     address_label: str | None = None
     account: str | None = None
+    payment_method: str | None = None
+    expected_payable: Money | None = None
 
 
 @attrs.frozen
@@ -61,14 +74,21 @@ def place_order(
     clock: Clock,
     ids: IdSource,
     inventory: InventoryPolicy,
+    offers: Offers = no_offers,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
-    quote = quote_cart(uow, cmd.customer_id)
+    now = clock.now()
+    quote = quote_cart(
+        uow, cmd.customer_id, at=now, offers=offers, payment_method=cmd.payment_method
+    )
+    if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
+        raise QuoteChanged(
+            f"the cart now costs {quote.payable}, not the {cmd.expected_payable} quoted"
+        )
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
-    now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
     by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
     for line in quote.lines:
