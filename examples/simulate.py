@@ -2,8 +2,9 @@
 
 ``make demo`` runs this file. Today it runs journey 1 (a self-operated phone: procured
 from a supplier, listed under profit control, bought, paid, shipped, delivered,
-completed; and a refund before shipment) and journey 3 (phone-bill top-ups bought from
-a real-time supplier: credited, refused and refunded, timed out and settled). The full seeded
+completed; and a refund before shipment), journey 2 (a marketplace store from onboarding
+to its first withdrawal) and journey 3 (phone-bill top-ups bought from a real-time
+supplier: credited, refused and refunded, timed out and settled). The full seeded
 simulation of a day of trade across the four journeys is issue 8.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import journey_merchant
 import journey_phone
 import journey_topup
 
@@ -22,6 +24,9 @@ def main() -> int:
     app = journey_phone.build_app()
     print("== journey 1: a self-operated phone ==")
     journey_phone.run(app, lambda line: print(f"  {line}"))
+    print("== journey 2: a marketplace clothing store ==")
+    store_app, running = journey_merchant.build_app()
+    journey_merchant.run(store_app, running, lambda line: print(f"  {line}"))
     print("== journey 3: a phone-bill top-up ==")
     journey_topup.run(app, lambda line: print(f"  {line}"))
     print(f"== {len(app.events.events)} domain events published ==")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from merx import (
     aftersales,
     catalog,
     checkout,
+    clearing,
     credit,
     customers,
     fulfillment,
@@ -45,14 +47,16 @@ from merx.adapters.memory import (
     SequentialIds,
 )
 from merx.credit import CreditScorer
+from merx.fulfillment import Logistics
 from merx.funding import Funder
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.uow import Keyed
+from merx.payments import PaymentGateway
 from merx.settlement import Payout
-from merx.supply import ConsignmentChannel
+from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -121,8 +125,14 @@ def build_memory_app(
     profit_policy: catalog.ProfitPolicy = catalog.AT_COST,
     order_policy: orders.OrderPolicy | None = None,
     offers: checkout.Offers = checkout.no_offers,
+    currency: str = "CNY",
+    commission: settlement.CommissionTable | None = None,
 ) -> MemoryApp:
-    """Build a merx whose every port is an in-memory adapter."""
+    """Build a merx whose every port is an in-memory adapter.
+
+    The settlement ledger of ``currency`` is opened with a cash account per channel, and
+    ``commission`` (5% by default) is the marketplace commission table.
+    """
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     store = MemoryStore()
     ids = SequentialIds()
@@ -173,8 +183,61 @@ def build_memory_app(
         payments.HandlePaymentNotification,
         partial(payments.handle_payment_notification, gateways=gateways, clock=clock),
     )
+    register_fulfillment(
+        bus, clock=clock, logistics=logistics, consignment=consignment,
+        suppliers=virtual_suppliers, gateways=gateways,
+    )  # fmt: skip
+    _register_aftersales(
+        bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
+        inventory_policy=policy, order_policy=timing,
+    )  # fmt: skip
+
+    register_supply(bus, clock=clock, ids=ids, channel=consignment)
+    register_merchants(bus, clock=clock, ids=ids)
+    register_settlement(bus, clock=clock, payout=payout)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_clearing(bus, clock=clock)
+    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
+    bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
+    bus.handle(settlement.OpenLedger(currency, (*channels, "payout")))
+    bus.handle(
+        settlement.SetCommissionTable(commission or settlement.CommissionTable(Decimal("0.05")))
+    )
+    return MemoryApp(
+        bus=bus,
+        store=store,
+        clock=clock,
+        ids=ids,
+        events=events,
+        gateways=gateways,
+        logistics=logistics,
+        order_policy=timing,
+        consignment=consignment,
+        payout=payout,
+        scorer=scorer,
+        funders=funders,
+        virtual_suppliers=virtual_suppliers,
+        inventory=policy,
+        offers=offers,
+    )
+
+
+def register_fulfillment(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    logistics: Logistics,
+    consignment: ConsignmentChannel,
+    suppliers: Mapping[str, VirtualGoodsSupplier],
+    gateways: Mapping[str, PaymentGateway],
+) -> None:
+    """Shipping from our warehouses, by merchants and by consignment suppliers; top-ups."""
     bus.register(
         fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
+    )
+    bus.register(
+        fulfillment.ShipByMerchant,
+        partial(fulfillment.ship_by_merchant, logistics=logistics, clock=clock),
     )
     bus.register(
         fulfillment.RouteConsignment,
@@ -192,15 +255,13 @@ def build_memory_app(
     )
     bus.register(
         fulfillment.FulfillTopUp,
-        partial(
-            fulfillment.fulfill_topup, suppliers=virtual_suppliers, gateways=gateways, clock=clock
-        ),
+        partial(fulfillment.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock),
     )
     bus.subscribe(
         orders.OrderPaid,
         partial(
             fulfillment.fulfill_paid_topup,
-            suppliers=virtual_suppliers,
+            suppliers=suppliers,
             gateways=gateways,
             clock=clock,
         ),
@@ -209,33 +270,14 @@ def build_memory_app(
         fulfillment.SyncTracking,
         partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
     )
-    _register_aftersales(
-        bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
-        inventory_policy=policy, order_policy=timing,
-    )  # fmt: skip
 
-    register_supply(bus, clock=clock, ids=ids, channel=consignment)
-    register_merchants(bus, clock=clock, ids=ids)
-    register_settlement(bus, clock=clock, payout=payout)
-    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
-    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
-    bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
-    return MemoryApp(
-        bus=bus,
-        store=store,
-        clock=clock,
-        ids=ids,
-        events=events,
-        gateways=gateways,
-        logistics=logistics,
-        order_policy=timing,
-        consignment=consignment,
-        payout=payout,
-        scorer=scorer,
-        funders=funders,
-        virtual_suppliers=virtual_suppliers,
-        inventory=policy,
-        offers=offers,
+
+def register_clearing(bus: MessageBus, *, clock: Clock) -> None:
+    """Marketplace orders, completions and refunds booked into the settlement ledger."""
+    bus.subscribe(orders.OrderPaid, partial(clearing.book_paid_order, clock=clock))
+    bus.subscribe(orders.OrderCompleted, partial(clearing.book_completed_order, clock=clock))
+    bus.subscribe(
+        aftersales.AfterSaleCompleted, partial(clearing.book_after_sale_refund, clock=clock)
     )
 
 

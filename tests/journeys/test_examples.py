@@ -9,6 +9,7 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
+import journey_merchant  # noqa: E402
 import journey_phone  # noqa: E402
 import journey_topup  # noqa: E402
 
@@ -39,6 +40,17 @@ def test_journey_topup_credits_refunds_and_waits() -> None:
     assert statuses == ["completed", "closed", "completed"]
     assert "refunded 98.00 CNY" in lines[2]
     assert lines[-1].endswith("credited 1x")
+
+
+def test_journey_merchant_from_onboarding_to_first_withdrawal() -> None:
+    app, running = journey_merchant.build_app()
+    lines: list[str] = []
+    journey_merchant.run(app, running, lines.append)
+    assert "368.00 CNY" in lines[1]  # 2 x 199.00 less the store's own 30.00
+    assert "184.00 CNY refunded" in lines[3]
+    # 184.00 kept by the customer, 5% commission 9.20: the merchant is paid 174.80
+    assert lines[-2] == "withdrawal of 174.80 CNY: paid"
+    assert lines[-1] == "ledger reconciled: True"
 
 
 def test_simulate_runs_as_make_demo_does() -> None:

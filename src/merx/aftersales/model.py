@@ -158,6 +158,7 @@ class AfterSale(Aggregate):
     replacement: SkuId | None = None
     accepted: tuple[tuple[SkuId, int], ...] = ()
     amount: Money | None = None
+    refund_lines: tuple[tuple[SkuId, Money], ...] = ()
     refund_id: str | None = None
     return_tracking: str | None = None
     replacement_shipment: str | None = None
@@ -240,11 +241,13 @@ class AfterSale(Aggregate):
             self.rejection = "nothing returned was accepted"
             self.flow.move(self, "refuse", event)
 
-    def to_refund(self, amount: Money) -> None:
-        """The amount to refund is known (frozen net of the units); refund id assigned."""
-        if self.amount is not None:
+    def to_refund(self, lines: tuple[tuple[SkuId, Money], ...]) -> None:
+        """What to refund is known, per line (the frozen net of the units, or a price
+        difference); the refund id is assigned."""
+        if self.amount is not None or not lines:
             return
-        self.amount = amount
+        self.refund_lines = lines
+        self.amount = Money.sum((amount for _, amount in lines), lines[0][1].currency)
         self.refund_id = f"{self.id}/refund"
 
     def refunded(self, at: datetime) -> None:

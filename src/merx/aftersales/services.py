@@ -374,7 +374,7 @@ def _replace(
         )
     )
     if difference.is_positive():
-        case.to_refund(difference)
+        case.to_refund(((case.accepted[0][0], difference),))
     case.replaced(shipment_id, difference.max(Money.zero(order.currency)), now)
     uow.repo(AfterSale).save(case)
     uow.commit()

@@ -13,8 +13,8 @@ from merx.fulfillment.ports import Logistics, TrackingStatus
 from merx.inventory import deduct_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ValidationError
-from merx.kernel.ids import OrderId, ShipmentId, SkuId, SupplierId
+from merx.kernel.errors import Unauthorized, ValidationError
+from merx.kernel.ids import MerchantId, OrderId, ShipmentId, SkuId, SupplierId
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderLine, OrderPaid
 from merx.supply import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
@@ -26,6 +26,17 @@ class ShipOrder(Command[tuple[ShipmentId, ...]]):
 
     order_id: OrderId
     carrier: str | None = None
+
+
+@attrs.frozen
+class ShipByMerchant(Command[ShipmentId]):
+    """A marketplace merchant shipped its order itself and uploads the tracking number;
+    the platform follows the parcel from there."""
+
+    order_id: OrderId
+    acting: MerchantId
+    carrier: str
+    tracking_number: str
 
 
 @attrs.frozen
@@ -88,6 +99,37 @@ def ship_order(
     uow.repo(Order).save(order)
     uow.commit()
     return tuple(shipment.id for shipment in shipments)
+
+
+def ship_by_merchant(
+    cmd: ShipByMerchant, uow: UnitOfWork, *, logistics: Logistics, clock: Clock
+) -> ShipmentId:
+    order = uow.repo(Order).get(cmd.order_id)
+    if cmd.acting != order.seller:
+        raise Unauthorized(f"{cmd.acting!r} may not ship order {order.id!r}")
+    lines = order.lines_fulfilled_by(FulfillmentMode.MERCHANT)
+    if not lines:
+        raise ValidationError(f"order {order.id!r} has nothing the merchant ships itself")
+    order.flow.target(order.status, "ship part")
+    shipment_id = ShipmentId(f"shp-{order.id}-{order.seller}")
+    if shipment_id in order.shipment_ids:
+        return shipment_id  # a replay
+    logistics.register_tracking(carrier=cmd.carrier, tracking_number=cmd.tracking_number)
+    now = clock.now()
+    shipment = Shipment.dispatch(
+        shipment_id=shipment_id,
+        order_id=order.id,
+        origin=order.seller,
+        items=tuple((line.sku, line.quantity) for line in lines),
+        carrier=cmd.carrier,
+        tracking_number=cmd.tracking_number,
+        at=now,
+    )
+    order.add_parcel(shipment.id, order.seller, now)
+    uow.repo(Shipment).add(shipment)
+    uow.repo(Order).save(order)
+    uow.commit()
+    return shipment.id
 
 
 def route_consignment(

@@ -454,14 +454,15 @@ class Order(Aggregate):
 
     @property
     def parcel_origins(self) -> frozenset[str]:
-        """Where this order's parcels leave from: our warehouses holding its stock and the
-        consignment suppliers shipping its other lines."""
+        """Where this order's parcels leave from: our warehouses holding its stock, the
+        consignment suppliers shipping their lines, and the merchant shipping its own."""
         suppliers = {
             line.fulfillment.supplier
             for line in self.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT)
             if line.fulfillment.supplier is not None
         }
-        return frozenset({a.warehouse for a in self.allocations} | suppliers)
+        sellers = {self.seller} if self.lines_fulfilled_by(FulfillmentMode.MERCHANT) else set()
+        return frozenset({a.warehouse for a in self.allocations} | suppliers | sellers)
 
     def add_parcel(self, shipment_id: str, origin: str, at: datetime) -> None:
         """A parcel left ``origin``; the order is shipped once every origin has sent one,
@@ -537,22 +538,22 @@ class Order(Aggregate):
             else:
                 self.claimed.pop(sku, None)
 
-    def refund_units(self, items: Sequence[tuple[SkuId, int]]) -> Money:
-        """Mark claimed units refunded; returns exactly their frozen net.
+    def refund_units(self, items: Sequence[tuple[SkuId, int]]) -> tuple[tuple[SkuId, Money], ...]:
+        """Mark claimed units refunded; returns exactly their frozen net, per line.
 
         Each line's net is split per unit once (:meth:`Money.allocate`) and units are
         refunded in order, so all the refunds of a line add up to its net to the cent.
         """
-        total = Money.zero(self.currency)
+        parts: list[tuple[SkuId, Money]] = []
         for sku, quantity in items:
             line = self.line(sku)
             assert quantity <= self.claimed.get(sku, 0), "refund only claimed units"
             done = self.refunded_units.get(sku, 0)
             shares = line.net.allocate([1] * line.quantity)
-            total += Money.sum(shares[done : done + quantity], self.currency)
+            parts.append((sku, Money.sum(shares[done : done + quantity], self.currency)))
             self.refunded_units[sku] = done + quantity
         self.unclaim(items)
-        return total
+        return tuple(parts)
 
     @property
     def fully_refunded(self) -> bool:

@@ -1,0 +1,70 @@
+"""Subscribers from orders, payments and after-sales to the settlement ledger."""
+
+from __future__ import annotations
+
+from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind
+from merx.kernel.clock import Clock
+from merx.kernel.ids import PLATFORM, OrderId
+from merx.kernel.uow import UnitOfWork
+from merx.orders import Order, OrderCompleted, OrderPaid
+from merx.payments import Payment
+from merx.settlement import (
+    BookOrderPayment,
+    BookRefund,
+    CompleteOrder,
+    RefundKind,
+    SaleLine,
+    book_order_payment,
+    book_refund,
+    complete_order,
+)
+
+
+def sale_lines(order: Order) -> tuple[SaleLine, ...]:
+    """The order's lines as settlement books them: the seller's own discounts lower its
+    revenue; every other party's share of a discount is a subsidy paid to the seller."""
+    return tuple(
+        SaleLine(
+            sku=line.sku,
+            merchant=order.seller,
+            category=line.category,
+            amount=line.amount,
+            merchant_discount=line.funded_by(order.seller),
+            platform_discount=line.discount - line.funded_by(order.seller),
+        )
+        for line in order.lines
+    )
+
+
+def _marketplace(order: Order) -> bool:
+    return order.seller != PLATFORM
+
+
+def book_paid_order(event: OrderPaid, uow: UnitOfWork, *, clock: Clock) -> None:
+    """A merchant's order was paid: freeze its figures and book the money in transit."""
+    order = uow.repo(Order).get(event.order_id)
+    if not _marketplace(order):
+        return
+    channel = uow.repo(Payment).get(event.payment_id).channel
+    book_order_payment(BookOrderPayment(order.id, channel, sale_lines(order)), uow, clock=clock)
+
+
+def book_completed_order(event: OrderCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
+    """A merchant's order completed: it clears to the merchant, to settle on its cycle."""
+    order = uow.repo(Order).get(event.order_id)
+    if _marketplace(order):
+        complete_order(CompleteOrder(order.id, event.at.date()), uow, clock=clock)
+
+
+def book_after_sale_refund(event: AfterSaleCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
+    """An after-sale paid money back: reverse its lines' commission and subsidy in
+    proportion (an exchange's difference is a price adjustment)."""
+    case = uow.repo(AfterSale).get(event.case_id)
+    order = uow.repo(Order).get(OrderId(case.order_id))
+    if not _marketplace(order) or case.refund_id is None:
+        return
+    kind = RefundKind.PRICE_ADJUSTMENT if case.kind is AfterSaleKind.EXCHANGE else RefundKind.REFUND
+    for sku, amount in case.refund_lines:
+        book_refund(
+            BookRefund(order.id, f"{case.refund_id}/{sku}", sku, amount, kind), uow, clock=clock
+        )
