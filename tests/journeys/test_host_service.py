@@ -1,0 +1,91 @@
+"""The example host service, driven over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+import host_service
+
+
+@pytest.fixture
+def base() -> Iterator[tuple[str, host_service.Api]]:
+    api = host_service.Api(host_service.seeded_app())
+    server = host_service.make_server(api, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", api
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_quote_place_pay_and_a_duplicated_notification(
+    base: tuple[str, host_service.Api],
+) -> None:
+    url, api = base
+    customer = {"id": "ann", "name": "Ann", "phone": "1", "region": "Shanghai", "address": "r"}
+    assert call(url, "POST", "/customers", customer)[0] == 200
+    assert call(url, "POST", "/carts/ann/items", {"sku": "phone", "quantity": 1})[0] == 200
+    status, quote = call(url, "GET", "/quote/ann")
+    assert (status, quote["payable"]) == (200, {"amount": "2999.00", "currency": "CNY"})
+    status, placed = call(
+        url, "POST", "/orders", {"customer": "ann", "expected_payable": quote["payable"]}
+    )
+    assert status == 200
+    api.app.gateways["wechat_pay"].pending_next()
+    status, paid = call(
+        url, "POST", "/payments", {"parent_id": placed["parent_id"], "channel": "wechat_pay"}
+    )
+    assert (status, paid["status"]) == (200, "initiated")
+
+    gateway = api.app.gateways["wechat_pay"]
+    gateway.settle(gateway.query(payment_id=paid["payment_id"]).reference, succeeded=True)
+    (note,) = gateway.take_notifications()
+    body = {
+        "event_id": note.event_id,
+        "payment_id": note.payment_id,
+        "operation": note.operation.value,
+        "status": note.status.value,
+        "amount": {"amount": str(note.amount.amount), "currency": note.amount.currency},
+        "reference": note.reference,
+    }
+    for _ in range(2):  # delivered twice: same answer, nothing moves twice
+        status, answer = call(url, "POST", "/notifications/wechat_pay", body)
+        assert status == 200
+    forged = dict(body, operation="capture")
+    status, answer = call(url, "POST", "/notifications/wechat_pay", forged)
+    assert (status, answer["error"]) == (409, "IdempotencyConflict")
+
+
+def test_bad_input_is_a_typed_error_over_http(base: tuple[str, host_service.Api]) -> None:
+    url, _ = base
+    assert call(url, "GET", "/quote/nobody")[0] == 404
+    status, answer = call(url, "POST", "/carts/x/items", {"sku": "phone", "quantity": 0})
+    assert (status, answer["error"]) == (400, "InvalidQuantity")
+    assert (
+        call(url, "POST", "/payments", {"parent_id": "ord-9", "channel": "moon"})[1]["error"]
+        == "UnknownChannel"
+    )
+    assert call(url, "GET", "/nowhere")[0] == 404
