@@ -107,3 +107,23 @@ def test_settlement_follows_the_cycle() -> None:
         settlement.RunSettlement(shop, settlement.StatementId("st-1"), app.clock.now().date())
     )
     assert money_of(app, shop).available == cny("180.00")  # 200.00 less 10% commission
+
+
+def test_a_merchant_sees_only_its_own_orders_cases_and_money() -> None:
+    app, shop, order_id = bought(coupon=False)
+    other = journey_merchant.onboard(app, lambda line: None)
+    deliver_and_complete(app, shop, order_id)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "stain"))
+    with app.unit_of_work() as uow:
+        assert orders.merchant_order(uow, shop, order_id).seller == shop
+        assert [o.id for o in orders.merchant_orders(uow, shop)] == [order_id]
+        assert orders.merchant_orders(uow, other) == []
+        assert aftersales.merchant_case(uow, shop, case).order_id == order_id
+        with pytest.raises(Unauthorized):
+            orders.merchant_order(uow, other, order_id)
+        with pytest.raises(Unauthorized):
+            aftersales.merchant_case(uow, other, case)
+        with pytest.raises(Unauthorized):
+            settlement.merchant_money(uow, other, shop)
+    with pytest.raises(Unauthorized):
+        app.handle(aftersales.ApproveAfterSale(case, acting=other))

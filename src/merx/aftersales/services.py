@@ -24,7 +24,7 @@ from merx.inventory import (
 )
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation
+from merx.kernel.errors import BusinessRuleViolation, Unauthorized
 from merx.kernel.ids import (
     PLATFORM,
     AfterSaleId,
@@ -435,3 +435,11 @@ def sync_after_sale_refund(
     if case.status is not AfterSaleStatus.REFUNDING:
         return case.status
     return _refund(uow, case.id, gateways, clock)
+
+
+def merchant_case(uow: UnitOfWork, acting: MerchantId, case_id: AfterSaleId) -> AfterSale:
+    """An after-sales case on one of ``acting``'s orders; another seller's is refused."""
+    case = uow.repo(AfterSale).get(case_id)
+    if case.seller != acting:
+        raise Unauthorized(f"{acting!r} may not see after-sale {case_id!r}")
+    return case

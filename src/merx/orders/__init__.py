@@ -44,6 +44,8 @@ from merx.orders.services import (
     cancel_order,
     close_unpaid_orders,
     confirm_receipt,
+    merchant_order,
+    merchant_orders,
     place_order,
 )
 
@@ -89,5 +91,7 @@ __all__ = [
     "close_unpaid_orders",
     "confirm_receipt",
     "kind_of",
+    "merchant_order",
+    "merchant_orders",
     "place_order",
 ]

@@ -11,7 +11,7 @@ from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation
+from merx.kernel.errors import BusinessRuleViolation, Unauthorized
 from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
@@ -208,3 +208,20 @@ def _complete(uow: UnitOfWork, order: Order, now: datetime) -> None:
     customer.first_order_completed()
     uow.repo(Order).save(order)
     uow.repo(Customer).save(customer)
+
+
+# -- what a merchant may see -----------------------------------------------------------
+
+
+def merchant_order(uow: UnitOfWork, acting: MerchantId, order_id: OrderId) -> Order:
+    """One of ``acting``'s own orders; another seller's is :class:`Unauthorized`."""
+    order = uow.repo(Order).get(order_id)
+    if order.seller != acting:
+        raise Unauthorized(f"{acting!r} may not see order {order_id!r}")
+    return order
+
+
+def merchant_orders(uow: UnitOfWork, acting: MerchantId) -> list[Order]:
+    """Every order sold by ``acting`` (scans the store: a database adapter would query)."""
+    repo = uow.repo(Order)
+    return [order for key in repo.ids() if (order := repo.get(key)).seller == acting]
