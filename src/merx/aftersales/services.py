@@ -376,7 +376,9 @@ def _replace(
     if difference.is_positive():
         case.to_refund(((case.accepted[0][0], difference),))
     case.replaced(shipment_id, difference.max(Money.zero(order.currency)), now)
+    order.exchange_units(case.accepted)
     uow.repo(AfterSale).save(case)
+    uow.repo(Order).save(order)
     uow.commit()
     if difference.is_positive():
         _pay_back(uow, case, gateways, clock)
@@ -432,9 +434,11 @@ def sync_after_sale_refund(
     clock: Clock,
 ) -> AfterSaleStatus:
     case = uow.repo(AfterSale).get(cmd.case_id)
-    if case.status is not AfterSaleStatus.REFUNDING:
-        return case.status
-    return _refund(uow, case.id, gateways, clock)
+    if case.status is AfterSaleStatus.REFUNDING:
+        return _refund(uow, case.id, gateways, clock)
+    if case.refund_id is not None:  # e.g. an exchange's difference, still pending
+        _pay_back(uow, case, gateways, clock)
+    return case.status
 
 
 def merchant_case(uow: UnitOfWork, acting: MerchantId, case_id: AfterSaleId) -> AfterSale:

@@ -371,6 +371,7 @@ class Order(Aggregate):
     completed_at: datetime | None = None
     claimed: dict[SkuId, int] = attrs.field(factory=dict)
     refunded_units: dict[SkuId, int] = attrs.field(factory=dict)
+    exchanged_units: dict[SkuId, int] = attrs.field(factory=dict)
 
     @classmethod
     def place(
@@ -499,9 +500,10 @@ class Order(Aggregate):
         raise ClaimExceedsOrder(f"order {self.id!r} has no line {sku!r}")
 
     def claimable(self, sku: SkuId) -> int:
-        """Units of ``sku`` neither refunded nor under an open after-sale case."""
+        """Units of ``sku`` neither refunded, exchanged, nor under an open after-sale case."""
         line = self.line(sku)
-        return line.quantity - self.claimed.get(sku, 0) - self.refunded_units.get(sku, 0)
+        done = self.refunded_units.get(sku, 0) + self.exchanged_units.get(sku, 0)
+        return line.quantity - self.claimed.get(sku, 0) - done
 
     @property
     def remaining_items(self) -> tuple[tuple[SkuId, int], ...]:
@@ -554,6 +556,14 @@ class Order(Aggregate):
             self.refunded_units[sku] = done + quantity
         self.unclaim(items)
         return tuple(parts)
+
+    def exchange_units(self, items: Sequence[tuple[SkuId, int]]) -> None:
+        """Claimed units were replaced: they leave after-sales for good (a replacement is
+        not refunded again on this order, so a line never pays back more than its net)."""
+        for sku, quantity in items:
+            assert quantity <= self.claimed.get(sku, 0), "exchange only claimed units"
+            self.exchanged_units[sku] = self.exchanged_units.get(sku, 0) + quantity
+        self.unclaim(items)
 
     @property
     def fully_refunded(self) -> bool:
