@@ -10,8 +10,8 @@ and the merchant withdraws to its bank. Run: ``python examples/journey_merchant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 
 from merx import (
@@ -23,14 +23,14 @@ from merx import (
     merchants,
     orders,
     payments,
+    promotions,
     settlement,
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
-from merx.promotions import FundingShare, Promotion, Scope, ThresholdOff, Tier
+from merx.promotions import FundingShare, Scope, ThresholdOff, Tier
 
 Say = Callable[[str], None]
 SHIRT = SkuId("linen-shirt-m")
@@ -49,18 +49,6 @@ def store_promotion(merchant: MerchantId) -> ThresholdOff:
         tiers=(Tier(cny("300.00"), cny("30.00")),),
         funded_by=(FundingShare(merchant, Decimal(1)),),
     )
-
-
-class StorePromotions:
-    """The promotions in force: here, the stores' own (a host reads its campaigns)."""
-
-    def __init__(self) -> None:
-        self.running: list[Promotion] = []
-
-    def __call__(
-        self, uow: UnitOfWork, customer_id: CustomerId, at: datetime
-    ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
-        return self.running, ()
 
 
 def onboard(app: MemoryApp, say: Say) -> MerchantId:
@@ -86,6 +74,23 @@ def onboard(app: MemoryApp, say: Say) -> MerchantId:
     app.handle(merchants.OpenStore(shop, shop, "Linen & Co flagship"))
     say(f"merchant {shop} reviewed, account opened, deposit 2000.00 paid, store open")
     return shop
+
+
+def run_store_promotion(app: MemoryApp, shop: MerchantId, say: Say) -> None:
+    """The merchant runs its own campaign; the platform reviews it; it goes live."""
+    campaign = app.handle(
+        promotions.CreateCampaign(
+            shop,
+            store_promotion(shop),
+            promotions.BudgetLimits(total_discount=cny("3000.00")),
+        )
+    )
+    app.handle(promotions.SubmitCampaign(campaign, shop))
+    app.handle(promotions.ApproveCampaign(campaign, PLATFORM))
+    app.handle(promotions.ScheduleCampaign(campaign, shop))
+    app.handle(promotions.TickCampaigns())
+    status = app.get(promotions.Campaign, campaign).status.value
+    say(f"the store's campaign {campaign} (30 off 300, budget 3000.00) is {status}")
 
 
 def sell(app: MemoryApp, shop: MerchantId, say: Say) -> OrderId:
@@ -136,18 +141,17 @@ def settle_and_withdraw(app: MemoryApp, shop: MerchantId, order_id: OrderId, say
     say(f"ledger reconciled: {report.ok}")
 
 
-def build_app() -> tuple[MemoryApp, StorePromotions]:
-    running = StorePromotions()
-    return build_memory_app(offers=running), running
+def build_app() -> MemoryApp:
+    return build_memory_app()
 
 
-def run(app: MemoryApp, running: StorePromotions, say: Say = print) -> None:
+def run(app: MemoryApp, say: Say = print) -> None:
     shop = onboard(app, say)
-    running.running.append(store_promotion(shop))
+    run_store_promotion(app, shop, say)
     order_id = sell(app, shop, say)
     return_one(app, shop, order_id, say)
     settle_and_withdraw(app, shop, order_id, say)
 
 
 if __name__ == "__main__":
-    run(*build_app())
+    run(build_app())

@@ -26,15 +26,18 @@ from merx import (
     fulfillment,
     funding,
     inventory,
+    invoicing,
     merchants,
     orders,
     payments,
+    promotions,
     settlement,
     supply,
 )
 from merx.adapters.memory import (
     EventLog,
     FixedClock,
+    MemoryChannelHealth,
     MemoryConsignmentChannel,
     MemoryCreditScorer,
     MemoryFunder,
@@ -42,6 +45,7 @@ from merx.adapters.memory import (
     MemoryPaymentGateway,
     MemoryPayout,
     MemoryStore,
+    MemoryTransactionRisk,
     MemoryUnitOfWork,
     MemoryVirtualGoodsSupplier,
     SequentialIds,
@@ -54,7 +58,7 @@ from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.uow import Keyed
-from merx.payments import PaymentGateway
+from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
 from merx.settlement import Payout
 from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
 
@@ -92,6 +96,8 @@ class MemoryApp:
     funders: dict[str, MemoryFunder]
     virtual_suppliers: VirtualSuppliers
     inventory: InventoryPolicy
+    risk: MemoryTransactionRisk
+    channel_health: MemoryChannelHealth
     offers: checkout.Offers = checkout.no_offers
 
     def handle(self, command: Command[R]) -> R:
@@ -124,16 +130,20 @@ def build_memory_app(
     inventory_policy: InventoryPolicy | None = None,
     profit_policy: catalog.ProfitPolicy = catalog.AT_COST,
     order_policy: orders.OrderPolicy | None = None,
-    offers: checkout.Offers = checkout.no_offers,
+    offers: checkout.Offers | None = None,
     currency: str = "CNY",
     commission: settlement.CommissionTable | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
+    ``offers`` is where quotes find promotions: by default the campaigns in force and the
+    customer's wallet (:func:`merx.orders.campaign_offers`).
+
     The settlement ledger of ``currency`` is opened with a cash account per channel, and
     ``commission`` (5% by default) is the marketplace commission table.
     """
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    offers = offers or orders.campaign_offers
     store = MemoryStore()
     ids = SequentialIds()
     events = EventLog()
@@ -144,6 +154,8 @@ def build_memory_app(
     scorer = MemoryCreditScorer()
     funders: dict[str, MemoryFunder] = {}
     virtual_suppliers = VirtualSuppliers()
+    risk = MemoryTransactionRisk()
+    health = MemoryChannelHealth()
     policy = inventory_policy or InventoryPolicy()
     profit = profit_policy
     timing = order_policy or orders.OrderPolicy()
@@ -172,9 +184,8 @@ def build_memory_app(
         orders.AutoConfirmReceipts,
         partial(orders.auto_confirm_receipts, clock=clock, policy=timing),
     )
-    bus.register(
-        payments.PayOrder,
-        partial(payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=policy),
+    register_cashier(
+        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health
     )
     bus.register(
         payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
@@ -197,6 +208,7 @@ def build_memory_app(
     register_settlement(bus, clock=clock, payout=payout)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
     register_clearing(bus, clock=clock)
+    register_promotions(bus, clock=clock)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
     bus.handle(settlement.OpenLedger(currency, (*channels, "payout")))
@@ -218,6 +230,8 @@ def build_memory_app(
         funders=funders,
         virtual_suppliers=virtual_suppliers,
         inventory=policy,
+        risk=risk,
+        channel_health=health,
         offers=offers,
     )
 
@@ -269,6 +283,82 @@ def register_fulfillment(
     bus.register(
         fulfillment.SyncTracking,
         partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
+    )
+
+
+def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
+    """Campaign life cycles, enrolment, coupon wallets."""
+    handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (promotions.CreateCampaign, promotions.create_campaign),
+        (promotions.EditCampaign, promotions.edit_campaign),
+        (promotions.SubmitCampaign, promotions.submit_campaign),
+        (promotions.ApproveCampaign, promotions.approve_campaign),
+        (promotions.RejectCampaign, promotions.reject_campaign),
+        (promotions.ReviseCampaign, promotions.revise_campaign),
+        (promotions.ScheduleCampaign, promotions.schedule_campaign),
+        (promotions.CancelCampaign, promotions.cancel_campaign),
+        (promotions.TickCampaigns, promotions.tick_campaigns),
+        (promotions.EnrolSkus, promotions.enrol_skus),
+        (promotions.ApproveEnrolments, promotions.approve_enrolments),
+        (promotions.RejectEnrolments, promotions.reject_enrolments),
+        (promotions.ClaimCoupon, promotions.claim_coupon),
+        (promotions.ExpireWalletCoupons, promotions.expire_wallet_coupons),
+    ]
+    for command, handler in handlers:
+        bus.register(command, partial(handler, clock=clock))
+    bus.subscribe(orders.ParentOrderPaid, orders.consume_promotion_budgets)
+
+
+def register_cashier(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    gateways: Mapping[str, PaymentGateway],
+    inventory: InventoryPolicy,
+    risk: TransactionRisk,
+    health: ChannelHealth,
+    rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
+    authentication: payments.AuthenticationPolicy | None = None,
+) -> None:
+    """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
+    notifications; invoices."""
+    auth = authentication or payments.AuthenticationPolicy()
+    bus.register(
+        payments.PayOrder,
+        partial(
+            payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=inventory,
+            risk=risk, authentication=auth,
+        ),
+    )  # fmt: skip
+    bus.register(
+        payments.PayOrderRouted,
+        partial(
+            payments.pay_order_routed, gateways=gateways, clock=clock, ids=ids,
+            inventory=inventory, rules=rules, health=health, risk=risk, authentication=auth,
+        ),
+    )  # fmt: skip
+    bus.register(
+        payments.AuthenticateTransaction,
+        partial(
+            payments.authenticate_transaction, gateways=gateways, clock=clock,
+            inventory=inventory, risk=risk,
+        ),
+    )  # fmt: skip
+    bus.register(
+        payments.ExpirePaymentAuthentications,
+        partial(payments.expire_payment_authentications, clock=clock),
+    )
+    for command, handler in (
+        (invoicing.RequestInvoice, invoicing.request_invoice),
+        (invoicing.IssueInvoice, invoicing.issue_invoice),
+        (invoicing.ReissueInvoice, invoicing.reissue_invoice),
+        (invoicing.VoidInvoice, invoicing.void_invoice),
+    ):
+        bus.register(command, partial(handler, clock=clock))
+    bus.subscribe(orders.OrderClosed, partial(invoicing.void_invoice_of_closed_order, clock=clock))
+    bus.subscribe(
+        payments.RefundSucceeded, partial(invoicing.correct_invoices_after_refund, clock=clock)
     )
 
 

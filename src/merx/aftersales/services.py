@@ -405,6 +405,7 @@ def _pay_back(
         amount=case.amount,
         reason=case.reason,
         clock=clock,
+        order_id=order.id,
     )
 
 

@@ -199,6 +199,7 @@ def _refund_failed(
         amount=amount,
         reason=f"the supplier could not top up {len(failed)} unit(s)",
         clock=clock,
+        order_id=order.id,
     )
     order = uow.repo(Order).get(order_id)
     if status is RefundStatus.SUCCEEDED and order.status is OrderStatus.REFUNDING:

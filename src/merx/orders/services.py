@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
-from merx.checkout import Cart, Offers, QuotedLine, no_offers, quote_cart
+from merx.checkout import Cart, Offers, Quote, QuotedLine, no_offers, quote_cart
 from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
@@ -21,8 +22,22 @@ from merx.orders.model import (
     OrderPolicy,
     OrderStatus,
     ParentOrder,
+    ParentOrderPaid,
     ParentStatus,
     kind_of,
+)
+from merx.promotions import (
+    BudgetExhausted,
+    Campaign,
+    Promotion,
+    PromotionUsage,
+    campaign_id_of,
+    consume_for_order,
+    promotion_usage,
+    promotions_in_force,
+    release_for_order,
+    reserve_for_order,
+    wallet_coupons,
 )
 
 
@@ -80,16 +95,29 @@ def place_order(
     top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
     customer = uow.repo(Customer).get(cmd.customer_id)
     now = clock.now()
-    quote = quote_cart(
-        uow, cmd.customer_id, at=now, offers=offers, payment_method=cmd.payment_method
-    )
+    parent_id = OrderId(ids.next_id("ord"))
+    excluded: set[str] = set()
+    while True:  # a campaign whose budget ran out since the quote is dropped, then re-quoted
+        quote = quote_cart(
+            uow,
+            cmd.customer_id,
+            at=now,
+            offers=_without(offers, excluded),
+            payment_method=cmd.payment_method,
+        )
+        applied = _budgeted(uow, quote)
+        try:
+            if applied:
+                reserve_for_order(uow, parent_id, customer.id, applied)
+            break
+        except BudgetExhausted as exhausted:
+            excluded.add(exhausted.campaign_id)
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(
             f"the cart now costs {quote.payable}, not the {cmd.expected_payable} quoted"
         )
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
-    parent_id = OrderId(ids.next_id("ord"))
     by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
     for line in quote.lines:
         by_seller.setdefault((line.merchant, kind_of(line)), []).append(line)
@@ -134,8 +162,12 @@ def cancel_order(cmd: CancelOrder, uow: UnitOfWork, *, clock: Clock) -> None:
 
 
 def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) -> None:
-    """Cancel the parent and its orders and give their stock back (staged)."""
+    """Cancel the parent and its orders, give their stock and promotion budgets back
+    (staged)."""
     parent.cancel(reason, now)
+    usage = promotion_usage(uow, parent.id)
+    if usage is not None:
+        release_for_order(uow, parent.id, _campaigns_of(usage))
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
         order.cancel(reason, now)
@@ -225,3 +257,54 @@ def merchant_orders(uow: UnitOfWork, acting: MerchantId) -> list[Order]:
     """Every order sold by ``acting`` (scans the store: a database adapter would query)."""
     repo = uow.repo(Order)
     return [order for key in repo.ids() if (order := repo.get(key)).seller == acting]
+
+
+# -- promotions --------------------------------------------------------------------------
+
+
+def campaign_offers(
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime
+) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
+    """The promotions a quote considers: the campaigns in force and the customer's coupons."""
+    return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+
+
+def _without(offers: Offers, excluded: set[str]) -> Offers:
+    """``offers`` less the campaigns in ``excluded`` (and their coupons)."""
+    if not excluded:
+        return offers
+
+    def remaining(
+        uow: UnitOfWork, customer_id: CustomerId, at: datetime
+    ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
+        in_force, wallet = offers(uow, customer_id, at)
+        return (
+            [p for p in in_force if campaign_id_of(p.id) not in excluded],
+            [c for c in wallet if campaign_id_of(c.id) not in excluded],
+        )
+
+    return remaining
+
+
+def _budgeted(uow: UnitOfWork, quote: Quote) -> dict[str, Money]:
+    """The applied promotions run as campaigns, with their discounts: those have budgets
+    (a host's own promotions, not run as campaigns, have none)."""
+    if quote.pricing is None:
+        return {}
+    return {
+        p.promotion_id: p.discount
+        for p in quote.pricing.promotions
+        if uow.repo(Campaign).find(campaign_id_of(p.promotion_id)) is not None
+    }
+
+
+def _campaigns_of(usage: PromotionUsage) -> list[str]:
+    return list(usage.applied)
+
+
+def consume_promotion_budgets(event: ParentOrderPaid, uow: UnitOfWork) -> None:
+    """Subscriber: a paid order's reserved promotion budgets are spent for good."""
+    usage = promotion_usage(uow, event.parent_id)
+    if usage is not None:
+        consume_for_order(uow, event.parent_id, _campaigns_of(usage))
+        uow.commit()

@@ -9,6 +9,12 @@ recorded) is kept as an anomaly and changes nothing either.
 
 Invariants: ``refunded + refund_pending <= captured``. A refund is *reserved* (our intent,
 pending) before the gateway is called, so two refunds can never both pass the check.
+
+When risk control asks for it, a payment starts **awaiting authentication**: the payer
+must prove the transaction (password, SMS code, face or fingerprint) before the channel
+is called. Its :class:`Authentication` follows :data:`AUTHENTICATION_FLOW`: verified, or
+locked after ``max_attempts`` wrong proofs, or expired; a locked or expired payment has
+failed without the channel ever being asked. Nothing is charged without a verified proof.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict, Valid
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import OrderId, PaymentId
 from merx.kernel.money import Money
+from merx.kernel.state import StateMachine
+from merx.payments.ports import AuthFactor
 
 
 class PaymentStatus(enum.Enum):
@@ -31,6 +39,7 @@ class PaymentStatus(enum.Enum):
     INITIATED = "initiated"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    AWAITING_AUTHENTICATION = "awaiting_authentication"
 
 
 class RefundStatus(enum.Enum):
@@ -54,6 +63,122 @@ _FAILURES = frozenset({FactKind.CHARGE_FAILED, FactKind.REFUND_FAILED})
 
 class RefundExceedsPayment(BusinessRuleViolation):
     """A refund would return more than was captured and not yet refunded."""
+
+
+# -- transaction authentication ------------------------------------------------------------
+
+
+class AuthenticationStatus(enum.Enum):
+    REQUIRED = "required"
+    VERIFIED = "verified"
+    LOCKED = "locked"
+    EXPIRED = "expired"
+
+
+#: Transaction authentication: a wrong proof leaves it required until the last allowed
+#: attempt, which locks it; the window closing expires it. Locked and expired are final.
+AUTHENTICATION_FLOW: StateMachine[AuthenticationStatus] = StateMachine(
+    "transaction authentication",
+    [
+        (AuthenticationStatus.REQUIRED, "verify", AuthenticationStatus.VERIFIED),
+        (AuthenticationStatus.REQUIRED, "reject proof", AuthenticationStatus.REQUIRED),
+        (AuthenticationStatus.REQUIRED, "lock", AuthenticationStatus.LOCKED),
+        (AuthenticationStatus.REQUIRED, "expire", AuthenticationStatus.EXPIRED),
+    ],
+)
+
+
+class NoAuthenticationPending(BusinessRuleViolation):
+    """A proof was given for a payment that never asked for one."""
+
+
+class WrongAuthenticationFactor(ValidationError):
+    """The proof is of another kind than the one risk control asked for (not counted)."""
+
+
+class WrongProof(BusinessRuleViolation):
+    """The proof did not verify. The attempt is counted; ``attempts_left`` more may follow."""
+
+    def __init__(self, message: str, *, attempts_left: int) -> None:
+        super().__init__(message)
+        self.attempts_left = attempts_left
+
+
+class AuthenticationLocked(WrongProof):
+    """Too many wrong proofs: the payment failed and takes no more proofs."""
+
+
+class AuthenticationExpired(BusinessRuleViolation):
+    """The authentication window closed: the payment failed; pay again to retry."""
+
+
+@attrs.frozen
+class Authentication:
+    """What risk control asked the payer to prove for one payment, and how it went."""
+
+    factor: AuthFactor
+    required_at: datetime
+    expires_at: datetime
+    max_attempts: int
+    status: AuthenticationStatus = AuthenticationStatus.REQUIRED
+    failures: int = 0
+    ended_at: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValidationError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if self.expires_at <= self.required_at:
+            raise ValidationError(f"authentication expires at {self.expires_at}, before it starts")
+        assert 0 <= self.failures <= self.max_attempts, "failures beyond the allowed attempts"
+
+    @property
+    def attempts_left(self) -> int:
+        return self.max_attempts - self.failures
+
+    def due(self, now: datetime) -> bool:
+        """Still required when its window has closed: it must be expired."""
+        return self.status is AuthenticationStatus.REQUIRED and now >= self.expires_at
+
+
+@attrs.frozen
+class AuthenticationRequired(DomainEvent):
+    payment_id: PaymentId
+    order_id: OrderId
+    factor: AuthFactor
+    expires_at: datetime
+    at: datetime
+
+
+@attrs.frozen
+class TransactionAuthenticated(DomainEvent):
+    payment_id: PaymentId
+    factor: AuthFactor
+    at: datetime
+
+
+@attrs.frozen
+class AuthenticationProofRejected(DomainEvent):
+    payment_id: PaymentId
+    factor: AuthFactor
+    failures: int
+    attempts_left: int
+    at: datetime
+
+
+@attrs.frozen
+class AuthenticationLockedOut(DomainEvent):
+    payment_id: PaymentId
+    failures: int
+    at: datetime
+
+
+@attrs.frozen
+class AuthenticationLapsed(DomainEvent):
+    """The payer did not authenticate in time."""
+
+    payment_id: PaymentId
+    expires_at: datetime
+    at: datetime
 
 
 @attrs.frozen
@@ -83,6 +208,8 @@ class Refund:
     refund_id: str
     amount: Money
     reason: str
+    order_id: OrderId | None = None
+    """The seller's order the refund is for; ``None``: the parent order as a whole."""
 
 
 @attrs.frozen
@@ -163,6 +290,7 @@ class Payment(Aggregate):
     notices: dict[str, str] = attrs.field(factory=dict)
     refunds: dict[str, Refund] = attrs.field(factory=dict)
     anomalies: list[str] = attrs.field(factory=list)
+    authentication: Authentication | None = None
 
     @classmethod
     def initiate(
@@ -226,11 +354,38 @@ class Payment(Aggregate):
     def refundable(self) -> Money:
         return self.captured - self.refunded - self.refund_pending
 
+    def refunded_to(self, order_id: OrderId) -> Money:
+        """Refunds for the seller's order ``order_id``, succeeded or still pending (money
+        committed to leave); failed ones do not count."""
+        return Money.sum(
+            (
+                r.amount
+                for r in self.refunds.values()
+                if r.order_id == order_id
+                and self.refund_status(r.refund_id) is not RefundStatus.FAILED
+            ),
+            self.amount.currency,
+        )
+
+    @property
+    def unattributed_refunds(self) -> tuple[Refund, ...]:
+        """Refunds, succeeded or pending, not attributed to a seller's order."""
+        return tuple(
+            r
+            for r in self.refunds.values()
+            if r.order_id is None and self.refund_status(r.refund_id) is not RefundStatus.FAILED
+        )
+
     @property
     def status(self) -> PaymentStatus:
         if self.captured >= self.amount:
             return PaymentStatus.SUCCEEDED
         if any(f.kind is FactKind.CHARGE_FAILED for f in self.facts.values()):
+            return PaymentStatus.FAILED
+        auth = self.authentication
+        if auth is not None and auth.status is AuthenticationStatus.REQUIRED:
+            return PaymentStatus.AWAITING_AUTHENTICATION
+        if auth is not None and auth.status is not AuthenticationStatus.VERIFIED:
             return PaymentStatus.FAILED
         return PaymentStatus.INITIATED
 
@@ -238,9 +393,20 @@ class Payment(Aggregate):
     def failure(self) -> str | None:
         if self.status is not PaymentStatus.FAILED:
             return None
-        return next(
-            f.reason or "declined" for f in self.facts.values() if f.kind is FactKind.CHARGE_FAILED
-        )
+        declined = (f for f in self.facts.values() if f.kind is FactKind.CHARGE_FAILED)
+        fact = next(declined, None)
+        if fact is not None:
+            return fact.reason or "declined"
+        assert self.authentication is not None, "a payment fails by the channel or by its proof"
+        if self.authentication.status is AuthenticationStatus.LOCKED:
+            return f"authentication locked after {self.authentication.failures} wrong proofs"
+        return "authentication expired"
+
+    @property
+    def chargeable(self) -> bool:
+        """Whether the channel may be asked to charge: no proof needed, or one verified."""
+        auth = self.authentication
+        return auth is None or auth.status is AuthenticationStatus.VERIFIED
 
     # -- facts from the channel ----------------------------------------------------------
 
@@ -302,11 +468,17 @@ class Payment(Aggregate):
 
     # -- our intents ---------------------------------------------------------------------
 
-    def reserve_refund(self, refund_id: str, amount: Money, reason: str) -> bool:
-        """Hold ``amount`` for a refund; ``False`` if this refund id was already reserved."""
+    def reserve_refund(
+        self, refund_id: str, amount: Money, reason: str, *, order_id: OrderId | None = None
+    ) -> bool:
+        """Hold ``amount`` for a refund; ``False`` if this refund id was already reserved.
+
+        ``order_id`` attributes the refund to one seller's order of the parent order (what
+        an invoice of that order subtracts); ``None`` leaves it to the parent as a whole.
+        """
         earlier = self.refunds.get(refund_id)
         if earlier is not None:
-            if earlier.amount != amount:
+            if earlier.amount != amount or (order_id is not None and earlier.order_id != order_id):
                 raise IdempotencyConflict(
                     f"refund {refund_id!r} was for {earlier.amount}, not {amount}"
                 )
@@ -317,6 +489,91 @@ class Payment(Aggregate):
             raise RefundExceedsPayment(
                 f"payment {self.id!r}: refund of {amount} exceeds refundable {self.refundable}"
             )
-        self.refunds[refund_id] = Refund(refund_id, amount, reason)
+        self.refunds[refund_id] = Refund(refund_id, amount, reason, order_id)
         self.record(RefundReserved(self.id, refund_id, amount))
         return True
+
+    # -- transaction authentication -------------------------------------------------------
+
+    def require_authentication(
+        self, factor: AuthFactor, *, at: datetime, expires_at: datetime, max_attempts: int
+    ) -> None:
+        """Risk control asks the payer to prove ``factor`` before the channel is called."""
+        if self.authentication is not None or self.facts:
+            raise ValidationError(
+                f"payment {self.id!r}: authentication is asked before anything else happens"
+            )
+        self.authentication = Authentication(
+            factor=factor, required_at=at, expires_at=expires_at, max_attempts=max_attempts
+        )
+        self.record(AuthenticationRequired(self.id, self.order_id, factor, expires_at, at))
+
+    def _pending_authentication(self, command: str, now: datetime) -> Authentication:
+        auth = self.authentication
+        if auth is None:
+            raise NoAuthenticationPending(f"payment {self.id!r} needs no authentication")
+        if auth.status is AuthenticationStatus.LOCKED:
+            raise AuthenticationLocked(
+                f"payment {self.id!r}: authentication locked after {auth.failures} wrong proofs",
+                attempts_left=0,
+            )
+        if auth.status is AuthenticationStatus.EXPIRED:
+            raise AuthenticationExpired(
+                f"payment {self.id!r}: authentication expired at {auth.expires_at}"
+            )
+        AUTHENTICATION_FLOW.target(auth.status, command)
+        if auth.due(now):
+            raise AuthenticationExpired(
+                f"payment {self.id!r}: authentication window closed at {auth.expires_at}"
+            )
+        return auth
+
+    def check_proof(self, factor: AuthFactor, now: datetime) -> None:
+        """Raise unless a proof of ``factor`` may be checked now (changes nothing)."""
+        auth = self._pending_authentication("verify", now)
+        if factor is not auth.factor:
+            raise WrongAuthenticationFactor(
+                f"payment {self.id!r} asks for {auth.factor.value}, got {factor.value}"
+            )
+
+    def verify_proof(self, factor: AuthFactor, now: datetime) -> None:
+        """The proof verified: the payment may now be charged."""
+        self.check_proof(factor, now)
+        assert self.authentication is not None
+        self.authentication = attrs.evolve(
+            self.authentication, status=AuthenticationStatus.VERIFIED, ended_at=now
+        )
+        self.record(TransactionAuthenticated(self.id, factor, now))
+
+    def reject_proof(self, factor: AuthFactor, now: datetime) -> bool:
+        """A wrong proof, counted; the last allowed one locks the authentication and fails
+        the payment. Returns whether it locked."""
+        self.check_proof(factor, now)
+        auth = self.authentication
+        assert auth is not None
+        failures = auth.failures + 1
+        locks = failures >= auth.max_attempts
+        command = "lock" if locks else "reject proof"
+        status = AUTHENTICATION_FLOW.target(auth.status, command)
+        self.authentication = attrs.evolve(
+            auth, status=status, failures=failures, ended_at=now if locks else None
+        )
+        self.record(
+            AuthenticationProofRejected(
+                self.id, factor, failures, auth.max_attempts - failures, now
+            )
+        )
+        if locks:
+            self.record(AuthenticationLockedOut(self.id, failures, now))
+            self.record(PaymentFailed(self.id, self.order_id, self.failure or "", now))
+        return locks
+
+    def expire_authentication(self, now: datetime) -> None:
+        """The window closed before a verified proof: the payment fails, uncharged."""
+        auth = self.authentication
+        if auth is None or not auth.due(now):
+            raise ValidationError(f"payment {self.id!r} has no authentication due to expire")
+        status = AUTHENTICATION_FLOW.target(auth.status, "expire")
+        self.authentication = attrs.evolve(auth, status=status, ended_at=now)
+        self.record(AuthenticationLapsed(self.id, auth.expires_at, now))
+        self.record(PaymentFailed(self.id, self.order_id, self.failure or "", now))

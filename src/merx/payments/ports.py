@@ -12,6 +12,11 @@ error and no effect: captures never exceed the authorization
 (:class:`CaptureExceedsAuthorization`), refunds never exceed the captures
 (:class:`RefundExceedsCapture`). Operations still pending at the channel count against
 these limits until they settle.
+
+The cashier also asks two smaller ports: :class:`ChannelHealth` (is a channel up now? used
+by routing) and :class:`TransactionRisk` (risk control: allow a transaction, ask the payer
+to authenticate it with a password, an SMS code or a face/fingerprint scan, or deny it;
+and verify the proof the payer gives).
 """
 
 from __future__ import annotations
@@ -203,3 +208,86 @@ class PaymentGateway(Protocol):
         Raises :class:`UnknownPayment` if the channel never saw it.
         """
         ...
+
+
+# -- the cashier's smaller ports -------------------------------------------------------
+
+
+class ChannelHealth(Protocol):
+    """Port: whether a payment channel takes payments right now (routing skips it if not)."""
+
+    def is_available(self, channel: str) -> bool: ...
+
+
+class AuthFactor(enum.Enum):
+    """How a payer proves a transaction is theirs (the seed: "password, SMS, or
+    face/fingerprint")."""
+
+    PASSWORD = "password"
+    SMS = "sms"
+    FACE = "face"
+    FINGERPRINT = "fingerprint"
+
+
+class RiskVerdict(enum.Enum):
+    ALLOW = "allow"
+    AUTHENTICATE = "authenticate"
+    DENY = "deny"
+
+
+@attrs.frozen
+class RiskDecision:
+    """Risk control's answer for one transaction.
+
+    ``ALLOW``: charge now. ``AUTHENTICATE``: the payer must first prove ``factor``.
+    ``DENY``: refuse, for ``reason``. Build one with :meth:`allow`, :meth:`authenticate` or
+    :meth:`deny`.
+    """
+
+    verdict: RiskVerdict
+    factor: AuthFactor | None = None
+    reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        needs_factor = self.verdict is RiskVerdict.AUTHENTICATE
+        if needs_factor != (self.factor is not None):
+            raise ValidationError(
+                f"a {self.verdict.value} decision {'needs' if needs_factor else 'takes no'} "
+                f"authentication factor, got {self.factor}"
+            )
+        if self.verdict is RiskVerdict.DENY and not (self.reason and self.reason.strip()):
+            raise ValidationError("a deny decision needs a reason")
+
+    @classmethod
+    def allow(cls) -> RiskDecision:
+        return cls(RiskVerdict.ALLOW)
+
+    @classmethod
+    def authenticate(cls, factor: AuthFactor, reason: str | None = None) -> RiskDecision:
+        return cls(RiskVerdict.AUTHENTICATE, factor, reason)
+
+    @classmethod
+    def deny(cls, reason: str) -> RiskDecision:
+        return cls(RiskVerdict.DENY, None, reason)
+
+
+class TransactionRisk(Protocol):
+    """Port: risk control at the cashier.
+
+    ``assess`` is a query (asked once per payment attempt, before anything is stored; it
+    may be asked again if the attempt is retried after a lost update). ``verify`` checks a
+    proof and must answer the same for the same proof when asked again (a retry after a
+    lost update asks twice); a one-time SMS code is consumed by the charge, not by the check.
+    """
+
+    def assess(
+        self,
+        *,
+        customer_id: str,
+        parent_id: str,
+        amount: Money,
+        channel: str,
+        method: str,
+    ) -> RiskDecision: ...
+
+    def verify(self, *, payment_id: str, factor: AuthFactor, proof: str) -> bool: ...

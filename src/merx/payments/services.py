@@ -6,36 +6,87 @@ call (a payment initiated, a refund reserved), what the channel answered after i
 fact. A timeout leaves the intent stored and pending, never guessed: :class:`SyncPayment`
 repeats the calls with the same idempotency keys, so the channel answers what it did (or
 does it now) and nothing is ever charged twice.
+
+Before a payment is stored, risk control assesses it (:class:`TransactionRisk`): a denied
+one raises :class:`PaymentDenied` and nothing is stored; one that needs authentication is
+stored *awaiting authentication*, holding no stock and asking no channel, until
+:class:`AuthenticateTransaction` brings a verified proof (then it is charged exactly as
+:class:`PayOrder` charges) or its window closes (:class:`ExpirePaymentAuthentications`,
+or :class:`SyncPayment`), which fails it and frees the parent order for another attempt
+or for :class:`~merx.orders.CloseUnpaidOrders`. :class:`PayOrderRouted` picks the channel
+by the routing rules (:mod:`merx.payments.routing`) instead of taking one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
 from merx.inventory import InventoryPolicy, confirm_holds, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ValidationError
+from merx.kernel.errors import BusinessRuleViolation, ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, ParentOrder
-from merx.payments.model import FactKind, Payment, PaymentFact, PaymentStatus, RefundStatus
+from merx.orders import Order, ParentOrder, PaymentInFlight
+from merx.payments.model import (
+    AuthenticationExpired,
+    AuthenticationLocked,
+    FactKind,
+    Payment,
+    PaymentFact,
+    PaymentStatus,
+    RefundStatus,
+    WrongProof,
+)
 from merx.payments.ports import (
+    AuthFactor,
+    ChannelHealth,
     GatewayOperation,
     GatewayResult,
     GatewayStatus,
     GatewayTimeout,
     PaymentGateway,
     PaymentNotification,
+    RiskDecision,
+    RiskVerdict,
+    TransactionRisk,
 )
+from merx.payments.routing import DEFAULT_ROUTING, RoutingRule, choose_channel
 
 
 class UnknownChannel(ValidationError):
     """No payment gateway is configured for the channel asked for."""
+
+
+class PaymentDenied(BusinessRuleViolation):
+    """Risk control refused the transaction; nothing was stored or charged."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@attrs.frozen
+class AuthenticationPolicy:
+    """Transaction authentication limits: the payer has ``window`` to prove the
+    transaction, and ``max_attempts`` proofs; the last wrong one locks it.
+
+    Keep ``window`` well under :attr:`merx.orders.OrderPolicy.unpaid_ttl`, so an abandoned
+    authentication has expired (and freed the order) before unpaid orders are closed.
+    """
+
+    window: timedelta = timedelta(minutes=5)
+    max_attempts: int = 3
+
+    def __attrs_post_init__(self) -> None:
+        if self.window <= timedelta(0):
+            raise ValidationError(f"authentication window must be positive, got {self.window}")
+        if self.max_attempts < 1:
+            raise ValidationError(f"max_attempts must be at least 1, got {self.max_attempts}")
 
 
 @attrs.frozen
@@ -55,6 +106,33 @@ class PayOrder(Command[PaymentOutcome]):
     parent_id: OrderId
     channel: str
     method: str = "balance"
+
+
+@attrs.frozen
+class PayOrderRouted(Command[PaymentOutcome]):
+    """Pay a parent order in full with the payer's ``method``, through the channel the
+    routing rules choose among those available now; then exactly as :class:`PayOrder`.
+    ``customer_tags`` (``"vip"``, ``"new_user"``...) are the host's, for rules that use them."""
+
+    parent_id: OrderId
+    method: str
+    customer_tags: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class AuthenticateTransaction(Command[PaymentOutcome]):
+    """The payer's proof for a payment awaiting authentication (an SMS code, a password,
+    a face or fingerprint scan token): verified, the payment is charged."""
+
+    payment_id: PaymentId
+    factor: AuthFactor
+    proof: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class ExpirePaymentAuthentications(Command[list[PaymentId]]):
+    """Fail every payment whose authentication window has closed (run it from the host's
+    scheduler, before :class:`~merx.orders.CloseUnpaidOrders`)."""
 
 
 @attrs.frozen
@@ -92,25 +170,133 @@ def pay_order(
     clock: Clock,
     ids: IdSource,
     inventory: InventoryPolicy,
+    risk: TransactionRisk | None = None,
+    authentication: AuthenticationPolicy = AuthenticationPolicy(),
 ) -> PaymentOutcome:
-    """Lock the orders' stock, charge the parent order, and settle the outcome.
+    """Assess, lock the orders' stock, charge the parent order, and settle the outcome.
 
-    Stock is locked firmly when payment starts (a reservation taken at placement is
+    Stock is locked firmly when the charge starts (a reservation taken at placement is
     confirmed), so a successful charge always has goods behind it; a declined charge
-    gives the stock back.
+    gives the stock back. Without ``risk`` every transaction is allowed.
     """
-    gateway = gateway_for(gateways, cmd.channel)
+    gateway_for(gateways, cmd.channel)
     parent = uow.repo(ParentOrder).get(cmd.parent_id)
+    return _pay(
+        uow,
+        parent,
+        channel=cmd.channel,
+        method=cmd.method,
+        gateways=gateways,
+        clock=clock,
+        ids=ids,
+        inventory=inventory,
+        risk=risk,
+        authentication=authentication,
+    )
+
+
+def pay_order_routed(
+    cmd: PayOrderRouted,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    ids: IdSource,
+    inventory: InventoryPolicy,
+    rules: Sequence[RoutingRule] = DEFAULT_ROUTING,
+    health: ChannelHealth | None = None,
+    risk: TransactionRisk | None = None,
+    authentication: AuthenticationPolicy = AuthenticationPolicy(),
+) -> PaymentOutcome:
+    """Choose the channel (configured, up per ``health``, first matching rule), then pay
+    exactly as :func:`pay_order`. Raises :class:`~merx.payments.NoChannelAvailable`."""
+    parent = uow.repo(ParentOrder).get(cmd.parent_id)
+    available = frozenset(c for c in gateways if health is None or health.is_available(c))
+    channel = choose_channel(
+        rules,
+        amount=parent.payable,
+        method=cmd.method,
+        available=available,
+        customer_tags=cmd.customer_tags,
+    )
+    return _pay(
+        uow,
+        parent,
+        channel=channel,
+        method=cmd.method,
+        gateways=gateways,
+        clock=clock,
+        ids=ids,
+        inventory=inventory,
+        risk=risk,
+        authentication=authentication,
+    )
+
+
+def _pay(
+    uow: UnitOfWork,
+    parent: ParentOrder,
+    *,
+    channel: str,
+    method: str,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    ids: IdSource,
+    inventory: InventoryPolicy,
+    risk: TransactionRisk | None,
+    authentication: AuthenticationPolicy,
+) -> PaymentOutcome:
+    gateway = gateway_for(gateways, channel)
+    decision = (
+        RiskDecision.allow()
+        if risk is None
+        else risk.assess(
+            customer_id=parent.customer_id,
+            parent_id=parent.id,
+            amount=parent.payable,
+            channel=channel,
+            method=method,
+        )
+    )
+    if decision.verdict is RiskVerdict.DENY:
+        raise PaymentDenied(
+            f"risk control denied paying order {parent.id!r} ({parent.payable} by {method!r} "
+            f"through {channel!r}): {decision.reason}",
+            reason=decision.reason or "",
+        )
     now = clock.now()
     payment = Payment.initiate(
         payment_id=PaymentId(ids.next_id("pay")),
         order_id=parent.id,
-        channel=cmd.channel,
-        method=cmd.method,
+        channel=channel,
+        method=method,
         amount=parent.payable,
         at=now,
     )
     parent.start_payment(payment.id, now)
+    if decision.factor is not None:
+        payment.require_authentication(
+            decision.factor,
+            at=now,
+            expires_at=now + authentication.window,
+            max_attempts=authentication.max_attempts,
+        )
+    else:
+        _lock_stock(uow, parent, inventory)
+    uow.repo(ParentOrder).save(parent)
+    uow.repo(Payment).add(payment)
+    uow.commit()
+    if decision.factor is not None:
+        return PaymentOutcome(
+            payment.id,
+            PaymentStatus.AWAITING_AUTHENTICATION,
+            f"{decision.factor.value} authentication required",
+        )
+    return _charge_and_settle(uow, payment, gateway, clock)
+
+
+def _lock_stock(uow: UnitOfWork, parent: ParentOrder, inventory: InventoryPolicy) -> None:
+    """Lock every order's stock firmly (staged): confirm a reservation, or hold now."""
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
         if order.allocations:
@@ -126,16 +312,97 @@ def pay_order(
             )
             order.assign_stock(plan)
             uow.repo(Order).save(order)
-    uow.repo(ParentOrder).save(parent)
-    uow.repo(Payment).add(payment)
+
+
+# -- transaction authentication ------------------------------------------------------------
+
+
+def authenticate_transaction(
+    cmd: AuthenticateTransaction,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    inventory: InventoryPolicy,
+    risk: TransactionRisk,
+) -> PaymentOutcome:
+    """Check the payer's proof through risk control; verified, lock the stock and charge
+    exactly as :func:`pay_order` does.
+
+    A wrong proof is recorded (committed) and raised as :class:`WrongProof`; the last
+    allowed one as :class:`AuthenticationLocked`, which fails the payment and frees the
+    order. A proof after the window closed expires the payment (committed) and raises
+    :class:`AuthenticationExpired`. A proof of another factor changes nothing.
+    """
+    payment = uow.repo(Payment).get(cmd.payment_id)
+    gateway = gateway_for(gateways, payment.channel)
+    now = clock.now()
+    auth = payment.authentication
+    if auth is not None and auth.due(now):
+        _expire(uow, payment, now)
+        uow.commit()
+        raise AuthenticationExpired(
+            f"payment {payment.id!r}: authentication window closed at {auth.expires_at}"
+        )
+    payment.check_proof(cmd.factor, now)
+    parent = uow.repo(ParentOrder).get(payment.order_id)
+    if not parent.accepts_payment(payment.id):
+        raise PaymentInFlight(f"order {parent.id!r} is not waiting for payment {payment.id!r}")
+    if not risk.verify(payment_id=payment.id, factor=cmd.factor, proof=cmd.proof):
+        locked = payment.reject_proof(cmd.factor, now)
+        uow.repo(Payment).save(payment)
+        if locked:
+            parent.payment_failed(payment.id, payment.failure or "", now)
+            uow.repo(ParentOrder).save(parent)
+        uow.commit()
+        left = payment.authentication.attempts_left if payment.authentication else 0
+        error = AuthenticationLocked if locked else WrongProof
+        raise error(
+            f"payment {payment.id!r}: wrong {cmd.factor.value} proof, {left} attempt(s) left",
+            attempts_left=left,
+        )
+    payment.verify_proof(cmd.factor, now)
+    uow.repo(Payment).save(payment)
+    _lock_stock(uow, parent, inventory)
     uow.commit()
     return _charge_and_settle(uow, payment, gateway, clock)
+
+
+def _expire(uow: UnitOfWork, payment: Payment, now: datetime) -> None:
+    """Fail a payment whose authentication lapsed and free its parent order (staged).
+    It held no stock, so none is released."""
+    payment.expire_authentication(now)
+    uow.repo(Payment).save(payment)
+    parent = uow.repo(ParentOrder).get(payment.order_id)
+    parent.payment_failed(payment.id, payment.failure or "", now)
+    uow.repo(ParentOrder).save(parent)
+
+
+def expire_payment_authentications(
+    cmd: ExpirePaymentAuthentications, uow: UnitOfWork, *, clock: Clock
+) -> list[PaymentId]:
+    now = clock.now()
+    expired: list[PaymentId] = []
+    repo = uow.repo(Payment)
+    for key in repo.ids():
+        payment = repo.get(key)
+        if payment.authentication is not None and payment.authentication.due(now):
+            _expire(uow, payment, now)
+            expired.append(payment.id)
+    uow.commit()
+    return expired
 
 
 def sync_payment(
     cmd: SyncPayment, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> PaymentOutcome:
+    """Ask the channel again (same keys). A payment awaiting authentication is never
+    charged here: it stays awaiting, or fails if its window has closed."""
     payment = uow.repo(Payment).get(cmd.payment_id)
+    auth = payment.authentication
+    if auth is not None and auth.due(clock.now()):
+        _expire(uow, payment, clock.now())
+        uow.commit()
     if payment.status is not PaymentStatus.INITIATED:
         return PaymentOutcome(payment.id, payment.status, payment.failure)
     return _charge_and_settle(uow, payment, gateway_for(gateways, payment.channel), clock)
@@ -145,6 +412,7 @@ def _charge_and_settle(
     uow: UnitOfWork, payment: Payment, gateway: PaymentGateway, clock: Clock
 ) -> PaymentOutcome:
     """Authorize then capture (same keys every time), record the facts, settle."""
+    assert payment.chargeable, "never call the channel before a required proof is verified"
     results: list[tuple[GatewayOperation, GatewayResult]] = []
     try:
         auth = gateway.authorize(
@@ -298,15 +566,18 @@ def refund_payment(
     amount: Money,
     reason: str,
     clock: Clock,
+    order_id: OrderId | None = None,
 ) -> RefundStatus:
     """Reserve, then ask the channel, then record: a refund is never paid twice.
+
+    ``order_id`` names the seller's order the refund is for (invoices subtract it).
 
     Commits the reservation before the gateway call (a repeat with the same refund id
     reuses it). Returns the refund's status: ``PENDING`` when the channel timed out or has
     not settled it yet (its notification, or a repeat of this call, settles it).
     """
     payment = uow.repo(Payment).get(payment_id)
-    if payment.reserve_refund(refund_id, amount, reason):
+    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
         uow.repo(Payment).save(payment)
         uow.commit()
     elif payment.refund_status(refund_id) is not RefundStatus.PENDING:

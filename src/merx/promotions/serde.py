@@ -17,12 +17,16 @@ from typing import Any, TypeVar, get_args, get_origin
 import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.parser import isoparse
 
+from merx.kernel import serde as base
 from merx.kernel.errors import MerxError
 from merx.kernel.money import Money, minor_unit
+from merx.promotions.budgets import PromotionUsage
 from merx.promotions.engine import quote
 from merx.promotions.errors import MalformedPricingInput, UnknownPromotionKind
+from merx.promotions.lifecycle import Campaign
 from merx.promotions.model import (
     PROMOTION_KINDS,
     CartLine,
@@ -31,6 +35,7 @@ from merx.promotions.model import (
     Promotion,
     Quote,
 )
+from merx.promotions.wallet import Wallet
 
 T = TypeVar("T")
 
@@ -227,3 +232,62 @@ def quote_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
     }
     request = structure(fields, PricingRequest, currency)
     return quote_to_dict(request.quote())
+
+
+# -- storage: campaigns, wallets and order usages -----------------------------------------
+
+#: The aggregates of the campaign life cycle (the definitions above are their values).
+AGGREGATES: tuple[type[Any], ...] = (Campaign, Wallet, PromotionUsage)
+
+
+def make_lifecycle_converter() -> cattrs.Converter:
+    """A fresh converter for :class:`Campaign`, :class:`Wallet` and :class:`PromotionUsage`:
+    the kernel's shapes (Money as ``{"amount", "currency"}``, aggregates with their version
+    and without pending events), a definition as an object whose ``kind`` names its class."""
+    converter = base.make_converter()
+    plain = {cls: converter.get_unstructure_hook(cls) for cls in PROMOTION_KINDS.values()}
+
+    def unstructure_promotion(value: Promotion) -> dict[str, Any]:
+        return {"kind": value.kind, **plain[type(value)](value)}
+
+    def structure_promotion(value: Any, _: Any) -> Promotion:
+        if not isinstance(value, Mapping):
+            raise MalformedPricingInput(f"a promotion must be an object, got {value!r}")
+        kind = value.get("kind")
+        cls = PROMOTION_KINDS.get(kind) if isinstance(kind, str) else None
+        if cls is None:
+            raise UnknownPromotionKind(f"unknown promotion kind {kind!r} in {value.get('id')!r}")
+        result: Promotion = converter.structure(
+            {key: item for key, item in value.items() if key != "kind"}, cls
+        )
+        return result
+
+    for cls in PROMOTION_KINDS.values():
+        converter.register_unstructure_hook(cls, unstructure_promotion)
+    converter.register_unstructure_hook_func(lambda kind: kind == Promotion, unstructure_promotion)
+    converter.register_structure_hook_func(lambda kind: kind == Promotion, structure_promotion)
+    for kind in AGGREGATES:  # after the Promotion hooks, which their fields use
+        converter.register_unstructure_hook(
+            kind, make_dict_unstructure_fn(kind, converter, pending_events=override(omit=True))
+        )
+        converter.register_structure_hook(
+            kind, make_dict_structure_fn(kind, converter, pending_events=override(omit=True))
+        )
+    return converter
+
+
+@lru_cache(maxsize=1)
+def lifecycle_converter() -> cattrs.Converter:
+    """The shared life-cycle converter (extend a :func:`make_lifecycle_converter` instead)."""
+    return make_lifecycle_converter()
+
+
+def unstructure_record(value: object) -> Any:
+    """A campaign, wallet or usage (or any of their parts) as plain JSON-ready data."""
+    return lifecycle_converter().unstructure(value)
+
+
+def structure_record(data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from :func:`unstructure_record`'s output; malformed data raises a
+    :class:`~merx.errors.ValidationError`."""
+    return base.structure_or_raise(lifecycle_converter(), data, kind)

@@ -7,6 +7,7 @@ from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
+from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
@@ -14,6 +15,7 @@ from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 __all__ = [
     "EventLog",
     "FixedClock",
+    "MemoryChannelHealth",
     "MemoryConsignmentChannel",
     "MemoryCreditScorer",
     "MemoryFunder",
@@ -23,7 +25,9 @@ __all__ = [
     "MemoryPayout",
     "MemoryRepository",
     "MemoryStore",
+    "MemoryTransactionRisk",
     "MemoryUnitOfWork",
     "MemoryVirtualGoodsSupplier",
+    "RiskRules",
     "SequentialIds",
 ]

@@ -1,0 +1,343 @@
+"""Campaign budgets: what a campaign may give away, and what it has given.
+
+A campaign may carry three optional limits (:class:`BudgetLimits`):
+
+* ``total_discount`` - the most discount (``Money``) its orders may take in total;
+* ``coupon_stock`` - how many coupons a coupon campaign hands out;
+* ``per_user_limit`` - how many times one customer may use it (orders holding a live
+  reservation; for a coupon campaign also the coupons one customer may claim).
+
+The running account is a :class:`BudgetLedger`, held by the campaign itself, so every
+change to it bumps the campaign's version: two orders that race for the last yuan load the
+same version, and the second commit raises :class:`~merx.errors.ConcurrencyError` (the bus
+runs the loser again on fresh state, where the check now fails). A reservation per order
+goes ``reserved -> consumed`` (the order was paid) or ``reserved -> released`` (cancelled,
+or closed unpaid), see :data:`RESERVATION_FLOW`. At every point
+
+    reserved + consumed <= total_discount
+
+and the ledger asserts it before the campaign is stored. :class:`PromotionUsage` is the
+order's side: what one order reserved, so that a replayed placement is recognised as a
+whole (same payload: nothing happens; another payload: ``IdempotencyConflict``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+import attrs
+
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.errors import (
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    NotFound,
+    ValidationError,
+)
+from merx.kernel.events import DomainEvent
+from merx.kernel.money import Money
+from merx.kernel.state import StateMachine
+from merx.kernel.validation import require_text
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class InvalidBudget(ValidationError):
+    """A budget limit is malformed (a zero or negative count, a negative amount...)."""
+
+
+class BudgetExhausted(BusinessRuleViolation):
+    """The campaign's discount budget cannot cover this order's discount.
+
+    ``campaign_id`` names the campaign, so checkout can quote again without it.
+    """
+
+    def __init__(self, campaign_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+
+class PerUserLimitReached(BusinessRuleViolation):
+    """The customer already used (or claimed) the campaign as often as it allows."""
+
+    def __init__(self, campaign_id: str, customer_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+        self.customer_id = customer_id
+
+
+class CouponStockExhausted(BusinessRuleViolation):
+    """Every coupon of the campaign's stock has been claimed."""
+
+    def __init__(self, campaign_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+
+class UnknownReservation(NotFound):
+    """The campaign holds no reservation for this order."""
+
+
+# -- limits ----------------------------------------------------------------------------
+
+
+def _optional_count(name: str, value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InvalidBudget(f"{name} must be a whole number >= 1 or None, got {value!r}")
+
+
+@attrs.frozen
+class BudgetLimits:
+    """A campaign's optional limits; ``None`` means unlimited."""
+
+    total_discount: Money | None = None
+    coupon_stock: int | None = None
+    per_user_limit: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.total_discount is not None and (
+            not isinstance(self.total_discount, Money) or not self.total_discount.is_positive()
+        ):
+            raise InvalidBudget(f"total_discount must be Money > 0, got {self.total_discount!r}")
+        _optional_count("coupon_stock", self.coupon_stock)
+        _optional_count("per_user_limit", self.per_user_limit)
+
+
+#: No limit at all: the default of a campaign.
+NO_LIMITS = BudgetLimits()
+
+
+# -- reservations ----------------------------------------------------------------------
+
+
+class ReservationState(enum.Enum):
+    RESERVED = "reserved"  # the order is placed, not paid
+    CONSUMED = "consumed"  # the order was paid: the discount is spent
+    RELEASED = "released"  # the order was cancelled or closed unpaid
+
+
+RESERVATION_FLOW: StateMachine[ReservationState] = StateMachine(
+    "budget reservation",
+    [
+        (ReservationState.RESERVED, "consume", ReservationState.CONSUMED),
+        (ReservationState.RESERVED, "release", ReservationState.RELEASED),
+    ],
+)
+
+#: The state a command leaves a reservation in: asking again is a replay, not an error.
+_DONE = {"consume": ReservationState.CONSUMED, "release": ReservationState.RELEASED}
+
+
+@attrs.frozen
+class Reservation:
+    """One order's hold on a campaign's budget; ``coupon_id`` is the wallet coupon it used."""
+
+    order_id: str
+    customer_id: str
+    amount: Money
+    state: ReservationState = ReservationState.RESERVED
+    coupon_id: str | None = None
+
+    @property
+    def live(self) -> bool:
+        """Whether it counts against the budget and the per-user limit."""
+        return self.state is not ReservationState.RELEASED
+
+
+@attrs.define(kw_only=True)
+class BudgetLedger:
+    """A campaign's running account (held by :class:`merx.promotions.Campaign`).
+
+    ``reserved`` and ``consumed`` are the sums of the reservations in those states;
+    ``uses`` counts live reservations per customer; ``claims`` counts coupons claimed per
+    customer and ``claimed`` all of them (it also numbers the coupons, so never goes down).
+    """
+
+    currency: str
+    reserved: Money
+    consumed: Money
+    reservations: dict[str, Reservation] = attrs.field(factory=dict)
+    uses: dict[str, int] = attrs.field(factory=dict)
+    claims: dict[str, int] = attrs.field(factory=dict)
+    claimed: int = 0
+
+    @classmethod
+    def empty(cls, currency: str) -> BudgetLedger:
+        return cls(currency=currency, reserved=Money.zero(currency), consumed=Money.zero(currency))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def remaining(self, limits: BudgetLimits) -> Money | None:
+        """What may still be reserved, or ``None`` without a discount budget."""
+        if limits.total_discount is None:
+            return None
+        return limits.total_discount - self.reserved - self.consumed
+
+    def exhausted(self, limits: BudgetLimits) -> bool:
+        """Nothing is left to reserve now (a release may give some back)."""
+        remaining = self.remaining(limits)
+        return remaining is not None and not remaining.is_positive()
+
+    def spent(self, limits: BudgetLimits) -> bool:
+        """The whole budget is consumed: nothing can ever come back."""
+        return limits.total_discount is not None and self.consumed >= limits.total_discount
+
+    def stock_left(self, limits: BudgetLimits) -> int | None:
+        """Coupons still to be claimed, or ``None`` without a stock."""
+        return None if limits.coupon_stock is None else limits.coupon_stock - self.claimed
+
+    # -- reserving -------------------------------------------------------------------
+
+    def check_reserve(
+        self,
+        campaign_id: str,
+        limits: BudgetLimits,
+        reservation: Reservation,
+    ) -> bool:
+        """Raise if ``reservation`` may not be taken; ``True`` if it is already held."""
+        held = self.reservations.get(reservation.order_id)
+        if held is not None:
+            if attrs.evolve(held, state=ReservationState.RESERVED) != reservation:
+                raise IdempotencyConflict(
+                    f"campaign {campaign_id!r}: order {reservation.order_id!r} reserved "
+                    f"{held.amount} for {held.customer_id!r}, now asks {reservation.amount} "
+                    f"for {reservation.customer_id!r}"
+                )
+            return True
+        amount = reservation.amount
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(
+                f"campaign {campaign_id!r} is budgeted in {self.currency}, got {amount}"
+            )
+        if amount.is_negative():
+            raise InvalidAmount(f"campaign {campaign_id!r}: a discount cannot be {amount}")
+        remaining = self.remaining(limits)
+        if remaining is not None and amount > remaining:
+            raise BudgetExhausted(
+                campaign_id,
+                f"campaign {campaign_id!r}: {amount} exceeds the {remaining} left "
+                f"of its {limits.total_discount} budget",
+            )
+        customer = reservation.customer_id
+        used = self.uses.get(customer, 0)
+        if limits.per_user_limit is not None and used >= limits.per_user_limit:
+            raise PerUserLimitReached(
+                campaign_id,
+                customer,
+                f"campaign {campaign_id!r}: customer {customer!r} already used it "
+                f"{used} time(s), the limit is {limits.per_user_limit}",
+            )
+        return False
+
+    def reserve(self, limits: BudgetLimits, reservation: Reservation) -> None:
+        """Hold ``reservation`` (checked by :meth:`check_reserve`)."""
+        self.reservations[reservation.order_id] = reservation
+        self.reserved += reservation.amount
+        self.uses[reservation.customer_id] = self.uses.get(reservation.customer_id, 0) + 1
+        self._assert_within(limits)
+
+    # -- consuming and releasing -----------------------------------------------------
+
+    def check_move(self, campaign_id: str, order_id: str, command: str) -> Reservation | None:
+        """The reservation ``command`` (``consume``/``release``) would move, ``None`` if it
+        was already moved there (a replay); raise if it may not move."""
+        held = self.reservations.get(order_id)
+        if held is None:
+            raise UnknownReservation(f"campaign {campaign_id!r} holds nothing for {order_id!r}")
+        if held.state is _DONE[command]:
+            return None
+        RESERVATION_FLOW.target(held.state, command)
+        return held
+
+    def move(self, limits: BudgetLimits, order_id: str, command: str) -> Reservation:
+        """Consume or release the order's reservation (checked by :meth:`check_move`)."""
+        held = self.reservations[order_id]
+        moved = attrs.evolve(held, state=RESERVATION_FLOW.target(held.state, command))
+        self.reservations[order_id] = moved
+        self.reserved -= held.amount
+        if moved.state is ReservationState.CONSUMED:
+            self.consumed += held.amount
+        else:
+            self.uses[held.customer_id] -= 1
+            if not self.uses[held.customer_id]:
+                del self.uses[held.customer_id]
+        self._assert_within(limits)
+        return moved
+
+    # -- coupon stock ----------------------------------------------------------------
+
+    def check_claim(self, campaign_id: str, limits: BudgetLimits, customer_id: str) -> None:
+        left = self.stock_left(limits)
+        if left is not None and left <= 0:
+            raise CouponStockExhausted(
+                campaign_id, f"campaign {campaign_id!r}: all {limits.coupon_stock} coupons claimed"
+            )
+        claimed = self.claims.get(customer_id, 0)
+        if limits.per_user_limit is not None and claimed >= limits.per_user_limit:
+            raise PerUserLimitReached(
+                campaign_id,
+                customer_id,
+                f"campaign {campaign_id!r}: customer {customer_id!r} already claimed "
+                f"{claimed} coupon(s), the limit is {limits.per_user_limit}",
+            )
+
+    def claim(self, limits: BudgetLimits, customer_id: str) -> int:
+        """Take one coupon from the stock; its number (1, 2, ...) in the campaign."""
+        self.claimed += 1
+        self.claims[customer_id] = self.claims.get(customer_id, 0) + 1
+        assert limits.coupon_stock is None or self.claimed <= limits.coupon_stock
+        return self.claimed
+
+    def _assert_within(self, limits: BudgetLimits) -> None:
+        assert not self.reserved.is_negative(), f"reserved went below zero: {self.reserved}"
+        if limits.total_discount is not None:
+            assert self.reserved + self.consumed <= limits.total_discount, (
+                f"overspent: {self.reserved} + {self.consumed} > {limits.total_discount}"
+            )
+
+
+# -- the order's side ------------------------------------------------------------------
+
+
+@attrs.frozen
+class PromotionsReservedForOrder(DomainEvent):
+    order_id: str
+    customer_id: str
+    applied: tuple[tuple[str, Money], ...]
+
+
+@attrs.define(kw_only=True)
+class PromotionUsage(Aggregate):
+    """What one order reserved: ``applied`` maps each engine promotion id of its quote (a
+    campaign id, or a wallet coupon's id) to its discount. Keyed by the order id."""
+
+    id: str
+    customer_id: str
+    applied: dict[str, Money] = attrs.field(factory=dict)
+
+    @classmethod
+    def record_for(
+        cls, order_id: str, customer_id: str, applied: Mapping[str, Money]
+    ) -> PromotionUsage:
+        require_text(order_id, "order id")
+        require_text(customer_id, "customer id")
+        for promotion_id, amount in applied.items():
+            require_text(promotion_id, "promotion id")
+            if not isinstance(amount, Money):
+                raise InvalidAmount(f"discount of {promotion_id!r} must be Money, got {amount!r}")
+        usage = cls(id=order_id, customer_id=customer_id, applied=dict(sorted(applied.items())))
+        usage.record(
+            PromotionsReservedForOrder(order_id, customer_id, tuple(usage.applied.items()))
+        )
+        return usage
+
+    def check_replay(self, customer_id: str, applied: Mapping[str, Money]) -> None:
+        """Nothing if this is the same placement again; raise if it is another one."""
+        if self.customer_id != customer_id or self.applied != dict(applied):
+            raise IdempotencyConflict(
+                f"order {self.id!r} reserved {self.applied!r} for {self.customer_id!r}, "
+                f"now asks {dict(applied)!r} for {customer_id!r}"
+            )

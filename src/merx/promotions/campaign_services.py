@@ -1,0 +1,405 @@
+"""Campaign use cases, the budget calls checkout makes, and the queries it reads.
+
+Commands go through the bus: each handler is ``handler(cmd, uow, *, clock)``; it loads,
+calls the model, saves and commits.
+
+Checkout calls the rest inside its own unit of work (nothing here commits):
+
+* :func:`promotions_in_force` and :func:`wallet_coupons` give the definitions and coupons
+  to pass to :func:`merx.promotions.quote`;
+* placing the order: :func:`reserve_for_order` with the quote's discount per promotion;
+* paying it: :func:`consume_for_order`; cancelling it or closing it unpaid:
+  :func:`release_for_order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import attrs
+
+from merx.kernel.bus import Command
+from merx.kernel.clock import Clock, require_aware
+from merx.kernel.errors import ValidationError
+from merx.kernel.ids import CustomerId, MerchantId, OrderId
+from merx.kernel.money import Money
+from merx.kernel.uow import UnitOfWork
+from merx.kernel.validation import require_text
+from merx.promotions.budgets import NO_LIMITS, BudgetLimits, PromotionUsage, Reservation
+from merx.promotions.lifecycle import (
+    Campaign,
+    campaign_id_of,
+    coupon_id_of,
+)
+from merx.promotions.model import Coupon, Promotion
+from merx.promotions.wallet import Wallet
+
+# -- commands --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CreateCampaign(Command[str]):
+    """A draft campaign around ``definition``, owned by ``actor`` (``PLATFORM`` or a
+    merchant); its id is ``definition.id``."""
+
+    actor: MerchantId
+    definition: Promotion
+    limits: BudgetLimits = NO_LIMITS
+    currency: str = "CNY"
+    open_for_enrolment: bool = False
+
+
+@attrs.frozen
+class EditCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+    definition: Promotion
+    limits: BudgetLimits = NO_LIMITS
+
+
+@attrs.frozen
+class SubmitCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+
+
+@attrs.frozen
+class ApproveCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+
+
+@attrs.frozen
+class RejectCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+    reasons: tuple[str, ...]
+
+
+@attrs.frozen
+class ReviseCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+
+
+@attrs.frozen
+class ScheduleCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+
+
+@attrs.frozen
+class CancelCampaign(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+    reason: str
+
+
+@attrs.frozen
+class TickCampaigns(Command[tuple[str, ...]]):
+    """Start and end campaigns as the clock and budgets say; the ids that changed."""
+
+
+@attrs.frozen
+class EnrolSkus(Command[tuple[str, ...]]):
+    """``merchant`` enters its SKUs in a platform campaign; the SKUs newly pending."""
+
+    campaign_id: str
+    merchant: MerchantId
+    skus: tuple[str, ...]
+
+
+@attrs.frozen
+class ApproveEnrolments(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+    skus: tuple[str, ...]
+
+
+@attrs.frozen
+class RejectEnrolments(Command[None]):
+    campaign_id: str
+    actor: MerchantId
+    skus: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen
+class ClaimCoupon(Command[str]):
+    """The customer takes one coupon from a coupon campaign; the coupon's id."""
+
+    customer_id: CustomerId
+    campaign_id: str
+
+
+@attrs.frozen
+class ExpireWalletCoupons(Command[tuple[str, ...]]):
+    """Expire the customer's available coupons whose window has closed; their ids."""
+
+    customer_id: CustomerId
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def create_campaign(cmd: CreateCampaign, uow: UnitOfWork, *, clock: Clock) -> str:
+    campaign = Campaign.create(
+        cmd.actor,
+        cmd.definition,
+        clock.now(),
+        limits=cmd.limits,
+        currency=cmd.currency,
+        open_for_enrolment=cmd.open_for_enrolment,
+    )
+    uow.repo(Campaign).add(campaign)
+    uow.commit()
+    return campaign.id
+
+
+def _load(uow: UnitOfWork, campaign_id: str) -> Campaign:
+    return uow.repo(Campaign).get(campaign_id)
+
+
+def _store(uow: UnitOfWork, campaign: Campaign) -> None:
+    uow.repo(Campaign).save(campaign)
+    uow.commit()
+
+
+def edit_campaign(cmd: EditCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.edit(cmd.actor, cmd.definition, cmd.limits, clock.now())
+    _store(uow, campaign)
+
+
+def submit_campaign(cmd: SubmitCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.submit(cmd.actor, clock.now())
+    _store(uow, campaign)
+
+
+def approve_campaign(cmd: ApproveCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.approve(cmd.actor, clock.now())
+    _store(uow, campaign)
+
+
+def reject_campaign(cmd: RejectCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.reject(cmd.actor, cmd.reasons, clock.now())
+    _store(uow, campaign)
+
+
+def revise_campaign(cmd: ReviseCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.revise(cmd.actor, clock.now())
+    _store(uow, campaign)
+
+
+def schedule_campaign(cmd: ScheduleCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.schedule(cmd.actor, clock.now())
+    _store(uow, campaign)
+
+
+def cancel_campaign(cmd: CancelCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.cancel(cmd.actor, cmd.reason, clock.now())
+    _store(uow, campaign)
+
+
+def tick_campaigns(cmd: TickCampaigns, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
+    now = clock.now()
+    repo = uow.repo(Campaign)
+    changed: list[str] = []
+    for campaign_id in repo.ids():
+        campaign = repo.get(campaign_id)
+        if campaign.tick(now):
+            repo.save(campaign)
+            changed.append(campaign_id)
+    uow.commit()
+    return tuple(changed)
+
+
+def enrol_skus(cmd: EnrolSkus, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
+    campaign = _load(uow, cmd.campaign_id)
+    fresh = campaign.enrol(cmd.merchant, cmd.skus, clock.now())
+    _store(uow, campaign)
+    return fresh
+
+
+def approve_enrolments(cmd: ApproveEnrolments, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.approve_enrolments(cmd.actor, cmd.skus, clock.now())
+    _store(uow, campaign)
+
+
+def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -> None:
+    campaign = _load(uow, cmd.campaign_id)
+    campaign.reject_enrolments(cmd.actor, cmd.skus, cmd.reason, clock.now())
+    _store(uow, campaign)
+
+
+def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
+    now = clock.now()
+    campaign = _load(uow, cmd.campaign_id)
+    wallets = uow.repo(Wallet)
+    wallet = wallets.find(cmd.customer_id)
+    fresh = wallet is None
+    if wallet is None:
+        wallet = Wallet.open(cmd.customer_id)
+    coupon = campaign.claim_coupon(cmd.customer_id, now)
+    wallet.receive(campaign.id, coupon, now)
+    uow.repo(Campaign).save(campaign)
+    if fresh:
+        wallets.add(wallet)
+    else:
+        wallets.save(wallet)
+    uow.commit()
+    return coupon.id
+
+
+def expire_wallet_coupons(
+    cmd: ExpireWalletCoupons, uow: UnitOfWork, *, clock: Clock
+) -> tuple[str, ...]:
+    wallets = uow.repo(Wallet)
+    wallet = wallets.find(cmd.customer_id)
+    if wallet is None:
+        return ()
+    expired = wallet.expire_due(clock.now())
+    if expired:
+        wallets.save(wallet)
+        uow.commit()
+    return expired
+
+
+# -- budgets: staged in checkout's unit of work ----------------------------------------
+
+
+def reserve_for_order(
+    uow: UnitOfWork, order_id: OrderId, customer_id: CustomerId, applied: Mapping[str, Money]
+) -> None:
+    """Hold each campaign's budget for an order being placed, and lock its wallet coupons.
+
+    ``applied`` maps each promotion id of the order's quote (a campaign id, or a wallet
+    coupon's id ``"<campaign>#<n>"``) to its discount, e.g.
+    ``{p.promotion_id: p.discount for p in quote.promotions}``. Staged in ``uow``; the
+    caller commits with the order. Raises before changing anything: ``BudgetExhausted``,
+    ``PerUserLimitReached``, ``IllegalTransition`` (campaign not active, coupon not
+    available), ``NotFound``. The same order with the same payload again does nothing;
+    another payload for it raises ``IdempotencyConflict``.
+    """
+    usages = uow.repo(PromotionUsage)
+    held = usages.find(order_id)
+    if held is not None:
+        held.check_replay(customer_id, applied)
+        return
+    usage = PromotionUsage.record_for(order_id, customer_id, applied)
+    by_campaign: dict[str, tuple[Campaign, Reservation]] = {}
+    wallet: Wallet | None = None
+    for promotion_id, amount in usage.applied.items():
+        campaign_id = campaign_id_of(promotion_id)
+        if campaign_id in by_campaign:
+            raise ValidationError(
+                f"order {order_id!r} applies campaign {campaign_id!r} twice ({promotion_id!r})"
+            )
+        campaign = _load(uow, campaign_id)
+        coupon = coupon_id_of(promotion_id)
+        if coupon is not None:
+            wallet = wallet or uow.repo(Wallet).get(customer_id)
+            wallet.check_lock(coupon, order_id)
+        reservation = Reservation(order_id, customer_id, amount, coupon_id=coupon)
+        if campaign.check_reserve(reservation):
+            continue  # already held (a partial earlier attempt cannot commit, but be safe)
+        by_campaign[campaign_id] = (campaign, reservation)
+    for campaign, reservation in by_campaign.values():
+        campaign.reserve(reservation)
+        uow.repo(Campaign).save(campaign)
+        if reservation.coupon_id is not None:
+            assert wallet is not None
+            wallet.lock(reservation.coupon_id, order_id)
+    if wallet is not None:
+        uow.repo(Wallet).save(wallet)
+    usages.add(usage)
+
+
+def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], command: str) -> None:
+    campaign_ids = sorted({campaign_id_of(require_text(p, "promotion id")) for p in promotion_ids})
+    moves: list[tuple[Campaign, Reservation]] = []
+    for campaign_id in campaign_ids:
+        campaign = _load(uow, campaign_id)
+        reservation = campaign.check_settle(order_id, command)
+        if reservation is None:
+            continue  # already done: a replay
+        if reservation.coupon_id is not None:
+            wallet = uow.repo(Wallet).get(reservation.customer_id)
+            wallet.check_settle(
+                reservation.coupon_id, order_id, "use" if command == "consume" else "unlock"
+            )
+        moves.append((campaign, reservation))
+    for campaign, reservation in moves:
+        campaign.settle(order_id, command)
+        uow.repo(Campaign).save(campaign)
+        if reservation.coupon_id is not None:
+            wallet = uow.repo(Wallet).get(reservation.customer_id)
+            if command == "consume":
+                wallet.use(reservation.coupon_id, order_id)
+            else:
+                wallet.unlock(reservation.coupon_id, order_id)
+            uow.repo(Wallet).save(wallet)
+
+
+def consume_for_order(uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str]) -> None:
+    """The order was paid: its reservations in these campaigns are spent, its wallet
+    coupons used. Takes campaign ids or the quote's promotion ids; a replay does nothing.
+    Raises ``UnknownReservation`` for a campaign holding nothing for the order and
+    ``IllegalTransition`` for a released one, before changing anything."""
+    _settle(uow, order_id, campaign_ids, "consume")
+
+
+def release_for_order(uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str]) -> None:
+    """The order was cancelled or closed unpaid: its reservations go back to the budgets
+    and its wallet coupons become available. Same ids and errors as
+    :func:`consume_for_order`; releasing a consumed reservation is an ``IllegalTransition``."""
+    _settle(uow, order_id, campaign_ids, "release")
+
+
+def promotion_usage(uow: UnitOfWork, order_id: OrderId) -> PromotionUsage | None:
+    """What the order reserved (its quote's promotion ids and discounts), if anything."""
+    return uow.repo(PromotionUsage).find(order_id)
+
+
+# -- queries ---------------------------------------------------------------------------
+
+
+def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
+    """The automatic promotions checkout prices with at ``at``: every active campaign that
+    is not a coupon campaign, inside its window, with budget left; each with its effective
+    scope (approved enrolments; a merchant's own store). Sorted by id."""
+    require_aware(at, "time of the quote")
+    repo = uow.repo(Campaign)
+    found = []
+    for campaign_id in repo.ids():
+        campaign = repo.get(campaign_id)
+        if not campaign.is_coupon and campaign.in_force(at):
+            found.append(campaign.effective_definition())
+    return sorted(found, key=lambda definition: definition.id)
+
+
+def wallet_coupons(uow: UnitOfWork, customer_id: CustomerId, at: datetime) -> list[Coupon]:
+    """The customer's coupons usable at ``at``, as engine values (each id is the wallet
+    coupon's id, ``"<campaign>#<n>"``): available, inside their window, from a campaign
+    that is active with budget left. Sorted by id."""
+    require_aware(at, "time of the quote")
+    wallet = uow.repo(Wallet).find(customer_id)
+    if wallet is None:
+        return []
+    campaigns: dict[str, Campaign] = {}
+    usable: list[Coupon] = []
+    for instance in wallet.usable(at):
+        campaign = campaigns.get(instance.campaign_id)
+        if campaign is None:
+            campaign = campaigns[instance.campaign_id] = _load(uow, instance.campaign_id)
+        if campaign.in_force(at):
+            usable.append(instance.coupon)
+    return usable
