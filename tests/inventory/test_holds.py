@@ -171,3 +171,17 @@ def test_threads_racing_never_oversell(round_: int) -> None:
     assert stock(app).reserved == 2
     paid = [o for o in order_ids if app.get(orders.Order, o).status is orders.OrderStatus.PAID]
     assert len(paid) == 2
+
+
+def test_a_declined_payment_keeps_a_reservation_taken_at_placement() -> None:
+    app = make_app(InventoryPolicy(lock_at=LockPolicy.AT_PLACEMENT), units=1)
+    order_id = place(app, "dee")
+    app.gateways["alipay"].decline_next()
+    outcome = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
+    assert outcome.status is payments.PaymentStatus.FAILED
+    held = stock(app).holds[order_id]
+    assert held.expires_at is not None  # a reservation again, not released
+    with pytest.raises(OutOfStock):
+        place(app, "eve")  # still taken
+    retry = app.handle(payments.PayOrder(parent_of(app, order_id), "alipay"))
+    assert retry.status is payments.PaymentStatus.SUCCEEDED

@@ -233,6 +233,17 @@ class StockItem(Aggregate):
         self.record(StockLocked(self.warehouse, self.sku, order_id, quantity))
         self._check()
 
+    def relax(self, order_id: str, expires_at: datetime) -> None:
+        """A firm lock becomes a reservation again until ``expires_at`` (its payment
+        failed, but the order's reservation still runs)."""
+        hold = self.holds.get(order_id)
+        if hold is None:
+            raise NoFirmLock(f"order {order_id!r} holds nothing of {self.sku!r}")
+        if hold.expires_at is not None:
+            return
+        self.holds[order_id] = Hold(hold.quantity, expires_at)
+        self.record(StockReserved(self.warehouse, self.sku, order_id, hold.quantity, expires_at))
+
     def release(self, order_id: str) -> int:
         """Give back the order's hold; returns the units released (0 if none: a replay)."""
         hold = self.holds.pop(order_id, None)

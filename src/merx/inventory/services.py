@@ -163,6 +163,16 @@ def confirm_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) ->
         uow.repo(StockItem).save(item)
 
 
+def relax_holds(
+    uow: UnitOfWork, order_id: str, plan: Sequence[Allocation], expires_at: datetime
+) -> None:
+    """Turn the order's firm locks back into reservations until ``expires_at`` (staged)."""
+    for allocation in plan:
+        item = uow.repo(StockItem).get(stock_key(allocation.warehouse, allocation.sku))
+        item.relax(order_id, expires_at)
+        uow.repo(StockItem).save(item)
+
+
 def release_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
     for allocation in plan:
         item = stock_of(uow, allocation.warehouse, allocation.sku)

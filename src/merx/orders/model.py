@@ -362,6 +362,7 @@ class Order(Aggregate):
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()
+    reserved_until: datetime | None = None
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipment_ids: tuple[str, ...] = ()
@@ -439,9 +440,19 @@ class Order(Aggregate):
             if line.goods_type.tracks_stock
         ]
 
-    def assign_stock(self, allocations: tuple[Allocation, ...]) -> None:
-        """Record which warehouses hold this order's stock (empty: none held)."""
+    def assign_stock(
+        self, allocations: tuple[Allocation, ...], *, reserved_until: datetime | None = None
+    ) -> None:
+        """Record which warehouses hold this order's stock (empty: none held), and until
+        when a reservation taken at placement runs."""
         self.allocations = allocations
+        if reserved_until is not None or not allocations:
+            self.reserved_until = reserved_until
+
+    def release_stock_after_failed_payment(self, now: datetime) -> bool:
+        """Whether a failed payment gives the stock back (``True``), or keeps the order's
+        reservation taken at placement, still running (``False``)."""
+        return self.reserved_until is None or self.reserved_until <= now
 
     def mark_paid(self, payment_id: str, at: datetime) -> None:
         """The parent order's payment succeeded: this order is paid with it."""

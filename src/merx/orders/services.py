@@ -145,7 +145,7 @@ def place_order(
                 policy=inventory,
                 expires_at=now + inventory.reservation_ttl,
             )
-            order.assign_stock(plan)
+            order.assign_stock(plan, reserved_until=now + inventory.reservation_ttl)
         uow.repo(Order).add(order)
     cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     cart.checked_out([line.sku for line in quote.lines])

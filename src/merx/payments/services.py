@@ -24,7 +24,13 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from merx.inventory import InventoryPolicy, confirm_holds, hold_for_order, release_holds
+from merx.inventory import (
+    InventoryPolicy,
+    confirm_holds,
+    hold_for_order,
+    relax_holds,
+    release_holds,
+)
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import BusinessRuleViolation, ValidationError
@@ -534,8 +540,12 @@ def _record_and_settle(
         parent.payment_failed(payment.id, payment.failure or "declined", now)
         for order_id in parent.order_ids:
             order = uow.repo(Order).get(order_id)
-            release_holds(uow, order.id, order.allocations)
-            order.assign_stock(())
+            if order.release_stock_after_failed_payment(now):
+                release_holds(uow, order.id, order.allocations)
+                order.assign_stock(())
+            else:  # the reservation taken at placement still runs: keep it for a retry
+                assert order.reserved_until is not None
+                relax_holds(uow, order.id, order.allocations, order.reserved_until)
             uow.repo(Order).save(order)
     uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).save(payment)
