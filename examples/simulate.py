@@ -4,7 +4,8 @@
 from a supplier, listed under profit control, bought, paid, shipped, delivered,
 completed; and a refund before shipment), journey 2 (a marketplace store from onboarding
 to its first withdrawal) and journey 3 (phone-bill top-ups bought from a real-time
-supplier: credited, refused and refunded, timed out and settled). The full seeded
+supplier: credited, refused and refunded, timed out and settled) and journey 4 (a phone
+paid in installments: credit, financing with fallback, bills, repayment, a return). The full seeded
 simulation of a day of trade across the four journeys is issue 8.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import journey_installments
 import journey_merchant
 import journey_phone
 import journey_topup
@@ -28,7 +30,9 @@ def main() -> int:
     journey_merchant.run(journey_merchant.build_app(), lambda line: print(f"  {line}"))
     print("== journey 3: a phone-bill top-up ==")
     journey_topup.run(app, lambda line: print(f"  {line}"))
-    print(f"== {len(app.events.events)} domain events published ==")
+    print("== journey 4: buy now, pay later ==")
+    journey_installments.run(journey_installments.build_app(), lambda line: print(f"  {line}"))
+    print(f"== {len(app.events.events)} domain events published (journeys 1 and 3) ==")
     return 0
 
 

@@ -57,6 +57,7 @@ from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
+from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
 from merx.settlement import Payout
@@ -133,11 +134,14 @@ def build_memory_app(
     offers: checkout.Offers | None = None,
     currency: str = "CNY",
     commission: settlement.CommissionTable | None = None,
+    self_held_funds: Money | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
     ``offers`` is where quotes find promotions: by default the campaigns in force and the
-    customer's wallet (:func:`merx.orders.campaign_offers`).
+    customer's wallet (:func:`merx.orders.campaign_offers`). The platform's self-held funds
+    (``self_held_funds``, 10,000,000 by default) finance installment orders no funder
+    takes.
 
     The settlement ledger of ``currency`` is opened with a cash account per channel, and
     ``commission`` (5% by default) is the marketplace commission table.
@@ -162,27 +166,8 @@ def build_memory_app(
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
     _register_catalog(bus, policy=profit)
-    bus.register(customers.RegisterCustomer, customers.register_customer)
-    bus.register(customers.AddAddress, customers.add_address)
-    bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
-    bus.register(inventory.ReceiveStock, inventory.receive_stock)
-    bus.register(inventory.ReturnToStock, inventory.return_to_stock)
-    bus.register(inventory.ExpireReservations, partial(inventory.expire_reservations, clock=clock))
-    bus.register(checkout.AddToCart, checkout.add_to_cart)
-    bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
-    bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
-    bus.register(
-        orders.PlaceOrder,
-        partial(orders.place_order, clock=clock, ids=ids, inventory=policy, offers=offers),
-    )
-    bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
-    bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
-    bus.register(
-        orders.CloseUnpaidOrders, partial(orders.close_unpaid_orders, clock=clock, policy=timing)
-    )
-    bus.register(
-        orders.AutoConfirmReceipts,
-        partial(orders.auto_confirm_receipts, clock=clock, policy=timing),
+    register_shop(
+        bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health
@@ -210,8 +195,24 @@ def build_memory_app(
     register_clearing(bus, clock=clock)
     register_promotions(bus, clock=clock)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
+    bus.register(
+        payments.PayByInstallments,
+        partial(
+            payments.pay_by_installments, clock=clock, ids=ids, inventory=policy, scorer=scorer,
+            funders=funders,
+        ),
+    )  # fmt: skip
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
     bus.handle(settlement.OpenLedger(currency, (*channels, "payout")))
+    bus.handle(
+        funding.RegisterInvestor(
+            funding.PLATFORM_FUNDER,
+            "the platform's own funds",
+            funding.FundingChannel.SELF_HELD,
+            Decimal("0.00"),
+            self_held_funds or Money.of("10000000.00", currency),
+        )
+    )
     bus.handle(
         settlement.SetCommissionTable(commission or settlement.CommissionTable(Decimal("0.05")))
     )
@@ -307,6 +308,41 @@ def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
     bus.subscribe(orders.ParentOrderPaid, orders.consume_promotion_budgets)
+
+
+def register_shop(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    stock_policy: InventoryPolicy,
+    order_policy: orders.OrderPolicy,
+    offers: checkout.Offers,
+) -> None:
+    """Customers, stock, cart, placing and closing orders."""
+    bus.register(customers.RegisterCustomer, customers.register_customer)
+    bus.register(customers.AddAddress, customers.add_address)
+    bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
+    bus.register(inventory.ReceiveStock, inventory.receive_stock)
+    bus.register(inventory.ReturnToStock, inventory.return_to_stock)
+    bus.register(inventory.ExpireReservations, partial(inventory.expire_reservations, clock=clock))
+    bus.register(checkout.AddToCart, checkout.add_to_cart)
+    bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
+    bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
+    bus.register(
+        orders.PlaceOrder,
+        partial(orders.place_order, clock=clock, ids=ids, inventory=stock_policy, offers=offers),
+    )
+    bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
+    bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
+    bus.register(
+        orders.CloseUnpaidOrders,
+        partial(orders.close_unpaid_orders, clock=clock, policy=order_policy),
+    )
+    bus.register(
+        orders.AutoConfirmReceipts,
+        partial(orders.auto_confirm_receipts, clock=clock, policy=order_policy),
+    )
 
 
 def register_cashier(

@@ -144,7 +144,8 @@ class CreditMachine(RuleBasedStateMachine):
             assert outcome.allocation.principal.minor == self.owed[plan_id]  # predicted
         self._follow(plan_id, outcome.allocation.principal, outcome.allocation.applied)
         self.paid_in[plan_id] += outcome.overpayment.minor
-        self.returned_minor += outcome.overpayment.minor
+        self.returned_minor += outcome.overpayment.minor  # out of the plan...
+        self.credit_minor += outcome.overpayment.minor  # ...and held for the customer
 
     @precondition(lambda self: bool(self._open()))
     @rule(data=st.data())

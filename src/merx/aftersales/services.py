@@ -38,7 +38,7 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderKind, OrderPolicy, OrderStatus
-from merx.payments import Payment, PaymentGateway, RefundStatus, gateway_for, refund_payment
+from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
 
 Items = tuple[tuple[SkuId, int], ...]
 
@@ -396,11 +396,10 @@ def _pay_back(
     order = uow.repo(Order).get(case.order_id)
     if order.payment_id is None:
         raise BusinessRuleViolation(f"order {order.id!r} was never paid")
-    payment = uow.repo(Payment).get(order.payment_id)
-    return refund_payment(
+    return refund_to_payer(
         uow,
-        gateway_for(gateways, payment.channel),
-        payment_id=PaymentId(payment.id),
+        gateways,
+        payment_id=PaymentId(order.payment_id),
         refund_id=case.refund_id,
         amount=case.amount,
         reason=case.reason,

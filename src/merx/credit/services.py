@@ -203,7 +203,8 @@ class PrepayInstallmentPlan(Command[Allocation]):
 @attrs.frozen
 class RefundInstallmentOrder(Command[RefundOutcome]):
     """After-sales refunded ``amount`` of an installment order: it pays the plan down;
-    the outcome's ``overpayment`` goes back to the customer."""
+    the outcome's ``overpayment`` is held on the account for the customer, to be paid out
+    with :class:`RefundHeldCredit`."""
 
     customer_id: CustomerId
     order_id: OrderId
@@ -573,6 +574,7 @@ def refund_installment_order(
     before = plan.outstanding_principal_minor
     outcome = plan.refund(cmd.amount, _today(clock))
     _settle_limit(account, plan, before)
+    account.hold(outcome.overpayment)  # never lost: RefundHeldCredit pays it out
     _save(uow, plan, account)
     return outcome
 

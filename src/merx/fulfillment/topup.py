@@ -22,7 +22,7 @@ from merx.kernel.ids import OrderId, PaymentId, SkuId, SupplierId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderKind, OrderPaid, OrderStatus
-from merx.payments import Payment, PaymentGateway, RefundStatus, gateway_for, refund_payment
+from merx.payments import Payment, PaymentGateway, RefundStatus, refund_to_payer
 from merx.supply import SupplierStatus, SupplierTimeout, VirtualGoodsSupplier
 
 
@@ -191,9 +191,9 @@ def _refund_failed(
     failed = top_up.of(UnitStatus.FAILED)
     amount = Money.sum((unit.net for unit in failed), order.currency)
     payment = uow.repo(Payment).get(order.payment_id)
-    status = refund_payment(
+    status = refund_to_payer(
         uow,
-        gateway_for(gateways, payment.channel),
+        gateways,
         payment_id=PaymentId(payment.id),
         refund_id=f"{order.id}/topup-failed",
         amount=amount,

@@ -1,6 +1,13 @@
 """merx.payments: the cashier, payments and refunds through payment channels; channel
 routing and transaction authentication decided by risk control."""
 
+from merx.payments.installments import (
+    INSTALLMENTS,
+    PayByInstallments,
+    pay_by_installments,
+    refund_installments,
+    refund_to_payer,
+)
 from merx.payments.model import (
     AUTHENTICATION_FLOW,
     Authentication,
@@ -76,6 +83,7 @@ from merx.payments.services import (
 __all__ = [
     "AUTHENTICATION_FLOW",
     "DEFAULT_ROUTING",
+    "INSTALLMENTS",
     "AuthFactor",
     "AuthenticateTransaction",
     "Authentication",
@@ -100,6 +108,7 @@ __all__ = [
     "NoAuthenticationPending",
     "NoChannelAvailable",
     "NotificationKind",
+    "PayByInstallments",
     "PayOrder",
     "PayOrderRouted",
     "Payment",
@@ -138,8 +147,11 @@ __all__ = [
     "expire_payment_authentications",
     "gateway_for",
     "handle_payment_notification",
+    "pay_by_installments",
     "pay_order",
     "pay_order_routed",
+    "refund_installments",
     "refund_payment",
+    "refund_to_payer",
     "sync_payment",
 ]

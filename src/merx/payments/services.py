@@ -288,7 +288,7 @@ def _pay(
             max_attempts=authentication.max_attempts,
         )
     else:
-        _lock_stock(uow, parent, inventory)
+        lock_stock(uow, parent, inventory)
     uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).add(payment)
     uow.commit()
@@ -301,7 +301,7 @@ def _pay(
     return _charge_and_settle(uow, payment, gateway, clock)
 
 
-def _lock_stock(uow: UnitOfWork, parent: ParentOrder, inventory: InventoryPolicy) -> None:
+def lock_stock(uow: UnitOfWork, parent: ParentOrder, inventory: InventoryPolicy) -> None:
     """Lock every order's stock firmly (staged): confirm a reservation, or hold now."""
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
@@ -369,7 +369,7 @@ def authenticate_transaction(
         )
     payment.verify_proof(cmd.factor, now)
     uow.repo(Payment).save(payment)
-    _lock_stock(uow, parent, inventory)
+    lock_stock(uow, parent, inventory)
     uow.commit()
     return _charge_and_settle(uow, payment, gateway, clock)
 
@@ -442,7 +442,7 @@ def _charge_and_settle(
         for operation, result in results
         if (fact := _fact_of(operation, result.status, result, clock.now())) is not None
     ]
-    outcome = _record_and_settle(uow, payment.id, facts, clock=clock, gateway=gateway)
+    outcome = record_and_settle(uow, payment.id, facts, clock=clock, gateway=gateway)
     if outcome.status is PaymentStatus.INITIATED and outcome.reason is None:
         return attrs.evolve(outcome, reason="outcome unknown: sync later")
     return outcome
@@ -464,7 +464,7 @@ def handle_payment_notification(
     fact = _fact_of(note.operation, note.status, note, clock.now())
     assert fact is not None, "notifications report final outcomes only"
     fingerprint = repr((note.operation, note.status, note.amount, note.reference, note.refund_id))
-    return _record_and_settle(
+    return record_and_settle(
         uow,
         payment.id,
         [fact],
@@ -507,13 +507,13 @@ def _fact_of(
     )
 
 
-def _record_and_settle(
+def record_and_settle(
     uow: UnitOfWork,
     payment_id: PaymentId,
     facts: Sequence[PaymentFact],
     *,
     clock: Clock,
-    gateway: PaymentGateway,
+    gateway: PaymentGateway | None,
     notice: tuple[str, str] | None = None,
 ) -> PaymentOutcome:
     """Fold the facts into the payment, then make the orders follow its status (commits).
@@ -551,6 +551,7 @@ def _record_and_settle(
     uow.repo(Payment).save(payment)
     uow.commit()
     if late:
+        assert gateway is not None, "only a channel's success can arrive late"
         refund_payment(
             uow,
             gateway,

@@ -1,0 +1,159 @@
+"""Paying by installments: the seed's journey 4 at the cashier.
+
+The parent order is paid by credit: the installment option is reviewed in real time
+(the customer's grade allows the term, the limit covers it), the limit is deducted, a
+funder finances the order (with fallback down to self-held funds) and the plan starts.
+To the cashier this is a payment through the ``installments`` channel whose capture is
+the financing; when nothing funds the order, the order closes and everything (stock,
+budgets, limit) is given back. A refund pays the plan down (:func:`refund_installments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from merx import credit, funding
+from merx.inventory import InventoryPolicy
+from merx.kernel.bus import Command
+from merx.kernel.clock import Clock
+from merx.kernel.errors import MerxError
+from merx.kernel.ids import IdSource, OrderId, PaymentId
+from merx.kernel.money import Money
+from merx.kernel.uow import UnitOfWork
+from merx.orders import CancelOrder, ParentOrder, ParentStatus, cancel_order
+from merx.payments.model import FactKind, Payment, PaymentFact, RefundStatus
+from merx.payments.ports import PaymentGateway
+from merx.payments.services import (
+    PaymentOutcome,
+    gateway_for,
+    lock_stock,
+    record_and_settle,
+    refund_payment,
+)
+
+#: The cashier's channel for credit: no gateway, the funders pay the platform.
+INSTALLMENTS = "installments"
+
+
+@attrs.frozen
+class PayByInstallments(Command[PaymentOutcome]):
+    """Pay a parent order with the customer's credit over ``term_months``."""
+
+    parent_id: OrderId
+    term_months: int
+
+
+def pay_by_installments(
+    cmd: PayByInstallments,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    inventory: InventoryPolicy,
+    scorer: credit.CreditScorer,
+    funders: Mapping[str, funding.Funder],
+) -> PaymentOutcome:
+    parent = uow.repo(ParentOrder).get(cmd.parent_id)
+    options = credit.installment_options(uow, parent.customer_id, parent.payable, clock=clock)
+    chosen = [o for o in options if o.offer.term_months == cmd.term_months]
+    if not chosen:
+        offered = sorted(o.offer.term_months for o in options)
+        raise credit.TermNotAllowed(f"{cmd.term_months} months is not offered; offered: {offered}")
+    if not chosen[0].within_limit:
+        raise credit.LimitExceeded(f"the credit limit does not cover {parent.payable}")
+    now = clock.now()
+    payment = Payment.initiate(
+        payment_id=PaymentId(ids.next_id("pay")),
+        order_id=parent.id,
+        channel=INSTALLMENTS,
+        method=f"{cmd.term_months} months",
+        amount=parent.payable,
+        at=now,
+    )
+    parent.start_payment(payment.id, now)
+    lock_stock(uow, parent, inventory)
+    uow.repo(ParentOrder).save(parent)
+    uow.repo(Payment).add(payment)
+    uow.commit()
+    try:
+        financing = funding.finance_installment_order(
+            funding.FinanceInstallmentOrder(
+                parent.customer_id, parent.id, parent.payable, cmd.term_months
+            ),
+            uow, clock=clock, ids=ids, scorer=scorer, funders=funders,
+        )  # fmt: skip
+    except MerxError as refused:  # the real-time review said no: nothing was deducted
+        fact = PaymentFact(FactKind.CHARGE_FAILED, f"{payment.id}/review", payment.amount, now,
+                           reason=f"{type(refused).__name__}: {refused}")  # fmt: skip
+        return record_and_settle(uow, payment.id, [fact], clock=clock, gateway=None)
+    if financing.funded:
+        fact = PaymentFact(FactKind.CAPTURED, financing.plan_id, payment.amount, now)
+        return record_and_settle(uow, payment.id, [fact], clock=clock, gateway=None)
+    fact = PaymentFact(
+        FactKind.CHARGE_FAILED, financing.plan_id, payment.amount, now, reason="no funder"
+    )
+    outcome = record_and_settle(uow, payment.id, [fact], clock=clock, gateway=None)
+    if uow.repo(ParentOrder).get(parent.id).status is ParentStatus.PENDING_PAYMENT:
+        cancel_order(CancelOrder(parent.id, "installment financing failed"), uow, clock=clock)
+    return outcome
+
+
+def refund_installments(
+    uow: UnitOfWork,
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    amount: Money,
+    reason: str,
+    clock: Clock,
+) -> RefundStatus:
+    """A refund of an installment order pays its plan down (credit restores the limit and
+    returns any overpayment); reserved on the payment first, so it is never applied twice."""
+    payment = uow.repo(Payment).get(payment_id)
+    if payment.reserve_refund(refund_id, amount, reason):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+    elif payment.refund_status(refund_id) is not RefundStatus.PENDING:
+        return payment.refund_status(refund_id)
+    parent = uow.repo(ParentOrder).get(payment.order_id)
+    credit.refund_installment_order(
+        credit.RefundInstallmentOrder(parent.customer_id, parent.id, amount), uow, clock=clock
+    )
+    payment = uow.repo(Payment).get(payment_id)
+    fact = PaymentFact(FactKind.REFUNDED, f"{refund_id}/credit", amount, clock.now(), refund_id)
+    payment.record_fact(fact)
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return payment.refund_status(refund_id)
+
+
+def refund_to_payer(
+    uow: UnitOfWork,
+    gateways: Mapping[str, PaymentGateway],
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    amount: Money,
+    reason: str,
+    clock: Clock,
+    order_id: OrderId | None = None,
+) -> RefundStatus:
+    """Give money back the way it came: through the channel, or down the installment plan."""
+    payment = uow.repo(Payment).get(payment_id)
+    if payment.channel == INSTALLMENTS:
+        return refund_installments(
+            uow, payment_id=payment_id, refund_id=refund_id, amount=amount, reason=reason,
+            clock=clock,
+        )  # fmt: skip
+    return refund_payment(
+        uow,
+        gateway_for(gateways, payment.channel),
+        payment_id=payment_id,
+        refund_id=refund_id,
+        amount=amount,
+        reason=reason,
+        clock=clock,
+        order_id=order_id,
+    )
