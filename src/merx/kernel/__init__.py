@@ -6,7 +6,7 @@ state machine; idempotency logs; the unit-of-work and repository ports; the mess
 The kernel imports no bounded context.
 """
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock, require_aware
 from merx.kernel.events import DomainEvent, EventPublisher
@@ -31,6 +31,7 @@ __all__ = [
     "Repository",
     "StateMachine",
     "UnitOfWork",
+    "flat_field",
     "minor_unit",
     "require_aware",
     "require_quantity",

@@ -22,7 +22,17 @@ _ATOMIC: frozenset[type[Any]] = frozenset(
     {str, int, bool, float, bytes, Decimal, datetime, date, time, timedelta, type(None)}
 )
 _FROZEN: dict[type[Any], bool] = {}
-_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+_FIELDS: dict[type[Any], tuple[tuple[str, bool], ...]] = {}
+
+#: Field metadata: the container holds only immutable values, so a copy of the container
+#: itself is enough (no look at each item: large logs copy at C speed).
+FLAT = "merx.flat"
+
+
+def flat_field(factory: Any) -> Any:
+    """An aggregate field holding a dict, list or set of immutable values only (ids,
+    numbers, frozen attrs values), copied without looking at each item."""
+    return attrs.field(factory=factory, metadata={FLAT: True})
 
 
 def _is_frozen_attrs(kind: type[Any]) -> bool:
@@ -87,13 +97,19 @@ class Aggregate:
     def clone(self) -> Self:
         """A private copy: containers copied, immutable values shared."""
         kind = type(self)
-        names = _FIELDS.get(kind)
-        if names is None:
-            names = _FIELDS[kind] = tuple(field.name for field in attrs.fields(kind))
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = tuple(
+                (field.name, bool(field.metadata.get(FLAT))) for field in attrs.fields(kind)
+            )
         copied = object.__new__(kind)
-        for name in names:
+        for name, flat in fields:
             value = getattr(self, name)
-            object.__setattr__(copied, name, value if _immutable(value) else snapshot_copy(value))
+            if flat:
+                value = type(value)(value)
+            elif not _immutable(value):
+                value = snapshot_copy(value)
+            object.__setattr__(copied, name, value)
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:

@@ -28,7 +28,7 @@ from typing import Final, NewType
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
     AlreadyExists,
@@ -193,15 +193,15 @@ class Ledger(Aggregate):
 
     id: str
     currency: str
-    entries: list[Entry] = attrs.field(factory=list)
-    keys: dict[str, int] = attrs.field(factory=dict)  # idempotency key -> seq
-    posted: dict[str, int] = attrs.field(factory=dict)  # the open accounts, and balances
-    debits: dict[str, int] = attrs.field(factory=dict)
-    credits: dict[str, int] = attrs.field(factory=dict)
-    pending_debits: dict[str, int] = attrs.field(factory=dict)
-    pending_credits: dict[str, int] = attrs.field(factory=dict)
-    open_pending: set[int] = attrs.field(factory=set)
-    reversed_by: dict[int, int] = attrs.field(factory=dict)
+    entries: list[Entry] = flat_field(list)
+    keys: dict[str, int] = flat_field(dict)  # idempotency key -> seq
+    posted: dict[str, int] = flat_field(dict)  # the open accounts, and balances
+    debits: dict[str, int] = flat_field(dict)
+    credits: dict[str, int] = flat_field(dict)
+    pending_debits: dict[str, int] = flat_field(dict)
+    pending_credits: dict[str, int] = flat_field(dict)
+    open_pending: set[int] = flat_field(set)
+    reversed_by: dict[int, int] = flat_field(dict)
 
     @classmethod
     def open(cls, book: str, currency: str, channels: Iterable[str] = ()) -> Ledger:
