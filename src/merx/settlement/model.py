@@ -55,6 +55,7 @@ from merx.settlement.ledger import (
     SUBSIDY,
     TRANSIT,
     Bucket,
+    Entry,
     Ledger,
     Leg,
     Phase,
@@ -1121,10 +1122,13 @@ class ReconciliationReport:
         return not self.problems
 
 
-def order_figures(ledger: Ledger, order_id: str) -> OrderFigures:
-    """Sum the posted entries booked against ``order_id`` by role of account."""
+def order_figures(
+    ledger: Ledger, order_id: str, entries: Iterable[Entry] | None = None
+) -> OrderFigures:
+    """Sum the posted entries booked against ``order_id`` by role of account
+    (``entries``: the order's entries if already at hand, else the whole journal)."""
     paid = merchants = commission = subsidy = refunded = in_transit = 0
-    for entry in ledger.entries:
+    for entry in ledger.entries if entries is None else entries:
         if entry.ref != order_id or entry.phase is not Phase.POSTED:
             continue
         for account, amount in entry.legs:
@@ -1201,8 +1205,11 @@ def reconcile(
     if total:
         problems.append(f"the balances sum to {total}, not 0")
     orders: list[OrderFigures] = []
+    by_ref: dict[str, list[Entry]] = {}
+    for entry in ledger.entries:
+        by_ref.setdefault(entry.ref, []).append(entry)
     for clearing in clearings:
-        figures = order_figures(ledger, clearing.id)
+        figures = order_figures(ledger, clearing.id, by_ref.get(clearing.id, ()))
         orders.append(figures)
         if not figures.balanced:
             problems.append(f"order {clearing.id}: {figures} is not fully accounted for")
