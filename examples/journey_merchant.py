@@ -51,15 +51,20 @@ def store_promotion(merchant: MerchantId) -> ThresholdOff:
     )
 
 
-def onboard(app: MemoryApp, say: Say) -> MerchantId:
-    shop = app.handle(merchants.ApplyMerchant("Linen & Co"))
-    licence = "BL-LINEN-01"
+def onboard(
+    app: MemoryApp,
+    say: Say,
+    name: str = "Linen & Co",
+    categories: tuple[str, ...] = ("shirt",),
+) -> MerchantId:
+    shop = app.handle(merchants.ApplyMerchant(name))
+    licence = f"BL-{shop}"
     app.handle(
         merchants.AddMerchantDocument(
             shop, shop, merchants.MerchantDocumentKind.BUSINESS_LICENCE, licence, date(2031, 1, 1)
         )
     )
-    app.handle(merchants.SetGoodsScope(shop, shop, ("shirt",)))
+    app.handle(merchants.SetGoodsScope(shop, shop, categories))
     app.handle(merchants.SubmitMerchantApplication(shop, shop))
     app.handle(merchants.ReviewMerchantDocument(shop, licence, accepted=True))
     app.handle(merchants.ApproveMerchant(shop, cny("2000.00")))
@@ -71,7 +76,7 @@ def onboard(app: MemoryApp, say: Say) -> MerchantId:
     )
     app.handle(settlement.OpenMerchantAccount(shop, terms))
     app.handle(settlement.PayDeposit(shop, shop, f"dep-{shop}", cny("2000.00"), "alipay"))
-    app.handle(merchants.OpenStore(shop, shop, "Linen & Co flagship"))
+    app.handle(merchants.OpenStore(shop, shop, f"{name} flagship"))
     say(f"merchant {shop} reviewed, account opened, deposit 2000.00 paid, store open")
     return shop
 

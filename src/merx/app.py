@@ -203,7 +203,7 @@ def build_memory_app(
         ),
     )  # fmt: skip
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
-    bus.handle(settlement.OpenLedger(currency, (*channels, "payout")))
+    bus.handle(settlement.OpenLedger(currency, (*channels, payments.INSTALLMENTS, "payout")))
     bus.handle(
         funding.RegisterInvestor(
             funding.PLATFORM_FUNDER,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,10 @@ from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.promotions import Coupon, FundingShare, Promotion, Scope, ThresholdOff, Tier
 
-SHOP = MerchantId("m1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+import journey_merchant
+
+SHOP = MerchantId("mer-000001")  # the first merchant shop() onboards
 SHIRT, SOCKS = SkuId("shirt"), SkuId("socks")
 
 
@@ -51,6 +56,7 @@ def offers_of(promotions: Sequence[Promotion], wallet: Sequence[Promotion] = ())
 
 def shop(offers: checkout.Offers) -> MemoryApp:
     app = build_memory_app(offers=offers)
+    assert journey_merchant.onboard(app, lambda line: None, "Shirts", ("shirt", "sock")) == SHOP
     app.handle(catalog.CreateSku(SHIRT, "Shirt", SHOP, "shirt", cny("199.00")))
     app.handle(catalog.CreateSku(SOCKS, "Socks", SHOP, "sock", cny("29.90")))
     app.handle(inventory.OpenWarehouse(WarehouseId("wh"), "DC", "-", {"sh": 1}))

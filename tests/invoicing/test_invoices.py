@@ -3,7 +3,9 @@ partial refund (red letter, then re-issue), voided when the order is refunded in
 
 from __future__ import annotations
 
+import sys
 from functools import partial
+from pathlib import Path
 
 import attrs
 import pytest
@@ -38,8 +40,11 @@ from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+import journey_merchant
+
 SHIRT, MUG, DC = SkuId("shirt"), SkuId("mug"), WarehouseId("wh")
-SHOP = MerchantId("shop")
+SHOP = MerchantId("mer-000001")  # the first merchant the fixture onboards
 AMY = CustomerId("amy")
 PERSONAL = InvoiceTitle(BuyerKind.PERSONAL, "Amy Li")
 COMPANY = InvoiceTitle(BuyerKind.COMPANY, "Acme Trading Co.", "91310000MA1FL1234X")
@@ -106,6 +111,7 @@ def wire(app: MemoryApp) -> MessageBus:
 @pytest.fixture
 def app() -> MemoryApp:
     app = build_memory_app()
+    assert journey_merchant.onboard(app, lambda line: None, "Mug Shop", ("mug",)) == SHOP
     app.handle(catalog.CreateSku(SHIRT, "Shirt", PLATFORM, "shirt", cny("100.00")))
     app.handle(catalog.CreateSku(MUG, "Mug", SHOP, "mug", cny("30.00")))
     app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))

@@ -32,7 +32,7 @@ import attrs
 
 from merx.credit.plan import PlanId
 from merx.credit.schedule import InvalidPlan, ScheduleMethod, require_date, require_term
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
     BusinessRuleViolation,
@@ -382,12 +382,12 @@ class CreditAccount(Aggregate):
     statement_day: int = 1
     status: AccountState = AccountState.ACTIVE
     freeze_reason: str | None = None
-    temporary: list[TemporaryLimit] = attrs.field(factory=list)
-    special: dict[str, SpecialLimit] = attrs.field(factory=dict)
-    draws: dict[PlanId, Draw] = attrs.field(factory=dict)
-    purchases: dict[OrderId, tuple[PurchaseTerms, PlanId]] = attrs.field(factory=dict)
-    open_plans: list[PlanId] = attrs.field(factory=list)
-    open_bills: list[str] = attrs.field(factory=list)
+    temporary: list[TemporaryLimit] = flat_field(list)
+    special: dict[str, SpecialLimit] = flat_field(dict)
+    draws: dict[PlanId, Draw] = flat_field(dict)
+    purchases: dict[OrderId, tuple[PurchaseTerms, PlanId]] = flat_field(dict)
+    open_plans: list[PlanId] = flat_field(list)
+    open_bills: list[str] = flat_field(list)
     credit_minor: int = 0
 
     @classmethod

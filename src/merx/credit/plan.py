@@ -45,7 +45,7 @@ from merx.credit.schedule import (
     amortize,
     require_date,
 )
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import (
     BusinessRuleViolation,
     CurrencyMismatch,
@@ -441,7 +441,7 @@ class InstallmentPlan(Aggregate):
     fee_payer: FeePayer = FeePayer.CUSTOMER
     payer_cost: Money
     status: PlanState = PlanState.PENDING_FUNDING
-    installments: list[Installment] = attrs.field(factory=list)
+    installments: list[Installment] = flat_field(list)
     funder_id: str | None = None
     last_transaction_on: date
     refunded_minor: int = 0

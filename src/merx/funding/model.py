@@ -21,7 +21,7 @@ from typing import Final
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import (
     BusinessRuleViolation,
     CurrencyMismatch,
@@ -275,7 +275,7 @@ class Asset(Aggregate):
     annual_rate: Decimal
     status: AssetState
     channel: FundingChannel | None = None
-    owners: list[Ownership] = attrs.field(factory=list)
+    owners: list[Ownership] = flat_field(list)
     attempts: tuple[FundingAttempt, ...] = ()
     loss: Money | None = None
 

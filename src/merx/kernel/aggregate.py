@@ -71,7 +71,29 @@ def snapshot_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         return tuple(snapshot_copy(item, memo) for item in value)
     if kind in (set, frozenset):
         return kind(value)
+    if attrs.has(kind):  # a mutable attrs object inside an aggregate: field by field
+        return clone_attrs(value)
     return copy.deepcopy(value, memo)
+
+
+def clone_attrs(value: Any) -> Any:
+    """A copy of an attrs object: containers copied (a :func:`flat_field` without looking
+    at its items), immutable values shared."""
+    kind = type(value)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(
+            (field.name, bool(field.metadata.get(FLAT))) for field in attrs.fields(kind)
+        )
+    copied = object.__new__(kind)
+    for name, flat in fields:
+        item = getattr(value, name)
+        if flat:
+            item = type(item)(item)
+        elif not _immutable(item):
+            item = snapshot_copy(item)
+        object.__setattr__(copied, name, item)
+    return copied
 
 
 @attrs.define(kw_only=True)
@@ -96,20 +118,7 @@ class Aggregate:
 
     def clone(self) -> Self:
         """A private copy: containers copied, immutable values shared."""
-        kind = type(self)
-        fields = _FIELDS.get(kind)
-        if fields is None:
-            fields = _FIELDS[kind] = tuple(
-                (field.name, bool(field.metadata.get(FLAT))) for field in attrs.fields(kind)
-            )
-        copied = object.__new__(kind)
-        for name, flat in fields:
-            value = getattr(self, name)
-            if flat:
-                value = type(value)(value)
-            elif not _immutable(value):
-                value = snapshot_copy(value)
-            object.__setattr__(copied, name, value)
+        copied: Self = clone_attrs(self)
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:

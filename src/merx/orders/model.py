@@ -19,7 +19,7 @@ from merx.catalog import FulfillmentMode
 from merx.checkout import QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import BusinessRuleViolation, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
@@ -370,9 +370,9 @@ class Order(Aggregate):
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     completed_at: datetime | None = None
-    claimed: dict[SkuId, int] = attrs.field(factory=dict)
-    refunded_units: dict[SkuId, int] = attrs.field(factory=dict)
-    exchanged_units: dict[SkuId, int] = attrs.field(factory=dict)
+    claimed: dict[SkuId, int] = flat_field(dict)
+    refunded_units: dict[SkuId, int] = flat_field(dict)
+    exchanged_units: dict[SkuId, int] = flat_field(dict)
 
     @classmethod
     def place(

@@ -13,9 +13,10 @@ from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import BusinessRuleViolation, Unauthorized
-from merx.kernel.ids import CartId, CustomerId, IdSource, MerchantId, OrderId
+from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.merchants import Merchant
 from merx.orders.model import (
     Order,
     OrderKind,
@@ -133,6 +134,8 @@ def place_order(
         )
         for n, lines in enumerate(by_seller.values(), start=1)
     ]
+    for order in orders:
+        _check_seller(uow, order)
     parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=orders, at=now)
     assert parent.payable == quote.payable, "the orders must add up to the quote"
     for order in orders:
@@ -267,6 +270,23 @@ def campaign_offers(
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers: the campaigns in force and the customer's coupons."""
     return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+
+
+class UnknownSeller(BusinessRuleViolation):
+    """A SKU names a seller that is neither the platform nor an onboarded merchant."""
+
+
+def _check_seller(uow: UnitOfWork, order: Order) -> None:
+    """A marketplace order needs an active merchant selling within its goods scope (its
+    money is cleared through the merchant's settlement account)."""
+    if order.seller == PLATFORM:
+        return
+    merchant = uow.repo(Merchant).find(order.seller)
+    if merchant is None:
+        raise UnknownSeller(f"{order.seller!r} is not a merchant of this platform")
+    merchant.check_active("sell")
+    for line in order.lines:
+        merchant.check_category(line.category)
 
 
 def _without(offers: Offers, excluded: set[str]) -> Offers:

@@ -24,7 +24,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import OrderId, PaymentId
@@ -286,10 +286,10 @@ class Payment(Aggregate):
     channel: str
     method: str
     amount: Money
-    facts: dict[str, PaymentFact] = attrs.field(factory=dict)
-    notices: dict[str, str] = attrs.field(factory=dict)
-    refunds: dict[str, Refund] = attrs.field(factory=dict)
-    anomalies: list[str] = attrs.field(factory=list)
+    facts: dict[str, PaymentFact] = flat_field(dict)
+    notices: dict[str, str] = flat_field(dict)
+    refunds: dict[str, Refund] = flat_field(dict)
+    anomalies: list[str] = flat_field(list)
     authentication: Authentication | None = None
 
     @classmethod

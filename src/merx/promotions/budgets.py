@@ -28,7 +28,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import (
     BusinessRuleViolation,
     CurrencyMismatch,
@@ -159,9 +159,9 @@ class BudgetLedger:
     currency: str
     reserved: Money
     consumed: Money
-    reservations: dict[str, Reservation] = attrs.field(factory=dict)
-    uses: dict[str, int] = attrs.field(factory=dict)
-    claims: dict[str, int] = attrs.field(factory=dict)
+    reservations: dict[str, Reservation] = flat_field(dict)
+    uses: dict[str, int] = flat_field(dict)
+    claims: dict[str, int] = flat_field(dict)
     claimed: int = 0
 
     @classmethod
@@ -316,7 +316,7 @@ class PromotionUsage(Aggregate):
 
     id: str
     customer_id: str
-    applied: dict[str, Money] = attrs.field(factory=dict)
+    applied: dict[str, Money] = flat_field(dict)
 
     @classmethod
     def record_for(

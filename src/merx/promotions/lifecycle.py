@@ -39,7 +39,7 @@ from decimal import Decimal
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
     BusinessRuleViolation,
@@ -373,7 +373,7 @@ class Campaign(Aggregate):
     open_for_enrolment: bool = False
     status: CampaignState = CampaignState.DRAFT
     reasons: tuple[str, ...] = ()  # why it was last rejected, cancelled or ended
-    enrolments: dict[str, Enrolment] = attrs.field(factory=dict)  # by SKU
+    enrolments: dict[str, Enrolment] = flat_field(dict)  # by SKU
 
     @classmethod
     def create(

@@ -24,7 +24,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import AlreadyExists, BusinessRuleViolation, NotFound
 from merx.kernel.events import DomainEvent
@@ -127,7 +127,7 @@ class Wallet(Aggregate):
     """A customer's coupons, by coupon id (``id`` is the customer id)."""
 
     id: str
-    coupons: dict[str, CouponInstance] = attrs.field(factory=dict)
+    coupons: dict[str, CouponInstance] = flat_field(dict)
 
     @classmethod
     def open(cls, customer_id: str) -> Wallet:

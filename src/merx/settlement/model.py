@@ -30,7 +30,7 @@ from typing import Final, NewType
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
     BusinessRuleViolation,
@@ -405,8 +405,8 @@ class OrderClearing(Aggregate):
     status: ClearingState = ClearingState.PAID
     paid_at: datetime
     completed_on: date | None = None
-    settled: dict[str, str] = attrs.field(factory=dict)  # merchant -> statement or advance
-    refunds: dict[str, RefundRecord] = attrs.field(factory=dict)
+    settled: dict[str, str] = flat_field(dict)  # merchant -> statement or advance
+    refunds: dict[str, RefundRecord] = flat_field(dict)
 
     @classmethod
     def book_payment(
@@ -689,8 +689,8 @@ class MerchantAccount(Aggregate):
     id: MerchantId
     currency: str
     terms: SettlementTerms
-    unsettled: dict[str, date] = attrs.field(factory=dict)
-    withdrawn_on: dict[date, Money] = attrs.field(factory=dict)
+    unsettled: dict[str, date] = flat_field(dict)
+    withdrawn_on: dict[date, Money] = flat_field(dict)
     final_settlement: str | None = None
     closed: bool = False
 
