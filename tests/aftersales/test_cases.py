@@ -181,3 +181,20 @@ def test_partial_refunds_of_a_line_add_up_to_its_net_exactly(
     if order.fully_refunded:
         assert total == line.net
     assert total <= line.net
+
+
+def test_exchanging_for_the_same_sku_costs_nothing_even_when_it_was_discounted() -> None:
+    from merx.promotions import DirectReduction, Scope
+
+    sale = DirectReduction(id="D", scope=Scope(skus=(SHIRT,)), off=cny("10.00"))
+    app = build_memory_app(offers=lambda uow, c, at: ((sale,), ()))
+    app.handle(catalog.CreateSku(SHIRT, "Shirt", PLATFORM, "shirt", cny("100.00")))
+    app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
+    app.handle(inventory.ReceiveStock(DC, SHIRT, 5, "po"))
+    order_id, payment_id = delivered(app, quantity=1)
+    case = app.handle(aftersales.RequestExchange(order_id, ((SHIRT, 1),), "size"))
+    app.handle(aftersales.ApproveAfterSale(case))
+    app.handle(aftersales.SendReturn(case, "zto", "Z-1"))
+    assert app.handle(aftersales.InspectReturn(case, ((SHIRT, 1),))) is AfterSaleStatus.COMPLETED
+    assert refunded(app, payment_id).is_zero()
+    assert app.get(aftersales.AfterSale, case).replacement_shipment is not None

@@ -176,7 +176,7 @@ def request_exchange(
     if sku.merchant != order.seller:
         raise NotEligible(f"{replacement!r} is not sold by {order.seller!r}")
     for returned, _ in cmd.items:
-        if sku.price > _unit_net(order, returned):
+        if returned != replacement and sku.price > _unit_net(order, returned):
             raise NotEligible(
                 f"{replacement!r} costs more than the returned {returned!r}: place a new order"
             )
@@ -346,8 +346,15 @@ def _replace(
     assert order.ship_to is not None
     quantity = sum(n for _, n in case.accepted)
     price = uow.repo(Sku).get(case.replacement).price
-    returned = Money.sum((_unit_net(order, sku) * n for sku, n in case.accepted), order.currency)
-    difference = returned - price * quantity
+    # the same SKU again costs nothing more; another one is priced against what was paid
+    difference = Money.sum(
+        (
+            (_unit_net(order, sku) - price) * n
+            for sku, n in case.accepted
+            if sku != case.replacement
+        ),
+        order.currency,
+    )
     plan = hold_for_order(
         uow, case.id, [(case.replacement, quantity)], order.ship_to.region,
         policy=inventory, expires_at=None,
