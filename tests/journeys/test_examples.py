@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
@@ -64,3 +66,16 @@ def test_simulate_runs_as_make_demo_does() -> None:
     )
     assert "orders by final state:" in done.stdout
     assert "  ok: True" in done.stdout
+
+
+@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments"])
+def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"journey_{journey}.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    tour = (EXAMPLES.parent / "docs" / "tour.md").read_text()
+    assert f"```\n{done.stdout.rstrip()}\n```" in tour
