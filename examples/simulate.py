@@ -509,6 +509,17 @@ class Day:
         run = app.handle(credit.RunBills())
         del run
         for cid in self.world.borrowers:
+            if self.rng.random() < 0.05:  # a few pay everything off early
+                with app.unit_of_work() as uow:
+                    account = uow.repo(credit.CreditAccount).get(cid)
+                    quotes = [
+                        credit.payoff_quote(uow, plan, clock=app.clock)
+                        for plan in account.open_plans
+                    ]
+                for plan_id, quote in zip(account.open_plans, quotes, strict=True):
+                    app.handle(credit.PayOffInstallmentPlan(plan_id, quote.total))
+                    self.tally["plans paid off early"] += 1
+                continue
             if self.rng.random() < 0.9:  # most repay their bill in full; some are late
                 with app.unit_of_work() as uow:
                     bills = [
@@ -565,7 +576,7 @@ def report(world: World, day: Day) -> dict[str, Any]:
         shop: {
             "pending": str(m.pending),
             "available": str(m.available),
-            "withdrawing or paid out": str(m.withdrawing),
+            "withdrawing": str(m.withdrawing),
         }
         for shop, m in merchant_money.items()
     }
