@@ -7,17 +7,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar
 
 import attrs
 
 from merx import promotions
 from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork
+from merx.app import register_promotions
 from merx.kernel.bus import Command, MessageBus
-from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
@@ -46,28 +44,6 @@ OTHER = MerchantId("other-store")
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
-
-
-def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
-    """Every promotions command, bound to the clock (the wiring ``merx.app`` needs)."""
-    handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (promotions.CreateCampaign, promotions.create_campaign),
-        (promotions.EditCampaign, promotions.edit_campaign),
-        (promotions.SubmitCampaign, promotions.submit_campaign),
-        (promotions.ApproveCampaign, promotions.approve_campaign),
-        (promotions.RejectCampaign, promotions.reject_campaign),
-        (promotions.ReviseCampaign, promotions.revise_campaign),
-        (promotions.ScheduleCampaign, promotions.schedule_campaign),
-        (promotions.CancelCampaign, promotions.cancel_campaign),
-        (promotions.TickCampaigns, promotions.tick_campaigns),
-        (promotions.EnrolSkus, promotions.enrol_skus),
-        (promotions.ApproveEnrolments, promotions.approve_enrolments),
-        (promotions.RejectEnrolments, promotions.reject_enrolments),
-        (promotions.ClaimCoupon, promotions.claim_coupon),
-        (promotions.ExpireWalletCoupons, promotions.expire_wallet_coupons),
-    ]
-    for command, handler in handlers:
-        bus.register(command, partial(handler, clock=clock))
 
 
 def direct(campaign_id: str = "D1", off: str = "10.00", **terms: Any) -> DirectReduction:
