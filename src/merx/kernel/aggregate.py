@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import enum
+import types
+import typing
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self
@@ -22,7 +24,8 @@ _ATOMIC: frozenset[type[Any]] = frozenset(
     {str, int, bool, float, bytes, Decimal, datetime, date, time, timedelta, type(None)}
 )
 _FROZEN: dict[type[Any], bool] = {}
-_FIELDS: dict[type[Any], tuple[tuple[str, bool], ...]] = {}
+_FIELDS: dict[type[Any], tuple[tuple[str, int], ...]] = {}
+_SHARE, _FLAT, _LOOK = 0, 1, 2  # how clone_attrs copies a field
 
 #: Field metadata: the container holds only immutable values, so a copy of the container
 #: itself is enough (no look at each item: large logs copy at C speed).
@@ -76,21 +79,53 @@ def snapshot_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
+def _immutable_type(tp: Any) -> bool:
+    """Whether every value of the declared type ``tp`` is immutable (so shared, not copied)."""
+    if tp in _ATOMIC or tp is type(None):
+        return True
+    if isinstance(tp, type):
+        return issubclass(tp, enum.Enum) or _is_frozen_attrs(tp)
+    supertype = getattr(tp, "__supertype__", None)  # a NewType
+    if supertype is not None:
+        return _immutable_type(supertype)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return all(_immutable_type(arg) for arg in args)
+    if origin is tuple:
+        return all(arg is Ellipsis or _immutable_type(arg) for arg in args)
+    return False
+
+
+def _copy_plan(kind: type[Any]) -> tuple[tuple[str, int], ...]:
+    """Per field of an attrs class: share it (immutable by its type), copy it flat, or look."""
+    try:
+        hints = typing.get_type_hints(kind)
+    except (NameError, TypeError):  # a type only known to the type checker: look at values
+        hints = {}
+    plan = []
+    for field in attrs.fields(kind):
+        if field.metadata.get(FLAT):
+            plan.append((field.name, _FLAT))
+        elif field.name in hints and _immutable_type(hints[field.name]):
+            plan.append((field.name, _SHARE))
+        else:
+            plan.append((field.name, _LOOK))
+    return tuple(plan)
+
+
 def clone_attrs(value: Any) -> Any:
     """A copy of an attrs object: containers copied (a :func:`flat_field` without looking
     at its items), immutable values shared."""
     kind = type(value)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(
-            (field.name, bool(field.metadata.get(FLAT))) for field in attrs.fields(kind)
-        )
+    plan = _FIELDS.get(kind)
+    if plan is None:
+        plan = _FIELDS[kind] = _copy_plan(kind)
     copied = object.__new__(kind)
-    for name, flat in fields:
+    for name, how in plan:
         item = getattr(value, name)
-        if flat:
+        if how is _FLAT:
             item = type(item)(item)
-        elif not _immutable(item):
+        elif how is _LOOK and not _immutable(item):
             item = snapshot_copy(item)
         object.__setattr__(copied, name, item)
     return copied
