@@ -49,7 +49,11 @@ def limit_line(app: MemoryApp) -> str:
 
 
 def set_up(app: MemoryApp, say: Say) -> None:
-    app.handle(catalog.CreateSku(PHONE, "Phone 3000", PLATFORM, "phone", cny("3000.00")))
+    app.handle(
+        catalog.CreateSku(
+            PHONE, "Phone 3000", PLATFORM, "phone", cny("3000.00"), installment_eligible=True
+        )
+    )
     app.handle(inventory.OpenWarehouse(DC, "Beijing DC", "-", {"Beijing": 20}))
     app.handle(inventory.ReceiveStock(DC, PHONE, 5, "po-bj"))
     trust = MemoryFunder("trust-a", cny("1000000.00"))

@@ -129,7 +129,15 @@ class World:
         ):
             sku = SkuId(f"phone-{n}")
             app.handle(
-                catalog.CreateSku(sku, f"Phone {n}", PLATFORM, "phone", cny(price), list_now=False)
+                catalog.CreateSku(
+                    sku,
+                    f"Phone {n}",
+                    PLATFORM,
+                    "phone",
+                    cny(price),
+                    list_now=False,
+                    installment_eligible=True,
+                )
             )
             app.handle(
                 supply.AddContractPrice(

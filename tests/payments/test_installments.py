@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from merx import checkout, credit, customers, orders, payments
+from merx import catalog, checkout, credit, customers, inventory, orders, payments
 from merx.adapters.memory import MemoryFunder
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
 from merx.inventory import StockItem, stock_key
-from merx.kernel.ids import CustomerId
+from merx.kernel.ids import CustomerId, SkuId
 from merx.kernel.money import Money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
@@ -79,6 +79,22 @@ def test_a_customer_without_credit_cannot_pay_by_installments() -> None:
     placed = app.handle(orders.PlaceOrder(cid))
     with pytest.raises(MerxError):
         app.handle(payments.PayByInstallments(placed.parent_id, 6))
+
+
+def test_a_sku_not_sold_on_installments_is_refused_and_changes_nothing() -> None:
+    app = build_memory_app()
+    j4.set_up(app, lambda line: None)
+    j4.apply_for_credit(app, lambda line: None)
+    case = SkuId("case-1")
+    app.handle(catalog.CreateSku(case, "Case", j4.PLATFORM, "phone", Money.of("30.00", "CNY")))
+    app.handle(inventory.ReceiveStock(j4.DC, case, 5, "po-case"))
+    app.handle(checkout.AddToCart(j4.MEI, j4.PHONE, 1))
+    app.handle(checkout.AddToCart(j4.MEI, case, 1))
+    placed = app.handle(orders.PlaceOrder(j4.MEI))
+    before = copy.deepcopy(app.store.tables)
+    with pytest.raises(payments.NotInstallmentEligible, match="case-1"):
+        app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    assert app.store.tables == before
 
 
 def test_journey_four_end_to_end() -> None:

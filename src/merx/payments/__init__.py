@@ -3,6 +3,7 @@ routing and transaction authentication decided by risk control."""
 
 from merx.payments.installments import (
     INSTALLMENTS,
+    NotInstallmentEligible,
     PayByInstallments,
     pay_by_installments,
     refund_installments,
@@ -107,6 +108,7 @@ __all__ = [
     "HandlePaymentNotification",
     "NoAuthenticationPending",
     "NoChannelAvailable",
+    "NotInstallmentEligible",
     "NotificationKind",
     "PayByInstallments",
     "PayOrder",

@@ -15,14 +15,15 @@ from collections.abc import Mapping
 import attrs
 
 from merx import credit, funding
+from merx.catalog import Sku
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import MerxError
+from merx.kernel.errors import BusinessRuleViolation, MerxError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import CancelOrder, ParentOrder, ParentStatus, cancel_order
+from merx.orders import CancelOrder, Order, ParentOrder, ParentStatus, cancel_order
 from merx.payments.model import FactKind, Payment, PaymentFact, RefundStatus
 from merx.payments.ports import PaymentGateway
 from merx.payments.services import (
@@ -32,6 +33,11 @@ from merx.payments.services import (
     record_and_settle,
     refund_payment,
 )
+
+
+class NotInstallmentEligible(BusinessRuleViolation):
+    """A line of the order is not sold on installments (the SKU is not eligible)."""
+
 
 #: The cashier's channel for credit: no gateway, the funders pay the platform.
 INSTALLMENTS = "installments"
@@ -56,6 +62,10 @@ def pay_by_installments(
     funders: Mapping[str, funding.Funder],
 ) -> PaymentOutcome:
     parent = uow.repo(ParentOrder).get(cmd.parent_id)
+    for order_id in parent.order_ids:
+        for line in uow.repo(Order).get(order_id).lines:
+            if not uow.repo(Sku).get(line.sku).installment_eligible:
+                raise NotInstallmentEligible(f"{line.sku!r} cannot be bought on installments")
     options = credit.installment_options(uow, parent.customer_id, parent.payable, clock=clock)
     chosen = [o for o in options if o.offer.term_months == cmd.term_months]
     if not chosen:
@@ -108,11 +118,12 @@ def refund_installments(
     amount: Money,
     reason: str,
     clock: Clock,
+    order_id: OrderId | None = None,
 ) -> RefundStatus:
     """A refund of an installment order pays its plan down (credit restores the limit and
     returns any overpayment); reserved on the payment first, so it is never applied twice."""
     payment = uow.repo(Payment).get(payment_id)
-    if payment.reserve_refund(refund_id, amount, reason):
+    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
         uow.repo(Payment).save(payment)
         uow.commit()
     elif payment.refund_status(refund_id) is not RefundStatus.PENDING:
@@ -145,7 +156,7 @@ def refund_to_payer(
     if payment.channel == INSTALLMENTS:
         return refund_installments(
             uow, payment_id=payment_id, refund_id=refund_id, amount=amount, reason=reason,
-            clock=clock,
+            clock=clock, order_id=order_id,
         )  # fmt: skip
     return refund_payment(
         uow,
