@@ -14,7 +14,7 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
 from merx.inventory import StockItem, stock_key
-from merx.kernel.ids import CustomerId, SkuId
+from merx.kernel.ids import PLATFORM, CustomerId, SkuId
 from merx.kernel.money import Money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
@@ -86,7 +86,7 @@ def test_a_sku_not_sold_on_installments_is_refused_and_changes_nothing() -> None
     j4.set_up(app, lambda line: None)
     j4.apply_for_credit(app, lambda line: None)
     case = SkuId("case-1")
-    app.handle(catalog.CreateSku(case, "Case", j4.PLATFORM, "phone", Money.of("30.00", "CNY")))
+    app.handle(catalog.CreateSku(case, "Case", PLATFORM, "phone", Money.of("30.00", "CNY")))
     app.handle(inventory.ReceiveStock(j4.DC, case, 5, "po-case"))
     app.handle(checkout.AddToCart(j4.MEI, j4.PHONE, 1))
     app.handle(checkout.AddToCart(j4.MEI, case, 1))
