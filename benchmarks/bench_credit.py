@@ -1,7 +1,8 @@
 """Installment credit figures, one core, in memory.
 
 * schedules: 12-period schedules built per second (rows and APR), for each method, with a
-  different principal each time. Goal (issue 7): >= 20,000/s.
+  different principal each time; best and median of five rounds. Goal (issue 7):
+  >= 20,000/s.
 * bill run: the month-end bill run (``merx.credit.run_bills``: held credit applied,
   penalties accrued, one bill per customer over all their plans, committed through
   ``MemoryUnitOfWork``) for 100,000 customers, a quarter of them with two plans and one in
@@ -38,9 +39,10 @@ from merx.kernel.money import Money
 PRICING = GradePricing("B", (TermOffer(12, ScheduleMethod.FLAT_FEE, Decimal("0.006")),))
 START = date(2026, 1, 15)
 RUN_ON = date(2026, 4, 1)
+ROUNDS = 5  # the machine is shared and noisy: the best round is the code's speed
 
 
-def bench_schedules(count: int = 20_000) -> None:
+def bench_schedules(count: int = 10_000) -> None:
     rng = random.Random(7)
     for method, rate in (
         (ScheduleMethod.EQUAL_INSTALLMENT, Decimal("0.12")),
@@ -58,11 +60,17 @@ def bench_schedules(count: int = 20_000) -> None:
             )
             for _ in range(count)
         ]
-        began = time.perf_counter()
-        for term in terms:
-            build_schedule(term)
-        elapsed = time.perf_counter() - began
-        print(f"schedules  {method.value:18} {count / elapsed:>10,.0f} /s")
+        rates = []
+        for _ in range(ROUNDS):
+            began = time.perf_counter()
+            for term in terms:
+                build_schedule(term)
+            rates.append(count / (time.perf_counter() - began))
+        rates.sort()
+        print(
+            f"schedules  {method.value:18} best {rates[-1]:>8,.0f} /s"
+            f"   median {rates[len(rates) // 2]:>8,.0f} /s   ({ROUNDS} rounds of {count:,})"
+        )
 
 
 def build_book(customers: int) -> MemoryStore:
@@ -129,7 +137,7 @@ def bench_bill_run(customers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--schedules", type=int, default=20_000)
+    parser.add_argument("--schedules", type=int, default=10_000)
     args = parser.parse_args()
     bench_schedules(args.schedules)
     bench_bill_run(args.customers)

@@ -40,7 +40,10 @@ class BillLine:
 
     @property
     def total(self) -> Money:
-        return self.principal + self.interest + self.fee + self.penalty
+        return Money.sum(self.parts(), self.principal.currency)
+
+    def parts(self) -> tuple[Money, Money, Money, Money]:
+        return (self.principal, self.interest, self.fee, self.penalty)
 
 
 class BillState(enum.Enum):
@@ -87,7 +90,7 @@ class Bill(Aggregate):
 
     @property
     def total(self) -> Money:
-        return Money.sum((line.total for line in self.lines), self.currency)
+        return Money.sum((part for line in self.lines for part in line.parts()), self.currency)
 
     @classmethod
     def draw_up(

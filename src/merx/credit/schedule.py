@@ -289,6 +289,7 @@ def amortize(  # noqa: PLR0915 - one pass over the rows, the spec's rules in ord
         else:
             level = how.principal_minor or _div(balance_minor, periods)
     a, b = interest_parts
+    negative = False
     for index, due in enumerate(dues):
         if a:
             if index == 0 and fraction_num != fraction_den:
@@ -313,12 +314,13 @@ def amortize(  # noqa: PLR0915 - one pass over the rows, the spec's rules in ord
         else:
             fee = fees[index]
         balance -= principal
+        negative = negative or principal < 0 or fee < 0
         rows.append(
             ScheduleRow(first_number + index, due, principal, interest, fee, balance, currency)
         )
         if last:
             break
-    if balance != 0 or any(row.principal_minor < 0 or row.fee_minor < 0 for row in rows):
+    if balance != 0 or negative:
         raise InvalidPlan(
             f"{Money.from_minor(balance_minor, currency)} is too small to split over "
             f"{periods} installments"
@@ -355,22 +357,23 @@ def apr_of(
     """Monthly IRR of ``-principal`` now and each row's payment ``k`` months later, x 12.
 
     Newton's method on ``f(v) = sum(p_k v^k) - P`` in the discount factor ``v = 1/(1+i)``,
-    in a 34-digit ``Decimal`` context, until a step is below 1e-12; convergence is quadratic,
-    so the APR is then good to about 1e-20. Zero when the payments sum to no
+    first in floats (:func:`_float_root`), then in a 34-digit ``Decimal`` context until a
+    step is below 1e-12; convergence is quadratic, so the APR is then good to about 1e-20. Zero when the payments sum to no
     more than the principal (an interest-free plan).
     """
-    total = sum(row.payment_minor for row in rows)
-    if total <= principal_minor:
+    amounts = [row.principal_minor + row.interest_minor + row.fee_minor for row in rows]
+    if sum(amounts) <= principal_minor:
         return Decimal(0)
-    amounts = [row.payment_minor for row in rows]
     level = amounts[0]
     n = len(amounts)
+    is_level = n > 1 and all(amount == level for amount in amounts[:-1])
+    rate = guess if guess is not None and guess > 0 else Decimal("0.01")
+    start = _float_root(amounts, principal_minor, is_level, 1 / (1 + float(rate)))
     with localcontext(_APR):
         one = Decimal(1)
         principal = Decimal(principal_minor)
-        rate = guess if guess is not None and guess > 0 else Decimal("0.01")
-        v = one / (one + rate)
-        if n > 1 and all(amount == level for amount in amounts[:-1]):
+        v = Decimal(start) if start is not None else one / (one + rate)
+        if is_level:
             evaluate = _level_npv(Decimal(level), Decimal(amounts[-1]), n, principal)
         else:
             evaluate = _horner_npv([Decimal(a) for a in reversed(amounts)], principal)
@@ -383,6 +386,37 @@ def apr_of(
             elif -_APR_TOLERANCE < step < _APR_TOLERANCE:
                 break
         return (one / v - one) * 12
+
+
+def _float_root(amounts: list[int], principal: int, is_level: bool, v: float) -> float | None:
+    """The discount factor to within float precision, by the same Newton steps in binary
+    floats (cheap), so the exact solve starts next to the root and takes one step.
+    ``None`` when floats do not settle; the exact solve then starts from the guess."""
+    n = len(amounts)
+    level, last = float(amounts[0]), float(amounts[-1])
+    for _ in range(30):
+        if is_level:
+            v_n1 = v ** (n - 1)
+            v_n = v_n1 * v
+            gap = 1.0 - v
+            value = level * (v - v_n) / gap + last * v_n - principal
+            slope = level * ((1.0 - n * v_n1) * gap + v - v_n) / (gap * gap) + n * last * v_n1
+        else:
+            value = slope = 0.0
+            for payment in reversed(amounts):
+                slope = slope * v + value
+                value = value * v + payment
+            slope = slope * v + value
+            value = value * v - principal
+        if not slope:
+            return None
+        step = value / slope
+        v -= step
+        if not 0.0 < v < 1.0:
+            return None
+        if abs(step) < 1e-15:
+            return v
+    return None
 
 
 def _horner_npv(

@@ -590,9 +590,14 @@ def refund_held_credit(cmd: RefundHeldCredit, uow: UnitOfWork) -> Money:
 # -- the bill run ------------------------------------------------------------------------
 
 
-def bill_customer(uow: UnitOfWork, account: CreditAccount, on: date) -> tuple[Bill | None, Money]:
+def bill_customer(
+    uow: UnitOfWork, account: CreditAccount, on: date, *, until: date | None = None
+) -> tuple[Bill | None, Money]:
     """Apply held credit, accrue penalties and draw up ``account``'s bill of ``on``
-    (saving what changed, not committing). Returns the bill and the credit applied."""
+    (saving what changed, not committing). Returns the bill and the credit applied.
+
+    ``until`` is the next statement day (computed when not given); the bill lists what
+    falls due before it."""
     applied = Money.zero(account.currency)
     if uow.repo(Bill).find(bill_id(account.id, on)) is not None:
         return None, applied  # already billed today: a replay of the run
@@ -619,7 +624,7 @@ def bill_customer(uow: UnitOfWork, account: CreditAccount, on: date) -> tuple[Bi
     bill = Bill.draw_up(
         account.id,
         on,
-        next_statement(account.statement_day, on),
+        until or next_statement(account.statement_day, on),
         plans,
         account.currency,
     )
@@ -637,11 +642,17 @@ def run_bills(cmd: RunBills, uow: UnitOfWork, *, clock: Clock) -> BillRun:
     count = 0
     total: Money | None = None
     applied_total: Money | None = None
+    until: dict[int, date | None] = {}  # per statement day: the next one, None if not today
     for customer_id in accounts.ids():
         account = accounts.get(customer_id)
-        if statement_date(account.statement_day, today.year, today.month) != today:
+        day = account.statement_day
+        if day not in until:
+            bills_today = statement_date(day, today.year, today.month) == today
+            until[day] = next_statement(day, today) if bills_today else None
+        next_day = until[day]
+        if next_day is None:
             continue
-        bill, applied = bill_customer(uow, account, today)
+        bill, applied = bill_customer(uow, account, today, until=next_day)
         if bill is not None:
             count += 1
             total = bill.total if total is None else total + bill.total

@@ -142,7 +142,9 @@ class Aggregate:
     """
 
     version: int = attrs.field(default=0, eq=False)
-    pending_events: list[DomainEvent] = attrs.field(factory=list, eq=False, repr=False)
+    pending_events: list[DomainEvent] = attrs.field(
+        factory=list, eq=False, repr=False, metadata={FLAT: True}
+    )  # events are frozen
 
     def record(self, event: DomainEvent) -> None:
         self.pending_events.append(event)
