@@ -322,6 +322,7 @@ def register_shop(
     """Customers, stock, cart, placing and closing orders."""
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)
+    bus.register(customers.VerifyCustomer, customers.verify_customer)
     bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
     bus.register(inventory.ReceiveStock, inventory.receive_stock)
     bus.register(inventory.ReturnToStock, inventory.return_to_stock)

@@ -1,7 +1,20 @@
 """merx.customers: who buys, and where goods go."""
 
-from merx.customers.model import Address, AddressAdded, Customer, CustomerRegistered
-from merx.customers.services import AddAddress, RegisterCustomer, add_address, register_customer
+from merx.customers.model import (
+    Address,
+    AddressAdded,
+    Customer,
+    CustomerRegistered,
+    CustomerVerified,
+)
+from merx.customers.services import (
+    AddAddress,
+    RegisterCustomer,
+    VerifyCustomer,
+    add_address,
+    register_customer,
+    verify_customer,
+)
 
 __all__ = [
     "AddAddress",
@@ -9,7 +22,10 @@ __all__ = [
     "AddressAdded",
     "Customer",
     "CustomerRegistered",
+    "CustomerVerified",
     "RegisterCustomer",
+    "VerifyCustomer",
     "add_address",
     "register_customer",
+    "verify_customer",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import NotFound, ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import CustomerId
+from merx.kernel.ids import CustomerId, OrderId, SkuId
 
 
 @attrs.frozen
@@ -40,16 +42,29 @@ class AddressAdded(DomainEvent):
     label: str
 
 
+@attrs.frozen
+class CustomerVerified(DomainEvent):
+    customer_id: CustomerId
+
+
 @attrs.define(kw_only=True)
 class Customer(Aggregate):
-    """A registered shopper. ``new_user`` stays true until a first order completes."""
+    """A registered shopper. ``new_user`` stays true until a first order completes;
+    ``verified`` once the host has checked the customer's identity (and age).
+
+    ``limited_purchases`` counts, per parent order still standing, the units of SKUs that
+    carry a per-customer purchase limit; they are what :meth:`units_bought` adds up and
+    what a cancelled order gives back.
+    """
 
     id: CustomerId
     name: str
     phone: str
     new_user: bool = True
+    verified: bool = False
     addresses: dict[str, Address] = attrs.field(factory=dict)
     default_address: str | None = None
+    limited_purchases: dict[OrderId, tuple[tuple[SkuId, int], ...]] = flat_field(dict)
 
     @classmethod
     def register(cls, *, customer_id: CustomerId, name: str, phone: str) -> Customer:
@@ -76,3 +91,27 @@ class Customer(Aggregate):
 
     def first_order_completed(self) -> None:
         self.new_user = False
+
+    def verify(self) -> None:
+        """The host has verified the customer's identity (idempotent)."""
+        if not self.verified:
+            self.verified = True
+            self.record(CustomerVerified(self.id))
+
+    def units_bought(self, sku: SkuId) -> int:
+        """Units of ``sku`` on this customer's standing orders (limited SKUs only)."""
+        return sum(
+            units
+            for lines in self.limited_purchases.values()
+            for bought, units in lines
+            if bought == sku
+        )
+
+    def count_purchases(self, parent_id: OrderId, units: Mapping[SkuId, int]) -> None:
+        """Count ``units`` of limited SKUs toward their limits, under ``parent_id``."""
+        if units:
+            self.limited_purchases[parent_id] = tuple(sorted(units.items()))
+
+    def release_purchases(self, parent_id: OrderId) -> bool:
+        """Give back what ``parent_id`` counted (it was cancelled); whether it counted any."""
+        return self.limited_purchases.pop(parent_id, None) is not None

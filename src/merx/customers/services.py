@@ -25,6 +25,14 @@ class AddAddress(Command[None]):
     default: bool = False
 
 
+@attrs.frozen
+class VerifyCustomer(Command[None]):
+    """Record that the host verified the customer's identity (and age); SKUs whose sales
+    restrictions require verification can then be bought."""
+
+    customer_id: CustomerId
+
+
 def register_customer(cmd: RegisterCustomer, uow: UnitOfWork) -> CustomerId:
     customer = Customer.register(customer_id=cmd.customer_id, name=cmd.name, phone=cmd.phone)
     uow.repo(Customer).add(customer)
@@ -35,5 +43,12 @@ def register_customer(cmd: RegisterCustomer, uow: UnitOfWork) -> CustomerId:
 def add_address(cmd: AddAddress, uow: UnitOfWork) -> None:
     customer = uow.repo(Customer).get(cmd.customer_id)
     customer.add_address(cmd.label, cmd.address, default=cmd.default)
+    uow.repo(Customer).save(customer)
+    uow.commit()
+
+
+def verify_customer(cmd: VerifyCustomer, uow: UnitOfWork) -> None:
+    customer = uow.repo(Customer).get(cmd.customer_id)
+    customer.verify()
     uow.repo(Customer).save(customer)
     uow.commit()

@@ -7,13 +7,14 @@ from datetime import datetime
 
 import attrs
 
+from merx.catalog import Sku, check_purchase
 from merx.checkout import Cart, Offers, Quote, QuotedLine, no_offers, quote_cart
-from merx.customers import Customer
+from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import BusinessRuleViolation, Unauthorized
-from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId
+from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.merchants import Merchant
@@ -119,6 +120,7 @@ def place_order(
         )
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
+    limited = _check_restrictions(uow, customer, quote.lines, ship_to)
     by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
     for line in quote.lines:
         by_seller.setdefault((line.merchant, kind_of(line)), []).append(line)
@@ -150,6 +152,9 @@ def place_order(
             )
             order.assign_stock(plan, reserved_until=now + inventory.reservation_ttl)
         uow.repo(Order).add(order)
+    if limited:
+        customer.count_purchases(parent_id, limited)
+        uow.repo(Customer).save(customer)
     cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     cart.checked_out([line.sku for line in quote.lines])
     uow.repo(ParentOrder).add(parent)
@@ -171,6 +176,9 @@ def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) ->
     usage = promotion_usage(uow, parent.id)
     if usage is not None:
         release_for_order(uow, parent.id, _campaigns_of(usage))
+    customer = uow.repo(Customer).find(parent.customer_id)
+    if customer is not None and customer.release_purchases(parent.id):
+        uow.repo(Customer).save(customer)
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
         order.cancel(reason, now)
@@ -274,6 +282,32 @@ def campaign_offers(
 
 class UnknownSeller(BusinessRuleViolation):
     """A SKU names a seller that is neither the platform nor an onboarded merchant."""
+
+
+def _check_restrictions(
+    uow: UnitOfWork, customer: Customer, lines: Sequence[QuotedLine], ship_to: Address | None
+) -> dict[SkuId, int]:
+    """Raise if a line breaks its SKU's sales restrictions (region of ``ship_to``, new
+    users only, verification, per-customer limit); the units to count toward limits."""
+    units: dict[SkuId, int] = {}
+    for line in lines:
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
+    limited: dict[SkuId, int] = {}
+    for sku_id, quantity in units.items():
+        sku = uow.repo(Sku).get(sku_id)
+        if sku.restrictions.unrestricted:
+            continue
+        check_purchase(
+            sku,
+            region=ship_to.region if ship_to is not None else None,
+            quantity=quantity,
+            already_bought=customer.units_bought(sku_id),
+            customer_new_user=customer.new_user,
+            customer_verified=customer.verified,
+        )
+        if sku.restrictions.limit_per_customer is not None:
+            limited[sku_id] = quantity
+    return limited
 
 
 def _check_seller(uow: UnitOfWork, order: Order) -> None:
