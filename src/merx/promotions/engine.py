@@ -65,17 +65,6 @@ Split: TypeAlias = Callable[[int, Sequence[int]], list[int]]
 Key: TypeAlias = tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]
 
 
-def _money_split(currency: str) -> Split:
-    """The split used to build a quote: :meth:`Money.allocate` itself."""
-
-    def split(units: int, weights: Sequence[int]) -> list[int]:
-        if len(weights) == 1:
-            return [units]  # what allocate gives one share, without the arithmetic
-        return [share.minor for share in Money.from_minor(units, currency).allocate(weights)]
-
-    return split
-
-
 def _percent_of(base_minor: int, percent: Decimal) -> int:
     """``base * percent / 100`` rounded once, half up, to a whole minor unit."""
     return int((Decimal(base_minor) * percent / 100).quantize(_ONE, ROUND_HALF_UP))
@@ -1057,7 +1046,10 @@ def _hint(offer: _Offer, base: int) -> int | None:
 
 
 def _materialize(problem: _Problem, selection: int) -> Quote:
-    """Price ``selection`` once more, splitting with :meth:`Money.allocate`, and report."""
+    """Price ``selection`` once more, logging each promotion's effect, and report.
+
+    The split is :func:`~merx.kernel.money.split_minor`, the core of
+    :meth:`Money.allocate`: the allocations are exactly what ``allocate`` gives."""
     currency = problem.currency
     made: dict[int, Money] = {}
 
@@ -1070,7 +1062,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     chosen = problem.offers_of(selection)
     log: Log = {offer.rank: _Effect() for offer in chosen}
     state = problem.initial.copy()
-    applied = set(_run(chosen, state, _money_split(currency), log))
+    applied = set(_run(chosen, state, split_minor, log))
 
     allocations: list[list[Allocation]] = [[] for _ in problem.cart]
     for offer in chosen:

@@ -545,9 +545,13 @@ class QuoteLine:
     allocations: tuple[Allocation, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        taken = Money.sum((a.amount for a in self.allocations), self.unit_price.currency)
-        assert self.amount == self.list_amount - taken, f"line {self.sku} does not balance"
-        assert not self.amount.is_negative(), f"line {self.sku} below zero"
+        # on the Decimal amounts (all on the minor unit, well within 28 digits): this runs
+        # for every line of every quote
+        taken = sum(a.amount.amount for a in self.allocations)
+        balanced = self.amount.amount == self.unit_price.amount * self.quantity - taken
+        assert balanced, f"line {self.sku} does not balance"
+        assert self.amount.amount >= 0, f"line {self.sku} below zero"
+        assert all(a.amount.currency == self.amount.currency for a in self.allocations)
 
     @property
     def list_amount(self) -> Money:
