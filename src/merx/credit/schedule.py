@@ -358,8 +358,8 @@ def apr_of(
 
     Newton's method on ``f(v) = sum(p_k v^k) - P`` in the discount factor ``v = 1/(1+i)``,
     first in floats (:func:`_float_root`), then in a 34-digit ``Decimal`` context until a
-    step is below 1e-12; convergence is quadratic, so the APR is then good to about 1e-20. Zero when the payments sum to no
-    more than the principal (an interest-free plan).
+    step is below 1e-12; convergence is quadratic, so the APR is then good to about 1e-20.
+    Zero when the payments sum to no more than the principal (an interest-free plan).
     """
     amounts = [row.principal_minor + row.interest_minor + row.fee_minor for row in rows]
     if sum(amounts) <= principal_minor:
