@@ -169,9 +169,13 @@ def build_memory_app(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers
     )
-    register_cashier(
-        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health
+    finance = partial(
+        payments.finance_installment_payment, clock=clock, ids=ids, scorer=scorer, funders=funders
     )
+    register_cashier(
+        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
+        finance=finance,
+    )  # fmt: skip
     bus.register(
         payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
     )
@@ -199,7 +203,7 @@ def build_memory_app(
         payments.PayByInstallments,
         partial(
             payments.pay_by_installments, clock=clock, ids=ids, inventory=policy, scorer=scorer,
-            funders=funders,
+            funders=funders, risk=risk,
         ),
     )  # fmt: skip
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
@@ -357,9 +361,11 @@ def register_cashier(
     health: ChannelHealth,
     rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
     authentication: payments.AuthenticationPolicy | None = None,
+    finance: payments.Finance | None = None,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
-    notifications; invoices."""
+    notifications; invoices. ``finance`` finances an installment payment once its payer
+    is authenticated (:func:`merx.payments.finance_installment_payment`, bound)."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
         payments.PayOrder,
@@ -379,7 +385,7 @@ def register_cashier(
         payments.AuthenticateTransaction,
         partial(
             payments.authenticate_transaction, gateways=gateways, clock=clock,
-            inventory=inventory, risk=risk,
+            inventory=inventory, risk=risk, finance=finance,
         ),
     )  # fmt: skip
     bus.register(

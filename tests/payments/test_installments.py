@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from merx.errors import MerxError
 from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId
 from merx.kernel.money import Money
+from merx.payments import AuthFactor, RiskDecision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_installments as j4
@@ -104,3 +106,52 @@ def test_journey_four_end_to_end() -> None:
     assert any(line.startswith("paid by 6 installments: succeeded") for line in lines)
     assert "used 0.00 CNY, available 50000.00 CNY" in lines[-2]
     assert lines[-1] == "what Mei had repaid beyond the plan, 1000.00 CNY, is refunded to her"
+
+
+def test_risk_control_can_deny_an_installment_payment_and_nothing_changes() -> None:
+    app = build_memory_app()
+    placed = ready(app)
+    app.risk.deny_customer(j4.MEI, "device on the fraud list")
+    before = copy.deepcopy(app.store.tables)
+    with pytest.raises(payments.PaymentDenied, match="fraud list"):
+        app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    assert app.store.tables == before
+    assert app.risk.assessments[-1].channel == payments.INSTALLMENTS
+
+
+def test_an_installment_payment_waits_for_authentication_then_is_financed() -> None:
+    app = build_memory_app()
+    placed = ready(app)
+    limit = available(app)
+    app.risk.decide_next(RiskDecision.authenticate(AuthFactor.SMS, "new device"))
+    waiting = app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    assert waiting.status is payments.PaymentStatus.AWAITING_AUTHENTICATION
+    assert available(app) == limit  # nothing deducted, nothing financed, no stock locked
+    assert reserved(app) == 0
+    with pytest.raises(payments.WrongProof):
+        app.handle(payments.AuthenticateTransaction(waiting.payment_id, AuthFactor.SMS, "1"))
+    assert available(app) == limit
+    done = app.handle(
+        payments.AuthenticateTransaction(waiting.payment_id, AuthFactor.SMS, "000000")
+    )
+    assert done.status is payments.PaymentStatus.SUCCEEDED
+    assert app.get(orders.ParentOrder, placed.parent_id).status is orders.ParentStatus.PAID
+    assert available(app) == limit - Money.of("3000.00", "CNY")
+    assert reserved(app) == 1
+
+
+def test_an_installment_payment_whose_authentication_lapses_finances_nothing() -> None:
+    app = build_memory_app()
+    placed = ready(app)
+    limit = available(app)
+    app.risk.decide_next(RiskDecision.authenticate(AuthFactor.FACE, "large amount"))
+    waiting = app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    app.clock.advance(timedelta(hours=1))
+    assert app.handle(payments.ExpirePaymentAuthentications()) == [waiting.payment_id]
+    assert app.get(payments.Payment, waiting.payment_id).status is payments.PaymentStatus.FAILED
+    parent = app.get(orders.ParentOrder, placed.parent_id)
+    assert parent.status is orders.ParentStatus.PENDING_PAYMENT  # free to pay again
+    assert available(app) == limit
+    assert app.handle(payments.PayByInstallments(placed.parent_id, 6)).status is (
+        payments.PaymentStatus.SUCCEEDED
+    )

@@ -2,9 +2,9 @@
 routing and transaction authentication decided by risk control."""
 
 from merx.payments.installments import (
-    INSTALLMENTS,
     NotInstallmentEligible,
     PayByInstallments,
+    finance_installment_payment,
     pay_by_installments,
     refund_installments,
     refund_to_payer,
@@ -61,9 +61,11 @@ from merx.payments.ports import (
 )
 from merx.payments.routing import DEFAULT_ROUTING, NoChannelAvailable, RoutingRule, choose_channel
 from merx.payments.services import (
+    INSTALLMENTS,
     AuthenticateTransaction,
     AuthenticationPolicy,
     ExpirePaymentAuthentications,
+    Finance,
     HandlePaymentNotification,
     PaymentDenied,
     PaymentOutcome,
@@ -101,6 +103,7 @@ __all__ = [
     "DuplicateRefund",
     "ExpirePaymentAuthentications",
     "FactKind",
+    "Finance",
     "GatewayOperation",
     "GatewayResult",
     "GatewayStatus",
@@ -147,6 +150,7 @@ __all__ = [
     "authenticate_transaction",
     "choose_channel",
     "expire_payment_authentications",
+    "finance_installment_payment",
     "gateway_for",
     "handle_payment_notification",
     "pay_by_installments",

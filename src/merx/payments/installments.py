@@ -24,10 +24,13 @@ from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import CancelOrder, Order, ParentOrder, ParentStatus, cancel_order
-from merx.payments.model import FactKind, Payment, PaymentFact, RefundStatus
-from merx.payments.ports import PaymentGateway
+from merx.payments.model import FactKind, Payment, PaymentFact, PaymentStatus, RefundStatus
+from merx.payments.ports import PaymentGateway, TransactionRisk
 from merx.payments.services import (
+    INSTALLMENTS,
+    AuthenticationPolicy,
     PaymentOutcome,
+    assess,
     gateway_for,
     lock_stock,
     record_and_settle,
@@ -37,10 +40,6 @@ from merx.payments.services import (
 
 class NotInstallmentEligible(BusinessRuleViolation):
     """A line of the order is not sold on installments (the SKU is not eligible)."""
-
-
-#: The cashier's channel for credit: no gateway, the funders pay the platform.
-INSTALLMENTS = "installments"
 
 
 @attrs.frozen
@@ -60,7 +59,18 @@ def pay_by_installments(
     inventory: InventoryPolicy,
     scorer: credit.CreditScorer,
     funders: Mapping[str, funding.Funder],
+    risk: TransactionRisk | None = None,
+    authentication: AuthenticationPolicy = AuthenticationPolicy(),
 ) -> PaymentOutcome:
+    """Review the option, ask risk control, lock the stock and finance the order.
+
+    Refused before anything is stored: a SKU not sold on installments
+    (:class:`NotInstallmentEligible`), a term the grade does not offer
+    (:class:`~merx.credit.TermNotAllowed`), a payable above the limit
+    (:class:`~merx.credit.LimitExceeded`), a denial by risk control
+    (:class:`PaymentDenied`). When risk control asks the payer to prove who they are,
+    the payment waits for :class:`AuthenticateTransaction`, which then finances it.
+    """
     parent = uow.repo(ParentOrder).get(cmd.parent_id)
     for order_id in parent.order_ids:
         for line in uow.repo(Order).get(order_id).lines:
@@ -73,24 +83,61 @@ def pay_by_installments(
         raise credit.TermNotAllowed(f"{cmd.term_months} months is not offered; offered: {offered}")
     if not chosen[0].within_limit:
         raise credit.LimitExceeded(f"the credit limit does not cover {parent.payable}")
+    method = f"{cmd.term_months} months"
+    decision = assess(risk, parent, channel=INSTALLMENTS, method=method)
     now = clock.now()
     payment = Payment.initiate(
         payment_id=PaymentId(ids.next_id("pay")),
         order_id=parent.id,
         channel=INSTALLMENTS,
-        method=f"{cmd.term_months} months",
+        method=method,
         amount=parent.payable,
         at=now,
+        term_months=cmd.term_months,
     )
     parent.start_payment(payment.id, now)
-    lock_stock(uow, parent, inventory)
+    if decision.factor is not None:
+        payment.require_authentication(
+            decision.factor,
+            at=now,
+            expires_at=now + authentication.window,
+            max_attempts=authentication.max_attempts,
+        )
+    else:
+        lock_stock(uow, parent, inventory)
     uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).add(payment)
     uow.commit()
+    if decision.factor is not None:
+        return PaymentOutcome(
+            payment.id,
+            PaymentStatus.AWAITING_AUTHENTICATION,
+            f"{decision.factor.value} authentication required",
+        )
+    return finance_installment_payment(
+        uow, payment, parent, clock=clock, ids=ids, scorer=scorer, funders=funders
+    )
+
+
+def finance_installment_payment(
+    uow: UnitOfWork,
+    payment: Payment,
+    parent: ParentOrder,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    scorer: credit.CreditScorer,
+    funders: Mapping[str, funding.Funder],
+) -> PaymentOutcome:
+    """Finance an installment payment whose stock is locked (committed): captured when a
+    funder (or the platform's own funds) takes the asset; failed, with the order closed and
+    everything given back, when the real-time review declines or nothing funds it."""
+    assert payment.term_months is not None, f"{payment.id!r} is not an installment payment"
+    now = clock.now()
     try:
         financing = funding.finance_installment_order(
             funding.FinanceInstallmentOrder(
-                parent.customer_id, parent.id, parent.payable, cmd.term_months
+                parent.customer_id, parent.id, parent.payable, payment.term_months
             ),
             uow, clock=clock, ids=ids, scorer=scorer, funders=funders,
         )  # fmt: skip

@@ -291,6 +291,7 @@ class Payment(Aggregate):
     refunds: dict[str, Refund] = flat_field(dict)
     anomalies: list[str] = flat_field(list)
     authentication: Authentication | None = None
+    term_months: int | None = None  # paid by installments: the plan's term
 
     @classmethod
     def initiate(
@@ -302,11 +303,17 @@ class Payment(Aggregate):
         method: str,
         amount: Money,
         at: datetime,
+        term_months: int | None = None,
     ) -> Payment:
         if not amount.is_positive():
             raise ValidationError(f"payment {payment_id!r} amount must be positive, got {amount}")
         payment = cls(
-            id=payment_id, order_id=order_id, channel=channel, method=method, amount=amount
+            id=payment_id,
+            order_id=order_id,
+            channel=channel,
+            method=method,
+            amount=amount,
+            term_months=term_months,
         )
         payment.record(PaymentInitiated(payment_id, order_id, channel, amount, at))
         return payment

@@ -19,8 +19,9 @@ by the routing rules (:mod:`merx.payments.routing`) instead of taking one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 import attrs
 
@@ -253,23 +254,7 @@ def _pay(
     authentication: AuthenticationPolicy,
 ) -> PaymentOutcome:
     gateway = gateway_for(gateways, channel)
-    decision = (
-        RiskDecision.allow()
-        if risk is None
-        else risk.assess(
-            customer_id=parent.customer_id,
-            parent_id=parent.id,
-            amount=parent.payable,
-            channel=channel,
-            method=method,
-        )
-    )
-    if decision.verdict is RiskVerdict.DENY:
-        raise PaymentDenied(
-            f"risk control denied paying order {parent.id!r} ({parent.payable} by {method!r} "
-            f"through {channel!r}): {decision.reason}",
-            reason=decision.reason or "",
-        )
+    decision = assess(risk, parent, channel=channel, method=method)
     now = clock.now()
     payment = Payment.initiate(
         payment_id=PaymentId(ids.next_id("pay")),
@@ -301,6 +286,29 @@ def _pay(
     return _charge_and_settle(uow, payment, gateway, clock)
 
 
+def assess(
+    risk: TransactionRisk | None, parent: ParentOrder, *, channel: str, method: str
+) -> RiskDecision:
+    """Risk control's decision on paying ``parent`` (allowed when there is none); raises
+    :class:`PaymentDenied` on a denial, before anything is stored."""
+    if risk is None:
+        return RiskDecision.allow()
+    decision = risk.assess(
+        customer_id=parent.customer_id,
+        parent_id=parent.id,
+        amount=parent.payable,
+        channel=channel,
+        method=method,
+    )
+    if decision.verdict is RiskVerdict.DENY:
+        raise PaymentDenied(
+            f"risk control denied paying order {parent.id!r} ({parent.payable} by {method!r} "
+            f"through {channel!r}): {decision.reason}",
+            reason=decision.reason or "",
+        )
+    return decision
+
+
 def lock_stock(uow: UnitOfWork, parent: ParentOrder, inventory: InventoryPolicy) -> None:
     """Lock every order's stock firmly (staged): confirm a reservation, or hold now."""
     for order_id in parent.order_ids:
@@ -323,6 +331,14 @@ def lock_stock(uow: UnitOfWork, parent: ParentOrder, inventory: InventoryPolicy)
 # -- transaction authentication ------------------------------------------------------------
 
 
+#: The cashier's channel for credit: no gateway, the funders pay the platform.
+INSTALLMENTS = "installments"
+
+#: Finances a verified installment payment (its stock locked and committed) and settles
+#: it: :func:`merx.payments.finance_installment_payment` with its dependencies bound.
+Finance: TypeAlias = Callable[[UnitOfWork, Payment, ParentOrder], PaymentOutcome]
+
+
 def authenticate_transaction(
     cmd: AuthenticateTransaction,
     uow: UnitOfWork,
@@ -331,9 +347,11 @@ def authenticate_transaction(
     clock: Clock,
     inventory: InventoryPolicy,
     risk: TransactionRisk,
+    finance: Finance | None = None,
 ) -> PaymentOutcome:
     """Check the payer's proof through risk control; verified, lock the stock and charge
-    exactly as :func:`pay_order` does.
+    exactly as :func:`pay_order` does (an installment payment is financed by ``finance``
+    instead, as :class:`~merx.payments.PayByInstallments` would have).
 
     A wrong proof is recorded (committed) and raised as :class:`WrongProof`; the last
     allowed one as :class:`AuthenticationLocked`, which fails the payment and frees the
@@ -341,7 +359,9 @@ def authenticate_transaction(
     :class:`AuthenticationExpired`. A proof of another factor changes nothing.
     """
     payment = uow.repo(Payment).get(cmd.payment_id)
-    gateway = gateway_for(gateways, payment.channel)
+    gateway = None if payment.channel == INSTALLMENTS else gateway_for(gateways, payment.channel)
+    if gateway is None and finance is None:
+        raise UnknownChannel(f"payment {payment.id!r} is by installments: no financing wired")
     now = clock.now()
     auth = payment.authentication
     if auth is not None and auth.due(now):
@@ -371,6 +391,9 @@ def authenticate_transaction(
     uow.repo(Payment).save(payment)
     lock_stock(uow, parent, inventory)
     uow.commit()
+    if gateway is None:
+        assert finance is not None
+        return finance(uow, payment, parent)
     return _charge_and_settle(uow, payment, gateway, clock)
 
 
