@@ -279,16 +279,15 @@ def split_minor(units: int, weights: Sequence[int]) -> list[int]:
     every share is rounded down, then the leftover units go one each to the largest
     remainders, ties to the earlier share. For hot loops that work in minor units.
     """
+    if len(weights) == 1 and weights[0] > 0:
+        return [units]
     total = sum(weights)
-    shares: list[int] = []
-    remainders: list[int] = []
-    for weight in weights:
-        share, remainder = divmod(units * weight, total)
-        shares.append(share)
-        remainders.append(remainder)
+    shares = [units * weight // total for weight in weights]
     leftover = units - sum(shares)
     if leftover:
-        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        remainders = [units * weight % total for weight in weights]
+        # largest remainders first; the sort is stable, so ties keep the earlier share
+        order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
         for i in order[:leftover]:
             shares[i] += 1
     return shares

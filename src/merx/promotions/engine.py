@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final, TypeAlias
 
 from merx.kernel.money import Money, split_minor
@@ -66,8 +66,10 @@ Key: TypeAlias = tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]
 
 
 def _percent_of(base_minor: int, percent: Decimal) -> int:
-    """``base * percent / 100`` rounded once, half up, to a whole minor unit."""
-    return int((Decimal(base_minor) * percent / 100).quantize(_ONE, ROUND_HALF_UP))
+    """``base * percent / 100`` rounded once, half up, to a whole minor unit (exact
+    integer arithmetic on the percent's ratio; both are >= 0)."""
+    numerator, denominator = percent.as_integer_ratio()
+    return (2 * base_minor * numerator + 100 * denominator) // (200 * denominator)
 
 
 def _sort_key(promotion: Promotion) -> tuple[int, int, int, str]:
@@ -395,7 +397,7 @@ def _run(
             _apply_bundle(offer, state, split, applied, log)
             continue
         lines = offer.lines
-        base = sum(amounts[i] for i in lines)
+        base = sum(map(amounts.__getitem__, lines))
         effect = log[offer.rank] if log is not None else None
         if effect is not None:
             effect.base = base
@@ -418,7 +420,7 @@ def _run(
                     else "threshold_not_reached"
                 )
             continue
-        shares = split(off, [amounts[i] for i in lines])
+        shares = split(off, list(map(amounts.__getitem__, lines)))
         for i, share in zip(lines, shares, strict=True):
             amounts[i] -= share
         applied.append(offer.rank)
