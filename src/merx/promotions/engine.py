@@ -57,7 +57,6 @@ from merx.promotions.model import (
 _LEVEL_RANK: Final = {"item": 0, "store": 1, "platform": 2, "payment": 3}
 _BUCKET: Final = {"direct": 0, "bundle": 1, "coupon": 3}  # every other kind: 2
 _LATE_LEVELS: Final = frozenset({"platform", "payment"})
-_ONE: Final = Decimal(1)
 
 #: Splits a number of minor units in proportion to integer weights (largest remainder).
 Split: TypeAlias = Callable[[int, Sequence[int]], list[int]]
