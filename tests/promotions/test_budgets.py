@@ -25,6 +25,7 @@ from merx.promotions import (
     BudgetLimits,
     InvalidBudget,
     PerUserLimitReached,
+    PromotionUsage,
     ReservationState,
     UnknownReservation,
     promotion_usage,
@@ -66,7 +67,7 @@ def test_reserve_consume_release(world: PromotionsWorld) -> None:
     assert ledger(world, "D2") == (cny("0"), cny("10.00"))
     world.settle("o2", ("D1",), paid=False)
     assert ledger(world) == (cny("0"), cny("30.00"))
-    states = {o: r.state for o, r in world.campaign("D1").ledger.reservations.items()}
+    states = {o: world.get(PromotionUsage, o).reservation("D1").state for o in ("o1", "o2")}
     assert states == {"o1": ReservationState.CONSUMED, "o2": ReservationState.RELEASED}
     names = [e.name for e in world.events.events if e.name.startswith("Budget")]
     assert names == ["BudgetReserved"] * 3 + ["BudgetConsumed"] * 2 + ["BudgetReleased"]

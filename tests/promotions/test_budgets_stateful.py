@@ -6,7 +6,8 @@ leaves it open; another rule commits or drops an open one. The model predicts ea
 (refused with which error, a no-op replay, or staged) and each commit: a unit of work that
 staged a change commits only if nothing was committed since it loaded (the campaign's
 version moved: ``ConcurrencyError``, nothing written). Always: reserved + consumed <= the
-budget, and the stored ledger equals the model.
+budget, and the stored ledger, the orders' reservations and the customers' uses equal the
+model.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from merx.kernel.ids import CustomerId, OrderId
 from merx.promotions import (
     BudgetExhausted,
     BudgetLimits,
+    CampaignUse,
     PerUserLimitReached,
+    PromotionUsage,
     UnknownReservation,
+    campaign_use_id,
     consume_for_order,
     release_for_order,
     reserve_for_order,
@@ -182,14 +186,19 @@ class BudgetMachine(RuleBasedStateMachine):
         assert book.reserved.minor + book.consumed.minor <= BUDGET_MINOR
         assert book.reserved.minor == self._sum("reserved")
         assert book.consumed.minor == self._sum("consumed")
+        with MemoryUnitOfWork(self.world.store) as uow:
+            usages = [uow.repo(PromotionUsage).find(order) for order in ORDERS]
+            uses = [uow.repo(CampaignUse).find(campaign_use_id("B", c)) for c in CUSTOMERS]
         stored = {
-            order: (r.customer_id, r.amount.minor, r.state.value)
-            for order, r in book.reservations.items()
+            usage.id: (r.customer_id, r.amount.minor, r.state.value)
+            for usage in usages
+            if usage is not None
+            for r in [usage.reservation("B")]
         }
         assert stored == {o: (h.customer, h.amount_minor, h.state) for o, h in self.model.items()}
         live = {c: self._uses(c) for c in CUSTOMERS if self._uses(c)}
-        assert book.uses == live
-        assert all(n <= PER_USER for n in book.uses.values())
+        assert {use.customer_id: use.live for use in uses if use and use.live} == live
+        assert all(use.live <= PER_USER for use in uses if use)
 
 
 def cny_minor(minor: int) -> Any:

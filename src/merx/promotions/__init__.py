@@ -16,6 +16,7 @@ from merx.promotions.budgets import (
     BudgetExhausted,
     BudgetLedger,
     BudgetLimits,
+    CampaignUse,
     CouponStockExhausted,
     InvalidBudget,
     PerUserLimitReached,
@@ -24,6 +25,7 @@ from merx.promotions.budgets import (
     Reservation,
     ReservationState,
     UnknownReservation,
+    campaign_use_id,
 )
 from merx.promotions.campaign_services import (
     ApproveCampaign,
@@ -192,6 +194,7 @@ __all__ = [
     "CampaignScheduled",
     "CampaignState",
     "CampaignSubmitted",
+    "CampaignUse",
     "CancelCampaign",
     "CartLine",
     "ClaimCoupon",
@@ -268,6 +271,7 @@ __all__ = [
     "approve_campaign",
     "approve_enrolments",
     "campaign_id_of",
+    "campaign_use_id",
     "cancel_campaign",
     "claim_coupon",
     "consume_for_order",

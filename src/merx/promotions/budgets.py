@@ -7,18 +7,24 @@ A campaign may carry three optional limits (:class:`BudgetLimits`):
 * ``per_user_limit`` - how many times one customer may use it (orders holding a live
   reservation; for a coupon campaign also the coupons one customer may claim).
 
-The running account is a :class:`BudgetLedger`, held by the campaign itself, so every
-change to it bumps the campaign's version: two orders that race for the last yuan load the
-same version, and the second commit raises :class:`~merx.errors.ConcurrencyError` (the bus
-runs the loser again on fresh state, where the check now fails). A reservation per order
-goes ``reserved -> consumed`` (the order was paid) or ``reserved -> released`` (cancelled,
-or closed unpaid), see :data:`RESERVATION_FLOW`. At every point
+The running totals are a :class:`BudgetLedger`, held by the campaign itself, so every
+change to them bumps the campaign's version: two orders that race for the last yuan load
+the same version, and the second commit raises :class:`~merx.errors.ConcurrencyError` (the
+bus runs the loser again on fresh state, where the check now fails). At every point
 
     reserved + consumed <= total_discount
 
-and the ledger asserts it before the campaign is stored. :class:`PromotionUsage` is the
-order's side: what one order reserved, so that a replayed placement is recognised as a
-whole (same payload: nothing happens; another payload: ``IdempotencyConflict``).
+and the ledger asserts it before the campaign is stored. The ledger holds totals only, so
+a campaign stays the same size however many orders use it:
+
+* each order's reservations live on the order's side, in its :class:`PromotionUsage`: one
+  :class:`Reservation` per campaign, going ``reserved -> consumed`` (the order was paid)
+  or ``reserved -> released`` (cancelled, or closed unpaid), see :data:`RESERVATION_FLOW`.
+  A replayed placement is recognised as a whole (same payload: nothing happens; another
+  payload: ``IdempotencyConflict``);
+* a customer's count against a per-user limit lives in a :class:`CampaignUse` (one per
+  campaign and customer, only for campaigns with a ``per_user_limit``); two orders of one
+  customer racing for the last use conflict on it.
 """
 
 from __future__ import annotations
@@ -149,19 +155,15 @@ class Reservation:
 
 @attrs.define(kw_only=True)
 class BudgetLedger:
-    """A campaign's running account (held by :class:`merx.promotions.Campaign`).
+    """A campaign's running totals (held by :class:`merx.promotions.Campaign`).
 
     ``reserved`` and ``consumed`` are the sums of the reservations in those states;
-    ``uses`` counts live reservations per customer; ``claims`` counts coupons claimed per
-    customer and ``claimed`` all of them (it also numbers the coupons, so never goes down).
+    ``claimed`` counts the coupons claimed (it also numbers them, so never goes down).
     """
 
     currency: str
     reserved: Money
     consumed: Money
-    reservations: dict[str, Reservation] = flat_field(dict)
-    uses: dict[str, int] = flat_field(dict)
-    claims: dict[str, int] = flat_field(dict)
     claimed: int = 0
 
     @classmethod
@@ -192,21 +194,10 @@ class BudgetLedger:
     # -- reserving -------------------------------------------------------------------
 
     def check_reserve(
-        self,
-        campaign_id: str,
-        limits: BudgetLimits,
-        reservation: Reservation,
-    ) -> bool:
-        """Raise if ``reservation`` may not be taken; ``True`` if it is already held."""
-        held = self.reservations.get(reservation.order_id)
-        if held is not None:
-            if attrs.evolve(held, state=ReservationState.RESERVED) != reservation:
-                raise IdempotencyConflict(
-                    f"campaign {campaign_id!r}: order {reservation.order_id!r} reserved "
-                    f"{held.amount} for {held.customer_id!r}, now asks {reservation.amount} "
-                    f"for {reservation.customer_id!r}"
-                )
-            return True
+        self, campaign_id: str, limits: BudgetLimits, reservation: Reservation, used: int
+    ) -> None:
+        """Raise if ``reservation`` may not be taken by a customer with ``used`` live
+        reservations already."""
         amount = reservation.amount
         if amount.currency != self.currency:
             raise CurrencyMismatch(
@@ -222,7 +213,6 @@ class BudgetLedger:
                 f"of its {limits.total_discount} budget",
             )
         customer = reservation.customer_id
-        used = self.uses.get(customer, 0)
         if limits.per_user_limit is not None and used >= limits.per_user_limit:
             raise PerUserLimitReached(
                 campaign_id,
@@ -230,52 +220,35 @@ class BudgetLedger:
                 f"campaign {campaign_id!r}: customer {customer!r} already used it "
                 f"{used} time(s), the limit is {limits.per_user_limit}",
             )
-        return False
 
     def reserve(self, limits: BudgetLimits, reservation: Reservation) -> None:
         """Hold ``reservation`` (checked by :meth:`check_reserve`)."""
-        self.reservations[reservation.order_id] = reservation
         self.reserved += reservation.amount
-        self.uses[reservation.customer_id] = self.uses.get(reservation.customer_id, 0) + 1
         self._assert_within(limits)
 
     # -- consuming and releasing -----------------------------------------------------
 
-    def check_move(self, campaign_id: str, order_id: str, command: str) -> Reservation | None:
-        """The reservation ``command`` (``consume``/``release``) would move, ``None`` if it
-        was already moved there (a replay); raise if it may not move."""
-        held = self.reservations.get(order_id)
-        if held is None:
-            raise UnknownReservation(f"campaign {campaign_id!r} holds nothing for {order_id!r}")
-        if held.state is _DONE[command]:
-            return None
-        RESERVATION_FLOW.target(held.state, command)
-        return held
-
-    def move(self, limits: BudgetLimits, order_id: str, command: str) -> Reservation:
-        """Consume or release the order's reservation (checked by :meth:`check_move`)."""
-        held = self.reservations[order_id]
-        moved = attrs.evolve(held, state=RESERVATION_FLOW.target(held.state, command))
-        self.reservations[order_id] = moved
-        self.reserved -= held.amount
+    def move(self, limits: BudgetLimits, reservation: Reservation, command: str) -> Reservation:
+        """Consume or release ``reservation`` (a reserved one): the moved reservation."""
+        moved = attrs.evolve(reservation, state=RESERVATION_FLOW.target(reservation.state, command))
+        self.reserved -= reservation.amount
         if moved.state is ReservationState.CONSUMED:
-            self.consumed += held.amount
-        else:
-            self.uses[held.customer_id] -= 1
-            if not self.uses[held.customer_id]:
-                del self.uses[held.customer_id]
+            self.consumed += reservation.amount
         self._assert_within(limits)
         return moved
 
     # -- coupon stock ----------------------------------------------------------------
 
-    def check_claim(self, campaign_id: str, limits: BudgetLimits, customer_id: str) -> None:
+    def check_claim(
+        self, campaign_id: str, limits: BudgetLimits, customer_id: str, claimed: int
+    ) -> None:
+        """Raise if ``customer_id``, who claimed ``claimed`` coupons already, may not
+        claim one more."""
         left = self.stock_left(limits)
         if left is not None and left <= 0:
             raise CouponStockExhausted(
                 campaign_id, f"campaign {campaign_id!r}: all {limits.coupon_stock} coupons claimed"
             )
-        claimed = self.claims.get(customer_id, 0)
         if limits.per_user_limit is not None and claimed >= limits.per_user_limit:
             raise PerUserLimitReached(
                 campaign_id,
@@ -284,10 +257,9 @@ class BudgetLedger:
                 f"{claimed} coupon(s), the limit is {limits.per_user_limit}",
             )
 
-    def claim(self, limits: BudgetLimits, customer_id: str) -> int:
+    def claim(self, limits: BudgetLimits) -> int:
         """Take one coupon from the stock; its number (1, 2, ...) in the campaign."""
         self.claimed += 1
-        self.claims[customer_id] = self.claims.get(customer_id, 0) + 1
         assert limits.coupon_stock is None or self.claimed <= limits.coupon_stock
         return self.claimed
 
@@ -297,6 +269,33 @@ class BudgetLedger:
             assert self.reserved + self.consumed <= limits.total_discount, (
                 f"overspent: {self.reserved} + {self.consumed} > {limits.total_discount}"
             )
+
+
+# -- a customer's side -----------------------------------------------------------------
+
+
+def campaign_use_id(campaign_id: str, customer_id: str) -> str:
+    return f"{campaign_id}/{customer_id}"
+
+
+@attrs.define(kw_only=True)
+class CampaignUse(Aggregate):
+    """One customer's count against one campaign's ``per_user_limit``: ``live`` orders
+    holding a reservation, ``claimed`` coupons. Keyed :func:`campaign_use_id`."""
+
+    id: str
+    campaign_id: str
+    customer_id: str
+    live: int = 0
+    claimed: int = 0
+
+    @classmethod
+    def start(cls, campaign_id: str, customer_id: str) -> CampaignUse:
+        return cls(
+            id=campaign_use_id(campaign_id, customer_id),
+            campaign_id=campaign_id,
+            customer_id=customer_id,
+        )
 
 
 # -- the order's side ------------------------------------------------------------------
@@ -312,11 +311,13 @@ class PromotionsReservedForOrder(DomainEvent):
 @attrs.define(kw_only=True)
 class PromotionUsage(Aggregate):
     """What one order reserved: ``applied`` maps each engine promotion id of its quote (a
-    campaign id, or a wallet coupon's id) to its discount. Keyed by the order id."""
+    campaign id, or a wallet coupon's id) to its discount; ``reservations`` holds its
+    reservation in each campaign, by campaign id. Keyed by the order id."""
 
     id: str
     customer_id: str
     applied: dict[str, Money] = flat_field(dict)
+    reservations: dict[str, Reservation] = flat_field(dict)
 
     @classmethod
     def record_for(
@@ -341,3 +342,19 @@ class PromotionUsage(Aggregate):
                 f"order {self.id!r} reserved {self.applied!r} for {self.customer_id!r}, "
                 f"now asks {dict(applied)!r} for {customer_id!r}"
             )
+
+    def reservation(self, campaign_id: str) -> Reservation:
+        """The order's reservation in ``campaign_id`` (:class:`UnknownReservation` if none)."""
+        held = self.reservations.get(campaign_id)
+        if held is None:
+            raise UnknownReservation(f"campaign {campaign_id!r} holds nothing for {self.id!r}")
+        return held
+
+    def check_move(self, campaign_id: str, command: str) -> Reservation | None:
+        """The reservation ``command`` (``consume``/``release``) would move, ``None`` if it
+        was already moved there (a replay); raise if it may not move."""
+        held = self.reservation(campaign_id)
+        if held.state is _DONE[command]:
+            return None
+        RESERVATION_FLOW.target(held.state, command)
+        return held

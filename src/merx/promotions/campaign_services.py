@@ -26,7 +26,15 @@ from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.validation import require_text
-from merx.promotions.budgets import NO_LIMITS, BudgetLimits, PromotionUsage, Reservation
+from merx.promotions.budgets import (
+    NO_LIMITS,
+    BudgetLimits,
+    CampaignUse,
+    PromotionUsage,
+    Reservation,
+    UnknownReservation,
+    campaign_use_id,
+)
 from merx.promotions.lifecycle import (
     Campaign,
     campaign_id_of,
@@ -248,9 +256,13 @@ def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
     fresh = wallet is None
     if wallet is None:
         wallet = Wallet.open(cmd.customer_id)
-    coupon = campaign.claim_coupon(cmd.customer_id, now)
+    use = _use(uow, campaign, cmd.customer_id)
+    coupon = campaign.claim_coupon(cmd.customer_id, now, claimed=use.claimed if use else 0)
     wallet.receive(campaign.id, coupon, now)
     uow.repo(Campaign).save(campaign)
+    if use is not None:
+        use.claimed += 1
+        _store_use(uow, use)
     if fresh:
         wallets.add(wallet)
     else:
@@ -295,11 +307,11 @@ def reserve_for_order(
         held.check_replay(customer_id, applied)
         return
     usage = PromotionUsage.record_for(order_id, customer_id, applied)
-    by_campaign: dict[str, tuple[Campaign, Reservation]] = {}
+    taken: list[tuple[Campaign, Reservation, CampaignUse | None]] = []
     wallet: Wallet | None = None
     for promotion_id, amount in usage.applied.items():
         campaign_id = campaign_id_of(promotion_id)
-        if campaign_id in by_campaign:
+        if campaign_id in usage.reservations:
             raise ValidationError(
                 f"order {order_id!r} applies campaign {campaign_id!r} twice ({promotion_id!r})"
             )
@@ -309,12 +321,16 @@ def reserve_for_order(
             wallet = wallet or uow.repo(Wallet).get(customer_id)
             wallet.check_lock(coupon, order_id)
         reservation = Reservation(order_id, customer_id, amount, coupon_id=coupon)
-        if campaign.check_reserve(reservation):
-            continue  # already held (a partial earlier attempt cannot commit, but be safe)
-        by_campaign[campaign_id] = (campaign, reservation)
-    for campaign, reservation in by_campaign.values():
-        campaign.reserve(reservation)
+        use = _use(uow, campaign, customer_id)
+        campaign.check_reserve(reservation, used=use.live if use else 0)
+        usage.reservations[campaign_id] = reservation
+        taken.append((campaign, reservation, use))
+    for campaign, reservation, use in taken:
+        campaign.reserve(reservation, used=use.live if use else 0)
         uow.repo(Campaign).save(campaign)
+        if use is not None:
+            use.live += 1
+            _store_use(uow, use)
         if reservation.coupon_id is not None:
             assert wallet is not None
             wallet.lock(reservation.coupon_id, order_id)
@@ -323,12 +339,30 @@ def reserve_for_order(
     usages.add(usage)
 
 
+def _use(uow: UnitOfWork, campaign: Campaign, customer_id: str) -> CampaignUse | None:
+    """The customer's count against the campaign's per-user limit (``None`` without one)."""
+    if campaign.limits.per_user_limit is None:
+        return None
+    found = uow.repo(CampaignUse).find(campaign_use_id(campaign.id, customer_id))
+    return found or CampaignUse.start(campaign.id, customer_id)
+
+
+def _store_use(uow: UnitOfWork, use: CampaignUse) -> None:
+    repo = uow.repo(CampaignUse)
+    if repo.find(use.id) is None:
+        repo.add(use)
+    else:
+        repo.save(use)
+
+
 def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], command: str) -> None:
     campaign_ids = sorted({campaign_id_of(require_text(p, "promotion id")) for p in promotion_ids})
-    moves: list[tuple[Campaign, Reservation]] = []
+    usage = uow.repo(PromotionUsage).find(order_id)
+    moves: list[tuple[str, Reservation]] = []
     for campaign_id in campaign_ids:
-        campaign = _load(uow, campaign_id)
-        reservation = campaign.check_settle(order_id, command)
+        if usage is None:
+            raise UnknownReservation(f"campaign {campaign_id!r} holds nothing for {order_id!r}")
+        reservation = usage.check_move(campaign_id, command)
         if reservation is None:
             continue  # already done: a replay
         if reservation.coupon_id is not None:
@@ -336,10 +370,17 @@ def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], co
             wallet.check_settle(
                 reservation.coupon_id, order_id, "use" if command == "consume" else "unlock"
             )
-        moves.append((campaign, reservation))
-    for campaign, reservation in moves:
-        campaign.settle(order_id, command)
+        moves.append((campaign_id, reservation))
+    for campaign_id, reservation in moves:
+        assert usage is not None
+        campaign = _load(uow, campaign_id)
+        usage.reservations[campaign_id] = campaign.settle(reservation, command)
         uow.repo(Campaign).save(campaign)
+        if command == "release":
+            use = _use(uow, campaign, reservation.customer_id)
+            if use is not None:
+                use.live -= 1
+                _store_use(uow, use)
         if reservation.coupon_id is not None:
             wallet = uow.repo(Wallet).get(reservation.customer_id)
             if command == "consume":
@@ -347,6 +388,9 @@ def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], co
             else:
                 wallet.unlock(reservation.coupon_id, order_id)
             uow.repo(Wallet).save(wallet)
+    if moves:
+        assert usage is not None
+        uow.repo(PromotionUsage).save(usage)
 
 
 def consume_for_order(uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str]) -> None:

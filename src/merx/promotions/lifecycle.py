@@ -593,15 +593,16 @@ class Campaign(Aggregate):
 
     # -- coupons ---------------------------------------------------------------------
 
-    def claim_coupon(self, customer_id: str, at: datetime) -> Coupon:
-        """Hand one coupon of the stock to ``customer_id``: the engine value it holds, its
-        id ``"<campaign id>#<n>"``; the wallet keeps it."""
+    def claim_coupon(self, customer_id: str, at: datetime, *, claimed: int = 0) -> Coupon:
+        """Hand one coupon of the stock to ``customer_id``, who claimed ``claimed`` already
+        (see :class:`CampaignUse`): the engine value it holds, its id
+        ``"<campaign id>#<n>"``; the wallet keeps it."""
         require_text(customer_id, "customer id")
         if not isinstance(self.definition, Coupon):
             raise NotACouponCampaign(f"campaign {self.id!r} is a {self.definition.kind}")
         CAMPAIGN_FLOW.target(self.status, "claim_coupon")
-        self.ledger.check_claim(self.id, self.limits, customer_id)
-        number = self.ledger.claim(self.limits, customer_id)
+        self.ledger.check_claim(self.id, self.limits, customer_id, claimed)
+        number = self.ledger.claim(self.limits)
         coupon = attrs.evolve(self.effective_definition(), id=coupon_id(self.id, number))
         assert isinstance(coupon, Coupon)
         CAMPAIGN_FLOW.move(self, "claim_coupon", CouponIssued(self.id, coupon.id, customer_id, at))
@@ -609,17 +610,15 @@ class Campaign(Aggregate):
 
     # -- budget ----------------------------------------------------------------------
 
-    def check_reserve(self, reservation: Reservation) -> bool:
-        """Raise if the order may not reserve; ``True`` if it already holds this reservation
-        (a replay), whatever the campaign's state is now."""
-        if self.ledger.check_reserve(self.id, self.limits, reservation):
-            return True
+    def check_reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+        """Raise if the order may not reserve; ``used`` is the customer's live reservations
+        in this campaign (see :class:`CampaignUse`)."""
+        self.ledger.check_reserve(self.id, self.limits, reservation, used)
         CAMPAIGN_FLOW.target(self.status, "reserve")
-        return False
 
-    def reserve(self, reservation: Reservation) -> None:
-        """Hold budget for an order (checked by :meth:`check_reserve`, not a replay)."""
-        assert not self.check_reserve(reservation)
+    def reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+        """Hold budget for an order (checked by :meth:`check_reserve`)."""
+        self.check_reserve(reservation, used=used)
         self.ledger.reserve(self.limits, reservation)
         CAMPAIGN_FLOW.move(
             self,
@@ -629,15 +628,11 @@ class Campaign(Aggregate):
             ),
         )
 
-    def check_settle(self, order_id: str, command: str) -> Reservation | None:
-        """The reservation ``consume``/``release`` would move; ``None`` for a replay."""
-        return self.ledger.check_move(self.id, order_id, command)
-
-    def settle(self, order_id: str, command: str) -> Reservation:
-        """Consume or release the order's reservation (checked by :meth:`check_settle`)."""
-        moved = self.ledger.move(self.limits, order_id, command)
+    def settle(self, reservation: Reservation, command: str) -> Reservation:
+        """Consume or release a reserved ``reservation`` of this campaign; the moved one."""
+        moved = self.ledger.move(self.limits, reservation, command)
         if command == "consume":
-            self.record(BudgetConsumed(self.id, order_id, moved.amount))
+            self.record(BudgetConsumed(self.id, reservation.order_id, reservation.amount))
         else:
-            self.record(BudgetReleased(self.id, order_id, moved.amount))
+            self.record(BudgetReleased(self.id, reservation.order_id, reservation.amount))
         return moved
