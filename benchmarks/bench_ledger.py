@@ -4,22 +4,41 @@ Run: ``.venv/bin/python benchmarks/bench_ledger.py``. Figures are printed, never
 Each entry is an order's clearing: Dr transit / Cr merchant pending / Cr platform
 commission, under a fresh idempotency key, on a book with 1,000 merchants. Replays of
 posted keys (a no-op after the payload check) are timed too. Goal: >= 50,000 entries/s.
+
+Then the stored book: one entry per unit of work over the in-memory store, as the
+services post (load the ledger, post, save, commit). Its rate must not fall as the
+journal grows: the ledger aggregate holds balances only, each entry is its own record.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from merx.settlement import COMMISSION, TRANSIT, Bucket, Ledger, merchant_account, merchant_accounts
+from merx.adapters.memory import MemoryStore, MemoryUnitOfWork
+from merx.settlement import (
+    COMMISSION,
+    TRANSIT,
+    Book,
+    Bucket,
+    Ledger,
+    Leg,
+    merchant_account,
+    merchant_accounts,
+    stored_book,
+)
 
 AT = datetime(2026, 6, 18, 2, 0, tzinfo=UTC)
 MERCHANTS = 1_000
 ENTRIES = 200_000
 
 
-def build() -> tuple[Ledger, list[str]]:
-    ledger = Ledger.open("CNY", "CNY", ["wechat_pay"])
+STORED = 20_000
+
+
+def build() -> tuple[Book, list[str]]:
+    ledger = Book.open("CNY", "CNY", ["wechat_pay"])
     pending: list[str] = []
     for i in range(MERCHANTS):
         ledger.open_accounts(merchant_accounts(f"m{i}"))
@@ -47,7 +66,7 @@ def main() -> None:
         post(keys[i], "order_cleared", keys[i], legs_list[i], AT)
     elapsed = time.perf_counter() - started
     assert sum(ledger.posted.values()) == 0
-    ledger.pull_events()
+    ledger.ledger.pull_events()
     print(
         f"posted   {ENTRIES:>9,} 3-leg entries in {elapsed:6.3f} s: {ENTRIES / elapsed:>10,.0f}/s"
     )
@@ -63,9 +82,38 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    copy = ledger.clone()
+    copy = ledger.ledger.clone()
     elapsed = time.perf_counter() - started
-    print(f"clone of a {len(copy.entries):,}-entry book: {elapsed * 1000:.1f} ms")
+    print(f"clone of the ledger after {copy.next_seq:,} entries: {elapsed * 1000:.2f} ms")
+    stored(pending, legs_list, keys)
+
+
+def stored(pending: list[str], legs_list: Sequence[Sequence[Leg]], keys: list[str]) -> None:
+    store = MemoryStore()
+    with MemoryUnitOfWork(store) as uow:
+        ledger = Ledger.open("CNY", "CNY", ["wechat_pay"])
+        for account in pending:
+            ledger.open_accounts(merchant_accounts(account.split(":")[1]))
+        uow.repo(Ledger).add(ledger)
+        uow.commit()
+    tenth = STORED // 10
+    rates = []
+    started = lap = time.perf_counter()
+    for i in range(STORED):
+        with MemoryUnitOfWork(store) as uow:
+            book = stored_book(uow, "CNY")
+            book.post(keys[i], "order_cleared", keys[i], legs_list[i], AT)
+            uow.repo(Ledger).save(book.ledger)
+            uow.commit()
+        if (i + 1) % tenth == 0:
+            now = time.perf_counter()
+            rates.append(tenth / (now - lap))
+            lap = now
+    elapsed = time.perf_counter() - started
+    print(
+        f"stored   {STORED:>9,} entries, one per unit of work: {STORED / elapsed:>10,.0f}/s "
+        f"(first tenth {rates[0]:,.0f}/s, last tenth {rates[-1]:,.0f}/s)"
+    )
 
 
 if __name__ == "__main__":

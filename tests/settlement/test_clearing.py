@@ -14,12 +14,12 @@ from merx.kernel.errors import IdempotencyConflict, IllegalTransition, InvalidAm
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.settlement import (
+    Book,
     BookRefund,
     CommissionTable,
     CompleteOrder,
     InvalidRate,
     InvalidSale,
-    Ledger,
     OrderClearing,
     RefundExceedsPaid,
     RefundKind,
@@ -267,7 +267,7 @@ def test_money_is_conserved_and_a_full_refund_reverses_exactly(
 ) -> None:
     sale, rate, refunds, complete_first = case
     order = clearing(sale, table=CommissionTable(default=rate))
-    ledger = Ledger.open("CNY", "CNY", ["wechat_pay"])
+    ledger = Book.open("CNY", "CNY", ["wechat_pay"])
     ledger.open_accounts(merchant_accounts(M1))
     legs = order.payment_legs()
     if legs:

@@ -14,11 +14,11 @@ from merx.settlement import (
     COMMISSION,
     TRANSIT,
     AccountAlreadyOpen,
+    Book,
     Bucket,
     EntryAlreadyReversed,
     EntryNotPending,
     InvalidEntry,
-    Ledger,
     Phase,
     UnbalancedEntry,
     UnknownAccount,
@@ -36,13 +36,13 @@ AVAILABLE = merchant_account("m1", Bucket.AVAILABLE)
 PAYOUT = cash_account("payout")
 
 
-def book() -> Ledger:
-    ledger = Ledger.open("CNY", "CNY", ["wechat_pay", "payout"])
+def book() -> Book:
+    ledger = Book.open("CNY", "CNY", ["wechat_pay", "payout"])
     ledger.open_accounts([*merchant_accounts("m1"), *merchant_accounts("m2")])
     return ledger
 
 
-def sale(ledger: Ledger, key: str = "o1/cleared", amount: int = 109_900) -> None:
+def sale(ledger: Book, key: str = "o1/cleared", amount: int = 109_900) -> None:
     commission = amount * 15 // 100
     ledger.post(
         key,
@@ -227,7 +227,9 @@ def test_every_posted_entry_balances_and_all_balances_sum_to_zero(
         except MerxError:
             assert ledger.posted == before  # a refused entry changes nothing
         assert sum(ledger.posted.values()) == 0
-        assert sum(ledger.pending_debits.values()) == sum(ledger.pending_credits.values())
+        assert sum(ledger.ledger.pending_debits.values()) == sum(
+            ledger.ledger.pending_credits.values()
+        )
     for entry in ledger.entries:
         assert sum(amount for _, amount in entry.legs) == 0
         assert len(entry.legs) >= 2

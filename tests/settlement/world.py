@@ -24,14 +24,15 @@ from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.merchants import MerchantDocumentKind
 from merx.settlement import (
+    Book,
     CommissionTable,
     CycleKind,
-    Ledger,
     NegativeBalancePolicy,
     SaleLine,
     SettlementCycle,
     SettlementTerms,
     WithdrawalLimits,
+    stored_book,
 )
 
 R = TypeVar("R")
@@ -78,8 +79,9 @@ class SettlementWorld:
         with MemoryUnitOfWork(self.store) as uow:
             return uow.repo(kind).get(key)
 
-    def ledger(self) -> Ledger:
-        return self.get(Ledger, "CNY")
+    def ledger(self) -> Book:
+        """The book of CNY as committed (read only)."""
+        return stored_book(MemoryUnitOfWork(self.store), "CNY")
 
     def snapshot(self) -> dict[type[Any], dict[str, tuple[int, Any]]]:
         return copy.deepcopy(self.store.tables)

@@ -1,7 +1,9 @@
 """merx.settlement: clearing and settlement on a double-entry ledger.
 
-A :class:`Ledger` per currency is an append-only journal of balanced entries in integer
-minor units, idempotent by key, with posted and pending (two-phase) balances. Each paid
+A :class:`Book` per currency is an append-only journal of balanced entries in integer
+minor units, idempotent by key, with posted and pending (two-phase) balances: its
+:class:`Ledger` (accounts and balances) and its :class:`Journal` (the entries, each a
+record of its own when stored). Each paid
 order gets an :class:`OrderClearing` that freezes its lines' commission (most specific
 rule of the :class:`CommissionTable` wins) and platform subsidy; refunds reverse them on
 the cumulative refunded share. Completed orders wait in the merchant's pending balance
@@ -11,6 +13,7 @@ pre-settlement, compensation and the negative-balance policy are entries too, an
 :func:`reconcile` checks the books. See docs/settlement.md.
 """
 
+from merx.settlement.journal import JournalEntry, JournalIndex, StoredJournal, stored_book
 from merx.settlement.ledger import (
     COMMISSION,
     FEES,
@@ -24,14 +27,18 @@ from merx.settlement.ledger import (
     AccountId,
     AccountOpened,
     Balance,
+    Balances,
+    Book,
     Bucket,
     Entry,
     EntryAlreadyReversed,
     EntryNotPending,
     EntryPosted,
     InvalidEntry,
+    Journal,
     Ledger,
     Leg,
+    MemoryJournal,
     Phase,
     UnbalancedEntry,
     UnknownAccount,
@@ -177,7 +184,9 @@ __all__ = [
     "AccountOpened",
     "AlreadySettled",
     "Balance",
+    "Balances",
     "BalancesOutstanding",
+    "Book",
     "BookOrderPayment",
     "BookRefund",
     "Bucket",
@@ -202,8 +211,12 @@ __all__ = [
     "InvalidEntry",
     "InvalidRate",
     "InvalidSale",
+    "Journal",
+    "JournalEntry",
+    "JournalIndex",
     "Ledger",
     "Leg",
+    "MemoryJournal",
     "MerchantAccount",
     "MerchantBalances",
     "NegativeBalancePolicy",
@@ -241,6 +254,7 @@ __all__ = [
     "StatementId",
     "StatementIssued",
     "StatementLine",
+    "StoredJournal",
     "SyncWithdrawal",
     "UnbalancedEntry",
     "UnknownAccount",
@@ -295,6 +309,7 @@ __all__ = [
     "settle_finally",
     "settle_from_dict",
     "settlement_legs",
+    "stored_book",
     "sync_withdrawal",
     "withdrawal_legs",
 ]

@@ -1,30 +1,38 @@
 """The double-entry ledger: an append-only journal of balanced entries in minor units.
 
-A :class:`Ledger` is one book in one currency. It holds its chart of accounts, every
-:class:`Entry` ever posted (in order), each account's balances and an index of idempotency
-keys. Amounts are Python ``int`` minor units (fen for CNY), signed: a **debit is
-positive, a credit negative**; an entry's legs sum to zero, so the balances of all
-accounts always sum to zero too.
+A book in one currency has two parts:
 
-* :meth:`Ledger.post` checks everything (key, accounts, amounts, balance) before it
+* the :class:`Ledger` aggregate: its chart of accounts and each account's balances (the
+  posted balance, the posted debit and credit totals, and the pending debit and credit
+  totals, like TigerBeetle's four counters), the next entry number and the open pending
+  entries. It stays the same size however many entries are posted, and every posting
+  bumps its version, so two postings that race cannot both commit;
+* a :class:`Journal`: every :class:`Entry` ever posted, by number, with an index of
+  idempotency keys and of reversals. :class:`MemoryJournal` keeps them in dicts;
+  :class:`merx.settlement.journal.StoredJournal` keeps each entry as a record of its own
+  in a unit of work, so posting one entry never loads the others.
+
+:class:`Book` puts the two together and is what callers post to. Amounts are Python
+``int`` minor units (fen for CNY), signed: a **debit is positive, a credit negative**; an
+entry's legs sum to zero, so the balances of all accounts always sum to zero too.
+
+* :meth:`Book.post` checks everything (key, accounts, amounts, balance) before it
   changes anything. The same key with the same entry is a no-op answering the first
   entry; the same key with another entry is an :class:`~merx.errors.IdempotencyConflict`.
-* An entry once posted is never changed: :meth:`Ledger.reverse` posts its mirror image.
-* Two-phase entries (a withdrawal waiting for the bank): :meth:`Ledger.post` with
-  ``pending=True`` moves only the accounts' *pending* figures; :meth:`Ledger.post_pending`
-  later posts it, :meth:`Ledger.void_pending` drops it. Each is an entry of its own.
+* An entry once posted is never changed: :meth:`Book.reverse` posts its mirror image.
+* Two-phase entries (a withdrawal waiting for the bank): :meth:`Book.post` with
+  ``pending=True`` moves only the accounts' *pending* figures; :meth:`Book.post_pending`
+  later posts it, :meth:`Book.void_pending` drops it. Each is an entry of its own.
 
-Per account the ledger keeps the posted balance (``balance``), the posted debit and credit
-totals, and the pending debit and credit totals (like TigerBeetle's four counters). The
-hot path is a few dict updates per leg: no Money, no Decimal, no copies.
+The hot path is a few dict updates per leg: no Money, no Decimal, no copies.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Final, NewType
+from typing import Final, NewType, Protocol
 
 import attrs
 
@@ -184,24 +192,98 @@ class Balance:
         return self.posted + self.pending_debits - self.pending_credits
 
 
+# -- reading balances ------------------------------------------------------------------
+
+
+class Balances(Protocol):
+    """What reads a book's balances needs: a :class:`Ledger` or a :class:`Book`."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def posted(self) -> dict[str, int]: ...
+
+    def has_account(self, account: str) -> bool: ...
+
+    def balance(self, account: str) -> int: ...
+
+    def figures(self, account: str) -> Balance: ...
+
+    def money(self, minor: int) -> Money: ...
+
+
+# -- the journal -----------------------------------------------------------------------
+
+
+class Journal(Protocol):
+    """Where a book's entries are kept (see the module docstring).
+
+    ``append`` also indexes the entry's key, and, for a reversal (a posted entry with a
+    ``link``), records that ``link`` was reversed by it.
+    """
+
+    def get(self, seq: int) -> Entry | None: ...
+
+    def seq_of(self, key: str) -> int | None: ...
+
+    def reversal_of(self, seq: int) -> int | None: ...
+
+    def append(self, entry: Entry) -> None: ...
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry, in order."""
+        ...
+
+
+class MemoryJournal:
+    """A journal in plain dicts (a book used directly, tests, the spec runner)."""
+
+    def __init__(self) -> None:
+        self._entries: list[Entry] = []
+        self._keys: dict[str, int] = {}
+        self._reversed_by: dict[int, int] = {}
+
+    def get(self, seq: int) -> Entry | None:
+        return self._entries[seq] if 0 <= seq < len(self._entries) else None
+
+    def seq_of(self, key: str) -> int | None:
+        return self._keys.get(key)
+
+    def reversal_of(self, seq: int) -> int | None:
+        return self._reversed_by.get(seq)
+
+    def append(self, entry: Entry) -> None:
+        assert entry.seq == len(self._entries), "entries are appended in order"
+        self._entries.append(entry)
+        self._keys[entry.key] = entry.seq
+        if entry.phase is Phase.POSTED and entry.link is not None:
+            self._reversed_by[entry.link] = entry.seq
+
+    def entries(self) -> Iterator[Entry]:
+        return iter(list(self._entries))
+
+
 # -- the ledger ------------------------------------------------------------------------
 
 
 @attrs.define(kw_only=True)
 class Ledger(Aggregate):
-    """One book of account in one currency (see the module docstring)."""
+    """A book's accounts and balances (see the module docstring); its entries are in a
+    :class:`Journal` passed to each method. Post through a :class:`Book`."""
 
     id: str
     currency: str
-    entries: list[Entry] = flat_field(list)
-    keys: dict[str, int] = flat_field(dict)  # idempotency key -> seq
+    next_seq: int = 0
     posted: dict[str, int] = flat_field(dict)  # the open accounts, and balances
     debits: dict[str, int] = flat_field(dict)
     credits: dict[str, int] = flat_field(dict)
     pending_debits: dict[str, int] = flat_field(dict)
     pending_credits: dict[str, int] = flat_field(dict)
     open_pending: set[int] = flat_field(set)
-    reversed_by: dict[int, int] = flat_field(dict)
 
     @classmethod
     def open(cls, book: str, currency: str, channels: Iterable[str] = ()) -> Ledger:
@@ -260,20 +342,24 @@ class Ledger(Aggregate):
     def money(self, minor: int) -> Money:
         return Money.from_minor(minor, self.currency)
 
-    def entry(self, seq: int) -> Entry:
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < len(self.entries):
+    def entry(self, journal: Journal, seq: int) -> Entry:
+        found = None
+        if not isinstance(seq, bool) and isinstance(seq, int) and 0 <= seq < self.next_seq:
+            found = journal.get(seq)
+        if found is None:
             raise UnknownEntry(f"book {self.id!r} has no entry {seq!r}")
-        return self.entries[seq]
+        return found
 
-    def entry_for(self, key: str) -> Entry | None:
+    def entry_for(self, journal: Journal, key: str) -> Entry | None:
         """The entry posted under idempotency key ``key``, if any."""
-        seq = self.keys.get(key)
-        return None if seq is None else self.entries[seq]
+        seq = journal.seq_of(key)
+        return None if seq is None else journal.get(seq)
 
     # -- posting -----------------------------------------------------------------------
 
-    def post(
+    def post(  # noqa: PLR0917 - the journal, then the entry as Book.post takes it
         self,
+        journal: Journal,
         key: str,
         kind: str,
         ref: str,
@@ -285,56 +371,63 @@ class Ledger(Aggregate):
         """Post a balanced entry (or a pending one); a replay of ``key`` is a no-op."""
         legs = tuple(legs)
         phase = Phase.PENDING if pending else Phase.POSTED
-        seq = self.keys.get(key)
+        seq = journal.seq_of(key)
         if seq is not None:
-            return self._replay(seq, kind=kind, ref=ref, legs=legs, phase=phase, link=None)
+            return self._replay(journal, seq, kind=kind, ref=ref, legs=legs, phase=phase, link=None)
         self._check(key, kind, ref, legs, at)
         if pending:
             self._apply_pending(legs, 1)
         else:
             self._apply(legs)
-        return self._append(key=key, kind=kind, ref=ref, legs=legs, at=at, phase=phase, link=None)
+        return self._append(
+            journal, key=key, kind=kind, ref=ref, legs=legs, at=at, phase=phase, link=None
+        )
 
-    def reverse(self, seq: int, key: str, at: datetime, *, kind: str = "reversal") -> Entry:
+    def reverse(
+        self, journal: Journal, seq: int, key: str, at: datetime, *, kind: str = "reversal"
+    ) -> Entry:
         """Post the mirror image of posted entry ``seq`` (once)."""
-        original = self.entry(seq)
+        original = self.entry(journal, seq)
         legs = tuple((account, -amount) for account, amount in original.legs)
-        replay = self.keys.get(key)
+        replay = journal.seq_of(key)
         if replay is not None:
             return self._replay(
-                replay, kind=kind, ref=original.ref, legs=legs, phase=Phase.POSTED, link=seq
-            )
+                journal, replay, kind=kind, ref=original.ref, legs=legs, phase=Phase.POSTED,
+                link=seq,
+            )  # fmt: skip
         if original.phase is not Phase.POSTED:
             raise EntryNotPending(
                 f"book {self.id!r}: entry {seq} is {original.phase.value}; only posted "
                 "entries are reversed (void a pending one)"
             )
-        if seq in self.reversed_by:
+        reversed_by = journal.reversal_of(seq)
+        if reversed_by is not None:
             raise EntryAlreadyReversed(
-                f"book {self.id!r}: entry {seq} was reversed by entry {self.reversed_by[seq]}"
+                f"book {self.id!r}: entry {seq} was reversed by entry {reversed_by}"
             )
         self._check(key, kind, original.ref, legs, at)
         self._apply(legs)
-        self.reversed_by[seq] = len(self.entries)
         return self._append(
-            key=key, kind=kind, ref=original.ref, legs=legs, at=at, phase=Phase.POSTED, link=seq
-        )
+            journal, key=key, kind=kind, ref=original.ref, legs=legs, at=at, phase=Phase.POSTED,
+            link=seq,
+        )  # fmt: skip
 
-    def post_pending(self, seq: int, key: str, at: datetime) -> Entry:
+    def post_pending(self, journal: Journal, seq: int, key: str, at: datetime) -> Entry:
         """Post open pending entry ``seq``: its legs leave the pending figures and post."""
-        return self._resolve(seq, key, at, Phase.POSTS_PENDING)
+        return self._resolve(journal, seq, key, at, Phase.POSTS_PENDING)
 
-    def void_pending(self, seq: int, key: str, at: datetime) -> Entry:
+    def void_pending(self, journal: Journal, seq: int, key: str, at: datetime) -> Entry:
         """Drop open pending entry ``seq``: its legs leave the pending figures."""
-        return self._resolve(seq, key, at, Phase.VOIDS_PENDING)
+        return self._resolve(journal, seq, key, at, Phase.VOIDS_PENDING)
 
     # -- internals ---------------------------------------------------------------------
 
-    def _resolve(self, seq: int, key: str, at: datetime, phase: Phase) -> Entry:
-        original = self.entry(seq)
-        replay = self.keys.get(key)
+    def _resolve(self, journal: Journal, seq: int, key: str, at: datetime, phase: Phase) -> Entry:
+        original = self.entry(journal, seq)
+        replay = journal.seq_of(key)
         if replay is not None:
             return self._replay(
+                journal,
                 replay,
                 kind=original.kind,
                 ref=original.ref,
@@ -350,6 +443,7 @@ class Ledger(Aggregate):
             self._apply(original.legs)
         self.open_pending.discard(seq)
         return self._append(
+            journal,
             key=key,
             kind=original.kind,
             ref=original.ref,
@@ -361,6 +455,7 @@ class Ledger(Aggregate):
 
     def _replay(
         self,
+        journal: Journal,
         seq: int,
         *,
         kind: str,
@@ -369,7 +464,8 @@ class Ledger(Aggregate):
         phase: Phase,
         link: int | None,
     ) -> Entry:
-        first = self.entries[seq]
+        first = journal.get(seq)
+        assert first is not None, f"book {self.id!r}: key index names a missing entry {seq}"
         if (first.kind, first.ref, first.legs, first.phase, first.link) != (
             kind,
             ref,
@@ -431,6 +527,7 @@ class Ledger(Aggregate):
 
     def _append(
         self,
+        journal: Journal,
         *,
         key: str,
         kind: str,
@@ -440,11 +537,109 @@ class Ledger(Aggregate):
         phase: Phase,
         link: int | None,
     ) -> Entry:
-        seq = len(self.entries)
+        seq = self.next_seq
         entry = Entry(seq, key, kind, ref, legs, at, phase, link)
-        self.entries.append(entry)
-        self.keys[key] = seq
+        journal.append(entry)
+        self.next_seq += 1
         if phase is Phase.PENDING:
             self.open_pending.add(seq)
         self.pending_events.append(EntryPosted(self.id, entry))
         return entry
+
+
+# -- a book ----------------------------------------------------------------------------
+
+
+class Book:
+    """A :class:`Ledger` with its :class:`Journal`: what callers read and post to.
+
+    ``Book.open(...)`` is a new book kept in memory; services build one from the stored
+    ledger and a :class:`~merx.settlement.journal.StoredJournal`.
+    """
+
+    def __init__(self, ledger: Ledger, journal: Journal) -> None:
+        self.ledger = ledger
+        self.journal = journal
+
+    @classmethod
+    def open(cls, book: str, currency: str, channels: Iterable[str] = ()) -> Book:
+        return cls(Ledger.open(book, currency, channels), MemoryJournal())
+
+    def __eq__(self, other: object) -> bool:
+        """Same accounts, balances and entries (reads both journals)."""
+        if not isinstance(other, Book):
+            return NotImplemented
+        return self.ledger == other.ledger and self.entries == other.entries
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.ledger.id
+
+    @property
+    def currency(self) -> str:
+        return self.ledger.currency
+
+    @property
+    def posted(self) -> dict[str, int]:
+        return self.ledger.posted
+
+    @property
+    def open_pending(self) -> set[int]:
+        return self.ledger.open_pending
+
+    @property
+    def accounts(self) -> list[str]:
+        return self.ledger.accounts
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry, in order (reads the whole journal)."""
+        return list(self.journal.entries())
+
+    def has_account(self, account: str) -> bool:
+        return self.ledger.has_account(account)
+
+    def balance(self, account: str) -> int:
+        return self.ledger.balance(account)
+
+    def figures(self, account: str) -> Balance:
+        return self.ledger.figures(account)
+
+    def money(self, minor: int) -> Money:
+        return self.ledger.money(minor)
+
+    def entry(self, seq: int) -> Entry:
+        return self.ledger.entry(self.journal, seq)
+
+    def entry_for(self, key: str) -> Entry | None:
+        return self.ledger.entry_for(self.journal, key)
+
+    # -- changing ----------------------------------------------------------------------
+
+    def open_accounts(self, accounts: Iterable[str], *, exist_ok: bool = False) -> list[str]:
+        return self.ledger.open_accounts(accounts, exist_ok=exist_ok)
+
+    def post(
+        self,
+        key: str,
+        kind: str,
+        ref: str,
+        legs: Sequence[Leg],
+        at: datetime,
+        *,
+        pending: bool = False,
+    ) -> Entry:
+        return self.ledger.post(self.journal, key, kind, ref, legs, at, pending=pending)
+
+    def reverse(self, seq: int, key: str, at: datetime, *, kind: str = "reversal") -> Entry:
+        return self.ledger.reverse(self.journal, seq, key, at, kind=kind)
+
+    def post_pending(self, seq: int, key: str, at: datetime) -> Entry:
+        return self.ledger.post_pending(self.journal, seq, key, at)
+
+    def void_pending(self, seq: int, key: str, at: datetime) -> Entry:
+        return self.ledger.void_pending(self.journal, seq, key, at)

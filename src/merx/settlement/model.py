@@ -54,9 +54,10 @@ from merx.settlement.ledger import (
     REFUNDS,
     SUBSIDY,
     TRANSIT,
+    Balances,
+    Book,
     Bucket,
     Entry,
-    Ledger,
     Leg,
     Phase,
     cash_account,
@@ -139,7 +140,7 @@ def _require_money(value: object, currency: str, what: str, *, positive: bool = 
     return value
 
 
-def owed(ledger: Ledger, account: str) -> int:
+def owed(ledger: Balances, account: str) -> int:
     """What the platform owes on a liability account, in minor units (minus its balance)."""
     return -ledger.balance(account)
 
@@ -760,7 +761,7 @@ class MerchantAccount(Aggregate):
     def uncount_withdrawal(self, amount: Money, day: date) -> None:
         self.withdrawn_on[day] = self.withdrawn_on[day] - amount
 
-    def check_close(self, ledger: Ledger, open_withdrawals: int) -> None:
+    def check_close(self, ledger: Balances, open_withdrawals: int) -> None:
         """Raise unless every balance of the merchant is zero and nothing is in flight."""
         if self.unsettled:
             raise BalancesOutstanding(
@@ -795,7 +796,7 @@ class MerchantBalances:
     marketing: Money
 
 
-def merchant_balances(ledger: Ledger, merchant_id: MerchantId) -> MerchantBalances:
+def merchant_balances(ledger: Balances, merchant_id: MerchantId) -> MerchantBalances:
     available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
     available = owed(ledger, available_account)
     withdrawing = ledger.figures(available_account).pending_debits
@@ -811,7 +812,7 @@ def merchant_balances(ledger: Ledger, merchant_id: MerchantId) -> MerchantBalanc
 
 
 def negative_cover_legs(
-    ledger: Ledger, merchant_id: MerchantId, policy: NegativeBalancePolicy
+    ledger: Balances, merchant_id: MerchantId, policy: NegativeBalancePolicy
 ) -> tuple[Leg, ...]:
     """Under ``DEDUCT_DEPOSIT``, the legs moving deposit to cover a negative available
     balance (as much as the deposit holds); empty when nothing is to be done."""
@@ -1077,7 +1078,7 @@ def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     )
 
 
-def final_settlement_legs(ledger: Ledger, merchant_id: MerchantId) -> tuple[Leg, ...]:
+def final_settlement_legs(ledger: Balances, merchant_id: MerchantId) -> tuple[Leg, ...]:
     """Closing: the deposit and the marketing balance return to the available balance."""
     moved = [
         (merchant_account(merchant_id, bucket), owed(ledger, merchant_account(merchant_id, bucket)))
@@ -1123,7 +1124,7 @@ class ReconciliationReport:
 
 
 def order_figures(
-    ledger: Ledger, order_id: str, entries: Iterable[Entry] | None = None
+    ledger: Book, order_id: str, entries: Iterable[Entry] | None = None
 ) -> OrderFigures:
     """Sum the posted entries booked against ``order_id`` by role of account
     (``entries``: the order's entries if already at hand, else the whole journal)."""
@@ -1148,7 +1149,7 @@ def order_figures(
 
 
 def reconcile(
-    ledger: Ledger,
+    ledger: Book,
     clearings: Iterable[OrderClearing] = (),
     deposits: Mapping[MerchantId, Money] | None = None,
 ) -> ReconciliationReport:
@@ -1165,7 +1166,8 @@ def reconcile(
     credits = dict.fromkeys(ledger.posted, 0)
     pending_debits = dict.fromkeys(ledger.posted, 0)
     pending_credits = dict.fromkeys(ledger.posted, 0)
-    for entry in ledger.entries:
+    journal = ledger.entries  # read once
+    for entry in journal:
         if sum(amount for _, amount in entry.legs):
             problems.append(f"entry {entry.seq} ({entry.key}) does not balance")
         if entry.phase is Phase.VOIDS_PENDING:
@@ -1206,7 +1208,7 @@ def reconcile(
         problems.append(f"the balances sum to {total}, not 0")
     orders: list[OrderFigures] = []
     by_ref: dict[str, list[Entry]] = {}
-    for entry in ledger.entries:
+    for entry in journal:
         by_ref.setdefault(entry.ref, []).append(entry)
     for clearing in clearings:
         figures = order_figures(ledger, clearing.id, by_ref.get(clearing.id, ()))
@@ -1240,7 +1242,7 @@ def reconcile(
                 f"{ledger.money(owed(ledger, account))} in the ledger"
             )
     return ReconciliationReport(
-        entries=len(ledger.entries),
+        entries=len(journal),
         accounts=len(ledger.posted),
         orders=tuple(orders),
         problems=tuple(problems),

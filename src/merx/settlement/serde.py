@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from merx.kernel import serde as base
+from merx.settlement.journal import JournalEntry, JournalIndex
 from merx.settlement.ledger import Ledger
 from merx.settlement.model import (
     CommissionSchedule,
@@ -25,6 +26,8 @@ T = TypeVar("T")
 
 AGGREGATES: tuple[type[Any], ...] = (
     Ledger,
+    JournalEntry,
+    JournalIndex,
     CommissionSchedule,
     OrderClearing,
     MerchantAccount,

@@ -3,6 +3,8 @@
 Each handler is ``handler(cmd, uow, *, clock=...)`` (withdrawals also take the ``Payout``
 port): load, call the model, post the legs it returns to the ledger, save, commit. There
 is one :class:`~merx.settlement.ledger.Ledger` per currency; its id is the currency code.
+Its entries are records of their own (:mod:`merx.settlement.journal`), so posting one
+never loads the journal.
 
 Every command is idempotent by a business id it carries (order, refund, statement,
 withdrawal, payment ids): the entries it posts use keys derived from that id, and a replay
@@ -27,8 +29,10 @@ from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.merchants import Merchant, check_actor
+from merx.settlement.journal import stored_book
 from merx.settlement.ledger import (
     REFUNDS,
+    Book,
     Bucket,
     Entry,
     Ledger,
@@ -251,11 +255,16 @@ class CloseMerchant(Command[None]):
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _ledger(uow: UnitOfWork, currency: str) -> Ledger:
-    return uow.repo(Ledger).get(currency)
+def _ledger(uow: UnitOfWork, currency: str) -> Book:
+    """The book of ``currency``: its stored ledger and its journal in ``uow``."""
+    return stored_book(uow, currency)
 
 
-def _replayed(ledger: Ledger, key: str, kind: str, ref: str, legs: tuple[Leg, ...]) -> bool:
+def _save(uow: UnitOfWork, book: Book) -> None:
+    uow.repo(Ledger).save(book.ledger)
+
+
+def _replayed(ledger: Book, key: str, kind: str, ref: str, legs: tuple[Leg, ...]) -> bool:
     """Whether ``key`` was posted already (raising if with another entry)."""
     if ledger.entry_for(key) is None:
         return False
@@ -267,7 +276,7 @@ _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 
 
 def _cover_negative(
-    uow: UnitOfWork, ledger: Ledger, merchant_id: MerchantId, key: str, at: datetime
+    uow: UnitOfWork, ledger: Book, merchant_id: MerchantId, key: str, at: datetime
 ) -> None:
     """Apply the merchant's negative-balance policy after a charge to its available money."""
     account = uow.repo(MerchantAccount).get(merchant_id)
@@ -324,7 +333,7 @@ def open_merchant_account(cmd: OpenMerchantAccount, uow: UnitOfWork, *, clock: C
     ledger.open_accounts(merchant_accounts(merchant.id))
     uow.repo(MerchantAccount).add(account)
     uow.repo(Merchant).save(merchant)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -361,7 +370,7 @@ def book_order_payment(cmd: BookOrderPayment, uow: UnitOfWork, *, clock: Clock) 
     if legs:
         ledger.post(f"{clearing.id}/paid", "order_paid", clearing.id, legs, now)
     uow.repo(OrderClearing).add(clearing)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -379,7 +388,7 @@ def complete_order(cmd: CompleteOrder, uow: UnitOfWork, *, clock: Clock) -> None
         account.add_completed(clearing.id, cmd.completed_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(OrderClearing).save(clearing)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -398,7 +407,7 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock) -> None:
     if clearing.bucket_of(merchant_id) is Bucket.AVAILABLE:
         _cover_negative(uow, ledger, merchant_id, f"{key}/cover", now)
     uow.repo(OrderClearing).save(clearing)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -418,7 +427,7 @@ def compensate_customer(cmd: CompensateCustomer, uow: UnitOfWork, *, clock: Cloc
     payout = ((REFUNDS, cmd.amount.minor), (cash_account(cmd.channel), -cmd.amount.minor))
     ledger.post(f"{key}/paid", "refund_paid", cmd.compensation_id, payout, now)
     _cover_negative(uow, ledger, cmd.merchant_id, f"{key}/cover", now)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -466,7 +475,7 @@ def run_settlement(cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock) -> Stat
         uow.repo(OrderClearing).save(clearing)
     uow.repo(SettlementStatement).add(statement)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
     return statement.id
 
@@ -487,7 +496,7 @@ def pay_deposit(cmd: PayDeposit, uow: UnitOfWork, *, clock: Clock) -> None:
     ledger.post(key, "deposit_paid", merchant.id, legs, now)
     merchant.pay_deposit(cmd.amount, cmd.payment_id, now)
     uow.repo(Merchant).save(merchant)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -503,7 +512,7 @@ def deduct_deposit(cmd: DeductDeposit, uow: UnitOfWork, *, clock: Clock) -> None
     ledger.post(key, "penalty", merchant.id, legs, now)
     merchant.deduct_deposit(cmd.amount, cmd.reason, cmd.penalty_id, now)
     uow.repo(Merchant).save(merchant)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -518,7 +527,7 @@ def recharge(cmd: Recharge, uow: UnitOfWork, *, clock: Clock) -> None:
     if not cmd.amount.is_positive():
         raise ValidationError(f"a recharge is a positive amount, not {cmd.amount}")
     ledger.post(key, "recharge", cmd.merchant_id, legs, clock.now())
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -538,7 +547,7 @@ def charge_marketing(cmd: ChargeMarketing, uow: UnitOfWork, *, clock: Clock) -> 
             f"not {cmd.amount}"
         )
     ledger.post(key, "marketing_spend", cmd.merchant_id, legs, clock.now())
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 
@@ -570,7 +579,7 @@ def pre_settle(cmd: PreSettle, uow: UnitOfWork, *, clock: Clock) -> Money:
     account.mark_settled(clearing.id)
     uow.repo(OrderClearing).save(clearing)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
     return amount - fee
 
@@ -615,7 +624,7 @@ def request_withdrawal(
     account.count_withdrawal(cmd.amount, today)
     uow.repo(Withdrawal).add(withdrawal)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
     try:
         result = payout.pay(
@@ -666,7 +675,7 @@ def _record_payout(
         account.uncount_withdrawal(withdrawal.amount, withdrawal.requested_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(Withdrawal).save(withdrawal)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
     return _outcome(withdrawal)
 
@@ -694,7 +703,7 @@ def settle_finally(cmd: SettleFinally, uow: UnitOfWork, *, clock: Clock) -> None
     account.final_settlement = cmd.reference
     uow.repo(Merchant).save(merchant)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
+    _save(uow, ledger)
     uow.commit()
 
 

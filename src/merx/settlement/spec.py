@@ -2,7 +2,7 @@
 
 :func:`settle_from_dict` reads a case of ``../shared/spec/settlement`` (lines, commission
 table, refunds in order), books the payment, the completion and every refund on a fresh
-:class:`~merx.settlement.ledger.Ledger` through :class:`~merx.settlement.model.OrderClearing`
+:class:`~merx.settlement.ledger.Book` through :class:`~merx.settlement.model.OrderClearing`
 - exactly the entries the services post - and reads the net figures back from the ledger's
 accounts. Malformed input raises a :class:`~merx.errors.ValidationError`; a refund beyond
 what is left paid on its line raises :class:`~merx.settlement.model.RefundExceedsPaid`.
@@ -21,8 +21,8 @@ from merx.settlement.ledger import (
     COMMISSION,
     REFUNDS,
     SUBSIDY,
+    Book,
     Bucket,
-    Ledger,
     cash_account,
     merchant_account,
     merchant_accounts,
@@ -102,7 +102,7 @@ def settle_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
     clearing = OrderClearing.book_payment(
         order_id=_ORDER, channel=_CHANNEL, sales=sales, table=table, at=_AT
     )
-    ledger = Ledger.open("spec", currency, [_CHANNEL])
+    ledger = Book.open("spec", currency, [_CHANNEL])
     for merchant in clearing.merchants:
         ledger.open_accounts(merchant_accounts(merchant))
     legs = clearing.payment_legs()
