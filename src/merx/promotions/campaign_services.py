@@ -36,7 +36,9 @@ from merx.promotions.budgets import (
     campaign_use_id,
 )
 from merx.promotions.lifecycle import (
+    LIVE_CAMPAIGNS_ID,
     Campaign,
+    LiveCampaigns,
     campaign_id_of,
     coupon_id_of,
 )
@@ -171,7 +173,26 @@ def _load(uow: UnitOfWork, campaign_id: str) -> Campaign:
 
 def _store(uow: UnitOfWork, campaign: Campaign) -> None:
     uow.repo(Campaign).save(campaign)
+    _track(uow, [campaign])
     uow.commit()
+
+
+def _live(uow: UnitOfWork) -> LiveCampaigns:
+    return uow.repo(LiveCampaigns).find(LIVE_CAMPAIGNS_ID) or LiveCampaigns()
+
+
+def _track(uow: UnitOfWork, campaigns: Iterable[Campaign]) -> None:
+    """Keep the index of live campaigns in step with ``campaigns`` (staged)."""
+    live = _live(uow)
+    changed = False
+    for campaign in campaigns:
+        changed = live.track(campaign) or changed
+    if changed:
+        repo = uow.repo(LiveCampaigns)
+        if repo.find(live.id) is None:
+            repo.add(live)
+        else:
+            repo.save(live)
 
 
 def edit_campaign(cmd: EditCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -219,14 +240,15 @@ def cancel_campaign(cmd: CancelCampaign, uow: UnitOfWork, *, clock: Clock) -> No
 def tick_campaigns(cmd: TickCampaigns, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
     now = clock.now()
     repo = uow.repo(Campaign)
-    changed: list[str] = []
-    for campaign_id in repo.ids():
+    changed: list[Campaign] = []
+    for campaign_id in sorted(_live(uow).ids):
         campaign = repo.get(campaign_id)
         if campaign.tick(now):
             repo.save(campaign)
-            changed.append(campaign_id)
+            changed.append(campaign)
+    _track(uow, changed)
     uow.commit()
-    return tuple(changed)
+    return tuple(campaign.id for campaign in changed)
 
 
 def enrol_skus(cmd: EnrolSkus, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
@@ -419,11 +441,12 @@ def promotion_usage(uow: UnitOfWork, order_id: OrderId) -> PromotionUsage | None
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
     """The automatic promotions checkout prices with at ``at``: every active campaign that
     is not a coupon campaign, inside its window, with budget left; each with its effective
-    scope (approved enrolments; a merchant's own store). Sorted by id."""
+    scope (approved enrolments; a merchant's own store). Sorted by id. Only the campaigns
+    in the :class:`LiveCampaigns` index are loaded."""
     require_aware(at, "time of the quote")
     repo = uow.repo(Campaign)
     found = []
-    for campaign_id in repo.ids():
+    for campaign_id in _live(uow).ids:
         campaign = repo.get(campaign_id)
         if not campaign.is_coupon and campaign.in_force(at):
             found.append(campaign.effective_definition())

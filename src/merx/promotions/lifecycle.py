@@ -36,6 +36,7 @@ import enum
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -636,3 +637,31 @@ class Campaign(Aggregate):
         else:
             self.record(BudgetReleased(self.id, reservation.order_id, reservation.amount))
         return moved
+
+
+#: The states in which a campaign can price orders now or later (quotes and ticks look
+#: only at these).
+LIVE_STATES: Final = frozenset({CampaignState.SCHEDULED, CampaignState.ACTIVE})
+
+#: The id of the one :class:`LiveCampaigns` index.
+LIVE_CAMPAIGNS_ID: Final = "live"
+
+
+@attrs.define(kw_only=True)
+class LiveCampaigns(Aggregate):
+    """The ids of the campaigns in :data:`LIVE_STATES`: what a quote and a tick load,
+    instead of every campaign ever created. Kept by the campaign commands."""
+
+    id: str = LIVE_CAMPAIGNS_ID
+    ids: set[str] = flat_field(set)
+
+    def track(self, campaign: Campaign) -> bool:
+        """Follow ``campaign``'s state; whether the index changed."""
+        live = campaign.status in LIVE_STATES
+        if live == (campaign.id in self.ids):
+            return False
+        if live:
+            self.ids.add(campaign.id)
+        else:
+            self.ids.discard(campaign.id)
+        return True

@@ -26,7 +26,7 @@ from merx.kernel.money import Money, minor_unit
 from merx.promotions.budgets import CampaignUse, PromotionUsage
 from merx.promotions.engine import quote
 from merx.promotions.errors import MalformedPricingInput, UnknownPromotionKind
-from merx.promotions.lifecycle import Campaign
+from merx.promotions.lifecycle import Campaign, LiveCampaigns
 from merx.promotions.model import (
     PROMOTION_KINDS,
     CartLine,
@@ -237,12 +237,12 @@ def quote_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
 # -- storage: campaigns, wallets and order usages -----------------------------------------
 
 #: The aggregates of the campaign life cycle (the definitions above are their values).
-AGGREGATES: tuple[type[Any], ...] = (Campaign, Wallet, PromotionUsage, CampaignUse)
+AGGREGATES: tuple[type[Any], ...] = (Campaign, Wallet, PromotionUsage, CampaignUse, LiveCampaigns)
 
 
 def make_lifecycle_converter() -> cattrs.Converter:
-    """A fresh converter for :class:`Campaign`, :class:`Wallet`, :class:`PromotionUsage`
-    and :class:`CampaignUse`:
+    """A fresh converter for :class:`Campaign`, :class:`Wallet`, :class:`PromotionUsage`,
+    :class:`CampaignUse` and :class:`LiveCampaigns`:
     the kernel's shapes (Money as ``{"amount", "currency"}``, aggregates with their version
     and without pending events), a definition as an object whose ``kind`` names its class."""
     converter = base.make_converter()
