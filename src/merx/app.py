@@ -42,7 +42,9 @@ from merx.adapters.memory import (
     MemoryCreditScorer,
     MemoryFunder,
     MemoryLogistics,
+    MemoryOrderQueries,
     MemoryPaymentGateway,
+    MemoryPaymentQueries,
     MemoryPayout,
     MemoryStore,
     MemoryTransactionRisk,
@@ -167,14 +169,15 @@ def build_memory_app(
 
     _register_catalog(bus, policy=profit)
     register_shop(
-        bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers
-    )
+        bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers,
+        queries=MemoryOrderQueries(store),
+    )  # fmt: skip
     finance = partial(
         payments.finance_installment_payment, clock=clock, ids=ids, scorer=scorer, funders=funders
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance,
+        finance=finance, queries=MemoryPaymentQueries(store),
     )  # fmt: skip
     bus.register(
         payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
@@ -322,8 +325,10 @@ def register_shop(
     stock_policy: InventoryPolicy,
     order_policy: orders.OrderPolicy,
     offers: checkout.Offers,
+    queries: orders.OrderQueries | None = None,
 ) -> None:
-    """Customers, stock, cart, placing and closing orders."""
+    """Customers, stock, cart, placing and closing orders. ``queries`` answers the
+    timers' searches (without it they load every order)."""
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)
     bus.register(customers.VerifyCustomer, customers.verify_customer)
@@ -342,11 +347,11 @@ def register_shop(
     bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
     bus.register(
         orders.CloseUnpaidOrders,
-        partial(orders.close_unpaid_orders, clock=clock, policy=order_policy),
+        partial(orders.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries),
     )
     bus.register(
         orders.AutoConfirmReceipts,
-        partial(orders.auto_confirm_receipts, clock=clock, policy=order_policy),
+        partial(orders.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries),
     )
 
 
@@ -362,10 +367,12 @@ def register_cashier(
     rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
     authentication: payments.AuthenticationPolicy | None = None,
     finance: payments.Finance | None = None,
+    queries: payments.PaymentQueries | None = None,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
-    is authenticated (:func:`merx.payments.finance_installment_payment`, bound)."""
+    is authenticated (:func:`merx.payments.finance_installment_payment`, bound);
+    ``queries`` finds the payments whose authentication may have lapsed."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
         payments.PayOrder,
@@ -390,7 +397,7 @@ def register_cashier(
     )  # fmt: skip
     bus.register(
         payments.ExpirePaymentAuthentications,
-        partial(payments.expire_payment_authentications, clock=clock),
+        partial(payments.expire_payment_authentications, clock=clock, queries=queries),
     )
     for command, handler in (
         (invoicing.RequestInvoice, invoicing.request_invoice),

@@ -32,6 +32,7 @@ from merx.orders.model import (
     PaymentInFlight,
     kind_of,
 )
+from merx.orders.ports import OrderQueries, ScanningOrderQueries
 from merx.orders.services import (
     AutoConfirmReceipts,
     CancelOrder,
@@ -78,6 +79,7 @@ __all__ = [
     "OrderPolicy",
     "OrderProcurementFailed",
     "OrderProcuring",
+    "OrderQueries",
     "OrderShipped",
     "OrderStatus",
     "ParentOrder",
@@ -89,6 +91,7 @@ __all__ = [
     "PlaceOrder",
     "PlacedOrder",
     "QuoteChanged",
+    "ScanningOrderQueries",
     "UnknownSeller",
     "auto_confirm_receipts",
     "campaign_offers",

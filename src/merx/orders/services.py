@@ -22,12 +22,12 @@ from merx.orders.model import (
     Order,
     OrderKind,
     OrderPolicy,
-    OrderStatus,
     ParentOrder,
     ParentOrderPaid,
     ParentStatus,
     kind_of,
 )
+from merx.orders.ports import OrderQueries, ScanningOrderQueries, awaits_receipt
 from merx.promotions import (
     BudgetExhausted,
     Campaign,
@@ -200,12 +200,20 @@ class AutoConfirmReceipts(Command[list[OrderId]]):
 
 
 def close_unpaid_orders(
-    cmd: CloseUnpaidOrders, uow: UnitOfWork, *, clock: Clock, policy: OrderPolicy
+    cmd: CloseUnpaidOrders,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    policy: OrderPolicy,
+    queries: OrderQueries | None = None,
 ) -> list[OrderId]:
+    """Cancel the parent orders unpaid past the policy's time (``queries`` finds the
+    candidates; each is checked again here)."""
     now = clock.now()
     closed: list[OrderId] = []
     repo = uow.repo(ParentOrder)
-    for key in repo.ids():
+    found = queries or ScanningOrderQueries(uow)
+    for key in list(found.unpaid_parent_orders(now - policy.unpaid_ttl)):
         parent = repo.get(key)
         overdue = parent.placed_at + policy.unpaid_ttl <= now
         if parent.status is ParentStatus.PENDING_PAYMENT and overdue and not parent.payment_attempt:
@@ -216,23 +224,24 @@ def close_unpaid_orders(
 
 
 def auto_confirm_receipts(
-    cmd: AutoConfirmReceipts, uow: UnitOfWork, *, clock: Clock, policy: OrderPolicy
+    cmd: AutoConfirmReceipts,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    policy: OrderPolicy,
+    queries: OrderQueries | None = None,
 ) -> list[OrderId]:
+    """Complete the orders whose customers did not confirm in time."""
     now = clock.now()
     confirmed: list[OrderId] = []
     repo = uow.repo(Order)
-    for key in repo.ids():
+    shipped_by = now - policy.confirm_after_shipment
+    delivered_by = now - policy.confirm_after_delivery
+    found = queries or ScanningOrderQueries(uow)
+    candidates = found.orders_awaiting_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
+    for key in list(candidates):
         order = repo.get(key)
-        due = (
-            order.status is OrderStatus.DELIVERED
-            and order.delivered_at is not None
-            and order.delivered_at + policy.confirm_after_delivery <= now
-        ) or (
-            order.status is OrderStatus.SHIPPED
-            and order.shipped_at is not None
-            and order.shipped_at + policy.confirm_after_shipment <= now
-        )
-        if due:
+        if awaits_receipt(order, shipped_by, delivered_by):
             _complete(uow, order, now)
             confirmed.append(order.id)
     uow.commit()
@@ -264,10 +273,14 @@ def merchant_order(uow: UnitOfWork, acting: MerchantId, order_id: OrderId) -> Or
     return order
 
 
-def merchant_orders(uow: UnitOfWork, acting: MerchantId) -> list[Order]:
-    """Every order sold by ``acting`` (scans the store: a database adapter would query)."""
+def merchant_orders(
+    uow: UnitOfWork, acting: MerchantId, queries: OrderQueries | None = None
+) -> list[Order]:
+    """Every order sold by ``acting`` (found by ``queries``; without, by a scan)."""
     repo = uow.repo(Order)
-    return [order for key in repo.ids() if (order := repo.get(key)).seller == acting]
+    found = queries or ScanningOrderQueries(uow)
+    orders = [repo.get(key) for key in found.orders_of_seller(acting)]
+    return [order for order in orders if order.seller == acting]
 
 
 # -- promotions --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ and verify the proof the payer gives).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Protocol
 
 import attrs
@@ -291,3 +292,12 @@ class TransactionRisk(Protocol):
     ) -> RiskDecision: ...
 
     def verify(self, *, payment_id: str, factor: AuthFactor, proof: str) -> bool: ...
+
+
+class PaymentQueries(Protocol):
+    """Port: payments by state, from committed state (a database answers with an indexed
+    query). Answers are candidates: the services check each payment again."""
+
+    def awaiting_authentication(self) -> Iterable[str]:
+        """Ids of the payments whose authentication is still required."""
+        ...

@@ -58,6 +58,7 @@ from merx.payments.ports import (
     GatewayTimeout,
     PaymentGateway,
     PaymentNotification,
+    PaymentQueries,
     RiskDecision,
     RiskVerdict,
     TransactionRisk,
@@ -408,12 +409,19 @@ def _expire(uow: UnitOfWork, payment: Payment, now: datetime) -> None:
 
 
 def expire_payment_authentications(
-    cmd: ExpirePaymentAuthentications, uow: UnitOfWork, *, clock: Clock
+    cmd: ExpirePaymentAuthentications,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    queries: PaymentQueries | None = None,
 ) -> list[PaymentId]:
+    """Fail the payments whose authentication window has closed (``queries`` finds the
+    candidates; without it every payment is loaded)."""
     now = clock.now()
     expired: list[PaymentId] = []
     repo = uow.repo(Payment)
-    for key in repo.ids():
+    candidates = queries.awaiting_authentication() if queries is not None else repo.ids()
+    for key in list(candidates):
         payment = repo.get(key)
         if payment.authentication is not None and payment.authentication.due(now):
             _expire(uow, payment, now)

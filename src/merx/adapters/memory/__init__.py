@@ -7,6 +7,7 @@ from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
+from merx.adapters.memory.queries import MemoryOrderQueries, MemoryPaymentQueries
 from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
@@ -21,7 +22,9 @@ __all__ = [
     "MemoryFunder",
     "MemoryLogistics",
     "MemoryNotifier",
+    "MemoryOrderQueries",
     "MemoryPaymentGateway",
+    "MemoryPaymentQueries",
     "MemoryPayout",
     "MemoryRepository",
     "MemoryStore",

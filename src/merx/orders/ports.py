@@ -1,0 +1,75 @@
+"""Ports of the orders context: the queries its timers and merchant reads ask.
+
+The timers (:class:`~merx.orders.CloseUnpaidOrders`, :class:`~merx.orders.AutoConfirmReceipts`)
+and a merchant's order list need orders by state and time. A database answers that with an
+indexed query; :class:`OrderQueries` is the port for it. Its answers are candidates only:
+the services load each order and check it again before they change it, so a stale or
+generous answer is harmless. :class:`ScanningOrderQueries` answers by loading every order
+through the unit of work, the fallback when no adapter is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from merx.kernel.ids import MerchantId, OrderId
+from merx.kernel.uow import UnitOfWork
+from merx.orders.model import Order, OrderStatus, ParentOrder, ParentStatus
+
+
+class OrderQueries(Protocol):
+    """Port: orders by state and time, from committed state."""
+
+    def unpaid_parent_orders(self, placed_by: datetime) -> Iterable[OrderId]:
+        """Parent orders pending payment placed at or before ``placed_by``."""
+        ...
+
+    def orders_awaiting_receipt(
+        self, *, shipped_by: datetime, delivered_by: datetime
+    ) -> Iterable[OrderId]:
+        """Orders shipped at or before ``shipped_by``, or delivered at or before
+        ``delivered_by``, whose receipt is not confirmed."""
+        ...
+
+    def orders_of_seller(self, seller: MerchantId) -> Iterable[OrderId]:
+        """Every order sold by ``seller``, in the order they were placed."""
+        ...
+
+
+def is_unpaid(parent: ParentOrder, placed_by: datetime) -> bool:
+    return parent.status is ParentStatus.PENDING_PAYMENT and parent.placed_at <= placed_by
+
+
+def awaits_receipt(order: Order, shipped_by: datetime, delivered_by: datetime) -> bool:
+    if order.status is OrderStatus.DELIVERED:
+        return order.delivered_at is not None and order.delivered_at <= delivered_by
+    if order.status is OrderStatus.SHIPPED:
+        return order.shipped_at is not None and order.shipped_at <= shipped_by
+    return False
+
+
+class ScanningOrderQueries:
+    """:class:`OrderQueries` by loading every order through ``uow`` (O(history))."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
+        repo = self._uow.repo(ParentOrder)
+        return [OrderId(key) for key in repo.ids() if is_unpaid(repo.get(key), placed_by)]
+
+    def orders_awaiting_receipt(
+        self, *, shipped_by: datetime, delivered_by: datetime
+    ) -> list[OrderId]:
+        repo = self._uow.repo(Order)
+        return [
+            OrderId(key)
+            for key in repo.ids()
+            if awaits_receipt(repo.get(key), shipped_by, delivered_by)
+        ]
+
+    def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
+        repo = self._uow.repo(Order)
+        return [OrderId(key) for key in repo.ids() if repo.get(key).seller == seller]
