@@ -24,15 +24,15 @@ from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import CancelOrder, Order, ParentOrder, ParentStatus, cancel_order
-from merx.payments.model import FactKind, Payment, PaymentFact, PaymentStatus, RefundStatus
+from merx.payments.model import FactKind, Payment, PaymentFact, RefundStatus
 from merx.payments.ports import PaymentGateway, TransactionRisk
 from merx.payments.services import (
     INSTALLMENTS,
     AuthenticationPolicy,
     PaymentOutcome,
     assess,
+    begin_payment,
     gateway_for,
-    lock_stock,
     record_and_settle,
     refund_payment,
 )
@@ -95,26 +95,11 @@ def pay_by_installments(
         at=now,
         term_months=cmd.term_months,
     )
-    parent.start_payment(payment.id, now)
-    if decision.factor is not None:
-        payment.require_authentication(
-            decision.factor,
-            at=now,
-            expires_at=now + authentication.window,
-            max_attempts=authentication.max_attempts,
-        )
-    else:
-        lock_stock(uow, parent, inventory)
-    uow.repo(ParentOrder).save(parent)
-    uow.repo(Payment).add(payment)
-    uow.commit()
-    if decision.factor is not None:
-        return PaymentOutcome(
-            payment.id,
-            PaymentStatus.AWAITING_AUTHENTICATION,
-            f"{decision.factor.value} authentication required",
-        )
-    return finance_installment_payment(
+    waiting = begin_payment(
+        uow, parent, payment, decision, inventory=inventory, authentication=authentication,
+        now=now,
+    )  # fmt: skip
+    return waiting or finance_installment_payment(
         uow, payment, parent, clock=clock, ids=ids, scorer=scorer, funders=funders
     )
 

@@ -265,6 +265,26 @@ def _pay(
         amount=parent.payable,
         at=now,
     )
+    waiting = begin_payment(
+        uow, parent, payment, decision, inventory=inventory, authentication=authentication,
+        now=now,
+    )  # fmt: skip
+    return waiting or _charge_and_settle(uow, payment, gateway, clock)
+
+
+def begin_payment(
+    uow: UnitOfWork,
+    parent: ParentOrder,
+    payment: Payment,
+    decision: RiskDecision,
+    *,
+    inventory: InventoryPolicy,
+    authentication: AuthenticationPolicy,
+    now: datetime,
+) -> PaymentOutcome | None:
+    """Record a new attempt on ``parent`` and commit: awaiting the payer's proof when risk
+    control asked for one (nothing locked; that outcome is returned), else with the stock
+    locked and ``None`` returned (the charge goes on)."""
     parent.start_payment(payment.id, now)
     if decision.factor is not None:
         payment.require_authentication(
@@ -278,13 +298,13 @@ def _pay(
     uow.repo(ParentOrder).save(parent)
     uow.repo(Payment).add(payment)
     uow.commit()
-    if decision.factor is not None:
-        return PaymentOutcome(
-            payment.id,
-            PaymentStatus.AWAITING_AUTHENTICATION,
-            f"{decision.factor.value} authentication required",
-        )
-    return _charge_and_settle(uow, payment, gateway, clock)
+    if decision.factor is None:
+        return None
+    return PaymentOutcome(
+        payment.id,
+        PaymentStatus.AWAITING_AUTHENTICATION,
+        f"{decision.factor.value} authentication required",
+    )
 
 
 def assess(
