@@ -1,8 +1,11 @@
-"""The query ports: the in-memory adapters answer exactly what a scan of every order (or
-payment) loaded through a unit of work answers."""
+"""Contract of the query ports (``OrderQueries``, ``PaymentQueries``), run against every
+adapter in ``ORDER_ADAPTERS`` / ``PAYMENT_ADAPTERS``: an adapter answers exactly what a
+scan of every order (or payment) loaded through a unit of work answers, on orders in
+every state the timers look for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,10 +17,18 @@ from merx.customers import Address
 from merx.fulfillment import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, ShipmentId, SkuId, WarehouseId
 from merx.kernel.money import Money
-from merx.orders import Order, ScanningOrderQueries
-from merx.payments import AuthenticationStatus, AuthFactor, Payment, RiskDecision
+from merx.orders import Order, OrderQueries, ScanningOrderQueries
+from merx.payments import AuthenticationStatus, AuthFactor, Payment, PaymentQueries, RiskDecision
 
 SKU, DC = SkuId("phone"), WarehouseId("wh")
+
+#: Every adapter, built over the app's committed state: a database adapter adds its own.
+ORDER_ADAPTERS: dict[str, Callable[[MemoryApp], OrderQueries]] = {
+    "memory": lambda app: MemoryOrderQueries(app.store)
+}
+PAYMENT_ADAPTERS: dict[str, Callable[[MemoryApp], PaymentQueries]] = {
+    "memory": lambda app: MemoryPaymentQueries(app.store)
+}
 
 
 def place(app: MemoryApp, who: str) -> orders.PlacedOrder:
@@ -56,10 +67,13 @@ def app() -> MemoryApp:
     return app
 
 
+@pytest.mark.parametrize("make", ORDER_ADAPTERS.values(), ids=list(ORDER_ADAPTERS))
 @pytest.mark.parametrize("days_back", [0, 1, 2, 3, 5, -1])
-def test_memory_order_queries_agree_with_a_full_scan(app: MemoryApp, days_back: int) -> None:
+def test_order_queries_agree_with_a_full_scan(
+    app: MemoryApp, make: Callable[[MemoryApp], OrderQueries], days_back: int
+) -> None:
     cutoff = app.clock.now() - timedelta(days=days_back)
-    memory = MemoryOrderQueries(app.store)
+    memory = make(app)
     with app.unit_of_work() as uow:
         scan = ScanningOrderQueries(uow)
         unpaid = sorted(memory.unpaid_parent_orders(cutoff))
@@ -72,8 +86,11 @@ def test_memory_order_queries_agree_with_a_full_scan(app: MemoryApp, days_back: 
         assert awaiting
 
 
-def test_orders_of_a_seller_are_found(app: MemoryApp) -> None:
-    memory = MemoryOrderQueries(app.store)
+@pytest.mark.parametrize("make", ORDER_ADAPTERS.values(), ids=list(ORDER_ADAPTERS))
+def test_orders_of_a_seller_are_found(
+    app: MemoryApp, make: Callable[[MemoryApp], OrderQueries]
+) -> None:
+    memory = make(app)
     with app.unit_of_work() as uow:
         found = ScanningOrderQueries(uow).orders_of_seller(PLATFORM)
         assert memory.orders_of_seller(PLATFORM) == found
@@ -81,7 +98,10 @@ def test_orders_of_a_seller_are_found(app: MemoryApp) -> None:
     assert memory.orders_of_seller(MerchantId("nobody")) == []
 
 
-def test_memory_payment_queries_agree_with_a_full_scan(app: MemoryApp) -> None:
+@pytest.mark.parametrize("make", PAYMENT_ADAPTERS.values(), ids=list(PAYMENT_ADAPTERS))
+def test_payment_queries_agree_with_a_full_scan(
+    app: MemoryApp, make: Callable[[MemoryApp], PaymentQueries]
+) -> None:
     with app.unit_of_work() as uow:
         repo = uow.repo(Payment)
         expected = sorted(
@@ -91,4 +111,4 @@ def test_memory_payment_queries_agree_with_a_full_scan(app: MemoryApp) -> None:
             and auth.status is AuthenticationStatus.REQUIRED
         )
     assert len(expected) == 4
-    assert sorted(MemoryPaymentQueries(app.store).awaiting_authentication()) == expected
+    assert sorted(make(app).awaiting_authentication()) == expected
