@@ -167,7 +167,7 @@ def build_memory_app(
     timing = order_policy or orders.OrderPolicy()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
-    _register_catalog(bus, policy=profit)
+    register_catalog(bus, policy=profit)
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers,
         queries=MemoryOrderQueries(store),
@@ -190,7 +190,7 @@ def build_memory_app(
         bus, clock=clock, logistics=logistics, consignment=consignment,
         suppliers=virtual_suppliers, gateways=gateways,
     )  # fmt: skip
-    _register_aftersales(
+    register_aftersales(
         bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
         inventory_policy=policy, order_policy=timing,
     )  # fmt: skip
@@ -421,16 +421,17 @@ def register_clearing(bus: MessageBus, *, clock: Clock) -> None:
     )
 
 
-def _register_aftersales(
+def register_aftersales(
     bus: MessageBus,
     *,
-    clock: FixedClock,
-    ids: SequentialIds,
-    gateways: dict[str, MemoryPaymentGateway],
-    logistics: MemoryLogistics,
+    clock: Clock,
+    ids: IdSource,
+    gateways: Mapping[str, PaymentGateway],
+    logistics: Logistics,
     inventory_policy: InventoryPolicy,
     order_policy: orders.OrderPolicy,
 ) -> None:
+    """After-sales: the customer's four requests, review, returns, inspection, refunds."""
     bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
     for command, handler in (
         (aftersales.RequestReturn, aftersales.request_return),
@@ -462,7 +463,8 @@ def _register_aftersales(
     )
 
 
-def _register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
+def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
+    """The catalog: categories, brands, SPUs, SKUs, listing under ``policy``, placement."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (catalog.AddCategory, catalog.add_category),
         (catalog.RenameCategory, catalog.rename_category),
