@@ -1,0 +1,71 @@
+"""Every stored aggregate of the customers, checkout, orders, payments, fulfillment and
+after-sales contexts survives its converter: to JSON text and back, equal to itself, after
+a simulated day of trade that leaves them in every state; malformed data is refused with
+a ``ValidationError``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from merx.aftersales import serde as aftersales_serde
+from merx.checkout import serde as checkout_serde
+from merx.customers import serde as customers_serde
+from merx.errors import ValidationError
+from merx.fulfillment import serde as fulfillment_serde
+from merx.orders import serde as orders_serde
+from merx.payments import serde as payments_serde
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import simulate
+
+CONVERTERS: dict[str, ModuleType] = {
+    "customers": customers_serde,
+    "checkout": checkout_serde,
+    "orders": orders_serde,
+    "payments": payments_serde,
+    "fulfillment": fulfillment_serde,
+    "aftersales": aftersales_serde,
+}
+
+
+@pytest.fixture(scope="module")
+def stored() -> dict[type[Any], list[Any]]:
+    world = simulate.World(400, seed=9)
+    world.build()
+    simulate.Day(world, simulate.JOURNEYS).run(400, lambda done: None)
+    return {
+        kind: [snapshot for _, snapshot in rows.values()]
+        for kind, rows in world.app.store.tables.items()
+    }
+
+
+@pytest.mark.parametrize("name", list(CONVERTERS))
+def test_every_aggregate_round_trips_through_json(
+    stored: dict[type[Any], list[Any]], name: str
+) -> None:
+    serde = CONVERTERS[name]
+    for kind in serde.AGGREGATES:
+        found = stored.get(kind, [])
+        assert found, f"the simulation stored no {kind.__name__}"
+        for aggregate in found:
+            text = json.dumps(serde.unstructure(aggregate))
+            back = serde.structure(json.loads(text), kind)
+            assert back == aggregate
+            assert back.id == aggregate.id
+
+
+@pytest.mark.parametrize("name", list(CONVERTERS))
+def test_malformed_data_is_refused(stored: dict[type[Any], list[Any]], name: str) -> None:
+    serde = CONVERTERS[name]
+    for kind in serde.AGGREGATES:
+        data = serde.unstructure(stored[kind][0])
+        with pytest.raises(ValidationError):
+            serde.structure({**data, "id": None, next(iter(data)): {"not": "valid"}}, kind)
+        with pytest.raises(ValidationError):
+            serde.structure("not a dict", kind)
