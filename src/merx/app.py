@@ -461,6 +461,10 @@ def register_aftersales(
         aftersales.SyncAfterSaleRefund,
         partial(aftersales.sync_after_sale_refund, gateways=gateways, clock=clock),
     )
+    bus.register(
+        aftersales.ShipReplacement,
+        partial(aftersales.ship_replacement, gateways=gateways, logistics=logistics, clock=clock),
+    )
 
 
 def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:

@@ -23,6 +23,7 @@ from merx.aftersales.services import (
     RequestRefundOnly,
     RequestReturn,
     SendReturn,
+    ShipReplacement,
     SyncAfterSaleRefund,
     approve_after_sale,
     inspect_return,
@@ -33,6 +34,7 @@ from merx.aftersales.services import (
     request_refund_only,
     request_return,
     send_return,
+    ship_replacement,
     sync_after_sale_refund,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "ReturnInspected",
     "ReturnShipped",
     "SendReturn",
+    "ShipReplacement",
     "SyncAfterSaleRefund",
     "approve_after_sale",
     "inspect_return",
@@ -67,5 +70,6 @@ __all__ = [
     "request_refund_only",
     "request_return",
     "send_return",
+    "ship_replacement",
     "sync_after_sale_refund",
 ]

@@ -115,6 +115,17 @@ class InspectReturn(Command[AfterSaleStatus]):
 
 
 @attrs.frozen
+class ShipReplacement(Command[AfterSaleStatus]):
+    """The merchant shipped an exchange's replacement itself, with ``carrier`` under
+    ``tracking_number`` (goods a merchant ships are not in our warehouses)."""
+
+    case_id: AfterSaleId
+    acting: MerchantId
+    carrier: str
+    tracking_number: str
+
+
+@attrs.frozen
 class SyncAfterSaleRefund(Command[AfterSaleStatus]):
     """Ask the channel again about a refund that timed out or is pending."""
 
@@ -321,12 +332,19 @@ def inspect_return(
     uow.repo(Order).save(order)
     uow.commit()
     if case.kind is AfterSaleKind.EXCHANGE and case.status is AfterSaleStatus.REPLACING:
+        if _merchant_ships(uow, case):
+            return case.status  # the merchant ships it: ShipReplacement
         return _replace(
             uow, case.id, gateways=gateways, logistics=logistics, inventory=inventory, clock=clock
         )
     if case.status is AfterSaleStatus.REFUNDING:
         return _refund(uow, case.id, gateways, clock)
     return case.status
+
+
+def _merchant_ships(uow: UnitOfWork, case: AfterSale) -> bool:
+    assert case.replacement is not None
+    return uow.repo(Sku).get(case.replacement).fulfillment.mode is FulfillmentMode.MERCHANT
 
 
 def _replace(
@@ -345,16 +363,6 @@ def _replace(
     assert case.replacement is not None
     assert order.ship_to is not None
     quantity = sum(n for _, n in case.accepted)
-    price = uow.repo(Sku).get(case.replacement).price
-    # the same SKU again costs nothing more; another one is priced against what was paid
-    difference = Money.sum(
-        (
-            (_unit_net(order, sku) - price) * n
-            for sku, n in case.accepted
-            if sku != case.replacement
-        ),
-        order.currency,
-    )
     plan = hold_for_order(
         uow, case.id, [(case.replacement, quantity)], order.ship_to.region,
         policy=inventory, expires_at=None,
@@ -368,21 +376,82 @@ def _replace(
         idempotency_key=f"{shipment_id}/book",
     )
     deduct_holds(uow, case.id, plan)
-    now = clock.now()
-    uow.repo(Shipment).add(
-        Shipment.dispatch(
-            shipment_id=shipment_id,
-            order_id=order.id,
-            origin=plan[0].warehouse,
-            items=((case.replacement, quantity),),
-            carrier=booking.carrier,
-            tracking_number=booking.tracking_number,
-            at=now,
-        )
+    shipment = Shipment.dispatch(
+        shipment_id=shipment_id,
+        order_id=order.id,
+        origin=plan[0].warehouse,
+        items=((case.replacement, quantity),),
+        carrier=booking.carrier,
+        tracking_number=booking.tracking_number,
+        at=clock.now(),
     )
+    return _exchanged(uow, case, order, shipment, gateways=gateways, clock=clock)
+
+
+def ship_replacement(
+    cmd: ShipReplacement,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    logistics: Logistics,
+    clock: Clock,
+) -> AfterSaleStatus:
+    """The merchant's own shipment of an exchange's replacement; refunds a cheaper
+    replacement's difference, as a warehouse replacement does. Only the order's seller
+    ships (:class:`Unauthorized`), only goods it ships itself (:class:`NotEligible`),
+    only once the return was accepted; the same shipment again is a replay."""
+    case = uow.repo(AfterSale).get(cmd.case_id)
+    if cmd.acting != case.seller:
+        raise Unauthorized(f"{cmd.acting!r} may not ship the replacement of {case.id!r}")
+    shipment_id = ShipmentId(f"shp-{case.id}")
+    if case.replacement_shipment == shipment_id:
+        return case.status  # a replay
+    if case.kind is not AfterSaleKind.EXCHANGE:
+        raise NotEligible(f"after-sale {case.id!r} is a {case.kind.value}, not an exchange")
+    case.flow.target(case.status, "replaced")
+    if not _merchant_ships(uow, case):
+        raise NotEligible(f"{case.replacement!r} ships from our warehouses, not the merchant")
+    assert case.replacement is not None
+    order = uow.repo(Order).get(case.order_id)
+    logistics.register_tracking(carrier=cmd.carrier, tracking_number=cmd.tracking_number)
+    shipment = Shipment.dispatch(
+        shipment_id=shipment_id,
+        order_id=order.id,
+        origin=order.seller,
+        items=((case.replacement, sum(n for _, n in case.accepted)),),
+        carrier=cmd.carrier,
+        tracking_number=cmd.tracking_number,
+        at=clock.now(),
+    )
+    return _exchanged(uow, case, order, shipment, gateways=gateways, clock=clock)
+
+
+def _exchanged(
+    uow: UnitOfWork,
+    case: AfterSale,
+    order: Order,
+    shipment: Shipment,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+) -> AfterSaleStatus:
+    """The replacement left in ``shipment``: complete the exchange, refund a cheaper
+    replacement's difference (the same SKU again costs nothing more; another one is priced
+    against what was paid)."""
+    assert case.replacement is not None
+    price = uow.repo(Sku).get(case.replacement).price
+    difference = Money.sum(
+        (
+            (_unit_net(order, sku) - price) * n
+            for sku, n in case.accepted
+            if sku != case.replacement
+        ),
+        order.currency,
+    )
+    uow.repo(Shipment).add(shipment)
     if difference.is_positive():
         case.to_refund(((case.accepted[0][0], difference),))
-    case.replaced(shipment_id, difference.max(Money.zero(order.currency)), now)
+    case.replaced(shipment.id, difference.max(Money.zero(order.currency)), clock.now())
     order.exchange_units(case.accepted)
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
