@@ -1,4 +1,5 @@
-"""The in-memory store and unit of work: staging, copies, lost updates, events, versions.
+"""The storage contract: staging, copies, lost updates, events, versions, run against
+every backend in ``ADAPTERS`` (the in-memory store; a database adapter adds its own).
 
 A stateful test interleaves several open units of work against a reference model of the
 committed state and of the lost-update rule.
@@ -7,6 +8,7 @@ committed state and of the lost-update rule.
 from __future__ import annotations
 
 from collections import Counter as Multiset
+from collections.abc import Callable
 
 import attrs
 import pytest
@@ -24,6 +26,28 @@ from merx.adapters.memory import MemoryStore, MemoryUnitOfWork
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
+from merx.kernel.uow import UnitOfWork
+
+#: Opens a unit of work over one backend's storage.
+NewUow = Callable[[], UnitOfWork]
+
+
+def memory_backend() -> NewUow:
+    """A fresh, empty in-memory store."""
+    store = MemoryStore()
+    return lambda: MemoryUnitOfWork(store)
+
+
+#: Every storage backend, as a factory of fresh, empty ones: a database adapter adds its
+#: own (a new schema or a truncated database per call).
+ADAPTERS: dict[str, Callable[[], NewUow]] = {"memory": memory_backend}
+
+
+@pytest.fixture(params=list(ADAPTERS.values()), ids=list(ADAPTERS))
+def new_uow(request: pytest.FixtureRequest) -> NewUow:
+    backend: Callable[[], NewUow] = request.param
+    return backend()
+
 
 # -- a tiny aggregate --------------------------------------------------------------------
 
@@ -64,13 +88,13 @@ class Tally(Aggregate):
     total: int = 0
 
 
-def committed(store: MemoryStore, key: str) -> Counter | None:
+def committed(new_uow: NewUow, key: str) -> Counter | None:
     """What a fresh unit of work sees for ``key``."""
-    return MemoryUnitOfWork(store).repo(Counter).find(key)
+    return new_uow().repo(Counter).find(key)
 
 
-def seed(store: MemoryStore, *keys: str) -> None:
-    with MemoryUnitOfWork(store) as uow:
+def seed(new_uow: NewUow, *keys: str) -> None:
+    with new_uow() as uow:
         for key in keys:
             uow.repo(Counter).add(Counter(id=key))
         uow.commit()
@@ -79,67 +103,62 @@ def seed(store: MemoryStore, *keys: str) -> None:
 # -- add / get / find --------------------------------------------------------------------
 
 
-def test_add_then_get_in_the_same_unit_of_work_returns_the_staged_object() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_add_then_get_in_the_same_unit_of_work_returns_the_staged_object(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         counter = Counter(id="a")
         uow.repo(Counter).add(counter)
         assert uow.repo(Counter).get("a") is counter
         assert uow.repo(Counter).find("a") is counter
-        assert committed(store, "a") is None  # not visible before commit
+        assert committed(new_uow, "a") is None  # not visible before commit
         uow.commit()
-    stored = committed(store, "a")
+    stored = committed(new_uow, "a")
     assert stored == Counter(id="a")
     assert stored is not None
     assert stored.version == 1
 
 
-def test_get_missing_raises_not_found_and_find_returns_none() -> None:
-    with MemoryUnitOfWork(MemoryStore()) as uow:
+def test_get_missing_raises_not_found_and_find_returns_none(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         with pytest.raises(NotFound, match=r"Counter 'nope'"):
             uow.repo(Counter).get("nope")
         assert uow.repo(Counter).find("nope") is None
 
 
-def test_kinds_are_separate_tables() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_kinds_are_separate_tables(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         assert uow.repo(Tally).find("a") is None
         uow.repo(Tally).add(Tally(id="a"))  # same id, other kind: no clash
         uow.commit()
-    with MemoryUnitOfWork(store) as uow:
+    with new_uow() as uow:
         assert uow.repo(Tally).get("a") == Tally(id="a")
         assert uow.repo(Counter).get("a") == Counter(id="a")
 
 
-def test_adding_an_existing_id_raises_already_exists() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_adding_an_existing_id_raises_already_exists(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         with pytest.raises(AlreadyExists, match=r"Counter 'a'"):
             uow.repo(Counter).add(Counter(id="a", count=9))
         uow.repo(Counter).add(Counter(id="b"))
         with pytest.raises(AlreadyExists):
             uow.repo(Counter).add(Counter(id="b", count=9))
         uow.commit()
-    assert committed(store, "a") == Counter(id="a")
-    assert committed(store, "b") == Counter(id="b")
+    assert committed(new_uow, "a") == Counter(id="a")
+    assert committed(new_uow, "b") == Counter(id="b")
 
 
-def test_the_same_unit_of_work_returns_one_object_per_id() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_the_same_unit_of_work_returns_one_object_per_id(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         assert uow.repo(Counter).get("a") is uow.repo(Counter).get("a")
         assert uow.repo(Counter) is uow.repo(Counter)
 
 
-def test_ids_lists_committed_ids_in_insertion_order() -> None:
-    store = MemoryStore()
-    seed(store, "b", "a")
-    seed(store, "c")
-    with MemoryUnitOfWork(store) as uow:
+def test_ids_lists_committed_ids_in_insertion_order(new_uow: NewUow) -> None:
+    seed(new_uow, "b", "a")
+    seed(new_uow, "c")
+    with new_uow() as uow:
         uow.repo(Counter).add(Counter(id="staged"))
         assert list(uow.repo(Counter).ids()) == ["b", "a", "c"]
         counter = uow.repo(Counter).get("b")
@@ -152,31 +171,28 @@ def test_ids_lists_committed_ids_in_insertion_order() -> None:
 # -- nothing leaks: uncommitted work and copies ---------------------------------------------
 
 
-def test_leaving_without_commit_discards_everything() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_leaving_without_commit_discards_everything(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         counter = uow.repo(Counter).get("a")
         counter.increment()
         uow.repo(Counter).save(counter)
         uow.repo(Counter).add(Counter(id="b"))
-    assert committed(store, "a") == Counter(id="a")
-    assert committed(store, "b") is None
+    assert committed(new_uow, "a") == Counter(id="a")
+    assert committed(new_uow, "b") is None
     assert uow.collect_events() == []
 
 
-def test_a_commit_after_leaving_the_block_writes_nothing() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_a_commit_after_leaving_the_block_writes_nothing(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         uow.repo(Counter).add(Counter(id="late"))
     uow.commit()
-    assert committed(store, "late") is None
+    assert committed(new_uow, "late") is None
 
 
-def test_rollback_discards_staged_work_and_the_unit_of_work_stays_usable() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_rollback_discards_staged_work_and_the_unit_of_work_stays_usable(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         counter = uow.repo(Counter).get("a")
         counter.increment()
         uow.repo(Counter).save(counter)
@@ -184,15 +200,14 @@ def test_rollback_discards_staged_work_and_the_unit_of_work_stays_usable() -> No
         uow.commit()  # nothing staged any more
         assert uow.collect_events() == []
         assert uow.repo(Counter).get("a") == Counter(id="a")
-    assert committed(store, "a") == Counter(id="a")
+    assert committed(new_uow, "a") == Counter(id="a")
 
 
-def test_an_exception_inside_the_block_discards_and_propagates() -> None:
-    store = MemoryStore()
-    seed(store, "a")
+def test_an_exception_inside_the_block_discards_and_propagates(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
 
     def failing_command() -> None:
-        with MemoryUnitOfWork(store) as uow:
+        with new_uow() as uow:
             counter = uow.repo(Counter).get("a")
             counter.increment()
             uow.repo(Counter).save(counter)
@@ -200,47 +215,44 @@ def test_an_exception_inside_the_block_discards_and_propagates() -> None:
 
     with pytest.raises(RuntimeError, match="boom"):
         failing_command()
-    assert committed(store, "a") == Counter(id="a")
+    assert committed(new_uow, "a") == Counter(id="a")
 
 
-def test_mutating_a_loaded_object_does_not_touch_the_store() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_mutating_a_loaded_object_does_not_touch_the_store(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         counter = uow.repo(Counter).get("a")
         counter.count = 42
         counter.tags.append("loaded")
-    assert committed(store, "a") == Counter(id="a")
+    assert committed(new_uow, "a") == Counter(id="a")
 
 
-def test_objects_are_copies_after_commit() -> None:
-    store = MemoryStore()
+def test_objects_are_copies_after_commit(new_uow: NewUow) -> None:
     added = Counter(id="a", tags=["x"])
-    with MemoryUnitOfWork(store) as uow:
+    with new_uow() as uow:
         uow.repo(Counter).add(added)
         uow.commit()
     added.count = 99
     added.tags.append("after commit")  # nested state too: a deep copy is stored
-    first, second = committed(store, "a"), committed(store, "a")
+    first, second = committed(new_uow, "a"), committed(new_uow, "a")
     assert first is not None
     assert second is not None
     assert first is not second
     assert first.tags is not second.tags
     first.tags.append("reader")
-    assert committed(store, "a") == Counter(id="a", tags=["x"])
+    assert committed(new_uow, "a") == Counter(id="a", tags=["x"])
 
 
 # -- lost updates ------------------------------------------------------------------------
 
 
-def test_lost_update_is_refused_and_the_loser_writes_nothing() -> None:
-    store = MemoryStore()
-    seed(store, "a", "c")
-    with MemoryUnitOfWork(store) as tally_seed:
+def test_lost_update_is_refused_and_the_loser_writes_nothing(new_uow: NewUow) -> None:
+    seed(new_uow, "a", "c")
+    with new_uow() as tally_seed:
         tally_seed.repo(Tally).add(Tally(id="t"))
         tally_seed.commit()
 
-    first, second = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+    first, second = new_uow(), new_uow()
     mine = first.repo(Counter).get("a")
     theirs = second.repo(Counter).get("a")
     assert mine.version == theirs.version == 1
@@ -262,21 +274,20 @@ def test_lost_update_is_refused_and_the_loser_writes_nothing() -> None:
     with pytest.raises(ConcurrencyError, match=r"Counter 'a'.*loaded version 1, stored 2"):
         second.commit()
 
-    assert committed(store, "a") == Counter(id="a", count=1)
-    assert committed(store, "b") is None
-    assert committed(store, "c") == Counter(id="c")
-    assert MemoryUnitOfWork(store).repo(Tally).get("t") == Tally(id="t")
+    assert committed(new_uow, "a") == Counter(id="a", count=1)
+    assert committed(new_uow, "b") is None
+    assert committed(new_uow, "c") == Counter(id="c")
+    assert new_uow().repo(Tally).get("t") == Tally(id="t")
     assert second.collect_events() == []
     assert (theirs.version, other.version, tally.version) == (1, 1, 1)  # untouched
 
 
-def test_a_lost_update_in_any_kind_stops_the_writes_of_every_kind() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as tally_seed:
+def test_a_lost_update_in_any_kind_stops_the_writes_of_every_kind(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as tally_seed:
         tally_seed.repo(Tally).add(Tally(id="t"))
         tally_seed.commit()
-    winner, loser = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+    winner, loser = new_uow(), new_uow()
     tally = loser.repo(Tally).get("t")  # staged first, fine on its own
     tally.total = 5
     loser.repo(Tally).save(tally)
@@ -289,34 +300,31 @@ def test_a_lost_update_in_any_kind_stops_the_writes_of_every_kind() -> None:
     loser.repo(Counter).save(stale)
     with pytest.raises(ConcurrencyError):
         loser.commit()
-    assert MemoryUnitOfWork(store).repo(Tally).get("t") == Tally(id="t")
-    assert committed(store, "a") == Counter(id="a", count=1)
+    assert new_uow().repo(Tally).get("t") == Tally(id="t")
+    assert committed(new_uow, "a") == Counter(id="a", count=1)
 
 
-def test_concurrent_adds_of_one_id_let_only_the_first_commit() -> None:
-    store = MemoryStore()
-    first, second = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+def test_concurrent_adds_of_one_id_let_only_the_first_commit(new_uow: NewUow) -> None:
+    first, second = new_uow(), new_uow()
     first.repo(Counter).add(Counter(id="a", count=1))
     second.repo(Counter).add(Counter(id="a", count=2))
     first.commit()
     with pytest.raises(ConcurrencyError, match="added concurrently"):
         second.commit()
-    assert committed(store, "a") == Counter(id="a", count=1)
+    assert committed(new_uow, "a") == Counter(id="a", count=1)
 
 
-def test_saving_an_aggregate_that_was_never_stored_writes_nothing() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_saving_an_aggregate_that_was_never_stored_writes_nothing(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         uow.repo(Counter).save(Counter(id="ghost"))
         with pytest.raises(ConcurrencyError):
             uow.commit()
-    assert committed(store, "ghost") is None
+    assert committed(new_uow, "ghost") is None
 
 
-def test_reading_without_saving_never_conflicts() -> None:
-    store = MemoryStore()
-    seed(store, "a", "b")
-    reader, writer = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+def test_reading_without_saving_never_conflicts(new_uow: NewUow) -> None:
+    seed(new_uow, "a", "b")
+    reader, writer = new_uow(), new_uow()
     reader.repo(Counter).get("a")
     counter = writer.repo(Counter).get("a")
     counter.increment()
@@ -326,15 +334,14 @@ def test_reading_without_saving_never_conflicts() -> None:
     b.increment()
     reader.repo(Counter).save(b)
     reader.commit()  # "a" was only read: no conflict
-    assert committed(store, "b") == Counter(id="b", count=1)
+    assert committed(new_uow, "b") == Counter(id="b", count=1)
 
 
 # -- versions and events -----------------------------------------------------------------
 
 
-def test_versions_increase_by_one_per_commit() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_versions_increase_by_one_per_commit(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         counter = Counter(id="a")
         assert counter.version == 0
         uow.repo(Counter).add(counter)
@@ -346,30 +353,30 @@ def test_versions_increase_by_one_per_commit() -> None:
             uow.repo(Counter).save(counter)
             uow.commit()
             assert counter.version == expected
-            stored = committed(store, "a")
+            stored = committed(new_uow, "a")
             assert stored is not None
             assert stored.version == expected
 
 
-def test_a_commit_that_does_not_save_an_aggregate_does_not_bump_its_version() -> None:
-    store = MemoryStore()
-    seed(store, "a", "b")
-    with MemoryUnitOfWork(store) as uow:
+def test_a_commit_that_does_not_save_an_aggregate_does_not_bump_its_version(
+    new_uow: NewUow,
+) -> None:
+    seed(new_uow, "a", "b")
+    with new_uow() as uow:
         uow.repo(Counter).get("a").increment()  # loaded, changed, never saved
         b = uow.repo(Counter).get("b")
         b.increment()
         uow.repo(Counter).save(b)
         uow.commit()
         assert uow.collect_events() == [CounterIncremented("b", 1)]
-    a, b_stored = committed(store, "a"), committed(store, "b")
+    a, b_stored = committed(new_uow, "a"), committed(new_uow, "b")
     assert a is not None
     assert b_stored is not None
     assert (a.version, a.count, b_stored.version) == (1, 0, 2)
 
 
-def test_events_come_out_after_commit_in_order_and_only_once() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_events_come_out_after_commit_in_order_and_only_once(new_uow: NewUow) -> None:
+    with new_uow() as uow:
         counter = Counter.open("a")
         counter.increment()
         counter.increment()
@@ -387,17 +394,16 @@ def test_events_come_out_after_commit_in_order_and_only_once() -> None:
         assert stored.pending_events == []  # drained events are not stored
 
 
-def test_no_events_from_rolled_back_or_refused_work() -> None:
-    store = MemoryStore()
-    seed(store, "a")
-    with MemoryUnitOfWork(store) as uow:
+def test_no_events_from_rolled_back_or_refused_work(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
         counter = uow.repo(Counter).get("a")
         counter.increment()
         uow.repo(Counter).save(counter)
         uow.rollback()
         assert uow.collect_events() == []
 
-    loser, winner = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
+    loser, winner = new_uow(), new_uow()
     late = loser.repo(Counter).get("a")
     early = winner.repo(Counter).get("a")
     early.increment()
@@ -411,9 +417,10 @@ def test_no_events_from_rolled_back_or_refused_work() -> None:
     assert winner.collect_events() == [CounterIncremented("a", 1)]
 
 
-def test_events_of_one_aggregate_keep_their_order_across_kinds_and_aggregates() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
+def test_events_of_one_aggregate_keep_their_order_across_kinds_and_aggregates(
+    new_uow: NewUow,
+) -> None:
+    with new_uow() as uow:
         for key in ("x", "y"):
             counter = Counter.open(key)
             counter.increment()
@@ -433,10 +440,11 @@ def test_events_of_one_aggregate_keep_their_order_across_kinds_and_aggregates() 
         assert mine == [CounterOpened(key), CounterIncremented(key, 1)]
 
 
-def test_events_come_per_aggregate_in_recording_order_aggregates_in_staging_order() -> None:
-    store = MemoryStore()
-    seed(store, "old")
-    with MemoryUnitOfWork(store) as uow:
+def test_events_come_per_aggregate_in_recording_order_aggregates_in_staging_order(
+    new_uow: NewUow,
+) -> None:
+    seed(new_uow, "old")
+    with new_uow() as uow:
         old = uow.repo(Counter).get("old")
         old.increment()  # recorded first
         uow.repo(Counter).save(old)
@@ -470,7 +478,7 @@ class Held:
 
 @attrs.define
 class Open:
-    uow: MemoryUnitOfWork
+    uow: UnitOfWork
     objects: dict[str, Counter] = attrs.field(factory=dict)
     model: dict[str, Held] = attrs.field(factory=dict)
 
@@ -479,18 +487,20 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
     """Three units of work stay open side by side; each may load, add, increment, save,
     commit, roll back or be closed (and replaced by a fresh one) at any step."""
 
+    backend: Callable[[], NewUow] = staticmethod(memory_backend)
+
     def __init__(self) -> None:
         super().__init__()
-        self.store = MemoryStore()
+        self.new_uow = self.backend()
         self.reference: dict[str, tuple[int, int]] = {}  # id -> (version, count)
         self.slots: dict[int, Open] = {}
 
     @initialize(seeded=st.lists(st.sampled_from(KEYS), unique=True))
     def open_units_of_work(self, seeded: list[str]) -> None:
-        seed(self.store, *seeded)
+        seed(self.new_uow, *seeded)
         self.reference = dict.fromkeys(seeded, (1, 0))
         for slot in SLOTS:
-            self.slots[slot] = Open(MemoryUnitOfWork(self.store).__enter__())
+            self.slots[slot] = Open(self.new_uow().__enter__())
 
     def _held(self, data: st.DataObject) -> tuple[Open, str]:
         slot = data.draw(st.sampled_from(sorted(s for s, w in self.slots.items() if w.objects)))
@@ -602,11 +612,11 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
     @rule(slot=st.sampled_from(SLOTS))
     def close_and_reopen(self, slot: int) -> None:
         self.slots[slot].uow.__exit__(None, None, None)
-        self.slots[slot] = Open(MemoryUnitOfWork(self.store).__enter__())
+        self.slots[slot] = Open(self.new_uow().__enter__())
 
     @invariant()
     def store_equals_the_reference(self) -> None:
-        reader = MemoryUnitOfWork(self.store).repo(Counter)
+        reader = self.new_uow().repo(Counter)
         assert list(reader.ids()) == list(self.reference)
         for key in KEYS:
             found = reader.find(key)
@@ -619,7 +629,10 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
                 assert found.pending_events == []
 
 
-InterleavedUnitsOfWork.TestCase.settings = settings(
-    max_examples=150, stateful_step_count=50, deadline=None
-)
-test_interleaved_units_of_work = InterleavedUnitsOfWork.TestCase
+for _name, _backend in ADAPTERS.items():  # one machine per backend
+
+    class _Machine(InterleavedUnitsOfWork):
+        backend = staticmethod(_backend)
+
+    _Machine.TestCase.settings = settings(max_examples=150, stateful_step_count=50, deadline=None)
+    globals()[f"test_interleaved_units_of_work_{_name}"] = _Machine.TestCase
