@@ -124,6 +124,18 @@ def return_one(app: MemoryApp, shop: MerchantId, order_id: OrderId, say: Say) ->
     say(f"one shirt returned and accepted by the merchant: {refund} refunded")
 
 
+def exchange_one(app: MemoryApp, shop: MerchantId, order_id: OrderId, say: Say) -> None:
+    """The other shirt comes back for a new one; the merchant ships it itself."""
+    case = app.handle(aftersales.RequestExchange(order_id, ((SHIRT, 1),), "a loose thread"))
+    app.handle(aftersales.ApproveAfterSale(case, acting=shop))
+    app.handle(aftersales.SendReturn(case, "zto", "ZTO-RET-2"))
+    app.handle(aftersales.InspectReturn(case, ((SHIRT, 1),), acting=shop))
+    status = app.handle(aftersales.ShipReplacement(case, shop, "zto", "ZTO-EX-1"))
+    say(
+        f"the other shirt exchanged, the new one shipped by the merchant (ZTO-EX-1): {status.value}"
+    )
+
+
 def settle_and_withdraw(app: MemoryApp, shop: MerchantId, order_id: OrderId, say: Say) -> None:
     app.handle(orders.ConfirmReceipt(order_id))
     app.clock.advance(timedelta(days=7))
@@ -155,6 +167,7 @@ def run(app: MemoryApp, say: Say = print) -> None:
     run_store_promotion(app, shop, say)
     order_id = sell(app, shop, say)
     return_one(app, shop, order_id, say)
+    exchange_one(app, shop, order_id, say)
     settle_and_withdraw(app, shop, order_id, say)
 
 
