@@ -393,11 +393,14 @@ class Day:
             case = self.app.handle(aftersales.RequestRefundOnly(order_id, ((sku, 1),), "scratched"))
             self.app.handle(aftersales.ApproveAfterSale(case, acting=reviewer))
             self.tally["refunds only"] += 1
-        elif roll < 0.10 and reviewer == PLATFORM and sku in self.world.phones:
+        elif roll < 0.10 and (reviewer != PLATFORM or sku in self.world.phones):
             case = self.app.handle(aftersales.RequestExchange(order_id, ((sku, 1),), "colour", sku))
-            self.app.handle(aftersales.ApproveAfterSale(case))
+            self.app.handle(aftersales.ApproveAfterSale(case, acting=reviewer))
             self.app.handle(aftersales.SendReturn(case, "sf_express", f"EX-{case}"))
-            self.app.handle(aftersales.InspectReturn(case, ((sku, 1),)))
+            status = self.app.handle(aftersales.InspectReturn(case, ((sku, 1),), acting=reviewer))
+            if status is aftersales.AfterSaleStatus.REPLACING:  # the merchant ships it
+                self.app.handle(aftersales.ShipReplacement(case, reviewer, "zto", f"NEW-{case}"))
+                self.tally["exchanges shipped by merchants"] += 1
             self.tally["exchanges"] += 1
         elif self.rng.random() < 0.7:
             self.app.handle(orders.ConfirmReceipt(order_id))
