@@ -26,7 +26,7 @@ from merx.catalog.spu import Spu, SpuContent
 from merx.kernel.bus import Command
 from merx.kernel.ids import PLATFORM, MerchantId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, add_or_save
 
 # -- categories and brands -------------------------------------------------------------
 
@@ -64,11 +64,7 @@ def load_category_tree(uow: UnitOfWork) -> CategoryTree:
 
 
 def _save_tree(uow: UnitOfWork, tree: CategoryTree) -> None:
-    repo = uow.repo(CategoryTree)
-    if repo.find(tree.id) is None:
-        repo.add(tree)
-    else:
-        repo.save(tree)
+    add_or_save(uow.repo(CategoryTree), tree)
 
 
 def add_category(cmd: AddCategory, uow: UnitOfWork) -> CategoryId:

@@ -15,7 +15,7 @@ from merx.kernel.ids import IdSource
 from merx.kernel.money import MINOR_DIGITS, Money, minor_unit, split_minor
 from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
-from merx.kernel.uow import Repository, UnitOfWork
+from merx.kernel.uow import Repository, UnitOfWork, add_or_save
 
 __all__ = [
     "MINOR_DIGITS",
@@ -31,6 +31,7 @@ __all__ = [
     "Repository",
     "StateMachine",
     "UnitOfWork",
+    "add_or_save",
     "flat_field",
     "minor_unit",
     "require_aware",

@@ -54,6 +54,15 @@ class Repository(Protocol[A]):
         ...
 
 
+def add_or_save(repo: Repository[A], aggregate: A) -> None:
+    """Stage ``aggregate``: added when ``repo`` holds none with its id yet (one made fresh
+    in this unit of work, such as a singleton index), saved otherwise."""
+    if repo.find(aggregate.id) is None:
+        repo.add(aggregate)
+    else:
+        repo.save(aggregate)
+
+
 class UnitOfWork(Protocol):
     """Port: one atomic change across any number of aggregates."""
 

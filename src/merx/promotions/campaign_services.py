@@ -24,7 +24,7 @@ from merx.kernel.clock import Clock, require_aware
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, add_or_save
 from merx.kernel.validation import require_text
 from merx.promotions.budgets import (
     NO_LIMITS,
@@ -188,11 +188,7 @@ def _track(uow: UnitOfWork, campaigns: Iterable[Campaign]) -> None:
     for campaign in campaigns:
         changed = live.track(campaign) or changed
     if changed:
-        repo = uow.repo(LiveCampaigns)
-        if repo.find(live.id) is None:
-            repo.add(live)
-        else:
-            repo.save(live)
+        add_or_save(uow.repo(LiveCampaigns), live)
 
 
 def edit_campaign(cmd: EditCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -284,7 +280,7 @@ def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
     uow.repo(Campaign).save(campaign)
     if use is not None:
         use.claimed += 1
-        _store_use(uow, use)
+        add_or_save(uow.repo(CampaignUse), use)
     if fresh:
         wallets.add(wallet)
     else:
@@ -352,7 +348,7 @@ def reserve_for_order(
         uow.repo(Campaign).save(campaign)
         if use is not None:
             use.live += 1
-            _store_use(uow, use)
+            add_or_save(uow.repo(CampaignUse), use)
         if reservation.coupon_id is not None:
             assert wallet is not None
             wallet.lock(reservation.coupon_id, order_id)
@@ -367,14 +363,6 @@ def _use(uow: UnitOfWork, campaign: Campaign, customer_id: str) -> CampaignUse |
         return None
     found = uow.repo(CampaignUse).find(campaign_use_id(campaign.id, customer_id))
     return found or CampaignUse.start(campaign.id, customer_id)
-
-
-def _store_use(uow: UnitOfWork, use: CampaignUse) -> None:
-    repo = uow.repo(CampaignUse)
-    if repo.find(use.id) is None:
-        repo.add(use)
-    else:
-        repo.save(use)
 
 
 def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], command: str) -> None:
@@ -402,7 +390,7 @@ def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], co
             use = _use(uow, campaign, reservation.customer_id)
             if use is not None:
                 use.live -= 1
-                _store_use(uow, use)
+                add_or_save(uow.repo(CampaignUse), use)
         if reservation.coupon_id is not None:
             wallet = uow.repo(Wallet).get(reservation.customer_id)
             if command == "consume":
