@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -368,7 +368,8 @@ def apr_of(
     n = len(amounts)
     is_level = n > 1 and all(amount == level for amount in amounts[:-1])
     rate = guess if guess is not None and guess > 0 else Decimal("0.01")
-    start = _float_root(amounts, principal_minor, is_level, 1 / (1 + float(rate)))
+    guess_v = 1 / (1 + float(rate))  # float-ok: a starting point, not money
+    start = _float_root(amounts, principal_minor, is_level, guess_v)
     with localcontext(_APR):
         one = Decimal(1)
         principal = Decimal(principal_minor)
@@ -388,12 +389,17 @@ def apr_of(
         return (one / v - one) * 12
 
 
-def _float_root(amounts: list[int], principal: int, is_level: bool, v: float) -> float | None:
+#: A discount factor in binary floating point: only ever a starting point for the exact
+#: ``Decimal`` solve, never an amount.
+_Factor: TypeAlias = float  # float-ok: see above
+
+
+def _float_root(amounts: list[int], principal: int, is_level: bool, v: _Factor) -> _Factor | None:
     """The discount factor to within float precision, by the same Newton steps in binary
     floats (cheap), so the exact solve starts next to the root and takes one step.
     ``None`` when floats do not settle; the exact solve then starts from the guess."""
     n = len(amounts)
-    level, last = float(amounts[0]), float(amounts[-1])
+    level, last = float(amounts[0]), float(amounts[-1])  # float-ok: see the docstring
     for _ in range(30):
         if is_level:
             v_n1 = v ** (n - 1)
