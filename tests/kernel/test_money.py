@@ -27,7 +27,7 @@ from merx.kernel.errors import (
     UnknownCurrency,
     ValidationError,
 )
-from merx.kernel.money import MINOR_DIGITS, Money, minor_unit
+from merx.kernel.money import MINOR_DIGITS, Money, minor_maker, minor_unit
 from tests.strategies import any_money, currencies, money, positive_money, ratios
 
 # -- strategies local to this module -----------------------------------------------------
@@ -632,3 +632,25 @@ def test_zero_never_prints_with_a_minus_sign() -> None:
         assert m == Money.zero("CNY")
         assert str(m) == "0.00 CNY"
         assert repr(m) == "Money('0.00', 'CNY')"
+
+
+# -- minor_maker: the hot-loop twin of from_minor ---------------------------------------
+
+
+@given(currencies, st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1))
+def test_minor_maker_equals_from_minor(currency: str, units: int) -> None:
+    made = minor_maker(currency)(units)
+    expected = Money.from_minor(units, currency)
+    assert made == expected
+    assert made.amount.as_tuple() == expected.amount.as_tuple()  # same exponent, no -0
+
+
+@pytest.mark.parametrize("units", [10**18, -(10**18)])
+def test_minor_maker_refuses_amounts_beyond_the_bound(units: int) -> None:
+    with pytest.raises(InvalidAmount):
+        minor_maker("CNY")(units)
+
+
+def test_minor_maker_refuses_an_unknown_currency() -> None:
+    with pytest.raises(UnknownCurrency):
+        minor_maker("XXX")

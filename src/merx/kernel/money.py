@@ -13,7 +13,7 @@ Rules (see docs/architecture.md, "Money"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -328,6 +328,27 @@ def _integer_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> 
     return weights
 
 
+def minor_maker(currency: str) -> Callable[[int], Money]:
+    """A fast :meth:`Money.from_minor` for one currency, for hot loops that already hold
+    whole minor units (an int in range is trusted; beyond the bound it raises)."""
+    digits = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
+    limit = 10**MAX_MINOR_DIGITS
+    zero = _make(Decimal(0).scaleb(-digits), currency)
+    new, set_amount, set_currency = object.__new__, _SET_AMOUNT, _SET_CURRENCY
+
+    def make(units: int) -> Money:
+        if not units:
+            return zero
+        if not -limit < units < limit:
+            raise InvalidAmount(f"{units} minor units of {currency} is beyond what merx handles")
+        money = new(Money)
+        set_amount(money, Decimal(units).scaleb(-digits))
+        set_currency(money, currency)
+        return money
+
+    return make
+
+
 def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:
     """Build a Money from an amount already on the minor unit (internal fast path).
 
@@ -342,6 +363,12 @@ def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:
     if not amount:
         amount = amount.copy_abs()
     money = object.__new__(Money)
-    object.__setattr__(money, "amount", amount)
-    object.__setattr__(money, "currency", currency)
+    _SET_AMOUNT(money, amount)
+    _SET_CURRENCY(money, currency)
     return money
+
+
+# Money is frozen: its slots are written once, here and in minor_maker, through their
+# descriptors (cheaper than object.__setattr__ on the hot paths).
+_SET_AMOUNT: Final = Money.__dict__["amount"].__set__
+_SET_CURRENCY: Final = Money.__dict__["currency"].__set__

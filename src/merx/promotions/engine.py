@@ -24,12 +24,13 @@ rule literally. Property tests check that both always agree.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Final, TypeAlias
 
-from merx.kernel.money import Money, split_minor
+from merx.kernel.money import Money, minor_maker, split_minor
 from merx.promotions.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
 from merx.promotions.model import (
     Allocation,
@@ -114,18 +115,23 @@ class _CartIndex:
         """The lines matching every key of the scope (and of the store, if any)."""
         mask = self.every
         scope = promotion.scope
-        for values, index in (
-            (scope.skus, self.by_sku),
-            (scope.merchants, self.by_merchant),
-            (scope.categories, self.by_category),
-            (None if store is None else (store,), self.by_merchant),
-        ):
-            if values is not None:
-                chosen = 0
-                for value in values:
-                    chosen |= index.get(value, 0)
-                mask &= chosen
+        if scope.skus is not None:
+            mask &= _any_of(scope.skus, self.by_sku)
+        if scope.merchants is not None:
+            mask &= _any_of(scope.merchants, self.by_merchant)
+        if scope.categories is not None:
+            mask &= _any_of(scope.categories, self.by_category)
+        if store is not None:
+            mask &= self.by_merchant.get(store, 0)
         return mask
+
+
+def _any_of(values: Sequence[str], index: dict[str, int]) -> int:
+    """The lines holding any of ``values``."""
+    chosen = 0
+    for value in values:
+        chosen |= index.get(value, 0)
+    return chosen
 
 
 class _Offer:
@@ -182,18 +188,28 @@ class _Offer:
         self.gift: GiftItem | None = None
         eligible = self._terms(promotion, cart, eligible)
         self.lines: tuple[int, ...] = tuple(eligible)
-        self.mask = sum(1 << i for i in eligible)
-        self.quantity = sum(cart[i].quantity for i in eligible)
+        mask = quantity = 0
+        for i in eligible:
+            mask |= 1 << i
+            quantity += cart[i].quantity
+        self.mask = mask
+        self.quantity = quantity
 
     def _terms(
         self, promotion: Promotion, cart: Sequence[CartLine], eligible: list[int]
     ) -> list[int]:
         """Keep the kind's terms in minor units; return the lines it really acts on."""
         match promotion:
-            case DirectReduction():
-                for i in eligible:
-                    unit = cart[i].unit_price
-                    self.unit_after[i] = promotion.unit_price_after(unit).minor
+            case DirectReduction():  # DirectReduction.unit_price_after, in minor units
+                if promotion.off is not None:
+                    off = promotion.off.minor
+                    for i in eligible:
+                        self.unit_after[i] = max(cart[i].unit_price.minor - off, 0)
+                else:
+                    assert promotion.price is not None
+                    price = promotion.price.minor
+                    for i in eligible:
+                        self.unit_after[i] = min(cart[i].unit_price.minor, price)
             case Bundle():
                 by_sku = {cart[i].sku: i for i in eligible}
                 if all(item.sku in by_sku for item in promotion.items):
@@ -419,7 +435,7 @@ def _run(
                     else "threshold_not_reached"
                 )
             continue
-        shares = split(off, list(map(amounts.__getitem__, lines)))
+        shares = split(off, [amounts[i] for i in lines])
         for i, share in zip(lines, shares, strict=True):
             amounts[i] -= share
         applied.append(offer.rank)
@@ -530,10 +546,12 @@ class _Problem:
                     self.adjacency[other.rank] |= 1 << offer.rank
             self.adjacency[offer.rank] |= linked & ~(1 << offer.rank)
         self.automatic = sum(1 << o.rank for o in self.offers if not o.coupon)
+        units = [line.unit_price.minor for line in self.cart]
+        quantities = [line.quantity for line in self.cart]
         self.initial = _Lines(
-            [line.amount.minor for line in self.cart],
-            [line.quantity for line in self.cart],
-            [line.unit_price.minor for line in self.cart],
+            [unit * quantity for unit, quantity in zip(units, quantities, strict=True)],
+            quantities,
+            units,
         )
 
     def _reject(self, promotion_id: str, code: RejectionCode, text: str) -> None:
@@ -602,7 +620,9 @@ def _local_options(problem: _Problem, members: Sequence[int]) -> list[int]:
     """Every valid choice within one conflict component, as selection masks."""
     adjacency = problem.adjacency
     automatic = problem.automatic
-    later = [sum(1 << r for r in members[k + 1 :]) for k in range(len(members))]
+    later = [0] * len(members)  # the ranks after each member
+    for k in range(len(members) - 1, 0, -1):
+        later[k - 1] = later[k] | 1 << members[k]
     options: list[int] = []
 
     def visit(k: int, chosen: int, blocked: int) -> None:
@@ -795,13 +815,15 @@ class _Search:
             for option in combination:
                 selection |= option
             state = problem.initial.copy()
-            applied = _run(problem.offers_of(selection), state, split_minor)
+            chosen = problem.offers_of(selection)
+            applied = _run(chosen, state, split_minor)
+            amounts = state.amounts
             outcome = _Outcome(
                 selection,
-                tuple(state.amounts[i] for i in cluster.lines),
-                tuple(sorted(offers[r].id for r in applied)),
-                sum(1 for r in applied if offers[r].coupon),
-                tuple(sorted(o.id for o in offers if selection >> o.rank & 1)),
+                tuple([amounts[i] for i in cluster.lines]),
+                tuple(sorted([offers[r].id for r in applied])),
+                sum([1 for r in applied if offers[r].coupon]),
+                tuple(sorted([o.id for o in chosen])),
             )
             known = merged.get(outcome.vector)
             if known is None or outcome.order() < known.order():
@@ -812,22 +834,23 @@ class _Search:
 
     def run(self) -> int:
         """The best valid selection, as a mask of ranks."""
-        choices: list[tuple[int, int, _Baseline, tuple[int, ...], list[_Offer]]] = []
+        offers = self.problem.offers
+        choices: list[tuple[int, int, _Baseline, tuple[int, ...]]] = []
         for combination in itertools.product(*self.late_components):
             choice = 0
             for option in combination:
                 choice |= option
             fixed = tuple(choice & cluster.cross for cluster in self.clusters)
             baseline = self._baseline(fixed)
-            late = [self.problem.offers[r] for r in _bits(choice & self.late)]
-            root_bound = baseline.total - sum(
-                offer.bound(baseline.widest_base(self, offer)) for offer in late
-            )
-            choices.append((root_bound, choice, baseline, fixed, late))
+            root_bound = baseline.total
+            for r in _bits(choice & self.late):
+                root_bound -= baseline.most_off(self, offers[r])
+            choices.append((root_bound, choice, baseline, fixed))
         choices.sort(key=lambda entry: entry[:2])
-        for root_bound, choice, baseline, fixed, late in choices:
+        for root_bound, choice, baseline, fixed in choices:
             if self.best is not None and root_bound > self.best[0]:
                 break
+            late = [offers[r] for r in _bits(choice & self.late)]
             _Plan(self, baseline, fixed, choice & self.late, late).explore()
         return self.best_selection
 
@@ -845,9 +868,15 @@ class _Search:
         if known is None:
             lines = self.clusters[index].lines
             positions = [k for k, i in enumerate(lines) if offer.mask >> i & 1]
-            known = tuple(
-                sum(outcome.vector[k] for k in positions) for outcome in self.outcomes(index, fixed)
-            )
+            outcomes = self.outcomes(index, fixed)
+            if len(positions) == 1:
+                at = positions[0]
+                known = tuple(outcome.vector[at] for outcome in outcomes)
+            elif positions:
+                pick = operator.itemgetter(*positions)
+                known = tuple(sum(pick(outcome.vector)) for outcome in outcomes)
+            else:
+                known = (0,) * len(outcomes)
             self.parts[key] = known
         return known
 
@@ -876,6 +905,14 @@ class _Baseline:
             for cluster, outcomes in zip(clusters, per_cluster, strict=True)
         )
         self.widest: dict[int, int] = {}
+        self.bounds: dict[int, int] = {}
+
+    def most_off(self, search: _Search, offer: _Offer) -> int:
+        """An upper bound of what a platform/payment ``offer`` can take from this baseline."""
+        known = self.bounds.get(offer.rank)
+        if known is None:
+            known = self.bounds[offer.rank] = offer.bound(self.widest_base(search, offer))
+        return known
 
     def widest_base(self, search: _Search, offer: _Offer) -> int:
         """The largest base ``offer`` can meet before the platform level: every cluster
@@ -951,8 +988,10 @@ class _Plan:
     def bound(self, k: int, total: int, base: list[int]) -> int:
         """A lower bound of the payable of every completion of the first ``k`` choices."""
         lowest = self.constant + total + self.rest_total[k]
-        for p, offer in enumerate(self.late):
-            lowest -= offer.bound(self.fixed_base[p] + base[p] + self.rest_base[k][p])
+        for offer, fixed, chosen, rest in zip(
+            self.late, self.fixed_base, base, self.rest_base[k], strict=True
+        ):
+            lowest -= offer.bound(fixed + chosen + rest)
         return lowest
 
     def explore(self) -> None:
@@ -1053,11 +1092,12 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     :meth:`Money.allocate`: the allocations are exactly what ``allocate`` gives."""
     currency = problem.currency
     made: dict[int, Money] = {}
+    make = minor_maker(currency)
 
     def money(minor: int) -> Money:
         known = made.get(minor)
         if known is None:
-            known = made[minor] = Money.from_minor(minor, currency)
+            known = made[minor] = make(minor)
         return known
 
     chosen = problem.offers_of(selection)
@@ -1114,11 +1154,14 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
         results.append(AppliedPromotion(offer.id, offer.kind, offer.level, discount, funding, gift))
 
     rejections = list(problem.rejections)
-    for offer in problem.offers:
+    offers = problem.offers
+    for offer in offers:
         if offer.rank in applied:
             continue
         if not selection >> offer.rank & 1:
-            rivals = sorted(o.id for o in chosen if problem.adjacency[offer.rank] >> o.rank & 1)
+            rivals = sorted(
+                [offers[r].id for r in _bits(problem.adjacency[offer.rank] & selection)]
+            )
             text = (
                 f"conflicts with {', '.join(rivals)}"
                 if rivals
@@ -1130,7 +1173,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
             rejections.append(Rejection(offer.id, code, code.replace("_", " ")))
 
     payable = money(sum(state.amounts))
-    listed = Money.sum((line.amount for line in problem.cart), currency)
+    listed = money(sum(problem.initial.amounts))
     return Quote(
         currency=currency,
         lines=lines,

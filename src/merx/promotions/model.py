@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Literal, TypeAlias
+from typing import ClassVar, Final, Literal, TypeAlias
 
 import attrs
 
@@ -177,6 +177,8 @@ class PromotionTerms:
     funded_by: tuple[FundingShare, ...] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    #: derived from the amounts once (read on every quote)
+    _currency: str | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -208,6 +210,7 @@ class PromotionTerms:
         currencies = {money.currency for money in self.amounts()}
         if len(currencies) > 1:
             raise PromotionCurrencyMismatch(f"{self.id}: amounts in {sorted(currencies)}")
+        object.__setattr__(self, "_currency", next(iter(currencies), None))
 
     def _check(self) -> None:
         """Kind-specific checks."""
@@ -219,7 +222,7 @@ class PromotionTerms:
     @property
     def currency(self) -> str | None:
         """The definition's currency, or ``None`` when it holds no amount."""
-        return next((money.currency for money in self.amounts()), None)
+        return self._currency
 
     @property
     def level(self) -> Level:
@@ -532,6 +535,9 @@ def _units_share(whole: Money, units: int, quantity: int) -> Money:
     return whole.allocate([units, quantity - units])[0]
 
 
+_NOTHING: Final = Decimal(0)
+
+
 @attrs.frozen
 class QuoteLine:
     """A cart line after pricing: its final amount and each promotion's part of it."""
@@ -547,11 +553,14 @@ class QuoteLine:
     def __attrs_post_init__(self) -> None:
         # on the Decimal amounts (all on the minor unit, well within 28 digits): this runs
         # for every line of every quote
-        taken = sum(a.amount.amount for a in self.allocations)
-        balanced = self.amount.amount == self.unit_price.amount * self.quantity - taken
+        amount = self.amount
+        taken = _NOTHING
+        for allocation in self.allocations:
+            assert allocation.amount.currency == amount.currency
+            taken += allocation.amount.amount
+        balanced = amount.amount == self.unit_price.amount * self.quantity - taken
         assert balanced, f"line {self.sku} does not balance"
-        assert self.amount.amount >= 0, f"line {self.sku} below zero"
-        assert all(a.amount.currency == self.amount.currency for a in self.allocations)
+        assert amount.amount >= 0, f"line {self.sku} below zero"
 
     @property
     def list_amount(self) -> Money:
