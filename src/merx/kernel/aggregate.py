@@ -3,7 +3,9 @@
 Aggregates hold immutable values (numbers, strings, ``Money``, dates, enums, frozen attrs
 classes) directly or in dicts, lists, sets and tuples. That rule makes copying cheap:
 :meth:`Aggregate.__deepcopy__` copies the containers and shares the immutable values, so
-repositories can hand out private copies at a fraction of ``copy.deepcopy``'s cost.
+repositories can hand out private copies at a fraction of ``copy.deepcopy``'s cost. Each
+class gets a generated clone function copying every field as cheaply as its declared type
+allows (:func:`clone_attrs`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import copy
 import enum
 import types
 import typing
+from collections import abc
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self
@@ -24,8 +28,7 @@ _ATOMIC: frozenset[type[Any]] = frozenset(
     {str, int, bool, float, bytes, Decimal, datetime, date, time, timedelta, type(None)}
 )
 _FROZEN: dict[type[Any], bool] = {}
-_FIELDS: dict[type[Any], tuple[tuple[str, int], ...]] = {}
-_SHARE, _FLAT, _LOOK = 0, 1, 2  # how clone_attrs copies a field
+_CLONERS: dict[type[Any], Callable[[Any], Any]] = {}  # see _make_cloner
 
 #: Field metadata: the container holds only immutable values, so a copy of the container
 #: itself is enough (no look at each item: large logs copy at C speed).
@@ -96,39 +99,109 @@ def _immutable_type(tp: Any) -> bool:
     return False
 
 
-def _copy_plan(kind: type[Any]) -> tuple[tuple[str, int], ...]:
-    """Per field of an attrs class: share it (immutable by its type), copy it flat, or look."""
+#: Declared container types (``typing.get_origin``) and the container a value is expected to
+#: be: a value of exactly that type is copied with one ``copy()`` (a frozenset is shared).
+_CONTAINERS: dict[Any, type[Any]] = {
+    dict: dict,
+    abc.Mapping: dict,
+    abc.MutableMapping: dict,
+    list: list,
+    abc.Sequence: list,
+    abc.MutableSequence: list,
+    set: set,
+    abc.Set: set,
+    abc.MutableSet: set,
+    frozenset: frozenset,
+}
+
+
+def _flat(value: Any) -> Any:
+    """A copy of a :func:`flat_field` container (``None`` if it holds none)."""
+    return None if value is None else type(value)(value)
+
+
+def _non_optional(tp: Any) -> Any:
+    """``tp`` without ``None`` if it is ``T | None``."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _copy_expr(field: attrs.Attribute[Any], hints: dict[str, Any], names: dict[str, Any]) -> str:
+    """Source of the cheapest expression copying the field's value ``v`` that its declared
+    type allows (adding the names it needs to ``names``); ``"v"`` to share the value."""
+    hint = _non_optional(hints.get(field.name, Any))
+    container = _CONTAINERS.get(typing.get_origin(hint) or hint)
+    if field.metadata.get(FLAT):
+        if container is None:
+            return "_flat(v)"
+        return f"v.copy() if type(v) is {container.__name__} else _flat(v)"
+    if field.name in hints and _immutable_type(hints[field.name]):
+        return "v"
+    items = typing.get_args(hint)
+    if container is frozenset:  # frozenset(v) is v
+        return "v if type(v) is frozenset else _look(v)"
+    # a set is copied without a look at its items anyway; a dict or list if they are immutable
+    if container is set or (
+        container is not None and items and all(_immutable_type(item) for item in items)
+    ):
+        return f"v.copy() if type(v) is {container.__name__} else _look(v)"
+    if isinstance(hint, type) and attrs.has(hint):  # a mutable attrs object
+        names[f"_type_{field.name}"] = hint
+        return f"_clone(v) if type(v) is _type_{field.name} else _look(v)"
+    return "v if type(v) in _ATOMIC else _look(v)"
+
+
+def _make_cloner(kind: type[Any]) -> Callable[[Any], Any]:
+    """Generate the clone function of the attrs class ``kind``: one statement per field,
+    copying it as cheaply as its declared type allows (see :func:`_copy_expr`)."""
     try:
         hints = typing.get_type_hints(kind)
     except (NameError, TypeError):  # a type only known to the type checker: look at values
         hints = {}
-    plan = []
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_kind": kind,
+        "_setattr": object.__setattr__,
+        "_flat": _flat,
+        "_look": snapshot_copy,
+        "_clone": clone_attrs,
+        "_ATOMIC": _ATOMIC,
+    }
+    # bypass a __setattr__ of the class's own (attrs on_setattr hooks, frozen), as __init__ does
+    setattr_: Any = kind.__setattr__
+    direct = setattr_ is object.__setattr__
+    lines = ["def clone(old):", "    new = _new(_kind)"]
     for field in attrs.fields(kind):
-        if field.metadata.get(FLAT):
-            plan.append((field.name, _FLAT))
-        elif field.name in hints and _immutable_type(hints[field.name]):
-            plan.append((field.name, _SHARE))
+        name = field.name
+        value = _copy_expr(field, hints, namespace)
+        if value == "v":
+            value = f"old.{name}"
         else:
-            plan.append((field.name, _LOOK))
-    return tuple(plan)
+            lines.append(f"    v = old.{name}")
+        if direct:
+            lines.append(f"    new.{name} = {value}")
+        elif isinstance(slot := getattr(kind, name, None), types.MemberDescriptorType):
+            namespace[f"_set_{name}"] = slot.__set__  # a slot's own setter: the fastest
+            lines.append(f"    _set_{name}(new, {value})")
+        else:
+            lines.append(f"    _setattr(new, {name!r}, {value})")
+    lines.append("    return new")
+    source = "\n".join(lines)
+    exec(compile(source, f"<clone {kind.__module__}.{kind.__qualname__}>", "exec"), namespace)
+    cloner: Callable[[Any], Any] = namespace["clone"]
+    return cloner
 
 
 def clone_attrs(value: Any) -> Any:
     """A copy of an attrs object: containers copied (a :func:`flat_field` without looking
     at its items), immutable values shared."""
-    kind = type(value)
-    plan = _FIELDS.get(kind)
-    if plan is None:
-        plan = _FIELDS[kind] = _copy_plan(kind)
-    copied = object.__new__(kind)
-    for name, how in plan:
-        item = getattr(value, name)
-        if how is _FLAT:
-            item = type(item)(item)
-        elif how is _LOOK and not _immutable(item):
-            item = snapshot_copy(item)
-        object.__setattr__(copied, name, item)
-    return copied
+    cloner = _CLONERS.get(type(value))
+    if cloner is None:
+        cloner = _CLONERS[type(value)] = _make_cloner(type(value))
+    return cloner(value)
 
 
 @attrs.define(kw_only=True)
