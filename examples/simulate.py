@@ -80,10 +80,11 @@ def cny(amount: str) -> Money:
 class World:
     """The platform, its catalogue and its customers, built through merx's commands."""
 
-    def __init__(self, orders_wanted: int, seed: int) -> None:
+    def __init__(self, orders_wanted: int, seed: int, *, check_views: bool = False) -> None:
         self.rng = random.Random(seed)
         self.app = build_memory_app(
-            order_policy=orders.OrderPolicy(after_sales_window=timedelta(days=30))
+            order_policy=orders.OrderPolicy(after_sales_window=timedelta(days=30)),
+            check_views=check_views,
         )
         self.phones: list[SkuId] = []
         self.cases: list[SkuId] = []
@@ -659,10 +660,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--journey", choices=(*JOURNEYS, "all"), default="all")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--check-views", action="store_true", help="verify no read-only view is changed (slower)"
+    )
     args = parser.parse_args(argv)
     journeys = JOURNEYS if args.journey == "all" else (args.journey,)
     started = time.perf_counter()
-    world = World(args.orders, args.seed)
+    world = World(args.orders, args.seed, check_views=args.check_views)
     world.build()
     day = Day(world, journeys)
 

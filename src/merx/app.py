@@ -137,6 +137,7 @@ def build_memory_app(
     currency: str = "CNY",
     commission: settlement.CommissionTable | None = None,
     self_held_funds: Money | None = None,
+    check_views: bool = True,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -147,10 +148,14 @@ def build_memory_app(
 
     The settlement ledger of ``currency`` is opened with a cash account per channel, and
     ``commission`` (5% by default) is the marketplace commission table.
+
+    ``check_views`` makes the store verify that no read-only view of an aggregate is ever
+    changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
+    benchmarks and the simulation turn it off.
     """
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     offers = offers or orders.campaign_offers
-    store = MemoryStore()
+    store = MemoryStore(check_views=check_views)
     ids = SequentialIds()
     events = EventLog()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in channels}

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 )
 
 from merx.adapters.memory import MemoryStore, MemoryUnitOfWork
+from merx.adapters.memory.store import ViewChanged
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
@@ -122,6 +123,32 @@ def test_get_missing_raises_not_found_and_find_returns_none(new_uow: NewUow) -> 
         with pytest.raises(NotFound, match=r"Counter 'nope'"):
             uow.repo(Counter).get("nope")
         assert uow.repo(Counter).find("nope") is None
+
+
+def test_view_reads_the_committed_state_or_what_the_unit_of_work_holds(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
+        assert uow.repo(Counter).view("a") == Counter(id="a")
+        assert uow.repo(Counter).peek("nope") is None
+        with pytest.raises(NotFound, match=r"Counter 'nope'"):
+            uow.repo(Counter).view("nope")
+        held = uow.repo(Counter).get("a")
+        held.increment()
+        assert uow.repo(Counter).view("a") is held  # this unit of work's own state
+        fresh = Counter(id="b")
+        uow.repo(Counter).add(fresh)
+        assert uow.repo(Counter).peek("b") is fresh
+
+
+def test_a_view_does_not_stage_anything(new_uow: NewUow) -> None:
+    seed(new_uow, "a")
+    with new_uow() as uow:
+        uow.repo(Counter).view("a")
+        uow.commit()
+        assert uow.collect_events() == []
+    stored = committed(new_uow, "a")
+    assert stored is not None
+    assert stored.version == 1
 
 
 def test_kinds_are_separate_tables(new_uow: NewUow) -> None:
@@ -524,6 +551,21 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
         work.model[key] = Held(version=expected[0], count=expected[1], added=False)
 
     @rule(slot=st.sampled_from(SLOTS), key=st.sampled_from(KEYS))
+    def view(self, slot: int, key: str) -> None:
+        """A view shows what this unit of work holds, else the committed state."""
+        work = self.slots[slot]
+        seen = work.uow.repo(Counter).peek(key)
+        if key in work.objects:
+            assert seen is work.objects[key]
+            return
+        expected = self.reference.get(key)
+        if expected is None:
+            assert seen is None
+        else:
+            assert seen is not None
+            assert (seen.version, seen.count) == expected
+
+    @rule(slot=st.sampled_from(SLOTS), key=st.sampled_from(KEYS))
     def add(self, slot: int, key: str) -> None:
         work = self.slots[slot]
         staged_here = key in work.model and work.model[key].added
@@ -636,3 +678,54 @@ for _name, _backend in ADAPTERS.items():  # one machine per backend
 
     _Machine.TestCase.settings = settings(max_examples=150, stateful_step_count=50, deadline=None)
     globals()[f"test_interleaved_units_of_work_{_name}"] = _Machine.TestCase
+
+
+# -- the memory store's own check of views -------------------------------------------------
+
+
+def checked_store(*keys: str) -> MemoryStore:
+    store = MemoryStore(check_views=True)
+    seed(lambda: MemoryUnitOfWork(store), *keys)
+    return store
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "leave"])
+def test_a_changed_view_is_found_when_the_unit_of_work_ends(end: str) -> None:
+    store = checked_store("a")
+    with pytest.raises(ViewChanged, match=r"Counter 'a'"):
+        with MemoryUnitOfWork(store) as uow:
+            uow.repo(Counter).view("a").tags.append("oops")
+            if end == "commit":
+                uow.commit()
+            elif end == "rollback":
+                uow.rollback()
+
+
+def test_events_recorded_on_a_view_are_found() -> None:
+    store = checked_store("a")
+    with pytest.raises(ViewChanged):
+        with MemoryUnitOfWork(store) as uow:
+            view = uow.repo(Counter).view("a")
+            view.record(CounterOpened("a"))
+            uow.commit()
+
+
+def test_a_view_cannot_be_saved() -> None:
+    store = MemoryStore()  # refused even without the check
+    seed(lambda: MemoryUnitOfWork(store), "a")
+    with MemoryUnitOfWork(store) as uow:
+        view = uow.repo(Counter).view("a")
+        with pytest.raises(ViewChanged, match="cannot be saved"):
+            uow.repo(Counter).save(view)
+
+
+def test_unchanged_views_pass_the_check() -> None:
+    store = checked_store("a", "b")
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.repo(Counter).view("a").count == 0
+        counter = uow.repo(Counter).get("b")
+        counter.increment()
+        uow.repo(Counter).save(counter)
+        uow.commit()
+    with MemoryUnitOfWork(store) as uow:
+        assert uow.repo(Counter).view("b").count == 1

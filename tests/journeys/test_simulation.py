@@ -14,7 +14,8 @@ import simulate
 
 @pytest.mark.parametrize("seed", range(1, 21))
 def test_a_thousand_orders_reconcile(seed: int, capsys: pytest.CaptureFixture[str]) -> None:
-    assert simulate.main(["--orders", "1000", "--seed", str(seed), "--json"]) == 0
+    args = ["--orders", "1000", "--seed", str(seed), "--json", "--check-views"]
+    assert simulate.main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["checks"] == {"problems": [], "ok": True}
     assert result["ledger"]["reconciled"] is True
@@ -23,6 +24,7 @@ def test_a_thousand_orders_reconcile(seed: int, capsys: pytest.CaptureFixture[st
 
 @pytest.mark.parametrize("journey", simulate.JOURNEYS)
 def test_each_journey_alone_reconciles(journey: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert simulate.main(["--orders", "120", "--journey", journey, "--json"]) == 0
+    args = ["--orders", "120", "--journey", journey, "--json", "--check-views"]
+    assert simulate.main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["checks"]["ok"] is True

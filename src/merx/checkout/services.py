@@ -95,8 +95,8 @@ def quote_cart(
     coupons (:func:`merx.promotions.quote`), each line's discount split by promotion and
     by who funds it.
     """
-    cart = uow.repo(Cart).get(CartId(customer_id))
-    skus = [(uow.repo(Sku).get(item.sku), item.quantity) for item in cart.selected()]
+    cart = uow.repo(Cart).view(CartId(customer_id))
+    skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in cart.selected()]
     for sku, _ in skus:
         sku.require_on_sale()
     currencies = {sku.price.currency for sku, _ in skus}
@@ -107,7 +107,7 @@ def quote_cart(
     pricing = None
     discounts: dict[str, tuple[LineDiscount, ...]] = {}
     if in_force or wallet:
-        customer = uow.repo(Customer).find(customer_id)
+        customer = uow.repo(Customer).peek(customer_id)
         pricing = quote_promotions(
             [CartLine(s.id, s.merchant, s.category, s.price, quantity) for s, quantity in skus],
             in_force,

@@ -41,6 +41,16 @@ class Repository(Protocol[A]):
         """The aggregate with id ``key``, or ``None``."""
         ...
 
+    def view(self, key: str) -> A:
+        """The aggregate ``key`` for reading only (:class:`merx.errors.NotFound` if there is
+        none): the one this unit of work holds, else the committed state, which the caller
+        must neither change nor save (adapters may hand it out without a private copy)."""
+        ...
+
+    def peek(self, key: str) -> A | None:
+        """Like :meth:`view`, ``None`` if there is none."""
+        ...
+
     def add(self, aggregate: A) -> None:
         """Stage a new aggregate; :class:`merx.errors.AlreadyExists` if the id is taken."""
         ...

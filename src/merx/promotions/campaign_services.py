@@ -434,8 +434,9 @@ def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
     require_aware(at, "time of the quote")
     repo = uow.repo(Campaign)
     found = []
-    for campaign_id in _live(uow).ids:
-        campaign = repo.get(campaign_id)
+    live = uow.repo(LiveCampaigns).peek(LIVE_CAMPAIGNS_ID) or LiveCampaigns()
+    for campaign_id in live.ids:
+        campaign = repo.view(campaign_id)
         if not campaign.is_coupon and campaign.in_force(at):
             found.append(campaign.effective_definition())
     return sorted(found, key=lambda definition: definition.id)
@@ -446,7 +447,7 @@ def wallet_coupons(uow: UnitOfWork, customer_id: CustomerId, at: datetime) -> li
     coupon's id, ``"<campaign>#<n>"``): available, inside their window, from a campaign
     that is active with budget left. Sorted by id."""
     require_aware(at, "time of the quote")
-    wallet = uow.repo(Wallet).find(customer_id)
+    wallet = uow.repo(Wallet).peek(customer_id)
     if wallet is None:
         return []
     campaigns: dict[str, Campaign] = {}
@@ -454,7 +455,8 @@ def wallet_coupons(uow: UnitOfWork, customer_id: CustomerId, at: datetime) -> li
     for instance in wallet.usable(at):
         campaign = campaigns.get(instance.campaign_id)
         if campaign is None:
-            campaign = campaigns[instance.campaign_id] = _load(uow, instance.campaign_id)
+            campaign = uow.repo(Campaign).view(instance.campaign_id)
+            campaigns[instance.campaign_id] = campaign
         if campaign.in_force(at):
             usable.append(instance.coupon)
     return usable

@@ -1,7 +1,10 @@
 """In-memory storage: a store of committed aggregates and units of work over it.
 
-Aggregates are deep-copied on the way in and out, so an object a caller holds is never
-the stored one: a failed or uncommitted command leaves the store exactly as it was.
+Aggregates are copied on the way in and out, so an object a caller holds is never the
+stored one: a failed or uncommitted command leaves the store exactly as it was. The one
+exception is :meth:`MemoryRepository.view`, which hands out the committed object itself
+for reading; a store built with ``check_views=True`` (as the tests do) verifies at the end
+of every unit of work that no view was changed.
 """
 
 from __future__ import annotations
@@ -25,12 +28,21 @@ def _copy(aggregate: Any) -> Any:
     return clone() if clone is not None else copy.deepcopy(aggregate)
 
 
-class MemoryStore:
-    """Committed state: per aggregate kind, id -> (version, snapshot)."""
+class ViewChanged(AssertionError):
+    """Code changed an aggregate it had only viewed (a defect, found by ``check_views``)."""
 
-    def __init__(self) -> None:
+
+class MemoryStore:
+    """Committed state: per aggregate kind, id -> (version, snapshot).
+
+    ``check_views``: keep a copy of every viewed aggregate and check, when its unit of
+    work ends, that the view was not changed (doubles the cost of a view; for tests).
+    """
+
+    def __init__(self, *, check_views: bool = False) -> None:
         self.tables: dict[type[Any], dict[str, tuple[int, Any]]] = {}
         self.lock = threading.Lock()
+        self.check_views = check_views
 
     def table(self, kind: type[Any]) -> dict[str, tuple[int, Any]]:
         return self.tables.setdefault(kind, {})
@@ -50,11 +62,16 @@ class MemoryRepository(Repository[A]):
     """A repository staging changes in its unit of work until commit."""
 
     def __init__(
-        self, store: MemoryStore, kind: type[A], staged: list[tuple[type[Any], str]]
+        self,
+        store: MemoryStore,
+        kind: type[A],
+        staged: list[tuple[type[Any], str]],
+        viewed: list[tuple[Any, Any]],
     ) -> None:
         self._store = store
         self._kind = kind
         self._staged = staged
+        self._viewed = viewed
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
@@ -74,6 +91,24 @@ class MemoryRepository(Repository[A]):
             self.loaded[key] = aggregate
         return aggregate
 
+    def view(self, key: str) -> A:
+        found = self.peek(key)
+        if found is None:
+            raise NotFound(f"{self._kind.__name__} {key!r} not found")
+        return found
+
+    def peek(self, key: str) -> A | None:
+        for staged in (self.added, self.loaded):
+            if key in staged:
+                return staged[key]
+        row = self._store.tables.get(self._kind, {}).get(key)
+        if row is None:
+            return None
+        snapshot: A = row[1]
+        if self._store.check_views:
+            self._viewed.append((snapshot, _copy(snapshot)))
+        return snapshot
+
     def add(self, aggregate: A) -> None:
         key = aggregate.id
         if key in self.added or key in self._store.tables.get(self._kind, {}):
@@ -83,6 +118,9 @@ class MemoryRepository(Repository[A]):
 
     def save(self, aggregate: A) -> None:
         key = aggregate.id
+        row = self._store.tables.get(self._kind, {}).get(key)
+        if row is not None and row[1] is aggregate:
+            raise ViewChanged(f"{self._kind.__name__} {key!r}: a view cannot be saved")
         if key not in self.added and key not in self.saved:
             self.saved[key] = aggregate
             self._staged.append((self._kind, key))
@@ -125,6 +163,7 @@ class MemoryUnitOfWork:
         self._store = store
         self._repos: dict[type[Any], MemoryRepository[Any]] = {}
         self._staged: list[tuple[type[Any], str]] = []
+        self._viewed: list[tuple[Any, Any]] = []  # (view, its copy) under check_views
         self._events: list[DomainEvent] = []
         self._commits = 0
 
@@ -135,10 +174,20 @@ class MemoryUnitOfWork:
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
         if found is None:
-            found = self._repos[kind] = MemoryRepository(self._store, kind, self._staged)
+            found = self._repos[kind] = MemoryRepository(
+                self._store, kind, self._staged, self._viewed
+            )
         return cast(Repository[A], found)
 
+    def _check_views(self) -> None:
+        viewed = list(self._viewed)
+        self._viewed.clear()  # shared with the repositories: cleared in place
+        for view, copied in viewed:
+            if view != copied or view.pending_events:
+                raise ViewChanged(f"{type(view).__name__} {view.id!r} was changed through a view")
+
     def commit(self) -> None:
+        self._check_views()
         with self._store.lock:
             for repo in self._repos.values():
                 repo.check()
@@ -152,6 +201,7 @@ class MemoryUnitOfWork:
     def rollback(self) -> None:
         self._repos.clear()
         self._staged.clear()
+        self._check_views()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
