@@ -692,22 +692,20 @@ def checked_store(*keys: str) -> MemoryStore:
 @pytest.mark.parametrize("end", ["commit", "rollback", "leave"])
 def test_a_changed_view_is_found_when_the_unit_of_work_ends(end: str) -> None:
     store = checked_store("a")
-    with pytest.raises(ViewChanged, match=r"Counter 'a'"):
-        with MemoryUnitOfWork(store) as uow:
-            uow.repo(Counter).view("a").tags.append("oops")
-            if end == "commit":
-                uow.commit()
-            elif end == "rollback":
-                uow.rollback()
+    with pytest.raises(ViewChanged, match=r"Counter 'a'"), MemoryUnitOfWork(store) as uow:
+        uow.repo(Counter).view("a").tags.append("oops")
+        if end == "commit":
+            uow.commit()
+        elif end == "rollback":
+            uow.rollback()
 
 
 def test_events_recorded_on_a_view_are_found() -> None:
     store = checked_store("a")
-    with pytest.raises(ViewChanged):
-        with MemoryUnitOfWork(store) as uow:
-            view = uow.repo(Counter).view("a")
-            view.record(CounterOpened("a"))
-            uow.commit()
+    with pytest.raises(ViewChanged), MemoryUnitOfWork(store) as uow:
+        view = uow.repo(Counter).view("a")
+        view.record(CounterOpened("a"))
+        uow.commit()
 
 
 def test_a_view_cannot_be_saved() -> None:
