@@ -689,23 +689,26 @@ def checked_store(*keys: str) -> MemoryStore:
     return store
 
 
-@pytest.mark.parametrize("end", ["commit", "rollback", "leave"])
-def test_a_changed_view_is_found_when_the_unit_of_work_ends(end: str) -> None:
-    store = checked_store("a")
-    with pytest.raises(ViewChanged, match=r"Counter 'a'"), MemoryUnitOfWork(store) as uow:
-        uow.repo(Counter).view("a").tags.append("oops")
+def change_a_view(store: MemoryStore, end: str, change: Callable[[Counter], None]) -> None:
+    with MemoryUnitOfWork(store) as uow:
+        change(uow.repo(Counter).view("a"))
         if end == "commit":
             uow.commit()
         elif end == "rollback":
             uow.rollback()
 
 
+@pytest.mark.parametrize("end", ["commit", "rollback", "leave"])
+def test_a_changed_view_is_found_when_the_unit_of_work_ends(end: str) -> None:
+    store = checked_store("a")
+    with pytest.raises(ViewChanged, match=r"Counter 'a'"):
+        change_a_view(store, end, lambda view: view.tags.append("oops"))
+
+
 def test_events_recorded_on_a_view_are_found() -> None:
     store = checked_store("a")
-    with pytest.raises(ViewChanged), MemoryUnitOfWork(store) as uow:
-        view = uow.repo(Counter).view("a")
-        view.record(CounterOpened("a"))
-        uow.commit()
+    with pytest.raises(ViewChanged):
+        change_a_view(store, "commit", lambda view: view.record(CounterOpened("a")))
 
 
 def test_a_view_cannot_be_saved() -> None:
