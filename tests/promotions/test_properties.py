@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from random import Random
 
+import attrs
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,6 +35,21 @@ def _quote(inputs: Inputs) -> Quote:
 def test_search_matches_the_exhaustive_oracle(inputs: Inputs) -> None:
     lines, automatic, wallet, customer, method = inputs
     assert _quote(inputs) == exhaustive_quote(lines, automatic, wallet, customer, AT, method)
+
+
+@given(pricing_inputs())
+def test_with_nothing_to_choose_every_candidate_is_selected_as_the_oracle_says(
+    inputs: Inputs,
+) -> None:
+    """No coupon, no group, no exclusion: the quote skips the search (a forced selection)."""
+    lines, automatic, _, customer, method = inputs
+    unlinked = [attrs.evolve(p, group=None, excludes=()) for p in automatic]
+    result = quote(lines, unlinked, [], customer, AT, method)
+    assert result == exhaustive_quote(lines, unlinked, [], customer, AT, method)
+    candidates = {r.promotion_id for r in result.rejections if r.code != "not_chosen"}
+    assert set(result.selected) <= {p.id for p in unlinked}
+    assert not {r.promotion_id for r in result.rejections if r.code == "not_chosen"}
+    assert set(result.selected) | candidates == {p.id for p in unlinked}
 
 
 @given(pricing_inputs())

@@ -6,6 +6,8 @@ computing it changes nothing, and the order freezes it at placement.
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from merx.catalog import Fulfillment, GoodsType
@@ -123,11 +125,11 @@ class QuotedLine:
             total = Money.sum((d.amount for d in self.discounts), self.discount.currency)
             assert total == self.discount, f"{self.sku}: discounts {total} != {self.discount}"
 
-    @property
+    @functools.cached_property
     def amount(self) -> Money:
         return self.unit_price * self.quantity
 
-    @property
+    @functools.cached_property
     def net(self) -> Money:
         return self.amount - self.discount
 
@@ -151,15 +153,15 @@ class Quote:
     lines: tuple[QuotedLine, ...]
     pricing: PricingQuote | None = None
 
-    @property
+    @functools.cached_property
     def total(self) -> Money:
         return Money.sum((line.amount for line in self.lines), self.currency)
 
-    @property
+    @functools.cached_property
     def discount(self) -> Money:
         return Money.sum((line.discount for line in self.lines), self.currency)
 
-    @property
+    @functools.cached_property
     def payable(self) -> Money:
         return self.total - self.discount
 

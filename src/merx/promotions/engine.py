@@ -554,6 +554,11 @@ class _Problem:
             units,
         )
 
+    def forced(self) -> bool:
+        """Whether there is nothing to choose: no coupon and no conflict, so the only valid
+        selection is every candidate."""
+        return not any(self.adjacency) and self.automatic == (1 << len(self.offers)) - 1
+
     def _reject(self, promotion_id: str, code: RejectionCode, text: str) -> None:
         self.rejections.append(Rejection(promotion_id, code, text))
 
@@ -1209,6 +1214,8 @@ def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
     Raises a :class:`~merx.errors.ValidationError` subclass for malformed input.
     """
     problem = _Problem(lines, promotions, wallet, customer, at, payment_method)
+    if problem.forced():
+        return _materialize(problem, problem.automatic)
     search = _Search(problem)
     selection = search.run()
     result = _materialize(problem, selection)
