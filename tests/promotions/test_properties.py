@@ -6,7 +6,6 @@ import json
 from random import Random
 
 import attrs
-
 from hypothesis import given
 from hypothesis import strategies as st
 
