@@ -102,6 +102,7 @@ class MemoryApp:
     risk: MemoryTransactionRisk
     channel_health: MemoryChannelHealth
     offers: checkout.Offers = checkout.no_offers
+    pricer: promotions.Pricer = promotions.quote
 
     def handle(self, command: Command[R]) -> R:
         return self.bus.handle(command)
@@ -123,6 +124,7 @@ class MemoryApp:
                 at=self.clock.now(),
                 offers=self.offers,
                 payment_method=payment_method,
+                pricer=self.pricer,
             )
 
 
@@ -173,9 +175,10 @@ def build_memory_app(
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
     register_catalog(bus, policy=profit)
+    pricer = promotions.QuoteMemo()
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers,
-        queries=MemoryOrderQueries(store),
+        queries=MemoryOrderQueries(store), pricer=pricer,
     )  # fmt: skip
     finance = partial(
         payments.finance_installment_payment, clock=clock, ids=ids, scorer=scorer, funders=funders
@@ -246,6 +249,7 @@ def build_memory_app(
         risk=risk,
         channel_health=health,
         offers=offers,
+        pricer=pricer,
     )
 
 
@@ -331,9 +335,12 @@ def register_shop(
     order_policy: orders.OrderPolicy,
     offers: checkout.Offers,
     queries: orders.OrderQueries | None = None,
+    pricer: promotions.Pricer = promotions.quote,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``queries`` answers the
-    timers' searches (without it they load every order)."""
+    timers' searches (without it they load every order); ``pricer`` prices carts (a
+    :class:`merx.promotions.QuoteMemo` shared with the checkout page saves the second
+    pricing of a cart when its order is placed)."""
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)
     bus.register(customers.VerifyCustomer, customers.verify_customer)
@@ -346,7 +353,14 @@ def register_shop(
     bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
     bus.register(
         orders.PlaceOrder,
-        partial(orders.place_order, clock=clock, ids=ids, inventory=stock_policy, offers=offers),
+        partial(
+            orders.place_order,
+            clock=clock,
+            ids=ids,
+            inventory=stock_policy,
+            offers=offers,
+            pricer=pricer,
+        ),
     )
     bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
     bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))

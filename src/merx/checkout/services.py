@@ -15,7 +15,7 @@ from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.promotions import CartLine, Promotion
+from merx.promotions import CartLine, Pricer, Promotion
 from merx.promotions import Customer as PricingCustomer
 from merx.promotions import quote as quote_promotions
 
@@ -88,12 +88,14 @@ def quote_cart(
     at: datetime,
     offers: Offers = no_offers,
     payment_method: str | None = None,
+    pricer: Pricer = quote_promotions,
 ) -> Quote:
     """Price the selected lines of ``customer_id``'s cart at ``at`` (read only).
 
     Current prices, then the best choice of the promotions in force and the customer's
-    coupons (:func:`merx.promotions.quote`), each line's discount split by promotion and
-    by who funds it.
+    coupons (:func:`merx.promotions.quote`, or ``pricer``, e.g. a
+    :class:`~merx.promotions.QuoteMemo`), each line's discount split by promotion and by who
+    funds it.
     """
     cart = uow.repo(Cart).view(CartId(customer_id))
     skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in cart.selected()]
@@ -108,7 +110,7 @@ def quote_cart(
     discounts: dict[str, tuple[LineDiscount, ...]] = {}
     if in_force or wallet:
         customer = uow.repo(Customer).peek(customer_id)
-        pricing = quote_promotions(
+        pricing = pricer(
             [CartLine(s.id, s.merchant, s.category, s.price, quantity) for s, quantity in skus],
             in_force,
             wallet,

@@ -31,12 +31,14 @@ from merx.orders.ports import OrderQueries, ScanningOrderQueries, awaits_receipt
 from merx.promotions import (
     BudgetExhausted,
     Campaign,
+    Pricer,
     Promotion,
     PromotionUsage,
     campaign_id_of,
     consume_for_order,
     promotion_usage,
     promotions_in_force,
+    quote,
     release_for_order,
     reserve_for_order,
     wallet_coupons,
@@ -92,6 +94,7 @@ def place_order(
     ids: IdSource,
     inventory: InventoryPolicy,
     offers: Offers = no_offers,
+    pricer: Pricer = quote,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
@@ -106,6 +109,7 @@ def place_order(
             at=now,
             offers=_without(offers, excluded),
             payment_method=cmd.payment_method,
+            pricer=pricer,
         )
         applied = _budgeted(uow, quote)
         try:

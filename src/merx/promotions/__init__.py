@@ -107,6 +107,7 @@ from merx.promotions.lifecycle import (
     campaign_id_of,
     coupon_id_of,
 )
+from merx.promotions.memo import Pricer, QuoteMemo, in_force_window
 from merx.promotions.model import (
     PROMOTION_KINDS,
     Allocation,
@@ -244,6 +245,7 @@ __all__ = [
     "Presale",
     "PresaleNotOpen",
     "PresaleQuote",
+    "Pricer",
     "Promotion",
     "PromotionCurrencyMismatch",
     "PromotionTerms",
@@ -251,6 +253,7 @@ __all__ = [
     "PromotionsReservedForOrder",
     "Quote",
     "QuoteLine",
+    "QuoteMemo",
     "RejectCampaign",
     "RejectEnrolments",
     "Rejection",
@@ -286,6 +289,7 @@ __all__ = [
     "enrol_skus",
     "exhaustive_quote",
     "expire_wallet_coupons",
+    "in_force_window",
     "lifecycle_converter",
     "make_lifecycle_converter",
     "presale_quote",

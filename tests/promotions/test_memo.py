@@ -1,0 +1,100 @@
+"""The quote memo never changes an answer: it only skips pricing equal inputs again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from merx.kernel.errors import ValidationError
+from merx.kernel.money import Money
+from merx.promotions import (
+    CartLine,
+    Customer,
+    Promotion,
+    QuoteMemo,
+    ThresholdOff,
+    Tier,
+    in_force_window,
+    quote,
+)
+from tests.promotions.strategies import AT, pricing_inputs
+
+CNY = "CNY"
+Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]
+LINES = (CartLine("S1", "m1", "phone", Money.of(300, CNY), 1),)
+ALICE = Customer("alice")
+
+
+def threshold(pid: str, **window: object) -> ThresholdOff:
+    tier = Tier(Money.of(100, CNY), Money.of(10, CNY))
+    return ThresholdOff(id=pid, tiers=(tier,), **window)  # type: ignore[arg-type]
+
+
+def test_equal_inputs_are_priced_once() -> None:
+    memo = QuoteMemo()
+    first = memo(LINES, [threshold("P")], [], ALICE, AT, None)
+    again = memo(LINES, [threshold("P")], [], ALICE, AT + timedelta(hours=1), None)
+    assert again is first
+    assert (memo.hits, memo.misses) == (1, 1)
+    other = memo(LINES, [threshold("P")], [], Customer("bob"), AT, None)
+    assert other is not first  # another customer is another input
+    assert memo(LINES, [threshold("P")], [], ALICE, AT, "card") is not first
+
+
+def test_an_entry_holds_only_while_no_promotion_starts_or_ends() -> None:
+    ends = AT + timedelta(hours=1)
+    promotion = threshold("P", ends_at=ends)
+    memo = QuoteMemo()
+    inside = memo(LINES, [promotion], [], ALICE, AT, None)
+    assert memo(LINES, [promotion], [], ALICE, ends - timedelta(seconds=1), None) is inside
+    after = memo(LINES, [promotion], [], ALICE, ends, None)
+    assert after == quote(LINES, [promotion], [], ALICE, ends, None)
+    assert after.payable == Money.of(300, CNY)  # ended: no discount any more
+    assert inside.payable == Money.of(290, CNY)
+
+
+def test_inputs_with_a_promotion_out_of_force_are_not_remembered() -> None:
+    later = threshold("LATER", starts_at=AT + timedelta(days=1))
+    memo = QuoteMemo()
+    memo(LINES, [later], [], ALICE, AT, None)
+    assert len(memo) == 0
+    assert in_force_window([later], AT) is None
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    memo = QuoteMemo(size=2)
+    a = memo(LINES, [threshold("A")], [], ALICE, AT, None)
+    memo(LINES, [threshold("B")], [], ALICE, AT, None)
+    assert memo(LINES, [threshold("A")], [], ALICE, AT, None) is a  # A is used again
+    memo(LINES, [threshold("C")], [], ALICE, AT, None)  # B goes
+    assert len(memo) == 2
+    assert memo(LINES, [threshold("A")], [], ALICE, AT, None) is a
+    misses = memo.misses
+    memo(LINES, [threshold("B")], [], ALICE, AT, None)
+    assert memo.misses == misses + 1
+
+
+@pytest.mark.parametrize("size", [0, -1, True, 1.5])
+def test_a_memo_needs_room_for_one_quote(size: object) -> None:
+    with pytest.raises(ValidationError):
+        QuoteMemo(size=size)  # type: ignore[arg-type]
+
+
+@given(
+    st.lists(pricing_inputs(max_lines=3, max_candidates=5), min_size=1, max_size=4),
+    st.data(),
+)
+def test_the_memo_answers_what_quote_answers(carts: list[Inputs], data: st.DataObject) -> None:
+    """Any sequence of quotes, repeated or not, at instants around the promotions' windows
+    (some end a second after ``AT``, some start a day before): the memo's answer equals the
+    engine's."""
+    memo = QuoteMemo(size=3)
+    calls = st.tuples(st.integers(0, len(carts) - 1), st.integers(-2, 2))
+    for k, seconds in data.draw(st.lists(calls, min_size=1, max_size=12)):
+        lines, automatic, wallet, customer, method = carts[k]
+        at = AT + timedelta(seconds=seconds)
+        expected = quote(lines, automatic, wallet, customer, at, method)
+        assert memo(lines, automatic, wallet, customer, at, method) == expected
