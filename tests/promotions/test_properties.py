@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from random import Random
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merx.kernel.money import Money
+from merx.kernel.money import Money, split_minor
 from merx.promotions import (
     CartLine,
+    Coupon,
     Customer,
+    PaymentOff,
+    PercentTier,
     Promotion,
     Quote,
+    Scope,
+    ThresholdOff,
+    ThresholdPercent,
+    Tier,
     converter_for,
+    engine,
     exhaustive_quote,
     quote,
 )
 from merx.promotions.serde import structure
-from tests.promotions.strategies import AT, CURRENCY, any_promotion, pricing_inputs
+from tests.promotions.strategies import AT, CURRENCY, any_promotion, cart_lines, pricing_inputs
 
 Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]
 
@@ -127,3 +136,61 @@ def test_promotions_round_trip_through_the_converter_and_json(promotion: Promoti
     converter = converter_for(CURRENCY)
     data = json.loads(json.dumps(converter.unstructure(promotion, Promotion)))
     assert structure(data, Promotion, CURRENCY) == promotion  # type: ignore[arg-type]
+
+
+@st.composite
+def late_offers(draw: st.DrawFn) -> tuple[tuple[CartLine, ...], list[Promotion]]:
+    """A cart and platform/payment promotions on random subsets of its lines (so they
+    overlap partly, wholly or not at all)."""
+    lines = draw(cart_lines(max_lines=5))
+    skus = [line.sku for line in lines]
+    chosen: list[Promotion] = []
+    for k in range(draw(st.integers(1, 5))):
+        scope = Scope(skus=tuple(draw(st.lists(st.sampled_from(skus), min_size=1, unique=True))))
+        kind = draw(st.sampled_from(["off", "percent", "coupon", "payment"]))
+        low = Money.from_minor(draw(st.integers(0, 20_000)), CURRENCY)
+        off = Money.from_minor(draw(st.integers(1, 5_000)), CURRENCY)
+        pid = f"L{k}"
+        if kind == "off":
+            chosen.append(ThresholdOff(id=pid, scope=scope, tiers=(Tier(low, off),)))
+        elif kind == "percent":
+            tier = PercentTier(Decimal(draw(st.integers(1, 50))), min_amount=low)
+            chosen.append(ThresholdPercent(id=pid, scope=scope, tiers=(tier,)))
+        elif kind == "coupon":
+            chosen.append(Coupon(id=pid, level="platform", scope=scope, min_amount=low, off=off))
+        else:
+            chosen.append(PaymentOff(id=pid, scope=scope, payment_method="card", off=off))
+    return lines, chosen
+
+
+@settings(max_examples=300)
+@given(late_offers())
+def test_pricing_the_late_levels_for_the_payable_only_equals_the_full_pipeline(
+    cart: tuple[tuple[CartLine, ...], list[Promotion]],
+) -> None:
+    """The search's leaves skip the per-line split of a platform/payment discount no later
+    one depends on; the payable and the applied promotions stay those of the pipeline."""
+    lines, late_promotions = cart
+    problem = engine._Problem(lines, late_promotions, [], Customer("u1"), AT, "card")
+    state = problem.initial.copy()
+    applied = engine._run(problem.offers, state, split_minor)
+    late_run = engine._LateRun(problem.offers)
+    assert late_run.price(problem.initial.amounts[:]) == (applied, sum(state.amounts))
+
+
+def test_a_discount_inside_one_that_is_split_is_split_too() -> None:
+    """L0 on line A lies inside L1 on A and B, and L1 is split because L2 covers B but not
+    A: L0 must be split first, or L1's split (and so L2's base) would be wrong."""
+    yuan = lambda value: Money.of(value, CURRENCY)  # noqa: E731
+    lines = tuple(CartLine(sku, "m1", "c", yuan(100), 1) for sku in ("A", "B", "C"))
+    late: list[Promotion] = [
+        ThresholdOff(id="L0", scope=Scope(skus=("A",)), tiers=(Tier(yuan(1), yuan(50)),)),
+        ThresholdPercent(id="L1", scope=Scope(skus=("A", "B")), tiers=(PercentTier(Decimal(30), min_quantity=1),)),
+        ThresholdPercent(id="L2", scope=Scope(skus=("B", "C")), tiers=(PercentTier(Decimal(10), min_quantity=1),)),
+    ]
+    problem = engine._Problem(lines, late, [], Customer("u1"), AT, None)
+    late_run = engine._LateRun(problem.offers)
+    assert late_run.split == [True, True, False]
+    state = problem.initial.copy()
+    applied = engine._run(problem.offers, state, split_minor)
+    assert late_run.price(problem.initial.amounts[:]) == (applied, sum(state.amounts))

@@ -625,6 +625,9 @@ def _local_options(problem: _Problem, members: Sequence[int]) -> list[int]:
     """Every valid choice within one conflict component, as selection masks."""
     adjacency = problem.adjacency
     automatic = problem.automatic
+    if len(members) == 1:  # a promotion in conflict with nothing: in, or (a coupon) not
+        bit = 1 << members[0]
+        return [bit] if automatic & bit else [bit, 0]
     later = [0] * len(members)  # the ranks after each member
     for k in range(len(members) - 1, 0, -1):
         later[k - 1] = later[k] | 1 << members[k]
@@ -949,6 +952,7 @@ class _Plan:
         self.baseline = baseline
         self.late_choice = late_choice
         self.late = late
+        self.late_run = _LateRun(late)
         late_mask = 0
         for offer in late:
             late_mask |= offer.mask
@@ -1048,8 +1052,7 @@ class _Plan:
         for index, outcome in zip(self.relevant, chosen, strict=True):
             for i, amount in zip(clusters[index].lines, outcome.vector, strict=True):
                 amounts[i] = amount
-        applied = _run(self.late, _Lines(amounts, [], []), split_minor)
-        payable = sum(amounts)
+        applied, payable = self.late_run.price(amounts)
         best = search.best
         if best is not None and payable > best[0]:
             return
@@ -1070,6 +1073,60 @@ class _Plan:
             selection |= outcome.selection
         key: Key = (*head, tuple(sorted(applied_ids)), len(selected), tuple(sorted(selected)))
         search.offer(key, selection)
+
+
+class _LateRun:
+    """The platform/payment offers of a plan, priced for the payable only (as :func:`_run`
+    would, without its per-line result).
+
+    An offer's discount is split over its lines only if a later offer needs that split: one
+    that covers part of its lines, or one that is split itself. Otherwise every later offer
+    covers all of its lines or none, so a later base just loses the whole discount.
+    """
+
+    __slots__ = ("covered", "offers", "split")
+
+    def __init__(self, offers: Sequence[_Offer]) -> None:
+        self.offers = offers
+        split = [False] * len(offers)
+        for k in range(len(offers) - 2, -1, -1):
+            mask = offers[k].mask
+            split[k] = any(
+                offers[j].mask & mask and (mask & ~offers[j].mask or split[j])
+                for j in range(k + 1, len(offers))
+            )
+        self.split = split
+        # per offer: the earlier unsplit offers on its lines (all of their lines are its own)
+        self.covered = [
+            [k for k in range(j) if not split[k] and offers[k].mask & offer.mask]
+            for j, offer in enumerate(offers)
+        ]
+
+    def price(self, amounts: list[int]) -> tuple[list[int], int]:
+        """Apply the offers to ``amounts`` (changed in place where a split is needed);
+        return the ranks that applied and the payable."""
+        applied: list[int] = []
+        taken = [0] * len(self.offers)
+        for j, offer in enumerate(self.offers):
+            lines = offer.lines
+            base = sum([amounts[i] for i in lines])
+            for k in self.covered[j]:
+                base -= taken[k]
+            if offer.kind == "gift":
+                if lines and base >= offer.min_amount:
+                    applied.append(offer.rank)
+                continue
+            off = offer.discount(base)
+            if off <= 0:
+                continue
+            applied.append(offer.rank)
+            if self.split[j]:
+                shares = split_minor(off, [amounts[i] for i in lines])
+                for i, share in zip(lines, shares, strict=True):
+                    amounts[i] -= share
+            else:
+                taken[j] = off
+        return applied, sum(amounts) - sum(taken)
 
 
 # -- from a selection to a quote ---------------------------------------------------------
