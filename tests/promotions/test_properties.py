@@ -185,8 +185,12 @@ def test_a_discount_inside_one_that_is_split_is_split_too() -> None:
     lines = tuple(CartLine(sku, "m1", "c", yuan(100), 1) for sku in ("A", "B", "C"))
     late: list[Promotion] = [
         ThresholdOff(id="L0", scope=Scope(skus=("A",)), tiers=(Tier(yuan(1), yuan(50)),)),
-        ThresholdPercent(id="L1", scope=Scope(skus=("A", "B")), tiers=(PercentTier(Decimal(30), min_quantity=1),)),
-        ThresholdPercent(id="L2", scope=Scope(skus=("B", "C")), tiers=(PercentTier(Decimal(10), min_quantity=1),)),
+        ThresholdPercent(
+            id="L1", scope=Scope(skus=("A", "B")), tiers=(PercentTier(Decimal(30), min_quantity=1),)
+        ),
+        ThresholdPercent(
+            id="L2", scope=Scope(skus=("B", "C")), tiers=(PercentTier(Decimal(10), min_quantity=1),)
+        ),
     ]
     problem = engine._Problem(lines, late, [], Customer("u1"), AT, None)
     late_run = engine._LateRun(problem.offers)
