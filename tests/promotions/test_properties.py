@@ -181,7 +181,10 @@ def test_pricing_the_late_levels_for_the_payable_only_equals_the_full_pipeline(
 def test_a_discount_inside_one_that_is_split_is_split_too() -> None:
     """L0 on line A lies inside L1 on A and B, and L1 is split because L2 covers B but not
     A: L0 must be split first, or L1's split (and so L2's base) would be wrong."""
-    yuan = lambda value: Money.of(value, CURRENCY)  # noqa: E731
+
+    def yuan(value: int) -> Money:
+        return Money.of(value, CURRENCY)
+
     lines = tuple(CartLine(sku, "m1", "c", yuan(100), 1) for sku in ("A", "B", "C"))
     late: list[Promotion] = [
         ThresholdOff(id="L0", scope=Scope(skus=("A",)), tiers=(Tier(yuan(1), yuan(50)),)),
