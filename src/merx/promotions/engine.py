@@ -967,15 +967,13 @@ class _Plan:
         relevant.sort(key=lambda c: per_cluster[c][0].total - per_cluster[c][-1].total)
         self.relevant = relevant
         self.parts: list[list[tuple[int, tuple[int, ...]]]] = []
-        fixed_base = [sum(baseline.amounts[i] for i in offer.lines) for offer in late]
+        amounts = baseline.amounts
+        fixed_base = [sum([amounts[i] for i in offer.lines]) for offer in late]
         constant = baseline.total
         for index in relevant:
             outcomes = per_cluster[index]
             columns = [search.contributions(index, fixed[index], offer) for offer in late]
-            parts = [
-                (outcome.total, tuple(column[o] for column in columns))
-                for o, outcome in enumerate(outcomes)
-            ]
+            parts = list(zip([outcome.total for outcome in outcomes], zip(*columns), strict=True))
             self.parts.append(parts)
             constant -= outcomes[0].total
             for p, column in enumerate(columns):
@@ -986,10 +984,11 @@ class _Plan:
         self.rest_total = [0] * (n + 1)
         self.rest_base = [[0] * len(late) for _ in range(n + 1)]
         for k in range(n - 1, -1, -1):
-            self.rest_total[k] = self.rest_total[k + 1] + min(t for t, _ in self.parts[k])
+            totals, bases = zip(*self.parts[k], strict=True)
+            self.rest_total[k] = self.rest_total[k + 1] + min(totals)
             self.rest_base[k] = [
-                self.rest_base[k + 1][p] + max(b[p] for _, b in self.parts[k])
-                for p in range(len(late))
+                rest + max(column)
+                for rest, column in zip(self.rest_base[k + 1], zip(*bases), strict=True)
             ]
         self.root_bound = self.bound(0, 0, [0] * len(late))
         self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
