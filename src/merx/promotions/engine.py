@@ -98,6 +98,10 @@ def _minor(money: Money | None) -> int:
     return 0 if money is None else money.minor
 
 
+def _maybe_minor(money: Money | None) -> int | None:
+    return None if money is None else money.minor
+
+
 class _CartIndex:
     """Line masks by SKU, merchant and category, to find a scope's lines quickly."""
 
@@ -134,6 +138,97 @@ def _any_of(values: Sequence[str], index: dict[str, int]) -> int:
     return chosen
 
 
+class _Terms:
+    """What a quote needs of a promotion whatever the cart, in minor units: prepared once
+    per definition and kept with it (:attr:`PromotionTerms._prepared`)."""
+
+    __slots__ = (
+        "bundle",
+        "by_quantity",
+        "cap",
+        "coupon",
+        "direct_off",
+        "direct_price",
+        "gift",
+        "id",
+        "kind",
+        "level",
+        "max_off",
+        "min_amount",
+        "off",
+        "percent",
+        "percents",
+        "price",
+        "repeat",
+        "steps",
+        "store",
+    )
+
+    def __init__(self, promotion: Promotion) -> None:
+        self.id = promotion.id
+        self.kind = promotion.kind
+        self.level = promotion.level
+        self.store = promotion.store
+        self.coupon = isinstance(promotion, Coupon)
+        self.direct_off: int | None = None
+        self.direct_price: int | None = None
+        self.bundle: tuple[tuple[str, int], ...] = ()
+        self.steps: tuple[tuple[int, int], ...] = ()
+        self.percents: tuple[tuple[int, Decimal], ...] = ()
+        self.by_quantity = False
+        self.repeat = False
+        self.cap: int | None = None
+        self.min_amount = 0
+        self.off: int | None = None
+        self.percent: Decimal | None = None
+        self.max_off: int | None = None
+        self.price = 0
+        self.gift: GiftItem | None = None
+        match promotion:
+            case DirectReduction():  # DirectReduction.unit_price_after, in minor units
+                self.direct_off = _maybe_minor(promotion.off)
+                self.direct_price = _maybe_minor(promotion.price)
+            case Bundle():
+                self.bundle = tuple((item.sku, item.quantity) for item in promotion.items)
+                self.price = promotion.price.minor
+            case ThresholdOff():
+                self.steps = tuple(
+                    sorted((t.min_amount.minor, t.off.minor) for t in promotion.tiers)
+                )
+                self.repeat = promotion.repeat
+                self.cap = _maybe_minor(promotion.cap)
+            case ThresholdPercent():
+                self.by_quantity = promotion.by_quantity
+                self.percents = tuple(
+                    sorted(
+                        (t.min_quantity if t.min_quantity is not None else _minor(t.min_amount),
+                         t.percent_off)
+                        for t in promotion.tiers
+                    )
+                )  # fmt: skip
+            case GiftPromotion():
+                self.min_amount = promotion.min_amount.minor
+                self.gift = promotion.gift
+            case Coupon():
+                self.min_amount = _minor(promotion.min_amount)
+                self.off = _maybe_minor(promotion.off)
+                self.percent = promotion.percent_off
+                self.max_off = _maybe_minor(promotion.max_off)
+            case PaymentOff():
+                self.min_amount = _minor(promotion.min_amount)
+                self.off = promotion.off.minor
+
+
+def _terms_of(promotion: Promotion) -> _Terms:
+    """The promotion's prepared terms (computed on its first quote)."""
+    terms = promotion._prepared
+    if terms is None:
+        terms = _Terms(promotion)
+        object.__setattr__(promotion, "_prepared", terms)
+    assert isinstance(terms, _Terms)
+    return terms
+
+
 class _Offer:
     """A candidate promotion with its eligible lines and its terms in minor units."""
 
@@ -165,28 +260,42 @@ class _Offer:
     def __init__(
         self, rank: int, promotion: Promotion, cart: Sequence[CartLine], index: _CartIndex
     ) -> None:
+        terms = _terms_of(promotion)
         self.rank = rank
         self.promotion = promotion
-        self.id = promotion.id
-        self.kind = promotion.kind
-        self.level = promotion.level
-        self.coupon = isinstance(promotion, Coupon)
-        store = promotion.store
-        eligible = _bits(index.eligible(promotion, store))
+        self.id = terms.id
+        self.kind = terms.kind
+        self.level = terms.level
+        self.coupon = terms.coupon
+        self.steps = terms.steps
+        self.percents = terms.percents
+        self.by_quantity = terms.by_quantity
+        self.repeat = terms.repeat
+        self.cap = terms.cap
+        self.min_amount = terms.min_amount
+        self.off = terms.off
+        self.percent = terms.percent
+        self.max_off = terms.max_off
+        self.price = terms.price
+        self.gift = terms.gift
         self.unit_after: dict[int, int] = {}
         self.bundle_items: tuple[tuple[int, int], ...] = ()
-        self.steps: tuple[tuple[int, int], ...] = ()
-        self.percents: tuple[tuple[int, Decimal], ...] = ()
-        self.by_quantity = False
-        self.repeat = False
-        self.cap: int | None = None
-        self.min_amount = 0
-        self.off: int | None = None
-        self.percent: Decimal | None = None
-        self.max_off: int | None = None
-        self.price = 0
-        self.gift: GiftItem | None = None
-        eligible = self._terms(promotion, cart, eligible)
+        eligible = _bits(index.eligible(promotion, terms.store))
+        if terms.direct_off is not None:
+            off = terms.direct_off
+            for i in eligible:
+                self.unit_after[i] = max(cart[i].unit_price.minor - off, 0)
+        elif terms.direct_price is not None:
+            price = terms.direct_price
+            for i in eligible:
+                self.unit_after[i] = min(cart[i].unit_price.minor, price)
+        elif terms.bundle:
+            by_sku = {cart[i].sku: i for i in eligible}
+            if all(sku in by_sku for sku, _ in terms.bundle):
+                self.bundle_items = tuple(
+                    sorted((by_sku[sku], quantity) for sku, quantity in terms.bundle)
+                )
+            eligible = [i for i, _ in self.bundle_items]
         self.lines: tuple[int, ...] = tuple(eligible)
         mask = quantity = 0
         for i in eligible:
@@ -194,57 +303,6 @@ class _Offer:
             quantity += cart[i].quantity
         self.mask = mask
         self.quantity = quantity
-
-    def _terms(
-        self, promotion: Promotion, cart: Sequence[CartLine], eligible: list[int]
-    ) -> list[int]:
-        """Keep the kind's terms in minor units; return the lines it really acts on."""
-        match promotion:
-            case DirectReduction():  # DirectReduction.unit_price_after, in minor units
-                if promotion.off is not None:
-                    off = promotion.off.minor
-                    for i in eligible:
-                        self.unit_after[i] = max(cart[i].unit_price.minor - off, 0)
-                else:
-                    assert promotion.price is not None
-                    price = promotion.price.minor
-                    for i in eligible:
-                        self.unit_after[i] = min(cart[i].unit_price.minor, price)
-            case Bundle():
-                by_sku = {cart[i].sku: i for i in eligible}
-                if all(item.sku in by_sku for item in promotion.items):
-                    self.bundle_items = tuple(
-                        sorted((by_sku[item.sku], item.quantity) for item in promotion.items)
-                    )
-                eligible = [i for i, _ in self.bundle_items]
-                self.price = promotion.price.minor
-            case ThresholdOff():
-                self.steps = tuple(
-                    sorted((t.min_amount.minor, t.off.minor) for t in promotion.tiers)
-                )
-                self.repeat = promotion.repeat
-                self.cap = None if promotion.cap is None else promotion.cap.minor
-            case ThresholdPercent():
-                self.by_quantity = promotion.by_quantity
-                self.percents = tuple(
-                    sorted(
-                        (t.min_quantity if t.min_quantity is not None else _minor(t.min_amount),
-                         t.percent_off)
-                        for t in promotion.tiers
-                    )
-                )  # fmt: skip
-            case GiftPromotion():
-                self.min_amount = promotion.min_amount.minor
-                self.gift = promotion.gift
-            case Coupon():
-                self.min_amount = _minor(promotion.min_amount)
-                self.off = None if promotion.off is None else promotion.off.minor
-                self.percent = promotion.percent_off
-                self.max_off = None if promotion.max_off is None else promotion.max_off.minor
-            case PaymentOff():
-                self.min_amount = _minor(promotion.min_amount)
-                self.off = promotion.off.minor
-        return eligible
 
     # The discount of the "base" kinds (threshold_*, coupon, payment_off) on a base.
 
@@ -973,7 +1031,11 @@ class _Plan:
         for index in relevant:
             outcomes = per_cluster[index]
             columns = [search.contributions(index, fixed[index], offer) for offer in late]
-            parts = list(zip([outcome.total for outcome in outcomes], zip(*columns), strict=True))
+            parts = list(
+                zip(
+                    [outcome.total for outcome in outcomes], zip(*columns, strict=True), strict=True
+                )
+            )
             self.parts.append(parts)
             constant -= outcomes[0].total
             for p, column in enumerate(columns):
@@ -988,7 +1050,9 @@ class _Plan:
             self.rest_total[k] = self.rest_total[k + 1] + min(totals)
             self.rest_base[k] = [
                 rest + max(column)
-                for rest, column in zip(self.rest_base[k + 1], zip(*bases), strict=True)
+                for rest, column in zip(
+                    self.rest_base[k + 1], zip(*bases, strict=True), strict=True
+                )
             ]
         self.root_bound = self.bound(0, 0, [0] * len(late))
         self._fixed_sets: tuple[set[str], set[str], int, int] | None = None

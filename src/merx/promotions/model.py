@@ -179,6 +179,8 @@ class PromotionTerms:
     ends_at: datetime | None = None
     #: derived from the amounts once (read on every quote)
     _currency: str | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    #: the quote engine's cart-independent view of these terms, made on the first quote
+    _prepared: object = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
