@@ -1210,6 +1210,20 @@ def _hint(offer: _Offer, base: int) -> int | None:
     return min(above) - base if above else None
 
 
+_new = object.__new__
+_set_promotion_id = Allocation.__dict__["promotion_id"].__set__
+_set_amount = Allocation.__dict__["amount"].__set__
+
+
+def _allocation(promotion_id: str, amount: Money) -> Allocation:
+    """``Allocation(promotion_id, amount)`` without attrs' frozen ``__init__`` (it has no
+    checks to run): the quote makes one per promotion per line."""
+    allocation: Allocation = _new(Allocation)
+    _set_promotion_id(allocation, promotion_id)
+    _set_amount(allocation, amount)
+    return allocation
+
+
 def _materialize(problem: _Problem, selection: int) -> Quote:
     """Price ``selection`` once more, logging each promotion's effect, and report.
 
@@ -1232,8 +1246,8 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
 
     allocations: list[list[Allocation]] = [[] for _ in problem.cart]
     for offer in chosen:
-        for i, share in sorted(log[offer.rank].shares.items()):
-            allocations[i].append(Allocation(offer.id, money(share)))
+        for i, share in log[offer.rank].shares.items():
+            allocations[i].append(_allocation(offer.id, money(share)))
     lines = tuple(
         QuoteLine(
             line.sku,
