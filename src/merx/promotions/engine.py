@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Sequence
+from functools import partial
 from datetime import datetime
 from decimal import Decimal
 from typing import Final, TypeAlias
@@ -162,6 +163,7 @@ class _Terms:
         "repeat",
         "steps",
         "store",
+        "upper",
     )
 
     def __init__(self, promotion: Promotion) -> None:
@@ -217,6 +219,51 @@ class _Terms:
             case PaymentOff():
                 self.min_amount = _minor(promotion.min_amount)
                 self.off = promotion.off.minor
+        self.upper = self._upper()
+
+    def _upper(self) -> Callable[[int], int] | None:
+        """An upper bound of the discount over every base up to a given one (nondecreasing
+        in it), where it differs from the discount itself (``None``: the discount, which is
+        then nondecreasing in the base)."""
+        if self.kind in ("gift", "direct", "bundle"):
+            return _nothing
+        if self.kind == "threshold_off" and not self.repeat:
+            best = 0
+            offs: list[tuple[int, int]] = []  # (minimum, best capped off up to it)
+            for minimum, off in self.steps:
+                best = max(best, off if self.cap is None else min(off, self.cap))
+                offs.append((minimum, best))
+            return partial(_best_off, tuple(offs))
+        if self.kind == "threshold_percent" and not self.by_quantity:
+            top: Decimal | None = None
+            percents: list[tuple[int, Decimal]] = []  # (minimum, best percent up to it)
+            for minimum, percent in self.percents:
+                top = percent if top is None else max(top, percent)
+                percents.append((minimum, top))
+            return partial(_best_percent, tuple(percents))
+        return None
+
+
+def _nothing(base: int) -> int:
+    return 0
+
+
+def _best_off(offs: tuple[tuple[int, int], ...], base: int) -> int:
+    best = 0
+    for minimum, off in offs:
+        if base < minimum:
+            break
+        best = off
+    return min(best, base)
+
+
+def _best_percent(percents: tuple[tuple[int, Decimal], ...], base: int) -> int:
+    best = None
+    for minimum, percent in percents:
+        if base < minimum:
+            break
+        best = percent
+    return 0 if best is None else min(_percent_of(base, best), base)
 
 
 def _terms_of(promotion: Promotion) -> _Terms:
@@ -255,6 +302,7 @@ class _Offer:
         "repeat",
         "steps",
         "unit_after",
+        "upper",
     )
 
     def __init__(
@@ -278,6 +326,8 @@ class _Offer:
         self.max_off = terms.max_off
         self.price = terms.price
         self.gift = terms.gift
+        #: an upper bound of the discount over every base up to the one given
+        self.upper: Callable[[int], int] = terms.upper or self.discount
         self.unit_after: dict[int, int] = {}
         self.bundle_items: tuple[tuple[int, int], ...] = ()
         eligible = _bits(index.eligible(promotion, terms.store))
@@ -338,21 +388,6 @@ class _Offer:
         if self.max_off is not None:
             off = min(off, self.max_off)
         return min(off, base)
-
-    def bound(self, base: int) -> int:
-        """An upper bound of :meth:`discount` over every base up to ``base`` (nondecreasing)."""
-        if self.kind == "threshold_off" and not self.repeat:
-            best = 0
-            for minimum, off in self.steps:
-                if base >= minimum:
-                    best = max(best, off if self.cap is None else min(off, self.cap))
-            return min(best, base)
-        if self.kind == "threshold_percent" and not self.by_quantity:
-            best_percent = max((p for m, p in self.percents if base >= m), default=None)
-            return 0 if best_percent is None else min(_percent_of(base, best_percent), base)
-        if self.kind in ("gift", "direct", "bundle"):
-            return 0
-        return self.discount(base)  # nondecreasing in the base for the other kinds
 
     def reaches(self, base: int) -> bool:
         """Whether ``base`` reaches the lowest threshold."""
@@ -977,7 +1012,7 @@ class _Baseline:
         """An upper bound of what a platform/payment ``offer`` can take from this baseline."""
         known = self.bounds.get(offer.rank)
         if known is None:
-            known = self.bounds[offer.rank] = offer.bound(self.widest_base(search, offer))
+            known = self.bounds[offer.rank] = offer.upper(self.widest_base(search, offer))
         return known
 
     def widest_base(self, search: _Search, offer: _Offer) -> int:
@@ -1063,7 +1098,7 @@ class _Plan:
         for offer, fixed, chosen, rest in zip(
             self.late, self.fixed_base, base, self.rest_base[k], strict=True
         ):
-            lowest -= offer.bound(fixed + chosen + rest)
+            lowest -= offer.upper(fixed + chosen + rest)
         return lowest
 
     def explore(self) -> None:
