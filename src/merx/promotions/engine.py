@@ -26,9 +26,9 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Sequence
-from functools import partial
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Final, TypeAlias
 
 from merx.kernel.money import Money, minor_maker, split_minor
