@@ -177,7 +177,7 @@ class MemoryUnitOfWork:
             found = self._repos[kind] = MemoryRepository(
                 self._store, kind, self._staged, self._viewed
             )
-        return cast(Repository[A], found)
+        return cast("Repository[A]", found)
 
     def _check_views(self) -> None:
         viewed = list(self._viewed)
