@@ -331,6 +331,13 @@ def _integer_weights(ratios: Sequence[Money | Decimal | int], currency: str) -> 
 def minor_maker(currency: str) -> Callable[[int], Money]:
     """A fast :meth:`Money.from_minor` for one currency, for hot loops that already hold
     whole minor units (an int in range is trusted; beyond the bound it raises)."""
+    maker = _MAKERS.get(currency)
+    if maker is None:
+        maker = _MAKERS[currency] = _minor_maker(currency)
+    return maker
+
+
+def _minor_maker(currency: str) -> Callable[[int], Money]:
     digits = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
     limit = 10**MAX_MINOR_DIGITS
     zero = _make(Decimal(0).scaleb(-digits), currency)
@@ -347,6 +354,10 @@ def minor_maker(currency: str) -> Callable[[int], Money]:
         return money
 
     return make
+
+
+#: one minor_maker per currency (pure functions of the currency, made on first use)
+_MAKERS: dict[str, Callable[[int], Money]] = {}
 
 
 def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:

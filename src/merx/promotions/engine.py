@@ -162,12 +162,14 @@ class _Terms:
         "price",
         "repeat",
         "steps",
+        "funders",
         "store",
         "upper",
     )
 
     def __init__(self, promotion: Promotion) -> None:
         self.id = promotion.id
+        self.funders = promotion.funders()
         self.kind = promotion.kind
         self.level = promotion.level
         self.store = promotion.store
@@ -1311,7 +1313,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
         discount = money(effect.discount)
         funding: tuple[Funding, ...] = ()
         if effect.discount:
-            funders = offer.promotion.funders()
+            funders = _terms_of(offer.promotion).funders
             shares = (
                 discount.allocate([funder.share for funder in funders])
                 if len(funders) > 1

@@ -657,10 +657,15 @@ class Quote:
     rejections: tuple[Rejection, ...]
 
     def __attrs_post_init__(self) -> None:
-        total = Money.sum((line.amount for line in self.lines), self.currency)
-        assert total == self.payable, f"payable {self.payable} != sum of lines {total}"
-        funded = Money.sum((f.amount for f in self.cost), self.currency)
-        assert funded == self.discount, f"cost {funded} != discount {self.discount}"
+        # on the Decimal amounts, like QuoteLine's check (every quote runs it)
+        total = sum([line.amount.amount for line in self.lines], _NOTHING)
+        assert total == self.payable.amount, f"payable {self.payable} != sum of lines {total}"
+        funded = sum([funding.amount.amount for funding in self.cost], _NOTHING)
+        assert funded == self.discount.amount, f"cost {funded} != discount {self.discount}"
+        currencies = {self.payable.currency, self.discount.currency}
+        currencies.update(line.amount.currency for line in self.lines)
+        currencies.update(funding.amount.currency for funding in self.cost)
+        assert currencies == {self.currency}, f"a quote in {self.currency} holds {currencies}"
 
     def line(self, sku: str) -> QuoteLine:
         """The priced line of ``sku``."""
