@@ -150,6 +150,7 @@ class _Terms:
         "coupon",
         "direct_off",
         "direct_price",
+        "funders",
         "gift",
         "id",
         "kind",
@@ -162,7 +163,6 @@ class _Terms:
         "price",
         "repeat",
         "steps",
-        "funders",
         "store",
         "upper",
     )
