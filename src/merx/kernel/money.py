@@ -161,12 +161,15 @@ class Money:
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
         """The total of ``items`` (zero when empty); every item must be in ``currency``."""
-        total = Decimal(0)
+        total = _ZEROS.get(currency) if isinstance(currency, str) else None
+        if total is None:
+            raise UnknownCurrency(f"unknown currency {currency!r}")
+        add = _EXACT.add
         for item in items:
             if item.currency != currency:
                 raise CurrencyMismatch(f"cannot add {item} to a {currency} total")
-            total = _EXACT.add(total, item.amount)
-        return _make(total.quantize(minor_unit(currency)), currency, check=True)
+            total = add(total, item.amount)  # every amount sits on the minor unit already
+        return _result(total, currency)
 
     # -- views -------------------------------------------------------------------------
 
@@ -199,12 +202,14 @@ class Money:
             raise CurrencyMismatch(f"cannot {op} {self} and {other}")
 
     def __add__(self, other: Money) -> Money:
-        self._same(other, "add")
-        return _make(_EXACT.add(self.amount, other.amount), self.currency, check=True)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other, "add")
+        return _result(_EXACT.add(self.amount, other.amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other, "subtract")
-        return _make(_EXACT.subtract(self.amount, other.amount), self.currency, check=True)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other, "subtract")
+        return _result(_EXACT.subtract(self.amount, other.amount), self.currency)
 
     def __neg__(self) -> Money:
         return _make(-self.amount, self.currency)
@@ -355,6 +360,23 @@ def _minor_maker(currency: str) -> Callable[[int], Money]:
 
     return make
 
+
+def _result(amount: Decimal, currency: str) -> Money:
+    """A Money from an arithmetic result on the minor unit of a known ``currency``: refused
+    beyond the bound, zero made positive (the hot path of ``+``, ``-`` and ``sum``)."""
+    if amount.adjusted() >= _TOP[currency]:
+        raise InvalidAmount(f"{amount} {currency} is beyond what merx handles")
+    if not amount:
+        amount = amount.copy_abs()
+    money = object.__new__(Money)
+    _SET_AMOUNT(money, amount)
+    _SET_CURRENCY(money, currency)
+    return money
+
+
+#: Per currency: its zero on the minor unit, and the first ``adjusted()`` beyond the bound.
+_ZEROS: Final = {code: Decimal(0).scaleb(-digits) for code, digits in MINOR_DIGITS.items()}
+_TOP: Final = {code: MAX_MINOR_DIGITS - digits for code, digits in MINOR_DIGITS.items()}
 
 #: one minor_maker per currency (pure functions of the currency, made on first use)
 _MAKERS: dict[str, Callable[[int], Money]] = {}

@@ -180,8 +180,8 @@ class BudgetLedger:
 
     def exhausted(self, limits: BudgetLimits) -> bool:
         """Nothing is left to reserve now (a release may give some back)."""
-        remaining = self.remaining(limits)
-        return remaining is not None and not remaining.is_positive()
+        total = limits.total_discount
+        return total is not None and self.reserved + self.consumed >= total
 
     def spent(self, limits: BudgetLimits) -> bool:
         """The whole budget is consumed: nothing can ever come back."""
