@@ -965,8 +965,9 @@ class _Search:
         return baseline
 
     def contributions(self, index: int, fixed: int, offer: _Offer) -> tuple[int, ...]:
-        """Per outcome of a cluster: the sum of its amounts on ``offer``'s lines."""
-        key = (index, fixed, offer.rank)
+        """Per outcome of a cluster: the sum of its amounts on ``offer``'s lines (shared by
+        the offers on the same lines)."""
+        key = (index, fixed, offer.mask)
         known = self.parts.get(key)
         if known is None:
             lines = self.clusters[index].lines
@@ -1020,14 +1021,14 @@ class _Baseline:
     def widest_base(self, search: _Search, offer: _Offer) -> int:
         """The largest base ``offer`` can meet before the platform level: every cluster
         it looks at left at its outcome with the most amount on the offer's lines."""
-        widest = self.widest.get(offer.rank)
+        widest = self.widest.get(offer.mask)  # the same for every offer on these lines
         if widest is None:
             widest = sum(self.amounts[i] for i in offer.lines)
             for index, outcomes in enumerate(self.per_cluster):
                 if len(outcomes) > 1 and search.clusters[index].mask & offer.mask:
                     column = search.contributions(index, self.fixed[index], offer)
                     widest += max(column) - column[0]
-            self.widest[offer.rank] = widest
+            self.widest[offer.mask] = widest
         return widest
 
 
