@@ -42,16 +42,16 @@ def _marketplace(order: Order) -> bool:
 
 def book_paid_order(event: OrderPaid, uow: UnitOfWork, *, clock: Clock) -> None:
     """A merchant's order was paid: freeze its figures and book the money in transit."""
-    order = uow.repo(Order).get(event.order_id)
+    order = uow.repo(Order).view(event.order_id)
     if not _marketplace(order):
         return
-    channel = uow.repo(Payment).get(event.payment_id).channel
+    channel = uow.repo(Payment).view(event.payment_id).channel
     book_order_payment(BookOrderPayment(order.id, channel, sale_lines(order)), uow, clock=clock)
 
 
 def book_completed_order(event: OrderCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
     """A merchant's order completed: it clears to the merchant, to settle on its cycle."""
-    order = uow.repo(Order).get(event.order_id)
+    order = uow.repo(Order).view(event.order_id)
     if _marketplace(order):
         complete_order(CompleteOrder(order.id, event.at.date()), uow, clock=clock)
 
@@ -59,8 +59,8 @@ def book_completed_order(event: OrderCompleted, uow: UnitOfWork, *, clock: Clock
 def book_after_sale_refund(event: AfterSaleCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
     """An after-sale paid money back: reverse its lines' commission and subsidy in
     proportion (an exchange's difference is a price adjustment)."""
-    case = uow.repo(AfterSale).get(event.case_id)
-    order = uow.repo(Order).get(OrderId(case.order_id))
+    case = uow.repo(AfterSale).view(event.case_id)
+    order = uow.repo(Order).view(OrderId(case.order_id))
     if not _marketplace(order) or case.refund_id is None:
         return
     kind = RefundKind.PRICE_ADJUSTMENT if case.kind is AfterSaleKind.EXCHANGE else RefundKind.REFUND

@@ -136,7 +136,7 @@ def route_consignment(
     cmd: RouteConsignment, uow: UnitOfWork, *, channel: ConsignmentChannel, clock: Clock
 ) -> tuple[str, ...]:
     """One dispatch per supplier; the push is idempotent, so a retry never pushes twice."""
-    order = uow.repo(Order).get(cmd.order_id)
+    order = uow.repo(Order).view(cmd.order_id)
     lines = order.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT)
     if not lines:
         return ()

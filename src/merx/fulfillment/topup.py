@@ -218,7 +218,7 @@ def fulfill_paid_topup(
     clock: Clock,
 ) -> None:
     """Subscriber: a paid top-up is bought from its supplier at once."""
-    order = uow.repo(Order).get(event.order_id)
+    order = uow.repo(Order).view(event.order_id)
     if order.kind is OrderKind.TOPUP:
         fulfill_topup(
             FulfillTopUp(order.id), uow, suppliers=suppliers, gateways=gateways, clock=clock

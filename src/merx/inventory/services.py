@@ -130,7 +130,7 @@ def hold_for_order(
 ) -> tuple[Allocation, ...]:
     """Choose warehouses for ``lines`` and hold the stock: a reservation until
     ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed."""
-    warehouses = [uow.repo(Warehouse).get(key) for key in uow.repo(Warehouse).ids()]
+    warehouses = [uow.repo(Warehouse).view(key) for key in uow.repo(Warehouse).ids()]
     plan = plan_allocations(
         lines,
         region,

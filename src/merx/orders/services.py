@@ -311,7 +311,7 @@ def _check_restrictions(
         units[line.sku] = units.get(line.sku, 0) + line.quantity
     limited: dict[SkuId, int] = {}
     for sku_id, quantity in units.items():
-        sku = uow.repo(Sku).get(sku_id)
+        sku = uow.repo(Sku).view(sku_id)
         if sku.restrictions.unrestricted:
             continue
         check_purchase(
@@ -332,7 +332,7 @@ def _check_seller(uow: UnitOfWork, order: Order) -> None:
     money is cleared through the merchant's settlement account)."""
     if order.seller == PLATFORM:
         return
-    merchant = uow.repo(Merchant).find(order.seller)
+    merchant = uow.repo(Merchant).peek(order.seller)
     if merchant is None:
         raise UnknownSeller(f"{order.seller!r} is not a merchant of this platform")
     merchant.check_active("sell")
