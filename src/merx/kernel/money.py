@@ -343,20 +343,16 @@ def minor_maker(currency: str) -> Callable[[int], Money]:
 
 
 def _minor_maker(currency: str) -> Callable[[int], Money]:
-    digits = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
+    minor_unit(currency)  # refuses an unknown currency
+    digits = MINOR_DIGITS[currency]
     limit = 10**MAX_MINOR_DIGITS
-    zero = _make(Decimal(0).scaleb(-digits), currency)
-    new, set_amount, set_currency = object.__new__, _SET_AMOUNT, _SET_CURRENCY
+    zero = _ZEROS[currency]
+    new_money = _new_money
 
     def make(units: int) -> Money:
-        if not units:
-            return zero
         if not -limit < units < limit:
             raise InvalidAmount(f"{units} minor units of {currency} is beyond what merx handles")
-        money = new(Money)
-        set_amount(money, Decimal(units).scaleb(-digits))
-        set_currency(money, currency)
-        return money
+        return new_money(Decimal(units).scaleb(-digits) if units else zero, currency)
 
     return make
 
@@ -366,12 +362,7 @@ def _result(amount: Decimal, currency: str) -> Money:
     beyond the bound, zero made positive (the hot path of ``+``, ``-`` and ``sum``)."""
     if amount.adjusted() >= _TOP[currency]:
         raise InvalidAmount(f"{amount} {currency} is beyond what merx handles")
-    if not amount:
-        amount = amount.copy_abs()
-    money = object.__new__(Money)
-    _SET_AMOUNT(money, amount)
-    _SET_CURRENCY(money, currency)
-    return money
+    return _new_money(amount if amount else amount.copy_abs(), currency)
 
 
 #: Per currency: its zero on the minor unit, and the first ``adjusted()`` beyond the bound.
@@ -385,23 +376,24 @@ _MAKERS: dict[str, Callable[[int], Money]] = {}
 def _make(amount: Decimal, currency: str, *, check: bool = False) -> Money:
     """Build a Money from an amount already on the minor unit (internal fast path).
 
-    ``check`` refuses amounts beyond the bound; zero is always positive zero.
+    ``check`` refuses an unknown currency and amounts beyond the bound; zero is always
+    positive zero.
     """
     if check:
-        digits = MINOR_DIGITS.get(currency) if isinstance(currency, str) else None
-        if digits is None:
+        if not isinstance(currency, str) or currency not in _TOP:
             raise UnknownCurrency(f"unknown currency {currency!r}")
-        if amount.adjusted() >= MAX_MINOR_DIGITS - digits:
-            raise InvalidAmount(f"{amount} {currency} is beyond what merx handles")
-    if not amount:
-        amount = amount.copy_abs()
+        return _result(amount, currency)
+    return _new_money(amount if amount else amount.copy_abs(), currency)
+
+
+def _new_money(amount: Decimal, currency: str) -> Money:
+    """A Money of exactly these fields: Money is frozen, so its slots are written once,
+    here, through their descriptors (cheaper than ``object.__setattr__``)."""
     money = object.__new__(Money)
     _SET_AMOUNT(money, amount)
     _SET_CURRENCY(money, currency)
     return money
 
 
-# Money is frozen: its slots are written once, here and in minor_maker, through their
-# descriptors (cheaper than object.__setattr__ on the hot paths).
 _SET_AMOUNT: Final = Money.__dict__["amount"].__set__
 _SET_CURRENCY: Final = Money.__dict__["currency"].__set__
