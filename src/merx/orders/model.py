@@ -10,6 +10,7 @@ refund knows exactly what each unit cost.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -419,8 +420,9 @@ class Order(Aggregate):
         order.record(OrderPlaced(order_id, customer_id, order.payable, at))
         return order
 
-    @property
+    @functools.cached_property
     def payable(self) -> Money:
+        """What the customer pays for this order (its lines never change once placed)."""
         return Money.sum((line.net for line in self.lines), self.currency)
 
     @property
