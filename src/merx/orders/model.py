@@ -10,7 +10,6 @@ refund knows exactly what each unit cost.
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -420,9 +419,8 @@ class Order(Aggregate):
         order.record(OrderPlaced(order_id, customer_id, order.payable, at))
         return order
 
-    @functools.cached_property
+    @property
     def payable(self) -> Money:
-        """What the customer pays for this order (its lines never change once placed)."""
         return Money.sum((line.net for line in self.lines), self.currency)
 
     @property
