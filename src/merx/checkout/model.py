@@ -15,7 +15,7 @@ from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import BusinessRuleViolation, NotFound
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
-from merx.kernel.money import Money, minor_maker, split_minor
+from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
 from merx.promotions import Quote as PricingQuote
 
@@ -174,11 +174,10 @@ def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]
     takes the rest of each line, so a line's parts add up to its allocation and each
     party's parts to its total, to the cent.
     """
-    money = minor_maker(pricing.currency)  # in minor units, as Money.allocate splits
     by_sku: dict[str, list[LineDiscount]] = {line.sku: [] for line in pricing.lines}
     for applied in pricing.promotions:
         shares = [
-            (line.sku, a.amount.minor)
+            (line.sku, a.amount)
             for line in pricing.lines
             for a in line.allocations
             if a.promotion_id == applied.promotion_id and a.amount.is_positive()
@@ -186,16 +185,14 @@ def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]
         if not shares:
             continue
         remaining = dict(shares)
-        weights = [amount for _, amount in shares]
         parties = [f for f in applied.funding if f.amount.is_positive()]
         for index, funding in enumerate(parties):
             if index == len(parties) - 1:
                 parts = [remaining[sku] for sku, _ in shares]
             else:
-                parts = split_minor(funding.amount.minor, weights)
+                parts = funding.amount.allocate([amount for _, amount in shares])
             for (sku, _), part in zip(shares, parts, strict=True):
                 remaining[sku] -= part
-                if part > 0:
-                    discount = LineDiscount(applied.promotion_id, funding.party, money(part))
-                    by_sku[sku].append(discount)
+                if part.is_positive():
+                    by_sku[sku].append(LineDiscount(applied.promotion_id, funding.party, part))
     return {sku: tuple(parts) for sku, parts in by_sku.items()}
