@@ -13,6 +13,7 @@ from merx.kernel.money import Money
 from merx.promotions import (
     CartLine,
     Customer,
+    InvalidCart,
     Promotion,
     QuoteMemo,
     ThresholdOff,
@@ -75,6 +76,16 @@ def test_the_least_recently_used_entry_goes_first() -> None:
     misses = memo.misses
     memo(LINES, [threshold("B")], [], ALICE, AT, None)
     assert memo.misses == misses + 1
+
+
+def test_malformed_inputs_get_the_engine_s_typed_error() -> None:
+    memo = QuoteMemo()
+    memo(LINES, [threshold("P")], [], ALICE, AT, None)
+    with pytest.raises(InvalidCart):
+        memo(LINES, [threshold("P")], [], ALICE, AT.replace(tzinfo=None), None)
+    with pytest.raises(InvalidCart):
+        memo([{"sku": "S1"}], [threshold("P")], [], ALICE, AT, None)  # type: ignore[list-item]
+    assert len(memo) == 1
 
 
 @pytest.mark.parametrize("size", [0, -1, True, 1.5])

@@ -46,6 +46,17 @@ def in_force_window(
     return since, until
 
 
+def _rememberable(key: _Key, at: datetime) -> bool:
+    """Whether the inputs can key a memo entry: hashable, at an aware instant."""
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        return False
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
 class QuoteMemo:
     """:func:`~merx.promotions.quote` remembering its last ``size`` answers (least recently
     used first out). Equal inputs inside the entry's window give the remembered quote."""
@@ -71,6 +82,8 @@ class QuoteMemo:
         payment_method: str | None = None,
     ) -> Quote:
         key: _Key = (tuple(lines), tuple(promotions), tuple(wallet), customer, payment_method)
+        if not _rememberable(key, at):  # malformed: the engine says what is wrong
+            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
