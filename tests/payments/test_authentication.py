@@ -9,7 +9,7 @@ import pytest
 
 from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.adapters.memory.risk import MemoryTransactionRisk, RiskRules
-from merx.app import MemoryApp, build_memory_app
+from merx.app import MemoryApp, build_memory_app, register_cashier
 from merx.customers import Address
 from merx.errors import IllegalTransition
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
@@ -47,35 +47,13 @@ def cny(amount: str) -> Money:
 def cashier(
     app: MemoryApp, risk: MemoryTransactionRisk, policy: AuthenticationPolicy | None = None
 ) -> MessageBus:
-    """The payments commands wired to ``risk`` on the app's store, clock and channels."""
-    policy = policy or AuthenticationPolicy()
+    """The cashier commands (``register_cashier``) wired to ``risk`` and ``policy`` on the
+    app's store, clock and channels, plus payment sync."""
     bus = MessageBus(app.unit_of_work, app.events)
-    bus.register(
-        PayOrder,
-        partial(
-            payments.pay_order,
-            gateways=app.gateways,
-            clock=app.clock,
-            ids=app.ids,
-            inventory=app.inventory,
-            risk=risk,
-            authentication=policy,
-        ),
-    )
-    bus.register(
-        AuthenticateTransaction,
-        partial(
-            payments.authenticate_transaction,
-            gateways=app.gateways,
-            clock=app.clock,
-            inventory=app.inventory,
-            risk=risk,
-        ),
-    )
-    bus.register(
-        ExpirePaymentAuthentications,
-        partial(payments.expire_payment_authentications, clock=app.clock),
-    )
+    register_cashier(
+        bus, clock=app.clock, ids=app.ids, gateways=app.gateways, inventory=app.inventory,
+        risk=risk, health=app.channel_health, authentication=policy,
+    )  # fmt: skip
     bus.register(
         SyncPayment, partial(payments.sync_payment, gateways=app.gateways, clock=app.clock)
     )
