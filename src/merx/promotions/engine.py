@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 from merx.kernel.money import Money, minor_maker, split_minor
 from merx.promotions.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
@@ -55,6 +55,8 @@ from merx.promotions.model import (
     ThresholdOff,
     ThresholdPercent,
 )
+
+V = TypeVar("V")
 
 _LEVEL_RANK: Final = {"item": 0, "store": 1, "platform": 2, "payment": 3}
 _BUCKET: Final = {"direct": 0, "bundle": 1, "coupon": 3}  # every other kind: 2
@@ -250,21 +252,24 @@ def _nothing(base: int) -> int:
     return 0
 
 
-def _best_off(offs: tuple[tuple[int, int], ...], base: int) -> int:
-    best = 0
-    for minimum, off in offs:
-        if base < minimum:
+def _last_reached(table: Sequence[tuple[int, V]], measure: int) -> V | None:
+    """The value of the last entry whose minimum ``measure`` reaches (a table sorted by
+    minimum), ``None`` below the first."""
+    reached = None
+    for minimum, value in table:
+        if measure < minimum:
             break
-        best = off
-    return min(best, base)
+        reached = value
+    return reached
+
+
+def _best_off(offs: tuple[tuple[int, int], ...], base: int) -> int:
+    best = _last_reached(offs, base)
+    return 0 if best is None else min(best, base)
 
 
 def _best_percent(percents: tuple[tuple[int, Decimal], ...], base: int) -> int:
-    best = None
-    for minimum, percent in percents:
-        if base < minimum:
-            break
-        best = percent
+    best = _last_reached(percents, base)
     return 0 if best is None else min(_percent_of(base, best), base)
 
 
@@ -359,11 +364,7 @@ class _Offer:
     # The discount of the "base" kinds (threshold_*, coupon, payment_off) on a base.
 
     def _tier_percent(self, measure: int) -> Decimal | None:
-        reached = None
-        for minimum, percent in self.percents:
-            if measure >= minimum:
-                reached = percent
-        return reached
+        return _last_reached(self.percents, measure)
 
     def discount(self, base: int) -> int:
         """The discount on ``base`` (minor units), rounded once and never above it."""
