@@ -46,17 +46,6 @@ def in_force_window(
     return since, until
 
 
-def _rememberable(key: _Key, at: datetime) -> bool:
-    """Whether the inputs can key a memo entry: hashable, at an aware instant."""
-    if not isinstance(at, datetime) or at.utcoffset() is None:
-        return False
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
-
-
 class QuoteMemo:
     """:func:`~merx.promotions.quote` remembering its last ``size`` answers (least recently
     used first out). Equal inputs inside the entry's window give the remembered quote."""
@@ -82,16 +71,19 @@ class QuoteMemo:
         payment_method: str | None = None,
     ) -> Quote:
         key: _Key = (tuple(lines), tuple(promotions), tuple(wallet), customer, payment_method)
-        if not _rememberable(key, at):  # malformed: the engine says what is wrong
+        if not isinstance(at, datetime) or at.utcoffset() is None:  # the engine refuses it
             return self._pricer(lines, promotions, wallet, customer, at, payment_method)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                since, until, remembered = entry
-                if (since is None or since <= at) and (until is None or at < until):
-                    self._entries.move_to_end(key)
-                    self.hits += 1
-                    return remembered
+        try:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    since, until, remembered = entry
+                    if (since is None or since <= at) and (until is None or at < until):
+                        self._entries.move_to_end(key)
+                        self.hits += 1
+                        return remembered
+        except TypeError:  # unhashable inputs cannot key an entry: the engine says why
+            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
         result = self._pricer(lines, promotions, wallet, customer, at, payment_method)
         window = in_force_window([*promotions, *wallet], at)
         with self._lock:
