@@ -77,30 +77,24 @@ class MemoryRepository(Repository[A]):
         self.saved: dict[str, A] = {}
 
     def get(self, key: str) -> A:
-        found = self.find(key)
-        if found is None:
-            raise NotFound(f"{self._kind.__name__} {key!r} not found")
-        return found
+        return self._required(self.find(key), key)
 
     def find(self, key: str) -> A | None:
-        for staged in (self.added, self.loaded):
-            if key in staged:
-                return staged[key]
+        held = self._held(key)
+        if held is not None:
+            return held
         aggregate = self._store.load(self._kind, key)
         if aggregate is not None:
             self.loaded[key] = aggregate
         return aggregate
 
     def view(self, key: str) -> A:
-        found = self.peek(key)
-        if found is None:
-            raise NotFound(f"{self._kind.__name__} {key!r} not found")
-        return found
+        return self._required(self.peek(key), key)
 
     def peek(self, key: str) -> A | None:
-        for staged in (self.added, self.loaded):
-            if key in staged:
-                return staged[key]
+        held = self._held(key)
+        if held is not None:
+            return held
         row = self._store.tables.get(self._kind, {}).get(key)
         if row is None:
             return None
@@ -108,6 +102,18 @@ class MemoryRepository(Repository[A]):
         if self._store.check_views:
             self._viewed.append((snapshot, _copy(snapshot)))
         return snapshot
+
+    def _held(self, key: str) -> A | None:
+        """The aggregate this unit of work already holds (added or loaded), if any."""
+        for staged in (self.added, self.loaded):
+            if key in staged:
+                return staged[key]
+        return None
+
+    def _required(self, found: A | None, key: str) -> A:
+        if found is None:
+            raise NotFound(f"{self._kind.__name__} {key!r} not found")
+        return found
 
     def add(self, aggregate: A) -> None:
         key = aggregate.id
