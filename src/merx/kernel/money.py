@@ -122,7 +122,7 @@ class Money:
         on_unit = exact.quantize(quantum, context=_EXACT)
         if not on_unit:
             on_unit = on_unit.copy_abs()
-        if on_unit.adjusted() >= MAX_MINOR_DIGITS - MINOR_DIGITS[self.currency]:
+        if on_unit.adjusted() >= _TOP[self.currency]:
             raise InvalidAmount(f"{exact} {self.currency} is beyond what merx handles")
         if on_unit != exact:
             raise InvalidAmount(
