@@ -28,6 +28,7 @@ from merx import (
     inventory,
     orders,
     payments,
+    pricing,
     promotions,
 )
 from merx.app import MemoryApp, build_memory_app
@@ -47,11 +48,11 @@ def prepare(n: int) -> tuple[MemoryApp, list[CustomerId]]:
         app.handle(catalog.CreateSku(sku, f"Item {n_sku}", PLATFORM, "phone", price))
         app.handle(inventory.ReceiveStock(DC, sku, n * 2 + 10, "po"))
     for definition in (
-        promotions.ThresholdOff(
-            id="FR", tiers=(promotions.Tier(Money.of("300.00", "CNY"), Money.of("30.00", "CNY")),)
+        pricing.ThresholdOff(
+            id="FR", tiers=(pricing.Tier(Money.of("300.00", "CNY"), Money.of("30.00", "CNY")),)
         ),
-        promotions.ThresholdPercent(
-            id="FD", tiers=(promotions.PercentTier(Decimal("5"), min_quantity=3),)
+        pricing.ThresholdPercent(
+            id="FD", tiers=(pricing.PercentTier(Decimal("5"), min_quantity=3),)
         ),
     ):
         budget = promotions.BudgetLimits(total_discount=Money.of("100000000.00", "CNY"))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from merx.kernel.money import Money
-from merx.promotions import (
+from merx.pricing import (
     Bundle,
     BundleItem,
     CartLine,

@@ -30,7 +30,7 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from merx.promotions import FundingShare, Scope, ThresholdOff, Tier
+from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
 
 Say = Callable[[str], None]
 SHIRT = SkuId("linen-shirt-m")

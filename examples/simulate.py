@@ -46,6 +46,7 @@ from merx import (
     merchants,
     orders,
     payments,
+    pricing,
     promotions,
     settlement,
     supply,
@@ -65,7 +66,7 @@ from merx.kernel.ids import (
     WarehouseId,
 )
 from merx.kernel.money import Money
-from merx.promotions import FundingShare, Scope, ThresholdOff, Tier
+from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
 
 JOURNEYS = ("phone", "merchant", "topup", "installments")
 WEIGHTS = {"phone": 35, "merchant": 35, "topup": 20, "installments": 10}
@@ -260,7 +261,7 @@ class World:
             tiers=(Tier(cny("1500.00"), cny("100.00")),),
             funded_by=(FundingShare("platform", Decimal(1)),),
         )
-        coupon = promotions.Coupon(
+        coupon = pricing.Coupon(
             id="WELCOME",
             level="platform",
             off=cny("20.00"),

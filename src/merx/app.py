@@ -30,6 +30,7 @@ from merx import (
     merchants,
     orders,
     payments,
+    pricing,
     promotions,
     settlement,
     supply,
@@ -62,6 +63,7 @@ from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.promotions import services as promotion_services
 from merx.settlement import Payout
 from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
 
@@ -102,7 +104,7 @@ class MemoryApp:
     risk: MemoryTransactionRisk
     channel_health: MemoryChannelHealth
     offers: checkout.Offers = checkout.no_offers
-    pricer: promotions.Pricer = promotions.quote
+    pricer: pricing.Pricer = pricing.quote
 
     def handle(self, command: Command[R]) -> R:
         return self.bus.handle(command)
@@ -144,7 +146,7 @@ def build_memory_app(
     """Build a merx whose every port is an in-memory adapter.
 
     ``offers`` is where quotes find promotions: by default the campaigns in force and the
-    customer's wallet (:func:`merx.orders.campaign_offers`). The platform's self-held funds
+    customer's wallet (:func:`merx.promotions.campaign_offers`). The platform's self-held funds
     (``self_held_funds``, 10,000,000 by default) finance installment orders no funder
     takes.
 
@@ -156,7 +158,7 @@ def build_memory_app(
     benchmarks and the simulation turn it off.
     """
     clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-    offers = offers or orders.campaign_offers
+    offers = offers or promotions.campaign_offers
     store = MemoryStore(check_views=check_views)
     ids = SequentialIds()
     events = EventLog()
@@ -175,7 +177,7 @@ def build_memory_app(
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
 
     register_catalog(bus, policy=profit)
-    pricer = promotions.QuoteMemo()
+    pricer = pricing.QuoteMemo()
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing, offers=offers,
         queries=MemoryOrderQueries(store), pricer=pricer,
@@ -306,20 +308,20 @@ def register_fulfillment(
 def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
     """Campaign life cycles, enrolment, coupon wallets."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (promotions.CreateCampaign, promotions.create_campaign),
-        (promotions.EditCampaign, promotions.edit_campaign),
-        (promotions.SubmitCampaign, promotions.submit_campaign),
-        (promotions.ApproveCampaign, promotions.approve_campaign),
-        (promotions.RejectCampaign, promotions.reject_campaign),
-        (promotions.ReviseCampaign, promotions.revise_campaign),
-        (promotions.ScheduleCampaign, promotions.schedule_campaign),
-        (promotions.CancelCampaign, promotions.cancel_campaign),
-        (promotions.TickCampaigns, promotions.tick_campaigns),
-        (promotions.EnrolSkus, promotions.enrol_skus),
-        (promotions.ApproveEnrolments, promotions.approve_enrolments),
-        (promotions.RejectEnrolments, promotions.reject_enrolments),
-        (promotions.ClaimCoupon, promotions.claim_coupon),
-        (promotions.ExpireWalletCoupons, promotions.expire_wallet_coupons),
+        (promotions.CreateCampaign, promotion_services.create_campaign),
+        (promotions.EditCampaign, promotion_services.edit_campaign),
+        (promotions.SubmitCampaign, promotion_services.submit_campaign),
+        (promotions.ApproveCampaign, promotion_services.approve_campaign),
+        (promotions.RejectCampaign, promotion_services.reject_campaign),
+        (promotions.ReviseCampaign, promotion_services.revise_campaign),
+        (promotions.ScheduleCampaign, promotion_services.schedule_campaign),
+        (promotions.CancelCampaign, promotion_services.cancel_campaign),
+        (promotions.TickCampaigns, promotion_services.tick_campaigns),
+        (promotions.EnrolSkus, promotion_services.enrol_skus),
+        (promotions.ApproveEnrolments, promotion_services.approve_enrolments),
+        (promotions.RejectEnrolments, promotion_services.reject_enrolments),
+        (promotions.ClaimCoupon, promotion_services.claim_coupon),
+        (promotions.ExpireWalletCoupons, promotion_services.expire_wallet_coupons),
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
@@ -335,11 +337,11 @@ def register_shop(
     order_policy: orders.OrderPolicy,
     offers: checkout.Offers,
     queries: orders.OrderQueries | None = None,
-    pricer: promotions.Pricer = promotions.quote,
+    pricer: pricing.Pricer = pricing.quote,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``queries`` answers the
     timers' searches (without it they load every order); ``pricer`` prices carts (a
-    :class:`merx.promotions.QuoteMemo` shared with the checkout page saves the second
+    :class:`merx.pricing.QuoteMemo` shared with the checkout page saves the second
     pricing of a cart when its order is placed)."""
     bus.register(customers.RegisterCustomer, customers.register_customer)
     bus.register(customers.AddAddress, customers.add_address)

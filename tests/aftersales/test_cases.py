@@ -184,7 +184,7 @@ def test_partial_refunds_of_a_line_add_up_to_its_net_exactly(
 
 
 def test_exchanging_for_the_same_sku_costs_nothing_even_when_it_was_discounted() -> None:
-    from merx.promotions import DirectReduction, Scope
+    from merx.pricing import DirectReduction, Scope
 
     sale = DirectReduction(id="D", scope=Scope(skus=(SHIRT,)), off=cny("10.00"))
     app = build_memory_app(offers=lambda uow, c, at: ((sale,), ()))

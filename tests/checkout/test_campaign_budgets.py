@@ -13,7 +13,7 @@ from merx.customers import Address
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import PlacedOrder
-from merx.promotions import FundingShare, Scope, ThresholdOff, Tier
+from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
 
 SHIRT = SkuId("shirt")
 

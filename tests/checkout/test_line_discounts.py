@@ -6,8 +6,8 @@ from hypothesis import given
 
 from merx.checkout.model import line_discounts
 from merx.kernel.money import Money
-from merx.promotions import CartLine, Customer, Promotion, quote
-from tests.promotions.strategies import AT, pricing_inputs
+from merx.pricing import CartLine, Customer, Promotion, quote
+from tests.pricing.strategies import AT, pricing_inputs
 
 Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]
 

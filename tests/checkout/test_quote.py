@@ -16,7 +16,7 @@ from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.promotions import Coupon, FundingShare, Promotion, Scope, ThresholdOff, Tier
+from merx.pricing import Coupon, FundingShare, Promotion, Scope, ThresholdOff, Tier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant

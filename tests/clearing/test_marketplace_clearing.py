@@ -15,7 +15,7 @@ from merx.customers import Address
 from merx.errors import Unauthorized
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from merx.promotions import Coupon, FundingShare
+from merx.pricing import Coupon, FundingShare
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant

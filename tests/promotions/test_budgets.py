@@ -26,11 +26,11 @@ from merx.promotions import (
     InvalidBudget,
     PerUserLimitReached,
     PromotionUsage,
-    ReservationState,
     UnknownReservation,
-    promotion_usage,
     reserve_for_order,
 )
+from merx.promotions.budgets import ReservationState
+from merx.promotions.services import promotion_usage
 from tests.promotions.world import ALICE, BOB, PromotionsWorld, cny, direct, make_world
 
 

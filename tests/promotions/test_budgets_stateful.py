@@ -25,15 +25,14 @@ from merx.kernel.ids import CustomerId, OrderId
 from merx.promotions import (
     BudgetExhausted,
     BudgetLimits,
-    CampaignUse,
     PerUserLimitReached,
     PromotionUsage,
     UnknownReservation,
-    campaign_use_id,
     consume_for_order,
     release_for_order,
     reserve_for_order,
 )
+from merx.promotions.budgets import CampaignUse, campaign_use_id
 from tests.promotions.world import cny, direct, make_world
 
 BUDGET_MINOR = 10_000

@@ -20,26 +20,22 @@ from merx.errors import (
 )
 from merx.kernel.ids import PLATFORM, CustomerId
 from merx.kernel.state import StateMachine
+from merx.pricing import CartLine, Customer, FundingShare, PaymentOff, Scope, quote
 from merx.promotions import (
-    CAMPAIGN_FLOW,
     BudgetLimits,
     CampaignActivated,
     CampaignEnded,
     CampaignState,
-    CartLine,
-    Customer,
-    EnrolmentState,
-    FundingShare,
     InvalidCampaign,
     NotOpenForEnrolment,
     NotYourCampaign,
-    PaymentOff,
-    Scope,
     SkuEnrolledByAnother,
     UnknownEnrolment,
-    promotions_in_force,
-    quote,
 )
+from merx.promotions.budgets import RESERVATION_FLOW
+from merx.promotions.lifecycle import CAMPAIGN_FLOW, ENROLMENT_FLOW, EnrolmentState
+from merx.promotions.services import promotions_in_force
+from merx.promotions.wallet import COUPON_FLOW
 from tests.promotions.world import (
     ACME,
     ALICE,
@@ -410,7 +406,7 @@ def test_commands_refused_leave_no_trace(world: PromotionsWorld) -> None:
 
 @pytest.mark.parametrize(
     "machine",
-    [CAMPAIGN_FLOW, promotions.ENROLMENT_FLOW, promotions.RESERVATION_FLOW, promotions.COUPON_FLOW],
+    [CAMPAIGN_FLOW, ENROLMENT_FLOW, RESERVATION_FLOW, COUPON_FLOW],
 )
 def test_the_page_holds_each_diagram_as_generated(machine: StateMachine[Any]) -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "promotions.md"

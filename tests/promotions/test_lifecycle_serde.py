@@ -10,26 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx import promotions
+from merx import pricing, promotions
 from merx.errors import ValidationError
 from merx.kernel.ids import PLATFORM, CustomerId
 from merx.kernel.money import Money
-from merx.promotions import (
-    BudgetLimits,
-    Campaign,
-    PromotionUsage,
-    Wallet,
-    structure_record,
-    unstructure_record,
-)
-from tests.promotions.strategies import any_promotion
+from merx.promotions import BudgetLimits, Campaign, PromotionUsage, Wallet
+from merx.promotions.serde import structure, unstructure
+from tests.pricing.strategies import any_promotion
 from tests.promotions.world import ACME, ALICE, START, cny, coupon, make_world
 
 
 def round_trip(value: Any) -> Any:
-    data = unstructure_record(value)
-    again = structure_record(json.loads(json.dumps(data)), type(value))
-    assert unstructure_record(again) == data
+    data = unstructure(value)
+    again = structure(json.loads(json.dumps(data)), type(value))
+    assert unstructure(again) == data
     return again
 
 
@@ -66,7 +60,7 @@ def test_a_campaign_in_use_and_its_wallets_round_trip(
         limits=BudgetLimits(total_discount=cny("100.00"), coupon_stock=10),
     )
     world.handle(promotions.CreateCampaign(ACME, coupon("S1", merchant=ACME)))
-    world.active(promotions.DirectReduction(id="D1", off=cny("1.00")), owner=ACME)
+    world.active(pricing.DirectReduction(id="D1", off=cny("1.00")), owner=ACME)
     for customer in claims:
         world.handle(promotions.ClaimCoupon(CustomerId(customer), "C1"))
     for n, (minor, fate) in enumerate(orders):
@@ -92,7 +86,7 @@ def test_the_shape_is_plain_json() -> None:
     campaign = Campaign.create(
         ACME, coupon("S1", merchant=ACME), START, limits=BudgetLimits(coupon_stock=5)
     )
-    data = unstructure_record(campaign)
+    data = unstructure(campaign)
     assert data["definition"]["kind"] == "coupon"
     assert data["definition"]["off"] == {"amount": "5.00", "currency": "CNY"}
     assert data["status"] == "draft"
@@ -111,15 +105,15 @@ def test_the_shape_is_plain_json() -> None:
     ],
 )
 def test_malformed_data_is_refused(mangle: Any) -> None:
-    data = unstructure_record(Campaign.create(PLATFORM, coupon(), START))
+    data = unstructure(Campaign.create(PLATFORM, coupon(), START))
     mangle(data)
     with pytest.raises(ValidationError):
-        structure_record(data, Campaign)
+        structure(data, Campaign)
 
 
 def test_a_wallet_shape() -> None:
     wallet = Wallet.open(ALICE)
     wallet.receive("C1", coupon("C1#1"), START)
-    data = unstructure_record(wallet)
+    data = unstructure(wallet)
     assert data["coupons"]["C1#1"]["state"] == "available"
     assert data["coupons"]["C1#1"]["coupon"]["kind"] == "coupon"

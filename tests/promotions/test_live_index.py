@@ -12,14 +12,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from merx import promotions
 from merx.errors import MerxError
 from merx.kernel.ids import PLATFORM
-from merx.promotions import (
-    LIVE_STATES,
-    BudgetLimits,
-    Campaign,
-    CampaignState,
-    LiveCampaigns,
-    promotions_in_force,
-)
+from merx.promotions import BudgetLimits, Campaign, CampaignState
+from merx.promotions.lifecycle import LIVE_STATES, LiveCampaigns
+from merx.promotions.services import promotions_in_force
 from tests.promotions.world import CLOSES, OPENS, START, cny, direct, make_world
 
 CAMPAIGNS = ("A", "B", "C", "D")

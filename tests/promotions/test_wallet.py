@@ -7,22 +7,19 @@ import pytest
 from merx import promotions
 from merx.errors import ConcurrencyError, IllegalTransition, NotFound
 from merx.kernel.ids import PLATFORM, CustomerId
+from merx.pricing import CartLine, Customer, quote
 from merx.promotions import (
     BudgetLimits,
     Campaign,
-    CartLine,
     CouponHeldByAnotherOrder,
     CouponState,
     CouponStockExhausted,
-    Customer,
     NotACouponCampaign,
     PerUserLimitReached,
     Wallet,
-    campaign_id_of,
-    coupon_id_of,
-    quote,
-    wallet_coupons,
 )
+from merx.promotions.lifecycle import campaign_id_of, coupon_id_of
+from merx.promotions.services import wallet_coupons
 from tests.promotions.world import (
     ACME,
     ALICE,

@@ -19,16 +19,8 @@ from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
-from merx.promotions import (
-    BudgetLimits,
-    Campaign,
-    Coupon,
-    DirectReduction,
-    Promotion,
-    ThresholdOff,
-    Tier,
-    Wallet,
-)
+from merx.pricing import Coupon, DirectReduction, Promotion, ThresholdOff, Tier
+from merx.promotions import BudgetLimits, Campaign, Wallet
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)

@@ -17,7 +17,7 @@ import pytest
 
 from merx.credit import schedule_from_dict
 from merx.errors import MerxError
-from merx.promotions import quote_from_dict
+from merx.pricing import quote_from_dict
 from merx.settlement import settle_from_dict
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
-from merx.promotions import Quote as PricingQuote
+from merx.pricing import Quote as PricingQuote
 
 
 class EmptySelection(BusinessRuleViolation):

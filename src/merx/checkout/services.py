@@ -15,9 +15,10 @@ from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.promotions import CartLine, Pricer, Promotion
-from merx.promotions import Customer as PricingCustomer
-from merx.promotions import quote as quote_promotions
+from merx.pricing import CartLine, Pricer, Promotion
+from merx.pricing import Customer as PricingCustomer
+from merx.pricing import quote as quote_promotions
+from merx.promotions import price_within_budgets
 
 
 @attrs.frozen
@@ -93,9 +94,10 @@ def quote_cart(
     """Price the selected lines of ``customer_id``'s cart at ``at`` (read only).
 
     Current prices, then the best choice of the promotions in force and the customer's
-    coupons (:func:`merx.promotions.quote`, or ``pricer``, e.g. a
-    :class:`~merx.promotions.QuoteMemo`), each line's discount split by promotion and by who
-    funds it.
+    coupons (:func:`merx.pricing.quote`, or ``pricer``, e.g. a
+    :class:`~merx.pricing.QuoteMemo`), each line's discount split by promotion and by who
+    funds it. A campaign whose budget left cannot pay its discount here is left out and
+    the cart priced again without it (:func:`merx.promotions.price_within_budgets`).
     """
     cart = uow.repo(Cart).view(CartId(customer_id))
     skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in cart.selected()]
@@ -110,13 +112,15 @@ def quote_cart(
     discounts: dict[str, tuple[LineDiscount, ...]] = {}
     if in_force or wallet:
         customer = uow.repo(Customer).peek(customer_id)
-        pricing = pricer(
-            [CartLine(s.id, s.merchant, s.category, s.price, quantity) for s, quantity in skus],
+        cart_lines = [CartLine(s.id, s.merchant, s.category, s.price, n) for s, n in skus]
+        who = PricingCustomer(customer_id, customer.new_user if customer else False)
+        pricing = price_within_budgets(
+            uow,
             in_force,
             wallet,
-            PricingCustomer(customer_id, customer.new_user if customer else False),
-            at,
-            payment_method,
+            lambda automatic, coupons: pricer(
+                cart_lines, automatic, coupons, who, at, payment_method
+            ),
         )
         discounts = line_discounts(pricing)
     lines = tuple(

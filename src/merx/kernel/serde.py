@@ -93,6 +93,13 @@ def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_structure_hook(timedelta, _structure_timedelta)
+    register_aggregates(converter, aggregates)
+    return converter
+
+
+def register_aggregates(converter: cattrs.Converter, aggregates: Iterable[type[Any]]) -> None:
+    """Hooks that write ``aggregates`` with their version and without pending events
+    (register them after the hooks of the types their fields hold)."""
     for kind in aggregates:
         converter.register_unstructure_hook(
             kind, make_dict_unstructure_fn(kind, converter, pending_events=override(omit=True))
@@ -100,7 +107,6 @@ def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
         converter.register_structure_hook(
             kind, make_dict_structure_fn(kind, converter, pending_events=override(omit=True))
         )
-    return converter
 
 
 def structure_or_raise(converter: cattrs.Converter, data: Any, kind: type[T]) -> T:

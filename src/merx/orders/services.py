@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from merx.catalog import Sku, check_purchase
-from merx.checkout import Cart, Offers, Quote, QuotedLine, no_offers, quote_cart
+from merx.checkout import Cart, Offers, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
@@ -28,20 +28,12 @@ from merx.orders.model import (
     kind_of,
 )
 from merx.orders.ports import OrderQueries, ScanningOrderQueries, awaits_receipt
+from merx.pricing import Pricer, quote
 from merx.promotions import (
-    BudgetExhausted,
-    Campaign,
-    Pricer,
-    Promotion,
-    PromotionUsage,
-    campaign_id_of,
+    campaign_discounts,
     consume_for_order,
-    promotion_usage,
-    promotions_in_force,
-    quote,
     release_for_order,
     reserve_for_order,
-    wallet_coupons,
 )
 
 
@@ -101,23 +93,18 @@ def place_order(
     customer = uow.repo(Customer).get(cmd.customer_id)
     now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
-    excluded: set[str] = set()
-    while True:  # a campaign whose budget ran out since the quote is dropped, then re-quoted
-        quote = quote_cart(
-            uow,
-            cmd.customer_id,
-            at=now,
-            offers=_without(offers, excluded),
-            payment_method=cmd.payment_method,
-            pricer=pricer,
-        )
-        applied = _budgeted(uow, quote)
-        try:
-            if applied:
-                reserve_for_order(uow, parent_id, customer.id, applied)
-            break
-        except BudgetExhausted as exhausted:
-            excluded.add(exhausted.campaign_id)
+    quote = quote_cart(  # campaigns whose budget cannot pay are already left out
+        uow,
+        cmd.customer_id,
+        at=now,
+        offers=offers,
+        payment_method=cmd.payment_method,
+        pricer=pricer,
+    )
+    if quote.pricing is not None:
+        applied = campaign_discounts(uow, quote.pricing)
+        if applied:
+            reserve_for_order(uow, parent_id, customer.id, applied)
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(
             f"the cart now costs {quote.payable}, not the {cmd.expected_payable} quoted"
@@ -177,9 +164,7 @@ def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) ->
     """Cancel the parent and its orders, give their stock and promotion budgets back
     (staged)."""
     parent.cancel(reason, now)
-    usage = promotion_usage(uow, parent.id)
-    if usage is not None:
-        release_for_order(uow, parent.id, _campaigns_of(usage))
+    release_for_order(uow, parent.id)
     customer = uow.repo(Customer).find(parent.customer_id)
     if customer is not None and customer.release_purchases(parent.id):
         uow.repo(Customer).save(customer)
@@ -290,13 +275,6 @@ def merchant_orders(
 # -- promotions --------------------------------------------------------------------------
 
 
-def campaign_offers(
-    uow: UnitOfWork, customer_id: CustomerId, at: datetime
-) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
-    """The promotions a quote considers: the campaigns in force and the customer's coupons."""
-    return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
-
-
 class UnknownSeller(BusinessRuleViolation):
     """A SKU names a seller that is neither the platform nor an onboarded merchant."""
 
@@ -340,42 +318,7 @@ def _check_seller(uow: UnitOfWork, order: Order) -> None:
         merchant.check_category(line.category)
 
 
-def _without(offers: Offers, excluded: set[str]) -> Offers:
-    """``offers`` less the campaigns in ``excluded`` (and their coupons)."""
-    if not excluded:
-        return offers
-
-    def remaining(
-        uow: UnitOfWork, customer_id: CustomerId, at: datetime
-    ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
-        in_force, wallet = offers(uow, customer_id, at)
-        return (
-            [p for p in in_force if campaign_id_of(p.id) not in excluded],
-            [c for c in wallet if campaign_id_of(c.id) not in excluded],
-        )
-
-    return remaining
-
-
-def _budgeted(uow: UnitOfWork, quote: Quote) -> dict[str, Money]:
-    """The applied promotions run as campaigns, with their discounts: those have budgets
-    (a host's own promotions, not run as campaigns, have none)."""
-    if quote.pricing is None:
-        return {}
-    return {
-        p.promotion_id: p.discount
-        for p in quote.pricing.promotions
-        if uow.repo(Campaign).find(campaign_id_of(p.promotion_id)) is not None
-    }
-
-
-def _campaigns_of(usage: PromotionUsage) -> list[str]:
-    return list(usage.applied)
-
-
 def consume_promotion_budgets(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     """Subscriber: a paid order's reserved promotion budgets are spent for good."""
-    usage = promotion_usage(uow, event.parent_id)
-    if usage is not None:
-        consume_for_order(uow, event.parent_id, _campaigns_of(usage))
-        uow.commit()
+    consume_for_order(uow, event.parent_id)
+    uow.commit()

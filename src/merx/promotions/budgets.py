@@ -35,57 +35,18 @@ from collections.abc import Mapping
 import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import (
-    BusinessRuleViolation,
-    CurrencyMismatch,
-    IdempotencyConflict,
-    InvalidAmount,
-    NotFound,
-    ValidationError,
-)
+from merx.kernel.errors import CurrencyMismatch, IdempotencyConflict, InvalidAmount
 from merx.kernel.events import DomainEvent
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_text
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class InvalidBudget(ValidationError):
-    """A budget limit is malformed (a zero or negative count, a negative amount...)."""
-
-
-class BudgetExhausted(BusinessRuleViolation):
-    """The campaign's discount budget cannot cover this order's discount.
-
-    ``campaign_id`` names the campaign, so checkout can quote again without it.
-    """
-
-    def __init__(self, campaign_id: str, message: str) -> None:
-        super().__init__(message)
-        self.campaign_id = campaign_id
-
-
-class PerUserLimitReached(BusinessRuleViolation):
-    """The customer already used (or claimed) the campaign as often as it allows."""
-
-    def __init__(self, campaign_id: str, customer_id: str, message: str) -> None:
-        super().__init__(message)
-        self.campaign_id = campaign_id
-        self.customer_id = customer_id
-
-
-class CouponStockExhausted(BusinessRuleViolation):
-    """Every coupon of the campaign's stock has been claimed."""
-
-    def __init__(self, campaign_id: str, message: str) -> None:
-        super().__init__(message)
-        self.campaign_id = campaign_id
-
-
-class UnknownReservation(NotFound):
-    """The campaign holds no reservation for this order."""
-
+from merx.promotions.errors import (
+    BudgetExhausted,
+    CouponStockExhausted,
+    InvalidBudget,
+    PerUserLimitReached,
+    UnknownReservation,
+)
 
 # -- limits ----------------------------------------------------------------------------
 
@@ -178,6 +139,11 @@ class BudgetLedger:
             return None
         return limits.total_discount - self.reserved - self.consumed
 
+    def covers(self, limits: BudgetLimits, amount: Money) -> bool:
+        """Whether ``amount`` fits in what is left to reserve (always, without a budget)."""
+        remaining = self.remaining(limits)
+        return remaining is None or amount <= remaining
+
     def exhausted(self, limits: BudgetLimits) -> bool:
         """Nothing is left to reserve now (a release may give some back)."""
         total = limits.total_discount
@@ -205,11 +171,10 @@ class BudgetLedger:
             )
         if amount.is_negative():
             raise InvalidAmount(f"campaign {campaign_id!r}: a discount cannot be {amount}")
-        remaining = self.remaining(limits)
-        if remaining is not None and amount > remaining:
+        if not self.covers(limits, amount):
             raise BudgetExhausted(
                 campaign_id,
-                f"campaign {campaign_id!r}: {amount} exceeds the {remaining} left "
+                f"campaign {campaign_id!r}: {amount} exceeds the {self.remaining(limits)} left "
                 f"of its {limits.total_discount} budget",
             )
         customer = reservation.customer_id

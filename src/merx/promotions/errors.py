@@ -1,34 +1,95 @@
-"""Errors of the promotions context, each under one of the ``merx.errors`` families.
-
-``InvalidPromotion`` and ``InvalidCart`` are raised while a definition or a cart line is
-built (before any pricing happens); ``MalformedPricingInput`` wraps what the converter
-cannot read at all (a missing field, a list where a string belongs).
-"""
+"""Errors of the promotions context (campaigns, budgets, wallets, pre-sale), each under
+one of the ``merx.errors`` families. Errors of a definition or a cart are
+:mod:`merx.pricing.errors`."""
 
 from __future__ import annotations
 
-from merx.kernel.errors import CurrencyMismatch, InvalidQuantity, ValidationError
+from merx.kernel.errors import BusinessRuleViolation, NotFound, Unauthorized, ValidationError
+
+# -- campaigns -------------------------------------------------------------------------
 
 
-class InvalidPromotion(ValidationError):
-    """A promotion or coupon definition is malformed (bad percent, negative amount...)."""
+class InvalidCampaign(ValidationError):
+    """A campaign's definition, owner or limits do not fit together."""
 
 
-class UnknownPromotionKind(InvalidPromotion):
-    """The ``kind`` of a promotion is not one merx prices."""
+class NotYourCampaign(Unauthorized):
+    """A merchant acted on another owner's campaign, or did what only the platform does."""
 
 
-class PromotionCurrencyMismatch(InvalidPromotion, CurrencyMismatch):
-    """A promotion's amounts are not all in the cart's currency."""
+class NotOpenForEnrolment(BusinessRuleViolation):
+    """The campaign takes no enrolments (it is not a platform campaign open for them)."""
 
 
-class InvalidCart(ValidationError):
-    """A cart line, the customer or the quote's inputs are malformed."""
+class SkuEnrolledByAnother(BusinessRuleViolation):
+    """Another merchant already enrolled this SKU in the campaign."""
 
 
-class InvalidLineQuantity(InvalidCart, InvalidQuantity):
-    """A cart line's quantity is not a whole number of at least one."""
+class UnknownEnrolment(NotFound):
+    """No merchant enrolled this SKU in the campaign."""
 
 
-class MalformedPricingInput(ValidationError):
-    """Serialized pricing input has a missing, extra or wrongly typed field."""
+class NotACouponCampaign(BusinessRuleViolation):
+    """Coupons are claimed from coupon campaigns only."""
+
+
+# -- budgets ---------------------------------------------------------------------------
+
+
+class InvalidBudget(ValidationError):
+    """A budget limit is malformed (a zero or negative count, a negative amount...)."""
+
+
+class BudgetExhausted(BusinessRuleViolation):
+    """The campaign's discount budget cannot cover this order's discount.
+
+    ``campaign_id`` names the campaign, so checkout can quote again without it.
+    """
+
+    def __init__(self, campaign_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+
+class PerUserLimitReached(BusinessRuleViolation):
+    """The customer already used (or claimed) the campaign as often as it allows."""
+
+    def __init__(self, campaign_id: str, customer_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+        self.customer_id = customer_id
+
+
+class CouponStockExhausted(BusinessRuleViolation):
+    """Every coupon of the campaign's stock has been claimed."""
+
+    def __init__(self, campaign_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+
+class UnknownReservation(NotFound):
+    """The campaign holds no reservation for this order."""
+
+
+# -- wallets ---------------------------------------------------------------------------
+
+
+class UnknownCoupon(NotFound):
+    """The customer's wallet holds no coupon with this id."""
+
+
+class CouponHeldByAnotherOrder(BusinessRuleViolation):
+    """The coupon is locked by another order than the one named."""
+
+
+# -- pre-sale --------------------------------------------------------------------------
+
+
+class InvalidPresale(ValidationError):
+    """A pre-sale definition is malformed (deposit above the final price, a bad window...)."""
+
+
+class PresaleNotOpen(BusinessRuleViolation):
+    """Deposits are not taken at this instant (before the pre-sale, or the balance window
+    has opened)."""

@@ -42,50 +42,25 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
-from merx.kernel.errors import (
-    BusinessRuleViolation,
-    CurrencyMismatch,
-    NotFound,
-    Unauthorized,
-    ValidationError,
-)
+from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, MerchantId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_text
+from merx.pricing import KINDS, Coupon, FundingShare, Promotion, Scope
 from merx.promotions.budgets import NO_LIMITS, BudgetLedger, BudgetLimits, Reservation
-from merx.promotions.model import PROMOTION_KINDS, Coupon, FundingShare, Promotion, Scope
+from merx.promotions.errors import (
+    InvalidCampaign,
+    NotACouponCampaign,
+    NotOpenForEnrolment,
+    NotYourCampaign,
+    SkuEnrolledByAnother,
+    UnknownEnrolment,
+)
 
 #: Separates a coupon campaign's id from a coupon's number in a wallet coupon's engine id.
 COUPON_SEPARATOR = "#"
-
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class InvalidCampaign(ValidationError):
-    """A campaign's definition, owner or limits do not fit together."""
-
-
-class NotYourCampaign(Unauthorized):
-    """A merchant acted on another owner's campaign, or did what only the platform does."""
-
-
-class NotOpenForEnrolment(BusinessRuleViolation):
-    """The campaign takes no enrolments (it is not a platform campaign open for them)."""
-
-
-class SkuEnrolledByAnother(BusinessRuleViolation):
-    """Another merchant already enrolled this SKU in the campaign."""
-
-
-class UnknownEnrolment(NotFound):
-    """No merchant enrolled this SKU in the campaign."""
-
-
-class NotACouponCampaign(BusinessRuleViolation):
-    """Coupons are claimed from coupon campaigns only."""
 
 
 # -- ids -------------------------------------------------------------------------------
@@ -304,7 +279,7 @@ def _check_setup(
 ) -> None:
     """Everything a campaign's definition, owner and limits must agree on."""
     require_text(owner, "campaign owner")
-    if type(definition) not in PROMOTION_KINDS.values():
+    if type(definition) not in KINDS.classes:
         raise InvalidCampaign(f"a campaign wraps a promotion definition, got {definition!r}")
     if not isinstance(limits, BudgetLimits):
         raise InvalidCampaign(f"limits must be BudgetLimits, got {limits!r}")
@@ -332,14 +307,14 @@ def _check_setup(
     if owner == PLATFORM:
         return
     # A merchant's own promotion touches only its own store's lines and is paid by it.
-    if definition.kind == "payment_off":
+    if definition.level == "payment":
         raise InvalidCampaign(f"campaign {pid!r}: payment promotions are the platform's")
     if definition.scope.merchants not in (None, (owner,)):
         raise InvalidCampaign(
             f"campaign {pid!r}: merchant {owner!r} may scope only its own store, "
             f"got {definition.scope.merchants}"
         )
-    if hasattr(definition, "merchant") and definition.store != owner:
+    if definition.level != "item" and definition.store != owner:
         raise InvalidCampaign(
             f"campaign {pid!r}: merchant {owner!r} runs store promotions for itself, "
             f"got merchant {definition.store!r}"
@@ -427,6 +402,11 @@ class Campaign(Aggregate):
             funded_by = definition.funded_by or (FundingShare(self.owner, Decimal(1)),)
             definition = attrs.evolve(definition, scope=scope, funded_by=funded_by)
         return definition
+
+    def covers(self, discount: Money) -> bool:
+        """Whether the budget left can pay ``discount`` for one more order (a campaign
+        that cannot is left out of that order's quote)."""
+        return discount.currency == self.currency and self.ledger.covers(self.limits, discount)
 
     def in_force(self, at: datetime) -> bool:
         """Active, inside its window, and with budget left to reserve."""

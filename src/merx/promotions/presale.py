@@ -22,19 +22,11 @@ from datetime import datetime
 
 import attrs
 
-from merx.kernel.errors import BusinessRuleViolation, ValidationError
+from merx.kernel.errors import ValidationError
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
 from merx.kernel.validation import require_text
-
-
-class InvalidPresale(ValidationError):
-    """A pre-sale definition is malformed (deposit above the final price, a bad window...)."""
-
-
-class PresaleNotOpen(BusinessRuleViolation):
-    """Deposits are not taken at this instant (before the pre-sale, or the balance window
-    has opened)."""
+from merx.promotions.errors import InvalidPresale, PresaleNotOpen
 
 
 @attrs.frozen(kw_only=True)

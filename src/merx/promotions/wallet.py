@@ -8,9 +8,9 @@ A :class:`Wallet` (one per customer, keyed by the customer id) holds
                  locked -> available                 (the order was cancelled or closed unpaid)
     available -> expired                             (its ends_at passed: ExpireWalletCoupons)
 
-An instance carries the engine :class:`~merx.promotions.Coupon` it stands for, with the
+An instance carries the engine :class:`~merx.pricing.Coupon` it stands for, with the
 instance's own id ``"<campaign id>#<n>"`` as the engine id: two coupons of one campaign are
-two distinct promotions to :func:`merx.promotions.quote`, and
+two distinct promotions to :func:`merx.pricing.quote`, and
 :func:`~merx.promotions.lifecycle.campaign_id_of` maps a quote's promotion id back to the
 campaign (the instance is ``wallet.coupons[promotion_id]``).
 
@@ -26,22 +26,12 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
-from merx.kernel.errors import AlreadyExists, BusinessRuleViolation, NotFound
+from merx.kernel.errors import AlreadyExists
 from merx.kernel.events import DomainEvent
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_text
-from merx.promotions.model import Coupon
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class UnknownCoupon(NotFound):
-    """The customer's wallet holds no coupon with this id."""
-
-
-class CouponHeldByAnotherOrder(BusinessRuleViolation):
-    """The coupon is locked by another order than the one named."""
-
+from merx.pricing import Coupon
+from merx.promotions.errors import CouponHeldByAnotherOrder, UnknownCoupon
 
 # -- states and values -----------------------------------------------------------------
 

@@ -1,23 +1,30 @@
-"""Promotion definitions, the cart a quote prices, and the quote itself.
+"""Pricing values: promotion definitions' common base, the rules the engine prices, the
+cart a quote prices and the quote itself.
 
-Every type here is a frozen value object checked when it is built: a malformed definition
-raises an :class:`~merx.promotions.errors.InvalidPromotion` before anything is priced. A
-promotion definition carries no life-cycle state (budget, status), so a life-cycle
-aggregate can hold one as its ``definition`` and hand it to :func:`merx.promotions.quote`.
+Every value here is frozen and checked when it is built: a malformed definition raises an
+:class:`~merx.pricing.errors.InvalidPromotion` before anything is priced. A definition
+carries no life-cycle state (budget, status), so a campaign can hold one as its
+``definition`` and hand it to :func:`merx.pricing.quote`.
+
+Each promotion kind is a subclass of :class:`Promotion` in a module of its own under
+``merx.pricing.kinds``; :meth:`Promotion.rule` gives the engine the kind's terms in minor
+units as one of three rules (:class:`UnitPriceRule`, :class:`UnitGroupRule`,
+:class:`BaseRule`), which is all the engine knows of a kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import enum
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Final, Literal, TypeAlias
+from typing import ClassVar, Final, Literal, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from merx.kernel.ids import PLATFORM
 from merx.kernel.money import Money
-from merx.promotions.errors import (
+from merx.pricing.errors import (
     InvalidCart,
     InvalidLineQuantity,
     InvalidPromotion,
@@ -25,7 +32,6 @@ from merx.promotions.errors import (
 )
 
 Level: TypeAlias = Literal["item", "store", "platform", "payment"]
-CouponLevel: TypeAlias = Literal["store", "platform"]
 
 #: Why a candidate promotion gave nothing (machine-readable codes of :class:`Rejection`).
 RejectionCode: TypeAlias = Literal[
@@ -40,20 +46,23 @@ RejectionCode: TypeAlias = Literal[
     "no_discount",  # reached, but the discount came to zero
 ]
 
+V = TypeVar("V")
 
-# -- checks shared by the definitions ----------------------------------------------------
+
+# -- checks the definitions share --------------------------------------------------------
 
 
-def _whole(value: object) -> bool:
+def is_whole(value: object) -> bool:
+    """An ``int`` that is not a ``bool``."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _non_negative(owner: str, name: str, amount: Money | None) -> None:
+def check_non_negative(owner: str, name: str, amount: Money | None) -> None:
     if amount is not None and amount.is_negative():
         raise InvalidPromotion(f"{owner}: {name} must not be negative, got {amount}")
 
 
-def _check_percent(owner: str, percent_off: Decimal) -> None:
+def check_percent(owner: str, percent_off: Decimal) -> None:
     if not isinstance(percent_off, Decimal) or not percent_off.is_finite():
         raise InvalidPromotion(
             f"{owner}: percent_off must be a finite Decimal, got {percent_off!r}"
@@ -62,11 +71,36 @@ def _check_percent(owner: str, percent_off: Decimal) -> None:
         raise InvalidPromotion(f"{owner}: percent_off must be in (0, 100], got {percent_off}")
 
 
-def _check_count(owner: str, name: str, value: object, minimum: int) -> None:
+def check_count(owner: str, name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidPromotion(
             f"{owner}: {name} must be a whole number >= {minimum}, got {value!r}"
         )
+
+
+# -- minor-unit arithmetic the rules share -----------------------------------------------
+
+
+def minor_or_none(money: Money | None) -> int | None:
+    return None if money is None else money.minor
+
+
+def percent_of(base_minor: int, percent: Decimal) -> int:
+    """``base * percent / 100`` rounded once, half up, to a whole minor unit (exact
+    integer arithmetic on the percent's ratio; both are >= 0)."""
+    numerator, denominator = percent.as_integer_ratio()
+    return (2 * base_minor * numerator + 100 * denominator) // (200 * denominator)
+
+
+def last_reached(table: Sequence[tuple[int, V]], measure: int) -> V | None:
+    """The value of the last entry whose minimum ``measure`` reaches (a table sorted by
+    minimum), ``None`` below the first."""
+    reached = None
+    for minimum, value in table:
+        if measure < minimum:
+            break
+        reached = value
+    return reached
 
 
 # -- building blocks ---------------------------------------------------------------------
@@ -105,51 +139,6 @@ class FundingShare:
 
 
 @attrs.frozen
-class Tier:
-    """A full-reduction step: ``off`` once the base reaches ``min_amount``."""
-
-    min_amount: Money
-    off: Money
-
-    def __attrs_post_init__(self) -> None:
-        _non_negative("tier", "min_amount", self.min_amount)
-        _non_negative("tier", "off", self.off)
-        if self.min_amount.currency != self.off.currency:
-            raise PromotionCurrencyMismatch(f"tier mixes {self.min_amount} and {self.off}")
-
-
-@attrs.frozen
-class PercentTier:
-    """A full-discount step: ``percent_off`` once the base reaches an amount or a quantity."""
-
-    percent_off: Decimal
-    min_amount: Money | None = None
-    min_quantity: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        _check_percent("percent tier", self.percent_off)
-        if (self.min_amount is None) == (self.min_quantity is None):
-            raise InvalidPromotion(
-                "percent tier needs exactly one of min_amount and min_quantity, "
-                f"got {self.min_amount} and {self.min_quantity}"
-            )
-        _non_negative("percent tier", "min_amount", self.min_amount)
-        if self.min_quantity is not None:
-            _check_count("percent tier", "min_quantity", self.min_quantity, 0)
-
-
-@attrs.frozen
-class BundleItem:
-    """``quantity`` units of ``sku`` in one bundle set."""
-
-    sku: str
-    quantity: int
-
-    def __attrs_post_init__(self) -> None:
-        _check_count(f"bundle item {self.sku!r}", "quantity", self.quantity, 1)
-
-
-@attrs.frozen
 class GiftItem:
     """A free article: granted by a gift promotion, listed in a quote's gifts."""
 
@@ -157,17 +146,110 @@ class GiftItem:
     quantity: int
 
     def __attrs_post_init__(self) -> None:
-        _check_count(f"gift {self.sku!r}", "quantity", self.quantity, 1)
+        check_count(f"gift {self.sku!r}", "quantity", self.quantity, 1)
+
+
+# -- what the engine prices: rules ---------------------------------------------------------
+
+
+class Effect(enum.Enum):
+    """How a rule's discount reaches the cart. The engine prices each effect one way,
+    whatever the kind behind it."""
+
+    #: a lower price per unit on each eligible line; at most one per line (the lowest wins)
+    UNIT_PRICE = "unit_price"
+    #: groups of units no earlier group took (bundle sets, multibuy groups), item level only
+    UNIT_GROUPS = "unit_groups"
+    #: a discount on the current amount (the base) of the eligible lines, split over them
+    BASE = "base"
+
+
+class UnitPriceRule(Protocol):
+    """A kind that sets a lower unit price (a direct reduction)."""
+
+    effect: ClassVar[Effect]
+
+    def unit_price_after(self, unit_price: int) -> int:
+        """The unit price (minor units) under this rule, never above ``unit_price``."""
+        ...
+
+
+class Taken(NamedTuple):
+    """What a group rule took: its whole discount, each line's part of it and each line's
+    units now used (``(line, minor units)`` and ``(line, units)`` pairs)."""
+
+    discount: int
+    shares: tuple[tuple[int, int], ...]
+    used: tuple[tuple[int, int], ...]
+
+
+class UnitGroups(Protocol):
+    """A group rule bound to one cart: the lines it may group units of."""
+
+    lines: tuple[int, ...]
+
+    def take(self, free: Sequence[int], units: Sequence[int]) -> Taken | RejectionCode:
+        """Form groups from the ``free`` units of each line (unit prices ``units``, minor
+        units); or say why none was formed."""
+        ...
+
+
+class UnitGroupRule(Protocol):
+    """A kind that discounts groups of units (a bundle, a multibuy)."""
+
+    effect: ClassVar[Effect]
+
+    def bind(self, cart: Sequence[CartLine], eligible: Sequence[int]) -> UnitGroups:
+        """The rule on ``cart``, given the indexes of the lines its scope matches."""
+        ...
+
+
+class BaseRule(Protocol):
+    """A kind that takes a discount from a base: the current amount of its lines."""
+
+    effect: ClassVar[Effect]
+    #: the article granted once :meth:`reached`, if the kind grants one
+    gift: GiftItem | None
+
+    def discount(self, base: int, quantity: int) -> int:
+        """The discount (minor units, rounded once, never above ``base``) on ``base``;
+        ``quantity`` is the number of units on the promotion's lines."""
+        ...
+
+    def reached(self, base: int, quantity: int) -> bool:
+        """Whether ``base`` (or ``quantity``) reaches the lowest tier or minimum."""
+        ...
+
+    def upper(self, base: int, quantity: int) -> int:
+        """An upper bound of the discount on every base up to ``base``, nondecreasing in
+        it (the search prunes with it)."""
+        ...
+
+    def hint(self, base: int) -> int | None:
+        """How much more base reaches the next amount tier (``None``: no such tier)."""
+        ...
+
+
+Rule: TypeAlias = UnitPriceRule | UnitGroupRule | BaseRule
 
 
 # -- promotion definitions ---------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class PromotionTerms:
-    """What every promotion kind shares: identity, scope, choice and funding terms."""
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Promotion:
+    """What every promotion kind shares: identity, scope, choice and funding terms.
 
+    A kind is a subclass naming its ``kind`` and ``stage``, with :attr:`level` and
+    :meth:`rule`; see ``merx.pricing.kinds``.
+    """
+
+    #: the kind's name in JSON (the pricing spec's ``kind``)
     kind: ClassVar[str]
+    #: where in its level the kind runs: 0 unit prices, 1 bundles, 2 the others, 3 coupons
+    stage: ClassVar[int] = 2
+    #: a coupon: held in a wallet, optional in a selection, counted by the choice rule
+    coupon: ClassVar[bool] = False
 
     id: str
     scope: Scope = Scope()
@@ -179,15 +261,13 @@ class PromotionTerms:
     ends_at: datetime | None = None
     #: derived from the amounts once (read on every quote)
     _currency: str | None = attrs.field(init=False, default=None, eq=False, repr=False)
-    #: the quote engine's cart-independent view of these terms, made on the first quote
-    _prepared: object = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidPromotion(f"a promotion id must be a non-empty string, got {self.id!r}")
         if self.id in self.excludes:
             raise InvalidPromotion(f"{self.id}: a promotion cannot exclude itself")
-        if not _whole(self.priority):
+        if not is_whole(self.priority):
             raise InvalidPromotion(f"{self.id}: priority must be an integer, got {self.priority!r}")
         if self.funded_by is not None:
             parties = [share.party for share in self.funded_by]
@@ -214,17 +294,14 @@ class PromotionTerms:
             raise PromotionCurrencyMismatch(f"{self.id}: amounts in {sorted(currencies)}")
         object.__setattr__(self, "_currency", next(iter(currencies), None))
 
+    # -- what a kind defines ---------------------------------------------------------
+
     def _check(self) -> None:
         """Kind-specific checks."""
 
     def amounts(self) -> Iterator[Money]:
         """Every amount in the definition (for the one-currency check)."""
         return iter(())
-
-    @property
-    def currency(self) -> str | None:
-        """The definition's currency, or ``None`` when it holds no amount."""
-        return self._currency
 
     @property
     def level(self) -> Level:
@@ -234,6 +311,29 @@ class PromotionTerms:
     def store(self) -> str | None:
         """The merchant of a store-level promotion."""
         return None
+
+    def rule(self) -> Rule:
+        """The kind's terms in minor units, as the engine prices them (made once per
+        definition and kept by the engine)."""
+        raise NotImplementedError  # pragma: no cover - every kind overrides it
+
+    def rejection_for(
+        self, customer: Customer, payment_method: str | None
+    ) -> tuple[RejectionCode, str] | None:
+        """Why this customer, paying so, cannot have the promotion at all (``None``: it is
+        a candidate)."""
+        return None
+
+    def slot(self) -> tuple[str, ...] | None:
+        """Promotions of one slot conflict (a coupon per store, one per platform)."""
+        return None
+
+    # -- shared ----------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str | None:
+        """The definition's currency, or ``None`` when it holds no amount."""
+        return self._currency
 
     def in_force(self, at: datetime) -> bool:
         """``starts_at <= at < ends_at`` (an omitted bound is open)."""
@@ -248,231 +348,9 @@ class PromotionTerms:
         return (FundingShare(self.store or PLATFORM, Decimal(1)),)
 
 
-@attrs.frozen(kw_only=True)
-class DirectReduction(PromotionTerms):
-    """Single-product direct reduction: ``off`` each unit, or sell each unit at ``price``."""
-
-    kind: ClassVar[str] = "direct"
-    off: Money | None = None
-    price: Money | None = None
-
-    def _check(self) -> None:
-        if (self.off is None) == (self.price is None):
-            raise InvalidPromotion(f"{self.id}: a direct reduction needs exactly one of off, price")
-        _non_negative(self.id, "off", self.off)
-        _non_negative(self.id, "price", self.price)
-
-    def amounts(self) -> Iterator[Money]:
-        return (money for money in (self.off, self.price) if money is not None)
-
-    @property
-    def level(self) -> Level:
-        return "item"
-
-    def unit_price_after(self, unit_price: Money) -> Money:
-        """The price of one unit under this reduction (never above ``unit_price``)."""
-        if self.off is not None:
-            return (unit_price - self.off).max(Money.zero(unit_price.currency))
-        assert self.price is not None
-        return unit_price.min(self.price)
-
-
-@attrs.frozen(kw_only=True)
-class Bundle(PromotionTerms):
-    """A set of items sold together at ``price`` per whole set."""
-
-    kind: ClassVar[str] = "bundle"
-    items: tuple[BundleItem, ...]
-    price: Money
-
-    def _check(self) -> None:
-        skus = [item.sku for item in self.items]
-        if not skus or len(set(skus)) != len(skus):
-            raise InvalidPromotion(f"{self.id}: a bundle needs distinct items, got {skus}")
-        _non_negative(self.id, "price", self.price)
-
-    def amounts(self) -> Iterator[Money]:
-        return iter((self.price,))
-
-    @property
-    def level(self) -> Level:
-        return "item"
-
-
-@attrs.frozen(kw_only=True)
-class ThresholdOff(PromotionTerms):
-    """Full reduction: the highest tier the base reaches, or ``off`` per whole ``min_amount``."""
-
-    kind: ClassVar[str] = "threshold_off"
-    merchant: str | None = None
-    tiers: tuple[Tier, ...]
-    repeat: bool = False
-    cap: Money | None = None
-
-    def _check(self) -> None:
-        minimums = [tier.min_amount for tier in self.tiers]
-        if not minimums or len(set(minimums)) != len(minimums):
-            raise InvalidPromotion(f"{self.id}: tiers need distinct minimums, got {minimums}")
-        if self.repeat and (len(self.tiers) != 1 or not self.tiers[0].min_amount.is_positive()):
-            raise InvalidPromotion(f"{self.id}: repeat needs exactly one tier with a minimum > 0")
-        _non_negative(self.id, "cap", self.cap)
-
-    def amounts(self) -> Iterator[Money]:
-        for tier in self.tiers:
-            yield tier.min_amount
-            yield tier.off
-        if self.cap is not None:
-            yield self.cap
-
-    @property
-    def level(self) -> Level:
-        return "store" if self.merchant is not None else "platform"
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
-
-
-@attrs.frozen(kw_only=True)
-class ThresholdPercent(PromotionTerms):
-    """Full discount: ``percent_off`` of the base at the highest tier reached."""
-
-    kind: ClassVar[str] = "threshold_percent"
-    merchant: str | None = None
-    tiers: tuple[PercentTier, ...]
-
-    def _check(self) -> None:
-        by_amount = [tier.min_amount for tier in self.tiers if tier.min_amount is not None]
-        by_quantity = [tier.min_quantity for tier in self.tiers if tier.min_quantity is not None]
-        if not self.tiers or (by_amount and by_quantity):
-            raise InvalidPromotion(f"{self.id}: tiers must all use min_amount or all min_quantity")
-        minimums: list[object] = [*by_amount, *by_quantity]
-        if len(set(minimums)) != len(minimums):
-            raise InvalidPromotion(f"{self.id}: tiers need distinct minimums, got {minimums}")
-
-    def amounts(self) -> Iterator[Money]:
-        return (tier.min_amount for tier in self.tiers if tier.min_amount is not None)
-
-    @property
-    def by_quantity(self) -> bool:
-        return self.tiers[0].min_quantity is not None
-
-    @property
-    def level(self) -> Level:
-        return "store" if self.merchant is not None else "platform"
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
-
-
-@attrs.frozen(kw_only=True)
-class GiftPromotion(PromotionTerms):
-    """A free article once the base reaches ``min_amount``; no money changes."""
-
-    kind: ClassVar[str] = "gift"
-    merchant: str | None = None
-    min_amount: Money
-    gift: GiftItem
-
-    def _check(self) -> None:
-        _non_negative(self.id, "min_amount", self.min_amount)
-
-    def amounts(self) -> Iterator[Money]:
-        return iter((self.min_amount,))
-
-    @property
-    def level(self) -> Level:
-        return "store" if self.merchant is not None else "platform"
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
-
-
-@attrs.frozen(kw_only=True)
-class Coupon(PromotionTerms):
-    """A coupon the customer holds: ``off`` (from ``min_amount``) or ``percent_off`` up to
-    ``max_off``; at store level for ``merchant``, or at platform level."""
-
-    kind: ClassVar[str] = "coupon"
-    level_name: CouponLevel | None = attrs.field(default=None, alias="level")
-    merchant: str | None = None
-    off: Money | None = None
-    percent_off: Decimal | None = None
-    max_off: Money | None = None
-    min_amount: Money | None = None
-    new_user_only: bool = False
-
-    def _check(self) -> None:
-        if (self.off is None) == (self.percent_off is None):
-            raise InvalidPromotion(f"{self.id}: a coupon needs exactly one of off, percent_off")
-        if self.percent_off is not None:
-            _check_percent(self.id, self.percent_off)
-        elif self.max_off is not None:
-            raise InvalidPromotion(f"{self.id}: max_off only goes with percent_off")
-        if self.level_name == "store" and self.merchant is None:
-            raise InvalidPromotion(f"{self.id}: a store coupon needs a merchant")
-        if self.level_name == "platform" and self.merchant is not None:
-            raise InvalidPromotion(f"{self.id}: a platform coupon has no merchant")
-        for name, amount in (("off", self.off), ("max_off", self.max_off)):
-            _non_negative(self.id, name, amount)
-        _non_negative(self.id, "min_amount", self.min_amount)
-        if not isinstance(self.new_user_only, bool):
-            raise InvalidPromotion(f"{self.id}: new_user_only must be a bool")
-
-    def amounts(self) -> Iterator[Money]:
-        return (m for m in (self.off, self.max_off, self.min_amount) if m is not None)
-
-    @property
-    def level(self) -> Level:
-        return "store" if self.merchant is not None else "platform"
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
-
-
-@attrs.frozen(kw_only=True)
-class PaymentOff(PromotionTerms):
-    """Payment instant reduction: ``off`` from ``min_amount`` when paying by ``payment_method``."""
-
-    kind: ClassVar[str] = "payment_off"
-    payment_method: str
-    off: Money
-    min_amount: Money | None = None
-
-    def _check(self) -> None:
-        if not isinstance(self.payment_method, str) or not self.payment_method:
-            raise InvalidPromotion(f"{self.id}: payment_method must be a non-empty string")
-        _non_negative(self.id, "off", self.off)
-        _non_negative(self.id, "min_amount", self.min_amount)
-
-    def amounts(self) -> Iterator[Money]:
-        return (m for m in (self.off, self.min_amount) if m is not None)
-
-    @property
-    def level(self) -> Level:
-        return "payment"
-
-
-Promotion: TypeAlias = (
-    DirectReduction | Bundle | ThresholdOff | ThresholdPercent | GiftPromotion | Coupon | PaymentOff
-)
-
-#: kind name -> definition class (the ``kind`` field of the pricing spec).
-PROMOTION_KINDS: dict[str, type[Promotion]] = {
-    cls.kind: cls
-    for cls in (
-        DirectReduction,
-        Bundle,
-        ThresholdOff,
-        ThresholdPercent,
-        GiftPromotion,
-        Coupon,
-        PaymentOff,
-    )
-}
+def merchant_level(merchant: str | None) -> Level:
+    """The level of a promotion run by ``merchant`` (store) or by the platform."""
+    return "store" if merchant is not None else "platform"
 
 
 # -- the cart and the customer -----------------------------------------------------------
@@ -489,7 +367,7 @@ class CartLine:
     quantity: int
 
     def __attrs_post_init__(self) -> None:
-        if not _whole(self.quantity) or self.quantity < 1:
+        if not is_whole(self.quantity) or self.quantity < 1:
             raise InvalidLineQuantity(
                 f"line {self.sku!r}: quantity must be a whole number >= 1, got {self.quantity!r}"
             )
@@ -573,7 +451,7 @@ class QuoteLine:
         return self.list_amount - self.amount
 
     def _check_units(self, units: int, after: int) -> None:
-        if not _whole(units) or not _whole(after) or units < 0 or after < 0:
+        if not is_whole(units) or not is_whole(after) or units < 0 or after < 0:
             raise InvalidLineQuantity(f"line {self.sku!r}: units must be whole numbers >= 0")
         if after + units > self.quantity:
             raise InvalidLineQuantity(

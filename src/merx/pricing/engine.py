@@ -23,65 +23,43 @@ rule literally. Property tests check that both always agree.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
-from functools import partial
-from typing import Final, TypeAlias, TypeVar
+from typing import Final, TypeAlias, cast
 
 from merx.kernel.money import Money, minor_maker, split_minor
-from merx.promotions.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
-from merx.promotions.model import (
+from merx.pricing.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
+from merx.pricing.model import (
     Allocation,
     AppliedPromotion,
-    Bundle,
+    BaseRule,
     CartLine,
-    Coupon,
     Customer,
-    DirectReduction,
+    Effect,
     Funding,
+    FundingShare,
     GiftItem,
-    GiftPromotion,
     Hint,
-    PaymentOff,
+    Level,
     Promotion,
-    PromotionTerms,
     Quote,
     QuoteLine,
     Rejection,
     RejectionCode,
-    ThresholdOff,
-    ThresholdPercent,
+    Rule,
+    UnitGroupRule,
+    UnitGroups,
+    UnitPriceRule,
 )
 
-V = TypeVar("V")
-
 _LEVEL_RANK: Final = {"item": 0, "store": 1, "platform": 2, "payment": 3}
-_BUCKET: Final = {"direct": 0, "bundle": 1, "coupon": 3}  # every other kind: 2
 _LATE_LEVELS: Final = frozenset({"platform", "payment"})
 
-#: Splits a number of minor units in proportion to integer weights (largest remainder).
-Split: TypeAlias = Callable[[int, Sequence[int]], list[int]]
 #: (payable, coupons applied, promotions applied, applied ids, selected count, selected ids)
 Key: TypeAlias = tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]
-
-
-def _percent_of(base_minor: int, percent: Decimal) -> int:
-    """``base * percent / 100`` rounded once, half up, to a whole minor unit (exact
-    integer arithmetic on the percent's ratio; both are >= 0)."""
-    numerator, denominator = percent.as_integer_ratio()
-    return (2 * base_minor * numerator + 100 * denominator) // (200 * denominator)
-
-
-def _sort_key(promotion: Promotion) -> tuple[int, int, int, str]:
-    return (
-        _LEVEL_RANK[promotion.level],
-        _BUCKET.get(promotion.kind, 2),
-        -promotion.priority,
-        promotion.id,
-    )
 
 
 # -- one promotion, prepared for pricing -------------------------------------------------
@@ -95,14 +73,6 @@ def _bits(mask: int) -> list[int]:
         positions.append(low.bit_length() - 1)
         mask ^= low
     return positions
-
-
-def _minor(money: Money | None) -> int:
-    return 0 if money is None else money.minor
-
-
-def _maybe_minor(money: Money | None) -> int | None:
-    return None if money is None else money.minor
 
 
 class _CartIndex:
@@ -141,218 +111,103 @@ def _any_of(values: Sequence[str], index: dict[str, int]) -> int:
     return chosen
 
 
-class _Terms:
-    """What a quote needs of a promotion whatever the cart, in minor units: prepared once
-    per definition and kept with it (:attr:`PromotionTerms._prepared`)."""
+_UNIT_PRICE: Final = Effect.UNIT_PRICE
+_UNIT_GROUPS: Final = Effect.UNIT_GROUPS
 
-    __slots__ = (
-        "bundle",
-        "by_quantity",
-        "cap",
-        "coupon",
-        "direct_off",
-        "direct_price",
-        "funders",
-        "gift",
-        "id",
-        "kind",
-        "level",
-        "max_off",
-        "min_amount",
-        "off",
-        "percent",
-        "percents",
-        "price",
-        "repeat",
-        "steps",
-        "store",
-        "upper",
-    )
+
+class _Prepared:
+    """What a quote needs of a definition whatever the cart: its rule and choice terms.
+    Made once per definition and kept in the engine's own cache (:func:`_prepare`)."""
+
+    __slots__ = ("coupon", "funders", "id", "kind", "level", "rule", "slot", "sort_key", "store")
 
     def __init__(self, promotion: Promotion) -> None:
         self.id = promotion.id
-        self.funders = promotion.funders()
         self.kind = promotion.kind
-        self.level = promotion.level
+        self.level: Level = promotion.level
         self.store = promotion.store
-        self.coupon = isinstance(promotion, Coupon)
-        self.direct_off: int | None = None
-        self.direct_price: int | None = None
-        self.bundle: tuple[tuple[str, int], ...] = ()
-        self.steps: tuple[tuple[int, int], ...] = ()
-        self.percents: tuple[tuple[int, Decimal], ...] = ()
-        self.by_quantity = False
-        self.repeat = False
-        self.cap: int | None = None
-        self.min_amount = 0
-        self.off: int | None = None
-        self.percent: Decimal | None = None
-        self.max_off: int | None = None
-        self.price = 0
-        self.gift: GiftItem | None = None
-        match promotion:
-            case DirectReduction():  # DirectReduction.unit_price_after, in minor units
-                self.direct_off = _maybe_minor(promotion.off)
-                self.direct_price = _maybe_minor(promotion.price)
-            case Bundle():
-                self.bundle = tuple((item.sku, item.quantity) for item in promotion.items)
-                self.price = promotion.price.minor
-            case ThresholdOff():
-                self.steps = tuple(
-                    sorted((t.min_amount.minor, t.off.minor) for t in promotion.tiers)
-                )
-                self.repeat = promotion.repeat
-                self.cap = _maybe_minor(promotion.cap)
-            case ThresholdPercent():
-                self.by_quantity = promotion.by_quantity
-                self.percents = tuple(
-                    sorted(
-                        (t.min_quantity if t.min_quantity is not None else _minor(t.min_amount),
-                         t.percent_off)
-                        for t in promotion.tiers
-                    )
-                )  # fmt: skip
-            case GiftPromotion():
-                self.min_amount = promotion.min_amount.minor
-                self.gift = promotion.gift
-            case Coupon():
-                self.min_amount = _minor(promotion.min_amount)
-                self.off = _maybe_minor(promotion.off)
-                self.percent = promotion.percent_off
-                self.max_off = _maybe_minor(promotion.max_off)
-            case PaymentOff():
-                self.min_amount = _minor(promotion.min_amount)
-                self.off = promotion.off.minor
-        self.upper = self._upper()
-
-    def _upper(self) -> Callable[[int], int] | None:
-        """An upper bound of the discount over every base up to a given one (nondecreasing
-        in it), where it differs from the discount itself (``None``: the discount, which is
-        then nondecreasing in the base)."""
-        if self.kind in ("gift", "direct", "bundle"):
-            return _nothing
-        if self.kind == "threshold_off" and not self.repeat:
-            best = 0
-            offs: list[tuple[int, int]] = []  # (minimum, best capped off up to it)
-            for minimum, off in self.steps:
-                best = max(best, off if self.cap is None else min(off, self.cap))
-                offs.append((minimum, best))
-            return partial(_best_off, tuple(offs))
-        if self.kind == "threshold_percent" and not self.by_quantity:
-            top: Decimal | None = None
-            percents: list[tuple[int, Decimal]] = []  # (minimum, best percent up to it)
-            for minimum, percent in self.percents:
-                top = percent if top is None else max(top, percent)
-                percents.append((minimum, top))
-            return partial(_best_percent, tuple(percents))
-        return None
+        self.coupon = promotion.coupon
+        self.slot = promotion.slot()
+        self.funders: tuple[FundingShare, ...] = promotion.funders()
+        self.rule: Rule = promotion.rule()
+        if self.rule.effect is not Effect.BASE and self.level != "item":
+            raise InvalidPromotion(
+                f"{promotion.id}: a {promotion.kind} acts on units, so it runs at item level, "
+                f"not {self.level}"
+            )
+        self.sort_key = (_LEVEL_RANK[self.level], promotion.stage, -promotion.priority, self.id)
 
 
-def _nothing(base: int) -> int:
+@functools.lru_cache(maxsize=4096)
+def _prepare(promotion: Promotion) -> _Prepared:
+    """The definition's prepared terms (the engine's cache, keyed by the definition)."""
+    return _Prepared(promotion)
+
+
+def _nothing(base: int, quantity: int) -> int:
     return 0
 
 
-def _last_reached(table: Sequence[tuple[int, V]], measure: int) -> V | None:
-    """The value of the last entry whose minimum ``measure`` reaches (a table sorted by
-    minimum), ``None`` below the first."""
-    reached = None
-    for minimum, value in table:
-        if measure < minimum:
-            break
-        reached = value
-    return reached
-
-
-def _best_off(offs: tuple[tuple[int, int], ...], base: int) -> int:
-    best = _last_reached(offs, base)
-    return 0 if best is None else min(best, base)
-
-
-def _best_percent(percents: tuple[tuple[int, Decimal], ...], base: int) -> int:
-    best = _last_reached(percents, base)
-    return 0 if best is None else min(_percent_of(base, best), base)
-
-
-def _terms_of(promotion: Promotion) -> _Terms:
-    """The promotion's prepared terms (computed on its first quote)."""
-    terms = promotion._prepared
-    if terms is None:
-        terms = _Terms(promotion)
-        object.__setattr__(promotion, "_prepared", terms)
-    assert isinstance(terms, _Terms)
-    return terms
-
-
 class _Offer:
-    """A candidate promotion with its eligible lines and its terms in minor units."""
+    """A candidate promotion with its eligible lines and its rule's entry points."""
 
     __slots__ = (
-        "bundle_items",
-        "by_quantity",
-        "cap",
         "coupon",
+        "discount",
+        "effect",
         "gift",
+        "groups",
+        "hint",
         "id",
         "kind",
         "level",
         "lines",
         "mask",
-        "max_off",
-        "min_amount",
-        "off",
-        "percent",
-        "percents",
-        "price",
+        "prepared",
         "promotion",
         "quantity",
         "rank",
-        "repeat",
-        "steps",
+        "reached",
         "unit_after",
         "upper",
     )
 
     def __init__(
-        self, rank: int, promotion: Promotion, cart: Sequence[CartLine], index: _CartIndex
+        self,
+        rank: int,
+        promotion: Promotion,
+        prepared: _Prepared,
+        cart: Sequence[CartLine],
+        index: _CartIndex,
     ) -> None:
-        terms = _terms_of(promotion)
         self.rank = rank
         self.promotion = promotion
-        self.id = terms.id
-        self.kind = terms.kind
-        self.level = terms.level
-        self.coupon = terms.coupon
-        self.steps = terms.steps
-        self.percents = terms.percents
-        self.by_quantity = terms.by_quantity
-        self.repeat = terms.repeat
-        self.cap = terms.cap
-        self.min_amount = terms.min_amount
-        self.off = terms.off
-        self.percent = terms.percent
-        self.max_off = terms.max_off
-        self.price = terms.price
-        self.gift = terms.gift
+        self.prepared = prepared
+        self.id = prepared.id
+        self.kind = prepared.kind
+        self.level = prepared.level
+        self.coupon = prepared.coupon
+        rule = prepared.rule
+        self.effect = effect = rule.effect
+        self.gift: GiftItem | None = None
         #: an upper bound of the discount over every base up to the one given
-        self.upper: Callable[[int], int] = terms.upper or self.discount
+        self.upper: Callable[[int, int], int] = _nothing
         self.unit_after: dict[int, int] = {}
-        self.bundle_items: tuple[tuple[int, int], ...] = ()
-        eligible = _bits(index.eligible(promotion, terms.store))
-        if terms.direct_off is not None:
-            off = terms.direct_off
+        eligible = _bits(index.eligible(promotion, prepared.store))
+        if effect is _UNIT_PRICE:
+            unit_after = cast(UnitPriceRule, rule).unit_price_after
             for i in eligible:
-                self.unit_after[i] = max(cart[i].unit_price.minor - off, 0)
-        elif terms.direct_price is not None:
-            price = terms.direct_price
-            for i in eligible:
-                self.unit_after[i] = min(cart[i].unit_price.minor, price)
-        elif terms.bundle:
-            by_sku = {cart[i].sku: i for i in eligible}
-            if all(sku in by_sku for sku, _ in terms.bundle):
-                self.bundle_items = tuple(
-                    sorted((by_sku[sku], quantity) for sku, quantity in terms.bundle)
-                )
-            eligible = [i for i, _ in self.bundle_items]
+                self.unit_after[i] = unit_after(cart[i].unit_price.minor)
+        elif effect is _UNIT_GROUPS:
+            self.groups: UnitGroups = cast(UnitGroupRule, rule).bind(cart, eligible)
+            eligible = list(self.groups.lines)
+        else:
+            base = cast(BaseRule, rule)
+            self.discount: Callable[[int, int], int] = base.discount
+            self.reached: Callable[[int, int], bool] = base.reached
+            self.upper = base.upper
+            self.hint: Callable[[int], int | None] = base.hint
+            self.gift = base.gift
         self.lines: tuple[int, ...] = tuple(eligible)
         mask = quantity = 0
         for i in eligible:
@@ -360,45 +215,6 @@ class _Offer:
             quantity += cart[i].quantity
         self.mask = mask
         self.quantity = quantity
-
-    # The discount of the "base" kinds (threshold_*, coupon, payment_off) on a base.
-
-    def _tier_percent(self, measure: int) -> Decimal | None:
-        return _last_reached(self.percents, measure)
-
-    def discount(self, base: int) -> int:
-        """The discount on ``base`` (minor units), rounded once and never above it."""
-        if self.kind == "threshold_off":
-            reached = None
-            for step in self.steps:
-                if base >= step[0]:
-                    reached = step
-            if reached is None:
-                return 0
-            off = reached[1] * (base // reached[0]) if self.repeat else reached[1]
-            if self.cap is not None:
-                off = min(off, self.cap)
-            return min(off, base)
-        if self.kind == "threshold_percent":
-            percent = self._tier_percent(self.quantity if self.by_quantity else base)
-            return 0 if percent is None else min(_percent_of(base, percent), base)
-        if base < self.min_amount:
-            return 0
-        if self.off is not None:
-            return min(self.off, base)
-        assert self.percent is not None
-        off = _percent_of(base, self.percent)
-        if self.max_off is not None:
-            off = min(off, self.max_off)
-        return min(off, base)
-
-    def reaches(self, base: int) -> bool:
-        """Whether ``base`` reaches the lowest threshold."""
-        if self.kind == "threshold_off":
-            return base >= self.steps[0][0]
-        if self.kind == "threshold_percent":
-            return (self.quantity if self.by_quantity else base) >= self.percents[0][0]
-        return base >= self.min_amount
 
 
 # -- the pricing pipeline ----------------------------------------------------------------
@@ -434,12 +250,12 @@ class _Effect:
 Log: TypeAlias = dict[int, _Effect]
 
 
-def _apply_directs(
-    directs: Sequence[_Offer], state: _Lines, applied: list[int], log: Log | None
+def _apply_unit_prices(
+    offers: Sequence[_Offer], state: _Lines, applied: list[int], log: Log | None
 ) -> None:
-    """At most one direct per line: the lowest unit price (ties to the earlier in order)."""
+    """At most one unit price per line: the lowest (ties to the earlier in order)."""
     winners: dict[int, tuple[int, _Offer]] = {}
-    for offer in directs:
+    for offer in offers:
         for i, unit in offer.unit_after.items():
             if unit < state.units[i] and (i not in winners or unit < winners[i][0]):
                 winners[i] = (unit, offer)
@@ -453,7 +269,7 @@ def _apply_directs(
         taken[offer.rank] = taken.get(offer.rank, 0) + off
         if log is not None:
             log[offer.rank].shares[i] = off
-    for offer in directs:
+    for offer in offers:
         if offer.rank in taken:
             applied.append(offer.rank)
             if log is not None:
@@ -465,79 +281,68 @@ def _apply_directs(
             )
 
 
-def _apply_bundle(
-    offer: _Offer, state: _Lines, split: Split, applied: list[int], log: Log | None
-) -> None:
-    effect = log[offer.rank] if log is not None else None
-    items = offer.bundle_items
-    sets = min((state.free[i] // quantity for i, quantity in items), default=0)
-    weights = [state.units[i] for i, quantity in items for _ in range(quantity)]
-    per_set = sum(weights) - offer.price
-    if sets == 0 or per_set <= 0:
-        if effect is not None:
-            effect.reason = "no_whole_set" if sets == 0 else "no_discount"
+def _apply_groups(offer: _Offer, state: _Lines, applied: list[int], log: Log | None) -> None:
+    """Groups of units no earlier group took (a unit sits in one group of one offer)."""
+    taken = offer.groups.take(state.free, state.units)
+    if isinstance(taken, str):
+        if log is not None:
+            log[offer.rank].reason = taken
         return
-    unit_shares = split(per_set, weights)
-    position = 0
-    for i, quantity in items:
-        line_share = sets * sum(unit_shares[position : position + quantity])
-        position += quantity
-        state.amounts[i] -= line_share
-        state.free[i] -= sets * quantity
-        if effect is not None and line_share:
-            effect.shares[i] = line_share
+    effect = log[offer.rank] if log is not None else None
+    for i, share in taken.shares:
+        state.amounts[i] -= share
+        if effect is not None and share:
+            effect.shares[i] = share
+    for i, used in taken.used:
+        state.free[i] -= used
     applied.append(offer.rank)
     if effect is not None:
-        effect.discount = sets * per_set
+        effect.discount = taken.discount
 
 
-def _run(
-    offers: Sequence[_Offer], state: _Lines, split: Split, log: Log | None = None
-) -> list[int]:
+def _run(offers: Sequence[_Offer], state: _Lines, log: Log | None = None) -> list[int]:
     """Apply ``offers`` (in pipeline order) to ``state``; return the ranks that applied."""
     applied: list[int] = []
-    directs = [offer for offer in offers if offer.kind == "direct"]
-    if directs:
-        _apply_directs(directs, state, applied, log)
+    unit_prices = [offer for offer in offers if offer.effect is _UNIT_PRICE]
+    if unit_prices:
+        _apply_unit_prices(unit_prices, state, applied, log)
     amounts = state.amounts
     for offer in offers:
-        kind = offer.kind
-        if kind == "direct":
+        effect_of = offer.effect
+        if effect_of is _UNIT_PRICE:
             continue
-        if kind == "bundle":
-            _apply_bundle(offer, state, split, applied, log)
+        if effect_of is _UNIT_GROUPS:
+            _apply_groups(offer, state, applied, log)
             continue
         lines = offer.lines
         base = sum(map(amounts.__getitem__, lines))
         effect = log[offer.rank] if log is not None else None
         if effect is not None:
             effect.base = base
-        if kind == "gift":
-            if lines and base >= offer.min_amount:
+        off = offer.discount(base, offer.quantity)
+        if off <= 0:
+            reached = bool(lines) and offer.reached(base, offer.quantity)
+            if reached and offer.gift is not None:
                 applied.append(offer.rank)
                 if effect is not None:
                     effect.gift = True
             elif effect is not None:
-                effect.reason = "threshold_not_reached" if lines else "no_eligible_lines"
-            continue
-        off = offer.discount(base)
-        if off <= 0:
-            if effect is not None:
                 effect.reason = (
                     "no_eligible_lines"
                     if not lines
                     else "no_discount"
-                    if offer.reaches(base)
+                    if reached
                     else "threshold_not_reached"
                 )
             continue
-        shares = split(off, [amounts[i] for i in lines])
+        shares = split_minor(off, [amounts[i] for i in lines])
         for i, share in zip(lines, shares, strict=True):
             amounts[i] -= share
         applied.append(offer.rank)
         if effect is not None:
             effect.discount = off
             effect.shares = {i: s for i, s in zip(lines, shares, strict=True) if s}
+            effect.gift = offer.gift is not None and offer.reached(base, offer.quantity)
     return applied
 
 
@@ -570,7 +375,7 @@ def _check_inputs(  # noqa: PLR0917 - the inputs of quote()
         raise InvalidCart(f"payment_method must be a string or None, got {payment_method!r}")
     ids: set[str] = set()
     for promotion in [*promotions, *wallet]:
-        if not isinstance(promotion, PromotionTerms):
+        if not isinstance(promotion, Promotion):
             raise InvalidPromotion(f"not a promotion: {promotion!r}")
         if promotion.id in ids:
             raise InvalidPromotion(f"promotion id {promotion.id!r} is given twice")
@@ -580,7 +385,7 @@ def _check_inputs(  # noqa: PLR0917 - the inputs of quote()
                 f"{promotion.id} is in {promotion.currency}, the cart in {currency}"
             )
     for coupon in wallet:
-        if not isinstance(coupon, Coupon):
+        if not coupon.coupon:
             raise InvalidPromotion(f"the wallet holds coupons only, got {coupon.kind} {coupon.id}")
     return currency
 
@@ -600,41 +405,42 @@ class _Problem:
         self.currency = _check_inputs(lines, promotions, wallet, customer, at, payment_method)
         self.cart = tuple(lines)
         self.rejections: list[Rejection] = []
-        candidates: list[Promotion] = []
+        candidates: list[tuple[_Prepared, Promotion]] = []
         for promotion in [*promotions, *wallet]:
+            prepared = _prepare(promotion)
             if not promotion.in_force(at):
                 self._reject(promotion.id, "not_in_force", f"not in force at {at.isoformat()}")
-            elif isinstance(promotion, PaymentOff) and promotion.payment_method != payment_method:
-                self._reject(
-                    promotion.id, "payment_method", f"for {promotion.payment_method} payments"
-                )
-            elif (
-                isinstance(promotion, Coupon) and promotion.new_user_only and not customer.new_user
-            ):
-                self._reject(promotion.id, "new_user_only", "for new users only")
+                continue
+            refused = promotion.rejection_for(customer, payment_method)
+            if refused is not None:
+                self._reject(promotion.id, *refused)
             else:
-                candidates.append(promotion)
-        candidates.sort(key=_sort_key)
+                candidates.append((prepared, promotion))
+        candidates.sort(key=lambda candidate: candidate[0].sort_key)
         index = _CartIndex(self.cart)
-        self.offers = [_Offer(rank, p, self.cart, index) for rank, p in enumerate(candidates)]
+        self.offers = [
+            _Offer(rank, promotion, prepared, self.cart, index)
+            for rank, (prepared, promotion) in enumerate(candidates)
+        ]
         self.by_id = {offer.id: offer for offer in self.offers}
         self.adjacency = [0] * len(self.offers)
-        slots: dict[tuple[str, str | None], int] = {}
+        slots: dict[tuple[str, ...], int] = {}
         groups: dict[str, int] = {}
         for offer in self.offers:
             promotion = offer.promotion
             if promotion.group is not None:
                 groups[promotion.group] = groups.get(promotion.group, 0) | 1 << offer.rank
-            if offer.coupon:
-                slot = (offer.level, promotion.store)
+            slot = offer.prepared.slot
+            if slot is not None:
                 slots[slot] = slots.get(slot, 0) | 1 << offer.rank
         for offer in self.offers:
             promotion = offer.promotion
             linked = 0
             if promotion.group is not None:
                 linked |= groups[promotion.group]
-            if offer.coupon:
-                linked |= slots[(offer.level, promotion.store)]
+            slot = offer.prepared.slot
+            if slot is not None:
+                linked |= slots[slot]
             for other_id in promotion.excludes:
                 other = self.by_id.get(other_id)
                 if other is not None:
@@ -687,7 +493,7 @@ class _Problem:
     def price(self, selection: int) -> Key:
         """Price a selection with the fast split; return its key."""
         state = self.initial.copy()
-        applied = _run(self.offers_of(selection), state, split_minor)
+        applied = _run(self.offers_of(selection), state)
         return self.key(selection, applied, sum(state.amounts))
 
 
@@ -893,14 +699,14 @@ class _Search:
         optional = [r for options, members in early if len(options) > 1 for r in members]
         optional_directs = 0
         for r in [*optional, *cross]:
-            if offers[r].kind == "direct":
+            if offers[r].effect is _UNIT_PRICE:
                 optional_directs |= offers[r].mask
         return {
             r
             for options, _ in early
             if len(options) == 1
             for r in _bits(options[0])
-            if offers[r].kind == "direct"
+            if offers[r].effect is _UNIT_PRICE
             and offers[r].mask
             and not offers[r].mask & optional_directs
         }
@@ -920,7 +726,7 @@ class _Search:
                 selection |= option
             state = problem.initial.copy()
             chosen = problem.offers_of(selection)
-            applied = _run(chosen, state, split_minor)
+            applied = _run(chosen, state)
             amounts = state.amounts
             outcome = _Outcome(
                 selection,
@@ -1016,7 +822,9 @@ class _Baseline:
         """An upper bound of what a platform/payment ``offer`` can take from this baseline."""
         known = self.bounds.get(offer.rank)
         if known is None:
-            known = self.bounds[offer.rank] = offer.upper(self.widest_base(search, offer))
+            known = self.bounds[offer.rank] = offer.upper(
+                self.widest_base(search, offer), offer.quantity
+            )
         return known
 
     def widest_base(self, search: _Search, offer: _Offer) -> int:
@@ -1102,7 +910,7 @@ class _Plan:
         for offer, fixed, chosen, rest in zip(
             self.late, self.fixed_base, base, self.rest_base[k], strict=True
         ):
-            lowest -= offer.upper(fixed + chosen + rest)
+            lowest -= offer.upper(fixed + chosen + rest, offer.quantity)
         return lowest
 
     def explore(self) -> None:
@@ -1214,12 +1022,10 @@ class _LateRun:
             base = sum([amounts[i] for i in lines])
             for k in self.covered[j]:
                 base -= taken[k]
-            if offer.kind == "gift":
-                if lines and base >= offer.min_amount:
-                    applied.append(offer.rank)
-                continue
-            off = offer.discount(base)
+            off = offer.discount(base, offer.quantity)
             if off <= 0:
+                if offer.gift is not None and lines and offer.reached(base, offer.quantity):
+                    applied.append(offer.rank)
                 continue
             applied.append(offer.rank)
             if self.split[j]:
@@ -1232,21 +1038,6 @@ class _LateRun:
 
 
 # -- from a selection to a quote ---------------------------------------------------------
-
-
-def _hint(offer: _Offer, base: int) -> int | None:
-    """How much more base reaches the next amount tier (``None`` when there is none)."""
-    if offer.kind == "threshold_off":
-        if offer.repeat:
-            step = offer.steps[0][0]
-            return (base // step + 1) * step - base
-        minimums = [minimum for minimum, _ in offer.steps]
-    elif offer.kind == "threshold_percent" and not offer.by_quantity:
-        minimums = [minimum for minimum, _ in offer.percents]
-    else:
-        return None
-    above = [minimum for minimum in minimums if minimum > base]
-    return min(above) - base if above else None
 
 
 _new = object.__new__
@@ -1281,7 +1072,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     chosen = problem.offers_of(selection)
     log: Log = {offer.rank: _Effect() for offer in chosen}
     state = problem.initial.copy()
-    applied = set(_run(chosen, state, split_minor, log))
+    applied = set(_run(chosen, state, log))
 
     allocations: list[list[Allocation]] = [[] for _ in problem.cart]
     for offer in chosen:
@@ -1307,7 +1098,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     for offer in chosen:
         effect = log[offer.rank]
         if effect.base is not None:
-            hint = _hint(offer, effect.base)
+            hint = offer.hint(effect.base)
             if hint is not None:
                 hints.append(Hint(offer.id, money(hint)))
         if offer.rank not in applied:
@@ -1315,7 +1106,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
         discount = money(effect.discount)
         funding: tuple[Funding, ...] = ()
         if effect.discount:
-            funders = _terms_of(offer.promotion).funders
+            funders = offer.prepared.funders
             shares = (
                 discount.allocate([funder.share for funder in funders])
                 if len(funders) > 1

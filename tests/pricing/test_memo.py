@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from merx.kernel.errors import ValidationError
 from merx.kernel.money import Money
-from merx.promotions import (
+from merx.pricing import (
     CartLine,
     Customer,
     InvalidCart,
@@ -21,7 +21,7 @@ from merx.promotions import (
     in_force_window,
     quote,
 )
-from tests.promotions.strategies import AT, pricing_inputs
+from tests.pricing.strategies import AT, pricing_inputs
 
 CNY = "CNY"
 Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]

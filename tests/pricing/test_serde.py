@@ -10,7 +10,7 @@ import pytest
 
 from merx.errors import InvalidAmount, MerxError, UnknownCurrency
 from merx.kernel.money import Money
-from merx.promotions import (
+from merx.pricing import (
     Coupon,
     FundingShare,
     InvalidLineQuantity,
@@ -20,10 +20,9 @@ from merx.promotions import (
     ThresholdOff,
     Tier,
     UnknownPromotionKind,
-    converter_for,
     quote_from_dict,
 )
-from merx.promotions.serde import structure
+from merx.pricing.serde import converter_for, structure, unstructure
 
 CASE: dict[str, Any] = {
     "name": "ignored",
@@ -101,7 +100,7 @@ def test_malformed_input_raises_a_typed_error(
         quote_from_dict(_broken(path, value))
 
 
-def test_promotions_write_the_spec_shape() -> None:
+def test_promotions_write_the_one_money_shape_and_read_the_spec_shorthand() -> None:
     converter = converter_for("CNY")
     promotion: Promotion = ThresholdOff(
         id="T",
@@ -109,14 +108,29 @@ def test_promotions_write_the_spec_shape() -> None:
         repeat=True,
         funded_by=(FundingShare("platform", Decimal(1)),),
     )
-    assert converter.unstructure(promotion, Promotion) == {
+    written = converter.unstructure(promotion, Promotion)
+    assert written == {
         "kind": "threshold_off",
         "id": "T",
-        "tiers": [{"min_amount": "300.00", "off": "40.00"}],
+        "tiers": [
+            {
+                "min_amount": {"amount": "300.00", "currency": "CNY"},
+                "off": {"amount": "40.00", "currency": "CNY"},
+            }
+        ],
         "repeat": True,
         "funded_by": {"platform": "1"},
     }
+    assert written == unstructure(promotion)  # the same with or without a case currency
+    shorthand = {**written, "tiers": [{"min_amount": "300.00", "off": "40.00"}]}
+    assert structure(shorthand, Promotion, "CNY") == promotion
+    assert structure(written, Promotion) == promotion
+    with pytest.raises(MalformedPricingInput):  # a bare amount needs the case's currency
+        structure(shorthand, Promotion)
     coupon = Coupon(id="C", level="store", merchant="m1", off=Money.of("5", "CNY"))
     data = converter.unstructure(coupon, Promotion)
     assert data["level"] == "store"
-    assert structure(data, Promotion, "CNY") == coupon  # type: ignore[arg-type]
+    assert structure(data, Promotion, "CNY") == coupon
+    assert structure(data, Coupon) == coupon
+    with pytest.raises(MalformedPricingInput):  # a coupon is not a threshold
+        structure(data, ThresholdOff)

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from merx.kernel.money import Money
-from merx.promotions import (
+from merx.pricing import (
     Bundle,
     BundleItem,
     CartLine,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from merx.kernel.money import Money
-from merx.promotions import (
+from merx.pricing import (
     Bundle,
     BundleItem,
     CartLine,
@@ -32,7 +32,7 @@ from merx.promotions import (
     exhaustive_quote,
     quote,
 )
-from tests.promotions.strategies import AT
+from tests.pricing.strategies import AT
 
 USER = Customer("u1")
 

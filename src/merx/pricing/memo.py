@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeAlias
 
 from merx.kernel.errors import ValidationError
-from merx.promotions.engine import quote
-from merx.promotions.model import CartLine, Customer, Promotion, Quote
-
-#: The quote function's shape: ``quote`` itself or a :class:`QuoteMemo`.
-Pricer: TypeAlias = Callable[
-    [Sequence[CartLine], Sequence[Promotion], Sequence[Promotion], Customer, datetime, str | None],
-    Quote,
-]
+from merx.pricing.engine import quote
+from merx.pricing.model import CartLine, Customer, Promotion, Quote
+from merx.pricing.ports import Pricer
 
 _Key: TypeAlias = tuple[
     tuple[CartLine, ...], tuple[Promotion, ...], tuple[Promotion, ...], Customer, str | None
@@ -47,7 +42,7 @@ def in_force_window(
 
 
 class QuoteMemo:
-    """:func:`~merx.promotions.quote` remembering its last ``size`` answers (least recently
+    """:func:`~merx.pricing.quote` remembering its last ``size`` answers (least recently
     used first out). Equal inputs inside the entry's window give the remembered quote."""
 
     def __init__(self, size: int = 1024, pricer: Pricer = quote) -> None:

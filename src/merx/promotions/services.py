@@ -6,7 +6,7 @@ calls the model, saves and commits.
 Checkout calls the rest inside its own unit of work (nothing here commits):
 
 * :func:`promotions_in_force` and :func:`wallet_coupons` give the definitions and coupons
-  to pass to :func:`merx.promotions.quote`;
+  to pass to :func:`merx.pricing.quote`;
 * placing the order: :func:`reserve_for_order` with the quote's discount per promotion;
 * paying it: :func:`consume_for_order`; cancelling it or closing it unpaid:
   :func:`release_for_order`.
@@ -14,7 +14,7 @@ Checkout calls the rest inside its own unit of work (nothing here commits):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -26,15 +26,16 @@ from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, add_or_save
 from merx.kernel.validation import require_text
+from merx.pricing import Coupon, Promotion, Quote
 from merx.promotions.budgets import (
     NO_LIMITS,
     BudgetLimits,
     CampaignUse,
     PromotionUsage,
     Reservation,
-    UnknownReservation,
     campaign_use_id,
 )
+from merx.promotions.errors import UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
     Campaign,
@@ -42,7 +43,6 @@ from merx.promotions.lifecycle import (
     campaign_id_of,
     coupon_id_of,
 )
-from merx.promotions.model import Coupon, Promotion
 from merx.promotions.wallet import Wallet
 
 # -- commands --------------------------------------------------------------------------
@@ -365,9 +365,13 @@ def _use(uow: UnitOfWork, campaign: Campaign, customer_id: str) -> CampaignUse |
     return found or CampaignUse.start(campaign.id, customer_id)
 
 
-def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], command: str) -> None:
-    campaign_ids = sorted({campaign_id_of(require_text(p, "promotion id")) for p in promotion_ids})
+def _settle(
+    uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str] | None, command: str
+) -> None:
     usage = uow.repo(PromotionUsage).find(order_id)
+    if promotion_ids is None:
+        promotion_ids = list(usage.applied) if usage is not None else []
+    campaign_ids = sorted({campaign_id_of(require_text(p, "promotion id")) for p in promotion_ids})
     moves: list[tuple[str, Reservation]] = []
     for campaign_id in campaign_ids:
         if usage is None:
@@ -403,15 +407,20 @@ def _settle(uow: UnitOfWork, order_id: OrderId, promotion_ids: Iterable[str], co
         uow.repo(PromotionUsage).save(usage)
 
 
-def consume_for_order(uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str]) -> None:
-    """The order was paid: its reservations in these campaigns are spent, its wallet
-    coupons used. Takes campaign ids or the quote's promotion ids; a replay does nothing.
+def consume_for_order(
+    uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str] | None = None
+) -> None:
+    """The order was paid: its reservations in these campaigns (``None``: all it holds)
+    are spent, its wallet coupons used. Takes campaign ids or the quote's promotion ids; a
+    replay does nothing.
     Raises ``UnknownReservation`` for a campaign holding nothing for the order and
     ``IllegalTransition`` for a released one, before changing anything."""
     _settle(uow, order_id, campaign_ids, "consume")
 
 
-def release_for_order(uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str]) -> None:
+def release_for_order(
+    uow: UnitOfWork, order_id: OrderId, campaign_ids: Iterable[str] | None = None
+) -> None:
     """The order was cancelled or closed unpaid: its reservations go back to the budgets
     and its wallet coupons become available. Same ids and errors as
     :func:`consume_for_order`; releasing a consumed reservation is an ``IllegalTransition``."""
@@ -423,7 +432,60 @@ def promotion_usage(uow: UnitOfWork, order_id: OrderId) -> PromotionUsage | None
     return uow.repo(PromotionUsage).find(order_id)
 
 
+def campaign_discounts(uow: UnitOfWork, quote: Quote) -> dict[str, Money]:
+    """The promotions ``quote`` applied that run as campaigns, with their discounts: those
+    have budgets (a host's own promotions, not run as campaigns, have none)."""
+    repo = uow.repo(Campaign)
+    return {
+        applied.promotion_id: applied.discount
+        for applied in quote.promotions
+        if repo.peek(campaign_id_of(applied.promotion_id)) is not None
+    }
+
+
+def price_within_budgets(
+    uow: UnitOfWork,
+    in_force: Sequence[Promotion],
+    wallet: Sequence[Promotion],
+    price: Callable[[Sequence[Promotion], Sequence[Promotion]], Quote],
+) -> Quote:
+    """``price(in_force, wallet)``, where a campaign whose budget left cannot pay its
+    discount (:meth:`Campaign.covers`) is left out, with its coupons, and the cart priced
+    again without it. Promotions not run as campaigns have no budget."""
+    quote = price(in_force, wallet)
+    short = _over_budget(uow, quote)
+    while short:  # each round leaves out at least one more campaign
+        in_force = [p for p in in_force if campaign_id_of(p.id) not in short]
+        wallet = [c for c in wallet if campaign_id_of(c.id) not in short]
+        quote = price(in_force, wallet)
+        short = _over_budget(uow, quote)
+    return quote
+
+
+def _over_budget(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
+    """The campaigns ``quote`` applied whose budget left cannot pay their discount."""
+    repo = uow.repo(Campaign)
+    discounts: dict[str, Money] = {}
+    for promotion_id, amount in campaign_discounts(uow, quote).items():
+        campaign_id = campaign_id_of(promotion_id)
+        known = discounts.get(campaign_id)
+        discounts[campaign_id] = amount if known is None else known + amount
+    return frozenset(
+        campaign_id
+        for campaign_id, amount in discounts.items()
+        if not repo.view(campaign_id).covers(amount)
+    )
+
+
 # -- queries ---------------------------------------------------------------------------
+
+
+def campaign_offers(
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime
+) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
+    """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
+    the customer's coupons."""
+    return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:

@@ -1,0 +1,30 @@
+"""What the pricing context offers to be replaced: the shape of a pricer.
+
+Checkout and orders price carts through a :class:`Pricer`: :func:`merx.pricing.quote`
+itself, a :class:`~merx.pricing.QuoteMemo`, or a host's own (a pricing service in another
+process, say) that answers exactly what ``quote`` answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from merx.pricing.model import CartLine, Customer, Promotion, Quote
+
+
+class Pricer(Protocol):
+    """Prices ``lines`` at ``at`` for ``customer`` paying by ``payment_method``, choosing
+    the best of ``promotions`` (automatic) and ``wallet`` (coupons)."""
+
+    def __call__(  # noqa: PLR0917 - the inputs of quote()
+        self,
+        lines: Sequence[CartLine],
+        promotions: Sequence[Promotion],
+        wallet: Sequence[Promotion],
+        customer: Customer,
+        at: datetime,
+        payment_method: str | None,
+        /,
+    ) -> Quote: ...
