@@ -14,6 +14,7 @@ from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import PlacedOrder
 from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
+from merx.promotions.budgets import NO_LIMITS, BudgetLedger
 
 SHIRT = SkuId("shirt")
 
@@ -85,3 +86,29 @@ def test_a_customer_shown_the_discount_is_told_when_it_is_gone() -> None:
     place(app, "dee")  # takes the whole budget first
     with pytest.raises(orders.QuoteChanged):
         app.handle(orders.PlaceOrder(cid, expected_payable=seen))
+
+
+def test_the_cart_page_already_leaves_out_a_campaign_that_cannot_pay() -> None:
+    app, campaign = shop("40.00")
+    place(app, "ann")  # 10.00 left: the 30.00 discount no longer fits
+    cid = app.handle(customers.RegisterCustomer(CustomerId("ben"), "Ben", "1"))
+    app.handle(customers.AddAddress(cid, "h", Address("Ben", "1", "sh", "r"), default=True))
+    app.handle(checkout.AddToCart(cid, SHIRT, 1))
+    shown = app.quote(cid)
+    assert shown.payable == cny("100.00")
+    assert shown.pricing is not None and shown.pricing.applied == ()
+    placed = app.handle(orders.PlaceOrder(cid, expected_payable=shown.payable))  # no surprise
+    assert app.get(orders.ParentOrder, placed.parent_id).payable == cny("100.00")
+    assert budget(app, campaign) == (cny("30.00"), cny("0.00"))
+
+
+def test_a_campaign_covers_what_its_budget_has_left() -> None:
+    app, campaign = shop("40.00")
+    place(app, "ann")
+    held = app.get(promotions.Campaign, campaign)
+    assert held.covers(cny("10.00"))
+    assert not held.covers(cny("10.01"))
+    assert not held.covers(Money.of("1.00", "USD"))  # another currency is never covered
+    assert held.covers(cny("0.00"))
+    without_budget = BudgetLedger.empty("CNY")
+    assert without_budget.covers(NO_LIMITS, cny("99999999.99"))
