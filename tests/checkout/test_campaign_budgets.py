@@ -96,7 +96,8 @@ def test_the_cart_page_already_leaves_out_a_campaign_that_cannot_pay() -> None:
     app.handle(checkout.AddToCart(cid, SHIRT, 1))
     shown = app.quote(cid)
     assert shown.payable == cny("100.00")
-    assert shown.pricing is not None and shown.pricing.applied == ()
+    assert shown.pricing is not None
+    assert shown.pricing.applied == ()
     placed = app.handle(orders.PlaceOrder(cid, expected_payable=shown.payable))  # no surprise
     assert app.get(orders.ParentOrder, placed.parent_id).payable == cny("100.00")
     assert budget(app, campaign) == (cny("30.00"), cny("0.00"))
