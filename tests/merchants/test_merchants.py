@@ -17,15 +17,10 @@ from merx.errors import Unauthorized
 from merx.kernel.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import MerchantId
 from merx.merchants import (
-    MERCHANT_FLOW,
-    DuplicateMerchantDocument,
+    DocumentKind,
     EmptyGoodsScope,
     Merchant,
-    MerchantDocumentExpired,
-    MerchantDocumentKind,
-    MerchantReviewIncomplete,
     MerchantState,
-    MissingMerchantDocument,
     NotYourMerchant,
     OutsideGoodsScope,
     Performance,
@@ -33,6 +28,13 @@ from merx.merchants import (
     merchant_score,
 )
 from merx.merchants import serde as merchant_serde
+from merx.merchants.model import MERCHANT_FLOW
+from merx.qualification import (
+    DocumentExpired,
+    DuplicateDocument,
+    MissingDocument,
+    ReviewIncomplete,
+)
 from tests.settlement.world import START, SettlementWorld, cny, make_world, terms
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "merchants.md"
@@ -54,13 +56,13 @@ def applicant() -> Merchant:
 def under_review() -> Merchant:
     merchant = applicant()
     merchant.add_document(
-        kind=MerchantDocumentKind.BUSINESS_LICENCE,
+        kind=DocumentKind.BUSINESS_LICENCE,
         number="BL-1",
         expires_on=date(2030, 1, 1),
         at=START,
     )
     merchant.add_document(
-        kind=MerchantDocumentKind.BRAND_AUTHORISATION,
+        kind=DocumentKind.BRAND_AUTHORISATION,
         number="BA-1",
         expires_on=date(2027, 1, 1),
         brand="Uniqlo",
@@ -73,10 +75,10 @@ def under_review() -> Merchant:
 
 def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
     merchant = applicant()
-    with pytest.raises(MissingMerchantDocument):
+    with pytest.raises(MissingDocument):
         merchant.submit(START)
     merchant.add_document(
-        kind=MerchantDocumentKind.BUSINESS_LICENCE,
+        kind=DocumentKind.BUSINESS_LICENCE,
         number="BL-1",
         expires_on=date(2030, 1, 1),
         at=START,
@@ -85,16 +87,16 @@ def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
         merchant.submit(START)
     with pytest.raises(EmptyGoodsScope):
         merchant.set_goods_scope([], START)
-    with pytest.raises(DuplicateMerchantDocument):
+    with pytest.raises(DuplicateDocument):
         merchant.add_document(
-            kind=MerchantDocumentKind.BUSINESS_LICENCE,
+            kind=DocumentKind.BUSINESS_LICENCE,
             number="BL-1",
             expires_on=date(2030, 1, 1),
             at=START,
         )
-    with pytest.raises(MerchantDocumentExpired):
+    with pytest.raises(DocumentExpired):
         merchant.add_document(
-            kind=MerchantDocumentKind.BUSINESS_LICENCE,
+            kind=DocumentKind.BUSINESS_LICENCE,
             number="BL-2",
             expires_on=date(2026, 1, 1),
             at=START,
@@ -107,7 +109,7 @@ def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
 def test_approval_needs_every_document_accepted() -> None:
     merchant = under_review()
     merchant.review_document("BL-1", accepted=True, at=START)
-    with pytest.raises(MerchantReviewIncomplete):
+    with pytest.raises(ReviewIncomplete):
         merchant.approve(cny("1000.00"), START)
     merchant.review_document("BA-1", accepted=True, at=START)
     merchant.approve(cny("1000.00"), START)
@@ -188,7 +190,7 @@ def test_a_merchant_acts_only_on_its_own_record(world: SettlementWorld) -> None:
         merchants.ReapplyMerchant(alice, bob),
         merchants.RemoveMerchantDocument(alice, bob, f"BL-{bob}"),
         merchants.AddMerchantDocument(
-            alice, bob, MerchantDocumentKind.BUSINESS_LICENCE, "X", date(2030, 1, 1)
+            alice, bob, DocumentKind.BUSINESS_LICENCE, "X", date(2030, 1, 1)
         ),
     ]:
         with pytest.raises(Unauthorized):

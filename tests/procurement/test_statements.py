@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from merx.kernel.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import SkuId, SupplierId
 from merx.kernel.money import Money
-from merx.supply import (
+from merx.procurement import (
     AddContractPrice,
     ConfirmSupplierStatement,
     IssuePurchasesStatement,
@@ -24,19 +24,21 @@ from merx.supply import (
     PurchaseOrderId,
     ReceivePurchaseOrder,
     SaleOutsidePeriod,
+    SettledPeriods,
     SoldLine,
     Statement,
     StatementBasis,
     StatementLine,
     StatementState,
-    Supplier,
     SupplierStatement,
     SupplierStatementIssued,
+)
+from merx.suppliers import (
     SupplierType,
     WrongSupplierType,
 )
+from tests.procurement.world import SupplyWorld
 from tests.strategies import positive_money
-from tests.supply.world import SupplyWorld
 
 A, B = SkuId("phone"), SkuId("case")
 JAN = (date(2026, 1, 1), date(2026, 2, 1))
@@ -94,8 +96,8 @@ def test_statement_periods_never_overlap_and_must_be_over(world: SupplyWorld) ->
         world.handle(IssuePurchasesStatement(supplier_id, date(2026, 1, 15), date(2026, 2, 15)))
     assert world.snapshot() == before
     world.handle(IssuePurchasesStatement(supplier_id, *FEB))
-    supplier = world.get(Supplier, supplier_id)
-    assert supplier.settled_until == {StatementBasis.PURCHASES: date(2026, 3, 1)}
+    settled = world.get(SettledPeriods, supplier_id)
+    assert settled.settled_until == {StatementBasis.PURCHASES: date(2026, 3, 1)}
 
 
 def test_a_sales_statement_prices_each_sale_on_its_date(world: SupplyWorld) -> None:
@@ -226,7 +228,7 @@ def test_a_statement_total_is_the_sum_of_its_lines(
 def test_consecutive_statements_bill_every_receipt_exactly_once(
     receipts: list[tuple[int, int]], cut: int
 ) -> None:
-    from tests.supply.world import make_world
+    from tests.procurement.world import make_world
 
     world = make_world(datetime(2026, 1, 1, 8, tzinfo=UTC))
     total_units = sum(q for _, q in receipts)

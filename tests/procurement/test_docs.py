@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from merx.kernel.state import StateMachine
-from merx.supply import CONTRACT_FLOW, PURCHASE_ORDER_FLOW, STATEMENT_FLOW, SUPPLIER_FLOW
+from merx.procurement.model import (
+    CONTRACT_FLOW,
+    PURCHASE_ORDER_FLOW,
+    STATEMENT_FLOW,
+)
+from merx.suppliers.model import (
+    SUPPLIER_FLOW,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "supply.md"
 

@@ -17,24 +17,28 @@ from merx.kernel.errors import (
     ValidationError,
 )
 from merx.kernel.ids import SupplierId
-from merx.supply import (
-    SUPPLIER_FLOW,
-    ApproveSupplier,
+from merx.qualification import (
     DocumentExpired,
-    DocumentKind,
     DocumentReview,
     DuplicateDocument,
-    InvalidPeriod,
+    InvalidExpiryDate,
     MissingDocument,
     ReviewIncomplete,
+    UnknownDocument,
+)
+from merx.suppliers import (
+    ApproveSupplier,
+    DocumentKind,
     Supplier,
     SupplierApproved,
     SupplierRejected,
     SupplierState,
     SupplierType,
-    UnknownDocument,
 )
-from tests.supply.world import START, SupplyWorld
+from merx.suppliers.model import (
+    SUPPLIER_FLOW,
+)
+from tests.suppliers.world import START, SuppliersWorld
 
 AT = START
 LATER = date(2030, 1, 1)
@@ -185,7 +189,7 @@ def test_documents_are_checked_when_added() -> None:
         supplier.add_document(
             kind=DocumentKind.BUSINESS_LICENCE, number="BL-1", expires_on=LATER, brand="X", at=AT
         )
-    with pytest.raises(InvalidPeriod, match="not a datetime"):
+    with pytest.raises(InvalidExpiryDate, match="not a datetime"):
         supplier.add_document(
             kind=DocumentKind.BUSINESS_LICENCE,
             number="BL-1",
@@ -261,7 +265,7 @@ def test_a_naive_time_is_refused() -> None:
 # -- through the bus -------------------------------------------------------------------
 
 
-def test_onboarding_through_commands(world: SupplyWorld) -> None:
+def test_onboarding_through_commands(world: SuppliersWorld) -> None:
     supplier_id = world.approved_supplier(SupplierType.CONSIGNMENT)
     supplier = world.get(Supplier, supplier_id)
     assert supplier.is_active
@@ -275,7 +279,7 @@ def test_onboarding_through_commands(world: SupplyWorld) -> None:
     ]
 
 
-def test_a_refused_command_leaves_the_store_untouched(world: SupplyWorld) -> None:
+def test_a_refused_command_leaves_the_store_untouched(world: SuppliersWorld) -> None:
     supplier_id = world.approved_supplier()
     before = world.snapshot()
     with pytest.raises(IllegalTransition):
