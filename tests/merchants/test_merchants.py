@@ -17,9 +17,12 @@ from merx.errors import Unauthorized
 from merx.kernel.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import MerchantId
 from merx.merchants import (
+    DepositStillHeld,
     DocumentKind,
     EmptyGoodsScope,
+    GoodsScopeSet,
     Merchant,
+    MerchantClosed,
     MerchantState,
     NotYourMerchant,
     OutsideGoodsScope,
@@ -148,6 +151,41 @@ def test_a_refused_command_leaves_no_trace() -> None:
     assert len(merchant.pending_events) == len(before.pending_events)
 
 
+def test_closing_needs_the_deposit_released_first() -> None:
+    """The deposit rule lives in ``Merchant.check_close``: refused with a typed error and
+    no trace; once released, closing records ``MerchantClosed``."""
+    merchant = under_review()
+    merchant.review_document("BL-1", accepted=True, at=START)
+    merchant.review_document("BA-1", accepted=True, at=START)
+    merchant.approve(cny("500.00"), START)
+    merchant.open_account(START)
+    merchant.pay_deposit(cny("500.00"), "dep-1", START)
+    merchant.open_store("Shirt Shop", START)
+    merchant.start_closing("retiring", START)
+    before = merchant.clone()
+    with pytest.raises(DepositStillHeld, match=r"still holds a deposit of 500\.00 CNY"):
+        merchant.close("final", START)
+    assert merchant == before
+    assert len(merchant.pending_events) == len(before.pending_events)
+    assert merchant.release_deposit("rel-1", START) == cny("500.00")
+    merchant.close("final", START)
+    assert merchant.status is MerchantState.CLOSED
+    assert isinstance(merchant.pending_events[-1], MerchantClosed)
+
+
+def test_a_goods_scope_change_is_refused_without_a_trace(world: SettlementWorld) -> None:
+    merchant_id = world.active_merchant()
+    merchant = world.get(Merchant, merchant_id)
+    before = merchant.clone()
+    with pytest.raises(EmptyGoodsScope):
+        merchant.change_goods_scope([], START)
+    assert merchant == before
+    assert len(merchant.pending_events) == len(before.pending_events)
+    merchant.change_goods_scope(["phone", "coat", "phone"], START)
+    assert merchant.goods_scope == frozenset({"phone", "coat"})
+    assert merchant.pending_events[-1] == GoodsScopeSet(merchant_id, ("coat", "phone"), START)
+
+
 def test_goods_scope_is_checked(world: SettlementWorld) -> None:
     merchant_id = world.active_merchant()
     merchant = world.get(Merchant, merchant_id)
@@ -268,3 +306,58 @@ def test_a_merchant_round_trips_through_plain_data(world: SettlementWorld) -> No
 
 def test_the_page_holds_the_diagram_as_generated() -> None:
     assert f"```mermaid\n{MERCHANT_FLOW.to_mermaid()}\n```" in DOC.read_text(encoding="utf-8")
+
+
+def test_the_public_api_is_pinned() -> None:
+    """Growth of the merchants' API is a decision: change this list on purpose."""
+    assert merchants.__all__ == [
+        "AddMerchantDocument",
+        "ApplyMerchant",
+        "ApproveMerchant",
+        "ChangeGoodsScope",
+        "DepositDeducted",
+        "DepositPaid",
+        "DepositReleased",
+        "DepositShort",
+        "DepositStillHeld",
+        "DocumentKind",
+        "EmptyGoodsScope",
+        "GoodsScopeSet",
+        "InsufficientDeposit",
+        "Merchant",
+        "MerchantAccountOpened",
+        "MerchantApplicationSubmitted",
+        "MerchantApplied",
+        "MerchantApproved",
+        "MerchantClosed",
+        "MerchantClosingStarted",
+        "MerchantDocumentAdded",
+        "MerchantDocumentRemoved",
+        "MerchantDocumentReviewed",
+        "MerchantNotActive",
+        "MerchantReapplied",
+        "MerchantReinstated",
+        "MerchantRejected",
+        "MerchantScored",
+        "MerchantState",
+        "MerchantSuspended",
+        "NotYourMerchant",
+        "OnboardingIncomplete",
+        "OpenStore",
+        "OutsideGoodsScope",
+        "Performance",
+        "ReapplyMerchant",
+        "RecordMerchantPerformance",
+        "ReinstateMerchant",
+        "RejectMerchant",
+        "RemoveMerchantDocument",
+        "ReviewMerchantDocument",
+        "SetGoodsScope",
+        "StartClosingMerchant",
+        "StoreOpened",
+        "SubmitMerchantApplication",
+        "SuspendMerchant",
+        "check_actor",
+        "merchant_profile",
+        "merchant_score",
+    ]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from merx import suppliers
 from merx.kernel.errors import (
     IllegalTransition,
     MerxError,
@@ -31,9 +32,11 @@ from merx.suppliers import (
     DocumentKind,
     Supplier,
     SupplierApproved,
+    SupplierNotActive,
     SupplierRejected,
     SupplierState,
     SupplierType,
+    WrongSupplierType,
 )
 from merx.suppliers.model import (
     SUPPLIER_FLOW,
@@ -260,6 +263,74 @@ def test_a_naive_time_is_refused() -> None:
     supplier = under_review()
     with pytest.raises(ValidationError, match="no timezone"):
         supplier.review_document("BL-1", accepted=True, at=datetime(2026, 1, 5))
+
+
+def test_only_an_approved_consignment_supplier_has_a_push_key() -> None:
+    consignor = applicant(SupplierType.CONSIGNMENT)
+    with pytest.raises(SupplierNotActive, match="applying, cannot take a consignment order"):
+        consignor.consignment_push_key("ord-1")
+    stocked = approved()
+    before = copy.deepcopy(stocked)
+    with pytest.raises(WrongSupplierType, match="a consignment order needs consignment"):
+        stocked.consignment_push_key("ord-1")
+    assert stocked == before
+    assert stocked.pending_events == before.pending_events
+    consignor.add_document(
+        kind=DocumentKind.BUSINESS_LICENCE, number="BL-1", expires_on=LATER, at=AT
+    )
+    consignor.submit(AT)
+    consignor.review_document("BL-1", accepted=True, at=AT)
+    consignor.approve(AT)
+    assert consignor.consignment_push_key("ord-1") == "consign:sup-1:ord-1"
+    consignor.suspend("late shipments", AT)
+    with pytest.raises(SupplierNotActive, match="suspended"):
+        consignor.consignment_push_key("ord-1")
+
+
+def test_the_public_api_is_pinned() -> None:
+    """Growth of the suppliers' API is a decision: change this list on purpose."""
+    assert suppliers.__all__ == [
+        "AddQualificationDocument",
+        "ApplySupplier",
+        "ApproveSupplier",
+        "ConsignmentAck",
+        "ConsignmentChannel",
+        "ConsignmentShipment",
+        "ConsignmentTimeout",
+        "DocumentKind",
+        "PushConsignmentOrder",
+        "QualificationDocumentAdded",
+        "QualificationDocumentRemoved",
+        "QualificationDocumentReviewed",
+        "ReapplySupplier",
+        "ReinstateSupplier",
+        "RejectSupplier",
+        "RemoveQualificationDocument",
+        "ReviewQualificationDocument",
+        "SubmitSupplierApplication",
+        "Supplier",
+        "SupplierApplicationSubmitted",
+        "SupplierApplied",
+        "SupplierApproved",
+        "SupplierNotActive",
+        "SupplierReapplied",
+        "SupplierReinstated",
+        "SupplierRejected",
+        "SupplierResult",
+        "SupplierState",
+        "SupplierStatus",
+        "SupplierSuspended",
+        "SupplierTerminated",
+        "SupplierTimeout",
+        "SupplierType",
+        "SuspendSupplier",
+        "TerminateSupplier",
+        "UnknownConsignmentOrder",
+        "UnknownPurchase",
+        "VirtualGoodsSupplier",
+        "WrongSupplierType",
+        "push_consignment_order",
+    ]
 
 
 # -- through the bus -------------------------------------------------------------------
