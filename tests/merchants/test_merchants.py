@@ -128,7 +128,7 @@ def test_a_rejection_carries_the_reasons_and_the_merchant_may_reapply() -> None:
     merchant.reject(["scope too wide"], START)
 
     assert merchant.status is MerchantState.REJECTED
-    assert merchant.rejection_reasons == (
+    assert merchant.qualification.rejection_reasons == (
         "scope too wide",
         "brand_authorisation BA-1 for Uniqlo: not signed by the brand",
     )

@@ -306,7 +306,7 @@ def test_the_review_is_the_same_value_in_both_holders() -> None:
         applicant.submit(AT)
         applicant.review_document("BA-1", accepted=False, note="unsigned", at=AT)
     assert supplier.qualification == merchant.qualification
-    assert supplier.documents == merchant.documents
+    assert supplier.qualification.documents == merchant.qualification.documents
 
 
 def test_the_public_api_is_pinned() -> None:

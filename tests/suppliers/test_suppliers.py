@@ -84,7 +84,7 @@ def approved() -> Supplier:
 def test_an_application_starts_applying_with_no_documents() -> None:
     supplier = applicant()
     assert supplier.status is SupplierState.APPLYING
-    assert supplier.documents == ()
+    assert supplier.qualification.documents == ()
     assert not supplier.is_active
 
 
@@ -116,7 +116,7 @@ def test_the_review_goes_item_by_item_then_approves() -> None:
     supplier.review_document("BA-1", accepted=True, at=AT)
     supplier.approve(AT)
     assert supplier.is_active
-    assert [d.review for d in supplier.documents] == [DocumentReview.ACCEPTED] * 2
+    assert [d.review for d in supplier.qualification.documents] == [DocumentReview.ACCEPTED] * 2
     assert isinstance(supplier.pending_events[-1], SupplierApproved)
 
 
@@ -128,13 +128,13 @@ def test_a_rejected_document_blocks_approval_and_its_reason_joins_the_rejection(
         supplier.approve(AT)
     supplier.reject(["brand list incomplete"], AT)
     assert supplier.status is SupplierState.REJECTED
-    assert supplier.rejection_reasons == (
+    assert supplier.qualification.rejection_reasons == (
         "brand list incomplete",
         "brand_authorisation BA-1 for Huawei: signature missing",
     )
     event = supplier.pending_events[-1]
     assert isinstance(event, SupplierRejected)
-    assert event.reasons == supplier.rejection_reasons
+    assert event.reasons == supplier.qualification.rejection_reasons
 
 
 def test_rejecting_a_document_needs_a_reason_and_rejecting_a_supplier_needs_one_too() -> None:
@@ -161,8 +161,8 @@ def test_a_rejected_supplier_reapplies_and_every_document_is_reviewed_afresh() -
         at=AT,
     )
     supplier.submit(AT)
-    assert supplier.rejection_reasons == ()
-    assert {d.number: d.review for d in supplier.documents} == {
+    assert supplier.qualification.rejection_reasons == ()
+    assert {d.number: d.review for d in supplier.qualification.documents} == {
         "BL-1": DocumentReview.PENDING,
         "BA-2": DocumentReview.PENDING,
     }
@@ -208,7 +208,7 @@ def test_documents_are_checked_when_added() -> None:
         )
     with pytest.raises(UnknownDocument):
         supplier.remove_document("nope", AT)
-    assert len(supplier.documents) == 1
+    assert len(supplier.qualification.documents) == 1
 
 
 def test_a_document_that_expired_during_review_cannot_be_accepted_or_approved() -> None:
@@ -218,7 +218,7 @@ def test_a_document_that_expired_during_review_cannot_be_accepted_or_approved() 
     june = datetime(2026, 6, 1, tzinfo=UTC)  # BA-1 expires on 2026-06-01
     with pytest.raises(DocumentExpired, match="BA-1"):
         supplier.approve(june)
-    assert [d.number for d in supplier.expired_documents(june.date())] == ["BA-1"]
+    assert [d.number for d in supplier.qualification.expired_documents(june.date())] == ["BA-1"]
     fresh = under_review()
     with pytest.raises(DocumentExpired):
         fresh.review_document("BA-1", accepted=True, at=june)
@@ -445,10 +445,14 @@ def test_any_command_sequence_keeps_the_supplier_consistent(
         assert len(supplier.pending_events) == events_before + 1
         if command in {"approve", "reinstate"}:
             assert supplier.is_active
-            assert all(d.review is DocumentReview.ACCEPTED for d in supplier.documents)
-            assert any(d.kind is DocumentKind.BUSINESS_LICENCE for d in supplier.documents)
+            assert all(
+                d.review is DocumentReview.ACCEPTED for d in supplier.qualification.documents
+            )
+            assert any(
+                d.kind is DocumentKind.BUSINESS_LICENCE for d in supplier.qualification.documents
+            )
             day = (AT + timedelta(days=days)).date()
-            assert not supplier.expired_documents(day)
+            assert not supplier.qualification.expired_documents(day)
         assert supplier.status is SUPPLIER_FLOW.target(
             before.status, _MACHINE.get(command, command)
         )

@@ -364,17 +364,6 @@ class Merchant(Aggregate):
         required = self.deposit_required or Money.zero(self.currency)
         return (required - self.held).max(Money.zero(self.currency))
 
-    @property
-    def documents(self) -> tuple[QualificationDocument, ...]:
-        return self.qualification.documents
-
-    @property
-    def rejection_reasons(self) -> tuple[str, ...]:
-        return self.qualification.rejection_reasons
-
-    def document(self, number: str) -> QualificationDocument:
-        return self.qualification.document(number, self._holder)
-
     def check_active(self, purpose: str) -> None:
         if not self.is_active:
             raise MerchantNotActive(
@@ -441,7 +430,7 @@ class Merchant(Aggregate):
         self.qualification = self.qualification.reviewed(
             number, accepted=accepted, note=note, today=business_date(at), holder=self._holder
         )
-        review = self.document(number).review
+        review = self.qualification.document(number, self._holder).review
         event = MerchantDocumentReviewed(self.id, number, review, note, at)
         MERCHANT_FLOW.move(self, "review document", event)
 

@@ -7,7 +7,9 @@ context in the same unit of work, so a receipt and its stock movements commit to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import attrs
 
@@ -17,7 +19,7 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource, SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, add_or_save
+from merx.kernel.uow import Keyed, UnitOfWork, add_or_save
 from merx.procurement.model import (
     Contract,
     ContractId,
@@ -35,6 +37,8 @@ from merx.procurement.model import (
     sales_statement,
 )
 from merx.suppliers import Supplier
+
+A = TypeVar("A", bound=Keyed)
 
 # -- commands: contracts ---------------------------------------------------------------
 
@@ -155,11 +159,13 @@ def draft_contract(
 
 
 def add_contract_price(cmd: AddContractPrice, uow: UnitOfWork, *, clock: Clock) -> None:
-    contract = uow.repo(Contract).get(cmd.contract_id)
     period = Period(cmd.valid_from, cmd.valid_to)
-    contract.add_price(cmd.sku, cmd.unit_cost, period, clock.now())
-    uow.repo(Contract).save(contract)
-    uow.commit()
+    _change(
+        uow,
+        Contract,
+        cmd.contract_id,
+        lambda contract: contract.add_price(cmd.sku, cmd.unit_cost, period, clock.now()),
+    )
 
 
 def sign_contract(cmd: SignContract, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -171,10 +177,7 @@ def sign_contract(cmd: SignContract, uow: UnitOfWork, *, clock: Clock) -> None:
 
 
 def terminate_contract(cmd: TerminateContract, uow: UnitOfWork, *, clock: Clock) -> None:
-    contract = uow.repo(Contract).get(cmd.contract_id)
-    contract.terminate(cmd.reason, clock.now())
-    uow.repo(Contract).save(contract)
-    uow.commit()
+    _change(uow, Contract, cmd.contract_id, lambda c: c.terminate(cmd.reason, clock.now()))
 
 
 # -- handlers: purchase orders ---------------------------------------------------------
@@ -208,17 +211,11 @@ def approve_purchase_order(cmd: ApprovePurchaseOrder, uow: UnitOfWork, *, clock:
 
 
 def cancel_purchase_order(cmd: CancelPurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
-    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
-    order.cancel(cmd.reason, clock.now())
-    uow.repo(PurchaseOrder).save(order)
-    uow.commit()
+    _change(uow, PurchaseOrder, cmd.purchase_order_id, lambda o: o.cancel(cmd.reason, clock.now()))
 
 
 def close_purchase_order(cmd: ClosePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
-    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
-    order.close(cmd.reason, clock.now())
-    uow.repo(PurchaseOrder).save(order)
-    uow.commit()
+    _change(uow, PurchaseOrder, cmd.purchase_order_id, lambda o: o.close(cmd.reason, clock.now()))
 
 
 def receive_purchase_order(cmd: ReceivePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> Receipt:
@@ -284,16 +281,23 @@ def _issue(
 def confirm_supplier_statement(
     cmd: ConfirmSupplierStatement, uow: UnitOfWork, *, clock: Clock
 ) -> None:
-    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
-    statement.confirm(clock.now())
-    uow.repo(SupplierStatement).save(statement)
-    uow.commit()
+    _change(uow, SupplierStatement, cmd.statement_id, lambda s: s.confirm(clock.now()))
 
 
 def pay_supplier_statement(cmd: PaySupplierStatement, uow: UnitOfWork, *, clock: Clock) -> None:
-    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
-    statement.pay(cmd.payment_reference, clock.now())
-    uow.repo(SupplierStatement).save(statement)
+    _change(
+        uow,
+        SupplierStatement,
+        cmd.statement_id,
+        lambda s: s.pay(cmd.payment_reference, clock.now()),
+    )
+
+
+def _change(uow: UnitOfWork, kind: type[A], key: str, change: Callable[[A], object]) -> None:
+    """Load the ``kind`` with id ``key``, apply ``change`` (a model method), save, commit."""
+    aggregate = uow.repo(kind).get(key)
+    change(aggregate)
+    uow.repo(kind).save(aggregate)
     uow.commit()
 
 

@@ -186,21 +186,6 @@ class Supplier(Aggregate):
     def is_active(self) -> bool:
         return self.status is SupplierState.APPROVED
 
-    @property
-    def documents(self) -> tuple[QualificationDocument, ...]:
-        return self.qualification.documents
-
-    @property
-    def rejection_reasons(self) -> tuple[str, ...]:
-        return self.qualification.rejection_reasons
-
-    def document(self, number: str) -> QualificationDocument:
-        return self.qualification.document(number, self._holder)
-
-    def expired_documents(self, day: date) -> list[QualificationDocument]:
-        """The documents no longer valid on ``day`` (a host job may suspend the supplier)."""
-        return self.qualification.expired_documents(day)
-
     def check_active(self, purpose: str) -> None:
         if not self.is_active:
             raise SupplierNotActive(
@@ -267,7 +252,7 @@ class Supplier(Aggregate):
             number, accepted=accepted, note=note, today=business_date(at), holder=self._holder
         )
         event = QualificationDocumentReviewed(
-            self.id, number, self.document(number).review, note, at
+            self.id, number, self.qualification.document(number, self._holder).review, note, at
         )
         SUPPLIER_FLOW.move(self, "review document", event)
 
