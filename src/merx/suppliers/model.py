@@ -251,9 +251,8 @@ class Supplier(Aggregate):
         self.qualification = self.qualification.reviewed(
             number, accepted=accepted, note=note, today=business_date(at), holder=self._holder
         )
-        event = QualificationDocumentReviewed(
-            self.id, number, self.qualification.document(number, self._holder).review, note, at
-        )
+        review = self.qualification.document(number, self._holder).review
+        event = QualificationDocumentReviewed(self.id, number, review, note, at)
         SUPPLIER_FLOW.move(self, "review document", event)
 
     def approve(self, at: datetime) -> None:
@@ -269,9 +268,8 @@ class Supplier(Aggregate):
         rejected = self.qualification.rejected(reasons, self._holder)
         require_aware(at)
         self.qualification = rejected
-        SUPPLIER_FLOW.move(
-            self, "reject", SupplierRejected(self.id, rejected.rejection_reasons, at)
-        )
+        event = SupplierRejected(self.id, rejected.rejection_reasons, at)
+        SUPPLIER_FLOW.move(self, "reject", event)
 
     def reapply(self, at: datetime) -> None:
         """A rejected supplier reopens its application to fix its documents."""
