@@ -61,7 +61,7 @@ def onboard(
     licence = f"BL-{shop}"
     app.handle(
         merchants.AddMerchantDocument(
-            shop, shop, merchants.MerchantDocumentKind.BUSINESS_LICENCE, licence, date(2031, 1, 1)
+            shop, shop, merchants.DocumentKind.BUSINESS_LICENCE, licence, date(2031, 1, 1)
         )
     )
     app.handle(merchants.SetGoodsScope(shop, shop, categories))

@@ -22,7 +22,8 @@ from merx import (
     inventory,
     orders,
     payments,
-    supply,
+    procurement,
+    suppliers,
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
@@ -43,16 +44,18 @@ def stock_line(app: MemoryApp) -> str:
 
 def procure(app: MemoryApp, say: Say) -> None:
     """A supplier is onboarded and reviewed, signs a contract, and delivers a purchase order."""
-    supplier = app.handle(supply.ApplySupplier("Shenzhen Phones Ltd", supply.SupplierType.STOCKED))
+    supplier = app.handle(
+        suppliers.ApplySupplier("Shenzhen Phones Ltd", suppliers.SupplierType.STOCKED)
+    )
     licence = "BL-91440300"
     app.handle(
-        supply.AddQualificationDocument(
-            supplier, supply.DocumentKind.BUSINESS_LICENCE, licence, date(2030, 12, 31)
+        suppliers.AddQualificationDocument(
+            supplier, suppliers.DocumentKind.BUSINESS_LICENCE, licence, date(2030, 12, 31)
         )
     )
-    app.handle(supply.SubmitSupplierApplication(supplier))
-    app.handle(supply.ReviewQualificationDocument(supplier, licence, accepted=True))
-    app.handle(supply.ApproveSupplier(supplier))
+    app.handle(suppliers.SubmitSupplierApplication(supplier))
+    app.handle(suppliers.ReviewQualificationDocument(supplier, licence, accepted=True))
+    app.handle(suppliers.ApproveSupplier(supplier))
     say(f"supplier {supplier} onboarded after qualification review")
 
     # The platform catalogues the phone before it has a cost: a draft, not yet on sale.
@@ -66,10 +69,10 @@ def procure(app: MemoryApp, say: Say) -> None:
             list_now=False,
         )
     )
-    contract = app.handle(supply.DraftContract(supplier))
+    contract = app.handle(procurement.DraftContract(supplier))
     this_year = app.clock.now().date()
     app.handle(
-        supply.AddContractPrice(
+        procurement.AddContractPrice(
             contract,
             PHONE,
             Money.of("2400.00", "CNY"),
@@ -77,7 +80,7 @@ def procure(app: MemoryApp, say: Say) -> None:
             this_year.replace(year=this_year.year + 1),
         )
     )
-    app.handle(supply.SignContract(contract))
+    app.handle(procurement.SignContract(contract))
     cost = app.get(catalog.Sku, PHONE).cost
     say(f"contract {contract} signed: purchase cost {cost} copied into the catalog")
 
@@ -89,12 +92,12 @@ def procure(app: MemoryApp, say: Say) -> None:
             delivery_km={"Shanghai": 30, "Jiangsu": 250},
         )
     )
-    po = app.handle(supply.DraftPurchaseOrder(supplier, contract, SHANGHAI_DC, ((PHONE, 10),)))
-    app.handle(supply.ApprovePurchaseOrder(po))
-    app.handle(supply.ReceivePurchaseOrder(po, "grn-1", ((PHONE, 6),)))
+    po = app.handle(procurement.DraftPurchaseOrder(supplier, contract, SHANGHAI_DC, ((PHONE, 10),)))
+    app.handle(procurement.ApprovePurchaseOrder(po))
+    app.handle(procurement.ReceivePurchaseOrder(po, "grn-1", ((PHONE, 6),)))
     say(f"purchase order {po}: 6 of 10 received; stock {stock_line(app)}")
-    app.handle(supply.ReceivePurchaseOrder(po, "grn-2", ((PHONE, 4),)))
-    status = app.get(supply.PurchaseOrder, po).status.value
+    app.handle(procurement.ReceivePurchaseOrder(po, "grn-2", ((PHONE, 4),)))
+    status = app.get(procurement.PurchaseOrder, po).status.value
     say(f"purchase order {po}: the other 4 received, {status}; stock {stock_line(app)}")
 
 

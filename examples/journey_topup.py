@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from merx import catalog, checkout, customers, fulfillment, orders, payments, supply
+from merx import catalog, checkout, customers, fulfillment, orders, payments, suppliers
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, SupplierId
@@ -23,15 +23,17 @@ TOPUP = SkuId("china-mobile-100")
 
 def onboard_telco_api(app: MemoryApp, say: Say) -> SupplierId:
     """The platform signs up a real-time API supplier and lists a 100 CNY top-up at 98."""
-    telco = app.handle(supply.ApplySupplier("Telco Top-up API", supply.SupplierType.REAL_TIME_API))
+    telco = app.handle(
+        suppliers.ApplySupplier("Telco Top-up API", suppliers.SupplierType.REAL_TIME_API)
+    )
     app.handle(
-        supply.AddQualificationDocument(
-            telco, supply.DocumentKind.BUSINESS_LICENCE, "BL-TELCO", date(2031, 6, 30)
+        suppliers.AddQualificationDocument(
+            telco, suppliers.DocumentKind.BUSINESS_LICENCE, "BL-TELCO", date(2031, 6, 30)
         )
     )
-    app.handle(supply.SubmitSupplierApplication(telco))
-    app.handle(supply.ReviewQualificationDocument(telco, "BL-TELCO", accepted=True))
-    app.handle(supply.ApproveSupplier(telco))
+    app.handle(suppliers.SubmitSupplierApplication(telco))
+    app.handle(suppliers.ReviewQualificationDocument(telco, "BL-TELCO", accepted=True))
+    app.handle(suppliers.ApproveSupplier(telco))
     app.handle(
         catalog.CreateSku(
             TOPUP,

@@ -47,9 +47,10 @@ from merx import (
     orders,
     payments,
     pricing,
+    procurement,
     promotions,
     settlement,
-    supply,
+    suppliers,
 )
 from merx.adapters.memory import MemoryFunder
 from merx.app import MemoryApp, build_memory_app
@@ -95,19 +96,22 @@ class World:
         self.borrowers: list[CustomerId] = []
         self.placed: list[tuple[str, OrderId]] = []
         self.stock_per_phone = orders_wanted + 50
-        self.telco = supply.SupplierType.REAL_TIME_API
+        self.telco = suppliers.SupplierType.REAL_TIME_API
 
-    def _supplier(self, name: str, kind: supply.SupplierType) -> Any:
+    def _supplier(self, name: str, kind: suppliers.SupplierType) -> Any:
         app = self.app
-        supplier = app.handle(supply.ApplySupplier(name, kind))
+        supplier = app.handle(suppliers.ApplySupplier(name, kind))
         app.handle(
-            supply.AddQualificationDocument(
-                supplier, supply.DocumentKind.BUSINESS_LICENCE, f"BL-{supplier}", date(2031, 1, 1)
+            suppliers.AddQualificationDocument(
+                supplier,
+                suppliers.DocumentKind.BUSINESS_LICENCE,
+                f"BL-{supplier}",
+                date(2031, 1, 1),
             )
         )
-        app.handle(supply.SubmitSupplierApplication(supplier))
-        app.handle(supply.ReviewQualificationDocument(supplier, f"BL-{supplier}", accepted=True))
-        app.handle(supply.ApproveSupplier(supplier))
+        app.handle(suppliers.SubmitSupplierApplication(supplier))
+        app.handle(suppliers.ReviewQualificationDocument(supplier, f"BL-{supplier}", accepted=True))
+        app.handle(suppliers.ApproveSupplier(supplier))
         return supplier
 
     def build(self) -> None:
@@ -123,8 +127,8 @@ class World:
             )
         )
         # self-operated phones, procured from a stocked supplier
-        maker = self._supplier("Shenzhen Phones", supply.SupplierType.STOCKED)
-        contract = app.handle(supply.DraftContract(maker))
+        maker = self._supplier("Shenzhen Phones", suppliers.SupplierType.STOCKED)
+        contract = app.handle(procurement.DraftContract(maker))
         today = app.clock.now().date()
         for n, (price, cost) in enumerate(
             (("2999.00", "2400.00"), ("1999.00", "1500.00"), ("999.00", "700.00"))
@@ -142,26 +146,28 @@ class World:
                 )
             )
             app.handle(
-                supply.AddContractPrice(
+                procurement.AddContractPrice(
                     contract, sku, cny(cost), today, today.replace(year=today.year + 1)
                 )
             )
             self.phones.append(sku)
-        app.handle(supply.SignContract(contract))
+        app.handle(procurement.SignContract(contract))
         for sku in self.phones:
             app.handle(catalog.ListSku(sku))
             for warehouse in REGIONS.values():
                 po = app.handle(
-                    supply.DraftPurchaseOrder(
+                    procurement.DraftPurchaseOrder(
                         maker, contract, warehouse, ((sku, self.stock_per_phone),)
                     )
                 )
-                app.handle(supply.ApprovePurchaseOrder(po))
+                app.handle(procurement.ApprovePurchaseOrder(po))
                 app.handle(
-                    supply.ReceivePurchaseOrder(po, f"grn-{po}", ((sku, self.stock_per_phone),))
+                    procurement.ReceivePurchaseOrder(
+                        po, f"grn-{po}", ((sku, self.stock_per_phone),)
+                    )
                 )
         # phone cases shipped by a consignment supplier
-        cases = self._supplier("Case Factory", supply.SupplierType.CONSIGNMENT)
+        cases = self._supplier("Case Factory", suppliers.SupplierType.CONSIGNMENT)
         case = SkuId("case-0")
         app.handle(
             catalog.CreateSku(
@@ -194,7 +200,7 @@ class World:
         # a platform campaign with a budget, and a coupon campaign customers claim from
         self._platform_campaigns()
         # top-ups from a real-time supplier that sometimes fails
-        telco = self._supplier("Telco API", supply.SupplierType.REAL_TIME_API)
+        telco = self._supplier("Telco API", suppliers.SupplierType.REAL_TIME_API)
         for face in ("50", "100"):
             sku = SkuId(f"topup-{face}")
             app.handle(
@@ -233,7 +239,7 @@ class World:
             merchants.AddMerchantDocument(
                 shop,
                 shop,
-                merchants.MerchantDocumentKind.BUSINESS_LICENCE,
+                merchants.DocumentKind.BUSINESS_LICENCE,
                 f"BL-{shop}",
                 date(2031, 1, 1),
             )

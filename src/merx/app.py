@@ -31,9 +31,10 @@ from merx import (
     orders,
     payments,
     pricing,
+    procurement,
     promotions,
     settlement,
-    supply,
+    suppliers,
 )
 from merx.adapters.memory import (
     EventLog,
@@ -62,10 +63,13 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.merchants import services as merchants_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
-from merx.promotions import services as promotion_services
+from merx.procurement import services as procurement_services
+from merx.promotions import services as promotions_services
 from merx.settlement import Payout
-from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
+from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
+from merx.suppliers import services as suppliers_services
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -205,7 +209,8 @@ def build_memory_app(
         inventory_policy=policy, order_policy=timing,
     )  # fmt: skip
 
-    register_supply(bus, clock=clock, ids=ids, channel=consignment)
+    register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
+    register_procurement(bus, clock=clock, ids=ids)
     register_merchants(bus, clock=clock, ids=ids)
     register_settlement(bus, clock=clock, payout=payout)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
@@ -219,7 +224,10 @@ def build_memory_app(
             funders=funders, risk=risk,
         ),
     )  # fmt: skip
-    bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
+    bus.subscribe(
+        procurement.ContractSigned,
+        partial(procurement_services.copy_costs_to_catalog, policy=profit),
+    )
     bus.handle(settlement.OpenLedger(currency, (*channels, payments.INSTALLMENTS, "payout")))
     bus.handle(
         funding.RegisterInvestor(
@@ -308,20 +316,20 @@ def register_fulfillment(
 def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
     """Campaign life cycles, enrolment, coupon wallets."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (promotions.CreateCampaign, promotion_services.create_campaign),
-        (promotions.EditCampaign, promotion_services.edit_campaign),
-        (promotions.SubmitCampaign, promotion_services.submit_campaign),
-        (promotions.ApproveCampaign, promotion_services.approve_campaign),
-        (promotions.RejectCampaign, promotion_services.reject_campaign),
-        (promotions.ReviseCampaign, promotion_services.revise_campaign),
-        (promotions.ScheduleCampaign, promotion_services.schedule_campaign),
-        (promotions.CancelCampaign, promotion_services.cancel_campaign),
-        (promotions.TickCampaigns, promotion_services.tick_campaigns),
-        (promotions.EnrolSkus, promotion_services.enrol_skus),
-        (promotions.ApproveEnrolments, promotion_services.approve_enrolments),
-        (promotions.RejectEnrolments, promotion_services.reject_enrolments),
-        (promotions.ClaimCoupon, promotion_services.claim_coupon),
-        (promotions.ExpireWalletCoupons, promotion_services.expire_wallet_coupons),
+        (promotions.CreateCampaign, promotions_services.create_campaign),
+        (promotions.EditCampaign, promotions_services.edit_campaign),
+        (promotions.SubmitCampaign, promotions_services.submit_campaign),
+        (promotions.ApproveCampaign, promotions_services.approve_campaign),
+        (promotions.RejectCampaign, promotions_services.reject_campaign),
+        (promotions.ReviseCampaign, promotions_services.revise_campaign),
+        (promotions.ScheduleCampaign, promotions_services.schedule_campaign),
+        (promotions.CancelCampaign, promotions_services.cancel_campaign),
+        (promotions.TickCampaigns, promotions_services.tick_campaigns),
+        (promotions.EnrolSkus, promotions_services.enrol_skus),
+        (promotions.ApproveEnrolments, promotions_services.approve_enrolments),
+        (promotions.RejectEnrolments, promotions_services.reject_enrolments),
+        (promotions.ClaimCoupon, promotions_services.claim_coupon),
+        (promotions.ExpireWalletCoupons, promotions_services.expire_wallet_coupons),
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
@@ -522,24 +530,26 @@ def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
 def register_merchants(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
     """Every merchants command, bound to its ports."""
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (merchants.AddMerchantDocument, merchants.add_merchant_document),
-        (merchants.RemoveMerchantDocument, merchants.remove_merchant_document),
-        (merchants.SetGoodsScope, merchants.set_goods_scope),
-        (merchants.SubmitMerchantApplication, merchants.submit_merchant_application),
-        (merchants.ReapplyMerchant, merchants.reapply_merchant),
-        (merchants.OpenStore, merchants.open_store),
-        (merchants.ReviewMerchantDocument, merchants.review_merchant_document),
-        (merchants.ApproveMerchant, merchants.approve_merchant),
-        (merchants.RejectMerchant, merchants.reject_merchant),
-        (merchants.ChangeGoodsScope, merchants.change_goods_scope),
-        (merchants.RecordMerchantPerformance, merchants.record_merchant_performance),
-        (merchants.SuspendMerchant, merchants.suspend_merchant),
-        (merchants.ReinstateMerchant, merchants.reinstate_merchant),
-        (merchants.StartClosingMerchant, merchants.start_closing_merchant),
+        (merchants.AddMerchantDocument, merchants_services.add_merchant_document),
+        (merchants.RemoveMerchantDocument, merchants_services.remove_merchant_document),
+        (merchants.SetGoodsScope, merchants_services.set_goods_scope),
+        (merchants.SubmitMerchantApplication, merchants_services.submit_merchant_application),
+        (merchants.ReapplyMerchant, merchants_services.reapply_merchant),
+        (merchants.OpenStore, merchants_services.open_store),
+        (merchants.ReviewMerchantDocument, merchants_services.review_merchant_document),
+        (merchants.ApproveMerchant, merchants_services.approve_merchant),
+        (merchants.RejectMerchant, merchants_services.reject_merchant),
+        (merchants.ChangeGoodsScope, merchants_services.change_goods_scope),
+        (merchants.RecordMerchantPerformance, merchants_services.record_merchant_performance),
+        (merchants.SuspendMerchant, merchants_services.suspend_merchant),
+        (merchants.ReinstateMerchant, merchants_services.reinstate_merchant),
+        (merchants.StartClosingMerchant, merchants_services.start_closing_merchant),
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
-    bus.register(merchants.ApplyMerchant, partial(merchants.apply_merchant, clock=clock, ids=ids))
+    bus.register(
+        merchants.ApplyMerchant, partial(merchants_services.apply_merchant, clock=clock, ids=ids)
+    )
 
 
 def register_settlement(bus: MessageBus, *, clock: Clock, payout: Payout) -> None:
@@ -635,42 +645,53 @@ def register_funding(
     bus.subscribe(credit.InstallmentPlanRefunded, funding.on_plan_refunded)
 
 
-def register_supply(
+def register_suppliers(
     bus: MessageBus, *, clock: Clock, ids: IdSource, channel: ConsignmentChannel
 ) -> None:
-    """Every supply command, bound to its ports."""
+    """Every suppliers command, bound to its ports."""
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (supply.AddQualificationDocument, supply.add_qualification_document),
-        (supply.RemoveQualificationDocument, supply.remove_qualification_document),
-        (supply.SubmitSupplierApplication, supply.submit_supplier_application),
-        (supply.ReviewQualificationDocument, supply.review_qualification_document),
-        (supply.ApproveSupplier, supply.approve_supplier),
-        (supply.RejectSupplier, supply.reject_supplier),
-        (supply.ReapplySupplier, supply.reapply_supplier),
-        (supply.SuspendSupplier, supply.suspend_supplier),
-        (supply.ReinstateSupplier, supply.reinstate_supplier),
-        (supply.TerminateSupplier, supply.terminate_supplier),
-        (supply.AddContractPrice, supply.add_contract_price),
-        (supply.SignContract, supply.sign_contract),
-        (supply.TerminateContract, supply.terminate_contract),
-        (supply.ApprovePurchaseOrder, supply.approve_purchase_order),
-        (supply.CancelPurchaseOrder, supply.cancel_purchase_order),
-        (supply.ClosePurchaseOrder, supply.close_purchase_order),
-        (supply.ReceivePurchaseOrder, supply.receive_purchase_order),
-        (supply.ConfirmSupplierStatement, supply.confirm_supplier_statement),
-        (supply.PaySupplierStatement, supply.pay_supplier_statement),
+        (suppliers.AddQualificationDocument, suppliers_services.add_qualification_document),
+        (suppliers.RemoveQualificationDocument, suppliers_services.remove_qualification_document),
+        (suppliers.SubmitSupplierApplication, suppliers_services.submit_supplier_application),
+        (suppliers.ReviewQualificationDocument, suppliers_services.review_qualification_document),
+        (suppliers.ApproveSupplier, suppliers_services.approve_supplier),
+        (suppliers.RejectSupplier, suppliers_services.reject_supplier),
+        (suppliers.ReapplySupplier, suppliers_services.reapply_supplier),
+        (suppliers.SuspendSupplier, suppliers_services.suspend_supplier),
+        (suppliers.ReinstateSupplier, suppliers_services.reinstate_supplier),
+        (suppliers.TerminateSupplier, suppliers_services.terminate_supplier),
+    ]
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        suppliers.ApplySupplier, partial(suppliers_services.apply_supplier, clock=clock, ids=ids)
+    )
+    bus.register(
+        suppliers.PushConsignmentOrder,
+        partial(suppliers_services.push_consignment_order, channel=channel),
+    )
+
+
+def register_procurement(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
+    """Every procurement command, bound to its ports (the suppliers must be registered)."""
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (procurement.AddContractPrice, procurement_services.add_contract_price),
+        (procurement.SignContract, procurement_services.sign_contract),
+        (procurement.TerminateContract, procurement_services.terminate_contract),
+        (procurement.ApprovePurchaseOrder, procurement_services.approve_purchase_order),
+        (procurement.CancelPurchaseOrder, procurement_services.cancel_purchase_order),
+        (procurement.ClosePurchaseOrder, procurement_services.close_purchase_order),
+        (procurement.ReceivePurchaseOrder, procurement_services.receive_purchase_order),
+        (procurement.ConfirmSupplierStatement, procurement_services.confirm_supplier_statement),
+        (procurement.PaySupplierStatement, procurement_services.pay_supplier_statement),
     ]
     with_clock_and_ids: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (supply.ApplySupplier, supply.apply_supplier),
-        (supply.DraftContract, supply.draft_contract),
-        (supply.DraftPurchaseOrder, supply.draft_purchase_order),
-        (supply.IssuePurchasesStatement, supply.issue_purchases_statement),
-        (supply.IssueSalesStatement, supply.issue_sales_statement),
+        (procurement.DraftContract, procurement_services.draft_contract),
+        (procurement.DraftPurchaseOrder, procurement_services.draft_purchase_order),
+        (procurement.IssuePurchasesStatement, procurement_services.issue_purchases_statement),
+        (procurement.IssueSalesStatement, procurement_services.issue_sales_statement),
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
     for command, handler in with_clock_and_ids:
         bus.register(command, partial(handler, clock=clock, ids=ids))
-    bus.register(
-        supply.PushConsignmentOrder, partial(supply.push_consignment_order, channel=channel)
-    )

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier, TopUp
 from merx.kernel.errors import IdempotencyConflict, IllegalTransition, InvalidAmount, NotFound
 from merx.kernel.money import Money
-from merx.supply.ports import (
+from merx.suppliers import (
     SupplierResult,
     SupplierStatus,
     SupplierTimeout,

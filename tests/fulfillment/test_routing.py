@@ -15,7 +15,7 @@ from merx import (
     inventory,
     orders,
     payments,
-    supply,
+    suppliers,
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
@@ -39,17 +39,17 @@ def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
-def approved_supplier(app: MemoryApp, kind: supply.SupplierType) -> SupplierId:
-    supplier = app.handle(supply.ApplySupplier(f"{kind.value} co", kind))
+def approved_supplier(app: MemoryApp, kind: suppliers.SupplierType) -> SupplierId:
+    supplier = app.handle(suppliers.ApplySupplier(f"{kind.value} co", kind))
     number = f"BL-{supplier}"
     app.handle(
-        supply.AddQualificationDocument(
-            supplier, supply.DocumentKind.BUSINESS_LICENCE, number, date(2030, 1, 1)
+        suppliers.AddQualificationDocument(
+            supplier, suppliers.DocumentKind.BUSINESS_LICENCE, number, date(2030, 1, 1)
         )
     )
-    app.handle(supply.SubmitSupplierApplication(supplier))
-    app.handle(supply.ReviewQualificationDocument(supplier, number, accepted=True))
-    app.handle(supply.ApproveSupplier(supplier))
+    app.handle(suppliers.SubmitSupplierApplication(supplier))
+    app.handle(suppliers.ReviewQualificationDocument(supplier, number, accepted=True))
+    app.handle(suppliers.ApproveSupplier(supplier))
     return supplier
 
 
@@ -59,7 +59,7 @@ def app() -> MemoryApp:
     app.handle(inventory.OpenWarehouse(DC, "Shanghai DC", "-", {"Shanghai": 20}))
     app.handle(catalog.CreateSku(PHONE, "Phone", PLATFORM, "phone", cny("2999.00")))
     app.handle(inventory.ReceiveStock(DC, PHONE, 3, "po"))
-    maker = approved_supplier(app, supply.SupplierType.CONSIGNMENT)
+    maker = approved_supplier(app, suppliers.SupplierType.CONSIGNMENT)
     app.handle(
         catalog.CreateSku(
             CASE,
@@ -70,7 +70,7 @@ def app() -> MemoryApp:
             fulfillment=Fulfillment.consignment(maker),
         )
     )
-    carrier = approved_supplier(app, supply.SupplierType.REAL_TIME_API)
+    carrier = approved_supplier(app, suppliers.SupplierType.REAL_TIME_API)
     app.handle(
         catalog.CreateSku(
             TOPUP,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from merx import aftersales, catalog, checkout, customers, fulfillment, orders, payments, supply
+from merx import aftersales, catalog, checkout, customers, fulfillment, orders, payments, suppliers
 from merx.adapters.memory import MemoryVirtualGoodsSupplier
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
@@ -25,15 +25,15 @@ def cny(amount: str) -> Money:
 @pytest.fixture
 def app() -> MemoryApp:
     app = build_memory_app()
-    carrier = app.handle(supply.ApplySupplier("Telco API", supply.SupplierType.REAL_TIME_API))
+    carrier = app.handle(suppliers.ApplySupplier("Telco API", suppliers.SupplierType.REAL_TIME_API))
     app.handle(
-        supply.AddQualificationDocument(
-            carrier, supply.DocumentKind.BUSINESS_LICENCE, "BL-1", date(2030, 1, 1)
+        suppliers.AddQualificationDocument(
+            carrier, suppliers.DocumentKind.BUSINESS_LICENCE, "BL-1", date(2030, 1, 1)
         )
     )
-    app.handle(supply.SubmitSupplierApplication(carrier))
-    app.handle(supply.ReviewQualificationDocument(carrier, "BL-1", accepted=True))
-    app.handle(supply.ApproveSupplier(carrier))
+    app.handle(suppliers.SubmitSupplierApplication(carrier))
+    app.handle(suppliers.ReviewQualificationDocument(carrier, "BL-1", accepted=True))
+    app.handle(suppliers.ApproveSupplier(carrier))
     app.handle(
         catalog.CreateSku(
             TOPUP,

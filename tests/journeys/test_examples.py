@@ -15,7 +15,7 @@ import journey_merchant  # noqa: E402
 import journey_phone  # noqa: E402
 import journey_topup  # noqa: E402
 
-from merx import catalog, inventory, orders, supply  # noqa: E402
+from merx import catalog, inventory, orders, procurement  # noqa: E402
 from merx.app import build_memory_app  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def test_journey_phone_procures_sells_and_refunds() -> None:
     assert (stock.on_hand, stock.reserved) == (9, 0)  # 10 received, 1 shipped, 1 refunded
     assert app.get(orders.Order, "ord-000001-1").status is orders.OrderStatus.COMPLETED
     assert app.get(orders.Order, "ord-000002-1").status is orders.OrderStatus.CLOSED
-    assert app.get(supply.PurchaseOrder, "po-000001").status.value == "received"
+    assert app.get(procurement.PurchaseOrder, "po-000001").status.value == "received"
 
 
 def test_journey_topup_credits_refunds_and_waits() -> None:

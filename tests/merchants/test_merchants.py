@@ -17,15 +17,13 @@ from merx.errors import Unauthorized
 from merx.kernel.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import MerchantId
 from merx.merchants import (
-    MERCHANT_FLOW,
-    DuplicateMerchantDocument,
+    DepositStillHeld,
+    DocumentKind,
     EmptyGoodsScope,
+    GoodsScopeSet,
     Merchant,
-    MerchantDocumentExpired,
-    MerchantDocumentKind,
-    MerchantReviewIncomplete,
+    MerchantClosed,
     MerchantState,
-    MissingMerchantDocument,
     NotYourMerchant,
     OutsideGoodsScope,
     Performance,
@@ -33,6 +31,13 @@ from merx.merchants import (
     merchant_score,
 )
 from merx.merchants import serde as merchant_serde
+from merx.merchants.model import MERCHANT_FLOW
+from merx.qualification import (
+    DocumentExpired,
+    DuplicateDocument,
+    MissingDocument,
+    ReviewIncomplete,
+)
 from tests.settlement.world import START, SettlementWorld, cny, make_world, terms
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "merchants.md"
@@ -54,13 +59,13 @@ def applicant() -> Merchant:
 def under_review() -> Merchant:
     merchant = applicant()
     merchant.add_document(
-        kind=MerchantDocumentKind.BUSINESS_LICENCE,
+        kind=DocumentKind.BUSINESS_LICENCE,
         number="BL-1",
         expires_on=date(2030, 1, 1),
         at=START,
     )
     merchant.add_document(
-        kind=MerchantDocumentKind.BRAND_AUTHORISATION,
+        kind=DocumentKind.BRAND_AUTHORISATION,
         number="BA-1",
         expires_on=date(2027, 1, 1),
         brand="Uniqlo",
@@ -73,10 +78,10 @@ def under_review() -> Merchant:
 
 def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
     merchant = applicant()
-    with pytest.raises(MissingMerchantDocument):
+    with pytest.raises(MissingDocument):
         merchant.submit(START)
     merchant.add_document(
-        kind=MerchantDocumentKind.BUSINESS_LICENCE,
+        kind=DocumentKind.BUSINESS_LICENCE,
         number="BL-1",
         expires_on=date(2030, 1, 1),
         at=START,
@@ -85,16 +90,16 @@ def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
         merchant.submit(START)
     with pytest.raises(EmptyGoodsScope):
         merchant.set_goods_scope([], START)
-    with pytest.raises(DuplicateMerchantDocument):
+    with pytest.raises(DuplicateDocument):
         merchant.add_document(
-            kind=MerchantDocumentKind.BUSINESS_LICENCE,
+            kind=DocumentKind.BUSINESS_LICENCE,
             number="BL-1",
             expires_on=date(2030, 1, 1),
             at=START,
         )
-    with pytest.raises(MerchantDocumentExpired):
+    with pytest.raises(DocumentExpired):
         merchant.add_document(
-            kind=MerchantDocumentKind.BUSINESS_LICENCE,
+            kind=DocumentKind.BUSINESS_LICENCE,
             number="BL-2",
             expires_on=date(2026, 1, 1),
             at=START,
@@ -107,7 +112,7 @@ def test_an_application_needs_a_licence_and_a_goods_scope() -> None:
 def test_approval_needs_every_document_accepted() -> None:
     merchant = under_review()
     merchant.review_document("BL-1", accepted=True, at=START)
-    with pytest.raises(MerchantReviewIncomplete):
+    with pytest.raises(ReviewIncomplete):
         merchant.approve(cny("1000.00"), START)
     merchant.review_document("BA-1", accepted=True, at=START)
     merchant.approve(cny("1000.00"), START)
@@ -123,7 +128,7 @@ def test_a_rejection_carries_the_reasons_and_the_merchant_may_reapply() -> None:
     merchant.reject(["scope too wide"], START)
 
     assert merchant.status is MerchantState.REJECTED
-    assert merchant.rejection_reasons == (
+    assert merchant.qualification.rejection_reasons == (
         "scope too wide",
         "brand_authorisation BA-1 for Uniqlo: not signed by the brand",
     )
@@ -144,6 +149,41 @@ def test_a_refused_command_leaves_no_trace() -> None:
         merchant.reject([], START)
     assert merchant == before
     assert len(merchant.pending_events) == len(before.pending_events)
+
+
+def test_closing_needs_the_deposit_released_first() -> None:
+    """The deposit rule lives in ``Merchant.check_close``: refused with a typed error and
+    no trace; once released, closing records ``MerchantClosed``."""
+    merchant = under_review()
+    merchant.review_document("BL-1", accepted=True, at=START)
+    merchant.review_document("BA-1", accepted=True, at=START)
+    merchant.approve(cny("500.00"), START)
+    merchant.open_account(START)
+    merchant.pay_deposit(cny("500.00"), "dep-1", START)
+    merchant.open_store("Shirt Shop", START)
+    merchant.start_closing("retiring", START)
+    before = merchant.clone()
+    with pytest.raises(DepositStillHeld, match=r"still holds a deposit of 500\.00 CNY"):
+        merchant.close("final", START)
+    assert merchant == before
+    assert len(merchant.pending_events) == len(before.pending_events)
+    assert merchant.release_deposit("rel-1", START) == cny("500.00")
+    merchant.close("final", START)
+    assert merchant.status is MerchantState.CLOSED
+    assert isinstance(merchant.pending_events[-1], MerchantClosed)
+
+
+def test_a_goods_scope_change_is_refused_without_a_trace(world: SettlementWorld) -> None:
+    merchant_id = world.active_merchant()
+    merchant = world.get(Merchant, merchant_id)
+    before = merchant.clone()
+    with pytest.raises(EmptyGoodsScope):
+        merchant.change_goods_scope([], START)
+    assert merchant == before
+    assert len(merchant.pending_events) == len(before.pending_events)
+    merchant.change_goods_scope(["phone", "coat", "phone"], START)
+    assert merchant.goods_scope == frozenset({"phone", "coat"})
+    assert merchant.pending_events[-1] == GoodsScopeSet(merchant_id, ("coat", "phone"), START)
 
 
 def test_goods_scope_is_checked(world: SettlementWorld) -> None:
@@ -188,7 +228,7 @@ def test_a_merchant_acts_only_on_its_own_record(world: SettlementWorld) -> None:
         merchants.ReapplyMerchant(alice, bob),
         merchants.RemoveMerchantDocument(alice, bob, f"BL-{bob}"),
         merchants.AddMerchantDocument(
-            alice, bob, MerchantDocumentKind.BUSINESS_LICENCE, "X", date(2030, 1, 1)
+            alice, bob, DocumentKind.BUSINESS_LICENCE, "X", date(2030, 1, 1)
         ),
     ]:
         with pytest.raises(Unauthorized):
@@ -266,3 +306,58 @@ def test_a_merchant_round_trips_through_plain_data(world: SettlementWorld) -> No
 
 def test_the_page_holds_the_diagram_as_generated() -> None:
     assert f"```mermaid\n{MERCHANT_FLOW.to_mermaid()}\n```" in DOC.read_text(encoding="utf-8")
+
+
+def test_the_public_api_is_pinned() -> None:
+    """Growth of the merchants' API is a decision: change this list on purpose."""
+    assert merchants.__all__ == [
+        "AddMerchantDocument",
+        "ApplyMerchant",
+        "ApproveMerchant",
+        "ChangeGoodsScope",
+        "DepositDeducted",
+        "DepositPaid",
+        "DepositReleased",
+        "DepositShort",
+        "DepositStillHeld",
+        "DocumentKind",
+        "EmptyGoodsScope",
+        "GoodsScopeSet",
+        "InsufficientDeposit",
+        "Merchant",
+        "MerchantAccountOpened",
+        "MerchantApplicationSubmitted",
+        "MerchantApplied",
+        "MerchantApproved",
+        "MerchantClosed",
+        "MerchantClosingStarted",
+        "MerchantDocumentAdded",
+        "MerchantDocumentRemoved",
+        "MerchantDocumentReviewed",
+        "MerchantNotActive",
+        "MerchantReapplied",
+        "MerchantReinstated",
+        "MerchantRejected",
+        "MerchantScored",
+        "MerchantState",
+        "MerchantSuspended",
+        "NotYourMerchant",
+        "OnboardingIncomplete",
+        "OpenStore",
+        "OutsideGoodsScope",
+        "Performance",
+        "ReapplyMerchant",
+        "RecordMerchantPerformance",
+        "ReinstateMerchant",
+        "RejectMerchant",
+        "RemoveMerchantDocument",
+        "ReviewMerchantDocument",
+        "SetGoodsScope",
+        "StartClosingMerchant",
+        "StoreOpened",
+        "SubmitMerchantApplication",
+        "SuspendMerchant",
+        "check_actor",
+        "merchant_profile",
+        "merchant_score",
+    ]

@@ -22,7 +22,7 @@ from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
-from merx.merchants import MerchantDocumentKind
+from merx.merchants import DocumentKind
 from merx.settlement import (
     Book,
     CommissionTable,
@@ -105,7 +105,7 @@ class SettlementWorld:
             merchants.AddMerchantDocument(
                 merchant_id,
                 merchant_id,
-                MerchantDocumentKind.BUSINESS_LICENCE,
+                DocumentKind.BUSINESS_LICENCE,
                 number,
                 date(2030, 1, 1),
             )

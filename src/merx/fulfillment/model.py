@@ -11,7 +11,7 @@ from merx.kernel.aggregate import Aggregate
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import OrderId, ShipmentId, SkuId, SupplierId
 from merx.kernel.state import StateMachine
-from merx.supply import ConsignmentAck
+from merx.suppliers import ConsignmentAck
 
 
 class ShipmentStatus(enum.Enum):

@@ -17,7 +17,7 @@ from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import MerchantId, OrderId, ShipmentId, SkuId, SupplierId
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderLine, OrderPaid
-from merx.supply import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
+from merx.suppliers import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
 
 
 @attrs.frozen

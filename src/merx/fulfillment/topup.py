@@ -23,7 +23,7 @@ from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderKind, OrderPaid, OrderStatus
 from merx.payments import Payment, PaymentGateway, RefundStatus, refund_to_payer
-from merx.supply import SupplierStatus, SupplierTimeout, VirtualGoodsSupplier
+from merx.suppliers import SupplierStatus, SupplierTimeout, VirtualGoodsSupplier
 
 
 class UnitStatus(enum.Enum):

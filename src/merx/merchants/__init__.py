@@ -1,27 +1,31 @@
 """merx.merchants: the stores that sell on the platform (the seed's "merchant settlement").
 
-A company applies with qualification documents (business licence, brand authorisations)
-and a goods scope (the categories it will sell in); the platform reviews each document and
-approves (fixing the deposit) or rejects with reasons. Once approved, the settlement
-context opens its clearing account and books its deposit; the merchant then opens its
-store. Active merchants can be suspended and reinstated (deposit topped up), scored on
-fulfilment speed, after-sales rate and ratings (:func:`merchant_score`), and closed only
-after their final settlement. Merchant-facing commands carry the acting merchant and
-refuse another's records (:class:`NotYourMerchant`). See docs/merchants.md.
+A company applies with qualification documents (business licence, brand authorisations:
+the shared :mod:`merx.qualification` review) and a goods scope (the categories it will
+sell in); the platform reviews each document and approves (fixing the deposit) or rejects
+with reasons. Once approved, the settlement context opens its clearing account and books
+its deposit; the merchant then opens its store. Active merchants can be suspended and
+reinstated (deposit topped up), scored on fulfilment speed, after-sales rate and ratings
+(:func:`merchant_score`), and closed only after their final settlement. Merchant-facing
+commands carry the acting merchant and refuse another's records
+(:class:`NotYourMerchant`). See docs/merchants.md.
 """
 
+from merx.merchants.errors import (
+    DepositShort,
+    DepositStillHeld,
+    EmptyGoodsScope,
+    InsufficientDeposit,
+    MerchantNotActive,
+    NotYourMerchant,
+    OnboardingIncomplete,
+    OutsideGoodsScope,
+)
 from merx.merchants.model import (
-    AFTER_SALES_CEILING,
-    MERCHANT_FLOW,
-    SCORE_WEIGHTS,
     DepositDeducted,
     DepositPaid,
     DepositReleased,
-    DepositShort,
-    DuplicateMerchantDocument,
-    EmptyGoodsScope,
     GoodsScopeSet,
-    InsufficientDeposit,
     Merchant,
     MerchantAccountOpened,
     MerchantApplicationSubmitted,
@@ -29,28 +33,17 @@ from merx.merchants.model import (
     MerchantApproved,
     MerchantClosed,
     MerchantClosingStarted,
-    MerchantDocument,
     MerchantDocumentAdded,
-    MerchantDocumentExpired,
-    MerchantDocumentKind,
     MerchantDocumentRemoved,
-    MerchantDocumentReview,
     MerchantDocumentReviewed,
-    MerchantNotActive,
     MerchantReapplied,
     MerchantReinstated,
     MerchantRejected,
-    MerchantReviewIncomplete,
     MerchantScored,
     MerchantState,
     MerchantSuspended,
-    MissingMerchantDocument,
-    NotYourMerchant,
-    OnboardingIncomplete,
-    OutsideGoodsScope,
     Performance,
     StoreOpened,
-    UnknownMerchantDocument,
     check_actor,
     merchant_score,
 )
@@ -70,28 +63,11 @@ from merx.merchants.services import (
     StartClosingMerchant,
     SubmitMerchantApplication,
     SuspendMerchant,
-    add_merchant_document,
-    apply_merchant,
-    approve_merchant,
-    change_goods_scope,
     merchant_profile,
-    open_store,
-    reapply_merchant,
-    record_merchant_performance,
-    reinstate_merchant,
-    reject_merchant,
-    remove_merchant_document,
-    review_merchant_document,
-    set_goods_scope,
-    start_closing_merchant,
-    submit_merchant_application,
-    suspend_merchant,
 )
+from merx.qualification import DocumentKind
 
 __all__ = [
-    "AFTER_SALES_CEILING",
-    "MERCHANT_FLOW",
-    "SCORE_WEIGHTS",
     "AddMerchantDocument",
     "ApplyMerchant",
     "ApproveMerchant",
@@ -100,7 +76,8 @@ __all__ = [
     "DepositPaid",
     "DepositReleased",
     "DepositShort",
-    "DuplicateMerchantDocument",
+    "DepositStillHeld",
+    "DocumentKind",
     "EmptyGoodsScope",
     "GoodsScopeSet",
     "InsufficientDeposit",
@@ -111,22 +88,16 @@ __all__ = [
     "MerchantApproved",
     "MerchantClosed",
     "MerchantClosingStarted",
-    "MerchantDocument",
     "MerchantDocumentAdded",
-    "MerchantDocumentExpired",
-    "MerchantDocumentKind",
     "MerchantDocumentRemoved",
-    "MerchantDocumentReview",
     "MerchantDocumentReviewed",
     "MerchantNotActive",
     "MerchantReapplied",
     "MerchantReinstated",
     "MerchantRejected",
-    "MerchantReviewIncomplete",
     "MerchantScored",
     "MerchantState",
     "MerchantSuspended",
-    "MissingMerchantDocument",
     "NotYourMerchant",
     "OnboardingIncomplete",
     "OpenStore",
@@ -143,23 +114,7 @@ __all__ = [
     "StoreOpened",
     "SubmitMerchantApplication",
     "SuspendMerchant",
-    "UnknownMerchantDocument",
-    "add_merchant_document",
-    "apply_merchant",
-    "approve_merchant",
-    "change_goods_scope",
     "check_actor",
     "merchant_profile",
     "merchant_score",
-    "open_store",
-    "reapply_merchant",
-    "record_merchant_performance",
-    "reinstate_merchant",
-    "reject_merchant",
-    "remove_merchant_document",
-    "review_merchant_document",
-    "set_goods_scope",
-    "start_closing_merchant",
-    "submit_merchant_application",
-    "suspend_merchant",
 ]

@@ -36,71 +36,23 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.clock import require_aware
-from merx.kernel.errors import (
-    AlreadyExists,
-    BusinessRuleViolation,
-    CurrencyMismatch,
-    InvalidAmount,
-    NotFound,
-    Unauthorized,
-    ValidationError,
-)
+from merx.kernel.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import MerchantId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.state import StateMachine
-from merx.kernel.validation import business_date, require_date, require_text
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class NotYourMerchant(Unauthorized):
-    """A merchant acted on another merchant's record (its profile, orders or money)."""
-
-
-class MerchantNotActive(BusinessRuleViolation):
-    """The merchant is not trading (still onboarding, suspended, closing or closed)."""
-
-
-class MissingMerchantDocument(BusinessRuleViolation):
-    """An application lacks a document it needs (a business licence)."""
-
-
-class MerchantDocumentExpired(BusinessRuleViolation):
-    """A qualification document's expiry date has passed."""
-
-
-class MerchantReviewIncomplete(BusinessRuleViolation):
-    """A merchant cannot be approved: a document is unreviewed or was rejected."""
-
-
-class UnknownMerchantDocument(NotFound):
-    """The merchant has no qualification document with this number."""
-
-
-class DuplicateMerchantDocument(AlreadyExists):
-    """The merchant already holds a qualification document with this number."""
-
-
-class EmptyGoodsScope(BusinessRuleViolation):
-    """An application names no category to sell in."""
-
-
-class OutsideGoodsScope(BusinessRuleViolation):
-    """A category is outside the merchant's approved goods scope."""
-
-
-class OnboardingIncomplete(BusinessRuleViolation):
-    """The store cannot open yet: no clearing account, or the deposit is short."""
-
-
-class DepositShort(BusinessRuleViolation):
-    """The deposit held is below the required deposit."""
-
-
-class InsufficientDeposit(BusinessRuleViolation):
-    """A deduction exceeds the deposit held."""
-
+from merx.kernel.validation import business_date, require_text
+from merx.merchants.errors import (
+    DepositShort,
+    DepositStillHeld,
+    EmptyGoodsScope,
+    InsufficientDeposit,
+    MerchantNotActive,
+    NotYourMerchant,
+    OnboardingIncomplete,
+    OutsideGoodsScope,
+)
+from merx.qualification import DocumentKind, DocumentReview, Qualification, QualificationDocument
 
 # -- small values ----------------------------------------------------------------------
 
@@ -120,48 +72,6 @@ class MerchantState(enum.Enum):
     SUSPENDED = "suspended"
     CLOSING = "closing"  # waiting for the final settlement
     CLOSED = "closed"
-
-
-class MerchantDocumentKind(enum.Enum):
-    BUSINESS_LICENCE = "business_licence"
-    BRAND_AUTHORISATION = "brand_authorisation"
-
-
-class MerchantDocumentReview(enum.Enum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
-@attrs.frozen
-class MerchantDocument:
-    """A licence or authorisation, reviewed on its own; ``brand`` only for authorisations."""
-
-    kind: MerchantDocumentKind
-    number: str
-    expires_on: date
-    brand: str | None = None
-    review: MerchantDocumentReview = MerchantDocumentReview.PENDING
-    review_note: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.kind, MerchantDocumentKind):
-            raise ValidationError(f"unknown document kind {self.kind!r}")
-        require_text(self.number, "document number")
-        require_date(self.expires_on, f"expiry date of document {self.number!r}")
-        if self.kind is MerchantDocumentKind.BRAND_AUTHORISATION:
-            require_text(self.brand, f"brand of authorisation {self.number!r}")
-        elif self.brand is not None:
-            raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
-        if self.review is MerchantDocumentReview.REJECTED:
-            require_text(self.review_note, f"reason for rejecting document {self.number!r}")
-
-    def expired_on(self, day: date) -> bool:
-        return self.expires_on <= day
-
-    def describe(self) -> str:
-        brand = f" for {self.brand}" if self.brand else ""
-        return f"{self.kind.value} {self.number}{brand}"
 
 
 # -- the score -------------------------------------------------------------------------
@@ -243,7 +153,7 @@ class MerchantApplied(DomainEvent):
 @attrs.frozen
 class MerchantDocumentAdded(DomainEvent):
     merchant_id: MerchantId
-    kind: MerchantDocumentKind
+    kind: DocumentKind
     number: str
     at: datetime
 
@@ -272,7 +182,7 @@ class MerchantApplicationSubmitted(DomainEvent):
 class MerchantDocumentReviewed(DomainEvent):
     merchant_id: MerchantId
     number: str
-    review: MerchantDocumentReview
+    review: DocumentReview
     note: str | None
     at: datetime
 
@@ -415,9 +325,8 @@ class Merchant(Aggregate):
     name: str
     currency: str
     status: MerchantState = MerchantState.APPLYING
-    documents: tuple[MerchantDocument, ...] = ()
+    qualification: Qualification = attrs.field(factory=Qualification)
     goods_scope: frozenset[str] = frozenset()
-    rejection_reasons: tuple[str, ...] = ()
     status_reason: str | None = None
     deposit_required: Money | None = None
     deposit_held: Money | None = None
@@ -455,12 +364,6 @@ class Merchant(Aggregate):
         required = self.deposit_required or Money.zero(self.currency)
         return (required - self.held).max(Money.zero(self.currency))
 
-    def document(self, number: str) -> MerchantDocument:
-        for document in self.documents:
-            if document.number == number:
-                return document
-        raise UnknownMerchantDocument(f"merchant {self.id!r} has no document {number!r}")
-
     def check_active(self, purpose: str) -> None:
         if not self.is_active:
             raise MerchantNotActive(
@@ -475,12 +378,12 @@ class Merchant(Aggregate):
                 f"merchant {self.id!r} may sell in {scope}, not in {category!r}"
             )
 
-    # -- application and review --------------------------------------------------------
+    # -- application and review (the qualification review) ----------------------------
 
     def add_document(
         self,
         *,
-        kind: MerchantDocumentKind,
+        kind: DocumentKind,
         number: str,
         expires_on: date,
         brand: str | None = None,
@@ -488,32 +391,23 @@ class Merchant(Aggregate):
     ) -> None:
         """Attach a document to the application; it must still be valid today."""
         MERCHANT_FLOW.target(self.status, "add document")
-        document = MerchantDocument(kind, number, expires_on, brand)
-        if any(d.number == number for d in self.documents):
-            raise DuplicateMerchantDocument(
-                f"merchant {self.id!r} already holds document {number!r}"
-            )
-        today = business_date(at)
-        if document.expired_on(today):
-            raise MerchantDocumentExpired(
-                f"{document.describe()} expired on {expires_on} (today {today})"
-            )
-        self.documents = (*self.documents, document)
+        document = QualificationDocument(kind, number, expires_on, brand)
+        self.qualification = self.qualification.with_document(
+            document, today=business_date(at), holder=self._holder
+        )
         MERCHANT_FLOW.move(self, "add document", MerchantDocumentAdded(self.id, kind, number, at))
 
     def remove_document(self, number: str, at: datetime) -> None:
         MERCHANT_FLOW.target(self.status, "remove document")
-        self.document(number)
+        remaining = self.qualification.without_document(number, self._holder)
         require_aware(at)
-        self.documents = tuple(d for d in self.documents if d.number != number)
+        self.qualification = remaining
         MERCHANT_FLOW.move(self, "remove document", MerchantDocumentRemoved(self.id, number, at))
 
     def set_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
         """The categories the merchant applies to sell in (replacing any earlier scope)."""
         MERCHANT_FLOW.target(self.status, "set goods scope")
-        scope = tuple(sorted({require_text(c, "category") for c in categories}))
-        if not scope:
-            raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
+        scope = self._scope(categories)
         require_aware(at)
         self.goods_scope = frozenset(scope)
         MERCHANT_FLOW.move(self, "set goods scope", GoodsScopeSet(self.id, scope, at))
@@ -521,16 +415,11 @@ class Merchant(Aggregate):
     def submit(self, at: datetime) -> None:
         """Send the application for review; every document is reviewed afresh."""
         MERCHANT_FLOW.target(self.status, "submit")
-        if not any(d.kind is MerchantDocumentKind.BUSINESS_LICENCE for d in self.documents):
-            raise MissingMerchantDocument(f"merchant {self.id!r} has no business licence")
+        submitted = self.qualification.submitted(self._holder)
         if not self.goods_scope:
             raise EmptyGoodsScope(f"merchant {self.id!r} has not declared a goods scope")
         require_aware(at)
-        self.documents = tuple(
-            attrs.evolve(d, review=MerchantDocumentReview.PENDING, review_note=None)
-            for d in self.documents
-        )
-        self.rejection_reasons = ()
+        self.qualification = submitted
         MERCHANT_FLOW.move(self, "submit", MerchantApplicationSubmitted(self.id, at))
 
     def review_document(
@@ -538,12 +427,10 @@ class Merchant(Aggregate):
     ) -> None:
         """Accept a document (it must still be valid today) or reject it with a reason."""
         MERCHANT_FLOW.target(self.status, "review document")
-        document = self.document(number)
-        if accepted and document.expired_on(business_date(at)):
-            raise MerchantDocumentExpired(f"{document.describe()} expired on {document.expires_on}")
-        review = MerchantDocumentReview.ACCEPTED if accepted else MerchantDocumentReview.REJECTED
-        reviewed = attrs.evolve(document, review=review, review_note=note)
-        self.documents = tuple(reviewed if d.number == number else d for d in self.documents)
+        self.qualification = self.qualification.reviewed(
+            number, accepted=accepted, note=note, today=business_date(at), holder=self._holder
+        )
+        review = self.qualification.document(number, self._holder).review
         event = MerchantDocumentReviewed(self.id, number, review, note, at)
         MERCHANT_FLOW.move(self, "review document", event)
 
@@ -551,14 +438,7 @@ class Merchant(Aggregate):
         """Approve once every document is accepted and valid; fix the deposit to hold."""
         MERCHANT_FLOW.target(self.status, "approve")
         self._check_money(deposit_required, "required deposit", allow_zero=True)
-        self._check_documents_valid(business_date(at))
-        not_accepted = [
-            d.number for d in self.documents if d.review is not MerchantDocumentReview.ACCEPTED
-        ]
-        if not_accepted:
-            raise MerchantReviewIncomplete(
-                f"merchant {self.id!r}: documents not accepted: {', '.join(not_accepted)}"
-            )
+        self.qualification.check_approvable(business_date(at), self._holder)
         self.deposit_required = deposit_required
         self.status_reason = None
         MERCHANT_FLOW.move(self, "approve", MerchantApproved(self.id, deposit_required, at))
@@ -566,18 +446,11 @@ class Merchant(Aggregate):
     def reject(self, reasons: Sequence[str], at: datetime) -> None:
         """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
         MERCHANT_FLOW.target(self.status, "reject")
-        given = tuple(require_text(reason, "rejection reason") for reason in reasons)
-        from_documents = tuple(
-            f"{d.describe()}: {d.review_note}"
-            for d in self.documents
-            if d.review is MerchantDocumentReview.REJECTED
-        )
-        all_reasons = given + from_documents
-        if not all_reasons:
-            raise ValidationError(f"rejecting merchant {self.id!r} needs at least one reason")
+        rejected = self.qualification.rejected(reasons, self._holder)
         require_aware(at)
-        self.rejection_reasons = all_reasons
-        MERCHANT_FLOW.move(self, "reject", MerchantRejected(self.id, all_reasons, at))
+        self.qualification = rejected
+        event = MerchantRejected(self.id, rejected.rejection_reasons, at)
+        MERCHANT_FLOW.move(self, "reject", event)
 
     def reapply(self, at: datetime) -> None:
         MERCHANT_FLOW.target(self.status, "reapply")
@@ -656,9 +529,7 @@ class Merchant(Aggregate):
     def change_goods_scope(self, categories: Sequence[str], at: datetime) -> None:
         """The platform widens or narrows an active merchant's scope."""
         self.check_active("change its goods scope")
-        scope = tuple(sorted({require_text(c, "category") for c in categories}))
-        if not scope:
-            raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
+        scope = self._scope(categories)
         require_aware(at)
         self.goods_scope = frozenset(scope)
         self.record(GoodsScopeSet(self.id, scope, at))
@@ -686,7 +557,7 @@ class Merchant(Aggregate):
     def reinstate(self, at: datetime) -> None:
         """Lift a suspension: documents still valid and the deposit topped up."""
         MERCHANT_FLOW.target(self.status, "reinstate")
-        self._check_documents_valid(business_date(at))
+        self.qualification.check_valid(business_date(at), self._holder)
         if self.deposit_shortfall.is_positive():
             raise DepositShort(
                 f"merchant {self.id!r} must top its deposit up by {self.deposit_shortfall}"
@@ -704,7 +575,7 @@ class Merchant(Aggregate):
     def check_close(self) -> None:
         MERCHANT_FLOW.target(self.status, "close")
         if not self.held.is_zero():
-            raise BusinessRuleViolation(
+            raise DepositStillHeld(
                 f"merchant {self.id!r} still holds a deposit of {self.held}; release it first"
             )
 
@@ -726,8 +597,13 @@ class Merchant(Aggregate):
         if amount.is_negative() or (amount.is_zero() and not allow_zero):
             raise InvalidAmount(f"{what} must be positive, not {amount}")
 
-    def _check_documents_valid(self, today: date) -> None:
-        expired = [d for d in self.documents if d.expired_on(today)]
-        if expired:
-            names = ", ".join(f"{d.describe()} (expired {d.expires_on})" for d in expired)
-            raise MerchantDocumentExpired(f"merchant {self.id!r} holds expired documents: {names}")
+    def _scope(self, categories: Sequence[str]) -> tuple[str, ...]:
+        """``categories`` as a goods scope: sorted, once each, at least one."""
+        scope = tuple(sorted({require_text(c, "category") for c in categories}))
+        if not scope:
+            raise EmptyGoodsScope(f"merchant {self.id!r}: the goods scope names no category")
+        return scope
+
+    @property
+    def _holder(self) -> str:
+        return f"merchant {self.id!r}"

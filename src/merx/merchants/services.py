@@ -2,7 +2,7 @@
 
 Each handler is ``handler(cmd, uow, *, clock=..., ids=...)``: load, call the model, save,
 commit. Commands a merchant sends carry ``actor`` (the merchant acting) and are refused
-with :class:`~merx.merchants.model.NotYourMerchant` (an ``Unauthorized``) when it is not
+with :class:`~merx.merchants.errors.NotYourMerchant` (an ``Unauthorized``) when it is not
 the merchant named. Commands without ``actor`` are the platform's (review, approval,
 suspension, scoring). Account opening, deposits and the final close move money, so they
 live in ``merx.settlement``.
@@ -20,7 +20,8 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource, MerchantId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.merchants.model import Merchant, MerchantDocumentKind, Performance, check_actor
+from merx.merchants.model import Merchant, Performance, check_actor
+from merx.qualification import DocumentKind
 
 # -- commands sent by the merchant -----------------------------------------------------
 
@@ -37,7 +38,7 @@ class ApplyMerchant(Command[MerchantId]):
 class AddMerchantDocument(Command[None]):
     actor: MerchantId
     merchant_id: MerchantId
-    kind: MerchantDocumentKind
+    kind: DocumentKind
     number: str
     expires_on: date
     brand: str | None = None

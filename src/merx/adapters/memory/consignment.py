@@ -1,4 +1,4 @@
-"""In-memory :class:`~merx.supply.ports.ConsignmentChannel`: scriptable consignment suppliers.
+"""In-memory :class:`~merx.suppliers.ports.ConsignmentChannel`: scriptable consignment suppliers.
 
 One channel stands for every consignment supplier. Tests script the next pushes with
 :meth:`MemoryConsignmentChannel.refuse_next` and :meth:`~MemoryConsignmentChannel.timeout_next`
@@ -26,7 +26,7 @@ from merx.kernel.errors import (
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.quantity import require_quantity
 from merx.kernel.validation import require_text
-from merx.supply.ports import (
+from merx.suppliers import (
     ConsignmentAck,
     ConsignmentShipment,
     ConsignmentTimeout,

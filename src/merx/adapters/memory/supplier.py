@@ -1,4 +1,4 @@
-"""In-memory :class:`~merx.supply.ports.VirtualGoodsSupplier`: a scriptable top-up supplier.
+"""In-memory :class:`~merx.suppliers.ports.VirtualGoodsSupplier`: a scriptable top-up supplier.
 
 Tests script the supplier's next answers with :meth:`MemoryVirtualGoodsSupplier.fail_next`,
 :meth:`~MemoryVirtualGoodsSupplier.timeout_next` and
@@ -20,7 +20,7 @@ from merx.kernel.errors import IllegalTransition, InvalidAmount, ValidationError
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.money import Money
 from merx.kernel.validation import require_text
-from merx.supply.ports import SupplierResult, SupplierStatus, SupplierTimeout, UnknownPurchase
+from merx.suppliers import SupplierResult, SupplierStatus, SupplierTimeout, UnknownPurchase
 
 
 @attrs.frozen

@@ -1,4 +1,4 @@
-"""Supply use cases: onboard suppliers, sign contracts, buy, receive, settle, consign.
+"""Procurement use cases: sign contracts, buy, receive, bill suppliers; copy costs.
 
 Each handler is ``handler(cmd, uow, *, clock=..., ids=...)``: it loads aggregates, calls the
 model, saves and commits. Receiving a purchase order raises stock through the inventory
@@ -7,7 +7,9 @@ context in the same unit of work, so a receipt and its stock movements commit to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import attrs
 
@@ -17,99 +19,26 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource, SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
-from merx.supply.model import (
+from merx.kernel.uow import Keyed, UnitOfWork, add_or_save
+from merx.procurement.model import (
     Contract,
     ContractId,
     ContractSigned,
-    DocumentKind,
     Period,
     PurchaseOrder,
     PurchaseOrderId,
     Receipt,
+    SettledPeriods,
     SoldLine,
     Statement,
     StatementId,
-    Supplier,
     SupplierStatement,
-    SupplierType,
     purchases_statement,
     sales_statement,
 )
-from merx.supply.ports import ConsignmentAck, ConsignmentChannel
+from merx.suppliers import Supplier
 
-# -- commands: suppliers ---------------------------------------------------------------
-
-
-@attrs.frozen
-class ApplySupplier(Command[SupplierId]):
-    """A company applies to supply us; ``currency`` is the one it is settled in."""
-
-    name: str
-    supplier_type: SupplierType
-    currency: str = "CNY"
-
-
-@attrs.frozen
-class AddQualificationDocument(Command[None]):
-    supplier_id: SupplierId
-    kind: DocumentKind
-    number: str
-    expires_on: date
-    brand: str | None = None
-
-
-@attrs.frozen
-class RemoveQualificationDocument(Command[None]):
-    supplier_id: SupplierId
-    number: str
-
-
-@attrs.frozen
-class SubmitSupplierApplication(Command[None]):
-    supplier_id: SupplierId
-
-
-@attrs.frozen
-class ReviewQualificationDocument(Command[None]):
-    supplier_id: SupplierId
-    number: str
-    accepted: bool
-    note: str | None = None
-
-
-@attrs.frozen
-class ApproveSupplier(Command[None]):
-    supplier_id: SupplierId
-
-
-@attrs.frozen
-class RejectSupplier(Command[None]):
-    supplier_id: SupplierId
-    reasons: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class ReapplySupplier(Command[None]):
-    supplier_id: SupplierId
-
-
-@attrs.frozen
-class SuspendSupplier(Command[None]):
-    supplier_id: SupplierId
-    reason: str
-
-
-@attrs.frozen
-class ReinstateSupplier(Command[None]):
-    supplier_id: SupplierId
-
-
-@attrs.frozen
-class TerminateSupplier(Command[None]):
-    supplier_id: SupplierId
-    reason: str
-
+A = TypeVar("A", bound=Keyed)
 
 # -- commands: contracts ---------------------------------------------------------------
 
@@ -214,118 +143,6 @@ class PaySupplierStatement(Command[None]):
     payment_reference: str
 
 
-@attrs.frozen
-class PushConsignmentOrder(Command[ConsignmentAck]):
-    """Push a paid order's items to the consignment supplier that ships them."""
-
-    supplier_id: SupplierId
-    order_ref: str
-    items: tuple[tuple[SkuId, int], ...]
-    destination: str
-
-
-# -- handlers: suppliers ---------------------------------------------------------------
-
-
-def apply_supplier(
-    cmd: ApplySupplier, uow: UnitOfWork, *, clock: Clock, ids: IdSource
-) -> SupplierId:
-    supplier = Supplier.apply(
-        supplier_id=SupplierId(ids.next_id("sup")),
-        name=cmd.name,
-        supplier_type=cmd.supplier_type,
-        currency=cmd.currency,
-        at=clock.now(),
-    )
-    uow.repo(Supplier).add(supplier)
-    uow.commit()
-    return supplier.id
-
-
-def add_qualification_document(
-    cmd: AddQualificationDocument, uow: UnitOfWork, *, clock: Clock
-) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.add_document(
-        kind=cmd.kind,
-        number=cmd.number,
-        expires_on=cmd.expires_on,
-        brand=cmd.brand,
-        at=clock.now(),
-    )
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def remove_qualification_document(
-    cmd: RemoveQualificationDocument, uow: UnitOfWork, *, clock: Clock
-) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.remove_document(cmd.number, clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def submit_supplier_application(
-    cmd: SubmitSupplierApplication, uow: UnitOfWork, *, clock: Clock
-) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.submit(clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def review_qualification_document(
-    cmd: ReviewQualificationDocument, uow: UnitOfWork, *, clock: Clock
-) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.review_document(cmd.number, accepted=cmd.accepted, note=cmd.note, at=clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def approve_supplier(cmd: ApproveSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.approve(clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def reject_supplier(cmd: RejectSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.reject(cmd.reasons, clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def reapply_supplier(cmd: ReapplySupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.reapply(clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def suspend_supplier(cmd: SuspendSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.suspend(cmd.reason, clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def reinstate_supplier(cmd: ReinstateSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.reinstate(clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
-def terminate_supplier(cmd: TerminateSupplier, uow: UnitOfWork, *, clock: Clock) -> None:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.terminate(cmd.reason, clock.now())
-    uow.repo(Supplier).save(supplier)
-    uow.commit()
-
-
 # -- handlers: contracts ---------------------------------------------------------------
 
 
@@ -342,11 +159,13 @@ def draft_contract(
 
 
 def add_contract_price(cmd: AddContractPrice, uow: UnitOfWork, *, clock: Clock) -> None:
-    contract = uow.repo(Contract).get(cmd.contract_id)
     period = Period(cmd.valid_from, cmd.valid_to)
-    contract.add_price(cmd.sku, cmd.unit_cost, period, clock.now())
-    uow.repo(Contract).save(contract)
-    uow.commit()
+    _change(
+        uow,
+        Contract,
+        cmd.contract_id,
+        lambda contract: contract.add_price(cmd.sku, cmd.unit_cost, period, clock.now()),
+    )
 
 
 def sign_contract(cmd: SignContract, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -358,10 +177,7 @@ def sign_contract(cmd: SignContract, uow: UnitOfWork, *, clock: Clock) -> None:
 
 
 def terminate_contract(cmd: TerminateContract, uow: UnitOfWork, *, clock: Clock) -> None:
-    contract = uow.repo(Contract).get(cmd.contract_id)
-    contract.terminate(cmd.reason, clock.now())
-    uow.repo(Contract).save(contract)
-    uow.commit()
+    _change(uow, Contract, cmd.contract_id, lambda c: c.terminate(cmd.reason, clock.now()))
 
 
 # -- handlers: purchase orders ---------------------------------------------------------
@@ -395,17 +211,11 @@ def approve_purchase_order(cmd: ApprovePurchaseOrder, uow: UnitOfWork, *, clock:
 
 
 def cancel_purchase_order(cmd: CancelPurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
-    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
-    order.cancel(cmd.reason, clock.now())
-    uow.repo(PurchaseOrder).save(order)
-    uow.commit()
+    _change(uow, PurchaseOrder, cmd.purchase_order_id, lambda o: o.cancel(cmd.reason, clock.now()))
 
 
 def close_purchase_order(cmd: ClosePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> None:
-    order = uow.repo(PurchaseOrder).get(cmd.purchase_order_id)
-    order.close(cmd.reason, clock.now())
-    uow.repo(PurchaseOrder).save(order)
-    uow.commit()
+    _change(uow, PurchaseOrder, cmd.purchase_order_id, lambda o: o.close(cmd.reason, clock.now()))
 
 
 def receive_purchase_order(cmd: ReceivePurchaseOrder, uow: UnitOfWork, *, clock: Clock) -> Receipt:
@@ -431,7 +241,7 @@ def issue_purchases_statement(
     cmd: IssuePurchasesStatement, uow: UnitOfWork, *, clock: Clock, ids: IdSource
 ) -> StatementId:
     """Scans every purchase order: fine in memory; a database host would query by supplier."""
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier = uow.repo(Supplier).view(cmd.supplier_id)
     orders_repo = uow.repo(PurchaseOrder)
     orders = [orders_repo.get(key) for key in orders_repo.ids()]
     statement = purchases_statement(
@@ -439,45 +249,31 @@ def issue_purchases_statement(
         [order for order in orders if order.supplier_id == supplier.id],
         Period(cmd.period_start, cmd.period_end),
     )
-    return _issue(
-        uow,
-        supplier,
-        statement_id=StatementId(ids.next_id("sst")),
-        clock=clock,
-        statement=statement,
-    )
+    return _issue(uow, statement, StatementId(ids.next_id("sst")), clock)
 
 
 def issue_sales_statement(
     cmd: IssueSalesStatement, uow: UnitOfWork, *, clock: Clock, ids: IdSource
 ) -> StatementId:
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
+    supplier = uow.repo(Supplier).view(cmd.supplier_id)
     contract = uow.repo(Contract).get(cmd.contract_id)
     statement = sales_statement(
         supplier, contract, cmd.sold, Period(cmd.period_start, cmd.period_end)
     )
-    return _issue(
-        uow,
-        supplier,
-        statement_id=StatementId(ids.next_id("sst")),
-        clock=clock,
-        statement=statement,
-    )
+    return _issue(uow, statement, StatementId(ids.next_id("sst")), clock)
 
 
 def _issue(
-    uow: UnitOfWork,
-    supplier: Supplier,
-    *,
-    statement_id: StatementId,
-    statement: Statement,
-    clock: Clock,
+    uow: UnitOfWork, statement: Statement, statement_id: StatementId, clock: Clock
 ) -> StatementId:
+    settled = uow.repo(SettledPeriods).find(statement.supplier_id) or SettledPeriods(
+        id=statement.supplier_id
+    )
     issued = SupplierStatement.issue(
-        statement_id=statement_id, supplier=supplier, statement=statement, at=clock.now()
+        statement_id=statement_id, settled=settled, statement=statement, at=clock.now()
     )
     uow.repo(SupplierStatement).add(issued)
-    uow.repo(Supplier).save(supplier)
+    add_or_save(uow.repo(SettledPeriods), settled)
     uow.commit()
     return issued.id
 
@@ -485,38 +281,24 @@ def _issue(
 def confirm_supplier_statement(
     cmd: ConfirmSupplierStatement, uow: UnitOfWork, *, clock: Clock
 ) -> None:
-    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
-    statement.confirm(clock.now())
-    uow.repo(SupplierStatement).save(statement)
-    uow.commit()
+    _change(uow, SupplierStatement, cmd.statement_id, lambda s: s.confirm(clock.now()))
 
 
 def pay_supplier_statement(cmd: PaySupplierStatement, uow: UnitOfWork, *, clock: Clock) -> None:
-    statement = uow.repo(SupplierStatement).get(cmd.statement_id)
-    statement.pay(cmd.payment_reference, clock.now())
-    uow.repo(SupplierStatement).save(statement)
-    uow.commit()
-
-
-# -- handlers: consignment -------------------------------------------------------------
-
-
-def push_consignment_order(
-    cmd: PushConsignmentOrder, uow: UnitOfWork, *, channel: ConsignmentChannel
-) -> ConsignmentAck:
-    """Push to an approved consignment supplier. The idempotency key is derived from the
-    supplier and order, so a retry after :class:`ConsignmentTimeout` never pushes twice.
-    Nothing is stored here: the order's side of the push belongs to fulfillment."""
-    supplier = uow.repo(Supplier).get(cmd.supplier_id)
-    supplier.check_type([SupplierType.CONSIGNMENT], "a consignment order")
-    supplier.check_active("take a consignment order")
-    return channel.push_order(
-        supplier_id=supplier.id,
-        order_ref=cmd.order_ref,
-        items=[(str(sku), quantity) for sku, quantity in cmd.items],
-        destination=cmd.destination,
-        idempotency_key=f"consign:{supplier.id}:{cmd.order_ref}",
+    _change(
+        uow,
+        SupplierStatement,
+        cmd.statement_id,
+        lambda s: s.pay(cmd.payment_reference, clock.now()),
     )
+
+
+def _change(uow: UnitOfWork, kind: type[A], key: str, change: Callable[[A], object]) -> None:
+    """Load the ``kind`` with id ``key``, apply ``change`` (a model method), save, commit."""
+    aggregate = uow.repo(kind).get(key)
+    change(aggregate)
+    uow.repo(kind).save(aggregate)
+    uow.commit()
 
 
 # -- subscribers -----------------------------------------------------------------------

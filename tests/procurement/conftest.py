@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.supply.world import SupplyWorld, make_world
+from tests.procurement.world import SupplyWorld, make_world
 
 
 @pytest.fixture

@@ -16,23 +16,25 @@ from merx.kernel.errors import (
 )
 from merx.kernel.ids import SkuId, SupplierId
 from merx.kernel.money import Money
-from merx.supply import (
+from merx.procurement import (
     AddContractPrice,
     Contract,
     ContractId,
     ContractNotInForce,
     ContractState,
-    DocumentKind,
     InvalidPeriod,
     NoContractPrice,
     OverlappingPricePeriod,
     Period,
     SignContract,
+)
+from merx.suppliers import (
+    DocumentKind,
     Supplier,
     SupplierNotActive,
     SupplierType,
 )
-from tests.supply.world import START, SupplyWorld
+from tests.procurement.world import START, SupplyWorld
 
 AT = START
 SKU = SkuId("phone-128g")

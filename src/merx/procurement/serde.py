@@ -1,4 +1,4 @@
-"""The cattrs converter for supply's public types: to plain JSON-ready dicts and back.
+"""The cattrs converter for procurement's public types: to plain JSON-ready dicts and back.
 
 Money is ``{"amount": "12.50", "currency": "CNY"}`` (the amount a decimal string, so no
 float ever touches it); enums are their values; dates and datetimes are ISO 8601 strings
@@ -15,15 +15,15 @@ from typing import Any, TypeVar
 import cattrs
 
 from merx.kernel import serde as base
-from merx.supply.model import Contract, PurchaseOrder, Supplier, SupplierStatement
+from merx.procurement.model import Contract, PurchaseOrder, SettledPeriods, SupplierStatement
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (Supplier, Contract, PurchaseOrder, SupplierStatement)
+AGGREGATES: tuple[type[Any], ...] = (Contract, PurchaseOrder, SupplierStatement, SettledPeriods)
 
 
 def make_converter() -> cattrs.Converter:
-    """A fresh converter for supply's types (hosts may extend their own copy)."""
+    """A fresh converter for procurement's types (hosts may extend their own copy)."""
     return base.make_converter(AGGREGATES)
 
 

@@ -1,4 +1,4 @@
-"""Ports of the supply context: suppliers that deliver virtual goods in real time.
+"""Ports of the suppliers context: the suppliers' own systems we buy and order through.
 
 A :class:`VirtualGoodsSupplier` tops up a phone bill, loads a game card and the like at
 fulfillment. Each purchase carries an ``idempotency_key``: the same key and payload never
@@ -19,7 +19,6 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import NotFound, OutcomeUnknown
 from merx.kernel.money import Money
 
 
@@ -40,14 +39,6 @@ class SupplierResult:
     @property
     def succeeded(self) -> bool:
         return self.status is SupplierStatus.SUCCEEDED
-
-
-class SupplierTimeout(OutcomeUnknown):
-    """The supplier did not answer in time: the purchase may or may not have happened."""
-
-
-class UnknownPurchase(NotFound):
-    """The supplier has no purchase under this idempotency key (it never received it)."""
 
 
 class VirtualGoodsSupplier(Protocol):
@@ -93,14 +84,6 @@ class ConsignmentShipment:
     carrier: str
     tracking_number: str
     items: tuple[tuple[str, int], ...]
-
-
-class ConsignmentTimeout(OutcomeUnknown):
-    """The supplier did not answer in time: the order may or may not have been pushed."""
-
-
-class UnknownConsignmentOrder(NotFound):
-    """The supplier has no order under this reference."""
 
 
 class ConsignmentChannel(Protocol):

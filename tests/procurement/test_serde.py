@@ -1,4 +1,4 @@
-"""The supply converter: every public type to plain JSON and back, unchanged."""
+"""The procurement converter: every public type to plain JSON and back, unchanged."""
 
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from hypothesis import strategies as st
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
-from merx.supply import (
+from merx.procurement import (
     AddContractPrice,
-    ConsignmentAck,
-    ConsignmentShipment,
     Contract,
     ContractId,
     ContractPrice,
     ContractState,
-    DocumentKind,
-    DocumentReview,
     DraftPurchaseOrder,
     IssueSalesStatement,
     Period,
@@ -31,37 +27,27 @@ from merx.supply import (
     PurchaseOrderLine,
     PurchaseOrderReceived,
     PurchaseOrderState,
-    QualificationDocument,
     Receipt,
     ReceiptLine,
+    SettledPeriods,
     SoldLine,
     Statement,
     StatementBasis,
     StatementId,
     StatementLine,
     StatementState,
-    Supplier,
-    SupplierRejected,
-    SupplierState,
     SupplierStatement,
-    SupplierType,
 )
-from merx.supply.serde import structure, unstructure
+from merx.procurement.serde import structure, unstructure
+from tests.qualification.strategies import DAY0, days, ids, texts
 from tests.strategies import any_money, positive_money
 
-DAY0 = date(2026, 1, 1)
-
-texts = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12
-).filter(str.strip)  # the model refuses blank names
-ids = st.from_regex(r"[a-z]{1,6}-[0-9]{1,4}", fullmatch=True)
-skus = ids.map(SkuId)
-days = st.integers(-400, 4000).map(lambda n: DAY0 + timedelta(days=n))
 instants = st.datetimes(
     min_value=datetime(2000, 1, 1),
     max_value=datetime(2100, 1, 1),
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]),
 )
+skus = ids.map(SkuId)
 periods = st.tuples(days, st.integers(1, 400)).map(
     lambda p: Period(p[0], p[0] + timedelta(days=p[1]))
 )
@@ -69,30 +55,9 @@ cny = positive_money("CNY", 10**8)
 quantities = st.integers(1, 10**6)
 
 
-@st.composite
-def documents(draw: st.DrawFn) -> QualificationDocument:
-    kind = draw(st.sampled_from(DocumentKind))
-    review = draw(st.sampled_from(DocumentReview))
-    return QualificationDocument(
-        kind,
-        draw(ids),
-        draw(days),
-        draw(texts) if kind is DocumentKind.BRAND_AUTHORISATION else None,
-        review,
-        draw(texts) if review is DocumentReview.REJECTED else draw(st.none() | texts),
-    )
-
-
-suppliers = st.builds(
-    Supplier,
+settled_periods = st.builds(
+    SettledPeriods,
     id=ids.map(SupplierId),
-    name=texts,
-    supplier_type=st.sampled_from(SupplierType),
-    currency=st.just("CNY"),
-    status=st.sampled_from(SupplierState),
-    documents=st.lists(documents(), max_size=3).map(tuple),
-    rejection_reasons=st.lists(texts, max_size=3).map(tuple),
-    status_reason=st.none() | texts,
     settled_until=st.dictionaries(st.sampled_from(StatementBasis), days),
     version=st.integers(0, 50),
 )
@@ -172,19 +137,10 @@ sold_lines = st.builds(SoldLine, skus, quantities, days, st.just("") | texts)
 values: st.SearchStrategy[Any] = st.one_of(
     any_money(),
     periods,
-    documents(),
     contract_prices,
     receipts,
     statements(),
     sold_lines,
-    st.builds(ConsignmentAck, ids, st.booleans(), st.none() | texts),
-    st.builds(
-        ConsignmentShipment,
-        texts,
-        ids,
-        st.lists(st.tuples(ids, quantities), max_size=3).map(tuple),
-    ),
-    st.builds(SupplierRejected, ids.map(SupplierId), st.lists(texts).map(tuple), instants),
     st.builds(
         PurchaseOrderReceived,
         ids.map(PurchaseOrderId),
@@ -212,7 +168,7 @@ values: st.SearchStrategy[Any] = st.one_of(
 )
 
 aggregates: st.SearchStrategy[Any] = st.one_of(
-    suppliers, contracts, purchase_orders, supplier_statements
+    contracts, purchase_orders, supplier_statements, settled_periods
 )
 
 
@@ -242,16 +198,8 @@ def test_the_shapes_are_plain_and_readable() -> None:
         "unit_cost": {"amount": "1999.00", "currency": "CNY"},
         "valid": {"start": "2026-01-01", "end": "2026-07-01"},
     }
-    supplier = Supplier(
-        id=SupplierId("sup-1"),
-        name="Acme",
-        supplier_type=SupplierType.CONSIGNMENT,
-        currency="CNY",
-        settled_until={StatementBasis.SALES: DAY0},
-    )
-    data = unstructure(supplier)
-    assert data["supplier_type"] == "consignment"
-    assert data["status"] == "applying"
+    settled = SettledPeriods(id=SupplierId("sup-1"), settled_until={StatementBasis.SALES: DAY0})
+    data = unstructure(settled)
     assert data["settled_until"] == {"sales": "2026-01-01"}
     assert "pending_events" not in data
 

@@ -1,10 +1,7 @@
-"""Supply: suppliers, their contracts, purchase orders and settlement statements.
+"""Procurement: what we buy from suppliers, on what terms, what arrived and what we owe.
 
-Four aggregates, each with its life cycle as a transition table:
+Four aggregates, each with its life cycle (if any) as a transition table:
 
-* :class:`Supplier` - onboarding (applying -> under review -> approved / rejected), then
-  suspended, reinstated or terminated. Qualification documents (business licence, brand
-  authorisations, each with a number and an expiry date) are reviewed one by one.
 * :class:`Contract` - a supplier's purchase price list: per SKU, prices each valid over a
   :class:`Period` ``[start, end)``, never two overlapping periods for one SKU; draft ->
   signed -> terminated.
@@ -12,12 +9,18 @@ Four aggregates, each with its life cycle as a transition table:
   warehouses, at the contract price of the order date; received in one or more receipts,
   never beyond the ordered quantity.
 * :class:`SupplierStatement` - what we owe a supplier for a closed period (a
-  :class:`Statement` value): issued -> confirmed -> paid. A supplier's statement periods of
-  one basis never overlap, so no receipt or sale is billed twice.
+  :class:`Statement` value): issued -> confirmed -> paid.
+* :class:`SettledPeriods` - per supplier, how far each basis has been billed: a
+  supplier's statement periods of one basis never overlap, so no receipt or sale is
+  billed twice.
 
-Business dates (order date, receipt date, expiry checks) are the date of the clock's instant
-in the instant's own zone: a host trading in Beijing gives merx an ``Asia/Shanghai`` clock.
-Each method checks, then changes, then records; a refused command leaves no trace.
+The supplier itself (its type, whether it is approved) is :mod:`merx.suppliers`'s
+:class:`~merx.suppliers.Supplier`, read here, never changed.
+
+Business dates (order date, receipt date, "closed period") are the date of the clock's
+instant in the instant's own zone: a host trading in Beijing gives merx an
+``Asia/Shanghai`` clock. Each method checks, then changes, then records; a refused
+command leaves no trace.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import attrs
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
-    AlreadyExists,
     BusinessRuleViolation,
     CurrencyMismatch,
     IdempotencyConflict,
@@ -46,77 +48,22 @@ from merx.kernel.money import Money, minor_unit
 from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import business_date, require_date, require_text
+from merx.procurement.errors import (
+    ContractNotInForce,
+    InvalidPeriod,
+    NoContractPrice,
+    NotOnPurchaseOrder,
+    OverlappingPricePeriod,
+    PeriodAlreadySettled,
+    PeriodNotClosed,
+    ReceiptExceedsOrder,
+    SaleOutsidePeriod,
+)
+from merx.suppliers import Supplier, SupplierNotActive, SupplierState, SupplierType
 
 ContractId = NewType("ContractId", str)
 PurchaseOrderId = NewType("PurchaseOrderId", str)
 StatementId = NewType("StatementId", str)
-
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class InvalidPeriod(ValidationError):
-    """A period does not end after it starts, or a bound is not a plain date."""
-
-
-class SupplierNotActive(BusinessRuleViolation):
-    """The supplier is not approved (still applying, rejected, suspended or terminated)."""
-
-
-class WrongSupplierType(BusinessRuleViolation):
-    """The supplier's type does not allow this (a purchase order for a consignment one)."""
-
-
-class MissingDocument(BusinessRuleViolation):
-    """An application lacks a document it needs (a business licence)."""
-
-
-class DocumentExpired(BusinessRuleViolation):
-    """A qualification document's expiry date has passed."""
-
-
-class ReviewIncomplete(BusinessRuleViolation):
-    """A supplier cannot be approved: a document is unreviewed or was rejected."""
-
-
-class UnknownDocument(NotFound):
-    """The supplier has no qualification document with this number."""
-
-
-class DuplicateDocument(AlreadyExists):
-    """The supplier already holds a qualification document with this number."""
-
-
-class OverlappingPricePeriod(BusinessRuleViolation):
-    """A contract price's period overlaps another price's period for the same SKU."""
-
-
-class NoContractPrice(NotFound):
-    """The contract lists no price for this SKU on this date."""
-
-
-class ContractNotInForce(BusinessRuleViolation):
-    """The contract is not signed, not yet in force or already terminated on this date."""
-
-
-class NotOnPurchaseOrder(ValidationError):
-    """A receipt names a SKU the purchase order does not hold."""
-
-
-class ReceiptExceedsOrder(BusinessRuleViolation):
-    """A receipt would take a line's received quantity beyond the quantity ordered."""
-
-
-class PeriodAlreadySettled(BusinessRuleViolation):
-    """A statement's period overlaps one already issued to the supplier on the same basis."""
-
-
-class PeriodNotClosed(BusinessRuleViolation):
-    """A statement's period has not ended yet: receipts or sales may still fall into it."""
-
-
-class SaleOutsidePeriod(ValidationError):
-    """A sold line given for a consignment statement is dated outside the statement period."""
 
 
 # -- small values ----------------------------------------------------------------------
@@ -158,383 +105,12 @@ def _require_items(items: Sequence[tuple[SkuId, int]], what: str) -> tuple[tuple
     return result
 
 
-# -- suppliers -------------------------------------------------------------------------
-
-
-class SupplierType(enum.Enum):
-    """How a supplier's goods reach the customer."""
-
-    STOCKED = "stocked"  # we buy into our own warehouse (purchase orders)
-    CONSIGNMENT = "consignment"  # orders are pushed to the supplier, who ships them
-    REAL_TIME_API = "real_time_api"  # virtual goods bought at fulfillment through an API
-
-
-class SupplierState(enum.Enum):
-    """Where a supplier stands (``SupplierStatus`` names a virtual-goods purchase's result)."""
-
-    APPLYING = "applying"
-    UNDER_REVIEW = "under_review"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
-    TERMINATED = "terminated"
-
-
-class DocumentKind(enum.Enum):
-    BUSINESS_LICENCE = "business_licence"
-    BRAND_AUTHORISATION = "brand_authorisation"
-
-
-class DocumentReview(enum.Enum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
 class StatementBasis(enum.Enum):
     """What a statement bills: goods received on purchase orders, or goods sold for the
     supplier (consignment sales, virtual goods bought in real time)."""
 
     PURCHASES = "purchases"
     SALES = "sales"
-
-
-@attrs.frozen
-class QualificationDocument:
-    """A licence or authorisation, reviewed on its own; ``brand`` only for authorisations."""
-
-    kind: DocumentKind
-    number: str
-    expires_on: date
-    brand: str | None = None
-    review: DocumentReview = DocumentReview.PENDING
-    review_note: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        require_text(self.number, "document number")
-        require_date(self.expires_on, f"expiry date of document {self.number!r}", InvalidPeriod)
-        if self.kind is DocumentKind.BRAND_AUTHORISATION:
-            require_text(self.brand, f"brand of authorisation {self.number!r}")
-        elif self.brand is not None:
-            raise ValidationError(f"a {self.kind.value} names no brand, got {self.brand!r}")
-        if self.review is DocumentReview.REJECTED:
-            require_text(self.review_note, f"reason for rejecting document {self.number!r}")
-
-    def expired_on(self, day: date) -> bool:
-        """Whether the document is no longer valid on ``day`` (it expires at ``expires_on``)."""
-        return self.expires_on <= day
-
-    def describe(self) -> str:
-        brand = f" for {self.brand}" if self.brand else ""
-        return f"{self.kind.value} {self.number}{brand}"
-
-
-@attrs.frozen
-class SupplierApplied(DomainEvent):
-    supplier_id: SupplierId
-    name: str
-    supplier_type: SupplierType
-    at: datetime
-
-
-@attrs.frozen
-class QualificationDocumentAdded(DomainEvent):
-    supplier_id: SupplierId
-    kind: DocumentKind
-    number: str
-    expires_on: date
-    at: datetime
-
-
-@attrs.frozen
-class QualificationDocumentRemoved(DomainEvent):
-    supplier_id: SupplierId
-    number: str
-    at: datetime
-
-
-@attrs.frozen
-class SupplierApplicationSubmitted(DomainEvent):
-    supplier_id: SupplierId
-    at: datetime
-
-
-@attrs.frozen
-class QualificationDocumentReviewed(DomainEvent):
-    supplier_id: SupplierId
-    number: str
-    review: DocumentReview
-    note: str | None
-    at: datetime
-
-
-@attrs.frozen
-class SupplierApproved(DomainEvent):
-    supplier_id: SupplierId
-    at: datetime
-
-
-@attrs.frozen
-class SupplierRejected(DomainEvent):
-    supplier_id: SupplierId
-    reasons: tuple[str, ...]
-    at: datetime
-
-
-@attrs.frozen
-class SupplierReapplied(DomainEvent):
-    supplier_id: SupplierId
-    at: datetime
-
-
-@attrs.frozen
-class SupplierSuspended(DomainEvent):
-    supplier_id: SupplierId
-    reason: str
-    at: datetime
-
-
-@attrs.frozen
-class SupplierReinstated(DomainEvent):
-    supplier_id: SupplierId
-    at: datetime
-
-
-@attrs.frozen
-class SupplierTerminated(DomainEvent):
-    supplier_id: SupplierId
-    reason: str
-    at: datetime
-
-
-_S = SupplierState
-
-SUPPLIER_FLOW: StateMachine[SupplierState] = StateMachine(
-    "supplier",
-    [
-        (_S.APPLYING, "add document", _S.APPLYING),
-        (_S.APPLYING, "remove document", _S.APPLYING),
-        (_S.APPLYING, "submit", _S.UNDER_REVIEW),
-        (_S.UNDER_REVIEW, "review document", _S.UNDER_REVIEW),
-        (_S.UNDER_REVIEW, "approve", _S.APPROVED),
-        (_S.UNDER_REVIEW, "reject", _S.REJECTED),
-        (_S.REJECTED, "reapply", _S.APPLYING),
-        (_S.APPROVED, "suspend", _S.SUSPENDED),
-        (_S.SUSPENDED, "reinstate", _S.APPROVED),
-        ((_S.APPLYING, _S.REJECTED, _S.APPROVED, _S.SUSPENDED), "terminate", _S.TERMINATED),
-    ],
-)
-
-
-@attrs.define(kw_only=True)
-class Supplier(Aggregate):
-    """A company that supplies goods, from its application to the end of the relationship.
-
-    ``settled_until[basis]`` is the end of the last statement period issued on ``basis``:
-    a new statement on that basis must start on or after it.
-    """
-
-    id: SupplierId
-    name: str
-    supplier_type: SupplierType
-    currency: str
-    status: SupplierState = SupplierState.APPLYING
-    documents: tuple[QualificationDocument, ...] = ()
-    rejection_reasons: tuple[str, ...] = ()
-    status_reason: str | None = None
-    settled_until: dict[StatementBasis, date] = attrs.field(factory=dict)
-
-    @classmethod
-    def apply(
-        cls,
-        *,
-        supplier_id: SupplierId,
-        name: str,
-        supplier_type: SupplierType,
-        currency: str,
-        at: datetime,
-    ) -> Supplier:
-        """A new application, with no documents yet; ``currency`` is the settlement currency."""
-        require_text(supplier_id, "supplier id")
-        require_text(name, "supplier name")
-        if not isinstance(supplier_type, SupplierType):
-            raise ValidationError(f"unknown supplier type {supplier_type!r}")
-        minor_unit(currency)
-        require_aware(at)
-        supplier = cls(id=supplier_id, name=name, supplier_type=supplier_type, currency=currency)
-        supplier.record(SupplierApplied(supplier_id, name, supplier_type, at))
-        return supplier
-
-    # -- queries -----------------------------------------------------------------------
-
-    @property
-    def is_active(self) -> bool:
-        return self.status is SupplierState.APPROVED
-
-    def document(self, number: str) -> QualificationDocument:
-        for document in self.documents:
-            if document.number == number:
-                return document
-        raise UnknownDocument(f"supplier {self.id!r} has no document {number!r}")
-
-    def expired_documents(self, day: date) -> list[QualificationDocument]:
-        """The documents no longer valid on ``day`` (a host job may suspend the supplier)."""
-        return [document for document in self.documents if document.expired_on(day)]
-
-    def check_active(self, purpose: str) -> None:
-        if not self.is_active:
-            raise SupplierNotActive(
-                f"supplier {self.id!r} is {self.status.value}, cannot {purpose}"
-            )
-
-    def check_type(self, allowed: Iterable[SupplierType], purpose: str) -> None:
-        allowed = tuple(allowed)
-        if self.supplier_type not in allowed:
-            names = ", ".join(kind.value for kind in allowed)
-            raise WrongSupplierType(
-                f"supplier {self.id!r} is {self.supplier_type.value}; {purpose} needs {names}"
-            )
-
-    # -- onboarding --------------------------------------------------------------------
-
-    def add_document(
-        self,
-        *,
-        kind: DocumentKind,
-        number: str,
-        expires_on: date,
-        brand: str | None = None,
-        at: datetime,
-    ) -> None:
-        """Attach a document to the application; it must still be valid today."""
-        SUPPLIER_FLOW.target(self.status, "add document")
-        document = QualificationDocument(kind, number, expires_on, brand)
-        if any(d.number == number for d in self.documents):
-            raise DuplicateDocument(f"supplier {self.id!r} already holds document {number!r}")
-        today = business_date(at)
-        if document.expired_on(today):
-            raise DocumentExpired(f"{document.describe()} expired on {expires_on} (today {today})")
-        event = QualificationDocumentAdded(self.id, kind, number, expires_on, at)
-        self.documents = (*self.documents, document)
-        SUPPLIER_FLOW.move(self, "add document", event)
-
-    def remove_document(self, number: str, at: datetime) -> None:
-        SUPPLIER_FLOW.target(self.status, "remove document")
-        self.document(number)
-        require_aware(at)
-        self.documents = tuple(d for d in self.documents if d.number != number)
-        SUPPLIER_FLOW.move(
-            self, "remove document", QualificationDocumentRemoved(self.id, number, at)
-        )
-
-    def submit(self, at: datetime) -> None:
-        """Send the application for review; every document is reviewed afresh."""
-        SUPPLIER_FLOW.target(self.status, "submit")
-        if not any(d.kind is DocumentKind.BUSINESS_LICENCE for d in self.documents):
-            raise MissingDocument(f"supplier {self.id!r} has no business licence")
-        require_aware(at)
-        self.documents = tuple(
-            attrs.evolve(d, review=DocumentReview.PENDING, review_note=None) for d in self.documents
-        )
-        self.rejection_reasons = ()
-        SUPPLIER_FLOW.move(self, "submit", SupplierApplicationSubmitted(self.id, at))
-
-    def review_document(
-        self, number: str, *, accepted: bool, note: str | None = None, at: datetime
-    ) -> None:
-        """Accept a document (it must still be valid today) or reject it with a reason."""
-        SUPPLIER_FLOW.target(self.status, "review document")
-        document = self.document(number)
-        today = business_date(at)
-        if accepted and document.expired_on(today):
-            raise DocumentExpired(f"{document.describe()} expired on {document.expires_on}")
-        review = DocumentReview.ACCEPTED if accepted else DocumentReview.REJECTED
-        reviewed = attrs.evolve(document, review=review, review_note=note)
-        self.documents = tuple(reviewed if d.number == number else d for d in self.documents)
-        event = QualificationDocumentReviewed(self.id, number, review, note, at)
-        SUPPLIER_FLOW.move(self, "review document", event)
-
-    def approve(self, at: datetime) -> None:
-        """Approve once every document was accepted and none has expired since."""
-        SUPPLIER_FLOW.target(self.status, "approve")
-        self._check_documents_valid(business_date(at))
-        not_accepted = [d.number for d in self.documents if d.review is not DocumentReview.ACCEPTED]
-        if not_accepted:
-            raise ReviewIncomplete(
-                f"supplier {self.id!r}: documents not accepted: {', '.join(not_accepted)}"
-            )
-        self.status_reason = None
-        SUPPLIER_FLOW.move(self, "approve", SupplierApproved(self.id, at))
-
-    def reject(self, reasons: Sequence[str], at: datetime) -> None:
-        """Refuse the application: ``reasons`` plus the reasons of every rejected document."""
-        SUPPLIER_FLOW.target(self.status, "reject")
-        given = tuple(require_text(reason, "rejection reason") for reason in reasons)
-        from_documents = tuple(
-            f"{d.describe()}: {d.review_note}"
-            for d in self.documents
-            if d.review is DocumentReview.REJECTED
-        )
-        all_reasons = given + from_documents
-        if not all_reasons:
-            raise ValidationError(f"rejecting supplier {self.id!r} needs at least one reason")
-        require_aware(at)
-        self.rejection_reasons = all_reasons
-        SUPPLIER_FLOW.move(self, "reject", SupplierRejected(self.id, all_reasons, at))
-
-    def reapply(self, at: datetime) -> None:
-        """A rejected supplier reopens its application to fix its documents."""
-        SUPPLIER_FLOW.target(self.status, "reapply")
-        require_aware(at)
-        SUPPLIER_FLOW.move(self, "reapply", SupplierReapplied(self.id, at))
-
-    # -- after approval ----------------------------------------------------------------
-
-    def suspend(self, reason: str, at: datetime) -> None:
-        SUPPLIER_FLOW.target(self.status, "suspend")
-        require_text(reason, "suspension reason")
-        require_aware(at)
-        self.status_reason = reason
-        SUPPLIER_FLOW.move(self, "suspend", SupplierSuspended(self.id, reason, at))
-
-    def reinstate(self, at: datetime) -> None:
-        """Lift a suspension; the documents must all still be valid."""
-        SUPPLIER_FLOW.target(self.status, "reinstate")
-        self._check_documents_valid(business_date(at))
-        self.status_reason = None
-        SUPPLIER_FLOW.move(self, "reinstate", SupplierReinstated(self.id, at))
-
-    def terminate(self, reason: str, at: datetime) -> None:
-        SUPPLIER_FLOW.target(self.status, "terminate")
-        require_text(reason, "termination reason")
-        require_aware(at)
-        self.status_reason = reason
-        SUPPLIER_FLOW.move(self, "terminate", SupplierTerminated(self.id, reason, at))
-
-    def _check_documents_valid(self, today: date) -> None:
-        expired = self.expired_documents(today)
-        if expired:
-            names = ", ".join(f"{d.describe()} (expired {d.expires_on})" for d in expired)
-            raise DocumentExpired(f"supplier {self.id!r} holds expired documents: {names}")
-
-    # -- settlement --------------------------------------------------------------------
-
-    def check_statement_period(self, basis: StatementBasis, period: Period, today: date) -> None:
-        """Raise unless a statement on ``basis`` over ``period`` may be issued ``today``."""
-        if period.end > today:
-            raise PeriodNotClosed(
-                f"statement period {period} for supplier {self.id!r} has not ended on {today}"
-            )
-        settled = self.settled_until.get(basis)
-        if settled is not None and period.start < settled:
-            raise PeriodAlreadySettled(
-                f"supplier {self.id!r}: {basis.value} are settled until {settled}; "
-                f"period {period} overlaps"
-            )
-
-    def book_statement_period(self, basis: StatementBasis, period: Period, today: date) -> None:
-        self.check_statement_period(basis, period, today)
-        self.settled_until[basis] = period.end
 
 
 # -- contracts -------------------------------------------------------------------------
@@ -1124,6 +700,34 @@ STATEMENT_FLOW: StateMachine[StatementState] = StateMachine(
 
 
 @attrs.define(kw_only=True)
+class SettledPeriods(Aggregate):
+    """How far a supplier has been billed: ``settled_until[basis]`` is the end of the last
+    statement period issued on ``basis``, and a new statement on that basis must start on
+    or after it. One per supplier (its id is the supplier's), made by the first statement;
+    changed only by :meth:`SupplierStatement.issue`, whose event says what was booked."""
+
+    id: SupplierId
+    settled_until: dict[StatementBasis, date] = attrs.field(factory=dict)
+
+    def check(self, basis: StatementBasis, period: Period, today: date) -> None:
+        """Raise unless a statement on ``basis`` over ``period`` may be issued ``today``."""
+        if period.end > today:
+            raise PeriodNotClosed(
+                f"statement period {period} for supplier {self.id!r} has not ended on {today}"
+            )
+        settled = self.settled_until.get(basis)
+        if settled is not None and period.start < settled:
+            raise PeriodAlreadySettled(
+                f"supplier {self.id!r}: {basis.value} are settled until {settled}; "
+                f"period {period} overlaps"
+            )
+
+    def book(self, basis: StatementBasis, period: Period, today: date) -> None:
+        self.check(basis, period, today)
+        self.settled_until[basis] = period.end
+
+
+@attrs.define(kw_only=True)
 class SupplierStatement(Aggregate):
     """A statement sent to a supplier, until it is paid."""
 
@@ -1137,20 +741,23 @@ class SupplierStatement(Aggregate):
 
     @classmethod
     def issue(
-        cls, *, statement_id: StatementId, supplier: Supplier, statement: Statement, at: datetime
+        cls,
+        *,
+        statement_id: StatementId,
+        settled: SettledPeriods,
+        statement: Statement,
+        at: datetime,
     ) -> SupplierStatement:
-        """Issue ``statement`` and book its period on ``supplier`` (both must be saved)."""
+        """Issue ``statement`` and book its period in ``settled`` (both must be saved)."""
         require_text(statement_id, "statement id")
-        if statement.supplier_id != supplier.id:
-            raise ValidationError(f"statement is for {statement.supplier_id!r}")
-        today = business_date(at)
-        supplier.check_statement_period(statement.basis, statement.period, today)
-        supplier.book_statement_period(statement.basis, statement.period, today)
+        if statement.supplier_id != settled.id:
+            raise ValidationError(f"statement is for {statement.supplier_id!r}, not {settled.id!r}")
+        settled.book(statement.basis, statement.period, business_date(at))
         issued = cls(id=statement_id, statement=statement, issued_at=at)
         issued.record(
             SupplierStatementIssued(
                 statement_id,
-                supplier.id,
+                statement.supplier_id,
                 statement.basis,
                 statement.period,
                 statement.total,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from merx.kernel.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import SkuId, SupplierId
 from merx.kernel.money import Money
-from merx.supply import (
+from merx.procurement import (
     AddContractPrice,
     ConfirmSupplierStatement,
     IssuePurchasesStatement,
@@ -24,19 +24,22 @@ from merx.supply import (
     PurchaseOrderId,
     ReceivePurchaseOrder,
     SaleOutsidePeriod,
+    SettledPeriods,
     SoldLine,
     Statement,
     StatementBasis,
+    StatementId,
     StatementLine,
     StatementState,
-    Supplier,
     SupplierStatement,
     SupplierStatementIssued,
+)
+from merx.suppliers import (
     SupplierType,
     WrongSupplierType,
 )
+from tests.procurement.world import SupplyWorld
 from tests.strategies import positive_money
-from tests.supply.world import SupplyWorld
 
 A, B = SkuId("phone"), SkuId("case")
 JAN = (date(2026, 1, 1), date(2026, 2, 1))
@@ -94,8 +97,51 @@ def test_statement_periods_never_overlap_and_must_be_over(world: SupplyWorld) ->
         world.handle(IssuePurchasesStatement(supplier_id, date(2026, 1, 15), date(2026, 2, 15)))
     assert world.snapshot() == before
     world.handle(IssuePurchasesStatement(supplier_id, *FEB))
-    supplier = world.get(Supplier, supplier_id)
-    assert supplier.settled_until == {StatementBasis.PURCHASES: date(2026, 3, 1)}
+    settled = world.get(SettledPeriods, supplier_id)
+    assert settled.settled_until == {StatementBasis.PURCHASES: date(2026, 3, 1)}
+
+
+def test_issuing_books_the_period_and_a_refusal_books_nothing() -> None:
+    """The guard that was ``Supplier.settled_until`` is its own aggregate now: issuing
+    books the period there and records ``SupplierStatementIssued``; a refused issue
+    changes neither."""
+    supplier_id = SupplierId("sup-1")
+    settled = SettledPeriods(id=supplier_id)
+    line = StatementLine(A, 2, cny("3.00"), date(2026, 1, 10), "r1")
+
+    def statement(period: tuple[date, date], who: SupplierId = supplier_id) -> Statement:
+        return Statement.of(
+            supplier_id=who,
+            basis=StatementBasis.SALES,
+            period=Period(*period),
+            currency="CNY",
+            lines=[line] if period == JAN else [],
+        )
+
+    at = datetime(2026, 2, 1, 9, tzinfo=UTC)
+    issued = SupplierStatement.issue(
+        statement_id=StatementId("sst-1"), settled=settled, statement=statement(JAN), at=at
+    )
+    assert settled.settled_until == {StatementBasis.SALES: date(2026, 2, 1)}
+    [event] = issued.pending_events
+    assert isinstance(event, SupplierStatementIssued)
+    assert (event.basis, event.period, event.total) == (
+        StatementBasis.SALES,
+        Period(*JAN),
+        cny("6.00"),
+    )
+    refusals: list[tuple[type[Exception], Statement]] = [
+        (PeriodNotClosed, statement(FEB)),  # not over on 2026-02-01
+        (PeriodAlreadySettled, statement((date(2026, 1, 20), date(2026, 2, 1)))),
+        (ValidationError, statement((date(2026, 1, 2), date(2026, 1, 3)), SupplierId("x"))),
+    ]
+    for error, refused in refusals:
+        with pytest.raises(error):
+            SupplierStatement.issue(
+                statement_id=StatementId("sst-2"), settled=settled, statement=refused, at=at
+            )
+        assert settled.settled_until == {StatementBasis.SALES: date(2026, 2, 1)}
+    assert settled.pending_events == []
 
 
 def test_a_sales_statement_prices_each_sale_on_its_date(world: SupplyWorld) -> None:
@@ -226,7 +272,7 @@ def test_a_statement_total_is_the_sum_of_its_lines(
 def test_consecutive_statements_bill_every_receipt_exactly_once(
     receipts: list[tuple[int, int]], cut: int
 ) -> None:
-    from tests.supply.world import make_world
+    from tests.procurement.world import make_world
 
     world = make_world(datetime(2026, 1, 1, 8, tzinfo=UTC))
     total_units = sum(q for _, q in receipts)

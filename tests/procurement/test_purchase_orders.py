@@ -14,7 +14,7 @@ from merx.inventory import ReceiveStock, StockItem, StockReceived, receive_stock
 from merx.kernel.errors import IdempotencyConflict, IllegalTransition, InvalidQuantity, NotFound
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.money import Money
-from merx.supply import (
+from merx.procurement import (
     AddContractPrice,
     ApprovePurchaseOrder,
     CancelPurchaseOrder,
@@ -29,13 +29,15 @@ from merx.supply import (
     PurchaseOrderState,
     ReceiptExceedsOrder,
     ReceivePurchaseOrder,
+    TerminateContract,
+)
+from merx.suppliers import (
     SupplierNotActive,
     SupplierType,
     SuspendSupplier,
-    TerminateContract,
     WrongSupplierType,
 )
-from tests.supply.world import WAREHOUSE, SupplyWorld, make_world
+from tests.procurement.world import WAREHOUSE, SupplyWorld, make_world
 
 A, B = SkuId("phone"), SkuId("case")
 

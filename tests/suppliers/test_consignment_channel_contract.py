@@ -24,7 +24,7 @@ from merx.kernel.errors import (
     ValidationError,
 )
 from merx.kernel.ids import SkuId
-from merx.supply import (
+from merx.suppliers import (
     ConsignmentAck,
     ConsignmentChannel,
     ConsignmentShipment,
@@ -36,7 +36,7 @@ from merx.supply import (
     UnknownConsignmentOrder,
     WrongSupplierType,
 )
-from tests.supply.world import SupplyWorld
+from tests.suppliers.world import SuppliersWorld
 
 
 class ScriptableChannel(ConsignmentChannel, Protocol):
@@ -217,7 +217,7 @@ def test_after_retries_every_key_reached_the_supplier_at_most_once(
 # -- the use case ----------------------------------------------------------------------
 
 
-def test_pushing_to_a_consignment_supplier_is_idempotent(world: SupplyWorld) -> None:
+def test_pushing_to_a_consignment_supplier_is_idempotent(world: SuppliersWorld) -> None:
     supplier_id = world.approved_supplier(SupplierType.CONSIGNMENT)
     command = PushConsignmentOrder(
         supplier_id, "ord-9", ((SkuId("phone"), 1), (SkuId("case"), 2)), "Hangzhou"
@@ -232,7 +232,7 @@ def test_pushing_to_a_consignment_supplier_is_idempotent(world: SupplyWorld) -> 
     assert world.channel.pushed[0].items == (("phone", 1), ("case", 2))
 
 
-def test_only_active_consignment_suppliers_take_pushed_orders(world: SupplyWorld) -> None:
+def test_only_active_consignment_suppliers_take_pushed_orders(world: SuppliersWorld) -> None:
     stocked = world.approved_supplier(SupplierType.STOCKED)
     with pytest.raises(WrongSupplierType):
         world.handle(PushConsignmentOrder(stocked, "ord-1", ((SkuId("a"), 1),), "Shanghai"))
