@@ -30,6 +30,7 @@ from merx import (
     merchants,
     orders,
     payments,
+    products,
     promotions,
     settlement,
     supply,
@@ -52,6 +53,7 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     SequentialIds,
 )
+from merx.catalog import services as catalog_services
 from merx.credit import CreditScorer
 from merx.fulfillment import Logistics
 from merx.funding import Funder
@@ -62,6 +64,7 @@ from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.products import services as product_services
 from merx.settlement import Payout
 from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
 
@@ -487,29 +490,30 @@ def register_aftersales(
 
 
 def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
-    """The catalog: categories, brands, SPUs, SKUs, listing under ``policy``, placement."""
+    """The goods middle platform: categories, brands and SPUs (products); SKUs, listing
+    under ``policy``, placement (catalog)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (catalog.AddCategory, catalog.add_category),
-        (catalog.RenameCategory, catalog.rename_category),
-        (catalog.MoveCategory, catalog.move_category),
-        (catalog.CreateBrand, catalog.create_brand),
-        (catalog.CreateSpu, catalog.create_spu),
-        (catalog.AddSpecValue, catalog.add_spec_value),
-        (catalog.UpdateSpuContent, catalog.update_spu_content),
-        (catalog.SetSpuLabels, catalog.set_spu_labels),
-        (catalog.CreateSku, catalog.create_sku),
-        (catalog.CreateSkuFromSpu, catalog.create_sku_from_spu),
-        (catalog.DelistSku, catalog.delist_sku),
-        (catalog.SetSalesRestrictions, catalog.set_sales_restrictions),
-        (catalog.SetSkuLabels, catalog.set_sku_labels),
-        (catalog.SetInstallmentEligible, catalog.set_installment_eligible),
-        (catalog.PlaceSku, catalog.place_sku),
-        (catalog.RemovePlacement, catalog.remove_placement),
+        (products.AddCategory, product_services.add_category),
+        (products.RenameCategory, product_services.rename_category),
+        (products.MoveCategory, product_services.move_category),
+        (products.CreateBrand, product_services.create_brand),
+        (products.CreateSpu, product_services.create_spu),
+        (products.AddSpecValue, product_services.add_spec_value),
+        (products.UpdateSpuContent, product_services.update_spu_content),
+        (products.SetSpuLabels, product_services.set_spu_labels),
+        (products.CreateSkuFromSpu, product_services.create_sku_from_spu),
+        (catalog.CreateSku, catalog_services.create_sku),
+        (catalog.DelistSku, catalog_services.delist_sku),
+        (catalog.SetSalesRestrictions, catalog_services.set_sales_restrictions),
+        (catalog.SetSkuLabels, catalog_services.set_sku_labels),
+        (catalog.SetInstallmentEligible, catalog_services.set_installment_eligible),
+        (catalog.PlaceSku, catalog_services.place_sku),
+        (catalog.RemovePlacement, catalog_services.remove_placement),
     ]
     with_policy: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (catalog.ListSku, catalog.list_sku),
-        (catalog.ChangePrice, catalog.change_price),
-        (catalog.SetPurchaseCost, catalog.set_purchase_cost),
+        (catalog.ListSku, catalog_services.list_sku),
+        (catalog.ChangePrice, catalog_services.change_price),
+        (catalog.SetPurchaseCost, catalog_services.set_purchase_cost),
     ]
     for command, handler in plain:
         bus.register(command, handler)

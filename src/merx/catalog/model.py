@@ -1,11 +1,14 @@
 """The SKU: what is sold, by whom, at what price, how it is fulfilled, and to whom.
 
 A :class:`Sku` is a stock-keeping unit: one price, one seller, one goods type, one
-fulfillment mode. It may belong to an SPU (:mod:`merx.catalog.spu`) with one value per
+fulfillment mode. It may belong to an SPU (:mod:`merx.products`) with one value per
 specification axis. Its life cycle is the :data:`SKU_FLOW` table (draft, listed,
 delisted); listing and price changes pass profit control (:mod:`merx.catalog.profit`),
-purchases pass its sales restrictions (:mod:`merx.catalog.restrictions`), and its
-placements say where it is shown (:mod:`merx.catalog.placement`).
+purchases pass its sales restrictions (:meth:`Sku.check_purchase`), and its placements say
+where it is shown (:func:`arrange_slot`).
+
+The value modules (goods, placement, profit, restrictions) import nothing of this one:
+the catalog's modules form no import cycle.
 
 Every method checks, then changes, then records an event; a refused command leaves the
 SKU as it was.
@@ -27,14 +30,13 @@ from merx.catalog.errors import (
     UnknownPlacement,
 )
 from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
-from merx.catalog.ids import SpuId
 from merx.catalog.placement import Placement
 from merx.catalog.profit import ProfitPolicy
 from merx.catalog.restrictions import SalesRestrictions
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import PLATFORM, MerchantId, SkuId
+from merx.kernel.ids import PLATFORM, MerchantId, ProductId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 
@@ -61,7 +63,7 @@ class SkuCreated(DomainEvent):
     sku_id: SkuId
     merchant: MerchantId
     price: Money
-    spu_id: SpuId | None = None
+    spu_id: ProductId | None = None
 
 
 @attrs.frozen
@@ -178,7 +180,7 @@ class Sku(Aggregate):
     price: Money
     goods_type: GoodsType = GoodsType.PHYSICAL
     status: SkuStatus = SkuStatus.DRAFT
-    spu_id: SpuId | None = None
+    spu_id: ProductId | None = None
     specs: Mapping[str, str] = attrs.field(factory=dict, converter=_specs)
     labels: frozenset[str] = attrs.field(default=frozenset(), converter=labels_of)
     cost: Money | None = None
@@ -276,7 +278,7 @@ class Sku(Aggregate):
         category: str,
         price: Money,
         goods_type: GoodsType = GoodsType.PHYSICAL,
-        spu_id: SpuId | None = None,
+        spu_id: ProductId | None = None,
         specs: Mapping[str, str] | None = None,
         labels: Iterable[str] = (),
         fulfillment: Fulfillment | None = None,
@@ -318,6 +320,28 @@ class Sku(Aggregate):
     def require_on_sale(self) -> None:
         if self.status is not SkuStatus.LISTED:
             raise NotListed(f"SKU {self.id!r} is {self.status.value}, not on sale")
+
+    def check_purchase(
+        self,
+        *,
+        region: str | None,
+        quantity: int,
+        already_bought: int,
+        customer_new_user: bool,
+        customer_verified: bool,
+    ) -> None:
+        """Raise if this customer may not buy ``quantity`` more units: the SKU must be on
+        sale (:class:`~merx.catalog.NotListed`), then its sales restrictions decide
+        (:meth:`SalesRestrictions.check`, which names the order of the checks)."""
+        self.require_on_sale()
+        self.restrictions.check(
+            self.id,
+            region=region,
+            quantity=quantity,
+            already_bought=already_bought,
+            customer_new_user=customer_new_user,
+            customer_verified=customer_verified,
+        )
 
     def price_floor(self, policy: ProfitPolicy) -> Money | None:
         """The lowest price profit control allows (``None`` when the cost is unknown):
@@ -415,3 +439,14 @@ class Sku(Aggregate):
         raise UnknownPlacement(
             f"SKU {self.id!r} has no placement in {slot!r} starting {starts_at.isoformat()}"
         )
+
+
+def arrange_slot(skus: Iterable[Sku], slot: str, at: datetime) -> list[Sku]:
+    """The SKUs ``slot`` shows at ``at``: listed, with a placement there active at ``at``;
+    ordered by rank, then SKU id (a stable tie-break)."""
+    shown: list[tuple[int, str, Sku]] = []
+    for sku in skus:
+        for placement in sku.placements_at(at):
+            if placement.slot == slot:
+                shown.append((placement.rank, sku.id, sku))
+    return [sku for _, _, sku in sorted(shown, key=lambda row: (row[0], row[1]))]

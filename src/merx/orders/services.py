@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import Sku, check_purchase
+from merx.catalog import Sku
 from merx.checkout import Cart, Offers, Quote, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
@@ -314,8 +314,7 @@ def _check_restrictions(
         sku = uow.repo(Sku).view(sku_id)
         if sku.restrictions.unrestricted:
             continue
-        check_purchase(
-            sku,
+        sku.check_purchase(
             region=ship_to.region if ship_to is not None else None,
             quantity=quantity,
             already_bought=customer.units_bought(sku_id),
