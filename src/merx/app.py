@@ -54,16 +54,22 @@ from merx.adapters.memory import (
     SequentialIds,
 )
 from merx.catalog import services as catalog_services
+from merx.checkout import services as checkout_services
 from merx.credit import CreditScorer
+from merx.customers import services as customer_services
 from merx.fulfillment import Logistics
 from merx.funding import Funder
 from merx.inventory import InventoryPolicy
+from merx.inventory import services as inventory_services
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.orders import services as order_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.payments import installments as installment_services
+from merx.payments import services as payment_services
 from merx.products import services as product_services
 from merx.settlement import Payout
 from merx.supply import ConsignmentChannel, VirtualGoodsSupplier
@@ -184,18 +190,22 @@ def build_memory_app(
         queries=MemoryOrderQueries(store), pricer=pricer,
     )  # fmt: skip
     finance = partial(
-        payments.finance_installment_payment, clock=clock, ids=ids, scorer=scorer, funders=funders
+        installment_services.finance_installment_payment,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        funders=funders,
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
         finance=finance, queries=MemoryPaymentQueries(store),
     )  # fmt: skip
     bus.register(
-        payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
+        payments.SyncPayment, partial(payment_services.sync_payment, gateways=gateways, clock=clock)
     )
     bus.register(
         payments.HandlePaymentNotification,
-        partial(payments.handle_payment_notification, gateways=gateways, clock=clock),
+        partial(payment_services.handle_payment_notification, gateways=gateways, clock=clock),
     )
     register_fulfillment(
         bus, clock=clock, logistics=logistics, consignment=consignment,
@@ -216,8 +226,8 @@ def build_memory_app(
     bus.register(
         payments.PayByInstallments,
         partial(
-            payments.pay_by_installments, clock=clock, ids=ids, inventory=policy, scorer=scorer,
-            funders=funders, risk=risk,
+            installment_services.pay_by_installments, clock=clock, ids=ids, inventory=policy,
+            scorer=scorer, funders=funders, risk=risk,
         ),
     )  # fmt: skip
     bus.subscribe(supply.ContractSigned, partial(supply.copy_costs_to_catalog, policy=profit))
@@ -344,20 +354,22 @@ def register_shop(
     timers' searches (without it they load every order); ``pricer`` prices carts (a
     :class:`merx.promotions.QuoteMemo` shared with the checkout page saves the second
     pricing of a cart when its order is placed)."""
-    bus.register(customers.RegisterCustomer, customers.register_customer)
-    bus.register(customers.AddAddress, customers.add_address)
-    bus.register(customers.VerifyCustomer, customers.verify_customer)
-    bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
-    bus.register(inventory.ReceiveStock, inventory.receive_stock)
-    bus.register(inventory.ReturnToStock, inventory.return_to_stock)
-    bus.register(inventory.ExpireReservations, partial(inventory.expire_reservations, clock=clock))
-    bus.register(checkout.AddToCart, checkout.add_to_cart)
-    bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
-    bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
+    bus.register(customers.RegisterCustomer, customer_services.register_customer)
+    bus.register(customers.AddAddress, customer_services.add_address)
+    bus.register(customers.VerifyCustomer, customer_services.verify_customer)
+    bus.register(inventory.OpenWarehouse, inventory_services.open_warehouse)
+    bus.register(inventory.ReceiveStock, inventory_services.receive_stock)
+    bus.register(inventory.ReturnToStock, inventory_services.return_to_stock)
+    bus.register(
+        inventory.ExpireReservations, partial(inventory_services.expire_reservations, clock=clock)
+    )
+    bus.register(checkout.AddToCart, checkout_services.add_to_cart)
+    bus.register(checkout.SetCartQuantity, checkout_services.set_cart_quantity)
+    bus.register(checkout.RemoveFromCart, checkout_services.remove_from_cart)
     bus.register(
         orders.PlaceOrder,
         partial(
-            orders.place_order,
+            order_services.place_order,
             clock=clock,
             ids=ids,
             inventory=stock_policy,
@@ -365,15 +377,19 @@ def register_shop(
             pricer=pricer,
         ),
     )
-    bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
-    bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
+    bus.register(orders.CancelOrder, partial(order_services.cancel_order, clock=clock))
+    bus.register(orders.ConfirmReceipt, partial(order_services.confirm_receipt, clock=clock))
     bus.register(
         orders.CloseUnpaidOrders,
-        partial(orders.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries),
+        partial(
+            order_services.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries
+        ),
     )
     bus.register(
         orders.AutoConfirmReceipts,
-        partial(orders.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries),
+        partial(
+            order_services.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries
+        ),
     )
 
 
@@ -388,38 +404,38 @@ def register_cashier(
     health: ChannelHealth,
     rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
     authentication: payments.AuthenticationPolicy | None = None,
-    finance: payments.Finance | None = None,
+    finance: payment_services.Finance | None = None,
     queries: payments.PaymentQueries | None = None,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
-    is authenticated (:func:`merx.payments.finance_installment_payment`, bound);
+    is authenticated (:func:`merx.installment_services.finance_installment_payment`, bound);
     ``queries`` finds the payments whose authentication may have lapsed."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
         payments.PayOrder,
         partial(
-            payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=inventory,
-            risk=risk, authentication=auth,
+            payment_services.pay_order, gateways=gateways, clock=clock, ids=ids,
+            inventory=inventory, risk=risk, authentication=auth,
         ),
     )  # fmt: skip
     bus.register(
         payments.PayOrderRouted,
         partial(
-            payments.pay_order_routed, gateways=gateways, clock=clock, ids=ids,
+            payment_services.pay_order_routed, gateways=gateways, clock=clock, ids=ids,
             inventory=inventory, rules=rules, health=health, risk=risk, authentication=auth,
         ),
     )  # fmt: skip
     bus.register(
         payments.AuthenticateTransaction,
         partial(
-            payments.authenticate_transaction, gateways=gateways, clock=clock,
+            payment_services.authenticate_transaction, gateways=gateways, clock=clock,
             inventory=inventory, risk=risk, finance=finance,
         ),
     )  # fmt: skip
     bus.register(
         payments.ExpirePaymentAuthentications,
-        partial(payments.expire_payment_authentications, clock=clock, queries=queries),
+        partial(payment_services.expire_payment_authentications, clock=clock, queries=queries),
     )
     for command, handler in (
         (invoicing.RequestInvoice, invoicing.request_invoice),

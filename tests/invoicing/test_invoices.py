@@ -43,6 +43,8 @@ from merx.kernel.uow import UnitOfWork
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
 
+from merx.payments import services as payment_services
+
 SHIRT, MUG, DC = SkuId("shirt"), SkuId("mug"), WarehouseId("wh")
 SHOP = MerchantId("mer-000001")  # the first merchant the fixture onboards
 AMY = CustomerId("amy")
@@ -67,7 +69,7 @@ class Refund(Command[payments.RefundStatus]):
 def refund(cmd: Refund, uow: UnitOfWork, *, app: MemoryApp) -> payments.RefundStatus:
     order = uow.repo(orders.Order).get(cmd.order_id)
     assert order.payment_id is not None
-    return payments.refund_payment(
+    return payment_services.refund_payment(
         uow,
         app.gateways["alipay"],
         payment_id=PaymentId(order.payment_id),
@@ -92,7 +94,7 @@ def wire(app: MemoryApp) -> MessageBus:
     bus.register(
         payments.PayOrder,
         partial(
-            payments.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
+            payment_services.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
             inventory=app.inventory,
         ),
     )  # fmt: skip

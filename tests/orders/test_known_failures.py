@@ -13,7 +13,8 @@ from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import OrderPolicy, PlacedOrder
-from merx.payments import GatewayStatus, PaymentStatus, RefundExceedsPayment
+from merx.payments import PaymentStatus, RefundExceedsPayment
+from merx.payments.ports import GatewayStatus
 
 SKU, DC = SkuId("phone"), WarehouseId("wh")
 

@@ -17,7 +17,8 @@ from merx import supply
 from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
 from merx.app import register_supply
-from merx.inventory import OpenWarehouse, StockItem, open_warehouse, stock_key
+from merx.inventory import OpenWarehouse, StockItem, stock_key
+from merx.inventory.services import open_warehouse
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
