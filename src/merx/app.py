@@ -58,6 +58,7 @@ from merx.checkout import services as checkout_services
 from merx.credit import CreditScorer
 from merx.customers import services as customer_services
 from merx.fulfillment import Logistics
+from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
 from merx.inventory import InventoryPolicy
 from merx.inventory import services as inventory_services
@@ -277,34 +278,40 @@ def register_fulfillment(
 ) -> None:
     """Shipping from our warehouses, by merchants and by consignment suppliers; top-ups."""
     bus.register(
-        fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
+        fulfillment.ShipOrder,
+        partial(fulfillment_services.ship_order, logistics=logistics, clock=clock),
     )
     bus.register(
         fulfillment.ShipByMerchant,
-        partial(fulfillment.ship_by_merchant, logistics=logistics, clock=clock),
+        partial(fulfillment_services.ship_by_merchant, logistics=logistics, clock=clock),
     )
     bus.register(
         fulfillment.RouteConsignment,
-        partial(fulfillment.route_consignment, channel=consignment, clock=clock),
+        partial(fulfillment_services.route_consignment, channel=consignment, clock=clock),
     )
     bus.register(
         fulfillment.SyncConsignment,
         partial(
-            fulfillment.sync_consignment, channel=consignment, logistics=logistics, clock=clock
+            fulfillment_services.sync_consignment,
+            channel=consignment,
+            logistics=logistics,
+            clock=clock,
         ),
     )
     bus.subscribe(
         orders.OrderPaid,
-        partial(fulfillment.route_paid_consignment, channel=consignment, clock=clock),
+        partial(fulfillment_services.route_paid_consignment, channel=consignment, clock=clock),
     )
     bus.register(
         fulfillment.FulfillTopUp,
-        partial(fulfillment.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock),
+        partial(
+            fulfillment_services.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock
+        ),
     )
     bus.subscribe(
         orders.OrderPaid,
         partial(
-            fulfillment.fulfill_paid_topup,
+            fulfillment_services.fulfill_paid_topup,
             suppliers=suppliers,
             gateways=gateways,
             clock=clock,
@@ -312,7 +319,7 @@ def register_fulfillment(
     )
     bus.register(
         fulfillment.SyncTracking,
-        partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
+        partial(fulfillment_services.sync_tracking, logistics=logistics, clock=clock),
     )
 
 

@@ -14,7 +14,7 @@ from merx import catalog, checkout, customers, fulfillment, inventory, orders, p
 from merx.adapters.memory import MemoryOrderQueries, MemoryPaymentQueries
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, ShipmentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import Order, OrderQueries

@@ -43,6 +43,7 @@ from merx.kernel.uow import UnitOfWork
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
 
+from merx.fulfillment.ports import TrackingStatus
 from merx.payments import services as payment_services
 
 SHIRT, MUG, DC = SkuId("shirt"), SkuId("mug"), WarehouseId("wh")
@@ -139,7 +140,7 @@ def delivered(app: MemoryApp, quantity: int = 3) -> OrderId:
     order_id = paid(app, quantity)
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment_id))
     return order_id
 

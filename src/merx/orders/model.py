@@ -665,6 +665,26 @@ class Order(Aggregate):
         """The supplier definitively failed: the order is refunded, then closed."""
         self.flow.move(self, "fail", OrderProcurementFailed(self.id, reason, at))
 
+    def procurement_ended(self, *, credited: bool, failure: str, at: datetime) -> None:
+        """The supplier answered for every unit of a top-up: if any unit was credited the
+        order is fulfilled and completes (failed units are refunded on their own), if none
+        was it failed (refunded, then closed)."""
+        if credited:
+            self.fulfilled(at)
+            self.complete(at)
+        else:
+            self.procurement_failed(failure, at)
+
     def close(self, reason: str, at: datetime) -> None:
         """Close a paid order that will not ship (refunded before shipment)."""
         self.flow.move(self, "close", OrderClosed(self.id, reason, at))
+
+    def close_if_refunded(self, reason: str, at: datetime) -> bool:
+        """Close the order once nothing of it stays paid: every unit refunded through
+        after-sales, or a failed top-up refunded. Returns whether it closed; otherwise
+        nothing changes."""
+        refunded = self.fully_refunded or self.status is OrderStatus.REFUNDING
+        if not (refunded and self.flow.allows(self.status, "close")):
+            return False
+        self.close(reason, at)
+        return True
