@@ -53,6 +53,7 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     SequentialIds,
 )
+from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
 from merx.checkout import services as checkout_services
 from merx.credit import CreditScorer
@@ -62,6 +63,7 @@ from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
 from merx.inventory import InventoryPolicy
 from merx.inventory import services as inventory_services
+from merx.invoicing import services as invoicing_services
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
@@ -445,15 +447,18 @@ def register_cashier(
         partial(payment_services.expire_payment_authentications, clock=clock, queries=queries),
     )
     for command, handler in (
-        (invoicing.RequestInvoice, invoicing.request_invoice),
-        (invoicing.IssueInvoice, invoicing.issue_invoice),
-        (invoicing.ReissueInvoice, invoicing.reissue_invoice),
-        (invoicing.VoidInvoice, invoicing.void_invoice),
+        (invoicing.RequestInvoice, invoicing_services.request_invoice),
+        (invoicing.IssueInvoice, invoicing_services.issue_invoice),
+        (invoicing.ReissueInvoice, invoicing_services.reissue_invoice),
+        (invoicing.VoidInvoice, invoicing_services.void_invoice),
     ):
         bus.register(command, partial(handler, clock=clock))
-    bus.subscribe(orders.OrderClosed, partial(invoicing.void_invoice_of_closed_order, clock=clock))
     bus.subscribe(
-        payments.RefundSucceeded, partial(invoicing.correct_invoices_after_refund, clock=clock)
+        orders.OrderClosed, partial(invoicing_services.void_invoice_of_closed_order, clock=clock)
+    )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(invoicing_services.correct_invoices_after_refund, clock=clock),
     )
 
 
@@ -477,25 +482,30 @@ def register_aftersales(
     order_policy: orders.OrderPolicy,
 ) -> None:
     """After-sales: the customer's four requests, review, returns, inspection, refunds."""
-    bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
+    bus.register(
+        aftersales.RequestRefund, partial(aftersales_services.request_refund, clock=clock, ids=ids)
+    )
     for command, handler in (
-        (aftersales.RequestReturn, aftersales.request_return),
-        (aftersales.RequestExchange, aftersales.request_exchange),
-        (aftersales.RequestRefundOnly, aftersales.request_refund_only),
+        (aftersales.RequestReturn, aftersales_services.request_return),
+        (aftersales.RequestExchange, aftersales_services.request_exchange),
+        (aftersales.RequestRefundOnly, aftersales_services.request_refund_only),
     ):
         bus.register(command, partial(handler, clock=clock, ids=ids, policy=order_policy))
     bus.register(
         aftersales.ApproveAfterSale,
-        partial(aftersales.approve_after_sale, gateways=gateways, clock=clock),
+        partial(aftersales_services.approve_after_sale, gateways=gateways, clock=clock),
     )
-    bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
     bus.register(
-        aftersales.SendReturn, partial(aftersales.send_return, logistics=logistics, clock=clock)
+        aftersales.RejectAfterSale, partial(aftersales_services.reject_after_sale, clock=clock)
+    )
+    bus.register(
+        aftersales.SendReturn,
+        partial(aftersales_services.send_return, logistics=logistics, clock=clock),
     )
     bus.register(
         aftersales.InspectReturn,
         partial(
-            aftersales.inspect_return,
+            aftersales_services.inspect_return,
             gateways=gateways,
             logistics=logistics,
             inventory=inventory_policy,
@@ -504,11 +514,16 @@ def register_aftersales(
     )
     bus.register(
         aftersales.SyncAfterSaleRefund,
-        partial(aftersales.sync_after_sale_refund, gateways=gateways, clock=clock),
+        partial(aftersales_services.sync_after_sale_refund, gateways=gateways, clock=clock),
     )
     bus.register(
         aftersales.ShipReplacement,
-        partial(aftersales.ship_replacement, gateways=gateways, logistics=logistics, clock=clock),
+        partial(
+            aftersales_services.ship_replacement,
+            gateways=gateways,
+            logistics=logistics,
+            clock=clock,
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from merx.invoicing import INVOICE_FLOW
+from merx.invoicing.model import INVOICE_FLOW
 from merx.kernel.state import StateMachine
 from merx.payments.model import AUTHENTICATION_FLOW
 

@@ -6,20 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merx import catalog, checkout, customers, inventory, invoicing, orders, payments
+from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.app import build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError, ValidationError
-from merx.invoicing import (
-    INVOICE_FLOW,
-    EntryKind,
-    Invoice,
-    InvoiceStatus,
-    IssueInvoice,
-    ReissueInvoice,
-    RequestInvoice,
-)
+from merx.invoicing import Invoice, InvoiceStatus, IssueInvoice, ReissueInvoice, RequestInvoice
 from merx.invoicing import serde as invoicing_serde
+from merx.invoicing.model import INVOICE_FLOW, EntryKind, invoice_id_of
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from tests.invoicing.test_invoices import COMPANY, Refund, wire
@@ -117,4 +110,4 @@ def test_every_state_can_be_left_or_is_final() -> None:
     assert INVOICE_FLOW.commands(InvoiceStatus.VOIDED) == []
     for status in (InvoiceStatus.REQUESTED, InvoiceStatus.ISSUED, InvoiceStatus.CORRECTION_DUE):
         assert "void" in INVOICE_FLOW.commands(status)
-    assert invoicing.invoice_id_of(OrderId("ord-1-1")) == "inv-ord-1-1"
+    assert invoice_id_of(OrderId("ord-1-1")) == "inv-ord-1-1"

@@ -24,9 +24,9 @@ from merx import (
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import IllegalTransition, Unauthorized
+from merx.fulfillment.ports import TrackingStatus
 from merx.invoicing import (
     BuyerKind,
-    EntryKind,
     Invoice,
     InvoiceStatus,
     InvoiceTitle,
@@ -35,16 +35,16 @@ from merx.invoicing import (
     RequestInvoice,
     VoidInvoice,
 )
+from merx.invoicing import services as invoicing_services
+from merx.invoicing.model import EntryKind, invoice_id_of
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.payments import services as payment_services
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
-
-from merx.fulfillment.ports import TrackingStatus
-from merx.payments import services as payment_services
 
 SHIRT, MUG, DC = SkuId("shirt"), SkuId("mug"), WarehouseId("wh")
 SHOP = MerchantId("mer-000001")  # the first merchant the fixture onboards
@@ -86,10 +86,10 @@ def wire(app: MemoryApp) -> MessageBus:
     """The invoicing commands on the app's store; the subscribers on both buses."""
     bus = MessageBus(app.unit_of_work, app.events)
     for command, handler in (
-        (RequestInvoice, invoicing.request_invoice),
-        (IssueInvoice, invoicing.issue_invoice),
-        (ReissueInvoice, invoicing.reissue_invoice),
-        (VoidInvoice, invoicing.void_invoice),
+        (RequestInvoice, invoicing_services.request_invoice),
+        (IssueInvoice, invoicing_services.issue_invoice),
+        (ReissueInvoice, invoicing_services.reissue_invoice),
+        (VoidInvoice, invoicing_services.void_invoice),
     ):
         bus.register(command, partial(handler, clock=app.clock))
     bus.register(
@@ -102,11 +102,12 @@ def wire(app: MemoryApp) -> MessageBus:
     bus.register(Refund, partial(refund, app=app))
     for target in (bus, app.bus):
         target.subscribe(
-            orders.OrderClosed, partial(invoicing.void_invoice_of_closed_order, clock=app.clock)
+            orders.OrderClosed,
+            partial(invoicing_services.void_invoice_of_closed_order, clock=app.clock),
         )
         target.subscribe(
             payments.RefundSucceeded,
-            partial(invoicing.correct_invoices_after_refund, clock=app.clock),
+            partial(invoicing_services.correct_invoices_after_refund, clock=app.clock),
         )
     return bus
 
@@ -164,7 +165,7 @@ def test_one_invoice_per_order_for_its_own_customer(app: MemoryApp, bus: Message
     with pytest.raises(Unauthorized):
         bus.handle(RequestInvoice(order_id, CustomerId("eve"), PERSONAL))
     invoice_id = bus.handle(RequestInvoice(order_id, AMY, COMPANY))
-    assert invoice_id == invoicing.invoice_id_of(order_id)
+    assert invoice_id == invoice_id_of(order_id)
     assert invoice(app, invoice_id).status is InvoiceStatus.REQUESTED
     with pytest.raises(invoicing.InvoiceAlreadyRequested):
         bus.handle(RequestInvoice(order_id, AMY, PERSONAL))

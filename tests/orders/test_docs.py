@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from merx.aftersales import FLOWS as AFTERSALE_FLOWS
+from merx.aftersales.model import FLOWS as AFTERSALE_FLOWS
 from merx.fulfillment.model import DISPATCH_FLOW, SHIPMENT_FLOW
 from merx.kernel.state import StateMachine
 from merx.orders.model import ORDER_FLOW, PARENT_FLOW, TOPUP_FLOW
