@@ -25,9 +25,13 @@ import attrs
 from merx.catalog.errors import (
     CostNotApplicable,
     InvalidSpecs,
+    NewUsersOnly,
     NotListed,
     PlacementOverlap,
+    PurchaseLimitExceeded,
+    RestrictedRegion,
     UnknownPlacement,
+    VerificationRequired,
 )
 from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
 from merx.catalog.placement import Placement
@@ -38,6 +42,7 @@ from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, MerchantId, ProductId, SkuId
 from merx.kernel.money import Money
+from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
 
 
@@ -330,18 +335,33 @@ class Sku(Aggregate):
         customer_new_user: bool,
         customer_verified: bool,
     ) -> None:
-        """Raise if this customer may not buy ``quantity`` more units: the SKU must be on
-        sale (:class:`~merx.catalog.NotListed`), then its sales restrictions decide
-        (:meth:`SalesRestrictions.check`, which names the order of the checks)."""
+        """Raise if this customer may not buy ``quantity`` more units.
+
+        Checked in this order, the first failure wins: the SKU is on sale
+        (:class:`NotListed`), the quantity is a positive whole number, the region
+        (:class:`RestrictedRegion`; ``None`` = unknown, refused when regions are
+        restricted), new users only (:class:`NewUsersOnly`), verification
+        (:class:`VerificationRequired`), then the per-customer limit counting the units
+        ``already_bought`` (:class:`PurchaseLimitExceeded`).
+        """
         self.require_on_sale()
-        self.restrictions.check(
-            self.id,
-            region=region,
-            quantity=quantity,
-            already_bought=already_bought,
-            customer_new_user=customer_new_user,
-            customer_verified=customer_verified,
-        )
+        require_quantity(quantity)
+        if isinstance(already_bought, bool) or not isinstance(already_bought, int):
+            raise ValidationError(f"already_bought must be a whole number, got {already_bought!r}")
+        if already_bought < 0:
+            raise ValidationError(f"already_bought must not be negative, got {already_bought}")
+        rules = self.restrictions
+        if not rules.sells_to(region):
+            raise RestrictedRegion(
+                f"SKU {self.id!r} is sold only to {sorted(rules.regions)}, not to {region!r}"
+            )
+        if rules.new_users_only and not customer_new_user:
+            raise NewUsersOnly(f"SKU {self.id!r} is for new users only")
+        if rules.verification_required and not customer_verified:
+            raise VerificationRequired(f"SKU {self.id!r} needs a verified identity/age")
+        limit = rules.limit_per_customer
+        if limit is not None and already_bought + quantity > limit:
+            raise PurchaseLimitExceeded(self.id, limit, already_bought, quantity)
 
     def price_floor(self, policy: ProfitPolicy) -> Money | None:
         """The lowest price profit control allows (``None`` when the cost is unknown):

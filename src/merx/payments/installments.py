@@ -140,10 +140,7 @@ def refund_installments(
 ) -> RefundStatus:
     """A refund of an installment order pays its plan down (credit restores the limit and
     returns any overpayment); reserved on the payment first, so it is never applied twice."""
-    settled = reserve_refund(
-        uow, payment_id=payment_id, refund_id=refund_id, amount=amount, reason=reason,
-        order_id=order_id,
-    )  # fmt: skip
+    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
     if settled is not None:
         return settled
     payment = uow.repo(Payment).get(payment_id)

@@ -617,11 +617,11 @@ def record_and_settle(
 
 def reserve_refund(
     uow: UnitOfWork,
-    *,
     payment_id: PaymentId,
     refund_id: str,
     amount: Money,
     reason: str,
+    *,
     order_id: OrderId | None,
 ) -> RefundStatus | None:
     """Reserve the refund on the payment and commit (a repeat reuses the reservation).
@@ -655,10 +655,7 @@ def refund_payment(
     reuses it). Returns the refund's status: ``PENDING`` when the channel timed out or has
     not settled it yet (its notification, or a repeat of this call, settles it).
     """
-    settled = reserve_refund(
-        uow, payment_id=payment_id, refund_id=refund_id, amount=amount, reason=reason,
-        order_id=order_id,
-    )  # fmt: skip
+    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
     if settled is not None:
         return settled
     try:

@@ -1,15 +1,12 @@
-"""The cattrs converter for the products context's aggregates: to JSON-ready dicts and back.
+"""The cattrs converter for the products context's public types (see :mod:`merx.kernel.serde`).
 
-Built on :mod:`merx.kernel.serde`; :func:`structure` raises
-:class:`~merx.kernel.errors.ValidationError` on malformed data (structuring runs the
-model's constructors, so a stored tree with a cycle is refused too).
+Structuring runs the model's constructors, so a stored tree with a cycle is refused too;
+:func:`structure` raises :class:`~merx.kernel.errors.ValidationError` on malformed data.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
-
-import cattrs
 
 from merx.kernel import serde as base
 from merx.products.category import Brand, CategoryTree
@@ -17,15 +14,7 @@ from merx.products.spu import Spu
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (CategoryTree, Brand, Spu)
-
-
-def make_converter() -> cattrs.Converter:
-    """A fresh converter for the products context's types (hosts may extend their own copy)."""
-    return base.make_converter(AGGREGATES)
-
-
-converter = make_converter()
+converter = base.make_converter((CategoryTree, Brand, Spu))
 
 
 def unstructure(value: object) -> Any:
