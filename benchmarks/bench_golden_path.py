@@ -33,6 +33,7 @@ from merx import (
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
@@ -90,7 +91,7 @@ def golden_path(app: MemoryApp, cid: CustomerId, laps: dict[str, float] | None =
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     t4 = clock()
     tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment_id))
     app.handle(orders.ConfirmReceipt(order_id))
     t5 = clock()

@@ -36,7 +36,8 @@ from merx.errors import (
 )
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
-from merx.payments import GatewayOperation, GatewayStatus, PaymentNotification
+from merx.payments import PaymentNotification
+from merx.payments.ports import GatewayOperation, GatewayStatus
 
 Json = dict[str, Any]
 

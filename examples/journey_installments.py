@@ -30,6 +30,7 @@ from merx.adapters.memory import MemoryFunder
 from merx.app import MemoryApp, build_memory_app
 from merx.credit import Consent, Identity, ScoringFacts
 from merx.customers import Address
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
@@ -98,7 +99,7 @@ def buy_in_installments(app: MemoryApp, say: Say) -> OrderId:
     (order_id,) = placed.order_ids
     (shipment,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment))
     app.handle(orders.ConfirmReceipt(order_id))
     return order_id

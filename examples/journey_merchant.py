@@ -28,6 +28,7 @@ from merx import (
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
@@ -109,7 +110,7 @@ def sell(app: MemoryApp, shop: MerchantId, say: Say) -> OrderId:
     app.handle(payments.PayOrder(placed.parent_id, "wechat_pay"))
     (order_id,) = placed.order_ids
     shipment = app.handle(fulfillment.ShipByMerchant(order_id, shop, "zto", "ZTO-7781"))
-    app.logistics.advance("ZTO-7781", fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance("ZTO-7781", TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment))
     say(f"order {order_id} paid, shipped by the merchant (ZTO-7781), delivered")
     return order_id

@@ -27,7 +27,7 @@ from merx import (
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money

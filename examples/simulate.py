@@ -57,6 +57,7 @@ from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
 from merx.customers import Address
 from merx.errors import MerxError
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import (
     PLATFORM,
     CustomerId,
@@ -375,9 +376,7 @@ class Day:
 
     def _deliver(self, shipment: str) -> None:
         tracking = self.app.get(fulfillment.Shipment, shipment).tracking_number
-        self.app.logistics.advance(
-            tracking, fulfillment.TrackingStatus.DELIVERED, self.app.clock.now()
-        )
+        self.app.logistics.advance(tracking, TrackingStatus.DELIVERED, self.app.clock.now())
         self.app.handle(fulfillment.SyncTracking(ShipmentId(shipment)))
 
     def _after_delivery(self, order_id: OrderId, reviewer: MerchantId) -> None:

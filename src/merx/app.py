@@ -32,6 +32,7 @@ from merx import (
     payments,
     pricing,
     procurement,
+    products,
     promotions,
     settlement,
     suppliers,
@@ -54,18 +55,29 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     SequentialIds,
 )
+from merx.aftersales import services as aftersales_services
+from merx.catalog import services as catalog_services
+from merx.checkout import services as checkout_services
 from merx.credit import CreditScorer
+from merx.customers import services as customers_services
 from merx.fulfillment import Logistics
+from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
 from merx.inventory import InventoryPolicy
+from merx.inventory import services as inventory_services
+from merx.invoicing import services as invoicing_services
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
 from merx.merchants import services as merchants_services
+from merx.orders import services as orders_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.payments import installments as payments_installments
+from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
+from merx.products import services as products_services
 from merx.promotions import services as promotions_services
 from merx.settlement import Payout
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
@@ -187,18 +199,23 @@ def build_memory_app(
         queries=MemoryOrderQueries(store), pricer=pricer,
     )  # fmt: skip
     finance = partial(
-        payments.finance_installment_payment, clock=clock, ids=ids, scorer=scorer, funders=funders
+        payments_installments.finance_installment_payment,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        funders=funders,
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
         finance=finance, queries=MemoryPaymentQueries(store),
     )  # fmt: skip
     bus.register(
-        payments.SyncPayment, partial(payments.sync_payment, gateways=gateways, clock=clock)
+        payments.SyncPayment,
+        partial(payments_services.sync_payment, gateways=gateways, clock=clock),
     )
     bus.register(
         payments.HandlePaymentNotification,
-        partial(payments.handle_payment_notification, gateways=gateways, clock=clock),
+        partial(payments_services.handle_payment_notification, gateways=gateways, clock=clock),
     )
     register_fulfillment(
         bus, clock=clock, logistics=logistics, consignment=consignment,
@@ -220,8 +237,8 @@ def build_memory_app(
     bus.register(
         payments.PayByInstallments,
         partial(
-            payments.pay_by_installments, clock=clock, ids=ids, inventory=policy, scorer=scorer,
-            funders=funders, risk=risk,
+            payments_installments.pay_by_installments, clock=clock, ids=ids, inventory=policy,
+            scorer=scorer, funders=funders, risk=risk,
         ),
     )  # fmt: skip
     bus.subscribe(
@@ -274,34 +291,40 @@ def register_fulfillment(
 ) -> None:
     """Shipping from our warehouses, by merchants and by consignment suppliers; top-ups."""
     bus.register(
-        fulfillment.ShipOrder, partial(fulfillment.ship_order, logistics=logistics, clock=clock)
+        fulfillment.ShipOrder,
+        partial(fulfillment_services.ship_order, logistics=logistics, clock=clock),
     )
     bus.register(
         fulfillment.ShipByMerchant,
-        partial(fulfillment.ship_by_merchant, logistics=logistics, clock=clock),
+        partial(fulfillment_services.ship_by_merchant, logistics=logistics, clock=clock),
     )
     bus.register(
         fulfillment.RouteConsignment,
-        partial(fulfillment.route_consignment, channel=consignment, clock=clock),
+        partial(fulfillment_services.route_consignment, channel=consignment, clock=clock),
     )
     bus.register(
         fulfillment.SyncConsignment,
         partial(
-            fulfillment.sync_consignment, channel=consignment, logistics=logistics, clock=clock
+            fulfillment_services.sync_consignment,
+            channel=consignment,
+            logistics=logistics,
+            clock=clock,
         ),
     )
     bus.subscribe(
         orders.OrderPaid,
-        partial(fulfillment.route_paid_consignment, channel=consignment, clock=clock),
+        partial(fulfillment_services.route_paid_consignment, channel=consignment, clock=clock),
     )
     bus.register(
         fulfillment.FulfillTopUp,
-        partial(fulfillment.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock),
+        partial(
+            fulfillment_services.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock
+        ),
     )
     bus.subscribe(
         orders.OrderPaid,
         partial(
-            fulfillment.fulfill_paid_topup,
+            fulfillment_services.fulfill_paid_topup,
             suppliers=suppliers,
             gateways=gateways,
             clock=clock,
@@ -309,7 +332,7 @@ def register_fulfillment(
     )
     bus.register(
         fulfillment.SyncTracking,
-        partial(fulfillment.sync_tracking, logistics=logistics, clock=clock),
+        partial(fulfillment_services.sync_tracking, logistics=logistics, clock=clock),
     )
 
 
@@ -333,7 +356,7 @@ def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
-    bus.subscribe(orders.ParentOrderPaid, orders.consume_promotion_budgets)
+    bus.subscribe(orders.ParentOrderPaid, orders_services.consume_promotion_budgets)
 
 
 def register_shop(
@@ -351,20 +374,22 @@ def register_shop(
     timers' searches (without it they load every order); ``pricer`` prices carts (a
     :class:`merx.pricing.QuoteMemo` shared with the checkout page saves the second
     pricing of a cart when its order is placed)."""
-    bus.register(customers.RegisterCustomer, customers.register_customer)
-    bus.register(customers.AddAddress, customers.add_address)
-    bus.register(customers.VerifyCustomer, customers.verify_customer)
-    bus.register(inventory.OpenWarehouse, inventory.open_warehouse)
-    bus.register(inventory.ReceiveStock, inventory.receive_stock)
-    bus.register(inventory.ReturnToStock, inventory.return_to_stock)
-    bus.register(inventory.ExpireReservations, partial(inventory.expire_reservations, clock=clock))
-    bus.register(checkout.AddToCart, checkout.add_to_cart)
-    bus.register(checkout.SetCartQuantity, checkout.set_cart_quantity)
-    bus.register(checkout.RemoveFromCart, checkout.remove_from_cart)
+    bus.register(customers.RegisterCustomer, customers_services.register_customer)
+    bus.register(customers.AddAddress, customers_services.add_address)
+    bus.register(customers.VerifyCustomer, customers_services.verify_customer)
+    bus.register(inventory.OpenWarehouse, inventory_services.open_warehouse)
+    bus.register(inventory.ReceiveStock, inventory_services.receive_stock)
+    bus.register(inventory.ReturnToStock, inventory_services.return_to_stock)
+    bus.register(
+        inventory.ExpireReservations, partial(inventory_services.expire_reservations, clock=clock)
+    )
+    bus.register(checkout.AddToCart, checkout_services.add_to_cart)
+    bus.register(checkout.SetCartQuantity, checkout_services.set_cart_quantity)
+    bus.register(checkout.RemoveFromCart, checkout_services.remove_from_cart)
     bus.register(
         orders.PlaceOrder,
         partial(
-            orders.place_order,
+            orders_services.place_order,
             clock=clock,
             ids=ids,
             inventory=stock_policy,
@@ -372,15 +397,19 @@ def register_shop(
             pricer=pricer,
         ),
     )
-    bus.register(orders.CancelOrder, partial(orders.cancel_order, clock=clock))
-    bus.register(orders.ConfirmReceipt, partial(orders.confirm_receipt, clock=clock))
+    bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))
+    bus.register(orders.ConfirmReceipt, partial(orders_services.confirm_receipt, clock=clock))
     bus.register(
         orders.CloseUnpaidOrders,
-        partial(orders.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries),
+        partial(
+            orders_services.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries
+        ),
     )
     bus.register(
         orders.AutoConfirmReceipts,
-        partial(orders.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries),
+        partial(
+            orders_services.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries
+        ),
     )
 
 
@@ -395,49 +424,52 @@ def register_cashier(
     health: ChannelHealth,
     rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
     authentication: payments.AuthenticationPolicy | None = None,
-    finance: payments.Finance | None = None,
+    finance: payments_services.Finance | None = None,
     queries: payments.PaymentQueries | None = None,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
-    is authenticated (:func:`merx.payments.finance_installment_payment`, bound);
+    is authenticated (:func:`merx.payments_installments.finance_installment_payment`, bound);
     ``queries`` finds the payments whose authentication may have lapsed."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
         payments.PayOrder,
         partial(
-            payments.pay_order, gateways=gateways, clock=clock, ids=ids, inventory=inventory,
-            risk=risk, authentication=auth,
+            payments_services.pay_order, gateways=gateways, clock=clock, ids=ids,
+            inventory=inventory, risk=risk, authentication=auth,
         ),
     )  # fmt: skip
     bus.register(
         payments.PayOrderRouted,
         partial(
-            payments.pay_order_routed, gateways=gateways, clock=clock, ids=ids,
+            payments_services.pay_order_routed, gateways=gateways, clock=clock, ids=ids,
             inventory=inventory, rules=rules, health=health, risk=risk, authentication=auth,
         ),
     )  # fmt: skip
     bus.register(
         payments.AuthenticateTransaction,
         partial(
-            payments.authenticate_transaction, gateways=gateways, clock=clock,
+            payments_services.authenticate_transaction, gateways=gateways, clock=clock,
             inventory=inventory, risk=risk, finance=finance,
         ),
     )  # fmt: skip
     bus.register(
         payments.ExpirePaymentAuthentications,
-        partial(payments.expire_payment_authentications, clock=clock, queries=queries),
+        partial(payments_services.expire_payment_authentications, clock=clock, queries=queries),
     )
     for command, handler in (
-        (invoicing.RequestInvoice, invoicing.request_invoice),
-        (invoicing.IssueInvoice, invoicing.issue_invoice),
-        (invoicing.ReissueInvoice, invoicing.reissue_invoice),
-        (invoicing.VoidInvoice, invoicing.void_invoice),
+        (invoicing.RequestInvoice, invoicing_services.request_invoice),
+        (invoicing.IssueInvoice, invoicing_services.issue_invoice),
+        (invoicing.ReissueInvoice, invoicing_services.reissue_invoice),
+        (invoicing.VoidInvoice, invoicing_services.void_invoice),
     ):
         bus.register(command, partial(handler, clock=clock))
-    bus.subscribe(orders.OrderClosed, partial(invoicing.void_invoice_of_closed_order, clock=clock))
     bus.subscribe(
-        payments.RefundSucceeded, partial(invoicing.correct_invoices_after_refund, clock=clock)
+        orders.OrderClosed, partial(invoicing_services.void_invoice_of_closed_order, clock=clock)
+    )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(invoicing_services.correct_invoices_after_refund, clock=clock),
     )
 
 
@@ -461,25 +493,30 @@ def register_aftersales(
     order_policy: orders.OrderPolicy,
 ) -> None:
     """After-sales: the customer's four requests, review, returns, inspection, refunds."""
-    bus.register(aftersales.RequestRefund, partial(aftersales.request_refund, clock=clock, ids=ids))
+    bus.register(
+        aftersales.RequestRefund, partial(aftersales_services.request_refund, clock=clock, ids=ids)
+    )
     for command, handler in (
-        (aftersales.RequestReturn, aftersales.request_return),
-        (aftersales.RequestExchange, aftersales.request_exchange),
-        (aftersales.RequestRefundOnly, aftersales.request_refund_only),
+        (aftersales.RequestReturn, aftersales_services.request_return),
+        (aftersales.RequestExchange, aftersales_services.request_exchange),
+        (aftersales.RequestRefundOnly, aftersales_services.request_refund_only),
     ):
         bus.register(command, partial(handler, clock=clock, ids=ids, policy=order_policy))
     bus.register(
         aftersales.ApproveAfterSale,
-        partial(aftersales.approve_after_sale, gateways=gateways, clock=clock),
+        partial(aftersales_services.approve_after_sale, gateways=gateways, clock=clock),
     )
-    bus.register(aftersales.RejectAfterSale, partial(aftersales.reject_after_sale, clock=clock))
     bus.register(
-        aftersales.SendReturn, partial(aftersales.send_return, logistics=logistics, clock=clock)
+        aftersales.RejectAfterSale, partial(aftersales_services.reject_after_sale, clock=clock)
+    )
+    bus.register(
+        aftersales.SendReturn,
+        partial(aftersales_services.send_return, logistics=logistics, clock=clock),
     )
     bus.register(
         aftersales.InspectReturn,
         partial(
-            aftersales.inspect_return,
+            aftersales_services.inspect_return,
             gateways=gateways,
             logistics=logistics,
             inventory=inventory_policy,
@@ -488,38 +525,44 @@ def register_aftersales(
     )
     bus.register(
         aftersales.SyncAfterSaleRefund,
-        partial(aftersales.sync_after_sale_refund, gateways=gateways, clock=clock),
+        partial(aftersales_services.sync_after_sale_refund, gateways=gateways, clock=clock),
     )
     bus.register(
         aftersales.ShipReplacement,
-        partial(aftersales.ship_replacement, gateways=gateways, logistics=logistics, clock=clock),
+        partial(
+            aftersales_services.ship_replacement,
+            gateways=gateways,
+            logistics=logistics,
+            clock=clock,
+        ),
     )
 
 
 def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
-    """The catalog: categories, brands, SPUs, SKUs, listing under ``policy``, placement."""
+    """The goods middle platform: categories, brands and SPUs (products); SKUs, listing
+    under ``policy``, placement (catalog)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (catalog.AddCategory, catalog.add_category),
-        (catalog.RenameCategory, catalog.rename_category),
-        (catalog.MoveCategory, catalog.move_category),
-        (catalog.CreateBrand, catalog.create_brand),
-        (catalog.CreateSpu, catalog.create_spu),
-        (catalog.AddSpecValue, catalog.add_spec_value),
-        (catalog.UpdateSpuContent, catalog.update_spu_content),
-        (catalog.SetSpuLabels, catalog.set_spu_labels),
-        (catalog.CreateSku, catalog.create_sku),
-        (catalog.CreateSkuFromSpu, catalog.create_sku_from_spu),
-        (catalog.DelistSku, catalog.delist_sku),
-        (catalog.SetSalesRestrictions, catalog.set_sales_restrictions),
-        (catalog.SetSkuLabels, catalog.set_sku_labels),
-        (catalog.SetInstallmentEligible, catalog.set_installment_eligible),
-        (catalog.PlaceSku, catalog.place_sku),
-        (catalog.RemovePlacement, catalog.remove_placement),
+        (products.AddCategory, products_services.add_category),
+        (products.RenameCategory, products_services.rename_category),
+        (products.MoveCategory, products_services.move_category),
+        (products.CreateBrand, products_services.create_brand),
+        (products.CreateSpu, products_services.create_spu),
+        (products.AddSpecValue, products_services.add_spec_value),
+        (products.UpdateSpuContent, products_services.update_spu_content),
+        (products.SetSpuLabels, products_services.set_spu_labels),
+        (products.CreateSkuFromSpu, products_services.create_sku_from_spu),
+        (catalog.CreateSku, catalog_services.create_sku),
+        (catalog.DelistSku, catalog_services.delist_sku),
+        (catalog.SetSalesRestrictions, catalog_services.set_sales_restrictions),
+        (catalog.SetSkuLabels, catalog_services.set_sku_labels),
+        (catalog.SetInstallmentEligible, catalog_services.set_installment_eligible),
+        (catalog.PlaceSku, catalog_services.place_sku),
+        (catalog.RemovePlacement, catalog_services.remove_placement),
     ]
     with_policy: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (catalog.ListSku, catalog.list_sku),
-        (catalog.ChangePrice, catalog.change_price),
-        (catalog.SetPurchaseCost, catalog.set_purchase_cost),
+        (catalog.ListSku, catalog_services.list_sku),
+        (catalog.ChangePrice, catalog_services.change_price),
+        (catalog.SetPurchaseCost, catalog_services.set_purchase_cost),
     ]
     for command, handler in plain:
         bus.register(command, handler)

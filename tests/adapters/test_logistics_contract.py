@@ -16,18 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from merx.adapters.memory.logistics import MemoryLogistics
-from merx.fulfillment.ports import (
-    Logistics,
+from merx.fulfillment.errors import (
     LogisticsTimeout,
     LogisticsUnavailable,
     ShipmentAlreadyBooked,
-    ShipmentBooking,
-    TrackingEvent,
     TrackingNumberTaken,
-    TrackingStatus,
     UnknownCarrier,
     UnknownTrackingNumber,
 )
+from merx.fulfillment.ports import Logistics, ShipmentBooking, TrackingEvent, TrackingStatus
 from merx.kernel.errors import IdempotencyConflict, ValidationError
 
 CARRIERS = ("sf_express", "zto")

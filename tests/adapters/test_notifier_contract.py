@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from merx.adapters.memory.notifier import MemoryNotifier, SentMessage
 from merx.kernel.errors import IdempotencyConflict, ValidationError
-from merx.notifications.ports import Notifier, NotifierUnavailable, UnsupportedNotificationChannel
+from merx.notifications.errors import NotifierUnavailable, UnsupportedNotificationChannel
+from merx.notifications.ports import Notifier
 
 
 class ScriptableNotifier(Notifier, Protocol):

@@ -30,20 +30,22 @@ from merx.kernel.errors import (
     NotFound,
 )
 from merx.kernel.money import Money
-from merx.payments.ports import (
+from merx.payments.errors import (
     CaptureExceedsAuthorization,
     DuplicateRefund,
+    GatewayTimeout,
+    PaymentAlreadyAuthorized,
+    PaymentNotAuthorized,
+    RefundExceedsCapture,
+    UnknownPayment,
+)
+from merx.payments.ports import (
     GatewayOperation,
     GatewayResult,
     GatewayStatus,
-    GatewayTimeout,
     NotificationKind,
-    PaymentAlreadyAuthorized,
     PaymentGateway,
-    PaymentNotAuthorized,
     PaymentNotification,
-    RefundExceedsCapture,
-    UnknownPayment,
 )
 
 

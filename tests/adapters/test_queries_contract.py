@@ -14,11 +14,14 @@ from merx import catalog, checkout, customers, fulfillment, inventory, orders, p
 from merx.adapters.memory import MemoryOrderQueries, MemoryPaymentQueries
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, ShipmentId, SkuId, WarehouseId
 from merx.kernel.money import Money
-from merx.orders import Order, OrderQueries, ScanningOrderQueries
-from merx.payments import AuthenticationStatus, AuthFactor, Payment, PaymentQueries, RiskDecision
+from merx.orders import Order, OrderQueries
+from merx.orders.ports import ScanningOrderQueries
+from merx.payments import AuthFactor, Payment, PaymentQueries
+from merx.payments.model import AuthenticationStatus
+from merx.payments.ports import RiskDecision
 
 SKU, DC = SkuId("phone"), WarehouseId("wh")
 

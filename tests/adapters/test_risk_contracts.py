@@ -21,7 +21,8 @@ from merx.credit import CreditScorer
 from merx.credit.ports import ScoringFacts
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
-from merx.payments import AuthFactor, ChannelHealth, RiskVerdict, TransactionRisk
+from merx.payments import AuthFactor, ChannelHealth, TransactionRisk
+from merx.payments.ports import RiskVerdict
 
 #: Every adapter of each port: a real adapter (or a sandbox) adds its factory here.
 RISK_ADAPTERS: dict[str, Callable[[], TransactionRisk]] = {

@@ -18,6 +18,7 @@ from merx.aftersales import AfterSaleStatus
 from merx.app import build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, AfterSaleId, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
@@ -44,7 +45,7 @@ class AfterSales(RuleBasedStateMachine):
         self.order_id: OrderId = placed.order_ids[0]
         (shipment,) = app.handle(fulfillment.ShipOrder(self.order_id))
         tracking = app.get(fulfillment.Shipment, shipment).tracking_number
-        app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+        app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
         app.handle(fulfillment.SyncTracking(shipment))
         self.gateway = app.gateways["alipay"]
 

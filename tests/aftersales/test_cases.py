@@ -13,6 +13,7 @@ from merx.aftersales import AfterSaleStatus, NotEligible
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import IllegalTransition, Unauthorized
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
@@ -49,7 +50,7 @@ def delivered(app: MemoryApp, quantity: int = 3, who: str = "amy") -> tuple[Orde
     order_id = placed.order_ids[0]
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment_id))
     return order_id, outcome.payment_id
 

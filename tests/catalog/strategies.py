@@ -1,8 +1,7 @@
-"""Hypothesis strategies for the catalog's values and aggregates (always valid ones)."""
+"""Hypothesis strategies for the catalog's values and SKUs (always valid ones)."""
 
 from __future__ import annotations
 
-import itertools
 import string
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,10 +9,6 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from merx.catalog import (
-    BrandId,
-    Category,
-    CategoryId,
-    CategoryTree,
     Fulfillment,
     GoodsType,
     Placement,
@@ -21,11 +16,8 @@ from merx.catalog import (
     SalesRestrictions,
     Sku,
     SkuStatus,
-    Spu,
-    SpuContent,
-    SpuId,
 )
-from merx.kernel.ids import PLATFORM, MerchantId, SkuId, SupplierId
+from merx.kernel.ids import PLATFORM, MerchantId, ProductId, SkuId, SupplierId
 from merx.kernel.money import Money
 from tests.strategies import positive_money
 
@@ -98,7 +90,7 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         price=price,
         goods_type=goods_type,
         status=draw(st.sampled_from(SkuStatus)),
-        spu_id=SpuId(draw(ids)) if with_spu else None,
+        spu_id=ProductId(draw(ids)) if with_spu else None,
         specs=draw(st.dictionaries(words, words, max_size=3)) if with_spu else {},
         labels=draw(labels),
         cost=cost,
@@ -109,53 +101,6 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         restrictions=draw(restrictions),
         placements=tuple(draw(placements(slot)) for slot in slots),
     )
-
-
-@st.composite
-def spec_axes(draw: st.DrawFn) -> dict[str, tuple[str, ...]]:
-    axis_names = draw(st.lists(words, unique=True, max_size=3))
-    return {
-        name: tuple(draw(st.lists(words, unique=True, min_size=1, max_size=3)))
-        for name in axis_names
-    }
-
-
-@st.composite
-def spus(draw: st.DrawFn) -> Spu:
-    """Any valid SPU, some of whose combinations already have SKUs."""
-    axes = draw(spec_axes())
-    names_ = tuple(axes)
-    combos = [
-        dict(zip(names_, values, strict=True))
-        for values in itertools.product(*(axes[n] for n in names_))
-    ]
-    taken = draw(st.lists(st.sampled_from(combos), unique_by=lambda c: tuple(c.items())))
-    images = draw(st.lists(words.map(lambda w: f"https://img.example.com/{w}.jpg"), max_size=3))
-    return Spu(
-        id=SpuId(draw(ids)),
-        title=draw(names),
-        category=CategoryId(draw(ids)),
-        merchant=draw(st.sampled_from([PLATFORM, MerchantId("m-shop")])),
-        brand=draw(st.none() | ids.map(BrandId)),
-        content=SpuContent(description=draw(st.text(max_size=40)), images=tuple(images)),
-        labels=draw(labels),
-        axes=axes,
-        variants={SkuId(f"sku-{i}"): specs for i, specs in enumerate(taken)},
-    )
-
-
-@st.composite
-def category_trees(draw: st.DrawFn) -> CategoryTree:
-    """A tree of up to 12 categories, each under an earlier one or at the top."""
-    keys = draw(st.lists(ids, unique=True, max_size=12))
-    categories: dict[CategoryId, Category] = {}
-    for i, key in enumerate(keys):
-        parent = draw(st.none() | st.sampled_from(keys[:i])) if i else None
-        category_id = CategoryId(key)
-        categories[category_id] = Category(
-            category_id, draw(names), CategoryId(parent) if parent else None
-        )
-    return CategoryTree(categories=categories)
 
 
 ZERO_MARGIN = ProfitPolicy(Decimal(0))

@@ -17,7 +17,6 @@ from merx.catalog import (
     SalesRestrictionsChanged,
     Sku,
     VerificationRequired,
-    check_purchase,
 )
 from merx.errors import BusinessRuleViolation, InvalidQuantity, ValidationError
 from tests.catalog.strategies import ZERO_MARGIN, restrictions, words
@@ -39,7 +38,7 @@ def listed(rules: SalesRestrictions) -> Sku:
 
 
 def check(sku: Sku, **changes: Any) -> None:
-    check_purchase(sku, **{**OK, **changes})
+    sku.check_purchase(**{**OK, **changes})
 
 
 def test_no_restrictions_sell_to_anyone_anywhere() -> None:
@@ -142,8 +141,7 @@ def test_a_purchase_passes_iff_every_rule_allows_it(
     )
     sku = listed(rules)
     try:
-        check_purchase(
-            sku,
+        sku.check_purchase(
             region=region,
             quantity=quantity,
             already_bought=already_bought,

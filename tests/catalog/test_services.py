@@ -1,4 +1,4 @@
-"""Catalog use cases through a bus and the in-memory store."""
+"""Products and catalog use cases through a bus and the in-memory store."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from merx import catalog
-from merx.catalog import BrandId, CategoryId, SpuId
+from merx import catalog, products
+from merx.catalog.services import change_price
 from merx.errors import AlreadyExists, MerxError, NotFound
 from merx.kernel.ids import PLATFORM, SkuId, SupplierId
 from merx.kernel.money import Money
+from merx.products import BrandId, CategoryId, SpuId
 from tests.catalog.conftest import CatalogApp
 
 PHONES, DIGITAL = CategoryId("phones"), CategoryId("digital")
@@ -27,11 +28,11 @@ def cny(amount: str) -> Money:
 
 @pytest.fixture
 def shop(app: CatalogApp) -> CatalogApp:
-    app.handle(catalog.AddCategory(DIGITAL, "Digital"))
-    app.handle(catalog.AddCategory(PHONES, "Phones", DIGITAL))
-    app.handle(catalog.CreateBrand(ACME, "Acme"))
+    app.handle(products.AddCategory(DIGITAL, "Digital"))
+    app.handle(products.AddCategory(PHONES, "Phones", DIGITAL))
+    app.handle(products.CreateBrand(ACME, "Acme"))
     app.handle(
-        catalog.CreateSpu(
+        products.CreateSpu(
             PHONE_X,
             "Phone X",
             PHONES,
@@ -40,7 +41,7 @@ def shop(app: CatalogApp) -> CatalogApp:
         )
     )
     app.handle(
-        catalog.CreateSkuFromSpu(
+        products.CreateSkuFromSpu(
             BLACK_128, PHONE_X, {"colour": "black", "storage": "128G"}, cny("2999.00")
         )
     )
@@ -55,7 +56,7 @@ def test_the_goods_middle_platform_flow(shop: CatalogApp) -> None:
         "phones",
         catalog.SkuStatus.DRAFT,
     )
-    assert shop.get(catalog.Spu, PHONE_X).variants == {
+    assert shop.get(products.Spu, PHONE_X).variants == {
         BLACK_128: {"colour": "black", "storage": "128G"}
     }
     shop.handle(catalog.SetPurchaseCost(BLACK_128, cny("2900.00"), reference="po-contract-7"))
@@ -99,45 +100,45 @@ def test_the_goods_middle_platform_flow(shop: CatalogApp) -> None:
 
 
 def test_spu_changes(shop: CatalogApp) -> None:
-    shop.handle(catalog.AddSpecValue(PHONE_X, "colour", "blue"))
-    content = catalog.SpuContent("Fast.", ("https://img.example.com/x.png",))
-    shop.handle(catalog.UpdateSpuContent(PHONE_X, content))
-    shop.handle(catalog.SetSpuLabels(PHONE_X, frozenset({"5g"})))
-    spu = shop.get(catalog.Spu, PHONE_X)
+    shop.handle(products.AddSpecValue(PHONE_X, "colour", "blue"))
+    content = products.SpuContent("Fast.", ("https://img.example.com/x.png",))
+    shop.handle(products.UpdateSpuContent(PHONE_X, content))
+    shop.handle(products.SetSpuLabels(PHONE_X, frozenset({"5g"})))
+    spu = shop.get(products.Spu, PHONE_X)
     assert spu.axes["colour"] == ("black", "white", "blue")
     assert (spu.content, spu.labels) == (content, frozenset({"5g"}))
 
 
 def test_category_changes(shop: CatalogApp) -> None:
-    shop.handle(catalog.AddCategory(CategoryId("home"), "Home"))
-    shop.handle(catalog.MoveCategory(PHONES, CategoryId("home")))
-    shop.handle(catalog.RenameCategory(PHONES, "Mobiles"))
-    with pytest.raises(catalog.CategoryCycle):
-        shop.handle(catalog.MoveCategory(CategoryId("home"), PHONES))
+    shop.handle(products.AddCategory(CategoryId("home"), "Home"))
+    shop.handle(products.MoveCategory(PHONES, CategoryId("home")))
+    shop.handle(products.RenameCategory(PHONES, "Mobiles"))
+    with pytest.raises(products.CategoryCycle):
+        shop.handle(products.MoveCategory(CategoryId("home"), PHONES))
     tree = shop.tree()
     assert [c.name for c in tree.path(PHONES)] == ["Home", "Mobiles"]
 
 
 def test_an_spu_needs_a_known_category_and_brand(shop: CatalogApp) -> None:
-    with pytest.raises(catalog.UnknownCategory):
-        shop.handle(catalog.CreateSpu(SpuId("p"), "P", CategoryId("nowhere")))
+    with pytest.raises(products.UnknownCategory):
+        shop.handle(products.CreateSpu(SpuId("p"), "P", CategoryId("nowhere")))
     with pytest.raises(NotFound, match="'nobrand'"):
-        shop.handle(catalog.CreateSpu(SpuId("p"), "P", PHONES, brand=BrandId("nobrand")))
+        shop.handle(products.CreateSpu(SpuId("p"), "P", PHONES, brand=BrandId("nobrand")))
     with pytest.raises(AlreadyExists):
-        shop.handle(catalog.CreateSpu(PHONE_X, "Again", PHONES))
+        shop.handle(products.CreateSpu(PHONE_X, "Again", PHONES))
 
 
 def test_a_taken_combination_changes_nothing(shop: CatalogApp) -> None:
-    before = shop.get(catalog.Spu, PHONE_X)
-    with pytest.raises(catalog.SpecCombinationTaken):
+    before = shop.get(products.Spu, PHONE_X)
+    with pytest.raises(products.SpecCombinationTaken):
         shop.handle(
-            catalog.CreateSkuFromSpu(
+            products.CreateSkuFromSpu(
                 SkuId("dup"), PHONE_X, {"colour": "black", "storage": "128G"}, cny("1.00")
             )
         )
     with pytest.raises(NotFound):
         shop.get(catalog.Sku, "dup")
-    assert shop.get(catalog.Spu, PHONE_X).variants == before.variants
+    assert shop.get(products.Spu, PHONE_X).variants == before.variants
 
 
 def test_a_virtual_topup_sku(app: CatalogApp) -> None:
@@ -186,8 +187,8 @@ def test_change_price_without_a_bound_policy_still_refuses_below_cost(app: Catal
     app.handle(catalog.CreateSku(SkuId("s"), "S", PLATFORM, "c", cny("10.00")))
     app.handle(catalog.SetPurchaseCost(SkuId("s"), cny("9.00")))
     with MemoryUnitOfWork(app.store) as uow, pytest.raises(catalog.BelowCost):
-        catalog.change_price(catalog.ChangePrice(SkuId("s"), cny("8.99")), uow)
+        change_price(catalog.ChangePrice(SkuId("s"), cny("8.99")), uow)
     with MemoryUnitOfWork(app.store) as uow:
-        catalog.change_price(catalog.ChangePrice(SkuId("s"), cny("9.00")), uow)
+        change_price(catalog.ChangePrice(SkuId("s"), cny("9.00")), uow)
     assert catalog.AT_COST.min_margin == Decimal(0)
     assert app.get(catalog.Sku, "s").price == cny("9.00")

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from merx.catalog import (
-    SKU_FLOW,
     Fulfillment,
     FulfillmentMode,
     GoodsType,
@@ -15,6 +14,7 @@ from merx.catalog import (
     Sku,
     SkuStatus,
 )
+from merx.catalog.model import SKU_FLOW
 from merx.errors import CurrencyMismatch, IllegalTransition, ValidationError
 from merx.kernel.ids import PLATFORM, MerchantId, SkuId, SupplierId
 from merx.kernel.money import Money

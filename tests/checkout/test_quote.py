@@ -12,6 +12,7 @@ import pytest
 
 from merx import catalog, checkout, customers, inventory, orders
 from merx.app import MemoryApp, build_memory_app
+from merx.checkout import Cart, CartChanged, NotInCart
 from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, SkuId, WarehouseId
 from merx.kernel.money import Money
@@ -106,3 +107,20 @@ def test_without_promotions_the_quote_is_the_list_price() -> None:
     app = shop(checkout.no_offers)
     quote = app.quote(CustomerId("ann"))
     assert (quote.payable, quote.pricing) == (cny("427.90"), None)
+
+
+def test_every_change_of_a_cart_is_recorded() -> None:
+    cart = Cart.for_customer(CustomerId("amy"))
+    cart.add(SkuId("a"), 2)
+    cart.add(SkuId("b"), 1)
+    cart.select(SkuId("b"), False)
+    cart.checked_out([SkuId("a"), SkuId("gone")])
+    assert cart.pull_events() == [
+        CartChanged(cart.id, SkuId("a"), 2),
+        CartChanged(cart.id, SkuId("b"), 1),
+        CartChanged(cart.id, SkuId("b"), 1, selected=False),
+        CartChanged(cart.id, SkuId("a"), 0),
+    ]
+    with pytest.raises(NotInCart):
+        cart.remove(SkuId("a"))
+    assert cart.pending_events == []

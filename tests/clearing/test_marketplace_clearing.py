@@ -20,6 +20,8 @@ from merx.pricing import Coupon, FundingShare
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
 
+from merx.fulfillment.ports import TrackingStatus
+
 SHIRT = SkuId("shirt")
 
 
@@ -59,7 +61,7 @@ def reconciled(app: MemoryApp) -> bool:
 
 def deliver_and_complete(app: MemoryApp, shop: MerchantId, order_id: OrderId) -> None:
     shipment = app.handle(fulfillment.ShipByMerchant(order_id, shop, "zto", f"Z-{order_id}"))
-    app.logistics.advance(f"Z-{order_id}", fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(f"Z-{order_id}", TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment))
     app.handle(orders.ConfirmReceipt(order_id))
 

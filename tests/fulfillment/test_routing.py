@@ -21,7 +21,7 @@ from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
 from merx.customers import Address
 from merx.errors import ValidationError
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import StockItem
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money

@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx.inventory import (
-    Allocation,
-    OutOfDeliveryRange,
-    OutOfStock,
-    Warehouse,
-    plan_allocations,
-)
+from merx.inventory import Allocation, OutOfDeliveryRange, OutOfStock, Warehouse
+from merx.inventory.model import plan_allocations
 from merx.kernel.ids import SkuId, WarehouseId
 
 A, B = SkuId("a"), SkuId("b")

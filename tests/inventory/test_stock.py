@@ -95,3 +95,20 @@ def test_out_of_stock_changes_nothing() -> None:
     with pytest.raises(OutOfStock):
         stock.lock("o2", 1)
     assert stock == before
+
+
+def test_check_lock_refuses_exactly_what_lock_would_and_changes_nothing() -> None:
+    stock = item(3)
+    stock.reserve("o1", 2, T0 + timedelta(minutes=30))
+    stock.lock("o2", 1)
+    stock.pull_events()
+    before = copy.deepcopy(stock)
+    stock.check_lock("o1", 2)  # confirms its own reservation
+    stock.check_lock("o2", 1)  # already locked: a replay
+    with pytest.raises(IdempotencyConflict):
+        stock.check_lock("o1", 1)
+    with pytest.raises(OutOfStock):
+        stock.check_lock("o3", 1)
+    assert stock == before
+    assert stock.holds == before.holds
+    assert stock.pending_events == []

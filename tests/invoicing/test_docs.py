@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from merx.invoicing import INVOICE_FLOW
+from merx.invoicing.model import INVOICE_FLOW
 from merx.kernel.state import StateMachine
-from merx.payments import AUTHENTICATION_FLOW
+from merx.payments.model import AUTHENTICATION_FLOW
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "payments.md").read_text()
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merx import catalog, checkout, customers, inventory, invoicing, orders, payments
+from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.app import build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError, ValidationError
 from merx.invoicing import (
-    INVOICE_FLOW,
-    EntryKind,
     Invoice,
     InvoiceStatus,
+    InvoiceStillOwed,
+    InvoiceVoided,
     IssueInvoice,
     ReissueInvoice,
     RequestInvoice,
 )
 from merx.invoicing import serde as invoicing_serde
+from merx.invoicing.model import INVOICE_FLOW, EntryKind, invoice_id_of
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from tests.invoicing.test_invoices import COMPANY, Refund, wire
@@ -117,4 +121,28 @@ def test_every_state_can_be_left_or_is_final() -> None:
     assert INVOICE_FLOW.commands(InvoiceStatus.VOIDED) == []
     for status in (InvoiceStatus.REQUESTED, InvoiceStatus.ISSUED, InvoiceStatus.CORRECTION_DUE):
         assert "void" in INVOICE_FLOW.commands(status)
-    assert invoicing.invoice_id_of(OrderId("ord-1-1")) == "inv-ord-1-1"
+    assert invoice_id_of(OrderId("ord-1-1")) == "inv-ord-1-1"
+
+
+def test_an_invoice_whose_order_still_owes_is_not_voided_and_stays_as_it_was() -> None:
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    invoice = Invoice(
+        id="inv-o-1",
+        order_id=OrderId("o-1"),
+        seller=PLATFORM,
+        customer_id=CustomerId("amy"),
+        currency="CNY",
+        title=COMPANY,
+        requested_at=at,
+    )
+    invoice.issue("N-1", Money.of("10.00", "CNY"), at)
+    invoice.pull_events()
+    before = attrs.asdict(invoice)
+    with pytest.raises(InvoiceStillOwed):
+        invoice.void("refunded", at, owed=Money.of("0.01", "CNY"))
+    assert attrs.asdict(invoice) == before
+    assert invoice.pending_events == []
+    invoice.void("refunded", at, owed=Money.zero("CNY"))
+    assert invoice.pull_events() == [
+        InvoiceVoided(invoice.id, invoice.order_id, "N-1", "refunded", at)
+    ]

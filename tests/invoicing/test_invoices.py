@@ -24,9 +24,9 @@ from merx import (
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import IllegalTransition, Unauthorized
+from merx.fulfillment.ports import TrackingStatus
 from merx.invoicing import (
     BuyerKind,
-    EntryKind,
     Invoice,
     InvoiceStatus,
     InvoiceTitle,
@@ -35,10 +35,13 @@ from merx.invoicing import (
     RequestInvoice,
     VoidInvoice,
 )
+from merx.invoicing import services as invoicing_services
+from merx.invoicing.model import EntryKind, invoice_id_of
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.payments import services as payment_services
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
@@ -67,7 +70,7 @@ class Refund(Command[payments.RefundStatus]):
 def refund(cmd: Refund, uow: UnitOfWork, *, app: MemoryApp) -> payments.RefundStatus:
     order = uow.repo(orders.Order).get(cmd.order_id)
     assert order.payment_id is not None
-    return payments.refund_payment(
+    return payment_services.refund_payment(
         uow,
         app.gateways["alipay"],
         payment_id=PaymentId(order.payment_id),
@@ -83,27 +86,28 @@ def wire(app: MemoryApp) -> MessageBus:
     """The invoicing commands on the app's store; the subscribers on both buses."""
     bus = MessageBus(app.unit_of_work, app.events)
     for command, handler in (
-        (RequestInvoice, invoicing.request_invoice),
-        (IssueInvoice, invoicing.issue_invoice),
-        (ReissueInvoice, invoicing.reissue_invoice),
-        (VoidInvoice, invoicing.void_invoice),
+        (RequestInvoice, invoicing_services.request_invoice),
+        (IssueInvoice, invoicing_services.issue_invoice),
+        (ReissueInvoice, invoicing_services.reissue_invoice),
+        (VoidInvoice, invoicing_services.void_invoice),
     ):
         bus.register(command, partial(handler, clock=app.clock))
     bus.register(
         payments.PayOrder,
         partial(
-            payments.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
+            payment_services.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
             inventory=app.inventory,
         ),
     )  # fmt: skip
     bus.register(Refund, partial(refund, app=app))
     for target in (bus, app.bus):
         target.subscribe(
-            orders.OrderClosed, partial(invoicing.void_invoice_of_closed_order, clock=app.clock)
+            orders.OrderClosed,
+            partial(invoicing_services.void_invoice_of_closed_order, clock=app.clock),
         )
         target.subscribe(
             payments.RefundSucceeded,
-            partial(invoicing.correct_invoices_after_refund, clock=app.clock),
+            partial(invoicing_services.correct_invoices_after_refund, clock=app.clock),
         )
     return bus
 
@@ -137,7 +141,7 @@ def delivered(app: MemoryApp, quantity: int = 3) -> OrderId:
     order_id = paid(app, quantity)
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment_id))
     return order_id
 
@@ -161,7 +165,7 @@ def test_one_invoice_per_order_for_its_own_customer(app: MemoryApp, bus: Message
     with pytest.raises(Unauthorized):
         bus.handle(RequestInvoice(order_id, CustomerId("eve"), PERSONAL))
     invoice_id = bus.handle(RequestInvoice(order_id, AMY, COMPANY))
-    assert invoice_id == invoicing.invoice_id_of(order_id)
+    assert invoice_id == invoice_id_of(order_id)
     assert invoice(app, invoice_id).status is InvoiceStatus.REQUESTED
     with pytest.raises(invoicing.InvoiceAlreadyRequested):
         bus.handle(RequestInvoice(order_id, AMY, PERSONAL))

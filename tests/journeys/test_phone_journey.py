@@ -20,7 +20,7 @@ from merx.errors import (
     NotFound,
     UnknownCurrency,
 )
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import OutOfStock, StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from merx.aftersales import FLOWS as AFTERSALE_FLOWS
-from merx.fulfillment import DISPATCH_FLOW, SHIPMENT_FLOW
+from merx.aftersales.model import FLOWS as AFTERSALE_FLOWS
+from merx.fulfillment.model import DISPATCH_FLOW, SHIPMENT_FLOW
 from merx.kernel.state import StateMachine
-from merx.orders import ORDER_FLOW, PARENT_FLOW, TOPUP_FLOW
+from merx.orders.model import ORDER_FLOW, PARENT_FLOW, TOPUP_FLOW
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "orders.md").read_text()
 MACHINES = [

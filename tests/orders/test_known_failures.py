@@ -9,11 +9,13 @@ import pytest
 from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import OrderPolicy, PlacedOrder
-from merx.payments import GatewayStatus, PaymentStatus, RefundExceedsPayment
+from merx.payments import PaymentStatus, RefundExceedsPayment
+from merx.payments.ports import GatewayStatus
 
 SKU, DC = SkuId("phone"), WarehouseId("wh")
 
@@ -110,7 +112,7 @@ def test_partial_returns_refund_exactly_the_units_frozen_net(app: MemoryApp) -> 
     order_id: OrderId = placed.order_ids[0]
     (shipment,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment).tracking_number
-    app.logistics.advance(tracking, fulfillment.TrackingStatus.DELIVERED, app.clock.now())
+    app.logistics.advance(tracking, TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment))
     refunded: list[Money] = []
     for n in range(3):

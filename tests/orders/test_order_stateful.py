@@ -18,6 +18,7 @@ from merx import catalog, checkout, customers, fulfillment, inventory, orders, p
 from merx.app import build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
@@ -123,9 +124,7 @@ class Orders(RuleBasedStateMachine):
             return
         (shipment,) = self.app.handle(fulfillment.ShipOrder(order))
         tracking = self.app.get(fulfillment.Shipment, shipment).tracking_number
-        self.app.logistics.advance(
-            tracking, fulfillment.TrackingStatus.DELIVERED, self.app.clock.now()
-        )
+        self.app.logistics.advance(tracking, TrackingStatus.DELIVERED, self.app.clock.now())
         self.app.handle(fulfillment.SyncTracking(shipment))
         self.app.handle(orders.ConfirmReceipt(order))
         self.model[order] = (OrderStatus.COMPLETED, self.model[order][1])

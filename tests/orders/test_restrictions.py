@@ -15,7 +15,7 @@ from merx import catalog, checkout, customers, fulfillment, inventory, orders, p
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import SalesRestrictions
 from merx.customers import Address, Customer
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, ShipmentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 

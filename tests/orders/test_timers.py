@@ -10,7 +10,7 @@ from merx import catalog, checkout, customers, fulfillment, inventory, orders, p
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import ValidationError
-from merx.fulfillment import TrackingStatus
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, ShipmentId, SkuId, WarehouseId
 from merx.kernel.money import Money

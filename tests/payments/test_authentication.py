@@ -21,20 +21,20 @@ from merx.payments import (
     AuthenticationExpired,
     AuthenticationLocked,
     AuthenticationPolicy,
-    AuthenticationStatus,
     AuthFactor,
     ExpirePaymentAuthentications,
     NoAuthenticationPending,
     PaymentDenied,
     PaymentStatus,
     PayOrder,
-    RiskDecision,
-    RiskVerdict,
     SyncPayment,
     UnknownPayment,
     WrongAuthenticationFactor,
     WrongProof,
 )
+from merx.payments import services as payment_services
+from merx.payments.model import AuthenticationStatus
+from merx.payments.ports import RiskDecision, RiskVerdict
 
 SKU, DC = SkuId("tv"), WarehouseId("wh")
 SMS = RiskDecision.authenticate(AuthFactor.SMS)
@@ -55,7 +55,7 @@ def cashier(
         risk=risk, health=app.channel_health, authentication=policy,
     )  # fmt: skip
     bus.register(
-        SyncPayment, partial(payments.sync_payment, gateways=app.gateways, clock=app.clock)
+        SyncPayment, partial(payment_services.sync_payment, gateways=app.gateways, clock=app.clock)
     )
     return bus
 

@@ -27,16 +27,17 @@ from merx.kernel.money import Money
 from merx.payments import (
     AuthenticateTransaction,
     AuthenticationLocked,
-    AuthenticationStatus,
     AuthFactor,
     ExpirePaymentAuthentications,
     PaymentStatus,
     PayOrder,
-    RiskDecision,
     SyncPayment,
     UnknownPayment,
     WrongProof,
 )
+from merx.payments import services as payment_services
+from merx.payments.model import AuthenticationStatus
+from merx.payments.ports import RiskDecision
 
 SKU, DC = SkuId("watch"), WarehouseId("wh")
 CHANNEL = "bank_card"
@@ -57,23 +58,24 @@ class Authentications(RuleBasedStateMachine):
         self.bus.register(
             PayOrder,
             partial(
-                payments.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
+                payment_services.pay_order, gateways=app.gateways, clock=app.clock, ids=app.ids,
                 inventory=app.inventory, risk=self.risk,
             ),
         )  # fmt: skip
         self.bus.register(
             AuthenticateTransaction,
             partial(
-                payments.authenticate_transaction, gateways=app.gateways, clock=app.clock,
+                payment_services.authenticate_transaction, gateways=app.gateways, clock=app.clock,
                 inventory=app.inventory, risk=self.risk,
             ),
         )  # fmt: skip
         self.bus.register(
             ExpirePaymentAuthentications,
-            partial(payments.expire_payment_authentications, clock=app.clock),
+            partial(payment_services.expire_payment_authentications, clock=app.clock),
         )
         self.bus.register(
-            SyncPayment, partial(payments.sync_payment, gateways=app.gateways, clock=app.clock)
+            SyncPayment,
+            partial(payment_services.sync_payment, gateways=app.gateways, clock=app.clock),
         )
         app.handle(catalog.CreateSku(SKU, "Watch", PLATFORM, "watch", Money.of("10", "CNY")))
         app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))

@@ -17,7 +17,8 @@ from merx.errors import MerxError
 from merx.inventory import StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId
 from merx.kernel.money import Money
-from merx.payments import AuthFactor, RiskDecision
+from merx.payments import AuthFactor
+from merx.payments.ports import RiskDecision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_installments as j4

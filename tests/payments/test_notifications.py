@@ -15,12 +15,8 @@ from merx.customers import Address
 from merx.errors import IdempotencyConflict
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
-from merx.payments import (
-    GatewayOperation,
-    GatewayStatus,
-    PaymentNotification,
-    PaymentStatus,
-)
+from merx.payments import PaymentNotification, PaymentStatus
+from merx.payments.ports import GatewayOperation, GatewayStatus
 
 SKU, DC = SkuId("phone"), WarehouseId("wh")
 CNY = "CNY"

@@ -22,8 +22,9 @@ from merx.payments import (
     PaymentStatus,
     PayOrderRouted,
     RoutingRule,
-    choose_channel,
 )
+from merx.payments import services as payment_services
+from merx.payments.routing import choose_channel
 
 CHANNELS = ("wechat_pay", "alipay", "bank_card", "unionpay")
 METHODS = ("bank_card", "wechat_app", "alipay_app", "balance")
@@ -186,7 +187,7 @@ def routed_bus(app: MemoryApp, health: MemoryChannelHealth) -> MessageBus:
     bus.register(
         PayOrderRouted,
         partial(
-            payments.pay_order_routed,
+            payment_services.pay_order_routed,
             gateways=app.gateways,
             clock=app.clock,
             ids=app.ids,

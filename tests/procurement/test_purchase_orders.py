@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from merx.adapters.memory import MemoryUnitOfWork
-from merx.inventory import ReceiveStock, StockItem, StockReceived, receive_stock, stock_key
+from merx.inventory import ReceiveStock, StockItem, StockReceived, stock_key
+from merx.inventory.services import receive_stock
 from merx.kernel.errors import IdempotencyConflict, IllegalTransition, InvalidQuantity, NotFound
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.money import Money

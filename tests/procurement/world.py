@@ -15,7 +15,8 @@ import attrs
 from merx import procurement
 from merx.adapters.memory import MemoryUnitOfWork
 from merx.app import register_procurement
-from merx.inventory import OpenWarehouse, StockItem, open_warehouse, stock_key
+from merx.inventory import OpenWarehouse, StockItem, stock_key
+from merx.inventory.services import open_warehouse
 from merx.kernel.ids import SkuId, SupplierId, WarehouseId
 from merx.kernel.money import Money
 from merx.procurement import ContractId, PurchaseOrder, PurchaseOrderId

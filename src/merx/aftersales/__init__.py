@@ -1,8 +1,11 @@
-"""merx.aftersales: refunds, returns, exchanges and refund-only after payment."""
+"""merx.aftersales: refunds, returns, exchanges and refund-only after payment.
 
+The command handlers are in ``merx.aftersales.services`` (for the composition root); the
+transition tables (``FLOWS``) in ``merx.aftersales.model``.
+"""
+
+from merx.aftersales.errors import NotEligible
 from merx.aftersales.model import (
-    AFTERSALE_FLOW,
-    FLOWS,
     AfterSale,
     AfterSaleApproved,
     AfterSaleCompleted,
@@ -10,7 +13,6 @@ from merx.aftersales.model import (
     AfterSaleRejected,
     AfterSaleRequested,
     AfterSaleStatus,
-    NotEligible,
     ReturnInspected,
     ReturnShipped,
 )
@@ -25,22 +27,10 @@ from merx.aftersales.services import (
     SendReturn,
     ShipReplacement,
     SyncAfterSaleRefund,
-    approve_after_sale,
-    inspect_return,
     merchant_case,
-    reject_after_sale,
-    request_exchange,
-    request_refund,
-    request_refund_only,
-    request_return,
-    send_return,
-    ship_replacement,
-    sync_after_sale_refund,
 )
 
 __all__ = [
-    "AFTERSALE_FLOW",
-    "FLOWS",
     "AfterSale",
     "AfterSaleApproved",
     "AfterSaleCompleted",
@@ -61,15 +51,5 @@ __all__ = [
     "SendReturn",
     "ShipReplacement",
     "SyncAfterSaleRefund",
-    "approve_after_sale",
-    "inspect_return",
     "merchant_case",
-    "reject_after_sale",
-    "request_exchange",
-    "request_refund",
-    "request_refund_only",
-    "request_return",
-    "send_return",
-    "ship_replacement",
-    "sync_after_sale_refund",
 ]

@@ -11,21 +11,32 @@ Four kinds, each with its own transition table:
 
 The seller of the order reviews (a marketplace merchant, or the platform for its own
 goods); the platform may always step in.
+
+A case works on units of one seller's order: it claims them when it opens
+(:meth:`AfterSale.open`, which also decides whether the order is eligible), gives back what
+is not accepted, and marks refunded or exchanged what is. The methods that touch the order
+take it as an argument; the service saves both.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
+from merx.aftersales.errors import NotEligible
+from merx.catalog import FulfillmentMode, Sku
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import BusinessRuleViolation, Unauthorized, ValidationError
+from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, AfterSaleId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+from merx.orders import Order, OrderKind, OrderStatus
+
+Items = tuple[tuple[SkuId, int], ...]
 
 
 class AfterSaleKind(enum.Enum):
@@ -50,53 +61,45 @@ class AfterSaleStatus(enum.Enum):
 
 
 _S = AfterSaleStatus
-_REVIEW = [(_S.REQUESTED, "reject", _S.REJECTED)]
+
+
+def _refund_flow(name: str) -> StateMachine[AfterSaleStatus]:
+    """Approved, then refunded: nothing comes back."""
+    return StateMachine(
+        name,
+        [
+            (_S.REQUESTED, "reject", _S.REJECTED),
+            (_S.REQUESTED, "approve", _S.REFUNDING),
+            (_S.REFUNDING, "refunded", _S.COMPLETED),
+        ],
+    )
+
+
+def _return_flow(
+    name: str, accepted: AfterSaleStatus, finish: str
+) -> StateMachine[AfterSaleStatus]:
+    """Approved, the goods come back and are inspected, then ``finish`` from ``accepted``."""
+    return StateMachine(
+        name,
+        [
+            (_S.REQUESTED, "reject", _S.REJECTED),
+            (_S.REQUESTED, "approve", _S.AWAITING_RETURN),
+            (_S.AWAITING_RETURN, "send back", _S.RETURNING),
+            (_S.RETURNING, "accept", accepted),
+            (_S.RETURNING, "refuse", _S.REJECTED),
+            (accepted, finish, _S.COMPLETED),
+        ],
+    )
+
+
 FLOWS: dict[AfterSaleKind, StateMachine[AfterSaleStatus]] = {
-    AfterSaleKind.REFUND_BEFORE_SHIPMENT: StateMachine(
-        "refund before shipment",
-        [
-            *_REVIEW,
-            (_S.REQUESTED, "approve", _S.REFUNDING),
-            (_S.REFUNDING, "refunded", _S.COMPLETED),
-        ],
-    ),
-    AfterSaleKind.REFUND_ONLY: StateMachine(
-        "refund only",
-        [
-            *_REVIEW,
-            (_S.REQUESTED, "approve", _S.REFUNDING),
-            (_S.REFUNDING, "refunded", _S.COMPLETED),
-        ],
-    ),
-    AfterSaleKind.RETURN_AND_REFUND: StateMachine(
-        "return and refund",
-        [
-            *_REVIEW,
-            (_S.REQUESTED, "approve", _S.AWAITING_RETURN),
-            (_S.AWAITING_RETURN, "send back", _S.RETURNING),
-            (_S.RETURNING, "accept", _S.REFUNDING),
-            (_S.RETURNING, "refuse", _S.REJECTED),
-            (_S.REFUNDING, "refunded", _S.COMPLETED),
-        ],
-    ),
-    AfterSaleKind.EXCHANGE: StateMachine(
-        "exchange",
-        [
-            *_REVIEW,
-            (_S.REQUESTED, "approve", _S.AWAITING_RETURN),
-            (_S.AWAITING_RETURN, "send back", _S.RETURNING),
-            (_S.RETURNING, "accept", _S.REPLACING),
-            (_S.RETURNING, "refuse", _S.REJECTED),
-            (_S.REPLACING, "replaced", _S.COMPLETED),
-        ],
-    ),
+    AfterSaleKind.REFUND_BEFORE_SHIPMENT: _refund_flow("refund before shipment"),
+    AfterSaleKind.REFUND_ONLY: _refund_flow("refund only"),
+    AfterSaleKind.RETURN_AND_REFUND: _return_flow("return and refund", _S.REFUNDING, "refunded"),
+    AfterSaleKind.EXCHANGE: _return_flow("exchange", _S.REPLACING, "replaced"),
 }
 #: The oldest name: the refund-before-shipment table.
 AFTERSALE_FLOW = FLOWS[AfterSaleKind.REFUND_BEFORE_SHIPMENT]
-
-
-class NotEligible(BusinessRuleViolation):
-    """The order is not in a state (or window) this kind of after-sale applies to."""
 
 
 @attrs.frozen
@@ -144,6 +147,63 @@ class AfterSaleCompleted(DomainEvent):
     at: datetime
 
 
+def check_eligible(order: Order, kind: AfterSaleKind, now: datetime, window: timedelta) -> None:
+    """Raise :class:`NotEligible` unless ``order`` may open a case of ``kind`` at ``now``.
+
+    No after-sales on a virtual top-up. A refund before shipment needs a paid order that
+    no carrier or consignment supplier has yet; the other kinds need shipped goods and a
+    window of ``window`` after delivery (or completion) still open.
+    """
+    if order.kind is OrderKind.TOPUP:
+        raise NotEligible(f"order {order.id!r} is a virtual top-up: no after-sales")
+    if kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
+        if order.status is not OrderStatus.PAID:
+            raise NotEligible(
+                f"order {order.id!r} is {order.status.value}: a refund before shipment needs a "
+                "paid order that has not shipped"
+            )
+        if order.shipment_ids or order.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT):
+            raise NotEligible(
+                f"order {order.id!r} is already with a carrier or a consignment supplier: "
+                "ask for a return instead"
+            )
+        return
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        raise NotEligible(f"order {order.id!r} is {order.status.value}: nothing to return yet")
+    since = order.delivered_at or order.completed_at
+    if since is not None and now > since + window:
+        raise NotEligible(
+            f"order {order.id!r}: the after-sales window closed at {(since + window).isoformat()}"
+        )
+
+
+def replacement_of(items: Sequence[tuple[SkuId, int]], named: SkuId | None) -> SkuId:
+    """The SKU an exchange ships: the one named, else the one SKU sent back."""
+    if named is not None:
+        return named
+    skus = {sku for sku, _ in items}
+    if len(skus) != 1:
+        raise NotEligible("an exchange of several SKUs must name the replacement")
+    return next(iter(skus))
+
+
+def unit_net(order: Order, sku: SkuId) -> Money:
+    """The lowest unit net of a line (units differ by at most one cent)."""
+    line = order.line(sku)
+    return min(line.net.allocate([1] * line.quantity))
+
+
+def _check_replacement(order: Order, items: Items, replacement: Sku) -> None:
+    replacement.require_on_sale()
+    if replacement.merchant != order.seller:
+        raise NotEligible(f"{replacement.id!r} is not sold by {order.seller!r}")
+    for returned, _ in items:
+        if returned != replacement.id and replacement.price > unit_net(order, returned):
+            raise NotEligible(
+                f"{replacement.id!r} costs more than the returned {returned!r}: place a new order"
+            )
+
+
 @attrs.define(kw_only=True)
 class AfterSale(Aggregate):
     """One after-sales case on units of one seller's order."""
@@ -152,11 +212,11 @@ class AfterSale(Aggregate):
     order_id: OrderId
     seller: MerchantId
     kind: AfterSaleKind
-    items: tuple[tuple[SkuId, int], ...]
+    items: Items
     reason: str
     status: AfterSaleStatus = AfterSaleStatus.REQUESTED
     replacement: SkuId | None = None
-    accepted: tuple[tuple[SkuId, int], ...] = ()
+    accepted: Items = ()
     amount: Money | None = None
     refund_lines: tuple[tuple[SkuId, Money], ...] = ()
     refund_id: str | None = None
@@ -165,32 +225,41 @@ class AfterSale(Aggregate):
     rejection: str | None = None
 
     @classmethod
-    def request(
+    def open(
         cls,
         *,
         case_id: AfterSaleId,
-        order_id: OrderId,
-        seller: MerchantId,
+        order: Order,
         kind: AfterSaleKind,
-        items: tuple[tuple[SkuId, int], ...],
+        items: Items,
         reason: str,
         at: datetime,
-        replacement: SkuId | None = None,
+        window: timedelta,
+        replacement: Sku | None = None,
     ) -> AfterSale:
+        """A customer's request on ``items`` of ``order``: refused unless the order is
+        eligible (:func:`check_eligible`) and, for an exchange, the ``replacement`` is on
+        sale, sold by the order's seller and not dearer than a returned unit; then the
+        units are claimed on the order (:class:`~merx.orders.ClaimExceedsOrder` beyond
+        what it has left) and the case is requested."""
+        check_eligible(order, kind, at, window)
         if not reason.strip():
             raise ValidationError("an after-sale needs a reason")
-        if replacement is not None and kind is not AfterSaleKind.EXCHANGE:
-            raise ValidationError("only an exchange names a replacement")
+        if (replacement is not None) != (kind is AfterSaleKind.EXCHANGE):
+            raise ValidationError("an exchange, and only an exchange, names a replacement")
+        if replacement is not None:
+            _check_replacement(order, items, replacement)
+        order.claim(items)
         case = cls(
             id=case_id,
-            order_id=order_id,
-            seller=seller,
+            order_id=order.id,
+            seller=order.seller,
             kind=kind,
-            items=items,
+            items=tuple(items),
             reason=reason,
-            replacement=replacement,
+            replacement=None if replacement is None else replacement.id,
         )
-        case.record(AfterSaleRequested(case_id, order_id, kind, items, at))
+        case.record(AfterSaleRequested(case_id, order.id, kind, case.items, at))
         return case
 
     @property
@@ -202,16 +271,25 @@ class AfterSale(Aggregate):
         if acting not in (self.seller, PLATFORM):
             raise Unauthorized(f"{acting!r} may not review after-sale {self.id!r}")
 
-    def approve(self, acting: MerchantId, at: datetime) -> None:
+    def approve(self, acting: MerchantId, at: datetime, order: Order) -> None:
+        """Approve: a refund is decided now (a refund before shipment closes the order:
+        nothing of it ships); returns and exchanges wait for the goods."""
         self.check_reviewer(acting)
+        self.flow.target(self.status, "approve")
+        if self.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
+            order.close(f"after-sale {self.id}", at)
+        if self.kind in (AfterSaleKind.REFUND_BEFORE_SHIPMENT, AfterSaleKind.REFUND_ONLY):
+            self._to_refund(order.refund_units(self.items))
         self.flow.move(self, "approve", AfterSaleApproved(self.id, acting, at))
 
-    def reject(self, acting: MerchantId, reason: str, at: datetime) -> None:
+    def reject(self, acting: MerchantId, reason: str, at: datetime, order: Order) -> None:
+        """Refuse the request; its units may be claimed again."""
         self.check_reviewer(acting)
         if not reason.strip():
             raise ValidationError("a rejection needs a reason")
         self.flow.target(self.status, "reject")
         self.rejection = reason
+        order.unclaim(self.items)
         self.flow.move(self, "reject", AfterSaleRejected(self.id, reason, at))
 
     def send_back(self, carrier: str, tracking_number: str, at: datetime) -> None:
@@ -221,11 +299,10 @@ class AfterSale(Aggregate):
         self.return_tracking = tracking_number
         self.flow.move(self, "send back", ReturnShipped(self.id, carrier, tracking_number, at))
 
-    def inspect(
-        self, acting: MerchantId, accepted: tuple[tuple[SkuId, int], ...], at: datetime
-    ) -> None:
+    def inspect(self, acting: MerchantId, accepted: Items, at: datetime, order: Order) -> None:
         """The returned goods are checked: ``accepted`` units (a part of the case's items)
-        go on; if none is accepted the case is refused."""
+        go on, to be refunded (a return) or replaced (an exchange); the others may be
+        claimed again. If none is accepted the case is refused."""
         self.check_reviewer(acting)
         asked = dict(self.items)
         for sku, quantity in accepted:
@@ -234,14 +311,17 @@ class AfterSale(Aggregate):
         command = "accept" if accepted else "refuse"
         self.flow.target(self.status, command)
         self.accepted = accepted
-        event = ReturnInspected(self.id, accepted, at)
-        if accepted:
-            self.flow.move(self, "accept", event)
-        else:
+        taken = dict(accepted)
+        order.unclaim(
+            [(sku, n - taken.get(sku, 0)) for sku, n in self.items if n > taken.get(sku, 0)]
+        )
+        if accepted and self.kind is AfterSaleKind.RETURN_AND_REFUND:
+            self._to_refund(order.refund_units(accepted))
+        if not accepted:
             self.rejection = "nothing returned was accepted"
-            self.flow.move(self, "refuse", event)
+        self.flow.move(self, command, ReturnInspected(self.id, accepted, at))
 
-    def to_refund(self, lines: tuple[tuple[SkuId, Money], ...]) -> None:
+    def _to_refund(self, lines: tuple[tuple[SkuId, Money], ...]) -> None:
         """What to refund is known, per line (the frozen net of the units, or a price
         difference); the refund id is assigned."""
         if self.amount is not None or not lines:
@@ -254,7 +334,43 @@ class AfterSale(Aggregate):
         assert self.amount is not None
         self.flow.move(self, "refunded", AfterSaleCompleted(self.id, self.amount, at))
 
-    def replaced(self, shipment_id: str, refunded: Money, at: datetime) -> None:
+    def check_merchant_replacement(self, acting: MerchantId, shipment_id: str) -> bool:
+        """Raise unless ``acting`` may ship this case's replacement itself now: the
+        order's seller (:class:`~merx.errors.Unauthorized`), an exchange
+        (:class:`NotEligible`) whose return was accepted. ``False``: ``shipment_id`` is
+        already the replacement's (a replay)."""
+        if acting != self.seller:
+            raise Unauthorized(f"{acting!r} may not ship the replacement of {self.id!r}")
+        if self.replacement_shipment == shipment_id:
+            return False
+        if self.kind is not AfterSaleKind.EXCHANGE:
+            raise NotEligible(f"after-sale {self.id!r} is a {self.kind.value}, not an exchange")
         self.flow.target(self.status, "replaced")
+        return True
+
+    @staticmethod
+    def shipped_by_merchant(replacement: Sku) -> bool:
+        """Whether the merchant ships the replacement itself (it is not in our warehouses)."""
+        return replacement.fulfillment.mode is FulfillmentMode.MERCHANT
+
+    def replaced(self, shipment_id: str, at: datetime, order: Order, price: Money) -> None:
+        """The replacement left in ``shipment_id``: the exchange completes and the units
+        leave after-sales for good. A cheaper replacement (at ``price`` a unit) refunds the
+        difference: the same SKU again costs nothing more; another one is priced against
+        what was paid."""
+        self.flow.target(self.status, "replaced")
+        assert self.replacement is not None
+        difference = Money.sum(
+            (
+                (unit_net(order, sku) - price) * n
+                for sku, n in self.accepted
+                if sku != self.replacement
+            ),
+            order.currency,
+        )
+        if difference.is_positive():
+            self._to_refund(((self.accepted[0][0], difference),))
         self.replacement_shipment = shipment_id
-        self.flow.move(self, "replaced", AfterSaleCompleted(self.id, refunded, at))
+        order.exchange_units(self.accepted)
+        completed = AfterSaleCompleted(self.id, difference.max(Money.zero(order.currency)), at)
+        self.flow.move(self, "replaced", completed)

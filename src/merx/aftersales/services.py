@@ -7,13 +7,21 @@ cases can never refund the same unit, and each refund is the units' frozen net p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 import attrs
 
-from merx.aftersales.model import AfterSale, AfterSaleKind, AfterSaleStatus, NotEligible
-from merx.catalog import FulfillmentMode, Sku
+from merx.aftersales.errors import NotEligible
+from merx.aftersales.model import (
+    AfterSale,
+    AfterSaleKind,
+    AfterSaleStatus,
+    Items,
+    check_eligible,
+    replacement_of,
+)
+from merx.catalog import Sku
 from merx.fulfillment import Logistics, Shipment
 from merx.inventory import (
     InventoryPolicy,
@@ -24,7 +32,7 @@ from merx.inventory import (
 )
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation, Unauthorized
+from merx.kernel.errors import Unauthorized
 from merx.kernel.ids import (
     PLATFORM,
     AfterSaleId,
@@ -35,13 +43,9 @@ from merx.kernel.ids import (
     ShipmentId,
     SkuId,
 )
-from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, OrderKind, OrderPolicy, OrderStatus
+from merx.orders import Order, OrderPolicy
 from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
-
-Items = tuple[tuple[SkuId, int], ...]
-
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -135,121 +139,74 @@ class SyncAfterSaleRefund(Command[AfterSaleStatus]):
 # -- opening a case -----------------------------------------------------------------------
 
 
+def _open(
+    uow: UnitOfWork,
+    order_id: OrderId,
+    kind: AfterSaleKind,
+    items: Items | Callable[[Order], Items],
+    reason: str,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    window: timedelta,
+    replacement: SkuId | None = None,
+) -> AfterSaleId:
+    """Open a case of ``kind`` on ``order_id`` (:meth:`AfterSale.open` decides whether the
+    order is eligible and claims the units) and commit. An exchange's replacement is
+    resolved and loaded once the order is known to be eligible."""
+    order = uow.repo(Order).get(order_id)
+    now = clock.now()
+    claimed = items(order) if callable(items) else items
+    sku = None
+    if kind is AfterSaleKind.EXCHANGE:
+        check_eligible(order, kind, now, window)
+        sku = uow.repo(Sku).get(replacement_of(claimed, replacement))
+    case = AfterSale.open(
+        case_id=AfterSaleId(ids.next_id("as")), order=order, kind=kind, items=claimed,
+        reason=reason, at=now, window=window, replacement=sku,
+    )  # fmt: skip
+    uow.repo(AfterSale).add(case)
+    uow.repo(Order).save(order)
+    uow.commit()
+    return case.id
+
+
 def request_refund(
     cmd: RequestRefund, uow: UnitOfWork, *, clock: Clock, ids: IdSource
 ) -> AfterSaleId:
-    order = uow.repo(Order).get(cmd.order_id)
-    _not_virtual(order)
-    if order.status is not OrderStatus.PAID:
-        raise NotEligible(
-            f"order {order.id!r} is {order.status.value}: a refund before shipment needs a "
-            "paid order that has not shipped"
-        )
-    if order.shipment_ids or order.lines_fulfilled_by(FulfillmentMode.CONSIGNMENT):
-        raise NotEligible(
-            f"order {order.id!r} is already with a carrier or a consignment supplier: "
-            "ask for a return instead"
-        )
+    """The whole order (every unit not claimed yet), before it ships: no window applies."""
     return _open(
-        uow, order, AfterSaleKind.REFUND_BEFORE_SHIPMENT, order.remaining_items, cmd.reason,
-        clock=clock, ids=ids,
+        uow, cmd.order_id, AfterSaleKind.REFUND_BEFORE_SHIPMENT,
+        lambda order: order.remaining_items, cmd.reason,
+        clock=clock, ids=ids, window=timedelta(0),
     )  # fmt: skip
 
 
 def request_return(
     cmd: RequestReturn, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
 ) -> AfterSaleId:
-    order = _after_delivery(uow, cmd.order_id, clock.now(), policy)
     return _open(
-        uow, order, AfterSaleKind.RETURN_AND_REFUND, cmd.items, cmd.reason, clock=clock, ids=ids
-    )
+        uow, cmd.order_id, AfterSaleKind.RETURN_AND_REFUND, cmd.items, cmd.reason,
+        clock=clock, ids=ids, window=policy.after_sales_window,
+    )  # fmt: skip
 
 
 def request_refund_only(
     cmd: RequestRefundOnly, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
 ) -> AfterSaleId:
-    order = _after_delivery(uow, cmd.order_id, clock.now(), policy)
-    return _open(uow, order, AfterSaleKind.REFUND_ONLY, cmd.items, cmd.reason, clock=clock, ids=ids)
+    return _open(
+        uow, cmd.order_id, AfterSaleKind.REFUND_ONLY, cmd.items, cmd.reason,
+        clock=clock, ids=ids, window=policy.after_sales_window,
+    )  # fmt: skip
 
 
 def request_exchange(
     cmd: RequestExchange, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
 ) -> AfterSaleId:
-    order = _after_delivery(uow, cmd.order_id, clock.now(), policy)
-    skus = {sku for sku, _ in cmd.items}
-    replacement = cmd.replacement
-    if replacement is None:
-        if len(skus) != 1:
-            raise NotEligible("an exchange of several SKUs must name the replacement")
-        replacement = next(iter(skus))
-    sku = uow.repo(Sku).get(replacement)
-    sku.require_on_sale()
-    if sku.merchant != order.seller:
-        raise NotEligible(f"{replacement!r} is not sold by {order.seller!r}")
-    for returned, _ in cmd.items:
-        if returned != replacement and sku.price > _unit_net(order, returned):
-            raise NotEligible(
-                f"{replacement!r} costs more than the returned {returned!r}: place a new order"
-            )
     return _open(
-        uow, order, AfterSaleKind.EXCHANGE, cmd.items, cmd.reason,
-        clock=clock, ids=ids, replacement=replacement,
+        uow, cmd.order_id, AfterSaleKind.EXCHANGE, cmd.items, cmd.reason,
+        clock=clock, ids=ids, window=policy.after_sales_window, replacement=cmd.replacement,
     )  # fmt: skip
-
-
-def _not_virtual(order: Order) -> None:
-    if order.kind is OrderKind.TOPUP:
-        raise NotEligible(f"order {order.id!r} is a virtual top-up: no after-sales")
-
-
-def _after_delivery(
-    uow: UnitOfWork, order_id: OrderId, now: datetime, policy: OrderPolicy
-) -> Order:
-    order = uow.repo(Order).get(order_id)
-    _not_virtual(order)
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-        raise NotEligible(f"order {order.id!r} is {order.status.value}: nothing to return yet")
-    since = order.delivered_at or order.completed_at
-    if since is not None and now > since + policy.after_sales_window:
-        raise NotEligible(
-            f"order {order.id!r}: the after-sales window closed at "
-            f"{(since + policy.after_sales_window).isoformat()}"
-        )
-    return order
-
-
-def _unit_net(order: Order, sku: SkuId) -> Money:
-    """The lowest unit net of a line (units differ by at most one cent)."""
-    line = order.line(sku)
-    return min(line.net.allocate([1] * line.quantity))
-
-
-def _open(
-    uow: UnitOfWork,
-    order: Order,
-    kind: AfterSaleKind,
-    items: Items,
-    reason: str,
-    *,
-    clock: Clock,
-    ids: IdSource,
-    replacement: SkuId | None = None,
-) -> AfterSaleId:
-    order.claim(items)
-    case = AfterSale.request(
-        case_id=AfterSaleId(ids.next_id("as")),
-        order_id=order.id,
-        seller=order.seller,
-        kind=kind,
-        items=tuple(items),
-        reason=reason,
-        at=clock.now(),
-        replacement=replacement,
-    )
-    uow.repo(AfterSale).add(case)
-    uow.repo(Order).save(order)
-    uow.commit()
-    return case.id
 
 
 # -- review ---------------------------------------------------------------------------------
@@ -265,15 +222,10 @@ def approve_after_sale(
     """Approve: refunds are decided now; returns and exchanges wait for the goods."""
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
-    now = clock.now()
-    case.approve(cmd.acting, now)
-    if case.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
-        order.close(f"after-sale {case.id}", now)
+    case.approve(cmd.acting, clock.now(), order)
+    if case.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:  # nothing ships: stock goes back
         release_holds(uow, order.id, order.allocations)
         order.assign_stock(())
-        case.to_refund(order.refund_units(case.items))
-    elif case.kind is AfterSaleKind.REFUND_ONLY:
-        case.to_refund(order.refund_units(case.items))
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()
@@ -285,8 +237,7 @@ def approve_after_sale(
 def reject_after_sale(cmd: RejectAfterSale, uow: UnitOfWork, *, clock: Clock) -> None:
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
-    case.reject(cmd.acting, cmd.reason, clock.now())
-    order.unclaim(case.items)
+    case.reject(cmd.acting, cmd.reason, clock.now(), order)
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()
@@ -316,22 +267,15 @@ def inspect_return(
     or replaced; the units not accepted may be claimed again."""
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
-    now = clock.now()
-    case.inspect(cmd.acting, tuple(cmd.accepted), now)
-    accepted = dict(case.accepted)
-    order.unclaim(
-        [(sku, n - accepted.get(sku, 0)) for sku, n in case.items if n > accepted.get(sku, 0)]
-    )
+    case.inspect(cmd.acting, tuple(cmd.accepted), clock.now(), order)
     for sku, quantity in case.accepted:
         warehouse = next((a.warehouse for a in order.allocations if a.sku == sku), None)
         if warehouse is not None:
             receive_into(uow, warehouse, sku, quantity, f"{case.id}/return")
-    if case.kind is AfterSaleKind.RETURN_AND_REFUND:
-        case.to_refund(order.refund_units(case.accepted))
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()
-    if case.kind is AfterSaleKind.EXCHANGE and case.status is AfterSaleStatus.REPLACING:
+    if case.status is AfterSaleStatus.REPLACING:
         if _merchant_ships(uow, case):
             return case.status  # the merchant ships it: ShipReplacement
         return _replace(
@@ -342,9 +286,13 @@ def inspect_return(
     return case.status
 
 
+def _replacement(uow: UnitOfWork, case: AfterSale) -> Sku:
+    assert case.replacement is not None, "an exchange names its replacement"
+    return uow.repo(Sku).get(case.replacement)
+
+
 def _merchant_ships(uow: UnitOfWork, case: AfterSale) -> bool:
-    assert case.replacement is not None
-    return uow.repo(Sku).get(case.replacement).fulfillment.mode is FulfillmentMode.MERCHANT
+    return AfterSale.shipped_by_merchant(_replacement(uow, case))
 
 
 def _replace(
@@ -401,14 +349,9 @@ def ship_replacement(
     ships (:class:`Unauthorized`), only goods it ships itself (:class:`NotEligible`),
     only once the return was accepted; the same shipment again is a replay."""
     case = uow.repo(AfterSale).get(cmd.case_id)
-    if cmd.acting != case.seller:
-        raise Unauthorized(f"{cmd.acting!r} may not ship the replacement of {case.id!r}")
     shipment_id = ShipmentId(f"shp-{case.id}")
-    if case.replacement_shipment == shipment_id:
+    if not case.check_merchant_replacement(cmd.acting, shipment_id):
         return case.status  # a replay
-    if case.kind is not AfterSaleKind.EXCHANGE:
-        raise NotEligible(f"after-sale {case.id!r} is a {case.kind.value}, not an exchange")
-    case.flow.target(case.status, "replaced")
     if not _merchant_ships(uow, case):
         raise NotEligible(f"{case.replacement!r} ships from our warehouses, not the merchant")
     assert case.replacement is not None
@@ -435,28 +378,14 @@ def _exchanged(
     gateways: Mapping[str, PaymentGateway],
     clock: Clock,
 ) -> AfterSaleStatus:
-    """The replacement left in ``shipment``: complete the exchange, refund a cheaper
-    replacement's difference (the same SKU again costs nothing more; another one is priced
-    against what was paid)."""
-    assert case.replacement is not None
-    price = uow.repo(Sku).get(case.replacement).price
-    difference = Money.sum(
-        (
-            (_unit_net(order, sku) - price) * n
-            for sku, n in case.accepted
-            if sku != case.replacement
-        ),
-        order.currency,
-    )
+    """The replacement left in ``shipment``: complete the exchange (:meth:`AfterSale.replaced`
+    prices a cheaper replacement's difference) and pay that difference back."""
     uow.repo(Shipment).add(shipment)
-    if difference.is_positive():
-        case.to_refund(((case.accepted[0][0], difference),))
-    case.replaced(shipment.id, difference.max(Money.zero(order.currency)), clock.now())
-    order.exchange_units(case.accepted)
+    case.replaced(shipment.id, clock.now(), order, _replacement(uow, case).price)
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()
-    if difference.is_positive():
+    if case.amount is not None:
         _pay_back(uow, case, gateways, clock)
     return case.status
 
@@ -471,7 +400,7 @@ def _pay_back(
     assert case.refund_id is not None
     order = uow.repo(Order).get(case.order_id)
     if order.payment_id is None:
-        raise BusinessRuleViolation(f"order {order.id!r} was never paid")
+        raise NotEligible(f"order {order.id!r} was never paid")
     return refund_to_payer(
         uow,
         gateways,
@@ -494,8 +423,7 @@ def _refund(
     order = uow.repo(Order).get(case.order_id)
     now = clock.now()
     case.refunded(now)
-    if order.fully_refunded and order.flow.allows(order.status, "close"):
-        order.close("every unit refunded", now)
+    if order.close_if_refunded("every unit refunded", now):
         uow.repo(Order).save(order)
     uow.repo(AfterSale).save(case)
     uow.commit()

@@ -1,24 +1,15 @@
-"""merx.catalog: the goods middle platform.
+"""merx.catalog: what is for sale, at what price, how it ships, where it shows, who may buy.
 
-What is for sale and on what terms: the category tree and brands, SPUs (products with
-specification axes) and their SKUs (one price, one seller, one fulfillment mode), goods
-types (physical, virtual top-up), listing with profit control, placement in page slots,
-and sales restrictions. See docs/catalog.md. Everything not exported here is private.
+The SKU (one price, one seller, one goods type, one fulfillment mode), its listing with
+profit control, placement in page slots and sales restrictions. The product information
+SKUs are made from (categories, brands, SPUs) is :mod:`merx.products`. See
+docs/catalog.md. Everything not exported here is private; the command handlers are in
+``merx.catalog.services`` (for the composition root), the converter in
+``merx.catalog.serde``.
 """
 
-from merx.catalog.category import (
-    Brand,
-    BrandCreated,
-    BrandRenamed,
-    Category,
-    CategoryAdded,
-    CategoryMoved,
-    CategoryRenamed,
-    CategoryTree,
-)
 from merx.catalog.errors import (
     BelowCost,
-    CategoryCycle,
     CostNotApplicable,
     InvalidSpecs,
     NewUsersOnly,
@@ -26,15 +17,11 @@ from merx.catalog.errors import (
     PlacementOverlap,
     PurchaseLimitExceeded,
     RestrictedRegion,
-    SpecCombinationTaken,
-    UnknownCategory,
     UnknownPlacement,
     VerificationRequired,
 )
 from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
-from merx.catalog.ids import CATEGORY_TREE_ID, BrandId, CategoryId, SpuId
 from merx.catalog.model import (
-    SKU_FLOW,
     InstallmentEligibilityChanged,
     MarginBreached,
     PlacementRemoved,
@@ -48,85 +35,31 @@ from merx.catalog.model import (
     SkuListed,
     SkuPlaced,
     SkuStatus,
+    arrange_slot,
+    labels_of,
 )
-from merx.catalog.placement import Placement, arrange_slot
+from merx.catalog.placement import Placement
 from merx.catalog.profit import AT_COST, ProfitPolicy
-from merx.catalog.restrictions import SalesRestrictions, check_purchase
+from merx.catalog.restrictions import SalesRestrictions
 from merx.catalog.services import (
-    AddCategory,
-    AddSpecValue,
     ChangePrice,
-    CreateBrand,
     CreateSku,
-    CreateSkuFromSpu,
-    CreateSpu,
     DelistSku,
     ListSku,
-    MoveCategory,
     PlaceSku,
     RemovePlacement,
-    RenameCategory,
     SetInstallmentEligible,
     SetPurchaseCost,
     SetSalesRestrictions,
     SetSkuLabels,
-    SetSpuLabels,
-    UpdateSpuContent,
-    add_category,
-    add_spec_value,
-    change_price,
-    create_brand,
-    create_sku,
-    create_sku_from_spu,
-    create_spu,
-    delist_sku,
-    list_sku,
-    load_category_tree,
-    move_category,
-    place_sku,
-    remove_placement,
-    rename_category,
-    set_installment_eligible,
-    set_purchase_cost,
-    set_sales_restrictions,
-    set_sku_labels,
-    set_spu_labels,
-    update_spu_content,
-)
-from merx.catalog.spu import (
-    SpecValueAdded,
-    Spu,
-    SpuContent,
-    SpuContentUpdated,
-    SpuCreated,
-    SpuLabelsChanged,
-    SpuVariantAdded,
 )
 
 __all__ = [
     "AT_COST",
-    "CATEGORY_TREE_ID",
-    "SKU_FLOW",
-    "AddCategory",
-    "AddSpecValue",
     "BelowCost",
-    "Brand",
-    "BrandCreated",
-    "BrandId",
-    "BrandRenamed",
-    "Category",
-    "CategoryAdded",
-    "CategoryCycle",
-    "CategoryId",
-    "CategoryMoved",
-    "CategoryRenamed",
-    "CategoryTree",
     "ChangePrice",
     "CostNotApplicable",
-    "CreateBrand",
     "CreateSku",
-    "CreateSkuFromSpu",
-    "CreateSpu",
     "DelistSku",
     "Fulfillment",
     "FulfillmentMode",
@@ -135,7 +68,6 @@ __all__ = [
     "InvalidSpecs",
     "ListSku",
     "MarginBreached",
-    "MoveCategory",
     "NewUsersOnly",
     "NotListed",
     "PlaceSku",
@@ -147,7 +79,6 @@ __all__ = [
     "PurchaseCostSet",
     "PurchaseLimitExceeded",
     "RemovePlacement",
-    "RenameCategory",
     "RestrictedRegion",
     "SalesRestrictions",
     "SalesRestrictionsChanged",
@@ -155,7 +86,6 @@ __all__ = [
     "SetPurchaseCost",
     "SetSalesRestrictions",
     "SetSkuLabels",
-    "SetSpuLabels",
     "Sku",
     "SkuCreated",
     "SkuDelisted",
@@ -163,39 +93,8 @@ __all__ = [
     "SkuListed",
     "SkuPlaced",
     "SkuStatus",
-    "SpecCombinationTaken",
-    "SpecValueAdded",
-    "Spu",
-    "SpuContent",
-    "SpuContentUpdated",
-    "SpuCreated",
-    "SpuId",
-    "SpuLabelsChanged",
-    "SpuVariantAdded",
-    "UnknownCategory",
     "UnknownPlacement",
-    "UpdateSpuContent",
     "VerificationRequired",
-    "add_category",
-    "add_spec_value",
     "arrange_slot",
-    "change_price",
-    "check_purchase",
-    "create_brand",
-    "create_sku",
-    "create_sku_from_spu",
-    "create_spu",
-    "delist_sku",
-    "list_sku",
-    "load_category_tree",
-    "move_category",
-    "place_sku",
-    "remove_placement",
-    "rename_category",
-    "set_installment_eligible",
-    "set_purchase_cost",
-    "set_sales_restrictions",
-    "set_sku_labels",
-    "set_spu_labels",
-    "update_spu_content",
+    "labels_of",
 ]

@@ -1,38 +1,27 @@
 """The catalog's errors, each under one family of :mod:`merx.errors`.
 
 Catch a family (``except BusinessRuleViolation``) or the precise case; messages name the
-SKU, SPU or category and the offending value.
+SKU and the offending value. Errors that carry structured fields are attrs exceptions
+(``auto_exc``): the fields are declared once and the message is rendered from them.
 """
 
 from __future__ import annotations
 
+import attrs
+
 from merx.kernel.errors import BusinessRuleViolation, NotFound, ValidationError
 from merx.kernel.money import Money
 
-# -- life cycle ------------------------------------------------------------------------
+# -- life cycle and specifications -----------------------------------------------------
 
 
 class NotListed(BusinessRuleViolation):
     """The SKU is not on sale."""
 
 
-# -- taxonomy and specifications -------------------------------------------------------
-
-
-class UnknownCategory(NotFound):
-    """No category with this id is in the category tree."""
-
-
-class CategoryCycle(BusinessRuleViolation):
-    """Moving a category under itself or under one of its descendants."""
-
-
 class InvalidSpecs(ValidationError):
-    """A SKU's specification values do not name exactly one value of each SPU axis."""
-
-
-class SpecCombinationTaken(BusinessRuleViolation):
-    """Another SKU of the SPU already has this combination of specification values."""
+    """Specification values that do not name exactly one value of each SPU axis (or a
+    SKU with specs but no SPU)."""
 
 
 # -- placement -------------------------------------------------------------------------
@@ -53,18 +42,20 @@ class CostNotApplicable(BusinessRuleViolation):
     """A purchase cost was set on a SKU the platform does not buy (a merchant's own goods)."""
 
 
+@attrs.define(auto_exc=True)
 class BelowCost(BusinessRuleViolation):
     """A price under the minimum the profit policy allows over the purchase cost."""
 
-    def __init__(self, sku_id: str, price: Money, minimum: Money, cost: Money) -> None:
-        super().__init__(
-            f"SKU {sku_id!r}: price {price} is below the minimum {minimum} "
-            f"(cost {cost} plus the required margin); give an override reason to sell anyway"
+    sku_id: str
+    price: Money
+    minimum: Money
+    cost: Money
+
+    def __str__(self) -> str:
+        return (
+            f"SKU {self.sku_id!r}: price {self.price} is below the minimum {self.minimum} "
+            f"(cost {self.cost} plus the required margin); give an override reason to sell anyway"
         )
-        self.sku_id = sku_id
-        self.price = price
-        self.minimum = minimum
-        self.cost = cost
 
 
 # -- sales restrictions ----------------------------------------------------------------
@@ -74,18 +65,20 @@ class RestrictedRegion(BusinessRuleViolation):
     """The SKU is not sold to the customer's region."""
 
 
+@attrs.define(auto_exc=True)
 class PurchaseLimitExceeded(BusinessRuleViolation):
     """The customer would buy more units than the SKU's per-customer limit."""
 
-    def __init__(self, sku_id: str, limit: int, already_bought: int, quantity: int) -> None:
-        super().__init__(
-            f"SKU {sku_id!r} is limited to {limit} per customer: already bought "
-            f"{already_bought}, asked for {quantity} more"
+    sku_id: str
+    limit: int
+    already_bought: int
+    quantity: int
+
+    def __str__(self) -> str:
+        return (
+            f"SKU {self.sku_id!r} is limited to {self.limit} per customer: already bought "
+            f"{self.already_bought}, asked for {self.quantity} more"
         )
-        self.sku_id = sku_id
-        self.limit = limit
-        self.already_bought = already_bought
-        self.quantity = quantity
 
 
 class NewUsersOnly(BusinessRuleViolation):

@@ -1,11 +1,14 @@
 """The SKU: what is sold, by whom, at what price, how it is fulfilled, and to whom.
 
 A :class:`Sku` is a stock-keeping unit: one price, one seller, one goods type, one
-fulfillment mode. It may belong to an SPU (:mod:`merx.catalog.spu`) with one value per
+fulfillment mode. It may belong to an SPU (:mod:`merx.products`) with one value per
 specification axis. Its life cycle is the :data:`SKU_FLOW` table (draft, listed,
 delisted); listing and price changes pass profit control (:mod:`merx.catalog.profit`),
-purchases pass its sales restrictions (:mod:`merx.catalog.restrictions`), and its
-placements say where it is shown (:mod:`merx.catalog.placement`).
+purchases pass its sales restrictions (:meth:`Sku.check_purchase`), and its placements say
+where it is shown (:func:`arrange_slot`).
+
+The value modules (goods, placement, profit, restrictions) import nothing of this one:
+the catalog's modules form no import cycle.
 
 Every method checks, then changes, then records an event; a refused command leaves the
 SKU as it was.
@@ -22,20 +25,24 @@ import attrs
 from merx.catalog.errors import (
     CostNotApplicable,
     InvalidSpecs,
+    NewUsersOnly,
     NotListed,
     PlacementOverlap,
+    PurchaseLimitExceeded,
+    RestrictedRegion,
     UnknownPlacement,
+    VerificationRequired,
 )
 from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
-from merx.catalog.ids import SpuId
 from merx.catalog.placement import Placement
 from merx.catalog.profit import ProfitPolicy
 from merx.catalog.restrictions import SalesRestrictions
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import PLATFORM, MerchantId, SkuId
+from merx.kernel.ids import PLATFORM, MerchantId, ProductId, SkuId
 from merx.kernel.money import Money
+from merx.kernel.quantity import require_quantity
 from merx.kernel.state import StateMachine
 
 
@@ -61,7 +68,7 @@ class SkuCreated(DomainEvent):
     sku_id: SkuId
     merchant: MerchantId
     price: Money
-    spu_id: SpuId | None = None
+    spu_id: ProductId | None = None
 
 
 @attrs.frozen
@@ -178,7 +185,7 @@ class Sku(Aggregate):
     price: Money
     goods_type: GoodsType = GoodsType.PHYSICAL
     status: SkuStatus = SkuStatus.DRAFT
-    spu_id: SpuId | None = None
+    spu_id: ProductId | None = None
     specs: Mapping[str, str] = attrs.field(factory=dict, converter=_specs)
     labels: frozenset[str] = attrs.field(default=frozenset(), converter=labels_of)
     cost: Money | None = None
@@ -276,7 +283,7 @@ class Sku(Aggregate):
         category: str,
         price: Money,
         goods_type: GoodsType = GoodsType.PHYSICAL,
-        spu_id: SpuId | None = None,
+        spu_id: ProductId | None = None,
         specs: Mapping[str, str] | None = None,
         labels: Iterable[str] = (),
         fulfillment: Fulfillment | None = None,
@@ -318,6 +325,43 @@ class Sku(Aggregate):
     def require_on_sale(self) -> None:
         if self.status is not SkuStatus.LISTED:
             raise NotListed(f"SKU {self.id!r} is {self.status.value}, not on sale")
+
+    def check_purchase(
+        self,
+        *,
+        region: str | None,
+        quantity: int,
+        already_bought: int,
+        customer_new_user: bool,
+        customer_verified: bool,
+    ) -> None:
+        """Raise if this customer may not buy ``quantity`` more units.
+
+        Checked in this order, the first failure wins: the SKU is on sale
+        (:class:`NotListed`), the quantity is a positive whole number, the region
+        (:class:`RestrictedRegion`; ``None`` = unknown, refused when regions are
+        restricted), new users only (:class:`NewUsersOnly`), verification
+        (:class:`VerificationRequired`), then the per-customer limit counting the units
+        ``already_bought`` (:class:`PurchaseLimitExceeded`).
+        """
+        self.require_on_sale()
+        require_quantity(quantity)
+        if isinstance(already_bought, bool) or not isinstance(already_bought, int):
+            raise ValidationError(f"already_bought must be a whole number, got {already_bought!r}")
+        if already_bought < 0:
+            raise ValidationError(f"already_bought must not be negative, got {already_bought}")
+        rules = self.restrictions
+        if not rules.sells_to(region):
+            raise RestrictedRegion(
+                f"SKU {self.id!r} is sold only to {sorted(rules.regions)}, not to {region!r}"
+            )
+        if rules.new_users_only and not customer_new_user:
+            raise NewUsersOnly(f"SKU {self.id!r} is for new users only")
+        if rules.verification_required and not customer_verified:
+            raise VerificationRequired(f"SKU {self.id!r} needs a verified identity/age")
+        limit = rules.limit_per_customer
+        if limit is not None and already_bought + quantity > limit:
+            raise PurchaseLimitExceeded(self.id, limit, already_bought, quantity)
 
     def price_floor(self, policy: ProfitPolicy) -> Money | None:
         """The lowest price profit control allows (``None`` when the cost is unknown):
@@ -415,3 +459,14 @@ class Sku(Aggregate):
         raise UnknownPlacement(
             f"SKU {self.id!r} has no placement in {slot!r} starting {starts_at.isoformat()}"
         )
+
+
+def arrange_slot(skus: Iterable[Sku], slot: str, at: datetime) -> list[Sku]:
+    """The SKUs ``slot`` shows at ``at``: listed, with a placement there active at ``at``;
+    ordered by rank, then SKU id (a stable tie-break)."""
+    shown: list[tuple[int, str, Sku]] = []
+    for sku in skus:
+        for placement in sku.placements_at(at):
+            if placement.slot == slot:
+                shown.append((placement.rank, sku.id, sku))
+    return [sku for _, _, sku in sorted(shown, key=lambda row: (row[0], row[1]))]

@@ -3,22 +3,17 @@
 Placements are values kept on the SKU (``Sku.placements``), not an aggregate of their
 own: a placement belongs to exactly one SKU, and the one rule about them, *no two
 placements of a SKU in the same slot overlap in time*, concerns one SKU only. Which SKUs
-a slot shows is a read: :func:`arrange_slot` filters and orders them.
+a slot shows is a read over SKUs: :func:`merx.catalog.model.arrange_slot`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import attrs
 
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import ValidationError
-
-if TYPE_CHECKING:
-    from merx.catalog.model import Sku
 
 
 @attrs.frozen
@@ -54,14 +49,3 @@ class Placement:
             and self.starts_at < other.ends_at
             and other.starts_at < self.ends_at
         )
-
-
-def arrange_slot(skus: Iterable[Sku], slot: str, at: datetime) -> list[Sku]:
-    """The SKUs ``slot`` shows at ``at``: listed, with a placement there active at ``at``;
-    ordered by rank, then SKU id (a stable tie-break)."""
-    shown: list[tuple[int, str, Sku]] = []
-    for sku in skus:
-        for placement in sku.placements_at(at):
-            if placement.slot == slot:
-                shown.append((placement.rank, sku.id, sku))
-    return [sku for _, _, sku in sorted(shown, key=lambda row: (row[0], row[1]))]

@@ -1,26 +1,15 @@
 """Sales restrictions: who may buy a SKU, where, and how many.
 
-A SKU carries one :class:`SalesRestrictions` value; :func:`check_purchase` is the pure
-rule checkout calls with what it knows about the customer and the cart line.
+A SKU carries one :class:`SalesRestrictions` value; ``Sku.check_purchase`` is the rule
+placing an order calls with what it knows about the customer and the line.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
-from merx.catalog.errors import (
-    NewUsersOnly,
-    PurchaseLimitExceeded,
-    RestrictedRegion,
-    VerificationRequired,
-)
 from merx.kernel.errors import InvalidQuantity, ValidationError
 from merx.kernel.quantity import require_quantity
-
-if TYPE_CHECKING:
-    from merx.catalog.model import Sku
 
 
 def _regions(value: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
@@ -61,41 +50,3 @@ class SalesRestrictions:
 
     def sells_to(self, region: str | None) -> bool:
         return not self.regions or region in self.regions
-
-
-def check_purchase(
-    sku: Sku,
-    *,
-    region: str | None,
-    quantity: int,
-    already_bought: int,
-    customer_new_user: bool,
-    customer_verified: bool,
-) -> None:
-    """Raise if this customer may not buy ``quantity`` more units of ``sku``.
-
-    Checked in this order, the first failure wins: the SKU is on sale
-    (:class:`~merx.catalog.NotListed`), the quantity is a positive whole number,
-    the region (:class:`RestrictedRegion`; ``None`` = unknown, refused when regions are
-    restricted), new users only (:class:`NewUsersOnly`), verification
-    (:class:`VerificationRequired`), then the per-customer limit counting the units
-    ``already_bought`` (:class:`PurchaseLimitExceeded`).
-    """
-    sku.require_on_sale()
-    require_quantity(quantity)
-    if isinstance(already_bought, bool) or not isinstance(already_bought, int):
-        raise ValidationError(f"already_bought must be a whole number, got {already_bought!r}")
-    if already_bought < 0:
-        raise ValidationError(f"already_bought must not be negative, got {already_bought}")
-    rules = sku.restrictions
-    if not rules.sells_to(region):
-        raise RestrictedRegion(
-            f"SKU {sku.id!r} is sold only to {sorted(rules.regions)}, not to {region!r}"
-        )
-    if rules.new_users_only and not customer_new_user:
-        raise NewUsersOnly(f"SKU {sku.id!r} is for new users only")
-    if rules.verification_required and not customer_verified:
-        raise VerificationRequired(f"SKU {sku.id!r} needs a verified identity/age")
-    limit = rules.limit_per_customer
-    if limit is not None and already_bought + quantity > limit:
-        raise PurchaseLimitExceeded(sku.id, limit, already_bought, quantity)

@@ -23,9 +23,7 @@ from cattrs import Converter
 from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from merx.catalog.category import Brand, CategoryTree
 from merx.catalog.model import Sku
-from merx.catalog.spu import Spu
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import InvalidAmount, MerxError, ValidationError
 from merx.kernel.money import Money
@@ -86,7 +84,7 @@ def _build() -> Converter:
     conv.register_unstructure_hook_func(
         _is_tuple, lambda values: [conv.unstructure(v) for v in values]
     )
-    for aggregate in (Sku, Spu, CategoryTree, Brand):
+    for aggregate in (Sku,):
         conv.register_unstructure_hook(
             aggregate,
             make_dict_unstructure_fn(

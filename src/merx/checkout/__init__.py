@@ -1,43 +1,31 @@
-"""merx.checkout: the cart and the quote (trial calculation)."""
+"""merx.checkout: the cart and the quote (trial calculation).
 
-from merx.checkout.model import (
-    Cart,
-    CartChanged,
-    CartItem,
-    EmptySelection,
-    LineDiscount,
-    Quote,
-    QuotedLine,
-    line_discounts,
-)
+The command handlers are in ``merx.checkout.services`` (for the composition root);
+:func:`quote_cart` is the read the checkout page and order placement call.
+"""
+
+from merx.checkout.errors import EmptySelection, NotInCart
+from merx.checkout.model import Cart, CartChanged, Quote, QuotedLine
 from merx.checkout.services import (
     AddToCart,
     Offers,
     RemoveFromCart,
     SetCartQuantity,
-    add_to_cart,
     no_offers,
     quote_cart,
-    remove_from_cart,
-    set_cart_quantity,
 )
 
 __all__ = [
     "AddToCart",
     "Cart",
     "CartChanged",
-    "CartItem",
     "EmptySelection",
-    "LineDiscount",
+    "NotInCart",
     "Offers",
     "Quote",
     "QuotedLine",
     "RemoveFromCart",
     "SetCartQuantity",
-    "add_to_cart",
-    "line_discounts",
     "no_offers",
     "quote_cart",
-    "remove_from_cart",
-    "set_cart_quantity",
 ]

@@ -11,17 +11,13 @@ import functools
 import attrs
 
 from merx.catalog import Fulfillment, GoodsType
+from merx.checkout.errors import EmptySelection, NotInCart
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import BusinessRuleViolation, NotFound
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
 from merx.pricing import Quote as PricingQuote
-
-
-class EmptySelection(BusinessRuleViolation):
-    """Nothing in the cart is selected for checkout."""
 
 
 @attrs.frozen
@@ -33,9 +29,13 @@ class CartItem:
 
 @attrs.frozen
 class CartChanged(DomainEvent):
+    """A line of the cart now holds ``quantity`` units (0: it left the cart), selected for
+    checkout or not."""
+
     cart_id: CartId
     sku: SkuId
     quantity: int
+    selected: bool = True
 
 
 @attrs.define(kw_only=True)
@@ -69,7 +69,9 @@ class Cart(Aggregate):
         self.record(CartChanged(self.id, sku, 0))
 
     def select(self, sku: SkuId, selected: bool) -> None:
-        self.items[sku] = attrs.evolve(self._item(sku), selected=selected)
+        item = attrs.evolve(self._item(sku), selected=selected)
+        self.items[sku] = item
+        self.record(CartChanged(self.id, sku, item.quantity, selected))
 
     def selected(self) -> list[CartItem]:
         chosen = [item for item in self.items.values() if item.selected]
@@ -80,13 +82,14 @@ class Cart(Aggregate):
     def checked_out(self, skus: list[SkuId]) -> None:
         """Remove the lines an order was placed for."""
         for sku in skus:
-            self.items.pop(sku, None)
+            if self.items.pop(sku, None) is not None:
+                self.record(CartChanged(self.id, sku, 0))
 
     def _item(self, sku: SkuId) -> CartItem:
         try:
             return self.items[sku]
         except KeyError:
-            raise NotFound(f"SKU {sku!r} is not in cart {self.id!r}") from None
+            raise NotInCart(f"SKU {sku!r} is not in cart {self.id!r}") from None
 
 
 @attrs.frozen

@@ -1,20 +1,16 @@
-"""merx.customers: who buys, and where goods go."""
+"""merx.customers: who buys, and where goods go. The command handlers are in
+``merx.customers.services`` (for the composition root)."""
 
+from merx.customers.errors import UnknownAddress
 from merx.customers.model import (
     Address,
     AddressAdded,
     Customer,
     CustomerRegistered,
     CustomerVerified,
+    FirstOrderCompleted,
 )
-from merx.customers.services import (
-    AddAddress,
-    RegisterCustomer,
-    VerifyCustomer,
-    add_address,
-    register_customer,
-    verify_customer,
-)
+from merx.customers.services import AddAddress, RegisterCustomer, VerifyCustomer
 
 __all__ = [
     "AddAddress",
@@ -23,9 +19,8 @@ __all__ = [
     "Customer",
     "CustomerRegistered",
     "CustomerVerified",
+    "FirstOrderCompleted",
     "RegisterCustomer",
+    "UnknownAddress",
     "VerifyCustomer",
-    "add_address",
-    "register_customer",
-    "verify_customer",
 ]

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from merx.customers.errors import UnknownAddress
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import NotFound, ValidationError
+from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, OrderId, SkuId
 
@@ -45,6 +46,15 @@ class AddressAdded(DomainEvent):
 @attrs.frozen
 class CustomerVerified(DomainEvent):
     customer_id: CustomerId
+
+
+@attrs.frozen
+class FirstOrderCompleted(DomainEvent):
+    """The customer's first order completed: no longer a new user (new-user-only SKUs and
+    promotions stop applying)."""
+
+    customer_id: CustomerId
+    order_id: OrderId
 
 
 @attrs.define(kw_only=True)
@@ -86,11 +96,14 @@ class Customer(Aggregate):
         """The address called ``label``, or the default one."""
         key = label if label is not None else self.default_address
         if key is None or key not in self.addresses:
-            raise NotFound(f"customer {self.id!r} has no address {key!r}")
+            raise UnknownAddress(f"customer {self.id!r} has no address {key!r}")
         return self.addresses[key]
 
-    def first_order_completed(self) -> None:
-        self.new_user = False
+    def order_completed(self, order_id: OrderId) -> None:
+        """One of the customer's orders completed; the first one ends ``new_user``."""
+        if self.new_user:
+            self.new_user = False
+            self.record(FirstOrderCompleted(self.id, order_id))
 
     def verify(self) -> None:
         """The host has verified the customer's identity (idempotent)."""

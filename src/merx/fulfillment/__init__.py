@@ -1,8 +1,22 @@
-"""merx.fulfillment: shipping orders and following parcels to delivery."""
+"""merx.fulfillment: shipping orders, following parcels to delivery, buying top-ups.
 
+The command handlers are in ``merx.fulfillment.services`` (for the composition root); the
+transition tables in ``merx.fulfillment.model``. The ``Logistics`` Protocol is exported
+here; the values an adapter builds to answer it (``ShipmentBooking``, ``TrackingEvent``,
+``TrackingStatus``) are in ``merx.fulfillment.ports``.
+"""
+
+from merx.fulfillment.errors import (
+    LogisticsTimeout,
+    LogisticsUnavailable,
+    NotATopUp,
+    ShipmentAlreadyBooked,
+    TrackingNumberTaken,
+    UnknownCarrier,
+    UnknownTrackingNumber,
+    UnknownVirtualSupplier,
+)
 from merx.fulfillment.model import (
-    DISPATCH_FLOW,
-    SHIPMENT_FLOW,
     ConsignmentDispatch,
     ConsignmentPushed,
     ConsignmentShipped,
@@ -12,45 +26,18 @@ from merx.fulfillment.model import (
     ShipmentDispatched,
     ShipmentStatus,
 )
-from merx.fulfillment.ports import (
-    Logistics,
-    LogisticsTimeout,
-    LogisticsUnavailable,
-    ShipmentAlreadyBooked,
-    ShipmentBooking,
-    TrackingEvent,
-    TrackingNumberTaken,
-    TrackingStatus,
-    UnknownCarrier,
-    UnknownTrackingNumber,
-)
+from merx.fulfillment.ports import Logistics
 from merx.fulfillment.services import (
+    FulfillTopUp,
     RouteConsignment,
     ShipByMerchant,
     ShipOrder,
     SyncConsignment,
     SyncTracking,
-    route_consignment,
-    route_paid_consignment,
-    ship_by_merchant,
-    ship_order,
-    sync_consignment,
-    sync_tracking,
 )
-from merx.fulfillment.topup import (
-    FulfillTopUp,
-    TopUp,
-    TopUpUnit,
-    TopUpUnitSettled,
-    UnitStatus,
-    UnknownVirtualSupplier,
-    fulfill_paid_topup,
-    fulfill_topup,
-)
+from merx.fulfillment.topup import TopUp, TopUpOpened, TopUpUnitSettled, UnitStatus
 
 __all__ = [
-    "DISPATCH_FLOW",
-    "SHIPMENT_FLOW",
     "ConsignmentDispatch",
     "ConsignmentPushed",
     "ConsignmentShipped",
@@ -59,33 +46,23 @@ __all__ = [
     "Logistics",
     "LogisticsTimeout",
     "LogisticsUnavailable",
+    "NotATopUp",
     "RouteConsignment",
     "ShipByMerchant",
     "ShipOrder",
     "Shipment",
     "ShipmentAlreadyBooked",
-    "ShipmentBooking",
     "ShipmentDelivered",
     "ShipmentDispatched",
     "ShipmentStatus",
     "SyncConsignment",
     "SyncTracking",
     "TopUp",
-    "TopUpUnit",
+    "TopUpOpened",
     "TopUpUnitSettled",
-    "TrackingEvent",
     "TrackingNumberTaken",
-    "TrackingStatus",
     "UnitStatus",
     "UnknownCarrier",
     "UnknownTrackingNumber",
     "UnknownVirtualSupplier",
-    "fulfill_paid_topup",
-    "fulfill_topup",
-    "route_consignment",
-    "route_paid_consignment",
-    "ship_by_merchant",
-    "ship_order",
-    "sync_consignment",
-    "sync_tracking",
 ]

@@ -6,8 +6,11 @@ different payload: :class:`~merx.kernel.errors.IdempotencyConflict`). A merchant
 with its own carrier account registers the tracking number with
 :meth:`Logistics.register_tracking`. :meth:`Logistics.track` answers the carrier's events,
 oldest first. When the network cannot be reached, or does not answer in time, a call raises
-:class:`LogisticsUnavailable`; a booking may then have happened or not, so retry with the
-same key.
+``LogisticsUnavailable``; a booking may then have happened or not, so retry with the same
+key. The errors are defined in :mod:`merx.fulfillment.errors` and exported by
+:mod:`merx.fulfillment`, which exports the Protocol; the values an adapter builds
+(:class:`ShipmentBooking`, :class:`TrackingEvent`, :class:`TrackingStatus`) are imported
+from this module.
 """
 
 from __future__ import annotations
@@ -19,13 +22,6 @@ from typing import Protocol
 import attrs
 
 from merx.kernel.clock import require_aware
-from merx.kernel.errors import (
-    AlreadyExists,
-    ExternalUnavailable,
-    NotFound,
-    OutcomeUnknown,
-    ValidationError,
-)
 
 
 class TrackingStatus(enum.Enum):
@@ -59,33 +55,6 @@ class TrackingEvent:
         require_aware(at, f"time of tracking event for {self.tracking_number!r}")
 
 
-# -- errors ----------------------------------------------------------------------------
-
-
-class LogisticsUnavailable(ExternalUnavailable):
-    """The logistics network could not be reached: the call did not go through."""
-
-
-class LogisticsTimeout(LogisticsUnavailable, OutcomeUnknown):
-    """The network did not answer in time: a booking may or may not have been made."""
-
-
-class UnknownCarrier(ValidationError):
-    """The carrier is not one the logistics network works with."""
-
-
-class UnknownTrackingNumber(NotFound):
-    """No parcel with this tracking number was booked or registered."""
-
-
-class ShipmentAlreadyBooked(AlreadyExists):
-    """A shipment id was booked a second time under another idempotency key."""
-
-
-class TrackingNumberTaken(AlreadyExists):
-    """A tracking number is already known under another carrier."""
-
-
 # -- the port --------------------------------------------------------------------------
 
 
@@ -102,21 +71,21 @@ class Logistics(Protocol):
         idempotency_key: str,
     ) -> ShipmentBooking:
         """Book a parcel from ``origin`` to ``destination``; ``carrier=None`` lets the
-        network choose. Raises :class:`UnknownCarrier`, :class:`ShipmentAlreadyBooked`,
-        :class:`LogisticsUnavailable`."""
+        network choose. Raises ``UnknownCarrier``, ``ShipmentAlreadyBooked``,
+        ``LogisticsUnavailable``."""
         ...
 
     def register_tracking(self, *, carrier: str, tracking_number: str) -> None:
         """Follow a parcel shipped outside the network with its own tracking number.
 
         Registering the same number with the same carrier again does nothing. Raises
-        :class:`UnknownCarrier`, :class:`TrackingNumberTaken`, :class:`LogisticsUnavailable`.
+        ``UnknownCarrier``, ``TrackingNumberTaken``, ``LogisticsUnavailable``.
         """
         ...
 
     def track(self, *, tracking_number: str) -> list[TrackingEvent]:
         """The parcel's events, oldest first (empty before the first scan).
 
-        Raises :class:`UnknownTrackingNumber`, :class:`LogisticsUnavailable`.
+        Raises ``UnknownTrackingNumber``, ``LogisticsUnavailable``.
         """
         ...

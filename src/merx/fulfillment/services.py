@@ -1,23 +1,37 @@
 """Fulfillment use cases: ship from our warehouses, route consignment lines to their
-suppliers, follow every parcel to delivery."""
+suppliers, follow every parcel to delivery, buy virtual top-ups from their suppliers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from itertools import groupby
 
 import attrs
 
 from merx.catalog import FulfillmentMode
+from merx.fulfillment.errors import NotATopUp, UnknownVirtualSupplier
 from merx.fulfillment.model import ConsignmentDispatch, Shipment, ShipmentStatus
 from merx.fulfillment.ports import Logistics, TrackingStatus
+from merx.fulfillment.topup import TopUp, UnitStatus, topup_id_of
 from merx.inventory import deduct_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import Unauthorized, ValidationError
-from merx.kernel.ids import MerchantId, OrderId, ShipmentId, SkuId, SupplierId
+from merx.kernel.errors import ValidationError
+from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, OrderLine, OrderPaid
-from merx.suppliers import ConsignmentChannel, PushConsignmentOrder, push_consignment_order
+from merx.orders import Order, OrderKind, OrderLine, OrderPaid, OrderStatus
+from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
+from merx.suppliers import (
+    ConsignmentChannel,
+    PushConsignmentOrder,
+    SupplierStatus,
+    SupplierTimeout,
+    VirtualGoodsSupplier,
+    push_consignment_order,
+)
+
+Items = tuple[tuple[SkuId, int], ...]
 
 
 @attrs.frozen
@@ -60,19 +74,48 @@ class SyncTracking(Command[ShipmentStatus]):
     shipment_id: ShipmentId
 
 
+@attrs.frozen
+class FulfillTopUp(Command[OrderStatus]):
+    """Buy a paid top-up order from its supplier, or carry on where a timeout stopped."""
+
+    order_id: OrderId
+
+
+def _parcel_left(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    shipment_id: ShipmentId,
+    origin: str,
+    items: Items,
+    carrier: str,
+    tracking_number: str,
+    at: datetime,
+) -> Shipment:
+    """A parcel of ``order`` left ``origin``: the shipment is dispatched and the order
+    counts the parcel (both staged; the caller saves the order and commits)."""
+    shipment = Shipment.dispatch(
+        shipment_id=shipment_id,
+        order_id=order.id,
+        origin=origin,
+        items=items,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        at=at,
+    )
+    order.add_parcel(shipment.id, origin, at)
+    uow.repo(Shipment).add(shipment)
+    return shipment
+
+
 def ship_order(
     cmd: ShipOrder, uow: UnitOfWork, *, logistics: Logistics, clock: Clock
 ) -> tuple[ShipmentId, ...]:
     order = uow.repo(Order).get(cmd.order_id)
-    order.flow.target(order.status, "ship part")
-    if not order.allocations or order.ship_to is None:
-        raise ValidationError(f"order {order.id!r} has nothing to ship from our warehouses")
     now = clock.now()
     shipments: list[Shipment] = []
-    by_warehouse = groupby(
-        sorted(order.allocations, key=lambda a: a.warehouse), lambda a: a.warehouse
-    )
-    for warehouse, allocations in by_warehouse:
+    for warehouse, items in order.warehouse_parcels():
+        assert order.ship_to is not None, "an order with parcels has an address"
         shipment_id = ShipmentId(f"shp-{order.id}-{warehouse}")
         booking = logistics.create_shipment(
             shipment_id=shipment_id,
@@ -81,21 +124,12 @@ def ship_order(
             destination=order.ship_to.one_line(),
             idempotency_key=f"{shipment_id}/book",
         )
-        shipments.append(
-            Shipment.dispatch(
-                shipment_id=shipment_id,
-                order_id=order.id,
-                origin=warehouse,
-                items=tuple((a.sku, a.quantity) for a in allocations),
-                carrier=booking.carrier,
-                tracking_number=booking.tracking_number,
-                at=now,
-            )
-        )
+        shipment = _parcel_left(
+            uow, order, shipment_id=shipment_id, origin=warehouse, items=items,
+            carrier=booking.carrier, tracking_number=booking.tracking_number, at=now,
+        )  # fmt: skip
+        shipments.append(shipment)
     deduct_holds(uow, order.id, order.allocations)
-    for shipment in shipments:
-        order.add_parcel(shipment.id, shipment.origin, now)
-        uow.repo(Shipment).add(shipment)
     uow.repo(Order).save(order)
     uow.commit()
     return tuple(shipment.id for shipment in shipments)
@@ -105,28 +139,15 @@ def ship_by_merchant(
     cmd: ShipByMerchant, uow: UnitOfWork, *, logistics: Logistics, clock: Clock
 ) -> ShipmentId:
     order = uow.repo(Order).get(cmd.order_id)
-    if cmd.acting != order.seller:
-        raise Unauthorized(f"{cmd.acting!r} may not ship order {order.id!r}")
-    lines = order.lines_fulfilled_by(FulfillmentMode.MERCHANT)
-    if not lines:
-        raise ValidationError(f"order {order.id!r} has nothing the merchant ships itself")
-    order.flow.target(order.status, "ship part")
+    items = order.merchant_parcel(cmd.acting)
     shipment_id = ShipmentId(f"shp-{order.id}-{order.seller}")
     if shipment_id in order.shipment_ids:
         return shipment_id  # a replay
     logistics.register_tracking(carrier=cmd.carrier, tracking_number=cmd.tracking_number)
-    now = clock.now()
-    shipment = Shipment.dispatch(
-        shipment_id=shipment_id,
-        order_id=order.id,
-        origin=order.seller,
-        items=tuple((line.sku, line.quantity) for line in lines),
-        carrier=cmd.carrier,
-        tracking_number=cmd.tracking_number,
-        at=now,
-    )
-    order.add_parcel(shipment.id, order.seller, now)
-    uow.repo(Shipment).add(shipment)
+    shipment = _parcel_left(
+        uow, order, shipment_id=shipment_id, origin=order.seller, items=items,
+        carrier=cmd.carrier, tracking_number=cmd.tracking_number, at=clock.now(),
+    )  # fmt: skip
     uow.repo(Order).save(order)
     uow.commit()
     return shipment.id
@@ -197,19 +218,14 @@ def sync_consignment(
     parcel = parcels[0]
     logistics.register_tracking(carrier=parcel.carrier, tracking_number=parcel.tracking_number)
     now = clock.now()
-    shipment = Shipment.dispatch(
-        shipment_id=ShipmentId(f"shp-{dispatch.order_id}-{dispatch.supplier}"),
-        order_id=dispatch.order_id,
+    order = uow.repo(Order).get(dispatch.order_id)
+    shipment = _parcel_left(
+        uow, order, shipment_id=ShipmentId(f"shp-{dispatch.order_id}-{dispatch.supplier}"),
         origin=dispatch.supplier,
         items=tuple((SkuId(sku), quantity) for sku, quantity in dispatch.items),
-        carrier=parcel.carrier,
-        tracking_number=parcel.tracking_number,
-        at=now,
-    )
+        carrier=parcel.carrier, tracking_number=parcel.tracking_number, at=now,
+    )  # fmt: skip
     dispatch.shipped(shipment.id, now)
-    order = uow.repo(Order).get(dispatch.order_id)
-    order.add_parcel(shipment.id, dispatch.supplier, now)
-    uow.repo(Shipment).add(shipment)
     uow.repo(ConsignmentDispatch).save(dispatch)
     uow.repo(Order).save(order)
     uow.commit()
@@ -230,11 +246,124 @@ def sync_tracking(
     uow.repo(Shipment).save(shipment)
     order = uow.repo(Order).get(shipment.order_id)
     others = [uow.repo(Shipment).get(sid) for sid in order.shipment_ids if sid != shipment.id]
-    if order.flow.allows(order.status, "deliver") and all(
-        other.status is ShipmentStatus.DELIVERED for other in others
-    ):
-        times = [delivered[0].at, *(o.delivered_at for o in others if o.delivered_at)]
-        order.mark_delivered(max(times))
+    if order.parcels_arrived([shipment.delivered_at, *(other.delivered_at for other in others)]):
         uow.repo(Order).save(order)
     uow.commit()
     return shipment.status
+
+
+# -- virtual top-ups -----------------------------------------------------------------------
+
+
+def fulfill_topup(
+    cmd: FulfillTopUp,
+    uow: UnitOfWork,
+    *,
+    suppliers: Mapping[str, VirtualGoodsSupplier],
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+) -> OrderStatus:
+    order = uow.repo(Order).get(cmd.order_id)
+    if order.kind is not OrderKind.TOPUP:
+        raise NotATopUp(f"order {order.id!r} is not a top-up")
+    if order.status is OrderStatus.PAID:
+        top_up = TopUp.open(order)
+        order.start_procurement(clock.now())
+        uow.repo(TopUp).add(top_up)
+        uow.repo(Order).save(order)
+        uow.commit()
+    elif order.status is OrderStatus.PROCURING:
+        top_up = uow.repo(TopUp).get(topup_id_of(order.id))
+    elif order.status is OrderStatus.REFUNDING:
+        return _refund_failed(uow, order.id, gateways, clock)
+    else:
+        return order.status
+    _purchase(uow, top_up.id, suppliers)
+    return _conclude(uow, order.id, gateways, clock)
+
+
+def _purchase(
+    uow: UnitOfWork, top_up_id: str, suppliers: Mapping[str, VirtualGoodsSupplier]
+) -> None:
+    top_up = uow.repo(TopUp).get(top_up_id)
+    for unit in top_up.of(UnitStatus.UNKNOWN):
+        try:
+            supplier = suppliers[unit.supplier]
+        except KeyError:
+            raise UnknownVirtualSupplier(
+                f"no real-time supplier {unit.supplier!r} is configured"
+            ) from None
+        try:
+            result = supplier.purchase(
+                order_ref=top_up.order_id,
+                sku=unit.sku,
+                account=top_up.account,
+                face_value=unit.face_value,
+                idempotency_key=unit.key,
+            )
+        except SupplierTimeout:
+            continue  # unknown: never refunded until the supplier says it failed
+        if result.status is SupplierStatus.SUCCEEDED:
+            top_up.settle(unit.key, UnitStatus.SUCCEEDED, result.supplier_ref, None)
+        elif result.status is SupplierStatus.FAILED:
+            top_up.settle(unit.key, UnitStatus.FAILED, result.supplier_ref, result.reason)
+    uow.repo(TopUp).save(top_up)
+    uow.commit()
+
+
+def _conclude(
+    uow: UnitOfWork, order_id: OrderId, gateways: Mapping[str, PaymentGateway], clock: Clock
+) -> OrderStatus:
+    top_up = uow.repo(TopUp).get(topup_id_of(order_id))
+    order = uow.repo(Order).get(order_id)
+    if not top_up.settled:
+        return order.status
+    order.procurement_ended(credited=top_up.credited, failure=top_up.failure, at=clock.now())
+    uow.repo(Order).save(order)
+    uow.commit()
+    if top_up.of(UnitStatus.FAILED):
+        return _refund_failed(uow, order_id, gateways, clock)
+    return order.status
+
+
+def _refund_failed(
+    uow: UnitOfWork, order_id: OrderId, gateways: Mapping[str, PaymentGateway], clock: Clock
+) -> OrderStatus:
+    """Refund the failed units' net price; close the order once a full failure is refunded."""
+    top_up = uow.repo(TopUp).get(topup_id_of(order_id))
+    order = uow.repo(Order).get(order_id)
+    assert order.payment_id is not None, "a top-up is procured only once paid"
+    failed = top_up.of(UnitStatus.FAILED)
+    status = refund_to_payer(
+        uow,
+        gateways,
+        payment_id=PaymentId(order.payment_id),
+        refund_id=f"{order.id}/topup-failed",
+        amount=top_up.refund_due,
+        reason=f"the supplier could not top up {len(failed)} unit(s)",
+        clock=clock,
+        order_id=order.id,
+    )
+    order = uow.repo(Order).get(order_id)
+    if status is RefundStatus.SUCCEEDED and order.close_if_refunded(
+        "supplier failed; refunded", clock.now()
+    ):
+        uow.repo(Order).save(order)
+        uow.commit()
+    return order.status
+
+
+def fulfill_paid_topup(
+    event: OrderPaid,
+    uow: UnitOfWork,
+    *,
+    suppliers: Mapping[str, VirtualGoodsSupplier],
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+) -> None:
+    """Subscriber: a paid top-up is bought from its supplier at once."""
+    order = uow.repo(Order).view(event.order_id)
+    if order.kind is OrderKind.TOPUP:
+        fulfill_topup(
+            FulfillTopUp(order.id), uow, suppliers=suppliers, gateways=gateways, clock=clock
+        )

@@ -1,13 +1,16 @@
-"""merx.inventory: warehouses, stock per SKU per warehouse, holds per order; never oversold."""
+"""merx.inventory: warehouses, stock per SKU per warehouse, holds per order; never oversold.
 
+The command handlers are in ``merx.inventory.services`` (for the composition root). The
+hold functions (``hold_for_order``, ``confirm_holds``, ``relax_holds``, ``release_holds``,
+``deduct_holds``, ``receive_into``) are the domain services orders, payments,
+fulfillment, after-sales and supply call in-process, staged in the caller's unit of work.
+"""
+
+from merx.inventory.errors import NoFirmLock, OutOfDeliveryRange, OutOfStock
 from merx.inventory.model import (
     Allocation,
-    Hold,
     InventoryPolicy,
     LockPolicy,
-    NoFirmLock,
-    OutOfDeliveryRange,
-    OutOfStock,
     StockDeducted,
     StockItem,
     StockLocked,
@@ -17,7 +20,6 @@ from merx.inventory.model import (
     StockRestocked,
     Warehouse,
     WarehouseOpened,
-    plan_allocations,
     stock_key,
 )
 from merx.inventory.services import (
@@ -27,21 +29,16 @@ from merx.inventory.services import (
     ReturnToStock,
     confirm_holds,
     deduct_holds,
-    expire_reservations,
     hold_for_order,
-    open_warehouse,
     receive_into,
-    receive_stock,
     relax_holds,
     release_holds,
-    return_to_stock,
     stock_of,
 )
 
 __all__ = [
     "Allocation",
     "ExpireReservations",
-    "Hold",
     "InventoryPolicy",
     "LockPolicy",
     "NoFirmLock",
@@ -61,15 +58,10 @@ __all__ = [
     "WarehouseOpened",
     "confirm_holds",
     "deduct_holds",
-    "expire_reservations",
     "hold_for_order",
-    "open_warehouse",
-    "plan_allocations",
     "receive_into",
-    "receive_stock",
     "relax_holds",
     "release_holds",
-    "return_to_stock",
     "stock_key",
     "stock_of",
 ]

@@ -18,23 +18,12 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from merx.inventory.errors import NoFirmLock, OutOfDeliveryRange, OutOfStock
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict, ValidationError
+from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.quantity import require_quantity
-
-
-class OutOfStock(BusinessRuleViolation):
-    """Fewer units are available than asked for."""
-
-
-class NoFirmLock(BusinessRuleViolation):
-    """Stock can leave only for an order holding a firm (paid) lock on it."""
-
-
-class OutOfDeliveryRange(BusinessRuleViolation):
-    """No active warehouse delivers to the address's region."""
 
 
 class LockPolicy(enum.Enum):
@@ -220,10 +209,20 @@ class StockItem(Aggregate):
         self.record(StockReserved(self.warehouse, self.sku, order_id, quantity, expires_at))
         self._check()
 
+    def _confirms(self, order_id: str, quantity: int) -> bool:
+        """Whether locking ``quantity`` for the order confirms its running reservation."""
+        held = self.holds.get(order_id)
+        return held is not None and held.expires_at is not None and held.quantity == quantity
+
+    def check_lock(self, order_id: str, quantity: int) -> None:
+        """Raise if :meth:`lock` would refuse: a reservation of that quantity is confirmed,
+        anything else is checked as a new hold (:meth:`check_hold`)."""
+        if not self._confirms(order_id, quantity):
+            self.check_hold(order_id, quantity)
+
     def lock(self, order_id: str, quantity: int) -> None:
         """Hold units firmly (payment); confirms the order's reservation if it has one."""
-        held = self.holds.get(order_id)
-        if held is not None and held.expires_at is not None and held.quantity == quantity:
+        if self._confirms(order_id, quantity):
             self.holds[order_id] = Hold(quantity)
         elif not self.check_hold(order_id, quantity):
             return

@@ -155,9 +155,7 @@ def confirm_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) ->
     expired meanwhile, the stock is locked again if still available, else ``OutOfStock``."""
     items = [stock_of(uow, a.warehouse, a.sku) for a in plan]
     for item, allocation in zip(items, plan, strict=True):
-        held = item.holds.get(order_id)
-        if held is None:
-            item.check_hold(order_id, allocation.quantity)
+        item.check_lock(order_id, allocation.quantity)
     for item, allocation in zip(items, plan, strict=True):
         item.lock(order_id, allocation.quantity)
         uow.repo(StockItem).save(item)

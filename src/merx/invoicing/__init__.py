@@ -1,51 +1,38 @@
-"""merx.invoicing: invoices of sellers' orders: requested, issued, corrected, voided."""
+"""merx.invoicing: invoices of sellers' orders: requested, issued, corrected, voided.
 
-from merx.invoicing.model import (
-    INVOICE_FLOW,
-    BuyerKind,
+The command handlers and the two subscribers that keep invoices in step with refunds are in
+``merx.invoicing.services`` (for the composition root); the transition table
+(``INVOICE_FLOW``) in ``merx.invoicing.model``.
+"""
+
+from merx.invoicing.errors import (
     DuplicateInvoiceNumber,
-    EntryKind,
-    Invoice,
     InvoiceAlreadyRequested,
-    InvoiceCorrectionDue,
-    InvoiceEntry,
-    InvoiceIssued,
-    InvoiceReissued,
-    InvoiceRequested,
-    InvoiceStatus,
     InvoiceStillOwed,
-    InvoiceTitle,
-    InvoiceVoided,
     MissingTaxId,
     NothingToInvoice,
     OrderNotPaid,
     RefundsNotAttributed,
-    invoice_id_of,
-    invoiceable_amount,
 )
-from merx.invoicing.services import (
-    IssueInvoice,
-    ReissueInvoice,
-    RequestInvoice,
-    VoidInvoice,
-    correct_invoices_after_refund,
-    issue_invoice,
-    owed_on,
-    reissue_invoice,
-    request_invoice,
-    void_invoice,
-    void_invoice_of_closed_order,
+from merx.invoicing.model import (
+    BuyerKind,
+    Invoice,
+    InvoiceCorrectionDue,
+    InvoiceIssued,
+    InvoiceReissued,
+    InvoiceRequested,
+    InvoiceStatus,
+    InvoiceTitle,
+    InvoiceVoided,
 )
+from merx.invoicing.services import IssueInvoice, ReissueInvoice, RequestInvoice, VoidInvoice
 
 __all__ = [
-    "INVOICE_FLOW",
     "BuyerKind",
     "DuplicateInvoiceNumber",
-    "EntryKind",
     "Invoice",
     "InvoiceAlreadyRequested",
     "InvoiceCorrectionDue",
-    "InvoiceEntry",
     "InvoiceIssued",
     "InvoiceReissued",
     "InvoiceRequested",
@@ -61,13 +48,4 @@ __all__ = [
     "ReissueInvoice",
     "RequestInvoice",
     "VoidInvoice",
-    "correct_invoices_after_refund",
-    "invoice_id_of",
-    "invoiceable_amount",
-    "issue_invoice",
-    "owed_on",
-    "reissue_invoice",
-    "request_invoice",
-    "void_invoice",
-    "void_invoice_of_closed_order",
 ]

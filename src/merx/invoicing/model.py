@@ -28,13 +28,16 @@ from datetime import datetime
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import (
-    AlreadyExists,
-    BusinessRuleViolation,
-    Unauthorized,
-    ValidationError,
+from merx.invoicing.errors import (
+    DuplicateInvoiceNumber,
+    InvoiceStillOwed,
+    MissingTaxId,
+    NothingToInvoice,
+    OrderNotPaid,
+    RefundsNotAttributed,
 )
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
@@ -42,38 +45,6 @@ from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_text
 from merx.orders import Order, OrderStatus
 from merx.payments import Payment
-
-# -- errors ------------------------------------------------------------------------------
-
-
-class OrderNotPaid(BusinessRuleViolation):
-    """An invoice was asked for an order that has not been paid."""
-
-
-class InvoiceAlreadyRequested(AlreadyExists):
-    """The order already has an invoice (one per seller's order)."""
-
-
-class NothingToInvoice(BusinessRuleViolation):
-    """The order has nothing left to invoice: everything paid was refunded."""
-
-
-class InvoiceStillOwed(BusinessRuleViolation):
-    """An invoice cannot be voided while its order still has an amount to invoice."""
-
-
-class MissingTaxId(ValidationError):
-    """A company invoice needs the company's tax id (and a personal one takes none)."""
-
-
-class DuplicateInvoiceNumber(ValidationError):
-    """An invoice number already used on this invoice."""
-
-
-class RefundsNotAttributed(BusinessRuleViolation):
-    """The parent order has several sellers' orders and refunds not attributed to one of
-    them, so what each order refunded is unknown."""
-
 
 # -- values ------------------------------------------------------------------------------
 
@@ -369,10 +340,20 @@ class Invoice(Aggregate):
         INVOICE_FLOW.move(self, "reissue", event)
         self._check(owed)
 
-    def void(self, reason: str, at: datetime) -> None:
-        """The order was refunded in full: cancel the invoice in force, if any."""
+    def void(self, reason: str, at: datetime, *, owed: Money | None = None) -> None:
+        """The order was refunded in full: cancel the invoice in force, if any.
+
+        ``owed`` is what the order is still worth to invoice (``None``: nothing, the order
+        is closed); while it is positive the invoice is corrected, not voided
+        (:class:`InvoiceStillOwed`).
+        """
         INVOICE_FLOW.target(self.status, "void")
         require_text(reason, "reason")
+        if owed is not None and owed.is_positive():
+            raise InvoiceStillOwed(
+                f"order {self.order_id!r} still owes {owed}: correct invoice {self.id!r} "
+                "instead of voiding it"
+            )
         current = self.in_force
         if current is not None:
             self.entries.append(_red(current, at))

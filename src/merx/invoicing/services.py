@@ -5,15 +5,15 @@ subscribers keep invoices in step with refunds (:func:`void_invoice_of_closed_or
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
+from merx.invoicing.errors import InvoiceAlreadyRequested, RefundsNotAttributed
 from merx.invoicing.model import (
     Invoice,
-    InvoiceAlreadyRequested,
     InvoiceStatus,
-    InvoiceStillOwed,
     InvoiceTitle,
-    RefundsNotAttributed,
     invoice_id_of,
     invoiceable_amount,
     require_paid,
@@ -90,41 +90,41 @@ def request_invoice(cmd: RequestInvoice, uow: UnitOfWork, *, clock: Clock) -> st
     return invoice.id
 
 
-def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, *, clock: Clock) -> Money:
-    invoice = uow.repo(Invoice).get(cmd.invoice_id)
-    invoice.check_seller(cmd.acting)
-    order = uow.repo(Order).get(invoice.order_id)
-    invoice.issue(cmd.number, owed_on(uow, order), clock.now())
+def _by_seller(
+    uow: UnitOfWork, invoice_id: str, acting: MerchantId, change: Callable[[Invoice, Order], None]
+) -> Invoice:
+    """Load the invoice, check ``acting`` may act on it, apply ``change`` (a model method,
+    given the invoice's order), save and commit."""
+    invoice = uow.repo(Invoice).get(invoice_id)
+    invoice.check_seller(acting)
+    change(invoice, uow.repo(Order).get(invoice.order_id))
     uow.repo(Invoice).save(invoice)
     uow.commit()
-    return invoice.amount
+    return invoice
+
+
+def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, *, clock: Clock) -> Money:
+    def issue(invoice: Invoice, order: Order) -> None:
+        invoice.issue(cmd.number, owed_on(uow, order), clock.now())
+
+    return _by_seller(uow, cmd.invoice_id, cmd.acting, issue).amount
 
 
 def reissue_invoice(cmd: ReissueInvoice, uow: UnitOfWork, *, clock: Clock) -> Money:
-    invoice = uow.repo(Invoice).get(cmd.invoice_id)
-    invoice.check_seller(cmd.acting)
-    order = uow.repo(Order).get(invoice.order_id)
-    invoice.reissue(cmd.number, owed_on(uow, order), clock.now())
-    uow.repo(Invoice).save(invoice)
-    uow.commit()
-    return invoice.amount
+    def reissue(invoice: Invoice, order: Order) -> None:
+        invoice.reissue(cmd.number, owed_on(uow, order), clock.now())
+
+    return _by_seller(uow, cmd.invoice_id, cmd.acting, reissue).amount
 
 
 def void_invoice(cmd: VoidInvoice, uow: UnitOfWork, *, clock: Clock) -> None:
     """Allowed once the order is closed (every unit refunded) or owes nothing."""
-    invoice = uow.repo(Invoice).get(cmd.invoice_id)
-    invoice.check_seller(cmd.acting)
-    order = uow.repo(Order).get(invoice.order_id)
-    if order.status is not OrderStatus.CLOSED:
-        owed = owed_on(uow, order)
-        if owed.is_positive():
-            raise InvoiceStillOwed(
-                f"order {order.id!r} still owes {owed}: correct invoice {invoice.id!r} "
-                "instead of voiding it"
-            )
-    invoice.void(cmd.reason, clock.now())
-    uow.repo(Invoice).save(invoice)
-    uow.commit()
+
+    def void(invoice: Invoice, order: Order) -> None:
+        owed = None if order.status is OrderStatus.CLOSED else owed_on(uow, order)
+        invoice.void(cmd.reason, clock.now(), owed=owed)
+
+    _by_seller(uow, cmd.invoice_id, cmd.acting, void)
 
 
 # -- subscribers -----------------------------------------------------------------------------

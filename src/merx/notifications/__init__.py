@@ -1,11 +1,7 @@
 """merx.notifications: reaching users by SMS, push or email; today the ``Notifier`` port."""
 
-from merx.notifications.ports import (
-    CHANNELS,
-    Notifier,
-    NotifierUnavailable,
-    UnsupportedNotificationChannel,
-)
+from merx.notifications.errors import NotifierUnavailable, UnsupportedNotificationChannel
+from merx.notifications.ports import CHANNELS, Notifier
 
 __all__ = [
     "CHANNELS",

@@ -10,18 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Protocol
 
-from merx.kernel.errors import ExternalUnavailable, ValidationError
-
 #: The channels merx reaches users through.
 CHANNELS: Final = ("sms", "push", "email")
-
-
-class NotifierUnavailable(ExternalUnavailable):
-    """The message provider could not be reached: nothing was sent; retry with the same key."""
-
-
-class UnsupportedNotificationChannel(ValidationError):
-    """The notifier cannot reach users through this channel."""
 
 
 class Notifier(Protocol):
@@ -39,6 +29,7 @@ class Notifier(Protocol):
         """Send ``template`` filled with ``params`` to ``recipient`` on ``channel``
         (``"sms"``, ``"push"``, ``"email"``); answer the message id.
 
-        Raises :class:`UnsupportedNotificationChannel`, :class:`NotifierUnavailable`.
+        Raises ``UnsupportedNotificationChannel``, ``NotifierUnavailable``
+        (:mod:`merx.notifications.errors`).
         """
         ...

@@ -1,11 +1,12 @@
-"""merx.orders: orders frozen at placement and their life cycle."""
+"""merx.orders: orders frozen at placement and their life cycle.
 
+The command handlers are in ``merx.orders.services`` (for the composition root); the
+transition tables (``ORDER_FLOW``, ``PARENT_FLOW``, ``TOPUP_FLOW``) in
+``merx.orders.model``.
+"""
+
+from merx.orders.errors import ClaimExceedsOrder, PaymentInFlight, QuoteChanged, UnknownSeller
 from merx.orders.model import (
-    FLOWS,
-    ORDER_FLOW,
-    PARENT_FLOW,
-    TOPUP_FLOW,
-    ClaimExceedsOrder,
     Order,
     OrderCancelled,
     OrderClosed,
@@ -29,10 +30,8 @@ from merx.orders.model import (
     ParentOrderPaid,
     ParentOrderPlaced,
     ParentStatus,
-    PaymentInFlight,
-    kind_of,
 )
-from merx.orders.ports import OrderQueries, ScanningOrderQueries
+from merx.orders.ports import OrderQueries
 from merx.orders.services import (
     AutoConfirmReceipts,
     CancelOrder,
@@ -40,23 +39,12 @@ from merx.orders.services import (
     ConfirmReceipt,
     PlacedOrder,
     PlaceOrder,
-    QuoteChanged,
-    UnknownSeller,
-    auto_confirm_receipts,
     cancel_order,
-    close_unpaid_orders,
-    confirm_receipt,
-    consume_promotion_budgets,
     merchant_order,
     merchant_orders,
-    place_order,
 )
 
 __all__ = [
-    "FLOWS",
-    "ORDER_FLOW",
-    "PARENT_FLOW",
-    "TOPUP_FLOW",
     "AutoConfirmReceipts",
     "CancelOrder",
     "ClaimExceedsOrder",
@@ -90,15 +78,8 @@ __all__ = [
     "PlaceOrder",
     "PlacedOrder",
     "QuoteChanged",
-    "ScanningOrderQueries",
     "UnknownSeller",
-    "auto_confirm_receipts",
     "cancel_order",
-    "close_unpaid_orders",
-    "confirm_receipt",
-    "consume_promotion_budgets",
-    "kind_of",
     "merchant_order",
     "merchant_orders",
-    "place_order",
 ]

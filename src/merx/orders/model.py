@@ -20,19 +20,12 @@ from merx.checkout import QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import BusinessRuleViolation, ValidationError
+from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
+from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
-
-
-class ClaimExceedsOrder(BusinessRuleViolation):
-    """An after-sale asks for more units than the order has left to claim."""
-
-
-class PaymentInFlight(BusinessRuleViolation):
-    """A payment attempt for the order has not settled yet: sync it before anything else."""
+from merx.orders.errors import ClaimExceedsOrder, PaymentInFlight
 
 
 class ParentStatus(enum.Enum):
@@ -144,6 +137,9 @@ FLOWS: dict[OrderKind, StateMachine[OrderStatus]] = {
     OrderKind.TOPUP: TOPUP_FLOW,
 }
 
+
+#: The reason :meth:`ParentOrder.close_unpaid` cancels an order with.
+UNPAID_IN_TIME = "unpaid in time"
 
 #: A line as bought: the quote's line (unit price, allocated discount, fulfillment mode),
 #: frozen into the order at placement.
@@ -307,6 +303,20 @@ class ParentOrder(Aggregate):
         )
         return parent
 
+    def unpaid_since(self, placed_by: datetime) -> bool:
+        """Still waiting for payment, placed at or before ``placed_by`` (a candidate for
+        :meth:`close_unpaid`)."""
+        return self.status is ParentStatus.PENDING_PAYMENT and self.placed_at <= placed_by
+
+    def close_unpaid(self, now: datetime, policy: OrderPolicy) -> bool:
+        """The auto-close rule: an order still unpaid ``policy.unpaid_ttl`` after it was
+        placed, with no payment attempt in flight, is cancelled as :data:`UNPAID_IN_TIME`.
+        Returns whether it closed; an order the rule does not reach is left as it was."""
+        if not self.unpaid_since(now - policy.unpaid_ttl) or self.payment_attempt:
+            return False
+        self.cancel(UNPAID_IN_TIME, now)
+        return True
+
     def start_payment(self, payment_id: str, at: datetime) -> None:
         """A payment attempt begins; only one may be in flight at a time."""
         PARENT_FLOW.target(self.status, "pay")
@@ -317,22 +327,28 @@ class ParentOrder(Aggregate):
         self.payment_attempt = payment_id
         self.record(OrderPaymentStarted(self.id, payment_id, at))
 
-    def payment_failed(self, payment_id: str, reason: str, at: datetime) -> None:
-        """The attempt failed: the order can be paid again."""
+    def payment_failed(self, payment_id: str, reason: str, at: datetime) -> bool:
+        """The attempt failed: the order can be paid again. Returns whether ``payment_id``
+        was the attempt in flight (another one's failure changes nothing)."""
         if self.payment_attempt != payment_id:
-            return
+            return False
         self.payment_attempt = None
         self.record(OrderPaymentFailed(self.id, payment_id, reason, at))
+        return True
 
     def accepts_payment(self, payment_id: str) -> bool:
         """Whether ``payment_id``'s success pays this order (else it is refunded)."""
         return self.status is ParentStatus.PENDING_PAYMENT and self.payment_attempt == payment_id
 
+    def check_accepts(self, payment_id: str) -> None:
+        """Raise :class:`PaymentInFlight` unless the order waits for ``payment_id``."""
+        if not self.accepts_payment(payment_id):
+            raise PaymentInFlight(f"order {self.id!r} is not waiting for payment {payment_id!r}")
+
     def mark_paid(self, payment_id: str, amount: Money, at: datetime) -> None:
         if amount != self.payable:
             raise ValidationError(f"order {self.id!r} costs {self.payable}, payment was {amount}")
-        if not self.accepts_payment(payment_id):
-            raise PaymentInFlight(f"order {self.id!r} is not waiting for payment {payment_id!r}")
+        self.check_accepts(payment_id)
         self.payment_id = payment_id
         self.payment_attempt = None
         self.paid_at = at
@@ -476,6 +492,32 @@ class Order(Aggregate):
         sellers = {self.seller} if self.lines_fulfilled_by(FulfillmentMode.MERCHANT) else set()
         return frozenset({a.warehouse for a in self.allocations} | suppliers | sellers)
 
+    def warehouse_parcels(self) -> tuple[tuple[WarehouseId, tuple[tuple[SkuId, int], ...]], ...]:
+        """What leaves our warehouses: one parcel per warehouse holding the order's stock
+        (by warehouse id), with its ``(sku, quantity)`` items. Refused unless the order may
+        ship now and holds stock and an address."""
+        self.flow.target(self.status, "ship part")
+        if not self.allocations or self.ship_to is None:
+            raise ValidationError(f"order {self.id!r} has nothing to ship from our warehouses")
+        parcels: dict[WarehouseId, list[tuple[SkuId, int]]] = {}
+        for allocation in sorted(self.allocations, key=lambda a: a.warehouse):
+            parcels.setdefault(allocation.warehouse, []).append(
+                (allocation.sku, allocation.quantity)
+            )
+        return tuple((warehouse, tuple(items)) for warehouse, items in parcels.items())
+
+    def merchant_parcel(self, acting: MerchantId) -> tuple[tuple[SkuId, int], ...]:
+        """What the seller ships itself, as ``(sku, quantity)`` items: only the order's
+        seller (:class:`~merx.errors.Unauthorized`), only merchant-fulfilled lines, only
+        while the order may ship."""
+        if acting != self.seller:
+            raise Unauthorized(f"{acting!r} may not ship order {self.id!r}")
+        lines = self.lines_fulfilled_by(FulfillmentMode.MERCHANT)
+        if not lines:
+            raise ValidationError(f"order {self.id!r} has nothing the merchant ships itself")
+        self.flow.target(self.status, "ship part")
+        return tuple((line.sku, line.quantity) for line in lines)
+
     def add_parcel(self, shipment_id: str, origin: str, at: datetime) -> None:
         """A parcel left ``origin``; the order is shipped once every origin has sent one,
         partially shipped until then."""
@@ -497,10 +539,41 @@ class Order(Aggregate):
         self.delivered_at = at
         self.flow.move(self, "deliver", OrderDelivered(self.id, at))
 
+    def parcels_arrived(self, arrivals: Sequence[datetime | None]) -> bool:
+        """Every parcel's delivery time (``None``: not delivered yet). Once all have
+        arrived, a shipped order is delivered at the last arrival; returns whether it was
+        (otherwise nothing changes)."""
+        if not self.flow.allows(self.status, "deliver") or None in arrivals or not arrivals:
+            return False
+        self.mark_delivered(max(at for at in arrivals if at is not None))
+        return True
+
     def complete(self, at: datetime) -> None:
         self.flow.target(self.status, "complete")
         self.completed_at = at
         self.flow.move(self, "complete", OrderCompleted(self.id, at))
+
+    def awaits_receipt(self, *, shipped_by: datetime, delivered_by: datetime) -> bool:
+        """Receipt not confirmed yet for an order delivered at or before ``delivered_by``,
+        or shipped (and never scanned delivered) at or before ``shipped_by``."""
+        if self.status is OrderStatus.DELIVERED:
+            return self.delivered_at is not None and self.delivered_at <= delivered_by
+        if self.status is OrderStatus.SHIPPED:
+            return self.shipped_at is not None and self.shipped_at <= shipped_by
+        return False
+
+    def confirm_receipt_for_customer(self, now: datetime, policy: OrderPolicy) -> bool:
+        """The auto-confirm rule: a customer who did not confirm receipt
+        ``policy.confirm_after_delivery`` after the delivery scan (or
+        ``policy.confirm_after_shipment`` after shipment, when no scan came) has it confirmed:
+        the order completes. Returns whether it did; otherwise nothing changes."""
+        if not self.awaits_receipt(
+            shipped_by=now - policy.confirm_after_shipment,
+            delivered_by=now - policy.confirm_after_delivery,
+        ):
+            return False
+        self.complete(now)
+        return True
 
     # -- units under after-sales --------------------------------------------------------
 
@@ -592,6 +665,26 @@ class Order(Aggregate):
         """The supplier definitively failed: the order is refunded, then closed."""
         self.flow.move(self, "fail", OrderProcurementFailed(self.id, reason, at))
 
+    def procurement_ended(self, *, credited: bool, failure: str, at: datetime) -> None:
+        """The supplier answered for every unit of a top-up: if any unit was credited the
+        order is fulfilled and completes (failed units are refunded on their own), if none
+        was it failed (refunded, then closed)."""
+        if credited:
+            self.fulfilled(at)
+            self.complete(at)
+        else:
+            self.procurement_failed(failure, at)
+
     def close(self, reason: str, at: datetime) -> None:
         """Close a paid order that will not ship (refunded before shipment)."""
         self.flow.move(self, "close", OrderClosed(self.id, reason, at))
+
+    def close_if_refunded(self, reason: str, at: datetime) -> bool:
+        """Close the order once nothing of it stays paid: every unit refunded through
+        after-sales, or a failed top-up refunded. Returns whether it closed; otherwise
+        nothing changes."""
+        refunded = self.fully_refunded or self.status is OrderStatus.REFUNDING
+        if not (refunded and self.flow.allows(self.status, "close")):
+            return False
+        self.close(reason, at)
+        return True

@@ -5,7 +5,9 @@ and a merchant's order list need orders by state and time. A database answers th
 indexed query; :class:`OrderQueries` is the port for it. Its answers are candidates only:
 the services load each order and check it again before they change it, so a stale or
 generous answer is harmless. :class:`ScanningOrderQueries` answers by loading every order
-through the unit of work, the fallback when no adapter is given.
+through the unit of work, the fallback when no adapter is given. What makes an order a
+candidate is the model's own predicate (:meth:`ParentOrder.unpaid_since`,
+:meth:`Order.awaits_receipt`), so every adapter asks the same question.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Protocol
 
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.uow import UnitOfWork
-from merx.orders.model import Order, OrderStatus, ParentOrder, ParentStatus
+from merx.orders.model import Order, ParentOrder
 
 
 class OrderQueries(Protocol):
@@ -38,18 +40,6 @@ class OrderQueries(Protocol):
         ...
 
 
-def is_unpaid(parent: ParentOrder, placed_by: datetime) -> bool:
-    return parent.status is ParentStatus.PENDING_PAYMENT and parent.placed_at <= placed_by
-
-
-def awaits_receipt(order: Order, shipped_by: datetime, delivered_by: datetime) -> bool:
-    if order.status is OrderStatus.DELIVERED:
-        return order.delivered_at is not None and order.delivered_at <= delivered_by
-    if order.status is OrderStatus.SHIPPED:
-        return order.shipped_at is not None and order.shipped_at <= shipped_by
-    return False
-
-
 class ScanningOrderQueries:
     """:class:`OrderQueries` by loading every order through ``uow`` (O(history))."""
 
@@ -58,7 +48,7 @@ class ScanningOrderQueries:
 
     def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
         repo = self._uow.repo(ParentOrder)
-        return [OrderId(key) for key in repo.ids() if is_unpaid(repo.get(key), placed_by)]
+        return [OrderId(key) for key in repo.ids() if repo.get(key).unpaid_since(placed_by)]
 
     def orders_awaiting_receipt(
         self, *, shipped_by: datetime, delivered_by: datetime
@@ -67,7 +57,7 @@ class ScanningOrderQueries:
         return [
             OrderId(key)
             for key in repo.ids()
-            if awaits_receipt(repo.get(key), shipped_by, delivered_by)
+            if repo.get(key).awaits_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
         ]
 
     def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:

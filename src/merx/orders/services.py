@@ -7,27 +7,28 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import Sku, check_purchase
+from merx.catalog import Sku
 from merx.checkout import Cart, Offers, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation, Unauthorized
+from merx.kernel.errors import Unauthorized
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.merchants import Merchant
+from merx.orders.errors import QuoteChanged, UnknownSeller
 from merx.orders.model import (
+    UNPAID_IN_TIME,
     Order,
     OrderKind,
     OrderPolicy,
     ParentOrder,
     ParentOrderPaid,
-    ParentStatus,
     kind_of,
 )
-from merx.orders.ports import OrderQueries, ScanningOrderQueries, awaits_receipt
+from merx.orders.ports import OrderQueries, ScanningOrderQueries
 from merx.pricing import Pricer, quote
 from merx.promotions import (
     campaign_discounts,
@@ -43,10 +44,6 @@ class PlacedOrder:
 
     parent_id: OrderId
     order_ids: tuple[OrderId, ...]
-
-
-class QuoteChanged(BusinessRuleViolation):
-    """The cart no longer costs what the customer was shown: re-quote and confirm."""
 
 
 @attrs.frozen
@@ -164,6 +161,12 @@ def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) ->
     """Cancel the parent and its orders, give their stock and promotion budgets back
     (staged)."""
     parent.cancel(reason, now)
+    _cancelled(uow, parent, reason, now)
+
+
+def _cancelled(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) -> None:
+    """``parent`` was cancelled: cancel its orders and give back their stock, the
+    customer's purchase counts and the promotion budgets; save (staged)."""
     release_for_order(uow, parent.id)
     customer = uow.repo(Customer).find(parent.customer_id)
     if customer is not None and customer.release_purchases(parent.id):
@@ -197,16 +200,15 @@ def close_unpaid_orders(
     queries: OrderQueries | None = None,
 ) -> list[OrderId]:
     """Cancel the parent orders unpaid past the policy's time (``queries`` finds the
-    candidates; each is checked again here)."""
+    candidates; :meth:`ParentOrder.close_unpaid` decides on each)."""
     now = clock.now()
     closed: list[OrderId] = []
     repo = uow.repo(ParentOrder)
     found = queries or ScanningOrderQueries(uow)
     for key in list(found.unpaid_parent_orders(now - policy.unpaid_ttl)):
         parent = repo.get(key)
-        overdue = parent.placed_at + policy.unpaid_ttl <= now
-        if parent.status is ParentStatus.PENDING_PAYMENT and overdue and not parent.payment_attempt:
-            _cancel(uow, parent, "unpaid in time", now)
+        if parent.close_unpaid(now, policy):
+            _cancelled(uow, parent, UNPAID_IN_TIME, now)
             closed.append(parent.id)
     uow.commit()
     return closed
@@ -220,18 +222,20 @@ def auto_confirm_receipts(
     policy: OrderPolicy,
     queries: OrderQueries | None = None,
 ) -> list[OrderId]:
-    """Complete the orders whose customers did not confirm in time."""
+    """Complete the orders whose customers did not confirm in time (``queries`` finds the
+    candidates; :meth:`Order.confirm_receipt_for_customer` decides on each)."""
     now = clock.now()
     confirmed: list[OrderId] = []
     repo = uow.repo(Order)
-    shipped_by = now - policy.confirm_after_shipment
-    delivered_by = now - policy.confirm_after_delivery
     found = queries or ScanningOrderQueries(uow)
-    candidates = found.orders_awaiting_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
+    candidates = found.orders_awaiting_receipt(
+        shipped_by=now - policy.confirm_after_shipment,
+        delivered_by=now - policy.confirm_after_delivery,
+    )
     for key in list(candidates):
         order = repo.get(key)
-        if awaits_receipt(order, shipped_by, delivered_by):
-            _complete(uow, order, now)
+        if order.confirm_receipt_for_customer(now, policy):
+            _completed(uow, order)
             confirmed.append(order.id)
     uow.commit()
     return confirmed
@@ -239,14 +243,16 @@ def auto_confirm_receipts(
 
 def confirm_receipt(cmd: ConfirmReceipt, uow: UnitOfWork, *, clock: Clock) -> None:
     """The customer confirms the goods arrived; the order completes."""
-    _complete(uow, uow.repo(Order).get(cmd.order_id), clock.now())
+    order = uow.repo(Order).get(cmd.order_id)
+    order.complete(clock.now())
+    _completed(uow, order)
     uow.commit()
 
 
-def _complete(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    order.complete(now)
+def _completed(uow: UnitOfWork, order: Order) -> None:
+    """``order`` completed: its customer has completed an order; save both (staged)."""
     customer = uow.repo(Customer).get(order.customer_id)
-    customer.first_order_completed()
+    customer.order_completed(order.id)
     uow.repo(Order).save(order)
     uow.repo(Customer).save(customer)
 
@@ -272,13 +278,6 @@ def merchant_orders(
     return [order for order in orders if order.seller == acting]
 
 
-# -- promotions --------------------------------------------------------------------------
-
-
-class UnknownSeller(BusinessRuleViolation):
-    """A SKU names a seller that is neither the platform nor an onboarded merchant."""
-
-
 def _check_restrictions(
     uow: UnitOfWork, customer: Customer, lines: Sequence[QuotedLine], ship_to: Address | None
 ) -> dict[SkuId, int]:
@@ -292,8 +291,7 @@ def _check_restrictions(
         sku = uow.repo(Sku).view(sku_id)
         if sku.restrictions.unrestricted:
             continue
-        check_purchase(
-            sku,
+        sku.check_purchase(
             region=ship_to.region if ship_to is not None else None,
             quantity=quantity,
             already_bought=customer.units_bought(sku_id),

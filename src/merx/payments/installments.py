@@ -19,27 +19,24 @@ from merx.catalog import Sku
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation, MerxError
+from merx.kernel.errors import MerxError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.orders import CancelOrder, Order, ParentOrder, ParentStatus, cancel_order
+from merx.payments.errors import NotInstallmentEligible
 from merx.payments.model import FactKind, Payment, PaymentFact, RefundStatus
 from merx.payments.ports import PaymentGateway, TransactionRisk
 from merx.payments.services import (
     INSTALLMENTS,
     AuthenticationPolicy,
     PaymentOutcome,
-    assess,
     begin_payment,
     gateway_for,
     record_and_settle,
     refund_payment,
+    reserve_refund,
 )
-
-
-class NotInstallmentEligible(BusinessRuleViolation):
-    """A line of the order is not sold on installments (the SKU is not eligible)."""
 
 
 @attrs.frozen
@@ -83,21 +80,10 @@ def pay_by_installments(
         raise credit.TermNotAllowed(f"{cmd.term_months} months is not offered; offered: {offered}")
     if not chosen[0].within_limit:
         raise credit.LimitExceeded(f"the credit limit does not cover {parent.payable}")
-    method = f"{cmd.term_months} months"
-    decision = assess(risk, parent, channel=INSTALLMENTS, method=method)
-    now = clock.now()
-    payment = Payment.initiate(
-        payment_id=PaymentId(ids.next_id("pay")),
-        order_id=parent.id,
-        channel=INSTALLMENTS,
-        method=method,
-        amount=parent.payable,
-        at=now,
+    payment, waiting = begin_payment(
+        uow, parent, channel=INSTALLMENTS, method=f"{cmd.term_months} months", risk=risk,
+        ids=ids, clock=clock, inventory=inventory, authentication=authentication,
         term_months=cmd.term_months,
-    )
-    waiting = begin_payment(
-        uow, parent, payment, decision, inventory=inventory, authentication=authentication,
-        now=now,
     )  # fmt: skip
     return waiting or finance_installment_payment(
         uow, payment, parent, clock=clock, ids=ids, scorer=scorer, funders=funders
@@ -154,12 +140,10 @@ def refund_installments(
 ) -> RefundStatus:
     """A refund of an installment order pays its plan down (credit restores the limit and
     returns any overpayment); reserved on the payment first, so it is never applied twice."""
+    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
+    if settled is not None:
+        return settled
     payment = uow.repo(Payment).get(payment_id)
-    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
-        uow.repo(Payment).save(payment)
-        uow.commit()
-    elif payment.refund_status(refund_id) is not RefundStatus.PENDING:
-        return payment.refund_status(refund_id)
     parent = uow.repo(ParentOrder).get(payment.order_id)
     credit.refund_installment_order(
         credit.RefundInstallmentOrder(parent.customer_id, parent.id, amount), uow, clock=clock

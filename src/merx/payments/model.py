@@ -25,11 +25,18 @@ from datetime import datetime
 import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import BusinessRuleViolation, IdempotencyConflict, ValidationError
+from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+from merx.payments.errors import (
+    AuthenticationExpired,
+    AuthenticationLocked,
+    NoAuthenticationPending,
+    RefundExceedsPayment,
+    WrongAuthenticationFactor,
+)
 from merx.payments.ports import AuthFactor
 
 
@@ -61,10 +68,6 @@ class FactKind(enum.Enum):
 _FAILURES = frozenset({FactKind.CHARGE_FAILED, FactKind.REFUND_FAILED})
 
 
-class RefundExceedsPayment(BusinessRuleViolation):
-    """A refund would return more than was captured and not yet refunded."""
-
-
 # -- transaction authentication ------------------------------------------------------------
 
 
@@ -86,30 +89,6 @@ AUTHENTICATION_FLOW: StateMachine[AuthenticationStatus] = StateMachine(
         (AuthenticationStatus.REQUIRED, "expire", AuthenticationStatus.EXPIRED),
     ],
 )
-
-
-class NoAuthenticationPending(BusinessRuleViolation):
-    """A proof was given for a payment that never asked for one."""
-
-
-class WrongAuthenticationFactor(ValidationError):
-    """The proof is of another kind than the one risk control asked for (not counted)."""
-
-
-class WrongProof(BusinessRuleViolation):
-    """The proof did not verify. The attempt is counted; ``attempts_left`` more may follow."""
-
-    def __init__(self, message: str, *, attempts_left: int) -> None:
-        super().__init__(message)
-        self.attempts_left = attempts_left
-
-
-class AuthenticationLocked(WrongProof):
-    """Too many wrong proofs: the payment failed and takes no more proofs."""
-
-
-class AuthenticationExpired(BusinessRuleViolation):
-    """The authentication window closed: the payment failed; pay again to retry."""
 
 
 @attrs.frozen
@@ -389,9 +368,9 @@ class Payment(Aggregate):
             return PaymentStatus.SUCCEEDED
         if any(f.kind is FactKind.CHARGE_FAILED for f in self.facts.values()):
             return PaymentStatus.FAILED
-        auth = self.authentication
-        if auth is not None and auth.status is AuthenticationStatus.REQUIRED:
+        if self.awaits_authentication:
             return PaymentStatus.AWAITING_AUTHENTICATION
+        auth = self.authentication
         if auth is not None and auth.status is not AuthenticationStatus.VERIFIED:
             return PaymentStatus.FAILED
         return PaymentStatus.INITIATED
@@ -408,6 +387,12 @@ class Payment(Aggregate):
         if self.authentication.status is AuthenticationStatus.LOCKED:
             return f"authentication locked after {self.authentication.failures} wrong proofs"
         return "authentication expired"
+
+    @property
+    def awaits_authentication(self) -> bool:
+        """Risk control asked for a proof that has not come (nor locked, nor expired)."""
+        auth = self.authentication
+        return auth is not None and auth.status is AuthenticationStatus.REQUIRED
 
     @property
     def chargeable(self) -> bool:
@@ -575,12 +560,15 @@ class Payment(Aggregate):
             self.record(PaymentFailed(self.id, self.order_id, self.failure or "", now))
         return locks
 
-    def expire_authentication(self, now: datetime) -> None:
-        """The window closed before a verified proof: the payment fails, uncharged."""
+    def lapse_authentication(self, now: datetime) -> bool:
+        """If the authentication window has closed before a verified proof, the payment
+        fails, uncharged (:class:`AuthenticationLapsed`, :class:`PaymentFailed`). Returns
+        whether it lapsed; a payment whose authentication is not due is left as it was."""
         auth = self.authentication
         if auth is None or not auth.due(now):
-            raise ValidationError(f"payment {self.id!r} has no authentication due to expire")
+            return False
         status = AUTHENTICATION_FLOW.target(auth.status, "expire")
         self.authentication = attrs.evolve(auth, status=status, ended_at=now)
         self.record(AuthenticationLapsed(self.id, auth.expires_at, now))
         self.record(PaymentFailed(self.id, self.order_id, self.failure or "", now))
+        return True

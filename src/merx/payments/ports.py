@@ -3,20 +3,24 @@
 A :class:`PaymentGateway` is one payment channel ("wechat_pay", "alipay", "bank_card").
 Every command carries an ``idempotency_key``: the same key with the same payload returns
 the first result and acts once; the same key with a different payload raises
-:class:`~merx.kernel.errors.IdempotencyConflict`. After a :class:`GatewayTimeout` the
-outcome is unknown: retry with the *same* key (the channel answers what it did, or does it
-now) or ask :meth:`PaymentGateway.query`.
+:class:`~merx.kernel.errors.IdempotencyConflict`. After a ``GatewayTimeout`` the outcome
+is unknown: retry with the *same* key (the channel answers what it did, or does it now) or
+ask :meth:`PaymentGateway.query`.
 
 The channel enforces its own invariants and refuses a call that breaks them with a typed
-error and no effect: captures never exceed the authorization
-(:class:`CaptureExceedsAuthorization`), refunds never exceed the captures
-(:class:`RefundExceedsCapture`). Operations still pending at the channel count against
-these limits until they settle.
+error (defined in :mod:`merx.payments.errors`, exported by :mod:`merx.payments`) and no
+effect: captures never exceed the authorization (``CaptureExceedsAuthorization``), refunds
+never exceed the captures (``RefundExceedsCapture``). Operations still pending at the
+channel count against these limits until they settle.
 
 The cashier also asks two smaller ports: :class:`ChannelHealth` (is a channel up now? used
 by routing) and :class:`TransactionRisk` (risk control: allow a transaction, ask the payer
 to authenticate it with a password, an SMS code or a face/fingerprint scan, or deny it;
 and verify the proof the payer gives).
+
+``merx.payments`` exports the Protocols; the values an adapter builds to answer them
+(:class:`GatewayResult`, :class:`GatewayStatus`, :class:`GatewayOperation`,
+:class:`RiskDecision`...) are imported from this module.
 """
 
 from __future__ import annotations
@@ -27,13 +31,7 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import (
-    AlreadyExists,
-    BusinessRuleViolation,
-    NotFound,
-    OutcomeUnknown,
-    ValidationError,
-)
+from merx.kernel.errors import ValidationError
 from merx.kernel.money import Money
 
 # -- values ----------------------------------------------------------------------------
@@ -130,40 +128,6 @@ class PaymentNotification:
         return NotificationKind.FAILED
 
 
-# -- errors ----------------------------------------------------------------------------
-
-
-class GatewayTimeout(OutcomeUnknown):
-    """The channel did not answer in time: the operation may or may not have happened.
-
-    Retry with the same idempotency key, or ask ``query``.
-    """
-
-
-class UnknownPayment(NotFound):
-    """The channel has no record of this payment id."""
-
-
-class PaymentAlreadyAuthorized(BusinessRuleViolation):
-    """A new authorization for a payment already authorized (or being authorized)."""
-
-
-class PaymentNotAuthorized(BusinessRuleViolation):
-    """A capture for a payment the channel has not authorized."""
-
-
-class CaptureExceedsAuthorization(BusinessRuleViolation):
-    """A capture would take the captured total above the authorized amount."""
-
-
-class RefundExceedsCapture(BusinessRuleViolation):
-    """A refund would take the refunded total above the captured total."""
-
-
-class DuplicateRefund(AlreadyExists):
-    """A refund id already used for another refund of the payment (not a replay)."""
-
-
 # -- the port --------------------------------------------------------------------------
 
 
@@ -180,16 +144,16 @@ class PaymentGateway(Protocol):
     ) -> GatewayResult:
         """Reserve ``amount`` on the payer's ``method`` for ``payment_id``.
 
-        Raises :class:`PaymentAlreadyAuthorized` if the payment already has a succeeded
-        or pending authorization, :class:`GatewayTimeout` if the outcome is unknown.
+        Raises ``PaymentAlreadyAuthorized`` if the payment already has a succeeded
+        or pending authorization, ``GatewayTimeout`` if the outcome is unknown.
         """
         ...
 
     def capture(self, *, payment_id: str, amount: Money, idempotency_key: str) -> GatewayResult:
         """Take ``amount`` of the authorization; partial captures may follow each other.
 
-        Raises :class:`UnknownPayment`, :class:`PaymentNotAuthorized`,
-        :class:`CaptureExceedsAuthorization`, :class:`GatewayTimeout`.
+        Raises ``UnknownPayment``, ``PaymentNotAuthorized``,
+        ``CaptureExceedsAuthorization``, ``GatewayTimeout``.
         """
         ...
 
@@ -198,15 +162,15 @@ class PaymentGateway(Protocol):
     ) -> GatewayResult:
         """Give back ``amount`` of what was captured, as refund ``refund_id``.
 
-        Raises :class:`UnknownPayment`, :class:`RefundExceedsCapture`,
-        :class:`DuplicateRefund`, :class:`GatewayTimeout`.
+        Raises ``UnknownPayment``, ``RefundExceedsCapture``,
+        ``DuplicateRefund``, ``GatewayTimeout``.
         """
         ...
 
     def query(self, *, payment_id: str) -> GatewayResult:
         """What the channel knows of the payment now (see :class:`GatewayResult`).
 
-        Raises :class:`UnknownPayment` if the channel never saw it.
+        Raises ``UnknownPayment`` if the channel never saw it.
         """
         ...
 

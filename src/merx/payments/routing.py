@@ -16,29 +16,9 @@ from collections.abc import Iterable
 
 import attrs
 
-from merx.kernel.errors import BusinessRuleViolation, ValidationError
+from merx.kernel.errors import ValidationError
 from merx.kernel.money import Money
-
-
-class NoChannelAvailable(BusinessRuleViolation):
-    """No channel can take the payment: no rule matches, or the matching rule's channels
-    are all unavailable. ``rule`` is the matching rule's name (``None`` if none matched)."""
-
-    def __init__(
-        self, *, amount: Money, method: str, rule: str | None, available: frozenset[str]
-    ) -> None:
-        if rule is None:
-            what = "no routing rule matches"
-        else:
-            what = f"rule {rule!r} matches but none of its channels is available"
-        super().__init__(
-            f"cannot route a {amount} payment by {method!r}: {what} "
-            f"(available: {sorted(available)})"
-        )
-        self.amount = amount
-        self.method = method
-        self.rule = rule
-        self.available = available
+from merx.payments.errors import NoChannelAvailable
 
 
 def _channels(value: Iterable[str]) -> tuple[str, ...]:

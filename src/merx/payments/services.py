@@ -34,20 +34,25 @@ from merx.inventory import (
 )
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation, ValidationError
+from merx.kernel.errors import ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, ParentOrder, PaymentInFlight
-from merx.payments.model import (
+from merx.orders import Order, ParentOrder
+from merx.payments.errors import (
     AuthenticationExpired,
     AuthenticationLocked,
+    GatewayTimeout,
+    PaymentDenied,
+    UnknownChannel,
+    WrongProof,
+)
+from merx.payments.model import (
     FactKind,
     Payment,
     PaymentFact,
     PaymentStatus,
     RefundStatus,
-    WrongProof,
 )
 from merx.payments.ports import (
     AuthFactor,
@@ -55,7 +60,6 @@ from merx.payments.ports import (
     GatewayOperation,
     GatewayResult,
     GatewayStatus,
-    GatewayTimeout,
     PaymentGateway,
     PaymentNotification,
     PaymentQueries,
@@ -64,18 +68,6 @@ from merx.payments.ports import (
     TransactionRisk,
 )
 from merx.payments.routing import DEFAULT_ROUTING, RoutingRule, choose_channel
-
-
-class UnknownChannel(ValidationError):
-    """No payment gateway is configured for the channel asked for."""
-
-
-class PaymentDenied(BusinessRuleViolation):
-    """Risk control refused the transaction; nothing was stored or charged."""
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @attrs.frozen
@@ -255,6 +247,30 @@ def _pay(
     authentication: AuthenticationPolicy,
 ) -> PaymentOutcome:
     gateway = gateway_for(gateways, channel)
+    payment, waiting = begin_payment(
+        uow, parent, channel=channel, method=method, risk=risk, ids=ids, clock=clock,
+        inventory=inventory, authentication=authentication,
+    )  # fmt: skip
+    return waiting or _charge_and_settle(uow, payment, gateway, clock)
+
+
+def begin_payment(
+    uow: UnitOfWork,
+    parent: ParentOrder,
+    *,
+    channel: str,
+    method: str,
+    risk: TransactionRisk | None,
+    ids: IdSource,
+    clock: Clock,
+    inventory: InventoryPolicy,
+    authentication: AuthenticationPolicy,
+    term_months: int | None = None,
+) -> tuple[Payment, PaymentOutcome | None]:
+    """Ask risk control (:func:`assess`), then record a new payment of ``parent`` and the
+    attempt on it, and commit: awaiting the payer's proof when risk control asked for one
+    (nothing locked; that outcome is returned), else with the stock locked and ``None``
+    returned (the charge goes on)."""
     decision = assess(risk, parent, channel=channel, method=method)
     now = clock.now()
     payment = Payment.initiate(
@@ -264,27 +280,8 @@ def _pay(
         method=method,
         amount=parent.payable,
         at=now,
+        term_months=term_months,
     )
-    waiting = begin_payment(
-        uow, parent, payment, decision, inventory=inventory, authentication=authentication,
-        now=now,
-    )  # fmt: skip
-    return waiting or _charge_and_settle(uow, payment, gateway, clock)
-
-
-def begin_payment(
-    uow: UnitOfWork,
-    parent: ParentOrder,
-    payment: Payment,
-    decision: RiskDecision,
-    *,
-    inventory: InventoryPolicy,
-    authentication: AuthenticationPolicy,
-    now: datetime,
-) -> PaymentOutcome | None:
-    """Record a new attempt on ``parent`` and commit: awaiting the payer's proof when risk
-    control asked for one (nothing locked; that outcome is returned), else with the stock
-    locked and ``None`` returned (the charge goes on)."""
     parent.start_payment(payment.id, now)
     if decision.factor is not None:
         payment.require_authentication(
@@ -299,8 +296,8 @@ def begin_payment(
     uow.repo(Payment).add(payment)
     uow.commit()
     if decision.factor is None:
-        return None
-    return PaymentOutcome(
+        return payment, None
+    return payment, PaymentOutcome(
         payment.id,
         PaymentStatus.AWAITING_AUTHENTICATION,
         f"{decision.factor.value} authentication required",
@@ -384,17 +381,16 @@ def authenticate_transaction(
     if gateway is None and finance is None:
         raise UnknownChannel(f"payment {payment.id!r} is by installments: no financing wired")
     now = clock.now()
-    auth = payment.authentication
-    if auth is not None and auth.due(now):
-        _expire(uow, payment, now)
+    if _lapse(uow, payment, now):
         uow.commit()
+        assert payment.authentication is not None
         raise AuthenticationExpired(
-            f"payment {payment.id!r}: authentication window closed at {auth.expires_at}"
+            f"payment {payment.id!r}: authentication window closed at "
+            f"{payment.authentication.expires_at}"
         )
     payment.check_proof(cmd.factor, now)
     parent = uow.repo(ParentOrder).get(payment.order_id)
-    if not parent.accepts_payment(payment.id):
-        raise PaymentInFlight(f"order {parent.id!r} is not waiting for payment {payment.id!r}")
+    parent.check_accepts(payment.id)
     if not risk.verify(payment_id=payment.id, factor=cmd.factor, proof=cmd.proof):
         locked = payment.reject_proof(cmd.factor, now)
         uow.repo(Payment).save(payment)
@@ -418,14 +414,16 @@ def authenticate_transaction(
     return _charge_and_settle(uow, payment, gateway, clock)
 
 
-def _expire(uow: UnitOfWork, payment: Payment, now: datetime) -> None:
-    """Fail a payment whose authentication lapsed and free its parent order (staged).
-    It held no stock, so none is released."""
-    payment.expire_authentication(now)
+def _lapse(uow: UnitOfWork, payment: Payment, now: datetime) -> bool:
+    """If the payment's authentication window has closed, fail the payment and free its
+    parent order (staged; it held no stock, so none is released). Returns whether it did."""
+    if not payment.lapse_authentication(now):
+        return False
     uow.repo(Payment).save(payment)
     parent = uow.repo(ParentOrder).get(payment.order_id)
     parent.payment_failed(payment.id, payment.failure or "", now)
     uow.repo(ParentOrder).save(parent)
+    return True
 
 
 def expire_payment_authentications(
@@ -443,8 +441,7 @@ def expire_payment_authentications(
     candidates = queries.awaiting_authentication() if queries is not None else repo.ids()
     for key in list(candidates):
         payment = repo.get(key)
-        if payment.authentication is not None and payment.authentication.due(now):
-            _expire(uow, payment, now)
+        if _lapse(uow, payment, now):
             expired.append(payment.id)
     uow.commit()
     return expired
@@ -456,9 +453,7 @@ def sync_payment(
     """Ask the channel again (same keys). A payment awaiting authentication is never
     charged here: it stays awaiting, or fails if its window has closed."""
     payment = uow.repo(Payment).get(cmd.payment_id)
-    auth = payment.authentication
-    if auth is not None and auth.due(clock.now()):
-        _expire(uow, payment, clock.now())
+    if _lapse(uow, payment, clock.now()):
         uow.commit()
     if payment.status is not PaymentStatus.INITIATED:
         return PaymentOutcome(payment.id, payment.status, payment.failure)
@@ -587,8 +582,9 @@ def record_and_settle(
                 uow.repo(Order).save(order)
         else:
             late = payment.refundable.is_positive()
-    elif payment.status is PaymentStatus.FAILED and parent.payment_attempt == payment.id:
-        parent.payment_failed(payment.id, payment.failure or "declined", now)
+    elif payment.status is PaymentStatus.FAILED and parent.payment_failed(
+        payment.id, payment.failure or "declined", now
+    ):
         for order_id in parent.order_ids:
             order = uow.repo(Order).get(order_id)
             if order.release_stock_after_failed_payment(now):
@@ -619,6 +615,27 @@ def record_and_settle(
 # -- refunding ---------------------------------------------------------------------------
 
 
+def reserve_refund(
+    uow: UnitOfWork,
+    payment_id: PaymentId,
+    refund_id: str,
+    amount: Money,
+    reason: str,
+    *,
+    order_id: OrderId | None,
+) -> RefundStatus | None:
+    """Reserve the refund on the payment and commit (a repeat reuses the reservation).
+    Returns the refund's status if it is already settled, ``None`` while it is pending
+    (the money still has to be sent back)."""
+    payment = uow.repo(Payment).get(payment_id)
+    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+        return None
+    status = payment.refund_status(refund_id)
+    return None if status is RefundStatus.PENDING else status
+
+
 def refund_payment(
     uow: UnitOfWork,
     gateway: PaymentGateway,
@@ -638,12 +655,9 @@ def refund_payment(
     reuses it). Returns the refund's status: ``PENDING`` when the channel timed out or has
     not settled it yet (its notification, or a repeat of this call, settles it).
     """
-    payment = uow.repo(Payment).get(payment_id)
-    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
-        uow.repo(Payment).save(payment)
-        uow.commit()
-    elif payment.refund_status(refund_id) is not RefundStatus.PENDING:
-        return payment.refund_status(refund_id)
+    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
+    if settled is not None:
+        return settled
     try:
         result = gateway.refund(
             payment_id=payment_id,

@@ -2,9 +2,9 @@
 
 Tests move parcels along with :meth:`MemoryLogistics.advance` and make the network fail
 with :meth:`~MemoryLogistics.fail_next` (the call raises
-:class:`~merx.fulfillment.ports.LogisticsUnavailable` and does nothing) or
+:class:`~merx.fulfillment.LogisticsUnavailable` and does nothing) or
 :meth:`~MemoryLogistics.timeout_next` (it raises
-:class:`~merx.fulfillment.ports.LogisticsTimeout`, after acting when ``applied=True``).
+:class:`~merx.fulfillment.LogisticsTimeout`, after acting when ``applied=True``).
 Scripted failures are consumed in order by the next calls that reach the network: replays
 of a recorded booking and calls refused as invalid answer without consuming one.
 """
@@ -17,17 +17,15 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
-from merx.fulfillment.ports import (
+from merx.fulfillment import (
     LogisticsTimeout,
     LogisticsUnavailable,
     ShipmentAlreadyBooked,
-    ShipmentBooking,
-    TrackingEvent,
     TrackingNumberTaken,
-    TrackingStatus,
     UnknownCarrier,
     UnknownTrackingNumber,
 )
+from merx.fulfillment.ports import ShipmentBooking, TrackingEvent, TrackingStatus
 from merx.kernel.errors import ValidationError
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.validation import require_text

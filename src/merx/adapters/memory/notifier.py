@@ -15,7 +15,7 @@ import attrs
 from merx.kernel.errors import ValidationError
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.validation import require_text
-from merx.notifications.ports import CHANNELS, NotifierUnavailable, UnsupportedNotificationChannel
+from merx.notifications import CHANNELS, NotifierUnavailable, UnsupportedNotificationChannel
 
 
 def _frozen_params(params: Mapping[str, str]) -> Mapping[str, str]:

@@ -6,7 +6,7 @@ Scripted outcomes are consumed in order by the next calls that would reach the c
 replays of a recorded call and calls refused as invalid (bad amount, over the
 authorization...) answer without consuming one. Pending operations settle with
 :meth:`~MemoryPaymentGateway.settle`. Every final outcome queues one
-:class:`~merx.payments.ports.PaymentNotification` in :attr:`~MemoryPaymentGateway.notifications`,
+:class:`~merx.payments.PaymentNotification` in :attr:`~MemoryPaymentGateway.notifications`,
 a plain list a test may reorder, duplicate or drain.
 """
 
@@ -27,19 +27,16 @@ from merx.kernel.errors import (
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.money import Money
 from merx.kernel.validation import require_text
-from merx.payments.ports import (
+from merx.payments import (
     CaptureExceedsAuthorization,
     DuplicateRefund,
-    GatewayOperation,
-    GatewayResult,
-    GatewayStatus,
     GatewayTimeout,
     PaymentAlreadyAuthorized,
     PaymentNotAuthorized,
-    PaymentNotification,
     RefundExceedsCapture,
     UnknownPayment,
 )
+from merx.payments.ports import GatewayOperation, GatewayResult, GatewayStatus, PaymentNotification
 
 
 class _Script(enum.Enum):

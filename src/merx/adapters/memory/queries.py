@@ -12,8 +12,7 @@ from datetime import datetime
 from merx.adapters.memory.store import MemoryStore
 from merx.kernel.ids import MerchantId, OrderId
 from merx.orders import Order, ParentOrder
-from merx.orders.ports import awaits_receipt, is_unpaid
-from merx.payments import AuthenticationStatus, Payment
+from merx.payments import Payment
 
 
 class MemoryOrderQueries:
@@ -24,7 +23,7 @@ class MemoryOrderQueries:
 
     def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
         rows = list(self._store.tables.get(ParentOrder, {}).items())
-        return [OrderId(key) for key, (_, parent) in rows if is_unpaid(parent, placed_by)]
+        return [OrderId(key) for key, (_, parent) in rows if parent.unpaid_since(placed_by)]
 
     def orders_awaiting_receipt(
         self, *, shipped_by: datetime, delivered_by: datetime
@@ -33,7 +32,7 @@ class MemoryOrderQueries:
         return [
             OrderId(key)
             for key, (_, order) in rows
-            if awaits_receipt(order, shipped_by, delivered_by)
+            if order.awaits_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
         ]
 
     def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
@@ -49,9 +48,4 @@ class MemoryPaymentQueries:
 
     def awaiting_authentication(self) -> list[str]:
         rows = list(self._store.tables.get(Payment, {}).items())
-        return [
-            key
-            for key, (_, payment) in rows
-            if payment.authentication is not None
-            and payment.authentication.status is AuthenticationStatus.REQUIRED
-        ]
+        return [key for key, (_, payment) in rows if payment.awaits_authentication]

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import attrs
 
-from merx.catalog.errors import CategoryCycle, UnknownCategory
-from merx.catalog.ids import CATEGORY_TREE_ID, BrandId, CategoryId
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.validation import require_text
+from merx.products.errors import CategoryCycle, UnknownCategory
+from merx.products.ids import CATEGORY_TREE_ID, BrandId, CategoryId
 
 
 @attrs.frozen

@@ -15,16 +15,14 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from merx.catalog.errors import InvalidSpecs, SpecCombinationTaken
-from merx.catalog.goods import Fulfillment, GoodsType
-from merx.catalog.ids import BrandId, CategoryId, SpuId
-from merx.catalog.model import Sku, labels_of
-from merx.catalog.restrictions import SalesRestrictions
+from merx.catalog import Fulfillment, GoodsType, InvalidSpecs, SalesRestrictions, Sku, labels_of
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, MerchantId, SkuId
 from merx.kernel.money import Money
+from merx.products.errors import SpecCombinationTaken
+from merx.products.ids import BrandId, CategoryId, SpuId
 
 SpecAxes = Mapping[str, tuple[str, ...]]
 

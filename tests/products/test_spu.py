@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from merx.catalog import (
-    CategoryId,
-    InvalidSpecs,
-    SpecCombinationTaken,
-    Spu,
-    SpuContent,
-    SpuId,
-)
+from merx.catalog import InvalidSpecs
 from merx.errors import AlreadyExists, ValidationError
 from merx.kernel.ids import MerchantId, SkuId
 from merx.kernel.money import Money
-from tests.catalog.strategies import spus
+from merx.products import CategoryId, SpecCombinationTaken, Spu, SpuContent, SpuId
+from tests.products.strategies import spus
 
 PRICE = Money.of("2999.00", "CNY")
 

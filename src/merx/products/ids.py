@@ -1,4 +1,4 @@
-"""The catalog's ids (plain strings at run time, distinct types for mypy)."""
+"""The products context's ids (plain strings at run time, distinct types for mypy)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from merx.kernel.ids import ProductId
 CategoryId = NewType("CategoryId", str)
 BrandId = NewType("BrandId", str)
 
-#: An SPU's id: the kernel's ``ProductId`` under the catalog's name for it.
+#: An SPU's id: the kernel's ``ProductId`` under the products context's name for it.
 SpuId = ProductId
 
 #: The id of the one category tree of a merx.

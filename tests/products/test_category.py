@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx.catalog import Brand, BrandId, Category, CategoryCycle, CategoryId, CategoryTree
-from merx.catalog import UnknownCategory as Unknown
 from merx.errors import AlreadyExists, ValidationError
-from tests.catalog.strategies import category_trees
+from merx.products import Brand, BrandId, Category, CategoryCycle, CategoryId, CategoryTree
+from merx.products import UnknownCategory as Unknown
+from tests.products.strategies import category_trees
 
 DIGITAL, PHONES, SMART, CASES = (
     CategoryId("digital"),

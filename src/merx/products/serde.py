@@ -1,0 +1,27 @@
+"""The cattrs converter for the products context's public types (see :mod:`merx.kernel.serde`).
+
+Structuring runs the model's constructors, so a stored tree with a cycle is refused too;
+:func:`structure` raises :class:`~merx.kernel.errors.ValidationError` on malformed data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from merx.kernel import serde as base
+from merx.products.category import Brand, CategoryTree
+from merx.products.spu import Spu
+
+T = TypeVar("T")
+
+converter = base.make_converter((CategoryTree, Brand, Spu))
+
+
+def unstructure(value: object) -> Any:
+    """``value`` as plain dicts, lists, strings, numbers and booleans."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
+    return base.structure_or_raise(converter, data, kind)
