@@ -13,6 +13,7 @@ from merx.adapters.memory import MemoryUnitOfWork
 from merx.errors import Unauthorized
 from merx.kernel.errors import IdempotencyConflict, NotFound
 from merx.kernel.ids import MerchantId, OrderId
+from merx.ledger import FEES, MARKETING, PENALTIES, TRANSIT
 from merx.merchants import Merchant, MerchantState, NotYourMerchant, OnboardingIncomplete
 from merx.settlement import (
     AlreadySettled,
@@ -138,7 +139,7 @@ def test_pre_settlement_advances_an_order_for_a_fee(world: SettlementWorld) -> N
     balances = world.balances(merchant)
     assert (balances.pending, balances.available) == (cny("0.00"), cny("944.30"))
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:fees")) == cny("5.70")
+    assert ledger.money(-ledger.balance(FEES)) == cny("5.70")
     assert world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-1")) == cny("944.30")
     with pytest.raises(AlreadySettled):
         world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-2"))
@@ -159,12 +160,12 @@ def test_a_refund_before_completion_comes_back_out_of_transit(world: SettlementW
     order = world.paid_order("o1", merchant, "100.00")
     world.handle(BookRefund(order, "r1", "A", cny("40.00")))
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("transit:customers")) == cny("60.00")
+    assert ledger.money(-ledger.balance(TRANSIT)) == cny("60.00")
 
     world.handle(CompleteOrder(order, MONDAY))
 
     assert world.balances(merchant).pending == cny("57.00")  # 60.00 less 5% of it
-    assert world.ledger().balance("transit:customers") == 0
+    assert world.ledger().balance(TRANSIT) == 0
     assert world.report().ok
 
 
@@ -173,7 +174,7 @@ def test_a_price_adjustment_reverses_like_a_refund(world: SettlementWorld) -> No
     order = completed(world, "o1", merchant, "200.00")
     world.handle(BookRefund(order, "adj-1", "A", cny("20.00"), RefundKind.PRICE_ADJUSTMENT))
     assert world.balances(merchant).pending == cny("171.00")  # 180.00 less 9.00
-    assert world.ledger().entry_for("o1/refund/adj-1") is not None
+    assert world.entry_for("o1/refund/adj-1") is not None
 
 
 # -- negative balances -----------------------------------------------------------------
@@ -344,7 +345,7 @@ def test_a_penalty_is_deducted_from_the_deposit_and_must_be_topped_up(
     world.handle(merchants.ReinstateMerchant(merchant))
 
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:penalties")) == cny("300.00")
+    assert ledger.money(-ledger.balance(PENALTIES)) == cny("300.00")
     assert world.balances(merchant).deposit == cny("1000.00")
     assert world.report().ok
 
@@ -357,7 +358,7 @@ def test_recharge_and_marketing_spend(world: SettlementWorld) -> None:
         world.handle(ChargeMarketing(merchant, "ad-2", cny("380.01")))
     assert world.balances(merchant).marketing == cny("380.00")
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:marketing")) == cny("120.00")
+    assert ledger.money(-ledger.balance(MARKETING)) == cny("120.00")
 
 
 # -- closing ---------------------------------------------------------------------------
