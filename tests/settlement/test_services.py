@@ -25,7 +25,10 @@ from merx.settlement import (
     CompleteOrder,
     CycleKind,
     DeductDeposit,
+    FinalSettlementPosted,
     InsufficientBalance,
+    MerchantAccount,
+    MerchantAccountClosed,
     NegativeBalancePolicy,
     NothingToSettle,
     OrderNotCompleted,
@@ -361,6 +364,24 @@ def test_recharge_and_marketing_spend(world: SettlementWorld) -> None:
     assert ledger.money(-ledger.balance(MARKETING)) == cny("120.00")
 
 
+def test_a_marketing_charge_beyond_the_balance_is_refused_and_posts_nothing(
+    world: SettlementWorld,
+) -> None:
+    merchant = world.active_merchant()
+    world.handle(Recharge(merchant, merchant, "rc-1", cny("100.00"), "alipay"))
+    before = world.snapshot()
+
+    with pytest.raises(InsufficientBalance):
+        world.handle(ChargeMarketing(merchant, "ad-1", cny("100.01")))
+
+    assert world.snapshot() == before
+    assert world.entry_for("ad-1/marketing") is None
+    world.handle(ChargeMarketing(merchant, "ad-1", cny("100.00")))  # the key is still free
+    assert world.balances(merchant).marketing == cny("0.00")
+    world.handle(ChargeMarketing(merchant, "ad-1", cny("100.00")))  # a replay, not a refusal
+    assert world.report().ok
+
+
 # -- closing ---------------------------------------------------------------------------
 
 
@@ -385,6 +406,33 @@ def test_a_merchant_closes_only_after_its_final_settlement(world: SettlementWorl
 
     assert world.get(Merchant, merchant).status is MerchantState.CLOSED
     assert world.report().ok
+
+
+def test_the_final_settlement_and_the_close_are_recorded_as_events(
+    world: SettlementWorld,
+) -> None:
+    merchant = world.active_merchant()
+    world.handle(Recharge(merchant, merchant, "rc-1", cny("50.00"), "alipay"))
+    world.handle(merchants.StartClosingMerchant(merchant, "leaving the platform"))
+
+    world.handle(SettleFinally(merchant, "final-1"))
+    world.handle(SettleFinally(merchant, "final-1"))  # a replay records nothing
+    with pytest.raises(IdempotencyConflict):
+        world.handle(SettleFinally(merchant, "final-2"))
+    world.handle(
+        RequestWithdrawal(merchant, merchant, WithdrawalId("w-final"), cny("1050.00"), "6222")
+    )
+    world.handle(CloseMerchant(merchant, "final-1"))
+
+    at = world.clock.now()
+    assert world.events.of(FinalSettlementPosted) == [
+        FinalSettlementPosted(merchant, "final-1", cny("1050.00"), at)
+    ]
+    assert world.events.of(MerchantAccountClosed) == [
+        MerchantAccountClosed(merchant, "final-1", at)
+    ]
+    account = world.get(MerchantAccount, merchant)
+    assert (account.final_settlement, account.closed) == ("final-1", True)
 
 
 # -- isolation -------------------------------------------------------------------------
