@@ -18,6 +18,7 @@ from merx.ledger import (
     AccountAlreadyOpen,
     AccountId,
     Bucket,
+    Entry,
     EntryAlreadyReversed,
     EntryKind,
     EntryNotPending,
@@ -174,20 +175,18 @@ def test_an_entry_is_never_changed_only_reversed_once() -> None:
         ledger.reverse(journal, 7, "k7", AT)
 
 
-def test_a_pending_entry_moves_only_pending_figures_until_posted() -> None:
-    ledger, journal = book()
+def withdrawal_held(ledger: Ledger, journal: MemoryJournal) -> Entry:
+    """50,000 settled to m1's available balance, then 20,000 of it held for a withdrawal."""
     settle = [(PENDING, 50_000), (AVAILABLE, -50_000)]
     ledger.post(journal, "s1", EntryKind.SETTLEMENT, "st1", settle, AT)
+    withdraw = [(AVAILABLE, 20_000), (PAYOUT, -20_000)]
+    return ledger.post(journal, "w1", EntryKind.WITHDRAWAL, "w1", withdraw, AT, pending=True)
 
-    hold = ledger.post(
-        journal,
-        "w1",
-        EntryKind.WITHDRAWAL,
-        "w1",
-        [(AVAILABLE, 20_000), (PAYOUT, -20_000)],
-        AT,
-        pending=True,
-    )
+
+def test_a_pending_entry_moves_only_pending_figures_until_posted() -> None:
+    ledger, journal = book()
+
+    hold = withdrawal_held(ledger, journal)
 
     assert hold.phase is Phase.PENDING
     assert ledger.balance(AVAILABLE) == -50_000
@@ -205,17 +204,7 @@ def test_a_pending_entry_moves_only_pending_figures_until_posted() -> None:
 
 def test_a_voided_pending_entry_leaves_the_posted_balances_alone() -> None:
     ledger, journal = book()
-    settle = [(PENDING, 50_000), (AVAILABLE, -50_000)]
-    ledger.post(journal, "s1", EntryKind.SETTLEMENT, "st1", settle, AT)
-    hold = ledger.post(
-        journal,
-        "w1",
-        EntryKind.WITHDRAWAL,
-        "w1",
-        [(AVAILABLE, 20_000), (PAYOUT, -20_000)],
-        AT,
-        pending=True,
-    )
+    hold = withdrawal_held(ledger, journal)
 
     ledger.void_pending(journal, hold.seq, "w1/failed", AT)
 

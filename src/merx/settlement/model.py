@@ -713,6 +713,11 @@ class MerchantAccount(Aggregate):
         account.record(ClearingAccountOpened(merchant_id, terms, at))
         return account
 
+    def check_same_terms(self, terms: SettlementTerms) -> None:
+        """A replayed opening must be on the same terms (:class:`IdempotencyConflict`)."""
+        if self.terms != terms:
+            raise IdempotencyConflict(f"merchant {self.id!r} already has an account on other terms")
+
     def change_terms(self, terms: SettlementTerms, at: datetime) -> None:
         if not isinstance(terms, SettlementTerms):
             raise ValidationError(f"settlement terms are SettlementTerms, not {terms!r}")

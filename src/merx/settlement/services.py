@@ -287,10 +287,7 @@ def open_merchant_account(cmd: OpenMerchantAccount, uow: UnitOfWork, *, clock: C
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     existing = uow.repo(MerchantAccount).find(cmd.merchant_id)
     if existing is not None:
-        if existing.terms != cmd.terms:
-            raise IdempotencyConflict(
-                f"merchant {cmd.merchant_id!r} already has an account on other terms"
-            )
+        existing.check_same_terms(cmd.terms)
         return
     now = clock.now()
     account = MerchantAccount.open(merchant.id, merchant.currency, cmd.terms, now)
