@@ -2,12 +2,12 @@
 
 A book in one currency has two parts:
 
-* the :class:`Ledger` aggregate: its chart of accounts (:class:`~merx.ledger.AccountId`)
-  and each account's balances (the posted balance, the posted debit and credit totals,
-  and the pending debit and credit totals, like TigerBeetle's counters), the next entry
-  number and the open pending entries. It stays the same size however many entries are
-  posted, and every posting bumps its version, so two postings that race cannot both
-  commit. It owns every rule of posting;
+* the :class:`Ledger` aggregate: its :class:`Chart` of accounts (each an
+  :class:`~merx.ledger.AccountId`) and each account's four counters, TigerBeetle's
+  (posted debits and credits, pending debits and credits; the posted balance is their
+  difference), the next entry number and the open pending entries. It stays the same
+  size however many entries are posted, and every posting bumps its version, so two
+  postings that race cannot both commit. It owns every rule of posting;
 * its :class:`~merx.ledger.ports.Journal`: every :class:`Entry` ever posted, by number,
   with an index of idempotency keys and of reversals. Each posting method is given it.
 
@@ -23,7 +23,8 @@ to zero too.
   ``pending=True`` moves only the accounts' *pending* figures; :meth:`Ledger.post_pending`
   later posts it, :meth:`Ledger.void_pending` drops it. Each is an entry of its own.
 
-The hot path is a few dict updates per leg: no Money, no Decimal, no copies.
+The hot path is one look-up of each leg's account and a few list updates: no Money, no
+Decimal, no copies.
 """
 
 from __future__ import annotations
