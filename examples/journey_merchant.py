@@ -155,7 +155,7 @@ def settle_and_withdraw(app: MemoryApp, shop: MerchantId, order_id: OrderId, say
     )
     say(f"withdrawal of {after.available}: {outcome.status.value}")
     with app.unit_of_work() as uow:
-        report = settlement.reconciliation_report(uow, "CNY")
+        report = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
     say(f"ledger reconciled: {report.ok}")
 
 

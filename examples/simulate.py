@@ -579,7 +579,7 @@ def report(world: World, day: Day) -> dict[str, Any]:
     money["refunded, by channel"] = {c: str(r) for c, (_, r) in sorted(by_channel.items())}
 
     with app.unit_of_work() as uow:
-        books = settlement.reconciliation_report(uow, "CNY")
+        books = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
         merchant_money = {
             shop: settlement.merchant_money(uow, shop, shop) for shop in world.clothes
         }

@@ -27,6 +27,7 @@ from merx import (
     funding,
     inventory,
     invoicing,
+    ledger,
     merchants,
     orders,
     payments,
@@ -54,6 +55,7 @@ from merx.adapters.memory import (
     MemoryUnitOfWork,
     MemoryVirtualGoodsSupplier,
     SequentialIds,
+    StoredJournal,
 )
 from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
@@ -71,6 +73,8 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.ledger import Journals
+from merx.ledger import services as ledger_services
 from merx.merchants import services as merchants_services
 from merx.orders import services as orders_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
@@ -80,6 +84,7 @@ from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
 from merx.settlement import Payout
+from merx.settlement import services as settlement_services
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
 from merx.suppliers import services as suppliers_services
 
@@ -113,6 +118,7 @@ class MemoryApp:
     order_policy: orders.OrderPolicy
     consignment: MemoryConsignmentChannel
     payout: MemoryPayout
+    journals: Journals
     scorer: MemoryCreditScorer
     funders: dict[str, MemoryFunder]
     virtual_suppliers: VirtualSuppliers
@@ -182,6 +188,7 @@ def build_memory_app(
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
     payout = MemoryPayout()
+    journals = StoredJournal
     scorer = MemoryCreditScorer()
     funders: dict[str, MemoryFunder] = {}
     virtual_suppliers = VirtualSuppliers()
@@ -229,9 +236,9 @@ def build_memory_app(
     register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
     register_procurement(bus, clock=clock, ids=ids)
     register_merchants(bus, clock=clock, ids=ids)
-    register_settlement(bus, clock=clock, payout=payout)
+    register_settlement(bus, clock=clock, payout=payout, journals=journals)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
-    register_clearing(bus, clock=clock)
+    register_clearing(bus, clock=clock, journals=journals)
     register_promotions(bus, clock=clock)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
     bus.register(
@@ -245,7 +252,7 @@ def build_memory_app(
         procurement.ContractSigned,
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
-    bus.handle(settlement.OpenLedger(currency, (*channels, payments.INSTALLMENTS, "payout")))
+    bus.handle(ledger.OpenLedger(currency, (*channels, payments.INSTALLMENTS, "payout")))
     bus.handle(
         funding.RegisterInvestor(
             funding.PLATFORM_FUNDER,
@@ -269,6 +276,7 @@ def build_memory_app(
         order_policy=timing,
         consignment=consignment,
         payout=payout,
+        journals=journals,
         scorer=scorer,
         funders=funders,
         virtual_suppliers=virtual_suppliers,
@@ -473,13 +481,14 @@ def register_cashier(
     )
 
 
-def register_clearing(bus: MessageBus, *, clock: Clock) -> None:
+def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> None:
     """Marketplace orders, completions and refunds booked into the settlement ledger."""
-    bus.subscribe(orders.OrderPaid, partial(clearing.book_paid_order, clock=clock))
-    bus.subscribe(orders.OrderCompleted, partial(clearing.book_completed_order, clock=clock))
-    bus.subscribe(
-        aftersales.AfterSaleCompleted, partial(clearing.book_after_sale_refund, clock=clock)
-    )
+    for event, subscriber in (
+        (orders.OrderPaid, clearing.book_paid_order),
+        (orders.OrderCompleted, clearing.book_completed_order),
+        (aftersales.AfterSaleCompleted, clearing.book_after_sale_refund),
+    ):
+        bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
 
 
 def register_aftersales(
@@ -595,33 +604,39 @@ def register_merchants(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
     )
 
 
-def register_settlement(bus: MessageBus, *, clock: Clock, payout: Payout) -> None:
-    """Every settlement command, bound to its ports."""
+def register_settlement(
+    bus: MessageBus, *, clock: Clock, payout: Payout, journals: Journals
+) -> None:
+    """Every settlement command, and the ledger's, bound to their ports."""
+    bus.register(ledger.OpenLedger, ledger_services.open_ledger)
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (settlement.SetCommissionTable, settlement.set_commission_table),
-        (settlement.OpenMerchantAccount, settlement.open_merchant_account),
-        (settlement.ChangeSettlementTerms, settlement.change_settlement_terms),
-        (settlement.BookOrderPayment, settlement.book_order_payment),
-        (settlement.CompleteOrder, settlement.complete_order),
-        (settlement.BookRefund, settlement.book_refund),
-        (settlement.CompensateCustomer, settlement.compensate_customer),
-        (settlement.RunSettlement, settlement.run_settlement),
-        (settlement.PayDeposit, settlement.pay_deposit),
-        (settlement.DeductDeposit, settlement.deduct_deposit),
-        (settlement.Recharge, settlement.recharge),
-        (settlement.ChargeMarketing, settlement.charge_marketing),
-        (settlement.PreSettle, settlement.pre_settle),
-        (settlement.SettleFinally, settlement.settle_finally),
-        (settlement.CloseMerchant, settlement.close_merchant),
+        (settlement.SetCommissionTable, settlement_services.set_commission_table),
+        (settlement.OpenMerchantAccount, settlement_services.open_merchant_account),
+        (settlement.ChangeSettlementTerms, settlement_services.change_settlement_terms),
+        (settlement.CloseMerchant, settlement_services.close_merchant),
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
-    bus.register(settlement.OpenLedger, settlement.open_ledger)
+    with_journals: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (settlement.BookOrderPayment, settlement_services.book_order_payment),
+        (settlement.CompleteOrder, settlement_services.complete_order),
+        (settlement.BookRefund, settlement_services.book_refund),
+        (settlement.CompensateCustomer, settlement_services.compensate_customer),
+        (settlement.RunSettlement, settlement_services.run_settlement),
+        (settlement.PayDeposit, settlement_services.pay_deposit),
+        (settlement.DeductDeposit, settlement_services.deduct_deposit),
+        (settlement.Recharge, settlement_services.recharge),
+        (settlement.ChargeMarketing, settlement_services.charge_marketing),
+        (settlement.PreSettle, settlement_services.pre_settle),
+        (settlement.SettleFinally, settlement_services.settle_finally),
+    ]
+    for command, handler in with_journals:
+        bus.register(command, partial(handler, clock=clock, journals=journals))
     for command, handler in (
-        (settlement.RequestWithdrawal, settlement.request_withdrawal),
-        (settlement.SyncWithdrawal, settlement.sync_withdrawal),
+        (settlement.RequestWithdrawal, settlement_services.request_withdrawal),
+        (settlement.SyncWithdrawal, settlement_services.sync_withdrawal),
     ):
-        bus.register(command, partial(handler, clock=clock, payout=payout))
+        bus.register(command, partial(handler, clock=clock, journals=journals, payout=payout))
 
 
 def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer) -> None:

@@ -56,7 +56,7 @@ def money_of(app: MemoryApp, shop: MerchantId) -> settlement.MerchantBalances:
 
 def reconciled(app: MemoryApp) -> bool:
     with app.unit_of_work() as uow:
-        return settlement.reconciliation_report(uow, "CNY").ok
+        return settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
 
 
 def deliver_and_complete(app: MemoryApp, shop: MerchantId, order_id: OrderId) -> None:
@@ -92,7 +92,7 @@ def test_a_self_operated_order_is_not_cleared() -> None:
     app = build_memory_app()
     app.handle(catalog.CreateSku(SHIRT, "Shirt", MerchantId("platform"), "shirt", cny("10.00")))
     with app.unit_of_work() as uow:
-        assert settlement.reconciliation_report(uow, "CNY").ok
+        assert settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
 
 
 def test_only_the_seller_ships_its_order() -> None:

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from merx.adapters.memory import MemoryJournal
 from merx.kernel.errors import IdempotencyConflict, IllegalTransition, InvalidAmount
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
+from merx.ledger import COMMISSION, SUBSIDY, EntryKind, Ledger, cash_account, merchant_accounts
 from merx.settlement import (
-    Book,
     BookRefund,
     CommissionTable,
     CompleteOrder,
@@ -26,13 +27,13 @@ from merx.settlement import (
     SaleLine,
     SetCommissionTable,
     UnknownLine,
-    merchant_accounts,
-    reconcile,
 )
+from merx.settlement.model import reconcile
 from tests.settlement.world import SettlementWorld, cny, make_world
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 M1 = MerchantId("m1")
+WECHAT_PAY = cash_account("wechat_pay")
 
 
 def line(
@@ -81,8 +82,8 @@ def test_a_1099_sale_at_15_percent_commission() -> None:
     # 1,099.00 x 15% = 164.85 to the platform; 1,099.00 - 164.85 = 934.15 to the merchant.
     assert world.balances(merchant).pending == cny("934.15")
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:commission")) == cny("164.85")
-    assert ledger.money(ledger.balance("cash:wechat_pay")) == cny("1099.00")
+    assert ledger.money(-ledger.balance(COMMISSION)) == cny("164.85")
+    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("1099.00")
     assert world.report().ok
 
 
@@ -96,8 +97,8 @@ def test_a_platform_funded_discount_is_paid_as_subsidy_and_a_refund_reverses_in_
     # The customer pays 2,000.00 - 200.00 = 1,800.00; commission is 5% of 2,000.00 = 100.00;
     # the merchant is owed 2,000.00 - 100.00 = 1,900.00 (1,800.00 paid + 200.00 subsidy - 100.00).
     ledger = world.ledger()
-    assert ledger.money(ledger.balance("cash:wechat_pay")) == cny("1800.00")
-    assert ledger.money(ledger.balance("platform:subsidy")) == cny("200.00")
+    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("1800.00")
+    assert ledger.money(ledger.balance(SUBSIDY)) == cny("200.00")
     assert world.balances(merchant).pending == cny("1900.00")
 
     world.handle(BookRefund(order, "r1", "A", cny("1350.00")))
@@ -106,9 +107,9 @@ def test_a_platform_funded_discount_is_paid_as_subsidy_and_a_refund_reverses_in_
     # commission (75.00) are reversed; the merchant gives back 1,350.00 + 150.00 - 75.00 =
     # 1,425.00 and keeps 1,900.00 - 1,425.00 = 475.00 (450.00 paid + 50.00 - 25.00).
     ledger = world.ledger()
-    assert ledger.money(ledger.balance("platform:subsidy")) == cny("50.00")
-    assert ledger.money(-ledger.balance("platform:commission")) == cny("25.00")
-    assert ledger.money(ledger.balance("cash:wechat_pay")) == cny("450.00")
+    assert ledger.money(ledger.balance(SUBSIDY)) == cny("50.00")
+    assert ledger.money(-ledger.balance(COMMISSION)) == cny("25.00")
+    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("450.00")
     assert world.balances(merchant).pending == cny("475.00")
     assert world.report().ok
 
@@ -267,23 +268,24 @@ def test_money_is_conserved_and_a_full_refund_reverses_exactly(
 ) -> None:
     sale, rate, refunds, complete_first = case
     order = clearing(sale, table=CommissionTable(default=rate))
-    ledger = Book.open("CNY", "CNY", ["wechat_pay"])
+    ledger, journal = Ledger.open("CNY", "CNY", ["wechat_pay"]), MemoryJournal()
     ledger.open_accounts(merchant_accounts(M1))
     legs = order.payment_legs()
     if legs:
-        ledger.post("paid", "order_paid", order.id, legs, AT)
+        ledger.post(journal, "paid", EntryKind.ORDER_PAID, order.id, legs, AT)
     if complete_first:
         legs = order.complete(date(2026, 3, 2), AT)
         if legs:
-            ledger.post("cleared", "order_cleared", order.id, legs, AT)
+            ledger.post(journal, "cleared", EntryKind.ORDER_CLEARED, order.id, legs, AT)
     for i, units in enumerate(refunds):
         legs, _ = order.refund(f"r{i}", "A", Money.from_minor(units, "CNY"), RefundKind.REFUND, AT)
-        ledger.post(f"r{i}", "refund", order.id, legs, AT)
-        ledger.post(f"r{i}/paid", "refund_paid", order.id, order.refund_payout_legs(f"r{i}"), AT)
+        ledger.post(journal, f"r{i}", EntryKind.REFUND, order.id, legs, AT)
+        payout = order.refund_payout_legs(f"r{i}")
+        ledger.post(journal, f"r{i}/paid", EntryKind.REFUND_PAID, order.id, payout, AT)
     if not complete_first:
         legs = order.complete(date(2026, 3, 2), AT)
         if legs:
-            ledger.post("cleared", "order_cleared", order.id, legs, AT)
+            ledger.post(journal, "cleared", EntryKind.ORDER_CLEARED, order.id, legs, AT)
 
     item = order.lines[0]
     # customer net paid + platform net subsidy = merchant net + platform net commission
@@ -292,6 +294,6 @@ def test_money_is_conserved_and_a_full_refund_reverses_exactly(
         assert item.net_commission.is_zero()
         assert item.net_subsidy.is_zero()
         assert item.net_owed.is_zero()
-    report = reconcile(ledger, [order])
+    report = reconcile(ledger, journal.entries(), [order])
     assert report.ok, report.problems
     assert sum(ledger.posted.values()) == 0

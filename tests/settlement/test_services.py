@@ -13,6 +13,7 @@ from merx.adapters.memory import MemoryUnitOfWork
 from merx.errors import Unauthorized
 from merx.kernel.errors import IdempotencyConflict, NotFound
 from merx.kernel.ids import MerchantId, OrderId
+from merx.ledger import FEES, MARKETING, PENALTIES, TRANSIT
 from merx.merchants import Merchant, MerchantState, NotYourMerchant, OnboardingIncomplete
 from merx.settlement import (
     AlreadySettled,
@@ -24,7 +25,10 @@ from merx.settlement import (
     CompleteOrder,
     CycleKind,
     DeductDeposit,
+    FinalSettlementPosted,
     InsufficientBalance,
+    MerchantAccount,
+    MerchantAccountClosed,
     NegativeBalancePolicy,
     NothingToSettle,
     OrderNotCompleted,
@@ -138,7 +142,7 @@ def test_pre_settlement_advances_an_order_for_a_fee(world: SettlementWorld) -> N
     balances = world.balances(merchant)
     assert (balances.pending, balances.available) == (cny("0.00"), cny("944.30"))
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:fees")) == cny("5.70")
+    assert ledger.money(-ledger.balance(FEES)) == cny("5.70")
     assert world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-1")) == cny("944.30")
     with pytest.raises(AlreadySettled):
         world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-2"))
@@ -159,12 +163,12 @@ def test_a_refund_before_completion_comes_back_out_of_transit(world: SettlementW
     order = world.paid_order("o1", merchant, "100.00")
     world.handle(BookRefund(order, "r1", "A", cny("40.00")))
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("transit:customers")) == cny("60.00")
+    assert ledger.money(-ledger.balance(TRANSIT)) == cny("60.00")
 
     world.handle(CompleteOrder(order, MONDAY))
 
     assert world.balances(merchant).pending == cny("57.00")  # 60.00 less 5% of it
-    assert world.ledger().balance("transit:customers") == 0
+    assert world.ledger().balance(TRANSIT) == 0
     assert world.report().ok
 
 
@@ -173,7 +177,7 @@ def test_a_price_adjustment_reverses_like_a_refund(world: SettlementWorld) -> No
     order = completed(world, "o1", merchant, "200.00")
     world.handle(BookRefund(order, "adj-1", "A", cny("20.00"), RefundKind.PRICE_ADJUSTMENT))
     assert world.balances(merchant).pending == cny("171.00")  # 180.00 less 9.00
-    assert world.ledger().entry_for("o1/refund/adj-1") is not None
+    assert world.entry_for("o1/refund/adj-1") is not None
 
 
 # -- negative balances -----------------------------------------------------------------
@@ -344,7 +348,7 @@ def test_a_penalty_is_deducted_from_the_deposit_and_must_be_topped_up(
     world.handle(merchants.ReinstateMerchant(merchant))
 
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:penalties")) == cny("300.00")
+    assert ledger.money(-ledger.balance(PENALTIES)) == cny("300.00")
     assert world.balances(merchant).deposit == cny("1000.00")
     assert world.report().ok
 
@@ -357,7 +361,25 @@ def test_recharge_and_marketing_spend(world: SettlementWorld) -> None:
         world.handle(ChargeMarketing(merchant, "ad-2", cny("380.01")))
     assert world.balances(merchant).marketing == cny("380.00")
     ledger = world.ledger()
-    assert ledger.money(-ledger.balance("platform:marketing")) == cny("120.00")
+    assert ledger.money(-ledger.balance(MARKETING)) == cny("120.00")
+
+
+def test_a_marketing_charge_beyond_the_balance_is_refused_and_posts_nothing(
+    world: SettlementWorld,
+) -> None:
+    merchant = world.active_merchant()
+    world.handle(Recharge(merchant, merchant, "rc-1", cny("100.00"), "alipay"))
+    before = world.snapshot()
+
+    with pytest.raises(InsufficientBalance):
+        world.handle(ChargeMarketing(merchant, "ad-1", cny("100.01")))
+
+    assert world.snapshot() == before
+    assert world.entry_for("ad-1/marketing") is None
+    world.handle(ChargeMarketing(merchant, "ad-1", cny("100.00")))  # the key is still free
+    assert world.balances(merchant).marketing == cny("0.00")
+    world.handle(ChargeMarketing(merchant, "ad-1", cny("100.00")))  # a replay, not a refusal
+    assert world.report().ok
 
 
 # -- closing ---------------------------------------------------------------------------
@@ -384,6 +406,33 @@ def test_a_merchant_closes_only_after_its_final_settlement(world: SettlementWorl
 
     assert world.get(Merchant, merchant).status is MerchantState.CLOSED
     assert world.report().ok
+
+
+def test_the_final_settlement_and_the_close_are_recorded_as_events(
+    world: SettlementWorld,
+) -> None:
+    merchant = world.active_merchant()
+    world.handle(Recharge(merchant, merchant, "rc-1", cny("50.00"), "alipay"))
+    world.handle(merchants.StartClosingMerchant(merchant, "leaving the platform"))
+
+    world.handle(SettleFinally(merchant, "final-1"))
+    world.handle(SettleFinally(merchant, "final-1"))  # a replay records nothing
+    with pytest.raises(IdempotencyConflict):
+        world.handle(SettleFinally(merchant, "final-2"))
+    world.handle(
+        RequestWithdrawal(merchant, merchant, WithdrawalId("w-final"), cny("1050.00"), "6222")
+    )
+    world.handle(CloseMerchant(merchant, "final-1"))
+
+    at = world.clock.now()
+    assert world.events.of(FinalSettlementPosted) == [
+        FinalSettlementPosted(merchant, "final-1", cny("1050.00"), at)
+    ]
+    assert world.events.of(MerchantAccountClosed) == [
+        MerchantAccountClosed(merchant, "final-1", at)
+    ]
+    account = world.get(MerchantAccount, merchant)
+    assert (account.final_settlement, account.closed) == ("final-1", True)
 
 
 # -- isolation -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 from merx.kernel.bus import Command
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
+from merx.ledger import cash_account
 from merx.settlement import (
     BookOrderPayment,
     BookRefund,
@@ -242,7 +243,7 @@ class Settlement(RuleBasedStateMachine):
             elif status is WithdrawalState.FAILED:
                 assert key not in paid_out
         ledger = self.world.ledger()
-        booked = -ledger.balance("cash:payout")
+        booked = -ledger.balance(cash_account("payout"))
         paid = sum(
             amount
             for withdrawal_id, (_, amount) in self.withdrawn.items()

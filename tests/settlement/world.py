@@ -14,17 +14,24 @@ from typing import Any, TypeVar
 
 import attrs
 
-from merx import merchants, settlement
-from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from merx import ledger, merchants, settlement
+from merx.adapters.memory import (
+    EventLog,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+    StoredJournal,
+)
 from merx.adapters.memory.payout import MemoryPayout
 from merx.app import register_merchants, register_settlement
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.ledger import Entry, Ledger
 from merx.merchants import DocumentKind
 from merx.settlement import (
-    Book,
     CommissionTable,
     CycleKind,
     NegativeBalancePolicy,
@@ -32,7 +39,6 @@ from merx.settlement import (
     SettlementCycle,
     SettlementTerms,
     WithdrawalLimits,
-    stored_book,
 )
 
 R = TypeVar("R")
@@ -79,9 +85,14 @@ class SettlementWorld:
         with MemoryUnitOfWork(self.store) as uow:
             return uow.repo(kind).get(key)
 
-    def ledger(self) -> Book:
-        """The book of CNY as committed (read only)."""
-        return stored_book(MemoryUnitOfWork(self.store), "CNY")
+    def ledger(self) -> Ledger:
+        """The ledger of CNY as committed (read only)."""
+        return self.get(Ledger, "CNY")
+
+    def entry_for(self, key: str) -> Entry | None:
+        """The committed entry of the CNY book posted under ``key``, if any."""
+        with MemoryUnitOfWork(self.store) as uow:
+            return self.ledger().entry_for(StoredJournal(uow, "CNY"), key)
 
     def snapshot(self) -> dict[type[Any], dict[str, tuple[int, Any]]]:
         return copy.deepcopy(self.store.tables)
@@ -92,7 +103,7 @@ class SettlementWorld:
 
     def report(self) -> settlement.ReconciliationReport:
         with MemoryUnitOfWork(self.store) as uow:
-            return settlement.reconciliation_report(uow, "CNY")
+            return settlement.reconciliation_report(uow, "CNY", journals=StoredJournal)
 
     # -- journeys ----------------------------------------------------------------------
 
@@ -157,8 +168,8 @@ def make_world(table: CommissionTable | None = None, start: datetime = START) ->
     payout = MemoryPayout()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
     register_merchants(bus, clock=clock, ids=ids)
-    register_settlement(bus, clock=clock, payout=payout)
+    register_settlement(bus, clock=clock, payout=payout, journals=StoredJournal)
     world = SettlementWorld(store, clock, ids, events, payout, bus)
-    world.handle(settlement.OpenLedger("CNY", CHANNELS))
+    world.handle(ledger.OpenLedger("CNY", CHANNELS))
     world.handle(settlement.SetCommissionTable(table or CommissionTable(default=Decimal("0.05"))))
     return world

@@ -6,6 +6,7 @@ from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
+from merx.ledger import Journals
 from merx.orders import Order, OrderCompleted, OrderPaid
 from merx.payments import Payment
 from merx.settlement import (
@@ -40,23 +41,29 @@ def _marketplace(order: Order) -> bool:
     return order.seller != PLATFORM
 
 
-def book_paid_order(event: OrderPaid, uow: UnitOfWork, *, clock: Clock) -> None:
+def book_paid_order(event: OrderPaid, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> None:
     """A merchant's order was paid: freeze its figures and book the money in transit."""
     order = uow.repo(Order).view(event.order_id)
     if not _marketplace(order):
         return
     channel = uow.repo(Payment).view(event.payment_id).channel
-    book_order_payment(BookOrderPayment(order.id, channel, sale_lines(order)), uow, clock=clock)
+    command = BookOrderPayment(order.id, channel, sale_lines(order))
+    book_order_payment(command, uow, clock=clock, journals=journals)
 
 
-def book_completed_order(event: OrderCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
+def book_completed_order(
+    event: OrderCompleted, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     """A merchant's order completed: it clears to the merchant, to settle on its cycle."""
     order = uow.repo(Order).view(event.order_id)
     if _marketplace(order):
-        complete_order(CompleteOrder(order.id, event.at.date()), uow, clock=clock)
+        command = CompleteOrder(order.id, event.at.date())
+        complete_order(command, uow, clock=clock, journals=journals)
 
 
-def book_after_sale_refund(event: AfterSaleCompleted, uow: UnitOfWork, *, clock: Clock) -> None:
+def book_after_sale_refund(
+    event: AfterSaleCompleted, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     """An after-sale paid money back: reverse its lines' commission and subsidy in
     proportion (an exchange's difference is a price adjustment)."""
     case = uow.repo(AfterSale).view(event.case_id)
@@ -65,6 +72,5 @@ def book_after_sale_refund(event: AfterSaleCompleted, uow: UnitOfWork, *, clock:
         return
     kind = RefundKind.PRICE_ADJUSTMENT if case.kind is AfterSaleKind.EXCHANGE else RefundKind.REFUND
     for sku, amount in case.refund_lines:
-        book_refund(
-            BookRefund(order.id, f"{case.refund_id}/{sku}", sku, amount, kind), uow, clock=clock
-        )
+        command = BookRefund(order.id, f"{case.refund_id}/{sku}", sku, amount, kind)
+        book_refund(command, uow, clock=clock, journals=journals)

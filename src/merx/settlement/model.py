@@ -9,13 +9,17 @@
   *cumulative* refunded share of the line, rounded once (``ROUND_HALF_UP``), so partial
   refunds never drift and a full refund reverses exactly.
 * :class:`MerchantAccount` - the merchant's settlement terms (cycle, negative-balance
-  policy, withdrawal limits, pre-settlement fee) and its completed orders awaiting a run.
+  policy, withdrawal limits, pre-settlement fee), its completed orders awaiting a run, and
+  the rules of its money: recharges, marketing charges (never beyond the marketing
+  balance), compensation, pre-settlement, the final settlement and closing.
 * :class:`SettlementStatement` - one settlement run for one merchant.
 * :class:`Withdrawal` - money leaving for the merchant's bank: pending until the payout
   port confirms, then paid or failed.
-* :func:`reconcile` - the reconciliation report over a ledger and the order clearings.
+* :func:`reconcile` - the reconciliation report over a ledger, its entries and the order
+  clearings: it reads each account's role (``account.role``), never its name.
 
-Signs follow the ledger: a debit is positive. What a merchant is owed on an account is
+The ledger itself (accounts, entries, balances) is :mod:`merx.ledger`. Signs follow the
+ledger: a debit is positive. What a merchant is owed on an account is
 minus that account's balance (:func:`owed`).
 """
 
@@ -33,7 +37,6 @@ import attrs
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
-    BusinessRuleViolation,
     CurrencyMismatch,
     IdempotencyConflict,
     InvalidAmount,
@@ -45,8 +48,7 @@ from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money, minor_unit
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_text
-from merx.merchants import NotYourMerchant
-from merx.settlement.ledger import (
+from merx.ledger import (
     COMMISSION,
     FEES,
     MARKETING,
@@ -54,14 +56,29 @@ from merx.settlement.ledger import (
     REFUNDS,
     SUBSIDY,
     TRANSIT,
-    Balances,
-    Book,
+    AccountId,
     Bucket,
     Entry,
+    EntryKind,
+    Ledger,
     Leg,
     Phase,
+    Role,
     cash_account,
     merchant_account,
+)
+from merx.merchants import NotYourMerchant
+from merx.settlement.errors import (
+    AlreadySettled,
+    BalancesOutstanding,
+    InsufficientBalance,
+    InvalidRate,
+    InvalidSale,
+    NothingToSettle,
+    OrderNotCompleted,
+    RefundExceedsPaid,
+    UnknownLine,
+    WithdrawalLimitExceeded,
 )
 
 StatementId = NewType("StatementId", str)
@@ -69,49 +86,6 @@ WithdrawalId = NewType("WithdrawalId", str)
 
 #: The payout bank account withdrawals are paid from (``cash:payout``).
 PAYOUT_CHANNEL: Final = "payout"
-
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class InvalidRate(ValidationError):
-    """A commission or fee rate is not an exact decimal between 0 and 1."""
-
-
-class InvalidSale(ValidationError):
-    """A sold line is malformed: a negative amount, discounts beyond the amount, a SKU twice."""
-
-
-class UnknownLine(NotFound):
-    """The order has no line for this SKU."""
-
-
-class RefundExceedsPaid(BusinessRuleViolation):
-    """A refund would take a line's refunds beyond what the customer paid for it."""
-
-
-class OrderNotCompleted(BusinessRuleViolation):
-    """The order is not completed yet, so its money is not the merchant's to settle."""
-
-
-class AlreadySettled(BusinessRuleViolation):
-    """The merchant's part of this order was already settled (by a run or an advance)."""
-
-
-class NothingToSettle(BusinessRuleViolation):
-    """No completed order of the merchant is due on this date."""
-
-
-class InsufficientBalance(BusinessRuleViolation):
-    """An account holds less than a withdrawal or a spend asks for."""
-
-
-class WithdrawalLimitExceeded(BusinessRuleViolation):
-    """A withdrawal is below the minimum, above the maximum, or beyond the daily limit."""
-
-
-class BalancesOutstanding(BusinessRuleViolation):
-    """A merchant cannot be closed while money is still owed either way."""
 
 
 # -- small values ----------------------------------------------------------------------
@@ -140,14 +114,14 @@ def _require_money(value: object, currency: str, what: str, *, positive: bool = 
     return value
 
 
-def owed(ledger: Balances, account: str) -> int:
+def owed(ledger: Ledger, account: AccountId) -> int:
     """What the platform owes on a liability account, in minor units (minus its balance)."""
     return -ledger.balance(account)
 
 
 def _combine(legs: Iterable[Leg]) -> tuple[Leg, ...]:
     """Sum legs by account, in first-seen order, and drop zero legs."""
-    totals: dict[str, int] = {}
+    totals: dict[AccountId, int] = {}
     for account, amount in legs:
         totals[account] = totals.get(account, 0) + amount
     return tuple((account, amount) for account, amount in totals.items() if amount)
@@ -335,6 +309,11 @@ class RefundKind(enum.Enum):
     REFUND = "refund"  # goods returned, or refund only
     PRICE_ADJUSTMENT = "price_adjustment"  # the price was lowered after payment
 
+    @property
+    def entry_kind(self) -> EntryKind:
+        """The kind of the ledger entry that books it."""
+        return EntryKind.REFUND if self is RefundKind.REFUND else EntryKind.PRICE_ADJUSTMENT
+
 
 @attrs.frozen
 class RefundRecord:
@@ -442,6 +421,11 @@ class OrderClearing(Aggregate):
         clearing = cls(id=order_id, currency=currency, channel=channel, lines=lines, paid_at=at)
         clearing.record(OrderPaymentBooked(order_id, channel, clearing.paid, at))
         return clearing
+
+    def check_same_payment(self, channel: str, sales: Sequence[SaleLine]) -> None:
+        """A replayed payment must be the same one (:class:`IdempotencyConflict`)."""
+        if (self.channel, tuple(line.sale for line in self.lines)) != (channel, tuple(sales)):
+            raise IdempotencyConflict(f"order {self.id!r} was booked with other lines")
 
     # -- figures -----------------------------------------------------------------------
 
@@ -563,10 +547,11 @@ class OrderClearing(Aggregate):
         record = self.refunds.get(refund_id)
         if record is None:
             raise NotFound(f"order {self.id!r} has no refund {refund_id!r}")
-        units = record.amount.minor
-        return ((REFUNDS, units), (cash_account(self.channel), -units))
+        return refund_paid_legs(self.channel, record.amount)
 
     def check_settle(self, merchant: MerchantId) -> None:
+        if self.completed_on is None:
+            raise OrderNotCompleted(f"order {self.id!r} is not completed; nothing to settle")
         CLEARING_FLOW.target(self.status, "settle")
         if merchant not in self.merchants:
             raise NotYourMerchant(f"order {self.id!r} has no line of merchant {merchant!r}")
@@ -679,6 +664,24 @@ class SettlementTermsChanged(DomainEvent):
     at: datetime
 
 
+@attrs.frozen
+class FinalSettlementPosted(DomainEvent):
+    """A closing merchant's deposit and marketing balance (``returned``) went back to its
+    available balance, to be withdrawn."""
+
+    merchant_id: MerchantId
+    reference: str
+    returned: Money
+    at: datetime
+
+
+@attrs.frozen
+class MerchantAccountClosed(DomainEvent):
+    merchant_id: MerchantId
+    reference: str
+    at: datetime
+
+
 @attrs.define(kw_only=True)
 class MerchantAccount(Aggregate):
     """A merchant's place in the clearing system: its terms and its orders awaiting a run.
@@ -710,6 +713,11 @@ class MerchantAccount(Aggregate):
         account.record(ClearingAccountOpened(merchant_id, terms, at))
         return account
 
+    def check_same_terms(self, terms: SettlementTerms) -> None:
+        """A replayed opening must be on the same terms (:class:`IdempotencyConflict`)."""
+        if self.terms != terms:
+            raise IdempotencyConflict(f"merchant {self.id!r} already has an account on other terms")
+
     def change_terms(self, terms: SettlementTerms, at: datetime) -> None:
         if not isinstance(terms, SettlementTerms):
             raise ValidationError(f"settlement terms are SettlementTerms, not {terms!r}")
@@ -734,6 +742,41 @@ class MerchantAccount(Aggregate):
     def presettle_fee(self, amount: Money) -> Money:
         """The fee for advancing ``amount`` before its cycle (``ROUND_HALF_UP``, once)."""
         return amount.scale(self.terms.presettle_fee_rate)
+
+    def presettle(self, order_id: str, amount: Money) -> tuple[tuple[Leg, ...], Money]:
+        """Advance ``amount``, the order's part just settled, before its cycle: the legs
+        (the fee to the platform) and what the merchant is credited."""
+        fee = self.presettle_fee(amount)
+        self.mark_settled(order_id)
+        return presettlement_legs(self.id, amount, fee), amount - fee
+
+    # -- the merchant's other money (each returns the legs of its entry) ----------------
+
+    def recharge(self, channel: str, amount: Money) -> tuple[Leg, ...]:
+        """A top-up of the marketing balance through ``channel``."""
+        if not amount.is_positive():
+            raise ValidationError(f"a recharge is a positive amount, not {amount}")
+        return recharge_legs(self.id, channel, amount)
+
+    def charge_marketing(self, ledger: Ledger, amount: Money) -> tuple[Leg, ...]:
+        """Marketing spend, refused unless the marketing balance covers it
+        (:class:`InsufficientBalance`)."""
+        if not amount.is_positive():
+            raise ValidationError(f"a marketing charge is a positive amount, not {amount}")
+        balance = owed(ledger, merchant_account(self.id, Bucket.MARKETING))
+        if amount.minor > balance:
+            raise InsufficientBalance(
+                f"merchant {self.id!r} has {ledger.money(balance)} for marketing, not {amount}"
+            )
+        return marketing_spend_legs(self.id, amount)
+
+    def compensate(self, amount: Money, reason: str) -> tuple[Leg, ...]:
+        """Compensation to a customer, charged to the available balance in full."""
+        if not reason:
+            raise ValidationError("a compensation needs a reason")
+        if not amount.is_positive():
+            raise ValidationError(f"a compensation is a positive amount, not {amount}")
+        return compensation_legs(self.id, amount)
 
     def check_withdrawal(self, amount: Money, withdrawable: Money, day: date) -> None:
         """Raise unless ``amount`` may leave today (limits, then the balance)."""
@@ -761,7 +804,42 @@ class MerchantAccount(Aggregate):
     def uncount_withdrawal(self, amount: Money, day: date) -> None:
         self.withdrawn_on[day] = self.withdrawn_on[day] - amount
 
-    def check_close(self, ledger: Balances, open_withdrawals: int) -> None:
+    # -- leaving -----------------------------------------------------------------------
+
+    def settle_finally(self, ledger: Ledger, reference: str, at: datetime) -> tuple[Leg, ...]:
+        """The final settlement of a closing merchant, once every order is settled: its
+        deposit and marketing balance go back to its available balance (the legs returned;
+        none when both are empty). A merchant is settled finally once: another reference
+        is an :class:`IdempotencyConflict` (the same one is a replay: nothing to do)."""
+        require_text(reference, "final settlement reference")
+        if self.final_settlement is not None:
+            raise IdempotencyConflict(
+                f"merchant {self.id!r} was finally settled by {self.final_settlement!r}"
+            )
+        if self.unsettled:
+            raise BalancesOutstanding(
+                f"merchant {self.id!r} has unsettled orders: {sorted(self.unsettled)}"
+            )
+        require_aware(at)
+        legs = final_settlement_legs(ledger, self.id)
+        returned = sum(
+            owed(ledger, merchant_account(self.id, bucket))
+            for bucket in (Bucket.DEPOSIT, Bucket.MARKETING)
+        )
+        self.final_settlement = reference
+        self.record(FinalSettlementPosted(self.id, reference, ledger.money(returned), at))
+        return legs
+
+    def close(self, ledger: Ledger, open_withdrawals: int, reference: str, at: datetime) -> None:
+        """Closed for good: every balance of the merchant is zero and nothing is in flight
+        (:class:`BalancesOutstanding` otherwise)."""
+        self.check_close(ledger, open_withdrawals)
+        require_text(reference, "final settlement reference")
+        require_aware(at)
+        self.closed = True
+        self.record(MerchantAccountClosed(self.id, reference, at))
+
+    def check_close(self, ledger: Ledger, open_withdrawals: int) -> None:
         """Raise unless every balance of the merchant is zero and nothing is in flight."""
         if self.unsettled:
             raise BalancesOutstanding(
@@ -796,7 +874,7 @@ class MerchantBalances:
     marketing: Money
 
 
-def merchant_balances(ledger: Balances, merchant_id: MerchantId) -> MerchantBalances:
+def merchant_balances(ledger: Ledger, merchant_id: MerchantId) -> MerchantBalances:
     available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
     available = owed(ledger, available_account)
     withdrawing = ledger.figures(available_account).pending_debits
@@ -812,7 +890,7 @@ def merchant_balances(ledger: Balances, merchant_id: MerchantId) -> MerchantBala
 
 
 def negative_cover_legs(
-    ledger: Balances, merchant_id: MerchantId, policy: NegativeBalancePolicy
+    ledger: Ledger, merchant_id: MerchantId, policy: NegativeBalancePolicy
 ) -> tuple[Leg, ...]:
     """Under ``DEDUCT_DEPOSIT``, the legs moving deposit to cover a negative available
     balance (as much as the deposit holds); empty when nothing is to be done."""
@@ -897,6 +975,11 @@ class SettlementStatement(Aggregate):
         )
         statement.record(StatementIssued(statement_id, account.id, total, at))
         return statement
+
+    def check_same_run(self, merchant_id: MerchantId, as_of: date) -> None:
+        """A replayed run must be the same one (:class:`IdempotencyConflict`)."""
+        if (self.merchant_id, self.as_of) != (merchant_id, as_of):
+            raise IdempotencyConflict(f"statement {self.id!r} was another run")
 
     def check_reader(self, actor: MerchantId) -> None:
         if actor != self.merchant_id:
@@ -1063,6 +1146,12 @@ def presettlement_legs(merchant_id: MerchantId, amount: Money, fee: Money) -> tu
     )
 
 
+def refund_paid_legs(channel: str, amount: Money) -> tuple[Leg, ...]:
+    """The channel paid a refund (or a compensation) back: Dr refunds / Cr its cash."""
+    units = amount.minor
+    return ((REFUNDS, units), (cash_account(channel), -units))
+
+
 def compensation_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     """Compensation to a customer charged to the merchant: Dr merchant available / Cr
     refunds (the channel then pays it out like a refund)."""
@@ -1078,7 +1167,7 @@ def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     )
 
 
-def final_settlement_legs(ledger: Balances, merchant_id: MerchantId) -> tuple[Leg, ...]:
+def final_settlement_legs(ledger: Ledger, merchant_id: MerchantId) -> tuple[Leg, ...]:
     """Closing: the deposit and the marketing balance return to the available balance."""
     moved = [
         (merchant_account(merchant_id, bucket), owed(ledger, merchant_account(merchant_id, bucket)))
@@ -1123,37 +1212,37 @@ class ReconciliationReport:
         return not self.problems
 
 
-def order_figures(
-    ledger: Book, order_id: str, entries: Iterable[Entry] | None = None
-) -> OrderFigures:
-    """Sum the posted entries booked against ``order_id`` by role of account
-    (``entries``: the order's entries if already at hand, else the whole journal)."""
+def order_figures(order_id: str, entries: Iterable[Entry]) -> OrderFigures:
+    """Sum the posted ``entries`` booked against ``order_id`` by the role of each account."""
     paid = merchants = commission = subsidy = refunded = in_transit = 0
-    for entry in ledger.entries if entries is None else entries:
+    for entry in entries:
         if entry.ref != order_id or entry.phase is not Phase.POSTED:
             continue
         for account, amount in entry.legs:
-            if account.startswith("merchant:"):
+            role = account.role
+            if role is Role.MERCHANT:
                 merchants -= amount
-            elif account == COMMISSION:
+            elif role is Role.COMMISSION:
                 commission -= amount
-            elif account == SUBSIDY:
+            elif role is Role.SUBSIDY:
                 subsidy += amount
-            elif account == REFUNDS and amount < 0:
+            elif role is Role.REFUNDS and amount < 0:
                 refunded -= amount
-            elif account == TRANSIT:
+            elif role is Role.TRANSIT:
                 in_transit -= amount
-            elif account.startswith("cash:") and entry.kind == "order_paid":
+            elif role is Role.CASH and entry.kind is EntryKind.ORDER_PAID:
                 paid += amount
     return OrderFigures(order_id, paid, merchants, commission, subsidy, refunded, in_transit)
 
 
 def reconcile(
-    ledger: Book,
+    ledger: Ledger,
+    entries: Iterable[Entry],
     clearings: Iterable[OrderClearing] = (),
     deposits: Mapping[MerchantId, Money] | None = None,
 ) -> ReconciliationReport:
-    """Check the books (see docs/settlement.md, "Reconciliation"):
+    """Check the books: ``ledger`` and its journal's ``entries`` (see docs/settlement.md,
+    "Reconciliation"):
 
     every entry balances; every account's balances equal the sum of its entries; all
     balances sum to zero; every paid order is fully accounted for and agrees with its
@@ -1166,7 +1255,7 @@ def reconcile(
     credits = dict.fromkeys(ledger.posted, 0)
     pending_debits = dict.fromkeys(ledger.posted, 0)
     pending_credits = dict.fromkeys(ledger.posted, 0)
-    journal = ledger.entries  # read once
+    journal = list(entries)  # read once
     for entry in journal:
         if sum(amount for _, amount in entry.legs):
             problems.append(f"entry {entry.seq} ({entry.key}) does not balance")
@@ -1211,7 +1300,7 @@ def reconcile(
     for entry in journal:
         by_ref.setdefault(entry.ref, []).append(entry)
     for clearing in clearings:
-        figures = order_figures(ledger, clearing.id, by_ref.get(clearing.id, ()))
+        figures = order_figures(clearing.id, by_ref.get(clearing.id, ()))
         orders.append(figures)
         if not figures.balanced:
             problems.append(f"order {clearing.id}: {figures} is not fully accounted for")

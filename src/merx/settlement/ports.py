@@ -6,7 +6,8 @@ and answers the first result (or, if that was ``PENDING``, the payment's outcome
 same key with another payload raises :class:`~merx.kernel.errors.IdempotencyConflict`.
 A refusal (a closed account, a compliance hold) is a result, ``PayoutStatus.REFUSED``,
 and moved no money. After a :class:`PayoutTimeout` the outcome is unknown: ask
-:meth:`Payout.query`, or retry with the same key; never guess.
+:meth:`Payout.query`, or retry with the same key; never guess. The two errors of the port
+live in :mod:`merx.settlement.errors` and are named here for adapters.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import NotFound, OutcomeUnknown
 from merx.kernel.money import Money
+from merx.settlement.errors import PayoutTimeout, UnknownPayout
+
+__all__ = ["Payout", "PayoutResult", "PayoutStatus", "PayoutTimeout", "UnknownPayout"]
 
 
 class PayoutStatus(enum.Enum):
@@ -37,14 +40,6 @@ class PayoutResult:
     @property
     def paid(self) -> bool:
         return self.status is PayoutStatus.PAID
-
-
-class PayoutTimeout(OutcomeUnknown):
-    """The payout channel did not answer in time: the money may or may not have left."""
-
-
-class UnknownPayout(NotFound):
-    """The payout channel has no payment under this idempotency key (it never received it)."""
 
 
 class Payout(Protocol):

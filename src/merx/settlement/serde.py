@@ -1,8 +1,9 @@
 """The cattrs converter for the settlement context: to plain JSON-ready dicts and back.
 
-Built on :mod:`merx.kernel.serde`. The ledger's entries keep their legs as
-``[account, minor units]`` pairs (integers, never floats); aggregates are written with
-their version and without their pending events.
+Built on the ledger's converter (:mod:`merx.ledger.serde`: the kernel's shapes, Money as
+``{"amount", "currency"}``, and accounts written by name), so the legs a refund record
+keeps read back as account ids. Aggregates are written with their version and without
+their pending events. The ledger itself is :mod:`merx.ledger.serde`'s.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from merx.kernel import serde as base
-from merx.settlement.journal import JournalEntry, JournalIndex
-from merx.settlement.ledger import Ledger
+from merx.ledger import serde as ledger_serde
 from merx.settlement.model import (
     CommissionSchedule,
     MerchantAccount,
@@ -25,9 +25,6 @@ from merx.settlement.model import (
 T = TypeVar("T")
 
 AGGREGATES: tuple[type[Any], ...] = (
-    Ledger,
-    JournalEntry,
-    JournalIndex,
     CommissionSchedule,
     OrderClearing,
     MerchantAccount,
@@ -38,7 +35,7 @@ AGGREGATES: tuple[type[Any], ...] = (
 
 def make_converter() -> cattrs.Converter:
     """A fresh converter for the settlement context's types."""
-    return base.make_converter(AGGREGATES)
+    return ledger_serde.make_converter(AGGREGATES)
 
 
 converter = make_converter()

@@ -1,10 +1,11 @@
 """Settlement use cases: book orders, refunds and settlements; move merchants' money.
 
-Each handler is ``handler(cmd, uow, *, clock=...)`` (withdrawals also take the ``Payout``
-port): load, call the model, post the legs it returns to the ledger, save, commit. There
-is one :class:`~merx.settlement.ledger.Ledger` per currency; its id is the currency code.
-Its entries are records of their own (:mod:`merx.settlement.journal`), so posting one
-never loads the journal.
+Each handler is ``handler(cmd, uow, *, clock=..., journals=...)`` (withdrawals also take
+the ``Payout`` port): load, call the model, post the legs it returns to the ledger, save,
+commit. There is one :class:`~merx.ledger.Ledger` per currency (its id is the currency
+code, opened by ``merx.ledger.OpenLedger``); its journal is the
+:class:`~merx.ledger.Journals` port's, opened in the same unit of work, so posting one
+entry never loads the others and the entries commit with the ledger.
 
 Every command is idempotent by a business id it carries (order, refund, statement,
 withdrawal, payment ids): the entries it posts use keys derived from that id, and a replay
@@ -24,34 +25,30 @@ import attrs
 
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import IdempotencyConflict, ValidationError
+from merx.kernel.errors import IdempotencyConflict
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.merchants import Merchant, check_actor
-from merx.settlement.journal import stored_book
-from merx.settlement.ledger import (
-    REFUNDS,
-    Book,
+from merx.ledger import (
     Bucket,
     Entry,
+    EntryKind,
+    Journal,
+    Journals,
     Ledger,
-    Leg,
-    cash_account,
     merchant_account,
     merchant_accounts,
 )
+from merx.merchants import Merchant, check_actor
+from merx.settlement.errors import PayoutTimeout
 from merx.settlement.model import (
     COMMISSION_SCHEDULE_ID,
-    BalancesOutstanding,
     ClearingLine,
     CommissionSchedule,
     CommissionTable,
-    InsufficientBalance,
     MerchantAccount,
     MerchantBalances,
     OrderClearing,
-    OrderNotCompleted,
     ReconciliationReport,
     RefundKind,
     SaleLine,
@@ -64,29 +61,20 @@ from merx.settlement.model import (
     WithdrawalState,
     compensation_legs,
     deposit_legs,
-    final_settlement_legs,
     marketing_spend_legs,
     merchant_balances,
     negative_cover_legs,
     owed,
     penalty_legs,
-    presettlement_legs,
     recharge_legs,
     reconcile,
+    refund_paid_legs,
     settlement_legs,
     withdrawal_legs,
 )
-from merx.settlement.ports import Payout, PayoutResult, PayoutStatus, PayoutTimeout
+from merx.settlement.ports import Payout, PayoutResult, PayoutStatus
 
 # -- commands: set-up ------------------------------------------------------------------
-
-
-@attrs.frozen
-class OpenLedger(Command[str]):
-    """Open the book of ``currency`` with a cash account per payment channel."""
-
-    currency: str
-    channels: tuple[str, ...]
 
 
 @attrs.frozen
@@ -255,28 +243,18 @@ class CloseMerchant(Command[None]):
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _ledger(uow: UnitOfWork, currency: str) -> Book:
-    """The book of ``currency``: its stored ledger and its journal in ``uow``."""
-    return stored_book(uow, currency)
+def _book(uow: UnitOfWork, journals: Journals, currency: str) -> tuple[Ledger, Journal]:
+    """The ledger of ``currency`` and its journal, both in ``uow``."""
+    return uow.repo(Ledger).get(currency), journals(uow, currency)
 
 
-def _save(uow: UnitOfWork, book: Book) -> None:
-    uow.repo(Ledger).save(book.ledger)
-
-
-def _replayed(ledger: Book, key: str, kind: str, ref: str, legs: tuple[Leg, ...]) -> bool:
-    """Whether ``key`` was posted already (raising if with another entry)."""
-    if ledger.entry_for(key) is None:
-        return False
-    ledger.post(key, kind, ref, legs, _EPOCH)  # a replay: checks the payload, changes nothing
-    return True
-
-
-_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
-
-
-def _cover_negative(
-    uow: UnitOfWork, ledger: Book, merchant_id: MerchantId, key: str, at: datetime
+def _cover_negative(  # noqa: PLR0917 - the unit of work, the book, then the charge
+    uow: UnitOfWork,
+    ledger: Ledger,
+    journal: Journal,
+    merchant_id: MerchantId,
+    key: str,
+    at: datetime,
 ) -> None:
     """Apply the merchant's negative-balance policy after a charge to its available money."""
     account = uow.repo(MerchantAccount).get(merchant_id)
@@ -286,23 +264,11 @@ def _cover_negative(
     merchant = uow.repo(Merchant).get(merchant_id)
     amount = ledger.money(legs[0][1])
     merchant.deduct_deposit(amount, "negative available balance", key, at)
-    ledger.post(key, "deposit_cover", merchant_id, legs, at)
+    ledger.post(journal, key, EntryKind.DEPOSIT_COVER, merchant_id, legs, at)
     uow.repo(Merchant).save(merchant)
 
 
 # -- handlers: set-up ------------------------------------------------------------------
-
-
-def open_ledger(cmd: OpenLedger, uow: UnitOfWork) -> str:
-    found = uow.repo(Ledger).find(cmd.currency)
-    if found is not None:
-        found.open_accounts([f"cash:{c}" for c in cmd.channels], exist_ok=True)
-        uow.repo(Ledger).save(found)
-        uow.commit()
-        return found.id
-    uow.repo(Ledger).add(Ledger.open(cmd.currency, cmd.currency, cmd.channels))
-    uow.commit()
-    return cmd.currency
 
 
 def set_commission_table(cmd: SetCommissionTable, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -321,19 +287,16 @@ def open_merchant_account(cmd: OpenMerchantAccount, uow: UnitOfWork, *, clock: C
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     existing = uow.repo(MerchantAccount).find(cmd.merchant_id)
     if existing is not None:
-        if existing.terms != cmd.terms:
-            raise IdempotencyConflict(
-                f"merchant {cmd.merchant_id!r} already has an account on other terms"
-            )
+        existing.check_same_terms(cmd.terms)
         return
     now = clock.now()
     account = MerchantAccount.open(merchant.id, merchant.currency, cmd.terms, now)
-    ledger = _ledger(uow, merchant.currency)
+    ledger = uow.repo(Ledger).get(merchant.currency)
     merchant.open_account(now)
     ledger.open_accounts(merchant_accounts(merchant.id))
     uow.repo(MerchantAccount).add(account)
     uow.repo(Merchant).save(merchant)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -349,96 +312,99 @@ def change_settlement_terms(cmd: ChangeSettlementTerms, uow: UnitOfWork, *, cloc
 # -- handlers: orders ------------------------------------------------------------------
 
 
-def book_order_payment(cmd: BookOrderPayment, uow: UnitOfWork, *, clock: Clock) -> None:
+def book_order_payment(
+    cmd: BookOrderPayment, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     existing = uow.repo(OrderClearing).find(cmd.order_id)
     if existing is not None:
-        if (existing.channel, tuple(line.sale for line in existing.lines)) != (
-            cmd.channel,
-            tuple(cmd.lines),
-        ):
-            raise IdempotencyConflict(f"order {cmd.order_id!r} was booked with other lines")
+        existing.check_same_payment(cmd.channel, cmd.lines)
         return
     schedule = uow.repo(CommissionSchedule).get(COMMISSION_SCHEDULE_ID)
     now = clock.now()
     clearing = OrderClearing.book_payment(
         order_id=cmd.order_id, channel=cmd.channel, sales=cmd.lines, table=schedule.table, at=now
     )
-    ledger = _ledger(uow, clearing.currency)
+    ledger, journal = _book(uow, journals, clearing.currency)
     for merchant_id in clearing.merchants:
         uow.repo(MerchantAccount).get(merchant_id)  # NotFound unless its account is open
     legs = clearing.payment_legs()
     if legs:
-        ledger.post(f"{clearing.id}/paid", "order_paid", clearing.id, legs, now)
+        ledger.post(journal, f"{clearing.id}/paid", EntryKind.ORDER_PAID, clearing.id, legs, now)
     uow.repo(OrderClearing).add(clearing)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def complete_order(cmd: CompleteOrder, uow: UnitOfWork, *, clock: Clock) -> None:
+def complete_order(
+    cmd: CompleteOrder, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     clearing = uow.repo(OrderClearing).get(cmd.order_id)
     if clearing.completed_on is not None and clearing.completed_on == cmd.completed_on:
         return  # a replay
     now = clock.now()
     legs = clearing.complete(cmd.completed_on, now)
-    ledger = _ledger(uow, clearing.currency)
+    ledger, journal = _book(uow, journals, clearing.currency)
     if legs:
-        ledger.post(f"{clearing.id}/cleared", "order_cleared", clearing.id, legs, now)
+        key = f"{clearing.id}/cleared"
+        ledger.post(journal, key, EntryKind.ORDER_CLEARED, clearing.id, legs, now)
     for merchant_id in clearing.merchants:
         account = uow.repo(MerchantAccount).get(merchant_id)
         account.add_completed(clearing.id, cmd.completed_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(OrderClearing).save(clearing)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock) -> None:
+def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> None:
     clearing = uow.repo(OrderClearing).get(cmd.order_id)
     now = clock.now()
     legs, new = clearing.refund(cmd.refund_id, cmd.sku, cmd.amount, cmd.kind, now)
     if not new:
         return
-    ledger = _ledger(uow, clearing.currency)
+    ledger, journal = _book(uow, journals, clearing.currency)
     key = f"{clearing.id}/refund/{cmd.refund_id}"
-    ledger.post(key, cmd.kind.value, clearing.id, legs, now)
+    ledger.post(journal, key, cmd.kind.entry_kind, clearing.id, legs, now)
     payout = clearing.refund_payout_legs(cmd.refund_id)
-    ledger.post(f"{key}/paid", "refund_paid", clearing.id, payout, now)
+    ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, clearing.id, payout, now)
     merchant_id = clearing.line(cmd.sku).merchant
     if clearing.bucket_of(merchant_id) is Bucket.AVAILABLE:
-        _cover_negative(uow, ledger, merchant_id, f"{key}/cover", now)
+        _cover_negative(uow, ledger, journal, merchant_id, f"{key}/cover", now)
     uow.repo(OrderClearing).save(clearing)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def compensate_customer(cmd: CompensateCustomer, uow: UnitOfWork, *, clock: Clock) -> None:
+def compensate_customer(
+    cmd: CompensateCustomer, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    if not cmd.reason:
-        raise ValidationError("a compensation needs a reason")
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     key = f"{cmd.compensation_id}/compensation"
-    legs = compensation_legs(cmd.merchant_id, cmd.amount)
-    if _replayed(ledger, key, "compensation", cmd.compensation_id, legs):
+    ref = cmd.compensation_id
+    if ledger.posted_before(
+        journal, key, EntryKind.COMPENSATION, ref, compensation_legs(account.id, cmd.amount)
+    ):
         return
-    if not cmd.amount.is_positive():
-        raise ValidationError(f"a compensation is a positive amount, not {cmd.amount}")
+    legs = account.compensate(cmd.amount, cmd.reason)
     now = clock.now()
-    ledger.post(key, "compensation", cmd.compensation_id, legs, now)
-    payout = ((REFUNDS, cmd.amount.minor), (cash_account(cmd.channel), -cmd.amount.minor))
-    ledger.post(f"{key}/paid", "refund_paid", cmd.compensation_id, payout, now)
-    _cover_negative(uow, ledger, cmd.merchant_id, f"{key}/cover", now)
-    _save(uow, ledger)
+    ledger.post(journal, key, EntryKind.COMPENSATION, ref, legs, now)
+    payout = refund_paid_legs(cmd.channel, cmd.amount)
+    ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, ref, payout, now)
+    _cover_negative(uow, ledger, journal, cmd.merchant_id, f"{key}/cover", now)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def run_settlement(cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock) -> StatementId:
+def run_settlement(
+    cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> StatementId:
     earlier = uow.repo(SettlementStatement).find(cmd.statement_id)
     if earlier is not None:
-        if (earlier.merchant_id, earlier.as_of) != (cmd.merchant_id, cmd.as_of):
-            raise IdempotencyConflict(f"statement {cmd.statement_id!r} was another run")
+        earlier.check_same_run(cmd.merchant_id, cmd.as_of)
         return earlier.id
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     now = clock.now()
     lines: list[StatementLine] = []
     clearings: list[OrderClearing] = []
@@ -455,8 +421,9 @@ def run_settlement(cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock) -> Stat
     entry: Entry | None = None
     if lines and not total.is_zero():
         entry = ledger.post(
+            journal,
             f"{cmd.statement_id}/settle",
-            "settlement",
+            EntryKind.SETTLEMENT,
             cmd.statement_id,
             settlement_legs(cmd.merchant_id, total),
             now,
@@ -475,7 +442,7 @@ def run_settlement(cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock) -> Stat
         uow.repo(OrderClearing).save(clearing)
     uow.repo(SettlementStatement).add(statement)
     uow.repo(MerchantAccount).save(account)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
     return statement.id
 
@@ -483,105 +450,103 @@ def run_settlement(cmd: RunSettlement, uow: UnitOfWork, *, clock: Clock) -> Stat
 # -- handlers: merchants' money --------------------------------------------------------
 
 
-def pay_deposit(cmd: PayDeposit, uow: UnitOfWork, *, clock: Clock) -> None:
+def pay_deposit(cmd: PayDeposit, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> None:
     check_actor(cmd.actor, cmd.merchant_id)
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
-    ledger = _ledger(uow, merchant.currency)
+    ledger, journal = _book(uow, journals, merchant.currency)
     key = f"{cmd.payment_id}/deposit"
     legs = deposit_legs(merchant.id, cmd.channel, cmd.amount)
-    if _replayed(ledger, key, "deposit_paid", merchant.id, legs):
+    if ledger.posted_before(journal, key, EntryKind.DEPOSIT_PAID, merchant.id, legs):
         return
     now = clock.now()
     merchant.check_deposit_payment(cmd.amount)
-    ledger.post(key, "deposit_paid", merchant.id, legs, now)
+    ledger.post(journal, key, EntryKind.DEPOSIT_PAID, merchant.id, legs, now)
     merchant.pay_deposit(cmd.amount, cmd.payment_id, now)
     uow.repo(Merchant).save(merchant)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def deduct_deposit(cmd: DeductDeposit, uow: UnitOfWork, *, clock: Clock) -> None:
+def deduct_deposit(
+    cmd: DeductDeposit, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
-    ledger = _ledger(uow, merchant.currency)
+    ledger, journal = _book(uow, journals, merchant.currency)
     key = f"{cmd.penalty_id}/penalty"
     legs = penalty_legs(merchant.id, cmd.amount)
-    if _replayed(ledger, key, "penalty", merchant.id, legs):
+    if ledger.posted_before(journal, key, EntryKind.PENALTY, merchant.id, legs):
         return
     now = clock.now()
     merchant.check_deposit_deduction(cmd.amount)
-    ledger.post(key, "penalty", merchant.id, legs, now)
+    ledger.post(journal, key, EntryKind.PENALTY, merchant.id, legs, now)
     merchant.deduct_deposit(cmd.amount, cmd.reason, cmd.penalty_id, now)
     uow.repo(Merchant).save(merchant)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def recharge(cmd: Recharge, uow: UnitOfWork, *, clock: Clock) -> None:
+def recharge(cmd: Recharge, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> None:
     check_actor(cmd.actor, cmd.merchant_id)
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     key = f"{cmd.recharge_id}/recharge"
-    legs = recharge_legs(cmd.merchant_id, cmd.channel, cmd.amount)
-    if _replayed(ledger, key, "recharge", cmd.merchant_id, legs):
+    if ledger.posted_before(
+        journal,
+        key,
+        EntryKind.RECHARGE,
+        account.id,
+        recharge_legs(account.id, cmd.channel, cmd.amount),
+    ):
         return
-    if not cmd.amount.is_positive():
-        raise ValidationError(f"a recharge is a positive amount, not {cmd.amount}")
-    ledger.post(key, "recharge", cmd.merchant_id, legs, clock.now())
-    _save(uow, ledger)
+    legs = account.recharge(cmd.channel, cmd.amount)
+    ledger.post(journal, key, EntryKind.RECHARGE, account.id, legs, clock.now())
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def charge_marketing(cmd: ChargeMarketing, uow: UnitOfWork, *, clock: Clock) -> None:
+def charge_marketing(
+    cmd: ChargeMarketing, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     key = f"{cmd.charge_id}/marketing"
-    legs = marketing_spend_legs(cmd.merchant_id, cmd.amount)
-    if _replayed(ledger, key, "marketing_spend", cmd.merchant_id, legs):
+    if ledger.posted_before(
+        journal,
+        key,
+        EntryKind.MARKETING_SPEND,
+        account.id,
+        marketing_spend_legs(account.id, cmd.amount),
+    ):
         return
-    if not cmd.amount.is_positive():
-        raise ValidationError(f"a marketing charge is a positive amount, not {cmd.amount}")
-    balance = owed(ledger, merchant_account(cmd.merchant_id, Bucket.MARKETING))
-    if cmd.amount.minor > balance:
-        raise InsufficientBalance(
-            f"merchant {cmd.merchant_id!r} has {ledger.money(balance)} for marketing, "
-            f"not {cmd.amount}"
-        )
-    ledger.post(key, "marketing_spend", cmd.merchant_id, legs, clock.now())
-    _save(uow, ledger)
+    legs = account.charge_marketing(ledger, cmd.amount)
+    ledger.post(journal, key, EntryKind.MARKETING_SPEND, account.id, legs, clock.now())
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def pre_settle(cmd: PreSettle, uow: UnitOfWork, *, clock: Clock) -> Money:
+def pre_settle(cmd: PreSettle, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> Money:
     check_actor(cmd.actor, cmd.merchant_id)
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     key = f"{cmd.advance_id}/presettle"
     clearing = uow.repo(OrderClearing).get(cmd.order_id)
     clearing.lines_of(cmd.merchant_id)  # NotYourMerchant for another merchant's order
-    done = ledger.entry_for(key)
+    done = ledger.entry_for(journal, key)
     if clearing.settled.get(cmd.merchant_id) == cmd.advance_id:  # a replay
-        credited = (
-            0
-            if done is None
-            else -done.amount_of(merchant_account(cmd.merchant_id, Bucket.AVAILABLE))
-        )
-        return ledger.money(credited)
+        available = merchant_account(cmd.merchant_id, Bucket.AVAILABLE)
+        return ledger.money(0 if done is None else -done.amount_of(available))
     if done is not None:
         raise IdempotencyConflict(f"advance {cmd.advance_id!r} was used for another order")
-    if clearing.completed_on is None:
-        raise OrderNotCompleted(f"order {clearing.id!r} is not completed; nothing to advance")
     now = clock.now()
     amount = clearing.settle(cmd.merchant_id, cmd.advance_id, now)
-    fee = account.presettle_fee(amount)
-    legs = presettlement_legs(cmd.merchant_id, amount, fee)
+    legs, credited = account.presettle(clearing.id, amount)
     if legs:
-        ledger.post(key, "presettlement", cmd.advance_id, legs, now)
-    account.mark_settled(clearing.id)
+        ledger.post(journal, key, EntryKind.PRESETTLEMENT, cmd.advance_id, legs, now)
     uow.repo(OrderClearing).save(clearing)
     uow.repo(MerchantAccount).save(account)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
-    return amount - fee
+    return credited
 
 
 def _outcome(withdrawal: Withdrawal, reason: str | None = None) -> WithdrawalOutcome:
@@ -589,7 +554,12 @@ def _outcome(withdrawal: Withdrawal, reason: str | None = None) -> WithdrawalOut
 
 
 def request_withdrawal(
-    cmd: RequestWithdrawal, uow: UnitOfWork, *, clock: Clock, payout: Payout
+    cmd: RequestWithdrawal,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    journals: Journals,
+    payout: Payout,
 ) -> WithdrawalOutcome:
     """Commit 1 reserves the money (a pending entry); then the payout port is asked; commit
     2 posts or voids the entry. A timeout leaves the withdrawal pending (:class:`SyncWithdrawal`
@@ -601,13 +571,14 @@ def request_withdrawal(
             raise IdempotencyConflict(f"withdrawal {cmd.withdrawal_id!r} was another request")
         return _outcome(earlier)
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, account.currency)
+    ledger, journal = _book(uow, journals, account.currency)
     now = clock.now()
     today = now.date()
     account.check_withdrawal(cmd.amount, merchant_balances(ledger, account.id).withdrawable, today)
     entry = ledger.post(
+        journal,
         f"{cmd.withdrawal_id}/withdraw",
-        "withdrawal",
+        EntryKind.WITHDRAWAL,
         cmd.withdrawal_id,
         withdrawal_legs(account.id, cmd.amount),
         now,
@@ -624,26 +595,30 @@ def request_withdrawal(
     account.count_withdrawal(cmd.amount, today)
     uow.repo(Withdrawal).add(withdrawal)
     uow.repo(MerchantAccount).save(account)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
-    try:
-        result = payout.pay(
-            merchant_id=account.id,
-            bank_account=cmd.bank_account,
-            amount=cmd.amount,
-            idempotency_key=withdrawal.payout_key,
-        )
-    except PayoutTimeout:
-        return _outcome(withdrawal, "payout timed out")
-    return _record_payout(uow, cmd.withdrawal_id, result, clock.now())
+    return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
 
 
 def sync_withdrawal(
-    cmd: SyncWithdrawal, uow: UnitOfWork, *, clock: Clock, payout: Payout
+    cmd: SyncWithdrawal,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    journals: Journals,
+    payout: Payout,
 ) -> WithdrawalOutcome:
     withdrawal = uow.repo(Withdrawal).get(cmd.withdrawal_id)
     if withdrawal.status is not WithdrawalState.PENDING:
         return _outcome(withdrawal)
+    return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
+
+
+def _pay_out(
+    withdrawal: Withdrawal, uow: UnitOfWork, *, clock: Clock, journals: Journals, payout: Payout
+) -> WithdrawalOutcome:
+    """Ask the payout port to pay a pending withdrawal (under its own key), and book the
+    answer; a timeout leaves it pending."""
     try:
         result = payout.pay(
             merchant_id=withdrawal.merchant_id,
@@ -653,57 +628,54 @@ def sync_withdrawal(
         )
     except PayoutTimeout:
         return _outcome(withdrawal, "payout timed out")
-    return _record_payout(uow, cmd.withdrawal_id, result, clock.now())
+    return _record_payout(uow, journals, withdrawal.id, result, clock.now())
 
 
 def _record_payout(
-    uow: UnitOfWork, withdrawal_id: WithdrawalId, result: PayoutResult, at: datetime
+    uow: UnitOfWork,
+    journals: Journals,
+    withdrawal_id: WithdrawalId,
+    result: PayoutResult,
+    at: datetime,
 ) -> WithdrawalOutcome:
     withdrawal = uow.repo(Withdrawal).get(withdrawal_id)
     if result.status is PayoutStatus.PENDING or withdrawal.status is not WithdrawalState.PENDING:
         return _outcome(
             withdrawal, "payout pending" if result.status is PayoutStatus.PENDING else None
         )
-    ledger = _ledger(uow, withdrawal.amount.currency)
+    ledger, journal = _book(uow, journals, withdrawal.amount.currency)
     if result.status is PayoutStatus.PAID:
         withdrawal.mark_paid(result.reference, at)
-        ledger.post_pending(withdrawal.entry_seq, f"{withdrawal.id}/paid", at)
+        ledger.post_pending(journal, withdrawal.entry_seq, f"{withdrawal.id}/paid", at)
     else:
         withdrawal.mark_failed(result.reason or "refused by the bank", at)
-        ledger.void_pending(withdrawal.entry_seq, f"{withdrawal.id}/failed", at)
+        ledger.void_pending(journal, withdrawal.entry_seq, f"{withdrawal.id}/failed", at)
         account = uow.repo(MerchantAccount).get(withdrawal.merchant_id)
         account.uncount_withdrawal(withdrawal.amount, withdrawal.requested_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(Withdrawal).save(withdrawal)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
     return _outcome(withdrawal)
 
 
-def settle_finally(cmd: SettleFinally, uow: UnitOfWork, *, clock: Clock) -> None:
+def settle_finally(
+    cmd: SettleFinally, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, merchant.currency)
-    key = f"{cmd.reference}/final"
-    if account.final_settlement is not None:
-        if account.final_settlement != cmd.reference:
-            raise IdempotencyConflict(
-                f"merchant {merchant.id!r} was finally settled by {account.final_settlement!r}"
-            )
-        return
-    if account.unsettled:
-        raise BalancesOutstanding(
-            f"merchant {merchant.id!r} has unsettled orders: {sorted(account.unsettled)}"
-        )
+    if account.final_settlement == cmd.reference:
+        return  # a replay
+    ledger, journal = _book(uow, journals, merchant.currency)
     now = clock.now()
-    legs = final_settlement_legs(ledger, merchant.id)
+    legs = account.settle_finally(ledger, cmd.reference, now)
     merchant.release_deposit(cmd.reference, now)
     if legs:
-        ledger.post(key, "final_settlement", merchant.id, legs, now)
-    account.final_settlement = cmd.reference
+        key = f"{cmd.reference}/final"
+        ledger.post(journal, key, EntryKind.FINAL_SETTLEMENT, merchant.id, legs, now)
     uow.repo(Merchant).save(merchant)
     uow.repo(MerchantAccount).save(account)
-    _save(uow, ledger)
+    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -712,7 +684,7 @@ def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None
     if merchant.final_settlement == cmd.reference:
         return
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = _ledger(uow, merchant.currency)
+    ledger = uow.repo(Ledger).get(merchant.currency)
     withdrawals = uow.repo(Withdrawal)
     open_withdrawals = sum(
         1
@@ -721,9 +693,9 @@ def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None
         and w.status is WithdrawalState.PENDING
     )
     merchant.check_close()
-    account.check_close(ledger, open_withdrawals)
-    merchant.close(cmd.reference, clock.now())
-    account.closed = True
+    now = clock.now()
+    account.close(ledger, open_withdrawals, cmd.reference, now)
+    merchant.close(cmd.reference, now)
     uow.repo(Merchant).save(merchant)
     uow.repo(MerchantAccount).save(account)
     uow.commit()
@@ -736,7 +708,7 @@ def merchant_money(uow: UnitOfWork, actor: MerchantId, merchant_id: MerchantId) 
     """The merchant's own balances; another merchant's are refused."""
     check_actor(actor, merchant_id)
     account = uow.repo(MerchantAccount).get(merchant_id)
-    return merchant_balances(_ledger(uow, account.currency), merchant_id)
+    return merchant_balances(uow.repo(Ledger).get(account.currency), merchant_id)
 
 
 def merchant_order(
@@ -763,9 +735,11 @@ def merchant_withdrawal(
     return withdrawal
 
 
-def reconciliation_report(uow: UnitOfWork, currency: str) -> ReconciliationReport:
+def reconciliation_report(
+    uow: UnitOfWork, currency: str, *, journals: Journals
+) -> ReconciliationReport:
     """Reconcile the book of ``currency`` with every order clearing and merchant deposit."""
-    ledger = _ledger(uow, currency)
+    ledger, journal = _book(uow, journals, currency)
     clearings_repo = uow.repo(OrderClearing)
     clearings = [clearings_repo.get(key) for key in clearings_repo.ids()]
     merchants_repo = uow.repo(Merchant)
@@ -774,4 +748,5 @@ def reconciliation_report(uow: UnitOfWork, currency: str) -> ReconciliationRepor
         for key in merchants_repo.ids()
         if (merchant := merchants_repo.get(key)).currency == currency and merchant.account_opened
     }
-    return reconcile(ledger, [c for c in clearings if c.currency == currency], deposits=deposits)
+    ours = [c for c in clearings if c.currency == currency]
+    return reconcile(ledger, journal.entries(), ours, deposits=deposits)

@@ -2,10 +2,11 @@
 
 :func:`settle_from_dict` reads a case of ``../shared/spec/settlement`` (lines, commission
 table, refunds in order), books the payment, the completion and every refund on a fresh
-:class:`~merx.settlement.ledger.Book` through :class:`~merx.settlement.model.OrderClearing`
-- exactly the entries the services post - and reads the net figures back from the ledger's
-accounts. Malformed input raises a :class:`~merx.errors.ValidationError`; a refund beyond
-what is left paid on its line raises :class:`~merx.settlement.model.RefundExceedsPaid`.
+:class:`~merx.ledger.Ledger` (with the empty journal it is given) through
+:class:`~merx.settlement.model.OrderClearing` - exactly the entries the services post -
+and reads the net figures back from the ledger's accounts. Malformed input raises a
+:class:`~merx.errors.ValidationError`; a refund beyond what is left paid on its line
+raises :class:`~merx.settlement.errors.RefundExceedsPaid`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
-from merx.settlement.ledger import (
+from merx.ledger import (
     COMMISSION,
     REFUNDS,
     SUBSIDY,
-    Book,
     Bucket,
+    EntryKind,
+    Journal,
+    Ledger,
     cash_account,
     merchant_account,
     merchant_accounts,
@@ -77,9 +80,9 @@ def _table(data: Any) -> CommissionTable:
     )
 
 
-def settle_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
-    """Book ``case`` and return ``{"paid", "commission", "subsidy", "refunded",
-    "merchants"}`` as decimal strings (see the module docstring)."""
+def settle_from_dict(case: Mapping[str, Any], *, journal: Journal) -> dict[str, Any]:
+    """Book ``case`` (into ``journal``, empty) and return ``{"paid", "commission",
+    "subsidy", "refunded", "merchants"}`` as decimal strings (see the module docstring)."""
     currency = _text(case, "currency", "case")
     table = _table(_field(case, "commission", "case"))
     raw_lines = _field(case, "lines", "case")
@@ -102,15 +105,15 @@ def settle_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
     clearing = OrderClearing.book_payment(
         order_id=_ORDER, channel=_CHANNEL, sales=sales, table=table, at=_AT
     )
-    ledger = Book.open("spec", currency, [_CHANNEL])
+    ledger = Ledger.open("spec", currency, [_CHANNEL])
     for merchant in clearing.merchants:
         ledger.open_accounts(merchant_accounts(merchant))
     legs = clearing.payment_legs()
     if legs:
-        ledger.post(f"{_ORDER}/paid", "order_paid", _ORDER, legs, _AT)
+        ledger.post(journal, f"{_ORDER}/paid", EntryKind.ORDER_PAID, _ORDER, legs, _AT)
     legs = clearing.complete(date(2026, 1, 1), _AT)
     if legs:
-        ledger.post(f"{_ORDER}/cleared", "order_cleared", _ORDER, legs, _AT)
+        ledger.post(journal, f"{_ORDER}/cleared", EntryKind.ORDER_CLEARED, _ORDER, legs, _AT)
     for i, raw in enumerate(raw_refunds):
         what = f"refund {i}"
         refund_id = f"r{i}"
@@ -118,10 +121,9 @@ def settle_from_dict(case: Mapping[str, Any]) -> dict[str, Any]:
         amount = _money(raw, "amount", currency, what)
         legs, _ = clearing.refund(refund_id, sku, amount, RefundKind.REFUND, _AT)
         key = f"{_ORDER}/refund/{refund_id}"
-        ledger.post(key, "refund", _ORDER, legs, _AT)
-        ledger.post(
-            f"{key}/paid", "refund_paid", _ORDER, clearing.refund_payout_legs(refund_id), _AT
-        )
+        ledger.post(journal, key, EntryKind.REFUND, _ORDER, legs, _AT)
+        payout = clearing.refund_payout_legs(refund_id)
+        ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, _ORDER, payout, _AT)
 
     def text(minor: int) -> str:
         return str(ledger.money(minor).amount)

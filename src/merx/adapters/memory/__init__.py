@@ -3,6 +3,7 @@
 from merx.adapters.memory.basics import EventLog, FixedClock, SequentialIds
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
 from merx.adapters.memory.funder import MemoryFunder
+from merx.adapters.memory.journal import MemoryJournal, StoredJournal
 from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
@@ -20,6 +21,7 @@ __all__ = [
     "MemoryConsignmentChannel",
     "MemoryCreditScorer",
     "MemoryFunder",
+    "MemoryJournal",
     "MemoryLogistics",
     "MemoryNotifier",
     "MemoryOrderQueries",
@@ -33,4 +35,5 @@ __all__ = [
     "MemoryVirtualGoodsSupplier",
     "RiskRules",
     "SequentialIds",
+    "StoredJournal",
 ]

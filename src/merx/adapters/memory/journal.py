@@ -1,12 +1,15 @@
-"""A book's journal kept in a unit of work: each entry a record of its own.
+"""In-memory :class:`~merx.ledger.ports.Journal`\\ s: a book's entries.
 
-:class:`StoredJournal` implements :class:`~merx.settlement.ledger.Journal` over two small
-aggregates: a :class:`JournalEntry` per entry (keyed ``"<book>#<seq>"``, the number padded
-so ids sort in order) and a :class:`JournalIndex` per idempotency key
-(``"<book>/key/<key>"``) and per reversed entry (``"<book>/reversal/<seq>"``), each naming
-an entry number. Appending stages new records in the unit of work; they commit with the
-ledger whose version guards the numbering. Posting one entry reads only the records its
-checks need, never the whole journal.
+* :class:`MemoryJournal` keeps one book's entries in plain dicts: for a ledger used by
+  hand (tests, the spec runner, the benchmark). It is not part of any unit of work.
+* :class:`StoredJournal` is the :class:`~merx.ledger.ports.Journals` ``merx.app`` wires:
+  the journal of a book inside a unit of work, over two small records: a
+  :class:`JournalEntry` per entry (keyed ``"<book>#<seq>"``, the number padded so ids
+  sort in order) and a :class:`JournalIndex` per idempotency key (``"<book>/key/<key>"``)
+  and per reversed entry (``"<book>/reversal/<seq>"``), each naming an entry number.
+  Appending stages new records in the unit of work; they commit with the ledger whose
+  version guards the numbering, or vanish with it. Posting one entry reads only the
+  records its checks need, never the whole journal.
 """
 
 from __future__ import annotations
@@ -17,9 +20,37 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.uow import UnitOfWork
-from merx.settlement.ledger import Book, Entry, Ledger, Phase
+from merx.ledger.model import Entry, Phase
 
 _SEQ_DIGITS = 12
+
+
+class MemoryJournal:
+    """One book's journal in plain dicts (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._entries: list[Entry] = []
+        self._keys: dict[str, int] = {}
+        self._reversed_by: dict[int, int] = {}
+
+    def get(self, seq: int) -> Entry | None:
+        return self._entries[seq] if 0 <= seq < len(self._entries) else None
+
+    def seq_of(self, key: str) -> int | None:
+        return self._keys.get(key)
+
+    def reversal_of(self, seq: int) -> int | None:
+        return self._reversed_by.get(seq)
+
+    def append(self, entry: Entry) -> None:
+        assert entry.seq == len(self._entries), "entries are appended in order"
+        self._entries.append(entry)
+        self._keys[entry.key] = entry.seq
+        if entry.phase is Phase.POSTED and entry.link is not None:
+            self._reversed_by[entry.link] = entry.seq
+
+    def entries(self) -> Iterator[Entry]:
+        return iter(list(self._entries))
 
 
 @attrs.define(kw_only=True)
@@ -29,6 +60,10 @@ class JournalEntry(Aggregate):
     id: str
     book: str
     entry: Entry
+
+    def clone(self) -> JournalEntry:
+        """A private copy sharing the entry (an immutable value)."""
+        return JournalEntry(id=self.id, book=self.book, entry=self.entry, version=self.version)
 
 
 @attrs.define(kw_only=True)
@@ -86,8 +121,3 @@ class StoredJournal:
         repo = self._uow.repo(JournalEntry)
         for record_id in sorted(i for i in repo.ids() if i.startswith(prefix)):
             yield repo.get(record_id).entry
-
-
-def stored_book(uow: UnitOfWork, book: str) -> Book:
-    """The stored ledger ``book`` with its journal in ``uow`` (save ``book.ledger``)."""
-    return Book(uow.repo(Ledger).get(book), StoredJournal(uow, book))

@@ -1,0 +1,85 @@
+"""merx.ledger: the platform's double-entry ledger.
+
+A book per currency: the :class:`Ledger` aggregate (its chart of accounts, each an
+:class:`AccountId` carrying its :class:`Role`, and their balances in integer minor units,
+posted and pending) and its :class:`Journal` of :class:`Entry`\\ s (each of an
+:class:`EntryKind`, balanced, idempotent by key; two-phase entries post or void later).
+The ledger owns every rule of posting; the journal is a port (:mod:`merx.ledger.ports`)
+its methods are given: services reach it through :class:`Journals`, wired by
+``merx.app``. ``merx.settlement`` books the business events. See docs/settlement.md.
+"""
+
+from merx.ledger.accounts import (
+    COMMISSION,
+    FEES,
+    MARKETING,
+    PENALTIES,
+    REFUNDS,
+    SUBSIDY,
+    TRANSIT,
+    AccountId,
+    Bucket,
+    Role,
+    cash_account,
+    merchant_account,
+    merchant_accounts,
+)
+from merx.ledger.errors import (
+    AccountAlreadyOpen,
+    EntryAlreadyReversed,
+    EntryNotPending,
+    InvalidAccount,
+    InvalidEntry,
+    UnbalancedEntry,
+    UnknownAccount,
+    UnknownEntry,
+    UnknownEntryKind,
+)
+from merx.ledger.model import (
+    AccountOpened,
+    Balance,
+    Entry,
+    EntryKind,
+    EntryPosted,
+    Ledger,
+    Leg,
+    Phase,
+)
+from merx.ledger.ports import Journal, Journals
+from merx.ledger.services import OpenLedger
+
+__all__ = [
+    "COMMISSION",
+    "FEES",
+    "MARKETING",
+    "PENALTIES",
+    "REFUNDS",
+    "SUBSIDY",
+    "TRANSIT",
+    "AccountAlreadyOpen",
+    "AccountId",
+    "AccountOpened",
+    "Balance",
+    "Bucket",
+    "Entry",
+    "EntryAlreadyReversed",
+    "EntryKind",
+    "EntryNotPending",
+    "EntryPosted",
+    "InvalidAccount",
+    "InvalidEntry",
+    "Journal",
+    "Journals",
+    "Ledger",
+    "Leg",
+    "OpenLedger",
+    "Phase",
+    "Role",
+    "UnbalancedEntry",
+    "UnknownAccount",
+    "UnknownEntry",
+    "UnknownEntryKind",
+    "cash_account",
+    "merchant_account",
+    "merchant_accounts",
+]
