@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from merx.credit import schedule_from_dict
 from merx.errors import MerxError
 from merx.promotions import quote_from_dict
+from merx.schedules import schedule_from_dict
 from merx.settlement import settle_from_dict
 
 REPO = Path(__file__).resolve().parents[2]
