@@ -208,35 +208,41 @@ class Installment:
 
 
 @attrs.frozen
-class Allocation:
-    """Where a payment went; ``unapplied`` is what no installment needed."""
+class _PerComponent:
+    """An amount of each component of the installments."""
 
     principal: Money
     interest: Money
     fee: Money
     penalty: Money
-    unapplied: Money
 
     @property
-    def applied(self) -> Money:
+    def _sum(self) -> Money:
         return self.principal + self.interest + self.fee + self.penalty
 
 
 @attrs.frozen
-class PayoffQuote:
-    """What paying the plan off on ``on`` costs, and what it waives."""
+class Allocation(_PerComponent):
+    """Where a payment went; ``unapplied`` is what no installment needed."""
+
+    unapplied: Money
+
+    @property
+    def applied(self) -> Money:
+        return self._sum
+
+
+@attrs.frozen
+class PayoffQuote(_PerComponent):
+    """What paying the plan off on ``on`` costs (per component), and what it waives."""
 
     on: date
-    principal: Money
-    interest: Money
-    fee: Money
-    penalty: Money
     waived_interest: Money
     waived_fee: Money
 
     @property
     def total(self) -> Money:
-        return self.principal + self.interest + self.fee + self.penalty
+        return self._sum
 
 
 @attrs.frozen
@@ -702,13 +708,13 @@ class InstallmentPlan(Aggregate):
         PLAN_FLOW.target(self.status, "settle")
         _, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
         return PayoffQuote(
-            on,
-            self._money(to_pay[Component.PRINCIPAL]),
-            self._money(to_pay[Component.INTEREST]),
-            self._money(to_pay[Component.FEE]),
-            self._money(to_pay[Component.PENALTY]),
-            self._money(waived_interest),
-            self._money(waived_fee),
+            principal=self._money(to_pay[Component.PRINCIPAL]),
+            interest=self._money(to_pay[Component.INTEREST]),
+            fee=self._money(to_pay[Component.FEE]),
+            penalty=self._money(to_pay[Component.PENALTY]),
+            on=on,
+            waived_interest=self._money(waived_interest),
+            waived_fee=self._money(waived_fee),
         )
 
     def pay_off(self, amount: Money, on: date) -> Allocation:

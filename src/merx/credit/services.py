@@ -308,9 +308,8 @@ def installment_options(
 ) -> tuple[InstallmentOption, ...]:
     """Installment control at checkout: every term the customer's grade offers for
     ``principal``, priced from today, and whether the limit covers it."""
-    return (
-        uow.repo(CreditAccount).get(customer_id).options(principal, today(clock), scope, fee_payer)
-    )
+    account = uow.repo(CreditAccount).get(customer_id)
+    return account.options(principal, today(clock), scope, fee_payer)
 
 
 def limit_position(uow: UnitOfWork, customer_id: CustomerId, *, clock: Clock) -> LimitPosition:
