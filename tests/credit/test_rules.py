@@ -37,7 +37,7 @@ from merx.credit.bills import billing_until
 from merx.credit.limits import ApplicationState, Consent, PurchaseTerms
 from merx.credit.repayment import close_statement, repay_customer, repay_plan
 from merx.kernel.errors import (
-    IdempotencyConflict,
+    AlreadyExists,
     IllegalTransition,
     InvalidAmount,
     NotFound,
@@ -223,7 +223,7 @@ def test_bills_open_and_close_on_the_account_once() -> None:
     acc = account()
     acc.bill_issued("bill:alice:2026-03-01")
     before = copy.deepcopy(acc)
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(AlreadyExists):
         acc.bill_issued("bill:alice:2026-03-01")
     with pytest.raises(NotFound):
         acc.bill_settled("bill:alice:2026-04-01")

@@ -42,6 +42,7 @@ from merx.credit.ports import RiskAssessment, RiskCheck, ScoringFacts
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
+    AlreadyExists,
     CurrencyMismatch,
     IdempotencyConflict,
     InvalidAmount,
@@ -647,7 +648,7 @@ class CreditAccount(Aggregate):
     def bill_issued(self, bill_id: str) -> None:
         """A bill was drawn up for the customer: it is open until every line is settled."""
         if bill_id in self.open_bills:
-            raise IdempotencyConflict(f"bill {bill_id!r} was already issued")
+            raise AlreadyExists(f"bill {bill_id!r} was already issued")
         self.open_bills.append(bill_id)
 
     def bill_settled(self, bill_id: str) -> None:
