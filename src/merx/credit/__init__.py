@@ -7,9 +7,9 @@ early payoff, partial prepayment and after-sales refunds; monthly bills and over
 held as credit. Plans are priced and scheduled by :mod:`merx.schedules`. See docs/credit.md.
 
 Handlers live in :mod:`merx.credit.services` (wired by ``merx.app.register_credit``);
-the four other contexts call in-process (``purchase_on_installment``,
-``activate_installment_plan``, ``cancel_installment_plan``, ``refund_installment_order``)
-and the three queries are exported here.
+exported here are only the four that funding and payments call in-process
+(``purchase_on_installment``, ``activate_installment_plan``, ``cancel_installment_plan``,
+``refund_installment_order``) and the three queries.
 """
 
 from merx.credit.bills import Bill, BillIssued, BillPaid, BillState
