@@ -3,7 +3,7 @@
 * schedules: 12-period schedules built per second (rows and APR), for each method, with a
   different principal each time; best and median of five rounds. Goal (issue 7):
   >= 20,000/s.
-* bill run: the month-end bill run (``merx.credit.run_bills``: held credit applied,
+* bill run: the month-end bill run (``merx.credit.services.run_bills``: held credit applied,
   penalties accrued, one bill per customer over all their plans, committed through
   ``MemoryUnitOfWork``) for 100,000 customers, a quarter of them with two plans and one in
   ten late. Goal (issue 7): < 30 s.
@@ -21,20 +21,12 @@ from decimal import Decimal
 
 from merx import credit
 from merx.adapters.memory import FixedClock, MemoryStore, MemoryUnitOfWork
-from merx.credit import (
-    CreditAccount,
-    GradePricing,
-    InstallmentPlan,
-    InstallmentTerms,
-    PlanId,
-    ProductSettings,
-    PurchaseTerms,
-    ScheduleMethod,
-    TermOffer,
-    build_schedule,
-)
+from merx.credit import CreditAccount, InstallmentPlan, PlanId, ProductSettings
+from merx.credit.limits import PurchaseTerms
+from merx.credit.services import run_bills
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
+from merx.schedules import GradePricing, InstallmentTerms, ScheduleMethod, TermOffer, build_schedule
 
 PRICING = GradePricing("B", (TermOffer(12, ScheduleMethod.FLAT_FEE, Decimal("0.006")),))
 START = date(2026, 1, 15)
@@ -126,7 +118,7 @@ def bench_bill_run(customers: int) -> None:
     clock = FixedClock(datetime.combine(RUN_ON, datetime.min.time(), tzinfo=UTC))
     began = time.perf_counter()
     with MemoryUnitOfWork(store) as uow:
-        run = credit.run_bills(credit.RunBills(), uow, clock=clock)
+        run = run_bills(credit.RunBills(), uow, clock=clock)
     elapsed = time.perf_counter() - began
     print(
         f"bill run   {run.bills:,} bills, total {run.total}, in {elapsed:.1f} s "

@@ -61,10 +61,12 @@ from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
 from merx.checkout import services as checkout_services
 from merx.credit import CreditScorer
+from merx.credit import services as credit_services
 from merx.customers import services as customers_services
 from merx.fulfillment import Logistics
 from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
+from merx.funding import services as funding_services
 from merx.inventory import InventoryPolicy
 from merx.inventory import services as inventory_services
 from merx.invoicing import services as invoicing_services
@@ -642,22 +644,22 @@ def register_settlement(
 def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer) -> None:
     """Every credit command and its handler, with the keywords each needs."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (credit.ChangeCreditLimit, credit.change_credit_limit),
-        (credit.FreezeCreditAccount, credit.freeze_credit_account),
-        (credit.UnfreezeCreditAccount, credit.unfreeze_credit_account),
-        (credit.ActivateInstallmentPlan, credit.activate_installment_plan),
-        (credit.CancelInstallmentPlan, credit.cancel_installment_plan),
-        (credit.RefundHeldCredit, credit.refund_held_credit),
+        (credit.ChangeCreditLimit, credit_services.change_credit_limit),
+        (credit.FreezeCreditAccount, credit_services.freeze_credit_account),
+        (credit.UnfreezeCreditAccount, credit_services.unfreeze_credit_account),
+        (credit.ActivateInstallmentPlan, credit_services.activate_installment_plan),
+        (credit.CancelInstallmentPlan, credit_services.cancel_installment_plan),
+        (credit.RefundHeldCredit, credit_services.refund_held_credit),
     ]
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (credit.GrantTemporaryLimit, credit.grant_temporary_limit),
-        (credit.GrantSpecialLimit, credit.grant_special_limit),
-        (credit.RepayInstallmentPlan, credit.repay_installment_plan),
-        (credit.RepayCredit, credit.repay_credit),
-        (credit.PayOffInstallmentPlan, credit.pay_off_installment_plan),
-        (credit.PrepayInstallmentPlan, credit.prepay_installment_plan),
-        (credit.RefundInstallmentOrder, credit.refund_installment_order),
-        (credit.RunBills, credit.run_bills),
+        (credit.GrantTemporaryLimit, credit_services.grant_temporary_limit),
+        (credit.GrantSpecialLimit, credit_services.grant_special_limit),
+        (credit.RepayInstallmentPlan, credit_services.repay_installment_plan),
+        (credit.RepayCredit, credit_services.repay_credit),
+        (credit.PayOffInstallmentPlan, credit_services.pay_off_installment_plan),
+        (credit.PrepayInstallmentPlan, credit_services.prepay_installment_plan),
+        (credit.RefundInstallmentOrder, credit_services.refund_installment_order),
+        (credit.RunBills, credit_services.run_bills),
     ]
     for command, handler in plain:
         bus.register(command, handler)
@@ -665,12 +667,12 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         bus.register(command, partial(handler, clock=clock))
     bus.register(
         credit.ApplyForCredit,
-        partial(credit.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
+        partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
     )
-    bus.register(credit.ReassessCredit, partial(credit.reassess_credit, scorer=scorer))
+    bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
     bus.register(
         credit.PurchaseOnInstallment,
-        partial(credit.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
+        partial(credit_services.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
     )
 
 
@@ -683,24 +685,28 @@ def register_funding(
     funders: Mapping[str, Funder],
 ) -> None:
     """Every funding command, and its subscribers to credit's events."""
-    bus.register(funding.RegisterInvestor, funding.register_investor)
-    bus.register(funding.ChangeInvestorQuota, funding.change_investor_quota)
-    bus.register(funding.FundAsset, partial(funding.fund_asset, clock=clock, funders=funders))
+    bus.register(funding.RegisterInvestor, funding_services.register_investor)
+    bus.register(funding.ChangeInvestorQuota, funding_services.change_investor_quota)
+    bus.register(
+        funding.FundAsset, partial(funding_services.fund_asset, clock=clock, funders=funders)
+    )
     bus.register(
         funding.FinanceInstallmentOrder,
         partial(
-            funding.finance_installment_order,
+            funding_services.finance_installment_order,
             clock=clock,
             ids=ids,
             scorer=scorer,
             funders=funders,
         ),
     )
-    bus.register(funding.RepurchaseAsset, partial(funding.repurchase_asset, clock=clock))
-    bus.register(funding.SendAssetToCollection, funding.send_asset_to_collection)
-    bus.register(funding.SellAssetPackage, partial(funding.sell_asset_package, clock=clock))
-    bus.subscribe(credit.InstallmentPlanPaidOff, funding.on_plan_paid_off)
-    bus.subscribe(credit.InstallmentPlanRefunded, funding.on_plan_refunded)
+    bus.register(funding.RepurchaseAsset, partial(funding_services.repurchase_asset, clock=clock))
+    bus.register(funding.SendAssetToCollection, funding_services.send_asset_to_collection)
+    bus.register(
+        funding.SellAssetPackage, partial(funding_services.sell_asset_package, clock=clock)
+    )
+    bus.subscribe(credit.InstallmentPlanPaidOff, funding_services.on_plan_paid_off)
+    bus.subscribe(credit.InstallmentPlanRefunded, funding_services.on_plan_refunded)
 
 
 def register_suppliers(

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from merx.adapters.memory.funder import MemoryFunder
-from merx.funding.ports import (
+from merx.funding import (
     AssetAlreadyFinanced,
     AssetNotFinanced,
     Funder,

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from merx.credit import ACCOUNT_FLOW, APPLICATION_FLOW, BILL_FLOW, PLAN_FLOW
-from merx.funding import ASSET_FLOW
+from merx.credit.bills import BILL_FLOW
+from merx.credit.limits import ACCOUNT_FLOW, APPLICATION_FLOW
+from merx.credit.plan import PLAN_FLOW
+from merx.funding.model import ASSET_FLOW
 from merx.kernel.state import StateMachine
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "credit.md"

@@ -12,20 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx.credit import (
-    AccountFrozen,
-    CreditAccount,
-    GradePricing,
-    LimitExceeded,
-    PlanId,
-    PurchaseTerms,
-    ScheduleMethod,
-    TermNotAllowed,
-    TermOffer,
-)
+from merx.credit import AccountFrozen, CreditAccount, LimitExceeded, PlanId, TermNotAllowed
+from merx.credit.limits import PurchaseTerms
 from merx.kernel.errors import MerxError
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
+from merx.schedules import GradePricing, ScheduleMethod, TermOffer
 
 TODAY = date(2026, 1, 31)
 KEY = PurchaseTerms(Money.of("1", "CNY"), 6, "customer", None)

@@ -14,9 +14,7 @@ from merx.credit import (
     BackdatedTransaction,
     Component,
     InstallmentPlan,
-    InstallmentTerms,
     PaymentDueFirst,
-    PayoffFees,
     PayoffShortfall,
     PlanId,
     PlanState,
@@ -24,14 +22,14 @@ from merx.credit import (
     PrepaymentTooLarge,
     ProductSettings,
     RefundExceedsPrincipal,
-    ScheduleMethod,
     TransactionType,
-    build_schedule,
 )
+from merx.credit.plan import PayoffFees
 from merx.kernel.errors import IllegalTransition, MerxError
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
-from tests.credit.strategies import installment_terms
+from merx.schedules import InstallmentTerms, ScheduleMethod, build_schedule
+from tests.schedules.strategies import installment_terms
 
 
 def cny(amount: str) -> Money:

@@ -16,13 +16,13 @@ from merx.credit import (
     Consent,
     ConsentMissing,
     CreditDeclined,
-    FeePayer,
     Identity,
     LimitExceeded,
     PlanState,
     ScoringFacts,
 )
 from merx.kernel.ids import CustomerId, OrderId
+from merx.schedules import FeePayer
 from tests.credit.world import ALICE, CreditWorld, cny
 
 

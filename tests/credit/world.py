@@ -20,6 +20,7 @@ from merx.app import register_credit, register_funding
 from merx.credit import Consent, CreditAccount, Identity, InstallmentPlan, PlanId, ScoringFacts
 from merx.funding import FundingChannel
 from merx.kernel.bus import Command, MessageBus
+from merx.kernel.clock import today
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
@@ -54,7 +55,7 @@ class CreditWorld:
 
     @property
     def today(self) -> date:
-        return self.clock.now().date()
+        return today(self.clock)
 
     def go_to(self, day: date) -> None:
         self.clock.set(datetime.combine(day, START.timetz()))

@@ -16,8 +16,8 @@ from merx.funding import (
     AttemptOutcome,
     FundingChannel,
     Investor,
-    route,
 )
+from merx.funding.model import route
 from merx.kernel.errors import IllegalTransition
 from merx.kernel.ids import OrderId
 from tests.credit.world import ALICE, CreditWorld, cny, make_world

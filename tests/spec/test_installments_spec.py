@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from merx.credit import schedule_from_dict
 from merx.errors import MerxError
+from merx.schedules import schedule_from_dict
 
 COPY = Path(__file__).resolve().parent / "cases" / "installments"
 

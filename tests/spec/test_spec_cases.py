@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from merx.adapters.memory import MemoryJournal
-from merx.credit import schedule_from_dict
 from merx.errors import MerxError
 from merx.pricing import quote_from_dict
+from merx.schedules import schedule_from_dict
 from merx.settlement.spec import settle_from_dict
 
 REPO = Path(__file__).resolve().parents[2]

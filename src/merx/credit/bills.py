@@ -9,15 +9,16 @@ installment it lists is settled.
 
 from __future__ import annotations
 
+import calendar
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from merx.credit.limits import statement_date
 from merx.credit.plan import InstallmentPlan, PlanId, PlanState
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.events import DomainEvent
@@ -73,9 +74,23 @@ def bill_id(customer_id: str, on: date) -> str:
     return f"bill:{customer_id}:{on.isoformat()}"
 
 
+def statement_date(day: int, year: int, month: int) -> date:
+    """The statement date of ``day`` in a month, clamped to the month's end."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
 def next_statement(day: int, on: date) -> date:
     following = on + relativedelta(months=1)
     return statement_date(day, following.year, following.month)
+
+
+@lru_cache(maxsize=64)
+def billing_until(day: int, on: date) -> date | None:
+    """Whether statement day ``day`` bills on ``on`` (clamped to the month's end): if so
+    the next statement date (a bill lists what falls due before it), else ``None``."""
+    if statement_date(day, on.year, on.month) != on:
+        return None
+    return next_statement(day, on)
 
 
 @attrs.define(kw_only=True)

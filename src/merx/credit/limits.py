@@ -1,4 +1,5 @@
-"""Credit applications, per-grade pricing and the revolving limit account.
+"""Credit applications and the revolving limit account (a grade's pricing is
+:class:`merx.schedules.GradePricing`).
 
 The limit model (docs/credit.md, "Limits"): an account has *pools* of limit. The general
 pool is the base limit plus every temporary limit still in force; each special limit is a
@@ -22,20 +23,26 @@ pool; each repayment's principal restores the general pool first, then the speci
 
 from __future__ import annotations
 
-import calendar
 import enum
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Final
 
 import attrs
 
-from merx.credit.plan import PlanId
-from merx.credit.schedule import InvalidPlan, ScheduleMethod, require_date, require_term
+from merx.credit.errors import (
+    AccountFrozen,
+    ConsentMissing,
+    CreditDeclined,
+    LimitExceeded,
+    TermNotAllowed,
+    UnknownDraw,
+)
+from merx.credit.plan import InstallmentPlan, PlanId
+from merx.credit.ports import RiskAssessment, RiskCheck, ScoringFacts
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import (
-    BusinessRuleViolation,
+    AlreadyExists,
     CurrencyMismatch,
     IdempotencyConflict,
     InvalidAmount,
@@ -46,79 +53,8 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
-from merx.kernel.validation import require_text
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class ConsentMissing(ValidationError):
-    """A credit application lacks the customer's consent to the credit check."""
-
-
-class CreditDeclined(BusinessRuleViolation):
-    """The risk assessment or the real-time risk check refused credit."""
-
-
-class AccountFrozen(BusinessRuleViolation):
-    """The credit account is frozen after a risk event: no purchase draws on it."""
-
-
-class LimitExceeded(BusinessRuleViolation):
-    """A purchase is larger than the limit available to it."""
-
-
-class TermNotAllowed(BusinessRuleViolation):
-    """The customer's grade does not offer installments over this term."""
-
-
-class UnknownDraw(NotFound):
-    """The account has no draw for this plan."""
-
-
-# -- pricing ---------------------------------------------------------------------------
-
-
-@attrs.frozen
-class TermOffer:
-    """Installments over ``term_months`` by ``method`` at ``rate`` (an annual rate for the
-    interest methods, a fee rate per period for ``flat_fee``)."""
-
-    term_months: int
-    method: ScheduleMethod
-    rate: Decimal
-
-    def __attrs_post_init__(self) -> None:
-        require_term(self.term_months)
-        if not isinstance(self.method, ScheduleMethod):
-            raise InvalidPlan(f"method must be a ScheduleMethod, not {self.method!r}")
-        if not isinstance(self.rate, Decimal) or not self.rate.is_finite() or self.rate < 0:
-            raise InvalidPlan(f"rate must be a Decimal >= 0, not {self.rate!r}")
-
-
-@attrs.frozen
-class GradePricing:
-    """What a risk grade may buy: one offer per term allowed."""
-
-    grade: str
-    offers: tuple[TermOffer, ...]
-
-    def __attrs_post_init__(self) -> None:
-        terms = [offer.term_months for offer in self.offers]
-        if len(set(terms)) != len(terms):
-            raise ValidationError(f"grade {self.grade!r} prices a term twice: {terms}")
-
-    @property
-    def terms_allowed(self) -> tuple[int, ...]:
-        return tuple(sorted(offer.term_months for offer in self.offers))
-
-    def offer_for(self, term_months: int) -> TermOffer:
-        for offer in self.offers:
-            if offer.term_months == term_months:
-                return offer
-        raise TermNotAllowed(
-            f"grade {self.grade!r} offers {list(self.terms_allowed)} months, not {term_months}"
-        )
-
+from merx.kernel.validation import require_date, require_text
+from merx.schedules import FeePayer, GradePricing, InvalidPlan, Schedule, TermOffer, price_plan
 
 # -- the application -------------------------------------------------------------------
 
@@ -199,10 +135,20 @@ class CreditApplication(Aggregate):
 
     @classmethod
     def submit(
-        cls, application_id: str, customer_id: CustomerId, identity: Identity, consent: Consent
+        cls,
+        application_id: str,
+        customer_id: CustomerId,
+        identity: Identity,
+        consent: Consent,
+        facts: ScoringFacts,
     ) -> CreditApplication:
+        """A customer's application, with their consent and the facts it is scored on."""
         if not isinstance(consent, Consent) or not consent.given:
             raise ConsentMissing(f"customer {customer_id!r} has not consented to a credit check")
+        if facts.customer_id != customer_id:
+            raise ValidationError(
+                f"scoring facts are about {facts.customer_id!r}, not {customer_id!r}"
+            )
         application = cls(
             id=application_id, customer_id=customer_id, identity=identity, consent=consent
         )
@@ -222,6 +168,23 @@ class CreditApplication(Aggregate):
         APPLICATION_FLOW.move(
             self, "reject", CreditApplicationRejected(self.id, self.customer_id, reasons)
         )
+
+    def decide(self, assessment: RiskAssessment, statement_day: int = 1) -> CreditAccount | None:
+        """The risk assessment's verdict: approved, the customer's account opens with the
+        grade, its limit and its pricing (returned, to be added); rejected, with reasons."""
+        if not assessment.approved:
+            self.reject(assessment.reasons)
+            return None
+        APPLICATION_FLOW.target(self.status, "approve")
+        account = CreditAccount.open(
+            self.customer_id,
+            assessment.grade,
+            assessment.pricing,
+            assessment.limit,
+            statement_day,
+        )
+        self.approve(assessment.grade, assessment.limit)
+        return account
 
 
 # -- the limit account -----------------------------------------------------------------
@@ -263,6 +226,15 @@ class PurchaseTerms:
     term_months: int
     fee_payer: str
     scope: str | None
+
+
+@attrs.frozen
+class InstallmentOption:
+    """One term the customer may choose at checkout, priced, with its schedule."""
+
+    offer: TermOffer
+    schedule: Schedule
+    within_limit: bool
 
 
 @attrs.frozen
@@ -443,7 +415,7 @@ class CreditAccount(Aggregate):
 
     def position(self, on: date) -> LimitPosition:
         """The general pool on ``on``."""
-        require_date(on, "date")
+        require_date(on, "date", InvalidPlan)
         line = self.base_limit.minor + sum(
             t.amount.minor for t in self.temporary if on < t.expires_on
         )
@@ -451,7 +423,7 @@ class CreditAccount(Aggregate):
 
     def special_position(self, scope: str, on: date) -> LimitPosition:
         """The special pool of ``scope`` on ``on`` (all zero if there is none)."""
-        require_date(on, "date")
+        require_date(on, "date", InvalidPlan)
         special = self.special.get(scope)
         line = special.amount.minor if special is not None and on < special.expires_on else 0
         used = sum(d.special for d in self.draws.values() if d.scope == scope)
@@ -483,12 +455,42 @@ class CreditAccount(Aggregate):
                 f"credit account {self.id!r} is frozen ({self.freeze_reason}); no purchase"
             )
         offer = self.pricing.offer_for(term_months)
+        if offer is None:
+            raise TermNotAllowed(
+                f"grade {self.pricing.grade!r} offers {list(self.pricing.terms_allowed)} "
+                f"months, not {term_months}"
+            )
         available = self.available_for(on, scope)
         if principal > available:
             raise LimitExceeded(
                 f"credit account {self.id!r}: {principal} asked, {available} available"
             )
         return offer
+
+    def admit(self, order_id: OrderId, principal: Money, check: RiskCheck) -> None:
+        """The real-time risk check's verdict on a purchase: a refusal is
+        :class:`CreditDeclined` (nothing changes either way)."""
+        if not check.approved:
+            raise CreditDeclined(
+                f"installment purchase of {principal} for order {order_id!r} declined: "
+                f"{check.reason}"
+            )
+
+    def options(
+        self,
+        principal: Money,
+        on: date,
+        scope: str | None = None,
+        fee_payer: FeePayer = FeePayer.CUSTOMER,
+    ) -> tuple[InstallmentOption, ...]:
+        """Every term the grade offers for ``principal``, priced from ``on``, and whether
+        the limit available to ``scope`` covers it."""
+        available = self.available_for(on, scope)
+        options: list[InstallmentOption] = []
+        for offer in sorted(self.pricing.offers, key=lambda o: o.term_months):
+            schedule, _ = price_plan(offer, principal, on, fee_payer)
+            options.append(InstallmentOption(offer, schedule, principal <= available))
+        return tuple(options)
 
     def replayed_purchase(self, order_id: OrderId, payload: PurchaseTerms) -> PlanId | None:
         """The plan of an earlier purchase of ``order_id`` with the same payload."""
@@ -565,6 +567,24 @@ class CreditAccount(Aggregate):
             self.open_plans.remove(plan_id)
         return released
 
+    def follow(self, plan: InstallmentPlan, before_minor: int) -> None:
+        """``plan`` owed ``before_minor`` of principal before a transaction: restore the
+        limit by exactly what it repaid, and end it here if it ended."""
+        assert plan.customer_id == self.id, (plan.id, self.id)
+        repaid = before_minor - plan.outstanding_principal_minor
+        assert repaid >= 0, (plan.id, before_minor, plan.outstanding_principal_minor)
+        if repaid:
+            self.restore(plan.id, Money.from_minor(repaid, plan.currency))
+        if not plan.status.is_open:
+            self.plan_ended(plan.id)
+
+    def plan_of(self, order_id: OrderId) -> PlanId:
+        """The plan that financed ``order_id``."""
+        seen = self.purchases.get(order_id)
+        if seen is None:
+            raise NotFound(f"customer {self.id!r} bought no order {order_id!r} on credit")
+        return seen[1]
+
     # -- limits ------------------------------------------------------------------------
 
     def change_limit(self, limit: Money, reason: str) -> None:
@@ -577,8 +597,16 @@ class CreditAccount(Aggregate):
         self.base_limit = limit
         self.record(CreditLimitChanged(self.id, limit, reason))
 
-    def regrade(self, grade: str, pricing: GradePricing) -> None:
-        self.grade, self.pricing = grade, pricing
+    def reassess(self, assessment: RiskAssessment) -> bool:
+        """A new risk assessment: when it earns a higher limit, the account takes its
+        grade, pricing and limit (:class:`CreditLimitChanged` names the grade); a lower
+        one changes nothing here (a decrease is :meth:`change_limit`). Returns whether the
+        account changed."""
+        if not assessment.approved or not assessment.limit > self.base_limit:
+            return False
+        self.change_limit(assessment.limit, f"reassessed as grade {assessment.grade}")
+        self.grade, self.pricing = assessment.grade, assessment.pricing
+        return True
 
     def grant_temporary(self, amount: Money, expires_on: date, reason: str, on: date) -> None:
         self._check_grant(amount, expires_on, reason, on)
@@ -599,7 +627,7 @@ class CreditAccount(Aggregate):
             raise InvalidAmount(f"a limit grant must be a positive Money, not {amount!r}")
         if amount.currency != self.currency:
             raise CurrencyMismatch(f"{amount} is not in the account's {self.currency}")
-        require_date(expires_on, "expiry")
+        require_date(expires_on, "expiry", InvalidPlan)
         if expires_on <= on:
             raise ValidationError(f"a limit granted on {on} must expire later, not {expires_on}")
         require_text(reason, "reason")
@@ -614,6 +642,20 @@ class CreditAccount(Aggregate):
         ACCOUNT_FLOW.target(self.status, "unfreeze")
         self.freeze_reason = None
         ACCOUNT_FLOW.move(self, "unfreeze", CreditAccountUnfrozen(self.id))
+
+    # -- bills -------------------------------------------------------------------------
+
+    def bill_issued(self, bill_id: str) -> None:
+        """A bill was drawn up for the customer: it is open until every line is settled."""
+        if bill_id in self.open_bills:
+            raise AlreadyExists(f"bill {bill_id!r} was already issued")
+        self.open_bills.append(bill_id)
+
+    def bill_settled(self, bill_id: str) -> None:
+        """Every line of the open bill ``bill_id`` is settled."""
+        if bill_id not in self.open_bills:
+            raise NotFound(f"credit account {self.id!r} has no open bill {bill_id!r}")
+        self.open_bills.remove(bill_id)
 
     # -- held credit -------------------------------------------------------------------
 
@@ -633,8 +675,3 @@ class CreditAccount(Aggregate):
             self.credit_minor -= units
             self.record(OverpaymentReleased(self.id, self._money(units), refunded))
         return self._money(units)
-
-
-def statement_date(day: int, year: int, month: int) -> date:
-    """The statement date of ``day`` in a month, clamped to the month's end."""
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))

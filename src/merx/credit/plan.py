@@ -36,55 +36,33 @@ from typing import Final, NewType
 
 import attrs
 
-from merx.credit.schedule import (
-    InstallmentTerms,
-    Reschedule,
-    Schedule,
-    ScheduleMethod,
-    _div,
-    amortize,
-    require_date,
+from merx.credit.errors import (
+    BackdatedTransaction,
+    PaymentDueFirst,
+    PayoffShortfall,
+    PrepaymentNotAllowed,
+    PrepaymentTooLarge,
+    RefundExceedsPrincipal,
 )
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import (
-    BusinessRuleViolation,
-    CurrencyMismatch,
-    InvalidAmount,
-    ValidationError,
-)
+from merx.kernel.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+from merx.kernel.validation import require_date
+from merx.schedules import (
+    FeePayer,
+    InstallmentTerms,
+    InvalidPlan,
+    Reschedule,
+    Schedule,
+    ScheduleMethod,
+    amortize,
+    div_half_up,
+)
 
 PlanId = NewType("PlanId", str)
-
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class BackdatedTransaction(ValidationError):
-    """A transaction is dated before the plan's start or before its last transaction."""
-
-
-class PaymentDueFirst(BusinessRuleViolation):
-    """A prepayment was asked while installments are due: pay them first."""
-
-
-class PrepaymentNotAllowed(BusinessRuleViolation):
-    """A prepayment cannot be applied now (the current installment is partly paid)."""
-
-
-class PrepaymentTooLarge(BusinessRuleViolation):
-    """A prepayment would pay the whole principal: pay the plan off instead."""
-
-
-class PayoffShortfall(BusinessRuleViolation):
-    """The amount given to pay a plan off is less than the payoff amount."""
-
-
-class RefundExceedsPrincipal(BusinessRuleViolation):
-    """A refund is larger than what is left of the plan's principal to refund."""
 
 
 # -- settings --------------------------------------------------------------------------
@@ -110,12 +88,6 @@ class PayoffFees(enum.Enum):
 class PrepaymentMode(enum.Enum):
     REDUCE_INSTALLMENT = "reduce_installment"  # keep the term, lower the installment
     REDUCE_TERM = "reduce_term"  # keep the installment, end earlier
-
-
-class FeePayer(enum.Enum):
-    CUSTOMER = "customer"
-    MERCHANT = "merchant"  # interest-free for the customer, paid by the merchant
-    PLATFORM = "platform"  # interest-free for the customer, paid by the platform
 
 
 _ORDER: Final = (Component.PENALTY, Component.FEE, Component.INTEREST, Component.PRINCIPAL)
@@ -203,16 +175,7 @@ class Installment:
 
     @property
     def owed_total(self) -> int:
-        return (
-            self.principal
-            + self.interest
-            + self.fee
-            + self.penalty
-            - self.paid_principal
-            - self.paid_interest
-            - self.paid_fee
-            - self.paid_penalty
-        )
+        return self.overdue_base + self.penalty - self.paid_penalty
 
     @property
     def overdue_base(self) -> int:
@@ -245,35 +208,41 @@ class Installment:
 
 
 @attrs.frozen
-class Allocation:
-    """Where a payment went; ``unapplied`` is what no installment needed."""
+class _PerComponent:
+    """An amount of each component of the installments."""
 
     principal: Money
     interest: Money
     fee: Money
     penalty: Money
-    unapplied: Money
 
     @property
-    def applied(self) -> Money:
+    def _sum(self) -> Money:
         return self.principal + self.interest + self.fee + self.penalty
 
 
 @attrs.frozen
-class PayoffQuote:
-    """What paying the plan off on ``on`` costs, and what it waives."""
+class Allocation(_PerComponent):
+    """Where a payment went; ``unapplied`` is what no installment needed."""
+
+    unapplied: Money
+
+    @property
+    def applied(self) -> Money:
+        return self._sum
+
+
+@attrs.frozen
+class PayoffQuote(_PerComponent):
+    """What paying the plan off on ``on`` costs (per component), and what it waives."""
 
     on: date
-    principal: Money
-    interest: Money
-    fee: Money
-    penalty: Money
     waived_interest: Money
     waived_fee: Money
 
     @property
     def total(self) -> Money:
-        return self.principal + self.interest + self.fee + self.penalty
+        return self._sum
 
 
 @attrs.frozen
@@ -565,7 +534,7 @@ class InstallmentPlan(Aggregate):
     # -- checks ------------------------------------------------------------------------
 
     def _check_date(self, on: date) -> None:
-        require_date(on, "transaction date")
+        require_date(on, "transaction date", InvalidPlan)
         if on < self.last_transaction_on:
             raise BackdatedTransaction(
                 f"plan {self.id}: {on} is before its last transaction on {self.last_transaction_on}"
@@ -588,7 +557,7 @@ class InstallmentPlan(Aggregate):
             base = row.overdue_base
             start = max(row.due, since)
             days = (on - start).days
-            increments.append(_div(base * a * days, b) if base > 0 and days > 0 and a else 0)
+            increments.append(div_half_up(base * a * days, b) if base > 0 and days > 0 and a else 0)
         return increments
 
     def _accrue(self, on: date) -> None:
@@ -614,18 +583,26 @@ class InstallmentPlan(Aggregate):
 
     # -- life cycle --------------------------------------------------------------------
 
-    def activate(self, funder_id: str) -> None:
+    def activate(self, funder_id: str) -> bool:
+        """``funder_id`` funded the plan: its schedule runs. Returns False, changing nothing,
+        for a replay (already active, funded by the same funder)."""
         if not isinstance(funder_id, str) or not funder_id:
             raise ValidationError(f"funder id must be a non-empty string, not {funder_id!r}")
+        if self.status is PlanState.ACTIVE and self.funder_id == funder_id:
+            return False
         PLAN_FLOW.target(self.status, "activate")
         self.funder_id = funder_id
         PLAN_FLOW.move(self, "activate", InstallmentPlanActivated(self.id, funder_id))
+        return True
 
-    def cancel(self, reason: str) -> Money:
-        """Funding failed: the plan ends before it began; returns the principal to restore."""
+    def cancel(self, reason: str) -> bool:
+        """Funding failed: the plan ends before it began. Returns False, changing nothing,
+        for a replay (already cancelled)."""
+        if self.status is PlanState.CANCELLED:
+            return False
         PLAN_FLOW.target(self.status, "cancel")
         PLAN_FLOW.move(self, "cancel", InstallmentPlanCancelled(self.id, self.order_id, reason))
-        return self.principal
+        return True
 
     # -- repayment ---------------------------------------------------------------------
 
@@ -698,7 +675,7 @@ class InstallmentPlan(Aggregate):
             return 0
         if on >= row.due or row.period_days <= 0:
             return row.interest
-        return _div(row.interest * (on - row.period_start).days, row.period_days)
+        return div_half_up(row.interest * (on - row.period_start).days, row.period_days)
 
     def _payoff_rows(self, on: date) -> tuple[list[Installment], dict[Component, int], int, int]:
         """The rows as a payoff on ``on`` would leave them charged (not yet paid), the
@@ -731,13 +708,13 @@ class InstallmentPlan(Aggregate):
         PLAN_FLOW.target(self.status, "settle")
         _, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
         return PayoffQuote(
-            on,
-            self._money(to_pay[Component.PRINCIPAL]),
-            self._money(to_pay[Component.INTEREST]),
-            self._money(to_pay[Component.FEE]),
-            self._money(to_pay[Component.PENALTY]),
-            self._money(waived_interest),
-            self._money(waived_fee),
+            principal=self._money(to_pay[Component.PRINCIPAL]),
+            interest=self._money(to_pay[Component.INTEREST]),
+            fee=self._money(to_pay[Component.FEE]),
+            penalty=self._money(to_pay[Component.PENALTY]),
+            on=on,
+            waived_interest=self._money(waived_interest),
+            waived_fee=self._money(waived_fee),
         )
 
     def pay_off(self, amount: Money, on: date) -> Allocation:

@@ -14,10 +14,10 @@ from typing import Protocol
 
 import attrs
 
-from merx.credit.limits import GradePricing
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
+from merx.schedules import GradePricing
 
 
 @attrs.frozen

@@ -5,10 +5,19 @@ and prices; asset routing (cheapest first, most quota next, self-held funds last
 ``Funder`` port each external investor is reached through; assets with their owner
 history, repurchase by the platform, and disposal (collection, package sale). Funding
 depends on :mod:`merx.credit` (it finances credit's plans). See docs/credit.md.
+
+Handlers and the subscribers to credit's events live in :mod:`merx.funding.services`
+(wired by ``merx.app.register_funding``); ``finance_installment_order`` is exported for
+the cashier (:mod:`merx.payments`), which calls it in-process.
 """
 
+from merx.funding.errors import (
+    AssetAlreadyFinanced,
+    AssetNotFinanced,
+    FunderTimeout,
+    QuotaExhausted,
+)
 from merx.funding.model import (
-    ASSET_FLOW,
     PLATFORM_FUNDER,
     Asset,
     AssetFunded,
@@ -25,42 +34,23 @@ from merx.funding.model import (
     Investor,
     InvestorQuotaChanged,
     InvestorRegistered,
-    Ownership,
-    QuotaExhausted,
-    route,
+    PackageSale,
 )
-from merx.funding.ports import (
-    AssetAlreadyFinanced,
-    AssetNotFinanced,
-    Funder,
-    FunderTimeout,
-    FundingDecision,
-    FundingStatus,
-)
+from merx.funding.ports import Funder, FundingDecision, FundingStatus
 from merx.funding.services import (
     ChangeInvestorQuota,
     FinanceInstallmentOrder,
     FundAsset,
     FundingResult,
     InstallmentFinancing,
-    PackageSale,
     RegisterInvestor,
     RepurchaseAsset,
     SellAssetPackage,
     SendAssetToCollection,
-    change_investor_quota,
     finance_installment_order,
-    fund_asset,
-    on_plan_paid_off,
-    on_plan_refunded,
-    register_investor,
-    repurchase_asset,
-    sell_asset_package,
-    send_asset_to_collection,
 )
 
 __all__ = [
-    "ASSET_FLOW",
     "PLATFORM_FUNDER",
     "Asset",
     "AssetAlreadyFinanced",
@@ -88,21 +78,11 @@ __all__ = [
     "Investor",
     "InvestorQuotaChanged",
     "InvestorRegistered",
-    "Ownership",
     "PackageSale",
     "QuotaExhausted",
     "RegisterInvestor",
     "RepurchaseAsset",
     "SellAssetPackage",
     "SendAssetToCollection",
-    "change_investor_quota",
     "finance_installment_order",
-    "fund_asset",
-    "on_plan_paid_off",
-    "on_plan_refunded",
-    "register_investor",
-    "repurchase_asset",
-    "route",
-    "sell_asset_package",
-    "send_asset_to_collection",
 ]

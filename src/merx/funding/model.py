@@ -9,18 +9,24 @@
   of (sent to collection, or sold in a package at a price, the loss booked).
 * :func:`route` - asset routing: the investors that may take an asset, cheapest first,
   then the one with the most quota left; the platform's self-held funds always last.
+* :func:`sell_package` - disposal of several assets together at one price.
+
+An asset that leaves an investor (settled, repurchased, sold) frees the investor's quota:
+the asset's methods take the owner's :class:`Investor` and give it back.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Final
 
 import attrs
 
+from merx.credit import InstallmentPlan, PlanState
+from merx.funding.errors import QuotaExhausted
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import (
     BusinessRuleViolation,
@@ -35,10 +41,6 @@ from merx.kernel.state import StateMachine
 
 #: The id of the platform as an asset owner (self-held funds, repurchases).
 PLATFORM_FUNDER: Final = "platform"
-
-
-class QuotaExhausted(BusinessRuleViolation):
-    """An investor's quota does not cover the asset."""
 
 
 class FundingChannel(enum.Enum):
@@ -147,6 +149,8 @@ def route(investors: Iterable[Investor], principal: Money, term_months: int) -> 
     External investors that accept it, by annual cost (cheapest first), then most quota
     left, then id; then the platform's self-held funds, if they accept it.
     """
+    if not isinstance(principal, Money) or not principal.is_positive():
+        raise ValidationError(f"principal must be a positive Money, not {principal!r}")
     fitting = [i for i in investors if i.accepts(principal, term_months)]
     fitting.sort(
         key=lambda i: (
@@ -284,7 +288,7 @@ class Asset(Aggregate):
         return self.owners[-1].owner if self.owners else None
 
     @classmethod
-    def funded(
+    def after_routing(
         cls,
         asset_id: str,
         order_id: OrderId,
@@ -292,67 +296,87 @@ class Asset(Aggregate):
         term_months: int,
         annual_rate: Decimal,
         *,
-        investor: Investor,
-        on: date,
         attempts: tuple[FundingAttempt, ...],
+        investor: Investor | None,
+        on: date,
     ) -> Asset:
+        """The asset as routing left it: funded by ``investor`` (whose quota it takes), or
+        ``UNFUNDED`` when no investor accepted it. Each timed-out attempt is recorded
+        (:class:`FundingTimedOut`) for reconciliation with its funder."""
+        if investor is not None:
+            investor.take(principal)  # checks the quota before anything changes
         asset = cls(
             id=asset_id,
             order_id=order_id,
             principal=principal,
             term_months=term_months,
             annual_rate=annual_rate,
-            status=AssetState.FUNDED,
-            channel=investor.channel,
-            owners=[Ownership(investor.id, on, "funded", principal)],
+            status=AssetState.UNFUNDED if investor is None else AssetState.FUNDED,
+            channel=None if investor is None else investor.channel,
+            owners=[] if investor is None else [Ownership(investor.id, on, "funded", principal)],
             attempts=attempts,
         )
         for attempt in attempts:
             if attempt.outcome is AttemptOutcome.TIMED_OUT:
                 asset.record(FundingTimedOut(asset_id, attempt.funder_id, attempt.idempotency_key))
-        asset.record(AssetFunded(asset_id, order_id, investor.id, investor.channel, principal))
+        if investor is None:
+            asset.record(AssetFundingFailed(asset_id, order_id, attempts))
+        else:
+            asset.record(AssetFunded(asset_id, order_id, investor.id, investor.channel, principal))
         return asset
 
-    @classmethod
-    def unfunded(
-        cls,
-        asset_id: str,
-        order_id: OrderId,
-        principal: Money,
-        term_months: int,
-        annual_rate: Decimal,
-        *,
-        attempts: tuple[FundingAttempt, ...],
-    ) -> Asset:
-        asset = cls(
-            id=asset_id,
-            order_id=order_id,
-            principal=principal,
-            term_months=term_months,
-            annual_rate=annual_rate,
-            status=AssetState.UNFUNDED,
-            attempts=attempts,
-        )
-        for attempt in attempts:
-            if attempt.outcome is AttemptOutcome.TIMED_OUT:
-                asset.record(FundingTimedOut(asset_id, attempt.funder_id, attempt.idempotency_key))
-        asset.record(AssetFundingFailed(asset_id, order_id, attempts))
-        return asset
+    def _release(self, owner: Investor | None) -> None:
+        """Free the quota of ``owner``, the investor the asset leaves (if it is one)."""
+        if owner is not None:
+            assert owner.id == self.owner, (self.id, owner.id, self.owner)
+            owner.give_back(self.principal)
 
     def settle(self) -> None:
         ASSET_FLOW.target(self.status, "settle")
         ASSET_FLOW.move(self, "settle", AssetSettled(self.id, self.owner or PLATFORM_FUNDER))
 
-    def repurchase(self, price: Money, reason: str, on: date) -> str:
-        """The platform buys the asset back at ``price``; returns the seller."""
+    def plan_paid_off(self, owner: Investor | None) -> bool:
+        """The customer repaid the plan: the asset settles and frees its owner's quota.
+        An asset already settled, sold or never funded changes nothing (False)."""
+        if self.status in (AssetState.SETTLED, AssetState.SOLD, AssetState.UNFUNDED):
+            return False
+        self.settle()
+        self._release(owner)
+        return True
+
+    def plan_refunded(
+        self, plan: InstallmentPlan, principal: Money, on: date, owner: Investor | None
+    ) -> bool:
+        """An after-sales refund paid ``principal`` of the plan down. When it closed the
+        plan, the platform repurchases the asset at that principal (unless it owns it
+        already), the owner's quota is freed and the asset settles (the refund repaid it).
+        Otherwise, or for an asset neither funded nor in collection, nothing changes (False).
+        """
+        if plan.status is not PlanState.CLOSED:
+            return False
+        if self.status not in (AssetState.FUNDED, AssetState.IN_COLLECTION):
+            return False
+        if self.owner != PLATFORM_FUNDER:
+            self.repurchase(principal, "after-sales refund", on, owner)
+        else:
+            self._release(owner)
+        self.settle()
+        return True
+
+    def repurchase(
+        self, price: Money, reason: str, on: date, seller: Investor | None = None
+    ) -> str:
+        """The platform buys the asset back at ``price``, freeing the quota of ``seller``
+        (the owner's :class:`Investor`, if it is one); returns the seller's id."""
         ASSET_FLOW.target(self.status, "repurchase")
         self._check_price(price)
-        seller = self.owner or PLATFORM_FUNDER
-        if seller == PLATFORM_FUNDER:
+        seller_id = self.owner or PLATFORM_FUNDER
+        if seller_id == PLATFORM_FUNDER:
             raise BusinessRuleViolation(f"asset {self.id!r} is already the platform's")
+        self._release(seller)
         self.owners.append(Ownership(PLATFORM_FUNDER, on, reason, price))
-        ASSET_FLOW.move(self, "repurchase", AssetRepurchased(self.id, seller, price, reason))
-        return seller
+        ASSET_FLOW.move(self, "repurchase", AssetRepurchased(self.id, seller_id, price, reason))
+        return seller_id
 
     def send_to_collection(self, outstanding: Money) -> None:
         ASSET_FLOW.target(self.status, "collect")
@@ -361,18 +385,65 @@ class Asset(Aggregate):
     def sell(self, buyer: str, price: Money, outstanding: Money, on: date) -> str:
         """Sold in a package: ``price`` is this asset's share; the loss is the outstanding
         principal not recovered. Returns the seller."""
-        ASSET_FLOW.target(self.status, "sell")
-        self._check_price(price)
-        if not isinstance(buyer, str) or not buyer:
-            raise ValidationError(f"buyer must be a non-empty string, not {buyer!r}")
+        self._check_sale(buyer, price)
         seller = self.owner or PLATFORM_FUNDER
         self.loss = (outstanding - price).max(Money.zero(price.currency))
         self.owners.append(Ownership(buyer, on, "sold in a package", price))
         ASSET_FLOW.move(self, "sell", AssetSold(self.id, buyer, price, self.loss))
         return seller
 
+    def _check_sale(self, buyer: str, price: Money) -> None:
+        ASSET_FLOW.target(self.status, "sell")
+        self._check_price(price)
+        if not isinstance(buyer, str) or not buyer:
+            raise ValidationError(f"buyer must be a non-empty string, not {buyer!r}")
+
     def _check_price(self, price: Money) -> None:
         if not isinstance(price, Money) or price.is_negative():
             raise InvalidAmount(f"a price must be a Money >= 0, not {price!r}")
         if price.currency != self.principal.currency:
             raise CurrencyMismatch(f"{price} is not in the asset's {self.principal.currency}")
+
+
+# -- disposal ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PackageSale:
+    price: Money
+    outstanding: Money
+    loss: Money
+
+
+def sell_package(
+    assets: Sequence[Asset],
+    outstanding: Sequence[Money],
+    owners: Mapping[str, Investor],
+    *,
+    buyer: str,
+    price: Money,
+    on: date,
+) -> tuple[PackageSale, list[Investor]]:
+    """Sell distinct ``assets`` together to ``buyer`` for ``price``, split over them by
+    ``outstanding`` principal (:meth:`Money.allocate`), each booking its loss. Every asset
+    is checked before any is sold. An external investor that sold an asset (found in
+    ``owners`` by id) gets its quota back; returns the sale and those investors."""
+    ids = [asset.id for asset in assets]
+    if not ids or len(set(ids)) != len(ids):
+        raise ValidationError(f"a package lists distinct assets, not {tuple(ids)!r}")
+    currency = price.currency
+    total = Money.sum(outstanding, currency)
+    if not total.is_positive():
+        raise BusinessRuleViolation("the package has no outstanding principal to sell")
+    shares = price.allocate(outstanding)
+    for asset, share in zip(assets, shares, strict=True):
+        asset._check_sale(buyer, share)
+    released: list[Investor] = []
+    for asset, share, owed in zip(assets, shares, outstanding, strict=True):
+        seller = asset.owner or PLATFORM_FUNDER
+        investor = owners.get(seller) if seller != PLATFORM_FUNDER else None
+        asset.sell(buyer, share, owed, on)
+        if investor is not None:
+            investor.give_back(asset.principal)
+            released.append(investor)
+    return PackageSale(price, total, (total - price).max(Money.zero(currency))), released

@@ -4,7 +4,7 @@ A :class:`Funder` (direct lending, a trust, a factoring company, or the platform
 money) is asked to finance one installment asset. Each request carries an
 ``idempotency_key``: the same key and payload answers the first decision and finances once;
 the same key and a different payload raises :class:`~merx.kernel.errors.IdempotencyConflict`.
-After a :class:`FunderTimeout` the decision is unknown: retry with the same key.
+After a :class:`~merx.funding.FunderTimeout` the decision is unknown: retry with the same key.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Protocol
 
 import attrs
 
-from merx.kernel.errors import AlreadyExists, NotFound, OutcomeUnknown
 from merx.kernel.money import Money
 
 
@@ -37,18 +36,6 @@ class FundingDecision:
         return self.status is FundingStatus.ACCEPTED
 
 
-class FunderTimeout(OutcomeUnknown):
-    """The funder did not answer in time: it may or may not have financed the asset."""
-
-
-class AssetAlreadyFinanced(AlreadyExists):
-    """The funder already finances this asset (under another idempotency key)."""
-
-
-class AssetNotFinanced(NotFound):
-    """The funder does not finance this asset."""
-
-
 class Funder(Protocol):
     """Port: one source of funds for installment assets."""
 
@@ -67,6 +54,7 @@ class Funder(Protocol):
         """Ask the funder to finance ``principal`` over ``term_months`` at ``annual_rate``
         (a fraction: ``Decimal("0.12")`` is 12 % a year).
 
-        Raises :class:`AssetAlreadyFinanced`, :class:`FunderTimeout`.
+        Raises :class:`~merx.funding.AssetAlreadyFinanced`,
+        :class:`~merx.funding.FunderTimeout`.
         """
         ...

@@ -10,42 +10,37 @@ finances an order: funding depends on credit, never the reverse.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 
 import attrs
 
 from merx import credit
 from merx.credit import (
-    FeePayer,
     InstallmentPlan,
     InstallmentPlanPaidOff,
     InstallmentPlanRefunded,
     PlanId,
     PlanState,
 )
+from merx.funding.errors import AssetAlreadyFinanced, FunderTimeout
 from merx.funding.model import (
-    PLATFORM_FUNDER,
     Asset,
-    AssetState,
     AttemptOutcome,
     FundingAttempt,
     FundingChannel,
     Investor,
+    PackageSale,
     route,
+    sell_package,
 )
-from merx.funding.ports import AssetAlreadyFinanced, Funder, FunderTimeout
+from merx.funding.ports import Funder
 from merx.kernel.bus import Command
-from merx.kernel.clock import Clock
-from merx.kernel.errors import BusinessRuleViolation, NotFound, ValidationError
+from merx.kernel.clock import Clock, today
+from merx.kernel.errors import NotFound
 from merx.kernel.ids import CustomerId, IdSource, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-
-
-def _today(clock: Clock) -> date:
-    return clock.now().date()
-
+from merx.schedules import FeePayer
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -131,13 +126,6 @@ class SendAssetToCollection(Command[None]):
 
 
 @attrs.frozen
-class PackageSale:
-    price: Money
-    outstanding: Money
-    loss: Money
-
-
-@attrs.frozen
 class SellAssetPackage(Command[PackageSale]):
     """Dispose of bad assets: sell them together to ``buyer`` for ``price``, split over
     the assets by outstanding principal (:meth:`Money.allocate`); the loss is booked."""
@@ -176,6 +164,31 @@ def _result(asset: Asset) -> FundingResult:
     )
 
 
+def _ask(investor: Investor, funders: Mapping[str, Funder], cmd: FundAsset) -> FundingAttempt:
+    """Ask one investor to finance the asset (self-held funds accept internally)."""
+    key = f"{cmd.asset_id}/{investor.id}"
+    if investor.channel is FundingChannel.SELF_HELD:
+        return FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key)
+    port = funders.get(investor.id)
+    if port is None:
+        return FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, "no adapter wired")
+    try:
+        decision = port.finance(
+            asset_id=cmd.asset_id,
+            principal=cmd.principal,
+            term_months=cmd.term_months,
+            annual_rate=cmd.annual_rate,
+            idempotency_key=key,
+        )
+    except FunderTimeout as timeout:
+        return FundingAttempt(investor.id, AttemptOutcome.TIMED_OUT, key, str(timeout))
+    except AssetAlreadyFinanced as already:
+        return FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, str(already))
+    if decision.accepted:
+        return FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, decision.reference)
+    return FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, decision.reason)
+
+
 def fund_asset(
     cmd: FundAsset, uow: UnitOfWork, *, clock: Clock, funders: Mapping[str, Funder]
 ) -> FundingResult:
@@ -183,8 +196,6 @@ def fund_asset(
     existing = assets.find(cmd.asset_id)
     if existing is not None:
         return _result(existing)  # a replay
-    if not isinstance(cmd.principal, Money) or not cmd.principal.is_positive():
-        raise ValidationError(f"principal must be a positive Money, not {cmd.principal!r}")
     investors = uow.repo(Investor)
     candidates = route(
         (investors.get(key) for key in investors.ids()), cmd.principal, cmd.term_months
@@ -192,63 +203,22 @@ def fund_asset(
     attempts: list[FundingAttempt] = []
     chosen: Investor | None = None
     for investor in candidates:
-        key = f"{cmd.asset_id}/{investor.id}"
-        if investor.channel is FundingChannel.SELF_HELD:
-            attempts.append(FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key))
+        attempts.append(_ask(investor, funders, cmd))
+        if attempts[-1].outcome is AttemptOutcome.ACCEPTED:
             chosen = investor
             break
-        port = funders.get(investor.id)
-        if port is None:
-            attempts.append(
-                FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, "no adapter wired")
-            )
-            continue
-        try:
-            decision = port.finance(
-                asset_id=cmd.asset_id,
-                principal=cmd.principal,
-                term_months=cmd.term_months,
-                annual_rate=cmd.annual_rate,
-                idempotency_key=key,
-            )
-        except FunderTimeout as timeout:
-            attempts.append(
-                FundingAttempt(investor.id, AttemptOutcome.TIMED_OUT, key, str(timeout))
-            )
-            continue
-        except AssetAlreadyFinanced as already:
-            attempts.append(FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, str(already)))
-            chosen = investor
-            break
-        if decision.accepted:
-            attempts.append(
-                FundingAttempt(investor.id, AttemptOutcome.ACCEPTED, key, decision.reference)
-            )
-            chosen = investor
-            break
-        attempts.append(FundingAttempt(investor.id, AttemptOutcome.REFUSED, key, decision.reason))
-    if chosen is None:
-        asset = Asset.unfunded(
-            cmd.asset_id,
-            cmd.order_id,
-            cmd.principal,
-            cmd.term_months,
-            cmd.annual_rate,
-            attempts=tuple(attempts),
-        )
-    else:
-        chosen.take(cmd.principal)
+    asset = Asset.after_routing(
+        cmd.asset_id,
+        cmd.order_id,
+        cmd.principal,
+        cmd.term_months,
+        cmd.annual_rate,
+        attempts=tuple(attempts),
+        investor=chosen,
+        on=today(clock),
+    )
+    if chosen is not None:
         investors.save(chosen)
-        asset = Asset.funded(
-            cmd.asset_id,
-            cmd.order_id,
-            cmd.principal,
-            cmd.term_months,
-            cmd.annual_rate,
-            investor=chosen,
-            on=_today(clock),
-            attempts=tuple(attempts),
-        )
     assets.add(asset)
     uow.commit()
     return _result(asset)
@@ -315,48 +285,47 @@ def _plan_of(uow: UnitOfWork, asset: Asset) -> InstallmentPlan:
     return plan
 
 
-def _release_investor(uow: UnitOfWork, funder_id: str, principal: Money) -> None:
-    investor = uow.repo(Investor).find(funder_id)
-    if investor is not None:
-        investor.give_back(principal)
-        uow.repo(Investor).save(investor)
+def _owner(uow: UnitOfWork, asset: Asset) -> Investor | None:
+    """The investor owning ``asset`` now, if its owner is one."""
+    return None if asset.owner is None else uow.repo(Investor).find(asset.owner)
+
+
+def _save(uow: UnitOfWork, asset: Asset, *investors: Investor | None) -> None:
+    for investor in investors:
+        if investor is not None:
+            uow.repo(Investor).save(investor)
+    uow.repo(Asset).save(asset)
+    uow.commit()
 
 
 def repurchase_asset(cmd: RepurchaseAsset, uow: UnitOfWork, *, clock: Clock) -> Money:
     asset = uow.repo(Asset).get(cmd.asset_id)
     price = _plan_of(uow, asset).outstanding_principal
-    seller = asset.repurchase(price, cmd.reason, _today(clock))
-    _release_investor(uow, seller, asset.principal)
-    uow.repo(Asset).save(asset)
-    uow.commit()
+    seller = _owner(uow, asset)
+    asset.repurchase(price, cmd.reason, today(clock), seller)
+    _save(uow, asset, seller)
     return price
 
 
 def send_asset_to_collection(cmd: SendAssetToCollection, uow: UnitOfWork) -> None:
     asset = uow.repo(Asset).get(cmd.asset_id)
     asset.send_to_collection(_plan_of(uow, asset).outstanding_principal)
-    uow.repo(Asset).save(asset)
-    uow.commit()
+    _save(uow, asset)
 
 
 def sell_asset_package(cmd: SellAssetPackage, uow: UnitOfWork, *, clock: Clock) -> PackageSale:
-    if not cmd.asset_ids or len(set(cmd.asset_ids)) != len(cmd.asset_ids):
-        raise ValidationError(f"a package lists distinct assets, not {cmd.asset_ids!r}")
     assets = [uow.repo(Asset).get(key) for key in cmd.asset_ids]
     outstanding = [_plan_of(uow, asset).outstanding_principal for asset in assets]
-    currency = cmd.price.currency
-    total = Money.sum(outstanding, currency)
-    if not total.is_positive():
-        raise BusinessRuleViolation("the package has no outstanding principal to sell")
-    shares = cmd.price.allocate(outstanding)
-    today = _today(clock)
-    for asset, share, owed in zip(assets, shares, outstanding, strict=True):
-        seller = asset.sell(cmd.buyer, share, owed, today)
-        if seller != PLATFORM_FUNDER:
-            _release_investor(uow, seller, asset.principal)
+    owners = {o.id: o for o in (_owner(uow, asset) for asset in assets) if o is not None}
+    sale, released = sell_package(
+        assets, outstanding, owners, buyer=cmd.buyer, price=cmd.price, on=today(clock)
+    )
+    for investor in released:
+        uow.repo(Investor).save(investor)
+    for asset in assets:
         uow.repo(Asset).save(asset)
     uow.commit()
-    return PackageSale(cmd.price, total, (total - cmd.price).max(Money.zero(currency)))
+    return sale
 
 
 # -- subscribers to credit events --------------------------------------------------------
@@ -365,14 +334,11 @@ def sell_asset_package(cmd: SellAssetPackage, uow: UnitOfWork, *, clock: Clock) 
 def on_plan_paid_off(event: InstallmentPlanPaidOff, uow: UnitOfWork) -> None:
     """The customer repaid the plan: its asset is settled and frees its funder's quota."""
     asset = uow.repo(Asset).find(event.plan_id)
-    if asset is None or asset.status in (AssetState.SETTLED, AssetState.SOLD, AssetState.UNFUNDED):
+    if asset is None:
         return
-    owner = asset.owner
-    asset.settle()
-    if owner is not None:
-        _release_investor(uow, owner, asset.principal)
-    uow.repo(Asset).save(asset)
-    uow.commit()
+    owner = _owner(uow, asset)
+    if asset.plan_paid_off(owner):
+        _save(uow, asset, owner)
 
 
 def on_plan_refunded(event: InstallmentPlanRefunded, uow: UnitOfWork) -> None:
@@ -380,15 +346,8 @@ def on_plan_refunded(event: InstallmentPlanRefunded, uow: UnitOfWork) -> None:
     principal the refund paid down, and the asset is settled (the refund repaid it)."""
     asset = uow.repo(Asset).find(event.plan_id)
     plan = uow.repo(InstallmentPlan).find(event.plan_id)
-    if asset is None or plan is None or plan.status is not PlanState.CLOSED:
+    if asset is None or plan is None:
         return
-    if asset.status not in (AssetState.FUNDED, AssetState.IN_COLLECTION):
-        return
-    if asset.owner != PLATFORM_FUNDER:
-        seller = asset.repurchase(event.principal, "after-sales refund", event.on)
-        _release_investor(uow, seller, asset.principal)
-    else:
-        _release_investor(uow, PLATFORM_FUNDER, asset.principal)
-    asset.settle()
-    uow.repo(Asset).save(asset)
-    uow.commit()
+    owner = _owner(uow, asset)
+    if asset.plan_refunded(plan, event.principal, event.on, owner):
+        _save(uow, asset, owner)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from merx.kernel.errors import ValidationError
@@ -19,3 +19,9 @@ def require_aware(instant: datetime, what: str = "instant") -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValidationError(f"{what} {instant.isoformat()} has no timezone")
     return instant
+
+
+def today(clock: Clock) -> date:
+    """The business date now: the calendar date of the clock's instant in its own zone
+    (the rule of :func:`merx.kernel.validation.business_date`)."""
+    return require_aware(clock.now(), "the clock's instant").date()

@@ -17,13 +17,8 @@ from types import MappingProxyType
 
 import attrs
 
-from merx.funding.ports import (
-    AssetAlreadyFinanced,
-    AssetNotFinanced,
-    FunderTimeout,
-    FundingDecision,
-    FundingStatus,
-)
+from merx.funding import AssetAlreadyFinanced, AssetNotFinanced, FunderTimeout
+from merx.funding.ports import FundingDecision, FundingStatus
 from merx.kernel.errors import CurrencyMismatch, InvalidAmount, ValidationError
 from merx.kernel.idempotency import IdempotencyLog
 from merx.kernel.money import Money

@@ -25,11 +25,10 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 from typing import Final
 
-from merx.credit.limits import GradePricing, TermOffer
 from merx.credit.ports import RiskAssessment, RiskCheck, ScoringFacts
-from merx.credit.schedule import ScheduleMethod
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
+from merx.schedules import GradePricing, ScheduleMethod, TermOffer
 
 _FLAT = ScheduleMethod.FLAT_FEE
 

@@ -5,7 +5,7 @@ cheap; :class:`ScheduleRow` shows its amounts as :class:`~merx.kernel.money.Mone
 (docs/credit.md, the spec in ``tests/spec/cases/installments``):
 
 * a monthly rate is ``annual_rate / 12``, kept as an exact ratio of integers, never rounded;
-* every amount is rounded once to the minor unit, ``ROUND_HALF_UP`` (:func:`_div`);
+* every amount is rounded once to the minor unit, ``ROUND_HALF_UP`` (:func:`div_half_up`);
 * the **last row absorbs every residue**: its principal is the balance left, its fee the
   fee left, so the balance ends at exactly zero and the columns sum exactly;
 * due dates are the start plus *k* months with ``dateutil.relativedelta``: the start's day
@@ -22,17 +22,18 @@ where the rounding residue goes (the last row) so every customer sees one regula
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
-from typing import Any, Final, TypeAlias
+from typing import Final, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from merx.kernel.errors import ValidationError
-from merx.kernel.money import MINOR_DIGITS, Money
+from merx.kernel.money import Money
+from merx.kernel.validation import require_date
+from merx.schedules.errors import InvalidPlan
 
 #: The longest term merx schedules, in months (30 years).
 MAX_TERM_MONTHS: Final = 360
@@ -45,10 +46,6 @@ _ALMOST_ONE: Final = Decimal("0.999999")
 _FOUR_PLACES: Final = Decimal("0.0001")
 
 
-class InvalidPlan(ValidationError):
-    """A plan cannot be scheduled: bad method, rate, term, principal or start date."""
-
-
 class ScheduleMethod(enum.Enum):
     EQUAL_INSTALLMENT = "equal_installment"  # equal principal and interest (等额本息)
     EQUAL_PRINCIPAL = "equal_principal"  # equal principal (等额本金)
@@ -59,12 +56,13 @@ class ScheduleMethod(enum.Enum):
         return self is not ScheduleMethod.FLAT_FEE
 
 
-def _div(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded half up (both >= 0, denominator > 0)."""
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up (both >= 0, denominator > 0): the one
+    rounding of a schedule, and of what a plan derives from it (pro rata interest, penalties)."""
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _require_rate(value: object, what: str) -> Decimal:
+def require_rate(value: object, what: str) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
         raise InvalidPlan(f"{what} must be a finite Decimal >= 0, not {value!r}")
     return value
@@ -75,12 +73,6 @@ def require_term(value: object) -> int:
         raise InvalidPlan(f"term_months must be a whole number, not {value!r}")
     if not 1 <= value <= MAX_TERM_MONTHS:
         raise InvalidPlan(f"term_months must be between 1 and {MAX_TERM_MONTHS}, not {value}")
-    return value
-
-
-def require_date(value: object, what: str) -> date:
-    if type(value) is not date:
-        raise InvalidPlan(f"{what} must be a date (not a datetime), not {value!r}")
     return value
 
 
@@ -112,9 +104,9 @@ class InstallmentTerms:
         require_term(self.term_months)
         if not isinstance(self.method, ScheduleMethod):
             raise InvalidPlan(f"method must be a ScheduleMethod, not {self.method!r}")
-        require_date(self.start, "start")
-        _require_rate(self.annual_rate, "annual_rate")
-        _require_rate(self.period_fee_rate, "period_fee_rate")
+        require_date(self.start, "start", InvalidPlan)
+        require_rate(self.annual_rate, "annual_rate")
+        require_rate(self.period_fee_rate, "period_fee_rate")
         if self.method.charges_interest and self.period_fee_rate:
             raise InvalidPlan(f"{self.method.value} charges no period fee: got a fee rate")
         if not self.method.charges_interest and self.annual_rate:
@@ -220,9 +212,9 @@ def annuity_payment_minor(balance_minor: int, monthly: tuple[int, int], periods:
     rounded half up once: ``B * r / (1 - (1 + r) ** -n)``."""
     a, b = monthly
     if a == 0:
-        return _div(balance_minor, periods)
+        return div_half_up(balance_minor, periods)
     grown = (a + b) ** periods
-    return _div(balance_minor * a * grown, b * (grown - b**periods))
+    return div_half_up(balance_minor * a * grown, b * (grown - b**periods))
 
 
 @attrs.frozen
@@ -272,14 +264,14 @@ def amortize(  # noqa: PLR0915 - one pass over the rows, the spec's rules in ord
         if how.fees_minor is not None:
             fees = list(how.fees_minor[:periods])
         else:
-            total_fee = _div(balance_minor * a * periods, b)
-            per_fee = _div(total_fee, periods)
+            total_fee = div_half_up(balance_minor * a * periods, b)
+            per_fee = div_half_up(total_fee, periods)
             if per_fee * (periods - 1) > total_fee:
                 # a tiny fee whose half-up share would leave the last row negative: the
                 # shares round down instead (the only departure from the spec's rule)
                 per_fee = total_fee // periods
             fees = [per_fee] * (periods - 1) + [total_fee - per_fee * (periods - 1)]
-        level = how.principal_minor or _div(balance_minor, periods)
+        level = how.principal_minor or div_half_up(balance_minor, periods)
         interest_parts: tuple[int, int] = (0, 1)
     else:
         interest_parts = _ratio(rate, 12)
@@ -287,15 +279,15 @@ def amortize(  # noqa: PLR0915 - one pass over the rows, the spec's rules in ord
         if method is ScheduleMethod.EQUAL_INSTALLMENT:
             level = how.payment_minor or annuity_payment_minor(balance, interest_parts, periods)
         else:
-            level = how.principal_minor or _div(balance_minor, periods)
+            level = how.principal_minor or div_half_up(balance_minor, periods)
     a, b = interest_parts
     negative = False
     for index, due in enumerate(dues):
         if a:
             if index == 0 and fraction_num != fraction_den:
-                interest = _div(balance * a * fraction_num, b * fraction_den)
+                interest = div_half_up(balance * a * fraction_num, b * fraction_den)
             else:
-                interest = _div(balance * a, b)
+                interest = div_half_up(balance * a, b)
         else:
             interest = 0
         if method is ScheduleMethod.EQUAL_INSTALLMENT:
@@ -460,85 +452,3 @@ def _level_npv(
         return value, slope
 
     return evaluate
-
-
-# -- the spec's plain shape --------------------------------------------------------------
-
-
-def _money_text(units: int, currency: str) -> str:
-    return str(Money.from_minor(units, currency).amount)
-
-
-def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
-    """The spec's ``expect`` shape: rows, totals and the APR with 4 decimals, as strings."""
-    currency = schedule.currency
-    return {
-        "rows": [
-            {
-                "due": row.due.isoformat(),
-                "payment": _money_text(row.payment_minor, currency),
-                "interest": _money_text(row.interest_minor, currency),
-                "fee": _money_text(row.fee_minor, currency),
-                "principal": _money_text(row.principal_minor, currency),
-                "balance": _money_text(row.balance_minor, currency),
-            }
-            for row in schedule.rows
-        ],
-        "total_interest": str(schedule.total_interest.amount),
-        "total_fee": str(schedule.total_fee.amount),
-        "apr": str(schedule.apr_disclosed),
-    }
-
-
-def _text(plan: Mapping[str, Any], key: str) -> str:
-    value = plan.get(key)
-    if not isinstance(value, str):
-        raise InvalidPlan(f"plan field {key!r} must be a string, not {value!r}")
-    return value
-
-
-def _decimal(plan: Mapping[str, Any], key: str) -> Decimal:
-    text = _text(plan, key)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidPlan(f"plan field {key!r} is not a decimal: {text!r}") from None
-    return _require_rate(value, key)
-
-
-def terms_from_dict(plan: Mapping[str, Any]) -> InstallmentTerms:
-    """Read a spec plan (``currency``, ``principal``, ``periods``, ``start``, ``method`` and
-    its rate) into :class:`InstallmentTerms`; anything malformed is :class:`InvalidPlan`."""
-    if not isinstance(plan, Mapping):
-        raise InvalidPlan(f"a plan must be a mapping, not {type(plan).__name__}")
-    currency = _text(plan, "currency")
-    if currency not in MINOR_DIGITS:
-        raise InvalidPlan(f"unknown currency {currency!r}")
-    try:
-        method = ScheduleMethod(plan.get("method"))
-    except ValueError:
-        raise InvalidPlan(f"unknown schedule method {plan.get('method')!r}") from None
-    try:
-        principal = Money.of(_text(plan, "principal"), currency)
-        start = date.fromisoformat(_text(plan, "start"))
-    except (ValueError, ValidationError) as error:
-        raise InvalidPlan(f"bad plan: {error}") from error
-    rate_key = "annual_rate" if method.charges_interest else "period_fee_rate"
-    other_key = "period_fee_rate" if method.charges_interest else "annual_rate"
-    if other_key in plan:
-        raise InvalidPlan(f"{method.value} takes {rate_key!r}, not {other_key!r}")
-    rate = _decimal(plan, rate_key)
-    periods: Any = plan.get("periods")  # checked by InstallmentTerms
-    return InstallmentTerms(
-        principal=principal,
-        term_months=periods,
-        method=method,
-        start=start,
-        annual_rate=rate if method.charges_interest else Decimal(0),
-        period_fee_rate=Decimal(0) if method.charges_interest else rate,
-    )
-
-
-def schedule_from_dict(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """The schedule of a spec plan in the spec's ``expect`` shape (see the spec README)."""
-    return schedule_to_dict(build_schedule(terms_from_dict(plan)))

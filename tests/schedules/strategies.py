@@ -1,4 +1,4 @@
-"""Hypothesis strategies for credit: plan terms of every method."""
+"""Hypothesis strategies for schedules: plan terms of every method."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from merx.credit import InstallmentTerms, ScheduleMethod
 from merx.kernel.money import Money
+from merx.schedules import InstallmentTerms, ScheduleMethod
 
 starts = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 terms_months = st.sampled_from([1, 3, 6, 9, 12, 18, 24, 36])

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
-from merx.credit import (
+from merx.kernel.money import Money
+from merx.schedules import (
     InstallmentTerms,
     InvalidPlan,
     ScheduleMethod,
@@ -17,8 +18,7 @@ from merx.credit import (
     build_schedule,
     due_dates,
 )
-from merx.kernel.money import Money
-from tests.credit.strategies import installment_terms
+from tests.schedules.strategies import installment_terms
 
 
 def _cny(amount: str) -> Money:
