@@ -66,8 +66,6 @@ PUBLIC = {
     "UnknownPayout",
     # the Payout port
     "Payout",
-    "PayoutResult",
-    "PayoutStatus",
     # read models and queries
     "OrderClearing",
     "MerchantAccount",

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import cattrs
 from cattrs.cols import namedtuple_dict_structure_factory, namedtuple_dict_unstructure_factory
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from merx.kernel import serde as base
 from merx.kernel.errors import ValidationError
@@ -75,15 +74,7 @@ def make_converter(aggregates: Iterable[type[Any]] = AGGREGATES) -> cattrs.Conve
         Entry, namedtuple_dict_unstructure_factory(Entry, converter)
     )
     converter.register_structure_hook(Entry, namedtuple_dict_structure_factory(Entry, converter))
-    # the kernel's aggregate hooks, made once the account hooks they use are registered
-    for kind in aggregates:
-        omit = override(omit=True)
-        converter.register_unstructure_hook(
-            kind, make_dict_unstructure_fn(kind, converter, pending_events=omit)
-        )
-        converter.register_structure_hook(
-            kind, make_dict_structure_fn(kind, converter, pending_events=omit)
-        )
+    base.register_aggregates(converter, aggregates)  # after the hooks their fields use
     return converter
 
 

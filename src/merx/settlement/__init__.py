@@ -60,7 +60,7 @@ from merx.settlement.model import (
     WithdrawalRequested,
     WithdrawalState,
 )
-from merx.settlement.ports import Payout, PayoutResult, PayoutStatus
+from merx.settlement.ports import Payout
 from merx.settlement.services import (
     BookOrderPayment,
     BookRefund,
@@ -122,8 +122,6 @@ __all__ = [
     "OrderSettled",
     "PayDeposit",
     "Payout",
-    "PayoutResult",
-    "PayoutStatus",
     "PayoutTimeout",
     "PreSettle",
     "Recharge",
