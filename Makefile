@@ -40,4 +40,4 @@ bench: $(VENV)/.installed-dev
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis .import_linter_cache build src/*.egg-info

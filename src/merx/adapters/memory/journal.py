@@ -20,7 +20,7 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.uow import UnitOfWork
-from merx.ledger.model import Entry, Phase
+from merx.ledger import Entry, Phase
 
 _SEQ_DIGITS = 12
 
