@@ -15,7 +15,7 @@ units as one of three rules (:class:`UnitPriceRule`, :class:`UnitGroupRule`,
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Final, Literal, NamedTuple, Protocol, TypeAlias, TypeVar
@@ -348,9 +348,26 @@ class Promotion:
         return (FundingShare(self.store or PLATFORM, Decimal(1)),)
 
 
-def merchant_level(merchant: str | None) -> Level:
-    """The level of a promotion run by ``merchant`` (store) or by the platform."""
-    return "store" if merchant is not None else "platform"
+@attrs.frozen(kw_only=True, cache_hash=True)
+class MerchantPromotion(Promotion):
+    """A kind a merchant may run for its own store: store level when ``merchant`` is set,
+    platform level otherwise."""
+
+    merchant: str | None = None
+
+    @property
+    def level(self) -> Level:
+        return "store" if self.merchant is not None else "platform"
+
+    @property
+    def store(self) -> str | None:
+        return self.merchant
+
+
+def next_tier(minimums: Iterable[int], base: int) -> int | None:
+    """How much more ``base`` reaches the lowest minimum above it (``None``: none is)."""
+    above = [minimum for minimum in minimums if minimum > base]
+    return min(above) - base if above else None
 
 
 # -- the cart and the customer -----------------------------------------------------------

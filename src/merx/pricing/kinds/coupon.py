@@ -15,12 +15,10 @@ from merx.pricing.model import (
     Customer,
     Effect,
     GiftItem,
-    Level,
-    Promotion,
+    MerchantPromotion,
     RejectionCode,
     check_non_negative,
     check_percent,
-    merchant_level,
     minor_or_none,
     percent_of,
 )
@@ -66,7 +64,7 @@ class OffRule:
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
-class Coupon(Promotion):
+class Coupon(MerchantPromotion):
     """A coupon the customer holds: ``off`` (from ``min_amount``) or ``percent_off`` up to
     ``max_off``; at store level for ``merchant``, or at platform level."""
 
@@ -74,7 +72,6 @@ class Coupon(Promotion):
     stage: ClassVar[int] = 3
     coupon: ClassVar[bool] = True
     level_name: CouponLevel | None = attrs.field(default=None, alias="level")
-    merchant: str | None = None
     off: Money | None = None
     percent_off: Decimal | None = None
     max_off: Money | None = None
@@ -100,14 +97,6 @@ class Coupon(Promotion):
 
     def amounts(self) -> Iterator[Money]:
         return (m for m in (self.off, self.max_off, self.min_amount) if m is not None)
-
-    @property
-    def level(self) -> Level:
-        return merchant_level(self.merchant)
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
 
     def rule(self) -> OffRule:
         min_amount = 0 if self.min_amount is None else self.min_amount.minor

@@ -11,10 +11,8 @@ from merx.kernel.money import Money
 from merx.pricing.model import (
     Effect,
     GiftItem,
-    Level,
-    Promotion,
+    MerchantPromotion,
     check_non_negative,
-    merchant_level,
 )
 
 
@@ -42,11 +40,10 @@ class GiftRule:
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
-class GiftPromotion(Promotion):
+class GiftPromotion(MerchantPromotion):
     """A free article once the base reaches ``min_amount``; no money changes."""
 
     kind: ClassVar[str] = "gift"
-    merchant: str | None = None
     min_amount: Money
     gift: GiftItem
 
@@ -55,14 +52,6 @@ class GiftPromotion(Promotion):
 
     def amounts(self) -> Iterator[Money]:
         return iter((self.min_amount,))
-
-    @property
-    def level(self) -> Level:
-        return merchant_level(self.merchant)
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
 
     def rule(self) -> GiftRule:
         return GiftRule(self.min_amount.minor, self.gift)

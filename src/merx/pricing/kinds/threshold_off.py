@@ -12,12 +12,11 @@ from merx.pricing.errors import InvalidPromotion, PromotionCurrencyMismatch
 from merx.pricing.model import (
     Effect,
     GiftItem,
-    Level,
-    Promotion,
+    MerchantPromotion,
     check_non_negative,
     last_reached,
-    merchant_level,
     minor_or_none,
+    next_tier,
 )
 
 
@@ -78,16 +77,14 @@ class ThresholdOffRule:
         if self.repeat:
             step = self.steps[0][0]
             return (base // step + 1) * step - base
-        above = [minimum for minimum, _ in self.steps if minimum > base]
-        return min(above) - base if above else None
+        return next_tier((minimum for minimum, _ in self.steps), base)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
-class ThresholdOff(Promotion):
+class ThresholdOff(MerchantPromotion):
     """Full reduction: the highest tier the base reaches, or ``off`` per whole ``min_amount``."""
 
     kind: ClassVar[str] = "threshold_off"
-    merchant: str | None = None
     tiers: tuple[Tier, ...]
     repeat: bool = False
     cap: Money | None = None
@@ -106,14 +103,6 @@ class ThresholdOff(Promotion):
             yield tier.off
         if self.cap is not None:
             yield self.cap
-
-    @property
-    def level(self) -> Level:
-        return merchant_level(self.merchant)
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
 
     def rule(self) -> ThresholdOffRule:
         steps = tuple(sorted((tier.min_amount.minor, tier.off.minor) for tier in self.tiers))

@@ -13,13 +13,12 @@ from merx.pricing.errors import InvalidPromotion
 from merx.pricing.model import (
     Effect,
     GiftItem,
-    Level,
-    Promotion,
+    MerchantPromotion,
     check_count,
     check_non_negative,
     check_percent,
     last_reached,
-    merchant_level,
+    next_tier,
     percent_of,
 )
 
@@ -86,16 +85,14 @@ class ThresholdPercentRule:
     def hint(self, base: int) -> int | None:
         if self.by_quantity:
             return None
-        above = [minimum for minimum, _ in self.percents if minimum > base]
-        return min(above) - base if above else None
+        return next_tier((minimum for minimum, _ in self.percents), base)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
-class ThresholdPercent(Promotion):
+class ThresholdPercent(MerchantPromotion):
     """Full discount: ``percent_off`` of the base at the highest tier reached."""
 
     kind: ClassVar[str] = "threshold_percent"
-    merchant: str | None = None
     tiers: tuple[PercentTier, ...]
 
     def _check(self) -> None:
@@ -113,14 +110,6 @@ class ThresholdPercent(Promotion):
     @property
     def by_quantity(self) -> bool:
         return self.tiers[0].min_quantity is not None
-
-    @property
-    def level(self) -> Level:
-        return merchant_level(self.merchant)
-
-    @property
-    def store(self) -> str | None:
-        return self.merchant
 
     def rule(self) -> ThresholdPercentRule:
         percents = sorted((tier.minimum, tier.percent_off) for tier in self.tiers)
