@@ -1,9 +1,11 @@
 """The quote engine: price a cart under the promotions in force, choosing the best for the user.
 
 Pricing one selection is a pipeline (``_run``): levels item -> store -> platform -> payment;
-within a level direct, bundle, other promotions, coupons; ties by priority (higher first)
-then id. Amounts run in integer minor units; every discount is rounded once (half up),
-capped at its base and split over its lines by the largest-remainder method.
+within a level by each kind's ``stage`` (unit prices, bundles, the others, coupons); ties by
+priority (higher first) then id. The engine knows no kind: it prices each promotion's rule
+by its effect (a unit price, groups of units, a discount on a base). Amounts run in integer
+minor units; every discount is rounded once (half up), capped at its base and split over
+its lines by the largest-remainder method.
 
 Choosing the selection (``_search``) is exact. A selection is valid when nothing in it
 conflicts and every automatic promotion left out conflicts with one that is in (coupons
