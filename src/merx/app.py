@@ -20,7 +20,6 @@ from merx import (
     aftersales,
     catalog,
     checkout,
-    clearing,
     credit,
     customers,
     fulfillment,
@@ -60,6 +59,7 @@ from merx.adapters.memory import (
 from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
 from merx.checkout import services as checkout_services
+from merx.clearing import services as clearing_services
 from merx.credit import CreditScorer
 from merx.credit import services as credit_services
 from merx.customers import services as customers_services
@@ -439,7 +439,7 @@ def register_cashier(
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
-    is authenticated (:func:`merx.payments_installments.finance_installment_payment`, bound);
+    is authenticated (:func:`merx.payments.installments.finance_installment_payment`, bound);
     ``queries`` finds the payments whose authentication may have lapsed."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
@@ -486,9 +486,9 @@ def register_cashier(
 def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> None:
     """Marketplace orders, completions and refunds booked into the settlement ledger."""
     for event, subscriber in (
-        (orders.OrderPaid, clearing.book_paid_order),
-        (orders.OrderCompleted, clearing.book_completed_order),
-        (aftersales.AfterSaleCompleted, clearing.book_after_sale_refund),
+        (orders.OrderPaid, clearing_services.book_paid_order),
+        (orders.OrderCompleted, clearing_services.book_completed_order),
+        (aftersales.AfterSaleCompleted, clearing_services.book_after_sale_refund),
     ):
         bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
 

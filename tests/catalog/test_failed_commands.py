@@ -19,7 +19,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from merx.catalog import Placement, ProfitPolicy, Sku
-from merx.catalog.serde import from_dict, to_dict
+from merx.catalog.serde import structure, unstructure
 from merx.errors import MerxError
 from merx.kernel.money import Money
 from tests.catalog.strategies import instants, restrictions, skus
@@ -33,7 +33,7 @@ CURRENCIES = st.sampled_from(["CNY", "CNY", "CNY", "USD"])
 
 
 def through_catalog_serde(aggregate: Any) -> Any:
-    return from_dict(type(aggregate), to_dict(aggregate))
+    return structure(unstructure(aggregate), type(aggregate))
 
 
 def attempt(

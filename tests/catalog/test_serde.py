@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from merx import catalog
-from merx.catalog.serde import from_dict, to_dict
+from merx.catalog.serde import structure, unstructure
 from merx.errors import InvalidAmount, ValidationError
 from merx.kernel.ids import PLATFORM, ProductId, SkuId
 from merx.kernel.money import Money
@@ -21,8 +21,8 @@ from tests.catalog.strategies import placements, policies, restrictions, skus
 
 
 def through_json(value: object) -> Any:
-    data = to_dict(value)
-    return from_dict(type(value), json.loads(json.dumps(data)))
+    data = unstructure(value)
+    return structure(json.loads(json.dumps(data)), type(value))
 
 
 @given(
@@ -54,7 +54,7 @@ def test_the_wire_format() -> None:
             "home", 1, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
         )
     )
-    data = to_dict(sku)
+    data = unstructure(sku)
     assert data["price"] == {"amount": "2999.00", "currency": "CNY"}
     assert data["status"] == "draft"
     assert data["labels"] == ["5g", "new"]
@@ -62,7 +62,7 @@ def test_the_wire_format() -> None:
     assert data["placements"][0]["starts_at"] == "2026-01-01T00:00:00+00:00"
     assert "version" not in data
     assert "pending_events" not in data
-    assert to_dict(catalog.ProfitPolicy(Decimal("0.05"))) == {"min_margin": "0.05"}
+    assert unstructure(catalog.ProfitPolicy(Decimal("0.05"))) == {"min_margin": "0.05"}
 
 
 def test_events_and_commands_round_trip() -> None:
@@ -100,20 +100,20 @@ def test_malformed_data_is_refused_with_merx_errors() -> None:
         category="phones",
         price=Money.of("10.00", "CNY"),
     )
-    good = to_dict(sku)
+    good = unstructure(sku)
     with pytest.raises(InvalidAmount):
-        from_dict(catalog.Sku, bad(good, price={"amount": 10.5, "currency": "CNY"}))
+        structure(bad(good, price={"amount": 10.5, "currency": "CNY"}), catalog.Sku)
     with pytest.raises(InvalidAmount):
-        from_dict(catalog.Sku, bad(good, price={"amount": "10.001", "currency": "CNY"}))
+        structure(bad(good, price={"amount": "10.001", "currency": "CNY"}), catalog.Sku)
     with pytest.raises(ValidationError, match="must be positive"):
-        from_dict(catalog.Sku, bad(good, price={"amount": "0", "currency": "CNY"}))
+        structure(bad(good, price={"amount": "0", "currency": "CNY"}), catalog.Sku)
     with pytest.raises(ValidationError, match="merchant-fulfilled"):
-        from_dict(catalog.Sku, bad(good, merchant="m-shop"))
+        structure(bad(good, merchant="m-shop"), catalog.Sku)
     placement = {"slot": "h", "rank": 1, "starts_at": "2026-01-01T00:00:00", "ends_at": "x"}
     with pytest.raises(ValidationError, match="timezone"):
-        from_dict(catalog.Placement, placement)
+        structure(placement, catalog.Placement)
     with pytest.raises(InvalidAmount):
-        from_dict(catalog.ProfitPolicy, {"min_margin": 0.05})
+        structure({"min_margin": 0.05}, catalog.ProfitPolicy)
 
 
 def test_a_dict_of_the_wrong_shape_is_a_validation_error() -> None:
@@ -121,8 +121,8 @@ def test_a_dict_of_the_wrong_shape_is_a_validation_error() -> None:
         sku_id=SkuId("s1"), title="P", merchant=PLATFORM, category="c", price=Money.of(1, "CNY")
     )
     with pytest.raises(ValidationError, match="version"):
-        from_dict(catalog.Sku, {**to_dict(sku), "version": 3})
+        structure({**unstructure(sku), "version": 3}, catalog.Sku)
     with pytest.raises(ValidationError, match="Sku"):
-        from_dict(catalog.Sku, {"id": "s1"})
+        structure({"id": "s1"}, catalog.Sku)
     with pytest.raises(ValidationError):
-        from_dict(catalog.SalesRestrictions, {"regions": 5})
+        structure({"regions": 5}, catalog.SalesRestrictions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +173,8 @@ def test_price_change_keeps_currency_and_positivity() -> None:
         sku.change_price(cny("0"), policy=ZERO_MARGIN)
     sku.change_price(cny("2499.00"), policy=ZERO_MARGIN)
     assert sku.price == cny("2499.00")
+
+
+def test_the_catalog_page_holds_the_sku_diagram_as_generated() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "catalog.md"
+    assert f"```mermaid\n{SKU_FLOW.to_mermaid()}\n```" in page.read_text(encoding="utf-8")

@@ -30,7 +30,8 @@ from merx.kernel.money import Money
 
 T = TypeVar("T")
 
-__all__ = ["converter", "from_dict", "to_dict"]
+#: The catalog's stored aggregates.
+AGGREGATES: tuple[type[Any], ...] = (Sku,)
 
 
 def _money_to(money: Money) -> dict[str, str]:
@@ -70,7 +71,8 @@ def _is_tuple(kind: Any) -> bool:
     return kind is tuple or get_origin(kind) is tuple
 
 
-def _build() -> Converter:
+def make_converter() -> Converter:
+    """A fresh converter for the catalog's types (hosts may extend their own copy)."""
     conv = Converter(forbid_extra_keys=True, detailed_validation=False)
     conv.register_unstructure_hook(Money, _money_to)
     conv.register_structure_hook(Money, _money_from)
@@ -84,7 +86,7 @@ def _build() -> Converter:
     conv.register_unstructure_hook_func(
         _is_tuple, lambda values: [conv.unstructure(v) for v in values]
     )
-    for aggregate in (Sku,):
+    for aggregate in AGGREGATES:
         conv.register_unstructure_hook(
             aggregate,
             make_dict_unstructure_fn(
@@ -108,10 +110,10 @@ def _build() -> Converter:
 
 
 #: The converter for every public type of :mod:`merx.catalog`.
-converter: Converter = _build()
+converter: Converter = make_converter()
 
 
-def to_dict(value: object) -> dict[str, Any]:
+def unstructure(value: object) -> dict[str, Any]:
     """``value`` (an aggregate, value, event or command of the catalog) as a plain dict."""
     data = converter.unstructure(value)
     if not isinstance(data, dict):
@@ -119,8 +121,8 @@ def to_dict(value: object) -> dict[str, Any]:
     return data
 
 
-def from_dict(kind: type[T], data: Mapping[str, Any]) -> T:
-    """The ``kind`` that :func:`to_dict` turned into ``data``.
+def structure(data: Mapping[str, Any], kind: type[T]) -> T:
+    """The ``kind`` that :func:`unstructure` turned into ``data``.
 
     Raises the model's own error for a broken invariant, and :class:`ValidationError`
     for a dict of the wrong shape (missing or unknown keys, wrong types).

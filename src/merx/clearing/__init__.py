@@ -5,13 +5,9 @@ merchant order books its lines (amount, the merchant's own discount, the platfor
 subsidy) through the channel it was paid with; a completed one clears to the merchant;
 each after-sales refund reverses its lines. Self-operated (platform) orders are not
 cleared: the platform keeps its own sales.
+
+Nothing here is called by a host directly: ``merx.app.register_clearing`` subscribes the
+handlers of :mod:`merx.clearing.services` to the events, so the public API is empty.
 """
 
-from merx.clearing.services import (
-    book_after_sale_refund,
-    book_completed_order,
-    book_paid_order,
-    sale_lines,
-)
-
-__all__ = ["book_after_sale_refund", "book_completed_order", "book_paid_order", "sale_lines"]
+__all__: list[str] = []

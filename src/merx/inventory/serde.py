@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import cattrs
+
 from merx.inventory.model import StockItem, Warehouse
 from merx.kernel import serde as base
 
 T = TypeVar("T")
 
-converter = base.make_converter((StockItem, Warehouse))
+AGGREGATES: tuple[type[Any], ...] = (StockItem, Warehouse)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter for the context's types (hosts may extend their own copy)."""
+    return base.make_converter(AGGREGATES)
+
+
+converter = make_converter()
 
 
 def unstructure(value: object) -> Any:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import cattrs
+
 from merx.kernel import serde as base
 from merx.products.category import Brand, CategoryTree
 from merx.products.spu import Spu
 
 T = TypeVar("T")
 
-converter = base.make_converter((CategoryTree, Brand, Spu))
+AGGREGATES: tuple[type[Any], ...] = (CategoryTree, Brand, Spu)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter for the context's types (hosts may extend their own copy)."""
+    return base.make_converter(AGGREGATES)
+
+
+converter = make_converter()
 
 
 def unstructure(value: object) -> Any:
