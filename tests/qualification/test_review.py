@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx import merchants, procurement, qualification, suppliers
 from merx.kernel.errors import IllegalTransition, MerxError, ValidationError
 from merx.kernel.ids import MerchantId, SupplierId
 from merx.kernel.money import Money
@@ -307,27 +306,6 @@ def test_the_review_is_the_same_value_in_both_holders() -> None:
         applicant.review_document("BA-1", accepted=False, note="unsigned", at=AT)
     assert supplier.qualification == merchant.qualification
     assert supplier.qualification.documents == merchant.qualification.documents
-
-
-def test_the_public_api_is_pinned() -> None:
-    """Growth of the shared review's API is a decision: change this list on purpose."""
-    assert qualification.__all__ == [
-        "DocumentExpired",
-        "DocumentKind",
-        "DocumentReview",
-        "DuplicateDocument",
-        "InvalidExpiryDate",
-        "MissingDocument",
-        "Qualification",
-        "QualificationDocument",
-        "ReviewIncomplete",
-        "UnknownDocument",
-    ]
-    assert suppliers.DocumentKind is merchants.DocumentKind is DocumentKind
-    assert not hasattr(procurement, "DocumentKind")
-
-
-# -- plain data ------------------------------------------------------------------------
 
 
 @given(st.one_of(documents(), qualifications))

