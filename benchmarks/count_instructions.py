@@ -1,0 +1,80 @@
+"""Instructions per quote and per golden-path order, counted by valgrind's callgrind.
+
+On a shared machine wall time drifts by tens of percent within minutes; instruction counts
+repeat to the million. Each figure is the difference of two run lengths (so start-up and
+set-up cancel out), with the collector off and a fixed hash seed.
+
+Run: ``python benchmarks/count_instructions.py [TREE ...]``, where each TREE is a checkout
+of merx (default: this one); every tree is measured in the same run with the same
+interpreter, for a before/after comparison, e.g. against ``git worktree add /tmp/before
+<commit>``. Needs ``valgrind`` on the PATH. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+QUOTES = """
+import gc, sys
+sys.path.insert(0, sys.argv[2])
+import bench_quote as b
+gc.disable()
+carts = [b.scenario(seed, 10, 8, 12) for seed in range(50)]
+customer = b.Customer("u1", new_user=False)
+for lines, promotions, coupons in carts:  # warm: definitions prepared once
+    b.quote(lines, promotions, coupons, customer, b.AT, "card")
+for _ in range(int(sys.argv[1])):
+    for lines, promotions, coupons in carts:
+        b.quote(lines, promotions, coupons, customer, b.AT, "card")
+"""
+
+ORDERS = """
+import gc, sys
+sys.path.insert(0, sys.argv[2])
+import bench_golden_path as b
+gc.disable()
+app, people = b.prepare(320)
+for cid in people[:20]:  # warm
+    b.golden_path(app, cid)
+for cid in people[20 : 20 + int(sys.argv[1])]:
+    b.golden_path(app, cid)
+"""
+
+
+def instructions(tree: Path, script: str, units: int) -> int:
+    """Instructions callgrind counts for ``script`` run on ``tree`` with ``units`` units."""
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    done = subprocess.run(
+        [*command, sys.executable, "-c", script, str(units), str(tree / "benchmarks")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    assert found is not None, done.stderr[-2000:]
+    return int(found.group(1))
+
+
+def per_unit(tree: Path, script: str, low: int, high: int) -> float:
+    return (instructions(tree, script, high) - instructions(tree, script, low)) / (high - low)
+
+
+def main() -> None:
+    trees = [Path(arg).resolve() for arg in sys.argv[1:]] or [HERE.parent]
+    print("instructions (millions): a 10-line quote with 20 candidates; a golden-path order")
+    for tree in trees:
+        quote = per_unit(tree, QUOTES, 1, 3) / 50  # 50 carts a round
+        order = per_unit(tree, ORDERS, 100, 300)
+        print(f"{quote / 1e6:7.2f} per quote  {order / 1e6:7.2f} per order  {tree}")
+
+
+if __name__ == "__main__":
+    main()
