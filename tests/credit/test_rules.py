@@ -12,7 +12,6 @@ import pytest
 from merx import credit
 from merx.credit import (
     ConsentMissing,
-    CreditAccount,
     CreditAccountOpened,
     CreditApplication,
     CreditApplicationApproved,
@@ -35,21 +34,12 @@ from merx.kernel.errors import (
     ValidationError,
 )
 from merx.kernel.ids import CustomerId, OrderId
-from merx.kernel.money import Money
 from merx.schedules import FeePayer, GradePricing, ScheduleMethod, TermOffer
-from tests.credit.world import CreditWorld
+from tests.credit.world import ALICE, GRADE_B, CreditWorld, cny
+from tests.credit.world import fresh_account as account
 
-ALICE = CustomerId("alice")
 START = date(2026, 1, 31)
-FLAT = ScheduleMethod.FLAT_FEE
-PRICING = GradePricing(
-    "B", (TermOffer(6, FLAT, Decimal("0.006")), TermOffer(3, FLAT, Decimal("0.006")))
-)
-RICHER = GradePricing("A", (TermOffer(12, FLAT, Decimal("0.005")),))
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
+RICHER = GradePricing("A", (TermOffer(12, ScheduleMethod.FLAT_FEE, Decimal("0.005")),))
 
 
 def facts(customer: CustomerId = ALICE) -> ScoringFacts:
@@ -64,14 +54,8 @@ def application() -> CreditApplication:
 
 
 def assessment(approved: bool = True, limit: str = "10000", grade: str = "B") -> RiskAssessment:
-    pricing = PRICING if grade == "B" else RICHER
+    pricing = GRADE_B if grade == "B" else RICHER
     return RiskAssessment(approved, grade, 100, cny(limit), pricing, () if approved else ("low",))
-
-
-def account(limit: str = "10000.00") -> CreditAccount:
-    opened = CreditAccount.open(ALICE, "B", PRICING, cny(limit))
-    opened.pull_events()
-    return opened
 
 
 # -- applications ----------------------------------------------------------------------

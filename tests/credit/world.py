@@ -26,6 +26,7 @@ from merx.kernel.clock import today
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.schedules import GradePricing, ScheduleMethod, TermOffer
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -36,6 +37,23 @@ ALICE = CustomerId("alice")
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
+
+
+#: Grade B for the model tests: 3 and 6 months at a flat fee of 0.6 % a period.
+GRADE_B = GradePricing(
+    "B",
+    (
+        TermOffer(6, ScheduleMethod.FLAT_FEE, Decimal("0.006")),
+        TermOffer(3, ScheduleMethod.FLAT_FEE, Decimal("0.006")),
+    ),
+)
+
+
+def fresh_account(limit: str = "10000.00") -> CreditAccount:
+    """Alice's grade-B account with ``limit``, its opening event pulled (no bus)."""
+    opened = CreditAccount.open(ALICE, "B", GRADE_B, cny(limit))
+    opened.pull_events()
+    return opened
 
 
 @attrs.define

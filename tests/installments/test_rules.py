@@ -22,27 +22,14 @@ from merx.installments import (
 from merx.installments.bills import billing_until
 from merx.installments.repayment import close_statement, follow_plan, repay_customer, repay_plan
 from merx.kernel.errors import IllegalTransition, InvalidAmount
-from merx.kernel.ids import CustomerId, OrderId
+from merx.kernel.ids import OrderId
 from merx.kernel.money import Money
-from merx.schedules import GradePricing, InstallmentTerms, ScheduleMethod, TermOffer, build_schedule
-from tests.credit.world import CreditWorld
+from merx.schedules import InstallmentTerms, ScheduleMethod, build_schedule
+from tests.credit.world import ALICE, CreditWorld, cny
+from tests.credit.world import fresh_account as account
 
-ALICE = CustomerId("alice")
 START = date(2026, 1, 31)
 FLAT = ScheduleMethod.FLAT_FEE
-PRICING = GradePricing(
-    "B", (TermOffer(6, FLAT, Decimal("0.006")), TermOffer(3, FLAT, Decimal("0.006")))
-)
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def account(limit: str = "10000.00") -> CreditAccount:
-    opened = CreditAccount.open(ALICE, "B", PRICING, cny(limit))
-    opened.pull_events()
-    return opened
 
 
 def plan_for(
