@@ -3,7 +3,7 @@
 * schedules: 12-period schedules built per second (rows and APR), for each method, with a
   different principal each time; best and median of five rounds. Goal (issue 7):
   >= 20,000/s.
-* bill run: the month-end bill run (``merx.credit.services.run_bills``: held credit applied,
+* bill run: the month-end bill run (``merx.installments.services.run_bills``: held credit applied,
   penalties accrued, one bill per customer over all their plans, committed through
   ``MemoryUnitOfWork``) for 100,000 customers, a quarter of them with two plans and one in
   ten late. Goal (issue 7): < 30 s.
@@ -19,11 +19,11 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from merx import credit
+from merx import installments
 from merx.adapters.memory import FixedClock, MemoryStore, MemoryUnitOfWork
-from merx.credit import CreditAccount, InstallmentPlan, PlanId, ProductSettings
-from merx.credit.limits import PurchaseTerms
-from merx.credit.services import run_bills
+from merx.credit import CreditAccount, PlanId
+from merx.installments import InstallmentPlan, ProductSettings
+from merx.installments.services import run_bills
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.schedules import GradePricing, InstallmentTerms, ScheduleMethod, TermOffer, build_schedule
@@ -90,14 +90,7 @@ def build_book(customers: int) -> MemoryStore:
                         plan_id, customer, order_id, build_schedule(terms), product=product
                     )
                     plan.activate("platform")
-                    account.draw(
-                        plan_id,
-                        order_id,
-                        principal,
-                        12,
-                        on=START,
-                        payload=PurchaseTerms(principal, 12, "customer", None),
-                    )
+                    account.draw(plan_id, order_id, principal, 12, on=START)
                     if n % 10:  # nine in ten paid the first two installments on time
                         for row in plan.installments[:2]:
                             plan.repay(Money.from_minor(row.owed_total, "CNY"), row.due)
@@ -118,7 +111,7 @@ def bench_bill_run(customers: int) -> None:
     clock = FixedClock(datetime.combine(RUN_ON, datetime.min.time(), tzinfo=UTC))
     began = time.perf_counter()
     with MemoryUnitOfWork(store) as uow:
-        run = run_bills(credit.RunBills(), uow, clock=clock)
+        run = run_bills(installments.RunBills(), uow, clock=clock)
     elapsed = time.perf_counter() - began
     print(
         f"bill run   {run.bills:,} bills, total {run.total}, in {elapsed:.1f} s "

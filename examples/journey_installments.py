@@ -22,6 +22,7 @@ from merx import (
     customers,
     fulfillment,
     funding,
+    installments,
     inventory,
     orders,
     payments,
@@ -109,9 +110,9 @@ def repay_two_months(app: MemoryApp, say: Say) -> None:
     """Bills are drawn on the statement day (the 1st); Mei repays each in full."""
     for month in (2, 3):
         app.clock.set(app.clock.now().replace(month=month, day=1))
-        run = app.handle(credit.RunBills())
+        run = app.handle(installments.RunBills())
         assert run.total is not None, "a bill is due"
-        app.handle(credit.RepayCredit(MEI, run.total))
+        app.handle(installments.RepayCredit(MEI, run.total))
         say(f"bill of {run.total} repaid; {limit_line(app)}")
 
 

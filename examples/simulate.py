@@ -42,6 +42,7 @@ from merx import (
     customers,
     fulfillment,
     funding,
+    installments,
     inventory,
     merchants,
     orders,
@@ -524,30 +525,30 @@ class Day:
                 )
         next_month = app.clock.now().replace(day=1) + timedelta(days=32)
         app.clock.set(next_month.replace(day=1))
-        run = app.handle(credit.RunBills())
+        run = app.handle(installments.RunBills())
         del run
         for cid in self.world.borrowers:
             if self.rng.random() < 0.05:  # a few pay everything off early
                 with app.unit_of_work() as uow:
                     account = uow.repo(credit.CreditAccount).get(cid)
                     quotes = [
-                        credit.payoff_quote(uow, plan, clock=app.clock)
+                        installments.payoff_quote(uow, plan, clock=app.clock)
                         for plan in account.open_plans
                     ]
                 for plan_id, quote in zip(account.open_plans, quotes, strict=True):
-                    app.handle(credit.PayOffInstallmentPlan(plan_id, quote.total))
+                    app.handle(installments.PayOffInstallmentPlan(plan_id, quote.total))
                     self.tally["plans paid off early"] += 1
                 continue
             if self.rng.random() < 0.9:  # most repay their bill in full; some are late
                 with app.unit_of_work() as uow:
                     bills = [
                         b
-                        for key in uow.repo(credit.Bill).ids()
-                        if (b := uow.repo(credit.Bill).get(key)).customer_id == cid
+                        for key in uow.repo(installments.Bill).ids()
+                        if (b := uow.repo(installments.Bill).get(key)).customer_id == cid
                     ]
                 due = Money.sum((b.total for b in bills), "CNY")
                 if due.is_positive():
-                    app.handle(credit.RepayCredit(cid, due))
+                    app.handle(installments.RepayCredit(cid, due))
                     self.tally["bills repaid"] += 1
 
 

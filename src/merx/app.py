@@ -24,6 +24,7 @@ from merx import (
     customers,
     fulfillment,
     funding,
+    installments,
     inventory,
     invoicing,
     ledger,
@@ -67,6 +68,7 @@ from merx.fulfillment import Logistics
 from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
 from merx.funding import services as funding_services
+from merx.installments import services as installments_services
 from merx.inventory import InventoryPolicy
 from merx.inventory import services as inventory_services
 from merx.invoicing import services as invoicing_services
@@ -240,6 +242,7 @@ def build_memory_app(
     register_merchants(bus, clock=clock, ids=ids)
     register_settlement(bus, clock=clock, payout=payout, journals=journals)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_installments(bus, clock=clock, ids=ids, scorer=scorer)
     register_clearing(bus, clock=clock, journals=journals)
     register_promotions(bus, clock=clock)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
@@ -647,19 +650,11 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         (credit.ChangeCreditLimit, credit_services.change_credit_limit),
         (credit.FreezeCreditAccount, credit_services.freeze_credit_account),
         (credit.UnfreezeCreditAccount, credit_services.unfreeze_credit_account),
-        (credit.ActivateInstallmentPlan, credit_services.activate_installment_plan),
-        (credit.CancelInstallmentPlan, credit_services.cancel_installment_plan),
         (credit.RefundHeldCredit, credit_services.refund_held_credit),
     ]
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (credit.GrantTemporaryLimit, credit_services.grant_temporary_limit),
         (credit.GrantSpecialLimit, credit_services.grant_special_limit),
-        (credit.RepayInstallmentPlan, credit_services.repay_installment_plan),
-        (credit.RepayCredit, credit_services.repay_credit),
-        (credit.PayOffInstallmentPlan, credit_services.pay_off_installment_plan),
-        (credit.PrepayInstallmentPlan, credit_services.prepay_installment_plan),
-        (credit.RefundInstallmentOrder, credit_services.refund_installment_order),
-        (credit.RunBills, credit_services.run_bills),
     ]
     for command, handler in plain:
         bus.register(command, handler)
@@ -670,9 +665,31 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
     )
     bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
+
+
+def register_installments(
+    bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer
+) -> None:
+    """Every installments command and its handler, with the keywords each needs."""
+    plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (installments.ActivateInstallmentPlan, installments_services.activate_installment_plan),
+        (installments.CancelInstallmentPlan, installments_services.cancel_installment_plan),
+    ]
+    with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (installments.RepayInstallmentPlan, installments_services.repay_installment_plan),
+        (installments.RepayCredit, installments_services.repay_credit),
+        (installments.PayOffInstallmentPlan, installments_services.pay_off_installment_plan),
+        (installments.PrepayInstallmentPlan, installments_services.prepay_installment_plan),
+        (installments.RefundInstallmentOrder, installments_services.refund_installment_order),
+        (installments.RunBills, installments_services.run_bills),
+    ]
+    for command, handler in plain:
+        bus.register(command, handler)
+    for command, handler in with_clock:
+        bus.register(command, partial(handler, clock=clock))
     bus.register(
-        credit.PurchaseOnInstallment,
-        partial(credit_services.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
+        installments.PurchaseOnInstallment,
+        partial(installments_services.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
     )
 
 
@@ -684,7 +701,7 @@ def register_funding(
     scorer: CreditScorer,
     funders: Mapping[str, Funder],
 ) -> None:
-    """Every funding command, and its subscribers to credit's events."""
+    """Every funding command, and its subscribers to installments' events."""
     bus.register(funding.RegisterInvestor, funding_services.register_investor)
     bus.register(funding.ChangeInvestorQuota, funding_services.change_investor_quota)
     bus.register(
@@ -705,8 +722,8 @@ def register_funding(
     bus.register(
         funding.SellAssetPackage, partial(funding_services.sell_asset_package, clock=clock)
     )
-    bus.subscribe(credit.InstallmentPlanPaidOff, funding_services.on_plan_paid_off)
-    bus.subscribe(credit.InstallmentPlanRefunded, funding_services.on_plan_refunded)
+    bus.subscribe(installments.InstallmentPlanPaidOff, funding_services.on_plan_paid_off)
+    bus.subscribe(installments.InstallmentPlanRefunded, funding_services.on_plan_refunded)
 
 
 def register_suppliers(

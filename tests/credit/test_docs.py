@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from merx.credit.bills import BILL_FLOW
 from merx.credit.limits import ACCOUNT_FLOW, APPLICATION_FLOW
-from merx.credit.plan import PLAN_FLOW
 from merx.funding.model import ASSET_FLOW
+from merx.installments.bills import BILL_FLOW
+from merx.installments.plan import PLAN_FLOW
 from merx.kernel.state import StateMachine
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "credit.md"

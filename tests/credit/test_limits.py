@@ -13,14 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from merx.credit import AccountFrozen, CreditAccount, LimitExceeded, PlanId, TermNotAllowed
-from merx.credit.limits import PurchaseTerms
 from merx.kernel.errors import MerxError
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.schedules import GradePricing, ScheduleMethod, TermOffer
 
 TODAY = date(2026, 1, 31)
-KEY = PurchaseTerms(Money.of("1", "CNY"), 6, "customer", None)
 PRICING = GradePricing("B", (TermOffer(6, ScheduleMethod.FLAT_FEE, Decimal("0.006")),))
 
 
@@ -34,7 +32,7 @@ def account(limit: str = "10000.00") -> CreditAccount:
 
 def test_granted_10000_with_4000_used_leaves_6000_and_repayments_restore_it() -> None:
     acc = account()
-    acc.draw(PlanId("p1"), OrderId("o1"), cny("4000.00"), 6, on=TODAY, payload=KEY)
+    acc.draw(PlanId("p1"), OrderId("o1"), cny("4000.00"), 6, on=TODAY)
     position = acc.position(TODAY)
     assert (position.granted, position.used, position.available) == (
         cny("10000.00"),
@@ -68,7 +66,7 @@ def test_a_temporary_limit_adds_until_it_expires_and_retires_as_it_is_repaid() -
     acc = account()
     acc.grant_temporary(cny("5000.00"), date(2026, 2, 15), "new year campaign", TODAY)
     assert acc.position(TODAY).granted == cny("15000.00")
-    acc.draw(PlanId("p1"), OrderId("o1"), cny("12000.00"), 6, on=TODAY, payload=KEY)
+    acc.draw(PlanId("p1"), OrderId("o1"), cny("12000.00"), 6, on=TODAY)
     after = acc.position(date(2026, 2, 15))
     assert (after.granted, after.used, after.available) == (
         cny("12000.00"),
@@ -85,9 +83,7 @@ def test_a_special_limit_serves_only_its_scope_and_is_used_first() -> None:
     acc.grant_special("campaign:618", cny("3000.00"), date(2026, 7, 1), "618", TODAY)
     with pytest.raises(LimitExceeded):
         acc.review(cny("2000.00"), 6, TODAY)
-    acc.draw(
-        PlanId("p1"), OrderId("o1"), cny("3500.00"), 6, on=TODAY, scope="campaign:618", payload=KEY
-    )
+    acc.draw(PlanId("p1"), OrderId("o1"), cny("3500.00"), 6, on=TODAY, scope="campaign:618")
     assert acc.special_position("campaign:618", TODAY).available.is_zero()
     assert acc.position(TODAY).used == cny("500.00")
     acc.restore(PlanId("p1"), cny("500.00"))  # the general pool comes back first
@@ -116,7 +112,7 @@ def test_used_plus_frozen_plus_available_is_granted_at_all_times(
         try:
             if kind == "draw":
                 n += 1
-                acc.draw(PlanId(f"p{n}"), OrderId(f"o{n}"), amount, 6, on=TODAY, payload=KEY)
+                acc.draw(PlanId(f"p{n}"), OrderId(f"o{n}"), amount, 6, on=TODAY)
             elif kind == "restore" and acc.draws:
                 plan_id = next(iter(acc.draws))
                 draw = acc.draws[plan_id]

@@ -1,7 +1,8 @@
-"""The public APIs of credit, schedules and funding, pinned: growing one is a visible
-decision (issue 12). Each exports its commands, their results, events, errors, read models,
-ports and the few functions other contexts call in-process; everything else (handlers,
-serde, state-machine tables, internal values) is imported from its module."""
+"""The public APIs of credit, installments, schedules and funding, pinned: growing one
+is a visible decision (issue 12). Each exports its commands, their results, events,
+errors, read models, ports and the few functions other contexts call in-process;
+everything else (handlers, serde, state-machine tables, internal values) is imported from
+its module."""
 
 from __future__ import annotations
 
@@ -11,25 +12,16 @@ import pytest
 
 import merx.credit
 import merx.funding
+import merx.installments
 import merx.schedules
 
 PUBLIC: dict[ModuleType, frozenset[str]] = {
     merx.credit: frozenset(
         {
             "AccountFrozen",
-            "ActivateInstallmentPlan",
-            "Allocation",
             "ApplicationDecision",
             "ApplyForCredit",
-            "BackdatedTransaction",
-            "Bill",
-            "BillIssued",
-            "BillPaid",
-            "BillRun",
-            "BillState",
-            "CancelInstallmentPlan",
             "ChangeCreditLimit",
-            "Component",
             "Consent",
             "ConsentMissing",
             "CreditAccount",
@@ -45,12 +37,43 @@ PUBLIC: dict[ModuleType, frozenset[str]] = {
             "CreditLimitDrawn",
             "CreditLimitRestored",
             "CreditScorer",
-            "CustomerRepayment",
             "FreezeCreditAccount",
             "GrantSpecialLimit",
             "GrantTemporaryLimit",
             "Identity",
             "InstallmentOption",
+            "LimitExceeded",
+            "LimitPosition",
+            "OverpaymentHeld",
+            "OverpaymentReleased",
+            "PlanId",
+            "ReassessCredit",
+            "RefundHeldCredit",
+            "RiskAssessment",
+            "RiskCheck",
+            "ScoringFacts",
+            "SpecialLimitGranted",
+            "TemporaryLimitGranted",
+            "TermNotAllowed",
+            "UnfreezeCreditAccount",
+            "UnknownDraw",
+            "installment_options",
+            "limit_position",
+        }
+    ),
+    merx.installments: frozenset(
+        {
+            "ActivateInstallmentPlan",
+            "Allocation",
+            "BackdatedTransaction",
+            "Bill",
+            "BillIssued",
+            "BillPaid",
+            "BillRun",
+            "BillState",
+            "CancelInstallmentPlan",
+            "Component",
+            "CustomerRepayment",
             "InstallmentPlan",
             "InstallmentPlanActivated",
             "InstallmentPlanCancelled",
@@ -60,16 +83,11 @@ PUBLIC: dict[ModuleType, frozenset[str]] = {
             "InstallmentPlanRefunded",
             "InstallmentPrepaid",
             "InstallmentRepaid",
-            "LimitExceeded",
-            "LimitPosition",
-            "OverpaymentHeld",
-            "OverpaymentReleased",
             "PayOffInstallmentPlan",
             "PaymentDueFirst",
             "PayoffQuote",
             "PayoffShortfall",
             "PenaltyAccrued",
-            "PlanId",
             "PlanState",
             "PrepayInstallmentPlan",
             "PrepaymentMode",
@@ -77,27 +95,15 @@ PUBLIC: dict[ModuleType, frozenset[str]] = {
             "PrepaymentTooLarge",
             "ProductSettings",
             "PurchaseOnInstallment",
-            "ReassessCredit",
             "RefundExceedsPrincipal",
-            "RefundHeldCredit",
             "RefundInstallmentOrder",
             "RefundOutcome",
             "RepayCredit",
             "RepayInstallmentPlan",
-            "RiskAssessment",
-            "RiskCheck",
             "RunBills",
-            "ScoringFacts",
-            "SpecialLimitGranted",
-            "TemporaryLimitGranted",
-            "TermNotAllowed",
             "TransactionType",
-            "UnfreezeCreditAccount",
-            "UnknownDraw",
             "activate_installment_plan",
             "cancel_installment_plan",
-            "installment_options",
-            "limit_position",
             "payoff_quote",
             "purchase_on_installment",
             "refund_installment_order",

@@ -1,7 +1,8 @@
-"""A wired, in-memory credit and funding world for the tests.
+"""A wired, in-memory credit, installments and funding world for the tests.
 
-:func:`register_credit` and :func:`register_funding` are the wiring ``merx.app`` needs
-(see docs/credit.md); :class:`CreditWorld` adds the usual starting points.
+:func:`register_credit`, :func:`register_installments` and :func:`register_funding` are the
+wiring ``merx.app`` needs (see docs/credit.md); :class:`CreditWorld` adds the usual
+starting points.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from typing import Any, TypeVar
 
 import attrs
 
-from merx import credit, funding
+from merx import credit, funding, installments
 from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.scorer import MemoryCreditScorer
-from merx.app import register_credit, register_funding
-from merx.credit import Consent, CreditAccount, Identity, InstallmentPlan, PlanId, ScoringFacts
+from merx.app import register_credit, register_funding, register_installments
+from merx.credit import Consent, CreditAccount, Identity, PlanId, ScoringFacts
 from merx.funding import FundingChannel
+from merx.installments import InstallmentPlan
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import today
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
+from merx.schedules import GradePricing, ScheduleMethod, TermOffer
 
 R = TypeVar("R")
 A = TypeVar("A", bound=Keyed)
@@ -34,6 +37,23 @@ ALICE = CustomerId("alice")
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
+
+
+#: Grade B for the model tests: 3 and 6 months at a flat fee of 0.6 % a period.
+GRADE_B = GradePricing(
+    "B",
+    (
+        TermOffer(6, ScheduleMethod.FLAT_FEE, Decimal("0.006")),
+        TermOffer(3, ScheduleMethod.FLAT_FEE, Decimal("0.006")),
+    ),
+)
+
+
+def fresh_account(limit: str = "10000.00") -> CreditAccount:
+    """Alice's grade-B account with ``limit``, its opening event pulled (no bus)."""
+    opened = CreditAccount.open(ALICE, "B", GRADE_B, cny(limit))
+    opened.pull_events()
+    return opened
 
 
 @attrs.define
@@ -106,6 +126,23 @@ class CreditWorld:
     def later(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
 
+    def busy(self) -> None:
+        """A plan funded by a bank, repaid in part, billed, partly refunded and repurchased:
+        every aggregate of credit, installments and funding stored (serde round trips)."""
+        self.funders["bank"] = MemoryFunder("bank", cny("100000"))
+        self.handle(
+            funding.RegisterInvestor(
+                "bank", "bank", FundingChannel.DIRECT_LENDING, Decimal("0.05"), cny("100000")
+            )
+        )
+        self.open_account()
+        plan_id = self.buy("3000.00", 3)
+        self.go_to(date(2026, 3, 1))
+        self.handle(installments.RepayInstallmentPlan(plan_id, cny("500.00")))
+        self.handle(installments.RunBills())
+        self.handle(installments.RefundInstallmentOrder(ALICE, OrderId("ord-1"), cny("100.00")))
+        self.handle(funding.RepurchaseAsset(plan_id, "fraud"))
+
 
 def make_world(start: datetime = START, *, self_held: str | None = "1000000000") -> CreditWorld:
     store = MemoryStore()
@@ -116,6 +153,7 @@ def make_world(start: datetime = START, *, self_held: str | None = "1000000000")
     funders: dict[str, MemoryFunder] = {}
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_installments(bus, clock=clock, ids=ids, scorer=scorer)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
     world = CreditWorld(store, clock, ids, events, scorer, funders, bus)
     if self_held is not None:

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from merx import credit, funding
+from merx import funding, installments
 from merx.adapters.memory.funder import MemoryFunder
-from merx.credit import PlanState
 from merx.funding import (
     PLATFORM_FUNDER,
     Asset,
@@ -18,6 +17,7 @@ from merx.funding import (
     Investor,
 )
 from merx.funding.model import route
+from merx.installments import PlanState
 from merx.kernel.errors import IllegalTransition
 from merx.kernel.ids import OrderId
 from tests.credit.world import ALICE, CreditWorld, cny, make_world
@@ -107,7 +107,7 @@ def test_an_after_sales_refund_makes_the_platform_repurchase_the_asset(
     add_funder(world, "bank", FundingChannel.DIRECT_LENDING, "0.05")
     world.open_account()
     plan_id = world.buy("3000.00", 3)
-    world.handle(credit.RefundInstallmentOrder(ALICE, OrderId("ord-1"), cny("3000.00")))
+    world.handle(installments.RefundInstallmentOrder(ALICE, OrderId("ord-1"), cny("3000.00")))
     asset = world.get(Asset, plan_id)
     assert asset.status is AssetState.SETTLED
     assert [o.owner for o in asset.owners] == ["bank", PLATFORM_FUNDER]
@@ -119,8 +119,8 @@ def test_repaying_in_full_settles_the_asset_and_frees_the_quota(world: CreditWor
     add_funder(world, "bank", FundingChannel.DIRECT_LENDING, "0.05")
     world.open_account()
     plan_id = world.buy("3000.00", 3)
-    quote = credit.payoff_quote(world.bus._uow_factory(), plan_id, clock=world.clock)
-    world.handle(credit.PayOffInstallmentPlan(plan_id, quote.total))
+    quote = installments.payoff_quote(world.bus._uow_factory(), plan_id, clock=world.clock)
+    world.handle(installments.PayOffInstallmentPlan(plan_id, quote.total))
     assert world.get(Asset, plan_id).status is AssetState.SETTLED
     assert world.get(Investor, "bank").used.is_zero()
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from merx.credit import InstallmentPlan, PlanId, ProductSettings
+from merx.credit import PlanId
 from merx.funding import (
     PLATFORM_FUNDER,
     Asset,
@@ -27,6 +27,7 @@ from merx.funding import (
     QuotaExhausted,
 )
 from merx.funding.model import route, sell_package
+from merx.installments import InstallmentPlan, ProductSettings
 from merx.kernel.errors import BusinessRuleViolation, IllegalTransition, ValidationError
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money

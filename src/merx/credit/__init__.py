@@ -1,29 +1,23 @@
-"""merx.credit: installment credit (the seed's Huabei / Baitiao).
+"""merx.credit: credit applications and the revolving limit (the seed's Huabei / Baitiao).
 
 Credit applications graded through the :class:`CreditScorer` port; a revolving limit
 account per customer (granted, used, frozen, available; temporary and special limits;
-freezes on risk events); installment plans with repayment allocation, late penalties,
-early payoff, partial prepayment and after-sales refunds; monthly bills and overpayment
-held as credit. Plans are priced and scheduled by :mod:`merx.schedules`. See docs/credit.md.
+freezes on risk events) that installment plans draw on and restore, the installment
+options a customer may see, and the overpayment held on the account. Plans, repayment
+and bills are :mod:`merx.installments` (which drives the account through its methods;
+credit never imports it); schedules and pricing are :mod:`merx.schedules`. See
+docs/credit.md.
 
 Handlers live in :mod:`merx.credit.services` (wired by ``merx.app.register_credit``);
-exported here are only the four that funding and payments call in-process
-(``purchase_on_installment``, ``activate_installment_plan``, ``cancel_installment_plan``,
-``refund_installment_order``) and the three queries.
+exported here are only the two queries other contexts call in-process
+(``installment_options``, ``limit_position``).
 """
 
-from merx.credit.bills import Bill, BillIssued, BillPaid, BillState
 from merx.credit.errors import (
     AccountFrozen,
-    BackdatedTransaction,
     ConsentMissing,
     CreditDeclined,
     LimitExceeded,
-    PaymentDueFirst,
-    PayoffShortfall,
-    PrepaymentNotAllowed,
-    PrepaymentTooLarge,
-    RefundExceedsPrincipal,
     TermNotAllowed,
     UnknownDraw,
 )
@@ -45,76 +39,30 @@ from merx.credit.limits import (
     LimitPosition,
     OverpaymentHeld,
     OverpaymentReleased,
+    PlanId,
     SpecialLimitGranted,
     TemporaryLimitGranted,
 )
-from merx.credit.plan import (
-    Allocation,
-    Component,
-    InstallmentPlan,
-    InstallmentPlanActivated,
-    InstallmentPlanCancelled,
-    InstallmentPlanClosed,
-    InstallmentPlanOpened,
-    InstallmentPlanPaidOff,
-    InstallmentPlanRefunded,
-    InstallmentPrepaid,
-    InstallmentRepaid,
-    PayoffQuote,
-    PenaltyAccrued,
-    PlanId,
-    PlanState,
-    PrepaymentMode,
-    ProductSettings,
-    RefundOutcome,
-    TransactionType,
-)
 from merx.credit.ports import CreditScorer, RiskAssessment, RiskCheck, ScoringFacts
-from merx.credit.repayment import CustomerRepayment
 from merx.credit.services import (
-    ActivateInstallmentPlan,
     ApplicationDecision,
     ApplyForCredit,
-    BillRun,
-    CancelInstallmentPlan,
     ChangeCreditLimit,
     FreezeCreditAccount,
     GrantSpecialLimit,
     GrantTemporaryLimit,
-    PayOffInstallmentPlan,
-    PrepayInstallmentPlan,
-    PurchaseOnInstallment,
     ReassessCredit,
     RefundHeldCredit,
-    RefundInstallmentOrder,
-    RepayCredit,
-    RepayInstallmentPlan,
-    RunBills,
     UnfreezeCreditAccount,
-    activate_installment_plan,
-    cancel_installment_plan,
     installment_options,
     limit_position,
-    payoff_quote,
-    purchase_on_installment,
-    refund_installment_order,
 )
 
 __all__ = [
     "AccountFrozen",
-    "ActivateInstallmentPlan",
-    "Allocation",
     "ApplicationDecision",
     "ApplyForCredit",
-    "BackdatedTransaction",
-    "Bill",
-    "BillIssued",
-    "BillPaid",
-    "BillRun",
-    "BillState",
-    "CancelInstallmentPlan",
     "ChangeCreditLimit",
-    "Component",
     "Consent",
     "ConsentMissing",
     "CreditAccount",
@@ -130,60 +78,26 @@ __all__ = [
     "CreditLimitDrawn",
     "CreditLimitRestored",
     "CreditScorer",
-    "CustomerRepayment",
     "FreezeCreditAccount",
     "GrantSpecialLimit",
     "GrantTemporaryLimit",
     "Identity",
     "InstallmentOption",
-    "InstallmentPlan",
-    "InstallmentPlanActivated",
-    "InstallmentPlanCancelled",
-    "InstallmentPlanClosed",
-    "InstallmentPlanOpened",
-    "InstallmentPlanPaidOff",
-    "InstallmentPlanRefunded",
-    "InstallmentPrepaid",
-    "InstallmentRepaid",
     "LimitExceeded",
     "LimitPosition",
     "OverpaymentHeld",
     "OverpaymentReleased",
-    "PayOffInstallmentPlan",
-    "PaymentDueFirst",
-    "PayoffQuote",
-    "PayoffShortfall",
-    "PenaltyAccrued",
     "PlanId",
-    "PlanState",
-    "PrepayInstallmentPlan",
-    "PrepaymentMode",
-    "PrepaymentNotAllowed",
-    "PrepaymentTooLarge",
-    "ProductSettings",
-    "PurchaseOnInstallment",
     "ReassessCredit",
-    "RefundExceedsPrincipal",
     "RefundHeldCredit",
-    "RefundInstallmentOrder",
-    "RefundOutcome",
-    "RepayCredit",
-    "RepayInstallmentPlan",
     "RiskAssessment",
     "RiskCheck",
-    "RunBills",
     "ScoringFacts",
     "SpecialLimitGranted",
     "TemporaryLimitGranted",
     "TermNotAllowed",
-    "TransactionType",
     "UnfreezeCreditAccount",
     "UnknownDraw",
-    "activate_installment_plan",
-    "cancel_installment_plan",
     "installment_options",
     "limit_position",
-    "payoff_quote",
-    "purchase_on_installment",
-    "refund_installment_order",
 ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Final
+from typing import Final, NewType
 
 import attrs
 
@@ -37,7 +37,6 @@ from merx.credit.errors import (
     TermNotAllowed,
     UnknownDraw,
 )
-from merx.credit.plan import InstallmentPlan, PlanId
 from merx.credit.ports import RiskAssessment, RiskCheck, ScoringFacts
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
@@ -55,6 +54,10 @@ from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_date, require_text
 from merx.schedules import FeePayer, GradePricing, InvalidPlan, Schedule, TermOffer, price_plan
+
+#: The id of an installment plan (:mod:`merx.installments`): the account keys what each
+#: plan drew on the limit by it.
+PlanId = NewType("PlanId", str)
 
 # -- the application -------------------------------------------------------------------
 
@@ -492,8 +495,17 @@ class CreditAccount(Aggregate):
             options.append(InstallmentOption(offer, schedule, principal <= available))
         return tuple(options)
 
-    def replayed_purchase(self, order_id: OrderId, payload: PurchaseTerms) -> PlanId | None:
-        """The plan of an earlier purchase of ``order_id`` with the same payload."""
+    def replayed_purchase(
+        self,
+        order_id: OrderId,
+        principal: Money,
+        term_months: int,
+        fee_payer: FeePayer = FeePayer.CUSTOMER,
+        scope: str | None = None,
+    ) -> PlanId | None:
+        """The plan of an earlier purchase of ``order_id`` asked with the same terms; an
+        earlier purchase asked differently is an :class:`IdempotencyConflict`."""
+        payload = PurchaseTerms(principal, term_months, fee_payer.value, scope)
         seen = self.purchases.get(order_id)
         if seen is None:
             return None
@@ -512,10 +524,12 @@ class CreditAccount(Aggregate):
         *,
         on: date,
         scope: str | None = None,
-        payload: PurchaseTerms,
+        fee_payer: FeePayer = FeePayer.CUSTOMER,
     ) -> None:
-        """Deduct ``principal`` for a new plan (after :meth:`review`, which it repeats)."""
+        """Deduct ``principal`` for a new plan (after :meth:`review`, which it repeats);
+        the purchase of ``order_id`` is remembered for :meth:`replayed_purchase`."""
         self.review(principal, term_months, on, scope)
+        payload = PurchaseTerms(principal, term_months, fee_payer.value, scope)
         ACCOUNT_FLOW.target(self.status, "draw")
         if plan_id in self.draws:
             raise IdempotencyConflict(f"plan {plan_id!r} already drew on the limit")
@@ -566,17 +580,6 @@ class CreditAccount(Aggregate):
         if plan_id in self.open_plans:
             self.open_plans.remove(plan_id)
         return released
-
-    def follow(self, plan: InstallmentPlan, before_minor: int) -> None:
-        """``plan`` owed ``before_minor`` of principal before a transaction: restore the
-        limit by exactly what it repaid, and end it here if it ended."""
-        assert plan.customer_id == self.id, (plan.id, self.id)
-        repaid = before_minor - plan.outstanding_principal_minor
-        assert repaid >= 0, (plan.id, before_minor, plan.outstanding_principal_minor)
-        if repaid:
-            self.restore(plan.id, Money.from_minor(repaid, plan.currency))
-        if not plan.status.is_open:
-            self.plan_ended(plan.id)
 
     def plan_of(self, order_id: OrderId) -> PlanId:
         """The plan that financed ``order_id``."""

@@ -11,14 +11,12 @@ from typing import Any, TypeVar
 
 import cattrs
 
-from merx.credit.bills import Bill
 from merx.credit.limits import CreditAccount, CreditApplication
-from merx.credit.plan import InstallmentPlan
 from merx.kernel import serde as base
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (CreditApplication, CreditAccount, InstallmentPlan, Bill)
+AGGREGATES: tuple[type[Any], ...] = (CreditApplication, CreditAccount)
 
 
 def make_converter() -> cattrs.Converter:

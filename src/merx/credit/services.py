@@ -1,20 +1,17 @@
-"""Credit use cases: apply, grade, limits, installment purchases, repayment, bills, refunds.
+"""Credit use cases: apply, grade, limits, held credit, and the queries checkout asks.
 
 Each handler is ``handler(cmd, uow, *, clock=..., ...)``: it loads the customer's
-:class:`CreditAccount` and plans, calls the model, saves and commits. Business dates are
-the date of the clock's instant in its own zone. Every change to a plan's outstanding
-principal restores the limit by exactly that much in the same commit, so
-``account.used == sum(plan.outstanding_principal)`` over the customer's open plans.
+:class:`CreditAccount`, calls the model, saves and commits. Business dates are the date of
+the clock's instant in its own zone. Installment purchases, repayment and bills are
+:mod:`merx.installments`, which draws on and restores the account through its methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import attrs
 
-from merx.credit.bills import Bill, bill_id, billing_until, next_statement
 from merx.credit.limits import (
     Consent,
     CreditAccount,
@@ -22,36 +19,15 @@ from merx.credit.limits import (
     Identity,
     InstallmentOption,
     LimitPosition,
-    PurchaseTerms,
-)
-from merx.credit.plan import (
-    Allocation,
-    InstallmentPlan,
-    PayoffQuote,
-    PlanId,
-    PrepaymentMode,
-    ProductSettings,
-    RefundOutcome,
-    TransactionType,
 )
 from merx.credit.ports import CreditScorer, ScoringFacts
-from merx.credit.repayment import (
-    CustomerRepayment,
-    close_statement,
-    pay_off_plan,
-    prepay_plan,
-    refund_order,
-    repay_customer,
-    repay_plan,
-    settle_bills,
-)
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock, today
 from merx.kernel.errors import ValidationError
-from merx.kernel.ids import CustomerId, IdSource, OrderId
+from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.schedules import FeePayer, price_plan
+from merx.schedules import FeePayer
 
 # -- commands: applications and limits -------------------------------------------------
 
@@ -124,82 +100,7 @@ class UnfreezeCreditAccount(Command[None]):
     customer_id: CustomerId
 
 
-# -- commands: purchases and plans -------------------------------------------------------
-
-
-@attrs.frozen
-class PurchaseOnInstallment(Command[PlanId]):
-    """At payment: review the option in real time, deduct the limit and open the plan,
-    pending funding. A replay for the same order and payload returns the same plan.
-
-    ``fee_payer`` MERCHANT or PLATFORM makes the plan interest-free for the customer;
-    the payer's cost (the interest or fees of the priced plan) is recorded on the plan.
-    """
-
-    customer_id: CustomerId
-    order_id: OrderId
-    principal: Money
-    term_months: int
-    fee_payer: FeePayer = FeePayer.CUSTOMER
-    scope: str | None = None
-
-
-@attrs.frozen
-class ActivateInstallmentPlan(Command[None]):
-    """The plan was funded by ``funder_id``: its schedule runs."""
-
-    plan_id: PlanId
-    funder_id: str
-
-
-@attrs.frozen
-class CancelInstallmentPlan(Command[Money]):
-    """Nothing funded the plan: close it and restore the limit (returns the amount)."""
-
-    plan_id: PlanId
-    reason: str
-
-
-@attrs.frozen
-class RepayInstallmentPlan(Command[Allocation]):
-    """Pay into one plan; what it does not need is held as credit on the account."""
-
-    plan_id: PlanId
-    amount: Money
-    kind: TransactionType = TransactionType.REPAYMENT
-
-
-@attrs.frozen
-class RepayCredit(Command[CustomerRepayment]):
-    """The customer pays their bill: plans with the oldest due installment first; what
-    no plan needs is held as credit."""
-
-    customer_id: CustomerId
-    amount: Money
-
-
-@attrs.frozen
-class PayOffInstallmentPlan(Command[Allocation]):
-    plan_id: PlanId
-    amount: Money
-
-
-@attrs.frozen
-class PrepayInstallmentPlan(Command[Allocation]):
-    plan_id: PlanId
-    amount: Money
-    mode: PrepaymentMode = PrepaymentMode.REDUCE_INSTALLMENT
-
-
-@attrs.frozen
-class RefundInstallmentOrder(Command[RefundOutcome]):
-    """After-sales refunded ``amount`` of an installment order: it pays the plan down;
-    the outcome's ``overpayment`` is held on the account for the customer, to be paid out
-    with :class:`RefundHeldCredit`."""
-
-    customer_id: CustomerId
-    order_id: OrderId
-    amount: Money
+# -- commands: held credit ---------------------------------------------------------------
 
 
 @attrs.frozen
@@ -207,20 +108,6 @@ class RefundHeldCredit(Command[Money]):
     """Return the overpayment held on the account to the customer (returns the amount)."""
 
     customer_id: CustomerId
-
-
-@attrs.frozen
-class BillRun:
-    statement_date: date
-    bills: int
-    total: Money | None
-    credit_applied: Money | None
-
-
-@attrs.frozen
-class RunBills(Command[BillRun]):
-    """Draw up today's bills: every account whose statement day is today (clamped to the
-    month's end), with held credit applied and penalties accrued first."""
 
 
 # -- handlers: applications and limits ---------------------------------------------------
@@ -316,142 +203,7 @@ def limit_position(uow: UnitOfWork, customer_id: CustomerId, *, clock: Clock) ->
     return uow.repo(CreditAccount).get(customer_id).position(today(clock))
 
 
-def payoff_quote(uow: UnitOfWork, plan_id: PlanId, *, clock: Clock) -> PayoffQuote:
-    return uow.repo(InstallmentPlan).get(plan_id).payoff_quote(today(clock))
-
-
-# -- handlers: purchases and plans -------------------------------------------------------
-
-
-def purchase_on_installment(
-    cmd: PurchaseOnInstallment,
-    uow: UnitOfWork,
-    *,
-    clock: Clock,
-    ids: IdSource,
-    scorer: CreditScorer,
-    product: ProductSettings | None = None,
-) -> PlanId:
-    accounts = uow.repo(CreditAccount)
-    account = accounts.get(cmd.customer_id)
-    payload = PurchaseTerms(cmd.principal, cmd.term_months, cmd.fee_payer.value, cmd.scope)
-    replayed = account.replayed_purchase(cmd.order_id, payload)
-    if replayed is not None:
-        return replayed
-    on = today(clock)
-    offer = account.review(cmd.principal, cmd.term_months, on, cmd.scope)
-    check = scorer.check_purchase(cmd.customer_id, cmd.principal, cmd.term_months)
-    account.admit(cmd.order_id, cmd.principal, check)
-    schedule, payer_cost = price_plan(offer, cmd.principal, on, cmd.fee_payer)
-    plan_id = PlanId(ids.next_id("plan"))
-    plan = InstallmentPlan.open(
-        plan_id,
-        cmd.customer_id,
-        cmd.order_id,
-        schedule,
-        product=product or ProductSettings(),
-        fee_payer=cmd.fee_payer,
-        payer_cost=payer_cost,
-    )
-    account.draw(
-        plan_id,
-        cmd.order_id,
-        cmd.principal,
-        cmd.term_months,
-        on=on,
-        scope=cmd.scope,
-        payload=payload,
-    )
-    uow.repo(InstallmentPlan).add(plan)
-    accounts.save(account)
-    uow.commit()
-    return plan_id
-
-
-def _load(uow: UnitOfWork, plan_id: PlanId) -> tuple[InstallmentPlan, CreditAccount]:
-    plan = uow.repo(InstallmentPlan).get(plan_id)
-    return plan, uow.repo(CreditAccount).get(plan.customer_id)
-
-
-def _save(uow: UnitOfWork, plan: InstallmentPlan, account: CreditAccount) -> None:
-    uow.repo(InstallmentPlan).save(plan)
-    uow.repo(CreditAccount).save(account)
-    uow.commit()
-
-
-def activate_installment_plan(cmd: ActivateInstallmentPlan, uow: UnitOfWork) -> None:
-    plan = uow.repo(InstallmentPlan).get(cmd.plan_id)
-    if plan.activate(cmd.funder_id):  # False: a replay, nothing to save
-        uow.repo(InstallmentPlan).save(plan)
-        uow.commit()
-
-
-def cancel_installment_plan(cmd: CancelInstallmentPlan, uow: UnitOfWork) -> Money:
-    plan, account = _load(uow, cmd.plan_id)
-    if not plan.cancel(cmd.reason):
-        return Money.zero(plan.currency)  # a replay: nothing changed
-    restored = account.plan_ended(plan.id)
-    _save(uow, plan, account)
-    return restored
-
-
-def repay_installment_plan(
-    cmd: RepayInstallmentPlan, uow: UnitOfWork, *, clock: Clock
-) -> Allocation:
-    plan, account = _load(uow, cmd.plan_id)
-    allocation = repay_plan(account, plan, cmd.amount, today(clock), cmd.kind)
-    _save(uow, plan, account)
-    return allocation
-
-
-def _open_plans(uow: UnitOfWork, account: CreditAccount) -> Iterator[InstallmentPlan]:
-    plans = uow.repo(InstallmentPlan)
-    for plan_id in list(account.open_plans):
-        yield plans.get(plan_id)
-
-
-def repay_credit(cmd: RepayCredit, uow: UnitOfWork, *, clock: Clock) -> CustomerRepayment:
-    account = uow.repo(CreditAccount).get(cmd.customer_id)
-    plans = {plan.id: plan for plan in _open_plans(uow, account)}
-    allocations, held = repay_customer(account, plans.values(), cmd.amount, today(clock))
-    for plan_id, _ in allocations:
-        uow.repo(InstallmentPlan).save(plans[plan_id])
-    bills = [uow.repo(Bill).get(key) for key in account.open_bills]
-    paid = settle_bills(account, bills, plans)
-    for bill in bills:
-        if bill.id in paid:
-            uow.repo(Bill).save(bill)
-    uow.repo(CreditAccount).save(account)
-    uow.commit()
-    return CustomerRepayment(allocations, held, paid)
-
-
-def pay_off_installment_plan(
-    cmd: PayOffInstallmentPlan, uow: UnitOfWork, *, clock: Clock
-) -> Allocation:
-    plan, account = _load(uow, cmd.plan_id)
-    allocation = pay_off_plan(account, plan, cmd.amount, today(clock))
-    _save(uow, plan, account)
-    return allocation
-
-
-def prepay_installment_plan(
-    cmd: PrepayInstallmentPlan, uow: UnitOfWork, *, clock: Clock
-) -> Allocation:
-    plan, account = _load(uow, cmd.plan_id)
-    allocation = prepay_plan(account, plan, cmd.amount, today(clock), cmd.mode)
-    _save(uow, plan, account)
-    return allocation
-
-
-def refund_installment_order(
-    cmd: RefundInstallmentOrder, uow: UnitOfWork, *, clock: Clock
-) -> RefundOutcome:
-    account = uow.repo(CreditAccount).get(cmd.customer_id)
-    plan = uow.repo(InstallmentPlan).get(account.plan_of(cmd.order_id))
-    outcome = refund_order(account, plan, cmd.amount, today(clock))
-    _save(uow, plan, account)
-    return outcome
+# -- handlers: held credit ---------------------------------------------------------------
 
 
 def refund_held_credit(cmd: RefundHeldCredit, uow: UnitOfWork) -> Money:
@@ -460,50 +212,3 @@ def refund_held_credit(cmd: RefundHeldCredit, uow: UnitOfWork) -> Money:
     uow.repo(CreditAccount).save(account)
     uow.commit()
     return refunded
-
-
-# -- the bill run ------------------------------------------------------------------------
-
-
-def _bill_customer(
-    uow: UnitOfWork, account: CreditAccount, on: date, *, until: date | None = None
-) -> tuple[Bill | None, Money]:
-    """Draw up ``account``'s bill of ``on`` (:func:`~merx.credit.repayment.close_statement`),
-    saving what changed, not committing. Returns the bill and the credit applied.
-
-    ``until`` is the next statement day (computed when not given); the bill lists what
-    falls due before it."""
-    if uow.repo(Bill).find(bill_id(account.id, on)) is not None:
-        return None, Money.zero(account.currency)  # already billed today: a replay of the run
-    plans = list(_open_plans(uow, account))
-    bill, applied, changed = close_statement(
-        account, plans, on, until or next_statement(account.statement_day, on)
-    )
-    for plan in changed:
-        uow.repo(InstallmentPlan).save(plan)
-    if bill is not None:
-        uow.repo(Bill).add(bill)
-    if bill is not None or applied.is_positive():
-        uow.repo(CreditAccount).save(account)
-    return bill, applied
-
-
-def run_bills(cmd: RunBills, uow: UnitOfWork, *, clock: Clock) -> BillRun:
-    on = today(clock)
-    accounts = uow.repo(CreditAccount)
-    count = 0
-    total: Money | None = None
-    applied_total: Money | None = None
-    for customer_id in accounts.ids():
-        account = accounts.get(customer_id)
-        until = billing_until(account.statement_day, on)
-        if until is None:
-            continue
-        bill, applied = _bill_customer(uow, account, on, until=until)
-        if bill is not None:
-            count += 1
-            total = bill.total if total is None else total + bill.total
-        if applied.is_positive():
-            applied_total = applied if applied_total is None else applied_total + applied
-    uow.commit()
-    return BillRun(on, count, total, applied_total)

@@ -4,9 +4,10 @@ Investors (direct lending, trust, factoring, the platform's self-held funds) wit
 and prices; asset routing (cheapest first, most quota next, self-held funds last); the
 ``Funder`` port each external investor is reached through; assets with their owner
 history, repurchase by the platform, and disposal (collection, package sale). Funding
-depends on :mod:`merx.credit` (it finances credit's plans). See docs/credit.md.
+depends on :mod:`merx.installments` (it finances its plans) and :mod:`merx.credit`. See
+docs/credit.md.
 
-Handlers and the subscribers to credit's events live in :mod:`merx.funding.services`
+Handlers and the subscribers to installments' events live in :mod:`merx.funding.services`
 (wired by ``merx.app.register_funding``); ``finance_installment_order`` is exported for
 the cashier (:mod:`merx.payments`), which calls it in-process.
 """

@@ -25,8 +25,8 @@ from typing import Final
 
 import attrs
 
-from merx.credit import InstallmentPlan, PlanState
 from merx.funding.errors import QuotaExhausted
+from merx.installments import InstallmentPlan, PlanState
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import (
     BusinessRuleViolation,

@@ -3,8 +3,8 @@ and disposal.
 
 Handlers are ``handler(cmd, uow, *, clock=..., funders=...)``; ``funders`` maps a funder id
 to its :class:`~merx.funding.ports.Funder` adapter (self-held funds need none). Funding
-reads the credit context's public API (the plan behind an asset) and drives it when it
-finances an order: funding depends on credit, never the reverse.
+reads the installments context's public API (the plan behind an asset) and drives it when
+it finances an order: funding depends on installments and credit, never the reverse.
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ from decimal import Decimal
 
 import attrs
 
-from merx import credit
-from merx.credit import (
-    InstallmentPlan,
-    InstallmentPlanPaidOff,
-    InstallmentPlanRefunded,
-    PlanId,
-    PlanState,
-)
+from merx import credit, installments
+from merx.credit import PlanId
 from merx.funding.errors import AssetAlreadyFinanced, FunderTimeout
 from merx.funding.model import (
     Asset,
@@ -34,6 +28,12 @@ from merx.funding.model import (
     sell_package,
 )
 from merx.funding.ports import Funder
+from merx.installments import (
+    InstallmentPlan,
+    InstallmentPlanPaidOff,
+    InstallmentPlanRefunded,
+    PlanState,
+)
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock, today
 from merx.kernel.errors import NotFound
@@ -101,8 +101,9 @@ class InstallmentFinancing:
 
 @attrs.frozen
 class FinanceInstallmentOrder(Command[InstallmentFinancing]):
-    """At payment: review and deduct the limit (credit), route the asset to a funder,
-    then start the plan, or cancel it and restore the limit if nothing funds it."""
+    """At payment: review the purchase, deduct the limit and open the plan (installments),
+    route the asset to a funder, then start the plan, or cancel it and restore the limit if
+    nothing funds it."""
 
     customer_id: CustomerId
     order_id: OrderId
@@ -232,10 +233,10 @@ def finance_installment_order(
     ids: IdSource,
     scorer: credit.CreditScorer,
     funders: Mapping[str, Funder],
-    product: credit.ProductSettings | None = None,
+    product: installments.ProductSettings | None = None,
 ) -> InstallmentFinancing:
-    plan_id = credit.purchase_on_installment(
-        credit.PurchaseOnInstallment(
+    plan_id = installments.purchase_on_installment(
+        installments.PurchaseOnInstallment(
             cmd.customer_id,
             cmd.order_id,
             cmd.principal,
@@ -267,13 +268,13 @@ def finance_installment_order(
         funders=funders,
     )
     if result.funded and result.funder_id is not None:
-        credit.activate_installment_plan(
-            credit.ActivateInstallmentPlan(plan_id, result.funder_id), uow
+        installments.activate_installment_plan(
+            installments.ActivateInstallmentPlan(plan_id, result.funder_id), uow
         )
         restored = Money.zero(cmd.principal.currency)
     else:
-        restored = credit.cancel_installment_plan(
-            credit.CancelInstallmentPlan(plan_id, "no funder financed the order"), uow
+        restored = installments.cancel_installment_plan(
+            installments.CancelInstallmentPlan(plan_id, "no funder financed the order"), uow
         )
     return InstallmentFinancing(plan_id, result.funded, result.funder_id, result.channel, restored)
 
@@ -328,7 +329,7 @@ def sell_asset_package(cmd: SellAssetPackage, uow: UnitOfWork, *, clock: Clock) 
     return sale
 
 
-# -- subscribers to credit events --------------------------------------------------------
+# -- subscribers to installments events --------------------------------------------------
 
 
 def on_plan_paid_off(event: InstallmentPlanPaidOff, uow: UnitOfWork) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from merx import credit, funding
+from merx import credit, funding, installments
 from merx.catalog import Sku
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command
@@ -145,8 +145,10 @@ def refund_installments(
         return settled
     payment = uow.repo(Payment).get(payment_id)
     parent = uow.repo(ParentOrder).get(payment.order_id)
-    credit.refund_installment_order(
-        credit.RefundInstallmentOrder(parent.customer_id, parent.id, amount), uow, clock=clock
+    installments.refund_installment_order(
+        installments.RefundInstallmentOrder(parent.customer_id, parent.id, amount),
+        uow,
+        clock=clock,
     )
     payment = uow.repo(Payment).get(payment_id)
     fact = PaymentFact(FactKind.REFUNDED, f"{refund_id}/credit", amount, clock.now(), refund_id)

@@ -5,8 +5,8 @@ computed in whole minor units with one rounding rule (:func:`div_half_up`), the 
 absorbing every residue; the APR (:func:`apr_of`); a risk grade's price list
 (:class:`GradePricing`, one :class:`TermOffer` per term) and an offer priced into a
 schedule (:func:`price_plan`, interest-free plans included); the spec's entry point
-(:func:`schedule_from_dict`). No state, no I/O: :mod:`merx.credit` builds its plans on it.
-See docs/credit.md.
+(:func:`schedule_from_dict`). No state, no I/O: :mod:`merx.installments` builds its plans
+on it and :mod:`merx.credit` prices the options a customer sees. See docs/credit.md.
 """
 
 from merx.schedules.errors import InvalidPlan

@@ -3,9 +3,9 @@
 Built on :mod:`merx.kernel.serde` (Money as a decimal string and a currency, dates as ISO
 strings, enums as their values). Schedules have no aggregates of their own: a
 :class:`~merx.schedules.Schedule` or a :class:`~merx.schedules.GradePricing` is stored
-inside credit's aggregates, or sent to a host as a priced option. :func:`structure` raises
-:class:`~merx.kernel.errors.ValidationError` on malformed data. (The spec's string shape
-of a schedule is :mod:`merx.schedules.spec`, not this one.)
+inside credit's and installments' aggregates, or sent to a host as a priced option.
+:func:`structure` raises :class:`~merx.kernel.errors.ValidationError` on malformed data.
+(The spec's string shape of a schedule is :mod:`merx.schedules.spec`, not this one.)
 """
 
 from __future__ import annotations

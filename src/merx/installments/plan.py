@@ -32,11 +32,12 @@ import enum
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Final, NewType
+from typing import Final
 
 import attrs
 
-from merx.credit.errors import (
+from merx.credit import PlanId
+from merx.installments.errors import (
     BackdatedTransaction,
     PaymentDueFirst,
     PayoffShortfall,
@@ -61,9 +62,6 @@ from merx.schedules import (
     amortize,
     div_half_up,
 )
-
-PlanId = NewType("PlanId", str)
-
 
 # -- settings --------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from merx import credit
-from merx.credit import Component, PlanId, PlanState
+from merx import credit, installments
+from merx.credit import PlanId
+from merx.installments import Component, PlanState
 from merx.kernel.errors import MerxError
 from merx.kernel.ids import OrderId
 from merx.kernel.money import Money
@@ -91,7 +92,7 @@ class CreditMachine(RuleBasedStateMachine):
             return
         self.world.go_to(row.due)
         amount = Money.from_minor(row.owed_total, "CNY")
-        allocation = self.world.handle(credit.RepayInstallmentPlan(plan_id, amount))
+        allocation = self.world.handle(installments.RepayInstallmentPlan(plan_id, amount))
         assert allocation.principal.minor == row.principal  # predicted, not followed
         assert allocation.unapplied.is_zero()
         self._follow(plan_id, allocation.principal, amount)
@@ -102,7 +103,7 @@ class CreditMachine(RuleBasedStateMachine):
         """Late, early or partial: whatever today is."""
         plan_id = self._pick(data)
         amount = Money.from_minor(cents, "CNY")
-        allocation = self.world.handle(credit.RepayInstallmentPlan(plan_id, amount))
+        allocation = self.world.handle(installments.RepayInstallmentPlan(plan_id, amount))
         self._follow(plan_id, allocation.principal, allocation.applied)
         self.credit_minor += allocation.unapplied.minor
 
@@ -111,13 +112,15 @@ class CreditMachine(RuleBasedStateMachine):
     def prepay(self, data: st.DataObject, cents: int, reduce_term: bool) -> None:
         plan_id = self._pick(data)
         mode = (
-            credit.PrepaymentMode.REDUCE_TERM
+            installments.PrepaymentMode.REDUCE_TERM
             if reduce_term
-            else credit.PrepaymentMode.REDUCE_INSTALLMENT
+            else installments.PrepaymentMode.REDUCE_INSTALLMENT
         )
         amount = Money.from_minor(cents, "CNY")
         try:
-            allocation = self.world.handle(credit.PrepayInstallmentPlan(plan_id, amount, mode))
+            allocation = self.world.handle(
+                installments.PrepayInstallmentPlan(plan_id, amount, mode)
+            )
         except MerxError:
             return
         assert allocation.applied == amount
@@ -135,7 +138,9 @@ class CreditMachine(RuleBasedStateMachine):
         order = plan.order_id
         try:
             outcome = self.world.handle(
-                credit.RefundInstallmentOrder(ALICE, OrderId(order), Money.from_minor(units, "CNY"))
+                installments.RefundInstallmentOrder(
+                    ALICE, OrderId(order), Money.from_minor(units, "CNY")
+                )
             )
         except MerxError:
             assert not full
@@ -152,8 +157,8 @@ class CreditMachine(RuleBasedStateMachine):
     def pay_off(self, data: st.DataObject) -> None:
         plan_id = self._pick(data)
         with self.world.bus._uow_factory() as uow:
-            quote = credit.payoff_quote(uow, plan_id, clock=self.world.clock)
-        allocation = self.world.handle(credit.PayOffInstallmentPlan(plan_id, quote.total))
+            quote = installments.payoff_quote(uow, plan_id, clock=self.world.clock)
+        allocation = self.world.handle(installments.PayOffInstallmentPlan(plan_id, quote.total))
         assert allocation.principal.minor == self.owed[plan_id]  # predicted
         self._follow(plan_id, allocation.principal, quote.total)
         assert self.owed[plan_id] == 0

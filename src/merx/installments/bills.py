@@ -19,7 +19,8 @@ from typing import Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from merx.credit.plan import InstallmentPlan, PlanId, PlanState
+from merx.credit import PlanId
+from merx.installments.plan import InstallmentPlan, PlanState
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx.credit import (
+from merx.credit import PlanId
+from merx.installments import (
     BackdatedTransaction,
     Component,
     InstallmentPlan,
     PaymentDueFirst,
     PayoffShortfall,
-    PlanId,
     PlanState,
     PrepaymentMode,
     PrepaymentTooLarge,
@@ -24,7 +24,7 @@ from merx.credit import (
     RefundExceedsPrincipal,
     TransactionType,
 )
-from merx.credit.plan import PayoffFees
+from merx.installments.plan import PayoffFees
 from merx.kernel.errors import IllegalTransition, MerxError
 from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money

@@ -1,10 +1,12 @@
 """Repayment: what money paid into a customer's plans does to their credit account.
 
-The rules that tie a :class:`CreditAccount` to its :class:`InstallmentPlan` s and bills:
+The rules that tie credit's :class:`~merx.credit.CreditAccount` to the customer's
+:class:`InstallmentPlan` s and bills, through the account's public methods and plain
+values (plan and bill ids, amounts): the account never sees a plan.
 
 * every change to a plan's outstanding principal restores the limit by exactly that much
-  (:meth:`CreditAccount.follow`), so ``account.used == sum(plan.outstanding_principal)``
-  over the customer's open plans; a plan that ended stops being billed;
+  (:func:`follow_plan`), so ``account.used == sum(plan.outstanding_principal)`` over the
+  customer's open plans; a plan that ended stops being billed;
 * what a payment does not need is held on the account as credit (an overpayment), never
   lost; on the statement day held credit pays what is due before the bill is drawn up;
 * a repayment across plans pays the plan with the oldest unsettled installment first,
@@ -21,12 +23,11 @@ from datetime import date
 
 import attrs
 
-from merx.credit.bills import Bill
-from merx.credit.limits import CreditAccount
-from merx.credit.plan import (
+from merx.credit import CreditAccount, PlanId
+from merx.installments.bills import Bill
+from merx.installments.plan import (
     Allocation,
     InstallmentPlan,
-    PlanId,
     PlanState,
     PrepaymentMode,
     RefundOutcome,
@@ -45,6 +46,18 @@ class CustomerRepayment:
     bills_paid: tuple[str, ...]
 
 
+def follow_plan(account: CreditAccount, plan: InstallmentPlan, before_minor: int) -> None:
+    """``plan`` owed ``before_minor`` of principal before a transaction: restore the
+    account's limit by exactly what it repaid, and end it there if it ended."""
+    assert plan.customer_id == account.id, (plan.id, account.id)
+    repaid = before_minor - plan.outstanding_principal_minor
+    assert repaid >= 0, (plan.id, before_minor, plan.outstanding_principal_minor)
+    if repaid:
+        account.restore(plan.id, Money.from_minor(repaid, plan.currency))
+    if not plan.status.is_open:
+        account.plan_ended(plan.id)
+
+
 def repay_plan(
     account: CreditAccount,
     plan: InstallmentPlan,
@@ -56,7 +69,7 @@ def repay_plan(
     before = plan.outstanding_principal_minor
     allocation = plan.repay(amount, on, kind)
     account.hold(allocation.unapplied)
-    account.follow(plan, before)
+    follow_plan(account, plan, before)
     return allocation
 
 
@@ -67,7 +80,7 @@ def pay_off_plan(
     before = plan.outstanding_principal_minor
     allocation = plan.pay_off(amount, on)
     account.hold(allocation.unapplied)
-    account.follow(plan, before)
+    follow_plan(account, plan, before)
     return allocation
 
 
@@ -81,7 +94,7 @@ def prepay_plan(
     """Prepay part of ``plan``'s principal; the limit comes back by that much."""
     before = plan.outstanding_principal_minor
     allocation = plan.prepay(amount, on, mode)
-    account.follow(plan, before)
+    follow_plan(account, plan, before)
     return allocation
 
 
@@ -89,10 +102,10 @@ def refund_order(
     account: CreditAccount, plan: InstallmentPlan, amount: Money, on: date
 ) -> RefundOutcome:
     """An after-sales refund pays ``plan`` down; its overpayment is held for the customer
-    (paid out by ``RefundHeldCredit``, or applied to the next bill)."""
+    (paid out by credit's ``RefundHeldCredit``, or applied to the next bill)."""
     before = plan.outstanding_principal_minor
     outcome = plan.refund(amount, on)
-    account.follow(plan, before)
+    follow_plan(account, plan, before)
     account.hold(outcome.overpayment)
     return outcome
 
@@ -123,7 +136,7 @@ def repay_customer(
         allocation = plan.repay(pay, on)
         remaining = remaining - pay + allocation.unapplied
         allocations.append((plan.id, allocation))
-        account.follow(plan, before)
+        follow_plan(account, plan, before)
     account.hold(remaining)
     return tuple(allocations), remaining
 
@@ -162,7 +175,7 @@ def close_statement(
                 allocation = plan.repay(use, on)
                 assert allocation.unapplied.is_zero(), allocation
                 applied += use
-                account.follow(plan, before)
+                follow_plan(account, plan, before)
                 touched = True
         if plan.status is PlanState.ACTIVE and plan.has_overdue(on):
             plan.accrue_penalties(on)  # shown on the bill to its day

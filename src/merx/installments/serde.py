@@ -1,0 +1,38 @@
+"""The cattrs converter for installments' public types: to plain JSON-ready dicts and back.
+
+Built on :mod:`merx.kernel.serde` (Money as a decimal string and a currency, dates as ISO
+strings, aggregates with their version and without pending events). :func:`structure`
+raises :class:`~merx.kernel.errors.ValidationError` on malformed data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import cattrs
+
+from merx.installments.bills import Bill
+from merx.installments.plan import InstallmentPlan
+from merx.kernel import serde as base
+
+T = TypeVar("T")
+
+AGGREGATES: tuple[type[Any], ...] = (InstallmentPlan, Bill)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter for installments' types (hosts may extend their own copy)."""
+    return base.make_converter(AGGREGATES)
+
+
+converter = make_converter()
+
+
+def unstructure(value: object) -> Any:
+    """``value`` as plain dicts, lists, strings, numbers and booleans."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
+    return base.structure_or_raise(converter, data, kind)
