@@ -44,26 +44,16 @@ PINNED = {
 
     """,
     "credit": """
-        AccountFrozen ActivateInstallmentPlan Allocation ApplicationDecision ApplyForCredit
-        BackdatedTransaction Bill BillIssued BillPaid BillRun BillState
-        CancelInstallmentPlan ChangeCreditLimit Component Consent ConsentMissing
-        CreditAccount CreditAccountFrozen CreditAccountOpened CreditAccountUnfrozen
-        CreditApplication CreditApplicationApproved CreditApplicationRejected
-        CreditApplicationSubmitted CreditDeclined CreditLimitChanged CreditLimitDrawn
-        CreditLimitRestored CreditScorer CustomerRepayment FreezeCreditAccount
-        GrantSpecialLimit GrantTemporaryLimit Identity InstallmentOption InstallmentPlan
-        InstallmentPlanActivated InstallmentPlanCancelled InstallmentPlanClosed
-        InstallmentPlanOpened InstallmentPlanPaidOff InstallmentPlanRefunded
-        InstallmentPrepaid InstallmentRepaid LimitExceeded LimitPosition OverpaymentHeld
-        OverpaymentReleased PayOffInstallmentPlan PaymentDueFirst PayoffQuote
-        PayoffShortfall PenaltyAccrued PlanId PlanState PrepayInstallmentPlan PrepaymentMode
-        PrepaymentNotAllowed PrepaymentTooLarge ProductSettings PurchaseOnInstallment
-        ReassessCredit RefundExceedsPrincipal RefundHeldCredit RefundInstallmentOrder
-        RefundOutcome RepayCredit RepayInstallmentPlan RiskAssessment RiskCheck RunBills
-        ScoringFacts SpecialLimitGranted TemporaryLimitGranted TermNotAllowed
-        TransactionType UnfreezeCreditAccount UnknownDraw activate_installment_plan
-        cancel_installment_plan installment_options limit_position payoff_quote
-        purchase_on_installment refund_installment_order
+        AccountFrozen ApplicationDecision ApplyForCredit ChangeCreditLimit Consent
+        ConsentMissing CreditAccount CreditAccountFrozen CreditAccountOpened
+        CreditAccountUnfrozen CreditApplication CreditApplicationApproved
+        CreditApplicationRejected CreditApplicationSubmitted CreditDeclined
+        CreditLimitChanged CreditLimitDrawn CreditLimitRestored CreditScorer
+        FreezeCreditAccount GrantSpecialLimit GrantTemporaryLimit Identity InstallmentOption
+        LimitExceeded LimitPosition OverpaymentHeld OverpaymentReleased PlanId
+        ReassessCredit RefundHeldCredit RiskAssessment RiskCheck ScoringFacts
+        SpecialLimitGranted TemporaryLimitGranted TermNotAllowed UnfreezeCreditAccount
+        UnknownDraw installment_options limit_position
     """,
     "customers": """
         AddAddress Address AddressAdded Customer CustomerRegistered CustomerVerified
@@ -85,6 +75,19 @@ PINNED = {
         FundingStatus FundingTimedOut InstallmentFinancing Investor InvestorQuotaChanged
         InvestorRegistered PLATFORM_FUNDER PackageSale QuotaExhausted RegisterInvestor
         RepurchaseAsset SellAssetPackage SendAssetToCollection finance_installment_order
+    """,
+    "installments": """
+        ActivateInstallmentPlan Allocation BackdatedTransaction Bill BillIssued BillPaid
+        BillRun BillState CancelInstallmentPlan Component CustomerRepayment InstallmentPlan
+        InstallmentPlanActivated InstallmentPlanCancelled InstallmentPlanClosed
+        InstallmentPlanOpened InstallmentPlanPaidOff InstallmentPlanRefunded
+        InstallmentPrepaid InstallmentRepaid PayOffInstallmentPlan PaymentDueFirst
+        PayoffQuote PayoffShortfall PenaltyAccrued PlanState PrepayInstallmentPlan
+        PrepaymentMode PrepaymentNotAllowed PrepaymentTooLarge ProductSettings
+        PurchaseOnInstallment RefundExceedsPrincipal RefundInstallmentOrder RefundOutcome
+        RepayCredit RepayInstallmentPlan RunBills TransactionType activate_installment_plan
+        cancel_installment_plan payoff_quote purchase_on_installment
+        refund_installment_order
     """,
     "inventory": """
         Allocation ExpireReservations InventoryPolicy LockPolicy NoFirmLock OpenWarehouse
@@ -253,6 +256,12 @@ LARGER = {
 CALLED_IN_PROCESS = {
     "orders": {"cancel_order"},
     "funding": {"finance_installment_order"},
+    "installments": {
+        "activate_installment_plan",
+        "cancel_installment_plan",
+        "purchase_on_installment",
+        "refund_installment_order",
+    },
     "settlement": {"book_order_payment", "book_refund", "complete_order"},
     "suppliers": {"push_consignment_order"},
 }
