@@ -246,7 +246,7 @@ LIMIT = 60
 LARGER = {
     "promotions": "14 commands, 23 events and 15 errors of campaigns, budgets, wallets and "
     "pre-sale; wallets cannot leave: an order's reservation locks its coupons with its budgets",
-    "settlement": "13 commands, 13 events and 12 errors; order clearing and merchant accounts "
+    "settlement": "17 commands, 13 events and 12 errors; order clearing and merchant accounts "
     "settle each other in one unit of work, so they stay one context",
 }
 
