@@ -36,6 +36,10 @@ class InvalidQuantity(ValidationError):
     """A quantity is not a positive whole number where one is required."""
 
 
+class UnknownDocumentKind(ValidationError):
+    """A class or a stored name a store's documents do not know."""
+
+
 class InvalidAllocation(ValidationError):
     """Ratios for splitting an amount are empty, negative or all zero."""
 
