@@ -19,6 +19,7 @@ from merx.kernel.errors import (
     OutcomeUnknown,
     Unauthorized,
     UnknownCurrency,
+    UnknownDocumentKind,
     ValidationError,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "OutcomeUnknown",
     "Unauthorized",
     "UnknownCurrency",
+    "UnknownDocumentKind",
     "ValidationError",
 ]

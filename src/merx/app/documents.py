@@ -1,0 +1,94 @@
+"""Every stored aggregate and every domain event of merx, as documents (see
+:mod:`merx.kernel.documents`): what a database store and the outbox need.
+
+Each context's ``serde`` writes and reads its own aggregates (``AGGREGATES``) and events;
+the names are ``"<context>.<Class>"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import merx
+from merx.adapters.memory.journal import JournalEntry, JournalIndex
+from merx.kernel import serde as base
+from merx.kernel.documents import Documents
+from merx.kernel.events import DomainEvent
+from merx.ledger import serde as ledger_serde
+
+#: Packages under ``merx`` that are not bounded contexts.
+_NOT_CONTEXTS = frozenset({"adapters", "app", "errors", "kernel", "testing"})
+
+
+def _contexts() -> list[str]:
+    return sorted(
+        module.name
+        for module in pkgutil.iter_modules(merx.__path__)
+        if module.ispkg and module.name not in _NOT_CONTEXTS
+    )
+
+
+def _events(context: str) -> list[type[DomainEvent]]:
+    """The event classes defined in ``context``'s modules."""
+    found: list[type[DomainEvent]] = []
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[:2] == ["merx", context]:
+            found.append(cls)
+    return sorted(set(found), key=lambda cls: cls.__name__)
+
+
+def _serde(context: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"merx.{context}.serde")
+    except ModuleNotFoundError:
+        return None
+
+
+@cache
+def documents() -> Documents:
+    """The documents of every context (built once)."""
+    contexts = _contexts()
+    for context in contexts:  # every event class is defined before they are collected
+        importlib.import_module(f"merx.{context}")
+    found = Documents()
+    for context in contexts:
+        serde = _serde(context)
+        events = _events(context)
+        if serde is None:
+            assert not events, f"merx.{context} has events but no serde"
+            continue
+        aggregates: tuple[type[Any], ...] = getattr(serde, "AGGREGATES", ())
+        found.register_all(context, aggregates, serde.unstructure, _reader(serde))
+        converter = getattr(serde, "converter", None)
+        if events:
+            assert converter is not None, f"merx.{context}.serde has no converter for its events"
+            found.register_all(
+                context,
+                events,
+                converter.unstructure,
+                lambda data, kind, converter=converter: base.structure_or_raise(
+                    converter, data, kind
+                ),
+            )
+    journal = ledger_serde.make_converter((JournalEntry, JournalIndex))  # the stored journal
+    found.register_all(
+        "journal",
+        (JournalEntry, JournalIndex),
+        journal.unstructure,
+        lambda data, kind: base.structure_or_raise(journal, data, kind),
+    )
+    return found
+
+
+def _reader(serde: ModuleType) -> Any:
+    def read(data: Any, kind: type[Any]) -> Any:
+        return serde.structure(data, kind)
+
+    return read
