@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
 from functools import cache
 from types import ModuleType
 from typing import Any
-
-import cattrs
 
 import merx
 from merx.adapters.memory.journal import JournalEntry, JournalIndex
@@ -72,22 +69,15 @@ def documents() -> Documents:
         converter = getattr(serde, "converter", None)
         if events:
             assert converter is not None, f"merx.{context}.serde has no converter for its events"
-            found.register_all(context, events, converter.unstructure, _structure(converter))
+            found.register_all(context, events, converter.unstructure, base.reader(converter))
     journal = ledger_serde.make_converter((JournalEntry, JournalIndex))  # the stored journal
     found.register_all(
         "journal",
         (JournalEntry, JournalIndex),
         journal.unstructure,
-        _structure(journal),
+        base.reader(journal),
     )
     return found
-
-
-def _structure(converter: cattrs.Converter) -> Callable[[Any, type[Any]], Any]:
-    def read(data: Any, kind: type[Any]) -> Any:
-        return base.structure_or_raise(converter, data, kind)
-
-    return read
 
 
 def _reader(serde: ModuleType) -> Any:

@@ -11,7 +11,7 @@ any malformed input into a :class:`~merx.kernel.errors.ValidationError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -117,3 +117,12 @@ def structure_or_raise(converter: cattrs.Converter, data: Any, kind: type[T]) ->
         raise
     except (cattrs.BaseValidationError, MerxError, ValueError, TypeError, KeyError) as error:
         raise ValidationError(f"cannot read a {kind.__name__} from {data!r}: {error}") from error
+
+
+def reader(converter: cattrs.Converter) -> Callable[[Any, type[Any]], Any]:
+    """``structure_or_raise`` bound to ``converter``: ``read(data, kind)``."""
+
+    def read(data: Any, kind: type[Any]) -> Any:
+        return structure_or_raise(converter, data, kind)
+
+    return read
