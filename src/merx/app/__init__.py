@@ -7,7 +7,9 @@ infrastructure write their own root the same way, reusing the ``register_*`` fun
 (:mod:`merx.app.wiring`) with their adapters.
 """
 
-from merx.app.memory import DEFAULT_CHANNELS, MemoryApp, VirtualSuppliers, build_memory_app
+from merx.app.core import DEFAULT_CHANNELS, App, Settings, VirtualSuppliers
+from merx.app.memory import MemoryApp, build_memory_app
+from merx.app.stores import StoredApp, build_app, build_sqlite_app
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -27,9 +29,14 @@ from merx.app.wiring import (
 
 __all__ = [
     "DEFAULT_CHANNELS",
+    "App",
     "MemoryApp",
+    "Settings",
+    "StoredApp",
     "VirtualSuppliers",
+    "build_app",
     "build_memory_app",
+    "build_sqlite_app",
     "register_aftersales",
     "register_cashier",
     "register_catalog",

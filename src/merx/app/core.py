@@ -1,0 +1,281 @@
+"""One merx, whatever its store: every context's handlers on one bus, wired to adapters.
+
+:func:`assemble` registers every command and subscriber on a bus over a unit-of-work
+factory; :func:`seed_reference_data` opens the ledger, registers the platform's own funds
+and sets the commission table, each only if it is not there yet, so a second start over
+the same data changes nothing. The outside world (payment channels, carriers, suppliers,
+funders, payouts, risk) is the in-memory sandbox adapters by default; a host with real
+ones writes its own root with the ``register_*`` functions of :mod:`merx.app.wiring`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import partial
+from typing import TypeVar
+
+import attrs
+
+from merx import (
+    catalog,
+    checkout,
+    funding,
+    ledger,
+    orders,
+    payments,
+    pricing,
+    procurement,
+    promotions,
+    settlement,
+)
+from merx.adapters.memory import (
+    EventLog,
+    MemoryChannelHealth,
+    MemoryConsignmentChannel,
+    MemoryCreditScorer,
+    MemoryFunder,
+    MemoryLogistics,
+    MemoryPaymentGateway,
+    MemoryPayout,
+    MemoryTransactionRisk,
+    MemoryVirtualGoodsSupplier,
+    StoredJournal,
+)
+from merx.app.wiring import (
+    register_aftersales,
+    register_cashier,
+    register_catalog,
+    register_clearing,
+    register_credit,
+    register_fulfillment,
+    register_funding,
+    register_installments,
+    register_merchants,
+    register_procurement,
+    register_promotions,
+    register_settlement,
+    register_shop,
+    register_suppliers,
+)
+from merx.inventory import InventoryPolicy
+from merx.kernel.bus import Command, MessageBus
+from merx.kernel.clock import Clock
+from merx.kernel.ids import CustomerId, IdSource
+from merx.kernel.money import Money
+from merx.kernel.uow import Keyed, UnitOfWork
+from merx.ledger import Journals
+from merx.orders import OrderQueries
+from merx.payments import PaymentQueries
+from merx.payments import installments as payments_installments
+from merx.payments import services as payments_services
+from merx.procurement import services as procurement_services
+from merx.settlement.model import COMMISSION_SCHEDULE_ID, CommissionSchedule
+
+R = TypeVar("R")
+A = TypeVar("A", bound=Keyed)
+
+#: The payment channels of the seed: WeChat Pay, Alipay and a bound bank card.
+DEFAULT_CHANNELS = ("wechat_pay", "alipay", "bank_card")
+
+
+class VirtualSuppliers(dict[str, MemoryVirtualGoodsSupplier]):
+    """Real-time suppliers by supplier id; in memory, one appears the first time it is
+    asked for (a host passes the suppliers it has contracts with)."""
+
+    def __missing__(self, supplier_id: str) -> MemoryVirtualGoodsSupplier:
+        supplier = self[supplier_id] = MemoryVirtualGoodsSupplier(supplier_id)
+        return supplier
+
+
+@attrs.define(kw_only=True)
+class App:
+    """A wired merx: send commands with :meth:`handle`, read with :meth:`get`."""
+
+    bus: MessageBus
+    new_unit_of_work: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdSource
+    events: EventLog
+    gateways: dict[str, MemoryPaymentGateway]
+    logistics: MemoryLogistics
+    order_policy: orders.OrderPolicy
+    consignment: MemoryConsignmentChannel
+    payout: MemoryPayout
+    journals: Journals
+    scorer: MemoryCreditScorer
+    funders: dict[str, MemoryFunder]
+    virtual_suppliers: VirtualSuppliers
+    inventory: InventoryPolicy
+    risk: MemoryTransactionRisk
+    channel_health: MemoryChannelHealth
+    offers: checkout.Offers = checkout.no_offers
+    pricer: pricing.Pricer = pricing.quote
+
+    def handle(self, command: Command[R]) -> R:
+        return self.bus.handle(command)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self.new_unit_of_work()
+
+    def get(self, kind: type[A], key: str) -> A:
+        """A read-only copy of the aggregate ``key`` of type ``kind``."""
+        with self.unit_of_work() as uow:
+            return uow.repo(kind).get(key)
+
+    def quote(self, customer_id: CustomerId, payment_method: str | None = None) -> checkout.Quote:
+        """The trial calculation of the customer's cart now, promotions included."""
+        with self.unit_of_work() as uow:
+            return checkout.quote_cart(
+                uow,
+                customer_id,
+                at=self.clock.now(),
+                offers=self.offers,
+                payment_method=payment_method,
+                pricer=self.pricer,
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """What a merx is set up with, beside its store, clock and ids."""
+
+    channels: Sequence[str] = DEFAULT_CHANNELS
+    inventory_policy: InventoryPolicy = attrs.field(factory=InventoryPolicy)
+    profit_policy: catalog.ProfitPolicy = catalog.AT_COST
+    order_policy: orders.OrderPolicy = attrs.field(factory=orders.OrderPolicy)
+    offers: checkout.Offers = promotions.campaign_offers
+    currency: str = "CNY"
+    commission: settlement.CommissionTable = attrs.field(
+        factory=lambda: settlement.CommissionTable(Decimal("0.05"))
+    )
+    self_held_funds: Money | None = None
+
+
+def assemble(
+    new_unit_of_work: Callable[[], UnitOfWork],
+    *,
+    clock: Clock,
+    ids: IdSource,
+    settings: Settings,
+    order_queries: OrderQueries | None = None,
+    payment_queries: PaymentQueries | None = None,
+) -> App:
+    """Every context's handlers and subscribers on one bus over ``new_unit_of_work``, with
+    the in-memory sandboxes for the outside world (no command is sent)."""
+    events = EventLog()
+    gateways = {channel: MemoryPaymentGateway(channel) for channel in settings.channels}
+    logistics = MemoryLogistics()
+    consignment = MemoryConsignmentChannel()
+    payout = MemoryPayout()
+    journals = StoredJournal
+    scorer = MemoryCreditScorer()
+    funders: dict[str, MemoryFunder] = {}
+    virtual_suppliers = VirtualSuppliers()
+    risk = MemoryTransactionRisk()
+    health = MemoryChannelHealth()
+    policy = settings.inventory_policy
+    profit = settings.profit_policy
+    timing = settings.order_policy
+    bus = MessageBus(new_unit_of_work, events)
+
+    register_catalog(bus, policy=profit)
+    pricer = pricing.QuoteMemo()
+    register_shop(
+        bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
+        offers=settings.offers, queries=order_queries, pricer=pricer,
+    )  # fmt: skip
+    finance = partial(
+        payments_installments.finance_installment_payment,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        funders=funders,
+    )
+    register_cashier(
+        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
+        finance=finance, queries=payment_queries,
+    )  # fmt: skip
+    bus.register(
+        payments.SyncPayment,
+        partial(payments_services.sync_payment, gateways=gateways, clock=clock),
+    )
+    bus.register(
+        payments.HandlePaymentNotification,
+        partial(payments_services.handle_payment_notification, gateways=gateways, clock=clock),
+    )
+    register_fulfillment(
+        bus, clock=clock, logistics=logistics, consignment=consignment,
+        suppliers=virtual_suppliers, gateways=gateways,
+    )  # fmt: skip
+    register_aftersales(
+        bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
+        inventory_policy=policy, order_policy=timing,
+    )  # fmt: skip
+    register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
+    register_procurement(bus, clock=clock, ids=ids)
+    register_merchants(bus, clock=clock, ids=ids)
+    register_settlement(bus, clock=clock, payout=payout, journals=journals)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_installments(bus, clock=clock, ids=ids, scorer=scorer)
+    register_clearing(bus, clock=clock, journals=journals)
+    register_promotions(bus, clock=clock)
+    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
+    bus.register(
+        payments.PayByInstallments,
+        partial(
+            payments_installments.pay_by_installments, clock=clock, ids=ids, inventory=policy,
+            scorer=scorer, funders=funders, risk=risk,
+        ),
+    )  # fmt: skip
+    bus.subscribe(
+        procurement.ContractSigned,
+        partial(procurement_services.copy_costs_to_catalog, policy=profit),
+    )
+    return App(
+        bus=bus,
+        new_unit_of_work=new_unit_of_work,
+        clock=clock,
+        ids=ids,
+        events=events,
+        gateways=gateways,
+        logistics=logistics,
+        order_policy=timing,
+        consignment=consignment,
+        payout=payout,
+        journals=journals,
+        scorer=scorer,
+        funders=funders,
+        virtual_suppliers=virtual_suppliers,
+        inventory=policy,
+        risk=risk,
+        channel_health=health,
+        offers=settings.offers,
+        pricer=pricer,
+    )
+
+
+def seed_reference_data(app: App, settings: Settings) -> None:
+    """The ledger of the currency (a cash account per channel, the installments channel and
+    ``"payout"``), the platform's self-held funds and the commission table: each sent only
+    when it is not stored yet, so starting again over the same data changes nothing."""
+    currency = settings.currency
+    with app.unit_of_work() as uow:
+        has_ledger = uow.repo(ledger.Ledger).peek(currency) is not None
+        has_funds = uow.repo(funding.Investor).peek(funding.PLATFORM_FUNDER) is not None
+        has_table = uow.repo(CommissionSchedule).peek(COMMISSION_SCHEDULE_ID) is not None
+    if not has_ledger:
+        channels = (*settings.channels, payments.INSTALLMENTS, "payout")
+        app.handle(ledger.OpenLedger(currency, channels))
+    if not has_funds:
+        app.handle(
+            funding.RegisterInvestor(
+                funding.PLATFORM_FUNDER,
+                "the platform's own funds",
+                funding.FundingChannel.SELF_HELD,
+                Decimal("0.00"),
+                settings.self_held_funds or Money.of("10000000.00", currency),
+            )
+        )
+    if not has_table:
+        app.handle(settlement.SetCommissionTable(settings.commission))
