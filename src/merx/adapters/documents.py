@@ -73,11 +73,17 @@ class DocumentDatabase(Protocol):
         new: Sequence[NewDocument],
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
+        handled: Sequence[str] = (),
     ) -> None:
         """Write everything in one transaction: new documents at version 1, changed ones at
-        their version + 1, the events appended to the outbox in order. Raise
-        :class:`~merx.errors.ConcurrencyError` and write nothing if a new key is taken or a
-        changed document is no longer at its version."""
+        their version + 1, the events appended to the outbox in order, and the ``handled``
+        marks (a subscriber's, for one event). Raise :class:`~merx.errors.ConcurrencyError`
+        and write nothing if a new key or a mark is taken or a changed document is no
+        longer at its version."""
+        ...
+
+    def is_handled(self, mark: str) -> bool:
+        """Whether a commit wrote ``mark``."""
         ...
 
 
@@ -186,11 +192,21 @@ class DocumentUnitOfWork:
         self._repos: dict[type[Any], DocumentRepository[Any]] = {}
         self._staged: list[tuple[DocumentRepository[Any], str]] = []
         self._events: list[DomainEvent] = []
+        self._marks: list[str] = []
         self._commits = 0
 
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    def handling(self, mark: str) -> bool:
+        """Start handling what ``mark`` names (a subscriber and an event): ``False`` if a
+        commit already wrote it (the work was done), else ``True``, and the next commit of
+        this unit of work writes the mark with its changes, all or nothing."""
+        if self.database.is_handled(mark):
+            return False
+        self._marks.append(mark)
+        return True
 
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
@@ -217,7 +233,8 @@ class DocumentUnitOfWork:
             for event in events
             for data in (self.documents.write(event),)
         ]
-        self.database.write(new, changed, stored)  # all or nothing; ConcurrencyError if lost
+        self.database.write(new, changed, stored, self._marks)  # all or nothing
+        self._marks = []
         for repo, key in self._staged:
             self._events.extend(repo.written(key))
         self._commits += 1

@@ -46,6 +46,22 @@ _SCHEMA: Final = (
         name TEXT NOT NULL,
         data TEXT NOT NULL
     )""",
+    "CREATE TABLE IF NOT EXISTS merx_handled (mark TEXT PRIMARY KEY)",
+    """CREATE TABLE IF NOT EXISTS merx_relay (
+        name TEXT PRIMARY KEY,
+        position INTEGER NOT NULL DEFAULT 0,
+        owner TEXT,
+        lease_until REAL NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE IF NOT EXISTS merx_parked (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        relay TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        subscriber TEXT NOT NULL,
+        error TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        resolved INTEGER NOT NULL DEFAULT 0
+    )""",
 )
 
 
@@ -116,7 +132,10 @@ class SqliteDatabase:
     def load(self, kind: str, key: str) -> tuple[int, Any] | None:
         row = (
             self.connection()
-            .execute("SELECT version, document FROM merx_documents WHERE kind = ? AND id = ?", (kind, key))
+            .execute(
+                "SELECT version, document FROM merx_documents WHERE kind = ? AND id = ?",
+                (kind, key),
+            )
             .fetchone()
         )
         return None if row is None else (row[0], json.loads(row[1]))
@@ -127,11 +146,16 @@ class SqliteDatabase:
         )
         return [key for (key,) in rows]
 
+    def is_handled(self, mark: str) -> bool:
+        row = self.connection().execute("SELECT 1 FROM merx_handled WHERE mark = ?", (mark,))
+        return row.fetchone() is not None
+
     def write(
         self,
         new: Sequence[NewDocument],
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
+        handled: Sequence[str] = (),
     ) -> None:
         db = self.connection()
         try:
@@ -159,8 +183,11 @@ class SqliteDatabase:
                     "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, 1, ?)",
                     [(row.kind, row.key, _dumps(row.document)) for row in new],
                 )
+                db.executemany(
+                    "INSERT INTO merx_handled (mark) VALUES (?)", [(m,) for m in handled]
+                )
             except sqlite3.IntegrityError as error:
-                raise ConcurrencyError(f"an aggregate was added concurrently: {error}") from error
+                raise ConcurrencyError(f"written concurrently: {error}") from error
             db.executemany(
                 "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?)",
                 [(event.event_id, event.name, _dumps(event.data)) for event in events],
@@ -179,3 +206,74 @@ class SqliteDatabase:
             (seq, limit),
         )
         return [(seq_, event_id, name, json.loads(data)) for seq_, event_id, name, data in rows]
+
+    # -- the relay's state -----------------------------------------------------------
+
+    def _write(self, sql: str, parameters: tuple[Any, ...]) -> int:
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            count = db.execute(sql, parameters).rowcount
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return count
+
+    def take_lease(self, relay: str, owner: str, now: float, until: float) -> int | None:
+        """Hold ``relay``'s lease until ``until`` (seconds) if it is free or expired (or
+        already this ``owner``'s): its position, or ``None`` if another owner holds it."""
+        self._write("INSERT OR IGNORE INTO merx_relay (name) VALUES (?)", (relay,))
+        taken = self._write(
+            "UPDATE merx_relay SET owner = ?, lease_until = ? "
+            "WHERE name = ? AND (owner IS NULL OR owner = ? OR lease_until < ?)",
+            (owner, until, relay, owner, now),
+        )
+        if taken != 1:
+            return None
+        row = self.connection().execute("SELECT position FROM merx_relay WHERE name = ?", (relay,))
+        position: int = row.fetchone()[0]
+        return position
+
+    def advance(self, relay: str, owner: str, seq: int, until: float) -> bool:
+        """Move ``relay``'s position to ``seq`` and renew the lease, if ``owner`` holds it."""
+        moved = self._write(
+            "UPDATE merx_relay SET position = MAX(position, ?), lease_until = ? "
+            "WHERE name = ? AND owner = ?",
+            (seq, until, relay, owner),
+        )
+        return moved == 1
+
+    def release(self, relay: str, owner: str) -> None:
+        self._write(
+            "UPDATE merx_relay SET owner = NULL, lease_until = 0 WHERE name = ? AND owner = ?",
+            (relay, owner),
+        )
+
+    def park(self, relay: str, seq: int, subscriber: str, error: str, attempts: int) -> None:
+        self._write(
+            "INSERT INTO merx_parked (relay, seq, subscriber, error, attempts) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (relay, seq, subscriber, error, attempts),
+        )
+
+    def parked(self, relay: str) -> list[tuple[int, int, str, str, int]]:
+        """Unresolved parked deliveries: (id, seq, subscriber, error, attempts)."""
+        rows = self.connection().execute(
+            "SELECT id, seq, subscriber, error, attempts FROM merx_parked "
+            "WHERE relay = ? AND resolved = 0 ORDER BY id",
+            (relay,),
+        )
+        return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def resolve(self, parked_id: int) -> None:
+        self._write("UPDATE merx_parked SET resolved = 1 WHERE id = ?", (parked_id,))
+
+    def event(self, seq: int) -> tuple[int, str, str, Any] | None:
+        """The outbox row ``seq``: (seq, event id, name, data)."""
+        row = (
+            self.connection()
+            .execute("SELECT seq, event_id, name, data FROM merx_outbox WHERE seq = ?", (seq,))
+            .fetchone()
+        )
+        return None if row is None else (row[0], row[1], row[2], json.loads(row[3]))

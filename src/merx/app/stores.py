@@ -11,11 +11,12 @@ the same file changes nothing). The clock defaults to the system's and ids to
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import attrs
 
 from merx.adapters.documents import DocumentDatabase, DocumentUnitOfWork
+from merx.adapters.relay import Outbox, OutboxRelay
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
 from merx.app.core import App, Settings, assemble, seed_reference_data
@@ -24,11 +25,16 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource
 
 
+class Database(DocumentDatabase, Outbox, Protocol):
+    """A database merx stores in: documents, the outbox and the relays' state."""
+
+
 @attrs.define(kw_only=True)
 class StoredApp(App):
-    """A merx over a document database."""
+    """A merx over a database; its events leave through the outbox (:attr:`relay`)."""
 
-    database: DocumentDatabase
+    database: Database
+    relay: OutboxRelay
 
 
 #: Event ids are minted by the store, never by a host's (maybe seeded) id source.
@@ -36,7 +42,7 @@ _EVENT_IDS = TimeOrderedIds()
 
 
 def build_app(
-    database: DocumentDatabase,
+    database: Database,
     *,
     clock: Clock | None = None,
     ids: IdSource | None = None,
@@ -45,13 +51,19 @@ def build_app(
     """A merx over ``database``, its reference data created if it is not there yet."""
     settings = settings or Settings()
     known = documents()
+
+    def new_unit_of_work() -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(database, known, _EVENT_IDS)
+
     app = assemble(
-        lambda: DocumentUnitOfWork(database, known, _EVENT_IDS),
+        new_unit_of_work,
         clock=clock or SystemClock(),
         ids=ids or TimeOrderedIds(),
         settings=settings,
     )
-    stored = StoredApp(database=database, **attrs.asdict(app, recurse=False))
+    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, _EVENT_IDS.next_id("relay"))
+    app.bus.deliver_through(relay)
+    stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
     return stored
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -44,6 +44,12 @@ CommandHandler = Callable[[Any, UnitOfWork], Any]
 Subscriber = Callable[[Any, UnitOfWork], None]
 
 
+class Delivery(Protocol):
+    """Port: delivers committed events from a durable outbox (see ``deliver_through``)."""
+
+    def deliver(self) -> int: ...
+
+
 class MessageBus:
     """Routes commands to handlers and events to subscribers (see module docstring)."""
 
@@ -61,7 +67,21 @@ class MessageBus:
         self._publisher = publisher
         self._handlers: dict[type[Any], CommandHandler] = {}
         self._subscribers: dict[type[DomainEvent], list[Subscriber]] = {}
+        self._delivery: Delivery | None = None
         self.undelivered: list[DomainEvent] = []
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return self._publisher
+
+    def subscribers_of(self, event_type: type[DomainEvent]) -> list[Subscriber]:
+        """The subscribers of ``event_type``, in the order they subscribed."""
+        return list(self._subscribers.get(event_type, ()))
+
+    def deliver_through(self, delivery: Delivery) -> None:
+        """Events leave through ``delivery`` (an outbox relay) instead of being dispatched
+        in process: after each command the bus asks it to deliver what was committed."""
+        self._delivery = delivery
 
     def register(self, command_type: type[C], handler: Callable[[C, UnitOfWork], Any]) -> None:
         """Route ``command_type`` to ``handler(command, uow)``; one handler per command."""
@@ -96,6 +116,9 @@ class MessageBus:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _dispatch(self, events: list[DomainEvent]) -> None:
+        if self._delivery is not None:  # the events are in the outbox, with the commit
+            self._delivery.deliver()
+            return
         queue = deque(events)
         while queue:
             event = queue.popleft()
