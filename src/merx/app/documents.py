@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -33,15 +34,18 @@ def _contexts() -> list[str]:
 
 
 def _events(context: str) -> list[type[DomainEvent]]:
-    """The event classes defined in ``context``'s modules."""
-    found: list[type[DomainEvent]] = []
+    """The event classes defined in ``context``'s modules: those their module holds (attrs
+    replaces a slotted class, and the replaced one may linger among the subclasses)."""
+    found: set[type[DomainEvent]] = set()
     pending = list(DomainEvent.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[:2] == ["merx", context]:
-            found.append(cls)
-    return sorted(set(found), key=lambda cls: cls.__name__)
+        module = sys.modules.get(cls.__module__)
+        defined = getattr(module, cls.__qualname__, None) if module is not None else None
+        if defined is cls and cls.__module__.split(".")[:2] == ["merx", context]:
+            found.add(cls)
+    return sorted(found, key=lambda cls: cls.__name__)
 
 
 def _serde(context: str) -> ModuleType | None:

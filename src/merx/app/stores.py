@@ -10,6 +10,7 @@ the same file changes nothing). The clock defaults to the system's and ids to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -35,6 +36,7 @@ class StoredApp(App):
 
     database: Database
     relay: OutboxRelay
+    new_unit_of_work: Callable[[], DocumentUnitOfWork]
 
 
 #: Event ids are minted by the store, never by a host's (maybe seeded) id source.
