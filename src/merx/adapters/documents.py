@@ -31,11 +31,16 @@ from merx.kernel.uow import Keyed, Repository
 A = TypeVar("A", bound=Keyed)
 
 
+#: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed.
+IndexEntries = tuple[tuple[str, str], ...] | None
+
+
 @attrs.frozen
 class NewDocument:
     kind: str
     key: str
     document: Any
+    index: IndexEntries = None
 
 
 @attrs.frozen
@@ -46,6 +51,7 @@ class ChangedDocument:
     key: str
     version: int
     document: Any
+    index: IndexEntries = None
 
 
 @attrs.frozen
@@ -84,6 +90,13 @@ class DocumentDatabase(Protocol):
 
     def is_handled(self, mark: str) -> bool:
         """Whether a commit wrote ``mark``."""
+        ...
+
+    def find(
+        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+    ) -> list[str]:
+        """Ids of ``kind`` whose ``index`` entry equals ``equal`` or is at most ``upto``
+        (any entry when both are ``None``), in the order the documents were first written."""
         ...
 
 
@@ -164,11 +177,16 @@ class DocumentRepository(Repository[A]):
 
     def document(self, key: str) -> NewDocument | ChangedDocument:
         """What to write for the staged ``key``."""
+        documents = self._uow.documents
         if key in self.added:
-            return NewDocument(self._name, key, self._uow.documents.write(self.added[key]))
+            added = self.added[key]
+            return NewDocument(
+                self._name, key, documents.write(added), documents.index_entries(added)
+            )
         aggregate = self.saved[key]
-        data = self._uow.documents.write(aggregate)
-        return ChangedDocument(self._name, key, aggregate.version, data)
+        data = documents.write(aggregate)
+        entries = documents.index_entries(aggregate)
+        return ChangedDocument(self._name, key, aggregate.version, data, entries)
 
     def pending(self, key: str) -> list[DomainEvent]:
         """The events the staged ``key`` recorded, not drained."""

@@ -17,22 +17,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import attrs
+
 from merx.adapters.documents import ChangedDocument, NewDocument, StoredEvent
+from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
-#: The schema this code writes; a file written by a later schema is refused.
-SCHEMA_VERSION: Final = 1
-
-_SCHEMA: Final = (
-    """CREATE TABLE IF NOT EXISTS merx_schema (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS merx_documents (
+_V1: Final = (
+    """CREATE TABLE merx_documents (
         row INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
         id TEXT NOT NULL,
@@ -40,20 +36,20 @@ _SCHEMA: Final = (
         document TEXT NOT NULL,
         UNIQUE (kind, id)
     )""",
-    """CREATE TABLE IF NOT EXISTS merx_outbox (
+    """CREATE TABLE merx_outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         event_id TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
         data TEXT NOT NULL
     )""",
-    "CREATE TABLE IF NOT EXISTS merx_handled (mark TEXT PRIMARY KEY)",
-    """CREATE TABLE IF NOT EXISTS merx_relay (
+    "CREATE TABLE merx_handled (mark TEXT PRIMARY KEY)",
+    """CREATE TABLE merx_relay (
         name TEXT PRIMARY KEY,
         position INTEGER NOT NULL DEFAULT 0,
         owner TEXT,
         lease_until REAL NOT NULL DEFAULT 0
     )""",
-    """CREATE TABLE IF NOT EXISTS merx_parked (
+    """CREATE TABLE merx_parked (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         relay TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -64,9 +60,70 @@ _SCHEMA: Final = (
     )""",
 )
 
+_V2: Final = (
+    """CREATE TABLE merx_index (
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        id TEXT NOT NULL,
+        PRIMARY KEY (kind, id, name)
+    )""",
+    "CREATE INDEX merx_index_lookup ON merx_index (kind, name, value)",
+)
+
+
+@attrs.frozen
+class Migration:
+    """One step of the schema: its statements, then (if any) a Python step that gets the
+    connection and the documents (to rebuild what SQL cannot compute, such as indexes)."""
+
+    version: int
+    statements: tuple[str, ...]
+    backfill: Callable[[sqlite3.Connection, Documents | None], None] | None = None
+
+
+def _index_everything(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document whose kind has an indexer."""
+    if documents is None:
+        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+    for kind in documents.classes():
+        if not documents.indexed(kind):
+            continue
+        name = documents.name_of(kind)
+        for key, version, document in db.execute(
+            "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
+        ).fetchall():
+            aggregate = documents.read(kind, json.loads(document))
+            aggregate.version = version
+            _write_index(db, name, key, documents.index_entries(aggregate) or ())
+
+
+#: Every schema step in order; the schema of a file is the number of steps applied.
+MIGRATIONS: Final = (
+    Migration(1, _V1),
+    Migration(2, _V2, _index_everything),
+)
+
+#: The schema this code writes; a file written by a later schema is refused.
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
 
 class SchemaTooNew(ValidationError):
     """The file was written by a later merx schema than this code knows."""
+
+
+class SchemaTooOld(ValidationError):
+    """The file needs upgrading (``python -m merx db upgrade``) and was opened without it."""
+
+
+def _write_index(
+    db: sqlite3.Connection, kind: str, key: str, entries: Sequence[tuple[str, str]]
+) -> None:
+    db.execute("DELETE FROM merx_index WHERE kind = ? AND id = ?", (kind, key))
+    db.executemany(
+        "INSERT INTO merx_index (kind, name, value, id) VALUES (?, ?, ?, ?)",
+        [(kind, name, value, key) for name, value in entries],
+    )
 
 
 def _dumps(document: Any) -> str:
@@ -82,12 +139,14 @@ class SqliteDatabase:
         *,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         busy_timeout_ms: int = 10_000,
+        documents: Documents | None = None,
+        upgrade: bool = True,
     ) -> None:
         self.path = str(path)
         self._synchronous = synchronous
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._open_schema()
+        self._open_schema(documents, upgrade=upgrade)
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
@@ -102,18 +161,46 @@ class SqliteDatabase:
             self._local.connection = connection
         return connection
 
-    def _open_schema(self) -> None:
+    def schema_version(self) -> int:
+        """The schema of the file (0 for a new, empty file)."""
+        db = self.connection()
+        known = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'merx_schema'"
+        ).fetchone()
+        if known is None:
+            return 0
+        row = db.execute("SELECT version FROM merx_schema WHERE id = 1").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _open_schema(self, documents: Documents | None, *, upgrade: bool) -> None:
+        """Create the schema in a new file, or bring an older one up to date, each step in
+        one transaction with its version; refuse a file of a later schema."""
         db = self.connection()
         db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA:
-                db.execute(statement)
-            row = db.execute("SELECT version FROM merx_schema WHERE id = 1").fetchone()
-            if row is None:
-                db.execute("INSERT INTO merx_schema (id, version) VALUES (1, ?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS merx_schema "
+                "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+            )
+            version = self.schema_version()
+            if version > SCHEMA_VERSION:
                 raise SchemaTooNew(
-                    f"{self.path} has merx schema {row[0]}; this merx knows up to {SCHEMA_VERSION}"
+                    f"{self.path} has merx schema {version}; this merx knows up to {SCHEMA_VERSION}"
+                )
+            if 0 < version < SCHEMA_VERSION and not upgrade:
+                raise SchemaTooOld(
+                    f"{self.path} has merx schema {version}, this merx writes "
+                    f"{SCHEMA_VERSION}: run `python -m merx db upgrade {self.path}`"
+                )
+            for migration in MIGRATIONS[version:]:
+                for statement in migration.statements:
+                    db.execute(statement)
+                if migration.backfill is not None and version > 0:
+                    migration.backfill(db, documents)
+                db.execute(
+                    "INSERT INTO merx_schema (id, version) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                    (migration.version,),
                 )
             db.execute("COMMIT")
         except BaseException:
@@ -139,6 +226,23 @@ class SqliteDatabase:
             .fetchone()
         )
         return None if row is None else (row[0], json.loads(row[1]))
+
+    def find(
+        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+    ) -> list[str]:
+        sql = (
+            "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
+            "AND d.id = i.id WHERE i.kind = ? AND i.name = ?"
+        )
+        parameters: list[Any] = [kind, index]
+        if equal is not None:
+            sql += " AND i.value = ?"
+            parameters.append(equal)
+        if upto is not None:
+            sql += " AND i.value <= ?"
+            parameters.append(upto)
+        rows = self.connection().execute(sql + " ORDER BY d.row", parameters)
+        return [key for (key,) in rows]
 
     def keys(self, kind: str) -> list[str]:
         rows = self.connection().execute(
@@ -169,6 +273,8 @@ class SqliteDatabase:
                     "WHERE kind = ? AND id = ? AND version = ?",
                     (_dumps(row.document), row.kind, row.key, row.version),
                 )
+                if cursor.rowcount == 1 and row.index is not None:
+                    _write_index(db, row.kind, row.key, row.index)
                 if cursor.rowcount != 1:
                     stored = db.execute(
                         "SELECT version FROM merx_documents WHERE kind = ? AND id = ?",
@@ -183,6 +289,9 @@ class SqliteDatabase:
                     "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, 1, ?)",
                     [(row.kind, row.key, _dumps(row.document)) for row in new],
                 )
+                for added in new:
+                    if added.index:
+                        _write_index(db, added.kind, added.key, added.index)
                 db.executemany(
                     "INSERT INTO merx_handled (mark) VALUES (?)", [(m,) for m in handled]
                 )

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 import attrs
 
 from merx.adapters.documents import DocumentDatabase, DocumentUnitOfWork
+from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
 from merx.adapters.relay import Outbox, OutboxRelay
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
@@ -62,6 +63,8 @@ def build_app(
         clock=clock or SystemClock(),
         ids=ids or TimeOrderedIds(),
         settings=settings,
+        order_queries=IndexedOrderQueries(database, known),
+        payment_queries=IndexedPaymentQueries(database, known),
     )
     relay = OutboxRelay(database, known, app.bus, new_unit_of_work, _EVENT_IDS.next_id("relay"))
     app.bus.deliver_through(relay)
@@ -79,5 +82,5 @@ def build_sqlite_app(
     synchronous: Literal["FULL", "NORMAL"] = "FULL",
 ) -> StoredApp:
     """A merx over the SQLite file at ``path`` (created if missing)."""
-    database = SqliteDatabase(path, synchronous=synchronous)
+    database = SqliteDatabase(path, synchronous=synchronous, documents=documents())
     return build_app(database, clock=clock, ids=ids, settings=settings)

@@ -10,7 +10,8 @@ between modules without a migration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -22,6 +23,15 @@ T = TypeVar("T")
 
 Writer = Callable[[Any], Any]
 Reader = Callable[[Any, type[Any]], Any]
+#: An aggregate's index entries: name -> value (``None``: not in that index). Values are
+#: strings compared as text (instants in :func:`index_instant`'s form sort by time).
+Indexer = Callable[[Any], Mapping[str, str | None]]
+
+
+def index_instant(instant: datetime) -> str:
+    """An instant as index text: UTC, always with microseconds, so text order is time
+    order."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @attrs.frozen
@@ -40,6 +50,7 @@ class Documents:
 
     _by_class: dict[type[Any], DocumentKind] = attrs.field(factory=dict)
     _by_name: dict[str, DocumentKind] = attrs.field(factory=dict)
+    _indexers: dict[type[Any], Indexer] = attrs.field(factory=dict)
 
     def register(self, name: str, cls: type[Any], write: Writer, read: Reader) -> None:
         """Store ``cls`` under ``name`` (each unique)."""
@@ -55,6 +66,24 @@ class Documents:
         """Each of ``classes`` under ``prefix.ClassName``."""
         for cls in classes:
             self.register(f"{prefix}.{cls.__name__}", cls, write, read)
+
+    def index(self, cls: type[Any], indexer: Indexer) -> None:
+        """Keep ``indexer``'s entries of every stored ``cls`` (what a query port looks up)."""
+        if cls not in self._by_class:
+            raise UnknownDocumentKind(f"{cls.__name__} is not a stored kind")
+        self._indexers[cls] = indexer
+
+    def indexed(self, cls: type[Any]) -> bool:
+        return cls in self._indexers
+
+    def index_entries(self, aggregate: Any) -> tuple[tuple[str, str], ...] | None:
+        """The index entries of ``aggregate``; ``None`` for a kind without an indexer."""
+        indexer = self._indexers.get(type(aggregate))
+        if indexer is None:
+            return None
+        return tuple(
+            sorted((name, value) for name, value in indexer(aggregate).items() if value is not None)
+        )
 
     def name_of(self, cls: type[Any]) -> str:
         kind = self._by_class.get(cls)

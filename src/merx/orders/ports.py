@@ -13,12 +13,13 @@ candidate is the model's own predicate (:meth:`ParentOrder.unpaid_since`,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
+from merx.kernel.documents import index_instant
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.uow import UnitOfWork
-from merx.orders.model import Order, ParentOrder
+from merx.orders.model import Order, OrderStatus, ParentOrder
 
 
 class OrderQueries(Protocol):
@@ -63,3 +64,34 @@ class ScanningOrderQueries:
     def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
         repo = self._uow.repo(Order)
         return [OrderId(key) for key in repo.ids() if repo.get(key).seller == seller]
+
+
+# -- what a database indexes to answer OrderQueries ------------------------------------
+
+UNPAID_PLACED_AT = "unpaid_placed_at"
+SHIPPED_AT = "shipped_awaiting_receipt"
+DELIVERED_AT = "delivered_awaiting_receipt"
+SELLER = "seller"
+
+
+def parent_order_index(parent: ParentOrder) -> dict[str, str | None]:
+    """A parent order pending payment is found by when it was placed."""
+    pending = parent.unpaid_since(parent.placed_at)
+    return {UNPAID_PLACED_AT: index_instant(parent.placed_at) if pending else None}
+
+
+def order_index(order: Order) -> dict[str, str | None]:
+    """An order awaiting receipt (:meth:`Order.awaits_receipt` for some instant) is found
+    by when it was delivered, or shipped if no delivery was scanned; every order by its
+    seller."""
+    waiting = order.awaits_receipt(shipped_by=_LAST, delivered_by=_LAST)
+    delivered = order.delivered_at if waiting and order.status is OrderStatus.DELIVERED else None
+    shipped = order.shipped_at if waiting and delivered is None else None
+    return {
+        SHIPPED_AT: index_instant(shipped) if shipped is not None else None,
+        DELIVERED_AT: index_instant(delivered) if delivered is not None else None,
+        SELLER: order.seller,
+    }
+
+
+_LAST = datetime.max.replace(tzinfo=UTC)

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 from merx.kernel.errors import ValidationError
 from merx.kernel.money import Money
+
+if TYPE_CHECKING:
+    from merx.payments.model import Payment
 
 # -- values ----------------------------------------------------------------------------
 
@@ -265,3 +268,12 @@ class PaymentQueries(Protocol):
     def awaiting_authentication(self) -> Iterable[str]:
         """Ids of the payments whose authentication is still required."""
         ...
+
+
+#: What a database indexes to answer :class:`PaymentQueries`.
+AWAITING_AUTHENTICATION = "awaiting_authentication"
+
+
+def payment_index(payment: Payment) -> dict[str, str | None]:
+    """A payment waiting for its proof is in the index ``awaiting_authentication``."""
+    return {AWAITING_AUTHENTICATION: "yes" if payment.awaits_authentication else None}
