@@ -3,6 +3,8 @@ the schema grows by versioned migrations, each tested from the schema before it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from merx import fulfillment, orders, payments
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, SchemaTooOld, SqliteDatabase
-from merx.app import StoredApp, build_sqlite_app
+from merx.app import StoredApp, build_sqlite_app, cli
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import MerchantId, ShipmentId
@@ -89,3 +91,23 @@ def test_a_file_of_every_earlier_schema_is_upgraded_on_open(tmp_path: Path) -> N
     with reopened.unit_of_work() as uow:
         scanned = answers(ScanningOrderQueries(uow), reopened)
     assert answers(IndexedOrderQueries(reopened.database, documents()), reopened) == scanned
+
+
+def test_the_command_line_reports_and_upgrades_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "shop.db"
+    trade(path)
+    back = SqliteDatabase(path)
+    back.connection().execute("DROP TABLE merx_index")
+    back.connection().execute("UPDATE merx_schema SET version = 1")
+    back.close()
+    assert cli.main(["db", "version", str(path)]) == 0
+    assert f"merx schema 1 (this merx writes {SCHEMA_VERSION})" in capsys.readouterr().out
+    assert cli.main(["db", "upgrade", str(path)]) == 0
+    assert f"merx schema {SCHEMA_VERSION} " in capsys.readouterr().out
+    done = subprocess.run(
+        [sys.executable, "-m", "merx", "db", "version", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert f"merx schema {SCHEMA_VERSION}" in done.stdout

@@ -14,6 +14,7 @@ processes may share the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -128,6 +129,18 @@ def _write_index(
 
 def _dumps(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def schema_version_of(path: str | Path) -> int:
+    """The merx schema of the file at ``path`` without opening it for use (0: none)."""
+    with contextlib.closing(sqlite3.connect(str(path))) as db:
+        known = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'merx_schema'"
+        ).fetchone()
+        if known is None:
+            return 0
+        row = db.execute("SELECT version FROM merx_schema WHERE id = 1").fetchone()
+        return 0 if row is None else int(row[0])
 
 
 class SqliteDatabase:

@@ -1,0 +1,55 @@
+"""``python -m merx``: administration of a merx database.
+
+    python -m merx db version PATH     the schema of a SQLite file
+    python -m merx db upgrade PATH     bring a SQLite file to this merx's schema
+
+A PostgreSQL DSN (``postgresql://...``) is accepted wherever a path is, once the
+PostgreSQL adapter is installed (``pip install merx[postgres]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+from merx.adapters.sqlite import SCHEMA_VERSION, SqliteDatabase, schema_version_of
+from merx.app.documents import documents
+
+
+def _open(target: str, *, upgrade: bool) -> Any:
+    if target.startswith(("postgresql://", "postgres://")):
+        stores = importlib.import_module("merx.app.stores")
+        opener = getattr(stores, "open_postgres_database", None)
+        if opener is None:
+            raise SystemExit("this merx has no PostgreSQL adapter")
+        return opener(target, upgrade=upgrade)
+    return SqliteDatabase(target, documents=documents(), upgrade=upgrade)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m merx", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="area", required=True)
+    db = sub.add_parser("db", help="the database")
+    action = db.add_subparsers(dest="action", required=True)
+    for name, text in (("version", "print the schema version"), ("upgrade", "upgrade the schema")):
+        command = action.add_parser(name, help=text)
+        command.add_argument("target", help="a SQLite file (or a PostgreSQL DSN)")
+    args = parser.parse_args(argv)
+    if args.action == "version":
+        version = _version(args.target)
+    else:
+        version = _open(args.target, upgrade=True).schema_version()
+    print(f"{args.target}: merx schema {version} (this merx writes {SCHEMA_VERSION})")
+    return 0
+
+
+def _version(target: str) -> int:
+    if target.startswith(("postgresql://", "postgres://")):
+        return int(_open(target, upgrade=False).schema_version())
+    return schema_version_of(target)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
