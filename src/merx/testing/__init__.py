@@ -51,6 +51,6 @@ from __future__ import annotations
 import pytest
 
 #: Every suite module, registered for pytest's assertion rewriting before it is imported.
-SUITES = ("store",)
+SUITES = ("payment_gateway", "store")
 
 pytest.register_assert_rewrite(*(f"{__name__}.{suite}" for suite in SUITES))
