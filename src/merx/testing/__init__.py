@@ -51,6 +51,14 @@ from __future__ import annotations
 import pytest
 
 #: Every suite module, registered for pytest's assertion rewriting before it is imported.
-SUITES = ("payment_gateway", "store")
+SUITES = (
+    "funder",
+    "logistics",
+    "notifier",
+    "payment_gateway",
+    "payout",
+    "store",
+    "supplier",
+)
 
 pytest.register_assert_rewrite(*(f"{__name__}.{suite}" for suite in SUITES))

@@ -38,7 +38,7 @@ from merx.kernel.errors import (
     NotFound,
 )
 from merx.kernel.money import Money
-from merx.payments.errors import (
+from merx.payments import (
     CaptureExceedsAuthorization,
     DuplicateRefund,
     GatewayTimeout,
