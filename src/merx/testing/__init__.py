@@ -52,7 +52,9 @@ import pytest
 
 #: Every suite module, registered for pytest's assertion rewriting before it is imported.
 SUITES = (
+    "consignment",
     "funder",
+    "journal",
     "logistics",
     "notifier",
     "payment_gateway",
