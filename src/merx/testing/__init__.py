@@ -59,6 +59,8 @@ SUITES = (
     "notifier",
     "payment_gateway",
     "payout",
+    "queries",
+    "risk",
     "store",
     "supplier",
 )
