@@ -2,9 +2,11 @@
 
 Each module holds the suite of one port (or of a few small ports) as a base class named
 ``<Port>Contract``. Its ``test_*`` methods ask for one fixture that the host provides, a
-factory of fresh adapters (or of a harness around one) named ``make_<thing>``; the
-suite calls it once per test and once per generated example, so the fixture may have any
-scope. Subclass the suite under a name pytest collects and provide the fixture::
+factory of fresh adapters (or of a harness around one) named ``make_<thing>``. The suite
+calls it once per test and once per generated example (a property test runs ``@given``
+inside the test method), so the fixture may have any scope and one suite may be
+subclassed for several adapters. Subclass the suite under a name pytest collects and
+provide the fixture::
 
     import pytest
 

@@ -135,7 +135,14 @@ EVENTS: tuple[type[DomainEvent], ...] = (CounterOpened, CounterIncremented)
 
 def committed(new_uow: NewUnitOfWork, key: str) -> Counter | None:
     """What a fresh unit of work sees for ``key``."""
-    return new_uow().repo(Counter).find(key)
+    with new_uow() as uow:
+        return uow.repo(Counter).find(key)
+
+
+def committed_tally(new_uow: NewUnitOfWork, key: str) -> Tally | None:
+    """What a fresh unit of work sees for the tally ``key``."""
+    with new_uow() as uow:
+        return uow.repo(Tally).find(key)
 
 
 def seed(new_uow: NewUnitOfWork, *keys: str) -> None:
@@ -316,17 +323,22 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
 
     @invariant()
     def store_equals_the_reference(self) -> None:
-        reader = self.new_uow().repo(Counter)
-        assert list(reader.ids()) == list(self.reference)
-        for key in KEYS:
-            found = reader.find(key)
-            expected = self.reference.get(key)
-            if expected is None:
-                assert found is None
-            else:
-                assert found is not None
-                assert (found.version, found.count) == expected
-                assert found.pending_events == []
+        with self.new_uow() as uow:
+            reader = uow.repo(Counter)
+            assert list(reader.ids()) == list(self.reference)
+            for key in KEYS:
+                found = reader.find(key)
+                expected = self.reference.get(key)
+                if expected is None:
+                    assert found is None
+                else:
+                    assert found is not None
+                    assert (found.version, found.count) == expected
+                    assert found.pending_events == []
+
+    def teardown(self) -> None:
+        for work in self.slots.values():
+            work.uow.__exit__(None, None, None)
 
 
 class StoreContract:
@@ -537,33 +549,33 @@ class StoreContract:
             tally_seed.repo(Tally).add(Tally(id="t"))
             tally_seed.commit()
 
-        first, second = new_uow(), new_uow()
-        mine = first.repo(Counter).get("a")
-        theirs = second.repo(Counter).get("a")
-        assert mine.version == theirs.version == 1
+        with new_uow() as first, new_uow() as second:
+            mine = first.repo(Counter).get("a")
+            theirs = second.repo(Counter).get("a")
+            assert mine.version == theirs.version == 1
 
-        mine.increment()
-        first.repo(Counter).save(mine)
-        first.commit()
+            mine.increment()
+            first.repo(Counter).save(mine)
+            first.commit()
 
-        theirs.increment()
-        theirs.increment()
-        second.repo(Counter).save(theirs)
-        second.repo(Counter).add(Counter.open("b"))  # staged beside it, same kind
-        other = second.repo(Counter).get("c")
-        other.increment()
-        second.repo(Counter).save(other)
-        tally = second.repo(Tally).get("t")  # staged beside it, other kind
-        tally.total = 7
-        second.repo(Tally).save(tally)
-        with pytest.raises(ConcurrencyError, match=r"Counter 'a'.*loaded version 1, stored 2"):
-            second.commit()
+            theirs.increment()
+            theirs.increment()
+            second.repo(Counter).save(theirs)
+            second.repo(Counter).add(Counter.open("b"))  # staged beside it, same kind
+            other = second.repo(Counter).get("c")
+            other.increment()
+            second.repo(Counter).save(other)
+            tally = second.repo(Tally).get("t")  # staged beside it, other kind
+            tally.total = 7
+            second.repo(Tally).save(tally)
+            with pytest.raises(ConcurrencyError, match=r"Counter 'a'.*loaded version 1, stored 2"):
+                second.commit()
+            assert second.collect_events() == []
 
         assert committed(new_uow, "a") == Counter(id="a", count=1)
         assert committed(new_uow, "b") is None
         assert committed(new_uow, "c") == Counter(id="c")
-        assert new_uow().repo(Tally).get("t") == Tally(id="t")
-        assert second.collect_events() == []
+        assert committed_tally(new_uow, "t") == Tally(id="t")
         assert (theirs.version, other.version, tally.version) == (1, 1, 1)  # untouched
 
     def test_a_lost_update_in_any_kind_stops_the_writes_of_every_kind(
@@ -573,31 +585,31 @@ class StoreContract:
         with new_uow() as tally_seed:
             tally_seed.repo(Tally).add(Tally(id="t"))
             tally_seed.commit()
-        winner, loser = new_uow(), new_uow()
-        tally = loser.repo(Tally).get("t")  # staged first, fine on its own
-        tally.total = 5
-        loser.repo(Tally).save(tally)
-        stale = loser.repo(Counter).get("a")  # staged second, stale by commit time
-        fresh = winner.repo(Counter).get("a")
-        fresh.increment()
-        winner.repo(Counter).save(fresh)
-        winner.commit()
-        stale.increment()
-        loser.repo(Counter).save(stale)
-        with pytest.raises(ConcurrencyError):
-            loser.commit()
-        assert new_uow().repo(Tally).get("t") == Tally(id="t")
+        with new_uow() as winner, new_uow() as loser:
+            tally = loser.repo(Tally).get("t")  # staged first, fine on its own
+            tally.total = 5
+            loser.repo(Tally).save(tally)
+            stale = loser.repo(Counter).get("a")  # staged second, stale by commit time
+            fresh = winner.repo(Counter).get("a")
+            fresh.increment()
+            winner.repo(Counter).save(fresh)
+            winner.commit()
+            stale.increment()
+            loser.repo(Counter).save(stale)
+            with pytest.raises(ConcurrencyError):
+                loser.commit()
+        assert committed_tally(new_uow, "t") == Tally(id="t")
         assert committed(new_uow, "a") == Counter(id="a", count=1)
 
     def test_concurrent_adds_of_one_id_let_only_the_first_commit(
         self, new_uow: NewUnitOfWork
     ) -> None:
-        first, second = new_uow(), new_uow()
-        first.repo(Counter).add(Counter(id="a", count=1))
-        second.repo(Counter).add(Counter(id="a", count=2))
-        first.commit()
-        with pytest.raises(ConcurrencyError, match="added concurrently"):
-            second.commit()
+        with new_uow() as first, new_uow() as second:
+            first.repo(Counter).add(Counter(id="a", count=1))
+            second.repo(Counter).add(Counter(id="a", count=2))
+            first.commit()
+            with pytest.raises(ConcurrencyError, match="added concurrently"):
+                second.commit()
         assert committed(new_uow, "a") == Counter(id="a", count=1)
 
     def test_saving_an_aggregate_that_was_never_stored_writes_nothing(
@@ -611,16 +623,16 @@ class StoreContract:
 
     def test_reading_without_saving_never_conflicts(self, new_uow: NewUnitOfWork) -> None:
         seed(new_uow, "a", "b")
-        reader, writer = new_uow(), new_uow()
-        reader.repo(Counter).get("a")
-        counter = writer.repo(Counter).get("a")
-        counter.increment()
-        writer.repo(Counter).save(counter)
-        writer.commit()
-        b = reader.repo(Counter).get("b")
-        b.increment()
-        reader.repo(Counter).save(b)
-        reader.commit()  # "a" was only read: no conflict
+        with new_uow() as reader, new_uow() as writer:
+            reader.repo(Counter).get("a")
+            counter = writer.repo(Counter).get("a")
+            counter.increment()
+            writer.repo(Counter).save(counter)
+            writer.commit()
+            b = reader.repo(Counter).get("b")
+            b.increment()
+            reader.repo(Counter).save(b)
+            reader.commit()  # "a" was only read: no conflict
         assert committed(new_uow, "b") == Counter(id="b", count=1)
 
     # -- versions and events -----------------------------------------------------------------
@@ -688,18 +700,18 @@ class StoreContract:
             uow.rollback()
             assert uow.collect_events() == []
 
-        loser, winner = new_uow(), new_uow()
-        late = loser.repo(Counter).get("a")
-        early = winner.repo(Counter).get("a")
-        early.increment()
-        winner.repo(Counter).save(early)
-        winner.commit()
-        late.increment()
-        loser.repo(Counter).save(late)
-        with pytest.raises(ConcurrencyError):
-            loser.commit()
-        assert loser.collect_events() == []
-        assert winner.collect_events() == [CounterIncremented("a", 1)]
+        with new_uow() as loser, new_uow() as winner:
+            late = loser.repo(Counter).get("a")
+            early = winner.repo(Counter).get("a")
+            early.increment()
+            winner.repo(Counter).save(early)
+            winner.commit()
+            late.increment()
+            loser.repo(Counter).save(late)
+            with pytest.raises(ConcurrencyError):
+                loser.commit()
+            assert loser.collect_events() == []
+            assert winner.collect_events() == [CounterIncremented("a", 1)]
 
     def test_events_of_one_aggregate_keep_their_order_across_kinds_and_aggregates(
         self,
