@@ -11,7 +11,7 @@ from pathlib import Path
 import merx
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
-NOT_CONTEXTS = {"adapters", "app", "errors", "kernel"}
+NOT_CONTEXTS = {"adapters", "app", "errors", "kernel", "testing"}
 
 
 def contexts() -> set[str]:

@@ -269,7 +269,7 @@ SOURCE = Path(merx.__file__).parent
 
 
 def contexts() -> set[str]:
-    not_contexts = {"adapters", "app", "errors", "kernel"}
+    not_contexts = {"adapters", "app", "errors", "kernel", "testing"}
     return {
         module.name
         for module in pkgutil.iter_modules(merx.__path__)

@@ -1,1 +1,1 @@
-"""Contract suites: one per port, run against every adapter of that port."""
+"""The contract suites of ``merx.testing``, run against the in-memory adapters."""

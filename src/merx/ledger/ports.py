@@ -6,8 +6,8 @@ through :class:`Journals`, opened inside their unit of work, so that the entries
 append commit (or are dropped) together with the ledger whose version guards their
 numbering. ``merx.app`` wires an adapter (``merx.adapters.memory.StoredJournal`` in
 memory); a ledger used by hand (tests, the spec runner, the benchmark) takes a
-``merx.adapters.memory.MemoryJournal``. Every adapter runs the contract suite in
-``tests/ledger/test_journal_contract.py``.
+``merx.adapters.memory.MemoryJournal``. Every adapter runs the contract suite
+:mod:`merx.testing.journal`.
 """
 
 from __future__ import annotations
