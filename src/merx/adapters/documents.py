@@ -110,7 +110,6 @@ class DocumentRepository(Repository[A]):
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
-        self.viewed: dict[str, A] = {}
 
     def _read(self, key: str) -> A | None:
         row = self._uow.database.load(self._name, key)
@@ -137,7 +136,6 @@ class DocumentRepository(Repository[A]):
         aggregate = self._read(key)
         if aggregate is not None:
             self.loaded[key] = aggregate
-            self.viewed.pop(key, None)
         return aggregate
 
     def view(self, key: str) -> A:
@@ -147,12 +145,7 @@ class DocumentRepository(Repository[A]):
         held = self._held(key)
         if held is not None:
             return held
-        viewed = self.viewed.get(key)
-        if viewed is None:
-            viewed = self._read(key)
-            if viewed is not None:
-                self.viewed[key] = viewed
-        return viewed
+        return self._read(key)  # the committed state as it is now, a private copy
 
     def _required(self, found: A | None, key: str) -> A:
         if found is None:

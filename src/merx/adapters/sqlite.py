@@ -297,19 +297,25 @@ class SqliteDatabase:
                         f"{row.kind} {row.key!r} changed since it was loaded "
                         f"(loaded version {row.version}, stored {stored[0] if stored else None})"
                     )
+            for added in new:
+                try:
+                    db.execute(
+                        "INSERT INTO merx_documents (kind, id, version, document) "
+                        "VALUES (?, ?, 1, ?)",
+                        (added.kind, added.key, _dumps(added.document)),
+                    )
+                except sqlite3.IntegrityError as error:
+                    raise ConcurrencyError(
+                        f"{added.kind} {added.key!r} was added concurrently"
+                    ) from error
+                if added.index:
+                    _write_index(db, added.kind, added.key, added.index)
             try:
-                db.executemany(
-                    "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, 1, ?)",
-                    [(row.kind, row.key, _dumps(row.document)) for row in new],
-                )
-                for added in new:
-                    if added.index:
-                        _write_index(db, added.kind, added.key, added.index)
                 db.executemany(
                     "INSERT INTO merx_handled (mark) VALUES (?)", [(m,) for m in handled]
                 )
             except sqlite3.IntegrityError as error:
-                raise ConcurrencyError(f"written concurrently: {error}") from error
+                raise ConcurrencyError(f"handled concurrently: {error}") from error
             db.executemany(
                 "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?)",
                 [(event.event_id, event.name, _dumps(event.data)) for event in events],

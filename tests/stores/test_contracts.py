@@ -1,0 +1,106 @@
+"""The shipped contract suites (:mod:`merx.testing`) run against the SQLite store: the
+unit of work over the database, and the query ports answered from its indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+from uuid import uuid4
+
+import attrs
+import pytest
+
+from merx.adapters.documents import DocumentUnitOfWork
+from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
+from merx.adapters.memory import FixedClock, SequentialIds
+from merx.adapters.sqlite import SqliteDatabase
+from merx.adapters.system import TimeOrderedIds
+from merx.app import StoredApp, build_sqlite_app
+from merx.app.documents import documents
+from merx.fulfillment.ports import TrackingStatus
+from merx.kernel import serde
+from merx.kernel.aggregate import Aggregate
+from merx.kernel.bus import Command
+from merx.kernel.documents import Documents
+from merx.kernel.events import DomainEvent
+from merx.orders import OrderQueries
+from merx.payments import AuthFactor, PaymentQueries
+from merx.payments.ports import RiskDecision
+from merx.testing.queries import OrderQueriesContract, PaymentQueriesContract, WorldFactory
+from merx.testing.store import NewUnitOfWork, StoreContract, StoreFactory
+
+R = TypeVar("R")
+
+
+def sqlite_store(tmp_path: Path) -> StoreFactory:
+    def fresh(
+        aggregates: Sequence[type[Aggregate]], events: Sequence[type[DomainEvent]], /
+    ) -> NewUnitOfWork:
+        converter = serde.make_converter(aggregates)
+        known = Documents()
+        known.register_all(
+            "test", (*aggregates, *events), converter.unstructure, serde.reader(converter)
+        )
+        database = SqliteDatabase(tmp_path / f"{uuid4().hex}.db", synchronous="NORMAL")
+        ids = TimeOrderedIds()
+        return lambda: DocumentUnitOfWork(database, known, ids)
+
+    return fresh
+
+
+class TestSqliteStore(StoreContract):
+    @pytest.fixture
+    def make_store(self, tmp_path: Path) -> StoreFactory:
+        return sqlite_store(tmp_path)
+
+
+@attrs.define
+class SqliteWorld:
+    """A :class:`merx.testing.queries.QueriesWorld` over a fresh merx on a SQLite file."""
+
+    clock: FixedClock = attrs.field(factory=lambda: FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    app: StoredApp = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        path = Path(f"/tmp/merx-queries-{uuid4().hex}.db")
+        self.app = build_sqlite_app(
+            path, clock=self.clock, ids=SequentialIds(), synchronous="NORMAL"
+        )
+
+    def handle(self, command: Command[R]) -> R:
+        return self.app.handle(command)
+
+    def unit_of_work(self) -> DocumentUnitOfWork:
+        return self.app.new_unit_of_work()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def advance_clock(self, by: timedelta) -> None:
+        self.clock.advance(by)
+
+    def deliver(self, tracking_number: str) -> None:
+        self.app.logistics.advance(tracking_number, TrackingStatus.DELIVERED, self.now())
+
+    def ask_next_payment_for_proof(self) -> None:
+        self.app.risk.decide_next(RiskDecision.authenticate(AuthFactor.SMS, "new device"))
+
+    def order_queries(self) -> OrderQueries:
+        return IndexedOrderQueries(self.app.database, documents())
+
+    def payment_queries(self) -> PaymentQueries:
+        return IndexedPaymentQueries(self.app.database, documents())
+
+
+class TestIndexedOrderQueries(OrderQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedPaymentQueries(PaymentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
