@@ -31,7 +31,7 @@ from merx import (
     pricing,
     promotions,
 )
-from merx.app import MemoryApp, build_memory_app
+from merx.app import App, build_memory_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
@@ -41,8 +41,9 @@ SKUS = [SkuId(f"sku-{n}") for n in range(3)]
 DC = WarehouseId("wh")
 
 
-def prepare(n: int) -> tuple[MemoryApp, list[CustomerId]]:
-    app = build_memory_app(check_views=False)  # the store's self-check is for tests
+def prepare(n: int, app: App | None = None) -> tuple[App, list[CustomerId]]:
+    """``n`` customers with a 3-line cart on ``app`` (a fresh in-memory one by default)."""
+    app = app or build_memory_app(check_views=False)  # the store's self-check is for tests
     app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 5}))
     for n_sku, sku in enumerate(SKUS):
         price = Money.of(f"{99 + 100 * n_sku}.90", "CNY")
@@ -75,7 +76,7 @@ def prepare(n: int) -> tuple[MemoryApp, list[CustomerId]]:
 PHASES = ("quote", "place", "pay", "ship", "deliver+complete")
 
 
-def golden_path(app: MemoryApp, cid: CustomerId, laps: dict[str, float] | None = None) -> None:
+def golden_path(app: App, cid: CustomerId, laps: dict[str, float] | None = None) -> None:
     """One order through the golden path; ``laps`` (if given) adds each phase's seconds."""
     clock = time.perf_counter
     t0 = clock()

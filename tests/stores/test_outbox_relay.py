@@ -38,7 +38,7 @@ def note_sku(event: catalog.SkuCreated, uow: UnitOfWork) -> None:
 def open_shop(path: Path) -> StoredApp:
     app = build_sqlite_app(
         path, clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), ids=SequentialIds(),
-        synchronous="NORMAL",
+        synchronous="NORMAL", relay_owner="worker-1",
     )  # fmt: skip
     app.bus.subscribe(catalog.SkuCreated, note_sku)
     return app
@@ -74,6 +74,7 @@ def test_a_lost_position_redelivers_but_each_subscriber_works_once(tmp_path: Pat
     app = open_shop(path)
     create_sku(app, "a")
     published = len(app.events.events)
+    app.relay.close()
     database = SqliteDatabase(path)
     database.connection().execute("UPDATE merx_relay SET position = 0")  # as if it died
     assert app.relay.deliver() > 0
@@ -151,6 +152,7 @@ def test_a_failing_subscriber_is_parked_then_replayed(tmp_path: Path) -> None:
 def test_one_relay_delivers_at_a_time_and_a_dead_ones_lease_expires(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     app = open_shop(path)
+    app.close()  # the setup's lease goes
     database = SqliteDatabase(path)
     assert database.take_lease("main", "someone-else", now=1e12, until=1e12 + 30) is not None
     create_sku(app, "a")  # committed; the other relay holds the lease
@@ -158,6 +160,7 @@ def test_one_relay_delivers_at_a_time_and_a_dead_ones_lease_expires(tmp_path: Pa
     database.release("main", "someone-else")
     assert app.relay.deliver() >= 1
     assert SEEN == ["a"]
+    app.close()
     assert database.take_lease("main", "dead", now=0, until=1) is not None  # expired at once
     create_sku(app, "b")
     assert SEEN == ["a", "b"]

@@ -5,6 +5,7 @@ mid-command leaves no partial state."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -158,12 +159,26 @@ def _pay_forever(path: str) -> None:  # pragma: no cover - runs in a child, kill
         app.handle(payments.PayOrder(placed.parent_id, "alipay"))
 
 
+def paid_orders(path: str) -> int:
+    """Paid parent orders in the file, read without merx (the worker is writing)."""
+    import json
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+        rows = db.execute(
+            "SELECT document FROM merx_documents WHERE kind = 'orders.ParentOrder'"
+        ).fetchall()
+    return sum(1 for (document,) in rows if json.loads(document)["status"] == "paid")
+
+
 def test_a_worker_killed_mid_command_leaves_no_partial_state(tmp_path: Path) -> None:
     path = str(tmp_path / "shop.db")
     setup(path, units=1_000)
     child = multiprocessing.get_context("spawn").Process(target=_pay_forever, args=(path,))
     child.start()
-    time.sleep(4.0)  # let it commit some orders, then kill it wherever it is
+    deadline = time.monotonic() + 120
+    while paid_orders(path) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)  # let it commit some orders, then kill it wherever it is
     assert child.pid is not None
     os.kill(child.pid, signal.SIGKILL)
     child.join()

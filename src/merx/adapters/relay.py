@@ -111,47 +111,56 @@ class OutboxRelay:
         self._sleep = sleep
         self._now = now
         self._delivering = threading.Lock()
+        self._position: int | None = None  # while this relay holds the lease
+        self._until = 0.0
 
     def deliver(self) -> int:
         """Deliver every event committed after the stored position; the number delivered
         (0 if another relay holds the lease, or if this one is already delivering: a
-        subscriber's own commands join the running delivery)."""
+        subscriber's own commands join the running delivery).
+
+        The lease is kept between calls (renewed as the position moves, or when half of it
+        has run), so a busy process pays one write per call for the position; it expires
+        by itself if this process dies, and :meth:`close` lets it go at once."""
         if not self._delivering.acquire(blocking=False):
             return 0
         try:
+            position = self._lease()
+            if position is None:
+                return 0
             delivered = 0
             while True:
-                position = self._take_lease()
-                if position is None:
+                rows = self._outbox.events_after(position, self._batch)
+                if not rows:
                     return delivered
-                try:
-                    position, count = self._drain(position)
-                    delivered += count
-                finally:
-                    self._outbox.release(self.name, self._owner)
-                if not self._outbox.events_after(position, 1):
-                    return delivered  # nothing committed while the lease was let go
+                for seq, event_id, name, data in rows:
+                    self._deliver_one(seq, event_id, self._documents.read_event(name, data))
+                    position = seq
+                    delivered += 1
+                until = self._now() + self._lease_s
+                if not self._outbox.advance(self.name, self._owner, position, until):
+                    self._position = None  # the lease was lost: its new holder goes on
+                    return delivered
+                self._position, self._until = position, until
         finally:
             self._delivering.release()
 
-    def _take_lease(self) -> int | None:
+    def _lease(self) -> int | None:
+        """The position, with the lease held (taken, or renewed when half of it has run)."""
         now = self._now()
-        return self._outbox.take_lease(self.name, self._owner, now, now + self._lease_s)
+        if self._position is not None and now < self._until - self._lease_s / 2:
+            return self._position
+        until = now + self._lease_s
+        position = self._outbox.take_lease(self.name, self._owner, now, until)
+        self._position, self._until = position, until
+        return position
 
-    def _drain(self, position: int) -> tuple[int, int]:
-        count = 0
-        while True:
-            rows = self._outbox.events_after(position, self._batch)
-            if not rows:
-                return position, count
-            for seq, event_id, name, data in rows:
-                self._deliver_one(seq, event_id, self._documents.read_event(name, data))
-                if not self._outbox.advance(
-                    self.name, self._owner, seq, self._now() + self._lease_s
-                ):
-                    return position, count  # the lease was lost: its new holder goes on
-                position = seq
-                count += 1
+    def close(self) -> None:
+        """Let the lease go (another process's relay may deliver at once)."""
+        with self._delivering:
+            if self._position is not None:
+                self._outbox.release(self.name, self._owner)
+            self._position = None
 
     def _deliver_one(self, seq: int, event_id: str, event: DomainEvent) -> None:
         self._attempt(seq, _PUBLISHER, lambda: self._bus.publisher.publish([event]))

@@ -351,11 +351,12 @@ class SqliteDatabase:
     def take_lease(self, relay: str, owner: str, now: float, until: float) -> int | None:
         """Hold ``relay``'s lease until ``until`` (seconds) if it is free or expired (or
         already this ``owner``'s): its position, or ``None`` if another owner holds it."""
-        self._write("INSERT OR IGNORE INTO merx_relay (name) VALUES (?)", (relay,))
         taken = self._write(
-            "UPDATE merx_relay SET owner = ?, lease_until = ? "
-            "WHERE name = ? AND (owner IS NULL OR owner = ? OR lease_until < ?)",
-            (owner, until, relay, owner, now),
+            "INSERT INTO merx_relay (name, owner, lease_until) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+            "lease_until = excluded.lease_until WHERE merx_relay.owner IS NULL "
+            "OR merx_relay.owner = excluded.owner OR merx_relay.lease_until < ?",
+            (relay, owner, until, now),
         )
         if taken != 1:
             return None

@@ -177,7 +177,7 @@ def request_refund(
     """The whole order (every unit not claimed yet), before it ships: no window applies."""
     return _open(
         uow, cmd.order_id, AfterSaleKind.REFUND_BEFORE_SHIPMENT,
-        lambda order: order.everything_left(), cmd.reason,
+        lambda order: order.remaining_items, cmd.reason,
         clock=clock, ids=ids, window=timedelta(0),
     )  # fmt: skip
 

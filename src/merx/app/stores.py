@@ -39,6 +39,10 @@ class StoredApp(App):
     relay: OutboxRelay
     new_unit_of_work: Callable[[], DocumentUnitOfWork]
 
+    def close(self) -> None:
+        """Let the relay's lease go (call it when the process stops)."""
+        self.relay.close()
+
 
 #: Event ids are minted by the store, never by a host's (maybe seeded) id source.
 _EVENT_IDS = TimeOrderedIds()
@@ -50,8 +54,13 @@ def build_app(
     clock: Clock | None = None,
     ids: IdSource | None = None,
     settings: Settings | None = None,
+    relay_owner: str | None = None,
 ) -> StoredApp:
-    """A merx over ``database``, its reference data created if it is not there yet."""
+    """A merx over ``database``, its reference data created if it is not there yet.
+
+    ``relay_owner`` names this process for the outbox relay's lease: a process restarted
+    under the same name delivers at once, where a new name waits for the lease of the one
+    that died to expire (30 s); by default each process gets a new name."""
     settings = settings or Settings()
     known = documents()
 
@@ -66,7 +75,8 @@ def build_app(
         order_queries=IndexedOrderQueries(database, known),
         payment_queries=IndexedPaymentQueries(database, known),
     )
-    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, _EVENT_IDS.next_id("relay"))
+    owner = relay_owner or _EVENT_IDS.next_id("relay")
+    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, owner)
     app.bus.deliver_through(relay)
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
@@ -80,7 +90,8 @@ def build_sqlite_app(
     ids: IdSource | None = None,
     settings: Settings | None = None,
     synchronous: Literal["FULL", "NORMAL"] = "FULL",
+    relay_owner: str | None = None,
 ) -> StoredApp:
     """A merx over the SQLite file at ``path`` (created if missing)."""
     database = SqliteDatabase(path, synchronous=synchronous, documents=documents())
-    return build_app(database, clock=clock, ids=ids, settings=settings)
+    return build_app(database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner)

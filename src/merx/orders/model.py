@@ -596,16 +596,6 @@ class Order(Aggregate):
             (line.sku, left) for line in self.lines if (left := self.claimable(line.sku)) > 0
         )
 
-    def everything_left(self) -> tuple[tuple[SkuId, int], ...]:
-        """:attr:`remaining_items` for an after-sale on the whole order; refused with
-        :class:`ClaimExceedsOrder` when every unit is already claimed or refunded."""
-        left = self.remaining_items
-        if not left:
-            raise ClaimExceedsOrder(
-                f"order {self.id!r}: every unit is already under an after-sale or refunded"
-            )
-        return left
-
     def claim(self, items: Sequence[tuple[SkuId, int]]) -> None:
         """Put units under an after-sale case; refuse more than the order has left."""
         wanted: dict[SkuId, int] = {}
@@ -613,6 +603,10 @@ class Order(Aggregate):
             if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
                 raise ValidationError(f"claimed quantity of {sku!r} must be positive")
             wanted[sku] = wanted.get(sku, 0) + quantity
+        if not wanted and not self.remaining_items:
+            raise ClaimExceedsOrder(
+                f"order {self.id!r}: every unit is already under an after-sale or refunded"
+            )
         if not wanted:
             raise ValidationError(f"an after-sale on order {self.id!r} names no units")
         for sku, quantity in wanted.items():
