@@ -16,6 +16,10 @@ with :class:`~merx.errors.ConcurrencyError` and nothing is written.
 
 from __future__ import annotations
 
+import copy
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
@@ -67,7 +71,8 @@ class DocumentDatabase(Protocol):
     """Port: what a database does for :class:`DocumentUnitOfWork`."""
 
     def load(self, kind: str, key: str) -> tuple[int, Any] | None:
-        """The stored version and document of ``kind``/``key``, or ``None``."""
+        """The stored version and document of ``kind``/``key`` (parsed, or JSON text the
+        unit of work parses only when it has no decoded copy of that version), or ``None``."""
         ...
 
     def keys(self, kind: str) -> list[str]:
@@ -100,6 +105,43 @@ class DocumentDatabase(Protocol):
         ...
 
 
+class DocumentCache:
+    """The last decoded state of recently read or written aggregates, by kind and id with
+    its version: reading a document whose version is the one cached costs a copy instead
+    of parsing and decoding it (the database is still asked for the version, so the answer
+    is always the committed state). Least recently used first out; shared by the units of
+    work of one process."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, key: str, version: int) -> Any | None:
+        """A private copy of the cached aggregate at ``version``, or ``None``."""
+        with self._lock:
+            entry = self._entries.get((kind, key))
+            if entry is None or entry[0] != version:
+                return None
+            self._entries.move_to_end((kind, key))
+            snapshot = entry[1]
+        return _copy(snapshot)
+
+    def put(self, kind: str, key: str, aggregate: Any) -> None:
+        """Keep a private copy of ``aggregate`` at its version."""
+        snapshot = _copy(aggregate)
+        with self._lock:
+            self._entries[(kind, key)] = (aggregate.version, snapshot)
+            self._entries.move_to_end((kind, key))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+def _copy(aggregate: Any) -> Any:
+    clone = getattr(aggregate, "clone", None)
+    return clone() if clone is not None else copy.deepcopy(aggregate)
+
+
 class DocumentRepository(Repository[A]):
     """A repository staging changes in its unit of work until commit."""
 
@@ -116,8 +158,15 @@ class DocumentRepository(Repository[A]):
         if row is None:
             return None
         version, document = row
-        aggregate = self._uow.documents.read(self._kind, document)
+        cache = self._uow.cache
+        cached: A | None = cache.get(self._name, key, version) if cache is not None else None
+        if cached is not None:
+            return cached
+        data = json.loads(document) if isinstance(document, str | bytes) else document
+        aggregate = self._uow.documents.read(self._kind, data)
         aggregate.version = version
+        if cache is not None:
+            cache.put(self._name, key, aggregate)
         return aggregate
 
     def _held(self, key: str) -> A | None:
@@ -190,15 +239,25 @@ class DocumentRepository(Repository[A]):
         """``key`` was committed: its new version, and its events drained."""
         aggregate = self.added.get(key) or self.saved[key]
         aggregate.version = 1 if key in self.added else aggregate.version + 1
-        return aggregate.pull_events()
+        events = aggregate.pull_events()
+        if self._uow.cache is not None:
+            self._uow.cache.put(self._name, key, aggregate)
+        return events
 
 
 class DocumentUnitOfWork:
     """A unit of work over a :class:`DocumentDatabase` (see the module docstring)."""
 
-    def __init__(self, database: DocumentDatabase, documents: Documents, ids: IdSource) -> None:
+    def __init__(
+        self,
+        database: DocumentDatabase,
+        documents: Documents,
+        ids: IdSource,
+        cache: DocumentCache | None = None,
+    ) -> None:
         self.database = database
         self.documents = documents
+        self.cache = cache
         self._ids = ids
         self._repos: dict[type[Any], DocumentRepository[Any]] = {}
         self._staged: list[tuple[DocumentRepository[Any], str]] = []

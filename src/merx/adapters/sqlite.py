@@ -238,7 +238,7 @@ class SqliteDatabase:
             )
             .fetchone()
         )
-        return None if row is None else (row[0], json.loads(row[1]))
+        return None if row is None else (row[0], row[1])  # parsed by the unit of work if needed
 
     def find(
         self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 import attrs
 
-from merx.adapters.documents import DocumentDatabase, DocumentUnitOfWork
+from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
 from merx.adapters.relay import Outbox, OutboxRelay
 from merx.adapters.sqlite import SqliteDatabase
@@ -64,8 +64,10 @@ def build_app(
     settings = settings or Settings()
     known = documents()
 
+    cache = DocumentCache()
+
     def new_unit_of_work() -> DocumentUnitOfWork:
-        return DocumentUnitOfWork(database, known, _EVENT_IDS)
+        return DocumentUnitOfWork(database, known, _EVENT_IDS, cache)
 
     app = assemble(
         new_unit_of_work,
