@@ -1,8 +1,9 @@
 """The real clock and a real id source, for hosts (tests and simulations use the memory ones).
 
 * :class:`SystemClock`: the operating system's time, in UTC.
-* :class:`TimeOrderedIds`: ``prefix-`` and 26 characters of Crockford base 32 (a ULID:
-  48 bits of milliseconds since the epoch, then 80 random bits). Ids sort by the time they
+* :class:`TimeOrderedIds`: ``prefix-`` and 26 characters of base 32 in RFC 4648's
+  "extended hex" alphabet, ``0-9A-V``, whose text order is numeric order (the 128 bits of a
+  ULID: 48 bits of milliseconds since the epoch, then 80 random bits). Ids sort by the time they
   were minted; within one millisecond of one source they keep increasing (the random part
   counts up), and two processes minting in the same millisecond collide with probability
   about 2^-80. No coordination, no state to keep across restarts.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
 import time
@@ -18,7 +20,6 @@ from datetime import UTC, datetime
 
 from merx.kernel.errors import ValidationError
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32
 _RANDOM_BITS = 80
 _RANDOM_LIMIT = 1 << _RANDOM_BITS
 
@@ -30,12 +31,9 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def _base32(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 32)
-        chars.append(_ALPHABET[digit])
-    return "".join(reversed(chars))
+def _base32(value: int) -> str:
+    """The 128 bits of ``value`` as 26 characters of base32hex (text order = number order)."""
+    return base64.b32hexencode(value.to_bytes(16, "big"))[:26].decode("ascii")
 
 
 class TimeOrderedIds:
@@ -68,4 +66,4 @@ class TimeOrderedIds:
             self._last_ms, self._last_random = ms, random_part
         if ms >= 1 << 48:
             raise ValidationError(f"the clock reads {ms} ms, beyond what an id can hold")
-        return f"{prefix}-{_base32(ms, 10)}{_base32(random_part, 16)}"
+        return f"{prefix}-{_base32(ms << _RANDOM_BITS | random_part)}"
