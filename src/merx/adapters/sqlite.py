@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from merx.adapters.documents import ChangedDocument, NewDocument, StoredEvent
-from merx.kernel.errors import ConcurrencyError, ValidationError
+from merx.adapters.documents import ChangedDocument, NewDocument, SchemaTooNew, StoredEvent
+from merx.kernel.errors import ConcurrencyError
 
 #: The schema this code writes; a file written by a later schema is refused.
 SCHEMA_VERSION: Final = 1
@@ -47,10 +47,6 @@ _SCHEMA: Final = (
         data TEXT NOT NULL
     )""",
 )
-
-
-class SchemaTooNew(ValidationError):
-    """The file was written by a later merx schema than this code knows."""
 
 
 def _dumps(document: Any) -> str:
@@ -116,7 +112,10 @@ class SqliteDatabase:
     def load(self, kind: str, key: str) -> tuple[int, Any] | None:
         row = (
             self.connection()
-            .execute("SELECT version, document FROM merx_documents WHERE kind = ? AND id = ?", (kind, key))
+            .execute(
+                "SELECT version, document FROM merx_documents WHERE kind = ? AND id = ?",
+                (kind, key),
+            )
             .fetchone()
         )
         return None if row is None else (row[0], json.loads(row[1]))

@@ -1,5 +1,5 @@
 """merx over a database: :func:`build_app` for any document database,
-:func:`build_sqlite_app` for a SQLite file.
+:func:`build_sqlite_app` for a SQLite file, :func:`build_postgres_app` for PostgreSQL.
 
 The same core runs unchanged: aggregates are JSON documents written through each
 context's serde (:func:`merx.app.documents.documents`), a commit writes its events to the
@@ -11,7 +11,7 @@ the same file changes nothing). The clock defaults to the system's and ids to
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -22,6 +22,9 @@ from merx.app.core import App, Settings, assemble, seed_reference_data
 from merx.app.documents import documents
 from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource
+
+if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported only when used
+    from merx.adapters.postgres import Pool
 
 
 @attrs.define(kw_only=True)
@@ -66,4 +69,22 @@ def build_sqlite_app(
 ) -> StoredApp:
     """A merx over the SQLite file at ``path`` (created if missing)."""
     database = SqliteDatabase(path, synchronous=synchronous)
+    return build_app(database, clock=clock, ids=ids, settings=settings)
+
+
+def build_postgres_app(
+    dsn_or_pool: str | Pool,
+    *,
+    clock: Clock | None = None,
+    ids: IdSource | None = None,
+    settings: Settings | None = None,
+    max_connections: int = 8,
+) -> StoredApp:
+    """A merx over the PostgreSQL database at ``dsn_or_pool`` (a connection string, such as
+    ``postgresql://shop@db.internal/shop``, or a host's own autocommit
+    :class:`~psycopg_pool.ConnectionPool`); its tables are created if missing. Needs the
+    ``postgres`` extra (``pip install 'merx[postgres]'``)."""
+    from merx.adapters.postgres import PostgresDatabase
+
+    database = PostgresDatabase(dsn_or_pool, max_size=max_connections)
     return build_app(database, clock=clock, ids=ids, settings=settings)
