@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -33,13 +34,19 @@ def _contexts() -> list[str]:
 
 
 def _events(context: str) -> list[type[DomainEvent]]:
-    """The event classes defined in ``context``'s modules."""
+    """The event classes defined in ``context``'s modules: each one its module holds under
+    its name (the class attrs replaced with a slotted one lingers among the subclasses
+    until the collector runs)."""
     found: list[type[DomainEvent]] = []
     pending = list(DomainEvent.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[:2] == ["merx", context]:
+        module = sys.modules.get(cls.__module__)
+        if (
+            cls.__module__.split(".")[:2] == ["merx", context]
+            and getattr(module, cls.__qualname__, None) is cls
+        ):
             found.append(cls)
     return sorted(set(found), key=lambda cls: cls.__name__)
 
