@@ -30,8 +30,9 @@ typecheck: $(VENV)/.installed-dev
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
+# beside a throwaway PostgreSQL cluster (its DSN in MERX_TEST_POSTGRES), stopped afterwards
 unit: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	bash .ci/with-postgres $(BIN)/pytest
 
 test: lint typecheck imports unit
 

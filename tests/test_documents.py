@@ -66,3 +66,14 @@ def test_an_unknown_kind_is_refused() -> None:
         documents().read_event("orders.Nothing", {})
     with pytest.raises(UnknownDocumentKind):
         documents().write(Stranger())
+
+
+def test_a_class_its_module_does_not_hold_is_no_event() -> None:
+    """attrs replaces each event class with a slotted one; the first lingers among
+    ``DomainEvent.__subclasses__()`` until the collector runs, and must not count twice."""
+    from merx.app.documents import _events
+    from merx.orders import OrderPaid
+
+    stale = type("OrderPaid", (DomainEvent,), {"__module__": OrderPaid.__module__})
+    assert stale in DomainEvent.__subclasses__()
+    assert [cls for cls in _events("orders") if cls.__name__ == "OrderPaid"] == [OrderPaid]

@@ -3,10 +3,10 @@ unit of work over the database, and the query ports answered from its indexes.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import uuid4
 
 import attrs
@@ -104,3 +104,74 @@ class TestIndexedPaymentQueries(PaymentQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return SqliteWorld
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+class TestPostgresStore(StoreContract):
+    @pytest.fixture
+    def make_store(self, postgres_schema: Callable[[], str]) -> Iterator[StoreFactory]:
+        postgres = pytest.importorskip("merx.adapters.postgres")
+        opened: list[Any] = []
+
+        def fresh(
+            aggregates: Sequence[type[Aggregate]], events: Sequence[type[DomainEvent]], /
+        ) -> NewUnitOfWork:
+            converter = serde.make_converter(aggregates)
+            known = Documents()
+            write, read = converter.unstructure, serde.reader(converter)
+            known.register_all("test", (*aggregates, *events), write, read)
+            for done in opened:  # one store at a time: the one before is finished with
+                done.close()
+            opened.clear()
+            database = postgres.PostgresDatabase(postgres_schema(), max_size=2)
+            opened.append(database)
+            ids = TimeOrderedIds()
+            return lambda: DocumentUnitOfWork(database, known, ids)
+
+        yield fresh
+        for database in opened:
+            database.close()
+
+
+@attrs.define
+class PostgresWorld(SqliteWorld):
+    """The same world over a fresh PostgreSQL schema."""
+
+    dsn: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        from merx.app import build_postgres_app
+
+        self.app = build_postgres_app(
+            self.dsn, clock=self.clock, ids=SequentialIds(), max_connections=2
+        )
+
+
+@pytest.fixture
+def postgres_worlds(postgres_schema: Callable[[], str]) -> Iterator[WorldFactory]:
+    made: list[PostgresWorld] = []
+
+    def world() -> PostgresWorld:
+        made.append(PostgresWorld(dsn=postgres_schema()))
+        return made[-1]
+
+    yield world
+    for one in made:
+        one.app.database.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+class TestPostgresOrderQueries(OrderQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresPaymentQueries(PaymentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds

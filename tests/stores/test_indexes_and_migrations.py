@@ -11,15 +11,22 @@ from pathlib import Path
 import pytest
 
 from merx import fulfillment, orders, payments
+from merx.adapters.documents import SchemaTooOld
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, SchemaTooOld, SqliteDatabase
+from merx.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteDatabase
 from merx.app import StoredApp, build_sqlite_app, cli
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import MerchantId, ShipmentId
 from merx.orders.ports import ScanningOrderQueries
-from tests.stores.test_sqlite_app import START, buy, open_shop, stock
+from tests.stores.test_stored_app import START, buy, stock
+
+
+def open_shop(path: Path) -> StoredApp:
+    return build_sqlite_app(
+        path, clock=FixedClock(START), ids=SequentialIds(), synchronous="NORMAL"
+    )
 
 
 def trade(path: Path) -> StoredApp:

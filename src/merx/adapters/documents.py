@@ -27,7 +27,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 import attrs
 
 from merx.kernel.documents import Documents
-from merx.kernel.errors import AlreadyExists, NotFound
+from merx.kernel.errors import AlreadyExists, NotFound, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import IdSource
 from merx.kernel.uow import Keyed, Repository
@@ -65,6 +65,15 @@ class StoredEvent:
     event_id: str
     name: str
     data: Any
+
+
+class SchemaTooNew(ValidationError):
+    """The database was written by a later merx schema than this code knows."""
+
+
+class SchemaTooOld(ValidationError):
+    """The database needs upgrading (``python -m merx db upgrade``) and was opened
+    without it."""
 
 
 class DocumentDatabase(Protocol):

@@ -24,7 +24,13 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from merx.adapters.documents import ChangedDocument, NewDocument, StoredEvent
+from merx.adapters.documents import (
+    ChangedDocument,
+    NewDocument,
+    SchemaTooNew,
+    SchemaTooOld,
+    StoredEvent,
+)
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -107,14 +113,6 @@ MIGRATIONS: Final = (
 
 #: The schema this code writes; a file written by a later schema is refused.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
-
-
-class SchemaTooNew(ValidationError):
-    """The file was written by a later merx schema than this code knows."""
-
-
-class SchemaTooOld(ValidationError):
-    """The file needs upgrading (``python -m merx db upgrade``) and was opened without it."""
 
 
 def _write_index(

@@ -9,7 +9,7 @@ infrastructure write their own root the same way, reusing the ``register_*`` fun
 
 from merx.app.core import DEFAULT_CHANNELS, App, Settings, VirtualSuppliers
 from merx.app.memory import MemoryApp, build_memory_app
-from merx.app.stores import StoredApp, build_app, build_sqlite_app
+from merx.app.stores import StoredApp, build_app, build_postgres_app, build_sqlite_app
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -36,6 +36,7 @@ __all__ = [
     "VirtualSuppliers",
     "build_app",
     "build_memory_app",
+    "build_postgres_app",
     "build_sqlite_app",
     "register_aftersales",
     "register_cashier",

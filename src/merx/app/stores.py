@@ -1,5 +1,5 @@
 """merx over a database: :func:`build_app` for any document database,
-:func:`build_sqlite_app` for a SQLite file.
+:func:`build_sqlite_app` for a SQLite file, :func:`build_postgres_app` for PostgreSQL.
 
 The same core runs unchanged: aggregates are JSON documents written through each
 context's serde (:func:`merx.app.documents.documents`), a commit writes its events to the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
@@ -25,6 +25,9 @@ from merx.app.core import App, Settings, assemble, seed_reference_data
 from merx.app.documents import documents
 from merx.kernel.clock import Clock
 from merx.kernel.ids import IdSource
+
+if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported only when used
+    from merx.adapters.postgres import Pool
 
 
 class Database(DocumentDatabase, Outbox, Protocol):
@@ -96,4 +99,23 @@ def build_sqlite_app(
 ) -> StoredApp:
     """A merx over the SQLite file at ``path`` (created if missing)."""
     database = SqliteDatabase(path, synchronous=synchronous, documents=documents())
+    return build_app(database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner)
+
+
+def build_postgres_app(
+    dsn_or_pool: str | Pool,
+    *,
+    clock: Clock | None = None,
+    ids: IdSource | None = None,
+    settings: Settings | None = None,
+    max_connections: int = 8,
+    relay_owner: str | None = None,
+) -> StoredApp:
+    """A merx over the PostgreSQL database at ``dsn_or_pool`` (a connection string, such as
+    ``postgresql://shop@db.internal/shop``, or a host's own autocommit
+    :class:`~psycopg_pool.ConnectionPool`); its tables are created if missing. Needs the
+    ``postgres`` extra (``pip install 'merx[postgres]'``)."""
+    from merx.adapters.postgres import PostgresDatabase
+
+    database = PostgresDatabase(dsn_or_pool, max_size=max_connections, documents=documents())
     return build_app(database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner)

@@ -1,0 +1,485 @@
+"""PostgreSQL: merx for many processes over one server (psycopg 3 with psycopg-pool).
+
+:class:`PostgresDatabase` is a :class:`~merx.adapters.documents.DocumentDatabase` with the
+same three tables as the SQLite one: ``merx_documents`` (one row per aggregate: ``kind``,
+``id``, ``version``, the JSON ``document``), ``merx_outbox`` (every committed event, in
+commit order) and ``merx_schema`` (the schema version), created on open in one transaction
+and refused with :class:`~merx.adapters.documents.SchemaTooNew` if a later merx wrote them.
+
+Reads run in autocommit, each on the latest commit. :meth:`PostgresDatabase.write` is one
+transaction sent in one round trip (psycopg's pipeline mode): each changed document is
+updated only if it is still at the version it was loaded at (a server-side function raises
+``serialization_failure`` otherwise, which aborts the whole pipeline), new documents are
+inserted (a key taken meanwhile is a unique violation), the events are appended to the
+outbox, and the transaction commits; any failure rolls everything back and a lost update,
+a key taken or a deadlock between two writers is raised as
+:class:`~merx.errors.ConcurrencyError`. Durability is PostgreSQL's default (a commit that
+returned is on disk); a host may relax it for its own connections, e.g. with
+``options=-c synchronous_commit=off`` in the DSN.
+
+Documents are stored as ``json``, not ``jsonb``: ``jsonb`` reorders the keys of every object,
+and the order of a Python ``dict`` is part of an aggregate (a cart's lines, a customer's
+addresses). Expression indexes (``(document->>'status')``) work on ``json`` as well.
+
+The outbox's ``seq`` follows commit order: a write with events takes a transaction-level
+advisory lock (one per outbox table) before it appends them and holds it until it commits,
+so a reader of :meth:`PostgresDatabase.events_after` never sees a later ``seq`` before an
+earlier one commits. Writes without events, and all reads, never wait for it.
+
+Put merx in a schema of its own with the DSN (``options=-c search_path=shop``); the
+schema must exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, Final, TypeAlias
+
+import attrs
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.types.json import Json
+from psycopg_pool import ConnectionPool
+
+from merx.adapters.documents import (
+    ChangedDocument,
+    NewDocument,
+    SchemaTooNew,
+    SchemaTooOld,
+    StoredEvent,
+)
+from merx.kernel.documents import Documents
+from merx.kernel.errors import ConcurrencyError, ValidationError
+
+Connection: TypeAlias = psycopg.Connection[Any]
+Pool: TypeAlias = ConnectionPool[Connection]
+
+#: The high half of merx's advisory lock keys (the low half is the locked table's oid).
+_LOCK_CLASS: Final = int.from_bytes(b"merx", "big")
+
+_SCHEMA_TABLE: Final = """CREATE TABLE IF NOT EXISTS merx_schema (
+    id integer PRIMARY KEY CHECK (id = 1),
+    version integer NOT NULL
+)"""
+
+_V1: Final = (
+    """CREATE TABLE merx_documents (
+        kind text NOT NULL,
+        id text NOT NULL,
+        version bigint NOT NULL,
+        document json NOT NULL,
+        row_id bigserial NOT NULL,
+        PRIMARY KEY (kind, id)
+    )""",
+    "CREATE INDEX merx_documents_kind_row ON merx_documents (kind, row_id)",
+    """CREATE TABLE merx_outbox (
+        seq bigserial PRIMARY KEY,
+        event_id text NOT NULL UNIQUE,
+        name text NOT NULL,
+        data json NOT NULL
+    )""",
+    # The guarded update of one document: a lost update aborts the transaction, so a whole
+    # commit goes to the server in one round trip and is checked there.
+    """CREATE OR REPLACE FUNCTION merx_update_document(
+        p_kind text, p_id text, p_version bigint, p_document json
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+        stored bigint;
+    BEGIN
+        UPDATE merx_documents SET version = version + 1, document = p_document
+         WHERE kind = p_kind AND id = p_id AND version = p_version;
+        IF NOT FOUND THEN
+            SELECT version INTO stored FROM merx_documents WHERE kind = p_kind AND id = p_id;
+            RAISE EXCEPTION USING
+                ERRCODE = 'serialization_failure',
+                MESSAGE = format(
+                    '%s %L changed since it was loaded (loaded version %s, stored %s)',
+                    p_kind, p_id, p_version, coalesce(stored::text, 'None'));
+        END IF;
+    END
+    $$""",
+    "CREATE TABLE merx_handled (mark text PRIMARY KEY)",
+    """CREATE TABLE merx_relay (
+        name text PRIMARY KEY,
+        position bigint NOT NULL DEFAULT 0,
+        owner text,
+        lease_until double precision NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE merx_parked (
+        id bigserial PRIMARY KEY,
+        relay text NOT NULL,
+        seq bigint NOT NULL,
+        subscriber text NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        resolved boolean NOT NULL DEFAULT false
+    )""",
+)
+
+_V2: Final = (
+    """CREATE TABLE merx_index (
+        kind text NOT NULL,
+        name text NOT NULL,
+        value text NOT NULL,
+        id text NOT NULL,
+        PRIMARY KEY (kind, id, name)
+    )""",
+    "CREATE INDEX merx_index_lookup ON merx_index (kind, name, value)",
+)
+
+
+def _index_everything(db: Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document whose kind has an indexer."""
+    if documents is None:
+        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+    for kind in documents.classes():
+        if not documents.indexed(kind):
+            continue
+        name = documents.name_of(kind)
+        rows = db.execute(
+            "SELECT id, version, document::text FROM merx_documents WHERE kind = %s", (name,)
+        ).fetchall()
+        for key, version, document in rows:
+            aggregate = documents.read(kind, json.loads(document))
+            aggregate.version = version
+            entries = documents.index_entries(aggregate) or ()
+            db.execute(_UNINDEX, (name, key))
+            for index, value in entries:
+                db.execute(_INDEX, (name, index, value, key))
+
+
+@attrs.frozen
+class Migration:
+    """One step of the schema (see :mod:`merx.adapters.sqlite`)."""
+
+    version: int
+    statements: tuple[str, ...]
+    backfill: Callable[[Connection, Documents | None], None] | None = None
+
+
+#: Every schema step in order; a database's schema is the number of steps applied.
+MIGRATIONS: Final = (
+    Migration(1, _V1),
+    Migration(2, _V2, _index_everything),
+)
+
+#: The schema this code writes; a database written by a later schema is refused.
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+_LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = %s AND id = %s"
+_UNINDEX: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s"
+_INDEX: Final = "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s)"
+_MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
+_KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
+_UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
+_INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
+_LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
+_APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES (%s, %s, %s)"
+_EVENTS_AFTER: Final = (
+    "SELECT seq, event_id, name, data FROM merx_outbox WHERE seq > %s ORDER BY seq LIMIT %s"
+)
+
+
+class NotAutocommit(ValidationError):
+    """A pool handed merx a connection that is not in autocommit mode."""
+
+
+def _dumps(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json(document: Any) -> Json:
+    return Json(document, dumps=_dumps)
+
+
+class PostgresDatabase:
+    """Documents and the outbox in one PostgreSQL database (see the module docstring).
+
+    ``dsn_or_pool`` is a connection string (merx opens a pool of ``min_size`` to ``max_size``
+    connections, each set up by ``configure`` if given, and closes it in :meth:`close`) or a
+    host's own :class:`~psycopg_pool.ConnectionPool`, whose connections must be in autocommit
+    mode (``kwargs={"autocommit": True}``) and which the host closes.
+    """
+
+    #: The key of the advisory lock a write with events holds from its outbox append to its
+    #: commit (one per outbox table).
+    outbox_lock: int
+
+    def __init__(
+        self,
+        dsn_or_pool: str | Pool,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        configure: Callable[[Connection], None] | None = None,
+        documents: Documents | None = None,
+        upgrade: bool = True,
+    ) -> None:
+        if isinstance(dsn_or_pool, str):
+            self._pool: Pool = ConnectionPool(
+                dsn_or_pool,
+                min_size=min_size,
+                max_size=max_size,
+                kwargs={"autocommit": True},
+                configure=configure,
+                name="merx",
+                open=True,
+            )
+            self._owns_pool = True
+        else:
+            self._pool = dsn_or_pool
+            self._owns_pool = False
+        try:
+            self.outbox_lock = self._open_schema(documents, upgrade=upgrade)
+        except BaseException:
+            self.close()
+            raise
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection of the pool, in autocommit, for the length of the block."""
+        with self._pool.connection() as connection:
+            if not connection.autocommit:
+                raise NotAutocommit(
+                    f"pool {self._pool.name!r} gave a connection outside autocommit; "
+                    "open it with kwargs={'autocommit': True}"
+                )
+            yield connection
+
+    def schema_version(self) -> int:
+        """The schema of the database (0 for one merx never opened)."""
+        with self.connection() as db:
+            return _schema_version(db)
+
+    def _open_schema(self, documents: Documents | None, *, upgrade: bool) -> int:
+        """Create the schema, or bring an older one up to date, in one transaction; refuse
+        a later one. The outbox lock's key."""
+        with self.connection() as db, db.transaction():
+            # one opener at a time: CREATE ... IF NOT EXISTS is not safe against a racing twin
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_CLASS << 32,))
+            db.execute(_SCHEMA_TABLE)
+            version = _schema_version(db)
+            if version > SCHEMA_VERSION:
+                where = db.execute("SELECT current_database(), current_schema()").fetchone()
+                raise SchemaTooNew(
+                    f"database {where[0] if where else '?'} (schema {where[1] if where else '?'})"
+                    f" has merx schema {version}; this merx knows up to {SCHEMA_VERSION}"
+                )
+            if 0 < version < SCHEMA_VERSION and not upgrade:
+                raise SchemaTooOld(
+                    f"the database has merx schema {version}, this merx writes "
+                    f"{SCHEMA_VERSION}: run `python -m merx db upgrade DSN`"
+                )
+            for migration in MIGRATIONS[version:]:
+                for statement in migration.statements:
+                    db.execute(statement)
+                if migration.backfill is not None and version > 0:
+                    migration.backfill(db, documents)
+                db.execute(
+                    "INSERT INTO merx_schema (id, version) VALUES (1, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                    (migration.version,),
+                )
+            found = db.execute("SELECT 'merx_outbox'::regclass::oid").fetchone()
+            assert found is not None, "merx_outbox exists once the schema is open"
+            outbox_oid: int = found[0]
+        return (_LOCK_CLASS << 32) | outbox_oid
+
+    def close(self) -> None:
+        """Close the pool merx opened (a host's own pool stays open)."""
+        if self._owns_pool:
+            self._pool.close()
+
+    # -- the DocumentDatabase port ---------------------------------------------------
+
+    def load(self, kind: str, key: str) -> tuple[int, Any] | None:
+        with self.connection() as db:
+            row = db.execute(_LOAD, (kind, key)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def keys(self, kind: str) -> list[str]:
+        with self.connection() as db:
+            return [key for (key,) in db.execute(_KEYS, (kind,))]
+
+    def find(
+        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+    ) -> list[str]:
+        sql = (
+            "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
+            "AND d.id = i.id WHERE i.kind = %s AND i.name = %s"
+        )
+        parameters: list[Any] = [kind, index]
+        if equal is not None:
+            sql += " AND i.value = %s"
+            parameters.append(equal)
+        if upto is not None:
+            sql += " AND i.value <= %s"
+            parameters.append(upto)
+        with self.connection() as db:
+            return [key for (key,) in db.execute(sql + " ORDER BY d.row_id", parameters)]
+
+    def is_handled(self, mark: str) -> bool:
+        with self.connection() as db:
+            return (
+                db.execute("SELECT 1 FROM merx_handled WHERE mark = %s", (mark,)).fetchone()
+                is not None
+            )
+
+    def write(
+        self,
+        new: Sequence[NewDocument],
+        changed: Sequence[ChangedDocument],
+        events: Sequence[StoredEvent],
+        handled: Sequence[str] = (),
+    ) -> None:
+        if not (new or changed or events or handled):
+            return
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
+        if changed:
+            updates = [(r.kind, r.key, r.version, _json(r.document)) for r in changed]
+            statements.append((_UPDATE, updates))
+        if new:
+            statements.append((_INSERT, [(r.kind, r.key, _json(r.document)) for r in new]))
+        indexed: list[NewDocument | ChangedDocument] = [r for r in changed if r.index is not None]
+        indexed.extend(r for r in new if r.index is not None)
+        if indexed:
+            statements.append((_UNINDEX, [(r.kind, r.key) for r in indexed]))
+            entries = [(r.kind, n, v, r.key) for r in indexed for n, v in r.index or ()]
+            if entries:
+                statements.append((_INDEX, entries))
+        if handled:
+            statements.append((_MARK, [(mark,) for mark in handled]))
+        if events:
+            statements.append((_LOCK_OUTBOX, [(self.outbox_lock,)]))
+            statements.append((_APPEND, [(e.event_id, e.name, _json(e.data)) for e in events]))
+        statements.append(("COMMIT", [()]))
+        with self.connection() as db:
+            try:
+                _pipelined(db, statements)
+            except BaseException as error:
+                with suppress(psycopg.Error):  # a broken connection: the pool discards it
+                    db.rollback()
+                concurrency = _concurrency_error(error)
+                if concurrency is None:
+                    raise
+                raise concurrency from error
+
+    # -- the relay's state -----------------------------------------------------------
+
+    def take_lease(self, relay: str, owner: str, now: float, until: float) -> int | None:
+        """Hold ``relay``'s lease until ``until`` if it is free, expired or ``owner``'s:
+        its position, or ``None`` if another owner holds it."""
+        with self.connection() as db:
+            row = db.execute(
+                "INSERT INTO merx_relay AS r (name, owner, lease_until) VALUES (%s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+                "lease_until = excluded.lease_until WHERE r.owner IS NULL "
+                "OR r.owner = excluded.owner OR r.lease_until < %s RETURNING position",
+                (relay, owner, until, now),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def advance(self, relay: str, owner: str, seq: int, until: float) -> bool:
+        with self.connection() as db:
+            moved = db.execute(
+                "UPDATE merx_relay SET position = GREATEST(position, %s), lease_until = %s "
+                "WHERE name = %s AND owner = %s",
+                (seq, until, relay, owner),
+            ).rowcount
+        return moved == 1
+
+    def release(self, relay: str, owner: str) -> None:
+        with self.connection() as db:
+            db.execute(
+                "UPDATE merx_relay SET owner = NULL, lease_until = 0 "
+                "WHERE name = %s AND owner = %s",
+                (relay, owner),
+            )
+
+    def park(self, relay: str, seq: int, subscriber: str, error: str, attempts: int) -> None:
+        with self.connection() as db:
+            db.execute(
+                "INSERT INTO merx_parked (relay, seq, subscriber, error, attempts) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (relay, seq, subscriber, error, attempts),
+            )
+
+    def parked(self, relay: str) -> list[tuple[int, int, str, str, int]]:
+        with self.connection() as db:
+            rows = db.execute(
+                "SELECT id, seq, subscriber, error, attempts FROM merx_parked "
+                "WHERE relay = %s AND NOT resolved ORDER BY id",
+                (relay,),
+            ).fetchall()
+        return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    def resolve(self, parked_id: int) -> None:
+        with self.connection() as db:
+            db.execute("UPDATE merx_parked SET resolved = true WHERE id = %s", (parked_id,))
+
+    def event(self, seq: int) -> tuple[int, str, str, Any] | None:
+        with self.connection() as db:
+            row = db.execute(
+                "SELECT seq, event_id, name, data FROM merx_outbox WHERE seq = %s", (seq,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    # -- reading the outbox ----------------------------------------------------------
+
+    def events_after(self, seq: int, limit: int = 1_000) -> list[tuple[int, str, str, Any]]:
+        """Up to ``limit`` outbox rows after ``seq``, in commit order: (seq, event id,
+        name, data)."""
+        with self.connection() as db:
+            rows = db.execute(_EVENTS_AFTER, (seq, limit)).fetchall()
+        return [(seq_, event_id, name, data) for seq_, event_id, name, data in rows]
+
+
+def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+    """Send every statement (each once per parameter tuple) in one round trip: pipeline mode,
+    one Sync at the end. Raise the first error; the server skips what follows it."""
+    first: psycopg.Error | None = None
+    try:
+        with db.pipeline():
+            cursor = db.cursor()
+            try:
+                for query, params in statements:
+                    if len(params) == 1:
+                        cursor.execute(query, params[0])
+                    else:
+                        cursor.executemany(query, params)
+            except psycopg.Error as error:  # a result read early; stop sending
+                first = error
+    except psycopg.Error:
+        if first is None:
+            raise
+    if first is not None:
+        raise first
+
+
+def _schema_version(db: Connection) -> int:
+    known = db.execute("SELECT to_regclass('merx_schema')").fetchone()
+    if known is None or known[0] is None:
+        return 0
+    row = db.execute("SELECT version FROM merx_schema WHERE id = 1").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _concurrency_error(error: BaseException) -> ConcurrencyError | None:
+    """``error`` as the :class:`ConcurrencyError` it means, if it means one."""
+    if isinstance(error, pg_errors.SerializationFailure):  # merx_update_document's refusal
+        return ConcurrencyError(error.diag.message_primary or str(error))
+    if (
+        isinstance(error, pg_errors.UniqueViolation)
+        and error.diag.constraint_name == "merx_documents_pkey"
+    ):
+        return ConcurrencyError(f"added concurrently: {error.diag.message_detail}")
+    if (
+        isinstance(error, pg_errors.UniqueViolation)
+        and error.diag.constraint_name == "merx_handled_pkey"
+    ):
+        return ConcurrencyError(f"handled concurrently: {error.diag.message_detail}")
+    if isinstance(error, pg_errors.DeadlockDetected):
+        return ConcurrencyError(f"two commits waited for each other's documents: {error}")
+    return None
