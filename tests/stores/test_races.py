@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from merx import aftersales, catalog, checkout, customers, inventory, orders, payments, promotions
 from merx.adapters.memory import FixedClock
 from merx.app import StoredApp, build_sqlite_app
@@ -31,7 +33,21 @@ PROCESSES = 3
 
 
 def shop(path: str) -> StoredApp:
+    """A merx over ``path``: a SQLite file, or a PostgreSQL DSN."""
+    if path.startswith("postgresql://") or "search_path" in path:
+        from merx.app import build_postgres_app
+
+        return build_postgres_app(path, clock=FixedClock(START), max_connections=2)
     return build_sqlite_app(path, clock=FixedClock(START), synchronous="NORMAL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the racers meet: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shop.db")
+    schema: str = request.getfixturevalue("postgres_schema")()
+    return schema
 
 
 def customer(app: StoredApp, name: str) -> CustomerId:
@@ -105,8 +121,8 @@ def race(function: object, *args: object) -> list[object]:
         return pool.starmap(function, [(*args[:1], n, *args[1:]) for n in range(PROCESSES)])  # type: ignore[arg-type]
 
 
-def test_processes_racing_for_the_last_units_never_oversell(tmp_path: Path) -> None:
-    path = str(tmp_path / "shop.db")
+def test_processes_racing_for_the_last_units_never_oversell(target: str) -> None:
+    path = target
     setup(path, units=5)
     results: list[Counter[str]] = race(buy_all, path, 4)  # type: ignore[assignment]
     total = sum(results, Counter())
@@ -119,8 +135,8 @@ def test_processes_racing_for_the_last_units_never_oversell(tmp_path: Path) -> N
     assert item.reserved == 5  # every unit locked by one paid order, none twice
 
 
-def test_processes_racing_for_the_last_budget_never_overspend(tmp_path: Path) -> None:
-    path = str(tmp_path / "shop.db")
+def test_processes_racing_for_the_last_budget_never_overspend(target: str) -> None:
+    path = target
     setup(path, units=50, budget="90.00")  # three 30.00 discounts
     results: list[Counter[str]] = race(place_with_discount, path, 3)  # type: ignore[assignment]
     total = sum(results, Counter())
@@ -133,8 +149,8 @@ def test_processes_racing_for_the_last_budget_never_overspend(tmp_path: Path) ->
     assert ledger.reserved + ledger.consumed == Money.of("90.00", "CNY")
 
 
-def test_processes_asking_to_refund_one_order_refund_it_once(tmp_path: Path) -> None:
-    path = str(tmp_path / "shop.db")
+def test_processes_asking_to_refund_one_order_refund_it_once(target: str) -> None:
+    path = target
     setup(path, units=5)
     app = shop(path)
     placed = app.handle(orders.PlaceOrder(customer(app, "ann")))
