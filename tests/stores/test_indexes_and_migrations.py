@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def open_shop(path: Path) -> StoredApp:
 def trade(path: Path) -> StoredApp:
     """Orders in every state the queries look at: unpaid, shipped, delivered."""
     clock = FixedClock(START)
-    app = build_sqlite_app(path, clock=clock, ids=SequentialIds(), synchronous="NORMAL")
+    return trade_on(build_sqlite_app(path, clock=clock, ids=SequentialIds()), clock)
+
+
+def trade_on(app: StoredApp, clock: FixedClock) -> StoredApp:
     stock(app)
     buy(app, "ann")  # stays unpaid
     clock.advance(timedelta(minutes=5))
@@ -118,3 +122,31 @@ def test_the_command_line_reports_and_upgrades_the_schema(
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert f"merx schema {SCHEMA_VERSION}" in done.stdout
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_of_schema_1_is_upgraded_and_reindexed(
+    postgres_schema: Callable[[], str],
+) -> None:
+    import psycopg
+
+    from merx.adapters import postgres
+    from merx.app import build_postgres_app
+
+    dsn = postgres_schema()
+    clock = FixedClock(START)
+    first = trade_on(build_postgres_app(dsn, clock=clock, ids=SequentialIds()), clock)
+    first.database.close()  # type: ignore[attr-defined]
+    with psycopg.connect(dsn, autocommit=True) as db:  # back to schema 1: no index table
+        db.execute("DROP TABLE merx_index")
+        db.execute("UPDATE merx_schema SET version = 1")
+    assert postgres.schema_version_of(dsn) == 1
+    with pytest.raises(SchemaTooOld):
+        postgres.PostgresDatabase(dsn, documents=documents(), upgrade=False)
+    reopened = build_postgres_app(dsn, clock=clock, ids=SequentialIds())
+    assert postgres.schema_version_of(dsn) == postgres.SCHEMA_VERSION == 2
+    with reopened.unit_of_work() as uow:
+        scanned = answers(ScanningOrderQueries(uow), reopened)
+    indexed = IndexedOrderQueries(reopened.database, documents())
+    assert answers(indexed, reopened) == scanned
+    reopened.database.close()  # type: ignore[attr-defined]

@@ -458,6 +458,12 @@ def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[An
         raise first
 
 
+def schema_version_of(dsn: str) -> int:
+    """The merx schema of the database at ``dsn`` without opening it for use (0: none)."""
+    with psycopg.connect(dsn, autocommit=True) as db:
+        return _schema_version(db)
+
+
 def _schema_version(db: Connection) -> int:
     known = db.execute("SELECT to_regclass('merx_schema')").fetchone()
     if known is None or known[0] is None:

@@ -1,10 +1,10 @@
 """``python -m merx``: administration of a merx database.
 
-    python -m merx db version PATH     the schema of a SQLite file
-    python -m merx db upgrade PATH     bring a SQLite file to this merx's schema
+    python -m merx db version PATH|DSN   the schema of a database
+    python -m merx db upgrade PATH|DSN   bring it to this merx's schema
 
-A PostgreSQL DSN (``postgresql://...``) is accepted wherever a path is, once the
-PostgreSQL adapter is installed (``pip install merx[postgres]``).
+A PostgreSQL DSN (``postgresql://...``) is accepted wherever a path is, with the
+``postgres`` extra installed (``pip install 'merx[postgres]'``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from merx.adapters.sqlite import SCHEMA_VERSION, SqliteDatabase, schema_version_
 from merx.app.documents import documents
 
 
+def _postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
 def _open(target: str, *, upgrade: bool) -> Any:
-    if target.startswith(("postgresql://", "postgres://")):
-        stores = importlib.import_module("merx.app.stores")
-        opener = getattr(stores, "open_postgres_database", None)
-        if opener is None:
-            raise SystemExit("this merx has no PostgreSQL adapter")
-        return opener(target, upgrade=upgrade)
+    if _postgres(target):
+        postgres = importlib.import_module("merx.adapters.postgres")  # the postgres extra
+        return postgres.PostgresDatabase(target, documents=documents(), upgrade=upgrade)
     return SqliteDatabase(target, documents=documents(), upgrade=upgrade)
 
 
@@ -46,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _version(target: str) -> int:
-    if target.startswith(("postgresql://", "postgres://")):
-        return int(_open(target, upgrade=False).schema_version())
+    if _postgres(target):
+        postgres = importlib.import_module("merx.adapters.postgres")
+        return int(postgres.schema_version_of(target))
     return schema_version_of(target)
 
 
