@@ -112,6 +112,7 @@ class OutboxRelay:
         self._now = now
         self._delivering = threading.Lock()
         self._position: int | None = None  # while this relay holds the lease
+        self._cascaded = False  # a subscriber committed during the batch being delivered
         self._until = 0.0
 
     def deliver(self) -> int:
@@ -142,6 +143,9 @@ class OutboxRelay:
                     self._position = None  # the lease was lost: its new holder goes on
                     return delivered
                 self._position, self._until = position, until
+                if len(rows) < self._batch and not self._cascaded:
+                    return delivered  # nothing more was there, and no subscriber wrote any
+                self._cascaded = False
         finally:
             self._delivering.release()
 
@@ -175,6 +179,7 @@ class OutboxRelay:
         with self._new_unit_of_work() as uow:
             if uow.handling(mark):
                 subscriber(event, uow)
+                self._cascaded = self._cascaded or uow.committed  # it may have added events
 
     def _attempt(self, seq: int, who: str, work: Callable[[], None]) -> bool:
         """Run ``work``, again after a growing pause if it fails; park it after the last
