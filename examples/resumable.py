@@ -91,13 +91,15 @@ def outside_world(app: App) -> dict[str, str]:
     """The sandboxes standing for the outside world (payment channels, carriers, the
     consignment and top-up suppliers, the funder, the bank, risk control), as one document.
 
-    They keep their books in this process only (payments and refunds by payment, the
-    counters their references and notification ids come from, notices not yet taken,
-    outcomes scripted but not yet used), and merx's stored state refers to them: a fresh
-    sandbox would mint ``alipay-evt-000001`` again and merx would take a new notice for a
-    duplicate. A run that stops keeps them with its place, so the next faces the same
-    outside world. They are test doubles with no serde, so they are pickled: load such a
-    file only if you made it.
+    They keep their books in this process only, and a run stopped between two orders
+    leaves things in them: each channel's record of every payment (the report checks merx
+    against it; a fresh channel answers ``UnknownPayment``), the counters that external
+    references, tracking numbers and notification ids come from (fresh ones would mint
+    ``alipay-000001`` a second time in one day), refund notices queued at the channel and
+    taken at its next payment, outcomes scripted for an order that was refused before it
+    used them, the funder's book. A run that stops keeps them with its place, so the next
+    run faces the same outside world. They are test doubles with no serde, so they are
+    pickled: resume only a file you made.
     """
     sandboxes = {name: getattr(app, name) for name in SANDBOXES}
     data = zlib.compress(pickle.dumps(sandboxes, protocol=pickle.HIGHEST_PROTOCOL))
@@ -171,6 +173,7 @@ class Progress:
         self._first = self._stop = self._total = 0
         self._started = self._drawn = 0.0
         self._tenths = 0
+        self._bar_shown = False  # the cursor is at the end of a drawn bar
 
     def say(self, text: str) -> None:
         if not self._quiet:
@@ -199,6 +202,7 @@ class Progress:
             bar = "#" * filled + "." * (width - filled)
             line = f"\r[{bar}] {done}/{self._total} orders  {rate:.0f}/s  eta {_duration(eta)} "
             print(line, end="", file=self._stream, flush=True)
+            self._bar_shown = True
         elif (tenths := 10 * ran // span) > self._tenths or done == self._stop:
             self._tenths = tenths
             print(
@@ -208,9 +212,9 @@ class Progress:
             )
 
     def _end_bar(self) -> None:
-        if self._tty and self._drawn:
+        if self._bar_shown:
             print(file=self._stream, flush=True)
-            self._drawn = 0.0
+            self._bar_shown = False
 
 
 def _duration(seconds: float) -> str:
