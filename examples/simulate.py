@@ -994,10 +994,11 @@ def _resumed_day(
             f"the run in {options.db} ended without keeping its place (it was {run['status']} "
             "when it was killed or failed): it cannot go on exactly; start a new run"
         )
+    journeys = tuple(run["journeys"])
     for given, stored, flag in (
         (options.orders, run["orders"], "--orders"),
         (options.seed, run["seed"], "--seed"),
-        (options.journeys, tuple(run["journeys"]), "--journey"),
+        (options.journeys and " ".join(options.journeys), " ".join(journeys), "--journey"),
     ):
         if given is not None and given != stored:
             raise Refused(f"the run in {options.db} was started with {flag} {stored}, not {given}")
@@ -1008,7 +1009,7 @@ def _resumed_day(
     world = World(run["orders"], run["seed"], app=app, clock=clock)
     restore_outside_world(app, outside)
     world.restore(run["world"])
-    return world, Day(world, tuple(run["journeys"]), run["tally"]), run["done"]
+    return world, Day(world, journeys, run["tally"]), run["done"]
 
 
 # -- the command line ---------------------------------------------------------------------
