@@ -17,8 +17,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-demo
 
+# `make demo ARGS="--store memory --orders 10000"`: options of examples/simulate.py
 demo: $(VENV)/.installed-demo
-	$(BIN)/python examples/simulate.py
+	$(BIN)/python examples/simulate.py $(ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples

@@ -26,7 +26,7 @@ from merx import (
     promotions,
     settlement,
 )
-from merx.app import MemoryApp, build_memory_app
+from merx.app import App, MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
@@ -53,7 +53,7 @@ def store_promotion(merchant: MerchantId) -> ThresholdOff:
 
 
 def onboard(
-    app: MemoryApp,
+    app: App,
     say: Say,
     name: str = "Linen & Co",
     categories: tuple[str, ...] = ("shirt",),
@@ -82,7 +82,7 @@ def onboard(
     return shop
 
 
-def run_store_promotion(app: MemoryApp, shop: MerchantId, say: Say) -> None:
+def run_store_promotion(app: App, shop: MerchantId, say: Say) -> None:
     """The merchant runs its own campaign; the platform reviews it; it goes live."""
     campaign = app.handle(
         promotions.CreateCampaign(

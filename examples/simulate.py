@@ -11,8 +11,29 @@ final state, money by party, stock by SKU, credit limits, and the checks (the le
 to zero and reconciles, stock is conserved, every refund is covered, no order is paid
 twice). Any failed check exits non-zero.
 
+The platform lives in a store: by default a SQLite file, ``merx-demo.db`` in the current
+directory, made anew by each run (``--db`` names another; ``--store memory`` keeps it all
+in this process; ``--store postgres --db DSN`` uses a PostgreSQL server). A day on a
+database can stop part-way, with ``--stop-after N`` or Ctrl-C (the order under way
+finishes first), and ``--resume`` goes on over the same database: the runs together report
+exactly what one run reports. What makes that exact:
+
+* ids come from :class:`~merx.adapters.memory.SequentialIds`, whose counters are kept in
+  the store with the run's place (the system's time-ordered ids are for real hosts);
+* order ``n`` draws its random choices from a generator seeded with (seed, ``n``), never
+  from what the process ran before it;
+* the clock (a :class:`~merx.adapters.memory.FixedClock` the simulation steps) resumes at
+  the stored instant;
+* the sandboxes standing for the outside world (payment channels, carriers, suppliers, the
+  funder, the bank, risk control) keep their books in the process, and merx's data refers
+  to them, so they are kept with the run's place too (:func:`outside_world`);
+* the report reads the store (and the outbox's events), not lists this process kept.
+
     python examples/simulate.py [--orders N] [--seed S] [--json]
                                 [--journey phone|merchant|topup|installments|all]
+                                [--store memory|sqlite|postgres] [--db PATH|DSN]
+                                [--synchronous FULL|NORMAL] [--stop-after N] [--resume]
+                                [--check-views] [--quiet]
 """
 
 from __future__ import annotations
@@ -24,15 +45,26 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import journey_merchant
+from resumable import (
+    Progress,
+    Refused,
+    RunRecord,
+    interruptible,
+    make_room,
+    outside_world,
+    restore_outside_world,
+)
 
 from merx import (
     aftersales,
@@ -53,12 +85,20 @@ from merx import (
     settlement,
     suppliers,
 )
-from merx.adapters.memory import MemoryFunder
-from merx.app import MemoryApp, build_memory_app
+from merx.adapters.memory import FixedClock, MemoryFunder, SequentialIds
+from merx.app import (
+    App,
+    Settings,
+    StoredApp,
+    build_memory_app,
+    build_postgres_app,
+    build_sqlite_app,
+)
 from merx.catalog import Fulfillment, GoodsType
 from merx.customers import Address
 from merx.errors import MerxError
 from merx.fulfillment.ports import TrackingStatus
+from merx.kernel.events import DomainEvent
 from merx.kernel.ids import (
     PLATFORM,
     CustomerId,
@@ -66,6 +106,7 @@ from merx.kernel.ids import (
     OrderId,
     ShipmentId,
     SkuId,
+    SupplierId,
     WarehouseId,
 )
 from merx.kernel.money import Money
@@ -75,34 +116,59 @@ JOURNEYS = ("phone", "merchant", "topup", "installments")
 WEIGHTS = {"phone": 35, "merchant": 35, "topup": 20, "installments": 10}
 REGIONS = {"Shanghai": WarehouseId("wh-east"), "Beijing": WarehouseId("wh-north")}
 CHANNELS = ("wechat_pay", "alipay", "bank_card")
+#: The day starts here (as the in-memory merx's clock does).
+START = datetime(2026, 1, 1, tzinfo=UTC)
+ORDER_POLICY = orders.OrderPolicy(after_sales_window=timedelta(days=30))
+#: Where ``make demo`` keeps its SQLite file: the current directory.
+DEFAULT_DB = "merx-demo.db"
+#: Orders in a day when ``--orders`` is not given: a database pays for every commit.
+DEFAULT_ORDERS = {"memory": 10_000, "sqlite": 1_000, "postgres": 1_000}
 
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
+def order_rng(seed: int, n: int | str) -> random.Random:
+    """The random choices of order ``n`` of the day seeded ``seed`` (or of a named step):
+    a function of the two alone (``random`` hashes a string seed with SHA-512)."""
+    return random.Random(f"merx simulation {seed}/{n}")
+
+
 class World:
     """The platform, its catalogue and its customers, built through merx's commands."""
 
-    def __init__(self, orders_wanted: int, seed: int, *, check_views: bool = False) -> None:
-        self.rng = random.Random(seed)
-        self.app = build_memory_app(
-            order_policy=orders.OrderPolicy(after_sales_window=timedelta(days=30)),
-            check_views=check_views,
+    def __init__(
+        self,
+        orders_wanted: int,
+        seed: int,
+        *,
+        check_views: bool = False,
+        app: App | None = None,
+        clock: FixedClock | None = None,
+    ) -> None:
+        """A world over ``app`` (stepped by ``clock``, its clock), or over a new in-memory
+        merx; ``orders_wanted`` is the whole day's, however many runs trade it."""
+        self.seed = seed
+        self.orders_wanted = orders_wanted
+        self.rng = order_rng(seed, "build")  # replaced before every order (Day.trade)
+        self.clock = clock or FixedClock(START)
+        self.app = app or build_memory_app(
+            clock=self.clock, order_policy=ORDER_POLICY, check_views=check_views
         )
+        assert self.app.clock is self.clock, "the world steps its app's own clock"
         self.phones: list[SkuId] = []
         self.cases: list[SkuId] = []
         self.clothes: dict[MerchantId, list[SkuId]] = {}
         self.topups: list[SkuId] = []
         self.customers: list[tuple[CustomerId, str]] = []
         self.borrowers: list[CustomerId] = []
-        self.placed: list[tuple[str, OrderId]] = []
         self.stock_per_phone = orders_wanted + 50
-        self.telco = suppliers.SupplierType.REAL_TIME_API
+        self.telco = SupplierId("")
 
-    def _supplier(self, name: str, kind: suppliers.SupplierType) -> Any:
+    def _supplier(self, name: str, kind: suppliers.SupplierType) -> SupplierId:
         app = self.app
-        supplier = app.handle(suppliers.ApplySupplier(name, kind))
+        supplier: SupplierId = app.handle(suppliers.ApplySupplier(name, kind))
         app.handle(
             suppliers.AddQualificationDocument(
                 supplier,
@@ -131,7 +197,7 @@ class World:
         # self-operated phones, procured from a stocked supplier
         maker = self._supplier("Shenzhen Phones", suppliers.SupplierType.STOCKED)
         contract = app.handle(procurement.DraftContract(maker))
-        today = app.clock.now().date()
+        today = self.clock.now().date()
         for n, (price, cost) in enumerate(
             (("2999.00", "2400.00"), ("1999.00", "1500.00"), ("999.00", "700.00"))
         ):
@@ -219,6 +285,7 @@ class World:
                 )
             )
             self.topups.append(sku)
+        self.telco = telco
         self.telco_supplier = app.virtual_suppliers[telco]
         # a trust funder that sometimes refuses; the platform's own funds behind it
         trust = MemoryFunder("trust-a", cny("50000000.00"))
@@ -311,7 +378,7 @@ class World:
                 credit.ApplyForCredit(
                     cid,
                     credit.Identity(f"Name {cid}", f"1101011990{cid[1:]:0>8}", "13900000000"),
-                    credit.Consent(True, self.app.clock.now(), "v1"),
+                    credit.Consent(True, self.clock.now(), "v1"),
                     facts,
                 )
             )
@@ -319,28 +386,83 @@ class World:
                 self.borrowers.append(cid)
         return cid
 
+    # -- what a run keeps for the next one ----------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """What the simulation knows of its world beyond merx's store, as JSON-ready data."""
+        return {
+            "phones": self.phones,
+            "cases": self.cases,
+            "clothes": self.clothes,
+            "topups": self.topups,
+            "customers": self.customers,
+            "borrowers": self.borrowers,
+            "telco": self.telco,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take up :meth:`state` from an earlier run (its sandboxes restored first)."""
+        self.phones = [SkuId(sku) for sku in state["phones"]]
+        self.cases = [SkuId(sku) for sku in state["cases"]]
+        self.clothes = {
+            MerchantId(shop): [SkuId(sku) for sku in skus]
+            for shop, skus in state["clothes"].items()
+        }
+        self.topups = [SkuId(sku) for sku in state["topups"]]
+        self.customers = [(CustomerId(cid), region) for cid, region in state["customers"]]
+        self.borrowers = [CustomerId(cid) for cid in state["borrowers"]]
+        self.telco = SupplierId(state["telco"])
+        self.telco_supplier = self.app.virtual_suppliers[self.telco]
+        self.trust = self.app.funders["trust-a"]
+
 
 class Day:
-    """One day of trade: ``orders`` orders of the chosen journeys, then the day's end."""
+    """One day of trade: orders of the chosen journeys, then the day's end.
 
-    def __init__(self, world: World, journeys: tuple[str, ...]) -> None:
+    Order ``n`` draws every random choice from its own generator, seeded with the seed and
+    ``n`` (:func:`order_rng`): what it does depends on what is stored, never on what this
+    process happened to run before it, so a run resumed at order ``n`` goes on exactly.
+    """
+
+    def __init__(
+        self, world: World, journeys: tuple[str, ...], tally: dict[str, int] | None = None
+    ) -> None:
         self.world = world
         self.app = world.app
-        self.rng = world.rng
         self.journeys = journeys
-        self.tally: Counter[str] = Counter()
+        self.tally: Counter[str] = Counter(tally or {})
+
+    @property
+    def rng(self) -> random.Random:
+        return self.world.rng
 
     def run(self, count: int, progress: Callable[[int], None]) -> None:
+        """Orders 0 to ``count``, then the day's end (one run, in memory)."""
+        self.trade(0, count, progress)
+        self.end_of_day()
+
+    def trade(
+        self,
+        first: int,
+        stop: int,
+        progress: Callable[[int], None],
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> int:
+        """Orders ``first`` to ``stop`` (exclusive), or until ``stopping()`` says so between
+        two orders: the number of the next order to trade."""
         weights = [WEIGHTS[j] for j in self.journeys]
-        for n in range(count):
+        for n in range(first, stop):
+            if stopping():
+                return n
+            self.world.rng = order_rng(self.world.seed, n)
             journey = self.rng.choices(self.journeys, weights)[0]
             try:
                 getattr(self, journey)()
             except MerxError as refused:  # a typed refusal is an outcome, counted
                 self.tally[f"refused: {type(refused).__name__}"] += 1
-            self.app.clock.advance(timedelta(seconds=self.rng.randint(1, 20)))
+            self.world.clock.advance(timedelta(seconds=self.rng.randint(1, 20)))
             progress(n + 1)
-        self.end_of_day()
+        return stop
 
     # -- journeys ---------------------------------------------------------------------
 
@@ -377,7 +499,7 @@ class Day:
 
     def _deliver(self, shipment: str) -> None:
         tracking = self.app.get(fulfillment.Shipment, shipment).tracking_number
-        self.app.logistics.advance(tracking, TrackingStatus.DELIVERED, self.app.clock.now())
+        self.app.logistics.advance(tracking, TrackingStatus.DELIVERED, self.world.clock.now())
         self.app.handle(fulfillment.SyncTracking(ShipmentId(shipment)))
 
     def _after_delivery(self, order_id: OrderId, reviewer: MerchantId) -> None:
@@ -496,18 +618,19 @@ class Day:
     # -- the day's end ----------------------------------------------------------------
 
     def end_of_day(self) -> None:
-        app = self.app
-        app.clock.advance(timedelta(hours=1))
+        app, clock = self.app, self.world.clock
+        self.world.rng = order_rng(self.world.seed, "end of day")
+        clock.advance(timedelta(hours=1))
         app.handle(payments.ExpirePaymentAuthentications())
         app.handle(orders.CloseUnpaidOrders())
-        app.clock.advance(timedelta(days=16))
+        clock.advance(timedelta(days=16))
         app.handle(orders.AutoConfirmReceipts())
-        app.clock.advance(timedelta(days=8))  # past T+7 for every completed order
+        clock.advance(timedelta(days=8))  # past T+7 for every completed order
         for shop in self.world.clothes:
             with contextlib.suppress(settlement.NothingToSettle):
                 app.handle(
                     settlement.RunSettlement(
-                        shop, settlement.StatementId(f"st-{shop}-1"), app.clock.now().date()
+                        shop, settlement.StatementId(f"st-{shop}-1"), clock.now().date()
                     )
                 )
             with app.unit_of_work() as uow:
@@ -523,16 +646,20 @@ class Day:
                         "6222****",
                     )
                 )
-        next_month = app.clock.now().replace(day=1) + timedelta(days=32)
-        app.clock.set(next_month.replace(day=1))
-        run = app.handle(installments.RunBills())
-        del run
+        next_month = clock.now().replace(day=1) + timedelta(days=32)
+        clock.set(next_month.replace(day=1))
+        app.handle(installments.RunBills())
+        with app.unit_of_work() as uow:  # each borrower's bills, read once (only hers change)
+            bills: dict[str, list[installments.Bill]] = {}
+            for key in uow.repo(installments.Bill).ids():
+                bill = uow.repo(installments.Bill).get(key)
+                bills.setdefault(bill.customer_id, []).append(bill)
         for cid in self.world.borrowers:
             if self.rng.random() < 0.05:  # a few pay everything off early
                 with app.unit_of_work() as uow:
                     account = uow.repo(credit.CreditAccount).get(cid)
                     quotes = [
-                        installments.payoff_quote(uow, plan, clock=app.clock)
+                        installments.payoff_quote(uow, plan, clock=clock)
                         for plan in account.open_plans
                     ]
                 for plan_id, quote in zip(account.open_plans, quotes, strict=True):
@@ -540,26 +667,38 @@ class Day:
                     self.tally["plans paid off early"] += 1
                 continue
             if self.rng.random() < 0.9:  # most repay their bill in full; some are late
-                with app.unit_of_work() as uow:
-                    bills = [
-                        b
-                        for key in uow.repo(installments.Bill).ids()
-                        if (b := uow.repo(installments.Bill).get(key)).customer_id == cid
-                    ]
-                due = Money.sum((b.total for b in bills), "CNY")
+                due = Money.sum((b.total for b in bills.get(cid, [])), "CNY")
                 if due.is_positive():
                     app.handle(installments.RepayCredit(cid, due))
                     self.tally["bills repaid"] += 1
 
 
-def everything(app: MemoryApp, kind: type[Any]) -> list[Any]:
+def everything(app: App, kind: type[Any]) -> list[Any]:
     with app.unit_of_work() as uow:
         repo = uow.repo(kind)
         return [repo.get(key) for key in repo.ids()]
 
 
-def report(world: World, day: Day) -> dict[str, Any]:
-    """What the day left behind, and the checks that it all adds up."""
+def committed_events(app: App, *kinds: type[DomainEvent]) -> Iterator[DomainEvent]:
+    """Every committed event of ``kinds``, oldest first, as the store keeps them: a
+    database's outbox (every run over it), or the in-memory merx's event log."""
+    if not isinstance(app, StoredApp):
+        yield from (event for event in app.events.events if isinstance(event, kinds))
+        return
+    known = app.new_unit_of_work().documents
+    names = {known.name_of(kind) for kind in kinds}
+    position = 0
+    while rows := app.database.events_after(position, 5_000):
+        for _, _, name, data in rows:
+            if name in names:
+                yield known.read_event(name, data)
+        position = rows[-1][0]
+
+
+def report(world: World, tally: Counter[str]) -> dict[str, Any]:
+    """What the day left behind, and the checks that it all adds up: read from the store
+    (and the sandboxes' books, to check merx against them), never from what this process
+    happens to remember, so a day traded in several runs reports as one run does."""
     app = world.app
     all_orders = everything(app, orders.Order)
     all_payments = everything(app, payments.Payment)
@@ -599,7 +738,17 @@ def report(world: World, day: Day) -> dict[str, Any]:
         }
         for shop, m in merchant_money.items()
     }
-    money["paid out to merchants"] = str(Money.sum(app.payout.paid_out.values(), "CNY"))
+    paid_out = Money.sum(
+        (
+            w.amount
+            for w in everything(app, settlement.Withdrawal)
+            if w.status is settlement.WithdrawalState.PAID
+        ),
+        "CNY",
+    )
+    if paid_out != Money.sum(app.payout.paid_out.values(), "CNY"):
+        problems.append(f"payouts: merx paid {paid_out}, the bank {app.payout.paid_out}")
+    money["paid out to merchants"] = str(paid_out)
     assets = everything(app, funding.Asset)
     funded: Counter[str] = Counter()
     for asset in assets:
@@ -608,10 +757,38 @@ def report(world: World, day: Day) -> dict[str, Any]:
         k: str(Money.from_minor(v, "CNY")) for k, v in sorted(funded.items())
     }
 
+    stock = stock_and_events(app, problems)
+
+    limits = Counter[str]()
+    for account in everything(app, credit.CreditAccount):
+        with app.unit_of_work() as uow:
+            position = credit.limit_position(uow, account.id, clock=app.clock)
+        limits["granted"] += position.granted.minor
+        limits["used"] += position.used.minor
+        limits["available"] += position.available.minor
+
+    return {
+        "orders": len(all_orders),
+        "orders by final state": dict(sorted(Counter(o.status.value for o in all_orders).items())),
+        "events": dict(sorted(tally.items())),
+        "money": money,
+        "stock by warehouse/SKU": stock,
+        "credit limits": {k: str(Money.from_minor(v, "CNY")) for k, v in limits.items()},
+        "ledger": {"entries": books.entries, "accounts": books.accounts, "reconciled": books.ok},
+        "checks": {"problems": problems, "ok": not problems},
+    }
+
+
+def stock_and_events(app: App, problems: list[str]) -> dict[str, dict[str, int]]:
+    """Stock by warehouse/SKU, checked against every receipt the store's events record;
+    ``problems`` gains an order paid twice and, on a database, any event not delivered."""
     received: Counter[str] = Counter()
-    for event in app.events.events:
+    paid: list[OrderId] = []
+    for event in committed_events(app, inventory.StockReceived, orders.OrderPaid):
         if isinstance(event, inventory.StockReceived):
             received[f"{event.warehouse}/{event.sku}"] += event.quantity
+        elif isinstance(event, orders.OrderPaid):
+            paid.append(event.order_id)
     stock = {}
     for item in everything(app, inventory.StockItem):
         stock[item.id] = {
@@ -625,29 +802,11 @@ def report(world: World, day: Day) -> dict[str, Any]:
                 f"stock {item.id}: received {received[item.id]} "
                 f"!= on hand {item.on_hand} + shipped {item.shipped}"
             )
-
-    paid = [e.order_id for e in app.events.events if isinstance(e, orders.OrderPaid)]
     if len(paid) != len(set(paid)):
         problems.append("an order was paid twice")
-
-    limits = Counter[str]()
-    for account in everything(app, credit.CreditAccount):
-        with app.unit_of_work() as uow:
-            position = credit.limit_position(uow, account.id, clock=app.clock)
-        limits["granted"] += position.granted.minor
-        limits["used"] += position.used.minor
-        limits["available"] += position.available.minor
-
-    return {
-        "orders": len(all_orders),
-        "orders by final state": dict(sorted(Counter(o.status.value for o in all_orders).items())),
-        "events": dict(sorted(day.tally.items())),
-        "money": money,
-        "stock by warehouse/SKU": stock,
-        "credit limits": {k: str(Money.from_minor(v, "CNY")) for k, v in limits.items()},
-        "ledger": {"entries": books.entries, "accounts": books.accounts, "reconciled": books.ok},
-        "checks": {"problems": problems, "ok": not problems},
-    }
+    if isinstance(app, StoredApp):
+        problems.extend(f"event not delivered: {parked}" for parked in app.relay.parked())
+    return stock
 
 
 def print_report(result: dict[str, Any], indent: int = 0) -> None:
@@ -661,36 +820,306 @@ def print_report(result: dict[str, Any], indent: int = 0) -> None:
             print(f"{' ' * indent}{key}: {value}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--journey", choices=(*JOURNEYS, "all"), default="all")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--check-views", action="store_true", help="verify no read-only view is changed (slower)"
+# -- the run's place ------------------------------------------------------------------
+
+
+def place(world: World, day: Day, ids: SequentialIds, total: int, done: int) -> dict[str, Any]:
+    """The ``simulation/run`` document: all a later run needs to go on at order ``done``."""
+    return {
+        "format": 1,
+        "seed": world.seed,
+        "orders": total,
+        "journeys": list(day.journeys),
+        "done": done,
+        "clock": world.clock.now().isoformat(),
+        "ids": ids.counters(),
+        "tally": dict(day.tally),
+        "world": world.state(),
+    }
+
+
+# -- stores -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Options:
+    store: str
+    db: str
+    synchronous: Literal["FULL", "NORMAL"]
+    orders: int | None
+    seed: int | None
+    journeys: tuple[str, ...] | None
+    stop_after: int | None
+    resume: bool
+    check_views: bool
+    json: bool
+    quiet: bool
+
+    def where(self) -> str:
+        if self.store == "sqlite":
+            return f"sqlite {self.db} (synchronous {self.synchronous})"
+        return self.store if self.store == "memory" else f"{self.store} {self.db}"
+
+
+#: Opens a merx over a store, given the options, the clock it steps and the id source.
+Opener = Callable[[Options, FixedClock, SequentialIds], App]
+
+
+def open_memory(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
+    del ids  # the in-memory merx mints its own SequentialIds; nothing is resumed
+    return build_memory_app(clock=clock, order_policy=ORDER_POLICY, check_views=options.check_views)
+
+
+def open_sqlite(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
+    settings = Settings(order_policy=ORDER_POLICY)
+    return build_sqlite_app(
+        options.db, clock=clock, ids=ids, settings=settings, synchronous=options.synchronous
     )
-    args = parser.parse_args(argv)
-    journeys = JOURNEYS if args.journey == "all" else (args.journey,)
+
+
+def open_postgres(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
+    settings = Settings(order_policy=ORDER_POLICY)
+    return build_postgres_app(options.db, clock=clock, ids=ids, settings=settings)
+
+
+#: The stores by name: a new one is a function here and a name in ``--store``.
+STORES: dict[str, Opener] = {
+    "memory": open_memory,
+    "sqlite": open_sqlite,
+    "postgres": open_postgres,
+}
+
+
+# -- a run --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Outcome:
+    report: dict[str, Any]
+    seed: int
+    journeys: tuple[str, ...]
+    total: int
+    first: int
+    done: int
+    seconds: float
+    trading_seconds: float
+    interrupted: bool
+
+
+def simulate(options: Options, progress: Progress) -> Outcome:
+    """Trade the day's orders (a fresh day, or the rest of a stopped one), keep the run's
+    place in a database store, and report."""
     started = time.perf_counter()
-    world = World(args.orders, args.seed, check_views=args.check_views)
-    world.build()
-    day = Day(world, journeys)
-
-    def progress(done: int) -> None:
-        if not args.json and sys.stderr.isatty() and (done % 500 == 0 or done == args.orders):
-            print(f"\r{done}/{args.orders} orders", end="", file=sys.stderr, flush=True)
-
-    day.run(args.orders, progress)
-    result = report(world, day)
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    if options.store == "sqlite" and not options.resume:
+        make_room(Path(options.db))
+    if options.store == "sqlite" and options.resume and not Path(options.db).exists():
+        raise Refused(f"{options.db} does not exist: there is no run to resume")
+    clock, ids = FixedClock(START), SequentialIds()
+    progress.say(f"opening {options.where()}")
+    app = STORES[options.store](options, clock, ids)
+    record = RunRecord(app.database) if isinstance(app, StoredApp) else None
+    if record is None:
+        world, day, first = _new_day(options, app, clock, progress)
+    elif options.resume:
+        world, day, first = _resumed_day(options, app, clock, ids, record)
     else:
-        kinds = ", ".join(journeys)
-        print(f"merx: a day of trade, {args.orders} orders, seed {args.seed}, journeys {kinds}")
-        print_report(result)
-    return 0 if result["checks"]["ok"] else 1
+        if record.load("run") is not None:
+            raise Refused(f"{options.db} holds a simulation already: --resume it, or start anew")
+        world, day, first = _new_day(options, app, clock, progress, record=record, ids=ids)
+    total = world.orders_wanted
+    stop = total if options.stop_after is None else min(total, first + options.stop_after)
+    if record is not None:
+        record.save({**place(world, day, ids, total, first), "status": "running"})
+    with interruptible(record is not None, progress) as stopping:
+        if first < stop:
+            progress.say(f"trading orders {first + 1} to {stop} of {total}")
+        progress.start(first, stop, total)
+        trading = time.perf_counter()
+        done = day.trade(first, stop, progress, stopping)
+        trading = time.perf_counter() - trading
+    if done == total:
+        progress.say("the day's end: unpaid orders close, receipts confirm, merchants settle")
+        day.end_of_day()
+    if record is not None:
+        status = "finished" if done == total else "stopped"
+        record.save({**place(world, day, ids, total, done), "status": status}, outside_world(app))
+    progress.say("reconciling")
+    result = report(world, day.tally)
+    return Outcome(
+        report=result,
+        seed=world.seed,
+        journeys=day.journeys,
+        total=total,
+        first=first,
+        done=done,
+        seconds=time.perf_counter() - started,
+        trading_seconds=trading,
+        interrupted=done < stop,
+    )
+
+
+def _new_day(
+    options: Options,
+    app: App,
+    clock: FixedClock,
+    progress: Progress,
+    *,
+    record: RunRecord | None = None,
+    ids: SequentialIds | None = None,
+) -> tuple[World, Day, int]:
+    total = DEFAULT_ORDERS[options.store] if options.orders is None else options.orders
+    seed = 1 if options.seed is None else options.seed
+    world = World(total, seed, app=app, clock=clock)
+    day = Day(world, options.journeys or JOURNEYS)
+    if record is not None:  # marks the store as the simulation's before anything else
+        assert ids is not None
+        record.save({**place(world, day, ids, total, 0), "status": "building"})
+    progress.say("building the platform: warehouses, suppliers, merchants, campaigns")
+    world.build()
+    return world, day, 0
+
+
+def _resumed_day(
+    options: Options, app: App, clock: FixedClock, ids: SequentialIds, record: RunRecord
+) -> tuple[World, Day, int]:
+    run = record.load("run")
+    if run is None:
+        raise Refused(f"{options.db} holds no simulation to resume")
+    if run["status"] == "finished":
+        raise Refused(
+            f"the day in {options.db} is over ({run['done']} orders): start a new run instead"
+        )
+    if run["status"] != "stopped":
+        raise Refused(
+            f"the run in {options.db} ended without keeping its place (it was {run['status']} "
+            "when it was killed or failed): it cannot go on exactly; start a new run"
+        )
+    journeys = tuple(run["journeys"])
+    for given, stored, flag in (
+        (options.orders, run["orders"], "--orders"),
+        (options.seed, run["seed"], "--seed"),
+        (options.journeys and " ".join(options.journeys), " ".join(journeys), "--journey"),
+    ):
+        if given is not None and given != stored:
+            raise Refused(f"the run in {options.db} was started with {flag} {stored}, not {given}")
+    outside = record.load("outside")
+    assert outside is not None, "a stopped run keeps its sandboxes"
+    clock.set(datetime.fromisoformat(run["clock"]))
+    ids.continue_from(run["ids"])
+    world = World(run["orders"], run["seed"], app=app, clock=clock)
+    restore_outside_world(app, outside)
+    world.restore(run["world"])
+    return world, Day(world, journeys, run["tally"]), run["done"]
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def parse(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="Without --resume, a SQLite --db is made anew (an earlier simulation's file "
+        "there is replaced; any other file is refused).",
+    )
+    parser.add_argument(
+        "--orders",
+        type=int,
+        help="orders in the day (default 10,000 in memory, 1,000 on a database)",
+    )
+    parser.add_argument("--seed", type=int, help="the seed of every random choice (default 1)")
+    parser.add_argument("--journey", choices=(*JOURNEYS, "all"), help="default: all")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--store", choices=tuple(STORES), default="sqlite", help="default: sqlite")
+    parser.add_argument(
+        "--db",
+        help=f"the SQLite file (default ./{DEFAULT_DB}) or the PostgreSQL DSN",
+    )
+    parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "NORMAL"),
+        default="NORMAL",
+        help="SQLite's durability: NORMAL (the demo's default: a power cut may lose the last "
+        "commits, never corrupt the file) or FULL (merx's default: every commit is synced "
+        "to disk; several times slower here)",
+    )
+    parser.add_argument(
+        "--stop-after",
+        type=int,
+        metavar="N",
+        help="stop after N orders of this run, keeping the run's place; --resume goes on",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="go on with the stopped run kept in --db"
+    )
+    parser.add_argument(
+        "--check-views",
+        action="store_true",
+        help="memory store: verify no read-only view is changed (slower)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    if args.store == "memory" and (args.resume or args.stop_after is not None or args.db):
+        parser.error(
+            "the memory store keeps nothing after exit: --db, --stop-after and "
+            "--resume need --store sqlite or postgres"
+        )
+    if args.store == "postgres" and not args.db:
+        parser.error("--store postgres needs --db DSN")
+    if args.orders is not None and args.orders < 1:
+        parser.error(f"--orders must be at least 1, not {args.orders}")
+    if args.stop_after is not None and args.stop_after < 1:
+        parser.error(f"--stop-after must be at least 1, not {args.stop_after}")
+    journeys: tuple[str, ...] | None = None
+    if args.journey is not None:
+        journeys = JOURNEYS if args.journey == "all" else (args.journey,)
+    return Options(
+        store=args.store,
+        db=args.db or (DEFAULT_DB if args.store == "sqlite" else ""),
+        synchronous=args.synchronous,
+        orders=args.orders,
+        seed=args.seed,
+        journeys=journeys,
+        stop_after=args.stop_after,
+        resume=args.resume,
+        check_views=args.check_views,
+        json=args.json,
+        quiet=args.quiet,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(argv)
+    progress = Progress(sys.stderr, quiet=options.quiet)
+    try:
+        outcome = simulate(options, progress)
+    except Refused as refused:
+        print(f"simulate: {refused}", file=sys.stderr)
+        return 2
+    ran = outcome.done - outcome.first
+    run = {
+        "store": options.where(),
+        "orders this run": ran,
+        "seconds": round(outcome.seconds, 1),  # opening, building, trading, the day's end, report
+        "orders per second": round(ran / outcome.trading_seconds, 1) if ran else None,
+        "day over": outcome.done == outcome.total,
+    }
+    kinds = ", ".join(outcome.journeys)
+    if outcome.done == outcome.total:
+        headline = f"merx: a day of trade, {outcome.total} orders, seed {outcome.seed}"
+    else:
+        headline = (
+            f"merx: a day of trade, {outcome.done} of {outcome.total} orders so far "
+            f"(stopped; --resume --db {options.db} goes on), seed {outcome.seed}"
+        )
+    if options.json:
+        print(json.dumps({**outcome.report, "run": run}, indent=2))
+    else:
+        print(f"{headline}, journeys {kinds}")
+        print_report(outcome.report)
+        print_report({"run": run})
+    if outcome.interrupted:
+        return 130
+    return 0 if outcome.report["checks"]["ok"] else 1
 
 
 if __name__ == "__main__":

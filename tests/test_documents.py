@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from merx.app import MemoryApp
 from merx.app.documents import documents
 from merx.errors import UnknownDocumentKind
 from merx.kernel.events import DomainEvent
@@ -29,6 +30,7 @@ def day() -> simulate.World:
 def test_every_stored_aggregate_round_trips(day: simulate.World) -> None:
     known = documents()
     seen = 0
+    assert isinstance(day.app, MemoryApp)
     for kind, rows in day.app.store.tables.items():
         assert known.knows(kind), f"{kind.__name__} has no document"
         for _, snapshot in list(rows.values())[:50]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from merx.aftersales import serde as aftersales_serde
+from merx.app import MemoryApp
 from merx.checkout import serde as checkout_serde
 from merx.customers import serde as customers_serde
 from merx.errors import ValidationError
@@ -39,6 +40,7 @@ def stored() -> dict[type[Any], list[Any]]:
     world = simulate.World(400, seed=9)
     world.build()
     simulate.Day(world, simulate.JOURNEYS).run(400, lambda done: None)
+    assert isinstance(world.app, MemoryApp)
     return {
         kind: [snapshot for _, snapshot in rows.values()]
         for kind, rows in world.app.store.tables.items()

@@ -47,6 +47,34 @@ def test_sequential_ids_never_repeat(prefixes: list[str]) -> None:
         assert minted_id == f"{prefix}-{seen[prefix]:06d}"
 
 
+@given(
+    st.lists(st.sampled_from(["ord", "pay", "shp", "a"]), max_size=60),
+    st.integers(min_value=0, max_value=60),
+)
+def test_a_source_continued_from_counters_mints_what_one_source_would(
+    prefixes: list[str], cut: int
+) -> None:
+    whole = SequentialIds()
+    expected = [whole.next_id(p) for p in prefixes]
+    first = SequentialIds()
+    minted = [first.next_id(p) for p in prefixes[:cut]]
+    second = SequentialIds()
+    second.continue_from(first.counters())  # what a stopped run kept in its store
+    minted += [second.next_id(p) for p in prefixes[cut:]]
+    assert minted == expected
+    assert second.counters() == whole.counters()
+
+
+def test_continuing_is_for_a_fresh_source_and_checks_the_counters() -> None:
+    ids = SequentialIds()
+    ids.next_id("ord")
+    with pytest.raises(ValidationError, match="minted ids already"):
+        ids.continue_from({"ord": 5})
+    for bad in ({"ord": -1}, {"ord": True}, {"": 3}, {"ord": "7"}):
+        with pytest.raises(ValidationError):
+            SequentialIds().continue_from(bad)  # type: ignore[arg-type]
+
+
 # -- FixedClock --------------------------------------------------------------------------
 
 

@@ -56,16 +56,20 @@ def test_journey_merchant_from_onboarding_to_first_withdrawal() -> None:
     assert lines[-1] == "ledger reconciled: True"
 
 
-def test_simulate_runs_as_make_demo_does() -> None:
+def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "simulate.py"), "--orders", "150"],
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
+        cwd=tmp_path,
     )
     assert "orders by final state:" in done.stdout
     assert "  ok: True" in done.stdout
+    assert "  store: sqlite merx-demo.db (synchronous NORMAL)" in done.stdout
+    assert (tmp_path / "merx-demo.db").exists()  # the day is kept in a file
+    assert "simulate: 150/150 orders" in done.stderr  # plain progress lines off a terminal
 
 
 @pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments"])

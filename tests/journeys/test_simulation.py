@@ -14,7 +14,7 @@ import simulate
 
 @pytest.mark.parametrize("seed", range(1, 21))
 def test_a_thousand_orders_reconcile(seed: int, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--orders", "1000", "--seed", str(seed), "--json", "--check-views"]
+    args = ["--store", "memory", "--orders", "1000", "--seed", str(seed), "--json", "--check-views"]
     assert simulate.main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["checks"] == {"problems": [], "ok": True}
@@ -24,7 +24,7 @@ def test_a_thousand_orders_reconcile(seed: int, capsys: pytest.CaptureFixture[st
 
 @pytest.mark.parametrize("journey", simulate.JOURNEYS)
 def test_each_journey_alone_reconciles(journey: str, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--orders", "120", "--journey", journey, "--json", "--check-views"]
+    args = ["--store", "memory", "--orders", "120", "--journey", journey, "--json", "--check-views"]
     assert simulate.main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["checks"]["ok"] is True

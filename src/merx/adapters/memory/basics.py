@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from merx.kernel.clock import require_aware
@@ -11,7 +11,13 @@ from merx.kernel.events import DomainEvent
 
 
 class SequentialIds:
-    """``IdSource`` minting ``prefix-000001``, ``prefix-000002``... per prefix: reproducible."""
+    """``IdSource`` minting ``prefix-000001``, ``prefix-000002``... per prefix: reproducible.
+
+    :meth:`counters` says how far each prefix has counted. A run that stops keeps them (a
+    simulation stores them beside its data) and a fresh source told :meth:`continue_from`
+    them, before it mints anything, goes on with exactly the ids the first one would have
+    minted next.
+    """
 
     def __init__(self) -> None:
         self._counters: dict[str, int] = {}
@@ -20,6 +26,25 @@ class SequentialIds:
         n = self._counters.get(prefix, 0) + 1
         self._counters[prefix] = n
         return f"{prefix}-{n:06d}"
+
+    def counters(self) -> dict[str, int]:
+        """The number of ids minted so far, per prefix (a copy)."""
+        return dict(self._counters)
+
+    def continue_from(self, counters: Mapping[str, int]) -> None:
+        """Go on after ``counters`` (what :meth:`counters` returned in an earlier run).
+        Refused once this source has minted an id: two histories would mix."""
+        if self._counters:
+            raise ValidationError(
+                f"this id source has minted ids already ({self._counters}); "
+                "continue_from is for a fresh one"
+            )
+        for prefix, n in counters.items():
+            if not isinstance(prefix, str) or not prefix:
+                raise ValidationError(f"an id prefix is a non-empty string, not {prefix!r}")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValidationError(f"ids minted for {prefix!r} must be an int >= 0, not {n!r}")
+        self._counters = dict(counters)
 
 
 class FixedClock:
