@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import pickle
 import signal
 import sqlite3
@@ -65,7 +66,9 @@ class RunRecord:
         if row is None:
             return None
         self._versions[key], document = row
-        return document
+        # A database may hand back the JSON text undecoded (the unit of work decodes only
+        # what its cache lacks); the record decodes its own.
+        return json.loads(document) if isinstance(document, str | bytes) else document
 
     def save(self, run: dict[str, Any], outside: dict[str, str] | None = None) -> None:
         documents = {"run": run} if outside is None else {"run": run, "outside": outside}

@@ -865,6 +865,12 @@ class Options:
 Opener = Callable[[Options, FixedClock, SequentialIds], App]
 
 
+#: The outbox relay's owner on a database: one simulation goes on with a run at a time (the
+#: run record sees to that), so a run resumed after a killed one takes the relay's lease at
+#: once instead of waiting for it to expire.
+RELAY_OWNER = "simulate"
+
+
 def open_memory(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
     del ids  # the in-memory merx mints its own SequentialIds; nothing is resumed
     return build_memory_app(clock=clock, order_policy=ORDER_POLICY, check_views=options.check_views)
@@ -873,13 +879,20 @@ def open_memory(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
 def open_sqlite(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
     settings = Settings(order_policy=ORDER_POLICY)
     return build_sqlite_app(
-        options.db, clock=clock, ids=ids, settings=settings, synchronous=options.synchronous
+        options.db,
+        clock=clock,
+        ids=ids,
+        settings=settings,
+        synchronous=options.synchronous,
+        relay_owner=RELAY_OWNER,
     )
 
 
 def open_postgres(options: Options, clock: FixedClock, ids: SequentialIds) -> App:
     settings = Settings(order_policy=ORDER_POLICY)
-    return build_postgres_app(options.db, clock=clock, ids=ids, settings=settings)
+    return build_postgres_app(
+        options.db, clock=clock, ids=ids, settings=settings, relay_owner=RELAY_OWNER
+    )
 
 
 #: The stores by name: a new one is a function here and a name in ``--store``.
@@ -917,6 +930,21 @@ def simulate(options: Options, progress: Progress) -> Outcome:
     clock, ids = FixedClock(START), SequentialIds()
     progress.say(f"opening {options.where()}")
     app = STORES[options.store](options, clock, ids)
+    try:
+        return _run(options, progress, app, clock, ids, started)
+    finally:
+        if isinstance(app, StoredApp):
+            app.close()
+
+
+def _run(
+    options: Options,
+    progress: Progress,
+    app: App,
+    clock: FixedClock,
+    ids: SequentialIds,
+    started: float,
+) -> Outcome:
     record = RunRecord(app.database) if isinstance(app, StoredApp) else None
     if record is None:
         world, day, first = _new_day(options, app, clock, progress)
