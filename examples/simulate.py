@@ -931,7 +931,7 @@ def simulate(options: Options, progress: Progress) -> Outcome:
     progress.say(f"opening {options.where()}")
     app = STORES[options.store](options, clock, ids)
     try:
-        return _run(options, progress, app, clock, ids, started)
+        return _run(options, progress, app, clock=clock, ids=ids, started=started)
     finally:
         if isinstance(app, StoredApp):
             app.close()
@@ -941,6 +941,7 @@ def _run(
     options: Options,
     progress: Progress,
     app: App,
+    *,
     clock: FixedClock,
     ids: SequentialIds,
     started: float,
