@@ -141,12 +141,12 @@ def settle_and_withdraw(app: MemoryApp, shop: MerchantId, order_id: OrderId, say
     app.handle(orders.ConfirmReceipt(order_id))
     app.clock.advance(timedelta(days=7))
     with app.unit_of_work() as uow:
-        before = settlement.merchant_money(uow, shop, shop)
+        before = settlement.merchant_money(uow, shop, shop, journals=app.journals)
     say(f"completed: {before.pending} pending for the merchant (T+7)")
     statement = settlement.StatementId(f"st-{shop}-1")
     app.handle(settlement.RunSettlement(shop, statement, app.clock.now().date()))
     with app.unit_of_work() as uow:
-        after = settlement.merchant_money(uow, shop, shop)
+        after = settlement.merchant_money(uow, shop, shop, journals=app.journals)
     say(f"settlement run: {after.available} available to withdraw")
     outcome = app.handle(
         settlement.RequestWithdrawal(

@@ -634,7 +634,7 @@ class Day:
                     )
                 )
             with app.unit_of_work() as uow:
-                money = settlement.merchant_money(uow, shop, shop)
+                money = settlement.merchant_money(uow, shop, shop, journals=app.journals)
             amount = money.withdrawable.min(cny("50000.00"))  # within the withdrawal limit
             if amount.is_positive():
                 app.handle(
@@ -721,7 +721,8 @@ def report(world: World, tally: Counter[str]) -> dict[str, Any]:
     with app.unit_of_work() as uow:
         books = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
         merchant_money = {
-            shop: settlement.merchant_money(uow, shop, shop) for shop in world.clothes
+            shop: settlement.merchant_money(uow, shop, shop, journals=app.journals)
+            for shop in world.clothes
         }
     problems.extend(f"ledger: {p}" for p in books.problems)
     money["platform commission (net)"] = str(

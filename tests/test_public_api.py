@@ -105,10 +105,10 @@ PINNED = {
     """,
     "ledger": """
         AccountAlreadyOpen AccountId AccountOpened Balance Bucket COMMISSION Entry
-        EntryAlreadyReversed EntryKind EntryNotPending EntryPosted FEES InvalidAccount
-        InvalidEntry Journal Journals Ledger Leg MARKETING OpenLedger PENALTIES Phase
-        REFUNDS Role SUBSIDY TRANSIT UnbalancedEntry UnknownAccount UnknownEntry
-        UnknownEntryKind cash_account merchant_account merchant_accounts
+        EntryAlreadyReversed EntryKind EntryNotPending FEES InvalidAccount InvalidEntry
+        Journal Journals Ledger Leg MARKETING OpenLedger PENALTIES Phase REFUNDS Role
+        SUBSIDY TRANSIT UnbalancedEntry UnknownAccount UnknownEntry UnknownEntryKind
+        account_named cash_account counter_moves merchant_account merchant_accounts
     """,
     "merchants": """
         AddMerchantDocument ApplyMerchant ApproveMerchant ChangeGoodsScope DepositDeducted
@@ -211,9 +211,10 @@ PINNED = {
     "settlement": """
         AlreadySettled BalancesOutstanding BookOrderPayment BookRefund ChangeSettlementTerms
         ChargeMarketing ClearingAccountOpened CloseMerchant CommissionTable
-        CommissionTableSet CompensateCustomer CompleteOrder CycleKind DeductDeposit
-        FinalSettlementPosted InsufficientBalance InvalidRate InvalidSale MerchantAccount
-        MerchantAccountClosed MerchantBalances NegativeBalancePolicy NothingToSettle
+        CommissionTableSet CompensateCustomer CompleteOrder CustomerCompensated CycleKind
+        DeductDeposit FinalSettlementPosted InsufficientBalance InvalidRate InvalidSale
+        MarketingCharged MarketingRecharged MerchantAccount MerchantAccountClosed
+        MerchantBalances NegativeBalancePolicy NothingToSettle
         OpenMerchantAccount OrderClearing OrderCompleted OrderNotCompleted
         OrderPaymentBooked OrderSettled PayDeposit Payout PayoutTimeout PreSettle Recharge
         ReconciliationReport RefundBooked RefundExceedsPaid RefundKind RequestWithdrawal
@@ -246,7 +247,7 @@ LIMIT = 60
 LARGER = {
     "promotions": "14 commands, 23 events and 15 errors of campaigns, budgets, wallets and "
     "pre-sale; wallets cannot leave: an order's reservation locks its coupons with its budgets",
-    "settlement": "17 commands, 13 events and 12 errors; order clearing and merchant accounts "
+    "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "
     "settle each other in one unit of work, so they stay one context",
 }
 

@@ -51,7 +51,7 @@ def bought(coupon: bool = True) -> tuple[MemoryApp, MerchantId, OrderId]:
 
 def money_of(app: MemoryApp, shop: MerchantId) -> settlement.MerchantBalances:
     with app.unit_of_work() as uow:
-        return settlement.merchant_money(uow, shop, shop)
+        return settlement.merchant_money(uow, shop, shop, journals=app.journals)
 
 
 def reconciled(app: MemoryApp) -> bool:
@@ -126,6 +126,6 @@ def test_a_merchant_sees_only_its_own_orders_cases_and_money() -> None:
         with pytest.raises(Unauthorized):
             aftersales.merchant_case(uow, other, case)
         with pytest.raises(Unauthorized):
-            settlement.merchant_money(uow, other, shop)
+            settlement.merchant_money(uow, other, shop, journals=app.journals)
     with pytest.raises(Unauthorized):
         app.handle(aftersales.ApproveAfterSale(case, acting=other))

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from merx.adapters.memory import MemoryJournal
 from merx.kernel.ids import MerchantId
 from merx.ledger import (
     COMMISSION,
@@ -107,7 +108,7 @@ def test_a_ledger_keeps_its_accounts_in_the_order_opened() -> None:
         *merchant_accounts("m2"),
         *merchant_accounts("m1"),
     ]
-    assert list(ledger.posted) == ledger.accounts
+    assert list(ledger.balances(MemoryJournal())) == ledger.accounts
 
 
 @pytest.mark.parametrize(
@@ -133,9 +134,9 @@ def test_a_malformed_account_is_never_opened(account: object) -> None:
 
 def test_an_account_is_found_by_its_id_never_by_its_name() -> None:
     ledger = Ledger.open("CNY", "CNY", ["alipay"])
-    assert ledger.balance(cash_account("alipay")) == 0
+    assert ledger.balance(MemoryJournal(), cash_account("alipay")) == 0
     with pytest.raises(UnknownAccount):
-        ledger.balance("cash:alipay")  # type: ignore[arg-type]
+        ledger.balance(MemoryJournal(), "cash:alipay")  # type: ignore[arg-type]
 
 
 @given(
@@ -149,4 +150,4 @@ def test_every_well_formed_account_opens(account: AccountId) -> None:
     ledger = Ledger.open("CNY", "CNY")
     ledger.open_accounts([account], exist_ok=True)
     assert ledger.has_account(account)
-    assert ledger.balance(account) == 0
+    assert ledger.balance(MemoryJournal(), account) == 0

@@ -46,7 +46,7 @@ def posted_book() -> tuple[Ledger, MemoryJournal]:
     ledger.open_accounts(merchant_accounts("m1"))
     sale = [(TRANSIT, 1_000), (PENDING, -850), (COMMISSION, -150)]
     ledger.post(journal, "o1/cleared", EntryKind.ORDER_CLEARED, "o1", sale, AT)
-    ledger.reverse(journal, 0, "o1/reversed", AT)
+    ledger.reverse(journal, "o1/cleared", "o1/reversed", AT)
     settle = [(PENDING, 850), (AVAILABLE, -850)]
     ledger.post(journal, "st1", EntryKind.SETTLEMENT, "st1", settle, AT)
     hold = [(AVAILABLE, 500), (PAYOUT, -500)]
@@ -67,7 +67,6 @@ def test_an_entry_is_written_as_an_object_with_named_accounts_and_int_amounts() 
     _, journal = posted_book()
     data = through_json(next(journal.entries()))
     assert data == {
-        "seq": 0,
         "key": "o1/cleared",
         "kind": "order_cleared",
         "ref": "o1",
@@ -81,7 +80,7 @@ def test_an_entry_is_written_as_an_object_with_named_accounts_and_int_amounts() 
 
 @pytest.mark.parametrize("kind", list(EntryKind))
 def test_every_entry_kind_reads_back(kind: EntryKind) -> None:
-    entry = Entry(3, "k", kind, "r", ((TRANSIT, 1), (COMMISSION, -1)), AT, Phase.POSTED, None)
+    entry = Entry("k", kind, "r", ((TRANSIT, 1), (COMMISSION, -1)), AT, Phase.POSTED, None)
     assert serde.structure(through_json(entry), Entry) == entry
 
 
@@ -110,8 +109,9 @@ def test_a_name_that_is_no_account_is_a_typed_error(name: object) -> None:
 def test_malformed_ledgers_are_validation_errors() -> None:
     ledger, _ = posted_book()
     data = through_json(ledger)
+    assert set(data) == {"id", "currency", "chart", "version"}  # no balances, no entries
     with pytest.raises(ValidationError):
-        serde.structure({**data, "debits": data["debits"][:-1]}, Ledger)  # a figure short
+        serde.structure({**data, "chart": {"accounts": "transit:customers"}}, Ledger)
     with pytest.raises(ValidationError):
         serde.structure({"id": "CNY"}, Ledger)
     with pytest.raises(ValidationError):
@@ -129,11 +129,11 @@ accounts = st.one_of(
     legs=st.lists(st.tuples(accounts, st.integers(-(10**17), 10**17)), min_size=2, max_size=4),
     kind=st.sampled_from(EntryKind),
     phase=st.sampled_from(Phase),
-    link=st.none() | st.integers(0, 10**6),
+    link=st.none() | st.text(min_size=1),
     minutes=st.integers(0, 10**6),
 )
 def test_any_entry_round_trips(
-    legs: list[tuple[AccountId, int]], kind: EntryKind, phase: Phase, link: int | None, minutes: int
+    legs: list[tuple[AccountId, int]], kind: EntryKind, phase: Phase, link: str | None, minutes: int
 ) -> None:
-    entry = Entry(7, "key", kind, "ref", tuple(legs), AT + timedelta(minutes=minutes), phase, link)
+    entry = Entry("key", kind, "ref", tuple(legs), AT + timedelta(minutes=minutes), phase, link)
     assert serde.structure(through_json(entry), Entry) == entry

@@ -29,7 +29,7 @@ from merx.settlement import (
     UnknownLine,
 )
 from merx.settlement.model import reconcile
-from tests.settlement.world import SettlementWorld, cny, make_world
+from tests.settlement.world import SettlementWorld, cny, cny_minor, make_world
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 M1 = MerchantId("m1")
@@ -81,9 +81,8 @@ def test_a_1099_sale_at_15_percent_commission() -> None:
 
     # 1,099.00 x 15% = 164.85 to the platform; 1,099.00 - 164.85 = 934.15 to the merchant.
     assert world.balances(merchant).pending == cny("934.15")
-    ledger = world.ledger()
-    assert ledger.money(-ledger.balance(COMMISSION)) == cny("164.85")
-    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("1099.00")
+    assert cny_minor(-world.balance(COMMISSION)) == cny("164.85")
+    assert cny_minor(world.balance(WECHAT_PAY)) == cny("1099.00")
     assert world.report().ok
 
 
@@ -96,9 +95,8 @@ def test_a_platform_funded_discount_is_paid_as_subsidy_and_a_refund_reverses_in_
 
     # The customer pays 2,000.00 - 200.00 = 1,800.00; commission is 5% of 2,000.00 = 100.00;
     # the merchant is owed 2,000.00 - 100.00 = 1,900.00 (1,800.00 paid + 200.00 subsidy - 100.00).
-    ledger = world.ledger()
-    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("1800.00")
-    assert ledger.money(ledger.balance(SUBSIDY)) == cny("200.00")
+    assert cny_minor(world.balance(WECHAT_PAY)) == cny("1800.00")
+    assert cny_minor(world.balance(SUBSIDY)) == cny("200.00")
     assert world.balances(merchant).pending == cny("1900.00")
 
     world.handle(BookRefund(order, "r1", "A", cny("1350.00")))
@@ -106,10 +104,9 @@ def test_a_platform_funded_discount_is_paid_as_subsidy_and_a_refund_reverses_in_
     # 1,350.00 of 1,800.00 is 75%: 75% of the 200.00 subsidy (150.00) and of the 100.00
     # commission (75.00) are reversed; the merchant gives back 1,350.00 + 150.00 - 75.00 =
     # 1,425.00 and keeps 1,900.00 - 1,425.00 = 475.00 (450.00 paid + 50.00 - 25.00).
-    ledger = world.ledger()
-    assert ledger.money(ledger.balance(SUBSIDY)) == cny("50.00")
-    assert ledger.money(-ledger.balance(COMMISSION)) == cny("25.00")
-    assert ledger.money(ledger.balance(WECHAT_PAY)) == cny("450.00")
+    assert cny_minor(world.balance(SUBSIDY)) == cny("50.00")
+    assert cny_minor(-world.balance(COMMISSION)) == cny("25.00")
+    assert cny_minor(world.balance(WECHAT_PAY)) == cny("450.00")
     assert world.balances(merchant).pending == cny("475.00")
     assert world.report().ok
 
@@ -294,6 +291,6 @@ def test_money_is_conserved_and_a_full_refund_reverses_exactly(
         assert item.net_commission.is_zero()
         assert item.net_subsidy.is_zero()
         assert item.net_owed.is_zero()
-    report = reconcile(ledger, journal.entries(), [order])
+    report = reconcile(ledger, journal, [order])
     assert report.ok, report.problems
-    assert sum(ledger.posted.values()) == 0
+    assert sum(figures.posted for figures in ledger.balances(journal).values()) == 0

@@ -14,8 +14,11 @@ from merx.kernel.ids import MerchantId
 from merx.ledger import FEES, MARKETING, REFUNDS, Bucket, EntryKind, Ledger, merchant_account
 from merx.settlement import (
     BalancesOutstanding,
+    CustomerCompensated,
     FinalSettlementPosted,
     InsufficientBalance,
+    MarketingCharged,
+    MarketingRecharged,
     MerchantAccount,
     MerchantAccountClosed,
 )
@@ -29,8 +32,12 @@ AVAILABLE = merchant_account(M1, Bucket.AVAILABLE)
 WALLET = merchant_account(M1, Bucket.MARKETING)
 
 
-def funded(deposit: str = "1000.00", marketing: str = "50.00") -> tuple[MerchantAccount, Ledger]:
-    """An account of m1 whose ledger holds ``deposit`` and ``marketing`` for it."""
+Book = tuple[Ledger, MemoryJournal]
+
+
+def funded(deposit: str = "1000.00", marketing: str = "50.00") -> tuple[MerchantAccount, Book]:
+    """An account of m1 whose ledger (and its journal) holds ``deposit`` and ``marketing``
+    for it."""
     account = MerchantAccount.open(M1, "CNY", terms(), AT)
     account.pull_events()
     ledger, journal = Ledger.open("CNY", "CNY", ["alipay"]), MemoryJournal()
@@ -41,12 +48,14 @@ def funded(deposit: str = "1000.00", marketing: str = "50.00") -> tuple[Merchant
     ):
         if legs[0][1]:
             ledger.post(journal, kind.value, kind, M1, legs, AT)
-    return account, ledger
+    return account, (ledger, journal)
 
 
 def test_a_marketing_charge_is_the_legs_of_its_entry_within_the_balance() -> None:
-    account, ledger = funded(marketing="50.00")
-    assert account.charge_marketing(ledger, cny("50.00")) == ((WALLET, 5000), (MARKETING, -5000))
+    account, book = funded(marketing="50.00")
+    legs = account.charge_marketing(*book, "click-1", cny("50.00"), at=AT)
+    assert legs == ((WALLET, 5000), (MARKETING, -5000))
+    assert account.pull_events() == [MarketingCharged(M1, "click-1", cny("50.00"), AT)]
 
 
 @pytest.mark.parametrize(
@@ -56,17 +65,18 @@ def test_a_marketing_charge_is_the_legs_of_its_entry_within_the_balance() -> Non
 def test_a_marketing_charge_the_balance_does_not_cover_is_refused(
     amount: str, error: type[Exception]
 ) -> None:
-    account, ledger = funded(marketing="50.00")
-    before = copy.deepcopy((account, ledger))
+    account, book = funded(marketing="50.00")
+    before = copy.deepcopy((account, book[0], book[1].balances()))
     with pytest.raises(error):
-        account.charge_marketing(ledger, cny(amount))
-    assert (account, ledger) == before
+        account.charge_marketing(*book, "click-1", cny(amount), at=AT)
+    assert (account, book[0], book[1].balances()) == before
+    assert account.pull_events() == []
 
 
 def test_the_final_settlement_returns_deposit_and_marketing_and_is_recorded() -> None:
-    account, ledger = funded("1000.00", "50.00")
+    account, book = funded("1000.00", "50.00")
 
-    legs = account.settle_finally(ledger, "final-1", AT)
+    legs = account.settle_finally(*book, "final-1", AT)
 
     assert dict(legs) == {DEPOSIT: 100_000, WALLET: 5_000, AVAILABLE: -105_000}
     assert account.final_settlement == "final-1"
@@ -74,51 +84,58 @@ def test_the_final_settlement_returns_deposit_and_marketing_and_is_recorded() ->
 
 
 def test_a_final_settlement_is_refused_while_orders_wait_or_once_done() -> None:
-    account, ledger = funded()
+    account, book = funded()
     account.add_completed("o1", date(2026, 3, 2))
     before = copy.deepcopy(account)
     with pytest.raises(BalancesOutstanding):
-        account.settle_finally(ledger, "final-1", AT)
+        account.settle_finally(*book, "final-1", AT)
     assert account == before
     assert account.pull_events() == []
 
     account.mark_settled("o1")
-    account.settle_finally(ledger, "final-1", AT)
+    account.settle_finally(*book, "final-1", AT)
     account.pull_events()
     settled = copy.deepcopy(account)
     with pytest.raises(IdempotencyConflict):
-        account.settle_finally(ledger, "final-2", AT)
+        account.settle_finally(*book, "final-2", AT)
     assert account == settled
     assert account.pull_events() == []
 
 
 def test_closing_needs_every_balance_at_zero_and_nothing_in_flight() -> None:
-    account, ledger = funded("0.00", "0.00")
+    account, book = funded("0.00", "0.00")
     empty = copy.deepcopy(account)
     with pytest.raises(BalancesOutstanding):
-        account.close(ledger, 1, "final-1", AT)  # a withdrawal pending
+        account.close(*book, 1, "final-1", AT)  # a withdrawal pending
     assert (account, account.pull_events()) == (empty, [])
 
-    account.close(ledger, 0, "final-1", AT)
+    account.close(*book, 0, "final-1", AT)
 
     assert account.closed
     assert account.pull_events() == [MerchantAccountClosed(M1, "final-1", AT)]
-    funded_account, funded_ledger = funded("1000.00", "0.00")
+    funded_account, funded_book = funded("1000.00", "0.00")
     with pytest.raises(BalancesOutstanding):
-        funded_account.close(funded_ledger, 0, "final-1", AT)
+        funded_account.close(*funded_book, 0, "final-1", AT)
     assert not funded_account.closed
 
 
 def test_recharge_compensation_and_presettlement_are_checked_then_booked() -> None:
     account, _ = funded()
     with pytest.raises(ValidationError):
-        account.recharge("alipay", cny("0.00"))
+        account.recharge("r1", "alipay", cny("0.00"), at=AT)
     with pytest.raises(ValidationError):
-        account.compensate(cny("10.00"), "")
+        account.compensate("c1", cny("10.00"), "", at=AT)
     with pytest.raises(ValidationError):
-        account.compensate(cny("-10.00"), "late")
-    assert account.recharge("alipay", cny("10.00")) == recharge_legs(M1, "alipay", cny("10.00"))
-    assert account.compensate(cny("10.00"), "late") == ((AVAILABLE, 1_000), (REFUNDS, -1_000))
+        account.compensate("c1", cny("-10.00"), "late", at=AT)
+    assert account.pull_events() == []
+    recharged = account.recharge("r1", "alipay", cny("10.00"), at=AT)
+    assert recharged == recharge_legs(M1, "alipay", cny("10.00"))
+    compensated = account.compensate("c1", cny("10.00"), "late", at=AT)
+    assert compensated == ((AVAILABLE, 1_000), (REFUNDS, -1_000))
+    assert account.pull_events() == [
+        MarketingRecharged(M1, "r1", "alipay", cny("10.00"), AT),
+        CustomerCompensated(M1, "c1", cny("10.00"), "late", AT),
+    ]
 
     account.add_completed("o1", date(2026, 3, 2))
     legs, credited = account.presettle("o1", cny("1000.00"))  # a 0.6 % fee

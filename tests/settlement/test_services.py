@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from merx import merchants
-from merx.adapters.memory import MemoryUnitOfWork
+from merx.adapters.memory import MemoryUnitOfWork, StoredJournal
 from merx.errors import Unauthorized
 from merx.kernel.errors import IdempotencyConflict, NotFound
 from merx.kernel.ids import MerchantId, OrderId
@@ -23,10 +23,13 @@ from merx.settlement import (
     CloseMerchant,
     CompensateCustomer,
     CompleteOrder,
+    CustomerCompensated,
     CycleKind,
     DeductDeposit,
     FinalSettlementPosted,
     InsufficientBalance,
+    MarketingCharged,
+    MarketingRecharged,
     MerchantAccount,
     MerchantAccountClosed,
     NegativeBalancePolicy,
@@ -52,7 +55,7 @@ from merx.settlement import (
     merchant_statement,
     merchant_withdrawal,
 )
-from tests.settlement.world import SettlementWorld, cny, make_world, terms
+from tests.settlement.world import SettlementWorld, cny, cny_minor, make_world, terms
 
 MONDAY = date(2026, 3, 2)
 
@@ -141,8 +144,7 @@ def test_pre_settlement_advances_an_order_for_a_fee(world: SettlementWorld) -> N
     assert credited == cny("944.30")
     balances = world.balances(merchant)
     assert (balances.pending, balances.available) == (cny("0.00"), cny("944.30"))
-    ledger = world.ledger()
-    assert ledger.money(-ledger.balance(FEES)) == cny("5.70")
+    assert cny_minor(-world.balance(FEES)) == cny("5.70")
     assert world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-1")) == cny("944.30")
     with pytest.raises(AlreadySettled):
         world.handle(PreSettle(merchant, merchant, OrderId("o1"), "adv-2"))
@@ -162,13 +164,12 @@ def test_a_refund_before_completion_comes_back_out_of_transit(world: SettlementW
     merchant = world.active_merchant()
     order = world.paid_order("o1", merchant, "100.00")
     world.handle(BookRefund(order, "r1", "A", cny("40.00")))
-    ledger = world.ledger()
-    assert ledger.money(-ledger.balance(TRANSIT)) == cny("60.00")
+    assert cny_minor(-world.balance(TRANSIT)) == cny("60.00")
 
     world.handle(CompleteOrder(order, MONDAY))
 
     assert world.balances(merchant).pending == cny("57.00")  # 60.00 less 5% of it
-    assert world.ledger().balance(TRANSIT) == 0
+    assert world.balance(TRANSIT) == 0
     assert world.report().ok
 
 
@@ -189,6 +190,9 @@ def test_offset_policy_covers_a_negative_balance_from_the_next_settlement(
     merchant = world.active_merchant()
     settled(world, merchant, "100.00")  # 95.00 available
     world.handle(CompensateCustomer("comp-1", merchant, cny("150.00"), "wechat_pay", "late"))
+    assert world.events.of(CustomerCompensated) == [
+        CustomerCompensated(merchant, "comp-1", cny("150.00"), "late", world.clock.now())
+    ]
     assert world.balances(merchant).available == cny("-55.00")
     with pytest.raises(InsufficientBalance):
         world.handle(RequestWithdrawal(merchant, merchant, WithdrawalId("w1"), cny("1.00"), "6222"))
@@ -347,8 +351,7 @@ def test_a_penalty_is_deducted_from_the_deposit_and_must_be_topped_up(
     world.handle(PayDeposit(merchant, merchant, "dep-top-up", cny("300.00"), "alipay"))
     world.handle(merchants.ReinstateMerchant(merchant))
 
-    ledger = world.ledger()
-    assert ledger.money(-ledger.balance(PENALTIES)) == cny("300.00")
+    assert cny_minor(-world.balance(PENALTIES)) == cny("300.00")
     assert world.balances(merchant).deposit == cny("1000.00")
     assert world.report().ok
 
@@ -360,8 +363,16 @@ def test_recharge_and_marketing_spend(world: SettlementWorld) -> None:
     with pytest.raises(InsufficientBalance):
         world.handle(ChargeMarketing(merchant, "ad-2", cny("380.01")))
     assert world.balances(merchant).marketing == cny("380.00")
-    ledger = world.ledger()
-    assert ledger.money(-ledger.balance(MARKETING)) == cny("120.00")
+    assert cny_minor(-world.balance(MARKETING)) == cny("120.00")
+    at = world.clock.now()
+    assert world.events.of(MarketingRecharged) == [
+        MarketingRecharged(merchant, "rc-1", "alipay", cny("500.00"), at)
+    ]
+    assert world.events.of(MarketingCharged) == [
+        MarketingCharged(merchant, "ad-1", cny("120.00"), at)
+    ]
+    world.handle(Recharge(merchant, merchant, "rc-1", cny("500.00"), "alipay"))  # a replay
+    assert len(world.events.of(MarketingRecharged)) == 1
 
 
 def test_a_marketing_charge_beyond_the_balance_is_refused_and_posts_nothing(
@@ -459,14 +470,14 @@ def test_a_merchant_sees_and_moves_only_its_own_money(world: SettlementWorld) ->
             world.handle(command)  # type: ignore[arg-type]
     with MemoryUnitOfWork(world.store) as uow:
         with pytest.raises(NotYourMerchant):
-            merchant_money(uow, bob, alice)
+            merchant_money(uow, bob, alice, journals=StoredJournal)
         with pytest.raises(NotYourMerchant):
             merchant_order(uow, bob, OrderId(f"o-{alice}-1000.00"))
         with pytest.raises(NotYourMerchant):
             merchant_statement(uow, bob, StatementId(f"st-{alice}-1000.00"))
         with pytest.raises(NotYourMerchant):
             merchant_withdrawal(uow, bob, WithdrawalId("w1"))
-        assert merchant_money(uow, alice, alice).withdrawing == cny("10.00")
+        assert merchant_money(uow, alice, alice, journals=StoredJournal).withdrawing == cny("10.00")
         assert merchant_withdrawal(uow, alice, WithdrawalId("w1")).status is WithdrawalState.PENDING
     assert world.snapshot() == before
 

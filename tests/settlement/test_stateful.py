@@ -242,8 +242,7 @@ class Settlement(RuleBasedStateMachine):
                 assert paid_out[key].minor == amount
             elif status is WithdrawalState.FAILED:
                 assert key not in paid_out
-        ledger = self.world.ledger()
-        booked = -ledger.balance(cash_account("payout"))
+        booked = -self.world.balance(cash_account("payout"))
         paid = sum(
             amount
             for withdrawal_id, (_, amount) in self.withdrawn.items()

@@ -29,7 +29,7 @@ from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed
-from merx.ledger import Entry, Ledger
+from merx.ledger import AccountId, Entry, Ledger
 from merx.merchants import DocumentKind
 from merx.settlement import (
     CommissionTable,
@@ -51,6 +51,10 @@ CHANNELS = ("wechat_pay", "alipay", "payout")
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
+
+
+def cny_minor(minor: int) -> Money:
+    return Money.from_minor(minor, "CNY")
 
 
 T_PLUS_7 = SettlementCycle(CycleKind.T_PLUS_N, 7)
@@ -89,17 +93,27 @@ class SettlementWorld:
         """The ledger of CNY as committed (read only)."""
         return self.get(Ledger, "CNY")
 
+    def balance(self, account: AccountId) -> int:
+        """The committed posted balance of ``account`` in the CNY book, in minor units."""
+        with MemoryUnitOfWork(self.store) as uow:
+            return self.ledger().balance(StoredJournal(uow, "CNY"), account)
+
     def entry_for(self, key: str) -> Entry | None:
         """The committed entry of the CNY book posted under ``key``, if any."""
         with MemoryUnitOfWork(self.store) as uow:
             return self.ledger().entry_for(StoredJournal(uow, "CNY"), key)
 
-    def snapshot(self) -> dict[type[Any], dict[str, tuple[int, Any]]]:
-        return copy.deepcopy(self.store.tables)
+    def snapshot(self) -> tuple[dict[type[Any], dict[str, tuple[int, Any]]], Any]:
+        """The committed aggregates, and each book's entries, balances and versions."""
+        journals = {
+            book: (list(journal.entries()), journal.balances(), dict(journal.versions))
+            for book, journal in self.store.extensions.get("journals", {}).items()
+        }
+        return copy.deepcopy(self.store.tables), journals
 
     def balances(self, merchant_id: MerchantId) -> settlement.MerchantBalances:
         with MemoryUnitOfWork(self.store) as uow:
-            return settlement.merchant_money(uow, merchant_id, merchant_id)
+            return settlement.merchant_money(uow, merchant_id, merchant_id, journals=StoredJournal)
 
     def report(self) -> settlement.ReconciliationReport:
         with MemoryUnitOfWork(self.store) as uow:

@@ -1,5 +1,6 @@
-"""The shipped contract suites (:mod:`merx.testing`) run against the SQLite store: the
-unit of work over the database, and the query ports answered from its indexes."""
+"""The shipped contract suites (:mod:`merx.testing`) run against the SQLite and the
+PostgreSQL stores: the unit of work over the database, the query ports answered from its
+indexes, and the ledger's journal in its tables."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from merx.adapters.documents import DocumentUnitOfWork
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
+from merx.adapters.journal import database_journals
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import TimeOrderedIds
@@ -25,9 +27,11 @@ from merx.kernel.aggregate import Aggregate
 from merx.kernel.bus import Command
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
+from merx.ledger import Journal
 from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
+from merx.testing.journal import JournalContract, JournalFactory
 from merx.testing.queries import OrderQueriesContract, PaymentQueriesContract, WorldFactory
 from merx.testing.store import NewUnitOfWork, StoreContract, StoreFactory
 
@@ -175,3 +179,51 @@ class TestPostgresPaymentQueries(PaymentQueriesContract):
     @pytest.fixture
     def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
         return postgres_worlds
+
+
+# -- the ledger's journal on both databases ----------------------------------------------------
+
+
+@attrs.frozen
+class JournalTransaction:
+    uow: DocumentUnitOfWork
+
+    @property
+    def journal(self) -> Journal:
+        return database_journals(self.uow, "CNY")
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+
+@attrs.frozen
+class DatabaseJournalHarness:
+    database: Any
+    transactional = True
+
+    def begin(self) -> JournalTransaction:
+        return JournalTransaction(DocumentUnitOfWork(self.database, documents(), TimeOrderedIds()))
+
+
+class TestSqliteJournal(JournalContract):
+    @pytest.fixture
+    def make_journal(self, tmp_path: Path) -> JournalFactory:
+        return lambda: DatabaseJournalHarness(
+            SqliteDatabase(tmp_path / f"{uuid4().hex}.db", synchronous="NORMAL")
+        )
+
+
+@pytest.mark.postgres
+class TestPostgresJournal(JournalContract):
+    @pytest.fixture
+    def make_journal(self, postgres_schema: Callable[[], str]) -> Iterator[JournalFactory]:
+        postgres = pytest.importorskip("merx.adapters.postgres")
+        opened: list[Any] = []
+
+        def fresh() -> DatabaseJournalHarness:
+            opened.append(postgres.PostgresDatabase(postgres_schema(), max_size=2))
+            return DatabaseJournalHarness(opened[-1])
+
+        yield fresh
+        for database in opened:
+            database.close()

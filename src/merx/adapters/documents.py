@@ -20,7 +20,7 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 
@@ -67,6 +67,39 @@ class StoredEvent:
     data: Any
 
 
+#: A ledger entry as a row: (book, key, kind, ref, at as ISO text, phase, link, legs as
+#: (account name, signed minor units) pairs). See :mod:`merx.adapters.journal`.
+EntryRow = tuple[str, str, str, str, str, str, str | None, tuple[tuple[str, int], ...]]
+
+#: An account of a book: (book, account name).
+BookAccount = tuple[str, str]
+
+
+@attrs.frozen
+class JournalRows:
+    """What a commit writes to the ledger's journals: the entries appended, in order; how
+    each account's four counters move, (debits, credits, pending debits, pending credits);
+    and the version at which the unit of work read an account's figures, which must still
+    be the stored one when it commits (``0``: no commit has moved it)."""
+
+    entries: Sequence[EntryRow] = ()
+    moves: Mapping[BookAccount, tuple[int, int, int, int]] = attrs.field(factory=dict)
+    guards: Mapping[BookAccount, int] = attrs.field(factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries or self.moves or self.guards)
+
+
+class Participant(Protocol):
+    """State an adapter stages in a unit of work beside its documents (a ledger's
+    journal): the rows it adds to the commit."""
+
+    def rows(self) -> JournalRows: ...
+
+
+P = TypeVar("P", bound=Participant)
+
+
 class SchemaTooNew(ValidationError):
     """The database was written by a later merx schema than this code knows."""
 
@@ -94,11 +127,13 @@ class DocumentDatabase(Protocol):
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
+        journal: JournalRows | None = None,
     ) -> None:
         """Write everything in one transaction: new documents at version 1, changed ones at
-        their version + 1, the events appended to the outbox in order, and the ``handled``
-        marks (a subscriber's, for one event). Raise :class:`~merx.errors.ConcurrencyError`
-        and write nothing if a new key or a mark is taken or a changed document is no
+        their version + 1, the events appended to the outbox in order, the ``handled``
+        marks (a subscriber's, for one event) and the ``journal`` rows. Raise
+        :class:`~merx.errors.ConcurrencyError` and write nothing if a new key, a mark, an
+        entry's key or follow-up is taken, a guarded balance moved, or a changed document is no
         longer at its version."""
         ...
 
@@ -272,11 +307,20 @@ class DocumentUnitOfWork:
         self._staged: list[tuple[DocumentRepository[Any], str]] = []
         self._events: list[DomainEvent] = []
         self._marks: list[str] = []
+        self._participants: dict[Hashable, Participant] = {}
         self._commits = 0
 
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    def joined(self, key: Hashable, make: Callable[[], P]) -> P:
+        """The participant of this unit of work under ``key``, made by ``make`` the first
+        time (see :class:`Participant`); commit and rollback drop every participant."""
+        found = self._participants.get(key)
+        if found is None:
+            found = self._participants[key] = make()
+        return cast(P, found)
 
     def handling(self, mark: str) -> bool:
         """Start handling what ``mark`` names (a subscriber and an event): ``False`` if a
@@ -312,8 +356,13 @@ class DocumentUnitOfWork:
             for event in events
             for data in (self.documents.write(event),)
         ]
-        self.database.write(new, changed, stored, self._marks)  # all or nothing
+        journal = _merged([participant.rows() for participant in self._participants.values()])
+        if journal:
+            self.database.write(new, changed, stored, self._marks, journal)  # all or nothing
+        else:
+            self.database.write(new, changed, stored, self._marks)
         self._marks = []
+        self._participants.clear()
         for repo, key in self._staged:
             self._events.extend(repo.written(key))
         self._commits += 1
@@ -323,6 +372,7 @@ class DocumentUnitOfWork:
     def rollback(self) -> None:
         self._repos.clear()
         self._staged.clear()
+        self._participants.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
@@ -338,3 +388,17 @@ class DocumentUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.rollback()
+
+
+def _merged(parts: Sequence[JournalRows]) -> JournalRows:
+    """The rows of every participant as one."""
+    if len(parts) <= 1:
+        return parts[0] if parts else JournalRows()
+    entries: list[EntryRow] = []
+    moves: dict[BookAccount, tuple[int, int, int, int]] = {}
+    guards: dict[BookAccount, int] = {}
+    for part in parts:
+        entries.extend(part.entries)
+        moves.update(part.moves)  # participants are per book: their accounts never overlap
+        guards.update(part.guards)
+    return JournalRows(entries, moves, guards)

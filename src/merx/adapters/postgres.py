@@ -45,11 +45,14 @@ from psycopg_pool import ConnectionPool
 
 from merx.adapters.documents import (
     ChangedDocument,
+    EntryRow,
+    JournalRows,
     NewDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
 )
+from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -150,6 +153,108 @@ def _index_everything(db: Connection, documents: Documents | None) -> None:
                 db.execute(_INDEX, (name, index, value, key))
 
 
+_V3: Final = (
+    """CREATE TABLE merx_ledger_entries (
+        row bigserial PRIMARY KEY,
+        book text NOT NULL,
+        key text NOT NULL,
+        kind text NOT NULL,
+        ref text NOT NULL,
+        at text NOT NULL,
+        phase text NOT NULL,
+        link text,
+        UNIQUE (book, key)
+    )""",
+    "CREATE UNIQUE INDEX merx_ledger_follow_ups ON merx_ledger_entries (book, link) "
+    "WHERE link IS NOT NULL",
+    "CREATE INDEX merx_ledger_refs ON merx_ledger_entries (book, ref)",
+    """CREATE TABLE merx_ledger_postings (
+        entry bigint NOT NULL REFERENCES merx_ledger_entries (row),
+        leg integer NOT NULL,
+        book text NOT NULL,
+        account text NOT NULL,
+        amount bigint NOT NULL,
+        PRIMARY KEY (entry, leg)
+    )""",
+    "CREATE INDEX merx_ledger_postings_by_account ON merx_ledger_postings (book, account, entry)",
+    """CREATE TABLE merx_ledger_balances (
+        book text NOT NULL,
+        account text NOT NULL,
+        version bigint NOT NULL,
+        debits bigint NOT NULL,
+        credits bigint NOT NULL,
+        pending_debits bigint NOT NULL,
+        pending_credits bigint NOT NULL,
+        PRIMARY KEY (book, account)
+    )""",
+    # A balance whose figures the unit of work read: moved (or only checked) at the version
+    # read, else the transaction aborts (serialization_failure), as a lost update does.
+    """CREATE OR REPLACE FUNCTION merx_guard_balance(
+        p_book text, p_account text, p_version bigint,
+        p_debits bigint, p_credits bigint, p_pending_debits bigint, p_pending_credits bigint,
+        p_moves boolean
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF p_version = 0 THEN
+            INSERT INTO merx_ledger_balances VALUES (p_book, p_account, 0, 0, 0, 0, 0)
+                ON CONFLICT DO NOTHING;
+        END IF;
+        IF p_moves THEN
+            UPDATE merx_ledger_balances SET version = version + 1,
+                   debits = debits + p_debits, credits = credits + p_credits,
+                   pending_debits = pending_debits + p_pending_debits,
+                   pending_credits = pending_credits + p_pending_credits
+             WHERE book = p_book AND account = p_account AND version = p_version;
+        ELSE
+            PERFORM 1 FROM merx_ledger_balances
+             WHERE book = p_book AND account = p_account AND version = p_version FOR SHARE;
+        END IF;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'serialization_failure',
+                MESSAGE = format('ledger %L account %s moved since it was read (version %s)',
+                                 p_book, p_account, p_version);
+        END IF;
+    END
+    $$""",
+)
+
+
+def _journal_out_of_documents(db: Connection, documents: Documents | None) -> None:
+    """Move the ledger's entries and balances out of the documents into their tables."""
+    del documents  # the conversion reads the documents as JSON
+    kinds = [
+        "ledger.Ledger",
+        "journal.JournalEntry",
+        "journal.JournalIndex",
+        "settlement.Withdrawal",
+        "settlement.SettlementStatement",
+    ]
+    rows = db.execute(
+        "SELECT kind, id, document::text FROM merx_documents WHERE kind = ANY(%s) ORDER BY row_id",
+        (kinds,),
+    ).fetchall()
+    changed, entries, balances = journal_from_documents(
+        {(kind, key): json.loads(document) for kind, key, document in rows}
+    )
+    for (kind, key), document in changed.items():
+        if document is None:
+            db.execute("DELETE FROM merx_documents WHERE kind = %s AND id = %s", (kind, key))
+            db.execute(_UNINDEX, (kind, key))
+        else:
+            db.execute(
+                "UPDATE merx_documents SET document = %s WHERE kind = %s AND id = %s",
+                (_json(document), kind, key),
+            )
+    for row in entries:
+        db.execute(_APPEND_ENTRY, _entry_parameters(row))
+    for (book, account), balance in balances.items():
+        db.execute(
+            "INSERT INTO merx_ledger_balances VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (book, account, *balance),
+        )
+
+
 @attrs.frozen
 class Migration:
     """One step of the schema (see :mod:`merx.adapters.sqlite`)."""
@@ -163,6 +268,7 @@ class Migration:
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_everything),
+    Migration(3, _V3, _journal_out_of_documents),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.
@@ -177,9 +283,62 @@ _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
 _APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES (%s, %s, %s)"
+_APPEND_ENTRY: Final = (
+    "WITH e AS (INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING row) "
+    "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
+    "SELECT e.row, l.leg, %s, l.account, l.amount FROM e, "
+    "unnest(%s::integer[], %s::text[], %s::bigint[]) AS l (leg, account, amount)"
+)
+_MOVE_BALANCE: Final = (
+    "INSERT INTO merx_ledger_balances AS b VALUES (%s, %s, 1, %s, %s, %s, %s) "
+    "ON CONFLICT (book, account) DO UPDATE SET version = b.version + 1, "
+    "debits = b.debits + excluded.debits, credits = b.credits + excluded.credits, "
+    "pending_debits = b.pending_debits + excluded.pending_debits, "
+    "pending_credits = b.pending_credits + excluded.pending_credits"
+)
+_GUARD_BALANCE: Final = "SELECT merx_guard_balance(%s, %s, %s, %s, %s, %s, %s, %s)"
+_ENTRY_SELECT: Final = (
+    "SELECT e.row, e.book, e.key, e.kind, e.ref, e.at, e.phase, e.link, "
+    "array_agg(p.account ORDER BY p.leg), array_agg(p.amount ORDER BY p.leg) "
+    "FROM merx_ledger_entries e JOIN merx_ledger_postings p ON p.entry = e.row "
+)
 _EVENTS_AFTER: Final = (
     "SELECT seq, event_id, name, data FROM merx_outbox WHERE seq > %s ORDER BY seq LIMIT %s"
 )
+
+
+def _entry_parameters(row: EntryRow) -> tuple[Any, ...]:
+    book, key, kind, ref, at, phase, link, legs = row
+    return (
+        book, key, kind, ref, at, phase, link, book,
+        list(range(len(legs))), [account for account, _ in legs], [amount for _, amount in legs],
+    )  # fmt: skip
+
+
+def _journal_statements(journal: JournalRows) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The statements of a commit's ledger rows: balances in one order, then entries."""
+    statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+    for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
+        if read is None:
+            assert move is not None
+            statements.append((_MOVE_BALANCE, [(book, account, *move)]))
+        else:
+            figures = move or (0, 0, 0, 0)
+            statements.append((_GUARD_BALANCE, [(book, account, read, *figures, move is not None)]))
+    if journal.entries:
+        statements.append((_APPEND_ENTRY, [_entry_parameters(row) for row in journal.entries]))
+    return statements
+
+
+def _entry_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, EntryRow]]:
+    return [
+        (
+            number,
+            (book, key, kind, ref, at, phase, link, tuple(zip(accounts, amounts, strict=True))),
+        )
+        for number, book, key, kind, ref, at, phase, link, accounts, amounts in rows
+    ]
 
 
 class NotAutocommit(ValidationError):
@@ -333,8 +492,9 @@ class PostgresDatabase:
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
+        journal: JournalRows | None = None,
     ) -> None:
-        if not (new or changed or events or handled):
+        if not (new or changed or events or handled or journal):
             return
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
         if changed:
@@ -351,6 +511,8 @@ class PostgresDatabase:
                 statements.append((_INDEX, entries))
         if handled:
             statements.append((_MARK, [(mark,) for mark in handled]))
+        if journal:
+            statements.extend(_journal_statements(journal))
         if events:
             statements.append((_LOCK_OUTBOX, [(self.outbox_lock,)]))
             statements.append((_APPEND, [(e.event_id, e.name, _json(e.data)) for e in events]))
@@ -365,6 +527,49 @@ class PostgresDatabase:
                 if concurrency is None:
                     raise
                 raise concurrency from error
+
+    # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
+
+    def journal_entry(self, book: str, key: str) -> EntryRow | None:
+        return self._one_entry("e.book = %s AND e.key = %s", (book, key))
+
+    def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
+        return self._one_entry("e.book = %s AND e.link = %s", (book, key))
+
+    def _one_entry(self, where: str, parameters: tuple[Any, ...]) -> EntryRow | None:
+        with self.connection() as db:
+            rows = db.execute(
+                f"{_ENTRY_SELECT} WHERE {where} GROUP BY e.row", parameters
+            ).fetchall()
+        found = _entry_rows(rows)
+        return found[0][1] if found else None
+
+    def journal_balance(self, book: str, account: str) -> BalanceRow | None:
+        with self.connection() as db:
+            row = db.execute(
+                "SELECT version, debits, credits, pending_debits, pending_credits "
+                "FROM merx_ledger_balances WHERE book = %s AND account = %s",
+                (book, account),
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+    def journal_balances(self, book: str) -> list[tuple[str, BalanceRow]]:
+        with self.connection() as db:
+            rows = db.execute(
+                "SELECT account, version, debits, credits, pending_debits, pending_credits "
+                "FROM merx_ledger_balances WHERE book = %s AND version > 0 ORDER BY account",
+                (book,),
+            ).fetchall()
+        return [(account, (v, d, c, pd, pc)) for account, v, d, c, pd, pc in rows]
+
+    def journal_entries(self, book: str, after: int, limit: int) -> list[tuple[int, EntryRow]]:
+        with self.connection() as db:
+            rows = db.execute(
+                f"{_ENTRY_SELECT} WHERE e.book = %s AND e.row > %s "
+                "GROUP BY e.row ORDER BY e.row LIMIT %s",
+                (book, after, limit),
+            ).fetchall()
+        return _entry_rows(rows)
 
     # -- the relay's state -----------------------------------------------------------
 
@@ -486,6 +691,13 @@ def _concurrency_error(error: BaseException) -> ConcurrencyError | None:
         and error.diag.constraint_name == "merx_handled_pkey"
     ):
         return ConcurrencyError(f"handled concurrently: {error.diag.message_detail}")
+    if isinstance(error, pg_errors.UniqueViolation) and error.diag.constraint_name in {
+        "merx_ledger_entries_book_key_key",
+        "merx_ledger_follow_ups",
+    }:
+        return ConcurrencyError(
+            f"a ledger entry or its follow-up was posted concurrently: {error.diag.message_detail}"
+        )
     if isinstance(error, pg_errors.DeadlockDetected):
         return ConcurrencyError(f"two commits waited for each other's documents: {error}")
     return None

@@ -26,11 +26,14 @@ import attrs
 
 from merx.adapters.documents import (
     ChangedDocument,
+    EntryRow,
+    JournalRows,
     NewDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
 )
+from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -79,6 +82,43 @@ _V2: Final = (
 )
 
 
+_V3: Final = (
+    """CREATE TABLE merx_ledger_entries (
+        row INTEGER PRIMARY KEY AUTOINCREMENT,
+        book TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        at TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        link TEXT,
+        UNIQUE (book, key)
+    )""",
+    "CREATE UNIQUE INDEX merx_ledger_follow_ups ON merx_ledger_entries (book, link) "
+    "WHERE link IS NOT NULL",
+    "CREATE INDEX merx_ledger_refs ON merx_ledger_entries (book, ref)",
+    """CREATE TABLE merx_ledger_postings (
+        entry INTEGER NOT NULL REFERENCES merx_ledger_entries (row),
+        leg INTEGER NOT NULL,
+        book TEXT NOT NULL,
+        account TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (entry, leg)
+    )""",
+    "CREATE INDEX merx_ledger_postings_by_account ON merx_ledger_postings (book, account, entry)",
+    """CREATE TABLE merx_ledger_balances (
+        book TEXT NOT NULL,
+        account TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        debits INTEGER NOT NULL,
+        credits INTEGER NOT NULL,
+        pending_debits INTEGER NOT NULL,
+        pending_credits INTEGER NOT NULL,
+        PRIMARY KEY (book, account)
+    )""",
+)
+
+
 @attrs.frozen
 class Migration:
     """One step of the schema: its statements, then (if any) a Python step that gets the
@@ -105,10 +145,47 @@ def _index_everything(db: sqlite3.Connection, documents: Documents | None) -> No
             _write_index(db, name, key, documents.index_entries(aggregate) or ())
 
 
+def _journal_out_of_documents(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Move the ledger's entries and balances out of the documents into their tables."""
+    del documents  # the conversion reads the documents as JSON
+    kinds = (
+        "ledger.Ledger",
+        "journal.JournalEntry",
+        "journal.JournalIndex",
+        "settlement.Withdrawal",
+        "settlement.SettlementStatement",
+    )
+    marks = ", ".join("?" * len(kinds))
+    found = {
+        (kind, key): json.loads(document)
+        for kind, key, document in db.execute(
+            f"SELECT kind, id, document FROM merx_documents WHERE kind IN ({marks}) ORDER BY row",
+            kinds,
+        )
+    }
+    changed, entries, balances = journal_from_documents(found)
+    for (kind, key), document in changed.items():
+        if document is None:
+            db.execute("DELETE FROM merx_documents WHERE kind = ? AND id = ?", (kind, key))
+            db.execute("DELETE FROM merx_index WHERE kind = ? AND id = ?", (kind, key))
+        else:
+            db.execute(
+                "UPDATE merx_documents SET document = ? WHERE kind = ? AND id = ?",
+                (_dumps(document), kind, key),
+            )
+    _insert_entries(db, entries)
+    db.executemany(
+        "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
+        "pending_debits, pending_credits) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(book, account, *row) for (book, account), row in balances.items()],
+    )
+
+
 #: Every schema step in order; the schema of a file is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_everything),
+    Migration(3, _V3, _journal_out_of_documents),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.
@@ -123,6 +200,76 @@ def _write_index(
         "INSERT INTO merx_index (kind, name, value, id) VALUES (?, ?, ?, ?)",
         [(kind, name, value, key) for name, value in entries],
     )
+
+
+def _insert_entries(db: sqlite3.Connection, entries: Sequence[EntryRow]) -> None:
+    """Append ``entries`` with their postings (an entry's key or follow-up taken raises
+    ``sqlite3.IntegrityError``)."""
+    for book, key, kind, ref, at, phase, link, legs in entries:
+        cursor = db.execute(
+            "INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (book, key, kind, ref, at, phase, link),
+        )
+        entry = cursor.lastrowid
+        db.executemany(
+            "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(entry, leg, book, account, amount) for leg, (account, amount) in enumerate(legs)],
+        )
+
+
+def _write_journal(db: sqlite3.Connection, journal: JournalRows) -> None:
+    """The ledger's rows of a commit, inside its transaction (see merx.adapters.journal)."""
+    for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
+        if read is not None:
+            row = db.execute(
+                "SELECT version FROM merx_ledger_balances WHERE book = ? AND account = ?",
+                (book, account),
+            ).fetchone()
+            stored = 0 if row is None else row[0]
+            if stored != read:
+                raise ConcurrencyError(
+                    f"ledger {book!r} account {account} moved since it was read "
+                    f"(read version {read}, stored {stored})"
+                )
+        if move is not None:
+            db.execute(
+                "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
+                "pending_debits, pending_credits) VALUES (?, ?, 1, ?, ?, ?, ?) "
+                "ON CONFLICT (book, account) DO UPDATE SET version = version + 1, "
+                "debits = debits + excluded.debits, credits = credits + excluded.credits, "
+                "pending_debits = pending_debits + excluded.pending_debits, "
+                "pending_credits = pending_credits + excluded.pending_credits",
+                (book, account, *move),
+            )
+    try:
+        _insert_entries(db, journal.entries)
+    except sqlite3.IntegrityError as error:
+        raise ConcurrencyError(
+            f"a ledger entry or its follow-up was posted concurrently: {error}"
+        ) from error
+
+
+_ENTRY_COLUMNS: Final = "e.row, e.book, e.key, e.kind, e.ref, e.at, e.phase, e.link"
+
+
+def _entries_with_legs(
+    db: sqlite3.Connection, where: str, parameters: Sequence[Any]
+) -> list[tuple[int, EntryRow]]:
+    rows = db.execute(
+        f"SELECT {_ENTRY_COLUMNS}, p.account, p.amount FROM merx_ledger_entries e "
+        f"JOIN merx_ledger_postings p ON p.entry = e.row WHERE {where} ORDER BY e.row, p.leg",
+        parameters,
+    ).fetchall()
+    found: list[tuple[int, EntryRow]] = []
+    legs: list[tuple[str, int]] = []
+    for index, (number, book, key, kind, ref, at, phase, link, account, amount) in enumerate(rows):
+        legs.append((account, amount))
+        if index + 1 == len(rows) or rows[index + 1][0] != number:
+            found.append((number, (book, key, kind, ref, at, phase, link, tuple(legs))))
+            legs = []
+    return found
 
 
 def _dumps(document: Any) -> str:
@@ -271,6 +418,7 @@ class SqliteDatabase:
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
+        journal: JournalRows | None = None,
     ) -> None:
         db = self.connection()
         try:
@@ -314,6 +462,8 @@ class SqliteDatabase:
                 )
             except sqlite3.IntegrityError as error:
                 raise ConcurrencyError(f"handled concurrently: {error}") from error
+            if journal is not None:
+                _write_journal(db, journal)
             db.executemany(
                 "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?)",
                 [(event.event_id, event.name, _dumps(event.data)) for event in events],
@@ -322,6 +472,52 @@ class SqliteDatabase:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
+
+    def journal_entry(self, book: str, key: str) -> EntryRow | None:
+        found = _entries_with_legs(self.connection(), "e.book = ? AND e.key = ?", (book, key))
+        return found[0][1] if found else None
+
+    def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
+        found = _entries_with_legs(self.connection(), "e.book = ? AND e.link = ?", (book, key))
+        return found[0][1] if found else None
+
+    def journal_balance(self, book: str, account: str) -> BalanceRow | None:
+        row = (
+            self.connection()
+            .execute(
+                "SELECT version, debits, credits, pending_debits, pending_credits "
+                "FROM merx_ledger_balances WHERE book = ? AND account = ?",
+                (book, account),
+            )
+            .fetchone()
+        )
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+    def journal_balances(self, book: str) -> list[tuple[str, BalanceRow]]:
+        rows = self.connection().execute(
+            "SELECT account, version, debits, credits, pending_debits, pending_credits "
+            "FROM merx_ledger_balances WHERE book = ? AND version > 0 ORDER BY account",
+            (book,),
+        )
+        return [(account, (v, d, c, pd, pc)) for account, v, d, c, pd, pc in rows]
+
+    def journal_entries(self, book: str, after: int, limit: int) -> list[tuple[int, EntryRow]]:
+        db = self.connection()
+        numbers = [
+            number
+            for (number,) in db.execute(
+                "SELECT row FROM merx_ledger_entries WHERE book = ? AND row > ? "
+                "ORDER BY row LIMIT ?",
+                (book, after, limit),
+            )
+        ]
+        if not numbers:
+            return []
+        return _entries_with_legs(
+            db, "e.book = ? AND e.row BETWEEN ? AND ?", (book, numbers[0], numbers[-1])
+        )
 
     # -- reading the outbox ----------------------------------------------------------
 

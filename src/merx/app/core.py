@@ -160,15 +160,16 @@ def assemble(
     settings: Settings,
     order_queries: OrderQueries | None = None,
     payment_queries: PaymentQueries | None = None,
+    journals: Journals = StoredJournal,
 ) -> App:
     """Every context's handlers and subscribers on one bus over ``new_unit_of_work``, with
-    the in-memory sandboxes for the outside world (no command is sent)."""
+    the in-memory sandboxes for the outside world (no command is sent); ``journals`` opens
+    a ledger's journal in a unit of work of the same store."""
     events = EventLog()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in settings.channels}
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
     payout = MemoryPayout()
-    journals = StoredJournal
     scorer = MemoryCreditScorer()
     funders: dict[str, MemoryFunder] = {}
     virtual_suppliers = VirtualSuppliers()

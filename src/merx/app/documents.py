@@ -15,11 +15,9 @@ from types import ModuleType
 from typing import Any
 
 import merx
-from merx.adapters.memory.journal import JournalEntry, JournalIndex
 from merx.kernel import serde as base
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
-from merx.ledger import serde as ledger_serde
 from merx.orders import Order, ParentOrder
 from merx.orders import ports as order_ports
 from merx.payments import Payment
@@ -81,13 +79,6 @@ def documents() -> Documents:
     found.index(ParentOrder, order_ports.parent_order_index)  # what query ports look up
     found.index(Order, order_ports.order_index)
     found.index(Payment, payment_ports.payment_index)
-    journal = ledger_serde.make_converter((JournalEntry, JournalIndex))  # the stored journal
-    found.register_all(
-        "journal",
-        (JournalEntry, JournalIndex),
-        journal.unstructure,
-        base.reader(journal),
-    )
     return found
 
 

@@ -18,6 +18,7 @@ import attrs
 
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
+from merx.adapters.journal import JournalDatabase, database_journals
 from merx.adapters.relay import Outbox, OutboxRelay
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
@@ -30,8 +31,9 @@ if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported onl
     from merx.adapters.postgres import Pool
 
 
-class Database(DocumentDatabase, Outbox, Protocol):
-    """A database merx stores in: documents, the outbox and the relays' state."""
+class Database(DocumentDatabase, JournalDatabase, Outbox, Protocol):
+    """A database merx stores in: documents, the ledger's journals, the outbox and the
+    relays' state."""
 
 
 @attrs.define(kw_only=True)
@@ -79,6 +81,7 @@ def build_app(
         settings=settings,
         order_queries=IndexedOrderQueries(database, known),
         payment_queries=IndexedPaymentQueries(database, known),
+        journals=database_journals,
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
     relay = OutboxRelay(database, known, app.bus, new_unit_of_work, owner)

@@ -387,7 +387,6 @@ def register_settlement(
         (settlement.SetCommissionTable, settlement_services.set_commission_table),
         (settlement.OpenMerchantAccount, settlement_services.open_merchant_account),
         (settlement.ChangeSettlementTerms, settlement_services.change_settlement_terms),
-        (settlement.CloseMerchant, settlement_services.close_merchant),
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
@@ -403,6 +402,7 @@ def register_settlement(
         (settlement.ChargeMarketing, settlement_services.charge_marketing),
         (settlement.PreSettle, settlement_services.pre_settle),
         (settlement.SettleFinally, settlement_services.settle_finally),
+        (settlement.CloseMerchant, settlement_services.close_merchant),
     ]
     for command, handler in with_journals:
         bus.register(command, partial(handler, clock=clock, journals=journals))

@@ -1,9 +1,10 @@
 """merx.ledger: the platform's double-entry ledger.
 
 A book per currency: the :class:`Ledger` aggregate (its chart of accounts, each an
-:class:`AccountId` carrying its :class:`Role`, and their balances in integer minor units,
-posted and pending) and its :class:`Journal` of :class:`Entry`\\ s (each of an
-:class:`EntryKind`, balanced, idempotent by key; two-phase entries post or void later).
+:class:`AccountId` carrying its :class:`Role`) and its :class:`Journal` of
+:class:`Entry`\\ s (each of an :class:`EntryKind`, balanced, named by its idempotency key;
+two-phase entries post or void later) with each account's :class:`Balance` in integer
+minor units, posted and pending.
 The ledger owns every rule of posting; the journal is a port (:mod:`merx.ledger.ports`)
 its methods are given: services reach it through :class:`Journals`, wired by
 ``merx.app``. ``merx.settlement`` books the business events. See docs/settlement.md.
@@ -20,6 +21,7 @@ from merx.ledger.accounts import (
     AccountId,
     Bucket,
     Role,
+    account_named,
     cash_account,
     merchant_account,
     merchant_accounts,
@@ -40,10 +42,10 @@ from merx.ledger.model import (
     Balance,
     Entry,
     EntryKind,
-    EntryPosted,
     Ledger,
     Leg,
     Phase,
+    counter_moves,
 )
 from merx.ledger.ports import Journal, Journals
 from merx.ledger.services import OpenLedger
@@ -65,7 +67,6 @@ __all__ = [
     "EntryAlreadyReversed",
     "EntryKind",
     "EntryNotPending",
-    "EntryPosted",
     "InvalidAccount",
     "InvalidEntry",
     "Journal",
@@ -79,7 +80,9 @@ __all__ = [
     "UnknownAccount",
     "UnknownEntry",
     "UnknownEntryKind",
+    "account_named",
     "cash_account",
+    "counter_moves",
     "merchant_account",
     "merchant_accounts",
 ]

@@ -118,3 +118,24 @@ def require_account(value: object) -> AccountId:
     if role is not Role.MERCHANT and bucket is not None:
         raise InvalidAccount(f"malformed account id {value!r}")
     return value
+
+
+_PLATFORM_BY_NAME: Final = {str(account): account for account in PLATFORM_ACCOUNTS}
+_BUCKETS: Final = {bucket.value: bucket for bucket in Bucket}
+
+
+def account_named(name: object) -> AccountId:
+    """The account whose name (its ``str``) is ``name``; :class:`InvalidAccount` if it
+    names no account of the chart."""
+    if not isinstance(name, str):
+        raise InvalidAccount(f"an account name is a string, not {name!r}")
+    role, _, rest = name.partition(":")
+    if role == Role.CASH and rest:
+        return cash_account(rest)
+    if role == Role.MERCHANT:
+        merchant, _, bucket = rest.rpartition(":")
+        if merchant and bucket in _BUCKETS:
+            return merchant_account(merchant, _BUCKETS[bucket])
+    elif name in _PLATFORM_BY_NAME:
+        return _PLATFORM_BY_NAME[name]
+    raise InvalidAccount(f"{name!r} names no account of the chart")

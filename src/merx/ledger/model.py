@@ -3,13 +3,15 @@
 A book in one currency has two parts:
 
 * the :class:`Ledger` aggregate: its :class:`Chart` of accounts (each an
-  :class:`~merx.ledger.AccountId`) and each account's four counters, TigerBeetle's
-  (posted debits and credits, pending debits and credits; the posted balance is their
-  difference), the next entry number and the open pending entries. It stays the same
-  size however many entries are posted, and every posting bumps its version, so two
-  postings that race cannot both commit. It owns every rule of posting;
-* its :class:`~merx.ledger.ports.Journal`: every :class:`Entry` ever posted, by number,
-  with an index of idempotency keys and of reversals. Each posting method is given it.
+  :class:`~merx.ledger.AccountId`). It changes only when accounts open, and it owns every
+  rule of posting;
+* its :class:`~merx.ledger.ports.Journal`: every :class:`Entry` ever posted, by its
+  idempotency key, and each account's :class:`Balance` (four counters, TigerBeetle's:
+  posted debits and credits, pending debits and credits). Each posting method is given it.
+  An entry is appended once and never changed; appending it moves its accounts' counters
+  (:func:`counter_moves`). On a database the entries and their postings are append-only
+  rows and each account's balance is a row of its own, so two postings that share no
+  account never touch the same row, and two that share one only add to it.
 
 Amounts are Python ``int`` minor units (fen for CNY), signed: a **debit is positive, a
 credit negative**; an entry's legs sum to zero, so the balances of all accounts always sum
@@ -22,8 +24,10 @@ to zero too.
 * Two-phase entries (a withdrawal waiting for the bank): :meth:`Ledger.post` with
   ``pending=True`` moves only the accounts' *pending* figures; :meth:`Ledger.post_pending`
   later posts it, :meth:`Ledger.void_pending` drops it. Each is an entry of its own.
+* An entry has at most one follow-up (the entry whose ``link`` names it): its reversal,
+  or the posting or voiding of a pending entry. A journal refuses a second one.
 
-The hot path is one look-up of each leg's account and a few list updates: no Money, no
+The hot path is one look-up of each leg's account and a few counter updates: no Money, no
 Decimal, no copies.
 """
 
@@ -36,7 +40,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate, flat_field
+from merx.kernel.aggregate import Aggregate
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
@@ -90,19 +94,19 @@ class Phase(enum.Enum):
 
 
 class Entry(NamedTuple):
-    """One journal entry: ``legs`` sum to zero. ``kind`` names the business event,
-    ``ref`` the record it belongs to (an order, a withdrawal); ``link`` is the entry a
-    reversal reverses or a resolution posts or voids. An immutable value; a named tuple,
-    as every posting makes one (it builds at twice the speed of a frozen attrs class)."""
+    """One journal entry, named by its idempotency ``key`` (unique in its book): ``legs``
+    sum to zero. ``kind`` names the business event, ``ref`` the record it belongs to (an
+    order, a withdrawal); ``link`` is the key of the entry a reversal reverses or a
+    resolution posts or voids. An immutable value; a named tuple, as every posting makes
+    one (it builds at twice the speed of a frozen attrs class)."""
 
-    seq: int
     key: str
     kind: EntryKind
     ref: str
     legs: tuple[Leg, ...]
     at: datetime
     phase: Phase = Phase.POSTED
-    link: int | None = None
+    link: str | None = None
 
     def amount_of(self, account: AccountId) -> int:
         """The signed amount this entry moves on ``account`` (0 when not a leg)."""
@@ -112,16 +116,28 @@ class Entry(NamedTuple):
         return 0
 
 
-@attrs.frozen
-class EntryPosted(DomainEvent):
-    book: str
-    entry: Entry
+#: How an entry moves one account: (account, posted debits, posted credits, pending
+#: debits, pending credits), each a signed change in minor units.
+Move = tuple[AccountId, int, int, int, int]
 
 
-@attrs.frozen
-class AccountOpened(DomainEvent):
-    book: str
-    account: AccountId
+def counter_moves(entry: Entry) -> list[Move]:
+    """What appending ``entry`` does to each of its accounts' four counters: a posted entry
+    moves the posted figures, a pending one the pending figures, posting a pending entry
+    moves its legs from pending to posted, voiding one takes them off pending."""
+    phase = entry.phase
+    moves: list[Move] = []
+    for account, amount in entry.legs:
+        debit, credit = (amount, 0) if amount > 0 else (0, -amount)
+        if phase is Phase.POSTED:
+            moves.append((account, debit, credit, 0, 0))
+        elif phase is Phase.PENDING:
+            moves.append((account, 0, 0, debit, credit))
+        elif phase is Phase.POSTS_PENDING:
+            moves.append((account, debit, credit, -debit, -credit))
+        else:
+            moves.append((account, 0, 0, -debit, -credit))
+    return moves
 
 
 @attrs.frozen
@@ -139,19 +155,31 @@ class Balance:
         """The balance once every pending entry is posted."""
         return self.posted + self.pending_debits - self.pending_credits
 
+    @classmethod
+    def of(cls, debits: int, credits: int, pending_debits: int, pending_credits: int) -> Balance:
+        return cls(debits - credits, debits, credits, pending_debits, pending_credits)
+
+
+#: The balance of an account nothing has moved yet.
+ZERO: Final = Balance(0, 0, 0, 0, 0)
+
+
+@attrs.frozen
+class AccountOpened(DomainEvent):
+    book: str
+    account: AccountId
+
 
 @attrs.frozen
 class Chart:
-    """A book's open accounts, in the order they were opened, and the row of each: an
-    account's figures are at its row in the ledger's counters. Immutable (opening accounts
+    """A book's open accounts, in the order they were opened. Immutable (opening accounts
     makes a new chart), so every copy of the ledger shares it."""
 
     accounts: tuple[AccountId, ...] = ()
-    rows: dict[AccountId, int] = attrs.field(init=False, eq=False, repr=False)
+    rows: frozenset[AccountId] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        rows = {account: row for row, account in enumerate(self.accounts)}
-        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "rows", frozenset(self.accounts))
 
     def extended(self, accounts: Sequence[AccountId]) -> Chart:
         return Chart((*self.accounts, *accounts))
@@ -159,30 +187,14 @@ class Chart:
 
 @attrs.define(kw_only=True)
 class Ledger(Aggregate):
-    """A book's accounts and balances (see the module docstring); its entries are in the
-    :class:`~merx.ledger.ports.Journal` each posting method is given.
-
-    Each account has four counters in minor units, TigerBeetle's: posted debits and
-    credits, pending debits and credits; its posted balance is debits - credits. The
-    counters are lists indexed by the account's row in the :class:`Chart`, so a posting
-    looks each account up once and a copy of the ledger copies four lists of ints.
-    """
+    """A book's chart of accounts and its rules of posting (see the module docstring); the
+    entries and balances are in the :class:`~merx.ledger.ports.Journal` each method is
+    given. Posting never changes the ledger: a service saves it only when it opens
+    accounts."""
 
     id: str
     currency: str
-    next_seq: int = 0
     chart: Chart = Chart()
-    debits: list[int] = flat_field(list)
-    credits: list[int] = flat_field(list)
-    pending_debits: list[int] = flat_field(list)
-    pending_credits: list[int] = flat_field(list)
-    open_pending: set[int] = flat_field(set)
-
-    def __attrs_post_init__(self) -> None:
-        size = len(self.chart.accounts)
-        counters = (self.debits, self.credits, self.pending_debits, self.pending_credits)
-        if any(len(counter) != size for counter in counters):
-            raise ValidationError(f"book {self.id!r}: each counter needs {size} figures")
 
     @classmethod
     def open(cls, book: str, currency: str, channels: Iterable[str] = ()) -> Ledger:
@@ -204,12 +216,6 @@ class Ledger(Aggregate):
         """The open accounts, in the order they were opened."""
         return list(self.chart.accounts)
 
-    @property
-    def posted(self) -> dict[AccountId, int]:
-        """Each open account's posted balance (debit-positive), in the order opened."""
-        debits, credits = self.debits, self.credits
-        return {account: debits[row] - credits[row] for account, row in self.chart.rows.items()}
-
     def open_accounts(
         self, accounts: Iterable[AccountId], *, exist_ok: bool = False
     ) -> list[AccountId]:
@@ -223,51 +229,49 @@ class Ledger(Aggregate):
         new = [account for account in wanted if account not in rows]
         if new:
             self.chart = self.chart.extended(new)
-            for counter in (self.debits, self.credits, self.pending_debits, self.pending_credits):
-                counter.extend([0] * len(new))
         for account in new:
             self.record(AccountOpened(self.id, account))
         return new
 
-    def balance(self, account: AccountId) -> int:
+    def balance(self, journal: Journal, account: AccountId) -> int:
         """The posted balance in minor units, debit-positive."""
-        row = self._row(account)
-        return self.debits[row] - self.credits[row]
+        return self.figures(journal, account).posted
 
-    def figures(self, account: AccountId) -> Balance:
-        row = self._row(account)
-        debits, credits = self.debits[row], self.credits[row]
-        return Balance(
-            debits - credits, debits, credits, self.pending_debits[row], self.pending_credits[row]
-        )
+    def figures(self, journal: Journal, account: AccountId) -> Balance:
+        """``account``'s figures, as its journal holds them."""
+        self._require(account)
+        return journal.figures(account)
+
+    def balances(self, journal: Journal) -> dict[AccountId, Balance]:
+        """Every open account's figures, in the order opened (reads every balance)."""
+        held = journal.balances()
+        return {account: held.get(account, ZERO) for account in self.chart.accounts}
 
     def money(self, minor: int) -> Money:
         return Money.from_minor(minor, self.currency)
 
     # -- entries -----------------------------------------------------------------------
 
-    def entry(self, journal: Journal, seq: int) -> Entry:
-        found = None
-        if not isinstance(seq, bool) and isinstance(seq, int) and 0 <= seq < self.next_seq:
-            found = journal.get(seq)
+    def entry(self, journal: Journal, key: str) -> Entry:
+        """The entry posted under ``key``; :class:`UnknownEntry` if there is none."""
+        found = journal.get(key) if type(key) is str and key else None
         if found is None:
-            raise UnknownEntry(f"book {self.id!r} has no entry {seq!r}")
+            raise UnknownEntry(f"book {self.id!r} has no entry {key!r}")
         return found
 
     def entry_for(self, journal: Journal, key: str) -> Entry | None:
         """The entry posted under idempotency key ``key``, if any."""
-        seq = journal.seq_of(key)
-        return None if seq is None else journal.get(seq)
+        return journal.get(key)
 
     def posted_before(
         self, journal: Journal, key: str, kind: EntryKind, ref: str, legs: Sequence[Leg]
     ) -> bool:
         """Whether ``key`` was posted already, with this very entry; with another it is an
         :class:`~merx.errors.IdempotencyConflict`. Changes nothing."""
-        seq = journal.seq_of(key)
-        if seq is None:
+        first = journal.get(key)
+        if first is None:
             return False
-        self._replay(journal, seq, kind, ref, tuple(legs), Phase.POSTED, None)
+        self._replay(first, kind, ref, tuple(legs), Phase.POSTED, None)
         return True
 
     # -- posting -----------------------------------------------------------------------
@@ -286,87 +290,98 @@ class Ledger(Aggregate):
         """Post a balanced entry (or a pending one); a replay of ``key`` is a no-op."""
         legs = tuple(legs)
         phase = Phase.PENDING if pending else Phase.POSTED
-        seq = journal.seq_of(key)
-        if seq is not None:
-            return self._replay(journal, seq, kind, ref, legs, phase, None)
-        moves = self._check(key, kind, ref, legs, at)
-        if pending:
-            self._apply_pending(moves, 1)
-        else:
-            self._apply(moves)
-        return self._append(journal, key, kind, ref, legs, at, phase, None)
+        first = journal.get(key) if type(key) is str else None
+        if first is not None:
+            return self._replay(first, kind, ref, legs, phase, None)
+        self._check(key, kind, ref, legs, at)
+        entry = Entry(key, kind, ref, legs, at, phase)
+        journal.append(entry)
+        return entry
 
     def reverse(
         self,
         journal: Journal,
-        seq: int,
+        original_key: str,
         key: str,
         at: datetime,
         *,
         kind: EntryKind = EntryKind.REVERSAL,
     ) -> Entry:
-        """Post the mirror image of posted entry ``seq`` (once)."""
-        original = self.entry(journal, seq)
+        """Post the mirror image of posted entry ``original_key`` (once)."""
+        original = self.entry(journal, original_key)
         legs = tuple((account, -amount) for account, amount in original.legs)
-        replay = journal.seq_of(key)
-        if replay is not None:
-            return self._replay(journal, replay, kind, original.ref, legs, Phase.POSTED, seq)
+        first = journal.get(key) if type(key) is str else None
+        if first is not None:
+            return self._replay(first, kind, original.ref, legs, Phase.POSTED, original.key)
         if original.phase is not Phase.POSTED:
             raise EntryNotPending(
-                f"book {self.id!r}: entry {seq} is {original.phase.value}; only posted "
-                "entries are reversed (void a pending one)"
+                f"book {self.id!r}: entry {original.key!r} is {original.phase.value}; only "
+                "posted entries are reversed (void a pending one)"
             )
-        reversed_by = journal.reversal_of(seq)
-        if reversed_by is not None:
+        reversal = journal.follow_up(original.key)
+        if reversal is not None:
             raise EntryAlreadyReversed(
-                f"book {self.id!r}: entry {seq} was reversed by entry {reversed_by}"
+                f"book {self.id!r}: entry {original.key!r} was reversed by {reversal.key!r}"
             )
-        self._apply(self._check(key, kind, original.ref, legs, at))
-        return self._append(journal, key, kind, original.ref, legs, at, Phase.POSTED, seq)
+        self._check(key, kind, original.ref, legs, at)
+        entry = Entry(key, kind, original.ref, legs, at, Phase.POSTED, original.key)
+        journal.append(entry)
+        return entry
 
-    def post_pending(self, journal: Journal, seq: int, key: str, at: datetime) -> Entry:
-        """Post open pending entry ``seq``: its legs leave the pending figures and post."""
-        return self._resolve(journal, seq, key, at, Phase.POSTS_PENDING)
+    def post_pending(self, journal: Journal, pending_key: str, key: str, at: datetime) -> Entry:
+        """Post open pending entry ``pending_key``: its legs leave the pending figures and
+        post."""
+        return self._resolve(journal, pending_key, key, at, Phase.POSTS_PENDING)
 
-    def void_pending(self, journal: Journal, seq: int, key: str, at: datetime) -> Entry:
-        """Drop open pending entry ``seq``: its legs leave the pending figures."""
-        return self._resolve(journal, seq, key, at, Phase.VOIDS_PENDING)
+    def void_pending(self, journal: Journal, pending_key: str, key: str, at: datetime) -> Entry:
+        """Drop open pending entry ``pending_key``: its legs leave the pending figures."""
+        return self._resolve(journal, pending_key, key, at, Phase.VOIDS_PENDING)
+
+    def is_open_pending(self, journal: Journal, key: str) -> bool:
+        """Whether ``key`` is a pending entry not yet posted or voided."""
+        found = journal.get(key)
+        return (
+            found is not None
+            and found.phase is Phase.PENDING
+            and journal.follow_up(found.key) is None
+        )
 
     # -- internals ---------------------------------------------------------------------
 
-    def _row(self, account: AccountId) -> int:
+    def _require(self, account: AccountId) -> None:
         try:
-            return self.chart.rows[account]
-        except (KeyError, TypeError):
-            raise UnknownAccount(f"book {self.id!r} has no account {account}") from None
+            known = account in self.chart.rows
+        except TypeError:
+            known = False
+        if not known:
+            raise UnknownAccount(f"book {self.id!r} has no account {account}")
 
-    def _resolve(self, journal: Journal, seq: int, key: str, at: datetime, phase: Phase) -> Entry:
-        original = self.entry(journal, seq)
+    def _resolve(
+        self, journal: Journal, pending_key: str, key: str, at: datetime, phase: Phase
+    ) -> Entry:
+        original = self.entry(journal, pending_key)
         kind, ref, legs = original.kind, original.ref, original.legs
-        replay = journal.seq_of(key)
-        if replay is not None:
-            return self._replay(journal, replay, kind, ref, legs, phase, seq)
-        if seq not in self.open_pending:
-            raise EntryNotPending(f"book {self.id!r}: entry {seq} is not an open pending entry")
-        moves = self._check(key, kind, ref, legs, at)
-        self._apply_pending(moves, -1)
-        if phase is Phase.POSTS_PENDING:
-            self._apply(moves)
-        self.open_pending.discard(seq)
-        return self._append(journal, key, kind, ref, legs, at, phase, seq)
+        first = journal.get(key) if type(key) is str else None
+        if first is not None:
+            return self._replay(first, kind, ref, legs, phase, original.key)
+        if original.phase is not Phase.PENDING or journal.follow_up(original.key) is not None:
+            raise EntryNotPending(
+                f"book {self.id!r}: entry {original.key!r} is not an open pending entry"
+            )
+        self._check(key, kind, ref, legs, at)
+        entry = Entry(key, kind, ref, legs, at, phase, original.key)
+        journal.append(entry)
+        return entry
 
     def _replay(  # noqa: PLR0917 - the entry's fields, in order
         self,
-        journal: Journal,
-        seq: int,
+        first: Entry,
         kind: EntryKind,
         ref: str,
         legs: tuple[Leg, ...],
         phase: Phase,
-        link: int | None,
+        link: str | None,
     ) -> Entry:
-        first = journal.get(seq)
-        assert first is not None, f"book {self.id!r}: key index names a missing entry {seq}"
         if (first.kind, first.ref, first.legs, first.phase, first.link) != (
             kind,
             ref,
@@ -382,8 +397,8 @@ class Ledger(Aggregate):
 
     def _check(
         self, key: str, kind: EntryKind, ref: str, legs: tuple[Leg, ...], at: datetime
-    ) -> list[tuple[int, int]]:
-        """Raise unless the entry may post; each leg as its account's row and amount."""
+    ) -> None:
+        """Raise unless the entry may post."""
         if type(key) is not str or not key:
             raise ValidationError(f"an idempotency key is a non-empty string, not {key!r}")
         if type(kind) is not EntryKind or type(ref) is not str:
@@ -396,64 +411,26 @@ class Ledger(Aggregate):
             require_aware(at, "entry time")
         if len(legs) < 2:
             raise InvalidEntry(f"entry {key!r} needs at least two legs, got {legs!r}")
-        index = self.chart.rows
-        moves: list[tuple[int, int]] = []
+        open_accounts = self.chart.rows
+        seen: set[AccountId] = set()
         total = 0
         account: object = None
         try:
             for account, amount in legs:
                 if type(account) is not AccountId:
                     raise UnknownAccount(f"book {self.id!r}: {account!r} is not an AccountId")
-                row = index[account]
+                if account not in open_accounts:
+                    raise UnknownAccount(f"book {self.id!r} has no account {account}")
                 if type(amount) is not int or not amount or not -_LIMIT < amount < _LIMIT:
                     raise InvalidEntry(
                         f"entry {key!r}: {account} needs a non-zero int of minor units, "
                         f"not {amount!r}"
                     )
                 total += amount
-                moves.append((row, amount))
-        except KeyError:
-            raise UnknownAccount(f"book {self.id!r} has no account {account}") from None
+                seen.add(account)
         except (TypeError, ValueError):
             raise InvalidEntry(f"entry {key!r}: legs must be (account, amount) pairs") from None
         if total:
             raise UnbalancedEntry(f"entry {key!r} does not balance: legs {legs} sum to {total}")
-        if len({row for row, _ in moves}) != len(moves):
+        if len(seen) != len(legs):
             raise InvalidEntry(f"entry {key!r} names an account twice: {legs}")
-        return moves
-
-    def _apply(self, moves: list[tuple[int, int]]) -> None:
-        debits, credits = self.debits, self.credits
-        for row, amount in moves:
-            if amount > 0:
-                debits[row] += amount
-            else:
-                credits[row] -= amount
-
-    def _apply_pending(self, moves: list[tuple[int, int]], sign: int) -> None:
-        debits, credits = self.pending_debits, self.pending_credits
-        for row, amount in moves:
-            if amount > 0:
-                debits[row] += sign * amount
-            else:
-                credits[row] -= sign * amount
-
-    def _append(  # noqa: PLR0917 - the entry's fields, in order
-        self,
-        journal: Journal,
-        key: str,
-        kind: EntryKind,
-        ref: str,
-        legs: tuple[Leg, ...],
-        at: datetime,
-        phase: Phase,
-        link: int | None,
-    ) -> Entry:
-        seq = self.next_seq
-        entry = Entry(seq, key, kind, ref, legs, at, phase, link)
-        journal.append(entry)
-        self.next_seq += 1
-        if phase is Phase.PENDING:
-            self.open_pending.add(seq)
-        self.pending_events.append(EntryPosted(self.id, entry))
-        return entry

@@ -1,11 +1,12 @@
-"""Ports of the ledger: where a book's entries are kept.
+"""Ports of the ledger: where a book's entries and balances are kept.
 
-A :class:`~merx.ledger.Ledger` aggregate holds balances only; its entries are in a
-:class:`Journal` that each posting method is given. Services reach the journal of a book
-through :class:`Journals`, opened inside their unit of work, so that the entries they
-append commit (or are dropped) together with the ledger whose version guards their
-numbering. ``merx.app`` wires an adapter (``merx.adapters.memory.StoredJournal`` in
-memory); a ledger used by hand (tests, the spec runner, the benchmark) takes a
+A :class:`~merx.ledger.Ledger` aggregate holds the chart of accounts and the rules of
+posting; the entries and each account's balance are in a :class:`Journal` that each
+posting method is given. Services reach the journal of a book through :class:`Journals`,
+opened inside their unit of work, so that the entries they append commit (or are dropped)
+with the rest of the unit of work. ``merx.app`` wires an adapter
+(``merx.adapters.memory.StoredJournal`` in memory, ``merx.adapters.journal`` on a
+database); a ledger used by hand (tests, the spec runner, the benchmark) takes a
 ``merx.adapters.memory.MemoryJournal``. Every adapter runs the contract suite
 :mod:`merx.testing.journal`.
 """
@@ -16,33 +17,45 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from merx.kernel.uow import UnitOfWork
-from merx.ledger.model import Entry
+from merx.ledger.accounts import AccountId
+from merx.ledger.model import Balance, Entry
 
 
 class Journal(Protocol):
-    """Port: a book's entries by number, with an index of idempotency keys and of
-    reversals. The ledger appends each entry once, numbered from 0 without gaps; a journal
-    never changes or drops one (until its unit of work is discarded)."""
+    """Port: a book's entries by idempotency key, in the order appended, and each
+    account's balance. A journal never changes or drops an entry (until its unit of work
+    is discarded).
 
-    def get(self, seq: int) -> Entry | None:
-        """The entry numbered ``seq``, or ``None``."""
+    Within a unit of work a journal answers what it holds committed plus what was
+    appended in that unit of work. On commit, an adapter shared by concurrent writers
+    refuses (:class:`~merx.errors.ConcurrencyError`, nothing written) a key or a follow-up
+    already taken by another commit, and a balance read through :meth:`figures` that
+    another commit has moved since; appends to balances nobody read add up."""
+
+    def get(self, key: str) -> Entry | None:
+        """The entry posted under ``key``, or ``None``."""
         ...
 
-    def seq_of(self, key: str) -> int | None:
-        """The number of the entry posted under idempotency key ``key``, or ``None``."""
+    def follow_up(self, key: str) -> Entry | None:
+        """The entry whose ``link`` is ``key`` (its reversal, or the posting or voiding of
+        a pending entry; there is at most one), or ``None``."""
         ...
 
-    def reversal_of(self, seq: int) -> int | None:
-        """The number of the entry that reversed entry ``seq``, or ``None``."""
+    def figures(self, account: AccountId) -> Balance:
+        """``account``'s counters (all zero for an account nothing has moved)."""
+        ...
+
+    def balances(self) -> dict[AccountId, Balance]:
+        """The counters of every account something has moved (reads every balance)."""
         ...
 
     def append(self, entry: Entry) -> None:
-        """Keep ``entry`` and index its key; a posted entry with a ``link`` (a reversal)
-        also records that ``link`` was reversed by it."""
+        """Keep ``entry`` under its key and move its accounts' counters
+        (:func:`~merx.ledger.model.counter_moves`)."""
         ...
 
     def entries(self) -> Iterator[Entry]:
-        """Every entry, in order (reads the whole journal)."""
+        """Every entry, in the order appended (reads the whole journal)."""
         ...
 
 

@@ -20,14 +20,7 @@ from cattrs.cols import namedtuple_dict_structure_factory, namedtuple_dict_unstr
 
 from merx.kernel import serde as base
 from merx.kernel.errors import ValidationError
-from merx.ledger.accounts import (
-    PLATFORM_ACCOUNTS,
-    AccountId,
-    Bucket,
-    Role,
-    cash_account,
-    merchant_account,
-)
+from merx.ledger.accounts import AccountId, account_named
 from merx.ledger.errors import InvalidAccount, UnknownEntryKind
 from merx.ledger.model import Entry, EntryKind, Ledger
 
@@ -35,24 +28,10 @@ T = TypeVar("T")
 
 AGGREGATES: tuple[type[Any], ...] = (Ledger,)
 
-_PLATFORM = {str(account): account for account in PLATFORM_ACCOUNTS}
-_BUCKETS = {bucket.value: bucket for bucket in Bucket}
-
 
 def _structure_account(name: Any, _kind: type[AccountId]) -> AccountId:
     """The account named ``name`` (its ``str``)."""
-    if not isinstance(name, str):
-        raise InvalidAccount(f"an account name is a string, not {name!r}")
-    role, _, rest = name.partition(":")
-    if role == Role.CASH and rest:
-        return cash_account(rest)
-    if role == Role.MERCHANT:
-        merchant, _, bucket = rest.rpartition(":")
-        if merchant and bucket in _BUCKETS:
-            return merchant_account(merchant, _BUCKETS[bucket])
-    elif name in _PLATFORM:
-        return _PLATFORM[name]
-    raise InvalidAccount(f"{name!r} names no account of the chart")
+    return account_named(name)
 
 
 def _structure_kind(value: Any, _kind: type[EntryKind]) -> EntryKind:

@@ -57,14 +57,17 @@ from merx.ledger import (
     SUBSIDY,
     TRANSIT,
     AccountId,
+    Balance,
     Bucket,
     Entry,
     EntryKind,
+    Journal,
     Ledger,
     Leg,
     Phase,
     Role,
     cash_account,
+    counter_moves,
     merchant_account,
 )
 from merx.merchants import NotYourMerchant
@@ -114,9 +117,9 @@ def _require_money(value: object, currency: str, what: str, *, positive: bool = 
     return value
 
 
-def owed(ledger: Ledger, account: AccountId) -> int:
+def owed(ledger: Ledger, journal: Journal, account: AccountId) -> int:
     """What the platform owes on a liability account, in minor units (minus its balance)."""
-    return -ledger.balance(account)
+    return -ledger.balance(journal, account)
 
 
 def _combine(legs: Iterable[Leg]) -> tuple[Leg, ...]:
@@ -676,6 +679,38 @@ class FinalSettlementPosted(DomainEvent):
 
 
 @attrs.frozen
+class MarketingRecharged(DomainEvent):
+    """A merchant topped up its marketing balance through a payment channel."""
+
+    merchant_id: MerchantId
+    recharge_id: str
+    channel: str
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen
+class MarketingCharged(DomainEvent):
+    """Marketing spend (an ad click, a placement) was taken from the marketing balance."""
+
+    merchant_id: MerchantId
+    charge_id: str
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen
+class CustomerCompensated(DomainEvent):
+    """A merchant compensated a customer from its available balance."""
+
+    merchant_id: MerchantId
+    compensation_id: str
+    amount: Money
+    reason: str
+    at: datetime
+
+
+@attrs.frozen
 class MerchantAccountClosed(DomainEvent):
     merchant_id: MerchantId
     reference: str
@@ -752,31 +787,43 @@ class MerchantAccount(Aggregate):
 
     # -- the merchant's other money (each returns the legs of its entry) ----------------
 
-    def recharge(self, channel: str, amount: Money) -> tuple[Leg, ...]:
+    def recharge(
+        self, recharge_id: str, channel: str, amount: Money, *, at: datetime
+    ) -> tuple[Leg, ...]:
         """A top-up of the marketing balance through ``channel``."""
         if not amount.is_positive():
             raise ValidationError(f"a recharge is a positive amount, not {amount}")
-        return recharge_legs(self.id, channel, amount)
+        legs = recharge_legs(self.id, channel, amount)
+        self.record(MarketingRecharged(self.id, recharge_id, channel, amount, at))
+        return legs
 
-    def charge_marketing(self, ledger: Ledger, amount: Money) -> tuple[Leg, ...]:
+    def charge_marketing(
+        self, ledger: Ledger, journal: Journal, charge_id: str, amount: Money, *, at: datetime
+    ) -> tuple[Leg, ...]:
         """Marketing spend, refused unless the marketing balance covers it
         (:class:`InsufficientBalance`)."""
         if not amount.is_positive():
             raise ValidationError(f"a marketing charge is a positive amount, not {amount}")
-        balance = owed(ledger, merchant_account(self.id, Bucket.MARKETING))
+        balance = owed(ledger, journal, merchant_account(self.id, Bucket.MARKETING))
         if amount.minor > balance:
             raise InsufficientBalance(
                 f"merchant {self.id!r} has {ledger.money(balance)} for marketing, not {amount}"
             )
-        return marketing_spend_legs(self.id, amount)
+        legs = marketing_spend_legs(self.id, amount)
+        self.record(MarketingCharged(self.id, charge_id, amount, at))
+        return legs
 
-    def compensate(self, amount: Money, reason: str) -> tuple[Leg, ...]:
+    def compensate(
+        self, compensation_id: str, amount: Money, reason: str, *, at: datetime
+    ) -> tuple[Leg, ...]:
         """Compensation to a customer, charged to the available balance in full."""
         if not reason:
             raise ValidationError("a compensation needs a reason")
         if not amount.is_positive():
             raise ValidationError(f"a compensation is a positive amount, not {amount}")
-        return compensation_legs(self.id, amount)
+        legs = compensation_legs(self.id, amount)
+        self.record(CustomerCompensated(self.id, compensation_id, amount, reason, at))
+        return legs
 
     def check_withdrawal(self, amount: Money, withdrawable: Money, day: date) -> None:
         """Raise unless ``amount`` may leave today (limits, then the balance)."""
@@ -806,7 +853,9 @@ class MerchantAccount(Aggregate):
 
     # -- leaving -----------------------------------------------------------------------
 
-    def settle_finally(self, ledger: Ledger, reference: str, at: datetime) -> tuple[Leg, ...]:
+    def settle_finally(
+        self, ledger: Ledger, journal: Journal, reference: str, at: datetime
+    ) -> tuple[Leg, ...]:
         """The final settlement of a closing merchant, once every order is settled: its
         deposit and marketing balance go back to its available balance (the legs returned;
         none when both are empty). A merchant is settled finally once: another reference
@@ -821,25 +870,32 @@ class MerchantAccount(Aggregate):
                 f"merchant {self.id!r} has unsettled orders: {sorted(self.unsettled)}"
             )
         require_aware(at)
-        legs = final_settlement_legs(ledger, self.id)
+        legs = final_settlement_legs(ledger, journal, self.id)
         returned = sum(
-            owed(ledger, merchant_account(self.id, bucket))
+            owed(ledger, journal, merchant_account(self.id, bucket))
             for bucket in (Bucket.DEPOSIT, Bucket.MARKETING)
         )
         self.final_settlement = reference
         self.record(FinalSettlementPosted(self.id, reference, ledger.money(returned), at))
         return legs
 
-    def close(self, ledger: Ledger, open_withdrawals: int, reference: str, at: datetime) -> None:
+    def close(
+        self,
+        ledger: Ledger,
+        journal: Journal,
+        open_withdrawals: int,
+        reference: str,
+        at: datetime,
+    ) -> None:
         """Closed for good: every balance of the merchant is zero and nothing is in flight
         (:class:`BalancesOutstanding` otherwise)."""
-        self.check_close(ledger, open_withdrawals)
+        self.check_close(ledger, journal, open_withdrawals)
         require_text(reference, "final settlement reference")
         require_aware(at)
         self.closed = True
         self.record(MerchantAccountClosed(self.id, reference, at))
 
-    def check_close(self, ledger: Ledger, open_withdrawals: int) -> None:
+    def check_close(self, ledger: Ledger, journal: Journal, open_withdrawals: int) -> None:
         """Raise unless every balance of the merchant is zero and nothing is in flight."""
         if self.unsettled:
             raise BalancesOutstanding(
@@ -850,7 +906,7 @@ class MerchantAccount(Aggregate):
                 f"merchant {self.id!r} has {open_withdrawals} withdrawals pending"
             )
         left = {
-            bucket.value: ledger.money(owed(ledger, merchant_account(self.id, bucket)))
+            bucket.value: ledger.money(owed(ledger, journal, merchant_account(self.id, bucket)))
             for bucket in Bucket
         }
         non_zero = {name: str(money) for name, money in left.items() if not money.is_zero()}
@@ -874,23 +930,29 @@ class MerchantBalances:
     marketing: Money
 
 
-def merchant_balances(ledger: Ledger, merchant_id: MerchantId) -> MerchantBalances:
-    available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
-    available = owed(ledger, available_account)
-    withdrawing = ledger.figures(available_account).pending_debits
+def merchant_balances(
+    ledger: Ledger, journal: Journal, merchant_id: MerchantId
+) -> MerchantBalances:
+    def owed_on(bucket: Bucket) -> int:
+        return owed(ledger, journal, merchant_account(merchant_id, bucket))
+
+    available = owed_on(Bucket.AVAILABLE)
+    withdrawing = ledger.figures(
+        journal, merchant_account(merchant_id, Bucket.AVAILABLE)
+    ).pending_debits
     return MerchantBalances(
         merchant_id=merchant_id,
-        pending=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.PENDING))),
+        pending=ledger.money(owed_on(Bucket.PENDING)),
         available=ledger.money(available),
         withdrawing=ledger.money(withdrawing),
         withdrawable=ledger.money(max(0, available - withdrawing)),
-        deposit=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.DEPOSIT))),
-        marketing=ledger.money(owed(ledger, merchant_account(merchant_id, Bucket.MARKETING))),
+        deposit=ledger.money(owed_on(Bucket.DEPOSIT)),
+        marketing=ledger.money(owed_on(Bucket.MARKETING)),
     )
 
 
 def negative_cover_legs(
-    ledger: Ledger, merchant_id: MerchantId, policy: NegativeBalancePolicy
+    ledger: Ledger, journal: Journal, merchant_id: MerchantId, policy: NegativeBalancePolicy
 ) -> tuple[Leg, ...]:
     """Under ``DEDUCT_DEPOSIT``, the legs moving deposit to cover a negative available
     balance (as much as the deposit holds); empty when nothing is to be done."""
@@ -898,8 +960,8 @@ def negative_cover_legs(
         return ()
     available_account = merchant_account(merchant_id, Bucket.AVAILABLE)
     deposit_account = merchant_account(merchant_id, Bucket.DEPOSIT)
-    deficit = -owed(ledger, available_account)
-    cover = min(deficit, owed(ledger, deposit_account))
+    deficit = -owed(ledger, journal, available_account)
+    cover = min(deficit, owed(ledger, journal, deposit_account))
     if cover <= 0:
         return ()
     return ((deposit_account, cover), (available_account, -cover))
@@ -936,7 +998,7 @@ class SettlementStatement(Aggregate):
     total: Money
     available_before: Money
     available_after: Money
-    entry_seq: int
+    entry_key: str | None  # the ledger entry that settled it (none for a zero total)
     issued_at: datetime
 
     @property
@@ -954,7 +1016,7 @@ class SettlementStatement(Aggregate):
         as_of: date,
         lines: Sequence[StatementLine],
         available_before: Money,
-        entry_seq: int,
+        entry_key: str | None,
         at: datetime,
     ) -> SettlementStatement:
         lines = tuple(lines)
@@ -970,7 +1032,7 @@ class SettlementStatement(Aggregate):
             total=total,
             available_before=available_before,
             available_after=available_before + total,
-            entry_seq=entry_seq,
+            entry_key=entry_key,
             issued_at=at,
         )
         statement.record(StatementIssued(statement_id, account.id, total, at))
@@ -1032,7 +1094,7 @@ WITHDRAWAL_FLOW: StateMachine[WithdrawalState] = StateMachine(
 
 @attrs.define(kw_only=True)
 class Withdrawal(Aggregate):
-    """Money leaving for a merchant's bank account: a pending ledger entry (``entry_seq``)
+    """Money leaving for a merchant's bank account: a pending ledger entry (``entry_key``)
     until the payout port answers, then posted (paid) or voided (failed)."""
 
     id: WithdrawalId
@@ -1040,7 +1102,7 @@ class Withdrawal(Aggregate):
     amount: Money
     bank_account: str
     requested_on: date
-    entry_seq: int
+    entry_key: str
     status: WithdrawalState = WithdrawalState.PENDING
     reference: str | None = None
     reason: str | None = None
@@ -1053,7 +1115,7 @@ class Withdrawal(Aggregate):
         merchant_id: MerchantId,
         amount: Money,
         bank_account: str,
-        entry_seq: int,
+        entry_key: str,
         at: datetime,
     ) -> Withdrawal:
         require_text(withdrawal_id, "withdrawal id")
@@ -1064,7 +1126,7 @@ class Withdrawal(Aggregate):
             amount=amount,
             bank_account=bank_account,
             requested_on=require_aware(at).date(),
-            entry_seq=entry_seq,
+            entry_key=entry_key,
         )
         withdrawal.record(WithdrawalRequested(withdrawal_id, merchant_id, amount, at))
         return withdrawal
@@ -1167,11 +1229,16 @@ def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     )
 
 
-def final_settlement_legs(ledger: Ledger, merchant_id: MerchantId) -> tuple[Leg, ...]:
+def final_settlement_legs(
+    ledger: Ledger, journal: Journal, merchant_id: MerchantId
+) -> tuple[Leg, ...]:
     """Closing: the deposit and the marketing balance return to the available balance."""
     moved = [
-        (merchant_account(merchant_id, bucket), owed(ledger, merchant_account(merchant_id, bucket)))
-        for bucket in (Bucket.DEPOSIT, Bucket.MARKETING)
+        (account, owed(ledger, journal, account))
+        for account in (
+            merchant_account(merchant_id, Bucket.DEPOSIT),
+            merchant_account(merchant_id, Bucket.MARKETING),
+        )
     ]
     total = sum(units for _, units in moved)
     return _combine([*moved, (merchant_account(merchant_id, Bucket.AVAILABLE), -total)])
@@ -1237,68 +1304,47 @@ def order_figures(order_id: str, entries: Iterable[Entry]) -> OrderFigures:
 
 def reconcile(
     ledger: Ledger,
-    entries: Iterable[Entry],
+    journal: Journal,
     clearings: Iterable[OrderClearing] = (),
     deposits: Mapping[MerchantId, Money] | None = None,
 ) -> ReconciliationReport:
-    """Check the books: ``ledger`` and its journal's ``entries`` (see docs/settlement.md,
+    """Check the books: ``ledger`` and its ``journal`` (see docs/settlement.md,
     "Reconciliation"):
 
-    every entry balances; every account's balances equal the sum of its entries; all
-    balances sum to zero; every paid order is fully accounted for and agrees with its
-    clearing record; and (given ``deposits``, merchant -> deposit held) each merchant's
-    deposit account agrees with the merchant's record.
+    every entry balances and names open accounts; every account's stored balance equals
+    what its entries add up to; all balances sum to zero; every paid order is fully
+    accounted for and agrees with its clearing record; and (given ``deposits``, merchant
+    -> deposit held) each merchant's deposit account agrees with the merchant's record.
+    Reads the whole journal once.
     """
     problems: list[str] = []
-    posted = dict.fromkeys(ledger.posted, 0)
-    debits = dict.fromkeys(ledger.posted, 0)
-    credits = dict.fromkeys(ledger.posted, 0)
-    pending_debits = dict.fromkeys(ledger.posted, 0)
-    pending_credits = dict.fromkeys(ledger.posted, 0)
-    journal = list(entries)  # read once
-    for entry in journal:
+    recomputed: dict[AccountId, list[int]] = {}
+    by_ref: dict[str, list[Entry]] = {}
+    count = 0
+    for entry in journal.entries():
+        count += 1
+        by_ref.setdefault(entry.ref, []).append(entry)
         if sum(amount for _, amount in entry.legs):
-            problems.append(f"entry {entry.seq} ({entry.key}) does not balance")
-        if entry.phase is Phase.VOIDS_PENDING:
-            continue
-        is_open = entry.phase is Phase.PENDING and entry.seq in ledger.open_pending
-        for account, amount in entry.legs:
-            if entry.phase is Phase.PENDING:
-                if is_open and amount > 0:
-                    pending_debits[account] += amount
-                elif is_open:
-                    pending_credits[account] -= amount
-                continue
-            posted[account] += amount
-            if amount > 0:
-                debits[account] += amount
-            else:
-                credits[account] -= amount
-    for account in ledger.posted:
-        counters = ledger.figures(account)
-        recomputed = (
-            posted[account],
-            debits[account],
-            credits[account],
-            pending_debits[account],
-            pending_credits[account],
-        )
-        stored = (
-            counters.posted,
-            counters.debits,
-            counters.credits,
-            counters.pending_debits,
-            counters.pending_credits,
-        )
-        if recomputed != stored:
-            problems.append(f"account {account}: holds {stored}, its entries give {recomputed}")
-    total = sum(ledger.posted.values())
+            problems.append(f"entry {entry.key!r} does not balance")
+        for account, *moves in counter_moves(entry):
+            if not ledger.has_account(account):
+                problems.append(f"entry {entry.key!r} moves {account}, no account of the book")
+            counters = recomputed.setdefault(account, [0, 0, 0, 0])
+            for i, amount in enumerate(moves):
+                counters[i] += amount
+    balances = ledger.balances(journal)
+    for account, stored in journal.balances().items():
+        if account not in balances:
+            problems.append(f"account {account} holds {stored} but is no account of the book")
+    for account, stored in balances.items():
+        debits, credits, pending_debits, pending_credits = recomputed.get(account, (0, 0, 0, 0))
+        summed = Balance.of(debits, credits, pending_debits, pending_credits)
+        if summed != stored:
+            problems.append(f"account {account}: holds {stored}, its entries give {summed}")
+    total = sum(balance.posted for balance in balances.values())
     if total:
         problems.append(f"the balances sum to {total}, not 0")
     orders: list[OrderFigures] = []
-    by_ref: dict[str, list[Entry]] = {}
-    for entry in journal:
-        by_ref.setdefault(entry.ref, []).append(entry)
     for clearing in clearings:
         figures = order_figures(clearing.id, by_ref.get(clearing.id, ()))
         orders.append(figures)
@@ -1325,14 +1371,14 @@ def reconcile(
         account = merchant_account(merchant_id, Bucket.DEPOSIT)
         if not ledger.has_account(account):
             problems.append(f"merchant {merchant_id} holds {held} but has no deposit account")
-        elif ledger.money(owed(ledger, account)) != held:
+        elif ledger.money(owed(ledger, journal, account)) != held:
             problems.append(
                 f"merchant {merchant_id}: deposit {held} on record, "
-                f"{ledger.money(owed(ledger, account))} in the ledger"
+                f"{ledger.money(owed(ledger, journal, account))} in the ledger"
             )
     return ReconciliationReport(
-        entries=len(journal),
-        accounts=len(ledger.posted),
+        entries=count,
+        accounts=len(balances),
         orders=tuple(orders),
         problems=tuple(problems),
     )

@@ -244,8 +244,9 @@ class CloseMerchant(Command[None]):
 
 
 def _book(uow: UnitOfWork, journals: Journals, currency: str) -> tuple[Ledger, Journal]:
-    """The ledger of ``currency`` and its journal, both in ``uow``."""
-    return uow.repo(Ledger).get(currency), journals(uow, currency)
+    """The ledger of ``currency`` (read only: posting never changes it) and its journal,
+    both in ``uow``."""
+    return uow.repo(Ledger).view(currency), journals(uow, currency)
 
 
 def _cover_negative(  # noqa: PLR0917 - the unit of work, the book, then the charge
@@ -258,7 +259,7 @@ def _cover_negative(  # noqa: PLR0917 - the unit of work, the book, then the cha
 ) -> None:
     """Apply the merchant's negative-balance policy after a charge to its available money."""
     account = uow.repo(MerchantAccount).get(merchant_id)
-    legs = negative_cover_legs(ledger, merchant_id, account.terms.negative_policy)
+    legs = negative_cover_legs(ledger, journal, merchant_id, account.terms.negative_policy)
     if not legs:
         return
     merchant = uow.repo(Merchant).get(merchant_id)
@@ -331,7 +332,6 @@ def book_order_payment(
     if legs:
         ledger.post(journal, f"{clearing.id}/paid", EntryKind.ORDER_PAID, clearing.id, legs, now)
     uow.repo(OrderClearing).add(clearing)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -352,7 +352,6 @@ def complete_order(
         account.add_completed(clearing.id, cmd.completed_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(OrderClearing).save(clearing)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -371,7 +370,6 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Jou
     if clearing.bucket_of(merchant_id) is Bucket.AVAILABLE:
         _cover_negative(uow, ledger, journal, merchant_id, f"{key}/cover", now)
     uow.repo(OrderClearing).save(clearing)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -386,13 +384,13 @@ def compensate_customer(
         journal, key, EntryKind.COMPENSATION, ref, compensation_legs(account.id, cmd.amount)
     ):
         return
-    legs = account.compensate(cmd.amount, cmd.reason)
     now = clock.now()
+    legs = account.compensate(cmd.compensation_id, cmd.amount, cmd.reason, at=now)
     ledger.post(journal, key, EntryKind.COMPENSATION, ref, legs, now)
     payout = refund_paid_legs(cmd.channel, cmd.amount)
     ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, ref, payout, now)
     _cover_negative(uow, ledger, journal, cmd.merchant_id, f"{key}/cover", now)
-    uow.repo(Ledger).save(ledger)
+    uow.repo(MerchantAccount).save(account)
     uow.commit()
 
 
@@ -415,7 +413,7 @@ def run_settlement(
         lines.append(StatementLine(order_id, clearing.completed_on, amount))
         clearings.append(clearing)
     available_before = ledger.money(
-        owed(ledger, merchant_account(cmd.merchant_id, Bucket.AVAILABLE))
+        owed(ledger, journal, merchant_account(cmd.merchant_id, Bucket.AVAILABLE))
     )
     total = Money.sum((line.amount for line in lines), account.currency)
     entry: Entry | None = None
@@ -434,7 +432,7 @@ def run_settlement(
         as_of=cmd.as_of,
         lines=lines,
         available_before=available_before,
-        entry_seq=-1 if entry is None else entry.seq,
+        entry_key=None if entry is None else entry.key,
         at=now,
     )
     for clearing in clearings:
@@ -442,7 +440,6 @@ def run_settlement(
         uow.repo(OrderClearing).save(clearing)
     uow.repo(SettlementStatement).add(statement)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
     return statement.id
 
@@ -463,7 +460,6 @@ def pay_deposit(cmd: PayDeposit, uow: UnitOfWork, *, clock: Clock, journals: Jou
     ledger.post(journal, key, EntryKind.DEPOSIT_PAID, merchant.id, legs, now)
     merchant.pay_deposit(cmd.amount, cmd.payment_id, now)
     uow.repo(Merchant).save(merchant)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -481,7 +477,6 @@ def deduct_deposit(
     ledger.post(journal, key, EntryKind.PENALTY, merchant.id, legs, now)
     merchant.deduct_deposit(cmd.amount, cmd.reason, cmd.penalty_id, now)
     uow.repo(Merchant).save(merchant)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
@@ -498,9 +493,10 @@ def recharge(cmd: Recharge, uow: UnitOfWork, *, clock: Clock, journals: Journals
         recharge_legs(account.id, cmd.channel, cmd.amount),
     ):
         return
-    legs = account.recharge(cmd.channel, cmd.amount)
-    ledger.post(journal, key, EntryKind.RECHARGE, account.id, legs, clock.now())
-    uow.repo(Ledger).save(ledger)
+    now = clock.now()
+    legs = account.recharge(cmd.recharge_id, cmd.channel, cmd.amount, at=now)
+    ledger.post(journal, key, EntryKind.RECHARGE, account.id, legs, now)
+    uow.repo(MerchantAccount).save(account)
     uow.commit()
 
 
@@ -518,9 +514,10 @@ def charge_marketing(
         marketing_spend_legs(account.id, cmd.amount),
     ):
         return
-    legs = account.charge_marketing(ledger, cmd.amount)
-    ledger.post(journal, key, EntryKind.MARKETING_SPEND, account.id, legs, clock.now())
-    uow.repo(Ledger).save(ledger)
+    now = clock.now()
+    legs = account.charge_marketing(ledger, journal, cmd.charge_id, cmd.amount, at=now)
+    ledger.post(journal, key, EntryKind.MARKETING_SPEND, account.id, legs, now)
+    uow.repo(MerchantAccount).save(account)
     uow.commit()
 
 
@@ -544,7 +541,6 @@ def pre_settle(cmd: PreSettle, uow: UnitOfWork, *, clock: Clock, journals: Journ
         ledger.post(journal, key, EntryKind.PRESETTLEMENT, cmd.advance_id, legs, now)
     uow.repo(OrderClearing).save(clearing)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
     return credited
 
@@ -574,7 +570,8 @@ def request_withdrawal(
     ledger, journal = _book(uow, journals, account.currency)
     now = clock.now()
     today = now.date()
-    account.check_withdrawal(cmd.amount, merchant_balances(ledger, account.id).withdrawable, today)
+    withdrawable = merchant_balances(ledger, journal, account.id).withdrawable
+    account.check_withdrawal(cmd.amount, withdrawable, today)
     entry = ledger.post(
         journal,
         f"{cmd.withdrawal_id}/withdraw",
@@ -589,13 +586,12 @@ def request_withdrawal(
         merchant_id=account.id,
         amount=cmd.amount,
         bank_account=cmd.bank_account,
-        entry_seq=entry.seq,
+        entry_key=entry.key,
         at=now,
     )
     account.count_withdrawal(cmd.amount, today)
     uow.repo(Withdrawal).add(withdrawal)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
     return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
 
@@ -646,15 +642,14 @@ def _record_payout(
     ledger, journal = _book(uow, journals, withdrawal.amount.currency)
     if result.status is PayoutStatus.PAID:
         withdrawal.mark_paid(result.reference, at)
-        ledger.post_pending(journal, withdrawal.entry_seq, f"{withdrawal.id}/paid", at)
+        ledger.post_pending(journal, withdrawal.entry_key, f"{withdrawal.id}/paid", at)
     else:
         withdrawal.mark_failed(result.reason or "refused by the bank", at)
-        ledger.void_pending(journal, withdrawal.entry_seq, f"{withdrawal.id}/failed", at)
+        ledger.void_pending(journal, withdrawal.entry_key, f"{withdrawal.id}/failed", at)
         account = uow.repo(MerchantAccount).get(withdrawal.merchant_id)
         account.uncount_withdrawal(withdrawal.amount, withdrawal.requested_on)
         uow.repo(MerchantAccount).save(account)
     uow.repo(Withdrawal).save(withdrawal)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
     return _outcome(withdrawal)
 
@@ -668,23 +663,24 @@ def settle_finally(
         return  # a replay
     ledger, journal = _book(uow, journals, merchant.currency)
     now = clock.now()
-    legs = account.settle_finally(ledger, cmd.reference, now)
+    legs = account.settle_finally(ledger, journal, cmd.reference, now)
     merchant.release_deposit(cmd.reference, now)
     if legs:
         key = f"{cmd.reference}/final"
         ledger.post(journal, key, EntryKind.FINAL_SETTLEMENT, merchant.id, legs, now)
     uow.repo(Merchant).save(merchant)
     uow.repo(MerchantAccount).save(account)
-    uow.repo(Ledger).save(ledger)
     uow.commit()
 
 
-def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None:
+def close_merchant(
+    cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     if merchant.final_settlement == cmd.reference:
         return
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
-    ledger = uow.repo(Ledger).get(merchant.currency)
+    ledger, journal = _book(uow, journals, merchant.currency)
     withdrawals = uow.repo(Withdrawal)
     open_withdrawals = sum(
         1
@@ -694,7 +690,7 @@ def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None
     )
     merchant.check_close()
     now = clock.now()
-    account.close(ledger, open_withdrawals, cmd.reference, now)
+    account.close(ledger, journal, open_withdrawals, cmd.reference, now)
     merchant.close(cmd.reference, now)
     uow.repo(Merchant).save(merchant)
     uow.repo(MerchantAccount).save(account)
@@ -704,11 +700,13 @@ def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None
 # -- queries ---------------------------------------------------------------------------
 
 
-def merchant_money(uow: UnitOfWork, actor: MerchantId, merchant_id: MerchantId) -> MerchantBalances:
+def merchant_money(
+    uow: UnitOfWork, actor: MerchantId, merchant_id: MerchantId, *, journals: Journals
+) -> MerchantBalances:
     """The merchant's own balances; another merchant's are refused."""
     check_actor(actor, merchant_id)
     account = uow.repo(MerchantAccount).get(merchant_id)
-    return merchant_balances(uow.repo(Ledger).get(account.currency), merchant_id)
+    return merchant_balances(*_book(uow, journals, account.currency), merchant_id)
 
 
 def merchant_order(
@@ -749,4 +747,4 @@ def reconciliation_report(
         if (merchant := merchants_repo.get(key)).currency == currency and merchant.account_opened
     }
     ours = [c for c in clearings if c.currency == currency]
-    return reconcile(ledger, journal.entries(), ours, deposits=deposits)
+    return reconcile(ledger, journal, ours, deposits=deposits)

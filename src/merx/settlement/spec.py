@@ -130,15 +130,15 @@ def settle_from_dict(case: Mapping[str, Any], *, journal: Journal) -> dict[str, 
 
     merchants = {
         merchant: text(
-            owed(ledger, merchant_account(merchant, Bucket.PENDING))
-            + owed(ledger, merchant_account(merchant, Bucket.AVAILABLE))
+            owed(ledger, journal, merchant_account(merchant, Bucket.PENDING))
+            + owed(ledger, journal, merchant_account(merchant, Bucket.AVAILABLE))
         )
         for merchant in clearing.merchants
     }
     return {
-        "paid": text(ledger.balance(cash_account(_CHANNEL))),
-        "commission": text(owed(ledger, COMMISSION)),
-        "subsidy": text(ledger.balance(SUBSIDY)),
-        "refunded": text(ledger.figures(REFUNDS).credits),
+        "paid": text(ledger.balance(journal, cash_account(_CHANNEL))),
+        "commission": text(owed(ledger, journal, COMMISSION)),
+        "subsidy": text(ledger.balance(journal, SUBSIDY)),
+        "refunded": text(ledger.figures(journal, REFUNDS).credits),
         "merchants": merchants,
     }

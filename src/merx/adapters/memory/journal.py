@@ -1,123 +1,159 @@
-"""In-memory :class:`~merx.ledger.ports.Journal`\\ s: a book's entries.
+"""In-memory :class:`~merx.ledger.ports.Journal`\\ s: a book's entries and balances.
 
-* :class:`MemoryJournal` keeps one book's entries in plain dicts: for a ledger used by
-  hand (tests, the spec runner, the benchmark). It is not part of any unit of work.
-* :class:`StoredJournal` is the :class:`~merx.ledger.ports.Journals` ``merx.app`` wires:
-  the journal of a book inside a unit of work, over two small records: a
-  :class:`JournalEntry` per entry (keyed ``"<book>#<seq>"``, the number padded so ids
-  sort in order) and a :class:`JournalIndex` per idempotency key (``"<book>/key/<key>"``)
-  and per reversed entry (``"<book>/reversal/<seq>"``), each naming an entry number.
-  Appending stages new records in the unit of work; they commit with the ledger whose
-  version guards the numbering, or vanish with it. Posting one entry reads only the
-  records its checks need, never the whole journal.
+* :class:`MemoryJournal` keeps one book's entries and balances in plain dicts: for a
+  ledger used by hand (tests, the spec runner, the benchmark). It is not part of any unit
+  of work.
+* :class:`StoredJournal` is the :class:`~merx.ledger.ports.Journals` the memory app
+  wires: the journal of a book inside a :class:`~merx.adapters.memory.MemoryUnitOfWork`.
+  The committed journal of each book (a :class:`MemoryJournal`, with a version per
+  account) lives in the store; a unit of work stages its appends and commits them with
+  its aggregates. As on a database (:mod:`merx.adapters.journal`), the commit is refused
+  if a staged key or follow-up was taken by another commit meanwhile, or if an account
+  whose figures this unit of work read has moved since; appends to accounts it did not
+  read add up with everyone else's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import attrs
-
-from merx.kernel.aggregate import Aggregate
+from merx.adapters.memory.store import MemoryStore, MemoryUnitOfWork
+from merx.kernel.errors import ConcurrencyError
 from merx.kernel.uow import UnitOfWork
-from merx.ledger import Entry, Phase
+from merx.ledger import AccountId, Balance, Entry, counter_moves
 
-_SEQ_DIGITS = 12
+_ZERO = Balance.of(0, 0, 0, 0)
 
 
 class MemoryJournal:
     """One book's journal in plain dicts (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._entries: list[Entry] = []
-        self._keys: dict[str, int] = {}
-        self._reversed_by: dict[int, int] = {}
+        self._entries: dict[str, Entry] = {}  # by key, in the order appended
+        self._follow_ups: dict[str, Entry] = {}
+        self._counters: dict[AccountId, list[int]] = {}
+        #: each account's version: how many appends moved it
+        self.versions: dict[AccountId, int] = {}
 
-    def get(self, seq: int) -> Entry | None:
-        return self._entries[seq] if 0 <= seq < len(self._entries) else None
+    def get(self, key: str) -> Entry | None:
+        return self._entries.get(key)
 
-    def seq_of(self, key: str) -> int | None:
-        return self._keys.get(key)
+    def follow_up(self, key: str) -> Entry | None:
+        return self._follow_ups.get(key)
 
-    def reversal_of(self, seq: int) -> int | None:
-        return self._reversed_by.get(seq)
+    def figures(self, account: AccountId) -> Balance:
+        counters = self._counters.get(account)
+        return _ZERO if counters is None else Balance.of(*counters)
+
+    def balances(self) -> dict[AccountId, Balance]:
+        return {account: Balance.of(*counters) for account, counters in self._counters.items()}
 
     def append(self, entry: Entry) -> None:
-        assert entry.seq == len(self._entries), "entries are appended in order"
-        self._entries.append(entry)
-        self._keys[entry.key] = entry.seq
-        if entry.phase is Phase.POSTED and entry.link is not None:
-            self._reversed_by[entry.link] = entry.seq
+        assert entry.key not in self._entries, f"entry {entry.key!r} is appended once"
+        assert entry.link is None or entry.link not in self._follow_ups, (
+            f"entry {entry.link!r} has one follow-up"
+        )
+        self._entries[entry.key] = entry
+        if entry.link is not None:
+            self._follow_ups[entry.link] = entry
+        counters, versions = self._counters, self.versions
+        for account, debits, credits, pending_debits, pending_credits in counter_moves(entry):
+            held = counters.get(account)
+            if held is None:
+                held = counters[account] = [0, 0, 0, 0]
+            held[0] += debits
+            held[1] += credits
+            held[2] += pending_debits
+            held[3] += pending_credits
+            versions[account] = versions.get(account, 0) + 1
 
     def entries(self) -> Iterator[Entry]:
-        return iter(list(self._entries))
+        return iter(list(self._entries.values()))
 
 
-@attrs.define(kw_only=True)
-class JournalEntry(Aggregate):
-    """One posted entry of a book (entries are never changed)."""
+class _Staged:
+    """What one unit of work appended to one book, and the versions of the accounts whose
+    figures it read: a participant of the unit of work's commit."""
 
-    id: str
-    book: str
-    entry: Entry
+    def __init__(self, committed: MemoryJournal) -> None:
+        self.committed = committed
+        self.appended = MemoryJournal()
+        self.read: dict[AccountId, int] = {}
 
-    def clone(self) -> JournalEntry:
-        """A private copy sharing the entry (an immutable value)."""
-        return JournalEntry(id=self.id, book=self.book, entry=self.entry, version=self.version)
+    def check(self) -> None:
+        committed = self.committed
+        for entry in self.appended.entries():
+            if committed.get(entry.key) is not None:
+                raise ConcurrencyError(f"ledger entry {entry.key!r} was posted concurrently")
+            if entry.link is not None and committed.follow_up(entry.link) is not None:
+                raise ConcurrencyError(
+                    f"ledger entry {entry.link!r} was reversed or resolved concurrently"
+                )
+        for account, version in self.read.items():
+            if committed.versions.get(account, 0) != version:
+                raise ConcurrencyError(f"ledger account {account} moved since it was read")
 
-
-@attrs.define(kw_only=True)
-class JournalIndex(Aggregate):
-    """An index record: the entry number an idempotency key (or a reversal) names."""
-
-    id: str
-    seq: int
-
-
-def entry_record_id(book: str, seq: int) -> str:
-    return f"{book}#{seq:0{_SEQ_DIGITS}d}"
-
-
-def key_record_id(book: str, key: str) -> str:
-    return f"{book}/key/{key}"
-
-
-def reversal_record_id(book: str, seq: int) -> str:
-    return f"{book}/reversal/{seq}"
+    def write(self) -> None:
+        for entry in self.appended.entries():
+            self.committed.append(entry)
 
 
 class StoredJournal:
-    """The journal of ``book`` in ``uow`` (see the module docstring)."""
+    """The journal of ``book`` in a :class:`~merx.adapters.memory.MemoryUnitOfWork` (see
+    the module docstring); a :class:`~merx.ledger.ports.Journals`."""
 
     def __init__(self, uow: UnitOfWork, book: str) -> None:
+        if not isinstance(uow, MemoryUnitOfWork):
+            raise TypeError(f"StoredJournal needs a MemoryUnitOfWork, not {uow!r}")
         self._uow = uow
         self._book = book
 
-    def get(self, seq: int) -> Entry | None:
-        found = self._uow.repo(JournalEntry).find(entry_record_id(self._book, seq))
-        return None if found is None else found.entry
+    def _staged(self) -> _Staged:
+        committed = _committed(self._uow.store, self._book)
+        return self._uow.joined(("journal", self._book), lambda: _Staged(committed))
 
-    def seq_of(self, key: str) -> int | None:
-        found = self._uow.repo(JournalIndex).find(key_record_id(self._book, key))
-        return None if found is None else found.seq
+    def get(self, key: str) -> Entry | None:
+        staged = self._staged()
+        return staged.appended.get(key) or staged.committed.get(key)
 
-    def reversal_of(self, seq: int) -> int | None:
-        found = self._uow.repo(JournalIndex).find(reversal_record_id(self._book, seq))
-        return None if found is None else found.seq
+    def follow_up(self, key: str) -> Entry | None:
+        staged = self._staged()
+        return staged.appended.follow_up(key) or staged.committed.follow_up(key)
+
+    def figures(self, account: AccountId) -> Balance:
+        staged = self._staged()
+        staged.read.setdefault(account, staged.committed.versions.get(account, 0))
+        return _sum(staged.committed.figures(account), staged.appended.figures(account))
+
+    def balances(self) -> dict[AccountId, Balance]:
+        staged = self._staged()
+        held = staged.committed.balances()
+        for account, balance in staged.appended.balances().items():
+            held[account] = _sum(held.get(account, _ZERO), balance)
+        return held
 
     def append(self, entry: Entry) -> None:
-        book = self._book
-        self._uow.repo(JournalEntry).add(
-            JournalEntry(id=entry_record_id(book, entry.seq), book=book, entry=entry)
-        )
-        index = self._uow.repo(JournalIndex)
-        index.add(JournalIndex(id=key_record_id(book, entry.key), seq=entry.seq))
-        if entry.phase is Phase.POSTED and entry.link is not None:
-            index.add(JournalIndex(id=reversal_record_id(book, entry.link), seq=entry.seq))
+        self._staged().appended.append(entry)
 
     def entries(self) -> Iterator[Entry]:
-        """The committed entries, in order (reads every record of the book)."""
-        prefix = f"{self._book}#"
-        repo = self._uow.repo(JournalEntry)
-        for record_id in sorted(i for i in repo.ids() if i.startswith(prefix)):
-            yield repo.get(record_id).entry
+        staged = self._staged()
+        return iter([*staged.committed.entries(), *staged.appended.entries()])
+
+
+def _committed(store: MemoryStore, book: str) -> MemoryJournal:
+    journals: dict[str, MemoryJournal] = store.extensions.setdefault("journals", {})
+    found = journals.get(book)
+    if found is None:
+        found = journals[book] = MemoryJournal()
+    return found
+
+
+def _sum(first: Balance, second: Balance) -> Balance:
+    if second == _ZERO:
+        return first
+    return Balance.of(
+        first.debits + second.debits,
+        first.credits + second.credits,
+        first.pending_debits + second.pending_debits,
+        first.pending_credits + second.pending_credits,
+    )

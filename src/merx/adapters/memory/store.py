@@ -11,15 +11,29 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
 from merx.kernel.uow import Keyed, Repository
 
 A = TypeVar("A", bound=Keyed)
+
+
+class Participant(Protocol):
+    """State an adapter keeps beside the aggregates (a ledger's journal) that commits with
+    a unit of work: ``check`` raises :class:`~merx.errors.ConcurrencyError` if it cannot
+    commit, ``write`` makes it committed; both run under the store's lock, after the
+    repositories' checks and before their writes."""
+
+    def check(self) -> None: ...
+
+    def write(self) -> None: ...
+
+
+P = TypeVar("P", bound=Participant)
 
 
 def _copy(aggregate: Any) -> Any:
@@ -41,6 +55,8 @@ class MemoryStore:
 
     def __init__(self, *, check_views: bool = False) -> None:
         self.tables: dict[type[Any], dict[str, tuple[int, Any]]] = {}
+        #: committed state adapters keep beside the aggregates, by the adapter's key
+        self.extensions: dict[Hashable, Any] = {}
         self.lock = threading.Lock()
         self.check_views = check_views
 
@@ -171,11 +187,24 @@ class MemoryUnitOfWork:
         self._staged: list[tuple[type[Any], str]] = []
         self._viewed: list[tuple[Any, Any]] = []  # (view, its copy) under check_views
         self._events: list[DomainEvent] = []
+        self._participants: dict[Hashable, Participant] = {}
         self._commits = 0
+
+    @property
+    def store(self) -> MemoryStore:
+        return self._store
 
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    def joined(self, key: Hashable, make: Callable[[], P]) -> P:
+        """The participant of this unit of work under ``key``, made by ``make`` the first
+        time (see :class:`Participant`); commit and rollback drop every participant."""
+        found = self._participants.get(key)
+        if found is None:
+            found = self._participants[key] = make()
+        return cast(P, found)
 
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
@@ -194,19 +223,26 @@ class MemoryUnitOfWork:
 
     def commit(self) -> None:
         self._check_views()
+        participants = list(self._participants.values())
         with self._store.lock:
             for repo in self._repos.values():
                 repo.check()
+            for participant in participants:
+                participant.check()
+            for participant in participants:
+                participant.write()
             written = {kind: repo.write() for kind, repo in self._repos.items()}
         for kind, key in self._staged:
             self._events.extend(written[kind][key])
         self._commits += 1
         self._repos.clear()
         self._staged.clear()
+        self._participants.clear()
 
     def rollback(self) -> None:
         self._repos.clear()
         self._staged.clear()
+        self._participants.clear()
         self._check_views()
 
     def collect_events(self) -> list[DomainEvent]:

@@ -1,0 +1,257 @@
+"""Databases written by every earlier schema open and upgrade, on SQLite and PostgreSQL.
+
+``fixtures/schema-2.json.gz`` holds the documents an earlier merx (schema 2) wrote for a
+day of 30 orders on all four journeys: the ledger's balances inside its document, each
+entry a ``journal.JournalEntry`` document numbered from 0, withdrawals and statements
+naming their entry by number. An old database is rebuilt from them with the schema steps
+of its version (schema 1: no index table) and opened by this merx: the index is rebuilt,
+the journal leaves the documents for its tables with every balance as it was, and trade
+goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from merx import settlement
+from merx.adapters.documents import SchemaTooOld
+from merx.adapters.indexed import IndexedOrderQueries
+from merx.adapters.memory import FixedClock, SequentialIds
+from merx.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteDatabase, schema_version_of
+from merx.app import StoredApp, build_app, cli
+from merx.app.documents import documents
+from merx.app.stores import Database
+from merx.kernel.ids import MerchantId
+from merx.kernel.money import Money
+from merx.ledger import Bucket as LedgerBucket
+from merx.ledger import EntryKind, Ledger, Phase, merchant_account
+from merx.orders.ports import ScanningOrderQueries
+from merx.settlement import SettlementStatement, Withdrawal
+
+FIXTURE = Path(__file__).parent / "fixtures" / "schema-2.json.gz"
+#: The day's last instant in the fixture, give or take: the upgraded shop trades on from it.
+AFTER = datetime(2026, 1, 26, tzinfo=UTC)
+
+Row = tuple[str, str, int, Any]
+
+
+def fixture_rows() -> list[Row]:
+    data = json.loads(gzip.decompress(FIXTURE.read_bytes()))
+    assert data["schema"] == 2
+    return [(kind, key, version, document) for kind, key, version, document in data["documents"]]
+
+
+def old_sqlite(path: Path, schema: int) -> Path:
+    """A SQLite file of ``schema`` holding the fixture's documents (as that schema wrote
+    them: schema 1 had no index)."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE merx_schema "
+            "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+        )
+        for migration in MIGRATIONS[:schema]:
+            for statement in migration.statements:
+                db.execute(statement)
+        db.execute("INSERT INTO merx_schema VALUES (1, ?)", (schema,))
+        db.executemany(
+            "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, ?, ?)",
+            [(kind, key, version, json.dumps(doc)) for kind, key, version, doc in fixture_rows()],
+        )
+    if schema >= 2:  # schema 2 kept an index of what it stored
+        index_old_documents(path)
+    return path
+
+
+def index_old_documents(path: Path) -> None:
+    """Write the index entries schema 2 would have written (orders and payments)."""
+    known = documents()
+    with sqlite3.connect(path) as db:
+        for kind in known.classes():
+            if not known.indexed(kind):
+                continue
+            name = known.name_of(kind)
+            rows = db.execute(
+                "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
+            ).fetchall()
+            for key, version, document in rows:
+                aggregate = known.read(kind, json.loads(document))
+                aggregate.version = version
+                entries = known.index_entries(aggregate) or ()
+                db.executemany(
+                    "INSERT INTO merx_index (kind, name, value, id) VALUES (?, ?, ?, ?)",
+                    [(name, index, value, key) for index, value in entries],
+                )
+
+
+def old_postgres(dsn: str, schema: int) -> str:
+    """A PostgreSQL schema at ``dsn`` of merx schema ``schema`` holding the fixture."""
+    import psycopg
+    from psycopg.types.json import Json
+
+    from merx.adapters import postgres
+
+    with psycopg.connect(dsn, autocommit=True) as db, db.transaction():
+        db.execute(postgres._SCHEMA_TABLE)
+        for migration in postgres.MIGRATIONS[:schema]:
+            for statement in migration.statements:
+                db.execute(statement)
+        db.execute("INSERT INTO merx_schema VALUES (1, %s)", (schema,))
+        with db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, %s, %s)",
+                [(kind, key, version, Json(doc)) for kind, key, version, doc in fixture_rows()],
+            )
+        if schema >= 2:
+            postgres.MIGRATIONS[1].backfill(db, documents())  # type: ignore[misc]
+    return dsn
+
+
+# -- what an upgraded database must hold ------------------------------------------------------
+
+
+def old_balances() -> dict[str, tuple[int, int, int, int]]:
+    """Each account's four counters, as the schema-2 ledger document held them."""
+    (ledger,) = [doc for kind, _, _, doc in fixture_rows() if kind == "ledger.Ledger"]
+    counters = zip(
+        ledger["debits"], ledger["credits"], ledger["pending_debits"], ledger["pending_credits"],
+        strict=True,
+    )  # fmt: skip
+    return dict(zip(ledger["chart"]["accounts"], counters, strict=True))
+
+
+def check_upgraded(app: StoredApp, database: Database) -> None:
+    known = documents()
+    assert database.keys("journal.JournalEntry") == []
+    assert database.keys("journal.JournalIndex") == []
+    with app.unit_of_work() as uow:
+        ledger = uow.repo(Ledger).get("CNY")
+        journal = app.journals(uow, "CNY")
+        balances = {
+            str(account): (f.debits, f.credits, f.pending_debits, f.pending_credits)
+            for account, f in ledger.balances(journal).items()
+        }
+        assert balances == old_balances()
+        entries = list(journal.entries())
+        assert len(entries) == 44
+        report = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
+        assert report.ok, report.problems
+        withdrawals = [
+            uow.repo(Withdrawal).get(key) for key in database.keys(known.name_of(Withdrawal))
+        ]
+        for withdrawal in withdrawals:
+            held = ledger.entry(journal, withdrawal.entry_key)
+            assert (held.kind, held.phase, held.ref) == (
+                EntryKind.WITHDRAWAL,
+                Phase.PENDING,
+                withdrawal.id,
+            )
+        statements = [
+            uow.repo(SettlementStatement).get(key)
+            for key in database.keys(known.name_of(SettlementStatement))
+        ]
+        assert withdrawals
+        assert statements
+        for statement in statements:
+            assert statement.entry_key is not None
+            assert ledger.entry(journal, statement.entry_key).kind is EntryKind.SETTLEMENT
+        scanned = answers(ScanningOrderQueries(uow))
+    assert answers(IndexedOrderQueries(database, known)) == scanned
+    # trade goes on: a merchant tops up its marketing balance, a new entry
+    shop = MerchantId(withdrawals[0].merchant_id)
+    app.handle(settlement.Recharge(shop, shop, "rc-after", Money.of("10.00", "CNY"), "alipay"))
+    with app.unit_of_work() as uow:
+        journal = app.journals(uow, "CNY")
+        marketing = merchant_account(shop, LedgerBucket.MARKETING)
+        assert uow.repo(Ledger).get("CNY").balance(journal, marketing) == -1_000
+        assert settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
+
+
+def answers(queries: Any) -> list[object]:
+    return [
+        sorted(queries.unpaid_parent_orders(placed_by=AFTER)),
+        sorted(queries.orders_awaiting_receipt(shipped_by=AFTER, delivered_by=AFTER)),
+        sorted(queries.orders_of_seller(MerchantId("platform"))),
+    ]
+
+
+def opened(database: Database) -> StoredApp:
+    return build_app(database, clock=FixedClock(AFTER), ids=SequentialIds())
+
+
+# -- SQLite ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("schema", range(1, SCHEMA_VERSION))
+def test_a_sqlite_file_of_every_earlier_schema_opens_upgraded(tmp_path: Path, schema: int) -> None:
+    path = old_sqlite(tmp_path / "shop.db", schema)
+    with pytest.raises(SchemaTooOld):
+        SqliteDatabase(path, documents=documents(), upgrade=False)
+    assert schema_version_of(path) == schema  # refusing changed nothing
+    database = SqliteDatabase(path, documents=documents())
+    assert database.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    check_upgraded(opened(database), database)
+
+
+def test_a_failed_upgrade_changes_nothing(tmp_path: Path) -> None:
+    path = old_sqlite(tmp_path / "shop.db", 2)
+    with sqlite3.connect(path) as db:  # a withdrawal naming an entry the journal lacks
+        db.execute(
+            "UPDATE merx_documents SET document = json_set(document, '$.entry_seq', 999) "
+            "WHERE kind = 'settlement.Withdrawal'"
+        )
+    with pytest.raises(KeyError):
+        SqliteDatabase(path, documents=documents())
+    with sqlite3.connect(path) as db:  # the step rolled back whole
+        assert db.execute("SELECT version FROM merx_schema").fetchone() == (2,)
+        journal = "SELECT count(*) FROM merx_documents WHERE kind LIKE 'journal.%'"
+        assert db.execute(journal).fetchone() == (88,)
+        tables = "SELECT count(*) FROM sqlite_master WHERE name = 'merx_ledger_entries'"
+        assert db.execute(tables).fetchone() == (0,)
+
+
+def test_the_command_line_reports_and_upgrades_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = old_sqlite(tmp_path / "shop.db", 1)
+    assert cli.main(["db", "version", str(path)]) == 0
+    assert f"merx schema 1 (this merx writes {SCHEMA_VERSION})" in capsys.readouterr().out
+    assert cli.main(["db", "upgrade", str(path)]) == 0
+    assert f"merx schema {SCHEMA_VERSION} " in capsys.readouterr().out
+    database = SqliteDatabase(path, upgrade=False)
+    check_upgraded(opened(database), database)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres_databases(postgres_schema: Callable[[], str]) -> Iterator[list[Any]]:
+    made: list[Any] = []
+    yield made
+    for database in made:
+        database.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("schema", range(1, SCHEMA_VERSION))
+def test_a_postgres_database_of_every_earlier_schema_opens_upgraded(
+    postgres_schema: Callable[[], str], postgres_databases: list[Any], schema: int
+) -> None:
+    from merx.adapters import postgres
+
+    dsn = old_postgres(postgres_schema(), schema)
+    with pytest.raises(SchemaTooOld):
+        postgres.PostgresDatabase(dsn, documents=documents(), upgrade=False)
+    assert postgres.schema_version_of(dsn) == schema
+    database = postgres.PostgresDatabase(dsn, max_size=2, documents=documents())
+    postgres_databases.append(database)
+    assert postgres.schema_version_of(dsn) == postgres.SCHEMA_VERSION == SCHEMA_VERSION
+    check_upgraded(opened(database), database)
