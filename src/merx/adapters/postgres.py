@@ -50,6 +50,7 @@ from merx.adapters.documents import (
     SchemaTooOld,
     StoredEvent,
 )
+from merx.adapters.roundtrips import RoundTrips, WireTrace
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -231,6 +232,7 @@ class PostgresDatabase:
         else:
             self._pool = dsn_or_pool
             self._owns_pool = False
+        self._wire: WireTrace | None = None
         try:
             self.outbox_lock = self._open_schema(documents, upgrade=upgrade)
         except BaseException:
@@ -246,7 +248,22 @@ class PostgresDatabase:
                     f"pool {self._pool.name!r} gave a connection outside autocommit; "
                     "open it with kwargs={'autocommit': True}"
                 )
+            if self._wire is not None:
+                self._wire.attach(connection)
             yield connection
+
+    def count_into(self, tally: RoundTrips) -> None:
+        """From now on, count every round trip and statement of the connections this
+        database takes from its pool into ``tally``, from libpq's trace of the wire
+        (:mod:`merx.adapters.roundtrips`; Linux; for measuring, not for a shop)."""
+        if self._wire is not None:
+            self._wire.close()
+        self._wire = WireTrace(tally)
+
+    def round_trips(self) -> RoundTrips | None:
+        """The tally given to :meth:`count_into`, brought up to date (call it between
+        commands: the trace is read while no connection is in use), if any."""
+        return None if self._wire is None else self._wire.collect()
 
     def schema_version(self) -> int:
         """The schema of the database (0 for one merx never opened)."""
@@ -289,6 +306,9 @@ class PostgresDatabase:
 
     def close(self) -> None:
         """Close the pool merx opened (a host's own pool stays open)."""
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
         if self._owns_pool:
             self._pool.close()
 

@@ -31,6 +31,7 @@ from merx.adapters.documents import (
     SchemaTooOld,
     StoredEvent,
 )
+from merx.adapters.roundtrips import RoundTrips
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -157,6 +158,7 @@ class SqliteDatabase:
         self._synchronous = synchronous
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
+        self._counting: RoundTrips | None = None
         self._open_schema(documents, upgrade=upgrade)
 
     def connection(self) -> sqlite3.Connection:
@@ -170,7 +172,24 @@ class SqliteDatabase:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self._synchronous}")
             self._local.connection = connection
+            if self._counting is not None:
+                self._count(connection, self._counting)
         return connection
+
+    def count_into(self, tally: RoundTrips) -> None:
+        """From now on, count every statement this database's connections run into
+        ``tally`` (:mod:`merx.adapters.roundtrips`; for measuring, it costs a call each)."""
+        self._counting = tally
+        self._count(self.connection(), tally)
+
+    def round_trips(self) -> RoundTrips | None:
+        """The tally given to :meth:`count_into`, if any."""
+        return self._counting
+
+    @staticmethod
+    def _count(connection: sqlite3.Connection, tally: RoundTrips) -> None:
+        key = id(connection)
+        connection.set_trace_callback(lambda sql: tally.statement(sql, key, round_trip=True))
 
     def schema_version(self) -> int:
         """The schema of the file (0 for a new, empty file)."""
