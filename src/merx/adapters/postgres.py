@@ -173,11 +173,12 @@ _LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = 
 _UNINDEX: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s"
 _INDEX: Final = "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s)"
 _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
+_HANDLED: Final = "SELECT mark FROM merx_handled WHERE mark = ANY(%s)"
 _KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
 _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
-_APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES (%s, %s, %s)"
+_APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES {rows} RETURNING seq"
 _EVENTS_AFTER: Final = (
     "SELECT seq, event_id, name, data FROM merx_outbox WHERE seq > %s ORDER BY seq LIMIT %s"
 )
@@ -347,15 +348,22 @@ class PostgresDatabase:
                 is not None
             )
 
+    def handled(self, marks: Sequence[str]) -> set[str]:
+        if not marks:
+            return set()
+        with self.connection() as db:
+            rows = db.execute(_HANDLED, (list(marks),)).fetchall()
+        return {mark for (mark,) in rows}
+
     def write(
         self,
         new: Sequence[NewDocument],
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
-    ) -> None:
+    ) -> list[int]:
         if not (new or changed or events or handled):
-            return
+            return []
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
         if changed:
             updates = [(r.kind, r.key, r.version, _json(r.document)) for r in changed]
@@ -371,13 +379,18 @@ class PostgresDatabase:
                 statements.append((_INDEX, entries))
         if handled:
             statements.append((_MARK, [(mark,) for mark in handled]))
+        appended: int | None = None
         if events:
             statements.append((_LOCK_OUTBOX, [(self.outbox_lock,)]))
-            statements.append((_APPEND, [(e.event_id, e.name, _json(e.data)) for e in events]))
+            # one statement whose rows take the next seqs in order, returned in that order
+            rows = ", ".join(["(%s, %s, %s)"] * len(events))
+            values = tuple(v for e in events for v in (e.event_id, e.name, _json(e.data)))
+            appended = len(statements)
+            statements.append((_APPEND.format(rows=rows), [values]))
         statements.append(("COMMIT", [()]))
         with self.connection() as db:
             try:
-                _pipelined(db, statements)
+                seqs = _pipelined(db, statements, rows_of=appended)
             except BaseException as error:
                 with suppress(psycopg.Error):  # a broken connection: the pool discards it
                     db.rollback()
@@ -385,6 +398,7 @@ class PostgresDatabase:
                 if concurrency is None:
                     raise
                 raise concurrency from error
+        return [int(seq) for (seq,) in seqs]
 
     # -- the relay's state -----------------------------------------------------------
 
@@ -456,16 +470,27 @@ class PostgresDatabase:
         return [(seq_, event_id, name, data) for seq_, event_id, name, data in rows]
 
 
-def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+def _pipelined(
+    db: Connection,
+    statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
+    *,
+    rows_of: int | None = None,
+) -> list[tuple[Any, ...]]:
     """Send every statement (each once per parameter tuple) in one round trip: pipeline mode,
-    one Sync at the end. Raise the first error; the server skips what follows it."""
+    one Sync at the end. Raise the first error; the server skips what follows it. The rows
+    of the statement at index ``rows_of`` (run once, on a cursor of its own, read after the
+    Sync), if any."""
     first: psycopg.Error | None = None
+    kept: psycopg.Cursor[Any] | None = None
     try:
         with db.pipeline():
             cursor = db.cursor()
             try:
-                for query, params in statements:
-                    if len(params) == 1:
+                for at, (query, params) in enumerate(statements):
+                    if at == rows_of:
+                        kept = db.cursor()
+                        kept.execute(query, params[0])
+                    elif len(params) == 1:
                         cursor.execute(query, params[0])
                     else:
                         cursor.executemany(query, params)
@@ -476,6 +501,7 @@ def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[An
             raise
     if first is not None:
         raise first
+    return [] if kept is None else kept.fetchall()
 
 
 def schema_version_of(dsn: str) -> int:

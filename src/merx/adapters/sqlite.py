@@ -126,6 +126,19 @@ def _write_index(
     )
 
 
+#: At most this many values in one ``IN (...)`` (SQLite allows 32,766 parameters).
+_CHUNK: Final = 500
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    """``values`` in pieces of at most :data:`_CHUNK` (none for no values)."""
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 def _dumps(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
@@ -284,13 +297,23 @@ class SqliteDatabase:
         row = self.connection().execute("SELECT 1 FROM merx_handled WHERE mark = ?", (mark,))
         return row.fetchone() is not None
 
+    def handled(self, marks: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(marks):
+            rows = self.connection().execute(
+                f"SELECT mark FROM merx_handled WHERE mark IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update(mark for (mark,) in rows)
+        return found
+
     def write(
         self,
         new: Sequence[NewDocument],
         changed: Sequence[ChangedDocument],
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
-    ) -> None:
+    ) -> list[int]:
         db = self.connection()
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -333,14 +356,18 @@ class SqliteDatabase:
                 )
             except sqlite3.IntegrityError as error:
                 raise ConcurrencyError(f"handled concurrently: {error}") from error
-            db.executemany(
-                "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?)",
-                [(event.event_id, event.name, _dumps(event.data)) for event in events],
-            )
+            seqs = [
+                db.execute(
+                    "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?) RETURNING seq",
+                    (event.event_id, event.name, _dumps(event.data)),
+                ).fetchone()[0]
+                for event in events
+            ]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return seqs
 
     # -- reading the outbox ----------------------------------------------------------
 
