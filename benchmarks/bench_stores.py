@@ -2,12 +2,13 @@
 PostgreSQL.
 
 For each store: golden-path orders/s (quote, place, pay, ship, deliver, confirm; 3 lines,
-2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, the database round
-trips per order (reads, commits and documents written, counted at the database port), and
-ledger entries/s (one entry per unit of work, as the services post). Beside each database,
-a bare loop issuing the same number of reads, writes and commits per order with the
-driver alone (``sqlite3``, ``psycopg``), so merx shows as a share of what the database
-itself allows.
+2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, and what each order
+asks of the database, counted at its connections (:mod:`merx.adapters.roundtrips`): reads,
+writes, commits and round trips (on SQLite every statement the library runs, ``BEGIN`` and
+``COMMIT`` included; on PostgreSQL every wait for the server, a pipeline with its ``Sync``
+counting as one). Beside each database, a bare loop issuing the same number of reads,
+writes and commits per order with the driver alone (``sqlite3``, ``psycopg``), so merx
+shows as a share of what the database itself allows.
 
 Run: ``python benchmarks/bench_stores.py [orders] [--postgres DSN]`` (the DSN defaults to
 ``$MERX_TEST_POSTGRES``). Figures are printed, never asserted. Goals (issue 13): SQLite at
@@ -22,51 +23,21 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
 import bench_golden_path as golden
 
-import merx.app
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.app import App, build_memory_app, build_sqlite_app
+from merx.adapters.roundtrips import RoundTrips
+from merx.adapters.sqlite import SqliteDatabase
+from merx.app import App, build_app, build_memory_app
+from merx.app.documents import documents
 from merx.kernel.ids import CustomerId
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Counting:
-    """Counts the calls a document database gets (wraps one; the stored app keeps it)."""
-
-    def __init__(self, database: Any) -> None:
-        self.database = database
-        self.reads = 0
-        self.commits = 0
-        self.documents = 0
-
-    def count(self) -> None:
-        for name in ("load", "keys", "find", "is_handled", "events_after"):
-            setattr(self.database, name, self._reading(getattr(self.database, name)))
-        write = self.database.write
-
-        def counted_write(new: Any, changed: Any, events: Any, handled: Any = ()) -> None:
-            self.commits += 1
-            self.documents += len(new) + len(changed)
-            write(new, changed, events, handled)
-
-        self.database.write = counted_write
-
-    def _reading(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.reads += 1
-            return method(*args, **kwargs)
-
-        return counted
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.reads, self.commits, self.documents
 
 
 def run(app: App, people: list[CustomerId]) -> tuple[float, list[float], list[float]]:
@@ -98,29 +69,47 @@ def line(label: str, rate: float, place: list[float], pay: list[float]) -> str:
     )
 
 
-def stored(app: App, n: int, label: str) -> tuple[float, tuple[float, float, float]]:
-    """The golden path on a stored app, with the round trips per order counted."""
-    database = getattr(app, "database")  # noqa: B009 - the stored apps' database
-    counting = Counting(database)
-    counting.count()
-    app, people = golden.prepare(n, app)  # the customers and their carts, not measured
-    before = counting.snapshot()
+@attrs.frozen
+class PerOrder:
+    """What one order asked of the database, on average, counted at its connections."""
+
+    reads: float
+    writes: float
+    commits: float
+    other: float
+    round_trips: float
+
+    def __str__(self) -> str:
+        return (
+            f"per order {self.reads:.1f} reads, {self.writes:.1f} writes, "
+            f"{self.commits:.1f} commits, {self.other:.1f} other statements: "
+            f"{self.round_trips:.1f} round trips"
+        )
+
+
+def stored(database: Any, n: int, label: str) -> tuple[float, PerOrder]:
+    """The golden path over ``database``, with what each order asked of it counted at its
+    connections from the start (:mod:`merx.adapters.roundtrips`)."""
+    database.count_into(RoundTrips())
+    stored_app = build_app(database, clock=FixedClock(START), ids=SequentialIds())
+    app, people = golden.prepare(n, stored_app)  # the customers and their carts, not measured
+    before = database.round_trips().snapshot()
     rate, place, pay = run(app, people)
-    after = counting.snapshot()
-    reads, commits, documents = (b - a for a, b in zip(before, after, strict=True))
+    after = database.round_trips().snapshot()
     print(line(label, rate, place, pay))
-    return rate, (reads / n, commits / n, documents / n)
+    return rate, PerOrder(*((b - a) / n for a, b in zip(before, after, strict=True)))
 
 
-def bare_sqlite(path: Path, reads: float, commits: float, documents: float, n: int) -> float:
-    """``n`` orders' worth of plain sqlite3 work: reads, document writes and commits."""
+def bare_sqlite(path: Path, work: PerOrder, n: int) -> float:
+    """``n`` orders' worth of plain sqlite3 work: the reads, writes and commits of ``work``."""
+    reads, commits, writes = work.reads, work.commits, work.writes
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, version INT, doc TEXT)")
     doc = "x" * 1_500
     db.executemany("INSERT OR REPLACE INTO t VALUES (?, 1, ?)", [(str(k), doc) for k in range(500)])
-    per_commit = max(1, round(documents / commits))
+    per_commit = max(1, round(writes / commits))
     started = time.perf_counter()
     for order in range(n):
         for k in range(round(reads)):
@@ -138,6 +127,42 @@ def bare_sqlite(path: Path, reads: float, commits: float, documents: float, n: i
     return n / (time.perf_counter() - started)
 
 
+def bare_postgres(dsn: str, work: PerOrder, n: int) -> float:
+    """``n`` orders' worth of plain psycopg work over one connection: each read one round
+    trip, each commit one pipeline (``BEGIN``, its share of the writes, ``COMMIT``), so the
+    round trips match ``work``'s."""
+    import psycopg
+
+    reads, commits, writes = work.reads, work.commits, work.writes
+    per_commit = max(1, round(writes / commits))
+    doc = psycopg.types.json.Json({"x": "x" * 1_500})
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute("CREATE TABLE IF NOT EXISTS bare (id text PRIMARY KEY, version int, doc json)")
+        with db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO bare VALUES (%s, 1, %s) ON CONFLICT (id) DO NOTHING",
+                [(str(k), doc) for k in range(500)],
+            )
+        started = time.perf_counter()
+        for order in range(n):
+            for k in range(round(reads)):
+                db.execute(
+                    "SELECT version, doc::text FROM bare WHERE id = %s", (str((order + k) % 500),)
+                ).fetchone()
+            for c in range(round(commits)):
+                with db.pipeline(), db.cursor() as cursor:
+                    cursor.execute("BEGIN")
+                    for k in range(per_commit):
+                        cursor.execute(
+                            "UPDATE bare SET version = version + 1, doc = %s WHERE id = %s",
+                            (doc, str((order + c + k) % 500)),
+                        )
+                    cursor.execute("COMMIT")
+        rate = n / (time.perf_counter() - started)
+        db.execute("DROP TABLE bare")
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("orders", nargs="?", type=int, default=300)
@@ -150,25 +175,23 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     syncs: tuple[Literal["FULL", "NORMAL"], ...] = ("FULL", "NORMAL")
     for sync in syncs:
-        app = build_sqlite_app(
-            folder / f"shop-{sync}.db", clock=FixedClock(START), ids=SequentialIds(),
-            synchronous=sync,
-        )  # fmt: skip
-        rate, (reads, commits, documents) = stored(app, n, f"sqlite synchronous={sync}")
-        print(
-            f"{'':<22} {rate / memory_rate:6.1%} of memory; per order {reads:.0f} reads, "
-            f"{commits:.0f} commits, {documents:.0f} documents written"
+        database = SqliteDatabase(
+            folder / f"shop-{sync}.db", synchronous=sync, documents=documents()
         )
+        rate, work = stored(database, n, f"sqlite synchronous={sync}")
+        print(f"{'':<22} {rate / memory_rate:6.1%} of memory; {work}")
         if sync == "FULL":
-            bare = bare_sqlite(folder / "bare.db", reads, commits, documents, n)
+            bare = bare_sqlite(folder / "bare.db", work, n)
             print(f"{'bare sqlite3 loop':<22} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
-    builder = getattr(merx.app, "build_postgres_app", None)
-    if args.postgres and builder is not None:
-        app = builder(args.postgres, clock=FixedClock(START), ids=SequentialIds())
-        rate, (reads, commits, documents) = stored(app, n, "postgres")
-        print(f"{'':<22} per order {reads:.0f} reads, {commits:.0f} commits, {documents:.0f} docs")
+    if args.postgres:
+        from merx.adapters.postgres import PostgresDatabase
+
+        rate, work = stored(PostgresDatabase(args.postgres, documents=documents()), n, "postgres")
+        print(f"{'':<22} {work}")
+        bare = bare_postgres(args.postgres, work, n)
+        print(f"{'bare psycopg loop':<22} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
     else:
-        print("postgres: skipped (no DSN, or no PostgreSQL adapter in this merx)")
+        print("postgres: skipped (no DSN: --postgres or $MERX_TEST_POSTGRES)")
     print(f"median of PlaceOrder on memory: {statistics.median(place) * 1000:.2f} ms")
 
 

@@ -8,21 +8,28 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from merx import catalog
-from merx.adapters.memory import FixedClock, SequentialIds
-from merx.adapters.relay import OutboxRelay
+from merx.adapters.documents import CommittedEvent, DocumentUnitOfWork
+from merx.adapters.memory import EventLog, FixedClock, SequentialIds
+from merx.adapters.relay import OutboxRelay, Outgoing, subscriber_name
 from merx.adapters.sqlite import SqliteDatabase
+from merx.adapters.system import TimeOrderedIds
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
 from merx.errors import NotFound
+from merx.kernel import serde
+from merx.kernel.bus import MessageBus
+from merx.kernel.documents import Documents
 from merx.kernel.ids import PLATFORM, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.testing.store import AGGREGATES, EVENTS, Counter, CounterOpened
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What the test subscriber saw, per process (an effect outside the database).
@@ -164,3 +171,169 @@ def test_one_relay_delivers_at_a_time_and_a_dead_ones_lease_expires(tmp_path: Pa
     assert database.take_lease("main", "dead", now=0, until=1) is not None  # expired at once
     create_sku(app, "b")
     assert SEEN == ["a", "b"]
+
+
+# -- what the relay reads: its own events from memory, others' from the outbox ------------
+
+
+def _statements(app: StoredApp) -> list[str]:
+    """Every statement the app's database runs on this thread from now on."""
+    ran: list[str] = []
+    database = app.database
+    assert isinstance(database, SqliteDatabase)
+    database.connection().set_trace_callback(ran.append)
+    return ran
+
+
+def test_this_processs_own_events_are_delivered_without_reading_them_back(
+    tmp_path: Path,
+) -> None:
+    app = open_shop(tmp_path / "shop.db")
+    create_sku(app, "a")  # takes the lease: what was committed before it is read back
+    ran = _statements(app)
+    create_sku(app, "b")
+    assert SEEN == ["a", "b"]
+    assert not [sql for sql in ran if "FROM merx_outbox" in sql or "FROM merx_handled" in sql]
+    assert not [sql for sql in ran if "merx_relay" in sql]  # the position is stored later
+    database = SqliteDatabase(tmp_path / "shop.db")
+    stored = database.connection().execute("SELECT position FROM merx_relay").fetchone()[0]
+    (last,) = database.connection().execute("SELECT max(seq) FROM merx_outbox").fetchone()
+    assert stored < last
+    app.close()  # stores the position as it lets the lease go
+    assert database.connection().execute("SELECT position FROM merx_relay").fetchone()[0] == last
+
+
+def test_another_processs_earlier_events_come_first_read_from_the_outbox(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    holder = open_shop(path)
+    create_sku(holder, "first")  # the holder takes the lease
+    other = build_sqlite_app(
+        path, clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), ids=SequentialIds(),
+        synchronous="NORMAL", relay_owner="worker-2",
+    )  # fmt: skip
+    other.bus.subscribe(catalog.SkuCreated, note_sku)
+    other.handle(catalog.CreateSku(SkuId("theirs"), "x", PLATFORM, "phone", Money.of("1", "CNY")))
+    assert SEEN == ["first"]  # committed; the holder delivers it
+    ran = _statements(holder)
+    create_sku(holder, "mine")
+    assert SEEN == ["first", "theirs", "mine"]  # in commit order
+    assert [sql for sql in ran if "FROM merx_outbox" in sql]  # the gap made it read
+
+
+def test_a_process_that_dies_without_closing_delivers_again_from_the_stored_position(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    app = open_shop(path)
+    create_sku(app, "a")
+    create_sku(app, "b")
+    published = len(app.events.events)
+    restarted = open_shop(path)  # the same owner: its lease is taken back at once
+    assert restarted.relay.deliver() > 0  # what followed the stored position, again
+    assert len(restarted.events.events) > 0  # the publisher hears it again: at least once
+    assert SEEN == ["a", "b"]  # each subscriber's work once: the marks hold
+    assert len(app.events.events) == published
+
+
+@pytest.mark.parametrize("save_every", [1, 3])
+def test_the_position_is_stored_every_so_many_events(tmp_path: Path, save_every: int) -> None:
+    app = open_shop(tmp_path / "shop.db")
+    relay = OutboxRelay(
+        app.database, documents(), app.bus, app.new_unit_of_work, "tester", name="test",
+        save_every=save_every,
+    )  # fmt: skip
+    app.bus.deliver_through(relay)
+    for sku in "abcdefg":
+        create_sku(app, sku)
+    database = SqliteDatabase(tmp_path / "shop.db")
+    (stored,) = (
+        database.connection()
+        .execute("SELECT position FROM merx_relay WHERE name = 'test'")
+        .fetchone()
+    )
+    (last,) = database.connection().execute("SELECT max(seq) FROM merx_outbox").fetchone()
+    assert last - stored < save_every + 3  # a command commits up to a few events
+
+
+def test_the_lease_is_renewed_with_the_position_as_it_runs_out(tmp_path: Path) -> None:
+    clock = {"now": 1_000.0}
+    app = open_shop(tmp_path / "shop.db")
+    relay = OutboxRelay(
+        app.database, documents(), app.bus, app.new_unit_of_work, "tester", name="test",
+        lease_s=30, now=lambda: clock["now"],
+    )  # fmt: skip
+    app.bus.deliver_through(relay)
+    create_sku(app, "a")
+    clock["now"] += 20  # past half the lease
+    create_sku(app, "b")
+    database = SqliteDatabase(tmp_path / "shop.db")
+    position, until = (
+        database.connection()
+        .execute("SELECT position, lease_until FROM merx_relay WHERE name = 'test'")
+        .fetchone()
+    )
+    assert until == 1_050.0  # renewed on the way in, from the new now
+    assert position > 0  # with the position delivered so far
+    assert SEEN == ["a", "b"]
+
+
+def test_outgoing_hands_out_what_follows_a_position_with_nothing_missing() -> None:
+    outgoing = Outgoing(limit=5)
+    event = catalog.SkuCreated(SkuId("a"), PLATFORM, Money.of("1.00", "CNY"))
+    outgoing.add([(4, "e4", event), (5, "e5", event), (7, "e7", event)])
+    assert outgoing.take(2) == []  # 3 is missing: not this process's, or not yet heard of
+    assert outgoing.waiting()
+    assert [seq for seq, _, _ in outgoing.take(3)] == [4, 5]
+    assert outgoing.take(5) == []
+    assert [seq for seq, _, _ in outgoing.take(6)] == [7]
+    outgoing.add([(9, "e9", event)])
+    assert outgoing.take(9) == []  # delivered already: dropped
+    assert not outgoing.waiting()
+    outgoing.add([(s, f"e{s}", event) for s in range(10, 14)])
+    outgoing.add([(14, "e14", event), (15, "e15", event)])  # past the limit: all dropped
+    assert outgoing.take(13) == [(14, "e14", event), (15, "e15", event)]
+
+
+def test_a_mark_written_meanwhile_refuses_the_duplicate_and_the_retry_skips_it(
+    tmp_path: Path,
+) -> None:
+    converter = serde.make_converter(AGGREGATES)
+    known = Documents()
+    known.register_all(
+        "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+    )
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    outgoing = Outgoing()
+    reported: list[CommittedEvent] = []
+
+    def report(events: Sequence[CommittedEvent]) -> None:
+        reported.extend(events)
+        outgoing.add(events)
+
+    def new_uow() -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(database, known, TimeOrderedIds(), None, report)
+
+    worked: list[str] = []
+
+    def counted(event: CounterOpened, uow: UnitOfWork) -> None:
+        worked.append(event.counter_id)
+        uow.commit()  # writes the mark
+
+    bus = MessageBus(new_uow, EventLog())
+    bus.subscribe(CounterOpened, counted)
+    pauses: list[float] = []
+    relay = OutboxRelay(database, known, bus, new_uow, "me", outgoing=outgoing, sleep=pauses.append)
+    assert relay.deliver() == 0  # the lease is taken
+    with new_uow() as uow:
+        uow.repo(Counter).add(Counter.open("a"))
+        uow.commit()
+    ((_, event_id, _),) = reported
+    database.connection().execute(  # as if another relay had delivered it meanwhile
+        "INSERT INTO merx_handled (mark) VALUES (?)", (f"{subscriber_name(counted)}:{event_id}",)
+    )
+    assert relay.deliver() == 1
+    assert worked == ["a"]  # the work was tried, its commit refused (the mark is taken)
+    assert pauses == [0.05]  # then tried again, which found the mark and did nothing
+    assert relay.parked() == []

@@ -83,7 +83,7 @@ def holder(dsn: str) -> Iterator[psycopg.Connection[Any]]:
         yield connection
 
 
-def in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
+def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
     """Run ``work`` in a thread; what it raised lands in the list."""
     raised: list[BaseException] = []
 

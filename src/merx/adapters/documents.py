@@ -38,6 +38,9 @@ A = TypeVar("A", bound=Keyed)
 #: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed.
 IndexEntries = tuple[tuple[str, str], ...] | None
 
+#: An event as a commit appended it to the outbox: its seq, its id and the event itself.
+CommittedEvent = tuple[int, str, DomainEvent]
+
 
 @attrs.frozen
 class NewDocument:
@@ -128,13 +131,13 @@ class DocumentDatabase(Protocol):
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
-    ) -> None:
+    ) -> list[int]:
         """Write everything in one transaction: new documents at version 1, changed ones at
         their version + 1, the events appended to the outbox in order, the ``handled``
         marks (a subscriber's, for one event) and the ``journal`` rows. Raise
         :class:`~merx.errors.ConcurrencyError` and write nothing if a new key, a mark, an
-        entry's key or follow-up is taken, a guarded balance moved, or a changed document is no
-        longer at its version."""
+        entry's key or follow-up is taken, a guarded balance moved, or a changed document is
+        no longer at its version. The outbox seqs the events got, in their order."""
         ...
 
     def is_handled(self, mark: str) -> bool:
@@ -290,7 +293,13 @@ class DocumentRepository(Repository[A]):
 
 
 class DocumentUnitOfWork:
-    """A unit of work over a :class:`DocumentDatabase` (see the module docstring)."""
+    """A unit of work over a :class:`DocumentDatabase` (see the module docstring).
+
+    ``cache``: decoded aggregates shared by the units of work of a process;
+    ``on_commit``: told, after each commit that appended events, each event with the seq
+    and id the outbox gave it (the outbox relay of the process delivers them from there
+    without reading them back, :class:`merx.adapters.relay.OutboxRelay`).
+    """
 
     def __init__(
         self,
@@ -298,11 +307,13 @@ class DocumentUnitOfWork:
         documents: Documents,
         ids: IdSource,
         cache: DocumentCache | None = None,
+        on_commit: Callable[[Sequence[CommittedEvent]], None] | None = None,
     ) -> None:
         self.database = database
         self.documents = documents
         self.cache = cache
         self._ids = ids
+        self._on_commit = on_commit
         self._repos: dict[type[Any], DocumentRepository[Any]] = {}
         self._staged: list[tuple[DocumentRepository[Any], str]] = []
         self._events: list[DomainEvent] = []
@@ -322,11 +333,13 @@ class DocumentUnitOfWork:
             found = self._participants[key] = make()
         return cast(P, found)
 
-    def handling(self, mark: str) -> bool:
+    def handling(self, mark: str, *, known_new: bool = False) -> bool:
         """Start handling what ``mark`` names (a subscriber and an event): ``False`` if a
         commit already wrote it (the work was done), else ``True``, and the next commit of
-        this unit of work writes the mark with its changes, all or nothing."""
-        if self.database.is_handled(mark):
+        this unit of work writes the mark with its changes, all or nothing. ``known_new``:
+        the caller knows no commit wrote it (the database is not asked; a commit that finds
+        the mark taken after all is refused with :class:`~merx.errors.ConcurrencyError`)."""
+        if not known_new and self.database.is_handled(mark):
             return False
         self._marks.append(mark)
         return True
@@ -358,13 +371,21 @@ class DocumentUnitOfWork:
         ]
         journal = _merged([participant.rows() for participant in self._participants.values()])
         if journal:
-            self.database.write(new, changed, stored, self._marks, journal)  # all or nothing
+            seqs = self.database.write(new, changed, stored, self._marks, journal)
         else:
-            self.database.write(new, changed, stored, self._marks)
+            seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
         self._marks = []
         self._participants.clear()
         for repo, key in self._staged:
             self._events.extend(repo.written(key))
+        if self._on_commit is not None and events:
+            assert len(seqs) == len(events), "the outbox gave one seq per event"
+            self._on_commit(
+                [
+                    (seq, row.event_id, event)
+                    for seq, row, event in zip(seqs, stored, events, strict=True)
+                ]
+            )
         self._commits += 1
         self._repos.clear()
         self._staged.clear()

@@ -53,6 +53,7 @@ from merx.adapters.documents import (
     StoredEvent,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
+from merx.adapters.roundtrips import RoundTrips, WireTrace
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -278,11 +279,12 @@ _LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = 
 _UNINDEX: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s"
 _INDEX: Final = "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s)"
 _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
+_HANDLED: Final = "SELECT mark FROM merx_handled WHERE mark = ANY(%s)"
 _KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
 _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
-_APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES (%s, %s, %s)"
+_APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES {rows} RETURNING seq"
 _APPEND_ENTRY: Final = (
     "WITH e AS (INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING row) "
@@ -390,6 +392,7 @@ class PostgresDatabase:
         else:
             self._pool = dsn_or_pool
             self._owns_pool = False
+        self._wire: WireTrace | None = None
         try:
             self.outbox_lock = self._open_schema(documents, upgrade=upgrade)
         except BaseException:
@@ -405,7 +408,22 @@ class PostgresDatabase:
                     f"pool {self._pool.name!r} gave a connection outside autocommit; "
                     "open it with kwargs={'autocommit': True}"
                 )
+            if self._wire is not None:
+                self._wire.attach(connection)
             yield connection
+
+    def count_into(self, tally: RoundTrips) -> None:
+        """From now on, count every round trip and statement of the connections this
+        database takes from its pool into ``tally``, from libpq's trace of the wire
+        (:mod:`merx.adapters.roundtrips`; Linux; for measuring, not for a shop)."""
+        if self._wire is not None:
+            self._wire.close()
+        self._wire = WireTrace(tally)
+
+    def round_trips(self) -> RoundTrips | None:
+        """The tally given to :meth:`count_into`, brought up to date (call it between
+        commands: the trace is read while no connection is in use), if any."""
+        return None if self._wire is None else self._wire.collect()
 
     def schema_version(self) -> int:
         """The schema of the database (0 for one merx never opened)."""
@@ -448,6 +466,9 @@ class PostgresDatabase:
 
     def close(self) -> None:
         """Close the pool merx opened (a host's own pool stays open)."""
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
         if self._owns_pool:
             self._pool.close()
 
@@ -486,6 +507,13 @@ class PostgresDatabase:
                 is not None
             )
 
+    def handled(self, marks: Sequence[str]) -> set[str]:
+        if not marks:
+            return set()
+        with self.connection() as db:
+            rows = db.execute(_HANDLED, (list(marks),)).fetchall()
+        return {mark for (mark,) in rows}
+
     def write(
         self,
         new: Sequence[NewDocument],
@@ -493,9 +521,9 @@ class PostgresDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
-    ) -> None:
+    ) -> list[int]:
         if not (new or changed or events or handled or journal):
-            return
+            return []
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
         if changed:
             updates = [(r.kind, r.key, r.version, _json(r.document)) for r in changed]
@@ -513,13 +541,18 @@ class PostgresDatabase:
             statements.append((_MARK, [(mark,) for mark in handled]))
         if journal:
             statements.extend(_journal_statements(journal))
+        appended: int | None = None
         if events:
             statements.append((_LOCK_OUTBOX, [(self.outbox_lock,)]))
-            statements.append((_APPEND, [(e.event_id, e.name, _json(e.data)) for e in events]))
+            # one statement whose rows take the next seqs in order, returned in that order
+            rows = ", ".join(["(%s, %s, %s)"] * len(events))
+            values = tuple(v for e in events for v in (e.event_id, e.name, _json(e.data)))
+            appended = len(statements)
+            statements.append((_APPEND.format(rows=rows), [values]))
         statements.append(("COMMIT", [()]))
         with self.connection() as db:
             try:
-                _pipelined(db, statements)
+                seqs = _pipelined(db, statements, rows_of=appended)
             except BaseException as error:
                 with suppress(psycopg.Error):  # a broken connection: the pool discards it
                     db.rollback()
@@ -527,6 +560,7 @@ class PostgresDatabase:
                 if concurrency is None:
                     raise
                 raise concurrency from error
+        return [int(seq) for (seq,) in seqs]
 
     # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
 
@@ -641,16 +675,27 @@ class PostgresDatabase:
         return [(seq_, event_id, name, data) for seq_, event_id, name, data in rows]
 
 
-def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+def _pipelined(
+    db: Connection,
+    statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
+    *,
+    rows_of: int | None = None,
+) -> list[tuple[Any, ...]]:
     """Send every statement (each once per parameter tuple) in one round trip: pipeline mode,
-    one Sync at the end. Raise the first error; the server skips what follows it."""
+    one Sync at the end. Raise the first error; the server skips what follows it. The rows
+    of the statement at index ``rows_of`` (run once, on a cursor of its own, read after the
+    Sync), if any."""
     first: psycopg.Error | None = None
+    kept: psycopg.Cursor[Any] | None = None
     try:
         with db.pipeline():
             cursor = db.cursor()
             try:
-                for query, params in statements:
-                    if len(params) == 1:
+                for at, (query, params) in enumerate(statements):
+                    if at == rows_of:
+                        kept = db.cursor()
+                        kept.execute(query, params[0])
+                    elif len(params) == 1:
                         cursor.execute(query, params[0])
                     else:
                         cursor.executemany(query, params)
@@ -661,6 +706,7 @@ def _pipelined(db: Connection, statements: Sequence[tuple[str, Sequence[tuple[An
             raise
     if first is not None:
         raise first
+    return [] if kept is None else kept.fetchall()
 
 
 def schema_version_of(dsn: str) -> int:

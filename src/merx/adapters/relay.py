@@ -2,17 +2,29 @@
 
 A command's events are written to the outbox in the transaction that commits its changes
 (:class:`~merx.adapters.documents.DocumentUnitOfWork`), so a process that dies between
-its commit and the delivery loses nothing. :meth:`OutboxRelay.deliver` reads the outbox
-after its stored position and, for each event in order, hands it to the bus's
+its commit and the delivery loses nothing. :meth:`OutboxRelay.deliver` takes the events
+after its position in commit order and, for each, hands it to the bus's
 :class:`~merx.kernel.events.EventPublisher` and runs each of its subscribers in a unit of
 work of its own. A subscriber's unit of work writes a mark (the subscriber and the event
 id) with its changes, all or nothing, so an event delivered again skips the subscribers
 that already did their work: delivery is at least once, the effect once.
 
+Where the events come from: the units of work of this process tell the relay's
+:class:`Outgoing` what each commit appended, with the seqs the outbox gave. While the next
+events in commit order are this process's own, committed since the relay took its lease,
+the relay delivers them from there: it neither reads them back nor asks for their marks
+(none can exist: no other relay delivered them, and a mark written after all refuses the
+duplicate commit, whose retry then finds it). It reads the outbox when the next event is
+not one of its own (another process committed first, or this one committed before it held
+the lease) and when it has none of its own waiting, with the marks of each batch in one
+read. It stores its position every ``save_every`` events, when its lease needs renewing
+and in :meth:`OutboxRelay.close`: after a crash the next holder starts from the position
+stored last and delivers again what followed it, which the marks make harmless.
+
 A subscriber that fails is tried again with a growing pause; after ``attempts`` tries its
 delivery is *parked* (the event, the subscriber, the error) and the relay goes on; the
 host reads :meth:`OutboxRelay.parked` and runs :meth:`OutboxRelay.replay` once the cause is
-fixed. Relays of several processes share one database: a lease (renewed with each event,
+fixed. Relays of several processes share one database: a lease (renewed as it runs out,
 expiring if its holder dies) lets one deliver at a time; the others return at once.
 """
 
@@ -21,13 +33,13 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from typing import Any, Protocol
 
 import attrs
 
-from merx.adapters.documents import DocumentUnitOfWork
+from merx.adapters.documents import CommittedEvent, DocumentUnitOfWork
 from merx.kernel.bus import MessageBus, Subscriber
 from merx.kernel.documents import Documents
 from merx.kernel.errors import NotFound
@@ -43,6 +55,10 @@ class Outbox(Protocol):
     def events_after(self, seq: int, limit: int = 1_000) -> list[OutboxRow]: ...
 
     def event(self, seq: int) -> OutboxRow | None: ...
+
+    def handled(self, marks: Sequence[str]) -> set[str]:
+        """Those of ``marks`` a commit wrote (one read for them all)."""
+        ...
 
     def take_lease(self, relay: str, owner: str, now: float, until: float) -> int | None: ...
 
@@ -79,8 +95,53 @@ def subscriber_name(subscriber: Subscriber) -> str:
 _PUBLISHER = "publisher"
 
 
+class Outgoing:
+    """The events this process committed, by seq, until its relay takes them: pass
+    :meth:`add` to the units of work as ``on_commit`` and the object to the relay. At most
+    ``limit`` wait (a relay that does not hold the lease takes none; past the limit they are
+    dropped, and the relay reads them from the outbox instead). Safe across threads."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
+        self._events: dict[int, tuple[str, DomainEvent]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, events: Sequence[CommittedEvent]) -> None:
+        """A commit appended ``events`` (seq, event id, event) to the outbox."""
+        with self._lock:
+            if len(self._events) + len(events) > self._limit:
+                self._events.clear()
+            for seq, event_id, event in events:
+                self._events[seq] = (event_id, event)
+
+    def take(self, after: int) -> list[CommittedEvent]:
+        """The events that follow ``after`` with no seq missing between, taken out (those
+        at or before ``after`` are dropped: they were delivered)."""
+        with self._lock:
+            taken: list[CommittedEvent] = []
+            seq = after + 1
+            while (found := self._events.pop(seq, None)) is not None:
+                taken.append((seq, *found))
+                seq += 1
+            for stale in [s for s in self._events if s <= after]:
+                del self._events[stale]
+            return taken
+
+    def waiting(self) -> bool:
+        """Whether events wait (that did not follow the position when last taken)."""
+        with self._lock:
+            return bool(self._events)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._events.clear()
+
+
 class OutboxRelay:
-    """Delivers the outbox of ``outbox`` through ``bus`` (see the module docstring)."""
+    """Delivers the outbox of ``outbox`` through ``bus`` (see the module docstring).
+
+    ``outgoing``: the events the units of work of ``new_unit_of_work`` report as they
+    commit (without it, every event is read back from the outbox)."""
 
     def __init__(
         self,
@@ -91,10 +152,12 @@ class OutboxRelay:
         owner: str,
         *,
         name: str = "main",
+        outgoing: Outgoing | None = None,
         attempts: int = 3,
         pause_s: float = 0.05,
         lease_s: float = 30.0,
         batch: int = 500,
+        save_every: int = 500,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -104,89 +167,151 @@ class OutboxRelay:
         self._new_unit_of_work = new_unit_of_work
         self._owner = owner
         self.name = name
+        self._outgoing = outgoing
         self._attempts = attempts
         self._pause_s = pause_s
         self._lease_s = lease_s
         self._batch = batch
+        self._save_every = save_every
         self._sleep = sleep
         self._now = now
         self._delivering = threading.Lock()
         self._position: int | None = None  # while this relay holds the lease
-        self._cascaded = False  # a subscriber committed during the batch being delivered
+        self._unsaved = 0  # events delivered since the position was last stored
+        self._cascaded = False  # a subscriber committed what ``outgoing`` did not hear of
         self._until = 0.0
 
     def deliver(self) -> int:
-        """Deliver every event committed after the stored position; the number delivered
-        (0 if another relay holds the lease, or if this one is already delivering: a
-        subscriber's own commands join the running delivery).
+        """Deliver the events committed after the position, in commit order; the number
+        delivered (0 if another relay holds the lease, or if this one is already
+        delivering: a subscriber's own commands join the running delivery).
 
-        The lease is kept between calls (renewed as the position moves, or when half of it
-        has run), so a busy process pays one write per call for the position; it expires
-        by itself if this process dies, and :meth:`close` lets it go at once."""
+        This process's own events are delivered from :class:`Outgoing` while they are next;
+        the outbox is read when they are not, and when none of this process's wait (so the
+        events of other processes that followed this one's are delivered by the next call).
+        The lease is kept between calls and renewed when half of it has run; it expires by
+        itself if this process dies, and :meth:`close` lets it go at once."""
         if not self._delivering.acquire(blocking=False):
             return 0
         try:
             position = self._lease()
             if position is None:
+                if self._outgoing is not None:
+                    self._outgoing.clear()  # the holder delivers them, from the outbox
                 return 0
             delivered = 0
+            look = self._outgoing is None or not self._outgoing.waiting()
             while True:
-                rows = self._outbox.events_after(position, self._batch)
-                if not rows:
-                    return delivered
-                for seq, event_id, name, data in rows:
-                    self._deliver_one(seq, event_id, self._documents.read_event(name, data))
-                    position = seq
-                    delivered += 1
-                until = self._now() + self._lease_s
-                if not self._outbox.advance(self.name, self._owner, position, until):
-                    self._position = None  # the lease was lost: its new holder goes on
-                    return delivered
-                self._position, self._until = position, until
-                if len(rows) < self._batch and not self._cascaded:
-                    return delivered  # nothing more was there, and no subscriber wrote any
-                self._cascaded = False
+                own = [] if self._outgoing is None else self._outgoing.take(position)
+                if own:
+                    for seq, event_id, event in own:
+                        self._deliver_one(seq, event_id, event, None)
+                    position, count = own[-1][0], len(own)
+                else:
+                    gap = self._outgoing is not None and self._outgoing.waiting()
+                    if not (look or gap or self._cascaded):
+                        return delivered
+                    self._cascaded = False
+                    rows = self._outbox.events_after(position, self._batch)
+                    if not rows:
+                        return delivered
+                    look = len(rows) == self._batch  # more may be there
+                    events = [(seq, i, self._documents.read_event(n, d)) for seq, i, n, d in rows]
+                    done = self._done(events)
+                    for seq, event_id, event in events:
+                        self._deliver_one(seq, event_id, event, done)
+                    position, count = rows[-1][0], len(rows)
+                delivered += count
+                if not self._moved(position, count):
+                    return delivered  # the lease was lost: its new holder goes on
         finally:
             self._delivering.release()
 
+    def _done(self, events: Sequence[CommittedEvent]) -> set[str]:
+        """The marks already written among those of ``events``' subscribers (one read)."""
+        marks = [
+            _mark(subscriber, event_id)
+            for _, event_id, event in events
+            for subscriber in self._bus.subscribers_of(type(event))
+        ]
+        return self._outbox.handled(marks) if marks else set()
+
     def _lease(self) -> int | None:
-        """The position, with the lease held (taken, or renewed when half of it has run)."""
+        """The position, with the lease held: kept, renewed (with the position stored) when
+        half of it has run, or taken anew."""
         now = self._now()
-        if self._position is not None and now < self._until - self._lease_s / 2:
+        if self._position is not None and (
+            now < self._until - self._lease_s / 2 or self._store(now)
+        ):
             return self._position
         until = now + self._lease_s
         position = self._outbox.take_lease(self.name, self._owner, now, until)
-        self._position, self._until = position, until
+        if self._outgoing is not None:
+            self._outgoing.clear()  # committed before the lease was ours: maybe delivered
+        self._position, self._until, self._unsaved = position, until, 0
         return position
 
+    def _moved(self, position: int, count: int) -> bool:
+        """``count`` more events were delivered, up to ``position``: store it every
+        ``save_every`` events or when the lease needs renewing. Whether the lease holds."""
+        self._position = position
+        self._unsaved += count
+        now = self._now()
+        if self._unsaved < self._save_every and now < self._until - self._lease_s / 2:
+            return True
+        return self._store(now)
+
+    def _store(self, now: float) -> bool:
+        """Store the position and renew the lease; ``False`` if the lease was lost."""
+        assert self._position is not None, "only a holder of the lease stores its position"
+        until = now + self._lease_s
+        if not self._outbox.advance(self.name, self._owner, self._position, until):
+            self._position = None
+            return False
+        self._until, self._unsaved = until, 0
+        return True
+
     def close(self) -> None:
-        """Let the lease go (another process's relay may deliver at once)."""
+        """Store the position and let the lease go (another process's relay may deliver at
+        once)."""
         with self._delivering:
             if self._position is not None:
+                if self._unsaved:
+                    self._outbox.advance(self.name, self._owner, self._position, self._until)
                 self._outbox.release(self.name, self._owner)
             self._position = None
+            if self._outgoing is not None:
+                self._outgoing.clear()
 
-    def _deliver_one(self, seq: int, event_id: str, event: DomainEvent) -> None:
-        self._attempt(seq, _PUBLISHER, lambda: self._bus.publisher.publish([event]))
+    def _deliver_one(
+        self, seq: int, event_id: str, event: DomainEvent, done: Collection[str] | None
+    ) -> None:
+        """Publish ``event`` and run its subscribers but those whose mark is in ``done``;
+        ``done`` is ``None`` for an event of this process's that no relay delivered yet."""
+        self._attempt(seq, _PUBLISHER, lambda _: self._bus.publisher.publish([event]))
         for subscriber in self._bus.subscribers_of(type(event)):
-            self._attempt(
-                seq,
-                subscriber_name(subscriber),
-                partial(self._run, subscriber, event, f"{subscriber_name(subscriber)}:{event_id}"),
-            )
+            mark = _mark(subscriber, event_id)
+            if done is not None and mark in done:
+                continue
+            work = partial(self._run, subscriber, event, mark)
+            self._attempt(seq, subscriber_name(subscriber), work)
 
-    def _run(self, subscriber: Subscriber, event: DomainEvent, mark: str) -> None:
+    def _run(self, subscriber: Subscriber, event: DomainEvent, mark: str, first: bool) -> None:
+        """Run ``subscriber`` in a unit of work of its own that writes ``mark``; on the first
+        attempt the mark is known not to be there (checked, or the event is new), after a
+        failure it is asked for (the failure may have been the mark, written meanwhile)."""
         with self._new_unit_of_work() as uow:
-            if uow.handling(mark):
+            if uow.handling(mark, known_new=first):
                 subscriber(event, uow)
-                self._cascaded = self._cascaded or uow.committed  # it may have added events
+                if self._outgoing is None:
+                    self._cascaded = self._cascaded or uow.committed  # it may have added events
 
-    def _attempt(self, seq: int, who: str, work: Callable[[], None]) -> bool:
-        """Run ``work``, again after a growing pause if it fails; park it after the last
-        attempt. Whether it succeeded."""
+    def _attempt(self, seq: int, who: str, work: Callable[[bool], None]) -> bool:
+        """Run ``work`` (told whether this is the first attempt), again after a growing
+        pause if it fails; park it after the last attempt. Whether it succeeded."""
         for attempt in range(1, self._attempts + 1):
             try:
-                work()
+                work(attempt == 1)
             except Exception as error:
                 if attempt == self._attempts:
                     detail = "".join(traceback.format_exception_only(error)).strip()
@@ -216,7 +341,7 @@ class OutboxRelay:
         seq, event_id, name, data = row
         event = self._documents.read_event(name, data)
         if parked.subscriber == _PUBLISHER:
-            work: Callable[[], None] = lambda: self._bus.publisher.publish([event])  # noqa: E731
+            work: Callable[[bool], None] = lambda _: self._bus.publisher.publish([event])  # noqa: E731
         else:
             matching = [
                 subscriber
@@ -225,6 +350,12 @@ class OutboxRelay:
             ]
             if not matching:
                 raise NotFound(f"no subscriber {parked.subscriber!r} for {name}")
-            work = partial(self._run, matching[0], event, f"{parked.subscriber}:{event_id}")
+            mark = f"{parked.subscriber}:{event_id}"
+            work = lambda _: self._run(matching[0], event, mark, first=False)  # noqa: E731
         self._outbox.resolve(parked.id)
         return self._attempt(seq, parked.subscriber, work)
+
+
+def _mark(subscriber: Subscriber, event_id: str) -> str:
+    """The mark ``subscriber``'s unit of work writes for the event ``event_id``."""
+    return f"{subscriber_name(subscriber)}:{event_id}"

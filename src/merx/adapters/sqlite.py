@@ -34,6 +34,7 @@ from merx.adapters.documents import (
     StoredEvent,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
+from merx.adapters.roundtrips import RoundTrips
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -272,6 +273,19 @@ def _entries_with_legs(
     return found
 
 
+#: At most this many values in one ``IN (...)`` (SQLite allows 32,766 parameters).
+_CHUNK: Final = 500
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    """``values`` in pieces of at most :data:`_CHUNK` (none for no values)."""
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 def _dumps(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
@@ -304,6 +318,7 @@ class SqliteDatabase:
         self._synchronous = synchronous
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
+        self._counting: RoundTrips | None = None
         self._open_schema(documents, upgrade=upgrade)
 
     def connection(self) -> sqlite3.Connection:
@@ -317,7 +332,24 @@ class SqliteDatabase:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self._synchronous}")
             self._local.connection = connection
+            if self._counting is not None:
+                self._count(connection, self._counting)
         return connection
+
+    def count_into(self, tally: RoundTrips) -> None:
+        """From now on, count every statement this database's connections run into
+        ``tally`` (:mod:`merx.adapters.roundtrips`; for measuring, it costs a call each)."""
+        self._counting = tally
+        self._count(self.connection(), tally)
+
+    def round_trips(self) -> RoundTrips | None:
+        """The tally given to :meth:`count_into`, if any."""
+        return self._counting
+
+    @staticmethod
+    def _count(connection: sqlite3.Connection, tally: RoundTrips) -> None:
+        key = id(connection)
+        connection.set_trace_callback(lambda sql: tally.statement(sql, key, round_trip=True))
 
     def schema_version(self) -> int:
         """The schema of the file (0 for a new, empty file)."""
@@ -412,6 +444,16 @@ class SqliteDatabase:
         row = self.connection().execute("SELECT 1 FROM merx_handled WHERE mark = ?", (mark,))
         return row.fetchone() is not None
 
+    def handled(self, marks: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(marks):
+            rows = self.connection().execute(
+                f"SELECT mark FROM merx_handled WHERE mark IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update(mark for (mark,) in rows)
+        return found
+
     def write(
         self,
         new: Sequence[NewDocument],
@@ -419,7 +461,7 @@ class SqliteDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
-    ) -> None:
+    ) -> list[int]:
         db = self.connection()
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -464,14 +506,18 @@ class SqliteDatabase:
                 raise ConcurrencyError(f"handled concurrently: {error}") from error
             if journal is not None:
                 _write_journal(db, journal)
-            db.executemany(
-                "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?)",
-                [(event.event_id, event.name, _dumps(event.data)) for event in events],
-            )
+            seqs = [
+                db.execute(
+                    "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?) RETURNING seq",
+                    (event.event_id, event.name, _dumps(event.data)),
+                ).fetchone()[0]
+                for event in events
+            ]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return seqs
 
     # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
 

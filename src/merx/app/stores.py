@@ -19,7 +19,7 @@ import attrs
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
 from merx.adapters.journal import JournalDatabase, database_journals
-from merx.adapters.relay import Outbox, OutboxRelay
+from merx.adapters.relay import Outbox, OutboxRelay, Outgoing
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
 from merx.app.core import App, Settings, assemble, seed_reference_data
@@ -70,9 +70,10 @@ def build_app(
     known = documents()
 
     cache = DocumentCache()
+    outgoing = Outgoing()  # what this process commits, for its relay
 
     def new_unit_of_work() -> DocumentUnitOfWork:
-        return DocumentUnitOfWork(database, known, _EVENT_IDS, cache)
+        return DocumentUnitOfWork(database, known, _EVENT_IDS, cache, outgoing.add)
 
     app = assemble(
         new_unit_of_work,
@@ -84,7 +85,7 @@ def build_app(
         journals=database_journals,
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
-    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, owner)
+    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, owner, outgoing=outgoing)
     app.bus.deliver_through(relay)
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)

@@ -1,0 +1,94 @@
+"""What merx asks of a database, counted at its connections (merx.adapters.roundtrips): the
+counting itself, then ceilings on one golden-path order (a count, never a timing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from merx.adapters.documents import ChangedDocument, DocumentDatabase, NewDocument, StoredEvent
+from merx.adapters.roundtrips import RoundTrips, statement_kind
+from merx.adapters.sqlite import SqliteDatabase
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("SELECT version, document FROM merx_documents WHERE kind = ?", "read"),
+        ("  select 1", "read"),
+        ("INSERT INTO merx_outbox (event_id) VALUES (?)", "write"),
+        ("UPDATE merx_relay SET position = 1", "write"),
+        ("DELETE FROM merx_index WHERE kind = ?", "write"),
+        ("SELECT merx_update_document($1, $2, $3, $4)", "write"),
+        ("COMMIT", "commit"),
+        ("BEGIN IMMEDIATE", "other"),
+        ("SELECT pg_advisory_xact_lock($1)", "other"),
+        ("PRAGMA journal_mode = WAL", "other"),
+        ("", "other"),
+    ],
+)
+def test_a_statement_is_told_by_what_it_does(sql: str, kind: str) -> None:
+    assert statement_kind(sql) == kind
+
+
+def test_a_write_outside_a_transaction_is_a_commit_of_its_own() -> None:
+    tally = RoundTrips()
+    tally.statement("UPDATE t SET x = 1", 1, round_trip=True)  # autocommit
+    tally.statement("BEGIN", 2)
+    tally.statement("UPDATE t SET x = 2", 2)
+    tally.statement("INSERT INTO t VALUES (1)", 2)
+    tally.statement("COMMIT", 2)
+    tally.statement("SELECT 1", 2, round_trip=True)
+    tally.round_trip(2)
+    assert tally.snapshot() == (1, 3, 2, 1, 4)
+
+
+def _event(name: str) -> StoredEvent:
+    return StoredEvent(name, "test.Happened", {"n": 1})
+
+
+def _use(database: DocumentDatabase) -> None:
+    """A load that finds nothing, then one commit of a new document with an event, then a
+    changed one without events; then a load that finds it."""
+    assert database.load("k", "a") is None
+    database.write([NewDocument("k", "a", {"v": 1})], [], [_event("e1")])
+    database.write([], [ChangedDocument("k", "a", 1, {"v": 2})], [])
+    found = database.load("k", "a")
+    assert found is not None
+    assert found[0] == 2
+
+
+def test_sqlite_counts_every_statement_it_runs(tmp_path: Path) -> None:
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    tally = RoundTrips()
+    database.count_into(tally)
+    _use(database)
+    reads, writes, commits, other, round_trips = tally.snapshot()
+    # two loads; BEGIN, INSERT document, INSERT event, COMMIT; BEGIN, UPDATE, COMMIT
+    assert (reads, writes, commits, other) == (2, 3, 2, 2)
+    assert round_trips == reads + writes + commits + other  # SQLite: each statement is one
+    assert database.round_trips() is tally
+
+
+@pytest.mark.postgres
+def test_postgres_counts_round_trips_on_the_wire(postgres_schema: Callable[[], str]) -> None:
+    postgres = pytest.importorskip("merx.adapters.postgres")
+    database = postgres.PostgresDatabase(postgres_schema(), max_size=1)
+    try:
+        tally = RoundTrips()
+        database.count_into(tally)
+        _use(database)
+        reads, writes, commits, other, round_trips = database.round_trips().snapshot()
+        # two loads, one round trip each; each commit one pipeline: BEGIN, the writes (the
+        # event's behind the outbox lock), COMMIT
+        assert round_trips == 4
+        assert reads == 2
+        assert commits == 2
+        assert writes >= 3  # the document, the event, the guarded update (and index rows)
+        assert other == 3  # BEGIN, BEGIN and the outbox lock
+        database.load("k", "a")
+        assert database.round_trips().round_trips == 5  # counted again after a collect
+    finally:
+        database.close()
