@@ -53,6 +53,7 @@ def cashier(
     register_cashier(
         bus, clock=app.clock, ids=app.ids, gateways=app.gateways, inventory=app.inventory,
         risk=risk, health=app.channel_health, authentication=policy,
+        queries=app.queries.payments,
     )  # fmt: skip
     bus.register(
         SyncPayment, partial(payment_services.sync_payment, gateways=app.gateways, clock=app.clock)

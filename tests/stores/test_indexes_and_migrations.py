@@ -20,7 +20,7 @@ from merx.app import StoredApp, build_sqlite_app, cli
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import MerchantId, ShipmentId
-from merx.orders.ports import ScanningOrderQueries
+from merx.testing.queries import ScanningOrderQueries
 from tests.stores.test_stored_app import START, buy, stock
 
 

@@ -60,7 +60,7 @@ from merx.settlement.model import (
     WithdrawalRequested,
     WithdrawalState,
 )
-from merx.settlement.ports import Payout
+from merx.settlement.ports import Payout, SettlementQueries
 from merx.settlement.services import (
     BookOrderPayment,
     BookRefund,
@@ -135,6 +135,7 @@ __all__ = [
     "SetCommissionTable",
     "SettleFinally",
     "SettlementCycle",
+    "SettlementQueries",
     "SettlementStatement",
     "SettlementTerms",
     "SettlementTermsChanged",

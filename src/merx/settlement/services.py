@@ -72,7 +72,7 @@ from merx.settlement.model import (
     settlement_legs,
     withdrawal_legs,
 )
-from merx.settlement.ports import Payout, PayoutResult, PayoutStatus
+from merx.settlement.ports import Payout, PayoutResult, PayoutStatus, SettlementQueries
 
 # -- commands: set-up ------------------------------------------------------------------
 
@@ -679,19 +679,18 @@ def settle_finally(
     uow.commit()
 
 
-def close_merchant(cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock) -> None:
+def close_merchant(
+    cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock, queries: SettlementQueries
+) -> None:
+    """Close a merchant with nothing left on its books (``queries`` counts its pending
+    withdrawals from the committed state; one requested meanwhile changes the merchant's
+    account, so this commit would fail as a lost update)."""
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     if merchant.final_settlement == cmd.reference:
         return
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
     ledger = uow.repo(Ledger).get(merchant.currency)
-    withdrawals = uow.repo(Withdrawal)
-    open_withdrawals = sum(
-        1
-        for key in withdrawals.ids()
-        if (w := withdrawals.get(key)).merchant_id == merchant.id
-        and w.status is WithdrawalState.PENDING
-    )
+    open_withdrawals = len(list(queries.pending_withdrawals(merchant.id)))
     merchant.check_close()
     now = clock.now()
     account.close(ledger, open_withdrawals, cmd.reference, now)

@@ -31,11 +31,18 @@ import pytest
 from merx import catalog, checkout, customers, fulfillment, inventory, orders, payments
 from merx.customers import Address
 from merx.kernel.bus import Command
-from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, ShipmentId, SkuId, WarehouseId
+from merx.kernel.ids import (
+    PLATFORM,
+    CustomerId,
+    MerchantId,
+    OrderId,
+    ShipmentId,
+    SkuId,
+    WarehouseId,
+)
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, OrderQueries
-from merx.orders.ports import ScanningOrderQueries
+from merx.orders import Order, OrderQueries, ParentOrder
 from merx.payments import Payment, PaymentQueries
 
 R = TypeVar("R")
@@ -83,6 +90,32 @@ class QueriesWorld(Protocol):
 
 #: What the host's ``make_queries_world`` fixture answers.
 WorldFactory = Callable[[], QueriesWorld]
+
+
+class ScanningOrderQueries:
+    """:class:`~merx.orders.OrderQueries` by loading every order through ``uow``
+    (O(history)): what the contract compares an adapter with."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
+        repo = self._uow.repo(ParentOrder)
+        return [OrderId(key) for key in repo.ids() if repo.get(key).unpaid_since(placed_by)]
+
+    def orders_awaiting_receipt(
+        self, *, shipped_by: datetime, delivered_by: datetime
+    ) -> list[OrderId]:
+        repo = self._uow.repo(Order)
+        return [
+            OrderId(key)
+            for key in repo.ids()
+            if repo.get(key).awaits_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
+        ]
+
+    def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
+        repo = self._uow.repo(Order)
+        return [OrderId(key) for key in repo.ids() if repo.get(key).seller == seller]
 
 
 def place(world: QueriesWorld, who: str) -> orders.PlacedOrder:
