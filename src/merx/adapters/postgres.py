@@ -50,6 +50,7 @@ from merx.adapters.documents import (
     SchemaTooOld,
     StoredEvent,
 )
+from merx.adapters.sqlite import INDEXED_SINCE_3
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -132,12 +133,28 @@ _V2: Final = (
 
 def _index_everything(db: Connection, documents: Documents | None) -> None:
     """Index entries of every stored document whose kind has an indexer."""
+    _index_kinds(db, documents, None, schema=2)
+
+
+def _index_kinds_of_3(db: Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 3 began to index
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_3`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_3, schema=3)
+
+
+def _index_kinds(
+    db: Connection, documents: Documents | None, names: frozenset[str] | None, *, schema: int
+) -> None:
+    """Index entries of every stored document of the kinds ``names`` (every indexed kind
+    when ``None``), rebuilt from the documents with the indexers of this code."""
     if documents is None:
-        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+        raise ValidationError(
+            f"upgrading to schema {schema} needs the documents (merx.app.documents())"
+        )
     for kind in documents.classes():
-        if not documents.indexed(kind):
-            continue
         name = documents.name_of(kind)
+        if not documents.indexed(kind) or (names is not None and name not in names):
+            continue
         rows = db.execute(
             "SELECT id, version, document::text FROM merx_documents WHERE kind = %s", (name,)
         ).fetchall()
@@ -163,6 +180,7 @@ class Migration:
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_everything),
+    Migration(3, (), _index_kinds_of_3),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

@@ -91,12 +91,44 @@ class Migration:
 
 def _index_everything(db: sqlite3.Connection, documents: Documents | None) -> None:
     """Index entries of every stored document whose kind has an indexer."""
+    _index_kinds(db, documents, None, schema=2)
+
+
+#: The kinds schema 3 began to index: credit accounts (the bill run), stock items (the
+#: reservation timer), purchase orders (purchases statements), withdrawals (closing a
+#: merchant).
+INDEXED_SINCE_3: Final = frozenset(
+    {
+        "credit.CreditAccount",
+        "inventory.StockItem",
+        "procurement.PurchaseOrder",
+        "settlement.Withdrawal",
+    }
+)
+
+
+def _index_kinds_of_3(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 3 began to index."""
+    _index_kinds(db, documents, INDEXED_SINCE_3, schema=3)
+
+
+def _index_kinds(
+    db: sqlite3.Connection,
+    documents: Documents | None,
+    names: frozenset[str] | None,
+    *,
+    schema: int,
+) -> None:
+    """Index entries of every stored document of the kinds ``names`` (every indexed kind
+    when ``None``), rebuilt from the documents with the indexers of this code."""
     if documents is None:
-        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+        raise ValidationError(
+            f"upgrading to schema {schema} needs the documents (merx.app.documents())"
+        )
     for kind in documents.classes():
-        if not documents.indexed(kind):
-            continue
         name = documents.name_of(kind)
+        if not documents.indexed(kind) or (names is not None and name not in names):
+            continue
         for key, version, document in db.execute(
             "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
         ).fetchall():
@@ -109,6 +141,7 @@ def _index_everything(db: sqlite3.Connection, documents: Documents | None) -> No
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_everything),
+    Migration(3, (), _index_kinds_of_3),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.
