@@ -134,7 +134,10 @@ def hold_for_order(
     expires_at: datetime | None,
 ) -> tuple[Allocation, ...]:
     """Choose warehouses for ``lines`` and hold the stock: a reservation until
-    ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed."""
+    ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed.
+
+    Every warehouse is weighed: reference data, a handful per shop, so no query port finds
+    them (docs/persistence.md, section 4)."""
     warehouses = [uow.repo(Warehouse).view(key) for key in uow.repo(Warehouse).ids()]
     plan = plan_allocations(
         lines,
