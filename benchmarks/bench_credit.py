@@ -20,7 +20,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from merx import installments
-from merx.adapters.memory import FixedClock, MemoryStore, MemoryUnitOfWork
+from merx.adapters.memory import (
+    FixedClock,
+    MemoryInstallmentQueries,
+    MemoryStore,
+    MemoryUnitOfWork,
+)
 from merx.credit import CreditAccount, PlanId
 from merx.installments import InstallmentPlan, ProductSettings
 from merx.installments.services import run_bills
@@ -111,7 +116,9 @@ def bench_bill_run(customers: int) -> None:
     clock = FixedClock(datetime.combine(RUN_ON, datetime.min.time(), tzinfo=UTC))
     began = time.perf_counter()
     with MemoryUnitOfWork(store) as uow:
-        run = run_bills(installments.RunBills(), uow, clock=clock)
+        run = run_bills(
+            installments.RunBills(), uow, clock=clock, queries=MemoryInstallmentQueries(store)
+        )
     elapsed = time.perf_counter() - began
     print(
         f"bill run   {run.bills:,} bills, total {run.total}, in {elapsed:.1f} s "

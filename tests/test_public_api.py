@@ -81,7 +81,8 @@ PINNED = {
         BillRun BillState CancelInstallmentPlan Component CustomerRepayment InstallmentPlan
         InstallmentPlanActivated InstallmentPlanCancelled InstallmentPlanClosed
         InstallmentPlanOpened InstallmentPlanPaidOff InstallmentPlanRefunded
-        InstallmentPrepaid InstallmentRepaid PayOffInstallmentPlan PaymentDueFirst
+        InstallmentPrepaid InstallmentQueries InstallmentRepaid PayOffInstallmentPlan
+        PaymentDueFirst
         PayoffQuote PayoffShortfall PenaltyAccrued PlanState PrepayInstallmentPlan
         PrepaymentMode PrepaymentNotAllowed PrepaymentTooLarge ProductSettings
         PurchaseOnInstallment RefundExceedsPrincipal RefundInstallmentOrder RefundOutcome
@@ -92,7 +93,8 @@ PINNED = {
     "inventory": """
         Allocation ExpireReservations InventoryPolicy LockPolicy NoFirmLock OpenWarehouse
         OutOfDeliveryRange OutOfStock ReceiveStock ReturnToStock StockDeducted StockItem
-        StockLocked StockReceived StockReleased StockReserved StockRestocked Warehouse
+        StockLocked StockQueries StockReceived StockReleased StockReserved StockRestocked
+        Warehouse
         WarehouseOpened confirm_holds deduct_holds hold_for_order receive_into relax_holds
         release_holds stock_key stock_of
     """,
@@ -168,7 +170,8 @@ PINNED = {
         IssueSalesStatement NoContractPrice NotOnPurchaseOrder OverlappingPricePeriod
         PaySupplierStatement Period PeriodAlreadySettled PeriodNotClosed PurchaseOrder
         PurchaseOrderApproved PurchaseOrderCancelled PurchaseOrderClosed
-        PurchaseOrderDrafted PurchaseOrderId PurchaseOrderLine PurchaseOrderReceived
+        PurchaseOrderDrafted PurchaseOrderId PurchaseOrderLine PurchaseOrderQueries
+        PurchaseOrderReceived
         PurchaseOrderState Receipt ReceiptExceedsOrder ReceiptLine ReceivePurchaseOrder
         SaleOutsidePeriod SettledPeriods SignContract SoldLine Statement StatementBasis
         StatementId StatementLine StatementState SupplierStatement
@@ -219,7 +222,8 @@ PINNED = {
         OrderPaymentBooked OrderSettled PayDeposit Payout PayoutTimeout PreSettle Recharge
         ReconciliationReport RefundBooked RefundExceedsPaid RefundKind RequestWithdrawal
         RunSettlement SaleLine SetCommissionTable SettleFinally SettlementCycle
-        SettlementStatement SettlementTerms SettlementTermsChanged StatementId
+        SettlementQueries SettlementStatement SettlementTerms SettlementTermsChanged
+        StatementId
         StatementIssued SyncWithdrawal UnknownLine UnknownPayout Withdrawal WithdrawalFailed
         WithdrawalId WithdrawalLimitExceeded WithdrawalLimits WithdrawalOutcome
         WithdrawalPaid WithdrawalRequested WithdrawalState book_order_payment book_refund

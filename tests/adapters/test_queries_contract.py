@@ -1,5 +1,7 @@
 """The query-port contracts (:mod:`merx.testing.queries`) run against the in-memory
-``MemoryOrderQueries`` and ``MemoryPaymentQueries``, over the store of an in-memory merx."""
+adapters (``MemoryOrderQueries``, ``MemoryPaymentQueries``, ``MemoryInstallmentQueries``,
+``MemoryStockQueries``, ``MemoryPurchaseOrderQueries``, ``MemorySettlementQueries``), over
+the store of an in-memory merx."""
 
 from __future__ import annotations
 
@@ -9,16 +11,32 @@ from typing import TypeVar
 import attrs
 import pytest
 
-from merx.adapters.memory import MemoryOrderQueries, MemoryPaymentQueries, MemoryUnitOfWork
+from merx.adapters.memory import (
+    MemoryInstallmentQueries,
+    MemoryOrderQueries,
+    MemoryPaymentQueries,
+    MemoryPurchaseOrderQueries,
+    MemorySettlementQueries,
+    MemoryStockQueries,
+    MemoryUnitOfWork,
+)
 from merx.app import MemoryApp, build_memory_app
 from merx.fulfillment.ports import TrackingStatus
+from merx.installments import InstallmentQueries
+from merx.inventory import StockQueries
 from merx.kernel.bus import Command
 from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
+from merx.procurement import PurchaseOrderQueries
+from merx.settlement import SettlementQueries
 from merx.testing.queries import (
+    InstallmentQueriesContract,
     OrderQueriesContract,
     PaymentQueriesContract,
+    PurchaseOrderQueriesContract,
+    SettlementQueriesContract,
+    StockQueriesContract,
     WorldFactory,
 )
 
@@ -55,6 +73,21 @@ class MemoryWorld:
     def payment_queries(self) -> PaymentQueries:
         return MemoryPaymentQueries(self.app.store)
 
+    def hold_next_payout(self) -> None:
+        self.app.payout.pending_next()
+
+    def installment_queries(self) -> InstallmentQueries:
+        return MemoryInstallmentQueries(self.app.store)
+
+    def stock_queries(self) -> StockQueries:
+        return MemoryStockQueries(self.app.store)
+
+    def purchase_order_queries(self) -> PurchaseOrderQueries:
+        return MemoryPurchaseOrderQueries(self.app.store)
+
+    def settlement_queries(self) -> SettlementQueries:
+        return MemorySettlementQueries(self.app.store)
+
 
 class TestMemoryOrderQueries(OrderQueriesContract):
     @pytest.fixture
@@ -63,6 +96,30 @@ class TestMemoryOrderQueries(OrderQueriesContract):
 
 
 class TestMemoryPaymentQueries(PaymentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryInstallmentQueries(InstallmentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryStockQueries(StockQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryPurchaseOrderQueries(PurchaseOrderQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemorySettlementQueries(SettlementQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return MemoryWorld

@@ -118,8 +118,8 @@ def test_a_merchant_sees_only_its_own_orders_cases_and_money() -> None:
     case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "stain"))
     with app.unit_of_work() as uow:
         assert orders.merchant_order(uow, shop, order_id).seller == shop
-        assert [o.id for o in orders.merchant_orders(uow, shop)] == [order_id]
-        assert orders.merchant_orders(uow, other) == []
+        assert [o.id for o in orders.merchant_orders(uow, shop, app.queries.orders)] == [order_id]
+        assert orders.merchant_orders(uow, other, app.queries.orders) == []
         assert aftersales.merchant_case(uow, shop, case).order_id == order_id
         with pytest.raises(Unauthorized):
             orders.merchant_order(uow, other, order_id)

@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import attrs
 
 from merx import credit, funding, installments
-from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork, SequentialIds
+from merx.adapters.memory import (
+    EventLog,
+    FixedClock,
+    MemoryInstallmentQueries,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SequentialIds,
+)
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.app import register_credit, register_funding, register_installments
@@ -89,7 +96,11 @@ class CreditWorld:
     # -- journeys ----------------------------------------------------------------------
 
     def open_account(
-        self, customer: CustomerId = ALICE, income: str = "12000.00", limit: str | None = "10000"
+        self,
+        customer: CustomerId = ALICE,
+        income: str = "12000.00",
+        limit: str | None = "10000",
+        statement_day: int = 1,
     ) -> CustomerId:
         """An approved customer (grade B by the scorecard, 10,000 limit unless told)."""
         facts = ScoringFacts(customer, 30, cny(income), 12, 0, cny("0"))
@@ -99,6 +110,7 @@ class CreditWorld:
                 Identity("Alice Li", "110101199001011234", "13800000000"),
                 Consent(True, self.clock.now(), "v1"),
                 facts,
+                statement_day,
             )
         )
         assert decision.approved, decision
@@ -153,7 +165,9 @@ def make_world(start: datetime = START, *, self_held: str | None = "1000000000")
     funders: dict[str, MemoryFunder] = {}
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
-    register_installments(bus, clock=clock, ids=ids, scorer=scorer)
+    register_installments(
+        bus, clock=clock, ids=ids, scorer=scorer, queries=MemoryInstallmentQueries(store)
+    )
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
     world = CreditWorld(store, clock, ids, events, scorer, funders, bus)
     if self_held is not None:

@@ -35,6 +35,7 @@ from merx.payments import (
 from merx.payments import services as payment_services
 from merx.payments.model import AuthenticationStatus
 from merx.payments.ports import RiskDecision, RiskVerdict
+from tests.counting import CountingUnitOfWork
 
 SKU, DC = SkuId("tv"), WarehouseId("wh")
 SMS = RiskDecision.authenticate(AuthFactor.SMS)
@@ -53,6 +54,7 @@ def cashier(
     register_cashier(
         bus, clock=app.clock, ids=app.ids, gateways=app.gateways, inventory=app.inventory,
         risk=risk, health=app.channel_health, authentication=policy,
+        queries=app.queries.payments,
     )  # fmt: skip
     bus.register(
         SyncPayment, partial(payment_services.sync_payment, gateways=app.gateways, clock=app.clock)
@@ -302,6 +304,23 @@ def test_an_abandoned_authentication_expires_so_the_unpaid_order_can_close(
     assert held(app) == 0
     names_ = [e.name for e in app.events.events]
     assert names_.count("AuthenticationLapsed") == 1
+
+
+def test_the_expiry_timer_reads_only_the_payments_awaiting_a_proof(app: MemoryApp) -> None:
+    risk = MemoryTransactionRisk()  # allows every payment unless told
+    bus = cashier(app, risk)
+    for who in ("ann", "bo", "cy"):  # paid at once
+        bus.handle(PayOrder(place(app, who), "alipay"))
+    risk.decide_next(SMS)
+    attempt = bus.handle(PayOrder(place(app), "alipay"))
+    app.clock.advance(timedelta(minutes=30))
+    with CountingUnitOfWork(app.unit_of_work()) as uow:
+        expired = payment_services.expire_payment_authentications(
+            ExpirePaymentAuthentications(), uow, clock=app.clock, queries=app.queries.payments
+        )
+    assert expired == [attempt.payment_id]
+    assert uow.of(payments.Payment) == {attempt.payment_id}
+    assert not uow.scans
 
 
 def test_sync_fails_a_lapsed_authentication(app: MemoryApp, risk: MemoryTransactionRisk) -> None:

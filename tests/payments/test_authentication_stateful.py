@@ -71,7 +71,11 @@ class Authentications(RuleBasedStateMachine):
         )  # fmt: skip
         self.bus.register(
             ExpirePaymentAuthentications,
-            partial(payment_services.expire_payment_authentications, clock=app.clock),
+            partial(
+                payment_services.expire_payment_authentications,
+                clock=app.clock,
+                queries=app.queries.payments,
+            ),
         )
         self.bus.register(
             SyncPayment,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import attrs
 
 from merx import procurement
-from merx.adapters.memory import MemoryUnitOfWork
+from merx.adapters.memory import MemoryPurchaseOrderQueries, MemoryUnitOfWork
 from merx.app import register_procurement
 from merx.inventory import OpenWarehouse, StockItem, stock_key
 from merx.inventory.services import open_warehouse
@@ -79,7 +79,8 @@ class SupplyWorld(SuppliersWorld):
 
 def make_world(start: datetime = START) -> SupplyWorld:
     world = SupplyWorld(**attrs.asdict(suppliers_world.make_world(start), recurse=False))
-    register_procurement(world.bus, clock=world.clock, ids=world.ids)
+    queries = MemoryPurchaseOrderQueries(world.store)
+    register_procurement(world.bus, clock=world.clock, ids=world.ids, queries=queries)
     with MemoryUnitOfWork(world.store) as uow:
         open_warehouse(OpenWarehouse(WAREHOUSE, "Main", "Shanghai", {"shanghai": 10}), uow)
     return world

@@ -18,6 +18,7 @@ from merx import ledger, merchants, settlement
 from merx.adapters.memory import (
     EventLog,
     FixedClock,
+    MemorySettlementQueries,
     MemoryStore,
     MemoryUnitOfWork,
     SequentialIds,
@@ -182,7 +183,13 @@ def make_world(table: CommissionTable | None = None, start: datetime = START) ->
     payout = MemoryPayout()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
     register_merchants(bus, clock=clock, ids=ids)
-    register_settlement(bus, clock=clock, payout=payout, journals=StoredJournal)
+    register_settlement(
+        bus,
+        clock=clock,
+        payout=payout,
+        journals=StoredJournal,
+        queries=MemorySettlementQueries(store),
+    )
     world = SettlementWorld(store, clock, ids, events, payout, bus)
     world.handle(ledger.OpenLedger("CNY", CHANNELS))
     world.handle(settlement.SetCommissionTable(table or CommissionTable(default=Decimal("0.05"))))

@@ -14,7 +14,14 @@ import attrs
 import pytest
 
 from merx.adapters.documents import DocumentUnitOfWork
-from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
+from merx.adapters.indexed import (
+    IndexedInstallmentQueries,
+    IndexedOrderQueries,
+    IndexedPaymentQueries,
+    IndexedPurchaseOrderQueries,
+    IndexedSettlementQueries,
+    IndexedStockQueries,
+)
 from merx.adapters.journal import database_journals
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.sqlite import SqliteDatabase
@@ -22,6 +29,8 @@ from merx.adapters.system import TimeOrderedIds
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
+from merx.installments import InstallmentQueries
+from merx.inventory import StockQueries
 from merx.kernel import serde
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.bus import Command
@@ -31,8 +40,18 @@ from merx.ledger import Journal
 from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
+from merx.procurement import PurchaseOrderQueries
+from merx.settlement import SettlementQueries
 from merx.testing.journal import JournalContract, JournalFactory
-from merx.testing.queries import OrderQueriesContract, PaymentQueriesContract, WorldFactory
+from merx.testing.queries import (
+    InstallmentQueriesContract,
+    OrderQueriesContract,
+    PaymentQueriesContract,
+    PurchaseOrderQueriesContract,
+    SettlementQueriesContract,
+    StockQueriesContract,
+    WorldFactory,
+)
 from merx.testing.store import NewUnitOfWork, StoreContract, StoreFactory
 
 R = TypeVar("R")
@@ -65,12 +84,12 @@ class SqliteWorld:
     """A :class:`merx.testing.queries.QueriesWorld` over a fresh merx on a SQLite file."""
 
     clock: FixedClock = attrs.field(factory=lambda: FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    path: Path = attrs.field(factory=lambda: Path(f"/tmp/merx-queries-{uuid4().hex}.db"))
     app: StoredApp = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        path = Path(f"/tmp/merx-queries-{uuid4().hex}.db")
         self.app = build_sqlite_app(
-            path, clock=self.clock, ids=SequentialIds(), synchronous="NORMAL"
+            self.path, clock=self.clock, ids=SequentialIds(), synchronous="NORMAL"
         )
 
     def handle(self, command: Command[R]) -> R:
@@ -97,6 +116,21 @@ class SqliteWorld:
     def payment_queries(self) -> PaymentQueries:
         return IndexedPaymentQueries(self.app.database, documents())
 
+    def hold_next_payout(self) -> None:
+        self.app.payout.pending_next()
+
+    def installment_queries(self) -> InstallmentQueries:
+        return IndexedInstallmentQueries(self.app.database, documents())
+
+    def stock_queries(self) -> StockQueries:
+        return IndexedStockQueries(self.app.database, documents())
+
+    def purchase_order_queries(self) -> PurchaseOrderQueries:
+        return IndexedPurchaseOrderQueries(self.app.database, documents())
+
+    def settlement_queries(self) -> SettlementQueries:
+        return IndexedSettlementQueries(self.app.database, documents())
+
 
 class TestIndexedOrderQueries(OrderQueriesContract):
     @pytest.fixture
@@ -105,6 +139,30 @@ class TestIndexedOrderQueries(OrderQueriesContract):
 
 
 class TestIndexedPaymentQueries(PaymentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedInstallmentQueries(InstallmentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedStockQueries(StockQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedPurchaseOrderQueries(PurchaseOrderQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedSettlementQueries(SettlementQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return SqliteWorld
@@ -227,3 +285,31 @@ class TestPostgresJournal(JournalContract):
         yield fresh
         for database in opened:
             database.close()
+
+
+@pytest.mark.postgres
+class TestPostgresInstallmentQueries(InstallmentQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresStockQueries(StockQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresPurchaseOrderQueries(PurchaseOrderQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresSettlementQueries(SettlementQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds

@@ -1,5 +1,6 @@
 """Query ports answered from the database's indexes agree with scanning every aggregate;
-the schema grows by versioned migrations, each tested from the schema before it."""
+the schema grows by versioned migrations, each tested from every schema before it (with
+data: the indexes a step adds are rebuilt from the documents)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import MerchantId, ShipmentId
-from merx.orders.ports import ScanningOrderQueries
+from merx.testing.queries import ScanningOrderQueries
 from tests.stores.test_stored_app import START, buy, stock
 
 

@@ -1,22 +1,52 @@
 """Query ports answered from a document database's indexes (never by loading every
-aggregate): :class:`IndexedOrderQueries` and :class:`IndexedPaymentQueries`.
+aggregate): one class per context's ``...Queries`` port.
 
 What is indexed is each context's own definition, next to its query port
-(:func:`merx.orders.ports.order_index`, :func:`merx.payments.ports.payment_index`); the
-composition root registers them with the documents, and every commit keeps them in step.
+(:func:`merx.orders.ports.order_index`, :func:`merx.payments.ports.payment_index`,
+:func:`merx.installments.ports.credit_account_index`,
+:func:`merx.inventory.ports.stock_item_index`,
+:func:`merx.procurement.ports.purchase_order_index`,
+:func:`merx.settlement.ports.withdrawal_index`); the composition root registers them with
+the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from merx.adapters.documents import DocumentDatabase
+from merx.credit import CreditAccount
+from merx.installments.ports import BILL_DAY, bill_days_on, credit_account_index
+from merx.inventory import StockItem
+from merx.inventory.ports import RESERVATION_EXPIRES_AT, stock_item_index
 from merx.kernel.documents import Documents, index_instant
-from merx.kernel.ids import MerchantId, OrderId
+from merx.kernel.ids import CustomerId, MerchantId, OrderId, SupplierId
 from merx.orders import Order, ParentOrder
-from merx.orders.ports import DELIVERED_AT, SELLER, SHIPPED_AT, UNPAID_PLACED_AT
+from merx.orders.ports import (
+    DELIVERED_AT,
+    SELLER,
+    SHIPPED_AT,
+    UNPAID_PLACED_AT,
+    order_index,
+    parent_order_index,
+)
 from merx.payments import Payment
-from merx.payments.ports import AWAITING_AUTHENTICATION
+from merx.payments.ports import AWAITING_AUTHENTICATION, payment_index
+from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
+from merx.procurement.ports import purchase_order_index, received_in
+from merx.settlement import Withdrawal, WithdrawalId
+from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
+
+
+def register_indexes(documents: Documents) -> None:
+    """Register every query port's index with ``documents`` (what each commit writes)."""
+    documents.index(ParentOrder, parent_order_index)
+    documents.index(Order, order_index)
+    documents.index(Payment, payment_index)
+    documents.index(CreditAccount, credit_account_index)
+    documents.index(StockItem, stock_item_index)
+    documents.index(PurchaseOrder, purchase_order_index)
+    documents.index(Withdrawal, withdrawal_index)
 
 
 class IndexedOrderQueries:
@@ -53,3 +83,56 @@ class IndexedPaymentQueries:
 
     def awaiting_authentication(self) -> list[str]:
         return self._database.find(self._payments, AWAITING_AUTHENTICATION, equal="yes")
+
+
+class IndexedInstallmentQueries:
+    """:class:`merx.installments.InstallmentQueries` from the database's indexes: one
+    lookup per statement day billed (one, or up to four on a month's last day)."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._accounts = documents.name_of(CreditAccount)
+
+    def accounts_to_bill(self, on: date) -> list[CustomerId]:
+        found: list[str] = []
+        for day in bill_days_on(on):
+            found.extend(self._database.find(self._accounts, BILL_DAY, equal=day))
+        return [CustomerId(key) for key in found]
+
+
+class IndexedStockQueries:
+    """:class:`merx.inventory.StockQueries` from the database's indexes."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._items = documents.name_of(StockItem)
+
+    def stock_with_expired_reservations(self, by: datetime) -> list[str]:
+        return self._database.find(self._items, RESERVATION_EXPIRES_AT, upto=index_instant(by))
+
+
+class IndexedPurchaseOrderQueries:
+    """:class:`merx.procurement.PurchaseOrderQueries` from the database's indexes: one
+    lookup per month the period touches."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._orders = documents.name_of(PurchaseOrder)
+
+    def received_from(self, supplier: SupplierId, period: Period) -> list[PurchaseOrderId]:
+        found: list[str] = []
+        for month in period.months():
+            found.extend(self._database.find(self._orders, received_in(month), equal=supplier))
+        return [PurchaseOrderId(key) for key in dict.fromkeys(found)]
+
+
+class IndexedSettlementQueries:
+    """:class:`merx.settlement.SettlementQueries` from the database's indexes."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._withdrawals = documents.name_of(Withdrawal)
+
+    def pending_withdrawals(self, merchant: MerchantId) -> list[WithdrawalId]:
+        found = self._database.find(self._withdrawals, PENDING_WITHDRAWAL_OF, equal=merchant)
+        return [WithdrawalId(key) for key in found]

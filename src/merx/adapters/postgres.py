@@ -54,6 +54,7 @@ from merx.adapters.documents import (
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
+from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -134,14 +135,31 @@ _V2: Final = (
 )
 
 
-def _index_everything(db: Connection, documents: Documents | None) -> None:
-    """Index entries of every stored document whose kind has an indexer."""
+def _index_kinds_of_2(db: Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 2 began to index
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_2`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_2, schema=2)
+
+
+def _index_kinds_of_3(db: Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 3 began to index
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_3`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_3, schema=3)
+
+
+def _index_kinds(
+    db: Connection, documents: Documents | None, names: frozenset[str] | None, *, schema: int
+) -> None:
+    """Index entries of every stored document of the kinds ``names`` (every indexed kind
+    when ``None``), rebuilt from the documents with the indexers of this code."""
     if documents is None:
-        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+        raise ValidationError(
+            f"upgrading to schema {schema} needs the documents (merx.app.documents())"
+        )
     for kind in documents.classes():
-        if not documents.indexed(kind):
-            continue
         name = documents.name_of(kind)
+        if not documents.indexed(kind) or (names is not None and name not in names):
+            continue
         rows = db.execute(
             "SELECT id, version, document::text FROM merx_documents WHERE kind = %s", (name,)
         ).fetchall()
@@ -256,6 +274,14 @@ def _journal_out_of_documents(db: Connection, documents: Documents | None) -> No
         )
 
 
+def _schema_3(db: Connection, documents: Documents | None) -> None:
+    """Schema 3: the ledger's journal out of its documents into rows, then the index
+    entries of the kinds schema 3 began to index (withdrawals among them, rewritten
+    first)."""
+    _journal_out_of_documents(db, documents)
+    _index_kinds_of_3(db, documents)
+
+
 @attrs.frozen
 class Migration:
     """One step of the schema (see :mod:`merx.adapters.sqlite`)."""
@@ -268,8 +294,8 @@ class Migration:
 #: Every schema step in order; a database's schema is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
-    Migration(2, _V2, _index_everything),
-    Migration(3, _V3, _journal_out_of_documents),
+    Migration(2, _V2, _index_kinds_of_2),
+    Migration(3, _V3, _schema_3),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

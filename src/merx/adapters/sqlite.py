@@ -130,14 +130,53 @@ class Migration:
     backfill: Callable[[sqlite3.Connection, Documents | None], None] | None = None
 
 
-def _index_everything(db: sqlite3.Connection, documents: Documents | None) -> None:
-    """Index entries of every stored document whose kind has an indexer."""
+#: The kinds schema 2 indexed: orders and parent orders (the order timers, a merchant's
+#: orders) and payments (the payment timers).
+INDEXED_SINCE_2: Final = frozenset({"orders.Order", "orders.ParentOrder", "payments.Payment"})
+
+
+def _index_kinds_of_2(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 2 began to index (a
+    later step indexes its own kinds, once their documents have the shape this code
+    reads)."""
+    _index_kinds(db, documents, INDEXED_SINCE_2, schema=2)
+
+
+#: The kinds schema 3 began to index: credit accounts (the bill run), stock items (the
+#: reservation timer), purchase orders (purchases statements), withdrawals (closing a
+#: merchant).
+INDEXED_SINCE_3: Final = frozenset(
+    {
+        "credit.CreditAccount",
+        "inventory.StockItem",
+        "procurement.PurchaseOrder",
+        "settlement.Withdrawal",
+    }
+)
+
+
+def _index_kinds_of_3(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Index entries of every stored document of the kinds schema 3 began to index."""
+    _index_kinds(db, documents, INDEXED_SINCE_3, schema=3)
+
+
+def _index_kinds(
+    db: sqlite3.Connection,
+    documents: Documents | None,
+    names: frozenset[str] | None,
+    *,
+    schema: int,
+) -> None:
+    """Index entries of every stored document of the kinds ``names`` (every indexed kind
+    when ``None``), rebuilt from the documents with the indexers of this code."""
     if documents is None:
-        raise ValidationError("upgrading to schema 2 needs the documents (merx.app.documents())")
+        raise ValidationError(
+            f"upgrading to schema {schema} needs the documents (merx.app.documents())"
+        )
     for kind in documents.classes():
-        if not documents.indexed(kind):
-            continue
         name = documents.name_of(kind)
+        if not documents.indexed(kind) or (names is not None and name not in names):
+            continue
         for key, version, document in db.execute(
             "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
         ).fetchall():
@@ -182,11 +221,19 @@ def _journal_out_of_documents(db: sqlite3.Connection, documents: Documents | Non
     )
 
 
+def _schema_3(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 3: the ledger's journal out of its documents into rows, then the index
+    entries of the kinds schema 3 began to index (withdrawals among them, rewritten
+    first)."""
+    _journal_out_of_documents(db, documents)
+    _index_kinds_of_3(db, documents)
+
+
 #: Every schema step in order; the schema of a file is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
-    Migration(2, _V2, _index_everything),
-    Migration(3, _V3, _journal_out_of_documents),
+    Migration(2, _V2, _index_kinds_of_2),
+    Migration(3, _V3, _schema_3),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.

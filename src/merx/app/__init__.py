@@ -7,7 +7,7 @@ infrastructure write their own root the same way, reusing the ``register_*`` fun
 (:mod:`merx.app.wiring`) with their adapters.
 """
 
-from merx.app.core import DEFAULT_CHANNELS, App, Settings, VirtualSuppliers
+from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, VirtualSuppliers
 from merx.app.memory import MemoryApp, build_memory_app
 from merx.app.stores import StoredApp, build_app, build_postgres_app, build_sqlite_app
 from merx.app.wiring import (
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "App",
     "MemoryApp",
+    "Queries",
     "Settings",
     "StoredApp",
     "VirtualSuppliers",

@@ -21,6 +21,8 @@ from merx import (
     catalog,
     checkout,
     funding,
+    installments,
+    inventory,
     ledger,
     orders,
     payments,
@@ -65,8 +67,6 @@ from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import Keyed, UnitOfWork
 from merx.ledger import Journals
-from merx.orders import OrderQueries
-from merx.payments import PaymentQueries
 from merx.payments import installments as payments_installments
 from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
@@ -88,12 +88,28 @@ class VirtualSuppliers(dict[str, MemoryVirtualGoodsSupplier]):
         return supplier
 
 
+@attrs.frozen(kw_only=True)
+class Queries:
+    """The query ports of a store: what the timers, the batch runs and the merchants' reads
+    ask, each answered from what the store keeps (the memory store's committed snapshots,
+    a database's indexes), never by loading every aggregate of a kind."""
+
+    orders: orders.OrderQueries
+    payments: payments.PaymentQueries
+    installments: installments.InstallmentQueries
+    stock: inventory.StockQueries
+    purchase_orders: procurement.PurchaseOrderQueries
+    settlement: settlement.SettlementQueries
+
+
 @attrs.define(kw_only=True)
 class App:
-    """A wired merx: send commands with :meth:`handle`, read with :meth:`get`."""
+    """A wired merx: send commands with :meth:`handle`, read with :meth:`get`; the store's
+    query ports are :attr:`queries` (``merchant_orders(uow, seller, app.queries.orders)``)."""
 
     bus: MessageBus
     new_unit_of_work: Callable[[], UnitOfWork]
+    queries: Queries
     clock: Clock
     ids: IdSource
     events: EventLog
@@ -158,13 +174,13 @@ def assemble(
     clock: Clock,
     ids: IdSource,
     settings: Settings,
-    order_queries: OrderQueries | None = None,
-    payment_queries: PaymentQueries | None = None,
+    queries: Queries,
     journals: Journals = StoredJournal,
 ) -> App:
-    """Every context's handlers and subscribers on one bus over ``new_unit_of_work``, with
-    the in-memory sandboxes for the outside world (no command is sent); ``journals`` opens
-    a ledger's journal in a unit of work of the same store."""
+    """Every context's handlers and subscribers on one bus over ``new_unit_of_work`` and
+    the ``queries`` of the same store, with the in-memory sandboxes for the outside world
+    (no command is sent); ``journals`` opens a ledger's journal in a unit of work of the
+    same store."""
     events = EventLog()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in settings.channels}
     logistics = MemoryLogistics()
@@ -184,7 +200,8 @@ def assemble(
     pricer = pricing.QuoteMemo()
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
-        offers=settings.offers, queries=order_queries, pricer=pricer,
+        offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
+        pricer=pricer,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -195,7 +212,7 @@ def assemble(
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance, queries=payment_queries,
+        finance=finance, queries=queries.payments,
     )  # fmt: skip
     bus.register(
         payments.SyncPayment,
@@ -214,11 +231,13 @@ def assemble(
         inventory_policy=policy, order_policy=timing,
     )  # fmt: skip
     register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
-    register_procurement(bus, clock=clock, ids=ids)
+    register_procurement(bus, clock=clock, ids=ids, queries=queries.purchase_orders)
     register_merchants(bus, clock=clock, ids=ids)
-    register_settlement(bus, clock=clock, payout=payout, journals=journals)
+    register_settlement(
+        bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
+    )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
-    register_installments(bus, clock=clock, ids=ids, scorer=scorer)
+    register_installments(bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments)
     register_clearing(bus, clock=clock, journals=journals)
     register_promotions(bus, clock=clock)
     register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
@@ -236,6 +255,7 @@ def assemble(
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
+        queries=queries,
         clock=clock,
         ids=ids,
         events=events,

@@ -15,13 +15,10 @@ from types import ModuleType
 from typing import Any
 
 import merx
+from merx.adapters.indexed import register_indexes
 from merx.kernel import serde as base
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
-from merx.orders import Order, ParentOrder
-from merx.orders import ports as order_ports
-from merx.payments import Payment
-from merx.payments import ports as payment_ports
 
 #: Packages under ``merx`` that are not bounded contexts.
 _NOT_CONTEXTS = frozenset({"adapters", "app", "errors", "kernel", "testing"})
@@ -76,9 +73,7 @@ def documents() -> Documents:
         if events:
             assert converter is not None, f"merx.{context}.serde has no converter for its events"
             found.register_all(context, events, converter.unstructure, base.reader(converter))
-    found.index(ParentOrder, order_ports.parent_order_index)  # what query ports look up
-    found.index(Order, order_ports.order_index)
-    found.index(Payment, payment_ports.payment_index)
+    register_indexes(found)  # what the query ports look up
     return found
 
 

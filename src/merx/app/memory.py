@@ -10,13 +10,17 @@ import attrs
 from merx import catalog, checkout, orders, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
+    MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
+    MemoryPurchaseOrderQueries,
+    MemorySettlementQueries,
+    MemoryStockQueries,
     MemoryStore,
     MemoryUnitOfWork,
     SequentialIds,
 )
-from merx.app.core import DEFAULT_CHANNELS, App, Settings, assemble, seed_reference_data
+from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, assemble, seed_reference_data
 from merx.inventory import InventoryPolicy
 from merx.kernel.money import Money
 
@@ -78,11 +82,22 @@ def build_memory_app(
         clock=fixed,
         ids=sequential,
         settings=settings,
-        order_queries=MemoryOrderQueries(store),
-        payment_queries=MemoryPaymentQueries(store),
+        queries=memory_queries(store),
     )
     memory = MemoryApp(
         store=store, **{**attrs.asdict(app, recurse=False), "clock": fixed, "ids": sequential}
     )
     seed_reference_data(memory, settings)
     return memory
+
+
+def memory_queries(store: MemoryStore) -> Queries:
+    """Every query port over ``store``'s committed snapshots."""
+    return Queries(
+        orders=MemoryOrderQueries(store),
+        payments=MemoryPaymentQueries(store),
+        installments=MemoryInstallmentQueries(store),
+        stock=MemoryStockQueries(store),
+        purchase_orders=MemoryPurchaseOrderQueries(store),
+        settlement=MemorySettlementQueries(store),
+    )

@@ -17,14 +17,22 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import attrs
 
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
-from merx.adapters.indexed import IndexedOrderQueries, IndexedPaymentQueries
+from merx.adapters.indexed import (
+    IndexedInstallmentQueries,
+    IndexedOrderQueries,
+    IndexedPaymentQueries,
+    IndexedPurchaseOrderQueries,
+    IndexedSettlementQueries,
+    IndexedStockQueries,
+)
 from merx.adapters.journal import JournalDatabase, database_journals
 from merx.adapters.relay import Outbox, OutboxRelay, Outgoing
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
-from merx.app.core import App, Settings, assemble, seed_reference_data
+from merx.app.core import App, Queries, Settings, assemble, seed_reference_data
 from merx.app.documents import documents
 from merx.kernel.clock import Clock
+from merx.kernel.documents import Documents
 from merx.kernel.ids import IdSource
 
 if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported only when used
@@ -80,8 +88,7 @@ def build_app(
         clock=clock or SystemClock(),
         ids=ids or TimeOrderedIds(),
         settings=settings,
-        order_queries=IndexedOrderQueries(database, known),
-        payment_queries=IndexedPaymentQueries(database, known),
+        queries=indexed_queries(database, known),
         journals=database_journals,
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
@@ -90,6 +97,19 @@ def build_app(
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
     return stored
+
+
+def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
+    """Every query port over ``database``'s indexes (``known`` registers them:
+    :func:`merx.app.documents.documents`)."""
+    return Queries(
+        orders=IndexedOrderQueries(database, known),
+        payments=IndexedPaymentQueries(database, known),
+        installments=IndexedInstallmentQueries(database, known),
+        stock=IndexedStockQueries(database, known),
+        purchase_orders=IndexedPurchaseOrderQueries(database, known),
+        settlement=IndexedSettlementQueries(database, known),
+    )
 
 
 def build_sqlite_app(

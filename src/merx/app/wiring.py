@@ -149,13 +149,15 @@ def register_shop(
     stock_policy: InventoryPolicy,
     order_policy: orders.OrderPolicy,
     offers: checkout.Offers,
-    queries: orders.OrderQueries | None = None,
+    order_queries: orders.OrderQueries,
+    stock_queries: inventory.StockQueries,
     pricer: pricing.Pricer = pricing.quote,
 ) -> None:
-    """Customers, stock, cart, placing and closing orders. ``queries`` answers the
-    timers' searches (without it they load every order); ``pricer`` prices carts (a
-    :class:`merx.pricing.QuoteMemo` shared with the checkout page saves the second
-    pricing of a cart when its order is placed)."""
+    """Customers, stock, cart, placing and closing orders. ``order_queries`` and
+    ``stock_queries`` answer the timers' searches (the store's, never a scan of every
+    order or stock item); ``pricer`` prices carts (a :class:`merx.pricing.QuoteMemo`
+    shared with the checkout page saves the second pricing of a cart when its order is
+    placed)."""
     bus.register(customers.RegisterCustomer, customers_services.register_customer)
     bus.register(customers.AddAddress, customers_services.add_address)
     bus.register(customers.VerifyCustomer, customers_services.verify_customer)
@@ -163,7 +165,8 @@ def register_shop(
     bus.register(inventory.ReceiveStock, inventory_services.receive_stock)
     bus.register(inventory.ReturnToStock, inventory_services.return_to_stock)
     bus.register(
-        inventory.ExpireReservations, partial(inventory_services.expire_reservations, clock=clock)
+        inventory.ExpireReservations,
+        partial(inventory_services.expire_reservations, clock=clock, queries=stock_queries),
     )
     bus.register(checkout.AddToCart, checkout_services.add_to_cart)
     bus.register(checkout.SetCartQuantity, checkout_services.set_cart_quantity)
@@ -184,13 +187,19 @@ def register_shop(
     bus.register(
         orders.CloseUnpaidOrders,
         partial(
-            orders_services.close_unpaid_orders, clock=clock, policy=order_policy, queries=queries
+            orders_services.close_unpaid_orders,
+            clock=clock,
+            policy=order_policy,
+            queries=order_queries,
         ),
     )
     bus.register(
         orders.AutoConfirmReceipts,
         partial(
-            orders_services.auto_confirm_receipts, clock=clock, policy=order_policy, queries=queries
+            orders_services.auto_confirm_receipts,
+            clock=clock,
+            policy=order_policy,
+            queries=order_queries,
         ),
     )
 
@@ -207,7 +216,7 @@ def register_cashier(
     rules: Sequence[payments.RoutingRule] = payments.DEFAULT_ROUTING,
     authentication: payments.AuthenticationPolicy | None = None,
     finance: payments_services.Finance | None = None,
-    queries: payments.PaymentQueries | None = None,
+    queries: payments.PaymentQueries,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
@@ -379,9 +388,15 @@ def register_merchants(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
 
 
 def register_settlement(
-    bus: MessageBus, *, clock: Clock, payout: Payout, journals: Journals
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    payout: Payout,
+    journals: Journals,
+    queries: settlement.SettlementQueries,
 ) -> None:
-    """Every settlement command, and the ledger's, bound to their ports."""
+    """Every settlement command, and the ledger's, bound to their ports (``queries``
+    finds a closing merchant's pending withdrawals)."""
     bus.register(ledger.OpenLedger, ledger_services.open_ledger)
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (settlement.SetCommissionTable, settlement_services.set_commission_table),
@@ -390,6 +405,12 @@ def register_settlement(
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        settlement.CloseMerchant,
+        partial(
+            settlement_services.close_merchant, clock=clock, journals=journals, queries=queries
+        ),
+    )
     with_journals: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (settlement.BookOrderPayment, settlement_services.book_order_payment),
         (settlement.CompleteOrder, settlement_services.complete_order),
@@ -402,7 +423,6 @@ def register_settlement(
         (settlement.ChargeMarketing, settlement_services.charge_marketing),
         (settlement.PreSettle, settlement_services.pre_settle),
         (settlement.SettleFinally, settlement_services.settle_finally),
-        (settlement.CloseMerchant, settlement_services.close_merchant),
     ]
     for command, handler in with_journals:
         bus.register(command, partial(handler, clock=clock, journals=journals))
@@ -437,9 +457,15 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
 
 
 def register_installments(
-    bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    scorer: CreditScorer,
+    queries: installments.InstallmentQueries,
 ) -> None:
-    """Every installments command and its handler, with the keywords each needs."""
+    """Every installments command and its handler, with the keywords each needs
+    (``queries`` finds the accounts the bill run bills)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (installments.ActivateInstallmentPlan, installments_services.activate_installment_plan),
         (installments.CancelInstallmentPlan, installments_services.cancel_installment_plan),
@@ -450,12 +476,15 @@ def register_installments(
         (installments.PayOffInstallmentPlan, installments_services.pay_off_installment_plan),
         (installments.PrepayInstallmentPlan, installments_services.prepay_installment_plan),
         (installments.RefundInstallmentOrder, installments_services.refund_installment_order),
-        (installments.RunBills, installments_services.run_bills),
     ]
     for command, handler in plain:
         bus.register(command, handler)
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        installments.RunBills,
+        partial(installments_services.run_bills, clock=clock, queries=queries),
+    )
     bus.register(
         installments.PurchaseOnInstallment,
         partial(installments_services.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
@@ -522,8 +551,11 @@ def register_suppliers(
     )
 
 
-def register_procurement(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
-    """Every procurement command, bound to its ports (the suppliers must be registered)."""
+def register_procurement(
+    bus: MessageBus, *, clock: Clock, ids: IdSource, queries: procurement.PurchaseOrderQueries
+) -> None:
+    """Every procurement command, bound to its ports (the suppliers must be registered;
+    ``queries`` finds the purchase orders a purchases statement reads)."""
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (procurement.AddContractPrice, procurement_services.add_contract_price),
         (procurement.SignContract, procurement_services.sign_contract),
@@ -538,10 +570,15 @@ def register_procurement(bus: MessageBus, *, clock: Clock, ids: IdSource) -> Non
     with_clock_and_ids: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (procurement.DraftContract, procurement_services.draft_contract),
         (procurement.DraftPurchaseOrder, procurement_services.draft_purchase_order),
-        (procurement.IssuePurchasesStatement, procurement_services.issue_purchases_statement),
         (procurement.IssueSalesStatement, procurement_services.issue_sales_statement),
     ]
     for command, handler in with_clock:
         bus.register(command, partial(handler, clock=clock))
     for command, handler in with_clock_and_ids:
         bus.register(command, partial(handler, clock=clock, ids=ids))
+    bus.register(
+        procurement.IssuePurchasesStatement,
+        partial(
+            procurement_services.issue_purchases_statement, clock=clock, ids=ids, queries=queries
+        ),
+    )

@@ -197,7 +197,7 @@ def fund_asset(
     existing = assets.find(cmd.asset_id)
     if existing is not None:
         return _result(existing)  # a replay
-    investors = uow.repo(Investor)
+    investors = uow.repo(Investor)  # reference data, a few funders: routing weighs each
     candidates = route(
         (investors.get(key) for key in investors.ids()), cmd.principal, cmd.term_months
     )

@@ -45,6 +45,7 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
+from merx.installments.ports import InstallmentQueries
 from merx.installments.repayment import CustomerRepayment
 from merx.installments.services import (
     ActivateInstallmentPlan,
@@ -84,6 +85,7 @@ __all__ = [
     "InstallmentPlanPaidOff",
     "InstallmentPlanRefunded",
     "InstallmentPrepaid",
+    "InstallmentQueries",
     "InstallmentRepaid",
     "PayOffInstallmentPlan",
     "PaymentDueFirst",

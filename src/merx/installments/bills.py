@@ -94,6 +94,13 @@ def billing_until(day: int, on: date) -> date | None:
     return next_statement(day, on)
 
 
+def statement_days_on(on: date) -> tuple[int, ...]:
+    """The statement days (1..31) whose bill is drawn up on ``on``: its own day, and on the
+    last day of a month also every later day the month lacks (see :func:`statement_date`)."""
+    last = calendar.monthrange(on.year, on.month)[1]
+    return tuple(range(on.day, 32)) if on.day == last else (on.day,)
+
+
 @attrs.define(kw_only=True)
 class Bill(Aggregate):
     id: str

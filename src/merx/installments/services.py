@@ -27,6 +27,7 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
+from merx.installments.ports import InstallmentQueries, billed_on
 from merx.installments.repayment import (
     CustomerRepayment,
     close_statement,
@@ -304,16 +305,20 @@ def _bill_customer(
     return bill, applied
 
 
-def run_bills(cmd: RunBills, uow: UnitOfWork, *, clock: Clock) -> BillRun:
+def run_bills(
+    cmd: RunBills, uow: UnitOfWork, *, clock: Clock, queries: InstallmentQueries
+) -> BillRun:
+    """Bill every account whose statement falls today (``queries`` finds them; each is
+    checked again with :func:`~merx.installments.ports.billed_on`)."""
     on = today(clock)
     accounts = uow.repo(CreditAccount)
     count = 0
     total: Money | None = None
     applied_total: Money | None = None
-    for customer_id in accounts.ids():
+    for customer_id in list(queries.accounts_to_bill(on)):
         account = accounts.get(customer_id)
         until = billing_until(account.statement_day, on)
-        if until is None:
+        if until is None or not billed_on(account, on):
             continue
         bill, applied = _bill_customer(uow, account, on, until=until)
         if bill is not None:

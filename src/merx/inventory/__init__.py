@@ -22,6 +22,7 @@ from merx.inventory.model import (
     WarehouseOpened,
     stock_key,
 )
+from merx.inventory.ports import StockQueries
 from merx.inventory.services import (
     ExpireReservations,
     OpenWarehouse,
@@ -50,6 +51,7 @@ __all__ = [
     "StockDeducted",
     "StockItem",
     "StockLocked",
+    "StockQueries",
     "StockReceived",
     "StockReleased",
     "StockReserved",

@@ -178,6 +178,15 @@ class StockItem(Aggregate):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
+    @property
+    def next_expiry(self) -> datetime | None:
+        """When the earliest of its reservations runs out (``None``: it holds none);
+        :meth:`expire` at that instant or later releases something."""
+        return min(
+            (hold.expires_at for hold in self.holds.values() if hold.expires_at is not None),
+            default=None,
+        )
+
     def receive(self, quantity: int, reference: str) -> None:
         require_quantity(quantity)
         self.on_hand += quantity

@@ -20,6 +20,7 @@ from merx.inventory.model import (
     plan_allocations,
     stock_key,
 )
+from merx.inventory.ports import StockQueries
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import SkuId, WarehouseId
@@ -99,11 +100,15 @@ def return_to_stock(cmd: ReturnToStock, uow: UnitOfWork) -> None:
     uow.commit()
 
 
-def expire_reservations(cmd: ExpireReservations, uow: UnitOfWork, *, clock: Clock) -> list[str]:
+def expire_reservations(
+    cmd: ExpireReservations, uow: UnitOfWork, *, clock: Clock, queries: StockQueries
+) -> list[str]:
+    """Release the reservations whose time ran out (``queries`` finds the stock items that
+    hold one; :meth:`StockItem.expire` decides on each); the orders that lost them."""
     repo = uow.repo(StockItem)
     now = clock.now()
     orders: list[str] = []
-    for key in repo.ids():
+    for key in list(queries.stock_with_expired_reservations(now)):
         item = repo.get(key)
         expired = item.expire(now)
         if expired:
@@ -129,7 +134,10 @@ def hold_for_order(
     expires_at: datetime | None,
 ) -> tuple[Allocation, ...]:
     """Choose warehouses for ``lines`` and hold the stock: a reservation until
-    ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed."""
+    ``expires_at``, or a firm lock when ``expires_at`` is ``None``. Staged, not committed.
+
+    Every warehouse is weighed: reference data, a handful per shop, so no query port finds
+    them (docs/persistence.md, section 4)."""
     warehouses = [uow.repo(Warehouse).view(key) for key in uow.repo(Warehouse).ids()]
     plan = plan_allocations(
         lines,

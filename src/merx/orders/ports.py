@@ -4,10 +4,11 @@ The timers (:class:`~merx.orders.CloseUnpaidOrders`, :class:`~merx.orders.AutoCo
 and a merchant's order list need orders by state and time. A database answers that with an
 indexed query; :class:`OrderQueries` is the port for it. Its answers are candidates only:
 the services load each order and check it again before they change it, so a stale or
-generous answer is harmless. :class:`ScanningOrderQueries` answers by loading every order
-through the unit of work, the fallback when no adapter is given. What makes an order a
-candidate is the model's own predicate (:meth:`ParentOrder.unpaid_since`,
-:meth:`Order.awaits_receipt`), so every adapter asks the same question.
+generous answer is harmless. What makes an order a candidate is the model's own predicate
+(:meth:`ParentOrder.unpaid_since`, :meth:`Order.awaits_receipt`), so every adapter asks
+the same question. Every store answers from what it keeps (the memory store's committed
+snapshots, a database's indexes); none loads every order (``merx.testing.queries`` holds
+the scan the contract compares them with).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Protocol
 
 from merx.kernel.documents import index_instant
 from merx.kernel.ids import MerchantId, OrderId
-from merx.kernel.uow import UnitOfWork
 from merx.orders.model import Order, OrderStatus, ParentOrder
 
 
@@ -39,31 +39,6 @@ class OrderQueries(Protocol):
     def orders_of_seller(self, seller: MerchantId) -> Iterable[OrderId]:
         """Every order sold by ``seller``, in the order they were placed."""
         ...
-
-
-class ScanningOrderQueries:
-    """:class:`OrderQueries` by loading every order through ``uow`` (O(history))."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
-        repo = self._uow.repo(ParentOrder)
-        return [OrderId(key) for key in repo.ids() if repo.get(key).unpaid_since(placed_by)]
-
-    def orders_awaiting_receipt(
-        self, *, shipped_by: datetime, delivered_by: datetime
-    ) -> list[OrderId]:
-        repo = self._uow.repo(Order)
-        return [
-            OrderId(key)
-            for key in repo.ids()
-            if repo.get(key).awaits_receipt(shipped_by=shipped_by, delivered_by=delivered_by)
-        ]
-
-    def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
-        repo = self._uow.repo(Order)
-        return [OrderId(key) for key in repo.ids() if repo.get(key).seller == seller]
 
 
 # -- what a database indexes to answer OrderQueries ------------------------------------

@@ -28,7 +28,7 @@ from merx.orders.model import (
     ParentOrderPaid,
     kind_of,
 )
-from merx.orders.ports import OrderQueries, ScanningOrderQueries
+from merx.orders.ports import OrderQueries
 from merx.pricing import Pricer, quote
 from merx.promotions import (
     campaign_discounts,
@@ -197,15 +197,14 @@ def close_unpaid_orders(
     *,
     clock: Clock,
     policy: OrderPolicy,
-    queries: OrderQueries | None = None,
+    queries: OrderQueries,
 ) -> list[OrderId]:
     """Cancel the parent orders unpaid past the policy's time (``queries`` finds the
     candidates; :meth:`ParentOrder.close_unpaid` decides on each)."""
     now = clock.now()
     closed: list[OrderId] = []
     repo = uow.repo(ParentOrder)
-    found = queries or ScanningOrderQueries(uow)
-    for key in list(found.unpaid_parent_orders(now - policy.unpaid_ttl)):
+    for key in list(queries.unpaid_parent_orders(now - policy.unpaid_ttl)):
         parent = repo.get(key)
         if parent.close_unpaid(now, policy):
             _cancelled(uow, parent, UNPAID_IN_TIME, now)
@@ -220,15 +219,14 @@ def auto_confirm_receipts(
     *,
     clock: Clock,
     policy: OrderPolicy,
-    queries: OrderQueries | None = None,
+    queries: OrderQueries,
 ) -> list[OrderId]:
     """Complete the orders whose customers did not confirm in time (``queries`` finds the
     candidates; :meth:`Order.confirm_receipt_for_customer` decides on each)."""
     now = clock.now()
     confirmed: list[OrderId] = []
     repo = uow.repo(Order)
-    found = queries or ScanningOrderQueries(uow)
-    candidates = found.orders_awaiting_receipt(
+    candidates = queries.orders_awaiting_receipt(
         shipped_by=now - policy.confirm_after_shipment,
         delivered_by=now - policy.confirm_after_delivery,
     )
@@ -268,13 +266,10 @@ def merchant_order(uow: UnitOfWork, acting: MerchantId, order_id: OrderId) -> Or
     return order
 
 
-def merchant_orders(
-    uow: UnitOfWork, acting: MerchantId, queries: OrderQueries | None = None
-) -> list[Order]:
-    """Every order sold by ``acting`` (found by ``queries``; without, by a scan)."""
+def merchant_orders(uow: UnitOfWork, acting: MerchantId, queries: OrderQueries) -> list[Order]:
+    """Every order sold by ``acting`` (found by ``queries``, each checked again)."""
     repo = uow.repo(Order)
-    found = queries or ScanningOrderQueries(uow)
-    orders = [repo.get(key) for key in found.orders_of_seller(acting)]
+    orders = [repo.get(key) for key in queries.orders_of_seller(acting)]
     return [order for order in orders if order.seller == acting]
 
 

@@ -431,15 +431,14 @@ def expire_payment_authentications(
     uow: UnitOfWork,
     *,
     clock: Clock,
-    queries: PaymentQueries | None = None,
+    queries: PaymentQueries,
 ) -> list[PaymentId]:
     """Fail the payments whose authentication window has closed (``queries`` finds the
-    candidates; without it every payment is loaded)."""
+    candidates; :meth:`Payment.lapse_authentication` decides on each)."""
     now = clock.now()
     expired: list[PaymentId] = []
     repo = uow.repo(Payment)
-    candidates = queries.awaiting_authentication() if queries is not None else repo.ids()
-    for key in list(candidates):
+    for key in list(queries.awaiting_authentication()):
         payment = repo.get(key)
         if _lapse(uow, payment, now):
             expired.append(payment.id)

@@ -52,6 +52,7 @@ from merx.procurement.model import (
     SupplierStatementIssued,
     SupplierStatementPaid,
 )
+from merx.procurement.ports import PurchaseOrderQueries
 from merx.procurement.services import (
     AddContractPrice,
     ApprovePurchaseOrder,
@@ -102,6 +103,7 @@ __all__ = [
     "PurchaseOrderDrafted",
     "PurchaseOrderId",
     "PurchaseOrderLine",
+    "PurchaseOrderQueries",
     "PurchaseOrderReceived",
     "PurchaseOrderState",
     "Receipt",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NewType
 
 import attrs
@@ -88,8 +88,23 @@ class Period:
     def overlaps(self, other: Period) -> bool:
         return self.start < other.end and other.start < self.end
 
+    def months(self) -> tuple[date, ...]:
+        """The first day of every calendar month the period touches, in order."""
+        first, last = _month_of(self.start), _month_of(self.end - timedelta(days=1))
+        found = [first]
+        while found[-1] < last:
+            month = found[-1]
+            found.append(
+                month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+            )
+        return tuple(found)
+
     def __str__(self) -> str:
         return f"[{self.start}, {self.end})"
+
+
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
 
 
 def _require_items(items: Sequence[tuple[SkuId, int]], what: str) -> tuple[tuple[SkuId, int], ...]:
@@ -457,6 +472,16 @@ class PurchaseOrder(Aggregate):
 
     def outstanding_of(self, sku: SkuId) -> int:
         return self.line(sku).quantity_ordered - self.received_of(sku)
+
+    @property
+    def received_months(self) -> frozenset[date]:
+        """The first day of every calendar month a receipt of the order fell in."""
+        return frozenset(_month_of(receipt.received_on) for receipt in self.receipts)
+
+    def received_in_months_of(self, period: Period) -> bool:
+        """Whether a receipt fell in a calendar month ``period`` touches: the orders a
+        purchases statement of ``period`` reads (it keeps the receipts inside the period)."""
+        return not self.received_months.isdisjoint(period.months())
 
     def receipt(self, reference: str) -> Receipt:
         for receipt in self.receipts:

@@ -36,6 +36,7 @@ from merx.procurement.model import (
     purchases_statement,
     sales_statement,
 )
+from merx.procurement.ports import PurchaseOrderQueries
 from merx.suppliers import Supplier
 
 A = TypeVar("A", bound=Keyed)
@@ -238,16 +239,23 @@ def _receive_into_stock(uow: UnitOfWork, order: PurchaseOrder, receipt: Receipt)
 
 
 def issue_purchases_statement(
-    cmd: IssuePurchasesStatement, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+    cmd: IssuePurchasesStatement,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    queries: PurchaseOrderQueries,
 ) -> StatementId:
-    """Scans every purchase order: fine in memory; a database host would query by supplier."""
+    """Everything received from the supplier in the period: ``queries`` finds its purchase
+    orders with a receipt in the period's months, read without being changed."""
     supplier = uow.repo(Supplier).view(cmd.supplier_id)
+    period = Period(cmd.period_start, cmd.period_end)
     orders_repo = uow.repo(PurchaseOrder)
-    orders = [orders_repo.get(key) for key in orders_repo.ids()]
+    orders = [orders_repo.view(key) for key in queries.received_from(supplier.id, period)]
     statement = purchases_statement(
         supplier,
         [order for order in orders if order.supplier_id == supplier.id],
-        Period(cmd.period_start, cmd.period_end),
+        period,
     )
     return _issue(uow, statement, StatementId(ids.next_id("sst")), clock)
 

@@ -63,7 +63,7 @@ from merx.settlement.model import (
     WithdrawalRequested,
     WithdrawalState,
 )
-from merx.settlement.ports import Payout
+from merx.settlement.ports import Payout, SettlementQueries
 from merx.settlement.services import (
     BookOrderPayment,
     BookRefund,
@@ -141,6 +141,7 @@ __all__ = [
     "SetCommissionTable",
     "SettleFinally",
     "SettlementCycle",
+    "SettlementQueries",
     "SettlementStatement",
     "SettlementTerms",
     "SettlementTermsChanged",

@@ -8,19 +8,35 @@ A refusal (a closed account, a compliance hold) is a result, ``PayoutStatus.REFU
 and moved no money. After a :class:`PayoutTimeout` the outcome is unknown: ask
 :meth:`Payout.query`, or retry with the same key; never guess. The two errors of the port
 live in :mod:`merx.settlement.errors` and are named here for adapters.
+
+:class:`SettlementQueries` is what closing a merchant asks of the store (its withdrawals
+still pending) without loading every withdrawal; :func:`withdrawal_index` is what a
+database indexes to answer it.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Protocol
 
 import attrs
 
+from merx.kernel.ids import MerchantId
 from merx.kernel.money import Money
 from merx.settlement.errors import PayoutTimeout, UnknownPayout
+from merx.settlement.model import Withdrawal, WithdrawalId, WithdrawalState
 
-__all__ = ["Payout", "PayoutResult", "PayoutStatus", "PayoutTimeout", "UnknownPayout"]
+__all__ = [
+    "PENDING_WITHDRAWAL_OF",
+    "Payout",
+    "PayoutResult",
+    "PayoutStatus",
+    "PayoutTimeout",
+    "SettlementQueries",
+    "UnknownPayout",
+    "withdrawal_index",
+]
 
 
 class PayoutStatus(enum.Enum):
@@ -55,3 +71,23 @@ class Payout(Protocol):
     def query(self, *, idempotency_key: str) -> PayoutResult:
         """The payment's outcome now. Raises :class:`UnknownPayout` if never received."""
         ...
+
+
+class SettlementQueries(Protocol):
+    """Port: settlement's aggregates by state, from committed state. A database answers
+    from its index, written in the same transaction as the withdrawal itself."""
+
+    def pending_withdrawals(self, merchant: MerchantId) -> Iterable[WithdrawalId]:
+        """The withdrawals of ``merchant`` still waiting for the payout's answer."""
+        ...
+
+
+#: What a database indexes to answer :class:`SettlementQueries`: a pending withdrawal,
+#: by its merchant.
+PENDING_WITHDRAWAL_OF = "pending_withdrawal_of"
+
+
+def withdrawal_index(withdrawal: Withdrawal) -> dict[str, str | None]:
+    """A withdrawal is found by its merchant while it is pending."""
+    pending = withdrawal.status is WithdrawalState.PENDING
+    return {PENDING_WITHDRAWAL_OF: withdrawal.merchant_id if pending else None}

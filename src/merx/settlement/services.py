@@ -72,7 +72,7 @@ from merx.settlement.model import (
     settlement_legs,
     withdrawal_legs,
 )
-from merx.settlement.ports import Payout, PayoutResult, PayoutStatus
+from merx.settlement.ports import Payout, PayoutResult, PayoutStatus, SettlementQueries
 
 # -- commands: set-up ------------------------------------------------------------------
 
@@ -674,20 +674,22 @@ def settle_finally(
 
 
 def close_merchant(
-    cmd: CloseMerchant, uow: UnitOfWork, *, clock: Clock, journals: Journals
+    cmd: CloseMerchant,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    journals: Journals,
+    queries: SettlementQueries,
 ) -> None:
+    """Close a merchant with nothing left on its books (``queries`` counts its pending
+    withdrawals from the committed state; one requested meanwhile changes the merchant's
+    account, so this commit would fail as a lost update)."""
     merchant = uow.repo(Merchant).get(cmd.merchant_id)
     if merchant.final_settlement == cmd.reference:
         return
     account = uow.repo(MerchantAccount).get(cmd.merchant_id)
     ledger, journal = _book(uow, journals, merchant.currency)
-    withdrawals = uow.repo(Withdrawal)
-    open_withdrawals = sum(
-        1
-        for key in withdrawals.ids()
-        if (w := withdrawals.get(key)).merchant_id == merchant.id
-        and w.status is WithdrawalState.PENDING
-    )
+    open_withdrawals = len(list(queries.pending_withdrawals(merchant.id)))
     merchant.check_close()
     now = clock.now()
     account.close(ledger, journal, open_withdrawals, cmd.reference, now)

@@ -8,7 +8,14 @@ from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
-from merx.adapters.memory.queries import MemoryOrderQueries, MemoryPaymentQueries
+from merx.adapters.memory.queries import (
+    MemoryInstallmentQueries,
+    MemoryOrderQueries,
+    MemoryPaymentQueries,
+    MemoryPurchaseOrderQueries,
+    MemorySettlementQueries,
+    MemoryStockQueries,
+)
 from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
@@ -21,6 +28,7 @@ __all__ = [
     "MemoryConsignmentChannel",
     "MemoryCreditScorer",
     "MemoryFunder",
+    "MemoryInstallmentQueries",
     "MemoryJournal",
     "MemoryLogistics",
     "MemoryNotifier",
@@ -28,7 +36,10 @@ __all__ = [
     "MemoryPaymentGateway",
     "MemoryPaymentQueries",
     "MemoryPayout",
+    "MemoryPurchaseOrderQueries",
     "MemoryRepository",
+    "MemorySettlementQueries",
+    "MemoryStockQueries",
     "MemoryStore",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",

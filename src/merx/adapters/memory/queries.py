@@ -1,4 +1,5 @@
-"""Query ports answered from the in-memory store's committed snapshots.
+"""Query ports answered from the in-memory store's committed snapshots (every context's
+``...Queries`` port).
 
 They read the stored aggregates in place (never handing them out, never copying them),
 so a timer looks at every order without the cost of loading each one; the services then
@@ -7,12 +8,17 @@ load the few candidates through their unit of work and check them again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from merx.adapters.memory.store import MemoryStore
-from merx.kernel.ids import MerchantId, OrderId
+from merx.credit import CreditAccount
+from merx.installments.ports import billed_on
+from merx.inventory import StockItem
+from merx.kernel.ids import CustomerId, MerchantId, OrderId, SupplierId
 from merx.orders import Order, ParentOrder
 from merx.payments import Payment
+from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
+from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
 
 
 class MemoryOrderQueries:
@@ -49,3 +55,59 @@ class MemoryPaymentQueries:
     def awaiting_authentication(self) -> list[str]:
         rows = list(self._store.tables.get(Payment, {}).items())
         return [key for key, (_, payment) in rows if payment.awaits_authentication]
+
+
+class MemoryInstallmentQueries:
+    """:class:`merx.installments.InstallmentQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def accounts_to_bill(self, on: date) -> list[CustomerId]:
+        rows = list(self._store.tables.get(CreditAccount, {}).items())
+        return [CustomerId(key) for key, (_, account) in rows if billed_on(account, on)]
+
+
+class MemoryStockQueries:
+    """:class:`merx.inventory.StockQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def stock_with_expired_reservations(self, by: datetime) -> list[str]:
+        rows = list(self._store.tables.get(StockItem, {}).items())
+        return [
+            key
+            for key, (_, item) in rows
+            if (expiry := item.next_expiry) is not None and expiry <= by
+        ]
+
+
+class MemoryPurchaseOrderQueries:
+    """:class:`merx.procurement.PurchaseOrderQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def received_from(self, supplier: SupplierId, period: Period) -> list[PurchaseOrderId]:
+        rows = list(self._store.tables.get(PurchaseOrder, {}).items())
+        return [
+            PurchaseOrderId(key)
+            for key, (_, order) in rows
+            if order.supplier_id == supplier and order.received_in_months_of(period)
+        ]
+
+
+class MemorySettlementQueries:
+    """:class:`merx.settlement.SettlementQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def pending_withdrawals(self, merchant: MerchantId) -> list[WithdrawalId]:
+        rows = list(self._store.tables.get(Withdrawal, {}).items())
+        return [
+            WithdrawalId(key)
+            for key, (_, withdrawal) in rows
+            if withdrawal.merchant_id == merchant and withdrawal.status is WithdrawalState.PENDING
+        ]
