@@ -37,9 +37,10 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck imports unit
 
+# beside a throwaway PostgreSQL cluster too, so bench_stores.py shows PostgreSQL's figures
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	bash .ci/with-postgres sh -c 'for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done'
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis .import_linter_cache build src/*.egg-info

@@ -2,27 +2,38 @@
 PostgreSQL.
 
 For each store: golden-path orders/s (quote, place, pay, ship, deliver, confirm; 3 lines,
-2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, and what each order
-asks of the database, counted at its connections (:mod:`merx.adapters.roundtrips`): reads,
-writes, commits and round trips (on SQLite every statement the library runs, ``BEGIN`` and
-``COMMIT`` included; on PostgreSQL every wait for the server, a pipeline with its ``Sync``
-counting as one). Beside each database, a bare loop issuing the same number of reads,
-writes and commits per order with the driver alone (``sqlite3``, ``psycopg``), so merx
-shows as a share of what the database itself allows.
+2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, and the database round
+trips per order (reads, commits and documents written, counted at the database port).
+Beside each database, a bare loop issuing the same number of reads, writes and commits per
+order with the driver alone (``sqlite3``; ``psycopg`` over the same DSN, one connection,
+each commit one round trip in pipeline mode as merx sends it), so merx shows as a share of
+what the database itself allows. Then two OS processes against one SQLite file and against
+one PostgreSQL (each its own app, its own customers), against one process over the same
+setup: the ratio, and the conflicts the databases refused. Last, ledger entries/s on each
+store through the public ledger API: one entry per unit of work (as the settlement services
+post) and in batches of 500 per unit of work.
 
 Run: ``python benchmarks/bench_stores.py [orders] [--postgres DSN]`` (the DSN defaults to
-``$MERX_TEST_POSTGRES``). Figures are printed, never asserted. Goals (issue 13): SQLite at
-least 25% of the in-memory throughput; PostgreSQL at least 50% of its bare loop.
+``$MERX_TEST_POSTGRES``; each PostgreSQL run gets a fresh schema, dropped at the end), or
+``bash .ci/with-postgres .venv/bin/python benchmarks/bench_stores.py 200`` beside a
+throwaway cluster. Figures are printed, never asserted. Goals (issue 13): SQLite at least
+25% of the in-memory throughput; PostgreSQL at least 50% of its bare loop; two processes
+faster than one; the ledger on PostgreSQL at least 1,000 entries/s one per unit of work and
+10,000/s in batches.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import os
+import shutil
 import sqlite3
-import statistics
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -30,14 +41,47 @@ from typing import Any, Literal
 import attrs
 import bench_golden_path as golden
 
+from merx import ledger
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.adapters.roundtrips import RoundTrips
-from merx.adapters.sqlite import SqliteDatabase
-from merx.app import App, build_app, build_memory_app
-from merx.app.documents import documents
+from merx.app import App, StoredApp, build_memory_app, build_sqlite_app
+from merx.errors import ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
+from merx.ledger import Leg
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
+W = 26  # the width of the labels
+
+
+class Counting:
+    """Counts the calls a document database gets (wraps one; the stored app keeps it)."""
+
+    def __init__(self, database: Any) -> None:
+        self.database = database
+        self.reads = 0
+        self.commits = 0
+        self.documents = 0
+
+    def count(self) -> None:
+        for name in ("load", "keys", "find", "is_handled", "events_after"):
+            setattr(self.database, name, self._reading(getattr(self.database, name)))
+        write = self.database.write
+
+        def counted_write(new: Any, changed: Any, events: Any, handled: Any = ()) -> None:
+            self.commits += 1
+            self.documents += len(new) + len(changed)
+            write(new, changed, events, handled)
+
+        self.database.write = counted_write
+
+    def _reading(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.reads += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.reads, self.commits, self.documents
 
 
 def run(app: App, people: list[CustomerId]) -> tuple[float, list[float], list[float]]:
@@ -63,53 +107,35 @@ def percentile(samples: list[float], fraction: float) -> float:
 def line(label: str, rate: float, place: list[float], pay: list[float]) -> str:
     ms = 1000
     return (
-        f"{label:<22} {rate:>7,.0f} orders/s   PlaceOrder p50 {percentile(place, 0.5) * ms:6.2f} "
+        f"{label:<{W}} {rate:>7,.0f} orders/s   PlaceOrder p50 {percentile(place, 0.5) * ms:6.2f} "
         f"p99 {percentile(place, 0.99) * ms:6.2f} ms   PayOrder p50 "
         f"{percentile(pay, 0.5) * ms:6.2f} p99 {percentile(pay, 0.99) * ms:6.2f} ms"
     )
 
 
-@attrs.frozen
-class PerOrder:
-    """What one order asked of the database, on average, counted at its connections."""
-
-    reads: float
-    writes: float
-    commits: float
-    other: float
-    round_trips: float
-
-    def __str__(self) -> str:
-        return (
-            f"per order {self.reads:.1f} reads, {self.writes:.1f} writes, "
-            f"{self.commits:.1f} commits, {self.other:.1f} other statements: "
-            f"{self.round_trips:.1f} round trips"
-        )
-
-
-def stored(database: Any, n: int, label: str) -> tuple[float, PerOrder]:
-    """The golden path over ``database``, with what each order asked of it counted at its
-    connections from the start (:mod:`merx.adapters.roundtrips`)."""
-    database.count_into(RoundTrips())
-    stored_app = build_app(database, clock=FixedClock(START), ids=SequentialIds())
-    app, people = golden.prepare(n, stored_app)  # the customers and their carts, not measured
-    before = database.round_trips().snapshot()
+def stored(app: App, n: int, label: str) -> tuple[float, tuple[float, float, float]]:
+    """The golden path on a stored app, with the round trips per order counted."""
+    database = getattr(app, "database")  # noqa: B009 - the stored apps' database
+    counting = Counting(database)
+    counting.count()
+    app, people = golden.prepare(n, app)  # the customers and their carts, not measured
+    before = counting.snapshot()
     rate, place, pay = run(app, people)
-    after = database.round_trips().snapshot()
+    after = counting.snapshot()
+    reads, commits, documents = (b - a for a, b in zip(before, after, strict=True))
     print(line(label, rate, place, pay))
-    return rate, PerOrder(*((b - a) / n for a, b in zip(before, after, strict=True)))
+    return rate, (reads / n, commits / n, documents / n)
 
 
-def bare_sqlite(path: Path, work: PerOrder, n: int) -> float:
-    """``n`` orders' worth of plain sqlite3 work: the reads, writes and commits of ``work``."""
-    reads, commits, writes = work.reads, work.commits, work.writes
+def bare_sqlite(path: Path, reads: float, commits: float, documents: float, n: int) -> float:
+    """``n`` orders' worth of plain sqlite3 work: reads, document writes and commits."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, version INT, doc TEXT)")
     doc = "x" * 1_500
     db.executemany("INSERT OR REPLACE INTO t VALUES (?, 1, ?)", [(str(k), doc) for k in range(500)])
-    per_commit = max(1, round(writes / commits))
+    per_commit = max(1, round(documents / commits))
     started = time.perf_counter()
     for order in range(n):
         for k in range(round(reads)):
@@ -127,40 +153,373 @@ def bare_sqlite(path: Path, work: PerOrder, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def bare_postgres(dsn: str, work: PerOrder, n: int) -> float:
-    """``n`` orders' worth of plain psycopg work over one connection: each read one round
-    trip, each commit one pipeline (``BEGIN``, its share of the writes, ``COMMIT``), so the
-    round trips match ``work``'s."""
+# -- PostgreSQL: a schema per run, the bare psycopg loop -----------------------------------
+
+
+class Schemas:
+    """Fresh PostgreSQL schemas under one DSN (each run its own, empty), dropped at the end."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.made: list[str] = []
+
+    def fresh(self, name: str) -> str:
+        """A DSN whose ``search_path`` is a new, empty schema ``bench_<name>``."""
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        schema = f"bench_{name}_{os.getpid()}"
+        with psycopg.connect(self.dsn, autocommit=True) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            db.execute(f"CREATE SCHEMA {schema}")
+        self.made.append(schema)
+        return make_conninfo(self.dsn, options=f"-c search_path={schema}")
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as db:
+            for schema in self.made:
+                db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def bare_psycopg(dsn: str, reads: float, commits: float, documents: float, n: int) -> float:
+    """``n`` orders' worth of plain psycopg work over one connection (autocommit, as merx's
+    reads): each read a round trip, each commit one round trip in pipeline mode (BEGIN, the
+    document updates, COMMIT), as merx sends a commit."""
     import psycopg
 
-    reads, commits, writes = work.reads, work.commits, work.writes
-    per_commit = max(1, round(writes / commits))
-    doc = psycopg.types.json.Json({"x": "x" * 1_500})
+    doc = json.dumps({"x": "x" * 1_500})
+    per_commit = max(1, round(documents / commits))
     with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute("CREATE TABLE IF NOT EXISTS bare (id text PRIMARY KEY, version int, doc json)")
+        db.execute("CREATE TABLE t (id text PRIMARY KEY, version bigint, doc json)")
         with db.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO bare VALUES (%s, 1, %s) ON CONFLICT (id) DO NOTHING",
-                [(str(k), doc) for k in range(500)],
+                "INSERT INTO t VALUES (%s, 1, %s)", [(str(k), doc) for k in range(500)]
             )
         started = time.perf_counter()
         for order in range(n):
             for k in range(round(reads)):
                 db.execute(
-                    "SELECT version, doc::text FROM bare WHERE id = %s", (str((order + k) % 500),)
+                    "SELECT version, doc::text FROM t WHERE id = %s", (str((order + k) % 500),)
                 ).fetchone()
             for c in range(round(commits)):
                 with db.pipeline(), db.cursor() as cursor:
                     cursor.execute("BEGIN")
-                    for k in range(per_commit):
-                        cursor.execute(
-                            "UPDATE bare SET version = version + 1, doc = %s WHERE id = %s",
-                            (doc, str((order + c + k) % 500)),
-                        )
+                    cursor.executemany(
+                        "UPDATE t SET version = version + 1, doc = %s WHERE id = %s "
+                        "AND version > 0",
+                        [(doc, str((order + c + k) % 500)) for k in range(per_commit)],
+                    )
                     cursor.execute("COMMIT")
-        rate = n / (time.perf_counter() - started)
-        db.execute("DROP TABLE bare")
-    return rate
+        return n / (time.perf_counter() - started)
+
+
+# -- two processes against one database ------------------------------------------------------
+
+
+def is_postgres(target: str) -> bool:
+    return target.startswith("postgresql:") or "search_path" in target
+
+
+def open_target(target: str, synchronous: Literal["FULL", "NORMAL"] = "FULL") -> StoredApp:
+    """A merx over ``target`` (a SQLite file or a PostgreSQL DSN) with merx's defaults but
+    ``synchronous``: ids safe across processes (``TimeOrderedIds``), a new relay owner."""
+    if is_postgres(target):
+        from merx.app import build_postgres_app
+
+        return build_postgres_app(target, clock=FixedClock(START), max_connections=2)
+    return build_sqlite_app(target, clock=FixedClock(START), synchronous=synchronous)
+
+
+def counting_conflicts(app: StoredApp) -> list[int]:
+    """A tally of the commits the database refused with ``ConcurrencyError`` (each one
+    re-run by the bus, or raised to the caller after a first commit or the last attempt)."""
+    tally = [0]
+    database: Any = app.database
+    write = database.write
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        try:
+            write(*args, **kwargs)
+        except ConcurrencyError:
+            tally[0] += 1
+            raise
+
+    database.write = counted
+    return tally
+
+
+def counting_deliveries(app: StoredApp) -> list[int]:
+    """A tally of the events this process's relay delivered (to any process's commits)."""
+    tally = [0]
+    relay: Any = app.relay
+    deliver = relay.deliver
+
+    def counted() -> int:
+        delivered: int = deliver()
+        tally[0] += delivered
+        return delivered
+
+    relay.deliver = counted  # the bus calls the relay's attribute after each command
+    return tally
+
+
+def close(app: StoredApp) -> None:
+    """Let the relay's lease go and close the database's pool, if it has one."""
+    app.close()
+    closing = getattr(app.database, "close", None)
+    if closing is not None:
+        closing()
+
+
+@attrs.frozen
+class Share:
+    """What one racing process did."""
+
+    orders: int
+    seconds: float  # from the start signal to its last order
+    conflicts: int
+    delivered: int  # events its relay delivered
+    failed: dict[str, int]  # orders whose command raised, by error
+    error: str | None = None  # the process itself failed
+
+
+def _racer(
+    target: str, synchronous: Literal["FULL", "NORMAL"], people: list[str], ready: Any, results: Any
+) -> None:
+    """One process's share of the golden path: its own app, its own customers."""
+    try:
+        app = open_target(target, synchronous)
+        conflicts, delivered = counting_conflicts(app), counting_deliveries(app)
+        failed: Counter[str] = Counter()
+        ready.wait()
+        started = time.perf_counter()
+        for cid in people:
+            try:
+                golden.golden_path(app, CustomerId(cid))
+            except MerxError as error:
+                failed[type(error).__name__] += 1
+        seconds = time.perf_counter() - started
+        close(app)
+        results.put(Share(len(people), seconds, conflicts[0], delivered[0], dict(failed)))
+    except BaseException as error:  # the parent reports it instead of waiting for ever
+        results.put(Share(0, 0.0, 0, 0, {}, repr(error)))
+        raise
+
+
+@attrs.frozen
+class Race:
+    """``processes`` processes running ``n`` orders together: orders/s over the wall clock."""
+
+    rate: float
+    shares: list[Share]
+
+    @property
+    def conflicts(self) -> int:
+        return sum(share.conflicts for share in self.shares)
+
+    @property
+    def failed(self) -> Counter[str]:
+        return sum((Counter(share.failed) for share in self.shares), Counter())
+
+
+def in_processes(
+    target: str, n: int, processes: int, synchronous: Literal["FULL", "NORMAL"] = "FULL"
+) -> Race:
+    """``n`` golden-path orders over ``target`` by ``processes`` OS processes at once, each
+    with its own app and its own customers (prepared here, not measured)."""
+    setup = open_target(target, synchronous)
+    _, people = golden.prepare(n, setup)
+    close(setup)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_racer, args=(target, synchronous, people[k::processes], ready, results)
+        )
+        for k in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait(timeout=600)  # every process has opened its app
+    started = time.perf_counter()
+    shares: list[Share] = [results.get(timeout=3_600) for _ in workers]
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    errors = [share.error for share in shares if share.error is not None]
+    if errors:
+        raise RuntimeError(f"a racing process failed: {errors}")
+    return Race(n / elapsed, sorted(shares, key=lambda share: share.seconds))
+
+
+def two_against_one(
+    label: str,
+    make_target: Callable[[str], str],
+    n: int,
+    synchronous: Literal["FULL", "NORMAL"] = "FULL",
+) -> float:
+    """The golden path by one process, then by two over a fresh copy of the same setup:
+    the ratio of their throughputs (combined, wall clock)."""
+    one = in_processes(make_target("one"), n, 1, synchronous)
+    two = in_processes(make_target("two"), n, 2, synchronous)
+    for race in (one, two):
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(race.failed.items())) or "none"
+        seconds = " / ".join(f"{share.seconds:.1f}" for share in race.shares)
+        delivered = " / ".join(f"{share.delivered:,}" for share in race.shares)
+        count = f"{len(race.shares)} process" + "es" * (len(race.shares) > 1)
+        print(
+            f"{label + ', ' + count:<{W}} {race.rate:>7,.0f} orders/s   {race.conflicts} "
+            f"conflicts re-run, failed orders: {failed}; each process {seconds} s, its relay "
+            f"delivered {delivered} events"
+        )
+    ratio = two.rate / one.rate
+    print(f"{'':<{W}} two processes / one: {ratio:.2f}x (goal > 1: {goal(ratio > 1)})")
+    return ratio
+
+
+def races(folder: Path, schemas: Schemas | None, n: int) -> None:
+    """Two processes against one, on a SQLite file (FULL, then NORMAL) and on PostgreSQL."""
+    print("two processes against one database (each its own app and customers):")
+    syncs: tuple[Literal["FULL", "NORMAL"], ...] = ("FULL", "NORMAL")
+    for sync in syncs:
+        files = {name: str(folder / f"race-{sync}-{name}.db") for name in ("one", "two")}
+        two_against_one(f"sqlite {sync}", files.__getitem__, n, sync)
+    if schemas is not None:
+        two_against_one("postgres", lambda name: schemas.fresh(f"race_{name}"), n)
+
+
+# -- the ledger --------------------------------------------------------------------------------
+
+
+LEDGER_AT = datetime(2026, 6, 18, 2, 0, tzinfo=UTC)
+
+
+def clearing_legs(i: int, merchants: list[str]) -> tuple[Leg, ...]:
+    """An order's clearing, as settlement books it: Dr transit, Cr the merchant's pending,
+    Cr the platform's commission (integer minor units)."""
+    amount = 1_000 + (i * 7919) % 100_000
+    commission = amount * 15 // 100  # rounded down to the minor unit
+    pending = ledger.merchant_account(merchants[i % len(merchants)], ledger.Bucket.PENDING)
+    return (
+        (ledger.TRANSIT, amount),
+        (pending, commission - amount),
+        (ledger.COMMISSION, -commission),
+    )
+
+
+def post_entries(app: App, keys: Sequence[int], merchants: list[str], tag: str) -> None:
+    """Post one entry per key in one unit of work, as the settlement services post: view
+    the book (posting never changes it), post through its journal (``app.journals``),
+    commit."""
+    with app.unit_of_work() as uow:
+        book = uow.repo(ledger.Ledger).view("CNY")
+        journal = app.journals(uow, "CNY")
+        for i in keys:
+            key = f"{tag}-{i}"
+            legs = clearing_legs(i, merchants)
+            book.post(journal, key, ledger.EntryKind.ORDER_CLEARED, key, legs, LEDGER_AT)
+        uow.commit()
+
+
+def ledger_rates(app: App, single: int, batches: int, batch: int) -> tuple[float, float]:
+    """Ledger entries/s on ``app``'s store through the public ledger API: ``single``
+    entries each in its own unit of work, then ``batches`` units of work of ``batch``
+    entries each."""
+    merchants = [f"bench-m{k}" for k in range(20)]
+    with app.unit_of_work() as uow:
+        book = uow.repo(ledger.Ledger).get("CNY")
+        for merchant in merchants:
+            book.open_accounts(ledger.merchant_accounts(merchant))
+        uow.repo(ledger.Ledger).save(book)
+        uow.commit()
+    started = time.perf_counter()
+    for i in range(single):
+        post_entries(app, (i,), merchants, "one")
+    one_each = single / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for b in range(batches):
+        post_entries(app, range(b * batch, (b + 1) * batch), merchants, "batch")
+    batched = batches * batch / (time.perf_counter() - started)
+    return one_each, batched
+
+
+def ledger_line(
+    label: str, app: App, single: int, batches: int, batch: int, *, goals: bool = False
+) -> None:
+    """Ledger entries/s on ``app``, printed (with the goals for PostgreSQL if ``goals``)."""
+    one_each, batched = ledger_rates(app, single, batches, batch)
+    single_goal = f" (goal >= 1,000: {goal(one_each >= 1_000)})" if goals else ""
+    batch_goal = f" (goal >= 10,000: {goal(batched >= 10_000)})" if goals else ""
+    print(
+        f"{label:<{W}} {one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
+        f"{batched:>8,.0f}/s in batches of {batch}{batch_goal}"
+    )
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def goal(met: bool) -> str:
+    return "met" if met else "not met"
+
+
+def on_sqlite(folder: Path, n: int, memory_rate: float) -> None:
+    """The golden path on a SQLite file (FULL, then NORMAL), with the bare sqlite3 loop."""
+    syncs: tuple[Literal["FULL", "NORMAL"], ...] = ("FULL", "NORMAL")
+    for sync in syncs:
+        app = build_sqlite_app(
+            folder / f"shop-{sync}.db", clock=FixedClock(START), ids=SequentialIds(),
+            synchronous=sync,
+        )  # fmt: skip
+        rate, (reads, commits, documents) = stored(app, n, f"sqlite synchronous={sync}")
+        share = rate / memory_rate
+        print(
+            f"{'':<{W}} {share:6.1%} of memory (goal >= 25%: {goal(share >= 0.25)}); per order "
+            f"{reads:.0f} reads, {commits:.0f} commits, {documents:.0f} documents written"
+        )
+        close(app)
+        if sync == "FULL":
+            bare = bare_sqlite(folder / "bare.db", reads, commits, documents, n)
+            print(f"{'bare sqlite3 loop':<{W}} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
+
+
+def on_postgres(schemas: Schemas, n: int) -> None:
+    """The golden path on PostgreSQL, with the bare psycopg loop doing the same work."""
+    from merx.app import build_postgres_app
+
+    app = build_postgres_app(schemas.fresh("golden"), clock=FixedClock(START), ids=SequentialIds())
+    rate, (reads, commits, documents) = stored(app, n, "postgres")
+    print(
+        f"{'':<{W}} per order {reads:.0f} reads, {commits:.0f} commits "
+        f"({reads + commits:.0f} round trips), {documents:.0f} documents written"
+    )
+    close(app)
+    bare = bare_psycopg(schemas.fresh("bare"), reads, commits, documents, n)
+    share = rate / bare
+    print(
+        f"{'bare psycopg loop':<{W}} {bare:>7,.0f} orders/s  (merx: {share:.0%}; "
+        f"goal >= 50%: {goal(share >= 0.5)})"
+    )
+
+
+def ledgers(folder: Path, schemas: Schemas | None, n: int) -> None:
+    """Ledger entries/s on every store: one entry per unit of work, and in batches."""
+    print("ledger (3-leg clearing entries, posted through the public ledger API):")
+    single, batches, batch = max(100, n), 10, 500
+    ledger_line("ledger, memory", build_memory_app(check_views=False), single, batches, batch)
+    app = build_sqlite_app(folder / "ledger.db", clock=FixedClock(START))
+    ledger_line("ledger, sqlite FULL", app, single, batches, batch)
+    close(app)
+    if schemas is None:
+        return
+    from merx.app import build_postgres_app
+
+    app = build_postgres_app(schemas.fresh("ledger"), clock=FixedClock(START))
+    ledger_line("ledger, postgres", app, single, batches, batch, goals=True)
+    close(app)
 
 
 def main() -> None:
@@ -169,30 +528,23 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("MERX_TEST_POSTGRES"))
     args = parser.parse_args()
     n = args.orders
+    schemas = Schemas(args.postgres) if args.postgres else None
     print(f"{n} golden-path orders per store (3 lines, 2 campaign promotions)")
     memory_rate, place, pay = run(*golden.prepare(n, build_memory_app(check_views=False)))
     print(line("memory", memory_rate, place, pay))
     folder = Path(tempfile.mkdtemp())
-    syncs: tuple[Literal["FULL", "NORMAL"], ...] = ("FULL", "NORMAL")
-    for sync in syncs:
-        database = SqliteDatabase(
-            folder / f"shop-{sync}.db", synchronous=sync, documents=documents()
-        )
-        rate, work = stored(database, n, f"sqlite synchronous={sync}")
-        print(f"{'':<22} {rate / memory_rate:6.1%} of memory; {work}")
-        if sync == "FULL":
-            bare = bare_sqlite(folder / "bare.db", work, n)
-            print(f"{'bare sqlite3 loop':<22} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
-    if args.postgres:
-        from merx.adapters.postgres import PostgresDatabase
-
-        rate, work = stored(PostgresDatabase(args.postgres, documents=documents()), n, "postgres")
-        print(f"{'':<22} {work}")
-        bare = bare_postgres(args.postgres, work, n)
-        print(f"{'bare psycopg loop':<22} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
-    else:
-        print("postgres: skipped (no DSN: --postgres or $MERX_TEST_POSTGRES)")
-    print(f"median of PlaceOrder on memory: {statistics.median(place) * 1000:.2f} ms")
+    try:
+        on_sqlite(folder, n, memory_rate)
+        if schemas is not None:
+            on_postgres(schemas, n)
+        else:
+            print("postgres: skipped (no DSN: --postgres or MERX_TEST_POSTGRES)")
+        races(folder, schemas, n)
+        ledgers(folder, schemas, n)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if schemas is not None:
+            schemas.drop()
 
 
 if __name__ == "__main__":

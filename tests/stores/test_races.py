@@ -1,7 +1,8 @@
-"""Real concurrency: OS processes over one SQLite file race for the last units of a SKU,
-for a campaign's last budget and to refund one order; nothing is oversold, no budget is
-overspent, nothing is refunded twice, and every loser gets a typed error. A worker killed
-mid-command leaves no partial state."""
+"""Real concurrency, each test on a SQLite file and on PostgreSQL: OS processes over one
+database race for the last units of a SKU, for a campaign's last budget and to refund one
+order; nothing is oversold, no budget is overspent, nothing is refunded twice, and every
+loser gets a typed error. A worker killed with SIGKILL mid-command leaves no partial
+state."""
 
 from __future__ import annotations
 
@@ -32,9 +33,13 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 PROCESSES = 3
 
 
+def is_postgres(path: str) -> bool:
+    return path.startswith("postgresql:") or "search_path" in path
+
+
 def shop(path: str) -> StoredApp:
     """A merx over ``path``: a SQLite file, or a PostgreSQL DSN."""
-    if path.startswith("postgresql://") or "search_path" in path:
+    if is_postgres(path):
         from merx.app import build_postgres_app
 
         return build_postgres_app(path, clock=FixedClock(START), max_connections=2)
@@ -176,7 +181,16 @@ def _pay_forever(path: str) -> None:  # pragma: no cover - runs in a child, kill
 
 
 def paid_orders(path: str) -> int:
-    """Paid parent orders in the file, read without merx (the worker is writing)."""
+    """Paid parent orders in the database, read without merx (the worker is writing)."""
+    if is_postgres(path):
+        import psycopg
+
+        with psycopg.connect(path, autocommit=True) as db:
+            row = db.execute(
+                "SELECT count(*) FROM merx_documents WHERE kind = 'orders.ParentOrder' "
+                "AND document->>'status' = 'paid'"
+            ).fetchone()
+        return 0 if row is None else int(row[0])
     import json
     import sqlite3
 
@@ -187,8 +201,8 @@ def paid_orders(path: str) -> int:
     return sum(1 for (document,) in rows if json.loads(document)["status"] == "paid")
 
 
-def test_a_worker_killed_mid_command_leaves_no_partial_state(tmp_path: Path) -> None:
-    path = str(tmp_path / "shop.db")
+def test_a_worker_killed_mid_command_leaves_no_partial_state(target: str) -> None:
+    path = target
     setup(path, units=1_000)
     child = multiprocessing.get_context("spawn").Process(target=_pay_forever, args=(path,))
     child.start()
