@@ -25,6 +25,7 @@ from merx.customers import Address
 from merx.errors import MerxError
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
+from merx.payments.ports import GatewayResult
 from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
 
 PHONE = SkuId("phone")
@@ -227,3 +228,54 @@ def test_a_worker_killed_mid_command_leaves_no_partial_state(target: str) -> Non
         if p.payment_attempt is not None and p.status is not orders.ParentStatus.PAID
     )
     assert item.on_hand == 1_000
+
+
+def _pay_and_hang_at_the_channel(path: str, ready: str) -> None:  # pragma: no cover - killed
+    """Place an order and pay it; the channel never answers (the process is killed while
+    it waits, after the payment's intent was committed)."""
+    app = shop(path)
+    placed = app.handle(orders.PlaceOrder(customer(app, "hung")))
+
+    def hang(**_: object) -> GatewayResult:
+        Path(ready).write_text(placed.parent_id)
+        time.sleep(600)
+        raise AssertionError("killed before")
+
+    app.gateways["alipay"].authorize = hang  # type: ignore[method-assign]
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+
+
+def test_a_payment_killed_between_its_intent_and_the_channel_resumes_after_a_restart(
+    target: str, tmp_path: Path
+) -> None:
+    path = target
+    setup(path, units=5)
+    ready = tmp_path / "at-the-channel"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_pay_and_hang_at_the_channel, args=(path, str(ready))
+    )
+    child.start()
+    deadline = time.monotonic() + 120
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    assert ready.exists(), "the worker never reached the channel"
+
+    app = shop(path)  # a new process: the intent (commit 1) is all that is left
+    parent = app.get(orders.ParentOrder, ready.read_text())
+    assert parent.status is orders.ParentStatus.PENDING_PAYMENT
+    assert parent.payment_attempt is not None
+    payment = app.get(payments.Payment, parent.payment_attempt)
+    assert payment.status is payments.PaymentStatus.INITIATED
+    item = app.get(inventory.StockItem, inventory.stock_key(WAREHOUSE, PHONE))
+    assert item.reserved == 1  # locked at the intent, held while the outcome is unknown
+
+    outcome = app.handle(payments.SyncPayment(payment.id))  # the same keys, asked again
+
+    assert outcome.status is payments.PaymentStatus.SUCCEEDED
+    assert app.get(orders.ParentOrder, parent.id).status is orders.ParentStatus.PAID
+    assert app.get(inventory.StockItem, item.id).reserved == 1
+    again = app.handle(payments.SyncPayment(payment.id))  # a replay changes nothing
+    assert again.status is payments.PaymentStatus.SUCCEEDED
