@@ -109,15 +109,17 @@ class Api:
             "payable": money_json(quote.payable),
         }
 
-    def place(self, body: Json) -> Json:
+    def place(self, body: Json, *, key: str | None = None) -> Json:
         expected = money(body["expected_payable"]) if "expected_payable" in body else None
         placed = self.app.handle(
-            orders.PlaceOrder(CustomerId(body["customer"]), expected_payable=expected)
+            orders.PlaceOrder(CustomerId(body["customer"]), expected_payable=expected),
+            idempotency_key=key,
         )
         return {"parent_id": placed.parent_id, "order_ids": list(placed.order_ids)}
 
-    def pay(self, body: Json) -> Json:
-        outcome = self.app.handle(payments.PayOrder(OrderId(body["parent_id"]), body["channel"]))
+    def pay(self, body: Json, *, key: str | None = None) -> Json:
+        command = payments.PayOrder(OrderId(body["parent_id"]), body["channel"])
+        outcome = self.app.handle(command, idempotency_key=key)
         return {
             "payment_id": outcome.payment_id,
             "status": outcome.status.value,
@@ -139,11 +141,16 @@ class Api:
         outcome = self.app.handle(payments.HandlePaymentNotification(note))
         return {"payment_id": outcome.payment_id, "status": outcome.status.value}
 
-    def call(self, method: str, path: str, body: Json) -> tuple[int, Json]:
+    def call(
+        self, method: str, path: str, body: Json, idempotency_key: str | None = None
+    ) -> tuple[int, Json]:
+        """Answer a request; an ``Idempotency-Key`` header reaches placing and paying, so a
+        client whose response was lost sends the request again and gets the same answer."""
         try:
             handler, args = self.route(method, path)
+            keyed = {"key": idempotency_key} if handler in (self.place, self.pay) else {}
             with self.lock:
-                return HTTPStatus.OK, handler(body, *args)
+                return HTTPStatus.OK, handler(body, *args, **keyed)
         except NotFound as error:
             return HTTPStatus.NOT_FOUND, _error(error)
         except (ValidationError, KeyError, TypeError, ValueError) as error:
@@ -168,7 +175,8 @@ def make_server(api: Api, host: str = "127.0.0.1", port: int = 8765) -> Threadin
             except json.JSONDecodeError as error:
                 status, answer = HTTPStatus.BAD_REQUEST, _error(error)
             else:
-                status, answer = api.call(method, self.path, body)
+                key = self.headers.get("Idempotency-Key")
+                status, answer = api.call(method, self.path, body, key)
             payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -30,10 +30,14 @@ def base() -> Iterator[tuple[str, host_service.Api]]:
         server.server_close()
 
 
-def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+def call(
+    base: str, method: str, path: str, body: Any = None, key: str | None = None
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    if key is not None:
+        request.add_header("Idempotency-Key", key)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -89,3 +93,24 @@ def test_bad_input_is_a_typed_error_over_http(base: tuple[str, host_service.Api]
         == "UnknownChannel"
     )
     assert call(url, "GET", "/nowhere")[0] == 404
+
+
+def test_a_request_sent_again_with_its_idempotency_key_gets_the_same_answer(
+    base: tuple[str, host_service.Api],
+) -> None:
+    url, api = base
+    customer = {"id": "bo", "name": "Bo", "phone": "1", "region": "Shanghai", "address": "r"}
+    call(url, "POST", "/customers", customer)
+    call(url, "POST", "/carts/bo/items", {"sku": "phone", "quantity": 1})
+    first = call(url, "POST", "/orders", {"customer": "bo"}, key="order-bo-1")
+    again = call(url, "POST", "/orders", {"customer": "bo"}, key="order-bo-1")  # lost reply
+    assert first == again
+    assert first[0] == 200
+    pay = {"parent_id": first[1]["parent_id"], "channel": "alipay"}
+    paid = call(url, "POST", "/payments", pay, key="pay-bo-1")
+    assert call(url, "POST", "/payments", pay, key="pay-bo-1") == paid
+    assert paid[1]["status"] == "succeeded"
+    with api.app.unit_of_work() as uow:
+        assert len(list(uow.repo(host_service.orders.ParentOrder).ids())) == 1
+    status, answer = call(url, "POST", "/payments", pay, key="order-bo-1")  # another request
+    assert (status, answer["error"]) == (409, "IdempotencyKeyReused")

@@ -4,7 +4,7 @@ creates nothing twice, a later schema is refused, every commit fills the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,17 +62,6 @@ def postgres_storage(dsn: str, opened: list[PostgresDatabase]) -> Storage:
             db.execute("UPDATE merx_schema SET version = %s", (postgres.SCHEMA_VERSION + 1,))
 
     return Storage(open_database, make_later)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    if request.param == "sqlite":
-        yield sqlite_storage(tmp_path / "shop.db")
-        return
-    opened: list[PostgresDatabase] = []
-    yield postgres_storage(request.getfixturevalue("postgres_schema")(), opened)
-    for database in opened:
-        database.close()
 
 
 def open_shop(storage: Storage) -> StoredApp:

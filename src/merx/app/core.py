@@ -11,6 +11,7 @@ ones writes its own root with the ``register_*`` functions of :mod:`merx.app.wir
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from typing import TypeVar
@@ -65,6 +66,8 @@ from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
+from merx.kernel.replies import KEPT_FOR, Replies
+from merx.kernel.serde import make_converter
 from merx.kernel.uow import Keyed, UnitOfWork
 from merx.ledger import Journals
 from merx.payments import installments as payments_installments
@@ -128,8 +131,10 @@ class App:
     offers: checkout.Offers = checkout.no_offers
     pricer: pricing.Pricer = pricing.quote
 
-    def handle(self, command: Command[R]) -> R:
-        return self.bus.handle(command)
+    def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
+        """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
+        the first reply and changes nothing (:mod:`merx.kernel.replies`)."""
+        return self.bus.handle(command, idempotency_key=idempotency_key)
 
     def unit_of_work(self) -> UnitOfWork:
         return self.new_unit_of_work()
@@ -166,6 +171,8 @@ class Settings:
         factory=lambda: settlement.CommissionTable(Decimal("0.05"))
     )
     self_held_funds: Money | None = None
+    #: How long a command's idempotency key and its reply are kept.
+    keys_kept_for: timedelta = KEPT_FOR
 
 
 def assemble(
@@ -194,7 +201,8 @@ def assemble(
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
-    bus = MessageBus(new_unit_of_work, events)
+    replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
+    bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
 
     register_catalog(bus, policy=profit)
     pricer = pricing.QuoteMemo()

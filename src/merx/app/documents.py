@@ -19,6 +19,7 @@ from merx.adapters.indexed import register_indexes
 from merx.kernel import serde as base
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
+from merx.kernel.replies import CommandRecord
 
 #: Packages under ``merx`` that are not bounded contexts.
 _NOT_CONTEXTS = frozenset({"adapters", "app", "errors", "kernel", "testing"})
@@ -73,6 +74,8 @@ def documents() -> Documents:
         if events:
             assert converter is not None, f"merx.{context}.serde has no converter for its events"
             found.register_all(context, events, converter.unstructure, base.reader(converter))
+    replies = base.make_converter((CommandRecord,))  # the bus's idempotency keys
+    found.register_all("kernel", (CommandRecord,), replies.unstructure, base.reader(replies))
     register_indexes(found)  # what the query ports look up
     return found
 

@@ -15,6 +15,10 @@ subscribers join the queue, in order. A subscriber's error propagates to the cal
 after the command itself has committed (it is not swallowed); the events not yet
 dispatched, the failing one included, are kept in :attr:`MessageBus.undelivered` for
 the host to retry (subscribers are idempotent, so a retry may re-run one that succeeded).
+
+A command sent with an idempotency key acts once: the bus keeps its reply under the key
+(:mod:`merx.kernel.replies`) and answers a re-send with it. That needs the bus's
+``clock`` and ``replies``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from merx.kernel.errors import ConcurrencyError, ValidationError
+from merx.kernel.clock import Clock
+from merx.kernel.errors import ConcurrencyError, MerxError, ValidationError
 from merx.kernel.events import DomainEvent, EventPublisher
+from merx.kernel.replies import CommandRecord, Replies
 from merx.kernel.uow import UnitOfWork
 
 R_co = TypeVar("R_co", covariant=True)
@@ -59,10 +65,14 @@ class MessageBus:
         publisher: EventPublisher,
         *,
         attempts: int = 5,
+        clock: Clock | None = None,
+        replies: Replies | None = None,
     ) -> None:
         if attempts < 1:
             raise ValidationError(f"attempts must be at least 1, got {attempts}")
         self._attempts = attempts
+        self._clock = clock
+        self._replies = replies
         self._uow_factory = uow_factory
         self._publisher = publisher
         self._handlers: dict[type[Any], CommandHandler] = {}
@@ -93,27 +103,62 @@ class MessageBus:
         """Call ``subscriber(event, uow)`` for every committed event of ``event_type``."""
         self._subscribers.setdefault(event_type, []).append(subscriber)
 
-    def handle(self, command: Command[R]) -> R:
-        """Run ``command``'s handler in a new unit of work, then dispatch the events."""
+    def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
+        """Run ``command``'s handler in a new unit of work, then dispatch the events.
+
+        With ``idempotency_key``, a re-send of the same command returns the first reply
+        and changes nothing (see :mod:`merx.kernel.replies`)."""
         handler = self._handlers.get(type(command))
         if handler is None:
             raise ValidationError(f"no handler registered for {type(command).__name__}")
+        if idempotency_key is not None and (self._clock is None or self._replies is None):
+            raise ValidationError(
+                "this bus keeps no idempotency keys: build it with a clock and replies"
+            )
         for attempt in range(1, self._attempts + 1):
             with self._uow_factory() as uow:
+                if idempotency_key is not None:
+                    earlier = self._claim(uow, idempotency_key, command)
+                    if earlier is not None:
+                        assert self._replies is not None
+                        reply: R = self._replies.reply(earlier, command)
+                        return reply
                 try:
                     result: R = handler(command, uow)
-                except ConcurrencyError:
+                except ConcurrencyError as error:
                     if uow.committed or attempt == self._attempts:
+                        self._finish(idempotency_key, command, error, uow.committed)
                         self._dispatch(uow.collect_events())
                         raise
                     continue
+                except MerxError as error:
+                    self._finish(idempotency_key, command, error, uow.committed)
+                    self._dispatch(uow.collect_events())
+                    raise
                 except BaseException:
                     self._dispatch(uow.collect_events())
                     raise
                 events = uow.collect_events()
+            self._finish(idempotency_key, command, result, True)
             self._dispatch(events)
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _claim(self, uow: UnitOfWork, key: str, command: Command[Any]) -> CommandRecord | None:
+        assert self._clock is not None
+        assert self._replies is not None
+        return self._replies.claim(uow.repo(CommandRecord), key, command, self._clock.now())
+
+    def _finish(self, key: str | None, command: Command[Any], reply: object, acted: bool) -> None:
+        """Keep the reply under ``key``: a result, or an error raised once the command had
+        committed something (one refused before acting is not kept: a re-send runs it)."""
+        if key is None or not acted:
+            return
+        assert self._clock is not None
+        assert self._replies is not None
+        with self._uow_factory() as uow:
+            self._replies.finish(uow.repo(CommandRecord), key, command, self._clock.now(), reply)
+            uow.commit()
 
     def _dispatch(self, events: list[DomainEvent]) -> None:
         if self._delivery is not None:  # the events are in the outbox, with the commit

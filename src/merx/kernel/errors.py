@@ -80,6 +80,16 @@ class IdempotencyConflict(MerxError):
     """An idempotency key was reused with a different payload."""
 
 
+class IdempotencyKeyReused(IdempotencyConflict):
+    """A command's idempotency key was sent again with another command."""
+
+
+class IdempotencyKeyInFlight(IdempotencyConflict):
+    """The command first sent with this idempotency key has not finished: it is still
+    running, or it was cut short between its commit and its reply (its changes are in the
+    store)."""
+
+
 # -- the world outside -----------------------------------------------------------------
 
 
