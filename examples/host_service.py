@@ -8,21 +8,28 @@ Endpoints (all JSON):
 * ``POST /orders`` ``{"customer", "expected_payable"}``: place the cart
 * ``POST /payments`` ``{"parent_id", "channel"}``: pay a parent order
 * ``POST /notifications/<channel>``: a payment channel's asynchronous notification
+* ``GET /orders/<order id>``: an order (a seller's order or a parent order)
+
+``POST /orders`` and ``POST /payments`` honour an ``Idempotency-Key`` header: sent again
+with the same key and body, they answer what they answered the first time.
 
 Errors come back as ``{"error": <MerxError subclass name>, "message": ...}`` with status
-400 (bad input), 404 (not found), 409 (state or rule) or 503 (outside system). It uses only
-merx's public API and its in-memory adapters. Run: ``python examples/host_service.py``
-(serves on 127.0.0.1:8765).
+400 (bad input: a body that is not a JSON object, a missing field, a field of the wrong
+type), 404 (not found), 409 (state or rule) or 503 (outside system); never a Python
+exception's name. It uses only merx's public API and its in-memory adapters. Run:
+``python examples/host_service.py [--host 127.0.0.1] [--port 8765]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import enum
 import json
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.app import MemoryApp, build_memory_app
@@ -40,6 +47,7 @@ from merx.payments import PaymentNotification
 from merx.payments.ports import GatewayOperation, GatewayStatus
 
 Json = dict[str, Any]
+E = TypeVar("E", bound=enum.Enum)
 
 
 def seeded_app() -> MemoryApp:
@@ -53,8 +61,28 @@ def seeded_app() -> MemoryApp:
     return app
 
 
-def money(data: Json) -> Money:
-    return Money.of(str(data["amount"]), str(data["currency"]))
+def text(body: Json, name: str) -> str:
+    """The string field ``name`` of ``body`` (:class:`ValidationError` naming it otherwise)."""
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"field {name!r} must be a non-empty string, not {value!r}")
+    return value
+
+
+def whole(body: Json, name: str) -> int:
+    """The integer field ``name`` (a boolean or a fraction is refused)."""
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"field {name!r} must be a whole number, not {value!r}")
+    return value
+
+
+def money(data: Any) -> Money:
+    if not isinstance(data, dict) or set(data) != {"amount", "currency"}:
+        raise ValidationError(f"money is {{'amount': '12.50', 'currency': 'CNY'}}, not {data!r}")
+    if not all(isinstance(data[name], str) for name in ("amount", "currency")):
+        raise ValidationError(f"money's amount and currency are strings, not {data!r}")
+    return Money.of(data["amount"], data["currency"])
 
 
 def money_json(value: Money) -> Json:
@@ -77,6 +105,7 @@ class Api:
             ("POST", "orders"): self.place,
             ("POST", "payments"): self.pay,
             ("POST", "notifications"): self.notify,
+            ("GET", "orders"): self.order,
         }
         handler = table.get((method, parts[0] if parts else ""))
         if handler is None:
@@ -84,16 +113,17 @@ class Api:
         return handler, parts[1:]
 
     def register(self, body: Json) -> Json:
-        cid = self.app.handle(
-            customers.RegisterCustomer(CustomerId(body["id"]), body["name"], body["phone"])
-        )
-        address = Address(body["name"], body["phone"], body["region"], body["address"])
+        name, phone = text(body, "name"), text(body, "phone")
+        cid = self.app.handle(customers.RegisterCustomer(CustomerId(text(body, "id")), name, phone))
+        address = Address(name, phone, text(body, "region"), text(body, "address"))
         self.app.handle(customers.AddAddress(cid, "home", address, default=True))
         return {"customer": cid}
 
     def add_item(self, body: Json, customer: str, _items: str = "items") -> Json:
         self.app.handle(
-            checkout.AddToCart(CustomerId(customer), SkuId(body["sku"]), int(body["quantity"]))
+            checkout.AddToCart(
+                CustomerId(customer), SkuId(text(body, "sku")), whole(body, "quantity")
+            )
         )
         return {"ok": True}
 
@@ -112,13 +142,13 @@ class Api:
     def place(self, body: Json, *, key: str | None = None) -> Json:
         expected = money(body["expected_payable"]) if "expected_payable" in body else None
         placed = self.app.handle(
-            orders.PlaceOrder(CustomerId(body["customer"]), expected_payable=expected),
+            orders.PlaceOrder(CustomerId(text(body, "customer")), expected_payable=expected),
             idempotency_key=key,
         )
         return {"parent_id": placed.parent_id, "order_ids": list(placed.order_ids)}
 
     def pay(self, body: Json, *, key: str | None = None) -> Json:
-        command = payments.PayOrder(OrderId(body["parent_id"]), body["channel"])
+        command = payments.PayOrder(OrderId(text(body, "parent_id")), text(body, "channel"))
         outcome = self.app.handle(command, idempotency_key=key)
         return {
             "payment_id": outcome.payment_id,
@@ -129,36 +159,70 @@ class Api:
     def notify(self, body: Json, channel: str) -> Json:
         note = PaymentNotification(
             channel=channel,
-            event_id=body["event_id"],
-            payment_id=PaymentId(body["payment_id"]),
-            operation=GatewayOperation(body["operation"]),
-            status=GatewayStatus(body["status"]),
-            amount=money(body["amount"]),
-            reference=body["reference"],
-            refund_id=body.get("refund_id"),
-            reason=body.get("reason"),
+            event_id=text(body, "event_id"),
+            payment_id=PaymentId(text(body, "payment_id")),
+            operation=choice(GatewayOperation, text(body, "operation")),
+            status=choice(GatewayStatus, text(body, "status")),
+            amount=money(body.get("amount")),
+            reference=text(body, "reference"),
+            refund_id=optional_text(body, "refund_id"),
+            reason=optional_text(body, "reason"),
         )
         outcome = self.app.handle(payments.HandlePaymentNotification(note))
         return {"payment_id": outcome.payment_id, "status": outcome.status.value}
 
+    def order(self, body: Json, order_id: str) -> Json:
+        with self.app.unit_of_work() as uow:
+            parent = uow.repo(orders.ParentOrder).find(order_id)
+            if parent is not None:
+                return {
+                    "parent_id": parent.id,
+                    "status": parent.status.value,
+                    "order_ids": list(parent.order_ids),
+                    "payable": money_json(parent.payable),
+                }
+            order = uow.repo(orders.Order).get(order_id)
+            return {
+                "order_id": order.id,
+                "parent_id": order.parent_id,
+                "status": order.status.value,
+                "seller": order.seller,
+                "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+            }
+
     def call(
-        self, method: str, path: str, body: Json, idempotency_key: str | None = None
+        self, method: str, path: str, body: Any, idempotency_key: str | None = None
     ) -> tuple[int, Json]:
         """Answer a request; an ``Idempotency-Key`` header reaches placing and paying, so a
         client whose response was lost sends the request again and gets the same answer."""
         try:
+            if not isinstance(body, dict):
+                raise ValidationError(f"the body is a JSON object, not {type(body).__name__}")
             handler, args = self.route(method, path)
             keyed = {"key": idempotency_key} if handler in (self.place, self.pay) else {}
             with self.lock:
                 return HTTPStatus.OK, handler(body, *args, **keyed)
         except NotFound as error:
             return HTTPStatus.NOT_FOUND, _error(error)
-        except (ValidationError, KeyError, TypeError, ValueError) as error:
+        except ValidationError as error:
             return HTTPStatus.BAD_REQUEST, _error(error)
         except (OutcomeUnknown, ExternalUnavailable) as error:
             return HTTPStatus.SERVICE_UNAVAILABLE, _error(error)
         except MerxError as error:
             return HTTPStatus.CONFLICT, _error(error)
+
+
+def optional_text(body: Json, name: str) -> str | None:
+    return None if body.get(name) is None else text(body, name)
+
+
+def choice(kind: type[E], value: str) -> E:
+    """The member of the enum ``kind`` whose value is ``value``."""
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(str(member.value) for member in kind)
+        raise ValidationError(f"{value!r} is not one of {names}") from None
 
 
 def _error(error: Exception) -> Json:
@@ -172,8 +236,9 @@ def make_server(api: Api, host: str = "127.0.0.1", port: int = 8765) -> Threadin
             status: int
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
-            except json.JSONDecodeError as error:
-                status, answer = HTTPStatus.BAD_REQUEST, _error(error)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                bad = ValidationError(f"the body is not JSON: {error}")
+                status, answer = HTTPStatus.BAD_REQUEST, _error(bad)
             else:
                 key = self.headers.get("Idempotency-Key")
                 status, answer = api.call(method, self.path, body, key)
@@ -196,7 +261,21 @@ def make_server(api: Api, host: str = "127.0.0.1", port: int = 8765) -> Threadin
     return ThreadingHTTPServer((host, port), Handler)
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="merx behind a JSON-over-HTTP API (in-memory, seeded with one phone SKU)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on")
+    parser.add_argument("--port", type=int, default=8765, help="port to serve on (0: any)")
+    options = parser.parse_args(argv)
+    server = make_server(Api(seeded_app()), options.host, options.port)
+    host, port = server.server_address[:2]
+    print(f"merx host service on http://{host!s}:{port} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
 if __name__ == "__main__":
-    server = make_server(Api(seeded_app()))
-    print("merx host service on http://127.0.0.1:8765 (Ctrl-C to stop)")
-    server.serve_forever()
+    main()

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
+from no_options import takes_no_options
+
 from merx import (
     aftersales,
     catalog,
@@ -142,4 +144,5 @@ def build_app() -> MemoryApp:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     run(build_app())

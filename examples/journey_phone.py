@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from no_options import takes_no_options
+
 from merx import (
     aftersales,
     catalog,
@@ -174,4 +176,5 @@ def run(app: MemoryApp, say: Say = print) -> None:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     run(build_app())

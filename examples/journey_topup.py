@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from no_options import takes_no_options
+
 from merx import catalog, checkout, customers, fulfillment, orders, payments, suppliers
 from merx.app import MemoryApp, build_memory_app
 from merx.catalog import Fulfillment, GoodsType
@@ -87,4 +89,5 @@ def run(app: MemoryApp, say: Say = print) -> None:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     run(build_memory_app())

@@ -715,8 +715,8 @@ def report(world: World, tally: Counter[str]) -> dict[str, Any]:
             seen = app.gateways[payment.channel].query(payment_id=payment.id)
             if (seen.captured, seen.refunded) != (payment.captured, payment.refunded):
                 problems.append(f"payment {payment.id}: merx and the channel disagree")
-    money["customers paid, by channel"] = {c: str(p) for c, (p, _) in sorted(by_channel.items())}
-    money["refunded, by channel"] = {c: str(r) for c, (_, r) in sorted(by_channel.items())}
+    money["customers paid, by channel"] = {c: p for c, (p, _) in sorted(by_channel.items())}
+    money["refunded, by channel"] = {c: r for c, (_, r) in sorted(by_channel.items())}
 
     with app.unit_of_work() as uow:
         books = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
@@ -725,17 +725,15 @@ def report(world: World, tally: Counter[str]) -> dict[str, Any]:
             for shop in world.clothes
         }
     problems.extend(f"ledger: {p}" for p in books.problems)
-    money["platform commission (net)"] = str(
-        Money.from_minor(sum(o.commission for o in books.orders), "CNY")
+    money["platform commission (net)"] = Money.from_minor(
+        sum(o.commission for o in books.orders), "CNY"
     )
-    money["platform subsidy (net)"] = str(
-        Money.from_minor(sum(o.subsidy for o in books.orders), "CNY")
-    )
+    money["platform subsidy (net)"] = Money.from_minor(sum(o.subsidy for o in books.orders), "CNY")
     money["merchants"] = {
         shop: {
-            "pending": str(m.pending),
-            "available": str(m.available),
-            "withdrawing": str(m.withdrawing),
+            "pending": m.pending,
+            "available": m.available,
+            "withdrawing": m.withdrawing,
         }
         for shop, m in merchant_money.items()
     }
@@ -749,13 +747,13 @@ def report(world: World, tally: Counter[str]) -> dict[str, Any]:
     )
     if paid_out != Money.sum(app.payout.paid_out.values(), "CNY"):
         problems.append(f"payouts: merx paid {paid_out}, the bank {app.payout.paid_out}")
-    money["paid out to merchants"] = str(paid_out)
+    money["paid out to merchants"] = paid_out
     assets = everything(app, funding.Asset)
     funded: Counter[str] = Counter()
     for asset in assets:
         funded[asset.owner or "unfunded"] += asset.principal.minor
     money["installment assets by owner"] = {
-        k: str(Money.from_minor(v, "CNY")) for k, v in sorted(funded.items())
+        k: Money.from_minor(v, "CNY") for k, v in sorted(funded.items())
     }
 
     stock = stock_and_events(app, problems)
@@ -774,7 +772,7 @@ def report(world: World, tally: Counter[str]) -> dict[str, Any]:
         "events": dict(sorted(tally.items())),
         "money": money,
         "stock by warehouse/SKU": stock,
-        "credit limits": {k: str(Money.from_minor(v, "CNY")) for k, v in limits.items()},
+        "credit limits": {k: Money.from_minor(v, "CNY") for k, v in limits.items()},
         "ledger": {"entries": books.entries, "accounts": books.accounts, "reconciled": books.ok},
         "checks": {"problems": problems, "ok": not problems},
     }
@@ -808,6 +806,13 @@ def stock_and_events(app: App, problems: list[str]) -> dict[str, dict[str, int]]
     if isinstance(app, StoredApp):
         problems.extend(f"event not delivered: {parked}" for parked in app.relay.parked())
     return stock
+
+
+def _plain(value: object) -> object:
+    """Money in the JSON report: ``{"amount": "12.50", "currency": "CNY"}``."""
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def print_report(result: dict[str, Any], indent: int = 0) -> None:
@@ -1142,7 +1147,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(stopped; --resume --db {options.db} goes on), seed {outcome.seed}"
         )
     if options.json:
-        print(json.dumps({**outcome.report, "run": run}, indent=2))
+        print(json.dumps({**outcome.report, "run": run}, indent=2, default=_plain))
     else:
         print(f"{headline}, journeys {kinds}")
         print_report(outcome.report)

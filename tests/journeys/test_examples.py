@@ -83,3 +83,22 @@ def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
     )
     tour = (EXAMPLES.parent / "docs" / "tour.md").read_text()
     assert f"```\n{done.stdout.rstrip()}\n```" in tour
+
+
+@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments"])
+def test_each_journey_says_it_takes_no_options(journey: str) -> None:
+    script = str(EXAMPLES / f"journey_{journey}.py")
+    shown = subprocess.run(
+        [sys.executable, script, "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert shown.returncode == 0
+    assert "takes no options (no --seed)" in " ".join(shown.stdout.split())
+    refused = subprocess.run(
+        [sys.executable, script, "--seed", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "unrecognized arguments: --seed 3" in refused.stderr

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from merx import orders
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import host_service
 
@@ -111,6 +113,64 @@ def test_a_request_sent_again_with_its_idempotency_key_gets_the_same_answer(
     assert call(url, "POST", "/payments", pay, key="pay-bo-1") == paid
     assert paid[1]["status"] == "succeeded"
     with api.app.unit_of_work() as uow:
-        assert len(list(uow.repo(host_service.orders.ParentOrder).ids())) == 1
+        assert len(list(uow.repo(orders.ParentOrder).ids())) == 1
     status, answer = call(url, "POST", "/payments", pay, key="order-bo-1")  # another request
     assert (status, answer["error"]) == (409, "IdempotencyKeyReused")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "names"),
+    [
+        ("/customers", {"id": "x", "name": "X", "phone": "1", "region": "Shanghai"}, "address"),
+        ("/carts/ann/items", {"sku": "phone", "quantity": True}, "quantity"),
+        ("/carts/ann/items", {"sku": "phone", "quantity": 1.5}, "quantity"),
+        ("/carts/ann/items", {"sku": "phone", "quantity": "2"}, "quantity"),
+        ("/carts/ann/items", [{"sku": "phone", "quantity": 1}], "JSON object"),
+        ("/orders", {"customer": 7}, "customer"),
+        ("/orders", {"customer": "ann", "expected_payable": "2999.00"}, "money"),
+        ("/payments", {}, "parent_id"),
+        ("/notifications/alipay", {"event_id": "e"}, "payment_id"),
+    ],
+)
+def test_every_bad_body_is_a_400_in_the_merx_error_shape(
+    base: tuple[str, host_service.Api], path: str, body: Any, names: str
+) -> None:
+    url, _ = base
+    status, answer = call(url, "POST", path, body)
+    assert status == 400
+    assert set(answer) == {"error", "message"}
+    assert answer["error"] in {"ValidationError", "InvalidQuantity"}
+    assert names in answer["message"]
+
+
+def test_a_body_that_is_not_json_is_a_400(base: tuple[str, host_service.Api]) -> None:
+    url, _ = base
+    request = urllib.request.Request(url + "/orders", data=b"{not json", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"] == "ValidationError"
+
+
+def test_an_order_is_read_by_its_id(base: tuple[str, host_service.Api]) -> None:
+    url, _ = base
+    customer = {"id": "cy", "name": "Cy", "phone": "1", "region": "Shanghai", "address": "r"}
+    call(url, "POST", "/customers", customer)
+    call(url, "POST", "/carts/cy/items", {"sku": "phone", "quantity": 2})
+    _, placed = call(url, "POST", "/orders", {"customer": "cy"})
+    status, parent = call(url, "GET", f"/orders/{placed['parent_id']}")
+    assert (status, parent["status"], parent["order_ids"]) == (
+        200,
+        "pending_payment",
+        placed["order_ids"],
+    )
+    status, order = call(url, "GET", f"/orders/{placed['order_ids'][0]}")
+    assert (status, order["lines"]) == (200, [{"sku": "phone", "quantity": 2}])
+    assert call(url, "GET", "/orders/nope")[0] == 404
+
+
+def test_the_service_says_how_to_run_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        host_service.main(["--help"])
+    assert done.value.code == 0
+    assert "--port" in capsys.readouterr().out
