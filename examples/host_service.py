@@ -9,6 +9,8 @@ Endpoints (all JSON):
 * ``POST /payments`` ``{"parent_id", "channel"}``: pay a parent order
 * ``POST /notifications/<channel>``: a payment channel's asynchronous notification
 * ``GET /orders/<order id>``: an order (a seller's order or a parent order)
+* ``GET /customers/<customer>/orders[?before=<parent id>&limit=N]``: a page of the
+  customer's parent orders, newest first
 
 ``POST /orders`` and ``POST /payments`` honour an ``Idempotency-Key`` header: sent again
 with the same key and body, they answer what they answered the first time.
@@ -30,6 +32,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.app import MemoryApp, build_memory_app
@@ -97,7 +100,7 @@ class Api:
         self.lock = threading.Lock()
 
     def route(self, method: str, path: str) -> tuple[Callable[[Json], Json], list[str]]:
-        parts = [p for p in path.split("/") if p]
+        parts = [p for p in urlsplit(path).path.split("/") if p]
         table: dict[tuple[str, str], Callable[..., Json]] = {
             ("POST", "customers"): self.register,
             ("POST", "carts"): self.add_item,
@@ -106,6 +109,7 @@ class Api:
             ("POST", "payments"): self.pay,
             ("POST", "notifications"): self.notify,
             ("GET", "orders"): self.order,
+            ("GET", "customers"): self.customer_orders,
         }
         handler = table.get((method, parts[0] if parts else ""))
         if handler is None:
@@ -190,6 +194,22 @@ class Api:
                 "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
             }
 
+    def customer_orders(self, body: Json, customer: str, _orders: str = "orders") -> Json:
+        with self.app.unit_of_work() as uow:
+            page = orders.customer_orders(
+                uow,
+                CustomerId(customer),
+                self.app.queries.orders,
+                before=OrderId(body["before"]) if "before" in body else None,
+                limit=whole(body, "limit") if "limit" in body else 20,
+            )
+        return {
+            "orders": [
+                {"parent_id": p.id, "status": p.status.value, "payable": money_json(p.payable)}
+                for p in page
+            ]
+        }
+
     def call(
         self, method: str, path: str, body: Any, idempotency_key: str | None = None
     ) -> tuple[int, Json]:
@@ -199,6 +219,9 @@ class Api:
             if not isinstance(body, dict):
                 raise ValidationError(f"the body is a JSON object, not {type(body).__name__}")
             handler, args = self.route(method, path)
+            if method == "GET":  # a GET's parameters are its query string
+                query = parse_qs(urlsplit(path).query)
+                body = {k: int(v[-1]) if v[-1].isdigit() else v[-1] for k, v in query.items()}
             keyed = {"key": idempotency_key} if handler in (self.place, self.pay) else {}
             with self.lock:
                 return HTTPStatus.OK, handler(body, *args, **keyed)

@@ -136,7 +136,8 @@ PINNED = {
         OrderPaymentStarted OrderPlaced OrderPolicy OrderProcurementFailed OrderProcuring
         OrderQueries OrderShipped OrderStatus ParentOrder ParentOrderCancelled
         ParentOrderPaid ParentOrderPlaced ParentStatus PaymentInFlight PlaceOrder
-        PlacedOrder QuoteChanged UnknownSeller cancel_order merchant_order merchant_orders
+        PlacedOrder QuoteChanged UnknownSeller cancel_order customer_orders merchant_order
+        merchant_orders
     """,
     "payments": """
         AuthFactor AuthenticateTransaction AuthenticationExpired AuthenticationLapsed

@@ -25,6 +25,7 @@ from merx.fulfillment.ports import TrackingStatus
 from merx.installments import InstallmentQueries
 from merx.inventory import StockQueries
 from merx.kernel.bus import Command
+from merx.kernel.ids import SupplierId
 from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
@@ -66,6 +67,9 @@ class MemoryWorld:
 
     def ask_next_payment_for_proof(self) -> None:
         self.app.risk.decide_next(RiskDecision.authenticate(AuthFactor.SMS, "new device"))
+
+    def hold_next_top_up(self, supplier: SupplierId) -> None:
+        self.app.virtual_suppliers[supplier].timeout_next(applied=False)
 
     def order_queries(self) -> OrderQueries:
         return MemoryOrderQueries(self.app.store)

@@ -174,3 +174,23 @@ def test_the_service_says_how_to_run_it(capsys: pytest.CaptureFixture[str]) -> N
         host_service.main(["--help"])
     assert done.value.code == 0
     assert "--port" in capsys.readouterr().out
+
+
+def test_a_customers_orders_come_newest_first_a_page_at_a_time(
+    base: tuple[str, host_service.Api],
+) -> None:
+    url, _ = base
+    customer = {"id": "di", "name": "Di", "phone": "1", "region": "Shanghai", "address": "r"}
+    call(url, "POST", "/customers", customer)
+    placed = []
+    for _ in range(3):
+        call(url, "POST", "/carts/di/items", {"sku": "phone", "quantity": 1})
+        placed.append(call(url, "POST", "/orders", {"customer": "di"})[1]["parent_id"])
+    status, first = call(url, "GET", "/customers/di/orders?limit=2")
+    assert status == 200
+    assert [o["parent_id"] for o in first["orders"]] == placed[::-1][:2]
+    last = first["orders"][-1]["parent_id"]
+    _, rest = call(url, "GET", f"/customers/di/orders?limit=2&before={last}")
+    assert [o["parent_id"] for o in rest["orders"]] == placed[:1]
+    status, answer = call(url, "GET", "/customers/di/orders?limit=0")
+    assert (status, answer["error"]) == (400, "ValidationError")

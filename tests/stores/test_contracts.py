@@ -36,6 +36,7 @@ from merx.kernel.aggregate import Aggregate
 from merx.kernel.bus import Command
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
+from merx.kernel.ids import SupplierId
 from merx.ledger import Journal
 from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
@@ -109,6 +110,9 @@ class SqliteWorld:
 
     def ask_next_payment_for_proof(self) -> None:
         self.app.risk.decide_next(RiskDecision.authenticate(AuthFactor.SMS, "new device"))
+
+    def hold_next_top_up(self, supplier: SupplierId) -> None:
+        self.app.virtual_suppliers[supplier].timeout_next(applied=False)
 
     def order_queries(self) -> OrderQueries:
         return IndexedOrderQueries(self.app.database, documents())

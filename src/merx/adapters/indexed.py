@@ -23,7 +23,9 @@ from merx.kernel.documents import Documents, index_instant
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SupplierId
 from merx.orders import Order, ParentOrder
 from merx.orders.ports import (
+    CUSTOMER,
     DELIVERED_AT,
+    PROCURING_PAID_AT,
     SELLER,
     SHIPPED_AT,
     UNPAID_PLACED_AT,
@@ -72,6 +74,14 @@ class IndexedOrderQueries:
 
     def orders_of_seller(self, seller: MerchantId) -> list[OrderId]:
         return [OrderId(key) for key in self._database.find(self._orders, SELLER, equal=seller)]
+
+    def parent_orders_of(self, customer: CustomerId) -> list[OrderId]:
+        found = self._database.find(self._parents, CUSTOMER, equal=customer)
+        return [OrderId(key) for key in found]
+
+    def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
+        found = self._database.find(self._orders, PROCURING_PAID_AT, upto=index_instant(paid_by))
+        return [OrderId(key) for key in found]
 
 
 class IndexedPaymentQueries:

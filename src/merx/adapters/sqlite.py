@@ -142,15 +142,18 @@ def _index_kinds_of_2(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_2, schema=2)
 
 
-#: The kinds schema 3 began to index: credit accounts (the bill run), stock items (the
-#: reservation timer), purchase orders (purchases statements), withdrawals (closing a
-#: merchant).
+#: The kinds whose index entries schema 3 writes: credit accounts (the bill run), stock
+#: items (the reservation timer), purchase orders (purchases statements), withdrawals
+#: (closing a merchant), and orders and parent orders, whose indexes grew (a customer's
+#: orders, orders still procuring).
 INDEXED_SINCE_3: Final = frozenset(
     {
         "credit.CreditAccount",
         "inventory.StockItem",
         "procurement.PurchaseOrder",
         "settlement.Withdrawal",
+        "orders.Order",
+        "orders.ParentOrder",
     }
 )
 

@@ -40,6 +40,7 @@ from merx.orders.services import (
     PlacedOrder,
     PlaceOrder,
     cancel_order,
+    customer_orders,
     merchant_order,
     merchant_orders,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "QuoteChanged",
     "UnknownSeller",
     "cancel_order",
+    "customer_orders",
     "merchant_order",
     "merchant_orders",
 ]

@@ -657,6 +657,15 @@ class Order(Aggregate):
     def fully_refunded(self) -> bool:
         return all(self.refunded_units.get(line.sku, 0) == line.quantity for line in self.lines)
 
+    def procuring_since(self, paid_by: datetime) -> bool:
+        """Still buying from its supplier (virtual goods), and paid at or before
+        ``paid_by``: a top-up a host may want to sync."""
+        return (
+            self.status is OrderStatus.PROCURING
+            and self.paid_at is not None
+            and self.paid_at <= paid_by
+        )
+
     def start_procurement(self, at: datetime) -> None:
         """A paid top-up is being bought from its supplier."""
         self.flow.move(self, "procure", OrderProcuring(self.id, at))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from merx.kernel.documents import index_instant
-from merx.kernel.ids import MerchantId, OrderId
+from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.orders.model import Order, OrderStatus, ParentOrder
 
 
@@ -40,6 +40,15 @@ class OrderQueries(Protocol):
         """Every order sold by ``seller``, in the order they were placed."""
         ...
 
+    def parent_orders_of(self, customer: CustomerId) -> Iterable[OrderId]:
+        """Every parent order ``customer`` placed (in any order)."""
+        ...
+
+    def orders_procuring(self, paid_by: datetime) -> Iterable[OrderId]:
+        """Orders still buying from their supplier (virtual goods: :meth:`Order.procuring_since`)
+        that were paid at or before ``paid_by``."""
+        ...
+
 
 # -- what a database indexes to answer OrderQueries ------------------------------------
 
@@ -47,25 +56,32 @@ UNPAID_PLACED_AT = "unpaid_placed_at"
 SHIPPED_AT = "shipped_awaiting_receipt"
 DELIVERED_AT = "delivered_awaiting_receipt"
 SELLER = "seller"
+CUSTOMER = "customer"
+PROCURING_PAID_AT = "procuring_paid_at"
 
 
 def parent_order_index(parent: ParentOrder) -> dict[str, str | None]:
     """A parent order pending payment is found by when it was placed."""
     pending = parent.unpaid_since(parent.placed_at)
-    return {UNPAID_PLACED_AT: index_instant(parent.placed_at) if pending else None}
+    return {
+        UNPAID_PLACED_AT: index_instant(parent.placed_at) if pending else None,
+        CUSTOMER: parent.customer_id,
+    }
 
 
 def order_index(order: Order) -> dict[str, str | None]:
     """An order awaiting receipt (:meth:`Order.awaits_receipt` for some instant) is found
     by when it was delivered, or shipped if no delivery was scanned; every order by its
-    seller."""
+    seller; an order still procuring by when it was paid."""
     waiting = order.awaits_receipt(shipped_by=_LAST, delivered_by=_LAST)
     delivered = order.delivered_at if waiting and order.status is OrderStatus.DELIVERED else None
     shipped = order.shipped_at if waiting and delivered is None else None
+    procuring = order.paid_at if order.procuring_since(_LAST) else None
     return {
         SHIPPED_AT: index_instant(shipped) if shipped is not None else None,
         DELIVERED_AT: index_instant(delivered) if delivered is not None else None,
         SELLER: order.seller,
+        PROCURING_PAID_AT: index_instant(procuring) if procuring is not None else None,
     }
 
 

@@ -13,7 +13,7 @@ from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import Unauthorized
+from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
@@ -264,6 +264,28 @@ def merchant_order(uow: UnitOfWork, acting: MerchantId, order_id: OrderId) -> Or
     if order.seller != acting:
         raise Unauthorized(f"{acting!r} may not see order {order_id!r}")
     return order
+
+
+def customer_orders(
+    uow: UnitOfWork,
+    customer: CustomerId,
+    queries: OrderQueries,
+    *,
+    before: OrderId | None = None,
+    limit: int = 20,
+) -> list[ParentOrder]:
+    """A page of ``customer``'s parent orders, newest first: at most ``limit`` of those
+    placed before ``before`` (the last order of the previous page), read-only. Newest
+    first is by id: merx's id sources mint ids in the order they are asked for
+    (``TimeOrderedIds`` by time, ``SequentialIds`` by count)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
+        raise ValidationError(f"a page holds 1 to 200 orders, not {limit!r}")
+    found = sorted(queries.parent_orders_of(customer), reverse=True)
+    if before is not None:
+        found = [key for key in found if key < before]
+    repo = uow.repo(ParentOrder)
+    page = [repo.view(key) for key in found[:limit]]
+    return [parent for parent in page if parent.customer_id == customer]
 
 
 def merchant_orders(uow: UnitOfWork, acting: MerchantId, queries: OrderQueries) -> list[Order]:

@@ -110,6 +110,12 @@ class QueriesWorld(Protocol):
         """The ``OrderQueries`` adapter under test, over the store."""
         ...
 
+    def hold_next_top_up(self, supplier: SupplierId) -> None:
+        """The virtual-goods supplier ``supplier`` times out on its next purchase without
+        applying it (through the supplier adapter's test hook:
+        ``timeout_next(applied=False)``), so the order stays procuring."""
+        ...
+
     def payment_queries(self) -> PaymentQueries:
         """The ``PaymentQueries`` adapter under test, over the store."""
         ...
@@ -165,12 +171,50 @@ class ScanningOrderQueries:
         repo = self._uow.repo(Order)
         return [OrderId(key) for key in repo.ids() if repo.get(key).seller == seller]
 
+    def parent_orders_of(self, customer: CustomerId) -> list[OrderId]:
+        repo = self._uow.repo(ParentOrder)
+        return [OrderId(key) for key in repo.ids() if repo.get(key).customer_id == customer]
+
+    def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
+        repo = self._uow.repo(Order)
+        return [OrderId(key) for key in repo.ids() if repo.get(key).procuring_since(paid_by)]
+
 
 def place(world: QueriesWorld, who: str) -> orders.PlacedOrder:
     cid = world.handle(customers.RegisterCustomer(CustomerId(who), who, "1"))
     world.handle(customers.AddAddress(cid, "home", Address(who, "1", "sh", "road"), default=True))
     world.handle(checkout.AddToCart(cid, SKU, 1))
     return world.handle(orders.PlaceOrder(cid))
+
+
+TOPUP = SkuId("mobile-100")
+
+
+def top_up_supplier(world: QueriesWorld) -> SupplierId:
+    """A real-time API supplier, approved, and a 100 CNY top-up it fulfils, listed at 98."""
+    telco = world.handle(suppliers.ApplySupplier("Telco API", suppliers.SupplierType.REAL_TIME_API))
+    licence = suppliers.DocumentKind.BUSINESS_LICENCE
+    world.handle(suppliers.AddQualificationDocument(telco, licence, "BL-T", date(2031, 6, 30)))
+    world.handle(suppliers.SubmitSupplierApplication(telco))
+    world.handle(suppliers.ReviewQualificationDocument(telco, "BL-T", accepted=True))
+    world.handle(suppliers.ApproveSupplier(telco))
+    world.handle(
+        catalog.CreateSku(
+            TOPUP, "Mobile 100", PLATFORM, "topup", Money.of("98.00", "CNY"),
+            goods_type=catalog.GoodsType.VIRTUAL_TOPUP, face_value=Money.of("100.00", "CNY"),
+            operator="China Mobile", fulfillment=catalog.Fulfillment.real_time_supplier(telco),
+        )
+    )  # fmt: skip
+    return telco
+
+
+def top_up(world: QueriesWorld, who: str) -> OrderId:
+    """``who`` buys a top-up for their own number and pays: the order, paid."""
+    cid = world.handle(customers.RegisterCustomer(CustomerId(who), who, "13900000000"))
+    world.handle(checkout.AddToCart(cid, TOPUP, 1))
+    placed = world.handle(orders.PlaceOrder(cid, account="13900000000"))
+    world.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    return placed.order_ids[0]
 
 
 def ship(world: QueriesWorld, placed: orders.PlacedOrder, *, delivered: bool) -> None:
@@ -234,6 +278,45 @@ class OrderQueriesContract:
             assert queries.orders_of_seller(PLATFORM) == found
             assert len(found) == len(list(uow.repo(Order).ids()))
         assert queries.orders_of_seller(MerchantId("nobody")) == []
+
+    def test_a_customers_parent_orders_are_found(self, world: QueriesWorld) -> None:
+        cid = CustomerId("regular")
+        world.handle(customers.RegisterCustomer(cid, "Regular", "1"))
+        world.handle(customers.AddAddress(cid, "home", Address("R", "1", "sh", "r"), default=True))
+        placed = []
+        for _ in range(3):
+            world.handle(checkout.AddToCart(cid, SKU, 1))
+            placed.append(world.handle(orders.PlaceOrder(cid)).parent_id)
+        queries = world.order_queries()
+        assert sorted(queries.parent_orders_of(cid)) == sorted(placed)
+        with world.unit_of_work() as uow:
+            for who in ("unpaid-0", "shipped-3", "nobody"):
+                found = sorted(queries.parent_orders_of(CustomerId(who)))
+                assert found == sorted(ScanningOrderQueries(uow).parent_orders_of(CustomerId(who)))
+            page = orders.customer_orders(uow, cid, queries, limit=2)
+            assert [parent.id for parent in page] == sorted(placed, reverse=True)[:2]
+            rest = orders.customer_orders(uow, cid, queries, before=page[-1].id, limit=2)
+            assert [parent.id for parent in rest] == sorted(placed)[:1]
+
+    def test_top_ups_still_procuring_are_found(self, make_queries_world: WorldFactory) -> None:
+        world = make_queries_world()
+        telco = top_up_supplier(world)
+        paid = []
+        for n, held in enumerate([True, True, False]):
+            if held:
+                world.hold_next_top_up(telco)
+            paid.append(top_up(world, f"caller-{n}"))
+            world.advance_clock(timedelta(hours=1))
+        queries = world.order_queries()
+        first_paid = world.now() - timedelta(hours=3)
+        assert sorted(queries.orders_procuring(world.now())) == sorted(paid[:2])
+        assert list(queries.orders_procuring(first_paid)) == paid[:1]
+        assert list(queries.orders_procuring(first_paid - timedelta(seconds=1))) == []
+        assert world.handle(fulfillment.FulfillTopUp(paid[0])) is orders.OrderStatus.COMPLETED
+        assert list(queries.orders_procuring(world.now())) == paid[1:2]
+        with world.unit_of_work() as uow:
+            scan = ScanningOrderQueries(uow).orders_procuring(world.now())
+        assert scan == paid[1:2]
 
 
 class PaymentQueriesContract:

@@ -45,6 +45,14 @@ class MemoryOrderQueries:
         rows = list(self._store.tables.get(Order, {}).items())
         return [OrderId(key) for key, (_, order) in rows if order.seller == seller]
 
+    def parent_orders_of(self, customer: CustomerId) -> list[OrderId]:
+        rows = list(self._store.tables.get(ParentOrder, {}).items())
+        return [OrderId(key) for key, (_, parent) in rows if parent.customer_id == customer]
+
+    def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
+        rows = list(self._store.tables.get(Order, {}).items())
+        return [OrderId(key) for key, (_, order) in rows if order.procuring_since(paid_by)]
+
 
 class MemoryPaymentQueries:
     """:class:`merx.payments.PaymentQueries` over a :class:`MemoryStore`."""
