@@ -26,6 +26,10 @@ def cny(amount: str) -> Money:
 
 @pytest.fixture
 def app() -> MemoryApp:
+    return make_app()
+
+
+def make_app() -> MemoryApp:
     app = build_memory_app()
     app.handle(catalog.CreateSku(SHIRT, "Shirt", PLATFORM, "shirt", cny("100.00")))
     app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
