@@ -48,6 +48,12 @@ class GrantKind(enum.Enum):
     PRICE_DIFFERENCE = "price_difference"
     COMPENSATION = "compensation"
 
+    @staticmethod
+    def of_refund(refund_id: str) -> tuple[OrderId, GrantKind] | None:
+        """The order and kind of a refund granted outside after-sales (``None`` for any
+        other refund): the inverse of :func:`grant_refund_id`."""
+        return granted(refund_id)
+
 
 def grant_refund_id(order_id: OrderId, kind: GrantKind, refund_id: str) -> str:
     """The payment's refund id of a refund granted outside after-sales."""

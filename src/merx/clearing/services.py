@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, GrantKind
-from merx.aftersales.model import granted
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
@@ -85,7 +84,7 @@ def book_granted_refund(
     paid back: book it on the order's lines, split in proportion to what each line has
     left (largest remainder), as a refund (goodwill, compensation) or a price adjustment
     (a price difference). Other refunds are booked by their own subscribers."""
-    found = granted(event.refund_id)
+    found = GrantKind.of_refund(event.refund_id)
     if found is None:
         return
     order_id, kind = found
