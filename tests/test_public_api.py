@@ -21,10 +21,10 @@ import merx
 PINNED = {
     "aftersales": """
         AfterSale AfterSaleApproved AfterSaleCompleted AfterSaleKind AfterSaleRejected
-        AfterSaleRequested AfterSaleStatus ApproveAfterSale InspectReturn NotEligible
-        RejectAfterSale RequestExchange RequestRefund RequestRefundOnly RequestReturn
-        ReturnInspected ReturnShipped SendReturn ShipReplacement SyncAfterSaleRefund
-        merchant_case
+        AfterSaleRequested AfterSaleStatus ApproveAfterSale GrantKind GrantRefund
+        InspectReturn NotEligible RejectAfterSale RequestExchange RequestRefund
+        RequestRefundOnly RequestReturn ReturnInspected ReturnShipped SendReturn
+        ShipReplacement SyncAfterSaleRefund merchant_case
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment
@@ -145,14 +145,16 @@ PINNED = {
         AuthenticationProofRejected AuthenticationRequired CaptureExceedsAuthorization
         ChannelHealth DEFAULT_ROUTING DuplicateRefund ExpirePaymentAuthentications
         GatewayTimeout HandlePaymentNotification INSTALLMENTS NoAuthenticationPending
-        NoChannelAvailable NotInstallmentEligible PayByInstallments PayOrder PayOrderRouted
-        Payment PaymentAlreadyAuthorized PaymentAnomalyRecorded PaymentDenied
-        PaymentFactRecorded PaymentFailed PaymentGateway PaymentInitiated
-        PaymentNotAuthorized PaymentNotification PaymentOutcome PaymentQueries PaymentStatus
-        PaymentSucceeded RefundExceedsCapture RefundExceedsPayment RefundFailed
-        RefundReserved RefundStatus RefundSucceeded RoutingRule SyncPayment
-        TransactionAuthenticated TransactionRisk UnknownChannel UnknownPayment
-        WrongAuthenticationFactor WrongProof refund_to_payer
+        NoChannelAvailable NotInstallmentEligible PayByInstallments PayOrder
+        PayOrderRouted Payment PaymentAlreadyAuthorized PaymentAnomalyRecorded
+        PaymentDenied PaymentFactRecorded PaymentFailed PaymentGateway PaymentInitiated
+        PaymentNotAuthorized PaymentNotification PaymentOutcome PaymentQueries
+        PaymentStatus PaymentSucceeded RefundAttempted RefundEscalated
+        RefundExceedsCapture RefundExceedsPayment RefundFailed RefundNotFound
+        RefundNotPending RefundOutcome RefundPolicy RefundReserved RefundStatus
+        RefundSucceeded RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
+        TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
+        WrongProof refund_to_payer
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer

@@ -129,3 +129,25 @@ def test_a_merchant_sees_only_its_own_orders_cases_and_money() -> None:
             settlement.merchant_money(uow, other, shop, journals=app.journals)
     with pytest.raises(Unauthorized):
         app.handle(aftersales.ApproveAfterSale(case, acting=other))
+
+
+def test_a_granted_refund_is_booked_once_paid_back_and_a_return_takes_the_rest() -> None:
+    app, shop, order_id = bought()
+    deliver_and_complete(app, shop, order_id)
+    app.gateways["alipay"].decline_next()
+    granted = aftersales.GrantRefund(order_id, "g-1", cny("30.00"), "scratched", acting=shop)
+    assert app.handle(granted) is payments.RefundStatus.PENDING
+    assert money_of(app, shop).pending == cny("180.00")  # nothing booked before it is paid
+    app.clock.advance(timedelta(hours=1))
+    app.handle(payments.RetryRefunds())
+    assert money_of(app, shop).pending == cny("150.00")  # 30.00 of 180.00 paid back
+    assert reconciled(app)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 2),), "both faded"))
+    assert app.handle(aftersales.ApproveAfterSale(case, acting=shop)).value == "completed"
+    assert app.get(aftersales.AfterSale, case).amount == cny("150.00")
+    assert money_of(app, shop).pending == cny("0.00")
+    assert reconciled(app)
+    with pytest.raises(Unauthorized):
+        app.handle(
+            aftersales.GrantRefund(order_id, "g-2", cny("1.00"), "x", acting=MerchantId("m"))
+        )

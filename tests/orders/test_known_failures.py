@@ -84,7 +84,9 @@ def test_double_refunds_never_pay_twice(app: MemoryApp) -> None:
     with app.unit_of_work() as uow:
         payment = uow.repo(payments.Payment).get(outcome.payment_id)
         with pytest.raises(RefundExceedsPayment):
-            payment.reserve_refund("another", Money.of("0.01", "CNY"), "one cent more")
+            payment.reserve_refund(
+                "another", Money.of("0.01", "CNY"), "one cent more", at=app.clock.now()
+            )
     channel = app.gateways["alipay"].query(payment_id=outcome.payment_id)
     assert channel.refunded == channel.captured == Money.of("99.99", "CNY")
 

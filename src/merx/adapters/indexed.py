@@ -33,7 +33,13 @@ from merx.orders.ports import (
     parent_order_index,
 )
 from merx.payments import Payment
-from merx.payments.ports import AWAITING_AUTHENTICATION, payment_index
+from merx.payments.ports import (
+    AWAITING_AUTHENTICATION,
+    AWAITING_SYNC,
+    REFUND_ESCALATED,
+    REFUND_PENDING,
+    payment_index,
+)
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.settlement import Withdrawal, WithdrawalId
@@ -93,6 +99,15 @@ class IndexedPaymentQueries:
 
     def awaiting_authentication(self) -> list[str]:
         return self._database.find(self._payments, AWAITING_AUTHENTICATION, equal="yes")
+
+    def awaiting_sync(self) -> list[str]:
+        return self._database.find(self._payments, AWAITING_SYNC, equal="yes")
+
+    def with_refunds_pending(self) -> list[str]:
+        return self._database.find(self._payments, REFUND_PENDING, equal="yes")
+
+    def with_refunds_escalated(self) -> list[str]:
+        return self._database.find(self._payments, REFUND_ESCALATED, equal="yes")
 
 
 class IndexedInstallmentQueries:

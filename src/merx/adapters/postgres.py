@@ -54,7 +54,7 @@ from merx.adapters.documents import (
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
-from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3
+from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3, INDEXED_SINCE_4
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -291,11 +291,17 @@ class Migration:
     backfill: Callable[[Connection, Documents | None], None] | None = None
 
 
+def _index_kinds_of_4(db: Connection, documents: Documents | None) -> None:
+    """Schema 4: payments' index entries rebuilt (:data:`merx.adapters.sqlite.INDEXED_SINCE_4`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
+
+
 #: Every schema step in order; a database's schema is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
+    Migration(4, (), _index_kinds_of_4),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

@@ -232,11 +232,21 @@ def _schema_3(db: sqlite3.Connection, documents: Documents | None) -> None:
     _index_kinds_of_3(db, documents)
 
 
+#: The kinds schema 4 indexes anew: payments (awaiting sync, refunds pending or escalated).
+INDEXED_SINCE_4: Final = frozenset({"payments.Payment"})
+
+
+def _index_kinds_of_4(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 4: payments' index entries rebuilt (the payment queries a host needs)."""
+    _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
+
+
 #: Every schema step in order; the schema of a file is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
+    Migration(4, (), _index_kinds_of_4),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.

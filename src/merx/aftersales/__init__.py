@@ -13,11 +13,13 @@ from merx.aftersales.model import (
     AfterSaleRejected,
     AfterSaleRequested,
     AfterSaleStatus,
+    GrantKind,
     ReturnInspected,
     ReturnShipped,
 )
 from merx.aftersales.services import (
     ApproveAfterSale,
+    GrantRefund,
     InspectReturn,
     RejectAfterSale,
     RequestExchange,
@@ -39,6 +41,8 @@ __all__ = [
     "AfterSaleRequested",
     "AfterSaleStatus",
     "ApproveAfterSale",
+    "GrantKind",
+    "GrantRefund",
     "InspectReturn",
     "NotEligible",
     "RejectAfterSale",

@@ -39,6 +39,37 @@ from merx.orders import Order, OrderKind, OrderStatus
 Items = tuple[tuple[SkuId, int], ...]
 
 
+class GrantKind(enum.Enum):
+    """Why money is given back outside after-sales (:class:`~merx.aftersales.GrantRefund`):
+    goodwill and compensation are booked as refunds of the order's lines, a price
+    difference as a price adjustment (docs/settlement.md)."""
+
+    GOODWILL = "goodwill"
+    PRICE_DIFFERENCE = "price_difference"
+    COMPENSATION = "compensation"
+
+    @staticmethod
+    def of_refund(refund_id: str) -> tuple[OrderId, GrantKind] | None:
+        """The order and kind of a refund granted outside after-sales (``None`` for any
+        other refund): the inverse of :func:`grant_refund_id`."""
+        return granted(refund_id)
+
+
+def grant_refund_id(order_id: OrderId, kind: GrantKind, refund_id: str) -> str:
+    """The payment's refund id of a refund granted outside after-sales."""
+    return f"{order_id}/{kind.value}/{refund_id}"
+
+
+def granted(refund_id: str) -> tuple[OrderId, GrantKind] | None:
+    """The order and kind of a refund granted outside after-sales (``None`` for any other
+    refund): the inverse of :func:`grant_refund_id`."""
+    parts = refund_id.split("/", 2)
+    kinds = {kind.value: kind for kind in GrantKind}
+    if len(parts) == 3 and parts[1] in kinds:
+        return OrderId(parts[0]), kinds[parts[1]]
+    return None
+
+
 class AfterSaleKind(enum.Enum):
     REFUND_BEFORE_SHIPMENT = "refund_before_shipment"
     RETURN_AND_REFUND = "return_and_refund"
@@ -271,15 +302,19 @@ class AfterSale(Aggregate):
         if acting not in (self.seller, PLATFORM):
             raise Unauthorized(f"{acting!r} may not review after-sale {self.id!r}")
 
-    def approve(self, acting: MerchantId, at: datetime, order: Order) -> None:
+    def approve(
+        self, acting: MerchantId, at: datetime, order: Order, left: Money | None = None
+    ) -> None:
         """Approve: a refund is decided now (a refund before shipment closes the order:
-        nothing of it ships); returns and exchanges wait for the goods."""
+        nothing of it ships); returns and exchanges wait for the goods. ``left`` is what
+        the order's payment can still refund to it (refunds outside after-sales count):
+        a case never refunds more."""
         self.check_reviewer(acting)
         self.flow.target(self.status, "approve")
         if self.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
             order.close(f"after-sale {self.id}", at)
         if self.kind in (AfterSaleKind.REFUND_BEFORE_SHIPMENT, AfterSaleKind.REFUND_ONLY):
-            self._to_refund(order.refund_units(self.items))
+            self._to_refund(order.refund_units(self.items), left)
         self.flow.move(self, "approve", AfterSaleApproved(self.id, acting, at))
 
     def reject(self, acting: MerchantId, reason: str, at: datetime, order: Order) -> None:
@@ -299,10 +334,18 @@ class AfterSale(Aggregate):
         self.return_tracking = tracking_number
         self.flow.move(self, "send back", ReturnShipped(self.id, carrier, tracking_number, at))
 
-    def inspect(self, acting: MerchantId, accepted: Items, at: datetime, order: Order) -> None:
+    def inspect(
+        self,
+        acting: MerchantId,
+        accepted: Items,
+        at: datetime,
+        order: Order,
+        left: Money | None = None,
+    ) -> None:
         """The returned goods are checked: ``accepted`` units (a part of the case's items)
         go on, to be refunded (a return) or replaced (an exchange); the others may be
-        claimed again. If none is accepted the case is refused."""
+        claimed again. If none is accepted the case is refused. A refund is at most
+        ``left`` (see :meth:`approve`)."""
         self.check_reviewer(acting)
         asked = dict(self.items)
         for sku, quantity in accepted:
@@ -316,23 +359,36 @@ class AfterSale(Aggregate):
             [(sku, n - taken.get(sku, 0)) for sku, n in self.items if n > taken.get(sku, 0)]
         )
         if accepted and self.kind is AfterSaleKind.RETURN_AND_REFUND:
-            self._to_refund(order.refund_units(accepted))
+            self._to_refund(order.refund_units(accepted), left)
         if not accepted:
             self.rejection = "nothing returned was accepted"
         self.flow.move(self, command, ReturnInspected(self.id, accepted, at))
 
-    def _to_refund(self, lines: tuple[tuple[SkuId, Money], ...]) -> None:
+    def _to_refund(self, lines: tuple[tuple[SkuId, Money], ...], left: Money | None) -> None:
         """What to refund is known, per line (the frozen net of the units, or a price
-        difference); the refund id is assigned."""
+        difference), at most ``left`` (split over the lines in proportion, largest
+        remainder); the refund id is assigned unless nothing is left to refund."""
         if self.amount is not None or not lines:
             return
-        self.refund_lines = lines
-        self.amount = Money.sum((amount for _, amount in lines), lines[0][1].currency)
-        self.refund_id = f"{self.id}/refund"
+        total = Money.sum((amount for _, amount in lines), lines[0][1].currency)
+        if left is not None and total > left:
+            shares = left.max(Money.zero(total.currency)).allocate([a for _, a in lines])
+            lines = tuple((sku, share) for (sku, _), share in zip(lines, shares, strict=True))
+            total = Money.sum(shares, total.currency)
+        self.refund_lines = tuple((sku, amount) for sku, amount in lines if amount.is_positive())
+        self.amount = total
+        self.refund_id = f"{self.id}/refund" if total.is_positive() else None
 
     def refunded(self, at: datetime) -> None:
+        """The refund succeeded (or there was nothing left to refund): the case completes."""
         assert self.amount is not None
         self.flow.move(self, "refunded", AfterSaleCompleted(self.id, self.amount, at))
+
+    @staticmethod
+    def case_of_refund(refund_id: str) -> AfterSaleId | None:
+        """The case whose refund is ``refund_id`` (the inverse of the id it assigns)."""
+        case_id, slash, rest = refund_id.partition("/")
+        return AfterSaleId(case_id) if slash and rest == "refund" else None
 
     def check_merchant_replacement(self, acting: MerchantId, shipment_id: str) -> bool:
         """Raise unless ``acting`` may ship this case's replacement itself now: the
@@ -353,7 +409,9 @@ class AfterSale(Aggregate):
         """Whether the merchant ships the replacement itself (it is not in our warehouses)."""
         return replacement.fulfillment.mode is FulfillmentMode.MERCHANT
 
-    def replaced(self, shipment_id: str, at: datetime, order: Order, price: Money) -> None:
+    def replaced(
+        self, shipment_id: str, at: datetime, order: Order, price: Money, left: Money | None = None
+    ) -> None:
         """The replacement left in ``shipment_id``: the exchange completes and the units
         leave after-sales for good. A cheaper replacement (at ``price`` a unit) refunds the
         difference: the same SKU again costs nothing more; another one is priced against
@@ -369,7 +427,9 @@ class AfterSale(Aggregate):
             order.currency,
         )
         if difference.is_positive():
-            self._to_refund(((self.accepted[0][0], difference),))
+            self._to_refund(((self.accepted[0][0], difference),), left)
+            if self.amount is not None:
+                difference = self.amount
         self.replacement_shipment = shipment_id
         order.exchange_units(self.accepted)
         completed = AfterSaleCompleted(self.id, difference.max(Money.zero(order.currency)), at)

@@ -17,8 +17,10 @@ from merx.aftersales.model import (
     AfterSale,
     AfterSaleKind,
     AfterSaleStatus,
+    GrantKind,
     Items,
     check_eligible,
+    grant_refund_id,
     replacement_of,
 )
 from merx.catalog import Sku
@@ -43,9 +45,18 @@ from merx.kernel.ids import (
     ShipmentId,
     SkuId,
 )
+from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.validation import require_text
 from merx.orders import Order, OrderPolicy
-from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
+from merx.payments import (
+    Payment,
+    PaymentGateway,
+    RefundExceedsPayment,
+    RefundStatus,
+    RefundSucceeded,
+    refund_to_payer,
+)
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -136,6 +147,21 @@ class SyncAfterSaleRefund(Command[AfterSaleStatus]):
     case_id: AfterSaleId
 
 
+@attrs.frozen
+class GrantRefund(Command[RefundStatus]):
+    """Give ``amount`` back on a paid order outside after-sales (goodwill, a price
+    difference, compensation), decided by the order's seller or the platform and charged
+    to the seller's order as the settlement rules say. ``refund_id`` is the caller's (a
+    repeat with the same one is the same refund: it asks again)."""
+
+    order_id: OrderId
+    refund_id: str
+    amount: Money
+    reason: str
+    kind: GrantKind = GrantKind.GOODWILL
+    acting: MerchantId = PLATFORM
+
+
 # -- opening a case -----------------------------------------------------------------------
 
 
@@ -222,7 +248,7 @@ def approve_after_sale(
     """Approve: refunds are decided now; returns and exchanges wait for the goods."""
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
-    case.approve(cmd.acting, clock.now(), order)
+    case.approve(cmd.acting, clock.now(), order, _left(uow, order))
     if case.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:  # nothing ships: stock goes back
         release_holds(uow, order.id, order.allocations)
         order.assign_stock(())
@@ -267,7 +293,7 @@ def inspect_return(
     or replaced; the units not accepted may be claimed again."""
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
-    case.inspect(cmd.acting, tuple(cmd.accepted), clock.now(), order)
+    case.inspect(cmd.acting, tuple(cmd.accepted), clock.now(), order, _left(uow, order))
     for sku, quantity in case.accepted:
         warehouse = next((a.warehouse for a in order.allocations if a.sku == sku), None)
         if warehouse is not None:
@@ -381,7 +407,8 @@ def _exchanged(
     """The replacement left in ``shipment``: complete the exchange (:meth:`AfterSale.replaced`
     prices a cheaper replacement's difference) and pay that difference back."""
     uow.repo(Shipment).add(shipment)
-    case.replaced(shipment.id, clock.now(), order, _replacement(uow, case).price)
+    price = _replacement(uow, case).price
+    case.replaced(shipment.id, clock.now(), order, price, _left(uow, order))
     uow.repo(AfterSale).save(case)
     uow.repo(Order).save(order)
     uow.commit()
@@ -391,6 +418,15 @@ def _exchanged(
 
 
 # -- refunds ------------------------------------------------------------------------------------
+
+
+def _left(uow: UnitOfWork, order: Order) -> Money | None:
+    """What the order's payment can still refund to it: refunds outside after-sales and
+    other cases count (:meth:`~merx.payments.Payment.refundable_to`)."""
+    if order.payment_id is None:
+        return None
+    payment = uow.repo(Payment).get(PaymentId(order.payment_id))
+    return payment.refundable_to(order.id, order.payable)
 
 
 def _pay_back(
@@ -417,9 +453,19 @@ def _refund(
     uow: UnitOfWork, case_id: AfterSaleId, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> AfterSaleStatus:
     case = uow.repo(AfterSale).get(case_id)
-    if _pay_back(uow, case, gateways, clock) is not RefundStatus.SUCCEEDED:
+    if case.refund_id is not None and (
+        _pay_back(uow, case, gateways, clock) is not RefundStatus.SUCCEEDED
+    ):
         return case.status
+    return _complete(uow, case_id, clock)
+
+
+def _complete(uow: UnitOfWork, case_id: AfterSaleId, clock: Clock) -> AfterSaleStatus:
+    """The case's refund succeeded (or nothing was left to refund): complete it, and close
+    the order once every unit is refunded. A case already completed is left as it is."""
     case = uow.repo(AfterSale).get(case_id)
+    if case.status is not AfterSaleStatus.REFUNDING:
+        return case.status
     order = uow.repo(Order).get(case.order_id)
     now = clock.now()
     case.refunded(now)
@@ -428,6 +474,14 @@ def _refund(
     uow.repo(AfterSale).save(case)
     uow.commit()
     return case.status
+
+
+def complete_refunded_case(event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock) -> None:
+    """Subscriber: a case completes as soon as its refund succeeds, whether the host
+    learnt it from the call, a notification, a sync or a retry."""
+    case_id = AfterSale.case_of_refund(event.refund_id)
+    if case_id is not None and uow.repo(AfterSale).find(case_id) is not None:
+        _complete(uow, case_id, clock)
 
 
 def sync_after_sale_refund(
@@ -443,6 +497,40 @@ def sync_after_sale_refund(
     if case.refund_id is not None:  # e.g. an exchange's difference, still pending
         _pay_back(uow, case, gateways, clock)
     return case.status
+
+
+def grant_refund(
+    cmd: GrantRefund, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
+) -> RefundStatus:
+    """Check (the seller or the platform, a paid order, at most what is left to refund to
+    it), then refund through :func:`~merx.payments.refund_to_payer`: the intent is
+    committed before the channel is called and retried like every refund. Later cases on
+    the order refund at most what is left."""
+    order = uow.repo(Order).get(cmd.order_id)
+    if cmd.acting not in (order.seller, PLATFORM):
+        raise Unauthorized(f"{cmd.acting!r} may not refund order {order.id!r}")
+    require_text(cmd.refund_id, "refund id")
+    require_text(cmd.reason, "reason")
+    if order.payment_id is None:
+        raise NotEligible(f"order {order.id!r} was never paid")
+    refund_id = grant_refund_id(order.id, cmd.kind, cmd.refund_id)
+    payment = uow.repo(Payment).get(PaymentId(order.payment_id))
+    if refund_id not in payment.refunds:
+        left = payment.refundable_to(order.id, order.payable)
+        if cmd.amount.currency != left.currency or cmd.amount > left:
+            raise RefundExceedsPayment(
+                f"order {order.id!r}: a refund of {cmd.amount} exceeds the {left} left to refund"
+            )
+    return refund_to_payer(
+        uow,
+        gateways,
+        payment_id=payment.id,
+        refund_id=refund_id,
+        amount=cmd.amount,
+        reason=f"{cmd.kind.value}: {cmd.reason}",
+        clock=clock,
+        order_id=order.id,
+    )
 
 
 def merchant_case(uow: UnitOfWork, acting: MerchantId, case_id: AfterSaleId) -> AfterSale:

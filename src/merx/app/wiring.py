@@ -217,11 +217,13 @@ def register_cashier(
     authentication: payments.AuthenticationPolicy | None = None,
     finance: payments_services.Finance | None = None,
     queries: payments.PaymentQueries,
+    refunds: payments.RefundPolicy | None = None,
 ) -> None:
     """Paying (routed or by a chosen channel, authenticated when risk asks), syncing,
     notifications; invoices. ``finance`` finances an installment payment once its payer
     is authenticated (:func:`merx.payments.installments.finance_installment_payment`, bound);
-    ``queries`` finds the payments whose authentication may have lapsed."""
+    ``queries`` finds the payments whose authentication may have lapsed and those with a
+    refund to try again (under ``refunds``, the retry schedule and its attempts)."""
     auth = authentication or payments.AuthenticationPolicy()
     bus.register(
         payments.PayOrder,
@@ -248,6 +250,13 @@ def register_cashier(
         payments.ExpirePaymentAuthentications,
         partial(payments_services.expire_payment_authentications, clock=clock, queries=queries),
     )
+    bus.register(
+        payments.RetryRefunds,
+        partial(
+            payments_services.retry_refunds, gateways=gateways, clock=clock, queries=queries,
+            policy=refunds or payments.RefundPolicy(),
+        ),
+    )  # fmt: skip
     for command, handler in (
         (invoicing.RequestInvoice, invoicing_services.request_invoice),
         (invoicing.IssueInvoice, invoicing_services.issue_invoice),
@@ -270,6 +279,7 @@ def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> N
         (orders.OrderPaid, clearing_services.book_paid_order),
         (orders.OrderCompleted, clearing_services.book_completed_order),
         (aftersales.AfterSaleCompleted, clearing_services.book_after_sale_refund),
+        (payments.RefundSucceeded, clearing_services.book_granted_refund),
     ):
         bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
 
@@ -318,6 +328,13 @@ def register_aftersales(
     bus.register(
         aftersales.SyncAfterSaleRefund,
         partial(aftersales_services.sync_after_sale_refund, gateways=gateways, clock=clock),
+    )
+    bus.register(
+        aftersales.GrantRefund,
+        partial(aftersales_services.grant_refund, gateways=gateways, clock=clock),
+    )
+    bus.subscribe(
+        payments.RefundSucceeded, partial(aftersales_services.complete_refunded_case, clock=clock)
     )
     bus.register(
         aftersales.ShipReplacement,

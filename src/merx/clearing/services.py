@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind
+from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, GrantKind
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
 from merx.ledger import Journals
 from merx.orders import Order, OrderCompleted, OrderPaid
-from merx.payments import Payment
+from merx.payments import Payment, RefundSucceeded
 from merx.settlement import (
     BookOrderPayment,
     BookRefund,
     CompleteOrder,
+    OrderClearing,
     RefundKind,
     SaleLine,
     book_order_payment,
@@ -74,3 +75,30 @@ def book_after_sale_refund(
     for sku, amount in case.refund_lines:
         command = BookRefund(order.id, f"{case.refund_id}/{sku}", sku, amount, kind)
         book_refund(command, uow, clock=clock, journals=journals)
+
+
+def book_granted_refund(
+    event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
+    """A refund granted outside after-sales (:class:`~merx.aftersales.GrantRefund`) was
+    paid back: book it on the order's lines, split in proportion to what each line has
+    left (largest remainder), as a refund (goodwill, compensation) or a price adjustment
+    (a price difference). Other refunds are booked by their own subscribers."""
+    found = GrantKind.of_refund(event.refund_id)
+    if found is None:
+        return
+    order_id, kind = found
+    order = uow.repo(Order).view(order_id)
+    if not _marketplace(order):
+        return
+    clearing = uow.repo(OrderClearing).view(order.id)
+    lines = list(clearing.lines)
+    shares = event.amount.allocate([line.refundable for line in lines])
+    entry_kind = (
+        RefundKind.PRICE_ADJUSTMENT if kind is GrantKind.PRICE_DIFFERENCE else RefundKind.REFUND
+    )
+    for line, share in zip(lines, shares, strict=True):
+        if share.is_positive():
+            key = f"{event.refund_id}/{line.sale.sku}"
+            command = BookRefund(order.id, key, line.sale.sku, share, entry_kind)
+            book_refund(command, uow, clock=clock, journals=journals)

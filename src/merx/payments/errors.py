@@ -63,6 +63,14 @@ class RefundExceedsPayment(BusinessRuleViolation):
     """A refund would return more than was captured and not yet refunded."""
 
 
+class RefundNotFound(NotFound):
+    """No refund with this id on the payment."""
+
+
+class RefundNotPending(BusinessRuleViolation):
+    """The refund has succeeded or was escalated (or is not due to escalate): no try now."""
+
+
 # -- transaction authentication --------------------------------------------------------
 
 

@@ -140,7 +140,9 @@ def refund_installments(
 ) -> RefundStatus:
     """A refund of an installment order pays its plan down (credit restores the limit and
     returns any overpayment); reserved on the payment first, so it is never applied twice."""
-    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
+    settled = reserve_refund(
+        uow, payment_id, refund_id, amount, reason, order_id=order_id, at=clock.now()
+    )
     if settled is not None:
         return settled
     payment = uow.repo(Payment).get(payment_id)

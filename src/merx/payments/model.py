@@ -20,7 +20,7 @@ failed without the channel ever being asked. Nothing is charged without a verifi
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -35,6 +35,8 @@ from merx.payments.errors import (
     AuthenticationLocked,
     NoAuthenticationPending,
     RefundExceedsPayment,
+    RefundNotFound,
+    RefundNotPending,
     WrongAuthenticationFactor,
 )
 from merx.payments.ports import AuthFactor
@@ -50,9 +52,26 @@ class PaymentStatus(enum.Enum):
 
 
 class RefundStatus(enum.Enum):
+    """A refund intent's status (derived from its attempts' facts and its escalation).
+
+    ``PENDING``: an attempt is in flight, or a declined or timed-out one waits for the next
+    (:class:`~merx.payments.RetryRefunds`); the money stays held. ``SUCCEEDED``: one
+    attempt refunded it. ``ESCALATED``: the configured attempts all failed; it waits for
+    manual handling, the money still held (a late success still makes it ``SUCCEEDED``).
+    """
+
     PENDING = "pending"
     SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    ESCALATED = "escalated"
+
+
+class AttemptStatus(enum.Enum):
+    """One attempt at the channel: ``UNKNOWN`` until a final answer (a timeout or a
+    pending answer leaves it unknown), then refunded or declined."""
+
+    UNKNOWN = "unknown"
+    REFUNDED = "refunded"
+    DECLINED = "declined"
 
 
 class FactKind(enum.Enum):
@@ -180,15 +199,70 @@ class PaymentFact:
         )
 
 
+#: When a refund stored before attempts were kept made its one attempt: long ago.
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@attrs.frozen
+class RefundPolicy:
+    """How refunds are retried: the try after the ``n``-th call to the channel waits
+    ``retry_after * 2 ** (n - 1)`` (10, 20, 40, 80 minutes by default); after
+    ``max_attempts`` calls a refund that has not succeeded is escalated."""
+
+    max_attempts: int = 5
+    retry_after: timedelta = timedelta(minutes=10)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValidationError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if self.retry_after <= timedelta(0):
+            raise ValidationError(f"retry_after must be positive, got {self.retry_after}")
+
+    def delay(self, tries: int) -> timedelta:
+        """How long after the ``tries``-th call the next one is due."""
+        factor = 1 << max(0, min(tries, 30) - 1)
+        return self.retry_after * factor
+
+
+@attrs.frozen
+class RefundAttempt:
+    """One request to the channel for a refund: ``request_id`` is the refund id the channel
+    sees (the first attempt's is the refund's own id, each later one
+    ``"{refund_id}/attempt-{n}"``); ``asked`` counts the calls with its key (a timed-out
+    attempt is asked again with the same key: the channel answers what it did)."""
+
+    request_id: str
+    at: datetime
+    asked: int = 1
+
+
+def attempt_request_id(refund_id: str, number: int) -> str:
+    """The refund id the channel sees for attempt ``number`` (1-based) of ``refund_id``."""
+    return refund_id if number == 1 else f"{refund_id}/attempt-{number}"
+
+
 @attrs.frozen
 class Refund:
-    """A refund we asked for: its amount and reason (its outcome comes from the facts)."""
+    """A refund we intend (the durable intent): its amount and reason, its attempts at the
+    channel, and whether it was escalated (its outcome comes from the facts)."""
 
     refund_id: str
     amount: Money
     reason: str
     order_id: OrderId | None = None
     """The seller's order the refund is for; ``None``: the parent order as a whole."""
+    attempts: tuple[RefundAttempt, ...] = ()
+    """Oldest first; a refund stored before attempts were kept has had one, its own id."""
+    escalated_at: datetime | None = None
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        return tuple(a.request_id for a in self.attempts) or (self.refund_id,)
+
+    @property
+    def tries(self) -> int:
+        """Calls to the channel so far (every attempt, every time it was asked)."""
+        return sum(a.asked for a in self.attempts) or 1
 
 
 @attrs.frozen
@@ -251,9 +325,34 @@ class RefundSucceeded(DomainEvent):
 
 @attrs.frozen
 class RefundFailed(DomainEvent):
+    """An attempt at a refund was declined; the refund stays pending for the next one."""
+
     payment_id: PaymentId
     refund_id: str
     reason: str
+
+
+@attrs.frozen
+class RefundAttempted(DomainEvent):
+    """A new attempt at a refund (a new request id, or the same one asked again)."""
+
+    payment_id: PaymentId
+    refund_id: str
+    request_id: str
+    attempt: int
+    at: datetime
+
+
+@attrs.frozen
+class RefundEscalated(DomainEvent):
+    """A refund failed its configured attempts: it needs manual handling."""
+
+    payment_id: PaymentId
+    order_id: OrderId
+    refund_id: str
+    amount: Money
+    attempts: int
+    at: datetime
 
 
 @attrs.define(kw_only=True)
@@ -316,22 +415,54 @@ class Payment(Aggregate):
     def refunded(self) -> Money:
         return self._sum(FactKind.REFUNDED)
 
-    def refund_status(self, refund_id: str) -> RefundStatus:
+    def refund_of(self, request_id: str) -> Refund | None:
+        """The refund an attempt's request id (the refund id the channel saw) belongs to."""
+        refund = self.refunds.get(request_id)
+        if refund is not None and request_id in refund.request_ids:
+            return refund
+        for refund in self.refunds.values():
+            if request_id in refund.request_ids:
+                return refund
+        return None
+
+    def attempt_status(self, request_id: str) -> AttemptStatus:
+        """What the channel said of one attempt (a success outweighs a decline)."""
+        found = AttemptStatus.UNKNOWN
         for fact in self.facts.values():
-            if fact.refund_id == refund_id:
+            if fact.refund_id == request_id:
                 if fact.kind is FactKind.REFUNDED:
-                    return RefundStatus.SUCCEEDED
+                    return AttemptStatus.REFUNDED
                 if fact.kind is FactKind.REFUND_FAILED:
-                    return RefundStatus.FAILED
+                    found = AttemptStatus.DECLINED
+        return found
+
+    def refund_status(self, refund_id: str) -> RefundStatus:
+        refund = self.refunds[refund_id]
+        if any(self.attempt_status(r) is AttemptStatus.REFUNDED for r in refund.request_ids):
+            return RefundStatus.SUCCEEDED
+        if refund.escalated_at is not None:
+            return RefundStatus.ESCALATED
         return RefundStatus.PENDING
+
+    def refunds_in(self, status: RefundStatus) -> tuple[Refund, ...]:
+        return tuple(r for r in self.refunds.values() if self.refund_status(r.refund_id) is status)
+
+    @property
+    def has_refund_pending(self) -> bool:
+        return bool(self.refunds_in(RefundStatus.PENDING))
+
+    @property
+    def has_refund_escalated(self) -> bool:
+        return bool(self.refunds_in(RefundStatus.ESCALATED))
 
     @property
     def refund_pending(self) -> Money:
+        """Refunds not (yet) paid back: pending or escalated, the money is still owed."""
         return Money.sum(
             (
                 r.amount
                 for r in self.refunds.values()
-                if self.refund_status(r.refund_id) is RefundStatus.PENDING
+                if self.refund_status(r.refund_id) is not RefundStatus.SUCCEEDED
             ),
             self.amount.currency,
         )
@@ -341,26 +472,24 @@ class Payment(Aggregate):
         return self.captured - self.refunded - self.refund_pending
 
     def refunded_to(self, order_id: OrderId) -> Money:
-        """Refunds for the seller's order ``order_id``, succeeded or still pending (money
-        committed to leave); failed ones do not count."""
+        """Refunds for the seller's order ``order_id``, succeeded, pending or escalated
+        (money committed to leave: a refund intent always finishes or is handled by hand)."""
         return Money.sum(
-            (
-                r.amount
-                for r in self.refunds.values()
-                if r.order_id == order_id
-                and self.refund_status(r.refund_id) is not RefundStatus.FAILED
-            ),
+            (r.amount for r in self.refunds.values() if r.order_id == order_id),
             self.amount.currency,
         )
 
+    def refundable_to(self, order_id: OrderId, paid: Money) -> Money:
+        """What may still be refunded for the seller's order ``order_id``, which ``paid``
+        of this payment: its share less its refunds (pending, escalated or succeeded),
+        within what the payment as a whole can still refund; never negative."""
+        left = (paid - self.refunded_to(order_id)).min(self.refundable)
+        return left.max(Money.zero(self.amount.currency))
+
     @property
     def unattributed_refunds(self) -> tuple[Refund, ...]:
-        """Refunds, succeeded or pending, not attributed to a seller's order."""
-        return tuple(
-            r
-            for r in self.refunds.values()
-            if r.order_id is None and self.refund_status(r.refund_id) is not RefundStatus.FAILED
-        )
+        """Refunds not attributed to a seller's order."""
+        return tuple(r for r in self.refunds.values() if r.order_id is None)
 
     @property
     def status(self) -> PaymentStatus:
@@ -395,6 +524,12 @@ class Payment(Aggregate):
         return auth is not None and auth.status is AuthenticationStatus.REQUIRED
 
     @property
+    def awaits_sync(self) -> bool:
+        """The outcome at the channel is unknown (a timeout, a pending answer): a sync asks
+        again. (A payment just initiated, its charge not answered yet, is one too.)"""
+        return self.status is PaymentStatus.INITIATED and self.chargeable
+
+    @property
     def chargeable(self) -> bool:
         """Whether the channel may be asked to charge: no proof needed, or one verified."""
         auth = self.authentication
@@ -417,7 +552,7 @@ class Payment(Aggregate):
                 raise IdempotencyConflict(
                     f"notification {event_id!r} for payment {self.id!r} arrived with two payloads"
                 )
-        if fact.refund_id is not None and fact.refund_id not in self.refunds:
+        if fact.refund_id is not None and self.refund_of(fact.refund_id) is None:
             raise ValidationError(f"payment {self.id!r} has no refund {fact.refund_id!r}")
         earlier = self.facts.get(fact.reference)
         before = self.status, {r: self.refund_status(r) for r in self.refunds}
@@ -433,6 +568,10 @@ class Payment(Aggregate):
                 return False  # a failure after a success changes nothing
         self.facts[fact.reference] = fact  # new, or a success superseding a failure
         self.record(PaymentFactRecorded(self.id, fact.kind, fact.reference, fact.amount))
+        if fact.kind is FactKind.REFUND_FAILED:
+            refund = self.refund_of(fact.refund_id or "")
+            assert refund is not None, "a refund's outcome names its attempt"
+            self.record(RefundFailed(self.id, refund.refund_id, fact.reason or "refused"))
         self._record_changes(before, fact)
         assert self.refunded <= self.captured or self.anomalies, "refunds beyond captures"
         return True
@@ -455,15 +594,20 @@ class Payment(Aggregate):
                 self.record(
                     RefundSucceeded(self.id, self.order_id, refund_id, refund.amount, fact.at)
                 )
-            elif now is RefundStatus.FAILED:
-                self.record(RefundFailed(self.id, refund_id, fact.reason or "refused"))
 
     # -- our intents ---------------------------------------------------------------------
 
     def reserve_refund(
-        self, refund_id: str, amount: Money, reason: str, *, order_id: OrderId | None = None
+        self,
+        refund_id: str,
+        amount: Money,
+        reason: str,
+        *,
+        at: datetime,
+        order_id: OrderId | None = None,
     ) -> bool:
-        """Hold ``amount`` for a refund; ``False`` if this refund id was already reserved.
+        """Hold ``amount`` for a refund and record its first attempt (request id
+        ``refund_id``); ``False`` if this refund id was already reserved.
 
         ``order_id`` attributes the refund to one seller's order of the parent order (what
         an invoice of that order subtracts); ``None`` leaves it to the parent as a whole.
@@ -481,9 +625,70 @@ class Payment(Aggregate):
             raise RefundExceedsPayment(
                 f"payment {self.id!r}: refund of {amount} exceeds refundable {self.refundable}"
             )
-        self.refunds[refund_id] = Refund(refund_id, amount, reason, order_id)
+        attempt = RefundAttempt(attempt_request_id(refund_id, 1), at)
+        self.refunds[refund_id] = Refund(refund_id, amount, reason, order_id, (attempt,))
         self.record(RefundReserved(self.id, refund_id, amount))
+        self.record(RefundAttempted(self.id, refund_id, attempt.request_id, 1, at))
         return True
+
+    def _attempts(self, refund: Refund) -> tuple[RefundAttempt, ...]:
+        """A refund stored before attempts were kept had one, under its own id."""
+        return refund.attempts or (RefundAttempt(refund.refund_id, _LONG_AGO),)
+
+    def _pending_refund(self, refund_id: str) -> Refund:
+        refund = self.refunds.get(refund_id)
+        if refund is None:
+            raise RefundNotFound(f"payment {self.id!r} has no refund {refund_id!r}")
+        status = self.refund_status(refund_id)
+        if status is not RefundStatus.PENDING:
+            raise RefundNotPending(
+                f"refund {refund_id!r} of payment {self.id!r} is {status.value}, not pending"
+            )
+        return refund
+
+    def refund_due(self, refund_id: str, now: datetime, policy: RefundPolicy) -> bool:
+        """Whether a pending refund's next try (or its escalation) is due at ``now``: its
+        last call was ``policy.delay(tries)`` ago or more."""
+        if self.refund_status(refund_id) is not RefundStatus.PENDING:
+            return False
+        refund = self.refunds[refund_id]
+        last = self._attempts(refund)[-1]
+        return now >= last.at + policy.delay(refund.tries)
+
+    def exhausted(self, refund_id: str, policy: RefundPolicy) -> bool:
+        """The refund has had every try the policy allows."""
+        return self.refunds[refund_id].tries >= policy.max_attempts
+
+    def attempt_refund(self, refund_id: str, now: datetime) -> RefundAttempt:
+        """The refund's next try: its last attempt asked again (same request id and key)
+        while the channel's answer to it is unknown, since a new request could pay twice;
+        else, the last one declined, a new attempt under a new request id."""
+        refund = self._pending_refund(refund_id)
+        made = self._attempts(refund)
+        last = made[-1]
+        if self.attempt_status(last.request_id) is AttemptStatus.UNKNOWN:
+            attempt = RefundAttempt(last.request_id, now, last.asked + 1)
+            attempts = (*made[:-1], attempt)
+        else:
+            attempt = RefundAttempt(attempt_request_id(refund_id, len(made) + 1), now)
+            attempts = (*made, attempt)
+        self.refunds[refund_id] = attrs.evolve(refund, attempts=attempts)
+        number = len(attempts)
+        self.record(RefundAttempted(self.id, refund_id, attempt.request_id, number, now))
+        return attempt
+
+    def escalate_refund(self, refund_id: str, now: datetime, policy: RefundPolicy) -> None:
+        """The refund failed every try the policy allows: hand it to a person."""
+        refund = self._pending_refund(refund_id)
+        if not self.exhausted(refund_id, policy):
+            raise RefundNotPending(
+                f"refund {refund_id!r} of payment {self.id!r} has had {refund.tries} of "
+                f"{policy.max_attempts} tries: not yet to escalate"
+            )
+        self.refunds[refund_id] = attrs.evolve(refund, escalated_at=now)
+        self.record(
+            RefundEscalated(self.id, self.order_id, refund_id, refund.amount, refund.tries, now)
+        )
 
     # -- transaction authentication -------------------------------------------------------
 

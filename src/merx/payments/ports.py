@@ -269,11 +269,38 @@ class PaymentQueries(Protocol):
         """Ids of the payments whose authentication is still required."""
         ...
 
+    def awaiting_sync(self) -> Iterable[str]:
+        """Ids of the payments whose outcome at the channel is unknown (``INITIATED`` and
+        chargeable: a timeout or a pending answer; :class:`~merx.payments.SyncPayment`)."""
+        ...
+
+    def with_refunds_pending(self) -> Iterable[str]:
+        """Ids of the payments with a refund still pending (:class:`RetryRefunds`)."""
+        ...
+
+    def with_refunds_escalated(self) -> Iterable[str]:
+        """Ids of the payments with a refund escalated for manual handling."""
+        ...
+
 
 #: What a database indexes to answer :class:`PaymentQueries`.
 AWAITING_AUTHENTICATION = "awaiting_authentication"
+AWAITING_SYNC = "awaiting_sync"
+REFUND_PENDING = "refund_pending"
+REFUND_ESCALATED = "refund_escalated"
 
 
 def payment_index(payment: Payment) -> dict[str, str | None]:
-    """A payment waiting for its proof is in the index ``awaiting_authentication``."""
-    return {AWAITING_AUTHENTICATION: "yes" if payment.awaits_authentication else None}
+    """A payment waiting for its proof is in the index ``awaiting_authentication``; one
+    whose outcome is unknown in ``awaiting_sync``; one with a refund pending (escalated)
+    in ``refund_pending`` (``refund_escalated``)."""
+    return {
+        AWAITING_AUTHENTICATION: _flag(payment.awaits_authentication),
+        AWAITING_SYNC: _flag(payment.awaits_sync),
+        REFUND_PENDING: _flag(payment.has_refund_pending),
+        REFUND_ESCALATED: _flag(payment.has_refund_escalated),
+    }
+
+
+def _flag(yes: bool) -> str | None:
+    return "yes" if yes else None

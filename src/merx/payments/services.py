@@ -34,7 +34,7 @@ from merx.inventory import (
 )
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ValidationError
+from merx.kernel.errors import AlreadyExists, BusinessRuleViolation, NotFound, ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
@@ -52,6 +52,7 @@ from merx.payments.model import (
     Payment,
     PaymentFact,
     PaymentStatus,
+    RefundPolicy,
     RefundStatus,
 )
 from merx.payments.ports import (
@@ -454,6 +455,9 @@ def sync_payment(
     payment = uow.repo(Payment).get(cmd.payment_id)
     if _lapse(uow, payment, clock.now()):
         uow.commit()
+    if payment.status is PaymentStatus.SUCCEEDED and payment.refundable.is_positive():
+        gateway = gateway_for(gateways, payment.channel)  # a late success not refunded yet?
+        return record_and_settle(uow, payment.id, [], clock=clock, gateway=gateway)
     if payment.status is not PaymentStatus.INITIATED:
         return PaymentOutcome(payment.id, payment.status, payment.failure)
     return _charge_and_settle(uow, payment, gateway_for(gateways, payment.channel), clock)
@@ -598,7 +602,7 @@ def record_and_settle(
     uow.commit()
     if late:
         assert gateway is not None, "only a channel's success can arrive late"
-        refund_payment(
+        refund = refund_payment(
             uow,
             gateway,
             payment_id=payment.id,
@@ -607,7 +611,11 @@ def record_and_settle(
             reason=f"order {parent.id} was {parent.status.value} when the payment succeeded",
             clock=clock,
         )
-        return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, "refunded: order not payable")
+        if refund is RefundStatus.SUCCEEDED:
+            reason = "refunded: order not payable"
+        else:  # RetryRefunds, a notification or a sync finishes it
+            reason = "refund pending: order not payable"
+        return PaymentOutcome(payment.id, PaymentStatus.SUCCEEDED, reason)
     return PaymentOutcome(payment.id, payment.status, payment.failure)
 
 
@@ -622,12 +630,13 @@ def reserve_refund(
     reason: str,
     *,
     order_id: OrderId | None,
+    at: datetime,
 ) -> RefundStatus | None:
-    """Reserve the refund on the payment and commit (a repeat reuses the reservation).
-    Returns the refund's status if it is already settled, ``None`` while it is pending
-    (the money still has to be sent back)."""
+    """Reserve the refund on the payment with its first attempt and commit (a repeat
+    reuses the reservation). Returns the refund's status if it is not pending, ``None``
+    while it is (the money still has to be sent back)."""
     payment = uow.repo(Payment).get(payment_id)
-    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id):
+    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id, at=at):
         uow.repo(Payment).save(payment)
         uow.commit()
         return None
@@ -646,30 +655,132 @@ def refund_payment(
     clock: Clock,
     order_id: OrderId | None = None,
 ) -> RefundStatus:
-    """Reserve, then ask the channel, then record: a refund is never paid twice.
+    """Reserve the refund intent with its first attempt, then ask the channel, then record
+    its answer: a refund is never paid twice.
 
     ``order_id`` names the seller's order the refund is for (invoices subtract it).
 
-    Commits the reservation before the gateway call (a repeat with the same refund id
-    reuses it). Returns the refund's status: ``PENDING`` when the channel timed out or has
-    not settled it yet (its notification, or a repeat of this call, settles it).
+    Commits the reservation before the gateway call. A repeat with the same refund id
+    reuses it and makes the refund's next try now (:func:`try_refund`). Returns the
+    refund's status: ``PENDING`` while no attempt has succeeded (a timeout, a pending or a
+    declined answer): :class:`RetryRefunds` tries again on its schedule, and a
+    notification or a sync that brings the outcome settles it.
     """
-    settled = reserve_refund(uow, payment_id, refund_id, amount, reason, order_id=order_id)
-    if settled is not None:
-        return settled
+    payment = uow.repo(Payment).get(payment_id)
+    if not payment.reserve_refund(refund_id, amount, reason, order_id=order_id, at=clock.now()):
+        return try_refund(uow, gateway, payment_id=payment_id, refund_id=refund_id, clock=clock)
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return _ask_channel(
+        uow, gateway, payment_id=payment_id, refund_id=refund_id, request_id=refund_id, clock=clock
+    )
+
+
+def try_refund(
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    clock: Clock,
+) -> RefundStatus:
+    """The refund's next try now (:meth:`Payment.attempt_refund`: the same request asked
+    again while its outcome is unknown, else a new attempt), committed, then asked."""
+    payment = uow.repo(Payment).get(payment_id)
+    if payment.refund_status(refund_id) is not RefundStatus.PENDING:
+        return payment.refund_status(refund_id)
+    attempt = payment.attempt_refund(refund_id, clock.now())
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return _ask_channel(
+        uow, gateway, payment_id=payment_id, refund_id=refund_id, request_id=attempt.request_id,
+        clock=clock,
+    )  # fmt: skip
+
+
+def _ask_channel(
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    request_id: str,
+    clock: Clock,
+) -> RefundStatus:
+    """Call the channel for one attempt and record its answer (commit 2). A timeout
+    records nothing; a channel that refuses the call (its own invariants) is a decline."""
+    payment = uow.repo(Payment).get(payment_id)
+    amount = payment.refunds[refund_id].amount
     try:
         result = gateway.refund(
             payment_id=payment_id,
-            refund_id=refund_id,
+            refund_id=request_id,
             amount=amount,
-            idempotency_key=f"{payment_id}/refund/{refund_id}",
+            idempotency_key=f"{payment_id}/refund/{request_id}",
         )
+        fact = _fact_of(GatewayOperation.REFUND, result.status, result, clock.now())
     except GatewayTimeout:
         return RefundStatus.PENDING
-    payment = uow.repo(Payment).get(payment_id)
-    fact = _fact_of(GatewayOperation.REFUND, result.status, result, clock.now())
+    except (BusinessRuleViolation, AlreadyExists, NotFound) as refused:
+        fact = PaymentFact(
+            FactKind.REFUND_FAILED, f"{request_id}/refused", amount, clock.now(),
+            reason=f"{type(refused).__name__}: {refused}",
+        )  # fmt: skip
     if fact is not None:
-        payment.record_fact(attrs.evolve(fact, refund_id=refund_id))
+        payment.record_fact(attrs.evolve(fact, refund_id=request_id))
         uow.repo(Payment).save(payment)
         uow.commit()
     return payment.refund_status(refund_id)
+
+
+@attrs.frozen
+class RefundOutcome:
+    """What a try did to a refund: ``PENDING`` (tried again, not yet refunded),
+    ``SUCCEEDED`` or ``ESCALATED``."""
+
+    payment_id: PaymentId
+    refund_id: str
+    status: RefundStatus
+
+
+@attrs.frozen
+class RetryRefunds(Command[list[RefundOutcome]]):
+    """Try again every pending refund whose next try is due, and escalate those that
+    have had every try the policy allows (run it from the host's scheduler)."""
+
+
+def retry_refunds(
+    cmd: RetryRefunds,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    queries: PaymentQueries,
+    policy: RefundPolicy,
+) -> list[RefundOutcome]:
+    """``queries`` finds the payments with a pending refund; for each refund due
+    (:meth:`Payment.refund_due`), either escalate it (:meth:`Payment.escalate_refund`,
+    committed, event :class:`RefundEscalated`) or make its next try (:func:`try_refund`).
+    A refund of an installment payment never stays pending (no channel is called)."""
+    done: list[RefundOutcome] = []
+    for key in list(queries.with_refunds_pending()):
+        payment = uow.repo(Payment).get(PaymentId(key))
+        if payment.channel == INSTALLMENTS:
+            continue  # paid down in-process: never left pending by a channel
+        now = clock.now()
+        for refund in payment.refunds_in(RefundStatus.PENDING):
+            payment = uow.repo(Payment).get(payment.id)
+            if not payment.refund_due(refund.refund_id, now, policy):
+                continue
+            if payment.exhausted(refund.refund_id, policy):
+                payment.escalate_refund(refund.refund_id, now, policy)
+                uow.repo(Payment).save(payment)
+                uow.commit()
+                status = RefundStatus.ESCALATED
+            else:
+                gateway = gateway_for(gateways, payment.channel)
+                status = try_refund(
+                    uow, gateway, payment_id=payment.id, refund_id=refund.refund_id, clock=clock
+                )
+            done.append(RefundOutcome(payment.id, refund.refund_id, status))
+    return done

@@ -64,6 +64,18 @@ class MemoryPaymentQueries:
         rows = list(self._store.tables.get(Payment, {}).items())
         return [key for key, (_, payment) in rows if payment.awaits_authentication]
 
+    def awaiting_sync(self) -> list[str]:
+        rows = list(self._store.tables.get(Payment, {}).items())
+        return [key for key, (_, payment) in rows if payment.awaits_sync]
+
+    def with_refunds_pending(self) -> list[str]:
+        rows = list(self._store.tables.get(Payment, {}).items())
+        return [key for key, (_, payment) in rows if payment.has_refund_pending]
+
+    def with_refunds_escalated(self) -> list[str]:
+        rows = list(self._store.tables.get(Payment, {}).items())
+        return [key for key, (_, payment) in rows if payment.has_refund_escalated]
+
 
 class MemoryInstallmentQueries:
     """:class:`merx.installments.InstallmentQueries` over a :class:`MemoryStore`."""
