@@ -37,8 +37,8 @@ PINNED = {
         UnknownPlacement VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
-        AddToCart Cart CartChanged EmptySelection NotInCart Offers Quote QuotedLine
-        RemoveFromCart SetCartQuantity no_offers quote_cart
+        AddToCart Cart CartChanged EmptySelection NotInCart Offers OrderLimitExceeded
+        OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity no_offers quote_cart
     """,
     "clearing": """
 

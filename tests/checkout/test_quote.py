@@ -111,8 +111,8 @@ def test_without_promotions_the_quote_is_the_list_price() -> None:
 
 def test_every_change_of_a_cart_is_recorded() -> None:
     cart = Cart.for_customer(CustomerId("amy"))
-    cart.add(SkuId("a"), 2)
-    cart.add(SkuId("b"), 1)
+    cart.add(SkuId("a"), 2, cny("1.00"))
+    cart.add(SkuId("b"), 1, cny("1.00"))
     cart.select(SkuId("b"), False)
     cart.checked_out([SkuId("a"), SkuId("gone")])
     assert cart.pull_events() == [

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from merx.errors import IdempotencyConflict
 from merx.inventory import NoFirmLock, OutOfStock, StockItem
@@ -30,6 +30,7 @@ class Model:
     shipped: dict[str, int] = attrs.field(factory=dict)
     received: int = 0
     returned: int = 0
+    receipts: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def reserved(self) -> int:
@@ -49,9 +50,21 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(quantity=quantities)
     def receive(self, quantity: int) -> None:
-        self.stock.receive(quantity, "po")
+        reference = f"po-{len(self.model.receipts)}"
+        assert self.stock.receive(quantity, reference)
+        self.model.receipts[reference] = quantity
         self.model.on_hand += quantity
         self.model.received += quantity
+
+    @precondition(lambda self: self.model.receipts)
+    @rule(data=st.data())
+    def receipt_delivered_again(self, data: st.DataObject) -> None:
+        """A receipt sent twice counts once; with another quantity it is refused."""
+        reference = data.draw(st.sampled_from(sorted(self.model.receipts)))
+        quantity = self.model.receipts[reference]
+        assert not self.stock.receive(quantity, reference)
+        with pytest.raises(IdempotencyConflict):
+            self.stock.receive(quantity + 1, reference)
 
     @rule(order=orders, quantity=quantities, ttl=st.integers(1, 60))
     def reserve(self, order: str, quantity: int, ttl: int) -> None:
@@ -121,7 +134,7 @@ class StockMachine(RuleBasedStateMachine):
         shipped = sum(self.model.shipped.values())
         if self.model.returned + quantity > shipped:
             return
-        self.stock.restock(quantity, "return")
+        assert self.stock.restock(quantity, f"return-{self.model.returned}")
         self.model.on_hand += quantity
         self.model.returned += quantity
 

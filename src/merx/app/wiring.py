@@ -168,8 +168,11 @@ def register_shop(
         inventory.ExpireReservations,
         partial(inventory_services.expire_reservations, clock=clock, queries=stock_queries),
     )
-    bus.register(checkout.AddToCart, checkout_services.add_to_cart)
-    bus.register(checkout.SetCartQuantity, checkout_services.set_cart_quantity)
+    limits = order_policy.limits
+    bus.register(checkout.AddToCart, partial(checkout_services.add_to_cart, limits=limits))
+    bus.register(
+        checkout.SetCartQuantity, partial(checkout_services.set_cart_quantity, limits=limits)
+    )
     bus.register(checkout.RemoveFromCart, checkout_services.remove_from_cart)
     bus.register(
         orders.PlaceOrder,
@@ -180,6 +183,7 @@ def register_shop(
             inventory=stock_policy,
             offers=offers,
             pricer=pricer,
+            limits=limits,
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))

@@ -4,8 +4,8 @@ The command handlers are in ``merx.checkout.services`` (for the composition root
 :func:`quote_cart` is the read the checkout page and order placement call.
 """
 
-from merx.checkout.errors import EmptySelection, NotInCart
-from merx.checkout.model import Cart, CartChanged, Quote, QuotedLine
+from merx.checkout.errors import EmptySelection, NotInCart, OrderLimitExceeded
+from merx.checkout.model import Cart, CartChanged, OrderLimits, Quote, QuotedLine
 from merx.checkout.services import (
     AddToCart,
     Offers,
@@ -22,6 +22,8 @@ __all__ = [
     "EmptySelection",
     "NotInCart",
     "Offers",
+    "OrderLimitExceeded",
+    "OrderLimits",
     "Quote",
     "QuotedLine",
     "RemoveFromCart",

@@ -11,3 +11,17 @@ class EmptySelection(BusinessRuleViolation):
 
 class NotInCart(NotFound):
     """The SKU is not in the customer's cart."""
+
+
+class OrderLimitExceeded(BusinessRuleViolation):
+    """A cart line or an order is beyond one of the shop's :class:`OrderLimits`.
+
+    ``limit`` names which (``"units_per_line"``, ``"units_per_order"`` or
+    ``"amount_per_order"``), ``value`` is what was asked and ``maximum`` what is allowed.
+    """
+
+    def __init__(self, limit: str, value: object, maximum: object, what: str) -> None:
+        super().__init__(f"{what}: {value} is above the {limit} limit of {maximum}")
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum

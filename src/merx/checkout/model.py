@@ -7,17 +7,65 @@ computing it changes nothing, and the order freezes it at placement.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from decimal import Decimal
 
 import attrs
 
 from merx.catalog import Fulfillment, GoodsType
-from merx.checkout.errors import EmptySelection, NotInCart
+from merx.checkout.errors import EmptySelection, NotInCart, OrderLimitExceeded
 from merx.kernel.aggregate import Aggregate
+from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
 from merx.pricing import Quote as PricingQuote
+
+
+@attrs.frozen
+class OrderLimits:
+    """How much one cart line and one order may hold: the bounds on what a customer asks.
+
+    ``units_per_line``: units of one SKU in a cart line or an order line (999 by default).
+    ``units_per_order``: units of every line together, in a cart or in what one
+    ``PlaceOrder`` places (9,999). ``amount_per_order``: the most one ``PlaceOrder`` may
+    charge, in the order's own currency whatever it is (1,000,000.00); a cart line whose
+    list price alone is above it is refused when it is added.
+    """
+
+    units_per_line: int = 999
+    units_per_order: int = 9_999
+    amount_per_order: Decimal = Decimal("1000000.00")
+
+    def __attrs_post_init__(self) -> None:
+        require_quantity(self.units_per_line, "units_per_line")
+        require_quantity(self.units_per_order, "units_per_order")
+        amount = self.amount_per_order
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+            raise ValidationError(f"amount_per_order must be a positive Decimal, got {amount!r}")
+
+    def check_units(self, lines: Iterable[tuple[SkuId, int]], what: str) -> None:
+        """Raise :class:`OrderLimitExceeded` if a line of ``(sku, units)`` or all of them
+        together hold more units than allowed."""
+        total = 0
+        for sku, quantity in lines:
+            if quantity > self.units_per_line:
+                raise OrderLimitExceeded(
+                    "units_per_line", quantity, self.units_per_line, f"{what}, SKU {sku!r}"
+                )
+            total += quantity
+        if total > self.units_per_order:
+            raise OrderLimitExceeded("units_per_order", total, self.units_per_order, what)
+
+    def check_amount(self, amount: Money, what: str) -> None:
+        """Raise :class:`OrderLimitExceeded` if ``amount`` is above ``amount_per_order``."""
+        if amount.amount > self.amount_per_order:
+            raise OrderLimitExceeded("amount_per_order", amount, self.amount_per_order, what)
+
+
+#: The limits a shop has unless it sets its own (``OrderPolicy.limits``).
+DEFAULT_LIMITS = OrderLimits()
 
 
 @attrs.frozen
@@ -50,18 +98,36 @@ class Cart(Aggregate):
     def for_customer(cls, customer_id: CustomerId) -> Cart:
         return cls(id=CartId(customer_id), customer_id=customer_id)
 
-    def add(self, sku: SkuId, quantity: int) -> None:
+    def add(
+        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+    ) -> None:
+        """Add ``quantity`` units of ``sku`` (listed at ``unit_price``) to its line, within
+        ``limits``."""
         require_quantity(quantity)
         held = self.items.get(sku)
         total = quantity + (held.quantity if held else 0)
+        self._check_limits(sku, total, unit_price, limits)
         self.items[sku] = CartItem(sku, total, True)
         self.record(CartChanged(self.id, sku, total))
 
-    def set_quantity(self, sku: SkuId, quantity: int) -> None:
+    def set_quantity(
+        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+    ) -> None:
         require_quantity(quantity)
         item = self._item(sku)
+        self._check_limits(sku, quantity, unit_price, limits)
         self.items[sku] = attrs.evolve(item, quantity=quantity)
         self.record(CartChanged(self.id, sku, quantity))
+
+    def _check_limits(
+        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits
+    ) -> None:
+        """The cart with ``sku``'s line at ``quantity`` stays within ``limits``: the line,
+        every line together, and the line's list price."""
+        lines = {item.sku: item.quantity for item in self.items.values()}
+        lines[sku] = quantity
+        limits.check_units(lines.items(), f"cart {self.id!r}")
+        limits.check_amount(unit_price * quantity, f"cart {self.id!r}, SKU {sku!r}")
 
     def remove(self, sku: SkuId) -> None:
         self._item(sku)

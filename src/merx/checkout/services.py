@@ -8,13 +8,22 @@ from datetime import datetime
 import attrs
 
 from merx.catalog import Sku
-from merx.checkout.model import Cart, LineDiscount, Quote, QuotedLine, line_discounts
+from merx.checkout.model import (
+    DEFAULT_LIMITS,
+    Cart,
+    LineDiscount,
+    OrderLimits,
+    Quote,
+    QuotedLine,
+    line_discounts,
+)
 from merx.customers import Customer
 from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.validation import require_text
 from merx.pricing import CartLine, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
@@ -41,29 +50,35 @@ class RemoveFromCart(Command[None]):
     sku: SkuId
 
 
-def add_to_cart(cmd: AddToCart, uow: UnitOfWork) -> None:
-    uow.repo(Sku).get(cmd.sku).require_on_sale()
+def add_to_cart(cmd: AddToCart, uow: UnitOfWork, *, limits: OrderLimits = DEFAULT_LIMITS) -> None:
+    """Add units to the customer's cart, within ``limits`` (:class:`OrderLimitExceeded`)."""
+    customer_id = require_text(cmd.customer_id, "customer id")
+    sku = uow.repo(Sku).view(require_text(cmd.sku, "SKU id"))
+    sku.require_on_sale()
     repo = uow.repo(Cart)
-    cart = repo.find(CartId(cmd.customer_id))
+    cart = repo.find(CartId(customer_id))
     if cart is None:
-        cart = Cart.for_customer(cmd.customer_id)
-        cart.add(cmd.sku, cmd.quantity)
+        cart = Cart.for_customer(CustomerId(customer_id))
+        cart.add(sku.id, cmd.quantity, sku.price, limits)
         repo.add(cart)
     else:
-        cart.add(cmd.sku, cmd.quantity)
+        cart.add(sku.id, cmd.quantity, sku.price, limits)
         repo.save(cart)
     uow.commit()
 
 
-def set_cart_quantity(cmd: SetCartQuantity, uow: UnitOfWork) -> None:
-    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
-    cart.set_quantity(cmd.sku, cmd.quantity)
+def set_cart_quantity(
+    cmd: SetCartQuantity, uow: UnitOfWork, *, limits: OrderLimits = DEFAULT_LIMITS
+) -> None:
+    cart = uow.repo(Cart).get(CartId(require_text(cmd.customer_id, "customer id")))
+    sku = uow.repo(Sku).view(require_text(cmd.sku, "SKU id"))
+    cart.set_quantity(sku.id, cmd.quantity, sku.price, limits)
     uow.repo(Cart).save(cart)
     uow.commit()
 
 
 def remove_from_cart(cmd: RemoveFromCart, uow: UnitOfWork) -> None:
-    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
+    cart = uow.repo(Cart).get(CartId(require_text(cmd.customer_id, "customer id")))
     cart.remove(cmd.sku)
     uow.repo(Cart).save(cart)
     uow.commit()

@@ -267,11 +267,14 @@ def fulfill_topup(
     if order.kind is not OrderKind.TOPUP:
         raise NotATopUp(f"order {order.id!r} is not a top-up")
     if order.status is OrderStatus.PAID:
+        # Opened and bought in one commit: every purchase's key is derived from the order,
+        # so a failure before it leaves the order paid and a retry asks the same questions
+        # (a relay's mark, written with a subscriber's first commit, then marks the work
+        # done only once the supplier has answered).
         top_up = TopUp.open(order)
         order.start_procurement(clock.now())
         uow.repo(TopUp).add(top_up)
         uow.repo(Order).save(order)
-        uow.commit()
     elif order.status is OrderStatus.PROCURING:
         top_up = uow.repo(TopUp).get(topup_id_of(order.id))
     elif order.status is OrderStatus.REFUNDING:

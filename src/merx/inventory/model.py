@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 import attrs
 
 from merx.inventory.errors import NoFirmLock, OutOfDeliveryRange, OutOfStock
-from merx.kernel.aggregate import Aggregate
+from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.quantity import require_quantity
+from merx.kernel.validation import require_text
 
 
 class LockPolicy(enum.Enum):
@@ -169,6 +170,10 @@ class StockItem(Aggregate):
     reserved: int = 0
     holds: dict[str, Hold] = attrs.field(factory=dict)
     shipped: int = 0
+    #: Units received and restocked so far, by the inbound document's reference: a
+    #: document delivered again is a no-op (another quantity: ``IdempotencyConflict``).
+    receipts: dict[str, int] = flat_field(dict)
+    returns: dict[str, int] = flat_field(dict)
 
     @classmethod
     def open(cls, warehouse: WarehouseId, sku: SkuId) -> StockItem:
@@ -187,11 +192,29 @@ class StockItem(Aggregate):
             default=None,
         )
 
-    def receive(self, quantity: int, reference: str) -> None:
-        require_quantity(quantity)
+    def receive(self, quantity: int, reference: str) -> bool:
+        """Units arrive under the receipt ``reference``; ``False`` if that receipt was
+        already counted (the same quantity: nothing changes)."""
+        if not self._inbound(self.receipts, "receipt", quantity, reference):
+            return False
         self.on_hand += quantity
+        self.receipts[reference] = quantity
         self.record(StockReceived(self.warehouse, self.sku, quantity, reference))
         self._check()
+        return True
+
+    def _inbound(self, seen: dict[str, int], what: str, quantity: int, reference: str) -> bool:
+        """Whether an inbound document is new; raise if it is malformed, or known with
+        another quantity."""
+        require_quantity(quantity)
+        require_text(reference, f"{what} reference")
+        earlier = seen.get(reference)
+        if earlier is not None and earlier != quantity:
+            raise IdempotencyConflict(
+                f"{self.sku!r} in {self.warehouse!r}: {what} {reference!r} counted {earlier} "
+                f"units, now {quantity}"
+            )
+        return earlier is None
 
     def check_hold(self, order_id: str, quantity: int) -> bool:
         """Raise if the order cannot hold ``quantity``; ``False`` if it already holds it."""
@@ -295,12 +318,16 @@ class StockItem(Aggregate):
         self._check()
         return hold.quantity
 
-    def restock(self, quantity: int, reference: str) -> None:
-        """Units come back (an accepted return) and are sellable again."""
-        require_quantity(quantity)
+    def restock(self, quantity: int, reference: str) -> bool:
+        """Units come back (an accepted return) and are sellable again; ``False`` if the
+        return ``reference`` was already counted."""
+        if not self._inbound(self.returns, "return", quantity, reference):
+            return False
         self.on_hand += quantity
+        self.returns[reference] = quantity
         self.record(StockRestocked(self.warehouse, self.sku, quantity, reference))
         self._check()
+        return True
 
     def _check(self) -> None:
         assert self.on_hand >= 0, f"{self.id}: on hand went negative"

@@ -25,6 +25,7 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.validation import require_text
 
 
 @attrs.frozen
@@ -73,14 +74,18 @@ def open_warehouse(cmd: OpenWarehouse, uow: UnitOfWork) -> WarehouseId:
 
 
 def receive_stock(cmd: ReceiveStock, uow: UnitOfWork) -> None:
-    receive_into(uow, cmd.warehouse, cmd.sku, cmd.quantity, cmd.reference)
-    uow.commit()
+    """Count a receipt; the same receipt (reference and quantity) again changes nothing."""
+    if receive_into(uow, cmd.warehouse, cmd.sku, cmd.quantity, cmd.reference):
+        uow.commit()
 
 
 def receive_into(
     uow: UnitOfWork, warehouse: WarehouseId, sku: SkuId, quantity: int, reference: str
-) -> None:
-    """Add received units to the SKU's stock in ``warehouse`` (staged; the caller commits)."""
+) -> bool:
+    """Add received units to the SKU's stock in ``warehouse`` (staged; the caller commits);
+    ``False`` if the receipt ``reference`` was already counted there (nothing is staged)."""
+    require_text(warehouse, "warehouse id")
+    require_text(sku, "SKU id")
     uow.repo(Warehouse).get(warehouse)
     repo = uow.repo(StockItem)
     item = repo.find(stock_key(warehouse, sku))
@@ -88,16 +93,21 @@ def receive_into(
         item = StockItem.open(warehouse, sku)
         item.receive(quantity, reference)
         repo.add(item)
-    else:
-        item.receive(quantity, reference)
+    elif item.receive(quantity, reference):
         repo.save(item)
+    else:
+        return False
+    return True
 
 
 def return_to_stock(cmd: ReturnToStock, uow: UnitOfWork) -> None:
+    """Count a return; the same return (reference and quantity) again changes nothing."""
+    require_text(cmd.warehouse, "warehouse id")
+    require_text(cmd.sku, "SKU id")
     item = uow.repo(StockItem).get(stock_key(cmd.warehouse, cmd.sku))
-    item.restock(cmd.quantity, cmd.reference)
-    uow.repo(StockItem).save(item)
-    uow.commit()
+    if item.restock(cmd.quantity, cmd.reference):
+        uow.repo(StockItem).save(item)
+        uow.commit()
 
 
 def expire_reservations(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from merx.catalog import FulfillmentMode
-from merx.checkout import QuotedLine
+from merx.checkout import OrderLimits, QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate, flat_field
@@ -65,13 +65,16 @@ class OrderPolicy:
     is in flight). ``confirm_after_delivery`` / ``confirm_after_shipment``: receipt is
     confirmed for the customer this long after the delivery scan, or after shipment when
     no scan ever comes. ``after_sales_window``: returns and refunds are accepted until this
-    long after delivery (or completion).
+    long after delivery (or completion). ``limits``: how many units a line and an order
+    may hold and how much an order may charge (:class:`merx.checkout.OrderLimits`), checked
+    when a cart changes and when an order is placed.
     """
 
     unpaid_ttl: timedelta = timedelta(minutes=30)
     confirm_after_delivery: timedelta = timedelta(days=7)
     confirm_after_shipment: timedelta = timedelta(days=15)
     after_sales_window: timedelta = timedelta(days=7)
+    limits: OrderLimits = attrs.field(factory=OrderLimits)
 
     def __attrs_post_init__(self) -> None:
         for name in ("unpaid_ttl", "confirm_after_delivery", "confirm_after_shipment"):

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from merx.catalog import Sku
-from merx.checkout import Cart, Offers, QuotedLine, no_offers, quote_cart
+from merx.checkout import Cart, Offers, OrderLimits, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
@@ -84,10 +84,18 @@ def place_order(
     inventory: InventoryPolicy,
     offers: Offers = no_offers,
     pricer: Pricer = quote,
+    limits: OrderLimits | None = None,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
-    top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
+    top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock.
+
+    The selected lines' units are checked against ``limits`` before they are priced, and
+    the payable after (:class:`merx.checkout.OrderLimitExceeded`)."""
+    limits = limits or OrderLimits()
+    _check_command(cmd)
     customer = uow.repo(Customer).get(cmd.customer_id)
+    selected = uow.repo(Cart).view(CartId(cmd.customer_id)).selected()
+    limits.check_units([(item.sku, item.quantity) for item in selected], "the order")
     now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
     quote = quote_cart(  # campaigns whose budget cannot pay are already left out
@@ -102,6 +110,7 @@ def place_order(
         applied = campaign_discounts(uow, quote.pricing)
         if applied:
             reserve_for_order(uow, parent_id, customer.id, applied)
+    limits.check_amount(quote.payable, "the order")
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(
             f"the cart now costs {quote.payable}, not the {cmd.expected_payable} quoted"
@@ -149,6 +158,18 @@ def place_order(
     uow.repo(Cart).save(cart)
     uow.commit()
     return PlacedOrder(parent.id, parent.order_ids)
+
+
+def _check_command(cmd: PlaceOrder) -> None:
+    """The fields of ``cmd`` have the types they are declared with."""
+    if not isinstance(cmd.customer_id, str):
+        raise ValidationError(f"customer id must be a string, got {cmd.customer_id!r}")
+    for name in ("address_label", "account", "payment_method"):
+        value = getattr(cmd, name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"{name} must be a string or None, got {value!r}")
+    if cmd.expected_payable is not None and not isinstance(cmd.expected_payable, Money):
+        raise ValidationError(f"expected_payable must be Money, got {cmd.expected_payable!r}")
 
 
 def cancel_order(cmd: CancelOrder, uow: UnitOfWork, *, clock: Clock) -> None:

@@ -513,6 +513,8 @@ def handle_payment_notification(
     fact = _fact_of(note.operation, note.status, note, clock.now())
     assert fact is not None, "notifications report final outcomes only"
     fingerprint = repr((note.operation, note.status, note.amount, note.reference, note.refund_id))
+    if payment.notices.get(note.event_id) == fingerprint:  # redelivered: nothing to write
+        return PaymentOutcome(payment.id, payment.status, payment.failure)
     return record_and_settle(
         uow,
         payment.id,
@@ -571,13 +573,17 @@ def record_and_settle(
     by another attempt) is refunded in full at once: money is never kept for nothing.
     """
     payment = uow.repo(Payment).get(payment_id)
+    changed = notice is not None and payment.notices.get(notice[0]) != notice[1]
     for fact in facts:
-        payment.record_fact(fact, notice=notice)
+        changed = payment.record_fact(fact, notice=notice) or changed
+    changed = changed or bool(payment.pending_events)
     parent = uow.repo(ParentOrder).get(payment.order_id)
     now = clock.now()
     late = False
+    parent_changed = False
     if payment.status is PaymentStatus.SUCCEEDED and parent.payment_id != payment.id:
         if parent.accepts_payment(payment.id):
+            parent_changed = True
             parent.mark_paid(payment.id, payment.amount, now)
             for order_id in parent.order_ids:
                 order = uow.repo(Order).get(order_id)
@@ -588,6 +594,7 @@ def record_and_settle(
     elif payment.status is PaymentStatus.FAILED and parent.payment_failed(
         payment.id, payment.failure or "declined", now
     ):
+        parent_changed = True
         for order_id in parent.order_ids:
             order = uow.repo(Order).get(order_id)
             if order.release_stock_after_failed_payment(now):
@@ -597,8 +604,10 @@ def record_and_settle(
                 assert order.reserved_until is not None
                 relax_holds(uow, order.id, order.allocations, order.reserved_until)
             uow.repo(Order).save(order)
-    uow.repo(ParentOrder).save(parent)
-    uow.repo(Payment).save(payment)
+    if parent_changed or parent.pending_events:  # an unchanged parent keeps its version
+        uow.repo(ParentOrder).save(parent)
+    if changed or parent_changed:
+        uow.repo(Payment).save(payment)
     uow.commit()
     if late:
         assert gateway is not None, "only a channel's success can arrive late"

@@ -4,15 +4,17 @@
 :class:`MemoryTransactionRisk` decides by :class:`RiskRules`, checked in this order:
 
 1. the customer is on the deny list (:meth:`MemoryTransactionRisk.deny_customer`): DENY;
-2. the amount is above ``deny_above`` (the single-transaction limit): DENY;
-3. a bank card (method or channel ``"bank_card"``) above ``face_above``: AUTHENTICATE by face;
-4. any payment above ``sms_above``: AUTHENTICATE by SMS code;
-5. a bank card when ``card_password`` is set: AUTHENTICATE by payment password;
-6. otherwise: ALLOW.
+2. the amount is above ``absurd_above`` units of its own currency, whatever the currency
+   (1,000,000.00 by default, the default order limit): DENY;
+3. the amount is above ``deny_above`` (the single-transaction limit): DENY;
+4. a bank card (method or channel ``"bank_card"``) above ``face_above``: AUTHENTICATE by face;
+5. any payment above ``sms_above``: AUTHENTICATE by SMS code;
+6. a bank card when ``card_password`` is set: AUTHENTICATE by payment password;
+7. otherwise: ALLOW.
 
 A threshold in another currency than the payment's does not apply. ``RiskRules()`` (the
-default) allows everything; :meth:`RiskRules.standard` is the documented cashier set
-(deny above 50,000, face for a card above 10,000, SMS above 2,000, a password for any
+default) allows everything but absurd amounts; :meth:`RiskRules.standard` is the documented
+cashier set (deny above 50,000, face for a card above 10,000, SMS above 2,000, a password for any
 card). Tests script it: :meth:`MemoryTransactionRisk.decide_next` overrides the rules for
 the next assessments. ``verify`` accepts the proof set for the payment
 (:meth:`MemoryTransactionRisk.set_proof`, e.g. the SMS code "sent" for it), else the
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 import attrs
 
@@ -44,6 +47,7 @@ VALID_PROOFS: Mapping[AuthFactor, str] = {
 class RiskRules:
     """Thresholds of :class:`MemoryTransactionRisk` (``None``: the rule is off)."""
 
+    absurd_above: Decimal | None = Decimal("1000000.00")
     deny_above: Money | None = None
     face_above: Money | None = None
     sms_above: Money | None = None
@@ -118,6 +122,8 @@ class MemoryTransactionRisk:
         card = BANK_CARD in (channel, method)
         if customer_id in self._denied:
             return RiskDecision.deny(self._denied[customer_id])
+        if rules.absurd_above is not None and amount.amount > rules.absurd_above:
+            return RiskDecision.deny(f"{amount} is an absurd amount (above {rules.absurd_above})")
         if _above(amount, rules.deny_above):
             return RiskDecision.deny(f"{amount} is above the {rules.deny_above} limit")
         if card and _above(amount, rules.face_above):
