@@ -232,11 +232,16 @@ class Allocation(_PerComponent):
 
 @attrs.frozen
 class PayoffQuote(_PerComponent):
-    """What paying the plan off on ``on`` costs (per component), and what it waives."""
+    """What paying the plan off on ``on`` costs (per component), and what it waives.
+
+    ``interest_credited`` is interest paid early for days after ``on`` (an installment
+    paid before its due date): it is credited back, so the components are what is left
+    to pay after it."""
 
     on: date
     waived_interest: Money
     waived_fee: Money
+    interest_credited: Money
 
     @property
     def total(self) -> Money:
@@ -255,6 +260,17 @@ class RefundOutcome:
     @property
     def overpayment(self) -> Money:
         return self.allocation.unapplied
+
+
+@attrs.define
+class _Waived:
+    """A payoff's waived interest and fee, the interest it credits back and the part of
+    that credit no component needed (all in minor units)."""
+
+    interest: int = 0
+    fee: int = 0
+    credited: int = 0
+    left: int = 0
 
 
 # -- events ----------------------------------------------------------------------------
@@ -504,17 +520,23 @@ class InstallmentPlan(Aggregate):
                 return index
         return None
 
-    def amount_due(self, on: date) -> Money:
-        """What a repayment on ``on`` would take: due rows (with penalties to ``on``) and
-        the current installment."""
+    def owing(self, on: date) -> tuple[tuple[int, date, int], ...]:
+        """What a repayment on ``on`` pays, in the order it pays it: ``(number, due,
+        owed_minor)`` of each unsettled row due on or before ``on`` (penalties to ``on``
+        included), then of the current installment."""
         self._check_date(on)
         penalties = self._penalty_increments(on)
         current = self._current_index(on)
-        total = 0
-        for index, row in enumerate(self.installments):
-            if row.due <= on or index == current:
-                total += row.owed_total + penalties[index]
-        return self._money(total)
+        return tuple(
+            (row.number, row.due, row.owed_total + penalties[index])
+            for index, row in enumerate(self.installments)
+            if (row.due <= on or index == current) and row.owed_total + penalties[index]
+        )
+
+    def amount_due(self, on: date) -> Money:
+        """What a repayment on ``on`` would take: due rows (with penalties to ``on``) and
+        the current installment."""
+        return self._money(sum(owed for _, _, owed in self.owing(on)))
 
     def has_overdue(self, on: date) -> bool:
         """Whether an installment due before ``on`` is unpaid (a penalty accrues)."""
@@ -675,44 +697,57 @@ class InstallmentPlan(Aggregate):
             return row.interest
         return div_half_up(row.interest * (on - row.period_start).days, row.period_days)
 
-    def _payoff_rows(self, on: date) -> tuple[list[Installment], dict[Component, int], int, int]:
+    def _payoff_rows(self, on: date) -> tuple[list[Installment], dict[Component, int], _Waived]:
         """The rows as a payoff on ``on`` would leave them charged (not yet paid), the
-        amounts still to pay per component and the interest and fee waived."""
+        amounts still to pay per component (after the credited interest) and what the
+        payoff waives and credits back.
+
+        A row not yet due is charged its interest accrued to ``on`` (nothing for a period
+        that has not begun); what was paid on it beyond that, an installment paid early,
+        is credited back: it pays the payoff's other components in the repayment order,
+        and what they do not need is returned unapplied."""
         penalties = self._penalty_increments(on)
         charge_fees = self.product.payoff_fees is PayoffFees.CHARGE
         rows: list[Installment] = []
         to_pay = dict.fromkeys(Component, 0)
-        waived_interest = waived_fee = 0
-        current = self._current_index(on)
+        waived = _Waived()
         for index, original in enumerate(self.installments):
             row = attrs.evolve(original, penalty=original.penalty + penalties[index])
             if row.due > on:
-                if index == current:
-                    interest = max(self._accrued_interest(row, on), row.paid_interest)
-                else:
-                    interest = row.paid_interest
+                interest = self._accrued_interest(row, on)
+                credited = max(0, row.paid_interest - interest)
                 fee = row.fee if charge_fees else row.paid_fee
-                waived_interest += row.interest - interest
-                waived_fee += row.fee - fee
-                row = attrs.evolve(row, interest=interest, fee=fee)
+                waived.interest += row.interest - max(interest, row.paid_interest)
+                waived.fee += row.fee - fee
+                waived.credited += credited
+                row = attrs.evolve(
+                    row, interest=interest, fee=fee, paid_interest=row.paid_interest - credited
+                )
             for component in Component:
                 to_pay[component] += row.owed(component)
             rows.append(row)
-        return rows, to_pay, waived_interest, waived_fee
+        credit = waived.credited
+        for component in self.product.order_for(TransactionType.REPAYMENT):
+            take = min(credit, to_pay[component])
+            to_pay[component] -= take
+            credit -= take
+        waived.left = credit
+        return rows, to_pay, waived
 
     def payoff_quote(self, on: date) -> PayoffQuote:
         """What paying the whole plan off on ``on`` costs (nothing changes)."""
         self._check_date(on)
         PLAN_FLOW.target(self.status, "settle")
-        _, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
+        _, to_pay, waived = self._payoff_rows(on)
         return PayoffQuote(
             principal=self._money(to_pay[Component.PRINCIPAL]),
             interest=self._money(to_pay[Component.INTEREST]),
             fee=self._money(to_pay[Component.FEE]),
             penalty=self._money(to_pay[Component.PENALTY]),
             on=on,
-            waived_interest=self._money(waived_interest),
-            waived_fee=self._money(waived_fee),
+            waived_interest=self._money(waived.interest),
+            waived_fee=self._money(waived.fee),
+            interest_credited=self._money(waived.credited),
         )
 
     def pay_off(self, amount: Money, on: date) -> Allocation:
@@ -723,7 +758,7 @@ class InstallmentPlan(Aggregate):
             raise PayoffShortfall(
                 f"plan {self.id}: paying off on {on} takes {quote.total}, got {amount}"
             )
-        rows, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
+        rows, to_pay, waived = self._payoff_rows(on)
         accrued = sum(row.penalty for row in rows) - sum(r.penalty for r in self.installments)
         if accrued:
             self.record(PenaltyAccrued(self.id, self._money(accrued), on))
@@ -738,7 +773,7 @@ class InstallmentPlan(Aggregate):
             for row in rows
         ]
         self.last_transaction_on = on
-        allocation = self._allocation(to_pay, units - quote.total.minor)
+        allocation = self._allocation(to_pay, units - quote.total.minor + waived.left)
         self.record(
             InstallmentRepaid(
                 self.id,
@@ -754,7 +789,7 @@ class InstallmentPlan(Aggregate):
             self,
             "settle",
             InstallmentPlanPaidOff(
-                self.id, on, self._money(waived_interest), self._money(waived_fee)
+                self.id, on, self._money(waived.interest), self._money(waived.fee)
             ),
         )
         return allocation

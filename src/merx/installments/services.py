@@ -11,7 +11,7 @@ restores the limit by exactly that much in the same commit, so
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 import attrs
@@ -198,7 +198,30 @@ def _load(uow: UnitOfWork, plan_id: PlanId) -> tuple[InstallmentPlan, CreditAcco
     return plan, uow.repo(CreditAccount).get(plan.customer_id)
 
 
+def _open_bills(uow: UnitOfWork, account: CreditAccount) -> list[Bill]:
+    return [uow.repo(Bill).get(key) for key in account.open_bills]
+
+
+def _settle_open_bills(
+    uow: UnitOfWork, account: CreditAccount, changed: Iterable[InstallmentPlan]
+) -> tuple[str, ...]:
+    """Mark paid (and save) every open bill of ``account`` whose lines are all settled,
+    the plans in ``changed`` read as they are now: a bill follows its lines whatever paid
+    them. Returns the ids of the bills paid."""
+    if not account.open_bills:
+        return ()
+    plans = {plan.id: plan for plan in _open_plans(uow, account)}
+    plans.update((plan.id, plan) for plan in changed)
+    bills = _open_bills(uow, account)
+    paid = settle_bills(account, bills, plans)
+    for bill in bills:
+        if bill.id in paid:
+            uow.repo(Bill).save(bill)
+    return paid
+
+
 def _save(uow: UnitOfWork, plan: InstallmentPlan, account: CreditAccount) -> None:
+    _settle_open_bills(uow, account, [plan])
     uow.repo(InstallmentPlan).save(plan)
     uow.repo(CreditAccount).save(account)
     uow.commit()
@@ -238,14 +261,13 @@ def _open_plans(uow: UnitOfWork, account: CreditAccount) -> Iterator[Installment
 def repay_credit(cmd: RepayCredit, uow: UnitOfWork, *, clock: Clock) -> CustomerRepayment:
     account = uow.repo(CreditAccount).get(cmd.customer_id)
     plans = {plan.id: plan for plan in _open_plans(uow, account)}
-    allocations, held = repay_customer(account, plans.values(), cmd.amount, today(clock))
+    billed = {
+        (line.plan_id, line.number) for bill in _open_bills(uow, account) for line in bill.lines
+    }
+    allocations, held = repay_customer(account, plans.values(), cmd.amount, today(clock), billed)
     for plan_id, _ in allocations:
         uow.repo(InstallmentPlan).save(plans[plan_id])
-    bills = [uow.repo(Bill).get(key) for key in account.open_bills]
-    paid = settle_bills(account, bills, plans)
-    for bill in bills:
-        if bill.id in paid:
-            uow.repo(Bill).save(bill)
+    paid = _settle_open_bills(uow, account, plans.values())
     uow.repo(CreditAccount).save(account)
     uow.commit()
     return CustomerRepayment(allocations, held, paid)
@@ -300,6 +322,8 @@ def _bill_customer(
         uow.repo(InstallmentPlan).save(plan)
     if bill is not None:
         uow.repo(Bill).add(bill)
+    if applied.is_positive():  # held credit may have settled an earlier bill's lines
+        _settle_open_bills(uow, account, plans)
     if bill is not None or applied.is_positive():
         uow.repo(CreditAccount).save(account)
     return bill, applied
