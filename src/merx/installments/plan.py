@@ -29,8 +29,9 @@ Each method checks, then changes, then records: a refused command leaves no trac
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -112,11 +113,19 @@ class ProductSettings:
     payoff_fees: PayoffFees = PayoffFees.WAIVE
     repayment_order: tuple[Component, ...] = _ORDER
     refund_order: tuple[Component, ...] = _REFUND_ORDER
+    #: days after a due date during which no penalty accrues; from the day after, it
+    #: accrues on the days past the grace period only (the grace days stay free)
+    grace_days: int = 0
 
     def __attrs_post_init__(self) -> None:
         rate = self.penalty_rate_per_day
         if not isinstance(rate, Decimal) or not rate.is_finite() or rate < 0:
             raise ValidationError(f"penalty_rate_per_day must be a Decimal >= 0, not {rate!r}")
+        grace = self.grace_days
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 366:
+            raise ValidationError(
+                f"grace_days must be a whole number of days 0..366, not {grace!r}"
+            )
         if not isinstance(self.payoff_fees, PayoffFees):
             raise ValidationError(f"payoff_fees must be a PayoffFees, not {self.payoff_fees!r}")
         _require_order(self.repayment_order)
@@ -389,21 +398,32 @@ PLAN_FLOW: Final = StateMachine[PlanState](
 )
 
 
-def _rows_of(schedule: Schedule) -> list[Installment]:
+def _rows_of(schedule: Schedule, due_dates: Sequence[date] | None) -> list[Installment]:
+    """The schedule's rows as installments, due on ``due_dates`` when given (the schedule's
+    dates moved off non-working days: never earlier, still increasing)."""
+    scheduled = [row.due for row in schedule.rows]
+    dues = scheduled if due_dates is None else list(due_dates)
+    if len(dues) != len(scheduled) or any(
+        not isinstance(due, date) or due < planned
+        for due, planned in zip(dues, scheduled, strict=False)
+    ):
+        raise InvalidPlan(f"due dates {dues} do not follow the schedule's {scheduled}")
+    if any(later <= earlier for earlier, later in itertools.pairwise(dues)):
+        raise InvalidPlan(f"due dates {dues} are not increasing")
     start = schedule.terms.start
     rows: list[Installment] = []
-    for row in schedule.rows:
+    for row, due in zip(schedule.rows, dues, strict=True):
         rows.append(
             Installment(
                 row.number,
                 start,
-                row.due,
+                due,
                 row.principal_minor,
                 row.interest_minor,
                 row.fee_minor,
             )
         )
-        start = row.due
+        start = due
     return rows
 
 
@@ -440,7 +460,11 @@ class InstallmentPlan(Aggregate):
         product: ProductSettings,
         fee_payer: FeePayer = FeePayer.CUSTOMER,
         payer_cost: Money | None = None,
+        due_dates: Sequence[date] | None = None,
     ) -> InstallmentPlan:
+        """Open the plan of ``schedule``; ``due_dates`` moves its due dates (off
+        non-working days, :func:`merx.installments.ports.working_due_dates`), the amounts
+        staying the schedule's."""
         currency = schedule.currency
         cost = payer_cost if payer_cost is not None else Money.zero(currency)
         if cost.currency != currency:
@@ -455,7 +479,7 @@ class InstallmentPlan(Aggregate):
             product=product,
             fee_payer=fee_payer,
             payer_cost=cost,
-            installments=_rows_of(schedule),
+            installments=_rows_of(schedule, due_dates),
             last_transaction_on=schedule.terms.start,
         )
         plan.record(
@@ -572,10 +596,11 @@ class InstallmentPlan(Aggregate):
     def _penalty_increments(self, on: date) -> list[int]:
         a, b = self.product.penalty_rate_per_day.as_integer_ratio()
         since = self.last_transaction_on
+        grace = timedelta(days=self.product.grace_days)
         increments: list[int] = []
         for row in self.installments:
             base = row.overdue_base
-            start = max(row.due, since)
+            start = max(row.due + grace, since)
             days = (on - start).days
             increments.append(div_half_up(base * a * days, b) if base > 0 and days > 0 and a else 0)
         return increments

@@ -27,7 +27,12 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
-from merx.installments.ports import InstallmentQueries, billed_on
+from merx.installments.ports import (
+    BusinessCalendar,
+    InstallmentQueries,
+    billed_on,
+    working_due_dates,
+)
 from merx.installments.repayment import (
     CustomerRepayment,
     close_statement,
@@ -144,6 +149,16 @@ def payoff_quote(uow: UnitOfWork, plan_id: PlanId, *, clock: Clock) -> PayoffQuo
     return uow.repo(InstallmentPlan).get(plan_id).payoff_quote(today(clock))
 
 
+def open_bills(uow: UnitOfWork, customer_id: CustomerId) -> tuple[Bill, ...]:
+    """The customer's bills not yet paid, oldest statement first (none for a customer
+    with no credit account)."""
+    account = uow.repo(CreditAccount).find(customer_id)
+    if account is None:
+        return ()
+    bills = (uow.repo(Bill).get(key) for key in account.open_bills)
+    return tuple(sorted(bills, key=lambda bill: bill.statement_date))
+
+
 # -- handlers: purchases and plans -------------------------------------------------------
 
 
@@ -155,7 +170,10 @@ def purchase_on_installment(
     ids: IdSource,
     scorer: CreditScorer,
     product: ProductSettings | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> PlanId:
+    """Open the plan (``product``'s rules, :class:`ProductSettings` by default) with its due
+    dates moved off ``calendar``'s non-working days (none without a calendar)."""
     accounts = uow.repo(CreditAccount)
     account = accounts.get(cmd.customer_id)
     replayed = account.replayed_purchase(
@@ -168,6 +186,9 @@ def purchase_on_installment(
     check = scorer.check_purchase(cmd.customer_id, cmd.principal, cmd.term_months)
     account.admit(cmd.order_id, cmd.principal, check)
     schedule, payer_cost = price_plan(offer, cmd.principal, on, cmd.fee_payer)
+    dues = None
+    if calendar is not None:
+        dues = working_due_dates(calendar, [row.due for row in schedule.rows])
     plan_id = PlanId(ids.next_id("plan"))
     plan = InstallmentPlan.open(
         plan_id,
@@ -177,6 +198,7 @@ def purchase_on_installment(
         product=product or ProductSettings(),
         fee_payer=cmd.fee_payer,
         payer_cost=payer_cost,
+        due_dates=dues,
     )
     account.draw(
         plan_id,
