@@ -3,18 +3,26 @@ follows its lines, a payoff charges interest only to its day. Worked numbers in 
 
 from __future__ import annotations
 
-from datetime import date
+import contextlib
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from merx import installments
 from merx.credit import PlanId
-from merx.installments import Bill, BillState, PlanState
-from merx.installments.bills import bill_id
+from merx.installments import Bill, BillState, Component, PlanState
+from merx.installments.bills import bill_id, billing_until
+from merx.kernel.bus import Command
+from merx.kernel.errors import MerxError
 from merx.kernel.ids import OrderId
 from merx.kernel.money import Money
-from tests.credit.world import ALICE, CreditWorld, cny
+from merx.schedules import InstallmentTerms, div_half_up
+from tests.credit.world import ALICE, CreditWorld, cny, make_world
 from tests.installments.test_plan import open_plan
+from tests.schedules.strategies import installment_terms
 
 
 def _two_plans_billed(world: CreditWorld) -> tuple[Bill, PlanId, PlanId]:
@@ -108,3 +116,137 @@ def test_payoff_the_day_after_an_early_installment_charges_no_interest_past_the_
     # the cash paid: 888.49 + 9,150.80 = 10,039.29 = 10,000.00 principal + 39.29 interest
     assert cny("888.49") + quote.total == cny("10000.00") + cny("39.29")
     assert plan.outstanding == Money.zero("CNY")
+
+
+# -- laws ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    statement_day=st.integers(1, 28),
+    purchases=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(300, 3000), st.sampled_from([3, 6])),
+        min_size=1,
+        max_size=3,
+    ),
+    pay_after=st.integers(0, 40),
+)
+def test_a_bill_paid_in_full_by_its_due_date_leaves_no_billed_line_unpaid(
+    statement_day: int, purchases: list[tuple[int, int, int]], pay_after: int
+) -> None:
+    world = make_world()
+    world.open_account(statement_day=statement_day, limit="20000")
+    plans = []
+    for number, (days, principal, term) in enumerate(purchases):
+        world.later(days)
+        plans.append(world.buy(f"{principal}.00", term, order=f"ord-{number}"))
+    # the first statement day after the last purchase
+    on = world.today + timedelta(days=1)
+    while billing_until(statement_day, on) is None:
+        on += timedelta(days=1)
+    world.go_to(on)
+    world.handle(installments.RunBills())
+    bill = world.get(Bill, bill_id(ALICE, on))
+    world.go_to(min(on + timedelta(days=pay_after), bill.due_date))
+    paid = world.handle(installments.RepayCredit(ALICE, bill.total))
+    assert paid.held.is_zero()
+    assert bill.id in paid.bills_paid
+    for line in bill.lines:
+        assert world.plan(line.plan_id).installments[line.number - 1].settled, line
+    assert world.get(Bill, bill.id).status is BillState.PAID
+    assert world.account().open_bills == []
+
+
+def _bill_follows_its_lines(world: CreditWorld, bill: Bill) -> None:
+    def line_settled(plan_id: PlanId, number: int) -> bool:
+        plan = world.plan(plan_id)
+        return not plan.status.is_open or plan.installments[number - 1].settled
+
+    settled = all(line_settled(line.plan_id, line.number) for line in bill.lines)
+    assert (bill.status is BillState.PAID) == settled, bill
+    assert (bill.id in world.account().open_bills) == (not settled)
+
+
+def _next_first(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["repay credit", "repay plan", "pay off", "refund", "prepay"]),
+            st.integers(0, 40),
+            st.integers(1, 2500),
+            st.booleans(),
+        ),
+        max_size=8,
+    )
+)
+def test_the_status_of_a_bill_is_a_function_of_its_lines(
+    steps: list[tuple[str, int, int, bool]],
+) -> None:
+    world = make_world()
+    world.open_account(statement_day=1)
+    plans = [world.buy("3000.00", 3), world.buy("1200.00", 6, order="ord-2")]
+    bills: list[str] = []
+    for how, days, whole, second in steps:
+        target = world.today + timedelta(days=days)
+        while (first := _next_first(world.today)) <= target:  # every statement day billed
+            world.go_to(first)
+            if world.handle(installments.RunBills()).bills:
+                bills.append(bill_id(ALICE, first))
+        world.go_to(target)
+        plan_id = plans[second]
+        amount = cny(f"{whole}.00")
+        commands: dict[str, Command[Any]] = {
+            "repay credit": installments.RepayCredit(ALICE, amount),
+            "repay plan": installments.RepayInstallmentPlan(plan_id, amount),
+            "pay off": installments.PayOffInstallmentPlan(plan_id, amount + cny("3000.00")),
+            "refund": installments.RefundInstallmentOrder(
+                ALICE, OrderId("ord-2" if second else "ord-1"), amount
+            ),
+            "prepay": installments.PrepayInstallmentPlan(plan_id, amount),
+        }
+        with contextlib.suppress(MerxError):
+            world.handle(commands[how])
+        for key in bills:
+            _bill_follows_its_lines(world, world.get(Bill, key))
+
+
+@given(
+    installment_terms(),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 300_000)), max_size=6),
+    st.integers(0, 60),
+)
+def test_interest_charged_on_payoff_never_exceeds_interest_accrued_to_the_payoff_day(
+    terms: InstallmentTerms, repayments: list[tuple[int, int]], wait: int
+) -> None:
+    plan = open_plan(terms)
+    rows = list(plan.installments)  # as scheduled
+    cash = 0
+    on = terms.start
+    for days, minor in repayments:  # early, on time or late, never a payoff
+        on += timedelta(days=days)
+        if plan.status is not PlanState.ACTIVE:
+            break
+        cash += minor - plan.repay(Money.from_minor(minor, "CNY"), on).unapplied.minor
+    if plan.status is not PlanState.ACTIVE:
+        return
+    payday = plan.last_transaction_on + timedelta(days=wait)
+    quote = plan.payoff_quote(payday)
+    allocation = plan.pay_off(quote.total, payday)
+    cash += quote.total.minor - allocation.unapplied.minor
+    # interest accrued to the payoff day: every row due by then in full, the running
+    # period's pro rata by days (half up), nothing for periods not begun
+    accrued = 0
+    for row in rows:
+        if row.due <= payday:
+            accrued += row.interest
+        elif row.period_start < payday:
+            accrued += div_half_up(row.interest * (payday - row.period_start).days, row.period_days)
+    assert plan.total_paid(Component.INTEREST).minor <= accrued
+    # and every unit of cash taken is in a component: none stuck, none made up
+    taken = sum(plan.total_paid(c).minor for c in Component)
+    assert cash == taken
+    assert plan.total_paid(Component.PRINCIPAL) == terms.principal

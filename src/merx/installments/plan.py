@@ -584,9 +584,14 @@ class InstallmentPlan(Aggregate):
                 f"plan {self.id}: {on} is before its last transaction on {self.last_transaction_on}"
             )
 
-    def _check_amount(self, amount: Money, what: str) -> int:
-        if not isinstance(amount, Money) or not amount.is_positive():
-            raise InvalidAmount(f"{what} must be a positive Money, not {amount!r}")
+    def _check_amount(self, amount: Money, what: str, *, zero: bool = False) -> int:
+        """``amount`` in minor units: a positive Money (or zero, when ``zero``) in the
+        plan's currency."""
+        if not isinstance(amount, Money) or not (
+            amount.is_positive() or (zero and amount.is_zero())
+        ):
+            kind = "a Money >= 0" if zero else "a positive Money"
+            raise InvalidAmount(f"{what} must be {kind}, not {amount!r}")
         if amount.currency != self.currency:
             raise CurrencyMismatch(f"{what} {amount} is not in the plan's {self.currency}")
         return amount.minor
@@ -777,7 +782,8 @@ class InstallmentPlan(Aggregate):
 
     def pay_off(self, amount: Money, on: date) -> Allocation:
         """Pay the whole plan off on ``on``; ``amount`` beyond the quote is unapplied."""
-        units = self._check_amount(amount, "payoff amount")
+        # zero pays off a plan whose credited interest covers what is left
+        units = self._check_amount(amount, "payoff amount", zero=True)
         quote = self.payoff_quote(on)
         if units < quote.total.minor:
             raise PayoffShortfall(
