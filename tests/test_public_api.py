@@ -78,7 +78,8 @@ PINNED = {
     """,
     "installments": """
         ActivateInstallmentPlan Allocation BackdatedTransaction Bill BillIssued BillPaid
-        BillRun BillState CancelInstallmentPlan Component CustomerRepayment InstallmentPlan
+        BillRun BillState BusinessCalendar CancelInstallmentPlan Component CustomerRepayment
+        InstallmentPlan
         InstallmentPlanActivated InstallmentPlanCancelled InstallmentPlanClosed
         InstallmentPlanOpened InstallmentPlanPaidOff InstallmentPlanRefunded
         InstallmentPrepaid InstallmentQueries InstallmentRepaid PayOffInstallmentPlan
@@ -87,7 +88,7 @@ PINNED = {
         PrepaymentMode PrepaymentNotAllowed PrepaymentTooLarge ProductSettings
         PurchaseOnInstallment RefundExceedsPrincipal RefundInstallmentOrder RefundOutcome
         RepayCredit RepayInstallmentPlan RunBills TransactionType activate_installment_plan
-        cancel_installment_plan payoff_quote purchase_on_installment
+        cancel_installment_plan open_bills payoff_quote purchase_on_installment
         refund_installment_order
     """,
     "inventory": """

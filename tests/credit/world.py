@@ -156,7 +156,13 @@ class CreditWorld:
         self.handle(funding.RepurchaseAsset(plan_id, "fraud"))
 
 
-def make_world(start: datetime = START, *, self_held: str | None = "1000000000") -> CreditWorld:
+def make_world(
+    start: datetime = START,
+    *,
+    self_held: str | None = "1000000000",
+    product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
+) -> CreditWorld:
     store = MemoryStore()
     clock = FixedClock(start)
     ids = SequentialIds()
@@ -166,9 +172,23 @@ def make_world(start: datetime = START, *, self_held: str | None = "1000000000")
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
     register_installments(
-        bus, clock=clock, ids=ids, scorer=scorer, queries=MemoryInstallmentQueries(store)
+        bus,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        queries=MemoryInstallmentQueries(store),
+        product=product,
+        calendar=calendar,
     )
-    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
+    register_funding(
+        bus,
+        clock=clock,
+        ids=ids,
+        scorer=scorer,
+        funders=funders,
+        product=product,
+        calendar=calendar,
+    )
     world = CreditWorld(store, clock, ids, events, scorer, funders, bus)
     if self_held is not None:
         world.handle(

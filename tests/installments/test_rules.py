@@ -21,7 +21,7 @@ from merx.installments import (
 )
 from merx.installments.bills import billing_until
 from merx.installments.repayment import close_statement, follow_plan, repay_customer, repay_plan
-from merx.kernel.errors import IllegalTransition, InvalidAmount
+from merx.kernel.errors import CurrencyMismatch, IllegalTransition, InvalidAmount, MerxError
 from merx.kernel.ids import OrderId
 from merx.kernel.money import Money
 from merx.schedules import InstallmentTerms, ScheduleMethod, build_schedule
@@ -97,12 +97,17 @@ def test_a_repayment_holds_what_the_plan_does_not_need() -> None:
     assert OverpaymentHeld(ALICE, allocation.unapplied) in acc.pending_events
 
 
-@pytest.mark.parametrize("amount", [Money.of("0", "CNY"), Money.of("10", "USD")])
-def test_a_bad_repayment_across_plans_changes_nothing(amount: Money) -> None:
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [(Money.of("0", "CNY"), InvalidAmount), (Money.of("10", "USD"), CurrencyMismatch)],
+)
+def test_a_bad_repayment_across_plans_changes_nothing(
+    amount: Money, error: type[MerxError]
+) -> None:
     acc = account()
     plan = plan_for(acc)
     acc_before, plan_before = copy.deepcopy(acc), copy.deepcopy(plan)
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(error):
         repay_customer(acc, [plan], amount, date(2026, 2, 28))
     assert (acc, plan) == (acc_before, plan_before)
     assert acc.pending_events == plan.pending_events == []

@@ -34,6 +34,7 @@ from merx import (
 )
 from merx.adapters.memory import (
     EventLog,
+    MemoryBusinessCalendar,
     MemoryChannelHealth,
     MemoryConsignmentChannel,
     MemoryCreditScorer,
@@ -130,6 +131,8 @@ class App:
     channel_health: MemoryChannelHealth
     offers: checkout.Offers = checkout.no_offers
     pricer: pricing.Pricer = pricing.quote
+    #: working days for installment due dates (by default every day is one)
+    calendar: MemoryBusinessCalendar = attrs.field(factory=MemoryBusinessCalendar)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -173,6 +176,8 @@ class Settings:
     self_held_funds: Money | None = None
     #: How long a command's idempotency key and its reply are kept.
     keys_kept_for: timedelta = KEPT_FOR
+    #: the installment credit product: penalty, grace days, payoff fees, allocation orders
+    credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
 
 
 def assemble(
@@ -198,6 +203,8 @@ def assemble(
     virtual_suppliers = VirtualSuppliers()
     risk = MemoryTransactionRisk()
     health = MemoryChannelHealth()
+    calendar = MemoryBusinessCalendar()
+    product = settings.credit_product
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
@@ -217,6 +224,8 @@ def assemble(
         ids=ids,
         scorer=scorer,
         funders=funders,
+        product=product,
+        calendar=calendar,
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
@@ -245,15 +254,21 @@ def assemble(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
-    register_installments(bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments)
+    register_installments(
+        bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
+        calendar=calendar,
+    )  # fmt: skip
     register_clearing(bus, clock=clock, journals=journals)
     register_promotions(bus, clock=clock)
-    register_funding(bus, clock=clock, ids=ids, scorer=scorer, funders=funders)
+    register_funding(
+        bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
+        calendar=calendar,
+    )  # fmt: skip
     bus.register(
         payments.PayByInstallments,
         partial(
             payments_installments.pay_by_installments, clock=clock, ids=ids, inventory=policy,
-            scorer=scorer, funders=funders, risk=risk,
+            scorer=scorer, funders=funders, risk=risk, product=product, calendar=calendar,
         ),
     )  # fmt: skip
     bus.subscribe(
@@ -281,6 +296,7 @@ def assemble(
         channel_health=health,
         offers=settings.offers,
         pricer=pricer,
+        calendar=calendar,
     )
 
 

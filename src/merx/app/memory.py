@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import attrs
 
-from merx import catalog, checkout, orders, promotions, settlement
+from merx import catalog, checkout, installments, orders, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
     MemoryInstallmentQueries,
@@ -48,6 +48,7 @@ def build_memory_app(
     currency: str = "CNY",
     commission: settlement.CommissionTable | None = None,
     self_held_funds: Money | None = None,
+    credit_product: installments.ProductSettings | None = None,
     check_views: bool = True,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
@@ -59,6 +60,10 @@ def build_memory_app(
 
     The settlement ledger of ``currency`` is opened with a cash account per channel, and
     ``commission`` (5% by default) is the marketplace commission table.
+
+    ``credit_product`` is the installment credit product every plan opens with (late
+    penalty, grace days, payoff fees, allocation orders; :class:`ProductSettings` by
+    default); the app's ``calendar`` moves due dates off non-working days (none by default).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -73,6 +78,7 @@ def build_memory_app(
         currency=currency,
         commission=commission or Settings().commission,
         self_held_funds=self_held_funds,
+        credit_product=credit_product or installments.ProductSettings(),
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

@@ -484,9 +484,12 @@ def register_installments(
     ids: IdSource,
     scorer: CreditScorer,
     queries: installments.InstallmentQueries,
+    product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
 ) -> None:
     """Every installments command and its handler, with the keywords each needs
-    (``queries`` finds the accounts the bill run bills)."""
+    (``queries`` finds the accounts the bill run bills; a purchase opens its plan with
+    ``product``'s rules and due dates moved off ``calendar``'s non-working days)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (installments.ActivateInstallmentPlan, installments_services.activate_installment_plan),
         (installments.CancelInstallmentPlan, installments_services.cancel_installment_plan),
@@ -508,7 +511,14 @@ def register_installments(
     )
     bus.register(
         installments.PurchaseOnInstallment,
-        partial(installments_services.purchase_on_installment, clock=clock, ids=ids, scorer=scorer),
+        partial(
+            installments_services.purchase_on_installment,
+            clock=clock,
+            ids=ids,
+            scorer=scorer,
+            product=product,
+            calendar=calendar,
+        ),
     )
 
 
@@ -519,8 +529,11 @@ def register_funding(
     ids: IdSource,
     scorer: CreditScorer,
     funders: Mapping[str, Funder],
+    product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
 ) -> None:
-    """Every funding command, and its subscribers to installments' events."""
+    """Every funding command, and its subscribers to installments' events (financing an
+    order opens its plan with ``product`` and ``calendar``, as :func:`register_installments`)."""
     bus.register(funding.RegisterInvestor, funding_services.register_investor)
     bus.register(funding.ChangeInvestorQuota, funding_services.change_investor_quota)
     bus.register(
@@ -534,6 +547,8 @@ def register_funding(
             ids=ids,
             scorer=scorer,
             funders=funders,
+            product=product,
+            calendar=calendar,
         ),
     )
     bus.register(funding.RepurchaseAsset, partial(funding_services.repurchase_asset, clock=clock))

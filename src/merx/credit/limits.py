@@ -664,8 +664,10 @@ class CreditAccount(Aggregate):
 
     def hold(self, amount: Money) -> None:
         """Hold an overpayment for the customer."""
-        if amount.currency != self.currency or amount.is_negative():
-            raise InvalidAmount(f"cannot hold {amount} on a {self.currency} account")
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(f"cannot hold {amount} on a {self.currency} account")
+        if amount.is_negative():
+            raise InvalidAmount(f"cannot hold {amount}: a held amount is not negative")
         if amount.is_zero():
             return
         self.credit_minor += amount.minor

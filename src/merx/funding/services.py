@@ -234,6 +234,7 @@ def finance_installment_order(
     scorer: credit.CreditScorer,
     funders: Mapping[str, Funder],
     product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
 ) -> InstallmentFinancing:
     plan_id = installments.purchase_on_installment(
         installments.PurchaseOnInstallment(
@@ -249,6 +250,7 @@ def finance_installment_order(
         ids=ids,
         scorer=scorer,
         product=product,
+        calendar=calendar,
     )
     plan = uow.repo(InstallmentPlan).get(plan_id)
     if plan.status is not PlanState.PENDING_FUNDING:  # a replay of a finished financing

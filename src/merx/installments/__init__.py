@@ -12,8 +12,8 @@ docs/credit.md.
 Handlers live in :mod:`merx.installments.services` (wired by
 ``merx.app.register_installments``); exported here are only the four that funding and
 payments call in-process (``purchase_on_installment``, ``activate_installment_plan``,
-``cancel_installment_plan``, ``refund_installment_order``) and the query
-``payoff_quote``.
+``cancel_installment_plan``, ``refund_installment_order``) and the queries
+``payoff_quote`` and ``open_bills``.
 """
 
 from merx.installments.bills import Bill, BillIssued, BillPaid, BillState
@@ -45,7 +45,7 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
-from merx.installments.ports import InstallmentQueries
+from merx.installments.ports import BusinessCalendar, InstallmentQueries
 from merx.installments.repayment import CustomerRepayment
 from merx.installments.services import (
     ActivateInstallmentPlan,
@@ -60,6 +60,7 @@ from merx.installments.services import (
     RunBills,
     activate_installment_plan,
     cancel_installment_plan,
+    open_bills,
     payoff_quote,
     purchase_on_installment,
     refund_installment_order,
@@ -74,6 +75,7 @@ __all__ = [
     "BillPaid",
     "BillRun",
     "BillState",
+    "BusinessCalendar",
     "CancelInstallmentPlan",
     "Component",
     "CustomerRepayment",
@@ -108,6 +110,7 @@ __all__ = [
     "TransactionType",
     "activate_installment_plan",
     "cancel_installment_plan",
+    "open_bills",
     "payoff_quote",
     "purchase_on_installment",
     "refund_installment_order",

@@ -29,8 +29,9 @@ Each method checks, then changes, then records: a refused command leaves no trac
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -112,11 +113,19 @@ class ProductSettings:
     payoff_fees: PayoffFees = PayoffFees.WAIVE
     repayment_order: tuple[Component, ...] = _ORDER
     refund_order: tuple[Component, ...] = _REFUND_ORDER
+    #: days after a due date during which no penalty accrues; from the day after, it
+    #: accrues on the days past the grace period only (the grace days stay free)
+    grace_days: int = 0
 
     def __attrs_post_init__(self) -> None:
         rate = self.penalty_rate_per_day
         if not isinstance(rate, Decimal) or not rate.is_finite() or rate < 0:
             raise ValidationError(f"penalty_rate_per_day must be a Decimal >= 0, not {rate!r}")
+        grace = self.grace_days
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 366:
+            raise ValidationError(
+                f"grace_days must be a whole number of days 0..366, not {grace!r}"
+            )
         if not isinstance(self.payoff_fees, PayoffFees):
             raise ValidationError(f"payoff_fees must be a PayoffFees, not {self.payoff_fees!r}")
         _require_order(self.repayment_order)
@@ -232,11 +241,16 @@ class Allocation(_PerComponent):
 
 @attrs.frozen
 class PayoffQuote(_PerComponent):
-    """What paying the plan off on ``on`` costs (per component), and what it waives."""
+    """What paying the plan off on ``on`` costs (per component), and what it waives.
+
+    ``interest_credited`` is interest paid early for days after ``on`` (an installment
+    paid before its due date): it is credited back, so the components are what is left
+    to pay after it."""
 
     on: date
     waived_interest: Money
     waived_fee: Money
+    interest_credited: Money
 
     @property
     def total(self) -> Money:
@@ -255,6 +269,17 @@ class RefundOutcome:
     @property
     def overpayment(self) -> Money:
         return self.allocation.unapplied
+
+
+@attrs.define
+class _Waived:
+    """A payoff's waived interest and fee, the interest it credits back and the part of
+    that credit no component needed (all in minor units)."""
+
+    interest: int = 0
+    fee: int = 0
+    credited: int = 0
+    left: int = 0
 
 
 # -- events ----------------------------------------------------------------------------
@@ -373,21 +398,32 @@ PLAN_FLOW: Final = StateMachine[PlanState](
 )
 
 
-def _rows_of(schedule: Schedule) -> list[Installment]:
+def _rows_of(schedule: Schedule, due_dates: Sequence[date] | None) -> list[Installment]:
+    """The schedule's rows as installments, due on ``due_dates`` when given (the schedule's
+    dates moved off non-working days: never earlier, still increasing)."""
+    scheduled = [row.due for row in schedule.rows]
+    dues = scheduled if due_dates is None else list(due_dates)
+    if len(dues) != len(scheduled) or any(
+        not isinstance(due, date) or due < planned
+        for due, planned in zip(dues, scheduled, strict=False)
+    ):
+        raise InvalidPlan(f"due dates {dues} do not follow the schedule's {scheduled}")
+    if any(later <= earlier for earlier, later in itertools.pairwise(dues)):
+        raise InvalidPlan(f"due dates {dues} are not increasing")
     start = schedule.terms.start
     rows: list[Installment] = []
-    for row in schedule.rows:
+    for row, due in zip(schedule.rows, dues, strict=True):
         rows.append(
             Installment(
                 row.number,
                 start,
-                row.due,
+                due,
                 row.principal_minor,
                 row.interest_minor,
                 row.fee_minor,
             )
         )
-        start = row.due
+        start = due
     return rows
 
 
@@ -424,7 +460,11 @@ class InstallmentPlan(Aggregate):
         product: ProductSettings,
         fee_payer: FeePayer = FeePayer.CUSTOMER,
         payer_cost: Money | None = None,
+        due_dates: Sequence[date] | None = None,
     ) -> InstallmentPlan:
+        """Open the plan of ``schedule``; ``due_dates`` moves its due dates (off
+        non-working days, :func:`merx.installments.ports.working_due_dates`), the amounts
+        staying the schedule's."""
         currency = schedule.currency
         cost = payer_cost if payer_cost is not None else Money.zero(currency)
         if cost.currency != currency:
@@ -439,7 +479,7 @@ class InstallmentPlan(Aggregate):
             product=product,
             fee_payer=fee_payer,
             payer_cost=cost,
-            installments=_rows_of(schedule),
+            installments=_rows_of(schedule, due_dates),
             last_transaction_on=schedule.terms.start,
         )
         plan.record(
@@ -504,17 +544,23 @@ class InstallmentPlan(Aggregate):
                 return index
         return None
 
-    def amount_due(self, on: date) -> Money:
-        """What a repayment on ``on`` would take: due rows (with penalties to ``on``) and
-        the current installment."""
+    def owing(self, on: date) -> tuple[tuple[int, date, int], ...]:
+        """What a repayment on ``on`` pays, in the order it pays it: ``(number, due,
+        owed_minor)`` of each unsettled row due on or before ``on`` (penalties to ``on``
+        included), then of the current installment."""
         self._check_date(on)
         penalties = self._penalty_increments(on)
         current = self._current_index(on)
-        total = 0
-        for index, row in enumerate(self.installments):
-            if row.due <= on or index == current:
-                total += row.owed_total + penalties[index]
-        return self._money(total)
+        return tuple(
+            (row.number, row.due, row.owed_total + penalties[index])
+            for index, row in enumerate(self.installments)
+            if (row.due <= on or index == current) and row.owed_total + penalties[index]
+        )
+
+    def amount_due(self, on: date) -> Money:
+        """What a repayment on ``on`` would take: due rows (with penalties to ``on``) and
+        the current installment."""
+        return self._money(sum(owed for _, _, owed in self.owing(on)))
 
     def has_overdue(self, on: date) -> bool:
         """Whether an installment due before ``on`` is unpaid (a penalty accrues)."""
@@ -538,9 +584,14 @@ class InstallmentPlan(Aggregate):
                 f"plan {self.id}: {on} is before its last transaction on {self.last_transaction_on}"
             )
 
-    def _check_amount(self, amount: Money, what: str) -> int:
-        if not isinstance(amount, Money) or not amount.is_positive():
-            raise InvalidAmount(f"{what} must be a positive Money, not {amount!r}")
+    def _check_amount(self, amount: Money, what: str, *, zero: bool = False) -> int:
+        """``amount`` in minor units: a positive Money (or zero, when ``zero``) in the
+        plan's currency."""
+        if not isinstance(amount, Money) or not (
+            amount.is_positive() or (zero and amount.is_zero())
+        ):
+            kind = "a Money >= 0" if zero else "a positive Money"
+            raise InvalidAmount(f"{what} must be {kind}, not {amount!r}")
         if amount.currency != self.currency:
             raise CurrencyMismatch(f"{what} {amount} is not in the plan's {self.currency}")
         return amount.minor
@@ -550,10 +601,11 @@ class InstallmentPlan(Aggregate):
     def _penalty_increments(self, on: date) -> list[int]:
         a, b = self.product.penalty_rate_per_day.as_integer_ratio()
         since = self.last_transaction_on
+        grace = timedelta(days=self.product.grace_days)
         increments: list[int] = []
         for row in self.installments:
             base = row.overdue_base
-            start = max(row.due, since)
+            start = max(row.due + grace, since)
             days = (on - start).days
             increments.append(div_half_up(base * a * days, b) if base > 0 and days > 0 and a else 0)
         return increments
@@ -675,55 +727,69 @@ class InstallmentPlan(Aggregate):
             return row.interest
         return div_half_up(row.interest * (on - row.period_start).days, row.period_days)
 
-    def _payoff_rows(self, on: date) -> tuple[list[Installment], dict[Component, int], int, int]:
+    def _payoff_rows(self, on: date) -> tuple[list[Installment], dict[Component, int], _Waived]:
         """The rows as a payoff on ``on`` would leave them charged (not yet paid), the
-        amounts still to pay per component and the interest and fee waived."""
+        amounts still to pay per component (after the credited interest) and what the
+        payoff waives and credits back.
+
+        A row not yet due is charged its interest accrued to ``on`` (nothing for a period
+        that has not begun); what was paid on it beyond that, an installment paid early,
+        is credited back: it pays the payoff's other components in the repayment order,
+        and what they do not need is returned unapplied."""
         penalties = self._penalty_increments(on)
         charge_fees = self.product.payoff_fees is PayoffFees.CHARGE
         rows: list[Installment] = []
         to_pay = dict.fromkeys(Component, 0)
-        waived_interest = waived_fee = 0
-        current = self._current_index(on)
+        waived = _Waived()
         for index, original in enumerate(self.installments):
             row = attrs.evolve(original, penalty=original.penalty + penalties[index])
             if row.due > on:
-                if index == current:
-                    interest = max(self._accrued_interest(row, on), row.paid_interest)
-                else:
-                    interest = row.paid_interest
+                interest = self._accrued_interest(row, on)
+                credited = max(0, row.paid_interest - interest)
                 fee = row.fee if charge_fees else row.paid_fee
-                waived_interest += row.interest - interest
-                waived_fee += row.fee - fee
-                row = attrs.evolve(row, interest=interest, fee=fee)
+                waived.interest += row.interest - max(interest, row.paid_interest)
+                waived.fee += row.fee - fee
+                waived.credited += credited
+                row = attrs.evolve(
+                    row, interest=interest, fee=fee, paid_interest=row.paid_interest - credited
+                )
             for component in Component:
                 to_pay[component] += row.owed(component)
             rows.append(row)
-        return rows, to_pay, waived_interest, waived_fee
+        credit = waived.credited
+        for component in self.product.order_for(TransactionType.REPAYMENT):
+            take = min(credit, to_pay[component])
+            to_pay[component] -= take
+            credit -= take
+        waived.left = credit
+        return rows, to_pay, waived
 
     def payoff_quote(self, on: date) -> PayoffQuote:
         """What paying the whole plan off on ``on`` costs (nothing changes)."""
         self._check_date(on)
         PLAN_FLOW.target(self.status, "settle")
-        _, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
+        _, to_pay, waived = self._payoff_rows(on)
         return PayoffQuote(
             principal=self._money(to_pay[Component.PRINCIPAL]),
             interest=self._money(to_pay[Component.INTEREST]),
             fee=self._money(to_pay[Component.FEE]),
             penalty=self._money(to_pay[Component.PENALTY]),
             on=on,
-            waived_interest=self._money(waived_interest),
-            waived_fee=self._money(waived_fee),
+            waived_interest=self._money(waived.interest),
+            waived_fee=self._money(waived.fee),
+            interest_credited=self._money(waived.credited),
         )
 
     def pay_off(self, amount: Money, on: date) -> Allocation:
         """Pay the whole plan off on ``on``; ``amount`` beyond the quote is unapplied."""
-        units = self._check_amount(amount, "payoff amount")
+        # zero pays off a plan whose credited interest covers what is left
+        units = self._check_amount(amount, "payoff amount", zero=True)
         quote = self.payoff_quote(on)
         if units < quote.total.minor:
             raise PayoffShortfall(
                 f"plan {self.id}: paying off on {on} takes {quote.total}, got {amount}"
             )
-        rows, to_pay, waived_interest, waived_fee = self._payoff_rows(on)
+        rows, to_pay, waived = self._payoff_rows(on)
         accrued = sum(row.penalty for row in rows) - sum(r.penalty for r in self.installments)
         if accrued:
             self.record(PenaltyAccrued(self.id, self._money(accrued), on))
@@ -738,7 +804,7 @@ class InstallmentPlan(Aggregate):
             for row in rows
         ]
         self.last_transaction_on = on
-        allocation = self._allocation(to_pay, units - quote.total.minor)
+        allocation = self._allocation(to_pay, units - quote.total.minor + waived.left)
         self.record(
             InstallmentRepaid(
                 self.id,
@@ -754,7 +820,7 @@ class InstallmentPlan(Aggregate):
             self,
             "settle",
             InstallmentPlanPaidOff(
-                self.id, on, self._money(waived_interest), self._money(waived_fee)
+                self.id, on, self._money(waived.interest), self._money(waived.fee)
             ),
         )
         return allocation

@@ -9,8 +9,9 @@ values (plan and bill ids, amounts): the account never sees a plan.
   customer's open plans; a plan that ended stops being billed;
 * what a payment does not need is held on the account as credit (an overpayment), never
   lost; on the statement day held credit pays what is due before the bill is drawn up;
-* a repayment across plans pays the plan with the oldest unsettled installment first,
-  each up to what it has due; a bill is paid once every installment it lists is settled.
+* a repayment across plans pays installments over all plans: due ones oldest first,
+  then the lines of the customer's open bills, then each plan's current installment; a
+  bill is paid once every installment it lists is settled, whatever paid it.
 
 The plan's methods check before they change anything, so a refused payment leaves both
 aggregates as they were.
@@ -18,7 +19,7 @@ aggregates as they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -33,7 +34,7 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
-from merx.kernel.errors import InvalidAmount
+from merx.kernel.errors import CurrencyMismatch, InvalidAmount
 from merx.kernel.money import Money
 
 
@@ -110,35 +111,65 @@ def refund_order(
     return outcome
 
 
-def _oldest_due_first(plan: InstallmentPlan) -> tuple[date, str]:
-    return min((r.due for r in plan.installments if not r.settled), default=date.max), plan.id
-
-
 def repay_customer(
-    account: CreditAccount, plans: Iterable[InstallmentPlan], amount: Money, on: date
+    account: CreditAccount,
+    plans: Iterable[InstallmentPlan],
+    amount: Money,
+    on: date,
+    billed: Collection[tuple[PlanId, int]] = (),
 ) -> tuple[tuple[tuple[PlanId, Allocation], ...], Money]:
-    """Pay ``amount`` across the customer's active ``plans``, the one with the oldest
-    unsettled installment first, each up to what it has due on ``on``; the rest is held
-    as credit. Returns the allocations and what was held."""
+    """Pay ``amount`` across the customer's active ``plans``, installment by installment
+    over all of them: first every installment due on or before ``on``, oldest first; then
+    the installments on the customer's open bills (``billed``: plan id and installment
+    number) not yet due, by due date; then each plan's current installment, by due date.
+    The rest is held as credit. Returns the allocations (in the order the plans were
+    first paid) and what was held.
+
+    So a bill paid in full on or before its due date settles every line of it, whatever
+    plan it belongs to, before any money goes to an installment it does not list."""
     if not isinstance(amount, Money) or not amount.is_positive():
         raise InvalidAmount(f"a repayment must be a positive Money, not {amount!r}")
     if amount.currency != account.currency:
-        raise InvalidAmount(f"{amount} is not in the account's {account.currency}")
-    remaining = amount
-    allocations: list[tuple[PlanId, Allocation]] = []
-    active = sorted((p for p in plans if p.status is PlanState.ACTIVE), key=_oldest_due_first)
-    for plan in active:
-        due = plan.amount_due(on)
-        if remaining.is_zero() or due.is_zero():
-            continue
-        pay = remaining.min(due)
-        before = plan.outstanding_principal_minor
-        allocation = plan.repay(pay, on)
-        remaining = remaining - pay + allocation.unapplied
-        allocations.append((plan.id, allocation))
-        follow_plan(account, plan, before)
+        raise CurrencyMismatch(f"repayment {amount} is not in the account's {account.currency}")
+    active = [plan for plan in plans if plan.status is PlanState.ACTIVE]
+    allocations, remaining_minor = _pay_across(account, active, amount.minor, on, billed)
+    remaining = Money.from_minor(remaining_minor, amount.currency)
     account.hold(remaining)
-    return tuple(allocations), remaining
+    return allocations, remaining
+
+
+def _pay_across(
+    account: CreditAccount,
+    plans: Sequence[InstallmentPlan],
+    units: int,
+    on: date,
+    billed: Collection[tuple[PlanId, int]],
+) -> tuple[tuple[tuple[PlanId, Allocation], ...], int]:
+    """Pay ``units`` (minor) into the active ``plans`` in :func:`repay_customer`'s order;
+    returns the allocations and the units no installment took."""
+    by_id = {plan.id: plan for plan in plans}
+    queue: list[tuple[int, date, PlanId, int, int]] = []
+    for plan in plans:
+        for number, due, owed_minor in plan.owing(on):
+            stage = 0 if due <= on else 1 if (plan.id, number) in billed else 2
+            queue.append((stage, due, plan.id, number, owed_minor))
+    queue.sort()
+    shares: dict[PlanId, int] = {}  # insertion order: the order the plans are paid
+    for _, _, plan_id, _, owed_minor in queue:
+        take = min(units, owed_minor)
+        if take <= 0:
+            break
+        shares[plan_id] = shares.get(plan_id, 0) + take
+        units -= take
+    allocations: list[tuple[PlanId, Allocation]] = []
+    for plan_id, share_minor in shares.items():
+        plan = by_id[plan_id]
+        before = plan.outstanding_principal_minor
+        allocation = plan.repay(Money.from_minor(share_minor, plan.currency), on)
+        assert allocation.unapplied.is_zero(), (plan_id, allocation)
+        allocations.append((plan_id, allocation))
+        follow_plan(account, plan, before)
+    return tuple(allocations), units
 
 
 def settle_bills(
@@ -161,27 +192,23 @@ def close_statement(
     penalties are accrued to the day, then the bill lists every owing installment due
     before ``until`` (``None`` when nothing is owed). Returns the bill, the credit applied
     and the plans that changed."""
+    active = [plan for plan in plans if plan.status is PlanState.ACTIVE]
     applied = Money.zero(account.currency)
-    changed: list[InstallmentPlan] = []
-    for plan in plans:
-        if plan.status is not PlanState.ACTIVE:
-            continue
-        touched = False
-        if account.credit_minor:
-            due = plan.amount_due(on)
-            if due.is_positive():
-                use = account.take_credit(refunded=False, up_to=due)
-                before = plan.outstanding_principal_minor
-                allocation = plan.repay(use, on)
-                assert allocation.unapplied.is_zero(), allocation
-                applied += use
-                follow_plan(account, plan, before)
-                touched = True
+    touched: set[PlanId] = set()
+    if account.credit_minor and active:
+        owed_minor = sum(owed for plan in active for _, _, owed in plan.owing(on))
+        applied = account.take_credit(
+            refunded=False, up_to=Money.from_minor(owed_minor, account.currency)
+        )
+        if applied.is_positive():
+            allocations, left = _pay_across(account, active, applied.minor, on, ())
+            assert left == 0, (account.id, left)
+            touched.update(plan_id for plan_id, _ in allocations)
+    for plan in active:
         if plan.status is PlanState.ACTIVE and plan.has_overdue(on):
             plan.accrue_penalties(on)  # shown on the bill to its day
-            touched = True
-        if touched:
-            changed.append(plan)
+            touched.add(plan.id)
+    changed = [plan for plan in plans if plan.id in touched]
     bill = Bill.draw_up(account.id, on, until, plans, account.currency)
     if bill is not None:
         account.bill_issued(bill.id)

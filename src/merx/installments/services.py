@@ -11,7 +11,7 @@ restores the limit by exactly that much in the same commit, so
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 import attrs
@@ -27,7 +27,12 @@ from merx.installments.plan import (
     RefundOutcome,
     TransactionType,
 )
-from merx.installments.ports import InstallmentQueries, billed_on
+from merx.installments.ports import (
+    BusinessCalendar,
+    InstallmentQueries,
+    billed_on,
+    working_due_dates,
+)
 from merx.installments.repayment import (
     CustomerRepayment,
     close_statement,
@@ -144,6 +149,16 @@ def payoff_quote(uow: UnitOfWork, plan_id: PlanId, *, clock: Clock) -> PayoffQuo
     return uow.repo(InstallmentPlan).get(plan_id).payoff_quote(today(clock))
 
 
+def open_bills(uow: UnitOfWork, customer_id: CustomerId) -> tuple[Bill, ...]:
+    """The customer's bills not yet paid, oldest statement first (none for a customer
+    with no credit account)."""
+    account = uow.repo(CreditAccount).find(customer_id)
+    if account is None:
+        return ()
+    bills = (uow.repo(Bill).get(key) for key in account.open_bills)
+    return tuple(sorted(bills, key=lambda bill: bill.statement_date))
+
+
 # -- handlers: purchases and plans -------------------------------------------------------
 
 
@@ -155,7 +170,10 @@ def purchase_on_installment(
     ids: IdSource,
     scorer: CreditScorer,
     product: ProductSettings | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> PlanId:
+    """Open the plan (``product``'s rules, :class:`ProductSettings` by default) with its due
+    dates moved off ``calendar``'s non-working days (none without a calendar)."""
     accounts = uow.repo(CreditAccount)
     account = accounts.get(cmd.customer_id)
     replayed = account.replayed_purchase(
@@ -168,6 +186,9 @@ def purchase_on_installment(
     check = scorer.check_purchase(cmd.customer_id, cmd.principal, cmd.term_months)
     account.admit(cmd.order_id, cmd.principal, check)
     schedule, payer_cost = price_plan(offer, cmd.principal, on, cmd.fee_payer)
+    dues = None
+    if calendar is not None:
+        dues = working_due_dates(calendar, [row.due for row in schedule.rows])
     plan_id = PlanId(ids.next_id("plan"))
     plan = InstallmentPlan.open(
         plan_id,
@@ -177,6 +198,7 @@ def purchase_on_installment(
         product=product or ProductSettings(),
         fee_payer=cmd.fee_payer,
         payer_cost=payer_cost,
+        due_dates=dues,
     )
     account.draw(
         plan_id,
@@ -198,7 +220,30 @@ def _load(uow: UnitOfWork, plan_id: PlanId) -> tuple[InstallmentPlan, CreditAcco
     return plan, uow.repo(CreditAccount).get(plan.customer_id)
 
 
+def _open_bills(uow: UnitOfWork, account: CreditAccount) -> list[Bill]:
+    return [uow.repo(Bill).get(key) for key in account.open_bills]
+
+
+def _settle_open_bills(
+    uow: UnitOfWork, account: CreditAccount, changed: Iterable[InstallmentPlan]
+) -> tuple[str, ...]:
+    """Mark paid (and save) every open bill of ``account`` whose lines are all settled,
+    the plans in ``changed`` read as they are now: a bill follows its lines whatever paid
+    them. Returns the ids of the bills paid."""
+    if not account.open_bills:
+        return ()
+    plans = {plan.id: plan for plan in _open_plans(uow, account)}
+    plans.update((plan.id, plan) for plan in changed)
+    bills = _open_bills(uow, account)
+    paid = settle_bills(account, bills, plans)
+    for bill in bills:
+        if bill.id in paid:
+            uow.repo(Bill).save(bill)
+    return paid
+
+
 def _save(uow: UnitOfWork, plan: InstallmentPlan, account: CreditAccount) -> None:
+    _settle_open_bills(uow, account, [plan])
     uow.repo(InstallmentPlan).save(plan)
     uow.repo(CreditAccount).save(account)
     uow.commit()
@@ -238,14 +283,13 @@ def _open_plans(uow: UnitOfWork, account: CreditAccount) -> Iterator[Installment
 def repay_credit(cmd: RepayCredit, uow: UnitOfWork, *, clock: Clock) -> CustomerRepayment:
     account = uow.repo(CreditAccount).get(cmd.customer_id)
     plans = {plan.id: plan for plan in _open_plans(uow, account)}
-    allocations, held = repay_customer(account, plans.values(), cmd.amount, today(clock))
+    billed = {
+        (line.plan_id, line.number) for bill in _open_bills(uow, account) for line in bill.lines
+    }
+    allocations, held = repay_customer(account, plans.values(), cmd.amount, today(clock), billed)
     for plan_id, _ in allocations:
         uow.repo(InstallmentPlan).save(plans[plan_id])
-    bills = [uow.repo(Bill).get(key) for key in account.open_bills]
-    paid = settle_bills(account, bills, plans)
-    for bill in bills:
-        if bill.id in paid:
-            uow.repo(Bill).save(bill)
+    paid = _settle_open_bills(uow, account, plans.values())
     uow.repo(CreditAccount).save(account)
     uow.commit()
     return CustomerRepayment(allocations, held, paid)
@@ -300,6 +344,8 @@ def _bill_customer(
         uow.repo(InstallmentPlan).save(plan)
     if bill is not None:
         uow.repo(Bill).add(bill)
+    if applied.is_positive():  # held credit may have settled an earlier bill's lines
+        _settle_open_bills(uow, account, plans)
     if bill is not None or applied.is_positive():
         uow.repo(CreditAccount).save(account)
     return bill, applied

@@ -58,6 +58,8 @@ def pay_by_installments(
     funders: Mapping[str, funding.Funder],
     risk: TransactionRisk | None = None,
     authentication: AuthenticationPolicy = AuthenticationPolicy(),
+    product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
 ) -> PaymentOutcome:
     """Review the option, ask risk control, lock the stock and finance the order.
 
@@ -86,8 +88,9 @@ def pay_by_installments(
         term_months=cmd.term_months,
     )  # fmt: skip
     return waiting or finance_installment_payment(
-        uow, payment, parent, clock=clock, ids=ids, scorer=scorer, funders=funders
-    )
+        uow, payment, parent, clock=clock, ids=ids, scorer=scorer, funders=funders,
+        product=product, calendar=calendar,
+    )  # fmt: skip
 
 
 def finance_installment_payment(
@@ -99,6 +102,8 @@ def finance_installment_payment(
     ids: IdSource,
     scorer: credit.CreditScorer,
     funders: Mapping[str, funding.Funder],
+    product: installments.ProductSettings | None = None,
+    calendar: installments.BusinessCalendar | None = None,
 ) -> PaymentOutcome:
     """Finance an installment payment whose stock is locked (committed): captured when a
     funder (or the platform's own funds) takes the asset; failed, with the order closed and
@@ -110,7 +115,8 @@ def finance_installment_payment(
             funding.FinanceInstallmentOrder(
                 parent.customer_id, parent.id, parent.payable, payment.term_months
             ),
-            uow, clock=clock, ids=ids, scorer=scorer, funders=funders,
+            uow, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
+            calendar=calendar,
         )  # fmt: skip
     except MerxError as refused:  # the real-time review said no: nothing was deducted
         fact = PaymentFact(FactKind.CHARGE_FAILED, f"{payment.id}/review", payment.amount, now,

@@ -1,6 +1,7 @@
 """In-memory adapters for every merx port: the library runs and is tested with no server."""
 
 from merx.adapters.memory.basics import EventLog, FixedClock, SequentialIds
+from merx.adapters.memory.calendar import MemoryBusinessCalendar
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.journal import MemoryJournal, StoredJournal
@@ -24,6 +25,7 @@ from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 __all__ = [
     "EventLog",
     "FixedClock",
+    "MemoryBusinessCalendar",
     "MemoryChannelHealth",
     "MemoryConsignmentChannel",
     "MemoryCreditScorer",
