@@ -26,6 +26,7 @@ import attrs
 
 from merx.adapters.documents import (
     ChangedDocument,
+    DocumentKey,
     EntryRow,
     JournalRows,
     NewDocument,
@@ -463,6 +464,18 @@ class SqliteDatabase:
             .fetchone()
         )
         return None if row is None else (row[0], row[1])  # parsed by the unit of work if needed
+
+    def load_many(self, keys: Sequence[DocumentKey]) -> dict[DocumentKey, tuple[int, Any]]:
+        found: dict[DocumentKey, tuple[int, Any]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = self.connection().execute(
+                "SELECT kind, id, version, document FROM merx_documents WHERE (kind, id) IN "
+                f"(VALUES {', '.join(['(?, ?)'] * len(chunk))})",
+                [part for address in chunk for part in address],
+            )
+            found.update(((kind, key), (version, text)) for kind, key, version, text in rows)
+        return found
 
     def find(
         self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
