@@ -225,8 +225,10 @@ class DocumentRepository(Repository[A]):
 
     :meth:`prefetch` asks its unit of work to read ids with the next read it sends (of
     any kind, :meth:`DocumentUnitOfWork.read`); each one found becomes this unit of work's
-    own, as :meth:`find` would load it; each one missing is remembered as absent, so that
-    :meth:`add` need not ask again (a commit still refuses an id taken meanwhile)."""
+    own, as :meth:`find` would load it, and each one missing answers ``None`` as if
+    :meth:`find` had been asked then. An id read as missing, prefetched or not, is
+    remembered (:attr:`absent`) so that :meth:`add` need not ask again (the commit
+    refuses an id taken meanwhile)."""
 
     def __init__(self, uow: DocumentUnitOfWork, kind: type[A]) -> None:
         self._uow = uow
@@ -236,6 +238,7 @@ class DocumentRepository(Repository[A]):
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
         self.absent: set[str] = set()
+        self.missing: set[str] = set()  # prefetched and not found: find answers None
 
     def decoded(self, key: str, row: tuple[int, Any]) -> A:
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
@@ -274,16 +277,18 @@ class DocumentRepository(Repository[A]):
             return
         if row is None:
             self.absent.add(key)
+            self.missing.add(key)
         else:
             self.loaded[key] = self.decoded(key, row)
             self.absent.discard(key)
+            self.missing.discard(key)
 
     def get(self, key: str) -> A:
         return self._required(self.find(key), key)
 
     def find(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.missing:
             return held
         aggregate = self._read(key)
         if aggregate is None:
@@ -298,7 +303,7 @@ class DocumentRepository(Repository[A]):
 
     def peek(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.missing:
             return held
         if self._uow.wants(self, key):
             return self.find(key)  # prefetched: held, as the prefetch said

@@ -84,7 +84,8 @@ def prefetch(repo: Repository[A], keys: Iterable[str]) -> None:
     together with its next read instead of one read each: a :class:`Prefetching`
     repository. Each one found is then this unit of work's own object, as ``find`` would
     load it (a ``view`` answers it; saved, it is version-checked like any loaded
-    aggregate); a missing one lets ``add`` skip asking again. Any other store ignores the
+    aggregate); a missing one answers ``None`` as ``find`` would have then, and lets ``add``
+    skip asking again. Any other store ignores the
     hint and reads each id when asked, so callers never rely on it for anything but the
     number of reads."""
     if isinstance(repo, Prefetching):

@@ -16,7 +16,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import Unauthorized
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownSeller
 from merx.orders.model import (
@@ -31,6 +31,7 @@ from merx.orders.model import (
 from merx.orders.ports import OrderQueries
 from merx.pricing import Pricer, quote
 from merx.promotions import (
+    PromotionUsage,
     campaign_discounts,
     consume_for_order,
     release_for_order,
@@ -87,9 +88,13 @@ def place_order(
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock."""
-    customer = uow.repo(Customer).get(cmd.customer_id)
     now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
+    prefetch(uow.repo(Cart), [CartId(cmd.customer_id)])  # all three read with the customer
+    prefetch(uow.repo(ParentOrder), [parent_id])
+    prefetch(uow.repo(PromotionUsage), [parent_id])
+    customer = uow.repo(Customer).get(cmd.customer_id)
+    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     quote = quote_cart(  # campaigns whose budget cannot pay are already left out
         uow,
         cmd.customer_id,
@@ -124,6 +129,8 @@ def place_order(
         )
         for n, lines in enumerate(by_seller.values(), start=1)
     ]
+    prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
+    prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])
     for order in orders:
         _check_seller(uow, order)
     parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=orders, at=now)
@@ -143,7 +150,6 @@ def place_order(
     if limited:
         customer.count_purchases(parent_id, limited)
         uow.repo(Customer).save(customer)
-    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     cart.checked_out([line.sku for line in quote.lines])
     uow.repo(ParentOrder).add(parent)
     uow.repo(Cart).save(cart)
