@@ -22,6 +22,7 @@ from merx.adapters.documents import (
 )
 from merx.adapters.relay import Outbox
 from merx.adapters.sqlite import SqliteDatabase
+from merx.kernel.errors import ConcurrencyError
 
 
 class Database(DocumentDatabase, Outbox, Protocol):
@@ -136,3 +137,34 @@ def test_a_database_without_load_many_is_asked_once_per_document(database: Datab
         ("k", "b"): (1, {"n": 2}),
     }
     assert plain.loads == 3
+
+
+def test_a_large_commit_is_written_whole_or_not_at_all(database: Database) -> None:
+    """More documents, index entries and events than one statement takes on SQLite."""
+    keys = [f"d-{n}" for n in range(1_100)]
+    entries = (("colour", "red"), ("size", "L"))
+    seqs = database.write(
+        [NewDocument("k", key, {"n": 0}, entries) for key in keys], [], _events(*keys)
+    )
+    assert len(seqs) == 1_100
+    assert seqs == sorted(seqs)
+    assert [event_id for _, event_id, _, _ in database.events_after(0, 2_000)] == keys
+    assert database.find("k", "size", equal="L") == keys
+    stale = [ChangedDocument("k", key, 1, {"n": 1}, (("colour", "blue"),)) for key in keys]
+    database.write([], [stale[700]], [])  # d-700 moves to version 2
+    with pytest.raises(ConcurrencyError, match=r"k 'd-700'.*loaded version 1, stored 2"):
+        database.write([NewDocument("k", "late", {"n": 0})], stale, _events("x"))
+    assert database.load("k", "late") is None
+    assert database.find("k", "colour", equal="blue") == ["d-700"]
+    assert [event_id for _, event_id, _, _ in database.events_after(seqs[-1])] == []
+    with pytest.raises(ConcurrencyError, match="added concurrently") as refused:
+        database.write([NewDocument("k", "new", {}), NewDocument("k", "d-900", {})], [], [])
+    assert "d-900" in str(refused.value)
+    assert database.load("k", "new") is None
+    fresh = [ChangedDocument("k", key, 1, {"n": 1}, ()) for key in keys if key != "d-700"]
+    database.write([], fresh, [])
+    assert database.find("k", "colour", equal="red") == []
+    assert database.find("k", "size") == []
+    found = database.load("k", "d-1")
+    assert found is not None
+    assert _parsed(found) == (2, {"n": 1})
