@@ -4,15 +4,25 @@ a write hands back, marks asked for together, documents loaded together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
-from merx.adapters.documents import ChangedDocument, DocumentDatabase, NewDocument, StoredEvent
+from merx.adapters.documents import (
+    ChangedDocument,
+    DocumentDatabase,
+    JournalRows,
+    LoadsMany,
+    NewDocument,
+    StoredEvent,
+    load_many,
+)
 from merx.adapters.relay import Outbox
 from merx.adapters.sqlite import SqliteDatabase
+from merx.kernel.errors import ConcurrencyError
 
 
 class Database(DocumentDatabase, Outbox, Protocol):
@@ -57,3 +67,104 @@ def test_marks_are_asked_for_together(database: Database) -> None:
     assert database.handled([]) == set()
     assert database.is_handled(written[0])
     assert not database.is_handled(written[1])
+
+
+def _parsed(row: tuple[int, Any]) -> tuple[int, Any]:
+    version, document = row
+    return version, json.loads(document) if isinstance(document, str | bytes) else document
+
+
+def test_documents_of_any_kinds_are_loaded_together(database: Database) -> None:
+    many = [NewDocument("k", f"d-{n}", {"n": n}) for n in range(1_200)]  # more than one IN
+    database.write([*many, NewDocument("other", "d-1", {"other": True})], [], [])
+    database.write([], [ChangedDocument("k", "d-3", 1, {"n": 33})], [])
+    asked = [("k", f"d-{n}") for n in range(1_200)] + [("other", "d-1"), ("k", "nope")]
+    assert isinstance(database, LoadsMany)
+    found = {key: _parsed(row) for key, row in database.load_many(asked).items()}
+    assert len(found) == 1_201
+    assert found[("k", "d-3")] == (2, {"n": 33})
+    assert found[("k", "d-7")] == (1, {"n": 7})
+    assert found[("other", "d-1")] == (1, {"other": True})
+    assert ("k", "nope") not in found
+    assert database.load_many([]) == {}
+    assert {key: _parsed(row) for key, row in load_many(database, asked[:3]).items()} == {
+        ("k", "d-0"): (1, {"n": 0}),
+        ("k", "d-1"): (1, {"n": 1}),
+        ("k", "d-2"): (1, {"n": 2}),
+    }
+
+
+class _OneByOne:
+    """A database without ``load_many``: the unit of work asks it one document at a time."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner = inner
+        self.loads = 0
+
+    def load(self, kind: str, key: str) -> tuple[int, Any] | None:
+        self.loads += 1
+        return self.inner.load(kind, key)
+
+    def keys(self, kind: str) -> list[str]:
+        return self.inner.keys(kind)
+
+    def find(
+        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+    ) -> list[str]:
+        return self.inner.find(kind, index, equal=equal, upto=upto)
+
+    def is_handled(self, mark: str) -> bool:
+        return self.inner.is_handled(mark)
+
+    def write(
+        self,
+        new: Sequence[NewDocument],
+        changed: Sequence[ChangedDocument],
+        events: Sequence[StoredEvent],
+        handled: Sequence[str] = (),
+        journal: JournalRows | None = None,
+    ) -> list[int]:
+        return self.inner.write(new, changed, events, handled, journal)
+
+
+def test_a_database_without_load_many_is_asked_once_per_document(database: Database) -> None:
+    database.write([NewDocument("k", "a", {"n": 1}), NewDocument("k", "b", {"n": 2})], [], [])
+    plain = _OneByOne(database)
+    assert not isinstance(plain, LoadsMany)
+    found = load_many(plain, [("k", "a"), ("k", "b"), ("k", "c")])
+    assert {key: _parsed(row) for key, row in found.items()} == {
+        ("k", "a"): (1, {"n": 1}),
+        ("k", "b"): (1, {"n": 2}),
+    }
+    assert plain.loads == 3
+
+
+def test_a_large_commit_is_written_whole_or_not_at_all(database: Database) -> None:
+    """More documents, index entries and events than one statement takes on SQLite."""
+    keys = [f"d-{n}" for n in range(1_100)]
+    entries = (("colour", "red"), ("size", "L"))
+    seqs = database.write(
+        [NewDocument("k", key, {"n": 0}, entries) for key in keys], [], _events(*keys)
+    )
+    assert len(seqs) == 1_100
+    assert seqs == sorted(seqs)
+    assert [event_id for _, event_id, _, _ in database.events_after(0, 2_000)] == keys
+    assert database.find("k", "size", equal="L") == keys
+    stale = [ChangedDocument("k", key, 1, {"n": 1}, (("colour", "blue"),)) for key in keys]
+    database.write([], [stale[700]], [])  # d-700 moves to version 2
+    with pytest.raises(ConcurrencyError, match=r"k 'd-700'.*loaded version 1, stored 2"):
+        database.write([NewDocument("k", "late", {"n": 0})], stale, _events("x"))
+    assert database.load("k", "late") is None
+    assert database.find("k", "colour", equal="blue") == ["d-700"]
+    assert [event_id for _, event_id, _, _ in database.events_after(seqs[-1])] == []
+    with pytest.raises(ConcurrencyError, match="added concurrently") as refused:
+        database.write([NewDocument("k", "new", {}), NewDocument("k", "d-900", {})], [], [])
+    assert "d-900" in str(refused.value)
+    assert database.load("k", "new") is None
+    fresh = [ChangedDocument("k", key, 1, {"n": 1}, ()) for key in keys if key != "d-700"]
+    database.write([], fresh, [])
+    assert database.find("k", "colour", equal="red") == []
+    assert database.find("k", "size") == []
+    found = database.load("k", "d-1")
+    assert found is not None
+    assert _parsed(found) == (2, {"n": 1})

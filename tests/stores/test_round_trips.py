@@ -3,14 +3,23 @@ counting itself, then ceilings on one golden-path order (a count, never a timing
 
 from __future__ import annotations
 
+import statistics
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from merx.adapters.documents import ChangedDocument, DocumentDatabase, NewDocument, StoredEvent
+from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.roundtrips import RoundTrips, statement_kind
 from merx.adapters.sqlite import SqliteDatabase
+from merx.app import build_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import bench_golden_path
 
 
 @pytest.mark.parametrize(
@@ -92,3 +101,60 @@ def test_postgres_counts_round_trips_on_the_wire(postgres_schema: Callable[[], s
         assert database.round_trips().round_trips == 5  # counted again after a collect
     finally:
         database.close()
+
+
+# -- ceilings: one golden-path order ------------------------------------------------------------
+
+#: What one golden-path order (quote, place, pay, ship, deliver, confirm; 3 lines, 2 campaign
+#: promotions) may ask of each database at most: (reads, commits, round trips). Before issue
+#: 13's batched reads: 77 reads and 7 commits (SQLite 163 statements, PostgreSQL 90 round
+#: trips, 73 once the relay delivered its own events from memory). A change that needs more
+#: says so here, on purpose.
+CEILINGS = {"sqlite": (26, 7, 69), "postgres": (26, 7, 33)}
+
+
+def _golden_path_orders(database: Any, orders: int = 3) -> list[tuple[int, int, int, int, int]]:
+    """What each of ``orders`` golden-path orders asked of ``database``, counted at its
+    connections: (reads, writes, commits, other statements, round trips)."""
+    database.count_into(RoundTrips())
+    stored = build_app(
+        database, clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), ids=SequentialIds()
+    )
+    app, people = bench_golden_path.prepare(orders, stored)
+    counted = []
+    try:
+        for customer in people:
+            before = database.round_trips().snapshot()
+            bench_golden_path.golden_path(app, customer)
+            after = database.round_trips().snapshot()
+            reads, writes, commits, other, trips = (
+                b - a for a, b in zip(before, after, strict=True)
+            )
+            counted.append((reads, writes, commits, other, trips))
+    finally:
+        stored.close()
+    return counted
+
+
+def _within_ceilings(store: str, counted: list[tuple[int, int, int, int, int]]) -> None:
+    # the median order: the relay renews its lease now and then (a write of its own)
+    reads, _, commits, _, trips = (
+        statistics.median_low(column) for column in zip(*counted, strict=True)
+    )
+    most_reads, most_commits, most_trips = CEILINGS[store]
+    assert reads <= most_reads, f"{store}: {reads} reads per order, at most {most_reads}: {counted}"
+    assert commits <= most_commits, f"{store}: {commits} commits per order: {counted}"
+    assert trips <= most_trips, f"{store}: {trips} round trips per order: {counted}"
+
+
+def test_a_golden_path_order_on_sqlite_stays_within_its_round_trips(tmp_path: Path) -> None:
+    counted = _golden_path_orders(SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL"))
+    _within_ceilings("sqlite", counted)
+
+
+@pytest.mark.postgres
+def test_a_golden_path_order_on_postgres_stays_within_its_round_trips(
+    postgres_schema: Callable[[], str],
+) -> None:
+    postgres = pytest.importorskip("merx.adapters.postgres")
+    _within_ceilings("postgres", _golden_path_orders(postgres.PostgresDatabase(postgres_schema())))

@@ -20,9 +20,9 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar, cast
+from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import attrs
 
@@ -152,6 +152,37 @@ class DocumentDatabase(Protocol):
         ...
 
 
+#: A document's address: (kind, id).
+DocumentKey = tuple[str, str]
+
+
+@runtime_checkable
+class LoadsMany(Protocol):
+    """Optional port of a :class:`DocumentDatabase`: many documents, of any kinds, in one
+    read. A database without it is asked :meth:`DocumentDatabase.load` once per document
+    (:func:`load_many`)."""
+
+    def load_many(self, keys: Sequence[DocumentKey]) -> dict[DocumentKey, tuple[int, Any]]:
+        """The stored version and document of each of ``keys`` that exists (as
+        :meth:`DocumentDatabase.load` answers it), by key; a missing one is left out."""
+        ...
+
+
+def load_many(
+    database: DocumentDatabase, keys: Sequence[DocumentKey]
+) -> dict[DocumentKey, tuple[int, Any]]:
+    """``database.load_many(keys)`` if it has it (:class:`LoadsMany`), else one
+    :meth:`~DocumentDatabase.load` per key."""
+    if isinstance(database, LoadsMany):
+        return database.load_many(keys)
+    found: dict[DocumentKey, tuple[int, Any]] = {}
+    for kind, key in keys:
+        row = database.load(kind, key)
+        if row is not None:
+            found[(kind, key)] = row
+    return found
+
+
 class DocumentCache:
     """The last decoded state of recently read or written aggregates, by kind and id with
     its version: reading a document whose version is the one cached costs a copy instead
@@ -190,31 +221,43 @@ def _copy(aggregate: Any) -> Any:
 
 
 class DocumentRepository(Repository[A]):
-    """A repository staging changes in its unit of work until commit."""
+    """A repository staging changes in its unit of work until commit.
+
+    :meth:`prefetch` asks its unit of work to read ids with the next read it sends (of
+    any kind, :meth:`DocumentUnitOfWork.read`); each one found becomes this unit of work's
+    own, as :meth:`find` would load it, and each one missing answers ``None`` as if
+    :meth:`find` had been asked then. An id read as missing, prefetched or not, is
+    remembered (:attr:`absent`) so that :meth:`add` need not ask again (the commit
+    refuses an id taken meanwhile)."""
 
     def __init__(self, uow: DocumentUnitOfWork, kind: type[A]) -> None:
         self._uow = uow
         self._kind = kind
-        self._name = uow.documents.name_of(kind)
+        self.name = uow.documents.name_of(kind)
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
+        self.absent: set[str] = set()
+        self.missing: set[str] = set()  # prefetched and not found: find answers None
 
-    def _read(self, key: str) -> A | None:
-        row = self._uow.database.load(self._name, key)
-        if row is None:
-            return None
+    def decoded(self, key: str, row: tuple[int, Any]) -> A:
+        """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
+        copy of that version, else the document decoded (and cached)."""
         version, document = row
         cache = self._uow.cache
-        cached: A | None = cache.get(self._name, key, version) if cache is not None else None
+        cached: A | None = cache.get(self.name, key, version) if cache is not None else None
         if cached is not None:
             return cached
         data = json.loads(document) if isinstance(document, str | bytes) else document
         aggregate = self._uow.documents.read(self._kind, data)
         aggregate.version = version
         if cache is not None:
-            cache.put(self._name, key, aggregate)
+            cache.put(self.name, key, aggregate)
         return aggregate
+
+    def _read(self, key: str) -> A | None:
+        row = self._uow.read(self, key)
+        return None if row is None else self.decoded(key, row)
 
     def _held(self, key: str) -> A | None:
         for staged in (self.added, self.loaded):
@@ -222,16 +265,37 @@ class DocumentRepository(Repository[A]):
                 return staged[key]
         return None
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read ``keys`` with this unit of work's next read (see the class docstring)."""
+        for key in keys:
+            if key not in self.added and key not in self.loaded:
+                self._uow.want(self, key)
+
+    def prefetched(self, key: str, row: tuple[int, Any] | None) -> None:
+        """What the unit of work read for a prefetched ``key``: its row, or ``None``."""
+        if key in self.added or key in self.loaded:
+            return
+        if row is None:
+            self.absent.add(key)
+            self.missing.add(key)
+        else:
+            self.loaded[key] = self.decoded(key, row)
+            self.absent.discard(key)
+            self.missing.discard(key)
+
     def get(self, key: str) -> A:
         return self._required(self.find(key), key)
 
     def find(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.missing:
             return held
         aggregate = self._read(key)
-        if aggregate is not None:
+        if aggregate is None:
+            self.absent.add(key)
+        else:
             self.loaded[key] = aggregate
+            self.absent.discard(key)
         return aggregate
 
     def view(self, key: str) -> A:
@@ -239,9 +303,14 @@ class DocumentRepository(Repository[A]):
 
     def peek(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.missing:
             return held
-        return self._read(key)  # the committed state as it is now, a private copy
+        if self._uow.wants(self, key):
+            return self.find(key)  # prefetched: held, as the prefetch said
+        aggregate = self._read(key)  # the committed state as it is now, a private copy
+        if aggregate is None:
+            self.absent.add(key)
+        return aggregate
 
     def _required(self, found: A | None, key: str) -> A:
         if found is None:
@@ -250,7 +319,10 @@ class DocumentRepository(Repository[A]):
 
     def add(self, aggregate: A) -> None:
         key = aggregate.id
-        if key in self.added or self._uow.database.load(self._name, key) is not None:
+        taken = key in self.added or key in self.loaded
+        if not taken and key not in self.absent:
+            taken = self._uow.read(self, key) is not None
+        if taken:
             raise AlreadyExists(f"{self._kind.__name__} {key!r} already exists")
         self.added[key] = aggregate
         self._uow.stage(self, key)
@@ -262,7 +334,7 @@ class DocumentRepository(Repository[A]):
             self._uow.stage(self, key)
 
     def ids(self) -> Iterator[str]:
-        return iter(self._uow.database.keys(self._name))
+        return iter(self._uow.database.keys(self.name))
 
     def document(self, key: str) -> NewDocument | ChangedDocument:
         """What to write for the staged ``key``."""
@@ -270,12 +342,12 @@ class DocumentRepository(Repository[A]):
         if key in self.added:
             added = self.added[key]
             return NewDocument(
-                self._name, key, documents.write(added), documents.index_entries(added)
+                self.name, key, documents.write(added), documents.index_entries(added)
             )
         aggregate = self.saved[key]
         data = documents.write(aggregate)
         entries = documents.index_entries(aggregate)
-        return ChangedDocument(self._name, key, aggregate.version, data, entries)
+        return ChangedDocument(self.name, key, aggregate.version, data, entries)
 
     def pending(self, key: str) -> list[DomainEvent]:
         """The events the staged ``key`` recorded, not drained."""
@@ -288,7 +360,7 @@ class DocumentRepository(Repository[A]):
         aggregate.version = 1 if key in self.added else aggregate.version + 1
         events = aggregate.pull_events()
         if self._uow.cache is not None:
-            self._uow.cache.put(self._name, key, aggregate)
+            self._uow.cache.put(self.name, key, aggregate)
         return events
 
 
@@ -319,11 +391,32 @@ class DocumentUnitOfWork:
         self._events: list[DomainEvent] = []
         self._marks: list[str] = []
         self._participants: dict[Hashable, Participant] = {}
+        self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
 
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    def want(self, repo: DocumentRepository[Any], key: str) -> None:
+        """Read ``repo``'s ``key`` with the next read (a prefetch)."""
+        self._wanted[(repo.name, key)] = repo
+
+    def wants(self, repo: DocumentRepository[Any], key: str) -> bool:
+        """Whether a prefetch of ``repo``'s ``key`` waits for the next read."""
+        return (repo.name, key) in self._wanted
+
+    def read(self, repo: DocumentRepository[Any], key: str) -> tuple[int, Any] | None:
+        """The stored row of ``repo``'s ``key``, read with every prefetch waiting (one
+        read: :func:`load_many`), whose rows go to their repositories."""
+        if not self._wanted:
+            return self.database.load(repo.name, key)
+        wanted, self._wanted = self._wanted, {}
+        wanted.pop((repo.name, key), None)
+        rows = load_many(self.database, [(repo.name, key), *wanted])
+        for address, owner in wanted.items():
+            owner.prefetched(address[1], rows.get(address))
+        return rows.get((repo.name, key))
 
     def joined(self, key: Hashable, make: Callable[[], P]) -> P:
         """The participant of this unit of work under ``key``, made by ``make`` the first
@@ -389,11 +482,13 @@ class DocumentUnitOfWork:
         self._commits += 1
         self._repos.clear()
         self._staged.clear()
+        self._wanted.clear()
 
     def rollback(self) -> None:
         self._repos.clear()
         self._staged.clear()
         self._participants.clear()
+        self._wanted.clear()
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

@@ -45,6 +45,7 @@ from psycopg_pool import ConnectionPool
 
 from merx.adapters.documents import (
     ChangedDocument,
+    DocumentKey,
     EntryRow,
     JournalRows,
     NewDocument,
@@ -308,6 +309,11 @@ MIGRATIONS: Final = (
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 _LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = %s AND id = %s"
+_LOAD_MANY: Final = (
+    "SELECT d.kind, d.id, d.version, d.document::text FROM merx_documents d "
+    "JOIN unnest(%s::text[], %s::text[]) AS wanted (kind, id) "
+    "ON d.kind = wanted.kind AND d.id = wanted.id"
+)
 _UNINDEX: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s"
 _INDEX: Final = "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s)"
 _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
@@ -510,6 +516,15 @@ class PostgresDatabase:
         with self.connection() as db:
             row = db.execute(_LOAD, (kind, key)).fetchone()
         return None if row is None else (row[0], row[1])
+
+    def load_many(self, keys: Sequence[DocumentKey]) -> dict[DocumentKey, tuple[int, Any]]:
+        if not keys:
+            return {}
+        kinds = [kind for kind, _ in keys]
+        ids = [key for _, key in keys]
+        with self.connection() as db:
+            rows = db.execute(_LOAD_MANY, (kinds, ids)).fetchall()
+        return {(kind, key): (version, document) for kind, key, version, document in rows}
 
     def keys(self, kind: str) -> list[str]:
         with self.connection() as db:

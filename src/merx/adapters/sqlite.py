@@ -20,12 +20,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
 from merx.adapters.documents import (
     ChangedDocument,
+    DocumentKey,
     EntryRow,
     JournalRows,
     NewDocument,
@@ -333,17 +334,68 @@ def _entries_with_legs(
     return found
 
 
-#: At most this many values in one ``IN (...)`` (SQLite allows 32,766 parameters).
-_CHUNK: Final = 500
+#: At most this many parameters in one statement (SQLite allows 32,766).
+_PARAMETERS: Final = 2_000
+
+T = TypeVar("T")
 
 
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    """``values`` in pieces of at most :data:`_CHUNK` (none for no values)."""
-    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+def _chunks(values: Sequence[T], width: int = 1) -> list[Sequence[T]]:
+    """``values`` in pieces of at most :data:`_PARAMETERS` parameters, ``width`` each
+    (none for no values)."""
+    size = _PARAMETERS // width
+    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
+
+
+def _rows(count: int, width: int) -> str:
+    """``count`` rows of ``width`` placeholders each: ``(?, ?), (?, ?)``."""
+    return ", ".join([f"({_placeholders(width)})"] * count)
+
+
+def _update_documents(db: sqlite3.Connection, rows: Sequence[ChangedDocument]) -> None:
+    """Write ``rows`` over the stored ones in one statement, each only at the version it
+    was read at; :class:`ConcurrencyError` naming the first that was not."""
+    updated = db.execute(
+        "UPDATE merx_documents SET version = merx_documents.version + 1, document = v.column4 "
+        f"FROM (VALUES {_rows(len(rows), 4)}) AS v WHERE merx_documents.kind = v.column1 "
+        "AND merx_documents.id = v.column2 AND merx_documents.version = v.column3 "
+        "RETURNING merx_documents.kind, merx_documents.id",
+        [part for r in rows for part in (r.kind, r.key, r.version, _dumps(r.document))],
+    ).fetchall()
+    if len(updated) == len(rows):
+        return
+    written = set(updated)
+    row = next(r for r in rows if (r.kind, r.key) not in written)
+    stored = db.execute(
+        "SELECT version FROM merx_documents WHERE kind = ? AND id = ?", (row.kind, row.key)
+    ).fetchone()
+    raise ConcurrencyError(
+        f"{row.kind} {row.key!r} changed since it was loaded "
+        f"(loaded version {row.version}, stored {stored[0] if stored else None})"
+    )
+
+
+def _insert_documents(db: sqlite3.Connection, rows: Sequence[NewDocument]) -> None:
+    """Insert ``rows`` at version 1 in one statement; :class:`ConcurrencyError` naming the
+    first whose id was taken."""
+    try:
+        db.execute(
+            "INSERT INTO merx_documents (kind, id, version, document) VALUES "
+            + _rows(len(rows), 4),
+            [part for r in rows for part in (r.kind, r.key, 1, _dumps(r.document))],
+        )
+    except sqlite3.IntegrityError as error:
+        taken = db.execute(
+            "SELECT kind, id FROM merx_documents WHERE (kind, id) IN "
+            f"(VALUES {_rows(len(rows), 2)})",
+            [part for r in rows for part in (r.kind, r.key)],
+        ).fetchone()
+        kind, key = taken if taken is not None else (rows[0].kind, rows[0].key)
+        raise ConcurrencyError(f"{kind} {key!r} was added concurrently") from error
 
 
 def _dumps(document: Any) -> str:
@@ -477,6 +529,17 @@ class SqliteDatabase:
         )
         return None if row is None else (row[0], row[1])  # parsed by the unit of work if needed
 
+    def load_many(self, keys: Sequence[DocumentKey]) -> dict[DocumentKey, tuple[int, Any]]:
+        found: dict[DocumentKey, tuple[int, Any]] = {}
+        for chunk in _chunks(keys, 2):
+            rows = self.connection().execute(
+                "SELECT kind, id, version, document FROM merx_documents WHERE (kind, id) IN "
+                f"(VALUES {_rows(len(chunk), 2)})",
+                [part for address in chunk for part in address],
+            )
+            found.update(((kind, key), (version, text)) for kind, key, version, text in rows)
+        return found
+
     def find(
         self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
     ) -> list[str]:
@@ -528,51 +591,46 @@ class SqliteDatabase:
         except sqlite3.OperationalError as error:  # the write lock stayed busy
             raise ConcurrencyError(f"{self.path} is busy: {error}") from error
         try:
-            for row in changed:
-                cursor = db.execute(
-                    "UPDATE merx_documents SET version = version + 1, document = ? "
-                    "WHERE kind = ? AND id = ? AND version = ?",
-                    (_dumps(row.document), row.kind, row.key, row.version),
+            for updates in _chunks(changed, 4):
+                _update_documents(db, updates)
+            for inserts in _chunks(new, 4):
+                _insert_documents(db, inserts)
+            unindexed = [(row.kind, row.key) for row in changed if row.index is not None]
+            for keys in _chunks(unindexed, 2):
+                db.execute(
+                    f"DELETE FROM merx_index WHERE (kind, id) IN (VALUES {_rows(len(keys), 2)})",
+                    [part for key in keys for part in key],
                 )
-                if cursor.rowcount == 1 and row.index is not None:
-                    _write_index(db, row.kind, row.key, row.index)
-                if cursor.rowcount != 1:
-                    stored = db.execute(
-                        "SELECT version FROM merx_documents WHERE kind = ? AND id = ?",
-                        (row.kind, row.key),
-                    ).fetchone()
-                    raise ConcurrencyError(
-                        f"{row.kind} {row.key!r} changed since it was loaded "
-                        f"(loaded version {row.version}, stored {stored[0] if stored else None})"
-                    )
-            for added in new:
-                try:
-                    db.execute(
-                        "INSERT INTO merx_documents (kind, id, version, document) "
-                        "VALUES (?, ?, 1, ?)",
-                        (added.kind, added.key, _dumps(added.document)),
-                    )
-                except sqlite3.IntegrityError as error:
-                    raise ConcurrencyError(
-                        f"{added.kind} {added.key!r} was added concurrently"
-                    ) from error
-                if added.index:
-                    _write_index(db, added.kind, added.key, added.index)
+            written: list[NewDocument | ChangedDocument] = [*changed, *new]
+            entries = [
+                (row.kind, name, value, row.key)
+                for row in written
+                for name, value in row.index or ()
+            ]
+            for rows in _chunks(entries, 4):
+                db.execute(
+                    "INSERT INTO merx_index (kind, name, value, id) VALUES " + _rows(len(rows), 4),
+                    [part for entry in rows for part in entry],
+                )
             try:
-                db.executemany(
-                    "INSERT INTO merx_handled (mark) VALUES (?)", [(m,) for m in handled]
-                )
+                for marks in _chunks(handled, 1):
+                    db.execute(
+                        f"INSERT INTO merx_handled (mark) VALUES {_rows(len(marks), 1)}", marks
+                    )
             except sqlite3.IntegrityError as error:
                 raise ConcurrencyError(f"handled concurrently: {error}") from error
             if journal is not None:
                 _write_journal(db, journal)
-            seqs = [
-                db.execute(
-                    "INSERT INTO merx_outbox (event_id, name, data) VALUES (?, ?, ?) RETURNING seq",
-                    (event.event_id, event.name, _dumps(event.data)),
-                ).fetchone()[0]
-                for event in events
-            ]
+            seqs: list[int] = []
+            for appends in _chunks(events, 3):
+                appended = db.execute(
+                    "INSERT INTO merx_outbox (event_id, name, data) VALUES "
+                    f"{_rows(len(appends), 3)} RETURNING seq",
+                    [part for e in appends for part in (e.event_id, e.name, _dumps(e.data))],
+                )
+                # the rows take increasing seqs in the order given; RETURNING's order is not
+                # promised, so the seqs are put back in order
+                seqs.extend(sorted(seq for (seq,) in appended))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

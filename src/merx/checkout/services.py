@@ -22,7 +22,7 @@ from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.kernel.validation import require_text
 from merx.pricing import CartLine, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
@@ -114,7 +114,10 @@ def quote_cart(
     funds it. A campaign whose budget left cannot pay its discount here is left out and
     the cart priced again without it (:func:`merx.promotions.price_within_budgets`).
     """
+    prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
+    prefetch(uow.repo(Sku), [item.sku for item in cart.selected()])  # with the offers' reads
+    in_force, wallet = offers(uow, customer_id, at)
     skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in cart.selected()]
     for sku, _ in skus:
         sku.require_on_sale()
@@ -122,7 +125,6 @@ def quote_cart(
     if len(currencies) != 1:
         raise CurrencyMismatch(f"cart {cart.id!r} mixes currencies {sorted(currencies)}")
     currency = currencies.pop()
-    in_force, wallet = offers(uow, customer_id, at)
     pricing = None
     discounts: dict[str, tuple[LineDiscount, ...]] = {}
     if in_force or wallet:

@@ -14,12 +14,12 @@ from merx.fulfillment.errors import NotATopUp, UnknownVirtualSupplier
 from merx.fulfillment.model import ConsignmentDispatch, Shipment, ShipmentStatus
 from merx.fulfillment.ports import Logistics, TrackingStatus
 from merx.fulfillment.topup import TopUp, UnitStatus, topup_id_of
-from merx.inventory import deduct_holds
+from merx.inventory import StockItem, deduct_holds, stock_key
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.orders import Order, OrderKind, OrderLine, OrderPaid, OrderStatus
 from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
 from merx.suppliers import (
@@ -114,7 +114,11 @@ def ship_order(
     order = uow.repo(Order).get(cmd.order_id)
     now = clock.now()
     shipments: list[Shipment] = []
-    for warehouse, items in order.warehouse_parcels():
+    parcels = order.warehouse_parcels()
+    # the new shipments' ids (read as missing) and the stock to deduct: one read
+    prefetch(uow.repo(Shipment), [ShipmentId(f"shp-{order.id}-{w}") for w, _ in parcels])
+    prefetch(uow.repo(StockItem), [stock_key(a.warehouse, a.sku) for a in order.allocations])
+    for warehouse, items in parcels:
         assert order.ship_to is not None, "an order with parcels has an address"
         shipment_id = ShipmentId(f"shp-{order.id}-{warehouse}")
         booking = logistics.create_shipment(
@@ -245,6 +249,7 @@ def sync_tracking(
     shipment.deliver(delivered[0].at)
     uow.repo(Shipment).save(shipment)
     order = uow.repo(Order).get(shipment.order_id)
+    prefetch(uow.repo(Shipment), order.shipment_ids)
     others = [uow.repo(Shipment).get(sid) for sid in order.shipment_ids if sid != shipment.id]
     if order.parcels_arrived([shipment.delivered_at, *(other.delivered_at for other in others)]):
         uow.repo(Order).save(order)

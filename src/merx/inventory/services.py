@@ -24,7 +24,7 @@ from merx.inventory.ports import StockQueries
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import SkuId, WarehouseId
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.kernel.validation import require_text
 
 
@@ -134,6 +134,11 @@ def stock_of(uow: UnitOfWork, warehouse: WarehouseId, sku: SkuId) -> StockItem:
     return found if found is not None else StockItem.open(warehouse, sku)
 
 
+def _prefetch(uow: UnitOfWork, plan: Sequence[Allocation]) -> None:
+    """The stock items of ``plan``, read together with the next read."""
+    prefetch(uow.repo(StockItem), [stock_key(a.warehouse, a.sku) for a in plan])
+
+
 def hold_for_order(
     uow: UnitOfWork,
     order_id: str,
@@ -148,7 +153,10 @@ def hold_for_order(
 
     Every warehouse is weighed: reference data, a handful per shop, so no query port finds
     them (docs/persistence.md, section 4)."""
-    warehouses = [uow.repo(Warehouse).view(key) for key in uow.repo(Warehouse).ids()]
+    keys = [WarehouseId(key) for key in uow.repo(Warehouse).ids()]
+    prefetch(uow.repo(Warehouse), keys)  # each warehouse's stock of the lines read with them
+    prefetch(uow.repo(StockItem), [stock_key(key, sku) for key in keys for sku, _ in lines])
+    warehouses = [uow.repo(Warehouse).view(key) for key in keys]
     plan = plan_allocations(
         lines,
         region,
@@ -171,6 +179,7 @@ def hold_for_order(
 def confirm_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
     """Turn the order's reservations into firm locks (at payment). If a reservation
     expired meanwhile, the stock is locked again if still available, else ``OutOfStock``."""
+    _prefetch(uow, plan)
     items = [stock_of(uow, a.warehouse, a.sku) for a in plan]
     for item, allocation in zip(items, plan, strict=True):
         item.check_lock(order_id, allocation.quantity)
@@ -183,6 +192,7 @@ def relax_holds(
     uow: UnitOfWork, order_id: str, plan: Sequence[Allocation], expires_at: datetime
 ) -> None:
     """Turn the order's firm locks back into reservations until ``expires_at`` (staged)."""
+    _prefetch(uow, plan)
     for allocation in plan:
         item = uow.repo(StockItem).get(stock_key(allocation.warehouse, allocation.sku))
         item.relax(order_id, expires_at)
@@ -190,6 +200,7 @@ def relax_holds(
 
 
 def release_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
+    _prefetch(uow, plan)
     for allocation in plan:
         item = stock_of(uow, allocation.warehouse, allocation.sku)
         if item.release(order_id):
@@ -197,6 +208,7 @@ def release_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) ->
 
 
 def deduct_holds(uow: UnitOfWork, order_id: str, plan: Sequence[Allocation]) -> None:
+    _prefetch(uow, plan)
     items = [uow.repo(StockItem).get(stock_key(a.warehouse, a.sku)) for a in plan]
     for item in items:
         item.deduct(order_id)

@@ -9,9 +9,9 @@ the ``with`` block without commit discards everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeVar, runtime_checkable
 
 from merx.kernel.events import DomainEvent
 
@@ -52,7 +52,10 @@ class Repository(Protocol[A]):
         ...
 
     def add(self, aggregate: A) -> None:
-        """Stage a new aggregate; :class:`merx.errors.AlreadyExists` if the id is taken."""
+        """Stage a new aggregate; :class:`merx.errors.AlreadyExists` if the id is taken. (An
+        id this unit of work read as missing may be taken by another commit since: a store
+        may leave that to the commit, which refuses it with
+        :class:`merx.errors.ConcurrencyError`, as it refuses any id added concurrently.)"""
         ...
 
     def save(self, aggregate: A) -> None:
@@ -62,6 +65,31 @@ class Repository(Protocol[A]):
     def ids(self) -> Iterator[str]:
         """Every stored id (committed state), in insertion order."""
         ...
+
+
+@runtime_checkable
+class Prefetching(Protocol):
+    """Optional part of a :class:`Repository`: reading many ids at once (see
+    :func:`prefetch`)."""
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read ``keys`` together, as :meth:`Repository.find` would, no later than the
+        next read of this unit of work that needs the database."""
+        ...
+
+
+def prefetch(repo: Repository[A], keys: Iterable[str]) -> None:
+    """Tell ``repo`` its unit of work is about to read ``keys`` (``get``, ``find``,
+    ``view``, ``peek``, or ``add`` of a new id), so that a store that can reads them
+    together with its next read instead of one read each: a :class:`Prefetching`
+    repository. Each one found is then this unit of work's own object, as ``find`` would
+    load it (a ``view`` answers it; saved, it is version-checked like any loaded
+    aggregate); a missing one answers ``None`` as ``find`` would have then, and lets ``add``
+    skip asking again. Any other store ignores the
+    hint and reads each id when asked, so callers never rely on it for anything but the
+    number of reads."""
+    if isinstance(repo, Prefetching):
+        repo.prefetch(keys)
 
 
 def add_or_save(repo: Repository[A], aggregate: A) -> None:

@@ -16,7 +16,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownSeller
 from merx.orders.model import (
@@ -31,6 +31,7 @@ from merx.orders.model import (
 from merx.orders.ports import OrderQueries
 from merx.pricing import Pricer, quote
 from merx.promotions import (
+    PromotionUsage,
     campaign_discounts,
     consume_for_order,
     release_for_order,
@@ -93,11 +94,14 @@ def place_order(
     the payable after (:class:`merx.checkout.OrderLimitExceeded`)."""
     limits = limits or OrderLimits()
     _check_command(cmd)
+    prefetch(uow.repo(Cart), [CartId(cmd.customer_id)])  # read with the customer
     customer = uow.repo(Customer).get(cmd.customer_id)
-    selected = uow.repo(Cart).view(CartId(cmd.customer_id)).selected()
-    limits.check_units([(item.sku, item.quantity) for item in selected], "the order")
+    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
+    limits.check_units([(item.sku, item.quantity) for item in cart.selected()], "the order")
     now = clock.now()
     parent_id = OrderId(ids.next_id("ord"))
+    prefetch(uow.repo(ParentOrder), [parent_id])  # both read with the quote's first read
+    prefetch(uow.repo(PromotionUsage), [parent_id])
     quote = quote_cart(  # campaigns whose budget cannot pay are already left out
         uow,
         cmd.customer_id,
@@ -133,6 +137,8 @@ def place_order(
         )
         for n, lines in enumerate(by_seller.values(), start=1)
     ]
+    prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
+    prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])
     for order in orders:
         _check_seller(uow, order)
     parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=orders, at=now)
@@ -152,7 +158,6 @@ def place_order(
     if limited:
         customer.count_purchases(parent_id, limited)
         uow.repo(Customer).save(customer)
-    cart = uow.repo(Cart).get(CartId(cmd.customer_id))
     cart.checked_out([line.sku for line in quote.lines])
     uow.repo(ParentOrder).add(parent)
     uow.repo(Cart).save(cart)

@@ -37,7 +37,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import AlreadyExists, BusinessRuleViolation, NotFound, ValidationError
 from merx.kernel.ids import IdSource, OrderId, PaymentId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.orders import Order, ParentOrder
 from merx.payments.errors import (
     AuthenticationExpired,
@@ -284,6 +284,8 @@ def begin_payment(
         term_months=term_months,
     )
     parent.start_payment(payment.id, now)
+    prefetch(uow.repo(Payment), [payment.id])  # new: read as missing with the orders
+    prefetch(uow.repo(Order), parent.order_ids)
     if decision.factor is not None:
         payment.require_authentication(
             decision.factor,
@@ -491,6 +493,8 @@ def _charge_and_settle(
         for operation, result in results
         if (fact := _fact_of(operation, result.status, result, clock.now())) is not None
     ]
+    prefetch(uow.repo(Payment), [payment.id])  # read together
+    prefetch(uow.repo(ParentOrder), [payment.order_id])
     outcome = record_and_settle(uow, payment.id, facts, clock=clock, gateway=gateway)
     if outcome.status is PaymentStatus.INITIATED and outcome.reason is None:
         return attrs.evolve(outcome, reason="outcome unknown: sync later")
@@ -578,6 +582,7 @@ def record_and_settle(
         changed = payment.record_fact(fact, notice=notice) or changed
     changed = changed or bool(payment.pending_events)
     parent = uow.repo(ParentOrder).get(payment.order_id)
+    prefetch(uow.repo(Order), parent.order_ids)
     now = clock.now()
     late = False
     parent_changed = False

@@ -24,7 +24,7 @@ from merx.kernel.clock import Clock, require_aware
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, add_or_save
+from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.kernel.validation import require_text
 from merx.pricing import Coupon, Promotion, Quote
 from merx.promotions.budgets import (
@@ -325,6 +325,7 @@ def reserve_for_order(
         held.check_replay(customer_id, applied)
         return
     usage = PromotionUsage.record_for(order_id, customer_id, applied)
+    prefetch(uow.repo(Campaign), dict.fromkeys(map(campaign_id_of, usage.applied)))
     taken: list[tuple[Campaign, Reservation, CampaignUse | None]] = []
     wallet: Wallet | None = None
     for promotion_id, amount in usage.applied.items():
@@ -372,6 +373,7 @@ def _settle(
     if promotion_ids is None:
         promotion_ids = list(usage.applied) if usage is not None else []
     campaign_ids = sorted({campaign_id_of(require_text(p, "promotion id")) for p in promotion_ids})
+    prefetch(uow.repo(Campaign), campaign_ids)
     moves: list[tuple[str, Reservation]] = []
     for campaign_id in campaign_ids:
         if usage is None:
@@ -485,6 +487,7 @@ def campaign_offers(
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
     the customer's coupons."""
+    prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
     return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
 
 
@@ -497,6 +500,7 @@ def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
     repo = uow.repo(Campaign)
     found = []
     live = uow.repo(LiveCampaigns).peek(LIVE_CAMPAIGNS_ID) or LiveCampaigns()
+    prefetch(repo, live.ids)
     for campaign_id in live.ids:
         campaign = repo.view(campaign_id)
         if not campaign.is_coupon and campaign.in_force(at):
@@ -514,6 +518,7 @@ def wallet_coupons(uow: UnitOfWork, customer_id: CustomerId, at: datetime) -> li
         return []
     campaigns: dict[str, Campaign] = {}
     usable: list[Coupon] = []
+    prefetch(uow.repo(Campaign), dict.fromkeys(i.campaign_id for i in wallet.usable(at)))
     for instance in wallet.usable(at):
         campaign = campaigns.get(instance.campaign_id)
         if campaign is None:

@@ -23,8 +23,10 @@ merx's tests check. A database store is told them through ``make_store``.
 What the suite holds a store to:
 
 - ``add`` stages (nothing is visible elsewhere before commit) and raises ``AlreadyExists``
-  for an id staged or stored; ``get`` raises ``NotFound``, ``find`` answers ``None``;
-  ``ids()`` lists the committed ids in insertion order; kinds are separate tables.
+  for an id staged or stored (an id this unit of work read as missing, added by another
+  commit since, may instead be refused by the commit, with ``ConcurrencyError``); ``get``
+  raises ``NotFound``, ``find`` answers ``None``; ``ids()`` lists the committed ids in
+  insertion order; kinds are separate tables.
 - One unit of work gives one object per id and one repository per kind; what a caller
   holds is its own: changing it, or holding it after commit, changes nothing stored.
 - ``view`` / ``peek`` answer the object this unit of work holds, else the committed state
@@ -42,6 +44,11 @@ What the suite holds a store to:
 - ``collect_events()`` answers the events of the written aggregates after commit, once:
   each aggregate's in the order it recorded them, aggregates in the order they were first
   staged; none from rolled-back or refused work; stored aggregates hold no pending events.
+- ``merx.kernel.uow.prefetch`` reads ids as ``find`` would, at the latest with the next
+  read (one object per id, what the unit of work holds kept; one found missing may answer
+  ``None`` until commit), stages nothing, and a prefetched aggregate saved is
+  version-checked like any loaded one; an id prefetched as missing and added meanwhile is
+  still added once. A store may ignore it (the memory store does).
 - A ``hypothesis.stateful`` machine keeps three units of work open side by side, each
   loading, adding, changing, saving, committing, rolling back or closing at any step,
   against a reference model of the committed state and of the lost-update rule.
@@ -69,7 +76,7 @@ from hypothesis.stateful import (
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 
 #: Opens a unit of work over one store.
 NewUnitOfWork = Callable[[], UnitOfWork]
@@ -175,6 +182,8 @@ class Open:
     uow: UnitOfWork
     objects: dict[str, Counter] = attrs.field(factory=dict)
     model: dict[str, Held] = attrs.field(factory=dict)
+    missing: set[str] = attrs.field(factory=set)  # ids this unit of work read as missing
+    prefetched_missing: set[str] = attrs.field(factory=set)  # ... when it prefetched them
 
 
 class InterleavedUnitsOfWork(RuleBasedStateMachine):
@@ -207,8 +216,9 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
             assert found is work.objects[key]
             return
         expected = self.reference.get(key)
-        if expected is None:
-            assert found is None
+        if expected is None or (found is None and key in work.prefetched_missing):
+            assert found is None  # a prefetch read it missing: it may answer that until commit
+            work.missing.add(key)
             return
         assert found is not None
         assert (found.version, found.count) == expected
@@ -224,8 +234,9 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
             assert seen is work.objects[key]
             return
         expected = self.reference.get(key)
-        if expected is None:
+        if expected is None or (seen is None and key in work.prefetched_missing):
             assert seen is None
+            work.missing.add(key)
         else:
             assert seen is not None
             assert (seen.version, seen.count) == expected
@@ -234,11 +245,22 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
     def add(self, slot: int, key: str) -> None:
         work = self.slots[slot]
         staged_here = key in work.model and work.model[key].added
-        if staged_here or key in self.reference:
+        if staged_here or (key in self.reference and key not in work.missing):
             with pytest.raises(AlreadyExists):
                 work.uow.repo(Counter).add(Counter(id=key))
             return
         counter = Counter.open(key)
+        if key in self.reference:  # read as missing here, added since: now or at commit
+            try:
+                work.uow.repo(Counter).add(counter)
+            except AlreadyExists:
+                event("add refused: added since it was read as missing")
+                return
+            event("add staged: added since it was read as missing")
+            work.objects[key] = counter
+            work.model[key] = Held(version=0, count=0, added=True, events=[CounterOpened(key)])
+            return
+
         work.uow.repo(Counter).add(counter)
         work.objects[key] = counter
         work.model[key] = Held(version=0, count=0, added=True, events=[CounterOpened(key)])
@@ -255,6 +277,16 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
             held.events.append(CounterIncremented(key, held.count))
             work.uow.repo(Counter).save(work.objects[key])
             held.saved = True
+
+    @rule(slot=st.sampled_from(SLOTS), keys=st.lists(st.sampled_from(KEYS), min_size=1))
+    def prefetch_then_load(self, slot: int, keys: list[str]) -> None:
+        """Prefetch some ids, then load each: as loading each alone."""
+        work = self.slots[slot]
+        prefetch(work.uow.repo(Counter), keys)
+        for key in keys:
+            self.load(slot, key)
+            if key not in work.objects:
+                work.prefetched_missing.add(key)
 
     @precondition(lambda self: any(w.objects for w in self.slots.values()))
     @rule(data=st.data())
@@ -308,6 +340,8 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
                 assert ids == held.events
         work.objects.clear()
         work.model.clear()
+        work.missing.clear()
+        work.prefetched_missing.clear()
 
     @rule(slot=st.sampled_from(SLOTS))
     def rollback(self, slot: int) -> None:
@@ -315,6 +349,8 @@ class InterleavedUnitsOfWork(RuleBasedStateMachine):
         work.uow.rollback()
         work.objects.clear()
         work.model.clear()
+        work.missing.clear()
+        work.prefetched_missing.clear()
 
     @rule(slot=st.sampled_from(SLOTS))
     def close_and_reopen(self, slot: int) -> None:
@@ -634,6 +670,98 @@ class StoreContract:
             reader.repo(Counter).save(b)
             reader.commit()  # "a" was only read: no conflict
         assert committed(new_uow, "b") == Counter(id="b", count=1)
+
+    # -- prefetch: many ids in one read --------------------------------------------------------
+
+    def test_prefetched_ids_read_as_find_reads_them(self, new_uow: NewUnitOfWork) -> None:
+        seed(new_uow, "a", "b")
+        with new_uow() as tally_seed:
+            tally_seed.repo(Tally).add(Tally(id="t", total=3))
+            tally_seed.commit()
+        with new_uow() as uow:
+            counters, tallies = uow.repo(Counter), uow.repo(Tally)
+            prefetch(counters, ["a", "b", "nope", "a"])
+            prefetch(tallies, ["t", "a"])  # another kind, read together where a store can
+            a = counters.get("a")
+            assert (a, a.version) == (Counter(id="a"), 1)
+            assert counters.get("a") is a  # one object per id
+            assert counters.view("b") == Counter(id="b")
+            assert counters.find("nope") is None
+            assert tallies.get("t") == Tally(id="t", total=3)
+            assert tallies.find("a") is None  # kinds stay apart
+            with pytest.raises(AlreadyExists):
+                counters.add(Counter(id="b"))
+            counters.add(Counter(id="nope"))
+            a.increment()
+            counters.save(a)
+            uow.commit()
+        assert committed(new_uow, "a") == Counter(id="a", count=1)
+        assert committed(new_uow, "b") == Counter(id="b")
+        assert committed(new_uow, "nope") == Counter(id="nope")
+
+    def test_a_prefetch_stages_nothing(self, new_uow: NewUnitOfWork) -> None:
+        seed(new_uow, "a")
+        with new_uow() as uow:
+            prefetch(uow.repo(Counter), ["a", "b"])
+            uow.repo(Counter).find("b")  # a read, which a store may send the prefetch with
+            uow.commit()
+            assert uow.collect_events() == []
+        stored = committed(new_uow, "a")
+        assert (stored, stored.version if stored else None) == (Counter(id="a"), 1)
+        assert committed(new_uow, "b") is None
+
+    def test_a_prefetch_keeps_what_the_unit_of_work_holds(self, new_uow: NewUnitOfWork) -> None:
+        seed(new_uow, "a")
+        with new_uow() as uow:
+            held = uow.repo(Counter).get("a")
+            held.increment()
+            fresh = Counter(id="b")
+            uow.repo(Counter).add(fresh)
+            prefetch(uow.repo(Counter), ["a", "b"])
+            assert uow.repo(Counter).get("a") is held
+            assert uow.repo(Counter).get("b") is fresh
+            assert held.count == 1
+
+    def test_a_prefetched_aggregate_is_version_checked_like_a_loaded_one(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        seed(new_uow, "a", "b")
+        with new_uow() as mine, new_uow() as theirs:
+            prefetch(mine.repo(Counter), ["a"])
+            mine.repo(Counter).find("b")  # a read, which a store may send the prefetch with
+            other = theirs.repo(Counter).get("a")
+            other.increment()
+            theirs.repo(Counter).save(other)
+            theirs.commit()
+            counter = mine.repo(Counter).get("a")  # read before or after their commit
+            counter.increment()
+            mine.repo(Counter).save(counter)
+            if counter.version == 1:  # read before: a lost update, refused
+                with pytest.raises(ConcurrencyError, match=r"Counter 'a'"):
+                    mine.commit()
+                assert committed(new_uow, "a") == Counter(id="a", count=1)
+            else:
+                mine.commit()
+                assert committed(new_uow, "a") == Counter(id="a", count=2)
+
+    def test_an_id_prefetched_as_missing_and_added_meanwhile_is_added_once(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as mine, new_uow() as theirs:
+            prefetch(mine.repo(Counter), ["a"])
+            assert mine.repo(Counter).find("b") is None
+            theirs.repo(Counter).add(Counter(id="a", count=1))
+            theirs.commit()
+            seen = mine.repo(Counter).find("a")  # as read by the prefetch, or now
+            assert seen is None or seen == Counter(id="a", count=1)
+            try:
+                mine.repo(Counter).add(Counter(id="a", count=2))
+                mine.commit()
+            except (AlreadyExists, ConcurrencyError):
+                pass  # either refusal is right: never a second "a"
+            else:
+                raise AssertionError("a second 'a' was added")
+        assert committed(new_uow, "a") == Counter(id="a", count=1)
 
     # -- versions and events -----------------------------------------------------------------
 
