@@ -5,7 +5,7 @@ The command handlers are in ``merx.checkout.services`` (for the composition root
 """
 
 from merx.checkout.errors import EmptySelection, NotInCart
-from merx.checkout.model import Cart, CartChanged, Quote, QuotedLine
+from merx.checkout.model import Cart, CartChanged, LineDiscount, Quote, QuotedLine
 from merx.checkout.services import (
     AddToCart,
     Offers,
@@ -20,6 +20,7 @@ __all__ = [
     "Cart",
     "CartChanged",
     "EmptySelection",
+    "LineDiscount",
     "NotInCart",
     "Offers",
     "Quote",
