@@ -7,9 +7,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from typing import Any
+
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from merx import (
+    aftersales,
     catalog,
     customers,
     fulfillment,
@@ -23,8 +29,10 @@ from merx.adapters.memory import FixedClock
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
+from merx.errors import IllegalTransition, InvalidQuantity, MerxError, Unauthorized
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
+from merx.kernel.bus import Command
 from merx.kernel.money import Money
 from merx.orders import DepositRule, OrderStatus, PresaleOrder, PresaleStatus
 from merx.pricing import DirectReduction, FundingShare, Scope
@@ -63,8 +71,9 @@ def world(
         inventory_policy=InventoryPolicy(policy),
         commission=settlement.CommissionTable(Decimal("0.10")),
     )
-    shop = journey_merchant.onboard(app, lambda line: None, categories=("watch",))
-    owner = shop if seller == "merchant" else PLATFORM
+    owner = PLATFORM
+    if seller == "merchant":
+        owner = journey_merchant.onboard(app, lambda line: None, categories=("watch",))
     app.handle(catalog.CreateSku(WATCH, "Watch", owner, "watch", cny("1200.00")))
     app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
     app.handle(inventory.ReceiveStock(DC, WATCH, stock, "po"))
@@ -193,3 +202,233 @@ def test_an_unpaid_balance_refunds_the_deposit_under_the_refund_rule() -> None:
     assert paid(app, deposit.parent_id) == cny("0.00")
     assert available(app) == 3
     assert reconciled(app)
+
+
+# -- the rules, one by one; a refused command changes nothing ------------------------------
+
+
+def state(app: MemoryApp) -> dict[str, dict[str, int]]:
+    """Every stored aggregate's version: equal before and after a refused command."""
+    return {
+        kind.__name__: {key: row[0] for key, row in table.items()}
+        for kind, table in app.store.tables.items()
+    }
+
+
+def refused(app: MemoryApp, command: Command[Any], error: type[Exception]) -> None:
+    before = state(app)
+    with pytest.raises(error):
+        app.handle(command)
+    assert state(app) == before
+
+
+def deposited(app: MemoryApp, who: str = "ann", quantity: int = 1) -> OrderId:
+    placed = app.handle(orders.PlaceDepositOrder(customer(app, who), "ps-watch", quantity))
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    return placed.parent_id
+
+
+def test_a_deposit_outside_its_period_is_refused() -> None:
+    app, _ = world()
+    ann = customer(app, "ann")
+    app.clock.set(BALANCE_STARTS)
+    refused(app, orders.PlaceDepositOrder(ann, "ps-watch", 1), promotions.PresaleNotOpen)
+
+
+def test_a_balance_outside_its_window_is_refused() -> None:
+    app, _ = world()
+    presale_id = deposited(app)
+    refused(app, orders.PlaceBalanceOrder(presale_id), orders.BalanceNotOpen)
+    app.clock.set(BALANCE_ENDS)
+    refused(app, orders.PlaceBalanceOrder(presale_id), orders.BalanceNotOpen)
+
+
+def test_a_balance_is_not_paid_twice() -> None:
+    app, _ = world()
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_STARTS)
+    balance = app.handle(orders.PlaceBalanceOrder(presale_id))
+    refused(app, orders.PlaceBalanceOrder(presale_id), IllegalTransition)  # one is pending
+    app.handle(payments.PayOrder(balance.parent_id, "alipay"))
+    refused(app, orders.PlaceBalanceOrder(presale_id), orders.BalanceAlreadyPaid)
+    refused(app, payments.PayOrder(balance.parent_id, "alipay"), IllegalTransition)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 3])
+def test_a_wrong_quantity_is_refused(quantity: int) -> None:
+    app, _ = world()
+    ann = customer(app, "ann")
+    refused(app, orders.PlaceDepositOrder(ann, "ps-watch", quantity), InvalidQuantity)
+
+
+def test_an_unknown_presale_is_refused() -> None:
+    app, _ = world()
+    ann = customer(app, "ann")
+    refused(app, orders.PlaceDepositOrder(ann, "nope", 1), orders.UnknownPresale)
+    refused(app, orders.PlaceBalanceOrder(OrderId("nope")), orders.UnknownPresale)
+    refused(app, orders.CancelPresaleOrder(OrderId("nope"), "x"), orders.UnknownPresale)
+
+
+def test_only_the_skus_seller_lists_a_presale() -> None:
+    app, _ = world()
+    other = orders.CreatePresale("ps-2", MerchantId("someone"), TERMS)
+    refused(app, other, Unauthorized)
+    worthless = attrs.evolve(TERMS, deposit_value=TERMS.final_price)
+    refused(app, orders.CreatePresale("ps-3", PLATFORM, worthless), promotions.InvalidPresale)
+
+
+def test_under_the_forfeit_rule_cancelling_after_the_deposit_is_refused() -> None:
+    app, _ = world()
+    presale_id = deposited(app)
+    refused(app, orders.CancelPresaleOrder(presale_id, "changed mind"), orders.DepositNotRefundable)
+
+
+def test_under_the_refund_rule_cancelling_before_the_balance_refunds_the_deposit() -> None:
+    app, _ = world(rule=DepositRule.REFUND)
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_STARTS)
+    app.handle(orders.PlaceBalanceOrder(presale_id))  # pending: cancelled with it
+    app.handle(orders.CancelPresaleOrder(presale_id, "changed mind"))
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDED
+    assert paid(app, presale_id) == cny("0.00")
+    assert available(app) == 3
+
+
+def test_after_sales_do_not_take_a_deposit() -> None:
+    app, _ = world(rule=DepositRule.REFUND)
+    presale_id = deposited(app)
+    deposit_order = presale(app, presale_id).deposit_order_id
+    refused(app, aftersales.RequestRefund(deposit_order, "x"), aftersales.NotEligible)
+
+
+def test_an_unpaid_deposit_closes_and_gives_its_reservation_back() -> None:
+    app, _ = world(policy=LockPolicy.AT_PLACEMENT)
+    placed = app.handle(orders.PlaceDepositOrder(customer(app, "ann"), "ps-watch", 2))
+    assert available(app) == 1
+    app.clock.advance(timedelta(hours=1))
+    assert app.handle(orders.CloseUnpaidOrders()) == [placed.parent_id]
+    assert presale(app, placed.parent_id).status is PresaleStatus.CANCELLED
+    assert available(app) == 3
+    cancelled = app.handle(orders.PlaceDepositOrder(customer(app, "bo"), "ps-watch", 1))
+    app.handle(orders.CancelPresaleOrder(cancelled.parent_id, "changed mind"))
+    assert presale(app, cancelled.parent_id).status is PresaleStatus.CANCELLED
+
+
+def test_an_unpaid_balance_closes_and_may_be_placed_again_in_the_window() -> None:
+    app, _ = world()
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_STARTS)
+    first = app.handle(orders.PlaceBalanceOrder(presale_id))
+    app.clock.advance(timedelta(hours=1))
+    assert app.handle(orders.CloseUnpaidOrders()) == [first.parent_id]
+    assert presale(app, presale_id).status is PresaleStatus.AWAITING_BALANCE
+    assert available(app) == 2  # back with the deposit
+    second = app.handle(orders.PlaceBalanceOrder(presale_id))
+    assert second.parent_id != first.parent_id
+    app.handle(payments.PayOrder(second.parent_id, "alipay"))
+    assert presale(app, presale_id).status is PresaleStatus.BALANCE_PAID
+
+
+def test_a_balance_payment_in_flight_at_the_windows_end_is_waited_for() -> None:
+    app, _ = world()
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_ENDS - timedelta(minutes=1))
+    balance = app.handle(orders.PlaceBalanceOrder(presale_id))
+    app.gateways["alipay"].timeout_next(applied=True)
+    attempt = app.handle(payments.PayOrder(balance.parent_id, "alipay"))
+    app.clock.set(BALANCE_ENDS + timedelta(minutes=5))
+    assert app.handle(orders.EndUnpaidPresales()) == []
+    app.handle(payments.SyncPayment(attempt.payment_id))
+    assert presale(app, presale_id).status is PresaleStatus.BALANCE_PAID
+
+
+# -- the property: money balances, stock is never oversold ---------------------------------
+
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("deposit"), st.integers(0, 3), st.integers(1, 2)),
+        st.tuples(st.just("pay"), st.integers(0, 5), st.just(0)),
+        st.tuples(st.just("balance"), st.integers(0, 5), st.just(0)),
+        st.tuples(st.just("cancel"), st.integers(0, 5), st.just(0)),
+        st.tuples(st.just("wait"), st.integers(1, 200), st.just(0)),
+        st.tuples(st.just("timers"), st.just(0), st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=STEPS,
+    rule=st.sampled_from(DepositRule),
+    policy=st.sampled_from(LockPolicy),
+)
+def test_money_balances_and_stock_is_never_oversold(
+    steps: list[tuple[str, int, int]], rule: DepositRule, policy: LockPolicy
+) -> None:
+    app, _ = world(rule=rule, policy=policy)
+    people = [customer(app, who) for who in ("ann", "bo", "cy", "di")]
+    placed: list[OrderId] = []
+    unpaid: list[OrderId] = []  # parent orders to pay, deposits and balances
+    for action, n, quantity in steps:
+        try:
+            if action == "deposit":
+                made = app.handle(orders.PlaceDepositOrder(people[n], "ps-watch", quantity))
+                placed.append(made.parent_id)
+                unpaid.append(made.parent_id)
+            elif action == "pay" and unpaid:
+                app.handle(payments.PayOrder(unpaid[n % len(unpaid)], "alipay"))
+            elif action == "balance" and placed:
+                made = app.handle(orders.PlaceBalanceOrder(placed[n % len(placed)]))
+                unpaid.append(made.parent_id)
+            elif action == "cancel" and placed:
+                app.handle(orders.CancelPresaleOrder(placed[n % len(placed)], "changed mind"))
+            elif action == "wait":
+                app.clock.advance(timedelta(hours=n))
+            elif action == "timers":
+                app.handle(orders.CloseUnpaidOrders())
+                app.handle(orders.EndUnpaidPresales())
+        except MerxError:
+            pass
+        holding = sum(
+            presale(app, key).quantity
+            for key in placed
+            if presale(app, key).status
+            in (
+                PresaleStatus.AWAITING_BALANCE,
+                PresaleStatus.BALANCE_PENDING,
+                PresaleStatus.BALANCE_PAID,
+            )
+        )
+        assert holding <= 3, "a paid deposit always has its stock"
+        item = app.get(StockItem, stock_key(DC, WATCH))
+        assert 0 <= item.reserved <= item.on_hand == 3
+    app.clock.set(BALANCE_ENDS + timedelta(days=1))
+    app.handle(orders.CloseUnpaidOrders())
+    app.handle(orders.EndUnpaidPresales())
+    for key in placed:
+        order = presale(app, key)
+        deposit = paid(app, key)
+        balances = [
+            parent
+            for n in range(1, order.balances_placed + 1)
+            if (parent := app.get(orders.ParentOrder, OrderId(f"{key}-b{n}")))
+        ]
+        balance = Money.sum((paid(app, parent.id) for parent in balances), "CNY")
+        if order.status is PresaleStatus.BALANCE_PAID:
+            goods = app.get(orders.Order, order.goods_order_id or "")
+            assert deposit == order.quote.deposit_due
+            assert balance == goods.payable == order.quote.balance_due
+            assert deposit + balance == order.quote.final_amount - order.quote.deposit_bonus
+        elif order.status is PresaleStatus.FORFEITED:
+            assert (deposit, balance) == (order.quote.deposit_due, cny("0.00"))
+        else:
+            assert order.status in (PresaleStatus.REFUNDED, PresaleStatus.CANCELLED)
+            assert (deposit, balance) == (cny("0.00"), cny("0.00"))
+    held = sum(
+        presale(app, key).quantity
+        for key in placed
+        if presale(app, key).status is PresaleStatus.BALANCE_PAID
+    )
+    assert app.get(StockItem, stock_key(DC, WATCH)).reserved == held
