@@ -6,7 +6,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-
 from typing import Any
 
 import attrs
@@ -28,11 +27,11 @@ from merx import (
 from merx.adapters.memory import FixedClock
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.fulfillment.ports import TrackingStatus
 from merx.errors import IllegalTransition, InvalidQuantity, MerxError, Unauthorized
+from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
-from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.bus import Command
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.orders import DepositRule, OrderStatus, PresaleOrder, PresaleStatus
 from merx.pricing import DirectReduction, FundingShare, Scope
