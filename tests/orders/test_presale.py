@@ -203,6 +203,18 @@ def test_an_unpaid_balance_refunds_the_deposit_under_the_refund_rule() -> None:
     assert reconciled(app)
 
 
+def presale_journey() -> MemoryApp:
+    """A marketplace pre-sale paid in full, and one forfeited (for the serde tests)."""
+    app, shop = world("merchant")
+    run_campaign(app, shop)
+    kept, dropped = deposited(app, "ann", 2), deposited(app, "bo")
+    app.clock.set(BALANCE_STARTS)
+    app.handle(payments.PayOrder(app.handle(orders.PlaceBalanceOrder(kept)).parent_id, "alipay"))
+    app.clock.set(BALANCE_ENDS)
+    assert app.handle(orders.EndUnpaidPresales()) == [dropped]
+    return app
+
+
 # -- the rules, one by one; a refused command changes nothing ------------------------------
 
 
@@ -403,7 +415,7 @@ def test_money_balances_and_stock_is_never_oversold(
         assert holding <= 3, "a paid deposit always has its stock"
         item = app.get(StockItem, stock_key(DC, WATCH))
         assert 0 <= item.reserved <= item.on_hand == 3
-    app.clock.set(BALANCE_ENDS + timedelta(days=1))
+    app.clock.set(max(app.clock.now(), BALANCE_ENDS) + timedelta(days=1))
     app.handle(orders.CloseUnpaidOrders())
     app.handle(orders.EndUnpaidPresales())
     for key in placed:
