@@ -37,8 +37,9 @@ PINNED = {
         UnknownPlacement VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
-        AddToCart Cart CartChanged EmptySelection NotInCart Offers OrderLimitExceeded
-        OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity no_offers quote_cart
+        AddToCart Cart CartChanged EmptySelection LineDiscount NotInCart Offers
+        OrderLimitExceeded OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity
+        no_offers quote_cart
     """,
     "clearing": """
 
@@ -131,14 +132,20 @@ PINNED = {
         CHANNELS Notifier NotifierUnavailable UnsupportedNotificationChannel
     """,
     "orders": """
-        AutoConfirmReceipts CancelOrder ClaimExceedsOrder CloseUnpaidOrders ConfirmReceipt
-        Order OrderCancelled OrderClosed OrderCompleted OrderDelivered OrderFulfilled
+        AutoConfirmReceipts BalanceAlreadyPaid BalanceNotOpen CancelOrder
+        CancelPresaleOrder ClaimExceedsOrder CloseUnpaidOrders ConfirmReceipt
+        CreatePresale DepositNotRefundable DepositRule EndUnpaidPresales Order
+        OrderCancelled OrderClosed OrderCompleted OrderDelivered OrderFulfilled
         OrderKind OrderLine OrderPaid OrderPartlyShipped OrderPaymentFailed
-        OrderPaymentStarted OrderPlaced OrderPolicy OrderProcurementFailed OrderProcuring
-        OrderQueries OrderShipped OrderStatus ParentOrder ParentOrderCancelled
-        ParentOrderPaid ParentOrderPlaced ParentStatus PaymentInFlight PlaceOrder
-        PlacedOrder QuoteChanged UnknownSeller cancel_order customer_orders merchant_order
-        merchant_orders
+        OrderPaymentStarted OrderPlaced OrderPolicy OrderProcurementFailed
+        OrderProcuring OrderQueries OrderShipped OrderStatus ParentOrder
+        ParentOrderCancelled ParentOrderPaid ParentOrderPlaced ParentStatus
+        PaymentInFlight PlaceBalanceOrder PlaceDepositOrder PlaceOrder PlacedOrder
+        PresaleBalancePaid PresaleBalancePlaced PresaleDepositForfeited
+        PresaleDepositPaid PresaleDepositRefundDue PresaleDepositRefunded
+        PresaleListing PresaleOrder PresaleStatus QuoteChanged UnknownPresale
+        UnknownSeller cancel_order customer_orders merchant_order merchant_orders
+        presale_deposit_refunded
     """,
     "payments": """
         AuthFactor AuthenticateTransaction AuthenticationExpired AuthenticationLapsed

@@ -21,6 +21,7 @@ from merx.errors import ValidationError
 from merx.fulfillment import serde as fulfillment_serde
 from merx.orders import serde as orders_serde
 from merx.payments import serde as payments_serde
+from tests.orders.test_presale import presale_journey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import simulate
@@ -41,10 +42,13 @@ def stored() -> dict[type[Any], list[Any]]:
     world.build()
     simulate.Day(world, simulate.JOURNEYS).run(400, lambda done: None)
     assert isinstance(world.app, MemoryApp)
-    return {
+    found: dict[type[Any], list[Any]] = {
         kind: [snapshot for _, snapshot in rows.values()]
         for kind, rows in world.app.store.tables.items()
     }
+    for kind, rows in presale_journey().store.tables.items():  # the simulation has none
+        found.setdefault(kind, []).extend(snapshot for _, snapshot in rows.values())
+    return found
 
 
 @pytest.mark.parametrize("name", list(CONVERTERS))

@@ -10,13 +10,16 @@ import pytest
 from merx.aftersales.model import FLOWS as AFTERSALE_FLOWS
 from merx.fulfillment.model import DISPATCH_FLOW, SHIPMENT_FLOW
 from merx.kernel.state import StateMachine
-from merx.orders.model import ORDER_FLOW, PARENT_FLOW, TOPUP_FLOW
+from merx.orders.model import DEPOSIT_FLOW, ORDER_FLOW, PARENT_FLOW, TOPUP_FLOW
+from merx.orders.presale import PRESALE_FLOW
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "orders.md").read_text()
 MACHINES = [
     ORDER_FLOW,
     PARENT_FLOW,
     TOPUP_FLOW,
+    PRESALE_FLOW,
+    DEPOSIT_FLOW,
     SHIPMENT_FLOW,
     DISPATCH_FLOW,
     *AFTERSALE_FLOWS.values(),

@@ -181,12 +181,18 @@ class AfterSaleCompleted(DomainEvent):
 def check_eligible(order: Order, kind: AfterSaleKind, now: datetime, window: timedelta) -> None:
     """Raise :class:`NotEligible` unless ``order`` may open a case of ``kind`` at ``now``.
 
-    No after-sales on a virtual top-up. A refund before shipment needs a paid order that
+    No after-sales on a virtual top-up, nor on a pre-sale's deposit (its pre-sale order
+    decides: ``merx.orders.CancelPresaleOrder``). A refund before shipment needs a paid order that
     no carrier or consignment supplier has yet; the other kinds need shipped goods and a
     window of ``window`` after delivery (or completion) still open.
     """
     if order.kind is OrderKind.TOPUP:
         raise NotEligible(f"order {order.id!r} is a virtual top-up: no after-sales")
+    if order.kind is OrderKind.DEPOSIT:
+        raise NotEligible(
+            f"order {order.id!r} is a pre-sale deposit: cancel the pre-sale order instead "
+            "(orders.CancelPresaleOrder)"
+        )
     if kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
         if order.status is not OrderStatus.PAID:
             raise NotEligible(

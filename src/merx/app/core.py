@@ -56,6 +56,7 @@ from merx.app.wiring import (
     register_funding,
     register_installments,
     register_merchants,
+    register_presale,
     register_procurement,
     register_promotions,
     register_settlement,
@@ -259,6 +260,10 @@ def assemble(
         calendar=calendar,
     )  # fmt: skip
     register_clearing(bus, clock=clock, journals=journals)
+    register_presale(
+        bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
+        journals=journals, pricer=pricer,
+    )  # fmt: skip
     register_promotions(bus, clock=clock)
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,

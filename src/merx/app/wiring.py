@@ -50,8 +50,10 @@ from merx.kernel.ids import IdSource
 from merx.ledger import Journals
 from merx.ledger import services as ledger_services
 from merx.merchants import services as merchants_services
+from merx.orders import presale_services
 from merx.orders import services as orders_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
 from merx.products import services as products_services
@@ -205,6 +207,46 @@ def register_shop(
             policy=order_policy,
             queries=order_queries,
         ),
+    )
+
+
+def register_presale(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    inventory: InventoryPolicy,
+    offers: checkout.Offers,
+    gateways: Mapping[str, PaymentGateway],
+    journals: Journals,
+    pricer: pricing.Pricer = pricing.quote,
+) -> None:
+    """Pre-sale orders: listing, deposit, balance, cancellation, the timer, and following
+    the deposit's and the balance's payments, the deposit's refund and its booking."""
+    bus.register(orders.CreatePresale, partial(presale_services.create_presale, clock=clock))
+    bus.register(
+        orders.PlaceDepositOrder,
+        partial(presale_services.place_deposit_order, clock=clock, ids=ids, inventory=inventory),
+    )
+    bus.register(
+        orders.PlaceBalanceOrder,
+        partial(presale_services.place_balance_order, clock=clock, offers=offers, pricer=pricer),
+    )
+    bus.register(
+        orders.CancelPresaleOrder, partial(presale_services.cancel_presale_order, clock=clock)
+    )
+    bus.register(
+        orders.EndUnpaidPresales, partial(presale_services.end_unpaid_presales, clock=clock)
+    )
+    bus.subscribe(orders.ParentOrderPaid, presale_services.presale_parent_paid)
+    bus.subscribe(
+        orders.PresaleDepositRefundDue,
+        partial(payments_presale.refund_presale_deposit, gateways=gateways, clock=clock),
+    )
+    bus.subscribe(payments.RefundSucceeded, payments_presale.presale_refund_succeeded)
+    bus.subscribe(
+        orders.PresaleDepositRefunded,
+        partial(clearing_services.book_presale_deposit_refund, clock=clock, journals=journals),
     )
 
 

@@ -7,7 +7,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
 from merx.ledger import Journals
-from merx.orders import Order, OrderCompleted, OrderPaid
+from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded
 from merx.payments import Payment, RefundSucceeded
 from merx.settlement import (
     BookOrderPayment,
@@ -102,3 +102,15 @@ def book_granted_refund(
             key = f"{event.refund_id}/{line.sale.sku}"
             command = BookRefund(order.id, key, line.sale.sku, share, entry_kind)
             book_refund(command, uow, clock=clock, journals=journals)
+
+
+def book_presale_deposit_refund(
+    event: PresaleDepositRefunded, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
+    """A merchant's pre-sale deposit was refunded in full: reverse it as a refund of its
+    deposit order."""
+    order = uow.repo(Order).view(event.deposit_order_id)
+    if not _marketplace(order):
+        return
+    command = BookRefund(order.id, event.refund_id, event.sku, event.amount, RefundKind.REFUND)
+    book_refund(command, uow, clock=clock, journals=journals)

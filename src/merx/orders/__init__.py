@@ -1,11 +1,21 @@
 """merx.orders: orders frozen at placement and their life cycle.
 
 The command handlers are in ``merx.orders.services`` (for the composition root); the
-transition tables (``ORDER_FLOW``, ``PARENT_FLOW``, ``TOPUP_FLOW``) in
-``merx.orders.model``.
+transition tables (``ORDER_FLOW``, ``PARENT_FLOW``, ``TOPUP_FLOW``, ``DEPOSIT_FLOW``) in
+``merx.orders.model``; pre-sale orders (``PRESALE_FLOW``) in ``merx.orders.presale``, their
+handlers in ``merx.orders.presale_services``.
 """
 
-from merx.orders.errors import ClaimExceedsOrder, PaymentInFlight, QuoteChanged, UnknownSeller
+from merx.orders.errors import (
+    BalanceAlreadyPaid,
+    BalanceNotOpen,
+    ClaimExceedsOrder,
+    DepositNotRefundable,
+    PaymentInFlight,
+    QuoteChanged,
+    UnknownPresale,
+    UnknownSeller,
+)
 from merx.orders.model import (
     Order,
     OrderCancelled,
@@ -32,6 +42,26 @@ from merx.orders.model import (
     ParentStatus,
 )
 from merx.orders.ports import OrderQueries
+from merx.orders.presale import (
+    DepositRule,
+    PresaleBalancePaid,
+    PresaleBalancePlaced,
+    PresaleDepositForfeited,
+    PresaleDepositPaid,
+    PresaleDepositRefundDue,
+    PresaleDepositRefunded,
+    PresaleListing,
+    PresaleOrder,
+    PresaleStatus,
+)
+from merx.orders.presale_services import (
+    CancelPresaleOrder,
+    CreatePresale,
+    EndUnpaidPresales,
+    PlaceBalanceOrder,
+    PlaceDepositOrder,
+    presale_deposit_refunded,
+)
 from merx.orders.services import (
     AutoConfirmReceipts,
     CancelOrder,
@@ -47,10 +77,17 @@ from merx.orders.services import (
 
 __all__ = [
     "AutoConfirmReceipts",
+    "BalanceAlreadyPaid",
+    "BalanceNotOpen",
     "CancelOrder",
+    "CancelPresaleOrder",
     "ClaimExceedsOrder",
     "CloseUnpaidOrders",
     "ConfirmReceipt",
+    "CreatePresale",
+    "DepositNotRefundable",
+    "DepositRule",
+    "EndUnpaidPresales",
     "Order",
     "OrderCancelled",
     "OrderClosed",
@@ -76,12 +113,25 @@ __all__ = [
     "ParentOrderPlaced",
     "ParentStatus",
     "PaymentInFlight",
+    "PlaceBalanceOrder",
+    "PlaceDepositOrder",
     "PlaceOrder",
     "PlacedOrder",
+    "PresaleBalancePaid",
+    "PresaleBalancePlaced",
+    "PresaleDepositForfeited",
+    "PresaleDepositPaid",
+    "PresaleDepositRefundDue",
+    "PresaleDepositRefunded",
+    "PresaleListing",
+    "PresaleOrder",
+    "PresaleStatus",
     "QuoteChanged",
+    "UnknownPresale",
     "UnknownSeller",
     "cancel_order",
     "customer_orders",
     "merchant_order",
     "merchant_orders",
+    "presale_deposit_refunded",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from merx.kernel.errors import BusinessRuleViolation
+from merx.kernel.errors import BusinessRuleViolation, NotFound
 
 
 class QuoteChanged(BusinessRuleViolation):
@@ -19,3 +19,19 @@ class PaymentInFlight(BusinessRuleViolation):
 
 class ClaimExceedsOrder(BusinessRuleViolation):
     """An after-sale asks for more units than the order has left to claim."""
+
+
+class UnknownPresale(NotFound):
+    """No pre-sale listing, or no pre-sale order, has this id."""
+
+
+class BalanceNotOpen(BusinessRuleViolation):
+    """A pre-sale's balance is placed outside its window ``[balance_starts, balance_ends)``."""
+
+
+class BalanceAlreadyPaid(BusinessRuleViolation):
+    """A pre-sale order's balance was paid already: it is not paid twice."""
+
+
+class DepositNotRefundable(BusinessRuleViolation):
+    """The pre-sale forfeits an unpaid balance's deposit: cancelling does not refund it."""

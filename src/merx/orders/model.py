@@ -89,6 +89,7 @@ class OrderKind(enum.Enum):
 
     GOODS = "goods"
     TOPUP = "topup"
+    DEPOSIT = "deposit"
 
 
 #: Physical goods: shipped in one or more parcels, delivered, confirmed. ``close`` ends an
@@ -135,9 +136,23 @@ TOPUP_FLOW: StateMachine[OrderStatus] = StateMachine(
     ],
 )
 
+#: A pre-sale's deposit (``merx.orders.PresaleOrder``): it never ships. It completes when
+#: the balance is paid (the deposit counts toward the goods) or when it is forfeited, and
+#: closes when it is refunded.
+DEPOSIT_FLOW: StateMachine[OrderStatus] = StateMachine(
+    "deposit order",
+    [
+        (OrderStatus.PENDING_PAYMENT, "pay", OrderStatus.PAID),
+        (OrderStatus.PENDING_PAYMENT, "cancel", OrderStatus.CANCELLED),
+        (OrderStatus.PAID, "complete", OrderStatus.COMPLETED),
+        (OrderStatus.PAID, "close", OrderStatus.CLOSED),
+    ],
+)
+
 FLOWS: dict[OrderKind, StateMachine[OrderStatus]] = {
     OrderKind.GOODS: ORDER_FLOW,
     OrderKind.TOPUP: TOPUP_FLOW,
+    OrderKind.DEPOSIT: DEPOSIT_FLOW,
 }
 
 
@@ -404,7 +419,9 @@ class Order(Aggregate):
         ship_to: Address | None,
         account: str | None = None,
         at: datetime,
+        deposit: bool = False,
     ) -> Order:
+        """``deposit``: the order is a pre-sale's deposit (:data:`DEPOSIT_FLOW`), of goods."""
         frozen = tuple(lines)
         if not frozen:
             raise ValidationError(f"order {order_id!r} has no lines")
@@ -423,11 +440,14 @@ class Order(Aggregate):
             raise ValidationError(
                 f"order {order_id!r} holds virtual goods: an account to credit is needed"
             )
+        kind = kinds.pop()
+        if deposit and kind is not OrderKind.GOODS:
+            raise ValidationError(f"order {order_id!r}: only goods take a deposit")
         order = cls(
             id=order_id,
             parent_id=parent_id,
             seller=sellers.pop(),
-            kind=kinds.pop(),
+            kind=OrderKind.DEPOSIT if deposit else kind,
             customer_id=customer_id,
             currency=currencies.pop(),
             lines=frozen,

@@ -12,10 +12,11 @@ import cattrs
 
 from merx.kernel import serde as base
 from merx.orders.model import Order, ParentOrder
+from merx.orders.presale import PresaleListing, PresaleOrder
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (ParentOrder, Order)
+AGGREGATES: tuple[type[Any], ...] = (ParentOrder, Order, PresaleListing, PresaleOrder)
 
 
 def make_converter() -> cattrs.Converter:

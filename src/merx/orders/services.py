@@ -10,7 +10,14 @@ import attrs
 from merx.catalog import Sku
 from merx.checkout import Cart, Offers, OrderLimits, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
-from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
+from merx.inventory import (
+    InventoryPolicy,
+    LockPolicy,
+    StockItem,
+    hold_for_order,
+    release_holds,
+    stock_of,
+)
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.errors import Unauthorized, ValidationError
@@ -29,6 +36,7 @@ from merx.orders.model import (
     kind_of,
 )
 from merx.orders.ports import OrderQueries
+from merx.orders.presale import PresaleOrder
 from merx.pricing import Pricer, quote
 from merx.promotions import (
     PromotionUsage,
@@ -192,7 +200,10 @@ def _cancel(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) ->
 
 def _cancelled(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime) -> None:
     """``parent`` was cancelled: cancel its orders and give back their stock, the
-    customer's purchase counts and the promotion budgets; save (staged)."""
+    customer's purchase counts and the promotion budgets; save (staged). A pre-sale's
+    deposit cancels its pre-sale order; a pre-sale's balance gives its stock back to the
+    deposit (:func:`_presale_parent_cancelled`)."""
+    _presale_parent_cancelled(uow, parent, reason, now)
     release_for_order(uow, parent.id)
     customer = uow.repo(Customer).find(parent.customer_id)
     if customer is not None and customer.release_purchases(parent.id):
@@ -204,6 +215,53 @@ def _cancelled(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime)
         order.assign_stock(())
         uow.repo(Order).save(order)
     uow.repo(ParentOrder).save(parent)
+
+
+def presale_of(uow: UnitOfWork, parent_id: str) -> PresaleOrder | None:
+    """The pre-sale order whose deposit or current balance is the parent order
+    ``parent_id`` (loaded for change), if any: the deposit's parent order has the pre-sale
+    order's id, a balance's is ``<pre-sale id>-b<n>``."""
+    repo = uow.repo(PresaleOrder)
+    candidates = [parent_id]
+    if "-b" in parent_id:
+        candidates.append(parent_id.rsplit("-b", 1)[0])
+    for key in candidates:
+        if repo.peek(key) is not None:
+            presale = repo.get(key)
+            return presale if presale.owns_parent(parent_id) else None
+    return None
+
+
+def move_stock(uow: UnitOfWork, source: Order, target: Order) -> None:
+    """Hand ``source``'s firmly held stock to ``target``, in the same warehouses (staged:
+    released and locked again in one unit of work, so no other order can take it)."""
+    for allocation in source.allocations:
+        item = stock_of(uow, allocation.warehouse, allocation.sku)
+        item.release(source.id)
+        item.lock(target.id, allocation.quantity)
+        uow.repo(StockItem).save(item)
+    target.assign_stock(source.allocations)
+    source.assign_stock(())
+    uow.repo(Order).save(source)
+    uow.repo(Order).save(target)
+
+
+def _presale_parent_cancelled(
+    uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime
+) -> None:
+    """A cancelled deposit cancels its pre-sale order; a cancelled balance gives the goods
+    order's stock back to the deposit, and the balance may be placed again (staged)."""
+    presale = presale_of(uow, parent.id)
+    if presale is None:
+        return
+    if parent.id == presale.id:
+        presale.cancel(reason, now)
+    else:
+        assert presale.goods_order_id is not None
+        goods = uow.repo(Order).get(presale.goods_order_id)
+        move_stock(uow, goods, uow.repo(Order).get(presale.deposit_order_id))
+        presale.balance_dropped(parent.id, now)
+    uow.repo(PresaleOrder).save(presale)
 
 
 @attrs.frozen
