@@ -20,11 +20,11 @@ import merx
 
 PINNED = {
     "aftersales": """
-        AfterSale AfterSaleApproved AfterSaleCompleted AfterSaleKind AfterSaleRejected
-        AfterSaleRequested AfterSaleStatus ApproveAfterSale GrantKind GrantRefund
-        InspectReturn NotEligible RejectAfterSale RequestExchange RequestRefund
+        AfterSale AfterSaleApproved AfterSaleCompleted AfterSaleKind AfterSaleQueries
+        AfterSaleRejected AfterSaleRequested AfterSaleStatus ApproveAfterSale GrantKind
+        GrantRefund InspectReturn NotEligible RejectAfterSale RequestExchange RequestRefund
         RequestRefundOnly RequestReturn ReturnInspected ReturnShipped SendReturn
-        ShipReplacement SyncAfterSaleRefund merchant_case
+        ShipReplacement SyncAfterSaleRefund merchant_case open_cases
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment

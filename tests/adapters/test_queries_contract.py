@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from merx.adapters.memory import (
+    MemoryAfterSaleQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -20,6 +21,7 @@ from merx.adapters.memory import (
     MemoryStockQueries,
     MemoryUnitOfWork,
 )
+from merx.aftersales import AfterSaleQueries
 from merx.app import MemoryApp, build_memory_app
 from merx.fulfillment.ports import TrackingStatus
 from merx.installments import InstallmentQueries
@@ -32,6 +34,7 @@ from merx.payments.ports import RiskDecision
 from merx.procurement import PurchaseOrderQueries
 from merx.settlement import SettlementQueries
 from merx.testing.queries import (
+    AfterSaleQueriesContract,
     InstallmentQueriesContract,
     OrderQueriesContract,
     PaymentQueriesContract,
@@ -92,6 +95,9 @@ class MemoryWorld:
     def settlement_queries(self) -> SettlementQueries:
         return MemorySettlementQueries(self.app.store)
 
+    def after_sale_queries(self) -> AfterSaleQueries:
+        return MemoryAfterSaleQueries(self.app.store)
+
 
 class TestMemoryOrderQueries(OrderQueriesContract):
     @pytest.fixture
@@ -124,6 +130,12 @@ class TestMemoryPurchaseOrderQueries(PurchaseOrderQueriesContract):
 
 
 class TestMemorySettlementQueries(SettlementQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryAfterSaleQueries(AfterSaleQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return MemoryWorld

@@ -15,6 +15,7 @@ import pytest
 
 from merx.adapters.documents import DocumentUnitOfWork
 from merx.adapters.indexed import (
+    IndexedAfterSaleQueries,
     IndexedInstallmentQueries,
     IndexedOrderQueries,
     IndexedPaymentQueries,
@@ -26,6 +27,7 @@ from merx.adapters.journal import database_journals
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import TimeOrderedIds
+from merx.aftersales import AfterSaleQueries
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
 from merx.fulfillment.ports import TrackingStatus
@@ -45,6 +47,7 @@ from merx.procurement import PurchaseOrderQueries
 from merx.settlement import SettlementQueries
 from merx.testing.journal import JournalContract, JournalFactory
 from merx.testing.queries import (
+    AfterSaleQueriesContract,
     InstallmentQueriesContract,
     OrderQueriesContract,
     PaymentQueriesContract,
@@ -135,6 +138,9 @@ class SqliteWorld:
     def settlement_queries(self) -> SettlementQueries:
         return IndexedSettlementQueries(self.app.database, documents())
 
+    def after_sale_queries(self) -> AfterSaleQueries:
+        return IndexedAfterSaleQueries(self.app.database, documents())
+
 
 class TestIndexedOrderQueries(OrderQueriesContract):
     @pytest.fixture
@@ -167,6 +173,12 @@ class TestIndexedPurchaseOrderQueries(PurchaseOrderQueriesContract):
 
 
 class TestIndexedSettlementQueries(SettlementQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedAfterSaleQueries(AfterSaleQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return SqliteWorld
@@ -314,6 +326,13 @@ class TestPostgresPurchaseOrderQueries(PurchaseOrderQueriesContract):
 
 @pytest.mark.postgres
 class TestPostgresSettlementQueries(SettlementQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresAfterSaleQueries(AfterSaleQueriesContract):
     @pytest.fixture
     def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
         return postgres_worlds

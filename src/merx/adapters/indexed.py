@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from merx.adapters.documents import DocumentDatabase
+from merx.aftersales import AfterSale
+from merx.aftersales.ports import OPEN_CASE_OF, after_sale_index
 from merx.credit import CreditAccount
 from merx.installments.ports import BILL_DAY, bill_days_on, credit_account_index
 from merx.inventory import StockItem
 from merx.inventory.ports import RESERVATION_EXPIRES_AT, stock_item_index
 from merx.kernel.documents import Documents, index_instant
-from merx.kernel.ids import CustomerId, MerchantId, OrderId, SupplierId
+from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
 from merx.orders import Order, ParentOrder
 from merx.orders.ports import (
     CUSTOMER,
@@ -55,6 +57,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(StockItem, stock_item_index)
     documents.index(PurchaseOrder, purchase_order_index)
     documents.index(Withdrawal, withdrawal_index)
+    documents.index(AfterSale, after_sale_index)
 
 
 class IndexedOrderQueries:
@@ -161,3 +164,15 @@ class IndexedSettlementQueries:
     def pending_withdrawals(self, merchant: MerchantId) -> list[WithdrawalId]:
         found = self._database.find(self._withdrawals, PENDING_WITHDRAWAL_OF, equal=merchant)
         return [WithdrawalId(key) for key in found]
+
+
+class IndexedAfterSaleQueries:
+    """:class:`merx.aftersales.AfterSaleQueries` from the database's indexes."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._cases = documents.name_of(AfterSale)
+
+    def open_cases(self, seller: MerchantId) -> list[AfterSaleId]:
+        found = self._database.find(self._cases, OPEN_CASE_OF, equal=seller)
+        return [AfterSaleId(key) for key in found]

@@ -145,8 +145,8 @@ def _index_kinds_of_2(db: sqlite3.Connection, documents: Documents | None) -> No
 
 #: The kinds whose index entries schema 3 writes: credit accounts (the bill run), stock
 #: items (the reservation timer), purchase orders (purchases statements), withdrawals
-#: (closing a merchant), and orders and parent orders, whose indexes grew (a customer's
-#: orders, orders still procuring).
+#: (closing a merchant), after-sales cases (a seller's open cases), and orders and parent
+#: orders, whose indexes grew (a customer's orders, orders still procuring).
 INDEXED_SINCE_3: Final = frozenset(
     {
         "credit.CreditAccount",
@@ -155,6 +155,7 @@ INDEXED_SINCE_3: Final = frozenset(
         "settlement.Withdrawal",
         "orders.Order",
         "orders.ParentOrder",
+        "aftersales.AfterSale",
     }
 )
 

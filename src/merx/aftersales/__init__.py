@@ -17,6 +17,7 @@ from merx.aftersales.model import (
     ReturnInspected,
     ReturnShipped,
 )
+from merx.aftersales.ports import AfterSaleQueries
 from merx.aftersales.services import (
     ApproveAfterSale,
     GrantRefund,
@@ -30,6 +31,7 @@ from merx.aftersales.services import (
     ShipReplacement,
     SyncAfterSaleRefund,
     merchant_case,
+    open_cases,
 )
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "AfterSaleApproved",
     "AfterSaleCompleted",
     "AfterSaleKind",
+    "AfterSaleQueries",
     "AfterSaleRejected",
     "AfterSaleRequested",
     "AfterSaleStatus",
@@ -56,4 +59,5 @@ __all__ = [
     "ShipReplacement",
     "SyncAfterSaleRefund",
     "merchant_case",
+    "open_cases",
 ]

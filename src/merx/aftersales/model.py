@@ -261,6 +261,11 @@ class AfterSale(Aggregate):
     replacement_shipment: str | None = None
     rejection: str | None = None
 
+    @property
+    def is_open(self) -> bool:
+        """Neither completed nor rejected: the seller or the customer still acts on it."""
+        return self.status not in {AfterSaleStatus.COMPLETED, AfterSaleStatus.REJECTED}
+
     @classmethod
     def open(
         cls,

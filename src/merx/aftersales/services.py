@@ -23,6 +23,7 @@ from merx.aftersales.model import (
     grant_refund_id,
     replacement_of,
 )
+from merx.aftersales.ports import AfterSaleQueries
 from merx.catalog import Sku
 from merx.fulfillment import Logistics, Shipment
 from merx.inventory import (
@@ -539,3 +540,11 @@ def merchant_case(uow: UnitOfWork, acting: MerchantId, case_id: AfterSaleId) -> 
     if case.seller != acting:
         raise Unauthorized(f"{acting!r} may not see after-sale {case_id!r}")
     return case
+
+
+def open_cases(uow: UnitOfWork, acting: MerchantId, queries: AfterSaleQueries) -> list[AfterSale]:
+    """``acting``'s open after-sales cases (found by ``queries``, each checked again),
+    read-only, in the order the store answers."""
+    repo = uow.repo(AfterSale)
+    cases = [repo.view(key) for key in queries.open_cases(acting)]
+    return [case for case in cases if case.seller == acting and case.is_open]

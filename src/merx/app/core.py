@@ -19,6 +19,7 @@ from typing import TypeVar
 import attrs
 
 from merx import (
+    aftersales,
     catalog,
     checkout,
     funding,
@@ -105,6 +106,7 @@ class Queries:
     stock: inventory.StockQueries
     purchase_orders: procurement.PurchaseOrderQueries
     settlement: settlement.SettlementQueries
+    aftersales: aftersales.AfterSaleQueries
 
 
 @attrs.define(kw_only=True)

@@ -10,6 +10,7 @@ import attrs
 from merx import catalog, checkout, installments, orders, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
+    MemoryAfterSaleQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -106,4 +107,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         stock=MemoryStockQueries(store),
         purchase_orders=MemoryPurchaseOrderQueries(store),
         settlement=MemorySettlementQueries(store),
+        aftersales=MemoryAfterSaleQueries(store),
     )

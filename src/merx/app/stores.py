@@ -18,6 +18,7 @@ import attrs
 
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import (
+    IndexedAfterSaleQueries,
     IndexedInstallmentQueries,
     IndexedOrderQueries,
     IndexedPaymentQueries,
@@ -109,6 +110,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         stock=IndexedStockQueries(database, known),
         purchase_orders=IndexedPurchaseOrderQueries(database, known),
         settlement=IndexedSettlementQueries(database, known),
+        aftersales=IndexedAfterSaleQueries(database, known),
     )
 
 

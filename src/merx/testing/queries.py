@@ -36,6 +36,7 @@ from typing import Protocol, TypeVar
 import pytest
 
 from merx import (
+    aftersales,
     catalog,
     checkout,
     credit,
@@ -50,6 +51,7 @@ from merx import (
     settlement,
     suppliers,
 )
+from merx.aftersales import AfterSaleQueries
 from merx.customers import Address
 from merx.installments import InstallmentQueries
 from merx.installments.ports import billed_on
@@ -67,7 +69,7 @@ from merx.kernel.ids import (
 )
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, OrderQueries, ParentOrder
+from merx.orders import Order, OrderQueries, OrderStatus, ParentOrder
 from merx.payments import Payment, PaymentQueries
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId, PurchaseOrderQueries
 from merx.settlement import SettlementQueries, Withdrawal, WithdrawalId, WithdrawalState
@@ -139,6 +141,10 @@ class QueriesWorld(Protocol):
 
     def settlement_queries(self) -> SettlementQueries:
         """The ``SettlementQueries`` adapter under test, over the store."""
+        ...
+
+    def after_sale_queries(self) -> AfterSaleQueries:
+        """The ``AfterSaleQueries`` adapter under test, over the store."""
         ...
 
 
@@ -660,3 +666,40 @@ class SettlementQueriesContract:
                 )
                 assert sorted(queries.pending_withdrawals(merchant_id)) == scanned == expected
         assert list(queries.pending_withdrawals(MerchantId("nobody"))) == []
+
+
+# -- AfterSaleQueries ----------------------------------------------------------------------
+
+
+class AfterSaleQueriesContract:
+    """The contract of an ``AfterSaleQueries`` adapter (see the module docstring). Subclass
+    it under a name pytest collects and provide the fixture ``make_queries_world``."""
+
+    def test_open_cases_agree_with_a_full_scan(self, make_queries_world: WorldFactory) -> None:
+        world = trade(make_queries_world())
+        with world.unit_of_work() as uow:
+            repo = uow.repo(Order)
+            shipped = sorted(
+                OrderId(key)
+                for key in repo.ids()
+                if repo.get(key).status in {OrderStatus.SHIPPED, OrderStatus.DELIVERED}
+            )
+        items = ((SKU, 1),)
+        opened = [
+            world.handle(aftersales.RequestReturn(order_id, items, "too big"))
+            for order_id in shipped[:4]
+        ]
+        world.handle(aftersales.ApproveAfterSale(opened[0]))  # awaiting the return: open
+        world.handle(aftersales.RejectAfterSale(opened[1], "worn"))  # rejected: closed
+        queries = world.after_sale_queries()
+        with world.unit_of_work() as uow:
+            cases = uow.repo(aftersales.AfterSale)
+            scanned = sorted(
+                key for key in cases.ids() if (case := cases.get(key)).is_open
+                and case.seller == PLATFORM
+            )  # fmt: skip
+            assert sorted(queries.open_cases(PLATFORM)) == scanned
+            assert sorted(scanned) == sorted([opened[0], *opened[2:]])
+            found = aftersales.open_cases(uow, PLATFORM, queries)
+            assert sorted(case.id for case in found) == scanned
+        assert list(queries.open_cases(MerchantId("nobody"))) == []

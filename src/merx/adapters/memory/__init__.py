@@ -10,6 +10,7 @@ from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
 from merx.adapters.memory.queries import (
+    MemoryAfterSaleQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -25,6 +26,7 @@ from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 __all__ = [
     "EventLog",
     "FixedClock",
+    "MemoryAfterSaleQueries",
     "MemoryBusinessCalendar",
     "MemoryChannelHealth",
     "MemoryConsignmentChannel",

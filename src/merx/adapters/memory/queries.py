@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from merx.adapters.memory.store import MemoryStore
+from merx.aftersales import AfterSale
 from merx.credit import CreditAccount
 from merx.installments.ports import billed_on
 from merx.inventory import StockItem
-from merx.kernel.ids import CustomerId, MerchantId, OrderId, SupplierId
+from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
 from merx.orders import Order, ParentOrder
 from merx.payments import Payment
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
@@ -130,4 +131,17 @@ class MemorySettlementQueries:
             WithdrawalId(key)
             for key, (_, withdrawal) in rows
             if withdrawal.merchant_id == merchant and withdrawal.status is WithdrawalState.PENDING
+        ]
+
+
+class MemoryAfterSaleQueries:
+    """:class:`merx.aftersales.AfterSaleQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def open_cases(self, seller: MerchantId) -> list[AfterSaleId]:
+        rows = list(self._store.tables.get(AfterSale, {}).items())
+        return [
+            AfterSaleId(key) for key, (_, case) in rows if case.seller == seller and case.is_open
         ]
