@@ -35,7 +35,14 @@ from merx.orders.presale import (
     PresaleOrder,
     PresaleStatus,
 )
-from merx.orders.services import PlacedOrder, _cancel, _check_seller, move_stock, presale_of
+from merx.orders.services import (
+    PRESALE_ID_PREFIX,
+    PlacedOrder,
+    _cancel,
+    _check_seller,
+    move_stock,
+    presale_of,
+)
 from merx.pricing import CartLine, Pricer, quote
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import Quote as PricingQuote
@@ -167,7 +174,7 @@ def place_deposit_order(
     sku.require_on_sale()
     customer = uow.repo(Customer).get(cmd.customer_id)
     presale = PresaleOrder.place(
-        presale_id=OrderId(ids.next_id("ord")),
+        presale_id=OrderId(ids.next_id(PRESALE_ID_PREFIX)),
         listing=listing,
         customer_id=customer.id,
         quantity=cmd.quantity,

@@ -217,10 +217,17 @@ def _cancelled(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime)
     uow.repo(ParentOrder).save(parent)
 
 
+#: The prefix of a pre-sale order's id (its deposit's parent order), so that a parent
+#: order that is not a pre-sale's is told apart without a read.
+PRESALE_ID_PREFIX = "pre"
+
+
 def presale_of(uow: UnitOfWork, parent_id: str) -> PresaleOrder | None:
     """The pre-sale order whose deposit or current balance is the parent order
     ``parent_id`` (loaded for change), if any: the deposit's parent order has the pre-sale
     order's id, a balance's is ``<pre-sale id>-b<n>``."""
+    if not parent_id.startswith(f"{PRESALE_ID_PREFIX}-"):
+        return None  # an ordinary parent order: nothing to read
     repo = uow.repo(PresaleOrder)
     candidates = [parent_id]
     if "-b" in parent_id:
