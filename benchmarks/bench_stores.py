@@ -492,10 +492,21 @@ def post_entries(app: App, keys: Sequence[int], merchants: list[str], tag: str) 
         uow.commit()
 
 
-def ledger_rates(app: App, single: int, batches: int, batch: int) -> tuple[float, float]:
+@attrs.frozen
+class LedgerRun:
+    """Ledger entries/s, one per unit of work and in batches; on a database, the round
+    trips per entry of each, counted at its connections."""
+
+    one_each: float
+    batched: float
+    trips: tuple[float, float] | None  # (one per unit of work, in batches) per entry
+
+
+def ledger_rates(app: App, single: int, batches: int, batch: int) -> LedgerRun:
     """Ledger entries/s on ``app``'s store through the public ledger API: ``single``
     entries each in its own unit of work, then ``batches`` units of work of ``batch``
     entries each."""
+    tally = counted(app.database) if isinstance(app, StoredApp) else None
     merchants = [f"bench-m{k}" for k in range(20)]
     with app.unit_of_work() as uow:
         book = uow.repo(ledger.Ledger).get("CNY")
@@ -503,27 +514,38 @@ def ledger_rates(app: App, single: int, batches: int, batch: int) -> tuple[float
             book.open_accounts(ledger.merchant_accounts(merchant))
         uow.repo(ledger.Ledger).save(book)
         uow.commit()
+    trips = [0 if tally is None else tally()[4]]
     started = time.perf_counter()
     for i in range(single):
         post_entries(app, (i,), merchants, "one")
     one_each = single / (time.perf_counter() - started)
+    trips.append(0 if tally is None else tally()[4])
     started = time.perf_counter()
     for b in range(batches):
         post_entries(app, range(b * batch, (b + 1) * batch), merchants, "batch")
     batched = batches * batch / (time.perf_counter() - started)
-    return one_each, batched
+    trips.append(0 if tally is None else tally()[4])
+    if tally is None:
+        return LedgerRun(one_each, batched, None)
+    per_entry = ((trips[1] - trips[0]) / single, (trips[2] - trips[1]) / (batches * batch))
+    return LedgerRun(one_each, batched, per_entry)
 
 
 def ledger_line(
     label: str, app: App, single: int, batches: int, batch: int, *, goals: bool = False
 ) -> None:
     """Ledger entries/s on ``app``, printed (with the goals for PostgreSQL if ``goals``)."""
-    one_each, batched = ledger_rates(app, single, batches, batch)
-    single_goal = f" (goal >= 1,000: {goal(one_each >= 1_000)})" if goals else ""
-    batch_goal = f" (goal >= 10,000: {goal(batched >= 10_000)})" if goals else ""
+    run = ledger_rates(app, single, batches, batch)
+    single_goal = f" (goal >= 1,000: {goal(run.one_each >= 1_000)})" if goals else ""
+    batch_goal = f" (goal >= 10,000: {goal(run.batched >= 10_000)})" if goals else ""
+    trips = (
+        ""
+        if run.trips is None
+        else f"; round trips per entry {run.trips[0]:.1f} and {run.trips[1]:.2f}"
+    )
     print(
-        f"{label:<{W}} {one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
-        f"{batched:>8,.0f}/s in batches of {batch}{batch_goal}"
+        f"{label:<{W}} {run.one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
+        f"{run.batched:>8,.0f}/s in batches of {batch}{batch_goal}{trips}"
     )
 
 
