@@ -2,23 +2,28 @@
 PostgreSQL.
 
 For each store: golden-path orders/s (quote, place, pay, ship, deliver, confirm; 3 lines,
-2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, and the database round
-trips per order (reads, commits and documents written, counted at the database port).
-Beside each database, a bare loop issuing the same number of reads, writes and commits per
-order with the driver alone (``sqlite3``; ``psycopg`` over the same DSN, one connection,
-each commit one round trip in pipeline mode as merx sends it), so merx shows as a share of
-what the database itself allows. Then two OS processes against one SQLite file and against
-one PostgreSQL (each its own app, its own customers), against one process over the same
-setup: the ratio, and the conflicts the databases refused. Last, ledger entries/s on each
-store through the public ledger API: one entry per unit of work (as the settlement services
-post) and in batches of 500 per unit of work.
+2 campaign promotions), p50/p99 of ``PlaceOrder`` and ``PayOrder``, and what each order
+asks of the database, counted at its connections (:mod:`merx.adapters.roundtrips`): reads,
+writes, commits and round trips (on SQLite every statement the library runs, ``BEGIN`` and
+``COMMIT`` included; on PostgreSQL every wait for the server, a pipeline with its ``Sync``
+counting as one). The counting is on while the orders are timed. Beside each database, a
+bare loop issuing exactly the reads, writes and commits merx was counted issuing (the same
+totals, spread evenly over as many orders) with the driver alone (``sqlite3``; ``psycopg``
+over the same DSN, one connection, each commit one pipeline as merx sends it), counted the
+same way, so merx shows as a share of what the database itself allows. Then two OS
+processes against one SQLite file and against one PostgreSQL (each its own app, its own
+customers), against one process over the same setup: the ratio, and the conflicts the
+databases refused. Last, ledger entries/s on each store through the public ledger API: one
+entry per unit of work (as the settlement services post) and in batches of 500 per unit of
+work.
 
 Run: ``python benchmarks/bench_stores.py [orders] [--postgres DSN]`` (the DSN defaults to
 ``$MERX_TEST_POSTGRES``; each PostgreSQL run gets a fresh schema, dropped at the end), or
 ``bash .ci/with-postgres .venv/bin/python benchmarks/bench_stores.py 200`` beside a
 throwaway cluster. Figures are printed, never asserted. Goals (issue 13): SQLite at least
-25% of the in-memory throughput; PostgreSQL at least 50% of its bare loop; two processes
-faster than one; the ledger on PostgreSQL at least 1,000 entries/s one per unit of work and
+25% of the in-memory throughput; PostgreSQL at least 50% of its bare loop; at most half the
+round trips per order of the old shape (:data:`OLD_ROUND_TRIPS`); two processes faster
+than one; the ledger on PostgreSQL at least 1,000 entries/s one per unit of work and
 10,000/s in batches.
 """
 
@@ -43,6 +48,7 @@ import bench_golden_path as golden
 
 from merx import ledger
 from merx.adapters.memory import FixedClock, SequentialIds
+from merx.adapters.roundtrips import RoundTrips, WireTrace
 from merx.app import App, StoredApp, build_memory_app, build_sqlite_app
 from merx.errors import ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
@@ -52,36 +58,56 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 W = 26  # the width of the labels
 
 
-class Counting:
-    """Counts the calls a document database gets (wraps one; the stored app keeps it)."""
+#: Round trips per order on PostgreSQL before issue 13's work, as the issue counts them
+#: (about 52 reads and 13 commits, a commit's writes pipelined into it): the goal is half.
+OLD_ROUND_TRIPS = 65
 
-    def __init__(self, database: Any) -> None:
-        self.database = database
-        self.reads = 0
-        self.commits = 0
-        self.documents = 0
+#: (reads, writes, commits, other statements, round trips), as ``RoundTrips.snapshot``.
+Tally = tuple[int, int, int, int, int]
 
-    def count(self) -> None:
-        for name in ("load", "keys", "find", "is_handled", "events_after"):
-            setattr(self.database, name, self._reading(getattr(self.database, name)))
-        write = self.database.write
 
-        def counted_write(new: Any, changed: Any, events: Any, handled: Any = ()) -> None:
-            self.commits += 1
-            self.documents += len(new) + len(changed)
-            write(new, changed, events, handled)
+@attrs.frozen
+class Work:
+    """What ``orders`` orders asked of a database, counted at its connections
+    (:mod:`merx.adapters.roundtrips`)."""
 
-        self.database.write = counted_write
+    orders: int
+    reads: int
+    writes: int
+    commits: int
+    other: int  # BEGIN, the outbox lock, settings
+    round_trips: int
 
-    def _reading(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.reads += 1
-            return method(*args, **kwargs)
+    @classmethod
+    def between(cls, orders: int, before: Tally, after: Tally) -> Work:
+        """The work of ``orders`` orders from the tallies taken before and after them."""
+        reads, writes, commits, other, round_trips = (
+            b - a for a, b in zip(before, after, strict=True)
+        )
+        return cls(orders, reads, writes, commits, other, round_trips)
 
-        return counted
+    def per_order(self, count: int) -> float:
+        return count / self.orders
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.reads, self.commits, self.documents
+    def same_statements(self, other: Work) -> bool:
+        """Whether ``other`` issued exactly these reads, writes and commits."""
+        mine = (self.orders, self.reads, self.writes, self.commits)
+        return mine == (other.orders, other.reads, other.writes, other.commits)
+
+    def __str__(self) -> str:
+        per = self.per_order
+        return (
+            f"per order {per(self.reads):.1f} reads, {per(self.writes):.1f} writes, "
+            f"{per(self.commits):.1f} commits, {per(self.other):.1f} other: "
+            f"{per(self.round_trips):.1f} round trips"
+        )
+
+
+def counted(database: Any) -> Callable[[], Tally]:
+    """From now on, count what ``database``'s connections are asked (its ``count_into``);
+    a function giving the tally so far (call it between commands)."""
+    database.count_into(RoundTrips())
+    return lambda: database.round_trips().snapshot()
 
 
 def run(app: App, people: list[CustomerId]) -> tuple[float, list[float], list[float]]:
@@ -113,44 +139,74 @@ def line(label: str, rate: float, place: list[float], pay: list[float]) -> str:
     )
 
 
-def stored(app: App, n: int, label: str) -> tuple[float, tuple[float, float, float]]:
-    """The golden path on a stored app, with the round trips per order counted."""
-    database = getattr(app, "database")  # noqa: B009 - the stored apps' database
-    counting = Counting(database)
-    counting.count()
-    app, people = golden.prepare(n, app)  # the customers and their carts, not measured
-    before = counting.snapshot()
-    rate, place, pay = run(app, people)
-    after = counting.snapshot()
-    reads, commits, documents = (b - a for a, b in zip(before, after, strict=True))
+def stored(app: StoredApp, n: int, label: str) -> tuple[float, Work]:
+    """The golden path on a stored app, with what each order asks of the database counted
+    at its connections (from the start: libpq's trace names a prepared statement once)."""
+    tally = counted(app.database)
+    prepared, people = golden.prepare(n, app)  # the customers and their carts, not measured
+    before = tally()
+    rate, place, pay = run(prepared, people)
+    work = Work.between(n, before, tally())
     print(line(label, rate, place, pay))
-    return rate, (reads / n, commits / n, documents / n)
+    return rate, work
 
 
-def bare_sqlite(path: Path, reads: float, commits: float, documents: float, n: int) -> float:
-    """``n`` orders' worth of plain sqlite3 work: reads, document writes and commits."""
+def spread(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` whole shares as even as they can be, summing to ``total``."""
+    return [total * (k + 1) // parts - total * k // parts for k in range(parts)]
+
+
+def planned(work: Work) -> list[tuple[int, list[int]]]:
+    """``work`` as ``work.orders`` orders: each order's reads and the writes of each of its
+    commits, spread evenly; the totals are exactly ``work``'s."""
+    writes = iter(spread(work.writes, work.commits))
+    return [
+        (reads, [next(writes) for _ in range(commits)])
+        for reads, commits in zip(
+            spread(work.reads, work.orders), spread(work.commits, work.orders), strict=True
+        )
+    ]
+
+
+ROWS = 500  # the bare loops' table
+#: What the bare loops read and write: about the mean size of merx's documents after the
+#: golden path (~600 bytes; an order ~2,300, an outbox row ~110, a mark or index row less).
+DOCUMENT = {"x": "x" * 600}
+
+
+def bare_sqlite(path: Path, work: Work) -> tuple[float, Work]:
+    """Plain sqlite3 issuing ``work``'s reads, writes and commits (each commit ``BEGIN
+    IMMEDIATE``, its writes, ``COMMIT``), counted as merx is: orders/s and the work done."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, version INT, doc TEXT)")
-    doc = "x" * 1_500
-    db.executemany("INSERT OR REPLACE INTO t VALUES (?, 1, ?)", [(str(k), doc) for k in range(500)])
-    per_commit = max(1, round(documents / commits))
+    doc = json.dumps(DOCUMENT)
+    db.executemany(
+        "INSERT OR REPLACE INTO t VALUES (?, 1, ?)", [(str(k), doc) for k in range(ROWS)]
+    )
+    orders = planned(work)
+    tally = RoundTrips()
+    db.set_trace_callback(lambda sql: tally.statement(sql, 0, round_trip=True))
+    row = 0
     started = time.perf_counter()
-    for order in range(n):
-        for k in range(round(reads)):
-            db.execute(
-                "SELECT version, doc FROM t WHERE id = ?", (str((order + k) % 500),)
-            ).fetchone()
-        for c in range(round(commits)):
+    for reads, commits in orders:
+        for _ in range(reads):
+            row = (row + 1) % ROWS
+            db.execute("SELECT version, doc FROM t WHERE id = ?", (str(row),)).fetchone()
+        for writes in commits:
             db.execute("BEGIN IMMEDIATE")
-            for k in range(per_commit):
+            for _ in range(writes):
+                row = (row + 1) % ROWS
                 db.execute(
                     "UPDATE t SET version = version + 1, doc = ? WHERE id = ? AND version > 0",
-                    (doc, str((order + c + k) % 500)),
+                    (doc, str(row)),
                 )
             db.execute("COMMIT")
-    return n / (time.perf_counter() - started)
+    rate = work.orders / (time.perf_counter() - started)
+    db.set_trace_callback(None)
+    db.close()
+    return rate, Work(work.orders, *tally.snapshot())
 
 
 # -- PostgreSQL: a schema per run, the bare psycopg loop -----------------------------------
@@ -183,36 +239,47 @@ class Schemas:
                 db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
-def bare_psycopg(dsn: str, reads: float, commits: float, documents: float, n: int) -> float:
-    """``n`` orders' worth of plain psycopg work over one connection (autocommit, as merx's
-    reads): each read a round trip, each commit one round trip in pipeline mode (BEGIN, the
-    document updates, COMMIT), as merx sends a commit."""
+def bare_psycopg(dsn: str, work: Work) -> tuple[float, Work]:
+    """Plain psycopg over one connection (autocommit, as merx's reads) issuing ``work``'s
+    reads, writes and commits: each read one round trip, each commit one pipeline
+    (``BEGIN``, its writes, ``COMMIT``) as merx sends a commit; counted as merx is, from
+    libpq's trace: orders/s and the work done."""
     import psycopg
 
-    doc = json.dumps({"x": "x" * 1_500})
-    per_commit = max(1, round(documents / commits))
+    doc = json.dumps(DOCUMENT)
+    orders = planned(work)
     with psycopg.connect(dsn, autocommit=True) as db:
+        wire = WireTrace(RoundTrips())
+        wire.attach(db)
         db.execute("CREATE TABLE t (id text PRIMARY KEY, version bigint, doc json)")
         with db.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO t VALUES (%s, 1, %s)", [(str(k), doc) for k in range(500)]
+                "INSERT INTO t VALUES (%s, 1, %s)", [(str(k), doc) for k in range(ROWS)]
             )
+        before = wire.collect().snapshot()
+        wire.attach(db)  # collecting stopped the trace
+        row = 0
         started = time.perf_counter()
-        for order in range(n):
-            for k in range(round(reads)):
-                db.execute(
-                    "SELECT version, doc::text FROM t WHERE id = %s", (str((order + k) % 500),)
-                ).fetchone()
-            for c in range(round(commits)):
+        for reads, commits in orders:
+            for _ in range(reads):
+                row = (row + 1) % ROWS
+                db.execute("SELECT version, doc::text FROM t WHERE id = %s", (str(row),)).fetchone()
+            for writes in commits:
+                rows = [(doc, str((row + k + 1) % ROWS)) for k in range(writes)]
+                row = (row + writes) % ROWS
                 with db.pipeline(), db.cursor() as cursor:
                     cursor.execute("BEGIN")
-                    cursor.executemany(
-                        "UPDATE t SET version = version + 1, doc = %s WHERE id = %s "
-                        "AND version > 0",
-                        [(doc, str((order + c + k) % 500)) for k in range(per_commit)],
-                    )
+                    if rows:
+                        cursor.executemany(
+                            "UPDATE t SET version = version + 1, doc = %s WHERE id = %s "
+                            "AND version > 0",
+                            rows,
+                        )
                     cursor.execute("COMMIT")
-        return n / (time.perf_counter() - started)
+        rate = work.orders / (time.perf_counter() - started)
+        done = Work.between(work.orders, before, wire.collect().snapshot())
+        wire.close()
+    return rate, done
 
 
 # -- two processes against one database ------------------------------------------------------
@@ -239,12 +306,13 @@ def counting_conflicts(app: StoredApp) -> list[int]:
     database: Any = app.database
     write = database.write
 
-    def counted(*args: Any, **kwargs: Any) -> None:
+    def counted(*args: Any, **kwargs: Any) -> list[int]:
         try:
-            write(*args, **kwargs)
+            seqs: list[int] = write(*args, **kwargs)  # the outbox seqs of the events
         except ConcurrencyError:
             tally[0] += 1
             raise
+        return seqs
 
     database.write = counted
     return tally
@@ -424,10 +492,21 @@ def post_entries(app: App, keys: Sequence[int], merchants: list[str], tag: str) 
         uow.commit()
 
 
-def ledger_rates(app: App, single: int, batches: int, batch: int) -> tuple[float, float]:
+@attrs.frozen
+class LedgerRun:
+    """Ledger entries/s, one per unit of work and in batches; on a database, the round
+    trips per entry of each, counted at its connections."""
+
+    one_each: float
+    batched: float
+    trips: tuple[float, float] | None  # (one per unit of work, in batches) per entry
+
+
+def ledger_rates(app: App, single: int, batches: int, batch: int) -> LedgerRun:
     """Ledger entries/s on ``app``'s store through the public ledger API: ``single``
     entries each in its own unit of work, then ``batches`` units of work of ``batch``
     entries each."""
+    tally = counted(app.database) if isinstance(app, StoredApp) else None
     merchants = [f"bench-m{k}" for k in range(20)]
     with app.unit_of_work() as uow:
         book = uow.repo(ledger.Ledger).get("CNY")
@@ -435,27 +514,38 @@ def ledger_rates(app: App, single: int, batches: int, batch: int) -> tuple[float
             book.open_accounts(ledger.merchant_accounts(merchant))
         uow.repo(ledger.Ledger).save(book)
         uow.commit()
+    trips = [0 if tally is None else tally()[4]]
     started = time.perf_counter()
     for i in range(single):
         post_entries(app, (i,), merchants, "one")
     one_each = single / (time.perf_counter() - started)
+    trips.append(0 if tally is None else tally()[4])
     started = time.perf_counter()
     for b in range(batches):
         post_entries(app, range(b * batch, (b + 1) * batch), merchants, "batch")
     batched = batches * batch / (time.perf_counter() - started)
-    return one_each, batched
+    trips.append(0 if tally is None else tally()[4])
+    if tally is None:
+        return LedgerRun(one_each, batched, None)
+    per_entry = ((trips[1] - trips[0]) / single, (trips[2] - trips[1]) / (batches * batch))
+    return LedgerRun(one_each, batched, per_entry)
 
 
 def ledger_line(
     label: str, app: App, single: int, batches: int, batch: int, *, goals: bool = False
 ) -> None:
     """Ledger entries/s on ``app``, printed (with the goals for PostgreSQL if ``goals``)."""
-    one_each, batched = ledger_rates(app, single, batches, batch)
-    single_goal = f" (goal >= 1,000: {goal(one_each >= 1_000)})" if goals else ""
-    batch_goal = f" (goal >= 10,000: {goal(batched >= 10_000)})" if goals else ""
+    run = ledger_rates(app, single, batches, batch)
+    single_goal = f" (goal >= 1,000: {goal(run.one_each >= 1_000)})" if goals else ""
+    batch_goal = f" (goal >= 10,000: {goal(run.batched >= 10_000)})" if goals else ""
+    trips = (
+        ""
+        if run.trips is None
+        else f"; round trips per entry {run.trips[0]:.1f} and {run.trips[1]:.2f}"
+    )
     print(
-        f"{label:<{W}} {one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
-        f"{batched:>8,.0f}/s in batches of {batch}{batch_goal}"
+        f"{label:<{W}} {run.one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
+        f"{run.batched:>8,.0f}/s in batches of {batch}{batch_goal}{trips}"
     )
 
 
@@ -474,16 +564,15 @@ def on_sqlite(folder: Path, n: int, memory_rate: float) -> None:
             folder / f"shop-{sync}.db", clock=FixedClock(START), ids=SequentialIds(),
             synchronous=sync,
         )  # fmt: skip
-        rate, (reads, commits, documents) = stored(app, n, f"sqlite synchronous={sync}")
+        rate, work = stored(app, n, f"sqlite synchronous={sync}")
         share = rate / memory_rate
-        print(
-            f"{'':<{W}} {share:6.1%} of memory (goal >= 25%: {goal(share >= 0.25)}); per order "
-            f"{reads:.0f} reads, {commits:.0f} commits, {documents:.0f} documents written"
-        )
+        print(f"{'':<{W}} {share:6.1%} of memory (goal >= 25%: {goal(share >= 0.25)}); {work}")
         close(app)
         if sync == "FULL":
-            bare = bare_sqlite(folder / "bare.db", reads, commits, documents, n)
-            print(f"{'bare sqlite3 loop':<{W}} {bare:>7,.0f} orders/s  (merx: {rate / bare:.0%})")
+            bare, done = bare_sqlite(folder / "bare.db", work)
+            assert done.same_statements(work), f"the bare loop did {done}, merx {work}"
+            label = "bare sqlite3 loop"
+            print(f"{label:<{W}} {bare:>7,.0f} orders/s   (merx: {rate / bare:.0%}); {done}")
 
 
 def on_postgres(schemas: Schemas, n: int) -> None:
@@ -491,17 +580,19 @@ def on_postgres(schemas: Schemas, n: int) -> None:
     from merx.app import build_postgres_app
 
     app = build_postgres_app(schemas.fresh("golden"), clock=FixedClock(START), ids=SequentialIds())
-    rate, (reads, commits, documents) = stored(app, n, "postgres")
+    rate, work = stored(app, n, "postgres")
+    trips = work.per_order(work.round_trips)
     print(
-        f"{'':<{W}} per order {reads:.0f} reads, {commits:.0f} commits "
-        f"({reads + commits:.0f} round trips), {documents:.0f} documents written"
+        f"{'':<{W}} {work} (goal <= {OLD_ROUND_TRIPS / 2:.1f}, half the old ~{OLD_ROUND_TRIPS}: "
+        f"{goal(trips <= OLD_ROUND_TRIPS / 2)})"
     )
     close(app)
-    bare = bare_psycopg(schemas.fresh("bare"), reads, commits, documents, n)
+    bare, done = bare_psycopg(schemas.fresh("bare"), work)
+    assert done.same_statements(work), f"the bare loop did {done}, merx {work}"
     share = rate / bare
     print(
-        f"{'bare psycopg loop':<{W}} {bare:>7,.0f} orders/s  (merx: {share:.0%}; "
-        f"goal >= 50%: {goal(share >= 0.5)})"
+        f"{'bare psycopg loop':<{W}} {bare:>7,.0f} orders/s   (merx: {share:.0%}; "
+        f"goal >= 50%: {goal(share >= 0.5)}); {done}"
     )
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+
+from merx.app import build_memory_app, build_sqlite_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_credit
 import bench_golden_path
 import bench_inventory
 import bench_quote
+import bench_stores
 
 
 def test_the_golden_path_benchmark_runs_every_phase() -> None:
@@ -35,3 +40,43 @@ def test_the_inventory_and_credit_benchmarks_run(capsys: pytest.CaptureFixture[s
     bench_credit.bench_schedules(20)
     bench_credit.bench_bill_run(20)
     assert capsys.readouterr().out
+
+
+def test_the_stores_benchmark_runs_on_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_stores.on_sqlite(tmp_path, 3, memory_rate=1.0)  # the bare loop's work is checked
+    # a racing process's share, run here (spawning processes is left to the benchmark)
+    target = str(tmp_path / "race.db")
+    setup = bench_stores.open_target(target, "NORMAL")
+    _, people = bench_golden_path.prepare(2, setup)
+    bench_stores.close(setup)
+    results: queue.Queue[bench_stores.Share] = queue.Queue()
+    bench_stores._racer(target, "NORMAL", list(map(str, people)), threading.Barrier(1), results)
+    share = results.get_nowait()
+    assert (share.error, share.orders, share.failed) == (None, 2, {})
+    assert share.delivered > 0
+    bench_stores.ledger_line("memory", build_memory_app(check_views=False), 3, 2, 5)
+    app = build_sqlite_app(tmp_path / "ledger.db")
+    bench_stores.ledger_line("sqlite", app, 3, 2, 5)
+    bench_stores.close(app)
+    printed = capsys.readouterr().out
+    assert "round trips" in printed
+    assert "bare sqlite3 loop" in printed
+
+
+@pytest.mark.postgres
+def test_the_stores_benchmark_runs_on_postgres(
+    postgres_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from merx.app import build_postgres_app
+
+    schemas = bench_stores.Schemas(postgres_dsn)
+    try:
+        bench_stores.on_postgres(schemas, 3)  # the bare loop's work is checked
+        app = build_postgres_app(schemas.fresh("ledger"))
+        bench_stores.ledger_line("postgres", app, 3, 2, 5, goals=True)
+        bench_stores.close(app)
+    finally:
+        schemas.drop()
+    assert "bare psycopg loop" in capsys.readouterr().out
