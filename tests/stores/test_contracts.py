@@ -117,6 +117,13 @@ class SqliteWorld:
     def hold_next_top_up(self, supplier: SupplierId) -> None:
         self.app.virtual_suppliers[supplier].timeout_next(applied=False)
 
+    def script_alipay(self, answer: str, times: int = 1) -> None:
+        gateway = self.app.gateways["alipay"]
+        if answer == "timeout":
+            gateway.timeout_next(times, applied=False)
+        else:
+            gateway.decline_next(times)
+
     def order_queries(self) -> OrderQueries:
         return IndexedOrderQueries(self.app.database, documents())
 

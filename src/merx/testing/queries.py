@@ -147,6 +147,12 @@ class QueriesWorld(Protocol):
         """The ``AfterSaleQueries`` adapter under test, over the store."""
         ...
 
+    def script_alipay(self, answer: str, times: int = 1) -> None:
+        """The ``alipay`` channel's next ``times`` answers (through the payment gateway
+        adapter's test hooks): ``"timeout"`` (``timeout_next(applied=False)``) or
+        ``"decline"`` (``decline_next()``)."""
+        ...
+
 
 #: What the host's ``make_queries_world`` fixture answers.
 WorldFactory = Callable[[], QueriesWorld]
@@ -339,6 +345,36 @@ class PaymentQueriesContract:
             expected = sorted(key for key in repo.ids() if repo.get(key).awaits_authentication)
         assert len(expected) == 4
         assert sorted(world.payment_queries().awaiting_authentication()) == expected
+
+    def test_payments_to_sync_and_refunds_to_finish_agree_with_a_full_scan(
+        self, world: QueriesWorld
+    ) -> None:
+        world.script_alipay("timeout")
+        unknown = world.handle(payments.PayOrder(place(world, "timed-out").parent_id, "alipay"))
+        paid = [place(world, f"refunded-{n}") for n in range(3)]
+        for placed in paid:
+            world.handle(payments.PayOrder(placed.parent_id, "alipay"))
+        world.script_alipay("decline", times=50)  # every refund call declined from now on
+        for n, placed in enumerate(paid[:2]):
+            order_id = placed.order_ids[0]
+            world.handle(aftersales.GrantRefund(order_id, f"g{n}", cny("10.00"), "sorry"))
+        for _ in range(8):  # both refunds run out of tries: escalated
+            world.advance_clock(timedelta(days=1))
+            world.handle(payments.RetryRefunds())
+        world.handle(aftersales.GrantRefund(paid[2].order_ids[0], "g2", cny("5.00"), "late"))
+        queries = world.payment_queries()
+        with world.unit_of_work() as uow:
+            repo = uow.repo(Payment)
+            found = [repo.get(key) for key in repo.ids()]
+        to_sync = sorted(p.id for p in found if p.awaits_sync)
+        pending = sorted(p.id for p in found if p.has_refund_pending)
+        escalated = sorted(p.id for p in found if p.has_refund_escalated)
+        assert to_sync == [unknown.payment_id]
+        assert pending
+        assert escalated
+        assert sorted(queries.awaiting_sync()) == to_sync
+        assert sorted(queries.with_refunds_pending()) == pending
+        assert sorted(queries.with_refunds_escalated()) == escalated
 
 
 def cny(amount: str) -> Money:
