@@ -5,46 +5,26 @@ indexes, and the ledger's journal in its tables."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from uuid import uuid4
 
 import attrs
 import pytest
 
 from merx.adapters.documents import DocumentUnitOfWork
-from merx.adapters.indexed import (
-    IndexedAfterSaleQueries,
-    IndexedInstallmentQueries,
-    IndexedOrderQueries,
-    IndexedPaymentQueries,
-    IndexedPurchaseOrderQueries,
-    IndexedSettlementQueries,
-    IndexedStockQueries,
-)
 from merx.adapters.journal import database_journals
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import TimeOrderedIds
-from merx.aftersales import AfterSaleQueries
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
-from merx.fulfillment.ports import TrackingStatus
-from merx.installments import InstallmentQueries
-from merx.inventory import StockQueries
 from merx.kernel import serde
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.bus import Command
 from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import SupplierId
 from merx.ledger import Journal
-from merx.orders import OrderQueries
-from merx.payments import AuthFactor, PaymentQueries
-from merx.payments.ports import RiskDecision
-from merx.procurement import PurchaseOrderQueries
-from merx.settlement import SettlementQueries
 from merx.testing.journal import JournalContract, JournalFactory
 from merx.testing.queries import (
     AfterSaleQueriesContract,
@@ -57,8 +37,7 @@ from merx.testing.queries import (
     WorldFactory,
 )
 from merx.testing.store import NewUnitOfWork, StoreContract, StoreFactory
-
-R = TypeVar("R")
+from tests.queries_world import AppWorld
 
 
 def sqlite_store(tmp_path: Path) -> StoreFactory:
@@ -84,8 +63,9 @@ class TestSqliteStore(StoreContract):
 
 
 @attrs.define
-class SqliteWorld:
-    """A :class:`merx.testing.queries.QueriesWorld` over a fresh merx on a SQLite file."""
+class SqliteWorld(AppWorld):
+    """A :class:`merx.testing.queries.QueriesWorld` over a fresh merx on a SQLite file (its
+    queries are the ``Indexed*Queries`` over the database)."""
 
     clock: FixedClock = attrs.field(factory=lambda: FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
     path: Path = attrs.field(factory=lambda: Path(f"/tmp/merx-queries-{uuid4().hex}.db"))
@@ -95,58 +75,6 @@ class SqliteWorld:
         self.app = build_sqlite_app(
             self.path, clock=self.clock, ids=SequentialIds(), synchronous="NORMAL"
         )
-
-    def handle(self, command: Command[R]) -> R:
-        return self.app.handle(command)
-
-    def unit_of_work(self) -> DocumentUnitOfWork:
-        return self.app.new_unit_of_work()
-
-    def now(self) -> datetime:
-        return self.clock.now()
-
-    def advance_clock(self, by: timedelta) -> None:
-        self.clock.advance(by)
-
-    def deliver(self, tracking_number: str) -> None:
-        self.app.logistics.advance(tracking_number, TrackingStatus.DELIVERED, self.now())
-
-    def ask_next_payment_for_proof(self) -> None:
-        self.app.risk.decide_next(RiskDecision.authenticate(AuthFactor.SMS, "new device"))
-
-    def hold_next_top_up(self, supplier: SupplierId) -> None:
-        self.app.virtual_suppliers[supplier].timeout_next(applied=False)
-
-    def script_alipay(self, answer: str, times: int = 1) -> None:
-        gateway = self.app.gateways["alipay"]
-        if answer == "timeout":
-            gateway.timeout_next(times, applied=False)
-        else:
-            gateway.decline_next(times)
-
-    def order_queries(self) -> OrderQueries:
-        return IndexedOrderQueries(self.app.database, documents())
-
-    def payment_queries(self) -> PaymentQueries:
-        return IndexedPaymentQueries(self.app.database, documents())
-
-    def hold_next_payout(self) -> None:
-        self.app.payout.pending_next()
-
-    def installment_queries(self) -> InstallmentQueries:
-        return IndexedInstallmentQueries(self.app.database, documents())
-
-    def stock_queries(self) -> StockQueries:
-        return IndexedStockQueries(self.app.database, documents())
-
-    def purchase_order_queries(self) -> PurchaseOrderQueries:
-        return IndexedPurchaseOrderQueries(self.app.database, documents())
-
-    def settlement_queries(self) -> SettlementQueries:
-        return IndexedSettlementQueries(self.app.database, documents())
-
-    def after_sale_queries(self) -> AfterSaleQueries:
-        return IndexedAfterSaleQueries(self.app.database, documents())
 
 
 class TestIndexedOrderQueries(OrderQueriesContract):
