@@ -153,26 +153,14 @@ class Replies:
                     f"the {earlier.command} sent with idempotency key {key!r} has not finished"
                 )
             return earlier
-        claim = CommandRecord(id=key, command=command_name(command), fingerprint=print_, at=now)
-        if earlier is None:
-            repo.add(claim)
-        else:  # an expired record: its key starts again, over the stored version
-            claim.version = earlier.version
-            repo.save(claim)
+        _start(repo, earlier, key, command, print_, now)
         return None
 
     def finish(self, repo: Any, key: str, command: object, now: datetime, reply: object) -> None:
         """Keep ``reply`` (a result, or the error raised after a commit) under ``key``."""
         record: CommandRecord | None = repo.find(key)
-        print_ = fingerprint(command)
-        if record is None or record.expired(now, self.kept_for):
-            fresh = CommandRecord(id=key, command=command_name(command), fingerprint=print_, at=now)
-            if record is None:
-                repo.add(fresh)
-            else:
-                fresh.version = record.version
-                repo.save(fresh)
-            record = fresh
+        if record is None or record.expired(now, self.kept_for):  # not claimed, or expired
+            record = _start(repo, record, key, command, fingerprint(command), now)
         else:
             repo.save(record)
         record.state = RecordState.DONE
@@ -195,6 +183,25 @@ class Replies:
             raise ValidationError(
                 f"the reply kept for idempotency key {record.id!r} cannot be read: {error}"
             ) from error
+
+
+def _start(  # noqa: PLR0917 - the record's repository, then its fields
+    repo: Any,
+    earlier: CommandRecord | None,
+    key: str,
+    command: object,
+    print_: str,
+    now: datetime,
+) -> CommandRecord:
+    """A record of ``key`` for ``command``, staged in ``repo``: added, or saved over the
+    stored version of an ``earlier`` record that expired (its key starts again)."""
+    record = CommandRecord(id=key, command=command_name(command), fingerprint=print_, at=now)
+    if earlier is None:
+        repo.add(record)
+    else:
+        record.version = earlier.version
+        repo.save(record)
+    return record
 
 
 def _error(name: str, message: str) -> MerxError:
