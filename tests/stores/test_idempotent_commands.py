@@ -18,20 +18,14 @@ from merx.kernel.bus import Command
 from merx.kernel.ids import CustomerId
 from merx.kernel.replies import result_type
 from merx.kernel.serde import make_converter
-from tests.stores.test_stored_app import START, Storage, open_shop, stock
+from tests.stores.test_stored_app import PHONE, START, Storage, open_shop, stock
 
 
 def cart(app: Any, who: str) -> CustomerId:
     cid: CustomerId = app.handle(customers.RegisterCustomer(CustomerId(who), who, "13800000000"))
     app.handle(customers.AddAddress(cid, "home", Address(who, "138", "Shanghai", "1 Bund Rd")))
-    app.handle(checkout.AddToCart(cid, stock_sku(), 1))
+    app.handle(checkout.AddToCart(cid, PHONE, 1))
     return cid
-
-
-def stock_sku() -> Any:
-    from tests.stores.test_stored_app import PHONE
-
-    return PHONE
 
 
 def parents(app: Any) -> list[str]:
