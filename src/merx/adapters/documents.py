@@ -62,6 +62,15 @@ class ChangedDocument:
 
 
 @attrs.frozen
+class RemovedDocument:
+    """A document to delete, with its index entries, if it is still at ``version``."""
+
+    kind: str
+    key: str
+    version: int
+
+
+@attrs.frozen
 class StoredEvent:
     """An event for the outbox: its id, its document name and its data."""
 
@@ -131,13 +140,17 @@ class DocumentDatabase(Protocol):
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
         """Write everything in one transaction: new documents at version 1, changed ones at
         their version + 1, the events appended to the outbox in order, the ``handled``
-        marks (a subscriber's, for one event) and the ``journal`` rows. Raise
+        marks (a subscriber's, for one event), the ``journal`` rows, and the ``removed``
+        documents deleted with their index entries. Raise
         :class:`~merx.errors.ConcurrencyError` and write nothing if a new key, a mark, an
-        entry's key or follow-up is taken, a guarded balance moved, or a changed document is
-        no longer at its version. The outbox seqs the events got, in their order."""
+        entry's key or follow-up is taken, a guarded balance moved, or a changed or removed
+        document is no longer at its version. The outbox seqs the events got, in their
+        order. (The unit of work passes ``journal`` and ``removed`` only when it has some.)"""
         ...
 
     def is_handled(self, mark: str) -> bool:
@@ -145,10 +158,17 @@ class DocumentDatabase(Protocol):
         ...
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         """Ids of ``kind`` whose ``index`` entry equals ``equal`` or is at most ``upto``
-        (any entry when both are ``None``), in the order the documents were first written."""
+        (any entry when both are ``None``), in the order the documents were first written;
+        the first ``limit`` of them if given."""
         ...
 
 
@@ -214,6 +234,12 @@ class DocumentCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
+    def drop(self, kind: str, key: str) -> None:
+        """Forget ``kind``/``key`` (removed: a later document of that id starts again at
+        version 1, which this cache must not answer with the removed one)."""
+        with self._lock:
+            self._entries.pop((kind, key), None)
+
 
 def _copy(aggregate: Any) -> Any:
     clone = getattr(aggregate, "clone", None)
@@ -237,6 +263,7 @@ class DocumentRepository(Repository[A]):
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
+        self.removed: dict[str, A] = {}
         self.absent: set[str] = set()
         self.missing: set[str] = set()  # prefetched and not found: find answers None
 
@@ -273,7 +300,7 @@ class DocumentRepository(Repository[A]):
 
     def prefetched(self, key: str, row: tuple[int, Any] | None) -> None:
         """What the unit of work read for a prefetched ``key``: its row, or ``None``."""
-        if key in self.added or key in self.loaded:
+        if key in self.added or key in self.loaded or key in self.removed:
             return
         if row is None:
             self.absent.add(key)
@@ -332,6 +359,23 @@ class DocumentRepository(Repository[A]):
         if key not in self.added and key not in self.saved:
             self.saved[key] = aggregate
             self._uow.stage(self, key)
+
+    def remove(self, aggregate: A) -> None:
+        key = aggregate.id
+        if self.loaded.get(key) is not aggregate:
+            raise ValidationError(
+                f"{self._kind.__name__} {key!r}: only an aggregate loaded in this unit of work "
+                "can be removed"
+            )
+        del self.loaded[key]
+        if self.saved.pop(key, None) is not None:
+            self._uow.unstage(self, key)
+        self.removed[key] = aggregate
+        self.missing.add(key)  # find answers None from now on
+
+    def removals(self) -> list[RemovedDocument]:
+        """What to delete at commit."""
+        return [RemovedDocument(self.name, key, a.version) for key, a in self.removed.items()]
 
     def ids(self) -> Iterator[str]:
         return iter(self._uow.database.keys(self.name))
@@ -446,6 +490,9 @@ class DocumentUnitOfWork:
     def stage(self, repo: DocumentRepository[Any], key: str) -> None:
         self._staged.append((repo, key))
 
+    def unstage(self, repo: DocumentRepository[Any], key: str) -> None:
+        self._staged.remove((repo, key))
+
     def commit(self) -> None:
         new: list[NewDocument] = []
         changed: list[ChangedDocument] = []
@@ -463,10 +510,16 @@ class DocumentUnitOfWork:
             for data in (self.documents.write(event),)
         ]
         journal = _merged([participant.rows() for participant in self._participants.values()])
-        if journal:
+        removed = [gone for repo in self._repos.values() for gone in repo.removals()]
+        if removed:
+            seqs = self.database.write(new, changed, stored, self._marks, journal, removed=removed)
+        elif journal:
             seqs = self.database.write(new, changed, stored, self._marks, journal)
         else:
             seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
+        if self.cache is not None:
+            for gone in removed:
+                self.cache.drop(gone.kind, gone.key)
         self._marks = []
         self._participants.clear()
         for repo, key in self._staged:

@@ -49,13 +49,19 @@ from merx.adapters.documents import (
     EntryRow,
     JournalRows,
     NewDocument,
+    RemovedDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
-from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3, INDEXED_SINCE_4
+from merx.adapters.sqlite import (
+    INDEXED_SINCE_2,
+    INDEXED_SINCE_3,
+    INDEXED_SINCE_4,
+    INDEXED_SINCE_6,
+)
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -297,16 +303,52 @@ def _index_kinds_of_4(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
-#: Every schema step in order; a database's schema is the number of steps applied.
+_V6: Final = (
+    # A document removed only at the version it was read at (a purge of command records),
+    # else the transaction aborts, as a lost update does.
+    """CREATE OR REPLACE FUNCTION merx_remove_document(
+        p_kind text, p_id text, p_version bigint
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+        stored bigint;
+    BEGIN
+        DELETE FROM merx_documents WHERE kind = p_kind AND id = p_id AND version = p_version;
+        IF NOT FOUND THEN
+            SELECT version INTO stored FROM merx_documents WHERE kind = p_kind AND id = p_id;
+            RAISE EXCEPTION USING
+                ERRCODE = 'serialization_failure',
+                MESSAGE = format(
+                    '%s %L changed since it was loaded for removal (loaded version %s, stored %s)',
+                    p_kind, p_id, p_version, coalesce(stored::text, 'None'));
+        END IF;
+    END
+    $$""",
+)
+
+
+def _index_kinds_of_6(db: Connection, documents: Documents | None) -> None:
+    """Schema 6: command records' index entries (:data:`merx.adapters.sqlite.INDEXED_SINCE_6`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
+
+
+#: Every schema step in order of its version; a database's schema is the version of the
+#: last step applied (see :func:`merx.adapters.sqlite.migrations_after`).
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(6, _V6, _index_kinds_of_6),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.
-SCHEMA_VERSION: Final = len(MIGRATIONS)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def migrations_after(version: int) -> list[Migration]:
+    """The steps a database of schema ``version`` still needs, in order."""
+    return [migration for migration in MIGRATIONS if migration.version > version]
+
 
 _LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = %s AND id = %s"
 _LOAD_MANY: Final = (
@@ -320,6 +362,7 @@ _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
 _HANDLED: Final = "SELECT mark FROM merx_handled WHERE mark = ANY(%s)"
 _KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
 _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
+_REMOVE: Final = "SELECT merx_remove_document(%s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
 _APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES {rows} RETURNING seq"
@@ -487,7 +530,7 @@ class PostgresDatabase:
                     f"the database has merx schema {version}, this merx writes "
                     f"{SCHEMA_VERSION}: run `python -m merx db upgrade DSN`"
                 )
-            for migration in MIGRATIONS[version:]:
+            for migration in migrations_after(version):
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None and version > 0:
@@ -531,7 +574,13 @@ class PostgresDatabase:
             return [key for (key,) in db.execute(_KEYS, (kind,))]
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         sql = (
             "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
@@ -544,8 +593,12 @@ class PostgresDatabase:
         if upto is not None:
             sql += " AND i.value <= %s"
             parameters.append(upto)
+        sql += " ORDER BY d.row_id"
+        if limit is not None:
+            sql += " LIMIT %s"
+            parameters.append(limit)
         with self.connection() as db:
-            return [key for (key,) in db.execute(sql + " ORDER BY d.row_id", parameters)]
+            return [key for (key,) in db.execute(sql, parameters)]
 
     def is_handled(self, mark: str) -> bool:
         with self.connection() as db:
@@ -568,8 +621,10 @@ class PostgresDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
-        if not (new or changed or events or handled or journal):
+        if not (new or changed or events or handled or journal or removed):
             return []
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
         if changed:
@@ -577,6 +632,9 @@ class PostgresDatabase:
             statements.append((_UPDATE, updates))
         if new:
             statements.append((_INSERT, [(r.kind, r.key, _json(r.document)) for r in new]))
+        if removed:
+            statements.append((_REMOVE, [(r.kind, r.key, r.version) for r in removed]))
+            statements.append((_UNINDEX, [(r.kind, r.key) for r in removed]))
         indexed: list[NewDocument | ChangedDocument] = [r for r in changed if r.index is not None]
         indexed.extend(r for r in new if r.index is not None)
         if indexed:

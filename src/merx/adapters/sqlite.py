@@ -30,6 +30,7 @@ from merx.adapters.documents import (
     EntryRow,
     JournalRows,
     NewDocument,
+    RemovedDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
@@ -243,16 +244,33 @@ def _index_kinds_of_4(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
-#: Every schema step in order; the schema of a file is the number of steps applied.
+#: The kinds schema 6 indexes anew: the bus's command records (when each was written, for
+#: purging the expired ones).
+INDEXED_SINCE_6: Final = frozenset({"kernel.CommandRecord"})
+
+
+def _index_kinds_of_6(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 6: command records' index entries written (purging expired ones)."""
+    _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
+
+
+#: Every schema step in order of its version; the schema of a file is the version of the
+#: last step applied. A database opened applies every step of a later version, in order.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(6, (), _index_kinds_of_6),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.
-SCHEMA_VERSION: Final = len(MIGRATIONS)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def migrations_after(version: int) -> list[Migration]:
+    """The steps a database of schema ``version`` still needs, in order."""
+    return [migration for migration in MIGRATIONS if migration.version > version]
 
 
 def _write_index(
@@ -380,6 +398,27 @@ def _update_documents(db: sqlite3.Connection, rows: Sequence[ChangedDocument]) -
     )
 
 
+def _delete_documents(db: sqlite3.Connection, rows: Sequence[RemovedDocument]) -> None:
+    """Delete ``rows`` in one statement, each only at the version it was read at;
+    :class:`ConcurrencyError` naming the first that was not."""
+    deleted = db.execute(
+        "DELETE FROM merx_documents WHERE (kind, id, version) IN "
+        f"(VALUES {_rows(len(rows), 3)}) RETURNING kind, id",
+        [part for r in rows for part in (r.kind, r.key, r.version)],
+    ).fetchall()
+    if len(deleted) == len(rows):
+        return
+    gone = set(deleted)
+    row = next(r for r in rows if (r.kind, r.key) not in gone)
+    stored = db.execute(
+        "SELECT version FROM merx_documents WHERE kind = ? AND id = ?", (row.kind, row.key)
+    ).fetchone()
+    raise ConcurrencyError(
+        f"{row.kind} {row.key!r} changed since it was loaded for removal "
+        f"(loaded version {row.version}, stored {stored[0] if stored else None})"
+    )
+
+
 def _insert_documents(db: sqlite3.Connection, rows: Sequence[NewDocument]) -> None:
     """Insert ``rows`` at version 1 in one statement; :class:`ConcurrencyError` naming the
     first whose id was taken."""
@@ -495,7 +534,7 @@ class SqliteDatabase:
                     f"{self.path} has merx schema {version}, this merx writes "
                     f"{SCHEMA_VERSION}: run `python -m merx db upgrade {self.path}`"
                 )
-            for migration in MIGRATIONS[version:]:
+            for migration in migrations_after(version):
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None and version > 0:
@@ -542,7 +581,13 @@ class SqliteDatabase:
         return found
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         sql = (
             "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
@@ -555,8 +600,11 @@ class SqliteDatabase:
         if upto is not None:
             sql += " AND i.value <= ?"
             parameters.append(upto)
-        rows = self.connection().execute(sql + " ORDER BY d.row", parameters)
-        return [key for (key,) in rows]
+        sql += " ORDER BY d.row"
+        if limit is not None:
+            sql += " LIMIT ?"
+            parameters.append(limit)
+        return [key for (key,) in self.connection().execute(sql, parameters)]
 
     def keys(self, kind: str) -> list[str]:
         rows = self.connection().execute(
@@ -585,6 +633,8 @@ class SqliteDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
         db = self.connection()
         try:
@@ -596,7 +646,10 @@ class SqliteDatabase:
                 _update_documents(db, updates)
             for inserts in _chunks(new, 4):
                 _insert_documents(db, inserts)
+            for deletes in _chunks(removed, 3):
+                _delete_documents(db, deletes)
             unindexed = [(row.kind, row.key) for row in changed if row.index is not None]
+            unindexed.extend((row.kind, row.key) for row in removed)
             for keys in _chunks(unindexed, 2):
                 db.execute(
                     f"DELETE FROM merx_index WHERE (kind, id) IN (VALUES {_rows(len(keys), 2)})",

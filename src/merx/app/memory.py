@@ -11,6 +11,7 @@ from merx import catalog, checkout, installments, orders, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
     MemoryAfterSaleQueries,
+    MemoryCommandRecordQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -108,4 +109,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         purchase_orders=MemoryPurchaseOrderQueries(store),
         settlement=MemorySettlementQueries(store),
         aftersales=MemoryAfterSaleQueries(store),
+        command_records=MemoryCommandRecordQueries(store),
     )

@@ -62,6 +62,13 @@ class Repository(Protocol[A]):
         """Stage a loaded aggregate's changes for commit."""
         ...
 
+    def remove(self, aggregate: A) -> None:
+        """Stage the deletion of a loaded aggregate (``get`` or ``find`` of this unit of
+        work): at commit it must still be at the version loaded, else the commit raises
+        :class:`merx.errors.ConcurrencyError` and writes nothing, as a lost update does.
+        After the commit its id is free, as if it had never been added."""
+        ...
+
     def ids(self) -> Iterator[str]:
         """Every stored id (committed state), in insertion order."""
         ...
