@@ -5,6 +5,7 @@ and nothing acts twice."""
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from merx.app import build_memory_app
 from merx.customers import Address
 from merx.errors import IdempotencyKeyReused
 from merx.kernel.bus import Command
+from merx.kernel.command_records import RECORDED_AT, PurgeCommandRecords
 from merx.kernel.ids import CustomerId
 from merx.kernel.replies import result_type
 from merx.kernel.serde import make_converter
+from merx.kernel.replies import KEPT_FOR
 from tests.stores.test_stored_app import PHONE, START, Storage, open_shop, stock
 
 
@@ -82,3 +85,30 @@ def test_every_commands_reply_can_be_kept() -> None:
         assert converter.get_structure_hook(declared) is not None, kind
         assert converter.get_unstructure_hook(declared) is not None, kind
         assert not inspect.isabstract(kind)
+
+
+def test_expired_keys_are_purged_through_the_index_and_a_key_sent_again_acts_anew(
+    storage: Storage,
+) -> None:
+    app = open_shop(storage)
+    stock(app)
+    alice = cart(app, "alice")
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-1")
+    app.clock.advance(KEPT_FOR)  # type: ignore[attr-defined]  # the FixedClock of open_shop
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-2")
+    kind = "kernel.CommandRecord"
+    assert app.database.find(kind, RECORDED_AT) == ["add-1", "add-2"]
+
+    again = open_shop(storage)  # another process purges
+    again.clock.set(app.clock.now())  # type: ignore[attr-defined]
+    assert again.handle(PurgeCommandRecords(app.clock.now())) == 1
+
+    assert app.database.keys(kind) == ["add-2"]  # the live key is kept
+    assert app.database.find(kind, RECORDED_AT) == ["add-2"]  # and the index follows
+    assert app.get(checkout.Cart, alice).items[PHONE].quantity == 3
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-2")  # answered
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-1")  # acts anew
+    assert app.get(checkout.Cart, alice).items[PHONE].quantity == 4
+    assert app.database.keys(kind) == ["add-2", "add-1"]
+    app.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert app.handle(PurgeCommandRecords(app.clock.now(), limit=5)) == 0
