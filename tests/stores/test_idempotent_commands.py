@@ -18,9 +18,8 @@ from merx.errors import IdempotencyKeyReused
 from merx.kernel.bus import Command
 from merx.kernel.command_records import RECORDED_AT, PurgeCommandRecords
 from merx.kernel.ids import CustomerId
-from merx.kernel.replies import result_type
+from merx.kernel.replies import KEPT_FOR, result_type
 from merx.kernel.serde import make_converter
-from merx.kernel.replies import KEPT_FOR
 from tests.stores.test_stored_app import PHONE, START, Storage, open_shop, stock
 
 
