@@ -113,6 +113,7 @@ PINNED = {
         Journal Journals Ledger Leg MARKETING OpenLedger PENALTIES Phase REFUNDS Role
         SUBSIDY TRANSIT UnbalancedEntry UnknownAccount UnknownEntry UnknownEntryKind
         account_named cash_account counter_moves merchant_account merchant_accounts
+        prefetch_entries
     """,
     "merchants": """
         AddMerchantDocument ApplyMerchant ApproveMerchant ChangeGoodsScope DepositDeducted

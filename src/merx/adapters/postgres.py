@@ -380,6 +380,31 @@ _MOVE_BALANCE: Final = (
     "pending_debits = b.pending_debits + excluded.pending_debits, "
     "pending_credits = b.pending_credits + excluded.pending_credits"
 )
+#: Every unguarded move of a run of accounts (in the commit's order of accounts) at once.
+_MOVE_BALANCES: Final = (
+    "INSERT INTO merx_ledger_balances AS b "
+    "SELECT m.book, m.account, 1, m.debits, m.credits, m.pending_debits, m.pending_credits "
+    "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], "
+    "%s::bigint[]) WITH ORDINALITY AS m (book, account, debits, credits, pending_debits, "
+    "pending_credits, n) ORDER BY m.n "
+    "ON CONFLICT (book, account) DO UPDATE SET version = b.version + 1, "
+    "debits = b.debits + excluded.debits, credits = b.credits + excluded.credits, "
+    "pending_debits = b.pending_debits + excluded.pending_debits, "
+    "pending_credits = b.pending_credits + excluded.pending_credits"
+)
+#: Every entry of a commit and their postings in one statement: the entries take their
+#: row numbers in the order given; each posting finds its entry by book and key.
+_APPEND_ENTRIES: Final = (
+    "WITH e AS (INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
+    "SELECT u.book, u.key, u.kind, u.ref, u.at, u.phase, u.link "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[]) WITH ORDINALITY AS u (book, key, kind, ref, at, phase, link, n) "
+    "ORDER BY u.n RETURNING row, book, key) "
+    "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
+    "SELECT e.row, l.leg, l.book, l.account, l.amount FROM e JOIN "
+    "unnest(%s::text[], %s::text[], %s::integer[], %s::text[], %s::bigint[]) "
+    "AS l (book, key, leg, account, amount) ON l.book = e.book AND l.key = e.key"
+)
 _GUARD_BALANCE: Final = "SELECT merx_guard_balance(%s, %s, %s, %s, %s, %s, %s, %s)"
 _ENTRY_SELECT: Final = (
     "SELECT e.row, e.book, e.key, e.kind, e.ref, e.at, e.phase, e.link, "
@@ -400,18 +425,45 @@ def _entry_parameters(row: EntryRow) -> tuple[Any, ...]:
 
 
 def _journal_statements(journal: JournalRows) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """The statements of a commit's ledger rows: balances in one order, then entries."""
+    """The statements of a commit's ledger rows: balances in one order of accounts (each
+    run of unguarded moves one statement, each guarded balance one), then every entry with
+    its postings in one statement."""
     statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+    run: list[tuple[str, str, int, int, int, int]] = []
     for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
         if read is None:
             assert move is not None
-            statements.append((_MOVE_BALANCE, [(book, account, *move)]))
-        else:
-            figures = move or (0, 0, 0, 0)
-            statements.append((_GUARD_BALANCE, [(book, account, read, *figures, move is not None)]))
+            run.append((book, account, *move))
+            continue
+        if run:
+            statements.append(_moves_statement(run))
+            run = []
+        figures = move or (0, 0, 0, 0)
+        statements.append((_GUARD_BALANCE, [(book, account, read, *figures, move is not None)]))
+    if run:
+        statements.append(_moves_statement(run))
     if journal.entries:
-        statements.append((_APPEND_ENTRY, [_entry_parameters(row) for row in journal.entries]))
+        statements.append(_entries_statement(journal.entries))
     return statements
+
+
+def _moves_statement(
+    run: Sequence[tuple[str, str, int, int, int, int]],
+) -> tuple[str, list[tuple[Any, ...]]]:
+    if len(run) == 1:
+        return (_MOVE_BALANCE, [run[0]])
+    return (_MOVE_BALANCES, [tuple(list(column) for column in zip(*run, strict=True))])
+
+
+def _entries_statement(entries: Sequence[EntryRow]) -> tuple[str, list[tuple[Any, ...]]]:
+    columns = [list(column) for column in zip(*(entry[:7] for entry in entries), strict=True)]
+    legs = [
+        (book, key, leg, account, amount)
+        for book, key, *_, entry_legs in entries
+        for leg, (account, amount) in enumerate(entry_legs)
+    ]
+    postings = [list(column) for column in zip(*legs, strict=True)] if legs else [[]] * 5
+    return (_APPEND_ENTRIES, [(*columns, *postings)])
 
 
 def _entry_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, EntryRow]]:
@@ -674,6 +726,16 @@ class PostgresDatabase:
 
     def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
         return self._one_entry("e.book = %s AND e.link = %s", (book, key))
+
+    def journal_entries_by_key(self, book: str, keys: Sequence[str]) -> dict[str, EntryRow]:
+        if not keys:
+            return {}
+        with self.connection() as db:
+            rows = db.execute(
+                f"{_ENTRY_SELECT} WHERE e.book = %s AND e.key = ANY(%s) GROUP BY e.row",
+                (book, list(keys)),
+            ).fetchall()
+        return {row[1]: row for _, row in _entry_rows(rows)}
 
     def _one_entry(self, where: str, parameters: tuple[Any, ...]) -> EntryRow | None:
         with self.connection() as db:

@@ -284,24 +284,33 @@ def _write_index(
 
 
 def _insert_entries(db: sqlite3.Connection, entries: Sequence[EntryRow]) -> None:
-    """Append ``entries`` with their postings (an entry's key or follow-up taken raises
-    ``sqlite3.IntegrityError``)."""
-    for book, key, kind, ref, at, phase, link, legs in entries:
-        cursor = db.execute(
-            "INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (book, key, kind, ref, at, phase, link),
-        )
-        entry = cursor.lastrowid
-        db.executemany(
-            "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(entry, leg, book, account, amount) for leg, (account, amount) in enumerate(legs)],
-        )
+    """Append ``entries`` with their postings, one statement for the entries and one for
+    their postings (per :data:`_PARAMETERS` parameters); an entry's key or follow-up taken
+    raises ``sqlite3.IntegrityError``."""
+    for chunk in _chunks(entries, 7):
+        numbered = db.execute(
+            "INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) VALUES "
+            f"{_rows(len(chunk), 7)} RETURNING row, book, key",
+            [part for entry in chunk for part in entry[:7]],
+        ).fetchall()
+        rows = {(book, key): number for number, book, key in numbered}  # RETURNING: any order
+        postings = [
+            (rows[(book, key)], leg, book, account, amount)
+            for book, key, *_, legs in chunk
+            for leg, (account, amount) in enumerate(legs)
+        ]
+        for part in _chunks(postings, 5):
+            db.execute(
+                "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) VALUES "
+                + _rows(len(part), 5),
+                [value for posting in part for value in posting],
+            )
 
 
 def _write_journal(db: sqlite3.Connection, journal: JournalRows) -> None:
-    """The ledger's rows of a commit, inside its transaction (see merx.adapters.journal)."""
+    """The ledger's rows of a commit, inside its transaction (see merx.adapters.journal):
+    each guarded balance checked, then every move in one statement, then the entries."""
+    moves: list[tuple[str, str, int, int, int, int]] = []
     for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
         if read is not None:
             row = db.execute(
@@ -315,15 +324,17 @@ def _write_journal(db: sqlite3.Connection, journal: JournalRows) -> None:
                     f"(read version {read}, stored {stored})"
                 )
         if move is not None:
-            db.execute(
-                "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
-                "pending_debits, pending_credits) VALUES (?, ?, 1, ?, ?, ?, ?) "
-                "ON CONFLICT (book, account) DO UPDATE SET version = version + 1, "
-                "debits = debits + excluded.debits, credits = credits + excluded.credits, "
-                "pending_debits = pending_debits + excluded.pending_debits, "
-                "pending_credits = pending_credits + excluded.pending_credits",
-                (book, account, *move),
-            )
+            moves.append((book, account, *move))
+    for part in _chunks(moves, 7):
+        db.execute(
+            "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
+            f"pending_debits, pending_credits) VALUES {_rows(len(part), 7)} "
+            "ON CONFLICT (book, account) DO UPDATE SET version = version + 1, "
+            "debits = debits + excluded.debits, credits = credits + excluded.credits, "
+            "pending_debits = pending_debits + excluded.pending_debits, "
+            "pending_credits = pending_credits + excluded.pending_credits",
+            [value for book, account, *figures in part for value in (book, account, 1, *figures)],
+        )
     try:
         _insert_entries(db, journal.entries)
     except sqlite3.IntegrityError as error:
@@ -700,6 +711,14 @@ class SqliteDatabase:
     def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
         found = _entries_with_legs(self.connection(), "e.book = ? AND e.link = ?", (book, key))
         return found[0][1] if found else None
+
+    def journal_entries_by_key(self, book: str, keys: Sequence[str]) -> dict[str, EntryRow]:
+        found: dict[str, EntryRow] = {}
+        for chunk in _chunks(keys):
+            where = f"e.book = ? AND e.key IN ({_placeholders(len(chunk))})"
+            for _, row in _entries_with_legs(self.connection(), where, [book, *chunk]):
+                found[row[1]] = row
+        return found
 
     def journal_balance(self, book: str, account: str) -> BalanceRow | None:
         row = (
