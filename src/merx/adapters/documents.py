@@ -30,7 +30,7 @@ from merx.kernel.documents import Documents
 from merx.kernel.errors import AlreadyExists, NotFound, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import IdSource
-from merx.kernel.uow import Keyed, Repository
+from merx.kernel.uow import Keyed, Repository, take_loaded
 
 A = TypeVar("A", bound=Keyed)
 
@@ -362,12 +362,7 @@ class DocumentRepository(Repository[A]):
 
     def remove(self, aggregate: A) -> None:
         key = aggregate.id
-        if self.loaded.get(key) is not aggregate:
-            raise ValidationError(
-                f"{self._kind.__name__} {key!r}: only an aggregate loaded in this unit of work "
-                "can be removed"
-            )
-        del self.loaded[key]
+        take_loaded(self.loaded, aggregate, self._kind)
         if self.saved.pop(key, None) is not None:
             self._uow.unstage(self, key)
         self.removed[key] = aggregate

@@ -396,17 +396,7 @@ def _update_documents(db: sqlite3.Connection, rows: Sequence[ChangedDocument]) -
         "RETURNING merx_documents.kind, merx_documents.id",
         [part for r in rows for part in (r.kind, r.key, r.version, _dumps(r.document))],
     ).fetchall()
-    if len(updated) == len(rows):
-        return
-    written = set(updated)
-    row = next(r for r in rows if (r.kind, r.key) not in written)
-    stored = db.execute(
-        "SELECT version FROM merx_documents WHERE kind = ? AND id = ?", (row.kind, row.key)
-    ).fetchone()
-    raise ConcurrencyError(
-        f"{row.kind} {row.key!r} changed since it was loaded "
-        f"(loaded version {row.version}, stored {stored[0] if stored else None})"
-    )
+    _check_all_done(db, rows, updated, "")
 
 
 def _delete_documents(db: sqlite3.Connection, rows: Sequence[RemovedDocument]) -> None:
@@ -417,15 +407,26 @@ def _delete_documents(db: sqlite3.Connection, rows: Sequence[RemovedDocument]) -
         f"(VALUES {_rows(len(rows), 3)}) RETURNING kind, id",
         [part for r in rows for part in (r.kind, r.key, r.version)],
     ).fetchall()
-    if len(deleted) == len(rows):
+    _check_all_done(db, rows, deleted, " for removal")
+
+
+def _check_all_done(
+    db: sqlite3.Connection,
+    rows: Sequence[ChangedDocument | RemovedDocument],
+    done: Sequence[tuple[str, str]],
+    what: str,
+) -> None:
+    """:class:`ConcurrencyError` naming the first of ``rows`` a version-checked statement
+    did not reach (``done``: the (kind, id) it returned), if any."""
+    if len(done) == len(rows):
         return
-    gone = set(deleted)
-    row = next(r for r in rows if (r.kind, r.key) not in gone)
+    reached = set(done)
+    row = next(r for r in rows if (r.kind, r.key) not in reached)
     stored = db.execute(
         "SELECT version FROM merx_documents WHERE kind = ? AND id = ?", (row.kind, row.key)
     ).fetchone()
     raise ConcurrencyError(
-        f"{row.kind} {row.key!r} changed since it was loaded for removal "
+        f"{row.kind} {row.key!r} changed since it was loaded{what} "
         f"(loaded version {row.version}, stored {stored[0] if stored else None})"
     )
 

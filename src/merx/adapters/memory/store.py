@@ -15,9 +15,9 @@ from collections.abc import Callable, Hashable, Iterator
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 
-from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
+from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
-from merx.kernel.uow import Keyed, Repository
+from merx.kernel.uow import Keyed, Repository, take_loaded
 
 A = TypeVar("A", bound=Keyed)
 
@@ -150,12 +150,7 @@ class MemoryRepository(Repository[A]):
 
     def remove(self, aggregate: A) -> None:
         key = aggregate.id
-        if self.loaded.get(key) is not aggregate:
-            raise ValidationError(
-                f"{self._kind.__name__} {key!r}: only an aggregate loaded in this unit of work "
-                "can be removed"
-            )
-        del self.loaded[key]
+        take_loaded(self.loaded, aggregate, self._kind)
         if self.saved.pop(key, None) is not None:
             self._staged.remove((self._kind, key))
         self.removed[key] = aggregate
