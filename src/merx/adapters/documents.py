@@ -234,12 +234,6 @@ class DocumentCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
-    def drop(self, kind: str, key: str) -> None:
-        """Forget ``kind``/``key`` (removed: a later document of that id starts again at
-        version 1, which this cache must not answer with the removed one)."""
-        with self._lock:
-            self._entries.pop((kind, key), None)
-
 
 def _copy(aggregate: Any) -> Any:
     clone = getattr(aggregate, "clone", None)
@@ -260,6 +254,9 @@ class DocumentRepository(Repository[A]):
         self._uow = uow
         self._kind = kind
         self.name = uow.documents.name_of(kind)
+        #: the process's cache, unless this kind's documents may be removed (see
+        #: :meth:`merx.kernel.documents.Documents.removable`)
+        self._cache = None if uow.documents.is_removable(kind) else uow.cache
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
@@ -271,7 +268,7 @@ class DocumentRepository(Repository[A]):
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
         copy of that version, else the document decoded (and cached)."""
         version, document = row
-        cache = self._uow.cache
+        cache = self._cache
         cached: A | None = cache.get(self.name, key, version) if cache is not None else None
         if cached is not None:
             return cached
@@ -362,6 +359,11 @@ class DocumentRepository(Repository[A]):
 
     def remove(self, aggregate: A) -> None:
         key = aggregate.id
+        if not self._uow.documents.is_removable(self._kind):
+            raise ValidationError(
+                f"{self._kind.__name__} documents are not removable: "
+                "register them with Documents.removable"
+            )
         take_loaded(self.loaded, aggregate, self._kind)
         if self.saved.pop(key, None) is not None:
             self._uow.unstage(self, key)
@@ -398,8 +400,8 @@ class DocumentRepository(Repository[A]):
         aggregate = self.added.get(key) or self.saved[key]
         aggregate.version = 1 if key in self.added else aggregate.version + 1
         events = aggregate.pull_events()
-        if self._uow.cache is not None:
-            self._uow.cache.put(self.name, key, aggregate)
+        if self._cache is not None:
+            self._cache.put(self.name, key, aggregate)
         return events
 
 
@@ -512,9 +514,6 @@ class DocumentUnitOfWork:
             seqs = self.database.write(new, changed, stored, self._marks, journal)
         else:
             seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
-        if self.cache is not None:
-            for gone in removed:
-                self.cache.drop(gone.kind, gone.key)
         self._marks = []
         self._participants.clear()
         for repo, key in self._staged:

@@ -47,7 +47,8 @@ What the suite holds a store to:
 - ``remove`` of an aggregate the unit of work loaded deletes it at commit, version-checked
   like a save (``ConcurrencyError`` and nothing written if it changed since it was loaded);
   its id is free afterwards (added again at version 1); anything else removed raises
-  ``ValidationError``.
+  ``ValidationError``. (A store of documents lets the suite's aggregates be removed:
+  ``merx.kernel.documents.Documents.removable``.)
 - ``merx.kernel.uow.prefetch`` reads ids as ``find`` would, at the latest with the next
   read (one object per id, what the unit of work holds kept; one found missing may answer
   ``None`` until commit), stages nothing, and a prefetched aggregate saved is
