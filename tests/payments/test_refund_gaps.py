@@ -7,12 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from merx import aftersales, catalog, inventory, orders, payments
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.app import Settings, build_sqlite_app
-from merx.kernel.ids import PLATFORM
-from merx.payments import RefundPolicy, RefundStatus
-from tests.orders.test_presale import deposited, presale, refused, world
+from merx.aftersales import AfterSaleStatus
+from merx.app import MemoryApp, Settings, build_sqlite_app
+from merx.errors import IdempotencyConflict, NotFound, ValidationError
+from merx.kernel.ids import PLATFORM, AfterSaleId, PaymentId
+from merx.payments import RefundPolicy, RefundResolution, RefundStatus
+from tests.orders.test_presale import deposited, presale, refused, state, world
 from tests.payments.test_refunds_finish import DC, SHIRT, cny, delivered, make_app, payment
 
 # -- the policy reaches the app ----------------------------------------------------------
@@ -62,3 +66,93 @@ def test_a_goodwill_refund_of_a_presale_deposit_is_refused() -> None:
     deposit_order = presale(app, presale_id).deposit_order_id
     grant = aftersales.GrantRefund(deposit_order, "g-1", cny("10.00"), "sorry")
     refused(app, grant, aftersales.NotEligible)
+
+
+# -- an escalated refund resolved by hand ------------------------------------------------
+
+ONE_TRY = RefundPolicy(max_attempts=1, retry_after=timedelta(minutes=1))
+
+
+def escalated(app: MemoryApp) -> tuple[AfterSaleId, PaymentId, str]:
+    """A refund-only case whose refund was declined on its one try and escalated."""
+    order_id, payment_id = delivered(app)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "faded"))
+    app.gateways["alipay"].decline_next(reason="account frozen")
+    app.handle(aftersales.ApproveAfterSale(case))
+    app.clock.advance(timedelta(minutes=1))
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [RefundStatus.ESCALATED]
+    return case, payment_id, f"{case}/refund"
+
+
+def resolve(
+    payment_id: PaymentId, refund_id: str, resolution: RefundResolution, reference: str
+) -> payments.ResolveEscalatedRefund:
+    return payments.ResolveEscalatedRefund(payment_id, refund_id, resolution, reference)
+
+
+def test_an_escalated_refund_refunded_offline_succeeds_and_completes_its_case() -> None:
+    app = make_app(refund_policy=ONE_TRY)
+    case, payment_id, refund_id = escalated(app)
+    offline = resolve(payment_id, refund_id, RefundResolution.REFUNDED_OFFLINE, "bank-77")
+    assert app.handle(offline) is RefundStatus.SUCCEEDED
+    assert payment(app, payment_id).refunded == cny("100.00")
+    assert app.get(aftersales.AfterSale, case).status is AfterSaleStatus.COMPLETED
+    resolved = [e for e in app.events.events if isinstance(e, payments.RefundResolved)]
+    assert [(e.refund_id, e.resolution, e.reference) for e in resolved] == [
+        (refund_id, RefundResolution.REFUNDED_OFFLINE, "bank-77")
+    ]
+    assert [e.refund_id for e in app.events.events if isinstance(e, payments.RefundSucceeded)] == [
+        refund_id
+    ]
+    assert list(app.queries.payments.with_refunds_escalated()) == []
+    # the same call again is a no-op; the same reference with another resolution is refused
+    before = state(app)
+    assert app.handle(offline) is RefundStatus.SUCCEEDED
+    assert state(app) == before
+    with pytest.raises(IdempotencyConflict):
+        app.handle(resolve(payment_id, refund_id, RefundResolution.RETRY, "bank-77"))
+    assert state(app) == before
+    # succeeded: nothing is left to resolve under a new reference
+    refused(
+        app,
+        resolve(payment_id, refund_id, RefundResolution.RETRY, "ticket-2"),
+        payments.RefundNotEscalated,
+    )
+
+
+def test_an_escalated_refund_sent_back_is_tried_at_once_with_a_fresh_budget() -> None:
+    app = make_app(refund_policy=RefundPolicy(max_attempts=2, retry_after=timedelta(minutes=1)))
+    order_id, payment_id = delivered(app)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "faded"))
+    gateway = app.gateways["alipay"]
+    gateway.decline_next(2)
+    app.handle(aftersales.ApproveAfterSale(case))
+    refund_id = f"{case}/refund"
+    for _ in range(2):
+        app.clock.advance(timedelta(minutes=5))
+        app.handle(payments.RetryRefunds())
+    assert payment(app, payment_id).refund_status(refund_id) is RefundStatus.ESCALATED
+    retry = resolve(payment_id, refund_id, RefundResolution.RETRY, "ticket-1")
+    assert app.handle(retry) is RefundStatus.PENDING
+    assert app.handle(retry) is RefundStatus.PENDING  # a repeat changes nothing
+    assert list(app.queries.payments.with_refunds_pending()) == [payment_id]
+    gateway.decline_next()  # the first try of the new budget is declined...
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [RefundStatus.PENDING]
+    app.clock.advance(timedelta(minutes=1))  # ...the second succeeds, no escalation before
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [RefundStatus.SUCCEEDED]
+    assert app.get(aftersales.AfterSale, case).status is AfterSaleStatus.COMPLETED
+    assert payment(app, payment_id).refunded == cny("100.00")
+
+
+def test_only_an_escalated_refund_is_resolved() -> None:
+    app = make_app(refund_policy=ONE_TRY)
+    order_id, payment_id = delivered(app)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "faded"))
+    app.gateways["alipay"].decline_next()
+    app.handle(aftersales.ApproveAfterSale(case))  # declined: pending, not escalated
+    refund_id = f"{case}/refund"
+    offline = RefundResolution.REFUNDED_OFFLINE
+    refused(app, resolve(payment_id, refund_id, offline, "t"), payments.RefundNotEscalated)
+    refused(app, resolve(payment_id, "nope", offline, "t"), payments.RefundNotFound)
+    refused(app, resolve(payment_id, refund_id, offline, " "), ValidationError)
+    refused(app, resolve(PaymentId("pay-404"), refund_id, offline, "t"), NotFound)

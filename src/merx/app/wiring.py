@@ -303,6 +303,10 @@ def register_cashier(
             policy=refunds or payments.RefundPolicy(),
         ),
     )  # fmt: skip
+    bus.register(
+        payments.ResolveEscalatedRefund,
+        partial(payments_services.resolve_escalated_refund, clock=clock),
+    )
     for command, handler in (
         (invoicing.RequestInvoice, invoicing_services.request_invoice),
         (invoicing.IssueInvoice, invoicing_services.issue_invoice),

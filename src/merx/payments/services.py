@@ -53,6 +53,7 @@ from merx.payments.model import (
     PaymentFact,
     PaymentStatus,
     RefundPolicy,
+    RefundResolution,
     RefundStatus,
 )
 from merx.payments.ports import (
@@ -798,3 +799,29 @@ def retry_refunds(
                 )
             done.append(RefundOutcome(payment.id, refund.refund_id, status))
     return done
+
+
+@attrs.frozen
+class ResolveEscalatedRefund(Command[RefundStatus]):
+    """A person resolves an escalated refund under the host's ``reference`` (a ticket, a
+    bank transfer's reference): ``REFUNDED_OFFLINE`` (the money went back outside the
+    channel: the refund succeeds, and what follows a refund's success follows: after-sales
+    cases complete, a failed top-up closes, a deposit's pre-sale order is refunded) or
+    ``RETRY`` (pending again, due at once, with a fresh budget of attempts). The same
+    call again changes nothing."""
+
+    payment_id: PaymentId
+    refund_id: str
+    resolution: RefundResolution
+    reference: str
+
+
+def resolve_escalated_refund(
+    cmd: ResolveEscalatedRefund, uow: UnitOfWork, *, clock: Clock
+) -> RefundStatus:
+    """:meth:`Payment.resolve_refund`, committed; the refund's status after it."""
+    payment = uow.repo(Payment).get(cmd.payment_id)
+    if payment.resolve_refund(cmd.refund_id, cmd.resolution, cmd.reference, clock.now()):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+    return payment.refund_status(cmd.refund_id)
