@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from merx import aftersales, catalog, inventory, orders, payments
+from merx import aftersales, catalog, installments, inventory, orders, payments
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.aftersales import AfterSaleStatus
-from merx.app import MemoryApp, Settings, build_sqlite_app
-from merx.errors import IdempotencyConflict, NotFound, ValidationError
+from merx.app import MemoryApp, Settings, build_memory_app, build_sqlite_app
+from merx.errors import BusinessRuleViolation, IdempotencyConflict, NotFound, ValidationError
 from merx.kernel.ids import PLATFORM, AfterSaleId, PaymentId
+from merx.orders import PresaleStatus
 from merx.payments import RefundPolicy, RefundResolution, RefundStatus
 from tests.orders.test_presale import deposited, presale, refused, state, world
+from tests.orders.test_presale import paid as paid_for
+from tests.payments.test_installments import available, ready
 from tests.payments.test_refunds_finish import DC, SHIRT, cny, delivered, make_app, payment
 
 # -- the policy reaches the app ----------------------------------------------------------
@@ -156,3 +160,92 @@ def test_only_an_escalated_refund_is_resolved() -> None:
     refused(app, resolve(payment_id, "nope", offline, "t"), payments.RefundNotFound)
     refused(app, resolve(payment_id, refund_id, offline, " "), ValidationError)
     refused(app, resolve(PaymentId("pay-404"), refund_id, offline, "t"), NotFound)
+
+
+# -- refunds of installment payments and pre-sale deposits are tried again ---------------
+
+
+def test_an_installment_refund_stopped_after_its_reservation_is_finished_by_retry_refunds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = build_memory_app()
+    placed = ready(app)
+    outcome = app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    (order_id,) = placed.order_ids
+    limit = available(app)
+    real = installments.refund_installment_order
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the process stopped")
+
+    monkeypatch.setattr(installments, "refund_installment_order", crash)
+    with pytest.raises(RuntimeError):
+        app.handle(aftersales.GrantRefund(order_id, "g-1", cny("100.00"), "scratch"))
+    refund_id = f"{order_id}/goodwill/g-1"
+    assert payment(app, outcome.payment_id).refund_status(refund_id) is RefundStatus.PENDING
+    assert list(app.queries.payments.with_refunds_pending()) == [outcome.payment_id]
+    monkeypatch.setattr(installments, "refund_installment_order", real)
+    app.clock.advance(timedelta(minutes=10))
+    retried = app.handle(payments.RetryRefunds())
+    assert [(o.refund_id, o.status) for o in retried] == [(refund_id, RefundStatus.SUCCEEDED)]
+    assert available(app) == limit + cny("100.00")
+    assert payment(app, outcome.payment_id).refunded == cny("100.00")
+    assert app.handle(payments.RetryRefunds()) == []
+
+
+def test_an_installment_refund_credit_refuses_is_declined_tried_again_and_escalated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = build_memory_app(refund_policy=RefundPolicy(2, timedelta(minutes=1)))
+    placed = ready(app)
+    outcome = app.handle(payments.PayByInstallments(placed.parent_id, 6))
+    (order_id,) = placed.order_ids
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise BusinessRuleViolation("the plan is with a collection agency")
+
+    monkeypatch.setattr(installments, "refund_installment_order", refuse)
+    grant = aftersales.GrantRefund(order_id, "g-1", cny("100.00"), "scratch")
+    assert app.handle(grant) is RefundStatus.PENDING  # declined, not raised
+    for _ in range(3):
+        app.clock.advance(timedelta(minutes=5))
+        app.handle(payments.RetryRefunds())
+    paid = payment(app, outcome.payment_id)
+    refund_id = f"{order_id}/goodwill/g-1"
+    assert paid.refund_status(refund_id) is RefundStatus.ESCALATED
+    assert [a.request_id for a in paid.refunds[refund_id].attempts] == [
+        refund_id,
+        f"{refund_id}/attempt-2",
+    ]
+    assert paid.refunded == cny("0.00")
+
+
+def test_a_declined_deposit_refund_is_finished_by_retry_refunds() -> None:
+    app, _ = world(rule=orders.DepositRule.REFUND)
+    presale_id = deposited(app)
+    app.gateways["alipay"].decline_next(reason="card closed")
+    app.handle(orders.CancelPresaleOrder(presale_id, "changed mind"))
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDING
+    assert paid_for(app, presale_id) == cny("50.00")
+    app.clock.advance(timedelta(minutes=10))
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [RefundStatus.SUCCEEDED]
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDED
+    assert paid_for(app, presale_id) == cny("0.00")
+
+
+def test_an_escalated_deposit_refund_refunded_offline_refunds_its_presale_order() -> None:
+    app, _ = world(rule=orders.DepositRule.REFUND)
+    presale_id = deposited(app)
+    app.gateways["alipay"].decline_next(5, reason="card closed")
+    app.handle(orders.CancelPresaleOrder(presale_id, "changed mind"))
+    outcomes = []
+    for _ in range(5):
+        app.clock.advance(timedelta(days=1))
+        outcomes += app.handle(payments.RetryRefunds())
+    assert outcomes[-1].status is RefundStatus.ESCALATED
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDING
+    offline = resolve(
+        outcomes[-1].payment_id, outcomes[-1].refund_id, RefundResolution.REFUNDED_OFFLINE, "b-9"
+    )
+    assert app.handle(offline) is RefundStatus.SUCCEEDED
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDED

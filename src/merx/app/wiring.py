@@ -53,6 +53,7 @@ from merx.merchants import services as merchants_services
 from merx.orders import presale_services
 from merx.orders import services as orders_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.payments import installments as payments_installments
 from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
@@ -301,6 +302,7 @@ def register_cashier(
         partial(
             payments_services.retry_refunds, gateways=gateways, clock=clock, queries=queries,
             policy=refunds or payments.RefundPolicy(),
+            installments=payments_installments.try_installment_refund,
         ),
     )  # fmt: skip
     bus.register(
