@@ -163,7 +163,7 @@ PINNED = {
         RefundResolution RefundResolved RefundStatus RefundSucceeded
         ResolveEscalatedRefund RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
         TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
-        WrongProof refund_to_payer
+        WrongProof ask_refund refund_to_payer
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer

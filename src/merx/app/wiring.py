@@ -115,6 +115,7 @@ def register_fulfillment(
             clock=clock,
         ),
     )
+    bus.subscribe(payments.RefundSucceeded, fulfillment_services.close_refunded_topup)
     bus.register(
         fulfillment.SyncTracking,
         partial(fulfillment_services.sync_tracking, logistics=logistics, clock=clock),

@@ -31,6 +31,7 @@ from merx.payments.services import (
     INSTALLMENTS,
     AuthenticationPolicy,
     PaymentOutcome,
+    _ask_channel,
     begin_payment,
     gateway_for,
     record_and_settle,
@@ -228,3 +229,27 @@ def refund_to_payer(
         clock=clock,
         order_id=order_id,
     )
+
+
+def ask_refund(
+    uow: UnitOfWork,
+    gateways: Mapping[str, PaymentGateway],
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    clock: Clock,
+) -> RefundStatus:
+    """Send a refund the caller reserved (:meth:`Payment.reserve_refund`) and committed with
+    its own changes, its first attempt not asked yet: through the channel, or down the
+    installment plan; the answer recorded (committed). Returns the refund's status."""
+    payment = uow.repo(Payment).get(payment_id)
+    status = payment.refund_status(refund_id)
+    if status is not RefundStatus.PENDING:
+        return status
+    request_id = payment.refunds[refund_id].request_ids[-1]
+    if payment.channel == INSTALLMENTS:
+        return _pay_plan_down(uow, payment_id, refund_id, request_id, clock)
+    return _ask_channel(
+        uow, gateway_for(gateways, payment.channel), payment_id=payment_id,
+        refund_id=refund_id, request_id=request_id, clock=clock,
+    )  # fmt: skip
