@@ -21,7 +21,7 @@ from merx.fulfillment.topup import (
     topup_refund_id,
 )
 from merx.inventory import StockItem, deduct_holds, stock_key
-from merx.kernel.bus import Command
+from merx.kernel.bus import Command, commits_in_steps
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
@@ -286,9 +286,9 @@ def fulfill_topup(
         raise NotATopUp(f"order {order.id!r} is not a top-up")
     if order.status is OrderStatus.PAID:
         # Opened and bought in one commit: every purchase's key is derived from the order,
-        # so a failure before it leaves the order paid and a retry asks the same questions
-        # (a relay's mark, written with a subscriber's first commit, then marks the work
-        # done only once the supplier has answered).
+        # so a failure before it leaves the order paid and a retry asks the same questions.
+        # Each later step finds what an earlier run stored (the subscriber commits in
+        # steps: a relay reruns it after a failure between two of them).
         top_up = TopUp.open(order)
         order.start_procurement(clock.now())
         uow.repo(TopUp).add(top_up)
@@ -439,6 +439,7 @@ def close_refunded_topup(event: RefundSucceeded, uow: UnitOfWork) -> None:
         uow.commit()
 
 
+@commits_in_steps
 def fulfill_paid_topup(
     event: OrderPaid,
     uow: UnitOfWork,
