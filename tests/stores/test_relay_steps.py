@@ -17,17 +17,19 @@ from typing import Any
 
 import pytest
 
-from merx import checkout, orders, payments
+from merx import catalog, checkout, customers, inventory, orders, payments
 from merx.adapters import relay as relay_module
 from merx.adapters.memory import FixedClock, MemoryPaymentGateway
 from merx.adapters.relay import OutboxRelay, subscriber_name
 from merx.app import StoredApp, build_memory_app, build_postgres_app, build_sqlite_app
 from merx.app.documents import documents
+from merx.customers import Address
 from merx.kernel.bus import commits_in_steps, in_steps
-from merx.kernel.ids import OrderId
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId
 from merx.kernel.money import Money
-from merx.orders import OrderStatus
+from merx.orders import DepositRule, OrderStatus, PresaleStatus
 from tests.orders.test_input_bounds import ACCOUNT, AMY, TOPUP, furnish, supplier_of
+from tests.orders.test_presale import DC, T0, TERMS, WATCH, cny
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,18 +40,15 @@ def is_postgres(target: str) -> bool:
     return target.startswith("postgresql:") or "search_path" in target
 
 
-def open_shop(target: str) -> StoredApp:
+def open_shop(target: str, clock: FixedClock | None = None) -> StoredApp:
     """A merx over ``target`` as the process ``worker-1`` (system ids: a restarted process
     never reuses one)."""
+    clock = clock or FixedClock(START)
     if is_postgres(target):
-        app = build_postgres_app(
-            target, clock=FixedClock(START), max_connections=2, relay_owner="worker-1"
-        )
+        app = build_postgres_app(target, clock=clock, max_connections=2, relay_owner="worker-1")
         OPENED.append(app)
         return app
-    return build_sqlite_app(
-        target, clock=FixedClock(START), synchronous="NORMAL", relay_owner="worker-1"
-    )
+    return build_sqlite_app(target, clock=clock, synchronous="NORMAL", relay_owner="worker-1")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -231,3 +230,29 @@ def test_a_declared_subscriber_committing_nothing_writes_no_mark(target: str) ->
     ordered = [event_id for _, event_id, name, _ in rows if name.endswith(".OrderPaid")]
     assert app.database.handled([f"{topup}:{ordered[0]}"]) == {f"{topup}:{ordered[0]}"}
     app.close()
+
+
+def test_a_deposit_refund_failing_after_its_reservation_is_run_again_and_finishes(
+    target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = open_shop(target, FixedClock(T0))
+    relay = relay_of(app, [])
+    app.handle(catalog.CreateSku(WATCH, "Watch", PLATFORM, "watch", cny("1200.00")))
+    app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
+    app.handle(inventory.ReceiveStock(DC, WATCH, 3, "po"))
+    app.handle(orders.CreatePresale("ps-watch", PLATFORM, TERMS, DepositRule.REFUND))
+    cid = app.handle(customers.RegisterCustomer(CustomerId("ann"), "ann", "1"))
+    app.handle(customers.AddAddress(cid, "home", Address("ann", "1", "sh", "r"), default=True))
+    deposit = app.handle(orders.PlaceDepositOrder(cid, "ps-watch", 1))
+    app.handle(payments.PayOrder(deposit.parent_id, "alipay"))
+    gateway = app.gateways["alipay"]
+    assert isinstance(gateway, MemoryPaymentGateway)
+    monkeypatch.setattr(gateway, "refund", RefundsFailing(gateway, times=1))
+    app.handle(orders.CancelPresaleOrder(deposit.parent_id, "changed mind"))
+    # the refund was reserved (committed), then the channel blew up: run again, it asks
+    assert relay.parked() == []
+    assert app.get(orders.PresaleOrder, deposit.parent_id).status is PresaleStatus.REFUNDED
+    payment_id = app.get(orders.ParentOrder, deposit.parent_id).payment_id
+    assert payment_id is not None
+    assert app.get(payments.Payment, payment_id).refunded == cny("50.00")
+    assert relay.undeclared_steps == set()
