@@ -1,9 +1,10 @@
 """Refunds under a hostile channel: declines, timeouts (applied or lost) and duplicate
-notifications injected at every call. Every refund accepted finishes or is escalated after
-the configured tries, refunded never exceeds captured, no case stays refunding unless its
-refund was escalated (and none once a person resolves the escalated ones), and any command
-that raises leaves every aggregate version as it was (the multi-commit steps around a channel call never raise here: a refused or timed-out
-refund is recorded, not raised)."""
+notifications injected at every call, and people resolving refunds by hand. Every refund
+accepted finishes or is escalated after the configured tries, refunded never exceeds
+captured, no case stays refunding unless its refund was escalated (and none once a person
+resolves the escalated ones), and any command that raises leaves every aggregate version
+as it was (the multi-commit steps around a channel call never raise here: a refused or
+timed-out refund is recorded, not raised)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from merx import aftersales, payments, settlement
 from merx.aftersales import AfterSaleStatus
 from merx.app import MemoryApp
 from merx.errors import MerxError
-from merx.kernel.ids import AfterSaleId
+from merx.kernel.ids import AfterSaleId, PaymentId
 from merx.payments import RefundStatus
 from tests.payments.test_refunds_finish import SHIRT, cny, delivered, make_app
 
