@@ -149,8 +149,8 @@ class Refunds(RuleBasedStateMachine):
             for refund in payment.refunds_in(RefundStatus.ESCALATED):
                 offline = payments.RefundResolution.REFUNDED_OFFLINE
                 resolve = payments.ResolveEscalatedRefund(
-                    payment_id, refund.refund_id, offline, "x"
-                )  # type: ignore[arg-type]
+                    PaymentId(payment_id), refund.refund_id, offline, "x"
+                )
                 assert self.app.handle(resolve) is RefundStatus.SUCCEEDED
             payment = self.app.get(payments.Payment, payment_id)
             assert payment.refunded <= payment.captured
