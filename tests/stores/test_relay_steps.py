@@ -29,8 +29,11 @@ from merx.kernel.money import Money
 from merx.orders import DepositRule, OrderStatus, PresaleStatus
 from tests.orders.test_input_bounds import ACCOUNT, AMY, TOPUP, furnish, supplier_of
 from tests.orders.test_presale import DC, T0, TERMS, WATCH, cny
-from tests.stores.test_outbox_relay import OPENED, is_postgres
-from tests.stores.test_outbox_relay import target  # noqa: F401 (the fixture: the same stores)
+from tests.stores.test_outbox_relay import (
+    OPENED,
+    is_postgres,
+    target,  # noqa: F401 (the fixture: the same stores)
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 1, tzinfo=UTC)
