@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,7 @@ from merx.kernel.money import Money
 from merx.orders import DepositRule, OrderStatus, PresaleStatus
 from tests.orders.test_input_bounds import ACCOUNT, AMY, TOPUP, furnish, supplier_of
 from tests.orders.test_presale import DC, T0, TERMS, WATCH, cny
-from tests.stores.test_outbox_relay import (
-    OPENED,
-    is_postgres,
-    target,  # noqa: F401 (the fixture: the same stores)
-)
+from tests.stores.test_outbox_relay import OPENED, is_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -48,6 +45,17 @@ def open_shop(target: str, clock: FixedClock | None = None) -> StoredApp:
         OPENED.append(app)
         return app
     return build_sqlite_app(target, clock=clock, synchronous="NORMAL", relay_owner="worker-1")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLite file or a fresh PostgreSQL schema (its pools closed after the test)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "shop.db")
+    else:
+        yield request.getfixturevalue("postgres_schema")()
+        while OPENED:
+            OPENED.pop().database.close()  # type: ignore[attr-defined]
 
 
 def relay_of(app: StoredApp, pauses: list[float], attempts: int = 3) -> OutboxRelay:
