@@ -249,3 +249,24 @@ def test_an_escalated_deposit_refund_refunded_offline_refunds_its_presale_order(
     )
     assert app.handle(offline) is RefundStatus.SUCCEEDED
     assert presale(app, presale_id).status is PresaleStatus.REFUNDED
+
+
+def test_a_late_channel_success_after_an_offline_resolution_is_an_anomaly_not_a_refund() -> None:
+    app = make_app(refund_policy=ONE_TRY)
+    order_id, payment_id = delivered(app)
+    case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "faded"))
+    gateway = app.gateways["alipay"]
+    gateway.take_notifications()
+    gateway.timeout_next(applied=True)  # the channel refunded it, unseen
+    app.handle(aftersales.ApproveAfterSale(case))
+    gateway.timeout_next(applied=True)
+    app.clock.advance(timedelta(minutes=1))
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [RefundStatus.ESCALATED]
+    refund_id = f"{case}/refund"
+    offline = resolve(payment_id, refund_id, RefundResolution.REFUNDED_OFFLINE, "bank-1")
+    assert app.handle(offline) is RefundStatus.SUCCEEDED
+    for note in gateway.take_notifications():  # the channel's success arrives at last
+        app.handle(payments.HandlePaymentNotification(note))
+    paid = payment(app, payment_id)
+    assert paid.refunded == cny("100.00")  # not 200.00: the second payout is flagged
+    assert any("refunded again" in anomaly for anomaly in paid.anomalies)

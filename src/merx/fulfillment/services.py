@@ -25,6 +25,7 @@ from merx.kernel.bus import Command, commits_in_steps
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
+from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, prefetch
 from merx.orders import Order, OrderKind, OrderLine, OrderPaid, OrderStatus
 from merx.payments import (
@@ -371,13 +372,19 @@ def _reserve_failed_refund(
     refund_id = topup_refund_id(order.id)
     if refund_id in payment.refunds:
         return refund_id
-    amount = top_up.refund_due.min(payment.refundable_to(order.id, order.payable))
+    amount = _failed_refund_due(top_up, payment, order)
     if not amount.is_positive():
         return None
     reason = f"the supplier could not top up {len(failed)} unit(s)"
     payment.reserve_refund(refund_id, amount, reason, at=at, order_id=order.id)
     uow.repo(Payment).save(payment)
     return refund_id
+
+
+def _failed_refund_due(top_up: TopUp, payment: Payment, order: Order) -> Money:
+    """The failed units' net price, at most what is left to refund of the order's payment
+    (a refund granted meanwhile counts)."""
+    return top_up.refund_due.min(payment.refundable_to(order.id, order.payable))
 
 
 def _refund_failed(
@@ -394,7 +401,7 @@ def _refund_failed(
     if refund_id in payment.refunds:
         amount = payment.refunds[refund_id].amount
     else:
-        amount = top_up.refund_due.min(payment.refundable_to(order.id, order.payable))
+        amount = _failed_refund_due(top_up, payment, order)
     if not amount.is_positive():
         if order.close_if_refunded("supplier failed; nothing left to refund", clock.now()):
             uow.repo(Order).save(order)

@@ -615,6 +615,16 @@ class Payment(Aggregate):
             self.record(PaymentAnomalyRecorded(self.id, fact.reference, note))
             if not (earlier.kind in _FAILURES and fact.kind not in _FAILURES):
                 return False  # a failure after a success changes nothing
+        refund = self.refund_of(fact.refund_id) if fact.refund_id is not None else None
+        if (
+            fact.kind is FactKind.REFUNDED
+            and refund is not None
+            and before[1][refund.refund_id] is RefundStatus.SUCCEEDED
+        ):  # paid back twice (say, offline, then a late attempt): for a person, not folded
+            note = f"refund {refund.refund_id!r} refunded again after it succeeded"
+            self.anomalies.append(f"{fact.reference}: {note}")
+            self.record(PaymentAnomalyRecorded(self.id, fact.reference, note))
+            return False
         self.facts[fact.reference] = fact  # new, or a success superseding a failure
         self.record(PaymentFactRecorded(self.id, fact.kind, fact.reference, fact.amount))
         if fact.kind is FactKind.REFUND_FAILED:
