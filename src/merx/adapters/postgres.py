@@ -55,7 +55,12 @@ from merx.adapters.documents import (
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
-from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3, INDEXED_SINCE_4
+from merx.adapters.sqlite import (
+    INDEXED_SINCE_2,
+    INDEXED_SINCE_3,
+    INDEXED_SINCE_4,
+    INDEXED_SINCE_5,
+)
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -297,12 +302,19 @@ def _index_kinds_of_4(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
+def _index_kinds_of_5(db: Connection, documents: Documents | None) -> None:
+    """Schema 5: pre-sale orders' index entries written
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_5`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_5, schema=5)
+
+
 #: Every schema step in order; a database's schema is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(5, (), _index_kinds_of_5),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

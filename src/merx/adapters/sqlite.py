@@ -243,12 +243,22 @@ def _index_kinds_of_4(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
+#: The kinds schema 5 indexes anew: pre-sale orders (the pre-sale timer).
+INDEXED_SINCE_5: Final = frozenset({"orders.PresaleOrder"})
+
+
+def _index_kinds_of_5(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 5: pre-sale orders' index entries written (the balances left unpaid)."""
+    _index_kinds(db, documents, INDEXED_SINCE_5, schema=5)
+
+
 #: Every schema step in order; the schema of a file is the number of steps applied.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(5, (), _index_kinds_of_5),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.
