@@ -145,7 +145,7 @@ PINNED = {
         PresaleDepositPaid PresaleDepositRefundDue PresaleDepositRefunded
         PresaleListing PresaleOrder PresaleStatus QuoteChanged UnknownPresale
         UnknownSeller cancel_order customer_orders merchant_order merchant_orders
-        presale_deposit_refunded
+        presale_deposit_refunded presale_units_refunded
     """,
     "payments": """
         AuthFactor AuthenticateTransaction AuthenticationExpired AuthenticationLapsed

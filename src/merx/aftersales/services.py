@@ -15,6 +15,7 @@ import attrs
 from merx.aftersales.errors import NotEligible
 from merx.aftersales.model import (
     AfterSale,
+    AfterSaleCompleted,
     AfterSaleKind,
     AfterSaleStatus,
     GrantKind,
@@ -49,7 +50,7 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.validation import require_text
-from merx.orders import Order, OrderPolicy
+from merx.orders import Order, OrderPolicy, presale_units_refunded
 from merx.payments import (
     Payment,
     PaymentGateway,
@@ -483,6 +484,19 @@ def complete_refunded_case(event: RefundSucceeded, uow: UnitOfWork, *, clock: Cl
     case_id = AfterSale.case_of_refund(event.refund_id)
     if case_id is not None and uow.repo(AfterSale).find(case_id) is not None:
         _complete(uow, case_id, clock)
+
+
+def refund_presale_deposit_share(event: AfterSaleCompleted, uow: UnitOfWork) -> None:
+    """Subscriber: a case that refunded units of a pre-sale's goods order (returned,
+    refunded only, or refunded before shipment; not exchanged) also gives back their share
+    of the deposit, from the deposit's payment (:func:`~merx.orders.presale_units_refunded`):
+    the case itself refunds only what the balance paid."""
+    case = uow.repo(AfterSale).view(event.case_id)
+    if case.kind is AfterSaleKind.EXCHANGE:
+        return
+    items = case.accepted if case.kind.needs_return else case.items
+    units = sum(quantity for _, quantity in items)
+    presale_units_refunded(uow, case.order_id, case.id, units, event.at)
 
 
 def sync_after_sale_refund(

@@ -251,6 +251,10 @@ def register_presale(
         orders.PresaleDepositRefunded,
         partial(clearing_services.book_presale_deposit_refund, clock=clock, journals=journals),
     )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(clearing_services.book_presale_share_refund, clock=clock, journals=journals),
+    )
 
 
 def register_cashier(
@@ -382,6 +386,7 @@ def register_aftersales(
         aftersales.GrantRefund,
         partial(aftersales_services.grant_refund, gateways=gateways, clock=clock),
     )
+    bus.subscribe(aftersales.AfterSaleCompleted, aftersales_services.refund_presale_deposit_share)
     bus.subscribe(
         payments.RefundSucceeded, partial(aftersales_services.complete_refunded_case, clock=clock)
     )

@@ -7,7 +7,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
 from merx.ledger import Journals
-from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded
+from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded, PresaleOrder
 from merx.payments import Payment, RefundSucceeded
 from merx.settlement import (
     BookOrderPayment,
@@ -113,4 +113,23 @@ def book_presale_deposit_refund(
     if not _marketplace(order):
         return
     command = BookRefund(order.id, event.refund_id, event.sku, event.amount, RefundKind.REFUND)
+    book_refund(command, uow, clock=clock, journals=journals)
+
+
+def book_presale_share_refund(
+    event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
+    """A merchant's pre-sale deposit share was refunded with units of its goods order
+    returned after the balance (:meth:`~merx.orders.PresaleOrder.units_refunded`): book it
+    as a refund of the deposit order, charged to the merchant like any refund after
+    completion (the deposit was part of the sale, never forfeit income). Other refunds are
+    booked by their own subscribers."""
+    presale_id = PresaleOrder.of_share_refund(event.refund_id)
+    if presale_id is None:
+        return
+    presale = uow.repo(PresaleOrder).view(presale_id)
+    order = uow.repo(Order).view(presale.deposit_order_id)
+    if not _marketplace(order):
+        return
+    command = BookRefund(order.id, event.refund_id, presale.sku, event.amount, RefundKind.REFUND)
     book_refund(command, uow, clock=clock, journals=journals)

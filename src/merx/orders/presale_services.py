@@ -407,6 +407,28 @@ def presale_parent_paid(event: ParentOrderPaid, uow: UnitOfWork) -> None:
         uow.commit()
 
 
+def presale_units_refunded(
+    uow: UnitOfWork, order_id: str, case_id: str, units: int, at: datetime
+) -> Money | None:
+    """After-sale ``case_id`` refunded ``units`` of the order ``order_id``: if it is the
+    goods order of a pre-sale whose balance was paid, those units' share of the deposit is
+    due back from the deposit's payment (:meth:`PresaleOrder.units_refunded`; commits).
+    Returns the share, ``None`` for any other order or a replayed case. Called by
+    after-sales (``merx.aftersales``) when a case completes."""
+    if not order_id.startswith(f"{PRESALE_ID_PREFIX}-"):
+        return None  # an ordinary order: nothing to read
+    order = uow.repo(Order).view(order_id)
+    presale = presale_of(uow, order.parent_id)
+    if presale is None or presale.goods_order_id != order.id:
+        return None
+    share = presale.units_refunded(case_id, units, at)
+    if share is None:
+        return None
+    uow.repo(PresaleOrder).save(presale)
+    uow.commit()
+    return share
+
+
 def presale_deposit_refunded(uow: UnitOfWork, refund_id: str, at: datetime) -> bool:
     """The refund ``refund_id`` succeeded: if it is a pre-sale's deposit refund, the
     pre-sale order is refunded and its deposit order closes (commits). Returns whether it
