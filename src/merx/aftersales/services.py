@@ -18,6 +18,7 @@ from merx.aftersales.model import (
     AfterSaleCompleted,
     AfterSaleKind,
     AfterSaleStatus,
+    Funder,
     GrantKind,
     Items,
     check_eligible,
@@ -152,9 +153,12 @@ class SyncAfterSaleRefund(Command[AfterSaleStatus]):
 @attrs.frozen
 class GrantRefund(Command[RefundStatus]):
     """Give ``amount`` back on a paid order outside after-sales (goodwill, a price
-    difference, compensation), decided by the order's seller or the platform and charged
-    to the seller's order as the settlement rules say. ``refund_id`` is the caller's (a
-    repeat with the same one is the same refund: it asks again)."""
+    difference, compensation), decided by the order's seller or the platform. ``funder``
+    says who bears it (:class:`Funder`; ``None``: the one deciding): the seller, charged to
+    its order lines as the settlement rules say, or the platform, as its own expense (the
+    seller's settlement is unchanged); a seller may not charge the platform.
+    ``refund_id`` is the caller's (a repeat with the same one is the same refund: it asks
+    again)."""
 
     order_id: OrderId
     refund_id: str
@@ -162,6 +166,7 @@ class GrantRefund(Command[RefundStatus]):
     reason: str
     kind: GrantKind = GrantKind.GOODWILL
     acting: MerchantId = PLATFORM
+    funder: Funder | None = None
 
 
 # -- opening a case -----------------------------------------------------------------------
@@ -517,18 +522,20 @@ def sync_after_sale_refund(
 def grant_refund(
     cmd: GrantRefund, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> RefundStatus:
-    """Check (the seller or the platform, a paid order, at most what is left to refund to
-    it), then refund through :func:`~merx.payments.refund_to_payer`: the intent is
-    committed before the channel is called and retried like every refund. Later cases on
-    the order refund at most what is left."""
+    """Check (the seller or the platform, a funder it may charge, a paid order, at most
+    what is left to refund to it), then refund through
+    :func:`~merx.payments.refund_to_payer`: the intent is committed before the channel is
+    called and retried like every refund. Later cases on the order refund at most what is
+    left."""
     order = uow.repo(Order).get(cmd.order_id)
     if cmd.acting not in (order.seller, PLATFORM):
         raise Unauthorized(f"{cmd.acting!r} may not refund order {order.id!r}")
+    funder = Funder.of(cmd.acting, order.seller, cmd.funder)
     require_text(cmd.refund_id, "refund id")
     require_text(cmd.reason, "reason")
     if order.payment_id is None:
         raise NotEligible(f"order {order.id!r} was never paid")
-    refund_id = grant_refund_id(order.id, cmd.kind, cmd.refund_id)
+    refund_id = grant_refund_id(order.id, cmd.kind, cmd.refund_id, funder)
     payment = uow.repo(Payment).get(PaymentId(order.payment_id))
     if refund_id not in payment.refunds:
         left = payment.refundable_to(order.id, order.payable)

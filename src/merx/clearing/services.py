@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, GrantKind
+from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, Funder, GrantKind
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
@@ -11,12 +11,14 @@ from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded
 from merx.payments import Payment, RefundSucceeded
 from merx.settlement import (
     BookOrderPayment,
+    BookPlatformGoodwill,
     BookRefund,
     CompleteOrder,
     OrderClearing,
     RefundKind,
     SaleLine,
     book_order_payment,
+    book_platform_goodwill,
     book_refund,
     complete_order,
 )
@@ -81,15 +83,22 @@ def book_granted_refund(
     event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock, journals: Journals
 ) -> None:
     """A refund granted outside after-sales (:class:`~merx.aftersales.GrantRefund`) was
-    paid back: book it on the order's lines, split in proportion to what each line has
-    left (largest remainder), as a refund (goodwill, compensation) or a price adjustment
-    (a price difference). Other refunds are booked by their own subscribers."""
+    paid back. Funded by the seller: booked on the order's lines, split in proportion to
+    what each line has left (largest remainder), as a refund (goodwill, compensation) or a
+    price adjustment (a price difference). Funded by the platform: the platform's expense
+    (:func:`~merx.settlement.book_platform_goodwill`), the seller's figures untouched.
+    Other refunds are booked by their own subscribers."""
     found = GrantKind.of_refund(event.refund_id)
     if found is None:
         return
-    order_id, kind = found
+    order_id, kind, funder = found
     order = uow.repo(Order).view(order_id)
     if not _marketplace(order):
+        return
+    if funder is Funder.PLATFORM:
+        channel = uow.repo(Payment).view(event.payment_id).channel
+        goodwill = BookPlatformGoodwill(event.refund_id, event.amount, channel)
+        book_platform_goodwill(goodwill, uow, clock=clock, journals=journals)
         return
     clearing = uow.repo(OrderClearing).view(order.id)
     lines = list(clearing.lines)
