@@ -38,6 +38,7 @@ from merx.pricing import DirectReduction, FundingShare, Scope
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
+from journey_presale import paid  # what the customer paid for a parent order, net of refunds
 
 WATCH, DC = SkuId("watch"), WarehouseId("dc")
 T0 = datetime(2026, 10, 20, tzinfo=UTC)
@@ -99,15 +100,6 @@ def reconciled(app: MemoryApp) -> bool:
         report = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
     assert report.ok, report.problems
     return report.ok
-
-
-def paid(app: MemoryApp, parent_id: OrderId) -> Money:
-    """What the customer paid, net of refunds, for ``parent_id``."""
-    parent = app.get(orders.ParentOrder, parent_id)
-    if parent.payment_id is None:
-        return cny("0.00")
-    payment = app.get(payments.Payment, parent.payment_id)
-    return payment.captured - payment.refunded
 
 
 def run_campaign(app: MemoryApp, shop: MerchantId) -> None:
