@@ -435,3 +435,18 @@ def test_money_balances_and_stock_is_never_oversold(
         if presale(app, key).status is PresaleStatus.BALANCE_PAID
     )
     assert app.get(StockItem, stock_key(DC, WATCH)).reserved == held
+
+
+def test_a_declined_deposit_refund_is_tried_again_until_it_succeeds() -> None:
+    app, _ = world(rule=DepositRule.REFUND)
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_ENDS)
+    app.gateways["alipay"].decline_next()
+    assert app.handle(orders.EndUnpaidPresales()) == [presale_id]
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDING
+    assert paid(app, presale_id) == cny("50.00")
+    app.clock.advance(timedelta(hours=1))
+    app.handle(payments.RetryRefunds())
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDED
+    assert paid(app, presale_id) == cny("0.00")
+    assert reconciled(app)
