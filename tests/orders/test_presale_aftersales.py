@@ -14,19 +14,23 @@ refunds the rest: 1900.00 in all, and the merchant is owed nothing.
 from __future__ import annotations
 
 import sys
+from fractions import Fraction
 from pathlib import Path
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merx import aftersales, fulfillment, orders, payments, settlement
 from merx.app import MemoryApp
 from merx.fulfillment.ports import TrackingStatus
-from merx.kernel.ids import AfterSaleId, MerchantId, OrderId
+from merx.kernel.ids import PLATFORM, AfterSaleId, CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.orders import OrderStatus, PresaleStatus
 from tests.orders.test_presale import (
     BALANCE_STARTS,
+    T0,
+    TERMS,
     WATCH,
     cny,
     deposited,
@@ -169,3 +173,32 @@ def test_refunded_never_exceeds_deposit_and_balance_paid(
         assert (paid(app, presale_id), paid(app, balance)) == (cny("0.00"), cny("0.00"))
         assert owed(app, shop) == cny("0.00")
     assert reconciled(app)
+
+
+@given(
+    deposit_cents=st.integers(1, 99_999),  # below the 1000.00 price
+    parts=st.lists(st.integers(1, 5), min_size=1, max_size=8),
+)
+def test_the_deposit_shares_of_any_returns_sum_to_the_deposit(
+    deposit_cents: int, parts: list[int]
+) -> None:
+    """However the units come back, their shares add up to the deposit paid, to the cent,
+    and each unit's share is within a cent of its exact part."""
+    quantity = sum(parts)
+    deposit = Money.from_minor(deposit_cents, "CNY")
+    terms = attrs.evolve(TERMS, deposit=deposit, deposit_value=deposit)
+    listing = orders.PresaleListing.create(
+        listing_id="ps", seller=PLATFORM, terms=terms, rule=orders.DepositRule.FORFEIT,
+        limit_per_order=None, at=T0,
+    )  # fmt: skip
+    order = orders.PresaleOrder.place(
+        presale_id=OrderId("pre-1"), listing=listing, customer_id=CustomerId("ann"),
+        quantity=quantity, at=T0,
+    )  # fmt: skip
+    before, shares = 0, []
+    for units in parts:
+        shares.append(order.deposit_share(before, units))
+        exact = Fraction(order.quote.deposit_due.minor * units, quantity)
+        assert abs(shares[-1].minor - exact) < units
+        before += units
+    assert Money.sum(shares, "CNY") == order.quote.deposit_due
