@@ -431,6 +431,7 @@ class DocumentUnitOfWork:
         self._staged: list[tuple[DocumentRepository[Any], str]] = []
         self._events: list[DomainEvent] = []
         self._marks: list[str] = []
+        self._deferred: list[str] = []  # marks written by :meth:`finish_handling`
         self._participants: dict[Hashable, Participant] = {}
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
@@ -438,6 +439,11 @@ class DocumentUnitOfWork:
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    @property
+    def commits(self) -> int:
+        """How many times this unit of work committed."""
+        return self._commits
 
     def want(self, repo: DocumentRepository[Any], key: str) -> None:
         """Read ``repo``'s ``key`` with the next read (a prefetch)."""
@@ -467,16 +473,29 @@ class DocumentUnitOfWork:
             found = self._participants[key] = make()
         return cast(P, found)
 
-    def handling(self, mark: str, *, known_new: bool = False) -> bool:
+    def handling(self, mark: str, *, known_new: bool = False, deferred: bool = False) -> bool:
         """Start handling what ``mark`` names (a subscriber and an event): ``False`` if a
         commit already wrote it (the work was done), else ``True``, and the next commit of
         this unit of work writes the mark with its changes, all or nothing. ``known_new``:
         the caller knows no commit wrote it (the database is not asked; a commit that finds
-        the mark taken after all is refused with :class:`~merx.errors.ConcurrencyError`)."""
+        the mark taken after all is refused with :class:`~merx.errors.ConcurrencyError`).
+        ``deferred``: the work commits in steps (:func:`~merx.kernel.bus.commits_in_steps`);
+        the mark waits for :meth:`finish_handling`, once every step is done."""
         if not known_new and self.database.is_handled(mark):
             return False
-        self._marks.append(mark)
+        (self._deferred if deferred else self._marks).append(mark)
         return True
+
+    def finish_handling(self) -> None:
+        """Write the deferred marks (:meth:`handling`) in a commit of their own, the work
+        done: whatever was staged and not committed is dropped first, as on leaving. If
+        the work committed nothing, no mark is written (running it again does nothing)."""
+        if not self._commits:  # no step was stored: nothing to mark
+            self._deferred.clear()
+            return
+        self.rollback()
+        self._marks, self._deferred = self._deferred, []
+        self.commit()
 
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)

@@ -187,6 +187,8 @@ class Settings:
     keys_kept_for: timedelta = KEPT_FOR
     #: the installment credit product: penalty, grace days, payoff fees, allocation orders
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
+    #: how refunds are tried again (attempts, backoff) before they are escalated
+    refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
 
 
 def assemble(
@@ -245,7 +247,7 @@ def assemble(
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance, queries=queries.payments,
+        finance=finance, queries=queries.payments, refunds=settings.refund_policy,
     )  # fmt: skip
     bus.register(
         payments.SyncPayment,
