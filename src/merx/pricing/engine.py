@@ -1033,7 +1033,7 @@ class _Search:
             root_bound = baseline.total
             for r in _bits(choice & self.late):
                 root_bound -= baseline.most_off(self, offers[r])
-            if problem.shipments:
+            if not problem.plain:  # (a plain search's keys leave the fixed freight out)
                 root_bound += self._freight_floor(baseline, choice)
             choices.append((root_bound, choice, baseline, fixed))
         choices.sort(key=lambda entry: entry[:2])
