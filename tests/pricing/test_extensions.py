@@ -255,6 +255,8 @@ def test_free_shipping_waives_the_fee_for_its_funders_and_only_then_applies() ->
     nothing = priced([line("A", "60.00")], [store], destination="X", freight=(by_piece(),))
     assert nothing.applied == ()
     assert {r.promotion_id: r.code for r in nothing.rejections} == {"S": "no_eligible_lines"}
+    no_templates = priced([line("A", "120.00")], [free])
+    assert {r.promotion_id: r.code for r in no_templates.rejections} == {"F": "no_freight"}
 
 
 def test_the_first_free_shipping_in_pipeline_order_waives_a_fee() -> None:

@@ -1476,7 +1476,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     log: Log = {offer.rank: _Effect() for offer in chosen}
     state, ranks, goods = problem.run(selection, log)
     fees: list[tuple[int, int, int | None]] = []
-    if problem.shipments:
+    if problem.shipments or problem.waivers:
         fees, waived = problem.freight(selection, goods, log)
         ranks += waived
     applied = set(ranks)
