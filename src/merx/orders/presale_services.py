@@ -267,7 +267,7 @@ def place_balance_order(
     if pricing is not None:
         applied = campaign_discounts(uow, pricing)
         if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied)
+            reserve_for_order(uow, parent_id, customer.id, applied, at=now)
     presale.balance_placed(parent_id, parent.payable, now)
     uow.repo(Order).add(goods)
     move_stock(uow, deposit, goods)

@@ -202,7 +202,7 @@ class CampaignActivated(DomainEvent):
 @attrs.frozen
 class CampaignEnded(DomainEvent):
     campaign_id: str
-    reason: str  # "ends_at" or "budget_spent"
+    reason: str  # "ends_at", "budget_spent" or "uses_spent"
     at: datetime
 
 
@@ -503,6 +503,8 @@ class Campaign(Aggregate):
                 reason = "ends_at"
             elif self.ledger.spent(self.limits):
                 reason = "budget_spent"
+            elif self.ledger.uses_spent(self.limits):
+                reason = "uses_spent"
             if reason is not None:
                 self.reasons = (reason,)
                 CAMPAIGN_FLOW.move(self, "end", CampaignEnded(self.id, reason, now))
@@ -591,15 +593,18 @@ class Campaign(Aggregate):
 
     # -- budget ----------------------------------------------------------------------
 
-    def check_reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+    def check_reserve(
+        self, reservation: Reservation, *, used: int = 0, used_that_day: int = 0
+    ) -> None:
         """Raise if the order may not reserve; ``used`` is the customer's live reservations
-        in this campaign (see :class:`CampaignUse`)."""
-        self.ledger.check_reserve(self.id, self.limits, reservation, used)
+        in this campaign, ``used_that_day`` those placed on ``reservation.day`` (see
+        :class:`CampaignUse`)."""
+        self.ledger.check_reserve(self.id, self.limits, reservation, used, used_that_day)
         CAMPAIGN_FLOW.target(self.status, "reserve")
 
-    def reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+    def reserve(self, reservation: Reservation, *, used: int = 0, used_that_day: int = 0) -> None:
         """Hold budget for an order (checked by :meth:`check_reserve`)."""
-        self.check_reserve(reservation, used=used)
+        self.check_reserve(reservation, used=used, used_that_day=used_that_day)
         self.ledger.reserve(self.limits, reservation)
         CAMPAIGN_FLOW.move(
             self,
