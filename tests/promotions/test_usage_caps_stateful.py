@@ -1,10 +1,9 @@
 """Usage caps under interleaved placements, payments and cancellations across several open
 units of work, against a reference model.
 
-As in ``test_budgets_stateful``: each rule stages one operation in a fresh unit of work and
-leaves it open; another rule commits or drops one. Every change saves the campaign, so a
-unit of work commits only if nothing was committed since it loaded (``ConcurrencyError``,
-nothing written). The business day only moves forward. Always: the live orders never
+As in ``test_budgets_stateful`` (the frame is :mod:`tests.promotions.staged`): each rule
+stages one operation in a fresh unit of work and leaves it open; another rule commits or
+drops one. The business day only moves forward. Always: the live orders never
 exceed ``max_uses``; no customer holds more than ``per_user_limit`` (a once-per-customer
 campaign is never used twice) nor more than ``per_user_per_day`` on one day; a release
 gives its use back; the quote's read (``usage_counts``) refuses exactly what placement
@@ -17,30 +16,27 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import attrs
-from hypothesis import event, settings
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, rule
 
 from merx.adapters.memory import MemoryUnitOfWork
-from merx.errors import ConcurrencyError, IdempotencyConflict, IllegalTransition, MerxError
+from merx.errors import IdempotencyConflict
 from merx.kernel.ids import CustomerId, OrderId
 from merx.promotions import (
     BudgetLimits,
     PerUserLimitReached,
     PromotionUsage,
-    UnknownReservation,
     UsageCapReached,
-    consume_for_order,
-    release_for_order,
     reserve_for_order,
     usage_counts,
 )
 from merx.promotions.budgets import CampaignUse, campaign_use_id
-from tests.promotions.world import cny, direct, make_world
+from tests.promotions.staged import ORDERS, StagedMachine
+from tests.promotions.world import cny, direct
 
 SHANGHAI = timezone(timedelta(hours=8))
 FIRST_DAY = datetime(2026, 6, 2, 9, 0, tzinfo=SHANGHAI)
-ORDERS = tuple(f"o{n}" for n in range(8))
 CUSTOMERS = ("alice", "bob", "carol")
 
 
@@ -51,25 +47,16 @@ class Held:
     state: str = "reserved"
 
 
-@attrs.define
-class Pending:
-    uow: MemoryUnitOfWork
-    loaded_at: int  # the number of committed changes when it loaded
-    apply: Any  # the change to the model once committed; None for a no-op
-
-
-class CapsMachine(RuleBasedStateMachine):
+class CapsMachine(StagedMachine):
+    CAMPAIGN = "U"
     limits: ClassVar[BudgetLimits]
 
     def __init__(self) -> None:
         super().__init__()
-        self.world = make_world()
         self.world.active(direct("U"), limits=self.limits)
         self.model: dict[str, Held] = {}
         self.last_day: dict[str, date] = {}  # each customer's latest placement's day
         self.now = FIRST_DAY
-        self.commits = 0
-        self.open: list[Pending] = []
 
     # -- the model -------------------------------------------------------------------
 
@@ -117,85 +104,17 @@ class CapsMachine(RuleBasedStateMachine):
                     self.model[order] = Held(customer, day)
                     self.last_day[customer] = day
 
-        uow = MemoryUnitOfWork(self.world.store)
-        counts = usage_counts(uow, CustomerId(customer), self.now, ["U"])
-        refused: MerxError | None
-        try:
-            reserve_for_order(
-                uow, OrderId(order), CustomerId(customer), {"U": cny("1.00")}, at=self.now
-            )
-        except MerxError as error:
-            refused = error
-        else:
-            refused = None
+        with MemoryUnitOfWork(self.world.store) as uow:
+            counts = usage_counts(uow, CustomerId(customer), self.now, ["U"])
         if held is None:  # what the quote reads agrees with what placement refuses
             assert ("U" in counts.reached) == (expected is not None), (counts, expected)
-        if expected is None:
-            assert refused is None, f"unexpected {refused!r}"
-        else:
-            assert isinstance(refused, expected), f"expected {expected}, got {refused!r}"
-            event(f"refused: {expected.__name__}")
-            return
-        self.open.append(Pending(uow, self.commits, apply))
-
-    @rule(order=st.sampled_from(ORDERS), paid=st.booleans())
-    def stage_settle(self, order: str, paid: bool) -> None:
-        held = self.model.get(order)
-        target = "consumed" if paid else "released"
-        expected: type[Exception] | None = None
-        apply: Any = None
-        if held is None:
-            expected = UnknownReservation
-        elif held.state == target:
-            pass  # a replay: nothing to write
-        elif held.state != "reserved":
-            expected = IllegalTransition
-        else:
-
-            def apply() -> None:
-                self.model[order].state = target
-
-        uow = MemoryUnitOfWork(self.world.store)
-        settle = consume_for_order if paid else release_for_order
-        refused: MerxError | None
-        try:
-            settle(uow, OrderId(order), ["U"])
-        except MerxError as error:
-            refused = error
-        else:
-            refused = None
-        if expected is None:
-            assert refused is None, f"unexpected {refused!r}"
-        else:
-            assert isinstance(refused, expected), f"expected {expected}, got {refused!r}"
-            return
-        self.open.append(Pending(uow, self.commits, apply))
-
-    # -- committing ------------------------------------------------------------------
-
-    @precondition(lambda self: self.open)
-    @rule(data=st.data())
-    def commit_one(self, data: st.DataObject) -> None:
-        pending = self.open.pop(data.draw(st.integers(0, len(self.open) - 1)))
-        if pending.apply is None:
-            pending.uow.commit()  # nothing staged: nothing to lose
-            return
-        if pending.loaded_at != self.commits:
-            try:
-                pending.uow.commit()
-            except ConcurrencyError:
-                event("stale unit of work refused")
-                return
-            raise AssertionError("a stale unit of work committed")
-        pending.uow.commit()
-        pending.apply()
-        self.commits += 1
-
-    @precondition(lambda self: self.open)
-    @rule(data=st.data())
-    def drop_one(self, data: st.DataObject) -> None:
-        pending = self.open.pop(data.draw(st.integers(0, len(self.open) - 1)))
-        pending.uow.rollback()
+        self.stage(
+            lambda uow: reserve_for_order(
+                uow, OrderId(order), CustomerId(customer), {"U": cny("1.00")}, at=self.now
+            ),
+            expected,
+            apply,
+        )
 
     # -- invariants ------------------------------------------------------------------
 
