@@ -45,7 +45,12 @@ from datetime import date, timedelta
 import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import CurrencyMismatch, IdempotencyConflict, InvalidAmount
+from merx.kernel.errors import (
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    ValidationError,
+)
 from merx.kernel.events import DomainEvent
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
@@ -230,10 +235,8 @@ class BudgetLedger:
             )
         if limits.per_user_per_day is not None:
             if reservation.day is None:
-                raise UsageCapReached(
-                    campaign_id,
-                    "per_user_per_day",
-                    f"campaign {campaign_id!r} caps uses per day: the placement must say its day",
+                raise ValidationError(
+                    f"campaign {campaign_id!r} caps uses per day: the placement must say its day"
                 )
             if used_that_day >= limits.per_user_per_day:
                 raise UsageCapReached(

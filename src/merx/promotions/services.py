@@ -325,10 +325,11 @@ def reserve_for_order(
     ``{p.promotion_id: p.discount for p in quote.promotions}``. Staged in ``uow``; the
     caller commits with the order. ``at`` is the placement's instant: its business day
     counts against a ``per_user_per_day`` (a campaign with one refuses a placement without
-    it). Raises before changing anything: ``BudgetExhausted``, ``PerUserLimitReached``,
-    ``UsageCapReached`` (``max_uses``, ``per_user_per_day``), ``IllegalTransition``
-    (campaign not active, coupon not available), ``NotFound``. The same order with the same
-    payload again does nothing; another payload for it raises ``IdempotencyConflict``.
+    it: ``ValidationError``). Raises before changing anything: ``BudgetExhausted``,
+    ``PerUserLimitReached``, ``UsageCapReached`` (``max_uses``, ``per_user_per_day``),
+    ``IllegalTransition`` (campaign not active, coupon not available), ``NotFound``. The
+    same order with the same payload again does nothing; another payload for it raises
+    ``IdempotencyConflict``.
     """
     usages = uow.repo(PromotionUsage)
     held = usages.find(order_id)
