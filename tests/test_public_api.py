@@ -212,7 +212,7 @@ PINNED = {
         SubmitCampaign TickCampaigns UnknownCoupon UnknownEnrolment UnknownReservation
         UsageCapReached UsageCounts Wallet campaign_discounts campaign_offers
         consume_for_order presale_quote price_within_budgets release_for_order
-        reserve_for_order usage_counts
+        reserve_for_order usage_counts usage_for_quote
     """,
     "qualification": """
         DocumentExpired DocumentKind DocumentReview DuplicateDocument InvalidExpiryDate

@@ -22,6 +22,7 @@ from merx.promotions import (
     price_within_budgets,
     reserve_for_order,
     usage_counts,
+    usage_for_quote,
 )
 from merx.promotions.budgets import CampaignUse, campaign_use_id
 from merx.promotions.services import units_discounted
@@ -178,6 +179,17 @@ def test_usage_counts_say_which_cap_leaves_a_campaign_out() -> None:
     assert carol.reached == {}
     assert offered(world, ALICE, noon) == {"D2"}
     assert offered(world, CAROL, noon) == {"D1", "D2", "D3"}
+
+
+def test_the_counts_map_to_the_engines_usage_inputs_by_promotion_id() -> None:
+    world = world_with(BudgetLimits(per_user_limit=2, max_uses=5))
+    world.reserve("o1", {"D1": "1.00"})
+    world.reserve("o2", {"D1": "1.00"}, BOB)
+    with world.uow() as uow:
+        counts = usage_counts(uow, ALICE, world.clock.now(), ["D1", "D2"])
+    used, usage = usage_for_quote(counts, ["D1", "D1#3", "D2", "host-promo"])
+    assert used == {"D1": 1, "D1#3": 1}  # a wallet coupon counts as its campaign
+    assert usage == {"D1": 2, "D1#3": 2}
 
 
 def test_a_customer_never_gets_a_once_per_customer_campaign_twice() -> None:

@@ -78,6 +78,7 @@ from merx.promotions.services import (
     release_for_order,
     reserve_for_order,
     usage_counts,
+    usage_for_quote,
 )
 from merx.promotions.wallet import (
     CouponClaimed,
@@ -160,4 +161,5 @@ __all__ = [
     "release_for_order",
     "reserve_for_order",
     "usage_counts",
+    "usage_for_quote",
 ]

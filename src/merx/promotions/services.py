@@ -568,6 +568,24 @@ def usage_counts(
     return UsageCounts(customer_id, day, by_customer, on_day, by_everyone, reached)
 
 
+def usage_for_quote(
+    counts: UsageCounts, promotion_ids: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The pricing engine's usage inputs for ``promotion_ids`` (campaign ids, or wallet
+    coupon ids ``"<campaign>#<n>"`` counted as their campaign): the customer's uses (the
+    engine's ``Customer.used``, against ``per_customer_limit``) and everyone's (its
+    ``usage``, against ``global_limit``), for the ids of campaigns with those caps."""
+    used: dict[str, int] = {}
+    usage: dict[str, int] = {}
+    for promotion_id in promotion_ids:
+        campaign_id = campaign_id_of(promotion_id)
+        if campaign_id in counts.by_customer:
+            used[promotion_id] = counts.by_customer[campaign_id]
+        if campaign_id in counts.by_everyone:
+            usage[promotion_id] = counts.by_everyone[campaign_id]
+    return used, usage
+
+
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
     """The automatic promotions checkout prices with at ``at``: every active campaign that
     is not a coupon campaign, inside its window, with budget left; each with its effective
