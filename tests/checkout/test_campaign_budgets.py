@@ -144,6 +144,8 @@ def test_a_once_per_customer_campaign_prices_the_customers_next_order_in_full() 
     app.handle(checkout.AddToCart(CustomerId("ann"), SHIRT, 1))
     shown = app.quote(CustomerId("ann"))
     assert shown.payable == cny("100.00")  # the cart page already leaves it out
+    assert shown.pricing is not None
+    assert [(r.promotion_id, r.code) for r in shown.pricing.rejections] == [("FR", "usage_cap")]
     second = app.handle(orders.PlaceOrder(CustomerId("ann"), expected_payable=shown.payable))
     assert payable(app, second) == cny("100.00")
     assert payable(app, place(app, "ben")) == cny("70.00")  # another customer still gets it

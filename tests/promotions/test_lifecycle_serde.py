@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -47,6 +48,7 @@ def test_any_draft_round_trips(
         per_user_per_day=caps[1],
         per_order_units=caps[2],
     )
+    definition = attrs.evolve(definition, per_customer_limit=None, global_limit=None)
     campaign = Campaign.create(PLATFORM, definition, START, limits=limits)
     campaign.pull_events()
     again = round_trip(campaign)

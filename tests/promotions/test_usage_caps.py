@@ -177,7 +177,8 @@ def test_usage_counts_say_which_cap_leaves_a_campaign_out() -> None:
     assert counts.reached == {"D1": "per_user_limit", "D3": "per_user_per_day"}
     assert tomorrow.reached == {"D1": "per_user_limit"}
     assert carol.reached == {}
-    assert offered(world, ALICE, noon) == {"D2"}
+    # a day cap leaves the campaign out of the offers; the engine rejects the others
+    assert offered(world, ALICE, noon) == {"D1", "D2"}
     assert offered(world, CAROL, noon) == {"D1", "D2", "D3"}
 
 
@@ -186,35 +187,46 @@ def test_the_counts_map_to_the_engines_usage_inputs_by_promotion_id() -> None:
     world.reserve("o1", {"D1": "1.00"})
     world.reserve("o2", {"D1": "1.00"}, BOB)
     with world.uow() as uow:
-        counts = usage_counts(uow, ALICE, world.clock.now(), ["D1", "D2"])
-    used, usage = usage_for_quote(counts, ["D1", "D1#3", "D2", "host-promo"])
+        used, usage = usage_for_quote(
+            uow, ALICE, world.clock.now(), ["D1", "D1#3", "D2", "host-promo"]
+        )
     assert used == {"D1": 1, "D1#3": 1}  # a wallet coupon counts as its campaign
     assert usage == {"D1": 2, "D1#3": 2}
 
 
 def test_a_customer_never_gets_a_once_per_customer_campaign_twice() -> None:
     world = world_with(BudgetLimits(per_user_limit=1))
-    world.reserve("o1", {"D1": "1.00"})
+    assert priced(world, 1).applied == ("D1",)
+    world.reserve("o1", {"D1": "10.00"})
     world.settle("o1", ("D1",), paid=True)
-    assert "D1" not in offered(world, ALICE)
-    with pytest.raises(PerUserLimitReached):
-        world.reserve("o2", {"D1": "1.00"})
+    again = priced(world, 1)
+    assert again.applied == ("D2",)
+    assert [(r.promotion_id, r.code) for r in again.rejections if r.code == "usage_cap"] == [
+        ("D1", "usage_cap")
+    ]
+    assert priced(world, 1, customer=BOB).applied == ("D1",)
+    with pytest.raises(PerUserLimitReached):  # placement checks again
+        world.reserve("o2", {"D1": "10.00"})
 
 
 # -- per_order_units -------------------------------------------------------------------
 
 
-def priced(world: PromotionsWorld, units: int, second_line: int = 0) -> Quote:
+def priced(
+    world: PromotionsWorld, units: int, second_line: int = 0, customer: CustomerId = ALICE
+) -> Quote:
+    """What checkout does: the offers, the customer's usage counts, the budgets."""
     lines = [CartLine("tee", "acme", "shirt", cny("100.00"), units)]
     if second_line:
         lines.append(CartLine("cap", "acme", "hat", cny("50.00"), second_line))
     at = world.clock.now()
-
-    def price(automatic: Sequence[Promotion], coupons: Sequence[Promotion]) -> Quote:
-        return quote(lines, automatic, coupons, Customer(ALICE), at)
-
     with world.uow() as uow:
-        automatic, coupons = campaign_offers(uow, ALICE, at)
+        automatic, coupons = campaign_offers(uow, customer, at)
+        used, _ = usage_for_quote(uow, customer, at, [p.id for p in (*automatic, *coupons)])
+
+        def price(automatic: Sequence[Promotion], coupons: Sequence[Promotion]) -> Quote:
+            return quote(lines, automatic, coupons, Customer(customer, used=used), at)
+
         return price_within_budgets(uow, automatic, coupons, price)
 
 

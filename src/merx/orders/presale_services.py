@@ -52,6 +52,7 @@ from merx.promotions import (
     campaign_discounts,
     price_within_budgets,
     reserve_for_order,
+    usage_for_quote,
 )
 
 
@@ -235,7 +236,8 @@ def place_balance_order(
     campaigns: tuple[LineDiscount, ...] = ()
     if in_force or wallet:
         cart = [CartLine(sku.id, sku.merchant, sku.category, terms.final_price, presale.quantity)]
-        who = PricingCustomer(customer.id, customer.new_user)
+        used, _ = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
+        who = PricingCustomer(customer.id, customer.new_user, used)
         pricing = price_within_budgets(
             uow,
             in_force,

@@ -293,6 +293,11 @@ def _check_setup(
         raise CurrencyMismatch(
             f"campaign {pid!r} is in {currency}, its budget is {limits.total_discount}"
         )
+    if definition.per_customer_limit is not None or definition.global_limit is not None:
+        raise InvalidCampaign(
+            f"campaign {pid!r}: its usage caps are its BudgetLimits (per_user_limit, "
+            "max_uses), not the definition's per_customer_limit or global_limit"
+        )
     if limits.coupon_stock is not None and not isinstance(definition, Coupon):
         raise InvalidCampaign(f"campaign {pid!r}: only a coupon campaign has a coupon stock")
     if not isinstance(open_for_enrolment, bool):
@@ -386,8 +391,18 @@ class Campaign(Aggregate):
     def effective_definition(self) -> Promotion:
         """The definition the quote engine gets: for a campaign open for enrolment its
         ``scope.skus`` are the approved SKUs (sorted; none approved matches no line); for a
-        merchant's campaign its scope is the merchant's store and it funds the discount."""
+        merchant's campaign its scope is the merchant's store and it funds the discount;
+        its ``per_customer_limit`` and ``global_limit`` are the limits' ``per_user_limit``
+        and ``max_uses`` (the engine rejects a capped campaign from the counts of
+        :func:`merx.promotions.usage_for_quote`)."""
         definition = self.definition
+        limits = self.limits
+        if limits.per_user_limit is not None or limits.max_uses is not None:
+            definition = attrs.evolve(
+                definition,
+                per_customer_limit=limits.per_user_limit,
+                global_limit=limits.max_uses,
+            )
         if self.open_for_enrolment:
             approved = tuple(
                 sorted(

@@ -521,33 +521,37 @@ def campaign_offers(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
-    the customer's coupons, without the campaigns whose usage caps the customer reached at
-    ``at`` (:func:`usage_counts`)."""
+    the customer's coupons, without the campaigns whose day cap the customer reached at
+    ``at`` (the engine has no day; it rejects the other capped campaigns from the counts
+    checkout gives it, :func:`usage_for_quote`; a campaign whose ``max_uses`` are all held
+    is not in force)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
     in_force, coupons = promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
-    reached = usage_counts(
-        uow, customer_id, at, [campaign_id_of(p.id) for p in (*in_force, *coupons)]
-    ).reached
-    if reached:
-        in_force = [p for p in in_force if p.id not in reached]
-        coupons = [c for c in coupons if campaign_id_of(c.id) not in reached]
+    reached = usage_counts(uow, customer_id, at, [p.id for p in (*in_force, *coupons)]).reached
+    per_day = {c for c, cap in reached.items() if cap == "per_user_per_day"}
+    if per_day:
+        in_force = [p for p in in_force if p.id not in per_day]
+        coupons = [c for c in coupons if campaign_id_of(c.id) not in per_day]
     return in_force, coupons
 
 
 def usage_counts(
-    uow: UnitOfWork, customer_id: CustomerId, at: datetime, campaign_ids: Iterable[str]
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime, promotion_ids: Iterable[str]
 ) -> UsageCounts:
-    """``customer_id``'s standing at ``at`` against the usage caps of ``campaign_ids``
-    (each loaded; a campaign without caps is left out of the counts): what a quote needs to
+    """``customer_id``'s standing at ``at`` against the usage caps of the campaigns of
+    ``promotion_ids`` (campaign ids, or wallet coupon ids; a promotion not run as a
+    campaign, or a campaign without caps, is left out of the counts): what a quote needs to
     leave out, or reject, a capped campaign. The rules are those of
     :meth:`Campaign.check_reserve`; placement checks them again, race-proof."""
     require_aware(at, "time of the quote")
     day = business_date(at)
     repo = uow.repo(Campaign)
-    ids = list(dict.fromkeys(campaign_ids))
+    ids = list(dict.fromkeys(map(campaign_id_of, promotion_ids)))
     prefetch(repo, ids)
     capped = [
-        c for c in map(repo.view, ids) if c.limits.counts_customers or c.limits.max_uses is not None
+        c
+        for c in map(repo.peek, ids)
+        if c is not None and (c.limits.counts_customers or c.limits.max_uses is not None)
     ]
     prefetch(uow.repo(CampaignUse), [campaign_use_id(c.id, customer_id) for c in capped])
     by_customer: dict[str, int] = {}
@@ -569,12 +573,15 @@ def usage_counts(
 
 
 def usage_for_quote(
-    counts: UsageCounts, promotion_ids: Iterable[str]
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime, promotion_ids: Iterable[str]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """The pricing engine's usage inputs for ``promotion_ids`` (campaign ids, or wallet
-    coupon ids ``"<campaign>#<n>"`` counted as their campaign): the customer's uses (the
-    engine's ``Customer.used``, against ``per_customer_limit``) and everyone's (its
-    ``usage``, against ``global_limit``), for the ids of campaigns with those caps."""
+    coupon ids ``"<campaign>#<n>"`` counted as their campaign), from
+    :func:`usage_counts`: the customer's uses (the engine's ``Customer.used``, against
+    ``per_customer_limit``) and everyone's (its ``usage``, against ``global_limit``), for
+    the ids of campaigns with those caps."""
+    promotion_ids = list(promotion_ids)
+    counts = usage_counts(uow, customer_id, at, promotion_ids)
     used: dict[str, int] = {}
     usage: dict[str, int] = {}
     for promotion_id in promotion_ids:
