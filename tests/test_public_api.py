@@ -214,8 +214,9 @@ PINNED = {
         PresaleQuote PromotionUsage PromotionsReservedForOrder RejectCampaign
         RejectEnrolments ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled
         SubmitCampaign TickCampaigns UnknownCoupon UnknownEnrolment UnknownReservation
-        Wallet campaign_discounts campaign_offers consume_for_order presale_quote
-        price_within_budgets release_for_order reserve_for_order
+        UsageCapReached UsageCounts Wallet campaign_discounts campaign_offers
+        consume_for_order presale_quote price_within_budgets release_for_order
+        reserve_for_order usage_counts usage_for_quote
     """,
     "qualification": """
         DocumentExpired DocumentKind DocumentReview DuplicateDocument InvalidExpiryDate
@@ -267,7 +268,7 @@ LIMIT = 60
 LARGER = {
     "payments": "the cashier and every refund's life (intents, attempts, retries, "
     "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
-    "promotions": "14 commands, 23 events and 15 errors of campaigns, budgets, wallets and "
+    "promotions": "14 commands, 23 events and 16 errors of campaigns, budgets, wallets and "
     "pre-sale; wallets cannot leave: an order's reservation locks its coupons with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "
     "settle each other in one unit of work, so they stay one context",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,13 @@ from merx.errors import ValidationError
 def test_the_system_clock_is_aware_and_close_to_the_machine_time() -> None:
     now = SystemClock().now()
     assert now.tzinfo is UTC
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_the_system_clock_reads_the_shops_zone() -> None:
+    shanghai = timezone(timedelta(hours=8))
+    now = SystemClock(shanghai).now()
+    assert now.utcoffset() == timedelta(hours=8)
     assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
 
 

@@ -45,6 +45,18 @@ def test_equal_inputs_are_priced_once() -> None:
     assert memo(LINES, [threshold("P")], [], ALICE, AT, "card") is not first
 
 
+def test_the_customers_usage_counts_are_part_of_the_input() -> None:
+    capped = ThresholdOff(
+        id="P", tiers=(Tier(Money.of(100, CNY), Money.of(10, CNY)),), per_customer_limit=1
+    )
+    memo = QuoteMemo()
+    fresh = memo(LINES, [capped], [], ALICE, AT, None)
+    used = memo(LINES, [capped], [], Customer("alice", used={"P": 1}), AT, None)
+    assert (fresh.applied, used.applied) == (("P",), ())
+    assert used == quote(LINES, [capped], [], Customer("alice", used={"P": 1}), AT, None)
+    assert memo(LINES, [capped], [], Customer("alice", used={"P": 0}), AT, None) is not fresh
+
+
 def test_an_entry_holds_only_while_no_promotion_starts_or_ends() -> None:
     ends = AT + timedelta(hours=1)
     promotion = threshold("P", ends_at=ends)

@@ -15,29 +15,26 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from hypothesis import event, settings
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, rule
 
 from merx.adapters.memory import MemoryUnitOfWork
-from merx.errors import ConcurrencyError, IdempotencyConflict, IllegalTransition, MerxError
+from merx.errors import IdempotencyConflict
 from merx.kernel.ids import CustomerId, OrderId
 from merx.promotions import (
     BudgetExhausted,
     BudgetLimits,
     PerUserLimitReached,
     PromotionUsage,
-    UnknownReservation,
-    consume_for_order,
-    release_for_order,
     reserve_for_order,
 )
 from merx.promotions.budgets import CampaignUse, campaign_use_id
-from tests.promotions.world import cny, direct, make_world
+from tests.promotions.staged import ORDERS, StagedMachine
+from tests.promotions.world import cny, direct
 
 BUDGET_MINOR = 10_000
 PER_USER = 2
-ORDERS = tuple(f"o{n}" for n in range(8))
 CUSTOMERS = ("alice", "bob", "carol")
 
 
@@ -48,22 +45,14 @@ class Held:
     state: str = "reserved"
 
 
-@attrs.define
-class Pending:
-    uow: MemoryUnitOfWork
-    loaded_at: int  # the number of committed changes when it loaded
-    apply: Any  # the change to the model once committed; None for a no-op
+class BudgetMachine(StagedMachine):
+    CAMPAIGN = "B"
 
-
-class BudgetMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.world = make_world()
         limits = BudgetLimits(total_discount=cny("100.00"), per_user_limit=PER_USER)
         self.world.active(direct("B"), limits=limits)
         self.model: dict[str, Held] = {}
-        self.commits = 0
-        self.open: list[Pending] = []
 
     # -- the model -------------------------------------------------------------------
 
@@ -98,84 +87,13 @@ class BudgetMachine(RuleBasedStateMachine):
             def apply() -> None:
                 self.model[order] = Held(customer, amount_minor)
 
-        uow = MemoryUnitOfWork(self.world.store)
-        refused: MerxError | None
-        try:
-            reserve_for_order(
+        self.stage(
+            lambda uow: reserve_for_order(
                 uow, OrderId(order), CustomerId(customer), {"B": cny_minor(amount_minor)}
-            )
-        except MerxError as error:
-            refused = error
-        else:
-            refused = None
-        if expected is None:
-            assert refused is None, f"unexpected {refused!r}"
-        else:
-            assert isinstance(refused, expected), f"expected {expected}, got {refused!r}"
-            event(f"refused: {expected.__name__}")
-            return
-        self.open.append(Pending(uow, self.commits, apply))
-
-    @rule(order=st.sampled_from(ORDERS), paid=st.booleans())
-    def stage_settle(self, order: str, paid: bool) -> None:
-        held = self.model.get(order)
-        target = "consumed" if paid else "released"
-        expected: type[Exception] | None = None
-        apply: Any = None
-        if held is None:
-            expected = UnknownReservation
-        elif held.state == target:
-            pass  # a replay: nothing to write
-        elif held.state != "reserved":
-            expected = IllegalTransition
-        else:
-
-            def apply() -> None:
-                self.model[order].state = target
-
-        uow = MemoryUnitOfWork(self.world.store)
-        settle = consume_for_order if paid else release_for_order
-        refused: MerxError | None
-        try:
-            settle(uow, OrderId(order), ["B"])
-        except MerxError as error:
-            refused = error
-        else:
-            refused = None
-        if expected is None:
-            assert refused is None, f"unexpected {refused!r}"
-        else:
-            assert isinstance(refused, expected), f"expected {expected}, got {refused!r}"
-            event(f"refused: {expected.__name__}")
-            return
-        self.open.append(Pending(uow, self.commits, apply))
-
-    # -- committing ------------------------------------------------------------------
-
-    @precondition(lambda self: self.open)
-    @rule(data=st.data())
-    def commit_one(self, data: st.DataObject) -> None:
-        pending = self.open.pop(data.draw(st.integers(0, len(self.open) - 1)))
-        if pending.apply is None:
-            pending.uow.commit()  # nothing staged: nothing to lose
-            return
-        if pending.loaded_at != self.commits:
-            try:
-                pending.uow.commit()
-            except ConcurrencyError:
-                event("stale unit of work refused")
-                return
-            raise AssertionError("a stale unit of work committed")
-        pending.uow.commit()
-        pending.apply()
-        self.commits += 1
-        event("change committed")
-
-    @precondition(lambda self: self.open)
-    @rule(data=st.data())
-    def drop_one(self, data: st.DataObject) -> None:
-        pending = self.open.pop(data.draw(st.integers(0, len(self.open) - 1)))
-        pending.uow.rollback()
+            ),
+            expected,
+            apply,
+        )
 
     # -- invariants ------------------------------------------------------------------
 

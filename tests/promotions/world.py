@@ -120,14 +120,23 @@ class PromotionsWorld:
         assert campaign_id in self.tick()
         return campaign_id
 
-    def reserve(self, order_id: str, applied: dict[str, str], customer: str = ALICE) -> None:
-        """What checkout does at placement (in its own unit of work, with the order)."""
+    def reserve(
+        self,
+        order_id: str,
+        applied: dict[str, str],
+        customer: str = ALICE,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """What checkout does at placement (in its own unit of work, with the order), at
+        ``at`` (default: the clock's now)."""
         with self.uow() as uow:
             promotions.reserve_for_order(
                 uow,
                 OrderId(order_id),
                 CustomerId(customer),
                 {key: cny(amount) for key, amount in applied.items()},
+                at=at or self.clock.now(),
             )
             uow.commit()
             self.events.publish(uow.collect_events())

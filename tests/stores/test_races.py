@@ -1,7 +1,8 @@
 """Real concurrency, each test on a SQLite file and on PostgreSQL: OS processes over one
-database race for the last units of a SKU, for a campaign's last budget and to refund one
-order; nothing is oversold, no budget is overspent, nothing is refunded twice, and every
-loser gets a typed error. A worker killed with SIGKILL mid-command leaves no partial
+database race for the last units of a SKU, for a campaign's last budget or its last uses
+(global, or one customer's) and to refund one order; nothing is oversold, no budget is
+overspent, no cap is exceeded, nothing is refunded twice, and every loser gets a typed
+error. A worker killed with SIGKILL mid-command leaves no partial
 state."""
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from merx import aftersales, catalog, checkout, customers, inventory, orders, pa
 from merx.adapters.memory import FixedClock
 from merx.app import StoredApp, build_sqlite_app
 from merx.customers import Address
-from merx.errors import MerxError
+from merx.errors import ConcurrencyError, MerxError
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.payments.ports import GatewayResult
 from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
+from merx.promotions.budgets import CampaignUse, campaign_use_id
 
 PHONE = SkuId("phone")
 WAREHOUSE = WarehouseId("wh")
@@ -63,19 +65,25 @@ def customer(app: StoredApp, name: str) -> CustomerId:
     return cid
 
 
-def setup(path: str, units: int, budget: str | None = None) -> None:
+def setup(
+    path: str,
+    units: int,
+    budget: str | None = None,
+    limits: promotions.BudgetLimits | None = None,
+) -> None:
     app = shop(path)
     app.handle(catalog.CreateSku(PHONE, "Phone", PLATFORM, "phone", Money.of("100.00", "CNY")))
     app.handle(inventory.OpenWarehouse(WAREHOUSE, "DC", "-", {"sh": 1}))
     app.handle(inventory.ReceiveStock(WAREHOUSE, PHONE, units, "po"))
     if budget is not None:
+        limits = promotions.BudgetLimits(total_discount=Money.of(budget, "CNY"))
+    if limits is not None:
         definition = ThresholdOff(
             id="FR",
             scope=Scope(skus=(PHONE,)),
             tiers=(Tier(Money.of("100.00", "CNY"), Money.of("30.00", "CNY")),),
             funded_by=(FundingShare("platform", Decimal(1)),),
         )
-        limits = promotions.BudgetLimits(total_discount=Money.of(budget, "CNY"))
         campaign = app.handle(promotions.CreateCampaign(PLATFORM, definition, limits))
         for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
             app.handle(command(campaign, PLATFORM))
@@ -109,6 +117,34 @@ def place_with_discount(path: str, worker: int, tries: int) -> Counter[str]:
             outcomes["discounted"] += 1
         except MerxError as error:
             outcomes[type(error).__name__] += 1
+    return outcomes
+
+
+def reserve_once_per_customer(path: str, worker: int, tries: int) -> Counter[str]:
+    """Reserve the campaign for ``tries`` orders of one customer, each retried on fresh
+    state after a conflict (as the bus does); the outcome of each, by name."""
+    app = shop(path)
+    outcomes: Counter[str] = Counter()
+    for k in range(tries):
+        for _ in range(50):
+            uow = app.unit_of_work()
+            try:
+                with uow:
+                    promotions.reserve_for_order(
+                        uow,
+                        OrderId(f"w{worker}-{k}"),
+                        CustomerId("ann"),
+                        {"FR": Money.of("30.00", "CNY")},
+                        at=START,
+                    )
+                    uow.commit()
+            except ConcurrencyError:
+                continue
+            except MerxError as error:
+                outcomes[type(error).__name__] += 1
+            else:
+                outcomes["reserved"] += 1
+            break
     return outcomes
 
 
@@ -153,6 +189,30 @@ def test_processes_racing_for_the_last_budget_never_overspend(target: str) -> No
     assert sum(total.values()) == PROCESSES * 3
     ledger = shop(path).get(promotions.Campaign, "FR").ledger
     assert ledger.reserved + ledger.consumed == Money.of("90.00", "CNY")
+
+
+def test_processes_racing_for_the_last_uses_never_exceed_max_uses(target: str) -> None:
+    path = target
+    setup(path, units=50, limits=promotions.BudgetLimits(max_uses=3))
+    results: list[Counter[str]] = race(place_with_discount, path, 3)  # type: ignore[assignment]
+    total = sum(results, Counter())
+    assert total["discounted"] == 3, total
+    assert set(total) - {"discounted"} <= {"QuoteChanged", "UsageCapReached"}, total
+    assert sum(total.values()) == PROCESSES * 3
+    ledger = shop(path).get(promotions.Campaign, "FR").ledger
+    assert (ledger.uses_reserved, ledger.uses_consumed) == (3, 0)
+
+
+def test_one_customers_orders_racing_use_a_once_per_customer_campaign_once(
+    target: str,
+) -> None:
+    path = target
+    setup(path, units=50, limits=promotions.BudgetLimits(per_user_limit=1, per_user_per_day=1))
+    results: list[Counter[str]] = race(reserve_once_per_customer, path, 2)  # type: ignore[assignment]
+    total = sum(results, Counter())
+    assert total == Counter(reserved=1, PerUserLimitReached=PROCESSES * 2 - 1), total
+    use = shop(path).get(CampaignUse, campaign_use_id("FR", "ann"))
+    assert (use.live, use.days) == (1, {START.date(): 1})
 
 
 def test_processes_asking_to_refund_one_order_refund_it_once(target: str) -> None:

@@ -1,6 +1,7 @@
 """The real clock and a real id source, for hosts (tests and simulations use the memory ones).
 
-* :class:`SystemClock`: the operating system's time, in UTC.
+* :class:`SystemClock`: the operating system's time, in UTC or in the shop's zone (business
+  days, such as a usage cap per day, are calendar dates in the clock's zone).
 * :class:`TimeOrderedIds`: ``prefix-`` and 26 characters of base 32 in RFC 4648's
   "extended hex" alphabet, ``0-9A-V``, whose text order is numeric order (the 128 bits of a
   ULID: 48 bits of milliseconds since the epoch, then 80 random bits). Ids sort by the time they
@@ -16,7 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from merx.kernel.errors import ValidationError
 
@@ -25,10 +26,15 @@ _RANDOM_LIMIT = 1 << _RANDOM_BITS
 
 
 class SystemClock:
-    """``Clock`` reading the system's time, timezone-aware (UTC)."""
+    """``Clock`` reading the system's time, timezone-aware, in ``zone`` (UTC by default; a
+    shop in China passes ``ZoneInfo("Asia/Shanghai")`` so its business days start at its
+    midnight)."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self.zone = zone
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(self.zone)
 
 
 def _base32(value: int) -> str:

@@ -27,7 +27,7 @@ from merx.kernel.validation import require_text
 from merx.pricing import CartLine, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
-from merx.promotions import price_within_budgets
+from merx.promotions import price_within_budgets, usage_for_quote
 
 
 @attrs.frozen
@@ -130,7 +130,8 @@ def quote_cart(
     if in_force or wallet:
         customer = uow.repo(Customer).peek(customer_id)
         cart_lines = [CartLine(s.id, s.merchant, s.category, s.price, n) for s, n in skus]
-        who = PricingCustomer(customer_id, customer.new_user if customer else False)
+        used, _ = usage_for_quote(uow, customer_id, at, [p.id for p in (*in_force, *wallet)])
+        who = PricingCustomer(customer_id, customer.new_user if customer else False, used)
         pricing = price_within_budgets(
             uow,
             in_force,

@@ -54,6 +54,7 @@ from merx.promotions import (
     campaign_discounts,
     price_within_budgets,
     reserve_for_order,
+    usage_for_quote,
 )
 
 
@@ -240,7 +241,8 @@ def place_balance_order(
     campaigns: tuple[LineDiscount, ...] = ()
     if in_force or wallet:
         cart = [CartLine(sku.id, sku.merchant, sku.category, terms.final_price, presale.quantity)]
-        who = PricingCustomer(customer.id, customer.new_user)
+        used, _ = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
+        who = PricingCustomer(customer.id, customer.new_user, used)
         pricing = price_within_budgets(
             uow,
             in_force,
@@ -272,7 +274,7 @@ def place_balance_order(
     if pricing is not None:
         applied = campaign_discounts(uow, pricing)
         if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied)
+            reserve_for_order(uow, parent_id, customer.id, applied, at=now)
     presale.balance_placed(parent_id, parent.payable, now)
     uow.repo(Order).add(goods)
     move_stock(uow, deposit, goods)

@@ -121,7 +121,7 @@ def place_order(
     if quote.pricing is not None:
         applied = campaign_discounts(uow, quote.pricing)
         if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied)
+            reserve_for_order(uow, parent_id, customer.id, applied, at=now)
     limits.check_amount(quote.payable, "the order")
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(

@@ -20,7 +20,12 @@ from merx.pricing.model import CartLine, Customer, Promotion, Quote
 from merx.pricing.ports import Pricer
 
 _Key: TypeAlias = tuple[
-    tuple[CartLine, ...], tuple[Promotion, ...], tuple[Promotion, ...], Customer, str | None
+    tuple[CartLine, ...],
+    tuple[Promotion, ...],
+    tuple[Promotion, ...],
+    Customer,
+    tuple[tuple[str, int], ...],  # the customer's usage counts (not part of its equality)
+    str | None,
 ]
 
 
@@ -65,7 +70,18 @@ class QuoteMemo:
         at: datetime,
         payment_method: str | None = None,
     ) -> Quote:
-        key: _Key = (tuple(lines), tuple(promotions), tuple(wallet), customer, payment_method)
+        try:
+            used = tuple(sorted(customer.used.items()))
+        except (AttributeError, TypeError):  # not a customer: the engine says why
+            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
+        key: _Key = (
+            tuple(lines),
+            tuple(promotions),
+            tuple(wallet),
+            customer,
+            used,
+            payment_method,
+        )
         if not isinstance(at, datetime) or at.utcoffset() is None:  # the engine refuses it
             return self._pricer(lines, promotions, wallet, customer, at, payment_method)
         try:

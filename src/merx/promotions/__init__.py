@@ -10,7 +10,12 @@ paying spends them, cancelling gives them back. Pre-sale terms and their quote:
 :class:`Presale`, :func:`presale_quote`. See docs/promotions.md.
 """
 
-from merx.promotions.budgets import BudgetLimits, PromotionsReservedForOrder, PromotionUsage
+from merx.promotions.budgets import (
+    BudgetLimits,
+    PromotionsReservedForOrder,
+    PromotionUsage,
+    UsageCounts,
+)
 from merx.promotions.errors import (
     BudgetExhausted,
     CouponHeldByAnotherOrder,
@@ -27,6 +32,7 @@ from merx.promotions.errors import (
     UnknownCoupon,
     UnknownEnrolment,
     UnknownReservation,
+    UsageCapReached,
 )
 from merx.promotions.lifecycle import (
     BudgetConsumed,
@@ -71,6 +77,8 @@ from merx.promotions.services import (
     price_within_budgets,
     release_for_order,
     reserve_for_order,
+    usage_counts,
+    usage_for_quote,
 )
 from merx.promotions.wallet import (
     CouponClaimed,
@@ -142,6 +150,8 @@ __all__ = [
     "UnknownCoupon",
     "UnknownEnrolment",
     "UnknownReservation",
+    "UsageCapReached",
+    "UsageCounts",
     "Wallet",
     "campaign_discounts",
     "campaign_offers",
@@ -150,4 +160,6 @@ __all__ = [
     "price_within_budgets",
     "release_for_order",
     "reserve_for_order",
+    "usage_counts",
+    "usage_for_quote",
 ]

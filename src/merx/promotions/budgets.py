@@ -1,11 +1,19 @@
 """Campaign budgets: what a campaign may give away, and what it has given.
 
-A campaign may carry three optional limits (:class:`BudgetLimits`):
+A campaign may carry these optional limits (:class:`BudgetLimits`); the last four are its
+usage caps:
 
 * ``total_discount`` - the most discount (``Money``) its orders may take in total;
 * ``coupon_stock`` - how many coupons a coupon campaign hands out;
 * ``per_user_limit`` - how many times one customer may use it (orders holding a live
-  reservation; for a coupon campaign also the coupons one customer may claim).
+  reservation; for a coupon campaign also the coupons one customer may claim);
+* ``per_user_per_day`` - how many orders of one customer placed on one business day (the
+  calendar date of the placement instant in the clock's zone, the shop's) may hold a live
+  reservation;
+* ``max_uses`` - how many orders in all may hold a live reservation (the global count);
+* ``per_order_units`` - the most units of one order's goods the promotion may discount: a
+  quote where it takes a share of more units than that leaves the campaign out (checked
+  when pricing, see :func:`merx.promotions.price_within_budgets`).
 
 The running totals are a :class:`BudgetLedger`, held by the campaign itself, so every
 change to them bumps the campaign's version: two orders that race for the last yuan load
@@ -14,8 +22,9 @@ bus runs the loser again on fresh state, where the check now fails). At every po
 
     reserved + consumed <= total_discount
 
-and the ledger asserts it before the campaign is stored. The ledger holds totals only, so
-a campaign stays the same size however many orders use it:
+and the ledger asserts it before the campaign is stored; with a ``max_uses`` it also counts
+the live reservations (``uses_reserved + uses_consumed <= max_uses``), the same way. The
+ledger holds totals only, so a campaign stays the same size however many orders use it:
 
 * each order's reservations live on the order's side, in its :class:`PromotionUsage`: one
   :class:`Reservation` per campaign, going ``reserved -> consumed`` (the order was paid)
@@ -23,19 +32,25 @@ a campaign stays the same size however many orders use it:
   A replayed placement is recognised as a whole (same payload: nothing happens; another
   payload: ``IdempotencyConflict``);
 * a customer's count against a per-user limit lives in a :class:`CampaignUse` (one per
-  campaign and customer, only for campaigns with a ``per_user_limit``); two orders of one
-  customer racing for the last use conflict on it.
+  campaign and customer, only for campaigns with a ``per_user_limit`` or a
+  ``per_user_per_day``); two orders of one customer racing for the last use conflict on it.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from datetime import date, timedelta
 
 import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
-from merx.kernel.errors import CurrencyMismatch, IdempotencyConflict, InvalidAmount
+from merx.kernel.errors import (
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InvalidAmount,
+    ValidationError,
+)
 from merx.kernel.events import DomainEvent
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
@@ -46,6 +61,7 @@ from merx.promotions.errors import (
     InvalidBudget,
     PerUserLimitReached,
     UnknownReservation,
+    UsageCapReached,
 )
 
 # -- limits ----------------------------------------------------------------------------
@@ -58,11 +74,14 @@ def _optional_count(name: str, value: object) -> None:
 
 @attrs.frozen
 class BudgetLimits:
-    """A campaign's optional limits; ``None`` means unlimited."""
+    """A campaign's optional limits; ``None`` means unlimited (see the module's text)."""
 
     total_discount: Money | None = None
     coupon_stock: int | None = None
     per_user_limit: int | None = None
+    max_uses: int | None = None
+    per_user_per_day: int | None = None
+    per_order_units: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.total_discount is not None and (
@@ -71,6 +90,14 @@ class BudgetLimits:
             raise InvalidBudget(f"total_discount must be Money > 0, got {self.total_discount!r}")
         _optional_count("coupon_stock", self.coupon_stock)
         _optional_count("per_user_limit", self.per_user_limit)
+        _optional_count("max_uses", self.max_uses)
+        _optional_count("per_user_per_day", self.per_user_per_day)
+        _optional_count("per_order_units", self.per_order_units)
+
+    @property
+    def counts_customers(self) -> bool:
+        """Whether each customer's uses are counted (in a :class:`CampaignUse`)."""
+        return self.per_user_limit is not None or self.per_user_per_day is not None
 
 
 #: No limit at all: the default of a campaign.
@@ -100,13 +127,15 @@ _DONE = {"consume": ReservationState.CONSUMED, "release": ReservationState.RELEA
 
 @attrs.frozen
 class Reservation:
-    """One order's hold on a campaign's budget; ``coupon_id`` is the wallet coupon it used."""
+    """One order's hold on a campaign's budget; ``coupon_id`` is the wallet coupon it used,
+    ``day`` the business day it was placed on (when the placement said it)."""
 
     order_id: str
     customer_id: str
     amount: Money
     state: ReservationState = ReservationState.RESERVED
     coupon_id: str | None = None
+    day: date | None = None
 
     @property
     def live(self) -> bool:
@@ -119,13 +148,17 @@ class BudgetLedger:
     """A campaign's running totals (held by :class:`merx.promotions.Campaign`).
 
     ``reserved`` and ``consumed`` are the sums of the reservations in those states;
-    ``claimed`` counts the coupons claimed (it also numbers them, so never goes down).
+    ``uses_reserved`` and ``uses_consumed`` count them (only under a ``max_uses``: the
+    limits cannot change once a campaign reserves); ``claimed`` counts the coupons claimed
+    (it also numbers them, so never goes down).
     """
 
     currency: str
     reserved: Money
     consumed: Money
     claimed: int = 0
+    uses_reserved: int = 0
+    uses_consumed: int = 0
 
     @classmethod
     def empty(cls, currency: str) -> BudgetLedger:
@@ -144,14 +177,24 @@ class BudgetLedger:
         remaining = self.remaining(limits)
         return remaining is None or amount <= remaining
 
+    def uses(self) -> int:
+        """The live reservations counted against ``max_uses`` (0 without one)."""
+        return self.uses_reserved + self.uses_consumed
+
     def exhausted(self, limits: BudgetLimits) -> bool:
-        """Nothing is left to reserve now (a release may give some back)."""
+        """Nothing is left to reserve now, money or uses (a release may give some back)."""
         total = limits.total_discount
-        return total is not None and self.reserved + self.consumed >= total
+        if total is not None and self.reserved + self.consumed >= total:
+            return True
+        return limits.max_uses is not None and self.uses() >= limits.max_uses
 
     def spent(self, limits: BudgetLimits) -> bool:
         """The whole budget is consumed: nothing can ever come back."""
         return limits.total_discount is not None and self.consumed >= limits.total_discount
+
+    def uses_spent(self, limits: BudgetLimits) -> bool:
+        """Every use of ``max_uses`` is consumed: nothing can ever come back."""
+        return limits.max_uses is not None and self.uses_consumed >= limits.max_uses
 
     def stock_left(self, limits: BudgetLimits) -> int | None:
         """Coupons still to be claimed, or ``None`` without a stock."""
@@ -160,10 +203,15 @@ class BudgetLedger:
     # -- reserving -------------------------------------------------------------------
 
     def check_reserve(
-        self, campaign_id: str, limits: BudgetLimits, reservation: Reservation, used: int
+        self,
+        campaign_id: str,
+        limits: BudgetLimits,
+        reservation: Reservation,
+        used: int,
+        used_that_day: int = 0,
     ) -> None:
         """Raise if ``reservation`` may not be taken by a customer with ``used`` live
-        reservations already."""
+        reservations already, ``used_that_day`` of them placed on ``reservation.day``."""
         amount = reservation.amount
         if amount.currency != self.currency:
             raise CurrencyMismatch(
@@ -185,10 +233,31 @@ class BudgetLedger:
                 f"campaign {campaign_id!r}: customer {customer!r} already used it "
                 f"{used} time(s), the limit is {limits.per_user_limit}",
             )
+        if limits.per_user_per_day is not None:
+            if reservation.day is None:
+                raise ValidationError(
+                    f"campaign {campaign_id!r} caps uses per day: the placement must say its day"
+                )
+            if used_that_day >= limits.per_user_per_day:
+                raise UsageCapReached(
+                    campaign_id,
+                    "per_user_per_day",
+                    f"campaign {campaign_id!r}: customer {customer!r} already used it "
+                    f"{used_that_day} time(s) on {reservation.day.isoformat()}, the limit is "
+                    f"{limits.per_user_per_day} a day",
+                )
+        if limits.max_uses is not None and self.uses() >= limits.max_uses:
+            raise UsageCapReached(
+                campaign_id,
+                "max_uses",
+                f"campaign {campaign_id!r}: all {limits.max_uses} uses are taken",
+            )
 
     def reserve(self, limits: BudgetLimits, reservation: Reservation) -> None:
         """Hold ``reservation`` (checked by :meth:`check_reserve`)."""
         self.reserved += reservation.amount
+        if limits.max_uses is not None:
+            self.uses_reserved += 1
         self._assert_within(limits)
 
     # -- consuming and releasing -----------------------------------------------------
@@ -197,8 +266,12 @@ class BudgetLedger:
         """Consume or release ``reservation`` (a reserved one): the moved reservation."""
         moved = attrs.evolve(reservation, state=RESERVATION_FLOW.target(reservation.state, command))
         self.reserved -= reservation.amount
+        if limits.max_uses is not None:
+            self.uses_reserved -= 1
         if moved.state is ReservationState.CONSUMED:
             self.consumed += reservation.amount
+            if limits.max_uses is not None:
+                self.uses_consumed += 1
         self._assert_within(limits)
         return moved
 
@@ -234,6 +307,9 @@ class BudgetLedger:
             assert self.reserved + self.consumed <= limits.total_discount, (
                 f"overspent: {self.reserved} + {self.consumed} > {limits.total_discount}"
             )
+        assert self.uses_reserved >= 0, f"reserved uses went below zero: {self.uses_reserved}"
+        if limits.max_uses is not None:
+            assert self.uses() <= limits.max_uses, f"{self.uses()} uses > {limits.max_uses}"
 
 
 # -- a customer's side -----------------------------------------------------------------
@@ -245,14 +321,17 @@ def campaign_use_id(campaign_id: str, customer_id: str) -> str:
 
 @attrs.define(kw_only=True)
 class CampaignUse(Aggregate):
-    """One customer's count against one campaign's ``per_user_limit``: ``live`` orders
-    holding a reservation, ``claimed`` coupons. Keyed :func:`campaign_use_id`."""
+    """One customer's count against one campaign's per-user caps: ``live`` orders holding a
+    reservation, ``claimed`` coupons, and ``days``: the live orders placed on each business
+    day, from the latest placement's day on (earlier days can no longer be capped, so they
+    are dropped and the aggregate stays small). Keyed :func:`campaign_use_id`."""
 
     id: str
     campaign_id: str
     customer_id: str
     live: int = 0
     claimed: int = 0
+    days: dict[date, int] = flat_field(dict)
 
     @classmethod
     def start(cls, campaign_id: str, customer_id: str) -> CampaignUse:
@@ -261,6 +340,65 @@ class CampaignUse(Aggregate):
             campaign_id=campaign_id,
             customer_id=customer_id,
         )
+
+    def on(self, day: date | None) -> int:
+        """The live orders placed on ``day`` (0 for ``None``)."""
+        return 0 if day is None else self.days.get(day, 0)
+
+    def add(self, day: date | None) -> None:
+        """One more live order, placed on ``day``; days before it are forgotten."""
+        self.live += 1
+        if day is not None:
+            self.days = {d: n for d, n in self.days.items() if d >= day - _KEPT_DAYS}
+            self.days[day] = self.days.get(day, 0) + 1
+
+    def remove(self, day: date | None) -> None:
+        """A live order placed on ``day`` was released."""
+        assert self.live > 0, f"{self.id}: no live use to release"
+        self.live -= 1
+        if day is not None and day in self.days:
+            left = self.days[day] - 1
+            if left:
+                self.days[day] = left
+            else:
+                del self.days[day]
+
+
+def cap_reached(
+    limits: BudgetLimits, ledger: BudgetLedger, use: CampaignUse | None, day: date
+) -> str | None:
+    """The usage cap that stops one more order of ``use``'s customer placed on ``day``
+    (``"max_uses"``, ``"per_user_limit"``, ``"per_user_per_day"``), or ``None``: the same
+    rules :meth:`BudgetLedger.check_reserve` enforces, read before a quote."""
+    if limits.max_uses is not None and ledger.uses() >= limits.max_uses:
+        return "max_uses"
+    used, used_that_day = (use.live, use.on(day)) if use is not None else (0, 0)
+    if limits.per_user_limit is not None and used >= limits.per_user_limit:
+        return "per_user_limit"
+    if limits.per_user_per_day is not None and used_that_day >= limits.per_user_per_day:
+        return "per_user_per_day"
+    return None
+
+
+@attrs.frozen
+class UsageCounts:
+    """One customer's standing against the usage caps of the campaigns offered at one
+    instant, for a quote: by campaign id (only campaigns with such a cap), ``by_customer``
+    the customer's live orders, ``on_day`` those placed on ``day`` (the business day of the
+    instant), ``by_everyone`` all live orders (campaigns with a ``max_uses``), and
+    ``reached`` the cap that leaves a campaign out (see :func:`cap_reached`)."""
+
+    customer_id: str
+    day: date
+    by_customer: Mapping[str, int] = attrs.field(factory=dict)
+    on_day: Mapping[str, int] = attrs.field(factory=dict)
+    by_everyone: Mapping[str, int] = attrs.field(factory=dict)
+    reached: Mapping[str, str] = attrs.field(factory=dict)
+
+
+#: The days before the latest placement's day a :class:`CampaignUse` still counts (one, so
+#: a placement stamped just before midnight and one after it never lose each other).
+_KEPT_DAYS = timedelta(days=1)
 
 
 # -- the order's side ------------------------------------------------------------------

@@ -60,6 +60,17 @@ class PerUserLimitReached(BusinessRuleViolation):
         self.customer_id = customer_id
 
 
+class UsageCapReached(BusinessRuleViolation):
+    """A usage cap of the campaign is reached: ``cap`` names it (``"max_uses"``,
+    ``"per_user_per_day"``, ``"per_order_units"``); ``campaign_id`` names the campaign, so
+    checkout can quote again without it."""
+
+    def __init__(self, campaign_id: str, cap: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+        self.cap = cap
+
+
 class CouponStockExhausted(BusinessRuleViolation):
     """Every coupon of the campaign's stock has been claimed."""
 

@@ -202,7 +202,7 @@ class CampaignActivated(DomainEvent):
 @attrs.frozen
 class CampaignEnded(DomainEvent):
     campaign_id: str
-    reason: str  # "ends_at" or "budget_spent"
+    reason: str  # "ends_at", "budget_spent" or "uses_spent"
     at: datetime
 
 
@@ -292,6 +292,11 @@ def _check_setup(
     if limits.total_discount is not None and limits.total_discount.currency != currency:
         raise CurrencyMismatch(
             f"campaign {pid!r} is in {currency}, its budget is {limits.total_discount}"
+        )
+    if definition.per_customer_limit is not None or definition.global_limit is not None:
+        raise InvalidCampaign(
+            f"campaign {pid!r}: its usage caps are its BudgetLimits (per_user_limit, "
+            "max_uses), not the definition's per_customer_limit or global_limit"
         )
     if limits.coupon_stock is not None and not isinstance(definition, Coupon):
         raise InvalidCampaign(f"campaign {pid!r}: only a coupon campaign has a coupon stock")
@@ -386,8 +391,18 @@ class Campaign(Aggregate):
     def effective_definition(self) -> Promotion:
         """The definition the quote engine gets: for a campaign open for enrolment its
         ``scope.skus`` are the approved SKUs (sorted; none approved matches no line); for a
-        merchant's campaign its scope is the merchant's store and it funds the discount."""
+        merchant's campaign its scope is the merchant's store and it funds the discount;
+        its ``per_customer_limit`` and ``global_limit`` are the limits' ``per_user_limit``
+        and ``max_uses`` (the engine rejects a capped campaign from the counts of
+        :func:`merx.promotions.usage_for_quote`)."""
         definition = self.definition
+        limits = self.limits
+        if limits.per_user_limit is not None or limits.max_uses is not None:
+            definition = attrs.evolve(
+                definition,
+                per_customer_limit=limits.per_user_limit,
+                global_limit=limits.max_uses,
+            )
         if self.open_for_enrolment:
             approved = tuple(
                 sorted(
@@ -503,6 +518,8 @@ class Campaign(Aggregate):
                 reason = "ends_at"
             elif self.ledger.spent(self.limits):
                 reason = "budget_spent"
+            elif self.ledger.uses_spent(self.limits):
+                reason = "uses_spent"
             if reason is not None:
                 self.reasons = (reason,)
                 CAMPAIGN_FLOW.move(self, "end", CampaignEnded(self.id, reason, now))
@@ -591,15 +608,18 @@ class Campaign(Aggregate):
 
     # -- budget ----------------------------------------------------------------------
 
-    def check_reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+    def check_reserve(
+        self, reservation: Reservation, *, used: int = 0, used_that_day: int = 0
+    ) -> None:
         """Raise if the order may not reserve; ``used`` is the customer's live reservations
-        in this campaign (see :class:`CampaignUse`)."""
-        self.ledger.check_reserve(self.id, self.limits, reservation, used)
+        in this campaign, ``used_that_day`` those placed on ``reservation.day`` (see
+        :class:`CampaignUse`)."""
+        self.ledger.check_reserve(self.id, self.limits, reservation, used, used_that_day)
         CAMPAIGN_FLOW.target(self.status, "reserve")
 
-    def reserve(self, reservation: Reservation, *, used: int = 0) -> None:
+    def reserve(self, reservation: Reservation, *, used: int = 0, used_that_day: int = 0) -> None:
         """Hold budget for an order (checked by :meth:`check_reserve`)."""
-        self.check_reserve(reservation, used=used)
+        self.check_reserve(reservation, used=used, used_that_day=used_that_day)
         self.ledger.reserve(self.limits, reservation)
         CAMPAIGN_FLOW.move(
             self,

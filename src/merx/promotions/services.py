@@ -6,7 +6,8 @@ calls the model, saves and commits.
 Checkout calls the rest inside its own unit of work (nothing here commits):
 
 * :func:`promotions_in_force` and :func:`wallet_coupons` give the definitions and coupons
-  to pass to :func:`merx.pricing.quote`;
+  to pass to :func:`merx.pricing.quote`; :func:`campaign_offers` gives both, without the
+  campaigns whose usage caps the customer reached (:func:`usage_counts`);
 * placing the order: :func:`reserve_for_order` with the quote's discount per promotion;
 * paying it: :func:`consume_for_order`; cancelling it or closing it unpaid:
   :func:`release_for_order`.
@@ -25,7 +26,7 @@ from merx.kernel.errors import ValidationError
 from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
-from merx.kernel.validation import require_text
+from merx.kernel.validation import business_date, require_text
 from merx.pricing import Coupon, Promotion, Quote
 from merx.promotions.budgets import (
     NO_LIMITS,
@@ -33,7 +34,9 @@ from merx.promotions.budgets import (
     CampaignUse,
     PromotionUsage,
     Reservation,
+    UsageCounts,
     campaign_use_id,
+    cap_reached,
 )
 from merx.promotions.errors import UnknownReservation
 from merx.promotions.lifecycle import (
@@ -307,17 +310,26 @@ def expire_wallet_coupons(
 
 
 def reserve_for_order(
-    uow: UnitOfWork, order_id: OrderId, customer_id: CustomerId, applied: Mapping[str, Money]
+    uow: UnitOfWork,
+    order_id: OrderId,
+    customer_id: CustomerId,
+    applied: Mapping[str, Money],
+    *,
+    at: datetime | None = None,
 ) -> None:
-    """Hold each campaign's budget for an order being placed, and lock its wallet coupons.
+    """Hold each campaign's budget and uses for an order being placed, and lock its wallet
+    coupons.
 
     ``applied`` maps each promotion id of the order's quote (a campaign id, or a wallet
     coupon's id ``"<campaign>#<n>"``) to its discount, e.g.
     ``{p.promotion_id: p.discount for p in quote.promotions}``. Staged in ``uow``; the
-    caller commits with the order. Raises before changing anything: ``BudgetExhausted``,
-    ``PerUserLimitReached``, ``IllegalTransition`` (campaign not active, coupon not
-    available), ``NotFound``. The same order with the same payload again does nothing;
-    another payload for it raises ``IdempotencyConflict``.
+    caller commits with the order. ``at`` is the placement's instant: its business day
+    counts against a ``per_user_per_day`` (a campaign with one refuses a placement without
+    it: ``ValidationError``). Raises before changing anything: ``BudgetExhausted``,
+    ``PerUserLimitReached``, ``UsageCapReached`` (``max_uses``, ``per_user_per_day``),
+    ``IllegalTransition`` (campaign not active, coupon not available), ``NotFound``. The
+    same order with the same payload again does nothing; another payload for it raises
+    ``IdempotencyConflict``.
     """
     usages = uow.repo(PromotionUsage)
     held = usages.find(order_id)
@@ -325,6 +337,7 @@ def reserve_for_order(
         held.check_replay(customer_id, applied)
         return
     usage = PromotionUsage.record_for(order_id, customer_id, applied)
+    day = None if at is None else business_date(at)
     prefetch(uow.repo(Campaign), dict.fromkeys(map(campaign_id_of, usage.applied)))
     taken: list[tuple[Campaign, Reservation, CampaignUse | None]] = []
     wallet: Wallet | None = None
@@ -339,16 +352,18 @@ def reserve_for_order(
         if coupon is not None:
             wallet = wallet or uow.repo(Wallet).get(customer_id)
             wallet.check_lock(coupon, order_id)
-        reservation = Reservation(order_id, customer_id, amount, coupon_id=coupon)
+        reservation = Reservation(order_id, customer_id, amount, coupon_id=coupon, day=day)
         use = _use(uow, campaign, customer_id)
-        campaign.check_reserve(reservation, used=use.live if use else 0)
+        used, used_that_day = (use.live, use.on(day)) if use else (0, 0)
+        campaign.check_reserve(reservation, used=used, used_that_day=used_that_day)
         usage.reservations[campaign_id] = reservation
         taken.append((campaign, reservation, use))
     for campaign, reservation, use in taken:
-        campaign.reserve(reservation, used=use.live if use else 0)
+        used, used_that_day = (use.live, use.on(day)) if use else (0, 0)
+        campaign.reserve(reservation, used=used, used_that_day=used_that_day)
         uow.repo(Campaign).save(campaign)
         if use is not None:
-            use.live += 1
+            use.add(day)
             add_or_save(uow.repo(CampaignUse), use)
         if reservation.coupon_id is not None:
             assert wallet is not None
@@ -359,8 +374,8 @@ def reserve_for_order(
 
 
 def _use(uow: UnitOfWork, campaign: Campaign, customer_id: str) -> CampaignUse | None:
-    """The customer's count against the campaign's per-user limit (``None`` without one)."""
-    if campaign.limits.per_user_limit is None:
+    """The customer's count against the campaign's per-user caps (``None`` without any)."""
+    if not campaign.limits.counts_customers:
         return None
     found = uow.repo(CampaignUse).find(campaign_use_id(campaign.id, customer_id))
     return found or CampaignUse.start(campaign.id, customer_id)
@@ -395,7 +410,7 @@ def _settle(
         if command == "release":
             use = _use(uow, campaign, reservation.customer_id)
             if use is not None:
-                use.live -= 1
+                use.remove(reservation.day)
                 add_or_save(uow.repo(CampaignUse), use)
         if reservation.coupon_id is not None:
             wallet = uow.repo(Wallet).get(reservation.customer_id)
@@ -452,8 +467,9 @@ def price_within_budgets(
     price: Callable[[Sequence[Promotion], Sequence[Promotion]], Quote],
 ) -> Quote:
     """``price(in_force, wallet)``, where a campaign whose budget left cannot pay its
-    discount (:meth:`Campaign.covers`) is left out, with its coupons, and the cart priced
-    again without it. Promotions not run as campaigns have no budget."""
+    discount (:meth:`Campaign.covers`), or that takes a share of more units of the cart
+    than its ``per_order_units``, is left out, with its coupons, and the cart priced again
+    without it. Promotions not run as campaigns have no budget."""
     quote = price(in_force, wallet)
     short = _over_budget(uow, quote)
     while short:  # each round leaves out at least one more campaign
@@ -464,19 +480,38 @@ def price_within_budgets(
     return quote
 
 
+def units_discounted(quote: Quote) -> dict[str, int]:
+    """The units of ``quote``'s lines each campaign (by campaign id) took a share of: the
+    quantity of every line one of its promotions took a positive amount from."""
+    units: dict[str, int] = {}
+    for line in quote.lines:
+        touched = {
+            campaign_id_of(a.promotion_id) for a in line.allocations if a.amount.is_positive()
+        }
+        for campaign_id in touched:
+            units[campaign_id] = units.get(campaign_id, 0) + line.quantity
+    return units
+
+
 def _over_budget(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
-    """The campaigns ``quote`` applied whose budget left cannot pay their discount."""
+    """The campaigns ``quote`` applied whose budget left cannot pay their discount, or
+    that discount more units than their ``per_order_units``."""
     repo = uow.repo(Campaign)
     discounts: dict[str, Money] = {}
     for promotion_id, amount in campaign_discounts(uow, quote).items():
         campaign_id = campaign_id_of(promotion_id)
         known = discounts.get(campaign_id)
         discounts[campaign_id] = amount if known is None else known + amount
-    return frozenset(
-        campaign_id
-        for campaign_id, amount in discounts.items()
-        if not repo.view(campaign_id).covers(amount)
-    )
+    campaigns = {campaign_id: repo.view(campaign_id) for campaign_id in discounts}
+    short = {c for c, amount in discounts.items() if not campaigns[c].covers(amount)}
+    if any(c.limits.per_order_units is not None for c in campaigns.values()):
+        for campaign_id, units in units_discounted(quote).items():
+            cap = (
+                campaigns[campaign_id].limits.per_order_units if campaign_id in campaigns else None
+            )
+            if cap is not None and units > cap:
+                short.add(campaign_id)
+    return frozenset(short)
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -486,9 +521,76 @@ def campaign_offers(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
-    the customer's coupons."""
+    the customer's coupons, without the campaigns whose day cap the customer reached at
+    ``at`` (the engine has no day; it rejects the other capped campaigns from the counts
+    checkout gives it, :func:`usage_for_quote`; a campaign whose ``max_uses`` are all held
+    is not in force)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
-    return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+    in_force, coupons = promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+    reached = usage_counts(uow, customer_id, at, [p.id for p in (*in_force, *coupons)]).reached
+    per_day = {c for c, cap in reached.items() if cap == "per_user_per_day"}
+    if per_day:
+        in_force = [p for p in in_force if p.id not in per_day]
+        coupons = [c for c in coupons if campaign_id_of(c.id) not in per_day]
+    return in_force, coupons
+
+
+def usage_counts(
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime, promotion_ids: Iterable[str]
+) -> UsageCounts:
+    """``customer_id``'s standing at ``at`` against the usage caps of the campaigns of
+    ``promotion_ids`` (campaign ids, or wallet coupon ids; a promotion not run as a
+    campaign, or a campaign without caps, is left out of the counts): what a quote needs to
+    leave out, or reject, a capped campaign. The rules are those of
+    :meth:`Campaign.check_reserve`; placement checks them again, race-proof."""
+    require_aware(at, "time of the quote")
+    day = business_date(at)
+    repo = uow.repo(Campaign)
+    ids = list(dict.fromkeys(map(campaign_id_of, promotion_ids)))
+    prefetch(repo, ids)
+    capped = [
+        c
+        for c in map(repo.peek, ids)
+        if c is not None and (c.limits.counts_customers or c.limits.max_uses is not None)
+    ]
+    prefetch(uow.repo(CampaignUse), [campaign_use_id(c.id, customer_id) for c in capped])
+    by_customer: dict[str, int] = {}
+    on_day: dict[str, int] = {}
+    by_everyone: dict[str, int] = {}
+    reached: dict[str, str] = {}
+    for campaign in capped:
+        use = None
+        if campaign.limits.counts_customers:
+            use = uow.repo(CampaignUse).peek(campaign_use_id(campaign.id, customer_id))
+            by_customer[campaign.id] = use.live if use else 0
+            on_day[campaign.id] = use.on(day) if use else 0
+        if campaign.limits.max_uses is not None:
+            by_everyone[campaign.id] = campaign.ledger.uses()
+        cap = cap_reached(campaign.limits, campaign.ledger, use, day)
+        if cap is not None:
+            reached[campaign.id] = cap
+    return UsageCounts(customer_id, day, by_customer, on_day, by_everyone, reached)
+
+
+def usage_for_quote(
+    uow: UnitOfWork, customer_id: CustomerId, at: datetime, promotion_ids: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The pricing engine's usage inputs for ``promotion_ids`` (campaign ids, or wallet
+    coupon ids ``"<campaign>#<n>"`` counted as their campaign), from
+    :func:`usage_counts`: the customer's uses (the engine's ``Customer.used``, against
+    ``per_customer_limit``) and everyone's (its ``usage``, against ``global_limit``), for
+    the ids of campaigns with those caps."""
+    promotion_ids = list(promotion_ids)
+    counts = usage_counts(uow, customer_id, at, promotion_ids)
+    used: dict[str, int] = {}
+    usage: dict[str, int] = {}
+    for promotion_id in promotion_ids:
+        campaign_id = campaign_id_of(promotion_id)
+        if campaign_id in counts.by_customer:
+            used[promotion_id] = counts.by_customer[campaign_id]
+        if campaign_id in counts.by_everyone:
+            usage[promotion_id] = counts.by_everyone[campaign_id]
+    return used, usage
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
