@@ -47,6 +47,7 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     StoredJournal,
 )
+from merx.adapters.system import SystemRandomSource
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -107,6 +108,7 @@ class Queries:
     purchase_orders: procurement.PurchaseOrderQueries
     settlement: settlement.SettlementQueries
     aftersales: aftersales.AfterSaleQueries
+    vouchers: promotions.VoucherCodeQueries
 
 
 @attrs.define(kw_only=True)
@@ -181,6 +183,8 @@ class Settings:
     keys_kept_for: timedelta = KEPT_FOR
     #: the installment credit product: penalty, grace days, payoff fees, allocation orders
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
+    #: where voucher codes are drawn from (``SeededRandomSource`` for reproducible runs)
+    random: promotions.RandomSource = attrs.field(factory=SystemRandomSource)
 
 
 def assemble(
@@ -266,7 +270,7 @@ def assemble(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, pricer=pricer,
     )  # fmt: skip
-    register_promotions(bus, clock=clock)
+    register_promotions(bus, clock=clock, random=settings.random)
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,

@@ -19,6 +19,7 @@ from merx.adapters.memory import (
     MemoryStockQueries,
     MemoryStore,
     MemoryUnitOfWork,
+    MemoryVoucherCodeQueries,
     SequentialIds,
 )
 from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, assemble, seed_reference_data
@@ -108,4 +109,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         purchase_orders=MemoryPurchaseOrderQueries(store),
         settlement=MemorySettlementQueries(store),
         aftersales=MemoryAfterSaleQueries(store),
+        vouchers=MemoryVoucherCodeQueries(store),
     )

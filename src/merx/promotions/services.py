@@ -43,6 +43,7 @@ from merx.promotions.lifecycle import (
     campaign_id_of,
     coupon_id_of,
 )
+from merx.promotions.redemption import code_coupons, reserve_codes, settle_codes
 from merx.promotions.wallet import Wallet
 
 # -- commands --------------------------------------------------------------------------
@@ -267,15 +268,22 @@ def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -
 
 
 def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
-    now = clock.now()
-    campaign = _load(uow, cmd.campaign_id)
+    coupon = claim_into_wallet(uow, _load(uow, cmd.campaign_id), cmd.customer_id, clock.now())
+    uow.commit()
+    return coupon.id
+
+
+def claim_into_wallet(
+    uow: UnitOfWork, campaign: Campaign, customer_id: CustomerId, now: datetime
+) -> Coupon:
+    """Stage one coupon of ``campaign`` claimed into the customer's wallet; the coupon."""
     wallets = uow.repo(Wallet)
-    wallet = wallets.find(cmd.customer_id)
+    wallet = wallets.find(customer_id)
     fresh = wallet is None
     if wallet is None:
-        wallet = Wallet.open(cmd.customer_id)
-    use = _use(uow, campaign, cmd.customer_id)
-    coupon = campaign.claim_coupon(cmd.customer_id, now, claimed=use.claimed if use else 0)
+        wallet = Wallet.open(customer_id)
+    use = _use(uow, campaign, customer_id)
+    coupon = campaign.claim_coupon(customer_id, now, claimed=use.claimed if use else 0)
     wallet.receive(campaign.id, coupon, now)
     uow.repo(Campaign).save(campaign)
     if use is not None:
@@ -285,8 +293,7 @@ def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
         wallets.add(wallet)
     else:
         wallets.save(wallet)
-    uow.commit()
-    return coupon.id
+    return coupon
 
 
 def expire_wallet_coupons(
@@ -344,6 +351,7 @@ def reserve_for_order(
         campaign.check_reserve(reservation, used=use.live if use else 0)
         usage.reservations[campaign_id] = reservation
         taken.append((campaign, reservation, use))
+    reserve_codes(uow, order_id, customer_id, usage.applied)  # voucher codes: checked first
     for campaign, reservation, use in taken:
         campaign.reserve(reservation, used=use.live if use else 0)
         uow.repo(Campaign).save(campaign)
@@ -407,6 +415,7 @@ def _settle(
     if moves:
         assert usage is not None
         uow.repo(PromotionUsage).save(usage)
+    settle_codes(uow, order_id, [campaign_id for campaign_id, _ in moves], command)
 
 
 def consume_for_order(
@@ -486,9 +495,11 @@ def campaign_offers(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
-    the customer's coupons."""
+    the customer's coupons, those of the wallet then those of the codes entered at checkout
+    (:func:`merx.promotions.redemption.code_coupons`)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
-    return promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+    coupons = [*wallet_coupons(uow, customer_id, at), *code_coupons(uow, customer_id, at)]
+    return promotions_in_force(uow, at), coupons
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:

@@ -19,6 +19,7 @@ from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, Suppli
 from merx.orders import Order, ParentOrder
 from merx.payments import Payment
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
+from merx.promotions import VoucherCode
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
 
 
@@ -145,3 +146,14 @@ class MemoryAfterSaleQueries:
         return [
             AfterSaleId(key) for key, (_, case) in rows if case.seller == seller and case.is_open
         ]
+
+
+class MemoryVoucherCodeQueries:
+    """:class:`merx.promotions.VoucherCodeQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def codes_of(self, code_set_id: str) -> list[str]:
+        rows = list(self._store.tables.get(VoucherCode, {}).items())
+        return [key for key, (_, code) in rows if code.code_set_id == code_set_id]
