@@ -268,6 +268,7 @@ def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -
 
 
 def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
+    prefetch(uow.repo(Wallet), [cmd.customer_id])  # one read with the campaign's: see below
     coupon = claim_into_wallet(uow, _load(uow, cmd.campaign_id), cmd.customer_id, clock.now())
     uow.commit()
     return coupon.id
@@ -276,7 +277,13 @@ def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
 def claim_into_wallet(
     uow: UnitOfWork, campaign: Campaign, customer_id: CustomerId, now: datetime
 ) -> Coupon:
-    """Stage one coupon of ``campaign`` claimed into the customer's wallet; the coupon."""
+    """Stage one coupon of ``campaign`` claimed into the customer's wallet; the coupon.
+
+    The caller reads the wallet in one read with the campaign (``prefetch`` before the
+    campaign is loaded): a database answers every read from the state committed then, so
+    a wallet read after a concurrent claim committed could already hold the coupon a stale
+    campaign numbers next (``AlreadyExists`` instead of the ``ConcurrencyError`` the bus
+    runs again)."""
     wallets = uow.repo(Wallet)
     wallet = wallets.find(customer_id)
     fresh = wallet is None

@@ -33,6 +33,7 @@ from merx.promotions.lifecycle import Campaign, CampaignState
 from merx.promotions.ports import RandomSource
 from merx.promotions.redemption import count_use, customer_use, find_code
 from merx.promotions.services import claim_into_wallet
+from merx.promotions.wallet import Wallet
 
 # -- commands --------------------------------------------------------------------------
 
@@ -145,6 +146,8 @@ def redeem_voucher_code(cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock
     code = normalize_code(cmd.code)
     voucher = find_code(uow, code)
     code_set = uow.repo(CodeSet).get(voucher.code_set_id)
+    prefetch(uow.repo(Campaign), [code_set.campaign_id])  # one read: see claim_into_wallet
+    prefetch(uow.repo(Wallet), [customer_id])
     use = customer_use(uow, code_set, customer_id)
     code_set.check_use(voucher, use, now)
     campaign = uow.repo(Campaign).get(code_set.campaign_id)
