@@ -47,6 +47,7 @@ from merx.promotions.codes import (
     voucher_code_of,
 )
 from merx.promotions.lifecycle import campaign_id_of, coupon_id_of
+from merx.promotions.vouchers import generate_voucher_codes
 from tests.promotions.world import (
     ACME,
     ALICE,
@@ -334,3 +335,21 @@ def test_a_failed_placement_holds_no_code() -> None:
             uow, OrderId("o1"), ALICE, {code_promotion_id("C1", codes[0]): cny("-1.00")}
         )
     assert world.get(VoucherCode, codes[0]).used == 0
+
+
+def test_a_code_another_set_holds_is_drawn_again() -> None:
+    world = make_world()
+    world.active(coupon("C1"))
+    for code_set in ("S1", "S2"):
+        world.handle(promotions.CreateCodeSet(code_set, "C1", PLATFORM))
+    drawn: dict[str, tuple[str, ...]] = {}
+    for code_set in ("S1", "S2"):  # the same seed: S2 first draws exactly S1's codes
+        with MemoryUnitOfWork(world.store) as uow:
+            command = promotions.GenerateVoucherCodes(code_set, 3, PLATFORM)
+            drawn[code_set] = generate_voucher_codes(
+                command, uow, clock=world.clock, random=SeededRandomSource(5)
+            )
+    assert not set(drawn["S1"]) & set(drawn["S2"])
+    assert len(set(drawn["S2"])) == 3
+    for code_set, codes in drawn.items():
+        assert all(world.get(VoucherCode, code).code_set_id == code_set for code in codes)
