@@ -154,14 +154,15 @@ class CodesMachine(RuleBasedStateMachine):
         target = "consumed" if paid else "released"
         uow = MemoryUnitOfWork(self.world.store)
         command = "consume" if paid else "release"
+        applied = [code_promotion_id("C1", held.code)] if held else []  # the order's ids
         if held is not None and held.state not in {"reserved", target}:
             try:
-                settle_codes(uow, order, ["C1"], command)
+                settle_codes(uow, order, applied, ["C1"], command)
             except IllegalTransition:
                 event("refused: IllegalTransition")
                 return
             raise AssertionError("a crossing move was staged")
-        settle_codes(uow, order, ["C1"], command)
+        settle_codes(uow, order, applied, ["C1"], command)
         if held is None or held.state == target:
             self._stage(uow, [], None)
             return

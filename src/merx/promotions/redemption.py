@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -134,12 +134,19 @@ def reserve_codes(
 
 
 def settle_codes(
-    uow: UnitOfWork, order_id: str, campaign_ids: Collection[str], command: str
+    uow: UnitOfWork,
+    order_id: str,
+    applied: Iterable[str],
+    campaign_ids: Collection[str],
+    command: str,
 ) -> None:
     """Consume (the order was paid) or release (cancelled, closed unpaid) the order's holds
-    on the codes of ``campaign_ids``; a release gives each code's use back. Called once the
-    campaigns' reservations moved the same way, so every hold may move; a replay does
-    nothing."""
+    on the codes of ``campaign_ids``; a release gives each code's use back. ``applied``
+    are the promotion ids the order reserved: without a code among them, nothing is read.
+    Called once the campaigns' reservations moved the same way, so every hold may move; a
+    replay does nothing."""
+    if not any(voucher_code_of(promotion_id) for promotion_id in applied):
+        return
     usage = uow.repo(VoucherUsage).find(order_id)
     if usage is None:
         return

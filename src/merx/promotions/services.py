@@ -35,6 +35,7 @@ from merx.promotions.budgets import (
     Reservation,
     campaign_use_id,
 )
+from merx.promotions.codes import CheckoutCodes
 from merx.promotions.errors import UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
@@ -422,7 +423,9 @@ def _settle(
     if moves:
         assert usage is not None
         uow.repo(PromotionUsage).save(usage)
-    settle_codes(uow, order_id, [campaign_id for campaign_id, _ in moves], command)
+    if usage is not None and moves:
+        moved = [campaign_id for campaign_id, _ in moves]
+        settle_codes(uow, order_id, usage.applied, moved, command)
 
 
 def consume_for_order(
@@ -505,8 +508,9 @@ def campaign_offers(
     the customer's coupons, those of the wallet then those of the codes entered at checkout
     (:func:`merx.promotions.redemption.code_coupons`)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
-    coupons = [*wallet_coupons(uow, customer_id, at), *code_coupons(uow, customer_id, at)]
-    return promotions_in_force(uow, at), coupons
+    prefetch(uow.repo(CheckoutCodes), [customer_id])
+    in_force = promotions_in_force(uow, at)  # its first read takes the wallet's with it
+    return in_force, [*wallet_coupons(uow, customer_id, at), *code_coupons(uow, customer_id, at)]
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
