@@ -113,6 +113,7 @@ PINNED = {
         Journal Journals Ledger Leg MARKETING OpenLedger PENALTIES Phase REFUNDS Role
         SUBSIDY TRANSIT UnbalancedEntry UnknownAccount UnknownEntry UnknownEntryKind
         account_named cash_account counter_moves merchant_account merchant_accounts
+        prefetch_entries
     """,
     "merchants": """
         AddMerchantDocument ApplyMerchant ApproveMerchant ChangeGoodsScope DepositDeducted
@@ -158,11 +159,12 @@ PINNED = {
         PaymentDenied PaymentFactRecorded PaymentFailed PaymentGateway PaymentInitiated
         PaymentNotAuthorized PaymentNotification PaymentOutcome PaymentQueries
         PaymentStatus PaymentSucceeded RefundAttempted RefundEscalated
-        RefundExceedsCapture RefundExceedsPayment RefundFailed RefundNotFound
-        RefundNotPending RefundOutcome RefundPolicy RefundReserved RefundStatus
-        RefundSucceeded RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
+        RefundExceedsCapture RefundExceedsPayment RefundFailed RefundNotEscalated
+        RefundNotFound RefundNotPending RefundOutcome RefundPolicy RefundReserved
+        RefundResolution RefundResolved RefundStatus RefundSucceeded
+        ResolveEscalatedRefund RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
         TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
-        WrongProof refund_to_payer
+        WrongProof ask_refund refund_to_payer
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer
@@ -267,6 +269,8 @@ PINNED = {
 #: listed below with the reason it stays whole.
 LIMIT = 60
 LARGER = {
+    "payments": "the cashier and every refund's life (intents, attempts, retries, "
+    "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
     "promotions": "19 commands, 29 events and 24 errors of campaigns, budgets, wallets, voucher "
     "codes and pre-sale; wallets and codes cannot leave: an order's reservation locks its "
     "coupons and holds its codes with its budgets",

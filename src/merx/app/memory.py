@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import attrs
 
-from merx import catalog, checkout, installments, orders, promotions, settlement
+from merx import catalog, checkout, installments, orders, payments, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
     MemoryAfterSaleQueries,
+    MemoryCommandRecordQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -51,6 +52,7 @@ def build_memory_app(
     commission: settlement.CommissionTable | None = None,
     self_held_funds: Money | None = None,
     credit_product: installments.ProductSettings | None = None,
+    refund_policy: payments.RefundPolicy | None = None,
     check_views: bool = True,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
@@ -67,6 +69,10 @@ def build_memory_app(
     penalty, grace days, payoff fees, allocation orders; :class:`ProductSettings` by
     default); the app's ``calendar`` moves due dates off non-working days (none by default).
 
+    ``refund_policy`` says how often and how soon :class:`merx.payments.RetryRefunds`
+    tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
+    default: 5 attempts, 10 minutes doubling).
+
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
     benchmarks and the simulation turn it off.
@@ -81,6 +87,7 @@ def build_memory_app(
         commission=commission or Settings().commission,
         self_held_funds=self_held_funds,
         credit_product=credit_product or installments.ProductSettings(),
+        refund_policy=refund_policy or payments.RefundPolicy(),
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -110,4 +117,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         settlement=MemorySettlementQueries(store),
         aftersales=MemoryAfterSaleQueries(store),
         vouchers=MemoryVoucherCodeQueries(store),
+        command_records=MemoryCommandRecordQueries(store),
     )

@@ -19,6 +19,7 @@ import attrs
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import (
     IndexedAfterSaleQueries,
+    IndexedCommandRecordQueries,
     IndexedInstallmentQueries,
     IndexedOrderQueries,
     IndexedPaymentQueries,
@@ -113,6 +114,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         settlement=IndexedSettlementQueries(database, known),
         aftersales=IndexedAfterSaleQueries(database, known),
         vouchers=IndexedVoucherCodeQueries(database, known),
+        command_records=IndexedCommandRecordQueries(database, known),
     )
 
 
