@@ -21,6 +21,7 @@ from merx.orders import OrderQueries
 from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
 from merx.procurement import PurchaseOrderQueries
+from merx.promotions import VoucherCodeQueries
 from merx.settlement import SettlementQueries
 
 R = TypeVar("R")
@@ -83,3 +84,6 @@ class AppWorld:
 
     def after_sale_queries(self) -> AfterSaleQueries:
         return self.app.queries.aftersales
+
+    def voucher_code_queries(self) -> VoucherCodeQueries:
+        return self.app.queries.vouchers

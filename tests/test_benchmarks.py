@@ -12,6 +12,7 @@ import pytest
 from merx.app import build_memory_app, build_sqlite_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench_codes
 import bench_credit
 import bench_golden_path
 import bench_inventory
@@ -81,3 +82,13 @@ def test_the_stores_benchmark_runs_on_postgres(
     finally:
         schemas.drop()
     assert "bare psycopg loop" in capsys.readouterr().out
+
+
+def test_the_codes_benchmark_runs_on_memory_and_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_codes.measure("memory", build_memory_app(), 20)
+    app = build_sqlite_app(tmp_path / "codes.db", settings=bench_codes.SETTINGS)
+    bench_codes.measure("sqlite", app, 20)
+    bench_stores.close(app)
+    assert capsys.readouterr().out.count("20 codes in") == 2

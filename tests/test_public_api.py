@@ -202,20 +202,27 @@ PINNED = {
         load_category_tree
     """,
     "promotions": """
-        ApproveCampaign ApproveEnrolments BudgetConsumed BudgetExhausted BudgetLimits
-        BudgetReleased BudgetReserved Campaign CampaignActivated CampaignApproved
-        CampaignCancelled CampaignCreated CampaignEdited CampaignEnded CampaignRejected
-        CampaignRevised CampaignScheduled CampaignState CampaignSubmitted CancelCampaign
-        ClaimCoupon CouponClaimed CouponExpired CouponHeldByAnotherOrder CouponIssued
+        ApproveCampaign ApproveEnrolments BadCheckCharacter BudgetConsumed
+        BudgetExhausted BudgetLimits BudgetReleased BudgetReserved Campaign
+        CampaignActivated CampaignApproved CampaignCancelled CampaignCreated
+        CampaignEdited CampaignEnded CampaignRejected CampaignRevised CampaignScheduled
+        CampaignState CampaignSubmitted CancelCampaign ClaimCoupon CodeLimits CodeSet
+        CodeSetCreated CouponClaimed CouponExpired CouponHeldByAnotherOrder CouponIssued
         CouponLocked CouponState CouponStockExhausted CouponUnlocked CouponUsed
-        CreateCampaign EditCampaign EnrolSkus EnrolmentsApproved EnrolmentsRejected
-        ExpireWalletCoupons InvalidBudget InvalidCampaign InvalidPresale NotACouponCampaign
-        NotOpenForEnrolment NotYourCampaign PerUserLimitReached Presale PresaleNotOpen
-        PresaleQuote PromotionUsage PromotionsReservedForOrder RejectCampaign
-        RejectEnrolments ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled
-        SubmitCampaign TickCampaigns UnknownCoupon UnknownEnrolment UnknownReservation
-        UsageCapReached UsageCounts Wallet campaign_discounts campaign_offers
-        consume_for_order presale_quote price_within_budgets release_for_order
+        CreateCampaign CreateCodeSet EditCampaign EnrolSkus EnrolmentsApproved
+        EnrolmentsRejected EnterVoucherCode ExpireWalletCoupons GenerateVoucherCodes
+        InvalidBudget InvalidCampaign InvalidCodeSet InvalidPresale InvalidVoucherCode
+        NotACouponCampaign NotOpenForEnrolment NotYourCampaign PerUserLimitReached
+        Presale PresaleNotOpen PresaleQuote PromotionUsage PromotionsReservedForOrder
+        RandomSource RedeemVoucherCode RejectCampaign RejectEnrolments RemoveVoucherCode
+        ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled SubmitCampaign
+        TickCampaigns TooManyVoucherCodes UnknownCoupon UnknownEnrolment
+        UnknownReservation UnknownVoucherCode UsageCapReached UsageCounts VoucherCode
+        VoucherCodeAlreadyUsed VoucherCodeEntered VoucherCodeExpired
+        VoucherCodeGivenBack VoucherCodeNotYetValid VoucherCodeQueries
+        VoucherCodeRemoved VoucherCodeUsed VoucherCodeUsedUp VoucherCodesGenerated
+        Wallet campaign_discounts campaign_offers consume_for_order display_code
+        normalize_code presale_quote price_within_budgets release_for_order
         reserve_for_order usage_counts usage_for_quote
     """,
     "qualification": """
@@ -268,8 +275,9 @@ LIMIT = 60
 LARGER = {
     "payments": "the cashier and every refund's life (intents, attempts, retries, "
     "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
-    "promotions": "14 commands, 23 events and 16 errors of campaigns, budgets, wallets and "
-    "pre-sale; wallets cannot leave: an order's reservation locks its coupons with its budgets",
+    "promotions": "19 commands, 29 events and 25 errors of campaigns, budgets, usage caps, wallets, "
+    "voucher codes and pre-sale; wallets and codes cannot leave: an order's reservation locks its "
+    "coupons and holds its codes with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "
     "settle each other in one unit of work, so they stay one context",
 }

@@ -1,6 +1,7 @@
 """The query-port contracts (:mod:`merx.testing.queries`) run against the in-memory
 adapters (``MemoryOrderQueries``, ``MemoryPaymentQueries``, ``MemoryInstallmentQueries``,
-``MemoryStockQueries``, ``MemoryPurchaseOrderQueries``, ``MemorySettlementQueries``), over
+``MemoryStockQueries``, ``MemoryPurchaseOrderQueries``, ``MemorySettlementQueries``,
+``MemoryAfterSaleQueries``, ``MemoryVoucherCodeQueries``), over
 the store of an in-memory merx."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from merx.testing.queries import (
     PurchaseOrderQueriesContract,
     SettlementQueriesContract,
     StockQueriesContract,
+    VoucherCodeQueriesContract,
     WorldFactory,
 )
 from tests.queries_world import AppWorld
@@ -74,6 +76,12 @@ class TestMemorySettlementQueries(SettlementQueriesContract):
 
 
 class TestMemoryAfterSaleQueries(AfterSaleQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryVoucherCodeQueries(VoucherCodeQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return MemoryWorld

@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 import attrs
 
 from merx import promotions
-from merx.adapters.memory import EventLog, FixedClock, MemoryStore, MemoryUnitOfWork
+from merx.adapters.memory import (
+    EventLog,
+    FixedClock,
+    MemoryStore,
+    MemoryUnitOfWork,
+    SeededRandomSource,
+)
 from merx.app import register_promotions
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId
@@ -150,10 +156,11 @@ class PromotionsWorld:
             self.events.publish(uow.collect_events())
 
 
-def make_world(start: datetime = START) -> PromotionsWorld:
+def make_world(start: datetime = START, *, seed: int = 15) -> PromotionsWorld:
+    """Voucher codes are drawn from a source seeded with ``seed``."""
     store = MemoryStore()
     clock = FixedClock(start)
     events = EventLog()
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
-    register_promotions(bus, clock=clock)
+    register_promotions(bus, clock=clock, random=SeededRandomSource(seed))
     return PromotionsWorld(store, clock, events, bus)

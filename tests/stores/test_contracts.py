@@ -34,6 +34,7 @@ from merx.testing.queries import (
     PurchaseOrderQueriesContract,
     SettlementQueriesContract,
     StockQueriesContract,
+    VoucherCodeQueriesContract,
     WorldFactory,
 )
 from merx.testing.store import NewUnitOfWork, StoreContract, StoreFactory
@@ -116,6 +117,12 @@ class TestIndexedSettlementQueries(SettlementQueriesContract):
 
 
 class TestIndexedAfterSaleQueries(AfterSaleQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> WorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedVoucherCodeQueries(VoucherCodeQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
         return SqliteWorld
@@ -272,6 +279,13 @@ class TestPostgresSettlementQueries(SettlementQueriesContract):
 
 @pytest.mark.postgres
 class TestPostgresAfterSaleQueries(AfterSaleQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
+        return postgres_worlds
+
+
+@pytest.mark.postgres
+class TestPostgresVoucherCodeQueries(VoucherCodeQueriesContract):
     @pytest.fixture
     def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
         return postgres_worlds

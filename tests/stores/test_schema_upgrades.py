@@ -305,17 +305,24 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
         assert settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
 
 
+#: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has
+#: nothing of theirs to index (a new kind needs no migration: its first document is
+#: written with its index entries).
+NEWER_KINDS = frozenset({"promotions.VoucherCode"})
+
+
 def check_indexed(database: Database) -> None:
     """Every document of every indexed kind has exactly the index entries this code
     writes (schema 2's kinds and schema 3's: credit accounts, stock items, purchase
-    orders, withdrawals), and the fixture holds some of each."""
+    orders, withdrawals), and the fixture holds some of each (but of the
+    :data:`NEWER_KINDS`, which it cannot hold)."""
     known = documents()
     for kind in known.classes():
         if not known.indexed(kind):
             continue
         name = known.name_of(kind)
         keys = database.keys(name)
-        assert keys, f"the fixture holds no {name}"
+        assert keys or name in NEWER_KINDS, f"the fixture holds no {name}"
         for key in keys:
             stored = database.load(name, key)
             assert stored is not None

@@ -7,7 +7,8 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.installments.ports.credit_account_index`,
 :func:`merx.inventory.ports.stock_item_index`,
 :func:`merx.procurement.ports.purchase_order_index`,
-:func:`merx.settlement.ports.withdrawal_index`); the composition root registers them with
+:func:`merx.settlement.ports.withdrawal_index`,
+:func:`merx.promotions.ports.voucher_code_index`); the composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
@@ -49,6 +50,8 @@ from merx.payments.ports import (
 )
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
+from merx.promotions import VoucherCode
+from merx.promotions.ports import CODE_SET, voucher_code_index
 from merx.settlement import Withdrawal, WithdrawalId
 from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
 
@@ -64,6 +67,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(PurchaseOrder, purchase_order_index)
     documents.index(Withdrawal, withdrawal_index)
     documents.index(AfterSale, after_sale_index)
+    documents.index(VoucherCode, voucher_code_index)
     documents.index(CommandRecord, command_record_index)
 
 
@@ -202,3 +206,14 @@ class IndexedAfterSaleQueries:
     def open_cases(self, seller: MerchantId) -> list[AfterSaleId]:
         found = self._database.find(self._cases, OPEN_CASE_OF, equal=seller)
         return [AfterSaleId(key) for key in found]
+
+
+class IndexedVoucherCodeQueries:
+    """:class:`merx.promotions.VoucherCodeQueries` from the database's indexes."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._codes = documents.name_of(VoucherCode)
+
+    def codes_of(self, code_set_id: str) -> list[str]:
+        return self._database.find(self._codes, CODE_SET, equal=code_set_id)

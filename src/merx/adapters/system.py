@@ -8,6 +8,9 @@
   were minted; within one millisecond of one source they keep increasing (the random part
   counts up), and two processes minting in the same millisecond collide with probability
   about 2^-80. No coordination, no state to keep across restarts.
+* :class:`SystemRandomSource`: the ``RandomSource`` voucher codes are drawn from, read from
+  :mod:`secrets` (the operating system's cryptographic randomness), so a code cannot be
+  guessed from the ones handed out.
 """
 
 from __future__ import annotations
@@ -73,3 +76,10 @@ class TimeOrderedIds:
         if ms >= 1 << 48:
             raise ValidationError(f"the clock reads {ms} ms, beyond what an id can hold")
         return f"{prefix}-{_base32(ms << _RANDOM_BITS | random_part)}"
+
+
+class SystemRandomSource:
+    """``RandomSource`` (:mod:`merx.promotions.ports`) drawing from :mod:`secrets`."""
+
+    def below(self, limit: int) -> int:
+        return secrets.randbelow(limit)

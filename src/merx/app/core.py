@@ -47,6 +47,7 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     StoredJournal,
 )
+from merx.adapters.system import SystemRandomSource
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -112,6 +113,7 @@ class Queries:
     purchase_orders: procurement.PurchaseOrderQueries
     settlement: settlement.SettlementQueries
     aftersales: aftersales.AfterSaleQueries
+    vouchers: promotions.VoucherCodeQueries
     command_records: CommandRecordQueries
 
 
@@ -187,6 +189,8 @@ class Settings:
     keys_kept_for: timedelta = KEPT_FOR
     #: the installment credit product: penalty, grace days, payoff fees, allocation orders
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
+    #: where voucher codes are drawn from (``SeededRandomSource`` for reproducible runs)
+    random: promotions.RandomSource = attrs.field(factory=SystemRandomSource)
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
 
@@ -281,7 +285,7 @@ def assemble(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer,
     )  # fmt: skip
-    register_promotions(bus, clock=clock)
+    register_promotions(bus, clock=clock, random=settings.random)
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,

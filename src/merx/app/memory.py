@@ -20,6 +20,7 @@ from merx.adapters.memory import (
     MemoryStockQueries,
     MemoryStore,
     MemoryUnitOfWork,
+    MemoryVoucherCodeQueries,
     SequentialIds,
 )
 from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, assemble, seed_reference_data
@@ -115,5 +116,6 @@ def memory_queries(store: MemoryStore) -> Queries:
         purchase_orders=MemoryPurchaseOrderQueries(store),
         settlement=MemorySettlementQueries(store),
         aftersales=MemoryAfterSaleQueries(store),
+        vouchers=MemoryVoucherCodeQueries(store),
         command_records=MemoryCommandRecordQueries(store),
     )

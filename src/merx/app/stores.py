@@ -26,6 +26,7 @@ from merx.adapters.indexed import (
     IndexedPurchaseOrderQueries,
     IndexedSettlementQueries,
     IndexedStockQueries,
+    IndexedVoucherCodeQueries,
 )
 from merx.adapters.journal import JournalDatabase, database_journals
 from merx.adapters.relay import Outbox, OutboxRelay, Outgoing
@@ -112,6 +113,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         purchase_orders=IndexedPurchaseOrderQueries(database, known),
         settlement=IndexedSettlementQueries(database, known),
         aftersales=IndexedAfterSaleQueries(database, known),
+        vouchers=IndexedVoucherCodeQueries(database, known),
         command_records=IndexedCommandRecordQueries(database, known),
     )
 

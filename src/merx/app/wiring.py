@@ -29,6 +29,7 @@ from merx import (
     settlement,
     suppliers,
 )
+from merx.adapters.system import SystemRandomSource
 from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
 from merx.checkout import services as checkout_services
@@ -59,6 +60,7 @@ from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
+from merx.promotions import vouchers as promotions_vouchers
 from merx.settlement import Payout
 from merx.settlement import services as settlement_services
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
@@ -122,8 +124,11 @@ def register_fulfillment(
     )
 
 
-def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
-    """Campaign life cycles, enrolment, coupon wallets."""
+def register_promotions(
+    bus: MessageBus, *, clock: Clock, random: promotions.RandomSource | None = None
+) -> None:
+    """Campaign life cycles, enrolment, coupon wallets, voucher codes (drawn from
+    ``random``: by default the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (promotions.CreateCampaign, promotions_services.create_campaign),
         (promotions.EditCampaign, promotions_services.edit_campaign),
@@ -139,9 +144,21 @@ def register_promotions(bus: MessageBus, *, clock: Clock) -> None:
         (promotions.RejectEnrolments, promotions_services.reject_enrolments),
         (promotions.ClaimCoupon, promotions_services.claim_coupon),
         (promotions.ExpireWalletCoupons, promotions_services.expire_wallet_coupons),
+        (promotions.CreateCodeSet, promotions_vouchers.create_code_set),
+        (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
+        (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
+        (promotions.RemoveVoucherCode, promotions_vouchers.remove_voucher_code),
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        promotions.GenerateVoucherCodes,
+        partial(
+            promotions_vouchers.generate_voucher_codes,
+            clock=clock,
+            random=random or SystemRandomSource(),
+        ),
+    )
     bus.subscribe(orders.ParentOrderPaid, orders_services.consume_promotion_budgets)
 
 

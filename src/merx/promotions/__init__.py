@@ -1,4 +1,4 @@
-"""merx.promotions: the promotion system around the pricing engine.
+r"""merx.promotions: the promotion system around the pricing engine.
 
 A :class:`Campaign` wraps one :mod:`merx.pricing` definition with an owner (the platform,
 or a merchant for its own store), a life cycle (draft, review, schedule, active, ended),
@@ -6,7 +6,10 @@ SKU enrolment and a budget (:class:`BudgetLimits`). A :class:`Wallet` holds the 
 customer claimed. Checkout prices with :func:`campaign_offers` (the campaigns in force and
 the customer's usable coupons), leaves out campaigns whose budget cannot pay
 (:func:`price_within_budgets`); placing an order reserves the budgets (:func:`reserve_for_order`),
-paying spends them, cancelling gives them back. Pre-sale terms and their quote:
+paying spends them, cancelling gives them back. A :class:`CodeSet` hands a coupon
+campaign's coupon out through :class:`VoucherCode`\ s (``GenerateVoucherCodes``), redeemed
+into the wallet (``RedeemVoucherCode``) or entered at checkout (``EnterVoucherCode``).
+Pre-sale terms and their quote:
 :class:`Presale`, :func:`presale_quote`. See docs/promotions.md.
 """
 
@@ -16,23 +19,45 @@ from merx.promotions.budgets import (
     PromotionUsage,
     UsageCounts,
 )
+from merx.promotions.codes import (
+    CodeLimits,
+    CodeSet,
+    CodeSetCreated,
+    VoucherCode,
+    VoucherCodeEntered,
+    VoucherCodeGivenBack,
+    VoucherCodeRemoved,
+    VoucherCodesGenerated,
+    VoucherCodeUsed,
+    display_code,
+    normalize_code,
+)
 from merx.promotions.errors import (
+    BadCheckCharacter,
     BudgetExhausted,
     CouponHeldByAnotherOrder,
     CouponStockExhausted,
     InvalidBudget,
     InvalidCampaign,
+    InvalidCodeSet,
     InvalidPresale,
+    InvalidVoucherCode,
     NotACouponCampaign,
     NotOpenForEnrolment,
     NotYourCampaign,
     PerUserLimitReached,
     PresaleNotOpen,
     SkuEnrolledByAnother,
+    TooManyVoucherCodes,
     UnknownCoupon,
     UnknownEnrolment,
     UnknownReservation,
     UsageCapReached,
+    UnknownVoucherCode,
+    VoucherCodeAlreadyUsed,
+    VoucherCodeExpired,
+    VoucherCodeNotYetValid,
+    VoucherCodeUsedUp,
 )
 from merx.promotions.lifecycle import (
     BudgetConsumed,
@@ -55,6 +80,7 @@ from merx.promotions.lifecycle import (
     EnrolmentsRejected,
     SkusEnrolled,
 )
+from merx.promotions.ports import RandomSource, VoucherCodeQueries
 from merx.promotions.presale import Presale, PresaleQuote, presale_quote
 from merx.promotions.services import (
     ApproveCampaign,
@@ -80,6 +106,13 @@ from merx.promotions.services import (
     usage_counts,
     usage_for_quote,
 )
+from merx.promotions.vouchers import (
+    CreateCodeSet,
+    EnterVoucherCode,
+    GenerateVoucherCodes,
+    RedeemVoucherCode,
+    RemoveVoucherCode,
+)
 from merx.promotions.wallet import (
     CouponClaimed,
     CouponExpired,
@@ -93,6 +126,7 @@ from merx.promotions.wallet import (
 __all__ = [
     "ApproveCampaign",
     "ApproveEnrolments",
+    "BadCheckCharacter",
     "BudgetConsumed",
     "BudgetExhausted",
     "BudgetLimits",
@@ -112,6 +146,9 @@ __all__ = [
     "CampaignSubmitted",
     "CancelCampaign",
     "ClaimCoupon",
+    "CodeLimits",
+    "CodeSet",
+    "CodeSetCreated",
     "CouponClaimed",
     "CouponExpired",
     "CouponHeldByAnotherOrder",
@@ -122,14 +159,19 @@ __all__ = [
     "CouponUnlocked",
     "CouponUsed",
     "CreateCampaign",
+    "CreateCodeSet",
     "EditCampaign",
     "EnrolSkus",
     "EnrolmentsApproved",
     "EnrolmentsRejected",
+    "EnterVoucherCode",
     "ExpireWalletCoupons",
+    "GenerateVoucherCodes",
     "InvalidBudget",
     "InvalidCampaign",
+    "InvalidCodeSet",
     "InvalidPresale",
+    "InvalidVoucherCode",
     "NotACouponCampaign",
     "NotOpenForEnrolment",
     "NotYourCampaign",
@@ -139,23 +181,41 @@ __all__ = [
     "PresaleQuote",
     "PromotionUsage",
     "PromotionsReservedForOrder",
+    "RandomSource",
+    "RedeemVoucherCode",
     "RejectCampaign",
     "RejectEnrolments",
+    "RemoveVoucherCode",
     "ReviseCampaign",
     "ScheduleCampaign",
     "SkuEnrolledByAnother",
     "SkusEnrolled",
     "SubmitCampaign",
     "TickCampaigns",
+    "TooManyVoucherCodes",
     "UnknownCoupon",
     "UnknownEnrolment",
     "UnknownReservation",
     "UsageCapReached",
     "UsageCounts",
+    "UnknownVoucherCode",
+    "VoucherCode",
+    "VoucherCodeAlreadyUsed",
+    "VoucherCodeEntered",
+    "VoucherCodeExpired",
+    "VoucherCodeGivenBack",
+    "VoucherCodeNotYetValid",
+    "VoucherCodeQueries",
+    "VoucherCodeRemoved",
+    "VoucherCodeUsed",
+    "VoucherCodeUsedUp",
+    "VoucherCodesGenerated",
     "Wallet",
     "campaign_discounts",
     "campaign_offers",
     "consume_for_order",
+    "display_code",
+    "normalize_code",
     "presale_quote",
     "price_within_budgets",
     "release_for_order",

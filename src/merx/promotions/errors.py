@@ -104,3 +104,42 @@ class InvalidPresale(ValidationError):
 class PresaleNotOpen(BusinessRuleViolation):
     """Deposits are not taken at this instant (before the pre-sale, or the balance window
     has opened)."""
+
+
+# -- voucher codes ---------------------------------------------------------------------
+
+
+class InvalidCodeSet(ValidationError):
+    """A code set's limits or window are malformed, or it names no coupon campaign."""
+
+
+class InvalidVoucherCode(ValidationError):
+    """The text is not a voucher code: wrong length, or a character codes never hold."""
+
+
+class BadCheckCharacter(InvalidVoucherCode):
+    """The code's last character does not check its others: a typo, not a code."""
+
+
+class UnknownVoucherCode(NotFound):
+    """No code set holds this code (or it is not entered at the customer's checkout)."""
+
+
+class VoucherCodeNotYetValid(BusinessRuleViolation):
+    """The code's set opens later (``starts_at``)."""
+
+
+class VoucherCodeExpired(BusinessRuleViolation):
+    """The code's set closed (``ends_at`` passed)."""
+
+
+class VoucherCodeUsedUp(BusinessRuleViolation):
+    """The code was used as many times as its set allows (``uses_per_code``)."""
+
+
+class VoucherCodeAlreadyUsed(BusinessRuleViolation):
+    """The customer already used a code of this once-per-customer set."""
+
+
+class TooManyVoucherCodes(BusinessRuleViolation):
+    """The checkout already holds as many codes as it takes."""

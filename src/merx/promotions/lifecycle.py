@@ -77,8 +77,10 @@ def campaign_id_of(promotion_id: str) -> str:
 
 
 def coupon_id_of(promotion_id: str) -> str | None:
-    """The wallet coupon an engine promotion id names, or ``None`` for a campaign id."""
-    return promotion_id if COUPON_SEPARATOR in promotion_id else None
+    """The wallet coupon an engine promotion id names, or ``None`` for a campaign id (and
+    for a coupon a voucher code gives at checkout, ``"<campaign>#@<code>"``)."""
+    _, separator, rest = promotion_id.partition(COUPON_SEPARATOR)
+    return promotion_id if separator and not rest.startswith("@") else None
 
 
 # -- states ----------------------------------------------------------------------------

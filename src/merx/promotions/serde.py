@@ -17,12 +17,24 @@ from merx.kernel import serde as base
 from merx.pricing import Promotion
 from merx.pricing import serde as pricing_serde
 from merx.promotions.budgets import CampaignUse, PromotionUsage
+from merx.promotions.codes import CheckoutCodes, CodeSet, CodeSetUse, VoucherCode, VoucherUsage
 from merx.promotions.lifecycle import Campaign, LiveCampaigns
 from merx.promotions.wallet import Wallet
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (Campaign, Wallet, PromotionUsage, CampaignUse, LiveCampaigns)
+AGGREGATES: tuple[type[Any], ...] = (
+    Campaign,
+    Wallet,
+    PromotionUsage,
+    CampaignUse,
+    LiveCampaigns,
+    CodeSet,
+    VoucherCode,
+    CodeSetUse,
+    VoucherUsage,
+    CheckoutCodes,
+)
 
 
 def _is_promotion(kind: Any) -> bool:

@@ -38,6 +38,7 @@ from merx.promotions.budgets import (
     campaign_use_id,
     cap_reached,
 )
+from merx.promotions.codes import CheckoutCodes
 from merx.promotions.errors import UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
@@ -46,6 +47,7 @@ from merx.promotions.lifecycle import (
     campaign_id_of,
     coupon_id_of,
 )
+from merx.promotions.redemption import code_coupons, reserve_codes, settle_codes
 from merx.promotions.wallet import Wallet
 
 # -- commands --------------------------------------------------------------------------
@@ -270,15 +272,29 @@ def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -
 
 
 def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
-    now = clock.now()
-    campaign = _load(uow, cmd.campaign_id)
+    prefetch(uow.repo(Wallet), [cmd.customer_id])  # one read with the campaign's: see below
+    coupon = claim_into_wallet(uow, _load(uow, cmd.campaign_id), cmd.customer_id, clock.now())
+    uow.commit()
+    return coupon.id
+
+
+def claim_into_wallet(
+    uow: UnitOfWork, campaign: Campaign, customer_id: CustomerId, now: datetime
+) -> Coupon:
+    """Stage one coupon of ``campaign`` claimed into the customer's wallet; the coupon.
+
+    The caller reads the wallet in one read with the campaign (``prefetch`` before the
+    campaign is loaded): a database answers every read from the state committed then, so
+    a wallet read after a concurrent claim committed could already hold the coupon a stale
+    campaign numbers next (``AlreadyExists`` instead of the ``ConcurrencyError`` the bus
+    runs again)."""
     wallets = uow.repo(Wallet)
-    wallet = wallets.find(cmd.customer_id)
+    wallet = wallets.find(customer_id)
     fresh = wallet is None
     if wallet is None:
-        wallet = Wallet.open(cmd.customer_id)
-    use = _use(uow, campaign, cmd.customer_id)
-    coupon = campaign.claim_coupon(cmd.customer_id, now, claimed=use.claimed if use else 0)
+        wallet = Wallet.open(customer_id)
+    use = _use(uow, campaign, customer_id)
+    coupon = campaign.claim_coupon(customer_id, now, claimed=use.claimed if use else 0)
     wallet.receive(campaign.id, coupon, now)
     uow.repo(Campaign).save(campaign)
     if use is not None:
@@ -288,8 +304,7 @@ def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
         wallets.add(wallet)
     else:
         wallets.save(wallet)
-    uow.commit()
-    return coupon.id
+    return coupon
 
 
 def expire_wallet_coupons(
@@ -358,6 +373,7 @@ def reserve_for_order(
         campaign.check_reserve(reservation, used=used, used_that_day=used_that_day)
         usage.reservations[campaign_id] = reservation
         taken.append((campaign, reservation, use))
+    reserve_codes(uow, order_id, customer_id, usage.applied)  # voucher codes: checked first
     for campaign, reservation, use in taken:
         used, used_that_day = (use.live, use.on(day)) if use else (0, 0)
         campaign.reserve(reservation, used=used, used_that_day=used_that_day)
@@ -422,6 +438,9 @@ def _settle(
     if moves:
         assert usage is not None
         uow.repo(PromotionUsage).save(usage)
+    if usage is not None and moves:
+        moved = [campaign_id for campaign_id, _ in moves]
+        settle_codes(uow, order_id, usage.applied, moved, command)
 
 
 def consume_for_order(
@@ -521,12 +540,15 @@ def campaign_offers(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
-    the customer's coupons, without the campaigns whose day cap the customer reached at
+    the customer's coupons (those of the wallet, then those of the codes entered at checkout:
+    :func:`merx.promotions.redemption.code_coupons`), without the campaigns whose day cap the customer reached at
     ``at`` (the engine has no day; it rejects the other capped campaigns from the counts
     checkout gives it, :func:`usage_for_quote`; a campaign whose ``max_uses`` are all held
     is not in force)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
-    in_force, coupons = promotions_in_force(uow, at), wallet_coupons(uow, customer_id, at)
+    prefetch(uow.repo(CheckoutCodes), [customer_id])
+    in_force = promotions_in_force(uow, at)  # its first read takes the wallet's with it
+    coupons = [*wallet_coupons(uow, customer_id, at), *code_coupons(uow, customer_id, at)]
     reached = usage_counts(uow, customer_id, at, [p.id for p in (*in_force, *coupons)]).reached
     per_day = {c for c, cap in reached.items() if cap == "per_user_per_day"}
     if per_day:

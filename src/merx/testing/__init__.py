@@ -39,7 +39,8 @@ The modules, their suites and the fixture each asks for:
 - :mod:`merx.testing.consignment`: ``ConsignmentChannelContract`` (``make_channel``);
 - :mod:`merx.testing.funder`: ``FunderContract`` (``make_funder``);
 - :mod:`merx.testing.payout`: ``PayoutContract`` (``make_payout``);
-- :mod:`merx.testing.notifier`: ``NotifierContract`` (``make_notifier``).
+- :mod:`merx.testing.notifier`: ``NotifierContract`` (``make_notifier``);
+- :mod:`merx.testing.randomness`: ``RandomSourceContract`` (``make_random``).
 
 This package needs pytest and hypothesis, which are not dependencies of merx: install
 merx's ``dev`` extra (``pip install 'merx[dev]'``) or your own pytest and hypothesis. It
@@ -62,6 +63,7 @@ SUITES = (
     "payment_gateway",
     "payout",
     "queries",
+    "randomness",
     "risk",
     "store",
     "supplier",

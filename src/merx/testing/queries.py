@@ -1,6 +1,7 @@
 """The contracts of the query ports: ``OrderQueries`` (:mod:`merx.orders.ports`),
 ``PaymentQueries`` (:mod:`merx.payments.ports`), ``InstallmentQueries``
 (:mod:`merx.installments.ports`), ``StockQueries`` (:mod:`merx.inventory.ports`),
+``VoucherCodeQueries`` (:mod:`merx.promotions.ports`),
 ``PurchaseOrderQueries`` (:mod:`merx.procurement.ports`) and ``SettlementQueries``
 (:mod:`merx.settlement.ports`). An adapter answers exactly what a scan of every aggregate of
 the kind, loaded through a unit of work and asked the model's own predicate, answers (the
@@ -13,7 +14,8 @@ commands registered as ``merx.app.build_memory_app`` registers them), the query 
 under test over that store, and hooks to play the outside world's part. Subclass the
 contracts you need (:class:`OrderQueriesContract`, :class:`PaymentQueriesContract`,
 :class:`InstallmentQueriesContract`, :class:`StockQueriesContract`,
-:class:`PurchaseOrderQueriesContract`, :class:`SettlementQueriesContract`)::
+:class:`PurchaseOrderQueriesContract`, :class:`SettlementQueriesContract`,
+:class:`VoucherCodeQueriesContract`)::
 
     class TestPostgresOrderQueries(OrderQueriesContract):
         @pytest.fixture
@@ -47,6 +49,7 @@ from merx import (
     merchants,
     orders,
     payments,
+    pricing,
     procurement,
     promotions,
     settlement,
@@ -73,6 +76,7 @@ from merx.kernel.uow import UnitOfWork
 from merx.orders import Order, OrderQueries, OrderStatus, ParentOrder, PresaleOrder
 from merx.payments import Payment, PaymentQueries
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId, PurchaseOrderQueries
+from merx.promotions import VoucherCode, VoucherCodeQueries
 from merx.settlement import SettlementQueries, Withdrawal, WithdrawalId, WithdrawalState
 
 R = TypeVar("R")
@@ -146,6 +150,10 @@ class QueriesWorld(Protocol):
 
     def after_sale_queries(self) -> AfterSaleQueries:
         """The ``AfterSaleQueries`` adapter under test, over the store."""
+        ...
+
+    def voucher_code_queries(self) -> VoucherCodeQueries:
+        """The ``VoucherCodeQueries`` adapter under test, over the store."""
         ...
 
     def script_alipay(self, answer: str, times: int = 1) -> None:
@@ -822,3 +830,41 @@ class AfterSaleQueriesContract:
             found = aftersales.open_cases(uow, PLATFORM, queries)
             assert sorted(case.id for case in found) == scanned
         assert list(queries.open_cases(MerchantId("nobody"))) == []
+
+
+# -- VoucherCodeQueries ----------------------------------------------------------------
+
+
+class VoucherCodeQueriesContract:
+    """The contract of a ``VoucherCodeQueries`` adapter (see the module docstring).
+    Subclass it under a name pytest collects and provide the fixture ``make_queries_world``."""
+
+    def test_codes_of_a_set_agree_with_a_full_scan(self, make_queries_world: WorldFactory) -> None:
+        world = make_queries_world()
+        campaign = world.handle(
+            promotions.CreateCampaign(
+                PLATFORM, pricing.Coupon(id="CODES", off=Money.of("5.00", "CNY"))
+            )
+        )
+        world.handle(promotions.SubmitCampaign(campaign, PLATFORM))
+        world.handle(promotions.ApproveCampaign(campaign, PLATFORM))
+        world.handle(promotions.ScheduleCampaign(campaign, PLATFORM))
+        world.handle(promotions.TickCampaigns())
+        generated: dict[str, list[str]] = {}
+        for code_set, count in (("first", 30), ("second", 12), ("empty", 0)):
+            world.handle(promotions.CreateCodeSet(code_set, campaign, PLATFORM))
+            if count:
+                codes = world.handle(promotions.GenerateVoucherCodes(code_set, count, PLATFORM))
+                generated[code_set] = list(codes)
+        more = world.handle(promotions.GenerateVoucherCodes("first", 5, PLATFORM))
+        generated["first"].extend(more)
+        # a code used since is still found
+        world.handle(promotions.RedeemVoucherCode(CustomerId("ann"), more[0]))
+        queries = world.voucher_code_queries()
+        with world.unit_of_work() as uow:
+            repo = uow.repo(VoucherCode)
+            for code_set in ("first", "second", "empty"):
+                scanned = sorted(key for key in repo.ids() if repo.get(key).code_set_id == code_set)
+                assert sorted(queries.codes_of(code_set)) == scanned
+                assert scanned == sorted(generated.get(code_set, []))
+        assert list(queries.codes_of("nobody")) == []

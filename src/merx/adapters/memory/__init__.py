@@ -1,6 +1,6 @@
 """In-memory adapters for every merx port: the library runs and is tested with no server."""
 
-from merx.adapters.memory.basics import EventLog, FixedClock, SequentialIds
+from merx.adapters.memory.basics import EventLog, FixedClock, SeededRandomSource, SequentialIds
 from merx.adapters.memory.calendar import MemoryBusinessCalendar
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
 from merx.adapters.memory.funder import MemoryFunder
@@ -18,6 +18,7 @@ from merx.adapters.memory.queries import (
     MemoryPurchaseOrderQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
+    MemoryVoucherCodeQueries,
 )
 from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
 from merx.adapters.memory.scorer import MemoryCreditScorer
@@ -50,7 +51,9 @@ __all__ = [
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
     "MemoryVirtualGoodsSupplier",
+    "MemoryVoucherCodeQueries",
     "RiskRules",
+    "SeededRandomSource",
     "SequentialIds",
     "StoredJournal",
 ]

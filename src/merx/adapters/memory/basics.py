@@ -1,7 +1,9 @@
-"""In-memory adapters of the kernel's small ports: ids, clock and event publisher."""
+"""In-memory adapters of the small ports: ids, clock, event publisher, and the random
+source of voucher codes."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -82,3 +84,15 @@ class EventLog:
 
     def of(self, kind: type[DomainEvent]) -> list[DomainEvent]:
         return [e for e in self.events if isinstance(e, kind)]
+
+
+class SeededRandomSource:
+    """``RandomSource`` (:mod:`merx.promotions.ports`) from a seeded generator: the same
+    seed draws the same numbers, so tests and simulations get the same voucher codes on
+    every run. Predictable by design: never for codes handed to customers."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._random = random.Random(seed)
+
+    def below(self, limit: int) -> int:
+        return self._random.randrange(limit)

@@ -20,6 +20,7 @@ from merx.kernel.replies import CommandRecord
 from merx.orders import Order, ParentOrder, PresaleOrder
 from merx.payments import Payment
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
+from merx.promotions import VoucherCode
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
 
 
@@ -153,6 +154,17 @@ class MemoryAfterSaleQueries:
         return [
             AfterSaleId(key) for key, (_, case) in rows if case.seller == seller and case.is_open
         ]
+
+
+class MemoryVoucherCodeQueries:
+    """:class:`merx.promotions.VoucherCodeQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def codes_of(self, code_set_id: str) -> list[str]:
+        rows = list(self._store.tables.get(VoucherCode, {}).items())
+        return [key for key, (_, code) in rows if code.code_set_id == code_set_id]
 
 
 class MemoryCommandRecordQueries:
