@@ -275,9 +275,9 @@ LIMIT = 60
 LARGER = {
     "payments": "the cashier and every refund's life (intents, attempts, retries, "
     "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
-    "promotions": "19 commands, 29 events and 25 errors of campaigns, budgets, usage caps, wallets, "
-    "voucher codes and pre-sale; wallets and codes cannot leave: an order's reservation locks its "
-    "coupons and holds its codes with its budgets",
+    "promotions": "19 commands, 29 events and 25 errors of campaigns, budgets, usage caps, "
+    "wallets, voucher codes and pre-sale; wallets and codes cannot leave: an order's "
+    "reservation locks its coupons and holds its codes with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "
     "settle each other in one unit of work, so they stay one context",
 }

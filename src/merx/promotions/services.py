@@ -540,11 +540,11 @@ def campaign_offers(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
-    the customer's coupons (those of the wallet, then those of the codes entered at checkout:
-    :func:`merx.promotions.redemption.code_coupons`), without the campaigns whose day cap the customer reached at
-    ``at`` (the engine has no day; it rejects the other capped campaigns from the counts
-    checkout gives it, :func:`usage_for_quote`; a campaign whose ``max_uses`` are all held
-    is not in force)."""
+    the customer's coupons (those of the wallet, then those of the codes entered at
+    checkout: :func:`merx.promotions.redemption.code_coupons`), without the campaigns whose
+    day cap the customer reached at ``at`` (the engine has no day; it rejects the other
+    capped campaigns from the counts checkout gives it, :func:`usage_for_quote`; a campaign
+    whose ``max_uses`` are all held is not in force)."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
     prefetch(uow.repo(CheckoutCodes), [customer_id])
     in_force = promotions_in_force(uow, at)  # its first read takes the wallet's with it
