@@ -28,13 +28,14 @@ PINNED = {
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment
-        FulfillmentMode GoodsType InstallmentEligibilityChanged InvalidSpecs ListSku
-        MarginBreached NewUsersOnly NotListed PlaceSku Placement PlacementOverlap
-        PlacementRemoved PriceChanged ProfitPolicy PurchaseCostSet PurchaseLimitExceeded
-        RemovePlacement RestrictedRegion SalesRestrictions SalesRestrictionsChanged
-        SetInstallmentEligible SetPurchaseCost SetSalesRestrictions SetSkuLabels Sku
-        SkuCreated SkuDelisted SkuLabelsChanged SkuListed SkuPlaced SkuStatus
-        UnknownPlacement VerificationRequired arrange_slot labels_of
+        FulfillmentMode GoodsType INCLUSIVE InstallmentEligibilityChanged InvalidSpecs
+        InvalidTaxRate ListSku MarginBreached NewUsersOnly NotListed PlaceSku Placement
+        PlacementOverlap PlacementRemoved PriceChanged ProfitPolicy PurchaseCostSet
+        PurchaseLimitExceeded RemovePlacement RestrictedRegion SalesRestrictions
+        SalesRestrictionsChanged SetInstallmentEligible SetPurchaseCost SetSalesRestrictions
+        SetSkuLabels SetTaxRate Sku SkuCreated SkuDelisted SkuLabelsChanged SkuListed
+        SkuPlaced SkuStatus TaxMode TaxPolicy TaxRateSet UnknownPlacement
+        VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
         AddToCart Cart CartChanged EmptySelection LineDiscount NotInCart Offers

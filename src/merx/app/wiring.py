@@ -410,6 +410,7 @@ def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
         (catalog.DelistSku, catalog_services.delist_sku),
         (catalog.SetSalesRestrictions, catalog_services.set_sales_restrictions),
         (catalog.SetSkuLabels, catalog_services.set_sku_labels),
+        (catalog.SetTaxRate, catalog_services.set_tax_rate),
         (catalog.SetInstallmentEligible, catalog_services.set_installment_eligible),
         (catalog.PlaceSku, catalog_services.place_sku),
         (catalog.RemovePlacement, catalog_services.remove_placement),
