@@ -38,7 +38,7 @@ PINNED = {
         VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
-        AddToCart Cart CartChanged EmptySelection LineDiscount NotInCart Offers
+        AddToCart Cart CartChanged EmptySelection FreightCharge LineDiscount NotInCart Offers
         OrderLimitExceeded OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity
         no_offers quote_cart
     """,

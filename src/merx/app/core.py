@@ -136,6 +136,7 @@ class App:
     pricer: pricing.Pricer = pricing.quote
     #: working days for installment due dates (by default every day is one)
     calendar: MemoryBusinessCalendar = attrs.field(factory=MemoryBusinessCalendar)
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -160,6 +161,7 @@ class App:
                 offers=self.offers,
                 payment_method=payment_method,
                 pricer=self.pricer,
+                tax=self.tax_policy,
             )
 
 
@@ -181,6 +183,8 @@ class Settings:
     keys_kept_for: timedelta = KEPT_FOR
     #: the installment credit product: penalty, grace days, payoff fees, allocation orders
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
+    #: tax rates by category and the mode: inclusive (China's) unless a host sells abroad
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
 
 
 def assemble(
@@ -219,7 +223,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer,
+        pricer=pricer, tax=settings.tax_policy,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -304,6 +308,7 @@ def assemble(
         offers=settings.offers,
         pricer=pricer,
         calendar=calendar,
+        tax_policy=settings.tax_policy,
     )
 
 

@@ -51,6 +51,7 @@ def build_memory_app(
     self_held_funds: Money | None = None,
     credit_product: installments.ProductSettings | None = None,
     check_views: bool = True,
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -66,6 +67,8 @@ def build_memory_app(
     penalty, grace days, payoff fees, allocation orders; :class:`ProductSettings` by
     default); the app's ``calendar`` moves due dates off non-working days (none by default).
 
+    ``tax_policy``: the tax rates by category and the mode (inclusive by default).
+
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
     benchmarks and the simulation turn it off.
@@ -80,6 +83,7 @@ def build_memory_app(
         commission=commission or Settings().commission,
         self_held_funds=self_held_funds,
         credit_product=credit_product or installments.ProductSettings(),
+        tax_policy=tax_policy,
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

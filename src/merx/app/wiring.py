@@ -154,6 +154,7 @@ def register_shop(
     order_queries: orders.OrderQueries,
     stock_queries: inventory.StockQueries,
     pricer: pricing.Pricer = pricing.quote,
+    tax: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
@@ -186,6 +187,7 @@ def register_shop(
             offers=offers,
             pricer=pricer,
             limits=limits,
+            tax=tax,
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))

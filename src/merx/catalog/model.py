@@ -217,6 +217,8 @@ class Sku(Aggregate):
         self._check_invariants()
 
     def _check_invariants(self) -> None:
+        if self.id.startswith("~"):
+            raise ValidationError(f"SKU id {self.id!r}: ids starting with '~' are merx's own")
         if not self.title.strip():
             raise ValidationError(f"SKU {self.id!r} needs a title")
         if not self.price.is_positive():

@@ -5,7 +5,15 @@ The command handlers are in ``merx.checkout.services`` (for the composition root
 """
 
 from merx.checkout.errors import EmptySelection, NotInCart, OrderLimitExceeded
-from merx.checkout.model import Cart, CartChanged, LineDiscount, OrderLimits, Quote, QuotedLine
+from merx.checkout.model import (
+    Cart,
+    CartChanged,
+    FreightCharge,
+    LineDiscount,
+    OrderLimits,
+    Quote,
+    QuotedLine,
+)
 from merx.checkout.services import (
     AddToCart,
     Offers,
@@ -20,6 +28,7 @@ __all__ = [
     "Cart",
     "CartChanged",
     "EmptySelection",
+    "FreightCharge",
     "LineDiscount",
     "NotInCart",
     "Offers",

@@ -7,14 +7,16 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import Sku
+from merx.catalog import INCLUSIVE, Sku, TaxPolicy
 from merx.checkout.model import (
     DEFAULT_LIMITS,
     Cart,
+    FreightCharge,
     LineDiscount,
     OrderLimits,
     Quote,
     QuotedLine,
+    freight_charges,
     line_discounts,
 )
 from merx.customers import Customer
@@ -105,6 +107,7 @@ def quote_cart(
     offers: Offers = no_offers,
     payment_method: str | None = None,
     pricer: Pricer = quote_promotions,
+    tax: TaxPolicy = INCLUSIVE,
 ) -> Quote:
     """Price the selected lines of ``customer_id``'s cart at ``at`` (read only).
 
@@ -113,6 +116,8 @@ def quote_cart(
     :class:`~merx.pricing.QuoteMemo`), each line's discount split by promotion and by who
     funds it. A campaign whose budget left cannot pay its discount here is left out and
     the cart priced again without it (:func:`merx.promotions.price_within_budgets`).
+    Each line carries its tax rate (the SKU's own, else ``tax``'s for its category) and
+    its tax on its net in ``tax.mode``; each seller with a freight template, its freight.
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
@@ -127,6 +132,7 @@ def quote_cart(
     currency = currencies.pop()
     pricing = None
     discounts: dict[str, tuple[LineDiscount, ...]] = {}
+    freight: tuple[FreightCharge, ...] = ()
     if in_force or wallet:
         customer = uow.repo(Customer).peek(customer_id)
         cart_lines = [CartLine(s.id, s.merchant, s.category, s.price, n) for s, n in skus]
@@ -140,22 +146,36 @@ def quote_cart(
             ),
         )
         discounts = line_discounts(pricing)
+        freight = freight_charges(pricing)
     lines = tuple(
-        QuotedLine(
-            sku=sku.id,
-            title=sku.title,
-            merchant=sku.merchant,
-            category=sku.category,
-            goods_type=sku.goods_type,
-            fulfillment=sku.fulfillment,
-            face_value=sku.face_value,
-            unit_price=sku.price,
-            quantity=quantity,
-            discount=Money.sum((d.amount for d in discounts.get(sku.id, ())), currency),
-            discounts=discounts.get(sku.id, ()),
+        _taxed(
+            QuotedLine(
+                sku=sku.id,
+                title=sku.title,
+                merchant=sku.merchant,
+                category=sku.category,
+                goods_type=sku.goods_type,
+                fulfillment=sku.fulfillment,
+                face_value=sku.face_value,
+                unit_price=sku.price,
+                quantity=quantity,
+                discount=Money.sum((d.amount for d in discounts.get(sku.id, ())), currency),
+                discounts=discounts.get(sku.id, ()),
+                tax_rate=tax.rate_for(sku.tax_rate, sku.category),
+            ),
+            tax,
         )
         for sku, quantity in skus
     )
-    quote = Quote(currency=currency, lines=lines, pricing=pricing)
-    assert pricing is None or quote.payable == pricing.payable, "lines must add up to the engine"
+    quote = Quote(
+        currency=currency, lines=lines, pricing=pricing, freight=freight, tax_mode=tax.mode
+    )
+    assert pricing is None or quote.goods == Money.sum(
+        (line.amount for line in pricing.lines), currency
+    ), "lines must add up to the engine"
     return quote
+
+
+def _taxed(line: QuotedLine, tax: TaxPolicy) -> QuotedLine:
+    """``line`` with its tax: rounded half up once, from its net (after discounts)."""
+    return attrs.evolve(line, tax=tax.mode.tax_on(line.net, line.tax_rate))
