@@ -171,7 +171,8 @@ PINNED = {
         InvalidLineQuantity InvalidPromotion KINDS KindRegistry Level MalformedPricingInput
         MerchantPromotion PaymentOff PercentTier Pricer PricingRequest Promotion
         PromotionCurrencyMismatch Quote QuoteLine QuoteMemo Rejection RejectionCode Scope
-        Taken ThresholdOff ThresholdPercent Tier UnitGroupRule UnitGroups UnitPriceRule
+        SellerFreight Taken TaxMode ThresholdOff ThresholdPercent Tier UnitGroupRule UnitGroups
+        UnitPriceRule
         UnknownPromotionKind exhaustive_quote in_force_window quote quote_from_dict
     """,
     "procurement": """

@@ -7,7 +7,12 @@ cannot read at all (a missing field, a list where a string belongs).
 
 from __future__ import annotations
 
-from merx.kernel.errors import CurrencyMismatch, InvalidQuantity, ValidationError
+from merx.kernel.errors import (
+    BusinessRuleViolation,
+    CurrencyMismatch,
+    InvalidQuantity,
+    ValidationError,
+)
 
 
 class InvalidPromotion(ValidationError):
@@ -32,3 +37,15 @@ class InvalidLineQuantity(InvalidCart, InvalidQuantity):
 
 class MalformedPricingInput(ValidationError):
     """Serialized pricing input has a missing, extra or wrongly typed field."""
+
+
+class UnknownRange(InvalidPromotion):
+    """A promotion's scope names a range the quote was not given."""
+
+
+class InvalidFreightTemplate(ValidationError):
+    """A freight template is malformed (no rule, a non-positive step, a negative fee...)."""
+
+
+class UndeliverableDestination(BusinessRuleViolation):
+    """A seller's template does not deliver to the destination (or none was given)."""

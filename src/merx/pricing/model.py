@@ -15,7 +15,7 @@ units as one of three rules (:class:`UnitPriceRule`, :class:`UnitGroupRule`,
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Final, Literal, NamedTuple, Protocol, TypeAlias, TypeVar
@@ -44,7 +44,12 @@ RejectionCode: TypeAlias = Literal[
     "no_whole_set",  # bundle: the cart does not hold one whole set
     "outbid",  # direct: another direct gives a lower price on every line
     "no_discount",  # reached, but the discount came to zero
+    "usage_cap",  # the customer's or everyone's uses reached its per_customer/global limit
+    "no_freight",  # free shipping / freight coupon: no positive fee of its sellers to take
 ]
+
+#: Whether prices contain tax (``inclusive``) or tax is added on top (``exclusive``).
+TaxMode: TypeAlias = Literal["inclusive", "exclusive"]
 
 V = TypeVar("V")
 
@@ -373,6 +378,22 @@ def next_tier(minimums: Iterable[int], base: int) -> int | None:
 # -- the cart and the customer -----------------------------------------------------------
 
 
+def check_tax_rate(owner: str, rate: object) -> None:
+    """A tax rate is a finite Decimal, ``0 <= rate < 1``."""
+    if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate < 1:
+        raise InvalidCart(f"{owner}: tax_rate must be a Decimal in [0, 1), got {rate!r}")
+
+
+def tax_minor(amount_minor: int, rate: Decimal, mode: TaxMode) -> int:
+    """The tax of a line amount (minor units), rounded half up once: inclusive
+    ``amount * rate / (1 + rate)``, exclusive ``amount * rate`` (exact integer arithmetic
+    on the rate's ratio; both are >= 0)."""
+    numerator, denominator = rate.as_integer_ratio()
+    if mode == "inclusive":
+        denominator += numerator  # rate / (1 + rate) = n / (d + n)
+    return (2 * amount_minor * numerator + denominator) // (2 * denominator)
+
+
 @attrs.frozen
 class CartLine:
     """One SKU in the cart: ``quantity`` units at ``unit_price``."""
@@ -382,6 +403,16 @@ class CartLine:
     category: str
     unit_price: Money
     quantity: int
+    #: for ranges that name brands
+    brand: str | None = None
+    #: whole grams per unit, for freight by weight
+    weight_g: int | None = None
+    #: the line's tax rate, ``0 <= rate < 1`` (prices contain it unless the quote is exclusive)
+    tax_rate: Decimal = Decimal(0)
+    #: cubic centimetres per unit, for freight by volume
+    volume_cm3: int | None = None
+    #: the warehouse it ships from, for a seller with a freight template per origin
+    origin: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not is_whole(self.quantity) or self.quantity < 1:
@@ -393,6 +424,14 @@ class CartLine:
         for name in ("sku", "merchant", "category"):
             if not isinstance(getattr(self, name), str):
                 raise InvalidCart(f"line {self.sku!r}: {name} must be a string")
+        for name in ("brand", "origin"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise InvalidCart(f"line {self.sku!r}: {name} must be a string")
+        for name in ("weight_g", "volume_cm3"):
+            value = getattr(self, name)
+            if value is not None and (not is_whole(value) or value < 0):
+                raise InvalidCart(f"line {self.sku!r}: {name} must be a whole number >= 0")
+        check_tax_rate(f"line {self.sku!r}", self.tax_rate)
 
     @property
     def amount(self) -> Money:
@@ -406,10 +445,21 @@ class Customer:
 
     id: str
     new_user: bool = False
+    #: promotion id -> times this customer used it (for ``per_customer_limit``)
+    used: Mapping[str, int] = attrs.field(factory=dict, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.new_user, bool):
             raise InvalidCart(f"customer {self.id!r}: new_user must be a bool")
+        check_usage(f"customer {self.id!r}", self.used)
+
+
+def check_usage(owner: str, counts: object) -> None:
+    """Usage counts: promotion id -> a whole number >= 0."""
+    if not isinstance(counts, Mapping) or not all(
+        isinstance(key, str) and is_whole(value) and value >= 0 for key, value in counts.items()
+    ):
+        raise InvalidCart(f"{owner}: usage counts map ids to whole numbers >= 0, got {counts!r}")
 
 
 # -- the quote ---------------------------------------------------------------------------
@@ -446,8 +496,15 @@ class QuoteLine:
     quantity: int
     amount: Money
     allocations: tuple[Allocation, ...] = ()
+    #: the line's tax rate and its tax, from ``amount`` (after every discount)
+    tax_rate: Decimal = _NOTHING
+    tax: Money = attrs.field(
+        default=attrs.Factory(lambda line: Money.zero(line.unit_price.currency), takes_self=True)
+    )
 
     def __attrs_post_init__(self) -> None:
+        assert self.tax.currency == self.amount.currency
+        assert not self.tax.is_negative()
         # on the Decimal amounts (all on the minor unit, well within 28 digits): this runs
         # for every line of every quote
         amount = self.amount
@@ -536,8 +593,31 @@ class Rejection:
 
 
 @attrs.frozen
+class SellerFreight:
+    """One seller's freight on a quote: ``fee`` is what is charged, after any waiver;
+    ``waived`` what a ``free_over``, a free-shipping promotion or a freight coupon took off
+    the template's fee, and ``waived_by`` the promotion that did (``None``: the seller's own
+    ``free_over``, or nothing waived)."""
+
+    seller: str
+    fee: Money
+    waived_by: str | None = None
+    waived: Money | None = None
+
+    @property
+    def template_fee(self) -> Money:
+        """The fee the template sets, before any waiver."""
+        return self.fee if self.waived is None else self.fee + self.waived
+
+
+@attrs.frozen
 class Quote:
-    """The priced cart: what is payable, what each promotion took and who pays for it."""
+    """The priced cart: what is payable, what each promotion took and who pays for it.
+
+    ``payable`` = the lines' amounts + the freight charged (+ the lines' tax when
+    ``tax_mode`` is ``exclusive``); ``discount`` is the goods discount only; ``cost`` also
+    holds the freight that promotions waived, so it may exceed ``discount`` by that.
+    """
 
     currency: str
     lines: tuple[QuoteLine, ...]
@@ -550,17 +630,44 @@ class Quote:
     gifts: tuple[GiftItem, ...]
     hints: tuple[Hint, ...]
     rejections: tuple[Rejection, ...]
+    freight: tuple[SellerFreight, ...] = ()
+    tax_mode: TaxMode = "inclusive"
 
     def __attrs_post_init__(self) -> None:
         # on the Decimal amounts, like QuoteLine's check (every quote runs it)
         total = sum([line.amount.amount for line in self.lines], _NOTHING)
-        assert total == self.payable.amount, f"payable {self.payable} != sum of lines {total}"
+        if self.freight:
+            total += sum([seller.fee.amount for seller in self.freight], _NOTHING)
+        if self.tax_mode == "exclusive":
+            total += sum([line.tax.amount for line in self.lines], _NOTHING)
+        assert total == self.payable.amount, f"payable {self.payable} != lines+freight {total}"
         funded = sum([funding.amount.amount for funding in self.cost], _NOTHING)
-        assert funded == self.discount.amount, f"cost {funded} != discount {self.discount}"
+        waived = sum(
+            [s.waived.amount for s in self.freight if s.waived_by is not None and s.waived],
+            _NOTHING,
+        )
+        assert funded == self.discount.amount + waived, (
+            f"cost {funded} != discount {self.discount} + freight waived {waived}"
+        )
         currencies = {self.payable.currency, self.discount.currency}
         currencies.update(line.amount.currency for line in self.lines)
         currencies.update(funding.amount.currency for funding in self.cost)
         assert currencies == {self.currency}, f"a quote in {self.currency} holds {currencies}"
+
+    @property
+    def goods(self) -> Money:
+        """The lines' amounts after discounts (tax included when prices include it)."""
+        return Money.sum((line.amount for line in self.lines), self.currency)
+
+    @property
+    def tax(self) -> Money:
+        """The sum of the lines' tax (an invoice's tax)."""
+        return Money.sum((line.tax for line in self.lines), self.currency)
+
+    @property
+    def freight_fee(self) -> Money:
+        """The freight charged, every seller together."""
+        return Money.sum((seller.fee for seller in self.freight), self.currency)
 
     def line(self, sku: str) -> QuoteLine:
         """The priced line of ``sku``."""
