@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
@@ -21,7 +21,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
-from merx.pricing import Funding
+from merx.pricing import AppliedPromotion, Funding
 from merx.pricing import Quote as PricingQuote
 
 
@@ -348,26 +348,39 @@ def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]
 
 
 def freight_charges(pricing: PricingQuote) -> tuple[FreightCharge, ...]:
-    """Each seller's freight from the engine's answer (``pricing.freight``: the seller,
-    the template's ``fee`` and the promotion that ``waived_by`` it, if any). A waiver is
-    funded as its promotion's cost says, split across the sellers it waived in
-    proportion to their fees (:func:`_split_funding`); a waiver whose promotion names no
-    funding is the platform's."""
-    # The engine's freight (branch i15-engine) is read by its field names; an engine
-    # without freight gives none.
-    engine_freight: Sequence[Any] = getattr(pricing, "freight", ())
-    waived: dict[str, list[LineDiscount]] = {f.seller: [] for f in engine_freight}
-    for promotion_id in dict.fromkeys(f.waived_by for f in engine_freight if f.waived_by):
+    """Each seller's freight from the engine's answer (:class:`merx.pricing.SellerFreight`).
+
+    A fee the seller's own ``free_over`` waived is nobody's cost: the charge's fee is what
+    is left (zero). A fee a promotion waived keeps the template's fee, and the waiver is
+    funded as that promotion's cost says, split across the sellers it waived in proportion
+    to the amounts waived (:func:`_split_funding`); a waiver whose promotion names no
+    funding is the platform's.
+    """
+    waived: dict[str, list[LineDiscount]] = {f.seller: [] for f in pricing.freight}
+    for promotion_id in dict.fromkeys(f.waived_by for f in pricing.freight if f.waived_by):
         shares = [
-            (f.seller, f.fee)
-            for f in engine_freight
-            if f.waived_by == promotion_id and f.fee.is_positive()
+            (f.seller, f.waived)
+            for f in pricing.freight
+            if f.waived_by == promotion_id and f.waived is not None and f.waived.is_positive()
         ]
         applied = next((p for p in pricing.promotions if p.promotion_id == promotion_id), None)
-        total = Money.sum((fee for _, fee in shares), pricing.currency)
-        funding = applied.funding if applied and applied.funding else (Funding(PLATFORM, total),)
+        total = Money.sum((amount for _, amount in shares), pricing.currency)
+        funding = _freight_funding(applied, total)
         if shares:
             _split_funding(promotion_id, funding, shares, waived)
     return tuple(
-        FreightCharge(MerchantId(f.seller), f.fee, tuple(waived[f.seller])) for f in engine_freight
+        FreightCharge(
+            MerchantId(f.seller), f.template_fee if f.waived_by else f.fee, tuple(waived[f.seller])
+        )
+        for f in pricing.freight
     )
+
+
+def _freight_funding(applied: AppliedPromotion | None, total: Money) -> Sequence[Funding]:
+    """Who funds ``total`` of freight a promotion waived: its funders, in proportion to
+    what its cost says they pay (the engine's cost holds the goods discount and the
+    freight together), else the platform."""
+    if applied is None or not any(f.amount.is_positive() for f in applied.funding):
+        return (Funding(PLATFORM, total),)
+    parts = total.allocate([f.amount for f in applied.funding])
+    return tuple(Funding(f.party, part) for f, part in zip(applied.funding, parts, strict=True))

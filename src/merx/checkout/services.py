@@ -135,7 +135,13 @@ def quote_cart(
     freight: tuple[FreightCharge, ...] = ()
     if in_force or wallet:
         customer = uow.repo(Customer).peek(customer_id)
-        cart_lines = [CartLine(s.id, s.merchant, s.category, s.price, n) for s, n in skus]
+        cart_lines = [
+            CartLine(
+                s.id, s.merchant, s.category, s.price, n,
+                tax_rate=tax.rate_for(s.tax_rate, s.category),
+            )
+            for s, n in skus
+        ]  # fmt: skip
         who = PricingCustomer(customer_id, customer.new_user if customer else False)
         pricing = price_within_budgets(
             uow,
