@@ -61,7 +61,8 @@ def freight_pricer(
     fee: Money, waived_by: str | None = None, funder: str = "platform"
 ) -> pricing.Pricer:
     """The engine's quote with a flat ``fee`` per seller, charged or waived by
-    ``waived_by`` (a free-shipping promotion funded by ``funder``)."""
+    ``waived_by`` (a free-shipping promotion funded by ``funder``; ``"seller"``: by the
+    first line's merchant)."""
 
     def price(  # noqa: PLR0917 - the inputs of quote()
         lines: Sequence[CartLine],
@@ -80,15 +81,16 @@ def freight_pricer(
             return attrs.evolve(quote, freight=freight, payable=quote.payable + fee * len(sellers))
         freight = tuple(SellerFreight(s, zero, waived_by, fee) for s in sellers)
         waived = fee * len(sellers)
+        party = sellers[0] if funder == "seller" else funder
         applied = AppliedPromotion(
-            waived_by, "free_shipping", "platform", zero, (Funding(funder, waived),)
+            waived_by, "free_shipping", "platform", zero, (Funding(party, waived),)
         )
         return attrs.evolve(
             quote,
             freight=freight,
             applied=(*quote.applied, waived_by),
             promotions=(*quote.promotions, applied),
-            cost=(*quote.cost, Funding(funder, waived)),
+            cost=(*quote.cost, Funding(party, waived)),
         )
 
     return price
