@@ -103,8 +103,8 @@ PINNED = {
     """,
     "invoicing": """
         BuyerKind DuplicateInvoiceNumber Invoice InvoiceAlreadyRequested
-        InvoiceCorrectionDue InvoiceIssued InvoiceReissued InvoiceRequested InvoiceStatus
-        InvoiceStillOwed InvoiceTitle InvoiceVoided IssueInvoice MissingTaxId
+        InvoiceCorrectionDue InvoiceIssued InvoiceLine InvoiceReissued InvoiceRequested
+        InvoiceStatus InvoiceStillOwed InvoiceTitle InvoiceVoided IssueInvoice MissingTaxId
         NothingToInvoice OrderNotPaid RefundsNotAttributed ReissueInvoice RequestInvoice
         VoidInvoice
     """,
