@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from merx import aftersales, settlement
-from merx.app import MemoryApp
+from merx.app import App
 from merx.catalog import TaxMode, TaxPolicy
 from merx.checkout import FreightCharge
 from merx.kernel.ids import MerchantId, OrderId
@@ -24,7 +24,7 @@ from tests.charges.world import (
 )
 
 
-def clearing_of(app: MemoryApp, order_id: OrderId) -> settlement.OrderClearing:
+def clearing_of(app: App, order_id: OrderId) -> settlement.OrderClearing:
     return app.get(settlement.OrderClearing, order_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,8 @@ from merx import (
     pricing,
     settlement,
 )
-from merx.app import MemoryApp, build_memory_app
+from merx.adapters.memory import FixedClock, SequentialIds
+from merx.app import App, Settings, build_memory_app, build_sqlite_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
@@ -103,14 +104,22 @@ def shop(
     wallet: Sequence[Promotion] = (NEVER,),
     shirt: str = "100.00",
     socks: str = "10.00",
-) -> tuple[MemoryApp, MerchantId]:
+    sqlite: Path | None = None,
+) -> tuple[App, MerchantId]:
     """A merchant selling shirts (13 % tax of their own) and socks (the category's rate),
-    at 10 % commission; Ann with an address."""
-    app = build_memory_app(
-        offers=lambda uow, c, at: ((), tuple(wallet)),
-        commission=settlement.CommissionTable(Decimal("0.10")),
-        tax_policy=tax,
-    )
+    at 10 % commission; Ann with an address. In memory, or in the SQLite file ``sqlite``."""
+    commission = settlement.CommissionTable(Decimal("0.10"))
+    app: App
+    if sqlite is None:
+        app = build_memory_app(
+            offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
+        )
+    else:
+        settings = Settings(
+            offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
+        )
+        clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+        app = build_sqlite_app(sqlite, clock=clock, ids=SequentialIds(), settings=settings)
     if pricer is not None:
         memo = app.pricer
         assert isinstance(memo, pricing.QuoteMemo)
@@ -124,7 +133,7 @@ def shop(
     return app, seller
 
 
-def buy(app: MemoryApp, *items: tuple[SkuId, int]) -> OrderId:
+def buy(app: App, *items: tuple[SkuId, int]) -> OrderId:
     """Ann buys ``items`` and pays: the seller's order."""
     for sku, quantity in items:
         app.handle(checkout.AddToCart(ANN, sku, quantity))
@@ -133,7 +142,7 @@ def buy(app: MemoryApp, *items: tuple[SkuId, int]) -> OrderId:
     return placed.order_ids[0]
 
 
-def ship(app: MemoryApp, seller: MerchantId, order_id: OrderId, *, complete: bool) -> None:
+def ship(app: App, seller: MerchantId, order_id: OrderId, *, complete: bool) -> None:
     shipment = app.handle(fulfillment.ShipByMerchant(order_id, seller, "zto", f"Z-{order_id}"))
     app.logistics.advance(f"Z-{order_id}", TrackingStatus.DELIVERED, app.clock.now())
     app.handle(fulfillment.SyncTracking(shipment))
@@ -141,11 +150,11 @@ def ship(app: MemoryApp, seller: MerchantId, order_id: OrderId, *, complete: boo
         app.handle(orders.ConfirmReceipt(order_id))
 
 
-def pending(app: MemoryApp, seller: MerchantId) -> Money:
+def pending(app: App, seller: MerchantId) -> Money:
     with app.unit_of_work() as uow:
         return settlement.merchant_money(uow, seller, seller, journals=app.journals).pending
 
 
-def reconciled(app: MemoryApp) -> bool:
+def reconciled(app: App) -> bool:
     with app.unit_of_work() as uow:
         return settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
