@@ -167,13 +167,14 @@ PINNED = {
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer
-        DirectReduction Effect Funding FundingShare GiftItem GiftPromotion Hint InvalidCart
+        DirectReduction Effect FreeShipping FreightCoupon FreightRule FreightTemplate Funding
+        FundingShare GiftItem GiftPromotion Hint InvalidCart InvalidFreightTemplate
         InvalidLineQuantity InvalidPromotion KINDS KindRegistry Level MalformedPricingInput
-        MerchantPromotion PaymentOff PercentTier Pricer PricingRequest Promotion
-        PromotionCurrencyMismatch Quote QuoteLine QuoteMemo Rejection RejectionCode Scope
-        SellerFreight Taken TaxMode ThresholdOff ThresholdPercent Tier UnitGroupRule UnitGroups
-        UnitPriceRule
-        UnknownPromotionKind exhaustive_quote in_force_window quote quote_from_dict
+        MerchantPromotion Multibuy PaymentOff PercentTier Pricer PricingRequest Promotion
+        PromotionCurrencyMismatch Quote QuoteLine QuoteMemo Range Rejection RejectionCode Scope
+        SellerFreight Taken TaxMode ThresholdOff ThresholdPercent Tier UndeliverableDestination
+        UnitGroupRule UnitGroups UnitPriceRule UnknownPromotionKind UnknownRange
+        exhaustive_quote in_force_window quote quote_from_dict
     """,
     "procurement": """
         AddContractPrice ApprovePurchaseOrder CancelPurchaseOrder ClosePurchaseOrder

@@ -237,6 +237,9 @@ def test_the_registry_refuses_what_is_not_a_kind() -> None:
         "gift",
         "coupon",
         "payment_off",
+        "multibuy",
+        "free_shipping",
+        "freight_coupon",
     )
 
 

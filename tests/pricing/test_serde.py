@@ -56,6 +56,8 @@ def test_a_case_quotes_to_the_expect_shape() -> None:
         "cost": {"m1": "15.00", "platform": "10.00"},
         "gifts": {},
         "hints": {},
+        "freight": {},
+        "tax": {"A": "0.00"},
     }
 
 

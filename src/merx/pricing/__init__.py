@@ -3,8 +3,10 @@
 ``quote(lines, promotions, wallet, customer, at, payment_method)`` prices a cart under the
 promotions in force, choosing the best valid selection exactly; a definition is a frozen
 value of one of the kinds (``DirectReduction``, ``Bundle``, ``ThresholdOff``,
-``ThresholdPercent``, ``GiftPromotion``, ``Coupon``, ``PaymentOff``), each a subclass of
-``Promotion``; ``KINDS`` names them for JSON, and a host adds a kind with
+``ThresholdPercent``, ``GiftPromotion``, ``Coupon``, ``PaymentOff``, ``Multibuy``,
+``FreeShipping``, ``FreightCoupon``), each a subclass of ``Promotion``; the quote also takes
+sellers' ``FreightTemplate``s and a destination, named ``Range``s, usage counts for caps
+and a tax mode; ``KINDS`` names them for JSON, and a host adds a kind with
 ``KINDS.with_kind``. ``quote_from_dict`` runs one pricing spec case; ``QuoteMemo``
 remembers recent quotes. Pure: no state, no I/O. Campaigns, budgets and wallets, which
 decide *which* promotions are in force, are ``merx.promotions``.
@@ -13,20 +15,27 @@ decide *which* promotions are in force, are ``merx.promotions``.
 from merx.pricing.engine import exhaustive_quote, quote
 from merx.pricing.errors import (
     InvalidCart,
+    InvalidFreightTemplate,
     InvalidLineQuantity,
     InvalidPromotion,
     MalformedPricingInput,
     PromotionCurrencyMismatch,
+    UndeliverableDestination,
     UnknownPromotionKind,
+    UnknownRange,
 )
+from merx.pricing.freight import FreightRule, FreightTemplate
 from merx.pricing.kinds import (
     KINDS,
     Bundle,
     BundleItem,
     Coupon,
     DirectReduction,
+    FreeShipping,
+    FreightCoupon,
     GiftPromotion,
     KindRegistry,
+    Multibuy,
     PaymentOff,
     PercentTier,
     ThresholdOff,
@@ -50,6 +59,7 @@ from merx.pricing.model import (
     Promotion,
     Quote,
     QuoteLine,
+    Range,
     Rejection,
     RejectionCode,
     Scope,
@@ -75,18 +85,24 @@ __all__ = [
     "Customer",
     "DirectReduction",
     "Effect",
+    "FreeShipping",
+    "FreightCoupon",
+    "FreightRule",
+    "FreightTemplate",
     "Funding",
     "FundingShare",
     "GiftItem",
     "GiftPromotion",
     "Hint",
     "InvalidCart",
+    "InvalidFreightTemplate",
     "InvalidLineQuantity",
     "InvalidPromotion",
     "KindRegistry",
     "Level",
     "MalformedPricingInput",
     "MerchantPromotion",
+    "Multibuy",
     "PaymentOff",
     "PercentTier",
     "Pricer",
@@ -96,6 +112,7 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "QuoteMemo",
+    "Range",
     "Rejection",
     "RejectionCode",
     "Scope",
@@ -105,10 +122,12 @@ __all__ = [
     "ThresholdOff",
     "ThresholdPercent",
     "Tier",
+    "UndeliverableDestination",
     "UnitGroupRule",
     "UnitGroups",
     "UnitPriceRule",
     "UnknownPromotionKind",
+    "UnknownRange",
     "exhaustive_quote",
     "in_force_window",
     "quote",

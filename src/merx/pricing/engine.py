@@ -28,12 +28,18 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, TypeAlias, cast
 
 from merx.kernel.money import Money, minor_maker, split_minor
-from merx.pricing.errors import InvalidCart, InvalidPromotion, PromotionCurrencyMismatch
+from merx.pricing.errors import (
+    InvalidCart,
+    InvalidFreightTemplate,
+    InvalidPromotion,
+    PromotionCurrencyMismatch,
+)
+from merx.pricing.freight import FreightTemplate
 from merx.pricing.model import (
     Allocation,
     AppliedPromotion,
@@ -41,6 +47,7 @@ from merx.pricing.model import (
     CartLine,
     Customer,
     Effect,
+    FreightWaiverRule,
     Funding,
     FundingShare,
     GiftItem,
@@ -49,12 +56,17 @@ from merx.pricing.model import (
     Promotion,
     Quote,
     QuoteLine,
+    Range,
     Rejection,
     RejectionCode,
     Rule,
+    SellerFreight,
+    TaxMode,
     UnitGroupRule,
     UnitGroups,
     UnitPriceRule,
+    check_usage,
+    tax_minor,
 )
 
 _LEVEL_RANK: Final = {"item": 0, "store": 1, "platform": 2, "payment": 3}
@@ -80,7 +92,10 @@ def _bits(mask: int) -> list[int]:
 class _CartIndex:
     """Line masks by SKU, merchant and category, to find a scope's lines quickly."""
 
-    def __init__(self, cart: Sequence[CartLine]) -> None:
+    def __init__(self, cart: Sequence[CartLine], ranges: Mapping[str, Range]) -> None:
+        self.cart = cart
+        self.ranges = ranges
+        self.by_range: dict[str, int] = {}
         self.every = (1 << len(cart)) - 1
         self.by_sku: dict[str, int] = {}
         self.by_merchant: dict[str, int] = {}
@@ -100,9 +115,25 @@ class _CartIndex:
             mask &= _any_of(scope.merchants, self.by_merchant)
         if scope.categories is not None:
             mask &= _any_of(scope.categories, self.by_category)
+        if scope.range is not None:
+            mask &= self.in_range(promotion)
         if store is not None:
             mask &= self.by_merchant.get(store, 0)
         return mask
+
+    def in_range(self, promotion: Promotion) -> int:
+        """The lines in the range the promotion's scope names."""
+        name = promotion.scope.range
+        assert name is not None
+        known = self.by_range.get(name)
+        if known is None:
+            found = promotion.scope.range_in(self.ranges)
+            known = 0
+            for i, line in enumerate(self.cart):
+                if found.contains(line):
+                    known |= 1 << i
+            self.by_range[name] = known
+        return known
 
 
 def _any_of(values: Sequence[str], index: dict[str, int]) -> int:
@@ -115,6 +146,7 @@ def _any_of(values: Sequence[str], index: dict[str, int]) -> int:
 
 _UNIT_PRICE: Final = Effect.UNIT_PRICE
 _UNIT_GROUPS: Final = Effect.UNIT_GROUPS
+_FREIGHT: Final = Effect.FREIGHT
 
 
 class _Prepared:
@@ -132,7 +164,11 @@ class _Prepared:
         self.slot = promotion.slot()
         self.funders: tuple[FundingShare, ...] = promotion.funders()
         self.rule: Rule = promotion.rule()
-        if self.rule.effect is not Effect.BASE and self.level != "item":
+        if self.rule.effect is Effect.FREIGHT and self.level == "payment":
+            raise InvalidPromotion(
+                f"{promotion.id}: a {promotion.kind} cannot run at payment level"
+            )
+        if self.rule.effect in (_UNIT_PRICE, _UNIT_GROUPS) and self.level != "item":
             raise InvalidPromotion(
                 f"{promotion.id}: a {promotion.kind} acts on units, so it runs at item level, "
                 f"not {self.level}"
@@ -172,6 +208,7 @@ class _Offer:
         "reached",
         "unit_after",
         "upper",
+        "waiver",
     )
 
     def __init__(
@@ -203,6 +240,8 @@ class _Offer:
         elif effect is _UNIT_GROUPS:
             self.groups: UnitGroups = cast(UnitGroupRule, rule).bind(cart, eligible)
             eligible = list(self.groups.lines)
+        elif effect is _FREIGHT:
+            self.waiver = cast(FreightWaiverRule, rule)
         else:
             base = cast(BaseRule, rule)
             self.discount: Callable[[int, int], int] = base.discount
@@ -316,6 +355,8 @@ def _run(offers: Sequence[_Offer], state: _Lines, log: Log | None = None) -> lis
         if effect_of is _UNIT_GROUPS:
             _apply_groups(offer, state, applied, log)
             continue
+        if effect_of is _FREIGHT:
+            continue  # priced once the goods are (see _Problem.freight)
         lines = offer.lines
         base = sum(map(amounts.__getitem__, lines))
         effect = log[offer.rank] if log is not None else None
@@ -392,6 +433,100 @@ def _check_inputs(  # noqa: PLR0917 - the inputs of quote()
     return currency
 
 
+class _Extras:
+    """The inputs of issue 15 beside the spec's six: delivery, freight templates, ranges,
+    usage counts and the tax mode (checked here)."""
+
+    __slots__ = ("destination", "freight", "ranges", "tax_mode", "usage")
+
+    def __init__(
+        self,
+        destination: str | None,
+        freight: Sequence[FreightTemplate],
+        ranges: Mapping[str, Range] | None,
+        usage: Mapping[str, int] | None,
+        tax_mode: TaxMode,
+    ) -> None:
+        if destination is not None and not isinstance(destination, str):
+            raise InvalidCart(f"destination must be a string or None, got {destination!r}")
+        if not all(isinstance(template, FreightTemplate) for template in freight):
+            raise InvalidFreightTemplate(f"freight holds FreightTemplates only, got {freight!r}")
+        keys = [template.key for template in freight]
+        if len(set(keys)) != len(keys):
+            raise InvalidFreightTemplate(f"one freight template per seller and origin, got {keys}")
+        ranges = {} if ranges is None else ranges
+        if not isinstance(ranges, Mapping) or not all(
+            isinstance(name, str) and isinstance(found, Range) for name, found in ranges.items()
+        ):
+            raise InvalidPromotion(f"ranges map names to Ranges, got {ranges!r}")
+        usage = {} if usage is None else usage
+        check_usage("usage", usage)
+        if tax_mode not in ("inclusive", "exclusive"):
+            raise InvalidCart(f"tax_mode must be inclusive or exclusive, got {tax_mode!r}")
+        self.destination = destination
+        self.freight = tuple(freight)
+        self.ranges = ranges
+        self.usage = usage
+        self.tax_mode: TaxMode = tax_mode
+
+
+_PLAIN: Final = _Extras(None, (), None, None, "inclusive")
+
+
+class _Shipment:
+    """One seller's lines from one origin under a template, with the fee it sets."""
+
+    __slots__ = ("fee", "free_over", "lines", "mask", "seller", "template")
+
+    def __init__(
+        self,
+        template: FreightTemplate,
+        lines: list[int],
+        cart: Sequence[CartLine],
+        destination: str | None,
+    ) -> None:
+        self.template = template
+        self.seller = template.seller
+        self.lines = tuple(lines)
+        self.mask = sum(1 << i for i in lines)
+        shipped = [cart[i] for i in lines]
+        rule = template.rule_for(destination)
+        pieces = sum(line.quantity for line in shipped)
+        fee = rule.fee_minor(template.units(shipped))
+        by_pieces = template.free_over_pieces is not None and pieces >= template.free_over_pieces
+        #: the fee the template sets, and the goods amount that waives it (None: never;
+        #: 0 when the pieces already do)
+        self.fee = fee
+        self.free_over: int | None = (
+            0 if by_pieces else None if template.free_over is None else template.free_over.minor
+        )
+
+    def varies(self, list_goods: int) -> bool:
+        """Whether the fee charged may depend on the discounts chosen."""
+        return self.fee > 0 and self.free_over is not None and 0 < self.free_over <= list_goods
+
+
+def _shipments(cart: Sequence[CartLine], extras: _Extras, currency: str) -> tuple[_Shipment, ...]:
+    """Each line ships under its seller's template for its origin, else the seller's
+    template without an origin, else free."""
+    by_key = {template.key: template for template in extras.freight}
+    for template in extras.freight:
+        if template.currency != currency:
+            raise PromotionCurrencyMismatch(
+                f"the freight template of {template.seller} is in {template.currency}, "
+                f"the cart in {currency}"
+            )
+    grouped: dict[tuple[str, str | None], list[int]] = {}
+    for i, line in enumerate(cart):
+        for key in ((line.merchant, line.origin), (line.merchant, None)):
+            if key in by_key:
+                grouped.setdefault(key, []).append(i)
+                break
+    return tuple(
+        _Shipment(by_key[key], lines, cart, extras.destination) for key, lines in grouped.items()
+    )
+
+
 class _Problem:
     """The candidates of one quote, their conflicts, and how to price a selection."""
 
@@ -403,28 +538,76 @@ class _Problem:
         customer: Customer,
         at: datetime,
         payment_method: str | None,
+        extras: _Extras = _PLAIN,
     ) -> None:
         self.currency = _check_inputs(lines, promotions, wallet, customer, at, payment_method)
         self.cart = tuple(lines)
+        self.tax_mode = extras.tax_mode
+        self.shipments = _shipments(self.cart, extras, self.currency)
         self.rejections: list[Rejection] = []
+        index = _CartIndex(self.cart, extras.ranges)
+        candidates = self._candidates(
+            [*promotions, *wallet], index, customer, at, payment_method, extras.usage
+        )
+        self.offers = [
+            _Offer(rank, promotion, prepared, self.cart, index)
+            for rank, (prepared, promotion) in enumerate(candidates)
+        ]
+        self.by_id = {offer.id: offer for offer in self.offers}
+        self._link()
+        self.automatic = sum(1 << o.rank for o in self.offers if not o.coupon)
+        units = [line.unit_price.minor for line in self.cart]
+        quantities = [line.quantity for line in self.cart]
+        self.initial = _Lines(
+            [unit * quantity for unit, quantity in zip(units, quantities, strict=True)],
+            quantities,
+            units,
+        )
+        self.waivers = [offer for offer in self.offers if offer.effect is _FREIGHT]
+        self.waivers.sort(key=lambda offer: (offer.coupon, offer.rank))
+        self.rates = [line.tax_rate for line in self.cart]
+        self.taxed = self.tax_mode == "exclusive" and any(self.rates)
+        #: the freight no selection changes, when no selection changes any (else None)
+        self.fixed_freight: int | None = None
+        if not self.waivers and not any(s.varies(self._list(s)) for s in self.shipments):
+            self.fixed_freight = sum(
+                0 if s.free_over is not None and s.free_over <= self._list(s) else s.fee
+                for s in self.shipments
+            )
+
+    def _candidates(  # noqa: PLR0917 - what decides a candidate
+        self,
+        promotions: Sequence[Promotion],
+        index: _CartIndex,
+        customer: Customer,
+        at: datetime,
+        payment_method: str | None,
+        usage: Mapping[str, int],
+    ) -> list[tuple[_Prepared, Promotion]]:
+        """The promotions that may be selected, in pipeline order; the others rejected
+        (out of force, not for this customer or payment method, at a usage cap)."""
         candidates: list[tuple[_Prepared, Promotion]] = []
-        for promotion in [*promotions, *wallet]:
+        for promotion in promotions:
             prepared = _prepare(promotion)
+            if promotion.scope.range is not None:
+                index.in_range(promotion)  # an unknown range fails here, in force or not
             if not promotion.in_force(at):
                 self._reject(promotion.id, "not_in_force", f"not in force at {at.isoformat()}")
                 continue
             refused = promotion.rejection_for(customer, payment_method)
             if refused is not None:
                 self._reject(promotion.id, *refused)
+                continue
+            capped = promotion.capped(customer, usage)
+            if capped is not None:
+                self._reject(promotion.id, "usage_cap", capped)
             else:
                 candidates.append((prepared, promotion))
         candidates.sort(key=lambda candidate: candidate[0].sort_key)
-        index = _CartIndex(self.cart)
-        self.offers = [
-            _Offer(rank, promotion, prepared, self.cart, index)
-            for rank, (prepared, promotion) in enumerate(candidates)
-        ]
-        self.by_id = {offer.id: offer for offer in self.offers}
+        return candidates
+
+    def _link(self) -> None:
+        """The conflict graph: shared groups, shared slots, exclusions."""
         self.adjacency = [0] * len(self.offers)
         slots: dict[tuple[str, ...], int] = {}
         groups: dict[str, int] = {}
@@ -449,14 +632,87 @@ class _Problem:
                     linked |= 1 << other.rank
                     self.adjacency[other.rank] |= 1 << offer.rank
             self.adjacency[offer.rank] |= linked & ~(1 << offer.rank)
-        self.automatic = sum(1 << o.rank for o in self.offers if not o.coupon)
-        units = [line.unit_price.minor for line in self.cart]
-        quantities = [line.quantity for line in self.cart]
-        self.initial = _Lines(
-            [unit * quantity for unit, quantity in zip(units, quantities, strict=True)],
-            quantities,
-            units,
-        )
+
+    def _list(self, shipment: _Shipment) -> int:
+        return sum(self.initial.amounts[i] for i in shipment.lines)
+
+    @property
+    def plain(self) -> bool:
+        """Whether the payable is the goods plus a constant: the fast search applies."""
+        return self.fixed_freight is not None and not self.taxed
+
+    def run(self, selection: int, log: Log | None = None) -> tuple[_Lines, list[int], list[int]]:
+        """Price a selection's goods: the state, the ranks that applied, and the amounts
+        after the platform level (what freight thresholds look at)."""
+        chosen = self.offers_of(selection)
+        state = self.initial.copy()
+        if not self.shipments or not chosen or chosen[-1].level != "payment":
+            applied = _run(chosen, state, log)
+            return state, applied, state.amounts
+        cut = next(k for k, offer in enumerate(chosen) if offer.level == "payment")
+        applied = _run(chosen[:cut], state, log)
+        goods = state.amounts[:]
+        applied += _run(chosen[cut:], state, log)
+        return state, applied, goods
+
+    def freight(
+        self, selection: int, goods: Sequence[int], log: Log | None = None
+    ) -> tuple[list[tuple[int, int, int | None]], list[int]]:
+        """Per shipment: the fee charged, the fee waived, and the rank of the waiver (None:
+        the seller's own free_over); and the ranks of the waivers that took freight.
+
+        A seller's ``free_over`` goes first; then the selected free-shipping promotions in
+        pipeline order, each waiving the whole fee of the sellers of its lines that are
+        still charged; then the freight coupons, in order, each taking up to its ``off``
+        from sellers no waiver touched, in cart order. Each measures the goods of its lines
+        after the platform level."""
+        fees: list[tuple[int, int, int | None]] = []
+        for shipment in self.shipments:
+            free_over = shipment.free_over
+            if free_over is not None and sum([goods[i] for i in shipment.lines]) >= free_over:
+                fees.append((0, shipment.fee, None))
+            else:
+                fees.append((shipment.fee, 0, None))
+        applied: list[int] = []
+        for offer in self.waivers:
+            if not selection >> offer.rank & 1:
+                continue
+            effect = log[offer.rank] if log is not None else None
+            waiver = offer.waiver
+            if not offer.lines or sum([goods[i] for i in offer.lines]) < waiver.min_amount:
+                if effect is not None:
+                    effect.reason = "threshold_not_reached" if offer.lines else "no_eligible_lines"
+                continue
+            left = waiver.off
+            taken = 0
+            for k, shipment in enumerate(self.shipments):
+                fee, waived, by = fees[k]
+                if not shipment.mask & offer.mask or fee == 0 or by is not None:
+                    continue
+                if left is None:
+                    fees[k] = (0, waived + fee, offer.rank)
+                    taken += fee
+                elif waived == 0:
+                    take = min(left, fee)
+                    if take:
+                        fees[k] = (fee - take, take, offer.rank)
+                        taken += take
+                        left -= take
+            if taken:
+                applied.append(offer.rank)
+                if effect is not None:
+                    effect.discount = taken
+            elif effect is not None:
+                effect.reason = "no_freight"
+        return fees, applied
+
+    def tax(self, amounts: Sequence[int]) -> list[int]:
+        """Each line's tax, from its amount after every discount."""
+        mode = self.tax_mode
+        return [
+            tax_minor(amount, rate, mode) if rate else 0
+            for amount, rate in zip(amounts, self.rates, strict=True)
+        ]
 
     def forced(self) -> bool:
         """Whether there is nothing to choose: no coupon and no conflict, so the only valid
@@ -493,10 +749,16 @@ class _Problem:
         return (payable, coupons, len(applied), applied_ids, len(selected_ids), selected_ids)
 
     def price(self, selection: int) -> Key:
-        """Price a selection with the fast split; return its key."""
-        state = self.initial.copy()
-        applied = _run(self.offers_of(selection), state)
-        return self.key(selection, applied, sum(state.amounts))
+        """Price a selection, freight and (exclusive) tax included; return its key."""
+        state, applied, goods = self.run(selection)
+        payable = sum(state.amounts)
+        if self.shipments:
+            fees, waived = self.freight(selection, goods)
+            payable += sum([fee for fee, _, _ in fees])
+            applied += waived
+        if self.taxed:
+            payable += sum(self.tax(state.amounts))
+        return self.key(selection, applied, payable)
 
 
 # -- the exact search --------------------------------------------------------------------
@@ -1056,6 +1318,59 @@ def _allocation(promotion_id: str, amount: Money) -> Allocation:
     return allocation
 
 
+def _quote_lines(  # noqa: PLR0917 - a run's results
+    problem: _Problem,
+    chosen: Sequence[_Offer],
+    log: Log,
+    amounts: Sequence[int],
+    taxes: Sequence[int],
+    money: Callable[[int], Money],
+) -> tuple[QuoteLine, ...]:
+    """The priced lines, each with its promotions' allocations and its tax."""
+    allocations: list[list[Allocation]] = [[] for _ in problem.cart]
+    for offer in chosen:
+        for i, share in log[offer.rank].shares.items():
+            allocations[i].append(_allocation(offer.id, money(share)))
+    return tuple(
+        QuoteLine(
+            line.sku,
+            line.merchant,
+            line.category,
+            line.unit_price,
+            line.quantity,
+            money(amounts[i]),
+            tuple(allocations[i]),
+            line.tax_rate,
+            money(taxes[i]),
+        )
+        for i, line in enumerate(problem.cart)
+    )
+
+
+def _rejections(problem: _Problem, selection: int, applied: set[int], log: Log) -> list[Rejection]:
+    """Why each candidate that gave nothing did not, and the promotions that were never
+    candidates."""
+    offers = problem.offers
+    rejections = list(problem.rejections)
+    for offer in offers:
+        if offer.rank in applied:
+            continue
+        if not selection >> offer.rank & 1:
+            rivals = sorted(
+                [offers[r].id for r in _bits(problem.adjacency[offer.rank] & selection)]
+            )
+            text = (
+                f"conflicts with {', '.join(rivals)}"
+                if rivals
+                else "using it would not lower the payable"
+            )
+            rejections.append(Rejection(offer.id, "not_chosen", text))
+        else:
+            code = log[offer.rank].reason or "no_discount"
+            rejections.append(Rejection(offer.id, code, code.replace("_", " ")))
+    return rejections
+
+
 def _materialize(problem: _Problem, selection: int) -> Quote:
     """Price ``selection`` once more, logging each promotion's effect, and report.
 
@@ -1073,24 +1388,24 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
 
     chosen = problem.offers_of(selection)
     log: Log = {offer.rank: _Effect() for offer in chosen}
-    state = problem.initial.copy()
-    applied = set(_run(chosen, state, log))
+    state, ranks, goods = problem.run(selection, log)
+    fees: list[tuple[int, int, int | None]] = []
+    if problem.shipments:
+        fees, waived = problem.freight(selection, goods, log)
+        ranks += waived
+    applied = set(ranks)
+    taxes = problem.tax(state.amounts)
 
-    allocations: list[list[Allocation]] = [[] for _ in problem.cart]
-    for offer in chosen:
-        for i, share in log[offer.rank].shares.items():
-            allocations[i].append(_allocation(offer.id, money(share)))
-    lines = tuple(
-        QuoteLine(
-            line.sku,
-            line.merchant,
-            line.category,
-            line.unit_price,
-            line.quantity,
-            money(state.amounts[i]),
-            tuple(allocations[i]),
+    lines = _quote_lines(problem, chosen, log, state.amounts, taxes, money)
+    offers = problem.offers
+    freight = tuple(
+        SellerFreight(
+            shipment.seller,
+            money(fee),
+            None if by is None else offers[by].id,
+            money(waived) if waived else None,
         )
-        for i, line in enumerate(problem.cart)
+        for shipment, (fee, waived, by) in zip(problem.shipments, fees, strict=True)
     )
 
     results: list[AppliedPromotion] = []
@@ -1124,32 +1439,17 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
             gifts[gift.sku] = gifts.get(gift.sku, 0) + gift.quantity
         results.append(AppliedPromotion(offer.id, offer.kind, offer.level, discount, funding, gift))
 
-    rejections = list(problem.rejections)
-    offers = problem.offers
-    for offer in offers:
-        if offer.rank in applied:
-            continue
-        if not selection >> offer.rank & 1:
-            rivals = sorted(
-                [offers[r].id for r in _bits(problem.adjacency[offer.rank] & selection)]
-            )
-            text = (
-                f"conflicts with {', '.join(rivals)}"
-                if rivals
-                else "using it would not lower the payable"
-            )
-            rejections.append(Rejection(offer.id, "not_chosen", text))
-        else:
-            code = log[offer.rank].reason or "no_discount"
-            rejections.append(Rejection(offer.id, code, code.replace("_", " ")))
-
-    payable = money(sum(state.amounts))
+    rejections = _rejections(problem, selection, applied, log)
+    goods_minor = sum(state.amounts)
+    payable_minor = goods_minor + sum([fee for fee, _, _ in fees])
+    if problem.tax_mode == "exclusive":
+        payable_minor += sum(taxes)
     listed = money(sum(problem.initial.amounts))
     return Quote(
         currency=currency,
         lines=lines,
-        payable=payable,
-        discount=listed - payable,
+        payable=money(payable_minor),
+        discount=listed - money(goods_minor),
         applied=tuple(sorted(offer.id for offer in chosen if offer.rank in applied)),
         selected=tuple(sorted(offer.id for offer in chosen)),
         promotions=tuple(results),
@@ -1159,10 +1459,28 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
         gifts=tuple(GiftItem(sku, quantity) for sku, quantity in sorted(gifts.items())),
         hints=tuple(sorted(hints, key=lambda hint: hint.promotion_id)),
         rejections=tuple(sorted(rejections, key=lambda r: r.promotion_id)),
+        freight=freight,
+        tax_mode=problem.tax_mode,
     )
 
 
 # -- the public entry points -------------------------------------------------------------
+
+
+def _enumerate(problem: _Problem) -> tuple[Key, int]:
+    """The exact search when freight or exclusive tax can change with the selection: every
+    combination of the conflict components' valid local options, priced whole."""
+    options = [_local_options(problem, members) for members in _components(problem)]
+    best: tuple[Key, int] | None = None
+    for combination in itertools.product(*options):
+        selection = 0
+        for option in combination:
+            selection |= option
+        key = problem.price(selection)
+        if best is None or key < best[0]:
+            best = (key, selection)
+    assert best is not None
+    return best
 
 
 def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
@@ -1172,21 +1490,41 @@ def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
     customer: Customer,
     at: datetime,
     payment_method: str | None = None,
+    *,
+    destination: str | None = None,
+    freight: Sequence[FreightTemplate] = (),
+    ranges: Mapping[str, Range] | None = None,
+    usage: Mapping[str, int] | None = None,
+    tax_mode: TaxMode = "inclusive",
 ) -> Quote:
     """Price ``lines`` at instant ``at`` with the best valid choice of ``promotions`` (automatic)
     and ``wallet`` coupons for ``customer`` paying by ``payment_method``.
 
+    Delivered to ``destination``, each seller's lines carry the freight of its template in
+    ``freight``; scopes may name ``ranges``; a promotion whose ``per_customer_limit``
+    (``customer.used``) or ``global_limit`` (``usage``) is reached is not a candidate; each
+    line's tax is taken from its amount after discounts (added on top when ``tax_mode`` is
+    ``exclusive``). The payable, freight and tax included, is what the choice minimizes.
+
     Pure and deterministic: the result does not depend on the order promotions are given in.
     Raises a :class:`~merx.errors.ValidationError` subclass for malformed input.
     """
-    problem = _Problem(lines, promotions, wallet, customer, at, payment_method)
+    extras = _Extras(destination, freight, ranges, usage, tax_mode)
+    problem = _Problem(lines, promotions, wallet, customer, at, payment_method, extras)
     if problem.forced():
         return _materialize(problem, problem.automatic)
+    if not problem.plain:
+        key, chosen = _enumerate(problem)
+        result = _materialize(problem, chosen)
+        assert result.payable.minor == key[0], "the quote does not price the search's best"
+        return result
     search = _Search(problem)
     selection = search.run()
     result = _materialize(problem, selection)
     assert search.best is not None
-    assert result.payable.minor == search.best[0], "the quote does not price the search's best"
+    assert problem.fixed_freight is not None
+    expected = search.best[0] + problem.fixed_freight
+    assert result.payable.minor == expected, "the quote does not price the search's best"
     return result
 
 
@@ -1197,10 +1535,17 @@ def exhaustive_quote(  # noqa: PLR0917 - same inputs as quote()
     customer: Customer,
     at: datetime,
     payment_method: str | None = None,
+    *,
+    destination: str | None = None,
+    freight: Sequence[FreightTemplate] = (),
+    ranges: Mapping[str, Range] | None = None,
+    usage: Mapping[str, int] | None = None,
+    tax_mode: TaxMode = "inclusive",
 ) -> Quote:
     """The oracle: try every subset of the candidates, keep the valid ones, apply the choice
     rule literally. Exponential; for tests and benchmarks only."""
-    problem = _Problem(lines, promotions, wallet, customer, at, payment_method)
+    extras = _Extras(destination, freight, ranges, usage, tax_mode)
+    problem = _Problem(lines, promotions, wallet, customer, at, payment_method, extras)
     best: tuple[Key, int] | None = None
     for selection in range(1 << len(problem.offers)):
         if problem.valid(selection):

@@ -29,6 +29,7 @@ from merx.pricing.errors import (
     InvalidLineQuantity,
     InvalidPromotion,
     PromotionCurrencyMismatch,
+    UnknownRange,
 )
 
 Level: TypeAlias = Literal["item", "store", "platform", "payment"]
@@ -112,20 +113,58 @@ def last_reached(table: Sequence[tuple[int, V]], measure: int) -> V | None:
 
 
 @attrs.frozen
+class Range:
+    """A reusable product range: a line is in it when it matches any listed include key
+    (``skus``, ``categories``, ``brands``: a union) and its SKU is not in ``exclude_skus``.
+    Promotions name a range in their scope (``Scope(range=...)``); the quote gets the
+    ranges by name."""
+
+    skus: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    exclude_skus: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("skus", "categories", "brands", "exclude_skus"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
+                raise InvalidPromotion(f"a range's {name} must be strings, got {values!r}")
+
+    def contains(self, line: CartLine) -> bool:
+        """True when the line matches an include key and is not excluded."""
+        return line.sku not in self.exclude_skus and (
+            line.sku in self.skus
+            or line.category in self.categories
+            or (line.brand is not None and line.brand in self.brands)
+        )
+
+
+@attrs.frozen
 class Scope:
-    """Which cart lines a promotion may touch; an omitted key (``None``) matches all."""
+    """Which cart lines a promotion may touch; an omitted key (``None``) matches all.
+    ``range`` names a :class:`Range` the quote is given; the other keys still apply."""
 
     skus: tuple[str, ...] | None = None
     merchants: tuple[str, ...] | None = None
     categories: tuple[str, ...] | None = None
+    range: str | None = None
 
-    def matches(self, line: CartLine) -> bool:
-        """True when the line matches every given key."""
+    def matches(self, line: CartLine, ranges: Mapping[str, Range] | None = None) -> bool:
+        """True when the line matches every given key (a named range must be in
+        ``ranges``: else :class:`~merx.pricing.errors.UnknownRange`)."""
         return (
             (self.skus is None or line.sku in self.skus)
             and (self.merchants is None or line.merchant in self.merchants)
             and (self.categories is None or line.category in self.categories)
+            and (self.range is None or self.range_in(ranges).contains(line))
         )
+
+    def range_in(self, ranges: Mapping[str, Range] | None) -> Range:
+        """The named range, looked up in ``ranges``."""
+        found = None if ranges is None or self.range is None else ranges.get(self.range)
+        if found is None:
+            raise UnknownRange(f"scope names range {self.range!r}, which the quote lacks")
+        return found
 
 
 @attrs.frozen
@@ -167,6 +206,8 @@ class Effect(enum.Enum):
     UNIT_GROUPS = "unit_groups"
     #: a discount on the current amount (the base) of the eligible lines, split over them
     BASE = "base"
+    #: takes freight off its sellers (free shipping, a freight coupon); no money on lines
+    FREIGHT = "freight"
 
 
 class UnitPriceRule(Protocol):
@@ -235,7 +276,17 @@ class BaseRule(Protocol):
         ...
 
 
-Rule: TypeAlias = UnitPriceRule | UnitGroupRule | BaseRule
+class FreightWaiverRule(Protocol):
+    """A kind that takes freight off the sellers of its eligible lines once their goods
+    (after the platform level) reach ``min_amount``: all of it (``off`` is ``None``) or up
+    to ``off`` (minor units)."""
+
+    effect: ClassVar[Effect]
+    min_amount: int
+    off: int | None
+
+
+Rule: TypeAlias = UnitPriceRule | UnitGroupRule | BaseRule | FreightWaiverRule
 
 
 # -- promotion definitions ---------------------------------------------------------------
@@ -264,6 +315,10 @@ class Promotion:
     funded_by: tuple[FundingShare, ...] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    #: usage caps: uses per customer, uses by everyone (``None``: unlimited); the counts
+    #: come with the quote (``Customer.used``, ``usage``)
+    per_customer_limit: int | None = None
+    global_limit: int | None = None
     #: derived from the amounts once (read on every quote)
     _currency: str | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
@@ -282,6 +337,9 @@ class Promotion:
                 )
             if not any(share.share > 0 for share in self.funded_by):
                 raise InvalidPromotion(f"{self.id}: funded_by shares are all zero")
+        for name in ("per_customer_limit", "global_limit"):
+            if getattr(self, name) is not None:
+                check_count(self.id, name, getattr(self, name), 1)
         for name, instant in (("starts_at", self.starts_at), ("ends_at", self.ends_at)):
             if instant is not None and instant.utcoffset() is None:
                 raise InvalidPromotion(f"{self.id}: {name} {instant.isoformat()} has no timezone")
@@ -331,6 +389,16 @@ class Promotion:
 
     def slot(self) -> tuple[str, ...] | None:
         """Promotions of one slot conflict (a coupon per store, one per platform)."""
+        return None
+
+    def capped(self, customer: Customer, usage: Mapping[str, int]) -> str | None:
+        """Which usage cap the counts reach (``None``: neither)."""
+        used = customer.used.get(self.id, 0)
+        if self.per_customer_limit is not None and used >= self.per_customer_limit:
+            return f"used {used} of {self.per_customer_limit} times by this customer"
+        everyone = usage.get(self.id, 0)
+        if self.global_limit is not None and everyone >= self.global_limit:
+            return f"used {everyone} of {self.global_limit} times in all"
         return None
 
     # -- shared ----------------------------------------------------------------------

@@ -9,10 +9,12 @@ from typing import Any
 
 import attrs
 
+from merx.kernel.money import Money
 from merx.pricing.engine import quote
 from merx.pricing.errors import MalformedPricingInput
+from merx.pricing.freight import FreightTemplate
 from merx.pricing.kinds import KINDS, KindRegistry
-from merx.pricing.model import CartLine, Customer, Promotion, Quote
+from merx.pricing.model import CartLine, Customer, Promotion, Quote, Range, TaxMode
 from merx.pricing.serde import structure
 
 
@@ -26,10 +28,26 @@ class PricingRequest:
     promotions: tuple[Promotion, ...] = ()
     wallet: tuple[Promotion, ...] = ()
     payment_method: str | None = None
+    destination: str | None = None
+    freight: tuple[FreightTemplate, ...] = ()
+    ranges: dict[str, Range] = attrs.field(factory=dict)
+    #: promotion id -> times everyone used it (for ``global_limit``)
+    usage: dict[str, int] = attrs.field(factory=dict)
+    tax_mode: TaxMode = "inclusive"
 
     def quote(self) -> Quote:
         return quote(
-            self.lines, self.promotions, self.wallet, self.customer, self.at, self.payment_method
+            self.lines,
+            self.promotions,
+            self.wallet,
+            self.customer,
+            self.at,
+            self.payment_method,
+            destination=self.destination,
+            freight=self.freight,
+            ranges=self.ranges,
+            usage=self.usage,
+            tax_mode=self.tax_mode,
         )
 
 
@@ -43,7 +61,18 @@ def quote_to_dict(result: Quote) -> dict[str, Any]:
         "cost": {funding.party: str(funding.amount.amount) for funding in result.cost},
         "gifts": {gift.sku: gift.quantity for gift in result.gifts},
         "hints": {hint.promotion_id: str(hint.amount.amount) for hint in result.hints},
+        "freight": {seller: str(fee.amount) for seller, fee in _freight_by_seller(result).items()},
+        "tax": {line.sku: str(line.tax.amount) for line in result.lines},
     }
+
+
+def _freight_by_seller(result: Quote) -> dict[str, Money]:
+    """Each seller's freight charged (summed over its origins)."""
+    fees: dict[str, Money] = {}
+    for shipment in result.freight:
+        known = fees.get(shipment.seller)
+        fees[shipment.seller] = shipment.fee if known is None else known + shipment.fee
+    return fees
 
 
 def quote_from_dict(case: Mapping[str, Any], kinds: KindRegistry = KINDS) -> dict[str, Any]:

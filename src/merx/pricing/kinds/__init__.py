@@ -15,7 +15,9 @@ from merx.pricing.errors import InvalidPromotion, UnknownPromotionKind
 from merx.pricing.kinds.bundle import Bundle, BundleItem
 from merx.pricing.kinds.coupon import Coupon, CouponLevel
 from merx.pricing.kinds.direct import DirectReduction
+from merx.pricing.kinds.freight import FreeShipping, FreightCoupon
 from merx.pricing.kinds.gift import GiftPromotion
+from merx.pricing.kinds.multibuy import Multibuy
 from merx.pricing.kinds.payment_off import PaymentOff
 from merx.pricing.kinds.threshold_off import ThresholdOff, Tier
 from merx.pricing.kinds.threshold_percent import PercentTier, ThresholdPercent
@@ -62,7 +64,18 @@ class KindRegistry:
 
 #: The kinds merx prices (the pricing spec's kinds).
 KINDS = KindRegistry(
-    (DirectReduction, Bundle, ThresholdOff, ThresholdPercent, GiftPromotion, Coupon, PaymentOff)
+    (
+        DirectReduction,
+        Bundle,
+        ThresholdOff,
+        ThresholdPercent,
+        GiftPromotion,
+        Coupon,
+        PaymentOff,
+        Multibuy,
+        FreeShipping,
+        FreightCoupon,
+    )
 )
 
 __all__ = [
@@ -72,8 +85,11 @@ __all__ = [
     "Coupon",
     "CouponLevel",
     "DirectReduction",
+    "FreeShipping",
+    "FreightCoupon",
     "GiftPromotion",
     "KindRegistry",
+    "Multibuy",
     "PaymentOff",
     "PercentTier",
     "ThresholdOff",
