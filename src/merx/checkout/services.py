@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import INCLUSIVE, Sku, TaxPolicy
+from merx.catalog import INCLUSIVE, Sku, TaxMode, TaxPolicy
 from merx.checkout.model import (
     DEFAULT_LIMITS,
     Cart,
@@ -28,6 +28,7 @@ from merx.kernel.uow import UnitOfWork, prefetch
 from merx.kernel.validation import require_text
 from merx.pricing import CartLine, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
+from merx.pricing import Quote as PricingQuote
 from merx.pricing import quote as quote_promotions
 from merx.promotions import price_within_budgets
 
@@ -169,7 +170,8 @@ def quote_cart(
                 discounts=discounts.get(sku.id, ()),
                 tax_rate=tax.rate_for(sku.tax_rate, sku.category),
             ),
-            tax,
+            tax.mode,
+            pricing,
         )
         for sku, quantity in skus
     )
@@ -182,6 +184,12 @@ def quote_cart(
     return quote
 
 
-def _taxed(line: QuotedLine, tax: TaxPolicy) -> QuotedLine:
-    """``line`` with its tax: rounded half up once, from its net (after discounts)."""
-    return attrs.evolve(line, tax=tax.mode.tax_on(line.net, line.tax_rate))
+def _taxed(line: QuotedLine, mode: TaxMode, pricing: PricingQuote | None) -> QuotedLine:
+    """``line`` with its tax: rounded half up once, from its net (after discounts). When
+    the engine priced the cart in ``mode`` its tax (the same rule, on the same net) must
+    agree."""
+    tax = mode.tax_on(line.net, line.tax_rate)
+    if pricing is not None and pricing.tax_mode == mode.value:
+        priced = pricing.line(line.sku)
+        assert priced.tax == tax, f"{line.sku}: the engine's tax {priced.tax} != {tax}"
+    return attrs.evolve(line, tax=tax)
