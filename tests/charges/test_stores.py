@@ -4,6 +4,7 @@ memory and SQLite, read back after a restart, and every aggregate through its co
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -11,7 +12,7 @@ import pytest
 
 from merx import aftersales, invoicing, orders, settlement
 from merx.aftersales import serde as aftersales_serde
-from merx.app import App, MemoryApp, build_sqlite_app
+from merx.app import App, MemoryApp, build_postgres_app, build_sqlite_app
 from merx.catalog import TaxMode, TaxPolicy
 from merx.catalog import serde as catalog_serde
 from merx.checkout import FreightCharge
@@ -35,11 +36,14 @@ from tests.charges.world import (
 EXCLUSIVE = TaxPolicy(TaxMode.EXCLUSIVE)
 
 
-def journey(sqlite: Path | None) -> tuple[OrderId, str]:
+def journey(*, sqlite: Path | None = None, postgres: str | None = None) -> tuple[App, OrderId, str]:
     """Three shirts with 13 % on top and 8.00 freight waived by the platform; one unit
     refunded for the seller's fault after delivery, then the invoice corrected."""
     app, seller = shop(
-        tax=EXCLUSIVE, pricer=freight_pricer(cny("8.00"), waived_by="FREE"), sqlite=sqlite
+        tax=EXCLUSIVE,
+        pricer=freight_pricer(cny("8.00"), waived_by="FREE"),
+        sqlite=sqlite,
+        postgres=postgres,
     )
     order_id = buy(app, (SHIRT, 3))
     invoice_id = app.handle(
@@ -55,7 +59,7 @@ def journey(sqlite: Path | None) -> tuple[OrderId, str]:
     # 339.00 paid; 113.00 back; 226.00 less 20.00 commission, plus the 8.00 freight subsidy
     assert pending(app, seller) == cny("214.00")
     assert reconciled(app)
-    return order_id, invoice_id
+    return app, order_id, invoice_id
 
 
 def check(app: App, order_id: OrderId, invoice_id: str) -> None:
@@ -74,8 +78,20 @@ def check(app: App, order_id: OrderId, invoice_id: str) -> None:
 
 def test_on_sqlite_across_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
-    order_id, invoice_id = journey(path)
+    _, order_id, invoice_id = journey(sqlite=path)
     check(build_sqlite_app(path), order_id, invoice_id)
+
+
+@pytest.mark.postgres
+def test_on_postgres_across_a_restart(postgres_schema: Callable[[], str]) -> None:
+    dsn = postgres_schema()
+    first, order_id, invoice_id = journey(postgres=dsn)
+    first.database.close()  # type: ignore[attr-defined]
+    again = build_postgres_app(dsn, max_connections=2)
+    try:
+        check(again, order_id, invoice_id)
+    finally:
+        again.database.close()  # type: ignore[attr-defined]
 
 
 CONVERTERS: list[ModuleType] = [

@@ -27,7 +27,7 @@ from merx import (
     settlement,
 )
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.app import App, Settings, build_memory_app, build_sqlite_app
+from merx.app import App, Settings, build_memory_app, build_postgres_app, build_sqlite_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
@@ -105,21 +105,27 @@ def shop(
     shirt: str = "100.00",
     socks: str = "10.00",
     sqlite: Path | None = None,
+    postgres: str | None = None,
 ) -> tuple[App, MerchantId]:
     """A merchant selling shirts (13 % tax of their own) and socks (the category's rate),
-    at 10 % commission; Ann with an address. In memory, or in the SQLite file ``sqlite``."""
+    at 10 % commission; Ann with an address. In memory, in the SQLite file ``sqlite``, or
+    in the PostgreSQL database at ``postgres``."""
     commission = settlement.CommissionTable(Decimal("0.10"))
     app: App
-    if sqlite is None:
+    settings = Settings(
+        offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
+    )
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    if sqlite is not None:
+        app = build_sqlite_app(sqlite, clock=clock, ids=SequentialIds(), settings=settings)
+    elif postgres is not None:
+        app = build_postgres_app(
+            postgres, clock=clock, ids=SequentialIds(), settings=settings, max_connections=2
+        )
+    else:
         app = build_memory_app(
             offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
         )
-    else:
-        settings = Settings(
-            offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
-        )
-        clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-        app = build_sqlite_app(sqlite, clock=clock, ids=SequentialIds(), settings=settings)
     if pricer is not None:
         memo = app.pricer
         assert isinstance(memo, pricing.QuoteMemo)
