@@ -17,9 +17,14 @@ from merx.pricing import (
     Coupon,
     Customer,
     DirectReduction,
+    FreeShipping,
+    FreightCoupon,
+    FreightRule,
+    FreightTemplate,
     FundingShare,
     GiftItem,
     GiftPromotion,
+    Multibuy,
     PaymentOff,
     PercentTier,
     Promotion,
@@ -35,6 +40,8 @@ SKUS = ("A", "B", "C", "D", "E", "F")
 MERCHANTS = ("m1", "m2", "m3")
 CATEGORIES = ("phone", "shirt")
 METHODS = ("card", "wallet")
+REGIONS = ("Beijing", "Shanghai", "Xinjiang")
+TAX_RATES = (Decimal(0), Decimal("0.06"), Decimal("0.09"), Decimal("0.13"))
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -67,6 +74,9 @@ def cart_lines(draw: Draw, max_lines: int = 6) -> tuple[CartLine, ...]:
             draw(st.sampled_from(CATEGORIES)),
             draw(amounts(0, 10_000)),
             draw(st.integers(1, 4)),
+            weight_g=draw(st.integers(0, 1_500)),
+            volume_cm3=draw(st.integers(0, 3_000)),
+            tax_rate=draw(st.sampled_from(TAX_RATES)),
         )
         for sku in skus
     )
@@ -98,6 +108,10 @@ def common_terms(draw: Draw, promotion_id: str, ids: tuple[str, ...]) -> dict[st
         "excludes": tuple(excludes),
         "priority": draw(st.sampled_from([0, 0, 1, -1])),
     }
+    if draw(st.integers(0, 5)) == 0:
+        terms[draw(st.sampled_from(["per_customer_limit", "global_limit"]))] = draw(
+            st.integers(1, 2)
+        )
     if draw(st.integers(0, 3)) == 0:
         terms["funded_by"] = (
             FundingShare("platform", Decimal(draw(st.integers(0, 3)))),
@@ -123,9 +137,30 @@ def promotions(draw: Draw, promotion_id: str, ids: tuple[str, ...]) -> Promotion
     terms = draw(common_terms(promotion_id, ids))
     kind = draw(
         st.sampled_from(
-            ["direct", "bundle", "threshold_off", "threshold_percent", "gift", "payment_off"]
+            [
+                "direct",
+                "bundle",
+                "threshold_off",
+                "threshold_percent",
+                "gift",
+                "payment_off",
+                "multibuy",
+                "free_shipping",
+            ]
         )
     )
+    if kind == "multibuy":
+        buy = draw(st.integers(2, 4))
+        return Multibuy(
+            **terms,
+            buy=buy,
+            pay=draw(st.integers(0, buy - 1)),
+            percent_off=draw(st.sampled_from([Decimal(100), Decimal(50), Decimal(30)])),
+        )
+    if kind == "free_shipping":
+        return FreeShipping(
+            **terms, merchant=_merchant(draw), min_amount=draw(st.none() | amounts(0, 20_000))
+        )
     if kind == "direct":
         if draw(st.booleans()):
             return DirectReduction(**terms, off=draw(amounts(0, 5_000)))
@@ -166,9 +201,16 @@ def promotions(draw: Draw, promotion_id: str, ids: tuple[str, ...]) -> Promotion
 
 
 @st.composite
-def coupons(draw: Draw, coupon_id: str, ids: tuple[str, ...]) -> Coupon:
+def coupons(draw: Draw, coupon_id: str, ids: tuple[str, ...]) -> Promotion:
     terms = draw(common_terms(coupon_id, ids))
     merchant = _merchant(draw)
+    if draw(st.integers(0, 4)) == 0:
+        return FreightCoupon(
+            **terms,
+            merchant=merchant,
+            off=draw(amounts(0, 2_000)),
+            min_amount=draw(st.none() | amounts(0, 20_000)),
+        )
     level = draw(st.sampled_from([None, "store" if merchant else "platform"]))
     min_amount = draw(st.none() | amounts(0, 20_000))
     if draw(st.booleans()):
@@ -204,7 +246,8 @@ def pricing_inputs(
     ids = promotion_ids + coupon_ids
     automatic: list[Promotion] = [draw(promotions(pid, ids)) for pid in promotion_ids]
     wallet: list[Promotion] = [draw(coupons(cid, ids)) for cid in coupon_ids]
-    customer = Customer("u1", new_user=draw(st.booleans()))
+    used = {pid: draw(st.integers(0, 2)) for pid in ids if draw(st.integers(0, 3)) == 0}
+    customer = Customer("u1", new_user=draw(st.booleans()), used=used)
     method: str | None = draw(st.sampled_from([None, *METHODS]))
     return lines, automatic, wallet, customer, method
 
@@ -213,3 +256,45 @@ def any_promotion() -> st.SearchStrategy[Promotion]:
     """A single promotion or coupon of any kind (for round-trip tests)."""
     ids = ("X1", "X2", "X3")
     return st.one_of(promotions("X0", ids), coupons("X0", ids).map(lambda c: c))
+
+
+@st.composite
+def freight_templates(draw: Draw) -> tuple[FreightTemplate, ...]:
+    """Templates for some of the merchants: any basis, a region rule and a ``"*"`` rule,
+    sometimes free over an amount or a number of pieces; never undeliverable."""
+    templates: list[FreightTemplate] = []
+    for merchant in draw(st.lists(st.sampled_from(MERCHANTS), max_size=3, unique=True)):
+        step = st.integers(1, 1_000)
+        rules = (
+            FreightRule(
+                (draw(st.sampled_from(REGIONS)),),
+                draw(step),
+                draw(amounts(0, 2_000)),
+                draw(step),
+                draw(amounts(0, 800)),
+            ),
+            FreightRule(
+                ("*",), draw(step), draw(amounts(0, 2_000)), draw(step), draw(amounts(0, 800))
+            ),
+        )
+        templates.append(
+            FreightTemplate(
+                merchant,
+                draw(st.sampled_from(["piece", "weight", "volume"])),
+                rules,
+                free_over=draw(st.none() | amounts(0, 20_000)),
+                free_over_pieces=draw(st.none() | st.integers(1, 8)),
+            )
+        )
+    return tuple(templates)
+
+
+@st.composite
+def quote_extras(draw: Draw, ids: tuple[str, ...]) -> dict[str, Any]:
+    """The keyword inputs of issue 15: destination, freight, usage counts, tax mode."""
+    return {
+        "destination": draw(st.sampled_from(REGIONS)),
+        "freight": draw(freight_templates()),
+        "usage": {pid: draw(st.integers(0, 2)) for pid in ids if draw(st.booleans())},
+        "tax_mode": draw(st.sampled_from(["inclusive", "exclusive"])),
+    }

@@ -28,7 +28,14 @@ from merx.pricing import (
     quote,
 )
 from merx.pricing.serde import converter_for, structure
-from tests.pricing.strategies import AT, CURRENCY, any_promotion, cart_lines, pricing_inputs
+from tests.pricing.strategies import (
+    AT,
+    CURRENCY,
+    any_promotion,
+    cart_lines,
+    pricing_inputs,
+    quote_extras,
+)
 
 Inputs = tuple[tuple[CartLine, ...], list[Promotion], list[Promotion], Customer, str | None]
 
@@ -42,6 +49,25 @@ def _quote(inputs: Inputs) -> Quote:
 def test_search_matches_the_exhaustive_oracle(inputs: Inputs) -> None:
     lines, automatic, wallet, customer, method = inputs
     assert _quote(inputs) == exhaustive_quote(lines, automatic, wallet, customer, AT, method)
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_with_freight_tax_and_caps_the_search_matches_the_exhaustive_oracle(
+    data: st.DataObject,
+) -> None:
+    """Multibuy, free shipping, freight coupons, freight templates (every basis, free over
+    an amount or pieces), usage caps and both tax modes: the search is still exact."""
+    lines, automatic, wallet, customer, method = data.draw(pricing_inputs())
+    extras = data.draw(quote_extras(tuple(p.id for p in [*automatic, *wallet])))
+    result = quote(lines, automatic, wallet, customer, AT, method, **extras)
+    assert result == exhaustive_quote(lines, automatic, wallet, customer, AT, method, **extras)
+    goods = Money.sum((line.amount for line in result.lines), CURRENCY)
+    tax = result.tax if extras["tax_mode"] == "exclusive" else Money.zero(CURRENCY)
+    assert result.payable == goods + result.freight_fee + tax
+    for seller in result.freight:
+        assert not seller.fee.is_negative()
+        assert seller.template_fee >= seller.fee
 
 
 @given(pricing_inputs())

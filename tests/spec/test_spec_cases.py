@@ -35,7 +35,7 @@ def settle_case(case: Mapping[str, Any]) -> Mapping[str, Any]:
 #: area -> (the library's entry point for a case, how many cases the copy holds at least)
 AREAS: Mapping[str, tuple[Callable[[Mapping[str, Any]], Mapping[str, Any]], int]] = {
     "pricing": (quote_from_dict, 14),
-    "pricing_extensions": (quote_from_dict, 10),
+    "pricing_extensions": (quote_from_dict, 19),
     "settlement": (settle_case, 5),
     "installments": (schedule_from_dict, 3),
 }

@@ -567,6 +567,13 @@ class _Problem:
         self.waivers.sort(key=lambda offer: (offer.coupon, offer.rank))
         self.rates = [line.tax_rate for line in self.cart]
         self.taxed = self.tax_mode == "exclusive" and any(self.rates)
+        #: the lines whose amounts may change the freight or the tax
+        self.varying = 0
+        for shipment in self.shipments:
+            if shipment.varies(self._list(shipment)):
+                self.varying |= shipment.mask
+        if self.taxed:
+            self.varying = (1 << len(self.cart)) - 1
         #: the freight no selection changes, when no selection changes any (else None)
         self.fixed_freight: int | None = None
         if not self.waivers and not any(s.varies(self._list(s)) for s in self.shipments):
@@ -886,7 +893,10 @@ class _Search:
     def __init__(self, problem: _Problem) -> None:
         self.problem = problem
         offers = problem.offers
-        self.late = sum(1 << o.rank for o in offers if o.level in _LATE_LEVELS)
+        # freight waivers are chosen with the platform: their effect is not on the lines
+        self.late = sum(
+            1 << o.rank for o in offers if o.level in _LATE_LEVELS or o.effect is _FREIGHT
+        )
         late_components: list[list[int]] = []
         early_components: list[tuple[list[int], list[int]]] = []
         cross: list[int] = []
@@ -1125,6 +1135,13 @@ class _Plan:
         late_mask = 0
         for offer in late:
             late_mask |= offer.mask
+        problem = search.problem
+        #: freight or exclusive tax in the payable: every leaf is priced whole
+        self.full = not problem.plain
+        if self.full:
+            late_mask |= problem.varying
+            self.before_payment = [o for o in late if o.level != "payment"]
+            self.payment = [o for o in late if o.level == "payment"]
         clusters = search.clusters
         per_cluster = baseline.per_cluster
         relevant = [
@@ -1142,11 +1159,10 @@ class _Plan:
         for index in relevant:
             outcomes = per_cluster[index]
             columns = [search.contributions(index, fixed[index], offer) for offer in late]
-            parts = list(
-                zip(
-                    [outcome.total for outcome in outcomes], zip(*columns, strict=True), strict=True
-                )
-            )
+            parts = [
+                (outcome.total, tuple([column[k] for column in columns]))
+                for k, outcome in enumerate(outcomes)
+            ]
             self.parts.append(parts)
             constant -= outcomes[0].total
             for p, column in enumerate(columns):
@@ -1201,6 +1217,23 @@ class _Plan:
 
         visit(0, 0)
 
+    def _price_whole(self, amounts: list[int], selection: int) -> tuple[list[int], int]:
+        """The late offers on ``amounts`` with every split, then freight and tax: the
+        ranks that applied and the payable."""
+        problem = self.search.problem
+        state = _Lines(amounts, [], [])
+        applied = _run(self.before_payment, state)
+        goods = amounts[:] if self.payment and problem.shipments else amounts
+        applied += _run(self.payment, state)
+        payable = sum(amounts)
+        if problem.shipments:
+            fees, waived = problem.freight(selection, goods)
+            payable += sum([fee for fee, _, _ in fees])
+            applied += waived
+        if problem.taxed:
+            payable += sum(problem.tax(amounts))
+        return applied, payable
+
     def _fixed(self) -> tuple[set[str], set[str], int, int]:
         """Applied ids, selected ids, coupons and selection of the clusters not branched on
         (a separable direct can sit in several clusters, hence sets)."""
@@ -1226,12 +1259,18 @@ class _Plan:
         for index, outcome in zip(self.relevant, chosen, strict=True):
             for i, amount in zip(clusters[index].lines, outcome.vector, strict=True):
                 amounts[i] = amount
-        applied, payable = self.late_run.price(amounts)
+        fixed_applied, fixed_selected, fixed_coupons, fixed_selection = self._fixed()
+        if self.full:
+            selection = self.late_choice | fixed_selection
+            for outcome in chosen:
+                selection |= outcome.selection
+            applied, payable = self._price_whole(amounts, selection)
+        else:
+            applied, payable = self.late_run.price(amounts)
         best = search.best
         if best is not None and payable > best[0]:
             return
         offers = search.problem.offers
-        fixed_applied, fixed_selected, fixed_coupons, fixed_selection = self._fixed()
         coupons = fixed_coupons + sum(o.coupons for o in chosen)
         coupons += sum(1 for r in applied if offers[r].coupon)
         applied_ids = fixed_applied.union(offers[r].id for r in applied)
@@ -1467,22 +1506,6 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
 # -- the public entry points -------------------------------------------------------------
 
 
-def _enumerate(problem: _Problem) -> tuple[Key, int]:
-    """The exact search when freight or exclusive tax can change with the selection: every
-    combination of the conflict components' valid local options, priced whole."""
-    options = [_local_options(problem, members) for members in _components(problem)]
-    best: tuple[Key, int] | None = None
-    for combination in itertools.product(*options):
-        selection = 0
-        for option in combination:
-            selection |= option
-        key = problem.price(selection)
-        if best is None or key < best[0]:
-            best = (key, selection)
-    assert best is not None
-    return best
-
-
 def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
     lines: Sequence[CartLine],
     promotions: Sequence[Promotion],
@@ -1513,17 +1536,12 @@ def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
     problem = _Problem(lines, promotions, wallet, customer, at, payment_method, extras)
     if problem.forced():
         return _materialize(problem, problem.automatic)
-    if not problem.plain:
-        key, chosen = _enumerate(problem)
-        result = _materialize(problem, chosen)
-        assert result.payable.minor == key[0], "the quote does not price the search's best"
-        return result
     search = _Search(problem)
     selection = search.run()
     result = _materialize(problem, selection)
     assert search.best is not None
-    assert problem.fixed_freight is not None
-    expected = search.best[0] + problem.fixed_freight
+    fixed_freight = problem.fixed_freight if problem.plain else None
+    expected = search.best[0] + (fixed_freight or 0)
     assert result.payable.minor == expected, "the quote does not price the search's best"
     return result
 
