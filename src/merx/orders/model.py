@@ -449,7 +449,9 @@ class Order(Aggregate):
                 f"order {order_id!r} holds virtual goods: an account to credit is needed"
             )
         if freight is not None and freight.seller not in sellers:
-            raise ValidationError(f"order {order_id!r}: the freight of {freight.seller!r}")
+            raise ValidationError(
+                f"order {order_id!r} of {sorted(sellers)} cannot carry {freight.seller!r}'s freight"
+            )
         kind = kinds.pop()
         if deposit and kind is not OrderKind.GOODS:
             raise ValidationError(f"order {order_id!r}: only goods take a deposit")
@@ -706,7 +708,7 @@ class Order(Aggregate):
     def refund_freight(self, *, seller_at_fault: bool) -> Money:
         """The freight to refund now (zero: none), marked refunded if any.
 
-        The freight rule (docs/orders.md, "Freight"): the freight charged comes back once,
+        The freight rule (docs/orders.md, "What a refund gives back"): the freight charged comes back once,
         with the refund that leaves every unit of the order refunded, if nothing had
         shipped yet (a full refund before shipment) or the seller is at fault; after
         shipment it is otherwise the customer's, even once every unit went back.
