@@ -74,8 +74,8 @@ class RequestRefund(Command[AfterSaleId]):
 class RequestReturn(Command[AfterSaleId]):
     """Ask to send ``items`` back for a refund of the units the seller accepts.
     ``seller_at_fault`` (wrong or defective goods): the freight comes back with the last
-    units (docs/orders.md, "What a refund gives back"); the reviewer approves the case as asked, or rejects
-    it."""
+    units (docs/orders.md, "What a refund gives back"); the reviewer approves the case as
+    asked, or rejects it."""
 
     order_id: OrderId
     items: Items

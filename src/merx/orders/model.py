@@ -708,10 +708,11 @@ class Order(Aggregate):
     def refund_freight(self, *, seller_at_fault: bool) -> Money:
         """The freight to refund now (zero: none), marked refunded if any.
 
-        The freight rule (docs/orders.md, "What a refund gives back"): the freight charged comes back once,
-        with the refund that leaves every unit of the order refunded, if nothing had
-        shipped yet (a full refund before shipment) or the seller is at fault; after
-        shipment it is otherwise the customer's, even once every unit went back.
+        The freight rule (docs/orders.md, "What a refund gives back"): the freight
+        charged comes back once, with the refund that leaves every unit of the order
+        refunded, if nothing had shipped yet (a full refund before shipment) or the seller
+        is at fault; after shipment it is otherwise the customer's, even once every unit
+        went back.
         """
         zero = Money.zero(self.currency)
         if self.freight_refunded or not self.fully_refunded or self.freight_charged.is_zero():
