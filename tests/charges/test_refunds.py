@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from merx import aftersales, orders
 from merx.catalog import GoodsType, TaxMode, TaxPolicy
-from merx.checkout import QuotedLine
+from merx.checkout import FreightCharge, QuotedLine
 from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
@@ -139,3 +139,34 @@ def test_exclusive_tax_comes_back_with_a_refund() -> None:
     case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "stain"))
     app.handle(aftersales.ApproveAfterSale(case, acting=seller))
     assert app.get(aftersales.AfterSale, case).amount == cny("113.00")
+
+
+@given(
+    quantity=st.integers(1, 6),
+    shipped=st.booleans(),
+    at_fault=st.lists(st.booleans(), min_size=6, max_size=6),
+    data=st.data(),
+)
+def test_the_freight_comes_back_at_most_once_and_only_with_the_last_units(
+    *, quantity: int, shipped: bool, at_fault: list[bool], data: st.DataObject
+) -> None:
+    order = an_order(1000, quantity, 0, Decimal("0.13"), TaxMode.EXCLUSIVE)
+    order.freight = FreightCharge(order.seller, cny("6.00"))
+    if shipped:
+        order.shipment_ids = ("parcel-1",)
+    sku, paid_back, freight_back, left, case = order.lines[0].sku, cny("0"), [], quantity, 0
+    while left:
+        n = data.draw(st.integers(1, left))
+        order.claim([(sku, n)])
+        ((_, amount),) = order.refund_units([(sku, n)])
+        freight = order.refund_freight(seller_at_fault=at_fault[case])
+        paid_back += amount + freight
+        freight_back.append(freight)
+        left, case = left - n, case + 1
+    returned = [f for f in freight_back if f.is_positive()]
+    assert all(f.is_zero() for f in freight_back[:-1])  # never before the last units
+    expected = not shipped or at_fault[case - 1]
+    assert returned == ([cny("6.00")] if expected else [])
+    if expected:
+        assert order.refund_freight(seller_at_fault=True).is_zero()  # once only
+    assert paid_back == order.payable - (cny("0") if expected else cny("6.00"))
