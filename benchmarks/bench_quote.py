@@ -2,7 +2,10 @@
 
 Run: ``.venv/bin/python benchmarks/bench_quote.py``. Figures are printed, never asserted.
 Carts: 10 lines x 20 candidates and 100 lines x 200 candidates, each with 12 coupons in the
-wallet; then 14 candidates where the exhaustive oracle tries all 16384 subsets.
+wallet; then the 10 x 20 carts again with freight and usage caps on (a template per seller,
+free over an amount the goods straddle, caps on half the candidates with counts below them,
+a destination), timed in the same rounds as without; then 14 candidates where the
+exhaustive oracle tries all 16384 subsets.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import statistics
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
+
+import attrs
 
 from merx.kernel.money import Money
 from merx.pricing import (
@@ -21,6 +27,9 @@ from merx.pricing import (
     Coupon,
     Customer,
     DirectReduction,
+    FreeShipping,
+    FreightRule,
+    FreightTemplate,
     GiftItem,
     GiftPromotion,
     PaymentOff,
@@ -193,6 +202,77 @@ def timed(n_lines: int, n_candidates: int, scenarios: int, repeats: int, rounds:
     )
 
 
+def with_freight_and_caps(
+    rng: random.Random, lines: list[CartLine], promotions: list[Promotion], coupons: list[Promotion]
+) -> tuple[list[Promotion], list[Promotion], dict[str, Any]]:
+    """The same cart with a piece or weight template per seller (free over an amount near
+    the seller's goods, so discounts can cost freight), caps on every other promotion and
+    coupon (the counts below them) and a destination."""
+    templates = []
+    for merchant in sorted({line.merchant for line in lines}):
+        goods = sum(line.amount.minor for line in lines if line.merchant == merchant)
+        rules = (
+            FreightRule(("Xinjiang",), 1, yuan(20), 1, yuan(10)),
+            FreightRule(("*",), 1, yuan(rng.randint(6, 12)), 1, yuan(rng.randint(2, 5))),
+        )
+        free_over = Money.from_minor(goods * rng.choice([90, 100, 110]) // 100, "CNY")
+        templates.append(FreightTemplate(merchant, "piece", rules, free_over=free_over))
+    capped = [
+        attrs.evolve(p, per_customer_limit=2, global_limit=1000) if k % 2 else p
+        for k, p in enumerate([*promotions, *coupons])
+    ]
+    used = {p.id: 1 for p in capped if p.per_customer_limit is not None}
+    extras = {
+        "destination": "Beijing",
+        "freight": tuple(templates),
+        "usage": dict.fromkeys(used, 10),
+        "customer": Customer("u1", new_user=False, used=used),
+    }
+    return capped[: len(promotions)], capped[len(promotions) :], extras
+
+
+def freight_versus_today(scenarios: int, repeats: int, rounds: int = 5) -> None:
+    """The 10 x 20 quote with and without freight and caps, interleaved in the same rounds;
+    then with a platform free-shipping promotion added (one more candidate)."""
+    customer = Customer("u1", new_user=False)
+    today = [scenario(seed, 10, 20 - 12, 12) for seed in range(scenarios)]
+    extended = []
+    shipping = []
+    for seed, (lines, promotions, coupons) in enumerate(today):
+        rng = random.Random(10_000 + seed)
+        automatic, wallet, extras = with_freight_and_caps(rng, lines, promotions, coupons)
+        extended.append((lines, automatic, wallet, extras))
+        free = FreeShipping(
+            id="FS", min_amount=yuan(rng.randint(200, 900)), group="platform-rivals"
+        )
+        shipping.append((lines, [*automatic, free], wallet, extras))
+    medians: dict[str, list[float]] = {"today": [], "freight+caps": [], "+free shipping": []}
+    for _ in range(rounds):
+        samples: dict[str, list[float]] = {name: [] for name in medians}
+        for k in range(scenarios):
+            lines, promotions, coupons = today[k]
+            for _ in range(repeats):
+                start = time.perf_counter()
+                quote(lines, promotions, coupons, customer, AT, "card")
+                samples["today"].append(time.perf_counter() - start)
+            for name, carts in (("freight+caps", extended), ("+free shipping", shipping)):
+                lines, automatic, wallet, extras = carts[k]
+                terms = {key: value for key, value in extras.items() if key != "customer"}
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    quote(lines, automatic, wallet, extras["customer"], AT, "card", **terms)
+                    samples[name].append(time.perf_counter() - start)
+        for name, values in samples.items():
+            medians[name].append(percentile(values, 0.5) * 1000)
+    base = statistics.median(medians["today"])
+    for name, values in medians.items():
+        p50 = statistics.median(values)
+        print(
+            f" 10 lines x  20 candidates, {name:<15} p50 {p50:6.2f} ms  "
+            f"ratio to today x{p50 / base:.2f}  ({rounds} rounds of {scenarios * repeats} quotes)"
+        )
+
+
 def coupon_heavy(seed: int) -> tuple[list[CartLine], list[Promotion], list[Promotion]]:
     """4 automatic promotions and 10 store coupons, each for its own store: 2**10 valid
     selections for the oracle to price."""
@@ -246,6 +326,7 @@ def versus_oracle(scenarios: int, heavy: bool) -> None:
 def main() -> None:
     timed(10, 20, scenarios=50, repeats=10)
     timed(100, 200, scenarios=20, repeats=5, rounds=3)
+    freight_versus_today(scenarios=50, repeats=10)
     versus_oracle(scenarios=8, heavy=False)
     versus_oracle(scenarios=5, heavy=True)
 

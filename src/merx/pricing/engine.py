@@ -565,12 +565,15 @@ class _Problem:
         )
         self.waivers = [offer for offer in self.offers if offer.effect is _FREIGHT]
         self.waivers.sort(key=lambda offer: (offer.coupon, offer.rank))
+        self.waiver_ranks = sum(1 << offer.rank for offer in self.waivers)
         self.rates = [line.tax_rate for line in self.cart]
         self.taxed = self.tax_mode == "exclusive" and any(self.rates)
         #: the lines whose amounts may change the freight or the tax
         self.varying = 0
-        for shipment in self.shipments:
-            if shipment.varies(self._list(shipment)):
+        #: per shipment: whether the fee charged may depend on the selection
+        self.fee_varies = [s.varies(self._list(s)) for s in self.shipments]
+        for shipment, varies in zip(self.shipments, self.fee_varies, strict=True):
+            if varies:
                 self.varying |= shipment.mask
         if self.taxed:
             self.varying = (1 << len(self.cart)) - 1
@@ -1018,7 +1021,8 @@ class _Search:
 
     def run(self) -> int:
         """The best valid selection, as a mask of ranks."""
-        offers = self.problem.offers
+        problem = self.problem
+        offers = problem.offers
         choices: list[tuple[int, int, _Baseline, tuple[int, ...]]] = []
         for combination in itertools.product(*self.late_components):
             choice = 0
@@ -1029,6 +1033,8 @@ class _Search:
             root_bound = baseline.total
             for r in _bits(choice & self.late):
                 root_bound -= baseline.most_off(self, offers[r])
+            if problem.shipments:
+                root_bound += self._freight_floor(baseline, choice)
             choices.append((root_bound, choice, baseline, fixed))
         choices.sort(key=lambda entry: entry[:2])
         for root_bound, choice, baseline, fixed in choices:
@@ -1038,6 +1044,25 @@ class _Search:
             _Plan(self, baseline, fixed, choice & self.late, late).explore()
         return self.best_selection
 
+    def _freight_floor(self, baseline: _Baseline, choice: int) -> int:
+        """The freight every completion of ``choice`` pays: the fees of the sellers no
+        chosen waiver touches and whose widest goods stay below their free_over."""
+        problem = self.problem
+        waived = 0
+        for r in _bits(choice & problem.waiver_ranks):
+            waived |= problem.offers[r].mask
+        floor = 0
+        for shipment, varies in zip(problem.shipments, problem.fee_varies, strict=True):
+            if shipment.mask & waived or shipment.free_over == 0:
+                continue
+            if not varies:
+                floor += shipment.fee
+            else:
+                assert shipment.free_over is not None
+                if baseline.widest_base(self, shipment) < shipment.free_over:
+                    floor += shipment.fee
+        return floor
+
     def _baseline(self, fixed: tuple[int, ...]) -> _Baseline:
         baseline = self.baselines.get(fixed)
         if baseline is None:
@@ -1045,7 +1070,7 @@ class _Search:
             baseline = self.baselines[fixed] = _Baseline(self.problem, self.clusters, per_cluster)
         return baseline
 
-    def contributions(self, index: int, fixed: int, offer: _Offer) -> tuple[int, ...]:
+    def contributions(self, index: int, fixed: int, offer: _Offer | _Shipment) -> tuple[int, ...]:
         """Per outcome of a cluster: the sum of its amounts on ``offer``'s lines (shared by
         the offers on the same lines)."""
         key = (index, fixed, offer.mask)
@@ -1101,7 +1126,7 @@ class _Baseline:
             )
         return known
 
-    def widest_base(self, search: _Search, offer: _Offer) -> int:
+    def widest_base(self, search: _Search, offer: _Offer | _Shipment) -> int:
         """The largest base ``offer`` can meet before the platform level: every cluster
         it looks at left at its outcome with the most amount on the offer's lines."""
         widest = self.widest.get(offer.mask)  # the same for every offer on these lines
@@ -1138,10 +1163,27 @@ class _Plan:
         problem = search.problem
         #: freight or exclusive tax in the payable: every leaf is priced whole
         self.full = not problem.plain
+        #: what the bound measures: the late offers' bases, then the goods of the sellers
+        #: whose fee is charged unless they reach free_over (no chosen waiver touches them)
+        measures: list[_Offer | _Shipment] = list(late)
+        #: the freight every completion pays whatever it chooses
+        self.freight_floor = 0
         if self.full:
             late_mask |= problem.varying
             self.before_payment = [o for o in late if o.level != "payment"]
             self.payment = [o for o in late if o.level == "payment"]
+            waived = 0
+            for offer in late:
+                if offer.effect is _FREIGHT:
+                    waived |= offer.mask
+            for shipment, varies in zip(problem.shipments, problem.fee_varies, strict=True):
+                if shipment.mask & waived:
+                    continue
+                if varies:
+                    measures.append(shipment)
+                elif shipment.free_over != 0:
+                    self.freight_floor += shipment.fee
+        self.measures = measures
         clusters = search.clusters
         per_cluster = baseline.per_cluster
         relevant = [
@@ -1154,11 +1196,11 @@ class _Plan:
         self.relevant = relevant
         self.parts: list[list[tuple[int, tuple[int, ...]]]] = []
         amounts = baseline.amounts
-        fixed_base = [sum([amounts[i] for i in offer.lines]) for offer in late]
+        fixed_base = [sum([amounts[i] for i in offer.lines]) for offer in measures]
         constant = baseline.total
         for index in relevant:
             outcomes = per_cluster[index]
-            columns = [search.contributions(index, fixed[index], offer) for offer in late]
+            columns = [search.contributions(index, fixed[index], offer) for offer in measures]
             parts = [
                 (outcome.total, tuple([column[k] for column in columns]))
                 for k, outcome in enumerate(outcomes)
@@ -1171,7 +1213,7 @@ class _Plan:
         self.fixed_base = fixed_base
         n = len(self.parts)
         self.rest_total = [0] * (n + 1)
-        self.rest_base = [[0] * len(late) for _ in range(n + 1)]
+        self.rest_base = [[0] * len(measures) for _ in range(n + 1)]
         for k in range(n - 1, -1, -1):
             totals, bases = zip(*self.parts[k], strict=True)
             self.rest_total[k] = self.rest_total[k + 1] + min(totals)
@@ -1181,22 +1223,27 @@ class _Plan:
                     self.rest_base[k + 1], zip(*bases, strict=True), strict=True
                 )
             ]
-        self.root_bound = self.bound(0, 0, [0] * len(late))
+        self.root_bound = self.bound(0, 0, [0] * len(measures))
         self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
 
     def bound(self, k: int, total: int, base: list[int]) -> int:
         """A lower bound of the payable of every completion of the first ``k`` choices."""
-        lowest = self.constant + total + self.rest_total[k]
-        for offer, fixed, chosen, rest in zip(
-            self.late, self.fixed_base, base, self.rest_base[k], strict=True
-        ):
-            lowest -= offer.upper(fixed + chosen + rest, offer.quantity)
+        lowest = self.constant + total + self.rest_total[k] + self.freight_floor
+        rest_base = self.rest_base[k]
+        fixed_base = self.fixed_base
+        for p, offer in enumerate(self.late):
+            lowest -= offer.upper(fixed_base[p] + base[p] + rest_base[p], offer.quantity)
+        for p in range(len(self.late), len(self.measures)):
+            shipment = cast(_Shipment, self.measures[p])
+            assert shipment.free_over is not None
+            if fixed_base[p] + base[p] + rest_base[p] < shipment.free_over:
+                lowest += shipment.fee  # even its widest goods leave the fee charged
         return lowest
 
     def explore(self) -> None:
         search = self.search
         chosen: list[_Outcome] = []
-        late_base = [0] * len(self.late)
+        late_base = [0] * len(self.measures)
         per_cluster = self.baseline.per_cluster
 
         def visit(k: int, total: int) -> None:
