@@ -11,7 +11,7 @@ from merx.catalog import TaxMode, TaxPolicy
 from merx.errors import ValidationError
 from merx.kernel.ids import SkuId
 from merx.pricing import Coupon, FundingShare
-from tests.charges.world import ANN, SHIRT, SOCKS, buy, cny, freight_pricer, shop
+from tests.charges.world import ANN, SHIRT, SOCKS, buy, cny, shop
 
 #: socks take their category's 6 %, anything else 0
 SOCK_RATE = {"sock": Decimal("0.06")}
@@ -57,7 +57,7 @@ def test_tax_is_on_each_lines_amount_after_discounts() -> None:
 
 
 def test_a_sellers_freight_is_frozen_into_its_order_and_paid() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order = app.get(orders.Order, buy(app, (SHIRT, 1)))
     assert order.freight is not None
     freight = order.freight
@@ -68,7 +68,7 @@ def test_a_sellers_freight_is_frozen_into_its_order_and_paid() -> None:
 
 
 def test_a_waived_freight_keeps_who_waived_it_and_charges_nothing() -> None:
-    app, _ = shop(pricer=freight_pricer(cny("8.00"), waived_by="FREE", funder="platform"))
+    app, _ = shop(freight=cny("8.00"), free_shipping="platform")
     order = app.get(orders.Order, buy(app, (SHIRT, 1)))
     assert order.freight is not None
     assert (order.freight.fee, order.freight.charged) == (cny("8.00"), cny("0.00"))

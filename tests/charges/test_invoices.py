@@ -18,7 +18,7 @@ from merx.invoicing import BuyerKind, InvoiceStatus, InvoiceTitle
 from merx.invoicing.model import EntryKind, invoice_lines
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from tests.charges.world import ANN, SHIRT, SOCKS, buy, cny, freight_pricer, ship, shop
+from tests.charges.world import ANN, SHIRT, SOCKS, buy, cny, ship, shop
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ANN_TITLE = InvoiceTitle(BuyerKind.PERSONAL, "Ann")
@@ -27,7 +27,7 @@ ANN_TITLE = InvoiceTitle(BuyerKind.PERSONAL, "Ann")
 def test_an_invoice_lists_each_lines_tax_and_the_freight() -> None:
     app, seller = shop(
         tax=TaxPolicy(category_rates={"sock": Decimal("0.06")}),
-        pricer=freight_pricer(cny("8.00")),
+        freight=cny("8.00"),
         shirt="113.00",
         socks="10.60",
     )

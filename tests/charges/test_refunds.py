@@ -15,7 +15,7 @@ from merx.checkout import FreightCharge, QuotedLine
 from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
-from tests.charges.world import SHIRT, buy, cny, freight_pricer, ship, shop
+from tests.charges.world import SHIRT, buy, cny, ship, shop
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 EXCLUSIVE = TaxPolicy(TaxMode.EXCLUSIVE)
@@ -88,7 +88,7 @@ def test_inclusive_refunds_are_the_net_with_its_tax_inside() -> None:
 
 
 def test_a_full_refund_before_shipment_gives_the_freight_back() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order_id = buy(app, (SHIRT, 2))
     case = app.handle(aftersales.RequestRefund(order_id, "changed my mind"))
     app.handle(aftersales.ApproveAfterSale(case, acting=seller))
@@ -99,7 +99,7 @@ def test_a_full_refund_before_shipment_gives_the_freight_back() -> None:
 
 
 def test_after_delivery_the_freight_stays_unless_the_seller_is_at_fault() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order_id = buy(app, (SHIRT, 2))
     ship(app, seller, order_id, complete=False)
     case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 2),), "too small"))
@@ -109,7 +109,7 @@ def test_after_delivery_the_freight_stays_unless_the_seller_is_at_fault() -> Non
 
 
 def test_the_seller_at_fault_refunds_the_freight_with_the_last_units() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order_id = buy(app, (SHIRT, 2))
     ship(app, seller, order_id, complete=False)
     first = app.handle(
@@ -125,7 +125,7 @@ def test_the_seller_at_fault_refunds_the_freight_with_the_last_units() -> None:
 
 
 def test_a_waived_freight_refunds_nothing_more() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00"), waived_by="FREE"))
+    app, seller = shop(freight=cny("8.00"), free_shipping="platform")
     order_id = buy(app, (SHIRT, 1))
     case = app.handle(aftersales.RequestRefund(order_id, "changed my mind"))
     app.handle(aftersales.ApproveAfterSale(case, acting=seller))

@@ -16,7 +16,6 @@ from tests.charges.world import (
     SHIRT,
     buy,
     cny,
-    freight_pricer,
     pending,
     reconciled,
     ship,
@@ -29,7 +28,7 @@ def clearing_of(app: App, order_id: OrderId) -> settlement.OrderClearing:
 
 
 def test_freight_goes_to_the_seller_without_commission() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order_id = buy(app, (SHIRT, 2))
     freight = clearing_of(app, order_id).line(FreightCharge.KEY)
     assert (freight.commission, freight.rule, freight.paid) == (
@@ -44,7 +43,7 @@ def test_freight_goes_to_the_seller_without_commission() -> None:
 
 
 def test_a_platform_waiver_is_paid_to_the_seller_as_subsidy() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00"), waived_by="FREE", funder="platform"))
+    app, seller = shop(freight=cny("8.00"), free_shipping="platform")
     order_id = buy(app, (SHIRT, 2))
     clearing = clearing_of(app, order_id)
     assert clearing.paid == cny("200.00")  # the customer paid no freight
@@ -55,7 +54,7 @@ def test_a_platform_waiver_is_paid_to_the_seller_as_subsidy() -> None:
 
 
 def test_a_waiver_the_seller_funds_is_its_own_cost() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00"), waived_by="FREE", funder="seller"))
+    app, seller = shop(freight=cny("8.00"), free_shipping="seller")
     order_id = buy(app, (SHIRT, 2))
     ship(app, seller, order_id, complete=True)
     assert pending(app, seller) == cny("180.00")  # 200.00 less commission, no freight
@@ -63,7 +62,7 @@ def test_a_waiver_the_seller_funds_is_its_own_cost() -> None:
 
 
 def test_the_freight_refunded_to_a_customer_comes_back_from_the_seller() -> None:
-    app, seller = shop(pricer=freight_pricer(cny("8.00")))
+    app, seller = shop(freight=cny("8.00"))
     order_id = buy(app, (SHIRT, 2))
     ship(app, seller, order_id, complete=True)
     case = app.handle(

@@ -26,7 +26,6 @@ from tests.charges.world import (
     SHIRT,
     buy,
     cny,
-    freight_pricer,
     pending,
     reconciled,
     ship,
@@ -41,7 +40,8 @@ def journey(*, sqlite: Path | None = None, postgres: str | None = None) -> tuple
     refunded for the seller's fault after delivery, then the invoice corrected."""
     app, seller = shop(
         tax=EXCLUSIVE,
-        pricer=freight_pricer(cny("8.00"), waived_by="FREE"),
+        freight=cny("8.00"),
+        free_shipping="platform",
         sqlite=sqlite,
         postgres=postgres,
     )
@@ -101,7 +101,7 @@ CONVERTERS: list[ModuleType] = [
 
 @pytest.mark.parametrize("serde", CONVERTERS, ids=lambda m: m.__name__)
 def test_every_aggregate_round_trips_through_json(serde: ModuleType) -> None:
-    app, seller = shop(tax=EXCLUSIVE, pricer=freight_pricer(cny("8.00"), waived_by="FREE"))
+    app, seller = shop(tax=EXCLUSIVE, freight=cny("8.00"), free_shipping="platform")
     order_id = buy(app, (SHIRT, 3))
     invoice_id = app.handle(
         invoicing.RequestInvoice(order_id, ANN, InvoiceTitle(BuyerKind.PERSONAL, "Ann"))

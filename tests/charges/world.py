@@ -1,9 +1,8 @@
 """A marketplace shop with tax rates and a freight template, for the charges tests.
 
-The engine's freight templates arrive with branch i15-engine; until its ``quote`` fills
-``Quote.freight`` from them, :func:`freight_pricer` stands in for it: it prices with the
-engine, then charges each seller a flat ``fee`` (or waives it by the named promotion,
-funded by ``funder``), in the engine's own shape (:class:`merx.pricing.SellerFreight`).
+The seller's freight is a stored template (:class:`merx.checkout.SetFreightTemplate`): a flat
+fee per shipment anywhere; a free-shipping promotion ``FREE`` (:class:`merx.pricing.FreeShipping`)
+may waive it, funded by the platform or the seller. The engine prices both.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import attrs
-
 from merx import (
     catalog,
     checkout,
@@ -23,7 +20,6 @@ from merx import (
     fulfillment,
     orders,
     payments,
-    pricing,
     settlement,
 )
 from merx.adapters.memory import FixedClock, SequentialIds
@@ -33,13 +29,11 @@ from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.pricing import (
-    AppliedPromotion,
-    CartLine,
-    Coupon,
-    Funding,
+    FreeShipping,
+    FreightRule,
+    FreightTemplate,
     FundingShare,
     Promotion,
-    SellerFreight,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
@@ -47,74 +41,44 @@ import journey_merchant
 
 SHIRT, SOCKS = SkuId("shirt"), SkuId("socks")
 ANN = CustomerId("ann")
-#: A coupon no cart here reaches: it only makes the checkout call the engine.
-NEVER = Coupon(
-    id="never", level="platform", off=Money.of("1.00", "CNY"),
-    min_amount=Money.of("99999.00", "CNY"), funded_by=(FundingShare("platform", Decimal(1)),),
-)  # fmt: skip
 
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
-def freight_pricer(
-    fee: Money, waived_by: str | None = None, funder: str = "platform"
-) -> pricing.Pricer:
-    """The engine's quote with a flat ``fee`` per seller, charged or waived by
-    ``waived_by`` (a free-shipping promotion funded by ``funder``; ``"seller"``: by the
-    first line's merchant)."""
-
-    def price(  # noqa: PLR0917 - the inputs of quote()
-        lines: Sequence[CartLine],
-        promotions: Sequence[Promotion],
-        wallet: Sequence[Promotion],
-        customer: pricing.Customer,
-        at: datetime,
-        payment_method: str | None,
-        /,
-    ) -> pricing.Quote:
-        quote = pricing.quote(lines, promotions, wallet, customer, at, payment_method)
-        sellers = list(dict.fromkeys(line.merchant for line in lines))
-        zero = Money.zero(fee.currency)
-        if waived_by is None:
-            freight = tuple(SellerFreight(s, fee) for s in sellers)
-            return attrs.evolve(quote, freight=freight, payable=quote.payable + fee * len(sellers))
-        freight = tuple(SellerFreight(s, zero, waived_by, fee) for s in sellers)
-        waived = fee * len(sellers)
-        party = sellers[0] if funder == "seller" else funder
-        applied = AppliedPromotion(
-            waived_by, "free_shipping", "platform", zero, (Funding(party, waived),)
-        )
-        return attrs.evolve(
-            quote,
-            freight=freight,
-            applied=(*quote.applied, waived_by),
-            promotions=(*quote.promotions, applied),
-            cost=(*quote.cost, Funding(party, waived)),
-        )
-
-    return price
+def flat_freight(seller: MerchantId, fee: Money) -> FreightTemplate:
+    """``fee`` per shipment, whatever it holds, to anywhere."""
+    zero = Money.zero(fee.currency)
+    return FreightTemplate(seller, "piece", (FreightRule(("*",), 1, fee, 1, zero),))
 
 
 def shop(
     *,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
-    pricer: pricing.Pricer | None = None,
-    wallet: Sequence[Promotion] = (NEVER,),
+    freight: Money | None = None,
+    free_shipping: str | None = None,
+    wallet: Sequence[Promotion] = (),
     shirt: str = "100.00",
     socks: str = "10.00",
     sqlite: Path | None = None,
     postgres: str | None = None,
 ) -> tuple[App, MerchantId]:
     """A merchant selling shirts (13 % tax of their own) and socks (the category's rate),
-    at 10 % commission; Ann with an address. In memory, in the SQLite file ``sqlite``, or
-    in the PostgreSQL database at ``postgres``."""
+    at 10 % commission, charging a flat ``freight`` per order if given, waived by ``FREE``
+    funded by ``free_shipping`` (a party; ``"seller"``: the merchant) if given; Ann with an
+    address. In memory, in the SQLite file ``sqlite``, or in the PostgreSQL database at
+    ``postgres``."""
     commission = settlement.CommissionTable(Decimal("0.10"))
     app: App
-    settings = Settings(
-        offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
-    )
+    in_force: list[Promotion] = []
+
+    def offers(
+        uow: object, customer: CustomerId, at: datetime
+    ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
+        return tuple(in_force), tuple(wallet)
+
+    settings = Settings(offers=offers, commission=commission, tax_policy=tax)
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     if sqlite is not None:
         app = build_sqlite_app(sqlite, clock=clock, ids=SequentialIds(), settings=settings)
@@ -123,14 +87,13 @@ def shop(
             postgres, clock=clock, ids=SequentialIds(), settings=settings, max_connections=2
         )
     else:
-        app = build_memory_app(
-            offers=lambda uow, c, at: ((), tuple(wallet)), commission=commission, tax_policy=tax
-        )
-    if pricer is not None:
-        memo = app.pricer
-        assert isinstance(memo, pricing.QuoteMemo)
-        memo._pricer = pricer  # the engine's freight stands in (see above)
+        app = build_memory_app(offers=offers, commission=commission, tax_policy=tax)
     seller = journey_merchant.onboard(app, lambda line: None, "Shirts", ("shirt", "sock"))
+    if freight is not None:
+        app.handle(checkout.SetFreightTemplate(seller, flat_freight(seller, freight)))
+    if free_shipping is not None:
+        party = seller if free_shipping == "seller" else free_shipping
+        in_force.append(FreeShipping(id="FREE", funded_by=(FundingShare(party, Decimal(1)),)))
     app.handle(catalog.CreateSku(SHIRT, "Shirt", seller, "shirt", cny(shirt)))
     app.handle(catalog.CreateSku(SOCKS, "Socks", seller, "sock", cny(socks)))
     app.handle(catalog.SetTaxRate(SHIRT, Decimal("0.13")))

@@ -151,8 +151,14 @@ class App:
         with self.unit_of_work() as uow:
             return uow.repo(kind).get(key)
 
-    def quote(self, customer_id: CustomerId, payment_method: str | None = None) -> checkout.Quote:
-        """The trial calculation of the customer's cart now, promotions included."""
+    def quote(
+        self,
+        customer_id: CustomerId,
+        payment_method: str | None = None,
+        address_label: str | None = None,
+    ) -> checkout.Quote:
+        """The trial calculation of the customer's cart now, promotions, freight (to the
+        address ``address_label``, else the default one) and tax included."""
         with self.unit_of_work() as uow:
             return checkout.quote_cart(
                 uow,
@@ -162,6 +168,7 @@ class App:
                 payment_method=payment_method,
                 pricer=self.pricer,
                 tax=self.tax_policy,
+                address_label=address_label,
             )
 
 

@@ -177,6 +177,8 @@ def register_shop(
         checkout.SetCartQuantity, partial(checkout_services.set_cart_quantity, limits=limits)
     )
     bus.register(checkout.RemoveFromCart, checkout_services.remove_from_cart)
+    bus.register(checkout.SetFreightTemplate, checkout_services.set_freight_template)
+    bus.register(checkout.RemoveFreightTemplate, checkout_services.remove_freight_template)
     bus.register(
         orders.PlaceOrder,
         partial(

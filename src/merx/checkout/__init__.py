@@ -4,7 +4,8 @@ The command handlers are in ``merx.checkout.services`` (for the composition root
 :func:`quote_cart` is the read the checkout page and order placement call.
 """
 
-from merx.checkout.errors import EmptySelection, NotInCart, OrderLimitExceeded
+from merx.checkout.errors import EmptySelection, NoFreightTemplate, NotInCart, OrderLimitExceeded
+from merx.checkout.freight import FreightTerms
 from merx.checkout.model import (
     Cart,
     CartChanged,
@@ -17,8 +18,10 @@ from merx.checkout.model import (
 from merx.checkout.services import (
     AddToCart,
     Offers,
+    RemoveFreightTemplate,
     RemoveFromCart,
     SetCartQuantity,
+    SetFreightTemplate,
     no_offers,
     quote_cart,
 )
@@ -29,15 +32,19 @@ __all__ = [
     "CartChanged",
     "EmptySelection",
     "FreightCharge",
+    "FreightTerms",
     "LineDiscount",
+    "NoFreightTemplate",
     "NotInCart",
     "Offers",
     "OrderLimitExceeded",
     "OrderLimits",
     "Quote",
     "QuotedLine",
+    "RemoveFreightTemplate",
     "RemoveFromCart",
     "SetCartQuantity",
+    "SetFreightTemplate",
     "no_offers",
     "quote_cart",
 ]

@@ -264,16 +264,17 @@ class FreightCharge:
 class Quote:
     """The trial calculation of a checkout: lines, their total, discount and payable.
 
-    ``pricing`` is the promotion engine's full answer (which promotions applied, gifts,
-    "add X more" hints, why each other candidate did not apply), ``None`` when no
-    promotion was in play. ``freight``: one charge per seller with a freight template.
-    The payable is the lines' net, plus the freight charged, plus the tax when
-    ``tax_mode`` is exclusive (inclusive prices already contain it).
+    ``pricing`` is the engine's full answer (which promotions applied, gifts, "add X
+    more" hints, why each other candidate did not apply, each seller's freight and each
+    line's tax): the lines, ``freight`` (one charge per seller with a freight template)
+    and the payable are taken from it. The payable is the lines' net, plus the freight
+    charged, plus the tax when ``tax_mode`` is exclusive (inclusive prices already
+    contain it).
     """
 
     currency: str
     lines: tuple[QuotedLine, ...]
-    pricing: PricingQuote | None = None
+    pricing: PricingQuote
     freight: tuple[FreightCharge, ...] = ()
     tax_mode: TaxMode = TaxMode.INCLUSIVE
 

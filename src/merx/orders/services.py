@@ -123,11 +123,11 @@ def place_order(
         payment_method=cmd.payment_method,
         pricer=pricer,
         tax=tax,
+        address_label=cmd.address_label,
     )
-    if quote.pricing is not None:
-        applied = campaign_discounts(uow, quote.pricing)
-        if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied)
+    applied = campaign_discounts(uow, quote.pricing)
+    if applied:
+        reserve_for_order(uow, parent_id, customer.id, applied)
     limits.check_amount(quote.payable, "the order")
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(

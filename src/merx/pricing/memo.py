@@ -16,11 +16,19 @@ from typing import TypeAlias
 
 from merx.kernel.errors import ValidationError
 from merx.pricing.engine import quote
-from merx.pricing.model import CartLine, Customer, Promotion, Quote
+from merx.pricing.freight import FreightTemplate
+from merx.pricing.model import CartLine, Customer, Promotion, Quote, TaxMode
 from merx.pricing.ports import Pricer
 
 _Key: TypeAlias = tuple[
-    tuple[CartLine, ...], tuple[Promotion, ...], tuple[Promotion, ...], Customer, str | None
+    tuple[CartLine, ...],
+    tuple[Promotion, ...],
+    tuple[Promotion, ...],
+    Customer,
+    str | None,
+    str | None,
+    tuple[FreightTemplate, ...],
+    TaxMode,
 ]
 
 
@@ -64,10 +72,37 @@ class QuoteMemo:
         customer: Customer,
         at: datetime,
         payment_method: str | None = None,
+        *,
+        destination: str | None = None,
+        freight: Sequence[FreightTemplate] = (),
+        tax_mode: TaxMode = "inclusive",
     ) -> Quote:
-        key: _Key = (tuple(lines), tuple(promotions), tuple(wallet), customer, payment_method)
+        key: _Key = (
+            tuple(lines),
+            tuple(promotions),
+            tuple(wallet),
+            customer,
+            payment_method,
+            destination,
+            tuple(freight),
+            tax_mode,
+        )
+
+        def price() -> Quote:
+            return self._pricer(
+                lines,
+                promotions,
+                wallet,
+                customer,
+                at,
+                payment_method,
+                destination=destination,
+                freight=freight,
+                tax_mode=tax_mode,
+            )
+
         if not isinstance(at, datetime) or at.utcoffset() is None:  # the engine refuses it
-            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
+            return price()
         try:
             with self._lock:
                 entry = self._entries.get(key)
@@ -78,8 +113,8 @@ class QuoteMemo:
                         self.hits += 1
                         return remembered
         except TypeError:  # unhashable inputs cannot key an entry: the engine says why
-            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
-        result = self._pricer(lines, promotions, wallet, customer, at, payment_method)
+            return price()
+        result = price()
         window = in_force_window([*promotions, *wallet], at)
         with self._lock:
             self.misses += 1
