@@ -38,9 +38,10 @@ PINNED = {
         VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
-        AddToCart Cart CartChanged EmptySelection FreightCharge LineDiscount NotInCart Offers
-        OrderLimitExceeded OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity
-        no_offers quote_cart
+        AddToCart Cart CartChanged EmptySelection FreightCharge FreightTerms LineDiscount
+        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits Quote QuotedLine
+        RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate no_offers
+        quote_cart
     """,
     "clearing": """
 
