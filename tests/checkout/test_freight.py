@@ -6,6 +6,7 @@ gives it back; in memory and on SQLite across a restart."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from merx import aftersales, catalog, checkout, customers, orders, payments, promotions, settlement
 from merx.adapters.memory import FixedClock, SequentialIds
-from merx.app import App, Settings, build_memory_app, build_sqlite_app
+from merx.app import App, Settings, build_memory_app, build_postgres_app, build_sqlite_app
 from merx.checkout import FreightCharge, FreightTerms
 from merx.customers import Address
 from merx.errors import NotFound
@@ -71,16 +72,21 @@ def free_mug_shipping(app: App, seller: MerchantId) -> None:
 
 
 def marketplace(
-    *, sqlite: Path | None = None, free_shipping: bool = False
+    *, sqlite: Path | None = None, postgres: str | None = None, free_shipping: bool = False
 ) -> tuple[App, MerchantId, MerchantId]:
     """Two sellers with templates (shirts 100.00, mugs 30.00), 10 % commission; Ann at
-    home in Shanghai, with an office in Xinjiang."""
+    home in Shanghai, with an office in Xinjiang. In memory, in the SQLite file ``sqlite``
+    or in the PostgreSQL database at ``postgres``."""
     commission = settlement.CommissionTable(Decimal("0.10"))
     app: App
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    settings = Settings(commission=commission)
     if sqlite is not None:
-        clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-        settings = Settings(commission=commission)
         app = build_sqlite_app(sqlite, clock=clock, ids=SequentialIds(), settings=settings)
+    elif postgres is not None:
+        app = build_postgres_app(
+            postgres, clock=clock, ids=SequentialIds(), settings=settings, max_connections=2
+        )
     else:
         app = build_memory_app(commission=commission)
     say = lambda line: None  # noqa: E731
@@ -219,13 +225,16 @@ def test_exclusive_tax_is_the_engines() -> None:
     assert quote.payable == cny("351.00")  # 300.00, 39.00 of tax on top, 12.00 freight
 
 
-def test_templates_and_frozen_freight_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "shop.db"
-    app, shirts, mugs = marketplace(sqlite=path, free_shipping=True)
+def stored_journey(app: App) -> orders.PlacedOrder:
     fill(app)
     placed = app.handle(orders.PlaceOrder(ANN))
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
-    again = build_sqlite_app(path)
+    return placed
+
+
+def check_stored(
+    again: App, placed: orders.PlacedOrder, shirts: MerchantId, mugs: MerchantId
+) -> None:
     assert again.get(FreightTerms, shirts).templates == (shirts_freight(shirts),)
     assert again.get(FreightTerms, mugs).templates == (mugs_freight(mugs),)
     shirt_order, mug_order = (again.get(orders.Order, o) for o in placed.order_ids)
@@ -233,3 +242,25 @@ def test_templates_and_frozen_freight_survive_a_restart(tmp_path: Path) -> None:
     assert mug_order.freight is not None
     assert mug_order.freight.charged == cny("0.00")
     assert again.get(orders.ParentOrder, placed.parent_id).payable == cny("300.00")
+
+
+def test_templates_and_frozen_freight_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    app, shirts, mugs = marketplace(sqlite=path, free_shipping=True)
+    placed = stored_journey(app)
+    check_stored(build_sqlite_app(path), placed, shirts, mugs)
+
+
+@pytest.mark.postgres
+def test_templates_and_frozen_freight_survive_a_restart_on_postgres(
+    postgres_schema: Callable[[], str],
+) -> None:
+    dsn = postgres_schema()
+    app, shirts, mugs = marketplace(postgres=dsn, free_shipping=True)
+    placed = stored_journey(app)
+    app.database.close()  # type: ignore[attr-defined]
+    again = build_postgres_app(dsn, max_connections=2)
+    try:
+        check_stored(again, placed, shirts, mugs)
+    finally:
+        again.database.close()  # type: ignore[attr-defined]
