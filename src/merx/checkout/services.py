@@ -24,7 +24,7 @@ from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, prefetch
+from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.kernel.validation import require_text
 from merx.merchants import Merchant
 from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion
@@ -109,14 +109,9 @@ def set_freight_template(cmd: SetFreightTemplate, uow: UnitOfWork) -> None:
     for another seller's, or for what is not a template)."""
     seller = uow.repo(Merchant).view(require_text(cmd.merchant_id, "merchant id")).id
     repo = uow.repo(FreightTerms)
-    terms = repo.find(seller)
-    if terms is None:
-        terms = FreightTerms(id=seller)
-        terms.set(cmd.template)
-        repo.add(terms)
-    else:
-        terms.set(cmd.template)
-        repo.save(terms)
+    terms = repo.find(seller) or FreightTerms(id=seller)
+    terms.set(cmd.template)
+    add_or_save(repo, terms)
     uow.commit()
 
 
@@ -133,10 +128,10 @@ def remove_freight_template(cmd: RemoveFreightTemplate, uow: UnitOfWork) -> None
 
 def freight_templates(uow: UnitOfWork, sellers: Iterable[MerchantId]) -> list[FreightTemplate]:
     """The stored templates of ``sellers`` (read only), in the order the sellers come."""
-    sellers = list(dict.fromkeys(sellers))
-    prefetch(uow.repo(FreightTerms), sellers)
+    distinct = list(dict.fromkeys(sellers))
+    prefetch(uow.repo(FreightTerms), distinct)
     found: list[FreightTemplate] = []
-    for seller in sellers:
+    for seller in distinct:
         terms = uow.repo(FreightTerms).peek(seller)
         if terms is not None:
             found.extend(terms.templates)
