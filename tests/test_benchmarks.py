@@ -31,7 +31,8 @@ def test_the_quote_benchmark_runs_and_agrees_with_the_oracle(
     bench_quote.timed(10, 20, scenarios=2, repeats=1, rounds=1)
     bench_quote.versus_oracle(scenarios=1, heavy=False)  # asserts identical results
     bench_quote.versus_oracle(scenarios=1, heavy=True)
-    assert capsys.readouterr().out.count("\n") == 3
+    bench_quote.freight_versus_today(scenarios=1, repeats=1, rounds=1)
+    assert capsys.readouterr().out.count("\n") == 6
 
 
 def test_the_inventory_and_credit_benchmarks_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,11 +20,14 @@ from merx.pricing import (
     FreightCoupon,
     FreightRule,
     FreightTemplate,
+    GiftItem,
+    GiftPromotion,
     InvalidCart,
     InvalidFreightTemplate,
     InvalidPromotion,
     Multibuy,
     PaymentOff,
+    PercentTier,
     Promotion,
     PromotionCurrencyMismatch,
     Quote,
@@ -33,6 +36,7 @@ from merx.pricing import (
     Scope,
     SellerFreight,
     ThresholdOff,
+    ThresholdPercent,
     Tier,
     UndeliverableDestination,
     UnknownRange,
@@ -251,6 +255,8 @@ def test_free_shipping_waives_the_fee_for_its_funders_and_only_then_applies() ->
     nothing = priced([line("A", "60.00")], [store], destination="X", freight=(by_piece(),))
     assert nothing.applied == ()
     assert {r.promotion_id: r.code for r in nothing.rejections} == {"S": "no_eligible_lines"}
+    no_templates = priced([line("A", "120.00")], [free])
+    assert {r.promotion_id: r.code for r in no_templates.rejections} == {"F": "no_freight"}
 
 
 def test_the_first_free_shipping_in_pipeline_order_waives_a_fee() -> None:
@@ -342,3 +348,21 @@ def test_a_quote_line_built_without_tax_has_none() -> None:
     assert (built.tax, built.tax_rate) == (cny("0"), Decimal(0))
     assert SellerFreight("m1", cny("2")).template_fee == cny("2")
     assert SellerFreight("m1", cny("2"), "F", cny("3")).template_fee == cny("5")
+
+
+def test_a_fee_no_selection_changes_leaves_the_choice_as_it_was() -> None:
+    """Regression: the fixed freight once entered the root bound of a search whose keys
+    leave it out, so a tie was settled differently with a template than without."""
+    cart = [line("A", "0.00", 2), line("B", "100.00")]
+    automatic: list[Promotion] = [
+        DirectReduction(id="P0", excludes=("P3", "P7"), off=cny("12.00")),
+        GiftPromotion(id="P3", min_amount=cny("0"), gift=GiftItem("CASE", 1)),
+        DirectReduction(id="P4", scope=Scope(merchants=()), group="g1", price=cny("0")),
+        ThresholdPercent(id="P7", group="g1", tiers=(PercentTier(Decimal(5), min_quantity=0),)),
+    ]
+    wallet: list[Promotion] = [Coupon(id="C0", group="g1", merchant="m2", off=cny("44.00"))]
+    template = FreightTemplate("m1", "piece", (FreightRule(("*",), 1, cny("14.00"), 1, cny("0")),))
+    plain = priced(cart, automatic, wallet)
+    shipped = priced(cart, automatic, wallet, destination="X", freight=(template,))
+    assert shipped.selected == plain.selected == ("C0", "P0")
+    assert shipped.payable == plain.payable + cny("14.00")

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from merx.errors import InvalidAmount, MerxError, UnknownCurrency
 from merx.kernel.money import Money
 from merx.pricing import (
+    CartLine,
     Coupon,
+    Customer,
+    FreightRule,
+    FreightTemplate,
     FundingShare,
     InvalidLineQuantity,
     InvalidPromotion,
     MalformedPricingInput,
     Promotion,
+    Range,
     ThresholdOff,
     Tier,
     UnknownPromotionKind,
     quote_from_dict,
 )
 from merx.pricing.serde import converter_for, structure, unstructure
+from tests.pricing.strategies import cart_lines, freight_templates
 
 CASE: dict[str, Any] = {
     "name": "ignored",
@@ -136,3 +144,32 @@ def test_promotions_write_the_one_money_shape_and_read_the_spec_shorthand() -> N
     assert structure(data, Coupon) == coupon
     with pytest.raises(MalformedPricingInput):  # a coupon is not a threshold
         structure(data, ThresholdOff)
+
+
+@given(freight_templates(), cart_lines())
+def test_templates_lines_and_ranges_round_trip_through_json(
+    templates: tuple[FreightTemplate, ...], lines: tuple[CartLine, ...]
+) -> None:
+    for value, kind in [
+        *[(template, FreightTemplate) for template in templates],
+        *[(line, CartLine) for line in lines],
+        (Range(skus=("A",), brands=("acme",), exclude_skus=("X",)), Range),
+        (Customer("u1", used={"P": 2}), Customer),
+    ]:
+        data = json.loads(json.dumps(unstructure(value)))
+        assert structure(data, kind) == value
+
+
+def test_a_template_with_an_unknown_basis_or_a_float_fee_is_refused() -> None:
+    data = unstructure(
+        FreightTemplate("m1", "piece", (FreightRule(("*",), 1, cny_(1), 1, cny_(1)),))
+    )
+    with pytest.raises(MerxError):
+        structure({**data, "basis": "crate"}, FreightTemplate)
+    data["rules"][0]["first_fee"] = {"amount": 1.5, "currency": "CNY"}
+    with pytest.raises(MerxError):
+        structure(data, FreightTemplate)
+
+
+def cny_(units: int) -> Money:
+    return Money.of(units, "CNY")

@@ -1033,7 +1033,7 @@ class _Search:
             root_bound = baseline.total
             for r in _bits(choice & self.late):
                 root_bound -= baseline.most_off(self, offers[r])
-            if problem.shipments:
+            if not problem.plain:  # (a plain search's keys leave the fixed freight out)
                 root_bound += self._freight_floor(baseline, choice)
             choices.append((root_bound, choice, baseline, fixed))
         choices.sort(key=lambda entry: entry[:2])
@@ -1476,7 +1476,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
     log: Log = {offer.rank: _Effect() for offer in chosen}
     state, ranks, goods = problem.run(selection, log)
     fees: list[tuple[int, int, int | None]] = []
-    if problem.shipments:
+    if problem.shipments or problem.waivers:
         fees, waived = problem.freight(selection, goods, log)
         ranks += waived
     applied = set(ranks)
