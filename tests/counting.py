@@ -53,6 +53,9 @@ class CountingRepository(Generic[A]):
     def save(self, aggregate: A) -> None:
         self._inner.save(aggregate)
 
+    def remove(self, aggregate: A) -> None:
+        self._inner.remove(aggregate)
+
     def ids(self) -> Iterator[str]:
         self._uow.scans[self._kind] += 1
         return self._inner.ids()

@@ -115,6 +115,7 @@ PINNED = {
         Journal Journals Ledger Leg MARKETING OpenLedger PENALTIES Phase REFUNDS Role
         SUBSIDY TRANSIT UnbalancedEntry UnknownAccount UnknownEntry UnknownEntryKind
         account_named cash_account counter_moves merchant_account merchant_accounts
+        prefetch_entries
     """,
     "merchants": """
         AddMerchantDocument ApplyMerchant ApproveMerchant ChangeGoodsScope DepositDeducted
@@ -160,11 +161,12 @@ PINNED = {
         PaymentDenied PaymentFactRecorded PaymentFailed PaymentGateway PaymentInitiated
         PaymentNotAuthorized PaymentNotification PaymentOutcome PaymentQueries
         PaymentStatus PaymentSucceeded RefundAttempted RefundEscalated
-        RefundExceedsCapture RefundExceedsPayment RefundFailed RefundNotFound
-        RefundNotPending RefundOutcome RefundPolicy RefundReserved RefundStatus
-        RefundSucceeded RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
+        RefundExceedsCapture RefundExceedsPayment RefundFailed RefundNotEscalated
+        RefundNotFound RefundNotPending RefundOutcome RefundPolicy RefundReserved
+        RefundResolution RefundResolved RefundStatus RefundSucceeded
+        ResolveEscalatedRefund RetryRefunds RoutingRule SyncPayment TransactionAuthenticated
         TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
-        WrongProof refund_to_payer
+        WrongProof ask_refund refund_to_payer
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer
@@ -264,6 +266,8 @@ PINNED = {
 #: listed below with the reason it stays whole.
 LIMIT = 60
 LARGER = {
+    "payments": "the cashier and every refund's life (intents, attempts, retries, "
+    "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
     "promotions": "14 commands, 23 events and 15 errors of campaigns, budgets, wallets and "
     "pre-sale; wallets cannot leave: an order's reservation locks its coupons with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,94 @@ def test_no_after_sales_for_a_fulfilled_top_up(app: MemoryApp) -> None:
     order_id, _ = buy(app)
     with pytest.raises(aftersales.NotEligible):
         app.handle(aftersales.RequestRefund(order_id, "regret"))
+
+
+# -- a failed top-up's refund: reserved as procurement ends, closing the order when it lands
+
+
+def failed_top_up(app: MemoryApp) -> tuple[OrderId, payments.PaymentOutcome]:
+    """A top-up whose one unit waits for the supplier (the order procuring)."""
+    supplier_of(app).pending_next()
+    order_id, outcome = buy(app)
+    assert status(app, order_id) is OrderStatus.PROCURING
+    return order_id, outcome
+
+
+def settle_failed(app: MemoryApp, order_id: OrderId) -> OrderStatus:
+    supplier_of(app).settle_pending(f"{order_id}/{TOPUP}/1", succeeded=False, reason="down")
+    return app.handle(fulfillment.FulfillTopUp(order_id))
+
+
+def test_a_failed_top_up_refunded_later_by_a_notification_closes(app: MemoryApp) -> None:
+    order_id, outcome = failed_top_up(app)
+    gateway = app.gateways["wechat_pay"]
+    gateway.take_notifications()
+    gateway.timeout_next(applied=True)  # the refund went through, unseen
+    assert settle_failed(app, order_id) is OrderStatus.REFUNDING
+    for note in gateway.take_notifications():
+        app.handle(payments.HandlePaymentNotification(note))
+    assert status(app, order_id) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+
+
+def test_a_failed_top_up_refunded_by_retry_refunds_closes(app: MemoryApp) -> None:
+    order_id, outcome = failed_top_up(app)
+    app.gateways["wechat_pay"].decline_next()
+    assert settle_failed(app, order_id) is OrderStatus.REFUNDING
+    app.clock.advance(timedelta(minutes=10))
+    assert [o.status for o in app.handle(payments.RetryRefunds())] == [
+        payments.RefundStatus.SUCCEEDED
+    ]
+    assert status(app, order_id) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+
+
+def test_a_failed_top_up_refund_is_reserved_in_the_commit_that_ends_procurement(
+    app: MemoryApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_id, outcome = failed_top_up(app)
+
+    def broken(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("stopped before the refund was reserved")
+
+    monkeypatch.setattr(payments.Payment, "reserve_refund", broken)
+    with pytest.raises(RuntimeError):
+        settle_failed(app, order_id)
+    assert status(app, order_id) is OrderStatus.PROCURING  # not refunding with no refund
+    monkeypatch.undo()
+    assert app.handle(fulfillment.FulfillTopUp(order_id)) is OrderStatus.CLOSED
+    assert refunded(app, outcome) == cny("98.00")
+
+
+def test_a_failed_top_up_refunds_at_most_what_is_left_of_its_payment(app: MemoryApp) -> None:
+    order_id, outcome = failed_top_up(app)
+    app.handle(aftersales.GrantRefund(order_id, "g-1", cny("50.00"), "slow"))
+    assert settle_failed(app, order_id) is OrderStatus.CLOSED
+    payment = app.get(payments.Payment, outcome.payment_id)
+    assert payment.refunds[f"{order_id}/topup-failed"].amount == cny("48.00")
+    assert payment.refunded == cny("98.00")
+
+
+def test_a_failed_top_up_with_nothing_left_to_refund_closes_at_once(app: MemoryApp) -> None:
+    order_id, outcome = failed_top_up(app)
+    app.handle(aftersales.GrantRefund(order_id, "g-1", cny("98.00"), "slow"))
+    assert settle_failed(app, order_id) is OrderStatus.CLOSED
+    payment = app.get(payments.Payment, outcome.payment_id)
+    assert f"{order_id}/topup-failed" not in payment.refunds
+    assert payment.refunded == cny("98.00")
+
+
+def test_an_escalated_top_up_refund_refunded_offline_closes_the_order(app: MemoryApp) -> None:
+    order_id, outcome = failed_top_up(app)
+    app.gateways["wechat_pay"].decline_next(5)
+    settle_failed(app, order_id)
+    for _ in range(5):
+        app.clock.advance(timedelta(days=1))
+        app.handle(payments.RetryRefunds())
+    refund_id = f"{order_id}/topup-failed"
+    offline = payments.ResolveEscalatedRefund(
+        outcome.payment_id, refund_id, payments.RefundResolution.REFUNDED_OFFLINE, "bank-1"
+    )
+    assert status(app, order_id) is OrderStatus.REFUNDING
+    assert app.handle(offline) is payments.RefundStatus.SUCCEEDED
+    assert status(app, order_id) is OrderStatus.CLOSED

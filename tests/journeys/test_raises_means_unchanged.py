@@ -22,7 +22,7 @@ from merx import aftersales, catalog, checkout, customers, fulfillment, inventor
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
-from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
 PHONE, CASE = SkuId("phone"), SkuId("case")
@@ -67,6 +67,18 @@ def children(app: MemoryApp) -> list[OrderId]:
         return [OrderId(key) for key in uow.repo(orders.Order).ids()]
 
 
+def resolve(app: MemoryApp, n: int, q: int) -> payments.ResolveEscalatedRefund:
+    """A person resolving one of a payment's refunds (escalated or not), or an unknown one."""
+    with app.unit_of_work() as uow:
+        keys = sorted(uow.repo(payments.Payment).ids())
+        payment = uow.repo(payments.Payment).view(keys[n % len(keys)]) if keys else None
+    refunds = sorted(payment.refunds) if payment is not None else []
+    refund_id = refunds[q % len(refunds)] if refunds and q >= 0 else f"nope-{q}"
+    resolution = list(payments.RefundResolution)[q % 2]
+    payment_id = payment.id if payment is not None else PaymentId(f"nope-{n}")
+    return payments.ResolveEscalatedRefund(payment_id, refund_id, resolution, f"t-{n % 2}")
+
+
 # Each step picks its targets from what exists, or from nonsense, by the drawn numbers.
 Step = Callable[[MemoryApp, int, int], Any]
 
@@ -96,6 +108,8 @@ STEPS: dict[str, Step] = {
         pick(children(app), n), f"g-{n}-{q}", Money.of(str(q * 30), "CNY"), "sorry"
     ),
     "receive": lambda app, n, q: inventory.ReceiveStock(DC, PHONE, q, f"po-{n % 3}"),
+    "retry": lambda app, n, q: payments.RetryRefunds(),
+    "resolve": resolve,
     "close": lambda app, n, q: orders.CloseUnpaidOrders(),
 }
 

@@ -1,9 +1,10 @@
 """Refunds under a hostile channel: declines, timeouts (applied or lost) and duplicate
-notifications injected at every call. Every refund accepted finishes or is escalated after
-the configured tries, refunded never exceeds captured, no case stays refunding unless its
-refund was escalated, and any command that raises leaves every aggregate version as it
-was (the multi-commit steps around a channel call never raise here: a refused or timed-out
-refund is recorded, not raised)."""
+notifications injected at every call, and people resolving refunds by hand. Every refund
+accepted finishes or is escalated after the configured tries, refunded never exceeds
+captured, no case stays refunding unless its refund was escalated (and none once a person
+resolves the escalated ones), and any command that raises leaves every aggregate version
+as it was (the multi-commit steps around a channel call never raise here: a refused or
+timed-out refund is recorded, not raised)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from merx import aftersales, payments, settlement
 from merx.aftersales import AfterSaleStatus
 from merx.app import MemoryApp
 from merx.errors import MerxError
-from merx.kernel.ids import AfterSaleId
+from merx.kernel.ids import AfterSaleId, PaymentId
 from merx.payments import RefundStatus
 from tests.payments.test_refunds_finish import SHIRT, cny, delivered, make_app
 
@@ -96,6 +97,23 @@ class Refunds(RuleBasedStateMachine):
         self.app.clock.advance(timedelta(hours=hours))
         self._do(payments.RetryRefunds())
 
+    @rule(
+        data=st.data(),
+        resolution=st.sampled_from(list(payments.RefundResolution)),
+        reference=st.sampled_from(["t1", "t2"]),
+    )
+    def resolve_by_hand(
+        self, data: st.DataObject, resolution: payments.RefundResolution, reference: str
+    ) -> None:
+        """A person resolves a refund (escalated or not: a refused call changes nothing)."""
+        if self.orders:
+            _, payment_id = data.draw(st.sampled_from(self.orders))
+            refunds = sorted(self.app.get(payments.Payment, payment_id).refunds)
+            if refunds:
+                refund_id = data.draw(st.sampled_from(refunds))
+                resolve = payments.ResolveEscalatedRefund
+                self._do(resolve(payment_id, refund_id, resolution, reference))  # type: ignore[arg-type]
+
     @invariant()
     def refunded_never_exceeds_captured(self) -> None:
         for _, payment_id in self.orders:
@@ -115,7 +133,7 @@ class Refunds(RuleBasedStateMachine):
                 status = payment.refund_status(refund.refund_id)
                 assert status is not RefundStatus.PENDING, refund
                 if status is RefundStatus.ESCALATED:
-                    assert refund.tries >= MAX_TRIES
+                    assert refund.tries_in_budget >= MAX_TRIES
         for case_id in self.cases:
             case = self.app.get(aftersales.AfterSale, case_id)
             if case.status is AfterSaleStatus.REFUNDING:
@@ -125,6 +143,20 @@ class Refunds(RuleBasedStateMachine):
                 assert payment.refund_status(case.refund_id) is RefundStatus.ESCALATED
         with self.app.unit_of_work() as uow:
             assert settlement.reconciliation_report(uow, "CNY", journals=self.app.journals).ok
+        # a person refunds every escalated refund offline: then no case stays refunding
+        for _, payment_id in self.orders:
+            payment = self.app.get(payments.Payment, payment_id)
+            for refund in payment.refunds_in(RefundStatus.ESCALATED):
+                offline = payments.RefundResolution.REFUNDED_OFFLINE
+                resolve = payments.ResolveEscalatedRefund(
+                    PaymentId(payment_id), refund.refund_id, offline, "x"
+                )
+                assert self.app.handle(resolve) is RefundStatus.SUCCEEDED
+            payment = self.app.get(payments.Payment, payment_id)
+            assert payment.refunded <= payment.captured
+        for case_id in self.cases:
+            case = self.app.get(aftersales.AfterSale, case_id)
+            assert case.status is not AfterSaleStatus.REFUNDING, case
 
 
 Refunds.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)

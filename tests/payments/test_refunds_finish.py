@@ -5,12 +5,13 @@ counts refunds made outside it. Each of the first tests is named after a bug it 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
 from merx.aftersales import AfterSaleStatus
-from merx.app import MemoryApp, build_memory_app
+from merx.app import App, MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId, PaymentId, SkuId, WarehouseId
@@ -29,15 +30,15 @@ def app() -> MemoryApp:
     return make_app()
 
 
-def make_app() -> MemoryApp:
-    app = build_memory_app()
+def make_app(**settings: Any) -> MemoryApp:
+    app = build_memory_app(**settings)
     app.handle(catalog.CreateSku(SHIRT, "Shirt", PLATFORM, "shirt", cny("100.00")))
     app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
     app.handle(inventory.ReceiveStock(DC, SHIRT, 20, "po"))
     return app
 
 
-def paid(app: MemoryApp, quantity: int = 1, who: str = "amy") -> tuple[OrderId, PaymentId]:
+def paid(app: App, quantity: int = 1, who: str = "amy") -> tuple[OrderId, PaymentId]:
     cid = app.handle(customers.RegisterCustomer(CustomerId(who), who, "1"))
     app.handle(customers.AddAddress(cid, "home", Address(who, "1", "sh", "road"), default=True))
     app.handle(checkout.AddToCart(cid, SHIRT, quantity))
@@ -47,7 +48,7 @@ def paid(app: MemoryApp, quantity: int = 1, who: str = "amy") -> tuple[OrderId, 
     return placed.order_ids[0], outcome.payment_id
 
 
-def delivered(app: MemoryApp, quantity: int = 1, who: str = "amy") -> tuple[OrderId, PaymentId]:
+def delivered(app: App, quantity: int = 1, who: str = "amy") -> tuple[OrderId, PaymentId]:
     order_id, payment_id = paid(app, quantity, who)
     (shipment_id,) = app.handle(fulfillment.ShipOrder(order_id))
     tracking = app.get(fulfillment.Shipment, shipment_id).tracking_number
@@ -56,7 +57,7 @@ def delivered(app: MemoryApp, quantity: int = 1, who: str = "amy") -> tuple[Orde
     return order_id, payment_id
 
 
-def payment(app: MemoryApp, payment_id: str) -> payments.Payment:
+def payment(app: App, payment_id: str) -> payments.Payment:
     return app.get(payments.Payment, PaymentId(payment_id))
 
 

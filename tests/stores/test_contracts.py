@@ -49,6 +49,8 @@ def sqlite_store(tmp_path: Path) -> StoreFactory:
         known.register_all(
             "test", (*aggregates, *events), converter.unstructure, serde.reader(converter)
         )
+        for aggregate in aggregates:
+            known.removable(aggregate)  # the suite removes them
         database = SqliteDatabase(tmp_path / f"{uuid4().hex}.db", synchronous="NORMAL")
         ids = TimeOrderedIds()
         return lambda: DocumentUnitOfWork(database, known, ids)
@@ -136,6 +138,8 @@ class TestPostgresStore(StoreContract):
             known = Documents()
             write, read = converter.unstructure, serde.reader(converter)
             known.register_all("test", (*aggregates, *events), write, read)
+            for aggregate in aggregates:
+                known.removable(aggregate)  # the suite removes them
             for done in opened:  # one store at a time: the one before is finished with
                 done.close()
             opened.clear()

@@ -17,6 +17,7 @@ from merx.adapters.documents import (
     JournalRows,
     LoadsMany,
     NewDocument,
+    RemovedDocument,
     StoredEvent,
     load_many,
 )
@@ -109,9 +110,15 @@ class _OneByOne:
         return self.inner.keys(kind)
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
-        return self.inner.find(kind, index, equal=equal, upto=upto)
+        return self.inner.find(kind, index, equal=equal, upto=upto, limit=limit)
 
     def is_handled(self, mark: str) -> bool:
         return self.inner.is_handled(mark)
@@ -123,8 +130,10 @@ class _OneByOne:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
-        return self.inner.write(new, changed, events, handled, journal)
+        return self.inner.write(new, changed, events, handled, journal, removed=removed)
 
 
 def test_a_database_without_load_many_is_asked_once_per_document(database: Database) -> None:

@@ -5,6 +5,7 @@ and nothing acts twice."""
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +14,11 @@ from merx import checkout, customers, orders, payments
 from merx.adapters.memory import FixedClock
 from merx.app import build_memory_app
 from merx.customers import Address
-from merx.errors import IdempotencyKeyReused
+from merx.errors import IdempotencyKeyReused, ValidationError
 from merx.kernel.bus import Command
+from merx.kernel.command_records import RECORDED_AT, PurgeCommandRecords
 from merx.kernel.ids import CustomerId
-from merx.kernel.replies import result_type
+from merx.kernel.replies import KEPT_FOR, result_type
 from merx.kernel.serde import make_converter
 from tests.stores.test_stored_app import PHONE, START, Storage, open_shop, stock
 
@@ -82,3 +84,60 @@ def test_every_commands_reply_can_be_kept() -> None:
         assert converter.get_structure_hook(declared) is not None, kind
         assert converter.get_unstructure_hook(declared) is not None, kind
         assert not inspect.isabstract(kind)
+
+
+def test_expired_keys_are_purged_through_the_index_and_a_key_sent_again_acts_anew(
+    storage: Storage,
+) -> None:
+    app = open_shop(storage)
+    stock(app)
+    alice = cart(app, "alice")
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-1")
+    app.clock.advance(KEPT_FOR)  # type: ignore[attr-defined]  # the FixedClock of open_shop
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-2")
+    kind = "kernel.CommandRecord"
+    assert app.database.find(kind, RECORDED_AT) == ["add-1", "add-2"]
+
+    again = open_shop(storage)  # another process purges
+    again.clock.set(app.clock.now())  # type: ignore[attr-defined]
+    assert again.handle(PurgeCommandRecords(app.clock.now())) == 1
+
+    assert app.database.keys(kind) == ["add-2"]  # the live key is kept
+    assert app.database.find(kind, RECORDED_AT) == ["add-2"]  # and the index follows
+    assert app.get(checkout.Cart, alice).items[PHONE].quantity == 3
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-2")  # answered
+    app.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="add-1")  # acts anew
+    assert app.get(checkout.Cart, alice).items[PHONE].quantity == 4
+    assert app.database.keys(kind) == ["add-2", "add-1"]
+    app.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert app.handle(PurgeCommandRecords(app.clock.now(), limit=5)) == 0
+
+
+def test_a_key_purged_and_used_again_by_another_process_answers_its_new_command(
+    storage: Storage,
+) -> None:
+    """No process answers from a record it read before the record was purged: an id
+    removed and added again starts at version 1 again, so command records are never
+    kept in a process's cache of decoded documents."""
+    first = open_shop(storage)
+    stock(first)
+    alice = cart(first, "alice")
+    first.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="k")  # cached here
+    later = START + KEPT_FOR
+    first.clock.set(later)  # type: ignore[attr-defined]
+    second = open_shop(storage)
+    second.clock.set(later)  # type: ignore[attr-defined]
+    assert second.handle(PurgeCommandRecords(later)) == 1
+    remove = checkout.RemoveFromCart(alice, PHONE)
+    second.handle(remove, idempotency_key="k")  # the key again, for another command
+    first.handle(remove, idempotency_key="k")  # answered from the second's record
+    with pytest.raises(IdempotencyKeyReused):
+        first.handle(checkout.AddToCart(alice, PHONE, 1), idempotency_key="k")
+
+
+def test_only_kinds_registered_removable_can_be_removed(storage: Storage) -> None:
+    app = open_shop(storage)
+    stock(app)
+    alice = cart(app, "alice")
+    with app.unit_of_work() as uow, pytest.raises(ValidationError, match="not removable"):
+        uow.repo(checkout.Cart).remove(uow.repo(checkout.Cart).get(alice))

@@ -35,8 +35,10 @@ from merx.adapters.sqlite import (
 from merx.app import StoredApp, build_app, cli
 from merx.app.documents import documents
 from merx.app.stores import Database
+from merx.kernel.command_records import PurgeCommandRecords
 from merx.kernel.ids import MerchantId
 from merx.kernel.money import Money
+from merx.kernel.replies import KEPT_FOR, CommandRecord, RecordState
 from merx.ledger import Bucket as LedgerBucket
 from merx.ledger import EntryKind, Ledger, Phase, merchant_account
 from merx.settlement import SettlementStatement, Withdrawal
@@ -55,6 +57,35 @@ def fixture_rows() -> list[Row]:
     return [(kind, key, version, document) for kind, key, version, document in data["documents"]]
 
 
+def command_record_rows() -> list[Row]:
+    """Command records as the bus of schema 4 or 5 kept them (no index entry before
+    schema 6): one expired by :data:`AFTER`, one still kept then."""
+    known = documents()
+    rows: list[Row] = []
+    for key, age in (("expired-key", KEPT_FOR * 2), ("live-key", KEPT_FOR / 2)):
+        record = CommandRecord(
+            id=key, command="merx.orders.PlaceOrder", fingerprint="f" * 64, at=AFTER - age,
+            state=RecordState.DONE,
+        )  # fmt: skip
+        rows.append((known.name_of(CommandRecord), key, 1, known.write(record)))
+    return rows
+
+
+def old_rows() -> list[Row]:
+    """Every document an old database holds."""
+    return [*fixture_rows(), *command_record_rows()]
+
+
+def migrations_upto(schema: int, *, after: int = 0) -> list[Any]:
+    """The steps of versions after ``after`` up to ``schema`` (the code's own list, which
+    may skip a number another branch holds)."""
+    return [m for m in MIGRATIONS if after < m.version <= schema]
+
+
+#: Every schema a database may have been written by before this one.
+EARLIER = [m.version for m in MIGRATIONS[:-1]]
+
+
 #: The payment index entries schema 4 began to write (a schema-3 database lacks them).
 NEW_IN_4 = ("awaiting_sync", "refund_pending", "refund_escalated")
 
@@ -65,7 +96,7 @@ def old_sqlite(path: Path, schema: int) -> Path:
     if schema > 2:
         old_sqlite(path, 2)
         with sqlite3.connect(path) as db:
-            for migration in MIGRATIONS[2:schema]:
+            for migration in migrations_upto(schema, after=2):
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None:
@@ -80,13 +111,13 @@ def old_sqlite(path: Path, schema: int) -> Path:
             "CREATE TABLE merx_schema "
             "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
         )
-        for migration in MIGRATIONS[:schema]:
+        for migration in migrations_upto(schema):
             for statement in migration.statements:
                 db.execute(statement)
         db.execute("INSERT INTO merx_schema VALUES (1, ?)", (schema,))
         db.executemany(
             "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, ?, ?)",
-            [(kind, key, version, json.dumps(doc)) for kind, key, version, doc in fixture_rows()],
+            [(kind, key, version, json.dumps(doc)) for kind, key, version, doc in old_rows()],
         )
     if schema >= 2:  # schema 2 kept an index of what it stored
         index_old_documents(path)
@@ -124,7 +155,9 @@ def old_postgres(dsn: str, schema: int) -> str:
     if schema > 2:
         old_postgres(dsn, 2)
         with psycopg.connect(dsn, autocommit=True) as db, db.transaction():
-            for migration in postgres.MIGRATIONS[2:schema]:
+            for migration in postgres.migrations_after(2):
+                if migration.version > schema:
+                    break
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None:
@@ -135,14 +168,14 @@ def old_postgres(dsn: str, schema: int) -> str:
         return dsn
     with psycopg.connect(dsn, autocommit=True) as db, db.transaction():
         db.execute(postgres._SCHEMA_TABLE)
-        for migration in postgres.MIGRATIONS[:schema]:
+        for migration in [m for m in postgres.MIGRATIONS if m.version <= schema]:
             for statement in migration.statements:
                 db.execute(statement)
         db.execute("INSERT INTO merx_schema VALUES (1, %s)", (schema,))
         with db.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, %s, %s)",
-                [(kind, key, version, Json(doc)) for kind, key, version, doc in fixture_rows()],
+                [(kind, key, version, Json(doc)) for kind, key, version, doc in old_rows()],
             )
         if schema >= 2:
             postgres.MIGRATIONS[1].backfill(db, documents())  # type: ignore[misc]
@@ -200,6 +233,9 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
         scanned = answers(ScanningOrderQueries(uow))
     assert answers(IndexedOrderQueries(database, known)) == scanned
     check_indexed(database)
+    # expired command records are found through the index schema 6 wrote, and purged
+    assert app.handle(PurgeCommandRecords(AFTER)) == 1
+    assert database.keys(known.name_of(CommandRecord)) == ["live-key"]
     # trade goes on: a merchant tops up its marketing balance, a new entry
     shop = MerchantId(withdrawals[0].merchant_id)
     app.handle(settlement.Recharge(shop, shop, "rc-after", Money.of("10.00", "CNY"), "alipay"))
@@ -260,14 +296,14 @@ def opened(database: Database) -> StoredApp:
 # -- SQLite ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("schema", range(1, SCHEMA_VERSION))
+@pytest.mark.parametrize("schema", EARLIER)
 def test_a_sqlite_file_of_every_earlier_schema_opens_upgraded(tmp_path: Path, schema: int) -> None:
     path = old_sqlite(tmp_path / "shop.db", schema)
     with pytest.raises(SchemaTooOld):
         SqliteDatabase(path, documents=documents(), upgrade=False)
     assert schema_version_of(path) == schema  # refusing changed nothing
     database = SqliteDatabase(path, documents=documents())
-    assert database.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    assert database.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1].version
     check_upgraded(opened(database), database)
 
 
@@ -312,7 +348,7 @@ def postgres_databases(postgres_schema: Callable[[], str]) -> Iterator[list[Any]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("schema", range(1, SCHEMA_VERSION))
+@pytest.mark.parametrize("schema", EARLIER)
 def test_a_postgres_database_of_every_earlier_schema_opens_upgraded(
     postgres_schema: Callable[[], str], postgres_databases: list[Any], schema: int
 ) -> None:

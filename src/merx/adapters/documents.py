@@ -30,7 +30,7 @@ from merx.kernel.documents import Documents
 from merx.kernel.errors import AlreadyExists, NotFound, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import IdSource
-from merx.kernel.uow import Keyed, Repository
+from merx.kernel.uow import Keyed, Repository, take_loaded
 
 A = TypeVar("A", bound=Keyed)
 
@@ -59,6 +59,15 @@ class ChangedDocument:
     version: int
     document: Any
     index: IndexEntries = None
+
+
+@attrs.frozen
+class RemovedDocument:
+    """A document to delete, with its index entries, if it is still at ``version``."""
+
+    kind: str
+    key: str
+    version: int
 
 
 @attrs.frozen
@@ -131,13 +140,17 @@ class DocumentDatabase(Protocol):
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
         """Write everything in one transaction: new documents at version 1, changed ones at
         their version + 1, the events appended to the outbox in order, the ``handled``
-        marks (a subscriber's, for one event) and the ``journal`` rows. Raise
+        marks (a subscriber's, for one event), the ``journal`` rows, and the ``removed``
+        documents deleted with their index entries. Raise
         :class:`~merx.errors.ConcurrencyError` and write nothing if a new key, a mark, an
-        entry's key or follow-up is taken, a guarded balance moved, or a changed document is
-        no longer at its version. The outbox seqs the events got, in their order."""
+        entry's key or follow-up is taken, a guarded balance moved, or a changed or removed
+        document is no longer at its version. The outbox seqs the events got, in their
+        order. (The unit of work passes ``journal`` and ``removed`` only when it has some.)"""
         ...
 
     def is_handled(self, mark: str) -> bool:
@@ -145,10 +158,17 @@ class DocumentDatabase(Protocol):
         ...
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         """Ids of ``kind`` whose ``index`` entry equals ``equal`` or is at most ``upto``
-        (any entry when both are ``None``), in the order the documents were first written."""
+        (any entry when both are ``None``), in the order the documents were first written;
+        the first ``limit`` of them if given."""
         ...
 
 
@@ -234,9 +254,13 @@ class DocumentRepository(Repository[A]):
         self._uow = uow
         self._kind = kind
         self.name = uow.documents.name_of(kind)
+        #: the process's cache, unless this kind's documents may be removed (see
+        #: :meth:`merx.kernel.documents.Documents.removable`)
+        self._cache = None if uow.documents.is_removable(kind) else uow.cache
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
+        self.removed: dict[str, A] = {}
         self.absent: set[str] = set()
         self.missing: set[str] = set()  # prefetched and not found: find answers None
 
@@ -244,7 +268,7 @@ class DocumentRepository(Repository[A]):
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
         copy of that version, else the document decoded (and cached)."""
         version, document = row
-        cache = self._uow.cache
+        cache = self._cache
         cached: A | None = cache.get(self.name, key, version) if cache is not None else None
         if cached is not None:
             return cached
@@ -273,7 +297,7 @@ class DocumentRepository(Repository[A]):
 
     def prefetched(self, key: str, row: tuple[int, Any] | None) -> None:
         """What the unit of work read for a prefetched ``key``: its row, or ``None``."""
-        if key in self.added or key in self.loaded:
+        if key in self.added or key in self.loaded or key in self.removed:
             return
         if row is None:
             self.absent.add(key)
@@ -333,6 +357,23 @@ class DocumentRepository(Repository[A]):
             self.saved[key] = aggregate
             self._uow.stage(self, key)
 
+    def remove(self, aggregate: A) -> None:
+        key = aggregate.id
+        if not self._uow.documents.is_removable(self._kind):
+            raise ValidationError(
+                f"{self._kind.__name__} documents are not removable: "
+                "register them with Documents.removable"
+            )
+        take_loaded(self.loaded, aggregate, self._kind)
+        if self.saved.pop(key, None) is not None:
+            self._uow.unstage(self, key)
+        self.removed[key] = aggregate
+        self.missing.add(key)  # find answers None from now on
+
+    def removals(self) -> list[RemovedDocument]:
+        """What to delete at commit."""
+        return [RemovedDocument(self.name, key, a.version) for key, a in self.removed.items()]
+
     def ids(self) -> Iterator[str]:
         return iter(self._uow.database.keys(self.name))
 
@@ -359,8 +400,8 @@ class DocumentRepository(Repository[A]):
         aggregate = self.added.get(key) or self.saved[key]
         aggregate.version = 1 if key in self.added else aggregate.version + 1
         events = aggregate.pull_events()
-        if self._uow.cache is not None:
-            self._uow.cache.put(self.name, key, aggregate)
+        if self._cache is not None:
+            self._cache.put(self.name, key, aggregate)
         return events
 
 
@@ -390,6 +431,7 @@ class DocumentUnitOfWork:
         self._staged: list[tuple[DocumentRepository[Any], str]] = []
         self._events: list[DomainEvent] = []
         self._marks: list[str] = []
+        self._deferred: list[str] = []  # marks written by :meth:`finish_handling`
         self._participants: dict[Hashable, Participant] = {}
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
@@ -397,6 +439,11 @@ class DocumentUnitOfWork:
     @property
     def committed(self) -> bool:
         return self._commits > 0
+
+    @property
+    def commits(self) -> int:
+        """How many times this unit of work committed."""
+        return self._commits
 
     def want(self, repo: DocumentRepository[Any], key: str) -> None:
         """Read ``repo``'s ``key`` with the next read (a prefetch)."""
@@ -426,16 +473,29 @@ class DocumentUnitOfWork:
             found = self._participants[key] = make()
         return cast(P, found)
 
-    def handling(self, mark: str, *, known_new: bool = False) -> bool:
+    def handling(self, mark: str, *, known_new: bool = False, deferred: bool = False) -> bool:
         """Start handling what ``mark`` names (a subscriber and an event): ``False`` if a
         commit already wrote it (the work was done), else ``True``, and the next commit of
         this unit of work writes the mark with its changes, all or nothing. ``known_new``:
         the caller knows no commit wrote it (the database is not asked; a commit that finds
-        the mark taken after all is refused with :class:`~merx.errors.ConcurrencyError`)."""
+        the mark taken after all is refused with :class:`~merx.errors.ConcurrencyError`).
+        ``deferred``: the work commits in steps (:func:`~merx.kernel.bus.commits_in_steps`);
+        the mark waits for :meth:`finish_handling`, once every step is done."""
         if not known_new and self.database.is_handled(mark):
             return False
-        self._marks.append(mark)
+        (self._deferred if deferred else self._marks).append(mark)
         return True
+
+    def finish_handling(self) -> None:
+        """Write the deferred marks (:meth:`handling`) in a commit of their own, the work
+        done: whatever was staged and not committed is dropped first, as on leaving. If
+        the work committed nothing, no mark is written (running it again does nothing)."""
+        if not self._commits:  # no step was stored: nothing to mark
+            self._deferred.clear()
+            return
+        self.rollback()
+        self._marks, self._deferred = self._deferred, []
+        self.commit()
 
     def repo(self, kind: type[A]) -> Repository[A]:
         found = self._repos.get(kind)
@@ -445,6 +505,9 @@ class DocumentUnitOfWork:
 
     def stage(self, repo: DocumentRepository[Any], key: str) -> None:
         self._staged.append((repo, key))
+
+    def unstage(self, repo: DocumentRepository[Any], key: str) -> None:
+        self._staged.remove((repo, key))
 
     def commit(self) -> None:
         new: list[NewDocument] = []
@@ -463,7 +526,10 @@ class DocumentUnitOfWork:
             for data in (self.documents.write(event),)
         ]
         journal = _merged([participant.rows() for participant in self._participants.values()])
-        if journal:
+        removed = [gone for repo in self._repos.values() for gone in repo.removals()]
+        if removed:
+            seqs = self.database.write(new, changed, stored, self._marks, journal, removed=removed)
+        elif journal:
             seqs = self.database.write(new, changed, stored, self._marks, journal)
         else:
             seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing

@@ -21,8 +21,10 @@ from merx.credit import CreditAccount
 from merx.installments.ports import BILL_DAY, bill_days_on, credit_account_index
 from merx.inventory import StockItem
 from merx.inventory.ports import RESERVATION_EXPIRES_AT, stock_item_index
+from merx.kernel.command_records import RECORDED_AT, command_record_index
 from merx.kernel.documents import Documents, index_instant
 from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
+from merx.kernel.replies import CommandRecord
 from merx.orders import Order, ParentOrder
 from merx.orders.ports import (
     CUSTOMER,
@@ -58,6 +60,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(PurchaseOrder, purchase_order_index)
     documents.index(Withdrawal, withdrawal_index)
     documents.index(AfterSale, after_sale_index)
+    documents.index(CommandRecord, command_record_index)
 
 
 class IndexedOrderQueries:
@@ -164,6 +167,18 @@ class IndexedSettlementQueries:
     def pending_withdrawals(self, merchant: MerchantId) -> list[WithdrawalId]:
         found = self._database.find(self._withdrawals, PENDING_WITHDRAWAL_OF, equal=merchant)
         return [WithdrawalId(key) for key in found]
+
+
+class IndexedCommandRecordQueries:
+    """:class:`merx.kernel.command_records.CommandRecordQueries` from the database's
+    indexes: one range lookup, at most ``limit`` ids."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._records = documents.name_of(CommandRecord)
+
+    def recorded_by(self, at: datetime, limit: int) -> list[str]:
+        return self._database.find(self._records, RECORDED_AT, upto=index_instant(at), limit=limit)
 
 
 class IndexedAfterSaleQueries:

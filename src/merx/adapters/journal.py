@@ -23,10 +23,10 @@ appends on top.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from merx.adapters.documents import DocumentUnitOfWork, EntryRow, JournalRows
 from merx.adapters.memory.journal import MemoryJournal
@@ -63,6 +63,18 @@ class JournalDatabase(Protocol):
     def journal_entries(self, book: str, after: int, limit: int) -> list[tuple[int, EntryRow]]:
         """Up to ``limit`` entries of ``book`` after row number ``after``, in the order
         appended, each with its row number."""
+        ...
+
+
+@runtime_checkable
+class EntriesByKey(Protocol):
+    """Optional port of a :class:`JournalDatabase`: many entries by key in one read (what
+    :func:`merx.ledger.prefetch_entries` asks; a database without it is asked one key at a
+    time, when the ledger posts each)."""
+
+    def journal_entries_by_key(self, book: str, keys: Sequence[str]) -> dict[str, EntryRow]:
+        """The entries of ``book`` posted under any of ``keys``, by key (a key with none is
+        left out)."""
         ...
 
 
@@ -124,6 +136,8 @@ class _Staged:
         self.book = book
         self.appended = MemoryJournal()
         self.read: dict[AccountId, int] = {}
+        #: entries read ahead by key (``None``: read as missing), until the commit
+        self.prefetched: dict[str, Entry | None] = {}
 
     def rows(self) -> JournalRows:
         book = self.book
@@ -157,11 +171,32 @@ class DatabaseJournal:
         return self._uow.joined(("journal", book), lambda: _Staged(book))
 
     def get(self, key: str) -> Entry | None:
-        staged = self._staged().appended.get(key)
+        held = self._staged()
+        staged = held.appended.get(key)
         if staged is not None:
             return staged
+        if key in held.prefetched:
+            return held.prefetched[key]
         row = self._database.journal_entry(self._book, key)
         return None if row is None else entry_of(row)
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the entries of ``keys`` in one query (see
+        :func:`merx.ledger.prefetch_entries`), if the database can (:class:`EntriesByKey`)."""
+        if not isinstance(self._database, EntriesByKey):
+            return
+        held = self._staged()
+        wanted = [
+            key
+            for key in dict.fromkeys(keys)
+            if key not in held.prefetched and held.appended.get(key) is None
+        ]
+        if not wanted:
+            return
+        found = self._database.journal_entries_by_key(self._book, wanted)
+        for key in wanted:
+            row = found.get(key)
+            held.prefetched[key] = None if row is None else entry_of(row)
 
     def follow_up(self, key: str) -> Entry | None:
         staged = self._staged().appended.follow_up(key)

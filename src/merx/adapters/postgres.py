@@ -49,13 +49,19 @@ from merx.adapters.documents import (
     EntryRow,
     JournalRows,
     NewDocument,
+    RemovedDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
-from merx.adapters.sqlite import INDEXED_SINCE_2, INDEXED_SINCE_3, INDEXED_SINCE_4
+from merx.adapters.sqlite import (
+    INDEXED_SINCE_2,
+    INDEXED_SINCE_3,
+    INDEXED_SINCE_4,
+    INDEXED_SINCE_6,
+)
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -297,16 +303,52 @@ def _index_kinds_of_4(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
-#: Every schema step in order; a database's schema is the number of steps applied.
+_V6: Final = (
+    # A document removed only at the version it was read at (a purge of command records),
+    # else the transaction aborts, as a lost update does.
+    """CREATE OR REPLACE FUNCTION merx_remove_document(
+        p_kind text, p_id text, p_version bigint
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+        stored bigint;
+    BEGIN
+        DELETE FROM merx_documents WHERE kind = p_kind AND id = p_id AND version = p_version;
+        IF NOT FOUND THEN
+            SELECT version INTO stored FROM merx_documents WHERE kind = p_kind AND id = p_id;
+            RAISE EXCEPTION USING
+                ERRCODE = 'serialization_failure',
+                MESSAGE = format(
+                    '%s %L changed since it was loaded for removal (loaded version %s, stored %s)',
+                    p_kind, p_id, p_version, coalesce(stored::text, 'None'));
+        END IF;
+    END
+    $$""",
+)
+
+
+def _index_kinds_of_6(db: Connection, documents: Documents | None) -> None:
+    """Schema 6: command records' index entries (:data:`merx.adapters.sqlite.INDEXED_SINCE_6`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
+
+
+#: Every schema step in order of its version; a database's schema is the version of the
+#: last step applied (see :func:`merx.adapters.sqlite.migrations_after`).
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(6, _V6, _index_kinds_of_6),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.
-SCHEMA_VERSION: Final = len(MIGRATIONS)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def migrations_after(version: int) -> list[Migration]:
+    """The steps a database of schema ``version`` still needs, in order."""
+    return [migration for migration in MIGRATIONS if migration.version > version]
+
 
 _LOAD: Final = "SELECT version, document::text FROM merx_documents WHERE kind = %s AND id = %s"
 _LOAD_MANY: Final = (
@@ -320,6 +362,7 @@ _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
 _HANDLED: Final = "SELECT mark FROM merx_handled WHERE mark = ANY(%s)"
 _KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
 _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
+_REMOVE: Final = "SELECT merx_remove_document(%s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
 _APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES {rows} RETURNING seq"
@@ -336,6 +379,32 @@ _MOVE_BALANCE: Final = (
     "debits = b.debits + excluded.debits, credits = b.credits + excluded.credits, "
     "pending_debits = b.pending_debits + excluded.pending_debits, "
     "pending_credits = b.pending_credits + excluded.pending_credits"
+)
+#: Every unguarded move of a run of accounts (in the commit's order of accounts) at once.
+_MOVE_BALANCES: Final = (
+    "INSERT INTO merx_ledger_balances AS b "
+    "SELECT m.book, m.account, 1, m.debits, m.credits, m.pending_debits, m.pending_credits "
+    "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], "
+    "%s::bigint[]) WITH ORDINALITY AS m (book, account, debits, credits, pending_debits, "
+    "pending_credits, n) ORDER BY m.n "
+    "ON CONFLICT (book, account) DO UPDATE SET version = b.version + 1, "
+    "debits = b.debits + excluded.debits, credits = b.credits + excluded.credits, "
+    "pending_debits = b.pending_debits + excluded.pending_debits, "
+    "pending_credits = b.pending_credits + excluded.pending_credits"
+)
+#: Every entry of a commit and their postings in one statement, from one JSON array of
+#: entry rows (one parameter: psycopg dumps a text array element by element, which costs
+#: more than the database's work): the entries take their row numbers in the order given;
+#: each entry's legs become its postings.
+_APPEND_ENTRIES: Final = (
+    "WITH u AS (SELECT j, n FROM json_array_elements(%s::json) WITH ORDINALITY AS u (j, n)), "
+    "e AS (INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
+    "SELECT j->>0, j->>1, j->>2, j->>3, j->>4, j->>5, j->>6 FROM u ORDER BY n "
+    "RETURNING row, book, key) "
+    "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
+    "SELECT e.row, l.n - 1, e.book, l.p->>0, (l.p->>1)::bigint "
+    "FROM u JOIN e ON e.book = u.j->>0 AND e.key = u.j->>1 "
+    "CROSS JOIN LATERAL json_array_elements(u.j->7) WITH ORDINALITY AS l (p, n)"
 )
 _GUARD_BALANCE: Final = "SELECT merx_guard_balance(%s, %s, %s, %s, %s, %s, %s, %s)"
 _ENTRY_SELECT: Final = (
@@ -357,18 +426,38 @@ def _entry_parameters(row: EntryRow) -> tuple[Any, ...]:
 
 
 def _journal_statements(journal: JournalRows) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """The statements of a commit's ledger rows: balances in one order, then entries."""
+    """The statements of a commit's ledger rows: balances in one order of accounts (each
+    run of unguarded moves one statement, each guarded balance one), then every entry with
+    its postings in one statement."""
     statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+    run: list[tuple[str, str, int, int, int, int]] = []
     for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
         if read is None:
             assert move is not None
-            statements.append((_MOVE_BALANCE, [(book, account, *move)]))
-        else:
-            figures = move or (0, 0, 0, 0)
-            statements.append((_GUARD_BALANCE, [(book, account, read, *figures, move is not None)]))
+            run.append((book, account, *move))
+            continue
+        if run:
+            statements.append(_moves_statement(run))
+            run = []
+        figures = move or (0, 0, 0, 0)
+        statements.append((_GUARD_BALANCE, [(book, account, read, *figures, move is not None)]))
+    if run:
+        statements.append(_moves_statement(run))
     if journal.entries:
-        statements.append((_APPEND_ENTRY, [_entry_parameters(row) for row in journal.entries]))
+        statements.append(_entries_statement(journal.entries))
     return statements
+
+
+def _moves_statement(
+    run: Sequence[tuple[str, str, int, int, int, int]],
+) -> tuple[str, list[tuple[Any, ...]]]:
+    if len(run) == 1:
+        return (_MOVE_BALANCE, [run[0]])
+    return (_MOVE_BALANCES, [tuple(list(column) for column in zip(*run, strict=True))])
+
+
+def _entries_statement(entries: Sequence[EntryRow]) -> tuple[str, list[tuple[Any, ...]]]:
+    return (_APPEND_ENTRIES, [(_dumps(entries),)])
 
 
 def _entry_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, EntryRow]]:
@@ -487,7 +576,7 @@ class PostgresDatabase:
                     f"the database has merx schema {version}, this merx writes "
                     f"{SCHEMA_VERSION}: run `python -m merx db upgrade DSN`"
                 )
-            for migration in MIGRATIONS[version:]:
+            for migration in migrations_after(version):
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None and version > 0:
@@ -531,7 +620,13 @@ class PostgresDatabase:
             return [key for (key,) in db.execute(_KEYS, (kind,))]
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         sql = (
             "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
@@ -544,8 +639,12 @@ class PostgresDatabase:
         if upto is not None:
             sql += " AND i.value <= %s"
             parameters.append(upto)
+        sql += " ORDER BY d.row_id"
+        if limit is not None:
+            sql += " LIMIT %s"
+            parameters.append(limit)
         with self.connection() as db:
-            return [key for (key,) in db.execute(sql + " ORDER BY d.row_id", parameters)]
+            return [key for (key,) in db.execute(sql, parameters)]
 
     def is_handled(self, mark: str) -> bool:
         with self.connection() as db:
@@ -568,8 +667,10 @@ class PostgresDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
-        if not (new or changed or events or handled or journal):
+        if not (new or changed or events or handled or journal or removed):
             return []
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
         if changed:
@@ -577,6 +678,9 @@ class PostgresDatabase:
             statements.append((_UPDATE, updates))
         if new:
             statements.append((_INSERT, [(r.kind, r.key, _json(r.document)) for r in new]))
+        if removed:
+            statements.append((_REMOVE, [(r.kind, r.key, r.version) for r in removed]))
+            statements.append((_UNINDEX, [(r.kind, r.key) for r in removed]))
         indexed: list[NewDocument | ChangedDocument] = [r for r in changed if r.index is not None]
         indexed.extend(r for r in new if r.index is not None)
         if indexed:
@@ -616,6 +720,16 @@ class PostgresDatabase:
 
     def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
         return self._one_entry("e.book = %s AND e.link = %s", (book, key))
+
+    def journal_entries_by_key(self, book: str, keys: Sequence[str]) -> dict[str, EntryRow]:
+        if not keys:
+            return {}
+        with self.connection() as db:
+            rows = db.execute(
+                f"{_ENTRY_SELECT} WHERE e.book = %s AND e.key = ANY(%s) GROUP BY e.row",
+                (book, list(keys)),
+            ).fetchall()
+        return {row[1]: row for _, row in _entry_rows(rows)}
 
     def _one_entry(self, where: str, parameters: tuple[Any, ...]) -> EntryRow | None:
         with self.connection() as db:

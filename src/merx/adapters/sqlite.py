@@ -30,6 +30,7 @@ from merx.adapters.documents import (
     EntryRow,
     JournalRows,
     NewDocument,
+    RemovedDocument,
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
@@ -243,16 +244,33 @@ def _index_kinds_of_4(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
-#: Every schema step in order; the schema of a file is the number of steps applied.
+#: The kinds schema 6 indexes anew: the bus's command records (when each was written, for
+#: purging the expired ones).
+INDEXED_SINCE_6: Final = frozenset({"kernel.CommandRecord"})
+
+
+def _index_kinds_of_6(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 6: command records' index entries written (purging expired ones)."""
+    _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
+
+
+#: Every schema step in order of its version; the schema of a file is the version of the
+#: last step applied. A database opened applies every step of a later version, in order.
 MIGRATIONS: Final = (
     Migration(1, _V1),
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(6, (), _index_kinds_of_6),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.
-SCHEMA_VERSION: Final = len(MIGRATIONS)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def migrations_after(version: int) -> list[Migration]:
+    """The steps a database of schema ``version`` still needs, in order."""
+    return [migration for migration in MIGRATIONS if migration.version > version]
 
 
 def _write_index(
@@ -266,24 +284,33 @@ def _write_index(
 
 
 def _insert_entries(db: sqlite3.Connection, entries: Sequence[EntryRow]) -> None:
-    """Append ``entries`` with their postings (an entry's key or follow-up taken raises
-    ``sqlite3.IntegrityError``)."""
-    for book, key, kind, ref, at, phase, link, legs in entries:
-        cursor = db.execute(
-            "INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (book, key, kind, ref, at, phase, link),
-        )
-        entry = cursor.lastrowid
-        db.executemany(
-            "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(entry, leg, book, account, amount) for leg, (account, amount) in enumerate(legs)],
-        )
+    """Append ``entries`` with their postings, one statement for the entries and one for
+    their postings (per :data:`_PARAMETERS` parameters); an entry's key or follow-up taken
+    raises ``sqlite3.IntegrityError``."""
+    for chunk in _chunks(entries, 7):
+        numbered = db.execute(
+            "INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) VALUES "
+            f"{_rows(len(chunk), 7)} RETURNING row, book, key",
+            [part for entry in chunk for part in entry[:7]],
+        ).fetchall()
+        rows = {(book, key): number for number, book, key in numbered}  # RETURNING: any order
+        postings = [
+            (rows[(book, key)], leg, book, account, amount)
+            for book, key, *_, legs in chunk
+            for leg, (account, amount) in enumerate(legs)
+        ]
+        for part in _chunks(postings, 5):
+            db.execute(
+                "INSERT INTO merx_ledger_postings (entry, leg, book, account, amount) VALUES "
+                + _rows(len(part), 5),
+                [value for posting in part for value in posting],
+            )
 
 
 def _write_journal(db: sqlite3.Connection, journal: JournalRows) -> None:
-    """The ledger's rows of a commit, inside its transaction (see merx.adapters.journal)."""
+    """The ledger's rows of a commit, inside its transaction (see merx.adapters.journal):
+    each guarded balance checked, then every move in one statement, then the entries."""
+    moves: list[tuple[str, str, int, int, int, int]] = []
     for (book, account), move, read in moves_in_order(journal.moves, journal.guards):
         if read is not None:
             row = db.execute(
@@ -297,15 +324,17 @@ def _write_journal(db: sqlite3.Connection, journal: JournalRows) -> None:
                     f"(read version {read}, stored {stored})"
                 )
         if move is not None:
-            db.execute(
-                "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
-                "pending_debits, pending_credits) VALUES (?, ?, 1, ?, ?, ?, ?) "
-                "ON CONFLICT (book, account) DO UPDATE SET version = version + 1, "
-                "debits = debits + excluded.debits, credits = credits + excluded.credits, "
-                "pending_debits = pending_debits + excluded.pending_debits, "
-                "pending_credits = pending_credits + excluded.pending_credits",
-                (book, account, *move),
-            )
+            moves.append((book, account, *move))
+    for part in _chunks(moves, 7):
+        db.execute(
+            "INSERT INTO merx_ledger_balances (book, account, version, debits, credits, "
+            f"pending_debits, pending_credits) VALUES {_rows(len(part), 7)} "
+            "ON CONFLICT (book, account) DO UPDATE SET version = version + 1, "
+            "debits = debits + excluded.debits, credits = credits + excluded.credits, "
+            "pending_debits = pending_debits + excluded.pending_debits, "
+            "pending_credits = pending_credits + excluded.pending_credits",
+            [value for book, account, *figures in part for value in (book, account, 1, *figures)],
+        )
     try:
         _insert_entries(db, journal.entries)
     except sqlite3.IntegrityError as error:
@@ -367,15 +396,37 @@ def _update_documents(db: sqlite3.Connection, rows: Sequence[ChangedDocument]) -
         "RETURNING merx_documents.kind, merx_documents.id",
         [part for r in rows for part in (r.kind, r.key, r.version, _dumps(r.document))],
     ).fetchall()
-    if len(updated) == len(rows):
+    _check_all_done(db, rows, updated, "")
+
+
+def _delete_documents(db: sqlite3.Connection, rows: Sequence[RemovedDocument]) -> None:
+    """Delete ``rows`` in one statement, each only at the version it was read at;
+    :class:`ConcurrencyError` naming the first that was not."""
+    deleted = db.execute(
+        "DELETE FROM merx_documents WHERE (kind, id, version) IN "
+        f"(VALUES {_rows(len(rows), 3)}) RETURNING kind, id",
+        [part for r in rows for part in (r.kind, r.key, r.version)],
+    ).fetchall()
+    _check_all_done(db, rows, deleted, " for removal")
+
+
+def _check_all_done(
+    db: sqlite3.Connection,
+    rows: Sequence[ChangedDocument | RemovedDocument],
+    done: Sequence[tuple[str, str]],
+    what: str,
+) -> None:
+    """:class:`ConcurrencyError` naming the first of ``rows`` a version-checked statement
+    did not reach (``done``: the (kind, id) it returned), if any."""
+    if len(done) == len(rows):
         return
-    written = set(updated)
-    row = next(r for r in rows if (r.kind, r.key) not in written)
+    reached = set(done)
+    row = next(r for r in rows if (r.kind, r.key) not in reached)
     stored = db.execute(
         "SELECT version FROM merx_documents WHERE kind = ? AND id = ?", (row.kind, row.key)
     ).fetchone()
     raise ConcurrencyError(
-        f"{row.kind} {row.key!r} changed since it was loaded "
+        f"{row.kind} {row.key!r} changed since it was loaded{what} "
         f"(loaded version {row.version}, stored {stored[0] if stored else None})"
     )
 
@@ -495,7 +546,7 @@ class SqliteDatabase:
                     f"{self.path} has merx schema {version}, this merx writes "
                     f"{SCHEMA_VERSION}: run `python -m merx db upgrade {self.path}`"
                 )
-            for migration in MIGRATIONS[version:]:
+            for migration in migrations_after(version):
                 for statement in migration.statements:
                     db.execute(statement)
                 if migration.backfill is not None and version > 0:
@@ -542,7 +593,13 @@ class SqliteDatabase:
         return found
 
     def find(
-        self, kind: str, index: str, *, equal: str | None = None, upto: str | None = None
+        self,
+        kind: str,
+        index: str,
+        *,
+        equal: str | None = None,
+        upto: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         sql = (
             "SELECT i.id FROM merx_index i JOIN merx_documents d ON d.kind = i.kind "
@@ -555,8 +612,11 @@ class SqliteDatabase:
         if upto is not None:
             sql += " AND i.value <= ?"
             parameters.append(upto)
-        rows = self.connection().execute(sql + " ORDER BY d.row", parameters)
-        return [key for (key,) in rows]
+        sql += " ORDER BY d.row"
+        if limit is not None:
+            sql += " LIMIT ?"
+            parameters.append(limit)
+        return [key for (key,) in self.connection().execute(sql, parameters)]
 
     def keys(self, kind: str) -> list[str]:
         rows = self.connection().execute(
@@ -585,6 +645,8 @@ class SqliteDatabase:
         events: Sequence[StoredEvent],
         handled: Sequence[str] = (),
         journal: JournalRows | None = None,
+        *,
+        removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
         db = self.connection()
         try:
@@ -596,7 +658,10 @@ class SqliteDatabase:
                 _update_documents(db, updates)
             for inserts in _chunks(new, 4):
                 _insert_documents(db, inserts)
+            for deletes in _chunks(removed, 3):
+                _delete_documents(db, deletes)
             unindexed = [(row.kind, row.key) for row in changed if row.index is not None]
+            unindexed.extend((row.kind, row.key) for row in removed)
             for keys in _chunks(unindexed, 2):
                 db.execute(
                     f"DELETE FROM merx_index WHERE (kind, id) IN (VALUES {_rows(len(keys), 2)})",
@@ -647,6 +712,14 @@ class SqliteDatabase:
     def journal_follow_up(self, book: str, key: str) -> EntryRow | None:
         found = _entries_with_legs(self.connection(), "e.book = ? AND e.link = ?", (book, key))
         return found[0][1] if found else None
+
+    def journal_entries_by_key(self, book: str, keys: Sequence[str]) -> dict[str, EntryRow]:
+        found: dict[str, EntryRow] = {}
+        for chunk in _chunks(keys):
+            where = f"e.book = ? AND e.key IN ({_placeholders(len(chunk))})"
+            for _, row in _entries_with_legs(self.connection(), where, [book, *chunk]):
+                found[row[1]] = row
+        return found
 
     def journal_balance(self, book: str, account: str) -> BalanceRow | None:
         row = (

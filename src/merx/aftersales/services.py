@@ -49,7 +49,7 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.validation import require_text
-from merx.orders import Order, OrderPolicy
+from merx.orders import Order, OrderKind, OrderPolicy
 from merx.payments import (
     Payment,
     PaymentGateway,
@@ -515,10 +515,16 @@ def grant_refund(
     """Check (the seller or the platform, a paid order, at most what is left to refund to
     it), then refund through :func:`~merx.payments.refund_to_payer`: the intent is
     committed before the channel is called and retried like every refund. Later cases on
-    the order refund at most what is left."""
+    the order refund at most what is left. A pre-sale deposit is refused
+    (:class:`NotEligible`): the pre-sale's rule governs it."""
     order = uow.repo(Order).get(cmd.order_id)
     if cmd.acting not in (order.seller, PLATFORM):
         raise Unauthorized(f"{cmd.acting!r} may not refund order {order.id!r}")
+    if order.kind is OrderKind.DEPOSIT:
+        raise NotEligible(
+            f"order {order.id!r} is a pre-sale deposit: its pre-sale's rule forfeits or "
+            "refunds it (orders.CancelPresaleOrder)"
+        )
     require_text(cmd.refund_id, "refund id")
     require_text(cmd.reason, "reason")
     if order.payment_id is None:

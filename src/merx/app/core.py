@@ -67,6 +67,11 @@ from merx.app.wiring import (
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
+from merx.kernel.command_records import (
+    CommandRecordQueries,
+    PurgeCommandRecords,
+    purge_command_records,
+)
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.replies import KEPT_FOR, Replies
@@ -107,6 +112,7 @@ class Queries:
     purchase_orders: procurement.PurchaseOrderQueries
     settlement: settlement.SettlementQueries
     aftersales: aftersales.AfterSaleQueries
+    command_records: CommandRecordQueries
 
 
 @attrs.define(kw_only=True)
@@ -192,6 +198,8 @@ class Settings:
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
     #: tax rates by category and the mode: inclusive (China's) unless a host sells abroad
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
+    #: how refunds are tried again (attempts, backoff) before they are escalated
+    refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
 
 
 def assemble(
@@ -224,6 +232,13 @@ def assemble(
     timing = settings.order_policy
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
     bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
+    bus.register(
+        PurgeCommandRecords,
+        partial(
+            purge_command_records, clock=clock, queries=queries.command_records,
+            kept_for=settings.keys_kept_for,
+        ),
+    )  # fmt: skip
 
     register_catalog(bus, policy=profit)
     pricer = pricing.QuoteMemo()
@@ -243,7 +258,7 @@ def assemble(
     )
     register_cashier(
         bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance, queries=queries.payments,
+        finance=finance, queries=queries.payments, refunds=settings.refund_policy,
     )  # fmt: skip
     bus.register(
         payments.SyncPayment,

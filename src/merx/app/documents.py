@@ -76,6 +76,7 @@ def documents() -> Documents:
             found.register_all(context, events, converter.unstructure, base.reader(converter))
     replies = base.make_converter((CommandRecord,))  # the bus's idempotency keys
     found.register_all("kernel", (CommandRecord,), replies.unstructure, base.reader(replies))
+    found.removable(CommandRecord)  # expired ones are purged (PurgeCommandRecords)
     register_indexes(found)  # what the query ports look up
     return found
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import attrs
 
-from merx import catalog, checkout, installments, orders, promotions, settlement
+from merx import catalog, checkout, installments, orders, payments, promotions, settlement
 from merx.adapters.memory import (
     FixedClock,
     MemoryAfterSaleQueries,
+    MemoryCommandRecordQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -50,6 +51,7 @@ def build_memory_app(
     commission: settlement.CommissionTable | None = None,
     self_held_funds: Money | None = None,
     credit_product: installments.ProductSettings | None = None,
+    refund_policy: payments.RefundPolicy | None = None,
     check_views: bool = True,
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> MemoryApp:
@@ -69,6 +71,10 @@ def build_memory_app(
 
     ``tax_policy``: the tax rates by category and the mode (inclusive by default).
 
+    ``refund_policy`` says how often and how soon :class:`merx.payments.RetryRefunds`
+    tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
+    default: 5 attempts, 10 minutes doubling).
+
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
     benchmarks and the simulation turn it off.
@@ -84,6 +90,7 @@ def build_memory_app(
         self_held_funds=self_held_funds,
         credit_product=credit_product or installments.ProductSettings(),
         tax_policy=tax_policy,
+        refund_policy=refund_policy or payments.RefundPolicy(),
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -112,4 +119,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         purchase_orders=MemoryPurchaseOrderQueries(store),
         settlement=MemorySettlementQueries(store),
         aftersales=MemoryAfterSaleQueries(store),
+        command_records=MemoryCommandRecordQueries(store),
     )

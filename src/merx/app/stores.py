@@ -19,6 +19,7 @@ import attrs
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import (
     IndexedAfterSaleQueries,
+    IndexedCommandRecordQueries,
     IndexedInstallmentQueries,
     IndexedOrderQueries,
     IndexedPaymentQueries,
@@ -111,6 +112,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         purchase_orders=IndexedPurchaseOrderQueries(database, known),
         settlement=IndexedSettlementQueries(database, known),
         aftersales=IndexedAfterSaleQueries(database, known),
+        command_records=IndexedCommandRecordQueries(database, known),
     )
 
 

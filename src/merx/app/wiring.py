@@ -53,6 +53,7 @@ from merx.merchants import services as merchants_services
 from merx.orders import presale_services
 from merx.orders import services as orders_services
 from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
+from merx.payments import installments as payments_installments
 from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
 from merx.procurement import services as procurement_services
@@ -114,6 +115,7 @@ def register_fulfillment(
             clock=clock,
         ),
     )
+    bus.subscribe(payments.RefundSucceeded, fulfillment_services.close_refunded_topup)
     bus.register(
         fulfillment.SyncTracking,
         partial(fulfillment_services.sync_tracking, logistics=logistics, clock=clock),
@@ -305,8 +307,13 @@ def register_cashier(
         partial(
             payments_services.retry_refunds, gateways=gateways, clock=clock, queries=queries,
             policy=refunds or payments.RefundPolicy(),
+            installments=payments_installments.try_installment_refund,
         ),
     )  # fmt: skip
+    bus.register(
+        payments.ResolveEscalatedRefund,
+        partial(payments_services.resolve_escalated_refund, clock=clock),
+    )
     for command, handler in (
         (invoicing.RequestInvoice, invoicing_services.request_invoice),
         (invoicing.IssueInvoice, invoicing_services.issue_invoice),

@@ -13,15 +13,29 @@ from merx.catalog import FulfillmentMode
 from merx.fulfillment.errors import NotATopUp, UnknownVirtualSupplier
 from merx.fulfillment.model import ConsignmentDispatch, Shipment, ShipmentStatus
 from merx.fulfillment.ports import Logistics, TrackingStatus
-from merx.fulfillment.topup import TopUp, UnitStatus, topup_id_of
+from merx.fulfillment.topup import (
+    TopUp,
+    UnitStatus,
+    is_topup_refund,
+    topup_id_of,
+    topup_refund_id,
+)
 from merx.inventory import StockItem, deduct_holds, stock_key
-from merx.kernel.bus import Command
+from merx.kernel.bus import Command, commits_in_steps
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
+from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, prefetch
 from merx.orders import Order, OrderKind, OrderLine, OrderPaid, OrderStatus
-from merx.payments import PaymentGateway, RefundStatus, refund_to_payer
+from merx.payments import (
+    Payment,
+    PaymentGateway,
+    RefundStatus,
+    RefundSucceeded,
+    ask_refund,
+    refund_to_payer,
+)
 from merx.suppliers import (
     ConsignmentChannel,
     PushConsignmentOrder,
@@ -273,9 +287,9 @@ def fulfill_topup(
         raise NotATopUp(f"order {order.id!r} is not a top-up")
     if order.status is OrderStatus.PAID:
         # Opened and bought in one commit: every purchase's key is derived from the order,
-        # so a failure before it leaves the order paid and a retry asks the same questions
-        # (a relay's mark, written with a subscriber's first commit, then marks the work
-        # done only once the supplier has answered).
+        # so a failure before it leaves the order paid and a retry asks the same questions.
+        # Each later step finds what an earlier run stored (the subscriber commits in
+        # steps: a relay reruns it after a failure between two of them).
         top_up = TopUp.open(order)
         order.start_procurement(clock.now())
         uow.repo(TopUp).add(top_up)
@@ -322,36 +336,93 @@ def _purchase(
 def _conclude(
     uow: UnitOfWork, order_id: OrderId, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> OrderStatus:
+    """Every unit answered: the order ends its procurement and, in the same commit, the
+    failed units' refund is reserved on its payment (so no stop between the two leaves
+    a failure unrefunded), then asked for; a full failure refunded closes the order."""
     top_up = uow.repo(TopUp).get(topup_id_of(order_id))
     order = uow.repo(Order).get(order_id)
     if not top_up.settled:
         return order.status
-    order.procurement_ended(credited=top_up.credited, failure=top_up.failure, at=clock.now())
+    now = clock.now()
+    order.procurement_ended(credited=top_up.credited, failure=top_up.failure, at=now)
+    refund_id = _reserve_failed_refund(uow, order, top_up, now)
+    if refund_id is None and top_up.of(UnitStatus.FAILED):
+        order.close_if_refunded("supplier failed; nothing left to refund", now)
     uow.repo(Order).save(order)
     uow.commit()
-    if top_up.of(UnitStatus.FAILED):
-        return _refund_failed(uow, order_id, gateways, clock)
-    return order.status
+    if refund_id is None:
+        return order.status
+    assert order.payment_id is not None, "a top-up is procured only once paid"
+    status = ask_refund(
+        uow, gateways, payment_id=PaymentId(order.payment_id), refund_id=refund_id, clock=clock
+    )
+    return _close_if_refunded(uow, order_id, status, clock)
+
+
+def _reserve_failed_refund(
+    uow: UnitOfWork, order: Order, top_up: TopUp, at: datetime
+) -> str | None:
+    """Reserve (staged) the refund of the failed units' net price, at most what is left to
+    refund of the order's payment; its id, or ``None`` when there is nothing to refund."""
+    failed = top_up.of(UnitStatus.FAILED)
+    if not failed:
+        return None
+    assert order.payment_id is not None, "a top-up is procured only once paid"
+    payment = uow.repo(Payment).get(PaymentId(order.payment_id))
+    refund_id = topup_refund_id(order.id)
+    if refund_id in payment.refunds:
+        return refund_id
+    amount = _failed_refund_due(top_up, payment, order)
+    if not amount.is_positive():
+        return None
+    reason = f"the supplier could not top up {len(failed)} unit(s)"
+    payment.reserve_refund(refund_id, amount, reason, at=at, order_id=order.id)
+    uow.repo(Payment).save(payment)
+    return refund_id
+
+
+def _failed_refund_due(top_up: TopUp, payment: Payment, order: Order) -> Money:
+    """The failed units' net price, at most what is left to refund of the order's payment
+    (a refund granted meanwhile counts)."""
+    return top_up.refund_due.min(payment.refundable_to(order.id, order.payable))
 
 
 def _refund_failed(
     uow: UnitOfWork, order_id: OrderId, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> OrderStatus:
-    """Refund the failed units' net price; close the order once a full failure is refunded."""
+    """Try the failed units' refund again (reserved when the procurement ended; a top-up
+    stored before that was so is reserved now, capped at what is left); close the order
+    once a full failure is refunded."""
     top_up = uow.repo(TopUp).get(topup_id_of(order_id))
     order = uow.repo(Order).get(order_id)
     assert order.payment_id is not None, "a top-up is procured only once paid"
-    failed = top_up.of(UnitStatus.FAILED)
+    payment = uow.repo(Payment).get(PaymentId(order.payment_id))
+    refund_id = topup_refund_id(order.id)
+    if refund_id in payment.refunds:
+        amount = payment.refunds[refund_id].amount
+    else:
+        amount = _failed_refund_due(top_up, payment, order)
+    if not amount.is_positive():
+        if order.close_if_refunded("supplier failed; nothing left to refund", clock.now()):
+            uow.repo(Order).save(order)
+            uow.commit()
+        return order.status
     status = refund_to_payer(
         uow,
         gateways,
-        payment_id=PaymentId(order.payment_id),
-        refund_id=f"{order.id}/topup-failed",
-        amount=top_up.refund_due,
-        reason=f"the supplier could not top up {len(failed)} unit(s)",
+        payment_id=payment.id,
+        refund_id=refund_id,
+        amount=amount,
+        reason=f"the supplier could not top up {len(top_up.of(UnitStatus.FAILED))} unit(s)",
         clock=clock,
         order_id=order.id,
     )
+    return _close_if_refunded(uow, order_id, status, clock)
+
+
+def _close_if_refunded(
+    uow: UnitOfWork, order_id: OrderId, status: RefundStatus, clock: Clock
+) -> OrderStatus:
     order = uow.repo(Order).get(order_id)
     if status is RefundStatus.SUCCEEDED and order.close_if_refunded(
         "supplier failed; refunded", clock.now()
@@ -361,6 +432,21 @@ def _refund_failed(
     return order.status
 
 
+def close_refunded_topup(event: RefundSucceeded, uow: UnitOfWork) -> None:
+    """Subscriber: a failed top-up's refund succeeded later (a notification, a sync, a
+    retry, or a person recording it refunded offline): the order closes."""
+    if not is_topup_refund(event.refund_id):
+        return
+    refund = uow.repo(Payment).view(event.payment_id).refunds[event.refund_id]
+    if refund.order_id is None:
+        return
+    order = uow.repo(Order).get(refund.order_id)
+    if order.close_if_refunded("supplier failed; refunded", event.at):
+        uow.repo(Order).save(order)
+        uow.commit()
+
+
+@commits_in_steps
 def fulfill_paid_topup(
     event: OrderPaid,
     uow: UnitOfWork,

@@ -3,7 +3,9 @@
 One purchase per unit, each with its own idempotency key (the unit's ``key``), so a retry
 after a timeout never credits an account twice. A unit is *unknown* until the supplier
 gives a final answer; only a definitive failure is refunded, and only for the units that
-failed (their frozen net price). When every unit failed, the order is refunded and closed.
+failed (their frozen net price, at most what is left to refund of the payment), the refund
+reserved in the commit that ends the procurement. When every unit failed, the order is
+refunded and closed, whenever the refund succeeds.
 """
 
 from __future__ import annotations
@@ -59,6 +61,19 @@ class TopUpUnitSettled(DomainEvent):
 def topup_id_of(order_id: OrderId) -> str:
     """One top-up per order: its id is derived from the order's."""
     return f"topup-{order_id}"
+
+
+_REFUND_SUFFIX = "/topup-failed"
+
+
+def topup_refund_id(order_id: OrderId) -> str:
+    """One refund of failed units per top-up order: its id is derived from the order's."""
+    return f"{order_id}{_REFUND_SUFFIX}"
+
+
+def is_topup_refund(refund_id: str) -> bool:
+    """Whether ``refund_id`` names a top-up's refund of failed units (told without a read)."""
+    return refund_id.endswith(_REFUND_SUFFIX)
 
 
 @attrs.define(kw_only=True)

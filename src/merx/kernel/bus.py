@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -48,6 +49,28 @@ class Command(Generic[R_co]):
 
 CommandHandler = Callable[[Any, UnitOfWork], Any]
 Subscriber = Callable[[Any, UnitOfWork], None]
+S = TypeVar("S", bound=Callable[..., None])
+
+_IN_STEPS = "__merx_commits_in_steps__"
+
+
+def commits_in_steps(subscriber: S) -> S:
+    """Declare that ``subscriber`` may commit more than once for one event (its work
+    stored in steps around an external call, each step committed before the call). An
+    outbox relay then marks the event handled only after the subscriber returns, in a
+    commit of its own, so a failure or a stop between two steps runs it again: such a
+    subscriber must be idempotent per event (each step finds what an earlier run did)."""
+    setattr(subscriber, _IN_STEPS, True)
+    return subscriber
+
+
+def in_steps(subscriber: Callable[..., Any]) -> bool:
+    """Whether ``subscriber`` (or the function a :func:`functools.partial` binds) was
+    declared with :func:`commits_in_steps`."""
+    function: Any = subscriber
+    while isinstance(function, partial):
+        function = function.func
+    return bool(getattr(function, _IN_STEPS, False))
 
 
 class Delivery(Protocol):
@@ -83,6 +106,11 @@ class MessageBus:
     @property
     def publisher(self) -> EventPublisher:
         return self._publisher
+
+    def subscribers(self) -> list[Subscriber]:
+        """Every subscriber, in the order they subscribed (one subscribed to several
+        events is listed once per event)."""
+        return [s for subscribers in self._subscribers.values() for s in subscribers]
 
     def subscribers_of(self, event_type: type[DomainEvent]) -> list[Subscriber]:
         """The subscribers of ``event_type``, in the order they subscribed."""

@@ -51,6 +51,7 @@ class Documents:
     _by_class: dict[type[Any], DocumentKind] = attrs.field(factory=dict)
     _by_name: dict[str, DocumentKind] = attrs.field(factory=dict)
     _indexers: dict[type[Any], Indexer] = attrs.field(factory=dict)
+    _removable: set[type[Any]] = attrs.field(factory=set)
 
     def register(self, name: str, cls: type[Any], write: Writer, read: Reader) -> None:
         """Store ``cls`` under ``name`` (each unique)."""
@@ -75,6 +76,18 @@ class Documents:
 
     def indexed(self, cls: type[Any]) -> bool:
         return cls in self._indexers
+
+    def removable(self, cls: type[Any]) -> None:
+        """Let aggregates of ``cls`` be removed (``Repository.remove``). Their documents are
+        never kept in a process's cache of decoded aggregates: an id removed and added
+        again starts at version 1 again, which another process's cache would answer with
+        the removed aggregate."""
+        if cls not in self._by_class:
+            raise UnknownDocumentKind(f"{cls.__name__} is not a stored kind")
+        self._removable.add(cls)
+
+    def is_removable(self, cls: type[Any]) -> bool:
+        return cls in self._removable
 
     def index_entries(self, aggregate: Any) -> tuple[tuple[str, str], ...] | None:
         """The index entries of ``aggregate``; ``None`` for a kind without an indexer."""

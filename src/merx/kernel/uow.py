@@ -9,10 +9,11 @@ the ``with`` block without commit discards everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from types import TracebackType
 from typing import Protocol, Self, TypeVar, runtime_checkable
 
+from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 
 
@@ -62,6 +63,13 @@ class Repository(Protocol[A]):
         """Stage a loaded aggregate's changes for commit."""
         ...
 
+    def remove(self, aggregate: A) -> None:
+        """Stage the deletion of a loaded aggregate (``get`` or ``find`` of this unit of
+        work): at commit it must still be at the version loaded, else the commit raises
+        :class:`merx.errors.ConcurrencyError` and writes nothing, as a lost update does.
+        After the commit its id is free, as if it had never been added."""
+        ...
+
     def ids(self) -> Iterator[str]:
         """Every stored id (committed state), in insertion order."""
         ...
@@ -90,6 +98,18 @@ def prefetch(repo: Repository[A], keys: Iterable[str]) -> None:
     number of reads."""
     if isinstance(repo, Prefetching):
         repo.prefetch(keys)
+
+
+def take_loaded(loaded: MutableMapping[str, A], aggregate: A, kind: type[A]) -> None:
+    """Take ``aggregate`` out of a repository's ``loaded`` aggregates, to remove it
+    (:meth:`Repository.remove`); :class:`merx.errors.ValidationError` unless it is the one
+    this unit of work loaded under its id (a view, a copy or a stranger is refused)."""
+    key = aggregate.id
+    if loaded.get(key) is not aggregate:
+        raise ValidationError(
+            f"{kind.__name__} {key!r}: only an aggregate loaded in this unit of work can be removed"
+        )
+    del loaded[key]
 
 
 def add_or_save(repo: Repository[A], aggregate: A) -> None:

@@ -47,7 +47,7 @@ from merx.ledger.model import (
     Phase,
     counter_moves,
 )
-from merx.ledger.ports import Journal, Journals
+from merx.ledger.ports import Journal, Journals, prefetch_entries
 from merx.ledger.services import OpenLedger
 
 __all__ = [
@@ -85,4 +85,5 @@ __all__ = [
     "counter_moves",
     "merchant_account",
     "merchant_accounts",
+    "prefetch_entries",
 ]

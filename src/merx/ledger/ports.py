@@ -13,8 +13,8 @@ database); a ledger used by hand (tests, the spec runner, the benchmark) takes a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from typing import Protocol, runtime_checkable
 
 from merx.kernel.uow import UnitOfWork
 from merx.ledger.accounts import AccountId
@@ -57,6 +57,29 @@ class Journal(Protocol):
     def entries(self) -> Iterator[Entry]:
         """Every entry, in the order appended (reads the whole journal)."""
         ...
+
+
+@runtime_checkable
+class PrefetchingJournal(Protocol):
+    """Optional part of a :class:`Journal`: reading many keys' entries at once (see
+    :func:`prefetch_entries`)."""
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the entries of ``keys`` together, as :meth:`Journal.get` would, so that a
+        later ``get`` of one of them asks nothing more."""
+        ...
+
+
+def prefetch_entries(journal: Journal, keys: Iterable[str]) -> None:
+    """Tell ``journal`` its unit of work is about to post (or look up) the entries of
+    ``keys``, so that a journal on a database reads them in one query instead of one each
+    (:meth:`~merx.ledger.Ledger.post` asks the journal for a key before it posts, so that
+    a replay is a no-op). A journal that cannot (:class:`PrefetchingJournal`) ignores the
+    hint; callers rely on it for nothing but the number of reads. A key found missing may
+    be posted by another commit meanwhile: the commit refuses it, as it refuses any key
+    taken concurrently."""
+    if isinstance(journal, PrefetchingJournal):
+        journal.prefetch(keys)
 
 
 class Journals(Protocol):

@@ -5,7 +5,8 @@ The command handlers are in ``merx.payments.services`` and ``merx.payments.insta
 (for the composition root). The ports' Protocols are exported here; the values an adapter
 builds to answer them (``GatewayResult``, ``GatewayStatus``, ``RiskDecision``...) are in
 ``merx.payments.ports``. ``refund_to_payer`` is the domain service after-sales and
-fulfillment call in-process to give money back the way it came.
+fulfillment call in-process to give money back the way it came; ``ask_refund`` sends a
+refund a caller reserved on the payment in its own commit.
 """
 
 from merx.payments.errors import (
@@ -22,6 +23,7 @@ from merx.payments.errors import (
     PaymentNotAuthorized,
     RefundExceedsCapture,
     RefundExceedsPayment,
+    RefundNotEscalated,
     RefundNotFound,
     RefundNotPending,
     UnknownChannel,
@@ -29,7 +31,7 @@ from merx.payments.errors import (
     WrongAuthenticationFactor,
     WrongProof,
 )
-from merx.payments.installments import PayByInstallments, refund_to_payer
+from merx.payments.installments import PayByInstallments, ask_refund, refund_to_payer
 from merx.payments.model import (
     AuthenticationLapsed,
     AuthenticationLockedOut,
@@ -47,6 +49,8 @@ from merx.payments.model import (
     RefundFailed,
     RefundPolicy,
     RefundReserved,
+    RefundResolution,
+    RefundResolved,
     RefundStatus,
     RefundSucceeded,
     TransactionAuthenticated,
@@ -70,6 +74,7 @@ from merx.payments.services import (
     PayOrder,
     PayOrderRouted,
     RefundOutcome,
+    ResolveEscalatedRefund,
     RetryRefunds,
     SyncPayment,
 )
@@ -117,13 +122,17 @@ __all__ = [
     "RefundExceedsCapture",
     "RefundExceedsPayment",
     "RefundFailed",
+    "RefundNotEscalated",
     "RefundNotFound",
     "RefundNotPending",
     "RefundOutcome",
     "RefundPolicy",
     "RefundReserved",
+    "RefundResolution",
+    "RefundResolved",
     "RefundStatus",
     "RefundSucceeded",
+    "ResolveEscalatedRefund",
     "RetryRefunds",
     "RoutingRule",
     "SyncPayment",
@@ -133,5 +142,6 @@ __all__ = [
     "UnknownPayment",
     "WrongAuthenticationFactor",
     "WrongProof",
+    "ask_refund",
     "refund_to_payer",
 ]

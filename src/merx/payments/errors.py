@@ -71,6 +71,10 @@ class RefundNotPending(BusinessRuleViolation):
     """The refund has succeeded or was escalated (or is not due to escalate): no try now."""
 
 
+class RefundNotEscalated(BusinessRuleViolation):
+    """Only an escalated refund is resolved by hand; this one is pending or succeeded."""
+
+
 # -- transaction authentication --------------------------------------------------------
 
 

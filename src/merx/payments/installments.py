@@ -31,11 +31,11 @@ from merx.payments.services import (
     INSTALLMENTS,
     AuthenticationPolicy,
     PaymentOutcome,
+    _ask_channel,
     begin_payment,
     gateway_for,
     record_and_settle,
     refund_payment,
-    reserve_refund,
 )
 
 
@@ -145,21 +145,56 @@ def refund_installments(
     order_id: OrderId | None = None,
 ) -> RefundStatus:
     """A refund of an installment order pays its plan down (credit restores the limit and
-    returns any overpayment); reserved on the payment first, so it is never applied twice."""
-    settled = reserve_refund(
-        uow, payment_id, refund_id, amount, reason, order_id=order_id, at=clock.now()
-    )
-    if settled is not None:
-        return settled
+    returns any overpayment); reserved on the payment first, so it is never applied twice.
+    A repeat of a pending refund makes its next try (:func:`try_installment_refund`)."""
     payment = uow.repo(Payment).get(payment_id)
+    if payment.reserve_refund(refund_id, amount, reason, order_id=order_id, at=clock.now()):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+        return _pay_plan_down(uow, payment_id, refund_id, refund_id, clock)
+    return try_installment_refund(uow, payment_id, refund_id, clock)
+
+
+def try_installment_refund(
+    uow: UnitOfWork, payment_id: PaymentId, refund_id: str, clock: Clock
+) -> RefundStatus:
+    """The next try of a pending refund of an installment payment (what
+    :class:`~merx.payments.RetryRefunds` calls): an attempt recorded and committed, then the
+    plan paid down. A refund left pending (the process stopped between the two, or credit
+    refused it) is never left behind."""
+    payment = uow.repo(Payment).get(payment_id)
+    if payment.refund_status(refund_id) is not RefundStatus.PENDING:
+        return payment.refund_status(refund_id)
+    attempt = payment.attempt_refund(refund_id, clock.now())
+    uow.repo(Payment).save(payment)
+    uow.commit()
+    return _pay_plan_down(uow, payment_id, refund_id, attempt.request_id, clock)
+
+
+def _pay_plan_down(
+    uow: UnitOfWork, payment_id: PaymentId, refund_id: str, request_id: str, clock: Clock
+) -> RefundStatus:
+    """Pay the plan down by the refund and record it as the attempt ``request_id``'s
+    outcome, in one commit; credit refusing it (a :class:`MerxError`) is a declined
+    attempt, tried again like a channel's decline."""
+    payment = uow.repo(Payment).get(payment_id)
+    amount = payment.refunds[refund_id].amount
     parent = uow.repo(ParentOrder).get(payment.order_id)
-    installments.refund_installment_order(
-        installments.RefundInstallmentOrder(parent.customer_id, parent.id, amount),
-        uow,
-        clock=clock,
-    )
-    payment = uow.repo(Payment).get(payment_id)
-    fact = PaymentFact(FactKind.REFUNDED, f"{refund_id}/credit", amount, clock.now(), refund_id)
+    now = clock.now()
+    try:
+        installments.refund_installment_order(
+            installments.RefundInstallmentOrder(parent.customer_id, parent.id, amount),
+            uow,
+            clock=clock,
+        )
+        fact = PaymentFact(FactKind.REFUNDED, f"{request_id}/credit", amount, now, request_id)
+    except MerxError as refused:
+        uow.rollback()  # whatever credit staged before refusing
+        payment = uow.repo(Payment).get(payment_id)
+        fact = PaymentFact(
+            FactKind.REFUND_FAILED, f"{request_id}/refused", amount, now, request_id,
+            reason=f"{type(refused).__name__}: {refused}",
+        )  # fmt: skip
     payment.record_fact(fact)
     uow.repo(Payment).save(payment)
     uow.commit()
@@ -194,3 +229,27 @@ def refund_to_payer(
         clock=clock,
         order_id=order_id,
     )
+
+
+def ask_refund(
+    uow: UnitOfWork,
+    gateways: Mapping[str, PaymentGateway],
+    *,
+    payment_id: PaymentId,
+    refund_id: str,
+    clock: Clock,
+) -> RefundStatus:
+    """Send a refund the caller reserved (:meth:`Payment.reserve_refund`) and committed with
+    its own changes, its first attempt not asked yet: through the channel, or down the
+    installment plan; the answer recorded (committed). Returns the refund's status."""
+    payment = uow.repo(Payment).get(payment_id)
+    status = payment.refund_status(refund_id)
+    if status is not RefundStatus.PENDING:
+        return status
+    request_id = payment.refunds[refund_id].request_ids[-1]
+    if payment.channel == INSTALLMENTS:
+        return _pay_plan_down(uow, payment_id, refund_id, request_id, clock)
+    return _ask_channel(
+        uow, gateway_for(gateways, payment.channel), payment_id=payment_id,
+        refund_id=refund_id, request_id=request_id, clock=clock,
+    )  # fmt: skip

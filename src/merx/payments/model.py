@@ -35,6 +35,7 @@ from merx.payments.errors import (
     AuthenticationLocked,
     NoAuthenticationPending,
     RefundExceedsPayment,
+    RefundNotEscalated,
     RefundNotFound,
     RefundNotPending,
     WrongAuthenticationFactor,
@@ -56,13 +57,24 @@ class RefundStatus(enum.Enum):
 
     ``PENDING``: an attempt is in flight, or a declined or timed-out one waits for the next
     (:class:`~merx.payments.RetryRefunds`); the money stays held. ``SUCCEEDED``: one
-    attempt refunded it. ``ESCALATED``: the configured attempts all failed; it waits for
-    manual handling, the money still held (a late success still makes it ``SUCCEEDED``).
+    attempt refunded it (or a person recorded it refunded outside the channel).
+    ``ESCALATED``: the configured attempts all failed; it waits for manual handling
+    (:class:`~merx.payments.ResolveEscalatedRefund`), the money still held (a late success
+    still makes it ``SUCCEEDED``).
     """
 
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     ESCALATED = "escalated"
+
+
+class RefundResolution(enum.Enum):
+    """How a person resolved an escalated refund: the money went back outside the channel
+    (``REFUNDED_OFFLINE``: the refund succeeded), or the refund is tried again
+    (``RETRY``: pending, with a fresh budget of attempts)."""
+
+    REFUNDED_OFFLINE = "refunded_offline"
+    RETRY = "retry"
 
 
 class AttemptStatus(enum.Enum):
@@ -236,6 +248,16 @@ class RefundAttempt:
     asked: int = 1
 
 
+@attrs.frozen
+class ManualResolution:
+    """A person's resolution of an escalated refund, under the host's ``reference`` (a
+    ticket, a bank transfer's reference): the same reference again changes nothing."""
+
+    reference: str
+    resolution: RefundResolution
+    at: datetime
+
+
 def attempt_request_id(refund_id: str, number: int) -> str:
     """The refund id the channel sees for attempt ``number`` (1-based) of ``refund_id``."""
     return refund_id if number == 1 else f"{refund_id}/attempt-{number}"
@@ -254,6 +276,11 @@ class Refund:
     attempts: tuple[RefundAttempt, ...] = ()
     """Oldest first; a refund stored before attempts were kept has had one, its own id."""
     escalated_at: datetime | None = None
+    resolutions: tuple[ManualResolution, ...] = ()
+    """A person's resolutions of its escalations, oldest first."""
+    budget_from: int = 0
+    """The tries made before its last ``RETRY`` resolution: the policy's attempts count
+    from there (a fresh budget)."""
 
     @property
     def request_ids(self) -> tuple[str, ...]:
@@ -263,6 +290,15 @@ class Refund:
     def tries(self) -> int:
         """Calls to the channel so far (every attempt, every time it was asked)."""
         return sum(a.asked for a in self.attempts) or 1
+
+    @property
+    def tries_in_budget(self) -> int:
+        """Calls to the channel since the budget of attempts was last renewed."""
+        return self.tries - self.budget_from
+
+    def resolution(self, reference: str) -> ManualResolution | None:
+        """The resolution made under ``reference``, if any."""
+        return next((r for r in self.resolutions if r.reference == reference), None)
 
 
 @attrs.frozen
@@ -352,6 +388,19 @@ class RefundEscalated(DomainEvent):
     refund_id: str
     amount: Money
     attempts: int
+    at: datetime
+
+
+@attrs.frozen
+class RefundResolved(DomainEvent):
+    """A person resolved an escalated refund (see :class:`RefundResolution`); one refunded
+    offline is followed by :class:`RefundSucceeded`."""
+
+    payment_id: PaymentId
+    order_id: OrderId
+    refund_id: str
+    resolution: RefundResolution
+    reference: str
     at: datetime
 
 
@@ -566,6 +615,16 @@ class Payment(Aggregate):
             self.record(PaymentAnomalyRecorded(self.id, fact.reference, note))
             if not (earlier.kind in _FAILURES and fact.kind not in _FAILURES):
                 return False  # a failure after a success changes nothing
+        refund = self.refund_of(fact.refund_id) if fact.refund_id is not None else None
+        if (
+            fact.kind is FactKind.REFUNDED
+            and refund is not None
+            and before[1][refund.refund_id] is RefundStatus.SUCCEEDED
+        ):  # paid back twice (say, offline, then a late attempt): for a person, not folded
+            note = f"refund {refund.refund_id!r} refunded again after it succeeded"
+            self.anomalies.append(f"{fact.reference}: {note}")
+            self.record(PaymentAnomalyRecorded(self.id, fact.reference, note))
+            return False
         self.facts[fact.reference] = fact  # new, or a success superseding a failure
         self.record(PaymentFactRecorded(self.id, fact.kind, fact.reference, fact.amount))
         if fact.kind is FactKind.REFUND_FAILED:
@@ -652,12 +711,14 @@ class Payment(Aggregate):
         if self.refund_status(refund_id) is not RefundStatus.PENDING:
             return False
         refund = self.refunds[refund_id]
+        if refund.tries_in_budget == 0:
+            return True  # sent back to pending by a person: due at once
         last = self._attempts(refund)[-1]
-        return now >= last.at + policy.delay(refund.tries)
+        return now >= last.at + policy.delay(refund.tries_in_budget)
 
     def exhausted(self, refund_id: str, policy: RefundPolicy) -> bool:
-        """The refund has had every try the policy allows."""
-        return self.refunds[refund_id].tries >= policy.max_attempts
+        """The refund has had every try the policy allows (since its budget was renewed)."""
+        return self.refunds[refund_id].tries_in_budget >= policy.max_attempts
 
     def attempt_refund(self, refund_id: str, now: datetime) -> RefundAttempt:
         """The refund's next try: its last attempt asked again (same request id and key)
@@ -682,13 +743,57 @@ class Payment(Aggregate):
         refund = self._pending_refund(refund_id)
         if not self.exhausted(refund_id, policy):
             raise RefundNotPending(
-                f"refund {refund_id!r} of payment {self.id!r} has had {refund.tries} of "
-                f"{policy.max_attempts} tries: not yet to escalate"
+                f"refund {refund_id!r} of payment {self.id!r} has had {refund.tries_in_budget}"
+                f" of {policy.max_attempts} tries: not yet to escalate"
             )
         self.refunds[refund_id] = attrs.evolve(refund, escalated_at=now)
         self.record(
             RefundEscalated(self.id, self.order_id, refund_id, refund.amount, refund.tries, now)
         )
+
+    def resolve_refund(
+        self, refund_id: str, resolution: RefundResolution, reference: str, at: datetime
+    ) -> bool:
+        """A person resolves an escalated refund under ``reference``: ``REFUNDED_OFFLINE``
+        records the money as paid back (a fact of the whole amount, so the refund succeeds:
+        :class:`RefundSucceeded`), ``RETRY`` sends it back to pending with a fresh budget of
+        attempts, due at once. ``False`` if this reference already resolved it the same way
+        (a repeat changes nothing); another resolution under it is an
+        :class:`IdempotencyConflict`. Raises :class:`RefundNotFound`,
+        :class:`RefundNotEscalated`."""
+        refund = self.refunds.get(refund_id)
+        if refund is None:
+            raise RefundNotFound(f"payment {self.id!r} has no refund {refund_id!r}")
+        if not reference.strip():
+            raise ValidationError(f"resolving refund {refund_id!r} needs a reference")
+        earlier = refund.resolution(reference)
+        if earlier is not None:
+            if earlier.resolution is resolution:
+                return False
+            raise IdempotencyConflict(
+                f"refund {refund_id!r}: reference {reference!r} already resolved it as "
+                f"{earlier.resolution.value}, not {resolution.value}"
+            )
+        status = self.refund_status(refund_id)
+        if status is not RefundStatus.ESCALATED:
+            raise RefundNotEscalated(
+                f"refund {refund_id!r} of payment {self.id!r} is {status.value}, not escalated"
+            )
+        resolved = (*refund.resolutions, ManualResolution(reference, resolution, at))
+        if resolution is RefundResolution.RETRY:
+            self.refunds[refund_id] = attrs.evolve(
+                refund, escalated_at=None, resolutions=resolved, budget_from=refund.tries
+            )
+        else:
+            self.refunds[refund_id] = attrs.evolve(refund, resolutions=resolved)
+        self.record(RefundResolved(self.id, self.order_id, refund_id, resolution, reference, at))
+        if resolution is RefundResolution.REFUNDED_OFFLINE:
+            offline = PaymentFact(
+                FactKind.REFUNDED, f"{refund_id}/offline/{reference}", refund.amount, at,
+                refund_id=refund_id, reason=f"refunded outside the channel: {reference}",
+            )  # fmt: skip
+            self.record_fact(offline)
+        return True
 
     # -- transaction authentication -------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from merx.kernel.bus import commits_in_steps
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PaymentId
 from merx.kernel.uow import UnitOfWork
@@ -18,6 +19,7 @@ from merx.payments.model import RefundSucceeded
 from merx.payments.ports import PaymentGateway
 
 
+@commits_in_steps
 def refund_presale_deposit(
     event: PresaleDepositRefundDue,
     uow: UnitOfWork,
@@ -26,8 +28,9 @@ def refund_presale_deposit(
     clock: Clock,
 ) -> None:
     """Subscriber: pay the deposit back in full (one refund id per pre-sale order, so a
-    redelivered event reuses it). Its success (now, or by a later notification) is
-    :func:`presale_refund_succeeded`'s."""
+    redelivered event reuses it; run again after a stop between its reservation and the
+    channel's answer, it makes the refund's next try). Its success (now, or by a later
+    notification) is :func:`presale_refund_succeeded`'s."""
     refund_to_payer(
         uow,
         gateways,

@@ -53,6 +53,7 @@ from merx.payments.model import (
     PaymentFact,
     PaymentStatus,
     RefundPolicy,
+    RefundResolution,
     RefundStatus,
 )
 from merx.payments.ports import (
@@ -757,6 +758,11 @@ class RefundOutcome:
     status: RefundStatus
 
 
+#: The next try of a pending refund of an installment payment (no channel: the plan is
+#: paid down): :func:`merx.payments.installments.try_installment_refund`.
+InstallmentRefundTry: TypeAlias = Callable[[UnitOfWork, PaymentId, str, Clock], RefundStatus]
+
+
 @attrs.frozen
 class RetryRefunds(Command[list[RefundOutcome]]):
     """Try again every pending refund whose next try is due, and escalate those that
@@ -771,16 +777,19 @@ def retry_refunds(
     clock: Clock,
     queries: PaymentQueries,
     policy: RefundPolicy,
+    installments: InstallmentRefundTry | None = None,
 ) -> list[RefundOutcome]:
     """``queries`` finds the payments with a pending refund; for each refund due
     (:meth:`Payment.refund_due`), either escalate it (:meth:`Payment.escalate_refund`,
-    committed, event :class:`RefundEscalated`) or make its next try (:func:`try_refund`).
-    A refund of an installment payment never stays pending (no channel is called)."""
+    committed, event :class:`RefundEscalated`) or make its next try (:func:`try_refund`;
+    for an installment payment, ``installments``: its plan paid down again, after a stop
+    or a refusal between its reservation and its outcome). Refunds of every kind of
+    order are tried, a pre-sale deposit's among them."""
     done: list[RefundOutcome] = []
     for key in list(queries.with_refunds_pending()):
         payment = uow.repo(Payment).get(PaymentId(key))
-        if payment.channel == INSTALLMENTS:
-            continue  # paid down in-process: never left pending by a channel
+        if payment.channel == INSTALLMENTS and installments is None:
+            continue  # no way to pay a plan down wired
         now = clock.now()
         for refund in payment.refunds_in(RefundStatus.PENDING):
             payment = uow.repo(Payment).get(payment.id)
@@ -791,6 +800,9 @@ def retry_refunds(
                 uow.repo(Payment).save(payment)
                 uow.commit()
                 status = RefundStatus.ESCALATED
+            elif payment.channel == INSTALLMENTS:
+                assert installments is not None
+                status = installments(uow, payment.id, refund.refund_id, clock)
             else:
                 gateway = gateway_for(gateways, payment.channel)
                 status = try_refund(
@@ -798,3 +810,29 @@ def retry_refunds(
                 )
             done.append(RefundOutcome(payment.id, refund.refund_id, status))
     return done
+
+
+@attrs.frozen
+class ResolveEscalatedRefund(Command[RefundStatus]):
+    """A person resolves an escalated refund under the host's ``reference`` (a ticket, a
+    bank transfer's reference): ``REFUNDED_OFFLINE`` (the money went back outside the
+    channel: the refund succeeds, and what follows a refund's success follows: after-sales
+    cases complete, a failed top-up closes, a deposit's pre-sale order is refunded) or
+    ``RETRY`` (pending again, due at once, with a fresh budget of attempts). The same
+    call again changes nothing."""
+
+    payment_id: PaymentId
+    refund_id: str
+    resolution: RefundResolution
+    reference: str
+
+
+def resolve_escalated_refund(
+    cmd: ResolveEscalatedRefund, uow: UnitOfWork, *, clock: Clock
+) -> RefundStatus:
+    """:meth:`Payment.resolve_refund`, committed; the refund's status after it."""
+    payment = uow.repo(Payment).get(cmd.payment_id)
+    if payment.resolve_refund(cmd.refund_id, cmd.resolution, cmd.reference, clock.now()):
+        uow.repo(Payment).save(payment)
+        uow.commit()
+    return payment.refund_status(cmd.refund_id)

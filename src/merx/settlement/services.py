@@ -38,6 +38,7 @@ from merx.ledger import (
     Ledger,
     merchant_account,
     merchant_accounts,
+    prefetch_entries,
 )
 from merx.merchants import Merchant, check_actor
 from merx.settlement.errors import PayoutTimeout
@@ -363,6 +364,7 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Jou
         return
     ledger, journal = _book(uow, journals, clearing.currency)
     key = f"{clearing.id}/refund/{cmd.refund_id}"
+    prefetch_entries(journal, [key, f"{key}/paid", f"{key}/cover"])  # one read for the three
     ledger.post(journal, key, cmd.kind.entry_kind, clearing.id, legs, now)
     payout = clearing.refund_payout_legs(cmd.refund_id)
     ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, clearing.id, payout, now)
@@ -380,6 +382,7 @@ def compensate_customer(
     ledger, journal = _book(uow, journals, account.currency)
     key = f"{cmd.compensation_id}/compensation"
     ref = cmd.compensation_id
+    prefetch_entries(journal, [key, f"{key}/paid", f"{key}/cover"])  # one read for the three
     if ledger.posted_before(
         journal, key, EntryKind.COMPENSATION, ref, compensation_legs(account.id, cmd.amount)
     ):

@@ -15,7 +15,8 @@ entry it names; appending moves the accounts' counters as
 :func:`~merx.ledger.counter_moves` says, and a transaction reads its own appends; what
 is missing is ``None`` (a balance, zero); a committed journal read in a new transaction
 answers the same; a ledger posting through it replays, reverses and resolves pending
-entries as the ledger's rules say. For a journal in transactions
+entries as the ledger's rules say; keys read ahead (:func:`~merx.ledger.prefetch_entries`)
+answer as ``get`` does. For a journal in transactions
 (``harness.transactional``): a transaction dropped leaves nothing, appends of concurrent
 transactions to the same accounts add
 up, a key or a follow-up taken by an earlier commit is refused at commit
@@ -48,6 +49,7 @@ from merx.ledger import (
     cash_account,
     merchant_account,
     merchant_accounts,
+    prefetch_entries,
 )
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -181,6 +183,28 @@ class JournalContract:
         assert journal.follow_up("w1/paid") is None
         assert list(journal.entries()) == [sale, hold, reversal, paid]
 
+    def test_prefetched_keys_answer_as_get_does(self, harness: JournalHarness) -> None:
+        setup = harness.begin()
+        setup.journal.append(entry("o1/cleared"))
+        setup.commit()
+        transaction = harness.begin()
+        journal = transaction.journal
+        prefetch_entries(journal, ["o1/cleared", "o2/cleared", "o1/cleared"])
+        assert journal.get("o1/cleared") == entry("o1/cleared")
+        assert journal.get("o2/cleared") is None
+        ledger = book()
+        posted = ledger.post(journal, "o2/cleared", EntryKind.ORDER_CLEARED, "ref-o2/cleared",
+                             SALE, AT)  # fmt: skip
+        assert journal.get("o2/cleared") == posted == entry("o2/cleared")
+        prefetch_entries(journal, ["o2/cleared", "o3/cleared"])  # its own append stays
+        assert journal.get("o2/cleared") == posted
+        assert ledger.post(journal, "o1/cleared", EntryKind.ORDER_CLEARED, "ref-o1/cleared",
+                           SALE, AT) == entry("o1/cleared")  # fmt: skip
+        transaction.commit()
+        journal = harness.begin().journal
+        assert [e.key for e in journal.entries()] == ["o1/cleared", "o2/cleared"]
+        assert journal.figures(TRANSIT) == Balance(2_000, 2_000, 0, 0, 0)
+
     # -- transactions ----------------------------------------------------------------------
 
     @pytest.fixture
@@ -250,6 +274,21 @@ class JournalContract:
             second.commit()
         journal = shared.begin().journal
         assert journal.get("o9/cleared") is None
+        assert journal.get("o1/cleared") == entry("o1/cleared")
+        assert journal.figures(TRANSIT) == Balance(1_000, 1_000, 0, 0, 0)
+
+    def test_a_key_prefetched_as_missing_and_taken_meanwhile_is_refused(
+        self, shared: JournalHarness
+    ) -> None:
+        mine, theirs = shared.begin(), shared.begin()
+        prefetch_entries(mine.journal, ["o1/cleared"])
+        assert mine.journal.get("o1/cleared") is None
+        theirs.journal.append(entry("o1/cleared"))
+        theirs.commit()
+        mine.journal.append(entry("o1/cleared", EntryKind.SETTLEMENT))  # as if posted
+        with pytest.raises(ConcurrencyError):
+            mine.commit()
+        journal = shared.begin().journal
         assert journal.get("o1/cleared") == entry("o1/cleared")
         assert journal.figures(TRANSIT) == Balance(1_000, 1_000, 0, 0, 0)
 

@@ -44,6 +44,11 @@ What the suite holds a store to:
 - ``collect_events()`` answers the events of the written aggregates after commit, once:
   each aggregate's in the order it recorded them, aggregates in the order they were first
   staged; none from rolled-back or refused work; stored aggregates hold no pending events.
+- ``remove`` of an aggregate the unit of work loaded deletes it at commit, version-checked
+  like a save (``ConcurrencyError`` and nothing written if it changed since it was loaded);
+  its id is free afterwards (added again at version 1); anything else removed raises
+  ``ValidationError``. (A store of documents lets the suite's aggregates be removed:
+  ``merx.kernel.documents.Documents.removable``.)
 - ``merx.kernel.uow.prefetch`` reads ids as ``find`` would, at the latest with the next
   read (one object per id, what the unit of work holds kept; one found missing may answer
   ``None`` until commit), stages nothing, and a prefetched aggregate saved is
@@ -74,7 +79,7 @@ from hypothesis.stateful import (
 )
 
 from merx.kernel.aggregate import Aggregate
-from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
+from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.uow import UnitOfWork, prefetch
 
@@ -670,6 +675,66 @@ class StoreContract:
             reader.repo(Counter).save(b)
             reader.commit()  # "a" was only read: no conflict
         assert committed(new_uow, "b") == Counter(id="b", count=1)
+
+    # -- remove ------------------------------------------------------------------------------
+
+    def test_a_removed_aggregate_is_gone_after_commit_and_its_id_is_free(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        seed(new_uow, "a", "b")
+        with new_uow() as uow:
+            counters = uow.repo(Counter)
+            counters.remove(counters.get("a"))
+            assert counters.find("a") is None  # gone for this unit of work at once
+            assert committed(new_uow, "a") == Counter(id="a")  # not before commit
+            uow.commit()
+        assert committed(new_uow, "a") is None
+        assert committed(new_uow, "b") == Counter(id="b")
+        with new_uow() as uow:
+            assert list(uow.repo(Counter).ids()) == ["b"]
+            uow.repo(Counter).add(Counter(id="a", count=7))  # the id starts again
+            uow.commit()
+        again = committed(new_uow, "a")
+        assert (again, again.version if again else None) == (Counter(id="a", count=7), 1)
+
+    def test_a_removal_discarded_or_of_an_aggregate_changed_since_it_was_loaded_writes_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        seed(new_uow, "a", "b")
+        with new_uow() as uow:
+            uow.repo(Counter).remove(uow.repo(Counter).get("a"))  # left without commit
+        assert committed(new_uow, "a") == Counter(id="a")
+        with new_uow() as remover, new_uow() as writer:
+            stale = remover.repo(Counter).get("a")
+            other = remover.repo(Counter).get("b")
+            other.increment()
+            remover.repo(Counter).save(other)
+            fresh = writer.repo(Counter).get("a")
+            fresh.increment()
+            writer.repo(Counter).save(fresh)
+            writer.commit()
+            remover.repo(Counter).remove(stale)
+            with pytest.raises(ConcurrencyError, match=r"Counter 'a'"):
+                remover.commit()
+        assert committed(new_uow, "a") == Counter(id="a", count=1)
+        assert committed(new_uow, "b") == Counter(id="b")  # all or nothing
+
+    def test_only_an_aggregate_loaded_in_the_unit_of_work_can_be_removed(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        seed(new_uow, "a")
+        with new_uow() as uow:
+            with pytest.raises(ValidationError, match=r"Counter 'a'"):
+                uow.repo(Counter).remove(Counter(id="a"))
+            with pytest.raises(ValidationError):
+                uow.repo(Counter).remove(uow.repo(Counter).view("a"))
+            saved = uow.repo(Counter).get("a")
+            saved.increment()
+            uow.repo(Counter).save(saved)
+            uow.repo(Counter).remove(saved)  # a save staged before is dropped
+            uow.commit()
+            assert uow.collect_events() == []
+        assert committed(new_uow, "a") is None
 
     # -- prefetch: many ids in one read --------------------------------------------------------
 

@@ -11,6 +11,7 @@ from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
 from merx.adapters.memory.queries import (
     MemoryAfterSaleQueries,
+    MemoryCommandRecordQueries,
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
@@ -29,6 +30,7 @@ __all__ = [
     "MemoryAfterSaleQueries",
     "MemoryBusinessCalendar",
     "MemoryChannelHealth",
+    "MemoryCommandRecordQueries",
     "MemoryConsignmentChannel",
     "MemoryCreditScorer",
     "MemoryFunder",

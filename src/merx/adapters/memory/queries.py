@@ -16,6 +16,7 @@ from merx.credit import CreditAccount
 from merx.installments.ports import billed_on
 from merx.inventory import StockItem
 from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
+from merx.kernel.replies import CommandRecord
 from merx.orders import Order, ParentOrder
 from merx.payments import Payment
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
@@ -145,3 +146,14 @@ class MemoryAfterSaleQueries:
         return [
             AfterSaleId(key) for key, (_, case) in rows if case.seller == seller and case.is_open
         ]
+
+
+class MemoryCommandRecordQueries:
+    """:class:`merx.kernel.command_records.CommandRecordQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def recorded_by(self, at: datetime, limit: int) -> list[str]:
+        rows = list(self._store.tables.get(CommandRecord, {}).items())
+        return [key for key, (_, record) in rows if record.at <= at][:limit]

@@ -17,7 +17,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
-from merx.kernel.uow import Keyed, Repository
+from merx.kernel.uow import Keyed, Repository, take_loaded
 
 A = TypeVar("A", bound=Keyed)
 
@@ -91,13 +91,14 @@ class MemoryRepository(Repository[A]):
         self.loaded: dict[str, A] = {}
         self.added: dict[str, A] = {}
         self.saved: dict[str, A] = {}
+        self.removed: dict[str, A] = {}
 
     def get(self, key: str) -> A:
         return self._required(self.find(key), key)
 
     def find(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.removed:
             return held
         aggregate = self._store.load(self._kind, key)
         if aggregate is not None:
@@ -109,7 +110,7 @@ class MemoryRepository(Repository[A]):
 
     def peek(self, key: str) -> A | None:
         held = self._held(key)
-        if held is not None:
+        if held is not None or key in self.removed:
             return held
         row = self._store.tables.get(self._kind, {}).get(key)
         if row is None:
@@ -147,6 +148,13 @@ class MemoryRepository(Repository[A]):
             self.saved[key] = aggregate
             self._staged.append((self._kind, key))
 
+    def remove(self, aggregate: A) -> None:
+        key = aggregate.id
+        take_loaded(self.loaded, aggregate, self._kind)
+        if self.saved.pop(key, None) is not None:
+            self._staged.remove((self._kind, key))
+        self.removed[key] = aggregate
+
     def ids(self) -> Iterator[str]:
         return iter(list(self._store.tables.get(self._kind, {})))
 
@@ -156,7 +164,7 @@ class MemoryRepository(Repository[A]):
         for key in self.added:
             if key in table:
                 raise ConcurrencyError(f"{self._kind.__name__} {key!r} was added concurrently")
-        for key, aggregate in self.saved.items():
+        for key, aggregate in [*self.saved.items(), *self.removed.items()]:
             row = table.get(key)
             stored = row[0] if row else None
             if stored != aggregate.version:
@@ -173,8 +181,11 @@ class MemoryRepository(Repository[A]):
             events[key] = aggregate.pull_events()
             aggregate.version += 1
             table[key] = (aggregate.version, _copy(aggregate))
+        for key in self.removed:
+            del table[key]
         self.added.clear()
         self.saved.clear()
+        self.removed.clear()
         return events
 
 
