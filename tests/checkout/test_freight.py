@@ -20,7 +20,6 @@ from merx.checkout import FreightCharge, FreightTerms
 from merx.customers import Address
 from merx.errors import NotFound
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
-from merx.kernel.money import Money
 from merx.pricing import (
     FreeShipping,
     FreightRule,
@@ -29,17 +28,13 @@ from merx.pricing import (
     InvalidFreightTemplate,
     UndeliverableDestination,
 )
-from tests.charges.world import pending, reconciled, ship
+from tests.charges.world import cny, pending, reconciled, ship
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
 
 SHIRT, MUG = SkuId("shirt"), SkuId("mug")
 ANN = CustomerId("ann")
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
 
 
 def shirts_freight(seller: MerchantId) -> FreightTemplate:
