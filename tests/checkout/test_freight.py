@@ -191,6 +191,17 @@ def test_a_template_is_set_replaced_and_removed() -> None:
         app.handle(checkout.RemoveFreightTemplate(shirts))
 
 
+def test_the_platform_charges_freight_on_its_own_goods() -> None:
+    app, _, _ = marketplace()
+    app.handle(catalog.CreateSku(SkuId("phone"), "Phone", PLATFORM, "phone", cny("299.00")))
+    app.handle(checkout.SetFreightTemplate(PLATFORM, shirts_freight(PLATFORM)))
+    app.handle(checkout.AddToCart(ANN, SkuId("phone"), 1))
+    placed = app.handle(orders.PlaceOrder(ANN))
+    (order_id,) = placed.order_ids
+    assert app.get(orders.Order, order_id).freight == FreightCharge(PLATFORM, cny("8.00"))
+    assert app.get(orders.ParentOrder, placed.parent_id).payable == cny("307.00")
+
+
 def test_a_bad_template_is_refused_and_changes_nothing() -> None:
     app, shirts, mugs = marketplace()
     before = app.get(FreightTerms, shirts)

@@ -22,7 +22,7 @@ from merx.checkout.model import (
 from merx.customers import Customer
 from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
-from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
+from merx.kernel.ids import PLATFORM, CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.kernel.validation import require_text
@@ -105,9 +105,12 @@ class RemoveFreightTemplate(Command[None]):
 
 
 def set_freight_template(cmd: SetFreightTemplate, uow: UnitOfWork) -> None:
-    """Store a known merchant's template (:class:`~merx.pricing.InvalidFreightTemplate`
-    for another seller's, or for what is not a template)."""
-    seller = uow.repo(Merchant).view(require_text(cmd.merchant_id, "merchant id")).id
+    """Store a known merchant's template, or the platform's for its own goods
+    (:class:`~merx.pricing.InvalidFreightTemplate` for another seller's, or for what is not
+    a template)."""
+    seller = MerchantId(require_text(cmd.merchant_id, "merchant id"))
+    if seller != PLATFORM:
+        uow.repo(Merchant).view(seller)  # NotFound for an unknown merchant
     repo = uow.repo(FreightTerms)
     terms = repo.find(seller) or FreightTerms(id=seller)
     terms.set(cmd.template)
