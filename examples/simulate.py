@@ -3,7 +3,8 @@
 ``make demo`` runs this file. Customers browse, quote with promotions and coupons, and buy:
 self-operated phones procured from a supplier (some cases shipped by a consignment
 supplier), clothes from three marketplace merchants, phone-bill top-ups from a supplier
-that sometimes fails or times out, and phones on installments. Payments are declined,
+that sometimes fails or times out, phones on installments, and deposits on a pre-sale
+watch, whose balance is paid (or the deposit forfeited) at the day's end. Payments are declined,
 time out, stay pending, or notify twice; orders ship, arrive, are confirmed or confirm
 themselves; some are returned, exchanged, refunded before shipment or refunded only.
 Merchants settle and withdraw; customers repay their bills. Then the report: orders by
@@ -30,7 +31,7 @@ exactly what one run reports. What makes that exact:
 * the report reads the store (and the outbox's events), not lists this process kept.
 
     python examples/simulate.py [--orders N] [--seed S] [--json]
-                                [--journey phone|merchant|topup|installments|all]
+                                [--journey phone|merchant|topup|installments|presale|all]
                                 [--store memory|sqlite|postgres] [--db PATH|DSN]
                                 [--synchronous FULL|NORMAL] [--stop-after N] [--resume]
                                 [--check-views] [--quiet]
@@ -112,13 +113,24 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.pricing import FundingShare, Scope, ThresholdOff, Tier
 
-JOURNEYS = ("phone", "merchant", "topup", "installments")
-WEIGHTS = {"phone": 35, "merchant": 35, "topup": 20, "installments": 10}
+JOURNEYS = ("phone", "merchant", "topup", "installments", "presale")
+WEIGHTS = {"phone": 35, "merchant": 35, "topup": 20, "installments": 10, "presale": 5}
 REGIONS = {"Shanghai": WarehouseId("wh-east"), "Beijing": WarehouseId("wh-north")}
 CHANNELS = ("wechat_pay", "alipay", "bank_card")
 #: The day starts here (as the in-memory merx's clock does).
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ORDER_POLICY = orders.OrderPolicy(after_sales_window=timedelta(days=30))
+#: The pre-sale of a watch: deposits until its balance window opens, two days into the
+#: day (a day of 10,000 orders ends well before), the balance paid at the day's end.
+PRESALE, WATCH = "ps-watch", SkuId("watch-0")
+PRESALE_TERMS = promotions.Presale(
+    sku=WATCH,
+    deposit=Money.of("50.00", "CNY"),
+    deposit_value=Money.of("100.00", "CNY"),
+    final_price=Money.of("1099.00", "CNY"),
+    balance_starts=START + timedelta(days=2),
+    balance_ends=START + timedelta(days=5),
+)
 #: Where ``make demo`` keeps its SQLite file: the current directory.
 DEFAULT_DB = "merx-demo.db"
 #: Orders in a day when ``--orders`` is not given: a database pays for every commit.
@@ -300,6 +312,14 @@ class World:
             )
         )
         self.trust = trust
+        # a pre-sale of a watch the platform stocks in both warehouses; a balance left
+        # unpaid forfeits the deposit
+        app.handle(catalog.CreateSku(WATCH, "Smart watch", PLATFORM, "watch", cny("1299.00")))
+        for warehouse in REGIONS.values():
+            app.handle(
+                inventory.ReceiveStock(warehouse, WATCH, self.stock_per_phone, f"po-{warehouse}")
+            )
+        app.handle(orders.CreatePresale(PRESALE, PLATFORM, PRESALE_TERMS, limit_per_order=2))
 
     def _merchant(self, name: str) -> MerchantId:
         app = self.app
@@ -615,6 +635,44 @@ class Day:
                 self._deliver(shipment)
             self._after_delivery(order_id, PLATFORM)
 
+    def presale(self) -> None:
+        """A deposit on the watch's pre-sale (its balance is paid, or not, at the day's
+        end: :meth:`presale_balances`)."""
+        cid, _ = self.world.customer()
+        placed = self.app.handle(orders.PlaceDepositOrder(cid, PRESALE, self.rng.randint(1, 2)))
+        if self.rng.random() < 0.04:
+            self.tally["abandoned before paying"] += 1
+            return
+        if self._pay(placed):
+            self.tally["pre-sale deposits paid"] += 1
+
+    def presale_balances(self) -> None:
+        """The balance window opens: most customers who paid a deposit pay their balance
+        (the watch ships and arrives; a return refunds the deposit's share too); when the
+        window closes, the host's timer forfeits
+        the deposits of those who did not."""
+        app, clock = self.app, self.world.clock
+        clock.set(max(clock.now(), PRESALE_TERMS.balance_starts))
+        for presale in everything(app, orders.PresaleOrder):
+            if presale.status is not orders.PresaleStatus.AWAITING_BALANCE:
+                continue
+            if self.rng.random() < 0.15:
+                continue  # never comes back
+            try:
+                balance = app.handle(orders.PlaceBalanceOrder(presale.id))
+                if not self._pay(balance):
+                    continue
+                self.tally["pre-sale balances paid"] += 1
+                for shipment in app.handle(fulfillment.ShipOrder(balance.order_ids[0])):
+                    self._deliver(shipment)
+                self._after_delivery(balance.order_ids[0], PLATFORM)  # returns give back
+            except MerxError as refused:
+                self.tally[f"refused: {type(refused).__name__}"] += 1
+        clock.set(max(clock.now(), PRESALE_TERMS.balance_ends))
+        forfeited = app.handle(orders.EndUnpaidPresales())
+        if forfeited:
+            self.tally["pre-sale deposits forfeited"] += len(forfeited)
+
     # -- the day's end ----------------------------------------------------------------
 
     def end_of_day(self) -> None:
@@ -623,6 +681,8 @@ class Day:
         clock.advance(timedelta(hours=1))
         app.handle(payments.ExpirePaymentAuthentications())
         app.handle(orders.CloseUnpaidOrders())
+        if "presale" in self.journeys:
+            self.presale_balances()
         clock.advance(timedelta(days=16))
         app.handle(orders.AutoConfirmReceipts())
         clock.advance(timedelta(days=8))  # past T+7 for every completed order

@@ -21,9 +21,9 @@ import merx
 PINNED = {
     "aftersales": """
         AfterSale AfterSaleApproved AfterSaleCompleted AfterSaleKind AfterSaleQueries
-        AfterSaleRejected AfterSaleRequested AfterSaleStatus ApproveAfterSale GrantKind
-        GrantRefund InspectReturn NotEligible RejectAfterSale RequestExchange RequestRefund
-        RequestRefundOnly RequestReturn ReturnInspected ReturnShipped SendReturn
+        AfterSaleRejected AfterSaleRequested AfterSaleStatus ApproveAfterSale Funder
+        GrantKind GrantRefund InspectReturn NotEligible RejectAfterSale RequestExchange
+        RequestRefund RequestRefundOnly RequestReturn ReturnInspected ReturnShipped SendReturn
         ShipReplacement SyncAfterSaleRefund merchant_case open_cases
     """,
     "catalog": """
@@ -148,7 +148,7 @@ PINNED = {
         PresaleDepositPaid PresaleDepositRefundDue PresaleDepositRefunded
         PresaleListing PresaleOrder PresaleStatus QuoteChanged UnknownPresale
         UnknownSeller cancel_order customer_orders merchant_order merchant_orders
-        presale_deposit_refunded
+        presale_deposit_refunded presale_units_refunded
     """,
     "payments": """
         AuthFactor AuthenticateTransaction AuthenticationExpired AuthenticationLapsed
@@ -229,7 +229,8 @@ PINNED = {
         due_dates price_plan schedule_from_dict
     """,
     "settlement": """
-        AlreadySettled BalancesOutstanding BookOrderPayment BookRefund ChangeSettlementTerms
+        AlreadySettled BalancesOutstanding BookOrderPayment BookPlatformGoodwill BookRefund
+        ChangeSettlementTerms
         ChargeMarketing ClearingAccountOpened CloseMerchant CommissionTable
         CommissionTableSet CompensateCustomer CompleteOrder CustomerCompensated CycleKind
         DeductDeposit FinalSettlementPosted InsufficientBalance InvalidRate InvalidSale
@@ -243,9 +244,9 @@ PINNED = {
         StatementId
         StatementIssued SyncWithdrawal UnknownLine UnknownPayout Withdrawal WithdrawalFailed
         WithdrawalId WithdrawalLimitExceeded WithdrawalLimits WithdrawalOutcome
-        WithdrawalPaid WithdrawalRequested WithdrawalState book_order_payment book_refund
-        complete_order merchant_money merchant_order merchant_statement merchant_withdrawal
-        reconciliation_report
+        WithdrawalPaid WithdrawalRequested WithdrawalState book_order_payment
+        book_platform_goodwill book_refund complete_order merchant_money merchant_order
+        merchant_statement merchant_withdrawal reconciliation_report
     """,
     "suppliers": """
         AddQualificationDocument ApplySupplier ApproveSupplier ConsignmentAck
@@ -286,7 +287,7 @@ CALLED_IN_PROCESS = {
         "purchase_on_installment",
         "refund_installment_order",
     },
-    "settlement": {"book_order_payment", "book_refund", "complete_order"},
+    "settlement": {"book_order_payment", "book_platform_goodwill", "book_refund", "complete_order"},
     "suppliers": {"push_consignment_order"},
 }
 SOURCE = Path(merx.__file__).parent

@@ -13,6 +13,7 @@ sys.path.insert(0, str(EXAMPLES))
 
 import journey_merchant  # noqa: E402
 import journey_phone  # noqa: E402
+import journey_presale  # noqa: E402
 import journey_topup  # noqa: E402
 
 from merx import catalog, inventory, orders, procurement  # noqa: E402
@@ -56,6 +57,26 @@ def test_journey_merchant_from_onboarding_to_first_withdrawal() -> None:
     assert lines[-1] == "ledger reconciled: True"
 
 
+def test_journey_presale_pays_a_balance_and_forfeits_a_deposit() -> None:
+    app = journey_presale.build_app()
+    lines: list[str] = []
+    journey_presale.run(app, lines.append)
+    kept, dropped = (app.get(orders.PresaleOrder, f"pre-00000{n}") for n in (1, 2))
+    assert (kept.status, dropped.status) == (
+        orders.PresaleStatus.BALANCE_PAID,
+        orders.PresaleStatus.FORFEITED,
+    )
+    assert "balance of 900.00 CNY" in lines[3]  # 1000.00 less the deposit's 100.00
+    assert "950.00 CNY paid in all" in lines[3]
+    assert "timer ends 0" in lines[5]
+    assert "keeps 50.00 CNY" in lines[6]
+    stock = app.get(
+        inventory.StockItem, inventory.stock_key(journey_presale.DC, journey_presale.WATCH)
+    )
+    assert (stock.on_hand, stock.reserved) == (2, 0)  # one shipped, bo's released
+    assert app.get(orders.Order, "pre-000002-1").status is orders.OrderStatus.COMPLETED
+
+
 def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "simulate.py"), "--orders", "150"],
@@ -72,7 +93,7 @@ def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     assert "simulate: 150/150 orders" in done.stderr  # plain progress lines off a terminal
 
 
-@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments"])
+@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments", "presale"])
 def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / f"journey_{journey}.py")],
@@ -85,7 +106,7 @@ def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
     assert f"```\n{done.stdout.rstrip()}\n```" in tour
 
 
-@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments"])
+@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments", "presale"])
 def test_each_journey_says_it_takes_no_options(journey: str) -> None:
     script = str(EXAMPLES / f"journey_{journey}.py")
     shown = subprocess.run(

@@ -38,6 +38,7 @@ from merx.pricing import DirectReduction, FundingShare, Scope
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
+from journey_presale import paid  # what the customer paid for a parent order, net of refunds
 
 WATCH, DC = SkuId("watch"), WarehouseId("dc")
 T0 = datetime(2026, 10, 20, tzinfo=UTC)
@@ -99,15 +100,6 @@ def reconciled(app: MemoryApp) -> bool:
         report = settlement.reconciliation_report(uow, "CNY", journals=app.journals)
     assert report.ok, report.problems
     return report.ok
-
-
-def paid(app: MemoryApp, parent_id: OrderId) -> Money:
-    """What the customer paid, net of refunds, for ``parent_id``."""
-    parent = app.get(orders.ParentOrder, parent_id)
-    if parent.payment_id is None:
-        return cny("0.00")
-    payment = app.get(payments.Payment, parent.payment_id)
-    return payment.captured - payment.refunded
 
 
 def run_campaign(app: MemoryApp, shop: MerchantId) -> None:
@@ -443,3 +435,18 @@ def test_money_balances_and_stock_is_never_oversold(
         if presale(app, key).status is PresaleStatus.BALANCE_PAID
     )
     assert app.get(StockItem, stock_key(DC, WATCH)).reserved == held
+
+
+def test_a_declined_deposit_refund_is_tried_again_until_it_succeeds() -> None:
+    app, _ = world(rule=DepositRule.REFUND)
+    presale_id = deposited(app)
+    app.clock.set(BALANCE_ENDS)
+    app.gateways["alipay"].decline_next()
+    assert app.handle(orders.EndUnpaidPresales()) == [presale_id]
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDING
+    assert paid(app, presale_id) == cny("50.00")
+    app.clock.advance(timedelta(hours=1))
+    app.handle(payments.RetryRefunds())
+    assert presale(app, presale_id).status is PresaleStatus.REFUNDED
+    assert paid(app, presale_id) == cny("0.00")
+    assert reconciled(app)

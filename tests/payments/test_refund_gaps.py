@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journey_presale import paid as paid_for
 
 from merx import aftersales, catalog, installments, inventory, orders, payments
 from merx.adapters.memory import FixedClock, SequentialIds
@@ -19,7 +20,6 @@ from merx.kernel.ids import PLATFORM, AfterSaleId, PaymentId
 from merx.orders import PresaleStatus
 from merx.payments import RefundPolicy, RefundResolution, RefundStatus
 from tests.orders.test_presale import deposited, presale, refused, state, world
-from tests.orders.test_presale import paid as paid_for
 from tests.payments.test_installments import available, ready
 from tests.payments.test_refunds_finish import DC, SHIRT, cny, delivered, make_app, payment
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from merx import catalog, customers, inventory, orders, payments, settlement
+from merx import aftersales, catalog, customers, inventory, orders, payments, settlement
 from merx.adapters.memory import FixedClock
 from merx.app import StoredApp, build_app
 from merx.customers import Address
@@ -63,3 +63,28 @@ def test_a_pre_sale_lives_through_a_restart_on_a_database(storage: Storage) -> N
     assert report.ok, report.problems
     assert again.relay.parked() == []
     again.close()
+
+
+def test_units_refunded_after_the_balance_give_the_deposit_back_on_a_database(
+    storage: Storage,
+) -> None:
+    clock = FixedClock(T0)
+    app = open_shop(storage, clock)
+    app.handle(catalog.CreateSku(WATCH, "Watch", PLATFORM, "watch", cny("1200.00")))
+    app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
+    app.handle(inventory.ReceiveStock(DC, WATCH, 3, "po"))
+    app.handle(orders.CreatePresale("ps-watch", PLATFORM, TERMS))
+    deposit = app.handle(orders.PlaceDepositOrder(buyer(app, "ann"), "ps-watch", 2))
+    app.handle(payments.PayOrder(deposit.parent_id, "alipay"))
+    clock.set(BALANCE_STARTS)
+    balance = app.handle(orders.PlaceBalanceOrder(deposit.parent_id))
+    app.handle(payments.PayOrder(balance.parent_id, "alipay"))
+    case = app.handle(aftersales.RequestRefund(balance.order_ids[0], "changed my mind"))
+    app.handle(aftersales.ApproveAfterSale(case))
+    assert app.relay.parked() == []
+    for parent_id, refunded in ((deposit.parent_id, "100.00"), (balance.parent_id, "1800.00")):
+        payment_id = app.get(orders.ParentOrder, parent_id).payment_id
+        assert app.get(payments.Payment, payment_id or "").refunded == cny(refunded)
+    assert app.get(PresaleOrder, deposit.parent_id).returns == ((case, 2),)
+    assert available(app) == 3
+    app.close()

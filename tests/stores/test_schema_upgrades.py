@@ -11,17 +11,18 @@ goes on.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from merx import settlement
+from merx import catalog, customers, inventory, orders, payments, promotions, settlement
 from merx.adapters.documents import SchemaTooOld
 from merx.adapters.indexed import IndexedOrderQueries
 from merx.adapters.memory import FixedClock, SequentialIds
@@ -32,15 +33,17 @@ from merx.adapters.sqlite import (
     SqliteDatabase,
     schema_version_of,
 )
-from merx.app import StoredApp, build_app, cli
+from merx.app import StoredApp, build_app, build_memory_app, cli
 from merx.app.documents import documents
 from merx.app.stores import Database
+from merx.customers import Address
 from merx.kernel.command_records import PurgeCommandRecords
-from merx.kernel.ids import MerchantId
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.replies import KEPT_FOR, CommandRecord, RecordState
 from merx.ledger import Bucket as LedgerBucket
 from merx.ledger import EntryKind, Ledger, Phase, merchant_account
+from merx.orders import PresaleOrder
 from merx.settlement import SettlementStatement, Withdrawal
 from merx.testing.queries import ScanningOrderQueries
 
@@ -89,6 +92,54 @@ EARLIER = [m.version for m in MIGRATIONS[:-1]]
 #: The payment index entries schema 4 began to write (a schema-3 database lacks them).
 NEW_IN_4 = ("awaiting_sync", "refund_pending", "refund_escalated")
 
+PRESOLD = SkuId("presold")
+
+
+def presale_rows() -> tuple[Row, ...]:
+    return presales()[0]
+
+
+@functools.cache
+def presales() -> tuple[tuple[Row, ...], dict[str, OrderId]]:
+    """Pre-sale orders in every state the timer tells apart, as the merx of schema 4
+    wrote them (no schema before 5 indexed them; the fixture predates pre-sales, so they
+    are added to every old database), and their ids by customer: at :data:`AFTER`,
+    ``ps-1-a`` was forfeited, ``ps-2``'s window has closed on ``ps-2-a`` (deposit paid
+    only) and not on ``ps-2-b`` (balance paid), ``ps-3``'s is open on ``ps-3-a`` (balance
+    placed, unpaid)."""
+    day = timedelta(days=1)
+    start = AFTER - 10 * day
+    app = build_memory_app(clock=FixedClock(start))
+    app.handle(catalog.CreateSku(PRESOLD, "Watch", PLATFORM, "watch", Money.of("900", "CNY")))
+    app.handle(inventory.OpenWarehouse(WarehouseId("dc"), "DC", "-", {"sh": 1}))
+    app.handle(inventory.ReceiveStock(WarehouseId("dc"), PRESOLD, 10, "po"))
+    for listing, opens, closes in (("ps-1", 1, 2), ("ps-2", 3, 5), ("ps-3", 3, 13)):
+        terms = promotions.Presale(
+            sku=PRESOLD, deposit=Money.of("10", "CNY"), deposit_value=Money.of("20", "CNY"),
+            final_price=Money.of("800", "CNY"), balance_starts=start + opens * day,
+            balance_ends=start + closes * day,
+        )  # fmt: skip
+        app.handle(orders.CreatePresale(listing, PLATFORM, terms))
+    made: dict[str, OrderId] = {}
+    for who in ("ps-1-a", "ps-2-a", "ps-2-b", "ps-3-a"):
+        cid = app.handle(customers.RegisterCustomer(CustomerId(who), who, "1"))
+        app.handle(customers.AddAddress(cid, "home", Address(who, "1", "sh", "r"), default=True))
+        made[who] = app.handle(orders.PlaceDepositOrder(cid, who[:4], 1)).parent_id
+        app.handle(payments.PayOrder(made[who], "alipay"))
+    app.clock.set(start + 2 * day)
+    assert app.handle(orders.EndUnpaidPresales()) == [made["ps-1-a"]]
+    app.clock.set(start + 3 * day)
+    app.handle(orders.PlaceBalanceOrder(made["ps-3-a"]))
+    paid = app.handle(orders.PlaceBalanceOrder(made["ps-2-b"]))
+    app.handle(payments.PayOrder(paid.parent_id, "alipay"))
+    known = documents()
+    name = known.name_of(PresaleOrder)
+    rows = tuple(
+        (name, key, version, known.write(presale))
+        for key, (version, presale) in app.store.tables[PresaleOrder].items()
+    )
+    return rows, made
+
 
 def old_sqlite(path: Path, schema: int) -> Path:
     """A SQLite file of ``schema`` holding the fixture's documents (as that schema wrote
@@ -117,7 +168,10 @@ def old_sqlite(path: Path, schema: int) -> Path:
         db.execute("INSERT INTO merx_schema VALUES (1, ?)", (schema,))
         db.executemany(
             "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, ?, ?)",
-            [(kind, key, version, json.dumps(doc)) for kind, key, version, doc in old_rows()],
+            [
+                (kind, key, version, json.dumps(doc))
+                for kind, key, version, doc in [*old_rows(), *presale_rows()]
+            ],
         )
     if schema >= 2:  # schema 2 kept an index of what it stored
         index_old_documents(path)
@@ -175,7 +229,10 @@ def old_postgres(dsn: str, schema: int) -> str:
         with db.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, %s, %s)",
-                [(kind, key, version, Json(doc)) for kind, key, version, doc in old_rows()],
+                [
+                    (kind, key, version, Json(doc))
+                    for kind, key, version, doc in [*old_rows(), *presale_rows()]
+                ],
             )
         if schema >= 2:
             postgres.MIGRATIONS[1].backfill(db, documents())  # type: ignore[misc]
@@ -232,6 +289,8 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
             assert ledger.entry(journal, statement.entry_key).kind is EntryKind.SETTLEMENT
         scanned = answers(ScanningOrderQueries(uow))
     assert answers(IndexedOrderQueries(database, known)) == scanned
+    made = presales()[1]
+    assert scanned[-2:] == [[made["ps-2-a"]], [made["ps-2-a"], made["ps-3-a"]]]
     check_indexed(database)
     # expired command records are found through the index schema 6 wrote, and purged
     assert app.handle(PurgeCommandRecords(AFTER)) == 1
@@ -286,6 +345,8 @@ def answers(queries: Any) -> list[object]:
         sorted(queries.unpaid_parent_orders(placed_by=AFTER)),
         sorted(queries.orders_awaiting_receipt(shipped_by=AFTER, delivered_by=AFTER)),
         sorted(queries.orders_of_seller(MerchantId("platform"))),
+        list(queries.presales_unpaid_after_window(AFTER)),
+        list(queries.presales_unpaid_after_window(AFTER + timedelta(days=30))),
     ]
 
 

@@ -2,7 +2,8 @@
 aggregate): one class per context's ``...Queries`` port.
 
 What is indexed is each context's own definition, next to its query port
-(:func:`merx.orders.ports.order_index`, :func:`merx.payments.ports.payment_index`,
+(:func:`merx.orders.ports.order_index`, :func:`merx.orders.ports.presale_order_index`,
+:func:`merx.payments.ports.payment_index`,
 :func:`merx.installments.ports.credit_account_index`,
 :func:`merx.inventory.ports.stock_item_index`,
 :func:`merx.procurement.ports.purchase_order_index`,
@@ -25,16 +26,18 @@ from merx.kernel.command_records import RECORDED_AT, command_record_index
 from merx.kernel.documents import Documents, index_instant
 from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
 from merx.kernel.replies import CommandRecord
-from merx.orders import Order, ParentOrder
+from merx.orders import Order, ParentOrder, PresaleOrder
 from merx.orders.ports import (
     CUSTOMER,
     DELIVERED_AT,
+    PRESALE_BALANCE_ENDS,
     PROCURING_PAID_AT,
     SELLER,
     SHIPPED_AT,
     UNPAID_PLACED_AT,
     order_index,
     parent_order_index,
+    presale_order_index,
 )
 from merx.payments import Payment
 from merx.payments.ports import (
@@ -54,6 +57,7 @@ def register_indexes(documents: Documents) -> None:
     """Register every query port's index with ``documents`` (what each commit writes)."""
     documents.index(ParentOrder, parent_order_index)
     documents.index(Order, order_index)
+    documents.index(PresaleOrder, presale_order_index)
     documents.index(Payment, payment_index)
     documents.index(CreditAccount, credit_account_index)
     documents.index(StockItem, stock_item_index)
@@ -70,6 +74,7 @@ class IndexedOrderQueries:
         self._database = database
         self._parents = documents.name_of(ParentOrder)
         self._orders = documents.name_of(Order)
+        self._presales = documents.name_of(PresaleOrder)
 
     def unpaid_parent_orders(self, placed_by: datetime) -> list[OrderId]:
         found = self._database.find(self._parents, UNPAID_PLACED_AT, upto=index_instant(placed_by))
@@ -94,6 +99,12 @@ class IndexedOrderQueries:
     def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
         found = self._database.find(self._orders, PROCURING_PAID_AT, upto=index_instant(paid_by))
         return [OrderId(key) for key in found]
+
+    def presales_unpaid_after_window(
+        self, now: datetime, limit: int | None = None
+    ) -> list[OrderId]:
+        found = self._database.find(self._presales, PRESALE_BALANCE_ENDS, upto=index_instant(now))
+        return [OrderId(key) for key in found[:limit]]
 
 
 class IndexedPaymentQueries:

@@ -60,6 +60,7 @@ from merx.adapters.sqlite import (
     INDEXED_SINCE_2,
     INDEXED_SINCE_3,
     INDEXED_SINCE_4,
+    INDEXED_SINCE_5,
     INDEXED_SINCE_6,
 )
 from merx.kernel.documents import Documents
@@ -303,6 +304,12 @@ def _index_kinds_of_4(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
+def _index_kinds_of_5(db: Connection, documents: Documents | None) -> None:
+    """Schema 5: pre-sale orders' index entries written
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_5`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_5, schema=5)
+
+
 _V6: Final = (
     # A document removed only at the version it was read at (a purge of command records),
     # else the transaction aborts, as a lost update does.
@@ -338,6 +345,7 @@ MIGRATIONS: Final = (
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(5, (), _index_kinds_of_5),
     Migration(6, _V6, _index_kinds_of_6),
 )
 

@@ -244,6 +244,15 @@ def _index_kinds_of_4(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_4, schema=4)
 
 
+#: The kinds schema 5 indexes anew: pre-sale orders (the pre-sale timer).
+INDEXED_SINCE_5: Final = frozenset({"orders.PresaleOrder"})
+
+
+def _index_kinds_of_5(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 5: pre-sale orders' index entries written (the balances left unpaid)."""
+    _index_kinds(db, documents, INDEXED_SINCE_5, schema=5)
+
+
 #: The kinds schema 6 indexes anew: the bus's command records (when each was written, for
 #: purging the expired ones).
 INDEXED_SINCE_6: Final = frozenset({"kernel.CommandRecord"})
@@ -261,6 +270,7 @@ MIGRATIONS: Final = (
     Migration(2, _V2, _index_kinds_of_2),
     Migration(3, _V3, _schema_3),
     Migration(4, (), _index_kinds_of_4),
+    Migration(5, (), _index_kinds_of_5),
     Migration(6, (), _index_kinds_of_6),
 )
 

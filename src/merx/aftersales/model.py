@@ -42,32 +42,71 @@ Items = tuple[tuple[SkuId, int], ...]
 
 class GrantKind(enum.Enum):
     """Why money is given back outside after-sales (:class:`~merx.aftersales.GrantRefund`):
-    goodwill and compensation are booked as refunds of the order's lines, a price
-    difference as a price adjustment (docs/settlement.md)."""
+    charged to the seller, goodwill and compensation are booked as refunds of the order's
+    lines, a price difference as a price adjustment; funded by the platform, any of them is
+    the platform's expense (docs/settlement.md)."""
 
     GOODWILL = "goodwill"
     PRICE_DIFFERENCE = "price_difference"
     COMPENSATION = "compensation"
 
     @staticmethod
-    def of_refund(refund_id: str) -> tuple[OrderId, GrantKind] | None:
-        """The order and kind of a refund granted outside after-sales (``None`` for any
-        other refund): the inverse of :func:`grant_refund_id`."""
+    def of_refund(refund_id: str) -> tuple[OrderId, GrantKind, Funder] | None:
+        """The order, kind and funder of a refund granted outside after-sales (``None``
+        for any other refund): the inverse of :func:`grant_refund_id`."""
         return granted(refund_id)
 
 
-def grant_refund_id(order_id: OrderId, kind: GrantKind, refund_id: str) -> str:
-    """The payment's refund id of a refund granted outside after-sales."""
-    return f"{order_id}/{kind.value}/{refund_id}"
+class Funder(enum.Enum):
+    """Who bears a refund granted outside after-sales: the order's seller (charged to its
+    order lines, as after-sales refunds are) or the platform (its own expense; the
+    seller's settlement is unchanged)."""
+
+    SELLER = "seller"
+    PLATFORM = "platform"
+
+    @staticmethod
+    def of(acting: MerchantId, seller: MerchantId, funder: Funder | None) -> Funder:
+        """The funder of a grant decided by ``acting`` on an order sold by ``seller``:
+        ``funder``, or when ``None`` the one deciding (the platform funds its own
+        decisions, a seller its own). A seller may not charge the platform
+        (:class:`~merx.errors.Unauthorized`); on the platform's own order the platform is
+        the seller, and either name means it."""
+        if funder is not None and not isinstance(funder, Funder):
+            raise ValidationError(f"a grant's funder is a Funder, not {funder!r}")
+        chosen = funder or (Funder.PLATFORM if acting == PLATFORM else Funder.SELLER)
+        if seller == PLATFORM:
+            return Funder.SELLER  # the platform's own order: one party either way
+        if chosen is Funder.PLATFORM and acting != PLATFORM:
+            raise Unauthorized(f"{acting!r} may not charge a refund to the platform")
+        return chosen
 
 
-def granted(refund_id: str) -> tuple[OrderId, GrantKind] | None:
-    """The order and kind of a refund granted outside after-sales (``None`` for any other
-    refund): the inverse of :func:`grant_refund_id`."""
+#: How a platform-funded grant's kind is written in its refund id.
+_PLATFORM_FUNDED = "platform-"
+
+
+def grant_refund_id(
+    order_id: OrderId, kind: GrantKind, refund_id: str, funder: Funder = Funder.SELLER
+) -> str:
+    """The payment's refund id of a refund granted outside after-sales: ``<order>/<kind>/
+    <caller's id>``, the kind prefixed ``platform-`` when the platform funds it."""
+    prefix = _PLATFORM_FUNDED if funder is Funder.PLATFORM else ""
+    return f"{order_id}/{prefix}{kind.value}/{refund_id}"
+
+
+def granted(refund_id: str) -> tuple[OrderId, GrantKind, Funder] | None:
+    """The order, kind and funder of a refund granted outside after-sales (``None`` for
+    any other refund): the inverse of :func:`grant_refund_id`."""
     parts = refund_id.split("/", 2)
+    if len(parts) != 3:
+        return None
+    name, funder = parts[1], Funder.SELLER
+    if name.startswith(_PLATFORM_FUNDED):
+        name, funder = name.removeprefix(_PLATFORM_FUNDED), Funder.PLATFORM
     kinds = {kind.value: kind for kind in GrantKind}
-    if len(parts) == 3 and parts[1] in kinds:
-        return OrderId(parts[0]), kinds[parts[1]]
+    if name in kinds:
+        return OrderId(parts[0]), kinds[name], funder
     return None
 
 

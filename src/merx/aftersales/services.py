@@ -15,8 +15,10 @@ import attrs
 from merx.aftersales.errors import NotEligible
 from merx.aftersales.model import (
     AfterSale,
+    AfterSaleCompleted,
     AfterSaleKind,
     AfterSaleStatus,
+    Funder,
     GrantKind,
     Items,
     check_eligible,
@@ -49,7 +51,7 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.validation import require_text
-from merx.orders import Order, OrderKind, OrderPolicy
+from merx.orders import Order, OrderKind, OrderPolicy, presale_units_refunded
 from merx.payments import (
     Payment,
     PaymentGateway,
@@ -157,9 +159,12 @@ class SyncAfterSaleRefund(Command[AfterSaleStatus]):
 @attrs.frozen
 class GrantRefund(Command[RefundStatus]):
     """Give ``amount`` back on a paid order outside after-sales (goodwill, a price
-    difference, compensation), decided by the order's seller or the platform and charged
-    to the seller's order as the settlement rules say. ``refund_id`` is the caller's (a
-    repeat with the same one is the same refund: it asks again)."""
+    difference, compensation), decided by the order's seller or the platform. ``funder``
+    says who bears it (:class:`Funder`; ``None``: the one deciding): the seller, charged to
+    its order lines as the settlement rules say, or the platform, as its own expense (the
+    seller's settlement is unchanged); a seller may not charge the platform.
+    ``refund_id`` is the caller's (a repeat with the same one is the same refund: it asks
+    again)."""
 
     order_id: OrderId
     refund_id: str
@@ -167,6 +172,7 @@ class GrantRefund(Command[RefundStatus]):
     reason: str
     kind: GrantKind = GrantKind.GOODWILL
     acting: MerchantId = PLATFORM
+    funder: Funder | None = None
 
 
 # -- opening a case -----------------------------------------------------------------------
@@ -494,6 +500,19 @@ def complete_refunded_case(event: RefundSucceeded, uow: UnitOfWork, *, clock: Cl
         _complete(uow, case_id, clock)
 
 
+def refund_presale_deposit_share(event: AfterSaleCompleted, uow: UnitOfWork) -> None:
+    """Subscriber: a case that refunded units of a pre-sale's goods order (returned,
+    refunded only, or refunded before shipment; not exchanged) also gives back their share
+    of the deposit, from the deposit's payment (:func:`~merx.orders.presale_units_refunded`):
+    the case itself refunds only what the balance paid."""
+    case = uow.repo(AfterSale).view(event.case_id)
+    if case.kind is AfterSaleKind.EXCHANGE:
+        return
+    items = case.accepted if case.kind.needs_return else case.items
+    units = sum(quantity for _, quantity in items)
+    presale_units_refunded(uow, case.order_id, case.id, units, event.at)
+
+
 def sync_after_sale_refund(
     cmd: SyncAfterSaleRefund,
     uow: UnitOfWork,
@@ -512,11 +531,12 @@ def sync_after_sale_refund(
 def grant_refund(
     cmd: GrantRefund, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
 ) -> RefundStatus:
-    """Check (the seller or the platform, a paid order, at most what is left to refund to
-    it), then refund through :func:`~merx.payments.refund_to_payer`: the intent is
-    committed before the channel is called and retried like every refund. Later cases on
-    the order refund at most what is left. A pre-sale deposit is refused
-    (:class:`NotEligible`): the pre-sale's rule governs it."""
+    """Check (the seller or the platform, a funder it may charge, a paid order, at most
+    what is left to refund to it), then refund through
+    :func:`~merx.payments.refund_to_payer`: the intent is committed before the channel is
+    called and retried like every refund. Later cases on the order refund at most what is
+    left. A pre-sale deposit is refused (:class:`NotEligible`): the pre-sale's rule
+    governs it."""
     order = uow.repo(Order).get(cmd.order_id)
     if cmd.acting not in (order.seller, PLATFORM):
         raise Unauthorized(f"{cmd.acting!r} may not refund order {order.id!r}")
@@ -525,11 +545,12 @@ def grant_refund(
             f"order {order.id!r} is a pre-sale deposit: its pre-sale's rule forfeits or "
             "refunds it (orders.CancelPresaleOrder)"
         )
+    funder = Funder.of(cmd.acting, order.seller, cmd.funder)
     require_text(cmd.refund_id, "refund id")
     require_text(cmd.reason, "reason")
     if order.payment_id is None:
         raise NotEligible(f"order {order.id!r} was never paid")
-    refund_id = grant_refund_id(order.id, cmd.kind, cmd.refund_id)
+    refund_id = grant_refund_id(order.id, cmd.kind, cmd.refund_id, funder)
     payment = uow.repo(Payment).get(PaymentId(order.payment_id))
     if refund_id not in payment.refunds:
         left = payment.refundable_to(order.id, order.payable)

@@ -290,7 +290,7 @@ def assemble(
     register_clearing(bus, clock=clock, journals=journals)
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
-        journals=journals, pricer=pricer,
+        journals=journals, queries=queries.orders, pricer=pricer,
     )  # fmt: skip
     register_promotions(bus, clock=clock)
     register_funding(

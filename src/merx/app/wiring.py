@@ -225,10 +225,12 @@ def register_presale(
     offers: checkout.Offers,
     gateways: Mapping[str, PaymentGateway],
     journals: Journals,
+    queries: orders.OrderQueries,
     pricer: pricing.Pricer = pricing.quote,
 ) -> None:
-    """Pre-sale orders: listing, deposit, balance, cancellation, the timer, and following
-    the deposit's and the balance's payments, the deposit's refund and its booking."""
+    """Pre-sale orders: listing, deposit, balance, cancellation, the timer (``queries``
+    finds the pre-sale orders whose window closed unpaid), and following the deposit's
+    and the balance's payments, the deposit's refund and its booking."""
     bus.register(orders.CreatePresale, partial(presale_services.create_presale, clock=clock))
     bus.register(
         orders.PlaceDepositOrder,
@@ -242,7 +244,8 @@ def register_presale(
         orders.CancelPresaleOrder, partial(presale_services.cancel_presale_order, clock=clock)
     )
     bus.register(
-        orders.EndUnpaidPresales, partial(presale_services.end_unpaid_presales, clock=clock)
+        orders.EndUnpaidPresales,
+        partial(presale_services.end_unpaid_presales, clock=clock, queries=queries),
     )
     bus.subscribe(orders.ParentOrderPaid, presale_services.presale_parent_paid)
     bus.subscribe(
@@ -253,6 +256,10 @@ def register_presale(
     bus.subscribe(
         orders.PresaleDepositRefunded,
         partial(clearing_services.book_presale_deposit_refund, clock=clock, journals=journals),
+    )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(clearing_services.book_presale_share_refund, clock=clock, journals=journals),
     )
 
 
@@ -390,6 +397,7 @@ def register_aftersales(
         aftersales.GrantRefund,
         partial(aftersales_services.grant_refund, gateways=gateways, clock=clock),
     )
+    bus.subscribe(aftersales.AfterSaleCompleted, aftersales_services.refund_presale_deposit_share)
     bus.subscribe(
         payments.RefundSucceeded, partial(aftersales_services.complete_refunded_case, clock=clock)
     )

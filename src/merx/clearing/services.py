@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, GrantKind
+from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, Funder, GrantKind
 from merx.catalog import TaxMode
 from merx.checkout import FreightCharge
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
 from merx.ledger import Journals
-from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded
+from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded, PresaleOrder
 from merx.payments import Payment, RefundSucceeded
 from merx.settlement import (
     BookOrderPayment,
+    BookPlatformGoodwill,
     BookRefund,
     CompleteOrder,
     OrderClearing,
     RefundKind,
     SaleLine,
     book_order_payment,
+    book_platform_goodwill,
     book_refund,
     complete_order,
 )
@@ -105,15 +107,22 @@ def book_granted_refund(
     event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock, journals: Journals
 ) -> None:
     """A refund granted outside after-sales (:class:`~merx.aftersales.GrantRefund`) was
-    paid back: book it on the order's lines, split in proportion to what each line has
-    left (largest remainder), as a refund (goodwill, compensation) or a price adjustment
-    (a price difference). Other refunds are booked by their own subscribers."""
+    paid back. Funded by the seller: booked on the order's lines, split in proportion to
+    what each line has left (largest remainder), as a refund (goodwill, compensation) or a
+    price adjustment (a price difference). Funded by the platform: the platform's expense
+    (:func:`~merx.settlement.book_platform_goodwill`), the seller's figures untouched.
+    Other refunds are booked by their own subscribers."""
     found = GrantKind.of_refund(event.refund_id)
     if found is None:
         return
-    order_id, kind = found
+    order_id, kind, funder = found
     order = uow.repo(Order).view(order_id)
     if not _marketplace(order):
+        return
+    if funder is Funder.PLATFORM:
+        channel = uow.repo(Payment).view(event.payment_id).channel
+        goodwill = BookPlatformGoodwill(event.refund_id, event.amount, channel)
+        book_platform_goodwill(goodwill, uow, clock=clock, journals=journals)
         return
     clearing = uow.repo(OrderClearing).view(order.id)
     lines = list(clearing.lines)
@@ -137,4 +146,23 @@ def book_presale_deposit_refund(
     if not _marketplace(order):
         return
     command = BookRefund(order.id, event.refund_id, event.sku, event.amount, RefundKind.REFUND)
+    book_refund(command, uow, clock=clock, journals=journals)
+
+
+def book_presale_share_refund(
+    event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
+    """A merchant's pre-sale deposit share was refunded with units of its goods order
+    returned after the balance (:meth:`~merx.orders.PresaleOrder.units_refunded`): book it
+    as a refund of the deposit order, charged to the merchant like any refund after
+    completion (the deposit was part of the sale, never forfeit income). Other refunds are
+    booked by their own subscribers."""
+    presale_id = PresaleOrder.of_share_refund(event.refund_id)
+    if presale_id is None:
+        return
+    presale = uow.repo(PresaleOrder).view(presale_id)
+    order = uow.repo(Order).view(presale.deposit_order_id)
+    if not _marketplace(order):
+        return
+    command = BookRefund(order.id, event.refund_id, presale.sku, event.amount, RefundKind.REFUND)
     book_refund(command, uow, clock=clock, journals=journals)

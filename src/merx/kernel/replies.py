@@ -16,7 +16,8 @@ A host whose response was lost sends the command again with the same idempotency
   (still running, or cut short between its commit and its reply) is
   :class:`IdempotencyKeyInFlight`;
 * a key is kept for a time (a day by default); an older record is ignored and its key
-  may be used again.
+  may be used again, and :class:`merx.kernel.command_records.PurgeCommandRecords`
+  deletes it.
 
 A command refused before it committed anything stores nothing: sending it again runs it
 again, which answers the same way unless the world changed.

@@ -74,6 +74,7 @@ class EntryKind(enum.Enum):
     PRICE_ADJUSTMENT = "price_adjustment"
     REFUND_PAID = "refund_paid"
     COMPENSATION = "compensation"
+    PLATFORM_GOODWILL = "platform_goodwill"
     DEPOSIT_COVER = "deposit_cover"
     SETTLEMENT = "settlement"
     PRESETTLEMENT = "presettlement"

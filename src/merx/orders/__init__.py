@@ -61,6 +61,7 @@ from merx.orders.presale_services import (
     PlaceBalanceOrder,
     PlaceDepositOrder,
     presale_deposit_refunded,
+    presale_units_refunded,
 )
 from merx.orders.services import (
     AutoConfirmReceipts,
@@ -134,4 +135,5 @@ __all__ = [
     "merchant_order",
     "merchant_orders",
     "presale_deposit_refunded",
+    "presale_units_refunded",
 ]

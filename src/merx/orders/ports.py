@@ -5,7 +5,8 @@ and a merchant's order list need orders by state and time. A database answers th
 indexed query; :class:`OrderQueries` is the port for it. Its answers are candidates only:
 the services load each order and check it again before they change it, so a stale or
 generous answer is harmless. What makes an order a candidate is the model's own predicate
-(:meth:`ParentOrder.unpaid_since`, :meth:`Order.awaits_receipt`), so every adapter asks
+(:meth:`ParentOrder.unpaid_since`, :meth:`Order.awaits_receipt`,
+:meth:`PresaleOrder.unpaid_after_window`), so every adapter asks
 the same question. Every store answers from what it keeps (the memory store's committed
 snapshots, a database's indexes); none loads every order (``merx.testing.queries`` holds
 the scan the contract compares them with).
@@ -20,6 +21,7 @@ from typing import Protocol
 from merx.kernel.documents import index_instant
 from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.orders.model import Order, OrderStatus, ParentOrder
+from merx.orders.presale import PresaleOrder
 
 
 class OrderQueries(Protocol):
@@ -49,6 +51,14 @@ class OrderQueries(Protocol):
         that were paid at or before ``paid_by``."""
         ...
 
+    def presales_unpaid_after_window(
+        self, now: datetime, limit: int | None = None
+    ) -> Iterable[OrderId]:
+        """Pre-sale orders whose balance window closed at or before ``now`` with the
+        balance unpaid (:meth:`PresaleOrder.unpaid_after_window`), at most ``limit`` of
+        them (``None``: all), in the order they were placed."""
+        ...
+
 
 # -- what a database indexes to answer OrderQueries ------------------------------------
 
@@ -58,6 +68,7 @@ DELIVERED_AT = "delivered_awaiting_receipt"
 SELLER = "seller"
 CUSTOMER = "customer"
 PROCURING_PAID_AT = "procuring_paid_at"
+PRESALE_BALANCE_ENDS = "presale_balance_ends"
 
 
 def parent_order_index(parent: ParentOrder) -> dict[str, str | None]:
@@ -83,6 +94,13 @@ def order_index(order: Order) -> dict[str, str | None]:
         SELLER: order.seller,
         PROCURING_PAID_AT: index_instant(procuring) if procuring is not None else None,
     }
+
+
+def presale_order_index(presale: PresaleOrder) -> dict[str, str | None]:
+    """A pre-sale order waiting for its balance is found by when its window closes."""
+    waiting = presale.unpaid_after_window(_LAST)
+    ends = presale.quote.balance_ends
+    return {PRESALE_BALANCE_ENDS: index_instant(ends) if waiting else None}
 
 
 _LAST = datetime.max.replace(tzinfo=UTC)

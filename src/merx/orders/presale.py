@@ -258,6 +258,9 @@ class PresaleOrder(Aggregate):
     balances_placed: int = 0
     balance_payment_id: str | None = None
     ended_at: datetime | None = None
+    #: After-sales on the goods order once the balance is paid: (case id, units), each
+    #: case's units refunding their share of the deposit.
+    returns: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def place(
@@ -299,6 +302,58 @@ class PresaleOrder(Aggregate):
     def refund_id(self) -> str:
         """The deposit's refund id (one refund, in full, so a repeat reuses it)."""
         return f"{self.id}/deposit"
+
+    def share_refund_id(self, case_id: str) -> str:
+        """The refund id of the deposit's share refunded with after-sale ``case_id``."""
+        return f"{self.id}/deposit/{case_id}"
+
+    @staticmethod
+    def of_share_refund(refund_id: str) -> str | None:
+        """The pre-sale order whose deposit share ``refund_id`` refunds (the inverse of
+        :meth:`share_refund_id`), ``None`` for any other refund."""
+        presale_id, slash, rest = refund_id.partition("/deposit/")
+        return presale_id if slash and rest and "/" not in presale_id else None
+
+    @property
+    def units_returned(self) -> int:
+        return sum(units for _, units in self.returns)
+
+    def deposit_share(self, units_before: int, units: int) -> Money:
+        """What ``units`` more returned units refund of the deposit, ``units_before``
+        having been returned: each unit's share of the deposit is fixed by
+        :meth:`Money.allocate` (largest remainder, ties to the earlier unit), so the
+        shares of every unit sum to the deposit exactly, however the returns come."""
+        shares = self.quote.deposit_due.allocate([1] * self.quantity)
+        return Money.sum(shares[units_before : units_before + units], self.currency)
+
+    @property
+    def currency(self) -> str:
+        return self.quote.deposit_due.currency
+
+    def units_refunded(self, case_id: str, units: int, at: datetime) -> Money | None:
+        """After-sale ``case_id`` refunded ``units`` of the goods order once the balance
+        was paid: their share of the deposit (:meth:`deposit_share`) is due back from the
+        deposit's payment (:class:`PresaleDepositRefundDue`, refund id
+        :meth:`share_refund_id`). Returns the share, or ``None`` when nothing changes (a
+        replayed case, no unit, or a balance not paid)."""
+        if self.status is not PresaleStatus.BALANCE_PAID or units <= 0:
+            return None
+        if any(case == case_id for case, _ in self.returns):
+            return None
+        before = self.units_returned
+        assert before + units <= self.quantity, "the goods order refunds at most its units"
+        assert self.deposit_payment_id is not None
+        share = self.deposit_share(before, units)
+        self.returns = (*self.returns, (case_id, units))
+        if share.is_positive():  # a deposit of fewer cents than units leaves some at 0
+            self.record(
+                PresaleDepositRefundDue(
+                    self.id, self.deposit_order_id, self.deposit_payment_id,
+                    self.share_refund_id(case_id), share,
+                    f"{units} of {self.quantity} returned (after-sale {case_id})", at,
+                )
+            )  # fmt: skip
+        return share
 
     def owns_parent(self, parent_id: str) -> bool:
         """Whether ``parent_id`` is this pre-sale's deposit or current balance."""

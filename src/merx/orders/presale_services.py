@@ -24,10 +24,12 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import CurrencyMismatch, Unauthorized
 from merx.kernel.ids import PLATFORM, CustomerId, IdSource, MerchantId, OrderId
 from merx.kernel.money import Money
+from merx.kernel.quantity import require_quantity
 from merx.kernel.uow import UnitOfWork
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownPresale, UnknownSeller
 from merx.orders.model import Order, ParentOrder, ParentOrderPaid
+from merx.orders.ports import OrderQueries
 from merx.orders.presale import (
     BALANCE_UNPAID,
     DepositRule,
@@ -103,7 +105,10 @@ class CancelPresaleOrder(Command[None]):
 class EndUnpaidPresales(Command[list[OrderId]]):
     """End every pre-sale order whose balance window has closed unpaid (run it from the
     host's scheduler): its deposit is forfeited or refunded, its stock released. A balance
-    with a payment attempt in flight is left until the attempt settles."""
+    with a payment attempt in flight is left until the attempt settles. ``limit`` bounds
+    how many candidates one run looks at (``None``: all); run it again for the rest."""
+
+    limit: int | None = None
 
 
 def _listing(uow: UnitOfWork, listing_id: str) -> PresaleListing:
@@ -339,18 +344,23 @@ def cancel_presale_order(cmd: CancelPresaleOrder, uow: UnitOfWork, *, clock: Clo
     uow.commit()
 
 
-def end_unpaid_presales(cmd: EndUnpaidPresales, uow: UnitOfWork, *, clock: Clock) -> list[OrderId]:
-    """The timer: for each pre-sale order whose window closed unpaid
-    (:meth:`PresaleOrder.unpaid_after_window`), cancel a pending balance with no payment in
-    flight, then :meth:`PresaleOrder.end_unpaid` forfeits or refunds the deposit; the
-    stock is released. Pre-sale orders are found by reading them all (no query port yet)."""
+def end_unpaid_presales(
+    cmd: EndUnpaidPresales, uow: UnitOfWork, *, clock: Clock, queries: OrderQueries
+) -> list[OrderId]:
+    """The timer: for each pre-sale order whose window closed unpaid (``queries`` finds
+    the candidates, at most ``cmd.limit``; :meth:`PresaleOrder.unpaid_after_window` is
+    asked again of each), cancel a pending balance with no payment in flight, then
+    :meth:`PresaleOrder.end_unpaid` forfeits or refunds the deposit; the stock is
+    released."""
+    if cmd.limit is not None:
+        require_quantity(cmd.limit, "the pre-sale timer's limit")
     now = clock.now()
     repo = uow.repo(PresaleOrder)
     ended: list[OrderId] = []
-    for key in list(repo.ids()):
-        if not repo.view(key).unpaid_after_window(now):
-            continue
+    for key in list(queries.presales_unpaid_after_window(now, cmd.limit)):
         presale = repo.get(key)
+        if not presale.unpaid_after_window(now):
+            continue
         if presale.status is PresaleStatus.BALANCE_PENDING:
             assert presale.balance_parent_id is not None
             balance = uow.repo(ParentOrder).get(presale.balance_parent_id)
@@ -395,6 +405,28 @@ def presale_parent_paid(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     if changed:
         uow.repo(PresaleOrder).save(presale)
         uow.commit()
+
+
+def presale_units_refunded(
+    uow: UnitOfWork, order_id: str, case_id: str, units: int, at: datetime
+) -> Money | None:
+    """After-sale ``case_id`` refunded ``units`` of the order ``order_id``: if it is the
+    goods order of a pre-sale whose balance was paid, those units' share of the deposit is
+    due back from the deposit's payment (:meth:`PresaleOrder.units_refunded`; commits).
+    Returns the share, ``None`` for any other order or a replayed case. Called by
+    after-sales (``merx.aftersales``) when a case completes."""
+    if not order_id.startswith(f"{PRESALE_ID_PREFIX}-"):
+        return None  # an ordinary order: nothing to read
+    order = uow.repo(Order).view(order_id)
+    presale = presale_of(uow, order.parent_id)
+    if presale is None or presale.goods_order_id != order.id:
+        return None
+    share = presale.units_refunded(case_id, units, at)
+    if share is None:
+        return None
+    uow.repo(PresaleOrder).save(presale)
+    uow.commit()
+    return share
 
 
 def presale_deposit_refunded(uow: UnitOfWork, refund_id: str, at: datetime) -> bool:

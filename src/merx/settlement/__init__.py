@@ -66,6 +66,7 @@ from merx.settlement.model import (
 from merx.settlement.ports import Payout, SettlementQueries
 from merx.settlement.services import (
     BookOrderPayment,
+    BookPlatformGoodwill,
     BookRefund,
     ChangeSettlementTerms,
     ChargeMarketing,
@@ -84,6 +85,7 @@ from merx.settlement.services import (
     SyncWithdrawal,
     WithdrawalOutcome,
     book_order_payment,
+    book_platform_goodwill,
     book_refund,
     complete_order,
     merchant_money,
@@ -97,6 +99,7 @@ __all__ = [
     "AlreadySettled",
     "BalancesOutstanding",
     "BookOrderPayment",
+    "BookPlatformGoodwill",
     "BookRefund",
     "ChangeSettlementTerms",
     "ChargeMarketing",
@@ -160,6 +163,7 @@ __all__ = [
     "WithdrawalRequested",
     "WithdrawalState",
     "book_order_payment",
+    "book_platform_goodwill",
     "book_refund",
     "complete_order",
     "merchant_money",

@@ -1237,6 +1237,13 @@ def compensation_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]
     return ((merchant_account(merchant_id, Bucket.AVAILABLE), units), (REFUNDS, -units))
 
 
+def platform_goodwill_legs(amount: Money) -> tuple[Leg, ...]:
+    """A refund outside after-sales that the platform funds: Dr subsidy (the platform's
+    expense) / Cr refunds (the channel then pays it out like a refund); no merchant leg."""
+    units = _require_money(amount, amount.currency, "platform goodwill", positive=True).minor
+    return ((SUBSIDY, units), (REFUNDS, -units))
+
+
 def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     units = amount.minor
     return (

@@ -29,6 +29,7 @@ from merx.kernel.errors import IdempotencyConflict
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.validation import require_text
 from merx.ledger import (
     Bucket,
     Entry,
@@ -67,6 +68,7 @@ from merx.settlement.model import (
     negative_cover_legs,
     owed,
     penalty_legs,
+    platform_goodwill_legs,
     recharge_legs,
     reconcile,
     refund_paid_legs,
@@ -126,6 +128,17 @@ class BookRefund(Command[None]):
     sku: str
     amount: Money
     kind: RefundKind = RefundKind.REFUND
+
+
+@attrs.frozen
+class BookPlatformGoodwill(Command[None]):
+    """A refund granted outside after-sales that the platform funds was paid back through
+    ``channel``: the platform's expense, the seller's settlement untouched. ``refund_id``
+    is the refund's (the entry's reference, so the order's own figures are unchanged)."""
+
+    refund_id: str
+    amount: Money
+    channel: str
 
 
 @attrs.frozen
@@ -372,6 +385,25 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Jou
     if clearing.bucket_of(merchant_id) is Bucket.AVAILABLE:
         _cover_negative(uow, ledger, journal, merchant_id, f"{key}/cover", now)
     uow.repo(OrderClearing).save(clearing)
+    uow.commit()
+
+
+def book_platform_goodwill(
+    cmd: BookPlatformGoodwill, uow: UnitOfWork, *, clock: Clock, journals: Journals
+) -> None:
+    """Dr subsidy / Cr refunds, then the channel's payout (Dr refunds / Cr cash); a repeat
+    of the same refund changes nothing."""
+    require_text(cmd.refund_id, "refund id")
+    require_text(cmd.channel, "channel")
+    legs = platform_goodwill_legs(cmd.amount)
+    ledger, journal = _book(uow, journals, cmd.amount.currency)
+    key = f"{cmd.refund_id}/platform-goodwill"
+    if ledger.posted_before(journal, key, EntryKind.PLATFORM_GOODWILL, cmd.refund_id, legs):
+        return
+    now = clock.now()
+    ledger.post(journal, key, EntryKind.PLATFORM_GOODWILL, cmd.refund_id, legs, now)
+    payout = refund_paid_legs(cmd.channel, cmd.amount)
+    ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, cmd.refund_id, payout, now)
     uow.commit()
 
 

@@ -48,6 +48,7 @@ from merx import (
     orders,
     payments,
     procurement,
+    promotions,
     settlement,
     suppliers,
 )
@@ -69,7 +70,7 @@ from merx.kernel.ids import (
 )
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
-from merx.orders import Order, OrderQueries, OrderStatus, ParentOrder
+from merx.orders import Order, OrderQueries, OrderStatus, ParentOrder, PresaleOrder
 from merx.payments import Payment, PaymentQueries
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId, PurchaseOrderQueries
 from merx.settlement import SettlementQueries, Withdrawal, WithdrawalId, WithdrawalState
@@ -190,6 +191,13 @@ class ScanningOrderQueries:
     def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
         repo = self._uow.repo(Order)
         return [OrderId(key) for key in repo.ids() if repo.get(key).procuring_since(paid_by)]
+
+    def presales_unpaid_after_window(
+        self, now: datetime, limit: int | None = None
+    ) -> list[OrderId]:
+        repo = self._uow.repo(PresaleOrder)
+        found = [OrderId(key) for key in repo.ids() if repo.get(key).unpaid_after_window(now)]
+        return found[:limit]
 
 
 def place(world: QueriesWorld, who: str) -> orders.PlacedOrder:
@@ -329,6 +337,81 @@ class OrderQueriesContract:
         with world.unit_of_work() as uow:
             scan = ScanningOrderQueries(uow).orders_procuring(world.now())
         assert scan == paid[1:2]
+
+    def test_presales_unpaid_after_their_window_are_found(
+        self, make_queries_world: WorldFactory
+    ) -> None:
+        world = make_queries_world()
+        start = world.now()
+        day = timedelta(days=1)
+        made = presales(world)
+        short, pending, paid, long = made["short"], made["pending"], made["paid"], made["long"]
+        queries = world.order_queries()
+        cases = [
+            (start, []),
+            (start + 2 * day - timedelta(seconds=1), []),
+            (start + 2 * day, [short, pending]),  # not the paid one, nor the unpaid deposit
+            (start + 4 * day, [short, pending, long]),
+            (start + 30 * day, [short, pending, long]),
+        ]
+        with world.unit_of_work() as uow:
+            scan = ScanningOrderQueries(uow)
+            for now, expected in cases:
+                found = list(queries.presales_unpaid_after_window(now))
+                assert found == scan.presales_unpaid_after_window(now) == expected, now
+                for limit in (1, 2):
+                    assert (
+                        list(queries.presales_unpaid_after_window(now, limit)) == (expected[:limit])
+                    )
+        assert paid not in list(queries.presales_unpaid_after_window(start + 30 * day))
+        world.advance_clock(2 * day)
+        assert world.handle(orders.EndUnpaidPresales(limit=1)) == [short]
+        assert world.handle(orders.EndUnpaidPresales()) == [pending]
+        later = start + 30 * day
+        with world.unit_of_work() as uow:
+            scanned = ScanningOrderQueries(uow).presales_unpaid_after_window(later)
+        assert list(queries.presales_unpaid_after_window(later)) == scanned == [long]
+
+
+PRESOLD = SkuId("presold-watch")
+
+
+def presales(world: QueriesWorld) -> dict[str, OrderId]:
+    """Pre-sale orders of two listings, from now: ``short`` (window from +1 to +2 days)
+    and ``long`` (+1 to +4 days). Deposits paid of ``short`` (balance never placed),
+    ``pending`` (balance placed, unpaid), ``paid`` (balance paid) and ``long``; the
+    deposit of ``unpaid`` is never paid. The clock ends at +1 day and 1 hour."""
+    start, day = world.now(), timedelta(days=1)
+    world.handle(catalog.CreateSku(PRESOLD, "Watch", PLATFORM, "watch", cny("900.00")))
+    world.handle(inventory.OpenWarehouse(WarehouseId("wh-presale"), "Pre-sale", "-", {"sh": 1}))
+    world.handle(inventory.ReceiveStock(WarehouseId("wh-presale"), PRESOLD, 20, "po-presale"))
+    for listing, days in (("ps-short", 2), ("ps-long", 4)):
+        terms = promotions.Presale(
+            sku=PRESOLD, deposit=cny("10.00"), deposit_value=cny("20.00"),
+            final_price=cny("800.00"), balance_starts=start + day,
+            balance_ends=start + days * day,
+        )  # fmt: skip
+        world.handle(orders.CreatePresale(listing, PLATFORM, terms))
+    made: dict[str, OrderId] = {}
+    for who, listing in [
+        ("short", "ps-short"),
+        ("unpaid", "ps-short"),
+        ("pending", "ps-short"),
+        ("paid", "ps-short"),
+        ("long", "ps-long"),
+    ]:
+        cid = world.handle(customers.RegisterCustomer(CustomerId(f"pre-{who}"), who, "1"))
+        home = Address(who, "1", "sh", "road")
+        world.handle(customers.AddAddress(cid, "home", home, default=True))
+        placed = world.handle(orders.PlaceDepositOrder(cid, listing, 1))
+        if who != "unpaid":
+            world.handle(payments.PayOrder(placed.parent_id, "alipay"))
+        made[who] = placed.parent_id
+    world.advance_clock(day + timedelta(hours=1))
+    world.handle(orders.PlaceBalanceOrder(made["pending"]))
+    balance = world.handle(orders.PlaceBalanceOrder(made["paid"]))
+    world.handle(payments.PayOrder(balance.parent_id, "alipay"))
+    return made
 
 
 class PaymentQueriesContract:

@@ -17,7 +17,7 @@ from merx.installments.ports import billed_on
 from merx.inventory import StockItem
 from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, SupplierId
 from merx.kernel.replies import CommandRecord
-from merx.orders import Order, ParentOrder
+from merx.orders import Order, ParentOrder, PresaleOrder
 from merx.payments import Payment
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
@@ -54,6 +54,13 @@ class MemoryOrderQueries:
     def orders_procuring(self, paid_by: datetime) -> list[OrderId]:
         rows = list(self._store.tables.get(Order, {}).items())
         return [OrderId(key) for key, (_, order) in rows if order.procuring_since(paid_by)]
+
+    def presales_unpaid_after_window(
+        self, now: datetime, limit: int | None = None
+    ) -> list[OrderId]:
+        rows = list(self._store.tables.get(PresaleOrder, {}).items())
+        found = [OrderId(key) for key, (_, order) in rows if order.unpaid_after_window(now)]
+        return found[:limit]
 
 
 class MemoryPaymentQueries:
