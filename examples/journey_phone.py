@@ -24,6 +24,7 @@ from merx import (
     inventory,
     orders,
     payments,
+    pricing,
     procurement,
     suppliers,
 )
@@ -104,9 +105,16 @@ def procure(app: MemoryApp, say: Say) -> None:
 
 
 def set_up_shop(app: MemoryApp, say: Say) -> None:
-    """Profit control: the phone sells only above its cost plus the 5% minimum margin."""
+    """Profit control: the phone sells only above its cost plus the 5% minimum margin. The
+    platform's freight template: 12.00 a parcel, 5.00 each further piece, free over 99.00."""
     app.handle(catalog.ListSku(PHONE))
     say(f"listed {PHONE} at {app.get(catalog.Sku, PHONE).price}")
+    rule = pricing.FreightRule(("*",), 1, Money.of("12.00", "CNY"), 1, Money.of("5.00", "CNY"))
+    template = pricing.FreightTemplate(
+        PLATFORM, "piece", (rule,), free_over=Money.of("99.00", "CNY")
+    )
+    app.handle(checkout.SetFreightTemplate(PLATFORM, template))
+    say(f"freight {rule.first_fee} a parcel, free over {template.free_over}")
     try:
         app.handle(catalog.ChangePrice(PHONE, Money.of("2450.00", "CNY")))
     except catalog.BelowCost as refused:
@@ -125,7 +133,10 @@ def buy_and_receive(app: MemoryApp, say: Say) -> None:
     alice = new_customer(app, "alice", "Alice")
     app.handle(checkout_add(alice))
     quote = app.quote(alice)
-    say(f"alice's quote: {quote.total} total, {quote.discount} off, payable {quote.payable}")
+    say(
+        f"alice's quote: {quote.total} total, {quote.discount} off, "
+        f"freight {quote.freight_charged}, payable {quote.payable}"
+    )
     placed = app.handle(orders.PlaceOrder(alice, address_label="home"))
     (order_id,) = placed.order_ids  # one seller (the platform): one order
     say(f"order {order_id} placed, pending payment")

@@ -28,18 +28,20 @@ PINNED = {
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment
-        FulfillmentMode GoodsType InstallmentEligibilityChanged InvalidSpecs ListSku
-        MarginBreached NewUsersOnly NotListed PlaceSku Placement PlacementOverlap
-        PlacementRemoved PriceChanged ProfitPolicy PurchaseCostSet PurchaseLimitExceeded
-        RemovePlacement RestrictedRegion SalesRestrictions SalesRestrictionsChanged
-        SetInstallmentEligible SetPurchaseCost SetSalesRestrictions SetSkuLabels Sku
-        SkuCreated SkuDelisted SkuLabelsChanged SkuListed SkuPlaced SkuStatus
-        UnknownPlacement VerificationRequired arrange_slot labels_of
+        FulfillmentMode GoodsType INCLUSIVE InstallmentEligibilityChanged InvalidSpecs
+        InvalidTaxRate ListSku MarginBreached NewUsersOnly NotListed PlaceSku Placement
+        PlacementOverlap PlacementRemoved PriceChanged ProfitPolicy PurchaseCostSet
+        PurchaseLimitExceeded RemovePlacement RestrictedRegion SalesRestrictions
+        SalesRestrictionsChanged SetInstallmentEligible SetPurchaseCost SetSalesRestrictions
+        SetSkuLabels SetTaxRate Sku SkuCreated SkuDelisted SkuLabelsChanged SkuListed
+        SkuPlaced SkuStatus TaxMode TaxPolicy TaxRateSet UnknownPlacement
+        VerificationRequired arrange_slot labels_of
     """,
     "checkout": """
-        AddToCart Cart CartChanged EmptySelection LineDiscount NotInCart Offers
-        OrderLimitExceeded OrderLimits Quote QuotedLine RemoveFromCart SetCartQuantity
-        no_offers quote_cart
+        AddToCart Cart CartChanged EmptySelection FreightCharge FreightTerms LineDiscount
+        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits Quote QuotedLine
+        RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate no_offers
+        quote_cart
     """,
     "clearing": """
 
@@ -102,8 +104,8 @@ PINNED = {
     """,
     "invoicing": """
         BuyerKind DuplicateInvoiceNumber Invoice InvoiceAlreadyRequested
-        InvoiceCorrectionDue InvoiceIssued InvoiceReissued InvoiceRequested InvoiceStatus
-        InvoiceStillOwed InvoiceTitle InvoiceVoided IssueInvoice MissingTaxId
+        InvoiceCorrectionDue InvoiceIssued InvoiceLine InvoiceReissued InvoiceRequested
+        InvoiceStatus InvoiceStillOwed InvoiceTitle InvoiceVoided IssueInvoice MissingTaxId
         NothingToInvoice OrderNotPaid RefundsNotAttributed ReissueInvoice RequestInvoice
         VoidInvoice
     """,

@@ -21,6 +21,7 @@ from merx.errors import ValidationError
 from merx.fulfillment import serde as fulfillment_serde
 from merx.orders import serde as orders_serde
 from merx.payments import serde as payments_serde
+from tests.checkout.test_freight import marketplace
 from tests.orders.test_presale import presale_journey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
@@ -46,8 +47,11 @@ def stored() -> dict[type[Any], list[Any]]:
         kind: [snapshot for _, snapshot in rows.values()]
         for kind, rows in world.app.store.tables.items()
     }
-    for kind, rows in presale_journey().store.tables.items():  # the simulation has none
-        found.setdefault(kind, []).extend(snapshot for _, snapshot in rows.values())
+    freight, _, _ = marketplace()  # the simulation has no presale and no freight
+    for app in (presale_journey(), freight):
+        assert isinstance(app, MemoryApp)
+        for kind, rows in app.store.tables.items():
+            found.setdefault(kind, []).extend(snapshot for _, snapshot in rows.values())
     return found
 
 

@@ -100,6 +100,7 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         installment_eligible=draw(st.booleans()),
         restrictions=draw(restrictions),
         placements=tuple(draw(placements(slot)) for slot in slots),
+        tax_rate=draw(st.none() | st.decimals(0, "0.99", places=2)),
     )
 
 

@@ -106,7 +106,7 @@ def test_a_changed_price_is_reported_not_charged() -> None:
 def test_without_promotions_the_quote_is_the_list_price() -> None:
     app = shop(checkout.no_offers)
     quote = app.quote(CustomerId("ann"))
-    assert (quote.payable, quote.pricing) == (cny("427.90"), None)
+    assert (quote.payable, quote.pricing.applied, quote.freight) == (cny("427.90"), (), ())
 
 
 def test_every_change_of_a_cart_is_recorded() -> None:

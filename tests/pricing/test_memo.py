@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,8 @@ from merx.kernel.money import Money
 from merx.pricing import (
     CartLine,
     Customer,
+    FreightRule,
+    FreightTemplate,
     InvalidCart,
     Promotion,
     QuoteMemo,
@@ -121,3 +124,20 @@ def test_the_memo_answers_what_quote_answers(carts: list[Inputs], data: st.DataO
         at = AT + timedelta(seconds=seconds)
         expected = quote(lines, automatic, wallet, customer, at, method)
         assert memo(lines, automatic, wallet, customer, at, method) == expected
+
+
+def test_the_destination_the_freight_templates_and_the_tax_mode_are_inputs() -> None:
+    fee = Money.of(8, CNY)
+    near = FreightRule(("sh",), 1, fee, 1, Money.zero(CNY))
+    far = FreightRule(("*",), 1, fee * 2, 1, Money.zero(CNY))
+    template = FreightTemplate("m1", "piece", (near, far))
+    taxed = (CartLine("S1", "m1", "phone", Money.of(300, CNY), 1, tax_rate=Decimal("0.13")),)
+    memo = QuoteMemo()
+    shanghai = memo(taxed, [], [], ALICE, AT, None, destination="sh", freight=[template])
+    assert memo(taxed, [], [], ALICE, AT, None, destination="sh", freight=[template]) is shanghai
+    beijing = memo(taxed, [], [], ALICE, AT, None, destination="bj", freight=[template])
+    assert (shanghai.payable, beijing.payable) == (Money.of(308, CNY), Money.of(316, CNY))
+    bare = memo(taxed, [], [], ALICE, AT, None, destination="sh")
+    on_top = memo(taxed, [], [], ALICE, AT, None, destination="sh", tax_mode="exclusive")
+    assert (bare.payable, on_top.payable) == (Money.of(300, CNY), Money.of(339, CNY))
+    assert (memo.hits, memo.misses) == (1, 4)

@@ -109,8 +109,9 @@ def test_postgres_counts_round_trips_on_the_wire(postgres_schema: Callable[[], s
 #: promotions) may ask of each database at most: (reads, commits, round trips). Before issue
 #: 13's batched reads: 77 reads and 7 commits (SQLite 163 statements, PostgreSQL 90 round
 #: trips, 73 once the relay delivered its own events from memory). A change that needs more
-#: says so here, on purpose.
-CEILINGS = {"sqlite": (26, 7, 69), "postgres": (26, 7, 33)}
+#: says so here, on purpose: issue 15's freight templates cost one read per quote (the
+#: sellers' ``FreightTerms``, known only once the SKUs are read), two per order (26 -> 28).
+CEILINGS = {"sqlite": (28, 7, 71), "postgres": (28, 7, 35)}
 
 
 def _golden_path_orders(database: Any, orders: int = 3) -> list[tuple[int, int, int, int, int]]:

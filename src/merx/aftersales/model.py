@@ -28,6 +28,7 @@ import attrs
 
 from merx.aftersales.errors import NotEligible
 from merx.catalog import FulfillmentMode, Sku
+from merx.checkout import FreightCharge
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.events import DomainEvent
@@ -299,6 +300,9 @@ class AfterSale(Aggregate):
     return_tracking: str | None = None
     replacement_shipment: str | None = None
     rejection: str | None = None
+    #: the goods were wrong or defective: the freight comes back with the order's last
+    #: units even after shipment (:meth:`merx.orders.Order.refund_freight`)
+    seller_at_fault: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -317,6 +321,7 @@ class AfterSale(Aggregate):
         at: datetime,
         window: timedelta,
         replacement: Sku | None = None,
+        seller_at_fault: bool = False,
     ) -> AfterSale:
         """A customer's request on ``items`` of ``order``: refused unless the order is
         eligible (:func:`check_eligible`) and, for an exchange, the ``replacement`` is on
@@ -339,6 +344,7 @@ class AfterSale(Aggregate):
             items=tuple(items),
             reason=reason,
             replacement=None if replacement is None else replacement.id,
+            seller_at_fault=seller_at_fault,
         )
         case.record(AfterSaleRequested(case_id, order.id, kind, case.items, at))
         return case
@@ -364,7 +370,7 @@ class AfterSale(Aggregate):
         if self.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:
             order.close(f"after-sale {self.id}", at)
         if self.kind in (AfterSaleKind.REFUND_BEFORE_SHIPMENT, AfterSaleKind.REFUND_ONLY):
-            self._to_refund(order.refund_units(self.items), left)
+            self._to_refund(self._refund_units(order, self.items), left)
         self.flow.move(self, "approve", AfterSaleApproved(self.id, acting, at))
 
     def reject(self, acting: MerchantId, reason: str, at: datetime, order: Order) -> None:
@@ -409,10 +415,17 @@ class AfterSale(Aggregate):
             [(sku, n - taken.get(sku, 0)) for sku, n in self.items if n > taken.get(sku, 0)]
         )
         if accepted and self.kind is AfterSaleKind.RETURN_AND_REFUND:
-            self._to_refund(order.refund_units(accepted), left)
+            self._to_refund(self._refund_units(order, accepted), left)
         if not accepted:
             self.rejection = "nothing returned was accepted"
         self.flow.move(self, command, ReturnInspected(self.id, accepted, at))
+
+    def _refund_units(self, order: Order, items: Items) -> tuple[tuple[SkuId, Money], ...]:
+        """Mark ``items`` refunded on ``order``: what each line gives back, and the
+        freight (under :attr:`FreightCharge.KEY`) if the freight rule returns it now."""
+        lines = order.refund_units(items)
+        freight = order.refund_freight(seller_at_fault=self.seller_at_fault)
+        return (*lines, (FreightCharge.KEY, freight)) if freight.is_positive() else lines
 
     def _to_refund(self, lines: tuple[tuple[SkuId, Money], ...], left: Money | None) -> None:
         """What to refund is known, per line (the frozen net of the units, or a price

@@ -74,11 +74,15 @@ class RequestRefund(Command[AfterSaleId]):
 
 @attrs.frozen
 class RequestReturn(Command[AfterSaleId]):
-    """Ask to send ``items`` back for a refund of the units the seller accepts."""
+    """Ask to send ``items`` back for a refund of the units the seller accepts.
+    ``seller_at_fault`` (wrong or defective goods): the freight comes back with the last
+    units (docs/orders.md, "What a refund gives back"); the reviewer approves the case as
+    asked, or rejects it."""
 
     order_id: OrderId
     items: Items
     reason: str
+    seller_at_fault: bool = False
 
 
 @attrs.frozen
@@ -94,11 +98,13 @@ class RequestExchange(Command[AfterSaleId]):
 
 @attrs.frozen
 class RequestRefundOnly(Command[AfterSaleId]):
-    """Ask for ``items`` to be refunded without sending them back."""
+    """Ask for ``items`` to be refunded without sending them back (``seller_at_fault``:
+    as for :class:`RequestReturn`)."""
 
     order_id: OrderId
     items: Items
     reason: str
+    seller_at_fault: bool = False
 
 
 @attrs.frozen
@@ -183,6 +189,7 @@ def _open(
     ids: IdSource,
     window: timedelta,
     replacement: SkuId | None = None,
+    seller_at_fault: bool = False,
 ) -> AfterSaleId:
     """Open a case of ``kind`` on ``order_id`` (:meth:`AfterSale.open` decides whether the
     order is eligible and claims the units) and commit. An exchange's replacement is
@@ -196,7 +203,7 @@ def _open(
         sku = uow.repo(Sku).get(replacement_of(claimed, replacement))
     case = AfterSale.open(
         case_id=AfterSaleId(ids.next_id("as")), order=order, kind=kind, items=claimed,
-        reason=reason, at=now, window=window, replacement=sku,
+        reason=reason, at=now, window=window, replacement=sku, seller_at_fault=seller_at_fault,
     )  # fmt: skip
     uow.repo(AfterSale).add(case)
     uow.repo(Order).save(order)
@@ -221,6 +228,7 @@ def request_return(
     return _open(
         uow, cmd.order_id, AfterSaleKind.RETURN_AND_REFUND, cmd.items, cmd.reason,
         clock=clock, ids=ids, window=policy.after_sales_window,
+        seller_at_fault=cmd.seller_at_fault,
     )  # fmt: skip
 
 
@@ -230,6 +238,7 @@ def request_refund_only(
     return _open(
         uow, cmd.order_id, AfterSaleKind.REFUND_ONLY, cmd.items, cmd.reason,
         clock=clock, ids=ids, window=policy.after_sales_window,
+        seller_at_fault=cmd.seller_at_fault,
     )  # fmt: skip
 
 

@@ -144,6 +144,7 @@ class App:
     pricer: pricing.Pricer = pricing.quote
     #: working days for installment due dates (by default every day is one)
     calendar: MemoryBusinessCalendar = attrs.field(factory=MemoryBusinessCalendar)
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -158,8 +159,14 @@ class App:
         with self.unit_of_work() as uow:
             return uow.repo(kind).get(key)
 
-    def quote(self, customer_id: CustomerId, payment_method: str | None = None) -> checkout.Quote:
-        """The trial calculation of the customer's cart now, promotions included."""
+    def quote(
+        self,
+        customer_id: CustomerId,
+        payment_method: str | None = None,
+        address_label: str | None = None,
+    ) -> checkout.Quote:
+        """The trial calculation of the customer's cart now, promotions, freight (to the
+        address ``address_label``, else the default one) and tax included."""
         with self.unit_of_work() as uow:
             return checkout.quote_cart(
                 uow,
@@ -168,6 +175,8 @@ class App:
                 offers=self.offers,
                 payment_method=payment_method,
                 pricer=self.pricer,
+                tax=self.tax_policy,
+                address_label=address_label,
             )
 
 
@@ -191,6 +200,8 @@ class Settings:
     credit_product: installments.ProductSettings = attrs.field(factory=installments.ProductSettings)
     #: where voucher codes are drawn from (``SeededRandomSource`` for reproducible runs)
     random: promotions.RandomSource = attrs.field(factory=SystemRandomSource)
+    #: tax rates by category and the mode: inclusive (China's) unless a host sells abroad
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
 
@@ -238,7 +249,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer,
+        pricer=pricer, tax=settings.tax_policy,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -323,6 +334,7 @@ def assemble(
         offers=settings.offers,
         pricer=pricer,
         calendar=calendar,
+        tax_policy=settings.tax_policy,
     )
 
 

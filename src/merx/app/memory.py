@@ -54,6 +54,7 @@ def build_memory_app(
     credit_product: installments.ProductSettings | None = None,
     refund_policy: payments.RefundPolicy | None = None,
     check_views: bool = True,
+    tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -68,6 +69,8 @@ def build_memory_app(
     ``credit_product`` is the installment credit product every plan opens with (late
     penalty, grace days, payoff fees, allocation orders; :class:`ProductSettings` by
     default); the app's ``calendar`` moves due dates off non-working days (none by default).
+
+    ``tax_policy``: the tax rates by category and the mode (inclusive by default).
 
     ``refund_policy`` says how often and how soon :class:`merx.payments.RetryRefunds`
     tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
@@ -87,6 +90,7 @@ def build_memory_app(
         commission=commission or Settings().commission,
         self_held_funds=self_held_funds,
         credit_product=credit_product or installments.ProductSettings(),
+        tax_policy=tax_policy,
         refund_policy=refund_policy or payments.RefundPolicy(),
     )
     store = MemoryStore(check_views=check_views)

@@ -173,6 +173,7 @@ def register_shop(
     order_queries: orders.OrderQueries,
     stock_queries: inventory.StockQueries,
     pricer: pricing.Pricer = pricing.quote,
+    tax: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
@@ -195,6 +196,8 @@ def register_shop(
         checkout.SetCartQuantity, partial(checkout_services.set_cart_quantity, limits=limits)
     )
     bus.register(checkout.RemoveFromCart, checkout_services.remove_from_cart)
+    bus.register(checkout.SetFreightTemplate, checkout_services.set_freight_template)
+    bus.register(checkout.RemoveFreightTemplate, checkout_services.remove_freight_template)
     bus.register(
         orders.PlaceOrder,
         partial(
@@ -205,6 +208,7 @@ def register_shop(
             offers=offers,
             pricer=pricer,
             limits=limits,
+            tax=tax,
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))
@@ -442,6 +446,7 @@ def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
         (catalog.DelistSku, catalog_services.delist_sku),
         (catalog.SetSalesRestrictions, catalog_services.set_sales_restrictions),
         (catalog.SetSkuLabels, catalog_services.set_sku_labels),
+        (catalog.SetTaxRate, catalog_services.set_tax_rate),
         (catalog.SetInstallmentEligible, catalog_services.set_installment_eligible),
         (catalog.PlaceSku, catalog_services.place_sku),
         (catalog.RemovePlacement, catalog_services.remove_placement),

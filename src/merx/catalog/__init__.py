@@ -12,6 +12,7 @@ from merx.catalog.errors import (
     BelowCost,
     CostNotApplicable,
     InvalidSpecs,
+    InvalidTaxRate,
     NewUsersOnly,
     NotListed,
     PlacementOverlap,
@@ -35,6 +36,7 @@ from merx.catalog.model import (
     SkuListed,
     SkuPlaced,
     SkuStatus,
+    TaxRateSet,
     arrange_slot,
     labels_of,
 )
@@ -52,10 +54,13 @@ from merx.catalog.services import (
     SetPurchaseCost,
     SetSalesRestrictions,
     SetSkuLabels,
+    SetTaxRate,
 )
+from merx.catalog.tax import INCLUSIVE, TaxMode, TaxPolicy
 
 __all__ = [
     "AT_COST",
+    "INCLUSIVE",
     "BelowCost",
     "ChangePrice",
     "CostNotApplicable",
@@ -66,6 +71,7 @@ __all__ = [
     "GoodsType",
     "InstallmentEligibilityChanged",
     "InvalidSpecs",
+    "InvalidTaxRate",
     "ListSku",
     "MarginBreached",
     "NewUsersOnly",
@@ -86,6 +92,7 @@ __all__ = [
     "SetPurchaseCost",
     "SetSalesRestrictions",
     "SetSkuLabels",
+    "SetTaxRate",
     "Sku",
     "SkuCreated",
     "SkuDelisted",
@@ -93,6 +100,9 @@ __all__ = [
     "SkuListed",
     "SkuPlaced",
     "SkuStatus",
+    "TaxMode",
+    "TaxPolicy",
+    "TaxRateSet",
     "UnknownPlacement",
     "VerificationRequired",
     "arrange_slot",

@@ -87,3 +87,10 @@ class NewUsersOnly(BusinessRuleViolation):
 
 class VerificationRequired(BusinessRuleViolation):
     """The SKU needs an identity/age-verified customer, and the customer is not verified."""
+
+
+# -- tax -------------------------------------------------------------------------------
+
+
+class InvalidTaxRate(ValidationError):
+    """A tax rate that is not a ``Decimal`` with ``0 <= rate < 1``."""

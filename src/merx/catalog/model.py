@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
@@ -37,6 +38,7 @@ from merx.catalog.goods import Fulfillment, FulfillmentMode, GoodsType
 from merx.catalog.placement import Placement
 from merx.catalog.profit import ProfitPolicy
 from merx.catalog.restrictions import SalesRestrictions
+from merx.catalog.tax import require_tax_rate
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import CurrencyMismatch, ValidationError
 from merx.kernel.events import DomainEvent
@@ -110,6 +112,15 @@ class MarginBreached(DomainEvent):
     sku_id: SkuId
     price: Money
     minimum: Money
+
+
+@attrs.frozen
+class TaxRateSet(DomainEvent):
+    """The SKU's own tax rate changed (``None``: it takes its category's again)."""
+
+    sku_id: SkuId
+    old: Decimal | None
+    new: Decimal | None
 
 
 @attrs.frozen
@@ -195,6 +206,8 @@ class Sku(Aggregate):
     installment_eligible: bool = False
     restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
     placements: tuple[Placement, ...] = attrs.field(default=(), converter=_placements)
+    #: its own tax rate; ``None``: its category's (:class:`~merx.catalog.TaxPolicy`)
+    tax_rate: Decimal | None = None
 
     @fulfillment.default
     def _default_fulfillment(self) -> Fulfillment:
@@ -204,12 +217,16 @@ class Sku(Aggregate):
         self._check_invariants()
 
     def _check_invariants(self) -> None:
+        if self.id.startswith("~"):
+            raise ValidationError(f"SKU id {self.id!r}: ids starting with '~' are merx's own")
         if not self.title.strip():
             raise ValidationError(f"SKU {self.id!r} needs a title")
         if not self.price.is_positive():
             raise ValidationError(f"SKU {self.id!r} price must be positive, got {self.price}")
         self._check_goods_type()
         self._check_fulfillment()
+        if self.tax_rate is not None:
+            require_tax_rate(self.tax_rate, f"SKU {self.id!r}")
         if self.cost is not None:
             self._check_cost(self.cost)
         if self.spu_id is None and self.specs:
@@ -418,6 +435,13 @@ class Sku(Aggregate):
             return
         old, self.restrictions = self.restrictions, restrictions
         self.record(SalesRestrictionsChanged(self.id, old, restrictions))
+
+    def set_tax_rate(self, rate: Decimal | None) -> None:
+        """Give the SKU its own tax rate (``None``: its category's default again)."""
+        if rate is not None:
+            require_tax_rate(rate, f"SKU {self.id!r}")
+        old, self.tax_rate = self.tax_rate, rate
+        self.record(TaxRateSet(self.id, old, rate))
 
     def set_labels(self, labels: Iterable[str]) -> None:
         new = labels_of(labels)

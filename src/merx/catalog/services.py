@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
@@ -84,6 +85,14 @@ class SetPurchaseCost(Command[None]):
 class SetSalesRestrictions(Command[None]):
     sku_id: SkuId
     restrictions: SalesRestrictions
+
+
+@attrs.frozen
+class SetTaxRate(Command[None]):
+    """The SKU's own tax rate, ``0 <= rate < 1`` (``None``: its category's default)."""
+
+    sku_id: SkuId
+    rate: Decimal | None
 
 
 @attrs.frozen
@@ -172,6 +181,10 @@ def set_purchase_cost(cmd: SetPurchaseCost, uow: UnitOfWork, *, policy: ProfitPo
 
 def set_sales_restrictions(cmd: SetSalesRestrictions, uow: UnitOfWork) -> None:
     _change_sku(uow, cmd.sku_id, lambda sku: sku.set_restrictions(cmd.restrictions))
+
+
+def set_tax_rate(cmd: SetTaxRate, uow: UnitOfWork) -> None:
+    _change_sku(uow, cmd.sku_id, lambda sku: sku.set_tax_rate(cmd.rate))
 
 
 def set_sku_labels(cmd: SetSkuLabels, uow: UnitOfWork) -> None:

@@ -25,3 +25,7 @@ class OrderLimitExceeded(BusinessRuleViolation):
         self.limit = limit
         self.value = value
         self.maximum = maximum
+
+
+class NoFreightTemplate(NotFound):
+    """The seller has no freight template from that origin."""

@@ -7,19 +7,21 @@ computing it changes nothing, and the order freezes it at placement.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 
-from merx.catalog import Fulfillment, GoodsType
+from merx.catalog import Fulfillment, GoodsType, TaxMode
 from merx.checkout.errors import EmptySelection, NotInCart, OrderLimitExceeded
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
-from merx.kernel.ids import CartId, CustomerId, MerchantId, SkuId
+from merx.kernel.ids import PLATFORM, CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
+from merx.pricing import AppliedPromotion, Funding
 from merx.pricing import Quote as PricingQuote
 
 
@@ -188,11 +190,23 @@ class QuotedLine:
     fulfillment: Fulfillment = attrs.field(factory=Fulfillment.warehouse)
     face_value: Money | None = None
     discounts: tuple[LineDiscount, ...] = ()
+    #: the line's tax rate and its tax, from ``net`` (:meth:`merx.catalog.TaxMode.tax_on`)
+    tax_rate: Decimal = Decimal(0)
+    tax: Money = attrs.field(
+        default=attrs.Factory(lambda self: Money.zero(self.unit_price.currency), takes_self=True)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.discounts:
             total = Money.sum((d.amount for d in self.discounts), self.discount.currency)
             assert total == self.discount, f"{self.sku}: discounts {total} != {self.discount}"
+        assert Decimal(0) <= self.tax_rate < 1, f"{self.sku}: tax rate {self.tax_rate}"
+        assert not self.tax.is_negative(), f"{self.sku}: tax {self.tax} below zero"
+
+    def unit_taxes(self) -> list[Money]:
+        """The line's tax split per unit (largest remainder, ties to the earlier unit):
+        what each refunded unit takes back, in order."""
+        return self.tax.allocate([1] * self.quantity)
 
     @functools.cached_property
     def amount(self) -> Money:
@@ -210,17 +224,59 @@ class QuotedLine:
 
 
 @attrs.frozen
+class FreightCharge:
+    """One seller's freight: the template's ``fee`` and the parts of it waived by a
+    free-shipping promotion, each with who funds it (``waivers``, as a line's discounts
+    are); the customer pays :attr:`charged`. A seller whose ``free_over`` was reached has a
+    fee of zero: nobody's cost."""
+
+    seller: MerchantId
+    fee: Money
+    waivers: tuple[LineDiscount, ...] = ()
+
+    #: The key a refund of freight is booked under beside the lines' SKUs, and the
+    #: freight's line in settlement (no SKU id starts with "~": :class:`merx.catalog.Sku`).
+    KEY: ClassVar[SkuId] = SkuId("~freight")
+
+    def __attrs_post_init__(self) -> None:
+        assert not self.fee.is_negative(), f"freight of {self.seller}: fee {self.fee} < 0"
+        assert self.waived <= self.fee, f"freight of {self.seller}: waived above the fee"
+
+    @property
+    def waived(self) -> Money:
+        return Money.sum((w.amount for w in self.waivers), self.fee.currency)
+
+    @property
+    def charged(self) -> Money:
+        return self.fee - self.waived
+
+    @property
+    def waived_by(self) -> str | None:
+        """The promotion that waived the fee, if one did."""
+        return self.waivers[0].promotion_id if self.waivers else None
+
+    def funded_by(self, party: str) -> Money:
+        """The part of the waiver ``party`` pays for."""
+        return Money.sum((w.amount for w in self.waivers if w.party == party), self.fee.currency)
+
+
+@attrs.frozen
 class Quote:
     """The trial calculation of a checkout: lines, their total, discount and payable.
 
-    ``pricing`` is the promotion engine's full answer (which promotions applied, gifts,
-    "add X more" hints, why each other candidate did not apply), ``None`` when no
-    promotion was in play.
+    ``pricing`` is the engine's full answer (which promotions applied, gifts, "add X
+    more" hints, why each other candidate did not apply, each seller's freight and each
+    line's tax): the lines, ``freight`` (one charge per seller with a freight template)
+    and the payable are taken from it. The payable is the lines' net, plus the freight
+    charged, plus the tax when ``tax_mode`` is exclusive (inclusive prices already
+    contain it).
     """
 
     currency: str
     lines: tuple[QuotedLine, ...]
-    pricing: PricingQuote | None = None
+    pricing: PricingQuote
+    freight: tuple[FreightCharge, ...] = ()
+    tax_mode: TaxMode = TaxMode.INCLUSIVE
 
     @functools.cached_property
     def total(self) -> Money:
@@ -231,18 +287,54 @@ class Quote:
         return Money.sum((line.discount for line in self.lines), self.currency)
 
     @functools.cached_property
-    def payable(self) -> Money:
+    def goods(self) -> Money:
+        """The lines' net: what the goods cost after discounts (before freight and any
+        tax added on top)."""
         return self.total - self.discount
+
+    @functools.cached_property
+    def tax(self) -> Money:
+        return Money.sum((line.tax for line in self.lines), self.currency)
+
+    @functools.cached_property
+    def freight_charged(self) -> Money:
+        return Money.sum((f.charged for f in self.freight), self.currency)
+
+    @functools.cached_property
+    def payable(self) -> Money:
+        return self.goods + self.freight_charged + self.tax_mode.added(self.tax)
+
+    def freight_of(self, seller: MerchantId) -> FreightCharge | None:
+        """The seller's freight charge, if it has a freight template."""
+        return next((f for f in self.freight if f.seller == seller), None)
+
+
+def _split_funding(
+    promotion_id: str,
+    funding: Sequence[Funding],
+    shares: Sequence[tuple[str, Money]],
+    into: dict[str, list[LineDiscount]],
+) -> None:
+    """Allocate every funding party's total across ``shares`` (key, amount) in
+    proportion; the last party takes the rest of each share, so a key's parts add up to
+    its share and each party's parts to its total, to the cent."""
+    remaining = dict(shares)
+    parties = [f for f in funding if f.amount.is_positive()]
+    for index, paying in enumerate(parties):
+        if index == len(parties) - 1:
+            parts = [remaining[key] for key, _ in shares]
+        else:
+            parts = paying.amount.allocate([amount for _, amount in shares])
+        for (key, _), part in zip(shares, parts, strict=True):
+            remaining[key] -= part
+            if part.is_positive():
+                into[key].append(LineDiscount(promotion_id, paying.party, part))
 
 
 def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]:
-    """Each line's discounts by promotion and funding party, from the engine's answer.
-
-    Per promotion, every funding party's total (as the engine split it) is allocated
-    across the lines in proportion to the promotion's line allocations; the last party
-    takes the rest of each line, so a line's parts add up to its allocation and each
-    party's parts to its total, to the cent.
-    """
+    """Each line's discounts by promotion and funding party, from the engine's answer:
+    per promotion, its funding split across the lines in proportion to its line
+    allocations (:func:`_split_funding`)."""
     by_sku: dict[str, list[LineDiscount]] = {line.sku: [] for line in pricing.lines}
     for applied in pricing.promotions:
         shares = [
@@ -251,17 +343,45 @@ def line_discounts(pricing: PricingQuote) -> dict[str, tuple[LineDiscount, ...]]
             for a in line.allocations
             if a.promotion_id == applied.promotion_id and a.amount.is_positive()
         ]
-        if not shares:
-            continue
-        remaining = dict(shares)
-        parties = [f for f in applied.funding if f.amount.is_positive()]
-        for index, funding in enumerate(parties):
-            if index == len(parties) - 1:
-                parts = [remaining[sku] for sku, _ in shares]
-            else:
-                parts = funding.amount.allocate([amount for _, amount in shares])
-            for (sku, _), part in zip(shares, parts, strict=True):
-                remaining[sku] -= part
-                if part.is_positive():
-                    by_sku[sku].append(LineDiscount(applied.promotion_id, funding.party, part))
+        if shares:
+            _split_funding(applied.promotion_id, applied.funding, shares, by_sku)
     return {sku: tuple(parts) for sku, parts in by_sku.items()}
+
+
+def freight_charges(pricing: PricingQuote) -> tuple[FreightCharge, ...]:
+    """Each seller's freight from the engine's answer (:class:`merx.pricing.SellerFreight`).
+
+    A fee the seller's own ``free_over`` waived is nobody's cost: the charge's fee is what
+    is left (zero). A fee a promotion waived keeps the template's fee, and the waiver is
+    funded as that promotion's cost says, split across the sellers it waived in proportion
+    to the amounts waived (:func:`_split_funding`); a waiver whose promotion names no
+    funding is the platform's.
+    """
+    waived: dict[str, list[LineDiscount]] = {f.seller: [] for f in pricing.freight}
+    for promotion_id in dict.fromkeys(f.waived_by for f in pricing.freight if f.waived_by):
+        shares = [
+            (f.seller, f.waived)
+            for f in pricing.freight
+            if f.waived_by == promotion_id and f.waived is not None and f.waived.is_positive()
+        ]
+        applied = next((p for p in pricing.promotions if p.promotion_id == promotion_id), None)
+        total = Money.sum((amount for _, amount in shares), pricing.currency)
+        funding = _freight_funding(applied, total)
+        if shares:
+            _split_funding(promotion_id, funding, shares, waived)
+    return tuple(
+        FreightCharge(
+            MerchantId(f.seller), f.template_fee if f.waived_by else f.fee, tuple(waived[f.seller])
+        )
+        for f in pricing.freight
+    )
+
+
+def _freight_funding(applied: AppliedPromotion | None, total: Money) -> Sequence[Funding]:
+    """Who funds ``total`` of freight a promotion waived: its funders, in proportion to
+    what its cost says they pay (the engine's cost holds the goods discount and the
+    freight together), else the platform."""
+    if applied is None or not any(f.amount.is_positive() for f in applied.funding):
+        return (Funding(PLATFORM, total),)
+    parts = total.allocate([f.amount for f in applied.funding])
+    return tuple(Funding(f.party, part) for f, part in zip(applied.funding, parts, strict=True))

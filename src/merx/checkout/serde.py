@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from merx.checkout.freight import FreightTerms
 from merx.checkout.model import Cart
 from merx.kernel import serde as base
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (Cart,)
+AGGREGATES: tuple[type[Any], ...] = (Cart, FreightTerms)
 
 
 def make_converter() -> cattrs.Converter:

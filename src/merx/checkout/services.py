@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 import attrs
 
-from merx.catalog import Sku
+from merx.catalog import INCLUSIVE, Sku, TaxPolicy
+from merx.checkout.errors import NoFreightTemplate
+from merx.checkout.freight import FreightTerms
 from merx.checkout.model import (
     DEFAULT_LIMITS,
     Cart,
-    LineDiscount,
     OrderLimits,
     Quote,
     QuotedLine,
+    freight_charges,
     line_discounts,
 )
 from merx.customers import Customer
 from merx.kernel.bus import Command
 from merx.kernel.errors import CurrencyMismatch
-from merx.kernel.ids import CartId, CustomerId, SkuId
+from merx.kernel.ids import PLATFORM, CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, prefetch
+from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.kernel.validation import require_text
-from merx.pricing import CartLine, Pricer, Promotion
+from merx.merchants import Merchant
+from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
 from merx.promotions import price_within_budgets, usage_for_quote
@@ -84,6 +87,60 @@ def remove_from_cart(cmd: RemoveFromCart, uow: UnitOfWork) -> None:
     uow.commit()
 
 
+@attrs.frozen
+class SetFreightTemplate(Command[None]):
+    """Charge the freight of ``template`` on ``merchant_id``'s lines (shipped from the
+    template's ``origin``), in place of the template it had from there."""
+
+    merchant_id: MerchantId
+    template: FreightTemplate
+
+
+@attrs.frozen
+class RemoveFreightTemplate(Command[None]):
+    """Stop charging freight on ``merchant_id``'s lines shipped from ``origin``."""
+
+    merchant_id: MerchantId
+    origin: str | None = None
+
+
+def set_freight_template(cmd: SetFreightTemplate, uow: UnitOfWork) -> None:
+    """Store a known merchant's template, or the platform's for its own goods
+    (:class:`~merx.pricing.InvalidFreightTemplate` for another seller's, or for what is not
+    a template)."""
+    seller = MerchantId(require_text(cmd.merchant_id, "merchant id"))
+    if seller != PLATFORM:
+        uow.repo(Merchant).view(seller)  # NotFound for an unknown merchant
+    repo = uow.repo(FreightTerms)
+    terms = repo.find(seller) or FreightTerms(id=seller)
+    terms.set(cmd.template)
+    add_or_save(repo, terms)
+    uow.commit()
+
+
+def remove_freight_template(cmd: RemoveFreightTemplate, uow: UnitOfWork) -> None:
+    """Drop a template (:class:`NoFreightTemplate` if the merchant has none from there)."""
+    repo = uow.repo(FreightTerms)
+    terms = repo.find(require_text(cmd.merchant_id, "merchant id"))
+    if terms is None:
+        raise NoFreightTemplate(f"{cmd.merchant_id!r} has no freight template")
+    terms.remove(cmd.origin)
+    repo.save(terms)
+    uow.commit()
+
+
+def freight_templates(uow: UnitOfWork, sellers: Iterable[MerchantId]) -> list[FreightTemplate]:
+    """The stored templates of ``sellers`` (read only), in the order the sellers come."""
+    distinct = list(dict.fromkeys(sellers))
+    prefetch(uow.repo(FreightTerms), distinct)
+    found: list[FreightTemplate] = []
+    for seller in distinct:
+        terms = uow.repo(FreightTerms).peek(seller)
+        if terms is not None:
+            found.extend(terms.templates)
+    return found
+
+
 #: Where a quote's promotions come from: ``(uow, customer, at) -> (in force, wallet)``.
 Offers = Callable[
     [UnitOfWork, CustomerId, datetime], tuple[Sequence[Promotion], Sequence[Promotion]]
@@ -105,14 +162,21 @@ def quote_cart(
     offers: Offers = no_offers,
     payment_method: str | None = None,
     pricer: Pricer = quote_promotions,
+    tax: TaxPolicy = INCLUSIVE,
+    address_label: str | None = None,
 ) -> Quote:
-    """Price the selected lines of ``customer_id``'s cart at ``at`` (read only).
+    """Price the selected lines of ``customer_id``'s cart at ``at``, delivered to the
+    customer's address ``address_label`` (``None``: the default one, if any) (read only).
 
-    Current prices, then the best choice of the promotions in force and the customer's
-    coupons (:func:`merx.pricing.quote`, or ``pricer``, e.g. a
-    :class:`~merx.pricing.QuoteMemo`), each line's discount split by promotion and by who
-    funds it. A campaign whose budget left cannot pay its discount here is left out and
-    the cart priced again without it (:func:`merx.promotions.price_within_budgets`).
+    The engine (:func:`merx.pricing.quote`, or ``pricer``, e.g. a
+    :class:`~merx.pricing.QuoteMemo`) prices the lines at current prices with the best
+    choice of the promotions in force and the customer's coupons, each seller's freight
+    from its stored templates (:class:`SetFreightTemplate`), and each line's tax (its
+    rate: the SKU's own, else ``tax``'s for its category; added on top when ``tax.mode`` is
+    exclusive). Each line's discount is split by promotion and by who funds it, each
+    seller's freight waiver likewise. A campaign whose budget left cannot pay its discount
+    here is left out and the cart priced again without it
+    (:func:`merx.promotions.price_within_budgets`).
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
@@ -125,22 +189,36 @@ def quote_cart(
     if len(currencies) != 1:
         raise CurrencyMismatch(f"cart {cart.id!r} mixes currencies {sorted(currencies)}")
     currency = currencies.pop()
-    pricing = None
-    discounts: dict[str, tuple[LineDiscount, ...]] = {}
-    if in_force or wallet:
-        customer = uow.repo(Customer).peek(customer_id)
-        cart_lines = [CartLine(s.id, s.merchant, s.category, s.price, n) for s, n in skus]
-        used, _ = usage_for_quote(uow, customer_id, at, [p.id for p in (*in_force, *wallet)])
-        who = PricingCustomer(customer_id, customer.new_user if customer else False, used)
-        pricing = price_within_budgets(
-            uow,
-            in_force,
-            wallet,
-            lambda automatic, coupons: pricer(
-                cart_lines, automatic, coupons, who, at, payment_method
-            ),
+    templates = freight_templates(uow, (sku.merchant for sku, _ in skus))
+    customer = uow.repo(Customer).peek(customer_id)
+    destination = _destination(customer, address_label)
+    cart_lines = [
+        CartLine(
+            s.id, s.merchant, s.category, s.price, n,
+            tax_rate=tax.rate_for(s.tax_rate, s.category),
         )
-        discounts = line_discounts(pricing)
+        for s, n in skus
+    ]  # fmt: skip
+    used, _ = usage_for_quote(uow, customer_id, at, [p.id for p in (*in_force, *wallet)])
+    who = PricingCustomer(customer_id, customer.new_user if customer else False, used)
+    pricing = price_within_budgets(
+        uow,
+        in_force,
+        wallet,
+        lambda automatic, coupons: pricer(
+            cart_lines,
+            automatic,
+            coupons,
+            who,
+            at,
+            payment_method,
+            destination=destination,
+            freight=templates,
+            tax_mode=tax.mode.value,
+        ),
+    )
+    discounts = line_discounts(pricing)
+    priced = {line.sku: line for line in pricing.lines}
     lines = tuple(
         QuotedLine(
             sku=sku.id,
@@ -154,9 +232,27 @@ def quote_cart(
             quantity=quantity,
             discount=Money.sum((d.amount for d in discounts.get(sku.id, ())), currency),
             discounts=discounts.get(sku.id, ()),
+            tax_rate=priced[sku.id].tax_rate,
+            tax=priced[sku.id].tax,
         )
         for sku, quantity in skus
     )
-    quote = Quote(currency=currency, lines=lines, pricing=pricing)
-    assert pricing is None or quote.payable == pricing.payable, "lines must add up to the engine"
+    quote = Quote(
+        currency=currency,
+        lines=lines,
+        pricing=pricing,
+        freight=freight_charges(pricing),
+        tax_mode=tax.mode,
+    )
+    assert all(line.net == priced[line.sku].amount for line in lines), "lines as priced"
+    assert quote.payable == pricing.payable, "the quote must charge what the engine priced"
     return quote
+
+
+def _destination(customer: Customer | None, address_label: str | None) -> str | None:
+    """The region the freight is priced to: the address ``address_label``'s
+    (:class:`~merx.customers.UnknownAddress` if the customer has none so called), else the
+    default address's, else none (a seller with a template then refuses the quote)."""
+    if customer is None or (address_label is None and customer.default_address is None):
+        return None
+    return customer.address(address_label).region

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from merx.aftersales import AfterSale, AfterSaleCompleted, AfterSaleKind, Funder, GrantKind
+from merx.catalog import TaxMode
+from merx.checkout import FreightCharge
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
 from merx.kernel.uow import UnitOfWork
@@ -26,8 +28,14 @@ from merx.settlement import (
 
 def sale_lines(order: Order) -> tuple[SaleLine, ...]:
     """The order's lines as settlement books them: the seller's own discounts lower its
-    revenue; every other party's share of a discount is a subsidy paid to the seller."""
-    return tuple(
+    revenue; every other party's share of a discount is a subsidy paid to the seller.
+    Tax added on top of the prices (exclusive mode) is the seller's, without commission.
+
+    The freight is one more line (:attr:`~merx.checkout.FreightCharge.KEY`), without
+    commission: the customer's part goes to the seller, a waiver the seller funds lowers
+    it, a waiver anyone else funds is a subsidy paid to the seller."""
+    exclusive = order.tax_mode is TaxMode.EXCLUSIVE
+    lines = [
         SaleLine(
             sku=line.sku,
             merchant=order.seller,
@@ -35,9 +43,25 @@ def sale_lines(order: Order) -> tuple[SaleLine, ...]:
             amount=line.amount,
             merchant_discount=line.funded_by(order.seller),
             platform_discount=line.discount - line.funded_by(order.seller),
+            added_tax=line.tax if exclusive else None,
         )
         for line in order.lines
-    )
+    ]
+    freight = order.freight
+    if freight is not None and freight.fee.is_positive():
+        own = freight.funded_by(order.seller)
+        lines.append(
+            SaleLine(
+                sku=FreightCharge.KEY,
+                merchant=order.seller,
+                category="freight",
+                amount=freight.fee,
+                merchant_discount=own,
+                platform_discount=freight.waived - own,
+                commissioned=False,
+            )
+        )
+    return tuple(lines)
 
 
 def _marketplace(order: Order) -> bool:

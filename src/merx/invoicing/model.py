@@ -18,6 +18,12 @@ An :class:`Invoice` follows :data:`INVOICE_FLOW`:
 Every issue, re-issue and void appends an :class:`InvoiceEntry`; the entries add up to the
 amount in force (zero once voided), and the amount in force never exceeds what the order
 paid minus what it refunded when it was issued.
+
+A blue invoice lists its lines (:func:`invoice_lines`): each line's units still paid for,
+with the line's tax rate and the tax of those units after discounts (each unit its share
+of the line's tax, as refunds take it back), and the freight still charged (no tax). The
+invoice's tax is the sum of its lines' tax; a red-letter entry negates the lines of the
+invoice it cancels, so it reverses that invoice's tax exactly.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
+from merx.catalog import TaxMode
+from merx.checkout import FreightCharge
 from merx.invoicing.errors import (
     DuplicateInvoiceNumber,
     InvoiceStillOwed,
@@ -86,15 +95,38 @@ class EntryKind(enum.Enum):
 
 
 @attrs.frozen
+class InvoiceLine:
+    """One line of an invoice: ``quantity`` units of ``sku`` (or the freight, under
+    :attr:`merx.checkout.FreightCharge.KEY`) for ``amount``, tax included (prices that
+    contain it, or the tax added on top), of which ``tax`` at ``tax_rate``. A red-letter
+    entry's lines are negative."""
+
+    sku: str
+    quantity: int
+    amount: Money
+    tax_rate: Decimal
+    tax: Money
+
+    @property
+    def net_of_tax(self) -> Money:
+        return self.amount - self.tax
+
+    def negated(self) -> InvoiceLine:
+        return attrs.evolve(self, quantity=-self.quantity, amount=-self.amount, tax=-self.tax)
+
+
+@attrs.frozen
 class InvoiceEntry:
     """One document on the invoice: a blue invoice (positive ``amount``) or a red-letter
-    entry cancelling the blue one numbered ``cancels`` (its negative)."""
+    entry cancelling the blue one numbered ``cancels`` (its negative). ``lines`` add up to
+    ``amount`` (an entry stored before lines were kept has none)."""
 
     kind: EntryKind
     number: str
     amount: Money
     at: datetime
     cancels: str | None = None
+    lines: tuple[InvoiceLine, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         require_text(self.number, "invoice number")
@@ -103,6 +135,15 @@ class InvoiceEntry:
                 raise ValidationError(f"a blue invoice is a positive amount, got {self}")
         elif self.amount.is_positive() or self.amount.is_zero() or self.cancels is None:
             raise ValidationError(f"a red-letter entry cancels a blue invoice, got {self}")
+        if self.lines:
+            total = Money.sum((line.amount for line in self.lines), self.amount.currency)
+            if total != self.amount:
+                raise ValidationError(f"invoice {self.number!r}: lines {total} != {self.amount}")
+
+    @property
+    def tax(self) -> Money:
+        """The sum of the lines' tax."""
+        return Money.sum((line.tax for line in self.lines), self.amount.currency)
 
 
 # -- the order's invoiceable amount ---------------------------------------------------------
@@ -129,6 +170,45 @@ def invoiceable_amount(order: Order, payment: Payment, *, orders_in_parent: int)
     owed = order.payable - refunded
     assert not owed.is_negative(), f"order {order.id!r} refunded more than it paid"
     return owed
+
+
+def invoice_lines(order: Order, owed: Money) -> tuple[InvoiceLine, ...]:
+    """The lines of an invoice for ``owed`` on ``order``: each line's units not refunded,
+    for what they cost (their shares of the line's net, plus their tax when it was added on
+    top) with their shares of the line's tax, and the freight still charged, untaxed.
+
+    A refund granted outside after-sales (goodwill, a price difference) lowers ``owed``
+    below those lines: the difference is split over them in proportion (largest
+    remainder) and a lowered line's tax is computed again from what is left of it,
+    rounded half up once (the tax inside an amount that contains it)."""
+    zero = Money.zero(order.currency)
+    kept: list[InvoiceLine] = []
+    for line in order.lines:
+        done = order.refunded_units.get(line.sku, 0)
+        if done == line.quantity:
+            continue
+        net = Money.sum(line.net.allocate([1] * line.quantity)[done:], order.currency)
+        tax = line.tax - order.refunded_tax(line.sku)
+        paid = net + order.tax_mode.added(tax)
+        kept.append(InvoiceLine(line.sku, line.quantity - done, paid, line.tax_rate, tax))
+    if order.freight is not None and not order.freight_refunded:
+        charged = order.freight_charged
+        if charged.is_positive():
+            kept.append(InvoiceLine(FreightCharge.KEY, 1, charged, Decimal(0), zero))
+    total = Money.sum((line.amount for line in kept), order.currency)
+    adjustment = owed - total
+    if adjustment.is_zero() or not total.is_positive():
+        return tuple(kept)
+    parts = adjustment.allocate([line.amount for line in kept])
+    return tuple(
+        line if part.is_zero() else _lowered(line, line.amount + part)
+        for line, part in zip(kept, parts, strict=True)
+    )
+
+
+def _lowered(line: InvoiceLine, amount: Money) -> InvoiceLine:
+    """``line`` for ``amount`` instead, its tax the part of ``amount`` that is tax."""
+    return attrs.evolve(line, amount=amount, tax=TaxMode.INCLUSIVE.tax_on(amount, line.tax_rate))
 
 
 def require_paid(order: Order) -> None:
@@ -286,6 +366,11 @@ class Invoice(Aggregate):
         entry = self.in_force
         return None if entry is None else entry.number
 
+    @property
+    def tax(self) -> Money:
+        """The tax in force: the sum of every entry's lines' tax."""
+        return Money.sum((e.tax for e in self.entries), self.currency)
+
     # -- the seller's steps ---------------------------------------------------------------
 
     def check_seller(self, acting: MerchantId) -> None:
@@ -298,13 +383,16 @@ class Invoice(Aggregate):
         if any(e.number == number for e in self.entries):
             raise DuplicateInvoiceNumber(f"invoice {self.id!r} already used number {number!r}")
 
-    def issue(self, number: str, owed: Money, at: datetime) -> None:
-        """Issue under ``number`` for ``owed``: the order's net paid minus its refunds now."""
+    def issue(
+        self, number: str, owed: Money, at: datetime, lines: tuple[InvoiceLine, ...] = ()
+    ) -> None:
+        """Issue under ``number`` for ``owed``: the order's net paid minus its refunds now,
+        as ``lines`` (:func:`invoice_lines`)."""
         INVOICE_FLOW.target(self.status, "issue")
         self._check_number(number)
         if not owed.is_positive():
             raise NothingToInvoice(f"order {self.order_id!r} has nothing left to invoice")
-        entry = InvoiceEntry(EntryKind.BLUE, number, owed, at)
+        entry = InvoiceEntry(EntryKind.BLUE, number, owed, at, lines=lines)
         self.entries.append(entry)
         INVOICE_FLOW.move(self, "issue", InvoiceIssued(self.id, self.order_id, number, owed, at))
         self._check(owed)
@@ -322,9 +410,11 @@ class Invoice(Aggregate):
         INVOICE_FLOW.move(self, "refund", InvoiceCorrectionDue(self.id, self.order_id, reason, at))
         return True
 
-    def reissue(self, number: str, owed: Money, at: datetime) -> None:
-        """Cancel the invoice in force with a red-letter entry and issue ``number`` for
-        ``owed`` instead."""
+    def reissue(
+        self, number: str, owed: Money, at: datetime, lines: tuple[InvoiceLine, ...] = ()
+    ) -> None:
+        """Cancel the invoice in force with a red-letter entry (its lines negated) and
+        issue ``number`` for ``owed`` instead, as ``lines``."""
         INVOICE_FLOW.target(self.status, "reissue")
         self._check_number(number)
         if not owed.is_positive():
@@ -334,7 +424,7 @@ class Invoice(Aggregate):
         current = self.in_force
         assert current is not None, "a correction is due only on an issued invoice"
         self.entries.append(_red(current, at))
-        self.entries.append(InvoiceEntry(EntryKind.BLUE, number, owed, at))
+        self.entries.append(InvoiceEntry(EntryKind.BLUE, number, owed, at, lines=lines))
         self.correction_reason = None
         event = InvoiceReissued(self.id, self.order_id, current.number, number, owed, at)
         INVOICE_FLOW.move(self, "reissue", event)
@@ -370,4 +460,6 @@ class Invoice(Aggregate):
 
 
 def _red(blue: InvoiceEntry, at: datetime) -> InvoiceEntry:
-    return InvoiceEntry(EntryKind.RED, f"{blue.number}/red", -blue.amount, at, cancels=blue.number)
+    lines = tuple(line.negated() for line in blue.lines)
+    number = f"{blue.number}/red"
+    return InvoiceEntry(EntryKind.RED, number, -blue.amount, at, cancels=blue.number, lines=lines)

@@ -15,6 +15,7 @@ from merx.invoicing.model import (
     InvoiceStatus,
     InvoiceTitle,
     invoice_id_of,
+    invoice_lines,
     invoiceable_amount,
     require_paid,
 )
@@ -105,14 +106,16 @@ def _by_seller(
 
 def issue_invoice(cmd: IssueInvoice, uow: UnitOfWork, *, clock: Clock) -> Money:
     def issue(invoice: Invoice, order: Order) -> None:
-        invoice.issue(cmd.number, owed_on(uow, order), clock.now())
+        owed = owed_on(uow, order)
+        invoice.issue(cmd.number, owed, clock.now(), invoice_lines(order, owed))
 
     return _by_seller(uow, cmd.invoice_id, cmd.acting, issue).amount
 
 
 def reissue_invoice(cmd: ReissueInvoice, uow: UnitOfWork, *, clock: Clock) -> Money:
     def reissue(invoice: Invoice, order: Order) -> None:
-        invoice.reissue(cmd.number, owed_on(uow, order), clock.now())
+        owed = owed_on(uow, order)
+        invoice.reissue(cmd.number, owed, clock.now(), invoice_lines(order, owed))
 
     return _by_seller(uow, cmd.invoice_id, cmd.acting, reissue).amount
 

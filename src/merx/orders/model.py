@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from merx.catalog import FulfillmentMode
-from merx.checkout import OrderLimits, QuotedLine
+from merx.catalog import FulfillmentMode, TaxMode
+from merx.checkout import FreightCharge, OrderLimits, QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate, flat_field
@@ -159,8 +159,8 @@ FLOWS: dict[OrderKind, StateMachine[OrderStatus]] = {
 #: The reason :meth:`ParentOrder.close_unpaid` cancels an order with.
 UNPAID_IN_TIME = "unpaid in time"
 
-#: A line as bought: the quote's line (unit price, allocated discount, fulfillment mode),
-#: frozen into the order at placement.
+#: A line as bought: the quote's line (unit price, allocated discount, fulfillment mode,
+#: tax rate and tax), frozen into the order at placement.
 OrderLine = QuotedLine
 
 
@@ -407,6 +407,10 @@ class Order(Aggregate):
     claimed: dict[SkuId, int] = flat_field(dict)
     refunded_units: dict[SkuId, int] = flat_field(dict)
     exchanged_units: dict[SkuId, int] = flat_field(dict)
+    #: the seller's freight, frozen from the quote (``None``: no freight template)
+    freight: FreightCharge | None = None
+    freight_refunded: bool = False
+    tax_mode: TaxMode = TaxMode.INCLUSIVE
 
     @classmethod
     def place(
@@ -420,8 +424,12 @@ class Order(Aggregate):
         account: str | None = None,
         at: datetime,
         deposit: bool = False,
+        freight: FreightCharge | None = None,
+        tax_mode: TaxMode = TaxMode.INCLUSIVE,
     ) -> Order:
-        """``deposit``: the order is a pre-sale's deposit (:data:`DEPOSIT_FLOW`), of goods."""
+        """``deposit``: the order is a pre-sale's deposit (:data:`DEPOSIT_FLOW`), of goods.
+        ``freight``: the seller's freight from the quote; ``tax_mode``: whether the lines'
+        tax is in their prices or added on top."""
         frozen = tuple(lines)
         if not frozen:
             raise ValidationError(f"order {order_id!r} has no lines")
@@ -440,6 +448,10 @@ class Order(Aggregate):
             raise ValidationError(
                 f"order {order_id!r} holds virtual goods: an account to credit is needed"
             )
+        if freight is not None and freight.seller not in sellers:
+            raise ValidationError(
+                f"order {order_id!r} of {sorted(sellers)} cannot carry {freight.seller!r}'s freight"
+            )
         kind = kinds.pop()
         if deposit and kind is not OrderKind.GOODS:
             raise ValidationError(f"order {order_id!r}: only goods take a deposit")
@@ -454,13 +466,29 @@ class Order(Aggregate):
             ship_to=ship_to,
             account=account if needs_account else None,
             placed_at=at,
+            freight=freight,
+            tax_mode=tax_mode,
         )
         order.record(OrderPlaced(order_id, customer_id, order.payable, at))
         return order
 
     @property
-    def payable(self) -> Money:
+    def goods(self) -> Money:
+        """The lines' net: the goods after discounts."""
         return Money.sum((line.net for line in self.lines), self.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money.sum((line.tax for line in self.lines), self.currency)
+
+    @property
+    def freight_charged(self) -> Money:
+        return self.freight.charged if self.freight else Money.zero(self.currency)
+
+    @property
+    def payable(self) -> Money:
+        """The goods' net, the freight charged and, in exclusive mode, the tax."""
+        return self.goods + self.freight_charged + self.tax_mode.added(self.tax)
 
     @property
     def flow(self) -> StateMachine[OrderStatus]:
@@ -652,10 +680,12 @@ class Order(Aggregate):
                 self.claimed.pop(sku, None)
 
     def refund_units(self, items: Sequence[tuple[SkuId, int]]) -> tuple[tuple[SkuId, Money], ...]:
-        """Mark claimed units refunded; returns exactly their frozen net, per line.
+        """Mark claimed units refunded; returns exactly what they cost, per line: their
+        frozen net and, when tax was added on top (exclusive mode), their tax.
 
-        Each line's net is split per unit once (:meth:`Money.allocate`) and units are
-        refunded in order, so all the refunds of a line add up to its net to the cent.
+        Each line's net and tax are split per unit once (:meth:`Money.allocate`, largest
+        remainder) and units are refunded in order, so all the refunds of a line add up
+        to its net (and tax) to the cent.
         """
         parts: list[tuple[SkuId, Money]] = []
         for sku, quantity in items:
@@ -663,10 +693,34 @@ class Order(Aggregate):
             assert quantity <= self.claimed.get(sku, 0), "refund only claimed units"
             done = self.refunded_units.get(sku, 0)
             shares = line.net.allocate([1] * line.quantity)
-            parts.append((sku, Money.sum(shares[done : done + quantity], self.currency)))
+            net = Money.sum(shares[done : done + quantity], self.currency)
+            tax = Money.sum(line.unit_taxes()[done : done + quantity], self.currency)
+            parts.append((sku, net + self.tax_mode.added(tax)))
             self.refunded_units[sku] = done + quantity
         self.unclaim(items)
         return tuple(parts)
+
+    def refunded_tax(self, sku: SkuId) -> Money:
+        """The tax the refunded units of ``sku``'s line took back (each unit its share)."""
+        done = self.refunded_units.get(sku, 0)
+        return Money.sum(self.line(sku).unit_taxes()[:done], self.currency)
+
+    def refund_freight(self, *, seller_at_fault: bool) -> Money:
+        """The freight to refund now (zero: none), marked refunded if any.
+
+        The freight rule (docs/orders.md, "What a refund gives back"): the freight
+        charged comes back once, with the refund that leaves every unit of the order
+        refunded, if nothing had shipped yet (a full refund before shipment) or the seller
+        is at fault; after shipment it is otherwise the customer's, even once every unit
+        went back.
+        """
+        zero = Money.zero(self.currency)
+        if self.freight_refunded or not self.fully_refunded or self.freight_charged.is_zero():
+            return zero
+        if self.shipment_ids and not seller_at_fault:
+            return zero
+        self.freight_refunded = True
+        return self.freight_charged
 
     def exchange_units(self, items: Sequence[tuple[SkuId, int]]) -> None:
         """Claimed units were replaced: they leave after-sales for good (a replacement is

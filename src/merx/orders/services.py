@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from merx.catalog import Sku
+from merx.catalog import INCLUSIVE, Sku, TaxPolicy
 from merx.checkout import Cart, Offers, OrderLimits, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import (
@@ -94,9 +94,14 @@ def place_order(
     offers: Offers = no_offers,
     pricer: Pricer = quote,
     limits: OrderLimits | None = None,
+    tax: TaxPolicy = INCLUSIVE,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock.
+
+    Each seller's freight goes to its goods order (its first order when it sells no
+    goods here), each line keeps its tax rate and tax (``tax``'s rates and mode), and
+    every order its payable with them.
 
     The selected lines' units are checked against ``limits`` before they are priced, and
     the payable after (:class:`merx.checkout.OrderLimitExceeded`)."""
@@ -117,11 +122,12 @@ def place_order(
         offers=offers,
         payment_method=cmd.payment_method,
         pricer=pricer,
+        tax=tax,
+        address_label=cmd.address_label,
     )
-    if quote.pricing is not None:
-        applied = campaign_discounts(uow, quote.pricing)
-        if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied, at=now)
+    applied = campaign_discounts(uow, quote.pricing)
+    if applied:
+        reserve_for_order(uow, parent_id, customer.id, applied, at=now)
     limits.check_amount(quote.payable, "the order")
     if cmd.expected_payable is not None and quote.payable != cmd.expected_payable:
         raise QuoteChanged(
@@ -133,6 +139,10 @@ def place_order(
     by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
     for line in quote.lines:
         by_seller.setdefault((line.merchant, kind_of(line)), []).append(line)
+    carries_freight: dict[MerchantId, tuple[MerchantId, OrderKind]] = {}
+    for seller, kind in by_seller:  # the seller's goods order, else its first
+        if seller not in carries_freight or kind is OrderKind.GOODS:
+            carries_freight[seller] = (seller, kind)
     orders = [
         Order.place(
             order_id=OrderId(f"{parent_id}-{n}"),
@@ -142,8 +152,10 @@ def place_order(
             ship_to=ship_to,
             account=cmd.account,
             at=now,
+            freight=quote.freight_of(seller) if carries_freight[seller] == (seller, kind) else None,
+            tax_mode=quote.tax_mode,
         )
-        for n, lines in enumerate(by_seller.values(), start=1)
+        for n, ((seller, kind), lines) in enumerate(by_seller.items(), start=1)
     ]
     prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
     prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])

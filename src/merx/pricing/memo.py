@@ -16,7 +16,8 @@ from typing import TypeAlias
 
 from merx.kernel.errors import ValidationError
 from merx.pricing.engine import quote
-from merx.pricing.model import CartLine, Customer, Promotion, Quote
+from merx.pricing.freight import FreightTemplate
+from merx.pricing.model import CartLine, Customer, Promotion, Quote, TaxMode
 from merx.pricing.ports import Pricer
 
 _Key: TypeAlias = tuple[
@@ -26,6 +27,9 @@ _Key: TypeAlias = tuple[
     Customer,
     tuple[tuple[str, int], ...],  # the customer's usage counts (not part of its equality)
     str | None,
+    str | None,
+    tuple[FreightTemplate, ...],
+    TaxMode,
 ]
 
 
@@ -69,11 +73,28 @@ class QuoteMemo:
         customer: Customer,
         at: datetime,
         payment_method: str | None = None,
+        *,
+        destination: str | None = None,
+        freight: Sequence[FreightTemplate] = (),
+        tax_mode: TaxMode = "inclusive",
     ) -> Quote:
+        def price() -> Quote:
+            return self._pricer(
+                lines,
+                promotions,
+                wallet,
+                customer,
+                at,
+                payment_method,
+                destination=destination,
+                freight=freight,
+                tax_mode=tax_mode,
+            )
+
         try:
             used = tuple(sorted(customer.used.items()))
         except (AttributeError, TypeError):  # not a customer: the engine says why
-            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
+            return price()
         key: _Key = (
             tuple(lines),
             tuple(promotions),
@@ -81,9 +102,12 @@ class QuoteMemo:
             customer,
             used,
             payment_method,
+            destination,
+            tuple(freight),
+            tax_mode,
         )
         if not isinstance(at, datetime) or at.utcoffset() is None:  # the engine refuses it
-            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
+            return price()
         try:
             with self._lock:
                 entry = self._entries.get(key)
@@ -94,8 +118,8 @@ class QuoteMemo:
                         self.hits += 1
                         return remembered
         except TypeError:  # unhashable inputs cannot key an entry: the engine says why
-            return self._pricer(lines, promotions, wallet, customer, at, payment_method)
-        result = self._pricer(lines, promotions, wallet, customer, at, payment_method)
+            return price()
+        result = price()
         window = in_force_window([*promotions, *wallet], at)
         with self._lock:
             self.misses += 1

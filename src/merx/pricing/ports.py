@@ -11,12 +11,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from merx.pricing.model import CartLine, Customer, Promotion, Quote
+from merx.pricing.freight import FreightTemplate
+from merx.pricing.model import CartLine, Customer, Promotion, Quote, TaxMode
 
 
 class Pricer(Protocol):
     """Prices ``lines`` at ``at`` for ``customer`` paying by ``payment_method``, choosing
-    the best of ``promotions`` (automatic) and ``wallet`` (coupons)."""
+    the best of ``promotions`` (automatic) and ``wallet`` (coupons); delivered to
+    ``destination`` (a region), each seller's lines carry the freight of its template in
+    ``freight``; each line's tax is added on top when ``tax_mode`` is ``"exclusive"``."""
 
     def __call__(  # noqa: PLR0917 - the inputs of quote()
         self,
@@ -27,4 +30,8 @@ class Pricer(Protocol):
         at: datetime,
         payment_method: str | None,
         /,
+        *,
+        destination: str | None = None,
+        freight: Sequence[FreightTemplate] = (),
+        tax_mode: TaxMode = "inclusive",
     ) -> Quote: ...

@@ -206,7 +206,13 @@ class CommissionSchedule(Aggregate):
 @attrs.frozen
 class SaleLine:
     """One order line as the order's quote froze it: ``amount`` is price x quantity; the
-    discounts are what the quote allocated to the line and who funds them."""
+    discounts are what the quote allocated to the line and who funds them.
+
+    ``added_tax``: the tax the customer paid on top (tax-exclusive prices), the seller's
+    to remit, so no commission is taken on it. ``commissioned``: ``False`` for a line the
+    platform takes no commission on (an order's freight, whose "discounts" are the
+    parties' waivers of it).
+    """
 
     sku: str
     merchant: MerchantId
@@ -214,6 +220,8 @@ class SaleLine:
     amount: Money
     merchant_discount: Money
     platform_discount: Money
+    added_tax: Money | None = None
+    commissioned: bool = True
 
     def __attrs_post_init__(self) -> None:
         require_text(self.sku, "sku")
@@ -225,6 +233,10 @@ class SaleLine:
         _require_money(self.amount, currency, f"amount of line {self.sku!r}")
         _require_money(self.merchant_discount, currency, f"merchant discount of {self.sku!r}")
         _require_money(self.platform_discount, currency, f"platform discount of {self.sku!r}")
+        if self.added_tax is not None:
+            _require_money(self.added_tax, currency, f"added tax of {self.sku!r}")
+        if not isinstance(self.commissioned, bool):
+            raise InvalidSale(f"line {self.sku!r}: commissioned is a bool")
         if self.merchant_discount + self.platform_discount > self.amount:
             raise InvalidSale(
                 f"line {self.sku!r}: discounts {self.merchant_discount} + "
@@ -246,7 +258,10 @@ class ClearingLine:
 
     @classmethod
     def freeze(cls, sale: SaleLine, table: CommissionTable) -> ClearingLine:
-        rate, rule = table.rate_for(sale.sku, sale.merchant, sale.category)
+        if sale.commissioned:
+            rate, rule = table.rate_for(sale.sku, sale.merchant, sale.category)
+        else:
+            rate, rule = Decimal(0), "no commission"
         base = sale.amount - sale.merchant_discount
         zero = Money.zero(sale.amount.currency)
         return cls(sale, rate, rule, base.scale(rate), zero, zero, zero)
@@ -266,8 +281,9 @@ class ClearingLine:
 
     @property
     def paid(self) -> Money:
-        """What the customer paid for the line."""
-        return self.base - self.subsidy
+        """What the customer paid for the line (with the tax added on top, if any)."""
+        paid = self.base - self.subsidy
+        return paid if self.sale.added_tax is None else paid + self.sale.added_tax
 
     @property
     def refundable(self) -> Money:
