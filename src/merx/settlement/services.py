@@ -391,10 +391,9 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Jou
     prefetch_entries(journal, [key, f"{key}/paid", f"{key}/cover"])  # one read for the three
     ledger.post(journal, key, cmd.kind.entry_kind, clearing.id, legs, now)
     if share.is_positive():
-        back = goodwill_reimbursed_legs(share)
-        ledger.post(
-            journal, f"{key}/goodwill-back", EntryKind.PLATFORM_GOODWILL, clearing.id, back, now
-        )
+        back = goodwill_reimbursed_legs(share)  # the platform's, outside the order's figures
+        kind = EntryKind.PLATFORM_GOODWILL
+        ledger.post(journal, f"{key}/goodwill-back", kind, cmd.refund_id, back, now)
     paid = cmd.amount - share
     if paid.is_positive():
         payout = refund_paid_legs(clearing.channel, paid)
