@@ -11,12 +11,14 @@ the platform (its subsidy account back to 0.00). Customer 200.00, merchant 0, pl
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merx import aftersales
+from merx import aftersales, settlement
 from merx.aftersales import Funder
 from merx.app import MemoryApp
+from merx.errors import ValidationError
 from merx.kernel.ids import PLATFORM, MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.ledger import SUBSIDY, cash_account
@@ -145,3 +147,16 @@ def test_goodwill_then_returns_balance(
     assert money_of(app, shop).pending == cny("0.00")
     assert balance(app, SUBSIDY) == cny("0.00")
     assert balance(app, cash_account("alipay")) == cash - refunded
+
+
+@pytest.mark.parametrize("share", ["-1.00", "100.01"])
+def test_a_platform_share_outside_the_refund_is_refused(share: str) -> None:
+    app, shop, order_id = bought(coupon=False)
+    deliver_and_complete(app, shop, order_id)
+    before = {kind: dict(table) for kind, table in app.store.tables.items()}
+    command = settlement.BookRefund(
+        order_id, "r-1", SHIRT, cny("100.00"), settlement.RefundKind.REFUND, cny(share)
+    )
+    with pytest.raises(ValidationError):
+        app.handle(command)
+    assert {kind: dict(table) for kind, table in app.store.tables.items()} == before
