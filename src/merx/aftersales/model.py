@@ -296,6 +296,7 @@ class AfterSale(Aggregate):
     accepted: Items = ()
     amount: Money | None = None
     refund_lines: tuple[tuple[SkuId, Money], ...] = ()
+    due_lines: tuple[tuple[SkuId, Money], ...] = ()  # the units' full share, before the cap
     refund_id: str | None = None
     return_tracking: str | None = None
     replacement_shipment: str | None = None
@@ -434,6 +435,7 @@ class AfterSale(Aggregate):
         if self.amount is not None or not lines:
             return
         total = Money.sum((amount for _, amount in lines), lines[0][1].currency)
+        self.due_lines = tuple((sku, amount) for sku, amount in lines if amount.is_positive())
         if left is not None and total > left:
             shares = left.max(Money.zero(total.currency)).allocate([a for _, a in lines])
             lines = tuple((sku, share) for (sku, _), share in zip(lines, shares, strict=True))

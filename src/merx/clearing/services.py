@@ -7,6 +7,7 @@ from merx.catalog import TaxMode
 from merx.checkout import FreightCharge
 from merx.kernel.clock import Clock
 from merx.kernel.ids import PLATFORM, OrderId
+from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.ledger import Journals
 from merx.orders import Order, OrderCompleted, OrderPaid, PresaleDepositRefunded, PresaleOrder
@@ -92,15 +93,35 @@ def book_after_sale_refund(
     event: AfterSaleCompleted, uow: UnitOfWork, *, clock: Clock, journals: Journals
 ) -> None:
     """An after-sale paid money back: reverse its lines' commission and subsidy in
-    proportion (an exchange's difference is a price adjustment)."""
+    proportion (an exchange's difference is a price adjustment).
+
+    A refund the payment's cap cut short because the platform's goodwill had already paid
+    part of the order back still charges each line the units' full share (at most what the
+    line has left); the part the customer does not get again is reimbursed to the platform
+    (docs/settlement.md, "Platform goodwill, then a return")."""
     case = uow.repo(AfterSale).view(event.case_id)
     order = uow.repo(Order).view(OrderId(case.order_id))
-    if not _marketplace(order) or case.refund_id is None:
+    if not _marketplace(order):
         return
-    kind = RefundKind.PRICE_ADJUSTMENT if case.kind is AfterSaleKind.EXCHANGE else RefundKind.REFUND
-    for sku, amount in case.refund_lines:
-        command = BookRefund(order.id, f"{case.refund_id}/{sku}", sku, amount, kind)
-        book_refund(command, uow, clock=clock, journals=journals)
+    if case.kind is AfterSaleKind.EXCHANGE:
+        if case.refund_id is not None:
+            for sku, amount in case.refund_lines:
+                command = BookRefund(
+                    order.id, f"{case.refund_id}/{sku}", sku, amount, RefundKind.PRICE_ADJUSTMENT
+                )
+                book_refund(command, uow, clock=clock, journals=journals)
+        return
+    refund_id = case.refund_id or f"{case.id}/refund"
+    clearing = uow.repo(OrderClearing).view(order.id)
+    paid = dict(case.refund_lines)
+    for sku, due in case.due_lines or case.refund_lines:
+        back = paid.get(sku, Money.zero(due.currency))
+        charged = back.max(due.min(clearing.line(sku).refundable))
+        if charged.is_positive():
+            command = BookRefund(
+                order.id, f"{refund_id}/{sku}", sku, charged, RefundKind.REFUND, charged - back
+            )
+            book_refund(command, uow, clock=clock, journals=journals)
 
 
 def book_granted_refund(

@@ -1244,6 +1244,13 @@ def platform_goodwill_legs(amount: Money) -> tuple[Leg, ...]:
     return ((SUBSIDY, units), (REFUNDS, -units))
 
 
+def goodwill_reimbursed_legs(amount: Money) -> tuple[Leg, ...]:
+    """A later refund charged the merchant a part the platform's goodwill had already paid
+    the customer: that part goes back to the platform, Dr refunds / Cr subsidy."""
+    units = amount.minor
+    return ((REFUNDS, units), (SUBSIDY, -units))
+
+
 def withdrawal_legs(merchant_id: MerchantId, amount: Money) -> tuple[Leg, ...]:
     units = amount.minor
     return (

@@ -25,7 +25,7 @@ import attrs
 
 from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
-from merx.kernel.errors import IdempotencyConflict
+from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.ids import MerchantId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
@@ -63,6 +63,7 @@ from merx.settlement.model import (
     WithdrawalState,
     compensation_legs,
     deposit_legs,
+    goodwill_reimbursed_legs,
     marketing_spend_legs,
     merchant_balances,
     negative_cover_legs,
@@ -121,13 +122,18 @@ class CompleteOrder(Command[None]):
 
 @attrs.frozen
 class BookRefund(Command[None]):
-    """The channel refunded ``amount`` of a line (a refund or a price adjustment)."""
+    """The channel refunded ``amount`` of a line (a refund or a price adjustment).
+
+    ``platform_share`` (at most ``amount``) is the part of it the platform's goodwill
+    already paid the customer: it is charged to the line like the rest, but reimbursed to
+    the platform (Dr refunds / Cr subsidy) instead of paid out through the channel."""
 
     order_id: OrderId
     refund_id: str
     sku: str
     amount: Money
     kind: RefundKind = RefundKind.REFUND
+    platform_share: Money | None = None
 
 
 @attrs.frozen
@@ -371,6 +377,11 @@ def complete_order(
 
 def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> None:
     clearing = uow.repo(OrderClearing).get(cmd.order_id)
+    share = Money.zero(clearing.currency) if cmd.platform_share is None else cmd.platform_share
+    if share.currency != cmd.amount.currency or share.is_negative() or share > cmd.amount:
+        raise ValidationError(
+            f"refund {cmd.refund_id!r}: a platform share of {share} is not a part of {cmd.amount}"
+        )
     now = clock.now()
     legs, new = clearing.refund(cmd.refund_id, cmd.sku, cmd.amount, cmd.kind, now)
     if not new:
@@ -379,8 +390,14 @@ def book_refund(cmd: BookRefund, uow: UnitOfWork, *, clock: Clock, journals: Jou
     key = f"{clearing.id}/refund/{cmd.refund_id}"
     prefetch_entries(journal, [key, f"{key}/paid", f"{key}/cover"])  # one read for the three
     ledger.post(journal, key, cmd.kind.entry_kind, clearing.id, legs, now)
-    payout = clearing.refund_payout_legs(cmd.refund_id)
-    ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, clearing.id, payout, now)
+    if share.is_positive():
+        back = goodwill_reimbursed_legs(share)  # the platform's, outside the order's figures
+        kind = EntryKind.PLATFORM_GOODWILL
+        ledger.post(journal, f"{key}/goodwill-back", kind, cmd.refund_id, back, now)
+    paid = cmd.amount - share
+    if paid.is_positive():
+        payout = refund_paid_legs(clearing.channel, paid)
+        ledger.post(journal, f"{key}/paid", EntryKind.REFUND_PAID, clearing.id, payout, now)
     merchant_id = clearing.line(cmd.sku).merchant
     if clearing.bucket_of(merchant_id) is Bucket.AVAILABLE:
         _cover_negative(uow, ledger, journal, merchant_id, f"{key}/cover", now)
