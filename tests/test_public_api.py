@@ -28,13 +28,13 @@ PINNED = {
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment
-        FulfillmentMode GoodsType INCLUSIVE InstallmentEligibilityChanged InvalidSpecs
-        InvalidTaxRate ListSku MarginBreached NewUsersOnly NotListed PlaceSku Placement
+        FulfillmentMode GoodsType INCLUSIVE InstallmentEligibilityChanged InvalidShipping
+        InvalidSpecs InvalidTaxRate ListSku MarginBreached NewUsersOnly NotListed PlaceSku Placement
         PlacementOverlap PlacementRemoved PriceChanged ProfitPolicy PurchaseCostSet
         PurchaseLimitExceeded RemovePlacement RestrictedRegion SalesRestrictions
         SalesRestrictionsChanged SetInstallmentEligible SetPurchaseCost SetSalesRestrictions
-        SetSkuLabels SetTaxRate Sku SkuCreated SkuDelisted SkuLabelsChanged SkuListed
-        SkuPlaced SkuStatus TaxMode TaxPolicy TaxRateSet UnknownPlacement
+        SetSkuLabels SetSkuShipping SetTaxRate Sku SkuCreated SkuDelisted SkuLabelsChanged SkuListed
+        SkuPlaced SkuShippingSet SkuStatus TaxMode TaxPolicy TaxRateSet UnknownPlacement
         VerificationRequired arrange_slot labels_of
     """,
     "checkout": """

@@ -447,6 +447,7 @@ def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
         (catalog.SetSalesRestrictions, catalog_services.set_sales_restrictions),
         (catalog.SetSkuLabels, catalog_services.set_sku_labels),
         (catalog.SetTaxRate, catalog_services.set_tax_rate),
+        (catalog.SetSkuShipping, catalog_services.set_sku_shipping),
         (catalog.SetInstallmentEligible, catalog_services.set_installment_eligible),
         (catalog.PlaceSku, catalog_services.place_sku),
         (catalog.RemovePlacement, catalog_services.remove_placement),

@@ -11,6 +11,7 @@ docs/catalog.md. Everything not exported here is private; the command handlers a
 from merx.catalog.errors import (
     BelowCost,
     CostNotApplicable,
+    InvalidShipping,
     InvalidSpecs,
     InvalidTaxRate,
     NewUsersOnly,
@@ -35,6 +36,7 @@ from merx.catalog.model import (
     SkuLabelsChanged,
     SkuListed,
     SkuPlaced,
+    SkuShippingSet,
     SkuStatus,
     TaxRateSet,
     arrange_slot,
@@ -54,6 +56,7 @@ from merx.catalog.services import (
     SetPurchaseCost,
     SetSalesRestrictions,
     SetSkuLabels,
+    SetSkuShipping,
     SetTaxRate,
 )
 from merx.catalog.tax import INCLUSIVE, TaxMode, TaxPolicy
@@ -70,6 +73,7 @@ __all__ = [
     "FulfillmentMode",
     "GoodsType",
     "InstallmentEligibilityChanged",
+    "InvalidShipping",
     "InvalidSpecs",
     "InvalidTaxRate",
     "ListSku",
@@ -92,6 +96,7 @@ __all__ = [
     "SetPurchaseCost",
     "SetSalesRestrictions",
     "SetSkuLabels",
+    "SetSkuShipping",
     "SetTaxRate",
     "Sku",
     "SkuCreated",
@@ -99,6 +104,7 @@ __all__ = [
     "SkuLabelsChanged",
     "SkuListed",
     "SkuPlaced",
+    "SkuShippingSet",
     "SkuStatus",
     "TaxMode",
     "TaxPolicy",

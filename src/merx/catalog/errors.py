@@ -24,6 +24,10 @@ class InvalidSpecs(ValidationError):
     SKU with specs but no SPU)."""
 
 
+class InvalidShipping(ValidationError):
+    """A weight or volume per unit that is not a whole number >= 1 (nor ``None``)."""
+
+
 # -- placement -------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ import attrs
 
 from merx.catalog.errors import (
     CostNotApplicable,
+    InvalidShipping,
     InvalidSpecs,
     NewUsersOnly,
     NotListed,
@@ -124,6 +125,15 @@ class TaxRateSet(DomainEvent):
 
 
 @attrs.frozen
+class SkuShippingSet(DomainEvent):
+    """The SKU's weight and volume per unit changed (``None``: not known)."""
+
+    sku_id: SkuId
+    weight_g: int | None
+    volume_cm3: int | None
+
+
+@attrs.frozen
 class SalesRestrictionsChanged(DomainEvent):
     sku_id: SkuId
     old: SalesRestrictions
@@ -169,6 +179,17 @@ def labels_of(value: Iterable[str]) -> frozenset[str]:
     return labels
 
 
+def _check_shipping(sku_id: SkuId, weight_g: object, volume_cm3: object) -> None:
+    """Weight and volume per unit are positive whole numbers, or ``None``."""
+    for name, value in (("weight_g", weight_g), ("volume_cm3", volume_cm3)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidShipping(
+                f"SKU {sku_id!r}: {name} must be a whole number >= 1 or None, got {value!r}"
+            )
+
+
 def _specs(value: Mapping[str, str]) -> dict[str, str]:
     return dict(value)
 
@@ -208,6 +229,10 @@ class Sku(Aggregate):
     placements: tuple[Placement, ...] = attrs.field(default=(), converter=_placements)
     #: its own tax rate; ``None``: its category's (:class:`~merx.catalog.TaxPolicy`)
     tax_rate: Decimal | None = None
+    #: whole grams per unit, for freight by weight (``None``: not known)
+    weight_g: int | None = None
+    #: whole cubic centimetres per unit, for freight by volume (``None``: not known)
+    volume_cm3: int | None = None
 
     @fulfillment.default
     def _default_fulfillment(self) -> Fulfillment:
@@ -229,6 +254,7 @@ class Sku(Aggregate):
             require_tax_rate(self.tax_rate, f"SKU {self.id!r}")
         if self.cost is not None:
             self._check_cost(self.cost)
+        _check_shipping(self.id, self.weight_g, self.volume_cm3)
         if self.spu_id is None and self.specs:
             raise InvalidSpecs(f"SKU {self.id!r} has specs {dict(self.specs)} but no SPU")
         for name, value in self.specs.items():
@@ -308,6 +334,8 @@ class Sku(Aggregate):
         operator: str | None = None,
         installment_eligible: bool = False,
         restrictions: SalesRestrictions | None = None,
+        weight_g: int | None = None,
+        volume_cm3: int | None = None,
     ) -> Sku:
         """A new SKU in draft. ``fulfillment`` defaults to :meth:`Fulfillment.default_for`."""
         sku = cls(
@@ -325,6 +353,8 @@ class Sku(Aggregate):
             operator=operator,
             installment_eligible=installment_eligible,
             restrictions=restrictions or SalesRestrictions(),
+            weight_g=weight_g,
+            volume_cm3=volume_cm3,
         )
         sku.record(SkuCreated(sku_id, merchant, price, spu_id))
         return sku
@@ -442,6 +472,16 @@ class Sku(Aggregate):
             require_tax_rate(rate, f"SKU {self.id!r}")
         old, self.tax_rate = self.tax_rate, rate
         self.record(TaxRateSet(self.id, old, rate))
+
+    def set_shipping(self, weight_g: int | None, volume_cm3: int | None) -> None:
+        """The weight (grams) and volume (cubic centimetres) of one unit, positive whole
+        numbers (``None``: not known); the checkout prices freight by weight or volume
+        with them."""
+        _check_shipping(self.id, weight_g, volume_cm3)
+        if (weight_g, volume_cm3) == (self.weight_g, self.volume_cm3):
+            return
+        self.weight_g, self.volume_cm3 = weight_g, volume_cm3
+        self.record(SkuShippingSet(self.id, weight_g, volume_cm3))
 
     def set_labels(self, labels: Iterable[str]) -> None:
         new = labels_of(labels)

@@ -49,6 +49,8 @@ class CreateSku(Command[SkuId]):
     labels: frozenset[str] = frozenset()
     installment_eligible: bool = False
     restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
+    weight_g: int | None = None
+    volume_cm3: int | None = None
 
 
 @attrs.frozen
@@ -96,6 +98,16 @@ class SetTaxRate(Command[None]):
 
 
 @attrs.frozen
+class SetSkuShipping(Command[None]):
+    """One unit's weight in grams and volume in cubic centimetres, whole numbers >= 1
+    (``None``: not known): freight by weight or volume is priced with them."""
+
+    sku_id: SkuId
+    weight_g: int | None
+    volume_cm3: int | None
+
+
+@attrs.frozen
 class SetSkuLabels(Command[None]):
     sku_id: SkuId
     labels: frozenset[str]
@@ -138,6 +150,8 @@ def create_sku(cmd: CreateSku, uow: UnitOfWork) -> SkuId:
         labels=cmd.labels,
         installment_eligible=cmd.installment_eligible,
         restrictions=cmd.restrictions,
+        weight_g=cmd.weight_g,
+        volume_cm3=cmd.volume_cm3,
     )
     if cmd.list_now:
         assert sku.cost is None, "a new SKU has no purchase cost"
@@ -185,6 +199,10 @@ def set_sales_restrictions(cmd: SetSalesRestrictions, uow: UnitOfWork) -> None:
 
 def set_tax_rate(cmd: SetTaxRate, uow: UnitOfWork) -> None:
     _change_sku(uow, cmd.sku_id, lambda sku: sku.set_tax_rate(cmd.rate))
+
+
+def set_sku_shipping(cmd: SetSkuShipping, uow: UnitOfWork) -> None:
+    _change_sku(uow, cmd.sku_id, lambda sku: sku.set_shipping(cmd.weight_g, cmd.volume_cm3))
 
 
 def set_sku_labels(cmd: SetSkuLabels, uow: UnitOfWork) -> None:

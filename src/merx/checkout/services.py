@@ -196,6 +196,7 @@ def quote_cart(
         CartLine(
             s.id, s.merchant, s.category, s.price, n,
             tax_rate=tax.rate_for(s.tax_rate, s.category),
+            weight_g=s.weight_g, volume_cm3=s.volume_cm3,
         )
         for s, n in skus
     ]  # fmt: skip
