@@ -101,6 +101,8 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         restrictions=draw(restrictions),
         placements=tuple(draw(placements(slot)) for slot in slots),
         tax_rate=draw(st.none() | st.decimals(0, "0.99", places=2)),
+        weight_g=draw(st.none() | st.integers(1, 10**6)),
+        volume_cm3=draw(st.none() | st.integers(1, 10**7)),
     )
 
 

@@ -67,7 +67,7 @@ def placement_near(draw: st.DrawFn) -> Placement:
 
 
 def sku_op(sku: Sku, draw: st.DrawFn) -> Op:
-    kind = draw(st.integers(0, 8))
+    kind = draw(st.integers(0, 9))
     if kind == 0:
         policy, reason = draw(POLICIES), draw(REASONS)
         return lambda: sku.list(policy=policy, override_reason=reason)
@@ -94,6 +94,10 @@ def sku_op(sku: Sku, draw: st.DrawFn) -> Op:
     if kind == 7:
         rules = draw(restrictions)
         return lambda: sku.set_restrictions(rules)
+    if kind == 8:
+        sizes = st.none() | st.integers(-2, 3) | st.sampled_from([True, 1.5, "2"])
+        weight, volume = draw(sizes), draw(sizes)
+        return lambda: sku.set_shipping(weight, volume)
     eligible = draw(st.booleans())
     return lambda: sku.set_installment_eligible(eligible)
 

@@ -116,6 +116,28 @@ def test_malformed_data_is_refused_with_merx_errors() -> None:
         structure({"min_margin": 0.05}, catalog.ProfitPolicy)
 
 
+def test_a_stored_sku_without_weight_or_volume_still_loads() -> None:
+    sku = catalog.Sku.create(
+        sku_id=SkuId("s1"), title="P", merchant=PLATFORM, category="c", price=Money.of(1, "CNY")
+    )
+    old = {k: v for k, v in unstructure(sku).items() if k not in ("weight_g", "volume_cm3")}
+    back = structure(old, catalog.Sku)
+    assert (back.weight_g, back.volume_cm3) == (None, None)
+    assert back == sku
+
+
+def test_a_stored_sku_with_a_bad_weight_is_refused() -> None:
+    sku = catalog.Sku.create(
+        sku_id=SkuId("s1"), title="P", merchant=PLATFORM, category="c", price=Money.of(1, "CNY")
+    )
+    assert unstructure(sku)["weight_g"] is None
+    for weight in (0, -5):
+        with pytest.raises(catalog.InvalidShipping, match="weight_g"):
+            structure({**unstructure(sku), "weight_g": weight}, catalog.Sku)
+    with pytest.raises(catalog.InvalidShipping, match="volume_cm3"):
+        structure({**unstructure(sku), "volume_cm3": 0}, catalog.Sku)
+
+
 def test_a_dict_of_the_wrong_shape_is_a_validation_error() -> None:
     sku = catalog.Sku.create(
         sku_id=SkuId("s1"), title="P", merchant=PLATFORM, category="c", price=Money.of(1, "CNY")
