@@ -99,17 +99,13 @@ def test_a_sku_without_a_volume_is_refused_under_a_volume_template() -> None:
 
 
 def test_bad_sizes_are_refused_and_the_quote_is_unchanged() -> None:
-    app, _, _ = sized_marketplace()
+    app, shirts, _ = sized_marketplace()
     before = app.quote(ANN)
     for weight, volume in ((0, None), (-400, None), (400, 0)):
         with pytest.raises(catalog.InvalidShipping):
             app.handle(catalog.SetSkuShipping(SHIRT, weight, volume))
     with pytest.raises(catalog.InvalidShipping, match="weight_g"):
-        app.handle(
-            catalog.CreateSku(
-                SkuId("hat"), "Hat", MerchantId("x"), "shirt", cny("9.00"), weight_g=0
-            )
-        )
+        app.handle(catalog.CreateSku(SkuId("hat"), "Hat", shirts, "shirt", cny("9.00"), weight_g=0))
     shirt = app.get(catalog.Sku, SHIRT)
     assert (shirt.weight_g, shirt.volume_cm3) == (400, None)
     assert app.quote(ANN) == before
