@@ -95,7 +95,9 @@ def sku_op(sku: Sku, draw: st.DrawFn) -> Op:
         rules = draw(restrictions)
         return lambda: sku.set_restrictions(rules)
     if kind == 8:
-        sizes = st.none() | st.integers(-2, 3) | st.sampled_from([True, 1.5, "2"])
+        sizes: st.SearchStrategy[Any] = (
+            st.none() | st.integers(-2, 3) | st.sampled_from([True, 1.5, "2"])
+        )
         weight, volume = draw(sizes), draw(sizes)
         return lambda: sku.set_shipping(weight, volume)
     eligible = draw(st.booleans())
