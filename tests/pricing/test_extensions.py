@@ -298,6 +298,29 @@ def test_a_promotion_at_its_cap_is_not_a_candidate_and_says_why() -> None:
     assert priced([line("A", "50.00")], [once, rare], usage={"D": 2}).applied == ("D", "T")
 
 
+def test_a_promotion_the_host_names_capped_is_rejected_with_the_hosts_reason() -> None:
+    """A cap the engine cannot count (one per day, one per order) comes named in ``capped``:
+    the promotion is not a candidate, its rival applies, and the host's reason comes first."""
+    big = DirectReduction(id="BIG", off=cny("5"), group="g", per_customer_limit=1)
+    small = DirectReduction(id="SMALL", off=cny("1"), group="g")
+    cart = [line("A", "50.00")]
+    assert priced(cart, [big, small]).applied == ("BIG",)
+    why = "per_user_per_day: used 1 of 1 times by this customer on 2026-06-02"
+    result = priced(cart, [big, small], capped={"BIG": why, "elsewhere": "max_uses: 1 of 1"})
+    assert result.applied == ("SMALL",)
+    assert [(r.promotion_id, r.code, r.text) for r in result.rejections] == [
+        ("BIG", "usage_cap", why)
+    ]
+    both = priced(cart, [big, small], customer=Customer("u1", used={"BIG": 1}), capped={"BIG": why})
+    assert [r.text for r in both.rejections] == [why]  # the host's reason first
+
+
+@pytest.mark.parametrize("capped", [{"BIG": ""}, {"BIG": 1}, {3: "why"}, ["BIG"]])
+def test_capped_names_promotions_with_a_reason(capped: Any) -> None:
+    with pytest.raises(InvalidCart, match="capped"):
+        quote([line("A", "1")], [], [], USER, AT, capped=capped)
+
+
 @pytest.mark.parametrize("limit", [0, -1, True, 1.5])
 def test_a_cap_is_a_positive_whole_number(limit: object) -> None:
     with pytest.raises(InvalidPromotion, match="limit"):

@@ -14,6 +14,7 @@ from merx.kernel.money import Money
 from merx.pricing import (
     CartLine,
     Customer,
+    DirectReduction,
     FreightRule,
     FreightTemplate,
     InvalidCart,
@@ -141,3 +142,16 @@ def test_the_destination_the_freight_templates_and_the_tax_mode_are_inputs() -> 
     on_top = memo(taxed, [], [], ALICE, AT, None, destination="sh", tax_mode="exclusive")
     assert (bare.payable, on_top.payable) == (Money.of(300, CNY), Money.of(339, CNY))
     assert (memo.hits, memo.misses) == (1, 4)
+
+
+def test_everyones_usage_and_the_named_caps_are_inputs() -> None:
+    rare = DirectReduction(id="D", off=Money.of(1, CNY), global_limit=2)
+    cart = (CartLine("S1", "m1", "phone", Money.of(300, CNY), 1),)
+    memo = QuoteMemo()
+    assert memo(cart, [rare], [], ALICE, AT, None, usage={"D": 1}).applied == ("D",)
+    held = memo(cart, [rare], [], ALICE, AT, None, usage={"D": 2})
+    assert [r.code for r in held.rejections] == ["usage_cap"]
+    named = memo(cart, [rare], [], ALICE, AT, None, usage={"D": 1}, capped={"D": "per_order_units"})
+    assert [r.text for r in named.rejections] == ["per_order_units"]
+    assert memo(cart, [rare], [], ALICE, AT, None, usage={"D": 1}).applied == ("D",)
+    assert (memo.hits, memo.misses) == (1, 3)

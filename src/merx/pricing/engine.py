@@ -435,9 +435,9 @@ def _check_inputs(  # noqa: PLR0917 - the inputs of quote()
 
 class _Extras:
     """The inputs of issue 15 beside the spec's six: delivery, freight templates, ranges,
-    usage counts and the tax mode (checked here)."""
+    usage counts, the caps the host says are reached and the tax mode (checked here)."""
 
-    __slots__ = ("destination", "freight", "ranges", "tax_mode", "usage")
+    __slots__ = ("capped", "destination", "freight", "ranges", "tax_mode", "usage")
 
     def __init__(
         self,
@@ -446,6 +446,8 @@ class _Extras:
         ranges: Mapping[str, Range] | None,
         usage: Mapping[str, int] | None,
         tax_mode: TaxMode,
+        *,
+        capped: Mapping[str, str] | None = None,
     ) -> None:
         if destination is not None and not isinstance(destination, str):
             raise InvalidCart(f"destination must be a string or None, got {destination!r}")
@@ -461,12 +463,18 @@ class _Extras:
             raise InvalidPromotion(f"ranges map names to Ranges, got {ranges!r}")
         usage = {} if usage is None else usage
         check_usage("usage", usage)
+        capped = {} if capped is None else capped
+        if not isinstance(capped, Mapping) or not all(
+            isinstance(key, str) and isinstance(why, str) and why for key, why in capped.items()
+        ):
+            raise InvalidCart(f"capped maps promotion ids to a non-empty reason, got {capped!r}")
         if tax_mode not in ("inclusive", "exclusive"):
             raise InvalidCart(f"tax_mode must be inclusive or exclusive, got {tax_mode!r}")
         self.destination = destination
         self.freight = tuple(freight)
         self.ranges = ranges
         self.usage = usage
+        self.capped = capped
         self.tax_mode: TaxMode = tax_mode
 
 
@@ -547,7 +555,7 @@ class _Problem:
         self.rejections: list[Rejection] = []
         index = _CartIndex(self.cart, extras.ranges)
         candidates = self._candidates(
-            [*promotions, *wallet], index, customer, at, payment_method, extras.usage
+            [*promotions, *wallet], index, customer, at, payment_method, extras
         )
         self.offers = [
             _Offer(rank, promotion, prepared, self.cart, index)
@@ -592,10 +600,11 @@ class _Problem:
         customer: Customer,
         at: datetime,
         payment_method: str | None,
-        usage: Mapping[str, int],
+        extras: _Extras,
     ) -> list[tuple[_Prepared, Promotion]]:
         """The promotions that may be selected, in pipeline order; the others rejected
-        (out of force, not for this customer or payment method, at a usage cap)."""
+        (out of force, not for this customer or payment method, at a usage cap: one the
+        host names in ``capped``, else one the counts reach)."""
         candidates: list[tuple[_Prepared, Promotion]] = []
         for promotion in promotions:
             prepared = _prepare(promotion)
@@ -608,7 +617,7 @@ class _Problem:
             if refused is not None:
                 self._reject(promotion.id, *refused)
                 continue
-            capped = promotion.capped(customer, usage)
+            capped = extras.capped.get(promotion.id) or promotion.capped(customer, extras.usage)
             if capped is not None:
                 self._reject(promotion.id, "usage_cap", capped)
             else:
@@ -1566,20 +1575,23 @@ def quote(  # noqa: PLR0917 - the spec's six inputs, in the spec's order
     ranges: Mapping[str, Range] | None = None,
     usage: Mapping[str, int] | None = None,
     tax_mode: TaxMode = "inclusive",
+    capped: Mapping[str, str] | None = None,
 ) -> Quote:
     """Price ``lines`` at instant ``at`` with the best valid choice of ``promotions`` (automatic)
     and ``wallet`` coupons for ``customer`` paying by ``payment_method``.
 
     Delivered to ``destination``, each seller's lines carry the freight of its template in
     ``freight``; scopes may name ``ranges``; a promotion whose ``per_customer_limit``
-    (``customer.used``) or ``global_limit`` (``usage``) is reached is not a candidate; each
+    (``customer.used``) or ``global_limit`` (``usage``) is reached, or that the host names in
+    ``capped`` (promotion id -> why: a cap the engine does not count, such as one per day),
+    is not a candidate (rejected ``usage_cap``, with the host's reason first); each
     line's tax is taken from its amount after discounts (added on top when ``tax_mode`` is
     ``exclusive``). The payable, freight and tax included, is what the choice minimizes.
 
     Pure and deterministic: the result does not depend on the order promotions are given in.
     Raises a :class:`~merx.errors.ValidationError` subclass for malformed input.
     """
-    extras = _Extras(destination, freight, ranges, usage, tax_mode)
+    extras = _Extras(destination, freight, ranges, usage, tax_mode, capped=capped)
     problem = _Problem(lines, promotions, wallet, customer, at, payment_method, extras)
     if problem.forced():
         return _materialize(problem, problem.automatic)
@@ -1606,10 +1618,11 @@ def exhaustive_quote(  # noqa: PLR0917 - same inputs as quote()
     ranges: Mapping[str, Range] | None = None,
     usage: Mapping[str, int] | None = None,
     tax_mode: TaxMode = "inclusive",
+    capped: Mapping[str, str] | None = None,
 ) -> Quote:
     """The oracle: try every subset of the candidates, keep the valid ones, apply the choice
     rule literally. Exponential; for tests and benchmarks only."""
-    extras = _Extras(destination, freight, ranges, usage, tax_mode)
+    extras = _Extras(destination, freight, ranges, usage, tax_mode, capped=capped)
     problem = _Problem(lines, promotions, wallet, customer, at, payment_method, extras)
     best: tuple[Key, int] | None = None
     for selection in range(1 << len(problem.offers)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TypeAlias
 
@@ -30,6 +30,8 @@ _Key: TypeAlias = tuple[
     str | None,
     tuple[FreightTemplate, ...],
     TaxMode,
+    tuple[tuple[str, int], ...],  # everyone's usage counts
+    tuple[tuple[str, str], ...],  # the caps the host says are reached
 ]
 
 
@@ -77,6 +79,8 @@ class QuoteMemo:
         destination: str | None = None,
         freight: Sequence[FreightTemplate] = (),
         tax_mode: TaxMode = "inclusive",
+        usage: Mapping[str, int] | None = None,
+        capped: Mapping[str, str] | None = None,
     ) -> Quote:
         def price() -> Quote:
             return self._pricer(
@@ -89,11 +93,15 @@ class QuoteMemo:
                 destination=destination,
                 freight=freight,
                 tax_mode=tax_mode,
+                usage=usage,
+                capped=capped,
             )
 
         try:
             used = tuple(sorted(customer.used.items()))
-        except (AttributeError, TypeError):  # not a customer: the engine says why
+            counts = tuple(sorted((usage or {}).items()))
+            reasons = tuple(sorted((capped or {}).items()))
+        except (AttributeError, TypeError):  # not a customer or a mapping: the engine says why
             return price()
         key: _Key = (
             tuple(lines),
@@ -105,6 +113,8 @@ class QuoteMemo:
             destination,
             tuple(freight),
             tax_mode,
+            counts,
+            reasons,
         )
         if not isinstance(at, datetime) or at.utcoffset() is None:  # the engine refuses it
             return price()

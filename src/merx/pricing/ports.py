@@ -7,7 +7,7 @@ process, say) that answers exactly what ``quote`` answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -19,7 +19,10 @@ class Pricer(Protocol):
     """Prices ``lines`` at ``at`` for ``customer`` paying by ``payment_method``, choosing
     the best of ``promotions`` (automatic) and ``wallet`` (coupons); delivered to
     ``destination`` (a region), each seller's lines carry the freight of its template in
-    ``freight``; each line's tax is added on top when ``tax_mode`` is ``"exclusive"``."""
+    ``freight``; each line's tax is added on top when ``tax_mode`` is ``"exclusive"``; a
+    promotion at a usage cap is rejected ``usage_cap``: by the counts (``customer.used``,
+    ``usage``: everyone's uses per promotion id) or because ``capped`` names it (promotion
+    id -> the cap reached, for caps the counts cannot tell, such as one per day)."""
 
     def __call__(  # noqa: PLR0917 - the inputs of quote()
         self,
@@ -34,4 +37,6 @@ class Pricer(Protocol):
         destination: str | None = None,
         freight: Sequence[FreightTemplate] = (),
         tax_mode: TaxMode = "inclusive",
+        usage: Mapping[str, int] | None = None,
+        capped: Mapping[str, str] | None = None,
     ) -> Quote: ...
