@@ -216,9 +216,9 @@ PINNED = {
         InvalidBudget InvalidCampaign InvalidCodeSet InvalidPresale InvalidVoucherCode
         NotACouponCampaign NotOpenForEnrolment NotYourCampaign PerUserLimitReached
         Presale PresaleNotOpen PresaleQuote PromotionUsage PromotionsReservedForOrder
-        RandomSource RedeemVoucherCode RejectCampaign RejectEnrolments RemoveVoucherCode
-        ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled SubmitCampaign
-        TickCampaigns TooManyVoucherCodes UnknownCoupon UnknownEnrolment
+        QuoteUsage RandomSource RedeemVoucherCode RejectCampaign RejectEnrolments
+        RemoveVoucherCode ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled
+        SubmitCampaign TickCampaigns TooManyVoucherCodes UnknownCoupon UnknownEnrolment
         UnknownReservation UnknownVoucherCode UsageCapReached UsageCounts VoucherCode
         VoucherCodeAlreadyUsed VoucherCodeEntered VoucherCodeExpired
         VoucherCodeGivenBack VoucherCodeNotYetValid VoucherCodeQueries

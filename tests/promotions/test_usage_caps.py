@@ -1,11 +1,11 @@
 """Usage caps, the campaign's limits beyond money: a global count of orders (``max_uses``),
 orders of one customer per business day (``per_user_per_day``) and units one order may
 discount (``per_order_units``); counted at placement, given back on release, read before a
-quote (``usage_counts``)."""
+quote (``usage_counts``), where a capped campaign is rejected ``usage_cap`` naming its cap."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -45,6 +45,17 @@ def offered(world: PromotionsWorld, customer: str, at: datetime | None = None) -
     return {p.id for p in (*automatic, *coupons)}
 
 
+def capped(world: PromotionsWorld, customer: str, at: datetime | None = None) -> dict[str, str]:
+    """The offers a quote rejects ``usage_cap``, with the text naming the cap."""
+    with world.uow() as uow:
+        at = at or world.clock.now()
+        automatic, coupons = campaign_offers(uow, CustomerId(customer), at)
+        usage = usage_for_quote(
+            uow, CustomerId(customer), at, [p.id for p in (*automatic, *coupons)]
+        )
+    return dict(usage.capped)
+
+
 @pytest.mark.parametrize("name", ["max_uses", "per_user_per_day", "per_order_units"])
 @pytest.mark.parametrize("bad", [0, -1, True, 1.5, "2"])
 def test_caps_are_whole_numbers_from_one(name: str, bad: object) -> None:
@@ -64,9 +75,10 @@ def test_max_uses_counts_the_live_orders_of_everyone() -> None:
         world.reserve("o3", {"D2": "1.00", "D1": "1.00"}, customer=CAROL)
     assert (refused.value.campaign_id, refused.value.cap) == ("D1", "max_uses")
     assert world.snapshot() == before  # D2 was not reserved either
-    assert "D1" not in offered(world, CAROL)  # all uses are held: no longer in force
+    assert "D1" in offered(world, CAROL)  # all uses are held: offered, and capped
+    assert capped(world, CAROL) == {"D1": "max_uses: 2 of 2 uses held in all"}
     world.settle("o1", ("D1",), paid=False)  # a cancelled order gives its use back
-    assert "D1" in offered(world, CAROL)
+    assert capped(world, CAROL) == {}
     world.reserve("o3", {"D1": "1.00"}, customer=CAROL)
     ledger = world.campaign("D1").ledger
     assert (ledger.uses_reserved, ledger.uses_consumed) == (2, 0)
@@ -115,11 +127,13 @@ def test_a_release_gives_the_day_its_use_back() -> None:
     world = world_with(BudgetLimits(per_user_per_day=1))
     noon = datetime(2026, 6, 2, 12, 0, tzinfo=SHANGHAI)
     world.reserve("o1", {"D1": "1.00"}, at=noon)
-    assert "D1" not in offered(world, ALICE, noon)
-    assert "D1" in offered(world, BOB, noon)
-    assert "D1" in offered(world, ALICE, noon + timedelta(days=1))
+    assert capped(world, ALICE, noon) == {
+        "D1": "per_user_per_day: used 1 of 1 times by this customer on 2026-06-02"
+    }
+    assert capped(world, BOB, noon) == {}
+    assert capped(world, ALICE, noon + timedelta(days=1)) == {}
     world.settle("o1", ("D1",), paid=False)
-    assert "D1" in offered(world, ALICE, noon)
+    assert capped(world, ALICE, noon) == {}
     world.reserve("o2", {"D1": "1.00"}, at=noon)
     world.settle("o2", ("D1",), paid=True)  # a paid order keeps its use
     with pytest.raises(UsageCapReached):
@@ -175,23 +189,26 @@ def test_usage_counts_say_which_cap_leaves_a_campaign_out() -> None:
     assert counts.on_day == {"D1": 1, "D3": 1}
     assert counts.by_everyone == {"D1": 2}  # only campaigns with a max_uses
     assert counts.reached == {"D1": "per_user_limit", "D3": "per_user_per_day"}
+    assert counts.why == {
+        "D1": "per_user_limit: used 1 of 1 times by this customer",
+        "D3": "per_user_per_day: used 1 of 1 times by this customer on 2026-06-02",
+    }
     assert tomorrow.reached == {"D1": "per_user_limit"}
     assert carol.reached == {}
-    # a day cap leaves the campaign out of the offers; the engine rejects the others
-    assert offered(world, ALICE, noon) == {"D1", "D2"}
-    assert offered(world, CAROL, noon) == {"D1", "D2", "D3"}
+    # capped campaigns are still offered: the quote rejects them, naming the cap
+    assert offered(world, ALICE, noon) == {"D1", "D2", "D3"}
 
 
 def test_the_counts_map_to_the_engines_usage_inputs_by_promotion_id() -> None:
-    world = world_with(BudgetLimits(per_user_limit=2, max_uses=5))
+    world = world_with(BudgetLimits(per_user_limit=2, max_uses=2))
     world.reserve("o1", {"D1": "1.00"})
     world.reserve("o2", {"D1": "1.00"}, BOB)
     with world.uow() as uow:
-        used, usage = usage_for_quote(
-            uow, ALICE, world.clock.now(), ["D1", "D1#3", "D2", "host-promo"]
-        )
-    assert used == {"D1": 1, "D1#3": 1}  # a wallet coupon counts as its campaign
-    assert usage == {"D1": 2, "D1#3": 2}
+        usage = usage_for_quote(uow, ALICE, world.clock.now(), ["D1", "D1#3", "D2", "host-promo"])
+    assert usage.used == {"D1": 1, "D1#3": 1}  # a wallet coupon counts as its campaign
+    assert usage.usage == {"D1": 2, "D1#3": 2}
+    held = "max_uses: 2 of 2 uses held in all"
+    assert usage.capped == {"D1": held, "D1#3": held}
 
 
 def test_a_customer_never_gets_a_once_per_customer_campaign_twice() -> None:
@@ -201,8 +218,8 @@ def test_a_customer_never_gets_a_once_per_customer_campaign_twice() -> None:
     world.settle("o1", ("D1",), paid=True)
     again = priced(world, 1)
     assert again.applied == ("D2",)
-    assert [(r.promotion_id, r.code) for r in again.rejections if r.code == "usage_cap"] == [
-        ("D1", "usage_cap")
+    assert [(r.promotion_id, r.text) for r in again.rejections if r.code == "usage_cap"] == [
+        ("D1", "per_user_limit: used 1 of 1 times by this customer")
     ]
     assert priced(world, 1, customer=BOB).applied == ("D1",)
     with pytest.raises(PerUserLimitReached):  # placement checks again
@@ -222,12 +239,15 @@ def priced(
     at = world.clock.now()
     with world.uow() as uow:
         automatic, coupons = campaign_offers(uow, customer, at)
-        used, _ = usage_for_quote(uow, customer, at, [p.id for p in (*automatic, *coupons)])
+        usage = usage_for_quote(uow, customer, at, [p.id for p in (*automatic, *coupons)])
+        who = Customer(customer, used=usage.used)
 
-        def price(automatic: Sequence[Promotion], coupons: Sequence[Promotion]) -> Quote:
-            return quote(lines, automatic, coupons, Customer(customer, used=used), at)
+        def price(
+            automatic: Sequence[Promotion], coupons: Sequence[Promotion], caps: Mapping[str, str]
+        ) -> Quote:
+            return quote(lines, automatic, coupons, who, at, usage=usage.usage, capped=caps)
 
-        return price_within_budgets(uow, automatic, coupons, price)
+        return price_within_budgets(uow, automatic, coupons, price, capped=usage.capped)
 
 
 def test_a_campaign_discounting_more_units_than_its_per_order_cap_is_left_out() -> None:
@@ -238,6 +258,9 @@ def test_a_campaign_discounting_more_units_than_its_per_order_cap_is_left_out() 
     over = priced(world, 3)
     assert over.applied == ()
     assert over.payable == cny("300.00")
+    assert [(r.promotion_id, r.code, r.text) for r in over.rejections] == [
+        ("D1", "usage_cap", "per_order_units: would discount 3 units of this order, at most 2")
+    ]
     assert priced(world, 1, second_line=1).applied == ("D1",)
     assert priced(world, 2, second_line=1).applied == ()  # units of every line count
 

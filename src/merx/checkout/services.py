@@ -174,8 +174,10 @@ def quote_cart(
     from its stored templates (:class:`SetFreightTemplate`), and each line's tax (its
     rate: the SKU's own, else ``tax``'s for its category; added on top when ``tax.mode`` is
     exclusive). Each line's discount is split by promotion and by who funds it, each
-    seller's freight waiver likewise. A campaign whose budget left cannot pay its discount
-    here is left out and the cart priced again without it
+    seller's freight waiver likewise. A campaign at a usage cap (the customer's uses, a
+    day's, everyone's, or the units it would discount here) is rejected ``usage_cap`` with
+    the cap named (:func:`merx.promotions.usage_for_quote`); a campaign whose budget left
+    cannot pay its discount here is left out and the cart priced again without it
     (:func:`merx.promotions.price_within_budgets`).
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
@@ -200,13 +202,13 @@ def quote_cart(
         )
         for s, n in skus
     ]  # fmt: skip
-    used, _ = usage_for_quote(uow, customer_id, at, [p.id for p in (*in_force, *wallet)])
-    who = PricingCustomer(customer_id, customer.new_user if customer else False, used)
+    usage = usage_for_quote(uow, customer_id, at, [p.id for p in (*in_force, *wallet)])
+    who = PricingCustomer(customer_id, customer.new_user if customer else False, usage.used)
     pricing = price_within_budgets(
         uow,
         in_force,
         wallet,
-        lambda automatic, coupons: pricer(
+        lambda automatic, coupons, capped: pricer(
             cart_lines,
             automatic,
             coupons,
@@ -216,7 +218,10 @@ def quote_cart(
             destination=destination,
             freight=templates,
             tax_mode=tax.mode.value,
+            usage=usage.usage,
+            capped=capped,
         ),
+        capped=usage.capped,
     )
     discounts = line_discounts(pricing)
     priced = {line.sku: line for line in pricing.lines}

@@ -241,15 +241,23 @@ def place_balance_order(
     campaigns: tuple[LineDiscount, ...] = ()
     if in_force or wallet:
         cart = [CartLine(sku.id, sku.merchant, sku.category, terms.final_price, presale.quantity)]
-        used, _ = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
-        who = PricingCustomer(customer.id, customer.new_user, used)
+        usage = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
+        who = PricingCustomer(customer.id, customer.new_user, usage.used)
         pricing = price_within_budgets(
             uow,
             in_force,
             wallet,
-            lambda automatic, coupons: pricer(
-                cart, automatic, coupons, who, now, cmd.payment_method
+            lambda automatic, coupons, capped: pricer(
+                cart,
+                automatic,
+                coupons,
+                who,
+                now,
+                cmd.payment_method,
+                usage=usage.usage,
+                capped=capped,
             ),
+            capped=usage.capped,
         )
         campaigns = _line_discounts(pricing, sku.id)
         left = presale.quote.balance_due - Money.sum((d.amount for d in campaigns), terms.currency)

@@ -17,6 +17,7 @@ from merx.promotions.budgets import (
     BudgetLimits,
     PromotionsReservedForOrder,
     PromotionUsage,
+    QuoteUsage,
     UsageCounts,
 )
 from merx.promotions.codes import (
@@ -181,6 +182,7 @@ __all__ = [
     "PresaleQuote",
     "PromotionUsage",
     "PromotionsReservedForOrder",
+    "QuoteUsage",
     "RandomSource",
     "RedeemVoucherCode",
     "RejectCampaign",

@@ -181,10 +181,14 @@ class BudgetLedger:
         """The live reservations counted against ``max_uses`` (0 without one)."""
         return self.uses_reserved + self.uses_consumed
 
+    def out_of_money(self, limits: BudgetLimits) -> bool:
+        """No money is left to reserve now (a release may give some back)."""
+        total = limits.total_discount
+        return total is not None and self.reserved + self.consumed >= total
+
     def exhausted(self, limits: BudgetLimits) -> bool:
         """Nothing is left to reserve now, money or uses (a release may give some back)."""
-        total = limits.total_discount
-        if total is not None and self.reserved + self.consumed >= total:
+        if self.out_of_money(limits):
             return True
         return limits.max_uses is not None and self.uses() >= limits.max_uses
 
@@ -366,18 +370,29 @@ class CampaignUse(Aggregate):
 
 def cap_reached(
     limits: BudgetLimits, ledger: BudgetLedger, use: CampaignUse | None, day: date
-) -> str | None:
+) -> tuple[str, str] | None:
     """The usage cap that stops one more order of ``use``'s customer placed on ``day``
-    (``"max_uses"``, ``"per_user_limit"``, ``"per_user_per_day"``), or ``None``: the same
-    rules :meth:`BudgetLedger.check_reserve` enforces, read before a quote."""
+    (``"max_uses"``, ``"per_user_limit"``, ``"per_user_per_day"``) and a text naming it
+    with its count, or ``None``: the same rules :meth:`BudgetLedger.check_reserve`
+    enforces, read before a quote."""
     if limits.max_uses is not None and ledger.uses() >= limits.max_uses:
-        return "max_uses"
+        return "max_uses", f"max_uses: {ledger.uses()} of {limits.max_uses} uses held in all"
     used, used_that_day = (use.live, use.on(day)) if use is not None else (0, 0)
     if limits.per_user_limit is not None and used >= limits.per_user_limit:
-        return "per_user_limit"
+        return "per_user_limit", (
+            f"per_user_limit: used {used} of {limits.per_user_limit} times by this customer"
+        )
     if limits.per_user_per_day is not None and used_that_day >= limits.per_user_per_day:
-        return "per_user_per_day"
+        return "per_user_per_day", (
+            f"per_user_per_day: used {used_that_day} of {limits.per_user_per_day} times by "
+            f"this customer on {day.isoformat()}"
+        )
     return None
+
+
+def per_order_units_text(units: int, cap: int) -> str:
+    """Why a quote leaves out a campaign over its ``per_order_units``."""
+    return f"per_order_units: would discount {units} units of this order, at most {cap}"
 
 
 @attrs.frozen
@@ -385,8 +400,9 @@ class UsageCounts:
     """One customer's standing against the usage caps of the campaigns offered at one
     instant, for a quote: by campaign id (only campaigns with such a cap), ``by_customer``
     the customer's live orders, ``on_day`` those placed on ``day`` (the business day of the
-    instant), ``by_everyone`` all live orders (campaigns with a ``max_uses``), and
-    ``reached`` the cap that leaves a campaign out (see :func:`cap_reached`)."""
+    instant), ``by_everyone`` all live orders (campaigns with a ``max_uses``), ``reached``
+    the cap that leaves a campaign out and ``why`` a text naming it with its count (see
+    :func:`cap_reached`)."""
 
     customer_id: str
     day: date
@@ -394,6 +410,21 @@ class UsageCounts:
     on_day: Mapping[str, int] = attrs.field(factory=dict)
     by_everyone: Mapping[str, int] = attrs.field(factory=dict)
     reached: Mapping[str, str] = attrs.field(factory=dict)
+    why: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class QuoteUsage:
+    """The pricing engine's usage inputs for one quote, by promotion id (a wallet coupon
+    ``"<campaign>#<n>"`` counts as its campaign): ``used``, the customer's live uses
+    (:class:`merx.pricing.Customer`'s ``used``, against ``per_customer_limit``); ``usage``,
+    everyone's (``quote(usage=)``, against ``global_limit``); ``capped``, the promotions
+    whose campaign reached a cap, with the text naming it (``quote(capped=)``: the day cap
+    has no count the engine could check)."""
+
+    used: Mapping[str, int] = attrs.field(factory=dict)
+    usage: Mapping[str, int] = attrs.field(factory=dict)
+    capped: Mapping[str, str] = attrs.field(factory=dict)
 
 
 #: The days before the latest placement's day a :class:`CampaignUse` still counts (one, so

@@ -395,7 +395,7 @@ class Campaign(Aggregate):
         ``scope.skus`` are the approved SKUs (sorted; none approved matches no line); for a
         merchant's campaign its scope is the merchant's store and it funds the discount;
         its ``per_customer_limit`` and ``global_limit`` are the limits' ``per_user_limit``
-        and ``max_uses`` (the engine rejects a capped campaign from the counts of
+        and ``max_uses`` (the engine rejects a capped campaign from the counts and caps of
         :func:`merx.promotions.usage_for_quote`)."""
         definition = self.definition
         limits = self.limits
@@ -426,11 +426,13 @@ class Campaign(Aggregate):
         return discount.currency == self.currency and self.ledger.covers(self.limits, discount)
 
     def in_force(self, at: datetime) -> bool:
-        """Active, inside its window, and with budget left to reserve."""
+        """Active, inside its window, and with money left to reserve. A campaign whose
+        ``max_uses`` are all held stays in force: the quote shows it rejected at its cap
+        (``usage_cap``), and a cancelled order gives a use back."""
         return (
             self.status is CampaignState.ACTIVE
             and self.definition.in_force(at)
-            and not self.ledger.exhausted(self.limits)
+            and not self.ledger.out_of_money(self.limits)
         )
 
     def approved_skus(self) -> tuple[str, ...]:

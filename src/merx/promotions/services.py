@@ -6,8 +6,9 @@ calls the model, saves and commits.
 Checkout calls the rest inside its own unit of work (nothing here commits):
 
 * :func:`promotions_in_force` and :func:`wallet_coupons` give the definitions and coupons
-  to pass to :func:`merx.pricing.quote`; :func:`campaign_offers` gives both, without the
-  campaigns whose usage caps the customer reached (:func:`usage_counts`);
+  to pass to :func:`merx.pricing.quote`; :func:`campaign_offers` gives both;
+  :func:`usage_for_quote` the customer's standing against their usage caps (one read), for
+  the engine to reject a capped campaign with the cap's name;
 * placing the order: :func:`reserve_for_order` with the quote's discount per promotion;
 * paying it: :func:`consume_for_order`; cancelling it or closing it unpaid:
   :func:`release_for_order`.
@@ -33,10 +34,12 @@ from merx.promotions.budgets import (
     BudgetLimits,
     CampaignUse,
     PromotionUsage,
+    QuoteUsage,
     Reservation,
     UsageCounts,
     campaign_use_id,
     cap_reached,
+    per_order_units_text,
 )
 from merx.promotions.codes import CheckoutCodes
 from merx.promotions.errors import UnknownReservation
@@ -479,23 +482,37 @@ def campaign_discounts(uow: UnitOfWork, quote: Quote) -> dict[str, Money]:
     }
 
 
+#: How a quote is priced from the promotions offered and the caps reached (promotion id
+#: -> the cap's text, ``quote(capped=)``): ``price(in_force, wallet, capped)``.
+PriceWith = Callable[[Sequence[Promotion], Sequence[Promotion], Mapping[str, str]], Quote]
+
+
 def price_within_budgets(
     uow: UnitOfWork,
     in_force: Sequence[Promotion],
     wallet: Sequence[Promotion],
-    price: Callable[[Sequence[Promotion], Sequence[Promotion]], Quote],
+    price: PriceWith,
+    *,
+    capped: Mapping[str, str] | None = None,
 ) -> Quote:
-    """``price(in_force, wallet)``, where a campaign whose budget left cannot pay its
-    discount (:meth:`Campaign.covers`), or that takes a share of more units of the cart
-    than its ``per_order_units``, is left out, with its coupons, and the cart priced again
-    without it. Promotions not run as campaigns have no budget."""
-    quote = price(in_force, wallet)
-    short = _over_budget(uow, quote)
-    while short:  # each round leaves out at least one more campaign
+    """``price(in_force, wallet, capped)``, where a campaign whose budget left cannot pay
+    its discount (:meth:`Campaign.covers`) is left out, with its coupons, and the cart
+    priced again without it; a campaign that takes a share of more units of the cart than
+    its ``per_order_units`` is priced again as capped (its promotions named in ``capped``
+    with the cap, so the quote rejects them ``usage_cap``). ``capped`` starts as given (the
+    caps :func:`usage_for_quote` found). Promotions not run as campaigns have no budget."""
+    named = dict(capped or {})
+    quote = price(in_force, wallet, named)
+    short, over = _over_budget(uow, quote)
+    while short or over:  # each round leaves out or caps at least one more campaign
         in_force = [p for p in in_force if campaign_id_of(p.id) not in short]
         wallet = [c for c in wallet if campaign_id_of(c.id) not in short]
-        quote = price(in_force, wallet)
-        short = _over_budget(uow, quote)
+        for promotion in (*in_force, *wallet):
+            why = over.get(campaign_id_of(promotion.id))
+            if why is not None:
+                named[promotion.id] = why
+        quote = price(in_force, wallet, named)
+        short, over = _over_budget(uow, quote)
     return quote
 
 
@@ -512,9 +529,9 @@ def units_discounted(quote: Quote) -> dict[str, int]:
     return units
 
 
-def _over_budget(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
-    """The campaigns ``quote`` applied whose budget left cannot pay their discount, or
-    that discount more units than their ``per_order_units``."""
+def _over_budget(uow: UnitOfWork, quote: Quote) -> tuple[frozenset[str], dict[str, str]]:
+    """The campaigns ``quote`` applied whose budget left cannot pay their discount, and
+    those that discount more units than their ``per_order_units`` (with the cap's text)."""
     repo = uow.repo(Campaign)
     discounts: dict[str, Money] = {}
     for promotion_id, amount in campaign_discounts(uow, quote).items():
@@ -522,15 +539,16 @@ def _over_budget(uow: UnitOfWork, quote: Quote) -> frozenset[str]:
         known = discounts.get(campaign_id)
         discounts[campaign_id] = amount if known is None else known + amount
     campaigns = {campaign_id: repo.view(campaign_id) for campaign_id in discounts}
-    short = {c for c, amount in discounts.items() if not campaigns[c].covers(amount)}
+    short = frozenset(c for c, amount in discounts.items() if not campaigns[c].covers(amount))
+    over: dict[str, str] = {}
     if any(c.limits.per_order_units is not None for c in campaigns.values()):
         for campaign_id, units in units_discounted(quote).items():
             cap = (
                 campaigns[campaign_id].limits.per_order_units if campaign_id in campaigns else None
             )
-            if cap is not None and units > cap:
-                short.add(campaign_id)
-    return frozenset(short)
+            if cap is not None and units > cap and campaign_id not in short:
+                over[campaign_id] = per_order_units_text(units, cap)
+    return short, over
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -541,20 +559,27 @@ def campaign_offers(
 ) -> tuple[Sequence[Promotion], Sequence[Promotion]]:
     """The promotions a quote considers (checkout's ``Offers``): the campaigns in force and
     the customer's coupons (those of the wallet, then those of the codes entered at
-    checkout: :func:`merx.promotions.redemption.code_coupons`), without the campaigns whose
-    day cap the customer reached at ``at`` (the engine has no day; it rejects the other
-    capped campaigns from the counts checkout gives it, :func:`usage_for_quote`; a campaign
-    whose ``max_uses`` are all held is not in force)."""
+    checkout: :func:`merx.promotions.redemption.code_coupons`). A campaign at a usage cap
+    is among them: the quote rejects it, naming the cap, from :func:`usage_for_quote`."""
     prefetch(uow.repo(Wallet), [customer_id])  # read with the live campaigns' index
     prefetch(uow.repo(CheckoutCodes), [customer_id])
     in_force = promotions_in_force(uow, at)  # its first read takes the wallet's with it
     coupons = [*wallet_coupons(uow, customer_id, at), *code_coupons(uow, customer_id, at)]
-    reached = usage_counts(uow, customer_id, at, [p.id for p in (*in_force, *coupons)]).reached
-    per_day = {c for c, cap in reached.items() if cap == "per_user_per_day"}
-    if per_day:
-        in_force = [p for p in in_force if p.id not in per_day]
-        coupons = [c for c in coupons if campaign_id_of(c.id) not in per_day]
+    _prefetch_uses(uow, customer_id, [p.id for p in (*in_force, *coupons)])
     return in_force, coupons
+
+
+def _prefetch_uses(uow: UnitOfWork, customer_id: CustomerId, promotion_ids: list[str]) -> None:
+    """Ask for the customer's counts in the campaigns of ``promotion_ids`` (loaded already)
+    that count customers, so the quote's next read (its freight templates') brings them
+    for :func:`usage_counts`."""
+    repo = uow.repo(Campaign)
+    wanted = []
+    for campaign_id in dict.fromkeys(map(campaign_id_of, promotion_ids)):
+        campaign = repo.peek(campaign_id)
+        if campaign is not None and campaign.limits.counts_customers:
+            wanted.append(campaign_use_id(campaign_id, customer_id))
+    prefetch(uow.repo(CampaignUse), wanted)
 
 
 def usage_counts(
@@ -563,8 +588,8 @@ def usage_counts(
     """``customer_id``'s standing at ``at`` against the usage caps of the campaigns of
     ``promotion_ids`` (campaign ids, or wallet coupon ids; a promotion not run as a
     campaign, or a campaign without caps, is left out of the counts): what a quote needs to
-    leave out, or reject, a capped campaign. The rules are those of
-    :meth:`Campaign.check_reserve`; placement checks them again, race-proof."""
+    reject a capped campaign. The rules are those of :meth:`Campaign.check_reserve`;
+    placement checks them again, race-proof. One read at most (the customers' counts)."""
     require_aware(at, "time of the quote")
     day = business_date(at)
     repo = uow.repo(Campaign)
@@ -575,11 +600,13 @@ def usage_counts(
         for c in map(repo.peek, ids)
         if c is not None and (c.limits.counts_customers or c.limits.max_uses is not None)
     ]
-    prefetch(uow.repo(CampaignUse), [campaign_use_id(c.id, customer_id) for c in capped])
+    counted = [c.id for c in capped if c.limits.counts_customers]
+    prefetch(uow.repo(CampaignUse), [campaign_use_id(c, customer_id) for c in counted])
     by_customer: dict[str, int] = {}
     on_day: dict[str, int] = {}
     by_everyone: dict[str, int] = {}
     reached: dict[str, str] = {}
+    why: dict[str, str] = {}
     for campaign in capped:
         use = None
         if campaign.limits.counts_customers:
@@ -590,34 +617,39 @@ def usage_counts(
             by_everyone[campaign.id] = campaign.ledger.uses()
         cap = cap_reached(campaign.limits, campaign.ledger, use, day)
         if cap is not None:
-            reached[campaign.id] = cap
-    return UsageCounts(customer_id, day, by_customer, on_day, by_everyone, reached)
+            reached[campaign.id], why[campaign.id] = cap
+    return UsageCounts(customer_id, day, by_customer, on_day, by_everyone, reached, why)
 
 
 def usage_for_quote(
     uow: UnitOfWork, customer_id: CustomerId, at: datetime, promotion_ids: Iterable[str]
-) -> tuple[dict[str, int], dict[str, int]]:
+) -> QuoteUsage:
     """The pricing engine's usage inputs for ``promotion_ids`` (campaign ids, or wallet
-    coupon ids ``"<campaign>#<n>"`` counted as their campaign), from
+    coupon ids ``"<campaign>#<n>"`` counted as their campaign), from one
     :func:`usage_counts`: the customer's uses (the engine's ``Customer.used``, against
-    ``per_customer_limit``) and everyone's (its ``usage``, against ``global_limit``), for
-    the ids of campaigns with those caps."""
+    ``per_customer_limit``), everyone's (its ``usage``, against ``global_limit``), and the
+    promotions whose campaign reached a cap, each with the text naming it (its ``capped``:
+    a day cap has no count the engine could check)."""
     promotion_ids = list(promotion_ids)
     counts = usage_counts(uow, customer_id, at, promotion_ids)
     used: dict[str, int] = {}
     usage: dict[str, int] = {}
+    capped: dict[str, str] = {}
     for promotion_id in promotion_ids:
         campaign_id = campaign_id_of(promotion_id)
         if campaign_id in counts.by_customer:
             used[promotion_id] = counts.by_customer[campaign_id]
         if campaign_id in counts.by_everyone:
             usage[promotion_id] = counts.by_everyone[campaign_id]
-    return used, usage
+        if campaign_id in counts.why:
+            capped[promotion_id] = counts.why[campaign_id]
+    return QuoteUsage(used, usage, capped)
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
     """The automatic promotions checkout prices with at ``at``: every active campaign that
-    is not a coupon campaign, inside its window, with budget left; each with its effective
+    is not a coupon campaign, inside its window, with money left (:meth:`Campaign.in_force`);
+    each with its effective
     scope (approved enrolments; a merchant's own store). Sorted by id. Only the campaigns
     in the :class:`LiveCampaigns` index are loaded."""
     require_aware(at, "time of the quote")
@@ -635,7 +667,7 @@ def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
 def wallet_coupons(uow: UnitOfWork, customer_id: CustomerId, at: datetime) -> list[Coupon]:
     """The customer's coupons usable at ``at``, as engine values (each id is the wallet
     coupon's id, ``"<campaign>#<n>"``): available, inside their window, from a campaign
-    that is active with budget left. Sorted by id."""
+    in force (:meth:`Campaign.in_force`). Sorted by id."""
     require_aware(at, "time of the quote")
     wallet = uow.repo(Wallet).peek(customer_id)
     if wallet is None:
