@@ -71,9 +71,11 @@ def _fill(app: StoredApp, cid: CustomerId, units: int) -> None:
 
 
 def _reads(database: SqliteDatabase, act: Callable[[], Any]) -> tuple[int, Any]:
-    before = database.round_trips().snapshot()
+    tally = database.round_trips()
+    assert tally is not None
+    before = tally.snapshot()
     result = act()
-    return database.round_trips().snapshot()[0] - before[0], result
+    return tally.snapshot()[0] - before[0], result
 
 
 def test_a_quote_reads_the_usage_counts_once(tmp_path: Path) -> None:
