@@ -102,7 +102,9 @@ def reconciled(app: MemoryApp) -> bool:
     return report.ok
 
 
-def run_campaign(app: MemoryApp, shop: MerchantId) -> None:
+def run_campaign(
+    app: MemoryApp, shop: MerchantId, limits: promotions.BudgetLimits | None = None
+) -> None:
     """A store promotion on the watch, 80.00 off each, in force at balance time."""
     definition = DirectReduction(
         id="DOUBLE11",
@@ -110,7 +112,8 @@ def run_campaign(app: MemoryApp, shop: MerchantId) -> None:
         off=cny("80.00"),
         funded_by=(FundingShare(shop, Decimal(1)),),
     )
-    campaign = app.handle(promotions.CreateCampaign(shop, definition, promotions.BudgetLimits()))
+    limits = limits or promotions.BudgetLimits()
+    campaign = app.handle(promotions.CreateCampaign(shop, definition, limits))
     app.handle(promotions.SubmitCampaign(campaign, shop))
     app.handle(promotions.ApproveCampaign(campaign, PLATFORM))
     app.handle(promotions.ScheduleCampaign(campaign, shop))
@@ -151,6 +154,28 @@ def test_deposit_then_balance_with_a_campaign_then_shipped(seller: str) -> None:
     assert app.get(orders.Order, goods).status is OrderStatus.COMPLETED
     assert not stocked or app.get(StockItem, stock_key(DC, WATCH)).on_hand == 1
     assert reconciled(app)
+
+
+@pytest.mark.parametrize(
+    ("limits", "payable"),
+    [
+        (promotions.BudgetLimits(per_order_units=2), "1640.00"),
+        (promotions.BudgetLimits(per_order_units=1), "1800.00"),  # 2 units: over its cap
+        (promotions.BudgetLimits(per_user_limit=1), "1640.00"),
+    ],
+)
+def test_the_balance_is_priced_within_the_campaigns_usage_caps(
+    limits: promotions.BudgetLimits, payable: str
+) -> None:
+    app, shop = world()
+    deposit = deposited(app, quantity=2)
+    run_campaign(app, shop, limits)
+    app.clock.set(BALANCE_STARTS + timedelta(hours=1))
+    balance = app.handle(orders.PlaceBalanceOrder(deposit))
+    assert app.get(orders.ParentOrder, balance.parent_id).payable == cny(payable)
+    with app.unit_of_work() as uow:
+        usage = uow.repo(promotions.PromotionUsage).find(balance.parent_id)
+    assert (usage is not None) == (payable == "1640.00")
 
 
 @pytest.mark.parametrize("seller", ["platform", "merchant"])
