@@ -251,8 +251,10 @@ def test_the_campaign_limits_still_apply_to_a_redemption() -> None:
     world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
     codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
     world.handle(promotions.RedeemVoucherCode(ALICE, codes[0]))
+    before = world.snapshot()
     with pytest.raises(promotions.CouponStockExhausted):
         world.handle(promotions.RedeemVoucherCode(BOB, codes[1]))
+    assert world.snapshot() == before
     assert world.get(VoucherCode, codes[1]).used == 0
 
 
@@ -353,3 +355,40 @@ def test_a_code_another_set_holds_is_drawn_again() -> None:
     assert len(set(drawn["S2"])) == 3
     for code_set, codes in drawn.items():
         assert all(world.get(VoucherCode, code).code_set_id == code_set for code in codes)
+
+
+# -- codes and the campaign's coupon stock ------------------------------------------------
+
+
+def test_a_code_used_at_checkout_takes_a_coupon_of_the_stock_like_a_claim() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=2))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 3, PLATFORM))  # more than stock
+    world.handle(promotions.ClaimCoupon(ALICE, "C1"))
+    world.reserve("o1", {code_promotion_id("C1", codes[0]): "5.00"}, customer=BOB)
+    ledger = world.campaign("C1").ledger
+    assert (ledger.claimed, ledger.code_coupons) == (1, 1)
+    before = world.snapshot()
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.ClaimCoupon(CAROL, "C1"))
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=CAROL)
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.RedeemVoucherCode(CAROL, codes[2]))
+    assert world.snapshot() == before  # the codes' counts untouched
+    world.settle("o1", ("C1",), paid=False)  # cancelled: the coupon goes back to the stock
+    assert world.campaign("C1").ledger.code_coupons == 0
+    world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=CAROL)
+    world.settle("o2", ("C1",), paid=True)  # paid (and refunded later): it stays taken
+    assert world.campaign("C1").ledger.code_coupons == 1
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.ClaimCoupon(BOB, "C1"))
+
+
+def test_without_a_stock_codes_at_checkout_are_only_counted() -> None:
+    world, codes = world_with_codes(2)
+    world.reserve("o1", {code_promotion_id("C1", codes[0]): "5.00"})
+    world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=BOB)
+    assert world.campaign("C1").ledger.code_coupons == 2
+    assert world.campaign("C1").ledger.stock_left(world.campaign("C1").limits) is None
