@@ -225,7 +225,7 @@ PINNED = {
         VoucherCodeRemoved VoucherCodeUsed VoucherCodeUsedUp VoucherCodesGenerated
         Wallet campaign_discounts campaign_offers consume_for_order display_code
         normalize_code presale_quote price_within_budgets release_for_order
-        reserve_for_order usage_counts usage_for_quote
+        reserve_for_order usage_counts usage_for_quote with_code_rejections
     """,
     "qualification": """
         DocumentExpired DocumentKind DocumentReview DuplicateDocument InvalidExpiryDate

@@ -5,6 +5,7 @@ on cancellation."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from merx.adapters.memory import MemoryUnitOfWork, MemoryVoucherCodeQueries, See
 from merx.adapters.system import SystemRandomSource
 from merx.errors import IllegalTransition, MerxError
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId
+from merx.pricing import RejectionCode
 from merx.promotions import (
     BadCheckCharacter,
     CodeLimits,
@@ -32,6 +34,7 @@ from merx.promotions import (
     VoucherCodeUsedUp,
     display_code,
     normalize_code,
+    redemption,
 )
 from merx.promotions.codes import (
     ALPHABET,
@@ -392,3 +395,85 @@ def test_without_a_stock_codes_at_checkout_are_only_counted() -> None:
     world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=BOB)
     assert world.campaign("C1").ledger.code_coupons == 2
     assert world.campaign("C1").ledger.stock_left(world.campaign("C1").limits) is None
+
+
+# -- dead codes give reasons -----------------------------------------------------------------
+
+
+def reasons(
+    world: PromotionsWorld, customer: str = ALICE, at: datetime | None = None
+) -> dict[str, str]:
+    with world.uow() as uow:
+        found = redemption.code_rejections(uow, customer, at or world.clock.now())
+    return {r.promotion_id: r.code for r in found}
+
+
+def test_a_code_dead_at_entry_is_refused_with_its_reason() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=1))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
+    world.handle(promotions.ClaimCoupon(BOB, "C1"))
+    before = world.snapshot()
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    assert world.snapshot() == before
+
+
+def test_a_code_that_died_after_entry_says_why_in_the_rejections() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=3))
+    ends_at = START + timedelta(days=1)
+    world.handle(
+        promotions.CreateCodeSet("single", "C1", PLATFORM, starts_at=START, ends_at=ends_at)
+    )
+    once = CodeLimits(uses_per_code=None, once_per_customer=True)
+    world.handle(promotions.CreateCodeSet("once", "C1", PLATFORM, once))
+    single = world.handle(promotions.GenerateVoucherCodes("single", 1, PLATFORM))[0]
+    first, second = world.handle(promotions.GenerateVoucherCodes("once", 2, PLATFORM))
+    for code in (single, second):
+        world.handle(promotions.EnterVoucherCode(ALICE, code))
+    assert reasons(world) == {}
+    world.handle(promotions.RedeemVoucherCode(BOB, single))  # used up
+    world.handle(promotions.RedeemVoucherCode(ALICE, first))  # alice used the "once" set
+    assert reasons(world) == {
+        code_promotion_id("C1", single): "code_used_up",
+        code_promotion_id("C1", second): "code_already_used",
+    }
+    assert offers(world) == ["C1#2"]  # the wallet's coupon; both codes left out, still entered
+    assert world.get(CheckoutCodes, ALICE).codes == [single, second]
+    world.handle(promotions.EnterVoucherCode(CAROL, second))
+    world.handle(promotions.ClaimCoupon(BOB, "C1"))  # the last coupon of the stock
+    assert reasons(world, CAROL) == {code_promotion_id("C1", second): "code_out_of_stock"}
+    world.handle(promotions.CancelCampaign("C1", PLATFORM, "stop"))
+    assert reasons(world, CAROL) == {code_promotion_id("C1", second): "code_expired"}
+
+
+@pytest.mark.parametrize(
+    ("move", "reason"),
+    [
+        (timedelta(days=-1), "code_not_yet_valid"),
+        (timedelta(days=2), "code_expired"),
+    ],
+)
+def test_a_code_outside_its_window_says_so(move: timedelta, reason: str) -> None:
+    world, codes = world_with_codes(1, starts_at=START, ends_at=START + timedelta(days=1))
+    world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    assert reasons(world, at=START + move) == {code_promotion_id("C1", codes[0]): reason}
+
+
+def test_a_code_of_a_campaign_with_no_budget_left_says_so() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(total_discount=cny("5.00")))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
+    world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    world.reserve("o1", {code_promotion_id("C1", codes[1]): "5.00"}, customer=BOB)
+    assert reasons(world) == {code_promotion_id("C1", codes[0]): "code_out_of_budget"}
+    with pytest.raises(promotions.BudgetExhausted):
+        world.handle(promotions.EnterVoucherCode(CAROL, codes[0]))
+
+
+def test_every_refusal_of_a_code_has_a_rejection_code() -> None:
+    assert set(redemption.REASONS.values()) <= set(get_args(RejectionCode))
+    assert len(set(redemption.REASONS.values())) == len(redemption.REASONS)

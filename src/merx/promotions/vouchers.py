@@ -28,10 +28,9 @@ from merx.promotions.codes import (
     make_code,
     normalize_code,
 )
-from merx.promotions.errors import BudgetExhausted, VoucherCodeExpired, VoucherCodeNotYetValid
-from merx.promotions.lifecycle import Campaign, CampaignState
+from merx.promotions.lifecycle import Campaign
 from merx.promotions.ports import RandomSource
-from merx.promotions.redemption import count_use, customer_use, find_code
+from merx.promotions.redemption import campaign_refusal, count_use, customer_use, find_code
 from merx.promotions.services import claim_into_wallet
 from merx.promotions.wallet import Wallet
 
@@ -157,28 +156,14 @@ def redeem_voucher_code(cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock
     return coupon.id
 
 
-def _check_campaign(campaign: Campaign, code: str, at: datetime) -> None:
-    """Raise unless ``campaign`` gives coupons at ``at``: ended, cancelled or past its
-    window is :class:`VoucherCodeExpired`; not started :class:`VoucherCodeNotYetValid`;
-    no budget left :class:`BudgetExhausted`."""
-    if campaign.in_force(at):
-        return
-    ends_at = campaign.definition.ends_at
-    if campaign.status in {CampaignState.ENDED, CampaignState.CANCELLED} or (
-        ends_at is not None and at >= ends_at
-    ):
-        raise VoucherCodeExpired(f"code {code}: campaign {campaign.id!r} is over")
-    if campaign.ledger.exhausted(campaign.limits):
-        raise BudgetExhausted(campaign.id, f"code {code}: campaign {campaign.id!r} has no budget")
-    raise VoucherCodeNotYetValid(f"code {code}: campaign {campaign.id!r} has not started")
-
-
 def enter_voucher_code(cmd: EnterVoucherCode, uow: UnitOfWork, *, clock: Clock) -> str:
     now = clock.now()
     customer_id = require_text(cmd.customer_id, "customer id")
     code = normalize_code(cmd.code)
     code_set = _usable_set(uow, customer_id, code, now)
-    _check_campaign(uow.repo(Campaign).view(code_set.campaign_id), code, now)
+    refused = campaign_refusal(uow.repo(Campaign).view(code_set.campaign_id), code, now)
+    if refused is not None:
+        raise refused
     repo = uow.repo(CheckoutCodes)
     entered = repo.find(customer_id)
     if entered is None:
