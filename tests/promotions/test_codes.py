@@ -46,7 +46,9 @@ from merx.promotions.codes import (
     check_character,
     code_promotion_id,
     code_set_use_id,
+    is_generated_shape,
     make_code,
+    picked_code,
     voucher_code_of,
 )
 from merx.promotions.lifecycle import campaign_id_of, coupon_id_of
@@ -107,7 +109,7 @@ def test_two_neighbours_swapped_are_caught(code: str, position: int) -> None:
         normalize_code(swapped)
 
 
-@pytest.mark.parametrize("text", ["", "ABC", "O" * 12, "1234567890AB", 42, "AAAAAAAAAAAAA"])
+@pytest.mark.parametrize("text", ["", "ABC", "SPRING_2027", "春节2027", "A" * 21, 42, None])
 def test_what_cannot_be_a_code_is_refused(text: object) -> None:
     with pytest.raises(InvalidVoucherCode):
         normalize_code(text)
@@ -477,3 +479,90 @@ def test_a_code_of_a_campaign_with_no_budget_left_says_so() -> None:
 def test_every_refusal_of_a_code_has_a_rejection_code() -> None:
     assert set(redemption.REASONS.values()) <= set(get_args(RejectionCode))
     assert len(set(redemption.REASONS.values())) == len(redemption.REASONS)
+
+
+# -- hand-picked codes -----------------------------------------------------------------------
+
+
+def spring_world(limits: CodeLimits) -> PromotionsWorld:
+    world = make_world()
+    world.active(coupon("C1"))
+    world.handle(promotions.CreateCodeSet("spring", "C1", PLATFORM, limits))
+    return world
+
+
+def test_a_hand_picked_code_is_used_by_many_customers_once_each_up_to_its_limit() -> None:
+    world = spring_world(CodeLimits(uses_per_code=2, once_per_customer=True))
+    added = world.handle(promotions.AddVoucherCodes("spring", ("Spring-2027", "vip 88"), PLATFORM))
+    assert added == ("SPRING2027", "VIP88")
+    assert world.get(CodeSet, "spring").picked == 2
+    assert display_code("SPRING2027") == "SPRING2027"
+    assert world.handle(promotions.RedeemVoucherCode(ALICE, "spring2027")) == "C1#1"
+    with pytest.raises(VoucherCodeAlreadyUsed):
+        world.handle(promotions.RedeemVoucherCode(ALICE, "SPRING2027"))
+    world.handle(promotions.EnterVoucherCode(BOB, " spring 2027 "))
+    world.reserve("o1", {code_promotion_id("C1", "SPRING2027"): "5.00"}, customer=BOB)
+    with pytest.raises(VoucherCodeUsedUp):
+        world.handle(promotions.RedeemVoucherCode(CAROL, "Spring2027"))
+    assert world.get(VoucherCode, "SPRING2027").used == 2
+    assert sorted(MemoryVoucherCodeQueries(world.store).codes_of("spring")) == [
+        "SPRING2027",
+        "VIP88",
+    ]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ("SPRING2027", "spring2027"),  # the same code twice, in another case
+        ("SUMMER", "SPRING2027"),  # held by another set already
+    ],
+)
+def test_a_hand_picked_code_held_already_is_refused_naming_it(codes: tuple[str, ...]) -> None:
+    world = spring_world(SINGLE_USE)
+    world.handle(promotions.CreateCodeSet("other", "C1", PLATFORM))
+    world.handle(promotions.AddVoucherCodes("other", ("Spring2027",), PLATFORM))
+    before = world.snapshot()
+    with pytest.raises(promotions.VoucherCodeTaken) as refused:
+        world.handle(promotions.AddVoucherCodes("spring", codes, PLATFORM))
+    assert refused.value.code == "SPRING2027"
+    assert "SPRING2027" in str(refused.value)
+    assert world.snapshot() == before  # not even SUMMER
+
+
+def test_a_generated_code_cannot_be_hand_picked_again() -> None:
+    world, codes = world_with_codes(1)
+    with pytest.raises(InvalidVoucherCode):  # a generated code's shape
+        world.handle(promotions.AddVoucherCodes("S1", (display_code(codes[0]),), PLATFORM))
+
+
+@pytest.mark.parametrize(
+    "text", ["ABC", "A" * 21, "SPRING_2027", "春节2027", "7KQM2XHCPWN4", "SUMMERSPREE2"]
+)
+def test_a_hand_picked_code_needs_its_charset_and_length(text: str) -> None:
+    world = spring_world(SINGLE_USE)
+    before = world.snapshot()
+    with pytest.raises(InvalidVoucherCode) as refused:
+        world.handle(promotions.AddVoucherCodes("spring", ("GOOD1", text), PLATFORM))
+    assert repr(text) in str(refused.value)
+    assert world.snapshot() == before
+
+
+def test_only_the_campaign_owner_or_the_platform_adds_codes_and_a_batch_is_bounded() -> None:
+    world = spring_world(SINGLE_USE)
+    with pytest.raises(NotYourCampaign):
+        world.handle(promotions.AddVoucherCodes("spring", ("SPRING2027",), ACME))
+    for bad in ((), "SPRING2027"):
+        with pytest.raises(InvalidCodeSet):
+            world.handle(promotions.AddVoucherCodes("spring", bad, PLATFORM))  # type: ignore[arg-type]
+    assert world.get(CodeSet, "spring").picked == 0
+
+
+@given(st.text(alphabet="abcdefghijkmnopqrstuvwxyz0123456789- ", min_size=4, max_size=20))
+def test_a_hand_picked_code_is_the_same_in_any_case(text: str) -> None:
+    try:
+        code = picked_code(text)
+    except InvalidVoucherCode:
+        return
+    assert normalize_code(text.upper()) == normalize_code(text) == code
+    assert not is_generated_shape(code)

@@ -29,6 +29,7 @@ from merx.promotions.codes import (
     VoucherCodeEntered,
     VoucherCodeGivenBack,
     VoucherCodeRemoved,
+    VoucherCodesAdded,
     VoucherCodesGenerated,
     VoucherCodeUsed,
     display_code,
@@ -59,6 +60,7 @@ from merx.promotions.errors import (
     VoucherCodeAlreadyUsed,
     VoucherCodeExpired,
     VoucherCodeNotYetValid,
+    VoucherCodeTaken,
     VoucherCodeUsedUp,
 )
 from merx.promotions.lifecycle import (
@@ -110,6 +112,7 @@ from merx.promotions.services import (
     usage_for_quote,
 )
 from merx.promotions.vouchers import (
+    AddVoucherCodes,
     CreateCodeSet,
     EnterVoucherCode,
     GenerateVoucherCodes,
@@ -127,6 +130,7 @@ from merx.promotions.wallet import (
 )
 
 __all__ = [
+    "AddVoucherCodes",
     "ApproveCampaign",
     "ApproveEnrolments",
     "BadCheckCharacter",
@@ -210,8 +214,10 @@ __all__ = [
     "VoucherCodeNotYetValid",
     "VoucherCodeQueries",
     "VoucherCodeRemoved",
+    "VoucherCodeTaken",
     "VoucherCodeUsed",
     "VoucherCodeUsedUp",
+    "VoucherCodesAdded",
     "VoucherCodesGenerated",
     "Wallet",
     "campaign_discounts",

@@ -28,6 +28,7 @@ from merx.promotions.codes import (
     make_code,
     normalize_code,
 )
+from merx.promotions.errors import VoucherCodeTaken
 from merx.promotions.lifecycle import Campaign
 from merx.promotions.ports import RandomSource
 from merx.promotions.redemption import campaign_refusal, count_use, customer_use, find_code
@@ -58,6 +59,18 @@ class GenerateVoucherCodes(Command[tuple[str, ...]]):
 
     code_set_id: str
     count: int
+    actor: MerchantId
+
+
+@attrs.frozen
+class AddVoucherCodes(Command[tuple[str, ...]]):
+    """Add the host's own codes to the set (``"SPRING2027"``: 4 to 20 letters and digits,
+    any case, unique across the shop); the codes, normalized. Each is used as the set's
+    limits say (one code for many customers: ``CodeLimits(uses_per_code=N,
+    once_per_customer=True)``)."""
+
+    code_set_id: str
+    codes: tuple[str, ...]
     actor: MerchantId
 
 
@@ -126,6 +139,23 @@ def generate_voucher_codes(
                     code = make_code(random.below)
                 drawn.add(code)
         codes.append(code)
+    uow.repo(CodeSet).save(code_set)
+    uow.commit()
+    return tuple(codes)
+
+
+def add_voucher_codes(cmd: AddVoucherCodes, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
+    code_set = uow.repo(CodeSet).get(require_text(cmd.code_set_id, "code set id"))
+    campaign = uow.repo(Campaign).view(code_set.campaign_id)
+    codes = code_set.add_picked(campaign, cmd.actor, cmd.codes, clock.now())
+    repo = uow.repo(VoucherCode)
+    prefetch(repo, codes)  # one read for the whole batch
+    for code in codes:  # every check before any change
+        held = repo.peek(code)
+        if held is not None:
+            raise VoucherCodeTaken(code, f"code {code} is held already (set {held.code_set_id!r})")
+    for code in codes:
+        repo.add(VoucherCode(id=code, code_set_id=code_set.id))
     uow.repo(CodeSet).save(code_set)
     uow.commit()
     return tuple(codes)
