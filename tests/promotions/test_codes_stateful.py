@@ -207,6 +207,7 @@ class CodesMachine(RuleBasedStateMachine):
     )
     def into_the_wallet(self, customer: str, index: int, by_code: bool) -> None:
         """Redeem a code into the wallet, or claim a coupon without one."""
+        expected: type[MerxError] | None
         if not by_code:
             expected = CouponStockExhausted if self._stock_left() <= 0 else None
             claim = promotions.ClaimCoupon(CustomerId(customer), "C1")
