@@ -1,5 +1,5 @@
-"""Voucher code use cases: code sets, bulk generation, redemption into the wallet, and
-the codes a customer enters at checkout.
+"""Voucher code use cases: code sets, bulk generation, hand-picked codes, redemption into
+the wallet, and the codes a customer enters at checkout.
 
 Each handler is ``handler(cmd, uow, *, clock)`` (``GenerateVoucherCodes`` also takes the
 ``random`` source its codes are drawn from); it loads, calls the model, saves and commits.
