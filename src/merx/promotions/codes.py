@@ -9,16 +9,16 @@ lookup by code is a lookup by id.
 
 **The code.** A generated code is twelve characters of :data:`ALPHABET` (31 characters:
 digits and capitals without ``0 O 1 I L``, which read alike): eleven drawn at random, then
-one check character, :func:`check_character` (the weighted sum ``sum((i + 1) *
-value(c_i))`` of the eleven, modulo 31, a prime: every single wrong character and every
-swap of two neighbours is caught). Shown in groups of four (``7KQM-2XHC-PWN4``); typed in
-any case, with or without spaces and hyphens (:func:`normalize_code`). 31^11 (about 2^54)
-codes: with the draws from :mod:`secrets` (the
-:class:`~merx.promotions.ports.RandomSource` port), a guess among a set of 100,000 codes
-hits one with a chance of about 4 in 10^12. A host may also add its own codes to a set
-(:meth:`CodeSet.add_picked`, :func:`picked_code`: ``SPRING2027``, 4 to 20 letters and
-digits, never of a generated code's shape), unique across the shop like every code (the id
-of a :class:`VoucherCode`).
+one check character, :func:`check_character` (the weighted sum
+``sum((i + 1) * value(c_i))`` of the eleven, modulo 31, a prime: every single wrong
+character and every swap of two neighbours is caught). Shown in groups of four
+(``7KQM-2XHC-PWN4``); typed in any case, with or without spaces and hyphens
+(:func:`normalize_code`). 31^11 (about 2^54) codes: with the draws from :mod:`secrets`
+(the :class:`~merx.promotions.ports.RandomSource` port), a guess among a set of 100,000
+codes hits one with a chance of about 4 in 10^12. A host may also add its own codes to a
+set (:meth:`CodeSet.add_picked`, :func:`picked_code`: ``SPRING2027``, 4 to 20 letters and
+digits, never of a generated code's shape), unique across the shop like every code (the
+id of a :class:`VoucherCode`).
 
 **Counting.** A code's ``used`` counts its live uses: a coupon it put into a wallet, or an
 order holding it (reserved at placement, consumed when paid, given back when the order is
