@@ -204,7 +204,7 @@ PINNED = {
         load_category_tree
     """,
     "promotions": """
-        ApproveCampaign ApproveEnrolments BadCheckCharacter BudgetConsumed
+        AddVoucherCodes ApproveCampaign ApproveEnrolments BadCheckCharacter BudgetConsumed
         BudgetExhausted BudgetLimits BudgetReleased BudgetReserved Campaign
         CampaignActivated CampaignApproved CampaignCancelled CampaignCreated
         CampaignEdited CampaignEnded CampaignRejected CampaignRevised CampaignScheduled
@@ -222,10 +222,11 @@ PINNED = {
         UnknownReservation UnknownVoucherCode UsageCapReached UsageCounts VoucherCode
         VoucherCodeAlreadyUsed VoucherCodeEntered VoucherCodeExpired
         VoucherCodeGivenBack VoucherCodeNotYetValid VoucherCodeQueries
-        VoucherCodeRemoved VoucherCodeUsed VoucherCodeUsedUp VoucherCodesGenerated
+        VoucherCodeRemoved VoucherCodeTaken VoucherCodeUsed VoucherCodeUsedUp
+        VoucherCodesAdded VoucherCodesGenerated
         Wallet campaign_discounts campaign_offers consume_for_order display_code
         normalize_code presale_quote price_within_budgets release_for_order
-        reserve_for_order usage_counts usage_for_quote
+        reserve_for_order usage_counts usage_for_quote with_code_rejections
     """,
     "qualification": """
         DocumentExpired DocumentKind DocumentReview DuplicateDocument InvalidExpiryDate
@@ -277,7 +278,7 @@ LIMIT = 60
 LARGER = {
     "payments": "the cashier and every refund's life (intents, attempts, retries, "
     "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
-    "promotions": "19 commands, 29 events and 25 errors of campaigns, budgets, usage caps, "
+    "promotions": "20 commands, 30 events and 26 errors of campaigns, budgets, usage caps, "
     "wallets, voucher codes and pre-sale; wallets and codes cannot leave: an order's "
     "reservation locks its coupons and holds its codes with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "

@@ -5,6 +5,7 @@ on cancellation."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from merx.adapters.memory import MemoryUnitOfWork, MemoryVoucherCodeQueries, See
 from merx.adapters.system import SystemRandomSource
 from merx.errors import IllegalTransition, MerxError
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId
+from merx.pricing import RejectionCode
 from merx.promotions import (
     BadCheckCharacter,
     CodeLimits,
@@ -32,6 +34,7 @@ from merx.promotions import (
     VoucherCodeUsedUp,
     display_code,
     normalize_code,
+    redemption,
 )
 from merx.promotions.codes import (
     ALPHABET,
@@ -43,7 +46,9 @@ from merx.promotions.codes import (
     check_character,
     code_promotion_id,
     code_set_use_id,
+    is_generated_shape,
     make_code,
+    picked_code,
     voucher_code_of,
 )
 from merx.promotions.lifecycle import campaign_id_of, coupon_id_of
@@ -104,7 +109,7 @@ def test_two_neighbours_swapped_are_caught(code: str, position: int) -> None:
         normalize_code(swapped)
 
 
-@pytest.mark.parametrize("text", ["", "ABC", "O" * 12, "1234567890AB", 42, "AAAAAAAAAAAAA"])
+@pytest.mark.parametrize("text", ["", "ABC", "SPRING_2027", "春节2027", "A" * 21, 42, None])
 def test_what_cannot_be_a_code_is_refused(text: object) -> None:
     with pytest.raises(InvalidVoucherCode):
         normalize_code(text)
@@ -251,8 +256,10 @@ def test_the_campaign_limits_still_apply_to_a_redemption() -> None:
     world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
     codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
     world.handle(promotions.RedeemVoucherCode(ALICE, codes[0]))
+    before = world.snapshot()
     with pytest.raises(promotions.CouponStockExhausted):
         world.handle(promotions.RedeemVoucherCode(BOB, codes[1]))
+    assert world.snapshot() == before
     assert world.get(VoucherCode, codes[1]).used == 0
 
 
@@ -353,3 +360,209 @@ def test_a_code_another_set_holds_is_drawn_again() -> None:
     assert len(set(drawn["S2"])) == 3
     for code_set, codes in drawn.items():
         assert all(world.get(VoucherCode, code).code_set_id == code_set for code in codes)
+
+
+# -- codes and the campaign's coupon stock ------------------------------------------------
+
+
+def test_a_code_used_at_checkout_takes_a_coupon_of_the_stock_like_a_claim() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=2))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 3, PLATFORM))  # more than stock
+    world.handle(promotions.ClaimCoupon(ALICE, "C1"))
+    world.reserve("o1", {code_promotion_id("C1", codes[0]): "5.00"}, customer=BOB)
+    ledger = world.campaign("C1").ledger
+    assert (ledger.claimed, ledger.code_coupons) == (1, 1)
+    before = world.snapshot()
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.ClaimCoupon(CAROL, "C1"))
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=CAROL)
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.RedeemVoucherCode(CAROL, codes[2]))
+    assert world.snapshot() == before  # the codes' counts untouched
+    world.settle("o1", ("C1",), paid=False)  # cancelled: the coupon goes back to the stock
+    assert world.campaign("C1").ledger.code_coupons == 0
+    world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=CAROL)
+    world.settle("o2", ("C1",), paid=True)  # paid (and refunded later): it stays taken
+    assert world.campaign("C1").ledger.code_coupons == 1
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.ClaimCoupon(BOB, "C1"))
+
+
+def test_without_a_stock_codes_at_checkout_are_only_counted() -> None:
+    world, codes = world_with_codes(2)
+    world.reserve("o1", {code_promotion_id("C1", codes[0]): "5.00"})
+    world.reserve("o2", {code_promotion_id("C1", codes[1]): "5.00"}, customer=BOB)
+    assert world.campaign("C1").ledger.code_coupons == 2
+    assert world.campaign("C1").ledger.stock_left(world.campaign("C1").limits) is None
+
+
+# -- dead codes give reasons -----------------------------------------------------------------
+
+
+def reasons(
+    world: PromotionsWorld, customer: str = ALICE, at: datetime | None = None
+) -> dict[str, str]:
+    with world.uow() as uow:
+        found = redemption.code_rejections(uow, customer, at or world.clock.now())
+    return {r.promotion_id: r.code for r in found}
+
+
+def test_a_code_dead_at_entry_is_refused_with_its_reason() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=1))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
+    world.handle(promotions.ClaimCoupon(BOB, "C1"))
+    before = world.snapshot()
+    with pytest.raises(promotions.CouponStockExhausted):
+        world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    assert world.snapshot() == before
+
+
+def test_a_code_that_died_after_entry_says_why_in_the_rejections() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=3))
+    ends_at = START + timedelta(days=1)
+    world.handle(
+        promotions.CreateCodeSet("single", "C1", PLATFORM, starts_at=START, ends_at=ends_at)
+    )
+    once = CodeLimits(uses_per_code=None, once_per_customer=True)
+    world.handle(promotions.CreateCodeSet("once", "C1", PLATFORM, once))
+    single = world.handle(promotions.GenerateVoucherCodes("single", 1, PLATFORM))[0]
+    first, second = world.handle(promotions.GenerateVoucherCodes("once", 2, PLATFORM))
+    for code in (single, second):
+        world.handle(promotions.EnterVoucherCode(ALICE, code))
+    assert reasons(world) == {}
+    world.handle(promotions.RedeemVoucherCode(BOB, single))  # used up
+    world.handle(promotions.RedeemVoucherCode(ALICE, first))  # alice used the "once" set
+    assert reasons(world) == {
+        code_promotion_id("C1", single): "code_used_up",
+        code_promotion_id("C1", second): "code_already_used",
+    }
+    assert offers(world) == ["C1#2"]  # the wallet's coupon; both codes left out, still entered
+    assert world.get(CheckoutCodes, ALICE).codes == [single, second]
+    world.handle(promotions.EnterVoucherCode(CAROL, second))
+    world.handle(promotions.ClaimCoupon(BOB, "C1"))  # the last coupon of the stock
+    assert reasons(world, CAROL) == {code_promotion_id("C1", second): "code_out_of_stock"}
+    world.handle(promotions.CancelCampaign("C1", PLATFORM, "stop"))
+    assert reasons(world, CAROL) == {code_promotion_id("C1", second): "code_expired"}
+
+
+@pytest.mark.parametrize(
+    ("move", "reason"),
+    [
+        (timedelta(days=-1), "code_not_yet_valid"),
+        (timedelta(days=2), "code_expired"),
+    ],
+)
+def test_a_code_outside_its_window_says_so(move: timedelta, reason: str) -> None:
+    world, codes = world_with_codes(1, starts_at=START, ends_at=START + timedelta(days=1))
+    world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    assert reasons(world, at=START + move) == {code_promotion_id("C1", codes[0]): reason}
+
+
+def test_a_code_of_a_campaign_with_no_budget_left_says_so() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(total_discount=cny("5.00")))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 2, PLATFORM))
+    world.handle(promotions.EnterVoucherCode(ALICE, codes[0]))
+    world.reserve("o1", {code_promotion_id("C1", codes[1]): "5.00"}, customer=BOB)
+    assert reasons(world) == {code_promotion_id("C1", codes[0]): "code_out_of_budget"}
+    with pytest.raises(promotions.BudgetExhausted):
+        world.handle(promotions.EnterVoucherCode(CAROL, codes[0]))
+
+
+def test_every_refusal_of_a_code_has_a_rejection_code() -> None:
+    assert set(redemption.REASONS.values()) <= set(get_args(RejectionCode))
+    assert len(set(redemption.REASONS.values())) == len(redemption.REASONS)
+
+
+# -- hand-picked codes -----------------------------------------------------------------------
+
+
+def spring_world(limits: CodeLimits) -> PromotionsWorld:
+    world = make_world()
+    world.active(coupon("C1"))
+    world.handle(promotions.CreateCodeSet("spring", "C1", PLATFORM, limits))
+    return world
+
+
+def test_a_hand_picked_code_is_used_by_many_customers_once_each_up_to_its_limit() -> None:
+    world = spring_world(CodeLimits(uses_per_code=2, once_per_customer=True))
+    added = world.handle(promotions.AddVoucherCodes("spring", ("Spring-2027", "vip 88"), PLATFORM))
+    assert added == ("SPRING2027", "VIP88")
+    assert world.get(CodeSet, "spring").picked == 2
+    assert display_code("SPRING2027") == "SPRING2027"
+    assert world.handle(promotions.RedeemVoucherCode(ALICE, "spring2027")) == "C1#1"
+    with pytest.raises(VoucherCodeAlreadyUsed):
+        world.handle(promotions.RedeemVoucherCode(ALICE, "SPRING2027"))
+    world.handle(promotions.EnterVoucherCode(BOB, " spring 2027 "))
+    world.reserve("o1", {code_promotion_id("C1", "SPRING2027"): "5.00"}, customer=BOB)
+    with pytest.raises(VoucherCodeUsedUp):
+        world.handle(promotions.RedeemVoucherCode(CAROL, "Spring2027"))
+    assert world.get(VoucherCode, "SPRING2027").used == 2
+    assert sorted(MemoryVoucherCodeQueries(world.store).codes_of("spring")) == [
+        "SPRING2027",
+        "VIP88",
+    ]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ("SPRING2027", "spring2027"),  # the same code twice, in another case
+        ("SUMMER", "SPRING2027"),  # held by another set already
+    ],
+)
+def test_a_hand_picked_code_held_already_is_refused_naming_it(codes: tuple[str, ...]) -> None:
+    world = spring_world(SINGLE_USE)
+    world.handle(promotions.CreateCodeSet("other", "C1", PLATFORM))
+    world.handle(promotions.AddVoucherCodes("other", ("Spring2027",), PLATFORM))
+    before = world.snapshot()
+    with pytest.raises(promotions.VoucherCodeTaken) as refused:
+        world.handle(promotions.AddVoucherCodes("spring", codes, PLATFORM))
+    assert refused.value.code == "SPRING2027"
+    assert "SPRING2027" in str(refused.value)
+    assert world.snapshot() == before  # not even SUMMER
+
+
+def test_a_generated_code_cannot_be_hand_picked_again() -> None:
+    world, codes = world_with_codes(1)
+    with pytest.raises(InvalidVoucherCode):  # a generated code's shape
+        world.handle(promotions.AddVoucherCodes("S1", (display_code(codes[0]),), PLATFORM))
+
+
+@pytest.mark.parametrize(
+    "text", ["ABC", "A" * 21, "SPRING_2027", "春节2027", "7KQM2XHCPWN4", "SUMMERSPREE2"]
+)
+def test_a_hand_picked_code_needs_its_charset_and_length(text: str) -> None:
+    world = spring_world(SINGLE_USE)
+    before = world.snapshot()
+    with pytest.raises(InvalidVoucherCode) as refused:
+        world.handle(promotions.AddVoucherCodes("spring", ("GOOD1", text), PLATFORM))
+    assert repr(text) in str(refused.value)
+    assert world.snapshot() == before
+
+
+def test_only_the_campaign_owner_or_the_platform_adds_codes_and_a_batch_is_bounded() -> None:
+    world = spring_world(SINGLE_USE)
+    with pytest.raises(NotYourCampaign):
+        world.handle(promotions.AddVoucherCodes("spring", ("SPRING2027",), ACME))
+    for bad in ((), "SPRING2027"):
+        with pytest.raises(InvalidCodeSet):
+            world.handle(promotions.AddVoucherCodes("spring", bad, PLATFORM))  # type: ignore[arg-type]
+    assert world.get(CodeSet, "spring").picked == 0
+
+
+@given(st.text(alphabet="abcdefghijkmnopqrstuvwxyz0123456789- ", min_size=4, max_size=20))
+def test_a_hand_picked_code_is_the_same_in_any_case(text: str) -> None:
+    try:
+        code = picked_code(text)
+    except InvalidVoucherCode:
+        return
+    assert normalize_code(text.upper()) == normalize_code(text) == code
+    assert not is_generated_shape(code)

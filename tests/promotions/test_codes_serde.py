@@ -26,7 +26,7 @@ from tests.promotions.world import START, coupon, make_world
 
 CUSTOMERS = ("alice", "bob")
 STEPS = st.tuples(
-    st.sampled_from(["redeem", "enter", "place", "pay", "cancel"]),
+    st.sampled_from(["redeem", "enter", "place", "pay", "cancel", "claim"]),
     st.sampled_from(CUSTOMERS),
     st.integers(0, 3),
 )
@@ -49,16 +49,19 @@ def round_trip(value: Any) -> Any:
 )
 def test_every_code_kind_round_trips(once: bool, uses: int | None, steps: list[Any]) -> None:
     world = make_world()
-    world.active(coupon("C1"))
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=4))
     limits = CodeLimits(uses_per_code=uses, once_per_customer=once)
     world.handle(
         promotions.CreateCodeSet("S1", "C1", PLATFORM, limits, ends_at=START + timedelta(days=9))
     )
-    codes = world.handle(promotions.GenerateVoucherCodes("S1", 4, PLATFORM))
+    codes = world.handle(promotions.GenerateVoucherCodes("S1", 3, PLATFORM))
+    codes += world.handle(promotions.AddVoucherCodes("S1", ("Spring2027",), PLATFORM))
     for n, (step, customer, index) in enumerate(steps):
         code, who = codes[index], CustomerId(customer)
         try:
-            if step == "redeem":
+            if step == "claim":
+                world.handle(promotions.ClaimCoupon(who, "C1"))
+            elif step == "redeem":
                 world.handle(promotions.RedeemVoucherCode(who, code))
             elif step == "enter":
                 world.handle(promotions.EnterVoucherCode(who, code))
@@ -75,11 +78,13 @@ def test_every_code_kind_round_trips(once: bool, uses: int | None, steps: list[A
             (CodeSetUse, [f"S1/{c}" for c in CUSTOMERS]),
             (VoucherUsage, [f"o{n}" for n in range(len(steps))]),
             (CheckoutCodes, list(CUSTOMERS)),
+            (promotions.Campaign, ["C1"]),  # its ledger counts the coupons codes took
+            (promotions.PromotionUsage, [f"o{n}" for n in range(len(steps))]),  # with the code
         ]
         stored = [
             found for kind, keys in kinds for key in keys if (found := uow.repo(kind).find(key))
         ]
-    assert len(stored) >= 5  # the set and its four codes at least
+    assert len(stored) >= 6  # the set, its four codes and the campaign at least
     for value in stored:
         round_trip(value)
 
@@ -103,3 +108,22 @@ def test_malformed_code_data_is_refused(kind: type[Any], mangle: Any) -> None:
     mangle(data)
     with pytest.raises(ValidationError):
         structure(data, kind)
+
+
+def test_documents_stored_before_hand_picked_codes_and_code_stock_still_load() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=promotions.BudgetLimits(coupon_stock=4))
+    world.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM))
+    codes = world.handle(promotions.AddVoucherCodes("S1", ("SPRING2027",), PLATFORM))
+    world.reserve("o1", {code_promotion_id("C1", codes[0]): "5.00"})
+    code_set = unstructure(world.get(CodeSet, "S1"))
+    del code_set["picked"]
+    assert structure(code_set, CodeSet).picked == 0
+    campaign = unstructure(world.get(promotions.Campaign, "C1"))
+    assert campaign["ledger"]["code_coupons"] == 1
+    del campaign["ledger"]["code_coupons"]
+    assert structure(campaign, promotions.Campaign).ledger.code_coupons == 0
+    usage = unstructure(world.get(promotions.PromotionUsage, "o1"))
+    assert usage["reservations"]["C1"]["code"] == "SPRING2027"
+    del usage["reservations"]["C1"]["code"]
+    assert structure(usage, promotions.PromotionUsage).reservation("C1").code is None

@@ -1,15 +1,19 @@
 """Concurrent voucher code redemptions against a reference model: a code is never used
-more often than its set allows, and a customer never uses a once-per-customer set twice.
+more often than its set allows, a customer never uses a once-per-customer set twice, and
+codes and claims together never take more coupons than the campaign's stock.
 
-Each staging rule holds or settles codes for an order (what placing, paying and
-cancelling stage: :func:`reserve_codes`, :func:`settle_codes`) in a fresh unit of work
+Each staging rule places an order with a code's coupon, or pays or cancels one (what
+checkout stages: :func:`reserve_for_order`, :func:`consume_for_order`,
+:func:`release_for_order`, which hold and settle the codes) in a fresh unit of work
 loading the committed state, and leaves it open; another rule commits or drops an open
-one; redemptions into the wallet run as whole commands in between. The model predicts each
-stage (refused with which error, a no-op, or staged) and each commit: a unit of work whose
-documents (the code, the customer's use of the set, the order's holds) were written by
-another commit since it loaded is refused with ``ConcurrencyError`` and writes nothing.
-Always: every code's ``used`` and every customer's use of a set equal the model's, within
-the limits, and the orders' holds are the model's.
+one; redemptions into the wallet and coupon claims run as whole commands in between. The
+model predicts each stage (refused with which error, a no-op, or staged) and each commit:
+a unit of work whose documents (the campaign, the code, the customer's use of the set, the
+order's reservation and holds) were written by another commit since it loaded is refused
+with ``ConcurrencyError`` and writes nothing. Always: every code's ``used`` and every
+customer's use of a set equal the model's, within the limits; the orders' holds are the
+model's; the campaign's claimed coupons and the coupons live orders took with a code equal
+the model's, never above the stock.
 """
 
 from __future__ import annotations
@@ -23,22 +27,27 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from merx import promotions
 from merx.adapters.memory import MemoryUnitOfWork
-from merx.errors import ConcurrencyError, IllegalTransition, MerxError
-from merx.kernel.ids import PLATFORM, CustomerId
+from merx.errors import ConcurrencyError, IdempotencyConflict, IllegalTransition, MerxError
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId
 from merx.promotions import (
+    Campaign,
     CodeLimits,
+    CouponStockExhausted,
+    UnknownReservation,
     VoucherCode,
     VoucherCodeAlreadyUsed,
     VoucherCodeUsedUp,
 )
 from merx.promotions.codes import CodeSetUse, VoucherUsage, code_promotion_id, code_set_use_id
-from merx.promotions.redemption import reserve_codes, settle_codes
-from tests.promotions.world import cny, coupon, make_world
+from tests.promotions.world import START, cny, coupon, make_world
 
 CUSTOMERS = ("alice", "bob", "carol")
 ORDERS = tuple(f"o{n}" for n in range(6))
 #: set id -> (uses per code, once per customer, codes generated)
 SETS = {"single": (1, False, 4), "shared": (3, True, 2)}
+#: The coupons of the campaign (fewer than the codes' uses: shops hand out more codes).
+STOCK = 6
+CAMPAIGN: tuple[str, ...] = ("campaign",)
 
 
 def _refusal_of(action: Any) -> MerxError | None:
@@ -75,7 +84,7 @@ class CodesMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world = make_world()
-        self.world.active(coupon("C1", "5.00"))
+        self.world.active(coupon("C1", "5.00"), limits=promotions.BudgetLimits(coupon_stock=STOCK))
         self.set_of: dict[str, str] = {}
         for set_id, (uses, once, count) in SETS.items():
             limits = CodeLimits(uses_per_code=uses, once_per_customer=once)
@@ -86,10 +95,15 @@ class CodesMachine(RuleBasedStateMachine):
         self.uses: dict[str, int] = dict.fromkeys(self.codes, 0)  # live uses per code
         self.customer_uses: dict[tuple[str, str], int] = {}  # (set, customer) -> uses
         self.holds: dict[str, Hold] = {}
+        self.claimed = 0  # coupons claimed into wallets, by a claim or a code
         self.writes: dict[tuple[str, ...], int] = {}  # committed writes per document
         self.open: list[Pending] = []
 
     # -- the model -------------------------------------------------------------------
+
+    def _stock_left(self) -> int:
+        live = sum(1 for hold in self.holds.values() if hold.state != "released")
+        return STOCK - self.claimed - live
 
     def _refusal(self, code: str, customer: str) -> type[MerxError] | None:
         set_id = self.set_of[code]
@@ -102,7 +116,7 @@ class CodesMachine(RuleBasedStateMachine):
 
     def _documents(self, code: str, customer: str, order: str | None) -> list[tuple[str, ...]]:
         set_id = self.set_of[code]
-        written: list[tuple[str, ...]] = [("code", code)]
+        written: list[tuple[str, ...]] = [CAMPAIGN, ("code", code)]
         if SETS[set_id][1]:
             written.append(("use", set_id, customer))
         if order is not None:
@@ -128,17 +142,29 @@ class CodesMachine(RuleBasedStateMachine):
     )
     def stage_hold(self, order: str, customer: str, index: int) -> None:
         code = self.codes[index % len(self.codes)]
-        expected = None if order in self.holds else self._refusal(code, customer)
+        held = self.holds.get(order)
+        expected: type[MerxError] | None
+        if held is not None:
+            same = (held.customer, held.code) == (customer, code)
+            expected = None if same else IdempotencyConflict
+        elif self._stock_left() <= 0:
+            expected = CouponStockExhausted
+        else:
+            expected = self._refusal(code, customer)
         uow = MemoryUnitOfWork(self.world.store)
         refused = _refusal_of(
-            lambda: reserve_codes(
-                uow, order, customer, {code_promotion_id("C1", code): cny("5.00")}
+            lambda: promotions.reserve_for_order(
+                uow,
+                OrderId(order),
+                CustomerId(customer),
+                {code_promotion_id("C1", code): cny("5.00")},
+                at=START,
             )
         )
         _expect(refused, expected)
         if refused is not None:
             return
-        if order in self.holds:
+        if held is not None:
             self._stage(uow, [], None)  # a replay: nothing written
             return
 
@@ -153,17 +179,16 @@ class CodesMachine(RuleBasedStateMachine):
         held = self.holds.get(order)
         target = "consumed" if paid else "released"
         uow = MemoryUnitOfWork(self.world.store)
-        command = "consume" if paid else "release"
-        applied = [code_promotion_id("C1", held.code)] if held else []  # the order's ids
-        if held is not None and held.state not in {"reserved", target}:
-            try:
-                settle_codes(uow, order, applied, ["C1"], command)
-            except IllegalTransition:
-                event("refused: IllegalTransition")
-                return
-            raise AssertionError("a crossing move was staged")
-        settle_codes(uow, order, applied, ["C1"], command)
-        if held is None or held.state == target:
+        settle = promotions.consume_for_order if paid else promotions.release_for_order
+        refused = _refusal_of(lambda: settle(uow, OrderId(order), ["C1"]))
+        if held is None:
+            _expect(refused, UnknownReservation)
+            return
+        if held.state not in {"reserved", target}:
+            _expect(refused, IllegalTransition)
+            return
+        _expect(refused, None)
+        if held.state == target:
             self._stage(uow, [], None)
             return
 
@@ -172,19 +197,38 @@ class CodesMachine(RuleBasedStateMachine):
             if not paid:
                 self._count(held.code, held.customer, -1)
 
-        written = self._documents(held.code, held.customer, order) if not paid else []
-        self._stage(uow, written or [("usage", order)], apply)
+        documents = self._documents(held.code, held.customer, order)
+        self._stage(uow, documents if not paid else [CAMPAIGN, ("usage", order)], apply)
 
-    @rule(customer=st.sampled_from(CUSTOMERS), index=st.integers(0, 5))
-    def redeem_into_wallet(self, customer: str, index: int) -> None:
+    @rule(
+        customer=st.sampled_from(CUSTOMERS),
+        index=st.integers(0, 5),
+        by_code=st.booleans(),
+    )
+    def into_the_wallet(self, customer: str, index: int, by_code: bool) -> None:
+        """Redeem a code into the wallet, or claim a coupon without one."""
+        expected: type[MerxError] | None
+        if not by_code:
+            expected = CouponStockExhausted if self._stock_left() <= 0 else None
+            claim = promotions.ClaimCoupon(CustomerId(customer), "C1")
+            refused = _refusal_of(lambda: self.world.handle(claim))
+            _expect(refused, expected)
+            if refused is None:
+                self.claimed += 1
+                self.writes[CAMPAIGN] = self.writes.get(CAMPAIGN, 0) + 1
+                event("claimed")
+            return
         code = self.codes[index % len(self.codes)]
         expected = self._refusal(code, customer)
+        if expected is None and self._stock_left() <= 0:
+            expected = CouponStockExhausted
         command = promotions.RedeemVoucherCode(CustomerId(customer), code)
         refused = _refusal_of(lambda: self.world.handle(command))
         _expect(refused, expected)
         if refused is not None:
             return
         self._count(code, customer, 1)
+        self.claimed += 1
         for document in self._documents(code, customer, None):
             self.writes[document] = self.writes.get(document, 0) + 1
         event("redeemed into the wallet")
@@ -230,6 +274,7 @@ class CodesMachine(RuleBasedStateMachine):
                 if (use := uow.repo(CodeSetUse).find(code_set_use_id(set_id, customer)))
             }
             usages = [uow.repo(VoucherUsage).find(order) for order in ORDERS]
+            ledger = uow.repo(Campaign).get("C1").ledger
         assert stored == self.uses
         assert all(used <= SETS[self.set_of[code]][0] for code, used in stored.items())
         assert {k: n for k, n in uses.items() if n} == {
@@ -243,6 +288,11 @@ class CodesMachine(RuleBasedStateMachine):
             for hold in usage.holds.values()
         }
         assert holds == {o: (h.customer, h.code, h.state) for o, h in self.holds.items()}
+        live = sum(1 for hold in self.holds.values() if hold.state != "released")
+        assert (ledger.claimed, ledger.code_coupons) == (self.claimed, live)
+        assert ledger.claimed + ledger.code_coupons <= STOCK  # never over-issued
+        if self._stock_left() == 0:
+            event("stock all taken")
 
 
 TestCodesMachine = CodesMachine.TestCase

@@ -1,17 +1,20 @@
 """Real concurrency for voucher codes, on a SQLite file and on PostgreSQL: OS processes
-over one database race for a code's last uses and for one customer's single use of a
-once-per-customer set; the counts are exact and every loser gets a typed error."""
+over one database race for a code's last uses, for one customer's single use of a
+once-per-customer set, and (redeeming a hand-picked code into wallets and placing orders
+with it) for the last coupons of the campaign's stock; the counts are exact and every
+loser gets a typed error."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from merx import promotions
-from merx.errors import MerxError
-from merx.kernel.ids import PLATFORM, CustomerId
+from merx.errors import ConcurrencyError, MerxError
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.pricing import Coupon
-from tests.stores.test_races import PROCESSES, race, shop, target
+from merx.promotions.codes import code_promotion_id
+from tests.stores.test_races import PROCESSES, START, race, shop, target
 
 __all__ = ["target"]  # the fixture: a SQLite file, or a fresh PostgreSQL schema
 
@@ -73,3 +76,76 @@ def test_one_customer_racing_through_a_once_per_customer_set_uses_it_once(
     assert set(total) - {"redeemed"} <= {"VoucherCodeAlreadyUsed"}, total
     app = shop(target)
     assert sum(app.get(promotions.VoucherCode, code).used for code in codes["once"]) == 1
+
+
+STOCK = 4
+
+
+def setup_spring(path: str) -> None:
+    """A coupon campaign with a stock of :data:`STOCK` coupons, and the hand-picked code
+    ``SPRING2027``: unlimited uses, once per customer."""
+    app = shop(path)
+    limits = promotions.BudgetLimits(coupon_stock=STOCK)
+    coupon = Coupon(id="SPRING", off=Money.of("5.00", "CNY"))
+    campaign = app.handle(promotions.CreateCampaign(PLATFORM, coupon, limits))
+    for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
+        app.handle(command(campaign, PLATFORM))
+    app.handle(promotions.ScheduleCampaign(campaign, PLATFORM))
+    app.handle(promotions.TickCampaigns())
+    once = promotions.CodeLimits(uses_per_code=None, once_per_customer=True)
+    app.handle(promotions.CreateCodeSet("spring", campaign, PLATFORM, once))
+    assert app.handle(promotions.AddVoucherCodes("spring", ("spring-2027",), PLATFORM)) == (
+        "SPRING2027",
+    )
+
+
+def take_spring_coupons(path: str, worker: int, tries: int) -> Counter[str]:
+    """``tries`` customers of the worker each use ``SPRING2027``: into the wallet, or in
+    an order placed with it at checkout (retried on fresh state after a conflict, as the
+    bus does); the outcome of each, by name."""
+    app = shop(path)
+    outcomes: Counter[str] = Counter()
+    for k in range(tries):
+        who = CustomerId(f"w{worker}-{k}")
+        if k % 2:
+            try:
+                app.handle(promotions.RedeemVoucherCode(who, "Spring2027"))
+                outcomes["taken"] += 1
+            except MerxError as error:
+                outcomes[type(error).__name__] += 1
+            continue
+        for _ in range(50):
+            uow = app.unit_of_work()
+            try:
+                with uow:
+                    promotions.reserve_for_order(
+                        uow,
+                        OrderId(f"o-{who}"),
+                        who,
+                        {code_promotion_id("SPRING", "SPRING2027"): Money.of("5.00", "CNY")},
+                        at=START,
+                    )
+                    uow.commit()
+            except ConcurrencyError:
+                continue
+            except MerxError as error:
+                outcomes[type(error).__name__] += 1
+            else:
+                outcomes["taken"] += 1
+            break
+    return outcomes
+
+
+def test_codes_into_wallets_and_at_checkout_never_take_more_than_the_stock(
+    target: str,
+) -> None:
+    setup_spring(target)
+    results: list[Counter[str]] = race(take_spring_coupons, target, 3)  # type: ignore[assignment]
+    total = sum(results, Counter())
+    assert total["taken"] == STOCK, total  # 9 tries for 4 coupons
+    assert set(total) - {"taken"} <= {"CouponStockExhausted"}, total
+    app = shop(target)
+    ledger = app.get(promotions.Campaign, "SPRING").ledger
+    assert ledger.claimed + ledger.code_coupons == STOCK
+    assert app.get(promotions.VoucherCode, "SPRING2027").used == STOCK
+    assert app.get(promotions.CodeSet, "spring").picked == 1

@@ -145,6 +145,7 @@ def register_promotions(
         (promotions.ClaimCoupon, promotions_services.claim_coupon),
         (promotions.ExpireWalletCoupons, promotions_services.expire_wallet_coupons),
         (promotions.CreateCodeSet, promotions_vouchers.create_code_set),
+        (promotions.AddVoucherCodes, promotions_vouchers.add_voucher_codes),
         (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
         (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
         (promotions.RemoveVoucherCode, promotions_vouchers.remove_voucher_code),

@@ -30,7 +30,7 @@ from merx.merchants import Merchant
 from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
-from merx.promotions import price_within_budgets, usage_for_quote
+from merx.promotions import price_within_budgets, usage_for_quote, with_code_rejections
 
 
 @attrs.frozen
@@ -178,7 +178,9 @@ def quote_cart(
     day's, everyone's, or the units it would discount here) is rejected ``usage_cap`` with
     the cap named (:func:`merx.promotions.usage_for_quote`); a campaign whose budget left
     cannot pay its discount here is left out and the cart priced again without it
-    (:func:`merx.promotions.price_within_budgets`).
+    (:func:`merx.promotions.price_within_budgets`). A voucher code entered at checkout
+    that can no longer be used is in the engine quote's ``rejections`` with its reason
+    (:func:`merx.promotions.with_code_rejections`).
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
@@ -223,6 +225,7 @@ def quote_cart(
         ),
         capped=usage.capped,
     )
+    pricing = with_code_rejections(uow, customer_id, at, pricing)  # entered codes now dead
     discounts = line_discounts(pricing)
     priced = {line.sku: line for line in pricing.lines}
     lines = tuple(

@@ -47,6 +47,14 @@ RejectionCode: TypeAlias = Literal[
     "no_discount",  # reached, but the discount came to zero
     "usage_cap",  # the customer's or everyone's uses reached its per_customer/global limit
     "no_freight",  # free shipping / freight coupon: no positive fee of its sellers to take
+    # a voucher code entered at checkout that can no longer be used (never given by the
+    # engine: merx.promotions adds them to a checkout's quote, see docs/promotions.md)
+    "code_not_yet_valid",  # its set's window (or its campaign) has not opened
+    "code_expired",  # its set's window closed, or its campaign is over
+    "code_used_up",  # used as many times as its set allows
+    "code_already_used",  # the customer used a code of its once-per-customer set
+    "code_out_of_stock",  # every coupon of its campaign's stock is taken
+    "code_out_of_budget",  # its campaign's budget or uses are all held
 ]
 
 #: Whether prices contain tax (``inclusive``) or tax is added on top (``exclusive``).

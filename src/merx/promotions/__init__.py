@@ -8,7 +8,9 @@ the customer's usable coupons), leaves out campaigns whose budget cannot pay
 (:func:`price_within_budgets`); placing an order reserves the budgets (:func:`reserve_for_order`),
 paying spends them, cancelling gives them back. A :class:`CodeSet` hands a coupon
 campaign's coupon out through :class:`VoucherCode`\ s (``GenerateVoucherCodes``), redeemed
-into the wallet (``RedeemVoucherCode``) or entered at checkout (``EnterVoucherCode``).
+into the wallet (``RedeemVoucherCode``) or entered at checkout (``EnterVoucherCode``; an
+entered code that died since says why in the quote's rejections,
+:func:`with_code_rejections`).
 Pre-sale terms and their quote:
 :class:`Presale`, :func:`presale_quote`. See docs/promotions.md.
 """
@@ -28,6 +30,7 @@ from merx.promotions.codes import (
     VoucherCodeEntered,
     VoucherCodeGivenBack,
     VoucherCodeRemoved,
+    VoucherCodesAdded,
     VoucherCodesGenerated,
     VoucherCodeUsed,
     display_code,
@@ -58,6 +61,7 @@ from merx.promotions.errors import (
     VoucherCodeAlreadyUsed,
     VoucherCodeExpired,
     VoucherCodeNotYetValid,
+    VoucherCodeTaken,
     VoucherCodeUsedUp,
 )
 from merx.promotions.lifecycle import (
@@ -83,6 +87,7 @@ from merx.promotions.lifecycle import (
 )
 from merx.promotions.ports import RandomSource, VoucherCodeQueries
 from merx.promotions.presale import Presale, PresaleQuote, presale_quote
+from merx.promotions.redemption import with_code_rejections
 from merx.promotions.services import (
     ApproveCampaign,
     ApproveEnrolments,
@@ -108,6 +113,7 @@ from merx.promotions.services import (
     usage_for_quote,
 )
 from merx.promotions.vouchers import (
+    AddVoucherCodes,
     CreateCodeSet,
     EnterVoucherCode,
     GenerateVoucherCodes,
@@ -125,6 +131,7 @@ from merx.promotions.wallet import (
 )
 
 __all__ = [
+    "AddVoucherCodes",
     "ApproveCampaign",
     "ApproveEnrolments",
     "BadCheckCharacter",
@@ -209,8 +216,10 @@ __all__ = [
     "VoucherCodeNotYetValid",
     "VoucherCodeQueries",
     "VoucherCodeRemoved",
+    "VoucherCodeTaken",
     "VoucherCodeUsed",
     "VoucherCodeUsedUp",
+    "VoucherCodesAdded",
     "VoucherCodesGenerated",
     "Wallet",
     "campaign_discounts",
@@ -224,4 +233,5 @@ __all__ = [
     "reserve_for_order",
     "usage_counts",
     "usage_for_quote",
+    "with_code_rejections",
 ]

@@ -4,7 +4,9 @@ A campaign may carry these optional limits (:class:`BudgetLimits`); the last fou
 usage caps:
 
 * ``total_discount`` - the most discount (``Money``) its orders may take in total;
-* ``coupon_stock`` - how many coupons a coupon campaign hands out;
+* ``coupon_stock`` - how many coupons a coupon campaign hands out: claimed into wallets
+  (directly or by a voucher code), or taken by orders placed with a voucher code entered
+  at checkout (held while the order lives, given back when it is cancelled);
 * ``per_user_limit`` - how many times one customer may use it (orders holding a live
   reservation; for a coupon campaign also the coupons one customer may claim);
 * ``per_user_per_day`` - how many orders of one customer placed on one business day (the
@@ -128,7 +130,9 @@ _DONE = {"consume": ReservationState.CONSUMED, "release": ReservationState.RELEA
 @attrs.frozen
 class Reservation:
     """One order's hold on a campaign's budget; ``coupon_id`` is the wallet coupon it used,
-    ``day`` the business day it was placed on (when the placement said it)."""
+    ``code`` the voucher code entered at checkout whose coupon it used (it takes one coupon
+    of the stock while live), ``day`` the business day it was placed on (when the
+    placement said it)."""
 
     order_id: str
     customer_id: str
@@ -136,6 +140,7 @@ class Reservation:
     state: ReservationState = ReservationState.RESERVED
     coupon_id: str | None = None
     day: date | None = None
+    code: str | None = None
 
     @property
     def live(self) -> bool:
@@ -150,7 +155,9 @@ class BudgetLedger:
     ``reserved`` and ``consumed`` are the sums of the reservations in those states;
     ``uses_reserved`` and ``uses_consumed`` count them (only under a ``max_uses``: the
     limits cannot change once a campaign reserves); ``claimed`` counts the coupons claimed
-    (it also numbers them, so never goes down).
+    (it also numbers them, so never goes down); ``code_coupons`` counts the coupons of the
+    stock live orders placed with a voucher code hold (a release gives one back). Together
+    they never exceed the ``coupon_stock``.
     """
 
     currency: str
@@ -159,6 +166,7 @@ class BudgetLedger:
     claimed: int = 0
     uses_reserved: int = 0
     uses_consumed: int = 0
+    code_coupons: int = 0
 
     @classmethod
     def empty(cls, currency: str) -> BudgetLedger:
@@ -201,8 +209,18 @@ class BudgetLedger:
         return limits.max_uses is not None and self.uses_consumed >= limits.max_uses
 
     def stock_left(self, limits: BudgetLimits) -> int | None:
-        """Coupons still to be claimed, or ``None`` without a stock."""
-        return None if limits.coupon_stock is None else limits.coupon_stock - self.claimed
+        """Coupons still to be claimed or taken with a code, or ``None`` without a stock."""
+        if limits.coupon_stock is None:
+            return None
+        return limits.coupon_stock - self.claimed - self.code_coupons
+
+    def check_stock(self, campaign_id: str, limits: BudgetLimits) -> None:
+        """Raise :class:`CouponStockExhausted` if no coupon is left in the stock."""
+        left = self.stock_left(limits)
+        if left is not None and left <= 0:
+            raise CouponStockExhausted(
+                campaign_id, f"campaign {campaign_id!r}: all {limits.coupon_stock} coupons taken"
+            )
 
     # -- reserving -------------------------------------------------------------------
 
@@ -223,6 +241,8 @@ class BudgetLedger:
             )
         if amount.is_negative():
             raise InvalidAmount(f"campaign {campaign_id!r}: a discount cannot be {amount}")
+        if reservation.code is not None:
+            self.check_stock(campaign_id, limits)
         if not self.covers(limits, amount):
             raise BudgetExhausted(
                 campaign_id,
@@ -262,6 +282,8 @@ class BudgetLedger:
         self.reserved += reservation.amount
         if limits.max_uses is not None:
             self.uses_reserved += 1
+        if reservation.code is not None:
+            self.code_coupons += 1
         self._assert_within(limits)
 
     # -- consuming and releasing -----------------------------------------------------
@@ -276,6 +298,8 @@ class BudgetLedger:
             self.consumed += reservation.amount
             if limits.max_uses is not None:
                 self.uses_consumed += 1
+        elif reservation.code is not None:
+            self.code_coupons -= 1  # the code's coupon goes back to the stock
         self._assert_within(limits)
         return moved
 
@@ -286,11 +310,7 @@ class BudgetLedger:
     ) -> None:
         """Raise if ``customer_id``, who claimed ``claimed`` coupons already, may not
         claim one more."""
-        left = self.stock_left(limits)
-        if left is not None and left <= 0:
-            raise CouponStockExhausted(
-                campaign_id, f"campaign {campaign_id!r}: all {limits.coupon_stock} coupons claimed"
-            )
+        self.check_stock(campaign_id, limits)
         if limits.per_user_limit is not None and claimed >= limits.per_user_limit:
             raise PerUserLimitReached(
                 campaign_id,
@@ -302,7 +322,7 @@ class BudgetLedger:
     def claim(self, limits: BudgetLimits) -> int:
         """Take one coupon from the stock; its number (1, 2, ...) in the campaign."""
         self.claimed += 1
-        assert limits.coupon_stock is None or self.claimed <= limits.coupon_stock
+        self._assert_within(limits)
         return self.claimed
 
     def _assert_within(self, limits: BudgetLimits) -> None:
@@ -314,6 +334,9 @@ class BudgetLedger:
         assert self.uses_reserved >= 0, f"reserved uses went below zero: {self.uses_reserved}"
         if limits.max_uses is not None:
             assert self.uses() <= limits.max_uses, f"{self.uses()} uses > {limits.max_uses}"
+        assert self.code_coupons >= 0, f"code coupons went below zero: {self.code_coupons}"
+        left = self.stock_left(limits)
+        assert left is None or left >= 0, f"over-issued: {self.claimed} + {self.code_coupons}"
 
 
 # -- a customer's side -----------------------------------------------------------------

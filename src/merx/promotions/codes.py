@@ -7,22 +7,28 @@ set, once) and an optional window (``starts_at <= at < ends_at``). Its codes are
 :class:`VoucherCode` aggregates, one per code, keyed by the normalized code itself: a
 lookup by code is a lookup by id.
 
-**The code.** Twelve characters of :data:`ALPHABET` (31 characters: digits and capitals
-without ``0 O 1 I L``, which read alike): eleven drawn at random, then one check
-character, :func:`check_character` (the weighted sum ``sum((i + 1) * value(c_i))`` of the
-eleven, modulo 31, a prime: every single wrong character and every swap of two
-neighbours is caught). Shown in groups of four (``7KQM-2XHC-PWN4``); typed in any case,
-with or without spaces and hyphens (:func:`normalize_code`). 31^11 (about 2^54) codes:
-with the draws from :mod:`secrets` (the :class:`~merx.promotions.ports.RandomSource`
-port), a guess among a set of 100,000 codes hits one with a chance of about 4 in 10^12.
+**The code.** A generated code is twelve characters of :data:`ALPHABET` (31 characters:
+digits and capitals without ``0 O 1 I L``, which read alike): eleven drawn at random, then
+one check character, :func:`check_character` (the weighted sum
+``sum((i + 1) * value(c_i))`` of the eleven, modulo 31, a prime: every single wrong
+character and every swap of two neighbours is caught). Shown in groups of four
+(``7KQM-2XHC-PWN4``); typed in any case, with or without spaces and hyphens
+(:func:`normalize_code`). 31^11 (about 2^54) codes: with the draws from :mod:`secrets`
+(the :class:`~merx.promotions.ports.RandomSource` port), a guess among a set of 100,000
+codes hits one with a chance of about 4 in 10^12. A host may also add its own codes to a
+set (:meth:`CodeSet.add_picked`, :func:`picked_code`: ``SPRING2027``, 4 to 20 letters and
+digits, never of a generated code's shape), unique across the shop like every code (the
+id of a :class:`VoucherCode`).
 
 **Counting.** A code's ``used`` counts its live uses: a coupon it put into a wallet, or an
 order holding it (reserved at placement, consumed when paid, given back when the order is
-cancelled). ``used`` lives *in* the code, so two customers racing for a code's last use
-load the same version and the second commit is a ``ConcurrencyError``; a customer's use of
-a once-per-customer set lives in a :class:`CodeSetUse` (``"<set>/<customer>"``), so two
-redemptions of one customer conflict on it. At every point ``used <= uses_per_code``,
-asserted before the code is stored.
+cancelled). Each use also takes a coupon of the campaign's stock (a claim, or the order's
+reservation: :class:`~merx.promotions.budgets.BudgetLedger`'s ``code_coupons``). ``used``
+lives *in* the code, so two customers racing for a code's last use load the same version
+and the second commit is a ``ConcurrencyError``; a customer's use of a once-per-customer
+set lives in a :class:`CodeSetUse` (``"<set>/<customer>"``), so two redemptions of one
+customer conflict on it. At every point ``used <= uses_per_code``, asserted before the
+code is stored.
 
 **At checkout.** The codes a customer entered are a :class:`CheckoutCodes` (keyed by the
 customer). The quote sees each usable one as the campaign's coupon with the engine id
@@ -34,7 +40,7 @@ Each method checks, then changes, then records; a refused command leaves no trac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -58,6 +64,7 @@ from merx.promotions.errors import (
     VoucherCodeAlreadyUsed,
     VoucherCodeExpired,
     VoucherCodeNotYetValid,
+    VoucherCodeTaken,
     VoucherCodeUsedUp,
 )
 from merx.promotions.lifecycle import Campaign
@@ -94,24 +101,73 @@ def make_code(draw: Callable[[int], int]) -> str:
     return body + check_character(body)
 
 
-def normalize_code(text: object) -> str:
-    """The code ``text`` stands for: capitals, no spaces, no hyphens. Raises
-    :class:`InvalidVoucherCode` if it cannot be a code, :class:`BadCheckCharacter` if its
-    last character does not check the others."""
+#: The characters of a hand-picked code (``SPRING2027``): ASCII capitals and digits.
+PICKED_CHARACTERS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+#: The shortest and the longest hand-picked code.
+PICKED_LENGTHS: Final = (4, 20)
+
+
+def is_generated_shape(code: str) -> bool:
+    """Whether ``code`` (normalized) has the shape of a generated code: twelve characters
+    of :data:`ALPHABET` (its check character then tells a typo)."""
+    return len(code) == CODE_LENGTH and all(character in _VALUE for character in code)
+
+
+def _canonical(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidVoucherCode(f"a voucher code is text, got {text!r}")
-    code = "".join(text.split()).replace("-", "").upper()
-    if len(code) != CODE_LENGTH or any(character not in _VALUE for character in code):
+    return "".join(text.split()).replace("-", "").upper()
+
+
+def _picked_shape(code: str) -> bool:
+    shortest, longest = PICKED_LENGTHS
+    return shortest <= len(code) <= longest and set(code) <= PICKED_CHARACTERS
+
+
+def normalize_code(text: object) -> str:
+    """The code ``text`` stands for: capitals, no spaces, no hyphens. A generated code's
+    shape (:func:`is_generated_shape`) must check (:class:`BadCheckCharacter`, a typo told
+    without a read); anything else must be a possible hand-picked code (4 to 20 ASCII
+    capitals and digits), else :class:`InvalidVoucherCode`."""
+    code = _canonical(text)
+    if is_generated_shape(code):
+        if code[-1] != check_character(code[:-1]):
+            raise BadCheckCharacter(f"{text!r} is not a voucher code: its check character is wrong")
+        return code
+    if not _picked_shape(code):
+        shortest, longest = PICKED_LENGTHS
         raise InvalidVoucherCode(
-            f"{text!r} is not a voucher code: {CODE_LENGTH} characters of {ALPHABET}"
+            f"{text!r} is not a voucher code: {CODE_LENGTH} characters of {ALPHABET}, or "
+            f"{shortest} to {longest} letters and digits"
         )
-    if code[-1] != check_character(code[:-1]):
-        raise BadCheckCharacter(f"{text!r} is not a voucher code: its check character is wrong")
+    return code
+
+
+def picked_code(text: object) -> str:
+    """``text`` as a hand-picked code (normalized as :func:`normalize_code` does): 4 to 20
+    ASCII letters and digits, in any case, not of a generated code's shape (so a typo in a
+    generated code is still caught by its check character). :class:`InvalidVoucherCode`
+    naming the text otherwise."""
+    code = _canonical(text)
+    if is_generated_shape(code):
+        raise InvalidVoucherCode(
+            f"{text!r} cannot be hand-picked: {CODE_LENGTH} characters of {ALPHABET} is the "
+            "shape of a generated code"
+        )
+    if not _picked_shape(code):
+        shortest, longest = PICKED_LENGTHS
+        raise InvalidVoucherCode(
+            f"{text!r} cannot be hand-picked: {shortest} to {longest} letters (A-Z) and "
+            "digits, spaces and hyphens ignored"
+        )
     return code
 
 
 def display_code(code: str) -> str:
-    """``code`` in groups of four, as printed on a voucher: ``7KQM-2XHC-PWN4``."""
+    """``code`` as printed on a voucher: a generated one in groups of four
+    (``7KQM-2XHC-PWN4``), a hand-picked one as it is (``SPRING2027``)."""
+    if not is_generated_shape(code):
+        return code
     return "-".join(code[i : i + GROUP_LENGTH] for i in range(0, len(code), GROUP_LENGTH))
 
 
@@ -174,6 +230,15 @@ class VoucherCodesGenerated(DomainEvent):
 
 
 @attrs.frozen
+class VoucherCodesAdded(DomainEvent):
+    """Hand-picked codes were added to the set."""
+
+    code_set_id: str
+    codes: tuple[str, ...]
+    at: datetime
+
+
+@attrs.frozen
 class VoucherCodeUsed(DomainEvent):
     """``into`` is the wallet coupon the code gave, or the order that holds it."""
 
@@ -228,7 +293,8 @@ def _optional_aware(value: datetime | None, what: str) -> None:
 
 @attrs.define(kw_only=True)
 class CodeSet(Aggregate):
-    """A campaign's codes: their limits and window, and how many were generated."""
+    """A campaign's codes: their limits and window, and how many were generated and how
+    many hand-picked (``picked``)."""
 
     id: str
     campaign_id: str
@@ -237,6 +303,7 @@ class CodeSet(Aggregate):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     generated: int = 0
+    picked: int = 0
 
     @classmethod
     def create(
@@ -339,6 +406,30 @@ class CodeSet(Aggregate):
             codes[make_code(draw)] = None
         self.generated += count
         self.record(VoucherCodesGenerated(self.id, count, at))
+        return list(codes)
+
+    def add_picked(
+        self, campaign: Campaign, actor: MerchantId, texts: Sequence[str], at: datetime
+    ) -> list[str]:
+        """The hand-picked codes ``texts`` (:func:`picked_code`), added by ``actor`` (see
+        :func:`check_maker`), normalized and counted in ``picked``; one given twice (in
+        any case) is :class:`VoucherCodeTaken` (the caller makes sure no set holds
+        them)."""
+        require_aware(at, "time of the command")
+        assert campaign.id == self.campaign_id, f"{campaign.id} is not the campaign of {self.id}"
+        check_maker(campaign, actor, self.id)
+        if isinstance(texts, str) or not texts or len(texts) > MAX_CODES_PER_BATCH:
+            raise InvalidCodeSet(
+                f"code set {self.id!r}: 1 to {MAX_CODES_PER_BATCH} codes at a time, got {texts!r}"
+            )
+        codes: dict[str, None] = {}
+        for text in texts:
+            code = picked_code(text)
+            if code in codes:
+                raise VoucherCodeTaken(code, f"code {code} is given twice ({text!r})")
+            codes[code] = None
+        self.picked += len(codes)
+        self.record(VoucherCodesAdded(self.id, tuple(codes), at))
         return list(codes)
 
 

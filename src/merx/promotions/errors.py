@@ -4,7 +4,13 @@ one of the ``merx.errors`` families. Errors of a definition or a cart are
 
 from __future__ import annotations
 
-from merx.kernel.errors import BusinessRuleViolation, NotFound, Unauthorized, ValidationError
+from merx.kernel.errors import (
+    AlreadyExists,
+    BusinessRuleViolation,
+    NotFound,
+    Unauthorized,
+    ValidationError,
+)
 
 # -- campaigns -------------------------------------------------------------------------
 
@@ -123,6 +129,15 @@ class BadCheckCharacter(InvalidVoucherCode):
 
 class UnknownVoucherCode(NotFound):
     """No code set holds this code (or it is not entered at the customer's checkout)."""
+
+
+class VoucherCodeTaken(AlreadyExists):
+    """A hand-picked code is held already (by any set of the shop, in any case), or was
+    given twice; ``code`` names it (normalized)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class VoucherCodeNotYetValid(BusinessRuleViolation):

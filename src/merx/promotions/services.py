@@ -41,7 +41,7 @@ from merx.promotions.budgets import (
     cap_reached,
     per_order_units_text,
 )
-from merx.promotions.codes import CheckoutCodes
+from merx.promotions.codes import CheckoutCodes, voucher_code_of
 from merx.promotions.errors import UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
@@ -343,7 +343,9 @@ def reserve_for_order(
     ``{p.promotion_id: p.discount for p in quote.promotions}``. Staged in ``uow``; the
     caller commits with the order. ``at`` is the placement's instant: its business day
     counts against a ``per_user_per_day`` (a campaign with one refuses a placement without
-    it: ``ValidationError``). Raises before changing anything: ``BudgetExhausted``,
+    it: ``ValidationError``). A coupon a voucher code gave at checkout takes one coupon of
+    the campaign's stock while the order lives. Raises before changing anything:
+    ``BudgetExhausted``, ``CouponStockExhausted``,
     ``PerUserLimitReached``, ``UsageCapReached`` (``max_uses``, ``per_user_per_day``),
     ``IllegalTransition`` (campaign not active, coupon not available), ``NotFound``. The
     same order with the same payload again does nothing; another payload for it raises
@@ -370,7 +372,14 @@ def reserve_for_order(
         if coupon is not None:
             wallet = wallet or uow.repo(Wallet).get(customer_id)
             wallet.check_lock(coupon, order_id)
-        reservation = Reservation(order_id, customer_id, amount, coupon_id=coupon, day=day)
+        reservation = Reservation(
+            order_id,
+            customer_id,
+            amount,
+            coupon_id=coupon,
+            day=day,
+            code=voucher_code_of(promotion_id),  # takes a coupon of the stock
+        )
         use = _use(uow, campaign, customer_id)
         used, used_that_day = (use.live, use.on(day)) if use else (0, 0)
         campaign.check_reserve(reservation, used=used, used_that_day=used_that_day)

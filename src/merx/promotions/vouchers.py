@@ -1,5 +1,5 @@
-"""Voucher code use cases: code sets, bulk generation, redemption into the wallet, and
-the codes a customer enters at checkout.
+"""Voucher code use cases: code sets, bulk generation, hand-picked codes, redemption into
+the wallet, and the codes a customer enters at checkout.
 
 Each handler is ``handler(cmd, uow, *, clock)`` (``GenerateVoucherCodes`` also takes the
 ``random`` source its codes are drawn from); it loads, calls the model, saves and commits.
@@ -28,10 +28,10 @@ from merx.promotions.codes import (
     make_code,
     normalize_code,
 )
-from merx.promotions.errors import BudgetExhausted, VoucherCodeExpired, VoucherCodeNotYetValid
-from merx.promotions.lifecycle import Campaign, CampaignState
+from merx.promotions.errors import VoucherCodeTaken
+from merx.promotions.lifecycle import Campaign
 from merx.promotions.ports import RandomSource
-from merx.promotions.redemption import count_use, customer_use, find_code
+from merx.promotions.redemption import campaign_refusal, count_use, customer_use, find_code
 from merx.promotions.services import claim_into_wallet
 from merx.promotions.wallet import Wallet
 
@@ -59,6 +59,18 @@ class GenerateVoucherCodes(Command[tuple[str, ...]]):
 
     code_set_id: str
     count: int
+    actor: MerchantId
+
+
+@attrs.frozen
+class AddVoucherCodes(Command[tuple[str, ...]]):
+    """Add the host's own codes to the set (``"SPRING2027"``: 4 to 20 letters and digits,
+    any case, unique across the shop); the codes, normalized. Each is used as the set's
+    limits say (one code for many customers: ``CodeLimits(uses_per_code=N,
+    once_per_customer=True)``)."""
+
+    code_set_id: str
+    codes: tuple[str, ...]
     actor: MerchantId
 
 
@@ -132,6 +144,23 @@ def generate_voucher_codes(
     return tuple(codes)
 
 
+def add_voucher_codes(cmd: AddVoucherCodes, uow: UnitOfWork, *, clock: Clock) -> tuple[str, ...]:
+    code_set = uow.repo(CodeSet).get(require_text(cmd.code_set_id, "code set id"))
+    campaign = uow.repo(Campaign).view(code_set.campaign_id)
+    codes = code_set.add_picked(campaign, cmd.actor, cmd.codes, clock.now())
+    repo = uow.repo(VoucherCode)
+    prefetch(repo, codes)  # one read for the whole batch
+    for code in codes:  # every check before any change
+        held = repo.peek(code)
+        if held is not None:
+            raise VoucherCodeTaken(code, f"code {code} is held already (set {held.code_set_id!r})")
+    for code in codes:
+        repo.add(VoucherCode(id=code, code_set_id=code_set.id))
+    uow.repo(CodeSet).save(code_set)
+    uow.commit()
+    return tuple(codes)
+
+
 def _usable_set(uow: UnitOfWork, customer_id: str, code: str, at: datetime) -> CodeSet:
     """The set of ``code``, raising what stops ``customer_id`` using it at ``at``."""
     voucher = find_code(uow, code)
@@ -157,28 +186,14 @@ def redeem_voucher_code(cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock
     return coupon.id
 
 
-def _check_campaign(campaign: Campaign, code: str, at: datetime) -> None:
-    """Raise unless ``campaign`` gives coupons at ``at``: ended, cancelled or past its
-    window is :class:`VoucherCodeExpired`; not started :class:`VoucherCodeNotYetValid`;
-    no budget left :class:`BudgetExhausted`."""
-    if campaign.in_force(at):
-        return
-    ends_at = campaign.definition.ends_at
-    if campaign.status in {CampaignState.ENDED, CampaignState.CANCELLED} or (
-        ends_at is not None and at >= ends_at
-    ):
-        raise VoucherCodeExpired(f"code {code}: campaign {campaign.id!r} is over")
-    if campaign.ledger.exhausted(campaign.limits):
-        raise BudgetExhausted(campaign.id, f"code {code}: campaign {campaign.id!r} has no budget")
-    raise VoucherCodeNotYetValid(f"code {code}: campaign {campaign.id!r} has not started")
-
-
 def enter_voucher_code(cmd: EnterVoucherCode, uow: UnitOfWork, *, clock: Clock) -> str:
     now = clock.now()
     customer_id = require_text(cmd.customer_id, "customer id")
     code = normalize_code(cmd.code)
     code_set = _usable_set(uow, customer_id, code, now)
-    _check_campaign(uow.repo(Campaign).view(code_set.campaign_id), code, now)
+    refused = campaign_refusal(uow.repo(Campaign).view(code_set.campaign_id), code, now)
+    if refused is not None:
+        raise refused
     repo = uow.repo(CheckoutCodes)
     entered = repo.find(customer_id)
     if entered is None:
