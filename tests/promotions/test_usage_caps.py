@@ -15,6 +15,7 @@ from merx.kernel.ids import CustomerId, OrderId
 from merx.pricing import CartLine, Customer, Promotion, Quote, quote
 from merx.promotions import (
     BudgetLimits,
+    ClaimCoupon,
     InvalidBudget,
     PerUserLimitReached,
     UsageCapReached,
@@ -26,7 +27,7 @@ from merx.promotions import (
 )
 from merx.promotions.budgets import CampaignUse, campaign_use_id
 from merx.promotions.services import units_discounted
-from tests.promotions.world import ALICE, BOB, PromotionsWorld, cny, direct, make_world
+from tests.promotions.world import ALICE, BOB, PromotionsWorld, cny, coupon, direct, make_world
 
 SHANGHAI = timezone(timedelta(hours=8))
 CAROL = CustomerId("carol")
@@ -272,3 +273,19 @@ def test_per_order_units_leave_other_campaigns_in() -> None:
     world.active(other)
     assert priced(world, 1).applied == ("D1",)  # the better direct wins
     assert priced(world, 2).applied == ("D2",)  # D1 would take 2 units: the next best
+
+
+def test_a_wallet_coupon_of_a_campaign_whose_uses_are_held_is_rejected_naming_the_cap() -> None:
+    world = make_world()
+    world.active(coupon("C1"), limits=BudgetLimits(max_uses=1))
+    mine = world.handle(ClaimCoupon(ALICE, "C1"))
+    bobs = world.handle(ClaimCoupon(BOB, "C1"))
+    assert priced(world, 1).applied == (mine,)
+    world.reserve("o1", {bobs: "5.00"}, customer=BOB)  # Bob takes the only use
+    held = priced(world, 1)
+    assert held.applied == ()
+    assert [(r.promotion_id, r.code, r.text) for r in held.rejections] == [
+        (mine, "usage_cap", "max_uses: 1 of 1 uses held in all")
+    ]
+    world.settle("o1", (bobs,), paid=False)  # Bob cancels: the coupon applies again
+    assert priced(world, 1).applied == (mine,)
