@@ -76,7 +76,7 @@ def popup(**changes: object) -> ScenarioDefinition:
         "inputs": (
             InputField("channel", ValueType.ENUM, enum_values=frozenset({"app", "mini_program"})),
         ),
-        "callers": (Permission("homepage", (Access.API, Access.EMBEDDED)),),
+        "callers": (Permission("homepage", {Access.API, Access.EMBEDDED}),),
         "strategies": (
             Strategy(
                 "new_users",

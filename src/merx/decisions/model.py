@@ -100,7 +100,7 @@ class Permission:
     """A caller allowed to call the scenario, and how."""
 
     caller: str
-    access: frozenset[Access] = attrs.field(default=frozenset({Access.API}), converter=frozenset)
+    access: frozenset[Access] = attrs.field(default=frozenset({Access.API}), converter=_accesses)
 
 
 @attrs.frozen
