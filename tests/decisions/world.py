@@ -9,14 +9,10 @@ from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
 from merx.app import MemoryApp, build_memory_app
 from merx.decisions import (
     Access,
-    AllOf,
-    Condition,
     InputField,
-    Op,
     Output,
     Permission,
     ScenarioDefinition,
-    Source,
     Strategy,
     ValueType,
     parse_rule,
@@ -89,6 +85,3 @@ def popup(**changes: object) -> ScenarioDefinition:
     }
     fields.update(changes)
     return ScenarioDefinition(**fields)  # type: ignore[arg-type]
-
-
-__all__ = ["AllOf", "Condition", "Op", "Source"]

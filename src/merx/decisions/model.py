@@ -197,9 +197,8 @@ def check_rule(
     types, references and cycles."""
     if name is not None:
         check_name(name, "rule", "$")
-    check(expr, _Vocabulary(catalog, None, rules))
-    if name is not None:
         find_cycle(name, expr, rules)
+    check(expr, _Vocabulary(catalog, None, rules))
 
 
 def _check_outputs(definition: ScenarioDefinition) -> None:
