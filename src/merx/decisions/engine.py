@@ -121,20 +121,13 @@ class CompiledVersion:
         definition: ScenarioDefinition = version.definition
         self.definition = definition
         saved = version.rules
-        compiled: dict[str, Predicate] = {}
-
-        def named(name: str) -> Predicate:
-            found = compiled.get(name)
-            if found is None:
-                found = compiled[name] = compile_rule(saved[name], named)
-            return found
-
+        named = saved.__getitem__
         self.strategies = tuple(
             _Compiled(
                 strategy,
                 compile_rule(strategy.rule, named),
                 tuple(
-                    (name, named(name))
+                    (name, compile_rule(saved[name], named))
                     for name in dict.fromkeys(
                         (*references(strategy.rule), *closure(strategy.rule, saved.get))
                     )
@@ -288,15 +281,7 @@ def try_rule(
     """Dry-run ``rule`` on ``samples`` (tag values by subject id); ``saved`` finds the saved
     rules it refers to."""
     rules = closure(rule, saved)
-    compiled: dict[str, Predicate] = {}
-
-    def named(name: str) -> Predicate:
-        found = compiled.get(name)
-        if found is None:
-            found = compiled[name] = compile_rule(rules[name], named)
-        return found
-
-    holds = compile_rule(rule, named)
+    holds = compile_rule(rule, rules.__getitem__)
     matching = tuple(subject for subject, tags in samples.items() if holds(tags, context))
     return RuleTrial(len(samples), len(matching), matching)
 

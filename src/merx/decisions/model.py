@@ -118,14 +118,26 @@ class Strategy:
     enabled: bool = True
 
 
+def _inputs(items: Iterable[InputField]) -> tuple[InputField, ...]:
+    return tuple(items)
+
+
+def _permissions(items: Iterable[Permission]) -> tuple[Permission, ...]:
+    return tuple(items)
+
+
+def _strategies(items: Iterable[Strategy]) -> tuple[Strategy, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class ScenarioDefinition:
     """What a scenario reads, may hand out and who may ask; its strategies in priority
     order and the output when none matches (``default``)."""
 
-    inputs: tuple[InputField, ...] = attrs.field(converter=tuple)
-    callers: tuple[Permission, ...] = attrs.field(converter=tuple)
-    strategies: tuple[Strategy, ...] = attrs.field(converter=tuple)
+    inputs: tuple[InputField, ...] = attrs.field(converter=_inputs)
+    callers: tuple[Permission, ...] = attrs.field(converter=_permissions)
+    strategies: tuple[Strategy, ...] = attrs.field(converter=_strategies)
     default: Output
     output_type: ValueType | None = None
     hit_policy: HitPolicy = HitPolicy.FIRST_MATCH

@@ -422,72 +422,58 @@ Facts = Mapping[str, object]
 Predicate = Callable[[Facts, Facts], bool]
 
 
-def _test(op: Op, value: Value) -> Callable[[Any], bool]:
+_COMPARE = {Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
+
+
+def _condition_source(condition: Condition, constants: dict[str, object]) -> str:
+    held = f"{'t' if condition.source is Source.TAG else 'c'}.get({condition.name!r})"
+
+    def constant(value: object) -> str:
+        name = f"k{len(constants)}"
+        constants[name] = value
+        return name
+
+    op, value = condition.op, condition.value
     match op:
-        case Op.EQUAL:
-            return lambda held: held is not None and held == value
+        case Op.EQUAL:  # a value is never None: an absent one is unequal
+            return f"({held} == {constant(value)})"
         case Op.NOT_EQUAL:
-            return lambda held: held is not None and held != value
+            return f"((h := {held}) is not None and h != {constant(value)})"
         case Op.IN:
-            members = frozenset(value)  # type: ignore[arg-type]
-            return lambda held: held is not None and held in members
+            return f"({held} in {constant(frozenset(value))})"  # type: ignore[arg-type]
         case Op.CONTAINS:
-            return lambda held: held is not None and value in held
-        case Op.GT:
-            return lambda held: held is not None and held > value
-        case Op.GTE:
-            return lambda held: held is not None and held >= value
-        case Op.LT:
-            return lambda held: held is not None and held < value
-        case Op.LTE:
-            return lambda held: held is not None and held <= value
+            return f"((h := {held}) is not None and {constant(value)} in h)"
         case Op.BETWEEN:
             low, high = value  # type: ignore[misc,str-unpack]
-            return lambda held: held is not None and low <= held <= high
+            return f"((h := {held}) is not None and {constant(low)} <= h <= {constant(high)})"
         case Op.EXISTS:
-            return lambda held: held is not None
+            return f"({held} is not None)"
+        case _:
+            return f"((h := {held}) is not None and h {_COMPARE[op]} {constant(value)})"
 
 
-def _all(parts: tuple[Predicate, ...]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        first, second = parts
-        return lambda tags, context: first(tags, context) and second(tags, context)
-
-    def every(tags: Facts, context: Facts) -> bool:
-        return all(part(tags, context) for part in parts)
-
-    return every
-
-
-def _any(parts: tuple[Predicate, ...]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        first, second = parts
-        return lambda tags, context: first(tags, context) or second(tags, context)
-
-    def some(tags: Facts, context: Facts) -> bool:
-        return any(part(tags, context) for part in parts)
-
-    return some
-
-
-def compile_rule(expr: Expr, named: Callable[[str], Predicate]) -> Predicate:
-    """``expr`` as one closure; ``named`` gives the compiled saved rule of a name."""
+def rule_source(expr: Expr, named: Callable[[str], Expr], constants: dict[str, object]) -> str:
+    """``expr`` as one Python expression over ``t`` (the tags) and ``c`` (the context);
+    its values are the names in ``constants`` (never written into the source), saved rules
+    are written in place (``named`` finds them; they hold no cycle)."""
     match expr:
-        case Condition(source=source, name=name, op=op, value=value):
-            test = _test(op, value)
-            if source is Source.TAG:
-                return lambda tags, context: test(tags.get(name))
-            return lambda tags, context: test(context.get(name))
-        case AllOf(items=items):
-            return _all(tuple(compile_rule(item, named) for item in items))
-        case AnyOf(items=items):
-            return _any(tuple(compile_rule(item, named) for item in items))
+        case Condition():
+            return _condition_source(expr, constants)
+        case AllOf(items=items) | AnyOf(items=items):
+            joiner = " and " if isinstance(expr, AllOf) else " or "
+            return "(" + joiner.join(rule_source(item, named, constants) for item in items) + ")"
         case Not(item=item):
-            inner = compile_rule(item, named)
-            return lambda tags, context: not inner(tags, context)
+            return f"(not {rule_source(item, named, constants)})"
         case RuleRef(name=name):
-            return named(name)
+            return rule_source(named(name), named, constants)
+
+
+def compile_rule(expr: Expr, named: Callable[[str], Expr]) -> Predicate:
+    """``expr`` as one function ``predicate(tags, context)``: its source (:func:`rule_source`)
+    compiled once, so a decision makes one call per strategy. Only validated names (letters,
+    digits, ``_``) and generated constant names enter the source."""
+    constants: dict[str, object] = {}
+    source = rule_source(expr, named, constants)
+    scope: dict[str, object] = {"__builtins__": {}, **constants}
+    predicate: Predicate = eval(f"lambda t, c: {source}", scope)
+    return predicate
