@@ -35,8 +35,9 @@ from merx.decisions import (
 )
 from merx.decisions.engine import try_rule
 from merx.decisions.model import check_rule
+from merx.decisions.rules import compile_rule
 from tests.decisions import world
-from tests.decisions.strategies import rules
+from tests.decisions.strategies import rules, world_rules
 
 POPUP_TEXT = 'new_user = true and region in ["north", "east"]'
 
@@ -295,3 +296,53 @@ def test_a_condition_refuses_floats_and_misshapen_values() -> None:
         AllOf(())
     with pytest.raises(RuleInvalid):
         RuleRef("in")
+
+
+def interpret(rule: Expr, tags: dict[str, object], context: dict[str, object]) -> bool:
+    """The reference meaning of a rule, written plainly (the compiled one must agree)."""
+    match rule:
+        case AllOf(items=items):
+            return all(interpret(item, tags, context) for item in items)
+        case AnyOf(items=items):
+            return any(interpret(item, tags, context) for item in items)
+        case Not(item=item):
+            return not interpret(item, tags, context)
+        case RuleRef():
+            raise AssertionError("the world rules refer to no saved rule")
+        case Condition(source=source, name=name, op=op, value=value):
+            held: Any = (tags if source is Source.TAG else context).get(name)
+            if held is None:
+                return False
+            match op:
+                case Op.EQUAL:
+                    return bool(held == value)
+                case Op.NOT_EQUAL:
+                    return bool(held != value)
+                case Op.IN:
+                    return held in value  # type: ignore[operator]
+                case Op.CONTAINS:
+                    return value in held
+                case Op.GT:
+                    return bool(held > value)
+                case Op.GTE:
+                    return bool(held >= value)
+                case Op.LT:
+                    return bool(held < value)
+                case Op.LTE:
+                    return bool(held <= value)
+                case Op.BETWEEN:
+                    low, high = value  # type: ignore[misc]
+                    return bool(low <= held <= high)
+                case Op.EXISTS:
+                    return True
+    raise AssertionError(rule)
+
+
+@given(world_rules, st.sampled_from(sorted(world.USERS)), st.sampled_from(["app", "web", None]))
+def test_a_compiled_rule_means_what_the_reference_interpreter_says(
+    rule: Expr, subject: str, channel: str | None
+) -> None:
+    context: dict[str, object] = {} if channel is None else {"channel": channel}
+    tags = world.USERS[subject]
+    holds = compile_rule(rule, lambda name: parse_rule("x exists"))
+    assert holds(tags, context) is interpret(rule, tags, context)
