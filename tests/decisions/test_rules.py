@@ -331,7 +331,7 @@ def interpret(rule: Expr, tags: dict[str, object], context: dict[str, object]) -
                 case Op.LTE:
                     return bool(held <= value)
                 case Op.BETWEEN:
-                    low, high = value  # type: ignore[misc]
+                    low, high = value  # type: ignore[misc,str-unpack]
                     return bool(low <= held <= high)
                 case Op.EXISTS:
                     return True
