@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from merx.app import MemoryApp, Settings, build_sqlite_app
+from merx.app import MemoryApp
 from merx.decisions import (
     Decider,
     Decision,
     HitPolicy,
-    NamedRule,
     Output,
     PublishScenario,
     Reason,
@@ -108,29 +106,12 @@ def test_a_scenario_round_trips_through_its_serde_as_json_text(
     app = world.app()
     app.handle(SaveScenarioDraft("homepage.popup", definition))
     app.handle(PublishScenario("homepage.popup"))
-    app.handle(
-        SaveScenarioDraft("homepage.popup", world.popup(default=Output("x", value=Decimal("1.50"))))
-    )
+    split = Strategy(
+        "split", parse_rule("region exists"), Output("a", value=True), score=2,
+        experiment="popup-copy", variations={"b": Output("b", value="text", materials=("m",))},
+    )  # fmt: skip
+    draft = world.popup(default=Output("x", value=Decimal("1.50")), strategies=(split,))
+    app.handle(SaveScenarioDraft("homepage.popup", draft))
     scenario = app.get(Scenario, "homepage.popup")
     text = json.dumps(decisions_serde.unstructure(scenario))
     assert decisions_serde.structure(json.loads(text), Scenario) == scenario
-
-
-def test_scenarios_and_rules_are_stored_in_sqlite(tmp_path: Path) -> None:
-    path = tmp_path / "shop.db"
-    setup = Settings(tag_catalog=world.catalog(), tag_values=world.values())
-    app = build_sqlite_app(path, settings=setup)
-    app.handle(SaveRule("north", parse_rule('region in ["north", "east"]')))
-    strategy = Strategy("s", parse_rule("new_user = true and @north"), world.NEW_USER)
-    app.handle(SaveScenarioDraft("homepage.popup", world.popup(strategies=(strategy,))))
-    app.handle(PublishScenario("homepage.popup"))
-    app.close()
-    again = build_sqlite_app(path, settings=setup)
-    decision = again.decide("homepage.popup", "u-new-north", {"channel": "app"}, caller="homepage")
-    assert (decision.variant, decision.rules, decision.version) == (
-        "new_user_half_price",
-        ("north",),
-        1,
-    )
-    assert again.get(NamedRule, "north").rule == parse_rule('region in ["north", "east"]')
-    again.close()
