@@ -26,7 +26,8 @@ class RuleSyntaxError(RuleInvalid):
     """A rule's text form does not parse; ``position`` is the offending character's index."""
 
     def __init__(self, message: str, position: int) -> None:
-        super().__init__(f"{message} (at character {position})")
+        super().__init__(message)
+        self.args = (f"{message} (at character {position})",)
         self.position = position
 
 
