@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from merx.app import MemoryApp
+from merx.app import MemoryApp, build_memory_app
 from merx.decisions import (
     Access,
     CallerNotPermitted,
@@ -151,9 +151,9 @@ class Halves:
         return {"u-new-north": "treatment", "u-loyal": None}.get(subject_id, "control")
 
 
-def test_a_strategy_with_an_experiment_splits_its_subjects() -> None:
-    from merx.app import build_memory_app
-
+def experimenting(variations: dict[str, Output]) -> MemoryApp:
+    """An app whose popup has one strategy, for everyone, running the experiment
+    ``popup-copy`` with ``variations``; :class:`Halves` assigns the subjects."""
     app = build_memory_app(
         tag_catalog=world.catalog(), tag_values=world.values(), assigner=Halves()
     )
@@ -162,10 +162,15 @@ def test_a_strategy_with_an_experiment_splits_its_subjects() -> None:
         parse_rule("region exists"),
         world.NEW_USER,
         experiment="popup-copy",
-        variations={"control": world.NEW_USER, "treatment": Output("new_user_countdown")},
+        variations=variations,
     )
     app.handle(SaveScenarioDraft("homepage.popup", world.popup(strategies=(strategy,))))
     app.handle(PublishScenario("homepage.popup"))
+    return app
+
+
+def test_a_strategy_with_an_experiment_splits_its_subjects() -> None:
+    app = experimenting({"control": world.NEW_USER, "treatment": Output("new_user_countdown")})
     split = app.decide("homepage.popup", "u-new-north", APP_CONTEXT, caller="homepage")
     assert (split.reason, split.variant, split.variation) == (
         Reason.SPLIT,
@@ -182,22 +187,11 @@ def test_a_strategy_with_an_experiment_splits_its_subjects() -> None:
 
 
 def test_an_experiment_naming_an_unknown_variation_is_an_error_decision() -> None:
-    from merx.app import build_memory_app
-
-    app = build_memory_app(
-        tag_catalog=world.catalog(), tag_values=world.values(), assigner=Halves()
-    )
-    strategy = Strategy(
-        "s",
-        parse_rule("region exists"),
-        world.NEW_USER,
-        experiment="x",
-        variations={"treatment": Output("t")},
-    )
-    app.handle(SaveScenarioDraft("homepage.popup", world.popup(strategies=(strategy,))))
-    app.handle(PublishScenario("homepage.popup"))
+    app = experimenting({"treatment": Output("t")})
     decision = app.decide("homepage.popup", "u-new-west", APP_CONTEXT, caller="homepage")
     assert (decision.reason, decision.variant) == (Reason.ERROR, "none")
+    assert decision.error is not None
+    assert "'control'" in decision.error
 
 
 def test_publishing_again_makes_a_new_version_and_roll_back_returns_to_an_old_one() -> None:
@@ -317,8 +311,6 @@ def test_a_published_version_keeps_its_copy_of_a_saved_rule_changed_later() -> N
 
 
 def test_decisions_are_recorded_as_events_when_the_host_samples_them() -> None:
-    from merx.app import build_memory_app
-
     every = build_memory_app(
         tag_catalog=world.catalog(),
         tag_values=world.values(),
