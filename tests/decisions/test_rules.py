@@ -346,3 +346,20 @@ def test_a_compiled_rule_means_what_the_reference_interpreter_says(
     tags = world.USERS[subject]
     holds = compile_rule(rule, lambda name: parse_rule("x exists"))
     assert holds(tags, context) is interpret(rule, tags, context)
+
+
+def test_a_rule_nesting_too_deep_with_its_saved_rules_is_refused() -> None:
+    app = world.app()
+    deep: Expr = tag("new_user", Op.EQUAL, True)
+    for _ in range(30):
+        deep = Not(deep)
+    app.handle(SaveRule("deep", deep))  # 31 levels
+    with pytest.raises(RuleInvalid, match="nests 41 deep"):
+        app.handle(SaveRule("deeper", _wrap(RuleRef("deep"), 10)))
+    assert app.decider.saved_rule("deeper") is None
+
+
+def _wrap(rule: Expr, times: int) -> Expr:
+    for _ in range(times):
+        rule = Not(rule)
+    return rule

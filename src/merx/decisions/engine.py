@@ -210,11 +210,12 @@ class CompiledVersion:
         strategy = chosen.strategy
         output, variation = self._output(strategy, subject_id, assigner)
         matches: tuple[tuple[str, Output], ...] = ()
-        if policy == "all_matches":
-            matches = tuple(
+        if policy == "all_matches":  # the first's output is asked of the experiment once
+            others = [
                 (c.strategy.name, self._output(c.strategy, subject_id, assigner)[0])
-                for c in matched
-            )
+                for c in matched[1:]
+            ]
+            matches = ((strategy.name, output), *others)
         return self._answer(
             subject_id,
             Reason.SPLIT if variation is not None else Reason.TARGETING_MATCH,

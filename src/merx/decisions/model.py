@@ -26,7 +26,15 @@ from merx.decisions.errors import (
     UnknownTag,
 )
 from merx.decisions.ports import TagCatalog, TagSpec, ValueType
-from merx.decisions.rules import Expr, Source, check, check_name, closure, find_cycle
+from merx.decisions.rules import (
+    Expr,
+    Source,
+    check,
+    check_name,
+    check_nesting,
+    closure,
+    find_cycle,
+)
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.events import DomainEvent
 
@@ -211,6 +219,7 @@ def check_rule(
         check_name(name, "rule", "$")
         find_cycle(name, expr, rules)
     check(expr, _Vocabulary(catalog, None, rules))
+    check_nesting(expr, rules)
 
 
 def _check_outputs(definition: ScenarioDefinition) -> None:
@@ -263,6 +272,7 @@ def check_definition(
             )
         try:
             check(strategy.rule, vocabulary)
+            check_nesting(strategy.rule, rules)
             found = closure(strategy.rule, rules)
             for rule in found.values():  # saved rules' context fields, with these inputs
                 check(rule, vocabulary)

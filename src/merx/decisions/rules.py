@@ -362,6 +362,35 @@ def check(expr: Expr, vocabulary: Vocabulary, path: str = "$") -> None:
                 raise UnknownRule(f"no saved rule {name!r}", f"{path}.rule")
 
 
+#: How deep a rule may nest, saved rules it refers to written in place (the compiled
+#: expression's parentheses stay well under Python's limit).
+MAX_NESTING = 40
+
+
+def nesting(expr: Expr, lookup: Callable[[str], Expr | None]) -> int:
+    """How deep ``expr`` nests, with the saved rules ``lookup`` finds written in place (an
+    unknown one counts as one level; call it only on rules without cycles)."""
+    match expr:
+        case Condition():
+            return 1
+        case AllOf(items=items) | AnyOf(items=items):
+            return 1 + max(nesting(item, lookup) for item in items)
+        case Not(item=item):
+            return 1 + nesting(item, lookup)
+        case RuleRef(name=name):
+            found = lookup(name)
+            return 1 if found is None else nesting(found, lookup)
+
+
+def check_nesting(expr: Expr, lookup: Callable[[str], Expr | None]) -> None:
+    """Raise :class:`RuleInvalid` if ``expr`` nests deeper than :data:`MAX_NESTING`."""
+    depth = nesting(expr, lookup)
+    if depth > MAX_NESTING:
+        raise RuleInvalid(
+            f"the rule nests {depth} deep with its saved rules; at most {MAX_NESTING}"
+        )
+
+
 def references(expr: Expr) -> Iterator[str]:
     """The names of the saved rules ``expr`` refers to directly, in order."""
     match expr:
