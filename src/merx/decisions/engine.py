@@ -138,8 +138,7 @@ class CompiledVersion:
         )
         self.callers = {p.caller: p.access for p in definition.callers}
         self.inputs = tuple(
-            (field.name, field.required, _type_test(field), field.value_type)
-            for field in definition.inputs
+            (field.name, field.required, _type_test(field), field) for field in definition.inputs
         )
         self.input_names = frozenset(field.name for field in definition.inputs)
         self.policy = definition.hit_policy
@@ -151,14 +150,16 @@ class CompiledVersion:
             raise CallerNotPermitted(
                 f"caller {caller!r} may not call scenario {self.key!r} by {access}"
             )
-        for name, required, fits, value_type in self.inputs:
+        for name, required, fits, field in self.inputs:
             value = context.get(name)
             if value is None:
                 if required:
                     raise MissingInput(f"scenario {self.key!r} needs the input {name!r}")
             elif not fits(value):
-                raise InputTypeMismatch(
-                    f"input {name!r} of scenario {self.key!r} is a {value_type}, got {value!r}"
+                wanted = sorted(field.enum_values) if field.enum_values else ""
+                raise InputTypeMismatch(  # the value's type only: inputs may be personal
+                    f"input {name!r} of scenario {self.key!r} takes a {field.value_type} "
+                    f"{wanted}, got a {type(value).__name__} that does not fit"
                 )
         if len(context) > len(self.input_names) or not self.input_names.issuperset(context):
             extra = sorted(set(context) - self.input_names)
