@@ -15,6 +15,7 @@ from merx.decisions import (
     AnyOf,
     Condition,
     Expr,
+    NamedRule,
     Not,
     OfflineTag,
     Op,
@@ -363,3 +364,34 @@ def _wrap(rule: Expr, times: int) -> Expr:
     for _ in range(times):
         rule = Not(rule)
     return rule
+
+
+@given(rules)
+def test_saving_any_rule_saves_it_whole_or_refuses_it_with_a_rule_error_and_saves_nothing(
+    rule: Expr,
+) -> None:
+    app = world.app()
+    app.handle(SaveRule("kept", parse_rule("new_user = true")))
+    before = app.store.tables.get(NamedRule, {}).copy()
+    try:
+        app.handle(SaveRule("kept", rule))
+    except RuleInvalid:
+        assert app.store.tables.get(NamedRule, {}) == before
+        assert app.decider.saved_rule("kept") == parse_rule("new_user = true")
+    else:
+        assert app.decider.saved_rule("kept") == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("orders_90d = true", ValueTypeMismatch),
+        ("new_user between 1 and 2", OperatorNotAllowed),
+        ("retired = true", OfflineTag),
+    ],
+)
+def test_a_rule_of_the_wrong_type_is_not_saved(text: str, error: type[RuleInvalid]) -> None:
+    app = world.app()
+    with pytest.raises(error):
+        app.handle(SaveRule("r", parse_rule(text)))
+    assert app.decider.saved_rule("r") is None
