@@ -14,6 +14,7 @@ from merx.app import build_memory_app, build_sqlite_app
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_codes
 import bench_credit
+import bench_decisions
 import bench_golden_path
 import bench_inventory
 import bench_quote
@@ -92,3 +93,9 @@ def test_the_codes_benchmark_runs_on_memory_and_sqlite(
     bench_codes.measure("sqlite", app, 20)
     bench_stores.close(app)
     assert capsys.readouterr().out.count("20 codes in") == 2
+
+
+def test_the_decisions_benchmark_runs_and_its_strategies_all_match_someone() -> None:
+    whole, alone, variants = bench_decisions.timed(400, rounds=1)
+    assert min(whole, alone) > 0
+    assert set(variants) == {*bench_decisions.STRATEGIES, "none"}

@@ -46,6 +46,17 @@ PINNED = {
     "clearing": """
 
     """,
+    "decisions": """
+        Access AllOf AnyOf Assigner CallerNotPermitted CompiledVersion Condition Decider
+        Decision DecisionMade DecisionRecording Expr HitPolicy InputField InputTypeMismatch
+        MissingInput NamedRule NoExperiments Not NotPublished OfflineTag Op OperatorNotAllowed
+        Output Permission PublishScenario PublishedVersion Reason RollBackScenario RuleCycle
+        RuleInvalid RuleRef RuleSaved RuleSyntaxError RuleTrial SaveRule SaveScenarioDraft
+        Scenario ScenarioDefinition ScenarioDraftSaved ScenarioInvalid ScenarioPublished
+        ScenarioRolledBack ScenarioSwitched Source Strategy SwitchScenario TagCatalog TagSpec
+        TagValues UnknownInput UnknownRule UnknownScenario UnknownTag ValueType
+        ValueTypeMismatch parse_rule rule_from_json rule_text rule_to_json
+    """,
     "credit": """
         AccountFrozen ApplicationDecision ApplyForCredit ChangeCreditLimit Consent
         ConsentMissing CreditAccount CreditAccountFrozen CreditAccountOpened

@@ -10,7 +10,7 @@ ones writes its own root with the ``register_*`` functions of :mod:`merx.app.wir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -22,6 +22,7 @@ from merx import (
     aftersales,
     catalog,
     checkout,
+    decisions,
     funding,
     installments,
     inventory,
@@ -43,11 +44,14 @@ from merx.adapters.memory import (
     MemoryLogistics,
     MemoryPaymentGateway,
     MemoryPayout,
+    MemoryTagCatalog,
+    MemoryTagValues,
     MemoryTransactionRisk,
     MemoryVirtualGoodsSupplier,
     StoredJournal,
 )
 from merx.adapters.system import SystemRandomSource
+from merx.app.decisions import decider, register_decisions
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -145,6 +149,9 @@ class App:
     #: working days for installment due dates (by default every day is one)
     calendar: MemoryBusinessCalendar = attrs.field(factory=MemoryBusinessCalendar)
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
+    #: the decisions of the live scenario versions (its tag ports: ``decider.catalog``,
+    #: ``decider.values``; in memory by default)
+    decider: decisions.Decider
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -153,6 +160,18 @@ class App:
 
     def unit_of_work(self) -> UnitOfWork:
         return self.new_unit_of_work()
+
+    def decide(
+        self,
+        scenario: str,
+        subject_id: str,
+        context: Mapping[str, object] | None = None,
+        *,
+        caller: str,
+        access: decisions.Access = decisions.Access.API,
+    ) -> decisions.Decision:
+        """The live version of ``scenario``'s decision for ``subject_id`` (a read)."""
+        return self.decider.decide(scenario, subject_id, context, caller=caller, access=access)
 
     def get(self, kind: type[A], key: str) -> A:
         """A read-only copy of the aggregate ``key`` of type ``kind``."""
@@ -204,6 +223,15 @@ class Settings:
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
+    #: the tag definitions and values decisions read (in memory, empty, by default)
+    tag_catalog: decisions.TagCatalog = attrs.field(factory=MemoryTagCatalog)
+    tag_values: decisions.TagValues = attrs.field(factory=MemoryTagValues)
+    #: the A/B experiments strategies may name (none by default)
+    assigner: decisions.Assigner = attrs.field(factory=decisions.NoExperiments)
+    #: which decisions are recorded as ``DecisionMade`` events (none by default)
+    decision_recording: decisions.DecisionRecording = attrs.field(
+        factory=decisions.DecisionRecording
+    )
 
 
 def assemble(
@@ -312,6 +340,7 @@ def assemble(
         procurement.ContractSigned,
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
+    register_decisions(bus, catalog=settings.tag_catalog, clock=clock)
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
@@ -335,6 +364,15 @@ def assemble(
         pricer=pricer,
         calendar=calendar,
         tax_policy=settings.tax_policy,
+        decider=decider(
+            new_unit_of_work,
+            catalog=settings.tag_catalog,
+            values=settings.tag_values,
+            clock=clock,
+            assigner=settings.assigner,
+            recording=settings.decision_recording,
+            publisher=events,
+        ),
     )
 
 

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 import attrs
 
-from merx import catalog, checkout, installments, orders, payments, promotions, settlement
+from merx import (
+    catalog,
+    checkout,
+    decisions,
+    installments,
+    orders,
+    payments,
+    promotions,
+    settlement,
+)
 from merx.adapters.memory import (
     FixedClock,
     MemoryAfterSaleQueries,
@@ -19,6 +28,8 @@ from merx.adapters.memory import (
     MemorySettlementQueries,
     MemoryStockQueries,
     MemoryStore,
+    MemoryTagCatalog,
+    MemoryTagValues,
     MemoryUnitOfWork,
     MemoryVoucherCodeQueries,
     SequentialIds,
@@ -55,6 +66,10 @@ def build_memory_app(
     refund_policy: payments.RefundPolicy | None = None,
     check_views: bool = True,
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE,
+    tag_catalog: decisions.TagCatalog | None = None,
+    tag_values: decisions.TagValues | None = None,
+    assigner: decisions.Assigner | None = None,
+    decision_recording: decisions.DecisionRecording | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -76,6 +91,10 @@ def build_memory_app(
     tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
     default: 5 attempts, 10 minutes doubling).
 
+    Decisions read ``tag_catalog`` and ``tag_values`` (empty in-memory ones by default),
+    ask ``assigner`` for experiments' variations (none by default) and record the
+    decisions ``decision_recording`` samples (none by default) in the event log.
+
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
     benchmarks and the simulation turn it off.
@@ -92,6 +111,10 @@ def build_memory_app(
         credit_product=credit_product or installments.ProductSettings(),
         tax_policy=tax_policy,
         refund_policy=refund_policy or payments.RefundPolicy(),
+        tag_catalog=tag_catalog or MemoryTagCatalog(),
+        tag_values=tag_values or MemoryTagValues(),
+        assigner=assigner or decisions.NoExperiments(),
+        decision_recording=decision_recording or decisions.DecisionRecording(),
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

@@ -3,6 +3,7 @@
 from merx.adapters.memory.basics import EventLog, FixedClock, SeededRandomSource, SequentialIds
 from merx.adapters.memory.calendar import MemoryBusinessCalendar
 from merx.adapters.memory.consignment import MemoryConsignmentChannel
+from merx.adapters.memory.decision_tags import MemoryTagCatalog, MemoryTagValues
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.journal import MemoryJournal, StoredJournal
 from merx.adapters.memory.logistics import MemoryLogistics
@@ -48,6 +49,8 @@ __all__ = [
     "MemorySettlementQueries",
     "MemoryStockQueries",
     "MemoryStore",
+    "MemoryTagCatalog",
+    "MemoryTagValues",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
     "MemoryVirtualGoodsSupplier",
