@@ -188,6 +188,25 @@ class LoadsMany(Protocol):
         ...
 
 
+@runtime_checkable
+class HoldsWriters(Protocol):
+    """Optional port of a :class:`DocumentDatabase`: shutting the other writers out, for a
+    unit of work that runs alone (:class:`~merx.kernel.uow.Exclusive`). Without it, such a
+    unit of work runs as any other (the bus's retries stay its only remedy)."""
+
+    def hold_writers(self) -> None:
+        """From now on, until this thread's next :meth:`DocumentDatabase.write` (which
+        lets them go once it committed or failed) or :meth:`release_writers`, no other
+        connection commits: this thread's reads see the latest commit and nothing can
+        change it. Raises :class:`~merx.errors.ConcurrencyError` if the other writers
+        cannot be shut out in time."""
+        ...
+
+    def release_writers(self) -> None:
+        """Let the other writers in again (nothing if they were not shut out)."""
+        ...
+
+
 def load_many(
     database: DocumentDatabase, keys: Sequence[DocumentKey]
 ) -> dict[DocumentKey, tuple[int, Any]]:
@@ -435,6 +454,7 @@ class DocumentUnitOfWork:
         self._participants: dict[Hashable, Participant] = {}
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
+        self._holding = False  # the other writers are shut out (:meth:`exclusively`)
 
     @property
     def committed(self) -> bool:
@@ -444,6 +464,14 @@ class DocumentUnitOfWork:
     def commits(self) -> int:
         """How many times this unit of work committed."""
         return self._commits
+
+    def exclusively(self) -> None:
+        """Shut the database's other writers out until this unit of work's next commit or
+        rollback (:class:`~merx.kernel.uow.Exclusive`), if it can (:class:`HoldsWriters`)."""
+        if self._holding or not isinstance(self.database, HoldsWriters):
+            return
+        self.database.hold_writers()
+        self._holding = True
 
     def want(self, repo: DocumentRepository[Any], key: str) -> None:
         """Read ``repo``'s ``key`` with the next read (a prefetch)."""
@@ -527,12 +555,17 @@ class DocumentUnitOfWork:
         ]
         journal = _merged([participant.rows() for participant in self._participants.values()])
         removed = [gone for repo in self._repos.values() for gone in repo.removals()]
-        if removed:
-            seqs = self.database.write(new, changed, stored, self._marks, journal, removed=removed)
-        elif journal:
-            seqs = self.database.write(new, changed, stored, self._marks, journal)
-        else:
-            seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
+        try:
+            if removed:
+                seqs = self.database.write(
+                    new, changed, stored, self._marks, journal, removed=removed
+                )
+            elif journal:
+                seqs = self.database.write(new, changed, stored, self._marks, journal)
+            else:
+                seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
+        finally:
+            self._holding = False  # a write lets the other writers in again
         self._marks = []
         self._participants.clear()
         for repo, key in self._staged:
@@ -551,6 +584,10 @@ class DocumentUnitOfWork:
         self._wanted.clear()
 
     def rollback(self) -> None:
+        if self._holding:
+            self._holding = False
+            assert isinstance(self.database, HoldsWriters)
+            self.database.release_writers()
         self._repos.clear()
         self._staged.clear()
         self._participants.clear()

@@ -61,7 +61,7 @@ import attrs
 from merx.adapters.documents import CommittedEvent, DocumentUnitOfWork
 from merx.kernel.bus import MessageBus, Subscriber, in_steps
 from merx.kernel.documents import Documents
-from merx.kernel.errors import NotFound
+from merx.kernel.errors import ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
 
 #: A row of the outbox: (seq, event id, document name, data).
@@ -174,6 +174,9 @@ class OutboxRelay:
         outgoing: Outgoing | None = None,
         attempts: int = 3,
         pause_s: float = 0.05,
+        conflict_attempts: int = 10,
+        conflict_pause: Callable[[int], None] | None = None,
+        exclusive_after: int | None = None,
         lease_s: float = 30.0,
         batch: int = 500,
         save_every: int = 500,
@@ -189,6 +192,10 @@ class OutboxRelay:
         self._outgoing = outgoing
         self._attempts = attempts
         self._pause_s = pause_s
+        self._conflict_attempts = conflict_attempts
+        self._conflict_pause = conflict_pause
+        self._exclusive_after = exclusive_after
+        self._alone = False  # the next run shuts the other writers out (conflicts)
         self._lease_s = lease_s
         self._batch = batch
         self._save_every = save_every
@@ -327,6 +334,8 @@ class OutboxRelay:
         so a failure after its first step (or a stop) runs it again (see the module)."""
         steps = in_steps(subscriber)
         with self._new_unit_of_work() as uow:
+            if self._alone and not steps:  # a step's commits are its own: no lock across calls
+                uow.exclusively()
             if uow.handling(mark, known_new=first, deferred=steps):
                 subscriber(event, uow)
                 if self._outgoing is None:
@@ -338,19 +347,39 @@ class OutboxRelay:
 
     def _attempt(self, seq: int, who: str, work: Callable[[bool], None]) -> bool:
         """Run ``work`` (told whether this is the first attempt), again after a growing
-        pause if it fails; park it after the last attempt. Whether it succeeded."""
-        for attempt in range(1, self._attempts + 1):
+        pause if it fails; park it after the last attempt. Whether it succeeded.
+
+        A :class:`~merx.errors.ConcurrencyError` (the subscriber's commit met another
+        process's on a shared aggregate, nothing written) is no failure of the work: it
+        runs again on fresh state after ``conflict_pause``, up to ``conflict_attempts``
+        times in all, without counting against ``attempts``; after ``exclusive_after``
+        conflicts, alone (:meth:`DocumentUnitOfWork.exclusively`), unless it commits in
+        steps."""
+        failures = conflicts = 0
+        while True:
+            limit = self._exclusive_after
+            self._alone = limit is not None and conflicts >= limit
             try:
-                work(attempt == 1)
-            except Exception as error:
-                if attempt == self._attempts:
-                    detail = "".join(traceback.format_exception_only(error)).strip()
-                    self._outbox.park(self.name, seq, who, detail, attempt)
+                work(failures + conflicts == 0)
+            except ConcurrencyError as error:
+                conflicts += 1
+                if conflicts >= self._conflict_attempts:
+                    self._park(seq, who, error, failures + conflicts)
                     return False
-                self._sleep(self._pause_s * 2 ** (attempt - 1))
+                if self._conflict_pause is not None:
+                    self._conflict_pause(conflicts)
+            except Exception as error:
+                failures += 1
+                if failures >= self._attempts:
+                    self._park(seq, who, error, failures + conflicts)
+                    return False
+                self._sleep(self._pause_s * 2 ** (failures - 1))
             else:
                 return True
-        return False  # pragma: no cover - the loop returns
+
+    def _park(self, seq: int, who: str, error: Exception, attempts: int) -> None:
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        self._outbox.park(self.name, seq, who, detail, attempts)
 
     # -- parked deliveries -----------------------------------------------------------
 

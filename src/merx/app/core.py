@@ -66,7 +66,7 @@ from merx.app.wiring import (
     register_suppliers,
 )
 from merx.inventory import InventoryPolicy
-from merx.kernel.bus import Command, MessageBus
+from merx.kernel.bus import Backoff, Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.command_records import (
     CommandRecordQueries,
@@ -204,6 +204,13 @@ class Settings:
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
+    #: how many times the bus runs a command whose first commit met a concurrent one
+    #: (``ConcurrencyError``), the pause between two runs (``None``: none), and after how
+    #: many such conflicts it runs the command with the store's other writers shut out
+    #: (SQLite, PostgreSQL: :class:`merx.kernel.uow.Exclusive`; ``None``: never)
+    conflict_attempts: int = 6
+    conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
+    conflict_exclusive_after: int | None = 3
 
 
 def assemble(
@@ -235,7 +242,11 @@ def assemble(
     profit = settings.profit_policy
     timing = settings.order_policy
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
-    bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
+    bus = MessageBus(
+        new_unit_of_work, events, attempts=settings.conflict_attempts,
+        pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,
+        clock=clock, replies=replies,
+    )  # fmt: skip
     bus.register(
         PurgeCommandRecords,
         partial(
