@@ -12,9 +12,9 @@ from typing import Any, Protocol
 import pytest
 
 from merx.adapters.documents import (
-    HoldsWriters,
     ChangedDocument,
     DocumentDatabase,
+    HoldsWriters,
     JournalRows,
     LoadsMany,
     NewDocument,

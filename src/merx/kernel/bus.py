@@ -15,9 +15,10 @@ attempt after ``exclusive_after`` conflicts on, a unit of work that can
 (:class:`~merx.kernel.uow.Exclusive`: the SQLite and PostgreSQL stores) runs the handler
 with the store's other writers shut out until its first commit, which then cannot meet
 another: a command that keeps losing a race for a hot aggregate wins it at last, or fails
-for a business reason (out of stock, budget spent), never for the race. Handlers therefore make no external call before their first commit
-unless that call is idempotent by key (as every port's calls are). A conflict after a
-first commit is raised to the caller. Events raised by
+for a business reason (out of stock, budget spent), never for the race. Handlers
+therefore make no external call before their first commit unless that call is idempotent
+by key (as every port's calls are). A conflict after a first commit is raised to the
+caller. Events raised by
 subscribers join the queue, in order. A subscriber's error propagates to the caller
 after the command itself has committed (it is not swallowed); the events not yet
 dispatched, the failing one included, are kept in :attr:`MessageBus.undelivered` for
