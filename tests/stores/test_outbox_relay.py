@@ -23,7 +23,7 @@ from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import TimeOrderedIds
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
-from merx.errors import NotFound
+from merx.errors import ConcurrencyError, NotFound
 from merx.kernel import serde
 from merx.kernel.bus import MessageBus
 from merx.kernel.documents import Documents
@@ -195,6 +195,42 @@ def test_a_failing_subscriber_is_parked_then_replayed(target: str) -> None:
     assert SEEN == ["a", "b", "late a", "late b"]
     with pytest.raises(NotFound):  # resolved: nothing to replay
         relay.replay(parked[0].id)
+
+
+def test_a_subscriber_meeting_other_commits_runs_again_alone_and_is_not_parked(
+    target: str,
+) -> None:
+    conflicts = {"left": 4}
+    alone: list[bool] = []
+
+    def contended(event: catalog.SkuCreated, uow: UnitOfWork) -> None:
+        alone.append(getattr(uow, "_holding", False))
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            raise ConcurrencyError("a campaign moved since it was loaded")
+        SEEN.append(f"won {event.sku_id}")
+        uow.commit()
+
+    pauses: list[float] = []
+    conflict_pauses: list[int] = []
+    app = open_shop(target)
+    app.bus.subscribe(catalog.SkuCreated, contended)
+    relay = OutboxRelay(
+        app.database, documents(), app.bus, app.new_unit_of_work, "tester", name="test",
+        attempts=3, sleep=pauses.append, conflict_attempts=6,
+        conflict_pause=conflict_pauses.append, exclusive_after=3,
+    )  # fmt: skip
+    app.bus.deliver_through(relay)
+    create_sku(app, "a")
+    assert SEEN == ["a", "won a"]
+    assert relay.parked() == []  # four conflicts: more than ``attempts``, not a failure
+    assert pauses == []  # a failure's pause is not a conflict's
+    assert conflict_pauses == [1, 2, 3, 4]
+    assert alone == [False, False, False, True, True]  # alone after the third conflict
+    conflicts["left"] = 10
+    create_sku(app, "b")
+    (parked,) = relay.parked()  # but not for ever: parked after conflict_attempts
+    assert (parked.attempts, "moved since it was loaded" in parked.error) == (6, True)
 
 
 def test_one_relay_delivers_at_a_time_and_a_dead_ones_lease_expires(target: str) -> None:

@@ -104,7 +104,7 @@ class Backoff:
 
     def limit_s(self, attempt: int) -> float:
         """The longest pause after the ``attempt``-th conflicting attempt (1, 2, ...)."""
-        return min(self.cap_s, self.first_s * 2 ** (attempt - 1))
+        return min(self.cap_s, self.first_s * 2.0 ** (attempt - 1))
 
     def __call__(self, attempt: int) -> None:
         """Pause after the ``attempt``-th attempt conflicted."""
