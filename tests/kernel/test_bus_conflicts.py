@@ -88,9 +88,12 @@ def test_without_exclusive_after_no_attempt_runs_alone_and_the_last_conflict_is_
 def test_a_backoff_pause_is_drawn_below_a_growing_capped_limit(attempt: int) -> None:
     drawn: list[tuple[float, float]] = []
     slept: list[float] = []
-    backoff = Backoff(
-        first_s=0.002, cap_s=0.05, draw=lambda a, b: drawn.append((a, b)) or b, sleep=slept.append
-    )
+
+    def draw(low: float, high: float) -> float:
+        drawn.append((low, high))
+        return high
+
+    backoff = Backoff(first_s=0.002, cap_s=0.05, draw=draw, sleep=slept.append)
     backoff(attempt)
     limit = min(0.05, 0.002 * 2 ** (attempt - 1))
     assert drawn == [(0.0, limit)]
