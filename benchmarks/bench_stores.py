@@ -350,6 +350,7 @@ class Share:
     conflicts: int
     delivered: int  # events its relay delivered
     failed: dict[str, int]  # orders whose command raised, by error
+    parked: int = 0  # deliveries parked in the relay when it finished (all processes')
     error: str | None = None  # the process itself failed
 
 
@@ -369,10 +370,11 @@ def _racer(
             except MerxError as error:
                 failed[type(error).__name__] += 1
         seconds = time.perf_counter() - started
+        parked = len(app.relay.parked())
         close(app)
-        results.put(Share(len(people), seconds, conflicts[0], delivered[0], dict(failed)))
+        results.put(Share(len(people), seconds, conflicts[0], delivered[0], dict(failed), parked))
     except BaseException as error:  # the parent reports it instead of waiting for ever
-        results.put(Share(0, 0.0, 0, 0, {}, repr(error)))
+        results.put(Share(0, 0.0, 0, 0, {}, error=repr(error)))
         raise
 
 
@@ -440,8 +442,9 @@ def two_against_one(
         count = f"{len(race.shares)} process" + "es" * (len(race.shares) > 1)
         print(
             f"{label + ', ' + count:<{W}} {race.rate:>7,.0f} orders/s   {race.conflicts} "
-            f"conflicts re-run, failed orders: {failed}; each process {seconds} s, its relay "
-            f"delivered {delivered} events"
+            f"conflicts re-run, failed orders: {failed}, parked deliveries: "
+            f"{max(share.parked for share in race.shares)}; each process {seconds} s, its "
+            f"relay delivered {delivered} events"
         )
     ratio = two.rate / one.rate
     print(f"{'':<{W}} two processes / one: {ratio:.2f}x (goal > 1: {goal(ratio > 1)})")
