@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -415,3 +416,51 @@ def test_a_mark_written_meanwhile_refuses_the_duplicate_and_the_retry_skips_it(
     # the mark and did nothing
     assert pauses == []
     assert relay.parked() == []
+
+
+def test_the_subscribers_of_one_event_read_a_document_once_until_one_writes_it(
+    tmp_path: Path,
+) -> None:
+    converter = serde.make_converter(AGGREGATES)
+    known = Documents()
+    known.register_all(
+        "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+    )
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    loads: list[str] = []
+    load = database.load
+
+    def counted_load(kind: str, key: str) -> Any:
+        loads.append(key)
+        return load(kind, key)
+
+    database.load = counted_load  # type: ignore[method-assign]
+
+    def new_uow() -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(database, known, TimeOrderedIds())
+
+    seen: list[tuple[str, int]] = []
+
+    def looks(event: CounterOpened, uow: UnitOfWork) -> None:
+        seen.append(("looks", uow.repo(Counter).view(event.counter_id).count))
+
+    def counts(event: CounterOpened, uow: UnitOfWork) -> None:
+        counter = uow.repo(Counter).get(event.counter_id)
+        counter.increment()
+        uow.repo(Counter).save(counter)
+        uow.commit()
+        seen.append(("counts", counter.count))
+
+    bus = MessageBus(new_uow, EventLog())
+    for subscriber in (looks, looks, counts, looks):
+        bus.subscribe(CounterOpened, subscriber)
+    relay = OutboxRelay(database, known, bus, new_uow, "me")
+    with new_uow() as uow:
+        uow.repo(Counter).add(Counter.open("a"))
+        uow.commit()
+    loads.clear()
+    assert relay.deliver() == 2  # CounterOpened, then the CounterIncremented of `counts`
+    # read once by the first; the second and the one that writes take that row (its commit
+    # is version-checked); after its commit the last reads the new version
+    assert loads == ["a", "a"]
+    assert seen == [("looks", 0), ("looks", 0), ("counts", 1), ("looks", 1)]

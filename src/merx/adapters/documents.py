@@ -455,6 +455,7 @@ class DocumentUnitOfWork:
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
         self._holding = False  # the other writers are shut out (:meth:`exclusively`)
+        self._shared: dict[DocumentKey, tuple[int, Any]] | None = None  # share_reads
 
     @property
     def committed(self) -> bool:
@@ -481,14 +482,33 @@ class DocumentUnitOfWork:
         """Whether a prefetch of ``repo``'s ``key`` waits for the next read."""
         return (repo.name, key) in self._wanted
 
+    def share_reads(self, reads: dict[DocumentKey, tuple[int, Any]]) -> None:
+        """Answer reads from ``reads`` first and add to it the rows this unit of work reads
+        from the database; its commits drop what they wrote. The relay shares one between
+        the subscribers of one event (each in its unit of work, most reading the same
+        order): a row read a moment earlier is as good as one read now (a view is the
+        committed state of a moment; a saved aggregate is version-checked at commit)."""
+        self._shared = reads
+
     def read(self, repo: DocumentRepository[Any], key: str) -> tuple[int, Any] | None:
         """The stored row of ``repo``'s ``key``, read with every prefetch waiting (one
         read: :func:`load_many`), whose rows go to their repositories."""
-        if not self._wanted:
+        shared = self._shared
+        if not self._wanted and shared is None:
             return self.database.load(repo.name, key)
         wanted, self._wanted = self._wanted, {}
         wanted.pop((repo.name, key), None)
-        rows = load_many(self.database, [(repo.name, key), *wanted])
+        keys: list[DocumentKey] = [(repo.name, key), *wanted]
+        rows = {k: shared[k] for k in keys if k in shared} if shared else {}
+        missing = [k for k in keys if k not in rows]
+        if len(missing) == 1:
+            row = self.database.load(*missing[0])
+            found = {} if row is None else {missing[0]: row}
+        else:
+            found = load_many(self.database, missing) if missing else {}
+        rows.update(found)
+        if shared is not None:
+            shared.update(found)
         for address, owner in wanted.items():
             owner.prefetched(address[1], rows.get(address))
         return rows.get((repo.name, key))
@@ -568,6 +588,12 @@ class DocumentUnitOfWork:
             self._holding = False  # a write lets the other writers in again
         self._marks = []
         self._participants.clear()
+        if self._shared is not None:  # what others read of these is stale now
+            touched: list[NewDocument | ChangedDocument | RemovedDocument] = [
+                *new, *changed, *removed
+            ]  # fmt: skip
+            for gone in touched:
+                self._shared.pop((gone.kind, gone.key), None)
         for repo, key in self._staged:
             self._events.extend(repo.written(key))
         if self._on_commit is not None and events:
