@@ -43,10 +43,11 @@ One seen committing twice undeclared is kept in :attr:`OutboxRelay.undeclared_st
 A subscriber that fails is tried again with a growing pause (one whose commit met another
 process's, :class:`~merx.errors.ConcurrencyError`, runs again after ``conflict_pause``, and
 alone after ``exclusive_after`` such conflicts, without counting against ``attempts``);
-after ``attempts`` tries its delivery is *parked* (the event, the subscriber, the error) and the relay goes on; the
-host reads :meth:`OutboxRelay.parked` and runs :meth:`OutboxRelay.replay` once the cause is
-fixed. Relays of several processes share one database: a lease (renewed as it runs out,
-expiring if its holder dies) lets one deliver at a time; the others return at once.
+after ``attempts`` tries its delivery is *parked* (the event, the subscriber, the error)
+and the relay goes on; the host reads :meth:`OutboxRelay.parked` and runs
+:meth:`OutboxRelay.replay` once the cause is fixed. Relays of several processes share one
+database: a lease (renewed as it runs out, expiring if its holder dies) lets one deliver
+at a time; the others return at once.
 """
 
 from __future__ import annotations
