@@ -350,6 +350,7 @@ class Share:
     conflicts: int
     delivered: int  # events its relay delivered
     failed: dict[str, int]  # orders whose command raised, by error
+    parked: int = 0  # deliveries parked in the relay when it finished (all processes')
     error: str | None = None  # the process itself failed
 
 
@@ -369,10 +370,11 @@ def _racer(
             except MerxError as error:
                 failed[type(error).__name__] += 1
         seconds = time.perf_counter() - started
+        parked = len(app.relay.parked())
         close(app)
-        results.put(Share(len(people), seconds, conflicts[0], delivered[0], dict(failed)))
+        results.put(Share(len(people), seconds, conflicts[0], delivered[0], dict(failed), parked))
     except BaseException as error:  # the parent reports it instead of waiting for ever
-        results.put(Share(0, 0.0, 0, 0, {}, repr(error)))
+        results.put(Share(0, 0.0, 0, 0, {}, error=repr(error)))
         raise
 
 
@@ -440,8 +442,9 @@ def two_against_one(
         count = f"{len(race.shares)} process" + "es" * (len(race.shares) > 1)
         print(
             f"{label + ', ' + count:<{W}} {race.rate:>7,.0f} orders/s   {race.conflicts} "
-            f"conflicts re-run, failed orders: {failed}; each process {seconds} s, its relay "
-            f"delivered {delivered} events"
+            f"conflicts re-run, failed orders: {failed}, parked deliveries: "
+            f"{max(share.parked for share in race.shares)}; each process {seconds} s, its "
+            f"relay delivered {delivered} events"
         )
     ratio = two.rate / one.rate
     print(f"{'':<{W}} two processes / one: {ratio:.2f}x (goal > 1: {goal(ratio > 1)})")
@@ -533,6 +536,38 @@ def ledger_rates(app: App, single: int, batches: int, batch: int) -> LedgerRun:
     return LedgerRun(one_each, batched, per_entry)
 
 
+def bare_ledger_psycopg(dsn: str, entries: int) -> float:
+    """Plain psycopg writing what one ledger entry per unit of work writes, one commit per
+    entry in one pipeline each (as merx's commit): an entry row, its 3 postings and the
+    3 balances it moves; no read. Commits/s: what the server allows with its defaults
+    (``synchronous_commit`` on: each commit waits for its WAL flush)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute("CREATE TABLE e (row bigserial PRIMARY KEY, key text UNIQUE, at text)")
+        db.execute("CREATE TABLE p (entry bigint, leg int, account text, amount bigint)")
+        db.execute("CREATE TABLE b (account text PRIMARY KEY, debits bigint, credits bigint)")
+        started = time.perf_counter()
+        for i in range(entries):
+            with db.pipeline(), db.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(
+                    "WITH n AS (INSERT INTO e (key, at) VALUES (%s, %s) RETURNING row) "
+                    "INSERT INTO p SELECT n.row, l, a, m FROM n, unnest(%s::int[], %s::text[], "
+                    "%s::bigint[]) AS x(l, a, m)",
+                    (f"k{i}", "2026-06-18", [0, 1, 2], ["t", f"m{i % 20}", "c"], [5, -4, -1]),
+                )
+                cursor.execute(
+                    "INSERT INTO b SELECT a, greatest(m, 0), greatest(-m, 0) FROM "
+                    "unnest(%s::text[], %s::bigint[]) AS x(a, m) ON CONFLICT (account) DO "
+                    "UPDATE SET debits = b.debits + excluded.debits, "
+                    "credits = b.credits + excluded.credits",
+                    (["c", f"m{i % 20}", "t"], [-1, -4, 5]),
+                )
+                cursor.execute("COMMIT")
+        return entries / (time.perf_counter() - started)
+
+
 def ledger_line(
     label: str, app: App, single: int, batches: int, batch: int, *, goals: bool = False
 ) -> None:
@@ -613,6 +648,11 @@ def ledgers(folder: Path, schemas: Schemas | None, n: int) -> None:
     app = build_postgres_app(schemas.fresh("ledger"), clock=FixedClock(START))
     ledger_line("ledger, postgres", app, single, batches, batch, goals=True)
     close(app)
+    bare = bare_ledger_psycopg(schemas.fresh("bare_ledger"), single)
+    print(
+        f"{'bare psycopg, one entry':<{W}} {bare:>7,.0f} commits/s writing an entry, its "
+        "postings and balances (no read): the ceiling of one entry per unit of work"
+    )
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import pytest
 from merx.adapters.documents import (
     ChangedDocument,
     DocumentDatabase,
+    HoldsWriters,
     JournalRows,
     LoadsMany,
     NewDocument,
@@ -177,3 +178,51 @@ def test_a_large_commit_is_written_whole_or_not_at_all(database: Database) -> No
     found = database.load("k", "d-1")
     assert found is not None
     assert _parsed(found) == (2, {"n": 1})
+
+
+def _write_in_a_thread(database: Database, change: ChangedDocument) -> tuple[Any, list[object]]:
+    import threading
+
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            database.write([], [change], [])
+            outcome.append("written")
+        except ConcurrencyError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_database_holding_the_writers_keeps_every_other_write_out_until_its_own(
+    database: Database,
+) -> None:
+    assert isinstance(database, HoldsWriters)
+    database.write([NewDocument("k", "a", {"n": "first"})], [], [])
+    database.hold_writers()
+    assert _parsed(database.load("k", "a") or (0, None)) == (1, {"n": "first"})
+    theirs, outcome = _write_in_a_thread(database, ChangedDocument("k", "a", 1, {"n": "theirs"}))
+    theirs.join(timeout=1.0)  # it waits: without the hold it would commit here
+    assert outcome == []
+    database.write([], [ChangedDocument("k", "a", 1, {"n": "mine"})], [])  # cannot conflict
+    theirs.join()
+    (refused,) = outcome
+    assert isinstance(refused, ConcurrencyError)  # it read version 1: the hold's write won
+    assert _parsed(database.load("k", "a") or (0, None)) == (2, {"n": "mine"})
+    database.write([], [ChangedDocument("k", "a", 2, {"n": "after"})], [])  # let go
+
+
+def test_writers_let_go_without_a_write_commit_as_before(database: Database) -> None:
+    assert isinstance(database, HoldsWriters)
+    database.write([NewDocument("k", "a", {"n": "first"})], [], [])
+    database.hold_writers()
+    theirs, outcome = _write_in_a_thread(database, ChangedDocument("k", "a", 1, {"n": "theirs"}))
+    theirs.join(timeout=0.2)
+    database.release_writers()
+    database.release_writers()  # nothing held: nothing happens
+    theirs.join()
+    assert outcome == ["written"]
+    assert _parsed(database.load("k", "a") or (0, None)) == (2, {"n": "theirs"})

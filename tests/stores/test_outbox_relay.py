@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import TimeOrderedIds
 from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
-from merx.errors import NotFound
+from merx.errors import ConcurrencyError, NotFound
 from merx.kernel import serde
 from merx.kernel.bus import MessageBus
 from merx.kernel.documents import Documents
@@ -195,6 +196,42 @@ def test_a_failing_subscriber_is_parked_then_replayed(target: str) -> None:
     assert SEEN == ["a", "b", "late a", "late b"]
     with pytest.raises(NotFound):  # resolved: nothing to replay
         relay.replay(parked[0].id)
+
+
+def test_a_subscriber_meeting_other_commits_runs_again_alone_and_is_not_parked(
+    target: str,
+) -> None:
+    conflicts = {"left": 4}
+    alone: list[bool] = []
+
+    def contended(event: catalog.SkuCreated, uow: UnitOfWork) -> None:
+        alone.append(getattr(uow, "_holding", False))
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            raise ConcurrencyError("a campaign moved since it was loaded")
+        SEEN.append(f"won {event.sku_id}")
+        uow.commit()
+
+    pauses: list[float] = []
+    conflict_pauses: list[int] = []
+    app = open_shop(target)
+    app.bus.subscribe(catalog.SkuCreated, contended)
+    relay = OutboxRelay(
+        app.database, documents(), app.bus, app.new_unit_of_work, "tester", name="test",
+        attempts=3, sleep=pauses.append, conflict_attempts=6,
+        conflict_pause=conflict_pauses.append, exclusive_after=3,
+    )  # fmt: skip
+    app.bus.deliver_through(relay)
+    create_sku(app, "a")
+    assert SEEN == ["a", "won a"]
+    assert relay.parked() == []  # four conflicts: more than ``attempts``, not a failure
+    assert pauses == []  # a failure's pause is not a conflict's
+    assert conflict_pauses == [1, 2, 3, 4]
+    assert alone == [False, False, False, True, True]  # alone after the third conflict
+    conflicts["left"] = 10
+    create_sku(app, "b")
+    (parked,) = relay.parked()  # but not for ever: parked after conflict_attempts
+    assert (parked.attempts, "moved since it was loaded" in parked.error) == (6, True)
 
 
 def test_one_relay_delivers_at_a_time_and_a_dead_ones_lease_expires(target: str) -> None:
@@ -375,5 +412,55 @@ def test_a_mark_written_meanwhile_refuses_the_duplicate_and_the_retry_skips_it(
     )
     assert relay.deliver() == 1
     assert worked == ["a"]  # the work was tried, its commit refused (the mark is taken)
-    assert pauses == [0.05]  # then tried again, which found the mark and did nothing
+    # a conflict, not a failure: tried again at once (no conflict_pause given), which found
+    # the mark and did nothing
+    assert pauses == []
     assert relay.parked() == []
+
+
+def test_the_subscribers_of_one_event_read_a_document_once_until_one_writes_it(
+    tmp_path: Path,
+) -> None:
+    converter = serde.make_converter(AGGREGATES)
+    known = Documents()
+    known.register_all(
+        "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+    )
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    loads: list[str] = []
+    load = database.load
+
+    def counted_load(kind: str, key: str) -> Any:
+        loads.append(key)
+        return load(kind, key)
+
+    database.load = counted_load  # type: ignore[method-assign]
+
+    def new_uow() -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(database, known, TimeOrderedIds())
+
+    seen: list[tuple[str, int]] = []
+
+    def looks(event: CounterOpened, uow: UnitOfWork) -> None:
+        seen.append(("looks", uow.repo(Counter).view(event.counter_id).count))
+
+    def counts(event: CounterOpened, uow: UnitOfWork) -> None:
+        counter = uow.repo(Counter).get(event.counter_id)
+        counter.increment()
+        uow.repo(Counter).save(counter)
+        uow.commit()
+        seen.append(("counts", counter.count))
+
+    bus = MessageBus(new_uow, EventLog())
+    for subscriber in (looks, looks, counts, looks):
+        bus.subscribe(CounterOpened, subscriber)
+    relay = OutboxRelay(database, known, bus, new_uow, "me")
+    with new_uow() as uow:
+        uow.repo(Counter).add(Counter.open("a"))
+        uow.commit()
+    loads.clear()
+    assert relay.deliver() == 2  # CounterOpened, then the CounterIncremented of `counts`
+    # read once by the first; the second and the one that writes take that row (its commit
+    # is version-checked); after its commit the last reads the new version
+    assert loads == ["a", "a"]
+    assert seen == [("looks", 0), ("looks", 0), ("counts", 1), ("looks", 1)]

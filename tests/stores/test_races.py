@@ -89,6 +89,7 @@ def setup(
             app.handle(command(campaign, PLATFORM))
         app.handle(promotions.ScheduleCampaign(campaign, PLATFORM))
         app.handle(promotions.TickCampaigns())
+    app.close()  # the relay's lease goes: the racers' relays deliver at once
 
 
 def buy_all(path: str, worker: int, tries: int) -> Counter[str]:
@@ -213,6 +214,54 @@ def test_one_customers_orders_racing_use_a_once_per_customer_campaign_once(
     assert total == Counter(reserved=1, PerUserLimitReached=PROCESSES * 2 - 1), total
     use = shop(path).get(CampaignUse, campaign_use_id("FR", "ann"))
     assert (use.live, use.days) == (1, {START.date(): 1})
+
+
+def place_and_pay(path: str, worker: int, tries: int) -> tuple[Counter[str], int]:
+    """Place and pay ``tries`` orders on the shared SKU and campaign, one after another
+    with no pause: the outcome of each, by name, and the deliveries this process's relay
+    parked (a subscriber's conflict must not park one either)."""
+    app = shop(path)
+    outcomes: Counter[str] = Counter()
+    for k in range(tries):
+        cid = customer(app, f"p{worker}-{k}")
+        try:
+            placed = app.handle(orders.PlaceOrder(cid))
+            app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+            outcomes["paid"] += 1
+        except MerxError as error:  # ConcurrencyError too: counted, and the test fails
+            outcomes[type(error).__name__] += 1
+    parked = len(app.relay.parked())
+    app.close()
+    return outcomes, parked
+
+
+def test_processes_placing_and_paying_on_one_sku_and_campaign_lose_no_order_to_a_conflict(
+    target: str,
+) -> None:
+    """Every order writes the SKU's stock item (placed, paid) and the campaign's budget
+    (reserved, then consumed by a subscriber): the processes' commits keep meeting on
+    them. The bus runs a conflicting command again after a random pause and then alone,
+    the relay a conflicting subscriber likewise: every order is paid or refused for a
+    business reason (its stock or budget gone), none for the race itself."""
+    path = target
+    tries = 12
+    setup(path, units=PROCESSES * tries - 4, budget=f"{30 * (PROCESSES * tries - 8)}.00")
+    results: list[tuple[Counter[str], int]] = race(place_and_pay, path, tries)  # type: ignore[assignment]
+    total = sum((outcomes for outcomes, _ in results), Counter())
+    assert sum(total.values()) == PROCESSES * tries
+    # never a ConcurrencyError: the stock ran out (at placement), or the budget between a
+    # quote and its reservation
+    assert set(total) <= {"paid", "OutOfStock", "BudgetExhausted"}, total
+    assert 0 < total["paid"] <= PROCESSES * tries - 4, total
+    assert [parked for _, parked in results] == [0] * PROCESSES
+    app = shop(path)
+    app.relay.deliver()  # whatever the racers' relays left
+    assert app.relay.parked() == []
+    item = app.get(inventory.StockItem, inventory.stock_key(WAREHOUSE, PHONE))
+    assert item.reserved == total["paid"]  # each paid order holds its unit, none twice
+    ledger = app.get(promotions.Campaign, "FR").ledger
+    assert ledger.reserved == Money.zero("CNY")  # every paid order's discount consumed
+    assert ledger.consumed <= Money.of(f"{30 * (PROCESSES * tries - 8)}.00", "CNY")
 
 
 def test_processes_asking_to_refund_one_order_refund_it_once(target: str) -> None:

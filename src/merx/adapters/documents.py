@@ -188,6 +188,25 @@ class LoadsMany(Protocol):
         ...
 
 
+@runtime_checkable
+class HoldsWriters(Protocol):
+    """Optional port of a :class:`DocumentDatabase`: shutting the other writers out, for a
+    unit of work that runs alone (:class:`~merx.kernel.uow.Exclusive`). Without it, such a
+    unit of work runs as any other (the bus's retries stay its only remedy)."""
+
+    def hold_writers(self) -> None:
+        """From now on, until this thread's next :meth:`DocumentDatabase.write` (which
+        lets them go once it committed or failed) or :meth:`release_writers`, no other
+        connection commits: this thread's reads see the latest commit and nothing can
+        change it. Raises :class:`~merx.errors.ConcurrencyError` if the other writers
+        cannot be shut out in time."""
+        ...
+
+    def release_writers(self) -> None:
+        """Let the other writers in again (nothing if they were not shut out)."""
+        ...
+
+
 def load_many(
     database: DocumentDatabase, keys: Sequence[DocumentKey]
 ) -> dict[DocumentKey, tuple[int, Any]]:
@@ -435,6 +454,8 @@ class DocumentUnitOfWork:
         self._participants: dict[Hashable, Participant] = {}
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
+        self._holding = False  # the other writers are shut out (:meth:`exclusively`)
+        self._shared: dict[DocumentKey, tuple[int, Any]] | None = None  # share_reads
 
     @property
     def committed(self) -> bool:
@@ -445,6 +466,14 @@ class DocumentUnitOfWork:
         """How many times this unit of work committed."""
         return self._commits
 
+    def exclusively(self) -> None:
+        """Shut the database's other writers out until this unit of work's next commit or
+        rollback (:class:`~merx.kernel.uow.Exclusive`), if it can (:class:`HoldsWriters`)."""
+        if self._holding or not isinstance(self.database, HoldsWriters):
+            return
+        self.database.hold_writers()
+        self._holding = True
+
     def want(self, repo: DocumentRepository[Any], key: str) -> None:
         """Read ``repo``'s ``key`` with the next read (a prefetch)."""
         self._wanted[(repo.name, key)] = repo
@@ -453,14 +482,33 @@ class DocumentUnitOfWork:
         """Whether a prefetch of ``repo``'s ``key`` waits for the next read."""
         return (repo.name, key) in self._wanted
 
+    def share_reads(self, reads: dict[DocumentKey, tuple[int, Any]]) -> None:
+        """Answer reads from ``reads`` first and add to it the rows this unit of work reads
+        from the database; its commits drop what they wrote. The relay shares one between
+        the subscribers of one event (each in its unit of work, most reading the same
+        order): a row read a moment earlier is as good as one read now (a view is the
+        committed state of a moment; a saved aggregate is version-checked at commit)."""
+        self._shared = reads
+
     def read(self, repo: DocumentRepository[Any], key: str) -> tuple[int, Any] | None:
         """The stored row of ``repo``'s ``key``, read with every prefetch waiting (one
         read: :func:`load_many`), whose rows go to their repositories."""
-        if not self._wanted:
+        shared = self._shared
+        if not self._wanted and shared is None:
             return self.database.load(repo.name, key)
         wanted, self._wanted = self._wanted, {}
         wanted.pop((repo.name, key), None)
-        rows = load_many(self.database, [(repo.name, key), *wanted])
+        keys: list[DocumentKey] = [(repo.name, key), *wanted]
+        rows = {k: shared[k] for k in keys if k in shared} if shared else {}
+        missing = [k for k in keys if k not in rows]
+        if len(missing) == 1:
+            row = self.database.load(*missing[0])
+            found = {} if row is None else {missing[0]: row}
+        else:
+            found = load_many(self.database, missing) if missing else {}
+        rows.update(found)
+        if shared is not None:
+            shared.update(found)
         for address, owner in wanted.items():
             owner.prefetched(address[1], rows.get(address))
         return rows.get((repo.name, key))
@@ -527,14 +575,25 @@ class DocumentUnitOfWork:
         ]
         journal = _merged([participant.rows() for participant in self._participants.values()])
         removed = [gone for repo in self._repos.values() for gone in repo.removals()]
-        if removed:
-            seqs = self.database.write(new, changed, stored, self._marks, journal, removed=removed)
-        elif journal:
-            seqs = self.database.write(new, changed, stored, self._marks, journal)
-        else:
-            seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
+        try:
+            if removed:
+                seqs = self.database.write(
+                    new, changed, stored, self._marks, journal, removed=removed
+                )
+            elif journal:
+                seqs = self.database.write(new, changed, stored, self._marks, journal)
+            else:
+                seqs = self.database.write(new, changed, stored, self._marks)  # all or nothing
+        finally:
+            self._holding = False  # a write lets the other writers in again
         self._marks = []
         self._participants.clear()
+        if self._shared is not None:  # what others read of these is stale now
+            touched: list[NewDocument | ChangedDocument | RemovedDocument] = [
+                *new, *changed, *removed
+            ]  # fmt: skip
+            for gone in touched:
+                self._shared.pop((gone.kind, gone.key), None)
         for repo, key in self._staged:
             self._events.extend(repo.written(key))
         if self._on_commit is not None and events:
@@ -551,6 +610,10 @@ class DocumentUnitOfWork:
         self._wanted.clear()
 
     def rollback(self) -> None:
+        if self._holding:
+            self._holding = False
+            assert isinstance(self.database, HoldsWriters)
+            self.database.release_writers()
         self._repos.clear()
         self._staged.clear()
         self._participants.clear()

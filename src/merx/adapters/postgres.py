@@ -33,6 +33,7 @@ schema must exist.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, Final, TypeAlias
@@ -373,6 +374,11 @@ _UPDATE: Final = "SELECT merx_update_document(%s, %s, %s, %s)"
 _REMOVE: Final = "SELECT merx_remove_document(%s, %s, %s)"
 _INSERT: Final = "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)"
 _LOCK_OUTBOX: Final = "SELECT pg_advisory_xact_lock(%s)"
+#: Every write takes the writers' lock shared, first in its transaction; a connection that
+#: shuts the other writers out (:meth:`PostgresDatabase.hold_writers`) holds it exclusively.
+_SHARE_WRITERS: Final = "SELECT pg_advisory_xact_lock_shared(%s)"
+#: The class of the writers' lock key (the outbox's oid beside it, as the outbox lock's).
+_WRITERS_CLASS: Final = int.from_bytes(b"mrxw", "big")
 _APPEND: Final = "INSERT INTO merx_outbox (event_id, name, data) VALUES {rows} RETURNING seq"
 _APPEND_ENTRY: Final = (
     "WITH e AS (INSERT INTO merx_ledger_entries (book, key, kind, ref, at, phase, link) "
@@ -502,6 +508,9 @@ class PostgresDatabase:
     #: The key of the advisory lock a write with events holds from its outbox append to its
     #: commit (one per outbox table).
     outbox_lock: int
+    #: The key of the advisory lock every write takes shared and a unit of work running
+    #: alone holds exclusively (:meth:`hold_writers`).
+    writers_lock: int
 
     def __init__(
         self,
@@ -528,15 +537,22 @@ class PostgresDatabase:
             self._pool = dsn_or_pool
             self._owns_pool = False
         self._wire: WireTrace | None = None
+        self._local = threading.local()  # a connection held with the writers shut out
         try:
             self.outbox_lock = self._open_schema(documents, upgrade=upgrade)
         except BaseException:
             self.close()
             raise
+        self.writers_lock = (_WRITERS_CLASS << 32) | (self.outbox_lock & 0xFFFFFFFF)
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        """A connection of the pool, in autocommit, for the length of the block."""
+        """A connection of the pool, in autocommit, for the length of the block (this
+        thread's held one while it shuts the other writers out)."""
+        held: Connection | None = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
+            return
         with self._pool.connection() as connection:
             if not connection.autocommit:
                 raise NotAutocommit(
@@ -680,7 +696,10 @@ class PostgresDatabase:
     ) -> list[int]:
         if not (new or changed or events or handled or journal or removed):
             return []
-        statements: list[tuple[str, list[tuple[Any, ...]]]] = [("BEGIN", [()])]
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = [
+            ("BEGIN", [()]),
+            (_SHARE_WRITERS, [(self.writers_lock,)]),
+        ]
         if changed:
             updates = [(r.kind, r.key, r.version, _json(r.document)) for r in changed]
             statements.append((_UPDATE, updates))
@@ -709,17 +728,47 @@ class PostgresDatabase:
             appended = len(statements)
             statements.append((_APPEND.format(rows=rows), [values]))
         statements.append(("COMMIT", [()]))
-        with self.connection() as db:
-            try:
-                seqs = _pipelined(db, statements, rows_of=appended)
-            except BaseException as error:
-                with suppress(psycopg.Error):  # a broken connection: the pool discards it
-                    db.rollback()
-                concurrency = _concurrency_error(error)
-                if concurrency is None:
-                    raise
-                raise concurrency from error
+        try:
+            with self.connection() as db:
+                try:
+                    seqs = _pipelined(db, statements, rows_of=appended)
+                except BaseException as error:
+                    with suppress(psycopg.Error):  # a broken connection: the pool discards it
+                        db.rollback()
+                    concurrency = _concurrency_error(error)
+                    if concurrency is None:
+                        raise
+                    raise concurrency from error
+        finally:
+            self.release_writers()  # a write lets them in again
         return [int(seq) for (seq,) in seqs]
+
+    def hold_writers(self) -> None:
+        """Take a connection for this thread and the writers' lock on it exclusively:
+        every other write waits at its first statement until :meth:`release_writers` (or
+        this thread's next write) lets it go (:class:`~merx.adapters.documents.HoldsWriters`)."""
+        if getattr(self._local, "held", None) is not None:
+            return
+        connection = self._pool.getconn()
+        try:
+            if self._wire is not None:
+                self._wire.attach(connection)
+            connection.execute("SELECT pg_advisory_lock(%s)", (self.writers_lock,))
+        except BaseException:
+            self._pool.putconn(connection)
+            raise
+        self._local.held = connection
+
+    def release_writers(self) -> None:
+        connection: Connection | None = getattr(self._local, "held", None)
+        if connection is None:
+            return
+        self._local.held = None
+        try:
+            with suppress(psycopg.Error):  # a broken connection took its lock with it
+                connection.execute("SELECT pg_advisory_unlock(%s)", (self.writers_lock,))
+        finally:
+            self._pool.putconn(connection)
 
     # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
 

@@ -40,11 +40,14 @@ subscriber (event)                                      its commits
 
 One seen committing twice undeclared is kept in :attr:`OutboxRelay.undeclared_steps`.
 
-A subscriber that fails is tried again with a growing pause; after ``attempts`` tries its
-delivery is *parked* (the event, the subscriber, the error) and the relay goes on; the
-host reads :meth:`OutboxRelay.parked` and runs :meth:`OutboxRelay.replay` once the cause is
-fixed. Relays of several processes share one database: a lease (renewed as it runs out,
-expiring if its holder dies) lets one deliver at a time; the others return at once.
+A subscriber that fails is tried again with a growing pause (one whose commit met another
+process's, :class:`~merx.errors.ConcurrencyError`, runs again after ``conflict_pause``, and
+alone after ``exclusive_after`` such conflicts, without counting against ``attempts``);
+after ``attempts`` tries its delivery is *parked* (the event, the subscriber, the error)
+and the relay goes on; the host reads :meth:`OutboxRelay.parked` and runs
+:meth:`OutboxRelay.replay` once the cause is fixed. Relays of several processes share one
+database: a lease (renewed as it runs out, expiring if its holder dies) lets one deliver
+at a time; the others return at once.
 """
 
 from __future__ import annotations
@@ -58,10 +61,10 @@ from typing import Any, Protocol
 
 import attrs
 
-from merx.adapters.documents import CommittedEvent, DocumentUnitOfWork
+from merx.adapters.documents import CommittedEvent, DocumentKey, DocumentUnitOfWork
 from merx.kernel.bus import MessageBus, Subscriber, in_steps
 from merx.kernel.documents import Documents
-from merx.kernel.errors import NotFound
+from merx.kernel.errors import ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
 
 #: A row of the outbox: (seq, event id, document name, data).
@@ -174,6 +177,9 @@ class OutboxRelay:
         outgoing: Outgoing | None = None,
         attempts: int = 3,
         pause_s: float = 0.05,
+        conflict_attempts: int = 10,
+        conflict_pause: Callable[[int], None] | None = None,
+        exclusive_after: int | None = None,
         lease_s: float = 30.0,
         batch: int = 500,
         save_every: int = 500,
@@ -189,6 +195,10 @@ class OutboxRelay:
         self._outgoing = outgoing
         self._attempts = attempts
         self._pause_s = pause_s
+        self._conflict_attempts = conflict_attempts
+        self._conflict_pause = conflict_pause
+        self._exclusive_after = exclusive_after
+        self._alone = False  # the next run shuts the other writers out (conflicts)
         self._lease_s = lease_s
         self._batch = batch
         self._save_every = save_every
@@ -311,22 +321,38 @@ class OutboxRelay:
         """Publish ``event`` and run its subscribers but those whose mark is in ``done``;
         ``done`` is ``None`` for an event of this process's that no relay delivered yet."""
         self._attempt(seq, _PUBLISHER, lambda _: self._bus.publisher.publish([event]))
+        reads: dict[DocumentKey, tuple[int, Any]] = {}  # read once for every subscriber
         for subscriber in self._bus.subscribers_of(type(event)):
             mark = _mark(subscriber, event_id)
             if done is not None and mark in done:
                 continue
-            work = partial(self._run, subscriber, event, mark)
+            work = partial(self._run, subscriber, event, mark, reads)
             self._attempt(seq, subscriber_name(subscriber), work)
 
-    def _run(self, subscriber: Subscriber, event: DomainEvent, mark: str, first: bool) -> None:
+    def _run(
+        self,
+        subscriber: Subscriber,
+        event: DomainEvent,
+        mark: str,
+        reads: dict[DocumentKey, tuple[int, Any]],
+        first: bool,
+    ) -> None:
         """Run ``subscriber`` in a unit of work of its own that writes ``mark``; on the first
         attempt the mark is known not to be there (checked, or the event is new), after a
         failure it is asked for (the failure may have been the mark, written meanwhile).
+        The subscribers of one event share their ``reads``
+        (:meth:`DocumentUnitOfWork.share_reads`): what one read, the next need not read
+        again; after a failure they are read anew.
 
         A subscriber that commits in steps has its mark written after it returns, alone,
         so a failure after its first step (or a stop) runs it again (see the module)."""
         steps = in_steps(subscriber)
+        if not first:
+            reads.clear()
         with self._new_unit_of_work() as uow:
+            uow.share_reads(reads)
+            if self._alone and not steps:  # a step's commits are its own: no lock across calls
+                uow.exclusively()
             if uow.handling(mark, known_new=first, deferred=steps):
                 subscriber(event, uow)
                 if self._outgoing is None:
@@ -338,19 +364,39 @@ class OutboxRelay:
 
     def _attempt(self, seq: int, who: str, work: Callable[[bool], None]) -> bool:
         """Run ``work`` (told whether this is the first attempt), again after a growing
-        pause if it fails; park it after the last attempt. Whether it succeeded."""
-        for attempt in range(1, self._attempts + 1):
+        pause if it fails; park it after the last attempt. Whether it succeeded.
+
+        A :class:`~merx.errors.ConcurrencyError` (the subscriber's commit met another
+        process's on a shared aggregate, nothing written) is no failure of the work: it
+        runs again on fresh state after ``conflict_pause``, up to ``conflict_attempts``
+        times in all, without counting against ``attempts``; after ``exclusive_after``
+        conflicts, alone (:meth:`DocumentUnitOfWork.exclusively`), unless it commits in
+        steps."""
+        failures = conflicts = 0
+        while True:
+            limit = self._exclusive_after
+            self._alone = limit is not None and conflicts >= limit
             try:
-                work(attempt == 1)
-            except Exception as error:
-                if attempt == self._attempts:
-                    detail = "".join(traceback.format_exception_only(error)).strip()
-                    self._outbox.park(self.name, seq, who, detail, attempt)
+                work(failures + conflicts == 0)
+            except ConcurrencyError as error:
+                conflicts += 1
+                if conflicts >= self._conflict_attempts:
+                    self._park(seq, who, error, failures + conflicts)
                     return False
-                self._sleep(self._pause_s * 2 ** (attempt - 1))
+                if self._conflict_pause is not None:
+                    self._conflict_pause(conflicts)
+            except Exception as error:
+                failures += 1
+                if failures >= self._attempts:
+                    self._park(seq, who, error, failures + conflicts)
+                    return False
+                self._sleep(self._pause_s * 2 ** (failures - 1))
             else:
                 return True
-        return False  # pragma: no cover - the loop returns
+
+    def _park(self, seq: int, who: str, error: Exception, attempts: int) -> None:
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        self._outbox.park(self.name, seq, who, detail, attempts)
 
     # -- parked deliveries -----------------------------------------------------------
 
@@ -381,7 +427,7 @@ class OutboxRelay:
             if not matching:
                 raise NotFound(f"no subscriber {parked.subscriber!r} for {name}")
             mark = f"{parked.subscriber}:{event_id}"
-            work = lambda _: self._run(matching[0], event, mark, first=False)  # noqa: E731
+            work = lambda _: self._run(matching[0], event, mark, {}, first=False)  # noqa: E731
         self._outbox.resolve(parked.id)
         return self._attempt(seq, parked.subscriber, work)
 

@@ -659,10 +659,10 @@ class SqliteDatabase:
         removed: Sequence[RemovedDocument] = (),
     ) -> list[int]:
         db = self.connection()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:  # the write lock stayed busy
-            raise ConcurrencyError(f"{self.path} is busy: {error}") from error
+        if getattr(self._local, "holding", False):
+            self._local.holding = False  # the write lock is held since hold_writers
+        else:
+            self._begin(db)
         try:
             for updates in _chunks(changed, 4):
                 _update_documents(db, updates)
@@ -712,6 +712,25 @@ class SqliteDatabase:
             db.execute("ROLLBACK")
             raise
         return seqs
+
+    def _begin(self, db: sqlite3.Connection) -> None:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # the write lock stayed busy
+            raise ConcurrencyError(f"{self.path} is busy: {error}") from error
+
+    def hold_writers(self) -> None:
+        """Take the file's write lock now (``BEGIN IMMEDIATE``) for this thread's reads and
+        its next write (:class:`~merx.adapters.documents.HoldsWriters`)."""
+        if getattr(self._local, "holding", False):
+            return
+        self._begin(self.connection())
+        self._local.holding = True
+
+    def release_writers(self) -> None:
+        if getattr(self._local, "holding", False):
+            self._local.holding = False
+            self.connection().execute("ROLLBACK")
 
     # -- the JournalDatabase port (merx.adapters.journal) --------------------------------
 

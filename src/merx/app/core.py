@@ -70,7 +70,7 @@ from merx.app.wiring import (
     register_suppliers,
 )
 from merx.inventory import InventoryPolicy
-from merx.kernel.bus import Command, MessageBus
+from merx.kernel.bus import Backoff, Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.command_records import (
     CommandRecordQueries,
@@ -232,6 +232,13 @@ class Settings:
     decision_recording: decisions.DecisionRecording = attrs.field(
         factory=decisions.DecisionRecording
     )
+    #: how many times the bus runs a command whose first commit met a concurrent one
+    #: (``ConcurrencyError``), the pause between two runs (``None``: none), and after how
+    #: many such conflicts it runs the command with the store's other writers shut out
+    #: (SQLite, PostgreSQL: :class:`merx.kernel.uow.Exclusive`; ``None``: never)
+    conflict_attempts: int = 6
+    conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
+    conflict_exclusive_after: int | None = 3
 
 
 def assemble(
@@ -263,7 +270,11 @@ def assemble(
     profit = settings.profit_policy
     timing = settings.order_policy
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
-    bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
+    bus = MessageBus(
+        new_unit_of_work, events, attempts=settings.conflict_attempts,
+        pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,
+        clock=clock, replies=replies,
+    )  # fmt: skip
     bus.register(
         PurgeCommandRecords,
         partial(

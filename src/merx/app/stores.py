@@ -95,7 +95,11 @@ def build_app(
         journals=database_journals,
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
-    relay = OutboxRelay(database, known, app.bus, new_unit_of_work, owner, outgoing=outgoing)
+    relay = OutboxRelay(
+        database, known, app.bus, new_unit_of_work, owner, outgoing=outgoing,
+        conflict_attempts=settings.conflict_attempts, conflict_pause=settings.conflict_pause,
+        exclusive_after=settings.conflict_exclusive_after,
+    )  # fmt: skip
     app.bus.deliver_through(relay)
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)

@@ -8,9 +8,17 @@ and runs each subscriber of each event in a unit of work of its own.
 Optimistic concurrency: when a handler's *first* commit fails with
 :class:`merx.errors.ConcurrencyError` (someone changed an aggregate it had loaded),
 nothing was written, so the bus runs the handler again on fresh state, up to
-``attempts`` times. Handlers therefore make no external call before their first commit
-unless that call is idempotent by key (as every port's calls are). A conflict after a
-first commit is raised to the caller. Events raised by
+``attempts`` times, calling ``pause`` (if given) between two attempts: processes that keep
+meeting on one aggregate (a campaign's budget, a SKU's stock) draw apart with
+:class:`Backoff`'s random, growing pauses instead of running again in step. From the
+attempt after ``exclusive_after`` conflicts on, a unit of work that can
+(:class:`~merx.kernel.uow.Exclusive`: the SQLite and PostgreSQL stores) runs the handler
+with the store's other writers shut out until its first commit, which then cannot meet
+another: a command that keeps losing a race for a hot aggregate wins it at last, or fails
+for a business reason (out of stock, budget spent), never for the race. Handlers
+therefore make no external call before their first commit unless that call is idempotent
+by key (as every port's calls are). A conflict after a first commit is raised to the
+caller. Events raised by
 subscribers join the queue, in order. A subscriber's error propagates to the caller
 after the command itself has committed (it is not swallowed); the events not yet
 dispatched, the failing one included, are kept in :attr:`MessageBus.undelivered` for
@@ -23,6 +31,8 @@ A command sent with an idempotency key acts once: the bus keeps its reply under 
 
 from __future__ import annotations
 
+import random
+import time
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -34,7 +44,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import ConcurrencyError, MerxError, ValidationError
 from merx.kernel.events import DomainEvent, EventPublisher
 from merx.kernel.replies import CommandRecord, Replies
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import Exclusive, UnitOfWork
 
 R_co = TypeVar("R_co", covariant=True)
 R = TypeVar("R")
@@ -73,6 +83,34 @@ def in_steps(subscriber: Callable[..., Any]) -> bool:
     return bool(getattr(function, _IN_STEPS, False))
 
 
+@attrs.frozen
+class Backoff:
+    """Random pauses between a command's attempts after conflicts ("full jitter"): after
+    the ``n``-th conflicting attempt, a pause drawn uniformly from 0 to
+    ``min(cap_s, first_s * 2 ** (n - 1))`` seconds. A stored app's bus uses it (two
+    processes whose placements keep meeting on one campaign otherwise run again in step
+    and meet again); ``draw`` and ``sleep`` are there for tests."""
+
+    first_s: float = 0.002
+    cap_s: float = 0.05
+    draw: Callable[[float, float], float] = random.uniform
+    sleep: Callable[[float], None] = time.sleep
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.first_s <= self.cap_s:
+            raise ValidationError(
+                f"a backoff needs 0 <= first_s <= cap_s, got {self.first_s} and {self.cap_s}"
+            )
+
+    def limit_s(self, attempt: int) -> float:
+        """The longest pause after the ``attempt``-th conflicting attempt (1, 2, ...)."""
+        return min(self.cap_s, self.first_s * 2.0 ** (attempt - 1))
+
+    def __call__(self, attempt: int) -> None:
+        """Pause after the ``attempt``-th attempt conflicted."""
+        self.sleep(self.draw(0.0, self.limit_s(attempt)))
+
+
 class Delivery(Protocol):
     """Port: delivers committed events from a durable outbox (see ``deliver_through``)."""
 
@@ -88,12 +126,16 @@ class MessageBus:
         publisher: EventPublisher,
         *,
         attempts: int = 5,
+        pause: Callable[[int], None] | None = None,
+        exclusive_after: int | None = None,
         clock: Clock | None = None,
         replies: Replies | None = None,
     ) -> None:
         if attempts < 1:
             raise ValidationError(f"attempts must be at least 1, got {attempts}")
         self._attempts = attempts
+        self._pause = pause
+        self._exclusive_after = exclusive_after
         self._clock = clock
         self._replies = replies
         self._uow_factory = uow_factory
@@ -152,18 +194,25 @@ class MessageBus:
                         reply: R = self._replies.reply(earlier, command)
                         return reply
                 try:
+                    if self._alone(attempt) and isinstance(uow, Exclusive):
+                        uow.exclusively()
                     result: R = handler(command, uow)
                 except ConcurrencyError as error:
+                    uow.rollback()  # lets the other writers in again, if they were shut out
                     if uow.committed or attempt == self._attempts:
                         self._finish(idempotency_key, command, error, uow.committed)
                         self._dispatch(uow.collect_events())
                         raise
+                    if self._pause is not None:
+                        self._pause(attempt)
                     continue
                 except MerxError as error:
+                    uow.rollback()
                     self._finish(idempotency_key, command, error, uow.committed)
                     self._dispatch(uow.collect_events())
                     raise
                 except BaseException:
+                    uow.rollback()
                     self._dispatch(uow.collect_events())
                     raise
                 events = uow.collect_events()
@@ -171,6 +220,10 @@ class MessageBus:
             self._dispatch(events)
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _alone(self, attempt: int) -> bool:
+        """Whether ``attempt`` runs with the other writers shut out (``exclusive_after``)."""
+        return self._exclusive_after is not None and attempt > self._exclusive_after
 
     def _claim(self, uow: UnitOfWork, key: str, command: Command[Any]) -> CommandRecord | None:
         assert self._clock is not None

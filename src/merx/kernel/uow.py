@@ -86,6 +86,17 @@ class Prefetching(Protocol):
         ...
 
 
+@runtime_checkable
+class Exclusive(Protocol):
+    """Optional part of a :class:`UnitOfWork`: running alone. :meth:`exclusively` shuts
+    the store's other writers out from now until this unit of work's first commit (or its
+    rollback): what it reads cannot change under it, so that commit cannot meet another.
+    The bus asks for it once a command kept meeting other commits
+    (:class:`merx.kernel.bus.MessageBus`, ``exclusive_after``)."""
+
+    def exclusively(self) -> None: ...
+
+
 def prefetch(repo: Repository[A], keys: Iterable[str]) -> None:
     """Tell ``repo`` its unit of work is about to read ``keys`` (``get``, ``find``,
     ``view``, ``peek``, or ``add`` of a new id), so that a store that can reads them
