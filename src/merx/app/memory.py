@@ -20,12 +20,14 @@ from merx.adapters.memory import (
     MemoryStockQueries,
     MemoryStore,
     MemoryUnitOfWork,
+    MemoryVault,
     MemoryVoucherCodeQueries,
     SequentialIds,
 )
 from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, assemble, seed_reference_data
 from merx.inventory import InventoryPolicy
 from merx.kernel.money import Money
+from merx.people import Vault
 
 
 @attrs.define(kw_only=True)
@@ -55,6 +57,7 @@ def build_memory_app(
     refund_policy: payments.RefundPolicy | None = None,
     check_views: bool = True,
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE,
+    vault: Vault | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -75,6 +78,9 @@ def build_memory_app(
     ``refund_policy`` says how often and how soon :class:`merx.payments.RetryRefunds`
     tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
     default: 5 attempts, 10 minutes doubling).
+
+    ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
+    apart from the store).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -102,6 +108,7 @@ def build_memory_app(
         ids=sequential,
         settings=settings,
         queries=memory_queries(store),
+        vault=vault if vault is not None else MemoryVault(),
     )
     memory = MemoryApp(
         store=store, **{**attrs.asdict(app, recurse=False), "clock": fixed, "ids": sequential}

@@ -24,6 +24,7 @@ from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
+from merx.adapters.memory.vault import MemoryVault
 
 __all__ = [
     "EventLog",
@@ -50,6 +51,7 @@ __all__ = [
     "MemoryStore",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
+    "MemoryVault",
     "MemoryVirtualGoodsSupplier",
     "MemoryVoucherCodeQueries",
     "RiskRules",
