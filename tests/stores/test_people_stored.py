@@ -5,14 +5,16 @@ documents nor the outbox hold a clear value."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
 from merx import people
 from merx.app import StoredApp
+from merx.app.stores import embedded_vault
 from merx.kernel.ids import CustomerId
-from merx.people import Channel, PersonalData
-from tests.people.test_vault import check_vault_contract
+from merx.people import Channel, PersonalData, Vault
+from merx.testing.vault import VaultContract
 from tests.stores.test_stored_app import Storage, open_shop
 
 AMY = CustomerId("amy")
@@ -71,7 +73,9 @@ def _vault_rows(app: StoredApp) -> int:
         return int(connection.execute("SELECT count(*) FROM merx_vault").fetchone()[0])
 
 
-def test_the_embedded_vault_keeps_the_contract(storage: Storage) -> None:
-    app = open_shop(storage)
-    check_vault_contract(app.vault)
-    app.close()
+class TestEmbeddedVault(VaultContract):
+    """The database's own ``merx_vault`` table (SQLite and PostgreSQL)."""
+
+    @pytest.fixture
+    def make_vault(self, storage: Storage) -> Callable[[], Vault]:
+        return lambda: embedded_vault(storage.open())
