@@ -179,6 +179,13 @@ PINNED = {
         TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
         WrongProof ask_refund refund_to_payer
     """,
+    "people": """
+        AddBankCard BankCard BankCardAdded BankCardRemoved ChangePhone Channel ConsentChanged
+        ConsentRecord ForgetPersonalData GrantConsent InvalidBankCard InvalidIdCard
+        InvalidPersonalValue InvalidPhone NoPersonalData PersonalData PersonalDataForgotten
+        PersonalDataRegistered PersonalKind PhoneChanged RegisterPersonalData RemoveBankCard
+        Sealed UnknownBankCard UnknownToken Vault WithdrawConsent
+    """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer
         DirectReduction Effect FreeShipping FreightCoupon FreightRule FreightTemplate Funding

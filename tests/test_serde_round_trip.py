@@ -1,5 +1,5 @@
-"""Every stored aggregate of the customers, checkout, orders, payments, fulfillment and
-after-sales contexts survives its converter: to JSON text and back, equal to itself, after
+"""Every stored aggregate of the customers, people, checkout, orders, payments, fulfillment
+and after-sales contexts survives its converter: to JSON text and back, equal to itself, after
 a simulated day of trade that leaves them in every state; malformed data is refused with
 a ``ValidationError``."""
 
@@ -21,14 +21,17 @@ from merx.errors import ValidationError
 from merx.fulfillment import serde as fulfillment_serde
 from merx.orders import serde as orders_serde
 from merx.payments import serde as payments_serde
+from merx.people import serde as people_serde
 from tests.checkout.test_freight import marketplace
 from tests.orders.test_presale import presale_journey
+from tests.people.test_simulated_day import people_journey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import simulate
 
 CONVERTERS: dict[str, ModuleType] = {
     "customers": customers_serde,
+    "people": people_serde,
     "checkout": checkout_serde,
     "orders": orders_serde,
     "payments": payments_serde,
@@ -47,8 +50,8 @@ def stored() -> dict[type[Any], list[Any]]:
         kind: [snapshot for _, snapshot in rows.values()]
         for kind, rows in world.app.store.tables.items()
     }
-    freight, _, _ = marketplace()  # the simulation has no presale and no freight
-    for app in (presale_journey(), freight):
+    freight, _, _ = marketplace()  # the simulation has no presale, freight nor people
+    for app in (presale_journey(), freight, people_journey()):
         assert isinstance(app, MemoryApp)
         for kind, rows in app.store.tables.items():
             found.setdefault(kind, []).extend(snapshot for _, snapshot in rows.values())

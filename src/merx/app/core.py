@@ -47,6 +47,7 @@ from merx.adapters.memory import (
     MemoryTagCatalog,
     MemoryTagValues,
     MemoryTransactionRisk,
+    MemoryVault,
     MemoryVirtualGoodsSupplier,
     StoredJournal,
 )
@@ -62,6 +63,7 @@ from merx.app.wiring import (
     register_funding,
     register_installments,
     register_merchants,
+    register_people,
     register_presale,
     register_procurement,
     register_promotions,
@@ -85,6 +87,7 @@ from merx.kernel.uow import Keyed, UnitOfWork
 from merx.ledger import Journals
 from merx.payments import installments as payments_installments
 from merx.payments import services as payments_services
+from merx.people import Vault
 from merx.procurement import services as procurement_services
 from merx.settlement.model import COMMISSION_SCHEDULE_ID, CommissionSchedule
 
@@ -152,6 +155,8 @@ class App:
     #: the decisions of the live scenario versions (its tag ports: ``decider.catalog``,
     #: ``decider.values``; in memory by default)
     decider: decisions.Decider
+    #: where personal values are kept (the app's documents hold only tokens and masks)
+    vault: Vault = attrs.field(factory=MemoryVault)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -249,12 +254,14 @@ def assemble(
     settings: Settings,
     queries: Queries,
     journals: Journals = StoredJournal,
+    vault: Vault | None = None,
 ) -> App:
     """Every context's handlers and subscribers on one bus over ``new_unit_of_work`` and
     the ``queries`` of the same store, with the in-memory sandboxes for the outside world
     (no command is sent); ``journals`` opens a ledger's journal in a unit of work of the
-    same store."""
+    same store; ``vault`` keeps personal values (a :class:`MemoryVault` by default)."""
     events = EventLog()
+    vault = vault if vault is not None else MemoryVault()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in settings.channels}
     logistics = MemoryLogistics()
     consignment = MemoryConsignmentChannel()
@@ -322,6 +329,7 @@ def assemble(
     register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
     register_procurement(bus, clock=clock, ids=ids, queries=queries.purchase_orders)
     register_merchants(bus, clock=clock, ids=ids)
+    register_people(bus, clock=clock, ids=ids, vault=vault)
     register_settlement(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
@@ -384,6 +392,7 @@ def assemble(
             recording=settings.decision_recording,
             publisher=events,
         ),
+        vault=vault,
     )
 
 

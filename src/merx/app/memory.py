@@ -31,12 +31,14 @@ from merx.adapters.memory import (
     MemoryTagCatalog,
     MemoryTagValues,
     MemoryUnitOfWork,
+    MemoryVault,
     MemoryVoucherCodeQueries,
     SequentialIds,
 )
 from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, assemble, seed_reference_data
 from merx.inventory import InventoryPolicy
 from merx.kernel.money import Money
+from merx.people import Vault
 
 
 @attrs.define(kw_only=True)
@@ -70,6 +72,7 @@ def build_memory_app(
     tag_values: decisions.TagValues | None = None,
     assigner: decisions.Assigner | None = None,
     decision_recording: decisions.DecisionRecording | None = None,
+    vault: Vault | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -94,6 +97,8 @@ def build_memory_app(
     Decisions read ``tag_catalog`` and ``tag_values`` (empty in-memory ones by default),
     ask ``assigner`` for experiments' variations (none by default) and record the
     decisions ``decision_recording`` samples (none by default) in the event log.
+    ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
+    apart from the store).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -125,6 +130,7 @@ def build_memory_app(
         ids=sequential,
         settings=settings,
         queries=memory_queries(store),
+        vault=vault if vault is not None else MemoryVault(),
     )
     memory = MemoryApp(
         store=store, **{**attrs.asdict(app, recurse=False), "clock": fixed, "ids": sequential}

@@ -10,6 +10,7 @@ the same file changes nothing). The clock defaults to the system's and ids to
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -29,14 +30,17 @@ from merx.adapters.indexed import (
     IndexedVoucherCodeQueries,
 )
 from merx.adapters.journal import JournalDatabase, database_journals
+from merx.adapters.memory import MemoryVault
 from merx.adapters.relay import Outbox, OutboxRelay, Outgoing
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
+from merx.adapters.vaults import PostgresVault, SqliteVault
 from merx.app.core import App, Queries, Settings, assemble, seed_reference_data
 from merx.app.documents import documents
 from merx.kernel.clock import Clock
 from merx.kernel.documents import Documents
 from merx.kernel.ids import IdSource
+from merx.people import Vault
 
 if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported only when used
     from merx.adapters.postgres import Pool
@@ -71,8 +75,12 @@ def build_app(
     ids: IdSource | None = None,
     settings: Settings | None = None,
     relay_owner: str | None = None,
+    vault: Vault | None = None,
 ) -> StoredApp:
     """A merx over ``database``, its reference data created if it is not there yet.
+
+    ``vault`` keeps customers' personal values; by default the embedded one of
+    :func:`embedded_vault` (replace it with your KMS).
 
     ``relay_owner`` names this process for the outbox relay's lease: a process restarted
     under the same name delivers at once, where a new name waits for the lease of the one
@@ -93,6 +101,7 @@ def build_app(
         settings=settings,
         queries=indexed_queries(database, known),
         journals=database_journals,
+        vault=vault if vault is not None else embedded_vault(database),
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
     relay = OutboxRelay(
@@ -104,6 +113,18 @@ def build_app(
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
     return stored
+
+
+def embedded_vault(database: Database) -> Vault:
+    """The embedded default vault of ``database``: a ``merx_vault`` table apart from the
+    documents for SQLite and PostgreSQL (:mod:`merx.adapters.vaults`; clear values, to be
+    replaced with your KMS), a :class:`MemoryVault` for any other database."""
+    if isinstance(database, SqliteDatabase):
+        return SqliteVault(database)
+    postgres = sys.modules.get("merx.adapters.postgres")
+    if postgres is not None and isinstance(database, postgres.PostgresDatabase):
+        return PostgresVault(database)
+    return MemoryVault()
 
 
 def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
@@ -130,10 +151,14 @@ def build_sqlite_app(
     settings: Settings | None = None,
     synchronous: Literal["FULL", "NORMAL"] = "FULL",
     relay_owner: str | None = None,
+    vault: Vault | None = None,
 ) -> StoredApp:
-    """A merx over the SQLite file at ``path`` (created if missing)."""
+    """A merx over the SQLite file at ``path`` (created if missing); personal values in
+    ``vault``, by default the file's own ``merx_vault`` table (replace it with your KMS)."""
     database = SqliteDatabase(path, synchronous=synchronous, documents=documents())
-    return build_app(database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner)
+    return build_app(
+        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault
+    )
 
 
 def build_postgres_app(
@@ -144,12 +169,16 @@ def build_postgres_app(
     settings: Settings | None = None,
     max_connections: int = 8,
     relay_owner: str | None = None,
+    vault: Vault | None = None,
 ) -> StoredApp:
     """A merx over the PostgreSQL database at ``dsn_or_pool`` (a connection string, such as
     ``postgresql://shop@db.internal/shop``, or a host's own autocommit
     :class:`~psycopg_pool.ConnectionPool`); its tables are created if missing. Needs the
-    ``postgres`` extra (``pip install 'merx[postgres]'``)."""
+    ``postgres`` extra (``pip install 'merx[postgres]'``). Personal values go to ``vault``,
+    by default the database's own ``merx_vault`` table (replace it with your KMS)."""
     from merx.adapters.postgres import PostgresDatabase
 
     database = PostgresDatabase(dsn_or_pool, max_size=max_connections, documents=documents())
-    return build_app(database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner)
+    return build_app(
+        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault
+    )

@@ -22,6 +22,7 @@ from merx import (
     merchants,
     orders,
     payments,
+    people,
     pricing,
     procurement,
     products,
@@ -57,6 +58,8 @@ from merx.payments import ChannelHealth, PaymentGateway, TransactionRisk
 from merx.payments import installments as payments_installments
 from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
+from merx.people import Vault
+from merx.people import services as people_services
 from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
@@ -122,6 +125,20 @@ def register_fulfillment(
         fulfillment.SyncTracking,
         partial(fulfillment_services.sync_tracking, logistics=logistics, clock=clock),
     )
+
+
+def register_people(bus: MessageBus, *, clock: Clock, ids: IdSource, vault: Vault) -> None:
+    """Personal data sealed in ``vault``, and marketing consents."""
+    for command, handler in (
+        (people.RegisterPersonalData, people_services.register_personal_data),
+        (people.ChangePhone, people_services.change_phone),
+        (people.RemoveBankCard, people_services.remove_bank_card),
+        (people.ForgetPersonalData, people_services.forget_personal_data),
+    ):
+        bus.register(command, partial(handler, vault=vault))
+    bus.register(people.AddBankCard, partial(people_services.add_bank_card, vault=vault, ids=ids))
+    bus.register(people.GrantConsent, partial(people_services.grant_consent, clock=clock))
+    bus.register(people.WithdrawConsent, partial(people_services.withdraw_consent, clock=clock))
 
 
 def register_promotions(

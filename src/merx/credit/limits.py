@@ -64,11 +64,12 @@ PlanId = NewType("PlanId", str)
 
 @attrs.frozen
 class Identity:
-    """Who asks for credit, as the customer declared it."""
+    """Who asks for credit, as the customer declared it (personal data: its repr shows
+    none of it)."""
 
-    legal_name: str
-    id_number: str
-    phone: str
+    legal_name: str = attrs.field(repr=False)
+    id_number: str = attrs.field(repr=False)
+    phone: str = attrs.field(repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name in ("legal_name", "id_number", "phone"):

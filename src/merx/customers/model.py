@@ -18,7 +18,7 @@ class Address:
     """A delivery address. ``region`` is what warehouses' delivery ranges match on."""
 
     recipient: str
-    phone: str
+    phone: str = attrs.field(repr=False)  # personal data: never in a repr or a log
     region: str
     line: str
     postal_code: str = ""
@@ -69,7 +69,7 @@ class Customer(Aggregate):
 
     id: CustomerId
     name: str
-    phone: str
+    phone: str = attrs.field(repr=False)  # personal data: never in a repr or a log
     new_user: bool = True
     verified: bool = False
     addresses: dict[str, Address] = attrs.field(factory=dict)

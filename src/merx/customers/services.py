@@ -14,7 +14,7 @@ from merx.kernel.uow import UnitOfWork
 class RegisterCustomer(Command[CustomerId]):
     customer_id: CustomerId
     name: str
-    phone: str
+    phone: str = attrs.field(repr=False)
 
 
 @attrs.frozen

@@ -82,7 +82,7 @@ class TopUp(Aggregate):
 
     id: str
     order_id: OrderId
-    account: str
+    account: str = attrs.field(repr=False)  # a phone number to top up: personal data
     units: dict[str, TopUpUnit]
 
     @classmethod

@@ -392,7 +392,7 @@ class Order(Aggregate):
     currency: str
     lines: tuple[OrderLine, ...]
     ship_to: Address | None
-    account: str | None
+    account: str | None = attrs.field(repr=False)  # a phone number to top up: personal data
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()

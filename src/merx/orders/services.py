@@ -66,7 +66,7 @@ class PlaceOrder(Command[PlacedOrder]):
 
     customer_id: CustomerId
     address_label: str | None = None
-    account: str | None = None
+    account: str | None = attrs.field(default=None, repr=False)  # personal data
     payment_method: str | None = None
     expected_payable: Money | None = None
 

@@ -40,7 +40,8 @@ The modules, their suites and the fixture each asks for:
 - :mod:`merx.testing.funder`: ``FunderContract`` (``make_funder``);
 - :mod:`merx.testing.payout`: ``PayoutContract`` (``make_payout``);
 - :mod:`merx.testing.notifier`: ``NotifierContract`` (``make_notifier``);
-- :mod:`merx.testing.randomness`: ``RandomSourceContract`` (``make_random``).
+- :mod:`merx.testing.randomness`: ``RandomSourceContract`` (``make_random``);
+- :mod:`merx.testing.vault`: ``VaultContract`` (``make_vault``).
 
 This package needs pytest and hypothesis, which are not dependencies of merx: install
 merx's ``dev`` extra (``pip install 'merx[dev]'``) or your own pytest and hypothesis. It
@@ -67,6 +68,7 @@ SUITES = (
     "risk",
     "store",
     "supplier",
+    "vault",
 )
 
 pytest.register_assert_rewrite(*(f"{__name__}.{suite}" for suite in SUITES))

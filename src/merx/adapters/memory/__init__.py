@@ -25,6 +25,7 @@ from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk
 from merx.adapters.memory.scorer import MemoryCreditScorer
 from merx.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
+from merx.adapters.memory.vault import MemoryVault
 
 __all__ = [
     "EventLog",
@@ -53,6 +54,7 @@ __all__ = [
     "MemoryTagValues",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
+    "MemoryVault",
     "MemoryVirtualGoodsSupplier",
     "MemoryVoucherCodeQueries",
     "RiskRules",
