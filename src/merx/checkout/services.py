@@ -196,7 +196,7 @@ def quote_cart(
         CartLine(
             s.id, s.merchant, s.category, s.price, n,
             tax_rate=tax.rate_for(s.tax_rate, s.category),
-            weight_g=s.weight_g, volume_cm3=s.volume_cm3,
+            weight_g=s.weight_g, volume_cm3=s.volume_cm3, origin=s.origin,
         )
         for s, n in skus
     ]  # fmt: skip
@@ -235,6 +235,7 @@ def quote_cart(
             discounts=discounts.get(sku.id, ()),
             tax_rate=priced[sku.id].tax_rate,
             tax=priced[sku.id].tax,
+            origin=sku.origin,
         )
         for sku, quantity in skus
     )
