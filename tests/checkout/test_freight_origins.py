@@ -13,6 +13,7 @@ from typing import Any
 from merx import aftersales, catalog, checkout, customers, orders, payments
 from merx.app import App, build_sqlite_app
 from merx.checkout import FreightCharge
+from merx.checkout import serde as checkout_serde
 from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
 from merx.orders import serde as orders_serde
@@ -186,3 +187,21 @@ def test_a_customer_with_two_addresses_pays_each_warehouses_rule() -> None:
     assert near.freight_of(seller, CHENGDU) == FreightCharge(seller, cny("15.00"), origin=CHENGDU)
     assert far.freight_of(seller, CHENGDU) == FreightCharge(seller, cny("25.00"), origin=CHENGDU)
     assert far.freight_of(seller, HANGZHOU) == near.freight_of(seller, HANGZHOU)
+
+
+def test_a_cart_stored_before_its_items_kept_their_seller_still_prices_its_freight() -> None:
+    app, seller, _ = marketplace()
+    two_warehouses(app, seller)
+    fill(app)
+    quote = app.quote(ANN)
+    assert {item.merchant for item in app.get(checkout.Cart, ANN).items.values()} == {seller}
+    with app.unit_of_work() as uow:
+        cart = uow.repo(checkout.Cart).get(ANN)
+        old = _without(checkout_serde.unstructure(cart), "merchant")
+        cart.items = checkout_serde.structure(old, checkout.Cart).items
+        uow.repo(checkout.Cart).save(cart)
+        uow.commit()
+    assert {item.merchant for item in app.get(checkout.Cart, ANN).items.values()} == {None}
+    assert app.quote(ANN).freight == quote.freight
+    app.handle(checkout.SetCartQuantity(ANN, TEE, 2))  # a change keeps the seller again
+    assert app.get(checkout.Cart, ANN).items[TEE].merchant == seller

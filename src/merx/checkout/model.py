@@ -75,9 +75,13 @@ DEFAULT_LIMITS = OrderLimits()
 
 @attrs.frozen
 class CartItem:
+    """A line of the cart; ``merchant`` is its SKU's seller (``None`` in carts stored
+    before it was kept), so a quote reads the sellers' freight terms with the SKUs."""
+
     sku: SkuId
     quantity: int
     selected: bool = True
+    merchant: MerchantId | None = None
 
 
 @attrs.frozen
@@ -104,24 +108,34 @@ class Cart(Aggregate):
         return cls(id=CartId(customer_id), customer_id=customer_id)
 
     def add(
-        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+        self,
+        sku: SkuId,
+        quantity: int,
+        unit_price: Money,
+        limits: OrderLimits = DEFAULT_LIMITS,
+        merchant: MerchantId | None = None,
     ) -> None:
-        """Add ``quantity`` units of ``sku`` (listed at ``unit_price``) to its line, within
-        ``limits``."""
+        """Add ``quantity`` units of ``sku`` (listed at ``unit_price``, sold by
+        ``merchant``) to its line, within ``limits``."""
         require_quantity(quantity)
         held = self.items.get(sku)
         total = quantity + (held.quantity if held else 0)
         self._check_limits(sku, total, unit_price, limits)
-        self.items[sku] = CartItem(sku, total, True)
+        self.items[sku] = CartItem(sku, total, True, merchant)
         self.record(CartChanged(self.id, sku, total))
 
     def set_quantity(
-        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+        self,
+        sku: SkuId,
+        quantity: int,
+        unit_price: Money,
+        limits: OrderLimits = DEFAULT_LIMITS,
+        merchant: MerchantId | None = None,
     ) -> None:
         require_quantity(quantity)
         item = self._item(sku)
         self._check_limits(sku, quantity, unit_price, limits)
-        self.items[sku] = attrs.evolve(item, quantity=quantity)
+        self.items[sku] = attrs.evolve(item, quantity=quantity, merchant=merchant or item.merchant)
         self.record(CartChanged(self.id, sku, quantity))
 
     def _check_limits(
