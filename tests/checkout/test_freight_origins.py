@@ -10,12 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from merx import aftersales, catalog, checkout, customers, orders, payments
 from merx.app import App, build_sqlite_app
 from merx.checkout import FreightCharge
 from merx.checkout import serde as checkout_serde
 from merx.customers import Address
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId
+from merx.kernel.money import Money
 from merx.orders import serde as orders_serde
 from merx.pricing import FreightRule, FreightTemplate
 from tests.charges.world import cny, reconciled
@@ -205,3 +209,39 @@ def test_a_cart_stored_before_its_items_kept_their_seller_still_prices_its_freig
     assert app.quote(ANN).freight == quote.freight
     app.handle(checkout.SetCartQuantity(ANN, TEE, 2))  # a change keeps the seller again
     assert app.get(checkout.Cart, ANN).items[TEE].merchant == seller
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    quantities=st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)).filter(any),
+    origins=st.sets(st.sampled_from([HANGZHOU, CHENGDU, None])),
+)
+def test_the_orders_are_the_quotes_shipments(
+    quantities: tuple[int, int, int], origins: set[str | None]
+) -> None:
+    """Whatever the cart and whichever templates the seller has: every line is in one
+    order, each order's lines ship under one template, the orders carry the quote's freight
+    charges exactly once each, and they add up to the quote."""
+    app, seller, _ = marketplace()
+    two_warehouses(app, seller)
+    for origin in {HANGZHOU, CHENGDU, None} - origins:
+        app.handle(checkout.RemoveFreightTemplate(seller, origin))
+    for sku, quantity in zip((SHIRT, TEE, CAP), quantities, strict=True):
+        if quantity:
+            app.handle(checkout.AddToCart(ANN, sku, quantity))
+    quote = app.quote(ANN)
+    shipped_under = {quote.shipment_origin(line) for line in quote.lines}
+    assert {f.origin for f in quote.freight} == shipped_under & origins  # free without one
+    placed = app.handle(orders.PlaceOrder(ANN, expected_payable=quote.payable))
+    placed_orders = [app.get(orders.Order, o) for o in placed.order_ids]
+    assert sorted(line.sku for o in placed_orders for line in o.lines) == sorted(
+        line.sku for line in quote.lines
+    )
+    for order in placed_orders:
+        shipments = {quote.shipment_origin(line) for line in order.lines}
+        assert len(shipments) == 1
+        if order.freight is not None:
+            assert order.freight.origin in shipments
+    frozen = [o.freight for o in placed_orders if o.freight is not None]
+    assert sorted(frozen, key=repr) == sorted(quote.freight, key=repr)
+    assert Money.sum((o.payable for o in placed_orders), "CNY") == quote.payable
