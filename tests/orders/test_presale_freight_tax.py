@@ -20,13 +20,24 @@ from pathlib import Path
 
 import pytest
 
-from merx import aftersales, catalog, checkout, fulfillment, inventory, orders, payments, settlement
-from merx.adapters.memory import FixedClock
-from merx.app import MemoryApp, build_memory_app
+from merx import (
+    aftersales,
+    catalog,
+    checkout,
+    customers,
+    fulfillment,
+    inventory,
+    orders,
+    payments,
+    settlement,
+)
+from merx.adapters.memory import FixedClock, SequentialIds
+from merx.app import App, MemoryApp, Settings, build_memory_app, build_sqlite_app
 from merx.checkout import FreightCharge
+from merx.customers import Address
 from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import InventoryPolicy, LockPolicy
-from merx.kernel.ids import MerchantId, OrderId
+from merx.kernel.ids import CustomerId, MerchantId, OrderId
 from merx.orders import DepositRule, PresaleOrder, PresaleStatus
 from merx.orders import serde as orders_serde
 from merx.pricing import FreightRule, FreightTemplate, UndeliverableDestination
@@ -198,3 +209,40 @@ def test_a_presale_order_stored_before_tax_still_loads() -> None:
     assert (back.deposit_tax, back.tax_mode) == (None, catalog.TaxMode.INCLUSIVE)
     assert back.deposit_charged == cny("100.00")  # what it charged before tax
     assert orders_serde.structure(orders_serde.unstructure(presale), PresaleOrder) == presale
+
+
+def test_a_taxed_presale_with_freight_survives_restarts_on_sqlite(tmp_path: Path) -> None:
+    path, clock = tmp_path / "shop.db", FixedClock(T0)
+    settings_ = Settings(
+        commission=settlement.CommissionTable(Decimal("0.10")), tax_policy=EXCLUSIVE
+    )
+
+    def opened() -> App:
+        return build_sqlite_app(path, clock=clock, ids=SequentialIds(), settings=settings_)
+
+    app = opened()
+    shop = journey_merchant.onboard(app, lambda line: None, categories=("watch",))
+    app.handle(catalog.CreateSku(WATCH, "Watch", shop, "watch", cny("1200.00"), origin="hz"))
+    app.handle(catalog.SetTaxRate(WATCH, Decimal("0.13")))
+    rule_ = FreightRule(("*",), 1, cny("10.00"), 1, cny("5.00"))
+    app.handle(
+        checkout.SetFreightTemplate(shop, FreightTemplate(shop, "piece", (rule_,), origin="hz"))
+    )
+    app.handle(orders.CreatePresale("ps-watch", shop, TERMS, DepositRule.FORFEIT))
+    ann = app.handle(customers.RegisterCustomer(CustomerId("ann"), "Ann", "1"))
+    app.handle(customers.AddAddress(ann, "home", Address("Ann", "1", "sh", "r"), default=True))
+    placed = app.handle(orders.PlaceDepositOrder(ann, "ps-watch", 2))
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    again = opened()
+    presale = again.get(PresaleOrder, placed.parent_id)
+    assert (presale.deposit_tax, presale.tax_mode) == (cny("13.00"), catalog.TaxMode.EXCLUSIVE)
+    assert presale.deposit_charged == cny("113.00")
+    clock.set(BALANCE_STARTS)
+    balance = again.handle(orders.PlaceBalanceOrder(placed.parent_id))
+    goods = opened().get(orders.Order, balance.order_ids[0])
+    assert goods.freight == FreightCharge(shop, cny("15.00"), origin="hz")
+    assert (goods.lines[0].tax, goods.lines[0].origin, goods.payable) == (
+        cny("234.00"),
+        "hz",
+        cny("2049.00"),
+    )
