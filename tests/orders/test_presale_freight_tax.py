@@ -52,6 +52,7 @@ from tests.orders.test_presale import (
     customer,
     reconciled,
 )
+from tests.orders.test_presale_aftersales import return_units
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
@@ -100,11 +101,7 @@ def deliver(app: MemoryApp, shop: MerchantId, goods: OrderId) -> None:
 
 
 def return_one(app: MemoryApp, shop: MerchantId, goods: OrderId, n: int) -> aftersales.AfterSale:
-    case = app.handle(aftersales.RequestReturn(goods, ((WATCH, 1),), "too big"))
-    app.handle(aftersales.ApproveAfterSale(case, acting=shop))
-    app.handle(aftersales.SendReturn(case, "zto", f"R-{n}"))
-    app.handle(aftersales.InspectReturn(case, ((WATCH, 1),), acting=shop))
-    return app.get(aftersales.AfterSale, case)
+    return app.get(aftersales.AfterSale, return_units(app, shop, goods, 1, n))
 
 
 def test_exclusive_tax_on_the_deposit_and_the_balance_freight_with_the_balance() -> None:
