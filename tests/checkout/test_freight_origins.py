@@ -7,14 +7,16 @@ origin. On SQLite across a restart, and old documents without the new fields sti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from merx import aftersales, catalog, checkout, customers, orders, payments
-from merx.app import App, build_sqlite_app
+from merx.app import App, build_postgres_app, build_sqlite_app
 from merx.checkout import FreightCharge
 from merx.checkout import serde as checkout_serde
 from merx.customers import Address
@@ -134,17 +136,40 @@ def test_a_refund_before_shipment_gives_back_only_its_shipments_freight() -> Non
     assert reconciled(app)
 
 
-def test_origins_and_frozen_freight_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "shop.db"
-    app, seller, _ = marketplace(sqlite=path)
+def placed_from_two_warehouses(app: App, seller: MerchantId) -> orders.PlacedOrder:
     two_warehouses(app, seller)
     fill(app)
-    placed = app.handle(orders.PlaceOrder(ANN))
-    again = build_sqlite_app(path)
+    return app.handle(orders.PlaceOrder(ANN))
+
+
+def check_stored(again: App, placed: orders.PlacedOrder, seller: MerchantId) -> None:
     assert again.get(catalog.Sku, TEE).origin == CHENGDU
     hz, cd = (again.get(orders.Order, o) for o in placed.order_ids)
     assert hz.freight == FreightCharge(seller, cny("10.00"), origin=HANGZHOU)
+    assert cd.freight == FreightCharge(seller, cny("15.00"), origin=CHENGDU)
     assert [line.origin for line in cd.lines] == [CHENGDU]
+
+
+def test_origins_and_frozen_freight_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    app, seller, _ = marketplace(sqlite=path)
+    placed = placed_from_two_warehouses(app, seller)
+    check_stored(build_sqlite_app(path), placed, seller)
+
+
+@pytest.mark.postgres
+def test_origins_and_frozen_freight_survive_a_restart_on_postgres(
+    postgres_schema: Callable[[], str],
+) -> None:
+    dsn = postgres_schema()
+    app, seller, _ = marketplace(postgres=dsn)
+    placed = placed_from_two_warehouses(app, seller)
+    app.database.close()  # type: ignore[attr-defined]
+    again = build_postgres_app(dsn, max_connections=2)
+    try:
+        check_stored(again, placed, seller)
+    finally:
+        again.database.close()  # type: ignore[attr-defined]
 
 
 def _without(data: Any, key: str) -> Any:
