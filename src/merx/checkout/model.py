@@ -289,9 +289,8 @@ class Quote:
     more" hints, why each other candidate did not apply, each seller's freight and each
     line's tax): the lines, ``freight`` (one charge per shipment: per seller with a freight
     template, and per origin where its templates differ by origin) and the payable are
-    taken from it. The payable is the lines' net, plus the freight
-    charged, plus the tax when ``tax_mode`` is exclusive (inclusive prices already
-    contain it).
+    taken from it. The payable is the lines' net, plus the freight charged, plus the tax
+    when ``tax_mode`` is exclusive (inclusive prices already contain it).
     """
 
     currency: str
