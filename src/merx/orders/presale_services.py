@@ -191,17 +191,17 @@ def place_deposit_order(
     sku = uow.repo(Sku).view(listing.terms.sku)
     sku.require_on_sale()
     customer = uow.repo(Customer).get(cmd.customer_id)
+    rate = tax.rate_for(sku.tax_rate, sku.category)
     presale = PresaleOrder.place(
         presale_id=OrderId(ids.next_id(PRESALE_ID_PREFIX)),
         listing=listing,
         customer_id=customer.id,
         quantity=cmd.quantity,
         at=now,
-        tax_rate=tax.rate_for(sku.tax_rate, sku.category),
+        tax_rate=rate,
         tax_mode=tax.mode,
     )
     ship_to = customer.address(cmd.address_label)
-    rate = tax.rate_for(sku.tax_rate, sku.category)
     line = _line(sku, listing.terms.deposit, presale.quantity, (), rate, tax)
     assert line.tax == presale.deposit_tax, "the deposit order carries the deposit's tax"
     deposit = Order.place(
@@ -281,7 +281,7 @@ def place_balance_order(
     left = presale.quote.balance_due - Money.sum((d.amount for d in campaigns), terms.currency)
     if not left.is_positive():  # no campaign at all, only the freight
         pricing, campaigns = price((), ()), ()
-    freight = _shipment_of(freight_charges(pricing), sku)
+    freight = _shipment_of(freight_charges(pricing))
     deduction = LineDiscount(f"presale:{listing.id}", presale.seller, presale.quote.deposit_value)
     rate = tax.rate_for(sku.tax_rate, sku.category)
     line = _line(sku, terms.final_price, presale.quantity, (*campaigns, deduction), rate, tax)
@@ -312,7 +312,7 @@ def place_balance_order(
     return PlacedOrder(parent.id, parent.order_ids)
 
 
-def _shipment_of(charges: Sequence[FreightCharge], sku: Sku) -> FreightCharge | None:
+def _shipment_of(charges: Sequence[FreightCharge]) -> FreightCharge | None:
     """The one shipment of a pre-sale's single line (``None``: its seller ships free)."""
     assert len(charges) <= 1, "one line ships under at most one template"
     return charges[0] if charges else None
