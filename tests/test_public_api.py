@@ -40,8 +40,8 @@ PINNED = {
     "checkout": """
         AddToCart Cart CartChanged EmptySelection FreightCharge FreightTerms LineDiscount
         NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits Quote QuotedLine
-        RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate no_offers
-        quote_cart
+        RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate freight_charges
+        freight_templates no_offers quote_cart
     """,
     "clearing": """
 

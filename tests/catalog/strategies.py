@@ -103,6 +103,7 @@ def skus(draw: st.DrawFn, currency: str = "CNY") -> Sku:
         tax_rate=draw(st.none() | st.decimals(0, "0.99", places=2)),
         weight_g=draw(st.none() | st.integers(1, 10**6)),
         volume_cm3=draw(st.none() | st.integers(1, 10**7)),
+        origin=draw(st.none() | st.sampled_from(["hangzhou", "chengdu"])),
     )
 
 

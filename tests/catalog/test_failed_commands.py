@@ -99,7 +99,8 @@ def sku_op(sku: Sku, draw: st.DrawFn) -> Op:
             st.none() | st.integers(-2, 3) | st.sampled_from([True, 1.5, "2"])
         )
         weight, volume = draw(sizes), draw(sizes)
-        return lambda: sku.set_shipping(weight, volume)
+        origin: Any = draw(st.sampled_from([None, "hangzhou", "", " ", 3]))
+        return lambda: sku.set_shipping(weight, volume, origin)
     eligible = draw(st.booleans())
     return lambda: sku.set_installment_eligible(eligible)
 

@@ -120,9 +120,10 @@ def test_a_stored_sku_without_weight_or_volume_still_loads() -> None:
     sku = catalog.Sku.create(
         sku_id=SkuId("s1"), title="P", merchant=PLATFORM, category="c", price=Money.of(1, "CNY")
     )
-    old = {k: v for k, v in unstructure(sku).items() if k not in ("weight_g", "volume_cm3")}
+    stored = unstructure(sku)
+    old = {k: v for k, v in stored.items() if k not in ("weight_g", "volume_cm3", "origin")}
     back = structure(old, catalog.Sku)
-    assert (back.weight_g, back.volume_cm3) == (None, None)
+    assert (back.weight_g, back.volume_cm3, back.origin) == (None, None, None)
     assert back == sku
 
 
@@ -136,6 +137,8 @@ def test_a_stored_sku_with_a_bad_weight_is_refused() -> None:
             structure({**unstructure(sku), "weight_g": weight}, catalog.Sku)
     with pytest.raises(catalog.InvalidShipping, match="volume_cm3"):
         structure({**unstructure(sku), "volume_cm3": 0}, catalog.Sku)
+    with pytest.raises(catalog.InvalidShipping, match="origin"):
+        structure({**unstructure(sku), "origin": ""}, catalog.Sku)
 
 
 def test_a_dict_of_the_wrong_shape_is_a_validation_error() -> None:

@@ -141,6 +141,53 @@ def test_a_taken_combination_changes_nothing(shop: CatalogApp) -> None:
     assert shop.get(products.Spu, PHONE_X).variants == before.variants
 
 
+def test_a_sku_of_an_spu_is_created_ready_to_ship(shop: CatalogApp) -> None:
+    white = SkuId("x-white-128")
+    shop.handle(
+        products.CreateSkuFromSpu(
+            white,
+            PHONE_X,
+            {"colour": "white", "storage": "128G"},
+            cny("2999.00"),
+            weight_g=210,
+            volume_cm3=480,
+            origin="shenzhen",
+        )
+    )
+    sku = shop.get(catalog.Sku, white)
+    assert (sku.weight_g, sku.volume_cm3, sku.origin) == (210, 480, "shenzhen")
+
+
+@pytest.mark.parametrize(
+    ("shipping", "field"),
+    [
+        ({"weight_g": 0}, "weight_g"),
+        ({"weight_g": 1.5}, "weight_g"),
+        ({"volume_cm3": -1}, "volume_cm3"),
+        ({"weight_g": True}, "weight_g"),
+        ({"origin": " "}, "origin"),
+    ],
+)
+def test_a_bad_size_from_an_spu_creates_nothing(
+    shop: CatalogApp, shipping: dict[str, object], field: str
+) -> None:
+    before = shop.get(products.Spu, PHONE_X)
+    with pytest.raises(catalog.InvalidShipping, match=field):
+        shop.handle(
+            products.CreateSkuFromSpu(
+                SkuId("x-white-256"),
+                PHONE_X,
+                {"colour": "white", "storage": "256G"},
+                cny("3299.00"),
+                **shipping,  # type: ignore[arg-type]
+            )
+        )
+    with pytest.raises(NotFound):
+        shop.get(catalog.Sku, "x-white-256")
+    after = shop.get(products.Spu, PHONE_X)
+    assert (after.variants, after.version) == (before.variants, before.version)
+
+
 def test_a_virtual_topup_sku(app: CatalogApp) -> None:
     sku_id = app.handle(
         catalog.CreateSku(

@@ -81,3 +81,25 @@ def test_a_bad_value_at_creation_creates_nothing(app: CatalogApp) -> None:
         create(app, weight_g=100, volume_cm3=0)
     with pytest.raises(NotFound):
         app.get(catalog.Sku, BOX)
+
+
+def test_the_origin_is_set_at_creation_and_with_the_sizes(app: CatalogApp) -> None:
+    create(app, weight_g=1500, origin="hangzhou")
+    assert app.get(catalog.Sku, BOX).origin == "hangzhou"
+    app.handle(catalog.SetSkuShipping(BOX, 1500, None, origin="chengdu"))
+    assert app.last(catalog.SkuShippingSet) == catalog.SkuShippingSet(BOX, 1500, None, "chengdu")
+    assert app.get(catalog.Sku, BOX).origin == "chengdu"
+    app.handle(catalog.SetSkuShipping(BOX, 1500, None))  # the three are set together
+    assert app.get(catalog.Sku, BOX).origin is None
+
+
+@pytest.mark.parametrize("origin", ["", "  ", 7])
+def test_a_bad_origin_is_refused_and_changes_nothing(app: CatalogApp, origin: Any) -> None:
+    create(app, weight_g=1500, origin="hangzhou")
+    before = app.get(catalog.Sku, BOX)
+    with pytest.raises(catalog.InvalidShipping, match="origin"):
+        app.handle(catalog.SetSkuShipping(BOX, 1500, None, origin=origin))
+    with pytest.raises(catalog.InvalidShipping, match="origin"):
+        create(app, origin=origin)
+    after = app.get(catalog.Sku, BOX)
+    assert (after.origin, after.version) == ("hangzhou", before.version)

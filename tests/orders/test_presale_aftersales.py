@@ -14,6 +14,7 @@ refunds the rest: 1900.00 in all, and the merchant is owed nothing.
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from merx import aftersales, fulfillment, orders, payments, settlement
 from merx.app import MemoryApp
+from merx.catalog import TaxMode
 from merx.fulfillment.ports import TrackingStatus
 from merx.kernel.ids import PLATFORM, AfterSaleId, CustomerId, MerchantId, OrderId
 from merx.kernel.money import Money
@@ -178,12 +180,15 @@ def test_refunded_never_exceeds_deposit_and_balance_paid(
 @given(
     deposit_cents=st.integers(1, 99_999),  # below the 1000.00 price
     parts=st.lists(st.integers(1, 5), min_size=1, max_size=8),
+    rate_percent=st.integers(0, 20),
+    mode=st.sampled_from(TaxMode),
 )
 def test_the_deposit_shares_of_any_returns_sum_to_the_deposit(
-    deposit_cents: int, parts: list[int]
+    deposit_cents: int, parts: list[int], rate_percent: int, mode: TaxMode
 ) -> None:
-    """However the units come back, their shares add up to the deposit paid, to the cent,
-    and each unit's share is within a cent of its exact part."""
+    """However the units come back, their shares add up to the deposit paid (its tax with
+    it when added on top), to the cent, and each unit's share is within a cent of its exact
+    part."""
     quantity = sum(parts)
     deposit = Money.from_minor(deposit_cents, "CNY")
     terms = attrs.evolve(TERMS, deposit=deposit, deposit_value=deposit)
@@ -193,12 +198,16 @@ def test_the_deposit_shares_of_any_returns_sum_to_the_deposit(
     )  # fmt: skip
     order = orders.PresaleOrder.place(
         presale_id=OrderId("pre-1"), listing=listing, customer_id=CustomerId("ann"),
-        quantity=quantity, at=T0,
+        quantity=quantity, at=T0, tax_rate=Decimal(rate_percent) / 100, tax_mode=mode,
     )  # fmt: skip
+    assert order.deposit_tax == mode.tax_on(deposit * quantity, Decimal(rate_percent) / 100)
+    assert order.deposit_tax is not None
+    charged = order.deposit_charged
+    assert charged == order.quote.deposit_due + mode.added(order.deposit_tax)
     before, shares = 0, []
     for units in parts:
         shares.append(order.deposit_share(before, units))
-        exact = Fraction(order.quote.deposit_due.minor * units, quantity)
+        exact = Fraction(charged.minor * units, quantity)
         assert abs(shares[-1].minor - exact) < units
         before += units
-    assert Money.sum(shares, "CNY") == order.quote.deposit_due
+    assert Money.sum(shares, "CNY") == charged

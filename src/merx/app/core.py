@@ -341,7 +341,7 @@ def assemble(
     register_clearing(bus, clock=clock, journals=journals)
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
-        journals=journals, queries=queries.orders, pricer=pricer,
+        journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
     )  # fmt: skip
     register_promotions(bus, clock=clock, random=settings.random)
     register_funding(

@@ -262,18 +262,32 @@ def register_presale(
     journals: Journals,
     queries: orders.OrderQueries,
     pricer: pricing.Pricer = pricing.quote,
+    tax: catalog.TaxPolicy = catalog.INCLUSIVE,
 ) -> None:
     """Pre-sale orders: listing, deposit, balance, cancellation, the timer (``queries``
     finds the pre-sale orders whose window closed unpaid), and following the deposit's
-    and the balance's payments, the deposit's refund and its booking."""
+    and the balance's payments, the deposit's refund and its booking. ``tax`` taxes the
+    deposit and the balance as :func:`register_shop`'s taxes an order."""
     bus.register(orders.CreatePresale, partial(presale_services.create_presale, clock=clock))
     bus.register(
         orders.PlaceDepositOrder,
-        partial(presale_services.place_deposit_order, clock=clock, ids=ids, inventory=inventory),
+        partial(
+            presale_services.place_deposit_order,
+            clock=clock,
+            ids=ids,
+            inventory=inventory,
+            tax=tax,
+        ),
     )
     bus.register(
         orders.PlaceBalanceOrder,
-        partial(presale_services.place_balance_order, clock=clock, offers=offers, pricer=pricer),
+        partial(
+            presale_services.place_balance_order,
+            clock=clock,
+            offers=offers,
+            pricer=pricer,
+            tax=tax,
+        ),
     )
     bus.register(
         orders.CancelPresaleOrder, partial(presale_services.cancel_presale_order, clock=clock)

@@ -126,11 +126,13 @@ class TaxRateSet(DomainEvent):
 
 @attrs.frozen
 class SkuShippingSet(DomainEvent):
-    """The SKU's weight and volume per unit changed (``None``: not known)."""
+    """The SKU's weight and volume per unit, or the warehouse it ships from, changed
+    (``None``: not known; no origin: the seller's freight template without origin)."""
 
     sku_id: SkuId
     weight_g: int | None
     volume_cm3: int | None
+    origin: str | None = None
 
 
 @attrs.frozen
@@ -179,8 +181,11 @@ def labels_of(value: Iterable[str]) -> frozenset[str]:
     return labels
 
 
-def _check_shipping(sku_id: SkuId, weight_g: object, volume_cm3: object) -> None:
-    """Weight and volume per unit are positive whole numbers, or ``None``."""
+def _check_shipping(
+    sku_id: SkuId, weight_g: object, volume_cm3: object, origin: object = None
+) -> None:
+    """Weight and volume per unit are positive whole numbers, or ``None``; the origin a
+    non-blank string, or ``None``."""
     for name, value in (("weight_g", weight_g), ("volume_cm3", volume_cm3)):
         if value is None:
             continue
@@ -188,6 +193,10 @@ def _check_shipping(sku_id: SkuId, weight_g: object, volume_cm3: object) -> None
             raise InvalidShipping(
                 f"SKU {sku_id!r}: {name} must be a whole number >= 1 or None, got {value!r}"
             )
+    if origin is not None and (not isinstance(origin, str) or not origin.strip()):
+        raise InvalidShipping(
+            f"SKU {sku_id!r}: origin must be a non-blank string or None, got {origin!r}"
+        )
 
 
 def _specs(value: Mapping[str, str]) -> dict[str, str]:
@@ -233,6 +242,9 @@ class Sku(Aggregate):
     weight_g: int | None = None
     #: whole cubic centimetres per unit, for freight by volume (``None``: not known)
     volume_cm3: int | None = None
+    #: the warehouse it ships from, as its seller's freight templates name it
+    #: (:attr:`merx.pricing.FreightTemplate.origin`; ``None``: the template without origin)
+    origin: str | None = None
 
     @fulfillment.default
     def _default_fulfillment(self) -> Fulfillment:
@@ -254,7 +266,7 @@ class Sku(Aggregate):
             require_tax_rate(self.tax_rate, f"SKU {self.id!r}")
         if self.cost is not None:
             self._check_cost(self.cost)
-        _check_shipping(self.id, self.weight_g, self.volume_cm3)
+        _check_shipping(self.id, self.weight_g, self.volume_cm3, self.origin)
         if self.spu_id is None and self.specs:
             raise InvalidSpecs(f"SKU {self.id!r} has specs {dict(self.specs)} but no SPU")
         for name, value in self.specs.items():
@@ -336,6 +348,7 @@ class Sku(Aggregate):
         restrictions: SalesRestrictions | None = None,
         weight_g: int | None = None,
         volume_cm3: int | None = None,
+        origin: str | None = None,
     ) -> Sku:
         """A new SKU in draft. ``fulfillment`` defaults to :meth:`Fulfillment.default_for`."""
         sku = cls(
@@ -355,6 +368,7 @@ class Sku(Aggregate):
             restrictions=restrictions or SalesRestrictions(),
             weight_g=weight_g,
             volume_cm3=volume_cm3,
+            origin=origin,
         )
         sku.record(SkuCreated(sku_id, merchant, price, spu_id))
         return sku
@@ -473,15 +487,18 @@ class Sku(Aggregate):
         old, self.tax_rate = self.tax_rate, rate
         self.record(TaxRateSet(self.id, old, rate))
 
-    def set_shipping(self, weight_g: int | None, volume_cm3: int | None) -> None:
+    def set_shipping(
+        self, weight_g: int | None, volume_cm3: int | None, origin: str | None = None
+    ) -> None:
         """The weight (grams) and volume (cubic centimetres) of one unit, positive whole
-        numbers (``None``: not known); the checkout prices freight by weight or volume
-        with them."""
-        _check_shipping(self.id, weight_g, volume_cm3)
-        if (weight_g, volume_cm3) == (self.weight_g, self.volume_cm3):
+        numbers (``None``: not known), and the warehouse ``origin`` it ships from
+        (``None``: none named); the checkout prices freight by weight or volume with them,
+        under the seller's template for the origin."""
+        _check_shipping(self.id, weight_g, volume_cm3, origin)
+        if (weight_g, volume_cm3, origin) == (self.weight_g, self.volume_cm3, self.origin):
             return
-        self.weight_g, self.volume_cm3 = weight_g, volume_cm3
-        self.record(SkuShippingSet(self.id, weight_g, volume_cm3))
+        self.weight_g, self.volume_cm3, self.origin = weight_g, volume_cm3, origin
+        self.record(SkuShippingSet(self.id, weight_g, volume_cm3, origin))
 
     def set_labels(self, labels: Iterable[str]) -> None:
         new = labels_of(labels)

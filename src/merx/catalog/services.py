@@ -51,6 +51,7 @@ class CreateSku(Command[SkuId]):
     restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
     weight_g: int | None = None
     volume_cm3: int | None = None
+    origin: str | None = None
 
 
 @attrs.frozen
@@ -100,11 +101,14 @@ class SetTaxRate(Command[None]):
 @attrs.frozen
 class SetSkuShipping(Command[None]):
     """One unit's weight in grams and volume in cubic centimetres, whole numbers >= 1
-    (``None``: not known): freight by weight or volume is priced with them."""
+    (``None``: not known): freight by weight or volume is priced with them; and the
+    warehouse ``origin`` the SKU ships from (``None``: none named, the seller's template
+    without origin prices it). The three are set together: one left out is ``None``."""
 
     sku_id: SkuId
     weight_g: int | None
     volume_cm3: int | None
+    origin: str | None = None
 
 
 @attrs.frozen
@@ -152,6 +156,7 @@ def create_sku(cmd: CreateSku, uow: UnitOfWork) -> SkuId:
         restrictions=cmd.restrictions,
         weight_g=cmd.weight_g,
         volume_cm3=cmd.volume_cm3,
+        origin=cmd.origin,
     )
     if cmd.list_now:
         assert sku.cost is None, "a new SKU has no purchase cost"
@@ -202,7 +207,9 @@ def set_tax_rate(cmd: SetTaxRate, uow: UnitOfWork) -> None:
 
 
 def set_sku_shipping(cmd: SetSkuShipping, uow: UnitOfWork) -> None:
-    _change_sku(uow, cmd.sku_id, lambda sku: sku.set_shipping(cmd.weight_g, cmd.volume_cm3))
+    _change_sku(
+        uow, cmd.sku_id, lambda sku: sku.set_shipping(cmd.weight_g, cmd.volume_cm3, cmd.origin)
+    )
 
 
 def set_sku_labels(cmd: SetSkuLabels, uow: UnitOfWork) -> None:

@@ -1,7 +1,9 @@
 """merx.checkout: the cart and the quote (trial calculation).
 
 The command handlers are in ``merx.checkout.services`` (for the composition root);
-:func:`quote_cart` is the read the checkout page and order placement call.
+:func:`quote_cart` is the read the checkout page and order placement call;
+:func:`freight_templates` and :func:`freight_charges` price freight the same way for an
+order priced outside the cart (a pre-sale's balance).
 """
 
 from merx.checkout.errors import EmptySelection, NoFreightTemplate, NotInCart, OrderLimitExceeded
@@ -14,6 +16,7 @@ from merx.checkout.model import (
     OrderLimits,
     Quote,
     QuotedLine,
+    freight_charges,
 )
 from merx.checkout.services import (
     AddToCart,
@@ -22,6 +25,7 @@ from merx.checkout.services import (
     RemoveFromCart,
     SetCartQuantity,
     SetFreightTemplate,
+    freight_templates,
     no_offers,
     quote_cart,
 )
@@ -45,6 +49,8 @@ __all__ = [
     "RemoveFromCart",
     "SetCartQuantity",
     "SetFreightTemplate",
+    "freight_charges",
+    "freight_templates",
     "no_offers",
     "quote_cart",
 ]

@@ -7,9 +7,9 @@ computing it changes nothing, and the order freezes it at placement.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import attrs
 
@@ -23,6 +23,9 @@ from merx.kernel.money import Money
 from merx.kernel.quantity import require_quantity
 from merx.pricing import AppliedPromotion, Funding
 from merx.pricing import Quote as PricingQuote
+
+#: the key a split's shares are under: a line's SKU, or a shipment's (seller, origin)
+K = TypeVar("K", bound=Hashable)
 
 
 @attrs.frozen
@@ -72,9 +75,13 @@ DEFAULT_LIMITS = OrderLimits()
 
 @attrs.frozen
 class CartItem:
+    """A line of the cart; ``merchant`` is its SKU's seller (``None`` in carts stored
+    before it was kept), so a quote reads the sellers' freight terms with the SKUs."""
+
     sku: SkuId
     quantity: int
     selected: bool = True
+    merchant: MerchantId | None = None
 
 
 @attrs.frozen
@@ -101,24 +108,34 @@ class Cart(Aggregate):
         return cls(id=CartId(customer_id), customer_id=customer_id)
 
     def add(
-        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+        self,
+        sku: SkuId,
+        quantity: int,
+        unit_price: Money,
+        limits: OrderLimits = DEFAULT_LIMITS,
+        merchant: MerchantId | None = None,
     ) -> None:
-        """Add ``quantity`` units of ``sku`` (listed at ``unit_price``) to its line, within
-        ``limits``."""
+        """Add ``quantity`` units of ``sku`` (listed at ``unit_price``, sold by
+        ``merchant``) to its line, within ``limits``."""
         require_quantity(quantity)
         held = self.items.get(sku)
         total = quantity + (held.quantity if held else 0)
         self._check_limits(sku, total, unit_price, limits)
-        self.items[sku] = CartItem(sku, total, True)
+        self.items[sku] = CartItem(sku, total, True, merchant)
         self.record(CartChanged(self.id, sku, total))
 
     def set_quantity(
-        self, sku: SkuId, quantity: int, unit_price: Money, limits: OrderLimits = DEFAULT_LIMITS
+        self,
+        sku: SkuId,
+        quantity: int,
+        unit_price: Money,
+        limits: OrderLimits = DEFAULT_LIMITS,
+        merchant: MerchantId | None = None,
     ) -> None:
         require_quantity(quantity)
         item = self._item(sku)
         self._check_limits(sku, quantity, unit_price, limits)
-        self.items[sku] = attrs.evolve(item, quantity=quantity)
+        self.items[sku] = attrs.evolve(item, quantity=quantity, merchant=merchant or item.merchant)
         self.record(CartChanged(self.id, sku, quantity))
 
     def _check_limits(
@@ -195,6 +212,8 @@ class QuotedLine:
     tax: Money = attrs.field(
         default=attrs.Factory(lambda self: Money.zero(self.unit_price.currency), takes_self=True)
     )
+    #: the warehouse it ships from (its SKU's :attr:`~merx.catalog.Sku.origin`)
+    origin: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.discounts:
@@ -225,14 +244,16 @@ class QuotedLine:
 
 @attrs.frozen
 class FreightCharge:
-    """One seller's freight: the template's ``fee`` and the parts of it waived by a
-    free-shipping promotion, each with who funds it (``waivers``, as a line's discounts
-    are); the customer pays :attr:`charged`. A seller whose ``free_over`` was reached has a
-    fee of zero: nobody's cost."""
+    """One shipment's freight: a seller's lines from one warehouse ``origin`` (``None``:
+    the seller's template without origin). The template's ``fee`` and the parts of it
+    waived by a free-shipping promotion, each with who funds it (``waivers``, as a line's
+    discounts are); the customer pays :attr:`charged`. A seller whose ``free_over`` was
+    reached has a fee of zero: nobody's cost."""
 
     seller: MerchantId
     fee: Money
     waivers: tuple[LineDiscount, ...] = ()
+    origin: str | None = None
 
     #: The key a refund of freight is booked under beside the lines' SKUs, and the
     #: freight's line in settlement (no SKU id starts with "~": :class:`merx.catalog.Sku`).
@@ -266,10 +287,10 @@ class Quote:
 
     ``pricing`` is the engine's full answer (which promotions applied, gifts, "add X
     more" hints, why each other candidate did not apply, each seller's freight and each
-    line's tax): the lines, ``freight`` (one charge per seller with a freight template)
-    and the payable are taken from it. The payable is the lines' net, plus the freight
-    charged, plus the tax when ``tax_mode`` is exclusive (inclusive prices already
-    contain it).
+    line's tax): the lines, ``freight`` (one charge per shipment: per seller with a freight
+    template, and per origin where its templates differ by origin) and the payable are
+    taken from it. The payable is the lines' net, plus the freight charged, plus the tax
+    when ``tax_mode`` is exclusive (inclusive prices already contain it).
     """
 
     currency: str
@@ -304,16 +325,23 @@ class Quote:
     def payable(self) -> Money:
         return self.goods + self.freight_charged + self.tax_mode.added(self.tax)
 
-    def freight_of(self, seller: MerchantId) -> FreightCharge | None:
-        """The seller's freight charge, if it has a freight template."""
-        return next((f for f in self.freight if f.seller == seller), None)
+    def freight_of(self, seller: MerchantId, origin: str | None = None) -> FreightCharge | None:
+        """The freight charge of ``seller``'s shipment from ``origin``, if it has one."""
+        return next((f for f in self.freight if (f.seller, f.origin) == (seller, origin)), None)
+
+    def shipment_origin(self, line: QuotedLine) -> str | None:
+        """The origin of the freight charge ``line`` ships under: its own origin when its
+        seller has a template for it, else ``None`` (the seller's template without origin,
+        or no freight), as the engine groups shipments."""
+        own = self.freight_of(line.merchant, line.origin) if line.origin is not None else None
+        return None if own is None else line.origin
 
 
 def _split_funding(
     promotion_id: str,
     funding: Sequence[Funding],
-    shares: Sequence[tuple[str, Money]],
-    into: dict[str, list[LineDiscount]],
+    shares: Sequence[tuple[K, Money]],
+    into: dict[K, list[LineDiscount]],
 ) -> None:
     """Allocate every funding party's total across ``shares`` (key, amount) in
     proportion; the last party takes the rest of each share, so a key's parts add up to
@@ -357,10 +385,12 @@ def freight_charges(pricing: PricingQuote) -> tuple[FreightCharge, ...]:
     to the amounts waived (:func:`_split_funding`); a waiver whose promotion names no
     funding is the platform's.
     """
-    waived: dict[str, list[LineDiscount]] = {f.seller: [] for f in pricing.freight}
+    waived: dict[tuple[str, str | None], list[LineDiscount]] = {
+        (f.seller, f.origin): [] for f in pricing.freight
+    }
     for promotion_id in dict.fromkeys(f.waived_by for f in pricing.freight if f.waived_by):
         shares = [
-            (f.seller, f.waived)
+            ((f.seller, f.origin), f.waived)
             for f in pricing.freight
             if f.waived_by == promotion_id and f.waived is not None and f.waived.is_positive()
         ]
@@ -371,7 +401,10 @@ def freight_charges(pricing: PricingQuote) -> tuple[FreightCharge, ...]:
             _split_funding(promotion_id, funding, shares, waived)
     return tuple(
         FreightCharge(
-            MerchantId(f.seller), f.template_fee if f.waived_by else f.fee, tuple(waived[f.seller])
+            MerchantId(f.seller),
+            f.template_fee if f.waived_by else f.fee,
+            tuple(waived[f.seller, f.origin]),
+            f.origin,
         )
         for f in pricing.freight
     )

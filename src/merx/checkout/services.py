@@ -62,10 +62,10 @@ def add_to_cart(cmd: AddToCart, uow: UnitOfWork, *, limits: OrderLimits = DEFAUL
     cart = repo.find(CartId(customer_id))
     if cart is None:
         cart = Cart.for_customer(CustomerId(customer_id))
-        cart.add(sku.id, cmd.quantity, sku.price, limits)
+        cart.add(sku.id, cmd.quantity, sku.price, limits, sku.merchant)
         repo.add(cart)
     else:
-        cart.add(sku.id, cmd.quantity, sku.price, limits)
+        cart.add(sku.id, cmd.quantity, sku.price, limits, sku.merchant)
         repo.save(cart)
     uow.commit()
 
@@ -75,7 +75,7 @@ def set_cart_quantity(
 ) -> None:
     cart = uow.repo(Cart).get(CartId(require_text(cmd.customer_id, "customer id")))
     sku = uow.repo(Sku).view(require_text(cmd.sku, "SKU id"))
-    cart.set_quantity(sku.id, cmd.quantity, sku.price, limits)
+    cart.set_quantity(sku.id, cmd.quantity, sku.price, limits, sku.merchant)
     uow.repo(Cart).save(cart)
     uow.commit()
 
@@ -129,10 +129,14 @@ def remove_freight_template(cmd: RemoveFreightTemplate, uow: UnitOfWork) -> None
     uow.commit()
 
 
-def freight_templates(uow: UnitOfWork, sellers: Iterable[MerchantId]) -> list[FreightTemplate]:
-    """The stored templates of ``sellers`` (read only), in the order the sellers come."""
+def freight_templates(
+    uow: UnitOfWork, sellers: Iterable[MerchantId], prefetched: Iterable[MerchantId] = ()
+) -> list[FreightTemplate]:
+    """The stored templates of ``sellers`` (read only), in the order the sellers come;
+    those not in ``prefetched`` (already asked for with an earlier read) are read together."""
     distinct = list(dict.fromkeys(sellers))
-    prefetch(uow.repo(FreightTerms), distinct)
+    asked = set(prefetched)
+    prefetch(uow.repo(FreightTerms), [seller for seller in distinct if seller not in asked])
     found: list[FreightTemplate] = []
     for seller in distinct:
         terms = uow.repo(FreightTerms).peek(seller)
@@ -184,23 +188,26 @@ def quote_cart(
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
-    prefetch(uow.repo(Sku), [item.sku for item in cart.selected()])  # with the offers' reads
+    selected = cart.selected()
+    prefetch(uow.repo(Sku), [item.sku for item in selected])  # with the offers' reads
+    sellers = [item.merchant for item in selected if item.merchant is not None]
+    prefetch(uow.repo(FreightTerms), sellers)  # the items keep their seller: read with them
     in_force, wallet = offers(uow, customer_id, at)
-    skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in cart.selected()]
+    skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in selected]
     for sku, _ in skus:
         sku.require_on_sale()
     currencies = {sku.price.currency for sku, _ in skus}
     if len(currencies) != 1:
         raise CurrencyMismatch(f"cart {cart.id!r} mixes currencies {sorted(currencies)}")
     currency = currencies.pop()
-    templates = freight_templates(uow, (sku.merchant for sku, _ in skus))
+    templates = freight_templates(uow, (sku.merchant for sku, _ in skus), prefetched=sellers)
     customer = uow.repo(Customer).peek(customer_id)
     destination = _destination(customer, address_label)
     cart_lines = [
         CartLine(
             s.id, s.merchant, s.category, s.price, n,
             tax_rate=tax.rate_for(s.tax_rate, s.category),
-            weight_g=s.weight_g, volume_cm3=s.volume_cm3,
+            weight_g=s.weight_g, volume_cm3=s.volume_cm3, origin=s.origin,
         )
         for s, n in skus
     ]  # fmt: skip
@@ -243,6 +250,7 @@ def quote_cart(
             discounts=discounts.get(sku.id, ()),
             tax_rate=priced[sku.id].tax_rate,
             tax=priced[sku.id].tax,
+            origin=sku.origin,
         )
         for sku, quantity in skus
     )

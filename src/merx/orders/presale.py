@@ -20,15 +20,22 @@ orders that the cashier pays like any other:
 
 The deposit order completes when the balance is paid (the deposit is part of the sale),
 or when it is forfeited; it closes when it is refunded.
+
+Freight and tax (docs/orders.md, "Pre-sale orders"): each order's line carries the SKU's tax
+rate and the tax on what that order charges for the goods (the deposit; the balance), added
+on top in exclusive mode; the freight is charged with the balance, on the goods order that
+ships. A deposit given back gives back its tax with it (:attr:`PresaleOrder.deposit_charged`).
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
+from merx.catalog import TaxMode
 from merx.kernel.aggregate import Aggregate
 from merx.kernel.errors import InvalidQuantity
 from merx.kernel.events import DomainEvent
@@ -261,6 +268,10 @@ class PresaleOrder(Aggregate):
     #: After-sales on the goods order once the balance is paid: (case id, units), each
     #: case's units refunding their share of the deposit.
     returns: tuple[tuple[str, int], ...] = ()
+    #: the deposit's tax (``None``: none, as in orders stored before tax) and whether it
+    #: was added on top of the deposit (exclusive) or is part of it (inclusive)
+    deposit_tax: Money | None = None
+    tax_mode: TaxMode = TaxMode.INCLUSIVE
 
     @classmethod
     def place(
@@ -271,9 +282,12 @@ class PresaleOrder(Aggregate):
         customer_id: CustomerId,
         quantity: int,
         at: datetime,
+        tax_rate: Decimal = Decimal(0),
+        tax_mode: TaxMode = TaxMode.INCLUSIVE,
     ) -> PresaleOrder:
         """Price the deposit (:meth:`PresaleListing.quote` raises outside the deposit
-        period or on a wrong quantity)."""
+        period or on a wrong quantity) and its tax at ``tax_rate`` under ``tax_mode``
+        (:meth:`~merx.catalog.TaxMode.tax_on`, rounded half up once)."""
         quote = listing.quote(quantity, at)
         order = cls(
             id=presale_id,
@@ -284,11 +298,22 @@ class PresaleOrder(Aggregate):
             rule=listing.rule,
             deposit_order_id=OrderId(f"{presale_id}-1"),
             placed_at=at,
+            deposit_tax=tax_mode.tax_on(quote.deposit_due, tax_rate),
+            tax_mode=tax_mode,
         )
         order.record(
-            PresaleOrderPlaced(presale_id, listing.id, customer_id, quantity, quote.deposit_due, at)
+            PresaleOrderPlaced(
+                presale_id, listing.id, customer_id, quantity, order.deposit_charged, at
+            )
         )
         return order
+
+    @property
+    def deposit_charged(self) -> Money:
+        """What the deposit's order charges: the deposit, and its tax when it is added on
+        top (exclusive mode); what a refund of the whole deposit gives back."""
+        added = Money.zero(self.currency) if self.deposit_tax is None else self.deposit_tax
+        return self.quote.deposit_due + self.tax_mode.added(added)
 
     @property
     def sku(self) -> str:
@@ -319,11 +344,12 @@ class PresaleOrder(Aggregate):
         return sum(units for _, units in self.returns)
 
     def deposit_share(self, units_before: int, units: int) -> Money:
-        """What ``units`` more returned units refund of the deposit, ``units_before``
-        having been returned: each unit's share of the deposit is fixed by
+        """What ``units`` more returned units refund of the deposit (with its tax when it
+        was added on top), ``units_before`` having been returned: each unit's share of
+        :attr:`deposit_charged` is fixed by
         :meth:`Money.allocate` (largest remainder, ties to the earlier unit), so the
         shares of every unit sum to the deposit exactly, however the returns come."""
-        shares = self.quote.deposit_due.allocate([1] * self.quantity)
+        shares = self.deposit_charged.allocate([1] * self.quantity)
         return Money.sum(shares[units_before : units_before + units], self.currency)
 
     @property
@@ -366,7 +392,7 @@ class PresaleOrder(Aggregate):
             return False
         self.deposit_payment_id = payment_id
         PRESALE_FLOW.move(
-            self, "pay deposit", PresaleDepositPaid(self.id, payment_id, self.quote.deposit_due, at)
+            self, "pay deposit", PresaleDepositPaid(self.id, payment_id, self.deposit_charged, at)
         )
         return True
 
@@ -464,7 +490,7 @@ class PresaleOrder(Aggregate):
     def _give_up(self, reason: str, at: datetime) -> None:
         assert self.deposit_payment_id is not None
         self.ended_at = at
-        amount = self.quote.deposit_due
+        amount = self.deposit_charged
         if self.rule is DepositRule.FORFEIT:
             event: DomainEvent = PresaleDepositForfeited(
                 self.id, self.deposit_order_id, amount, reason, at
@@ -486,7 +512,7 @@ class PresaleOrder(Aggregate):
             "refunded",
             PresaleDepositRefunded(
                 self.id, self.deposit_order_id, self.sku, self.refund_id,
-                self.quote.deposit_due, at,
+                self.deposit_charged, at,
             ),
         )  # fmt: skip
         return True

@@ -10,13 +10,22 @@ through ``merx.orders.services._cancelled``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
-from merx.catalog import FulfillmentMode, Sku
-from merx.checkout import LineDiscount, Offers, QuotedLine, no_offers
+from merx.catalog import INCLUSIVE, FulfillmentMode, Sku, TaxPolicy
+from merx.checkout import (
+    FreightCharge,
+    LineDiscount,
+    Offers,
+    QuotedLine,
+    freight_charges,
+    freight_templates,
+    no_offers,
+)
 from merx.customers import Customer
 from merx.inventory import InventoryPolicy, LockPolicy, hold_for_order, release_holds
 from merx.kernel.bus import Command
@@ -45,7 +54,7 @@ from merx.orders.services import (
     move_stock,
     presale_of,
 )
-from merx.pricing import CartLine, Pricer, quote
+from merx.pricing import CartLine, Pricer, Promotion, quote
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import Quote as PricingQuote
 from merx.promotions import (
@@ -170,24 +179,31 @@ def place_deposit_order(
     clock: Clock,
     ids: IdSource,
     inventory: InventoryPolicy,
+    tax: TaxPolicy = INCLUSIVE,
 ) -> PlacedOrder:
-    """Price the deposit, place its parent order and deposit order, and hold the stock as
-    :class:`~merx.orders.PlaceOrder` does (a reservation under ``AT_PLACEMENT``; under
-    ``AT_PAYMENT`` the cashier locks it when the deposit is paid)."""
+    """Price the deposit and its tax (the SKU's rate under ``tax``, on the deposit; added
+    on top in exclusive mode), place its parent order and deposit order, and hold the
+    stock as :class:`~merx.orders.PlaceOrder` does (a reservation under ``AT_PLACEMENT``;
+    under ``AT_PAYMENT`` the cashier locks it when the deposit is paid). No freight: it is
+    charged with the balance."""
     listing = _listing(uow, cmd.listing_id)
     now = clock.now()
     sku = uow.repo(Sku).view(listing.terms.sku)
     sku.require_on_sale()
     customer = uow.repo(Customer).get(cmd.customer_id)
+    rate = tax.rate_for(sku.tax_rate, sku.category)
     presale = PresaleOrder.place(
         presale_id=OrderId(ids.next_id(PRESALE_ID_PREFIX)),
         listing=listing,
         customer_id=customer.id,
         quantity=cmd.quantity,
         at=now,
+        tax_rate=rate,
+        tax_mode=tax.mode,
     )
     ship_to = customer.address(cmd.address_label)
-    line = _line(sku, listing.terms.deposit, presale.quantity, ())
+    line = _line(sku, listing.terms.deposit, presale.quantity, (), rate, tax)
+    assert line.tax == presale.deposit_tax, "the deposit order carries the deposit's tax"
     deposit = Order.place(
         order_id=presale.deposit_order_id,
         parent_id=presale.id,
@@ -196,12 +212,13 @@ def place_deposit_order(
         ship_to=ship_to,
         at=now,
         deposit=True,
+        tax_mode=tax.mode,
     )
     _check_seller(uow, deposit)
     parent = ParentOrder.place(
         parent_id=presale.id, customer_id=customer.id, orders=[deposit], at=now
     )
-    assert parent.payable == presale.quote.deposit_due, "the deposit order costs the deposit"
+    assert parent.payable == presale.deposit_charged, "the deposit order costs the deposit"
     if inventory.lock_at is LockPolicy.AT_PLACEMENT:
         until = now + inventory.reservation_ttl
         plan = hold_for_order(
@@ -222,12 +239,16 @@ def place_balance_order(
     clock: Clock,
     offers: Offers = no_offers,
     pricer: Pricer = quote,
+    tax: TaxPolicy = INCLUSIVE,
 ) -> PlacedOrder:
     """Price the balance now: the pre-sale price, less the campaigns in force and the
     customer's coupons (as checkout prices them, within their budgets), less the deposit's
-    value. Campaigns that would leave no balance to pay are left out. The deposit's stock
-    moves to the goods order; the campaigns' budgets are reserved under the balance's
-    parent order."""
+    value. Campaigns that would leave no balance to pay are left out. The freight is the
+    seller's template for the SKU's origin, to the deposit's address, priced by the engine
+    with the campaigns (its ``free_over`` measured on the pre-sale price after them); the
+    tax is the SKU's rate under ``tax`` on the balance (the goods order's net). The
+    deposit's stock moves to the goods order; the campaigns' budgets are reserved under
+    the balance's parent order."""
     presale = _presale(uow, cmd.presale_id)
     now = clock.now()
     presale.check_balance_open(now)
@@ -237,35 +258,37 @@ def place_balance_order(
     parent_id, goods_id = presale.next_balance_ids()
     terms = listing.terms
     in_force, wallet = offers(uow, customer.id, now)
-    pricing: PricingQuote | None = None
-    campaigns: tuple[LineDiscount, ...] = ()
-    if in_force or wallet:
-        cart = [CartLine(sku.id, sku.merchant, sku.category, terms.final_price, presale.quantity)]
-        usage = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
-        who = PricingCustomer(customer.id, customer.new_user, usage.used)
-        pricing = price_within_budgets(
-            uow,
-            in_force,
-            wallet,
-            lambda automatic, coupons, capped: pricer(
-                cart,
-                automatic,
-                coupons,
-                who,
-                now,
-                cmd.payment_method,
-                usage=usage.usage,
-                capped=capped,
-            ),
-            capped=usage.capped,
-        )
-        campaigns = _line_discounts(pricing, sku.id)
-        left = presale.quote.balance_due - Money.sum((d.amount for d in campaigns), terms.currency)
-        if not left.is_positive():
-            pricing, campaigns = None, ()
-    deduction = LineDiscount(f"presale:{listing.id}", presale.seller, presale.quote.deposit_value)
-    line = _line(sku, terms.final_price, presale.quantity, (*campaigns, deduction))
     deposit = uow.repo(Order).get(presale.deposit_order_id)
+    region = deposit.ship_to.region if deposit.ship_to is not None else None
+    templates = freight_templates(uow, [sku.merchant])
+    cart = [
+        CartLine(
+            sku.id, sku.merchant, sku.category, terms.final_price, presale.quantity,
+            weight_g=sku.weight_g, volume_cm3=sku.volume_cm3, origin=sku.origin,
+        )
+    ]  # fmt: skip
+    usage = usage_for_quote(uow, customer.id, now, [p.id for p in (*in_force, *wallet)])
+    who = PricingCustomer(customer.id, customer.new_user, usage.used)
+
+    def price(
+        automatic: Sequence[Promotion],
+        coupons: Sequence[Promotion],
+        capped: Mapping[str, str],
+    ) -> PricingQuote:
+        return pricer(
+            cart, automatic, coupons, who, now, cmd.payment_method,
+            destination=region, freight=templates, usage=usage.usage, capped=capped,
+        )  # fmt: skip
+
+    pricing = price_within_budgets(uow, in_force, wallet, price, capped=usage.capped)
+    campaigns = _line_discounts(pricing, sku.id)
+    left = presale.quote.balance_due - Money.sum((d.amount for d in campaigns), terms.currency)
+    if not left.is_positive():  # no campaign at all, only the freight
+        pricing, campaigns = price((), (), {}), ()
+    freight = _shipment_of(freight_charges(pricing))
+    deduction = LineDiscount(f"presale:{listing.id}", presale.seller, presale.quote.deposit_value)
+    rate = tax.rate_for(sku.tax_rate, sku.category)
+    line = _line(sku, terms.final_price, presale.quantity, (*campaigns, deduction), rate, tax)
     goods = Order.place(
         order_id=goods_id,
         parent_id=parent_id,
@@ -273,16 +296,17 @@ def place_balance_order(
         lines=(line,),
         ship_to=deposit.ship_to,
         at=now,
+        freight=freight,
+        tax_mode=tax.mode,
     )
     parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=[goods], at=now)
     if cmd.expected_payable is not None and parent.payable != cmd.expected_payable:
         raise QuoteChanged(
             f"the balance now costs {parent.payable}, not the {cmd.expected_payable} quoted"
         )
-    if pricing is not None:
-        applied = campaign_discounts(uow, pricing)
-        if applied:
-            reserve_for_order(uow, parent_id, customer.id, applied, at=now)
+    applied = campaign_discounts(uow, pricing)
+    if applied:
+        reserve_for_order(uow, parent_id, customer.id, applied, at=now)
     presale.balance_placed(parent_id, parent.payable, now)
     uow.repo(Order).add(goods)
     move_stock(uow, deposit, goods)
@@ -292,9 +316,23 @@ def place_balance_order(
     return PlacedOrder(parent.id, parent.order_ids)
 
 
-def _line(
-    sku: Sku, unit_price: Money, quantity: int, discounts: Sequence[LineDiscount]
+def _shipment_of(charges: Sequence[FreightCharge]) -> FreightCharge | None:
+    """The one shipment of a pre-sale's single line (``None``: its seller ships free)."""
+    assert len(charges) <= 1, "one line ships under at most one template"
+    return charges[0] if charges else None
+
+
+def _line(  # noqa: PLR0917 - a line's parts
+    sku: Sku,
+    unit_price: Money,
+    quantity: int,
+    discounts: Sequence[LineDiscount],
+    tax_rate: Decimal,
+    tax: TaxPolicy,
 ) -> QuotedLine:
+    """The order line of ``quantity`` units at ``unit_price`` less ``discounts``, with its
+    tax at ``tax_rate`` on its net, rounded half up once (as the engine's per line)."""
+    discount = Money.sum((d.amount for d in discounts), unit_price.currency)
     return QuotedLine(
         sku=sku.id,
         title=sku.title,
@@ -305,8 +343,11 @@ def _line(
         face_value=sku.face_value,
         unit_price=unit_price,
         quantity=quantity,
-        discount=Money.sum((d.amount for d in discounts), unit_price.currency),
+        discount=discount,
         discounts=tuple(discounts),
+        tax_rate=tax_rate,
+        tax=tax.mode.tax_on(unit_price * quantity - discount, tax_rate),
+        origin=sku.origin,
     )
 
 

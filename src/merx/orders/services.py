@@ -97,9 +97,11 @@ def place_order(
     tax: TaxPolicy = INCLUSIVE,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
-    top-ups) under one parent order; under ``AT_PLACEMENT`` reserve their stock.
+    top-ups; and per shipment: a seller whose templates differ by warehouse origin gets an
+    order per origin it ships from) under one parent order; under ``AT_PLACEMENT`` reserve
+    their stock.
 
-    Each seller's freight goes to its goods order (its first order when it sells no
+    Each shipment's freight goes to its goods order (its first order when it holds no
     goods here), each line keeps its tax rate and tax (``tax``'s rates and mode), and
     every order its payable with them.
 
@@ -136,13 +138,14 @@ def place_order(
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
     limited = _check_restrictions(uow, customer, quote.lines, ship_to)
-    by_seller: dict[tuple[MerchantId, OrderKind], list[QuotedLine]] = {}
+    by_seller: dict[tuple[MerchantId, OrderKind, str | None], list[QuotedLine]] = {}
     for line in quote.lines:
-        by_seller.setdefault((line.merchant, kind_of(line)), []).append(line)
-    carries_freight: dict[MerchantId, tuple[MerchantId, OrderKind]] = {}
-    for seller, kind in by_seller:  # the seller's goods order, else its first
-        if seller not in carries_freight or kind is OrderKind.GOODS:
-            carries_freight[seller] = (seller, kind)
+        key = (line.merchant, kind_of(line), quote.shipment_origin(line))
+        by_seller.setdefault(key, []).append(line)
+    carries_freight: dict[tuple[MerchantId, str | None], OrderKind] = {}
+    for seller, kind, origin in by_seller:  # the shipment's goods order, else its first
+        if (seller, origin) not in carries_freight or kind is OrderKind.GOODS:
+            carries_freight[seller, origin] = kind
     orders = [
         Order.place(
             order_id=OrderId(f"{parent_id}-{n}"),
@@ -152,10 +155,12 @@ def place_order(
             ship_to=ship_to,
             account=cmd.account,
             at=now,
-            freight=quote.freight_of(seller) if carries_freight[seller] == (seller, kind) else None,
+            freight=quote.freight_of(seller, origin)
+            if carries_freight[seller, origin] is kind
+            else None,
             tax_mode=quote.tax_mode,
         )
-        for n, ((seller, kind), lines) in enumerate(by_seller.items(), start=1)
+        for n, ((seller, kind, origin), lines) in enumerate(by_seller.items(), start=1)
     ]
     prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
     prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])

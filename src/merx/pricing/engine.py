@@ -1499,6 +1499,7 @@ def _materialize(problem: _Problem, selection: int) -> Quote:
             money(fee),
             None if by is None else offers[by].id,
             money(waived) if waived else None,
+            shipment.template.origin,
         )
         for shipment, (fee, waived, by) in zip(problem.shipments, fees, strict=True)
     )

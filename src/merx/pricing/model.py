@@ -673,12 +673,14 @@ class SellerFreight:
     """One seller's freight on a quote: ``fee`` is what is charged, after any waiver;
     ``waived`` what a ``free_over``, a free-shipping promotion or a freight coupon took off
     the template's fee, and ``waived_by`` the promotion that did (``None``: the seller's own
-    ``free_over``, or nothing waived)."""
+    ``free_over``, or nothing waived). ``origin`` is the template's warehouse origin: a
+    seller with templates per origin has one ``SellerFreight`` per origin it ships from."""
 
     seller: str
     fee: Money
     waived_by: str | None = None
     waived: Money | None = None
+    origin: str | None = None
 
     @property
     def template_fee(self) -> Money:

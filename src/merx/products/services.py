@@ -136,6 +136,11 @@ class CreateSkuFromSpu(Command[SkuId]):
     labels: frozenset[str] = frozenset()
     installment_eligible: bool = False
     restrictions: SalesRestrictions = attrs.field(factory=SalesRestrictions)
+    #: one unit's shipping data, as :class:`~merx.catalog.SetSkuShipping` sets it
+    #: (:class:`~merx.catalog.InvalidShipping` for a bad one): created ready to ship
+    weight_g: int | None = None
+    volume_cm3: int | None = None
+    origin: str | None = None
 
 
 def create_spu(cmd: CreateSpu, uow: UnitOfWork) -> SpuId:
@@ -190,6 +195,9 @@ def create_sku_from_spu(cmd: CreateSkuFromSpu, uow: UnitOfWork) -> SkuId:
         labels=cmd.labels,
         installment_eligible=cmd.installment_eligible,
         restrictions=cmd.restrictions,
+        weight_g=cmd.weight_g,
+        volume_cm3=cmd.volume_cm3,
+        origin=cmd.origin,
     )
     uow.repo(Sku).add(sku)
     uow.repo(Spu).save(spu)

@@ -222,6 +222,9 @@ class Spu(Aggregate):
         labels: Iterable[str] = (),
         installment_eligible: bool = False,
         restrictions: SalesRestrictions | None = None,
+        weight_g: int | None = None,
+        volume_cm3: int | None = None,
+        origin: str | None = None,
     ) -> Sku:
         """Make the SKU for one combination of specs, in draft, sold by the SPU's owner in
         the SPU's category; refuse specs that are not one value per axis or are taken."""
@@ -248,6 +251,9 @@ class Spu(Aggregate):
             operator=operator,
             installment_eligible=installment_eligible,
             restrictions=restrictions,
+            weight_g=weight_g,
+            volume_cm3=volume_cm3,
+            origin=origin,
         )
         variants = dict(self.variants)
         variants[sku_id] = dict(specs)
