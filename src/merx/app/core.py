@@ -64,6 +64,7 @@ from merx.app.wiring import (
     register_settlement,
     register_shop,
     register_suppliers,
+    register_tags,
 )
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Command, MessageBus
@@ -292,6 +293,7 @@ def assemble(
         calendar=calendar,
     )  # fmt: skip
     register_clearing(bus, clock=clock, journals=journals)
+    register_tags(bus, clock=clock, currency=settings.currency)
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer,
