@@ -157,9 +157,7 @@ ATTRIBUTE_TAGS: tuple[TagSpec, ...] = (
         "age band",
     ),
     _pushed("region", ValueType(ValueKind.TEXT), "region code of residence"),
-    _pushed(
-        "income_band", ValueType.enum("low", "middle", "upper_middle", "high"), "income band"
-    ),
+    _pushed("income_band", ValueType.enum("low", "middle", "upper_middle", "high"), "income band"),
     _pushed(
         "marital_status", ValueType.enum("single", "married", "other"), "as the user declared it"
     ),

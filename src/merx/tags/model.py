@@ -143,7 +143,7 @@ class ValueType:
 
 @attrs.frozen
 class TagDefined(DomainEvent):
-    name: str
+    tag: str
     kind: TagKind
     value_kind: ValueKind
     source: DataSource
@@ -151,24 +151,24 @@ class TagDefined(DomainEvent):
 
 @attrs.frozen
 class TagRevised(DomainEvent):
-    name: str
+    tag: str
 
 
 @attrs.frozen
 class TagPublished(DomainEvent):
-    name: str
+    tag: str
     at: datetime
 
 
 @attrs.frozen
 class TagRetired(DomainEvent):
-    name: str
+    tag: str
     at: datetime
 
 
 @attrs.frozen
 class TagRestored(DomainEvent):
-    name: str
+    tag: str
     at: datetime
 
 
@@ -338,12 +338,12 @@ class SubjectTags(Aggregate):
         checked: dict[str, HeldValue] = {}
         for name, value in values.items():
             definition = definitions[name]
+            stored = definition.accept(value, via)
             if definition.spec.kind is not self.subject.kind:
                 raise ValidationError(
                     f"tag {name!r} describes a {definition.spec.kind.value}, "
                     f"not {self.subject.key!r}"
                 )
-            stored = definition.accept(value, via)
             checked[name] = HeldValue(stored, at, definition.expiry(at))
         self.held.update(checked)
         self.record(TagValuesSet(self.subject.key, tuple(sorted(checked)), via, at))
