@@ -27,11 +27,12 @@ from merx.tags.model import TAG_FLOW
 
 START = datetime(2026, 3, 1, 9, tzinfo=UTC)
 BO = Subject.user("bo")
+BOOL = ValueType(ValueKind.BOOL)
 
 
 def spec(
     name: str = "vip",
-    value_type: ValueType = ValueType(ValueKind.BOOL),
+    value_type: ValueType = BOOL,
     source: DataSource = DataSource.PUSHED,
     ttl: timedelta | None = None,
     kind: TagKind = TagKind.USER,
@@ -99,7 +100,8 @@ def test_a_value_not_of_the_tags_type_names_the_tag_and_the_type(
         value_type.check("vip", given)
     assert error.value.tag == "vip"
     assert error.value.expected == value_type.describe()
-    assert "vip" in str(error.value) and value_type.describe() in str(error.value)
+    assert "vip" in str(error.value)
+    assert value_type.describe() in str(error.value)
 
 
 def test_an_enum_needs_distinct_options_and_only_an_enum_has_options() -> None:
@@ -175,7 +177,8 @@ def test_every_transition_follows_the_table_and_records_one_event(
         with pytest.raises(IllegalTransition) as error:
             _move(definition, command)
         assert (error.value.state, error.value.command) == (state.value, command)
-        assert definition == before and not definition.pending_events
+        assert definition == before
+        assert not definition.pending_events
 
 
 def test_a_tag_goes_online_offline_and_back_each_step_an_event() -> None:
@@ -249,7 +252,8 @@ def test_pushing_to_a_tag_that_is_not_pushed_is_refused(source: DataSource) -> N
     app = app_with(spec("score", ValueType(ValueKind.NUMBER), source=source))
     with pytest.raises(tags.TagNotPushed) as error:
         app.handle(tags.PushTagValues(BO, {"score": 3}))
-    assert error.value.tag == "score" and error.value.source == source.value
+    assert error.value.tag == "score"
+    assert error.value.source == source.value
 
 
 def test_a_pass_through_tag_stores_no_values() -> None:
@@ -304,4 +308,4 @@ def test_a_batch_loads_one_tag_for_many_subjects_all_or_none() -> None:
 def test_values_of_refuses_a_naive_instant() -> None:
     app = app_with(spec())
     with app.unit_of_work() as uow, pytest.raises(ValidationError):
-        tags.values_of(uow, BO, datetime(2026, 1, 1))  # noqa: DTZ001
+        tags.values_of(uow, BO, datetime(2026, 1, 1))

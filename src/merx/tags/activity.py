@@ -262,7 +262,15 @@ class UserActivity(Aggregate):
             refunded += activity.refunded
             for category, amount in activity.categories:
                 by_category[category] += amount
-        _window_values(values, counts, spends, refunded, by_category, today, last)
+        _window_values(
+            values,
+            counts=counts,
+            spends=spends,
+            refunded=refunded,
+            by_category=by_category,
+            today=today,
+            last=last,
+        )
         return values
 
 
@@ -275,6 +283,7 @@ def _base_values(*, new_user: bool, installment: bool, grade: str | None) -> dic
 
 def _window_values(
     values: dict[str, TagValue],
+    *,
     counts: Mapping[int, int],
     spends: Mapping[int, Decimal],
     refunded: Decimal,
@@ -315,15 +324,15 @@ def recompute(
     facts: Iterable[Fact], users: Iterable[CustomerId], at: datetime
 ) -> dict[CustomerId, dict[str, TagValue]]:
     """Every one of ``users``' built-in computed tags at ``at``, from ``facts`` (in the
-    order they happened; a key seen twice counts once). A user with no facts gets the
-    values of a user who never did anything."""
+    order they happened; a user's fact under a key seen before counts once). A user with
+    no facts gets the values of a user who never did anything."""
     today = business_date(at)
     histories: dict[CustomerId, _History] = {}
-    seen: set[str] = set()
+    seen: set[tuple[CustomerId, str]] = set()  # per user, as each user's activity keeps them
     for fact in facts:
-        if fact.key in seen:
+        if (fact.customer_id, fact.key) in seen:
             continue
-        seen.add(fact.key)
+        seen.add((fact.customer_id, fact.key))
         history = histories.get(fact.customer_id)
         if history is None:
             history = histories[fact.customer_id] = _History()
@@ -350,7 +359,15 @@ def _idle_values(today: date) -> dict[str, TagValue]:
     values = _base_values(new_user=True, installment=False, grade=None)
     zero_counts = dict.fromkeys(WINDOWS_DAYS, 0)
     zero_spends = dict.fromkeys(WINDOWS_DAYS, Decimal(0))
-    _window_values(values, zero_counts, zero_spends, Decimal(0), {}, today, None)
+    _window_values(
+        values,
+        counts=zero_counts,
+        spends=zero_spends,
+        refunded=Decimal(0),
+        by_category={},
+        today=today,
+        last=None,
+    )
     return values
 
 
@@ -361,8 +378,8 @@ def _from_history(history: _History, at: datetime, today: date) -> dict[str, Tag
         grade=history.grade,
     )
     starts = {window: today - timedelta(days=window - 1) for window in WINDOWS_DAYS}
-    counts = {window: 0 for window in WINDOWS_DAYS}
-    spends = {window: Decimal(0) for window in WINDOWS_DAYS}
+    counts = dict.fromkeys(WINDOWS_DAYS, 0)
+    spends = dict.fromkeys(WINDOWS_DAYS, Decimal(0))
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     last: date | None = None
     for fact in history.paid:
@@ -385,5 +402,13 @@ def _from_history(history: _History, at: datetime, today: date) -> dict[str, Tag
         ),
         Decimal(0),
     )
-    _window_values(values, counts, spends, refunded, by_category, today, last)
+    _window_values(
+        values,
+        counts=counts,
+        spends=spends,
+        refunded=refunded,
+        by_category=by_category,
+        today=today,
+        last=last,
+    )
     return values

@@ -147,12 +147,17 @@ def install_builtin_tags(
 # -- stored values ---------------------------------------------------------------------
 
 
+def _copied(values: Mapping[str, object]) -> dict[str, object]:
+    """A command's own copy of the values it was given."""
+    return dict(values)
+
+
 @attrs.frozen
 class PushTagValues(Command[None]):
     """The host pushes values of ``pushed`` tags for one subject (all or none stored)."""
 
     subject: Subject
-    values: Mapping[str, object] = attrs.field(converter=lambda v: dict(v))
+    values: Mapping[str, object] = attrs.field(converter=_copied)
 
 
 @attrs.frozen
@@ -161,7 +166,7 @@ class LoadBatchValues(Command[int]):
     many subjects it stored (all or none)."""
 
     tag: str
-    values: Mapping[str, object] = attrs.field(converter=lambda v: dict(v))
+    values: Mapping[str, object] = attrs.field(converter=_copied)
 
 
 def push_tag_values(cmd: PushTagValues, uow: UnitOfWork, *, clock: Clock) -> None:
