@@ -154,10 +154,30 @@ def test_rebuild_forgets_what_was_recorded() -> None:
 
 USERS = [CustomerId(name) for name in ("al", "bo", "cy")]
 ZONES = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
-amounts = st.decimals(min_value=0, max_value=1000, places=2)
+amounts = st.integers(min_value=0, max_value=100_000).map(lambda cents: Decimal(cents).scaleb(-2))
+hours = st.integers(min_value=0, max_value=23).map(lambda hour: timedelta(hours=hour))
+
+
+def _instant(days: int, hour: timedelta, zone: timezone) -> datetime:
+    return (T0 + timedelta(days=days) + hour).astimezone(zone)
+
+
+#: Facts fall on a few days (and a few far ones); reads fall on those days or a window's
+#: length after them, so window edges are hit often.
 instants = st.builds(
-    lambda minutes, zone: (T0 + timedelta(minutes=minutes)).astimezone(zone),
-    st.integers(min_value=0, max_value=60 * 24 * 500),
+    _instant,
+    st.one_of(st.integers(min_value=0, max_value=10), st.integers(min_value=0, max_value=400)),
+    hours,
+    st.sampled_from(ZONES),
+)
+reads = st.builds(
+    _instant,
+    st.builds(
+        int.__add__,
+        st.integers(min_value=0, max_value=10),
+        st.sampled_from([0, 1, 29, 30, 31, 89, 90, 91, 364, 365, 366]),
+    ),
+    hours,
     st.sampled_from(ZONES),
 )
 users = st.sampled_from(USERS)
@@ -181,7 +201,7 @@ facts = st.one_of(
 )
 
 
-@given(history=st.lists(facts, max_size=60), at=instants)
+@given(history=st.lists(facts, min_size=10, max_size=60), at=reads)
 def test_the_realtime_fold_and_the_batch_recompute_agree(history: list[Fact], at: datetime) -> None:
     activities = {user: UserActivity(id=user) for user in USERS}
     for fact in history:  # one event at a time, as the subscriber sees them
