@@ -317,13 +317,17 @@ def record_activity(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> No
         uow.commit()
 
 
+def _in_order(events: Iterable[DomainEvent]) -> tuple[DomainEvent, ...]:
+    return tuple(events)
+
+
 @attrs.frozen
 class BackfillUserActivity(Command[int]):
     """Rebuild the activity of every user ``events`` name from those events (the history:
     an outbox archive, a broker's log), replacing what was recorded; returns how many
     users it rebuilt. Events of other kinds are skipped."""
 
-    events: tuple[DomainEvent, ...] = attrs.field(converter=tuple)
+    events: tuple[DomainEvent, ...] = attrs.field(converter=_in_order)
 
 
 def facts_of(events: Iterable[DomainEvent], uow: UnitOfWork, *, currency: str) -> list[Fact]:
