@@ -18,6 +18,7 @@ import bench_golden_path
 import bench_inventory
 import bench_quote
 import bench_stores
+import bench_tags
 
 
 def test_the_golden_path_benchmark_runs_every_phase() -> None:
@@ -92,3 +93,9 @@ def test_the_codes_benchmark_runs_on_memory_and_sqlite(
     bench_codes.measure("sqlite", app, 20)
     bench_stores.close(app)
     assert capsys.readouterr().out.count("20 codes in") == 2
+
+
+def test_the_tags_benchmark_runs_both_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    batch, realtime = bench_tags.run(200, 50)
+    assert min(batch, realtime) > 0
+    assert "200 users" in capsys.readouterr().out

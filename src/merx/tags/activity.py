@@ -236,12 +236,15 @@ class UserActivity(Aggregate):
     def tag_values(self, at: datetime) -> dict[str, TagValue]:
         """The built-in computed tags at ``at`` (absent: no order ever, no refund rate
         without spend, no grade given)."""
-        today = business_date(at)
         values = _base_values(
             new_user=self.first_completed_at is None or self.first_completed_at > at,
             installment=self.installment,
             grade=self.credit_grade,
         )
+        if not self.days:
+            values.update(_NO_ORDERS)
+            return values
+        today = business_date(at)
         counts = dict.fromkeys(WINDOWS_DAYS, 0)
         spends = dict.fromkeys(WINDOWS_DAYS, Decimal(0))
         refunded = Decimal(0)
@@ -281,6 +284,16 @@ def _base_values(*, new_user: bool, installment: bool, grade: str | None) -> dic
     return values
 
 
+#: Each window with the names of its count and spend tags.
+_WINDOW_TAGS: tuple[tuple[int, str, str], ...] = tuple(
+    (days, f"order_count_{days}d", f"spend_{days}d") for days in WINDOWS_DAYS
+)
+#: The window tags of a user with no order in any window.
+_NO_ORDERS: Mapping[str, TagValue] = {
+    name: Decimal(0) for _, count, spend in _WINDOW_TAGS for name in (count, spend)
+}
+
+
 def _window_values(
     values: dict[str, TagValue],
     *,
@@ -291,21 +304,22 @@ def _window_values(
     today: date,
     last: date | None,
 ) -> None:
-    for window in WINDOWS_DAYS:
-        values[f"order_count_{window}d"] = Decimal(counts[window])
-        values[f"spend_{window}d"] = spends[window]
+    for window, count, spend in _WINDOW_TAGS:
+        values[count] = Decimal(counts[window])
+        values[spend] = spends[window]
     if last is not None:
         values["days_since_last_order"] = Decimal((today - last).days)
     year_spend = spends[_YEAR]
     if year_spend > 0:
         rate = (refunded / year_spend).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
         values["refund_rate"] = min(rate, Decimal(1))
-    top = sorted(
-        (category for category, amount in by_category.items() if amount > 0),
-        key=lambda category: (-by_category[category], category),
-    )[:PREFERRED_CATEGORIES]
-    if top:
-        values["preferred_categories"] = frozenset(top)
+    if by_category:
+        top = sorted(
+            (category for category, amount in by_category.items() if amount > 0),
+            key=lambda category: (-by_category[category], category),
+        )[:PREFERRED_CATEGORIES]
+        if top:
+            values["preferred_categories"] = frozenset(top)
 
 
 # -- the batch path --------------------------------------------------------------------
@@ -347,28 +361,12 @@ def recompute(
             history.installment = True
         else:
             history.grade = fact.grade
-    idle = _idle_values(today)
+    idle = _base_values(new_user=True, installment=False, grade=None) | dict(_NO_ORDERS)
     result: dict[CustomerId, dict[str, TagValue]] = {}
     for user in users:
         history = histories.get(user)
         result[user] = dict(idle) if history is None else _from_history(history, at, today)
     return result
-
-
-def _idle_values(today: date) -> dict[str, TagValue]:
-    values = _base_values(new_user=True, installment=False, grade=None)
-    zero_counts = dict.fromkeys(WINDOWS_DAYS, 0)
-    zero_spends = dict.fromkeys(WINDOWS_DAYS, Decimal(0))
-    _window_values(
-        values,
-        counts=zero_counts,
-        spends=zero_spends,
-        refunded=Decimal(0),
-        by_category={},
-        today=today,
-        last=None,
-    )
-    return values
 
 
 def _from_history(history: _History, at: datetime, today: date) -> dict[str, TagValue]:
