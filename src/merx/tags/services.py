@@ -4,7 +4,7 @@ subject's tags at an instant (:func:`values_of`) and the catalog (:func:`tag_cat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -102,31 +102,26 @@ def _definition(uow: UnitOfWork, name: str) -> TagDefinition:
 
 
 def revise_tag(cmd: ReviseTag, uow: UnitOfWork) -> None:
-    definition = _definition(uow, cmd.spec.name)
-    definition.revise(cmd.spec)
+    _move(uow, cmd.spec.name, lambda definition: definition.revise(cmd.spec))
+
+
+def _move(uow: UnitOfWork, name: str, step: Callable[[TagDefinition], None]) -> None:
+    definition = _definition(uow, name)
+    step(definition)
     uow.repo(TagDefinition).save(definition)
     uow.commit()
 
 
 def publish_tag(cmd: PublishTag, uow: UnitOfWork, *, clock: Clock) -> None:
-    definition = _definition(uow, cmd.name)
-    definition.publish(clock.now())
-    uow.repo(TagDefinition).save(definition)
-    uow.commit()
+    _move(uow, cmd.name, lambda definition: definition.publish(clock.now()))
 
 
 def retire_tag(cmd: RetireTag, uow: UnitOfWork, *, clock: Clock) -> None:
-    definition = _definition(uow, cmd.name)
-    definition.retire(clock.now())
-    uow.repo(TagDefinition).save(definition)
-    uow.commit()
+    _move(uow, cmd.name, lambda definition: definition.retire(clock.now()))
 
 
 def restore_tag(cmd: RestoreTag, uow: UnitOfWork, *, clock: Clock) -> None:
-    definition = _definition(uow, cmd.name)
-    definition.restore(clock.now())
-    uow.repo(TagDefinition).save(definition)
-    uow.commit()
+    _move(uow, cmd.name, lambda definition: definition.restore(clock.now()))
 
 
 def install_builtin_tags(
