@@ -6,29 +6,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx import tags
-from merx.adapters.memory import FixedClock
-from merx.app import build_sqlite_app
 from merx.errors import ValidationError
 from merx.kernel.ids import CustomerId
 from merx.tags import (
     BUILTIN_TAGS,
-    DataSource,
     Subject,
     SubjectTags,
     TagDefinition,
     TagKind,
     TagStatus,
     UserActivity,
-    ValueKind,
-    ValueType,
 )
 from merx.tags import serde as tags_serde
 from merx.tags.activity import DayActivity
@@ -120,31 +113,3 @@ def test_a_malformed_value_is_refused(value: object) -> None:
     data["held"] = {"vip": {"value": value, "set_at": T0.isoformat(), "expires_at": None}}
     with pytest.raises(ValidationError):
         tags_serde.structure(data, SubjectTags)
-
-
-def test_tags_and_their_values_survive_a_restart_of_a_stored_app(tmp_path: Path) -> None:
-    path = tmp_path / "merx.db"
-    clock = FixedClock(T0)
-    app = build_sqlite_app(path, clock=clock)
-    vip = tags.TagSpec(
-        name="vip",
-        kind=TagKind.USER,
-        value_type=ValueType(ValueKind.BOOL),
-        source=DataSource.PUSHED,
-        ttl=timedelta(days=1),
-    )
-    app.handle(tags.InstallBuiltinTags())
-    app.handle(tags.DefineTag(vip))
-    app.handle(tags.PublishTag("vip"))
-    app.handle(tags.PushTagValues(Subject.user("bo"), {"vip": True, "region": "Hangzhou"}))
-    again = build_sqlite_app(path, clock=clock)
-    with again.unit_of_work() as uow:
-        read = tags.values_of(uow, Subject.user("bo"), T0)
-        assert tags.tag_catalog(uow)["vip"].status is TagStatus.ONLINE
-        assert tags.values_of(uow, Subject.user("bo"), T0 + timedelta(days=1))["region"] == (
-            "Hangzhou"
-        )
-        assert "vip" not in tags.values_of(uow, Subject.user("bo"), T0 + timedelta(days=1))
-    assert read["vip"] is True
-    assert read["region"] == "Hangzhou"
-    assert read["new_user"] is True
