@@ -1,10 +1,10 @@
 """merx.tags: tag definitions (the seed's 标签), the values subjects hold, and the
 built-in user tags computed from merx's own events.
 
-What the decisions context consumes: :func:`tag_catalog` (name -> :class:`TagDefinition`,
-whose ``value_type`` and ``status`` rules are checked against) and :func:`values_of` (a
-subject's tag values at an instant). The command handlers and subscribers are in
-``merx.tags.services`` (for the composition root).
+What the decisions context consumes: :func:`tag_catalog` (a :class:`TagCatalog`: name ->
+:class:`TagDefinition`, whose ``value_type`` and ``status`` rules are checked against) and
+:func:`values_of` (a subject's tag values at an instant). The command handlers and
+subscribers are in ``merx.tags.services`` (for the composition root).
 """
 
 from merx.tags.activity import (
@@ -31,6 +31,7 @@ from merx.tags.model import (
     DataSource,
     Subject,
     SubjectTags,
+    TagCatalog,
     TagDefined,
     TagDefinition,
     TagKind,
@@ -83,6 +84,7 @@ __all__ = [
     "Subject",
     "SubjectTags",
     "TagAlreadyDefined",
+    "TagCatalog",
     "TagDefined",
     "TagDefinition",
     "TagKind",

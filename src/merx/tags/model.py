@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from merx.kernel.clock import require_aware
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.state import StateMachine
-from merx.tags.errors import TagNotOnline, TagNotPushed, TagValueMismatch
+from merx.tags.errors import TagNotOnline, TagNotPushed, TagValueMismatch, UnknownTag
 
 #: A tag's value: a bool, an enum's value or a text (``str``), a number (``Decimal``), a
 #: date, or a set of strings.
@@ -260,6 +260,40 @@ class TagDefinition(Aggregate):
         return None if self.spec.ttl is None else set_at + self.spec.ttl
 
 
+class TagCatalog(Mapping[str, TagDefinition]):
+    """Every defined tag by name (whatever its status), with the names of the online ones
+    at hand: what rules are checked against and what reads filter by. Read-only."""
+
+    def __init__(self, definitions: Iterable[TagDefinition]) -> None:
+        self._definitions = {definition.name: definition for definition in definitions}
+        #: the tags online
+        self.online: frozenset[str] = frozenset(
+            name for name, definition in self._definitions.items() if definition.online
+        )
+        #: the online tags merx computes itself (source ``realtime``)
+        self.computed: frozenset[str] = frozenset(
+            name
+            for name in self.online
+            if self._definitions[name].spec.source is DataSource.REALTIME
+        )
+
+    def __getitem__(self, name: str) -> TagDefinition:
+        return self._definitions[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._definitions)
+
+    def __len__(self) -> int:
+        return len(self._definitions)
+
+    def definition(self, name: str) -> TagDefinition:
+        """The definition of ``name``; :class:`UnknownTag` if there is none."""
+        found = self._definitions.get(name)
+        if found is None:
+            raise UnknownTag(name)
+        return found
+
+
 # -- subjects and their values ---------------------------------------------------------
 
 
@@ -348,12 +382,11 @@ class SubjectTags(Aggregate):
         self.held.update(checked)
         self.record(TagValuesSet(self.subject.key, tuple(sorted(checked)), via, at))
 
-    def values_at(self, at: datetime, online: Iterable[str] | None = None) -> dict[str, TagValue]:
+    def values_at(self, at: datetime, online: frozenset[str] | None = None) -> dict[str, TagValue]:
         """The values live at ``at`` (an expired one is absent), of the tags in
         ``online`` only when given."""
-        wanted = None if online is None else set(online)
         return {
             name: held.value
             for name, held in self.held.items()
-            if held.live_at(at) and (wanted is None or name in wanted)
+            if held.live_at(at) and (online is None or name in online)
         }

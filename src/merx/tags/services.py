@@ -35,6 +35,7 @@ from merx.tags.model import (
     DataSource,
     Subject,
     SubjectTags,
+    TagCatalog,
     TagDefinition,
     TagKind,
     TagSpec,
@@ -203,32 +204,32 @@ def load_batch_values(cmd: LoadBatchValues, uow: UnitOfWork, *, clock: Clock) ->
 # -- reading ---------------------------------------------------------------------------
 
 
-def tag_catalog(uow: UnitOfWork) -> dict[str, TagDefinition]:
+def tag_catalog(uow: UnitOfWork) -> TagCatalog:
     """Every defined tag by name, whatever its status (read only: do not change them).
     A definition's ``value_type`` and ``status`` are what rules are checked against."""
     repo = uow.repo(TagDefinition)
-    return {name: repo.view(name) for name in repo.ids()}
+    return TagCatalog(repo.view(name) for name in repo.ids())
 
 
-def values_of(uow: UnitOfWork, subject: Subject, at: datetime) -> dict[str, TagValue]:
+def values_of(
+    uow: UnitOfWork, subject: Subject, at: datetime, catalog: TagCatalog | None = None
+) -> dict[str, TagValue]:
     """The values ``subject``'s online tags have at ``at``: those stored and live (an
     expired value is absent), and for a user the built-in tags computed from the user's
-    activity. A tag with no value is absent from the result."""
+    activity. A tag with no value is absent from the result. ``catalog`` is
+    :func:`tag_catalog`'s answer, read once by a caller that reads many subjects (by
+    default it is read here)."""
     require_aware(at)
-    catalog = tag_catalog(uow)
-    online = {name for name, definition in catalog.items() if definition.online}
+    catalog = tag_catalog(uow) if catalog is None else catalog
     values: dict[str, TagValue] = {}
-    if subject.kind is TagKind.USER:
+    if subject.kind is TagKind.USER and catalog.computed:
         activity = uow.repo(UserActivity).peek(subject.id)
         computed = (activity or UserActivity(id=CustomerId(subject.id))).tag_values(at)
-        values.update(
-            (name, value)
-            for name, value in computed.items()
-            if name in online and catalog[name].spec.source is DataSource.REALTIME
-        )
+        wanted = catalog.computed
+        values.update((name, value) for name, value in computed.items() if name in wanted)
     held = uow.repo(SubjectTags).peek(subject.key)
     if held is not None:
-        values.update(held.values_at(at, online))
+        values.update(held.values_at(at, catalog.online))
     return values
 
 
