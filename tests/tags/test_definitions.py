@@ -309,3 +309,28 @@ def test_values_of_refuses_a_naive_instant() -> None:
     app = app_with(spec())
     with app.unit_of_work() as uow, pytest.raises(ValidationError):
         tags.values_of(uow, BO, datetime(2026, 1, 1))
+
+
+def test_the_catalog_names_every_tag_and_the_online_and_computed_ones() -> None:
+    app = app_with(spec("vip"), spec("draft_tag"), publish=False)
+    app.handle(tags.PublishTag("vip"))
+    app.handle(tags.InstallBuiltinTags())
+    app.handle(tags.RetireTag("new_user"))
+    with app.unit_of_work() as uow:
+        catalog = tags.tag_catalog(uow)
+    assert set(catalog) == {"vip", "draft_tag"} | {one.name for one in tags.BUILTIN_TAGS}
+    assert catalog["draft_tag"].status is TagStatus.DRAFT
+    assert catalog.online == set(catalog) - {"draft_tag", "new_user"}
+    assert catalog.computed == {one.name for one in tags.COMPUTED_TAGS} - {"new_user"}
+    assert catalog.definition("vip").value_type == BOOL
+    with pytest.raises(tags.UnknownTag):
+        catalog.definition("gold")
+    assert "new_user" not in values(app)  # offline: not read
+    assert values(app)["order_count_30d"] == 0
+
+
+def test_installing_the_builtin_tags_twice_installs_nothing_more() -> None:
+    app = app_with()
+    first = app.handle(tags.InstallBuiltinTags())
+    assert first == tuple(one.name for one in tags.BUILTIN_TAGS)
+    assert app.handle(tags.InstallBuiltinTags()) == ()
