@@ -47,7 +47,14 @@ pushes = st.lists(
 )
 
 
-@given(history=pushes, read_after=st.integers(min_value=0, max_value=2 * 24 * 60))
+#: minutes after the last push: often a TTL's edge
+reads = st.one_of(
+    st.sampled_from([0, 59, 60, 61, 24 * 60 - 1, 24 * 60, 24 * 60 + 1]),
+    st.integers(min_value=0, max_value=2 * 24 * 60),
+)
+
+
+@given(history=pushes, read_after=reads)
 def test_a_value_reads_until_its_ttl_runs_out_from_its_last_push(
     history: list[tuple[int, dict[str, int]]], read_after: int
 ) -> None:
