@@ -18,7 +18,7 @@ from merx.kernel.clock import Clock, require_aware
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, add_or_save
+from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.orders import Order, OrderCompleted, OrderPaid
 from merx.tags.activity import (
     BUILTIN_TAGS,
@@ -165,40 +165,54 @@ class LoadBatchValues(Command[int]):
     values: Mapping[str, object] = attrs.field(converter=_copied)
 
 
-def push_tag_values(cmd: PushTagValues, uow: UnitOfWork, *, clock: Clock) -> None:
-    definitions = {name: _definition(uow, name) for name in cmd.values}
+def _store(
+    uow: UnitOfWork,
+    subject: Subject,
+    values: Mapping[str, object],
+    *,
+    definitions: Mapping[str, TagDefinition],
+    via: DataSource,
+    at: datetime,
+) -> None:
+    """Set ``values`` on ``subject``'s stored tags (made on its first value)."""
     subjects = uow.repo(SubjectTags)
-    held = subjects.find(cmd.subject.key)
-    fresh = held is None
-    held = SubjectTags.of(cmd.subject) if held is None else held
-    held.set_values(cmd.values, definitions, DataSource.PUSHED, clock.now())
-    if fresh:
+    held = subjects.find(subject.key)
+    if held is None:
+        held = SubjectTags.of(subject)
+        held.set_values(values, definitions, via, at)
         subjects.add(held)
     else:
+        held.set_values(values, definitions, via, at)
         subjects.save(held)
+
+
+def push_tag_values(cmd: PushTagValues, uow: UnitOfWork, *, clock: Clock) -> None:
+    definitions = {name: _definition(uow, name) for name in cmd.values}
+    _store(
+        uow, cmd.subject, cmd.values, definitions=definitions, via=DataSource.PUSHED, at=clock.now()
+    )
     uow.commit()
 
 
 def load_batch_values(cmd: LoadBatchValues, uow: UnitOfWork, *, clock: Clock) -> int:
     definition = _definition(uow, cmd.tag)
+    subjects: dict[Subject, TagValue] = {}
+    for subject_id, value in cmd.values.items():  # every value checked before any is stored
+        checked = definition.accept(value, DataSource.BATCH)
+        subjects[Subject(definition.spec.kind, subject_id)] = checked
+    prefetch(uow.repo(SubjectTags), [subject.key for subject in subjects])
     at = clock.now()
-    definitions = {cmd.tag: definition}
-    for subject_id, value in cmd.values.items():
-        definition.accept(value, DataSource.BATCH)  # every value checked before any is stored
-        Subject(definition.spec.kind, subject_id)
-    subjects = uow.repo(SubjectTags)
-    for subject_id, value in cmd.values.items():
-        subject = Subject(definition.spec.kind, subject_id)
-        held = subjects.find(subject.key)
-        if held is None:
-            held = SubjectTags.of(subject)
-            held.set_values({cmd.tag: value}, definitions, DataSource.BATCH, at)
-            subjects.add(held)
-        else:
-            held.set_values({cmd.tag: value}, definitions, DataSource.BATCH, at)
-            subjects.save(held)
+    for subject, value in subjects.items():
+        _store(
+            uow,
+            subject,
+            {cmd.tag: value},
+            definitions={cmd.tag: definition},
+            via=DataSource.BATCH,
+            at=at,
+        )
     uow.commit()
-    return len(cmd.values)
+    return len(subjects)
 
 
 # -- reading ---------------------------------------------------------------------------
