@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from merx import aftersales, credit, orders, payments, tags
-from merx.app import MemoryApp, build_memory_app
+from merx.app import App, MemoryApp, Settings, build_memory_app, build_sqlite_app
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
 from merx.tags import Subject, TagValue
@@ -115,3 +115,16 @@ def test_an_installment_purchase_and_a_credit_grade_show_in_the_users_tags() -> 
     app.handle(payments.PayByInstallments(placed.parent_id, 6))
     assert values(app, mei)["installment_customer"] is True
     assert values(app, mei)["order_count_30d"] == 1
+
+
+def test_a_host_that_reads_no_builtin_tag_may_turn_the_activity_off(tmp_path: Path) -> None:
+    def records(app: App) -> bool:
+        return any(
+            getattr(subscriber, "func", None) is tags_services.record_activity
+            for subscriber in app.bus.subscribers_of(orders.OrderPaid)
+        )
+
+    assert records(build_memory_app())
+    path = tmp_path / "shop.db"
+    assert records(build_sqlite_app(path))
+    assert not records(build_sqlite_app(path, settings=Settings(user_activity=False)))

@@ -205,6 +205,10 @@ class Settings:
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
+    #: record each user's activity for the built-in user tags (``merx.tags``): per order
+    #: two more reads of the order, two of the activity and two commits; off for a host
+    #: that reads no built-in tag
+    user_activity: bool = True
 
 
 def assemble(
@@ -293,7 +297,9 @@ def assemble(
         calendar=calendar,
     )  # fmt: skip
     register_clearing(bus, clock=clock, journals=journals)
-    register_tags(bus, clock=clock, currency=settings.currency)
+    register_tags(
+        bus, clock=clock, currency=settings.currency, user_activity=settings.user_activity
+    )
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer,

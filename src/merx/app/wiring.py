@@ -367,9 +367,12 @@ def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> N
         bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
 
 
-def register_tags(bus: MessageBus, *, clock: Clock, currency: str) -> None:
-    """Tags: the catalog's life cycle, values pushed or batch-loaded by the host, and the
-    built-in user tags recorded from orders, after-sales, installments and credit."""
+def register_tags(
+    bus: MessageBus, *, clock: Clock, currency: str, user_activity: bool = True
+) -> None:
+    """Tags: the catalog's life cycle, values pushed or batch-loaded by the host, and (with
+    ``user_activity``) the users' activity recorded from orders, after-sales, installments
+    and credit for the built-in user tags."""
     bus.register(tags.DefineTag, tags_services.define_tag)
     bus.register(tags.ReviseTag, tags_services.revise_tag)
     for command, handler in (
@@ -385,8 +388,9 @@ def register_tags(bus: MessageBus, *, clock: Clock, currency: str) -> None:
         tags.BackfillUserActivity,
         partial(tags_services.backfill_user_activity, currency=currency),
     )
-    for event in tags_services.ACTIVITY_EVENTS:
-        bus.subscribe(event, partial(tags_services.record_activity, currency=currency))
+    if user_activity:
+        for event in tags_services.ACTIVITY_EVENTS:
+            bus.subscribe(event, partial(tags_services.record_activity, currency=currency))
 
 
 def register_aftersales(
