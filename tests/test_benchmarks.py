@@ -19,6 +19,7 @@ import bench_golden_path
 import bench_inventory
 import bench_quote
 import bench_stores
+import bench_tags
 
 
 def test_the_golden_path_benchmark_runs_every_phase() -> None:
@@ -99,3 +100,9 @@ def test_the_decisions_benchmark_runs_and_its_strategies_all_match_someone() -> 
     whole, alone, variants = bench_decisions.timed(400, rounds=1)
     assert min(whole, alone) > 0
     assert set(variants) == {*bench_decisions.STRATEGIES, "none"}
+
+
+def test_the_tags_benchmark_runs_both_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    batch, realtime = bench_tags.run(200, 50)
+    assert min(batch, realtime) > 0
+    assert "200 users" in capsys.readouterr().out

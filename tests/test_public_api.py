@@ -288,6 +288,15 @@ PINNED = {
         UnknownConsignmentOrder UnknownPurchase VirtualGoodsSupplier WrongSupplierType
         push_consignment_order
     """,
+    "tags": """
+        ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact
+        DataSource DefineTag Fact InstallBuiltinTags InstallmentFact LoadBatchValues
+        OrderCompletedFact OrderPaidFact PublishTag PushTagValues RefundFact RestoreTag
+        RetireTag ReviseTag Subject SubjectTags TagAlreadyDefined TagCatalog TagDefined
+        TagDefinition TagKind TagNotOnline TagNotPushed TagPublished TagRestored TagRetired
+        TagRevised TagSpec TagStatus TagValue TagValueMismatch TagValuesSet UnknownTag
+        UserActivity ValueKind ValueType recompute tag_catalog tag_status values_of
+    """,
 }
 
 #: At most this many names; a context over it is split along its seam, unless it is

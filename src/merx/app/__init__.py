@@ -25,6 +25,7 @@ from merx.app.wiring import (
     register_settlement,
     register_shop,
     register_suppliers,
+    register_tags,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "register_settlement",
     "register_shop",
     "register_suppliers",
+    "register_tags",
 ]

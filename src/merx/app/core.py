@@ -70,6 +70,7 @@ from merx.app.wiring import (
     register_settlement,
     register_shop,
     register_suppliers,
+    register_tags,
 )
 from merx.inventory import InventoryPolicy
 from merx.kernel.bus import Backoff, Command, MessageBus
@@ -244,6 +245,10 @@ class Settings:
     conflict_attempts: int = 6
     conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
     conflict_exclusive_after: int | None = 3
+    #: record each user's activity for the built-in user tags (``merx.tags``): per order
+    #: two more reads of the order, two of the activity and two commits; off for a host
+    #: that reads no built-in tag
+    user_activity: bool = True
 
 
 def assemble(
@@ -339,6 +344,9 @@ def assemble(
         calendar=calendar,
     )  # fmt: skip
     register_clearing(bus, clock=clock, journals=journals)
+    register_tags(
+        bus, clock=clock, currency=settings.currency, user_activity=settings.user_activity
+    )
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,

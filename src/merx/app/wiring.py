@@ -29,6 +29,7 @@ from merx import (
     promotions,
     settlement,
     suppliers,
+    tags,
 )
 from merx.adapters.system import SystemRandomSource
 from merx.aftersales import services as aftersales_services
@@ -68,6 +69,7 @@ from merx.settlement import Payout
 from merx.settlement import services as settlement_services
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
 from merx.suppliers import services as suppliers_services
+from merx.tags import services as tags_services
 
 
 def register_fulfillment(
@@ -395,6 +397,32 @@ def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> N
         (payments.RefundSucceeded, clearing_services.book_granted_refund),
     ):
         bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
+
+
+def register_tags(
+    bus: MessageBus, *, clock: Clock, currency: str, user_activity: bool = True
+) -> None:
+    """Tags: the catalog's life cycle, values pushed or batch-loaded by the host, and (with
+    ``user_activity``) the users' activity recorded from orders, after-sales, installments
+    and credit for the built-in user tags."""
+    bus.register(tags.DefineTag, tags_services.define_tag)
+    bus.register(tags.ReviseTag, tags_services.revise_tag)
+    for command, handler in (
+        (tags.PublishTag, tags_services.publish_tag),
+        (tags.RetireTag, tags_services.retire_tag),
+        (tags.RestoreTag, tags_services.restore_tag),
+        (tags.InstallBuiltinTags, tags_services.install_builtin_tags),
+        (tags.PushTagValues, tags_services.push_tag_values),
+        (tags.LoadBatchValues, tags_services.load_batch_values),
+    ):
+        bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        tags.BackfillUserActivity,
+        partial(tags_services.backfill_user_activity, currency=currency),
+    )
+    if user_activity:
+        for event in tags_services.ACTIVITY_EVENTS:
+            bus.subscribe(event, partial(tags_services.record_activity, currency=currency))
 
 
 def register_aftersales(
