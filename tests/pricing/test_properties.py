@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from random import Random
+from typing import Any
 
 import attrs
 from hypothesis import given, settings
@@ -15,6 +16,8 @@ from merx.pricing import (
     CartLine,
     Coupon,
     Customer,
+    FreightRule,
+    FreightTemplate,
     PaymentOff,
     PercentTier,
     Promotion,
@@ -226,3 +229,46 @@ def test_a_discount_inside_one_that_is_split_is_split_too() -> None:
     state = problem.initial.copy()
     applied = engine._run(problem.offers, state)
     assert late_run.price(problem.initial.amounts[:]) == (applied, sum(state.amounts))
+
+
+@st.composite
+def free_over_near_the_goods(draw: st.DrawFn) -> tuple[Inputs, dict[str, Any]]:
+    """Random inputs with platform and payment reductions added, and a piece template per
+    merchant whose ``free_over`` sits at 60-110% of its list goods: discounts decide who
+    pays freight, which is where the search's freight bound has to hold."""
+    lines, automatic, wallet, customer, method = draw(pricing_inputs(6, 8))
+    platform: list[Promotion] = [
+        ThresholdPercent(
+            id="XP",
+            group=draw(st.sampled_from([None, "g1"])),
+            tiers=(PercentTier(Decimal(draw(st.integers(1, 30))), min_quantity=1),),
+        ),
+        ThresholdOff(id="XT", tiers=(Tier(cny_of(draw(st.integers(0, 30_000))), cny_of(3_000)),)),
+        Coupon(id="XC", level="platform", off=cny_of(draw(st.integers(100, 4_000)))),
+        PaymentOff(id="XY", payment_method="card", off=cny_of(draw(st.integers(0, 2_000)))),
+    ]
+    chosen = draw(st.lists(st.sampled_from(platform), max_size=3, unique_by=lambda p: p.id))
+    templates = []
+    for merchant in sorted({line.merchant for line in lines}):
+        goods = sum(line.amount.minor for line in lines if line.merchant == merchant)
+        rule = FreightRule(("*",), 1, cny_of(draw(st.integers(0, 3_000))), 1, cny_of(100))
+        free_over = cny_of(goods * draw(st.integers(60, 110)) // 100)
+        templates.append(FreightTemplate(merchant, "piece", (rule,), free_over=free_over))
+    automatic = [*automatic, *(p for p in chosen if not p.coupon)]
+    wallet = [*wallet, *(p for p in chosen if p.coupon)]
+    extras = {"destination": "Beijing", "freight": tuple(templates)}
+    return (lines, automatic, wallet, customer, method), extras
+
+
+def cny_of(minor: int) -> Money:
+    return Money.from_minor(minor, CURRENCY)
+
+
+@settings(max_examples=300)
+@given(free_over_near_the_goods())
+def test_with_free_over_near_the_goods_the_search_matches_the_exhaustive_oracle(
+    case: tuple[Inputs, dict[str, Any]],
+) -> None:
+    (lines, automatic, wallet, customer, method), extras = case
+    result = quote(lines, automatic, wallet, customer, AT, method, **extras)
+    assert result == exhaustive_quote(lines, automatic, wallet, customer, AT, method, **extras)

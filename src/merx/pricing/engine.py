@@ -1211,6 +1211,14 @@ class _Plan:
                 fixed_base[p] -= column[0]
         self.constant = constant
         self.fixed_base = fixed_base
+        self._rests(measures)
+        self._waiving_terms(measures)
+        self.root_bound = self.bound(0, 0, [0] * len(measures))
+        self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
+
+    def _rests(self, measures: list[_Offer | _Shipment]) -> None:
+        """Per depth, over the clusters still to choose: their cheapest totals and their
+        widest parts of each measure's base."""
         n = len(self.parts)
         self.rest_total = [0] * (n + 1)
         self.rest_base = [[0] * len(measures) for _ in range(n + 1)]
@@ -1223,22 +1231,94 @@ class _Plan:
                     self.rest_base[k + 1], zip(*bases, strict=True), strict=True
                 )
             ]
-        self.root_bound = self.bound(0, 0, [0] * len(measures))
-        self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
+
+    def _waiving_terms(self, measures: list[_Offer | _Shipment]) -> None:
+        """What the bound needs to price a measured seller's waiver (see :meth:`bound`):
+        per depth, the cheapest amounts the clusters still to choose can leave off the
+        seller's lines; per platform-level offer and seller, the terms bounding the offer's
+        share off the seller's lines."""
+        first = len(self.late)
+        shipped = [cast(_Shipment, measure) for measure in measures[first:]]
+        n = len(self.parts)
+        self.rest_other = [[0] * len(shipped) for _ in range(n + 1)]
+        for k in range(n - 1, -1, -1):
+            parts = self.parts[k]
+            self.rest_other[k] = [
+                rest + min([total - bases[first + q] for total, bases in parts])
+                for q, rest in enumerate(self.rest_other[k + 1])
+            ]
+        listed = self.search.problem.initial.amounts
+        #: per late offer, per measured seller: (widest amount of the offer's lines off the
+        #: seller's, least amount of the seller's lines within the offer's when the seller
+        #: reaches free_over, how many of the offer's lines are off the seller's); None for
+        #: a payment offer, measured after the freight thresholds
+        self.off_terms: list[list[tuple[int, int, int]] | None] = []
+        for offer in self.late:
+            if offer.level == "payment":
+                self.off_terms.append(None)
+                continue
+            terms = []
+            for shipment in shipped:
+                assert shipment.free_over is not None
+                outside = [i for i in offer.lines if not shipment.mask >> i & 1]
+                left_out = sum([listed[i] for i in shipment.lines if not offer.mask >> i & 1])
+                terms.append(
+                    (
+                        sum([listed[i] for i in outside]),
+                        max(0, shipment.free_over - left_out),
+                        len(outside),
+                    )
+                )
+            self.off_terms.append(terms)
 
     def bound(self, k: int, total: int, base: list[int]) -> int:
-        """A lower bound of the payable of every completion of the first ``k`` choices."""
+        """A lower bound of the payable of every completion of the first ``k`` choices.
+
+        The goods at their cheapest, less each late offer's largest discount on its widest
+        base (``upper``), plus the fees no completion escapes. A seller whose fee may still
+        be waived adds the lesser of its fee and what waiving it costs at least: reaching
+        ``free_over`` keeps its lines' goods after the platform level at ``free_over`` or
+        more, so the payable is then at least ``free_over``, plus the cheapest amounts off
+        its lines, less what the platform offers can take off those other lines and the
+        payment offers' largest discounts. A platform offer splits its discount in
+        proportion to its lines' amounts (each share rounded down, then at most one unit
+        more), so it takes off the other lines at most ``off * A / (A + T) + n``: ``A`` the
+        widest (list) amount of its lines off the seller's, ``T`` the least the seller's
+        lines within it then hold, ``n`` the count of its lines off the seller's.
+        """
         lowest = self.constant + total + self.rest_total[k] + self.freight_floor
         rest_base = self.rest_base[k]
         fixed_base = self.fixed_base
+        first = len(self.late)
+        uppers = [0] * first
         for p, offer in enumerate(self.late):
-            lowest -= offer.upper(fixed_base[p] + base[p] + rest_base[p], offer.quantity)
-        for p in range(len(self.late), len(self.measures)):
+            uppers[p] = upper = offer.upper(fixed_base[p] + base[p] + rest_base[p], offer.quantity)
+            lowest -= upper
+        charged = waiving = 0
+        rest_other = self.rest_other[k]
+        for p in range(first, len(self.measures)):
             shipment = cast(_Shipment, self.measures[p])
-            assert shipment.free_over is not None
-            if fixed_base[p] + base[p] + rest_base[p] < shipment.free_over:
-                lowest += shipment.fee  # even its widest goods leave the fee charged
-        return lowest
+            free_over = shipment.free_over
+            assert free_over is not None
+            if fixed_base[p] + base[p] + rest_base[p] < free_over:
+                charged += shipment.fee  # even its widest goods leave the fee charged
+                continue
+            q = p - first
+            waived = self.constant - fixed_base[p] + total - base[p] + rest_other[q]
+            waived += free_over + self.freight_floor
+            for j, terms in enumerate(self.off_terms):
+                upper = uppers[j]
+                if not upper:
+                    continue
+                if terms is None:
+                    waived -= upper
+                    continue
+                widest, least, count = terms[q]
+                off = upper * widest // (widest + least) if widest + least else 0
+                waived -= min(upper, off + count)
+            if waived - lowest > waiving:
+                waiving = min(waived - lowest, shipment.fee)
+        return lowest + charged + waiving
 
     def explore(self) -> None:
         search = self.search
