@@ -272,3 +272,55 @@ def test_with_free_over_near_the_goods_the_search_matches_the_exhaustive_oracle(
     (lines, automatic, wallet, customer, method), extras = case
     result = quote(lines, automatic, wallet, customer, AT, method, **extras)
     assert result == exhaustive_quote(lines, automatic, wallet, customer, AT, method, **extras)
+
+
+@settings(max_examples=300)
+@given(late_offers(), st.data())
+def test_the_late_run_measures_the_goods_the_pipeline_leaves_after_the_platform_level(
+    cart: tuple[tuple[CartLine, ...], list[Promotion]], data: st.DataObject
+) -> None:
+    """With measures (the freight thresholds' line sets), the payable-only run splits what
+    a measure covers in part, and each measure's amount after the platform level is what
+    the full pipeline leaves on its lines."""
+    lines, late_promotions = cart
+    problem = engine._Problem(lines, late_promotions, [], Customer("u1"), AT, "card")
+    offers = problem.offers
+    n = len(lines)
+    masks = data.draw(st.lists(st.integers(1, (1 << n) - 1), max_size=3, unique=True))
+    measures = [(mask, tuple(i for i in range(n) if mask >> i & 1)) for mask in masks]
+    cut = sum(1 for offer in offers if offer.level != "payment")
+    state = problem.initial.copy()
+    applied = engine._run(offers[:cut], state)
+    goods = {mask: sum(state.amounts[i] for i in chosen) for mask, chosen in measures}
+    applied += engine._run(offers[cut:], state)
+    measured: dict[int, int] = {}
+    late_run = engine._LateRun(offers, measures, cut)
+    assert late_run.price(problem.initial.amounts[:], measured) == (applied, sum(state.amounts))
+    assert measured == goods
+
+
+class _Forgetful(dict[Any, Any]):
+    """A memo that remembers nothing: every look-up is computed afresh."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+@settings(max_examples=150)
+@given(free_over_near_the_goods())
+def test_the_searchs_remembered_freight_terms_give_what_computing_them_afresh_gives(
+    case: tuple[Inputs, dict[str, Any]],
+) -> None:
+    """The search remembers each baseline's freight floor and each late offer's waiving
+    terms per seller; with those memos forgetting everything it chooses the same."""
+    (lines, automatic, wallet, customer, method), extras = case
+    terms = engine._Extras(extras["destination"], extras["freight"], None, None, "inclusive")
+    problem = engine._Problem(lines, automatic, wallet, customer, AT, method, terms)
+    remembering = engine._Search(problem)
+    forgetting = engine._Search(problem)
+    forgetting.floors = _Forgetful()
+    forgetting.off_terms = _Forgetful()
+    assert forgetting.run() == remembering.run()
+    assert forgetting.best == remembering.best
+    assert not forgetting.floors
+    assert not forgetting.off_terms
