@@ -1,20 +1,31 @@
 """Quote speed: p50/p99 of ``quote`` on generated carts, and the speed-up over the oracle.
 
-Run: ``.venv/bin/python benchmarks/bench_quote.py``. Figures are printed, never asserted.
+Run: ``.venv/bin/python benchmarks/bench_quote.py`` (``--instructions``: only the
+instruction counts). Figures are printed, never asserted.
 Carts: 10 lines x 20 candidates and 100 lines x 200 candidates, each with 12 coupons in the
 wallet; then the 10 x 20 carts again with freight and usage caps on (a template per seller,
 free over an amount the goods straddle, caps on half the candidates with counts below them,
-a destination), timed in the same rounds as without; then 14 candidates where the
-exhaustive oracle tries all 16384 subsets.
+a destination), timed in the same rounds as without, and their instructions per quote
+counted by callgrind in one run (when valgrind is installed: wall time on a shared machine
+drifts, instruction counts repeat); then 14 candidates where the exhaustive oracle tries
+all 16384 subsets.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import random
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -231,36 +242,45 @@ def with_freight_and_caps(
     return capped[: len(promotions)], capped[len(promotions) :], extras
 
 
-def freight_versus_today(scenarios: int, repeats: int, rounds: int = 5) -> None:
-    """The 10 x 20 quote with and without freight and caps, interleaved in the same rounds;
-    then with a platform free-shipping promotion added (one more candidate)."""
+Variant = tuple[list[CartLine], list[Promotion], list[Promotion], Customer, dict[str, Any]]
+
+
+def variants(scenarios: int) -> dict[str, list[Variant]]:
+    """The 10 x 20 carts as they are today, with freight and caps, and with a platform
+    free-shipping promotion added (one more candidate)."""
     customer = Customer("u1", new_user=False)
-    today = [scenario(seed, 10, 20 - 12, 12) for seed in range(scenarios)]
-    extended = []
-    shipping = []
-    for seed, (lines, promotions, coupons) in enumerate(today):
+    out: dict[str, list[Variant]] = {"today": [], "freight+caps": [], "+free shipping": []}
+    for seed in range(scenarios):
+        lines, promotions, coupons = scenario(seed, 10, 20 - 12, 12)
+        out["today"].append((lines, promotions, coupons, customer, {}))
         rng = random.Random(10_000 + seed)
         automatic, wallet, extras = with_freight_and_caps(rng, lines, promotions, coupons)
-        extended.append((lines, automatic, wallet, extras))
+        capped = extras.pop("customer")
+        out["freight+caps"].append((lines, automatic, wallet, capped, extras))
         free = FreeShipping(
             id="FS", min_amount=yuan(rng.randint(200, 900)), group="platform-rivals"
         )
-        shipping.append((lines, [*automatic, free], wallet, extras))
-    medians: dict[str, list[float]] = {"today": [], "freight+caps": [], "+free shipping": []}
+        out["+free shipping"].append((lines, [*automatic, free], wallet, capped, extras))
+    return out
+
+
+def price(variant: Variant) -> None:
+    lines, promotions, coupons, customer, terms = variant
+    quote(lines, promotions, coupons, customer, AT, "card", **terms)
+
+
+def freight_versus_today(scenarios: int, repeats: int, rounds: int = 5) -> None:
+    """The 10 x 20 quote with and without freight and caps (and with free shipping),
+    interleaved in the same rounds."""
+    carts = variants(scenarios)
+    medians: dict[str, list[float]] = {name: [] for name in carts}
     for _ in range(rounds):
-        samples: dict[str, list[float]] = {name: [] for name in medians}
+        samples: dict[str, list[float]] = {name: [] for name in carts}
         for k in range(scenarios):
-            lines, promotions, coupons = today[k]
-            for _ in range(repeats):
-                start = time.perf_counter()
-                quote(lines, promotions, coupons, customer, AT, "card")
-                samples["today"].append(time.perf_counter() - start)
-            for name, carts in (("freight+caps", extended), ("+free shipping", shipping)):
-                lines, automatic, wallet, extras = carts[k]
-                terms = {key: value for key, value in extras.items() if key != "customer"}
+            for name, variant in carts.items():
                 for _ in range(repeats):
                     start = time.perf_counter()
-                    quote(lines, automatic, wallet, extras["customer"], AT, "card", **terms)
+                    price(variant[k])
                     samples[name].append(time.perf_counter() - start)
         for name, values in samples.items():
             medians[name].append(percentile(values, 0.5) * 1000)
@@ -270,6 +290,62 @@ def freight_versus_today(scenarios: int, repeats: int, rounds: int = 5) -> None:
         print(
             f" 10 lines x  20 candidates, {name:<15} p50 {p50:6.2f} ms  "
             f"ratio to today x{p50 / base:.2f}  ({rounds} rounds of {scenarios * repeats} quotes)"
+        )
+
+
+#: the C function callgrind counts inside: the measured quotes run in a ``functools.reduce``
+#: (nothing in a quote calls it), and each call's count is dumped to a file of its own
+_TOGGLE = "functools_reduce"
+
+
+def _counted(scenarios: int) -> None:
+    """Under callgrind: each variant's quotes once to warm up (definitions prepared), then
+    each once more, counted on its own."""
+    for variant in variants(scenarios).values():
+        for cart in variant:
+            price(cart)
+        for cart in variant:
+            functools.reduce(lambda _, one: price(one), [cart], None)
+
+
+def instructions_versus_today(scenarios: int) -> None:
+    """Instructions per quote of each variant (median and mean over the carts), counted by
+    valgrind's callgrind in one run with a fixed hash seed: the machine's load does not
+    change them."""
+    if shutil.which("valgrind") is None:
+        print(" instructions: valgrind is not on the PATH, not counted")
+        return
+    names = ("today", "freight+caps", "+free shipping")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            "--collect-atstart=no",
+            f"--toggle-collect={_TOGGLE}",
+            f"--dump-after={_TOGGLE}",
+            sys.executable,
+            __file__,
+            "--counted",
+            str(scenarios),
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        counts: list[int] = []
+        for part in range(1, len(names) * scenarios + 1):
+            found = re.search(r"^totals: (\d+)", Path(f"{out}.{part}").read_text(), re.MULTILINE)
+            assert found is not None, f"no totals in callgrind's dump {part}"
+            counts.append(int(found.group(1)))
+    per = {name: counts[k * scenarios : (k + 1) * scenarios] for k, name in enumerate(names)}
+    median = statistics.median(per["today"])
+    mean = statistics.mean(per["today"])
+    for name, values in per.items():
+        middle, average = statistics.median(values), statistics.mean(values)
+        print(
+            f" 10 lines x  20 candidates, {name:<15} median {middle / 1e6:5.2f} M instructions "
+            f"x{middle / median:.2f}, mean {average / 1e6:5.2f} M x{average / mean:.2f} today's"
+            f"  (callgrind, {scenarios} quotes)"
         )
 
 
@@ -324,9 +400,16 @@ def versus_oracle(scenarios: int, heavy: bool) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--counted"]:
+        _counted(int(sys.argv[2]))
+        return
+    if sys.argv[1:2] == ["--instructions"]:
+        instructions_versus_today(scenarios=50)
+        return
     timed(10, 20, scenarios=50, repeats=10)
     timed(100, 200, scenarios=20, repeats=5, rounds=3)
     freight_versus_today(scenarios=50, repeats=10)
+    instructions_versus_today(scenarios=50)
     versus_oracle(scenarios=8, heavy=False)
     versus_oracle(scenarios=5, heavy=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from random import Random
+from typing import Any
 
 import attrs
 from hypothesis import given, settings
@@ -15,6 +16,8 @@ from merx.pricing import (
     CartLine,
     Coupon,
     Customer,
+    FreightRule,
+    FreightTemplate,
     PaymentOff,
     PercentTier,
     Promotion,
@@ -226,3 +229,98 @@ def test_a_discount_inside_one_that_is_split_is_split_too() -> None:
     state = problem.initial.copy()
     applied = engine._run(problem.offers, state)
     assert late_run.price(problem.initial.amounts[:]) == (applied, sum(state.amounts))
+
+
+@st.composite
+def free_over_near_the_goods(draw: st.DrawFn) -> tuple[Inputs, dict[str, Any]]:
+    """Random inputs with platform and payment reductions added, and a piece template per
+    merchant whose ``free_over`` sits at 60-110% of its list goods: discounts decide who
+    pays freight, which is where the search's freight bound has to hold."""
+    lines, automatic, wallet, customer, method = draw(pricing_inputs(6, 8))
+    platform: list[Promotion] = [
+        ThresholdPercent(
+            id="XP",
+            group=draw(st.sampled_from([None, "g1"])),
+            tiers=(PercentTier(Decimal(draw(st.integers(1, 30))), min_quantity=1),),
+        ),
+        ThresholdOff(id="XT", tiers=(Tier(cny_of(draw(st.integers(0, 30_000))), cny_of(3_000)),)),
+        Coupon(id="XC", level="platform", off=cny_of(draw(st.integers(100, 4_000)))),
+        PaymentOff(id="XY", payment_method="card", off=cny_of(draw(st.integers(0, 2_000)))),
+    ]
+    chosen = draw(st.lists(st.sampled_from(platform), max_size=3, unique_by=lambda p: p.id))
+    templates = []
+    for merchant in sorted({line.merchant for line in lines}):
+        goods = sum(line.amount.minor for line in lines if line.merchant == merchant)
+        rule = FreightRule(("*",), 1, cny_of(draw(st.integers(0, 3_000))), 1, cny_of(100))
+        free_over = cny_of(goods * draw(st.integers(60, 110)) // 100)
+        templates.append(FreightTemplate(merchant, "piece", (rule,), free_over=free_over))
+    automatic = [*automatic, *(p for p in chosen if not p.coupon)]
+    wallet = [*wallet, *(p for p in chosen if p.coupon)]
+    extras = {"destination": "Beijing", "freight": tuple(templates)}
+    return (lines, automatic, wallet, customer, method), extras
+
+
+def cny_of(minor: int) -> Money:
+    return Money.from_minor(minor, CURRENCY)
+
+
+@settings(max_examples=300)
+@given(free_over_near_the_goods())
+def test_with_free_over_near_the_goods_the_search_matches_the_exhaustive_oracle(
+    case: tuple[Inputs, dict[str, Any]],
+) -> None:
+    (lines, automatic, wallet, customer, method), extras = case
+    result = quote(lines, automatic, wallet, customer, AT, method, **extras)
+    assert result == exhaustive_quote(lines, automatic, wallet, customer, AT, method, **extras)
+
+
+@settings(max_examples=300)
+@given(late_offers(), st.data())
+def test_the_late_run_measures_the_goods_the_pipeline_leaves_after_the_platform_level(
+    cart: tuple[tuple[CartLine, ...], list[Promotion]], data: st.DataObject
+) -> None:
+    """With measures (the freight thresholds' line sets), the payable-only run splits what
+    a measure covers in part, and each measure's amount after the platform level is what
+    the full pipeline leaves on its lines."""
+    lines, late_promotions = cart
+    problem = engine._Problem(lines, late_promotions, [], Customer("u1"), AT, "card")
+    offers = problem.offers
+    n = len(lines)
+    masks = data.draw(st.lists(st.integers(1, (1 << n) - 1), max_size=3, unique=True))
+    measures = [(mask, tuple(i for i in range(n) if mask >> i & 1)) for mask in masks]
+    cut = sum(1 for offer in offers if offer.level != "payment")
+    state = problem.initial.copy()
+    applied = engine._run(offers[:cut], state)
+    goods = {mask: sum(state.amounts[i] for i in chosen) for mask, chosen in measures}
+    applied += engine._run(offers[cut:], state)
+    measured: dict[int, int] = {}
+    late_run = engine._LateRun(offers, measures, cut)
+    assert late_run.price(problem.initial.amounts[:], measured) == (applied, sum(state.amounts))
+    assert measured == goods
+
+
+class _Forgetful(dict[Any, Any]):
+    """A memo that remembers nothing: every look-up is computed afresh."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+@settings(max_examples=150)
+@given(free_over_near_the_goods())
+def test_the_searchs_remembered_freight_terms_give_what_computing_them_afresh_gives(
+    case: tuple[Inputs, dict[str, Any]],
+) -> None:
+    """The search remembers each baseline's freight floor and each late offer's waiving
+    terms per seller; with those memos forgetting everything it chooses the same."""
+    (lines, automatic, wallet, customer, method), extras = case
+    terms = engine._Extras(extras["destination"], extras["freight"], None, None, "inclusive")
+    problem = engine._Problem(lines, automatic, wallet, customer, AT, method, terms)
+    remembering = engine._Search(problem)
+    forgetting = engine._Search(problem)
+    forgetting.floors = _Forgetful()
+    forgetting.off_terms = _Forgetful()
+    assert forgetting.run() == remembering.run()
+    assert forgetting.best == remembering.best
+    assert not forgetting.floors
+    assert not forgetting.off_terms

@@ -585,6 +585,9 @@ class _Problem:
                 self.varying |= shipment.mask
         if self.taxed:
             self.varying = (1 << len(self.cart)) - 1
+        #: each shipment's list goods, by line mask (what a fee that cannot change is
+        #: decided on as well as any)
+        self.listed = {s.mask: self._list(s) for s in self.shipments}
         #: the freight no selection changes, when no selection changes any (else None)
         self.fixed_freight: int | None = None
         if not self.waivers and not any(s.varies(self._list(s)) for s in self.shipments):
@@ -685,10 +688,21 @@ class _Problem:
         still charged; then the freight coupons, in order, each taking up to its ``off``
         from sellers no waiver touched, in cart order. Each measures the goods of its lines
         after the platform level."""
+        measured = {s.mask: sum([goods[i] for i in s.lines]) for s in self.shipments}
+        for offer in self.waivers:
+            if selection >> offer.rank & 1:
+                measured[offer.mask] = sum([goods[i] for i in offer.lines])
+        return self.freight_of(selection, measured, log)
+
+    def freight_of(
+        self, selection: int, measured: Mapping[int, int], log: Log | None = None
+    ) -> tuple[list[tuple[int, int, int | None]], list[int]]:
+        """:meth:`freight` from the goods after the platform level of each shipment's lines
+        and each selected waiver's, by line mask."""
         fees: list[tuple[int, int, int | None]] = []
         for shipment in self.shipments:
             free_over = shipment.free_over
-            if free_over is not None and sum([goods[i] for i in shipment.lines]) >= free_over:
+            if free_over is not None and measured[shipment.mask] >= free_over:
                 fees.append((0, shipment.fee, None))
             else:
                 fees.append((shipment.fee, 0, None))
@@ -698,7 +712,7 @@ class _Problem:
                 continue
             effect = log[offer.rank] if log is not None else None
             waiver = offer.waiver
-            if not offer.lines or sum([goods[i] for i in offer.lines]) < waiver.min_amount:
+            if not offer.lines or measured[offer.mask] < waiver.min_amount:
                 if effect is not None:
                     effect.reason = "threshold_not_reached" if offer.lines else "no_eligible_lines"
                 continue
@@ -924,6 +938,10 @@ class _Search:
         self.cache: dict[tuple[int, int], list[_Outcome]] = {}
         self.parts: dict[tuple[int, int, int], tuple[int, ...]] = {}
         self.baselines: dict[tuple[int, ...], _Baseline] = {}
+        #: the freight floor by baseline and lines waived (see _freight_floor)
+        self.floors: dict[tuple[tuple[int, ...], int], int] = {}
+        #: the waiving terms of a late offer for a seller (see _Plan._waiving_terms)
+        self.off_terms: dict[tuple[int, int], tuple[int, int, int]] = {}
         self.best: Key | None = None
         self.best_selection = 0
 
@@ -1060,6 +1078,10 @@ class _Search:
         waived = 0
         for r in _bits(choice & problem.waiver_ranks):
             waived |= problem.offers[r].mask
+        key = (baseline.fixed_key, waived)
+        floor = self.floors.get(key)
+        if floor is not None:
+            return floor
         floor = 0
         for shipment, varies in zip(problem.shipments, problem.fee_varies, strict=True):
             if shipment.mask & waived or shipment.free_over == 0:
@@ -1070,6 +1092,7 @@ class _Search:
                 assert shipment.free_over is not None
                 if baseline.widest_base(self, shipment) < shipment.free_over:
                     floor += shipment.fee
+        self.floors[key] = floor
         return floor
 
     def _baseline(self, fixed: tuple[int, ...]) -> _Baseline:
@@ -1077,6 +1100,7 @@ class _Search:
         if baseline is None:
             per_cluster = [self.outcomes(index, f) for index, f in enumerate(fixed)]
             baseline = self.baselines[fixed] = _Baseline(self.problem, self.clusters, per_cluster)
+            baseline.fixed_key = fixed
         return baseline
 
     def contributions(self, index: int, fixed: int, offer: _Offer | _Shipment) -> tuple[int, ...]:
@@ -1125,6 +1149,7 @@ class _Baseline:
         )
         self.widest: dict[int, int] = {}
         self.bounds: dict[int, int] = {}
+        self.fixed_key: tuple[int, ...] = ()
 
     def most_off(self, search: _Search, offer: _Offer) -> int:
         """An upper bound of what a platform/payment ``offer`` can take from this baseline."""
@@ -1172,6 +1197,7 @@ class _Plan:
         problem = search.problem
         #: freight or exclusive tax in the payable: every leaf is priced whole
         self.full = not problem.plain
+        self.whole_run: _LateRun | None = None
         #: what the bound measures: the late offers' bases, then the goods of the sellers
         #: whose fee is charged unless they reach free_over (no chosen waiver touches them)
         measures: list[_Offer | _Shipment] = list(late)
@@ -1181,6 +1207,7 @@ class _Plan:
             late_mask |= problem.varying
             self.before_payment = [o for o in late if o.level != "payment"]
             self.payment = [o for o in late if o.level == "payment"]
+            self.whole_run = None if problem.taxed else self._whole_run(problem, late)
             waived = 0
             for offer in late:
                 if offer.effect is _FREIGHT:
@@ -1220,6 +1247,28 @@ class _Plan:
                 fixed_base[p] -= column[0]
         self.constant = constant
         self.fixed_base = fixed_base
+        self._rests(measures)
+        self._waiving_terms(measures)
+        self.root_bound = self.bound(0, 0, [0] * len(measures))
+        self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
+
+    @staticmethod
+    def _whole_run(problem: _Problem, late: list[_Offer]) -> _LateRun:
+        """Without exclusive tax, a leaf needs the goods after the platform level of the
+        sellers whose fee may change and of the chosen waivers, not every line's amount."""
+        goods_offers = [o for o in late if o.effect is not _FREIGHT]
+        measured = [
+            (s.mask, s.lines)
+            for s, varies in zip(problem.shipments, problem.fee_varies, strict=True)
+            if varies
+        ]
+        measured += [(o.mask, o.lines) for o in late if o.effect is _FREIGHT]
+        cut = sum(1 for o in goods_offers if o.level != "payment")
+        return _LateRun(goods_offers, measured, cut)
+
+    def _rests(self, measures: list[_Offer | _Shipment]) -> None:
+        """Per depth, over the clusters still to choose: their cheapest totals and their
+        widest parts of each measure's base."""
         n = len(self.parts)
         self.rest_total = [0] * (n + 1)
         self.rest_base = [[0] * len(measures) for _ in range(n + 1)]
@@ -1232,22 +1281,96 @@ class _Plan:
                     self.rest_base[k + 1], zip(*bases, strict=True), strict=True
                 )
             ]
-        self.root_bound = self.bound(0, 0, [0] * len(measures))
-        self._fixed_sets: tuple[set[str], set[str], int, int] | None = None
+
+    def _waiving_terms(self, measures: list[_Offer | _Shipment]) -> None:
+        """What the bound needs to price a measured seller's waiver (see :meth:`bound`):
+        per depth, the cheapest amounts the clusters still to choose can leave off the
+        seller's lines; per platform-level offer and seller, the terms bounding the offer's
+        share off the seller's lines."""
+        first = len(self.late)
+        shipped = [cast(_Shipment, measure) for measure in measures[first:]]
+        n = len(self.parts)
+        self.rest_other = [[0] * len(shipped) for _ in range(n + 1)]
+        for k in range(n - 1, -1, -1):
+            parts = self.parts[k]
+            self.rest_other[k] = [
+                rest + min([total - bases[first + q] for total, bases in parts])
+                for q, rest in enumerate(self.rest_other[k + 1])
+            ]
+        listed = self.search.problem.initial.amounts
+        cache = self.search.off_terms
+        #: per late offer, per measured seller: (widest amount of the offer's lines off the
+        #: seller's, least amount of the seller's lines within the offer's when the seller
+        #: reaches free_over, how many of the offer's lines are off the seller's); None for
+        #: a payment offer, measured after the freight thresholds
+        self.off_terms: list[list[tuple[int, int, int]] | None] = []
+        for offer in self.late:
+            if offer.level == "payment":
+                self.off_terms.append(None)
+                continue
+            terms = []
+            for shipment in shipped:
+                known = cache.get((offer.rank, shipment.mask))
+                if known is None:
+                    assert shipment.free_over is not None
+                    outside = [i for i in offer.lines if not shipment.mask >> i & 1]
+                    left_out = sum([listed[i] for i in shipment.lines if not offer.mask >> i & 1])
+                    known = cache[(offer.rank, shipment.mask)] = (
+                        sum([listed[i] for i in outside]),
+                        max(0, shipment.free_over - left_out),
+                        len(outside),
+                    )
+                terms.append(known)
+            self.off_terms.append(terms)
 
     def bound(self, k: int, total: int, base: list[int]) -> int:
-        """A lower bound of the payable of every completion of the first ``k`` choices."""
+        """A lower bound of the payable of every completion of the first ``k`` choices.
+
+        The goods at their cheapest, less each late offer's largest discount on its widest
+        base (``upper``), plus the fees no completion escapes. A seller whose fee may still
+        be waived adds the lesser of its fee and what waiving it costs at least: reaching
+        ``free_over`` keeps its lines' goods after the platform level at ``free_over`` or
+        more, so the payable is then at least ``free_over``, plus the cheapest amounts off
+        its lines, less what the platform offers can take off those other lines and the
+        payment offers' largest discounts. A platform offer splits its discount in
+        proportion to its lines' amounts (each share rounded down, then at most one unit
+        more), so it takes off the other lines at most ``off * A / (A + T) + n``: ``A`` the
+        widest (list) amount of its lines off the seller's, ``T`` the least the seller's
+        lines within it then hold, ``n`` the count of its lines off the seller's.
+        """
         lowest = self.constant + total + self.rest_total[k] + self.freight_floor
         rest_base = self.rest_base[k]
         fixed_base = self.fixed_base
+        first = len(self.late)
+        uppers = [0] * first
         for p, offer in enumerate(self.late):
-            lowest -= offer.upper(fixed_base[p] + base[p] + rest_base[p], offer.quantity)
-        for p in range(len(self.late), len(self.measures)):
+            uppers[p] = upper = offer.upper(fixed_base[p] + base[p] + rest_base[p], offer.quantity)
+            lowest -= upper
+        charged = waiving = 0
+        rest_other = self.rest_other[k]
+        for p in range(first, len(self.measures)):
             shipment = cast(_Shipment, self.measures[p])
-            assert shipment.free_over is not None
-            if fixed_base[p] + base[p] + rest_base[p] < shipment.free_over:
-                lowest += shipment.fee  # even its widest goods leave the fee charged
-        return lowest
+            free_over = shipment.free_over
+            assert free_over is not None
+            if fixed_base[p] + base[p] + rest_base[p] < free_over:
+                charged += shipment.fee  # even its widest goods leave the fee charged
+                continue
+            q = p - first
+            waived = self.constant - fixed_base[p] + total - base[p] + rest_other[q]
+            waived += free_over + self.freight_floor
+            for j, terms in enumerate(self.off_terms):
+                upper = uppers[j]
+                if not upper:
+                    continue
+                if terms is None:
+                    waived -= upper
+                    continue
+                widest, least, count = terms[q]
+                off = upper * widest // (widest + least) if widest + least else 0
+                waived -= min(upper, off + count)
+            if waived - lowest > waiving:
+                waiving = min(waived - lowest, shipment.fee)
+        return lowest + charged + waiving
 
     def explore(self) -> None:
         search = self.search
@@ -1277,6 +1400,11 @@ class _Plan:
         """The late offers on ``amounts`` with every split, then freight and tax: the
         ranks that applied and the payable."""
         problem = self.search.problem
+        if self.whole_run is not None:
+            measured = dict(problem.listed)
+            applied, payable = self.whole_run.price(amounts, measured)
+            fees, waived = problem.freight_of(selection, measured)
+            return applied + waived, payable + sum([fee for fee, _, _ in fees])
         state = _Lines(amounts, [], [])
         applied = _run(self.before_payment, state)
         goods = amounts[:] if self.payment and problem.shipments else amounts
@@ -1353,30 +1481,49 @@ class _LateRun:
     covers all of its lines or none, so a later base just loses the whole discount.
     """
 
-    __slots__ = ("covered", "offers", "split")
+    __slots__ = ("covered", "cut", "measured", "measures", "offers", "split")
 
-    def __init__(self, offers: Sequence[_Offer]) -> None:
+    def __init__(
+        self,
+        offers: Sequence[_Offer],
+        measures: Sequence[tuple[int, tuple[int, ...]]] = (),
+        cut: int | None = None,
+    ) -> None:
+        """``measures``: line masks (with their lines) whose amounts are read after the
+        first ``cut`` offers (the freight thresholds, after the platform level): an offer
+        before the cut is split too if a measure covers part of its lines."""
         self.offers = offers
+        self.measures = measures
+        self.cut = len(offers) if cut is None else cut
         split = [False] * len(offers)
-        for k in range(len(offers) - 2, -1, -1):
+        for k in range(len(offers) - 1, -1, -1):
             mask = offers[k].mask
             split[k] = any(
                 offers[j].mask & mask and (mask & ~offers[j].mask or split[j])
                 for j in range(k + 1, len(offers))
-            )
+            ) or (k < self.cut and any(m & mask and mask & ~m for m, _ in measures))
         self.split = split
         # per offer: the earlier unsplit offers on its lines (all of their lines are its own)
         self.covered = [
             [k for k in range(j) if not split[k] and offers[k].mask & offer.mask]
             for j, offer in enumerate(offers)
         ]
+        #: per measure: the unsplit offers before the cut on its lines (all theirs are its)
+        self.measured = [
+            [k for k in range(self.cut) if not split[k] and offers[k].mask & m] for m, _ in measures
+        ]
 
-    def price(self, amounts: list[int]) -> tuple[list[int], int]:
+    def price(
+        self, amounts: list[int], measured: dict[int, int] | None = None
+    ) -> tuple[list[int], int]:
         """Apply the offers to ``amounts`` (changed in place where a split is needed);
-        return the ranks that applied and the payable."""
+        return the ranks that applied and the payable; put each measure's amount at the
+        cut in ``measured``, by mask."""
         applied: list[int] = []
         taken = [0] * len(self.offers)
         for j, offer in enumerate(self.offers):
+            if j == self.cut and measured is not None:
+                self._measure(amounts, taken, measured)
             lines = offer.lines
             base = sum([amounts[i] for i in lines])
             for k in self.covered[j]:
@@ -1393,7 +1540,16 @@ class _LateRun:
                     amounts[i] -= share
             else:
                 taken[j] = off
+        if self.cut == len(self.offers) and measured is not None:
+            self._measure(amounts, taken, measured)
         return applied, sum(amounts) - sum(taken)
+
+    def _measure(self, amounts: list[int], taken: list[int], measured: dict[int, int]) -> None:
+        for (mask, lines), covered in zip(self.measures, self.measured, strict=True):
+            goods = sum([amounts[i] for i in lines])
+            for k in covered:
+                goods -= taken[k]
+            measured[mask] = goods
 
 
 # -- from a selection to a quote ---------------------------------------------------------
