@@ -51,7 +51,7 @@ from merx.adapters.memory import (
     StoredJournal,
 )
 from merx.adapters.system import SystemRandomSource
-from merx.app.decisions import decider, register_decisions
+from merx.app.decisions import DecidedTransactionRisk, decider, offered_terms, register_decisions
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -262,6 +262,16 @@ def assemble(
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
+    decide = decider(
+        new_unit_of_work,
+        catalog=settings.tag_catalog,
+        values=settings.tag_values,
+        clock=clock,
+        assigner=settings.assigner,
+        recording=settings.decision_recording,
+        publisher=events,
+    )
+    decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
     bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
     bus.register(
@@ -289,8 +299,8 @@ def assemble(
         calendar=calendar,
     )
     register_cashier(
-        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance, queries=queries.payments, refunds=settings.refund_policy,
+        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=decided_risk,
+        health=health, finance=finance, queries=queries.payments, refunds=settings.refund_policy,
     )  # fmt: skip
     bus.register(
         payments.SyncPayment,
@@ -333,7 +343,8 @@ def assemble(
         payments.PayByInstallments,
         partial(
             payments_installments.pay_by_installments, clock=clock, ids=ids, inventory=policy,
-            scorer=scorer, funders=funders, risk=risk, product=product, calendar=calendar,
+            scorer=scorer, funders=funders, risk=decided_risk, product=product,
+            calendar=calendar, offered_terms=partial(offered_terms, decide),
         ),
     )  # fmt: skip
     bus.subscribe(
@@ -364,15 +375,7 @@ def assemble(
         pricer=pricer,
         calendar=calendar,
         tax_policy=settings.tax_policy,
-        decider=decider(
-            new_unit_of_work,
-            catalog=settings.tag_catalog,
-            values=settings.tag_values,
-            clock=clock,
-            assigner=settings.assigner,
-            recording=settings.decision_recording,
-            publisher=events,
-        ),
+        decider=decide,
     )
 
 
