@@ -51,7 +51,13 @@ from merx.adapters.memory import (
     StoredJournal,
 )
 from merx.adapters.system import SystemRandomSource
-from merx.app.decisions import DecidedTransactionRisk, decider, offered_terms, register_decisions
+from merx.app.decisions import (
+    DecidedTransactionRisk,
+    decider,
+    in_audience,
+    offered_terms,
+    register_decisions,
+)
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -196,6 +202,7 @@ class App:
                 pricer=self.pricer,
                 tax=self.tax_policy,
                 address_label=address_label,
+                audience=partial(in_audience, self.decider),
             )
 
 
@@ -272,6 +279,7 @@ def assemble(
         publisher=events,
     )
     decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
+    audience = partial(in_audience, decide)  # campaigns' audiences
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
     bus = MessageBus(new_unit_of_work, events, clock=clock, replies=replies)
     bus.register(
@@ -287,7 +295,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer, tax=settings.tax_policy,
+        pricer=pricer, tax=settings.tax_policy, audience=audience,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -334,7 +342,7 @@ def assemble(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer,
     )  # fmt: skip
-    register_promotions(bus, clock=clock, random=settings.random)
+    register_promotions(bus, clock=clock, random=settings.random, audience=audience)
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,

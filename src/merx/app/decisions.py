@@ -94,6 +94,29 @@ def consult(
     return decision
 
 
+def in_audience(decider: decisions.Decider, scenario: str, customer_id: str) -> str | None:
+    """``None`` when ``customer_id`` is in the audience ``scenario`` decides (a
+    :data:`merx.promotions.Audience`), else why not.
+
+    In: the decision's value is ``True`` (a matching strategy's or the scenario's default).
+    Out: any other value, and a failed decision (reason ``ERROR``: a broken rule or tag
+    must not give a discount to everyone). No published scenario ``scenario``, or a
+    caller ``checkout`` it does not permit: in, as a campaign without an audience (its
+    definition's own ``new_user_only`` still holds).
+    """
+    try:
+        decision = decider.decide(scenario, customer_id, {}, caller="checkout")
+    except (decisions.UnknownScenario, decisions.NotPublished):
+        return None
+    except MerxError:
+        return None
+    if decision.reason is decisions.Reason.ERROR:
+        return f"audience {scenario!r} could not be decided"
+    if decision.value is not True:
+        return f"not in audience {scenario!r} (variant {decision.variant!r})"
+    return None
+
+
 def offered_terms(decider: decisions.Decider, customer_id: str) -> frozenset[int] | None:
     """The installment terms (months) ``checkout.installment_offer`` offers
     ``customer_id``: the decision's materials, e.g. ``("3", "6")``; ``None`` (every term
