@@ -7,13 +7,11 @@ customer out (a broken rule never gives everyone the discount)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from datetime import datetime
 
 import pytest
 
 from merx import catalog, checkout, customers, inventory, orders, promotions
-from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
+from merx.adapters.memory import MemoryTagCatalog
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.decisions import (
@@ -25,13 +23,13 @@ from merx.decisions import (
     ScenarioDefinition,
     Strategy,
     SwitchScenario,
-    UnknownTag,
     ValueType,
     parse_rule,
 )
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.pricing import Coupon, DirectReduction, Promotion
+from tests.decisions.world import TagValuesThatFail
 
 SHIRT = SkuId("shirt")
 ANN, BEN = CustomerId("ann"), CustomerId("ben")
@@ -43,19 +41,10 @@ def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
-class Tags(MemoryTagValues):
-    down = False
-
-    def values_of(self, subject_id: str, at: datetime) -> Mapping[str, object]:
-        if self.down:
-            raise UnknownTag("the tag service did not answer")
-        return super().values_of(subject_id, at)
-
-
-def shop(definition: Promotion, audience: str | None) -> tuple[MemoryApp, Tags]:
+def shop(definition: Promotion, audience: str | None) -> tuple[MemoryApp, TagValuesThatFail]:
     tags = MemoryTagCatalog()
     tags.define("new_user", ValueType.BOOL)
-    values = Tags()
+    values = TagValuesThatFail()
     values.set(ANN, {"new_user": True})
     values.set(BEN, {"new_user": False})
     app = build_memory_app(tag_catalog=tags, tag_values=values)

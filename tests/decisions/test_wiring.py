@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from merx import checkout, credit, orders, payments
-from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
+from merx.adapters.memory import MemoryTagCatalog
 from merx.app import MemoryApp, build_memory_app
 from merx.decisions import (
     Access,
@@ -25,29 +23,18 @@ from merx.decisions import (
     ScenarioDefinition,
     Strategy,
     SwitchScenario,
-    UnknownTag,
     ValueType,
     parse_rule,
 )
 from merx.payments import AuthFactor
 from merx.payments.ports import RiskDecision
+from tests.decisions.world import TagValuesThatFail
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_installments as j4
 
 OFFER = "checkout.installment_offer"
 AUTH = "payment.authentication"
-
-
-class TagValuesThatFail(MemoryTagValues):
-    """The in-memory tag values, but a tag service that can be down."""
-
-    down = False
-
-    def values_of(self, subject_id: str, at: datetime) -> Mapping[str, object]:
-        if self.down:
-            raise UnknownTag("the tag service did not answer")
-        return super().values_of(subject_id, at)
 
 
 def app_with_tags(new_user: object = True) -> tuple[MemoryApp, TagValuesThatFail]:
