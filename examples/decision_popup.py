@@ -3,8 +3,10 @@ materials and entrances for a limited time 50% discount for new users".
 
 An operator defines the tags' rules, tries one on real users, publishes the scenario
 ``homepage.popup`` and later publishes a change and rolls it back; the homepage asks
-``decide`` for three users. Tags come from the in-memory tag ports (``merx.tags`` feeds
-them in a host). Run: ``python examples/decision_popup.py``.
+``decide`` for three users. Then the pop-up's promise at checkout: a half-price campaign
+whose audience is a scenario on the same rules, so the three users' quotes differ. Tags
+come from the in-memory tag ports (``merx.tags`` feeds them in a host). Run:
+``python examples/decision_popup.py``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from decimal import Decimal
 
 from no_options import takes_no_options
 
+from merx import catalog, checkout, customers, inventory, promotions
 from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
 from merx.app import MemoryApp, build_memory_app
+from merx.customers import Address
 from merx.decisions import (
     Access,
     InputField,
@@ -30,6 +34,12 @@ from merx.decisions import (
     ValueType,
     parse_rule,
 )
+from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
+from merx.kernel.money import Money
+from merx.pricing import PercentTier, ThresholdPercent
+
+USERS = ("lei", "mei", "tao")
+AUDIENCE = "promotion.newcomer_half_price"
 
 Say = Callable[[str], None]
 
@@ -77,15 +87,50 @@ def run(app: MemoryApp, say: Say) -> None:
     app.handle(RollBackScenario("homepage.popup", 1))
     say("rolled back to version 1")
     ask(app, say)
+    half_price_at_checkout(app, say)
 
 
 def ask(app: MemoryApp, say: Say) -> None:
-    for user in ("lei", "mei", "tao"):
+    for user in USERS:
         d = app.decide("homepage.popup", user, {"channel": "app"}, caller="homepage")
         say(
             f"  {user}: {d.variant} {list(d.materials)} "
             f"(v{d.version}, {d.reason}, strategy {d.strategy}, rules {list(d.rules)})"
         )
+
+
+def half_price_at_checkout(app: MemoryApp, say: Say) -> None:
+    """The campaign behind the pop-up: 50% off for the audience the same rules decide."""
+    newcomers = Strategy(
+        "newcomers", parse_rule("@newcomer and @launch_regions"), Output("in", value=True)
+    )
+    audience = ScenarioDefinition(
+        inputs=(),
+        callers=(Permission("checkout", {Access.API}),),
+        strategies=(newcomers,),
+        default=Output("out", value=False),
+        output_type=ValueType.BOOL,
+    )
+    app.handle(SaveScenarioDraft(AUDIENCE, audience))
+    app.handle(PublishScenario(AUDIENCE))
+    shirt, dc = SkuId("tee"), WarehouseId("dc")
+    app.handle(catalog.CreateSku(shirt, "Tee", PLATFORM, "tee", Money.of("99.00", "CNY")))
+    app.handle(inventory.OpenWarehouse(dc, "DC", "-", {"north": 1}))
+    app.handle(inventory.ReceiveStock(dc, shirt, 10, "po-1"))
+    half = ThresholdPercent(id="newcomer-half", tiers=(PercentTier(Decimal(50), min_quantity=1),))
+    campaign = app.handle(promotions.CreateCampaign(PLATFORM, half, audience=AUDIENCE))
+    for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
+        app.handle(command(campaign, PLATFORM))
+    app.handle(promotions.ScheduleCampaign(campaign, PLATFORM))
+    app.handle(promotions.TickCampaigns())
+    say(f"campaign {campaign}: 50% off, audience {AUDIENCE}")
+    for user in USERS:
+        who = app.handle(customers.RegisterCustomer(CustomerId(user), user, "1"))
+        app.handle(customers.AddAddress(who, "h", Address(user, "1", "n", "r"), default=True))
+        app.handle(checkout.AddToCart(who, shirt, 1))
+        quote = app.quote(who)
+        why = [f"{r.promotion_id}: {r.code}" for r in quote.pricing.rejections]
+        say(f"  {user} pays {quote.payable} for the tee {why}")
 
 
 def main() -> None:

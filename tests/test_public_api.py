@@ -222,7 +222,8 @@ PINNED = {
         load_category_tree
     """,
     "promotions": """
-        AddVoucherCodes ApproveCampaign ApproveEnrolments BadCheckCharacter BudgetConsumed
+        AddVoucherCodes ApproveCampaign ApproveEnrolments Audience BadCheckCharacter
+        BudgetConsumed
         BudgetExhausted BudgetLimits BudgetReleased BudgetReserved Campaign
         CampaignActivated CampaignApproved CampaignCancelled CampaignCreated
         CampaignEdited CampaignEnded CampaignRejected CampaignRevised CampaignScheduled
@@ -232,7 +233,7 @@ PINNED = {
         CreateCampaign CreateCodeSet EditCampaign EnrolSkus EnrolmentsApproved
         EnrolmentsRejected EnterVoucherCode ExpireWalletCoupons GenerateVoucherCodes
         InvalidBudget InvalidCampaign InvalidCodeSet InvalidPresale InvalidVoucherCode
-        NotACouponCampaign NotOpenForEnrolment NotYourCampaign PerUserLimitReached
+        NotACouponCampaign NotInAudience NotOpenForEnrolment NotYourCampaign PerUserLimitReached
         Presale PresaleNotOpen PresaleQuote PromotionUsage PromotionsReservedForOrder
         QuoteUsage RandomSource RedeemVoucherCode RejectCampaign RejectEnrolments
         RemoveVoucherCode ReviseCampaign ScheduleCampaign SkuEnrolledByAnother SkusEnrolled
@@ -242,7 +243,8 @@ PINNED = {
         VoucherCodeGivenBack VoucherCodeNotYetValid VoucherCodeQueries
         VoucherCodeRemoved VoucherCodeTaken VoucherCodeUsed VoucherCodeUsedUp
         VoucherCodesAdded VoucherCodesGenerated
-        Wallet campaign_discounts campaign_offers consume_for_order display_code
+        Wallet audience_exclusions campaign_discounts campaign_offers consume_for_order
+        display_code
         normalize_code presale_quote price_within_budgets release_for_order
         reserve_for_order usage_counts usage_for_quote with_code_rejections
     """,
@@ -305,7 +307,7 @@ LIMIT = 60
 LARGER = {
     "payments": "the cashier and every refund's life (intents, attempts, retries, "
     "escalation and its manual resolution) share one aggregate, Payment, whose facts they fold",
-    "promotions": "20 commands, 30 events and 26 errors of campaigns, budgets, usage caps, "
+    "promotions": "20 commands, 30 events and 27 errors of campaigns, budgets, usage caps, "
     "wallets, voucher codes and pre-sale; wallets and codes cannot leave: an order's "
     "reservation locks its coupons and holds its codes with its budgets",
     "settlement": "17 commands, 16 events and 12 errors; order clearing and merchant accounts "

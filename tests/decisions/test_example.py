@@ -24,3 +24,15 @@ def test_the_homepage_popup_example_publishes_rolls_back_and_decides() -> None:
     ]
     assert "rules ['newcomer', 'launch_regions']" in offers[0]
     assert all("tao: none" in line for line in lines if line.startswith("  tao:"))
+
+
+def test_the_popups_promise_holds_at_checkout_for_its_audience_only() -> None:
+    catalog, values = decision_popup.tags()
+    lines: list[str] = []
+    decision_popup.run(build_memory_app(tag_catalog=catalog, tag_values=values), lines.append)
+    assert lines[-4] == ("campaign newcomer-half: 50% off, audience promotion.newcomer_half_price")
+    assert lines[-3:] == [
+        "  lei pays 49.50 CNY for the tee []",
+        "  mei pays 99.00 CNY for the tee ['newcomer-half: audience']",
+        "  tao pays 99.00 CNY for the tee ['newcomer-half: audience']",
+    ]

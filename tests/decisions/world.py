@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 
 from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
@@ -14,6 +15,7 @@ from merx.decisions import (
     Permission,
     ScenarioDefinition,
     Strategy,
+    UnknownTag,
     ValueType,
     parse_rule,
 )
@@ -85,3 +87,14 @@ def popup(**changes: object) -> ScenarioDefinition:
     }
     fields.update(changes)
     return ScenarioDefinition(**fields)  # type: ignore[arg-type]
+
+
+class TagValuesThatFail(MemoryTagValues):
+    """The in-memory tag values, from a tag service that can be ``down``."""
+
+    down = False
+
+    def values_of(self, subject_id: str, at: datetime) -> Mapping[str, object]:
+        if self.down:
+            raise UnknownTag("the tag service did not answer")
+        return super().values_of(subject_id, at)

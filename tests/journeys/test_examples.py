@@ -93,10 +93,18 @@ def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     assert "simulate: 150/150 orders" in done.stderr  # plain progress lines off a terminal
 
 
-@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments", "presale"])
+TOURED = ["phone", "merchant", "topup", "installments", "presale", "decision_popup"]
+
+
+def script_of(journey: str) -> Path:
+    named = EXAMPLES / f"{journey}.py"
+    return named if named.exists() else EXAMPLES / f"journey_{journey}.py"
+
+
+@pytest.mark.parametrize("journey", TOURED)
 def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"journey_{journey}.py")],
+        [sys.executable, str(script_of(journey))],
         capture_output=True,
         text=True,
         check=True,
@@ -106,9 +114,9 @@ def test_the_tour_shows_what_each_journey_prints(journey: str) -> None:
     assert f"```\n{done.stdout.rstrip()}\n```" in tour
 
 
-@pytest.mark.parametrize("journey", ["phone", "merchant", "topup", "installments", "presale"])
+@pytest.mark.parametrize("journey", TOURED)
 def test_each_journey_says_it_takes_no_options(journey: str) -> None:
-    script = str(EXAMPLES / f"journey_{journey}.py")
+    script = str(script_of(journey))
     shown = subprocess.run(
         [sys.executable, script, "--help"], capture_output=True, text=True, timeout=60, check=False
     )

@@ -52,7 +52,13 @@ from merx.adapters.memory import (
     StoredJournal,
 )
 from merx.adapters.system import SystemRandomSource
-from merx.app.decisions import decider, register_decisions
+from merx.app.decisions import (
+    DecidedTransactionRisk,
+    decider,
+    in_audience,
+    offered_terms,
+    register_decisions,
+)
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -202,6 +208,7 @@ class App:
                 pricer=self.pricer,
                 tax=self.tax_policy,
                 address_label=address_label,
+                audience=partial(in_audience, self.decider),
             )
 
 
@@ -281,6 +288,17 @@ def assemble(
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
+    decide = decider(
+        new_unit_of_work,
+        catalog=settings.tag_catalog,
+        values=settings.tag_values,
+        clock=clock,
+        assigner=settings.assigner,
+        recording=settings.decision_recording,
+        publisher=events,
+    )
+    decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
+    audience = partial(in_audience, decide)  # campaigns' audiences
     replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
     bus = MessageBus(
         new_unit_of_work, events, attempts=settings.conflict_attempts,
@@ -300,7 +318,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer, tax=settings.tax_policy,
+        pricer=pricer, tax=settings.tax_policy, audience=audience,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -312,8 +330,8 @@ def assemble(
         calendar=calendar,
     )
     register_cashier(
-        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=risk, health=health,
-        finance=finance, queries=queries.payments, refunds=settings.refund_policy,
+        bus, clock=clock, ids=ids, gateways=gateways, inventory=policy, risk=decided_risk,
+        health=health, finance=finance, queries=queries.payments, refunds=settings.refund_policy,
     )  # fmt: skip
     bus.register(
         payments.SyncPayment,
@@ -351,7 +369,7 @@ def assemble(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
     )  # fmt: skip
-    register_promotions(bus, clock=clock, random=settings.random)
+    register_promotions(bus, clock=clock, random=settings.random, audience=audience)
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,
@@ -360,7 +378,8 @@ def assemble(
         payments.PayByInstallments,
         partial(
             payments_installments.pay_by_installments, clock=clock, ids=ids, inventory=policy,
-            scorer=scorer, funders=funders, risk=risk, product=product, calendar=calendar,
+            scorer=scorer, funders=funders, risk=decided_risk, product=product,
+            calendar=calendar, offered_terms=partial(offered_terms, decide),
         ),
     )  # fmt: skip
     bus.subscribe(
@@ -391,15 +410,7 @@ def assemble(
         pricer=pricer,
         calendar=calendar,
         tax_policy=settings.tax_policy,
-        decider=decider(
-            new_unit_of_work,
-            catalog=settings.tag_catalog,
-            values=settings.tag_values,
-            clock=clock,
-            assigner=settings.assigner,
-            recording=settings.decision_recording,
-            publisher=events,
-        ),
+        decider=decide,
         vault=vault,
     )
 

@@ -144,10 +144,15 @@ def register_people(bus: MessageBus, *, clock: Clock, ids: IdSource, vault: Vaul
 
 
 def register_promotions(
-    bus: MessageBus, *, clock: Clock, random: promotions.RandomSource | None = None
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    random: promotions.RandomSource | None = None,
+    audience: promotions.Audience | None = None,
 ) -> None:
-    """Campaign life cycles, enrolment, coupon wallets, voucher codes (drawn from
-    ``random``: by default the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
+    """Campaign life cycles, enrolment, coupon wallets (a claim asks ``audience`` of a
+    campaign that names one), voucher codes (drawn from ``random``: by default the
+    system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (promotions.CreateCampaign, promotions_services.create_campaign),
         (promotions.EditCampaign, promotions_services.edit_campaign),
@@ -161,7 +166,6 @@ def register_promotions(
         (promotions.EnrolSkus, promotions_services.enrol_skus),
         (promotions.ApproveEnrolments, promotions_services.approve_enrolments),
         (promotions.RejectEnrolments, promotions_services.reject_enrolments),
-        (promotions.ClaimCoupon, promotions_services.claim_coupon),
         (promotions.ExpireWalletCoupons, promotions_services.expire_wallet_coupons),
         (promotions.CreateCodeSet, promotions_vouchers.create_code_set),
         (promotions.AddVoucherCodes, promotions_vouchers.add_voucher_codes),
@@ -171,6 +175,10 @@ def register_promotions(
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        promotions.ClaimCoupon,
+        partial(promotions_services.claim_coupon, clock=clock, audience=audience),
+    )
     bus.register(
         promotions.GenerateVoucherCodes,
         partial(
@@ -194,6 +202,7 @@ def register_shop(
     stock_queries: inventory.StockQueries,
     pricer: pricing.Pricer = pricing.quote,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
+    audience: promotions.Audience | None = None,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
@@ -229,6 +238,7 @@ def register_shop(
             pricer=pricer,
             limits=limits,
             tax=tax,
+            audience=audience,
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))

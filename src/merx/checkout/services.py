@@ -27,10 +27,16 @@ from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.kernel.validation import require_text
 from merx.merchants import Merchant
-from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion
+from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion, Rejection
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
-from merx.promotions import price_within_budgets, usage_for_quote, with_code_rejections
+from merx.promotions import (
+    Audience,
+    audience_exclusions,
+    price_within_budgets,
+    usage_for_quote,
+    with_code_rejections,
+)
 
 
 @attrs.frozen
@@ -168,6 +174,7 @@ def quote_cart(
     pricer: Pricer = quote_promotions,
     tax: TaxPolicy = INCLUSIVE,
     address_label: str | None = None,
+    audience: Audience | None = None,
 ) -> Quote:
     """Price the selected lines of ``customer_id``'s cart at ``at``, delivered to the
     customer's address ``address_label`` (``None``: the default one, if any) (read only).
@@ -184,7 +191,9 @@ def quote_cart(
     cannot pay its discount here is left out and the cart priced again without it
     (:func:`merx.promotions.price_within_budgets`). A voucher code entered at checkout
     that can no longer be used is in the engine quote's ``rejections`` with its reason
-    (:func:`merx.promotions.with_code_rejections`).
+    (:func:`merx.promotions.with_code_rejections`). A campaign whose audience
+    (``audience``, asked per campaign that names one) leaves the customer out is not
+    priced, and rejected ``audience`` with why (:func:`merx.promotions.audience_exclusions`).
     """
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
@@ -193,6 +202,14 @@ def quote_cart(
     sellers = [item.merchant for item in selected if item.merchant is not None]
     prefetch(uow.repo(FreightTerms), sellers)  # the items keep their seller: read with them
     in_force, wallet = offers(uow, customer_id, at)
+    shut = (
+        {}
+        if audience is None
+        else audience_exclusions(uow, customer_id, [p.id for p in (*in_force, *wallet)], audience)
+    )
+    if shut:
+        in_force = [p for p in in_force if p.id not in shut]
+        wallet = [p for p in wallet if p.id not in shut]
     skus = [(uow.repo(Sku).view(item.sku), item.quantity) for item in selected]
     for sku, _ in skus:
         sku.require_on_sale()
@@ -233,6 +250,10 @@ def quote_cart(
         capped=usage.capped,
     )
     pricing = with_code_rejections(uow, customer_id, at, pricing)  # entered codes now dead
+    if shut:
+        left_out = [Rejection(pid, "audience", why) for pid, why in shut.items()]
+        rejections = sorted((*pricing.rejections, *left_out), key=lambda r: r.promotion_id)
+        pricing = attrs.evolve(pricing, rejections=tuple(rejections))
     discounts = line_discounts(pricing)
     priced = {line.sku: line for line in pricing.lines}
     lines = tuple(

@@ -39,6 +39,7 @@ from merx.orders.ports import OrderQueries
 from merx.orders.presale import PresaleOrder
 from merx.pricing import Pricer, quote
 from merx.promotions import (
+    Audience,
     PromotionUsage,
     campaign_discounts,
     consume_for_order,
@@ -95,6 +96,7 @@ def place_order(
     pricer: Pricer = quote,
     limits: OrderLimits | None = None,
     tax: TaxPolicy = INCLUSIVE,
+    audience: Audience | None = None,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups; and per shipment: a seller whose templates differ by warehouse origin gets an
@@ -126,6 +128,7 @@ def place_order(
         pricer=pricer,
         tax=tax,
         address_label=cmd.address_label,
+        audience=audience,
     )
     applied = campaign_discounts(uow, quote.pricing)
     if applied:

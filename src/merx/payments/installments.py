@@ -10,7 +10,7 @@ budgets, limit) is given back. A refund pays the plan down (:func:`refund_instal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -60,6 +60,7 @@ def pay_by_installments(
     authentication: AuthenticationPolicy = AuthenticationPolicy(),
     product: installments.ProductSettings | None = None,
     calendar: installments.BusinessCalendar | None = None,
+    offered_terms: Callable[[str], frozenset[int] | None] | None = None,
 ) -> PaymentOutcome:
     """Review the option, ask risk control, lock the stock and finance the order.
 
@@ -69,6 +70,8 @@ def pay_by_installments(
     (:class:`~merx.credit.LimitExceeded`), a denial by risk control
     (:class:`PaymentDenied`). When risk control asks the payer to prove who they are,
     the payment waits for :class:`AuthenticateTransaction`, which then finances it.
+    ``offered_terms`` narrows the grade's terms for a customer (the app's
+    ``checkout.installment_offer`` decision; ``None``: every term the grade offers).
     """
     parent = uow.repo(ParentOrder).get(cmd.parent_id)
     for order_id in parent.order_ids:
@@ -76,6 +79,9 @@ def pay_by_installments(
             if not uow.repo(Sku).get(line.sku).installment_eligible:
                 raise NotInstallmentEligible(f"{line.sku!r} cannot be bought on installments")
     options = credit.installment_options(uow, parent.customer_id, parent.payable, clock=clock)
+    allowed = offered_terms(parent.customer_id) if offered_terms is not None else None
+    if allowed is not None:
+        options = tuple(o for o in options if o.offer.term_months in allowed)
     chosen = [o for o in options if o.offer.term_months == cmd.term_months]
     if not chosen:
         offered = sorted(o.offer.term_months for o in options)

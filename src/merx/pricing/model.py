@@ -55,6 +55,9 @@ RejectionCode: TypeAlias = Literal[
     "code_already_used",  # the customer used a code of its once-per-customer set
     "code_out_of_stock",  # every coupon of its campaign's stock is taken
     "code_out_of_budget",  # its campaign's budget or uses are all held
+    # its campaign's audience decision leaves the customer out (never given by the engine:
+    # the checkout leaves the promotion out and adds the rejection, see docs/promotions.md)
+    "audience",
 ]
 
 #: Whether prices contain tax (``inclusive``) or tax is added on top (``exclusive``).

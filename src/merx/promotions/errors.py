@@ -66,6 +66,14 @@ class PerUserLimitReached(BusinessRuleViolation):
         self.customer_id = customer_id
 
 
+class NotInAudience(BusinessRuleViolation):
+    """The campaign's audience decision leaves the customer out (or could not be made)."""
+
+    def __init__(self, campaign_id: str, message: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+
 class UsageCapReached(BusinessRuleViolation):
     """A usage cap of the campaign is reached: ``cap`` names it (``"max_uses"``,
     ``"per_user_per_day"``, ``"per_order_units"``); ``campaign_id`` names the campaign, so

@@ -355,6 +355,8 @@ class Campaign(Aggregate):
     created_at: datetime
     open_for_enrolment: bool = False
     status: CampaignState = CampaignState.DRAFT
+    #: the scenario deciding who may have it (``None``: everyone, as the definition says)
+    audience: str | None = None
     reasons: tuple[str, ...] = ()  # why it was last rejected, cancelled or ended
     enrolments: dict[str, Enrolment] = flat_field(dict)  # by SKU
 
@@ -368,9 +370,12 @@ class Campaign(Aggregate):
         limits: BudgetLimits = NO_LIMITS,
         currency: str = "CNY",
         open_for_enrolment: bool = False,
+        audience: str | None = None,
     ) -> Campaign:
         require_aware(at, "time of the command")
         _check_setup(owner, definition, limits, currency, open_for_enrolment)
+        if audience is not None and not (isinstance(audience, str) and audience.strip()):
+            raise InvalidCampaign(f"an audience is a scenario key, got {audience!r}")
         campaign = cls(
             id=definition.id,
             owner=owner,
@@ -380,6 +385,7 @@ class Campaign(Aggregate):
             ledger=BudgetLedger.empty(currency),
             created_at=at,
             open_for_enrolment=open_for_enrolment,
+            audience=audience,
         )
         campaign.record(CampaignCreated(campaign.id, owner, definition.kind, at))
         return campaign

@@ -42,7 +42,7 @@ from merx.promotions.budgets import (
     per_order_units_text,
 )
 from merx.promotions.codes import CheckoutCodes, voucher_code_of
-from merx.promotions.errors import UnknownReservation
+from merx.promotions.errors import NotInAudience, UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
     Campaign,
@@ -66,6 +66,7 @@ class CreateCampaign(Command[str]):
     limits: BudgetLimits = NO_LIMITS
     currency: str = "CNY"
     open_for_enrolment: bool = False
+    audience: str | None = None
 
 
 @attrs.frozen
@@ -169,6 +170,7 @@ def create_campaign(cmd: CreateCampaign, uow: UnitOfWork, *, clock: Clock) -> st
         limits=cmd.limits,
         currency=cmd.currency,
         open_for_enrolment=cmd.open_for_enrolment,
+        audience=cmd.audience,
     )
     uow.repo(Campaign).add(campaign)
     uow.commit()
@@ -274,9 +276,18 @@ def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -
     _store(uow, campaign)
 
 
-def claim_coupon(cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock) -> str:
+def claim_coupon(
+    cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock, audience: Audience | None = None
+) -> str:
+    """Claim one coupon; a campaign with an ``audience`` asks it first
+    (:class:`NotInAudience` when it leaves the customer out)."""
     prefetch(uow.repo(Wallet), [cmd.customer_id])  # one read with the campaign's: see below
-    coupon = claim_into_wallet(uow, _load(uow, cmd.campaign_id), cmd.customer_id, clock.now())
+    campaign = _load(uow, cmd.campaign_id)
+    if campaign.audience is not None and audience is not None:
+        why = audience(campaign.audience, cmd.customer_id)
+        if why is not None:
+            raise NotInAudience(campaign.id, f"campaign {campaign.id!r}: {why}")
+    coupon = claim_into_wallet(uow, campaign, cmd.customer_id, clock.now())
     uow.commit()
     return coupon.id
 
@@ -653,6 +664,32 @@ def usage_for_quote(
         if campaign_id in counts.why:
             capped[promotion_id] = counts.why[campaign_id]
     return QuoteUsage(used, usage, capped)
+
+
+#: Whether a customer is in a campaign's audience: ``audience(scenario key, customer id)``
+#: is ``None`` when they are, else the text saying why not (the app decides it).
+Audience = Callable[[str, str], str | None]
+
+
+def audience_exclusions(
+    uow: UnitOfWork, customer_id: str, promotion_ids: Iterable[str], audience: Audience
+) -> dict[str, str]:
+    """The promotions of ``promotion_ids`` (campaign or wallet coupon ids) whose campaign
+    names an audience that leaves ``customer_id`` out, each with why: a quote leaves them
+    out and rejects them ``audience``. Each audience is asked once."""
+    repo = uow.repo(Campaign)
+    asked: dict[str, str | None] = {}
+    shut: dict[str, str] = {}
+    for promotion_id in promotion_ids:
+        campaign = repo.peek(campaign_id_of(promotion_id))
+        if campaign is None or campaign.audience is None:
+            continue
+        if campaign.audience not in asked:
+            asked[campaign.audience] = audience(campaign.audience, customer_id)
+        why = asked[campaign.audience]
+        if why is not None:
+            shut[promotion_id] = why
+    return shut
 
 
 def promotions_in_force(uow: UnitOfWork, at: datetime) -> list[Promotion]:
