@@ -232,7 +232,10 @@ class Experiment(Aggregate):
 
     def variation_for(self, subject_id: str) -> str | None:
         """The variation GrowthBook assigns ``subject_id`` (not sticky, whatever the
-        status): ``None`` outside the namespace range or the coverage."""
+        status): ``None`` for an empty id (GrowthBook skips it) and outside the namespace
+        range or the coverage."""
+        if not subject_id:
+            return None
         if self.namespace is not None and not hashing.in_namespace(
             subject_id,
             self.namespace.namespace,
