@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from growthbook import GrowthBook, Experiment  # type: ignore[import-not-found,unused-ignore]
+from growthbook import Experiment, GrowthBook  # type: ignore[import-not-found,unused-ignore]
 from growthbook.core import (  # type: ignore[import-not-found,unused-ignore]
     chooseVariation,
     fnv1a32,
@@ -79,8 +79,10 @@ def main() -> None:
     data["choose_variation"] = []
     for _ in range(300):
         count, coverage, weights, ranges = rng.choice(data["bucket_ranges"])
-        position = rng.randrange(10000) / 10000 if rng.random() < 0.8 else rng.choice(
-            [0.0, 0.5, 0.9999, 1 / 3, 0.25]
+        position = (
+            rng.randrange(10000) / 10000
+            if rng.random() < 0.8
+            else rng.choice([0.0, 0.5, 0.9999, 1 / 3, 0.25])
         )
         data["choose_variation"].append([position, ranges, chooseVariation(position, ranges)])
     data["in_namespace"] = [
@@ -94,7 +96,7 @@ def main() -> None:
         raw = [rng.randrange(1, 10) for _ in range(count)]
         weights = [round(w / sum(raw), 4) for w in raw]
         weights[-1] = round(1 - sum(weights[:-1]), 4)
-        experiment = {
+        experiment: dict[str, Any] = {
             "key": f"exp-{rng.randrange(10**6)}",
             "seed": rng.choice(["", "s1", f"seed-{rng.randrange(100)}"]),
             "hashVersion": rng.choice([1, 2, 2]),

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from merx.experiments import Experiment, NamespaceRange, Variation
-from merx.experiments import hashing
+from merx.experiments import Experiment, NamespaceRange, Variation, hashing
 
 VECTORS = Path(__file__).parent / "vectors" / "growthbook.json"
 
@@ -56,7 +55,9 @@ def test_choose_variation_matches() -> None:
         got = hashing.choose_variation(position, [tuple(bucket) for bucket in ranges])
         assert got == expected, (position, ranges)
         outcomes.add(expected)
-    assert -1 in outcomes and 0 in outcomes and 1 in outcomes
+    assert -1 in outcomes
+    assert 0 in outcomes
+    assert 1 in outcomes
 
 
 def test_namespaces_match() -> None:
@@ -75,7 +76,9 @@ def _experiment(spec: dict[str, Any]) -> Experiment:
         coverage=Decimal(str(spec["coverage"])),
         seed=spec["seed"],
         hash_version=spec["hashVersion"],
-        namespace=NamespaceRange(namespace[0], Decimal(str(namespace[1])), Decimal(str(namespace[2])))
+        namespace=NamespaceRange(
+            namespace[0], Decimal(str(namespace[1])), Decimal(str(namespace[2]))
+        )
         if namespace
         else None,
     )

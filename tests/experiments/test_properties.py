@@ -22,8 +22,9 @@ from merx.experiments import (
     StartExperiment,
     StopExperiment,
     Variation,
+    hashing,
+    serde,
 )
-from merx.experiments import hashing, serde
 
 #: Chi-square critical value for 2 degrees of freedom at p = 0.001: a correct splitter
 #: exceeds it once in a thousand seeds; the seed below is fixed, so the test is exact.
@@ -33,10 +34,14 @@ SIMULATED_SUBJECTS = 100_000
 
 def weights_for(count: int) -> st.SearchStrategy[tuple[Decimal, ...]]:
     """``count`` weights in hundredths summing to exactly 1."""
-    return st.lists(
-        st.integers(0, 100), min_size=count - 1, max_size=count - 1
-    ).filter(lambda parts: sum(parts) <= 100).map(
-        lambda parts: tuple(Decimal(p) / 100 for p in parts) + (Decimal(100 - sum(parts)) / 100,)
+    return (
+        st.lists(st.integers(0, 100), min_size=count - 1, max_size=count - 1)
+        .filter(lambda parts: sum(parts) <= 100)
+        .map(
+            lambda parts: (
+                (*tuple(Decimal(p) / 100 for p in parts), Decimal(100 - sum(parts)) / 100)
+            )
+        )
     )
 
 
@@ -169,4 +174,5 @@ def test_bucket_ranges_with_more_coverage_contain_the_smaller_ones() -> None:
         smaller = hashing.bucket_ranges(count, 0.3)
         larger = hashing.bucket_ranges(count, 0.7)
         for (s0, s1), (l0, l1) in zip(smaller, larger, strict=True):
-            assert l0 == s0 and s1 <= l1
+            assert l0 == s0
+            assert s1 <= l1

@@ -150,9 +150,10 @@ def _check_namespace(namespace: NamespaceRange | None) -> None:
 
 @attrs.define(kw_only=True)
 class Experiment(Aggregate):
-    """An A/B experiment. ``id`` is its key; ``seed`` defaults to the key (an empty seed too),
-    as in GrowthBook; ``hash_version`` to 2 (GrowthBook's own default for an inline
-    experiment is 1; its server writes 2 into new experiments). ``exposures`` and ``conversions`` count subjects per variation key."""
+    """An A/B experiment. ``id`` is its key; ``seed`` defaults to the key (an empty seed
+    too), as in GrowthBook; ``hash_version`` defaults to 2, the version the issue names
+    (GrowthBook's SDK takes 1 when an experiment names none). ``exposures`` and
+    ``conversions`` count subjects per variation key."""
 
     id: str
     seed: str
@@ -181,7 +182,9 @@ class Experiment(Aggregate):
             raise InvalidExperiment(f"experiment {key!r} needs at least two variations")
         keys = [variation.key for variation in variations]
         if len(set(keys)) != len(keys) or not all(k.strip() for k in keys):
-            raise InvalidExperiment(f"experiment {key!r}: variation keys {keys} repeat or are empty")
+            raise InvalidExperiment(
+                f"experiment {key!r}: variation keys {keys} repeat or are empty"
+            )
         _check_weights([variation.weight for variation in variations], len(variations))
         _check_coverage(coverage)
         if hash_version not in hashing.HASH_VERSIONS:
