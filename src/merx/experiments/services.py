@@ -157,17 +157,19 @@ def count_conversions(event: ParentOrderPaid, uow: UnitOfWork) -> None:
 
 
 class Handles(Protocol):
-    """What runs commands: :meth:`merx.app.App.handle`."""
+    """What runs commands: an app (:meth:`merx.app.App.handle`) or its bus."""
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R: ...
 
 
 @attrs.frozen
 class CommandAssigner:
-    """``assign(experiment_key, subject_id) -> variation key or None`` over an app's
-    commands (:class:`AssignVariation`): sticky, with exposure events."""
+    """``assign(experiment_key, subject_id) -> variation key or None`` (the decisions
+    context's ``Assigner``) through :class:`AssignVariation`: sticky, with exposure events.
+    ``commands`` is an app or its bus (the bus exists before the app is assembled); call it
+    outside command handlers, as a query such as a decision is."""
 
-    app: Handles
+    commands: Handles
 
     def assign(self, experiment_key: str, subject_id: str) -> str | None:
-        return self.app.handle(AssignVariation(experiment_key, subject_id))
+        return self.commands.handle(AssignVariation(experiment_key, subject_id))
