@@ -143,9 +143,10 @@ def count_conversions(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     exposed to at or before the payment (once per subject and experiment)."""
     parent = uow.repo(ParentOrder).get(event.parent_id)
     subject = uow.repo(SubjectAssignments).find(str(parent.customer_id))
-    if subject is None:
-        return
-    for key, variation in subject.unconverted_before(event.at):
+    pending = [] if subject is None else subject.unconverted_before(event.at)
+    if subject is None or not pending:
+        return  # nothing to count: nothing written
+    for key, variation in pending:
         experiment = uow.repo(Experiment).get(key)
         if experiment.status is not ExperimentStatus.RUNNING:
             continue
