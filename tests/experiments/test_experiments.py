@@ -53,6 +53,8 @@ def running(app: MemoryApp, key: str = "popup", **kwargs: object) -> str:
         ((Variation("a", D("0.5")), Variation("b", D("0.4"))), InvalidWeights),  # 0.9
         ((Variation("a", D("0.6")), Variation("b", D("0.6"))), InvalidWeights),  # 1.2
         ((Variation("a", D("1.2")), Variation("b", D("-0.2"))), InvalidWeights),
+        ((Variation("a", D("NaN")), Variation("b", D("0.5"))), InvalidWeights),
+        ((Variation("a", 0.5), Variation("b", 0.5)), InvalidWeights),  # type: ignore[arg-type]
         ((Variation("a", D("1")),), InvalidExperiment),
         ((Variation("a", D("0.5")), Variation("a", D("0.5"))), InvalidExperiment),
     ],
@@ -78,6 +80,9 @@ def test_weights_within_growthbooks_tolerance_are_taken() -> None:
     [
         {"coverage": D("1.1")},
         {"coverage": D("-0.1")},
+        {"coverage": D("NaN")},
+        {"coverage": 0.5},
+        {"namespace": NamespaceRange("ns", D("NaN"), D("0.5"))},
         {"hash_version": 3},
         {"namespace": NamespaceRange("ns", D("0.5"), D("0.5"))},
         {"namespace": NamespaceRange("ns", D("0.5"), D("1.5"))},

@@ -41,6 +41,8 @@ EXPERIMENT_FLOW = StateMachine(
     "experiment",
     [
         (ExperimentStatus.DRAFT, "start", ExperimentStatus.RUNNING),
+        (ExperimentStatus.DRAFT, "reweigh", ExperimentStatus.DRAFT),
+        (ExperimentStatus.RUNNING, "reweigh", ExperimentStatus.RUNNING),
         ((ExperimentStatus.DRAFT, ExperimentStatus.RUNNING), "stop", ExperimentStatus.STOPPED),
     ],
 )
@@ -118,11 +120,16 @@ class VariationResult:
     conversion_rate: Decimal
 
 
+def _finite(value: object) -> bool:
+    """A finite ``Decimal`` (floats are refused: definitions are exact, see the module)."""
+    return isinstance(value, Decimal) and value.is_finite()
+
+
 def _check_weights(weights: Sequence[Decimal], count: int) -> None:
     if len(weights) != count:
         raise InvalidWeights(f"{len(weights)} weights for {count} variations")
     for weight in weights:
-        if not isinstance(weight, Decimal) or not weight.is_finite() or weight < 0:
+        if not _finite(weight) or weight < 0:
             raise InvalidWeights(f"weight {weight!r} is not a non-negative Decimal")
     if not hashing.weights_valid([float(weight) for weight in weights], count):
         raise InvalidWeights(
@@ -132,7 +139,7 @@ def _check_weights(weights: Sequence[Decimal], count: int) -> None:
 
 
 def _check_coverage(coverage: Decimal) -> None:
-    if not isinstance(coverage, Decimal) or not Decimal(0) <= coverage <= Decimal(1):
+    if not _finite(coverage) or not Decimal(0) <= coverage <= Decimal(1):
         raise InvalidExperiment(f"coverage {coverage!r} is not a Decimal in [0, 1]")
 
 
@@ -141,7 +148,8 @@ def _check_namespace(namespace: NamespaceRange | None) -> None:
         return
     if not namespace.namespace.strip():
         raise InvalidExperiment("namespace name must not be empty")
-    if not Decimal(0) <= namespace.start < namespace.end <= Decimal(1):
+    bounds = (namespace.start, namespace.end)
+    if not all(map(_finite, bounds)) or not Decimal(0) <= bounds[0] < bounds[1] <= Decimal(1):
         raise InvalidExperiment(
             f"namespace {namespace.namespace!r} range [{namespace.start}, {namespace.end}) "
             "is not a non-empty part of [0, 1]"
@@ -214,8 +222,7 @@ class Experiment(Aggregate):
     def reweigh(self, weights: Sequence[Decimal], coverage: Decimal) -> None:
         """New weights (one per variation, in order) and coverage; subjects already
         exposed keep their variation."""
-        if self.status is ExperimentStatus.STOPPED:
-            EXPERIMENT_FLOW.target(self.status, "reweigh")  # raises IllegalTransition
+        EXPERIMENT_FLOW.target(self.status, "reweigh")  # a stopped one: IllegalTransition
         _check_weights(weights, len(self.variations))
         _check_coverage(coverage)
         self.variations = tuple(
