@@ -73,6 +73,12 @@ PINNED = {
         AddAddress Address AddressAdded Customer CustomerRegistered CustomerVerified
         FirstOrderCompleted RegisterCustomer UnknownAddress VerifyCustomer
     """,
+    "experiments": """
+        AssignVariation CommandAssigner DefineExperiment Experiment ExperimentStatus
+        InvalidExperiment InvalidWeights NamespaceOverlap NamespaceRange ReweighExperiment
+        StartExperiment StopExperiment SubjectConverted SubjectExposed Variation
+        VariationResult
+    """,
     "fulfillment": """
         ConsignmentDispatch ConsignmentPushed ConsignmentShipped DispatchStatus FulfillTopUp
         Logistics LogisticsTimeout LogisticsUnavailable NotATopUp RouteConsignment

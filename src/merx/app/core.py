@@ -65,6 +65,7 @@ from merx.app.wiring import (
     register_catalog,
     register_clearing,
     register_credit,
+    register_experiments,
     register_fulfillment,
     register_funding,
     register_installments,
@@ -353,6 +354,7 @@ def assemble(
     register_procurement(bus, clock=clock, ids=ids, queries=queries.purchase_orders)
     register_merchants(bus, clock=clock, ids=ids)
     register_people(bus, clock=clock, ids=ids, vault=vault)
+    register_experiments(bus, clock=clock)
     register_settlement(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )

@@ -13,6 +13,7 @@ from merx import (
     checkout,
     credit,
     customers,
+    experiments,
     fulfillment,
     funding,
     installments,
@@ -39,6 +40,7 @@ from merx.clearing import services as clearing_services
 from merx.credit import CreditScorer
 from merx.credit import services as credit_services
 from merx.customers import services as customers_services
+from merx.experiments import services as experiments_services
 from merx.fulfillment import Logistics
 from merx.fulfillment import services as fulfillment_services
 from merx.funding import Funder
@@ -531,6 +533,19 @@ def register_catalog(bus: MessageBus, *, policy: catalog.ProfitPolicy) -> None:
         bus.register(command, handler)
     for command, handler in with_policy:
         bus.register(command, partial(handler, policy=policy))
+
+
+def register_experiments(bus: MessageBus, *, clock: Clock) -> None:
+    """A/B experiments: definitions and their life cycle, sticky assignment, and
+    conversions counted from paid orders."""
+    bus.register(experiments.DefineExperiment, experiments_services.define_experiment)
+    bus.register(experiments.StartExperiment, experiments_services.start_experiment)
+    bus.register(experiments.StopExperiment, experiments_services.stop_experiment)
+    bus.register(experiments.ReweighExperiment, experiments_services.reweigh_experiment)
+    bus.register(
+        experiments.AssignVariation, partial(experiments_services.assign_variation, clock=clock)
+    )
+    bus.subscribe(orders.ParentOrderPaid, experiments_services.count_conversions)
 
 
 def register_merchants(bus: MessageBus, *, clock: Clock, ids: IdSource) -> None:
