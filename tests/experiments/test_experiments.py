@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from merx import catalog, checkout, customers, experiments, inventory, orders, payments
 from merx.app import MemoryApp, build_memory_app
+from merx.app.documents import documents
 from merx.customers import Address
 from merx.errors import AlreadyExists, IllegalTransition, NotFound, ValidationError
 from merx.experiments import (
@@ -29,6 +31,7 @@ from merx.experiments import (
     Variation,
     VariationResult,
 )
+from merx.experiments import services as experiments_services
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
@@ -249,3 +252,23 @@ def test_the_command_assigner_answers_through_the_app() -> None:
     assert first in {"control", "treatment"}
     assert experiments.CommandAssigner(app.bus).assign("popup", "amy") == first
     assert app.handle(AssignVariation("popup", "amy")) == first
+
+
+def test_a_paid_event_stored_without_its_customer_still_converts() -> None:
+    """``ParentOrderPaid`` carries the customer (the subscriber reads no parent order); one
+    stored before it did loads with ``None``, and the subscriber reads the parent instead."""
+    app = shop()
+    running(app)
+    buy(app, "amy")  # paid before any exposure: no conversion yet
+    (paid,) = [e for e in app.events.events if isinstance(e, orders.ParentOrderPaid)]
+    assert paid.customer_id == CustomerId("amy")
+    stored = documents().write(paid)
+    del stored["customer_id"]
+    old = documents().read_event("orders.ParentOrderPaid", stored)
+    assert isinstance(old, orders.ParentOrderPaid)
+    assert old.customer_id is None
+    app.handle(AssignVariation("popup", "amy"))
+    app.clock.advance(timedelta(minutes=1))
+    with app.unit_of_work() as uow:  # delivered later, read from an old outbox row
+        experiments_services.count_conversions(attrs.evolve(old, at=app.clock.now()), uow)
+    assert sum(r.conversions for r in app.get(Experiment, "popup").results()) == 1

@@ -141,8 +141,10 @@ def assign_variation(cmd: AssignVariation, uow: UnitOfWork, *, clock: Clock) -> 
 def count_conversions(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     """Subscriber: the customer who paid converts in every running experiment they were
     exposed to at or before the payment (once per subject and experiment)."""
-    parent = uow.repo(ParentOrder).get(event.parent_id)
-    subject = uow.repo(SubjectAssignments).find(str(parent.customer_id))
+    customer_id = event.customer_id
+    if customer_id is None:  # stored before the event carried it
+        customer_id = uow.repo(ParentOrder).get(event.parent_id).customer_id
+    subject = uow.repo(SubjectAssignments).find(str(customer_id))
     pending = [] if subject is None else subject.unconverted_before(event.at)
     if subject is None or not pending:
         return  # nothing to count: nothing written

@@ -180,10 +180,14 @@ class ParentOrderPlaced(DomainEvent):
 
 @attrs.frozen
 class ParentOrderPaid(DomainEvent):
+    """The parent order was paid. ``customer_id`` spares its subscribers a read of the
+    parent; ``None`` in events stored before it was carried."""
+
     parent_id: OrderId
     payment_id: str
     amount: Money
     at: datetime
+    customer_id: CustomerId | None = None
 
 
 @attrs.frozen
@@ -370,7 +374,9 @@ class ParentOrder(Aggregate):
         self.payment_id = payment_id
         self.payment_attempt = None
         self.paid_at = at
-        PARENT_FLOW.move(self, "pay", ParentOrderPaid(self.id, payment_id, amount, at))
+        PARENT_FLOW.move(
+            self, "pay", ParentOrderPaid(self.id, payment_id, amount, at, self.customer_id)
+        )
 
     def cancel(self, reason: str, at: datetime) -> None:
         if self.payment_attempt is not None:

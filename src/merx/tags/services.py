@@ -18,7 +18,7 @@ from merx.kernel.clock import Clock, require_aware
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
-from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.orders import Order, OrderCompleted, OrderPaid
 from merx.tags.activity import (
     BUILTIN_TAGS,
@@ -321,9 +321,13 @@ def record_activity(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> No
     if fact is None:
         return
     repo = uow.repo(UserActivity)
-    activity = repo.find(fact.customer_id) or UserActivity(id=fact.customer_id)
+    found = repo.find(fact.customer_id)
+    activity = found or UserActivity(id=fact.customer_id)
     if activity.apply(fact):
-        add_or_save(repo, activity)
+        if found is None:  # known absent: no second read to tell add from save
+            repo.add(activity)
+        else:
+            repo.save(activity)
         uow.commit()
 
 
