@@ -160,7 +160,7 @@ def test_receipt_confirms_itself_after_the_delivery_scan_and_records_the_complet
     now = T0 + timedelta(days=8)
     assert target.confirm_receipt_for_customer(now, POLICY)
     assert target.status is OrderStatus.COMPLETED
-    assert target.pull_events() == [OrderCompleted(target.id, now)]
+    assert target.pull_events() == [OrderCompleted(target.id, now, target.customer_id)]
 
 
 def test_without_a_scan_receipt_confirms_itself_after_shipment() -> None:
@@ -240,7 +240,10 @@ def test_a_credited_top_up_is_fulfilled_and_completes() -> None:
     target = topup()
     target.procurement_ended(credited=True, failure="", at=T0)
     assert target.status is OrderStatus.COMPLETED
-    assert target.pull_events() == [OrderFulfilled(target.id, T0), OrderCompleted(target.id, T0)]
+    assert target.pull_events() == [
+        OrderFulfilled(target.id, T0),
+        OrderCompleted(target.id, T0, target.customer_id),
+    ]
 
 
 def test_a_top_up_nothing_was_credited_for_fails_then_closes_once_refunded() -> None:

@@ -26,7 +26,7 @@ from merx.app import StoredApp, build_sqlite_app
 from merx.app.documents import documents
 from merx.errors import ConcurrencyError, NotFound
 from merx.kernel import serde
-from merx.kernel.bus import MessageBus
+from merx.kernel.bus import MessageBus, read_ahead, reads_ahead
 from merx.kernel.documents import Documents
 from merx.kernel.ids import PLATFORM, SkuId
 from merx.kernel.money import Money
@@ -464,3 +464,74 @@ def test_the_subscribers_of_one_event_read_a_document_once_until_one_writes_it(
     # is version-checked); after its commit the last reads the new version
     assert loads == ["a", "a"]
     assert seen == [("looks", 0), ("looks", 0), ("counts", 1), ("looks", 1)]
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_what_subscribers_declare_they_read_goes_with_the_first_read_of_the_event(
+    tmp_path: Path, declared: bool
+) -> None:
+    """A subscriber declared with ``reads_ahead`` has its documents read with the first
+    read any subscriber of the event makes: found or absent, shared, no read of its own;
+    one that adds a document read as absent still commits it."""
+    converter = serde.make_converter(AGGREGATES)
+    known = Documents()
+    known.register_all(
+        "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+    )
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    reads: list[list[str]] = []
+    load, load_many = database.load, database.load_many
+
+    def counted_load(kind: str, key: str) -> Any:
+        reads.append([key])
+        return load(kind, key)
+
+    def counted_load_many(keys: Sequence[tuple[str, str]]) -> Any:
+        reads.append(sorted(key for _, key in keys))
+        return load_many(keys)
+
+    database.load = counted_load  # type: ignore[method-assign]
+    database.load_many = counted_load_many  # type: ignore[method-assign]
+
+    def new_uow() -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(database, known, TimeOrderedIds())
+
+    seen: list[tuple[str, int | None]] = []
+
+    def looks(event: CounterOpened, uow: UnitOfWork) -> None:
+        seen.append(("looks", uow.repo(Counter).view(event.counter_id).count))
+
+    def shadows(event: CounterOpened, uow: UnitOfWork) -> None:
+        """Counts ``a`` in a shadow counter ``a-shadow``, added the first time."""
+        if event.counter_id.endswith("-shadow"):
+            return
+        counter = uow.repo(Counter).get(event.counter_id)
+        shadow = uow.repo(Counter).find(f"{event.counter_id}-shadow")
+        seen.append(("shadows", None if shadow is None else shadow.count))
+        if shadow is None:
+            shadow = Counter.open(f"{event.counter_id}-shadow")
+            uow.repo(Counter).add(shadow)
+        shadow.count = counter.count + 1
+        uow.commit()
+
+    if declared:
+        shadows = reads_ahead(
+            lambda event: [(Counter, event.counter_id), (Counter, f"{event.counter_id}-shadow")]
+        )(shadows)
+    assert read_ahead(shadows, CounterOpened("a")) == (
+        [(Counter, "a"), (Counter, "a-shadow")] if declared else []
+    )
+    bus = MessageBus(new_uow, EventLog())
+    for subscriber in (looks, shadows):
+        bus.subscribe(CounterOpened, subscriber)
+    relay = OutboxRelay(database, known, bus, new_uow, "me")
+    with new_uow() as uow:
+        uow.repo(Counter).add(Counter.open("a"))
+        uow.commit()
+    reads.clear()
+    assert relay.deliver() == 2  # CounterOpened, then the shadow's CounterOpened
+    first = [["a", "a-shadow"]] if declared else [["a"], ["a-shadow"]]
+    assert reads[: len(first)] == first  # then the shadow's own event: ``looks`` reads it
+    assert seen[:2] == [("looks", 0), ("shadows", None)]
+    with new_uow() as uow:
+        assert uow.repo(Counter).get("a-shadow").count == 1

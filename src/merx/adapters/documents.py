@@ -455,7 +455,8 @@ class DocumentUnitOfWork:
         self._wanted: dict[DocumentKey, DocumentRepository[Any]] = {}
         self._commits = 0
         self._holding = False  # the other writers are shut out (:meth:`exclusively`)
-        self._shared: dict[DocumentKey, tuple[int, Any]] | None = None  # share_reads
+        self._shared: dict[DocumentKey, tuple[int, Any] | None] | None = None  # share_reads
+        self._ahead: list[DocumentKey] = []  # read_ahead: read with the next read, shared
 
     @property
     def committed(self) -> bool:
@@ -482,13 +483,26 @@ class DocumentUnitOfWork:
         """Whether a prefetch of ``repo``'s ``key`` waits for the next read."""
         return (repo.name, key) in self._wanted
 
-    def share_reads(self, reads: dict[DocumentKey, tuple[int, Any]]) -> None:
+    def share_reads(self, reads: dict[DocumentKey, tuple[int, Any] | None]) -> None:
         """Answer reads from ``reads`` first and add to it the rows this unit of work reads
-        from the database; its commits drop what they wrote. The relay shares one between
-        the subscribers of one event (each in its unit of work, most reading the same
-        order): a row read a moment earlier is as good as one read now (a view is the
-        committed state of a moment; a saved aggregate is version-checked at commit)."""
+        from the database (``None``: read ahead and absent); its commits drop what they
+        wrote. The relay shares one between the subscribers of one event (each in its unit
+        of work, most reading the same order): a row read a moment earlier is as good as one
+        read now (a view is the committed state of a moment; a saved aggregate is
+        version-checked at commit, an added one refused if another commit added it)."""
         self._shared = reads
+
+    def read_ahead(self, keys: Iterable[tuple[type[Any], str]]) -> None:
+        """Read ``keys`` (class, id) with this unit of work's next read, into the shared
+        reads (:meth:`share_reads`; without them, a no-op): what the other subscribers of
+        the event declared they read (:func:`merx.kernel.bus.reads_ahead`)."""
+        shared = self._shared
+        if shared is None:
+            return
+        for cls, key in keys:
+            address = (self.documents.name_of(cls), key)
+            if address not in shared and address not in self._ahead:
+                self._ahead.append(address)
 
     def read(self, repo: DocumentRepository[Any], key: str) -> tuple[int, Any] | None:
         """The stored row of ``repo``'s ``key``, read with every prefetch waiting (one
@@ -501,6 +515,11 @@ class DocumentUnitOfWork:
         keys: list[DocumentKey] = [(repo.name, key), *wanted]
         rows = {k: shared[k] for k in keys if k in shared} if shared else {}
         missing = [k for k in keys if k not in rows]
+        ahead, self._ahead = self._ahead, []
+        if missing and shared is not None:  # no read, no read ahead: it waits for one
+            missing += [k for k in ahead if k not in shared and k not in missing]
+        elif ahead:
+            self._ahead = ahead
         if len(missing) == 1:
             row = self.database.load(*missing[0])
             found = {} if row is None else {missing[0]: row}
@@ -509,6 +528,7 @@ class DocumentUnitOfWork:
         rows.update(found)
         if shared is not None:
             shared.update(found)
+            shared.update({k: None for k in ahead if k in missing and k not in found})
         for address, owner in wanted.items():
             owner.prefetched(address[1], rows.get(address))
         return rows.get((repo.name, key))

@@ -62,7 +62,7 @@ from typing import Any, Protocol
 import attrs
 
 from merx.adapters.documents import CommittedEvent, DocumentKey, DocumentUnitOfWork
-from merx.kernel.bus import MessageBus, Subscriber, in_steps
+from merx.kernel.bus import MessageBus, Subscriber, in_steps, read_ahead
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, NotFound
 from merx.kernel.events import DomainEvent
@@ -321,12 +321,12 @@ class OutboxRelay:
         """Publish ``event`` and run its subscribers but those whose mark is in ``done``;
         ``done`` is ``None`` for an event of this process's that no relay delivered yet."""
         self._attempt(seq, _PUBLISHER, lambda _: self._bus.publisher.publish([event]))
-        reads: dict[DocumentKey, tuple[int, Any]] = {}  # read once for every subscriber
-        for subscriber in self._bus.subscribers_of(type(event)):
-            mark = _mark(subscriber, event_id)
-            if done is not None and mark in done:
-                continue
-            work = partial(self._run, subscriber, event, mark, reads)
+        reads: dict[DocumentKey, tuple[int, Any] | None] = {}  # read once for every subscriber
+        marked = [(s, _mark(s, event_id)) for s in self._bus.subscribers_of(type(event))]
+        running = [(s, mark) for s, mark in marked if done is None or mark not in done]
+        ahead = [key for subscriber, _ in running for key in read_ahead(subscriber, event)]
+        for subscriber, mark in running:
+            work = partial(self._run, subscriber, event, mark, reads=reads, ahead=ahead)
             self._attempt(seq, subscriber_name(subscriber), work)
 
     def _run(
@@ -334,15 +334,19 @@ class OutboxRelay:
         subscriber: Subscriber,
         event: DomainEvent,
         mark: str,
-        reads: dict[DocumentKey, tuple[int, Any]],
         first: bool,
+        *,
+        reads: dict[DocumentKey, tuple[int, Any] | None],
+        ahead: Sequence[tuple[type[Any], str]] = (),
     ) -> None:
         """Run ``subscriber`` in a unit of work of its own that writes ``mark``; on the first
         attempt the mark is known not to be there (checked, or the event is new), after a
         failure it is asked for (the failure may have been the mark, written meanwhile).
         The subscribers of one event share their ``reads``
         (:meth:`DocumentUnitOfWork.share_reads`): what one read, the next need not read
-        again; after a failure they are read anew.
+        again; after a failure they are read anew. What the event's subscribers declared
+        they read (:func:`~merx.kernel.bus.reads_ahead`), ``ahead``, goes with the first
+        read one of them makes (:meth:`DocumentUnitOfWork.read_ahead`).
 
         A subscriber that commits in steps has its mark written after it returns, alone,
         so a failure after its first step (or a stop) runs it again (see the module)."""
@@ -351,6 +355,7 @@ class OutboxRelay:
             reads.clear()
         with self._new_unit_of_work() as uow:
             uow.share_reads(reads)
+            uow.read_ahead(ahead)
             if self._alone and not steps:  # a step's commits are its own: no lock across calls
                 uow.exclusively()
             if uow.handling(mark, known_new=first, deferred=steps):
@@ -427,7 +432,7 @@ class OutboxRelay:
             if not matching:
                 raise NotFound(f"no subscriber {parked.subscriber!r} for {name}")
             mark = f"{parked.subscriber}:{event_id}"
-            work = lambda _: self._run(matching[0], event, mark, {}, first=False)  # noqa: E731
+            work = lambda _: self._run(matching[0], event, mark, False, reads={})  # noqa: E731
         self._outbox.resolve(parked.id)
         return self._attempt(seq, parked.subscriber, work)
 

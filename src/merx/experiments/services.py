@@ -4,7 +4,7 @@ event), and count conversions from paid orders."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -16,7 +16,7 @@ from merx.experiments.model import (
     SubjectAssignments,
     Variation,
 )
-from merx.kernel.bus import Command
+from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.uow import UnitOfWork, add_or_save
@@ -138,6 +138,12 @@ def assign_variation(cmd: AssignVariation, uow: UnitOfWork, *, clock: Clock) -> 
     return variation
 
 
+def _assignments_ahead(event: ParentOrderPaid) -> list[tuple[type[Any], str]]:
+    customer = event.customer_id
+    return [] if customer is None else [(SubjectAssignments, str(customer))]
+
+
+@reads_ahead(_assignments_ahead)
 def count_conversions(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     """Subscriber: the customer who paid converts in every running experiment they were
     exposed to at or before the payment (once per subject and experiment)."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -81,6 +81,36 @@ def in_steps(subscriber: Callable[..., Any]) -> bool:
     while isinstance(function, partial):
         function = function.func
     return bool(getattr(function, _IN_STEPS, False))
+
+
+_READS_AHEAD = "__merx_reads_ahead__"
+
+#: What a subscriber will read for an event: (aggregate class, id) pairs.
+ReadsAhead = Callable[[Any], Iterable[tuple[type[Any], str]]]
+
+
+def reads_ahead(declare: ReadsAhead) -> Callable[[S], S]:
+    """Declare what a subscriber will read for an event: ``declare(event)`` names the
+    aggregates (class and id). An outbox relay reads those of all an event's subscribers
+    with the first read any of them makes (one read; found or known absent, shared with
+    the others), so a subscriber whose documents the event names costs no read of its own.
+    A hint only: a subscriber reads what it needs either way."""
+
+    def declared(subscriber: S) -> S:
+        setattr(subscriber, _READS_AHEAD, declare)
+        return subscriber
+
+    return declared
+
+
+def read_ahead(subscriber: Callable[..., Any], event: DomainEvent) -> list[tuple[type[Any], str]]:
+    """What ``subscriber`` (or the function a :func:`functools.partial` binds) declared it
+    reads for ``event`` with :func:`reads_ahead` (none if it declared nothing)."""
+    function: Any = subscriber
+    while isinstance(function, partial):
+        function = function.func
+    declare: ReadsAhead | None = getattr(function, _READS_AHEAD, None)
+    return [] if declare is None else list(declare(event))
 
 
 @attrs.frozen

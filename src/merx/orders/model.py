@@ -222,10 +222,13 @@ class OrderPaymentFailed(DomainEvent):
 
 @attrs.frozen
 class OrderPaid(DomainEvent):
+    """The order was paid. ``customer_id``: see :class:`ParentOrderPaid`."""
+
     order_id: OrderId
     payment_id: str
     amount: Money
     at: datetime
+    customer_id: CustomerId | None = None
 
 
 @attrs.frozen
@@ -276,8 +279,11 @@ class OrderDelivered(DomainEvent):
 
 @attrs.frozen
 class OrderCompleted(DomainEvent):
+    """The order was completed. ``customer_id``: see :class:`ParentOrderPaid`."""
+
     order_id: OrderId
     at: datetime
+    customer_id: CustomerId | None = None
 
 
 @attrs.frozen
@@ -532,7 +538,9 @@ class Order(Aggregate):
         self.flow.target(self.status, "pay")
         self.payment_id = payment_id
         self.paid_at = at
-        self.flow.move(self, "pay", OrderPaid(self.id, payment_id, self.payable, at))
+        self.flow.move(
+            self, "pay", OrderPaid(self.id, payment_id, self.payable, at, self.customer_id)
+        )
 
     def cancel(self, reason: str, at: datetime) -> None:
         self.flow.move(self, "cancel", OrderCancelled(self.id, reason, at))
@@ -608,7 +616,7 @@ class Order(Aggregate):
     def complete(self, at: datetime) -> None:
         self.flow.target(self.status, "complete")
         self.completed_at = at
-        self.flow.move(self, "complete", OrderCompleted(self.id, at))
+        self.flow.move(self, "complete", OrderCompleted(self.id, at, self.customer_id))
 
     def awaits_receipt(self, *, shipped_by: datetime, delivered_by: datetime) -> bool:
         """Receipt not confirmed yet for an order delivered at or before ``delivered_by``,

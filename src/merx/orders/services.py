@@ -18,7 +18,7 @@ from merx.inventory import (
     release_holds,
     stock_of,
 )
-from merx.kernel.bus import Command
+from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
 from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
@@ -444,6 +444,7 @@ def _check_seller(uow: UnitOfWork, order: Order) -> None:
         merchant.check_category(line.category)
 
 
+@reads_ahead(lambda event: [(PromotionUsage, event.parent_id)])
 def consume_promotion_budgets(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     """Subscriber: a paid order's reserved promotion budgets are spent for good."""
     consume_for_order(uow, event.parent_id)

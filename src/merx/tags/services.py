@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from merx.aftersales import AfterSale, AfterSaleCompleted
 from merx.credit import CreditAccountOpened, CreditApplicationApproved
 from merx.installments import InstallmentPlanOpened
-from merx.kernel.bus import Command
+from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock, require_aware
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
@@ -314,6 +315,12 @@ ACTIVITY_EVENTS: tuple[type[DomainEvent], ...] = (
 )
 
 
+def _activity_ahead(event: DomainEvent) -> list[tuple[type[Any], str]]:
+    customer = getattr(event, "customer_id", None)
+    return [] if customer is None else [(UserActivity, str(customer))]
+
+
+@reads_ahead(_activity_ahead)
 def record_activity(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> None:
     """Subscriber of :data:`ACTIVITY_EVENTS`: fold the event's fact into the user's
     activity (a fact already applied changes nothing)."""
