@@ -254,8 +254,8 @@ class Settings:
     conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
     conflict_exclusive_after: int | None = 3
     #: record each user's activity for the built-in user tags (``merx.tags``): per order
-    #: two more reads of the order, two of the activity and two commits; off for a host
-    #: that reads no built-in tag
+    #: two commits (the activity is read ahead with the order its event's other
+    #: subscribers read); off for a host that reads no built-in tag
     user_activity: bool = True
 
 
