@@ -2,10 +2,11 @@
 ``merx.experiments`` in its own store (``merx.app.tagports``,
 :class:`merx.experiments.StoredAssigner`): defined, published and pushed tags, the built-in
 user tags, campaign audiences decided inside ``PlaceOrder``, and strategies running an
-experiment, in memory and on SQLite across a restart."""
+experiment, in memory and on SQLite and PostgreSQL across a restart."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from merx import (
     promotions,
     tags,
 )
-from merx.app import App, build_memory_app, build_sqlite_app
+from merx.app import App, StoredApp, build_memory_app, build_postgres_app, build_sqlite_app
 from merx.customers import Address
 from merx.decisions import (
     Access,
@@ -249,9 +250,37 @@ def test_an_audience_with_an_experiment_records_the_exposure_after_place_order()
     assert not app.exposures.pending
 
 
-def test_tags_and_experiments_decide_the_same_after_a_restart_on_sqlite(tmp_path: Path) -> None:
-    path = tmp_path / "shop.db"
-    app = build_sqlite_app(path)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], App]]:
+    """Opens an app over one store each call: a SQLite file or a fresh PostgreSQL schema."""
+    opened: list[StoredApp] = []
+    if request.param == "sqlite":
+        path = tmp_path / "shop.db"
+
+        def build() -> StoredApp:
+            return build_sqlite_app(path)
+    else:
+        dsn: str = request.getfixturevalue("postgres_schema")()
+
+        def build() -> StoredApp:
+            return build_postgres_app(dsn, max_connections=2)
+
+    def open_app() -> App:
+        opened.append(build())
+        return opened[-1]
+
+    yield open_app
+    for app in opened:
+        app.close()
+        closing = getattr(app.database, "close", None)  # a PostgreSQL pool
+        if closing is not None:
+            closing()
+
+
+def test_tags_and_experiments_decide_the_same_after_a_restart(
+    reopen: Callable[[], App],
+) -> None:
+    app = reopen()
     define_tag(app, "vip", ValueKind.BOOL)
     app.handle(tags.PushTagValues(Subject.user(ANN), {"vip": True}))
     scenario(app, VIPS, yes("vips", "vip = true"), output_type=ValueType.BOOL)
@@ -259,7 +288,7 @@ def test_tags_and_experiments_decide_the_same_after_a_restart_on_sqlite(tmp_path
     experimenting(app)
     first = decide(app, "popup", ANN).variation
     assert first == experiment.variation_for(ANN)
-    again = build_sqlite_app(path)
+    again = reopen()
     assert decide(again, VIPS, ANN).variant == "in"
     assert decide(again, VIPS, BEN).variant == "out"
     again.handle(ReweighExperiment("copy", (D("0"), D("1")), D("1")))
