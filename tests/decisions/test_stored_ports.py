@@ -6,6 +6,7 @@ experiment, in memory and on SQLite and PostgreSQL across a restart."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -38,11 +39,14 @@ from merx.decisions import (
     ValueType,
     parse_rule,
 )
+from merx.errors import ValidationError
 from merx.experiments import (
     DefineExperiment,
     Experiment,
+    RecordExposure,
     ReweighExperiment,
     StartExperiment,
+    StopExperiment,
     SubjectExposed,
     Variation,
 )
@@ -294,3 +298,28 @@ def test_tags_and_experiments_decide_the_same_after_a_restart(
     again.handle(ReweighExperiment("copy", (D("0"), D("1")), D("1")))
     assert decide(again, "popup", ANN).variation == first  # the stored sticky variation
     assert sum(again.get(Experiment, "copy").exposures.values()) == 1
+
+
+def test_recording_an_exposure_keeps_the_first_and_skips_a_stopped_experiment() -> None:
+    app = build_memory_app()
+    running(app)
+    at = app.clock.now()
+    app.handle(RecordExposure("copy", ANN, "treatment", at))
+    app.handle(RecordExposure("copy", ANN, "control", at))  # already exposed: kept
+    assert app.get(Experiment, "copy").exposures == {"treatment": 1}
+    before = copy.deepcopy(app.store.tables)
+    with pytest.raises(ValidationError, match="no variation 'other'"):
+        app.handle(RecordExposure("copy", BEN, "other", at))
+    assert app.store.tables == before
+    app.handle(StopExperiment("copy"))
+    app.handle(RecordExposure("copy", BEN, "control", at))
+    assert app.get(Experiment, "copy").exposures == {"treatment": 1}
+
+
+def test_a_host_assigner_replaces_the_stored_one() -> None:
+    app = build_memory_app(assigner=decisions.NoExperiments())
+    running(app)
+    experimenting(app)
+    assert decide(app, "popup", ANN).reason is Reason.TARGETING_MATCH
+    assert app.exposures is None
+    assert exposures(app) == []

@@ -3,6 +3,7 @@ event), and count conversions from paid orders."""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -227,6 +228,7 @@ class StoredAssigner:
         self.clock = clock
         #: first exposures not yet recorded, oldest first
         self.pending: deque[RecordExposure] = deque()
+        self._lock = threading.Lock()  # one app may serve many threads
 
     def assign(self, experiment_key: str, subject_id: str) -> str | None:
         with self.new_unit_of_work() as uow:
@@ -237,16 +239,23 @@ class StoredAssigner:
         if subject is not None and experiment_key in subject.assignments:
             return subject.assignments[experiment_key].variation_key
         variation = experiment.variation_for(subject_id)
-        if variation is not None and not any(
-            (p.experiment_key, p.subject_id) == (experiment_key, subject_id) for p in self.pending
-        ):
-            self.pending.append(
-                RecordExposure(experiment_key, subject_id, variation, self.clock.now())
-            )
+        if variation is None:
+            return None
+        with self._lock:
+            if not any(
+                (p.experiment_key, p.subject_id) == (experiment_key, subject_id)
+                for p in self.pending
+            ):
+                exposure = RecordExposure(experiment_key, subject_id, variation, self.clock.now())
+                self.pending.append(exposure)
         return variation
 
     def flush(self, commands: Handles) -> None:
         """Record the queued first exposures through ``commands`` (call it outside command
         handlers)."""
-        while self.pending:
-            commands.handle(self.pending.popleft())
+        while True:
+            with self._lock:
+                if not self.pending:
+                    return
+                exposure = self.pending.popleft()
+            commands.handle(exposure)
