@@ -75,9 +75,9 @@ PINNED = {
     """,
     "experiments": """
         AssignVariation CommandAssigner DefineExperiment Experiment ExperimentStatus
-        InvalidExperiment InvalidWeights NamespaceOverlap NamespaceRange ReweighExperiment
-        StartExperiment StopExperiment SubjectConverted SubjectExposed Variation
-        VariationResult
+        InvalidExperiment InvalidWeights NamespaceOverlap NamespaceRange RecordExposure
+        ReweighExperiment StartExperiment StopExperiment StoredAssigner SubjectConverted
+        SubjectExposed Variation VariationResult
     """,
     "fulfillment": """
         ConsignmentDispatch ConsignmentPushed ConsignmentShipped DispatchStatus FulfillTopUp

@@ -333,9 +333,12 @@ class DocumentRepository(Repository[A]):
         held = self._held(key)
         if held is not None or key in self.missing:
             return held
+        wanted = self._uow.wants(self, key)
         aggregate = self._read(key)
         if aggregate is None:
             self.absent.add(key)
+            if wanted:  # prefetched and not found, as for the other prefetched keys
+                self.missing.add(key)
         else:
             self.loaded[key] = aggregate
             self.absent.discard(key)

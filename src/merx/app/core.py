@@ -23,6 +23,7 @@ from merx import (
     catalog,
     checkout,
     decisions,
+    experiments,
     funding,
     installments,
     inventory,
@@ -44,8 +45,6 @@ from merx.adapters.memory import (
     MemoryLogistics,
     MemoryPaymentGateway,
     MemoryPayout,
-    MemoryTagCatalog,
-    MemoryTagValues,
     MemoryTransactionRisk,
     MemoryVault,
     MemoryVirtualGoodsSupplier,
@@ -59,6 +58,7 @@ from merx.app.decisions import (
     offered_terms,
     register_decisions,
 )
+from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -165,11 +165,23 @@ class App:
     decider: decisions.Decider
     #: where personal values are kept (the app's documents hold only tokens and masks)
     vault: Vault = attrs.field(factory=MemoryVault)
+    #: the default assigner, whose deferred first exposures :meth:`record_exposures` sends
+    #: (``None`` when the host gave its own)
+    exposures: experiments.StoredAssigner | None = None
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
         the first reply and changes nothing (:mod:`merx.kernel.replies`)."""
-        return self.bus.handle(command, idempotency_key=idempotency_key)
+        result = self.bus.handle(command, idempotency_key=idempotency_key)
+        self.record_exposures()
+        return result
+
+    def record_exposures(self) -> None:
+        """Record the experiments' first exposures the default assigner deferred
+        (:class:`merx.experiments.StoredAssigner`): done after each command and decision
+        sent through the app; a host that sends commands to :attr:`bus` directly calls it."""
+        if self.exposures is not None and self.exposures.pending:
+            self.exposures.flush(self.bus)
 
     def unit_of_work(self) -> UnitOfWork:
         return self.new_unit_of_work()
@@ -183,8 +195,11 @@ class App:
         caller: str,
         access: decisions.Access = decisions.Access.API,
     ) -> decisions.Decision:
-        """The live version of ``scenario``'s decision for ``subject_id`` (a read)."""
-        return self.decider.decide(scenario, subject_id, context, caller=caller, access=access)
+        """The live version of ``scenario``'s decision for ``subject_id`` (a read, but for
+        a first exposure to an experiment, recorded after it)."""
+        decision = self.decider.decide(scenario, subject_id, context, caller=caller, access=access)
+        self.record_exposures()
+        return decision
 
     def get(self, kind: type[A], key: str) -> A:
         """A read-only copy of the aggregate ``key`` of type ``kind``."""
@@ -237,11 +252,13 @@ class Settings:
     tax_policy: catalog.TaxPolicy = catalog.INCLUSIVE
     #: how refunds are tried again (attempts, backoff) before they are escalated
     refund_policy: payments.RefundPolicy = attrs.field(factory=payments.RefundPolicy)
-    #: the tag definitions and values decisions read (in memory, empty, by default)
-    tag_catalog: decisions.TagCatalog = attrs.field(factory=MemoryTagCatalog)
-    tag_values: decisions.TagValues = attrs.field(factory=MemoryTagValues)
-    #: the A/B experiments strategies may name (none by default)
-    assigner: decisions.Assigner = attrs.field(factory=decisions.NoExperiments)
+    #: the tag definitions and values decisions read; ``None`` (the default): the user
+    #: tags of ``merx.tags`` in the app's store (:mod:`merx.app.tagports`)
+    tag_catalog: decisions.TagCatalog | None = None
+    tag_values: decisions.TagValues | None = None
+    #: the A/B experiments strategies may name; ``None`` (the default): the experiments of
+    #: ``merx.experiments`` in the app's store (:class:`merx.experiments.StoredAssigner`)
+    assigner: decisions.Assigner | None = None
     #: which decisions are recorded as ``DecisionMade`` events (none by default)
     decision_recording: decisions.DecisionRecording = attrs.field(
         factory=decisions.DecisionRecording
@@ -257,6 +274,22 @@ class Settings:
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
     user_activity: bool = True
+
+
+def decision_ports(
+    new_unit_of_work: Callable[[], UnitOfWork], clock: Clock, settings: Settings
+) -> tuple[
+    decisions.TagCatalog, decisions.TagValues, decisions.Assigner, experiments.StoredAssigner | None
+]:
+    """The tag catalog, tag values and assigner decisions read: the host's (``settings``)
+    or the store's own, and the default assigner when it is the store's (its deferred
+    exposures are recorded by the app)."""
+    catalog = settings.tag_catalog or StoredTagCatalog(new_unit_of_work)
+    values = settings.tag_values or StoredTagValues(new_unit_of_work)
+    if settings.assigner is not None:
+        return catalog, values, settings.assigner, None
+    stored = experiments.StoredAssigner(new_unit_of_work, clock)
+    return catalog, values, stored, stored
 
 
 def assemble(
@@ -289,12 +322,13 @@ def assemble(
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
+    tag_catalog, tag_values, assigner, exposures = decision_ports(new_unit_of_work, clock, settings)
     decide = decider(
         new_unit_of_work,
-        catalog=settings.tag_catalog,
-        values=settings.tag_values,
+        catalog=tag_catalog,
+        values=tag_values,
         clock=clock,
-        assigner=settings.assigner,
+        assigner=assigner,
         recording=settings.decision_recording,
         publisher=events,
     )
@@ -388,7 +422,7 @@ def assemble(
         procurement.ContractSigned,
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
-    register_decisions(bus, catalog=settings.tag_catalog, clock=clock)
+    register_decisions(bus, catalog=tag_catalog, clock=clock)
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
@@ -414,6 +448,7 @@ def assemble(
         tax_policy=settings.tax_policy,
         decider=decide,
         vault=vault,
+        exposures=exposures,
     )
 
 

@@ -28,8 +28,6 @@ from merx.adapters.memory import (
     MemorySettlementQueries,
     MemoryStockQueries,
     MemoryStore,
-    MemoryTagCatalog,
-    MemoryTagValues,
     MemoryUnitOfWork,
     MemoryVault,
     MemoryVoucherCodeQueries,
@@ -94,8 +92,9 @@ def build_memory_app(
     tries a refund again before escalating it (:class:`merx.payments.RefundPolicy` by
     default: 5 attempts, 10 minutes doubling).
 
-    Decisions read ``tag_catalog`` and ``tag_values`` (empty in-memory ones by default),
-    ask ``assigner`` for experiments' variations (none by default) and record the
+    Decisions read ``tag_catalog`` and ``tag_values`` (by default the user tags of
+    ``merx.tags`` in this store), ask ``assigner`` for experiments' variations (by default
+    those of ``merx.experiments`` here: :class:`merx.experiments.StoredAssigner`) and record the
     decisions ``decision_recording`` samples (none by default) in the event log.
     ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
     apart from the store).
@@ -116,9 +115,9 @@ def build_memory_app(
         credit_product=credit_product or installments.ProductSettings(),
         tax_policy=tax_policy,
         refund_policy=refund_policy or payments.RefundPolicy(),
-        tag_catalog=tag_catalog or MemoryTagCatalog(),
-        tag_values=tag_values or MemoryTagValues(),
-        assigner=assigner or decisions.NoExperiments(),
+        tag_catalog=tag_catalog,
+        tag_values=tag_values,
+        assigner=assigner,
         decision_recording=decision_recording or decisions.DecisionRecording(),
     )
     store = MemoryStore(check_views=check_views)

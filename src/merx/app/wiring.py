@@ -542,6 +542,7 @@ def register_experiments(bus: MessageBus, *, clock: Clock) -> None:
     bus.register(experiments.StartExperiment, experiments_services.start_experiment)
     bus.register(experiments.StopExperiment, experiments_services.stop_experiment)
     bus.register(experiments.ReweighExperiment, experiments_services.reweigh_experiment)
+    bus.register(experiments.RecordExposure, experiments_services.record_exposure)
     bus.register(
         experiments.AssignVariation, partial(experiments_services.assign_variation, clock=clock)
     )

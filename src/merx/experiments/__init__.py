@@ -18,9 +18,11 @@ from merx.experiments.services import (
     AssignVariation,
     CommandAssigner,
     DefineExperiment,
+    RecordExposure,
     ReweighExperiment,
     StartExperiment,
     StopExperiment,
+    StoredAssigner,
 )
 
 __all__ = [
@@ -33,9 +35,11 @@ __all__ = [
     "InvalidWeights",
     "NamespaceOverlap",
     "NamespaceRange",
+    "RecordExposure",
     "ReweighExperiment",
     "StartExperiment",
     "StopExperiment",
+    "StoredAssigner",
     "SubjectConverted",
     "SubjectExposed",
     "Variation",

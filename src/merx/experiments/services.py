@@ -3,6 +3,10 @@ event), and count conversions from paid orders."""
 
 from __future__ import annotations
 
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -68,6 +72,19 @@ class AssignVariation(Command[str | None]):
 
     experiment_key: str
     subject_id: str
+
+
+@attrs.frozen
+class RecordExposure(Command[None]):
+    """Keep ``variation_key`` as ``subject_id``'s sticky variation in experiment
+    ``experiment_key``, exposed at ``at``, and count the exposure: what
+    :class:`StoredAssigner` defers. Nothing changes if the subject already has a variation
+    there or the experiment is no longer running."""
+
+    experiment_key: str
+    subject_id: str
+    variation_key: str
+    at: datetime
 
 
 def define_experiment(cmd: DefineExperiment, uow: UnitOfWork) -> str:
@@ -138,6 +155,25 @@ def assign_variation(cmd: AssignVariation, uow: UnitOfWork, *, clock: Clock) -> 
     return variation
 
 
+def record_exposure(cmd: RecordExposure, uow: UnitOfWork) -> None:
+    experiment = uow.repo(Experiment).get(cmd.experiment_key)
+    if experiment.status is not ExperimentStatus.RUNNING:
+        return
+    if cmd.variation_key not in {variation.key for variation in experiment.variations}:
+        raise ValidationError(
+            f"experiment {experiment.key!r} has no variation {cmd.variation_key!r}"
+        )
+    subject = uow.repo(SubjectAssignments).find(cmd.subject_id)
+    if subject is not None and experiment.key in subject.assignments:
+        return  # sticky already: the first exposure stands
+    subject = subject or SubjectAssignments(id=cmd.subject_id)
+    subject.assign(experiment.key, cmd.variation_key, cmd.at)
+    experiment.expose(cmd.variation_key, subject.id)
+    add_or_save(uow.repo(SubjectAssignments), subject)
+    uow.repo(Experiment).save(experiment)
+    uow.commit()
+
+
 def _assignments_ahead(event: ParentOrderPaid) -> list[tuple[type[Any], str]]:
     customer = event.customer_id
     return [] if customer is None else [(SubjectAssignments, str(customer))]
@@ -182,3 +218,52 @@ class CommandAssigner:
 
     def assign(self, experiment_key: str, subject_id: str) -> str | None:
         return self.commands.handle(AssignVariation(experiment_key, subject_id))
+
+
+class StoredAssigner:
+    """The decisions context's ``Assigner`` that may run inside a command handler (an
+    audience decided while a cart is quoted): it only reads, each call in a unit of work of
+    its own that commits nothing. A running experiment's stored sticky variation for the
+    subject wins; else GrowthBook's assignment over the stored definition
+    (:meth:`Experiment.variation_for`). A first assignment is queued as a
+    :class:`RecordExposure` in :attr:`pending`, which :meth:`flush` sends once the caller's
+    command is over (``merx.app.App`` does after each command and decision): the sticky
+    write and the exposure count are deferred, never a command inside a command. An
+    unknown experiment, or one not running: ``None``."""
+
+    def __init__(self, new_unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> None:
+        self.new_unit_of_work = new_unit_of_work
+        self.clock = clock
+        #: first exposures not yet recorded, oldest first
+        self.pending: deque[RecordExposure] = deque()
+        self._lock = threading.Lock()  # one app may serve many threads
+
+    def assign(self, experiment_key: str, subject_id: str) -> str | None:
+        with self.new_unit_of_work() as uow:
+            experiment = uow.repo(Experiment).peek(experiment_key)
+            if experiment is None or experiment.status is not ExperimentStatus.RUNNING:
+                return None
+            subject = uow.repo(SubjectAssignments).peek(subject_id) if subject_id else None
+        if subject is not None and experiment_key in subject.assignments:
+            return subject.assignments[experiment_key].variation_key
+        variation = experiment.variation_for(subject_id)
+        if variation is None:
+            return None
+        with self._lock:
+            if not any(
+                (p.experiment_key, p.subject_id) == (experiment_key, subject_id)
+                for p in self.pending
+            ):
+                exposure = RecordExposure(experiment_key, subject_id, variation, self.clock.now())
+                self.pending.append(exposure)
+        return variation
+
+    def flush(self, commands: Handles) -> None:
+        """Record the queued first exposures through ``commands`` (call it outside command
+        handlers)."""
+        while True:
+            with self._lock:
+                if not self.pending:
+                    return
+                exposure = self.pending.popleft()
+            commands.handle(exposure)
