@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 
 from merx import promotions
-from merx.errors import ConcurrencyError, MerxError
+from merx.errors import MerxError
 from merx.kernel.ids import PLATFORM, CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.pricing import Coupon
 from merx.promotions.codes import code_promotion_id
-from tests.stores.test_races import PROCESSES, START, race, shop, target
+from tests.stores.test_races import PROCESSES, race, reserve_retrying, shop, target
 
 __all__ = ["target"]  # the fixture: a SQLite file, or a fresh PostgreSQL schema
 
@@ -114,25 +114,9 @@ def take_spring_coupons(path: str, worker: int, tries: int) -> Counter[str]:
             except MerxError as error:
                 outcomes[type(error).__name__] += 1
             continue
-        for _ in range(50):
-            uow = app.unit_of_work()
-            try:
-                with uow:
-                    promotions.reserve_for_order(
-                        uow,
-                        OrderId(f"o-{who}"),
-                        who,
-                        {code_promotion_id("SPRING", "SPRING2027"): Money.of("5.00", "CNY")},
-                        at=START,
-                    )
-                    uow.commit()
-            except ConcurrencyError:
-                continue
-            except MerxError as error:
-                outcomes[type(error).__name__] += 1
-            else:
-                outcomes["taken"] += 1
-            break
+        discounts = {code_promotion_id("SPRING", "SPRING2027"): Money.of("5.00", "CNY")}
+        outcome = reserve_retrying(app, OrderId(f"o-{who}"), who, discounts)
+        outcomes["taken" if outcome == "reserved" else outcome] += 1
     return outcomes
 
 

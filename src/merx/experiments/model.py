@@ -131,6 +131,7 @@ def _check_weights(weights: Sequence[Decimal], count: int) -> None:
     for weight in weights:
         if not _finite(weight) or weight < 0:
             raise InvalidWeights(f"weight {weight!r} is not a non-negative Decimal")
+    # float-ok: GrowthBook checks bucket weights as floats, not money
     if not hashing.weights_valid([float(weight) for weight in weights], count):
         raise InvalidWeights(
             f"weights {[str(w) for w in weights]} sum to {sum(weights)}, not 1 "

@@ -121,8 +121,8 @@ class Backoff:
     processes whose placements keep meeting on one campaign otherwise run again in step
     and meet again); ``draw`` and ``sleep`` are there for tests."""
 
-    first_s: float = 0.002
-    cap_s: float = 0.05
+    first_s: float = 0.002  # float-ok: seconds of a pause, not money
+    cap_s: float = 0.05  # float-ok
     draw: Callable[[float, float], float] = random.uniform
     sleep: Callable[[float], None] = time.sleep
 
@@ -132,7 +132,7 @@ class Backoff:
                 f"a backoff needs 0 <= first_s <= cap_s, got {self.first_s} and {self.cap_s}"
             )
 
-    def limit_s(self, attempt: int) -> float:
+    def limit_s(self, attempt: int) -> float:  # float-ok: seconds
         """The longest pause after the ``attempt``-th conflicting attempt (1, 2, ...)."""
         return min(self.cap_s, self.first_s * 2.0 ** (attempt - 1))
 
