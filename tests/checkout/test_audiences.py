@@ -175,3 +175,70 @@ def test_without_a_scenario_a_coupon_is_claimed_and_priced_by_its_own_terms() ->
     app, _ = shop(Coupon(id="C1", off=cny("15.00"), new_user_only=True), ISSUE)
     app.handle(promotions.ClaimCoupon(BEN, "C1"))  # ben is a new user to the customers
     assert app.quote(BEN).payable == cny("85.00")  # context (new_user_only holds for him)
+
+
+# -- voucher codes -------------------------------------------------------------------------
+
+
+def coded_shop() -> tuple[MemoryApp, str, TagValuesThatFail]:
+    app, values = shop(Coupon(id="C1", off=cny("15.00")), ISSUE)
+    publish(app, ISSUE)
+    app.handle(promotions.CreateCodeSet("S1", "C1", PLATFORM, promotions.CodeLimits(5, True)))
+    (code,) = app.handle(promotions.AddVoucherCodes("S1", ("WELCOME1",), PLATFORM))
+    return app, code, values
+
+
+@pytest.mark.parametrize("command", [promotions.RedeemVoucherCode, promotions.EnterVoucherCode])
+def test_a_code_outside_the_audience_is_refused_and_changes_nothing(
+    command: type[promotions.RedeemVoucherCode] | type[promotions.EnterVoucherCode],
+) -> None:
+    app, code, _ = coded_shop()
+    before = copy.deepcopy(app.store.tables)
+    with pytest.raises(promotions.NotInAudience, match=ISSUE) as refused:
+        app.handle(command(BEN, code))
+    assert refused.value.campaign_id == "C1"
+    assert app.store.tables == before
+    app.handle(command(ANN, code))  # inside it, the same code works
+    assert app.quote(ANN).payable == cny("85.00")
+
+
+def test_a_code_entered_before_the_audience_left_the_customer_out_is_rejected() -> None:
+    app, code, values = coded_shop()
+    app.handle(promotions.EnterVoucherCode(ANN, code))
+    assert app.quote(ANN).payable == cny("85.00")
+    values.set(ANN, {"new_user": False})  # her first order completed meanwhile
+    assert rejected(app, ANN) == {f"C1#@{code}": "audience"}
+    assert app.quote(ANN).payable == cny("100.00")
+
+
+# -- editing the audience ------------------------------------------------------------------
+
+
+def test_editing_a_draft_replaces_its_audience() -> None:
+    app = build_memory_app()
+    definition = DirectReduction(id="D1", off=cny("1.00"))
+    app.handle(promotions.CreateCampaign(PLATFORM, definition, audience=NEWCOMERS))
+    app.handle(promotions.EditCampaign("D1", PLATFORM, definition, audience=ISSUE))
+    assert app.get(promotions.Campaign, "D1").audience == ISSUE
+    app.handle(promotions.EditCampaign("D1", PLATFORM, definition))  # as the definition: replaced
+    assert app.get(promotions.Campaign, "D1").audience is None
+    before = copy.deepcopy(app.store.tables)
+    with pytest.raises(promotions.InvalidCampaign, match="audience"):
+        app.handle(promotions.EditCampaign("D1", PLATFORM, definition, audience=" "))
+    assert app.store.tables == before
+
+
+def test_an_edited_audience_decides_the_quote() -> None:
+    app, _ = shop(DirectReduction(id="D1", off=cny("10.00")), None)
+    publish(app, NEWCOMERS)
+    assert app.quote(BEN).payable == cny("90.00")
+    # a second campaign drafted for everyone, then narrowed to newcomers before it runs
+    second = DirectReduction(id="D2", off=cny("5.00"))
+    app.handle(promotions.CreateCampaign(PLATFORM, second))
+    app.handle(promotions.EditCampaign("D2", PLATFORM, second, audience=NEWCOMERS))
+    for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
+        app.handle(command("D2", PLATFORM))
+    app.handle(promotions.ScheduleCampaign("D2", PLATFORM))
+    app.handle(promotions.TickCampaigns())
+    assert rejected(app, BEN) == {"D2": "audience"}
+    assert rejected(app, ANN).get("D2") != "audience"  # she is in (outbid by D1 here)

@@ -27,6 +27,15 @@ from merx import (
 from merx.adapters.memory import FixedClock
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
+from merx.decisions import (
+    Access,
+    Output,
+    Permission,
+    PublishScenario,
+    SaveScenarioDraft,
+    ScenarioDefinition,
+    ValueType,
+)
 from merx.errors import IllegalTransition, InvalidQuantity, MerxError, Unauthorized
 from merx.fulfillment.ports import TrackingStatus
 from merx.inventory import InventoryPolicy, LockPolicy, StockItem, stock_key
@@ -475,3 +484,28 @@ def test_a_declined_deposit_refund_is_tried_again_until_it_succeeds() -> None:
     assert presale(app, presale_id).status is PresaleStatus.REFUNDED
     assert paid(app, presale_id) == cny("0.00")
     assert reconciled(app)
+
+
+def test_the_balance_leaves_out_a_campaign_whose_audience_leaves_the_customer_out() -> None:
+    app, _ = world()
+    deposit = deposited(app, quantity=2)
+    definition = DirectReduction(id="VIP", scope=Scope(skus=(WATCH,)), off=cny("80.00"))
+    app.handle(promotions.CreateCampaign(PLATFORM, definition, audience="promotion.vip"))
+    app.handle(promotions.SubmitCampaign("VIP", PLATFORM))
+    app.handle(promotions.ApproveCampaign("VIP", PLATFORM))
+    app.handle(promotions.ScheduleCampaign("VIP", PLATFORM))
+    app.handle(promotions.TickCampaigns())
+    nobody = ScenarioDefinition(  # no strategy matches: everyone gets the default, out
+        inputs=(),
+        callers=(Permission("checkout", {Access.API}),),
+        strategies=(),
+        default=Output("out", value=False),
+        output_type=ValueType.BOOL,
+    )
+    app.handle(SaveScenarioDraft("promotion.vip", nobody))
+    app.handle(PublishScenario("promotion.vip"))
+    app.clock.set(BALANCE_STARTS + timedelta(hours=1))
+    balance = app.handle(orders.PlaceBalanceOrder(deposit))
+    # 2 x 1000.00 less 2 x 100.00 (the deposit's value): the VIP campaign is not hers
+    assert app.get(orders.ParentOrder, balance.parent_id).payable == cny("1800.00")
+    assert app.get(promotions.Campaign, "VIP").ledger.reserved == cny("0.00")

@@ -152,9 +152,9 @@ def register_promotions(
     random: promotions.RandomSource | None = None,
     audience: promotions.Audience | None = None,
 ) -> None:
-    """Campaign life cycles, enrolment, coupon wallets (a claim asks ``audience`` of a
-    campaign that names one), voucher codes (drawn from ``random``: by default the
-    system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
+    """Campaign life cycles, enrolment, coupon wallets (a claim, and a voucher code redeemed
+    or entered, asks ``audience`` of a campaign that names one), voucher codes (drawn from
+    ``random``: by default the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (promotions.CreateCampaign, promotions_services.create_campaign),
         (promotions.EditCampaign, promotions_services.edit_campaign),
@@ -171,16 +171,17 @@ def register_promotions(
         (promotions.ExpireWalletCoupons, promotions_services.expire_wallet_coupons),
         (promotions.CreateCodeSet, promotions_vouchers.create_code_set),
         (promotions.AddVoucherCodes, promotions_vouchers.add_voucher_codes),
-        (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
-        (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
         (promotions.RemoveVoucherCode, promotions_vouchers.remove_voucher_code),
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
-    bus.register(
-        promotions.ClaimCoupon,
-        partial(promotions_services.claim_coupon, clock=clock, audience=audience),
-    )
+    asking: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
+        (promotions.ClaimCoupon, promotions_services.claim_coupon),
+        (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
+        (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
+    ]  # each asks the audience of a campaign that names one
+    for command, handler in asking:
+        bus.register(command, partial(handler, clock=clock, audience=audience))
     bus.register(
         promotions.GenerateVoucherCodes,
         partial(
@@ -277,8 +278,10 @@ def register_presale(
     queries: orders.OrderQueries,
     pricer: pricing.Pricer = pricing.quote,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
+    audience: promotions.Audience | None = None,
 ) -> None:
-    """Pre-sale orders: listing, deposit, balance, cancellation, the timer (``queries``
+    """Pre-sale orders: listing, deposit, balance (priced without the campaigns whose
+    ``audience`` leaves the customer out), cancellation, the timer (``queries``
     finds the pre-sale orders whose window closed unpaid), and following the deposit's
     and the balance's payments, the deposit's refund and its booking. ``tax`` taxes the
     deposit and the balance as :func:`register_shop`'s taxes an order."""
@@ -301,6 +304,7 @@ def register_presale(
             offers=offers,
             pricer=pricer,
             tax=tax,
+            audience=audience,
         ),
     )
     bus.register(

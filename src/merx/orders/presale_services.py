@@ -58,8 +58,10 @@ from merx.pricing import CartLine, Pricer, Promotion, quote
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import Quote as PricingQuote
 from merx.promotions import (
+    Audience,
     InvalidPresale,
     Presale,
+    audience_exclusions,
     campaign_discounts,
     price_within_budgets,
     reserve_for_order,
@@ -240,15 +242,17 @@ def place_balance_order(
     offers: Offers = no_offers,
     pricer: Pricer = quote,
     tax: TaxPolicy = INCLUSIVE,
+    audience: Audience | None = None,
 ) -> PlacedOrder:
     """Price the balance now: the pre-sale price, less the campaigns in force and the
-    customer's coupons (as checkout prices them, within their budgets), less the deposit's
-    value. Campaigns that would leave no balance to pay are left out. The freight is the
-    seller's template for the SKU's origin, to the deposit's address, priced by the engine
-    with the campaigns (its ``free_over`` measured on the pre-sale price after them); the
-    tax is the SKU's rate under ``tax`` on the balance (the goods order's net). The
-    deposit's stock moves to the goods order; the campaigns' budgets are reserved under
-    the balance's parent order."""
+    customer's coupons (as checkout prices them, within their budgets, and leaving out a
+    campaign whose ``audience`` leaves the customer out), less the deposit's value.
+    Campaigns that would leave no balance to pay are left out. The freight is the seller's
+    template for the SKU's origin, to the deposit's address, priced by the engine with the
+    campaigns (its ``free_over`` measured on the pre-sale price after them); the tax is the
+    SKU's rate under ``tax`` on the balance (the goods order's net). The deposit's stock
+    moves to the goods order; the campaigns' budgets are reserved under the balance's
+    parent order."""
     presale = _presale(uow, cmd.presale_id)
     now = clock.now()
     presale.check_balance_open(now)
@@ -258,6 +262,10 @@ def place_balance_order(
     parent_id, goods_id = presale.next_balance_ids()
     terms = listing.terms
     in_force, wallet = offers(uow, customer.id, now)
+    if audience is not None:
+        shut = audience_exclusions(uow, customer.id, [p.id for p in (*in_force, *wallet)], audience)
+        in_force = [p for p in in_force if p.id not in shut]
+        wallet = [p for p in wallet if p.id not in shut]
     deposit = uow.repo(Order).get(presale.deposit_order_id)
     region = deposit.ship_to.region if deposit.ship_to is not None else None
     templates = freight_templates(uow, [sku.merchant])

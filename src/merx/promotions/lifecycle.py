@@ -272,6 +272,11 @@ class BudgetReleased(DomainEvent):
 # -- checks ----------------------------------------------------------------------------
 
 
+def _check_audience(audience: str | None) -> None:
+    if audience is not None and not (isinstance(audience, str) and audience.strip()):
+        raise InvalidCampaign(f"an audience is a scenario key, got {audience!r}")
+
+
 def _check_setup(
     owner: MerchantId,
     definition: Promotion,
@@ -374,8 +379,7 @@ class Campaign(Aggregate):
     ) -> Campaign:
         require_aware(at, "time of the command")
         _check_setup(owner, definition, limits, currency, open_for_enrolment)
-        if audience is not None and not (isinstance(audience, str) and audience.strip()):
-            raise InvalidCampaign(f"an audience is a scenario key, got {audience!r}")
+        _check_audience(audience)
         campaign = cls(
             id=definition.id,
             owner=owner,
@@ -461,15 +465,22 @@ class Campaign(Aggregate):
     # -- the owner's commands --------------------------------------------------------
 
     def edit(
-        self, actor: MerchantId, definition: Promotion, limits: BudgetLimits, at: datetime
+        self,
+        actor: MerchantId,
+        definition: Promotion,
+        limits: BudgetLimits,
+        at: datetime,
+        *,
+        audience: str | None = None,
     ) -> None:
-        """Replace the definition and limits (draft only; the id stays)."""
+        """Replace the definition, limits and audience (draft only; the id stays)."""
         self._require_owner(actor, "edit")
         CAMPAIGN_FLOW.target(self.status, "edit")
         _check_setup(self.owner, definition, limits, self.currency, self.open_for_enrolment)
+        _check_audience(audience)
         if definition.id != self.id:
             raise InvalidCampaign(f"campaign {self.id!r} cannot take definition {definition.id!r}")
-        self.definition, self.limits = definition, limits
+        self.definition, self.limits, self.audience = definition, limits, audience
         CAMPAIGN_FLOW.move(self, "edit", CampaignEdited(self.id, at))
 
     def submit(self, actor: MerchantId, at: datetime) -> None:

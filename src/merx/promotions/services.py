@@ -75,6 +75,8 @@ class EditCampaign(Command[None]):
     actor: MerchantId
     definition: Promotion
     limits: BudgetLimits = NO_LIMITS
+    #: replaces the campaign's audience, as ``definition`` and ``limits`` replace theirs
+    audience: str | None = None
 
 
 @attrs.frozen
@@ -203,7 +205,7 @@ def _track(uow: UnitOfWork, campaigns: Iterable[Campaign]) -> None:
 
 def edit_campaign(cmd: EditCampaign, uow: UnitOfWork, *, clock: Clock) -> None:
     campaign = _load(uow, cmd.campaign_id)
-    campaign.edit(cmd.actor, cmd.definition, cmd.limits, clock.now())
+    campaign.edit(cmd.actor, cmd.definition, cmd.limits, clock.now(), audience=cmd.audience)
     _store(uow, campaign)
 
 
@@ -283,13 +285,20 @@ def claim_coupon(
     (:class:`NotInAudience` when it leaves the customer out)."""
     prefetch(uow.repo(Wallet), [cmd.customer_id])  # one read with the campaign's: see below
     campaign = _load(uow, cmd.campaign_id)
-    if campaign.audience is not None and audience is not None:
-        why = audience(campaign.audience, cmd.customer_id)
-        if why is not None:
-            raise NotInAudience(campaign.id, f"campaign {campaign.id!r}: {why}")
+    require_audience(campaign, cmd.customer_id, audience)
     coupon = claim_into_wallet(uow, campaign, cmd.customer_id, clock.now())
     uow.commit()
     return coupon.id
+
+
+def require_audience(campaign: Campaign, customer_id: str, audience: Audience | None) -> None:
+    """Raise :class:`NotInAudience` when ``campaign`` names an audience that leaves
+    ``customer_id`` out (asked of ``audience``; ``None``: no decider, everyone is in)."""
+    if campaign.audience is None or audience is None:
+        return
+    why = audience(campaign.audience, customer_id)
+    if why is not None:
+        raise NotInAudience(campaign.id, f"campaign {campaign.id!r}: {why}")
 
 
 def claim_into_wallet(

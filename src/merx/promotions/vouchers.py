@@ -32,7 +32,7 @@ from merx.promotions.errors import VoucherCodeTaken
 from merx.promotions.lifecycle import Campaign
 from merx.promotions.ports import RandomSource
 from merx.promotions.redemption import campaign_refusal, count_use, customer_use, find_code
-from merx.promotions.services import claim_into_wallet
+from merx.promotions.services import Audience, claim_into_wallet, require_audience
 from merx.promotions.wallet import Wallet
 
 # -- commands --------------------------------------------------------------------------
@@ -169,7 +169,11 @@ def _usable_set(uow: UnitOfWork, customer_id: str, code: str, at: datetime) -> C
     return code_set
 
 
-def redeem_voucher_code(cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock) -> str:
+def redeem_voucher_code(
+    cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock, audience: Audience | None = None
+) -> str:
+    """Redeem a code for a coupon of its campaign; a campaign with an ``audience`` asks it
+    first (:class:`NotInAudience` when it leaves the customer out), as a claim does."""
     now = clock.now()
     customer_id = CustomerId(require_text(cmd.customer_id, "customer id"))
     code = normalize_code(cmd.code)
@@ -180,20 +184,27 @@ def redeem_voucher_code(cmd: RedeemVoucherCode, uow: UnitOfWork, *, clock: Clock
     use = customer_use(uow, code_set, customer_id)
     code_set.check_use(voucher, use, now)
     campaign = uow.repo(Campaign).get(code_set.campaign_id)
+    require_audience(campaign, customer_id, audience)
     coupon = claim_into_wallet(uow, campaign, customer_id, now)
     count_use(uow, code_set, voucher, use, customer_id=customer_id, into=coupon.id)
     uow.commit()
     return coupon.id
 
 
-def enter_voucher_code(cmd: EnterVoucherCode, uow: UnitOfWork, *, clock: Clock) -> str:
+def enter_voucher_code(
+    cmd: EnterVoucherCode, uow: UnitOfWork, *, clock: Clock, audience: Audience | None = None
+) -> str:
+    """Enter a code at checkout; refused with a typed error when it cannot be used now,
+    :class:`NotInAudience` included (the quote asks the audience again each time)."""
     now = clock.now()
     customer_id = require_text(cmd.customer_id, "customer id")
     code = normalize_code(cmd.code)
     code_set = _usable_set(uow, customer_id, code, now)
-    refused = campaign_refusal(uow.repo(Campaign).view(code_set.campaign_id), code, now)
+    campaign = uow.repo(Campaign).view(code_set.campaign_id)
+    refused = campaign_refusal(campaign, code, now)
     if refused is not None:
         raise refused
+    require_audience(campaign, customer_id, audience)
     repo = uow.repo(CheckoutCodes)
     entered = repo.find(customer_id)
     if entered is None:
