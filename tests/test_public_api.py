@@ -296,6 +296,11 @@ PINNED = {
         UnknownConsignmentOrder UnknownPurchase VirtualGoodsSupplier WrongSupplierType
         push_consignment_order
     """,
+    "search": """
+        BigramSegmenter FACETS InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
+        PriceRange SearchDocument SearchHit SearchIndex SearchQuery SearchResults Segmenter
+        Sort normalize words
+    """,
     "tags": """
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact
         DataSource DefineTag Fact InstallBuiltinTags InstallmentFact LoadBatchValues
