@@ -297,9 +297,9 @@ PINNED = {
         push_consignment_order
     """,
     "search": """
-        BigramSegmenter FACETS InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
-        PriceRange SearchDocument SearchHit SearchIndex SearchQuery SearchResults Segmenter
-        Sort normalize words
+        BigramSegmenter FACETS Intent InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
+        PriceRange Search SearchDocument SearchHit SearchIndex SearchQuery SearchResults
+        Segmenter Sort correct edit_distance hot_words intent normalize related_words words
     """,
     "tags": """
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact

@@ -19,15 +19,26 @@ from merx.search.model import (
     Sort,
 )
 from merx.search.ports import SearchIndex
+from merx.search.suggestions import (
+    Intent,
+    Search,
+    correct,
+    edit_distance,
+    hot_words,
+    intent,
+    related_words,
+)
 from merx.search.text import BigramSegmenter, Segmenter, normalize, words
 
 __all__ = [
     "FACETS",
     "MAX_PAGE_SIZE",
     "BigramSegmenter",
+    "Intent",
     "InvalidSearchDocument",
     "InvalidSearchQuery",
     "PriceRange",
+    "Search",
     "SearchDocument",
     "SearchHit",
     "SearchIndex",
@@ -35,6 +46,11 @@ __all__ = [
     "SearchResults",
     "Segmenter",
     "Sort",
+    "correct",
+    "edit_distance",
+    "hot_words",
+    "intent",
     "normalize",
+    "related_words",
     "words",
 ]
