@@ -24,7 +24,8 @@ def documents() -> list[SearchDocument]:
             price=Money.of(row["price"], "CNY"),
             sales=row["sales"],
             listed_at=START + timedelta(days=row["listed_day"]),
-            regions=frozenset(row["regions"]),
+            stocked_in=frozenset(row["stocked_in"]),
+            sold_to=frozenset(row.get("sold_to", ())),
         )
         for row in data["skus"]
     ]

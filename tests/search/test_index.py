@@ -99,13 +99,17 @@ def test_a_word_no_document_holds_finds_nothing(index: SearchIndex) -> None:
 def test_filters_narrow_by_category_brand_merchant_price_and_region(index: SearchIndex) -> None:
     query = SearchQuery(
         "手机", brand="小米", price=PriceRange(cny("4000.00"), cny("4999.00")), region="sh",
+        in_stock=True,
         page_size=100,
     )  # fmt: skip
     found = index.search(query)
     expected = {
         d.sku_id
         for d in DOCS
-        if d.brand == "小米" and cny("4000.00") <= d.price <= cny("4999.00") and "sh" in d.regions
+        if d.brand == "小米"
+        and cny("4000.00") <= d.price <= cny("4999.00")
+        and "sh" in d.stocked_in
+        and (not d.sold_to or "sh" in d.sold_to)
     }
     assert expected
     assert set(found.sku_ids) == expected
@@ -157,6 +161,17 @@ def test_no_words_lists_everything_best_selling_first(index: SearchIndex) -> Non
 
 
 # -- keeping up with the catalog -----------------------------------------------------------
+
+
+def test_a_sku_restricted_to_other_regions_never_shows_there(index: SearchIndex) -> None:
+    restricted = {d.sku_id for d in DOCS if d.sold_to == {"bj"}}
+    assert restricted
+    in_sh = set(index.search(SearchQuery(region="sh", page_size=100)).sku_ids)
+    every_sh = index.search(SearchQuery(region="sh", page_size=1))
+    assert every_sh.total == len(DOCS) - len(restricted)
+    assert not restricted & in_sh
+    in_bj = index.search(SearchQuery(region="bj", page_size=1))
+    assert in_bj.total == len(DOCS)
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
@@ -249,7 +264,11 @@ def reference(text: str, query: SearchQuery) -> set[str]:
                 ok = ok and sum(p in held for p in want) >= math.ceil(2 * len(want) / 3)
             else:
                 ok = ok and word in held
-        if ok and query.admits(doc):
+        sold = query.region is None or not doc.sold_to or query.region in doc.sold_to
+        stocked = not query.in_stock or (
+            query.region in doc.stocked_in if query.region else bool(doc.stocked_in)
+        )
+        if ok and sold and stocked and query.category in (None, doc.category):
             found.add(doc.sku_id)
     return found
 
@@ -260,14 +279,19 @@ WORDS = sorted({w for d in DOCS for w in normalize(d.title).split()})
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from([*WORDS, "华为手机", "咖啡", "跑步", "nope", "笔记本"]), max_size=3),
-    st.sampled_from([None, "sh", "gz"]),
+    st.sampled_from([None, "sh", "gz", "bj"]),
+    st.booleans(),
     st.sampled_from([None, "phone", "shoes", "coffee"]),
 )
 def test_hits_are_exactly_the_documents_the_rule_admits(
-    index: SearchIndex, picked: list[str], region: str | None, category: str | None
+    index: SearchIndex,
+    picked: list[str],
+    region: str | None,
+    in_stock: bool,
+    category: str | None,
 ) -> None:
     text = " ".join(picked)
-    query = SearchQuery(text, region=region, category=category, page_size=100)
+    query = SearchQuery(text, region=region, in_stock=in_stock, category=category, page_size=100)
     found = index.search(query)
     expected = reference(text, query)
     assert found.total == len(expected)

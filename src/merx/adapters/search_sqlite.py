@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS search_documents (
     price_minor INTEGER NOT NULL,
     sales INTEGER NOT NULL,
     listed_at TEXT NOT NULL,
-    regions TEXT NOT NULL,
+    stocked_in TEXT NOT NULL,
+    sold_to TEXT NOT NULL,
     terms TEXT NOT NULL,
     length INTEGER NOT NULL
 );
@@ -61,8 +62,8 @@ CREATE INDEX IF NOT EXISTS search_words_sku ON search_words (sku_id);
 """
 
 _COLUMNS = (
-    "sku_id, title, category, merchant, brand, price, currency, sales, listed_at, regions, "
-    "terms, length"
+    "sku_id, title, category, merchant, brand, price, currency, sales, listed_at, stocked_in, "
+    "sold_to, terms, length"
 )
 
 
@@ -92,12 +93,13 @@ class SqliteSearchIndex:
             self._delete(document.sku_id)
             self._db.execute(
                 f"INSERT INTO search_documents ({_COLUMNS}, price_minor) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.sku_id, document.title, document.category, document.merchant,
                     document.brand, str(document.price.amount), document.price.currency,
                     document.sales, document.listed_at.isoformat(),
-                    json.dumps(sorted(document.regions)), json.dumps(terms, ensure_ascii=False),
+                    json.dumps(sorted(document.stocked_in)),
+                    json.dumps(sorted(document.sold_to)), json.dumps(terms, ensure_ascii=False),
                     sum(terms.values()), document.price.minor,
                 ),
             )  # fmt: skip
@@ -198,8 +200,8 @@ def _filters(query: SearchQuery) -> tuple[str, list[object]]:
 
 
 def _document(row: tuple[object, ...]) -> tuple[SearchDocument, dict[str, int], int]:
-    (sku, title, category, merchant, brand, price, currency, sales, listed, regions, terms,
-     length) = row  # fmt: skip
+    (sku, title, category, merchant, brand, price, currency, sales, listed, stocked, sold,
+     terms, length) = row  # fmt: skip
     doc = SearchDocument(
         sku_id=str(sku),
         title=str(title),
@@ -209,6 +211,7 @@ def _document(row: tuple[object, ...]) -> tuple[SearchDocument, dict[str, int], 
         price=Money.of(Decimal(str(price)), str(currency)),
         sales=int(str(sales)),
         listed_at=datetime.fromisoformat(str(listed)),
-        regions=frozenset(json.loads(str(regions))),
+        stocked_in=frozenset(json.loads(str(stocked))),
+        sold_to=frozenset(json.loads(str(sold))),
     )
     return doc, json.loads(str(terms)), int(str(length))

@@ -43,8 +43,9 @@ def _text(value: str, what: str) -> str:
 
 @attrs.frozen
 class SearchDocument:
-    """One listed SKU in the index. ``regions``: the delivery regions it is in stock for
-    (empty: out of stock everywhere)."""
+    """One listed SKU in the index. ``stocked_in``: the delivery regions it is in stock
+    for (empty: out of stock everywhere); ``sold_to``: the regions its sales restrictions
+    allow (empty: everywhere)."""
 
     sku_id: str
     title: str
@@ -54,7 +55,8 @@ class SearchDocument:
     listed_at: datetime
     brand: str | None = None
     sales: int = 0
-    regions: frozenset[str] = frozenset()
+    stocked_in: frozenset[str] = frozenset()
+    sold_to: frozenset[str] = frozenset()
 
     def __attrs_post_init__(self) -> None:
         _text(self.sku_id, "SKU id")
@@ -108,8 +110,10 @@ class PriceRange:
 class SearchQuery:
     """The shopper's ``text`` with filters (each ``None``: any), a sort and a 1-based page.
 
-    ``region``: only SKUs in stock for that delivery region. ``facets``: the attributes
-    to count over every hit of the query (all pages, the filters applied)."""
+    ``region``: the shopper's delivery region: SKUs not sold there are left out, and with
+    ``in_stock`` those not in stock for it too (``in_stock`` without a region: in stock
+    somewhere). ``facets``: the attributes to count over every hit of the query (all
+    pages, the filters applied)."""
 
     text: str = ""
     category: str | None = None
@@ -117,6 +121,7 @@ class SearchQuery:
     merchant: str | None = None
     price: PriceRange = PriceRange()
     region: str | None = None
+    in_stock: bool = False
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = 20
@@ -145,9 +150,14 @@ class SearchQuery:
             (self.category is None or doc.category == self.category)
             and (self.brand is None or doc.brand == self.brand)
             and (self.merchant is None or doc.merchant == self.merchant)
-            and (self.region is None or self.region in doc.regions)
+            and (self.region is None or not doc.sold_to or self.region in doc.sold_to)
+            and (not self.in_stock or _stocked(doc, self.region))
             and self.price.holds(doc.price)
         )
+
+
+def _stocked(doc: SearchDocument, region: str | None) -> bool:
+    return region in doc.stocked_in if region is not None else bool(doc.stocked_in)
 
 
 @attrs.frozen
