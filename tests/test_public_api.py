@@ -298,8 +298,9 @@ PINNED = {
     """,
     "search": """
         BigramSegmenter FACETS Intent InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
-        PriceRange Search SearchDocument SearchHit SearchIndex SearchQuery SearchResults
-        Segmenter Sort correct edit_distance hot_words intent normalize related_words words
+        PriceRange ReindexSearch Search SearchDocument SearchHit SearchIndex SearchQuery
+        SearchResults Segmenter Sort correct edit_distance hot_words intent normalize
+        related_words words
     """,
     "tags": """
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact

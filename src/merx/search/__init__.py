@@ -19,6 +19,7 @@ from merx.search.model import (
     Sort,
 )
 from merx.search.ports import SearchIndex
+from merx.search.services import ReindexSearch
 from merx.search.suggestions import (
     Intent,
     Search,
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidSearchDocument",
     "InvalidSearchQuery",
     "PriceRange",
+    "ReindexSearch",
     "Search",
     "SearchDocument",
     "SearchHit",
