@@ -296,6 +296,12 @@ PINNED = {
         UnknownConsignmentOrder UnknownPurchase VirtualGoodsSupplier WrongSupplierType
         push_consignment_order
     """,
+    "search": """
+        BigramSegmenter FACETS Intent InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
+        PriceRange ReindexSearch Search SearchDocument SearchHit SearchIndex SearchQuery
+        SearchResults Segmenter Sort correct edit_distance hot_words intent normalize
+        related_words words
+    """,
     "tags": """
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact
         DataSource DefineTag Fact InstallBuiltinTags InstallmentFact LoadBatchValues

@@ -33,6 +33,7 @@ from merx import (
     pricing,
     procurement,
     promotions,
+    search,
     settlement,
 )
 from merx.adapters.memory import (
@@ -50,6 +51,7 @@ from merx.adapters.memory import (
     MemoryVirtualGoodsSupplier,
     StoredJournal,
 )
+from merx.adapters.memory.search import MemorySearchIndex
 from merx.adapters.system import SystemRandomSource
 from merx.app.decisions import (
     DecidedTransactionRisk,
@@ -74,6 +76,7 @@ from merx.app.wiring import (
     register_presale,
     register_procurement,
     register_promotions,
+    register_search,
     register_settlement,
     register_shop,
     register_suppliers,
@@ -97,6 +100,7 @@ from merx.payments import installments as payments_installments
 from merx.payments import services as payments_services
 from merx.people import Vault
 from merx.procurement import services as procurement_services
+from merx.search.services import search_on_sale
 from merx.settlement.model import COMMISSION_SCHEDULE_ID, CommissionSchedule
 
 R = TypeVar("R")
@@ -168,6 +172,8 @@ class App:
     #: the default assigner, whose deferred first exposures :meth:`record_exposures` sends
     #: (``None`` when the host gave its own)
     exposures: experiments.StoredAssigner | None = None
+    #: the search index, following the catalog (:mod:`merx.search`)
+    search_index: search.SearchIndex = attrs.field(factory=MemorySearchIndex)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -200,6 +206,12 @@ class App:
         decision = self.decider.decide(scenario, subject_id, context, caller=caller, access=access)
         self.record_exposures()
         return decision
+
+    def search(self, query: search.SearchQuery) -> search.SearchResults:
+        """The page of SKUs on sale matching ``query``: the index's answer, each hit
+        checked against the store (:func:`merx.search.services.search_on_sale`)."""
+        with self.unit_of_work() as uow:
+            return search_on_sale(uow, self.search_index, query)
 
     def get(self, kind: type[A], key: str) -> A:
         """A read-only copy of the aggregate ``key`` of type ``kind``."""
@@ -301,11 +313,13 @@ def assemble(
     queries: Queries,
     journals: Journals = StoredJournal,
     vault: Vault | None = None,
+    search_index: search.SearchIndex | None = None,
 ) -> App:
     """Every context's handlers and subscribers on one bus over ``new_unit_of_work`` and
     the ``queries`` of the same store, with the in-memory sandboxes for the outside world
     (no command is sent); ``journals`` opens a ledger's journal in a unit of work of the
-    same store; ``vault`` keeps personal values (a :class:`MemoryVault` by default)."""
+    same store; ``vault`` keeps personal values (a :class:`MemoryVault` by default);
+    ``search_index`` follows the catalog (a :class:`MemorySearchIndex` by default)."""
     events = EventLog()
     vault = vault if vault is not None else MemoryVault()
     gateways = {channel: MemoryPaymentGateway(channel) for channel in settings.channels}
@@ -401,6 +415,7 @@ def assemble(
     register_tags(
         bus, clock=clock, currency=settings.currency, user_activity=settings.user_activity
     )
+    index = register_search(bus, clock=clock, index=search_index)
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
@@ -450,6 +465,7 @@ def assemble(
         decider=decide,
         vault=vault,
         exposures=exposures,
+        search_index=index,
     )
 
 

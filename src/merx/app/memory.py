@@ -15,6 +15,7 @@ from merx import (
     orders,
     payments,
     promotions,
+    search,
     settlement,
 )
 from merx.adapters.memory import (
@@ -71,6 +72,7 @@ def build_memory_app(
     assigner: decisions.Assigner | None = None,
     decision_recording: decisions.DecisionRecording | None = None,
     vault: Vault | None = None,
+    search_index: search.SearchIndex | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -97,7 +99,8 @@ def build_memory_app(
     those of ``merx.experiments`` here: :class:`merx.experiments.StoredAssigner`) and record the
     decisions ``decision_recording`` samples (none by default) in the event log.
     ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
-    apart from the store).
+    apart from the store). ``search_index`` follows the catalog (``app.search``; a
+    :class:`~merx.adapters.memory.search.MemorySearchIndex` by default).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -130,6 +133,7 @@ def build_memory_app(
         settings=settings,
         queries=memory_queries(store),
         vault=vault if vault is not None else MemoryVault(),
+        search_index=search_index,
     )
     memory = MemoryApp(
         store=store, **{**attrs.asdict(app, recurse=False), "clock": fixed, "ids": sequential}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
+from merx import search
 from merx.adapters.documents import DocumentCache, DocumentDatabase, DocumentUnitOfWork
 from merx.adapters.indexed import (
     IndexedAfterSaleQueries,
@@ -32,6 +33,7 @@ from merx.adapters.indexed import (
 from merx.adapters.journal import JournalDatabase, database_journals
 from merx.adapters.memory import MemoryVault
 from merx.adapters.relay import Outbox, OutboxRelay, Outgoing
+from merx.adapters.search_sqlite import SqliteSearchIndex
 from merx.adapters.sqlite import SqliteDatabase
 from merx.adapters.system import SystemClock, TimeOrderedIds
 from merx.adapters.vaults import PostgresVault, SqliteVault
@@ -76,11 +78,15 @@ def build_app(
     settings: Settings | None = None,
     relay_owner: str | None = None,
     vault: Vault | None = None,
+    search_index: search.SearchIndex | None = None,
 ) -> StoredApp:
     """A merx over ``database``, its reference data created if it is not there yet.
 
     ``vault`` keeps customers' personal values; by default the embedded one of
-    :func:`embedded_vault` (replace it with your KMS).
+    :func:`embedded_vault` (replace it with your KMS). ``search_index`` follows the
+    catalog (by default one in memory); an empty index is rebuilt from the store at start
+    (:class:`merx.search.ReindexSearch`), so a memory index or a lost index file comes
+    back by itself.
 
     ``relay_owner`` names this process for the outbox relay's lease: a process restarted
     under the same name delivers at once, where a new name waits for the lease of the one
@@ -102,6 +108,7 @@ def build_app(
         queries=indexed_queries(database, known),
         journals=database_journals,
         vault=vault if vault is not None else embedded_vault(database),
+        search_index=search_index,
     )
     owner = relay_owner or _EVENT_IDS.next_id("relay")
     relay = OutboxRelay(
@@ -112,6 +119,8 @@ def build_app(
     app.bus.deliver_through(relay)
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
+    if stored.search_index.search(search.SearchQuery(page_size=1)).total == 0:
+        stored.handle(search.ReindexSearch())
     return stored
 
 
@@ -152,13 +161,18 @@ def build_sqlite_app(
     synchronous: Literal["FULL", "NORMAL"] = "FULL",
     relay_owner: str | None = None,
     vault: Vault | None = None,
+    search_index: search.SearchIndex | None = None,
 ) -> StoredApp:
     """A merx over the SQLite file at ``path`` (created if missing); personal values in
-    ``vault``, by default the file's own ``merx_vault`` table (replace it with your KMS)."""
+    ``vault``, by default the file's own ``merx_vault`` table (replace it with your KMS);
+    the search index by default on SQLite FTS5 in the file ``<path>.search`` beside it."""
     database = SqliteDatabase(path, synchronous=synchronous, documents=documents())
+    if search_index is None and str(path) != ":memory:":
+        search_index = SqliteSearchIndex(f"{path}.search")
     return build_app(
-        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault
-    )
+        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault,
+        search_index=search_index,
+    )  # fmt: skip
 
 
 def build_postgres_app(
@@ -170,15 +184,19 @@ def build_postgres_app(
     max_connections: int = 8,
     relay_owner: str | None = None,
     vault: Vault | None = None,
+    search_index: search.SearchIndex | None = None,
 ) -> StoredApp:
     """A merx over the PostgreSQL database at ``dsn_or_pool`` (a connection string, such as
     ``postgresql://shop@db.internal/shop``, or a host's own autocommit
     :class:`~psycopg_pool.ConnectionPool`); its tables are created if missing. Needs the
     ``postgres`` extra (``pip install 'merx[postgres]'``). Personal values go to ``vault``,
-    by default the database's own ``merx_vault`` table (replace it with your KMS)."""
+    by default the database's own ``merx_vault`` table (replace it with your KMS). The
+    search index is by default in memory, rebuilt at start; processes that share the
+    database share an engine instead (``search_index``: see docs/search.md)."""
     from merx.adapters.postgres import PostgresDatabase
 
     database = PostgresDatabase(dsn_or_pool, max_size=max_connections, documents=documents())
     return build_app(
-        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault
-    )
+        database, clock=clock, ids=ids, settings=settings, relay_owner=relay_owner, vault=vault,
+        search_index=search_index,
+    )  # fmt: skip

@@ -28,10 +28,12 @@ from merx import (
     procurement,
     products,
     promotions,
+    search,
     settlement,
     suppliers,
     tags,
 )
+from merx.adapters.memory.search import MemorySearchIndex
 from merx.adapters.system import SystemRandomSource
 from merx.aftersales import services as aftersales_services
 from merx.catalog import services as catalog_services
@@ -67,6 +69,7 @@ from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
 from merx.promotions import vouchers as promotions_vouchers
+from merx.search import services as search_services
 from merx.settlement import Payout
 from merx.settlement import services as settlement_services
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
@@ -413,6 +416,27 @@ def register_clearing(bus: MessageBus, *, clock: Clock, journals: Journals) -> N
         (payments.RefundSucceeded, clearing_services.book_granted_refund),
     ):
         bus.subscribe(event, partial(subscriber, clock=clock, journals=journals))
+
+
+def register_search(
+    bus: MessageBus, *, clock: Clock, index: search.SearchIndex | None = None
+) -> search.SearchIndex:
+    """Search: ``index`` (a :class:`MemorySearchIndex` by default) follows the catalog's
+    listings, prices and sales restrictions and stock arriving
+    (:mod:`merx.search.services`); ``ReindexSearch`` rebuilds it. The index."""
+    index = index if index is not None else MemorySearchIndex()
+    for event in (catalog.SkuListed, catalog.SkuDelisted, catalog.PriceChanged):
+        bus.subscribe(event, partial(search_services.follow_sku, index=index, clock=clock))
+    bus.subscribe(
+        catalog.SalesRestrictionsChanged,
+        partial(search_services.follow_sku, index=index, clock=clock),
+    )
+    for stock_event in (inventory.StockReceived, inventory.StockRestocked):
+        bus.subscribe(stock_event, partial(search_services.follow_stock, index=index, clock=clock))
+    bus.register(
+        search.ReindexSearch, partial(search_services.reindex_search, index=index, clock=clock)
+    )
+    return index
 
 
 def register_tags(

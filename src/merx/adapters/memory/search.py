@@ -1,0 +1,82 @@
+"""``SearchIndex`` in memory: an inverted index (term -> SKU -> weighted count), ranked
+by :mod:`merx.search.ranking` as every adapter is."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from merx.search import (
+    BigramSegmenter,
+    SearchDocument,
+    SearchQuery,
+    SearchResults,
+    Segmenter,
+    words,
+)
+from merx.search.ranking import bm25, document_terms, matches, plan, query_terms, results
+
+
+class MemorySearchIndex:
+    """The index for tests, examples and small shops (every document held in memory)."""
+
+    def __init__(self, segmenter: Segmenter | None = None) -> None:
+        self.segmenter = segmenter or BigramSegmenter()
+        self._docs: dict[str, SearchDocument] = {}
+        self._terms: dict[str, dict[str, int]] = {}  # SKU -> term -> weighted count
+        self._postings: dict[str, dict[str, int]] = {}  # term -> SKU -> weighted count
+        self._lengths: dict[str, int] = {}
+        self._words: Counter[str] = Counter()  # word -> documents holding it
+
+    def put(self, document: SearchDocument) -> None:
+        self.remove(document.sku_id)
+        terms = document_terms(document, self.segmenter)
+        self._docs[document.sku_id] = document
+        self._terms[document.sku_id] = terms
+        self._lengths[document.sku_id] = sum(terms.values())
+        for term, count in terms.items():
+            self._postings.setdefault(term, {})[document.sku_id] = count
+        self._words.update(_words_of(document))
+
+    def remove(self, sku_id: str) -> None:
+        document = self._docs.pop(sku_id, None)
+        if document is None:
+            return
+        for term in self._terms.pop(sku_id):
+            postings = self._postings[term]
+            del postings[sku_id]
+            if not postings:
+                del self._postings[term]
+        del self._lengths[sku_id]
+        self._words.subtract(_words_of(document))
+        self._words = +self._words  # drop the words no document holds now
+
+    def get(self, sku_id: str) -> SearchDocument | None:
+        return self._docs.get(sku_id)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        needs = plan(query.text, self.segmenter)
+        if not needs:
+            return results(query, dict.fromkeys(self._docs, 0.0), self._docs)
+        terms = query_terms(needs)
+        candidates = set().union(*(self._postings.get(t, {}) for t in terms))
+        count = len(self._docs)
+        average = sum(self._lengths.values()) / count if count else 0.0
+        scored: dict[str, float] = {}
+        for sku in candidates:
+            held = self._terms[sku]
+            if not matches(needs, held.__contains__):
+                continue
+            scored[sku] = sum(
+                bm25(held[t], len(self._postings[t]), count, self._lengths[sku], average)
+                for t in terms
+                if t in held
+            )
+        return results(query, scored, self._docs)
+
+    def vocabulary(self) -> Mapping[str, int]:
+        return dict(self._words)
+
+
+def _words_of(document: SearchDocument) -> set[str]:
+    return {*words(document.title), *words(document.category), *words(document.brand or "")}
