@@ -106,3 +106,12 @@ def test_the_tags_benchmark_runs_both_paths(capsys: pytest.CaptureFixture[str]) 
     batch, realtime = bench_tags.run(200, 50)
     assert min(batch, realtime) > 0
     assert "200 users" in capsys.readouterr().out
+
+
+def test_the_search_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import bench_search
+
+    bench_search.main_with(300, 20)
+    out = capsys.readouterr().out
+    assert "bulk rebuild" in out
+    assert out.count("queries: p50") == 2

@@ -7,16 +7,16 @@ each document's term counts kept beside it and FTS5's document frequencies
 the region filter and the rest of the matching rule run on the candidates.
 
 Tables (created when missing): ``search_documents`` (a row per SKU: its fields, its term
-counts as JSON), ``search_text`` (FTS5: the SKU's terms, each repeated as often as it
-counts), ``search_terms`` (``fts5vocab`` over it) and ``search_words`` (word, SKU: the
-vocabulary a correction suggests from).
+counts as JSON), ``search_text`` (FTS5, its rowid the document's ``id``: the SKU's terms,
+each repeated as often as it counts), ``search_terms`` (``fts5vocab`` over it) and
+``search_words`` (word, SKU: the vocabulary a correction suggests from).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +34,8 @@ from merx.search.ranking import bm25, document_terms, matches, plan, query_terms
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_documents (
-    sku_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    sku_id TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL,
     category TEXT NOT NULL,
     merchant TEXT NOT NULL,
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS search_documents (
 CREATE INDEX IF NOT EXISTS search_documents_category ON search_documents (category);
 CREATE INDEX IF NOT EXISTS search_documents_merchant ON search_documents (merchant);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5 (
-    sku_id UNINDEXED, terms, tokenize = "unicode61 remove_diacritics 0"
+    terms, tokenize = "unicode61 remove_diacritics 0"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS search_terms USING fts5vocab (search_text, row);
 CREATE TABLE IF NOT EXISTS search_words (
@@ -87,38 +88,50 @@ class SqliteSearchIndex:
     # -- writing -------------------------------------------------------------------------
 
     def put(self, document: SearchDocument) -> None:
+        self.put_many([document])
+
+    def put_many(self, documents: Iterable[SearchDocument]) -> None:
+        with _transaction(self._db):
+            for document in documents:
+                self._delete(document.sku_id)
+                self._insert(document)
+
+    def _insert(self, document: SearchDocument) -> None:
         terms = document_terms(document, self.segmenter)
         text = " ".join(term for term, count in sorted(terms.items()) for _ in range(count))
-        with _transaction(self._db):
-            self._delete(document.sku_id)
-            self._db.execute(
-                f"INSERT INTO search_documents ({_COLUMNS}, price_minor) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    document.sku_id, document.title, document.category, document.merchant,
-                    document.brand, str(document.price.amount), document.price.currency,
-                    document.sales, document.listed_at.isoformat(),
-                    json.dumps(sorted(document.stocked_in)),
-                    json.dumps(sorted(document.sold_to)), json.dumps(terms, ensure_ascii=False),
-                    sum(terms.values()), document.price.minor,
-                ),
-            )  # fmt: skip
-            self._db.execute(
-                "INSERT INTO search_text (sku_id, terms) VALUES (?, ?)", (document.sku_id, text)
-            )
-            held = {*words(document.title), *words(document.category), *words(document.brand or "")}
-            self._db.executemany(
-                "INSERT INTO search_words (word, sku_id) VALUES (?, ?)",
-                [(word, document.sku_id) for word in sorted(held)],
-            )
+        row = self._db.execute(
+            f"INSERT INTO search_documents ({_COLUMNS}, price_minor) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document.sku_id, document.title, document.category, document.merchant,
+                document.brand, str(document.price.amount), document.price.currency,
+                document.sales, document.listed_at.isoformat(),
+                json.dumps(sorted(document.stocked_in)), json.dumps(sorted(document.sold_to)),
+                json.dumps(terms, ensure_ascii=False), sum(terms.values()), document.price.minor,
+            ),
+        )  # fmt: skip
+        self._db.execute(
+            "INSERT INTO search_text (rowid, terms) VALUES (?, ?)", (row.lastrowid, text)
+        )
+        held = {*words(document.title), *words(document.category), *words(document.brand or "")}
+        self._db.executemany(
+            "INSERT INTO search_words (word, sku_id) VALUES (?, ?)",
+            [(word, document.sku_id) for word in sorted(held)],
+        )
 
     def remove(self, sku_id: str) -> None:
         with _transaction(self._db):
             self._delete(sku_id)
 
     def _delete(self, sku_id: str) -> None:
-        for table in ("search_documents", "search_text", "search_words"):
-            self._db.execute(f"DELETE FROM {table} WHERE sku_id = ?", (sku_id,))
+        found = self._db.execute(
+            "SELECT id FROM search_documents WHERE sku_id = ?", (sku_id,)
+        ).fetchone()
+        if found is None:
+            return
+        self._db.execute("DELETE FROM search_text WHERE rowid = ?", found)
+        self._db.execute("DELETE FROM search_documents WHERE id = ?", found)
+        self._db.execute("DELETE FROM search_words WHERE sku_id = ?", (sku_id,))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -142,8 +155,8 @@ class SqliteSearchIndex:
         terms = query_terms(needs)
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM search_documents WHERE {where} AND sku_id IN "
-            "(SELECT sku_id FROM search_text WHERE search_text MATCH ?)",
+            f"SELECT {_COLUMNS} FROM search_documents WHERE {where} AND id IN "
+            "(SELECT rowid FROM search_text WHERE search_text MATCH ?)",
             (*params, match),
         ).fetchall()
         count, average = self._db.execute(

@@ -7,7 +7,7 @@ suite (:mod:`merx.testing.search`) checks an adapter against the memory one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from merx.search.model import SearchDocument, SearchQuery, SearchResults
@@ -18,6 +18,10 @@ class SearchIndex(Protocol):
 
     def put(self, document: SearchDocument) -> None:
         """Add ``document``, or replace the one with its SKU id."""
+        ...
+
+    def put_many(self, documents: Iterable[SearchDocument]) -> None:
+        """:meth:`put` each of ``documents``, in one go (a bulk rebuild)."""
         ...
 
     def remove(self, sku_id: str) -> None:

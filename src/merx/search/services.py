@@ -127,8 +127,20 @@ def follow_stock(event: StockEvent, uow: UnitOfWork, *, index: SearchIndex, cloc
 def reindex_search(cmd: ReindexSearch, uow: UnitOfWork, *, index: SearchIndex, clock: Clock) -> int:
     now = clock.now()
     skus = sorted(uow.repo(Sku).ids())
-    prefetch(uow.repo(Sku), skus)
-    indexed = sum(_refresh(uow, sku, index, now) for sku in skus)
+    warehouses = [WarehouseId(key) for key in uow.repo(Warehouse).ids()]
+    prefetch(uow.repo(Sku), skus)  # the SKUs and their stock, each in one read
+    prefetch(uow.repo(StockItem), [stock_key(w, SkuId(s)) for w in warehouses for s in skus])
+    fresh: list[SearchDocument] = []
+    indexed = 0
+    for sku in skus:
+        document = search_document(uow, sku, index, now)
+        if document is None:
+            index.remove(sku)
+            continue
+        indexed += 1
+        if document != index.get(sku):
+            fresh.append(document)
+    index.put_many(fresh)
     return indexed
 
 

@@ -4,7 +4,7 @@ by :mod:`merx.search.ranking` as every adapter is."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from merx.search import (
     BigramSegmenter,
@@ -26,6 +26,7 @@ class MemorySearchIndex:
         self._terms: dict[str, dict[str, int]] = {}  # SKU -> term -> weighted count
         self._postings: dict[str, dict[str, int]] = {}  # term -> SKU -> weighted count
         self._lengths: dict[str, int] = {}
+        self._total_length = 0
         self._words: Counter[str] = Counter()  # word -> documents holding it
 
     def put(self, document: SearchDocument) -> None:
@@ -34,9 +35,14 @@ class MemorySearchIndex:
         self._docs[document.sku_id] = document
         self._terms[document.sku_id] = terms
         self._lengths[document.sku_id] = sum(terms.values())
+        self._total_length += self._lengths[document.sku_id]
         for term, count in terms.items():
             self._postings.setdefault(term, {})[document.sku_id] = count
         self._words.update(_words_of(document))
+
+    def put_many(self, documents: Iterable[SearchDocument]) -> None:
+        for document in documents:
+            self.put(document)
 
     def remove(self, sku_id: str) -> None:
         document = self._docs.pop(sku_id, None)
@@ -47,7 +53,7 @@ class MemorySearchIndex:
             del postings[sku_id]
             if not postings:
                 del self._postings[term]
-        del self._lengths[sku_id]
+        self._total_length -= self._lengths.pop(sku_id)
         self._words.subtract(_words_of(document))
         self._words = +self._words  # drop the words no document holds now
 
@@ -61,7 +67,7 @@ class MemorySearchIndex:
         terms = query_terms(needs)
         candidates = set().union(*(self._postings.get(t, {}) for t in terms))
         count = len(self._docs)
-        average = sum(self._lengths.values()) / count if count else 0.0
+        average = self._total_length / count if count else 0.0
         scored: dict[str, float] = {}
         for sku in candidates:
             held = self._terms[sku]
