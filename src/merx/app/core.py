@@ -334,7 +334,8 @@ def assemble(
     )
     decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
     audience = partial(in_audience, decide)  # campaigns' audiences
-    replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
+    # idempotency keys' replies; personal fields fingerprinted by the vault's keyed digest
+    replies = Replies(make_converter(), settings.keys_kept_for, vault.digest)
     bus = MessageBus(
         new_unit_of_work, events, attempts=settings.conflict_attempts,
         pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,

@@ -19,16 +19,8 @@ from merx.kernel.clock import require_aware
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
+from merx.kernel.vault import Sealed
 from merx.people.errors import NoPersonalData, UnknownBankCard
-
-
-@attrs.frozen
-class Sealed:
-    """A personal value as merx keeps it: the vault's ``token`` and the ``masked`` form
-    derived when it was tokenized (``138****0000``)."""
-
-    token: str
-    masked: str
 
 
 @attrs.frozen
