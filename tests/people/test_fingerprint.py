@@ -5,7 +5,6 @@ phone numbers without the vault's key (it can with it: the test can fail)."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 import pytest
 
@@ -15,6 +14,7 @@ from merx.app import build_memory_app
 from merx.errors import IdempotencyKeyReused
 from merx.kernel.ids import CustomerId
 from merx.kernel.replies import CommandRecord, fingerprint
+from merx.kernel.vault import hmac_digest
 from merx.people import PersonalKind
 
 AMY = CustomerId("amy")
@@ -40,8 +40,7 @@ def test_a_stored_fingerprint_is_not_matched_by_hashing_candidate_numbers() -> N
         return hashlib.sha256(value.encode()).hexdigest()
 
     def wrong_key(kind: PersonalKind, value: str) -> str:
-        message = f"{kind.value}\x00{value}".encode()
-        return hmac.new(b"guessed-key-0000", message, hashlib.sha256).hexdigest()
+        return hmac_digest(b"guessed-key-0000", kind, value)
 
     for guess in (lambda _kind, value: value, unkeyed_hash, wrong_key):
         matched = [

@@ -25,10 +25,13 @@ from merx.people.errors import NoPersonalData, UnknownBankCard
 
 @attrs.frozen
 class BankCard:
-    """A bound bank card: its id (merx's), the sealed card number (``**** 1234``)."""
+    """A bound bank card: its id (merx's), the sealed card number (``**** 1234``) and the
+    vault's keyed digest of the number (``digest``: how a card bound again is recognised;
+    empty on a card bound before digests were kept)."""
 
     card_id: str
     number: Sealed
+    digest: str = ""
 
     @property
     def last_four(self) -> str:
@@ -153,6 +156,12 @@ class PersonalData(Aggregate):
         self._registered_phone()
         self.cards[card.card_id] = card
         self.record(BankCardAdded(self.id, card.card_id))
+
+    def card_with(self, digest: str) -> BankCard | None:
+        """The bound card whose number has this keyed ``digest``, if any."""
+        return next(
+            (card for card in self.cards.values() if digest and card.digest == digest), None
+        )
 
     def remove_card(self, card_id: str) -> BankCard:
         """Unbind the card; the removed card (its token to forget)."""

@@ -158,13 +158,19 @@ def change_phone(cmd: ChangePhone, uow: UnitOfWork, *, vault: Vault) -> None:
 
 
 def add_bank_card(cmd: AddBankCard, uow: UnitOfWork, *, vault: Vault, ids: IdSource) -> str:
+    """Bind the card; a card already bound (the same number, told by the vault's keyed
+    digest) answers its id again and changes nothing."""
     number = numbers.bank_card(cmd.customer_id, cmd.number)
+    digest = vault.digest(PersonalKind.BANK_CARD, number)
+    bound = uow.repo(PersonalData).get(cmd.customer_id).card_with(digest)
+    if bound is not None:
+        return bound.card_id
     card_id = ids.next_id("card")
 
     def change(made: list[str]) -> list[Sealed]:
         person = uow.repo(PersonalData).get(cmd.customer_id)
         sealed = _seal(vault, made, PersonalKind.BANK_CARD, number, numbers.mask_bank_card(number))
-        person.add_card(BankCard(card_id, sealed))
+        person.add_card(BankCard(card_id, sealed, digest))
         uow.repo(PersonalData).save(person)
         return []
 
