@@ -354,7 +354,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer, tax=settings.tax_policy, audience=audience,
+        pricer=pricer, tax=settings.tax_policy, audience=audience, vault=vault,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -379,7 +379,7 @@ def assemble(
     )
     register_fulfillment(
         bus, clock=clock, logistics=logistics, consignment=consignment,
-        suppliers=virtual_suppliers, gateways=gateways,
+        suppliers=virtual_suppliers, gateways=gateways, vault=vault,
     )  # fmt: skip
     register_aftersales(
         bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
