@@ -393,7 +393,7 @@ def assemble(
     register_settlement(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
-    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,

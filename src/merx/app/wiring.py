@@ -632,8 +632,11 @@ def register_settlement(
         bus.register(command, partial(handler, clock=clock, journals=journals, payout=payout))
 
 
-def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer) -> None:
-    """Every credit command and its handler, with the keywords each needs."""
+def register_credit(
+    bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer, vault: Vault
+) -> None:
+    """Every credit command and its handler, with the keywords each needs (``vault``
+    seals an application's declared identity)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (credit.ChangeCreditLimit, credit_services.change_credit_limit),
         (credit.FreezeCreditAccount, credit_services.freeze_credit_account),
@@ -650,7 +653,7 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         bus.register(command, partial(handler, clock=clock))
     bus.register(
         credit.ApplyForCredit,
-        partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
+        partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer, vault=vault),
     )
     bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
 

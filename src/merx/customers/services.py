@@ -14,7 +14,7 @@ from merx.customers.model import Address, Customer
 from merx.kernel.bus import Command
 from merx.kernel.ids import CustomerId
 from merx.kernel.uow import UnitOfWork
-from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_phone_like, personal
+from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_number, personal
 
 
 @attrs.frozen
@@ -44,7 +44,7 @@ def seal_phone(vault: Vault, phone: str) -> Sealed:
     """``phone`` kept at the vault: its token and mask (a phone of any shape: a landline,
     an extension)."""
     value = phone.strip()
-    return Sealed(vault.tokenize(PersonalKind.PHONE, value), mask_phone_like(value))
+    return Sealed(vault.tokenize(PersonalKind.PHONE, value), mask_number(value))
 
 
 def register_customer(cmd: RegisterCustomer, uow: UnitOfWork, *, vault: Vault) -> CustomerId:

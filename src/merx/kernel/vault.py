@@ -102,10 +102,17 @@ def personal(kind: PersonalKind, **kwargs: Any) -> Any:
 PERSONAL = "merx.personal"
 
 
-def mask_phone_like(value: str) -> str:
-    """The mask of a phone-like value that need not be a mainland mobile number (an
-    address's phone, a top-up account): the first three and last four characters of a
-    value of eleven or more, else only the last two, and a ``*`` for each other one."""
+def mask_name(value: str) -> str:
+    """A name's mask: its first character, then a ``*`` for each other one (``张**``)."""
+    text = value.strip()
+    return text[:1] + "*" * (len(text) - 1)
+
+
+def mask_number(value: str) -> str:
+    """The mask of a number of any shape (an address's phone, a top-up account, a
+    declared ID number): the first three and last four characters of a value of eleven
+    or more (an ID card's birth date, characters 7 to 14, is never shown), else only the
+    last two, and a ``*`` for each other one."""
     text = value.strip()
     if len(text) >= 11:
         return text[:3] + "*" * (len(text) - 7) + text[-4:]

@@ -24,7 +24,7 @@ from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, prefetch
-from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_phone_like, personal
+from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_number, personal
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownSeller
 from merx.orders.model import (
@@ -226,7 +226,7 @@ def _seal_account(vault: Vault, account: str | None) -> Sealed | None:
     if account is None or not account.strip():
         return None
     value = account.strip()
-    return Sealed(vault.tokenize(PersonalKind.ACCOUNT, value), mask_phone_like(value))
+    return Sealed(vault.tokenize(PersonalKind.ACCOUNT, value), mask_number(value))
 
 
 def _check_command(cmd: PlaceOrder) -> None:
