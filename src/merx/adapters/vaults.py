@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from merx.adapters.sealing import VAULT_TABLE, new_token
 from merx.adapters.sqlite import SqliteDatabase
 from merx.kernel.vault import hmac_digest
 from merx.people import PersonalKind, UnknownToken
@@ -25,19 +26,12 @@ from merx.people import PersonalKind, UnknownToken
 if TYPE_CHECKING:
     from merx.adapters.postgres import PostgresDatabase
 
-_TABLE = (
-    "CREATE TABLE IF NOT EXISTS merx_vault "
-    "(token TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL)"
-)
+_TABLE = VAULT_TABLE
 
 _KEY_TABLE = (
     "CREATE TABLE IF NOT EXISTS merx_vault_key "
     "(id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL)"
 )
-
-
-def _new_token(kind: PersonalKind) -> str:
-    return f"vt-{kind.value}-{secrets.token_hex(16)}"
 
 
 def _unknown(token: str) -> UnknownToken:
@@ -53,7 +47,7 @@ class SqliteVault:
         self._key: bytes | None = None
 
     def tokenize(self, kind: PersonalKind, value: str) -> str:
-        token = _new_token(kind)
+        token = new_token(kind)
         self._database.connection().execute(
             "INSERT INTO merx_vault (token, kind, value) VALUES (?, ?, ?)",
             (token, kind.value, value),
@@ -100,7 +94,7 @@ class PostgresVault:
         self._key: bytes | None = None
 
     def tokenize(self, kind: PersonalKind, value: str) -> str:
-        token = _new_token(kind)
+        token = new_token(kind)
         with self._database.connection() as connection:
             connection.execute(
                 "INSERT INTO merx_vault (token, kind, value) VALUES (%s, %s, %s)",

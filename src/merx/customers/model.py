@@ -108,16 +108,13 @@ class Customer(Aggregate):
         if not label.strip():
             raise ValidationError("an address needs a label")
 
-    def add_address(self, label: str, address: Address, *, default: bool = False) -> Address | None:
-        """Add (or replace) the address ``label``; the address it replaced, if any (its
-        sealed phone to forget)."""
+    def add_address(self, label: str, address: Address, *, default: bool = False) -> None:
+        """Add (or replace) the address ``label``."""
         self.check_label(label)
-        replaced = self.addresses.get(label)
         self.addresses[label] = address
         if default or self.default_address is None:
             self.default_address = label
         self.record(AddressAdded(self.id, label))
-        return replaced
 
     def address(self, label: str | None = None) -> Address:
         """The address called ``label``, or the default one."""

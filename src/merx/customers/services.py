@@ -2,8 +2,8 @@
 
 The contact phone and every address's phone are sealed at the vault before the customer
 is saved (:mod:`merx.kernel.vault`): the document keeps the token and the mask. A command
-that fails after sealing forgets the token again; a replaced address's phone is forgotten
-after the commit.
+that fails after sealing forgets the token again. A replaced address's phone stays at the
+vault: the orders shipped to it hold the same token.
 """
 
 from __future__ import annotations
@@ -69,15 +69,13 @@ def add_address(cmd: AddAddress, uow: UnitOfWork, *, vault: Vault) -> None:
         made = seal_phone(vault, address.phone)
         address = address.sealed_with(made)
     try:
-        replaced = customer.add_address(cmd.label, address, default=cmd.default)
+        customer.add_address(cmd.label, address, default=cmd.default)
         uow.repo(Customer).save(customer)
         uow.commit()
     except BaseException:
         if made is not None:
             vault.forget(made.token)
         raise
-    if replaced is not None and isinstance(replaced.phone, Sealed) and replaced != address:
-        vault.forget(replaced.phone.token)
 
 
 def verify_customer(cmd: VerifyCustomer, uow: UnitOfWork) -> None:
