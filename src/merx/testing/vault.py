@@ -27,6 +27,10 @@ from hypothesis import strategies as st
 from merx.people import UnknownToken
 from merx.people.ports import PersonalKind, Vault
 
+#: Any text a personal value may be: every character but NUL (a PostgreSQL text column
+#: refuses it, and no name, number or account holds one).
+TEXT = st.characters(exclude_characters="\x00", codec="utf-8")
+
 SAMPLES = {
     PersonalKind.NAME: "张三丰",
     PersonalKind.PHONE: "13800138000",
@@ -44,7 +48,7 @@ class VaultContract:
         vault = make_vault()
 
         @settings(max_examples=25, deadline=None)
-        @given(kind=st.sampled_from(PersonalKind), value=st.text(min_size=1, max_size=40))
+        @given(kind=st.sampled_from(PersonalKind), value=st.text(TEXT, min_size=1, max_size=40))
         def check(kind: PersonalKind, value: str) -> None:
             assert vault.reveal(vault.tokenize(kind, value)) == value
 
