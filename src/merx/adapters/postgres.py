@@ -60,9 +60,8 @@ from merx.adapters.roundtrips import RoundTrips, WireTrace
 from merx.adapters.sealing import (
     SEALED_SINCE_7,
     VAULT_TABLE,
-    new_token,
     readable,
-    seal_document,
+    seal_stored,
 )
 from merx.adapters.sqlite import (
     INDEXED_SINCE_2,
@@ -73,7 +72,6 @@ from merx.adapters.sqlite import (
 )
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
-from merx.kernel.vault import PersonalKind
 
 Connection: TypeAlias = psycopg.Connection[Any]
 Pool: TypeAlias = ConnectionPool[Connection]
@@ -352,27 +350,18 @@ def _seal_clear_values_of_7(db: Connection, documents: Documents | None) -> None
     ``merx_vault`` table (:mod:`merx.adapters.sealing`)."""
     del documents  # the step rewrites the documents as JSON
     db.execute(VAULT_TABLE)
-    kept: list[tuple[str, str, str]] = []
-
-    def keep(kind: PersonalKind, value: str) -> str:
-        kept.append((new_token(kind), kind.value, value))
-        return kept[-1][0]
-
-    rows = db.execute(
-        "SELECT kind, id, document::text FROM merx_documents WHERE kind = ANY(%s)",
-        (list(SEALED_SINCE_7),),
-    ).fetchall()
-    for kind, key, text in rows:
-        document = json.loads(text)
-        before = len(kept)
-        seal_document(kind, document, keep)
-        if len(kept) > before:
-            db.execute(
-                "UPDATE merx_documents SET document = %s WHERE kind = %s AND id = %s",
-                (_json(document), kind, key),
-            )
-    for row in kept:
-        db.execute("INSERT INTO merx_vault (token, kind, value) VALUES (%s, %s, %s)", row)
+    changed, kept = seal_stored(
+        db.execute(
+            "SELECT kind, id, document::text FROM merx_documents WHERE kind = ANY(%s)",
+            (list(SEALED_SINCE_7),),
+        ).fetchall()
+    )
+    with db.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE merx_documents SET document = %s WHERE kind = %s AND id = %s",
+            [(_json(document), kind, key) for kind, key, document in changed],
+        )
+        cursor.executemany("INSERT INTO merx_vault (token, kind, value) VALUES (%s, %s, %s)", kept)
 
 
 #: Every schema step in order of its version; a database's schema is the version of the

@@ -17,8 +17,9 @@ documents then name tokens of its vault.
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from merx.kernel.vault import PersonalKind, mask_name, mask_number
@@ -83,6 +84,27 @@ def seal_document(kind: str, document: dict[str, Any], keep: Keep) -> None:
                 ("phone", PersonalKind.PHONE, mask_number),
             ):
                 identity[name] = _sealed(keep, part, identity.get(name), mask)
+
+
+def seal_stored(
+    rows: Iterable[tuple[str, str, str]],
+) -> tuple[list[tuple[str, str, dict[str, Any]]], list[tuple[str, str, str]]]:
+    """Step 7 over stored ``(kind, id, document text)`` rows: the documents it changed,
+    ``(kind, id, document)``, and the vault rows to insert, ``(token, kind, value)``."""
+    kept: list[tuple[str, str, str]] = []
+
+    def keep(kind: PersonalKind, value: str) -> str:
+        kept.append((new_token(kind), kind.value, value))
+        return kept[-1][0]
+
+    changed: list[tuple[str, str, dict[str, Any]]] = []
+    for kind, key, text in rows:
+        document = json.loads(text)
+        before = len(kept)
+        seal_document(kind, document, keep)
+        if len(kept) > before:
+            changed.append((kind, key, document))
+    return changed, kept
 
 
 def readable(kind: str, document: dict[str, Any]) -> dict[str, Any]:

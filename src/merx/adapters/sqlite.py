@@ -40,13 +40,11 @@ from merx.adapters.roundtrips import RoundTrips
 from merx.adapters.sealing import (
     SEALED_SINCE_7,
     VAULT_TABLE,
-    new_token,
     readable,
-    seal_document,
+    seal_stored,
 )
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
-from merx.kernel.vault import PersonalKind
 
 _V1: Final = (
     """CREATE TABLE merx_documents (
@@ -276,25 +274,17 @@ def _seal_clear_values_of_7(db: sqlite3.Connection, documents: Documents | None)
     ``merx_vault`` table (:mod:`merx.adapters.sealing`)."""
     del documents  # the step rewrites the documents as JSON
     db.execute(VAULT_TABLE)
-    kept: list[tuple[str, str, str]] = []
-
-    def keep(kind: PersonalKind, value: str) -> str:
-        kept.append((new_token(kind), kind.value, value))
-        return kept[-1][0]
-
     marks = ", ".join("?" * len(SEALED_SINCE_7))
-    for kind, key, text in db.execute(
-        f"SELECT kind, id, document FROM merx_documents WHERE kind IN ({marks})",
-        SEALED_SINCE_7,
-    ).fetchall():
-        document = json.loads(text)
-        before = len(kept)
-        seal_document(kind, document, keep)
-        if len(kept) > before:
-            db.execute(
-                "UPDATE merx_documents SET document = ? WHERE kind = ? AND id = ?",
-                (_dumps(document), kind, key),
-            )
+    changed, kept = seal_stored(
+        db.execute(
+            f"SELECT kind, id, document FROM merx_documents WHERE kind IN ({marks})",
+            SEALED_SINCE_7,
+        ).fetchall()
+    )
+    db.executemany(
+        "UPDATE merx_documents SET document = ? WHERE kind = ? AND id = ?",
+        [(_dumps(document), kind, key) for kind, key, document in changed],
+    )
     db.executemany("INSERT INTO merx_vault (token, kind, value) VALUES (?, ?, ?)", kept)
 
 
