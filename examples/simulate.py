@@ -380,7 +380,7 @@ class World:
             self.app.handle(customers.RegisterCustomer(cid, f"Customer {n}", f"139{n:08d}"))
             self.app.handle(
                 customers.AddAddress(
-                    cid, "home", Address(f"C{n}", "1", region, "road"), default=True
+                    cid, "home", Address(f"C{n}", f"137{n:08d}", region, "road"), default=True
                 )
             )
             if self.rng.random() < 0.3:

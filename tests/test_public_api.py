@@ -65,7 +65,7 @@ PINNED = {
         CreditLimitChanged CreditLimitDrawn CreditLimitRestored CreditScorer
         FreezeCreditAccount GrantSpecialLimit GrantTemporaryLimit Identity InstallmentOption
         LimitExceeded LimitPosition OverpaymentHeld OverpaymentReleased PlanId
-        ReassessCredit RefundHeldCredit RiskAssessment RiskCheck ScoringFacts
+        ReassessCredit RefundHeldCredit RiskAssessment RiskCheck ScoringFacts SealedIdentity
         SpecialLimitGranted TemporaryLimitGranted TermNotAllowed UnfreezeCreditAccount
         UnknownDraw installment_options limit_position
     """,

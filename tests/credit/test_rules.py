@@ -19,11 +19,11 @@ from merx.credit import (
     CreditApplicationSubmitted,
     CreditDeclined,
     CreditLimitChanged,
-    Identity,
     PlanId,
     RiskAssessment,
     RiskCheck,
     ScoringFacts,
+    SealedIdentity,
 )
 from merx.credit.limits import ApplicationState, Consent
 from merx.kernel.errors import (
@@ -34,9 +34,14 @@ from merx.kernel.errors import (
     ValidationError,
 )
 from merx.kernel.ids import CustomerId, OrderId
+from merx.kernel.vault import Sealed
 from merx.schedules import FeePayer, GradePricing, ScheduleMethod, TermOffer
 from tests.credit.world import ALICE, GRADE_B, CreditWorld, cny
 from tests.credit.world import fresh_account as account
+
+SEALED = SealedIdentity(
+    Sealed("vt-name-1", "A****"), Sealed("vt-id_card-2", "1101"), Sealed("vt-phone-3", "138")
+)
 
 START = date(2026, 1, 31)
 RICHER = GradePricing("A", (TermOffer(12, ScheduleMethod.FLAT_FEE, Decimal("0.005")),))
@@ -48,9 +53,7 @@ def facts(customer: CustomerId = ALICE) -> ScoringFacts:
 
 def application() -> CreditApplication:
     consent = Consent(True, datetime(2026, 1, 31, 10, tzinfo=UTC), "v1")
-    return CreditApplication.submit(
-        "capp-1", ALICE, Identity("Alice Li", "1101", "138"), consent, facts()
-    )
+    return CreditApplication.submit("capp-1", ALICE, SEALED, consent, facts())
 
 
 def assessment(approved: bool = True, limit: str = "10000", grade: str = "B") -> RiskAssessment:
@@ -64,13 +67,9 @@ def assessment(approved: bool = True, limit: str = "10000", grade: str = "B") ->
 def test_facts_about_someone_else_refuse_the_application() -> None:
     consent = Consent(True, datetime(2026, 1, 31, 10, tzinfo=UTC), "v1")
     with pytest.raises(ValidationError, match="scoring facts are about"):
-        CreditApplication.submit(
-            "capp-1", ALICE, Identity("A", "1", "1"), consent, facts(CustomerId("bob"))
-        )
+        CreditApplication.submit("capp-1", ALICE, SEALED, consent, facts(CustomerId("bob")))
     with pytest.raises(ConsentMissing):  # consent is checked first, as before
-        CreditApplication.submit(
-            "capp-1", ALICE, Identity("A", "1", "1"), Consent(False, consent.at, "v1"), facts()
-        )
+        CreditApplication.submit("capp-1", ALICE, SEALED, Consent(False, consent.at, "v1"), facts())
 
 
 def test_an_approved_application_opens_the_account() -> None:

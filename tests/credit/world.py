@@ -20,6 +20,7 @@ from merx.adapters.memory import (
     MemoryInstallmentQueries,
     MemoryStore,
     MemoryUnitOfWork,
+    MemoryVault,
     SequentialIds,
 )
 from merx.adapters.memory.funder import MemoryFunder
@@ -170,7 +171,7 @@ def make_world(
     scorer = MemoryCreditScorer()
     funders: dict[str, MemoryFunder] = {}
     bus = MessageBus(lambda: MemoryUnitOfWork(store), events)
-    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=MemoryVault())
     register_installments(
         bus,
         clock=clock,

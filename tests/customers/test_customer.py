@@ -7,10 +7,13 @@ import pytest
 from merx.customers import Address, Customer, FirstOrderCompleted, UnknownAddress
 from merx.errors import NotFound
 from merx.kernel.ids import CustomerId, OrderId
+from merx.kernel.vault import Sealed
 
 
 def amy() -> Customer:
-    customer = Customer.register(customer_id=CustomerId("amy"), name="Amy", phone="1")
+    customer = Customer.register(
+        customer_id=CustomerId("amy"), name="Amy", phone=Sealed("vt-phone-1", "*")
+    )
     customer.pull_events()
     return customer
 

@@ -110,7 +110,9 @@ def test_a_virtual_sku_never_touches_warehouse_stock(app: MemoryApp) -> None:
     order_id = buy(app, "vic", (TOPUP, 2), account="13900000000")
     order = app.get(orders.Order, order_id)
     assert order.status is orders.OrderStatus.COMPLETED  # bought from the supplier at once
-    assert order.account == "13900000000"
+    assert order.account is not None
+    assert order.account.masked == "139****0000"  # sealed: the vault keeps the number
+    assert app.vault.reveal(order.account.token) == "13900000000"
     assert order.allocations == ()
     assert [(s.id, s.on_hand, s.reserved) for s in stock_items(app)] == before
     assert all(s.sku != TOPUP for s in stock_items(app))
@@ -119,8 +121,12 @@ def test_a_virtual_sku_never_touches_warehouse_stock(app: MemoryApp) -> None:
 def test_a_virtual_order_needs_an_account_not_an_address(app: MemoryApp) -> None:
     cid = app.handle(customers.RegisterCustomer(CustomerId("nova"), "Nova", "1"))
     app.handle(checkout.AddToCart(cid, TOPUP, 1))
+    kept = len(app.vault)  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         app.handle(orders.PlaceOrder(cid))
+    with pytest.raises(ValidationError):
+        app.handle(orders.PlaceOrder(cid, account="  "))
+    assert len(app.vault) == kept  # type: ignore[arg-type]  # nothing sealed for a refusal
     order_id = app.handle(orders.PlaceOrder(cid, account="13900000001")).order_ids[0]
     assert app.get(orders.Order, order_id).ship_to is None
 

@@ -23,6 +23,7 @@ from merx.kernel.ids import (
     WarehouseId,
 )
 from merx.kernel.money import Money
+from merx.kernel.vault import Sealed
 from merx.orders import (
     Order,
     OrderClosed,
@@ -63,7 +64,7 @@ def line(sku: str = "phone", quantity: int = 2, **changes: Any) -> QuotedLine:
     return QuotedLine(**{**fields, **changes})
 
 
-def order(*lines: QuotedLine, account: str | None = None) -> Order:
+def order(*lines: QuotedLine, account: Sealed | None = None) -> Order:
     placed = Order.place(
         order_id=OrderId("o-1"),
         parent_id=OrderId("p-1"),
@@ -230,7 +231,7 @@ def topup() -> Order:
         fulfillment=Fulfillment.real_time_supplier(SupplierId("telco")),
         face_value=Money.of("100.00", "CNY"),
     )
-    target = paid(order(credit, account="13800000000"))
+    target = paid(order(credit, account=Sealed("vt-account-1", "138****0000")))
     target.start_procurement(T0)
     target.pull_events()
     return target

@@ -87,6 +87,34 @@ def test_a_bank_card_is_kept_by_its_last_four_and_removed_from_the_vault() -> No
     assert app.events.of(people.BankCardRemoved) == [people.BankCardRemoved(AMY, card_id)]
 
 
+def test_a_card_bound_again_answers_the_bound_card_and_changes_nothing() -> None:
+    app, vault = registered()
+    card_id = app.handle(people.AddBankCard(AMY, card()))
+    kept, events = len(vault), len(app.events.events)
+    spaced = " ".join(card()[i : i + 4] for i in range(0, len(card()), 4))
+    assert app.handle(people.AddBankCard(AMY, card())) == card_id
+    assert app.handle(people.AddBankCard(AMY, spaced)) == card_id
+    assert list(app.get(PersonalData, AMY).cards) == [card_id]
+    assert (len(vault), len(app.events.events)) == (kept, events)
+    bound = app.get(PersonalData, AMY).cards[card_id]
+    assert bound.digest == vault.digest(PersonalKind.BANK_CARD, card())
+    assert card() not in repr(app.store.tables)
+    other = "4111111111111111"
+    assert app.handle(people.AddBankCard(AMY, other)) != card_id  # another card is another
+    app.handle(people.RemoveBankCard(AMY, card_id))
+    assert app.handle(people.AddBankCard(AMY, card())) not in {card_id}  # bound anew
+
+
+@settings(max_examples=25, deadline=None)
+@given(numbers=st.lists(card_numbers, min_size=1, max_size=6))
+def test_binding_cards_in_any_order_keeps_one_card_per_number(numbers: list[str]) -> None:
+    app, _vault = registered()
+    answers = [app.handle(people.AddBankCard(AMY, number)) for number in numbers + numbers]
+    distinct = {number: answers[numbers.index(number)] for number in numbers}
+    assert answers == [distinct[number] for number in numbers + numbers]
+    assert len(app.get(PersonalData, AMY).cards) == len(distinct)
+
+
 @pytest.mark.parametrize(
     ("command", "error"),
     [

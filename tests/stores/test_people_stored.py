@@ -12,6 +12,7 @@ import pytest
 from merx import people
 from merx.app import StoredApp
 from merx.app.stores import embedded_vault
+from merx.errors import IdempotencyKeyReused
 from merx.kernel.ids import CustomerId
 from merx.people import Channel, PersonalData, Vault
 from merx.testing.vault import VaultContract
@@ -50,6 +51,29 @@ def test_personal_data_survives_a_restart_sealed(storage: Storage) -> None:
     again.handle(people.ForgetPersonalData(AMY))
     with pytest.raises(people.UnknownToken):
         again.vault.reveal(person.phone.token)
+    again.close()
+
+
+def test_the_vaults_digest_key_survives_a_restart(storage: Storage) -> None:
+    """The embedded vault keeps its digest key: after a restart a card bound again is
+    still recognised, and a command re-sent under its idempotency key still matches its
+    fingerprint (while another phone under the key does not)."""
+    app = open_shop(storage)
+    command = people.RegisterPersonalData(AMY, "Amy Li", PHONE)
+    app.handle(command, idempotency_key="reg-1")
+    card_id = app.handle(people.AddBankCard(AMY, CARD))
+    app.close()
+
+    again = open_shop(storage)
+    assert again.handle(people.AddBankCard(AMY, CARD)) == card_id
+    assert list(again.get(PersonalData, AMY).cards) == [card_id]
+    rows = _vault_rows(again)
+    again.handle(command, idempotency_key="reg-1")  # the stored reply: nothing runs
+    assert _vault_rows(again) == rows
+    with pytest.raises(IdempotencyKeyReused):
+        again.handle(
+            people.RegisterPersonalData(AMY, "Amy Li", "13800138001"), idempotency_key="reg-1"
+        )
     again.close()
 
 

@@ -5,8 +5,9 @@ day of 30 orders on all four journeys: the ledger's balances inside its document
 entry a ``journal.JournalEntry`` document numbered from 0, withdrawals and statements
 naming their entry by number. An old database is rebuilt from them with the schema steps
 of its version (schema 1: no index table) and opened by this merx: the index is rebuilt,
-the journal leaves the documents for its tables with every balance as it was, and trade
-goes on.
+the journal leaves the documents for its tables with every balance as it was, the
+personal values the old documents held in clear (phones, top-up accounts, declared
+identities) are sealed in the database's vault table (schema 7), and trade goes on.
 """
 
 from __future__ import annotations
@@ -22,10 +23,20 @@ from typing import Any
 
 import pytest
 
-from merx import catalog, customers, inventory, orders, payments, promotions, settlement
+from merx import (
+    catalog,
+    credit,
+    customers,
+    inventory,
+    orders,
+    payments,
+    promotions,
+    settlement,
+)
 from merx.adapters.documents import SchemaTooOld
 from merx.adapters.indexed import IndexedOrderQueries
 from merx.adapters.memory import FixedClock, SequentialIds
+from merx.adapters.sealing import SEALED_SINCE_7, readable
 from merx.adapters.sqlite import (
     INDEXED_SINCE_2,
     MIGRATIONS,
@@ -37,10 +48,12 @@ from merx.app import StoredApp, build_app, build_memory_app, cli
 from merx.app.documents import documents
 from merx.app.stores import Database
 from merx.customers import Address
+from merx.fulfillment import TopUp
 from merx.kernel.command_records import PurgeCommandRecords
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.replies import KEPT_FOR, CommandRecord, RecordState
+from merx.kernel.vault import Sealed
 from merx.ledger import Bucket as LedgerBucket
 from merx.ledger import EntryKind, Ledger, Phase, merchant_account
 from merx.orders import PresaleOrder
@@ -190,7 +203,7 @@ def index_old_documents(path: Path) -> None:
                 "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
             ).fetchall()
             for key, version, document in rows:
-                aggregate = known.read(kind, json.loads(document))
+                aggregate = known.read(kind, readable(name, json.loads(document)))
                 aggregate.version = version
                 entries = known.index_entries(aggregate) or ()
                 db.executemany(
@@ -292,6 +305,7 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
     made = presales()[1]
     assert scanned[-2:] == [[made["ps-2-a"]], [made["ps-2-a"], made["ps-3-a"]]]
     check_indexed(database)
+    check_sealed(app, database)
     # expired command records are found through the index schema 6 wrote, and purged
     assert app.handle(PurgeCommandRecords(AFTER)) == 1
     assert database.keys(known.name_of(CommandRecord)) == ["live-key"]
@@ -303,6 +317,51 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
         marketing = merchant_account(shop, LedgerBucket.MARKETING)
         assert uow.repo(Ledger).get("CNY").balance(journal, marketing) == -1_000
         assert settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
+
+
+def clear_values_of_fixture() -> dict[tuple[str, str], list[str]]:
+    """The personal values the fixture's documents hold in clear, by document (the
+    address phones, ``"1"``, are too short to search for and are checked by shape)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for kind, key, _, doc in fixture_rows():
+        values = [doc.get("phone"), doc.get("account")]
+        values += list((doc.get("identity") or {}).values())
+        found[kind, key] = [v for v in values if isinstance(v, str) and len(v) > 4]
+    return found
+
+
+def check_sealed(app: StoredApp, database: Database) -> None:
+    """Schema 7 sealed every clear personal value: the documents hold a token and a mask
+    where the fixture held the value, and the embedded vault reveals the value."""
+    clear = clear_values_of_fixture()
+    assert sum(map(len, clear.values())) > 30
+    sealed = 0
+    for name in SEALED_SINCE_7:
+        for key in database.keys(name):
+            stored = database.load(name, key)
+            assert stored is not None
+            text = stored[1] if isinstance(stored[1], str) else json.dumps(stored[1])
+            for value in clear.get((name, key), []):
+                assert value not in text, (name, key)
+            document = json.loads(text)
+            phones = [document.get("phone"), (document.get("ship_to") or {}).get("phone")]
+            phones += [a["phone"] for a in (document.get("addresses") or {}).values()]
+            for phone in phones:
+                assert phone is None or set(phone) == {"token", "masked"}, (name, key)
+            sealed += sum(phone is not None for phone in phones)
+    assert sealed > 40
+    with app.unit_of_work() as uow:
+        customer = uow.repo(customers.Customer).get(CustomerId("c00001"))
+        assert customer.phone.masked == "139****0001"
+        assert app.vault.reveal(customer.phone.token) == "13900000001"
+        home = customer.address("home").phone
+        assert isinstance(home, Sealed)
+        assert app.vault.reveal(home.token) == "1"
+        top_up = uow.repo(TopUp).get("topup-ord-000003-1")
+        assert app.vault.reveal(top_up.account.token) == "13902653573"
+        application = uow.repo(credit.CreditApplication).get("capp-000001")
+        assert application.identity.id_number.masked == "110***********0005"
+        assert app.vault.reveal(application.identity.legal_name.token) == "Name c00005"
 
 
 #: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has

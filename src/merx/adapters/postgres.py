@@ -57,6 +57,12 @@ from merx.adapters.documents import (
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
+from merx.adapters.sealing import (
+    SEALED_SINCE_7,
+    VAULT_TABLE,
+    readable,
+    seal_stored,
+)
 from merx.adapters.sqlite import (
     INDEXED_SINCE_2,
     INDEXED_SINCE_3,
@@ -173,7 +179,7 @@ def _index_kinds(
             "SELECT id, version, document::text FROM merx_documents WHERE kind = %s", (name,)
         ).fetchall()
         for key, version, document in rows:
-            aggregate = documents.read(kind, json.loads(document))
+            aggregate = documents.read(kind, readable(name, json.loads(document)))
             aggregate.version = version
             entries = documents.index_entries(aggregate) or ()
             db.execute(_UNINDEX, (name, key))
@@ -339,6 +345,25 @@ def _index_kinds_of_6(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
 
 
+def _seal_clear_values_of_7(db: Connection, documents: Documents | None) -> None:
+    """Schema 7: clear personal values of older documents sealed in the database's own
+    ``merx_vault`` table (:mod:`merx.adapters.sealing`)."""
+    del documents  # the step rewrites the documents as JSON
+    db.execute(VAULT_TABLE)
+    changed, kept = seal_stored(
+        db.execute(
+            "SELECT kind, id, document::text FROM merx_documents WHERE kind = ANY(%s)",
+            (list(SEALED_SINCE_7),),
+        ).fetchall()
+    )
+    with db.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE merx_documents SET document = %s WHERE kind = %s AND id = %s",
+            [(_json(document), kind, key) for kind, key, document in changed],
+        )
+        cursor.executemany("INSERT INTO merx_vault (token, kind, value) VALUES (%s, %s, %s)", kept)
+
+
 #: Every schema step in order of its version; a database's schema is the version of the
 #: last step applied (see :func:`merx.adapters.sqlite.migrations_after`).
 MIGRATIONS: Final = (
@@ -348,6 +373,7 @@ MIGRATIONS: Final = (
     Migration(4, (), _index_kinds_of_4),
     Migration(5, (), _index_kinds_of_5),
     Migration(6, _V6, _index_kinds_of_6),
+    Migration(7, (), _seal_clear_values_of_7),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

@@ -37,6 +37,12 @@ from merx.adapters.documents import (
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips
+from merx.adapters.sealing import (
+    SEALED_SINCE_7,
+    VAULT_TABLE,
+    readable,
+    seal_stored,
+)
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
 
@@ -186,7 +192,7 @@ def _index_kinds(
         for key, version, document in db.execute(
             "SELECT id, version, document FROM merx_documents WHERE kind = ?", (name,)
         ).fetchall():
-            aggregate = documents.read(kind, json.loads(document))
+            aggregate = documents.read(kind, readable(name, json.loads(document)))
             aggregate.version = version
             _write_index(db, name, key, documents.index_entries(aggregate) or ())
 
@@ -263,6 +269,25 @@ def _index_kinds_of_6(db: sqlite3.Connection, documents: Documents | None) -> No
     _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
 
 
+def _seal_clear_values_of_7(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 7: clear personal values of older documents sealed in the file's own
+    ``merx_vault`` table (:mod:`merx.adapters.sealing`)."""
+    del documents  # the step rewrites the documents as JSON
+    db.execute(VAULT_TABLE)
+    marks = ", ".join("?" * len(SEALED_SINCE_7))
+    changed, kept = seal_stored(
+        db.execute(
+            f"SELECT kind, id, document FROM merx_documents WHERE kind IN ({marks})",
+            SEALED_SINCE_7,
+        ).fetchall()
+    )
+    db.executemany(
+        "UPDATE merx_documents SET document = ? WHERE kind = ? AND id = ?",
+        [(_dumps(document), kind, key) for kind, key, document in changed],
+    )
+    db.executemany("INSERT INTO merx_vault (token, kind, value) VALUES (?, ?, ?)", kept)
+
+
 #: Every schema step in order of its version; the schema of a file is the version of the
 #: last step applied. A database opened applies every step of a later version, in order.
 MIGRATIONS: Final = (
@@ -272,6 +297,7 @@ MIGRATIONS: Final = (
     Migration(4, (), _index_kinds_of_4),
     Migration(5, (), _index_kinds_of_5),
     Migration(6, (), _index_kinds_of_6),
+    Migration(7, (), _seal_clear_values_of_7),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.

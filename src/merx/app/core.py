@@ -348,7 +348,8 @@ def assemble(
     )
     decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
     audience = partial(in_audience, decide)  # campaigns' audiences
-    replies = Replies(make_converter(), settings.keys_kept_for)  # idempotency keys' replies
+    # idempotency keys' replies; personal fields fingerprinted by the vault's keyed digest
+    replies = Replies(make_converter(), settings.keys_kept_for, vault.digest)
     bus = MessageBus(
         new_unit_of_work, events, attempts=settings.conflict_attempts,
         pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,
@@ -367,7 +368,7 @@ def assemble(
     register_shop(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
-        pricer=pricer, tax=settings.tax_policy, audience=audience,
+        pricer=pricer, tax=settings.tax_policy, audience=audience, vault=vault,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -392,7 +393,7 @@ def assemble(
     )
     register_fulfillment(
         bus, clock=clock, logistics=logistics, consignment=consignment,
-        suppliers=virtual_suppliers, gateways=gateways,
+        suppliers=virtual_suppliers, gateways=gateways, vault=vault,
     )  # fmt: skip
     register_aftersales(
         bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
@@ -406,7 +407,7 @@ def assemble(
     register_settlement(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
-    register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,

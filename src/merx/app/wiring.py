@@ -85,8 +85,10 @@ def register_fulfillment(
     consignment: ConsignmentChannel,
     suppliers: Mapping[str, VirtualGoodsSupplier],
     gateways: Mapping[str, PaymentGateway],
+    vault: Vault,
 ) -> None:
-    """Shipping from our warehouses, by merchants and by consignment suppliers; top-ups."""
+    """Shipping from our warehouses, by merchants and by consignment suppliers; top-ups
+    (their account revealed at ``vault`` for the supplier)."""
     bus.register(
         fulfillment.ShipOrder,
         partial(fulfillment_services.ship_order, logistics=logistics, clock=clock),
@@ -115,7 +117,11 @@ def register_fulfillment(
     bus.register(
         fulfillment.FulfillTopUp,
         partial(
-            fulfillment_services.fulfill_topup, suppliers=suppliers, gateways=gateways, clock=clock
+            fulfillment_services.fulfill_topup,
+            suppliers=suppliers,
+            gateways=gateways,
+            clock=clock,
+            vault=vault,
         ),
     )
     bus.subscribe(
@@ -125,6 +131,7 @@ def register_fulfillment(
             suppliers=suppliers,
             gateways=gateways,
             clock=clock,
+            vault=vault,
         ),
     )
     bus.subscribe(payments.RefundSucceeded, fulfillment_services.close_refunded_topup)
@@ -209,14 +216,18 @@ def register_shop(
     pricer: pricing.Pricer = pricing.quote,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
     audience: promotions.Audience | None = None,
+    vault: Vault,
 ) -> None:
-    """Customers, stock, cart, placing and closing orders. ``order_queries`` and
+    """Customers, stock, cart, placing and closing orders (``vault`` seals the customers'
+    phones and top-up accounts). ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
     order or stock item); ``pricer`` prices carts (a :class:`merx.pricing.QuoteMemo`
     shared with the checkout page saves the second pricing of a cart when its order is
     placed)."""
-    bus.register(customers.RegisterCustomer, customers_services.register_customer)
-    bus.register(customers.AddAddress, customers_services.add_address)
+    bus.register(
+        customers.RegisterCustomer, partial(customers_services.register_customer, vault=vault)
+    )
+    bus.register(customers.AddAddress, partial(customers_services.add_address, vault=vault))
     bus.register(customers.VerifyCustomer, customers_services.verify_customer)
     bus.register(inventory.OpenWarehouse, inventory_services.open_warehouse)
     bus.register(inventory.ReceiveStock, inventory_services.receive_stock)
@@ -237,6 +248,7 @@ def register_shop(
         orders.PlaceOrder,
         partial(
             orders_services.place_order,
+            vault=vault,
             clock=clock,
             ids=ids,
             inventory=stock_policy,
@@ -648,8 +660,11 @@ def register_settlement(
         bus.register(command, partial(handler, clock=clock, journals=journals, payout=payout))
 
 
-def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer) -> None:
-    """Every credit command and its handler, with the keywords each needs."""
+def register_credit(
+    bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: CreditScorer, vault: Vault
+) -> None:
+    """Every credit command and its handler, with the keywords each needs (``vault``
+    seals an application's declared identity)."""
     plain: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (credit.ChangeCreditLimit, credit_services.change_credit_limit),
         (credit.FreezeCreditAccount, credit_services.freeze_credit_account),
@@ -666,7 +681,7 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         bus.register(command, partial(handler, clock=clock))
     bus.register(
         credit.ApplyForCredit,
-        partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
+        partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer, vault=vault),
     )
     bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
 

@@ -40,6 +40,7 @@ from merx.credit.limits import (
     OverpaymentHeld,
     OverpaymentReleased,
     PlanId,
+    SealedIdentity,
     SpecialLimitGranted,
     TemporaryLimitGranted,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "RiskAssessment",
     "RiskCheck",
     "ScoringFacts",
+    "SealedIdentity",
     "SpecialLimitGranted",
     "TemporaryLimitGranted",
     "TermNotAllowed",

@@ -53,6 +53,7 @@ from merx.kernel.ids import CustomerId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
 from merx.kernel.validation import require_date, require_text
+from merx.kernel.vault import PERSONAL, PersonalKind, Sealed
 from merx.schedules import FeePayer, GradePricing, InvalidPlan, Schedule, TermOffer, price_plan
 
 #: The id of an installment plan (:mod:`merx.installments`): the account keys what each
@@ -64,18 +65,32 @@ PlanId = NewType("PlanId", str)
 
 @attrs.frozen
 class Identity:
-    """Who asks for credit, as the customer declared it (personal data: its repr shows
-    none of it)."""
+    """Who asks for credit, as the customer declared it, in clear (personal data: its repr
+    shows none of it, and an idempotency fingerprint takes the vault's digests): what
+    :class:`ApplyForCredit` carries. The application keeps it sealed
+    (:class:`SealedIdentity`)."""
 
-    legal_name: str = attrs.field(repr=False)
-    id_number: str = attrs.field(repr=False)
-    phone: str = attrs.field(repr=False)
+    legal_name: str = attrs.field(repr=False, metadata={PERSONAL: PersonalKind.NAME})
+    id_number: str = attrs.field(repr=False, metadata={PERSONAL: PersonalKind.ID_CARD})
+    phone: str = attrs.field(repr=False, metadata={PERSONAL: PersonalKind.PHONE})
 
     def __attrs_post_init__(self) -> None:
         for name in ("legal_name", "id_number", "phone"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(f"identity {name} must be a non-empty string")
+
+
+@attrs.frozen
+class SealedIdentity:
+    """An :class:`Identity` as a credit application keeps it: each value at the vault
+    (:mod:`merx.kernel.vault`), the application holding its token and mask (``张**``,
+    ``110***********1234``, ``138****0000``). A host checking an application (a bureau
+    query) reveals the values at the vault."""
+
+    legal_name: Sealed
+    id_number: Sealed
+    phone: Sealed
 
 
 @attrs.frozen
@@ -130,7 +145,7 @@ class CreditApplicationRejected(DomainEvent):
 class CreditApplication(Aggregate):
     id: str
     customer_id: CustomerId
-    identity: Identity
+    identity: SealedIdentity
     consent: Consent
     status: ApplicationState = ApplicationState.SUBMITTED
     grade: str | None = None
@@ -142,7 +157,7 @@ class CreditApplication(Aggregate):
         cls,
         application_id: str,
         customer_id: CustomerId,
-        identity: Identity,
+        identity: SealedIdentity,
         consent: Consent,
         facts: ScoringFacts,
     ) -> CreditApplication:

@@ -19,6 +19,7 @@ from merx.credit.limits import (
     Identity,
     InstallmentOption,
     LimitPosition,
+    SealedIdentity,
 )
 from merx.credit.ports import CreditScorer, ScoringFacts
 from merx.kernel.bus import Command
@@ -27,6 +28,7 @@ from merx.kernel.errors import ValidationError
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_name, mask_number
 from merx.schedules import FeePayer
 
 # -- commands: applications and limits -------------------------------------------------
@@ -113,22 +115,52 @@ class RefundHeldCredit(Command[Money]):
 # -- handlers: applications and limits ---------------------------------------------------
 
 
-def apply_for_credit(
-    cmd: ApplyForCredit, uow: UnitOfWork, *, clock: Clock, ids: IdSource, scorer: CreditScorer
-) -> ApplicationDecision:
-    application = CreditApplication.submit(
-        ids.next_id("capp"), cmd.customer_id, cmd.identity, cmd.consent, cmd.facts
+def seal_identity(vault: Vault, identity: Identity) -> SealedIdentity:
+    """The declared identity kept at ``vault``: its tokens and masks."""
+
+    def seal(kind: PersonalKind, value: str, masked: str) -> Sealed:
+        return Sealed(vault.tokenize(kind, value), masked)
+
+    name, number, phone = (v.strip() for v in attrs.astuple(identity))
+    return SealedIdentity(
+        seal(PersonalKind.NAME, name, mask_name(name)),
+        seal(PersonalKind.ID_CARD, number, mask_number(number)),
+        seal(PersonalKind.PHONE, phone, mask_number(phone)),
     )
-    if uow.repo(CreditAccount).find(cmd.customer_id) is not None:
-        raise ValidationError(
-            f"customer {cmd.customer_id!r} already has a credit account; reassess it instead"
+
+
+def apply_for_credit(
+    cmd: ApplyForCredit,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    scorer: CreditScorer,
+    vault: Vault,
+) -> ApplicationDecision:
+    """Submit, score and decide the application; the declared identity is sealed at
+    ``vault`` first (a refused application forgets it again)."""
+    if not isinstance(cmd.identity, Identity):
+        raise ValidationError(f"customer {cmd.customer_id!r}: the identity is not an Identity")
+    identity = seal_identity(vault, cmd.identity)
+    try:
+        application = CreditApplication.submit(
+            ids.next_id("capp"), cmd.customer_id, identity, cmd.consent, cmd.facts
         )
-    assessment = scorer.assess(cmd.facts)
-    account = application.decide(assessment, cmd.statement_day)
-    if account is not None:
-        uow.repo(CreditAccount).add(account)
-    uow.repo(CreditApplication).add(application)
-    uow.commit()
+        if uow.repo(CreditAccount).find(cmd.customer_id) is not None:
+            raise ValidationError(
+                f"customer {cmd.customer_id!r} already has a credit account; reassess it instead"
+            )
+        assessment = scorer.assess(cmd.facts)
+        account = application.decide(assessment, cmd.statement_day)
+        if account is not None:
+            uow.repo(CreditAccount).add(account)
+        uow.repo(CreditApplication).add(application)
+        uow.commit()
+    except BaseException:
+        for sealed in (identity.legal_name, identity.id_number, identity.phone):
+            vault.forget(sealed.token)
+        raise
     return ApplicationDecision(
         application.id,
         assessment.approved,

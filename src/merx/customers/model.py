@@ -11,22 +11,34 @@ from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, OrderId, SkuId
+from merx.kernel.vault import PERSONAL, PersonalKind, Sealed
 
 
 @attrs.frozen
 class Address:
-    """A delivery address. ``region`` is what warehouses' delivery ranges match on."""
+    """A delivery address. ``region`` is what warehouses' delivery ranges match on.
+
+    ``phone`` is personal data: clear in the :class:`~merx.customers.AddAddress` a host
+    sends, :class:`~merx.kernel.vault.Sealed` (the vault's token and ``138****0000``) in
+    the address book and in every order's ``ship_to`` copied from it. A carrier adapter
+    that needs the number reveals it at the vault (``vault.reveal(phone.token)``)."""
 
     recipient: str
-    phone: str = attrs.field(repr=False)  # personal data: never in a repr or a log
+    # personal(PersonalKind.PHONE) spelt out: mypy's attrs plugin sees only attrs.field
+    phone: str | Sealed = attrs.field(repr=False, metadata={PERSONAL: PersonalKind.PHONE})
     region: str
     line: str
     postal_code: str = ""
 
     def __attrs_post_init__(self) -> None:
         for name in ("recipient", "phone", "region", "line"):
-            if not getattr(self, name).strip():
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.strip():
                 raise ValidationError(f"address {name} must not be empty")
+
+    def sealed_with(self, phone: Sealed) -> Address:
+        """This address with its phone sealed."""
+        return attrs.evolve(self, phone=phone)
 
     def one_line(self) -> str:
         return f"{self.recipient}, {self.line}, {self.region} {self.postal_code}".strip()
@@ -69,24 +81,36 @@ class Customer(Aggregate):
 
     id: CustomerId
     name: str
-    phone: str = attrs.field(repr=False)  # personal data: never in a repr or a log
+    #: the contact phone, sealed (the vault's token and its mask)
+    phone: Sealed = attrs.field(repr=False)
     new_user: bool = True
     verified: bool = False
     addresses: dict[str, Address] = attrs.field(factory=dict)
     default_address: str | None = None
     limited_purchases: dict[OrderId, tuple[tuple[SkuId, int], ...]] = flat_field(dict)
 
-    @classmethod
-    def register(cls, *, customer_id: CustomerId, name: str, phone: str) -> Customer:
+    @staticmethod
+    def check_contact(customer_id: CustomerId, name: str, phone: str) -> None:
+        """Refuse an empty name or phone (before the phone is sealed)."""
         if not name.strip() or not phone.strip():
+            raise ValidationError(f"customer {customer_id!r} needs a name and a phone")
+
+    @classmethod
+    def register(cls, *, customer_id: CustomerId, name: str, phone: Sealed) -> Customer:
+        if not name.strip():
             raise ValidationError(f"customer {customer_id!r} needs a name and a phone")
         customer = cls(id=customer_id, name=name, phone=phone)
         customer.record(CustomerRegistered(customer_id))
         return customer
 
-    def add_address(self, label: str, address: Address, *, default: bool = False) -> None:
+    @staticmethod
+    def check_label(label: str) -> None:
         if not label.strip():
             raise ValidationError("an address needs a label")
+
+    def add_address(self, label: str, address: Address, *, default: bool = False) -> None:
+        """Add (or replace) the address ``label``."""
+        self.check_label(label)
         self.addresses[label] = address
         if default or self.default_address is None:
             self.default_address = label

@@ -27,6 +27,7 @@ from merx.kernel.errors import ValidationError
 from merx.kernel.ids import MerchantId, OrderId, PaymentId, ShipmentId, SkuId, SupplierId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, prefetch
+from merx.kernel.vault import Vault
 from merx.orders import Order, OrderKind, OrderLine, OrderPaid, OrderStatus
 from merx.payments import (
     Payment,
@@ -281,7 +282,10 @@ def fulfill_topup(
     suppliers: Mapping[str, VirtualGoodsSupplier],
     gateways: Mapping[str, PaymentGateway],
     clock: Clock,
+    vault: Vault,
 ) -> OrderStatus:
+    """Buy the top-up's units from their suppliers; the account to credit is revealed at
+    ``vault`` only to be handed to the supplier (the one place merx reads it in clear)."""
     order = uow.repo(Order).get(cmd.order_id)
     if order.kind is not OrderKind.TOPUP:
         raise NotATopUp(f"order {order.id!r} is not a top-up")
@@ -300,14 +304,15 @@ def fulfill_topup(
         return _refund_failed(uow, order.id, gateways, clock)
     else:
         return order.status
-    _purchase(uow, top_up.id, suppliers)
+    _purchase(uow, top_up.id, suppliers, vault)
     return _conclude(uow, order.id, gateways, clock)
 
 
 def _purchase(
-    uow: UnitOfWork, top_up_id: str, suppliers: Mapping[str, VirtualGoodsSupplier]
+    uow: UnitOfWork, top_up_id: str, suppliers: Mapping[str, VirtualGoodsSupplier], vault: Vault
 ) -> None:
     top_up = uow.repo(TopUp).get(top_up_id)
+    account: str | None = None
     for unit in top_up.of(UnitStatus.UNKNOWN):
         try:
             supplier = suppliers[unit.supplier]
@@ -315,11 +320,13 @@ def _purchase(
             raise UnknownVirtualSupplier(
                 f"no real-time supplier {unit.supplier!r} is configured"
             ) from None
+        if account is None:
+            account = vault.reveal(top_up.account.token)
         try:
             result = supplier.purchase(
                 order_ref=top_up.order_id,
                 sku=unit.sku,
-                account=top_up.account,
+                account=account,
                 face_value=unit.face_value,
                 idempotency_key=unit.key,
             )
@@ -454,10 +461,12 @@ def fulfill_paid_topup(
     suppliers: Mapping[str, VirtualGoodsSupplier],
     gateways: Mapping[str, PaymentGateway],
     clock: Clock,
+    vault: Vault,
 ) -> None:
     """Subscriber: a paid top-up is bought from its supplier at once."""
     order = uow.repo(Order).view(event.order_id)
     if order.kind is OrderKind.TOPUP:
         fulfill_topup(
-            FulfillTopUp(order.id), uow, suppliers=suppliers, gateways=gateways, clock=clock
-        )
+            FulfillTopUp(order.id), uow, suppliers=suppliers, gateways=gateways, clock=clock,
+            vault=vault,
+        )  # fmt: skip

@@ -19,6 +19,7 @@ from merx.kernel.aggregate import Aggregate
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import OrderId, SkuId, SupplierId
 from merx.kernel.money import Money
+from merx.kernel.vault import Sealed
 from merx.orders import Order, OrderKind
 
 
@@ -82,7 +83,9 @@ class TopUp(Aggregate):
 
     id: str
     order_id: OrderId
-    account: str = attrs.field(repr=False)  # a phone number to top up: personal data
+    #: the account to credit (a phone number), sealed: revealed at the vault only to be
+    #: handed to the supplier (:func:`merx.fulfillment.services.fulfill_topup`)
+    account: Sealed = attrs.field(repr=False)
     units: dict[str, TopUpUnit]
 
     @classmethod

@@ -19,6 +19,12 @@ A host whose response was lost sends the command again with the same idempotency
   may be used again, and :class:`merx.kernel.command_records.PurgeCommandRecords`
   deletes it.
 
+A field holding a personal value in clear (marked with :func:`merx.kernel.vault.personal`:
+a phone number, an ID card number, a card number, a top-up account) enters the fingerprint
+as the vault's keyed digest of it (:meth:`~merx.kernel.vault.Vault.digest`), never as
+itself: a SHA-256 of a command with a phone number in it could be matched by hashing the
+10^8 candidate numbers; without the vault's key nothing can be matched.
+
 A command refused before it committed anything stores nothing: sending it again runs it
 again, which answers the same way unless the world changed.
 """
@@ -28,6 +34,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import importlib
+import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, cast, get_args, get_origin
@@ -42,6 +50,20 @@ from merx.kernel.errors import (
     ValidationError,
 )
 from merx.kernel.money import Money
+from merx.kernel.vault import PERSONAL, PersonalKind, hmac_digest
+
+#: A keyed digest of a personal value (the vault's :meth:`~merx.kernel.vault.Vault.digest`).
+Digest = Callable[[PersonalKind, str], str]
+
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def process_digest(kind: PersonalKind, value: str) -> str:
+    """The fallback :data:`Digest` of a :class:`Replies` given none: keyed with a secret of
+    this process (fingerprints of personal commands then do not survive a restart; the
+    composition root gives the vault's digest)."""
+    return hmac_digest(_PROCESS_KEY, kind, value)
+
 
 #: How long a key is kept, unless the bus is told otherwise.
 KEPT_FOR = timedelta(days=1)
@@ -74,36 +96,44 @@ def command_name(command: object) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def fingerprint(command: object) -> str:
+def fingerprint(command: object, digest: Digest = process_digest) -> str:
     """A digest of the command's type and field values, the same in every process (sets
-    are sorted, mappings by key; no hash of a string takes part)."""
-    text = repr(_canonical(command))
+    are sorted, mappings by key; no hash of a string takes part), personal fields entering
+    as their keyed ``digest``."""
+    text = repr(_canonical(command, digest))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _canonical(value: object) -> object:
+def _canonical(value: object, digest: Digest) -> object:
     if attrs.has(type(value)):
         fields = attrs.fields(cast(Any, type(value)))
         return (
             command_name(value),
-            tuple((f.name, _canonical(getattr(value, f.name))) for f in fields),
+            tuple((f.name, _field(f, getattr(value, f.name), digest)) for f in fields),
         )
     if isinstance(value, enum.Enum):
-        return (command_name(value), _canonical(value.value))
+        return (command_name(value), _canonical(value.value, digest))
     if isinstance(value, Money):
         return ("Money", str(value.amount), value.currency)
     if isinstance(value, datetime | date | Decimal | timedelta):
         return (type(value).__name__, str(value))
     if isinstance(value, dict):
-        items = [(_canonical(k), _canonical(v)) for k, v in value.items()]
+        items = [(_canonical(k, digest), _canonical(v, digest)) for k, v in value.items()]
         return ("dict", tuple(sorted(items, key=repr)))
     if isinstance(value, set | frozenset):
-        return ("set", tuple(sorted((_canonical(v) for v in value), key=repr)))
+        return ("set", tuple(sorted((_canonical(v, digest) for v in value), key=repr)))
     if isinstance(value, list | tuple):
-        return (type(value).__name__, tuple(_canonical(v) for v in value))
+        return (type(value).__name__, tuple(_canonical(v, digest) for v in value))
     if value is None or isinstance(value, bool | int | float | str | bytes):
         return value
     return (type(value).__name__, repr(value))
+
+
+def _field(field: Any, value: object, digest: Digest) -> object:
+    kind = field.metadata.get(PERSONAL)
+    if kind is not None and isinstance(value, str):
+        return ("personal", digest(kind, value))
+    return _canonical(value, digest)
 
 
 def result_type(command: object) -> Any:
@@ -130,18 +160,22 @@ class Codec(Protocol):
 class Replies:
     """Reads and writes the :class:`CommandRecord` of a key (used by the bus)."""
 
-    def __init__(self, codec: Codec, kept_for: timedelta = KEPT_FOR) -> None:
+    def __init__(
+        self, codec: Codec, kept_for: timedelta = KEPT_FOR, digest: Digest = process_digest
+    ) -> None:
+        """``digest``: the keyed digest of personal fields in fingerprints (the vault's)."""
         if kept_for <= timedelta(0):
             raise ValidationError(f"idempotency keys are kept a positive time, not {kept_for}")
         self.kept_for = kept_for
         self._converter = codec
+        self._digest = digest
 
     def claim(self, repo: Any, key: str, command: object, now: datetime) -> CommandRecord | None:
         """The earlier record's reply if ``key`` was used for this command (``None``: it is
         new, or expired); stages the claim in ``repo``'s unit of work otherwise."""
         if not isinstance(key, str) or not key or len(key) > 255:
             raise ValidationError(f"an idempotency key is 1 to 255 characters, not {key!r}")
-        print_ = fingerprint(command)
+        print_ = fingerprint(command, self._digest)
         earlier: CommandRecord | None = repo.find(key)
         if earlier is not None and not earlier.expired(now, self.kept_for):
             if earlier.fingerprint != print_:
@@ -161,7 +195,7 @@ class Replies:
         """Keep ``reply`` (a result, or the error raised after a commit) under ``key``."""
         record: CommandRecord | None = repo.find(key)
         if record is None or record.expired(now, self.kept_for):  # not claimed, or expired
-            record = _start(repo, record, key, command, fingerprint(command), now)
+            record = _start(repo, record, key, command, fingerprint(command, self._digest), now)
         else:
             repo.save(record)
         record.state = RecordState.DONE

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any, TypeVar
 
 import cattrs
@@ -22,6 +23,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from merx.kernel.clock import require_aware
 from merx.kernel.errors import MerxError, ValidationError
 from merx.kernel.money import Money
+from merx.kernel.vault import Sealed
 
 T = TypeVar("T")
 
@@ -93,8 +95,18 @@ def make_converter(aggregates: Iterable[type[Any]] = ()) -> cattrs.Converter:
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_structure_hook(timedelta, _structure_timedelta)
+    converter.register_structure_hook_func(
+        lambda kind: kind == (str | Sealed), partial(_structure_maybe_sealed, converter)
+    )
     register_aggregates(converter, aggregates)
     return converter
+
+
+def _structure_maybe_sealed(converter: cattrs.Converter, data: Any, _: Any) -> str | Sealed:
+    """A personal value a command holds in clear and a stored aggregate sealed."""
+    if isinstance(data, str):
+        return data
+    return converter.structure(data, Sealed)
 
 
 def register_aggregates(converter: cattrs.Converter, aggregates: Iterable[type[Any]]) -> None:

@@ -25,6 +25,7 @@ from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.kernel.state import StateMachine
+from merx.kernel.vault import Sealed
 from merx.orders.errors import ClaimExceedsOrder, PaymentInFlight
 
 
@@ -404,7 +405,8 @@ class Order(Aggregate):
     currency: str
     lines: tuple[OrderLine, ...]
     ship_to: Address | None
-    account: str | None = attrs.field(repr=False)  # a phone number to top up: personal data
+    #: the account a top-up credits (a phone number), sealed: the vault's token and mask
+    account: Sealed | None = attrs.field(repr=False)
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     allocations: tuple[Allocation, ...] = ()
@@ -433,7 +435,7 @@ class Order(Aggregate):
         customer_id: CustomerId,
         lines: Sequence[QuotedLine],
         ship_to: Address | None,
-        account: str | None = None,
+        account: Sealed | None = None,
         at: datetime,
         deposit: bool = False,
         freight: FreightCharge | None = None,
@@ -456,7 +458,7 @@ class Order(Aggregate):
         if ship_to is None and any(line.goods_type.requires_address for line in frozen):
             raise ValidationError(f"order {order_id!r} holds physical goods but no address")
         needs_account = any(line.goods_type.requires_account for line in frozen)
-        if needs_account and not (account and account.strip()):
+        if needs_account and account is None:
             raise ValidationError(
                 f"order {order_id!r} holds virtual goods: an account to credit is needed"
             )

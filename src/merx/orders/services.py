@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from merx.catalog import INCLUSIVE, Sku, TaxPolicy
-from merx.checkout import Cart, Offers, OrderLimits, QuotedLine, no_offers, quote_cart
+from merx.checkout import Cart, Offers, OrderLimits, Quote, QuotedLine, no_offers, quote_cart
 from merx.customers import Address, Customer
 from merx.inventory import (
     InventoryPolicy,
@@ -24,6 +24,7 @@ from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, prefetch
+from merx.kernel.vault import PersonalKind, Sealed, Vault, mask_number, personal
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownSeller
 from merx.orders.model import (
@@ -67,7 +68,8 @@ class PlaceOrder(Command[PlacedOrder]):
 
     customer_id: CustomerId
     address_label: str | None = None
-    account: str | None = attrs.field(default=None, repr=False)  # personal data
+    #: the account a top-up credits (a phone number), in clear: sealed before it is kept
+    account: str | None = personal(PersonalKind.ACCOUNT, default=None)
     payment_method: str | None = None
     expected_payable: Money | None = None
 
@@ -97,6 +99,7 @@ def place_order(
     limits: OrderLimits | None = None,
     tax: TaxPolicy = INCLUSIVE,
     audience: Audience | None = None,
+    vault: Vault,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups; and per shipment: a seller whose templates differ by warehouse origin gets an
@@ -108,7 +111,11 @@ def place_order(
     every order its payable with them.
 
     The selected lines' units are checked against ``limits`` before they are priced, and
-    the payable after (:class:`merx.checkout.OrderLimitExceeded`)."""
+    the payable after (:class:`merx.checkout.OrderLimitExceeded`).
+
+    A top-up's account is sealed at ``vault`` once the order is otherwise checked (the
+    orders keep its token and mask; a cart without top-ups keeps none); if the order is
+    then refused, the token is forgotten."""
     limits = limits or OrderLimits()
     _check_command(cmd)
     prefetch(uow.repo(Cart), [CartId(cmd.customer_id)])  # read with the customer
@@ -141,6 +148,68 @@ def place_order(
     needs_address = any(line.goods_type.requires_address for line in quote.lines)
     ship_to = customer.address(cmd.address_label) if needs_address else None
     limited = _check_restrictions(uow, customer, quote.lines, ship_to)
+    by_seller, carries_freight = _by_seller(quote)
+    needs_account = any(line.goods_type.requires_account for line in quote.lines)
+    account = _seal_account(vault, cmd.account) if needs_account else None
+    try:
+        orders = [
+            Order.place(
+                order_id=OrderId(f"{parent_id}-{n}"),
+                parent_id=parent_id,
+                customer_id=customer.id,
+                lines=lines,
+                ship_to=ship_to,
+                account=account,
+                at=now,
+                freight=quote.freight_of(seller, origin)
+                if carries_freight[seller, origin] is kind
+                else None,
+                tax_mode=quote.tax_mode,
+            )
+            for n, ((seller, kind, origin), lines) in enumerate(by_seller.items(), start=1)
+        ]
+        prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
+        prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])
+        for order in orders:
+            _check_seller(uow, order)
+        parent = ParentOrder.place(
+            parent_id=parent_id, customer_id=customer.id, orders=orders, at=now
+        )
+        assert parent.payable == quote.payable, "the orders must add up to the quote"
+        for order in orders:
+            if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to and order.stock_lines:
+                plan = hold_for_order(
+                    uow,
+                    order.id,
+                    order.stock_lines,
+                    ship_to.region,
+                    policy=inventory,
+                    expires_at=now + inventory.reservation_ttl,
+                )
+                order.assign_stock(plan, reserved_until=now + inventory.reservation_ttl)
+            uow.repo(Order).add(order)
+        if limited:
+            customer.count_purchases(parent_id, limited)
+            uow.repo(Customer).save(customer)
+        cart.checked_out([line.sku for line in quote.lines])
+        uow.repo(ParentOrder).add(parent)
+        uow.repo(Cart).save(cart)
+        uow.commit()
+        return PlacedOrder(parent.id, parent.order_ids)
+    except BaseException:
+        if account is not None:
+            vault.forget(account.token)
+        raise
+
+
+def _by_seller(
+    quote: Quote,
+) -> tuple[
+    dict[tuple[MerchantId, OrderKind, str | None], list[QuotedLine]],
+    dict[tuple[MerchantId, str | None], OrderKind],
+]:
+    """The quote's lines by (seller, kind, shipment origin): one order each; and which
+    kind of order of each shipment carries its freight."""
     by_seller: dict[tuple[MerchantId, OrderKind, str | None], list[QuotedLine]] = {}
     for line in quote.lines:
         key = (line.merchant, kind_of(line), quote.shipment_origin(line))
@@ -149,48 +218,15 @@ def place_order(
     for seller, kind, origin in by_seller:  # the shipment's goods order, else its first
         if (seller, origin) not in carries_freight or kind is OrderKind.GOODS:
             carries_freight[seller, origin] = kind
-    orders = [
-        Order.place(
-            order_id=OrderId(f"{parent_id}-{n}"),
-            parent_id=parent_id,
-            customer_id=customer.id,
-            lines=lines,
-            ship_to=ship_to,
-            account=cmd.account,
-            at=now,
-            freight=quote.freight_of(seller, origin)
-            if carries_freight[seller, origin] is kind
-            else None,
-            tax_mode=quote.tax_mode,
-        )
-        for n, ((seller, kind, origin), lines) in enumerate(by_seller.items(), start=1)
-    ]
-    prefetch(uow.repo(Order), [order.id for order in orders])  # read with the sellers
-    prefetch(uow.repo(Merchant), [order.seller for order in orders if order.seller != PLATFORM])
-    for order in orders:
-        _check_seller(uow, order)
-    parent = ParentOrder.place(parent_id=parent_id, customer_id=customer.id, orders=orders, at=now)
-    assert parent.payable == quote.payable, "the orders must add up to the quote"
-    for order in orders:
-        if inventory.lock_at is LockPolicy.AT_PLACEMENT and ship_to and order.stock_lines:
-            plan = hold_for_order(
-                uow,
-                order.id,
-                order.stock_lines,
-                ship_to.region,
-                policy=inventory,
-                expires_at=now + inventory.reservation_ttl,
-            )
-            order.assign_stock(plan, reserved_until=now + inventory.reservation_ttl)
-        uow.repo(Order).add(order)
-    if limited:
-        customer.count_purchases(parent_id, limited)
-        uow.repo(Customer).save(customer)
-    cart.checked_out([line.sku for line in quote.lines])
-    uow.repo(ParentOrder).add(parent)
-    uow.repo(Cart).save(cart)
-    uow.commit()
-    return PlacedOrder(parent.id, parent.order_ids)
+    return by_seller, carries_freight
+
+
+def _seal_account(vault: Vault, account: str | None) -> Sealed | None:
+    """The top-up account sealed (``None`` when none was given: the order refuses it)."""
+    if account is None or not account.strip():
+        return None
+    value = account.strip()
+    return Sealed(vault.tokenize(PersonalKind.ACCOUNT, value), mask_number(value))
 
 
 def _check_command(cmd: PlaceOrder) -> None:
@@ -200,7 +236,8 @@ def _check_command(cmd: PlaceOrder) -> None:
     for name in ("address_label", "account", "payment_method"):
         value = getattr(cmd, name)
         if value is not None and not isinstance(value, str):
-            raise ValidationError(f"{name} must be a string or None, got {value!r}")
+            shown = type(value).__name__ if name == "account" else repr(value)  # personal
+            raise ValidationError(f"{name} must be a string or None, got {shown}")
     if cmd.expected_payable is not None and not isinstance(cmd.expected_payable, Money):
         raise ValidationError(f"expected_payable must be Money, got {cmd.expected_payable!r}")
 

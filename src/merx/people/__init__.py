@@ -3,6 +3,7 @@ marketing consents with their history. The command handlers are in
 ``merx.people.services`` (for the composition root); the vault port in
 ``merx.people.ports``."""
 
+from merx.kernel.vault import Sealed
 from merx.people.errors import (
     InvalidBankCard,
     InvalidIdCard,
@@ -23,7 +24,6 @@ from merx.people.model import (
     PersonalDataForgotten,
     PersonalDataRegistered,
     PhoneChanged,
-    Sealed,
 )
 from merx.people.ports import PersonalKind, Vault
 from merx.people.services import (

@@ -7,6 +7,17 @@ and what kind of value was wrong, never the value itself.
 from __future__ import annotations
 
 from merx.kernel.errors import NotFound, ValidationError
+from merx.kernel.vault import UnknownToken
+
+__all__ = [
+    "InvalidBankCard",
+    "InvalidIdCard",
+    "InvalidPersonalValue",
+    "InvalidPhone",
+    "NoPersonalData",
+    "UnknownBankCard",
+    "UnknownToken",
+]
 
 
 class InvalidPersonalValue(ValidationError):
@@ -33,7 +44,3 @@ class UnknownBankCard(NotFound):
 
 class NoPersonalData(NotFound):
     """No personal data is registered for this customer (or it was forgotten)."""
-
-
-class UnknownToken(NotFound):
-    """The vault holds no value under this token (never issued, or forgotten)."""

@@ -19,24 +19,19 @@ from merx.kernel.clock import require_aware
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
+from merx.kernel.vault import Sealed
 from merx.people.errors import NoPersonalData, UnknownBankCard
 
 
 @attrs.frozen
-class Sealed:
-    """A personal value as merx keeps it: the vault's ``token`` and the ``masked`` form
-    derived when it was tokenized (``138****0000``)."""
-
-    token: str
-    masked: str
-
-
-@attrs.frozen
 class BankCard:
-    """A bound bank card: its id (merx's), the sealed card number (``**** 1234``)."""
+    """A bound bank card: its id (merx's), the sealed card number (``**** 1234``) and the
+    vault's keyed digest of the number (``digest``: how a card bound again is recognised;
+    empty on a card bound before digests were kept)."""
 
     card_id: str
     number: Sealed
+    digest: str = ""
 
     @property
     def last_four(self) -> str:
@@ -161,6 +156,12 @@ class PersonalData(Aggregate):
         self._registered_phone()
         self.cards[card.card_id] = card
         self.record(BankCardAdded(self.id, card.card_id))
+
+    def card_with(self, digest: str) -> BankCard | None:
+        """The bound card whose number has this keyed ``digest``, if any."""
+        return next(
+            (card for card in self.cards.values() if digest and card.digest == digest), None
+        )
 
     def remove_card(self, card_id: str) -> BankCard:
         """Unbind the card; the removed card (its token to forget)."""

@@ -1,8 +1,9 @@
 """People use cases: personal values go to the vault first, the aggregate keeps sealed
 values; a command that then fails forgets the tokens it made (no trace at the vault).
 
-Personal values in commands are left out of their repr (``attrs.field(repr=False)``), so
-a logged command shows none.
+Personal values in commands are :func:`~merx.kernel.vault.personal` fields: left out of
+their repr, so a logged command shows none, and out of the idempotency fingerprint (the
+vault's keyed digest stands in for them).
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId, IdSource
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.vault import Sealed, personal
 from merx.people import numbers
-from merx.people.model import BankCard, Channel, PersonalData, Sealed
+from merx.people.model import BankCard, Channel, PersonalData
 from merx.people.ports import PersonalKind, Vault
-
-
-def _secret() -> str:
-    return attrs.field(repr=False)  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -31,15 +29,15 @@ class RegisterPersonalData(Command[None]):
     card number."""
 
     customer_id: CustomerId
-    name: str = _secret()
-    phone: str = _secret()
-    id_card: str | None = attrs.field(default=None, repr=False)
+    name: str = personal(PersonalKind.NAME)
+    phone: str = personal(PersonalKind.PHONE)
+    id_card: str | None = personal(PersonalKind.ID_CARD, default=None)
 
 
 @attrs.frozen
 class ChangePhone(Command[None]):
     customer_id: CustomerId
-    phone: str = _secret()
+    phone: str = personal(PersonalKind.PHONE)
 
 
 @attrs.frozen
@@ -48,7 +46,7 @@ class AddBankCard(Command[str]):
     only ``**** 1234``)."""
 
     customer_id: CustomerId
-    number: str = _secret()
+    number: str = personal(PersonalKind.BANK_CARD)
 
 
 @attrs.frozen
@@ -160,13 +158,19 @@ def change_phone(cmd: ChangePhone, uow: UnitOfWork, *, vault: Vault) -> None:
 
 
 def add_bank_card(cmd: AddBankCard, uow: UnitOfWork, *, vault: Vault, ids: IdSource) -> str:
+    """Bind the card; a card already bound (the same number, told by the vault's keyed
+    digest) answers its id again and changes nothing."""
     number = numbers.bank_card(cmd.customer_id, cmd.number)
+    digest = vault.digest(PersonalKind.BANK_CARD, number)
+    bound = uow.repo(PersonalData).get(cmd.customer_id).card_with(digest)
+    if bound is not None:
+        return bound.card_id
     card_id = ids.next_id("card")
 
     def change(made: list[str]) -> list[Sealed]:
         person = uow.repo(PersonalData).get(cmd.customer_id)
         sealed = _seal(vault, made, PersonalKind.BANK_CARD, number, numbers.mask_bank_card(number))
-        person.add_card(BankCard(card_id, sealed))
+        person.add_card(BankCard(card_id, sealed, digest))
         uow.repo(PersonalData).save(person)
         return []
 

@@ -3,6 +3,9 @@ documents (which only ever hold tokens)."""
 
 from __future__ import annotations
 
+import secrets
+
+from merx.kernel.vault import hmac_digest
 from merx.people import PersonalKind, UnknownToken
 
 
@@ -11,9 +14,11 @@ class MemoryVault:
 
     Tokens are ``vt-<kind>-<n>``, counted, so tests get the same tokens on every run; they
     say nothing of the value. :attr:`reveals` counts the reveals (tests check who asks).
+    Digests are HMAC-SHA256 under ``key`` (by default 256 random bits of this instance).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
         self._values: dict[str, str] = {}
         self._count = 0
         self.reveals = 0
@@ -33,6 +38,9 @@ class MemoryVault:
 
     def forget(self, token: str) -> None:
         self._values.pop(token, None)
+
+    def digest(self, kind: PersonalKind, value: str) -> str:
+        return hmac_digest(self._key, kind, value)
 
     def __len__(self) -> int:
         """How many values are kept (forgotten ones are gone)."""
