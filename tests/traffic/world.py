@@ -10,11 +10,13 @@ from merx import catalog, promotions
 from merx.app import MemoryApp
 from merx.decisions import (
     Access,
+    InputField,
     Output,
     Permission,
     PublishScenario,
     SaveScenarioDraft,
     ScenarioDefinition,
+    ValueType,
 )
 from merx.kernel.ids import PLATFORM, MerchantId, SkuId
 from merx.kernel.money import Money
@@ -41,10 +43,11 @@ CALLERS = (
 
 def app() -> MemoryApp:
     """The app with ``homepage.popup`` (new users in the north or east; loyal buyers) and
-    ``traffic.everyone`` (variant ``show`` for all) published, and the platform's
+    ``traffic.everyone`` (variant ``show`` for all) published (``channel`` optional), and the platform's
     ``popup`` (capacity 1, once a day) and ``home_banner`` (capacity 2) positions."""
     shop = decisions_world.app()
-    popup = decisions_world.popup(callers=CALLERS)
+    channel = InputField("channel", ValueType.ENUM, False, {"app", "mini_program"})
+    popup = decisions_world.popup(callers=CALLERS, inputs=(channel,))
     shop.handle(SaveScenarioDraft("homepage.popup", popup))
     shop.handle(PublishScenario("homepage.popup"))
     everyone = ScenarioDefinition(inputs=(), callers=CALLERS, strategies=(), default=Output("show"))
@@ -88,7 +91,11 @@ def place(
     daily_cap: int | None = None,
     priority: int = 0,
     schedule: bool = True,
+    everyone: bool = False,
 ) -> None:
+    """Place (and schedule) a banner; ``everyone``: targeted through ``traffic.everyone``."""
+    if everyone:
+        scenario, variants = "traffic.everyone", frozenset({"show"})
     shop.handle(
         CreatePlacement(
             placement_id, position, by, content or PlacedContent(ContentKind.BANNER, "b-50off"),
