@@ -42,9 +42,10 @@ CALLERS = (
 
 
 def app() -> MemoryApp:
-    """The app with ``homepage.popup`` (new users in the north or east; loyal buyers) and
-    ``traffic.everyone`` (variant ``show`` for all) published (``channel`` optional), and the platform's
-    ``popup`` (capacity 1, once a day) and ``home_banner`` (capacity 2) positions."""
+    """The app with ``homepage.popup`` (new users in the north or east; loyal buyers;
+    ``channel`` optional) and ``traffic.everyone`` (variant ``show`` for all) published,
+    and the platform's ``popup`` (capacity 1, once a day) and ``home_banner`` (capacity 2)
+    positions."""
     shop = decisions_world.app()
     channel = InputField("channel", ValueType.ENUM, False, {"app", "mini_program"})
     popup = decisions_world.popup(callers=CALLERS, inputs=(channel,))
@@ -67,7 +68,9 @@ def skus(shop: MemoryApp) -> None:
 
 def campaign(shop: MemoryApp, owner: MerchantId, name: str, *, active: bool = True) -> str:
     """A 10% campaign of ``owner``, active (or left in draft)."""
-    ten = ThresholdPercent(id=name, tiers=(PercentTier(Decimal(10), min_quantity=1),))
+    store = None if owner == PLATFORM else owner
+    tiers = (PercentTier(Decimal(10), min_quantity=1),)
+    ten = ThresholdPercent(id=name, tiers=tiers, merchant=store)
     made = shop.handle(promotions.CreateCampaign(owner, ten))
     if active:
         shop.handle(promotions.SubmitCampaign(made, owner))
