@@ -57,7 +57,7 @@ def page(*components: dict[str, Any]) -> dict[str, Any]:
         (page({**BANNER, "show_from": "2026-01-02T00:00:00+00:00",
                "show_until": "2026-01-01T00:00:00+00:00"}), FieldInvalid,
          "$.components[0].show_until"),
-        (page("banner"), PageInvalid, "$.components[0]"),
+        ({"components": ["banner"]}, PageInvalid, "$.components[0]"),
         ({"components": [], "title": "x"}, PageInvalid, "$"),
         ({"components": {}}, PageInvalid, "$.components"),
     ],

@@ -21,6 +21,7 @@ import attrs
 
 from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.clock import require_aware
+from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, MerchantId
 from merx.kernel.state import StateMachine
@@ -37,9 +38,9 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_.:-]*\Z")
 _SIZE = re.compile(r"[1-9][0-9]*x[1-9][0-9]*\Z")
 
 
-def _check_id(what: str, value: str) -> None:
+def _check_id(what: str, value: str, error: type[ValidationError]) -> None:
     if not (isinstance(value, str) and _ID.match(value)):
-        raise PlacementInvalid(f"a {what} id is lower-case letters, digits and _.:-, got {value!r}")
+        raise error(f"a {what} id is lower-case letters, digits and _.:-, got {value!r}")
 
 
 def _owned(owner: MerchantId, by: MerchantId, what: str) -> None:
@@ -120,7 +121,7 @@ class Page(Aggregate):
 
     @classmethod
     def create(cls, page_id: str, owner: MerchantId, title: str, content: PageContent) -> Page:
-        _check_id("page", page_id)
+        _check_id("page", page_id, ValidationError)
         page = cls(id=page_id, owner=owner, title=title, draft=content)
         page.record(PageDraftSaved(page_id, owner))
         return page
@@ -228,8 +229,7 @@ class Position(Aggregate):
         size: str,
         daily_cap: int | None,
     ) -> Position:
-        if not (isinstance(position_id, str) and _ID.match(position_id)):
-            raise PositionInvalid(f"a position id is lower-case words, got {position_id!r}")
+        _check_id("position", position_id, PositionInvalid)
         if type(capacity) is not int or capacity < 1:
             raise PositionInvalid(f"a capacity is a whole number above 0, got {capacity!r}")
         if not (isinstance(size, str) and _SIZE.match(size)):
@@ -353,6 +353,37 @@ class Placement(Aggregate):
     daily_cap: int | None = None
     priority: int = 0
     status: PlacementState = PlacementState.DRAFT
+
+    @classmethod
+    def create(
+        cls,
+        placement_id: str,
+        position: Position,
+        by: MerchantId,
+        content: PlacedContent,
+        *,
+        window: tuple[datetime, datetime],
+        scenario: str,
+        variants: frozenset[str],
+        daily_cap: int | None,
+        priority: int,
+    ) -> Placement:
+        """A draft placement on ``position`` (its content checked by the caller); the
+        position's daily cap when ``daily_cap`` is ``None``."""
+        _check_id("placement", placement_id, PlacementInvalid)
+        _owned(position.owner, by, f"position {position.id!r}")
+        cap = position.daily_cap if daily_cap is None else daily_cap
+        check_schedule(by, *window)
+        check_cap(by, cap)
+        if type(priority) is not int:
+            raise PlacementInvalid(f"a priority is a whole number, got {priority!r}")
+        placement = cls(
+            id=placement_id, position=position.id, owner=by, content=content,
+            starts_at=window[0], ends_at=window[1], scenario=scenario,
+            variants=frozenset(variants), daily_cap=cap, priority=priority,
+        )  # fmt: skip
+        placement.record(PlacementCreated(placement_id, position.id, by, scenario))
+        return placement
 
     def _move(self, by: MerchantId, command: str) -> None:
         _owned(self.owner, by, f"placement {self.id!r}")

@@ -44,13 +44,10 @@ from merx.traffic.model import (
     PageState,
     PlacedContent,
     Placement,
-    PlacementCreated,
     PlacementState,
     Position,
     PositionKind,
     Storefront,
-    check_cap,
-    check_schedule,
     impression_day,
     impression_log_id,
 )
@@ -292,22 +289,12 @@ def create_placement(cmd: CreatePlacement, uow: UnitOfWork) -> None:
         raise MissingStrategy(f"placement {cmd.placement_id!r}: no scenario {cmd.scenario!r}")
     positions = uow.repo(Position)
     position = positions.get(cmd.position_id)
-    if position.owner != cmd.by:
-        raise NotYours(f"position {position.id!r} belongs to {position.owner!r}, not {cmd.by!r}")
-    cap = position.daily_cap if cmd.daily_cap is None else cmd.daily_cap
-    check_schedule(cmd.by, cmd.starts_at, cmd.ends_at)
-    check_cap(cmd.by, cap)
-    _check_content(uow, cmd.by, cmd.content)
-    if type(cmd.priority) is not int:
-        raise PlacementInvalid(f"a priority is a whole number, got {cmd.priority!r}")
-    placement = Placement(
-        id=cmd.placement_id, position=position.id, owner=cmd.by, content=cmd.content,
-        starts_at=cmd.starts_at, ends_at=cmd.ends_at, scenario=cmd.scenario,
-        variants=frozenset(cmd.variants), daily_cap=cap, priority=cmd.priority,
+    placement = Placement.create(
+        cmd.placement_id, position, cmd.by, cmd.content, window=(cmd.starts_at, cmd.ends_at),
+        scenario=cmd.scenario, variants=cmd.variants, daily_cap=cmd.daily_cap,
+        priority=cmd.priority,
     )  # fmt: skip
-    placement.record(
-        PlacementCreated(placement.id, position.id, placement.owner, placement.scenario)
-    )
+    _check_content(uow, cmd.by, cmd.content)
     position.add(placement.id)
     uow.repo(Placement).add(placement)
     positions.save(position)
