@@ -36,8 +36,8 @@ def busy() -> MemoryApp:
     shop = world.app()
     world.skus(shop)
     ten = world.campaign(shop, SHOP, "tea-10")
-    content = {"components": [{"type": "coupon_entrance", "campaign": ten},
-                              {"type": "product_grid", "skus": ["oolong"], "columns": 2}]}  # fmt: skip
+    grid = {"type": "product_grid", "skus": ["oolong"], "columns": 2}
+    content = {"components": [{"type": "coupon_entrance", "campaign": ten}, grid]}
     shop.handle(SavePageDraft("store.m-tea", SHOP, "Tea", content))
     shop.handle(PublishPage("store.m-tea", SHOP))
     shop.handle(DefinePosition("m-tea.top", PositionKind.SLOT, 2, "300x300", SHOP, daily_cap=2))
