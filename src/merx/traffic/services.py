@@ -461,6 +461,7 @@ def view_position(
     context = {**cmd.context, "position": position.id}
     shown: list[Shown] = []
     left_out: list[Excluded] = []
+    decided: dict[str, decisions.Decision | str] = {}  # by scenario: asked once a view
     for placement in placements:
         gate = _STATE_GATES.get(placement.status)
         excluded: Excluded | None = None
@@ -482,10 +483,15 @@ def view_position(
         if excluded is not None:
             left_out.append(excluded)
             continue
-        try:
-            decision = targeting.decide(placement.scenario, cmd.customer_id, context)
-        except MerxError as error:
-            left_out.append(Excluded(placement.id, LeftOut.DECISION_FAILED, str(error)))
+        decision = decided.get(placement.scenario)
+        if decision is None:
+            try:
+                decision = targeting.decide(placement.scenario, cmd.customer_id, context)
+            except MerxError as error:
+                decision = str(error)
+            decided[placement.scenario] = decision
+        if isinstance(decision, str):
+            left_out.append(Excluded(placement.id, LeftOut.DECISION_FAILED, decision))
             continue
         yes = (
             decision.variant in placement.variants
