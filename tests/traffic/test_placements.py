@@ -178,6 +178,7 @@ def test_every_reason_a_placement_is_left_out() -> None:
     shop.handle(SwitchScenario("homepage.popup", True))
     full = shop.traffic_view("u-loyal", banner, NOON)
     assert [s.placement_id for s in full.shown] == ["no", "first"]  # capacity 2
+    assert full.shown[0].page == ()  # a banner
     assert full.reason("unpublished") is LeftOut.POSITION_FULL
     assert full.reason("full") is LeftOut.POSITION_FULL
 
@@ -202,3 +203,16 @@ def test_the_day_of_a_cap_is_the_utc_day() -> None:
     assert shop.traffic_view("u-new-north", "popup", late).shown
     assert not shop.traffic_view("u-new-north", "popup", late + timedelta(minutes=20)).shown
     assert shop.traffic_view("u-new-north", "popup", late + timedelta(minutes=40)).shown
+
+
+def test_a_placed_page_shows_its_live_version_at_the_instant() -> None:
+    shop = world.app()
+    first = {"components": [{"type": "countdown", "until": "2026-01-02T00:00:00+00:00"}]}
+    shop.handle(SavePageDraft("landing", PLATFORM, "Landing", first))
+    shop.handle(PublishPage("landing", PLATFORM))
+    shop.handle(SavePageDraft("landing", PLATFORM, "Landing", {"components": []}))  # a draft
+    landing = PlacedContent(ContentKind.PAGE, "landing")
+    world.place(shop, "p", "home_banner", content=landing, everyone=True)
+    view = shop.traffic_view("u-bare", "home_banner", NOON)
+    (shown,) = view.shown
+    assert [(c.type, c.seconds_left) for c in shown.page] == [("countdown", 12 * 3600)]

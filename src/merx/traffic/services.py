@@ -367,13 +367,15 @@ class LeftOut(enum.StrEnum):
 
 @attrs.frozen
 class Shown:
-    """A placement shown: its content, and the decision that targeted it."""
+    """A placement shown: its content, and the decision that targeted it; a page's live
+    version as it shows at the view's instant (``page``)."""
 
     placement_id: str
     content: PlacedContent
     variant: str
     materials: tuple[str, ...]
     strategy: str | None
+    page: tuple[ShownComponent, ...] = ()
 
 
 @attrs.frozen
@@ -435,6 +437,14 @@ def _content_gate(uow: UnitOfWork, content: PlacedContent) -> Excluded | None:
                 f"campaign {content.ref!r} is {campaign.status.value}",
             )
     return None
+
+
+def _page_at(uow: UnitOfWork, content: PlacedContent, at: datetime) -> tuple[ShownComponent, ...]:
+    if content.kind is not ContentKind.PAGE:
+        return ()
+    live = uow.repo(Page).view(content.ref).live_content()
+    assert live is not None  # the content gate let it through
+    return resolve(live, at)
 
 
 _STATE_GATES = {
@@ -510,7 +520,7 @@ def view_position(
             continue
         shown.append(
             Shown(placement.id, placement.content, decision.variant, decision.materials,
-                  decision.strategy)
+                  decision.strategy, _page_at(uow, placement.content, at))
         )  # fmt: skip
     if cmd.record and shown:
         for item in shown:
