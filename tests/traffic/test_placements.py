@@ -31,6 +31,7 @@ from merx.traffic import (
     ResumePlacement,
     SavePageDraft,
     TickPlacements,
+    ViewPosition,
 )
 from tests.traffic import world
 from tests.traffic.world import START, WEEK
@@ -216,3 +217,19 @@ def test_a_placed_page_shows_its_live_version_at_the_instant() -> None:
     view = shop.traffic_view("u-bare", "home_banner", NOON)
     (shown,) = view.shown
     assert [(c.type, c.seconds_left) for c in shown.page] == [("countdown", 12 * 3600)]
+
+
+def test_a_view_sent_again_with_its_key_gets_the_first_reply_and_counts_once() -> None:
+    shop = world.app()
+    content = {"components": [{"type": "product_grid", "skus": ["tee"], "columns": 2}]}
+    world.skus(shop)
+    shop.handle(SavePageDraft("landing", PLATFORM, "Landing", content))
+    shop.handle(PublishPage("landing", PLATFORM))
+    landing = PlacedContent(ContentKind.PAGE, "landing")
+    world.place(shop, "p", "home_banner", content=landing, everyone=True, daily_cap=5)
+    view = ViewPosition("u-bare", "home_banner", NOON)
+    first = shop.handle(view, idempotency_key="view-1")
+    assert shop.handle(view, idempotency_key="view-1") == first
+    assert first.shown[0].page[0].fields == {"skus": ["tee"], "columns": 2}
+    with shop.unit_of_work() as uow:
+        assert uow.repo(ImpressionLog).get("u-bare@2026-01-01").counts == {"p": 1}

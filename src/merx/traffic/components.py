@@ -241,11 +241,11 @@ def references(content: PageContent) -> Iterator[tuple[str, Reference, str]]:
 
 @attrs.frozen
 class ShownComponent:
-    """A component as it shows at an instant; a countdown carries its seconds left
-    (rounded down)."""
+    """A component as it shows at an instant: its fields in their JSON form (a SKU list
+    as a list); a countdown carries its seconds left (rounded down)."""
 
     type: str
-    fields: Mapping[str, FieldValue]
+    fields: Mapping[str, Any]
     seconds_left: int | None = None
 
 
@@ -263,5 +263,6 @@ def resolve(content: PageContent, at: datetime) -> tuple[ShownComponent, ...]:
             if until <= at:
                 continue
             seconds = int((until - at).total_seconds())  # rounded down (toward zero)
-        shown.append(ShownComponent(component.type, component.fields, seconds))
+        fields = {k: list(v) if isinstance(v, tuple) else v for k, v in component.fields.items()}
+        shown.append(ShownComponent(component.type, fields, seconds))
     return tuple(shown)
