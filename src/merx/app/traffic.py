@@ -41,10 +41,10 @@ def register_traffic(bus: MessageBus, *, clock: Clock, targeting: traffic.Target
     bus.register(traffic.ArchivePage, traffic_services.archive_page)
     bus.register(traffic.DefinePosition, traffic_services.define_position)
     bus.register(traffic.CreatePlacement, traffic_services.create_placement)
-    bus.register(traffic.SchedulePlacement, traffic_services.schedule_placement)
-    bus.register(traffic.PausePlacement, traffic_services.pause_placement)
-    bus.register(traffic.ResumePlacement, traffic_services.resume_placement)
-    bus.register(traffic.EndPlacement, traffic_services.end_placement)
+    bus.register(traffic.SchedulePlacement, traffic_services.move_placement)
+    bus.register(traffic.PausePlacement, traffic_services.move_placement)
+    bus.register(traffic.ResumePlacement, traffic_services.move_placement)
+    bus.register(traffic.EndPlacement, traffic_services.move_placement)
     bus.register(traffic.TickPlacements, partial(traffic_services.tick_placements, clock=clock))
     bus.register(
         traffic.ViewPosition,

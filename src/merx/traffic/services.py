@@ -9,7 +9,7 @@ instant, with the reason for each placement left out; it records the impressions
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -301,34 +301,20 @@ def create_placement(cmd: CreatePlacement, uow: UnitOfWork) -> None:
     uow.commit()
 
 
-def _placement(uow: UnitOfWork, placement_id: str) -> Placement:
-    return uow.repo(Placement).get(placement_id)
+PlacementMove = SchedulePlacement | PausePlacement | ResumePlacement | EndPlacement
+
+_MOVES: Mapping[type[PlacementMove], Callable[[Placement, MerchantId], None]] = {
+    SchedulePlacement: Placement.schedule,
+    PausePlacement: Placement.pause,
+    ResumePlacement: Placement.resume,
+    EndPlacement: Placement.end,
+}
 
 
-def schedule_placement(cmd: SchedulePlacement, uow: UnitOfWork) -> None:
-    placement = _placement(uow, cmd.placement_id)
-    placement.schedule(cmd.by)
-    uow.repo(Placement).save(placement)
-    uow.commit()
-
-
-def pause_placement(cmd: PausePlacement, uow: UnitOfWork) -> None:
-    placement = _placement(uow, cmd.placement_id)
-    placement.pause(cmd.by)
-    uow.repo(Placement).save(placement)
-    uow.commit()
-
-
-def resume_placement(cmd: ResumePlacement, uow: UnitOfWork) -> None:
-    placement = _placement(uow, cmd.placement_id)
-    placement.resume(cmd.by)
-    uow.repo(Placement).save(placement)
-    uow.commit()
-
-
-def end_placement(cmd: EndPlacement, uow: UnitOfWork) -> None:
-    placement = _placement(uow, cmd.placement_id)
-    placement.end(cmd.by)
+def move_placement(cmd: PlacementMove, uow: UnitOfWork) -> None:
+    """Schedule, pause, resume or end a placement, as the command says."""
+    placement = uow.repo(Placement).get(cmd.placement_id)
+    _MOVES[type(cmd)](placement, cmd.by)
     uow.repo(Placement).save(placement)
     uow.commit()
 
