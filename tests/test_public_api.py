@@ -311,6 +311,18 @@ PINNED = {
         TagRevised TagSpec TagStatus TagValue TagValueMismatch TagValuesSet UnknownTag
         UserActivity ValueKind ValueType recompute tag_catalog tag_status values_of
     """,
+    "traffic": """
+        ArchivePage COMPONENTS ComponentType ContentKind CreatePlacement DanglingReference
+        DefinePosition EndPlacement Excluded FieldInvalid FieldType ForeignContent
+        ForeignReference ImpressionLog LeftOut MissingStrategy NotYours OverStoreCaps Page
+        PageArchived PageContent PageDraftSaved PageInvalid PagePublished PageRolledBack
+        PageState PageVersion PageView PausePlacement PlacedContent Placement PlacementCreated
+        PlacementInvalid PlacementMoved PlacementState Position PositionDefined PositionInvalid
+        PositionKind PublishPage ResumePlacement RollBackPage STORE_CAPS SavePageDraft
+        SchedulePlacement Shown ShownComponent StoreCaps StorePositionAdded Storefront Targeting
+        TickPlacements TrafficView UnknownComponent VersionUnknown ViewPosition live_page
+        page_from_json preview_page
+    """,
 }
 
 #: At most this many names; a context over it is split along its seam, unless it is

@@ -93,7 +93,7 @@ def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     assert "simulate: 150/150 orders" in done.stderr  # plain progress lines off a terminal
 
 
-TOURED = ["phone", "merchant", "topup", "installments", "presale", "decision_popup"]
+TOURED = ["phone", "merchant", "topup", "installments", "presale", "decision_popup", "homepage"]
 
 
 def script_of(journey: str) -> Path:

@@ -11,7 +11,7 @@ ones writes its own root with the ``register_*`` functions of :mod:`merx.app.wir
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import TypeVar
@@ -35,6 +35,7 @@ from merx import (
     promotions,
     search,
     settlement,
+    traffic,
 )
 from merx.adapters.memory import (
     EventLog,
@@ -61,6 +62,7 @@ from merx.app.decisions import (
     register_decisions,
 )
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
+from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
     register_aftersales,
     register_cashier,
@@ -212,6 +214,22 @@ class App:
         checked against the store (:func:`merx.search.services.search_on_sale`)."""
         with self.unit_of_work() as uow:
             return search_on_sale(uow, self.search_index, query)
+
+    def traffic_view(
+        self,
+        customer_id: str,
+        position_id: str,
+        at: datetime | None = None,
+        *,
+        record: bool = True,
+        context: Mapping[str, object] | None = None,
+    ) -> traffic.TrafficView:
+        """What ``customer_id`` sees on ``position_id`` at ``at`` (now by default), each
+        placement left out with its reason; the placements shown count against their
+        per-user daily caps unless ``record`` is false (:class:`merx.traffic.ViewPosition`)."""
+        return self.handle(
+            traffic.ViewPosition(customer_id, position_id, at, record, dict(context or {}))
+        )
 
     def get(self, kind: type[A], key: str) -> A:
         """A read-only copy of the aggregate ``key`` of type ``kind``."""
@@ -440,6 +458,7 @@ def assemble(
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
     register_decisions(bus, catalog=tag_catalog, clock=clock)
+    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
