@@ -33,6 +33,7 @@ from merx import (
     pricing,
     procurement,
     promotions,
+    reach,
     settlement,
 )
 from merx.adapters.memory import (
@@ -43,6 +44,7 @@ from merx.adapters.memory import (
     MemoryCreditScorer,
     MemoryFunder,
     MemoryLogistics,
+    MemoryMessenger,
     MemoryPaymentGateway,
     MemoryPayout,
     MemoryTransactionRisk,
@@ -74,6 +76,7 @@ from merx.app.wiring import (
     register_presale,
     register_procurement,
     register_promotions,
+    register_reach,
     register_settlement,
     register_shop,
     register_suppliers,
@@ -168,6 +171,10 @@ class App:
     #: the default assigner, whose deferred first exposures :meth:`record_exposures` sends
     #: (``None`` when the host gave its own)
     exposures: experiments.StoredAssigner | None = None
+    #: the SMS, push and email providers in memory (what reach campaigns delivered)
+    messenger: MemoryMessenger
+    #: the platform's reach rules (``Settings.reach_policy``)
+    reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -270,6 +277,11 @@ class Settings:
     conflict_attempts: int = 6
     conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
     conflict_exclusive_after: int | None = 3
+    #: the platform's reach rules: caps, quiet hours, default time zone, attribution window
+    reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
+    #: credit reach touches with the orders placed and paid after them (two subscribers on
+    #: the golden path; off for a host that sends no reach campaign)
+    reach_attribution: bool = True
     #: record each user's activity for the built-in user tags (``merx.tags``): per order
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
@@ -423,6 +435,11 @@ def assemble(
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
     register_decisions(bus, catalog=tag_catalog, clock=clock)
+    register_reach(
+        bus, clock=clock, policy=settings.reach_policy,
+        messenger=(messenger := MemoryMessenger(vault)), decider=decide,
+        order_queries=queries.orders, attribution=settings.reach_attribution,
+    )  # fmt: skip
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
@@ -449,6 +466,8 @@ def assemble(
         decider=decide,
         vault=vault,
         exposures=exposures,
+        messenger=messenger,
+        reach_policy=settings.reach_policy,
     )
 
 
