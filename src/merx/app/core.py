@@ -279,9 +279,12 @@ class Settings:
     conflict_exclusive_after: int | None = 3
     #: the platform's reach rules: caps, quiet hours, default time zone, attribution window
     reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
-    #: credit reach touches with the orders placed and paid after them (two subscribers on
-    #: the golden path; off for a host that sends no reach campaign)
+    #: credit reach touches with the orders paid after them (a subscriber of ``OrderPaid``
+    #: whose read is shared with the event's others; off for a host that sends no campaign)
     reach_attribution: bool = True
+    #: send the reach campaigns triggered by ``order_shipped`` (one read more per shipped
+    #: order; off by default: a host may send ``reach.ReachCustomer`` from its own events)
+    reach_on_shipment: bool = False
     #: record each user's activity for the built-in user tags (``merx.tags``): per order
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
@@ -439,6 +442,7 @@ def assemble(
         bus, clock=clock, policy=settings.reach_policy,
         messenger=(messenger := MemoryMessenger(vault)), decider=decide,
         order_queries=queries.orders, attribution=settings.reach_attribution,
+        on_shipment=settings.reach_on_shipment,
     )  # fmt: skip
     return App(
         bus=bus,

@@ -798,11 +798,13 @@ def register_reach(
     decider: decisions.Decider,
     order_queries: orders.OrderQueries,
     attribution: bool = True,
+    on_shipment: bool = False,
 ) -> None:
     """User reach: templates, campaigns and their runs through ``messenger`` within the
     platform's ``policy``, receipts, returns, time zones, store following; campaigns on
-    ``order_shipped`` and, with ``attribution``, touches credited with the orders that
-    follow them."""
+    ``order_shipped`` and, with ``attribution``, touches credited with the orders paid
+    after them; with ``on_shipment``, campaigns on ``order_shipped`` (one read more per
+    shipped order: the campaigns)."""
     ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries)
     bus.register(reach.SaveTemplate, reach_services.save_template)
     bus.register(reach.DefineReachCampaign, reach_services.define_campaign)
@@ -818,7 +820,7 @@ def register_reach(
     bus.register(
         reach.RecordReturn, partial(reach_services.record_return, clock=clock, policy=policy)
     )
-    bus.subscribe(orders.OrderShipped, partial(reach_services.reach_on_shipment, ports=ports))
+    if on_shipment:
+        bus.subscribe(orders.OrderShipped, partial(reach_services.reach_on_shipment, ports=ports))
     if attribution:
-        for event in (orders.OrderPlaced, orders.OrderPaid):
-            bus.subscribe(event, partial(reach_services.attribute_order, policy=policy))
+        bus.subscribe(orders.OrderPaid, partial(reach_services.attribute_order, policy=policy))

@@ -493,22 +493,14 @@ def _reach_ahead(event: DomainEvent) -> list[tuple[type[object], str]]:
 
 
 @reads_ahead(_reach_ahead)
-def attribute_order(event: DomainEvent, uow: UnitOfWork, *, policy: ReachPolicy) -> None:
-    """Subscriber of ``orders.OrderPlaced`` (a return) and ``orders.OrderPaid`` (an order
-    and its amount): credit the user's last touch within the attribution window (each
+def attribute_order(event: orders.OrderPaid, uow: UnitOfWork, *, policy: ReachPolicy) -> None:
+    """Subscriber of ``orders.OrderPaid``: credit the user's last touch within the
+    attribution window with the order and its amount (a paid order is also a return; each
     order once, whatever the deliveries)."""
-    customer = getattr(event, "customer_id", None)
-    at: datetime = getattr(event, "at")  # noqa: B009 - both events carry it
-    if customer is None:
+    if event.customer_id is None:
         return
-    touch = _credit(uow, customer, at, policy)
-    if touch is None:
-        return
-    if isinstance(event, orders.OrderPaid):
-        changed = touch.ordered(event.order_id, event.amount, at)
-    else:
-        changed = touch.came_back(at)
-    if changed:
+    touch = _credit(uow, event.customer_id, event.at, policy)
+    if touch is not None and touch.ordered(event.order_id, event.amount, event.at):
         uow.repo(Touch).save(touch)
         uow.commit()
 
