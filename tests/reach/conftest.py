@@ -9,9 +9,10 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from merx import people, reach
+from merx import catalog, checkout, customers, inventory, orders, payments, people, reach
 from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
 from merx.app import MemoryApp, build_memory_app
+from merx.customers import Address
 from merx.decisions import (
     Access,
     Output,
@@ -23,7 +24,8 @@ from merx.decisions import (
     ValueType,
     parse_rule,
 )
-from merx.kernel.ids import CustomerId
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, SkuId, WarehouseId
+from merx.kernel.money import Money
 
 #: 10:00 in Shanghai (02:00 UTC): outside the default quiet hours
 NOON_ISH = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -103,3 +105,27 @@ def world() -> World:
     app = build_memory_app(clock=clock, tag_catalog=catalog, tag_values=values)
     lapsed_scenario(app)
     return World(app, clock, values)
+
+
+SHIRT, DC = SkuId("shirt"), WarehouseId("dc")
+
+
+def stock_shop(app: MemoryApp, seller: MerchantId = PLATFORM) -> None:
+    app.handle(catalog.CreateSku(SHIRT, "Shirt", seller, "shirt", Money.of("80.00", "CNY")))
+    app.handle(inventory.OpenWarehouse(DC, "DC", "-", {"sh": 1}))
+    app.handle(inventory.ReceiveStock(DC, SHIRT, 1000, "po"))
+
+
+def buy(app: MemoryApp, who: str) -> str:
+    """``who`` buys a shirt and pays (registered as a customer the first time); the
+    order's id."""
+    cid = CustomerId(who)
+    with app.unit_of_work() as uow:
+        known = uow.repo(customers.Customer).peek(cid) is not None
+    if not known:
+        app.handle(customers.RegisterCustomer(cid, who, "1"))
+        app.handle(customers.AddAddress(cid, "h", Address(who, "1", "sh", "r"), default=True))
+    app.handle(checkout.AddToCart(cid, SHIRT, 1))
+    placed = app.handle(orders.PlaceOrder(cid))
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    return placed.order_ids[0]

@@ -95,7 +95,7 @@ class VarType(enum.Enum):
             rendered = _RENDER[self](text.strip())
         except (ValueError, InvalidOperation, ValidationError):
             raise TemplateValueInvalid(
-                f"variable {variable!r} is a {self.value}; {text!r} is not one"
+                f"variable {variable!r} is a {self.value}; the value given is not one"
             ) from None
         if _MOBILE.search(rendered):
             raise PersonalValueInTemplate(
