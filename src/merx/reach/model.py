@@ -327,6 +327,7 @@ CAMPAIGN_FLOW = StateMachine(
     "reach campaign",
     [
         ((CampaignStatus.DRAFT, CampaignStatus.PAUSED), "activate", CampaignStatus.ACTIVE),
+        (CampaignStatus.ACTIVE, "send", CampaignStatus.ACTIVE),
         (CampaignStatus.ACTIVE, "pause", CampaignStatus.PAUSED),
         (
             (CampaignStatus.DRAFT, CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
@@ -453,7 +454,7 @@ class ReachCampaign(Aggregate):
         CAMPAIGN_FLOW.move(self, command, CampaignMoved(self.id, command))
 
     def require_active(self) -> None:
-        CAMPAIGN_FLOW.target(self.status, "pause")  # only an active campaign sends
+        CAMPAIGN_FLOW.target(self.status, "send")
 
     def count(self, sent: int, skipped: Mapping[SkipReason, int], occasion: str) -> None:
         self.sent += sent
@@ -737,12 +738,11 @@ class StoreUnfollowed(DomainEvent):
 
 @attrs.define(kw_only=True)
 class StoreAudience(Aggregate):
-    """Who a merchant may reach: its store's followers and the customers who paid an order
-    of it (buyers stay buyers)."""
+    """A merchant's store's followers. Who the merchant may reach is them and its buyers
+    (the customers of its paid orders, read from the orders when a campaign sends)."""
 
     id: MerchantId
     followers: set[str] = flat_field(set)
-    buyers: set[str] = flat_field(set)
 
     def follow(self, customer_id: CustomerId) -> bool:
         if customer_id in self.followers:
@@ -757,18 +757,6 @@ class StoreAudience(Aggregate):
         self.followers.discard(customer_id)
         self.record(StoreUnfollowed(self.id, customer_id))
         return True
-
-    def bought(self, customer_id: CustomerId) -> bool:
-        if customer_id in self.buyers:
-            return False
-        self.buyers.add(customer_id)
-        return True
-
-    def reaches(self, customer_id: str) -> bool:
-        return customer_id in self.followers or customer_id in self.buyers
-
-    def members(self) -> list[str]:
-        return sorted(self.followers | self.buyers)
 
 
 # -- outcomes and the report ---------------------------------------------------------------

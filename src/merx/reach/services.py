@@ -248,7 +248,7 @@ class _Reacher:
     at: datetime
     policy: ReachPolicy
     messenger: Messenger
-    audience: StoreAudience | None = None
+    audience: frozenset[str] | None = None
     templates: dict[str, Template] = attrs.field(factory=dict)
 
     def template(self, variation: str | None) -> Template:
@@ -264,7 +264,7 @@ class _Reacher:
         key = touch_id(campaign.id, self.occasion, customer_id)
         if uow.repo(Touch).peek(key) is not None:
             return ReachOutcome(customer_id, skipped=SkipReason.DEDUPED)
-        if self.audience is not None and not self.audience.reaches(customer_id):
+        if self.audience is not None and customer_id not in self.audience:
             return ReachOutcome(customer_id, skipped=SkipReason.OUT_OF_SCOPE)
         person = uow.repo(PersonalData).peek(customer_id)
         consent = campaign.channel.consent
@@ -314,16 +314,17 @@ class _Reacher:
 
 def _store_audience(
     uow: UnitOfWork, merchant: MerchantId, order_queries: OrderQueries
-) -> StoreAudience:
-    """The merchant's followers, and its buyers: the customers of its orders that were
-    paid (read from the orders, not kept)."""
-    audience = uow.repo(StoreAudience).peek(merchant) or StoreAudience(id=merchant)
+) -> frozenset[str]:
+    """Who ``merchant`` may reach: its store's followers, and its buyers (the customers of
+    its orders that were paid, read from the orders: every order of the merchant)."""
+    kept = uow.repo(StoreAudience).peek(merchant)
+    members = set() if kept is None else set(kept.followers)
     unpaid = (orders.OrderStatus.PENDING_PAYMENT, orders.OrderStatus.CANCELLED)
     for order_id in order_queries.orders_of_seller(merchant):
         order = uow.repo(orders.Order).peek(order_id)
         if order is not None and order.status not in unpaid:
-            audience.bought(order.customer_id)
-    return audience
+            members.add(order.customer_id)
+    return frozenset(members)
 
 
 def _segment(
@@ -370,7 +371,7 @@ def run_campaign(
     audience = None
     if campaign.by_merchant:
         audience = _store_audience(uow, campaign.owner, ports.order_queries)
-        candidates: Iterable[str] = audience.members()
+        candidates: Iterable[str] = sorted(audience)
     else:
         candidates = sorted(uow.repo(PersonalData).ids())
     reacher = _Reacher(uow, campaign, occasion, at, ports.policy, ports.messenger, audience)
@@ -403,7 +404,7 @@ def reach_customer(
     audience = None
     if campaign.by_merchant:
         audience = _store_audience(uow, campaign.owner, ports.order_queries)
-        if not audience.reaches(cmd.customer_id):
+        if cmd.customer_id not in audience:
             raise OutOfReachScope(
                 f"merchant {campaign.owner!r} may reach only its buyers and followers; "
                 f"customer {cmd.customer_id!r} is neither"
