@@ -24,7 +24,7 @@ from merx.decisions import (
     ValueType,
     parse_rule,
 )
-from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, SkuId, WarehouseId
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
 #: 10:00 in Shanghai (02:00 UTC): outside the default quiet hours
@@ -116,7 +116,7 @@ def stock_shop(app: MemoryApp, seller: MerchantId = PLATFORM) -> None:
     app.handle(inventory.ReceiveStock(DC, SHIRT, 1000, "po"))
 
 
-def buy(app: MemoryApp, who: str) -> str:
+def buy(app: MemoryApp, who: str) -> OrderId:
     """``who`` buys a shirt and pays (registered as a customer the first time); the
     order's id."""
     cid = CustomerId(who)
