@@ -47,7 +47,7 @@ def test_no_cap_is_ever_exceeded(
         at += timedelta(minutes=minutes)
         if user.skip_reason(channel, at, policy, own) is None:
             send = Send(f"t{n}", channel, at)
-            user.note(send, policy)
+            user.note(send, policy.kept_for)
             kept.append(send)
     for cap in (*platform, *own):
         for last in kept:

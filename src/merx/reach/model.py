@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -209,17 +209,23 @@ class Template(Aggregate):
         """The body filled with ``values`` (text, checked against each declared type) and
         the masked name; a value missing, extra or of the wrong type is
         :class:`TemplateValueInvalid`."""
+        return self.renderer(values)(masked_name)
+
+    def renderer(self, values: Mapping[str, str]) -> Callable[[str], str]:
+        """:meth:`render` with ``values`` checked and rendered once: a function of the
+        masked name (what a run over a segment calls per user)."""
         extra = sorted(set(values) - set(self.variables))
         if extra:
             raise TemplateValueInvalid(f"template {self.id!r} declares no {extra}")
-        filled = {CUSTOMER_NAME: masked_name}
+        filled = {}
         for name in _placeholders(self.id, self.body):
             if name == CUSTOMER_NAME:
                 continue
             if name not in values:
                 raise TemplateValueInvalid(f"template {self.id!r} needs a value for {name!r}")
             filled[name] = self.variables[name].render(name, values[name])
-        return self.body.format_map(filled)
+        body = self.body
+        return lambda masked_name: body.format_map({**filled, CUSTOMER_NAME: masked_name})
 
 
 # -- policy: caps, quiet hours -------------------------------------------------------------
@@ -686,9 +692,10 @@ class UserReach(Aggregate):
                 return SkipReason.CAPPED
         return None
 
-    def note(self, send: Send, policy: ReachPolicy) -> None:
-        """Remember ``send``; forget those too old to cap or be credited."""
-        horizon = send.at - policy.kept_for
+    def note(self, send: Send, kept_for: timedelta) -> None:
+        """Remember ``send``; forget those older than ``kept_for`` (too old to cap or be
+        credited: :attr:`ReachPolicy.kept_for`)."""
+        horizon = send.at - kept_for
         self.sends = [s for s in self.sends if s.at > horizon]
         self.sends.append(send)
 

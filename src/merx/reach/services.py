@@ -13,8 +13,8 @@ the inbox) and the touch is stored with the user's send.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 import attrs
@@ -249,13 +249,24 @@ class _Reacher:
     policy: ReachPolicy
     messenger: Messenger
     audience: frozenset[str] | None = None
-    templates: dict[str, Template] = attrs.field(factory=dict)
+    renderers: dict[str, Callable[[str], str]] = attrs.field(factory=dict)
+    kept_for: timedelta = attrs.field(init=False)
 
-    def template(self, variation: str | None) -> Template:
+    def __attrs_post_init__(self) -> None:
+        self.kept_for = self.policy.kept_for
+
+    def render(self, variation: str | None, values: Mapping[str, str], masked: str) -> str:
+        """The message; without an event's own values, the campaign's are rendered once
+        per template."""
         key = self.campaign.template_for(variation)
-        if key not in self.templates:
-            self.templates[key] = self.uow.repo(Template).get(key)
-        return self.templates[key]
+        if values:
+            template = self.uow.repo(Template).get(key)
+            return template.render({**self.campaign.values, **values}, masked)
+        renderer = self.renderers.get(key)
+        if renderer is None:
+            template = self.uow.repo(Template).get(key)
+            renderer = self.renderers[key] = template.renderer(self.campaign.values)
+        return renderer(masked)
 
     def reach(
         self, customer_id: CustomerId, variation: str | None, values: Mapping[str, str]
@@ -278,7 +289,7 @@ class _Reacher:
         if reason is not None:
             return ReachOutcome(customer_id, skipped=reason)
         masked = person.name.masked if person is not None and person.name is not None else ""
-        body = self.template(variation).render({**campaign.values, **values}, masked)
+        body = self.render(variation, values, masked)
         if campaign.channel is ReachChannel.INBOX:
             message_id = key
             inbox = uow.repo(Inbox).find(customer_id)
@@ -304,7 +315,7 @@ class _Reacher:
             at=self.at,
         )
         uow.repo(Touch).add(touch)
-        user.note(Send(key, campaign.channel, self.at), self.policy)
+        user.note(Send(key, campaign.channel, self.at), self.kept_for)
         if found is None:
             uow.repo(UserReach).add(user)
         else:
