@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,13 @@ def test_the_inbox_needs_no_consent_and_holds_the_rendered_message(world: World)
     )
     assert again.skipped is SkipReason.DEDUPED
     assert world.app.messenger.delivered == []
+    touch = world.app.get(reach.Touch, "expiring/coupon-7/amy")
+    assert touch.status is reach.TouchStatus.DELIVERED
+    world.clock.advance(timedelta(hours=12))  # 22:00 in Shanghai: no quiet hours in the app
+    later = world.app.handle(
+        reach.ReachCustomer("expiring", amy, "coupon-8", {"until": "2026-03-06"})
+    )
+    assert later.skipped is None
 
 
 def test_an_unavailable_provider_skips_and_a_rerun_retries(world: World) -> None:

@@ -681,7 +681,8 @@ class UserReach(Aggregate):
     ) -> SkipReason | None:
         """Why a message on ``channel`` at ``at`` may not go (quiet hours, a cap), or
         ``None``."""
-        if policy.quiet_hours.contains(self.local(at, policy).time()):
+        quiet = channel is not ReachChannel.INBOX  # the inbox is read when the app is opened
+        if quiet and policy.quiet_hours.contains(self.local(at, policy).time()):
             return SkipReason.QUIET_HOURS
         for cap in (*policy.caps, *caps):
             if cap.channel is not channel:

@@ -314,6 +314,8 @@ class _Reacher:
             message_id=message_id,
             at=self.at,
         )
+        if campaign.channel is ReachChannel.INBOX:
+            touch.receive(Receipt.DELIVERED, self.at)  # in the inbox: delivered
         uow.repo(Touch).add(touch)
         user.note(Send(key, campaign.channel, self.at), self.kept_for)
         if found is None:
