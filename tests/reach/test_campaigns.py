@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from merx import people, reach
 from merx.kernel.ids import CustomerId
@@ -78,4 +79,33 @@ def test_withdrawn_consent_is_honoured(world: World) -> None:
     world.sms_campaign()
     assert world.app.handle(reach.RunReachCampaign("lapsed", "d1")).skipped == {
         SkipReason.NO_CONSENT: 1
+    }
+
+
+def test_a_campaigns_own_cap_holds_inside_the_platforms(world: World) -> None:
+    world.person("amy", 1)
+    weekly = reach.Cap(reach.ReachChannel.SMS, 1, timedelta(days=7))
+    world.sms_campaign(caps=(weekly,))
+    assert world.app.handle(reach.RunReachCampaign("lapsed", "d1")).sent == 1
+    world.clock.advance(timedelta(days=2))  # the platform's 1 a day would allow it
+    assert world.app.handle(reach.RunReachCampaign("lapsed", "d3")).skipped == {
+        SkipReason.CAPPED: 1
+    }
+
+
+def test_an_sms_needs_a_registered_phone(world: World) -> None:
+    world.app.handle(people.GrantConsent(CustomerId("amy"), people.Channel.SMS, "app"))
+    world.tags.set("amy", {"days_since_last_order": Decimal(120)})
+    world.sms_campaign()
+    assert world.app.handle(reach.RunReachCampaign("lapsed", "d1")).skipped == {
+        SkipReason.NO_ADDRESS: 1
+    }
+
+
+def test_forgotten_personal_data_leaves_no_address(world: World) -> None:
+    amy = world.person("amy", 1)
+    world.app.handle(people.ForgetPersonalData(amy))
+    world.sms_campaign()
+    assert world.app.handle(reach.RunReachCampaign("lapsed", "d1")).skipped == {
+        SkipReason.NO_ADDRESS: 1
     }
