@@ -124,3 +124,15 @@ def test_a_paused_campaign_sends_nothing(world: World) -> None:
     world.app.handle(reach.PauseReachCampaign("lapsed"))
     with pytest.raises(IllegalTransition, match="cannot 'send' in state 'paused'"):
         world.app.handle(reach.RunReachCampaign("lapsed", "d1"))
+
+
+def test_a_merchant_sends_within_the_platforms_caps(world: World) -> None:
+    mei = journey_merchant.onboard(world.app, lambda line: None)
+    bob = world.person("bob", 2)
+    world.app.handle(reach.FollowStore(bob, mei))
+    world.sms_campaign()  # the platform's
+    assert world.app.handle(reach.RunReachCampaign("lapsed", "d1")).sent == 1
+    world.sms_campaign("mei-sms", owner=mei, trigger=Trigger(TriggerKind.ONCE))
+    assert world.app.handle(reach.RunReachCampaign("mei-sms")).skipped == {
+        SkipReason.CAPPED: 1  # 1 SMS a day, whoever sends it
+    }
