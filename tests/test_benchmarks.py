@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from merx.app import build_memory_app, build_sqlite_app
+from merx.reach import SkipReason
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_codes
@@ -18,6 +19,7 @@ import bench_decisions
 import bench_golden_path
 import bench_inventory
 import bench_quote
+import bench_reach
 import bench_stores
 import bench_tags
 
@@ -115,3 +117,12 @@ def test_the_search_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "bulk rebuild" in out
     assert out.count("queries: p50") == 2
+
+
+def test_the_reach_benchmark_runs_a_segment_with_consent_and_caps() -> None:
+    _, summary = bench_reach.one_run(120)
+    assert summary.considered == 120
+    assert (summary.sent, summary.skipped) == (
+        30,  # days 30-149: 60 lapsed; 3 in 4 consented; 1 in 3 reached in the last day
+        {SkipReason.NOT_IN_SEGMENT: 60, SkipReason.NO_CONSENT: 15, SkipReason.CAPPED: 15},
+    )

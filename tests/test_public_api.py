@@ -258,6 +258,16 @@ PINNED = {
         DocumentExpired DocumentKind DocumentReview DuplicateDocument InvalidExpiryDate
         MissingDocument Qualification QualificationDocument ReviewIncomplete UnknownDocument
     """,
+    "reach": """
+        ActivateReachCampaign CAMPAIGN_FLOW CampaignInvalid Cap DefineReachCampaign
+        EndReachCampaign FollowStore Inbox InboxMessage Messenger OutOfReachScope
+        OutgoingMessage PauseReachCampaign PersonalValueInTemplate QuietHours ReachCampaign
+        ReachChannel ReachCustomer ReachOutcome ReachPolicy ReachReport Receipt RecordReceipt
+        RecordReturn RunReachCampaign RunSummary SaveTemplate SetReachTimeZone SkipReason
+        StoreAudience TOUCH_FLOW Template TemplateInvalid TemplateValueInvalid Touch TouchSent
+        TouchStatus Trigger TriggerKind UnfollowStore UnknownTemplateVariable UserReach VarType
+        VariationReport inbox_of reach_report
+    """,
     "schedules": """
         FeePayer GradePricing InstallmentTerms InvalidPlan Reschedule Schedule
         ScheduleMethod ScheduleRow TermOffer amortize apr_of build_schedule div_half_up

@@ -15,8 +15,9 @@ import journey_merchant  # noqa: E402
 import journey_phone  # noqa: E402
 import journey_presale  # noqa: E402
 import journey_topup  # noqa: E402
+import reach_90_days  # noqa: E402
 
-from merx import catalog, inventory, orders, procurement  # noqa: E402
+from merx import catalog, inventory, orders, procurement, reach  # noqa: E402
 from merx.app import build_memory_app  # noqa: E402
 
 
@@ -77,6 +78,23 @@ def test_journey_presale_pays_a_balance_and_forfeits_a_deposit() -> None:
     assert app.get(orders.Order, "pre-000002-1").status is orders.OrderStatus.COMPLETED
 
 
+def test_reach_90_days_reaches_the_lapsed_within_quiet_hours_and_caps() -> None:
+    app = reach_90_days.build_app()
+    lines: list[str] = []
+    reach_90_days.run(app, lines.append)
+    assert "0 sent; skipped: not_in_segment 1, no_consent 1, quiet_hours 4" in lines[3]
+    assert "4 sent" in lines[4]
+    assert "0 sent; skipped: capped 4" in lines[6]
+    assert "40.00 CNY" in lines[7]  # half price for the lapsed
+    with app.unit_of_work() as uow:
+        total = reach.reach_report(uow, "back-in-90").total
+    assert (total.reached, total.returned, total.ordered) == (4, 2, 1)
+    assert str(total.gmv) == "40.00 CNY"
+    texts = {sms.customer_id: sms.body for sms in app.messenger.delivered}
+    assert set(texts) == {"amy", "bo", "cai", "eve"}  # dan: no consent; fei: bought in March
+    assert not any("1380000" in body for body in texts.values())  # the phone is the recipient
+
+
 def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "simulate.py"), "--orders", "150"],
@@ -93,7 +111,16 @@ def test_simulate_runs_as_make_demo_does(tmp_path: Path) -> None:
     assert "simulate: 150/150 orders" in done.stderr  # plain progress lines off a terminal
 
 
-TOURED = ["phone", "merchant", "topup", "installments", "presale", "decision_popup", "homepage"]
+TOURED = [
+    "phone",
+    "merchant",
+    "topup",
+    "installments",
+    "presale",
+    "decision_popup",
+    "homepage",
+    "reach_90_days",
+]
 
 
 def script_of(journey: str) -> Path:

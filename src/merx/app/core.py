@@ -33,6 +33,7 @@ from merx import (
     pricing,
     procurement,
     promotions,
+    reach,
     search,
     settlement,
     traffic,
@@ -45,6 +46,7 @@ from merx.adapters.memory import (
     MemoryCreditScorer,
     MemoryFunder,
     MemoryLogistics,
+    MemoryMessenger,
     MemoryPaymentGateway,
     MemoryPayout,
     MemoryTransactionRisk,
@@ -78,6 +80,7 @@ from merx.app.wiring import (
     register_presale,
     register_procurement,
     register_promotions,
+    register_reach,
     register_search,
     register_settlement,
     register_shop,
@@ -176,6 +179,11 @@ class App:
     exposures: experiments.StoredAssigner | None = None
     #: the search index, following the catalog (:mod:`merx.search`)
     search_index: search.SearchIndex = attrs.field(factory=MemorySearchIndex)
+
+    #: the SMS, push and email providers in memory (what reach campaigns delivered)
+    messenger: MemoryMessenger
+    #: the platform's reach rules (``Settings.reach_policy``)
+    reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -300,6 +308,14 @@ class Settings:
     conflict_attempts: int = 6
     conflict_pause: Callable[[int], None] | None = attrs.field(factory=Backoff)
     conflict_exclusive_after: int | None = 3
+    #: the platform's reach rules: caps, quiet hours, default time zone, attribution window
+    reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
+    #: credit reach touches with the orders paid after them (a subscriber of ``OrderPaid``
+    #: whose read is shared with the event's others; off for a host that sends no campaign)
+    reach_attribution: bool = True
+    #: send the reach campaigns triggered by ``order_shipped`` (one read more per shipped
+    #: order; off by default: a host may send ``reach.ReachCustomer`` from its own events)
+    reach_on_shipment: bool = False
     #: record each user's activity for the built-in user tags (``merx.tags``): per order
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
@@ -434,7 +450,6 @@ def assemble(
     register_tags(
         bus, clock=clock, currency=settings.currency, user_activity=settings.user_activity
     )
-    index = register_search(bus, clock=clock, index=search_index)
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
@@ -458,7 +473,8 @@ def assemble(
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
     register_decisions(bus, catalog=tag_catalog, clock=clock)
-    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
+    messenger = register_marketing(bus, clock=clock, decide=decide, settings=settings,
+                                   vault=vault, orders=queries.orders)  # fmt: skip
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
@@ -485,8 +501,31 @@ def assemble(
         decider=decide,
         vault=vault,
         exposures=exposures,
-        search_index=index,
+        search_index=register_search(bus, clock=clock, index=search_index),
+        messenger=messenger,
+        reach_policy=settings.reach_policy,
     )
+
+
+def register_marketing(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    decide: decisions.Decider,
+    settings: Settings,
+    vault: Vault,
+    orders: orders.OrderQueries,
+) -> MemoryMessenger:
+    """Marketing (issue 17): traffic placements targeted through ``decide``, and user
+    reach through an in-memory messenger (returned: what reach campaigns delivered)."""
+    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
+    messenger = MemoryMessenger(vault)
+    register_reach(
+        bus, clock=clock, policy=settings.reach_policy, messenger=messenger, decider=decide,
+        order_queries=orders, attribution=settings.reach_attribution,
+        on_shipment=settings.reach_on_shipment,
+    )  # fmt: skip
+    return messenger
 
 
 def seed_reference_data(app: App, settings: Settings) -> None:

@@ -15,6 +15,7 @@ from merx import (
     orders,
     payments,
     promotions,
+    reach,
     search,
     settlement,
 )
@@ -73,6 +74,8 @@ def build_memory_app(
     decision_recording: decisions.DecisionRecording | None = None,
     vault: Vault | None = None,
     search_index: search.SearchIndex | None = None,
+    reach_policy: reach.ReachPolicy | None = None,
+    reach_on_shipment: bool = False,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -102,6 +105,11 @@ def build_memory_app(
     apart from the store). ``search_index`` follows the catalog (``app.search``; a
     :class:`~merx.adapters.memory.search.MemorySearchIndex` by default).
 
+    apart from the store).
+    ``reach_policy``: the platform's reach caps, quiet hours and attribution window
+    (:class:`merx.reach.ReachPolicy` by default); ``reach_on_shipment`` sends the reach
+    campaigns triggered by ``order_shipped``.
+
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
     benchmarks and the simulation turn it off.
@@ -122,6 +130,8 @@ def build_memory_app(
         tag_values=tag_values,
         assigner=assigner,
         decision_recording=decision_recording or decisions.DecisionRecording(),
+        reach_policy=reach_policy or reach.ReachPolicy(),
+        reach_on_shipment=reach_on_shipment,
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

@@ -13,6 +13,7 @@ from merx import (
     checkout,
     credit,
     customers,
+    decisions,
     experiments,
     fulfillment,
     funding,
@@ -28,6 +29,7 @@ from merx import (
     procurement,
     products,
     promotions,
+    reach,
     search,
     settlement,
     suppliers,
@@ -69,6 +71,7 @@ from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
 from merx.promotions import vouchers as promotions_vouchers
+from merx.reach import services as reach_services
 from merx.search import services as search_services
 from merx.settlement import Payout
 from merx.settlement import services as settlement_services
@@ -827,3 +830,40 @@ def register_procurement(
             procurement_services.issue_purchases_statement, clock=clock, ids=ids, queries=queries
         ),
     )
+
+
+def register_reach(
+    bus: MessageBus,
+    *,
+    clock: Clock,
+    policy: reach.ReachPolicy,
+    messenger: reach.Messenger,
+    decider: decisions.Decider,
+    order_queries: orders.OrderQueries,
+    attribution: bool = True,
+    on_shipment: bool = False,
+) -> None:
+    """User reach: templates, campaigns and their runs through ``messenger`` within the
+    platform's ``policy``, receipts, returns, time zones, store following; campaigns on
+    ``order_shipped`` and, with ``attribution``, touches credited with the orders paid
+    after them; with ``on_shipment``, campaigns on ``order_shipped`` (one read more per
+    shipped order: the campaigns)."""
+    ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries)
+    bus.register(reach.SaveTemplate, reach_services.save_template)
+    bus.register(reach.DefineReachCampaign, reach_services.define_campaign)
+    bus.register(reach.ActivateReachCampaign, reach_services.activate_campaign)
+    bus.register(reach.PauseReachCampaign, reach_services.pause_campaign)
+    bus.register(reach.EndReachCampaign, reach_services.end_campaign)
+    bus.register(reach.SetReachTimeZone, reach_services.set_time_zone)
+    bus.register(reach.FollowStore, reach_services.follow_store)
+    bus.register(reach.UnfollowStore, reach_services.unfollow_store)
+    bus.register(reach.RunReachCampaign, partial(reach_services.run_campaign, ports=ports))
+    bus.register(reach.ReachCustomer, partial(reach_services.reach_customer, ports=ports))
+    bus.register(reach.RecordReceipt, partial(reach_services.record_receipt, clock=clock))
+    bus.register(
+        reach.RecordReturn, partial(reach_services.record_return, clock=clock, policy=policy)
+    )
+    if on_shipment:
+        bus.subscribe(orders.OrderShipped, partial(reach_services.reach_on_shipment, ports=ports))
+    if attribution:
+        bus.subscribe(orders.OrderPaid, partial(reach_services.attribute_order, policy=policy))

@@ -7,6 +7,7 @@ from merx.adapters.memory.decision_tags import MemoryTagCatalog, MemoryTagValues
 from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.journal import MemoryJournal, StoredJournal
 from merx.adapters.memory.logistics import MemoryLogistics
+from merx.adapters.memory.messenger import DeliveredMessage, MemoryMessenger
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
@@ -28,6 +29,7 @@ from merx.adapters.memory.supplier import MemoryVirtualGoodsSupplier
 from merx.adapters.memory.vault import MemoryVault
 
 __all__ = [
+    "DeliveredMessage",
     "EventLog",
     "FixedClock",
     "MemoryAfterSaleQueries",
@@ -40,6 +42,7 @@ __all__ = [
     "MemoryInstallmentQueries",
     "MemoryJournal",
     "MemoryLogistics",
+    "MemoryMessenger",
     "MemoryNotifier",
     "MemoryOrderQueries",
     "MemoryPaymentGateway",
