@@ -30,6 +30,7 @@ from merx import (
     ledger,
     orders,
     payments,
+    points,
     pricing,
     procurement,
     promotions,
@@ -71,6 +72,7 @@ from merx.app.wiring import (
     register_installments,
     register_merchants,
     register_people,
+    register_points,
     register_presale,
     register_procurement,
     register_promotions,
@@ -130,6 +132,7 @@ class Queries:
     aftersales: aftersales.AfterSaleQueries
     vouchers: promotions.VoucherCodeQueries
     command_records: CommandRecordQueries
+    points: points.PointsQueries
 
 
 @attrs.define(kw_only=True)
@@ -393,6 +396,7 @@ def assemble(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_points(bus, clock=clock, queries=queries.points)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,
