@@ -195,7 +195,7 @@ PINNED = {
     "points": """
         EarnPoints ExpirePoints InsufficientPoints InvalidPoints PointsAccount PointsEarned
         PointsEntry PointsEntryKind PointsExpired PointsLot PointsOverCap PointsQueries
-        PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
+        PointsRate PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
         points_balance
     """,
     "pricing": """
