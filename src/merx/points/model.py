@@ -359,6 +359,26 @@ class PointsAccount(Aggregate):
         self._expire_lapsed(business_date(at), at)  # a lapsed lot's points go again
         return entry
 
+    def give_back_share(
+        self, ref: str, refunded: int, paid: int, reference: str, at: datetime
+    ) -> PointsEntry | None:
+        """A refund of ``ref``: of the money its points paid (``paid`` minor units),
+        ``refunded`` has now been refunded in all. The spend's points come back pro rata:
+        ``spent * refunded / paid`` in all, rounded down (all of them once ``refunded``
+        is ``paid``), less what came back already; ``None`` when that is nothing (no
+        spend, or a replay). Never more than spent."""
+        if type(paid) is not int or type(refunded) is not int or not 0 <= refunded <= paid:
+            raise InvalidPoints(f"refunded {refunded!r} of {paid!r} is no share")
+        spend = self.entry(spent_key(ref))
+        if spend is None or not paid:
+            return None
+        spent = -spend.points
+        due = spent * refunded // paid  # rounded down; all of it on a full refund
+        owed = due - self.returned_of(spend.key)
+        if owed <= 0:
+            return None
+        return self.give_back(ref, owed, reference, at)
+
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         """Remove what lapsed by ``as_of``: one ``EXPIRED`` entry per lapsed lot with
         points left. A second run the same day finds nothing."""
