@@ -186,3 +186,49 @@ def test_a_refund_gives_back_the_refunded_units_share() -> None:
     assert balance(app) == 10_000  # a full refund gives every point back, never more
     assert pending_of(app, shop) == cny("0.00")
     assert reconciled(app)
+
+
+def test_with_tax_added_on_top_the_tax_is_taken_after_the_points() -> None:
+    app = build_memory_app(
+        tax_policy=catalog.TaxPolicy(catalog.TaxMode.EXCLUSIVE, default_rate=Decimal("0.13"))
+    )
+    app.handle(catalog.CreateSku(SHIRT, "Shirt", PLATFORM, "shirt", cny("100.00")))
+    app.handle(customers.RegisterCustomer(BO, "Bo", "1"))
+    app.handle(checkout.AddToCart(BO, SHIRT, 2))
+    app.handle(points.EarnPoints(BO, 5_000, "task", "t1"))
+    plain = app.quote(BO)
+    spent = app.quote(BO, points=3_000)
+    assert (plain.tax, plain.payable) == (cny("26.00"), cny("226.00"))
+    # 30.00 off the goods before tax: 170.00 + 13% = 22.10 of tax
+    assert (spent.goods, spent.tax, spent.payable) == (cny("170.00"), cny("22.10"), cny("192.10"))
+
+
+def test_a_multi_seller_order_spends_each_order_its_share() -> None:
+    app, shop = shop_with_points(coupon=False)
+    hat = SkuId("hat")
+    other = journey_merchant.onboard(app, lambda line: None)
+    app.handle(catalog.CreateSku(hat, "Hat", other, "shirt", cny("50.00")))
+    app.handle(checkout.AddToCart(BO, hat, 1))
+    placed = app.handle(orders.PlaceOrder(BO, points=2_501))  # 25.01 over 200.00 and 50.00
+    with app.unit_of_work() as uow:
+        account = points.points_account(uow, BO)
+        paid = {o: uow.repo(orders.Order).get(o).points_paid() for o in placed.order_ids}
+    spends = {e.ref: -e.points for e in account.entries if e.kind is points.PointsEntryKind.SPENT}
+    assert spends == {o: p.minor for o, p in paid.items()}
+    assert sorted(spends.values()) == [500, 2_001]  # 20.01 on the shirts, 5.00 on the hat
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    shirts = next(o for o in placed.order_ids if app.get(orders.Order, o).seller == shop)
+    complete(app, shop, shirts)
+    case = app.handle(aftersales.RequestRefundOnly(shirts, ((SHIRT, 2),), "stain"))
+    app.handle(aftersales.ApproveAfterSale(case, acting=shop))
+    assert balance(app) == 10_000 - 500  # the shirts' points back, the hat's still spent
+
+
+def test_lapsed_points_cannot_be_spent() -> None:
+    app, _ = shop_with_points(earned=1_000)
+    app.handle(points.EarnPoints(BO, 2_000, "task", "soon", app.clock.now().date() + timedelta(1)))
+    assert app.quote(BO, points=3_000).points_discount == cny("30.00")
+    app.clock.advance(timedelta(days=1))
+    with pytest.raises(points.InsufficientPoints) as raised:
+        app.quote(BO, points=3_000)
+    assert (raised.value.balance, raised.value.asked) == (1_000, 3_000)
