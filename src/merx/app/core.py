@@ -30,6 +30,7 @@ from merx import (
     ledger,
     orders,
     payments,
+    points,
     pricing,
     procurement,
     promotions,
@@ -77,6 +78,7 @@ from merx.app.wiring import (
     register_installments,
     register_merchants,
     register_people,
+    register_points,
     register_presale,
     register_procurement,
     register_promotions,
@@ -139,6 +141,7 @@ class Queries:
     aftersales: aftersales.AfterSaleQueries
     vouchers: promotions.VoucherCodeQueries
     command_records: CommandRecordQueries
+    points: points.PointsQueries
 
 
 @attrs.define(kw_only=True)
@@ -179,11 +182,12 @@ class App:
     exposures: experiments.StoredAssigner | None = None
     #: the search index, following the catalog (:mod:`merx.search`)
     search_index: search.SearchIndex = attrs.field(factory=MemorySearchIndex)
-
     #: the SMS, push and email providers in memory (what reach campaigns delivered)
     messenger: MemoryMessenger
     #: the platform's reach rules (``Settings.reach_policy``)
     reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
+    #: what points spent at checkout are worth (:attr:`Settings.points_rate`)
+    points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -249,9 +253,11 @@ class App:
         customer_id: CustomerId,
         payment_method: str | None = None,
         address_label: str | None = None,
+        points: int = 0,
     ) -> checkout.Quote:
         """The trial calculation of the customer's cart now, promotions, freight (to the
-        address ``address_label``, else the default one) and tax included."""
+        address ``address_label``, else the default one) and tax included, with ``points``
+        of the customer's spent (0: none; at :attr:`points_rate`)."""
         with self.unit_of_work() as uow:
             return checkout.quote_cart(
                 uow,
@@ -263,6 +269,8 @@ class App:
                 tax=self.tax_policy,
                 address_label=address_label,
                 audience=partial(in_audience, self.decider),
+                points=points,
+                points_rate=self.points_rate,
             )
 
 
@@ -320,6 +328,9 @@ class Settings:
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
     user_activity: bool = True
+    #: what points spent at checkout are worth and the most of the goods they may pay
+    #: (100 points = 1.00 of the order's currency, at most half, by default)
+    points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
 
 
 def decision_ports(
@@ -403,6 +414,7 @@ def assemble(
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
         pricer=pricer, tax=settings.tax_policy, audience=audience, vault=vault,
+        points_rate=settings.points_rate,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -442,6 +454,7 @@ def assemble(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
+    register_points(bus, clock=clock, queries=queries.points)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,
@@ -504,6 +517,7 @@ def assemble(
         search_index=register_search(bus, clock=clock, index=search_index),
         messenger=messenger,
         reach_policy=settings.reach_policy,
+        points_rate=settings.points_rate,
     )
 
 

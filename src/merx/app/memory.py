@@ -26,6 +26,7 @@ from merx.adapters.memory import (
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
+    MemoryPointsQueries,
     MemoryPurchaseOrderQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
@@ -164,4 +165,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         aftersales=MemoryAfterSaleQueries(store),
         vouchers=MemoryVoucherCodeQueries(store),
         command_records=MemoryCommandRecordQueries(store),
+        points=MemoryPointsQueries(store),
     )

@@ -25,6 +25,7 @@ from merx import (
     orders,
     payments,
     people,
+    points,
     pricing,
     procurement,
     products,
@@ -67,6 +68,7 @@ from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
 from merx.people import Vault
 from merx.people import services as people_services
+from merx.points import services as points_services
 from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
@@ -220,13 +222,15 @@ def register_shop(
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
     audience: promotions.Audience | None = None,
     vault: Vault,
+    points_rate: points.PointsRate | None = None,
 ) -> None:
     """Customers, stock, cart, placing and closing orders (``vault`` seals the customers'
     phones and top-up accounts). ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
     order or stock item); ``pricer`` prices carts (a :class:`merx.pricing.QuoteMemo`
     shared with the checkout page saves the second pricing of a cart when its order is
-    placed)."""
+    placed); ``points_rate`` is what the points an order spends are worth (100 points =
+    1.00, at most half the goods, by default)."""
     bus.register(
         customers.RegisterCustomer, partial(customers_services.register_customer, vault=vault)
     )
@@ -260,6 +264,7 @@ def register_shop(
             limits=limits,
             tax=tax,
             audience=audience,
+            points_rate=points_rate or points.PointsRate(),
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))
@@ -687,6 +692,15 @@ def register_credit(
         partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer, vault=vault),
     )
     bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
+
+
+def register_points(bus: MessageBus, *, clock: Clock, queries: points.PointsQueries) -> None:
+    """Earning points and the expiry run (``queries`` finds the accounts it expires)."""
+    bus.register(points.EarnPoints, partial(points_services.earn_points, clock=clock))
+    bus.register(
+        points.ExpirePoints,
+        partial(points_services.expire_points, clock=clock, queries=queries),
+    )
 
 
 def register_installments(
