@@ -454,7 +454,6 @@ def assemble(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
-    register_points(bus, clock=clock, queries=queries.points)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,
@@ -487,7 +486,7 @@ def assemble(
     )
     register_decisions(bus, catalog=tag_catalog, clock=clock)
     messenger = register_marketing(bus, clock=clock, decide=decide, settings=settings,
-                                   vault=vault, orders=queries.orders)  # fmt: skip
+                                   vault=vault, queries=queries)  # fmt: skip
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
@@ -528,15 +527,16 @@ def register_marketing(
     decide: decisions.Decider,
     settings: Settings,
     vault: Vault,
-    orders: orders.OrderQueries,
+    queries: Queries,
 ) -> MemoryMessenger:
-    """Marketing (issue 17): traffic placements targeted through ``decide``, and user
-    reach through an in-memory messenger (returned: what reach campaigns delivered)."""
+    """Marketing (issue 17): points, traffic placements targeted through ``decide``, and
+    user reach through an in-memory messenger (returned: what reach campaigns delivered)."""
+    register_points(bus, clock=clock, queries=queries.points)
     register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
     messenger = MemoryMessenger(vault)
     register_reach(
         bus, clock=clock, policy=settings.reach_policy, messenger=messenger, decider=decide,
-        order_queries=orders, attribution=settings.reach_attribution,
+        order_queries=queries.orders, attribution=settings.reach_attribution,
         on_shipment=settings.reach_on_shipment,
     )  # fmt: skip
     return messenger
