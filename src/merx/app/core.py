@@ -34,6 +34,7 @@ from merx import (
     procurement,
     promotions,
     settlement,
+    tags,
 )
 from merx.adapters.memory import (
     EventLog,
@@ -284,8 +285,9 @@ def decision_ports(
     """The tag catalog, tag values and assigner decisions read: the host's (``settings``)
     or the store's own, and the default assigner when it is the store's (its deferred
     exposures are recorded by the app)."""
-    catalog = settings.tag_catalog or StoredTagCatalog(new_unit_of_work)
-    values = settings.tag_values or StoredTagValues(new_unit_of_work)
+    cache = tags.TagCatalogCache()  # the store's definitions, shared by both tag ports
+    catalog = settings.tag_catalog or StoredTagCatalog(new_unit_of_work, cache)
+    values = settings.tag_values or StoredTagValues(new_unit_of_work, cache)
     if settings.assigner is not None:
         return catalog, values, settings.assigner, None
     stored = experiments.StoredAssigner(new_unit_of_work, clock)

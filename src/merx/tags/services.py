@@ -37,6 +37,7 @@ from merx.tags.model import (
     Subject,
     SubjectTags,
     TagCatalog,
+    TagCatalogVersion,
     TagDefinition,
     TagKind,
     TagSpec,
@@ -87,11 +88,25 @@ class InstallBuiltinTags(Command[tuple[str, ...]]):
     names it installed."""
 
 
+def _catalog_changed(uow: UnitOfWork) -> None:
+    """Bump the catalog's version (:class:`TagCatalogVersion`) with this commit."""
+    repo = uow.repo(TagCatalogVersion)
+    version = repo.find(TagCatalogVersion.KEY)
+    if version is None:
+        version = TagCatalogVersion()
+        version.bump()
+        repo.add(version)
+    else:
+        version.bump()
+        repo.save(version)
+
+
 def define_tag(cmd: DefineTag, uow: UnitOfWork) -> str:
     repo = uow.repo(TagDefinition)
     if repo.find(cmd.spec.name) is not None:
         raise TagAlreadyDefined(f"tag {cmd.spec.name!r} is defined already")
     repo.add(TagDefinition.define(cmd.spec))
+    _catalog_changed(uow)
     uow.commit()
     return cmd.spec.name
 
@@ -111,6 +126,7 @@ def _move(uow: UnitOfWork, name: str, step: Callable[[TagDefinition], None]) -> 
     definition = _definition(uow, name)
     step(definition)
     uow.repo(TagDefinition).save(definition)
+    _catalog_changed(uow)
     uow.commit()
 
 
@@ -137,6 +153,8 @@ def install_builtin_tags(
             definition.publish(clock.now())
             repo.add(definition)
             installed.append(spec.name)
+    if installed:
+        _catalog_changed(uow)
     uow.commit()
     return tuple(installed)
 
@@ -246,6 +264,53 @@ def values_of(
     if held is not None:
         values.update(held.values_at(at, catalog.online))
     return values
+
+
+def catalog_version(uow: UnitOfWork) -> int:
+    """The catalog's version (:class:`TagCatalogVersion`; 0 before any change)."""
+    found = uow.repo(TagCatalogVersion).peek(TagCatalogVersion.KEY)
+    return 0 if found is None else found.number
+
+
+class TagCatalogCache:
+    """The tag catalog, read once per catalog version and held for the next reads.
+
+    Each read asks the store one small document, the catalog's version
+    (:class:`TagCatalogVersion`), which every change of a definition bumps in its own
+    commit; the definitions are read again only when it moved. The version is read
+    before the definitions, so a catalog held is never older than the version it is held
+    under: a change committed meanwhile (by this process or any other on the same store)
+    is seen at the latest by the next read. Threads may share one cache: each keeps a
+    version with the catalog read after it, in one assignment. No global state: an app's
+    ports own theirs.
+    """
+
+    def __init__(self) -> None:
+        self._held: tuple[int, TagCatalog] | None = None
+        #: how many times the definitions were read (for tests and benchmarks)
+        self.reads = 0
+
+    def catalog(self, uow: UnitOfWork) -> TagCatalog:
+        """The catalog as ``uow`` sees it: the one held if its version is current."""
+        number = catalog_version(uow)
+        held = self._held
+        if held is not None and held[0] == number:
+            return held[1]
+        catalog = tag_catalog(uow)
+        self._held = (number, catalog)
+        self.reads += 1
+        return catalog
+
+    def values_of(self, uow: UnitOfWork, subject: Subject, at: datetime) -> dict[str, TagValue]:
+        """:func:`values_of` with the cached catalog: the catalog's version, the
+        subject's stored values and (for a user, when the catalog has computed tags) the
+        user's activity come in one read from a store that reads many at once."""
+        prefetch(uow.repo(TagCatalogVersion), [TagCatalogVersion.KEY])
+        held = self._held
+        if subject.kind is TagKind.USER and (held is None or held[1].computed):
+            prefetch(uow.repo(UserActivity), [subject.id])
+        prefetch(uow.repo(SubjectTags), [subject.key])
+        return values_of(uow, subject, at, self.catalog(uow))
 
 
 def tag_status(uow: UnitOfWork, name: str) -> TagStatus:
