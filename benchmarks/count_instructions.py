@@ -4,11 +4,12 @@ On a shared machine wall time drifts by tens of percent within minutes; instruct
 repeat to the million. Each figure is the difference of two run lengths (so start-up and
 set-up cancel out), with the collector off and a fixed hash seed.
 
-Run: ``python benchmarks/count_instructions.py [--decisions] [TREE ...]``, where each TREE is a checkout
-of merx (default: this one); every tree is measured in the same run with the same
-interpreter, for a before/after comparison, e.g. against ``git worktree add /tmp/before
-<commit>``. ``--decisions`` counts instructions per ``app.decide`` instead (bench_decisions'
-scenario through the in-memory and the stored tag ports). Needs ``valgrind`` on the PATH. Figures are printed, never asserted.
+Run: ``python benchmarks/count_instructions.py [--decisions] [TREE ...]``, where each TREE
+is a checkout of merx (default: this one); every tree is measured in the same run with the
+same interpreter, for a before/after comparison, e.g. against ``git worktree add
+/tmp/before <commit>``. ``--decisions`` counts instructions per ``app.decide`` instead
+(bench_decisions' scenario through the in-memory and the stored tag ports). Needs
+``valgrind`` on the PATH. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
