@@ -78,6 +78,7 @@ PINNED = {
         InvalidExperiment InvalidWeights NamespaceOverlap NamespaceRange RecordExposure
         ReweighExperiment StartExperiment StopExperiment StoredAssigner SubjectConverted
         SubjectExposed Variation VariationResult
+        experiment_results
     """,
     "fulfillment": """
         ConsignmentDispatch ConsignmentPushed ConsignmentShipped DispatchStatus FulfillTopUp
