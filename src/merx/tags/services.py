@@ -5,7 +5,7 @@ subject's tags at an instant (:func:`values_of`) and the catalog (:func:`tag_cat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from merx.aftersales import AfterSale, AfterSaleCompleted
 from merx.credit import CreditAccountOpened, CreditApplicationApproved
 from merx.installments import InstallmentPlanOpened
 from merx.kernel.bus import Command, reads_ahead
-from merx.kernel.clock import Clock, require_aware
+from merx.kernel.clock import Clock, require_aware, today
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
@@ -328,9 +328,13 @@ def _spend(amount: Money, currency: str) -> Decimal:
     return amount.amount if amount.currency == currency else Decimal(0)
 
 
-def fact_of(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> Fact | None:
+def fact_of(
+    event: DomainEvent, uow: UnitOfWork, *, currency: str, on: date | None = None
+) -> Fact | None:
     """The fact ``event`` tells about a user (``None``: nothing the tags count), looking
-    up the order or case it names in ``uow``."""
+    up the order or case it names in ``uow``. ``on``: the business day the event is
+    recorded, the date of an installment plan or a credit grade (their events carry no
+    instant; ``None`` when unknown, as in a backfill)."""
     if isinstance(event, OrderPaid):
         order = uow.repo(Order).peek(event.order_id)
         if order is None:
@@ -359,13 +363,13 @@ def fact_of(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> Fact | Non
         refunded = _spend(event.refunded, currency)
         return RefundFact(f"refund:{event.case_id}", order.customer_id, event.at, refunded)
     if isinstance(event, InstallmentPlanOpened):
-        return InstallmentFact(f"plan:{event.plan_id}", event.customer_id)
+        return InstallmentFact(f"plan:{event.plan_id}", event.customer_id, on)
     if isinstance(event, CreditApplicationApproved):
-        return CreditGradeFact(
-            f"grade:application:{event.application_id}", event.customer_id, event.grade
-        )
+        key = f"grade:application:{event.application_id}"
+        return CreditGradeFact(key, event.customer_id, event.grade, on)
     if isinstance(event, CreditAccountOpened):
-        return CreditGradeFact(f"grade:account:{event.customer_id}", event.customer_id, event.grade)
+        key = f"grade:account:{event.customer_id}"
+        return CreditGradeFact(key, event.customer_id, event.grade, on)
     return None
 
 
@@ -386,16 +390,22 @@ def _activity_ahead(event: DomainEvent) -> list[tuple[type[Any], str]]:
 
 
 @reads_ahead(_activity_ahead)
-def record_activity(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> None:
+def record_activity(
+    event: DomainEvent, uow: UnitOfWork, *, currency: str, clock: Clock | None = None
+) -> None:
     """Subscriber of :data:`ACTIVITY_EVENTS`: fold the event's fact into the user's
-    activity (a fact already applied changes nothing)."""
-    fact = fact_of(event, uow, currency=currency)
+    activity (a fact already applied changes nothing; an installment plan or a credit
+    grade is dated with ``clock``'s business day, when given)."""
+    on = None if clock is None else today(clock)
+    fact = fact_of(event, uow, currency=currency, on=on)
     if fact is None:
         return
     repo = uow.repo(UserActivity)
     found = repo.find(fact.customer_id)
     activity = found or UserActivity(id=fact.customer_id)
     if activity.apply(fact):
+        if isinstance(fact, OrderPaidFact | RefundFact | OrderCompletedFact):
+            activity.prune(fact.at)  # what no window sees any more, from the fact on
         if found is None:  # known absent: no second read to tell add from save
             repo.add(activity)
         else:
@@ -429,12 +439,17 @@ def backfill_user_activity(cmd: BackfillUserActivity, uow: UnitOfWork, *, curren
     repo = uow.repo(UserActivity)
     for customer_id, told in facts.items():
         activity = repo.find(customer_id)
-        if activity is None:
-            activity = UserActivity(id=customer_id)
-            activity.rebuild(told)
+        fresh = activity is None
+        activity = activity or UserActivity(id=customer_id)
+        activity.rebuild(told)
+        dated = [
+            f.at for f in told if isinstance(f, OrderPaidFact | RefundFact | OrderCompletedFact)
+        ]
+        if dated:
+            activity.prune(max(dated))
+        if fresh:
             repo.add(activity)
         else:
-            activity.rebuild(told)
             repo.save(activity)
     uow.commit()
     return len(facts)
