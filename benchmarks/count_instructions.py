@@ -54,9 +54,11 @@ sys.path.insert(0, sys.argv[2])
 import bench_decisions as b
 from merx.app import build_memory_app
 gc.disable()
-ids = [f"u{n}" for n in range(200)]
-apps = {"memory": b.prepared(200), "stored": b.stored(build_memory_app(check_views=False), 200)}
-app = apps[sys.argv[3]]
+ids = [f"u{n}" for n in range(50)]
+if sys.argv[3] == "memory":
+    app = b.prepared(50)
+else:
+    app = b.stored(build_memory_app(check_views=False), 50)
 for subject in ids:  # warm: the version compiled, the catalog read
     app.decide("homepage.popup", subject, {"channel": "app"}, caller="homepage")
 for _ in range(int(sys.argv[1])):
@@ -93,7 +95,7 @@ def decisions(trees: list[Path]) -> None:
     print("instructions (thousands) per app.decide: in-memory tag ports, stored tag ports")
     for tree in trees:
         figures = [
-            per_unit(tree, DECISIONS.replace("sys.argv[2]", repr(str(HERE))), 1, 3, ports) / 200
+            per_unit(tree, DECISIONS.replace("sys.argv[2]", repr(str(HERE))), 1, 3, ports) / 50
             for ports in ("memory", "stored")
         ]
         print(f"{figures[0] / 1e3:7.1f} memory ports  {figures[1] / 1e3:7.1f} stored ports  {tree}")
