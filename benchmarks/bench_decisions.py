@@ -192,7 +192,7 @@ def through(app: App, ids: list[str], rounds: int = 3) -> tuple[float, Counter[s
     return best, variants
 
 
-def timed(count: int, stored_count: int, rounds: int = 3) -> dict[str, float]:
+def timed(count: int, stored_count: int, rounds: int = 3) -> tuple[dict[str, float], Counter[str]]:
     """Best-of-``rounds`` decisions/s: ``app.decide`` on the memory app with the in-memory
     tag ports, the compiled version alone, and ``app.decide`` through the default stored
     tag ports on the memory app and on a SQLite app (``stored_count`` subjects); raises if
@@ -216,10 +216,9 @@ def timed(count: int, stored_count: int, rounds: int = 3) -> dict[str, float]:
     rates["stored ports, memory"], seen = through(memory, ids, rounds)
     assert seen == variants, (seen, variants)
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = stored(
-            build_sqlite_app(Path(folder) / "bench.db", synchronous="NORMAL"), stored_count
-        )
+        sqlite = build_sqlite_app(Path(folder) / "bench.db", synchronous="NORMAL")
         try:
+            stored(sqlite, stored_count)
             few = ids[:stored_count]
             rates["stored ports, SQLite"], seen = through(sqlite, few, rounds)
             first = Counter(
@@ -228,11 +227,11 @@ def timed(count: int, stored_count: int, rounds: int = 3) -> dict[str, float]:
             assert seen == first, (seen, first)
         finally:
             sqlite.close()
-    return rates
+    return rates, variants
 
 
 def main(count: int = 20_000, stored_count: int = 5_000) -> None:
-    rates = timed(count, stored_count)
+    rates, _ = timed(count, stored_count)
     figures = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in rates.items())
     print(
         f"decisions, 3 strategies / 20 rules / 15 tags, {count} subjects "

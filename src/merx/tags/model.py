@@ -337,7 +337,10 @@ class Subject:
 
     @property
     def key(self) -> str:
-        return f"{self.kind.value}:{self.id}"
+        return _KEY_PREFIXES[self.kind] + self.id  # read on every decision: no enum lookup
+
+
+_KEY_PREFIXES: Mapping[TagKind, str] = {kind: f"{kind.value}:" for kind in TagKind}
 
 
 @attrs.frozen

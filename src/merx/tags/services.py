@@ -262,7 +262,10 @@ def values_of(
         values.update((name, value) for name, value in computed.items() if name in wanted)
     held = uow.repo(SubjectTags).peek(subject.key)
     if held is not None:
-        values.update(held.values_at(at, catalog.online))
+        stored = held.values_at(at, catalog.online)
+        if not values:
+            return stored
+        values.update(stored)
     return values
 
 
