@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from merx import tags
 from merx.adapters.memory import MemoryTagCatalog, MemoryTagValues
-from merx.app import MemoryApp, build_memory_app
+from merx.app import App, MemoryApp, build_memory_app, build_sqlite_app
 from merx.decisions import (
     Access,
     InputField,
@@ -122,6 +125,44 @@ def subjects(count: int, seed: int = 16) -> MemoryTagValues:
 
 def prepared(count: int) -> MemoryApp:
     app = build_memory_app(tag_catalog=catalog(), tag_values=subjects(count), check_views=False)
+    publish(app)
+    return app
+
+
+#: the bench's value types as ``merx.tags`` value types (a decisions string is a text)
+_KINDS: dict[ValueType, tags.ValueKind] = {
+    ValueType.BOOL: tags.ValueKind.BOOL,
+    ValueType.NUMBER: tags.ValueKind.NUMBER,
+    ValueType.DATE: tags.ValueKind.DATE,
+    ValueType.SET: tags.ValueKind.SET,
+    ValueType.STRING: tags.ValueKind.TEXT,
+}
+
+
+def stored(app: App, count: int) -> App:
+    """``app`` (its default stored tag ports) with the 15 tags defined and published as
+    pushed user tags of ``merx.tags`` and every subject's values pushed, then the scenario
+    published: the same decisions as :func:`prepared`'s, through the store."""
+    for name, (value_type, options) in TAGS.items():
+        kind = (
+            tags.ValueType.enum(*options)
+            if value_type is ValueType.ENUM
+            else tags.ValueType(_KINDS[value_type])
+        )
+        app.handle(
+            tags.DefineTag(tags.TagSpec(name, tags.TagKind.USER, kind, tags.DataSource.BATCH))
+        )
+        app.handle(tags.PublishTag(name))
+    memory = subjects(count)
+    at = app.clock.now()
+    held = {f"u{n}": memory.values_of(f"u{n}", at) for n in range(count)}
+    for name in TAGS:
+        app.handle(tags.LoadBatchValues(name, {s: values[name] for s, values in held.items()}))
+    publish(app)
+    return app
+
+
+def publish(app: App) -> None:
     for name, text in SAVED.items():
         app.handle(SaveRule(name, parse_rule(text)))
     definition = ScenarioDefinition(
@@ -134,44 +175,69 @@ def prepared(count: int) -> MemoryApp:
     )
     app.handle(SaveScenarioDraft("homepage.popup", definition))
     app.handle(PublishScenario("homepage.popup"))
-    return app
 
 
-def timed(count: int, rounds: int = 3) -> tuple[float, float, Counter[str]]:
-    """Best-of-``rounds`` decisions/s through ``app.decide`` and through the compiled
-    version, and how the variants fell."""
-    app = prepared(count)
-    ids = [f"u{n}" for n in range(count)]
+def through(app: App, ids: list[str], rounds: int = 3) -> tuple[float, Counter[str]]:
+    """Best-of-``rounds`` decisions/s through ``app.decide``, and how the variants fell."""
     context = {"channel": "app"}
     variants: Counter[str] = Counter(
         app.decide("homepage.popup", s, context, caller="homepage").variant for s in ids
     )
-    whole = 0.0
+    best = 0.0
     for _ in range(rounds):
         started = time.process_time()
         for subject in ids:
             app.decide("homepage.popup", subject, context, caller="homepage")
-        whole = max(whole, count / (time.process_time() - started))
+        best = max(best, len(ids) / (time.process_time() - started))
+    return best, variants
+
+
+def timed(count: int, stored_count: int, rounds: int = 3) -> tuple[dict[str, float], Counter[str]]:
+    """Best-of-``rounds`` decisions/s: ``app.decide`` on the memory app with the in-memory
+    tag ports, the compiled version alone, and ``app.decide`` through the default stored
+    tag ports on the memory app and on a SQLite app (``stored_count`` subjects); raises if
+    any of them decides otherwise than the in-memory ports."""
+    app = prepared(count)
+    ids = [f"u{n}" for n in range(count)]
+    context = {"channel": "app"}
+    rates: dict[str, float] = {}
+    rates["memory ports"], variants = through(app, ids, rounds)
     version = CompiledVersion("homepage.popup", app.get(Scenario, "homepage.popup").published(1))
     values = app.decider.values
-    tags = [values.values_of(s, app.clock.now()) for s in ids]
+    held = [values.values_of(s, app.clock.now()) for s in ids]
     alone = 0.0
     for _ in range(rounds):
         started = time.process_time()
-        for subject, held in zip(ids, tags, strict=True):
-            version.decide(subject, held, context)
+        for subject, tags_held in zip(ids, held, strict=True):
+            version.decide(subject, tags_held, context)
         alone = max(alone, count / (time.process_time() - started))
-    return whole, alone, variants
+    rates["compiled version"] = alone
+    memory = stored(build_memory_app(check_views=False), count)
+    rates["stored ports, memory"], seen = through(memory, ids, rounds)
+    assert seen == variants, (seen, variants)
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = build_sqlite_app(Path(folder) / "bench.db", synchronous="NORMAL")
+        try:
+            stored(sqlite, stored_count)
+            few = ids[:stored_count]
+            rates["stored ports, SQLite"], seen = through(sqlite, few, rounds)
+            first = Counter(
+                app.decide("homepage.popup", s, context, caller="homepage").variant for s in few
+            )
+            assert seen == first, (seen, first)
+        finally:
+            sqlite.close()
+    return rates, variants
 
 
-def main(count: int = 20_000) -> None:
-    whole, alone, variants = timed(count)
+def main(count: int = 20_000, stored_count: int = 5_000) -> None:
+    rates, _ = timed(count, stored_count)
+    figures = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in rates.items())
     print(
-        f"decisions, 3 strategies / 20 rules / 15 tags, {count} subjects: "
-        f"app.decide {whole:,.0f}/s, compiled version {alone:,.0f}/s (goal >= 50,000/s); "
-        f"variants {dict(sorted(variants.items()))}"
+        f"decisions, 3 strategies / 20 rules / 15 tags, {count} subjects "
+        f"({stored_count} on SQLite), app.decide through: {figures} (goal >= 50,000/s)"
     )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    main(*(int(arg) for arg in sys.argv[1:3]))

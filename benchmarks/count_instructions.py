@@ -4,10 +4,12 @@ On a shared machine wall time drifts by tens of percent within minutes; instruct
 repeat to the million. Each figure is the difference of two run lengths (so start-up and
 set-up cancel out), with the collector off and a fixed hash seed.
 
-Run: ``python benchmarks/count_instructions.py [TREE ...]``, where each TREE is a checkout
-of merx (default: this one); every tree is measured in the same run with the same
-interpreter, for a before/after comparison, e.g. against ``git worktree add /tmp/before
-<commit>``. Needs ``valgrind`` on the PATH. Figures are printed, never asserted.
+Run: ``python benchmarks/count_instructions.py [--decisions] [TREE ...]``, where each TREE
+is a checkout of merx (default: this one); every tree is measured in the same run with the
+same interpreter, for a before/after comparison, e.g. against ``git worktree add
+/tmp/before <commit>``. ``--decisions`` counts instructions per ``app.decide`` instead
+(bench_decisions' scenario through the in-memory and the stored tag ports). Needs
+``valgrind`` on the PATH. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -46,13 +48,31 @@ for cid in people[20 : 20 + int(sys.argv[1])]:
     b.golden_path(app, cid)
 """
 
+DECISIONS = """
+import gc, sys
+sys.path.insert(0, sys.argv[2])
+import bench_decisions as b
+from merx.app import build_memory_app
+gc.disable()
+ids = [f"u{n}" for n in range(50)]
+if sys.argv[3] == "memory":
+    app = b.prepared(50)
+else:
+    app = b.stored(build_memory_app(check_views=False), 50)
+for subject in ids:  # warm: the version compiled, the catalog read
+    app.decide("homepage.popup", subject, {"channel": "app"}, caller="homepage")
+for _ in range(int(sys.argv[1])):
+    for subject in ids:
+        app.decide("homepage.popup", subject, {"channel": "app"}, caller="homepage")
+"""
 
-def instructions(tree: Path, script: str, units: int) -> int:
+
+def instructions(tree: Path, script: str, units: int, *more: str) -> int:
     """Instructions callgrind counts for ``script`` run on ``tree`` with ``units`` units."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
-        [*command, sys.executable, "-c", script, str(units), str(tree / "benchmarks")],
+        [*command, sys.executable, "-c", script, str(units), str(tree / "benchmarks"), *more],
         env=env,
         capture_output=True,
         text=True,
@@ -63,12 +83,30 @@ def instructions(tree: Path, script: str, units: int) -> int:
     return int(found.group(1))
 
 
-def per_unit(tree: Path, script: str, low: int, high: int) -> float:
-    return (instructions(tree, script, high) - instructions(tree, script, low)) / (high - low)
+def per_unit(tree: Path, script: str, low: int, high: int, *more: str) -> float:
+    high_count = instructions(tree, script, high, *more)
+    return (high_count - instructions(tree, script, low, *more)) / (high - low)
+
+
+def decisions(trees: list[Path]) -> None:
+    """Instructions per ``app.decide`` (bench_decisions' scenario), through the in-memory
+    tag ports and through the default stored tag ports of a memory app. Each tree's
+    ``src`` runs this tree's benchmarks (an older tree's bench may lack the stored run)."""
+    print("instructions (thousands) per app.decide: in-memory tag ports, stored tag ports")
+    for tree in trees:
+        figures = [
+            per_unit(tree, DECISIONS.replace("sys.argv[2]", repr(str(HERE))), 1, 3, ports) / 50
+            for ports in ("memory", "stored")
+        ]
+        print(f"{figures[0] / 1e3:7.1f} memory ports  {figures[1] / 1e3:7.1f} stored ports  {tree}")
 
 
 def main() -> None:
-    trees = [Path(arg).resolve() for arg in sys.argv[1:]] or [HERE.parent]
+    args = sys.argv[1:]
+    if args[:1] == ["--decisions"]:
+        decisions([Path(arg).resolve() for arg in args[1:]] or [HERE.parent])
+        return
+    trees = [Path(arg).resolve() for arg in args] or [HERE.parent]
     print("instructions (millions): a 10-line quote with 20 candidates; a golden-path order")
     for tree in trees:
         quote = per_unit(tree, QUOTES, 1, 3) / 50  # 50 carts a round

@@ -78,6 +78,7 @@ PINNED = {
         InvalidExperiment InvalidWeights NamespaceOverlap NamespaceRange RecordExposure
         ReweighExperiment StartExperiment StopExperiment StoredAssigner SubjectConverted
         SubjectExposed Variation VariationResult
+        experiment_results
     """,
     "fulfillment": """
         ConsignmentDispatch ConsignmentPushed ConsignmentShipped DispatchStatus FulfillTopUp
@@ -323,7 +324,8 @@ PINNED = {
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact
         DataSource DefineTag Fact InstallBuiltinTags InstallmentFact LoadBatchValues
         OrderCompletedFact OrderPaidFact PublishTag PushTagValues RefundFact RestoreTag
-        RetireTag ReviseTag Subject SubjectTags TagAlreadyDefined TagCatalog TagDefined
+        RetireTag ReviseTag Subject SubjectTags TagAlreadyDefined TagCatalog TagCatalogCache
+        TagDefined
         TagDefinition TagKind TagNotOnline TagNotPushed TagPublished TagRestored TagRetired
         TagRevised TagSpec TagStatus TagValue TagValueMismatch TagValuesSet UnknownTag
         UserActivity ValueKind ValueType recompute tag_catalog tag_status values_of

@@ -34,6 +34,7 @@ from merx.experiments import (
 from merx.experiments import services as experiments_services
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
+from tests.experiments.results import results_of
 
 D = Decimal
 AB = (Variation("control", D("0.5")), Variation("treatment", D("0.5")))
@@ -215,7 +216,7 @@ def test_results_count_exposures_and_orders_paid_after_exposure() -> None:
         buy(app, who)
     buy(app, buyers[0], register=False)  # a second order converts nobody twice
     buy(app, "never-exposed")
-    results = {r.variation_key: r for r in app.get(Experiment, "popup").results()}
+    results = {r.variation_key: r for r in results_of(app, "popup")}
     for key in ("control", "treatment"):
         exposed = sum(1 for v in seen.values() if v == key)
         converted = sum(1 for s in buyers if seen[s] == key)
@@ -232,14 +233,14 @@ def test_a_stopped_experiment_counts_no_more_conversions() -> None:
     variation = app.handle(AssignVariation("popup", "amy"))
     app.handle(StopExperiment("popup"))
     buy(app, "amy")
-    (result,) = [r for r in app.get(Experiment, "popup").results() if r.variation_key == variation]
+    (result,) = [r for r in results_of(app, "popup") if r.variation_key == variation]
     assert (result.exposures, result.conversions) == (1, 0)
 
 
 def test_results_with_no_exposures_are_zero() -> None:
     app = build_memory_app()
     define(app)
-    assert app.get(Experiment, "popup").results() == (
+    assert results_of(app, "popup") == (
         VariationResult("control", 0, 0, D(0)),
         VariationResult("treatment", 0, 0, D(0)),
     )
@@ -271,4 +272,4 @@ def test_a_paid_event_stored_without_its_customer_still_converts() -> None:
     app.clock.advance(timedelta(minutes=1))
     with app.unit_of_work() as uow:  # delivered later, read from an old outbox row
         experiments_services.count_conversions(attrs.evolve(old, at=app.clock.now()), uow)
-    assert sum(r.conversions for r in app.get(Experiment, "popup").results()) == 1
+    assert sum(r.conversions for r in results_of(app, "popup")) == 1

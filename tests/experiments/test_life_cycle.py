@@ -24,6 +24,7 @@ from merx.experiments import (
     Variation,
 )
 from merx.experiments.model import EXPERIMENT_FLOW
+from tests.experiments.results import exposure_counts
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "experiments.md"
 D = Decimal
@@ -92,7 +93,7 @@ class ExperimentMachine(RuleBasedStateMachine):
     def agrees(self) -> None:
         stored = self.app.get(Experiment, "exp")
         assert stored.status is self.status
-        assert sum(stored.exposures.values()) == len(self.sticky)
+        assert sum(exposure_counts(self.app, "exp").values()) == len(self.sticky)
 
 
 TestExperimentMachine = ExperimentMachine.TestCase

@@ -24,6 +24,7 @@ from merx.experiments import (
     hashing,
     serde,
 )
+from tests.experiments.results import exposure_counts
 
 #: Chi-square critical value for 2 degrees of freedom at p = 0.001: a correct splitter
 #: exceeds it once in a thousand seeds; the seed below is fixed, so the test is exact.
@@ -139,7 +140,7 @@ def test_an_exposed_subject_is_sticky_whatever_the_weights_and_coverage(
             elif got is not None:
                 seen[subject] = got
         app.handle(ReweighExperiment("popup", weights, Decimal(coverage) / 100))
-    exposures = app.get(Experiment, "popup").exposures
+    exposures = exposure_counts(app, "popup")
     assert sum(exposures.values()) == len(seen)
 
 

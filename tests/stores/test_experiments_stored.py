@@ -25,6 +25,7 @@ from merx.experiments import (
 )
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
+from tests.experiments.results import results_of
 from tests.stores.test_stored_app import Storage
 
 D = Decimal
@@ -74,7 +75,7 @@ def test_experiments_survive_a_restart(storage: Storage) -> None:
     again.handle(checkout.AddToCart(buyer, SKU, 1))
     placed = again.handle(orders.PlaceOrder(buyer))
     again.handle(payments.PayOrder(placed.parent_id, "alipay"))
-    results = {r.variation_key: r for r in again.get(Experiment, "popup").results()}
+    results = {r.variation_key: r for r in results_of(again, "popup")}
     assert sum(r.exposures for r in results.values()) == len(exposed)
     assert results[str(seen[exposed[0]])].conversions == 1
     assert sum(r.conversions for r in results.values()) == 1

@@ -37,6 +37,7 @@ from merx import (
     reach,
     search,
     settlement,
+    tags,
     traffic,
 )
 from merx.adapters.memory import (
@@ -334,18 +335,23 @@ class Settings:
 
 
 def decision_ports(
-    new_unit_of_work: Callable[[], UnitOfWork], clock: Clock, settings: Settings
+    new_unit_of_work: Callable[[], UnitOfWork],
+    clock: Clock,
+    settings: Settings,
+    commands: MessageBus | None = None,
 ) -> tuple[
     decisions.TagCatalog, decisions.TagValues, decisions.Assigner, experiments.StoredAssigner | None
 ]:
     """The tag catalog, tag values and assigner decisions read: the host's (``settings``)
-    or the store's own, and the default assigner when it is the store's (its deferred
-    exposures are recorded by the app)."""
-    catalog = settings.tag_catalog or StoredTagCatalog(new_unit_of_work)
-    values = settings.tag_values or StoredTagValues(new_unit_of_work)
+    or the store's own, and the default assigner when it is the store's (it records first
+    exposures through ``commands``, the app's bus; any it deferred are recorded by the
+    app)."""
+    cache = tags.TagCatalogCache()  # the store's definitions, shared by both tag ports
+    catalog = settings.tag_catalog or StoredTagCatalog(new_unit_of_work, cache)
+    values = settings.tag_values or StoredTagValues(new_unit_of_work, cache)
     if settings.assigner is not None:
         return catalog, values, settings.assigner, None
-    stored = experiments.StoredAssigner(new_unit_of_work, clock)
+    stored = experiments.StoredAssigner(new_unit_of_work, clock, commands)
     return catalog, values, stored, stored
 
 
@@ -381,7 +387,16 @@ def assemble(
     policy = settings.inventory_policy
     profit = settings.profit_policy
     timing = settings.order_policy
-    tag_catalog, tag_values, assigner, exposures = decision_ports(new_unit_of_work, clock, settings)
+    # idempotency keys' replies; personal fields fingerprinted by the vault's keyed digest
+    replies = Replies(make_converter(), settings.keys_kept_for, vault.digest)
+    bus = MessageBus(
+        new_unit_of_work, events, attempts=settings.conflict_attempts,
+        pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,
+        clock=clock, replies=replies,
+    )  # fmt: skip
+    tag_catalog, tag_values, assigner, exposures = decision_ports(
+        new_unit_of_work, clock, settings, bus
+    )
     decide = decider(
         new_unit_of_work,
         catalog=tag_catalog,
@@ -393,13 +408,6 @@ def assemble(
     )
     decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
     audience = partial(in_audience, decide)  # campaigns' audiences
-    # idempotency keys' replies; personal fields fingerprinted by the vault's keyed digest
-    replies = Replies(make_converter(), settings.keys_kept_for, vault.digest)
-    bus = MessageBus(
-        new_unit_of_work, events, attempts=settings.conflict_attempts,
-        pause=settings.conflict_pause, exclusive_after=settings.conflict_exclusive_after,
-        clock=clock, replies=replies,
-    )  # fmt: skip
     bus.register(
         PurgeCommandRecords,
         partial(

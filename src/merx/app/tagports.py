@@ -5,6 +5,12 @@ A decision is about a user (its subject id is a customer id): a rule may name th
 and pass-through tags describe no user; they are unknown to rules (a pass-through value
 comes with the call, as a scenario input). Each call reads in a unit of work of its own
 that commits nothing, so the ports may be asked inside a command handler.
+
+Both ports of one app share a :class:`merx.tags.TagCatalogCache`: the definitions are
+read once per catalog version, and each call reads only the version (with the subject's
+values, in one read where the store reads many at once). The cache lives on the ports,
+never in a global: two apps over one store hold one each, and each sees the other's
+changes of definitions at its next call (the version is in the store).
 """
 
 from __future__ import annotations
@@ -32,13 +38,15 @@ VALUE_TYPES: Mapping[tags.ValueKind, decisions.ValueType] = {
 
 @attrs.frozen
 class StoredTagCatalog:
-    """``TagCatalog``: the user tags defined in the store (one definition read a call)."""
+    """``TagCatalog``: the user tags defined in the store (the catalog's version read a
+    call, the definitions once per version)."""
 
     new_unit_of_work: Callable[[], UnitOfWork]
+    cache: tags.TagCatalogCache = attrs.field(factory=tags.TagCatalogCache)
 
     def describe(self, name: str) -> decisions.TagSpec | None:
         with self.new_unit_of_work() as uow:
-            definition = uow.repo(tags.TagDefinition).peek(name)
+            definition = self.cache.catalog(uow).get(name)
         if definition is None or definition.spec.kind is not tags.TagKind.USER:
             return None
         value_type = definition.value_type
@@ -52,13 +60,15 @@ class StoredTagCatalog:
 
 @attrs.frozen
 class StoredTagValues:
-    """``TagValues``: a user's stored and built-in tag values (:func:`merx.tags.values_of`)."""
+    """``TagValues``: a user's stored and built-in tag values (:func:`merx.tags.values_of`,
+    the catalog from ``cache``: share the catalog port's)."""
 
     new_unit_of_work: Callable[[], UnitOfWork]
+    cache: tags.TagCatalogCache = attrs.field(factory=tags.TagCatalogCache)
 
     def values_of(self, subject_id: str, at: datetime) -> Mapping[str, object]:
         with self.new_unit_of_work() as uow:
-            return dict(tags.values_of(uow, tags.Subject.user(subject_id), at))
+            return self.cache.values_of(uow, tags.Subject.user(subject_id), at)
 
     def sample(self, limit: int) -> Sequence[str]:
         """The first ``limit`` users, by id, holding stored values or recorded activity."""

@@ -482,7 +482,9 @@ def register_tags(
     )
     if user_activity:
         for event in tags_services.ACTIVITY_EVENTS:
-            bus.subscribe(event, partial(tags_services.record_activity, currency=currency))
+            bus.subscribe(
+                event, partial(tags_services.record_activity, currency=currency, clock=clock)
+            )
 
 
 def register_aftersales(

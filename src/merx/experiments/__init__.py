@@ -23,6 +23,7 @@ from merx.experiments.services import (
     StartExperiment,
     StopExperiment,
     StoredAssigner,
+    experiment_results,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "SubjectExposed",
     "Variation",
     "VariationResult",
+    "experiment_results",
 ]

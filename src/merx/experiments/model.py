@@ -14,7 +14,7 @@ experiments claim, so experiments in one namespace never share a subject.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
@@ -161,8 +161,10 @@ def _check_namespace(namespace: NamespaceRange | None) -> None:
 class Experiment(Aggregate):
     """An A/B experiment. ``id`` is its key; ``seed`` defaults to the key (an empty seed
     too), as in GrowthBook; ``hash_version`` defaults to 2, the version the issue names
-    (GrowthBook's SDK takes 1 when an experiment names none). ``exposures`` and
-    ``conversions`` count subjects per variation key."""
+    (GrowthBook's SDK takes 1 when an experiment names none). Its exposures and
+    conversions are not counted here: each is a subject's own :class:`Assignment`
+    (:class:`SubjectAssignments`), so no exposure rewrites this document
+    (:meth:`results` counts them)."""
 
     id: str
     seed: str
@@ -171,8 +173,6 @@ class Experiment(Aggregate):
     coverage: Decimal
     namespace: NamespaceRange | None = None
     status: ExperimentStatus = ExperimentStatus.DRAFT
-    exposures: dict[str, int] = flat_field(dict)
-    conversions: dict[str, int] = flat_field(dict)
 
     @classmethod
     def define(
@@ -259,30 +259,25 @@ class Experiment(Aggregate):
         index = hashing.choose_variation(position, self.bucket_ranges())
         return None if index < 0 else self.variations[index].key
 
-    def expose(self, variation_key: str, subject_id: str) -> None:
-        """Count a first exposure of ``subject_id`` to ``variation_key``."""
-        assert variation_key in {variation.key for variation in self.variations}
-        self.exposures[variation_key] = self.exposures.get(variation_key, 0) + 1
-        self.record(SubjectExposed(self.id, variation_key, subject_id))
-
-    def convert(self, variation_key: str, subject_id: str) -> None:
-        """Count an exposed subject's first order paid after exposure."""
-        assert self.exposures.get(variation_key, 0) > self.conversions.get(variation_key, 0)
-        self.conversions[variation_key] = self.conversions.get(variation_key, 0) + 1
-        self.record(SubjectConverted(self.id, variation_key, subject_id))
-
-    def results(self) -> tuple[VariationResult, ...]:
-        """Per variation, in definition order: sample size, conversions and their rate."""
+    def results(self, exposed: Iterable[Assignment]) -> tuple[VariationResult, ...]:
+        """Per variation, in definition order: sample size, conversions and their rate,
+        counted from the subjects' assignments in this experiment (``exposed``)."""
+        exposures: dict[str, int] = {}
+        conversions: dict[str, int] = {}
+        for assignment in exposed:
+            key = assignment.variation_key
+            exposures[key] = exposures.get(key, 0) + 1
+            conversions[key] = conversions.get(key, 0) + assignment.converted
         summary = []
         for variation in self.variations:
-            exposed = self.exposures.get(variation.key, 0)
-            converted = self.conversions.get(variation.key, 0)
+            exposed_count = exposures.get(variation.key, 0)
+            converted = conversions.get(variation.key, 0)
             rate = (
-                (Decimal(converted) / Decimal(exposed)).quantize(RATE_PLACES, ROUND_HALF_EVEN)
-                if exposed
+                (Decimal(converted) / Decimal(exposed_count)).quantize(RATE_PLACES, ROUND_HALF_EVEN)
+                if exposed_count
                 else Decimal(0)
             )
-            summary.append(VariationResult(variation.key, exposed, converted, rate))
+            summary.append(VariationResult(variation.key, exposed_count, converted, rate))
         return tuple(summary)
 
 
@@ -338,8 +333,10 @@ class SubjectAssignments(Aggregate):
     assignments: dict[str, Assignment] = flat_field(dict)
 
     def assign(self, experiment_key: str, variation_key: str, at: datetime) -> None:
+        """The first exposure to ``experiment_key``: kept for good, and recorded."""
         assert experiment_key not in self.assignments
         self.assignments[experiment_key] = Assignment(variation_key, at)
+        self.record(SubjectExposed(experiment_key, variation_key, self.id))
 
     def unconverted_before(self, at: datetime) -> list[tuple[str, str]]:
         """``(experiment key, variation key)`` of the exposures at or before ``at`` that
@@ -351,6 +348,8 @@ class SubjectAssignments(Aggregate):
         ]
 
     def mark_converted(self, experiment_key: str) -> None:
-        self.assignments[experiment_key] = attrs.evolve(
-            self.assignments[experiment_key], converted=True
-        )
+        """The subject's first order paid after the exposure (counted once)."""
+        assignment = self.assignments[experiment_key]
+        assert not assignment.converted
+        self.assignments[experiment_key] = attrs.evolve(assignment, converted=True)
+        self.record(SubjectConverted(experiment_key, assignment.variation_key, self.id))

@@ -19,11 +19,12 @@ from merx.experiments.model import (
     NamespaceRange,
     SubjectAssignments,
     Variation,
+    VariationResult,
 )
 from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ValidationError
-from merx.kernel.uow import UnitOfWork, add_or_save
+from merx.kernel.errors import ConcurrencyError, ValidationError
+from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.orders import ParentOrder, ParentOrderPaid
 
 R = TypeVar("R")
@@ -75,11 +76,12 @@ class AssignVariation(Command[str | None]):
 
 
 @attrs.frozen
-class RecordExposure(Command[None]):
+class RecordExposure(Command[str | None]):
     """Keep ``variation_key`` as ``subject_id``'s sticky variation in experiment
-    ``experiment_key``, exposed at ``at``, and count the exposure: what
-    :class:`StoredAssigner` defers. Nothing changes if the subject already has a variation
-    there or the experiment is no longer running."""
+    ``experiment_key``, exposed at ``at`` (what :class:`StoredAssigner` records with a
+    decision); returns the variation kept. Nothing changes if the subject already has a
+    variation there (that one is returned: the first exposure stands) or the experiment
+    is no longer running (``None``)."""
 
     experiment_key: str
     subject_id: str
@@ -137,7 +139,7 @@ def reweigh_experiment(cmd: ReweighExperiment, uow: UnitOfWork) -> None:
 def assign_variation(cmd: AssignVariation, uow: UnitOfWork, *, clock: Clock) -> str | None:
     if not cmd.subject_id:
         raise ValidationError("subject id must not be empty")
-    experiment = uow.repo(Experiment).get(cmd.experiment_key)
+    experiment = uow.repo(Experiment).view(cmd.experiment_key)
     if experiment.status is not ExperimentStatus.RUNNING:
         return None
     subject = uow.repo(SubjectAssignments).find(cmd.subject_id)
@@ -146,32 +148,68 @@ def assign_variation(cmd: AssignVariation, uow: UnitOfWork, *, clock: Clock) -> 
     variation = experiment.variation_for(cmd.subject_id)
     if variation is None:
         return None
-    subject = subject or SubjectAssignments(id=cmd.subject_id)
-    subject.assign(experiment.key, variation, clock.now())
-    experiment.expose(variation, subject.id)
-    add_or_save(uow.repo(SubjectAssignments), subject)
-    uow.repo(Experiment).save(experiment)
+    _expose(
+        uow, subject, subject_id=cmd.subject_id, experiment_key=experiment.key,
+        variation_key=variation, at=clock.now(),
+    )  # fmt: skip
     uow.commit()
     return variation
 
 
-def record_exposure(cmd: RecordExposure, uow: UnitOfWork) -> None:
-    experiment = uow.repo(Experiment).get(cmd.experiment_key)
+def _expose(
+    uow: UnitOfWork,
+    subject: SubjectAssignments | None,
+    *,
+    subject_id: str,
+    experiment_key: str,
+    variation_key: str,
+    at: datetime,
+) -> None:
+    """Stage the first exposure: on the subject's own document only (the experiment's is
+    not written, so exposures of many subjects never contend)."""
+    repo = uow.repo(SubjectAssignments)
+    if subject is None:
+        subject = SubjectAssignments(id=subject_id)
+        subject.assign(experiment_key, variation_key, at)
+        repo.add(subject)
+    else:
+        subject.assign(experiment_key, variation_key, at)
+        repo.save(subject)
+
+
+def record_exposure(cmd: RecordExposure, uow: UnitOfWork) -> str | None:
+    experiment = uow.repo(Experiment).view(cmd.experiment_key)
     if experiment.status is not ExperimentStatus.RUNNING:
-        return
+        return None
     if cmd.variation_key not in {variation.key for variation in experiment.variations}:
         raise ValidationError(
             f"experiment {experiment.key!r} has no variation {cmd.variation_key!r}"
         )
     subject = uow.repo(SubjectAssignments).find(cmd.subject_id)
     if subject is not None and experiment.key in subject.assignments:
-        return  # sticky already: the first exposure stands
-    subject = subject or SubjectAssignments(id=cmd.subject_id)
-    subject.assign(experiment.key, cmd.variation_key, cmd.at)
-    experiment.expose(cmd.variation_key, subject.id)
-    add_or_save(uow.repo(SubjectAssignments), subject)
-    uow.repo(Experiment).save(experiment)
+        return subject.assignments[experiment.key].variation_key  # the first one stands
+    _expose(
+        uow, subject, subject_id=cmd.subject_id, experiment_key=experiment.key,
+        variation_key=cmd.variation_key, at=cmd.at,
+    )  # fmt: skip
     uow.commit()
+    return cmd.variation_key
+
+
+def experiment_results(uow: UnitOfWork, experiment_key: str) -> tuple[VariationResult, ...]:
+    """Experiment ``experiment_key``'s results (:meth:`Experiment.results`), counted from
+    every subject's assignments: an analysis read over all exposed subjects (one read of
+    them all where the store reads many at once), not a hot-path one."""
+    experiment = uow.repo(Experiment).view(experiment_key)
+    repo = uow.repo(SubjectAssignments)
+    ids = list(repo.ids())
+    prefetch(repo, ids)
+    exposed = []
+    for subject_id in ids:
+        subject = repo.peek(subject_id)
+        if subject is not None and experiment_key in subject.assignments:
+            exposed.append(subject.assignments[experiment_key])
+    return experiment.results(exposed)
 
 
 def _assignments_ahead(event: ParentOrderPaid) -> list[tuple[type[Any], str]]:
@@ -190,15 +228,14 @@ def count_conversions(event: ParentOrderPaid, uow: UnitOfWork) -> None:
     pending = [] if subject is None else subject.unconverted_before(event.at)
     if subject is None or not pending:
         return  # nothing to count: nothing written
-    for key, variation in pending:
-        experiment = uow.repo(Experiment).get(key)
-        if experiment.status is not ExperimentStatus.RUNNING:
-            continue
-        experiment.convert(variation, subject.id)
+    for key, _ in pending:
+        experiment = uow.repo(Experiment).peek(key)
+        if experiment is None or experiment.status is not ExperimentStatus.RUNNING:
+            continue  # a stopped experiment's results stay as they were
         subject.mark_converted(key)
-        uow.repo(Experiment).save(experiment)
-    uow.repo(SubjectAssignments).save(subject)
-    uow.commit()
+    if subject.pending_events:
+        uow.repo(SubjectAssignments).save(subject)
+        uow.commit()
 
 
 class Handles(Protocol):
@@ -221,19 +258,34 @@ class CommandAssigner:
 
 
 class StoredAssigner:
-    """The decisions context's ``Assigner`` that may run inside a command handler (an
-    audience decided while a cart is quoted): it only reads, each call in a unit of work of
-    its own that commits nothing. A running experiment's stored sticky variation for the
-    subject wins; else GrowthBook's assignment over the stored definition
-    (:meth:`Experiment.variation_for`). A first assignment is queued as a
-    :class:`RecordExposure` in :attr:`pending`, which :meth:`flush` sends once the caller's
-    command is over (``merx.app.App`` does after each command and decision): the sticky
-    write and the exposure count are deferred, never a command inside a command. An
-    unknown experiment, or one not running: ``None``."""
+    """The decisions context's ``Assigner`` over the store's experiments. A running
+    experiment's stored sticky variation for the subject wins; else GrowthBook's
+    assignment over the stored definition (:meth:`Experiment.variation_for`), read in a
+    unit of work of its own that commits nothing. An unknown experiment, or one not
+    running: ``None``.
 
-    def __init__(self, new_unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> None:
+    A first assignment is recorded with the decision: :class:`RecordExposure` is sent
+    through :attr:`commands` (the app's bus, set when the app is assembled) at once, in
+    its own unit of work and commit, and the variation it kept is the answer (a subject
+    exposed meanwhile by another process keeps that first one). The exposure is the
+    subject's own document (:class:`SubjectAssignments`): idempotent, and no counter
+    shared by the experiment's subjects is rewritten. Asked inside a command handler (an
+    audience decided while an order is placed), that commit is the exposure's own, apart
+    from the command's: the exposure is durable even if the command then fails. Only
+    when the commit cannot be had (the store busy past the bus's retries), or without
+    :attr:`commands`, is it queued in :attr:`pending` and sent by :meth:`flush` (``App``
+    does after each command and decision)."""
+
+    def __init__(
+        self,
+        new_unit_of_work: Callable[[], UnitOfWork],
+        clock: Clock,
+        commands: Handles | None = None,
+    ) -> None:
         self.new_unit_of_work = new_unit_of_work
         self.clock = clock
+        #: where first exposures are recorded at once (``None``: queued for :meth:`flush`)
+        self.commands = commands
         #: first exposures not yet recorded, oldest first
         self.pending: deque[RecordExposure] = deque()
         self._lock = threading.Lock()  # one app may serve many threads
@@ -249,12 +301,17 @@ class StoredAssigner:
         variation = experiment.variation_for(subject_id)
         if variation is None:
             return None
+        exposure = RecordExposure(experiment_key, subject_id, variation, self.clock.now())
+        if self.commands is not None:
+            try:
+                return self.commands.handle(exposure) or variation
+            except ConcurrencyError:
+                pass  # the store stayed busy: queued below, sent by the next flush
         with self._lock:
             if not any(
                 (p.experiment_key, p.subject_id) == (experiment_key, subject_id)
                 for p in self.pending
             ):
-                exposure = RecordExposure(experiment_key, subject_id, variation, self.clock.now())
                 self.pending.append(exposure)
         return variation
 

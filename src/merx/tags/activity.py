@@ -75,19 +75,22 @@ class RefundFact:
 
 @attrs.frozen
 class InstallmentFact:
-    """The user opened an installment plan."""
+    """The user opened an installment plan, on business day ``on`` (``None``: unknown)."""
 
     key: str
     customer_id: CustomerId
+    on: date | None = None
 
 
 @attrs.frozen
 class CreditGradeFact:
-    """The user's credit grade (the latest one counts)."""
+    """The user's credit grade (the latest one counts), given on ``on`` (``None``:
+    unknown)."""
 
     key: str
     customer_id: CustomerId
     grade: str
+    on: date | None = None
 
 
 Fact = OrderPaidFact | OrderCompletedFact | RefundFact | InstallmentFact | CreditGradeFact
@@ -97,6 +100,7 @@ Fact = OrderPaidFact | OrderCompletedFact | RefundFact | InstallmentFact | Credi
 
 _NUMBER = ValueType(ValueKind.NUMBER)
 _BOOL = ValueType(ValueKind.BOOL)
+_DATE = ValueType(ValueKind.DATE)
 
 
 def _builtin(name: str, value_type: ValueType, category: str, description: str) -> TagSpec:
@@ -145,7 +149,9 @@ COMPUTED_TAGS: tuple[TagSpec, ...] = (
     ),
     _builtin("refund_rate", _NUMBER, "transaction", "refunds over spend in 365 days"),
     _builtin("installment_customer", _BOOL, "credit", "has opened an installment plan"),
+    _builtin("installment_since", _DATE, "credit", "the day the first installment plan was opened"),
     _builtin("credit_grade", ValueType(ValueKind.TEXT), "credit", "the credit grade given"),
+    _builtin("credit_graded_on", _DATE, "credit", "the day the credit grade was given"),
 )
 
 #: The user's basic attributes, pushed by the host (source ``pushed``).
@@ -202,6 +208,11 @@ class UserActivity(Aggregate):
     first_completed_at: datetime | None = None
     installment: bool = False
     credit_grade: str | None = None
+    #: the day of the first installment plan, of the latest grade (``None``: unknown)
+    installment_since: date | None = None
+    credit_graded_on: date | None = None
+    #: the latest day with a paid order among the buckets pruned (:meth:`prune`)
+    pruned_last_order: date | None = None
     #: the keys of the facts applied (each counts once)
     seen: set[str] = flat_field(set)
 
@@ -222,16 +233,37 @@ class UserActivity(Aggregate):
                 self.first_completed_at = fact.at
         elif isinstance(fact, InstallmentFact):
             self.installment = True
+            if fact.on is not None and (
+                self.installment_since is None or fact.on < self.installment_since
+            ):
+                self.installment_since = fact.on
         else:
             self.credit_grade = fact.grade
+            self.credit_graded_on = fact.on
         return True
 
     def rebuild(self, facts: Iterable[Fact]) -> None:
         """Forget everything, then fold ``facts`` in (a backfill from history)."""
-        self.days, self.seen = {}, set()
+        self.days, self.seen, self.pruned_last_order = {}, set(), None
         self.first_completed_at, self.installment, self.credit_grade = None, False, None
+        self.installment_since = self.credit_graded_on = None
         for fact in facts:
             self.apply(fact)
+
+    def prune(self, at: datetime) -> None:
+        """Drop the daily buckets no window can see from ``at`` on: older than the longest
+        window (365 days) and two days more, since the same instant is up to two calendar
+        days earlier in another zone. The latest day with orders among them is kept for
+        ``days_since_last_order``. Read at ``at`` or later, no tag changes (a property
+        test holds it); read at an earlier instant, the windows may see less. The
+        subscriber prunes at each fact it writes, a backfill at the latest fact."""
+        cutoff = business_date(at) - timedelta(days=_YEAR + 2)
+        old = [day for day in self.days if day < cutoff]
+        for day in old:
+            if self.days.pop(day).orders and (
+                self.pruned_last_order is None or day > self.pruned_last_order
+            ):
+                self.pruned_last_order = day
 
     def tag_values(self, at: datetime) -> dict[str, TagValue]:
         """The built-in computed tags at ``at`` (absent: no order ever, no refund rate
@@ -240,16 +272,22 @@ class UserActivity(Aggregate):
             new_user=self.first_completed_at is None or self.first_completed_at > at,
             installment=self.installment,
             grade=self.credit_grade,
+            since=self.installment_since,
+            graded_on=self.credit_graded_on,
         )
+        today = business_date(at)
+        last: date | None = self.pruned_last_order
+        if last is not None and last > today:
+            last = None
         if not self.days:
             values.update(_NO_ORDERS)
+            if last is not None:
+                values["days_since_last_order"] = Decimal((today - last).days)
             return values
-        today = business_date(at)
         counts = dict.fromkeys(WINDOWS_DAYS, 0)
         spends = dict.fromkeys(WINDOWS_DAYS, Decimal(0))
         refunded = Decimal(0)
         by_category: dict[str, Decimal] = defaultdict(Decimal)
-        last: date | None = None
         for day, activity in self.days.items():
             age = (today - day).days
             if age < 0 or age >= _YEAR:
@@ -277,10 +315,21 @@ class UserActivity(Aggregate):
         return values
 
 
-def _base_values(*, new_user: bool, installment: bool, grade: str | None) -> dict[str, TagValue]:
+def _base_values(
+    *,
+    new_user: bool,
+    installment: bool,
+    grade: str | None,
+    since: date | None = None,
+    graded_on: date | None = None,
+) -> dict[str, TagValue]:
     values: dict[str, TagValue] = {"new_user": new_user, "installment_customer": installment}
     if grade is not None:
         values["credit_grade"] = grade
+    if since is not None:
+        values["installment_since"] = since
+    if graded_on is not None and grade is not None:
+        values["credit_graded_on"] = graded_on
     return values
 
 
@@ -332,6 +381,8 @@ class _History:
     first_completed_at: datetime | None = None
     installment: bool = False
     grade: str | None = None
+    since: date | None = None
+    graded_on: date | None = None
 
 
 def recompute(
@@ -359,8 +410,10 @@ def recompute(
                 history.first_completed_at = fact.at
         elif isinstance(fact, InstallmentFact):
             history.installment = True
+            if fact.on is not None and (history.since is None or fact.on < history.since):
+                history.since = fact.on
         else:
-            history.grade = fact.grade
+            history.grade, history.graded_on = fact.grade, fact.on
     idle = _base_values(new_user=True, installment=False, grade=None) | dict(_NO_ORDERS)
     result: dict[CustomerId, dict[str, TagValue]] = {}
     for user in users:
@@ -374,6 +427,8 @@ def _from_history(history: _History, at: datetime, today: date) -> dict[str, Tag
         new_user=history.first_completed_at is None or history.first_completed_at > at,
         installment=history.installment,
         grade=history.grade,
+        since=history.since,
+        graded_on=history.graded_on,
     )
     starts = {window: today - timedelta(days=window - 1) for window in WINDOWS_DAYS}
     counts = dict.fromkeys(WINDOWS_DAYS, 0)

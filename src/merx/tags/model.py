@@ -260,6 +260,27 @@ class TagDefinition(Aggregate):
         return None if self.spec.ttl is None else set_at + self.spec.ttl
 
 
+@attrs.define(kw_only=True)
+class TagCatalogVersion(Aggregate):
+    """The catalog's version: one more with each change of any tag definition (defined,
+    revised, published, retired, restored), in the same commit. A reader caching the
+    catalog reads this one small document to know whether what it holds is current
+    (:class:`merx.tags.services.TagCatalogCache`). A store whose definitions predate it
+    has none: version 0, until the next change adds it."""
+
+    #: the one document's id
+    KEY = "catalog"
+
+    number: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.KEY
+
+    def bump(self) -> None:
+        self.number += 1
+
+
 class TagCatalog(Mapping[str, TagDefinition]):
     """Every defined tag by name (whatever its status), with the names of the online ones
     at hand: what rules are checked against and what reads filter by. Read-only."""
@@ -316,7 +337,10 @@ class Subject:
 
     @property
     def key(self) -> str:
-        return f"{self.kind.value}:{self.id}"
+        return _KEY_PREFIXES[self.kind] + self.id  # read on every decision: no enum lookup
+
+
+_KEY_PREFIXES: Mapping[TagKind, str] = {kind: f"{kind.value}:" for kind in TagKind}
 
 
 @attrs.frozen
@@ -385,8 +409,9 @@ class SubjectTags(Aggregate):
     def values_at(self, at: datetime, online: frozenset[str] | None = None) -> dict[str, TagValue]:
         """The values live at ``at`` (an expired one is absent), of the tags in
         ``online`` only when given."""
-        return {
-            name: held.value
-            for name, held in self.held.items()
-            if held.live_at(at) and (online is None or name in online)
-        }
+        values: dict[str, TagValue] = {}
+        for name, held in self.held.items():  # live_at inlined: read on every decision
+            expires = held.expires_at
+            if (expires is None or at < expires) and (online is None or name in online):
+                values[name] = held.value
+        return values

@@ -18,11 +18,11 @@ import cattrs
 from merx.kernel import serde as base
 from merx.kernel.errors import ValidationError
 from merx.tags.activity import UserActivity
-from merx.tags.model import HeldValue, SubjectTags, TagDefinition, TagValue
+from merx.tags.model import HeldValue, SubjectTags, TagCatalogVersion, TagDefinition, TagValue
 
 T = TypeVar("T")
 
-AGGREGATES: tuple[type[Any], ...] = (TagDefinition, SubjectTags, UserActivity)
+AGGREGATES: tuple[type[Any], ...] = (TagDefinition, SubjectTags, UserActivity, TagCatalogVersion)
 
 
 def unstructure_value(value: TagValue) -> dict[str, Any]:

@@ -5,7 +5,7 @@ subject's tags at an instant (:func:`values_of`) and the catalog (:func:`tag_cat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from merx.aftersales import AfterSale, AfterSaleCompleted
 from merx.credit import CreditAccountOpened, CreditApplicationApproved
 from merx.installments import InstallmentPlanOpened
 from merx.kernel.bus import Command, reads_ahead
-from merx.kernel.clock import Clock, require_aware
+from merx.kernel.clock import Clock, require_aware, today
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
@@ -37,6 +37,7 @@ from merx.tags.model import (
     Subject,
     SubjectTags,
     TagCatalog,
+    TagCatalogVersion,
     TagDefinition,
     TagKind,
     TagSpec,
@@ -87,11 +88,25 @@ class InstallBuiltinTags(Command[tuple[str, ...]]):
     names it installed."""
 
 
+def _catalog_changed(uow: UnitOfWork) -> None:
+    """Bump the catalog's version (:class:`TagCatalogVersion`) with this commit."""
+    repo = uow.repo(TagCatalogVersion)
+    version = repo.find(TagCatalogVersion.KEY)
+    if version is None:
+        version = TagCatalogVersion()
+        version.bump()
+        repo.add(version)
+    else:
+        version.bump()
+        repo.save(version)
+
+
 def define_tag(cmd: DefineTag, uow: UnitOfWork) -> str:
     repo = uow.repo(TagDefinition)
     if repo.find(cmd.spec.name) is not None:
         raise TagAlreadyDefined(f"tag {cmd.spec.name!r} is defined already")
     repo.add(TagDefinition.define(cmd.spec))
+    _catalog_changed(uow)
     uow.commit()
     return cmd.spec.name
 
@@ -111,6 +126,7 @@ def _move(uow: UnitOfWork, name: str, step: Callable[[TagDefinition], None]) -> 
     definition = _definition(uow, name)
     step(definition)
     uow.repo(TagDefinition).save(definition)
+    _catalog_changed(uow)
     uow.commit()
 
 
@@ -137,6 +153,8 @@ def install_builtin_tags(
             definition.publish(clock.now())
             repo.add(definition)
             installed.append(spec.name)
+    if installed:
+        _catalog_changed(uow)
     uow.commit()
     return tuple(installed)
 
@@ -244,8 +262,58 @@ def values_of(
         values.update((name, value) for name, value in computed.items() if name in wanted)
     held = uow.repo(SubjectTags).peek(subject.key)
     if held is not None:
-        values.update(held.values_at(at, catalog.online))
+        stored = held.values_at(at, catalog.online)
+        if not values:
+            return stored
+        values.update(stored)
     return values
+
+
+def catalog_version(uow: UnitOfWork) -> int:
+    """The catalog's version (:class:`TagCatalogVersion`; 0 before any change)."""
+    found = uow.repo(TagCatalogVersion).peek(TagCatalogVersion.KEY)
+    return 0 if found is None else found.number
+
+
+class TagCatalogCache:
+    """The tag catalog, read once per catalog version and held for the next reads.
+
+    Each read asks the store one small document, the catalog's version
+    (:class:`TagCatalogVersion`), which every change of a definition bumps in its own
+    commit; the definitions are read again only when it moved. The version is read
+    before the definitions, so a catalog held is never older than the version it is held
+    under: a change committed meanwhile (by this process or any other on the same store)
+    is seen at the latest by the next read. Threads may share one cache: each keeps a
+    version with the catalog read after it, in one assignment. No global state: an app's
+    ports own theirs.
+    """
+
+    def __init__(self) -> None:
+        self._held: tuple[int, TagCatalog] | None = None
+        #: how many times the definitions were read (for tests and benchmarks)
+        self.reads = 0
+
+    def catalog(self, uow: UnitOfWork) -> TagCatalog:
+        """The catalog as ``uow`` sees it: the one held if its version is current."""
+        number = catalog_version(uow)
+        held = self._held
+        if held is not None and held[0] == number:
+            return held[1]
+        catalog = tag_catalog(uow)
+        self._held = (number, catalog)
+        self.reads += 1
+        return catalog
+
+    def values_of(self, uow: UnitOfWork, subject: Subject, at: datetime) -> dict[str, TagValue]:
+        """:func:`values_of` with the cached catalog: the catalog's version, the
+        subject's stored values and (for a user, when the catalog has computed tags) the
+        user's activity come in one read from a store that reads many at once."""
+        prefetch(uow.repo(TagCatalogVersion), [TagCatalogVersion.KEY])
+        held = self._held
+        if subject.kind is TagKind.USER and (held is None or held[1].computed):
+            prefetch(uow.repo(UserActivity), [subject.id])
+        prefetch(uow.repo(SubjectTags), [subject.key])
+        return values_of(uow, subject, at, self.catalog(uow))
 
 
 def tag_status(uow: UnitOfWork, name: str) -> TagStatus:
@@ -263,9 +331,13 @@ def _spend(amount: Money, currency: str) -> Decimal:
     return amount.amount if amount.currency == currency else Decimal(0)
 
 
-def fact_of(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> Fact | None:
+def fact_of(
+    event: DomainEvent, uow: UnitOfWork, *, currency: str, on: date | None = None
+) -> Fact | None:
     """The fact ``event`` tells about a user (``None``: nothing the tags count), looking
-    up the order or case it names in ``uow``."""
+    up the order or case it names in ``uow``. ``on``: the business day the event is
+    recorded, the date of an installment plan or a credit grade (their events carry no
+    instant; ``None`` when unknown, as in a backfill)."""
     if isinstance(event, OrderPaid):
         order = uow.repo(Order).peek(event.order_id)
         if order is None:
@@ -294,13 +366,13 @@ def fact_of(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> Fact | Non
         refunded = _spend(event.refunded, currency)
         return RefundFact(f"refund:{event.case_id}", order.customer_id, event.at, refunded)
     if isinstance(event, InstallmentPlanOpened):
-        return InstallmentFact(f"plan:{event.plan_id}", event.customer_id)
+        return InstallmentFact(f"plan:{event.plan_id}", event.customer_id, on)
     if isinstance(event, CreditApplicationApproved):
-        return CreditGradeFact(
-            f"grade:application:{event.application_id}", event.customer_id, event.grade
-        )
+        key = f"grade:application:{event.application_id}"
+        return CreditGradeFact(key, event.customer_id, event.grade, on)
     if isinstance(event, CreditAccountOpened):
-        return CreditGradeFact(f"grade:account:{event.customer_id}", event.customer_id, event.grade)
+        key = f"grade:account:{event.customer_id}"
+        return CreditGradeFact(key, event.customer_id, event.grade, on)
     return None
 
 
@@ -321,16 +393,22 @@ def _activity_ahead(event: DomainEvent) -> list[tuple[type[Any], str]]:
 
 
 @reads_ahead(_activity_ahead)
-def record_activity(event: DomainEvent, uow: UnitOfWork, *, currency: str) -> None:
+def record_activity(
+    event: DomainEvent, uow: UnitOfWork, *, currency: str, clock: Clock | None = None
+) -> None:
     """Subscriber of :data:`ACTIVITY_EVENTS`: fold the event's fact into the user's
-    activity (a fact already applied changes nothing)."""
-    fact = fact_of(event, uow, currency=currency)
+    activity (a fact already applied changes nothing; an installment plan or a credit
+    grade is dated with ``clock``'s business day, when given)."""
+    on = None if clock is None else today(clock)
+    fact = fact_of(event, uow, currency=currency, on=on)
     if fact is None:
         return
     repo = uow.repo(UserActivity)
     found = repo.find(fact.customer_id)
     activity = found or UserActivity(id=fact.customer_id)
     if activity.apply(fact):
+        if isinstance(fact, OrderPaidFact | RefundFact | OrderCompletedFact):
+            activity.prune(fact.at)  # what no window sees any more, from the fact on
         if found is None:  # known absent: no second read to tell add from save
             repo.add(activity)
         else:
@@ -364,12 +442,17 @@ def backfill_user_activity(cmd: BackfillUserActivity, uow: UnitOfWork, *, curren
     repo = uow.repo(UserActivity)
     for customer_id, told in facts.items():
         activity = repo.find(customer_id)
-        if activity is None:
-            activity = UserActivity(id=customer_id)
-            activity.rebuild(told)
+        fresh = activity is None
+        activity = activity or UserActivity(id=customer_id)
+        activity.rebuild(told)
+        dated = [
+            f.at for f in told if isinstance(f, OrderPaidFact | RefundFact | OrderCompletedFact)
+        ]
+        if dated:
+            activity.prune(max(dated))
+        if fresh:
             repo.add(activity)
         else:
-            activity.rebuild(told)
             repo.save(activity)
     uow.commit()
     return len(facts)
