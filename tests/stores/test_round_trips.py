@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from merx.adapters.documents import ChangedDocument, DocumentDatabase, NewDocument, StoredEvent
+from merx.adapters.documents import (
+    ChangedDocument,
+    DocumentDatabase,
+    NewDocument,
+    RemovedDocument,
+    StoredEvent,
+)
 from merx.adapters.memory import FixedClock, SequentialIds
 from merx.adapters.roundtrips import RoundTrips, statement_kind
 from merx.adapters.sqlite import SqliteDatabase
@@ -175,3 +181,50 @@ def test_a_golden_path_order_on_postgres_stays_within_its_round_trips(
 ) -> None:
     postgres = pytest.importorskip("merx.adapters.postgres")
     _within_ceilings("postgres", _golden_path_orders(postgres.PostgresDatabase(postgres_schema())))
+
+
+# -- SQLite: a statement by id searches its index, whatever the size of the file ----------------
+
+
+def _vm_steps(database: SqliteDatabase, work: Callable[[], object]) -> int:
+    """SQLite's virtual machine instructions ``work`` runs on ``database``'s connection (its
+    progress handler, called at each one): a count, never a timing."""
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0  # go on
+
+    connection = database.connection()
+    connection.set_progress_handler(step, 1)
+    try:
+        work()
+    finally:
+        connection.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def _reads_and_writes_by_id(database: SqliteDatabase, n: int) -> int:
+    """The VM steps of a batched read, an indexed commit and a removal of two documents
+    among ``n`` of their kind."""
+    index = (("state", "open"),)
+    rows = [NewDocument("k", f"d{i:05}", {"v": i}, index) for i in range(n)]
+    database.write(rows, [], [])
+    read = lambda: database.load_many([("k", "d00001"), ("k", "d00002")])  # noqa: E731
+    changed = [ChangedDocument("k", f"d{i:05}", 1, {"v": 0}, index) for i in (1, 2)]
+    removed = [RemovedDocument("k", "d00003", 1), RemovedDocument("k", "d00004", 1)]
+    return (
+        _vm_steps(database, read)
+        + _vm_steps(database, lambda: database.write([], changed, []))
+        + _vm_steps(database, lambda: database.write([], [], [], removed=removed))
+    )
+
+
+def test_sqlite_reads_and_writes_by_id_cost_the_same_in_a_bigger_file(tmp_path: Path) -> None:
+    """``(kind, id) IN (VALUES ...)`` made SQLite scan the whole table, so every order
+    stored made each read and commit dearer (a golden-path order on a 300-order file spent
+    most of its SQLite time scanning); each row of the subquery now searches the index."""
+    small = SqliteDatabase(tmp_path / "small.db", synchronous="NORMAL")
+    big = SqliteDatabase(tmp_path / "big.db", synchronous="NORMAL")
+    few, many = _reads_and_writes_by_id(small, 10), _reads_and_writes_by_id(big, 3_000)
+    assert many <= few + 20, f"{few} VM steps among 10 documents, {many} among 3,000"
