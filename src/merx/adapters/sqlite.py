@@ -468,8 +468,8 @@ def _insert_documents(db: sqlite3.Connection, rows: Sequence[NewDocument]) -> No
         raise ConcurrencyError(f"{kind} {key!r} was added concurrently") from error
 
 
-def _dumps(document: Any) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+#: One encoder for every document (``json.dumps`` with options builds one per call).
+_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def schema_version_of(path: str | Path) -> int:
