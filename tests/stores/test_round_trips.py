@@ -132,7 +132,7 @@ def test_postgres_counts_round_trips_on_the_wire(postgres_schema: Callable[[], s
 #: activity, the customer's assignments, the parent's promotion usage; ``OrderPaid`` and
 #: ``OrderCompleted`` carry the customer) have it read with the event's first read, found
 #: or absent (28 -> 25; PostgreSQL 37 -> 34, SQLite 79 -> 76).
-CEILINGS = {"sqlite": (24, 8, 72), "postgres": (24, 8, 32)}
+CEILINGS = {"sqlite": (24, 8, 71), "postgres": (24, 8, 32)}
 
 
 def _golden_path_orders(database: Any, orders: int = 5) -> list[tuple[int, int, int, int, int]]:
@@ -228,3 +228,47 @@ def test_sqlite_reads_and_writes_by_id_cost_the_same_in_a_bigger_file(tmp_path: 
     big = SqliteDatabase(tmp_path / "big.db", synchronous="NORMAL")
     few, many = _reads_and_writes_by_id(small, 10), _reads_and_writes_by_id(big, 3_000)
     assert many <= few + 20, f"{few} VM steps among 10 documents, {many} among 3,000"
+
+
+def test_a_commit_rewrites_only_the_index_entries_that_changed(tmp_path: Path) -> None:
+    """A saved aggregate whose index entries are the ones it was read with leaves its stored
+    entries as they are (no delete, no insert); one whose entries changed rewrites them."""
+    from merx.adapters.documents import DocumentUnitOfWork
+    from merx.adapters.system import TimeOrderedIds
+    from merx.kernel import serde
+    from merx.kernel.documents import Documents
+    from merx.testing.store import AGGREGATES, EVENTS, Counter
+
+    converter = serde.make_converter(AGGREGATES)
+    known = Documents()
+    known.register_all(
+        "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+    )
+    known.index(
+        Counter,
+        lambda c: {"parity": "even" if c.count % 2 == 0 else "odd", "tag": (c.tags or [None])[0]},
+    )
+    database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
+    with DocumentUnitOfWork(database, known, TimeOrderedIds()) as uow:
+        uow.repo(Counter).add(Counter.open("a"))
+        uow.commit()
+    tally = RoundTrips()
+    database.count_into(tally)
+
+    def change(edit: Callable[[Counter], None]) -> tuple[int, int, int, int, int]:
+        before = tally.snapshot()
+        with DocumentUnitOfWork(database, known, TimeOrderedIds()) as uow:
+            counter = uow.repo(Counter).get("a")
+            edit(counter)
+            uow.repo(Counter).save(counter)
+            uow.commit()
+        return tuple(b - a for a, b in zip(before, tally.snapshot(), strict=True))  # type: ignore[return-value]
+
+    # the read; BEGIN, the document's UPDATE, the outbox row, COMMIT
+    assert change(lambda c: c.increment() or c.increment())[:3] == (1, 2, 1)
+    # parity even -> odd: the entries deleted and inserted again with the document
+    assert change(lambda c: c.increment())[:3] == (1, 4, 1)
+    assert change(lambda c: c.tags.append("x"))[:3] == (1, 3, 1)  # no event, new entries
+    assert database.find("test.Counter", "parity", equal="odd") == ["a"]
+    assert database.find("test.Counter", "tag", equal="x") == ["a"]
+    assert database.find("test.Counter", "parity", equal="even") == []

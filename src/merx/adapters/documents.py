@@ -35,7 +35,8 @@ from merx.kernel.uow import Keyed, Repository, take_loaded
 A = TypeVar("A", bound=Keyed)
 
 
-#: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed.
+#: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed
+#: (or, in a :class:`ChangedDocument`, its entries did not change: the stored ones stay).
 IndexEntries = tuple[tuple[str, str], ...] | None
 
 #: An event as a commit appended it to the outbox: its seq, its id and the event itself.
@@ -52,7 +53,9 @@ class NewDocument:
 
 @attrs.frozen
 class ChangedDocument:
-    """A document to write over the one stored at ``version`` (it becomes ``version + 1``)."""
+    """A document to write over the one stored at ``version`` (it becomes ``version + 1``);
+    ``index``: its entries, ``None`` if its kind is not indexed or they are the ones it had
+    when it was read (its stored entries are left as they are, not rewritten)."""
 
     kind: str
     key: str
@@ -289,6 +292,14 @@ class DocumentRepository(Repository[A]):
         self.removed: dict[str, A] = {}
         self.absent: set[str] = set()
         self.missing: set[str] = set()  # prefetched and not found: find answers None
+        #: the index entries of each loaded aggregate as it was read (unchanged ones are
+        #: not rewritten at commit)
+        self._indexed: dict[str, IndexEntries] = {}
+
+    def _loaded(self, key: str, aggregate: A) -> None:
+        """``aggregate`` was read to change it: held, with its index entries as read."""
+        self.loaded[key] = aggregate
+        self._indexed[key] = self._uow.documents.index_entries(aggregate)
 
     def decoded(self, key: str, row: tuple[int, Any]) -> A:
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
@@ -329,7 +340,7 @@ class DocumentRepository(Repository[A]):
             self.absent.add(key)
             self.missing.add(key)
         else:
-            self.loaded[key] = self.decoded(key, row)
+            self._loaded(key, self.decoded(key, row))
             self.absent.discard(key)
             self.missing.discard(key)
 
@@ -347,7 +358,7 @@ class DocumentRepository(Repository[A]):
             if wanted:  # prefetched and not found, as for the other prefetched keys
                 self.missing.add(key)
         else:
-            self.loaded[key] = aggregate
+            self._loaded(key, aggregate)
             self.absent.discard(key)
         return aggregate
 
@@ -422,6 +433,8 @@ class DocumentRepository(Repository[A]):
         aggregate = self.saved[key]
         data = documents.write(aggregate)
         entries = documents.index_entries(aggregate)
+        if entries is not None and self._indexed.get(key) == entries:
+            entries = None  # as read: the stored entries stay
         return ChangedDocument(self.name, key, aggregate.version, data, entries)
 
     def pending(self, key: str) -> list[DomainEvent]:
