@@ -66,6 +66,28 @@ for _ in range(int(sys.argv[1])):
         app.decide("homepage.popup", subject, {"channel": "app"}, caller="homepage")
 """
 
+#: The same on a SQLite file (``synchronous=NORMAL``: a commit's fsync is no instruction
+#: anyway): merx's Python around the database, and SQLite's own work, which grows with
+#: the file if a statement scans a table. Fewer orders: each costs ~10x a memory one.
+ORDERS_SQLITE = """
+import gc, sys, tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import bench_golden_path as b
+from merx.adapters.memory import FixedClock, SequentialIds
+from merx.app import build_sqlite_app
+gc.disable()
+path = Path(tempfile.mkdtemp()) / "shop.db"
+clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+store = build_sqlite_app(path, clock=clock, ids=SequentialIds(), synchronous="NORMAL")
+app, people = b.prepare(140, store)
+for cid in people[:20]:  # warm
+    b.golden_path(app, cid)
+for cid in people[20 : 20 + int(sys.argv[1])]:
+    b.golden_path(app, cid)
+"""
+
 
 def instructions(tree: Path, script: str, units: int, *more: str) -> int:
     """Instructions callgrind counts for ``script`` run on ``tree`` with ``units`` units."""
@@ -107,11 +129,18 @@ def main() -> None:
         decisions([Path(arg).resolve() for arg in args[1:]] or [HERE.parent])
         return
     trees = [Path(arg).resolve() for arg in args] or [HERE.parent]
-    print("instructions (millions): a 10-line quote with 20 candidates; a golden-path order")
+    print(
+        "instructions (millions): a 10-line quote with 20 candidates; a golden-path order "
+        "in memory; one on a SQLite file"
+    )
     for tree in trees:
         quote = per_unit(tree, QUOTES, 1, 3) / 50  # 50 carts a round
         order = per_unit(tree, ORDERS, 100, 300)
-        print(f"{quote / 1e6:7.2f} per quote  {order / 1e6:7.2f} per order  {tree}")
+        on_sqlite = per_unit(tree, ORDERS_SQLITE, 40, 120)
+        print(
+            f"{quote / 1e6:7.2f} per quote  {order / 1e6:7.2f} per order  "
+            f"{on_sqlite / 1e6:7.2f} per order on SQLite  {tree}"
+        )
 
 
 if __name__ == "__main__":

@@ -535,3 +535,137 @@ def test_what_subscribers_declare_they_read_goes_with_the_first_read_of_the_even
     assert seen[:2] == [("looks", 0), ("shadows", None)]
     with new_uow() as uow:
         assert uow.repo(Counter).get("a-shadow").count == 1
+
+
+# -- this process's own events: their subscribers run in one unit of work, one commit ------
+
+
+class CounterShop:
+    """A relay over a SQLite file with :class:`Outgoing` (this process's events delivered
+    from memory, as the stored app's), the test store's counters, and its commits counted."""
+
+    def __init__(self, path: Path) -> None:
+        converter = serde.make_converter(AGGREGATES)
+        self.known = Documents()
+        self.known.register_all(
+            "test", (*AGGREGATES, *EVENTS), converter.unstructure, serde.reader(converter)
+        )
+        self.database = SqliteDatabase(path, synchronous="NORMAL")
+        self.outgoing = Outgoing()
+        self.commits: list[list[str]] = []  # the marks of each commit
+        write = self.database.write
+
+        def counted(*args: Any, **kwargs: Any) -> list[int]:
+            seqs: list[int] = write(*args, **kwargs)
+            self.commits.append(sorted(m.rsplit(".", 1)[-1].split(":")[0] for m in args[3]))
+            return seqs
+
+        self.database.write = counted  # type: ignore[method-assign]
+        self.pauses: list[float] = []
+        self.bus = MessageBus(self.new_uow, EventLog())
+        self.relay = OutboxRelay(
+            self.database, self.known, self.bus, self.new_uow, "me", outgoing=self.outgoing,
+            sleep=self.pauses.append,
+        )  # fmt: skip
+        assert self.relay.deliver() == 0  # the lease is taken: what follows is its own
+
+    def new_uow(self) -> DocumentUnitOfWork:
+        return DocumentUnitOfWork(
+            self.database, self.known, TimeOrderedIds(), None, self.outgoing.add
+        )
+
+    def open_counters(self, *ids: str) -> None:
+        """One commit opening ``ids`` (a ``CounterOpened`` each), then a delivery."""
+        with self.new_uow() as uow:
+            for counter_id in ids:
+                uow.repo(Counter).add(Counter.open(counter_id))
+            uow.commit()
+        self.commits.clear()
+        self.relay.deliver()
+
+    def count(self, counter_id: str) -> tuple[int, int]:
+        """The stored count and version of ``counter_id``."""
+        with self.new_uow() as uow:
+            counter = uow.repo(Counter).get(counter_id)
+            return counter.count, counter.version
+
+
+def counts(event: CounterOpened, uow: UnitOfWork) -> None:
+    counter = uow.repo(Counter).get(event.counter_id)
+    counter.increment()
+    uow.repo(Counter).save(counter)
+    uow.commit()
+
+
+def counts_too(event: CounterOpened, uow: UnitOfWork) -> None:
+    """As :func:`counts`, a second subscriber: sees what :func:`counts` did."""
+    counts(event, uow)
+
+
+def only_looks(event: CounterOpened, uow: UnitOfWork) -> None:
+    SEEN.append(f"{event.counter_id} at {uow.repo(Counter).view(event.counter_id).count}")
+
+
+def test_the_subscribers_of_one_commits_events_commit_once_with_every_mark(
+    tmp_path: Path,
+) -> None:
+    shop = CounterShop(tmp_path / "shop.db")
+    for subscriber in (counts, only_looks, counts_too):
+        shop.bus.subscribe(CounterOpened, subscriber)
+    shop.open_counters("a", "b")
+    # one commit for the six runs of two events; the marks of those that committed (one that
+    # asked for no commit writes none, as in a unit of work of its own); then the relay
+    # delivers the CounterIncremented events that commit appended (no subscriber)
+    assert shop.commits == [["counts", "counts", "counts_too", "counts_too"]]
+    # each saw what those before it staged, as it would have seen their commits
+    assert SEEN == ["a at 1", "b at 1"]
+    assert shop.count("a") == (2, 2)  # two increments, one write over version 1
+    assert shop.count("b") == (2, 2)
+    shop.relay.close()
+    forget_marks_position(shop.database)
+    shop.relay.deliver()  # delivered again from the outbox: the marks hold
+    assert shop.count("a") == (2, 2)
+
+
+def forget_marks_position(database: SqliteDatabase) -> None:
+    database.connection().execute("UPDATE merx_relay SET position = 0")
+
+
+def test_a_joined_run_that_fails_runs_each_subscriber_alone_with_its_retries(
+    tmp_path: Path,
+) -> None:
+    def fails(event: CounterOpened, uow: UnitOfWork) -> None:
+        counter = uow.repo(Counter).get(event.counter_id)
+        counter.increment()
+        uow.repo(Counter).save(counter)  # staged, then lost with the failure
+        raise RuntimeError("the warehouse system is down")
+
+    shop = CounterShop(tmp_path / "shop.db")
+    for subscriber in (counts, fails, counts_too):
+        shop.bus.subscribe(CounterOpened, subscriber)
+    shop.open_counters("a")
+    # nothing of the joined run was written; then each alone: counts, fails three times
+    # (parked), counts_too
+    assert shop.commits == [["counts"], ["counts_too"]]
+    assert shop.count("a") == (2, 3)
+    (parked,) = shop.relay.parked()
+    assert (parked.subscriber.rsplit(".", 1)[-1], parked.attempts) == ("fails", 3)
+    assert shop.pauses == [0.05, 0.1]
+
+
+def test_a_subscriber_that_stages_work_it_does_not_commit_is_not_joined(
+    tmp_path: Path,
+) -> None:
+    def stages(event: CounterOpened, uow: UnitOfWork) -> None:
+        counter = uow.repo(Counter).get(event.counter_id)
+        counter.increment()
+        uow.repo(Counter).save(counter)  # and no commit: dropped on leaving
+
+    shop = CounterShop(tmp_path / "shop.db")
+    for subscriber in (stages, counts):
+        shop.bus.subscribe(CounterOpened, subscriber)
+    shop.open_counters("a")
+    # the joined commit would have written what ``stages`` left: each runs alone instead
+    assert shop.commits == [["counts"]]
+    assert shop.count("a") == (1, 2)
+    assert shop.relay.parked() == []

@@ -27,7 +27,7 @@ from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 import attrs
 
 from merx.kernel.documents import Documents
-from merx.kernel.errors import AlreadyExists, NotFound, ValidationError
+from merx.kernel.errors import AlreadyExists, MerxError, NotFound, ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import IdSource
 from merx.kernel.uow import Keyed, Repository, take_loaded
@@ -35,7 +35,8 @@ from merx.kernel.uow import Keyed, Repository, take_loaded
 A = TypeVar("A", bound=Keyed)
 
 
-#: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed.
+#: An aggregate's index entries, (index name, value) pairs; ``None``: its kind is not indexed
+#: (or, in a :class:`ChangedDocument`, its entries did not change: the stored ones stay).
 IndexEntries = tuple[tuple[str, str], ...] | None
 
 #: An event as a commit appended it to the outbox: its seq, its id and the event itself.
@@ -52,7 +53,9 @@ class NewDocument:
 
 @attrs.frozen
 class ChangedDocument:
-    """A document to write over the one stored at ``version`` (it becomes ``version + 1``)."""
+    """A document to write over the one stored at ``version`` (it becomes ``version + 1``);
+    ``index``: its entries, ``None`` if its kind is not indexed or they are the ones it had
+    when it was read (its stored entries are left as they are, not rewritten)."""
 
     kind: str
     key: str
@@ -110,6 +113,11 @@ class Participant(Protocol):
 
 
 P = TypeVar("P", bound=Participant)
+
+
+class UncommittedWork(MerxError):
+    """A subscriber run with others in one commit (:meth:`DocumentUnitOfWork.join_commits`)
+    staged work it did not commit: the relay runs them again one by one."""
 
 
 class SchemaTooNew(ValidationError):
@@ -212,8 +220,10 @@ def load_many(
 ) -> dict[DocumentKey, tuple[int, Any]]:
     """``database.load_many(keys)`` if it has it (:class:`LoadsMany`), else one
     :meth:`~DocumentDatabase.load` per key."""
-    if isinstance(database, LoadsMany):
-        return database.load_many(keys)
+    many = getattr(database, "load_many", None)  # LoadsMany, without isinstance's cost
+    if many is not None:
+        found_many: dict[DocumentKey, tuple[int, Any]] = many(keys)
+        return found_many
     found: dict[DocumentKey, tuple[int, Any]] = {}
     for kind, key in keys:
         row = database.load(kind, key)
@@ -282,6 +292,14 @@ class DocumentRepository(Repository[A]):
         self.removed: dict[str, A] = {}
         self.absent: set[str] = set()
         self.missing: set[str] = set()  # prefetched and not found: find answers None
+        #: the index entries of each loaded aggregate as it was read (unchanged ones are
+        #: not rewritten at commit)
+        self._indexed: dict[str, IndexEntries] = {}
+
+    def _loaded(self, key: str, aggregate: A) -> None:
+        """``aggregate`` was read to change it: held, with its index entries as read."""
+        self.loaded[key] = aggregate
+        self._indexed[key] = self._uow.documents.index_entries(aggregate)
 
     def decoded(self, key: str, row: tuple[int, Any]) -> A:
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
@@ -322,7 +340,7 @@ class DocumentRepository(Repository[A]):
             self.absent.add(key)
             self.missing.add(key)
         else:
-            self.loaded[key] = self.decoded(key, row)
+            self._loaded(key, self.decoded(key, row))
             self.absent.discard(key)
             self.missing.discard(key)
 
@@ -340,7 +358,7 @@ class DocumentRepository(Repository[A]):
             if wanted:  # prefetched and not found, as for the other prefetched keys
                 self.missing.add(key)
         else:
-            self.loaded[key] = aggregate
+            self._loaded(key, aggregate)
             self.absent.discard(key)
         return aggregate
 
@@ -399,6 +417,11 @@ class DocumentRepository(Repository[A]):
     def ids(self) -> Iterator[str]:
         return iter(self._uow.database.keys(self.name))
 
+    def drop_unstaged(self) -> None:
+        """Forget the loaded aggregates that are not staged (:meth:`DocumentUnitOfWork.settle`)."""
+        for key in [key for key in self.loaded if key not in self.saved]:
+            del self.loaded[key]
+
     def document(self, key: str) -> NewDocument | ChangedDocument:
         """What to write for the staged ``key``."""
         documents = self._uow.documents
@@ -410,6 +433,8 @@ class DocumentRepository(Repository[A]):
         aggregate = self.saved[key]
         data = documents.write(aggregate)
         entries = documents.index_entries(aggregate)
+        if entries is not None and self._indexed.get(key) == entries:
+            entries = None  # as read: the stored entries stay
         return ChangedDocument(self.name, key, aggregate.version, data, entries)
 
     def pending(self, key: str) -> list[DomainEvent]:
@@ -460,6 +485,9 @@ class DocumentUnitOfWork:
         self._holding = False  # the other writers are shut out (:meth:`exclusively`)
         self._shared: dict[DocumentKey, tuple[int, Any] | None] | None = None  # share_reads
         self._ahead: list[DocumentKey] = []  # read_ahead: read with the next read, shared
+        self._joining = False  # commits wait for commit_joined (join_commits)
+        self._joined = 0  # commits asked for while joining
+        self._at_joined: tuple[int, int, tuple[JournalRows, ...]] = (0, 0, ())
 
     @property
     def committed(self) -> bool:
@@ -467,8 +495,49 @@ class DocumentUnitOfWork:
 
     @property
     def commits(self) -> int:
-        """How many times this unit of work committed."""
-        return self._commits
+        """How many times this unit of work committed (while joining: was asked to)."""
+        return self._joined if self._joining else self._commits
+
+    def join_commits(self) -> None:
+        """From now on :meth:`commit` writes nothing: what each commit would have written
+        waits, staged, for :meth:`commit_joined`, which writes it all in one commit. The
+        relay runs several subscribers so (:class:`merx.adapters.relay.OutboxRelay`): each
+        sees what the ones before it staged, as it would have seen their commits, and
+        :meth:`settle` between two checks that none left work it did not commit."""
+        self._joining = True
+        self._joined = 0
+        self._at_joined = self._staging()
+
+    def settle(self, since: int, mark: str) -> int:
+        """After a subscriber run while joining returned: ``since`` is :attr:`commits`
+        before it ran, ``mark`` what its work writes. One that asked for no commit writes
+        no mark (as on leaving a unit of work of its own); loaded aggregates nobody staged
+        are dropped, so the next one reads them afresh, as in a unit of work of its own.
+        :class:`UncommittedWork` if something was staged since the last commit asked for
+        (another subscriber's commit would write it). :attr:`commits` now."""
+        if self._staging() != self._at_joined:
+            raise UncommittedWork(f"{mark}: staged work left uncommitted")
+        if self._joined == since:
+            self._marks.remove(mark)
+        for repo in self._repos.values():
+            repo.drop_unstaged()
+        return self._joined
+
+    def _staging(self) -> tuple[int, int, tuple[JournalRows, ...]]:
+        """What is staged: documents, removals, the participants' rows."""
+        removed = sum(len(repo.removed) for repo in self._repos.values())
+        rows = tuple(participant.rows() for participant in self._participants.values())
+        return len(self._staged), removed, rows
+
+    def commit_joined(self) -> bool:
+        """Write what the commits asked for while joining staged, in one commit, and stop
+        joining; whether there was anything to write (else nothing is, as on a rollback)."""
+        self._joining = False
+        if not self._joined:
+            self.rollback()
+            return False
+        self.commit()
+        return True
 
     def exclusively(self) -> None:
         """Shut the database's other writers out until this unit of work's next commit or
@@ -581,6 +650,10 @@ class DocumentUnitOfWork:
         self._staged.remove((repo, key))
 
     def commit(self) -> None:
+        if self._joining:
+            self._joined += 1
+            self._at_joined = self._staging()
+            return
         new: list[NewDocument] = []
         changed: list[ChangedDocument] = []
         events: list[DomainEvent] = []
@@ -633,6 +706,7 @@ class DocumentUnitOfWork:
         self._wanted.clear()
 
     def rollback(self) -> None:
+        self._joining = False
         if self._holding:
             self._holding = False
             assert isinstance(self.database, HoldsWriters)

@@ -514,8 +514,8 @@ class NotAutocommit(ValidationError):
     """A pool handed merx a connection that is not in autocommit mode."""
 
 
-def _dumps(document: Any) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+#: One encoder for every document (``json.dumps`` with options builds one per call).
+_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _json(document: Any) -> Json:

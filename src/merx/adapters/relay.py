@@ -183,6 +183,7 @@ class OutboxRelay:
         lease_s: float = 30.0,
         batch: int = 500,
         save_every: int = 500,
+        join_at_most: int = 50,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -202,6 +203,7 @@ class OutboxRelay:
         self._lease_s = lease_s
         self._batch = batch
         self._save_every = save_every
+        self._join_at_most = join_at_most
         self._sleep = sleep
         self._now = now
         self._delivering = threading.Lock()
@@ -236,8 +238,7 @@ class OutboxRelay:
             while True:
                 own = [] if self._outgoing is None else self._outgoing.take(position)
                 if own:
-                    for seq, event_id, event in own:
-                        self._deliver_one(seq, event_id, event, None)
+                    self._deliver_own(own)
                     position, count = own[-1][0], len(own)
                 else:
                     gap = self._outgoing is not None and self._outgoing.waiting()
@@ -320,14 +321,91 @@ class OutboxRelay:
     ) -> None:
         """Publish ``event`` and run its subscribers but those whose mark is in ``done``;
         ``done`` is ``None`` for an event of this process's that no relay delivered yet."""
-        self._attempt(seq, _PUBLISHER, lambda _: self._bus.publisher.publish([event]))
-        reads: dict[DocumentKey, tuple[int, Any] | None] = {}  # read once for every subscriber
-        marked = [(s, _mark(s, event_id)) for s in self._bus.subscribers_of(type(event))]
+        self._attempt(seq, _PUBLISHER, partial(self._publish, event))
+        self._run_subscribers(seq, event_id, event, done)
+
+    def _run_subscribers(
+        self,
+        seq: int,
+        event_id: str,
+        event: DomainEvent,
+        done: Collection[str] | None,
+        *,
+        steps_only: bool = False,
+        reads: dict[DocumentKey, tuple[int, Any] | None] | None = None,
+    ) -> None:
+        """Run ``event``'s subscribers (those that commit in steps only, if ``steps_only``)
+        but those whose mark is in ``done``, each in a unit of work of its own, sharing
+        ``reads`` (see :meth:`_run`; new ones if not given)."""
+        if reads is None:
+            reads = {}  # read once for every subscriber
+        marked = [
+            (s, _mark(s, event_id))
+            for s in self._bus.subscribers_of(type(event))
+            if not steps_only or in_steps(s)
+        ]
         running = [(s, mark) for s, mark in marked if done is None or mark not in done]
         ahead = [key for subscriber, _ in running for key in read_ahead(subscriber, event)]
         for subscriber, mark in running:
             work = partial(self._run, subscriber, event, mark, reads=reads, ahead=ahead)
             self._attempt(seq, subscriber_name(subscriber), work)
+
+    def _deliver_own(self, events: Sequence[CommittedEvent]) -> None:
+        """Deliver this process's own ``events`` (no relay delivered them yet): each is
+        published, then the subscribers of up to ``join_at_most`` consecutive events run in
+        one unit of work with one commit (:meth:`_joined`), then those that commit in steps,
+        each in a unit of work of its own. Each subscriber still meets its events in commit
+        order; if the joined run fails, each of its subscribers runs again alone."""
+        for start in range(0, len(events), self._join_at_most):
+            chunk = events[start : start + self._join_at_most]
+            for seq, _, event in chunk:
+                self._attempt(seq, _PUBLISHER, partial(self._publish, event))
+            runs = [
+                (subscriber, event, _mark(subscriber, event_id))
+                for _, event_id, event in chunk
+                for subscriber in self._bus.subscribers_of(type(event))
+                if not in_steps(subscriber)
+            ]
+            reads: dict[DocumentKey, tuple[int, Any] | None] = {}  # shared with the steps
+            joined = len(runs) > 1 and self._joined(runs, reads)
+            for seq, event_id, event in chunk:
+                steps_only = joined or len(runs) == 0
+                self._run_subscribers(
+                    seq,
+                    event_id,
+                    event,
+                    None,
+                    steps_only=steps_only,
+                    reads=reads if joined else None,
+                )
+
+    def _publish(self, event: DomainEvent, first: bool) -> None:
+        self._bus.publisher.publish([event])
+
+    def _joined(
+        self,
+        runs: Sequence[tuple[Subscriber, DomainEvent, str]],
+        reads: dict[DocumentKey, tuple[int, Any] | None],
+    ) -> bool:
+        """Run ``runs`` (subscriber, event, mark) in one unit of work with one commit, its
+        reads kept in ``reads`` (:meth:`DocumentUnitOfWork.share_reads`); whether it
+        succeeded (if not, nothing was written)."""
+        ahead = [key for subscriber, event, _ in runs for key in read_ahead(subscriber, event)]
+        try:
+            with self._new_unit_of_work() as uow:
+                uow.share_reads(reads)
+                uow.read_ahead(ahead)
+                uow.join_commits()
+                for subscriber, event, mark in runs:
+                    since = uow.commits
+                    uow.handling(mark, known_new=True)
+                    subscriber(event, uow)
+                    if uow.settle(since, mark) > since + 1:
+                        self.undeclared_steps.add(subscriber_name(subscriber))
+                uow.commit_joined()
+        except Exception:  # each runs again alone, its failure retried or parked there
+            return False
+        return True
 
     def _run(
         self,

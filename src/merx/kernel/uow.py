@@ -107,9 +107,9 @@ def prefetch(repo: Repository[A], keys: Iterable[str]) -> None:
     skip asking again. Any other store ignores the
     hint and reads each id when asked, so callers never rely on it for anything but the
     number of reads."""
-    fetch = getattr(repo, "prefetch", None)  # a Prefetching one (isinstance is slow)
-    if fetch is not None:
-        fetch(keys)
+    ahead = getattr(repo, "prefetch", None)  # Prefetching: an isinstance of a runtime
+    if ahead is not None:  # protocol costs ~10 us on every read of every order
+        ahead(keys)
 
 
 def take_loaded(loaded: MutableMapping[str, A], aggregate: A, kind: type[A]) -> None:
