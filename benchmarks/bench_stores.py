@@ -484,12 +484,14 @@ def clearing_legs(i: int, merchants: list[str]) -> tuple[Leg, ...]:
 def post_entries(app: App, keys: Sequence[int], merchants: list[str], tag: str) -> None:
     """Post one entry per key in one unit of work, as the settlement services post: view
     the book (posting never changes it), post through its journal (``app.journals``),
-    commit. A batch reads its keys ahead in one query (``ledger.prefetch_entries``)."""
+    commit. One entry is known new, as an order's clearing entry is when the order
+    completes (``ledger.prefetch_entries(..., known_new=True)``: no read; a key taken after
+    all is refused at commit); a batch reads its keys ahead in one query."""
     with app.unit_of_work() as uow:
         book = uow.repo(ledger.Ledger).view("CNY")
         journal = app.journals(uow, "CNY")
-        if len(keys) > 1:
-            ledger.prefetch_entries(journal, [f"{tag}-{i}" for i in keys])
+        single = len(keys) == 1
+        ledger.prefetch_entries(journal, [f"{tag}-{i}" for i in keys], known_new=single)
         for i in keys:
             key = f"{tag}-{i}"
             legs = clearing_legs(i, merchants)

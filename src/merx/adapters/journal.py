@@ -180,12 +180,18 @@ class DatabaseJournal:
         row = self._database.journal_entry(self._book, key)
         return None if row is None else entry_of(row)
 
-    def prefetch(self, keys: Iterable[str]) -> None:
+    def prefetch(self, keys: Iterable[str], *, known_new: bool = False) -> None:
         """Read the entries of ``keys`` in one query (see
-        :func:`merx.ledger.prefetch_entries`), if the database can (:class:`EntriesByKey`)."""
+        :func:`merx.ledger.prefetch_entries`), if the database can (:class:`EntriesByKey`);
+        ``known_new``: none (the commit refuses a key taken after all)."""
+        held = self._staged()
+        if known_new:
+            for key in keys:
+                if key not in held.prefetched and held.appended.get(key) is None:
+                    held.prefetched[key] = None
+            return
         if not isinstance(self._database, EntriesByKey):
             return
-        held = self._staged()
         wanted = [
             key
             for key in dict.fromkeys(keys)
