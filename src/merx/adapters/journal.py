@@ -114,9 +114,7 @@ def entry_rows(book: str, entries: Iterable[Entry]) -> list[EntryRow]:
     for key, kind, ref, legs, when, phase, link in entries:
         if when is not at:
             at, stamp = when, when.isoformat()
-        named = tuple(
-            (names.get(account) or name_of(account), amount) for account, amount in legs
-        )
+        named = tuple((names.get(account) or name_of(account), amount) for account, amount in legs)
         rows.append((book, key, kinds[kind], ref, stamp, phases[phase], link, named))
     return rows
 
