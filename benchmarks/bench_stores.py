@@ -15,7 +15,8 @@ processes against one SQLite file and against one PostgreSQL (each its own app, 
 customers), against one process over the same setup: the ratio, and the conflicts the
 databases refused. Last, ledger entries/s on each store through the public ledger API: one
 entry per unit of work (as the settlement services post) and in batches of 500 per unit of
-work.
+work, with the round trips per entry; beside PostgreSQL, a bare psycopg loop writing the
+same rows (one per commit, and in batches of 500) with merx's share of each.
 
 Run: ``python benchmarks/bench_stores.py [orders] [--postgres DSN]`` (the DSN defaults to
 ``$MERX_TEST_POSTGRES``; each PostgreSQL run gets a fresh schema, dropped at the end), or

@@ -185,10 +185,13 @@ class DatabaseJournal:
         self._uow = uow
         self._book = book
         self._database: JournalDatabase = uow.database  # type: ignore[assignment]
+        self._joined = ("journal", book)  # its participant's key in the unit of work
 
     def _staged(self) -> _Staged:
-        book = self._book
-        return self._uow.joined(("journal", book), lambda: _Staged(book))
+        return self._uow.joined(self._joined, self._new_staged)
+
+    def _new_staged(self) -> _Staged:
+        return _Staged(self._book)
 
     def get(self, key: str) -> Entry | None:
         held = self._staged()
