@@ -15,7 +15,8 @@ processes against one SQLite file and against one PostgreSQL (each its own app, 
 customers), against one process over the same setup: the ratio, and the conflicts the
 databases refused. Last, ledger entries/s on each store through the public ledger API: one
 entry per unit of work (as the settlement services post) and in batches of 500 per unit of
-work.
+work, with the round trips per entry; beside PostgreSQL, a bare psycopg loop writing the
+same rows (one per commit, and in batches of 500) with merx's share of each.
 
 Run: ``python benchmarks/bench_stores.py [orders] [--postgres DSN]`` (the DSN defaults to
 ``$MERX_TEST_POSTGRES``; each PostgreSQL run gets a fresh schema, dropped at the end), or
@@ -484,12 +485,14 @@ def clearing_legs(i: int, merchants: list[str]) -> tuple[Leg, ...]:
 def post_entries(app: App, keys: Sequence[int], merchants: list[str], tag: str) -> None:
     """Post one entry per key in one unit of work, as the settlement services post: view
     the book (posting never changes it), post through its journal (``app.journals``),
-    commit. A batch reads its keys ahead in one query (``ledger.prefetch_entries``)."""
+    commit. One entry is known new, as an order's clearing entry is when the order
+    completes (``ledger.prefetch_entries(..., known_new=True)``: no read; a key taken after
+    all is refused at commit); a batch reads its keys ahead in one query."""
     with app.unit_of_work() as uow:
         book = uow.repo(ledger.Ledger).view("CNY")
         journal = app.journals(uow, "CNY")
-        if len(keys) > 1:
-            ledger.prefetch_entries(journal, [f"{tag}-{i}" for i in keys])
+        single = len(keys) == 1
+        ledger.prefetch_entries(journal, [f"{tag}-{i}" for i in keys], known_new=single)
         for i in keys:
             key = f"{tag}-{i}"
             legs = clearing_legs(i, merchants)
@@ -536,33 +539,57 @@ def ledger_rates(app: App, single: int, batches: int, batch: int) -> LedgerRun:
     return LedgerRun(one_each, batched, per_entry)
 
 
-def bare_ledger_psycopg(dsn: str, entries: int) -> float:
-    """Plain psycopg writing what one ledger entry per unit of work writes, one commit per
-    entry in one pipeline each (as merx's commit): an entry row, its 3 postings and the
-    3 balances it moves; no read. Commits/s: what the server allows with its defaults
-    (``synchronous_commit`` on: each commit waits for its WAL flush)."""
+def bare_ledger_psycopg(dsn: str, entries: int, batch: int = 1) -> float:
+    """Plain psycopg writing what merx's ledger writes, ``batch`` entries per commit in one
+    pipeline each (as merx's commit): the entries with their postings in one statement
+    (one JSON parameter, as merx sends them), then the balances they move in one upsert; no
+    read. Entries/s: what the server allows with its defaults (``synchronous_commit`` on:
+    each commit waits for its WAL flush). Tables as merx's, with their indexes and without
+    a foreign key from a posting to its entry (schema 9)."""
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute("CREATE TABLE e (row bigserial PRIMARY KEY, key text UNIQUE, at text)")
-        db.execute("CREATE TABLE p (entry bigint, leg int, account text, amount bigint)")
-        db.execute("CREATE TABLE b (account text PRIMARY KEY, debits bigint, credits bigint)")
+        db.execute(
+            "CREATE TABLE e (row bigserial PRIMARY KEY, book text, key text, kind text, "
+            "ref text, at text, UNIQUE (book, key))"
+        )
+        db.execute("CREATE INDEX e_refs ON e (book, ref)")
+        db.execute(
+            "CREATE TABLE p (entry bigint, leg int, book text, account text, amount bigint, "
+            "PRIMARY KEY (entry, leg))"
+        )
+        db.execute("CREATE INDEX p_by_account ON p (book, account, entry)")
+        db.execute(
+            "CREATE TABLE b (book text, account text, debits bigint, credits bigint, "
+            "PRIMARY KEY (book, account))"
+        )
         started = time.perf_counter()
-        for i in range(entries):
+        for first in range(0, entries, batch):
+            rows = [
+                ("CNY", f"k{i}", "clearing", f"k{i}", "2026-06-18T02:00:00+00:00",
+                 [["transit", 5], [f"m{i % 20}", -4], ["commission", -1]])
+                for i in range(first, first + batch)
+            ]  # fmt: skip
             with db.pipeline(), db.cursor() as cursor:
                 cursor.execute("BEGIN")
                 cursor.execute(
-                    "WITH n AS (INSERT INTO e (key, at) VALUES (%s, %s) RETURNING row) "
-                    "INSERT INTO p SELECT n.row, l, a, m FROM n, unnest(%s::int[], %s::text[], "
-                    "%s::bigint[]) AS x(l, a, m)",
-                    (f"k{i}", "2026-06-18", [0, 1, 2], ["t", f"m{i % 20}", "c"], [5, -4, -1]),
+                    "WITH u AS (SELECT j, n FROM jsonb_array_elements(%s::jsonb) "
+                    "WITH ORDINALITY AS u (j, n)), e AS (INSERT INTO e (book, key, kind, ref, at) "
+                    "SELECT j->>0, j->>1, j->>2, j->>3, j->>4 FROM u ORDER BY n "
+                    "RETURNING row, book, key) INSERT INTO p SELECT e.row, l.n - 1, e.book, "
+                    "l.p->>0, (l.p->>1)::bigint FROM u JOIN e ON e.book = u.j->>0 AND "
+                    "e.key = u.j->>1 CROSS JOIN LATERAL jsonb_array_elements(u.j->5) "
+                    "WITH ORDINALITY AS l (p, n)",
+                    (json.dumps(rows),),
+                )
+                moved = sorted(
+                    {"transit", "commission", *(f"m{i % 20}" for i in range(first, first + batch))}
                 )
                 cursor.execute(
-                    "INSERT INTO b SELECT a, greatest(m, 0), greatest(-m, 0) FROM "
-                    "unnest(%s::text[], %s::bigint[]) AS x(a, m) ON CONFLICT (account) DO "
-                    "UPDATE SET debits = b.debits + excluded.debits, "
-                    "credits = b.credits + excluded.credits",
-                    (["c", f"m{i % 20}", "t"], [-1, -4, 5]),
+                    "INSERT INTO b SELECT 'CNY', a, 1, 1 FROM unnest(%s::text[]) AS x(a) "
+                    "ON CONFLICT (book, account) DO UPDATE SET debits = b.debits + 1, "
+                    "credits = b.credits + 1",
+                    (moved,),
                 )
                 cursor.execute("COMMIT")
         return entries / (time.perf_counter() - started)
@@ -570,7 +597,7 @@ def bare_ledger_psycopg(dsn: str, entries: int) -> float:
 
 def ledger_line(
     label: str, app: App, single: int, batches: int, batch: int, *, goals: bool = False
-) -> None:
+) -> LedgerRun:
     """Ledger entries/s on ``app``, printed (with the goals for PostgreSQL if ``goals``)."""
     run = ledger_rates(app, single, batches, batch)
     single_goal = f" (goal >= 1,000: {goal(run.one_each >= 1_000)})" if goals else ""
@@ -584,6 +611,7 @@ def ledger_line(
         f"{label:<{W}} {run.one_each:>7,.0f} entries/s one per unit of work{single_goal}   "
         f"{run.batched:>8,.0f}/s in batches of {batch}{batch_goal}{trips}"
     )
+    return run
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -646,12 +674,18 @@ def ledgers(folder: Path, schemas: Schemas | None, n: int) -> None:
     from merx.app import build_postgres_app
 
     app = build_postgres_app(schemas.fresh("ledger"), clock=FixedClock(START))
-    ledger_line("ledger, postgres", app, single, batches, batch, goals=True)
+    run = ledger_line("ledger, postgres", app, single, batches, batch, goals=True)
     close(app)
     bare = bare_ledger_psycopg(schemas.fresh("bare_ledger"), single)
+    bare_batched = bare_ledger_psycopg(schemas.fresh("bare_batches"), batches * batch, batch)
     print(
-        f"{'bare psycopg, one entry':<{W}} {bare:>7,.0f} commits/s writing an entry, its "
-        "postings and balances (no read): the ceiling of one entry per unit of work"
+        f"{'bare psycopg loop':<{W}} {bare:>7,.0f} entries/s one per commit "
+        f"{'':>31}{bare_batched:>8,.0f}/s in batches of {batch}: the same rows, no read, "
+        "one pipeline per commit (the ceilings)"
+    )
+    print(
+        f"{'':<{W}} merx: {run.one_each / bare:.0%} of the bare loop one per unit of work, "
+        f"{run.batched / bare_batched:.0%} in batches"
     )
 
 

@@ -489,3 +489,58 @@ def test_a_postgres_database_of_every_earlier_schema_opens_upgraded(
     postgres_databases.append(database)
     assert postgres.schema_version_of(dsn) == postgres.SCHEMA_VERSION == SCHEMA_VERSION
     check_upgraded(opened(database), database)
+    assert _postings_foreign_keys(dsn) == []
+
+
+def _postings_foreign_keys(dsn: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as db:
+        rows = db.execute(
+            "SELECT conname FROM pg_constraint "
+            "WHERE conrelid = 'merx_ledger_postings'::regclass AND contype = 'f'"
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+@pytest.mark.postgres
+def test_schema_9_drops_the_postings_foreign_key_and_keeps_each_posting_with_its_entry(
+    postgres_schema: Callable[[], str], postgres_databases: list[Any]
+) -> None:
+    """Before schema 9 a posting's entry was checked by a foreign key; from 9 the statement
+    that inserts an entry writes its postings (the key holds by construction)."""
+    from merx.adapters import postgres
+
+    dsn = old_postgres(postgres_schema(), 6)
+    assert _postings_foreign_keys(dsn) == ["merx_ledger_postings_entry_fkey"]
+    database = postgres.PostgresDatabase(dsn, max_size=2, documents=documents())
+    postgres_databases.append(database)
+    assert _postings_foreign_keys(dsn) == []
+    app = opened(database)
+    check_upgraded(app, database)
+    with app.unit_of_work() as uow:  # an entry posted on schema 9, with its postings
+        ledger = uow.repo(Ledger).view("CNY")
+        journal = app.journals(uow, "CNY")
+        before = ledger.balances(journal)
+        legs = ((ledger.accounts[0], 1), (ledger.accounts[1], -1))
+        ledger.post(journal, "s9", EntryKind.COMPENSATION, "s9", legs, AFTER)
+        uow.commit()
+    with app.unit_of_work() as uow:
+        journal = app.journals(uow, "CNY")
+        found = journal.get("s9")
+        assert found is not None
+        assert found.legs == legs
+        after = uow.repo(Ledger).view("CNY").balances(journal)
+        assert after[legs[0][0]].posted == before[legs[0][0]].posted + 1
+    with psycopg_connect(dsn) as db:
+        orphans = db.execute(
+            "SELECT count(*) FROM merx_ledger_postings p LEFT JOIN merx_ledger_entries e "
+            "ON e.row = p.entry AND e.book = p.book WHERE e.row IS NULL"
+        ).fetchone()
+    assert orphans == (0,)
+
+
+def psycopg_connect(dsn: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(dsn, autocommit=True)

@@ -64,22 +64,31 @@ class PrefetchingJournal(Protocol):
     """Optional part of a :class:`Journal`: reading many keys' entries at once (see
     :func:`prefetch_entries`)."""
 
-    def prefetch(self, keys: Iterable[str]) -> None:
+    def prefetch(self, keys: Iterable[str], *, known_new: bool = False) -> None:
         """Read the entries of ``keys`` together, as :meth:`Journal.get` would, so that a
-        later ``get`` of one of them asks nothing more."""
+        later ``get`` of one of them asks nothing more; ``known_new``: read nothing, each
+        ``get`` of them answers ``None`` (see :func:`prefetch_entries`)."""
         ...
 
 
-def prefetch_entries(journal: Journal, keys: Iterable[str]) -> None:
+def prefetch_entries(journal: Journal, keys: Iterable[str], *, known_new: bool = False) -> None:
     """Tell ``journal`` its unit of work is about to post (or look up) the entries of
     ``keys``, so that a journal on a database reads them in one query instead of one each
     (:meth:`~merx.ledger.Ledger.post` asks the journal for a key before it posts, so that
     a replay is a no-op). A journal that cannot (:class:`PrefetchingJournal`) ignores the
     hint; callers rely on it for nothing but the number of reads. A key found missing may
     be posted by another commit meanwhile: the commit refuses it, as it refuses any key
-    taken concurrently."""
+    taken concurrently.
+
+    ``known_new``: the caller knows no commit posted these keys (its own aggregate, saved
+    in the same unit of work, says it has not booked them yet), so a journal on a database
+    reads nothing and answers each ``get`` of them ``None``; if a key was taken after all,
+    the commit refuses it with :class:`~merx.errors.ConcurrencyError` and writes nothing,
+    and the command's next run finds its aggregate moved on. A replay of a key promised
+    new is therefore a refused commit, not a no-op: callers promise only what they know
+    (as a unit of work marks an event handled with ``known_new``)."""
     if isinstance(journal, PrefetchingJournal):
-        journal.prefetch(keys)
+        journal.prefetch(keys, known_new=known_new)
 
 
 class Journals(Protocol):

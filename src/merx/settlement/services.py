@@ -350,7 +350,9 @@ def book_order_payment(
         uow.repo(MerchantAccount).get(merchant_id)  # NotFound unless its account is open
     legs = clearing.payment_legs()
     if legs:
-        ledger.post(journal, f"{clearing.id}/paid", EntryKind.ORDER_PAID, clearing.id, legs, now)
+        key = f"{clearing.id}/paid"
+        prefetch_entries(journal, [key], known_new=True)  # posted only with the new clearing
+        ledger.post(journal, key, EntryKind.ORDER_PAID, clearing.id, legs, now)
     uow.repo(OrderClearing).add(clearing)
     uow.commit()
 
@@ -366,6 +368,7 @@ def complete_order(
     ledger, journal = _book(uow, journals, clearing.currency)
     if legs:
         key = f"{clearing.id}/cleared"
+        prefetch_entries(journal, [key], known_new=True)  # posted only as the clearing completes
         ledger.post(journal, key, EntryKind.ORDER_CLEARED, clearing.id, legs, now)
     for merchant_id in clearing.merchants:
         account = uow.repo(MerchantAccount).get(merchant_id)

@@ -16,7 +16,7 @@ entry it names; appending moves the accounts' counters as
 is missing is ``None`` (a balance, zero); a committed journal read in a new transaction
 answers the same; a ledger posting through it replays, reverses and resolves pending
 entries as the ledger's rules say; keys read ahead (:func:`~merx.ledger.prefetch_entries`)
-answer as ``get`` does. For a journal in transactions
+answer as ``get`` does, and keys known new post without a read. For a journal in transactions
 (``harness.transactional``): a transaction dropped leaves nothing, appends of concurrent
 transactions to the same accounts add
 up, a key or a follow-up taken by an earlier commit is refused at commit
@@ -291,6 +291,40 @@ class JournalContract:
         journal = shared.begin().journal
         assert journal.get("o1/cleared") == entry("o1/cleared")
         assert journal.figures(TRANSIT) == Balance(1_000, 1_000, 0, 0, 0)
+
+    def test_keys_known_new_post_and_commit(self, harness: JournalHarness) -> None:
+        transaction = harness.begin()
+        prefetch_entries(transaction.journal, ["o1/cleared", "o2/cleared"], known_new=True)
+        ledger = book()
+        for key in ("o1/cleared", "o2/cleared"):
+            ledger.post(transaction.journal, key, EntryKind.ORDER_CLEARED, f"ref-{key}", SALE, AT)
+        transaction.commit()
+        journal = harness.begin().journal
+        assert [e.key for e in journal.entries()] == ["o1/cleared", "o2/cleared"]
+        assert journal.figures(TRANSIT) == Balance(2_000, 2_000, 0, 0, 0)
+
+    def test_a_key_promised_new_but_taken_is_never_posted_twice(
+        self, shared: JournalHarness
+    ) -> None:
+        """A broken promise (``known_new`` for a key an earlier commit posted): the journal
+        either answers the entry (the ledger replays it, or refuses another entry under the
+        key) or answers ``None`` and the commit is refused, writing nothing."""
+        setup = shared.begin()
+        setup.journal.append(entry("o1/cleared"))
+        setup.commit()
+        for legs in (SALE, WITHDRAW):  # the same entry again, then another under its key
+            mine = shared.begin()
+            prefetch_entries(mine.journal, ["o1/cleared"], known_new=True)
+            mine.journal.append(entry("o7/cleared"))
+            try:
+                book().post(mine.journal, "o1/cleared", EntryKind.ORDER_CLEARED,
+                            "ref-o1/cleared", legs, AT)  # fmt: skip
+                mine.commit()
+            except (ConcurrencyError, IdempotencyConflict):
+                pass
+        journal = shared.begin().journal
+        assert [e.key for e in journal.entries()] in (["o1/cleared"], ["o1/cleared", "o7/cleared"])
+        assert journal.get("o1/cleared") == entry("o1/cleared")
 
     def test_a_follow_up_taken_meanwhile_is_refused(self, shared: JournalHarness) -> None:
         setup = shared.begin()
