@@ -133,3 +133,12 @@ def test_a_number_mask_never_shows_more_than_seven_characters(value: str) -> Non
 def test_a_name_mask_shows_the_first_character() -> None:
     assert mask_name("张三丰") == "张**"
     assert mask_name(" Amy ") == "A**"
+
+
+def test_a_document_that_cannot_be_read_is_refused_without_its_values() -> None:
+    document = {"id": "amy", "name": "Amy", "phone": PHONE, "addresses": {}}  # clear: old
+    with pytest.raises(ValidationError) as refused:
+        documents().read(Customer, document)
+    assert "Customer" in str(refused.value)
+    assert "'phone'" in str(refused.value)  # the field names help; the values are left out
+    assert PHONE not in str(refused.value)

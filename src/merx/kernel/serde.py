@@ -128,7 +128,17 @@ def structure_or_raise(converter: cattrs.Converter, data: Any, kind: type[T]) ->
     except ValidationError:
         raise
     except (cattrs.BaseValidationError, MerxError, ValueError, TypeError, KeyError) as error:
-        raise ValidationError(f"cannot read a {kind.__name__} from {data!r}: {error}") from error
+        raise ValidationError(
+            f"cannot read a {kind.__name__} from {_shape(data)}: {error}"
+        ) from error
+
+
+def _shape(data: Any) -> str:
+    """What ``data`` is, without its values (a document may hold personal data in clear,
+    which an error message must not repeat): its type, and a mapping's keys."""
+    if isinstance(data, dict):
+        return f"a mapping of {sorted(map(str, data))}"
+    return f"a {type(data).__name__}"
 
 
 def reader(converter: cattrs.Converter) -> Callable[[Any, type[Any]], Any]:
