@@ -30,6 +30,7 @@ from merx import (
     ledger,
     orders,
     payments,
+    play,
     pricing,
     procurement,
     promotions,
@@ -58,6 +59,7 @@ from merx.app.decisions import (
     offered_terms,
     register_decisions,
 )
+from merx.app.play import register_play
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.wiring import (
     register_aftersales,
@@ -274,6 +276,9 @@ class Settings:
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
     user_activity: bool = True
+    #: where lottery draws roll (``None``: :class:`merx.play.HmacRandomness`, seeded per
+    #: draw from the lottery's seed and the draw id)
+    play_randomness: play.Randomness | None = None
 
 
 def decision_ports(
@@ -423,6 +428,7 @@ def assemble(
         partial(procurement_services.copy_costs_to_catalog, policy=profit),
     )
     register_decisions(bus, catalog=tag_catalog, clock=clock)
+    register_play(bus, clock=clock, randomness=settings.play_randomness)
     return App(
         bus=bus,
         new_unit_of_work=new_unit_of_work,
