@@ -14,6 +14,7 @@ from merx import (
     installments,
     orders,
     payments,
+    play,
     promotions,
     settlement,
 )
@@ -71,6 +72,7 @@ def build_memory_app(
     assigner: decisions.Assigner | None = None,
     decision_recording: decisions.DecisionRecording | None = None,
     vault: Vault | None = None,
+    play_randomness: play.Randomness | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -97,7 +99,8 @@ def build_memory_app(
     those of ``merx.experiments`` here: :class:`merx.experiments.StoredAssigner`) and record the
     decisions ``decision_recording`` samples (none by default) in the event log.
     ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
-    apart from the store).
+    apart from the store). Lottery draws roll with ``play_randomness``
+    (:class:`merx.play.HmacRandomness` by default).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -119,6 +122,7 @@ def build_memory_app(
         tag_values=tag_values,
         assigner=assigner,
         decision_recording=decision_recording or decisions.DecisionRecording(),
+        play_randomness=play_randomness,
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

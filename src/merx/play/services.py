@@ -101,14 +101,6 @@ class EndLottery(Command[None]):
 
 
 @attrs.frozen
-class DrawLottery(Command["DrawResult"]):
-    """One draw of ``lottery_id`` for ``customer_id``."""
-
-    lottery_id: str
-    customer_id: CustomerId
-
-
-@attrs.frozen
 class DrawResult:
     """What a draw gave: the draw id and roll (for audit), the outcome, the prize."""
 
@@ -117,6 +109,14 @@ class DrawResult:
     outcome: Outcome
     prize_id: str | None
     reward: Reward | None
+
+
+@attrs.frozen
+class DrawLottery(Command[DrawResult]):
+    """One draw of ``lottery_id`` for ``customer_id``."""
+
+    lottery_id: str
+    customer_id: CustomerId
 
 
 # -- tasks ------------------------------------------------------------------------------
