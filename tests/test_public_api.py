@@ -203,6 +203,12 @@ PINNED = {
         PersonalDataRegistered PersonalKind PhoneChanged RegisterPersonalData RemoveBankCard
         Sealed UnknownBankCard UnknownToken Vault WithdrawConsent
     """,
+    "points": """
+        EarnPoints ExpirePoints InsufficientPoints InvalidPoints PointsAccount PointsEarned
+        PointsEntry PointsEntryKind PointsExpired PointsLot PointsOverCap PointsQueries
+        PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
+        points_balance
+    """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer
         DirectReduction Effect FreeShipping FreightCoupon FreightRule FreightTemplate Funding

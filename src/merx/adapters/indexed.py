@@ -8,7 +8,8 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.inventory.ports.stock_item_index`,
 :func:`merx.procurement.ports.purchase_order_index`,
 :func:`merx.settlement.ports.withdrawal_index`,
-:func:`merx.promotions.ports.voucher_code_index`); the composition root registers them with
+:func:`merx.promotions.ports.voucher_code_index`,
+:func:`merx.points.ports.points_account_index`); the composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
@@ -48,6 +49,8 @@ from merx.payments.ports import (
     REFUND_PENDING,
     payment_index,
 )
+from merx.points import PointsAccount
+from merx.points.ports import NEXT_LAPSE, points_account_index
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.promotions import VoucherCode
@@ -69,6 +72,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(AfterSale, after_sale_index)
     documents.index(VoucherCode, voucher_code_index)
     documents.index(CommandRecord, command_record_index)
+    documents.index(PointsAccount, points_account_index)
 
 
 class IndexedOrderQueries:
@@ -143,6 +147,18 @@ class IndexedInstallmentQueries:
         found: list[str] = []
         for day in bill_days_on(on):
             found.extend(self._database.find(self._accounts, BILL_DAY, equal=day))
+        return [CustomerId(key) for key in found]
+
+
+class IndexedPointsQueries:
+    """:class:`merx.points.PointsQueries` from the database's indexes: one lookup."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._accounts = documents.name_of(PointsAccount)
+
+    def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
+        found = self._database.find(self._accounts, NEXT_LAPSE, upto=as_of.isoformat())
         return [CustomerId(key) for key in found]
 
 

@@ -31,6 +31,7 @@ from merx import (
     orders,
     payments,
     play,
+    points,
     pricing,
     procurement,
     promotions,
@@ -73,6 +74,7 @@ from merx.app.wiring import (
     register_installments,
     register_merchants,
     register_people,
+    register_points,
     register_presale,
     register_procurement,
     register_promotions,
@@ -132,6 +134,7 @@ class Queries:
     aftersales: aftersales.AfterSaleQueries
     vouchers: promotions.VoucherCodeQueries
     command_records: CommandRecordQueries
+    points: points.PointsQueries
 
 
 @attrs.define(kw_only=True)
@@ -398,6 +401,7 @@ def assemble(
         bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
     )
     register_credit(bus, clock=clock, ids=ids, scorer=scorer)
+    register_points(bus, clock=clock, queries=queries.points)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
         calendar=calendar,

@@ -25,6 +25,7 @@ from merx.adapters.memory import (
     MemoryInstallmentQueries,
     MemoryOrderQueries,
     MemoryPaymentQueries,
+    MemoryPointsQueries,
     MemoryPurchaseOrderQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
@@ -154,4 +155,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         aftersales=MemoryAfterSaleQueries(store),
         vouchers=MemoryVoucherCodeQueries(store),
         command_records=MemoryCommandRecordQueries(store),
+        points=MemoryPointsQueries(store),
     )

@@ -24,6 +24,7 @@ from merx.adapters.indexed import (
     IndexedInstallmentQueries,
     IndexedOrderQueries,
     IndexedPaymentQueries,
+    IndexedPointsQueries,
     IndexedPurchaseOrderQueries,
     IndexedSettlementQueries,
     IndexedStockQueries,
@@ -140,6 +141,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         aftersales=IndexedAfterSaleQueries(database, known),
         vouchers=IndexedVoucherCodeQueries(database, known),
         command_records=IndexedCommandRecordQueries(database, known),
+        points=IndexedPointsQueries(database, known),
     )
 
 

@@ -24,6 +24,7 @@ from merx import (
     orders,
     payments,
     people,
+    points,
     pricing,
     procurement,
     products,
@@ -63,6 +64,7 @@ from merx.payments import presale as payments_presale
 from merx.payments import services as payments_services
 from merx.people import Vault
 from merx.people import services as people_services
+from merx.points import services as points_services
 from merx.procurement import services as procurement_services
 from merx.products import services as products_services
 from merx.promotions import services as promotions_services
@@ -641,6 +643,15 @@ def register_credit(bus: MessageBus, *, clock: Clock, ids: IdSource, scorer: Cre
         partial(credit_services.apply_for_credit, clock=clock, ids=ids, scorer=scorer),
     )
     bus.register(credit.ReassessCredit, partial(credit_services.reassess_credit, scorer=scorer))
+
+
+def register_points(bus: MessageBus, *, clock: Clock, queries: points.PointsQueries) -> None:
+    """Earning points and the expiry run (``queries`` finds the accounts it expires)."""
+    bus.register(points.EarnPoints, partial(points_services.earn_points, clock=clock))
+    bus.register(
+        points.ExpirePoints,
+        partial(points_services.expire_points, clock=clock, queries=queries),
+    )
 
 
 def register_installments(

@@ -19,6 +19,7 @@ from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, Suppli
 from merx.kernel.replies import CommandRecord
 from merx.orders import Order, ParentOrder, PresaleOrder
 from merx.payments import Payment
+from merx.points import PointsAccount
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
@@ -96,6 +97,17 @@ class MemoryInstallmentQueries:
     def accounts_to_bill(self, on: date) -> list[CustomerId]:
         rows = list(self._store.tables.get(CreditAccount, {}).items())
         return [CustomerId(key) for key, (_, account) in rows if billed_on(account, on)]
+
+
+class MemoryPointsQueries:
+    """:class:`merx.points.PointsQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
+        rows = list(self._store.tables.get(PointsAccount, {}).items())
+        return [CustomerId(key) for key, (_, account) in rows if account.lapsing_by(as_of)]
 
 
 class MemoryStockQueries:

@@ -1,0 +1,38 @@
+"""The cattrs converter for the points context: to plain JSON-ready dicts and back.
+
+Built on :mod:`merx.kernel.serde` (dates as ISO strings, enums by value, aggregates with
+their version and without pending events); an entry's draws are ``[lot key, points]``
+pairs of integers, never floats. :func:`structure` raises
+:class:`~merx.kernel.errors.ValidationError` on malformed data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import cattrs
+
+from merx.kernel import serde as base
+from merx.points.model import PointsAccount
+
+T = TypeVar("T")
+
+AGGREGATES: tuple[type[Any], ...] = (PointsAccount,)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter for the points context's types."""
+    return base.make_converter(AGGREGATES)
+
+
+converter = make_converter()
+
+
+def unstructure(value: object) -> Any:
+    """``value`` as plain dicts, lists, strings, numbers and booleans."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
+    return base.structure_or_raise(converter, data, kind)
