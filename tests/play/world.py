@@ -10,6 +10,7 @@ import attrs
 
 from merx import credit, play, promotions
 from merx.adapters.memory import FixedClock
+from merx.adapters.relay import subscriber_name
 from merx.app import MemoryApp, build_memory_app
 from merx.credit import Consent, Identity, ScoringFacts
 from merx.kernel.events import DomainEvent
@@ -84,12 +85,14 @@ def prize(
 
 
 def deliver(app: MemoryApp, *events: DomainEvent) -> None:
-    """Hand ``events`` to their subscribers as the bus does after a commit: each in a unit
+    """Hand ``events`` to play's subscribers as the bus does after a commit: each in a unit
     of work of its own, the events they raise delivered in turn (a redelivery in tests)."""
     queue = list(events)
     while queue:
         event = queue.pop(0)
         for subscriber in app.bus.subscribers_of(type(event)):
+            if not subscriber_name(subscriber).startswith("merx.play."):
+                continue  # other contexts' subscribers would look for the orders
             with app.unit_of_work() as uow:
                 subscriber(event, uow)
                 queue.extend(uow.collect_events())

@@ -13,10 +13,10 @@ from functools import partial
 
 import attrs
 
-from merx import credit, installments, orders, play, promotions
+from merx import credit, installments, orders, play, points, promotions
 from merx.kernel.bus import MessageBus
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ValidationError
+from merx.kernel.ids import CustomerId
 from merx.kernel.uow import UnitOfWork, prefetch
 from merx.play import services as play_services
 from merx.promotions import services as promotions_services
@@ -27,7 +27,8 @@ class ContextGranter:
     """Grants a reward through its context's public model, staged in the given unit of
     work: a coupon claimed from its campaign into the wallet (the campaign's coupon stock
     and per-customer limits hold; its audience is not asked: the reward was earned), a
-    temporary credit limit on the customer's credit account, points (``merx.points``)."""
+    temporary credit limit on the customer's credit account (none: refused), points earned
+    in the customer's points account (source ``"play"``, reference the grant key)."""
 
     def __call__(self, uow: UnitOfWork, earned: play.RewardEarned, at: datetime) -> str:
         reward = earned.reward
@@ -48,7 +49,35 @@ class ContextGranter:
             )
             accounts.save(account)
             return earned.grant_key
-        raise ValidationError(f"this merx grants no {reward.kind.value} rewards")
+        assert reward.kind is play.RewardKind.POINTS
+        assert reward.points is not None
+        accounts = uow.repo(points.PointsAccount)
+        found = accounts.find(earned.customer_id)
+        account = found if found is not None else points.PointsAccount.open(earned.customer_id)
+        entry = account.earn(reward.points, POINTS_SOURCE, earned.grant_key, None, at)
+        if found is None:
+            accounts.add(account)
+        else:
+            accounts.save(account)
+        return entry.key
+
+
+#: The source of the points play rewards earn (their reference: the grant key).
+POINTS_SOURCE = "play"
+
+
+def spend_points(
+    uow: UnitOfWork, customer_id: CustomerId, cost: int, reference: str, at: datetime
+) -> None:
+    """The :class:`~merx.play.PointsSpender` of a merx: ``cost`` points spent on
+    ``reference`` in the customer's points account (``InsufficientPoints`` if short,
+    nothing staged)."""
+    accounts = uow.repo(points.PointsAccount)
+    account = accounts.find(customer_id)
+    if account is None:
+        raise points.InsufficientPoints(customer_id, 0, cost)
+    account.spend(cost, reference, at)
+    accounts.save(account)
 
 
 def register_play(
@@ -60,9 +89,10 @@ def register_play(
     spend: play.PointsSpender | None = None,
 ) -> None:
     """Tasks counted from paid orders, installment plans and invited friends' orders;
-    sign-in and its make-ups (charged through ``spend``); lotteries drawn with
-    ``randomness`` (:class:`~merx.play.HmacRandomness` by default); every earned reward
-    granted once through ``granter`` (:class:`ContextGranter` by default)."""
+    sign-in and its make-ups (charged through ``spend``: :func:`spend_points` by
+    default); lotteries drawn with ``randomness`` (:class:`~merx.play.HmacRandomness` by
+    default); every earned reward granted once through ``granter`` (:class:`ContextGranter`
+    by default)."""
     bus.register(play.DefineTask, play_services.define_task)
     bus.register(play.DefineLottery, play_services.define_lottery)
     bus.register(play.SetSignInRules, play_services.set_sign_in_rules)
@@ -76,7 +106,8 @@ def register_play(
     ):
         bus.register(command, partial(handler, clock=clock))
     bus.register(
-        play.MakeUpSignIn, partial(play_services.make_up_sign_in, clock=clock, spend=spend)
+        play.MakeUpSignIn,
+        partial(play_services.make_up_sign_in, clock=clock, spend=spend or spend_points),
     )
     bus.register(
         play.DrawLottery,

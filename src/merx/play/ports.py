@@ -34,5 +34,5 @@ class PointsSpender(Protocol):
     nothing."""
 
     def __call__(
-        self, uow: UnitOfWork, customer_id: CustomerId, points: int, reference: str
+        self, uow: UnitOfWork, customer_id: CustomerId, points: int, reference: str, at: datetime
     ) -> None: ...

@@ -276,12 +276,13 @@ def make_up_sign_in(
     ``make-up:<customer>:<day>``: one day is made up once)."""
     terms = _terms(uow)
     card = _card(uow, cmd.customer_id)
-    streak = card.make_up(terms, cmd.day, clock.now())
+    now = clock.now()
+    streak = card.make_up(terms, cmd.day, now)
     if terms.make_up_cost_points:
         if spend is None:
             raise SignInClosed("make-up sign-ins cost points and this merx keeps none")
         reference = f"make-up:{cmd.customer_id}:{cmd.day.isoformat()}"
-        spend(uow, cmd.customer_id, terms.make_up_cost_points, reference)
+        spend(uow, cmd.customer_id, terms.make_up_cost_points, reference, now)
     add_or_save(uow.repo(SignInCard), card)
     uow.commit()
     return streak
