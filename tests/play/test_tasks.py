@@ -9,14 +9,14 @@ import pytest
 
 from merx import credit, play
 from merx.app import MemoryApp
-from merx.errors import IllegalTransition
 from merx.credit import PlanId
+from merx.errors import IllegalTransition
 from merx.installments import InstallmentPlanOpened
-from merx.schedules import FeePayer, ScheduleMethod
 from merx.kernel.ids import CustomerId, OrderId
 from merx.orders import OrderPaid
 from merx.play.tasks import period_of
 from merx.points import points_balance
+from merx.schedules import FeePayer, ScheduleMethod
 from tests.play.world import (
     ALICE,
     BOB,

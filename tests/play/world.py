@@ -84,10 +84,12 @@ def prize(
     return play.Prize(prize_id, Decimal(probability), stock, cny(cost), reward)
 
 
-def deliver(app: MemoryApp, *events: DomainEvent) -> None:
+def deliver(app: MemoryApp, *events: DomainEvent) -> list[DomainEvent]:
     """Hand ``events`` to play's subscribers as the bus does after a commit: each in a unit
-    of work of its own, the events they raise delivered in turn (a redelivery in tests)."""
+    of work of its own, the events they raise delivered in turn (a redelivery in tests);
+    the events raised."""
     queue = list(events)
+    raised: list[DomainEvent] = []
     while queue:
         event = queue.pop(0)
         for subscriber in app.bus.subscribers_of(type(event)):
@@ -95,7 +97,10 @@ def deliver(app: MemoryApp, *events: DomainEvent) -> None:
                 continue  # other contexts' subscribers would look for the orders
             with app.unit_of_work() as uow:
                 subscriber(event, uow)
-                queue.extend(uow.collect_events())
+                more = uow.collect_events()
+                raised.extend(more)
+                queue.extend(more)
+    return raised
 
 
 def grants(app: MemoryApp) -> dict[str, play.RewardGrant]:

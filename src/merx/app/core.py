@@ -300,7 +300,7 @@ def decision_ports(
     return catalog, values, stored, stored
 
 
-def assemble(
+def assemble(  # noqa: PLR0915 - the composition root: a statement or two per context
     new_unit_of_work: Callable[[], UnitOfWork],
     *,
     clock: Clock,

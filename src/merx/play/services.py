@@ -11,7 +11,7 @@ import attrs
 from merx.installments import InstallmentPlanOpened
 from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
-from merx.kernel.errors import ConcurrencyError, MerxError
+from merx.kernel.errors import AlreadyExists, ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
 from merx.orders import OrderPaid
@@ -344,7 +344,10 @@ def draw_lottery(
         entrants.add(entrant)
     else:
         entrants.save(entrant)
-    uow.repo(LotteryDraw).add(record)
+    try:
+        uow.repo(LotteryDraw).add(record)
+    except AlreadyExists:  # the entrant read was stale: the customer drew concurrently
+        raise ConcurrencyError(f"draw {record.draw_id!r} was made concurrently") from None
     uow.commit()
     return DrawResult(record.draw_id, roll, record.outcome, record.prize_id, record.reward)
 
