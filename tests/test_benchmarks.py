@@ -16,6 +16,7 @@ import bench_codes
 import bench_credit
 import bench_decisions
 import bench_golden_path
+import bench_play
 import bench_inventory
 import bench_quote
 import bench_stores
@@ -106,3 +107,9 @@ def test_the_tags_benchmark_runs_both_paths(capsys: pytest.CaptureFixture[str]) 
     batch, realtime = bench_tags.run(200, 50)
     assert min(batch, realtime) > 0
     assert "200 users" in capsys.readouterr().out
+
+
+def test_the_play_benchmark_draws_and_grants() -> None:
+    seconds = bench_play.timed(50, 100)
+    assert len(seconds) == 50
+    assert min(seconds) > 0
