@@ -31,7 +31,7 @@ def setup(path: str, *, stock: int = STOCK, budget: str = "1000.00", **limits: i
     prize = play.Prize("bike", Decimal(1), stock, cny("50.00"), play.Reward.points_of(10))
     spec = play.LotterySpec(
         "race", "Race", (prize,), cny(budget), "seed", play.Reward.points_of(1), **limits
-    )  # type: ignore[arg-type]
+    )
     app.handle(play.DefineLottery(spec))
     app.handle(play.OpenLottery("race"))
 

@@ -51,15 +51,16 @@ class ContextGranter:
             return earned.grant_key
         assert reward.kind is play.RewardKind.POINTS
         assert reward.points is not None
-        accounts = uow.repo(points.PointsAccount)
-        found = accounts.find(earned.customer_id)
-        account = found if found is not None else points.PointsAccount.open(earned.customer_id)
-        entry = account.earn(reward.points, POINTS_SOURCE, earned.grant_key, None, at)
+        wallets = uow.repo(points.PointsAccount)
+        found = wallets.find(earned.customer_id)
+        held = found if found is not None else points.PointsAccount.open(earned.customer_id)
+        entry = held.earn(reward.points, POINTS_SOURCE, earned.grant_key, None, at)
         if found is None:
-            accounts.add(account)
+            wallets.add(held)
         else:
-            accounts.save(account)
-        return entry.key
+            wallets.save(held)
+        key: str = entry.key
+        return key
 
 
 #: The source of the points play rewards earn (their reference: the grant key).
@@ -67,16 +68,16 @@ POINTS_SOURCE = "play"
 
 
 def spend_points(
-    uow: UnitOfWork, customer_id: CustomerId, cost: int, reference: str, at: datetime
+    uow: UnitOfWork, customer_id: CustomerId, cost_points: int, reference: str, at: datetime
 ) -> None:
-    """The :class:`~merx.play.PointsSpender` of a merx: ``cost`` points spent on
+    """The :class:`~merx.play.PointsSpender` of a merx: ``cost_points`` points spent on
     ``reference`` in the customer's points account (``InsufficientPoints`` if short,
     nothing staged)."""
     accounts = uow.repo(points.PointsAccount)
     account = accounts.find(customer_id)
     if account is None:
-        raise points.InsufficientPoints(customer_id, 0, cost)
-    account.spend(cost, reference, at)
+        raise points.InsufficientPoints(customer_id, 0, cost_points)
+    account.spend(cost_points, reference, at)
     accounts.save(account)
 
 

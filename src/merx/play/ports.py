@@ -29,10 +29,15 @@ class RewardGranter(Protocol):
 
 
 class PointsSpender(Protocol):
-    """Port: stage spending ``points`` of the customer's points for ``reference`` in
+    """Port: stage spending ``cost_points`` of the customer's points for ``reference`` in
     ``uow``, without committing; raises a ``MerxError`` (too few points) having staged
     nothing."""
 
     def __call__(
-        self, uow: UnitOfWork, customer_id: CustomerId, points: int, reference: str, at: datetime
+        self,
+        uow: UnitOfWork,
+        customer_id: CustomerId,
+        cost_points: int,
+        reference: str,
+        at: datetime,
     ) -> None: ...

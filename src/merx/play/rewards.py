@@ -55,14 +55,12 @@ class Reward:
                 type(self.points) is int and self.points > 0 and fields[0] is None
                 and fields[2:] == (None, None)
             )  # fmt: skip
-        elif self.kind is RewardKind.CREDIT_BOOST:
+        else:  # RewardKind.CREDIT_BOOST
             ok = (
                 isinstance(self.boost, Money) and self.boost.is_positive()
                 and type(self.boost_days) is int and self.boost_days > 0
                 and fields[:2] == (None, None)
             )  # fmt: skip
-        else:
-            ok = False
         if not ok:
             raise InvalidReward(f"not a valid {self.kind} reward: {self!r}")
 

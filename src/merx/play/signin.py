@@ -138,7 +138,7 @@ class SignInCard(Aggregate):
 
     def make_up(self, terms: SignInTerms, day: date, at: datetime) -> int:
         """Fill the past ``day`` (the caller charges the points); the streak's length."""
-        require_date(day, "make-up day", MakeUpNotAllowed)
+        require_date(day, "make-up day")
         today = terms.day_of(at)
         if not today - timedelta(days=terms.make_up_days) <= day < today:
             raise MakeUpNotAllowed(
