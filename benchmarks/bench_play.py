@@ -79,10 +79,10 @@ import gc, sys
 sys.path.insert(0, sys.argv[2])
 import bench_play as b
 gc.disable()
-app, people = b.prepare(4000)
-for n in range(200):  # warm
+app, people = b.prepare(1000)
+for n in range(50):  # warm
     b.draw(app, people[n])
-for n in range(200, 200 + int(sys.argv[1])):
+for n in range(50, 50 + int(sys.argv[1])):
     b.draw(app, people[n])
 """
 
@@ -113,7 +113,7 @@ def main() -> None:
     p99 = seconds[int(len(seconds) * 0.99) - 1] * 1e3
     print(f"lottery draw through app.handle: p50 {p50:.3f} ms, p99 {p99:.3f} ms ({args.draws})")
     if args.instructions:
-        low, high = 100, 600
+        low, high = 20, 120
         per_draw = (instructions(high) - instructions(low)) / (high - low)
         print(f"instructions per draw: {per_draw / 1e3:,.0f} thousand")
 
