@@ -16,8 +16,8 @@ import bench_codes
 import bench_credit
 import bench_decisions
 import bench_golden_path
-import bench_play
 import bench_inventory
+import bench_play
 import bench_quote
 import bench_stores
 import bench_tags

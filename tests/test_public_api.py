@@ -39,7 +39,7 @@ PINNED = {
     """,
     "checkout": """
         AddToCart Cart CartChanged EmptySelection FreightCharge FreightTerms LineDiscount
-        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits Quote QuotedLine
+        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits POINTS Quote QuotedLine
         RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate freight_charges
         freight_templates no_offers quote_cart
     """,
@@ -164,7 +164,8 @@ PINNED = {
         PresaleBalancePaid PresaleBalancePlaced PresaleDepositForfeited
         PresaleDepositPaid PresaleDepositRefundDue PresaleDepositRefunded
         PresaleListing PresaleOrder PresaleStatus QuoteChanged UnknownPresale
-        UnknownSeller cancel_order customer_orders merchant_order merchant_orders
+        UnknownSeller cancel_order customer_orders give_back_points merchant_order
+        merchant_orders
         presale_deposit_refunded presale_units_refunded
     """,
     "payments": """
@@ -206,7 +207,7 @@ PINNED = {
     "points": """
         EarnPoints ExpirePoints InsufficientPoints InvalidPoints PointsAccount PointsEarned
         PointsEntry PointsEntryKind PointsExpired PointsLot PointsOverCap PointsQueries
-        PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
+        PointsRate PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
         points_balance
     """,
     "pricing": """

@@ -18,7 +18,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from merx import aftersales, catalog, checkout, customers, fulfillment, inventory, orders, payments
+from merx import (
+    aftersales,
+    catalog,
+    checkout,
+    customers,
+    fulfillment,
+    inventory,
+    orders,
+    payments,
+    points,
+)
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.errors import MerxError
@@ -97,8 +107,9 @@ STEPS: dict[str, Step] = {
     "set": lambda app, n, q: checkout.SetCartQuantity(who(n), PHONE, q - 1),
     "remove": lambda app, n, q: checkout.RemoveFromCart(who(n), [PHONE, CASE][q % 2]),
     "place": lambda app, n, q: orders.PlaceOrder(
-        who(n), expected_payable=None if q % 3 else Money.of("1.00", "CNY")
+        who(n), expected_payable=None if q % 3 else Money.of("1.00", "CNY"), points=q * 1_500 * n
     ),
+    "earn": lambda app, n, q: points.EarnPoints(who(n), q * 2_000, "task", f"t{n}"),
     "pay": lambda app, n, q: payments.PayOrder(pick(parents(app), n - q % 2), "alipay"),
     "cancel": lambda app, n, q: orders.CancelOrder(pick(parents(app), n), "changed my mind"),
     "ship": lambda app, n, q: fulfillment.ShipOrder(pick(children(app), n)),

@@ -51,7 +51,7 @@ from merx.kernel.ids import (
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.validation import require_text
-from merx.orders import Order, OrderKind, OrderPolicy, presale_units_refunded
+from merx.orders import Order, OrderKind, OrderPolicy, give_back_points, presale_units_refunded
 from merx.payments import (
     Payment,
     PaymentGateway,
@@ -485,6 +485,7 @@ def _complete(uow: UnitOfWork, case_id: AfterSaleId, clock: Clock) -> AfterSaleS
     order = uow.repo(Order).get(case.order_id)
     now = clock.now()
     case.refunded(now)
+    give_back_points(uow, [order], case.id, now)  # the refunded units' share
     if order.close_if_refunded("every unit refunded", now):
         uow.repo(Order).save(order)
     uow.repo(AfterSale).save(case)

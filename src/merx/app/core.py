@@ -173,6 +173,8 @@ class App:
     #: the default assigner, whose deferred first exposures :meth:`record_exposures` sends
     #: (``None`` when the host gave its own)
     exposures: experiments.StoredAssigner | None = None
+    #: what points spent at checkout are worth (:attr:`Settings.points_rate`)
+    points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -216,9 +218,11 @@ class App:
         customer_id: CustomerId,
         payment_method: str | None = None,
         address_label: str | None = None,
+        points: int = 0,
     ) -> checkout.Quote:
         """The trial calculation of the customer's cart now, promotions, freight (to the
-        address ``address_label``, else the default one) and tax included."""
+        address ``address_label``, else the default one) and tax included, with ``points``
+        of the customer's spent (0: none; at :attr:`points_rate`)."""
         with self.unit_of_work() as uow:
             return checkout.quote_cart(
                 uow,
@@ -230,6 +234,8 @@ class App:
                 tax=self.tax_policy,
                 address_label=address_label,
                 audience=partial(in_audience, self.decider),
+                points=points,
+                points_rate=self.points_rate,
             )
 
 
@@ -282,6 +288,9 @@ class Settings:
     #: where lottery draws roll (``None``: :class:`merx.play.HmacRandomness`, seeded per
     #: draw from the lottery's seed and the draw id)
     play_randomness: play.Randomness | None = None
+    #: what points spent at checkout are worth and the most of the goods they may pay
+    #: (100 points = 1.00 of the order's currency, at most half, by default)
+    points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
 
 
 def decision_ports(
@@ -362,6 +371,7 @@ def assemble(  # noqa: PLR0915 - the composition root: a statement or two per co
         bus, clock=clock, ids=ids, stock_policy=policy, order_policy=timing,
         offers=settings.offers, order_queries=queries.orders, stock_queries=queries.stock,
         pricer=pricer, tax=settings.tax_policy, audience=audience,
+        points_rate=settings.points_rate,
     )  # fmt: skip
     finance = partial(
         payments_installments.finance_installment_payment,
@@ -459,6 +469,7 @@ def assemble(  # noqa: PLR0915 - the composition root: a statement or two per co
         decider=decide,
         vault=vault,
         exposures=exposures,
+        points_rate=settings.points_rate,
     )
 
 

@@ -207,12 +207,14 @@ def register_shop(
     pricer: pricing.Pricer = pricing.quote,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
     audience: promotions.Audience | None = None,
+    points_rate: points.PointsRate | None = None,
 ) -> None:
     """Customers, stock, cart, placing and closing orders. ``order_queries`` and
     ``stock_queries`` answer the timers' searches (the store's, never a scan of every
     order or stock item); ``pricer`` prices carts (a :class:`merx.pricing.QuoteMemo`
     shared with the checkout page saves the second pricing of a cart when its order is
-    placed)."""
+    placed); ``points_rate`` is what the points an order spends are worth (100 points =
+    1.00, at most half the goods, by default)."""
     bus.register(customers.RegisterCustomer, customers_services.register_customer)
     bus.register(customers.AddAddress, customers_services.add_address)
     bus.register(customers.VerifyCustomer, customers_services.verify_customer)
@@ -243,6 +245,7 @@ def register_shop(
             limits=limits,
             tax=tax,
             audience=audience,
+            points_rate=points_rate or points.PointsRate(),
         ),
     )
     bus.register(orders.CancelOrder, partial(orders_services.cancel_order, clock=clock))

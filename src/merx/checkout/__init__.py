@@ -9,6 +9,7 @@ order priced outside the cart (a pre-sale's balance).
 from merx.checkout.errors import EmptySelection, NoFreightTemplate, NotInCart, OrderLimitExceeded
 from merx.checkout.freight import FreightTerms
 from merx.checkout.model import (
+    POINTS,
     Cart,
     CartChanged,
     FreightCharge,
@@ -31,6 +32,7 @@ from merx.checkout.services import (
 )
 
 __all__ = [
+    "POINTS",
     "AddToCart",
     "Cart",
     "CartChanged",

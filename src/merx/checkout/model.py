@@ -177,6 +177,11 @@ class Cart(Aggregate):
             raise NotInCart(f"SKU {sku!r} is not in cart {self.id!r}") from None
 
 
+#: The "promotion id" of the points a customer spends (:mod:`merx.points`): a line's
+#: discount of its own, funded by the platform (no promotion id starts with "~").
+POINTS = "~points"
+
+
 @attrs.frozen
 class LineDiscount:
     """The part of one promotion's discount allocated to a line and funded by ``party``
@@ -241,6 +246,14 @@ class QuotedLine:
             (d.amount for d in self.discounts if d.party == party), self.discount.currency
         )
 
+    def discount_by(self, promotion_id: str) -> Money:
+        """The part of this line's discount ``promotion_id`` took (:data:`POINTS`: the
+        points spent)."""
+        return Money.sum(
+            (d.amount for d in self.discounts if d.promotion_id == promotion_id),
+            self.discount.currency,
+        )
+
 
 @attrs.frozen
 class FreightCharge:
@@ -298,6 +311,14 @@ class Quote:
     pricing: PricingQuote
     freight: tuple[FreightCharge, ...] = ()
     tax_mode: TaxMode = TaxMode.INCLUSIVE
+    #: the points the customer chose to spend (:func:`with_points`): their value is each
+    #: line's :data:`POINTS` discount
+    points: int = 0
+
+    @functools.cached_property
+    def points_discount(self) -> Money:
+        """What the points spent take off the goods (the quote's points line)."""
+        return Money.sum((line.discount_by(POINTS) for line in self.lines), self.currency)
 
     @functools.cached_property
     def total(self) -> Money:
@@ -418,3 +439,30 @@ def _freight_funding(applied: AppliedPromotion | None, total: Money) -> Sequence
         return (Funding(PLATFORM, total),)
     parts = total.allocate([f.amount for f in applied.funding])
     return tuple(Funding(f.party, part) for f, part in zip(applied.funding, parts, strict=True))
+
+
+def with_points(quote: Quote, points: int, value: Money) -> Quote:
+    """``quote`` with ``points`` spent, worth ``value`` (checked against the cap by
+    :meth:`merx.points.PointsRate.check`): after every promotion, ``value`` is split over
+    the lines in proportion to their net (largest remainder, ties to the earlier line) as a
+    :data:`POINTS` discount the platform funds; each line's tax is taken again from its new
+    net (:meth:`~merx.catalog.TaxMode.tax_on`). The freight does not change."""
+    assert value <= quote.goods, f"points worth {value} above the goods {quote.goods}"
+    parts = value.allocate([line.net for line in quote.lines])
+    lines = []
+    for line, part in zip(quote.lines, parts, strict=True):
+        if part.is_zero():
+            lines.append(line)
+            continue
+        net = line.net - part
+        lines.append(
+            attrs.evolve(
+                line,
+                discount=line.discount + part,
+                discounts=(*line.discounts, LineDiscount(POINTS, PLATFORM, part)),
+                tax=quote.tax_mode.tax_on(net, line.tax_rate),
+            )
+        )
+    spent = attrs.evolve(quote, lines=tuple(lines), points=points)
+    assert spent.goods == quote.goods - value, "the points take their value off the goods"
+    return spent

@@ -18,6 +18,7 @@ from merx.checkout.model import (
     QuotedLine,
     freight_charges,
     line_discounts,
+    with_points,
 )
 from merx.customers import Customer
 from merx.kernel.bus import Command
@@ -25,8 +26,9 @@ from merx.kernel.errors import CurrencyMismatch
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
-from merx.kernel.validation import require_text
+from merx.kernel.validation import business_date, require_text
 from merx.merchants import Merchant
+from merx.points import InsufficientPoints, PointsAccount, PointsRate
 from merx.pricing import CartLine, FreightTemplate, Pricer, Promotion, Rejection
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import quote as quote_promotions
@@ -175,6 +177,8 @@ def quote_cart(
     tax: TaxPolicy = INCLUSIVE,
     address_label: str | None = None,
     audience: Audience | None = None,
+    points: int = 0,
+    points_rate: PointsRate | None = None,
 ) -> Quote:
     """Price the selected lines of ``customer_id``'s cart at ``at``, delivered to the
     customer's address ``address_label`` (``None``: the default one, if any) (read only).
@@ -194,7 +198,14 @@ def quote_cart(
     (:func:`merx.promotions.with_code_rejections`). A campaign whose audience
     (``audience``, asked per campaign that names one) leaves the customer out is not
     priced, and rejected ``audience`` with why (:func:`merx.promotions.audience_exclusions`).
+
+    ``points`` (0: none) are the customer's points to spend, a discount they choose (never
+    chosen by the search): after every promotion and before tax, worth what
+    ``points_rate`` says (:class:`~merx.points.PointsRate`'s default when ``None``), at
+    most its share of the goods (:func:`spend_points`).
     """
+    if points:
+        prefetch(uow.repo(PointsAccount), [customer_id])  # read with the customer
     prefetch(uow.repo(Customer), [customer_id])  # read with the cart
     cart = uow.repo(Cart).view(CartId(customer_id))
     selected = cart.selected()
@@ -284,7 +295,29 @@ def quote_cart(
     )
     assert all(line.net == priced[line.sku].amount for line in lines), "lines as priced"
     assert quote.payable == pricing.payable, "the quote must charge what the engine priced"
+    if points:
+        return spend_points(uow, quote, customer_id, points, points_rate or PointsRate(), at)
     return quote
+
+
+def spend_points(  # noqa: PLR0917 - the quote, whose points, how many, the rate, when
+    uow: UnitOfWork,
+    quote: Quote,
+    customer_id: CustomerId,
+    points: int,
+    rate: PointsRate,
+    at: datetime,
+) -> Quote:
+    """``quote`` with ``points`` of the customer's spent (read only): they must hold them
+    unexpired (:class:`~merx.points.InsufficientPoints`), and their value (whole minor
+    units) may pay at most ``rate``'s share of the goods after promotions
+    (:class:`~merx.points.PointsOverCap`): :func:`~merx.checkout.model.with_points`."""
+    value = rate.check(points, quote.goods)  # InvalidPoints, PointsOverCap
+    account = uow.repo(PointsAccount).peek(customer_id)
+    available = 0 if account is None else account.available_on(business_date(at))
+    if points > available:
+        raise InsufficientPoints(customer_id, available, points)
+    return with_points(quote, points, value)
 
 
 def _destination(customer: Customer | None, address_label: str | None) -> str | None:

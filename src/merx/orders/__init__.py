@@ -72,6 +72,7 @@ from merx.orders.services import (
     PlaceOrder,
     cancel_order,
     customer_orders,
+    give_back_points,
     merchant_order,
     merchant_orders,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "UnknownSeller",
     "cancel_order",
     "customer_orders",
+    "give_back_points",
     "merchant_order",
     "merchant_orders",
     "presale_deposit_refunded",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from merx.catalog import FulfillmentMode, TaxMode
-from merx.checkout import FreightCharge, OrderLimits, QuotedLine
+from merx.checkout import POINTS, FreightCharge, OrderLimits, QuotedLine
 from merx.customers import Address
 from merx.inventory import Allocation
 from merx.kernel.aggregate import Aggregate, flat_field
@@ -743,6 +743,24 @@ class Order(Aggregate):
             assert quantity <= self.claimed.get(sku, 0), "exchange only claimed units"
             self.exchanged_units[sku] = self.exchanged_units.get(sku, 0) + quantity
         self.unclaim(items)
+
+    def points_paid(self) -> Money:
+        """What the customer's points paid of this order's lines (their points discounts,
+        :data:`merx.checkout.POINTS`)."""
+        return Money.sum((line.discount_by(POINTS) for line in self.lines), self.currency)
+
+    def points_refunded(self) -> Money:
+        """The part of :meth:`points_paid` on the units refunded so far: each line's points
+        discount split per unit once (largest remainder, as its net), units refunded in
+        order; all of it once every unit is refunded."""
+        refunded = Money.zero(self.currency)
+        for line in self.lines:
+            done = self.refunded_units.get(line.sku, 0)
+            paid = line.discount_by(POINTS)
+            if done and paid.is_positive():
+                shares = paid.allocate([1] * line.quantity)
+                refunded += Money.sum(shares[:done], self.currency)
+        return refunded
 
     @property
     def fully_refunded(self) -> bool:

@@ -22,7 +22,7 @@ from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
 from merx.kernel.errors import Unauthorized, ValidationError
 from merx.kernel.ids import PLATFORM, CartId, CustomerId, IdSource, MerchantId, OrderId, SkuId
-from merx.kernel.money import Money
+from merx.kernel.money import Money, split_minor
 from merx.kernel.uow import UnitOfWork, prefetch
 from merx.merchants import Merchant
 from merx.orders.errors import QuoteChanged, UnknownSeller
@@ -31,12 +31,14 @@ from merx.orders.model import (
     Order,
     OrderKind,
     OrderPolicy,
+    OrderStatus,
     ParentOrder,
     ParentOrderPaid,
     kind_of,
 )
 from merx.orders.ports import OrderQueries
 from merx.orders.presale import PresaleOrder
+from merx.points import PointsAccount, PointsRate
 from merx.pricing import Pricer, quote
 from merx.promotions import (
     Audience,
@@ -63,6 +65,9 @@ class PlaceOrder(Command[PlacedOrder]):
     ``expected_payable`` is the payable of the quote the customer confirmed; if prices
     or promotions changed since, the order is refused with :class:`QuoteChanged` rather
     than charged silently. ``payment_method`` lets payment-method promotions apply.
+    ``points`` (0: none) are the customer's points to spend on it (a discount they
+    choose, after promotions: :func:`merx.checkout.quote_cart`); they are spent at
+    placement and come back if the order is cancelled, pro rata as its units are refunded.
     """
 
     customer_id: CustomerId
@@ -70,6 +75,7 @@ class PlaceOrder(Command[PlacedOrder]):
     account: str | None = attrs.field(default=None, repr=False)  # personal data
     payment_method: str | None = None
     expected_payable: Money | None = None
+    points: int = 0
 
 
 @attrs.frozen
@@ -97,6 +103,7 @@ def place_order(
     limits: OrderLimits | None = None,
     tax: TaxPolicy = INCLUSIVE,
     audience: Audience | None = None,
+    points_rate: PointsRate | None = None,
 ) -> PlacedOrder:
     """Freeze the cart's quote into one order per seller (and per kind: goods apart from
     top-ups; and per shipment: a seller whose templates differ by warehouse origin gets an
@@ -129,6 +136,8 @@ def place_order(
         tax=tax,
         address_label=cmd.address_label,
         audience=audience,
+        points=cmd.points,
+        points_rate=points_rate or PointsRate(),
     )
     applied = campaign_discounts(uow, quote.pricing)
     if applied:
@@ -186,11 +195,45 @@ def place_order(
     if limited:
         customer.count_purchases(parent_id, limited)
         uow.repo(Customer).save(customer)
+    if quote.points:
+        _spend_points(uow, customer.id, quote.points, orders, now)
     cart.checked_out([line.sku for line in quote.lines])
     uow.repo(ParentOrder).add(parent)
     uow.repo(Cart).save(cart)
     uow.commit()
     return PlacedOrder(parent.id, parent.order_ids)
+
+
+def _spend_points(
+    uow: UnitOfWork, customer_id: CustomerId, points: int, orders: Sequence[Order], now: datetime
+) -> None:
+    """Spend ``points`` on the placed ``orders`` (staged): each order's share in proportion
+    to what the points paid of its lines (largest remainder), one spend per order, so a
+    cancel or a refund gives back that order's own."""
+    account = uow.repo(PointsAccount).get(customer_id)
+    paid = [order.points_paid().minor for order in orders]
+    for order, share in zip(orders, split_minor(points, paid), strict=True):
+        if share:
+            account.spend(share, order.id, now)
+    uow.repo(PointsAccount).save(account)
+
+
+def give_back_points(
+    uow: UnitOfWork, orders: Sequence[Order], reference: str, now: datetime
+) -> None:
+    """Give back what the points paid of ``orders`` (one customer's; staged): all of it
+    for a cancelled order, each order's refunded share otherwise
+    (:meth:`merx.points.PointsAccount.give_back_share`). Orders the points paid nothing of
+    read nothing."""
+    spent = [order for order in orders if order.points_paid().is_positive()]
+    if not spent:
+        return
+    account = uow.repo(PointsAccount).get(spent[0].customer_id)
+    for order in spent:
+        paid = order.points_paid().minor
+        refunded = paid if order.status is OrderStatus.CANCELLED else order.points_refunded().minor
+        account.give_back_share(order.id, refunded, paid, reference, now)
+    uow.repo(PointsAccount).save(account)
 
 
 def _check_command(cmd: PlaceOrder) -> None:
@@ -228,12 +271,15 @@ def _cancelled(uow: UnitOfWork, parent: ParentOrder, reason: str, now: datetime)
     customer = uow.repo(Customer).find(parent.customer_id)
     if customer is not None and customer.release_purchases(parent.id):
         uow.repo(Customer).save(customer)
+    cancelled = []
     for order_id in parent.order_ids:
         order = uow.repo(Order).get(order_id)
         order.cancel(reason, now)
         release_holds(uow, order.id, order.allocations)
         order.assign_stock(())
         uow.repo(Order).save(order)
+        cancelled.append(order)
+    give_back_points(uow, cancelled, "cancelled", now)
     uow.repo(ParentOrder).save(parent)
 
 

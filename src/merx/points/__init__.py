@@ -23,6 +23,7 @@ from merx.points.model import (
     PointsEntryKind,
     PointsExpired,
     PointsLot,
+    PointsRate,
     PointsReturned,
     PointsSpent,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "PointsLot",
     "PointsOverCap",
     "PointsQueries",
+    "PointsRate",
     "PointsReturnExceeded",
     "PointsReturned",
     "PointsSpent",

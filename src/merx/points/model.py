@@ -22,6 +22,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -29,10 +31,12 @@ from merx.kernel.aggregate import Aggregate, flat_field
 from merx.kernel.errors import IdempotencyConflict
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
+from merx.kernel.money import Money, minor_unit
 from merx.kernel.validation import business_date, require_date, require_text
 from merx.points.errors import (
     InsufficientPoints,
     InvalidPoints,
+    PointsOverCap,
     PointsReturnExceeded,
     UnknownPointsSpend,
 )
@@ -129,6 +133,57 @@ def require_points(points: object, what: str = "points") -> int:
     if type(points) is not int or points <= 0:
         raise InvalidPoints(f"{what} must be a positive whole number, not {points!r}")
     return points
+
+
+@attrs.frozen
+class PointsRate:
+    """What points are worth at checkout: ``points`` points pay ``worth`` of the order's
+    currency (100 points = 1.00 by default), and they pay at most ``max_share`` of the
+    goods after promotions (half by default), rounded down to the minor unit. A number of
+    points must be worth whole minor units (with the default rate, one point is one fen)."""
+
+    points: int = 100
+    worth: Decimal = Decimal("1.00")
+    max_share: Decimal = Decimal("0.5")
+
+    def __attrs_post_init__(self) -> None:
+        require_points(self.points, "points of a rate")
+        for name in ("worth", "max_share"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+                raise InvalidPoints(
+                    f"a points rate's {name} must be a positive Decimal, not {value!r}"
+                )
+        if self.max_share > 1:
+            raise InvalidPoints(f"points may pay at most the whole goods, not {self.max_share}")
+
+    def value_of(self, points: int, currency: str) -> Money:
+        """What ``points`` pay in ``currency``; :class:`InvalidPoints` unless they are a
+        positive ``int`` worth whole minor units."""
+        require_points(points)
+        exact = Fraction(points) * Fraction(self.worth) / self.points
+        units = exact / Fraction(minor_unit(currency))
+        if units.denominator != 1:
+            raise InvalidPoints(
+                f"{points} points are not worth whole minor units of {currency} "
+                f"(at {self.points} points = {self.worth})"
+            )
+        return Money.from_minor(int(units), currency)
+
+    def cap(self, goods: Money) -> Money:
+        """The most points may pay of ``goods`` (``max_share`` of it, rounded down)."""
+        return goods.scale(self.max_share, ROUND_DOWN)
+
+    def check(self, points: int, goods: Money) -> Money:
+        """What ``points`` pay of ``goods``; :class:`PointsOverCap` above :meth:`cap`."""
+        value = self.value_of(points, goods.currency)
+        cap = self.cap(goods)
+        if value > cap:
+            raise PointsOverCap(
+                f"{points} points are worth {value}, above the {cap} they may pay "
+                f"({self.max_share} of the goods {goods})"
+            )
+        return value
 
 
 def earned_key(source: str, reference: str) -> str:
@@ -303,6 +358,26 @@ class PointsAccount(Aggregate):
         self.record(PointsReturned(self.id, points, ref, key, spend.key))
         self._expire_lapsed(business_date(at), at)  # a lapsed lot's points go again
         return entry
+
+    def give_back_share(
+        self, ref: str, refunded: int, paid: int, reference: str, at: datetime
+    ) -> PointsEntry | None:
+        """A refund of ``ref``: of the money its points paid (``paid`` minor units),
+        ``refunded`` has now been refunded in all. The spend's points come back pro rata:
+        ``spent * refunded / paid`` in all, rounded down (all of them once ``refunded``
+        is ``paid``), less what came back already; ``None`` when that is nothing (no
+        spend, or a replay). Never more than spent."""
+        if type(paid) is not int or type(refunded) is not int or not 0 <= refunded <= paid:
+            raise InvalidPoints(f"refunded {refunded!r} of {paid!r} is no share")
+        spend = self.entry(spent_key(ref))
+        if spend is None or not paid:
+            return None
+        spent = -spend.points
+        due = spent * refunded // paid  # rounded down; all of it on a full refund
+        owed = due - self.returned_of(spend.key)
+        if owed <= 0:
+            return None
+        return self.give_back(ref, owed, reference, at)
 
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         """Remove what lapsed by ``as_of``: one ``EXPIRED`` entry per lapsed lot with
