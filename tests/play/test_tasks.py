@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from merx import credit, play
+from merx import catalog, checkout, credit, customers, inventory, orders, payments, play
 from merx.app import MemoryApp
 from merx.credit import PlanId
+from merx.customers import Address
 from merx.errors import IllegalTransition
 from merx.installments import InstallmentPlanOpened
-from merx.kernel.ids import CustomerId, OrderId
+from merx.kernel.ids import PLATFORM, CustomerId, OrderId, SkuId, WarehouseId
 from merx.orders import OrderPaid
 from merx.play.tasks import period_of
 from merx.points import points_balance
@@ -201,3 +202,25 @@ def test_bad_tasks_are_typed_errors_and_nothing_is_saved() -> None:
         app.handle(play.DefineTask(THREE_ORDERS))
     with pytest.raises(play.UnknownTask):
         app.handle(play.PublishTask("nope"))
+
+
+def test_a_real_paid_order_counts_through_the_bus() -> None:
+    app = make_app()
+    spec = play.TaskSpec(
+        "first", "First order", play.TaskTrigger.ORDER_PAID, 1, play.TaskWindow.ONCE,
+        play.Reward.points_of(10),
+    )  # fmt: skip
+    live_task(app, spec)
+    app.handle(catalog.CreateSku(SkuId("tea"), "Tea", PLATFORM, "tea", cny("20.00")))
+    app.handle(inventory.OpenWarehouse(WarehouseId("dc"), "DC", "1 Rd", {"Shanghai": 10}))
+    app.handle(inventory.ReceiveStock(WarehouseId("dc"), SkuId("tea"), 5, "po-1"))
+    app.handle(customers.RegisterCustomer(ALICE, "Alice", "13800000000"))
+    address = Address("alice", "13800000000", "Shanghai", "1 Bund Rd")
+    app.handle(customers.AddAddress(ALICE, "home", address, default=True))
+    app.handle(checkout.AddToCart(ALICE, SkuId("tea"), 1))
+    placed = app.handle(orders.PlaceOrder(ALICE))
+    app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    assert balance(app) == 10
+    assert app.get(play.TaskProgress, "first/alice/once").counted == {
+        f"order:{placed.order_ids[0]}"
+    }
