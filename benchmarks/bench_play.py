@@ -16,15 +16,13 @@ Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from count_instructions import per_unit
 
 from merx import play
 from merx.adapters.memory import FixedClock
@@ -87,21 +85,6 @@ for n in range(50, 50 + int(sys.argv[1])):
 """
 
 
-def instructions(draws: int) -> int:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src"), "PYTHONHASHSEED": "0"}
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    done = subprocess.run(
-        [*command, sys.executable, "-c", SCRIPT, str(draws), str(HERE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    assert found is not None, done.stderr[-2000:]
-    return int(found.group(1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--draws", type=int, default=5000)
@@ -114,7 +97,7 @@ def main() -> None:
     print(f"lottery draw through app.handle: p50 {p50:.3f} ms, p99 {p99:.3f} ms ({args.draws})")
     if args.instructions:
         low, high = 20, 120
-        per_draw = (instructions(high) - instructions(low)) / (high - low)
+        per_draw = per_unit(HERE.parent, SCRIPT, low, high)
         print(f"instructions per draw: {per_draw / 1e3:,.0f} thousand")
 
 

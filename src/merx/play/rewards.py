@@ -139,22 +139,24 @@ class RewardGrant(Aggregate):
 
     @classmethod
     def granted(cls, earned: RewardEarned, reference: str, at: datetime) -> RewardGrant:
-        grant = cls(
-            grant_key=earned.grant_key, customer_id=earned.customer_id, reward=earned.reward,
-            status=GrantStatus.GRANTED, reference=reference, at=at,
-        )  # fmt: skip
-        grant.record(
-            RewardGranted(earned.grant_key, earned.customer_id, earned.reward.kind, reference, at)
-        )
-        return grant
+        return cls._of(earned, GrantStatus.GRANTED, reference, at, RewardGranted)
 
     @classmethod
     def refused(cls, earned: RewardEarned, reason: str, at: datetime) -> RewardGrant:
+        return cls._of(earned, GrantStatus.REFUSED, reason, at, RewardRefused)
+
+    @classmethod
+    def _of(
+        cls,
+        earned: RewardEarned,
+        status: GrantStatus,
+        reference: str,
+        at: datetime,
+        event: type[RewardGranted | RewardRefused],
+    ) -> RewardGrant:
         grant = cls(
             grant_key=earned.grant_key, customer_id=earned.customer_id, reward=earned.reward,
-            status=GrantStatus.REFUSED, reference=reason, at=at,
+            status=status, reference=reference, at=at,
         )  # fmt: skip
-        grant.record(
-            RewardRefused(earned.grant_key, earned.customer_id, earned.reward.kind, reason, at)
-        )
+        grant.record(event(earned.grant_key, earned.customer_id, earned.reward.kind, reference, at))
         return grant
