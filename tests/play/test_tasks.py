@@ -172,6 +172,9 @@ def test_a_friend_invited_who_then_orders_counts_once_per_friend() -> None:
         app.handle(play.RecordInvitation(CAROL, BOB))
     with pytest.raises(play.InvalidTask):
         app.handle(play.RecordInvitation(ALICE, ALICE))
+    deliver(app, paid("b0", BOB, START - timedelta(hours=1)))  # paid before the invitation
+    with app.unit_of_work() as uow:
+        assert uow.repo(play.TaskProgress).find("invite-two/alice/once") is None
     deliver(app, paid("b1", BOB), paid("b2", BOB))  # one friend, two orders
     assert wallet_ids(app) == []
     app.handle(play.RecordInvitation(ALICE, CAROL))

@@ -211,8 +211,8 @@ def _paid_reads(event: OrderPaid) -> Iterable[tuple[type[object], str]]:
 @reads_ahead(_paid_reads)
 def count_paid_order(event: OrderPaid, uow: UnitOfWork) -> None:
     """An order paid counts for the customer's order tasks (``order:<id>``) and, when a
-    customer invited them, for that customer's friend tasks (``friend:<customer>``: each
-    friend once, whatever they order). An order paid for a parent order's children names
+    customer invited them before the order was paid, for that customer's friend tasks
+    (``friend:<customer>``: each friend once, whatever they order). An order paid for a parent order's children names
     no customer and counts nowhere (each child's own ``OrderPaid`` does)."""
     if event.customer_id is None:
         return
@@ -220,7 +220,7 @@ def count_paid_order(event: OrderPaid, uow: UnitOfWork) -> None:
         uow, TaskTrigger.ORDER_PAID, event.customer_id, f"order:{event.order_id}", event.at
     )
     invitation = uow.repo(Invitation).peek(event.customer_id)
-    if invitation is not None:
+    if invitation is not None and event.at >= invitation.at:  # ordered after the invitation
         count_for_tasks(
             uow, TaskTrigger.FRIEND_ORDERED, invitation.inviter_id,
             f"friend:{event.customer_id}", event.at,
