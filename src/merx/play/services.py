@@ -212,8 +212,9 @@ def _paid_reads(event: OrderPaid) -> Iterable[tuple[type[object], str]]:
 def count_paid_order(event: OrderPaid, uow: UnitOfWork) -> None:
     """An order paid counts for the customer's order tasks (``order:<id>``) and, when a
     customer invited them before the order was paid, for that customer's friend tasks
-    (``friend:<customer>``: each friend once, whatever they order). An order paid for a parent order's children names
-    no customer and counts nowhere (each child's own ``OrderPaid`` does)."""
+    (``friend:<customer>``: each friend once, whatever they order). An order paid for a
+    parent order's children names no customer and counts nowhere (each child's own
+    ``OrderPaid`` does)."""
     if event.customer_id is None:
         return
     count_for_tasks(
