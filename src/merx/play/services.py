@@ -14,7 +14,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
 from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
-from merx.orders import OrderPaid
+from merx.orders import Order, OrderPaid
 from merx.play.errors import (
     LotteryAlreadyDefined,
     SignInClosed,
@@ -212,19 +212,20 @@ def _paid_reads(event: OrderPaid) -> Iterable[tuple[type[object], str]]:
 def count_paid_order(event: OrderPaid, uow: UnitOfWork) -> None:
     """An order paid counts for the customer's order tasks (``order:<id>``) and, when a
     customer invited them before the order was paid, for that customer's friend tasks
-    (``friend:<customer>``: each friend once, whatever they order). An order paid for a
-    parent order's children names no customer and counts nowhere (each child's own
-    ``OrderPaid`` does)."""
-    if event.customer_id is None:
-        return
-    count_for_tasks(
-        uow, TaskTrigger.ORDER_PAID, event.customer_id, f"order:{event.order_id}", event.at
-    )
-    invitation = uow.repo(Invitation).peek(event.customer_id)
+    (``friend:<customer>``: each friend once, whatever they order). An event stored
+    before ``OrderPaid`` carried the customer is read with its order."""
+    customer_id = event.customer_id
+    if customer_id is None:
+        order = uow.repo(Order).peek(event.order_id)
+        if order is None:
+            return
+        customer_id = order.customer_id
+    count_for_tasks(uow, TaskTrigger.ORDER_PAID, customer_id, f"order:{event.order_id}", event.at)
+    invitation = uow.repo(Invitation).peek(customer_id)
     if invitation is not None and event.at >= invitation.at:  # ordered after the invitation
         count_for_tasks(
-            uow, TaskTrigger.FRIEND_ORDERED, invitation.inviter_id,
-            f"friend:{event.customer_id}", event.at,
+            uow, TaskTrigger.FRIEND_ORDERED, invitation.inviter_id, f"friend:{customer_id}",
+            event.at,
         )  # fmt: skip
 
 
