@@ -15,7 +15,6 @@ from merx import (
     catalog,
     checkout,
     customers,
-    fulfillment,
     orders,
     payments,
     points,
@@ -23,25 +22,22 @@ from merx import (
 )
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.fulfillment.ports import TrackingStatus
-from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId
+from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
-from merx.pricing import Coupon, FundingShare
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
 
+from tests.clearing.test_marketplace_clearing import (
+    PLATFORM_COUPON,
+    cny,
+    deliver_and_complete,
+    money_of,
+    reconciled,
+)
+
 SHIRT = SkuId("shirt")
 BO = CustomerId("bo")
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-PLATFORM_COUPON = Coupon(
-    id="P20", level="platform", off=cny("20.00"), funded_by=(FundingShare("platform", Decimal(1)),)
-)
 
 
 def shop_with_points(earned: int = 10_000, coupon: bool = True) -> tuple[MemoryApp, MerchantId]:
@@ -66,20 +62,7 @@ def balance(app: MemoryApp) -> int:
 
 
 def pending_of(app: MemoryApp, shop: MerchantId) -> Money:
-    with app.unit_of_work() as uow:
-        return settlement.merchant_money(uow, shop, shop, journals=app.journals).pending
-
-
-def reconciled(app: MemoryApp) -> bool:
-    with app.unit_of_work() as uow:
-        return settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
-
-
-def complete(app: MemoryApp, shop: MerchantId, order_id: OrderId) -> None:
-    shipment = app.handle(fulfillment.ShipByMerchant(order_id, shop, "zto", f"Z-{order_id}"))
-    app.logistics.advance(f"Z-{order_id}", TrackingStatus.DELIVERED, app.clock.now())
-    app.handle(fulfillment.SyncTracking(shipment))
-    app.handle(orders.ConfirmReceipt(order_id))
+    return money_of(app, shop).pending
 
 
 def test_the_quote_shows_the_points_line_after_promotions() -> None:
@@ -141,7 +124,7 @@ def test_paid_with_points_the_seller_is_settled_as_without_them() -> None:
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
     (order_id,) = placed.order_ids
     assert app.get(orders.Order, order_id).payable == cny("130.00")
-    complete(app, shop, order_id)
+    deliver_and_complete(app, shop, order_id)
     # as test_marketplace_clearing's order without points: 200.00 of goods, commission
     # 20.00, the merchant owed 180.00; the coupon and the points are the platform's subsidy
     assert pending_of(app, shop) == cny("180.00")
@@ -176,7 +159,7 @@ def test_a_refund_gives_back_the_refunded_units_share() -> None:
     placed = app.handle(orders.PlaceOrder(BO, points=5_001))  # 50.01 over two units
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
     (order_id,) = placed.order_ids
-    complete(app, shop, order_id)
+    deliver_and_complete(app, shop, order_id)
     case = app.handle(aftersales.RequestRefundOnly(order_id, ((SHIRT, 1),), "stain"))
     app.handle(aftersales.ApproveAfterSale(case, acting=shop))
     # the first unit's share of the points' 50.01 is 25.01 (largest remainder): 2,501
@@ -218,7 +201,7 @@ def test_a_multi_seller_order_spends_each_order_its_share() -> None:
     assert sorted(spends.values()) == [500, 2_001]  # 20.01 on the shirts, 5.00 on the hat
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
     shirts = next(o for o in placed.order_ids if app.get(orders.Order, o).seller == shop)
-    complete(app, shop, shirts)
+    deliver_and_complete(app, shop, shirts)
     case = app.handle(aftersales.RequestRefundOnly(shirts, ((SHIRT, 2),), "stain"))
     app.handle(aftersales.ApproveAfterSale(case, acting=shop))
     assert balance(app) == 10_000 - 500  # the shirts' points back, the hat's still spent

@@ -1,6 +1,7 @@
 """The points context on a database (a SQLite file, a PostgreSQL schema): accounts with
 their lots and entries survive a restart, the expiry run finds its accounts through the
-index, and an order paid partly with points is placed and cancelled."""
+index, an order paid partly with points is placed and cancelled, and processes earning at
+once earn each reward once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from merx.adapters.memory import FixedClock
 from merx.customers import Address
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
+from tests.stores.test_races import race, shop, target
 from tests.stores.test_stored_app import PHONE, Storage, open_shop, stock
+
+__all__ = ["target"]  # the fixture: a SQLite file, or a fresh PostgreSQL schema
 
 ALICE = CustomerId("alice")
 
@@ -60,3 +64,20 @@ def test_an_order_with_points_is_placed_and_cancelled_on_a_database(storage: Sto
         points.PointsEntryKind.SPENT,
         points.PointsEntryKind.RETURNED,
     ]
+
+
+def earn_rewards(path: str, n: int, rewards: int) -> int:
+    """A worker: ``rewards`` rewards of its own for Alice, and the one they all share."""
+    app = shop(path)
+    for k in range(rewards):
+        app.handle(points.EarnPoints(ALICE, 10, "task", f"w{n}-{k}"))
+        app.handle(points.EarnPoints(ALICE, 1, "lottery", "shared"))
+    return rewards
+
+
+def test_processes_earning_at_once_earn_each_reward_exactly_once(target: str) -> None:
+    earned: list[int] = race(earn_rewards, target, 5)  # type: ignore[assignment]
+    with shop(target).unit_of_work() as uow:
+        account = points.points_account(uow, ALICE)
+    assert account.balance == sum(earned) * 10 + 1
+    assert len(account.entries) == sum(earned) + 1

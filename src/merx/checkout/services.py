@@ -202,7 +202,7 @@ def quote_cart(
     ``points`` (0: none) are the customer's points to spend, a discount they choose (never
     chosen by the search): after every promotion and before tax, worth what
     ``points_rate`` says (:class:`~merx.points.PointsRate`'s default when ``None``), at
-    most its share of the goods (:func:`spend_points`).
+    most its share of the goods (:func:`priced_with_points`).
     """
     if points:
         prefetch(uow.repo(PointsAccount), [customer_id])  # read with the customer
@@ -296,11 +296,11 @@ def quote_cart(
     assert all(line.net == priced[line.sku].amount for line in lines), "lines as priced"
     assert quote.payable == pricing.payable, "the quote must charge what the engine priced"
     if points:
-        return spend_points(uow, quote, customer_id, points, points_rate or PointsRate(), at)
+        return priced_with_points(uow, quote, customer_id, points, points_rate or PointsRate(), at)
     return quote
 
 
-def spend_points(  # noqa: PLR0917 - the quote, whose points, how many, the rate, when
+def priced_with_points(  # noqa: PLR0917 - the quote, whose points, how many, the rate, when
     uow: UnitOfWork,
     quote: Quote,
     customer_id: CustomerId,
