@@ -18,6 +18,7 @@ import bench_credit
 import bench_decisions
 import bench_golden_path
 import bench_inventory
+import bench_play
 import bench_quote
 import bench_reach
 import bench_stores
@@ -127,3 +128,9 @@ def test_the_reach_benchmark_runs_a_segment_with_consent_and_caps() -> None:
         30,  # days 30-149: 60 lapsed; 3 in 4 consented; 1 in 3 reached in the last day
         {SkipReason.NOT_IN_SEGMENT: 60, SkipReason.NO_CONSENT: 15, SkipReason.CAPPED: 15},
     )
+
+
+def test_the_play_benchmark_draws_and_grants() -> None:
+    seconds = bench_play.timed(50, 100)
+    assert len(seconds) == 50
+    assert min(seconds) > 0

@@ -187,6 +187,17 @@ PINNED = {
         TransactionRisk UnknownChannel UnknownPayment WrongAuthenticationFactor
         WrongProof ask_refund refund_to_payer
     """,
+    "play": """
+        AlreadyInvited AlreadySignedIn DefineLottery DefineTask DrawLimitReached DrawLottery
+        DrawResult EndLottery EndTask GrantStatus HmacRandomness InvalidLottery InvalidReward
+        InvalidSignInRules InvalidTask Lottery LotteryAlreadyDefined LotteryDraw LotteryDrawn
+        LotterySpec LotteryStatus MakeUpNotAllowed MakeUpSignIn OpenLottery Outcome
+        PointsSpender Prize ProgressStatus PublishTask ROLL_SCALE Randomness RecordInvitation
+        Reward RewardEarned RewardGrant RewardGranted RewardGranter RewardKind RewardRefused
+        SetSignInRules SignIn SignInCard SignInClosed SignInTerms SignedIn StreakReward Task
+        TaskAlreadyDefined TaskCompleted TaskProgress TaskSpec TaskStatus TaskTrigger TaskWindow
+        UnknownLottery UnknownTask audit_draw hmac_roll
+    """,
     "people": """
         AddBankCard BankCard BankCardAdded BankCardRemoved ChangePhone Channel ConsentChanged
         ConsentRecord ForgetPersonalData GrantConsent InvalidBankCard InvalidIdCard

@@ -30,6 +30,7 @@ from merx import (
     ledger,
     orders,
     payments,
+    play,
     points,
     pricing,
     procurement,
@@ -65,6 +66,7 @@ from merx.app.decisions import (
     offered_terms,
     register_decisions,
 )
+from merx.app.play import register_play
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -329,6 +331,9 @@ class Settings:
     #: two commits (the activity is read ahead with the order its event's other
     #: subscribers read); off for a host that reads no built-in tag
     user_activity: bool = True
+    #: where lottery draws roll (``None``: :class:`merx.play.HmacRandomness`, seeded per
+    #: draw from the lottery's seed and the draw id)
+    play_randomness: play.Randomness | None = None
     #: what points spent at checkout are worth and the most of the goods they may pay
     #: (100 points = 1.00 of the order's currency, at most half, by default)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
@@ -537,9 +542,11 @@ def register_marketing(
     vault: Vault,
     queries: Queries,
 ) -> MemoryMessenger:
-    """Marketing (issue 17): points, traffic placements targeted through ``decide``, and
-    user reach through an in-memory messenger (returned: what reach campaigns delivered)."""
+    """Marketing (issue 17): points, interactive play, traffic placements targeted through
+    ``decide``, and user reach through an in-memory messenger (returned: what reach
+    campaigns delivered)."""
     register_points(bus, clock=clock, queries=queries.points)
+    register_play(bus, clock=clock, randomness=settings.play_randomness)
     register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
     messenger = MemoryMessenger(vault)
     register_reach(

@@ -14,6 +14,7 @@ from merx import (
     installments,
     orders,
     payments,
+    play,
     promotions,
     reach,
     search,
@@ -77,6 +78,7 @@ def build_memory_app(
     search_index: search.SearchIndex | None = None,
     reach_policy: reach.ReachPolicy | None = None,
     reach_on_shipment: bool = False,
+    play_randomness: play.Randomness | None = None,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -105,11 +107,10 @@ def build_memory_app(
     ``vault`` keeps customers' personal values (:class:`MemoryVault` by default, a dict
     apart from the store). ``search_index`` follows the catalog (``app.search``; a
     :class:`~merx.adapters.memory.search.MemorySearchIndex` by default).
-
-    apart from the store).
     ``reach_policy``: the platform's reach caps, quiet hours and attribution window
     (:class:`merx.reach.ReachPolicy` by default); ``reach_on_shipment`` sends the reach
-    campaigns triggered by ``order_shipped``.
+    campaigns triggered by ``order_shipped``. Lottery draws roll with ``play_randomness``
+    (:class:`merx.play.HmacRandomness` by default).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -133,6 +134,7 @@ def build_memory_app(
         decision_recording=decision_recording or decisions.DecisionRecording(),
         reach_policy=reach_policy or reach.ReachPolicy(),
         reach_on_shipment=reach_on_shipment,
+        play_randomness=play_randomness,
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))

@@ -1,0 +1,50 @@
+"""The cattrs converter for the play context's types: to JSON-ready dicts and back.
+
+Built on :mod:`merx.kernel.serde`; :func:`structure` raises
+:class:`~merx.kernel.errors.ValidationError` on malformed data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import cattrs
+
+from merx.kernel import serde as base
+from merx.play.lottery import Lottery, LotteryDraw, LotteryEntrant
+from merx.play.rewards import RewardGrant
+from merx.play.signin import SignInCard, SignInRules
+from merx.play.tasks import Invitation, Task, TaskBoard, TaskProgress
+
+T = TypeVar("T")
+
+AGGREGATES: tuple[type[Any], ...] = (
+    Task,
+    TaskBoard,
+    TaskProgress,
+    Invitation,
+    SignInRules,
+    SignInCard,
+    Lottery,
+    LotteryEntrant,
+    LotteryDraw,
+    RewardGrant,
+)
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter for the play context's types (hosts may extend their own copy)."""
+    return base.make_converter(AGGREGATES)
+
+
+converter = make_converter()
+
+
+def unstructure(value: object) -> Any:
+    """``value`` as plain dicts, lists, strings, numbers and booleans."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, kind: type[T]) -> T:
+    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
+    return base.structure_or_raise(converter, data, kind)
