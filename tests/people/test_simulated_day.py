@@ -52,9 +52,12 @@ from tests.people.strategies import check_character, luhn_check_digit
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import simulate
 
-PHONE_SHAPE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID_CARD_SHAPE = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
-DIGIT_RUN = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
+#: A number stands apart from letters and digits: a vault token's hex digits (``...fc91141572
+#: 5124d2``) are no number, where ``"13800001234"`` or ``手机13800001234`` is one.
+_APART, _ENDS = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+PHONE_SHAPE = re.compile(_APART + r"1[3-9]\d{9}" + _ENDS)
+ID_CARD_SHAPE = re.compile(_APART + r"\d{17}[0-9Xx]" + _ENDS)
+DIGIT_RUN = re.compile(_APART + r"\d{12,19}" + _ENDS)
 
 
 def clear_numbers(text: str) -> list[str]:
