@@ -57,6 +57,9 @@ class BenchVault:
     def forget(self, token: str) -> None:
         raise NotImplementedError
 
+    def digest(self, kind: PersonalKind, value: str) -> str:
+        raise NotImplementedError
+
 
 def prepared(users: int) -> MemoryApp:
     catalog = MemoryTagCatalog()

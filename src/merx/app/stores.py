@@ -44,6 +44,7 @@ from merx.kernel.clock import Clock
 from merx.kernel.documents import Documents
 from merx.kernel.ids import IdSource
 from merx.people import Vault
+from merx.search.services import reindex_search
 
 if TYPE_CHECKING:  # psycopg is an optional extra (merx[postgres]): imported only when used
     from merx.adapters.postgres import Pool
@@ -121,7 +122,10 @@ def build_app(
     stored = StoredApp(database=database, relay=relay, **attrs.asdict(app, recurse=False))
     seed_reference_data(stored, settings)
     if stored.search_index.search(search.SearchQuery(page_size=1)).total == 0:
-        stored.handle(search.ReindexSearch())
+        with stored.unit_of_work() as uow:  # read only: no command, so nothing delivered yet
+            reindex_search(
+                search.ReindexSearch(), uow, index=stored.search_index, clock=stored.clock
+            )
     return stored
 
 
