@@ -34,6 +34,7 @@ def setup(path: str, *, stock: int = STOCK, budget: str = "1000.00", **limits: i
     )
     app.handle(play.DefineLottery(spec))
     app.handle(play.OpenLottery("race"))
+    app.close()  # the relay's lease goes: the racers' relays deliver what they commit
 
 
 def draw(path: str, worker: int, customers: list[str]) -> Counter[str]:
@@ -56,7 +57,9 @@ def granted(path: str) -> Counter[str]:
     app.relay.deliver()
     with app.unit_of_work() as uow:
         repo = uow.repo(play.RewardGrant)
-        return Counter(repo.get(key).status.value for key in repo.ids())
+        grants = Counter(repo.get(key).status.value for key in repo.ids())
+    app.close()
+    return grants
 
 
 def test_processes_racing_for_the_last_prizes_never_exceed_the_stock(target: str) -> None:
