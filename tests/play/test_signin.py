@@ -155,3 +155,40 @@ def test_the_streak_is_the_run_of_consecutive_days_whatever_the_order(offsets: l
         while day - timedelta(days=run) in days:
             run += 1
         assert card.streak_on(day) == run
+
+
+def test_a_make_up_joining_two_streaks_earns_no_threshold_twice() -> None:
+    app = app_with_rules()
+    app.handle(points.EarnPoints(ALICE, 50, "welcome", "w1"))
+    for offset in (0, 1, 3, 4, 5):
+        app.clock.set(START + offset * DAY)
+        app.handle(play.SignIn(ALICE))
+    assert balance(app) == 50 + 30  # days 4-6: the 3-day threshold
+    assert app.handle(play.MakeUpSignIn(ALICE, date(2026, 6, 3))) == 6
+    assert balance(app) == 80 - 20  # one run of six days: its 3 days were earned already
+    app.clock.set(START + 6 * DAY)
+    assert app.handle(play.SignIn(ALICE)) == 7
+    assert balance(app) == 60 + 100  # the 7-day threshold, once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 20), unique=True, max_size=16))
+def test_a_streak_earns_each_threshold_it_reaches_and_never_one_a_part_of_it_earned(
+    order: list[int],
+) -> None:
+    card = play.SignInCard(customer_id=ALICE)
+
+    def within(keys: set[str], first: date, length: int) -> list[int]:
+        last = first + (length - 1) * DAY
+        parts = (key.rsplit(":", 2) for key in keys)
+        return [int(t) for _, began, t in parts if first <= date.fromisoformat(began) <= last]
+
+    for offset in order:  # any order: a day signed between two runs joins them
+        before = set(card.earned)
+        card.sign_in(TERMS, START + offset * DAY)
+        first, length = card.streak((START + offset * DAY).date())
+        new = within(card.earned - before, first, length)
+        assert not set(new) & set(within(before, first, length))  # never twice in one run
+        assert len(new) == len(set(new))
+        reached = {r.days for r in TERMS.streak_rewards if r.days <= length}
+        assert set(within(card.earned, first, length)) == reached  # each one it reaches

@@ -8,8 +8,9 @@ idempotency key and gets the first answer). A make-up sign-in fills a past day w
 ``make_up_days`` of today, at ``make_up_cost_points`` points. A streak is a run of
 consecutive signed days, named by its first day; it earns each threshold's reward once,
 under the grant key ``sign-in:<customer>:<first day>:<threshold>``. A make-up that joins two
-streaks makes one streak from the earlier first day: it earns the thresholds that streak
-had not earned (the later streak keeps what it earned).
+streaks makes one streak from the earlier first day: it earns only the thresholds none of
+its days has earned yet (a threshold either part earned counts for the joined streak, so
+one run of days never earns a threshold twice).
 """
 
 from __future__ import annotations
@@ -147,15 +148,27 @@ class SignInCard(Aggregate):
             )
         return self._sign(terms, day, at, made_up=True)
 
+    def _earned_within(self, first: date, length: int) -> set[int]:
+        """The thresholds earned by a streak that began on one of the ``length`` days from
+        ``first`` (a part of today's streak, before a make-up joined it)."""
+        last = first + timedelta(days=length - 1)
+        found: set[int] = set()
+        for key in self.earned:
+            _, began, threshold = key.rsplit(":", 2)
+            if first <= date.fromisoformat(began) <= last:
+                found.add(int(threshold))
+        return found
+
     def _sign(self, terms: SignInTerms, day: date, at: datetime, *, made_up: bool) -> int:
         if day in self.days:
             raise AlreadySignedIn(self.customer_id, day.isoformat())
         self.days.add(day)
         first, length = self.streak(day)
         self.record(SignedIn(self.customer_id, day, length, made_up, at))
+        done = self._earned_within(first, length)
         for streak_reward in sorted(terms.streak_rewards, key=lambda r: r.days):
             key = f"sign-in:{self.customer_id}:{first.isoformat()}:{streak_reward.days}"
-            if streak_reward.days <= length and key not in self.earned:
+            if streak_reward.days <= length and streak_reward.days not in done:
                 self.earned.add(key)
                 self.record(RewardEarned(key, self.customer_id, streak_reward.reward, at))
         return length
