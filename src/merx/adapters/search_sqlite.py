@@ -28,9 +28,16 @@ from merx.search import (
     SearchQuery,
     SearchResults,
     Segmenter,
-    words,
 )
-from merx.search.ranking import bm25, document_terms, matches, plan, query_terms, results
+from merx.search.ranking import (
+    bm25,
+    document_terms,
+    document_words,
+    matches,
+    plan,
+    query_terms,
+    results,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_documents (
@@ -113,7 +120,7 @@ class SqliteSearchIndex:
         self._db.execute(
             "INSERT INTO search_text (rowid, terms) VALUES (?, ?)", (row.lastrowid, text)
         )
-        held = {*words(document.title), *words(document.category), *words(document.brand or "")}
+        held = document_words(document)
         self._db.executemany(
             "INSERT INTO search_words (word, sku_id) VALUES (?, ?)",
             [(word, document.sku_id) for word in sorted(held)],

@@ -165,7 +165,7 @@ class SearchHit:
     """One SKU found, with its text score (0 when the query has no words)."""
 
     sku_id: str
-    score: float  # a ranking weight, never money
+    score: float  # float-ok: a ranking weight, never money
 
 
 @attrs.frozen

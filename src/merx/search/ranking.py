@@ -64,11 +64,18 @@ def matches(needs: Sequence[Need], held: Callable[[str], bool]) -> bool:
     return all(sum(1 for t in need.terms if held(t)) >= need.at_least for need in needs)
 
 
-def bm25(tf: float, df: int, documents: int, length: float, average_length: float) -> float:
+def bm25(  # float-ok: a ranking weight, never money
+    tf: float, df: int, documents: int, length: float, average_length: float
+) -> float:
     """One term's Okapi BM25 contribution (idf never negative)."""
     idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
     norm = K1 * (1 - B + B * length / average_length) if average_length else K1
     return idf * tf * (K1 + 1) / (tf + norm)
+
+
+def document_words(doc: SearchDocument) -> set[str]:
+    """The words of ``doc``'s title, category and brand: what the vocabulary counts."""
+    return {*words(doc.title), *words(doc.category), *words(doc.brand or "")}
 
 
 def query_terms(needs: Iterable[Need]) -> tuple[str, ...]:

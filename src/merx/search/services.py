@@ -14,7 +14,7 @@ index there and the query answered again, so a stale index never shows it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -54,9 +54,14 @@ class ReindexSearch(Command[int]):
     time kept when the index knew it), every other one removed. The SKUs indexed."""
 
 
-def _stocked_in(uow: UnitOfWork, sku: SkuId) -> frozenset[str]:
+def _warehouses(uow: UnitOfWork) -> list[WarehouseId]:
+    """Every warehouse's id, their documents prefetched: listed once per command."""
     warehouses = [WarehouseId(key) for key in uow.repo(Warehouse).ids()]
     prefetch(uow.repo(Warehouse), warehouses)
+    return warehouses
+
+
+def _stocked_in(uow: UnitOfWork, sku: SkuId, warehouses: Sequence[WarehouseId]) -> frozenset[str]:
     prefetch(uow.repo(StockItem), [stock_key(w, sku) for w in warehouses])
     regions: set[str] = set()
     for key in warehouses:
@@ -78,10 +83,15 @@ def _brand(uow: UnitOfWork, sku: Sku) -> str | None:
 
 
 def search_document(
-    uow: UnitOfWork, sku_id: str, index: SearchIndex, now: datetime
+    uow: UnitOfWork,
+    sku_id: str,
+    index: SearchIndex,
+    now: datetime,
+    warehouses: Sequence[WarehouseId],
 ) -> SearchDocument | None:
     """The SKU's document as the store has it now, or ``None`` when it is not on sale
-    (sales and listing time kept from the index's document, if any)."""
+    (sales and listing time kept from the index's document, if any; in stock in
+    ``warehouses``)."""
     sku = uow.repo(Sku).find(sku_id)
     if sku is None or not sku.on_sale:
         return None
@@ -95,13 +105,13 @@ def search_document(
         listed_at=known.listed_at if known is not None else now,
         brand=_brand(uow, sku),
         sales=known.sales if known is not None else 0,
-        stocked_in=_stocked_in(uow, sku.id),
+        stocked_in=_stocked_in(uow, sku.id, warehouses),
         sold_to=sku.restrictions.regions,
     )
 
 
 def _refresh(uow: UnitOfWork, sku_id: str, index: SearchIndex, now: datetime) -> bool:
-    document = search_document(uow, sku_id, index, now)
+    document = search_document(uow, sku_id, index, now, _warehouses(uow))
     if document is None:
         index.remove(sku_id)
         return False
@@ -127,13 +137,13 @@ def follow_stock(event: StockEvent, uow: UnitOfWork, *, index: SearchIndex, cloc
 def reindex_search(cmd: ReindexSearch, uow: UnitOfWork, *, index: SearchIndex, clock: Clock) -> int:
     now = clock.now()
     skus = sorted(uow.repo(Sku).ids())
-    warehouses = [WarehouseId(key) for key in uow.repo(Warehouse).ids()]
+    warehouses = _warehouses(uow)
     prefetch(uow.repo(Sku), skus)  # the SKUs and their stock, each in one read
     prefetch(uow.repo(StockItem), [stock_key(w, SkuId(s)) for w in warehouses for s in skus])
     fresh: list[SearchDocument] = []
     indexed = 0
     for sku in skus:
-        document = search_document(uow, sku, index, now)
+        document = search_document(uow, sku, index, now, warehouses)
         if document is None:
             index.remove(sku)
             continue

@@ -12,9 +12,16 @@ from merx.search import (
     SearchQuery,
     SearchResults,
     Segmenter,
-    words,
 )
-from merx.search.ranking import bm25, document_terms, matches, plan, query_terms, results
+from merx.search.ranking import (
+    bm25,
+    document_terms,
+    document_words,
+    matches,
+    plan,
+    query_terms,
+    results,
+)
 
 
 class MemorySearchIndex:
@@ -38,7 +45,7 @@ class MemorySearchIndex:
         self._total_length += self._lengths[document.sku_id]
         for term, count in terms.items():
             self._postings.setdefault(term, {})[document.sku_id] = count
-        self._words.update(_words_of(document))
+        self._words.update(document_words(document))
 
     def put_many(self, documents: Iterable[SearchDocument]) -> None:
         for document in documents:
@@ -54,7 +61,7 @@ class MemorySearchIndex:
             if not postings:
                 del self._postings[term]
         self._total_length -= self._lengths.pop(sku_id)
-        self._words.subtract(_words_of(document))
+        self._words.subtract(document_words(document))
         self._words = +self._words  # drop the words no document holds now
 
     def get(self, sku_id: str) -> SearchDocument | None:
@@ -82,7 +89,3 @@ class MemorySearchIndex:
 
     def vocabulary(self) -> Mapping[str, int]:
         return dict(self._words)
-
-
-def _words_of(document: SearchDocument) -> set[str]:
-    return {*words(document.title), *words(document.category), *words(document.brand or "")}
