@@ -64,3 +64,16 @@ def test_every_module_path_on_the_page_exists() -> None:
         if not (root / path).exists() and not (root.parents[1] / path).exists()
     )
     assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
+
+
+def test_the_table_of_api_sizes_is_the_code() -> None:
+    """Section 4's table of names per context is each context's ``__all__``, row for row."""
+    text = PAGE.read_text(encoding="utf-8")
+    section = text[text.index("## 4. Public APIs and guardrails") :]
+    section = section[: section.index("\n## ", 1)]
+    listed = {
+        name: int(size)
+        for name, size in re.findall(r"^\| `merx\.([a-z_]+)` \| (\d+) \|$", section, re.MULTILINE)
+    }
+    actual = {name: len(importlib.import_module(f"merx.{name}").__all__) for name in contexts()}
+    assert listed == actual
