@@ -3,6 +3,7 @@ ordinary case through, and every decision explains which rules fired with which 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import attrs
@@ -280,14 +281,15 @@ def test_no_scenario_allows_and_lists_still_apply() -> None:
 def test_bad_input_is_refused_and_changes_nothing() -> None:
     app = risky_app()
     asker = Asker(app)
-    for bad in (
+    bad: list[Callable[[], object]] = [
         lambda: asker.transaction(A.PAYMENT, "x"),  # no amount
         lambda: asker.transaction(A.COUPON_CLAIM, "x"),  # no campaign
         lambda: asker.user(A.PAYMENT, "x"),  # not a user action
         lambda: asker.transaction(A.LOGIN, "x", "1.00"),  # a user action
         lambda: asker.transaction(A.PAYMENT, " ", "1.00"),  # no account
-    ):
+    ]
+    for refused in bad:
         with pytest.raises(risk.InvalidRiskInput):
-            bad()
+            refused()
     with app.unit_of_work() as uow:
         assert list(uow.repo(risk.RiskKey).ids()) == []

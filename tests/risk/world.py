@@ -17,8 +17,10 @@ def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
-def risky_app(rules: tuple[risk.RiskRule, ...] | None = None, **options: bool) -> MemoryApp:
-    app = build_memory_app(**options)  # type: ignore[arg-type]
+def risky_app(
+    rules: tuple[risk.RiskRule, ...] | None = None, *, risk_control: bool = False
+) -> MemoryApp:
+    app = build_memory_app(risk_control=risk_control)
     install_risk_rules(app, risk.standard_rules() if rules is None else rules)
     return app
 
@@ -44,9 +46,7 @@ class Asker:
         self, action: risk.RiskAction, account: str, amount: str | None = None, **more: str
     ) -> risk.RiskAssessment:
         money = cny(amount) if amount is not None else None
-        return self.app.handle(
-            risk.AssessTransaction(self._id(), action, account, money, **more)  # type: ignore[arg-type]
-        )
+        return self.app.handle(risk.AssessTransaction(self._id(), action, account, money, **more))
 
     def user(self, action: risk.RiskAction, account: str, **keys: str) -> risk.RiskAssessment:
-        return self.app.handle(risk.AssessUser(self._id(), action, account, **keys))  # type: ignore[arg-type]
+        return self.app.handle(risk.AssessUser(self._id(), action, account, **keys))
