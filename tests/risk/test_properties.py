@@ -81,6 +81,26 @@ def test_velocity_counts_equal_a_reference_count(
     assert len(key.ticks) <= MAX_TICKS
 
 
+@given(events=events, probe_s=st.integers(0, 36 * 24 * 3600))
+def test_ticks_counted_out_of_order_count_as_in_order(
+    events: list[tuple[str, int, int]], probe_s: int
+) -> None:
+    in_order, out_of_order = risk.RiskKey.open("ip:a"), risk.RiskKey.open("ip:b")
+    for key, arrival in ((in_order, sorted(events, key=lambda e: e[1])), (out_of_order, events)):
+        for counter, at_s, minor in arrival:
+            key.tick(counter, START + timedelta(seconds=at_s), minor)
+    assert [t.at for t in out_of_order.ticks] == sorted(t.at for t in out_of_order.ticks)
+    probe = START + timedelta(seconds=probe_s)
+    if any(e[1] for e in events) and max(e[1] for e in events) - min(e[1] for e in events) > (
+        RETENTION.total_seconds()
+    ):
+        return  # pruning depends on the arrival order
+    for counter in COUNTERS:
+        assert in_order.count(counter, probe, timedelta(days=1)) == out_of_order.count(
+            counter, probe, timedelta(days=1)
+        )
+
+
 def test_ticks_are_bounded_and_pruned() -> None:
     key = risk.RiskKey.open("device:busy")
     for n in range(MAX_TICKS + 50):

@@ -17,8 +17,9 @@ rule, how often it fired on decisions whose subject was later labelled.
 
 from __future__ import annotations
 
+import bisect
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -96,6 +97,10 @@ class Tick:
     at: datetime
     amount_minor: int = 0
     member: str = ""
+
+
+def _tick_time(tick: Tick) -> datetime:
+    return tick.at
 
 
 class Outcome(enum.StrEnum):
@@ -272,14 +277,24 @@ class RiskKey(Aggregate):
         oldest = at - RETENTION
         if self.ticks and self.ticks[0].at <= oldest:
             self.ticks = [tick for tick in self.ticks if tick.at > oldest]
-        self.ticks.append(Tick(counter, at, amount_minor, member))
+        tick = Tick(counter, at, amount_minor, member)
+        if self.ticks and at < self.ticks[-1].at:  # a clock behind another: kept in order
+            bisect.insort(self.ticks, tick, key=_tick_time)
+        else:
+            self.ticks.append(tick)
         if len(self.ticks) > MAX_TICKS:
             del self.ticks[: len(self.ticks) - MAX_TICKS]
 
-    def within(self, counter: str, at: datetime, window: timedelta) -> Iterable[Tick]:
-        """The ticks of ``counter`` in the window ``(at - window, at]``."""
+    def within(self, counter: str, at: datetime, window: timedelta) -> Iterator[Tick]:
+        """The ticks of ``counter`` in the window ``(at - window, at]``, newest first. Ticks
+        are kept in the order they were counted, which is time order (the clock's), so the
+        scan stops at the first tick older than the window."""
         since = at - window
-        return (t for t in self.ticks if t.counter == counter and since < t.at <= at)
+        for tick in reversed(self.ticks):
+            if tick.at <= since:
+                return
+            if tick.counter == counter and tick.at <= at:
+                yield tick
 
     def count(self, counter: str, at: datetime, window: timedelta) -> int:
         return sum(1 for _ in self.within(counter, at, window))
