@@ -52,7 +52,7 @@ def thirty_rules() -> tuple[risk.RiskRule, ...]:
         if rule.action is risk.RiskAction.PAYMENT
     ]
     rng = random.Random(7)
-    generated = []
+    generated: list[risk.RiskRule] = []
     outcomes = [risk.Outcome.REVIEW, risk.Outcome.DENY, risk.Outcome.CHALLENGE]
     while len(builtin) + len(generated) < 30:
         n = len(generated)
