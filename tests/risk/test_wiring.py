@@ -114,5 +114,30 @@ def test_with_risk_control_off_orders_and_payments_are_not_decided() -> None:
 def test_without_a_risk_scenario_the_cashier_answers_as_before() -> None:
     app = shop(())
     assert pay(app, place(app, "hu")).status is payments.PaymentStatus.SUCCEEDED
+    with app.unit_of_work() as uow:  # the phone linked, nothing decided or counted
+        held = uow.repo(risk.RiskKey).get("account:hu")
+        assert (held.decisions, held.ticks) == ([], [])
+
+
+def test_customers_sharing_a_phone_are_linked_by_its_digest() -> None:
+    app = shop(())
+    for who in ("kai", "lu"):
+        app.handle(customers.RegisterCustomer(CustomerId(who), who, "13900000001"))
+    app.handle(customers.RegisterCustomer(CustomerId("mo"), "mo", "13900000002"))
+    address = Address("mo", "13900000003", "Shanghai", "2 Rd")
+    app.handle(customers.AddAddress(CustomerId("mo"), "home", address))
+    app.handle(customers.AddAddress(CustomerId("kai"), "gift", address))
     with app.unit_of_work() as uow:
-        assert list(uow.repo(risk.RiskKey).ids()) == []
+        assert risk.linked_accounts_of(uow, "lu") == {"kai"}
+        assert risk.linked_accounts_of(uow, "mo") == {"kai"}
+        stored = repr([uow.repo(risk.RiskKey).get(key) for key in uow.repo(risk.RiskKey).ids()])
+    assert "1390000000" not in stored  # digests only
+
+
+def test_a_payment_sent_to_review_asks_for_a_face_scan() -> None:
+    rule = risk.RiskRule("pay_review", A.PAYMENT, "context.amount >= 1", risk.Outcome.REVIEW)
+    app = shop((rule,))
+    waiting = pay(app, place(app, "nu"))
+    assert waiting.status is payments.PaymentStatus.AWAITING_AUTHENTICATION
+    proof = payments.AuthenticateTransaction(waiting.payment_id, AuthFactor.FACE, "face:match")
+    assert app.handle(proof).status is payments.PaymentStatus.SUCCEEDED

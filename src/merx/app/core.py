@@ -424,6 +424,7 @@ def assemble(
         bus, clock=clock, scenarios=decide, queries=queries.risk, features=settings.risk_features,
         reviews=settings.risk_reviews, on=settings.risk_control,
         cashier=DecidedTransactionRisk(risk, decide), new_unit_of_work=new_unit_of_work,
+        vault=vault,
     )  # fmt: skip
     audience = partial(in_audience, decide)  # campaigns' audiences
     bus.register(

@@ -8,6 +8,8 @@ On, the app also
 - answers the cashier's :class:`~merx.payments.TransactionRisk` through
   :class:`RiskControlledPayments` (``risk.payment``; a payment of an order held by an
   open or rejected review is refused);
+- links each customer registered, and each address added, to the digest of its phone
+  (the identity graph: accounts sharing a phone are linked);
 - decides each placed order (``risk.order``, a subscriber of ``OrderPlaced``): a DENY
   cancels its parent order at once; a REVIEW holds it (its payment is refused) until the
   case closes: approved, it goes on; rejected (by a reviewer or its timeout), the parent
@@ -26,13 +28,14 @@ from typing import Protocol, TypeVar
 
 import attrs
 
-from merx import decisions, orders, risk
+from merx import customers, decisions, orders, risk
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.errors import MerxError
 from merx.kernel.ids import OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
+from merx.kernel.vault import PersonalKind, Sealed, Vault
 from merx.payments.ports import AuthFactor, RiskDecision, RiskVerdict, TransactionRisk
 from merx.risk import services as risk_services
 
@@ -192,6 +195,34 @@ def close_reviewed_order(event: risk.ReviewClosed, uow: UnitOfWork, *, commands:
         _cancel(commands, event.reference, f"rejected by risk review {event.case_id!r}")
 
 
+def link_phone(uow: UnitOfWork, account: str, phone: Sealed, *, vault: Vault, clock: Clock) -> None:
+    """Link ``account`` to the vault's digest of ``phone`` (revealed only to digest it)."""
+    digest = vault.digest(PersonalKind.PHONE, vault.reveal(phone.token))
+    risk_services.link_identity(
+        risk.LinkIdentity(account, risk.KeyKind.PHONE, digest), uow, clock=clock
+    )
+
+
+def link_registered_phone(
+    event: customers.CustomerRegistered, uow: UnitOfWork, *, vault: Vault, clock: Clock
+) -> None:
+    """A customer registered: linked to the digest of their contact phone."""
+    customer = uow.repo(customers.Customer).peek(event.customer_id)
+    if customer is not None:
+        link_phone(uow, customer.id, customer.phone, vault=vault, clock=clock)
+
+
+def link_address_phone(
+    event: customers.AddressAdded, uow: UnitOfWork, *, vault: Vault, clock: Clock
+) -> None:
+    """An address added: the customer linked to the digest of its recipient's phone
+    (accounts shipping to one phone are linked)."""
+    customer = uow.repo(customers.Customer).peek(event.customer_id)
+    address = customer.addresses.get(event.label) if customer is not None else None
+    if customer is not None and address is not None and isinstance(address.phone, Sealed):
+        link_phone(uow, customer.id, address.phone, vault=vault, clock=clock)
+
+
 def register_risk(
     bus: MessageBus,
     *,
@@ -203,6 +234,7 @@ def register_risk(
     on: bool,
     cashier: TransactionRisk,
     new_unit_of_work: Callable[[], UnitOfWork],
+    vault: Vault,
 ) -> TransactionRisk:
     """Risk control's commands; when ``on``, placed orders decided and closed reviews
     driving them on (see the module docstring). Returns what answers the cashier:
@@ -244,4 +276,8 @@ def register_risk(
         ),
     )  # fmt: skip
     bus.subscribe(risk.ReviewClosed, partial(close_reviewed_order, commands=commands))
+    bus.subscribe(
+        customers.CustomerRegistered, partial(link_registered_phone, vault=vault, clock=clock)
+    )
+    bus.subscribe(customers.AddressAdded, partial(link_address_phone, vault=vault, clock=clock))
     return RiskControlledPayments(cashier, scenarios, new_unit_of_work, commands)
