@@ -14,6 +14,7 @@ from merx.adapters.memory import FixedClock, SequentialIds
 from merx.app import Settings, StoredApp, build_app
 from merx.app.risk import install_risk_rules
 from merx.kernel.money import Money
+from merx.payments import AuthFactor
 from tests.stores.test_stored_app import START, Storage, buy, open_shop, stock
 
 A = risk.RiskAction
@@ -84,3 +85,24 @@ def test_a_rejected_order_review_cancels_the_order_on_a_database(storage: Storag
     again = open_shop(storage)
     parent = again.get(orders.ParentOrder, placed.parent_id)
     assert parent.status.value == "cancelled"
+
+
+def test_the_cashier_asks_risk_payment_on_a_database(storage: Storage) -> None:
+    clock = FixedClock(START)
+    app = restarted(storage, clock, on=True)
+    stock(app)
+    rule = risk.RiskRule(
+        "pay_big", A.PAYMENT, "context.amount >= 1000", risk.Outcome.CHALLENGE, AuthFactor.SMS
+    )
+    install_risk_rules(app, (rule,))
+    placed = buy(app, "bob")
+    waiting = app.handle(payments.PayOrder(placed.parent_id, "alipay"))
+    assert waiting.status is payments.PaymentStatus.AWAITING_AUTHENTICATION
+    proof = payments.AuthenticateTransaction(waiting.payment_id, AuthFactor.SMS, "000000")
+    assert app.handle(proof).status is payments.PaymentStatus.SUCCEEDED
+    app.close()
+    again = open_shop(storage)
+    with again.unit_of_work() as uow:
+        account = uow.repo(risk.RiskKey).get("account:bob")
+        assert [d.decision_id for d in account.decisions] == [f"payment:{placed.parent_id}"]
+    again.close()
