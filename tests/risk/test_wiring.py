@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from merx import catalog, checkout, customers, inventory, orders, payments, risk
+from merx import aftersales, catalog, checkout, customers, inventory, orders, payments, risk
 from merx.app import MemoryApp
 from merx.customers import Address
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
@@ -141,3 +141,22 @@ def test_a_payment_sent_to_review_asks_for_a_face_scan() -> None:
     assert waiting.status is payments.PaymentStatus.AWAITING_AUTHENTICATION
     proof = payments.AuthenticateTransaction(waiting.payment_id, AuthFactor.FACE, "face:match")
     assert app.handle(proof).status is payments.PaymentStatus.SUCCEEDED
+
+
+def test_a_refund_asked_is_decided_after_the_fact_and_the_payment_names_its_seller() -> None:
+    refunds = risk.RiskRule("any_refund", A.REFUND, "context.amount >= 1", risk.Outcome.REVIEW)
+    paying = risk.RiskRule("tiny", A.PAYMENT, "context.amount < 1", risk.Outcome.DENY)
+    app = shop((refunds, paying))
+    placed = place(app, "ox")
+    assert pay(app, placed).status is payments.PaymentStatus.SUCCEEDED
+    case = app.handle(aftersales.RequestRefund(placed.order_ids[0], "changed my mind"))
+    with app.unit_of_work() as uow:
+        account = uow.repo(risk.RiskKey).get("account:ox")
+        assert [(d.action, d.outcome) for d in account.decisions] == [
+            ("payment", risk.Outcome.ALLOW),
+            ("refund", risk.Outcome.REVIEW),
+        ]
+        review = uow.repo(risk.ReviewCase).get(f"refund:{case}")
+        assert review.reference == case
+        seller = uow.repo(risk.RiskKey).get(f"account:{PLATFORM}")
+        assert [t.counter for t in seller.ticks] == ["payment_in"]

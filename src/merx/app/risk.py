@@ -8,6 +8,10 @@ On, the app also
 - answers the cashier's :class:`~merx.payments.TransactionRisk` through
   :class:`RiskControlledPayments` (``risk.payment``; a payment of an order held by an
   open or rejected review is refused);
+- decides after the fact each coupon claimed (``risk.coupon_claim``), withdrawal requested
+  (``risk.withdrawal``) and after-sale requested (``risk.refund``): counted, remembered, a
+  review case opened for a REVIEW; the host acts on a DENY (``RiskDecided``) or a closed
+  review (``ReviewClosed``, whose reference is the coupon, withdrawal or after-sale id);
 - links each customer registered, and each address added, to the digest of its phone
   (the identity graph: accounts sharing a phone are linked);
 - decides each placed order (``risk.order``, a subscriber of ``OrderPlaced``): a DENY
@@ -24,11 +28,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from merx import customers, decisions, orders, risk
+from merx import aftersales, customers, decisions, orders, promotions, risk, settlement
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.errors import MerxError
@@ -95,9 +99,10 @@ class RiskControlledPayments:
     ``inner``'s DENY stands. A payment of a parent order one of whose orders is held by an
     open review, or was rejected by one, is denied. Otherwise, with ``risk.payment`` live,
     :class:`~merx.risk.AssessTransaction` decides (decision id ``payment:<parent id>``,
-    its own commit): DENY denies, CHALLENGE asks its factor, REVIEW asks the strongest
-    proof (a face scan: a payment cannot wait for a person), ALLOW leaves ``inner``'s
-    answer. Proofs are checked by ``inner``."""
+    the seller the counterparty when the parent order has one, its own commit): DENY
+    denies, CHALLENGE asks its factor, REVIEW asks the strongest proof (a face scan: a
+    payment cannot wait for a person), ALLOW leaves ``inner``'s answer. Proofs are checked
+    by ``inner``."""
 
     inner: TransactionRisk
     scenarios: risk.RiskScenarios
@@ -113,11 +118,14 @@ class RiskControlledPayments:
         )  # fmt: skip
         if answer.verdict is RiskVerdict.DENY:
             return answer
-        if is_live(self.scenarios, risk.RiskAction.ORDER):
-            held = self._held(parent_id)
-            if held is not None:
-                return RiskDecision.deny(held)
-        if not is_live(self.scenarios, risk.RiskAction.PAYMENT):
+        order_live = is_live(self.scenarios, risk.RiskAction.ORDER)
+        payment_live = is_live(self.scenarios, risk.RiskAction.PAYMENT)
+        if not (order_live or payment_live):
+            return answer
+        held, seller = self._read(parent_id)
+        if held is not None and order_live:
+            return RiskDecision.deny(held)
+        if not payment_live:
             return answer
         assessment: risk.RiskAssessment = self.commands.handle(
             risk.AssessTransaction(
@@ -125,6 +133,7 @@ class RiskControlledPayments:
                 risk.RiskAction.PAYMENT,
                 customer_id,
                 amount,
+                counterparty=seller,
                 reference=parent_id,
             )
         )
@@ -138,17 +147,22 @@ class RiskControlledPayments:
             return RiskDecision.authenticate(AuthFactor.FACE, f"risk review: {rules}")
         return answer
 
-    def _held(self, parent_id: str) -> str | None:
+    def _read(self, parent_id: str) -> tuple[str | None, str | None]:
+        """Why the parent order is held by a review (``None``: it is not), and its seller
+        when it has one (the payment's counterparty)."""
         with self.new_unit_of_work() as uow:
             parent = uow.repo(orders.ParentOrder).peek(parent_id)
             if parent is None:
-                return None
-            cases = uow.repo(risk.ReviewCase)
+                return None, None
+            cases, placed = uow.repo(risk.ReviewCase), uow.repo(orders.Order)
+            held = None
+            sellers = set()
             for order_id in parent.order_ids:
-                held = _held(cases.peek(order_decision_id(order_id)))
-                if held is not None:
-                    return held
-        return None
+                held = held or _held(cases.peek(order_decision_id(order_id)))
+                order = placed.peek(order_id)
+                if order is not None:
+                    sellers.add(order.seller)
+        return held, sellers.pop() if len(sellers) == 1 else None
 
     def verify(self, *, payment_id: str, factor: AuthFactor, proof: str) -> bool:
         return self.inner.verify(payment_id=payment_id, factor=factor, proof=proof)
@@ -180,6 +194,56 @@ def assess_placed_order(
     )  # fmt: skip
     if assessment.outcome is risk.Outcome.DENY:
         _cancel(commands, order.parent_id, f"risk control: {', '.join(assessment.rules)}")
+
+
+def _decide_after(
+    subject: risk.Subject,
+    decision_id: str,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    scenarios: risk.RiskScenarios,
+    policy: risk.FeaturePolicy,
+    reviews: risk.ReviewPolicy,
+) -> None:
+    if is_live(scenarios, subject.action):
+        risk_services.assess(
+            subject, decision_id, uow, clock=clock, scenarios=scenarios, policy=policy,
+            reviews=reviews,
+        )  # fmt: skip
+
+
+def assess_coupon_claim(event: promotions.CouponClaimed, uow: UnitOfWork, **deciding: Any) -> None:
+    """Decide a claimed coupon by ``risk.coupon_claim`` (when live), after the fact."""
+    subject = risk.Subject(
+        risk.RiskAction.COUPON_CLAIM, event.customer_id, campaign=event.campaign_id,
+        reference=event.coupon_id,
+    )  # fmt: skip
+    _decide_after(subject, f"claim:{event.coupon_id}", uow, **deciding)
+
+
+def assess_withdrawal(
+    event: settlement.WithdrawalRequested, uow: UnitOfWork, **deciding: Any
+) -> None:
+    """Decide a merchant's withdrawal by ``risk.withdrawal`` (when live), after the fact."""
+    subject = risk.Subject(
+        risk.RiskAction.WITHDRAWAL, event.merchant_id, amount=event.amount,
+        reference=event.withdrawal_id,
+    )  # fmt: skip
+    _decide_after(subject, f"withdrawal:{event.withdrawal_id}", uow, **deciding)
+
+
+def assess_refund(event: aftersales.AfterSaleRequested, uow: UnitOfWork, **deciding: Any) -> None:
+    """Decide an after-sale by ``risk.refund`` (when live), after the fact: the order's
+    payable is the amount (an upper bound for a partial return)."""
+    order = uow.repo(orders.Order).peek(event.order_id)
+    if order is None:
+        return
+    subject = risk.Subject(
+        risk.RiskAction.REFUND, order.customer_id, counterparty=order.seller,
+        amount=order.payable, reference=event.case_id,
+    )  # fmt: skip
+    _decide_after(subject, f"refund:{event.case_id}", uow, **deciding)
 
 
 def _cancel(commands: Handles, parent_id: str, reason: str) -> None:
@@ -280,4 +344,13 @@ def register_risk(
         customers.CustomerRegistered, partial(link_registered_phone, vault=vault, clock=clock)
     )
     bus.subscribe(customers.AddressAdded, partial(link_address_phone, vault=vault, clock=clock))
+    for event, subscriber in (
+        (promotions.CouponClaimed, assess_coupon_claim),
+        (settlement.WithdrawalRequested, assess_withdrawal),
+        (aftersales.AfterSaleRequested, assess_refund),
+    ):
+        bus.subscribe(
+            event,
+            partial(subscriber, clock=clock, scenarios=scenarios, policy=features, reviews=reviews),
+        )
     return RiskControlledPayments(cashier, scenarios, new_unit_of_work, commands)
