@@ -340,8 +340,9 @@ class Settings:
     #: what points spent at checkout are worth and the most of the goods they may pay
     #: (100 points = 1.00 of the order's currency, at most half, by default)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
-    #: risk control of payments and placed orders by the ``risk.payment`` and
-    #: ``risk.order`` scenarios (:mod:`merx.app.risk`); off: only its commands
+    #: risk control wired in (:mod:`merx.app.risk`): payments and placed orders decided
+    #: by ``risk.payment`` and ``risk.order``, claims, withdrawals and after-sales after the
+    #: fact, customers linked by their phones' digests; off: only its commands
     risk_control: bool = False
     #: the amounts risk features compare to, and how manual reviews time out
     risk_features: risk_context.FeaturePolicy = attrs.field(factory=risk_context.FeaturePolicy)
