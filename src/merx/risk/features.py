@@ -304,9 +304,9 @@ def _link(subject: Subject, keys: Mapping[str, RiskKey]) -> list[RiskKey]:
     for kind in (KeyKind.DEVICE, KeyKind.PHONE):
         identity = named.get(kind)
         if identity is not None:
-            keys[identity].link(account.id)
+            if keys[identity].link(account.id):
+                changed.append(keys[identity])
             account.link(identity)
-            changed.append(keys[identity])
     return changed
 
 
@@ -368,6 +368,7 @@ def _tick_claim(held: _Held, policy: FeaturePolicy, at: datetime) -> list[RiskKe
     touched = []
     if held.device is not None:
         held.device.tick("claim", at, member=subject.account)
+        touched.append(held.device)
     counter = f"claim:{subject.campaign}"
     for identity in account.links:
         key = held.lookup(identity)
@@ -392,7 +393,9 @@ _TICKS: Mapping[RiskAction, Callable[[_Held, FeaturePolicy, datetime], list[Risk
 
 def tick_all(
     subject: Subject, keys: Mapping[str, RiskKey], policy: FeaturePolicy, at: datetime
-) -> None:
-    """Link the account to its device and phone, then count the event on its keys."""
-    _link(subject, keys)
-    _TICKS[subject.action](_held(subject, keys), policy, at)
+) -> set[str]:
+    """Link the account to its device and phone, then count the event on its keys; the
+    ids of the keys changed (the account's always: it remembers the decision)."""
+    linked = _link(subject, keys)
+    ticked = _TICKS[subject.action](_held(subject, keys), policy, at)
+    return {keys[subject.keys()[KeyKind.ACCOUNT]].id, *(key.id for key in (*linked, *ticked))}

@@ -290,7 +290,7 @@ def assess(
         if held is not None:
             keys[link] = held
     listed = _list_rules(keys, account_key, at)
-    tick_all(subject, keys, policy, at)
+    changed = tick_all(subject, keys, policy, at)
     facts = features(subject, keys, at)
     version, fired = _decide_by_rules(scenarios, subject, facts)
     if listed:
@@ -311,11 +311,11 @@ def assess(
         )
         uow.repo(ReviewCase).add(case)
     keys[account_key].remember(assessment)
-    for key, held in keys.items():
+    for key in changed:  # only what changed: a shared key is not rewritten for nothing
         if found.get(key) is None and key in found:
-            repo.add(held)
+            repo.add(keys[key])
         else:
-            repo.save(held)
+            repo.save(keys[key])
     uow.commit()
     return assessment
 
