@@ -21,6 +21,7 @@ import bench_inventory
 import bench_play
 import bench_quote
 import bench_reach
+import bench_risk
 import bench_stores
 import bench_tags
 
@@ -134,3 +135,10 @@ def test_the_play_benchmark_draws_and_grants() -> None:
     seconds = bench_play.timed(50, 100)
     assert len(seconds) == 50
     assert min(seconds) > 0
+
+
+def test_the_risk_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    p50, p99, rules_p50, rules_p99 = bench_risk.run(30)
+    assert 0 < p50 <= p99
+    assert 0 < rules_p50 <= rules_p99
+    assert "30 rules" in capsys.readouterr().out

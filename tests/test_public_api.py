@@ -287,6 +287,16 @@ PINNED = {
         TouchStatus Trigger TriggerKind UnfollowStore UnknownTemplateVariable UserReach VarType
         VariationReport inbox_of reach_report
     """,
+    "risk": """
+        AssessTransaction AssessUser AssessmentConflict DecideReview ExpireReviews FEATURES
+        FeaturePolicy FiredRule InvalidRiskInput KeyKind KeyListed LabelRisk LinkIdentity
+        ListColor ListKey NotListed NoteDelivery Outcome ReviewCase ReviewClosed ReviewOpened
+        ReviewOutcome ReviewPolicy ReviewQueries ReviewStatus RiskAction RiskAssessment
+        RiskDecided RiskKey RiskLabel RiskRule RiskScenarios RuleScore RuleScores Subject
+        UnknownReviewCase UnknownRiskAccount UnlistKey anti_money_laundering anti_order_brushing
+        anti_wool_pulling linked_accounts_of risk_scenario rule_report rules_by_action
+        standard_rules user_control
+    """,
     "schedules": """
         FeePayer GradePricing InstallmentTerms InvalidPlan Reschedule Schedule
         ScheduleMethod ScheduleRow TermOffer amortize apr_of build_schedule div_half_up

@@ -367,7 +367,7 @@ def check_sealed(app: StoredApp, database: Database) -> None:
 #: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has
 #: nothing of theirs to index (a new kind needs no migration: its first document is
 #: written with its index entries).
-NEWER_KINDS = frozenset({"promotions.VoucherCode", "points.PointsAccount"})
+NEWER_KINDS = frozenset({"promotions.VoucherCode", "points.PointsAccount", "risk.ReviewCase"})
 
 
 def check_indexed(database: Database) -> None:

@@ -9,7 +9,8 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.procurement.ports.purchase_order_index`,
 :func:`merx.settlement.ports.withdrawal_index`,
 :func:`merx.promotions.ports.voucher_code_index`,
-:func:`merx.points.ports.points_account_index`); the composition root registers them with
+:func:`merx.points.ports.points_account_index`,
+:func:`merx.risk.ports.review_case_index`); the composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
@@ -55,6 +56,8 @@ from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.promotions import VoucherCode
 from merx.promotions.ports import CODE_SET, voucher_code_index
+from merx.risk import ReviewCase
+from merx.risk.ports import REVIEW_DUE, review_case_index
 from merx.settlement import Withdrawal, WithdrawalId
 from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
 
@@ -73,6 +76,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(VoucherCode, voucher_code_index)
     documents.index(CommandRecord, command_record_index)
     documents.index(PointsAccount, points_account_index)
+    documents.index(ReviewCase, review_case_index)
 
 
 class IndexedOrderQueries:
@@ -160,6 +164,17 @@ class IndexedPointsQueries:
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         found = self._database.find(self._accounts, NEXT_LAPSE, upto=as_of.isoformat())
         return [CustomerId(key) for key in found]
+
+
+class IndexedReviewQueries:
+    """:class:`merx.risk.ReviewQueries` from the database's indexes: one lookup."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._cases = documents.name_of(ReviewCase)
+
+    def reviews_due_by(self, at: datetime) -> list[str]:
+        return self._database.find(self._cases, REVIEW_DUE, upto=index_instant(at))
 
 
 class IndexedStockQueries:

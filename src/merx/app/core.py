@@ -41,6 +41,7 @@ from merx import (
     tags,
     traffic,
 )
+from merx import risk as risk_context
 from merx.adapters.memory import (
     EventLog,
     MemoryBusinessCalendar,
@@ -67,6 +68,7 @@ from merx.app.decisions import (
     register_decisions,
 )
 from merx.app.play import register_play
+from merx.app.risk import register_risk
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -145,6 +147,7 @@ class Queries:
     vouchers: promotions.VoucherCodeQueries
     command_records: CommandRecordQueries
     points: points.PointsQueries
+    risk: risk_context.ReviewQueries
 
 
 @attrs.define(kw_only=True)
@@ -337,6 +340,13 @@ class Settings:
     #: what points spent at checkout are worth and the most of the goods they may pay
     #: (100 points = 1.00 of the order's currency, at most half, by default)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
+    #: risk control wired in (:mod:`merx.app.risk`): payments and placed orders decided
+    #: by ``risk.payment`` and ``risk.order``, claims, withdrawals and after-sales after the
+    #: fact, customers linked by their phones' digests; off: only its commands
+    risk_control: bool = False
+    #: the amounts risk features compare to, and how manual reviews time out
+    risk_features: risk_context.FeaturePolicy = attrs.field(factory=risk_context.FeaturePolicy)
+    risk_reviews: risk_context.ReviewPolicy = attrs.field(factory=risk_context.ReviewPolicy)
 
 
 def decision_ports(
@@ -411,7 +421,12 @@ def assemble(
         recording=settings.decision_recording,
         publisher=events,
     )
-    decided_risk = DecidedTransactionRisk(risk, decide)  # payment.authentication
+    decided_risk = register_risk(  # payment.authentication, then risk.payment when on
+        bus, clock=clock, scenarios=decide, queries=queries.risk, features=settings.risk_features,
+        reviews=settings.risk_reviews, on=settings.risk_control,
+        cashier=DecidedTransactionRisk(risk, decide), new_unit_of_work=new_unit_of_work,
+        vault=vault,
+    )  # fmt: skip
     audience = partial(in_audience, decide)  # campaigns' audiences
     bus.register(
         PurgeCommandRecords,

@@ -29,6 +29,7 @@ from merx.adapters.memory import (
     MemoryPaymentQueries,
     MemoryPointsQueries,
     MemoryPurchaseOrderQueries,
+    MemoryReviewQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
     MemoryStore,
@@ -79,6 +80,7 @@ def build_memory_app(
     reach_policy: reach.ReachPolicy | None = None,
     reach_on_shipment: bool = False,
     play_randomness: play.Randomness | None = None,
+    risk_control: bool = False,
 ) -> MemoryApp:
     """Build a merx whose every port is an in-memory adapter.
 
@@ -110,7 +112,8 @@ def build_memory_app(
     ``reach_policy``: the platform's reach caps, quiet hours and attribution window
     (:class:`merx.reach.ReachPolicy` by default); ``reach_on_shipment`` sends the reach
     campaigns triggered by ``order_shipped``. Lottery draws roll with ``play_randomness``
-    (:class:`merx.play.HmacRandomness` by default).
+    (:class:`merx.play.HmacRandomness` by default). ``risk_control`` lets ``risk.payment``
+    answer the cashier and ``risk.order`` decide placed orders (:mod:`merx.app.risk`).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the
@@ -135,6 +138,7 @@ def build_memory_app(
         reach_policy=reach_policy or reach.ReachPolicy(),
         reach_on_shipment=reach_on_shipment,
         play_randomness=play_randomness,
+        risk_control=risk_control,
     )
     store = MemoryStore(check_views=check_views)
     fixed = clock or FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -168,4 +172,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         vouchers=MemoryVoucherCodeQueries(store),
         command_records=MemoryCommandRecordQueries(store),
         points=MemoryPointsQueries(store),
+        risk=MemoryReviewQueries(store),
     )

@@ -22,6 +22,7 @@ from merx.payments import Payment
 from merx.points import PointsAccount
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
+from merx.risk import ReviewCase, ReviewStatus
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
 
 
@@ -108,6 +109,19 @@ class MemoryPointsQueries:
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         rows = list(self._store.tables.get(PointsAccount, {}).items())
         return [CustomerId(key) for key, (_, account) in rows if account.lapsing_by(as_of)]
+
+
+class MemoryReviewQueries:
+    """:class:`merx.risk.ReviewQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def reviews_due_by(self, at: datetime) -> list[str]:
+        rows = list(self._store.tables.get(ReviewCase, {}).items())
+        return [
+            key for key, (_, case) in rows if case.status is ReviewStatus.OPEN and case.due_at <= at
+        ]
 
 
 class MemoryStockQueries:
