@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from merx import catalog, experiments, recommendation
 from merx.app import App, build_memory_app
 from merx.behaviour import BehaviourKind, TrackBehaviour
-from merx.kernel.ids import SkuId
+from merx.kernel.ids import CustomerId, SkuId
 from merx.recommendation import Pipeline, RecallSource
 from tests.discovery.world import SKUS, buy, shop
 
@@ -30,7 +30,7 @@ def traded() -> App:
 
 def test_recall_explains_its_sources_and_a_new_customer_gets_the_regions_best() -> None:
     app = traded()
-    app.track(TrackBehaviour("v1", BehaviourKind.VIEW, "s", "bob", sku_id="tea-1"))  # type: ignore[arg-type]
+    app.track(TrackBehaviour("v1", BehaviourKind.VIEW, "s", CustomerId("bob"), sku_id="tea-1"))
     found = app.recommend("bob", BASE, region="sh")
     by_sku = {item.sku_id: item for item in found.items}
     assert set(by_sku["tea-1"].sources) >= {RecallSource.RECENTLY_VIEWED}
@@ -114,16 +114,11 @@ def test_two_pipelines_in_an_experiment_get_clicks_and_orders_attributed() -> No
         assert found.pipeline == variations[found.variation].name
         shown[who] = found
         first = found.sku_ids[0]
-        app.track(
-            TrackBehaviour(
-                f"c-{who}", BehaviourKind.CLICK, "s", who, sku_id=first, source=found.source
-            )
-        )  # type: ignore[arg-type]
-        app.track(
-            TrackBehaviour(
-                f"c-{who}", BehaviourKind.CLICK, "s", who, sku_id=first, source=found.source
-            )
-        )  # type: ignore[arg-type]
+        click = TrackBehaviour(
+            f"c-{who}", BehaviourKind.CLICK, "s", CustomerId(who), sku_id=first, source=found.source
+        )
+        app.track(click)
+        app.track(click)  # sent again: counted once
     buy(app, "ann", shown["ann"].sku_ids[0])
     with app.unit_of_work() as uow:
         tallies = {v: recommendation.variation_tally(uow, "rec-ab", v) for v in variations}
