@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -168,7 +168,7 @@ class Pipeline:
     name: str
     weights: Mapping[RecallSource, float] = attrs.field(factory=_default_weights)  # float-ok
     per_source: int = 40
-    rough_keep: int = 60
+    rough_keep: int = 40
     max_per_category: int = 3
     max_per_merchant: int = 3
     consumables: frozenset[str] = frozenset()
@@ -223,12 +223,12 @@ class RankingContext:
 
 @attrs.frozen
 class Candidate:
-    """A SKU recall found, with what the store says of it now."""
+    """A SKU recall found, with what the store says of it now (its stock is asked of
+    the ``in_stock`` callable :func:`rerank` is given, only as far down as it looks)."""
 
     features: Features
     on_sale: bool
     sold_in_region: bool
-    in_stock: bool
 
 
 @attrs.frozen
@@ -299,18 +299,20 @@ def rerank(
     pipeline: Pipeline,
     bought: frozenset[str],
     count: int,
+    in_stock: Callable[[str], bool],
     removed: list[Removed],
 ) -> list[RecommendedItem]:
-    """Re-ranking: SKUs not on sale, not sold to the region or out of stock removed;
-    consumables bought before boosted; then, best first, an item over its category's or
-    merchant's cap moves below the items within their caps."""
+    """Re-ranking: SKUs not on sale or not sold to the region removed; consumables
+    bought before boosted; then, best first, a SKU out of stock is removed and an item
+    over its category's or merchant's cap moves below the items within their caps. Stock
+    is asked best first and only until ``count`` items are within their caps (the SKUs
+    below are not looked at, nor listed as removed)."""
     scored: list[tuple[float, Candidate, float, tuple[str, ...]]] = []  # float-ok
     for candidate, score in zip(candidates, fine, strict=True):
         f = candidate.features
         reason = (
             "not on sale" if not candidate.on_sale
             else "not sold to the region" if not candidate.sold_in_region
-            else "out of stock" if not candidate.in_stock
             else None
         )  # fmt: skip
         if reason is not None:
@@ -328,20 +330,23 @@ def rerank(
     per_category: dict[str, int] = {}
     per_merchant: dict[str, int] = {}
     for final, candidate, score, notes in scored:
+        if len(kept) >= count:
+            break
         f = candidate.features
+        if not in_stock(f.sku_id):
+            removed.append(Removed(f.sku_id, "re-ranking", "out of stock"))
+            continue
         item = RecommendedItem(
             f.sku_id, tuple(sorted(f.sources, key=lambda s: s.value)), f.rough_score,
             score, final, notes,
         )  # fmt: skip
+        full = None
         if per_category.get(f.category, 0) >= pipeline.max_per_category:
-            deferred.append(
-                attrs.evolve(item, notes=(*notes, f"moved down: category {f.category!r} full"))
-            )
-            continue
-        if per_merchant.get(f.merchant, 0) >= pipeline.max_per_merchant:
-            deferred.append(
-                attrs.evolve(item, notes=(*notes, f"moved down: merchant {f.merchant!r} full"))
-            )
+            full = f"category {f.category!r}"
+        elif per_merchant.get(f.merchant, 0) >= pipeline.max_per_merchant:
+            full = f"merchant {f.merchant!r}"
+        if full is not None:
+            deferred.append(attrs.evolve(item, notes=(*notes, f"moved down: {full} full")))
             continue
         per_category[f.category] = per_category.get(f.category, 0) + 1
         per_merchant[f.merchant] = per_merchant.get(f.merchant, 0) + 1

@@ -19,7 +19,7 @@ then the candidates the rough ranking keeps: their SKU, signals and stock).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -233,21 +233,29 @@ def _recall(
     return recalled, all_bought
 
 
-def _in_stock(
-    uow: UnitOfWork, sku: str, warehouses: Sequence[WarehouseId], region: str | None
-) -> bool:
-    for warehouse_id in warehouses:
-        warehouse = uow.repo(Warehouse).peek(warehouse_id)
-        item = uow.repo(StockItem).peek(stock_key(warehouse_id, SkuId(sku)))
+def _stock_check(uow: UnitOfWork, region: str | None) -> Callable[[str], bool]:
+    """Whether a SKU is in stock in a warehouse that is active and delivers to ``region``
+    (anywhere when ``None``): the warehouses read once, each SKU's stock when asked."""
+    warehouses = uow.repo(Warehouse)
+    ids = [WarehouseId(key) for key in warehouses.ids()]
+    prefetch(warehouses, ids)
+    serving = []
+    for warehouse_id in ids:
+        warehouse = warehouses.peek(warehouse_id)
         if (
             warehouse is not None
             and warehouse.active
-            and item is not None
-            and item.available > 0
             and (region is None or region in warehouse.delivery_km)
         ):
-            return True
-    return False
+            serving.append(warehouse_id)
+    items = uow.repo(StockItem)
+
+    def in_stock(sku_id: str) -> bool:
+        keys = [stock_key(w, SkuId(sku_id)) for w in serving]
+        prefetch(items, keys)
+        return any((item := items.peek(key)) is not None and item.available > 0 for key in keys)
+
+    return in_stock
 
 
 def recommend(
@@ -271,11 +279,8 @@ def recommend(
     ]
     kept = ranked[: pipeline.rough_keep]
     ids = [sku for sku, _, _ in kept]
-    warehouses = [WarehouseId(key) for key in uow.repo(Warehouse).ids()]
     prefetch(uow.repo(Sku), ids)
     prefetch(uow.repo(SkuSignals), ids)
-    prefetch(uow.repo(Warehouse), warehouses)
-    prefetch(uow.repo(StockItem), [stock_key(w, SkuId(s)) for w in warehouses for s in ids])
     candidates: list[Candidate] = []
     for sku_id, sources, rough in kept:
         sku = uow.repo(Sku).peek(sku_id)
@@ -295,12 +300,17 @@ def recommend(
                 features,
                 on_sale=sku.on_sale,
                 sold_in_region=context.region is None or sku.restrictions.sells_to(context.region),
-                in_stock=_in_stock(uow, sku_id, warehouses, context.region),
             )
         )
     scores = list(ranker.score([c.features for c in candidates], context))
     assert len(scores) == len(candidates), "a ranker scores every candidate"
     items = rerank(
-        candidates, scores, pipeline=pipeline, bought=bought, count=count, removed=removed
+        candidates,
+        scores,
+        pipeline=pipeline,
+        bought=bought,
+        count=count,
+        in_stock=_stock_check(uow, context.region),
+        removed=removed,
     )
     return Recommendation(pipeline.name, tuple(items), tuple(removed), experiment, variation)
