@@ -83,32 +83,42 @@ def build(skus: int, customers: int, orders: int, seed: int = 19) -> App:
     return app
 
 
-def timed(app: App, customers: int, requests: int, seed: int = 7) -> tuple[float, float, int]:
-    """p50 and p99 in milliseconds of ``requests`` recommendations, and the items returned."""
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return times[len(times) // 2] * 1000, times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
+
+
+def timed(
+    app: App, customers: int, requests: int, seed: int = 7
+) -> tuple[tuple[float, float], tuple[float, float], int]:
+    """p50 and p99 in milliseconds of ``requests`` recommendations, by the wall clock and
+    by this process's CPU time (the figure a loaded machine disturbs less), and the items
+    returned."""
     rng = random.Random(seed)
     pipeline = Pipeline("bench", consumables=frozenset({"cat-0", "cat-1"}))
-    times: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     items = 0
     for _ in range(requests):
         who = f"c-{rng.randrange(customers):05d}"
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         found = app.recommend(who, pipeline, region=rng.choice(REGIONS), count=20)
-        times.append(time.perf_counter() - began)
+        wall.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
         items += len(found.items)
-    times.sort()
-    p50 = times[len(times) // 2] * 1000
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
-    return p50, p99, items
+    return _percentiles(wall), _percentiles(cpu), items
 
 
 def run(skus: int, customers: int, orders: int, requests: int) -> tuple[float, float]:
+    """Build, time and print; the wall-clock p50 and p99."""
     began = time.perf_counter()
     app = build(skus, customers, orders)
     built = time.perf_counter() - began
-    p50, p99, items = timed(app, customers, requests)
+    (p50, p99), (cpu50, cpu99), items = timed(app, customers, requests)
     print(
         f"recommend: {skus} SKUs, {customers} customers, {orders} orders (built in "
-        f"{built:.1f} s): {requests} requests, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+        f"{built:.1f} s): {requests} requests, p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+        f"(CPU time p50 {cpu50:.2f} ms, p99 {cpu99:.2f} ms), "
         f"{items / requests:.1f} items each (goal p50 <= 5 ms)"
     )
     return p50, p99

@@ -21,6 +21,7 @@ import bench_inventory
 import bench_play
 import bench_quote
 import bench_reach
+import bench_recommend
 import bench_stores
 import bench_tags
 
@@ -134,3 +135,9 @@ def test_the_play_benchmark_draws_and_grants() -> None:
     seconds = bench_play.timed(50, 100)
     assert len(seconds) == 50
     assert min(seconds) > 0
+
+
+def test_the_recommend_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    p50, p99 = bench_recommend.run(skus=60, customers=8, orders=40, requests=10)
+    assert 0 < p50 <= p99
+    assert "p50" in capsys.readouterr().out

@@ -19,6 +19,7 @@ gives its place to the new SKU (which starts from 1).
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -48,7 +49,7 @@ def bump(counts: dict[str, int], key: str, by: int, cap: int) -> None:
 
 def top(counts: Mapping[str, int], n: int) -> list[str]:
     """The ``n`` keys with the highest counts (ties by key)."""
-    return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+    return [k for k, _ in heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 @attrs.define(kw_only=True)
