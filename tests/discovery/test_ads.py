@@ -7,12 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merx import ads, catalog, settlement
+from merx import ads, catalog, inventory, settlement
 from merx.app import App, build_memory_app
-from merx.kernel.ids import MerchantId, SkuId
+from merx.errors import MerxError
+from merx.kernel.ids import PLATFORM, MerchantId, SkuId
 from merx.search import SearchQuery
 from merx.settlement import InsufficientBalance
-from tests.discovery.world import SKUS, cny, shop
+from tests.discovery.world import SKUS, WH, cny, shop
 
 
 def campaign(app: App, seller: MerchantId, cid: str, bid: str, *skus: str) -> str:
@@ -115,3 +116,15 @@ def test_a_campaign_is_checked_and_created_once() -> None:
     assert app.handle(command) == app.handle(command) == "c"
     assert app.get(ads.AdCampaign, "c").keywords == ("tea",)
     del clay
+
+
+def test_a_merchant_without_an_account_shows_no_ad_and_its_click_is_refused() -> None:
+    app = build_memory_app()
+    shop(app)
+    app.handle(catalog.CreateSku(SkuId("tea-9"), "White tea 白茶", PLATFORM, "tea", cny("9.00")))
+    app.handle(inventory.ReceiveStock(WH, SkuId("tea-9"), 5, "po-9"))
+    app.handle(ads.CreateAdCampaign("p", PLATFORM, ("tea-9",), ("tea",), cny("0.10"), cny("1.00")))
+    assert app.search_page(SearchQuery("tea")).ads == []
+    with pytest.raises(MerxError):
+        app.handle(ads.ClickAd("k", "p", "tea-9"))
+    assert app.get(ads.AdCampaign, "p").clicks == 0

@@ -14,6 +14,7 @@ from merx.ads import services as ads_services
 from merx.behaviour import services as behaviour_services
 from merx.kernel.bus import MessageBus
 from merx.kernel.clock import Clock
+from merx.kernel.errors import NotFound
 from merx.kernel.ids import MerchantId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
@@ -31,7 +32,11 @@ class SettlementMarketing:
     clock: Clock
 
     def covers(self, uow: UnitOfWork, merchant_id: MerchantId, amount: Money) -> bool:
-        balance = settlement_services.marketing_balance(uow, self.journals, merchant_id)
+        """False too for a merchant with no account (its ads never show)."""
+        try:
+            balance = settlement_services.marketing_balance(uow, self.journals, merchant_id)
+        except NotFound:
+            return False
         return balance.currency == amount.currency and balance >= amount
 
     def charge(
