@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import tomllib
 from pathlib import Path
 
 import merx
@@ -77,3 +78,12 @@ def test_the_table_of_api_sizes_is_the_code() -> None:
     }
     actual = {name: len(importlib.import_module(f"merx.{name}").__all__) for name in contexts()}
     assert listed == actual
+
+
+def test_the_layers_on_the_page_are_the_contract() -> None:
+    """Section 3's block of layers is the import-linter ``layers`` contract, line for line."""
+    text = PAGE.read_text(encoding="utf-8")
+    start = text.index("```\nmerx.app | merx.testing\n") + len("```\n")
+    block = text[start : text.index("```\n", start)].splitlines()
+    pyproject = tomllib.loads((PAGE.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert block == pyproject["tool"]["importlinter"]["contracts"][0]["layers"]

@@ -21,6 +21,7 @@ import bench_inventory
 import bench_play
 import bench_quote
 import bench_reach
+import bench_recommend
 import bench_risk
 import bench_stores
 import bench_tags
@@ -142,3 +143,9 @@ def test_the_risk_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < p50 <= p99
     assert 0 < rules_p50 <= rules_p99
     assert "30 rules" in capsys.readouterr().out
+
+
+def test_the_recommend_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    p50, p99 = bench_recommend.run(skus=60, customers=8, orders=40, requests=10)
+    assert 0 < p50 <= p99
+    assert "p50" in capsys.readouterr().out

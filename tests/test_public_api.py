@@ -19,12 +19,22 @@ import pytest
 import merx
 
 PINNED = {
+    "ads": """
+        AD_CAP AdCampaign AdCampaignCreated AdCampaignPaused AdCampaignResumed AdClicked
+        AdNotShowing AdStatus ClickAd CreateAdCampaign DailyBudgetSpent InvalidAdCampaign
+        MarketingAccount PageItem PauseAdCampaign ResumeAdCampaign SearchPage sponsored_page
+    """,
     "aftersales": """
         AfterSale AfterSaleApproved AfterSaleCompleted AfterSaleKind AfterSaleQueries
         AfterSaleRejected AfterSaleRequested AfterSaleStatus ApproveAfterSale Funder
         GrantKind GrantRefund InspectReturn NotEligible RejectAfterSale RequestExchange
         RequestRefund RequestRefundOnly RequestReturn ReturnInspected ReturnShipped SendReturn
         ShipReplacement SyncAfterSaleRefund merchant_case open_cases
+    """,
+    "behaviour": """
+        Behaviour BehaviourDay BehaviourKind BehaviourTracked Click CustomerTrail
+        InvalidBehaviour LoggedSearch RECENT_CLICKS RECENT_VIEWS SEARCHES_PER_DAY
+        TrackBehaviour day_counts mask_numbers recent_clicks recently_viewed searches_logged
     """,
     "catalog": """
         AT_COST BelowCost ChangePrice CostNotApplicable CreateSku DelistSku Fulfillment
@@ -296,6 +306,11 @@ PINNED = {
         UnknownReviewCase UnknownRiskAccount UnlistKey anti_money_laundering anti_order_brushing
         anti_wool_pulling linked_accounts_of risk_scenario rule_report rules_by_action
         standard_rules user_control
+    """,
+    "recommendation": """
+        ATTRIBUTION_WINDOW DefaultRanker Features InvalidPipeline Pipeline Ranker
+        RankingContext RecallSource Recommendation RecommendedItem Removed SetSkuRating
+        VariationTally recommend variation_tally
     """,
     "schedules": """
         FeePayer GradePricing InstallmentTerms InvalidPlan Reschedule Schedule

@@ -10,7 +10,7 @@ ones writes its own root with the ``register_*`` functions of :mod:`merx.app.wir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -19,7 +19,9 @@ from typing import TypeVar
 import attrs
 
 from merx import (
+    ads,
     aftersales,
+    behaviour,
     catalog,
     checkout,
     decisions,
@@ -36,6 +38,7 @@ from merx import (
     procurement,
     promotions,
     reach,
+    recommendation,
     search,
     settlement,
     tags,
@@ -67,6 +70,7 @@ from merx.app.decisions import (
     offered_terms,
     register_decisions,
 )
+from merx.app.discovery import logged_searches, register_discovery
 from merx.app.play import register_play
 from merx.app.risk import register_risk
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
@@ -194,6 +198,8 @@ class App:
     reach_policy: reach.ReachPolicy = attrs.field(factory=reach.ReachPolicy)
     #: what points spent at checkout are worth (:attr:`Settings.points_rate`)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
+    #: merchants' marketing balances, which search ads check and charge (settlement's)
+    marketing: ads.MarketingAccount | None = None
 
     def handle(self, command: Command[R], *, idempotency_key: str | None = None) -> R:
         """Run ``command``; with ``idempotency_key``, a re-send of the same command gets
@@ -226,6 +232,71 @@ class App:
         decision = self.decider.decide(scenario, subject_id, context, caller=caller, access=access)
         self.record_exposures()
         return decision
+
+    def search_page(self, query: search.SearchQuery, *, cap: int = ads.AD_CAP) -> ads.SearchPage:
+        """:meth:`search`'s page with at most ``cap`` ads above it, marked
+        (:func:`merx.ads.sponsored_page`)."""
+        assert self.marketing is not None, "search ads need the merchants' marketing account"
+        with self.unit_of_work() as uow:
+            results = search_on_sale(uow, self.search_index, query)
+            return ads.sponsored_page(
+                uow, query, results, marketing=self.marketing, clock=self.clock, cap=cap
+            )
+
+    def track(self, command: behaviour.TrackBehaviour) -> bool:
+        """Track a shopper's behaviour, once per event id (the bus's idempotency key)."""
+        return self.handle(command, idempotency_key=f"behaviour/{command.event_id}")
+
+    def hot_words(
+        self,
+        *,
+        window: timedelta = timedelta(hours=24),
+        top: int = 10,
+        blocked: Collection[str] = (),
+    ) -> list[tuple[str, int]]:
+        """The hot words of the behaviour query log (:func:`merx.search.hot_words`)."""
+        now = self.clock.now()
+        with self.unit_of_work() as uow:
+            logged = logged_searches(uow, now, window)
+        return search.hot_words(logged, now=now, window=window, top=top, blocked=blocked)
+
+    def related_words(
+        self, query: str, *, window: timedelta = timedelta(days=7), top: int = 5
+    ) -> list[tuple[str, int]]:
+        """The words co-queried with ``query`` in the behaviour query log
+        (:func:`merx.search.related_words`)."""
+        now = self.clock.now()
+        with self.unit_of_work() as uow:
+            logged = logged_searches(uow, now, window)
+        return search.related_words(query, logged, now=now, window=window, top=top)
+
+    def recommend(
+        self,
+        customer_id: str,
+        pipeline: recommendation.Pipeline,
+        *,
+        experiment: str | None = None,
+        variations: Mapping[str, recommendation.Pipeline] | None = None,
+        region: str | None = None,
+        tags: Mapping[str, object] | None = None,
+        count: int = 20,
+        ranker: recommendation.Ranker | None = None,
+    ) -> recommendation.Recommendation:
+        """Recommend ``count`` SKUs to ``customer_id`` through ``pipeline``; under a
+        running ``experiment``, through the pipeline of the customer's variation in
+        ``variations`` (assigned and its exposure recorded by :mod:`merx.experiments`)."""
+        variation = None
+        if experiment is not None:
+            variation = self.handle(experiments.AssignVariation(experiment, customer_id))
+            if variation is not None and variation in (variations or {}):
+                pipeline = (variations or {})[variation]
+        context = recommendation.RankingContext(customer_id, region, self.clock.now(), tags or {})
+        with self.unit_of_work() as uow:
+            return recommendation.recommend(
+                uow, context, pipeline=pipeline, ranker=ranker or recommendation.DefaultRanker(),
+                count=count, experiment=experiment if variation is not None else None,
+                variation=variation,
+            )  # fmt: skip
 
     def search(self, query: search.SearchQuery) -> search.SearchResults:
         """The page of SKUs on sale matching ``query``: the index's answer, each hit
@@ -542,6 +613,7 @@ def assemble(
         vault=vault,
         exposures=exposures,
         search_index=register_search(bus, clock=clock, index=search_index),
+        marketing=register_discovery(bus, clock=clock, vault=vault, journals=journals),
         messenger=messenger,
         reach_policy=settings.reach_policy,
         points_rate=settings.points_rate,

@@ -34,6 +34,8 @@ class PersonalKind(enum.Enum):
     BANK_CARD = "bank_card"
     #: the account a top-up credits (a phone number, a game id)
     ACCOUNT = "account"
+    #: a shopper's device id (behaviour events keep only its digest)
+    DEVICE = "device"
 
 
 class UnknownToken(NotFound):

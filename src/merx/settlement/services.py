@@ -558,22 +558,44 @@ def recharge(cmd: Recharge, uow: UnitOfWork, *, clock: Clock, journals: Journals
 def charge_marketing(
     cmd: ChargeMarketing, uow: UnitOfWork, *, clock: Clock, journals: Journals
 ) -> None:
-    account = uow.repo(MerchantAccount).get(cmd.merchant_id)
+    if stage_marketing_charge(
+        uow, journals, cmd.merchant_id, cmd.charge_id, cmd.amount, clock.now()
+    ):
+        uow.commit()
+
+
+def stage_marketing_charge(  # noqa: PLR0917 - the unit of work, the book, the charge
+    uow: UnitOfWork,
+    journals: Journals,
+    merchant_id: MerchantId,
+    charge_id: str,
+    amount: Money,
+    now: datetime,
+) -> bool:
+    """Stage a marketing charge in ``uow`` (the caller commits): True; False when
+    ``charge_id`` was posted before with the same amount (nothing staged). Search ads'
+    clicks are charged through it in the unit of work of the campaign's spend."""
+    account = uow.repo(MerchantAccount).get(merchant_id)
     ledger, journal = _book(uow, journals, account.currency)
-    key = f"{cmd.charge_id}/marketing"
+    key = f"{charge_id}/marketing"
     if ledger.posted_before(
         journal,
         key,
         EntryKind.MARKETING_SPEND,
         account.id,
-        marketing_spend_legs(account.id, cmd.amount),
+        marketing_spend_legs(account.id, amount),
     ):
-        return
-    now = clock.now()
-    legs = account.charge_marketing(ledger, journal, cmd.charge_id, cmd.amount, at=now)
+        return False
+    legs = account.charge_marketing(ledger, journal, charge_id, amount, at=now)
     ledger.post(journal, key, EntryKind.MARKETING_SPEND, account.id, legs, now)
     uow.repo(MerchantAccount).save(account)
-    uow.commit()
+    return True
+
+
+def marketing_balance(uow: UnitOfWork, journals: Journals, merchant_id: MerchantId) -> Money:
+    """What the merchant's marketing balance holds now."""
+    account = uow.repo(MerchantAccount).view(merchant_id)
+    return merchant_balances(*_book(uow, journals, account.currency), merchant_id).marketing
 
 
 def pre_settle(cmd: PreSettle, uow: UnitOfWork, *, clock: Clock, journals: Journals) -> Money:
