@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -38,7 +39,7 @@ HOUR = timedelta(hours=1)
     ],
 )
 def test_a_malformed_rule_is_refused_naming_the_field(
-    change: dict[str, object], field: str
+    change: dict[str, Any], field: str
 ) -> None:
     rule = attrs.evolve(low_rate(), **change)
     with pytest.raises(InvalidAlarmRule) as refused:
@@ -47,7 +48,7 @@ def test_a_malformed_rule_is_refused_naming_the_field(
     assert repr(refused.value.value) in str(refused.value)
 
 
-def values(start: int, *xs: str, grain: Grain = Grain.HOUR) -> dict[object, Decimal]:
+def values(start: int, *xs: str, grain: Grain = Grain.HOUR) -> dict[datetime, Decimal]:
     return {T0 + (start + n) * grain.step: Decimal(x) for n, x in enumerate(xs)}
 
 
@@ -87,7 +88,7 @@ def test_a_z_score_is_measured_against_the_window_before_the_bucket() -> None:
     assert (flat.score, flat.breached) == (None, True)
 
 
-def drop_values() -> dict[object, Decimal]:
+def drop_values() -> dict[datetime, Decimal]:
     return values(0, "10", "12", "10", "12", "5")
 
 
