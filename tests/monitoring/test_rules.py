@@ -38,9 +38,7 @@ HOUR = timedelta(hours=1)
         ({"condition": Condition.WEEK_RATIO, "bound": Decimal(0)}, "bound"),
     ],
 )
-def test_a_malformed_rule_is_refused_naming_the_field(
-    change: dict[str, Any], field: str
-) -> None:
+def test_a_malformed_rule_is_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
     rule = attrs.evolve(low_rate(), **change)
     with pytest.raises(InvalidAlarmRule) as refused:
         rule.check()
