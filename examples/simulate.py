@@ -1015,6 +1015,8 @@ class Outcome:
     trading_seconds: float
     interrupted: bool
     alarms: dict[str, str] = attrs.field(factory=dict)
+    #: the day's monitoring (its app is closed after a run on a database)
+    watch: monitored.Watch | None = attrs.field(default=None, eq=False, repr=False)
 
 
 def simulate(options: Options, progress: Progress) -> Outcome:
@@ -1095,6 +1097,7 @@ def _run(
         trading_seconds=trading,
         interrupted=done < stop,
         alarms=alarms,
+        watch=day.watch,
     )
 
 
