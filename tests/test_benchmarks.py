@@ -18,6 +18,7 @@ import bench_credit
 import bench_decisions
 import bench_golden_path
 import bench_inventory
+import bench_monitoring
 import bench_play
 import bench_quote
 import bench_reach
@@ -134,3 +135,8 @@ def test_the_play_benchmark_draws_and_grants() -> None:
     seconds = bench_play.timed(50, 100)
     assert len(seconds) == 50
     assert min(seconds) > 0
+
+
+def test_the_monitoring_benchmark_evaluates_and_renders() -> None:
+    first, second, render = bench_monitoring.run(3, 2)
+    assert min(first, second, render) > 0
