@@ -35,6 +35,16 @@ exactly what one run reports. What makes that exact:
                                 [--store memory|sqlite|postgres] [--db PATH|DSN]
                                 [--synchronous FULL|NORMAL] [--stop-after N] [--resume]
                                 [--check-views] [--quiet]
+                                [--days N [--orders-per-hour K] [--incident]]
+                                [--report PATH.html]
+
+The day is watched (:mod:`monitored`): hourly metrics from the committed events, alarm
+rules evaluated each time the clock passes an hour. ``--days N`` trades N days of orders,
+``--orders-per-hour`` of them each hour (default 60), the clock moving hour by hour, so
+the alarms have the history a week-ratio or a z-score needs; ``--incident`` makes the
+``alipay`` channel fail 30% of its authorizations for one hour of the last day (10:00 to
+11:00): its alarm fires for that hour and recovers after. The day's report is written as
+one HTML page: ``--report PATH``, by default ``merx-report.html`` next to the SQLite file.
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ import attrs
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import journey_merchant
+import monitored
 from resumable import (
     Progress,
     Refused,
@@ -78,6 +89,7 @@ from merx import (
     installments,
     inventory,
     merchants,
+    monitoring,
     orders,
     payments,
     pricing,
@@ -133,6 +145,12 @@ PRESALE_TERMS = promotions.Presale(
 )
 #: Where ``make demo`` keeps its SQLite file: the current directory.
 DEFAULT_DB = "merx-demo.db"
+#: The HTML report's name, next to the SQLite file (``--report`` names another).
+DEFAULT_REPORT = "merx-report.html"
+#: Orders in each hour of a ``--days`` run when ``--orders-per-hour`` is not given.
+DEFAULT_PER_HOUR = 60
+#: The hour of the last day the ``--incident`` breaks a payment channel (10:00 to 11:00).
+INCIDENT_HOUR = 10
 #: Orders in a day when ``--orders`` is not given: a database pays for every commit.
 DEFAULT_ORDERS = {"memory": 10_000, "sqlite": 1_000, "postgres": 1_000}
 
@@ -445,12 +463,17 @@ class Day:
     """
 
     def __init__(
-        self, world: World, journeys: tuple[str, ...], tally: dict[str, int] | None = None
+        self,
+        world: World,
+        journeys: tuple[str, ...],
+        tally: dict[str, int] | None = None,
+        watch: monitored.Watch | None = None,
     ) -> None:
         self.world = world
         self.app = world.app
         self.journeys = journeys
         self.tally: Counter[str] = Counter(tally or {})
+        self.watch = watch
 
     @property
     def rng(self) -> random.Random:
@@ -474,6 +497,8 @@ class Day:
         for n in range(first, stop):
             if stopping():
                 return n
+            if self.watch is not None:
+                self.watch.before(n)
             self.world.rng = order_rng(self.world.seed, n)
             journey = self.rng.choices(self.journeys, weights)[0]
             try:
@@ -481,6 +506,8 @@ class Day:
             except MerxError as refused:  # a typed refusal is an outcome, counted
                 self.tally[f"refused: {type(refused).__name__}"] += 1
             self.world.clock.advance(timedelta(seconds=self.rng.randint(1, 20)))
+            if self.watch is not None:
+                self.watch.after(n)
             progress(n + 1)
         return stop
 
@@ -920,6 +947,10 @@ class Options:
     check_views: bool
     json: bool
     quiet: bool
+    days: int | None = None
+    per_hour: int | None = None
+    incident: bool = False
+    report: str | None = None
 
     def where(self) -> str:
         if self.store == "sqlite":
@@ -983,6 +1014,9 @@ class Outcome:
     seconds: float
     trading_seconds: float
     interrupted: bool
+    alarms: dict[str, str] = attrs.field(factory=dict)
+    #: the day's monitoring (its app is closed after a run on a database)
+    watch: monitored.Watch | None = attrs.field(default=None, eq=False, repr=False)
 
 
 def simulate(options: Options, progress: Progress) -> Outcome:
@@ -1033,6 +1067,8 @@ def _run(
         done = day.trade(first, stop, progress, stopping)
         trading = time.perf_counter() - trading
     if done == total:
+        assert day.watch is not None
+        day.watch.finish()
         progress.say("the day's end: unpaid orders close, receipts confirm, merchants settle")
         day.end_of_day()
     if record is not None:
@@ -1040,6 +1076,16 @@ def _run(
         record.save({**place(world, day, ids, total, done), "status": status}, outside_world(app))
     progress.say("reconciling")
     result = report(world, day.tally)
+    if options.report:
+        assert day.watch is not None
+        page = monitored.daily_report(result, day.watch, "merx: the day's report")
+        Path(options.report).write_text(monitoring.render_report(page), encoding="utf-8")
+        progress.say(f"report written to {options.report}")
+    assert day.watch is not None
+    alarms = {
+        alarm.id: f"{alarm.status.value}, incidents {len(alarm.incidents)}"
+        for alarm in day.watch.alarms()
+    }
     return Outcome(
         report=result,
         seed=world.seed,
@@ -1050,6 +1096,8 @@ def _run(
         seconds=time.perf_counter() - started,
         trading_seconds=trading,
         interrupted=done < stop,
+        alarms=alarms,
+        watch=day.watch,
     )
 
 
@@ -1063,6 +1111,8 @@ def _new_day(
     ids: SequentialIds | None = None,
 ) -> tuple[World, Day, int]:
     total = DEFAULT_ORDERS[options.store] if options.orders is None else options.orders
+    if options.days is not None:
+        total = options.days * 24 * (options.per_hour or DEFAULT_PER_HOUR)
     seed = 1 if options.seed is None else options.seed
     world = World(total, seed, app=app, clock=clock)
     day = Day(world, options.journeys or JOURNEYS)
@@ -1071,6 +1121,7 @@ def _new_day(
         record.save({**place(world, day, ids, total, 0), "status": "building"})
     progress.say("building the platform: warehouses, suppliers, merchants, campaigns")
     world.build()
+    day.watch = watch(options, app, clock, seed)
     return world, day, 0
 
 
@@ -1104,7 +1155,18 @@ def _resumed_day(
     world = World(run["orders"], run["seed"], app=app, clock=clock)
     restore_outside_world(app, outside)
     world.restore(run["world"])
-    return world, Day(world, journeys, run["tally"]), run["done"]
+    watching = watch(options, app, clock, run["seed"])
+    return world, Day(world, journeys, run["tally"], watching), run["done"]
+
+
+def watch(options: Options, app: App, clock: FixedClock, seed: int) -> monitored.Watch:
+    """The day's monitoring: ``--days`` places the orders hour by hour, ``--incident``
+    breaks a channel for an hour of the last day."""
+    per_hour = incident = None
+    if options.days is not None:
+        per_hour = options.per_hour or DEFAULT_PER_HOUR
+        incident = (options.days - 1) * 24 + INCIDENT_HOUR if options.incident else None
+    return monitored.Watch(app, clock, START, per_hour=per_hour, incident_hour=incident, seed=seed)
 
 
 # -- the command line ---------------------------------------------------------------------
@@ -1152,6 +1214,29 @@ def parse(argv: list[str] | None) -> Options:
         help="memory store: verify no read-only view is changed (slower)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="trade N days, the clock moving hour by hour (instead of --orders)",
+    )
+    parser.add_argument(
+        "--orders-per-hour",
+        type=int,
+        metavar="K",
+        help=f"with --days: orders each hour (default {DEFAULT_PER_HOUR})",
+    )
+    parser.add_argument(
+        "--incident",
+        action="store_true",
+        help="with --days: alipay fails 30%% of its payments 10:00-11:00 on the last day",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="PATH",
+        help=f"write the day's HTML report there (default: {DEFAULT_REPORT} next to the "
+        "SQLite file; none for the other stores)",
+    )
     args = parser.parse_args(argv)
     if args.store == "memory" and (args.resume or args.stop_after is not None or args.db):
         parser.error(
@@ -1164,12 +1249,28 @@ def parse(argv: list[str] | None) -> Options:
         parser.error(f"--orders must be at least 1, not {args.orders}")
     if args.stop_after is not None and args.stop_after < 1:
         parser.error(f"--stop-after must be at least 1, not {args.stop_after}")
+    if args.days is not None:
+        if args.days < 1:
+            parser.error(f"--days must be at least 1, not {args.days}")
+        if args.orders is not None or args.resume or args.stop_after is not None:
+            parser.error(
+                "--days sets the orders itself, and runs in one go: no --orders, "
+                "--stop-after or --resume"
+            )
+    elif args.orders_per_hour is not None or args.incident:
+        parser.error("--orders-per-hour and --incident need --days")
+    if args.orders_per_hour is not None and not 1 <= args.orders_per_hour <= 150:
+        parser.error(f"--orders-per-hour must be in 1..150, not {args.orders_per_hour}")
+    db = args.db or (DEFAULT_DB if args.store == "sqlite" else "")
+    report = args.report
+    if report is None and args.store == "sqlite":
+        report = str(Path(db).with_name(DEFAULT_REPORT))
     journeys: tuple[str, ...] | None = None
     if args.journey is not None:
         journeys = JOURNEYS if args.journey == "all" else (args.journey,)
     return Options(
         store=args.store,
-        db=args.db or (DEFAULT_DB if args.store == "sqlite" else ""),
+        db=db,
         synchronous=args.synchronous,
         orders=args.orders,
         seed=args.seed,
@@ -1179,6 +1280,10 @@ def parse(argv: list[str] | None) -> Options:
         check_views=args.check_views,
         json=args.json,
         quiet=args.quiet,
+        days=args.days,
+        per_hour=args.orders_per_hour,
+        incident=args.incident,
+        report=report,
     )
 
 
@@ -1198,6 +1303,9 @@ def main(argv: list[str] | None = None) -> int:
         "orders per second": round(ran / outcome.trading_seconds, 1) if ran else None,
         "day over": outcome.done == outcome.total,
     }
+    run["alarms"] = outcome.alarms
+    if options.report:
+        run["html report"] = options.report
     kinds = ", ".join(outcome.journeys)
     if outcome.done == outcome.total:
         headline = f"merx: a day of trade, {outcome.total} orders, seed {outcome.seed}"

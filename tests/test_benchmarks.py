@@ -18,6 +18,7 @@ import bench_credit
 import bench_decisions
 import bench_golden_path
 import bench_inventory
+import bench_monitoring
 import bench_play
 import bench_quote
 import bench_reach
@@ -149,3 +150,8 @@ def test_the_recommend_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> Non
     p50, p99 = bench_recommend.run(skus=60, customers=8, orders=40, requests=10)
     assert 0 < p50 <= p99
     assert "p50" in capsys.readouterr().out
+
+
+def test_the_monitoring_benchmark_evaluates_and_renders() -> None:
+    first, second, render = bench_monitoring.run(3, 2)
+    assert min(first, second, render) > 0

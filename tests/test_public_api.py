@@ -159,6 +159,12 @@ PINNED = {
         SubmitMerchantApplication SuspendMerchant check_actor merchant_profile
         merchant_score
     """,
+    "monitoring": """
+        Alarm AlarmEvaluation AlarmFired AlarmLine AlarmNotice AlarmRecovered AlarmRule
+        AlarmRuleSaved AlarmSettled AlarmStatus Bar Condition DailyReport Direction
+        EvaluateAlarms Figure Grain Incident InvalidAlarmRule MetricSource Reading SaveAlarmRule
+        Severity UnknownMetric render_report
+    """,
     "notifications": """
         CHANNELS Notifier NotifierUnavailable UnsupportedNotificationChannel
     """,

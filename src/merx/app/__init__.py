@@ -9,6 +9,7 @@ infrastructure write their own root the same way, reusing the ``register_*`` fun
 
 from merx.app.core import DEFAULT_CHANNELS, App, Queries, Settings, VirtualSuppliers
 from merx.app.memory import MemoryApp, build_memory_app
+from merx.app.monitoring import register_monitoring
 from merx.app.stores import StoredApp, build_app, build_postgres_app, build_sqlite_app
 from merx.app.wiring import (
     register_aftersales,
@@ -51,6 +52,7 @@ __all__ = [
     "register_funding",
     "register_installments",
     "register_merchants",
+    "register_monitoring",
     "register_procurement",
     "register_promotions",
     "register_settlement",

@@ -8,6 +8,7 @@ from merx.adapters.memory.funder import MemoryFunder
 from merx.adapters.memory.journal import MemoryJournal, StoredJournal
 from merx.adapters.memory.logistics import MemoryLogistics
 from merx.adapters.memory.messenger import DeliveredMessage, MemoryMessenger
+from merx.adapters.memory.metrics import MemoryMetricSource
 from merx.adapters.memory.notifier import MemoryNotifier
 from merx.adapters.memory.payment_gateway import MemoryPaymentGateway
 from merx.adapters.memory.payout import MemoryPayout
@@ -45,6 +46,7 @@ __all__ = [
     "MemoryJournal",
     "MemoryLogistics",
     "MemoryMessenger",
+    "MemoryMetricSource",
     "MemoryNotifier",
     "MemoryOrderQueries",
     "MemoryPaymentGateway",

@@ -8,12 +8,19 @@ authorization...) answer without consuming one. Pending operations settle with
 :meth:`~MemoryPaymentGateway.settle`. Every final outcome queues one
 :class:`~merx.payments.PaymentNotification` in :attr:`~MemoryPaymentGateway.notifications`,
 a plain list a test may reorder, duplicate or drain.
+
+An incident is scripted with :meth:`~MemoryPaymentGateway.fail_rate`: from then on, until
+:meth:`~MemoryPaymentGateway.stop_failing`, each authorization with no scripted outcome
+fails with the given probability, drawn from a generator seeded by the channel and the
+given seed (the same calls fail in every run).
 """
 
 from __future__ import annotations
 
 import enum
+import random
 from collections import deque
+from decimal import Decimal
 
 import attrs
 
@@ -99,6 +106,7 @@ class MemoryPaymentGateway:
         self._script: deque[_Scripted] = deque()
         self._sequence = 0
         self._event_sequence = 0
+        self._failing: tuple[Decimal, random.Random, str] | None = None
         #: Notifications not yet taken, oldest first. Tests may reorder or duplicate them.
         self.notifications: list[PaymentNotification] = []
 
@@ -126,6 +134,8 @@ class MemoryPaymentGateway:
                 f"{payment.authorization.reference!r}"
             )
         scripted = self._next_script(GatewayOperation.AUTHORIZE, payment_id, idempotency_key)
+        if scripted is None:
+            scripted = self._incident()
         operation = self._open(GatewayOperation.AUTHORIZE, payment_id, amount, scripted)
         payment = self._payments[payment_id] = _Payment.opened_by(operation)
         if operation.status is GatewayStatus.SUCCEEDED:
@@ -265,6 +275,17 @@ class MemoryPaymentGateway:
         result = self._results[reference] = self._result(operation)
         return result
 
+    def fail_rate(self, rate: Decimal, *, seed: int | str, reason: str = "channel failing") -> None:
+        """From now on, until :meth:`stop_failing`, an authorization with no scripted
+        outcome fails with probability ``rate`` (a ``Decimal`` in [0, 1]), seeded."""
+        if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1):
+            raise ValidationError(f"a failure rate is a Decimal in [0, 1], not {rate!r}")
+        self._failing = (rate, random.Random(f"{self._channel} fails {seed}"), reason)
+
+    def stop_failing(self) -> None:
+        """End the incident :meth:`fail_rate` started."""
+        self._failing = None
+
     def clear_script(self) -> None:
         """Forget scripted outcomes not used yet (test hook)."""
         self._script.clear()
@@ -296,6 +317,15 @@ class MemoryPaymentGateway:
         require_text(key, "idempotency key")
         reference = self._log.replay(key, payload)
         return None if reference is None else self._results[reference]
+
+    def _incident(self) -> _Scripted | None:
+        """A decline drawn from the incident under way, if any (one draw per call)."""
+        if self._failing is None:
+            return None
+        rate, draws, reason = self._failing
+        if draws.randrange(1_000_000) < rate * 1_000_000:
+            return _Scripted(_Script.DECLINE, reason)
+        return None
 
     def _payment(self, payment_id: str) -> _Payment:
         payment = self._payments.get(payment_id)
