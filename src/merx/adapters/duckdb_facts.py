@@ -1,0 +1,179 @@
+"""``FactStore`` on DuckDB (``pip install merx[duckdb]``): the embedded analytical store,
+the default for real use.
+
+Facts live in one table, ``merx_facts``, its primary key the fact id (``INSERT OR
+IGNORE``: a fact id is kept once). A batch is sent as one list per column and unnested in
+SQL, so ingestion costs one statement per batch. Measures are answered in SQL, translated
+from the same :class:`merx.data.Measure` the memory store evaluates in Python
+(:func:`merx.data.tally_facts`); the contract suite (``tests/data``) holds the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import duckdb
+
+from merx.data import DIMENSIONS, US_PER_DAY, Fact, How, Measure, Shape, Tally, Window
+
+_COLUMNS: Final = (
+    ("fact_id", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("at_us", "BIGINT"),
+    *((name, "VARCHAR") for name in DIMENSIONS),
+    ("subject", "VARCHAR"),
+    ("customer", "VARCHAR"),
+    ("units", "BIGINT"),
+    ("amount_minor", "BIGINT"),
+    ("currency", "VARCHAR"),
+    ("due_day", "INTEGER"),
+)
+_NAMES: Final = tuple(name for name, _ in _COLUMNS)
+
+_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS merx_facts ("
+    + ", ".join(
+        f"{name} {kind}"
+        + (" PRIMARY KEY" if name == "fact_id" else " NOT NULL" * (name != "due_day"))
+        for name, kind in _COLUMNS
+    )
+    + ")"
+)
+_INSERT: Final = (
+    "INSERT OR IGNORE INTO merx_facts SELECT * FROM (SELECT "
+    + ", ".join(f"UNNEST(${n + 1}::{kind}[])" for n, (_, kind) in enumerate(_COLUMNS))
+    + ")"
+)
+
+
+class DuckDBFactStore:
+    """:class:`merx.data.FactStore` in a DuckDB database (a file, or ``":memory:"``)."""
+
+    def __init__(self, path: str = ":memory:", *, batch: int = 100_000) -> None:
+        self._db = duckdb.connect(path)
+        self._db.execute(_SCHEMA)
+        self._batch = batch
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(self, facts: Iterable[Fact]) -> int:
+        before = self.count()
+        chunk: dict[str, Fact] = {}
+        for fact in facts:
+            chunk.setdefault(fact.fact_id, fact)
+            if len(chunk) >= self._batch:
+                self._insert(chunk.values())
+                chunk = {}
+        if chunk:
+            self._insert(chunk.values())
+        return self.count() - before
+
+    def _insert(self, facts: Iterable[Fact]) -> None:
+        columns: list[list[Any]] = [[] for _ in _NAMES]
+        for fact in facts:
+            for column, name in zip(columns, _NAMES, strict=True):
+                column.append(getattr(fact, name))
+        self._db.execute(_INSERT, columns)
+
+    def facts(
+        self,
+        *,
+        start_us: int,
+        end_us: int,
+        kinds: Sequence[str] = (),
+        merchant: str | None = None,
+    ) -> list[Fact]:
+        where = ["at_us >= ?", "at_us < ?"]
+        params: list[Any] = [start_us, end_us]
+        if kinds:
+            where.append("list_contains(?, kind)")
+            params.append(list(kinds))
+        if merchant is not None:
+            where.append("merchant = ?")
+            params.append(merchant)
+        rows = self._db.execute(
+            f"SELECT {', '.join(_NAMES)} FROM merx_facts WHERE {' AND '.join(where)} "
+            "ORDER BY at_us, fact_id",
+            params,
+        ).fetchall()
+        return [Fact(**dict(zip(_NAMES, row, strict=True))) for row in rows]
+
+    def count(self) -> int:
+        found = self._db.execute("SELECT count(*) FROM merx_facts").fetchone()
+        assert found is not None
+        return int(found[0])
+
+    def tally(self, measure: Measure, window: Window) -> list[Tally]:
+        sql, params = _tally_sql(measure, window)
+        rows = self._db.execute(sql, params).fetchall()
+        by = len(window.by)
+        tallies = [
+            Tally(int(row[0]), tuple(row[1 : 1 + by]), row[1 + by], int(row[2 + by]))
+            for row in rows
+        ]
+        return sorted(tallies, key=lambda t: (t.bucket_us, t.dims, t.currency))
+
+
+def _value_sql(measure: Measure, alias: str) -> str:
+    if measure.how is How.SUBJECTS:
+        return f"count(DISTINCT {alias}.subject)"
+    if measure.how is How.CUSTOMERS:
+        return f"count(DISTINCT {alias}.customer)"
+    column = "amount_minor" if measure.how is How.AMOUNT else "units"
+    cases = " ".join(f"WHEN '{kind}' THEN {sign}" for kind, sign in measure.kinds)
+    return f"sum((CASE {alias}.kind {cases} ELSE 0 END) * {alias}.{column})"
+
+
+def _tally_sql(measure: Measure, window: Window) -> tuple[str, dict[str, Any]]:
+    """The SQL answering ``measure`` over ``window`` (kinds are the catalogue's constants,
+    never input; every value from the caller is a parameter)."""
+    dims = [f"f.{name}" for name in window.by]
+    currency = "f.currency" if measure.how is How.AMOUNT else "''"
+    keys = ", ".join(["bucket", *dims, currency])
+    select = ", ".join(["bucket", *dims, currency, _value_sql(measure, "f")])
+    kinds = list(measure.kind_names)
+    mine = "" if window.merchant is None else " AND f.merchant = $merchant"
+    params: dict[str, Any] = {"kinds": kinds}
+    if window.merchant is not None:
+        params["merchant"] = window.merchant
+    customers = " AND f.customer <> ''" if measure.how is How.CUSTOMERS else ""
+    if measure.shape is Shape.FLOW:
+        params |= {"start": window.start_us, "end": window.end_us, "grain": window.grain_us}
+        sql = (
+            f"SELECT {select} "
+            "FROM (SELECT *, at_us // $grain * $grain AS bucket FROM merx_facts) f "
+            f"WHERE list_contains($kinds, f.kind) AND f.at_us >= $start AND f.at_us < $end"
+            f"{mine}{customers} GROUP BY {keys}"
+        )
+        return sql, params
+    buckets = list(window.buckets())
+    params |= {"buckets": buckets, "as_of": [window.as_of(b) for b in buckets]}
+    stocks = "(SELECT UNNEST($buckets::BIGINT[]) AS bucket, UNNEST($as_of::BIGINT[]) AS as_of) b"
+    if measure.shape is Shape.BALANCE:
+        sql = (
+            f"SELECT {select} FROM {stocks} JOIN merx_facts f ON f.at_us < b.as_of "
+            f"WHERE list_contains($kinds, f.kind){mine} GROUP BY {keys}"
+        )
+        return sql, params
+    params["closes"] = list(measure.closes)
+    closed = (
+        "(SELECT f.subject, min(f.at_us) AS closed_us FROM merx_facts f "
+        f"WHERE list_contains($closes, f.kind){mine} GROUP BY f.subject) c"
+    )
+    age = ""
+    if measure.age_days is not None:
+        low, high = measure.age_days
+        params["low"] = low
+        age = f" AND f.due_day IS NOT NULL AND (b.as_of - 1) // {US_PER_DAY} - f.due_day >= $low"
+        if high is not None:
+            params["high"] = high
+            age += f" AND (b.as_of - 1) // {US_PER_DAY} - f.due_day <= $high"
+    sql = (
+        f"SELECT {select} FROM {stocks} JOIN merx_facts f ON f.at_us < b.as_of "
+        f"LEFT JOIN {closed} ON c.subject = f.subject "
+        f"WHERE list_contains($kinds, f.kind){mine} "
+        f"AND (c.closed_us IS NULL OR c.closed_us >= b.as_of){age} GROUP BY {keys}"
+    )
+    return sql, params
