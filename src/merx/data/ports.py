@@ -59,10 +59,11 @@ class NoAttribution:
 
 class FactStore(Protocol):
     """Port: the facts store. ``add`` keeps a fact id once (a fact whose id is stored is
-    ignored: ids are event ids, so the same id is the same event); reads never change it."""
+    ignored: ids are event ids, so the same id is the same event); reads never change it,
+    and see every fact added before them."""
 
-    def add(self, facts: Iterable[Fact]) -> int:
-        """Keep the facts not kept yet; return how many were new."""
+    def add(self, facts: Iterable[Fact]) -> None:
+        """Keep the facts whose ids are not kept yet (the first of an id wins)."""
         ...
 
     def facts(

@@ -53,6 +53,11 @@ class MerchantReport:
     rows: tuple[tuple[str, tuple[Decimal | None, ...]], ...]
     totals: tuple[Decimal, ...]
 
+    @property
+    def totals_names(self) -> tuple[str, ...]:
+        """The metrics ``totals`` holds, in its order (those a sum of days makes)."""
+        return _summed_names()
+
     def to_csv(self) -> str:
         """The rows then a ``total`` row (empty cells: no value), with a header."""
         out = io.StringIO()

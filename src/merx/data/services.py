@@ -75,9 +75,11 @@ def ingest(
     attribution: Attribution | None = None,
 ) -> int:
     """Add the facts of ``events`` (each an event, or an outbox's ``(event id, event)``);
-    ``at`` stands for the time of those that carry none. Returns how many facts were new."""
+    ``at`` stands for the time of those that carry none. Returns how many facts the events
+    made (those the store kept already are ignored by it)."""
     facts: list[Fact] = []
     for item in events:
         event_id, event = item if isinstance(item, tuple) else (None, item)
         facts += facts_of(event, at=at, event_id=event_id, attribution=attribution)
-    return store.add(facts)
+    store.add(facts)
+    return len(facts)

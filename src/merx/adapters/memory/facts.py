@@ -16,15 +16,11 @@ class MemoryFactStore:
         self._by_id: dict[str, Fact] = {}
         self._by_time: list[tuple[int, str]] = []
 
-    def add(self, facts: Iterable[Fact]) -> int:
-        new = 0
+    def add(self, facts: Iterable[Fact]) -> None:
         for fact in facts:
-            if fact.fact_id in self._by_id:
-                continue
-            self._by_id[fact.fact_id] = fact
-            bisect.insort(self._by_time, (fact.at_us, fact.fact_id))
-            new += 1
-        return new
+            if fact.fact_id not in self._by_id:
+                self._by_id[fact.fact_id] = fact
+                bisect.insort(self._by_time, (fact.at_us, fact.fact_id))
 
     def facts(
         self,
