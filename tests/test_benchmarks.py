@@ -15,6 +15,7 @@ from merx.reach import SkipReason
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_codes
 import bench_credit
+import bench_data
 import bench_decisions
 import bench_golden_path
 import bench_inventory
@@ -134,3 +135,11 @@ def test_the_play_benchmark_draws_and_grants() -> None:
     seconds = bench_play.timed(50, 100)
     assert len(seconds) == 50
     assert min(seconds) > 0
+
+
+def test_the_data_benchmark_ingests_and_queries_on_duckdb() -> None:
+    pytest.importorskip("duckdb", reason="duckdb is not installed (merx[duckdb])")
+    rate, total_s, seconds = bench_data.run(300)
+    assert rate > 0
+    assert total_s > 0
+    assert len(seconds) == len(bench_data.QUERIES)

@@ -3,15 +3,18 @@ the default for real use.
 
 Facts live in one table, ``merx_facts``, its primary key the fact id (``INSERT OR
 IGNORE``: a fact id is kept once). A few facts (one event's) go in one ``INSERT``; a
-larger batch is written to a CSV file in a temporary folder (every text quoted, a missing
-due day an empty unquoted cell) and read by DuckDB's CSV reader in one statement (far
-faster than binding each row). Measures are answered in SQL, translated
-from the same :class:`merx.data.Measure` the memory store evaluates in Python
-(:func:`merx.data.tally_facts`); the contract suite (``tests/data``) holds the two equal.
+larger batch is written to a CSV file in a temporary folder (every cell quoted: an empty
+one is a missing due day, or an empty text, which ``force_not_null`` keeps as text) and
+read by DuckDB's CSV reader in one statement (far faster than binding each row).
+Measures are answered in SQL, translated from the same :class:`merx.data.Measure` the
+memory store evaluates in Python (:func:`merx.data.tally_facts`); the contract suite
+(:mod:`merx.testing.data`, run by ``tests/data``) holds the two equal.
 """
 
 from __future__ import annotations
 
+import csv
+import operator
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -51,7 +54,7 @@ _TEXT_COLUMNS: Final = [name for name, kind in _COLUMNS if kind == "VARCHAR"]
 _FROM_CSV: Final = (
     "INSERT OR IGNORE INTO merx_facts SELECT * FROM read_csv(?, header = false, "
     "auto_detect = false, delim = ',', "
-    f"columns = {_CSV_COLUMNS}, allow_quoted_nulls = false, force_not_null = {_TEXT_COLUMNS}, "
+    f"columns = {_CSV_COLUMNS}, force_not_null = {_TEXT_COLUMNS}, "
     "quote = '\"', escape = '\"')"
 )
 
@@ -101,8 +104,10 @@ class DuckDBFactStore:
         with tempfile.TemporaryDirectory(prefix="merx-facts-") as folder:
             path = os.path.join(folder, "facts.csv")
             with open(path, "w", newline="", encoding="utf-8") as out:
-                for fact in facts:
-                    out.write(",".join([_cell(getattr(fact, name)) for name in _NAMES]) + "\n")
+                row_of = operator.attrgetter(*_NAMES)
+                csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
+                    row_of(fact) for fact in facts
+                )
             self._db.execute(_FROM_CSV, [path])
 
     def facts(
@@ -145,15 +150,6 @@ class DuckDBFactStore:
             for row in rows
         ]
         return sorted(tallies, key=lambda t: (t.bucket_us, t.dims, t.currency))
-
-
-def _cell(value: str | int | None) -> str:
-    """A CSV cell: a text quoted (its quotes doubled), a number as it is, ``None`` empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    return str(value)
 
 
 def _value_sql(measure: Measure, alias: str) -> str:

@@ -14,7 +14,7 @@ from merx.data.measures import GRAINS, How, Measure, Shape, Tally, Window, tally
 from merx.data.metrics import METRICS, RATE_PLACES, Metric, MetricRow, metric_series
 from merx.data.ports import Attribution, FactStore, NoAttribution, OrderSide
 from merx.data.reports import MERCHANT_METRICS, MerchantReport, merchant_report
-from merx.data.services import StoredAttribution, collect, ingest
+from merx.data.services import StoredAttribution, ingest
 
 __all__ = [
     "COLLECTED",
@@ -43,7 +43,6 @@ __all__ = [
     "Tally",
     "UnknownMetric",
     "Window",
-    "collect",
     "event_id_of",
     "facts_of",
     "from_us",
