@@ -152,6 +152,11 @@ class DuckDBFactStore:
         return sorted(tallies, key=lambda t: (t.bucket_us, t.dims, t.currency))
 
 
+def _listed(kinds: Sequence[str]) -> str:
+    """Kinds as SQL literals (a :class:`~merx.data.Measure` admits only ``[a-z0-9_.]``)."""
+    return ", ".join(f"'{kind}'" for kind in kinds)
+
+
 def _value_sql(measure: Measure, alias: str) -> str:
     if measure.how is How.SUBJECTS:
         return f"count(DISTINCT {alias}.subject)"
@@ -169,9 +174,9 @@ def _tally_sql(measure: Measure, window: Window) -> tuple[str, dict[str, Any]]:
     currency = "f.currency" if measure.how is How.AMOUNT else "''"
     keys = ", ".join(["bucket", *dims, currency])
     select = ", ".join(["bucket", *dims, currency, _value_sql(measure, "f")])
-    kinds = list(measure.kind_names)
+    kinds = _listed(measure.kind_names)
     mine = "" if window.merchant is None else " AND f.merchant = $merchant"
-    params: dict[str, Any] = {"kinds": kinds}
+    params: dict[str, Any] = {}
     if window.merchant is not None:
         params["merchant"] = window.merchant
     customers = " AND f.customer <> ''" if measure.how is How.CUSTOMERS else ""
@@ -180,7 +185,7 @@ def _tally_sql(measure: Measure, window: Window) -> tuple[str, dict[str, Any]]:
         sql = (
             f"SELECT {select} "
             "FROM (SELECT *, at_us // $grain * $grain AS bucket FROM merx_facts) f "
-            f"WHERE list_contains($kinds, f.kind) AND f.at_us >= $start AND f.at_us < $end"
+            f"WHERE f.kind IN ({kinds}) AND f.at_us >= $start AND f.at_us < $end"
             f"{mine}{customers} GROUP BY {keys}"
         )
         return sql, params
@@ -190,13 +195,13 @@ def _tally_sql(measure: Measure, window: Window) -> tuple[str, dict[str, Any]]:
     if measure.shape is Shape.BALANCE:
         sql = (
             f"SELECT {select} FROM {stocks} JOIN merx_facts f ON f.at_us < b.as_of "
-            f"WHERE list_contains($kinds, f.kind){mine} GROUP BY {keys}"
+            f"WHERE f.kind IN ({kinds}){mine} GROUP BY {keys}"
         )
         return sql, params
-    params["closes"] = list(measure.closes)
+    closes = _listed(measure.closes)
     closed = (
         "(SELECT f.subject, min(f.at_us) AS closed_us FROM merx_facts f "
-        f"WHERE list_contains($closes, f.kind){mine} GROUP BY f.subject) c"
+        f"WHERE f.kind IN ({closes}){mine} GROUP BY f.subject) c"
     )
     age = ""
     if measure.age_days is not None:
@@ -209,7 +214,7 @@ def _tally_sql(measure: Measure, window: Window) -> tuple[str, dict[str, Any]]:
     sql = (
         f"SELECT {select} FROM {stocks} JOIN merx_facts f ON f.at_us < b.as_of "
         f"LEFT JOIN {closed} ON c.subject = f.subject "
-        f"WHERE list_contains($kinds, f.kind){mine} "
+        f"WHERE f.kind IN ({kinds}){mine} "
         f"AND (c.closed_us IS NULL OR c.closed_us >= b.as_of){age} GROUP BY {keys}"
     )
     return sql, params

@@ -20,6 +20,7 @@ equal. Buckets are UTC hours or days: a bucket is ``at_us // grain_us * grain_us
 from __future__ import annotations
 
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Final
@@ -30,6 +31,9 @@ from merx.data.errors import InvalidWindow
 from merx.data.facts import DIMENSIONS, US_PER_DAY, US_PER_HOUR, Fact
 
 GRAINS: Final = {"hour": US_PER_HOUR, "day": US_PER_DAY}
+
+#: What a fact kind a measure counts may be made of (stores may write kinds into queries).
+_KIND: Final = re.compile(r"[a-z][a-z0-9_.]*")
 
 
 class Shape(enum.Enum):
@@ -60,6 +64,7 @@ class Measure:
 
     def __attrs_post_init__(self) -> None:
         assert self.kinds, "a measure counts some kind of fact"
+        assert all(_KIND.fullmatch(k) for k in (*self.kind_names, *self.closes)), self.kinds
         assert all(sign in (1, -1) for _, sign in self.kinds)
         if self.how in (How.SUBJECTS, How.CUSTOMERS):
             assert self.shape is Shape.FLOW
