@@ -5,7 +5,8 @@ An event as published carries no id of its own, so :func:`event_id_of` derives o
 what it says (its class and fields): an event delivered twice, by the publisher or by the
 outbox relay, makes facts with the same ids, which a store keeps once. (Every event here
 names the thing it changed and carries its instant, amount or position, so two different
-events never say the same.) A host that has the outbox's event id may pass it instead.
+events never say the same.) A host that collects only from the outbox may pass the
+outbox's event id instead, but then always: one event under two kinds of id counts twice.
 
 What a fact may carry is ids, enum values and amounts: never a reason text, an address, a
 name or an account (see docs/data.md, "No personal data"). Events that do not say when
