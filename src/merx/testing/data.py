@@ -64,7 +64,10 @@ def facts(draw: st.DrawFn, *, ids: int = 40) -> Fact:
     return Fact(
         fact_id=f"f{draw(st.integers(0, ids))}",
         kind=draw(st.sampled_from(KINDS)),
-        at_us=BASE_US + draw(st.integers(0, 3 * US_PER_DAY - 1)),
+        at_us=BASE_US
+        + draw(  # often on an hour's edge: where a bucket's stock is taken
+            st.integers(0, 3 * US_PER_DAY - 1) | st.integers(0, 71).map(lambda h: h * US_PER_HOUR)
+        ),
         **{name: draw(st.sampled_from(["", "a", "b"])) for name in DIMENSIONS},
         subject=draw(st.sampled_from(["s1", "s2", "s3", "s4"])),
         customer=draw(st.sampled_from(["", "c1", "c2"])),
@@ -160,6 +163,23 @@ class FactStoreContract:
                     )
 
         check()
+
+    def test_a_stock_is_taken_just_before_the_next_bucket(
+        self, make_facts: Callable[[], FactStore]
+    ) -> None:
+        store = make_facts()
+        next_day = BASE_US + US_PER_DAY
+        store.add([
+            Fact("f", "asset.funded", BASE_US + 1, subject="a1", funder="x", amount_minor=700,
+                 currency="CNY"),
+            Fact("c", "asset.closed", next_day, subject="a1"),  # the next day's first instant
+            Fact("d", "credit.drawn", next_day, subject="p1", amount_minor=300, currency="CNY"),
+        ])  # fmt: skip
+        start, end = BASE, BASE + timedelta(days=2)
+        exposure = metric_series(store, "funder_exposure", start=start, end=end)
+        assert [str(row.value) for row in exposure] == ["7.00", "0"]
+        owed = metric_series(store, "credit_outstanding", start=start, end=end)
+        assert [str(row.value) for row in owed] == ["0", "3.00"]
 
     def test_a_late_fact_lands_in_its_day(self, make_facts: Callable[[], FactStore]) -> None:
         store = make_facts()
