@@ -15,6 +15,7 @@ from merx.reach import SkipReason
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_codes
 import bench_credit
+import bench_data
 import bench_decisions
 import bench_golden_path
 import bench_inventory
@@ -155,3 +156,11 @@ def test_the_recommend_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> Non
 def test_the_monitoring_benchmark_evaluates_and_renders() -> None:
     first, second, render = bench_monitoring.run(3, 2)
     assert min(first, second, render) > 0
+
+
+def test_the_data_benchmark_ingests_and_queries_on_duckdb() -> None:
+    pytest.importorskip("duckdb", reason="duckdb is not installed (merx[duckdb])")
+    rate, total_s, seconds = bench_data.run(300)
+    assert rate > 0
+    assert total_s > 0
+    assert len(seconds) == len(bench_data.QUERIES)

@@ -56,6 +56,13 @@ PINNED = {
     "clearing": """
 
     """,
+    "data": """
+        Attribution COLLECTED DIMENSIONS Fact FactStore GRAINS How InvalidFact
+        InvalidWindow MERCHANT_METRICS METRICS Measure MerchantReport Metric MetricRow
+        MixedCurrencies NoAttribution OrderSide RATE_PLACES Shape StoredAttribution
+        Tally US_PER_DAY US_PER_HOUR UnknownMetric Window event_id_of facts_of from_us
+        ingest merchant_report metric_series tally_facts to_us
+    """,
     "decisions": """
         Access AllOf AnyOf Assigner CallerNotPermitted CompiledVersion Condition Decider
         Decision DecisionMade DecisionRecording Expr HitPolicy InputField InputTypeMismatch

@@ -41,7 +41,8 @@ The modules, their suites and the fixture each asks for:
 - :mod:`merx.testing.payout`: ``PayoutContract`` (``make_payout``);
 - :mod:`merx.testing.notifier`: ``NotifierContract`` (``make_notifier``);
 - :mod:`merx.testing.randomness`: ``RandomSourceContract`` (``make_random``);
-- :mod:`merx.testing.vault`: ``VaultContract`` (``make_vault``).
+- :mod:`merx.testing.vault`: ``VaultContract`` (``make_vault``);
+- :mod:`merx.testing.data`: ``FactStoreContract`` (``make_facts``), for ``FactStore``.
 
 This package needs pytest and hypothesis, which are not dependencies of merx: install
 merx's ``dev`` extra (``pip install 'merx[dev]'``) or your own pytest and hypothesis. It
@@ -57,6 +58,7 @@ import pytest
 #: Every suite module, registered for pytest's assertion rewriting before it is imported.
 SUITES = (
     "consignment",
+    "data",
     "funder",
     "journal",
     "logistics",

@@ -1,0 +1,303 @@
+"""From domain events to facts: :func:`facts_of`, the one place that says which event
+makes which fact.
+
+An event as published carries no id of its own, so :func:`event_id_of` derives one from
+what it says (its class and fields): an event delivered twice, by the publisher or by the
+outbox relay, makes facts with the same ids, which a store keeps once. (Every event here
+names the thing it changed and carries its instant, amount or position, so two different
+events never say the same.) A host that collects only from the outbox may pass the
+outbox's event id instead, but then always: one event under two kinds of id counts twice.
+
+What a fact may carry is ids, enum values and amounts: never a reason text, an address, a
+name or an account (see docs/data.md, "No personal data"). Events that do not say when
+they happened (a budget consumed, a credit draw) take ``at``, the instant they are
+collected. Events of kinds not listed make no fact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+from merx import (
+    credit,
+    fulfillment,
+    funding,
+    installments,
+    orders,
+    payments,
+    promotions,
+    settlement,
+)
+from merx.data.facts import Fact, day_number, to_us
+from merx.data.ports import Attribution, NoAttribution, OrderSide
+from merx.kernel.events import DomainEvent
+from merx.kernel.money import Money
+
+#: The class name of a risk decision's event (``merx.risk``): mapped by its fields
+#: (``outcome``, optional ``subject``/``order_id``, ``merchant_id``, ``channel``, ``at``).
+RISK_DECIDED: Final = "RiskDecided"
+
+
+def event_id_of(event: DomainEvent) -> str:
+    """An event's id derived from its class and fields (32 hex digits)."""
+    kind = type(event)
+    text = f"{kind.__module__}.{kind.__qualname__}|{event!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class _Making:
+    """What one event's facts share: the id they derive from, the time, the lookups."""
+
+    def __init__(self, event_id: str, at: datetime, attribution: Attribution) -> None:
+        self.event_id = event_id
+        self.at = at
+        self.attribution = attribution
+        self.made: list[Fact] = []
+
+    def fact(self, kind: str, at: datetime | None = None, **fields: Any) -> None:
+        n = len(self.made)
+        fact_id = self.event_id if n == 0 else f"{self.event_id}:{n}"
+        self.made.append(Fact(fact_id, kind, to_us(at or self.at), **fields))
+
+    def order(self, order_id: str) -> OrderSide:
+        return self.attribution.order(order_id) or OrderSide()
+
+
+def _money(amount: Money) -> dict[str, Any]:
+    return {"amount_minor": amount.minor, "currency": amount.currency}
+
+
+def _order_dims(side: OrderSide) -> dict[str, Any]:
+    return {"merchant": side.merchant, "category": side.category}
+
+
+def _order_placed(e: orders.OrderPlaced, m: _Making) -> None:
+    side = m.order(e.order_id)
+    m.fact(
+        "order.placed",
+        e.at,
+        subject=e.order_id,
+        customer=e.customer_id,
+        **_order_dims(side),
+        **_money(e.payable),
+    )
+
+
+def _order_paid(e: orders.OrderPaid, m: _Making) -> None:
+    side = m.order(e.order_id)
+    m.fact(
+        "order.paid",
+        e.at,
+        subject=e.order_id,
+        customer=e.customer_id or "",
+        **_order_dims(side),
+        **_money(e.amount),
+    )
+
+
+def _order_cancelled(e: orders.OrderCancelled, m: _Making) -> None:
+    m.fact("order.cancelled", e.at, subject=e.order_id, **_order_dims(m.order(e.order_id)))
+
+
+def _payment_started(e: payments.PaymentInitiated, m: _Making) -> None:
+    m.fact("payment.started", e.at, subject=e.payment_id, channel=e.channel, **_money(e.amount))
+
+
+def _payment_succeeded(e: payments.PaymentSucceeded, m: _Making) -> None:
+    channel = m.attribution.payment_channel(e.payment_id) or ""
+    m.fact("payment.succeeded", e.at, subject=e.payment_id, channel=channel, **_money(e.amount))
+
+
+def _payment_failed(e: payments.PaymentFailed, m: _Making) -> None:
+    channel = m.attribution.payment_channel(e.payment_id) or ""
+    m.fact("payment.failed", e.at, subject=e.payment_id, channel=channel)
+
+
+def _refund_succeeded(e: payments.RefundSucceeded, m: _Making) -> None:
+    m.fact(
+        "refund.succeeded",
+        e.at,
+        subject=e.refund_id,
+        **_order_dims(m.order(e.order_id)),
+        channel=m.attribution.payment_channel(e.payment_id) or "",
+        **_money(e.amount),
+    )
+
+
+def _budget_consumed(e: promotions.BudgetConsumed, m: _Making) -> None:
+    side = m.order(e.order_id)
+    dims: dict[str, Any] = {
+        "merchant": side.merchant,
+        "category": side.category,
+        "campaign": e.campaign_id,
+        "funder": m.attribution.campaign_funder(e.campaign_id) or "",
+    }
+    m.fact("promotion.consumed", subject=e.order_id, **dims, **_money(e.amount))
+    if side.currency:
+        m.fact(
+            "promotion.sales",
+            subject=e.order_id,
+            **dims,
+            amount_minor=side.payable_minor,
+            currency=side.currency,
+        )
+
+
+def _budget_released(e: promotions.BudgetReleased, m: _Making) -> None:
+    side = m.order(e.order_id)
+    m.fact(
+        "promotion.released",
+        subject=e.order_id,
+        merchant=side.merchant,
+        category=side.category,
+        campaign=e.campaign_id,
+        funder=m.attribution.campaign_funder(e.campaign_id) or "",
+        **_money(e.amount),
+    )
+
+
+def _order_cleared(e: settlement.OrderCompleted, m: _Making) -> None:
+    side = m.order(e.order_id)
+    for merchant, owed in e.owed:
+        m.fact(
+            "settlement.owed",
+            e.at,
+            subject=e.order_id,
+            merchant=merchant,
+            category=side.category,
+            **_money(owed),
+        )
+    if side.commission_minor is not None and side.currency:
+        m.fact(
+            "commission.earned",
+            e.at,
+            subject=e.order_id,
+            merchant=side.merchant,
+            category=side.category,
+            amount_minor=side.commission_minor,
+            currency=side.currency,
+        )
+
+
+def _order_settled(e: settlement.OrderSettled, m: _Making) -> None:
+    m.fact(
+        "settlement.settled", e.at, subject=e.order_id, merchant=e.merchant_id, **_money(e.amount)
+    )
+
+
+def _topup_opened(e: fulfillment.TopUpOpened, m: _Making) -> None:
+    side = m.order(e.order_id)
+    m.fact("topup.opened", subject=e.top_up_id, units=e.units, **_order_dims(side))
+
+
+def _topup_settled(e: fulfillment.TopUpUnitSettled, m: _Making) -> None:
+    kind = "topup.succeeded" if e.status is fulfillment.UnitStatus.SUCCEEDED else "topup.failed"
+    m.fact(kind, subject=e.top_up_id, **_order_dims(m.order(e.order_id)))
+
+
+def _credit_drawn(e: credit.CreditLimitDrawn, m: _Making) -> None:
+    m.fact("credit.drawn", subject=e.plan_id, customer=e.customer_id, **_money(e.amount))
+
+
+def _credit_restored(e: credit.CreditLimitRestored, m: _Making) -> None:
+    m.fact("credit.restored", subject=e.plan_id, customer=e.customer_id, **_money(e.amount))
+
+
+def _bill_issued(e: installments.BillIssued, m: _Making) -> None:
+    m.fact(
+        "bill.issued",
+        subject=e.bill_id,
+        customer=e.customer_id,
+        due_day=day_number(e.due_date),
+        **_money(e.total),
+    )
+
+
+def _bill_paid(e: installments.BillPaid, m: _Making) -> None:
+    m.fact("bill.paid", subject=e.bill_id, customer=e.customer_id)
+
+
+def _asset_funded(e: funding.AssetFunded, m: _Making) -> None:
+    m.fact(
+        "asset.funded",
+        subject=e.asset_id,
+        funder=e.funder_id,
+        channel=e.channel.value,
+        **_money(e.principal),
+    )
+
+
+def _asset_closed(
+    e: funding.AssetSettled | funding.AssetRepurchased | funding.AssetSold, m: _Making
+) -> None:
+    m.fact("asset.closed", subject=e.asset_id)
+
+
+def _funding_timed_out(e: funding.FundingTimedOut, m: _Making) -> None:
+    m.fact("funding.timed_out", subject=e.asset_id, funder=e.funder_id)
+
+
+def _risk_decided(e: Any, m: _Making) -> None:
+    outcome = getattr(e, "outcome", "")
+    subject = getattr(e, "subject", None) or getattr(e, "order_id", None) or ""
+    at = getattr(e, "at", None)
+    m.fact(
+        "risk.decided",
+        at if isinstance(at, datetime) else None,
+        outcome=str(getattr(outcome, "value", outcome)),
+        subject=str(subject),
+        merchant=str(getattr(e, "merchant_id", None) or ""),
+        channel=str(getattr(e, "channel", None) or ""),
+    )
+
+
+_MAPPING: Final[dict[type[DomainEvent], Callable[[Any, _Making], None]]] = {
+    orders.OrderPlaced: _order_placed,
+    orders.OrderPaid: _order_paid,
+    orders.OrderCancelled: _order_cancelled,
+    payments.PaymentInitiated: _payment_started,
+    payments.PaymentSucceeded: _payment_succeeded,
+    payments.PaymentFailed: _payment_failed,
+    payments.RefundSucceeded: _refund_succeeded,
+    promotions.BudgetConsumed: _budget_consumed,
+    promotions.BudgetReleased: _budget_released,
+    settlement.OrderCompleted: _order_cleared,
+    settlement.OrderSettled: _order_settled,
+    fulfillment.TopUpOpened: _topup_opened,
+    fulfillment.TopUpUnitSettled: _topup_settled,
+    credit.CreditLimitDrawn: _credit_drawn,
+    credit.CreditLimitRestored: _credit_restored,
+    installments.BillIssued: _bill_issued,
+    installments.BillPaid: _bill_paid,
+    funding.AssetFunded: _asset_funded,
+    funding.AssetSettled: _asset_closed,
+    funding.AssetRepurchased: _asset_closed,
+    funding.AssetSold: _asset_closed,
+    funding.FundingTimedOut: _funding_timed_out,
+}
+
+#: The event classes that make facts (a ``RiskDecided`` event too, by its name).
+COLLECTED: Final = tuple(_MAPPING)
+
+
+def facts_of(
+    event: DomainEvent,
+    *,
+    at: datetime,
+    event_id: str | None = None,
+    attribution: Attribution | None = None,
+) -> tuple[Fact, ...]:
+    """The facts ``event`` makes (none for a kind not collected). ``at``: when it was
+    collected, the time of an event that does not carry its own; ``event_id``: the
+    outbox's id if known, else :func:`event_id_of`."""
+    make = _MAPPING.get(type(event))
+    if make is None and type(event).__name__ == RISK_DECIDED:
+        make = _risk_decided
+    if make is None:
+        return ()
+    making = _Making(event_id or event_id_of(event), at, attribution or NoAttribution())
+    make(event, making)
+    return tuple(making.made)
