@@ -57,6 +57,16 @@ class HeldAccount:
         finally:
             self._kept()
 
+    def give_back_part(
+        self, ref: str, amount_minor: int, payable_minor: int, reference: str, at: datetime
+    ) -> PointsEntry | None:
+        try:
+            return self.account.give_back_part(
+                ref, amount_minor, payable_minor, reference, at, lookup=self.lookup
+            )
+        finally:
+            self._kept()
+
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         try:
             return self.account.expire(as_of, at)

@@ -540,6 +540,10 @@ def register_aftersales(
     bus.subscribe(
         payments.RefundSucceeded, partial(aftersales_services.complete_refunded_case, clock=clock)
     )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(aftersales_services.give_back_granted_points, clock=clock),
+    )
     bus.register(
         aftersales.ShipReplacement,
         partial(

@@ -421,6 +421,41 @@ class PointsAccount(Aggregate):
             return None
         return self.give_back(ref, owed, reference, at, lookup=lookup)
 
+    def give_back_part(
+        self,
+        ref: str,
+        amount_minor: int,
+        payable_minor: int,
+        reference: str,
+        at: datetime,
+        *,
+        lookup: EntryLookup,
+    ) -> PointsEntry | None:
+        """A refund of money that returns no unit (a goodwill refund, a price difference,
+        compensation: ``reference``) of ``amount_minor`` of the ``payable_minor`` the
+        order ``ref`` cost: the points its spend took for that share of the order come
+        back, ``spent * amount / payable`` rounded down, at most what is left of the spend;
+        ``None`` when that is nothing (no spend, a share worth less than a point, all of
+        it came back). Again with the same ``reference``: the first return."""
+        if (
+            type(amount_minor) is not int
+            or type(payable_minor) is not int
+            or not 0 < amount_minor <= payable_minor
+        ):
+            raise InvalidPoints(f"a refund of {amount_minor!r} of {payable_minor!r} is no share")
+        spend = self.entry(spent_key(ref), lookup)
+        if spend is None:
+            return None
+        returns = self.returns_of(ref, lookup)
+        for first in returns:
+            if first.cause == reference:
+                return first
+        left = -spend.points - sum(entry.points for entry in returns)
+        owed = min(-spend.points * amount_minor // payable_minor, left)  # rounded down
+        if owed <= 0:
+            return None
+        return self.give_back(ref, owed, reference, at, lookup=lookup)
+
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         """Remove what lapsed by ``as_of``: one ``EXPIRED`` entry per lapsed lot with
         points left. A second run the same day finds nothing."""

@@ -94,6 +94,13 @@ class PointsBook:
     ) -> PointsEntry | None:
         return self.account.give_back_share(ref, refunded, paid, reference, at, lookup=self.lookup)
 
+    def give_back_part(
+        self, ref: str, amount_minor: int, payable_minor: int, reference: str, at: datetime
+    ) -> PointsEntry | None:
+        return self.account.give_back_part(
+            ref, amount_minor, payable_minor, reference, at, lookup=self.lookup
+        )
+
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         return self.account.expire(as_of, at)
 
