@@ -10,20 +10,20 @@ from hypothesis import strategies as st
 
 from merx import aftersales, catalog, orders, payments, points
 from merx.aftersales import AfterSaleStatus
-from merx.kernel.ids import SkuId
+from merx.app import MemoryApp
+from merx.kernel.ids import MerchantId, OrderId, SkuId
+from tests.clearing.test_marketplace_clearing import cny, deliver_and_complete
 from tests.points.held import HeldAccount, entries_of
 from tests.points.test_checkout import (
     BO,
     SHIRT,
     balance,
-    cny,
-    deliver_and_complete,
     shop_with_points,
 )
 from tests.points.test_rules import AT
 
 
-def paid_with_points(spent: int = 5_000) -> tuple[object, object, orders.OrderId]:
+def paid_with_points(spent: int = 5_000) -> tuple[MemoryApp, MerchantId, OrderId]:
     app, shop = shop_with_points()
     placed = app.handle(orders.PlaceOrder(BO, points=spent))
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))

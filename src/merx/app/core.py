@@ -489,7 +489,7 @@ def assemble(
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
-        audience=audience,
+        audience=audience, points_rate=settings.points_rate,
     )  # fmt: skip
     register_promotions(bus, clock=clock, random=settings.random, audience=audience)
     register_funding(

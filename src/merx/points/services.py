@@ -70,6 +70,16 @@ class PointsBook:
         self._new = found is None
         self.account = found if found is not None else PointsAccount.open(customer_id)
 
+    @classmethod
+    def spending(
+        cls, uow: UnitOfWork, customer_id: CustomerId, points: int, ref: str, at: datetime
+    ) -> PointsEntry:
+        """Spend ``points`` of the customer's on ``ref`` and stage it (one call)."""
+        book = cls(uow, customer_id)
+        entry = book.spend(points, ref, at)
+        book.stage()
+        return entry
+
     def lookup(self, key: str) -> PointsEntry | None:
         """The stored entry ``key`` of this account (those made here: the account's)."""
         record = self._records.find(record_id(self.account.id, key))
