@@ -19,6 +19,7 @@ import bench_decisions
 import bench_golden_path
 import bench_inventory
 import bench_play
+import bench_points
 import bench_quote
 import bench_reach
 import bench_stores
@@ -134,3 +135,9 @@ def test_the_play_benchmark_draws_and_grants() -> None:
     seconds = bench_play.timed(50, 100)
     assert len(seconds) == 50
     assert min(seconds) > 0
+
+
+def test_the_points_benchmark_measures_a_movement_s_write(tmp_path: Path) -> None:
+    rows = bench_points.run([2, 30], 2, tmp_path)
+    assert [age for age, *_ in rows] == [2, 30]
+    assert all(written > account > 0 for _, account, written, _ in rows)
