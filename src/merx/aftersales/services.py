@@ -584,7 +584,7 @@ def give_back_granted_points(event: RefundSucceeded, uow: UnitOfWork, *, clock: 
     order = uow.repo(Order).view(found[0])
     if not order.points_paid().is_positive():
         return
-    book = PointsBook(uow, order.customer_id)
+    book = PointsBook(uow, order.customer_id, spends=[order.id])
     book.give_back_part(
         order.id, event.amount.minor, order.payable.minor, event.refund_id, clock.now()
     )

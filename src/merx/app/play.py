@@ -68,9 +68,7 @@ def spend_points(
     """The :class:`~merx.play.PointsSpender` of a merx: ``cost_points`` points spent on
     ``reference`` in the customer's points account (``InsufficientPoints`` if short,
     nothing staged)."""
-    book = points.PointsBook(uow, customer_id)
-    book.spend(cost_points, reference, at)  # InsufficientPoints (none: a balance of 0)
-    book.stage()
+    points.PointsBook.spending(uow, customer_id, cost_points, reference, at)
 
 
 def register_play(

@@ -237,7 +237,7 @@ def give_back_points(
     spent = [order for order in orders if order.points_paid().is_positive()]
     if not spent:
         return
-    book = PointsBook(uow, spent[0].customer_id)
+    book = PointsBook(uow, spent[0].customer_id, spends=[order.id for order in spent])
     for order in spent:
         paid = order.points_paid().minor
         refunded = paid if order.status is OrderStatus.CANCELLED else order.points_refunded().minor

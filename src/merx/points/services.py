@@ -28,6 +28,8 @@ from merx.points.model import (
     PointsRecord,
     earned_key,
     record_id,
+    returned_key,
+    spent_key,
 )
 from merx.points.ports import ENTRIES_PER_PAGE, PointsQueries
 
@@ -59,16 +61,26 @@ class PointsBook:
     """A customer's points in one unit of work: the account (opened if they have none)
     and the entry records it reads and makes. Its movements are the account's
     (:class:`~merx.points.PointsAccount`), with the records as their ``lookup``;
-    :meth:`stage` saves the account and adds a record per entry made. ``keys``: the entry
-    keys the caller will ask about, read with the account (one read on a database)."""
+    :meth:`stage` saves the account and adds a record per entry made. ``keys``: entry keys
+    the caller will ask about, and ``spends``: orders whose spend it will give back (their
+    spend and first return), read with the account (one read on a database)."""
 
-    def __init__(self, uow: UnitOfWork, customer_id: CustomerId, keys: Iterable[str] = ()):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        customer_id: CustomerId,
+        keys: Iterable[str] = (),
+        *,
+        spends: Iterable[str] = (),
+    ) -> None:
         self._accounts = uow.repo(PointsAccount)
         self._records = uow.repo(PointsRecord)
-        prefetch(self._records, [record_id(customer_id, key) for key in keys])
+        wanted = [*keys, *(key for ref in spends for key in (spent_key(ref), returned_key(ref, 1)))]
+        prefetch(self._records, [record_id(customer_id, key) for key in wanted])
         found = self._accounts.find(customer_id)
         self._new = found is None
         self.account = found if found is not None else PointsAccount.open(customer_id)
+        self._read: dict[str, PointsEntry | None] = {}  # records are never changed
 
     @classmethod
     def spending(
@@ -82,8 +94,10 @@ class PointsBook:
 
     def lookup(self, key: str) -> PointsEntry | None:
         """The stored entry ``key`` of this account (those made here: the account's)."""
-        record = self._records.find(record_id(self.account.id, key))
-        return None if record is None else record.entry
+        if key not in self._read:
+            record = self._records.find(record_id(self.account.id, key))
+            self._read[key] = None if record is None else record.entry
+        return self._read[key]
 
     def entry(self, key: str) -> PointsEntry | None:
         return self.account.entry(key, self.lookup)
