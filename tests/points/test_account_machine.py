@@ -165,6 +165,35 @@ class PointsMachine(RuleBasedStateMachine):
             by_key[key].left += given
         self.model_expire(self.day)
 
+    @precondition(lambda self: bool(self.spends))
+    @rule(data=st.data(), payable=st.integers(1, 2_000), share=st.integers(1, 2_000))
+    def give_back_part(self, data: st.DataObject, payable: int, share: int) -> None:
+        """A refund of money without units (goodwill): ``spent * part / payable`` rounded
+        down, capped by what is left, once per refund."""
+        order = data.draw(st.sampled_from(sorted(self.spends)))
+        part = min(share, payable)
+        self.counter += 1
+        spent = -self.records[f"spent:{order}"].points
+        left = self.spends[order]
+        back = self.account.give_back_part(
+            order, part, payable, f"g{self.counter}", self.at, lookup=self.lookup
+        )
+        self.store()
+        expected = min(spent * part // payable, left)
+        assert (0 if back is None else back.points) == expected
+        if back is None:
+            return
+        again = self.account.give_back_part(
+            order, part, payable, f"g{self.counter}", self.at, lookup=self.lookup
+        )
+        assert again == back  # once per refund
+        assert self.account.appended == []
+        self.spends[order] = left - back.points
+        by_key = {lot.key: lot for lot in self.lots}
+        for key, given in back.draws:
+            by_key[key].left += given
+        self.model_expire(self.day)
+
     @rule(days=st.integers(1, 10))
     def pass_days(self, days: int) -> None:
         self.day += timedelta(days=days)
