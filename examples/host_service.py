@@ -11,6 +11,8 @@ Endpoints (all JSON):
 * ``GET /orders/<order id>``: an order (a seller's order or a parent order)
 * ``GET /customers/<customer>/orders[?before=<parent id>&limit=N]``: a page of the
   customer's parent orders, newest first
+* ``GET /customers/<customer>/points[?page=N]``: the customer's points balance and a page
+  of their points entries, oldest first (50 a page, ``next_page`` null on the last)
 
 ``POST /orders`` and ``POST /payments`` honour an ``Idempotency-Key`` header: sent again
 with the same key and body, they answer what they answered the first time.
@@ -109,7 +111,7 @@ class Api:
             ("POST", "payments"): self.pay,
             ("POST", "notifications"): self.notify,
             ("GET", "orders"): self.order,
-            ("GET", "customers"): self.customer_orders,
+            ("GET", "customers"): self.customer_view,
         }
         handler = table.get((method, parts[0] if parts else ""))
         if handler is None:
@@ -194,7 +196,35 @@ class Api:
                 "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
             }
 
-    def customer_orders(self, body: Json, customer: str, _orders: str = "orders") -> Json:
+    def customer_view(self, body: Json, customer: str, what: str = "orders") -> Json:
+        if what == "points":
+            return self.customer_points(body, customer)
+        if what != "orders":
+            raise NotFound(f"no route GET /customers/{customer}/{what}")
+        return self.customer_orders(body, customer)
+
+    def customer_points(self, body: Json, customer: str) -> Json:
+        cid = CustomerId(customer)
+        page = self.app.points_entries(cid, whole(body, "page") if "page" in body else 0)
+        return {
+            "balance": self.app.points_balance(cid),
+            "page": page.page,
+            "next_page": page.next_page,
+            "entries": [
+                {
+                    "seq": entry.seq,
+                    "key": entry.key,
+                    "kind": entry.kind.value,
+                    "points": entry.points,
+                    "ref": entry.ref,
+                    "cause": entry.cause,
+                    "at": entry.at.isoformat(),
+                }
+                for entry in page.entries
+            ],
+        }
+
+    def customer_orders(self, body: Json, customer: str) -> Json:
         with self.app.unit_of_work() as uow:
             page = orders.customer_orders(
                 uow,

@@ -21,6 +21,7 @@ import bench_golden_path
 import bench_inventory
 import bench_monitoring
 import bench_play
+import bench_points
 import bench_quote
 import bench_reach
 import bench_recommend
@@ -164,3 +165,9 @@ def test_the_data_benchmark_ingests_and_queries_on_duckdb() -> None:
     assert rate > 0
     assert total_s > 0
     assert len(seconds) == len(bench_data.QUERIES)
+
+
+def test_the_points_benchmark_measures_a_movement_s_write(tmp_path: Path) -> None:
+    rows = bench_points.run([2, 30], 2, tmp_path)
+    assert [age for age, *_ in rows] == [2, 30]
+    assert all(written > account > 0 for _, account, written, _ in rows)

@@ -229,10 +229,10 @@ PINNED = {
         Sealed UnknownBankCard UnknownToken Vault WithdrawConsent
     """,
     "points": """
-        EarnPoints ExpirePoints InsufficientPoints InvalidPoints PointsAccount PointsEarned
-        PointsEntry PointsEntryKind PointsExpired PointsLot PointsOverCap PointsQueries
-        PointsRate PointsReturnExceeded PointsReturned PointsSpent UnknownPointsSpend points_account
-        points_balance
+        ENTRIES_PER_PAGE EarnPoints ExpirePoints InsufficientPoints InvalidPoints PointsAccount
+        PointsBook PointsEarned PointsEntriesPage PointsEntry PointsEntryKind PointsExpired
+        PointsLot PointsOverCap PointsQueries PointsRate PointsRecord PointsReturnExceeded
+        PointsReturned PointsSpent UnknownPointsSpend points_account points_balance points_entries
     """,
     "pricing": """
         Allocation AppliedPromotion BaseRule Bundle BundleItem CartLine Coupon Customer

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from merx import orders
+from merx import orders, points
+from merx.kernel.ids import CustomerId
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import host_service
@@ -194,3 +195,24 @@ def test_a_customers_orders_come_newest_first_a_page_at_a_time(
     assert [o["parent_id"] for o in rest["orders"]] == placed[:1]
     status, answer = call(url, "GET", "/customers/di/orders?limit=0")
     assert (status, answer["error"]) == (400, "ValidationError")
+
+
+def test_a_customers_points_and_their_entries_a_page_at_a_time(
+    base: tuple[str, host_service.Api],
+) -> None:
+    url, api = base
+    for n in range(55):
+        api.app.handle(points.EarnPoints(CustomerId("eve"), 10, "task", f"t{n}"))
+    status, first = call(url, "GET", "/customers/eve/points")
+    assert (status, first["balance"], first["next_page"]) == (200, 550, 1)
+    assert [e["seq"] for e in first["entries"]] == list(range(50))
+    assert first["entries"][0] == {
+        "seq": 0, "key": "earned:task:t0", "kind": "earned", "points": 10, "ref": "task:t0",
+        "cause": None, "at": first["entries"][0]["at"],
+    }  # fmt: skip
+    _, rest = call(url, "GET", "/customers/eve/points?page=1")
+    assert ([e["seq"] for e in rest["entries"]], rest["next_page"]) == (list(range(50, 55)), None)
+    status, answer = call(url, "GET", "/customers/eve/points?page=-1")
+    assert (status, answer["error"]) == (400, "ValidationError")
+    assert call(url, "GET", "/customers/nobody/points")[1]["balance"] == 0
+    assert call(url, "GET", "/customers/eve/nothing")[0] == 404

@@ -24,6 +24,7 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, SkuId
 from merx.kernel.money import Money
+from tests.points.held import entries_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import journey_merchant
@@ -137,9 +138,7 @@ def test_a_cancelled_order_gives_the_points_back() -> None:
     assert balance(app) == 5_000
     app.handle(orders.CancelOrder(placed.parent_id, "changed my mind"))
     assert balance(app) == 10_000
-    with app.unit_of_work() as uow:
-        account = points.points_account(uow, BO)
-    kinds = [(e.kind, e.points, e.ref) for e in account.entries]
+    kinds = [(e.kind, e.points, e.ref) for e in entries_of(app, BO)]
     assert kinds[1:] == [
         (points.PointsEntryKind.SPENT, -5_000, placed.order_ids[0]),
         (points.PointsEntryKind.RETURNED, 5_000, placed.order_ids[0]),
@@ -194,9 +193,10 @@ def test_a_multi_seller_order_spends_each_order_its_share() -> None:
     app.handle(checkout.AddToCart(BO, hat, 1))
     placed = app.handle(orders.PlaceOrder(BO, points=2_501))  # 25.01 over 200.00 and 50.00
     with app.unit_of_work() as uow:
-        account = points.points_account(uow, BO)
         paid = {o: uow.repo(orders.Order).get(o).points_paid() for o in placed.order_ids}
-    spends = {e.ref: -e.points for e in account.entries if e.kind is points.PointsEntryKind.SPENT}
+    spends = {
+        e.ref: -e.points for e in entries_of(app, BO) if e.kind is points.PointsEntryKind.SPENT
+    }
     assert spends == {o: p.minor for o, p in paid.items()}
     assert sorted(spends.values()) == [500, 2_001]  # 20.01 on the shirts, 5.00 on the hat
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))

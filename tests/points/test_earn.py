@@ -11,6 +11,7 @@ from merx.adapters.memory import FixedClock
 from merx.app import MemoryApp, build_memory_app
 from merx.kernel.errors import IdempotencyConflict, ValidationError
 from merx.kernel.ids import CustomerId
+from tests.points.held import entries_of
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ALICE = CustomerId("alice")
@@ -28,8 +29,7 @@ def balance(app: MemoryApp, customer: CustomerId = ALICE) -> int:
 
 def test_a_customer_without_points_has_a_zero_balance(app: MemoryApp) -> None:
     assert balance(app) == 0
-    with app.unit_of_work() as uow:
-        assert points.points_account(uow, ALICE).entries == []
+    assert app.points_entries(ALICE) == points.PointsEntriesPage(ALICE, 0, (), None)
 
 
 def test_earning_adds_a_lot_an_entry_and_an_event(app: MemoryApp) -> None:
@@ -37,10 +37,10 @@ def test_earning_adds_a_lot_an_entry_and_an_event(app: MemoryApp) -> None:
     assert balance(app) == 300
     with app.unit_of_work() as uow:
         account = points.points_account(uow, ALICE)
-    assert [(e.key, e.kind, e.points) for e in account.entries] == [
+    assert [(e.key, e.kind, e.points) for e in entries_of(app, ALICE)] == [
         (key, points.PointsEntryKind.EARNED, 300)
     ]
-    assert account.lots[key] == points.PointsLot(key, 300, 300, date(2026, 6, 1))
+    assert account.lots[key] == points.PointsLot(key, 300, 300, date(2026, 6, 1), 0)
     earned = [e for e in app.events.events if isinstance(e, points.PointsEarned)]
     assert earned == [
         points.PointsEarned(ALICE, 300, "sign_in", "2026-03-01", date(2026, 6, 1), key)
@@ -93,9 +93,7 @@ def test_the_expiry_run_removes_lapsed_lots_only(app: MemoryApp) -> None:
     assert app.handle(points.ExpirePoints(date(2026, 3, 10))) == 0  # nothing twice
     assert balance(app) == 70
     assert balance(app, CustomerId("bob")) == 0
-    with app.unit_of_work() as uow:
-        account = points.points_account(uow, ALICE)
-    expired = [e for e in account.entries if e.kind is points.PointsEntryKind.EXPIRED]
+    expired = [e for e in entries_of(app, ALICE) if e.kind is points.PointsEntryKind.EXPIRED]
     assert [(e.points, e.ref) for e in expired] == [(-100, "earned:task:a")]
 
 

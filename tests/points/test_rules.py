@@ -9,27 +9,26 @@ from decimal import Decimal
 import pytest
 
 from merx.kernel.errors import IdempotencyConflict
-from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
 from merx.points import (
     InvalidPoints,
-    PointsAccount,
     PointsOverCap,
     PointsRate,
     PointsReturnExceeded,
     UnknownPointsSpend,
 )
+from tests.points.held import HeldAccount
 
 AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
-def account_with_lots() -> PointsAccount:
+def account_with_lots() -> HeldAccount:
     """Never-expiring 100 first, then 50 lapsing on 1 May, then 30 lapsing on 1 April."""
-    account = PointsAccount.open(CustomerId("alice"))
+    account = HeldAccount("alice")
     account.earn(100, "task", "forever", None, AT)
     account.earn(50, "task", "may", date(2026, 5, 1), AT)
     account.earn(30, "task", "april", date(2026, 4, 1), AT)
-    account.pull_events()
+    account.account.pull_events()
     return account
 
 
@@ -57,6 +56,9 @@ def test_a_return_goes_to_the_latest_expiring_lots_first_never_beyond_the_spend(
         account.give_back("o2", 1, "case-3", AT)
     assert account.spent_on("o1") == 60
     assert account.balance == 120
+    assert account.give_back("o1", 60, "case-1", AT) == back  # the same cause: a replay
+    with pytest.raises(IdempotencyConflict):
+        account.give_back("o1", 59, "case-1", AT)
 
 
 def test_a_refund_share_rounds_down_and_a_full_refund_gives_back_the_rest() -> None:

@@ -1,10 +1,13 @@
 """The points context on a database (a SQLite file, a PostgreSQL schema): accounts with
 their lots and entries survive a restart, the expiry run finds its accounts through the
-index, an order paid partly with points is placed and cancelled, and processes earning at
-once earn each reward once."""
+index, an order paid partly with points is placed and cancelled, processes earning at
+once earn each reward once, and a host reads the balance and the entries page by page
+while each movement writes a bounded amount (the account stays small, each entry a record
+of its own)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from merx import checkout, customers, orders, points
@@ -12,6 +15,7 @@ from merx.adapters.memory import FixedClock
 from merx.customers import Address
 from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
+from tests.points.held import entries_of
 from tests.stores.test_races import race, shop, target
 from tests.stores.test_stored_app import PHONE, Storage, open_shop, stock
 
@@ -56,9 +60,8 @@ def test_an_order_with_points_is_placed_and_cancelled_on_a_database(storage: Sto
     with app.unit_of_work() as uow:
         assert points.points_balance(uow, ALICE) == 10_000
     open_shop(storage).handle(orders.CancelOrder(placed.parent_id, "no"))
-    with app.unit_of_work() as uow:
-        assert points.points_balance(uow, ALICE) == 20_000
-        kinds = [entry.kind for entry in points.points_account(uow, ALICE).entries]
+    assert app.points_balance(ALICE) == 20_000
+    kinds = [entry.kind for entry in entries_of(app, ALICE)]
     assert kinds == [
         points.PointsEntryKind.EARNED,
         points.PointsEntryKind.SPENT,
@@ -78,7 +81,46 @@ def earn_rewards(path: str, n: int, rewards: int) -> int:
 def test_processes_earning_at_once_earn_each_reward_exactly_once(target: str) -> None:
     shop(target).close()  # reference data made once, before the racers open the store
     earned: list[int] = race(earn_rewards, target, 5)  # type: ignore[assignment]
-    with shop(target).unit_of_work() as uow:
-        account = points.points_account(uow, ALICE)
-    assert account.balance == sum(earned) * 10 + 1
-    assert len(account.entries) == sum(earned) + 1
+    app = shop(target)
+    assert app.points_balance(ALICE) == sum(earned) * 10 + 1
+    entries = entries_of(app, ALICE)
+    assert len(entries) == sum(earned) + 1
+    assert sum(entry.points for entry in entries) == app.points_balance(ALICE)
+
+
+def test_a_host_reads_balance_and_entries_page_by_page_and_writes_stay_small(
+    storage: Storage,
+) -> None:
+    app = open_shop(storage)
+    for n in range(120):
+        app.handle(points.EarnPoints(ALICE, 10, "task", f"t{n}", date(2026, 3, 1)))
+        if n % 2:
+            app.handle(points.EarnPoints(CustomerId("bo"), 1, "task", f"t{n}"))
+    again = open_shop(storage)
+    assert again.points_balance(ALICE) == 1_200
+    first = again.points_entries(ALICE)
+    assert len(first.entries) == points.ENTRIES_PER_PAGE
+    assert first.next_page == 1
+    last = again.points_entries(ALICE, 2)
+    assert [entry.seq for entry in last.entries] == list(range(100, 120))
+    assert last.next_page is None
+    assert again.points_entries(ALICE, 3).entries == ()
+    entries = entries_of(again, ALICE)
+    assert [entry.key for entry in entries] == [f"earned:task:t{n}" for n in range(120)]
+    assert len(entries_of(again, CustomerId("bo"))) == 60
+    # the account's document holds its open lots, never its entries: spent to nothing, it
+    # is as small as a new one, whatever its age
+    again.handle(points.EarnPoints(ALICE, 1, "task", "last"))
+    with again.unit_of_work() as uow:
+        book = points.PointsBook(uow, ALICE)
+        book.spend(1_201, "order-1", again.clock.now())
+        book.stage()
+        uow.commit()
+    database = storage.open()
+    stored = database.load("points.PointsAccount", ALICE)
+    assert stored is not None
+    text = stored[1] if isinstance(stored[1], str) else json.dumps(stored[1])
+    assert len(text) < 200, text
+    assert json.loads(text)["lots"] == {}
+    assert again.points_balance(ALICE) == 0
+    assert entries_of(again, ALICE)[-1].key == "spent:order-1"

@@ -7,7 +7,10 @@ naming their entry by number. An old database is rebuilt from them with the sche
 of its version (schema 1: no index table) and opened by this merx: the index is rebuilt,
 the journal leaves the documents for its tables with every balance as it was, the
 personal values the old documents held in clear (phones, top-up accounts, declared
-identities) are sealed in the database's vault table (schema 7), and trade goes on.
+identities) are sealed in the database's vault table (schema 7), points accounts
+(``fixtures/points-schema-9.json``, as schema 9 wrote them: every entry inside the
+account) keep their balance and open lots while their entries become records of their own
+(schema 11), and trade goes on.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import gzip
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from merx import (
     inventory,
     orders,
     payments,
+    points,
     promotions,
     settlement,
 )
@@ -61,6 +65,7 @@ from merx.settlement import SettlementStatement, Withdrawal
 from merx.testing.queries import ScanningOrderQueries
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-2.json.gz"
+POINTS_FIXTURE = Path(__file__).parent / "fixtures" / "points-schema-9.json"
 #: The day's last instant in the fixture, give or take: the upgraded shop trades on from it.
 AFTER = datetime(2026, 1, 26, tzinfo=UTC)
 
@@ -87,9 +92,16 @@ def command_record_rows() -> list[Row]:
     return rows
 
 
+def points_rows() -> list[Row]:
+    """Points accounts as schema 9 wrote them (every entry inside; added to every old
+    database, as the pre-sales are: the fixture predates points)."""
+    data = json.loads(POINTS_FIXTURE.read_text(encoding="utf-8"))
+    return [(kind, key, version, document) for kind, key, version, document in data["documents"]]
+
+
 def old_rows() -> list[Row]:
     """Every document an old database holds."""
-    return [*fixture_rows(), *command_record_rows()]
+    return [*fixture_rows(), *command_record_rows(), *points_rows()]
 
 
 def migrations_upto(schema: int, *, after: int = 0) -> list[Any]:
@@ -306,6 +318,7 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
     assert scanned[-2:] == [[made["ps-2-a"]], [made["ps-2-a"], made["ps-3-a"]]]
     check_indexed(database)
     check_sealed(app, database)
+    check_points(app, database)
     # expired command records are found through the index schema 6 wrote, and purged
     assert app.handle(PurgeCommandRecords(AFTER)) == 1
     assert database.keys(known.name_of(CommandRecord)) == ["live-key"]
@@ -317,6 +330,51 @@ def check_upgraded(app: StoredApp, database: Database) -> None:
         marketing = merchant_account(shop, LedgerBucket.MARKETING)
         assert uow.repo(Ledger).get("CNY").balance(journal, marketing) == -1_000
         assert settlement.reconciliation_report(uow, "CNY", journals=app.journals).ok
+
+
+def check_points(app: StoredApp, database: Database) -> None:
+    """Schema 11 took each account's entries out of its document: the account keeps its
+    balance and open lots, each entry is a record found page by page, a return's key is
+    its spend's n-th with the cancel or case as its cause, and points move on from there."""
+    alice, bo = CustomerId("c00001"), CustomerId("c00002")
+    stored = database.load("points.PointsAccount", alice)
+    assert stored is not None
+    document = json.loads(stored[1]) if isinstance(stored[1], str) else stored[1]
+    assert stored[0] == 7  # the account's version is kept
+    assert "entries" not in document
+    assert app.points_balance(alice) == 70
+    with app.unit_of_work() as uow:
+        account = points.points_account(uow, alice)
+    assert account.lots == {"earned:task:t1": points.PointsLot("earned:task:t1", 100, 70, None, 0)}
+    assert account.entry_count == 8
+    entries = app.points_entries(alice).entries
+    assert [(e.seq, e.key, e.points, e.cause) for e in entries] == [
+        (0, "earned:task:t1", 100, None),
+        (1, "earned:sign_in:d1", 50, None),
+        (2, "earned:lottery:draw-1", 30, None),
+        (3, "spent:ord-000001", -170, None),
+        (4, "returned:ord-000001:1", 40, "case-1"),
+        (5, "returned:ord-000001:2", 20, "cancelled"),
+        (6, "earned:lottery:draw-2", 10, None),
+        (7, "expired:earned:lottery:draw-2:7", -10, None),
+    ]
+    assert entries[1].expires_on == date(2026, 2, 1)
+    assert app.points_balance(bo) == 0
+    assert [e.key for e in app.points_entries(bo).entries] == ["earned:task:t1", "spent:ord-000002"]
+    with app.unit_of_work() as uow:  # trade goes on: the rest of the spend comes back
+        book = points.PointsBook(uow, alice)
+        assert book.give_back("ord-000001", 40, "case-1", AFTER).key == "returned:ord-000001:1"
+        back = book.give_back_share("ord-000001", 100, 100, "case-3", AFTER)
+        assert back is not None
+        assert (back.key, back.points) == ("returned:ord-000001:3", 110)
+        book.stage()
+        uow.commit()
+    # 70 + 110, less draw-1's 30 lapsed on 22 January: given back, expired again
+    assert app.points_balance(alice) == 150
+    assert [e.key for e in app.points_entries(alice).entries][-2:] == [
+        "returned:ord-000001:3",
+        "expired:earned:lottery:draw-1:9",
+    ]
 
 
 def clear_values_of_fixture() -> dict[tuple[str, str], list[str]]:
@@ -367,7 +425,7 @@ def check_sealed(app: StoredApp, database: Database) -> None:
 #: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has
 #: nothing of theirs to index (a new kind needs no migration: its first document is
 #: written with its index entries).
-NEWER_KINDS = frozenset({"promotions.VoucherCode", "points.PointsAccount", "risk.ReviewCase"})
+NEWER_KINDS = frozenset({"promotions.VoucherCode", "risk.ReviewCase"})
 
 
 def check_indexed(database: Database) -> None:

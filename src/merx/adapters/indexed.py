@@ -50,8 +50,14 @@ from merx.payments.ports import (
     REFUND_PENDING,
     payment_index,
 )
-from merx.points import PointsAccount
-from merx.points.ports import NEXT_LAPSE, points_account_index
+from merx.points import PointsAccount, PointsRecord
+from merx.points.ports import (
+    ENTRY_PAGE,
+    NEXT_LAPSE,
+    entry_page,
+    points_account_index,
+    points_record_index,
+)
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.promotions import VoucherCode
@@ -77,6 +83,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(CommandRecord, command_record_index)
     documents.index(PointsAccount, points_account_index)
     documents.index(ReviewCase, review_case_index)
+    documents.index(PointsRecord, points_record_index)
 
 
 class IndexedOrderQueries:
@@ -160,6 +167,10 @@ class IndexedPointsQueries:
     def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
         self._database = database
         self._accounts = documents.name_of(PointsAccount)
+        self._records = documents.name_of(PointsRecord)
+
+    def entries_on_page(self, customer_id: CustomerId, page: int) -> list[str]:
+        return self._database.find(self._records, ENTRY_PAGE, equal=entry_page(customer_id, page))
 
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         found = self._database.find(self._accounts, NEXT_LAPSE, upto=as_of.isoformat())

@@ -69,6 +69,7 @@ from merx.adapters.sqlite import (
     INDEXED_SINCE_4,
     INDEXED_SINCE_5,
     INDEXED_SINCE_6,
+    points_reshaped,
 )
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
@@ -373,6 +374,35 @@ _V9: Final = (
 )
 
 
+def _points_entries_of_11(db: Connection, documents: Documents | None) -> None:
+    """Schema 11: each points account's entries leave its document for records of their own
+    (:func:`merx.adapters.sqlite.points_reshaped`); the account keeps its balance and open
+    lots."""
+    rows = db.execute(
+        "SELECT id, document::text FROM merx_documents WHERE kind = 'points.PointsAccount' "
+        "ORDER BY row_id"
+    ).fetchall()
+    accounts, records = points_reshaped(rows, documents)
+    with db.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE merx_documents SET document = %s WHERE kind = %s AND id = %s",
+            [(_json(document), kind, key) for kind, key, document, _ in accounts],
+        )
+        cursor.executemany(_UNINDEX, [(kind, key) for kind, key, _, _ in accounts])
+        cursor.executemany(
+            "INSERT INTO merx_documents (kind, id, version, document) VALUES (%s, %s, 1, %s)",
+            [(kind, key, _json(document)) for kind, key, document, _ in records],
+        )
+        cursor.executemany(
+            _INDEX,
+            [
+                (kind, name, value, key)
+                for kind, key, _, entries in [*accounts, *records]
+                for name, value in entries
+            ],
+        )
+
+
 #: Every schema step in order of its version; a database's schema is the version of the
 #: last step applied (see :func:`merx.adapters.sqlite.migrations_after`).
 MIGRATIONS: Final = (
@@ -384,6 +414,7 @@ MIGRATIONS: Final = (
     Migration(6, _V6, _index_kinds_of_6),
     Migration(7, (), _seal_clear_values_of_7),
     Migration(9, _V9),
+    Migration(11, (), _points_entries_of_11),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

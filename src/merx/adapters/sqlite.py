@@ -45,6 +45,8 @@ from merx.adapters.sealing import (
 )
 from merx.kernel.documents import Documents
 from merx.kernel.errors import ConcurrencyError, ValidationError
+from merx.points import PointsAccount, PointsRecord
+from merx.points.ports import reshape_account
 
 _V1: Final = (
     """CREATE TABLE merx_documents (
@@ -288,6 +290,64 @@ def _seal_clear_values_of_7(db: sqlite3.Connection, documents: Documents | None)
     db.executemany("INSERT INTO merx_vault (token, kind, value) VALUES (?, ?, ?)", kept)
 
 
+#: A document of schema 11's step: (kind, id, the document, its index entries).
+Reshaped = tuple[str, str, Any, tuple[tuple[str, str], ...]]
+
+
+def points_reshaped(
+    rows: Sequence[tuple[str, str]], documents: Documents | None
+) -> tuple[list[Reshaped], list[Reshaped]]:
+    """Schema 11 over the points accounts ``rows`` (id, JSON text): each account's entries
+    leave its document for records of their own (:func:`merx.points.ports.reshape_account`).
+    The accounts as rewritten and the records to insert, each with its index entries;
+    every new document is read back through this code's serde first (a malformed one
+    fails the step, which then changes nothing)."""
+    if documents is None:
+        raise ValidationError("upgrading to schema 11 needs the documents (merx.app.documents())")
+    accounts: list[Reshaped] = []
+    records: list[Reshaped] = []
+    account_kind, record_kind = documents.name_of(PointsAccount), documents.name_of(PointsRecord)
+    for key, text in rows:
+        account, entries = reshape_account(json.loads(text))
+        accounts.append(
+            (account_kind, key, account, _entries_of(documents, PointsAccount, account))
+        )
+        for record_key, record in entries:
+            records.append(
+                (record_kind, record_key, record, _entries_of(documents, PointsRecord, record))
+            )
+    return accounts, records
+
+
+def _entries_of(
+    documents: Documents, kind: type[Any], document: Any
+) -> tuple[tuple[str, str], ...]:
+    return tuple(documents.index_entries(documents.read(kind, document)) or ())
+
+
+def _points_entries_of_11(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 11: each points account's entries leave its document for records of their own
+    (:func:`points_reshaped`); the account keeps its balance and open lots."""
+    rows = db.execute(
+        "SELECT id, document FROM merx_documents WHERE kind = 'points.PointsAccount' ORDER BY row"
+    ).fetchall()
+    accounts, records = points_reshaped(rows, documents)
+    for kind, key, document, entries in accounts:
+        db.execute(
+            "UPDATE merx_documents SET document = ? WHERE kind = ? AND id = ?",
+            (_dumps(document), kind, key),
+        )
+        _write_index(db, kind, key, entries)
+    db.executemany(
+        "INSERT INTO merx_documents (kind, id, version, document) VALUES (?, ?, 1, ?)",
+        [(kind, key, _dumps(document)) for kind, key, document, _ in records],
+    )
+    db.executemany(
+        "INSERT INTO merx_index (kind, name, value, id) VALUES (?, ?, ?, ?)",
+        [(kind, name, value, key) for kind, key, _, entries in records for name, value in entries],
+    )
+
+
 #: Every schema step in order of its version; the schema of a file is the version of the
 #: last step applied. A database opened applies every step of a later version, in order.
 MIGRATIONS: Final = (
@@ -302,6 +362,7 @@ MIGRATIONS: Final = (
     # (merx.adapters.postgres); SQLite never checked it (merx leaves ``foreign_keys`` off),
     # so the step is empty here: the number moves so that both stores name one schema.
     Migration(9, ()),
+    Migration(11, (), _points_entries_of_11),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.

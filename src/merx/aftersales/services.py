@@ -60,6 +60,7 @@ from merx.payments import (
     RefundSucceeded,
     refund_to_payer,
 )
+from merx.points import PointsBook
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -569,6 +570,26 @@ def grant_refund(
         clock=clock,
         order_id=order.id,
     )
+
+
+def give_back_granted_points(event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock) -> None:
+    """Subscriber: a refund granted outside after-sales (:class:`GrantRefund`) was paid
+    back: the points the order spent come back for the refunded share of what it cost
+    (:meth:`merx.points.PointsAccount.give_back_part`: ``spent * amount / payable``,
+    rounded down), once per refund. Other refunds give points back through their case
+    (:func:`_complete`), or none (an exchange's difference)."""
+    found = GrantKind.of_refund(event.refund_id)
+    if found is None:
+        return
+    order = uow.repo(Order).view(found[0])
+    if not order.points_paid().is_positive():
+        return
+    book = PointsBook(uow, order.customer_id, spends=[order.id])
+    book.give_back_part(
+        order.id, event.amount.minor, order.payable.minor, event.refund_id, clock.now()
+    )
+    if book.stage():
+        uow.commit()
 
 
 def merchant_case(uow: UnitOfWork, acting: MerchantId, case_id: AfterSaleId) -> AfterSale:

@@ -320,6 +320,17 @@ class App:
             traffic.ViewPosition(customer_id, position_id, at, record, dict(context or {}))
         )
 
+    def points_balance(self, customer_id: CustomerId) -> int:
+        """The customer's points now (:func:`merx.points.points_balance`)."""
+        with self.unit_of_work() as uow:
+            return points.points_balance(uow, customer_id)
+
+    def points_entries(self, customer_id: CustomerId, page: int = 0) -> points.PointsEntriesPage:
+        """Page ``page`` of the customer's points entries (:func:`merx.points.points_entries`,
+        through the store's index)."""
+        with self.unit_of_work() as uow:
+            return points.points_entries(uow, self.queries.points, customer_id, page)
+
     def get(self, kind: type[A], key: str) -> A:
         """A read-only copy of the aggregate ``key`` of type ``kind``."""
         with self.unit_of_work() as uow:
@@ -564,7 +575,7 @@ def assemble(
     register_presale(
         bus, clock=clock, ids=ids, inventory=policy, offers=settings.offers, gateways=gateways,
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
-        audience=audience,
+        audience=audience, points_rate=settings.points_rate,
     )  # fmt: skip
     register_promotions(bus, clock=clock, random=settings.random, audience=audience)
     register_funding(

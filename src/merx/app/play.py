@@ -51,14 +51,9 @@ class ContextGranter:
             return earned.grant_key
         assert reward.kind is play.RewardKind.POINTS
         assert reward.points is not None
-        wallets = uow.repo(points.PointsAccount)
-        found = wallets.find(earned.customer_id)
-        held = found if found is not None else points.PointsAccount.open(earned.customer_id)
-        entry = held.earn(reward.points, POINTS_SOURCE, earned.grant_key, None, at)
-        if found is None:
-            wallets.add(held)
-        else:
-            wallets.save(held)
+        book = points.PointsBook(uow, earned.customer_id)
+        entry = book.earn(reward.points, POINTS_SOURCE, earned.grant_key, None, at)
+        book.stage()
         key: str = entry.key
         return key
 
@@ -73,12 +68,7 @@ def spend_points(
     """The :class:`~merx.play.PointsSpender` of a merx: ``cost_points`` points spent on
     ``reference`` in the customer's points account (``InsufficientPoints`` if short,
     nothing staged)."""
-    accounts = uow.repo(points.PointsAccount)
-    account = accounts.find(customer_id)
-    if account is None:
-        raise points.InsufficientPoints(customer_id, 0, cost_points)
-    account.spend(cost_points, reference, at)
-    accounts.save(account)
+    points.PointsBook.spending(uow, customer_id, cost_points, reference, at)
 
 
 def register_play(

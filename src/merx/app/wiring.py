@@ -302,12 +302,14 @@ def register_presale(
     pricer: pricing.Pricer = pricing.quote,
     tax: catalog.TaxPolicy = catalog.INCLUSIVE,
     audience: promotions.Audience | None = None,
+    points_rate: points.PointsRate | None = None,
 ) -> None:
     """Pre-sale orders: listing, deposit, balance (priced without the campaigns whose
     ``audience`` leaves the customer out), cancellation, the timer (``queries``
     finds the pre-sale orders whose window closed unpaid), and following the deposit's
     and the balance's payments, the deposit's refund and its booking. ``tax`` taxes the
-    deposit and the balance as :func:`register_shop`'s taxes an order."""
+    deposit and the balance as :func:`register_shop`'s taxes an order; ``points_rate`` is
+    what the points a balance spends are worth (as :func:`register_shop`'s)."""
     bus.register(orders.CreatePresale, partial(presale_services.create_presale, clock=clock))
     bus.register(
         orders.PlaceDepositOrder,
@@ -328,6 +330,7 @@ def register_presale(
             pricer=pricer,
             tax=tax,
             audience=audience,
+            points_rate=points_rate,
         ),
     )
     bus.register(
@@ -539,6 +542,10 @@ def register_aftersales(
     bus.subscribe(aftersales.AfterSaleCompleted, aftersales_services.refund_presale_deposit_share)
     bus.subscribe(
         payments.RefundSucceeded, partial(aftersales_services.complete_refunded_case, clock=clock)
+    )
+    bus.subscribe(
+        payments.RefundSucceeded,
+        partial(aftersales_services.give_back_granted_points, clock=clock),
     )
     bus.register(
         aftersales.ShipReplacement,

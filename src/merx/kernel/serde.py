@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -109,16 +110,29 @@ def _structure_maybe_sealed(converter: cattrs.Converter, data: Any, _: Any) -> s
     return converter.structure(data, Sealed)
 
 
-def register_aggregates(converter: cattrs.Converter, aggregates: Iterable[type[Any]]) -> None:
+def register_aggregates(
+    converter: cattrs.Converter, aggregates: Iterable[type[Any]], *, omit: Iterable[str] = ()
+) -> None:
     """Hooks that write ``aggregates`` with their version and without pending events
-    (register them after the hooks of the types their fields hold)."""
+    (register them after the hooks of the types their fields hold); ``omit``: more fields
+    an aggregate holds only in memory, left out of its document (those it has)."""
     for kind in aggregates:
+        names = {field.name for field in attrs.fields(kind)}
+        left_out: dict[str, Any] = {
+            name: override(omit=True) for name in ("pending_events", *omit) if name in names
+        }
         converter.register_unstructure_hook(
-            kind, make_dict_unstructure_fn(kind, converter, pending_events=override(omit=True))
+            kind, make_dict_unstructure_fn(kind, converter, **left_out)
         )
-        converter.register_structure_hook(
-            kind, make_dict_structure_fn(kind, converter, pending_events=override(omit=True))
-        )
+        converter.register_structure_hook(kind, make_dict_structure_fn(kind, converter, **left_out))
+
+
+def structure_whole_number(value: Any, _: type[int]) -> int:
+    """A strict ``int`` hook: an ``int`` as JSON holds it, never a float, a string or a bool
+    (cattrs' own would cut ``1.5`` down to ``1``)."""
+    if type(value) is not int:
+        raise ValidationError(f"expected a whole number, not {value!r}")
+    return value
 
 
 def structure_or_raise(converter: cattrs.Converter, data: Any, kind: type[T]) -> T:

@@ -18,6 +18,7 @@ import attrs
 
 from merx.catalog import INCLUSIVE, FulfillmentMode, Sku, TaxPolicy
 from merx.checkout import (
+    POINTS,
     FreightCharge,
     LineDiscount,
     Offers,
@@ -54,6 +55,7 @@ from merx.orders.services import (
     move_stock,
     presale_of,
 )
+from merx.points import InvalidPoints, PointsBook, PointsRate
 from merx.pricing import CartLine, Pricer, Promotion, quote
 from merx.pricing import Customer as PricingCustomer
 from merx.pricing import Quote as PricingQuote
@@ -96,11 +98,16 @@ class PlaceDepositOrder(Command[PlacedOrder]):
 class PlaceBalanceOrder(Command[PlacedOrder]):
     """Place the balance of a pre-sale order in its window: the balance's parent order to
     pay, holding the goods order. ``expected_payable`` refuses a balance that changed
-    (:class:`~merx.orders.QuoteChanged`); ``payment_method`` lets payment promotions apply."""
+    (:class:`~merx.orders.QuoteChanged`); ``payment_method`` lets payment promotions apply.
+    ``points`` (0: none) are the customer's points to spend on the balance, as
+    :class:`~merx.orders.PlaceOrder`'s: they pay at most the rate's share of the balance's
+    goods (after the campaigns and the deposit's value); the deposit is never paid with
+    points."""
 
     presale_id: OrderId
     payment_method: str | None = None
     expected_payable: Money | None = None
+    points: int = 0
 
 
 @attrs.frozen
@@ -243,6 +250,7 @@ def place_balance_order(
     pricer: Pricer = quote,
     tax: TaxPolicy = INCLUSIVE,
     audience: Audience | None = None,
+    points_rate: PointsRate | None = None,
 ) -> PlacedOrder:
     """Price the balance now: the pre-sale price, less the campaigns in force and the
     customer's coupons (as checkout prices them, within their budgets, and leaving out a
@@ -252,7 +260,13 @@ def place_balance_order(
     campaigns (its ``free_over`` measured on the pre-sale price after them); the tax is the
     SKU's rate under ``tax`` on the balance (the goods order's net). The deposit's stock
     moves to the goods order; the campaigns' budgets are reserved under the balance's
-    parent order."""
+    parent order. ``cmd.points`` pay last, a line discount
+    (:data:`merx.checkout.POINTS`, funded by the platform) worth what ``points_rate`` says
+    (:class:`~merx.points.PointsRate`'s default when ``None``), capped at its share of the
+    balance's goods; they are spent on the goods order in the same commit
+    (``InsufficientPoints`` if the customer holds too few unexpired, nothing changed)."""
+    if type(cmd.points) is not int or cmd.points < 0:
+        raise InvalidPoints(f"points to spend must be a whole number from 0, not {cmd.points!r}")
     presale = _presale(uow, cmd.presale_id)
     now = clock.now()
     presale.check_balance_open(now)
@@ -296,7 +310,9 @@ def place_balance_order(
     freight = _shipment_of(freight_charges(pricing))
     deduction = LineDiscount(f"presale:{listing.id}", presale.seller, presale.quote.deposit_value)
     rate = tax.rate_for(sku.tax_rate, sku.category)
-    line = _line(sku, terms.final_price, presale.quantity, (*campaigns, deduction), rate, tax)
+    goods_price = terms.final_price * presale.quantity
+    discounts = _with_points(goods_price, (*campaigns, deduction), cmd.points, points_rate)
+    line = _line(sku, terms.final_price, presale.quantity, discounts, rate, tax)
     goods = Order.place(
         order_id=goods_id,
         parent_id=parent_id,
@@ -315,6 +331,8 @@ def place_balance_order(
     applied = campaign_discounts(uow, pricing)
     if applied:
         reserve_for_order(uow, parent_id, customer.id, applied, at=now)
+    if cmd.points:  # InsufficientPoints before anything is staged
+        PointsBook.spending(uow, customer.id, cmd.points, goods.id, now)
     presale.balance_placed(parent_id, parent.payable, now)
     uow.repo(Order).add(goods)
     move_stock(uow, deposit, goods)
@@ -322,6 +340,18 @@ def place_balance_order(
     uow.repo(PresaleOrder).save(presale)
     uow.commit()
     return PlacedOrder(parent.id, parent.order_ids)
+
+
+def _with_points(
+    goods_price: Money, discounts: tuple[LineDiscount, ...], points: int, rate: PointsRate | None
+) -> tuple[LineDiscount, ...]:
+    """``discounts`` and, with ``points``, their line discount after every other one: on
+    what the balance's goods still cost, capped at the rate's share of it."""
+    if not points:
+        return discounts
+    left = goods_price - Money.sum((d.amount for d in discounts), goods_price.currency)
+    paid = (rate or PointsRate()).check(points, left)  # InvalidPoints, PointsOverCap
+    return (*discounts, LineDiscount(POINTS, PLATFORM, paid))
 
 
 def _shipment_of(charges: Sequence[FreightCharge]) -> FreightCharge | None:

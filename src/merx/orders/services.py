@@ -39,7 +39,7 @@ from merx.orders.model import (
 )
 from merx.orders.ports import OrderQueries
 from merx.orders.presale import PresaleOrder
-from merx.points import PointsAccount, PointsRate
+from merx.points import PointsBook, PointsRate
 from merx.pricing import Pricer, quote
 from merx.promotions import (
     Audience,
@@ -219,12 +219,12 @@ def _spend_points(
     """Spend ``points`` on the placed ``orders`` (staged): each order's share in proportion
     to what the points paid of its lines (largest remainder), one spend per order, so a
     cancel or a refund gives back that order's own."""
-    account = uow.repo(PointsAccount).get(customer_id)
+    book = PointsBook(uow, customer_id)
     paid = [order.points_paid().minor for order in orders]
     for order, share in zip(orders, split_minor(points, paid), strict=True):
         if share:
-            account.spend(share, order.id, now)
-    uow.repo(PointsAccount).save(account)
+            book.spend(share, order.id, now)
+    book.stage()
 
 
 def give_back_points(
@@ -237,12 +237,12 @@ def give_back_points(
     spent = [order for order in orders if order.points_paid().is_positive()]
     if not spent:
         return
-    account = uow.repo(PointsAccount).get(spent[0].customer_id)
+    book = PointsBook(uow, spent[0].customer_id, spends=[order.id for order in spent])
     for order in spent:
         paid = order.points_paid().minor
         refunded = paid if order.status is OrderStatus.CANCELLED else order.points_refunded().minor
-        account.give_back_share(order.id, refunded, paid, reference, now)
-    uow.repo(PointsAccount).save(account)
+        book.give_back_share(order.id, refunded, paid, reference, now)
+    book.stage()
 
 
 def _by_seller(

@@ -3,7 +3,10 @@
 A :class:`PointsAccount` per customer on the ledger's pattern: every movement an entry
 (earned, spent, returned, expired), the balance the sum of the entries, points earned in
 lots with their day of expiry and spent oldest-expiring first, every point traceable to
-the entry that earned it. Rewards earn through :class:`EarnPoints` (once per source and
+the entry that earned it. The account holds the balance and its open lots; each entry is
+a :class:`PointsRecord` of its own (:func:`points_entries` pages through them), so a
+movement writes a bounded amount whatever the account's age; other contexts move points
+through a :class:`PointsBook`. Rewards earn through :class:`EarnPoints` (once per source and
 reference); :class:`ExpirePoints` is the expiry run; checkout spends points as a discount
 the customer chooses (:class:`PointsRate`), orders give them back on cancel and refund.
 See docs/marketing.md, "Points".
@@ -24,19 +27,31 @@ from merx.points.model import (
     PointsExpired,
     PointsLot,
     PointsRate,
+    PointsRecord,
     PointsReturned,
     PointsSpent,
 )
-from merx.points.ports import PointsQueries
-from merx.points.services import EarnPoints, ExpirePoints, points_account, points_balance
+from merx.points.ports import ENTRIES_PER_PAGE, PointsQueries
+from merx.points.services import (
+    EarnPoints,
+    ExpirePoints,
+    PointsBook,
+    PointsEntriesPage,
+    points_account,
+    points_balance,
+    points_entries,
+)
 
 __all__ = [
+    "ENTRIES_PER_PAGE",
     "EarnPoints",
     "ExpirePoints",
     "InsufficientPoints",
     "InvalidPoints",
     "PointsAccount",
+    "PointsBook",
     "PointsEarned",
+    "PointsEntriesPage",
     "PointsEntry",
     "PointsEntryKind",
     "PointsExpired",
@@ -44,10 +59,12 @@ __all__ = [
     "PointsOverCap",
     "PointsQueries",
     "PointsRate",
+    "PointsRecord",
     "PointsReturnExceeded",
     "PointsReturned",
     "PointsSpent",
     "UnknownPointsSpend",
     "points_account",
     "points_balance",
+    "points_entries",
 ]

@@ -13,21 +13,30 @@ balance the sum of the entries, every point traceable to the entry that earned i
   movement removes them: every movement first expires what lapsed by its day, so a spend
   never draws on a lapsed lot.
 
-Invariants, asserted after every change: no lot holds a negative or more than it earned,
-and the balance (the sum of the entries' points) equals what the lots hold.
+**Bounded writes.** The account holds the balance, the **open** lots only (a lot spent or
+expired to nothing leaves it; a return to it opens it again from its earning entry) and
+how many entries it has made. The entries are not in the account: each is appended once,
+as its own record (:class:`PointsRecord`), and never changed. A movement writes the small
+account and its new entries, whatever the account's age. The methods that must know an
+earlier entry (a replayed reward, a spend a return gives back) ask ``lookup`` (an
+:data:`EntryLookup`: the unit of work's records, :class:`~merx.points.PointsBook`; a dict
+in a test) by the entry's key.
+
+Invariants, asserted after every change: no open lot holds nothing, a negative or more
+than it earned, and the balance equals what the open lots hold.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 import attrs
 
-from merx.kernel.aggregate import Aggregate, flat_field
+from merx.kernel.aggregate import FLAT, Aggregate, flat_field
 from merx.kernel.errors import IdempotencyConflict
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import CustomerId
@@ -60,7 +69,9 @@ class PointsEntry:
     positive, spent and expired negative); ``draws`` names the lots it moved and by how
     many points each (their sum is ``points``' size). ``ref`` is what it belongs to (the
     reward's ``source:reference``, the order); ``link`` is the key of the spend a return
-    gives back."""
+    gives back and ``cause`` what gave it back (the cancel, the after-sale case, the
+    refund); ``expires_on`` is an earning's day of expiry (its lot's); ``seq`` numbers the
+    account's entries from 0 in the order they were made."""
 
     key: str
     kind: PointsEntryKind
@@ -69,26 +80,34 @@ class PointsEntry:
     at: datetime
     draws: tuple[Draw, ...]
     link: str | None = None
+    cause: str | None = None
+    expires_on: date | None = None
+    seq: int = 0
+
+
+#: How the account finds an earlier entry by its key (``None``: there is none).
+EntryLookup = Callable[[str], PointsEntry | None]
 
 
 @attrs.frozen
 class PointsLot:
-    """The points one ``EARNED`` entry (``key``) brought, what is left of them, and the
-    day they lapse (``None``: never)."""
+    """The points one ``EARNED`` entry (``key``, number ``seq``) brought, what is left of
+    them, and the day they lapse (``None``: never)."""
 
     key: str
     earned: int
     remaining: int
     expires_on: date | None
+    seq: int = 0
 
     def lapsed_on(self, day: date) -> bool:
         return self.expires_on is not None and self.expires_on <= day
 
 
-def _order(lot: PointsLot) -> tuple[bool, date]:
-    """Spending order: the earliest expiry first, lots that never expire last (``sorted``
-    is stable, so ties keep the order earned)."""
-    return (lot.expires_on is None, lot.expires_on or date.max)
+def _order(lot: PointsLot) -> tuple[bool, date, int]:
+    """Spending order: the earliest expiry first, lots that never expire last, ties in the
+    order earned (a lot opened again by a return keeps its place)."""
+    return (lot.expires_on is None, lot.expires_on or date.max, lot.seq)
 
 
 @attrs.frozen
@@ -196,13 +215,25 @@ def spent_key(ref: str) -> str:
     return f"spent:{ref}"
 
 
+def returned_key(ref: str, n: int) -> str:
+    """The key of the ``n``-th return (from 1) of the spend on ``ref``."""
+    return f"returned:{ref}:{n}"
+
+
 @attrs.define(kw_only=True)
 class PointsAccount(Aggregate):
-    """A customer's points: the entries (in order) and the lots. Its id is the customer's."""
+    """A customer's points: the balance, the open lots and how many entries were made
+    (the entries are :class:`PointsRecord` documents). Its id is the customer's.
+    ``appended`` holds the entries made since it was loaded, until they are stored
+    (:meth:`take_appended`); it is not part of the account's document."""
 
     id: CustomerId
-    entries: list[PointsEntry] = flat_field(list)
+    balance: int = 0
     lots: dict[str, PointsLot] = flat_field(dict)
+    entry_count: int = 0
+    appended: list[PointsEntry] = attrs.field(
+        factory=list, eq=False, repr=False, metadata={FLAT: True}
+    )
 
     @classmethod
     def open(cls, customer_id: CustomerId) -> PointsAccount:
@@ -210,31 +241,34 @@ class PointsAccount(Aggregate):
 
     # -- reading -----------------------------------------------------------------------
 
-    @property
-    def balance(self) -> int:
-        """The sum of the entries' points (lapsed lots included until they are expired)."""
-        return sum(entry.points for entry in self.entries)
-
     def available_on(self, day: date) -> int:
         """The points a spend on ``day`` may use: those of the lots not lapsed by then."""
         return sum(lot.remaining for lot in self.lots.values() if not lot.lapsed_on(day))
 
-    def entry(self, key: str) -> PointsEntry | None:
-        for entry in self.entries:
+    def entry(self, key: str, lookup: EntryLookup) -> PointsEntry | None:
+        """The entry ``key``: one made since the account was loaded, else ``lookup``'s."""
+        for entry in self.appended:
             if entry.key == key:
                 return entry
-        return None
+        return lookup(key)
 
-    def returned_of(self, spend_key: str) -> int:
-        """The points given back so far of the spend ``spend_key``."""
-        return sum(entry.points for entry in self.entries if entry.link == spend_key)
+    def returns_of(self, ref: str, lookup: EntryLookup) -> list[PointsEntry]:
+        """The returns of the spend on ``ref``, in order (keys ``returned:<ref>:1``, ...)."""
+        found: list[PointsEntry] = []
+        while (entry := self.entry(returned_key(ref, len(found) + 1), lookup)) is not None:
+            found.append(entry)
+        return found
 
-    def spent_on(self, ref: str) -> int:
+    def spent_on(self, ref: str, lookup: EntryLookup) -> int:
         """The points spent on ``ref`` less those given back (0 when none was spent)."""
-        spend = self.entry(spent_key(ref))
+        spend = self.entry(spent_key(ref), lookup)
         if spend is None:
             return 0
-        return -spend.points - self.returned_of(spend.key)
+        return -spend.points - sum(entry.points for entry in self.returns_of(ref, lookup))
+
+    def lapsing_by(self, day: date) -> bool:
+        """Whether a lot with points left lapses by ``day`` (the expiry run's question)."""
+        return any(lot.lapsed_on(day) for lot in self.lots.values())
 
     # -- movements ---------------------------------------------------------------------
 
@@ -245,6 +279,8 @@ class PointsAccount(Aggregate):
         reference: str,
         expires_on: date | None,
         at: datetime,
+        *,
+        lookup: EntryLookup,
     ) -> PointsEntry:
         """Earn ``points`` in a new lot; the same ``(source, reference)`` earns once (again
         with the same points and expiry: the first entry, nothing changes; with others:
@@ -256,33 +292,32 @@ class PointsAccount(Aggregate):
         if expires_on is not None:
             require_date(expires_on, "points expiry date", InvalidPoints)
         key = earned_key(source, reference)
-        first = self.entry(key)
+        first = self.entry(key, lookup)
         if first is not None:
-            lot_expiry = self._earned_expiry(first)
-            if (first.points, lot_expiry) != (points, expires_on):
+            if (first.points, first.expires_on) != (points, expires_on):
                 raise IdempotencyConflict(
                     f"points account {self.id!r}: {key!r} earned {first.points} points "
-                    f"expiring {lot_expiry}, now {points} expiring {expires_on}"
+                    f"expiring {first.expires_on}, now {points} expiring {expires_on}"
                 )
             return first
         if expires_on is not None and expires_on <= day:
             raise InvalidPoints(f"points earned on {day} must expire after it, not on {expires_on}")
         self._expire_lapsed(day, at)
-        entry = PointsEntry(
-            key, PointsEntryKind.EARNED, points, f"{source}:{reference}", at, ((key, points),)
-        )
-        self.lots[key] = PointsLot(key, points, points, expires_on)
-        self._append(entry)
+        self.lots[key] = PointsLot(key, points, 0, expires_on, self.entry_count)
+        entry = self._append(
+            key, PointsEntryKind.EARNED, points, f"{source}:{reference}", at=at,
+            draws=((key, points),), expires_on=expires_on,
+        )  # fmt: skip
         self.record(PointsEarned(self.id, points, source, reference, expires_on, key))
         return entry
 
-    def spend(self, points: int, ref: str, at: datetime) -> PointsEntry:
+    def spend(self, points: int, ref: str, at: datetime, *, lookup: EntryLookup) -> PointsEntry:
         """Spend ``points`` on ``ref`` (an order: once), the oldest-expiring lots first;
         :class:`InsufficientPoints` if the unexpired balance is short."""
         require_points(points)
         require_text(ref, "points spend reference")
         key = spent_key(ref)
-        first = self.entry(key)
+        first = self.entry(key, lookup)
         if first is not None:
             if first.points != -points:
                 raise IdempotencyConflict(
@@ -301,66 +336,73 @@ class PointsAccount(Aggregate):
             if not wanted:
                 break
             taken = min(wanted, lot.remaining)
-            if taken:
-                draws.append((lot.key, taken))
-                wanted -= taken
+            draws.append((lot.key, taken))
+            wanted -= taken
         assert not wanted, (self.id, points, available)
-        self._take(draws)
-        entry = PointsEntry(key, PointsEntryKind.SPENT, -points, ref, at, tuple(draws))
-        self._append(entry)
+        entry = self._append(key, PointsEntryKind.SPENT, -points, ref, at=at, draws=tuple(draws))
         self.record(PointsSpent(self.id, points, ref, key))
         return entry
 
-    def give_back(self, ref: str, points: int, reference: str, at: datetime) -> PointsEntry:
+    def give_back(
+        self, ref: str, points: int, reference: str, at: datetime, *, lookup: EntryLookup
+    ) -> PointsEntry:
         """Give back ``points`` of the spend on ``ref`` (``reference``: the cancel or the
         refund, once each) to the lots it drew on, the latest-expiring first;
         :class:`PointsReturnExceeded` beyond what it took less what came back already."""
         require_points(points)
         require_text(reference, "points return reference")
-        spend = self.entry(spent_key(ref))
+        spend = self.entry(spent_key(ref), lookup)
         if spend is None:
             raise UnknownPointsSpend(f"points account {self.id!r} has no spend on {ref!r}")
-        key = f"returned:{ref}:{reference}"
-        first = self.entry(key)
-        if first is not None:
-            if first.points != points:
-                raise IdempotencyConflict(
-                    f"points account {self.id!r}: {key!r} returned {first.points} points, "
-                    f"now {points}"
-                )
-            return first
-        left = -spend.points - self.returned_of(spend.key)
+        returns = self.returns_of(ref, lookup)
+        for first in returns:
+            if first.cause == reference:
+                if first.points != points:
+                    raise IdempotencyConflict(
+                        f"points account {self.id!r}: {reference!r} returned {first.points} "
+                        f"points of {ref!r}, now {points}"
+                    )
+                return first
+        left = -spend.points - sum(entry.points for entry in returns)
         if points > left:
             raise PointsReturnExceeded(
                 f"points account {self.id!r}: {points} points to return of {ref!r}, "
                 f"{left} left of the {-spend.points} spent"
             )
+        lots = {key: self._lot(key, lookup) for key, _ in spend.draws}
         back: dict[str, int] = {}
-        for entry in self.entries:
-            if entry.link == spend.key:
-                for lot_key, given in entry.draws:
-                    back[lot_key] = back.get(lot_key, 0) + given
+        for entry in returns:
+            for lot_key, given in entry.draws:
+                back[lot_key] = back.get(lot_key, 0) + given
         draws: list[Draw] = []
         wanted = points
         for lot_key, taken in sorted(
-            spend.draws, key=lambda draw: _order(self.lots[draw[0]]), reverse=True
+            spend.draws, key=lambda draw: _order(lots[draw[0]]), reverse=True
         ):
             given = min(wanted, taken - back.get(lot_key, 0))
             if given > 0:
                 draws.append((lot_key, given))
                 wanted -= given
         assert not wanted, (self.id, ref, points)
-        self._take([(lot_key, -given) for lot_key, given in draws])
-        entry = PointsEntry(
-            key, PointsEntryKind.RETURNED, points, ref, at, tuple(draws), link=spend.key
-        )
-        self._append(entry)
-        self.record(PointsReturned(self.id, points, ref, key, spend.key))
+        for lot_key, _ in draws:  # a lot spent to nothing opens again
+            self.lots.setdefault(lot_key, lots[lot_key])
+        entry = self._append(
+            returned_key(ref, len(returns) + 1), PointsEntryKind.RETURNED, points, ref, at=at,
+            draws=tuple(draws), link=spend.key, cause=reference,
+        )  # fmt: skip
+        self.record(PointsReturned(self.id, points, ref, entry.key, spend.key))
         self._expire_lapsed(business_date(at), at)  # a lapsed lot's points go again
         return entry
 
     def give_back_share(
-        self, ref: str, refunded: int, paid: int, reference: str, at: datetime
+        self,
+        ref: str,
+        refunded: int,
+        paid: int,
+        reference: str,
+        at: datetime,
+        *,
+        lookup: EntryLookup,
     ) -> PointsEntry | None:
         """A refund of ``ref``: of the money its points paid (``paid`` minor units),
         ``refunded`` has now been refunded in all. The spend's points come back pro rata:
@@ -369,15 +411,50 @@ class PointsAccount(Aggregate):
         spend, or a replay). Never more than spent."""
         if type(paid) is not int or type(refunded) is not int or not 0 <= refunded <= paid:
             raise InvalidPoints(f"refunded {refunded!r} of {paid!r} is no share")
-        spend = self.entry(spent_key(ref))
+        spend = self.entry(spent_key(ref), lookup)
         if spend is None or not paid:
             return None
         spent = -spend.points
         due = spent * refunded // paid  # rounded down; all of it on a full refund
-        owed = due - self.returned_of(spend.key)
+        owed = due - sum(entry.points for entry in self.returns_of(ref, lookup))
         if owed <= 0:
             return None
-        return self.give_back(ref, owed, reference, at)
+        return self.give_back(ref, owed, reference, at, lookup=lookup)
+
+    def give_back_part(
+        self,
+        ref: str,
+        amount_minor: int,
+        payable_minor: int,
+        reference: str,
+        at: datetime,
+        *,
+        lookup: EntryLookup,
+    ) -> PointsEntry | None:
+        """A refund of money that returns no unit (a goodwill refund, a price difference,
+        compensation: ``reference``) of ``amount_minor`` of the ``payable_minor`` the
+        order ``ref`` cost: the points its spend took for that share of the order come
+        back, ``spent * amount / payable`` rounded down, at most what is left of the spend;
+        ``None`` when that is nothing (no spend, a share worth less than a point, all of
+        it came back). Again with the same ``reference``: the first return."""
+        if (
+            type(amount_minor) is not int
+            or type(payable_minor) is not int
+            or not 0 < amount_minor <= payable_minor
+        ):
+            raise InvalidPoints(f"a refund of {amount_minor!r} of {payable_minor!r} is no share")
+        spend = self.entry(spent_key(ref), lookup)
+        if spend is None:
+            return None
+        returns = self.returns_of(ref, lookup)
+        for first in returns:
+            if first.cause == reference:
+                return first
+        left = -spend.points - sum(entry.points for entry in returns)
+        owed = min(-spend.points * amount_minor // payable_minor, left)  # rounded down
+        if owed <= 0:
+            return None
+        return self.give_back(ref, owed, reference, at, lookup=lookup)
 
     def expire(self, as_of: date, at: datetime) -> list[PointsEntry]:
         """Remove what lapsed by ``as_of``: one ``EXPIRED`` entry per lapsed lot with
@@ -385,53 +462,89 @@ class PointsAccount(Aggregate):
         require_date(as_of, "points expiry run date")
         return self._expire_lapsed(as_of, at)
 
-    def lapsing_by(self, day: date) -> bool:
-        """Whether a lot with points left lapses by ``day`` (the expiry run's question)."""
-        return any(lot.remaining and lot.lapsed_on(day) for lot in self.lots.values())
+    def take_appended(self) -> list[PointsEntry]:
+        """The entries made since the account was loaded (to store them), forgotten."""
+        appended, self.appended = self.appended, []
+        return appended
 
     # -- internals ---------------------------------------------------------------------
 
-    def _earned_expiry(self, entry: PointsEntry) -> date | None:
-        return self.lots[entry.key].expires_on
+    def _lot(self, key: str, lookup: EntryLookup) -> PointsLot:
+        """The lot ``key``: the open one, else rebuilt empty from its earning entry."""
+        lot = self.lots.get(key)
+        if lot is not None:
+            return lot
+        earned = self.entry(key, lookup)
+        assert earned is not None, (self.id, key)
+        assert earned.kind is PointsEntryKind.EARNED, (self.id, earned)
+        return PointsLot(key, earned.points, 0, earned.expires_on, earned.seq)
 
     def _expire_lapsed(self, day: date, at: datetime) -> list[PointsEntry]:
         expired: list[PointsEntry] = []
         for lot in list(self.lots.values()):
-            if lot.remaining and lot.lapsed_on(day):
-                key = f"expired:{lot.key}:{len(self.entries)}"
-                entry = PointsEntry(
-                    key,
-                    PointsEntryKind.EXPIRED,
-                    -lot.remaining,
-                    lot.key,
-                    at,
-                    ((lot.key, lot.remaining),),
-                )
+            if lot.lapsed_on(day):
+                key = f"expired:{lot.key}:{self.entry_count}"
                 self.record(PointsExpired(self.id, lot.remaining, lot.key, key))
-                self._take(entry.draws)
-                self._append(entry)
+                entry = self._append(
+                    key, PointsEntryKind.EXPIRED, -lot.remaining, lot.key, at=at,
+                    draws=((lot.key, lot.remaining),),
+                )  # fmt: skip
                 expired.append(entry)
         return expired
 
-    def _take(self, draws: tuple[Draw, ...] | list[Draw]) -> None:
-        """Take ``draws`` from their lots (a negative draw gives back)."""
-        for lot_key, points in draws:
+    def _append(
+        self,
+        key: str,
+        kind: PointsEntryKind,
+        points: int,
+        ref: str,
+        *,
+        at: datetime,
+        draws: tuple[Draw, ...],
+        link: str | None = None,
+        cause: str | None = None,
+        expires_on: date | None = None,
+    ) -> PointsEntry:
+        """Move the lots by ``draws`` (given back when ``points`` is positive), book the
+        entry, and check the invariants."""
+        sign = 1 if points > 0 else -1
+        for lot_key, drawn in draws:
             lot = self.lots[lot_key]
-            self.lots[lot_key] = attrs.evolve(lot, remaining=lot.remaining - points)
-
-    def _append(self, entry: PointsEntry) -> None:
-        self.entries.append(entry)
+            remaining = lot.remaining + sign * drawn
+            if remaining:
+                self.lots[lot_key] = attrs.evolve(lot, remaining=remaining)
+            else:
+                del self.lots[lot_key]  # spent or expired to nothing: no longer open
+        entry = PointsEntry(
+            key, kind, points, ref, at, draws, link, cause, expires_on, self.entry_count
+        )
+        self.balance += points
+        self.entry_count += 1
+        self.appended.append(entry)
         self._check_invariants()
+        return entry
 
     def _check_invariants(self) -> None:
         held = 0
         for lot in self.lots.values():
-            assert 0 <= lot.remaining <= lot.earned, (self.id, lot)
+            assert 0 < lot.remaining <= lot.earned, (self.id, lot)
             held += lot.remaining
-        assert held == self.balance, (self.id, held, self.balance)
+        assert held == self.balance >= 0, (self.id, held, self.balance)
 
-    def lot_entries(self, lot_key: str) -> Iterator[PointsEntry]:
-        """Every entry that moved the lot ``lot_key`` (its earning first)."""
-        for entry in self.entries:
-            if any(key == lot_key for key, _ in entry.draws):
-                yield entry
+
+@attrs.define(kw_only=True)
+class PointsRecord(Aggregate):
+    """One entry of a customer's account, stored on its own and never changed; its id is
+    ``<customer id>/<entry key>`` (:func:`record_id`), so a replay finds it by key."""
+
+    customer_id: CustomerId
+    entry: PointsEntry
+
+    @property
+    def id(self) -> str:
+        return record_id(self.customer_id, self.entry.key)
+
+
+def record_id(customer_id: str, key: str) -> str:
+    """The id of the record of ``customer_id``'s entry ``key``."""
+    return f"{customer_id}/{key}"

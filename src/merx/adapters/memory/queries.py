@@ -19,7 +19,8 @@ from merx.kernel.ids import AfterSaleId, CustomerId, MerchantId, OrderId, Suppli
 from merx.kernel.replies import CommandRecord
 from merx.orders import Order, ParentOrder, PresaleOrder
 from merx.payments import Payment
-from merx.points import PointsAccount
+from merx.points import PointsAccount, PointsRecord
+from merx.points.ports import ENTRIES_PER_PAGE
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
 from merx.risk import ReviewCase, ReviewStatus
@@ -109,6 +110,14 @@ class MemoryPointsQueries:
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         rows = list(self._store.tables.get(PointsAccount, {}).items())
         return [CustomerId(key) for key, (_, account) in rows if account.lapsing_by(as_of)]
+
+    def entries_on_page(self, customer_id: CustomerId, page: int) -> list[str]:
+        rows = list(self._store.tables.get(PointsRecord, {}).items())
+        return [
+            key
+            for key, (_, record) in rows
+            if record.customer_id == customer_id and record.entry.seq // ENTRIES_PER_PAGE == page
+        ]
 
 
 class MemoryReviewQueries:
