@@ -1,13 +1,12 @@
 """The simulation watched: hourly metrics from the day's events, alarm rules evaluated as
 the clock passes each hour, an injected incident, and the day's HTML report.
 
-Until merx's data system answers :class:`merx.monitoring.MetricSource`, the metrics the
-alarms read are computed here, from the committed events, into a
-:class:`~merx.adapters.memory.MemoryMetricSource` (by hour, grouped by each event's
-instant): ``orders`` (parent orders placed), ``gmv`` (payments succeeded, in CNY),
-``payment_success_rate`` and ``payment_success_rate[<channel>]`` (payments succeeded over
-payments decided, overall and by channel). The report's numbers come from the
-simulation's reconciliation report and these hourly facts.
+The alarms read merx's data system: the committed events are ingested into a facts
+store (:func:`merx.data.ingest`, the same facts the outbox collector makes) and the rules
+name metrics of :data:`merx.data.METRICS` (``payment_success_rate[channel=alipay]``: one
+channel's breakdown), answered through :func:`merx.app.monitoring.facts_metrics`. The
+report's numbers come from the simulation's reconciliation report, a few hourly counts
+folded here, and the data system's credit metrics.
 """
 
 from __future__ import annotations
@@ -18,9 +17,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from merx import aftersales, monitoring, orders, payments
-from merx.adapters.memory import FixedClock, MemoryMetricSource
+from merx import aftersales, data, monitoring, orders, payments
+from merx.adapters.memory import FixedClock
 from merx.app import App, StoredApp, register_monitoring
+from merx.app.data import memory_facts
+from merx.app.monitoring import facts_metrics
 from merx.kernel.events import DomainEvent
 from merx.kernel.money import Money
 from merx.monitoring import (
@@ -38,7 +39,7 @@ HOUR = timedelta(hours=1)
 OPERATORS = ("ops@merx.test", "payments-oncall@merx.test")
 #: The channel the injected incident breaks, the share of its authorizations that fail.
 INCIDENT_CHANNEL, INCIDENT_RATE = "alipay", Decimal("0.3")
-WATCHED = f"payment_success_rate[{INCIDENT_CHANNEL}]"
+WATCHED = f"payment_success_rate[channel={INCIDENT_CHANNEL}]"
 CHANNELS = ("wechat_pay", "alipay", "bank_card")
 
 
@@ -132,18 +133,6 @@ class HourlyFacts:
             return None
         return (Decimal(self.succeeded[(hour, channel)]) / decided).quantize(Decimal("0.0001"))
 
-    def fill(self, metrics: MemoryMetricSource, hour: datetime) -> None:
-        """Put the hour's values (and its day's GMV so far) into ``metrics``."""
-        metrics.put("orders", "hour", hour, Decimal(self.placed[hour]))
-        metrics.put("gmv", "hour", hour, Money.from_minor(self.gmv_minor[hour], "CNY").amount)
-        day = hour.replace(hour=0)
-        metrics.put("gmv", "day", day, Money.from_minor(self.gmv_day_minor[day], "CNY").amount)
-        for channel in ("", *CHANNELS):
-            rate = self.rate(hour, channel)
-            if rate is not None:
-                name = f"payment_success_rate[{channel}]" if channel else "payment_success_rate"
-                metrics.put(name, "hour", hour, rate)
-
 
 class Watch:
     """Monitoring wired onto a simulated merx: the rules saved, hourly facts folded from
@@ -166,18 +155,12 @@ class Watch:
     ) -> None:
         self.app, self.clock, self.start = app, clock, start
         self.per_hour, self.incident_hour, self.seed = per_hour, incident_hour, seed
-        self.metrics = MemoryMetricSource(
-            [
-                "orders",
-                "gmv",
-                "payment_success_rate",
-                *(f"payment_success_rate[{c}]" for c in CHANNELS),
-            ]
-        )
+        self.facts = memory_facts()
+        self.metrics = facts_metrics(self.facts)
         register_monitoring(app.bus, clock=clock, metrics=self.metrics, messenger=app.messenger)
         for rule in alarm_rules():
             app.handle(monitoring.SaveAlarmRule(rule))
-        self.facts = HourlyFacts()
+        self.hourly = HourlyFacts()
         self._position = 0
         self._next_hour = _hour(clock.now()) + HOUR
         self.evaluations: list[monitoring.AlarmEvaluation] = []
@@ -214,11 +197,12 @@ class Watch:
         self._catch_up(end)
 
     def _catch_up(self, now_hour: datetime) -> None:
-        for event in self._new_events():
-            self.facts.fold(event)
-        while self._next_hour <= now_hour:
-            self.facts.fill(self.metrics, self._next_hour - HOUR)
-            self._next_hour += HOUR
+        events = list(self._new_events())
+        for event in events:
+            self.hourly.fold(event)
+        attribution = data.StoredAttribution(self.app.unit_of_work())
+        data.ingest(self.facts, events, at=self.clock.now(), attribution=attribution)
+        self._next_hour = max(self._next_hour, now_hour + HOUR)
         self.evaluations.append(self.app.handle(monitoring.EvaluateAlarms()))
 
     def _new_events(self) -> Iterator[DomainEvent]:
@@ -229,24 +213,32 @@ class Watch:
             yield from new
             return
         known = app.new_unit_of_work().documents
-        names = {known.name_of(kind) for kind in FOLDED}
+        names = {known.name_of(kind) for kind in (*FOLDED, *data.COLLECTED)}
         while rows := app.database.events_after(self._position, 5_000):
-            for _, _, name, data in rows:
+            for _, _, name, payload in rows:
                 if name in names:
-                    yield known.read_event(name, data)
+                    yield known.read_event(name, payload)
             self._position = rows[-1][0]
 
     def alarms(self) -> list[monitoring.Alarm]:
         return [self.app.get(monitoring.Alarm, rule.alarm_id) for rule in alarm_rules()]
 
     def watched(self) -> tuple[Bar, ...]:
-        hours = sorted(
-            {hour for hour, channel in self.facts.decided if channel == INCIDENT_CHANNEL}
-        )
+        """The watched channel's success rate by hour, as the alarm read it."""
+        start, end = self.start, self._next_hour
         return tuple(
             Bar(f"{hour:%m-%d %H}h", rate)
-            for hour in hours
-            if (rate := self.facts.rate(hour, INCIDENT_CHANNEL)) is not None
+            for hour, rate in self.metrics.series(WATCHED, start, end, Grain.HOUR.value)
+        )
+
+    def credit(self) -> tuple[Bar, ...]:
+        """Credit outstanding and the overdue buckets at the end of the run."""
+        start, end = self.start.replace(hour=0), self._next_hour
+        names = ("credit_outstanding", "overdue_m1", "overdue_m2", "overdue_m3_plus")
+        return tuple(
+            Bar(name.replace("_", " "), rows[-1].value if rows else Decimal(0))
+            for name in names
+            for rows in [data.metric_series(self.facts, name, start=start, end=end)]
         )
 
 
@@ -257,7 +249,7 @@ def _hour(at: datetime) -> datetime:
 def daily_report(result: dict[str, Any], watch: Watch, title: str) -> DailyReport:
     """The page's value, from the simulation's reconciliation ``result`` and the watch."""
     money = result["money"]
-    facts = watch.facts
+    facts = watch.hourly
     paid = Money.sum(money["customers paid, by channel"].values(), "CNY")
     refunded = Money.sum(money["refunded, by channel"].values(), "CNY")
     placed, paid_orders = sum(facts.placed.values()), sum(facts.paid.values())
@@ -292,7 +284,8 @@ def daily_report(result: dict[str, Any], watch: Watch, title: str) -> DailyRepor
         ),
         Bar("paid out", money["paid out to merchants"].amount),
     )
-    credit = tuple(Bar(k, v.amount) for k, v in result["credit limits"].items()) + tuple(
+    credit = watch.credit() + tuple(Bar(k, v.amount) for k, v in result["credit limits"].items())
+    credit += tuple(
         Bar(f"assets: {owner}", v.amount)
         for owner, v in money["installment assets by owner"].items()
     )

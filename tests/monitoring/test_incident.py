@@ -2,8 +2,8 @@
 from 10:00 to 11:00; the alarm on its success rate fires for that hour, once, and
 recovers after, once; the operators are told each time; the day's report shows it.
 
-The alarm reads metrics computed from the day's events by the simulation
-(``examples/monitored.py``) until merx's data system answers the ``MetricSource`` port.
+The alarm reads the data system's metrics: the day's events ingested into a facts store,
+``payment_success_rate[channel=alipay]`` answered by ``merx.data.metric_series``.
 """
 
 from __future__ import annotations

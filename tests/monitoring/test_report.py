@@ -30,7 +30,7 @@ def page(**extra: object) -> DailyReport:
         "credit": (Bar("granted", Decimal(5_000_000)), Bar("used", Decimal(900_000))),
         "alarms": (AlarmLine("pay-rate", "rate below 0.8", "critical", "ok", ("#1 fired 10:00",)),),
         "watched": (Bar("10h", Decimal("0.71")), Bar("11h", Decimal("0.95"))),
-        "watched_name": "payment_success_rate[alipay]",
+        "watched_name": "payment_success_rate[channel=alipay]",
     }
     fields.update(extra)
     return DailyReport(**fields)  # type: ignore[arg-type]
