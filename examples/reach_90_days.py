@@ -183,8 +183,7 @@ def run(app: MemoryApp, say: Say) -> None:
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
     app.handle(reach.RecordReturn(CustomerId("bo")))
     say("bo opens the app and leaves")
-    with app.unit_of_work() as uow:
-        report = reach.reach_report(uow, "back-in-90")
+    report = app.reach_report("back-in-90")
     total = report.total
     say(
         f"report: reached {total.reached}, delivered {total.delivered}, opened {total.opened}, "

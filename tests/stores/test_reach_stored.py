@@ -67,7 +67,7 @@ def test_reach_survives_a_restart(storage: Storage) -> None:
         1,
         {SkipReason.DEDUPED: 2, SkipReason.NO_CONSENT: 1},
     )
-    report = reach.reach_report(again.unit_of_work(), "c")
+    report = again.reach_report("c")
     assert (report.total.reached, report.total.delivered) == (3, 1)
     assert report.skipped == {
         SkipReason.QUIET_HOURS: 1,

@@ -9,7 +9,9 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.procurement.ports.purchase_order_index`,
 :func:`merx.settlement.ports.withdrawal_index`,
 :func:`merx.promotions.ports.voucher_code_index`,
-:func:`merx.points.ports.points_account_index`); the composition root registers them with
+:func:`merx.points.ports.points_account_index`,
+:func:`merx.reach.ports.touch_index`, :func:`merx.reach.ports.held_message_index`); the
+composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
@@ -55,6 +57,15 @@ from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.promotions import VoucherCode
 from merx.promotions.ports import CODE_SET, voucher_code_index
+from merx.reach import HeldMessage, Touch
+from merx.reach.ports import (
+    HELD_CAMPAIGN,
+    HELD_DUE,
+    TOUCH_CAMPAIGN,
+    TOUCH_CUSTOMER,
+    held_message_index,
+    touch_index,
+)
 from merx.settlement import Withdrawal, WithdrawalId
 from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
 
@@ -73,6 +84,8 @@ def register_indexes(documents: Documents) -> None:
     documents.index(VoucherCode, voucher_code_index)
     documents.index(CommandRecord, command_record_index)
     documents.index(PointsAccount, points_account_index)
+    documents.index(Touch, touch_index)
+    documents.index(HeldMessage, held_message_index)
 
 
 class IndexedOrderQueries:
@@ -160,6 +173,27 @@ class IndexedPointsQueries:
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         found = self._database.find(self._accounts, NEXT_LAPSE, upto=as_of.isoformat())
         return [CustomerId(key) for key in found]
+
+
+class IndexedReachQueries:
+    """:class:`merx.reach.ReachQueries` from the database's indexes: one lookup each."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._touches = documents.name_of(Touch)
+        self._held = documents.name_of(HeldMessage)
+
+    def touches_of_campaign(self, campaign_id: str) -> list[str]:
+        return self._database.find(self._touches, TOUCH_CAMPAIGN, equal=campaign_id)
+
+    def touches_of_customer(self, customer_id: CustomerId) -> list[str]:
+        return self._database.find(self._touches, TOUCH_CUSTOMER, equal=customer_id)
+
+    def held_due(self, by: datetime, limit: int) -> list[str]:
+        return self._database.find(self._held, HELD_DUE, upto=index_instant(by), limit=limit)
+
+    def held_of_campaign(self, campaign_id: str) -> list[str]:
+        return self._database.find(self._held, HELD_CAMPAIGN, equal=campaign_id)
 
 
 class IndexedStockQueries:

@@ -29,6 +29,7 @@ from merx.adapters.memory import (
     MemoryPaymentQueries,
     MemoryPointsQueries,
     MemoryPurchaseOrderQueries,
+    MemoryReachQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
     MemoryStore,
@@ -168,4 +169,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         vouchers=MemoryVoucherCodeQueries(store),
         command_records=MemoryCommandRecordQueries(store),
         points=MemoryPointsQueries(store),
+        reach=MemoryReachQueries(store),
     )

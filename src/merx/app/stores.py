@@ -27,6 +27,7 @@ from merx.adapters.indexed import (
     IndexedPaymentQueries,
     IndexedPointsQueries,
     IndexedPurchaseOrderQueries,
+    IndexedReachQueries,
     IndexedSettlementQueries,
     IndexedStockQueries,
     IndexedVoucherCodeQueries,
@@ -155,6 +156,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         vouchers=IndexedVoucherCodeQueries(database, known),
         command_records=IndexedCommandRecordQueries(database, known),
         points=IndexedPointsQueries(database, known),
+        reach=IndexedReachQueries(database, known),
     )
 
 

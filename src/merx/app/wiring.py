@@ -856,6 +856,7 @@ def register_reach(
     messenger: reach.Messenger,
     decider: decisions.Decider,
     order_queries: orders.OrderQueries,
+    queries: reach.ReachQueries,
     attribution: bool = True,
     on_shipment: bool = False,
 ) -> None:
@@ -864,7 +865,7 @@ def register_reach(
     ``order_shipped`` and, with ``attribution``, touches credited with the orders paid
     after them; with ``on_shipment``, campaigns on ``order_shipped`` (one read more per
     shipped order: the campaigns)."""
-    ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries)
+    ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries, queries)
     bus.register(reach.SaveTemplate, reach_services.save_template)
     bus.register(reach.DefineReachCampaign, reach_services.define_campaign)
     bus.register(reach.ActivateReachCampaign, reach_services.activate_campaign)
@@ -875,6 +876,7 @@ def register_reach(
     bus.register(reach.UnfollowStore, reach_services.unfollow_store)
     bus.register(reach.RunReachCampaign, partial(reach_services.run_campaign, ports=ports))
     bus.register(reach.ReachCustomer, partial(reach_services.reach_customer, ports=ports))
+    bus.register(reach.SendHeldMessages, partial(reach_services.send_held_messages, ports=ports))
     bus.register(reach.RecordReceipt, partial(reach_services.record_receipt, clock=clock))
     bus.register(
         reach.RecordReturn, partial(reach_services.record_return, clock=clock, policy=policy)

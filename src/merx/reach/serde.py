@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 import cattrs
 
 from merx.kernel import serde as base
+from merx.reach.held import HeldMessage
 from merx.reach.model import Inbox, ReachCampaign, StoreAudience, Template, Touch, UserReach
+from merx.reach.runs import ReachRun
 
 T = TypeVar("T")
 
@@ -22,6 +24,8 @@ AGGREGATES: tuple[type[Any], ...] = (
     UserReach,
     Inbox,
     StoreAudience,
+    HeldMessage,
+    ReachRun,
 )
 
 

@@ -22,6 +22,7 @@ from merx.payments import Payment
 from merx.points import PointsAccount
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
+from merx.reach import HeldMessage, Touch
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
 
 
@@ -108,6 +109,29 @@ class MemoryPointsQueries:
     def accounts_lapsing_by(self, as_of: date) -> list[CustomerId]:
         rows = list(self._store.tables.get(PointsAccount, {}).items())
         return [CustomerId(key) for key, (_, account) in rows if account.lapsing_by(as_of)]
+
+
+class MemoryReachQueries:
+    """:class:`merx.reach.ReachQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def touches_of_campaign(self, campaign_id: str) -> list[str]:
+        rows = list(self._store.tables.get(Touch, {}).items())
+        return [key for key, (_, touch) in rows if touch.campaign_id == campaign_id]
+
+    def touches_of_customer(self, customer_id: CustomerId) -> list[str]:
+        rows = list(self._store.tables.get(Touch, {}).items())
+        return [key for key, (_, touch) in rows if touch.customer_id == customer_id]
+
+    def held_due(self, by: datetime, limit: int) -> list[str]:
+        rows = list(self._store.tables.get(HeldMessage, {}).items())
+        return [key for key, (_, held) in rows if held.waiting and held.due_at <= by][:limit]
+
+    def held_of_campaign(self, campaign_id: str) -> list[str]:
+        rows = list(self._store.tables.get(HeldMessage, {}).items())
+        return [key for key, (_, held) in rows if held.campaign_id == campaign_id]
 
 
 class MemoryStockQueries:
