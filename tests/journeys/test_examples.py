@@ -17,7 +17,7 @@ import journey_presale  # noqa: E402
 import journey_topup  # noqa: E402
 import reach_90_days  # noqa: E402
 
-from merx import catalog, inventory, orders, procurement, reach  # noqa: E402
+from merx import catalog, inventory, orders, procurement  # noqa: E402
 from merx.app import build_memory_app  # noqa: E402
 
 
