@@ -10,7 +10,8 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.settlement.ports.withdrawal_index`,
 :func:`merx.promotions.ports.voucher_code_index`,
 :func:`merx.points.ports.points_account_index`,
-:func:`merx.reach.ports.touch_index`, :func:`merx.reach.ports.held_message_index`); the
+:func:`merx.reach.ports.touch_index`, :func:`merx.reach.ports.held_message_index`,
+:func:`merx.traffic.ports.placement_index`); the
 composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
@@ -68,6 +69,8 @@ from merx.reach.ports import (
 )
 from merx.settlement import Withdrawal, WithdrawalId
 from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
+from merx.traffic import Placement
+from merx.traffic.ports import PLACEMENT_NEXT_TICK, placement_index
 
 
 def register_indexes(documents: Documents) -> None:
@@ -86,6 +89,7 @@ def register_indexes(documents: Documents) -> None:
     documents.index(PointsAccount, points_account_index)
     documents.index(Touch, touch_index)
     documents.index(HeldMessage, held_message_index)
+    documents.index(Placement, placement_index)
 
 
 class IndexedOrderQueries:
@@ -194,6 +198,17 @@ class IndexedReachQueries:
 
     def held_of_campaign(self, campaign_id: str) -> list[str]:
         return self._database.find(self._held, HELD_CAMPAIGN, equal=campaign_id)
+
+
+class IndexedTrafficQueries:
+    """:class:`merx.traffic.TrafficQueries` from the database's indexes: one range lookup."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._placements = documents.name_of(Placement)
+
+    def placements_due(self, by: datetime) -> list[str]:
+        return self._database.find(self._placements, PLACEMENT_NEXT_TICK, upto=index_instant(by))
 
 
 class IndexedStockQueries:

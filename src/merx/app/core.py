@@ -146,6 +146,7 @@ class Queries:
     command_records: CommandRecordQueries
     points: points.PointsQueries
     reach: reach.ReachQueries
+    traffic: traffic.TrafficQueries
 
 
 @attrs.define(kw_only=True)
@@ -560,7 +561,7 @@ def register_marketing(
     campaigns delivered)."""
     register_points(bus, clock=clock, queries=queries.points)
     register_play(bus, clock=clock, randomness=settings.play_randomness)
-    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
+    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide), queries=queries.traffic)
     messenger = MemoryMessenger(vault)
     register_reach(
         bus, clock=clock, policy=settings.reach_policy, messenger=messenger, decider=decide,

@@ -33,6 +33,7 @@ from merx.adapters.memory import (
     MemorySettlementQueries,
     MemoryStockQueries,
     MemoryStore,
+    MemoryTrafficQueries,
     MemoryUnitOfWork,
     MemoryVault,
     MemoryVoucherCodeQueries,
@@ -170,4 +171,5 @@ def memory_queries(store: MemoryStore) -> Queries:
         command_records=MemoryCommandRecordQueries(store),
         points=MemoryPointsQueries(store),
         reach=MemoryReachQueries(store),
+        traffic=MemoryTrafficQueries(store),
     )

@@ -30,6 +30,7 @@ from merx.adapters.indexed import (
     IndexedReachQueries,
     IndexedSettlementQueries,
     IndexedStockQueries,
+    IndexedTrafficQueries,
     IndexedVoucherCodeQueries,
 )
 from merx.adapters.journal import JournalDatabase, database_journals
@@ -157,6 +158,7 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         command_records=IndexedCommandRecordQueries(database, known),
         points=IndexedPointsQueries(database, known),
         reach=IndexedReachQueries(database, known),
+        traffic=IndexedTrafficQueries(database, known),
     )
 
 

@@ -33,8 +33,11 @@ class DecidedTargeting:
         return self.decider.decide(scenario, customer_id, facts, caller=TRAFFIC_CALLER)
 
 
-def register_traffic(bus: MessageBus, *, clock: Clock, targeting: traffic.Targeting) -> None:
-    """Pages, positions, placements and views."""
+def register_traffic(
+    bus: MessageBus, *, clock: Clock, targeting: traffic.Targeting, queries: traffic.TrafficQueries
+) -> None:
+    """Pages, positions, placements (the clock's ticks found through ``queries``) and
+    views."""
     bus.register(traffic.SavePageDraft, traffic_services.save_page_draft)
     bus.register(traffic.PublishPage, partial(traffic_services.publish_page, clock=clock))
     bus.register(traffic.RollBackPage, traffic_services.roll_back_page)
@@ -45,7 +48,10 @@ def register_traffic(bus: MessageBus, *, clock: Clock, targeting: traffic.Target
     bus.register(traffic.PausePlacement, traffic_services.move_placement)
     bus.register(traffic.ResumePlacement, traffic_services.move_placement)
     bus.register(traffic.EndPlacement, traffic_services.move_placement)
-    bus.register(traffic.TickPlacements, partial(traffic_services.tick_placements, clock=clock))
+    bus.register(
+        traffic.TickPlacements,
+        partial(traffic_services.tick_placements, clock=clock, queries=queries),
+    )
     bus.register(
         traffic.ViewPosition,
         partial(traffic_services.view_position, targeting=targeting, clock=clock),

@@ -22,6 +22,7 @@ from merx.adapters.memory.queries import (
     MemoryReachQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
+    MemoryTrafficQueries,
     MemoryVoucherCodeQueries,
 )
 from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
@@ -59,6 +60,7 @@ __all__ = [
     "MemoryStore",
     "MemoryTagCatalog",
     "MemoryTagValues",
+    "MemoryTrafficQueries",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
     "MemoryVault",

@@ -24,6 +24,7 @@ from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
 from merx.reach import HeldMessage, Touch
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
+from merx.traffic import Placement
 
 
 class MemoryOrderQueries:
@@ -132,6 +133,17 @@ class MemoryReachQueries:
     def held_of_campaign(self, campaign_id: str) -> list[str]:
         rows = list(self._store.tables.get(HeldMessage, {}).items())
         return [key for key, (_, held) in rows if held.campaign_id == campaign_id]
+
+
+class MemoryTrafficQueries:
+    """:class:`merx.traffic.TrafficQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def placements_due(self, by: datetime) -> list[str]:
+        rows = list(self._store.tables.get(Placement, {}).items())
+        return [key for key, (_, placement) in rows if (due := placement.next_tick) and due <= by]
 
 
 class MemoryStockQueries:
