@@ -368,22 +368,52 @@ def grant_reward(
     """Grant an earned reward once per grant key: the :class:`RewardGrant` is written in
     the commit that grants the reward in its context, so an earning seen again finds it
     and does nothing. A reward its context refuses (no coupon left, no credit account) is
-    recorded as refused, with the reason, and not tried again."""
+    recorded as refused, with the reason, and not tried again; if the earning names a
+    fallback (a lottery prize's consolation), the fallback is granted instead and the
+    grant records the substitution (or, refused too, both reasons)."""
     grants = uow.repo(RewardGrant)
     if grants.find(event.grant_key) is not None:
         return
     now = clock.now()
+    reason = _try_grant(uow, event, granter, now)
+    if reason is None:
+        return
+    if event.fallback is not None:
+        instead = attrs.evolve(event, reward=event.fallback, fallback=None)
+        again = _try_grant(uow, instead, granter, now, refused=(event, reason))
+        if again is None:
+            return
+        reason = f"{reason}; fallback: {again}"
+    grants = uow.repo(RewardGrant)
+    if grants.find(event.grant_key) is not None:
+        return
+    grants.add(RewardGrant.refused(event, reason, now))
+    uow.commit()
+
+
+def _try_grant(
+    uow: UnitOfWork,
+    event: RewardEarned,
+    granter: RewardGranter,
+    now: datetime,
+    refused: tuple[RewardEarned, str] | None = None,
+) -> str | None:
+    """Grant ``event``'s reward and record it (committed; ``refused``: as the fallback of
+    that earning, refused for that reason): ``None``; else the reason its context refused
+    it (nothing staged)."""
+    if refused is not None and uow.repo(RewardGrant).find(event.grant_key) is not None:
+        return None  # granted or refused meanwhile (a redelivery)
     try:
         reference = granter(uow, event, now)
     except ConcurrencyError:
         raise
     except MerxError as error:
         uow.rollback()
-        grants = uow.repo(RewardGrant)
-        if grants.find(event.grant_key) is not None:
-            return
-        grants.add(RewardGrant.refused(event, type(error).__name__, now))
-        uow.commit()
-        return
-    grants.add(RewardGrant.granted(event, reference, now))
+        return type(error).__name__
+    grants = uow.repo(RewardGrant)
+    if refused is None:
+        grants.add(RewardGrant.granted(event, reference, now))
+    else:
+        grants.add(RewardGrant.substituted(refused[0], refused[1], reference, now))
     uow.commit()
+    return None
