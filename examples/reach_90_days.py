@@ -5,8 +5,9 @@ guided to return to the APP to complete the transaction".
 Six customers buy on 5 January; Fei buys again in March. On 6 April the segment
 ``reach.lapsed_90`` (the built-in tag ``days_since_last_order >= 90``) holds the other
 five. The platform runs a half-price campaign for that audience and an SMS campaign over
-the segment: a run late in the evening is held back by the quiet hours, the morning run
-reaches those who consented, a second run the same day is capped (1 SMS a day). The
+the segment: the messages of a run late in the evening are held by the quiet hours and
+sent at 09:00 by the host's due run to those who consented, a second run the same day is
+capped (1 SMS a day). The
 receipts come back, Amy comes back and pays half price, Bo only opens the app; the
 report shows reached, returned and ordered counts and the GMV. Run:
 ``python examples/reach_90_days.py``.
@@ -164,9 +165,10 @@ def run(app: MemoryApp, say: Say) -> None:
     clock.set(datetime(2026, 4, 6, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
     segment_and_offer(app, say)
     sms_campaign(app)
-    say(f"6 April 22:30, quiet hours: {send(app, '2026-04-06')}")
-    clock.set(datetime(2026, 4, 7, 2, 0, tzinfo=UTC))  # 10:00
-    say(f"7 April 10:00, the same occasion again: {send(app, '2026-04-06')}")
+    say(f"6 April 22:30, quiet hours: {send(app, '2026-04-06')} (held until 09:00)")
+    clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))  # 09:00
+    held = app.handle(reach.SendHeldMessages())
+    say(f"7 April 09:00, the host's due run of held messages: {held.sent} sent")
     first = app.messenger.delivered[0]
     say(f"  sms to {first.recipient}: {first.body}")
     clock.advance(timedelta(hours=4))
