@@ -3,8 +3,9 @@ and their draws, and the grant of every reward once (:func:`grant_reward`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TypeVar
 
 import attrs
 
@@ -13,7 +14,7 @@ from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
-from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
+from merx.kernel.uow import Keyed, UnitOfWork, add_or_save, prefetch
 from merx.orders import Order, OrderPaid
 from merx.play.errors import (
     LotteryAlreadyDefined,
@@ -37,6 +38,9 @@ from merx.play.tasks import (
 )
 
 # -- commands ---------------------------------------------------------------------------
+
+
+A = TypeVar("A", bound=Keyed)
 
 
 @attrs.frozen
@@ -122,20 +126,30 @@ class DrawLottery(Command[DrawResult]):
 # -- tasks ------------------------------------------------------------------------------
 
 
-def define_task(cmd: DefineTask, uow: UnitOfWork) -> str:
-    repo = uow.repo(Task)
-    if repo.find(cmd.spec.task_id) is not None:
-        raise TaskAlreadyDefined(f"task {cmd.spec.task_id!r} is defined already")
-    repo.add(Task.define(cmd.spec))
+def _define(uow: UnitOfWork, kind: type[A], made: A, taken: Callable[[str], MerxError]) -> str:
+    """Add ``made`` (a task, a lottery) unless its id is taken (``taken(id)`` raised)."""
+    repo = uow.repo(kind)
+    if repo.find(made.id) is not None:
+        raise taken(made.id)
+    repo.add(made)
     uow.commit()
-    return cmd.spec.task_id
+    return made.id
+
+
+def _load(uow: UnitOfWork, kind: type[A], key: str, unknown: Callable[[str], MerxError]) -> A:
+    """The ``kind`` of id ``key``, or ``unknown(key)`` raised."""
+    found = uow.repo(kind).find(key)
+    if found is None:
+        raise unknown(key)
+    return found
+
+
+def define_task(cmd: DefineTask, uow: UnitOfWork) -> str:
+    return _define(uow, Task, Task.define(cmd.spec), TaskAlreadyDefined)
 
 
 def _task(uow: UnitOfWork, task_id: str) -> Task:
-    task = uow.repo(Task).find(task_id)
-    if task is None:
-        raise UnknownTask(task_id)
-    return task
+    return _load(uow, Task, task_id, UnknownTask)
 
 
 def _board(uow: UnitOfWork) -> TaskBoard:
@@ -294,19 +308,11 @@ def make_up_sign_in(
 
 
 def define_lottery(cmd: DefineLottery, uow: UnitOfWork) -> str:
-    repo = uow.repo(Lottery)
-    if repo.find(cmd.spec.lottery_id) is not None:
-        raise LotteryAlreadyDefined(f"lottery {cmd.spec.lottery_id!r} is defined already")
-    repo.add(Lottery.define(cmd.spec))
-    uow.commit()
-    return cmd.spec.lottery_id
+    return _define(uow, Lottery, Lottery.define(cmd.spec), LotteryAlreadyDefined)
 
 
 def _lottery(uow: UnitOfWork, lottery_id: str) -> Lottery:
-    lottery = uow.repo(Lottery).find(lottery_id)
-    if lottery is None:
-        raise UnknownLottery(lottery_id)
-    return lottery
+    return _load(uow, Lottery, lottery_id, UnknownLottery)
 
 
 def open_lottery(cmd: OpenLottery, uow: UnitOfWork, *, clock: Clock) -> None:
