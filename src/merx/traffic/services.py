@@ -303,6 +303,14 @@ def create_placement(cmd: CreatePlacement, uow: UnitOfWork) -> None:
 
 PlacementMove = SchedulePlacement | PausePlacement | ResumePlacement | EndPlacement
 
+#: The commands that move a placement as its owner says (one handler: :func:`move_placement`).
+PLACEMENT_MOVES: tuple[type[PlacementMove], ...] = (
+    SchedulePlacement,
+    PausePlacement,
+    ResumePlacement,
+    EndPlacement,
+)
+
 _MOVES: Mapping[type[PlacementMove], Callable[[Placement, MerchantId], None]] = {
     SchedulePlacement: Placement.schedule,
     PausePlacement: Placement.pause,
