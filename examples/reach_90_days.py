@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from no_options import takes_no_options
+from reach_world import publish_lapsed_segment, sms_campaign
 
 from merx import (
     catalog,
@@ -38,19 +39,12 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.decisions import (
     Access,
-    Output,
     Permission,
-    PublishScenario,
-    SaveScenarioDraft,
-    ScenarioDefinition,
-    Strategy,
-    ValueType,
-    parse_rule,
 )
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.pricing import PercentTier, ThresholdPercent
-from merx.reach import ReachChannel, Receipt, Trigger, TriggerKind, VarType
+from merx.reach import Receipt, Trigger, TriggerKind, VarType
 
 Say = Callable[[str], None]
 #: (id, name, mobile, consents to SMS)
@@ -95,28 +89,7 @@ def open_shop(app: MemoryApp) -> None:
 
 def segment_and_offer(app: MemoryApp, say: Say) -> None:
     """The segment, decided from the built-in tag, and the half price it is promised."""
-    app.handle(
-        SaveScenarioDraft(
-            LAPSED,
-            ScenarioDefinition(
-                inputs=(),
-                callers=(
-                    Permission("reach", {Access.EMBEDDED}),
-                    Permission("checkout", {Access.API}),
-                ),
-                strategies=(
-                    Strategy(
-                        "lapsed",
-                        parse_rule("days_since_last_order >= 90"),
-                        Output("in", value=True),
-                    ),
-                ),
-                default=Output("out", value=False),
-                output_type=ValueType.BOOL,
-            ),
-        )
-    )
-    app.handle(PublishScenario(LAPSED))
+    publish_lapsed_segment(app, LAPSED, callers=(Permission("checkout", {Access.API}),))
     half = ThresholdPercent(id="back-half", tiers=(PercentTier(Decimal(50), min_quantity=1),))
     offer = app.handle(promotions.CreateCampaign(PLATFORM, half, audience=LAPSED))
     for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
@@ -126,25 +99,15 @@ def segment_and_offer(app: MemoryApp, say: Say) -> None:
     say(f"segment {LAPSED}: days_since_last_order >= 90; campaign {offer}: 50% off for it")
 
 
-def sms_campaign(app: MemoryApp) -> None:
-    app.handle(
-        reach.SaveTemplate(
-            "miss-you",
-            ReachChannel.SMS,
-            "{customer_name}, we miss you: 50% off until {until}, in the app: {link}",
-            {"until": VarType.DATE, "link": VarType.COUPON_LINK},
-        )
+def back_in_90(app: MemoryApp) -> None:
+    sms_campaign(
+        app,
+        "back-in-90",
+        body="{customer_name}, we miss you: 50% off until {until}, in the app: {link}",
+        variables={"until": VarType.DATE, "link": VarType.COUPON_LINK},
+        values={"until": "2026-04-12", "link": "app://coupon/back-half"},
+        trigger=Trigger(TriggerKind.SEGMENT, scenario=LAPSED),
     )
-    app.handle(
-        reach.DefineReachCampaign(
-            "back-in-90",
-            ReachChannel.SMS,
-            "miss-you",
-            Trigger(TriggerKind.SEGMENT, scenario=LAPSED),
-            values={"until": "2026-04-12", "link": "app://coupon/back-half"},
-        )
-    )
-    app.handle(reach.ActivateReachCampaign("back-in-90"))
 
 
 def send(app: MemoryApp, occasion: str) -> str:
@@ -164,7 +127,7 @@ def run(app: MemoryApp, say: Say) -> None:
     say("6 March: fei bought again")
     clock.set(datetime(2026, 4, 6, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
     segment_and_offer(app, say)
-    sms_campaign(app)
+    back_in_90(app)
     say(f"6 April 22:30, quiet hours: {send(app, '2026-04-06')} (held until 09:00)")
     clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))  # 09:00
     held = app.handle(reach.SendHeldMessages())

@@ -12,9 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merx import people, reach
-from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
-from merx.app import build_memory_app
-from merx.decisions import ValueType
 from merx.errors import IllegalTransition, ValidationError
 from merx.kernel.ids import CustomerId
 from merx.reach import (
@@ -28,7 +25,7 @@ from merx.reach import (
     UserReach,
 )
 
-from .conftest import NOON_ISH, World, lapsed_scenario
+from .conftest import World, make_world
 
 NEW_YORK = "America/New_York"
 #: 09:00 in New York on the day after NOON_ISH (21:00 there): the end of ben's quiet hours
@@ -240,13 +237,8 @@ steps = st.lists(
 def test_runs_and_due_runs_in_any_order_never_send_twice_nor_in_quiet_hours(
     sequence: list[tuple[str, int]], zones: list[str]
 ) -> None:
-    catalog = MemoryTagCatalog()
-    catalog.define("days_since_last_order", ValueType.NUMBER)
-    clock = FixedClock(NOON_ISH)
-    values = MemoryTagValues()
-    app = build_memory_app(clock=clock, tag_catalog=catalog, tag_values=values, check_views=False)
-    lapsed_scenario(app)
-    world = World(app, clock, values)
+    world = make_world(check_views=False)
+    app, clock = world.app, world.clock
     for n, zone in enumerate(zones):
         app.handle(reach.SetReachTimeZone(world.person(f"u{n}", n), zone))
     world.sms_campaign()

@@ -13,25 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merx import reach
-from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
-from merx.app import MemoryApp, build_memory_app
-from merx.decisions import ValueType
+from merx.app import MemoryApp
 from merx.errors import ValidationError
 from merx.reach import OutgoingMessage, ReachRun, RunStatus, SkipReason
 
-from .conftest import NOON_ISH, World, lapsed_scenario
+from .conftest import NOON_ISH, World, make_world
 
 USERS = 7
 
 
 def world_of(users: int = USERS) -> World:
-    catalog = MemoryTagCatalog()
-    catalog.define("days_since_last_order", ValueType.NUMBER)
-    clock = FixedClock(NOON_ISH)
-    values = MemoryTagValues()
-    app = build_memory_app(clock=clock, tag_catalog=catalog, tag_values=values, check_views=False)
-    lapsed_scenario(app)
-    world = World(app, clock, values)
+    world = make_world(check_views=False)
     for n in range(users):  # every third has no consent, every fourth is not lapsed
         world.person(f"u{n}", n, sms=n % 3 != 0, days=10 if n % 4 == 0 else 100)
     world.sms_campaign()
