@@ -366,8 +366,18 @@ def check_sealed(app: StoredApp, database: Database) -> None:
 
 #: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has
 #: nothing of theirs to index (a new kind needs no migration: its first document is
-#: written with its index entries).
-NEWER_KINDS = frozenset({"promotions.VoucherCode", "points.PointsAccount"})
+#: written with its index entries). Touches and placements are older than their indexes
+#: (schema 9 stored them unindexed) but newer than every fixture here: a schema-9 database
+#: with touches or placements needs the migration step that indexes them (still to come).
+NEWER_KINDS = frozenset(
+    {
+        "promotions.VoucherCode",
+        "points.PointsAccount",
+        "reach.Touch",
+        "reach.HeldMessage",
+        "traffic.Placement",
+    }
+)
 
 
 def check_indexed(database: Database) -> None:
