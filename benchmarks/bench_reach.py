@@ -5,10 +5,11 @@ The store holds 100,000 users' personal data (sealed values, built directly: tok
 consented to SMS; a third were reached once in the last day (they are capped by the
 platform's 1 SMS a day); the segment is the scenario ``reach.lapsed`` over
 ``days_since_last_order >= 90`` (the host's tag store: a dict, as a host that keeps
-its tags elsewhere gives it). Timed: one :class:`merx.reach.RunReachCampaign` through
+its tags elsewhere gives it), built by ``examples/reach_world.py`` as the reach tests and
+the example build it. Timed: one :class:`merx.reach.RunReachCampaign` through
 ``app.handle``: for each user the decision, the consent, the caps and quiet hours, the
 template, the delivery through the memory messenger and the touch and the user's sends
-stored, then the commit.
+stored; in chunks of 1,000 users, each committed with the run's cursor.
 
 Issue 17's goal: < 10 s. Run: ``python benchmarks/bench_reach.py [users]``. Figures are
 printed, never asserted.
@@ -17,28 +18,22 @@ printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from merx import reach
-from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
+from merx.adapters.memory import FixedClock
 from merx.app import MemoryApp, build_memory_app
-from merx.decisions import (
-    Access,
-    Output,
-    Permission,
-    PublishScenario,
-    SaveScenarioDraft,
-    ScenarioDefinition,
-    Strategy,
-    ValueType,
-    parse_rule,
-)
 from merx.kernel.ids import CustomerId
 from merx.people import Channel, ConsentRecord, PersonalData, PersonalKind, Sealed
-from merx.reach import ReachChannel, Trigger, TriggerKind, UserReach, VarType
+from merx.reach import ReachChannel, UserReach, VarType
 from merx.reach.model import Send
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from reach_world import DAYS_TAG, host_tags, publish_lapsed_segment, sms_campaign
 
 #: 10:00 in Shanghai: outside the quiet hours
 AT = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -62,9 +57,7 @@ class BenchVault:
 
 
 def prepared(users: int) -> MemoryApp:
-    catalog = MemoryTagCatalog()
-    catalog.define("days_since_last_order", ValueType.NUMBER)
-    values = MemoryTagValues()
+    catalog, values = host_tags()
     app = build_memory_app(
         clock=FixedClock(AT),
         tag_catalog=catalog,
@@ -72,20 +65,7 @@ def prepared(users: int) -> MemoryApp:
         check_views=False,
         vault=BenchVault(),
     )
-    app.handle(
-        SaveScenarioDraft(
-            "reach.lapsed",
-            ScenarioDefinition(
-                inputs=(),
-                callers=(Permission("reach", {Access.EMBEDDED}),),
-                strategies=(
-                    Strategy("lapsed", parse_rule("days_since_last_order >= 90"), Output("in")),
-                ),
-                default=Output("out"),
-            ),
-        )
-    )
-    app.handle(PublishScenario("reach.lapsed"))
+    publish_lapsed_segment(app)
     with app.unit_of_work() as uow:
         for n in range(users):
             cid = CustomerId(f"u{n:06d}")
@@ -97,24 +77,15 @@ def prepared(users: int) -> MemoryApp:
             if n % 4:
                 person.consents.append(ConsentRecord(Channel.SMS, True, AT, "app"))
             uow.repo(PersonalData).add(person)
-            values.set(cid, {"days_since_last_order": Decimal(30 + n % 200)})
+            values.set(cid, {DAYS_TAG: Decimal(30 + n % 200)})
             if n % 3 == 0:
                 sent = Send(f"earlier/{n}", ReachChannel.SMS, AT - timedelta(hours=3))
                 uow.repo(UserReach).add(UserReach(id=cid, sends=[sent]))
         uow.commit()
-    app.handle(
-        reach.SaveTemplate(
-            "t", ReachChannel.SMS, "{customer_name}: 50% off until {until}",
-            {"until": VarType.DATE},
-        )
+    sms_campaign(
+        app, "lapsed", body="{customer_name}: 50% off until {until}",
+        variables={"until": VarType.DATE}, values={"until": "2026-06-08"},
     )  # fmt: skip
-    app.handle(
-        reach.DefineReachCampaign(
-            "lapsed", ReachChannel.SMS, "t",
-            Trigger(TriggerKind.SEGMENT, scenario="reach.lapsed"), values={"until": "2026-06-08"},
-        )
-    )  # fmt: skip
-    app.handle(reach.ActivateReachCampaign("lapsed"))
     return app
 
 

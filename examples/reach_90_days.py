@@ -5,8 +5,9 @@ guided to return to the APP to complete the transaction".
 Six customers buy on 5 January; Fei buys again in March. On 6 April the segment
 ``reach.lapsed_90`` (the built-in tag ``days_since_last_order >= 90``) holds the other
 five. The platform runs a half-price campaign for that audience and an SMS campaign over
-the segment: a run late in the evening is held back by the quiet hours, the morning run
-reaches those who consented, a second run the same day is capped (1 SMS a day). The
+the segment: the messages of a run late in the evening are held by the quiet hours and
+sent at 09:00 by the host's due run to those who consented, a second run the same day is
+capped (1 SMS a day). The
 receipts come back, Amy comes back and pays half price, Bo only opens the app; the
 report shows reached, returned and ordered counts and the GMV. Run:
 ``python examples/reach_90_days.py``.
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from no_options import takes_no_options
+from reach_world import publish_lapsed_segment, sms_campaign
 
 from merx import (
     catalog,
@@ -37,19 +39,12 @@ from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
 from merx.decisions import (
     Access,
-    Output,
     Permission,
-    PublishScenario,
-    SaveScenarioDraft,
-    ScenarioDefinition,
-    Strategy,
-    ValueType,
-    parse_rule,
 )
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.pricing import PercentTier, ThresholdPercent
-from merx.reach import ReachChannel, Receipt, Trigger, TriggerKind, VarType
+from merx.reach import Receipt, Trigger, TriggerKind, VarType
 
 Say = Callable[[str], None]
 #: (id, name, mobile, consents to SMS)
@@ -94,28 +89,7 @@ def open_shop(app: MemoryApp) -> None:
 
 def segment_and_offer(app: MemoryApp, say: Say) -> None:
     """The segment, decided from the built-in tag, and the half price it is promised."""
-    app.handle(
-        SaveScenarioDraft(
-            LAPSED,
-            ScenarioDefinition(
-                inputs=(),
-                callers=(
-                    Permission("reach", {Access.EMBEDDED}),
-                    Permission("checkout", {Access.API}),
-                ),
-                strategies=(
-                    Strategy(
-                        "lapsed",
-                        parse_rule("days_since_last_order >= 90"),
-                        Output("in", value=True),
-                    ),
-                ),
-                default=Output("out", value=False),
-                output_type=ValueType.BOOL,
-            ),
-        )
-    )
-    app.handle(PublishScenario(LAPSED))
+    publish_lapsed_segment(app, LAPSED, callers=(Permission("checkout", {Access.API}),))
     half = ThresholdPercent(id="back-half", tiers=(PercentTier(Decimal(50), min_quantity=1),))
     offer = app.handle(promotions.CreateCampaign(PLATFORM, half, audience=LAPSED))
     for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
@@ -125,25 +99,15 @@ def segment_and_offer(app: MemoryApp, say: Say) -> None:
     say(f"segment {LAPSED}: days_since_last_order >= 90; campaign {offer}: 50% off for it")
 
 
-def sms_campaign(app: MemoryApp) -> None:
-    app.handle(
-        reach.SaveTemplate(
-            "miss-you",
-            ReachChannel.SMS,
-            "{customer_name}, we miss you: 50% off until {until}, in the app: {link}",
-            {"until": VarType.DATE, "link": VarType.COUPON_LINK},
-        )
+def back_in_90(app: MemoryApp) -> None:
+    sms_campaign(
+        app,
+        "back-in-90",
+        body="{customer_name}, we miss you: 50% off until {until}, in the app: {link}",
+        variables={"until": VarType.DATE, "link": VarType.COUPON_LINK},
+        values={"until": "2026-04-12", "link": "app://coupon/back-half"},
+        trigger=Trigger(TriggerKind.SEGMENT, scenario=LAPSED),
     )
-    app.handle(
-        reach.DefineReachCampaign(
-            "back-in-90",
-            ReachChannel.SMS,
-            "miss-you",
-            Trigger(TriggerKind.SEGMENT, scenario=LAPSED),
-            values={"until": "2026-04-12", "link": "app://coupon/back-half"},
-        )
-    )
-    app.handle(reach.ActivateReachCampaign("back-in-90"))
 
 
 def send(app: MemoryApp, occasion: str) -> str:
@@ -163,10 +127,11 @@ def run(app: MemoryApp, say: Say) -> None:
     say("6 March: fei bought again")
     clock.set(datetime(2026, 4, 6, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
     segment_and_offer(app, say)
-    sms_campaign(app)
-    say(f"6 April 22:30, quiet hours: {send(app, '2026-04-06')}")
-    clock.set(datetime(2026, 4, 7, 2, 0, tzinfo=UTC))  # 10:00
-    say(f"7 April 10:00, the same occasion again: {send(app, '2026-04-06')}")
+    back_in_90(app)
+    say(f"6 April 22:30, quiet hours: {send(app, '2026-04-06')} (held until 09:00)")
+    clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))  # 09:00
+    held = app.handle(reach.SendHeldMessages())
+    say(f"7 April 09:00, the host's due run of held messages: {held.sent} sent")
     first = app.messenger.delivered[0]
     say(f"  sms to {first.recipient}: {first.body}")
     clock.advance(timedelta(hours=4))
@@ -183,8 +148,7 @@ def run(app: MemoryApp, say: Say) -> None:
     app.handle(payments.PayOrder(placed.parent_id, "alipay"))
     app.handle(reach.RecordReturn(CustomerId("bo")))
     say("bo opens the app and leaves")
-    with app.unit_of_work() as uow:
-        report = reach.reach_report(uow, "back-in-90")
+    report = app.reach_report("back-in-90")
     total = report.total
     say(
         f"report: reached {total.reached}, delivered {total.delivered}, opened {total.opened}, "

@@ -22,7 +22,9 @@ from merx.payments import AuthFactor, PaymentQueries
 from merx.payments.ports import RiskDecision
 from merx.procurement import PurchaseOrderQueries
 from merx.promotions import VoucherCodeQueries
+from merx.reach import ReachQueries
 from merx.settlement import SettlementQueries
+from merx.traffic import TrafficQueries
 
 R = TypeVar("R")
 
@@ -87,3 +89,9 @@ class AppWorld:
 
     def voucher_code_queries(self) -> VoucherCodeQueries:
         return self.app.queries.vouchers
+
+    def reach_queries(self) -> ReachQueries:
+        return self.app.queries.reach
+
+    def traffic_queries(self) -> TrafficQueries:
+        return self.app.queries.traffic

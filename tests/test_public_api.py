@@ -211,15 +211,17 @@ PINNED = {
         WrongProof ask_refund refund_to_payer
     """,
     "play": """
-        AlreadyInvited AlreadySignedIn DefineLottery DefineTask DrawLimitReached DrawLottery
-        DrawResult EndLottery EndTask GrantStatus HmacRandomness InvalidLottery InvalidReward
-        InvalidSignInRules InvalidTask Lottery LotteryAlreadyDefined LotteryDraw LotteryDrawn
-        LotterySpec LotteryStatus MakeUpNotAllowed MakeUpSignIn OpenLottery Outcome
-        PointsSpender Prize ProgressStatus PublishTask ROLL_SCALE Randomness RecordInvitation
-        Reward RewardEarned RewardGrant RewardGranted RewardGranter RewardKind RewardRefused
-        SetSignInRules SignIn SignInCard SignInClosed SignInTerms SignedIn StreakReward Task
-        TaskAlreadyDefined TaskCompleted TaskProgress TaskSpec TaskStatus TaskTrigger TaskWindow
-        UnknownLottery UnknownTask audit_draw hmac_roll
+        AlreadyInvited AlreadySignedIn DefineLottery DefineTask DrawLimitReached
+        DrawLottery DrawResult EndLottery EndTask GrantStatus HmacRandomness
+        InvalidLottery InvalidReward InvalidSignInRules InvalidTask Lottery
+        LotteryAlreadyDefined LotteryDraw LotteryDrawn LotterySpec LotteryStatus
+        MakeUpNotAllowed MakeUpSignIn OpenLottery Outcome PointsSpender Prize
+        ProgressStatus PublishTask ROLL_SCALE Randomness RecordInvitation Reward
+        RewardEarned RewardGrant RewardGranted RewardGranter RewardKind RewardRefused
+        RewardSubstituted SetSignInRules SignIn SignInCard SignInClosed SignInTerms
+        SignedIn StreakReward Task TaskAlreadyDefined TaskCompleted TaskProgress
+        TaskSpec TaskStatus TaskTrigger TaskWindow UnknownLottery UnknownTask audit_draw
+        hmac_roll
     """,
     "people": """
         AddBankCard BankCard BankCardAdded BankCardRemoved ChangePhone Channel ConsentChanged
@@ -302,13 +304,15 @@ PINNED = {
     """,
     "reach": """
         ActivateReachCampaign CAMPAIGN_FLOW CampaignInvalid Cap DefineReachCampaign
-        EndReachCampaign FollowStore Inbox InboxMessage Messenger OutOfReachScope
-        OutgoingMessage PauseReachCampaign PersonalValueInTemplate QuietHours ReachCampaign
-        ReachChannel ReachCustomer ReachOutcome ReachPolicy ReachReport Receipt RecordReceipt
-        RecordReturn RunReachCampaign RunSummary SaveTemplate SetReachTimeZone SkipReason
-        StoreAudience TOUCH_FLOW Template TemplateInvalid TemplateValueInvalid Touch TouchSent
-        TouchStatus Trigger TriggerKind UnfollowStore UnknownTemplateVariable UserReach VarType
-        VariationReport inbox_of reach_report
+        EndReachCampaign Expiry FollowStore HELD_FLOW HeldMessage HeldRunSummary
+        HeldStatus Inbox InboxMessage Messenger OutOfReachScope OutgoingMessage
+        PauseReachCampaign PersonalValueInTemplate QuietHours RUN_FLOW ReachCampaign
+        ReachChannel ReachCustomer ReachOutcome ReachPolicy ReachQueries ReachReport
+        ReachRun Receipt RecordReceipt RecordReturn RunReachCampaign RunStatus
+        RunSummary SaveTemplate SendHeldMessages SetReachTimeZone SkipReason
+        StoreAudience TOUCH_FLOW Template TemplateInvalid TemplateValueInvalid Touch
+        TouchSent TouchStatus Trigger TriggerKind UnfollowStore UnknownTemplateVariable
+        UserReach VarType VariationReport held_messages inbox_of reach_report
     """,
     "risk": """
         AssessTransaction AssessUser AssessmentConflict DecideReview ExpireReviews FEATURES
@@ -380,16 +384,17 @@ PINNED = {
         UserActivity ValueKind ValueType recompute tag_catalog tag_status values_of
     """,
     "traffic": """
-        ArchivePage COMPONENTS ComponentType ContentKind CreatePlacement DanglingReference
-        DefinePosition EndPlacement Excluded FieldInvalid FieldType ForeignContent
-        ForeignReference ImpressionLog LeftOut MissingStrategy NotYours OverStoreCaps Page
-        PageArchived PageContent PageDraftSaved PageInvalid PagePublished PageRolledBack
-        PageState PageVersion PageView PausePlacement PlacedContent Placement PlacementCreated
-        PlacementInvalid PlacementMoved PlacementState Position PositionDefined PositionInvalid
-        PositionKind PublishPage ResumePlacement RollBackPage STORE_CAPS SavePageDraft
-        SchedulePlacement Shown ShownComponent StoreCaps StorePositionAdded Storefront Targeting
-        TickPlacements TrafficView UnknownComponent VersionUnknown ViewPosition live_page
-        page_from_json preview_page
+        ArchivePage COMPONENTS ComponentType ContentKind CreatePlacement
+        DanglingReference DefinePosition EndPlacement Excluded FieldInvalid FieldType
+        ForeignContent ForeignReference ImpressionLog LeftOut MissingStrategy NotYours
+        OverStoreCaps Page PageArchived PageContent PageDraftSaved PageInvalid
+        PagePublished PageRolledBack PageState PageVersion PageView PausePlacement
+        PlacedContent Placement PlacementCreated PlacementInvalid PlacementMoved
+        PlacementState Position PositionDefined PositionInvalid PositionKind PublishPage
+        ResumePlacement RollBackPage STORE_CAPS SavePageDraft SchedulePlacement Shown
+        ShownComponent StoreCaps StorePositionAdded Storefront Targeting TickPlacements
+        TrafficQueries TrafficView UnknownComponent VersionUnknown ViewPosition
+        live_page page_from_json preview_page
     """,
 }
 

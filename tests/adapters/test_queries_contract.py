@@ -13,6 +13,11 @@ from merx.adapters.memory import (
     FixedClock,
 )
 from merx.app import MemoryApp, build_memory_app
+from merx.testing.marketing_queries import (
+    MarketingWorldFactory,
+    ReachQueriesContract,
+    TrafficQueriesContract,
+)
 from merx.testing.queries import (
     AfterSaleQueriesContract,
     InstallmentQueriesContract,
@@ -84,4 +89,16 @@ class TestMemoryAfterSaleQueries(AfterSaleQueriesContract):
 class TestMemoryVoucherCodeQueries(VoucherCodeQueriesContract):
     @pytest.fixture
     def make_queries_world(self) -> WorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryReachQueries(ReachQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> MarketingWorldFactory:
+        return MemoryWorld
+
+
+class TestMemoryTrafficQueries(TrafficQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> MarketingWorldFactory:
         return MemoryWorld

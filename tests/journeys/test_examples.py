@@ -17,7 +17,7 @@ import journey_presale  # noqa: E402
 import journey_topup  # noqa: E402
 import reach_90_days  # noqa: E402
 
-from merx import catalog, inventory, orders, procurement, reach  # noqa: E402
+from merx import catalog, inventory, orders, procurement  # noqa: E402
 from merx.app import build_memory_app  # noqa: E402
 
 
@@ -86,8 +86,7 @@ def test_reach_90_days_reaches_the_lapsed_within_quiet_hours_and_caps() -> None:
     assert "4 sent" in lines[4]
     assert "0 sent; skipped: capped 4" in lines[6]
     assert "40.00 CNY" in lines[7]  # half price for the lapsed
-    with app.unit_of_work() as uow:
-        total = reach.reach_report(uow, "back-in-90").total
+    total = app.reach_report("back-in-90").total
     assert (total.reached, total.returned, total.ordered) == (4, 2, 1)
     assert str(total.gmv) == "40.00 CNY"
     texts = {sms.customer_id: sms.body for sms in app.messenger.delivered}

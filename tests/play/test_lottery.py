@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merx import play, promotions
 from merx.app import MemoryApp
 from merx.errors import ConcurrencyError, IllegalTransition, NotFound, ValidationError
+from merx.kernel.ids import CustomerId
 from merx.kernel.money import Money
 from merx.play import services as play_services
 from merx.play.lottery import LotteryEntrant
 from merx.play.serde import structure, unstructure
+from merx.points import points_balance
 from tests.play.world import (
     ALICE,
     BOB,
@@ -211,14 +214,44 @@ def _zero() -> ForcedRolls:
     return ForcedRolls([0])
 
 
-def test_a_coupon_prize_whose_campaign_ran_out_is_recorded_refused() -> None:
+def test_a_coupon_prize_whose_campaign_ran_out_gives_the_consolation_instead() -> None:
     app = live(ForcedRolls([1_000]))
     for k in range(10):  # the campaign's 10 coupons go to others
         app.handle(promotions.ClaimCoupon(f"c{k}", "GIFT"))  # type: ignore[arg-type]
-    assert app.handle(play.DrawLottery("spring", ALICE)).prize_id == "coupon"
+    result = app.handle(play.DrawLottery("spring", ALICE))
+    assert (result.outcome, result.prize_id) == (play.Outcome.PRIZE, "coupon")
+    (grant,) = grants(app).values()
+    assert (grant.status, grant.reward, grant.instead_of, grant.reason) == (
+        play.GrantStatus.SUBSTITUTED,
+        SMALL,
+        play.Reward.coupon("GIFT"),
+        "CouponStockExhausted",
+    )
+    assert wallet_ids(app) == []
+    with app.unit_of_work() as uow:
+        assert points_balance(uow, ALICE) == 10  # the consolation's points
+    [substituted] = app.events.of(play.RewardSubstituted)
+    assert isinstance(substituted, play.RewardSubstituted)
+    assert (substituted.grant_key, substituted.reason) == (grant.grant_key, "CouponStockExhausted")
+
+
+def test_a_coupon_prize_whose_campaign_ran_out_without_a_consolation_is_refused() -> None:
+    app = live(ForcedRolls([1_000]), consolation=None)
+    for k in range(10):
+        app.handle(promotions.ClaimCoupon(f"c{k}", "GIFT"))  # type: ignore[arg-type]
+    app.handle(play.DrawLottery("spring", ALICE))
     (grant,) = grants(app).values()
     assert (grant.status, grant.reference) == (play.GrantStatus.REFUSED, "CouponStockExhausted")
-    assert wallet_ids(app) == []
+
+
+def test_a_consolation_refused_too_is_recorded_refused_with_both_reasons() -> None:
+    app = live(ForcedRolls([1_000]), consolation=play.Reward.coupon("GIFT"))
+    for k in range(10):
+        app.handle(promotions.ClaimCoupon(f"c{k}", "GIFT"))  # type: ignore[arg-type]
+    app.handle(play.DrawLottery("spring", ALICE))
+    (grant,) = grants(app).values()
+    assert grant.status is play.GrantStatus.REFUSED
+    assert grant.reference == "CouponStockExhausted; fallback: CouponStockExhausted"
 
 
 @given(
@@ -256,3 +289,31 @@ def test_bad_prizes_are_typed_errors() -> None:
         spec(budget=Money.of("10.00", "USD"))
     with pytest.raises(play.InvalidLottery, match="draws_per_day"):
         spec(draws_per_day=0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 3), st.integers(1, 5))
+def test_every_coupon_winner_gets_the_coupon_or_else_the_consolation_exactly_once(
+    coupons: int, winners: int
+) -> None:
+    app = make_app(ForcedRolls([1_000] * winners))
+    coupon_campaign(app, "GIFT", stock=max(coupons, 1))
+    if coupons == 0:
+        app.handle(promotions.ClaimCoupon("someone", "GIFT"))  # type: ignore[arg-type]
+    prizes = (prize("coupon", "0.5", winners, "5.00", play.Reward.coupon("GIFT")),)
+    app.handle(play.DefineLottery(spec(prizes=prizes)))
+    app.handle(play.OpenLottery("spring"))
+    customers = [CustomerId(f"w{n}") for n in range(winners)]
+    for customer in customers:
+        assert app.handle(play.DrawLottery("spring", customer)).prize_id == "coupon"
+    given = grants(app)
+    assert sorted(given) == sorted(f"draw:spring/{c}/1" for c in customers)
+    statuses = Counter(grant.status for grant in given.values())
+    assert statuses == Counter(
+        {play.GrantStatus.GRANTED: min(coupons, winners)}
+        | ({play.GrantStatus.SUBSTITUTED: winners - coupons} if winners > coupons else {})
+    )
+    with app.unit_of_work() as uow:
+        consoled = sum(points_balance(uow, c) for c in customers)
+    assert consoled == 10 * max(0, winners - coupons)
+    assert sum(len(wallet_ids(app, c)) for c in customers) == min(coupons, winners)

@@ -1,35 +1,30 @@
 """A memory app with users who consented to SMS, a tag store the tests fill, and a
-published segment scenario ``reach.lapsed`` (``days_since_last_order >= 90``)."""
+published segment scenario ``reach.lapsed`` (``days_since_last_order >= 90``): the world
+of ``examples/reach_world.py``, shared with the example and the benchmark."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
 
 from merx import catalog, checkout, customers, inventory, orders, payments, people, reach
-from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
+from merx.adapters.memory import FixedClock, MemoryTagValues
 from merx.app import MemoryApp, build_memory_app
 from merx.customers import Address
-from merx.decisions import (
-    Access,
-    Output,
-    Permission,
-    PublishScenario,
-    SaveScenarioDraft,
-    ScenarioDefinition,
-    Strategy,
-    ValueType,
-    parse_rule,
-)
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId, OrderId, SkuId, WarehouseId
 from merx.kernel.money import Money
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+from reach_world import DAYS_TAG, LAPSED, host_tags, publish_lapsed_segment, sms_campaign
+
 #: 10:00 in Shanghai (02:00 UTC): outside the default quiet hours
 NOON_ISH = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-LAPSED = "reach.lapsed"
+__all__ = ["LAPSED", "NOON_ISH", "World", "buy", "make_world", "phone", "stock_shop"]
 
 
 def phone(n: int) -> str:
@@ -48,63 +43,42 @@ class World:
         if sms:
             self.app.handle(people.GrantConsent(cid, people.Channel.SMS, "app/settings"))
         if days is not None:
-            self.tags.set(name, {"days_since_last_order": Decimal(days)})
+            self.tags.set(name, {DAYS_TAG: Decimal(days)})
         return cid
 
     def sms_campaign(
         self,
         campaign_id: str = "lapsed",
         body: str = "{customer_name}, 50% off until {until}: {link}",
-        **kwargs: object,
+        *,
+        trigger: reach.Trigger | None = None,
+        caps: tuple[reach.Cap, ...] = (),
+        variation_templates: dict[str, str] | None = None,
+        owner: MerchantId = PLATFORM,
     ) -> None:
-        self.app.handle(
-            reach.SaveTemplate(
-                f"t-{campaign_id}",
-                reach.ReachChannel.SMS,
-                body,
-                {"until": reach.VarType.DATE, "link": reach.VarType.COUPON_LINK},
-            )
-        )
-        trigger = kwargs.pop("trigger", reach.Trigger(reach.TriggerKind.SEGMENT, scenario=LAPSED))
-        self.app.handle(
-            reach.DefineReachCampaign(
-                campaign_id,
-                reach.ReachChannel.SMS,
-                f"t-{campaign_id}",
-                trigger,  # type: ignore[arg-type]
-                values={"until": "2026-03-09", "link": "https://m.example/c/half"},
-                **kwargs,  # type: ignore[arg-type]
-            )
-        )
-        self.app.handle(reach.ActivateReachCampaign(campaign_id))
+        sms_campaign(
+            self.app, campaign_id, body=body,
+            variables={"until": reach.VarType.DATE, "link": reach.VarType.COUPON_LINK},
+            values={"until": "2026-03-09", "link": "https://m.example/c/half"},
+            trigger=trigger, caps=caps, variation_templates=variation_templates, owner=owner,
+        )  # fmt: skip
 
 
-def lapsed_scenario(app: MemoryApp) -> None:
-    app.handle(
-        SaveScenarioDraft(
-            LAPSED,
-            ScenarioDefinition(
-                inputs=(),
-                callers=(Permission("reach", {Access.EMBEDDED}),),
-                strategies=(
-                    Strategy("lapsed", parse_rule("days_since_last_order >= 90"), Output("in")),
-                ),
-                default=Output("out"),
-            ),
-        )
+def make_world(*, check_views: bool = True) -> World:
+    """A fresh world at :data:`NOON_ISH` (``check_views=False`` for property tests that
+    build many)."""
+    tag_catalog, values = host_tags()
+    clock = FixedClock(NOON_ISH)
+    app = build_memory_app(
+        clock=clock, tag_catalog=tag_catalog, tag_values=values, check_views=check_views
     )
-    app.handle(PublishScenario(LAPSED))
+    publish_lapsed_segment(app)
+    return World(app, clock, values)
 
 
 @pytest.fixture
 def world() -> World:
-    catalog = MemoryTagCatalog()
-    catalog.define("days_since_last_order", ValueType.NUMBER)
-    values = MemoryTagValues()
-    clock = FixedClock(NOON_ISH)
-    app = build_memory_app(clock=clock, tag_catalog=catalog, tag_values=values)
-    lapsed_scenario(app)
-    return World(app, clock, values)
+    return make_world()
 
 
 SHIRT, DC = SkuId("shirt"), WarehouseId("dc")

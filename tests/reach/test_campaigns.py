@@ -59,7 +59,7 @@ def test_the_platform_cap_holds_across_campaigns_and_occasions(world: World) -> 
     assert len(world.app.messenger.delivered) == 3
 
 
-def test_quiet_hours_in_the_users_zone_drop_the_message_and_a_later_run_reaches_them(
+def test_quiet_hours_in_the_users_zone_hold_the_message_and_a_later_run_reaches_them(
     world: World,
 ) -> None:
     world.person("amy", 1)

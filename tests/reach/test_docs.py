@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from merx.reach import CAMPAIGN_FLOW, TOUCH_FLOW
+from merx.reach import CAMPAIGN_FLOW, HELD_FLOW, RUN_FLOW, TOUCH_FLOW
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "marketing.md"
 
@@ -12,5 +12,5 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "marketing.md"
 def test_the_reach_state_diagrams_are_generated_from_the_code() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert "## User reach" in text
-    for flow in (CAMPAIGN_FLOW, TOUCH_FLOW):
+    for flow in (CAMPAIGN_FLOW, TOUCH_FLOW, HELD_FLOW, RUN_FLOW):
         assert f"```mermaid\n{flow.to_mermaid()}\n```" in text

@@ -10,14 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merx import reach
-from merx.adapters.memory import FixedClock, MemoryTagCatalog, MemoryTagValues
-from merx.app import build_memory_app
-from merx.decisions import ValueType
 from merx.kernel.ids import CustomerId
 from merx.reach import Cap, QuietHours, ReachChannel, ReachPolicy, SkipReason, UserReach
 from merx.reach.model import Send
 
-from .conftest import NOON_ISH, World, lapsed_scenario
+from .conftest import make_world
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc"))
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -92,13 +89,8 @@ runs = st.lists(
 def test_runs_in_any_order_reach_a_user_once_per_occasion_within_the_caps(
     sequence: list[tuple[str, int]],
 ) -> None:
-    catalog = MemoryTagCatalog()
-    catalog.define("days_since_last_order", ValueType.NUMBER)
-    clock = FixedClock(NOON_ISH)
-    values = MemoryTagValues()
-    app = build_memory_app(clock=clock, tag_catalog=catalog, tag_values=values, check_views=False)
-    lapsed_scenario(app)
-    world = World(app, clock, values)
+    world = make_world(check_views=False)
+    app, clock = world.app, world.clock
     for n in range(3):
         world.person(f"u{n}", n)
     world.sms_campaign()

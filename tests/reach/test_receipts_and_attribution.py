@@ -48,7 +48,7 @@ def test_a_paid_order_in_the_window_is_credited_to_the_last_touch_once(world: Wo
     assert touch.returned_at == world.clock.now()
     world.clock.advance(timedelta(days=6))  # past the 7-day window
     buy(world.app, "amy")
-    report = reach.reach_report(world.app.unit_of_work(), "lapsed")
+    report = world.app.reach_report("lapsed")
     total = report.total
     assert (total.reached, total.delivered, total.returned, total.ordered) == (1, 1, 1, 1)
     assert (total.orders, total.gmv) == (1, Money.of("80.00", "CNY"))
@@ -104,7 +104,7 @@ def test_variations_split_by_an_experiment_get_their_templates_and_their_rows(
     world.sms_campaign(variation_templates={"urgent": "t-urgent"})
     run = app.handle(reach.RunReachCampaign("lapsed", "d1"))
     assert run.sent == 20
-    report = reach.reach_report(app.unit_of_work(), "lapsed")
+    report = app.reach_report("lapsed")
     rows = {row.variation: row.reached for row in report.variations}
     assert set(rows) == {"plain", "urgent"}
     assert sum(rows.values()) == 20

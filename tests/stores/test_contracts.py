@@ -26,6 +26,11 @@ from merx.kernel.documents import Documents
 from merx.kernel.events import DomainEvent
 from merx.ledger import Journal
 from merx.testing.journal import JournalContract, JournalFactory
+from merx.testing.marketing_queries import (
+    MarketingWorldFactory,
+    ReachQueriesContract,
+    TrafficQueriesContract,
+)
 from merx.testing.queries import (
     AfterSaleQueriesContract,
     InstallmentQueriesContract,
@@ -289,3 +294,29 @@ class TestPostgresVoucherCodeQueries(VoucherCodeQueriesContract):
     @pytest.fixture
     def make_queries_world(self, postgres_worlds: WorldFactory) -> WorldFactory:
         return postgres_worlds
+
+
+class TestIndexedReachQueries(ReachQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> MarketingWorldFactory:
+        return SqliteWorld
+
+
+class TestIndexedTrafficQueries(TrafficQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self) -> MarketingWorldFactory:
+        return SqliteWorld
+
+
+@pytest.mark.postgres
+class TestPostgresReachQueries(ReachQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> MarketingWorldFactory:
+        return postgres_worlds  # type: ignore[return-value]
+
+
+@pytest.mark.postgres
+class TestPostgresTrafficQueries(TrafficQueriesContract):
+    @pytest.fixture
+    def make_queries_world(self, postgres_worlds: WorldFactory) -> MarketingWorldFactory:
+        return postgres_worlds  # type: ignore[return-value]

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from merx import payments, play
-from merx.kernel.ids import CustomerId
+from merx import payments, play, promotions
+from merx.kernel.ids import PLATFORM, CustomerId
 from merx.kernel.money import Money
 from merx.points import points_balance
+from merx.pricing import Coupon
 from tests.stores.test_stored_app import Storage, buy, open_shop, stock
 
 ALICE, BOB = CustomerId("alice"), CustomerId("bob")
@@ -64,3 +65,36 @@ def test_play_and_its_rewards_survive_a_restart(storage: Storage) -> None:
 
 def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
+
+
+def test_a_coupon_prize_out_of_coupons_gives_the_consolation_recorded_in_the_grant(
+    storage: Storage,
+) -> None:
+    first = open_shop(storage)
+    limits = promotions.BudgetLimits(coupon_stock=1)
+    gift = first.handle(
+        promotions.CreateCampaign(PLATFORM, Coupon(id="GIFT", off=cny("5.00")), limits)
+    )
+    for command in (promotions.SubmitCampaign, promotions.ApproveCampaign):
+        first.handle(command(gift, PLATFORM))
+    first.handle(promotions.ScheduleCampaign(gift, PLATFORM))
+    first.handle(promotions.TickCampaigns())
+    first.handle(promotions.ClaimCoupon(BOB, gift))  # the campaign's one coupon
+    coupon = play.Prize("coupon", Decimal("1"), 5, cny("5.00"), play.Reward.coupon(gift))
+    spec = play.LotterySpec(
+        "wheel", "Wheel", (coupon,), cny("20.00"), "seed", play.Reward.points_of(3)
+    )
+    first.handle(play.DefineLottery(spec))
+    first.handle(play.OpenLottery("wheel"))
+    assert first.handle(play.DrawLottery("wheel", ALICE)).prize_id == "coupon"
+
+    again = open_shop(storage)
+    grant = again.get(play.RewardGrant, "draw:wheel/alice/1")
+    assert (grant.status, grant.reward, grant.instead_of, grant.reason) == (
+        play.GrantStatus.SUBSTITUTED,
+        play.Reward.points_of(3),
+        play.Reward.coupon(gift),
+        "CouponStockExhausted",
+    )
+    with again.unit_of_work() as uow:
+        assert points_balance(uow, ALICE) == 3

@@ -33,8 +33,10 @@ from merx import (
     inventory,
     orders,
     payments,
+    people,
     points,
     promotions,
+    reach,
     settlement,
 )
 from merx.adapters.documents import SchemaTooOld
@@ -424,8 +426,18 @@ def check_sealed(app: StoredApp, database: Database) -> None:
 
 #: Indexed kinds newer than every schema: an earlier merx stored none, so an upgrade has
 #: nothing of theirs to index (a new kind needs no migration: its first document is
-#: written with its index entries).
-NEWER_KINDS = frozenset({"promotions.VoucherCode", "risk.ReviewCase"})
+#: written with its index entries). Touches and placements are older than their indexes
+#: (schemas 9 to 11 stored them unindexed; step 12 indexes them) but newer than every
+#: fixture here: ``test_step_12_indexes_touches_and_placements`` checks that step.
+NEWER_KINDS = frozenset(
+    {
+        "promotions.VoucherCode",
+        "risk.ReviewCase",
+        "reach.Touch",
+        "reach.HeldMessage",
+        "traffic.Placement",
+    }
+)
 
 
 def check_indexed(database: Database) -> None:
@@ -602,3 +614,40 @@ def psycopg_connect(dsn: str) -> Any:
     import psycopg
 
     return psycopg.connect(dsn, autocommit=True)
+
+
+def test_step_12_indexes_touches_and_placements(tmp_path: Path) -> None:
+    """A file written by schemas 9 to 11 holds touches without index entries; opened, step
+    12 writes them, so the reach report finds the campaign's touches again."""
+    path = tmp_path / "touched.db"
+    clock = FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    app = build_app(SqliteDatabase(path), clock=clock, relay_owner="shop")
+    for n in range(2):
+        customer = CustomerId(f"u{n}")
+        app.handle(people.RegisterPersonalData(customer, name=f"U{n}", phone=f"1390000{n:04d}"))
+        app.handle(people.GrantConsent(customer, people.Channel.SMS, "app"))
+    app.handle(reach.SaveTemplate("t", reach.ReachChannel.SMS, "{customer_name}", {}))
+    once = reach.Trigger(reach.TriggerKind.ONCE)
+    app.handle(reach.DefineReachCampaign("c", reach.ReachChannel.SMS, "t", once))
+    app.handle(reach.ActivateReachCampaign("c"))
+    assert app.handle(reach.RunReachCampaign("c")).sent == 2
+    app.close()
+
+    db = SqliteDatabase(path).connection()
+    db.execute("DELETE FROM merx_index WHERE kind IN ('reach.Touch', 'traffic.Placement')")
+    db.execute("UPDATE merx_schema SET version = 11")
+    assert schema_version_of(path) == 11
+    upgraded = SqliteDatabase(path, documents=documents())
+    reopened = build_app(upgraded, clock=clock, relay_owner="shop")
+    assert reopened.database.schema_version() == SCHEMA_VERSION
+    assert reopened.reach_report("c").total.reached == 2
+    database, known = reopened.database, documents()
+    keys = database.keys("reach.Touch")
+    assert len(keys) == 2
+    for key in keys:
+        _, stored = database.load("reach.Touch", key) or (0, "")
+        touch = known.read(reach.Touch, json.loads(stored) if isinstance(stored, str) else stored)
+        expected = sorted(known.index_entries(touch) or ())
+        assert expected
+        assert sorted(index_entries_of(database, "reach.Touch", key)) == expected
+    reopened.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from merx.adapters.memory import FixedClock
 from merx.adapters.roundtrips import RoundTrips
 from merx.adapters.sqlite import SqliteDatabase
 from merx.app import Settings, build_app
@@ -32,6 +33,7 @@ from merx.traffic import (
     SavePageDraft,
     SchedulePlacement,
     Storefront,
+    TickPlacements,
     UnknownComponent,
 )
 from tests.decisions import world as decisions_world
@@ -112,3 +114,33 @@ def test_a_view_reads_the_same_whatever_the_placements_on_one_scenario(tmp_path:
     assert one == _statements_of_a_view(tmp_path, 6)
     reads, writes, commits, _, statements = one
     assert (reads, writes, commits, statements) == (7, 1, 1, 10)
+
+
+def test_the_tick_finds_the_placements_due_through_their_index(storage: Storage) -> None:
+    setup = Settings(tag_catalog=decisions_world.catalog(), tag_values=decisions_world.values())
+    clock = FixedClock(AT)
+    app = build_app(storage.open(), settings=setup, clock=clock)
+    everyone = ScenarioDefinition(inputs=(), callers=CALLERS, strategies=(), default=Output("s"))
+    app.handle(SaveScenarioDraft("traffic.everyone", everyone))
+    app.handle(PublishScenario("traffic.everyone"))
+    app.handle(DefinePosition("home", PositionKind.BANNER, 3, "750x300"))
+    banner = PlacedContent(ContentKind.BANNER, "b")
+    for name, starts in (("now", AT), ("later", AT + timedelta(days=2)), ("draft", AT)):
+        app.handle(
+            CreatePlacement(name, "home", PLATFORM, banner, starts, starts + timedelta(days=1),
+                            "traffic.everyone", frozenset({"s"}))
+        )  # fmt: skip
+        if name != "draft":
+            app.handle(SchedulePlacement(name, PLATFORM))
+    assert app.queries.traffic.placements_due(AT) == ["now"]
+    app.close()
+
+    again = build_app(storage.open(), settings=setup, clock=clock)
+    assert again.handle(TickPlacements()) == 1
+    assert again.get(Placement, "now").status is PlacementState.LIVE
+    assert again.queries.traffic.placements_due(AT) == []
+    clock.advance(timedelta(days=2))
+    assert sorted(again.queries.traffic.placements_due(clock.now())) == ["later", "now"]
+    assert again.handle(TickPlacements()) == 2
+    assert again.get(Placement, "now").status is PlacementState.ENDED
+    again.close()

@@ -4,9 +4,12 @@ with its reason."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from merx import promotions
 from merx.decisions import SwitchScenario
@@ -33,6 +36,8 @@ from merx.traffic import (
     TickPlacements,
     ViewPosition,
 )
+from merx.traffic.services import tick_placements
+from tests.counting import CountingUnitOfWork
 from tests.traffic import world
 from tests.traffic.world import START, WEEK
 
@@ -233,3 +238,46 @@ def test_a_view_sent_again_with_its_key_gets_the_first_reply_and_counts_once() -
     assert first.shown[0].page[0].fields == {"skus": ["tee"], "columns": 2}
     with shop.unit_of_work() as uow:
         assert uow.repo(ImpressionLog).get("u-bare@2026-01-01").counts == {"p": 1}
+
+
+@given(
+    st.integers(-48, 48).map(lambda h: timedelta(hours=h)),
+    st.integers(1, 48).map(lambda h: timedelta(hours=h)),
+    st.sampled_from(["schedule", "live", "pause", "end", "none"]),
+    st.integers(-72, 72).map(lambda h: timedelta(hours=h)),
+)
+def test_a_placement_is_due_for_a_tick_exactly_when_the_tick_moves_it(
+    start: timedelta, length: timedelta, command: str, now: timedelta
+) -> None:
+    placement = Placement(
+        id="p", position="popup", owner=PLATFORM, content=PlacedContent(ContentKind.BANNER, "b"),
+        starts_at=START + start, ends_at=START + start + length, scenario="homepage.popup",
+    )  # fmt: skip
+    if command != "none":
+        placement.schedule(PLATFORM)
+    if command == "live":
+        placement.tick(placement.starts_at)
+    if command == "pause":
+        placement.pause(PLATFORM)
+    if command == "end":
+        placement.end(PLATFORM)
+    at = START + now
+    due = placement.next_tick
+    assert placement.tick(at) == (due is not None and due <= at)
+
+
+def test_the_tick_reads_only_the_placements_it_moves() -> None:
+    shop = world.app()
+    world.place(shop, "later", starts_at=START + WEEK, ends_at=START + 2 * WEEK)
+    world.place(shop, "now", starts_at=START, ends_at=START + WEEK)
+    world.place(shop, "draft", schedule=False)
+    assert shop.queries.traffic.placements_due(START) == ["now"]
+    with shop.unit_of_work() as inner:
+        uow = CountingUnitOfWork(inner)
+        moved = tick_placements(
+            TickPlacements(), uow, clock=shop.clock, queries=shop.queries.traffic
+        )
+    assert moved == 1
+    assert (uow.of(Placement), uow.scans) == ({"now"}, Counter())
+    assert shop.queries.traffic.placements_due(START) == []  # live: due at its end
+    assert shop.queries.traffic.placements_due(START + WEEK) == ["later", "now"]

@@ -10,7 +10,10 @@ What is indexed is each context's own definition, next to its query port
 :func:`merx.settlement.ports.withdrawal_index`,
 :func:`merx.promotions.ports.voucher_code_index`,
 :func:`merx.points.ports.points_account_index`,
-:func:`merx.risk.ports.review_case_index`); the composition root registers them with
+:func:`merx.points.ports.points_record_index`,
+:func:`merx.risk.ports.review_case_index`,
+:func:`merx.reach.ports.touch_index`, :func:`merx.reach.ports.held_message_index`,
+:func:`merx.traffic.ports.placement_index`); the composition root registers them with
 the documents (:func:`register_indexes`), and every commit keeps them in step.
 """
 
@@ -62,10 +65,21 @@ from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.procurement.ports import purchase_order_index, received_in
 from merx.promotions import VoucherCode
 from merx.promotions.ports import CODE_SET, voucher_code_index
+from merx.reach import HeldMessage, Touch
+from merx.reach.ports import (
+    HELD_CAMPAIGN,
+    HELD_DUE,
+    TOUCH_CAMPAIGN,
+    TOUCH_CUSTOMER,
+    held_message_index,
+    touch_index,
+)
 from merx.risk import ReviewCase
 from merx.risk.ports import REVIEW_DUE, review_case_index
 from merx.settlement import Withdrawal, WithdrawalId
 from merx.settlement.ports import PENDING_WITHDRAWAL_OF, withdrawal_index
+from merx.traffic import Placement
+from merx.traffic.ports import PLACEMENT_NEXT_TICK, placement_index
 
 
 def register_indexes(documents: Documents) -> None:
@@ -84,6 +98,9 @@ def register_indexes(documents: Documents) -> None:
     documents.index(PointsAccount, points_account_index)
     documents.index(ReviewCase, review_case_index)
     documents.index(PointsRecord, points_record_index)
+    documents.index(Touch, touch_index)
+    documents.index(HeldMessage, held_message_index)
+    documents.index(Placement, placement_index)
 
 
 class IndexedOrderQueries:
@@ -186,6 +203,38 @@ class IndexedReviewQueries:
 
     def reviews_due_by(self, at: datetime) -> list[str]:
         return self._database.find(self._cases, REVIEW_DUE, upto=index_instant(at))
+
+
+class IndexedReachQueries:
+    """:class:`merx.reach.ReachQueries` from the database's indexes: one lookup each."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._touches = documents.name_of(Touch)
+        self._held = documents.name_of(HeldMessage)
+
+    def touches_of_campaign(self, campaign_id: str) -> list[str]:
+        return self._database.find(self._touches, TOUCH_CAMPAIGN, equal=campaign_id)
+
+    def touches_of_customer(self, customer_id: CustomerId) -> list[str]:
+        return self._database.find(self._touches, TOUCH_CUSTOMER, equal=customer_id)
+
+    def held_due(self, by: datetime, limit: int) -> list[str]:
+        return self._database.find(self._held, HELD_DUE, upto=index_instant(by), limit=limit)
+
+    def held_of_campaign(self, campaign_id: str) -> list[str]:
+        return self._database.find(self._held, HELD_CAMPAIGN, equal=campaign_id)
+
+
+class IndexedTrafficQueries:
+    """:class:`merx.traffic.TrafficQueries` from the database's indexes: one range lookup."""
+
+    def __init__(self, database: DocumentDatabase, documents: Documents) -> None:
+        self._database = database
+        self._placements = documents.name_of(Placement)
+
+    def placements_due(self, by: datetime) -> list[str]:
+        return self._database.find(self._placements, PLACEMENT_NEXT_TICK, upto=index_instant(by))
 
 
 class IndexedStockQueries:

@@ -69,6 +69,7 @@ from merx.adapters.sqlite import (
     INDEXED_SINCE_4,
     INDEXED_SINCE_5,
     INDEXED_SINCE_6,
+    INDEXED_SINCE_12,
     points_reshaped,
 )
 from merx.kernel.documents import Documents
@@ -346,6 +347,12 @@ def _index_kinds_of_6(db: Connection, documents: Documents | None) -> None:
     _index_kinds(db, documents, INDEXED_SINCE_6, schema=6)
 
 
+def _index_kinds_of_12(db: Connection, documents: Documents | None) -> None:
+    """Schema 12: touches' and placements' index entries
+    (:data:`merx.adapters.sqlite.INDEXED_SINCE_12`)."""
+    _index_kinds(db, documents, INDEXED_SINCE_12, schema=12)
+
+
 def _seal_clear_values_of_7(db: Connection, documents: Documents | None) -> None:
     """Schema 7: clear personal values of older documents sealed in the database's own
     ``merx_vault`` table (:mod:`merx.adapters.sealing`)."""
@@ -415,6 +422,7 @@ MIGRATIONS: Final = (
     Migration(7, (), _seal_clear_values_of_7),
     Migration(9, _V9),
     Migration(11, (), _points_entries_of_11),
+    Migration(12, (), _index_kinds_of_12),
 )
 
 #: The schema this code writes; a database written by a later schema is refused.

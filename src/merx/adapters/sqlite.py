@@ -348,6 +348,16 @@ def _points_entries_of_11(db: sqlite3.Connection, documents: Documents | None) -
     )
 
 
+#: The kinds schema 12 indexes anew: reach's touches (by campaign and by customer) and
+#: traffic's placements (by their next tick), stored unindexed by schema 9 to 11.
+INDEXED_SINCE_12: Final = frozenset({"reach.Touch", "traffic.Placement"})
+
+
+def _index_kinds_of_12(db: sqlite3.Connection, documents: Documents | None) -> None:
+    """Schema 12: touches' and placements' index entries written."""
+    _index_kinds(db, documents, INDEXED_SINCE_12, schema=12)
+
+
 #: Every schema step in order of its version; the schema of a file is the version of the
 #: last step applied. A database opened applies every step of a later version, in order.
 MIGRATIONS: Final = (
@@ -363,6 +373,7 @@ MIGRATIONS: Final = (
     # so the step is empty here: the number moves so that both stores name one schema.
     Migration(9, ()),
     Migration(11, (), _points_entries_of_11),
+    Migration(12, (), _index_kinds_of_12),
 )
 
 #: The schema this code writes; a file written by a later schema is refused.

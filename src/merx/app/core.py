@@ -152,6 +152,8 @@ class Queries:
     command_records: CommandRecordQueries
     points: points.PointsQueries
     risk: risk_context.ReviewQueries
+    reach: reach.ReachQueries
+    traffic: traffic.TrafficQueries
 
 
 @attrs.define(kw_only=True)
@@ -303,6 +305,18 @@ class App:
         checked against the store (:func:`merx.search.services.search_on_sale`)."""
         with self.unit_of_work() as uow:
             return search_on_sale(uow, self.search_index, query)
+
+    def reach_report(self, campaign_id: str) -> reach.ReachReport:
+        """The reach campaign's report (:func:`merx.reach.reach_report`, its touches found
+        through :attr:`queries`)."""
+        with self.unit_of_work() as uow:
+            return reach.reach_report(uow, self.queries.reach, campaign_id)
+
+    def held_messages(self, campaign_id: str) -> tuple[reach.HeldMessage, ...]:
+        """The reach campaign's messages held for the quiet hours
+        (:func:`merx.reach.held_messages`)."""
+        with self.unit_of_work() as uow:
+            return reach.held_messages(uow, self.queries.reach, campaign_id)
 
     def traffic_view(
         self,
@@ -645,11 +659,12 @@ def register_marketing(
     campaigns delivered)."""
     register_points(bus, clock=clock, queries=queries.points)
     register_play(bus, clock=clock, randomness=settings.play_randomness)
-    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide))
+    register_traffic(bus, clock=clock, targeting=DecidedTargeting(decide), queries=queries.traffic)
     messenger = MemoryMessenger(vault)
     register_reach(
         bus, clock=clock, policy=settings.reach_policy, messenger=messenger, decider=decide,
-        order_queries=queries.orders, attribution=settings.reach_attribution,
+        order_queries=queries.orders, queries=queries.reach,
+        attribution=settings.reach_attribution,
         on_shipment=settings.reach_on_shipment,
     )  # fmt: skip
     return messenger

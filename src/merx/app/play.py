@@ -14,6 +14,7 @@ from functools import partial
 import attrs
 
 from merx import credit, installments, orders, play, points, promotions
+from merx.app.wiring import register_each
 from merx.kernel.bus import MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.ids import CustomerId
@@ -84,28 +85,25 @@ def register_play(
     default); lotteries drawn with ``randomness`` (:class:`~merx.play.HmacRandomness` by
     default); every earned reward granted once through ``granter`` (:class:`ContextGranter`
     by default)."""
-    bus.register(play.DefineTask, play_services.define_task)
-    bus.register(play.DefineLottery, play_services.define_lottery)
-    bus.register(play.SetSignInRules, play_services.set_sign_in_rules)
-    for command, handler in (
+    plain = (
+        (play.DefineTask, play_services.define_task),
+        (play.DefineLottery, play_services.define_lottery),
+        (play.SetSignInRules, play_services.set_sign_in_rules),
+    )
+    register_each(bus, plain)
+    with_clock = (
         (play.PublishTask, play_services.publish_task),
         (play.EndTask, play_services.end_task),
         (play.RecordInvitation, play_services.record_invitation),
         (play.SignIn, play_services.sign_in),
         (play.OpenLottery, play_services.open_lottery),
         (play.EndLottery, play_services.end_lottery),
-    ):
-        bus.register(command, partial(handler, clock=clock))
-    bus.register(
-        play.MakeUpSignIn,
-        partial(play_services.make_up_sign_in, clock=clock, spend=spend or spend_points),
     )
-    bus.register(
-        play.DrawLottery,
-        partial(
-            play_services.draw_lottery, clock=clock, randomness=randomness or play.HmacRandomness()
-        ),
-    )
+    register_each(bus, with_clock, clock=clock)
+    make_up = [(play.MakeUpSignIn, play_services.make_up_sign_in)]
+    register_each(bus, make_up, clock=clock, spend=spend or spend_points)
+    draws = [(play.DrawLottery, play_services.draw_lottery)]
+    register_each(bus, draws, clock=clock, randomness=randomness or play.HmacRandomness())
     bus.subscribe(orders.OrderPaid, play_services.count_paid_order)
     bus.subscribe(
         installments.InstallmentPlanOpened,

@@ -27,9 +27,11 @@ from merx.adapters.indexed import (
     IndexedPaymentQueries,
     IndexedPointsQueries,
     IndexedPurchaseOrderQueries,
+    IndexedReachQueries,
     IndexedReviewQueries,
     IndexedSettlementQueries,
     IndexedStockQueries,
+    IndexedTrafficQueries,
     IndexedVoucherCodeQueries,
 )
 from merx.adapters.journal import JournalDatabase, database_journals
@@ -157,6 +159,8 @@ def indexed_queries(database: DocumentDatabase, known: Documents) -> Queries:
         command_records=IndexedCommandRecordQueries(database, known),
         points=IndexedPointsQueries(database, known),
         risk=IndexedReviewQueries(database, known),
+        reach=IndexedReachQueries(database, known),
+        traffic=IndexedTrafficQueries(database, known),
     )
 
 

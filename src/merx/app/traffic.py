@@ -4,11 +4,11 @@ the decider."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 
 import attrs
 
 from merx import decisions, traffic
+from merx.app.wiring import register_each
 from merx.kernel.bus import MessageBus
 from merx.kernel.clock import Clock
 from merx.traffic import services as traffic_services
@@ -33,20 +33,23 @@ class DecidedTargeting:
         return self.decider.decide(scenario, customer_id, facts, caller=TRAFFIC_CALLER)
 
 
-def register_traffic(bus: MessageBus, *, clock: Clock, targeting: traffic.Targeting) -> None:
-    """Pages, positions, placements and views."""
-    bus.register(traffic.SavePageDraft, traffic_services.save_page_draft)
-    bus.register(traffic.PublishPage, partial(traffic_services.publish_page, clock=clock))
-    bus.register(traffic.RollBackPage, traffic_services.roll_back_page)
-    bus.register(traffic.ArchivePage, traffic_services.archive_page)
-    bus.register(traffic.DefinePosition, traffic_services.define_position)
-    bus.register(traffic.CreatePlacement, traffic_services.create_placement)
-    bus.register(traffic.SchedulePlacement, traffic_services.move_placement)
-    bus.register(traffic.PausePlacement, traffic_services.move_placement)
-    bus.register(traffic.ResumePlacement, traffic_services.move_placement)
-    bus.register(traffic.EndPlacement, traffic_services.move_placement)
-    bus.register(traffic.TickPlacements, partial(traffic_services.tick_placements, clock=clock))
-    bus.register(
-        traffic.ViewPosition,
-        partial(traffic_services.view_position, targeting=targeting, clock=clock),
+def register_traffic(
+    bus: MessageBus, *, clock: Clock, targeting: traffic.Targeting, queries: traffic.TrafficQueries
+) -> None:
+    """Pages, positions, placements (the clock's ticks found through ``queries``) and
+    views."""
+    plain = (
+        (traffic.SavePageDraft, traffic_services.save_page_draft),
+        (traffic.RollBackPage, traffic_services.roll_back_page),
+        (traffic.ArchivePage, traffic_services.archive_page),
+        (traffic.DefinePosition, traffic_services.define_position),
+        (traffic.CreatePlacement, traffic_services.create_placement),
     )
+    register_each(bus, plain)
+    moves = [(move, traffic_services.move_placement) for move in traffic_services.PLACEMENT_MOVES]
+    register_each(bus, moves)
+    register_each(bus, [(traffic.PublishPage, traffic_services.publish_page)], clock=clock)
+    ticks = [(traffic.TickPlacements, traffic_services.tick_placements)]
+    register_each(bus, ticks, clock=clock, queries=queries)
+    views = [(traffic.ViewPosition, traffic_services.view_position)]
+    register_each(bus, views, clock=clock, targeting=targeting)

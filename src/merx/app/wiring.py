@@ -3,7 +3,7 @@ ports they need as keywords. A host's own composition root reuses them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -80,6 +80,18 @@ from merx.settlement import services as settlement_services
 from merx.suppliers import ConsignmentChannel, VirtualGoodsSupplier
 from merx.suppliers import services as suppliers_services
 from merx.tags import services as tags_services
+
+
+def register_each(
+    bus: MessageBus,
+    handlers: Iterable[tuple[type[Command[Any]], Callable[..., Any]]],
+    **bound: object,
+) -> None:
+    """Route each command of ``handlers`` to its handler, with ``bound`` given by keyword
+    to every one of them (``partial(handler, **bound)``; the handler itself when nothing
+    is bound): one call per group of handlers that take the same ports."""
+    for command, handler in handlers:
+        bus.register(command, partial(handler, **bound) if bound else handler)
 
 
 def register_fulfillment(
@@ -863,6 +875,7 @@ def register_reach(
     messenger: reach.Messenger,
     decider: decisions.Decider,
     order_queries: orders.OrderQueries,
+    queries: reach.ReachQueries,
     attribution: bool = True,
     on_shipment: bool = False,
 ) -> None:
@@ -871,20 +884,27 @@ def register_reach(
     ``order_shipped`` and, with ``attribution``, touches credited with the orders paid
     after them; with ``on_shipment``, campaigns on ``order_shipped`` (one read more per
     shipped order: the campaigns)."""
-    ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries)
-    bus.register(reach.SaveTemplate, reach_services.save_template)
-    bus.register(reach.DefineReachCampaign, reach_services.define_campaign)
-    bus.register(reach.ActivateReachCampaign, reach_services.activate_campaign)
-    bus.register(reach.PauseReachCampaign, reach_services.pause_campaign)
-    bus.register(reach.EndReachCampaign, reach_services.end_campaign)
-    bus.register(reach.SetReachTimeZone, reach_services.set_time_zone)
-    bus.register(reach.FollowStore, reach_services.follow_store)
-    bus.register(reach.UnfollowStore, reach_services.unfollow_store)
-    bus.register(reach.RunReachCampaign, partial(reach_services.run_campaign, ports=ports))
-    bus.register(reach.ReachCustomer, partial(reach_services.reach_customer, ports=ports))
-    bus.register(reach.RecordReceipt, partial(reach_services.record_receipt, clock=clock))
-    bus.register(
-        reach.RecordReturn, partial(reach_services.record_return, clock=clock, policy=policy)
+    ports = reach_services.ReachPorts(clock, policy, messenger, decider, order_queries, queries)
+    plain = (
+        (reach.SaveTemplate, reach_services.save_template),
+        (reach.DefineReachCampaign, reach_services.define_campaign),
+        (reach.ActivateReachCampaign, reach_services.activate_campaign),
+        (reach.PauseReachCampaign, reach_services.pause_campaign),
+        (reach.EndReachCampaign, reach_services.end_campaign),
+        (reach.SetReachTimeZone, reach_services.set_time_zone),
+        (reach.FollowStore, reach_services.follow_store),
+        (reach.UnfollowStore, reach_services.unfollow_store),
+    )
+    register_each(bus, plain)
+    sending = (
+        (reach.RunReachCampaign, reach_services.run_campaign),
+        (reach.ReachCustomer, reach_services.reach_customer),
+        (reach.SendHeldMessages, reach_services.send_held_messages),
+    )
+    register_each(bus, sending, ports=ports)
+    register_each(bus, [(reach.RecordReceipt, reach_services.record_receipt)], clock=clock)
+    register_each(
+        bus, [(reach.RecordReturn, reach_services.record_return)], clock=clock, policy=policy
     )
     if on_shipment:
         bus.subscribe(orders.OrderShipped, partial(reach_services.reach_on_shipment, ports=ports))

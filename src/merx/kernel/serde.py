@@ -162,3 +162,20 @@ def reader(converter: cattrs.Converter) -> Callable[[Any, type[Any]], Any]:
         return structure_or_raise(converter, data, kind)
 
     return read
+
+
+class ContextSerde:
+    """What a context's ``serde`` module exports, over one converter: ``unstructure`` to
+    plain data and ``structure`` back (refusing malformed data, :func:`structure_or_raise`).
+    A module binds them as its own (``unstructure = serde.unstructure``)."""
+
+    def __init__(self, converter: cattrs.Converter) -> None:
+        self.converter = converter
+
+    def unstructure(self, value: object) -> Any:
+        """``value`` as plain dicts, lists, strings, numbers and booleans."""
+        return self.converter.unstructure(value)
+
+    def structure(self, data: Any, kind: type[T]) -> T:
+        """Rebuild a ``kind`` from :meth:`unstructure`'s output; refuse malformed data."""
+        return structure_or_raise(self.converter, data, kind)

@@ -44,6 +44,7 @@ from merx.play.rewards import (
     RewardGranted,
     RewardKind,
     RewardRefused,
+    RewardSubstituted,
 )
 from merx.play.services import (
     DefineLottery,
@@ -111,6 +112,7 @@ __all__ = [
     "RewardGranter",
     "RewardKind",
     "RewardRefused",
+    "RewardSubstituted",
     "SetSignInRules",
     "SignIn",
     "SignInCard",

@@ -37,9 +37,17 @@ class UnknownLottery(NotFound):
 class TaskAlreadyDefined(AlreadyExists):
     """A task of this id exists already."""
 
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id!r} is defined already")
+        self.task_id = task_id
+
 
 class LotteryAlreadyDefined(AlreadyExists):
     """A lottery of this id exists already."""
+
+    def __init__(self, lottery_id: str) -> None:
+        super().__init__(f"lottery {lottery_id!r} is defined already")
+        self.lottery_id = lottery_id
 
 
 class AlreadyInvited(BusinessRuleViolation):

@@ -6,7 +6,10 @@ roll is an integer in ``[0, ROLL_SCALE)``), a stock and a cost charged to the lo
 budget when it is given. Probabilities sum to at most 1 (more is an
 :class:`~merx.play.errors.InvalidLottery`); the rest of the range is the consolation
 prize, or nothing if there is none. A roll that hits a prize whose stock is given out, or
-whose cost the budget can no longer pay, gives the consolation prize instead.
+whose cost the budget can no longer pay, gives the consolation prize instead; so does a
+prize whose own context refuses it when it is granted (a coupon prize whose campaign ran
+out of coupons or budget after the draw): the grant records the substitution
+(:attr:`~merx.play.GrantStatus.SUBSTITUTED`).
 
 Randomness is a port (:class:`~merx.play.ports.Randomness`); the default,
 :class:`HmacRandomness`, rolls ``HMAC-SHA256(lottery seed, draw id)``'s first eight bytes
@@ -268,8 +271,9 @@ class Lottery(Aggregate):
                 at,
             )
         )
-        if reward is not None:
-            record.record(RewardEarned(record.grant_key, entrant.customer_id, reward, at))
+        if reward is not None:  # a prize its context refuses gives the consolation instead
+            fallback = self.spec.consolation if outcome is Outcome.PRIZE else None
+            record.record(RewardEarned(record.grant_key, entrant.customer_id, reward, at, fallback))
         return record, given is not None
 
 

@@ -8,6 +8,11 @@ records :class:`RewardEarned` with a *grant key* naming the earning (``task:<pro
 keeps a :class:`RewardGrant` under that key, in the same commit as the reward itself, so
 an earning seen twice (a repeated event, a retried command, a relay's redelivery) is
 granted once.
+
+An earning may name a ``fallback``: the reward given instead when the context refuses
+the first (a lottery's coupon prize whose campaign ran out of coupons or budget after the
+draw picked it gives the lottery's consolation prize). The grant then records both: the
+reward given, the one refused and why (:attr:`GrantStatus.SUBSTITUTED`).
 """
 
 from __future__ import annotations
@@ -87,12 +92,14 @@ class Reward:
 @attrs.frozen
 class RewardEarned(DomainEvent):
     """A task, a sign-in streak or a draw earned ``reward``; ``grant_key`` names the
-    earning (the reward is granted once per key)."""
+    earning (the reward is granted once per key); ``fallback``: what is given instead if
+    the reward's context refuses it (``None``: nothing)."""
 
     grant_key: str
     customer_id: CustomerId
     reward: Reward
     at: datetime
+    fallback: Reward | None = None
 
 
 @attrs.frozen
@@ -116,15 +123,31 @@ class RewardRefused(DomainEvent):
     at: datetime
 
 
+@attrs.frozen
+class RewardSubstituted(DomainEvent):
+    """The reward's context refused it (``reason``); the earning's fallback was granted
+    instead (``kind``, ``reference``)."""
+
+    grant_key: str
+    customer_id: CustomerId
+    kind: RewardKind
+    reference: str
+    reason: str
+    at: datetime
+
+
 class GrantStatus(enum.Enum):
     GRANTED = "granted"
     REFUSED = "refused"
+    SUBSTITUTED = "substituted"  # refused, and the fallback granted instead
 
 
 @attrs.define(kw_only=True)
 class RewardGrant(Aggregate):
     """That the earning ``grant_key`` was granted (with the coupon id, points reference or
-    credit reason it became) or refused (and why): its id is the grant key."""
+    credit reason it became) or refused (and why), or substituted: ``reward`` is then the
+    fallback given (``reference`` what it became), ``instead_of`` the reward earned and
+    ``reason`` why its context refused it. Its id is the grant key."""
 
     grant_key: str
     customer_id: CustomerId
@@ -132,6 +155,8 @@ class RewardGrant(Aggregate):
     status: GrantStatus
     reference: str
     at: datetime
+    instead_of: Reward | None = None
+    reason: str | None = None
 
     @property
     def id(self) -> str:
@@ -144,6 +169,24 @@ class RewardGrant(Aggregate):
     @classmethod
     def refused(cls, earned: RewardEarned, reason: str, at: datetime) -> RewardGrant:
         return cls._of(earned, GrantStatus.REFUSED, reason, at, RewardRefused)
+
+    @classmethod
+    def substituted(
+        cls, earned: RewardEarned, reason: str, reference: str, at: datetime
+    ) -> RewardGrant:
+        """``earned``'s reward refused for ``reason``; its fallback granted as ``reference``."""
+        assert earned.fallback is not None, f"{earned.grant_key}: no fallback to grant"
+        grant = cls(
+            grant_key=earned.grant_key, customer_id=earned.customer_id, reward=earned.fallback,
+            status=GrantStatus.SUBSTITUTED, reference=reference, at=at,
+            instead_of=earned.reward, reason=reason,
+        )  # fmt: skip
+        grant.record(
+            RewardSubstituted(
+                earned.grant_key, earned.customer_id, earned.fallback.kind, reference, reason, at
+            )
+        )
+        return grant
 
     @classmethod
     def _of(

@@ -6,7 +6,7 @@ Built on :mod:`merx.kernel.serde`; :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
@@ -15,8 +15,6 @@ from merx.play.lottery import Lottery, LotteryDraw, LotteryEntrant
 from merx.play.rewards import RewardGrant
 from merx.play.signin import SignInCard, SignInRules
 from merx.play.tasks import Invitation, Task, TaskBoard, TaskProgress
-
-T = TypeVar("T")
 
 AGGREGATES: tuple[type[Any], ...] = (
     Task,
@@ -37,14 +35,7 @@ def make_converter() -> cattrs.Converter:
     return base.make_converter(AGGREGATES)
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    """``value`` as plain dicts, lists, strings, numbers and booleans."""
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure

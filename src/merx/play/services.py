@@ -3,8 +3,9 @@ and their draws, and the grant of every reward once (:func:`grant_reward`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TypeVar
 
 import attrs
 
@@ -13,7 +14,7 @@ from merx.kernel.bus import Command, reads_ahead
 from merx.kernel.clock import Clock
 from merx.kernel.errors import AlreadyExists, ConcurrencyError, MerxError
 from merx.kernel.ids import CustomerId
-from merx.kernel.uow import UnitOfWork, add_or_save, prefetch
+from merx.kernel.uow import Keyed, UnitOfWork, add_or_save, prefetch
 from merx.orders import Order, OrderPaid
 from merx.play.errors import (
     LotteryAlreadyDefined,
@@ -37,6 +38,9 @@ from merx.play.tasks import (
 )
 
 # -- commands ---------------------------------------------------------------------------
+
+
+A = TypeVar("A", bound=Keyed)
 
 
 @attrs.frozen
@@ -122,20 +126,30 @@ class DrawLottery(Command[DrawResult]):
 # -- tasks ------------------------------------------------------------------------------
 
 
-def define_task(cmd: DefineTask, uow: UnitOfWork) -> str:
-    repo = uow.repo(Task)
-    if repo.find(cmd.spec.task_id) is not None:
-        raise TaskAlreadyDefined(f"task {cmd.spec.task_id!r} is defined already")
-    repo.add(Task.define(cmd.spec))
+def _define(uow: UnitOfWork, kind: type[A], made: A, taken: Callable[[str], MerxError]) -> str:
+    """Add ``made`` (a task, a lottery) unless its id is taken (``taken(id)`` raised)."""
+    repo = uow.repo(kind)
+    if repo.find(made.id) is not None:
+        raise taken(made.id)
+    repo.add(made)
     uow.commit()
-    return cmd.spec.task_id
+    return made.id
+
+
+def _load(uow: UnitOfWork, kind: type[A], key: str, unknown: Callable[[str], MerxError]) -> A:
+    """The ``kind`` of id ``key``, or ``unknown(key)`` raised."""
+    found = uow.repo(kind).find(key)
+    if found is None:
+        raise unknown(key)
+    return found
+
+
+def define_task(cmd: DefineTask, uow: UnitOfWork) -> str:
+    return _define(uow, Task, Task.define(cmd.spec), TaskAlreadyDefined)
 
 
 def _task(uow: UnitOfWork, task_id: str) -> Task:
-    task = uow.repo(Task).find(task_id)
-    if task is None:
-        raise UnknownTask(task_id)
-    return task
+    return _load(uow, Task, task_id, UnknownTask)
 
 
 def _board(uow: UnitOfWork) -> TaskBoard:
@@ -294,19 +308,11 @@ def make_up_sign_in(
 
 
 def define_lottery(cmd: DefineLottery, uow: UnitOfWork) -> str:
-    repo = uow.repo(Lottery)
-    if repo.find(cmd.spec.lottery_id) is not None:
-        raise LotteryAlreadyDefined(f"lottery {cmd.spec.lottery_id!r} is defined already")
-    repo.add(Lottery.define(cmd.spec))
-    uow.commit()
-    return cmd.spec.lottery_id
+    return _define(uow, Lottery, Lottery.define(cmd.spec), LotteryAlreadyDefined)
 
 
 def _lottery(uow: UnitOfWork, lottery_id: str) -> Lottery:
-    lottery = uow.repo(Lottery).find(lottery_id)
-    if lottery is None:
-        raise UnknownLottery(lottery_id)
-    return lottery
+    return _load(uow, Lottery, lottery_id, UnknownLottery)
 
 
 def open_lottery(cmd: OpenLottery, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -368,22 +374,52 @@ def grant_reward(
     """Grant an earned reward once per grant key: the :class:`RewardGrant` is written in
     the commit that grants the reward in its context, so an earning seen again finds it
     and does nothing. A reward its context refuses (no coupon left, no credit account) is
-    recorded as refused, with the reason, and not tried again."""
+    recorded as refused, with the reason, and not tried again; if the earning names a
+    fallback (a lottery prize's consolation), the fallback is granted instead and the
+    grant records the substitution (or, refused too, both reasons)."""
     grants = uow.repo(RewardGrant)
     if grants.find(event.grant_key) is not None:
         return
     now = clock.now()
+    reason = _try_grant(uow, event, granter, now)
+    if reason is None:
+        return
+    if event.fallback is not None:
+        instead = attrs.evolve(event, reward=event.fallback, fallback=None)
+        again = _try_grant(uow, instead, granter, now, refused=(event, reason))
+        if again is None:
+            return
+        reason = f"{reason}; fallback: {again}"
+    grants = uow.repo(RewardGrant)
+    if grants.find(event.grant_key) is not None:
+        return
+    grants.add(RewardGrant.refused(event, reason, now))
+    uow.commit()
+
+
+def _try_grant(
+    uow: UnitOfWork,
+    event: RewardEarned,
+    granter: RewardGranter,
+    now: datetime,
+    refused: tuple[RewardEarned, str] | None = None,
+) -> str | None:
+    """Grant ``event``'s reward and record it (committed; ``refused``: as the fallback of
+    that earning, refused for that reason): ``None``; else the reason its context refused
+    it (nothing staged)."""
+    if refused is not None and uow.repo(RewardGrant).find(event.grant_key) is not None:
+        return None  # granted or refused meanwhile (a redelivery)
     try:
         reference = granter(uow, event, now)
     except ConcurrencyError:
         raise
     except MerxError as error:
         uow.rollback()
-        grants = uow.repo(RewardGrant)
-        if grants.find(event.grant_key) is not None:
-            return
-        grants.add(RewardGrant.refused(event, type(error).__name__, now))
-        uow.commit()
-        return
-    grants.add(RewardGrant.granted(event, reference, now))
+        return type(error).__name__
+    grants = uow.repo(RewardGrant)
+    if refused is None:
+        grants.add(RewardGrant.granted(event, reference, now))
+    else:
+        grants.add(RewardGrant.substituted(refused[0], refused[1], reference, now))
     uow.commit()
+    return None

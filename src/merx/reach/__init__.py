@@ -4,7 +4,10 @@ frequency caps, quiet hours, consent (``merx.people``), dedupe, receipts, an in-
 inbox, store following and merchants' scope, and each touch's attribution (returned,
 ordered, GMV) per campaign and variation. The command handlers and subscribers are in
 ``merx.reach.services`` (for the composition root); the channels' port in
-``merx.reach.ports``. See docs/marketing.md "User reach"."""
+``merx.reach.ports`` with the store's :class:`ReachQueries`. Messages due in a user's quiet
+hours are held (:class:`HeldMessage`) and sent by :class:`SendHeldMessages`; a segment run
+goes in chunks with its cursor in a :class:`ReachRun`. See docs/marketing.md "User
+reach"."""
 
 from merx.reach.errors import (
     CampaignInvalid,
@@ -14,6 +17,7 @@ from merx.reach.errors import (
     TemplateValueInvalid,
     UnknownTemplateVariable,
 )
+from merx.reach.held import HELD_FLOW, Expiry, HeldMessage, HeldRunSummary, HeldStatus
 from merx.reach.model import (
     CAMPAIGN_FLOW,
     TOUCH_FLOW,
@@ -40,7 +44,8 @@ from merx.reach.model import (
     VariationReport,
     VarType,
 )
-from merx.reach.ports import Messenger, OutgoingMessage
+from merx.reach.ports import Messenger, OutgoingMessage, ReachQueries
+from merx.reach.runs import RUN_FLOW, ReachRun, RunStatus
 from merx.reach.services import (
     ActivateReachCampaign,
     DefineReachCampaign,
@@ -52,21 +57,29 @@ from merx.reach.services import (
     RecordReturn,
     RunReachCampaign,
     SaveTemplate,
+    SendHeldMessages,
     SetReachTimeZone,
     UnfollowStore,
+    held_messages,
     inbox_of,
     reach_report,
 )
 
 __all__ = [
     "CAMPAIGN_FLOW",
+    "HELD_FLOW",
+    "RUN_FLOW",
     "TOUCH_FLOW",
     "ActivateReachCampaign",
     "CampaignInvalid",
     "Cap",
     "DefineReachCampaign",
     "EndReachCampaign",
+    "Expiry",
     "FollowStore",
+    "HeldMessage",
+    "HeldRunSummary",
+    "HeldStatus",
     "Inbox",
     "InboxMessage",
     "Messenger",
@@ -80,13 +93,17 @@ __all__ = [
     "ReachCustomer",
     "ReachOutcome",
     "ReachPolicy",
+    "ReachQueries",
     "ReachReport",
+    "ReachRun",
     "Receipt",
     "RecordReceipt",
     "RecordReturn",
     "RunReachCampaign",
+    "RunStatus",
     "RunSummary",
     "SaveTemplate",
+    "SendHeldMessages",
     "SetReachTimeZone",
     "SkipReason",
     "StoreAudience",
@@ -103,6 +120,7 @@ __all__ = [
     "UserReach",
     "VarType",
     "VariationReport",
+    "held_messages",
     "inbox_of",
     "reach_report",
 ]

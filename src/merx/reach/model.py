@@ -13,7 +13,7 @@ import enum
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -262,6 +262,14 @@ class QuietHours:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
 
+    def end_after(self, local: datetime) -> datetime:
+        """The first end of the quiet hours after ``local`` (an aware local time in them):
+        today's end when it is still to come, else tomorrow's, in ``local``'s zone."""
+        end = datetime.combine(local.date(), self.end, tzinfo=local.tzinfo)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=local.tzinfo)
+        return end
+
 
 @cache
 def zone(name: str) -> ZoneInfo:
@@ -277,8 +285,10 @@ class ReachPolicy:
     """The platform's rules every campaign, the merchants' included, sends within.
 
     Defaults: SMS 1 a day and 3 a week, push 3 a day, email 2 a week; quiet hours 21:00 to
-    09:00 in the user's zone (``default_zone`` for a user who set none); a touch is
-    credited with what its user does within ``attribution_window`` (7 days)."""
+    09:00 in the user's zone (``default_zone`` for a user who set none); a message due in
+    them is held until they end and dropped as no longer relevant when a due run comes
+    more than ``held_for`` (3 hours) after that; a touch is credited with what its user
+    does within ``attribution_window`` (7 days)."""
 
     caps: tuple[Cap, ...] = (
         Cap(ReachChannel.SMS, 1, timedelta(days=1)),
@@ -289,9 +299,12 @@ class ReachPolicy:
     quiet_hours: QuietHours = QuietHours()
     default_zone: str = "Asia/Shanghai"
     attribution_window: timedelta = timedelta(days=7)
+    held_for: timedelta = timedelta(hours=3)
 
     def __attrs_post_init__(self) -> None:
         zone(self.default_zone)
+        if self.held_for <= timedelta(0):
+            raise CampaignInvalid(f"held_for must be positive, not {self.held_for}")
 
     @property
     def kept_for(self) -> timedelta:
@@ -308,7 +321,7 @@ class SkipReason(enum.Enum):
     OUT_OF_SCOPE = "out_of_scope"  # a merchant's campaign, to a customer not its own
     NO_CONSENT = "no_consent"  # no marketing consent on the channel (or withdrawn)
     NO_ADDRESS = "no_address"  # SMS without a registered phone (or data forgotten)
-    QUIET_HOURS = "quiet_hours"  # due in the user's quiet hours: dropped
+    QUIET_HOURS = "quiet_hours"  # due in the user's quiet hours: held until they end
     CAPPED = "capped"  # a frequency cap is reached
     CHANNEL_UNAVAILABLE = "channel_unavailable"  # the provider failed; a rerun retries
 
@@ -459,14 +472,27 @@ class ReachCampaign(Aggregate):
     def move(self, command: str) -> None:
         CAMPAIGN_FLOW.move(self, command, CampaignMoved(self.id, command))
 
+    @property
+    def active(self) -> bool:
+        return self.status is CampaignStatus.ACTIVE
+
     def require_active(self) -> None:
         CAMPAIGN_FLOW.target(self.status, "send")
 
     def count(self, sent: int, skipped: Mapping[SkipReason, int], occasion: str) -> None:
+        """Count one reach (or a whole run) and record it as a run."""
+        self.tally(sent, skipped)
+        self.ran(occasion, sent + sum(skipped.values()), sent)
+
+    def tally(self, sent: int, skipped: Mapping[SkipReason, int]) -> None:
+        """Count users reached and skipped (a chunk of a run, a held message settled)."""
         self.sent += sent
         for reason, n in skipped.items():
             self.skipped[reason] = self.skipped.get(reason, 0) + n
-        self.record(CampaignRun(self.id, occasion, sent + sum(skipped.values()), sent))
+
+    def ran(self, occasion: str, considered: int, sent: int) -> None:
+        """Record a run for ``occasion`` that ended, with its totals."""
+        self.record(CampaignRun(self.id, occasion, considered, sent))
 
 
 # -- touches -------------------------------------------------------------------------------
@@ -676,6 +702,10 @@ class UserReach(Aggregate):
     def local(self, at: datetime, policy: ReachPolicy) -> datetime:
         return at.astimezone(zone(self.time_zone or policy.default_zone))
 
+    def quiet_until(self, at: datetime, policy: ReachPolicy) -> datetime:
+        """When the quiet hours ``at`` falls in end for this user (UTC)."""
+        return policy.quiet_hours.end_after(self.local(at, policy)).astimezone(UTC)
+
     def skip_reason(
         self, channel: ReachChannel, at: datetime, policy: ReachPolicy, caps: Iterable[Cap]
     ) -> SkipReason | None:
@@ -772,12 +802,15 @@ class StoreAudience(Aggregate):
 
 @attrs.frozen
 class ReachOutcome:
-    """What one user got: a touch (its id), or the reason they were skipped."""
+    """What one user got: a touch (its id), or the reason they were skipped (in the quiet
+    hours: held until ``held_until``)."""
 
     customer_id: CustomerId
     touch_id: str | None = None
     skipped: SkipReason | None = None
     variation: str | None = None
+    #: skipped for the quiet hours: held until then (a held message, id the touch's)
+    held_until: datetime | None = None
 
 
 @attrs.frozen

@@ -6,14 +6,14 @@ Built on :mod:`merx.kernel.serde`; :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
 from merx.kernel import serde as base
+from merx.reach.held import HeldMessage
 from merx.reach.model import Inbox, ReachCampaign, StoreAudience, Template, Touch, UserReach
-
-T = TypeVar("T")
+from merx.reach.runs import ReachRun
 
 AGGREGATES: tuple[type[Any], ...] = (
     Template,
@@ -22,6 +22,8 @@ AGGREGATES: tuple[type[Any], ...] = (
     UserReach,
     Inbox,
     StoreAudience,
+    HeldMessage,
+    ReachRun,
 )
 
 
@@ -30,14 +32,7 @@ def make_converter() -> cattrs.Converter:
     return base.make_converter(AGGREGATES)
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    """``value`` as plain dicts, lists, strings, numbers and booleans."""
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure

@@ -4,14 +4,19 @@ receipts, returns, time zones and store following; the attribution subscribers.
 Reaching one user checks, in this order, and skips with the first reason that holds:
 dedupe (the touch exists), the merchant's scope, consent (``merx.people``), the address
 (SMS needs a registered phone), quiet hours in the user's zone (a message due in them is
-dropped; the user is not marked, so a later run of the same occasion reaches them),
-then the caps (the platform's and the campaign's). Then the template is rendered with the
-masked name, the message leaves through the :class:`~merx.reach.ports.Messenger` (or into
-the inbox) and the touch is stored with the user's send.
+held until they end: a :class:`~merx.reach.held.HeldMessage` that the due run,
+:class:`SendHeldMessages`, sends then after checking all of this again), then the caps
+(the platform's and the campaign's). Then the template is rendered with the masked name,
+the message leaves through the :class:`~merx.reach.ports.Messenger` (or into the inbox)
+and the touch is stored with the user's send.
+
+A run over a segment goes in chunks of candidates, each its own unit of work, with its
+cursor in a :class:`~merx.reach.runs.ReachRun`: see :mod:`merx.reach.runs`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -25,11 +30,12 @@ from merx.kernel.clock import Clock
 from merx.kernel.errors import ValidationError
 from merx.kernel.events import DomainEvent
 from merx.kernel.ids import PLATFORM, CustomerId, MerchantId
-from merx.kernel.uow import UnitOfWork
+from merx.kernel.uow import UnitOfWork, prefetch
 from merx.notifications import NotifierUnavailable
 from merx.orders import OrderQueries
 from merx.people import PersonalData
 from merx.reach.errors import CampaignInvalid, OutOfReachScope
+from merx.reach.held import Expiry, HeldMessage, HeldRunSummary, HeldStatus
 from merx.reach.model import (
     ORDER_SHIPPED,
     Cap,
@@ -54,7 +60,8 @@ from merx.reach.model import (
     require_key,
     touch_id,
 )
-from merx.reach.ports import Messenger, OutgoingMessage
+from merx.reach.ports import Messenger, OutgoingMessage, ReachQueries
+from merx.reach.runs import ReachRun, run_id
 
 _NONE: Mapping[str, str] = MappingProxyType({})
 
@@ -117,6 +124,18 @@ class RunReachCampaign(Command[RunSummary]):
 
     campaign_id: str
     occasion: str = "once"
+    #: candidates reached per unit of work (the run's cursor moves after each chunk)
+    chunk_size: int = 1000
+
+
+@attrs.frozen
+class SendHeldMessages(Command[HeldRunSummary]):
+    """The due run of messages held for the quiet hours (the host schedules it, e.g.
+    every few minutes): sends at most ``limit`` of those whose quiet hours have ended,
+    each in its own unit of work, checking again what a send checks; expires those no
+    longer relevant."""
+
+    limit: int = 1000
 
 
 @attrs.frozen
@@ -176,13 +195,15 @@ class UnfollowStore(Command[bool]):
 @attrs.frozen
 class ReachPorts:
     """What sending needs: the clock, the platform's policy, the channels, the decisions
-    (segments) and the orders' queries (a merchant's buyers)."""
+    (segments), the orders' queries (a merchant's buyers) and the reach queries (the
+    held messages due)."""
 
     clock: Clock
     policy: ReachPolicy
     messenger: Messenger
     decider: decisions.Decider
     order_queries: OrderQueries
+    queries: ReachQueries
 
 
 def save_template(cmd: SaveTemplate, uow: UnitOfWork) -> None:
@@ -269,8 +290,14 @@ class _Reacher:
         return renderer(masked)
 
     def reach(
-        self, customer_id: CustomerId, variation: str | None, values: Mapping[str, str]
+        self,
+        customer_id: CustomerId,
+        variation: str | None,
+        values: Mapping[str, str],
+        held: HeldMessage | None = None,
     ) -> ReachOutcome:
+        """Reach ``customer_id`` now, or hold the message for the end of their quiet hours
+        (``held``: the held message being sent, held again if still in them)."""
         campaign, uow = self.campaign, self.uow
         key = touch_id(campaign.id, self.occasion, customer_id)
         if uow.repo(Touch).peek(key) is not None:
@@ -286,6 +313,13 @@ class _Reacher:
         found = uow.repo(UserReach).find(customer_id)
         user = found or UserReach(id=customer_id)
         reason = user.skip_reason(campaign.channel, self.at, self.policy, campaign.caps)
+        if reason is SkipReason.QUIET_HOURS:
+            due = user.quiet_until(self.at, self.policy)
+            self.hold(
+                key, customer_id=customer_id, variation=variation, values=values, held=held,
+                due=due,
+            )  # fmt: skip
+            return ReachOutcome(customer_id, skipped=reason, variation=variation, held_until=due)
         if reason is not None:
             return ReachOutcome(customer_id, skipped=reason)
         masked = person.name.masked if person is not None and person.name is not None else ""
@@ -323,6 +357,31 @@ class _Reacher:
         else:
             uow.repo(UserReach).save(user)
         return ReachOutcome(customer_id, touch_id=key, variation=variation)
+
+    def hold(
+        self,
+        key: str,
+        *,
+        customer_id: CustomerId,
+        variation: str | None,
+        values: Mapping[str, str],
+        held: HeldMessage | None,
+        due: datetime,
+    ) -> None:
+        """Hold the message until ``due`` (once per touch id: a message held already, or
+        settled, is left as it is)."""
+        if held is not None:
+            held.hold_again(due)
+            return
+        repo = self.uow.repo(HeldMessage)
+        if repo.peek(key) is None:
+            repo.add(
+                HeldMessage.hold(
+                    key, campaign_id=self.campaign.id, occasion=self.occasion,
+                    customer_id=customer_id, variation=variation, values=values,
+                    at=self.at, due_at=due,
+                )
+            )  # fmt: skip
 
 
 def _store_audience(
@@ -370,27 +429,85 @@ def _occasion(campaign: ReachCampaign, occasion: str) -> str:
     )
 
 
+def _candidates(uow: UnitOfWork, campaign: ReachCampaign, ports: ReachPorts) -> list[str]:
+    """Everyone a run considers, in id order: the platform's every user with personal
+    data; a merchant's followers and buyers."""
+    if campaign.by_merchant:
+        return sorted(_store_audience(uow, campaign.owner, ports.order_queries))
+    return sorted(uow.repo(PersonalData).ids())
+
+
 def run_campaign(
     cmd: RunReachCampaign,
     uow: UnitOfWork,
     *,
     ports: ReachPorts,
 ) -> RunSummary:
+    """Run the campaign over its candidates in chunks of ``cmd.chunk_size``, each chunk
+    committed with the run's cursor; sent again, a run stopped midway resumes after its
+    last chunk, and a finished one makes a new pass (see :mod:`merx.reach.runs`)."""
+    size = cmd.chunk_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValidationError(f"a run's chunk size is a whole number >= 1, not {size!r}")
     campaign = uow.repo(ReachCampaign).get(cmd.campaign_id)
     campaign.require_active()
     if campaign.trigger.kind is TriggerKind.EVENT:
         raise CampaignInvalid(f"campaign {campaign.id!r} is sent on events: use ReachCustomer")
-    occasion, at = _occasion(campaign, cmd.occasion), ports.clock.now()
+    occasion = _occasion(campaign, cmd.occasion)
+    key = run_id(campaign.id, occasion)
+    run = uow.repo(ReachRun).find(key)
+    if run is not None and run.finished:
+        run.restart(ports.clock.now())
+    if run is None:
+        run = ReachRun.start(campaign.id, occasion, ports.clock.now())
+        uow.repo(ReachRun).add(run)
     audience = None
     if campaign.by_merchant:
         audience = _store_audience(uow, campaign.owner, ports.order_queries)
-        candidates: Iterable[str] = sorted(audience)
-    else:
-        candidates = sorted(uow.repo(PersonalData).ids())
+    candidates = _candidates(uow, campaign, ports)
+    first = 0 if run.cursor is None else bisect_right(candidates, run.cursor)
+    for low in range(first, len(candidates), size):
+        if low > first:  # a new unit of work: the campaign may have been paused since
+            campaign = uow.repo(ReachCampaign).get(cmd.campaign_id)
+            campaign.require_active()
+            run = uow.repo(ReachRun).get(key)
+        chunk = candidates[low : low + size]
+        sent, skipped = _reach_chunk(
+            uow, campaign, occasion=occasion, chunk=chunk, audience=audience, ports=ports
+        )
+        run.advance(chunk[-1], sent, skipped)
+        campaign.tally(sent, skipped)
+        if low + size >= len(candidates):
+            _finish(run, campaign, ports.clock.now())
+        uow.repo(ReachRun).save(run)  # added in this unit of work: already staged
+        uow.repo(ReachCampaign).save(campaign)
+        uow.commit()
+    if first >= len(candidates):  # nothing left (or no one at all): finished now
+        _finish(run, campaign, ports.clock.now())
+        uow.repo(ReachRun).save(run)  # added in this unit of work: already staged
+        uow.repo(ReachCampaign).save(campaign)
+        uow.commit()
+    return run.summary()
+
+
+def _finish(run: ReachRun, campaign: ReachCampaign, at: datetime) -> None:
+    run.finish(at)
+    campaign.ran(run.occasion, run.considered, run.sent)
+
+
+def _reach_chunk(
+    uow: UnitOfWork,
+    campaign: ReachCampaign,
+    *,
+    occasion: str,
+    chunk: Sequence[str],
+    audience: frozenset[str] | None,
+    ports: ReachPorts,
+) -> tuple[int, Counter[SkipReason]]:
+    at = ports.clock.now()
     reacher = _Reacher(uow, campaign, occasion, at, ports.policy, ports.messenger, audience)
-    sent, skipped, considered = 0, Counter[SkipReason](), 0
-    for customer, variation, member in _segment(ports.decider, campaign.trigger, candidates, at):
-        considered += 1
+    sent, skipped = 0, Counter[SkipReason]()
+    for customer, variation, member in _segment(ports.decider, campaign.trigger, chunk, at):
         if not member:
             skipped[SkipReason.NOT_IN_SEGMENT] += 1
             continue
@@ -399,10 +516,7 @@ def run_campaign(
             sent += 1
         else:
             skipped[outcome.skipped] += 1
-    campaign.count(sent, skipped, occasion)
-    uow.repo(ReachCampaign).save(campaign)
-    uow.commit()
-    return RunSummary(campaign.id, occasion, considered, sent, dict(skipped))
+    return sent, skipped
 
 
 def reach_customer(
@@ -432,6 +546,73 @@ def reach_customer(
     campaign.count(sent, {} if outcome.skipped is None else {outcome.skipped: 1}, occasion)
     uow.repo(ReachCampaign).save(campaign)
     uow.commit()
+    return outcome
+
+
+def send_held_messages(
+    cmd: SendHeldMessages, uow: UnitOfWork, *, ports: ReachPorts
+) -> HeldRunSummary:
+    """Each held message due (the queries' candidates, checked again) settled in its own
+    unit of work: sent, skipped for a reason found at send time, held again (quiet again
+    in a zone the user moved to) or expired (its campaign stopped, or too late)."""
+    limit = cmd.limit
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(f"a due run's limit is a whole number >= 1, not {limit!r}")
+    now = ports.clock.now()
+    due = ports.queries.held_due(now, limit + 1)
+    sent, held_again = 0, 0
+    skipped, expired = Counter[SkipReason](), Counter[Expiry]()
+    for key in due[:limit]:
+        held = uow.repo(HeldMessage).find(key)
+        if held is None or not held.waiting or held.due_at > now:
+            continue
+        outcome = _send_held(uow, held, now, ports)
+        if outcome is None:
+            assert held.expiry is not None
+            expired[held.expiry] += 1
+        elif outcome.touch_id is not None:
+            sent += 1
+        elif held.status is HeldStatus.HELD:  # quiet again: held until later
+            held_again += 1
+        else:
+            assert outcome.skipped is not None
+            skipped[outcome.skipped] += 1
+        uow.repo(HeldMessage).save(held)
+        uow.commit()
+    return HeldRunSummary(sent, dict(skipped), dict(expired), held_again, len(due) > limit)
+
+
+def _send_held(
+    uow: UnitOfWork, held: HeldMessage, now: datetime, ports: ReachPorts
+) -> ReachOutcome | None:
+    """Send ``held`` now if it is still relevant (``None``: expired)."""
+    campaign = uow.repo(ReachCampaign).get(held.campaign_id)
+    if not campaign.active:
+        held.expire(Expiry.CAMPAIGN_STOPPED, now)
+        return None
+    if now - held.due_at > ports.policy.held_for:
+        held.expire(Expiry.TOO_LATE, now)
+        return None
+    customer = held.customer_id
+    audience = None
+    if campaign.by_merchant:
+        audience = _store_audience(uow, campaign.owner, ports.order_queries)
+    [(_, _, member)] = _segment(ports.decider, campaign.trigger, [customer], now)
+    if not member:
+        outcome = ReachOutcome(customer, skipped=SkipReason.NOT_IN_SEGMENT)
+    else:
+        reacher = _Reacher(
+            uow, campaign, held.occasion, now, ports.policy, ports.messenger, audience
+        )
+        outcome = reacher.reach(customer, held.variation, held.values, held)
+    if outcome.touch_id is not None:
+        held.sent(now)
+        campaign.tally(1, {})
+    elif outcome.skipped is not SkipReason.QUIET_HOURS:
+        assert outcome.skipped is not None
+        held.skip(outcome.skipped, now)
+        campaign.tally(0, {outcome.skipped: 1})
+    uow.repo(ReachCampaign).save(campaign)
     return outcome
 
 
@@ -554,14 +735,25 @@ def reach_on_shipment(
 # -- queries -------------------------------------------------------------------------------
 
 
-def reach_report(uow: UnitOfWork, campaign_id: str) -> ReachReport:
+def reach_report(uow: UnitOfWork, queries: ReachQueries, campaign_id: str) -> ReachReport:
     """The campaign's reach data recovery: touches, receipts, returns, orders and GMV per
-    variation (reads every touch of the campaign)."""
+    variation (reads the campaign's touches, found through ``queries``, and no other)."""
     campaign = uow.repo(ReachCampaign).get(campaign_id)
-    prefix = f"{campaign_id}/"
     repo = uow.repo(Touch)
-    touches = [repo.get(key) for key in sorted(repo.ids()) if key.startswith(prefix)]
-    return ReachReport.of(campaign, touches)
+    keys = sorted(queries.touches_of_campaign(campaign_id))
+    prefetch(repo, keys)
+    return ReachReport.of(campaign, [repo.get(key) for key in keys])
+
+
+def held_messages(
+    uow: UnitOfWork, queries: ReachQueries, campaign_id: str
+) -> tuple[HeldMessage, ...]:
+    """The campaign's messages held for the quiet hours, waiting or settled (sent, skipped
+    and why, expired and why), by id."""
+    repo = uow.repo(HeldMessage)
+    keys = sorted(queries.held_of_campaign(campaign_id))
+    prefetch(repo, keys)
+    return tuple(repo.view(key) for key in keys)
 
 
 def inbox_of(uow: UnitOfWork, customer_id: CustomerId) -> Sequence[InboxMessage]:

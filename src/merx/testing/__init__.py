@@ -31,6 +31,8 @@ The modules, their suites and the fixture each asks for:
 - :mod:`merx.testing.journal`: ``JournalContract`` (``make_journal``);
 - :mod:`merx.testing.queries`: ``OrderQueriesContract`` and ``PaymentQueriesContract``
   (``make_queries_world``);
+- :mod:`merx.testing.marketing_queries`: ``ReachQueriesContract`` and
+  ``TrafficQueriesContract`` (``make_queries_world``, a ``MarketingQueriesWorld``);
 - :mod:`merx.testing.payment_gateway`: ``PaymentGatewayContract`` (``make_gateway``);
 - :mod:`merx.testing.risk`: ``TransactionRiskContract`` (``make_risk``),
   ``CreditScorerContract`` (``make_scorer``), ``ChannelHealthContract`` (``make_health``);
@@ -62,6 +64,7 @@ SUITES = (
     "funder",
     "journal",
     "logistics",
+    "marketing_queries",
     "notifier",
     "payment_gateway",
     "payout",

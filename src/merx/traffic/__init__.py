@@ -56,7 +56,7 @@ from merx.traffic.model import (
     Storefront,
     StorePositionAdded,
 )
-from merx.traffic.ports import Targeting
+from merx.traffic.ports import Targeting, TrafficQueries
 from merx.traffic.services import (
     ArchivePage,
     CreatePlacement,
@@ -132,6 +132,7 @@ __all__ = [
     "Storefront",
     "Targeting",
     "TickPlacements",
+    "TrafficQueries",
     "TrafficView",
     "UnknownComponent",
     "VersionUnknown",

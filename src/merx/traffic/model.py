@@ -416,6 +416,16 @@ class Placement(Aggregate):
     def in_window(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
 
+    @property
+    def next_tick(self) -> datetime | None:
+        """The first instant :meth:`tick` moves it: a scheduled one's start, a live one's
+        end (``None``: the clock never moves it, drafts, paused and ended ones)."""
+        if self.status is PlacementState.SCHEDULED:
+            return self.starts_at
+        if self.status is PlacementState.LIVE:
+            return self.ends_at
+        return None
+
 
 def check_schedule(owner: MerchantId, starts_at: datetime, ends_at: datetime) -> None:
     require_aware(starts_at, "starts_at")

@@ -7,15 +7,13 @@ through :func:`merx.traffic.components.page_from_json`; :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
 from merx.kernel import serde as base
 from merx.traffic.components import PageContent, page_from_json
 from merx.traffic.model import ImpressionLog, Page, Placement, Position, Storefront
-
-T = TypeVar("T")
 
 AGGREGATES: tuple[type[Any], ...] = (ImpressionLog, Page, Placement, Position, Storefront)
 
@@ -29,14 +27,7 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    """``value`` as plain dicts, lists, strings, numbers and booleans."""
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure

@@ -51,7 +51,7 @@ from merx.traffic.model import (
     impression_day,
     impression_log_id,
 )
-from merx.traffic.ports import Targeting
+from merx.traffic.ports import Targeting, TrafficQueries
 
 _CLOSED = (promotions.CampaignState.ENDED, promotions.CampaignState.CANCELLED)
 
@@ -303,6 +303,14 @@ def create_placement(cmd: CreatePlacement, uow: UnitOfWork) -> None:
 
 PlacementMove = SchedulePlacement | PausePlacement | ResumePlacement | EndPlacement
 
+#: The commands that move a placement as its owner says (one handler: :func:`move_placement`).
+PLACEMENT_MOVES: tuple[type[PlacementMove], ...] = (
+    SchedulePlacement,
+    PausePlacement,
+    ResumePlacement,
+    EndPlacement,
+)
+
 _MOVES: Mapping[type[PlacementMove], Callable[[Placement, MerchantId], None]] = {
     SchedulePlacement: Placement.schedule,
     PausePlacement: Placement.pause,
@@ -319,13 +327,19 @@ def move_placement(cmd: PlacementMove, uow: UnitOfWork) -> None:
     uow.commit()
 
 
-def tick_placements(cmd: TickPlacements, uow: UnitOfWork, *, clock: Clock) -> int:
+def tick_placements(
+    cmd: TickPlacements, uow: UnitOfWork, *, clock: Clock, queries: TrafficQueries
+) -> int:
+    """Move the placements the clock moves by now (found through ``queries``, each
+    checked again); how many moved."""
     now = clock.now()
     repo = uow.repo(Placement)
     moved = 0
-    for placement_id in list(repo.ids()):
-        placement = repo.get(placement_id)
-        if placement.tick(now):
+    due = queries.placements_due(now)
+    prefetch(repo, due)
+    for placement_id in due:
+        placement = repo.find(placement_id)
+        if placement is not None and placement.tick(now):
             repo.save(placement)
             moved += 1
     uow.commit()

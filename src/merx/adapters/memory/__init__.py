@@ -20,9 +20,11 @@ from merx.adapters.memory.queries import (
     MemoryPaymentQueries,
     MemoryPointsQueries,
     MemoryPurchaseOrderQueries,
+    MemoryReachQueries,
     MemoryReviewQueries,
     MemorySettlementQueries,
     MemoryStockQueries,
+    MemoryTrafficQueries,
     MemoryVoucherCodeQueries,
 )
 from merx.adapters.memory.risk import MemoryChannelHealth, MemoryTransactionRisk, RiskRules
@@ -54,6 +56,7 @@ __all__ = [
     "MemoryPayout",
     "MemoryPointsQueries",
     "MemoryPurchaseOrderQueries",
+    "MemoryReachQueries",
     "MemoryRepository",
     "MemoryReviewQueries",
     "MemorySettlementQueries",
@@ -61,6 +64,7 @@ __all__ = [
     "MemoryStore",
     "MemoryTagCatalog",
     "MemoryTagValues",
+    "MemoryTrafficQueries",
     "MemoryTransactionRisk",
     "MemoryUnitOfWork",
     "MemoryVault",

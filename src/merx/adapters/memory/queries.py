@@ -23,8 +23,10 @@ from merx.points import PointsAccount, PointsRecord
 from merx.points.ports import ENTRIES_PER_PAGE
 from merx.procurement import Period, PurchaseOrder, PurchaseOrderId
 from merx.promotions import VoucherCode
+from merx.reach import HeldMessage, Touch
 from merx.risk import ReviewCase, ReviewStatus
 from merx.settlement import Withdrawal, WithdrawalId, WithdrawalState
+from merx.traffic import Placement
 
 
 class MemoryOrderQueries:
@@ -131,6 +133,40 @@ class MemoryReviewQueries:
         return [
             key for key, (_, case) in rows if case.status is ReviewStatus.OPEN and case.due_at <= at
         ]
+
+
+class MemoryReachQueries:
+    """:class:`merx.reach.ReachQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def touches_of_campaign(self, campaign_id: str) -> list[str]:
+        rows = list(self._store.tables.get(Touch, {}).items())
+        return [key for key, (_, touch) in rows if touch.campaign_id == campaign_id]
+
+    def touches_of_customer(self, customer_id: CustomerId) -> list[str]:
+        rows = list(self._store.tables.get(Touch, {}).items())
+        return [key for key, (_, touch) in rows if touch.customer_id == customer_id]
+
+    def held_due(self, by: datetime, limit: int) -> list[str]:
+        rows = list(self._store.tables.get(HeldMessage, {}).items())
+        return [key for key, (_, held) in rows if held.waiting and held.due_at <= by][:limit]
+
+    def held_of_campaign(self, campaign_id: str) -> list[str]:
+        rows = list(self._store.tables.get(HeldMessage, {}).items())
+        return [key for key, (_, held) in rows if held.campaign_id == campaign_id]
+
+
+class MemoryTrafficQueries:
+    """:class:`merx.traffic.TrafficQueries` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def placements_due(self, by: datetime) -> list[str]:
+        rows = list(self._store.tables.get(Placement, {}).items())
+        return [key for key, (_, placement) in rows if (due := placement.next_tick) and due <= by]
 
 
 class MemoryStockQueries:
