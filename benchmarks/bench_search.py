@@ -30,6 +30,8 @@ from merx.search import PriceRange, SearchDocument, SearchIndex, SearchQuery, So
 CATALOGUE = Path(__file__).resolve().parents[1] / "tests" / "search" / "catalogue.json"
 VARIANTS = ("128GB", "256GB", "黑色", "白色", "蓝色", "S", "M", "L", "礼盒装", "新款", "2026款",
             "Pro", "Max", "Lite", "旗舰版", "青春版")  # fmt: skip
+#: the memory index ranks every hit in Python: timed on the first queries of the mix only
+MEMORY_QUERIES = 100
 REGIONS = ("sh", "bj", "gz", "cd", "hz", "wh")
 
 
@@ -84,6 +86,7 @@ def queries(docs: list[SearchDocument], count: int, seed: int = 7) -> list[Searc
 
 
 def timed(index: SearchIndex, mix: list[SearchQuery]) -> tuple[float, float, float]:
+    """p50 and p99 in ms over ``mix``, and the hits a query on average."""
     times = []
     hits = 0
     for query in mix:
@@ -92,6 +95,11 @@ def timed(index: SearchIndex, mix: list[SearchQuery]) -> tuple[float, float, flo
         times.append((time.perf_counter() - began) * 1000)
     cuts = statistics.quantiles(times, n=100)
     return cuts[49], cuts[98], hits / len(mix)
+
+
+def plain(mix: list[SearchQuery]) -> list[SearchQuery]:
+    """``mix`` with neither filters nor facets (the words and sort kept)."""
+    return [SearchQuery(q.text, sort=q.sort, facets=()) for q in mix]
 
 
 def main() -> None:
@@ -120,11 +128,17 @@ def main_with(count: int, asked: int) -> None:
             sqlite.put(doc)
         each = (time.perf_counter() - began) / len(updated) * 1000
         print(f"incremental update (one SKU from an event): {each:.2f} ms on SQLite")
-        for name, index in (("sqlite fts5", sqlite), ("memory", memory)):
-            p50, p99, hits = timed(index, mix)
+        for name, index, asked_of in (
+            ("sqlite fts5", sqlite, mix),
+            ("sqlite fts5", sqlite, plain(mix)),
+            ("memory", memory, mix[: max(MEMORY_QUERIES, 1)]),
+        ):
+            p50, p99, hits = timed(index, asked_of)
+            what = "plain" if asked_of[0].facets == () else "filters+facets"
             print(
-                f"{name:12} {asked:,} queries: p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  (goal p50"
-                f" <= 5, p99 <= 20 on SQLite); {hits:,.0f} hits a query on average"
+                f"{name:12} {len(asked_of):,} queries: p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
+                f"  ({what}; goal p50 <= 5, p99 <= 20 on SQLite); {hits:,.0f} hits a query"
+                " on average"
             )
         sqlite.close()
 

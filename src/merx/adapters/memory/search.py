@@ -14,21 +14,23 @@ from merx.search import (
     Segmenter,
 )
 from merx.search.ranking import (
-    bm25,
     document_terms,
     document_words,
     matches,
     plan,
     query_terms,
     results,
+    score,
 )
+from merx.search.text import Pinyin
 
 
 class MemorySearchIndex:
     """The index for tests, examples and small shops (every document held in memory)."""
 
-    def __init__(self, segmenter: Segmenter | None = None) -> None:
+    def __init__(self, segmenter: Segmenter | None = None, pinyin: Pinyin | None = None) -> None:
         self.segmenter = segmenter or BigramSegmenter()
+        self.pinyin = pinyin
         self._docs: dict[str, SearchDocument] = {}
         self._terms: dict[str, dict[str, int]] = {}  # SKU -> term -> weighted count
         self._postings: dict[str, dict[str, int]] = {}  # term -> SKU -> weighted count
@@ -38,7 +40,7 @@ class MemorySearchIndex:
 
     def put(self, document: SearchDocument) -> None:
         self.remove(document.sku_id)
-        terms = document_terms(document, self.segmenter)
+        terms = document_terms(document, self.segmenter, self.pinyin)
         self._docs[document.sku_id] = document
         self._terms[document.sku_id] = terms
         self._lengths[document.sku_id] = sum(terms.values())
@@ -75,16 +77,19 @@ class MemorySearchIndex:
         candidates = set().union(*(self._postings.get(t, {}) for t in terms))
         count = len(self._docs)
         average = self._total_length / count if count else 0.0
+        frequency = {t: len(self._postings.get(t, ())) for t in terms}
         scored: dict[str, float] = {}
-        for sku in candidates:
+        for sku in sorted(candidates):
             held = self._terms[sku]
-            if not matches(needs, held.__contains__):
-                continue
-            scored[sku] = sum(
-                bm25(held[t], len(self._postings[t]), count, self._lengths[sku], average)
-                for t in terms
-                if t in held
-            )
+            if matches(needs, held.__contains__):
+                scored[sku] = score(
+                    terms,
+                    held,
+                    frequency,
+                    documents=count,
+                    length=self._lengths[sku],
+                    average_length=average,
+                )
         return results(query, scored, self._docs)
 
     def vocabulary(self) -> Mapping[str, int]:
