@@ -22,7 +22,8 @@ laid out again, the index being a cache the app rebuilds from the store):
 ``search_documents`` (a row per SKU: its fields, its terms as FTS5's content),
 ``search_text`` (FTS5 over ``search_documents.terms``, external content, the ``ascii``
 tokenizer so each space-separated term is one token exactly) and ``search_vocabulary``
-(word -> documents holding it).
+(word -> documents holding it); ``search_sales`` (SKU, order: the sales counted, so a
+paid order delivered twice counts once).
 
 A bulk :meth:`SqliteSearchIndex.put_many` writes every row with ``executemany`` in one
 transaction, merges FTS5's segments at the end (``optimize``) and checkpoints the
@@ -115,6 +116,10 @@ CREATE INDEX IF NOT EXISTS search_facts_sales ON search_facts (sales DESC, sku_i
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5 (
     terms, content = 'search_documents', content_rowid = 'id', tokenize = 'ascii'
 );
+CREATE TABLE IF NOT EXISTS search_sales (
+    sku_id TEXT NOT NULL, order_id TEXT NOT NULL, units INTEGER NOT NULL,
+    PRIMARY KEY (sku_id, order_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS search_vocabulary (
     word TEXT PRIMARY KEY, documents INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -125,6 +130,7 @@ DROP TABLE IF EXISTS search_terms;
 DROP TABLE IF EXISTS search_words;
 DROP TABLE IF EXISTS search_vocabulary;
 DROP TABLE IF EXISTS search_facts;
+DROP TABLE IF EXISTS search_sales;
 DROP TABLE IF EXISTS search_documents;
 """
 
@@ -234,6 +240,24 @@ class SqliteSearchIndex:
             " ".join(term for term, count in sorted(terms.items()) for _ in range(count)),
             json.dumps(sorted(document_words(document)), ensure_ascii=False),
         )  # fmt: skip
+
+    def count_sale(self, sku_id: str, order_id: str, units: int) -> bool:
+        with _transaction(self._db):
+            held = self._db.execute(
+                "SELECT 1 FROM search_documents WHERE sku_id = ?", (sku_id,)
+            ).fetchone()
+            if held is None:
+                return False
+            fresh = self._db.execute(
+                "INSERT OR IGNORE INTO search_sales (sku_id, order_id, units) VALUES (?, ?, ?)",
+                (sku_id, order_id, units),
+            ).rowcount
+            if fresh:
+                for table in ("search_documents", "search_facts"):
+                    self._db.execute(
+                        f"UPDATE {table} SET sales = sales + ? WHERE sku_id = ?", (units, sku_id)
+                    )
+            return bool(fresh)
 
     def remove(self, sku_id: str) -> None:
         with _transaction(self._db):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import attrs
+
 from merx.search import (
     BigramSegmenter,
     SearchDocument,
@@ -37,6 +39,7 @@ class MemorySearchIndex:
         self._lengths: dict[str, int] = {}
         self._total_length = 0
         self._words: Counter[str] = Counter()  # word -> documents holding it
+        self._counted: set[tuple[str, str]] = set()  # (SKU, order) sales counted
 
     def put(self, document: SearchDocument) -> None:
         self.remove(document.sku_id)
@@ -52,6 +55,14 @@ class MemorySearchIndex:
     def put_many(self, documents: Iterable[SearchDocument]) -> None:
         for document in documents:
             self.put(document)
+
+    def count_sale(self, sku_id: str, order_id: str, units: int) -> bool:
+        document = self._docs.get(sku_id)
+        if document is None or (sku_id, order_id) in self._counted:
+            return False
+        self._counted.add((sku_id, order_id))
+        self._docs[sku_id] = attrs.evolve(document, sales=document.sales + units)
+        return True
 
     def remove(self, sku_id: str) -> None:
         document = self._docs.pop(sku_id, None)
