@@ -45,6 +45,7 @@ from pathlib import Path
 from merx.kernel.money import Money
 from merx.search import (
     BigramSegmenter,
+    Pinyin,
     SearchDocument,
     SearchHit,
     SearchQuery,
@@ -62,7 +63,6 @@ from merx.search.ranking import (
     price_key,
     query_terms,
 )
-from merx.search.text import Pinyin
 
 #: the layout of the tables (``PRAGMA user_version``)
 LAYOUT = 2
@@ -197,7 +197,8 @@ class SqliteSearchIndex:
         fresh = {doc.sku_id: doc for doc in documents}  # the last of a SKU's wins
         if not fresh:
             return
-        rows = [self._row(doc) for doc in fresh.values()]
+        held = {sku: document_words(doc) for sku, doc in fresh.items()}
+        rows = [self._row(doc, held[sku]) for sku, doc in fresh.items()]
         with _transaction(self._db):
             self._delete(list(fresh))
             (last,) = self._db.execute(
@@ -217,7 +218,7 @@ class SqliteSearchIndex:
                 "INSERT INTO search_text (rowid, terms) VALUES (?, ?)",
                 [(row[-1], row[-3]) for row in numbered],
             )
-            words = Counter(word for doc in fresh.values() for word in document_words(doc))
+            words = Counter(word for each in held.values() for word in each)
             self._db.executemany(
                 "INSERT INTO search_vocabulary (word, documents) VALUES (?, ?) "
                 "ON CONFLICT (word) DO UPDATE SET documents = documents + excluded.documents",
@@ -229,7 +230,7 @@ class SqliteSearchIndex:
             # pages read from a long write-ahead log cost several times pages read from the file
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def _row(self, document: SearchDocument) -> tuple[object, ...]:
+    def _row(self, document: SearchDocument, words: set[str]) -> tuple[object, ...]:
         terms = document_terms(document, self.segmenter, self.pinyin)
         return (
             document.sku_id, document.title, document.category, document.merchant,
@@ -237,8 +238,8 @@ class SqliteSearchIndex:
             document.sales, document.listed_at.isoformat(), _regions(document.stocked_in),
             _regions(document.sold_to), document.price.minor, price_key(document),
             micros(document.listed_at),
-            " ".join(term for term, count in sorted(terms.items()) for _ in range(count)),
-            json.dumps(sorted(document_words(document)), ensure_ascii=False),
+            " ".join(" ".join([term] * count) for term, count in sorted(terms.items())),
+            json.dumps(sorted(words), ensure_ascii=False),
         )  # fmt: skip
 
     def count_sale(self, sku_id: str, order_id: str, units: int) -> bool:

@@ -29,7 +29,7 @@ from merx.search.suggestions import (
     intent,
     related_words,
 )
-from merx.search.text import BigramSegmenter, Segmenter, normalize, words
+from merx.search.text import BigramSegmenter, Pinyin, Segmenter, is_han, normalize, words
 
 __all__ = [
     "FACETS",
@@ -38,6 +38,7 @@ __all__ = [
     "Intent",
     "InvalidSearchDocument",
     "InvalidSearchQuery",
+    "Pinyin",
     "PriceRange",
     "ReindexSearch",
     "Search",
@@ -52,6 +53,7 @@ __all__ = [
     "edit_distance",
     "hot_words",
     "intent",
+    "is_han",
     "normalize",
     "related_words",
     "words",

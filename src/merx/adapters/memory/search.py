@@ -10,6 +10,7 @@ import attrs
 
 from merx.search import (
     BigramSegmenter,
+    Pinyin,
     SearchDocument,
     SearchQuery,
     SearchResults,
@@ -24,7 +25,6 @@ from merx.search.ranking import (
     results,
     score,
 )
-from merx.search.text import Pinyin
 
 
 class MemorySearchIndex:
