@@ -21,10 +21,13 @@ from merx.search.model import (
 from merx.search.ports import SearchIndex
 from merx.search.services import ReindexSearch
 from merx.search.suggestions import (
+    HIDDEN_WORD_SCENARIO,
+    HiddenWord,
     Intent,
     Search,
     correct,
     edit_distance,
+    hidden_word,
     hot_words,
     intent,
     related_words,
@@ -33,8 +36,10 @@ from merx.search.text import BigramSegmenter, Pinyin, Segmenter, is_han, normali
 
 __all__ = [
     "FACETS",
+    "HIDDEN_WORD_SCENARIO",
     "MAX_PAGE_SIZE",
     "BigramSegmenter",
+    "HiddenWord",
     "Intent",
     "InvalidSearchDocument",
     "InvalidSearchQuery",
@@ -51,6 +56,7 @@ __all__ = [
     "Sort",
     "correct",
     "edit_distance",
+    "hidden_word",
     "hot_words",
     "intent",
     "is_han",
