@@ -10,7 +10,8 @@ Everything a query needs runs in SQL, so Python touches only the page:
 - **ranking**: FTS5's ``bm25()``, which :func:`merx.search.ranking.score` computes alike
   in Python. ``bm25()`` sums over the phrases of the expression it is given, so when a
   term stands in several groups the score is taken from the ``OR`` of the distinct terms
-  and the exact expression only filters (``rowid IN``);
+  and the exact expression only filters (``rowid IN``). Under another sort the page is
+  picked without scores and ``bm25()`` runs for its rows only;
 - **filters** as SQL over the columns of ``search_documents`` (category, brand, seller,
   price in minor units, the regions in stock and sold to);
 - **facets** with one ``GROUP BY`` over the matched set, **paging** with
@@ -305,6 +306,7 @@ class SqliteSearchIndex:
     def search(self, query: SearchQuery) -> SearchResults:
         where, params = _filters(query)
         needs = plan(query.text, self.segmenter)
+        every = ""
         if not needs:
             source, score = "search_facts AS d", "0.0"
             exact, exact_params = where, params
@@ -345,11 +347,27 @@ class SqliteSearchIndex:
             for name, value in zip(facets, row, strict=False):
                 if value is not None:
                     counts[name][value] += row[-1]
-        page = self._db.execute(
-            f"SELECT d.sku_id, {score} AS score FROM {source} WHERE {scoring} "
-            f"ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
-            [*scoring_params, query.page_size, (query.page - 1) * query.page_size],
-        ).fetchall()
+        window = [query.page_size, (query.page - 1) * query.page_size]
+        if not needs or query.sort is Sort.RELEVANCE:
+            page = self._db.execute(
+                f"SELECT d.sku_id, {score} AS score FROM {source} WHERE {scoring} "
+                f"ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
+                [*scoring_params, *window],
+            ).fetchall()
+        else:  # ordered by a column: bm25() for the page's rows only
+            rows = self._db.execute(
+                f"SELECT d.id, d.sku_id FROM {source} WHERE {exact} "
+                f"ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
+                [*exact_params, *window],
+            ).fetchall()
+            scores = dict(
+                self._db.execute(
+                    "SELECT rowid, -bm25(search_text) FROM search_text WHERE search_text MATCH ? "
+                    "AND +rowid IN (SELECT value FROM json_each(?))",
+                    (every, json.dumps([key for key, _ in rows])),
+                ).fetchall()
+            )
+            page = [(sku, scores[key]) for key, sku in rows]
         return SearchResults(
             hits=tuple(SearchHit(str(sku), float(value)) for sku, value in page),
             total=total,
