@@ -43,6 +43,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
+
 from merx.kernel.money import Money
 from merx.search import (
     BigramSegmenter,
@@ -147,6 +149,7 @@ _FACTS = (
 )
 _FACT_FIELDS = (0, 2, 4, 3, 6, 11, 12, 7, 13, 9, 10)
 
+_BM25 = "-bm25(search_text)"
 _ORDER = {
     Sort.RELEVANCE: "score DESC, d.sales DESC, d.sku_id",
     Sort.SALES: "d.sales DESC, d.sku_id",
@@ -304,41 +307,13 @@ class SqliteSearchIndex:
         return None if row is None else _document(row)
 
     def search(self, query: SearchQuery) -> SearchResults:
-        where, params = _filters(query)
-        needs = plan(query.text, self.segmenter)
-        every = ""
-        if not needs:
-            source, score = "search_facts AS d", "0.0"
-            exact, exact_params = where, params
-            scoring, scoring_params = where, params
-        else:
-            source = "search_text CROSS JOIN search_facts AS d ON d.id = search_text.rowid"
-            score = "-bm25(search_text)"
-            terms = query_terms(needs)
-            every = " OR ".join(map(_phrase, terms))
-            expression = _expression(needs, self._max_groups)
-            if expression is None:  # too many groups: checked in Python, by id
-                ids = json.dumps(self._matching(needs, every))
-                inside = "+search_text.rowid IN (SELECT value FROM json_each(?))"
-                exact = scoring = f"search_text MATCH ? AND {inside} AND {where}"
-                exact_params = scoring_params = [every, ids, *params]
-            else:
-                expression_text, repeats = expression
-                exact, exact_params = f"search_text MATCH ? AND {where}", [expression_text, *params]
-                if repeats:  # bm25() over the distinct terms; the expression filters
-                    scoring = (
-                        "search_text MATCH ? AND +search_text.rowid IN "
-                        f"(SELECT rowid FROM search_text WHERE search_text MATCH ?) AND {where}"
-                    )
-                    scoring_params = [every, expression_text, *params]
-                else:
-                    scoring, scoring_params = exact, exact_params
+        sql = self._statements(query)
         facets = tuple(query.facets)
         columns = ", ".join(f"d.{name}" for name in facets)
         grouped = self._db.execute(
-            f"SELECT {columns + ', ' if columns else ''}count(*) FROM {source} WHERE {exact}"
-            + (f" GROUP BY {columns}" if columns else ""),
-            exact_params,
+            f"SELECT {columns + ', ' if columns else ''}count(*) FROM {sql.source} "
+            f"WHERE {sql.exact}" + (f" GROUP BY {columns}" if columns else ""),
+            sql.exact_params,
         ).fetchall()
         counts: dict[str, Counter[str]] = {name: Counter() for name in facets}
         total = 0
@@ -347,34 +322,68 @@ class SqliteSearchIndex:
             for name, value in zip(facets, row, strict=False):
                 if value is not None:
                     counts[name][value] += row[-1]
-        window = [query.page_size, (query.page - 1) * query.page_size]
-        if not needs or query.sort is Sort.RELEVANCE:
-            page = self._db.execute(
-                f"SELECT d.sku_id, {score} AS score FROM {source} WHERE {scoring} "
-                f"ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
-                [*scoring_params, *window],
-            ).fetchall()
-        else:  # ordered by a column: bm25() for the page's rows only
-            rows = self._db.execute(
-                f"SELECT d.id, d.sku_id FROM {source} WHERE {exact} "
-                f"ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
-                [*exact_params, *window],
-            ).fetchall()
-            scores = dict(
-                self._db.execute(
-                    "SELECT rowid, -bm25(search_text) FROM search_text WHERE search_text MATCH ? "
-                    "AND +rowid IN (SELECT value FROM json_each(?))",
-                    (every, json.dumps([key for key, _ in rows])),
-                ).fetchall()
-            )
-            page = [(sku, scores[key]) for key, sku in rows]
         return SearchResults(
-            hits=tuple(SearchHit(str(sku), float(value)) for sku, value in page),
+            hits=self._page(query, sql),
             total=total,
             facets={name: dict(sorted(c.items())) for name, c in counts.items()},
         )
 
-    def _matching(self, needs: Sequence[Need], every: str) -> list[int]:
+    def _statements(self, query: SearchQuery) -> _Statements:
+        """The ``FROM`` and ``WHERE`` parts that answer ``query`` (see the module)."""
+        where, params = _filters(query)
+        needs = plan(query.text, self.segmenter)
+        if not needs:
+            return _Statements("search_facts AS d", "0.0", "", where, params, where, params)
+        source = "search_text CROSS JOIN search_facts AS d ON d.id = search_text.rowid"
+        every = " OR ".join(map(_phrase, query_terms(needs)))
+        expression = _expression(needs, self._max_groups)
+        if expression is None:  # too many groups: checked in Python, by id
+            ids = json.dumps(self._matching(needs))
+            exact = (
+                "search_text MATCH ? AND +search_text.rowid IN "
+                f"(SELECT value FROM json_each(?)) AND {where}"
+            )
+            exact_params = [every, ids, *params]
+            return _Statements(source, _BM25, every, exact, exact_params, exact, exact_params)
+        text, repeats = expression
+        exact, exact_params = f"search_text MATCH ? AND {where}", [text, *params]
+        if not repeats:
+            return _Statements(source, _BM25, every, exact, exact_params, exact, exact_params)
+        # bm25() over the distinct terms; the expression filters
+        scoring = (
+            "search_text MATCH ? AND +search_text.rowid IN "
+            f"(SELECT rowid FROM search_text WHERE search_text MATCH ?) AND {where}"
+        )
+        return _Statements(
+            source, _BM25, every, exact, exact_params, scoring, [every, text, *params]
+        )
+
+    def _page(self, query: SearchQuery, sql: _Statements) -> tuple[SearchHit, ...]:
+        window = [query.page_size, (query.page - 1) * query.page_size]
+        order = _ORDER[query.sort]
+        if not sql.every or query.sort is Sort.RELEVANCE:
+            page = self._db.execute(
+                f"SELECT d.sku_id, {sql.score} AS score FROM {sql.source} WHERE {sql.scoring} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                [*sql.scoring_params, *window],
+            ).fetchall()
+            return tuple(SearchHit(str(sku), float(value)) for sku, value in page)
+        # ordered by a column: bm25() for the page's rows only
+        rows = self._db.execute(
+            f"SELECT d.id, d.sku_id FROM {sql.source} WHERE {sql.exact} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*sql.exact_params, *window],
+        ).fetchall()
+        scores = dict(
+            self._db.execute(
+                f"SELECT rowid, {_BM25} FROM search_text WHERE search_text MATCH ? "
+                "AND +rowid IN (SELECT value FROM json_each(?))",
+                (sql.every, json.dumps([key for key, _ in rows])),
+            ).fetchall()
+        )
+        return tuple(SearchHit(str(sku), float(scores[key])) for key, sku in rows)
+
+    def _matching(self, needs: Sequence[Need]) -> list[int]:
         """The ids of the documents holding a term of each need that meet every need
         (the rule checked in Python: a word with too many groups for the expression)."""
         holds_each = " AND ".join(
@@ -389,6 +398,22 @@ class SqliteSearchIndex:
 
     def vocabulary(self) -> Mapping[str, int]:
         return dict(self._db.execute("SELECT word, documents FROM search_vocabulary").fetchall())
+
+
+@attrs.frozen
+class _Statements:
+    """How to ask SQLite one query: ``source`` (the ``FROM``), ``score`` (the text score's
+    expression), ``every`` (the ``OR`` of the query's distinct terms: what ``bm25()``
+    ranks; empty without words), ``exact`` (the ``WHERE`` of the hits: what the total and
+    facets count) and ``scoring`` (the same hits, in a form ``bm25()`` ranks alike)."""
+
+    source: str
+    score: str
+    every: str
+    exact: str
+    exact_params: list[object]
+    scoring: str
+    scoring_params: list[object]
 
 
 class _transaction:
