@@ -90,7 +90,7 @@ class MemorySearchIndex:
         average = self._total_length / count if count else 0.0
         frequency = {t: len(self._postings.get(t, ())) for t in terms}
         scored: dict[str, float] = {}
-        for sku in sorted(candidates):
+        for sku in candidates:
             held = self._terms[sku]
             if matches(needs, held.__contains__):
                 scored[sku] = score(
