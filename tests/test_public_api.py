@@ -368,10 +368,10 @@ PINNED = {
         push_consignment_order
     """,
     "search": """
-        BigramSegmenter FACETS Intent InvalidSearchDocument InvalidSearchQuery MAX_PAGE_SIZE
-        PriceRange ReindexSearch Search SearchDocument SearchHit SearchIndex SearchQuery
-        SearchResults Segmenter Sort correct edit_distance hot_words intent normalize
-        related_words words
+        BigramSegmenter FACETS HIDDEN_WORD_SCENARIO HiddenWord Intent InvalidSearchDocument
+        InvalidSearchQuery MAX_PAGE_SIZE Pinyin PriceRange ReindexSearch Search SearchDocument
+        SearchHit SearchIndex SearchQuery SearchResults Segmenter Sort correct edit_distance
+        hidden_word hot_words intent is_han normalize related_words words
     """,
     "tags": """
         ATTRIBUTE_TAGS BUILTIN_TAGS BackfillUserActivity COMPUTED_TAGS CreditGradeFact

@@ -5,9 +5,11 @@ adapter passes is merx.testing.search)."""
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -310,3 +312,27 @@ def test_the_adapters_rank_alike() -> None:
             assert a.sku_ids == b.sku_ids
             assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits])
             assert (a.total, a.facets) == (b.total, b.facets)
+
+
+def test_a_word_with_too_many_groups_for_the_expression_is_checked_by_id_alike() -> None:
+    memory = full_index("memory")
+    checked = SqliteSearchIndex(":memory:", max_groups=1)  # every Chinese word goes the slow way
+    checked.put_many(DOCS)
+    for text in ("华为手机", "笔记本电脑", "降噪耳机 apple", "咖啡豆", "running"):
+        for sort in (Sort.RELEVANCE, Sort.PRICE_ASC):
+            query = SearchQuery(text, sort=sort, page_size=40)
+            assert checked.search(query) == memory.search(query)
+
+
+def test_an_index_file_of_an_older_layout_is_laid_out_again_empty(tmp_path: Path) -> None:
+    path = tmp_path / "shop.search"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE search_documents (id INTEGER PRIMARY KEY, sku_id TEXT)")
+        old.execute("INSERT INTO search_documents VALUES (1, 'sku-001')")
+    index = SqliteSearchIndex(path)
+    assert index.search(SearchQuery()).total == 0  # the app rebuilds an empty index
+    index.put_many(DOCS[:5])
+    index.close()
+    again = SqliteSearchIndex(path)  # the current layout is kept
+    assert again.search(SearchQuery()).total == 5
+    again.close()

@@ -120,6 +120,8 @@ from merx.search.services import search_on_sale
 from merx.settlement.model import COMMISSION_SCHEDULE_ID, CommissionSchedule
 
 R = TypeVar("R")
+#: the caller the hidden-word scenario must permit (``Permission("search")``)
+SEARCH_CALLER = "search"
 A = TypeVar("A", bound=Keyed)
 
 #: The payment channels of the seed: WeChat Pay, Alipay and a bound bank card.
@@ -299,6 +301,25 @@ class App:
                 count=count, experiment=experiment if variation is not None else None,
                 variation=variation,
             )  # fmt: skip
+
+    def hidden_word(
+        self, customer_id: str, at: datetime | None = None, *, fallback: str | None = None
+    ) -> search.HiddenWord:
+        """The placeholder in ``customer_id``'s search box at ``at`` (now by default),
+        chosen through the strategy scenario ``search.hidden_word`` asked as caller
+        ``search`` with the context fields it declares, and why
+        (:func:`merx.search.hidden_word`; ``fallback`` when it cannot decide)."""
+        return search.hidden_word(
+            customer_id, self.clock.now() if at is None else at, self._decide_for_search,
+            fallback=fallback,
+        )  # fmt: skip
+
+    def _decide_for_search(
+        self, scenario: str, customer_id: str, context: Mapping[str, object]
+    ) -> decisions.Decision:
+        compiled, _ = self.decider.compiled(scenario)
+        facts = {name: value for name, value in context.items() if name in compiled.input_names}
+        return self.decide(scenario, customer_id, facts, caller=SEARCH_CALLER)
 
     def search(self, query: search.SearchQuery) -> search.SearchResults:
         """The page of SKUs on sale matching ``query``: the index's answer, each hit

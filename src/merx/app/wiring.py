@@ -457,8 +457,8 @@ def register_search(
     bus: MessageBus, *, clock: Clock, index: search.SearchIndex | None = None
 ) -> search.SearchIndex:
     """Search: ``index`` (a :class:`MemorySearchIndex` by default) follows the catalog's
-    listings, prices and sales restrictions and stock arriving
-    (:mod:`merx.search.services`); ``ReindexSearch`` rebuilds it. The index."""
+    listings, prices and sales restrictions and stock arriving, and counts the units of
+    paid orders (:mod:`merx.search.services`); ``ReindexSearch`` rebuilds it. The index."""
     index = index if index is not None else MemorySearchIndex()
     for event in (catalog.SkuListed, catalog.SkuDelisted, catalog.PriceChanged):
         bus.subscribe(event, partial(search_services.follow_sku, index=index, clock=clock))
@@ -468,6 +468,7 @@ def register_search(
     )
     for stock_event in (inventory.StockReceived, inventory.StockRestocked):
         bus.subscribe(stock_event, partial(search_services.follow_stock, index=index, clock=clock))
+    bus.subscribe(orders.OrderPaid, partial(search_services.count_sales, index=index))
     bus.register(
         search.ReindexSearch, partial(search_services.reindex_search, index=index, clock=clock)
     )

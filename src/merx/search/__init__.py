@@ -21,23 +21,29 @@ from merx.search.model import (
 from merx.search.ports import SearchIndex
 from merx.search.services import ReindexSearch
 from merx.search.suggestions import (
+    HIDDEN_WORD_SCENARIO,
+    HiddenWord,
     Intent,
     Search,
     correct,
     edit_distance,
+    hidden_word,
     hot_words,
     intent,
     related_words,
 )
-from merx.search.text import BigramSegmenter, Segmenter, normalize, words
+from merx.search.text import BigramSegmenter, Pinyin, Segmenter, is_han, normalize, words
 
 __all__ = [
     "FACETS",
+    "HIDDEN_WORD_SCENARIO",
     "MAX_PAGE_SIZE",
     "BigramSegmenter",
+    "HiddenWord",
     "Intent",
     "InvalidSearchDocument",
     "InvalidSearchQuery",
+    "Pinyin",
     "PriceRange",
     "ReindexSearch",
     "Search",
@@ -50,8 +56,10 @@ __all__ = [
     "Sort",
     "correct",
     "edit_distance",
+    "hidden_word",
     "hot_words",
     "intent",
+    "is_han",
     "normalize",
     "related_words",
     "words",

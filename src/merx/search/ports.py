@@ -24,6 +24,12 @@ class SearchIndex(Protocol):
         """:meth:`put` each of ``documents``, in one go (a bulk rebuild)."""
         ...
 
+    def count_sale(self, sku_id: str, order_id: str, units: int) -> bool:
+        """Add ``units`` sold by ``order_id`` to the SKU's ``sales``, once per order and
+        SKU (a repeat changes nothing); whether it counted (``False`` for a repeat or a
+        SKU the index does not hold)."""
+        ...
+
     def remove(self, sku_id: str) -> None:
         """Take the SKU out (nothing when it is not in)."""
         ...

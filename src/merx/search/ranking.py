@@ -9,8 +9,12 @@ it; a Chinese word of *n* pairs (:class:`~merx.search.text.BigramSegmenter`) whe
 document holds at least ⌈2n/3⌉ of them, so ``华为手机`` finds "华为 Mate 60 手机" (``华为``
 and ``手机``, not ``为手``).
 
-**Rank**: Okapi BM25 (k1 = 1.2, b = 0.75) over the query's distinct terms, ties broken
-by SKU id; the other sorts order by their field, then by SKU id.
+**Rank**: Okapi BM25 (k1 = 1.2, b = 0.75) over the query's distinct terms, computed as
+SQLite FTS5's ``bm25()`` computes it (idf ``log((N - n + 0.5) / (n + 0.5))``, at least
+1e-6; the terms summed in the query's order, one float operation after the other), so an
+index that ranks inside FTS5 and one that ranks in Python give the very same scores. Ties
+go to the better seller, then to the SKU id; the other sorts order by their field, then
+by SKU id.
 """
 
 from __future__ import annotations
@@ -18,24 +22,32 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
 from merx.search.model import SearchDocument, SearchHit, SearchQuery, SearchResults, Sort
-from merx.search.text import Segmenter, distinct, is_han, words
+from merx.search.text import Pinyin, Segmenter, distinct, is_han, words
 
 K1 = 1.2
 B = 0.75
 BRAND_WEIGHT = 2
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def document_terms(doc: SearchDocument, segmenter: Segmenter) -> dict[str, int]:
-    """Term -> weighted count in ``doc`` (title and category once, brand twice)."""
-    counts: Counter[str] = Counter(segmenter.terms(doc.title))
-    counts.update(segmenter.terms(doc.category))
-    if doc.brand is not None:
-        for term in segmenter.terms(doc.brand):
-            counts[term] += BRAND_WEIGHT
+def document_terms(
+    doc: SearchDocument, segmenter: Segmenter, pinyin: Pinyin | None = None
+) -> dict[str, int]:
+    """Term -> weighted count in ``doc`` (title and category once, brand twice); with
+    ``pinyin``, each Chinese term's readings (``手机`` -> ``shouji``, ``sj``) counted as
+    the term is, so a query typed in pinyin finds it."""
+    counts: Counter[str] = Counter()
+    for text, weight in ((doc.title, 1), (doc.category, 1), (doc.brand or "", BRAND_WEIGHT)):
+        for term in segmenter.terms(text):
+            counts[term] += weight
+            if pinyin is not None and is_han(term):
+                for reading in pinyin.readings(term):
+                    counts[reading] += weight
     return dict(counts)
 
 
@@ -64,13 +76,46 @@ def matches(needs: Sequence[Need], held: Callable[[str], bool]) -> bool:
     return all(sum(1 for t in need.terms if held(t)) >= need.at_least for need in needs)
 
 
+def idf(df: int, documents: int) -> float:  # float-ok: a ranking weight, never money
+    """A term's inverse document frequency as FTS5 has it: never below 1e-6."""
+    value = math.log((documents - df + 0.5) / (df + 0.5))
+    return value if value > 0.0 else 1e-6
+
+
 def bm25(  # float-ok: a ranking weight, never money
     tf: float, df: int, documents: int, length: float, average_length: float
 ) -> float:
-    """One term's Okapi BM25 contribution (idf never negative)."""
-    idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
-    norm = K1 * (1 - B + B * length / average_length) if average_length else K1
-    return idf * tf * (K1 + 1) / (tf + norm)
+    """One term's Okapi BM25 contribution, the float operations in FTS5's order."""
+    return idf(df, documents) * (
+        (tf * (K1 + 1.0)) / (tf + K1 * (1 - B + B * length / average_length))
+    )
+
+
+def score(  # float-ok: a ranking weight, never money
+    terms: Sequence[str],
+    held: Mapping[str, int],
+    frequency: Mapping[str, int],
+    *,
+    documents: int,
+    length: int,
+    average_length: float,  # float-ok: a ranking weight
+) -> float:
+    """A document's BM25 score for the query's distinct ``terms`` (in the query's order,
+    added one by one as FTS5 adds them: ``sum()`` would round differently)."""
+    total = 0.0
+    for term in terms:
+        total += bm25(held.get(term, 0), frequency.get(term, 0), documents, length, average_length)
+    return total
+
+
+def micros(at: datetime) -> int:
+    """``at`` as whole microseconds since the epoch (the newest sort's key)."""
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def price_key(doc: SearchDocument) -> int:
+    """The price as a whole number of millionths (the price sorts' key, exact)."""
+    return int(doc.price.amount.scaleb(6))
 
 
 def document_words(doc: SearchDocument) -> set[str]:
@@ -89,9 +134,9 @@ def ordered(
     keyed: dict[Sort, Callable[[SearchHit], tuple[object, ...]]] = {
         Sort.RELEVANCE: lambda h: (-h.score, -docs[h.sku_id].sales, h.sku_id),
         Sort.SALES: lambda h: (-docs[h.sku_id].sales, h.sku_id),
-        Sort.PRICE_ASC: lambda h: (docs[h.sku_id].price.amount, h.sku_id),
-        Sort.PRICE_DESC: lambda h: (-docs[h.sku_id].price.amount, h.sku_id),
-        Sort.NEWEST: lambda h: (-docs[h.sku_id].listed_at.timestamp(), h.sku_id),
+        Sort.PRICE_ASC: lambda h: (price_key(docs[h.sku_id]), h.sku_id),
+        Sort.PRICE_DESC: lambda h: (-price_key(docs[h.sku_id]), h.sku_id),
+        Sort.NEWEST: lambda h: (-micros(docs[h.sku_id].listed_at), h.sku_id),
     }
     return sorted(hits, key=keyed[sort])
 

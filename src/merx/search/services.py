@@ -31,6 +31,7 @@ from merx.kernel.bus import Command
 from merx.kernel.clock import Clock
 from merx.kernel.ids import SkuId, WarehouseId
 from merx.kernel.uow import UnitOfWork, prefetch
+from merx.orders import Order, OrderPaid
 from merx.products import Brand, Spu
 from merx.search.model import SearchDocument, SearchQuery, SearchResults
 from merx.search.ports import SearchIndex
@@ -132,6 +133,16 @@ def follow_sku(event: SkuEvent, uow: UnitOfWork, *, index: SearchIndex, clock: C
 def follow_stock(event: StockEvent, uow: UnitOfWork, *, index: SearchIndex, clock: Clock) -> None:
     """Subscriber of stock arriving: the SKU's regions in stock, again."""
     _refresh(uow, event.sku, index, clock.now())
+
+
+def count_sales(event: OrderPaid, uow: UnitOfWork, *, index: SearchIndex) -> None:
+    """Subscriber of ``orders.OrderPaid``: each line's units added to its SKU's ``sales``
+    (the sales sort, relevance's tie-break), once per order whatever the deliveries."""
+    order = uow.repo(Order).find(event.order_id)
+    if order is None:
+        return
+    for line in order.lines:
+        index.count_sale(line.sku, order.id, line.quantity)
 
 
 def reindex_search(cmd: ReindexSearch, uow: UnitOfWork, *, index: SearchIndex, clock: Clock) -> int:

@@ -15,17 +15,25 @@ the caller brings the searches of the window it wants.
 - **Related words**: queries typed in the same sessions as the given one, by how many
   sessions typed both.
 - **Intent**: a query that is exactly a category or a brand goes to it.
+- **Hidden word** (the placeholder in the search box): chosen per shopper through the
+  strategy scenario :data:`HIDDEN_WORD_SCENARIO` of :mod:`merx.decisions`: the deciding
+  strategy's (or the default's) materials are the candidate words, one shown at a time,
+  rotating each hour and starting at a place of the shopper's own; no scenario, a failed
+  decision or no words: the host's fallback word. :class:`HiddenWord` says why.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from merx.decisions import Decision
 from merx.kernel.clock import require_aware
+from merx.kernel.errors import MerxError
 from merx.search.errors import InvalidSearchQuery
 from merx.search.text import normalize, words
 
@@ -167,3 +175,67 @@ def intent(text: str, categories: Iterable[str], brands: Iterable[str]) -> Inten
             if " ".join(words(name)) == said:
                 return Intent(kind, name)
     return None
+
+
+#: the strategy scenario that picks a shopper's hidden words (its caller: ``search``)
+HIDDEN_WORD_SCENARIO = "search.hidden_word"
+#: how long one hidden word stays before the next of the shopper's words
+HIDDEN_WORD_TURN = timedelta(hours=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@attrs.frozen
+class HiddenWord:
+    """The placeholder shown to ``customer_id`` at ``at`` (``None``: leave the box empty)
+    and why: the decision's ``reason`` (``"UNAVAILABLE"`` when it could not be asked),
+    its ``strategy`` and ``variant``, the candidate ``words`` it gave, and a sentence."""
+
+    customer_id: str
+    at: datetime
+    word: str | None
+    words: tuple[str, ...]
+    reason: str
+    strategy: str | None
+    variant: str | None
+    explanation: str
+
+
+def hidden_word(
+    customer_id: str,
+    at: datetime,
+    decide: Callable[[str, str, Mapping[str, object]], Decision],
+    *,
+    fallback: str | None = None,
+) -> HiddenWord:
+    """The hidden word for ``customer_id`` at ``at``: ``decide(scenario, customer_id,
+    context)`` asks :data:`HIDDEN_WORD_SCENARIO` (the context offers ``hour``, the UTC
+    hour of ``at``); its materials are the words, the one shown turning each
+    :data:`HIDDEN_WORD_TURN` from a place set by the shopper's id (so shoppers of one
+    strategy do not all see the same word at once). A decision that cannot be asked or
+    failed, or that gives no words, shows ``fallback``."""
+    require_aware(at, "hidden word instant")
+    try:
+        decision = decide(HIDDEN_WORD_SCENARIO, customer_id, {"hour": at.astimezone(UTC).hour})
+    except MerxError as error:
+        return HiddenWord(
+            customer_id, at, fallback, (), "UNAVAILABLE", None, None,
+            f"fallback {fallback!r}: {HIDDEN_WORD_SCENARIO} could not be asked ({error})",
+        )  # fmt: skip
+    candidates = tuple(w for w in dict.fromkeys(decision.materials) if w.strip())
+    reason = str(decision.reason)
+    if decision.error is not None or not candidates:
+        why = decision.error or "it gave no words"
+        return HiddenWord(
+            customer_id, at, fallback, candidates, reason, decision.strategy, decision.variant,
+            f"fallback {fallback!r}: {HIDDEN_WORD_SCENARIO} answered {reason} ({why})",
+        )  # fmt: skip
+    turn = (at - _EPOCH) // HIDDEN_WORD_TURN
+    start = zlib.crc32(customer_id.encode("utf-8"))
+    word = candidates[(start + turn) % len(candidates)]
+    source = f"strategy {decision.strategy!r}" if decision.strategy else "the default"
+    return HiddenWord(
+        customer_id, at, word, candidates, reason, decision.strategy, decision.variant,
+        f"{word!r}: word {(start + turn) % len(candidates) + 1} of {len(candidates)} from "
+        f"{source} of {HIDDEN_WORD_SCENARIO} ({reason}, variant {decision.variant!r}), "
+        f"turning each {HIDDEN_WORD_TURN}",
+    )  # fmt: skip

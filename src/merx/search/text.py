@@ -7,7 +7,12 @@ a run of Chinese characters is cut into overlapping pairs (``华为手机`` -> `
 ``为手``, ``手机``), and a single character stands as itself. Pairs find any word of two
 or more characters without knowing the words, at the cost of some loose matches
 (``为手``), which ranking pushes down. A host with a dictionary segmenter (jieba, in the
-``merx[search]`` extra: :class:`merx.adapters.search.JiebaSegmenter`) passes it instead.
+``merx[chinese]`` extra: :class:`merx.adapters.chinese.JiebaSegmenter`, chosen by
+:func:`merx.adapters.chinese.segmenter`) passes it instead.
+
+A :class:`Pinyin` gives a Chinese term's readings in Latin letters (``手机`` ->
+``shouji`` and the initials ``sj``); an index given one holds them beside the term, so a
+shopper typing pinyin finds the goods (:class:`merx.adapters.chinese.PypinyinReadings`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ class Segmenter(Protocol):
     """Port: cut normalized text into terms, in order (repeats kept)."""
 
     def terms(self, text: str) -> list[str]: ...
+
+
+class Pinyin(Protocol):
+    """Port: the readings of a Chinese ``term`` to index beside it (lower-case ASCII
+    letters: the full pinyin, and the initials when they are two letters or more)."""
+
+    def readings(self, term: str) -> Sequence[str]: ...
 
 
 class BigramSegmenter:
