@@ -639,7 +639,7 @@ def test_step_12_indexes_touches_and_placements(tmp_path: Path) -> None:
     assert schema_version_of(path) == 11
     upgraded = SqliteDatabase(path, documents=documents())
     reopened = build_app(upgraded, clock=clock, relay_owner="shop")
-    assert reopened.database.schema_version() == SCHEMA_VERSION
+    assert schema_version_of(path) == SCHEMA_VERSION
     assert reopened.reach_report("c").total.reached == 2
     database, known = reopened.database, documents()
     keys = database.keys("reach.Touch")
