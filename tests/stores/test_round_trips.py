@@ -230,10 +230,15 @@ def test_sqlite_reads_and_writes_by_id_cost_the_same_in_a_bigger_file(tmp_path: 
     assert many <= few + 20, f"{few} VM steps among 10 documents, {many} among 3,000"
 
 
-def test_a_commit_rewrites_only_the_index_entries_that_changed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_commit_rewrites_only_the_index_entries_that_changed(
+    tmp_path: Path, cached: bool
+) -> None:
     """A saved aggregate whose index entries are the ones it was read with leaves its stored
-    entries as they are (no delete, no insert); one whose entries changed rewrites them."""
-    from merx.adapters.documents import DocumentUnitOfWork
+    entries as they are (no delete, no insert); one whose entries changed rewrites them.
+    With a process's cache, the entries as read are those the cache keeps with the version
+    read (computed once per version, not on every read)."""
+    from merx.adapters.documents import DocumentCache, DocumentUnitOfWork
     from merx.adapters.system import TimeOrderedIds
     from merx.kernel import serde
     from merx.kernel.documents import Documents
@@ -249,7 +254,8 @@ def test_a_commit_rewrites_only_the_index_entries_that_changed(tmp_path: Path) -
         lambda c: {"parity": "even" if c.count % 2 == 0 else "odd", "tag": (c.tags or [None])[0]},
     )
     database = SqliteDatabase(tmp_path / "shop.db", synchronous="NORMAL")
-    with DocumentUnitOfWork(database, known, TimeOrderedIds()) as uow:
+    cache = DocumentCache() if cached else None
+    with DocumentUnitOfWork(database, known, TimeOrderedIds(), cache) as uow:
         uow.repo(Counter).add(Counter.open("a"))
         uow.commit()
     tally = RoundTrips()
@@ -257,7 +263,7 @@ def test_a_commit_rewrites_only_the_index_entries_that_changed(tmp_path: Path) -
 
     def change(edit: Callable[[Counter], None]) -> tuple[int, int, int, int, int]:
         before = tally.snapshot()
-        with DocumentUnitOfWork(database, known, TimeOrderedIds()) as uow:
+        with DocumentUnitOfWork(database, known, TimeOrderedIds(), cache) as uow:
             counter = uow.repo(Counter).get("a")
             edit(counter)
             uow.repo(Counter).save(counter)
