@@ -56,13 +56,17 @@ class NewDocument:
 class ChangedDocument:
     """A document to write over the one stored at ``version`` (it becomes ``version + 1``);
     ``index``: its entries, ``None`` if its kind is not indexed or they are the ones it had
-    when it was read (its stored entries are left as they are, not rewritten)."""
+    when it was read (its stored entries are left as they are, not rewritten); ``was``:
+    with ``index``, the entries stored with ``version`` if the unit of work knows them (a
+    database may then write only the difference: the commit holds only if ``version`` is
+    still the stored one), else ``None`` (every stored entry replaced)."""
 
     kind: str
     key: str
     version: int
     document: Any
     index: IndexEntries = None
+    was: IndexEntries = None
 
 
 @attrs.frozen
@@ -481,9 +485,13 @@ class DocumentRepository(Repository[A]):
         aggregate = self.saved[key]
         data = documents.write(aggregate)
         entries = self._writing[key] = documents.index_entries(aggregate)
-        if entries is not None and self._as_read(key, aggregate.version) == entries:
-            entries = None  # as read: the stored entries stay
-        return ChangedDocument(self.name, key, aggregate.version, data, entries)
+        if entries is None:
+            return ChangedDocument(self.name, key, aggregate.version, data)
+        was = self._as_read(key, aggregate.version)
+        if was == entries:  # as read: the stored entries stay
+            return ChangedDocument(self.name, key, aggregate.version, data)
+        known = None if was is UNREAD else was
+        return ChangedDocument(self.name, key, aggregate.version, data, entries, known)
 
     def pending(self, key: str) -> list[DomainEvent]:
         """The events the staged ``key`` recorded, not drained."""
