@@ -525,8 +525,12 @@ class NotAutocommit(ValidationError):
     """A pool handed merx a connection that is not in autocommit mode."""
 
 
-#: One encoder for every document (``json.dumps`` with options builds one per call).
-_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: One encoder for every document (``json.dumps`` with options builds one per call); a
+#: document is a tree (a serde's plain data), so the encoder keeps no record of the
+#: containers it entered to catch a cycle (a dict set and deleted per container).
+_dumps: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
 
 
 def _json(document: Any) -> Json:

@@ -548,8 +548,12 @@ def _write_index(
         )
 
 
-#: One encoder for every document (``json.dumps`` with options builds one per call).
-_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: One encoder for every document (``json.dumps`` with options builds one per call); a
+#: document is a tree (a serde's plain data), so the encoder keeps no record of the
+#: containers it entered to catch a cycle (a dict set and deleted per container).
+_dumps: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
 
 
 def schema_version_of(path: str | Path) -> int:
