@@ -110,6 +110,51 @@ class JournalRows:
         return bool(self.entries or self.moves or self.guards)
 
 
+@attrs.frozen
+class IndexWrites:
+    """What a commit does to the index entries of its documents (:func:`index_writes`):
+    the (kind, id) whose stored entries all go, the (kind, id, name) entries that go, and
+    the (kind, name, value, id) entries to write (an entry of that name stored for the
+    document is overwritten)."""
+
+    replaced: list[tuple[str, str]]
+    gone: list[tuple[str, str, str]]
+    entries: list[tuple[str, str, str, str]]
+
+
+def index_writes(
+    new: Sequence[NewDocument],
+    changed: Sequence[ChangedDocument],
+    removed: Sequence[RemovedDocument] = (),
+) -> IndexWrites:
+    """The index writes of a commit: a removed document's entries go; a changed one whose
+    entries as stored are known (``was``) writes only those that moved or came, and drops
+    those gone (most changes move one value: one entry written, none dropped); any other
+    changed one's are replaced; a new one's written."""
+    replaced = [(row.kind, row.key) for row in removed]
+    gone: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
+    for row in changed:
+        if row.index is None:
+            continue
+        if row.was is None:
+            replaced.append((row.kind, row.key))
+            entries.extend((row.kind, name, value, row.key) for name, value in row.index)
+            continue
+        names = {name for name, _ in row.index}
+        gone.extend((row.kind, row.key, name) for name, _ in row.was if name not in names)
+        stored = set(row.was)
+        entries.extend(
+            (row.kind, name, value, row.key)
+            for name, value in row.index
+            if (name, value) not in stored
+        )
+    entries.extend(
+        (row.kind, name, value, row.key) for row in new for name, value in row.index or ()
+    )
+    return IndexWrites(replaced, gone, entries)
+
+
 class Participant(Protocol):
     """State an adapter stages in a unit of work beside its documents (a ledger's
     journal): the rows it adds to the commit."""

@@ -34,6 +34,7 @@ from merx.adapters.documents import (
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
+    index_writes,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips
@@ -498,48 +499,27 @@ def _insert_documents(db: sqlite3.Connection, rows: Sequence[NewDocument]) -> No
         raise ConcurrencyError(f"{kind} {key!r} was added concurrently") from error
 
 
-def _write_index(
+def _write_commit_index(
     db: sqlite3.Connection,
     new: Sequence[NewDocument],
     changed: Sequence[ChangedDocument],
     removed: Sequence[RemovedDocument],
 ) -> None:
-    """The index entries of a commit's documents: a removed document's deleted; a changed
-    one's whose entries as stored are known (``was``) only those that changed, upserted,
-    and those gone, deleted (most changes move one value: one upsert, no delete); any other
-    changed one's replaced; a new one's inserted."""
-    unindexed = [(row.kind, row.key) for row in removed]
-    gone: list[tuple[str, str, str]] = []
-    entries: list[tuple[str, str, str, str]] = []
-    for row in changed:
-        if row.index is None:
-            continue
-        if row.was is None:
-            unindexed.append((row.kind, row.key))
-            entries.extend((row.kind, name, value, row.key) for name, value in row.index)
-            continue
-        names = {name for name, _ in row.index}
-        gone.extend((row.kind, row.key, name) for name, _ in row.was if name not in names)
-        kept = set(row.was)
-        entries.extend(
-            (row.kind, name, value, row.key)
-            for name, value in row.index
-            if (name, value) not in kept
-        )
-    for keys in _chunks(unindexed, 2):
+    """The index entries of a commit's documents (:func:`index_writes`): the documents'
+    whose entries are all replaced deleted, the entries gone deleted by name, the rest
+    inserted or, where one of that name is stored, updated."""
+    writes = index_writes(new, changed, removed)
+    for keys in _chunks(writes.replaced, 2):
         db.execute(
             f"DELETE FROM merx_index WHERE (kind, id) IN {_in_rows(len(keys), 2)}",
             [part for key in keys for part in key],
         )
-    for names in _chunks(gone, 3):
+    for names in _chunks(writes.gone, 3):
         db.execute(
             f"DELETE FROM merx_index WHERE (kind, id, name) IN {_in_rows(len(names), 3)}",
             [part for name in names for part in name],
         )
-    entries.extend(
-        (row.kind, name, value, row.key) for row in new for name, value in row.index or ()
-    )
-    for rows in _chunks(entries, 4):
+    for rows in _chunks(writes.entries, 4):
         db.execute(
             "INSERT INTO merx_index (kind, name, value, id) VALUES "
             + _rows(len(rows), 4)
@@ -762,7 +742,7 @@ class SqliteDatabase:
                 _insert_documents(db, inserts)
             for deletes in _chunks(removed, 3):
                 _delete_documents(db, deletes)
-            _write_index(db, new, changed, removed)
+            _write_commit_index(db, new, changed, removed)
             try:
                 for marks in _chunks(handled, 1):
                     db.execute(
