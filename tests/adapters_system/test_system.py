@@ -74,3 +74,13 @@ def test_processes_minting_at_once_never_collide() -> None:
         batches = pool.map(_mint, range(4))
     minted = [one for batch in batches for one in batch]
     assert len(set(minted)) == len(minted) == 8_000
+
+
+@given(st.integers(0, 2**128 - 1))
+def test_an_id_body_is_rfc_4648_base32hex_of_the_16_bytes(value: int) -> None:
+    import base64
+
+    from merx.adapters.system import _base32
+
+    expected = base64.b32hexencode(value.to_bytes(16, "big"))[:26].decode("ascii")
+    assert _base32(value) == expected

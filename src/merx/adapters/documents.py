@@ -17,12 +17,13 @@ with :class:`~merx.errors.ConcurrencyError` and nothing is written.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
+from typing import Any, Final, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import attrs
 
@@ -55,13 +56,17 @@ class NewDocument:
 class ChangedDocument:
     """A document to write over the one stored at ``version`` (it becomes ``version + 1``);
     ``index``: its entries, ``None`` if its kind is not indexed or they are the ones it had
-    when it was read (its stored entries are left as they are, not rewritten)."""
+    when it was read (its stored entries are left as they are, not rewritten); ``was``:
+    with ``index``, the entries stored with ``version`` if the unit of work knows them (a
+    database may then write only the difference: the commit holds only if ``version`` is
+    still the stored one), else ``None`` (every stored entry replaced)."""
 
     kind: str
     key: str
     version: int
     document: Any
     index: IndexEntries = None
+    was: IndexEntries = None
 
 
 @attrs.frozen
@@ -103,6 +108,51 @@ class JournalRows:
 
     def __bool__(self) -> bool:
         return bool(self.entries or self.moves or self.guards)
+
+
+@attrs.frozen
+class IndexWrites:
+    """What a commit does to the index entries of its documents (:func:`index_writes`):
+    the (kind, id) whose stored entries all go, the (kind, id, name) entries that go, and
+    the (kind, name, value, id) entries to write (an entry of that name stored for the
+    document is overwritten)."""
+
+    replaced: list[tuple[str, str]]
+    gone: list[tuple[str, str, str]]
+    entries: list[tuple[str, str, str, str]]
+
+
+def index_writes(
+    new: Sequence[NewDocument],
+    changed: Sequence[ChangedDocument],
+    removed: Sequence[RemovedDocument] = (),
+) -> IndexWrites:
+    """The index writes of a commit: a removed document's entries go; a changed one whose
+    entries as stored are known (``was``) writes only those that moved or came, and drops
+    those gone (most changes move one value: one entry written, none dropped); any other
+    changed one's are replaced; a new one's written."""
+    replaced = [(row.kind, row.key) for row in removed]
+    gone: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
+    for row in changed:
+        if row.index is None:
+            continue
+        if row.was is None:
+            replaced.append((row.kind, row.key))
+            entries.extend((row.kind, name, value, row.key) for name, value in row.index)
+            continue
+        names = {name for name, _ in row.index}
+        gone.extend((row.kind, row.key, name) for name, _ in row.was if name not in names)
+        stored = set(row.was)
+        entries.extend(
+            (row.kind, name, value, row.key)
+            for name, value in row.index
+            if (name, value) not in stored
+        )
+    entries.extend(
+        (row.kind, name, value, row.key) for row in new for name, value in row.index or ()
+    )
+    return IndexWrites(replaced, gone, entries)
 
 
 class Participant(Protocol):
@@ -232,16 +282,31 @@ def load_many(
     return found
 
 
+class Unread(enum.Enum):
+    """The index entries of a cached version, not computed yet (or a version not cached)."""
+
+    UNREAD = "unread"
+
+
+UNREAD: Final = Unread.UNREAD
+
+
 class DocumentCache:
     """The last decoded state of recently read or written aggregates, by kind and id with
     its version: reading a document whose version is the one cached costs a copy instead
     of parsing and decoding it (the database is still asked for the version, so the answer
     is always the committed state). Least recently used first out; shared by the units of
-    work of one process."""
+    work of one process.
+
+    Each cached version also keeps its index entries once known (:meth:`index_of`): a
+    saved aggregate's entries are compared with those of the version it was read at, so
+    unchanged ones are not rewritten, and most aggregates read are not saved."""
 
     def __init__(self, size: int = 20_000) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[str, str], tuple[int, Any]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple[int, Any, IndexEntries | Unread]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def get(self, kind: str, key: str, version: int) -> Any | None:
@@ -254,11 +319,31 @@ class DocumentCache:
             snapshot = entry[1]
         return _copy(snapshot)
 
-    def put(self, kind: str, key: str, aggregate: Any) -> None:
-        """Keep a private copy of ``aggregate`` at its version."""
+    def index_of(
+        self, kind: str, key: str, version: int, documents: Documents
+    ) -> IndexEntries | Unread:
+        """The index entries of the cached aggregate at ``version`` (computed from its
+        snapshot the first time), or :data:`UNREAD` if that version is not cached."""
+        with self._lock:
+            entry = self._entries.get((kind, key))
+        if entry is None or entry[0] != version:
+            return UNREAD
+        if entry[2] is not UNREAD:
+            return entry[2]
+        index = documents.index_entries(entry[1])  # the snapshot is never changed
+        with self._lock:
+            if self._entries.get((kind, key)) is entry:
+                self._entries[(kind, key)] = (version, entry[1], index)
+        return index
+
+    def put(
+        self, kind: str, key: str, aggregate: Any, index: IndexEntries | Unread = UNREAD
+    ) -> None:
+        """Keep a private copy of ``aggregate`` at its version, with its index entries if
+        known."""
         snapshot = _copy(aggregate)
         with self._lock:
-            self._entries[(kind, key)] = (aggregate.version, snapshot)
+            self._entries[(kind, key)] = (aggregate.version, snapshot, index)
             self._entries.move_to_end((kind, key))
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
@@ -292,14 +377,27 @@ class DocumentRepository(Repository[A]):
         self.removed: dict[str, A] = {}
         self.absent: set[str] = set()
         self.missing: set[str] = set()  # prefetched and not found: find answers None
-        #: the index entries of each loaded aggregate as it was read (unchanged ones are
-        #: not rewritten at commit)
+        #: without a cache, the index entries of each loaded aggregate as it was read
+        #: (unchanged ones are not rewritten at commit); with one, the cached version
+        #: read answers (:meth:`DocumentCache.index_of`)
         self._indexed: dict[str, IndexEntries] = {}
+        #: the entries of each staged aggregate as :meth:`document` wrote them
+        self._writing: dict[str, IndexEntries] = {}
 
     def _loaded(self, key: str, aggregate: A) -> None:
-        """``aggregate`` was read to change it: held, with its index entries as read."""
+        """``aggregate`` was read to change it: held, with its index entries as read (kept
+        here only without a cache: the cache keeps them with the version read)."""
         self.loaded[key] = aggregate
-        self._indexed[key] = self._uow.documents.index_entries(aggregate)
+        if self._cache is None:
+            self._indexed[key] = self._uow.documents.index_entries(aggregate)
+
+    def _as_read(self, key: str, version: int) -> IndexEntries | Unread:
+        """The index entries ``key`` had at ``version``, when it was read."""
+        if key in self._indexed:
+            return self._indexed[key]
+        if self._cache is None:
+            return UNREAD
+        return self._cache.index_of(self.name, key, version, self._uow.documents)
 
     def decoded(self, key: str, row: tuple[int, Any]) -> A:
         """The aggregate ``key`` from its stored ``row`` (version, document): the cache's
@@ -427,15 +525,18 @@ class DocumentRepository(Repository[A]):
         documents = self._uow.documents
         if key in self.added:
             added = self.added[key]
-            return NewDocument(
-                self.name, key, documents.write(added), documents.index_entries(added)
-            )
+            entries = self._writing[key] = documents.index_entries(added)
+            return NewDocument(self.name, key, documents.write(added), entries)
         aggregate = self.saved[key]
         data = documents.write(aggregate)
-        entries = documents.index_entries(aggregate)
-        if entries is not None and self._indexed.get(key) == entries:
-            entries = None  # as read: the stored entries stay
-        return ChangedDocument(self.name, key, aggregate.version, data, entries)
+        entries = self._writing[key] = documents.index_entries(aggregate)
+        if entries is None:
+            return ChangedDocument(self.name, key, aggregate.version, data)
+        was = self._as_read(key, aggregate.version)
+        if was == entries:  # as read: the stored entries stay
+            return ChangedDocument(self.name, key, aggregate.version, data)
+        known = None if was is UNREAD else was
+        return ChangedDocument(self.name, key, aggregate.version, data, entries, known)
 
     def pending(self, key: str) -> list[DomainEvent]:
         """The events the staged ``key`` recorded, not drained."""
@@ -448,7 +549,7 @@ class DocumentRepository(Repository[A]):
         aggregate.version = 1 if key in self.added else aggregate.version + 1
         events = aggregate.pull_events()
         if self._cache is not None:
-            self._cache.put(self.name, key, aggregate)
+            self._cache.put(self.name, key, aggregate, self._writing.pop(key, UNREAD))
         return events
 
 

@@ -54,6 +54,7 @@ from merx.adapters.documents import (
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
+    index_writes,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips, WireTrace
@@ -441,7 +442,13 @@ _LOAD_MANY: Final = (
     "ON d.kind = wanted.kind AND d.id = wanted.id"
 )
 _UNINDEX: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s"
-_INDEX: Final = "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s)"
+_UNINDEX_NAME: Final = "DELETE FROM merx_index WHERE kind = %s AND id = %s AND name = %s"
+#: An entry written over the stored one of its name, if any (a changed document writes
+#: only the entries that moved: :func:`merx.adapters.documents.index_writes`).
+_INDEX: Final = (
+    "INSERT INTO merx_index (kind, name, value, id) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (kind, id, name) DO UPDATE SET value = excluded.value"
+)
 _MARK: Final = "INSERT INTO merx_handled (mark) VALUES (%s)"
 _HANDLED: Final = "SELECT mark FROM merx_handled WHERE mark = ANY(%s)"
 _KEYS: Final = "SELECT id FROM merx_documents WHERE kind = %s ORDER BY row_id"
@@ -564,8 +571,12 @@ class NotAutocommit(ValidationError):
     """A pool handed merx a connection that is not in autocommit mode."""
 
 
-#: One encoder for every document (``json.dumps`` with options builds one per call).
-_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: One encoder for every document (``json.dumps`` with options builds one per call); a
+#: document is a tree (a serde's plain data), so the encoder keeps no record of the
+#: containers it entered to catch a cycle (a dict set and deleted per container).
+_dumps: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
 
 
 def _json(document: Any) -> Json:
@@ -783,14 +794,13 @@ class PostgresDatabase:
             statements.append((_INSERT, [(r.kind, r.key, _json(r.document)) for r in new]))
         if removed:
             statements.append((_REMOVE, [(r.kind, r.key, r.version) for r in removed]))
-            statements.append((_UNINDEX, [(r.kind, r.key) for r in removed]))
-        indexed: list[NewDocument | ChangedDocument] = [r for r in changed if r.index is not None]
-        indexed.extend(r for r in new if r.index is not None)
-        if indexed:
-            statements.append((_UNINDEX, [(r.kind, r.key) for r in indexed]))
-            entries = [(r.kind, n, v, r.key) for r in indexed for n, v in r.index or ()]
-            if entries:
-                statements.append((_INDEX, entries))
+        index = index_writes(new, changed, removed)
+        if index.replaced:
+            statements.append((_UNINDEX, index.replaced))
+        if index.gone:
+            statements.append((_UNINDEX_NAME, index.gone))
+        if index.entries:
+            statements.append((_INDEX, index.entries))
         if handled:
             statements.append((_MARK, [(mark,) for mark in handled]))
         if journal:

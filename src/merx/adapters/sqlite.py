@@ -34,6 +34,7 @@ from merx.adapters.documents import (
     SchemaTooNew,
     SchemaTooOld,
     StoredEvent,
+    index_writes,
 )
 from merx.adapters.journal import BalanceRow, journal_from_documents, moves_in_order
 from merx.adapters.roundtrips import RoundTrips
@@ -570,8 +571,41 @@ def _insert_documents(db: sqlite3.Connection, rows: Sequence[NewDocument]) -> No
         raise ConcurrencyError(f"{kind} {key!r} was added concurrently") from error
 
 
-#: One encoder for every document (``json.dumps`` with options builds one per call).
-_dumps: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+def _write_commit_index(
+    db: sqlite3.Connection,
+    new: Sequence[NewDocument],
+    changed: Sequence[ChangedDocument],
+    removed: Sequence[RemovedDocument],
+) -> None:
+    """The index entries of a commit's documents (:func:`index_writes`): the documents'
+    whose entries are all replaced deleted, the entries gone deleted by name, the rest
+    inserted or, where one of that name is stored, updated."""
+    writes = index_writes(new, changed, removed)
+    for keys in _chunks(writes.replaced, 2):
+        db.execute(
+            f"DELETE FROM merx_index WHERE (kind, id) IN {_in_rows(len(keys), 2)}",
+            [part for key in keys for part in key],
+        )
+    for names in _chunks(writes.gone, 3):
+        db.execute(
+            f"DELETE FROM merx_index WHERE (kind, id, name) IN {_in_rows(len(names), 3)}",
+            [part for name in names for part in name],
+        )
+    for rows in _chunks(writes.entries, 4):
+        db.execute(
+            "INSERT INTO merx_index (kind, name, value, id) VALUES "
+            + _rows(len(rows), 4)
+            + " ON CONFLICT (kind, id, name) DO UPDATE SET value = excluded.value",
+            [part for entry in rows for part in entry],
+        )
+
+
+#: One encoder for every document (``json.dumps`` with options builds one per call); a
+#: document is a tree (a serde's plain data), so the encoder keeps no record of the
+#: containers it entered to catch a cycle (a dict set and deleted per container).
+_dumps: Final = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
 
 
 def schema_version_of(path: str | Path) -> int:
@@ -780,24 +814,7 @@ class SqliteDatabase:
                 _insert_documents(db, inserts)
             for deletes in _chunks(removed, 3):
                 _delete_documents(db, deletes)
-            unindexed = [(row.kind, row.key) for row in changed if row.index is not None]
-            unindexed.extend((row.kind, row.key) for row in removed)
-            for keys in _chunks(unindexed, 2):
-                db.execute(
-                    f"DELETE FROM merx_index WHERE (kind, id) IN {_in_rows(len(keys), 2)}",
-                    [part for key in keys for part in key],
-                )
-            written: list[NewDocument | ChangedDocument] = [*changed, *new]
-            entries = [
-                (row.kind, name, value, row.key)
-                for row in written
-                for name, value in row.index or ()
-            ]
-            for rows in _chunks(entries, 4):
-                db.execute(
-                    "INSERT INTO merx_index (kind, name, value, id) VALUES " + _rows(len(rows), 4),
-                    [part for entry in rows for part in entry],
-                )
+            _write_commit_index(db, new, changed, removed)
             try:
                 for marks in _chunks(handled, 1):
                     db.execute(

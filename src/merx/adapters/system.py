@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import Final
 
 from merx.kernel.errors import ValidationError
 
@@ -40,9 +40,20 @@ class SystemClock:
         return datetime.now(self.zone)
 
 
+#: Base32hex (``0-9A-V``) digit pairs of every 10-bit number, in order.
+_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_PAIRS: Final = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
+#: The shifts of the 13 pairs of 10 bits of a 128-bit number padded to 130 bits.
+_SHIFTS: Final = tuple(range(120, -1, -10))
+
+
 def _base32(value: int) -> str:
-    """The 128 bits of ``value`` as 26 characters of base32hex (text order = number order)."""
-    return base64.b32hexencode(value.to_bytes(16, "big"))[:26].decode("ascii")
+    """The 128 bits of ``value`` as 26 characters of base32hex (text order = number order):
+    RFC 4648's encoding of its 16 bytes without the padding, two digits per table look-up
+    (``base64.b32hexencode`` runs a Python loop over the bytes: an id per event made it a
+    twentieth of a stored order's time)."""
+    padded = value << 2  # 26 digits hold 130 bits: the last digit's two low bits are zero
+    return "".join([_PAIRS[padded >> shift & 1023] for shift in _SHIFTS])
 
 
 class TimeOrderedIds:
