@@ -25,7 +25,13 @@ from decimal import Decimal
 
 import attrs
 
-from merx.behaviour import BehaviourKind, BehaviourTracked, recent_clicks, recently_viewed
+from merx.behaviour import (
+    BehaviourKind,
+    BehaviourTracked,
+    CustomerTrail,
+    recent_clicks,
+    recently_viewed,
+)
 from merx.catalog import Sku
 from merx.inventory import StockItem, Warehouse, stock_key
 from merx.kernel.bus import Command, reads_ahead
@@ -82,8 +88,12 @@ def set_sku_rating(cmd: SetSkuRating, uow: UnitOfWork) -> None:
 
 
 def _purchases_ahead(event: ParentOrderPaid) -> list[tuple[type[object], str]]:
+    """The parent order, the customer's purchases and trail (its recent clicks)."""
     customer = event.customer_id
-    return [] if customer is None else [(CustomerPurchases, str(customer))]
+    ahead: list[tuple[type[object], str]] = [(ParentOrder, event.parent_id)]
+    if customer is not None:
+        ahead += [(CustomerPurchases, str(customer)), (CustomerTrail, str(customer))]
+    return ahead
 
 
 @reads_ahead(_purchases_ahead)
