@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merx import credit, funding, installments, orders, payments, promotions, settlement
+from merx import credit, funding, installments, orders, payments, promotions, risk, settlement
 from merx.credit import PlanId
 from merx.data import COLLECTED, Fact, InvalidFact, OrderSide, event_id_of, facts_of, to_us
 from merx.kernel.events import DomainEvent
@@ -114,20 +114,11 @@ def test_bills_credit_and_assets_make_stock_facts() -> None:
     assert (closed.kind, closed.subject) == ("asset.closed", "a1")
 
 
-@attrs.frozen
-class RiskDecided(DomainEvent):
-    """The shape merx.risk's decision event is expected to have."""
-
-    decision_id: str
-    order_id: str
-    outcome: str
-    at: datetime
-
-
-def test_a_risk_decision_is_counted_by_outcome() -> None:
-    (fact,) = made(RiskDecided("d1", "o1", "challenge", AT))
-    assert (fact.kind, fact.outcome, fact.subject, fact.at_us) == (
-        "risk.decided", "challenge", "o1", to_us(AT),
+def test_a_risk_decision_is_counted_by_outcome_and_action() -> None:
+    decided = risk.RiskDecided("d1", "payment", risk.Outcome.CHALLENGE, None, ("aml.large",), 2, AT)
+    (fact,) = made(decided)
+    assert (fact.kind, fact.outcome, fact.category, fact.subject, fact.at_us) == (
+        "risk.decided", "challenge", "payment", "d1", to_us(AT),
     )  # fmt: skip
 
 

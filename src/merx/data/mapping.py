@@ -29,16 +29,13 @@ from merx import (
     orders,
     payments,
     promotions,
+    risk,
     settlement,
 )
 from merx.data.facts import Fact, day_number, to_us
 from merx.data.ports import Attribution, NoAttribution, OrderSide
 from merx.kernel.events import DomainEvent
 from merx.kernel.money import Money
-
-#: The class name of a risk decision's event (``merx.risk``): mapped by its fields
-#: (``outcome``, optional ``subject``/``order_id``, ``merchant_id``, ``channel``, ``at``).
-RISK_DECIDED: Final = "RiskDecided"
 
 
 def event_id_of(event: DomainEvent) -> str:
@@ -240,18 +237,9 @@ def _funding_timed_out(e: funding.FundingTimedOut, m: _Making) -> None:
     m.fact("funding.timed_out", subject=e.asset_id, funder=e.funder_id)
 
 
-def _risk_decided(e: Any, m: _Making) -> None:
-    outcome = getattr(e, "outcome", "")
-    subject = getattr(e, "subject", None) or getattr(e, "order_id", None) or ""
-    at = getattr(e, "at", None)
-    m.fact(
-        "risk.decided",
-        at if isinstance(at, datetime) else None,
-        outcome=str(getattr(outcome, "value", outcome)),
-        subject=str(subject),
-        merchant=str(getattr(e, "merchant_id", None) or ""),
-        channel=str(getattr(e, "channel", None) or ""),
-    )
+def _risk_decided(e: risk.RiskDecided, m: _Making) -> None:
+    """A decision by outcome, its action (order, payment, refund...) as the category."""
+    m.fact("risk.decided", e.at, outcome=e.outcome.value, category=e.action, subject=e.decision_id)
 
 
 _MAPPING: Final[dict[type[DomainEvent], Callable[[Any, _Making], None]]] = {
@@ -277,9 +265,10 @@ _MAPPING: Final[dict[type[DomainEvent], Callable[[Any, _Making], None]]] = {
     funding.AssetRepurchased: _asset_closed,
     funding.AssetSold: _asset_closed,
     funding.FundingTimedOut: _funding_timed_out,
+    risk.RiskDecided: _risk_decided,
 }
 
-#: The event classes that make facts (a ``RiskDecided`` event too, by its name).
+#: The event classes that make facts.
 COLLECTED: Final = tuple(_MAPPING)
 
 
@@ -294,8 +283,6 @@ def facts_of(
     collected, the time of an event that does not carry its own; ``event_id``: the
     outbox's id if known, else :func:`event_id_of`."""
     make = _MAPPING.get(type(event))
-    if make is None and type(event).__name__ == RISK_DECIDED:
-        make = _risk_decided
     if make is None:
         return ()
     making = _Making(event_id or event_id_of(event), at, attribution or NoAttribution())
