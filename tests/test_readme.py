@@ -13,3 +13,10 @@ def test_readme_python_example_runs() -> None:
     assert blocks, "README has no python example"
     for block in blocks:
         exec(compile(block, str(README), "exec"), {"__name__": "readme"})
+
+
+def test_the_map_of_the_docs_names_every_page() -> None:
+    text = README.read_text(encoding="utf-8")
+    pages = sorted(path.name for path in (README.parent / "docs").glob("*.md"))
+    missing = [page for page in pages if f"(docs/{page})" not in text]
+    assert not missing, f"README's map of the docs lacks {missing}"
