@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from merx import (
+    checkout,
     credit,
     fulfillment,
     funding,
@@ -95,6 +96,25 @@ class _Making:
 
 def _money(amount: Money) -> dict[str, Any]:
     return {"amount_minor": amount.minor, "currency": amount.currency}
+
+
+def _quote_made(e: checkout.QuoteMade, m: _Making) -> None:
+    """One fact per seller and category quoted, the payable split by their goods' net
+    (:meth:`Money.allocate`; equal shares when all net nothing), the quote's unit on the
+    heaviest (ties: the earlier line); a share of nothing makes no fact unless it is the
+    first."""
+    goods = sorted(enumerate(e.goods), key=lambda item: (-item[1][2].minor, item[0]))
+    if not goods:
+        m.fact("quote.made", e.at, subject=e.quote_id, customer=e.customer_id, **_money(e.payable))
+        return
+    weights = [max(net.minor, 0) for _, (_, _, net) in goods]
+    shares = e.payable.allocate(weights if any(weights) else [1] * len(weights))
+    for n, ((_, (merchant, category, _)), share) in enumerate(zip(goods, shares, strict=True)):
+        if n == 0 or not share.is_zero():
+            m.fact(
+                "quote.made", e.at, subject=e.quote_id, customer=e.customer_id,
+                merchant=merchant, category=category, units=1 if n == 0 else 0, **_money(share),
+            )  # fmt: skip
 
 
 def _order_placed(e: orders.OrderPlaced, m: _Making) -> None:
@@ -238,6 +258,7 @@ def _risk_decided(e: risk.RiskDecided, m: _Making) -> None:
 
 
 _MAPPING: Final[dict[type[DomainEvent], Callable[[Any, _Making], None]]] = {
+    checkout.QuoteMade: _quote_made,
     orders.OrderPlaced: _order_placed,
     orders.OrderPaid: _order_paid,
     orders.OrderCancelled: _order_cancelled,
