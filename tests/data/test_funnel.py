@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -101,7 +102,7 @@ def test_quotes_and_the_conversion_from_quote_to_order_and_to_paid(new_store: St
     assert value("conversion_quote_order", by=("merchant",)) == ["m1=1.000000", "m2=0.500000"]
     assert value("conversion_quote_paid", merchant="m2") == ["=0.000000"]
     hours = metric_series(store, "quotes", start=start, end=end, grain="hour")
-    assert [(row.bucket, row.value) for row in hours if row.value] == [(AT, 5)]
+    assert [(row.bucket, row.value) for row in hours if row.value] == [(AT, Decimal(5))]
 
 
 @settings(max_examples=60, deadline=None)
