@@ -73,8 +73,9 @@ def month_of_orders(events: int, seed: int = 18) -> tuple[list[DomainEvent], Sid
         order_id, customer = OrderId(f"o{n:07d}"), CustomerId(f"c{rng.randrange(50_000):05d}")
         amount = Money.from_minor(rng.randrange(500, 200_000), "CNY")
         placed = START + timedelta(seconds=rng.randrange(span_s))
+        categories = ((f"cat-{rng.randrange(12):02d}", amount.minor),)
         sides.orders[order_id] = OrderSide(
-            f"mer-{rng.randrange(200):03d}", f"cat-{rng.randrange(12):02d}", amount.minor, "CNY"
+            f"mer-{rng.randrange(200):03d}", "goods", categories, amount.minor, "CNY"
         )
         made.append(orders.OrderPlaced(order_id, customer, amount, placed))
         if rng.random() < 0.9:

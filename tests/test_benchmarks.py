@@ -23,6 +23,7 @@ import bench_monitoring
 import bench_play
 import bench_points
 import bench_quote
+import bench_quote_funnel
 import bench_reach
 import bench_recommend
 import bench_risk
@@ -165,6 +166,11 @@ def test_the_data_benchmark_ingests_and_queries_on_duckdb() -> None:
     assert rate > 0
     assert total_s > 0
     assert len(seconds) == len(bench_data.QUERIES)
+
+
+def test_the_quote_funnel_benchmark_times_the_quote_with_and_without_the_collector() -> None:
+    seconds = bench_quote_funnel.run(3)
+    assert set(seconds) == {"plain", "collected"}
 
 
 def test_the_points_benchmark_measures_a_movement_s_write(tmp_path: Path) -> None:

@@ -49,9 +49,9 @@ PINNED = {
     """,
     "checkout": """
         AddToCart Cart CartChanged EmptySelection FreightCharge FreightTerms LineDiscount
-        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits POINTS Quote QuotedLine
-        RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate freight_charges
-        freight_templates no_offers quote_cart
+        NoFreightTemplate NotInCart Offers OrderLimitExceeded OrderLimits POINTS Quote QuoteMade
+        QuotedLine RemoveFreightTemplate RemoveFromCart SetCartQuantity SetFreightTemplate
+        freight_charges freight_templates no_offers quote_cart
     """,
     "clearing": """
 

@@ -32,7 +32,7 @@ class Sellers:
     """Orders o0..o9 belong to m0..m2."""
 
     def order(self, order_id: str) -> OrderSide | None:
-        return OrderSide(merchant=f"m{int(order_id[1:]) % 3}", category="goods")
+        return OrderSide(merchant=f"m{int(order_id[1:]) % 3}", kind="goods")
 
     def payment_channel(self, payment_id: str) -> str | None:
         return None

@@ -32,7 +32,12 @@ class Shop:
         if order_id != "o1":
             return None
         return OrderSide(
-            "mer-1", "goods", payable_minor=12_000, currency="CNY", commission_minor=600
+            "mer-1",
+            "goods",
+            (("phones", 1),),
+            payable_minor=12_000,
+            currency="CNY",
+            commission_minor=600,
         )
 
     def payment_channel(self, payment_id: str) -> str | None:
@@ -50,7 +55,7 @@ def test_an_order_paid_is_a_fact_with_its_merchant_category_amount_and_time() ->
     event = orders.OrderPaid(OrderId("o1"), "pay-1", cny("120.00"), AT, CustomerId("cus-1"))
     (fact,) = made(event)
     assert fact == Fact(
-        event_id_of(event), "order.paid", to_us(AT), merchant="mer-1", category="goods",
+        event_id_of(event), "order.paid", to_us(AT), merchant="mer-1", category="phones",
         subject="o1", customer="cus-1", amount_minor=12_000, currency="CNY",
     )  # fmt: skip
     assert fact.occurred_at == AT

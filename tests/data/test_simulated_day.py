@@ -179,3 +179,18 @@ def test_a_merchants_report_reads_only_its_facts(day: Day) -> None:
         gmv = metric_series(day.duck, "gmv", start=START, end=END, by=("merchant",))
         totals = dict(zip(report.totals_names, report.totals, strict=True))
         assert totals["gmv"] == sum(row.value for row in gmv if row.dims == (merchant,))
+
+
+def test_gmv_by_category_is_by_the_lines_catalog_categories_and_adds_up(day: Day) -> None:
+    paid = [e for e in day.app.events.events if isinstance(e, orders.OrderPaid)]
+    lines = {
+        line.category: line
+        for e in paid
+        if (order := day.app.get(orders.Order, e.order_id)) is not None
+        for line in order.lines
+    }
+    by_category = metric_series(day.duck, "gmv", start=START, end=END, by=("category",))
+    assert {row.dims[0] for row in by_category} <= set(lines)
+    assert len({row.dims for row in by_category}) > 1
+    total = Money.sum((e.amount for e in paid), "CNY").amount
+    assert sum(row.value for row in by_category) == total

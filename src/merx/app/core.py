@@ -380,12 +380,19 @@ class App:
     ) -> checkout.Quote:
         """The trial calculation of the customer's cart now, promotions, freight (to the
         address ``address_label``, else the default one) and tax included, with ``points``
-        of the customer's spent (0: none; at :attr:`points_rate`)."""
+        of the customer's spent (0: none; at :attr:`points_rate`).
+
+        With subscribers to :class:`merx.checkout.QuoteMade` (the data system's
+        collector), the quote's event is then published (the bus's publisher) and each
+        subscriber handed it in a unit of work of its own, never committed: the quote stays
+        a read, writes nothing, and its event does not go through the outbox (a quote is
+        counted at most once). Without, nothing more is done (no id is minted)."""
+        at = self.clock.now()
         with self.unit_of_work() as uow:
-            return checkout.quote_cart(
+            quote = checkout.quote_cart(
                 uow,
                 customer_id,
-                at=self.clock.now(),
+                at=at,
                 offers=self.offers,
                 payment_method=payment_method,
                 pricer=self.pricer,
@@ -395,6 +402,14 @@ class App:
                 points=points,
                 points_rate=self.points_rate,
             )
+        subscribers = self.bus.subscribers_of(checkout.QuoteMade)
+        if subscribers:
+            made = quote.made(self.ids.next_id("quo"), customer_id, at)
+            self.bus.publisher.publish([made])
+            for subscriber in subscribers:
+                with self.unit_of_work() as uow:
+                    subscriber(made, uow)
+        return quote
 
 
 @attrs.frozen(kw_only=True)

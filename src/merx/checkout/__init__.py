@@ -17,6 +17,7 @@ from merx.checkout.model import (
     OrderLimits,
     Quote,
     QuotedLine,
+    QuoteMade,
     freight_charges,
 )
 from merx.checkout.services import (
@@ -46,6 +47,7 @@ __all__ = [
     "OrderLimitExceeded",
     "OrderLimits",
     "Quote",
+    "QuoteMade",
     "QuotedLine",
     "RemoveFreightTemplate",
     "RemoveFromCart",

@@ -7,7 +7,9 @@ computing it changes nothing, and the order freezes it at placement.
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, TypeVar
 
@@ -356,6 +358,35 @@ class Quote:
         or no freight), as the engine groups shipments."""
         own = self.freight_of(line.merchant, line.origin) if line.origin is not None else None
         return None if own is None else line.origin
+
+    def made(self, quote_id: str, customer_id: CustomerId, at: datetime) -> QuoteMade:
+        """The event saying this quote was made for ``customer_id`` at ``at``."""
+        goods: dict[tuple[MerchantId, str], Money] = defaultdict(lambda: Money.zero(self.currency))
+        for line in self.lines:
+            goods[line.merchant, line.category] += line.net
+        return QuoteMade(
+            quote_id,
+            customer_id,
+            skus=len({line.sku for line in self.lines}),
+            payable=self.payable,
+            goods=tuple((merchant, category, net) for (merchant, category), net in goods.items()),
+            at=at,
+        )
+
+
+@attrs.frozen
+class QuoteMade(DomainEvent):
+    """A customer was given a quote (the funnel's first step): how many SKUs, the payable,
+    and the goods' net per seller and catalog category (``(merchant, category, net)``, in
+    the order of the lines); ids, amounts and categories only, nothing personal. Published
+    by the app's quote (a read: it goes to in-process subscribers, not to the outbox)."""
+
+    quote_id: str
+    customer_id: CustomerId
+    skus: int
+    payable: Money
+    goods: tuple[tuple[MerchantId, str, Money], ...]
+    at: datetime
 
 
 def _split_funding(

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from merx import (
+    checkout,
     credit,
     fulfillment,
     funding,
@@ -62,41 +63,76 @@ class _Making:
     def order(self, order_id: str) -> OrderSide:
         return self.attribution.order(order_id) or OrderSide()
 
+    def by_category(
+        self,
+        kind: str,
+        side: OrderSide,
+        at: datetime | None = None,
+        *,
+        amount: Money | None = None,
+        units: int = 1,
+        merchant: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """An order's fact, one per catalog category of its lines: ``amount`` split by
+        their weights (:meth:`Money.allocate`, so the shares add up to it; equal weights
+        when all weigh nothing), ``units`` on the heaviest category's fact (0 on the
+        others, so counts add up too); a category whose share is nothing makes no fact.
+        Without an amount, or with one category, one fact of the main category."""
+        dims = {"merchant": side.merchant if merchant is None else merchant, **fields}
+        if amount is None or len(side.categories) < 2:
+            money = {} if amount is None else _money(amount)
+            self.fact(kind, at, category=side.category, units=units, **dims, **money)
+            return
+        weights = [weight for _, weight in side.categories]
+        shares = amount.allocate(weights if any(weights) else [1] * len(weights))
+        for n, ((category, _), share) in enumerate(zip(side.categories, shares, strict=True)):
+            if n == 0 or not share.is_zero():
+                self.fact(
+                    kind, at, category=category, units=units if n == 0 else 0, **dims,
+                    **_money(share),
+                )  # fmt: skip
+
 
 def _money(amount: Money) -> dict[str, Any]:
     return {"amount_minor": amount.minor, "currency": amount.currency}
 
 
-def _order_dims(side: OrderSide) -> dict[str, Any]:
-    return {"merchant": side.merchant, "category": side.category}
+def _quote_made(e: checkout.QuoteMade, m: _Making) -> None:
+    """One fact per seller and category quoted, the payable split by their goods' net
+    (:meth:`Money.allocate`; equal shares when all net nothing), the quote's unit on the
+    heaviest (ties: the earlier line); a share of nothing makes no fact unless it is the
+    first."""
+    goods = sorted(enumerate(e.goods), key=lambda item: (-item[1][2].minor, item[0]))
+    if not goods:
+        m.fact("quote.made", e.at, subject=e.quote_id, customer=e.customer_id, **_money(e.payable))
+        return
+    weights = [max(net.minor, 0) for _, (_, _, net) in goods]
+    shares = e.payable.allocate(weights if any(weights) else [1] * len(weights))
+    for n, ((_, (merchant, category, _)), share) in enumerate(zip(goods, shares, strict=True)):
+        if n == 0 or not share.is_zero():
+            m.fact(
+                "quote.made", e.at, subject=e.quote_id, customer=e.customer_id,
+                merchant=merchant, category=category, units=1 if n == 0 else 0, **_money(share),
+            )  # fmt: skip
 
 
 def _order_placed(e: orders.OrderPlaced, m: _Making) -> None:
     side = m.order(e.order_id)
-    m.fact(
-        "order.placed",
-        e.at,
-        subject=e.order_id,
-        customer=e.customer_id,
-        **_order_dims(side),
-        **_money(e.payable),
+    m.by_category(
+        "order.placed", side, e.at, amount=e.payable, subject=e.order_id, customer=e.customer_id
     )
 
 
 def _order_paid(e: orders.OrderPaid, m: _Making) -> None:
     side = m.order(e.order_id)
-    m.fact(
-        "order.paid",
-        e.at,
-        subject=e.order_id,
-        customer=e.customer_id or "",
-        **_order_dims(side),
-        **_money(e.amount),
+    m.by_category(
+        "order.paid", side, e.at, amount=e.amount, subject=e.order_id, customer=e.customer_id or ""
     )
 
 
 def _order_cancelled(e: orders.OrderCancelled, m: _Making) -> None:
-    m.fact("order.cancelled", e.at, subject=e.order_id, **_order_dims(m.order(e.order_id)))
+    m.by_category("order.cancelled", m.order(e.order_id), e.at, subject=e.order_id)
 
 
 def _payment_started(e: payments.PaymentInitiated, m: _Making) -> None:
@@ -114,69 +150,49 @@ def _payment_failed(e: payments.PaymentFailed, m: _Making) -> None:
 
 
 def _refund_succeeded(e: payments.RefundSucceeded, m: _Making) -> None:
-    m.fact(
+    m.by_category(
         "refund.succeeded",
+        m.order(e.order_id),
         e.at,
+        amount=e.amount,
         subject=e.refund_id,
-        **_order_dims(m.order(e.order_id)),
         channel=m.attribution.payment_channel(e.payment_id) or "",
-        **_money(e.amount),
     )
 
 
 def _budget_consumed(e: promotions.BudgetConsumed, m: _Making) -> None:
     side = m.order(e.order_id)
     dims: dict[str, Any] = {
-        "merchant": side.merchant,
-        "category": side.category,
+        "subject": e.order_id,
         "campaign": e.campaign_id,
         "funder": m.attribution.campaign_funder(e.campaign_id) or "",
     }
-    m.fact("promotion.consumed", subject=e.order_id, **dims, **_money(e.amount))
+    m.by_category("promotion.consumed", side, amount=e.amount, **dims)
     if side.currency:
-        m.fact(
-            "promotion.sales",
-            subject=e.order_id,
-            **dims,
-            amount_minor=side.payable_minor,
-            currency=side.currency,
-        )
+        sales = Money.from_minor(side.payable_minor, side.currency)
+        m.by_category("promotion.sales", side, amount=sales, **dims)
 
 
 def _budget_released(e: promotions.BudgetReleased, m: _Making) -> None:
-    side = m.order(e.order_id)
-    m.fact(
+    m.by_category(
         "promotion.released",
+        m.order(e.order_id),
+        amount=e.amount,
         subject=e.order_id,
-        merchant=side.merchant,
-        category=side.category,
         campaign=e.campaign_id,
         funder=m.attribution.campaign_funder(e.campaign_id) or "",
-        **_money(e.amount),
     )
 
 
 def _order_cleared(e: settlement.OrderCompleted, m: _Making) -> None:
     side = m.order(e.order_id)
     for merchant, owed in e.owed:
-        m.fact(
-            "settlement.owed",
-            e.at,
-            subject=e.order_id,
-            merchant=merchant,
-            category=side.category,
-            **_money(owed),
+        m.by_category(
+            "settlement.owed", side, e.at, amount=owed, merchant=merchant, subject=e.order_id
         )
     if side.commission_minor is not None and side.currency:
-        m.fact(
-            "commission.earned",
-            e.at,
-            subject=e.order_id,
-            merchant=side.merchant,
-            category=side.category,
-            amount_minor=side.commission_minor,
-            currency=side.currency,
-        )
+        commission = Money.from_minor(side.commission_minor, side.currency)
+        m.by_category("commission.earned", side, e.at, amount=commission, subject=e.order_id)
 
 
 def _order_settled(e: settlement.OrderSettled, m: _Making) -> None:
@@ -186,13 +202,12 @@ def _order_settled(e: settlement.OrderSettled, m: _Making) -> None:
 
 
 def _topup_opened(e: fulfillment.TopUpOpened, m: _Making) -> None:
-    side = m.order(e.order_id)
-    m.fact("topup.opened", subject=e.top_up_id, units=e.units, **_order_dims(side))
+    m.by_category("topup.opened", m.order(e.order_id), subject=e.top_up_id, units=e.units)
 
 
 def _topup_settled(e: fulfillment.TopUpUnitSettled, m: _Making) -> None:
     kind = "topup.succeeded" if e.status is fulfillment.UnitStatus.SUCCEEDED else "topup.failed"
-    m.fact(kind, subject=e.top_up_id, **_order_dims(m.order(e.order_id)))
+    m.by_category(kind, m.order(e.order_id), subject=e.top_up_id)
 
 
 def _credit_drawn(e: credit.CreditLimitDrawn, m: _Making) -> None:
@@ -243,6 +258,7 @@ def _risk_decided(e: risk.RiskDecided, m: _Making) -> None:
 
 
 _MAPPING: Final[dict[type[DomainEvent], Callable[[Any, _Making], None]]] = {
+    checkout.QuoteMade: _quote_made,
     orders.OrderPlaced: _order_placed,
     orders.OrderPaid: _order_paid,
     orders.OrderCancelled: _order_cancelled,

@@ -71,6 +71,7 @@ class MetricRow:
 
 _PAID = ("order.paid",)
 _PLACED = ("order.placed",)
+_QUOTED = ("quote.made",)
 _OVERDUE = ("bill.issued",), ("bill.paid",)
 _EXPOSED = ("asset.funded",), ("asset.closed",)
 
@@ -95,6 +96,14 @@ METRICS: Final[Mapping[str, Metric]] = _catalogue(
     Metric("conversion_placed_paid",
            "Distinct customers who paid an order / distinct customers who placed one.", "rate",
            flow(How.CUSTOMERS, *_PAID), flow(How.CUSTOMERS, *_PLACED)),
+    Metric("quotes", "Quotes made (the customer's trial calculation of a checkout).", "count",
+           flow(How.UNITS, *_QUOTED)),
+    Metric("conversion_quote_order",
+           "Distinct customers who placed an order / distinct customers who were quoted.",
+           "rate", flow(How.CUSTOMERS, *_PLACED), flow(How.CUSTOMERS, *_QUOTED)),
+    Metric("conversion_quote_paid",
+           "Distinct customers who paid an order / distinct customers who were quoted.",
+           "rate", flow(How.CUSTOMERS, *_PAID), flow(How.CUSTOMERS, *_QUOTED)),
     Metric("refunds", "Refunds that reached the customer.", "count",
            flow(How.UNITS, "refund.succeeded")),
     Metric("refund_amount", "The money refunded to customers.", "money",

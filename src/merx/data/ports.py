@@ -23,15 +23,23 @@ from merx.data.measures import Measure, Tally, Window
 class OrderSide:
     """What the data system needs to know of an order that its events do not carry.
 
-    ``category`` is the order's kind (goods, top-up, deposit) until lines carry a catalog
-    category; ``commission_minor`` the platform's net commission once the order's
-    clearing is known (``None`` before)."""
+    ``categories``: the catalog categories of its lines, each with its weight (the lines'
+    net in minor units), the heaviest first (ties by name): an order's facts are split by
+    them (:mod:`merx.data.mapping`); none known, the order's ``kind`` (goods, top-up,
+    deposit) stands for its category. ``commission_minor`` the platform's net commission
+    once the order's clearing is known (``None`` before)."""
 
     merchant: str = ""
-    category: str = ""
+    kind: str = ""
+    categories: tuple[tuple[str, int], ...] = ()
     payable_minor: int = 0
     currency: str = ""
     commission_minor: int | None = None
+
+    @property
+    def category(self) -> str:
+        """The order's main category: its heaviest line's, else its kind."""
+        return self.categories[0][0] if self.categories else self.kind
 
 
 class Attribution(Protocol):

@@ -27,9 +27,9 @@ from merx.kernel.uow import UnitOfWork
 
 class StoredAttribution:
     """:class:`~merx.data.ports.Attribution` read from the aggregates of a unit of work:
-    an order's seller and kind (a parent order with one seller answers for it), its
-    payable and net commission (once cleared); a payment's channel; a campaign's owner as
-    its funder (``platform`` or the merchant)."""
+    an order's seller, kind and its lines' catalog categories (a parent order with one
+    seller answers for it), its payable and net commission (once cleared); a payment's
+    channel; a campaign's owner as its funder (``platform`` or the merchant)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
@@ -47,7 +47,8 @@ class StoredAttribution:
         commission = None if clearing is None else clearing.net_commission.minor
         return OrderSide(
             merchant=order.seller,
-            category=order.kind.value,
+            kind=order.kind.value,
+            categories=categories_of(order.lines),
             payable_minor=order.payable.minor,
             currency=order.currency,
             commission_minor=commission,
@@ -60,6 +61,16 @@ class StoredAttribution:
     def campaign_funder(self, campaign_id: str) -> str | None:
         campaign = self._uow.repo(promotions.Campaign).peek(campaign_id)
         return None if campaign is None else str(campaign.owner)
+
+
+def categories_of(lines: Iterable[orders.OrderLine]) -> tuple[tuple[str, int], ...]:
+    """The catalog categories of ``lines`` with their net in minor units, heaviest first
+    (ties by name); a category whose lines net nothing weighs 0 (a split then gives it
+    nothing, unless every category weighs 0: see :mod:`merx.data.mapping`)."""
+    weights: dict[str, int] = {}
+    for line in lines:
+        weights[line.category] = weights.get(line.category, 0) + max(line.net.minor, 0)
+    return tuple(sorted(weights.items(), key=lambda item: (-item[1], item[0])))
 
 
 def collect(event: DomainEvent, uow: UnitOfWork, *, store: FactStore, clock: Clock) -> None:
