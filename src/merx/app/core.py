@@ -72,7 +72,7 @@ from merx.app.decisions import (
 )
 from merx.app.discovery import logged_searches, register_discovery
 from merx.app.play import register_play
-from merx.app.risk import register_risk
+from merx.app.risk import register_risk, withdrawal_screen
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -596,8 +596,9 @@ def assemble(
     register_people(bus, clock=clock, ids=ids, vault=vault)
     register_experiments(bus, clock=clock)
     register_settlement(
-        bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
-    )
+        bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement,
+        screen=withdrawal_screen(bus, decide, on=settings.risk_control),
+    )  # fmt: skip
     register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,

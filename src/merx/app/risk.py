@@ -8,10 +8,17 @@ On, the app also
 - answers the cashier's :class:`~merx.payments.TransactionRisk` through
   :class:`RiskControlledPayments` (``risk.payment``; a payment of an order held by an
   open or rejected review is refused);
-- decides after the fact each coupon claimed (``risk.coupon_claim``), withdrawal requested
-  (``risk.withdrawal``) and after-sale requested (``risk.refund``): counted, remembered, a
-  review case opened for a REVIEW; the host acts on a DENY (``RiskDecided``) or a closed
-  review (``ReviewClosed``, whose reference is the coupon, withdrawal or after-sale id);
+- screens each withdrawal before its money is reserved (``risk.withdrawal``, through
+  settlement's :class:`~merx.settlement.WithdrawalScreen`, :class:`RiskScreenedWithdrawals`):
+  a DENY (or a CHALLENGE: a withdrawal has no proof to ask) refuses it
+  (:class:`~merx.settlement.WithdrawalDenied`, nothing reserved); a REVIEW holds it
+  (reserved, not sent) until its case closes: approved, it is sent; rejected (by a reviewer
+  or its timeout, :class:`~merx.risk.ExpireReviews`), it fails and the money is back on the
+  available balance;
+- decides after the fact each coupon claimed (``risk.coupon_claim``) and after-sale
+  requested (``risk.refund``): counted, remembered, a review case opened for a REVIEW; the
+  host acts on a DENY (``RiskDecided``) or a closed review (``ReviewClosed``, whose
+  reference is the coupon or after-sale id);
 - links each customer registered, and each address added, to the digest of its phone
   (the identity graph: accounts sharing a phone are linked);
 - decides each placed order (``risk.order``, a subscriber of ``OrderPlaced``): a DENY
@@ -222,15 +229,67 @@ def assess_coupon_claim(event: promotions.CouponClaimed, uow: UnitOfWork, **deci
     _decide_after(subject, f"claim:{event.coupon_id}", uow, **deciding)
 
 
-def assess_withdrawal(
-    event: settlement.WithdrawalRequested, uow: UnitOfWork, **deciding: Any
+def withdrawal_decision_id(withdrawal_id: str) -> str:
+    """The decision (and review case) id of a withdrawal's risk decision."""
+    return f"withdrawal:{withdrawal_id}"
+
+
+@attrs.define
+class RiskScreenedWithdrawals:
+    """Settlement's ``WithdrawalScreen`` answered by ``risk.withdrawal`` (when live):
+    :class:`~merx.risk.AssessTransaction` decides (its own commit, decision id
+    ``withdrawal:<id>``, so a retried request reads the same decision): DENY and CHALLENGE
+    deny, REVIEW holds, ALLOW goes on. Not live: every withdrawal goes on."""
+
+    scenarios: risk.RiskScenarios
+    commands: Handles
+
+    def screen(
+        self, *, withdrawal_id: str, merchant_id: str, amount: Money
+    ) -> settlement.WithdrawalScreening:
+        if not is_live(self.scenarios, risk.RiskAction.WITHDRAWAL):
+            return settlement.WithdrawalScreening(settlement.WithdrawalVerdict.GO)
+        assessment: risk.RiskAssessment = self.commands.handle(
+            risk.AssessTransaction(
+                withdrawal_decision_id(withdrawal_id), risk.RiskAction.WITHDRAWAL, merchant_id,
+                amount, reference=withdrawal_id,
+            )
+        )  # fmt: skip
+        rules = ", ".join(assessment.rules)
+        if assessment.outcome in (risk.Outcome.DENY, risk.Outcome.CHALLENGE):
+            return settlement.WithdrawalScreening(
+                settlement.WithdrawalVerdict.DENY, f"risk control: {rules}"
+            )
+        if assessment.outcome is risk.Outcome.REVIEW:
+            return settlement.WithdrawalScreening(
+                settlement.WithdrawalVerdict.HOLD,
+                f"held by risk review {withdrawal_decision_id(withdrawal_id)!r}: {rules}",
+            )
+        return settlement.WithdrawalScreening(settlement.WithdrawalVerdict.GO)
+
+
+def withdrawal_screen(
+    commands: Handles, scenarios: risk.RiskScenarios, *, on: bool
+) -> settlement.WithdrawalScreen:
+    """What screens withdrawals: :class:`RiskScreenedWithdrawals` when risk control is
+    ``on``, otherwise none (nothing is read)."""
+    return RiskScreenedWithdrawals(scenarios, commands) if on else settlement.NO_SCREEN
+
+
+def close_reviewed_withdrawal(
+    event: risk.ReviewClosed, uow: UnitOfWork, *, commands: Handles
 ) -> None:
-    """Decide a merchant's withdrawal by ``risk.withdrawal`` (when live), after the fact."""
-    subject = risk.Subject(
-        risk.RiskAction.WITHDRAWAL, event.merchant_id, amount=event.amount,
-        reference=event.withdrawal_id,
+    """A closed withdrawal review ends the hold: approved, the withdrawal is sent; rejected
+    (or timed out to reject), it fails and the money is back on the balance."""
+    if event.action != risk.RiskAction.WITHDRAWAL.value:
+        return
+    approved = event.outcome is risk.ReviewOutcome.APPROVE
+    commands.handle(
+        settlement.ReleaseWithdrawal(
+            settlement.WithdrawalId(event.reference), approved,
+            f"rejected by risk review {event.case_id!r}",
+        )
     )  # fmt: skip
-    _decide_after(subject, f"withdrawal:{event.withdrawal_id}", uow, **deciding)
 
 
 def assess_refund(event: aftersales.AfterSaleRequested, uow: UnitOfWork, **deciding: Any) -> None:
@@ -340,13 +399,13 @@ def register_risk(
         ),
     )  # fmt: skip
     bus.subscribe(risk.ReviewClosed, partial(close_reviewed_order, commands=commands))
+    bus.subscribe(risk.ReviewClosed, partial(close_reviewed_withdrawal, commands=commands))
     bus.subscribe(
         customers.CustomerRegistered, partial(link_registered_phone, vault=vault, clock=clock)
     )
     bus.subscribe(customers.AddressAdded, partial(link_address_phone, vault=vault, clock=clock))
     for event, subscriber in (
         (promotions.CouponClaimed, assess_coupon_claim),
-        (settlement.WithdrawalRequested, assess_withdrawal),
         (aftersales.AfterSaleRequested, assess_refund),
     ):
         bus.subscribe(

@@ -651,9 +651,11 @@ def register_settlement(
     payout: Payout,
     journals: Journals,
     queries: settlement.SettlementQueries,
+    screen: settlement.WithdrawalScreen = settlement.NO_SCREEN,
 ) -> None:
     """Every settlement command, and the ledger's, bound to their ports (``queries``
-    finds a closing merchant's pending withdrawals)."""
+    finds a closing merchant's pending withdrawals; ``screen`` screens each withdrawal
+    requested: risk control's, or none)."""
     bus.register(ledger.OpenLedger, ledger_services.open_ledger)
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (settlement.SetCommissionTable, settlement_services.set_commission_table),
@@ -683,9 +685,16 @@ def register_settlement(
     ]
     for command, handler in with_journals:
         bus.register(command, partial(handler, clock=clock, journals=journals))
+    bus.register(
+        settlement.RequestWithdrawal,
+        partial(
+            settlement_services.request_withdrawal, clock=clock, journals=journals,
+            payout=payout, screen=screen,
+        ),
+    )  # fmt: skip
     for command, handler in (
-        (settlement.RequestWithdrawal, settlement_services.request_withdrawal),
         (settlement.SyncWithdrawal, settlement_services.sync_withdrawal),
+        (settlement.ReleaseWithdrawal, settlement_services.release_withdrawal),
     ):
         bus.register(command, partial(handler, clock=clock, journals=journals, payout=payout))
 
