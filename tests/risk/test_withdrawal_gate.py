@@ -41,7 +41,8 @@ def test_a_reviewed_withdrawal_is_held_and_sent_when_approved() -> None:
     app, merchant = withdrawal_app((REVIEW_BIG,))
     held = withdraw(app, merchant, "600.00")
     assert held.status is WithdrawalState.HELD
-    assert held.reason is not None and CASE in held.reason
+    assert held.reason is not None
+    assert CASE in held.reason
     assert balances(app, merchant).withdrawing == cny("600.00")
     assert dict(app.payout.paid_out) == {}
     assert withdraw(app, merchant, "600.00").status is WithdrawalState.HELD  # a replay
@@ -61,7 +62,8 @@ def test_a_rejected_withdrawal_fails_and_the_money_is_back() -> None:
     with app.unit_of_work() as uow:
         done = uow.repo(settlement.Withdrawal).get("w1")
     assert done.status is WithdrawalState.FAILED
-    assert done.reason is not None and "rejected by risk review" in done.reason
+    assert done.reason is not None
+    assert "rejected by risk review" in done.reason
     assert balances(app, merchant) == before
     assert dict(app.payout.paid_out) == {}
     assert list(app.queries.settlement.pending_withdrawals(merchant)) == []
