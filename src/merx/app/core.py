@@ -72,7 +72,7 @@ from merx.app.decisions import (
 )
 from merx.app.discovery import logged_searches, register_discovery
 from merx.app.play import register_play
-from merx.app.risk import register_risk, withdrawal_screen
+from merx.app.risk import claim_screen, register_risk, withdrawal_screen
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -613,7 +613,10 @@ def assemble(
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
         audience=audience, points_rate=settings.points_rate,
     )  # fmt: skip
-    register_promotions(bus, clock=clock, random=settings.random, audience=audience)
+    register_promotions(
+        bus, clock=clock, random=settings.random, audience=audience,
+        screen=claim_screen(bus, decide, on=settings.risk_control),
+    )  # fmt: skip
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,

@@ -15,7 +15,15 @@ On, the app also
   (reserved, not sent) until its case closes: approved, it is sent; rejected (by a reviewer
   or its timeout, :class:`~merx.risk.ExpireReviews`), it fails and the money is back on the
   available balance;
-- decides after the fact each coupon claimed (``risk.coupon_claim``) and after-sale
+- screens each coupon claimed with :class:`~merx.promotions.ClaimCoupon` before it is
+  committed (``risk.coupon_claim``, through promotions' :class:`~merx.promotions.ClaimScreen`,
+  :class:`RiskScreenedClaims`): a DENY, a CHALLENGE or a REVIEW refuses it
+  (:class:`~merx.promotions.ClaimDenied`, nothing claimed). A claim cannot wait for a
+  person: a held claim would keep a coupon of a limited stock out of everyone's reach for
+  hours, for a customer who has left. A REVIEW's case is still opened (a reviewer's
+  approval claims nothing: the customer claims again);
+- decides after the fact each coupon claimed another way (a voucher code, a play reward:
+  the decision of a screened claim is replayed, not counted twice) and after-sale
   requested (``risk.refund``): counted, remembered, a review case opened for a REVIEW; the
   host acts on a DENY (``RiskDecided``) or a closed review (``ReviewClosed``, whose
   reference is the coupon or after-sale id);
@@ -221,12 +229,50 @@ def _decide_after(
 
 
 def assess_coupon_claim(event: promotions.CouponClaimed, uow: UnitOfWork, **deciding: Any) -> None:
-    """Decide a claimed coupon by ``risk.coupon_claim`` (when live), after the fact."""
+    """Decide a claimed coupon by ``risk.coupon_claim`` (when live), after the fact: a
+    claim screened before (:class:`RiskScreenedClaims`) replays its decision."""
     subject = risk.Subject(
         risk.RiskAction.COUPON_CLAIM, event.customer_id, campaign=event.campaign_id,
         reference=event.coupon_id,
     )  # fmt: skip
-    _decide_after(subject, f"claim:{event.coupon_id}", uow, **deciding)
+    _decide_after(subject, claim_decision_id(event.coupon_id), uow, **deciding)
+
+
+def claim_decision_id(coupon_id: str) -> str:
+    """The decision id of a coupon claim's risk decision."""
+    return f"claim:{coupon_id}"
+
+
+@attrs.define
+class RiskScreenedClaims:
+    """Promotions' ``ClaimScreen`` answered by ``risk.coupon_claim`` (when live):
+    :class:`~merx.risk.AssessTransaction` decides (its own commit, decision id
+    ``claim:<coupon id>``, the subject the after-the-fact decision would have, so it is
+    replayed and never counted twice); only ALLOW lets the claim go on."""
+
+    scenarios: risk.RiskScenarios
+    commands: Handles
+
+    def screen(self, *, coupon_id: str, customer_id: str, campaign_id: str) -> str | None:
+        if not is_live(self.scenarios, risk.RiskAction.COUPON_CLAIM):
+            return None
+        assessment: risk.RiskAssessment = self.commands.handle(
+            risk.AssessTransaction(
+                claim_decision_id(coupon_id), risk.RiskAction.COUPON_CLAIM, customer_id,
+                campaign=campaign_id, reference=coupon_id,
+            )
+        )  # fmt: skip
+        if assessment.outcome is risk.Outcome.ALLOW:
+            return None
+        return f"risk control ({assessment.outcome}): {', '.join(assessment.rules)}"
+
+
+def claim_screen(
+    commands: Handles, scenarios: risk.RiskScenarios, *, on: bool
+) -> promotions.ClaimScreen | None:
+    """What screens coupon claims: :class:`RiskScreenedClaims` when risk control is ``on``,
+    otherwise none (nothing is read)."""
+    return RiskScreenedClaims(scenarios, commands) if on else None
 
 
 def withdrawal_decision_id(withdrawal_id: str) -> str:

@@ -178,10 +178,12 @@ def register_promotions(
     clock: Clock,
     random: promotions.RandomSource | None = None,
     audience: promotions.Audience | None = None,
+    screen: promotions.ClaimScreen | None = None,
 ) -> None:
     """Campaign life cycles, enrolment, coupon wallets (a claim, and a voucher code redeemed
-    or entered, asks ``audience`` of a campaign that names one), voucher codes (drawn from
-    ``random``: by default the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
+    or entered, asks ``audience`` of a campaign that names one; a claim is screened by
+    ``screen``, risk control's when on), voucher codes (drawn from ``random``: by default
+    the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (promotions.CreateCampaign, promotions_services.create_campaign),
         (promotions.EditCampaign, promotions_services.edit_campaign),
@@ -202,8 +204,11 @@ def register_promotions(
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        promotions.ClaimCoupon,
+        partial(promotions_services.claim_coupon, clock=clock, audience=audience, screen=screen),
+    )
     asking: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (promotions.ClaimCoupon, promotions_services.claim_coupon),
         (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
         (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
     ]  # each asks the audience of a campaign that names one
