@@ -72,7 +72,7 @@ from merx.app.decisions import (
 )
 from merx.app.discovery import logged_searches, register_discovery
 from merx.app.play import register_play
-from merx.app.risk import claim_screen, register_risk, withdrawal_screen
+from merx.app.risk import claim_screen, refund_screen, register_risk, withdrawal_screen
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -589,6 +589,7 @@ def assemble(
     register_aftersales(
         bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
         inventory_policy=policy, order_policy=timing,
+        screen=refund_screen(bus, decide, new_unit_of_work, on=settings.risk_control),
     )  # fmt: skip
     register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
     register_procurement(bus, clock=clock, ids=ids, queries=queries.purchase_orders)

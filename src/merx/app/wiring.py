@@ -517,20 +517,28 @@ def register_aftersales(
     logistics: Logistics,
     inventory_policy: InventoryPolicy,
     order_policy: orders.OrderPolicy,
+    screen: aftersales.RefundScreen | None = None,
 ) -> None:
-    """After-sales: the customer's four requests, review, returns, inspection, refunds."""
+    """After-sales: the customer's four requests, review, returns, inspection, refunds
+    (``screen``, risk control's when on, asked as a case opens, as it is approved and as a
+    refund is granted)."""
     bus.register(
-        aftersales.RequestRefund, partial(aftersales_services.request_refund, clock=clock, ids=ids)
+        aftersales.RequestRefund,
+        partial(aftersales_services.request_refund, clock=clock, ids=ids, screen=screen),
     )
     for command, handler in (
         (aftersales.RequestReturn, aftersales_services.request_return),
         (aftersales.RequestExchange, aftersales_services.request_exchange),
         (aftersales.RequestRefundOnly, aftersales_services.request_refund_only),
     ):
-        bus.register(command, partial(handler, clock=clock, ids=ids, policy=order_policy))
+        bus.register(
+            command, partial(handler, clock=clock, ids=ids, policy=order_policy, screen=screen)
+        )
     bus.register(
         aftersales.ApproveAfterSale,
-        partial(aftersales_services.approve_after_sale, gateways=gateways, clock=clock),
+        partial(
+            aftersales_services.approve_after_sale, gateways=gateways, clock=clock, screen=screen
+        ),
     )
     bus.register(
         aftersales.RejectAfterSale, partial(aftersales_services.reject_after_sale, clock=clock)
@@ -555,7 +563,7 @@ def register_aftersales(
     )
     bus.register(
         aftersales.GrantRefund,
-        partial(aftersales_services.grant_refund, gateways=gateways, clock=clock),
+        partial(aftersales_services.grant_refund, gateways=gateways, clock=clock, screen=screen),
     )
     bus.subscribe(aftersales.AfterSaleCompleted, aftersales_services.refund_presale_deposit_share)
     bus.subscribe(
