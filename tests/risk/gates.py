@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from merx import merchants, risk, settlement
-from merx.app import MemoryApp
+from merx.app import App, MemoryApp
 from merx.kernel.ids import MerchantId, OrderId
 from merx.merchants import DocumentKind
 from tests.risk.world import cny, risky_app
@@ -19,7 +19,7 @@ TERMS = settlement.SettlementTerms(
 )
 
 
-def funded_merchant(app: MemoryApp, sold: str = "1000.00") -> MerchantId:
+def funded_merchant(app: App, sold: str = "1000.00") -> MerchantId:
     """A merchant whose completed sale of ``sold`` was settled: available to withdraw."""
     merchant = app.handle(merchants.ApplyMerchant("Shirt Shop"))
     number = f"BL-{merchant}"
@@ -50,7 +50,7 @@ def withdrawal_app(
 
 
 def withdraw(
-    app: MemoryApp, merchant: MerchantId, amount: str, key: str = "w1"
+    app: App, merchant: MerchantId, amount: str, key: str = "w1"
 ) -> settlement.WithdrawalOutcome:
     return app.handle(
         settlement.RequestWithdrawal(
@@ -59,8 +59,8 @@ def withdraw(
     )
 
 
-def balances(app: MemoryApp, merchant: MerchantId) -> settlement.MerchantBalances:
-    with app.unit_of_work() as uow:
+def balances(app: App, merchant: MerchantId) -> settlement.MerchantBalances:
+    with app.new_unit_of_work() as uow:
         return settlement.merchant_money(uow, merchant, merchant, journals=app.journals)
 
 
