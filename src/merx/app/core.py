@@ -458,8 +458,10 @@ class Settings:
     #: (100 points = 1.00 of the order's currency, at most half, by default)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
     #: risk control wired in (:mod:`merx.app.risk`): payments and placed orders decided
-    #: by ``risk.payment`` and ``risk.order``, claims, withdrawals and after-sales after the
-    #: fact, customers linked by their phones' digests; off: only its commands
+    #: by ``risk.payment`` and ``risk.order``; withdrawals, coupon claims and refunds
+    #: screened before they happen (``risk.withdrawal``, ``risk.coupon_claim``,
+    #: ``risk.refund``: denied, or held until a review); customers linked by their phones'
+    #: digests; off: only its commands
     risk_control: bool = False
     #: the amounts risk features compare to, and how manual reviews time out
     risk_features: risk_context.FeaturePolicy = attrs.field(factory=risk_context.FeaturePolicy)
