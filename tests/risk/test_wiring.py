@@ -16,7 +16,6 @@ from merx import (
     inventory,
     orders,
     payments,
-    promotions,
     risk,
 )
 from merx.app import MemoryApp
@@ -24,7 +23,6 @@ from merx.customers import Address
 from merx.kernel.ids import PLATFORM, CustomerId, SkuId, WarehouseId
 from merx.kernel.money import Money
 from merx.payments import AuthFactor
-from tests.play.world import coupon_campaign
 from tests.risk.world import A, advance, risky_app
 
 PHONE = SkuId("phone-x")
@@ -171,18 +169,3 @@ def test_a_refund_asked_is_decided_after_the_fact_and_the_payment_names_its_sell
         assert review.reference == case
         seller = uow.repo(risk.RiskKey).get(f"account:{PLATFORM}")
         assert [t.counter for t in seller.ticks] == ["payment_in"]
-
-
-def test_coupon_claims_from_one_device_family_are_decided_after_the_fact() -> None:
-    app = shop(risk.anti_wool_pulling())
-    campaign = coupon_campaign(app, "NEWCOMER")
-    for who in ("pa", "qi"):  # one phone, two accounts
-        app.handle(customers.RegisterCustomer(CustomerId(who), who, "13900000009"))
-    app.handle(promotions.ClaimCoupon(CustomerId("pa"), campaign))
-    coupon = app.handle(promotions.ClaimCoupon(CustomerId("qi"), campaign))
-    decided = [e for e in app.events.events if isinstance(e, risk.RiskDecided)]
-    assert [(e.decision_id, e.outcome) for e in decided][-1] == (
-        f"claim:{coupon}",
-        risk.Outcome.DENY,
-    )
-    assert decided[-1].rules == ("wool_linked_claims",)

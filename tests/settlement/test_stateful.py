@@ -36,6 +36,7 @@ from merx.settlement import (
     CompleteOrder,
     CycleKind,
     NegativeBalancePolicy,
+    ReleaseWithdrawal,
     RequestWithdrawal,
     RunSettlement,
     SaleLine,
@@ -44,14 +45,30 @@ from merx.settlement import (
     StatementId,
     SyncWithdrawal,
     Withdrawal,
+    WithdrawalDenied,
     WithdrawalId,
     WithdrawalLimits,
+    WithdrawalScreening,
     WithdrawalState,
+    WithdrawalVerdict,
 )
 from tests.settlement.world import SettlementWorld, cny, make_world
 
 DAY = date(2026, 3, 2)
 OUTCOMES = ("paid", "paid", "refused", "pending", "timeout_applied", "timeout_lost")
+#: what the withdrawal screen (risk control) answers next
+SCREENED = ("go", "go", "hold", "hold", "deny")
+
+
+@attrs.define
+class ScriptedScreen:
+    """A withdrawal screen answering the verdict it was told to, once."""
+
+    next: WithdrawalVerdict = WithdrawalVerdict.GO
+
+    def screen(self, *, withdrawal_id: str, merchant_id: str, amount: Money) -> WithdrawalScreening:
+        verdict, self.next = self.next, WithdrawalVerdict.GO
+        return WithdrawalScreening(verdict, "scripted")
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -82,7 +99,8 @@ class Settlement(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.world: SettlementWorld = make_world()
+        self.screen = ScriptedScreen()
+        self.world: SettlementWorld = make_world(screen=self.screen)
         self.merchants: list[MerchantId] = []
         self.ref_orders: dict[str, RefOrder] = {}
         self.available: dict[MerchantId, int] = {}
@@ -177,8 +195,9 @@ class Settlement(RuleBasedStateMachine):
         who=st.integers(0, 1),
         share=st.integers(1, 100),
         outcome=st.sampled_from(OUTCOMES),
+        screened=st.sampled_from(SCREENED),
     )
-    def withdraw(self, who: int, share: int, outcome: str) -> Any:
+    def withdraw(self, who: int, share: int, outcome: str, screened: str) -> Any:
         merchant = self.merchants[who]
         withdrawable = self._withdrawable(merchant)
         if withdrawable <= 0:
@@ -191,11 +210,21 @@ class Settlement(RuleBasedStateMachine):
         elif outcome.startswith("timeout"):
             self.world.payout.timeout_next(applied=outcome == "timeout_applied")
         withdrawal_id = WithdrawalId(self._next("w"))
-        result = self._do(
-            RequestWithdrawal(
-                merchant, merchant, withdrawal_id, Money.from_minor(amount, "CNY"), "6222"
-            )
+        command = RequestWithdrawal(
+            merchant, merchant, withdrawal_id, Money.from_minor(amount, "CNY"), "6222"
         )
+        self.screen.next = WithdrawalVerdict(screened)
+        if screened == "deny":
+            before = self.world.snapshot()
+            try:
+                self.world.handle(command)
+            except WithdrawalDenied:
+                assert self.world.snapshot() == before
+                return multiple()
+            raise AssertionError("a denied withdrawal went on")
+        result = self._do(command)
+        if screened == "hold":
+            assert result.status is WithdrawalState.HELD
         self.withdrawn[withdrawal_id] = (merchant, amount)
         if result.status is WithdrawalState.PAID:
             self.available[merchant] -= amount
@@ -210,6 +239,19 @@ class Settlement(RuleBasedStateMachine):
             return
         if result.status.value == "pending":
             self.world.payout.settle_pending(key, paid=paid)
+
+    @rule(withdrawal_id=withdrawals, approved=st.booleans())
+    def review_decides(self, withdrawal_id: str, approved: bool) -> None:
+        before = self.world.get(Withdrawal, withdrawal_id).status
+        command = ReleaseWithdrawal(WithdrawalId(withdrawal_id), approved, "risk review")
+        after = self._do(command).status
+        if before is not WithdrawalState.HELD:
+            assert after is before
+        elif not approved:
+            assert after is WithdrawalState.FAILED
+        elif after is WithdrawalState.PAID:
+            merchant, amount = self.withdrawn[withdrawal_id]
+            self.available[merchant] -= amount
 
     @rule(withdrawal_id=withdrawals)
     def sync(self, withdrawal_id: str) -> None:
@@ -233,6 +275,19 @@ class Settlement(RuleBasedStateMachine):
             assert self.world.balances(merchant).available.minor == self.available[merchant]
 
     @invariant()
+    def open_withdrawals_hold_the_money_they_reserved(self) -> None:
+        """Pending and held withdrawals reserve their amount; a failed one reserves nothing."""
+        open_states = (WithdrawalState.PENDING, WithdrawalState.HELD)
+        for merchant in self.merchants:
+            reserved = sum(
+                amount
+                for withdrawal_id, (owner, amount) in self.withdrawn.items()
+                if owner == merchant
+                and self.world.get(Withdrawal, withdrawal_id).status in open_states
+            )
+            assert self.world.balances(merchant).withdrawing.minor == reserved
+
+    @invariant()
     def nothing_is_paid_out_twice(self) -> None:
         paid_out = dict(self.world.payout.paid_out)
         for withdrawal_id, (_, amount) in self.withdrawn.items():
@@ -240,7 +295,7 @@ class Settlement(RuleBasedStateMachine):
             status = self.world.get(Withdrawal, withdrawal_id).status
             if status is WithdrawalState.PAID:
                 assert paid_out[key].minor == amount
-            elif status is WithdrawalState.FAILED:
+            elif status in (WithdrawalState.FAILED, WithdrawalState.HELD):
                 assert key not in paid_out
         booked = -self.world.balance(cash_account("payout"))
         paid = sum(

@@ -175,7 +175,11 @@ class SettlementWorld:
         return OrderId(order_id)
 
 
-def make_world(table: CommissionTable | None = None, start: datetime = START) -> SettlementWorld:
+def make_world(
+    table: CommissionTable | None = None,
+    start: datetime = START,
+    screen: settlement.WithdrawalScreen = settlement.NO_SCREEN,
+) -> SettlementWorld:
     store = MemoryStore()
     clock = FixedClock(start)
     ids = SequentialIds()
@@ -189,6 +193,7 @@ def make_world(table: CommissionTable | None = None, start: datetime = START) ->
         payout=payout,
         journals=StoredJournal,
         queries=MemorySettlementQueries(store),
+        screen=screen,
     )
     world = SettlementWorld(store, clock, ids, events, payout, bus)
     world.handle(ledger.OpenLedger("CNY", CHANNELS))

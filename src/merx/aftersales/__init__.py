@@ -4,7 +4,7 @@ The command handlers are in ``merx.aftersales.services`` (for the composition ro
 transition tables (``FLOWS``) in ``merx.aftersales.model``.
 """
 
-from merx.aftersales.errors import NotEligible
+from merx.aftersales.errors import NotEligible, RefundDenied, RefundHeld
 from merx.aftersales.model import (
     AfterSale,
     AfterSaleApproved,
@@ -18,7 +18,7 @@ from merx.aftersales.model import (
     ReturnInspected,
     ReturnShipped,
 )
-from merx.aftersales.ports import AfterSaleQueries
+from merx.aftersales.ports import AfterSaleQueries, RefundScreen, RefundScreening, RefundVerdict
 from merx.aftersales.services import (
     ApproveAfterSale,
     GrantRefund,
@@ -50,6 +50,11 @@ __all__ = [
     "GrantRefund",
     "InspectReturn",
     "NotEligible",
+    "RefundDenied",
+    "RefundHeld",
+    "RefundScreen",
+    "RefundScreening",
+    "RefundVerdict",
     "RejectAfterSale",
     "RequestExchange",
     "RequestRefund",

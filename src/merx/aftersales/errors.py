@@ -13,3 +13,11 @@ from merx.kernel.errors import BusinessRuleViolation
 
 class NotEligible(BusinessRuleViolation):
     """The order is not in a state (or window) this kind of after-sale applies to."""
+
+
+class RefundDenied(BusinessRuleViolation):
+    """The refund screen (risk control) denied a refund: no case opened, nothing paid."""
+
+
+class RefundHeld(BusinessRuleViolation):
+    """A refund waits for a risk review: it may go on once the review approves it."""

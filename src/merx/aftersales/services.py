@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import attrs
 
-from merx.aftersales.errors import NotEligible
+from merx.aftersales.errors import NotEligible, RefundDenied, RefundHeld
 from merx.aftersales.model import (
     AfterSale,
     AfterSaleCompleted,
@@ -25,7 +25,7 @@ from merx.aftersales.model import (
     grant_refund_id,
     replacement_of,
 )
-from merx.aftersales.ports import AfterSaleQueries
+from merx.aftersales.ports import AfterSaleQueries, RefundScreen, RefundVerdict
 from merx.catalog import Sku
 from merx.fulfillment import Logistics, Shipment
 from merx.inventory import (
@@ -191,10 +191,13 @@ def _open(
     window: timedelta,
     replacement: SkuId | None = None,
     seller_at_fault: bool = False,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleId:
     """Open a case of ``kind`` on ``order_id`` (:meth:`AfterSale.open` decides whether the
     order is eligible and claims the units) and commit. An exchange's replacement is
-    resolved and loaded once the order is known to be eligible."""
+    resolved and loaded once the order is known to be eligible. ``screen`` is asked about
+    the staged case before it is committed: DENY raises :class:`RefundDenied` (no case);
+    HOLD opens it, to be approved once its review approves it."""
     order = uow.repo(Order).get(order_id)
     now = clock.now()
     claimed = items(order) if callable(items) else items
@@ -206,49 +209,88 @@ def _open(
         case_id=AfterSaleId(ids.next_id("as")), order=order, kind=kind, items=claimed,
         reason=reason, at=now, window=window, replacement=sku, seller_at_fault=seller_at_fault,
     )  # fmt: skip
+    if screen is not None:
+        _screen(screen, case.id, order, opening=True)
     uow.repo(AfterSale).add(case)
     uow.repo(Order).save(order)
     uow.commit()
     return case.id
 
 
+def _screen(screen: RefundScreen, key: str, order: Order, *, opening: bool = False) -> None:
+    """Ask ``screen`` about the refund ``key`` on ``order`` (its payable: an upper bound
+    of what a case refunds): DENY raises :class:`RefundDenied`; HOLD raises
+    :class:`RefundHeld` unless the case is ``opening`` (a held case opens)."""
+    screening = screen.screen(
+        refund_key=key, customer_id=order.customer_id, seller=order.seller, amount=order.payable
+    )
+    if screening.verdict is RefundVerdict.DENY:
+        raise RefundDenied(f"refund {key!r} on order {order.id!r} denied: {screening.reason}")
+    if screening.verdict is RefundVerdict.HOLD and not opening:
+        raise RefundHeld(f"refund {key!r} on order {order.id!r} held: {screening.reason}")
+
+
 def request_refund(
-    cmd: RequestRefund, uow: UnitOfWork, *, clock: Clock, ids: IdSource
+    cmd: RequestRefund,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleId:
     """The whole order (every unit not claimed yet), before it ships: no window applies."""
     return _open(
         uow, cmd.order_id, AfterSaleKind.REFUND_BEFORE_SHIPMENT,
         lambda order: order.remaining_items, cmd.reason,
-        clock=clock, ids=ids, window=timedelta(0),
+        clock=clock, ids=ids, window=timedelta(0), screen=screen,
     )  # fmt: skip
 
 
 def request_return(
-    cmd: RequestReturn, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
+    cmd: RequestReturn,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    policy: OrderPolicy,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleId:
     return _open(
         uow, cmd.order_id, AfterSaleKind.RETURN_AND_REFUND, cmd.items, cmd.reason,
         clock=clock, ids=ids, window=policy.after_sales_window,
-        seller_at_fault=cmd.seller_at_fault,
+        seller_at_fault=cmd.seller_at_fault, screen=screen,
     )  # fmt: skip
 
 
 def request_refund_only(
-    cmd: RequestRefundOnly, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
+    cmd: RequestRefundOnly,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    policy: OrderPolicy,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleId:
     return _open(
         uow, cmd.order_id, AfterSaleKind.REFUND_ONLY, cmd.items, cmd.reason,
         clock=clock, ids=ids, window=policy.after_sales_window,
-        seller_at_fault=cmd.seller_at_fault,
+        seller_at_fault=cmd.seller_at_fault, screen=screen,
     )  # fmt: skip
 
 
 def request_exchange(
-    cmd: RequestExchange, uow: UnitOfWork, *, clock: Clock, ids: IdSource, policy: OrderPolicy
+    cmd: RequestExchange,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    policy: OrderPolicy,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleId:
     return _open(
         uow, cmd.order_id, AfterSaleKind.EXCHANGE, cmd.items, cmd.reason,
         clock=clock, ids=ids, window=policy.after_sales_window, replacement=cmd.replacement,
+        screen=screen,
     )  # fmt: skip
 
 
@@ -261,10 +303,15 @@ def approve_after_sale(
     *,
     gateways: Mapping[str, PaymentGateway],
     clock: Clock,
+    screen: RefundScreen | None = None,
 ) -> AfterSaleStatus:
-    """Approve: refunds are decided now; returns and exchanges wait for the goods."""
+    """Approve: refunds are decided now; returns and exchanges wait for the goods. A case
+    ``screen`` holds (its review open) or denies (its review rejected) is not approved
+    (:class:`RefundHeld`, :class:`RefundDenied`): nothing changes."""
     case = uow.repo(AfterSale).get(cmd.case_id)
     order = uow.repo(Order).get(case.order_id)
+    if screen is not None:
+        _screen(screen, case.id, order)
     case.approve(cmd.acting, clock.now(), order, _left(uow, order))
     if case.kind is AfterSaleKind.REFUND_BEFORE_SHIPMENT:  # nothing ships: stock goes back
         release_holds(uow, order.id, order.allocations)
@@ -531,10 +578,16 @@ def sync_after_sale_refund(
 
 
 def grant_refund(
-    cmd: GrantRefund, uow: UnitOfWork, *, gateways: Mapping[str, PaymentGateway], clock: Clock
+    cmd: GrantRefund,
+    uow: UnitOfWork,
+    *,
+    gateways: Mapping[str, PaymentGateway],
+    clock: Clock,
+    screen: RefundScreen | None = None,
 ) -> RefundStatus:
     """Check (the seller or the platform, a funder it may charge, a paid order, at most
-    what is left to refund to it), then refund through
+    what is left to refund to it, then for a new refund ``screen``: :class:`RefundDenied`,
+    or :class:`RefundHeld` until its review decides), then refund through
     :func:`~merx.payments.refund_to_payer`: the intent is committed before the channel is
     called and retried like every refund. Later cases on the order refund at most what is
     left. A pre-sale deposit is refused (:class:`NotEligible`): the pre-sale's rule
@@ -560,6 +613,8 @@ def grant_refund(
             raise RefundExceedsPayment(
                 f"order {order.id!r}: a refund of {cmd.amount} exceeds the {left} left to refund"
             )
+        if screen is not None:
+            _screen_grant(screen, refund_id, order, cmd.amount)
     return refund_to_payer(
         uow,
         gateways,
@@ -570,6 +625,16 @@ def grant_refund(
         clock=clock,
         order_id=order.id,
     )
+
+
+def _screen_grant(screen: RefundScreen, refund_id: str, order: Order, amount: Money) -> None:
+    screening = screen.screen(
+        refund_key=refund_id, customer_id=order.customer_id, seller=order.seller, amount=amount
+    )
+    if screening.verdict is RefundVerdict.DENY:
+        raise RefundDenied(f"refund {refund_id!r} of {amount} denied: {screening.reason}")
+    if screening.verdict is RefundVerdict.HOLD:
+        raise RefundHeld(f"refund {refund_id!r} of {amount} held: {screening.reason}")
 
 
 def give_back_granted_points(event: RefundSucceeded, uow: UnitOfWork, *, clock: Clock) -> None:

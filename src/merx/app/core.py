@@ -72,7 +72,7 @@ from merx.app.decisions import (
 )
 from merx.app.discovery import logged_searches, register_discovery
 from merx.app.play import register_play
-from merx.app.risk import register_risk
+from merx.app.risk import claim_screen, refund_screen, register_risk, withdrawal_screen
 from merx.app.tagports import StoredTagCatalog, StoredTagValues
 from merx.app.traffic import DecidedTargeting, register_traffic
 from merx.app.wiring import (
@@ -473,8 +473,10 @@ class Settings:
     #: (100 points = 1.00 of the order's currency, at most half, by default)
     points_rate: points.PointsRate = attrs.field(factory=points.PointsRate)
     #: risk control wired in (:mod:`merx.app.risk`): payments and placed orders decided
-    #: by ``risk.payment`` and ``risk.order``, claims, withdrawals and after-sales after the
-    #: fact, customers linked by their phones' digests; off: only its commands
+    #: by ``risk.payment`` and ``risk.order``; withdrawals, coupon claims and refunds
+    #: screened before they happen (``risk.withdrawal``, ``risk.coupon_claim``,
+    #: ``risk.refund``: denied, or held until a review); customers linked by their phones'
+    #: digests; off: only its commands
     risk_control: bool = False
     #: the amounts risk features compare to, and how manual reviews time out
     risk_features: risk_context.FeaturePolicy = attrs.field(factory=risk_context.FeaturePolicy)
@@ -604,6 +606,7 @@ def assemble(
     register_aftersales(
         bus, clock=clock, ids=ids, gateways=gateways, logistics=logistics,
         inventory_policy=policy, order_policy=timing,
+        screen=refund_screen(bus, decide, new_unit_of_work, on=settings.risk_control),
     )  # fmt: skip
     register_suppliers(bus, clock=clock, ids=ids, channel=consignment)
     register_procurement(bus, clock=clock, ids=ids, queries=queries.purchase_orders)
@@ -611,8 +614,9 @@ def assemble(
     register_people(bus, clock=clock, ids=ids, vault=vault)
     register_experiments(bus, clock=clock)
     register_settlement(
-        bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement
-    )
+        bus, clock=clock, payout=payout, journals=journals, queries=queries.settlement,
+        screen=withdrawal_screen(bus, decide, on=settings.risk_control),
+    )  # fmt: skip
     register_credit(bus, clock=clock, ids=ids, scorer=scorer, vault=vault)
     register_installments(
         bus, clock=clock, ids=ids, scorer=scorer, queries=queries.installments, product=product,
@@ -627,7 +631,10 @@ def assemble(
         journals=journals, queries=queries.orders, pricer=pricer, tax=settings.tax_policy,
         audience=audience, points_rate=settings.points_rate,
     )  # fmt: skip
-    register_promotions(bus, clock=clock, random=settings.random, audience=audience)
+    register_promotions(
+        bus, clock=clock, random=settings.random, audience=audience,
+        screen=claim_screen(bus, decide, on=settings.risk_control),
+    )  # fmt: skip
     register_funding(
         bus, clock=clock, ids=ids, scorer=scorer, funders=funders, product=product,
         calendar=calendar,

@@ -115,7 +115,9 @@ def build_memory_app(
     (:class:`merx.reach.ReachPolicy` by default); ``reach_on_shipment`` sends the reach
     campaigns triggered by ``order_shipped``. Lottery draws roll with ``play_randomness``
     (:class:`merx.play.HmacRandomness` by default). ``risk_control`` lets ``risk.payment``
-    answer the cashier and ``risk.order`` decide placed orders (:mod:`merx.app.risk`).
+    answer the cashier, ``risk.order`` decide placed orders, and ``risk.withdrawal``,
+    ``risk.coupon_claim`` and ``risk.refund`` screen withdrawals, coupon claims and
+    refunds before they happen (:mod:`merx.app.risk`).
 
     ``check_views`` makes the store verify that no read-only view of an aggregate is ever
     changed (see :class:`merx.adapters.memory.MemoryStore`); it costs time, so the

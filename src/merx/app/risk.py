@@ -8,10 +8,34 @@ On, the app also
 - answers the cashier's :class:`~merx.payments.TransactionRisk` through
   :class:`RiskControlledPayments` (``risk.payment``; a payment of an order held by an
   open or rejected review is refused);
-- decides after the fact each coupon claimed (``risk.coupon_claim``), withdrawal requested
-  (``risk.withdrawal``) and after-sale requested (``risk.refund``): counted, remembered, a
-  review case opened for a REVIEW; the host acts on a DENY (``RiskDecided``) or a closed
-  review (``ReviewClosed``, whose reference is the coupon, withdrawal or after-sale id);
+- screens each withdrawal before its money is reserved (``risk.withdrawal``, through
+  settlement's :class:`~merx.settlement.WithdrawalScreen`, :class:`RiskScreenedWithdrawals`):
+  a DENY (or a CHALLENGE: a withdrawal has no proof to ask) refuses it
+  (:class:`~merx.settlement.WithdrawalDenied`, nothing reserved); a REVIEW holds it
+  (reserved, not sent) until its case closes: approved, it is sent; rejected (by a reviewer
+  or its timeout, :class:`~merx.risk.ExpireReviews`), it fails and the money is back on the
+  available balance;
+- screens each coupon claimed with :class:`~merx.promotions.ClaimCoupon` before it is
+  committed (``risk.coupon_claim``, through promotions' :class:`~merx.promotions.ClaimScreen`,
+  :class:`RiskScreenedClaims`): a DENY, a CHALLENGE or a REVIEW refuses it
+  (:class:`~merx.promotions.ClaimDenied`, nothing claimed). A claim cannot wait for a
+  person: a held claim would keep a coupon of a limited stock out of everyone's reach for
+  hours, for a customer who has left. A REVIEW's case is still opened (a reviewer's
+  approval claims nothing: the customer claims again);
+- decides after the fact each coupon claimed another way (a voucher code, a play reward:
+  the decision of a screened claim is replayed, not counted twice): counted, remembered,
+  a review case opened for a REVIEW; the host acts on a DENY (``RiskDecided``);
+- screens each refund before money moves (``risk.refund``, through after-sales'
+  :class:`~merx.aftersales.RefundScreen`, :class:`RiskScreenedRefunds`; decision id
+  ``refund:<case id>`` or ``refund:<granted refund id>``, the order's payable the amount
+  of a case): a DENY (or a CHALLENGE) refuses the case as it is requested, or the
+  :class:`~merx.aftersales.GrantRefund` (:class:`~merx.aftersales.RefundDenied`, nothing
+  changed); a REVIEW opens the case held: it cannot be approved
+  (:class:`~merx.aftersales.RefundHeld`) until its review closes: approved (by a
+  reviewer or the timeout: refunds time out to approve), the seller approves it as usual;
+  rejected, the case is rejected by the platform and the units may be claimed again. A
+  granted refund under review is refused (held) and goes on when asked again after an
+  approval;
 - links each customer registered, and each address added, to the digest of its phone
   (the identity graph: accounts sharing a phone are linked);
 - decides each placed order (``risk.order``, a subscriber of ``OrderPlaced``): a DENY
@@ -36,7 +60,7 @@ from merx import aftersales, customers, decisions, orders, promotions, risk, set
 from merx.kernel.bus import Command, MessageBus
 from merx.kernel.clock import Clock
 from merx.kernel.errors import MerxError
-from merx.kernel.ids import OrderId
+from merx.kernel.ids import AfterSaleId, OrderId
 from merx.kernel.money import Money
 from merx.kernel.uow import UnitOfWork
 from merx.kernel.vault import PersonalKind, Sealed, Vault
@@ -214,36 +238,193 @@ def _decide_after(
 
 
 def assess_coupon_claim(event: promotions.CouponClaimed, uow: UnitOfWork, **deciding: Any) -> None:
-    """Decide a claimed coupon by ``risk.coupon_claim`` (when live), after the fact."""
+    """Decide a claimed coupon by ``risk.coupon_claim`` (when live), after the fact: a
+    claim screened before (:class:`RiskScreenedClaims`) replays its decision."""
     subject = risk.Subject(
         risk.RiskAction.COUPON_CLAIM, event.customer_id, campaign=event.campaign_id,
         reference=event.coupon_id,
     )  # fmt: skip
-    _decide_after(subject, f"claim:{event.coupon_id}", uow, **deciding)
+    _decide_after(subject, claim_decision_id(event.coupon_id), uow, **deciding)
 
 
-def assess_withdrawal(
-    event: settlement.WithdrawalRequested, uow: UnitOfWork, **deciding: Any
-) -> None:
-    """Decide a merchant's withdrawal by ``risk.withdrawal`` (when live), after the fact."""
-    subject = risk.Subject(
-        risk.RiskAction.WITHDRAWAL, event.merchant_id, amount=event.amount,
-        reference=event.withdrawal_id,
-    )  # fmt: skip
-    _decide_after(subject, f"withdrawal:{event.withdrawal_id}", uow, **deciding)
+def refund_decision_id(refund_key: str) -> str:
+    """The decision (and review case) id of a refund's risk decision."""
+    return f"refund:{refund_key}"
 
 
-def assess_refund(event: aftersales.AfterSaleRequested, uow: UnitOfWork, **deciding: Any) -> None:
-    """Decide an after-sale by ``risk.refund`` (when live), after the fact: the order's
-    payable is the amount (an upper bound for a partial return)."""
-    order = uow.repo(orders.Order).peek(event.order_id)
-    if order is None:
+def _reviewed(case: risk.ReviewCase | None) -> risk.ReviewOutcome | None:
+    """What a closed review case decided (``None``: missing or still open)."""
+    if case is None or case.status is risk.ReviewStatus.OPEN:
+        return None
+    if case.status is risk.ReviewStatus.EXPIRED:
+        return case.on_timeout
+    if case.status is risk.ReviewStatus.APPROVED:
+        return risk.ReviewOutcome.APPROVE
+    return risk.ReviewOutcome.REJECT
+
+
+@attrs.define
+class RiskScreenedRefunds:
+    """After-sales' ``RefundScreen`` answered by ``risk.refund`` (when live):
+    :class:`~merx.risk.AssessTransaction` decides once per refund key (its own commit;
+    asked again, the decision is replayed): DENY and CHALLENGE deny, ALLOW goes on, REVIEW
+    holds while the review case is open and then follows its outcome."""
+
+    scenarios: risk.RiskScenarios
+    new_unit_of_work: Callable[[], UnitOfWork]
+    commands: Handles
+
+    def screen(
+        self, *, refund_key: str, customer_id: str, seller: str, amount: Money
+    ) -> aftersales.RefundScreening:
+        go = aftersales.RefundScreening(aftersales.RefundVerdict.GO)
+        if not is_live(self.scenarios, risk.RiskAction.REFUND):
+            return go
+        decision_id = refund_decision_id(refund_key)
+        assessment: risk.RiskAssessment = self.commands.handle(
+            risk.AssessTransaction(
+                decision_id, risk.RiskAction.REFUND, customer_id, amount, counterparty=seller,
+                reference=refund_key,
+            )
+        )  # fmt: skip
+        rules = ", ".join(assessment.rules)
+        deny = aftersales.RefundVerdict.DENY
+        if assessment.outcome in (risk.Outcome.DENY, risk.Outcome.CHALLENGE):
+            return aftersales.RefundScreening(deny, f"risk control: {rules}")
+        if assessment.outcome is not risk.Outcome.REVIEW:
+            return go
+        with self.new_unit_of_work() as uow:
+            outcome = _reviewed(uow.repo(risk.ReviewCase).peek(decision_id))
+        if outcome is None:
+            return aftersales.RefundScreening(
+                aftersales.RefundVerdict.HOLD, f"risk review {decision_id!r} open: {rules}"
+            )
+        if outcome is risk.ReviewOutcome.REJECT:
+            return aftersales.RefundScreening(deny, f"rejected by risk review {decision_id!r}")
+        return go
+
+
+def refund_screen(
+    commands: Handles,
+    scenarios: risk.RiskScenarios,
+    new_unit_of_work: Callable[[], UnitOfWork],
+    *,
+    on: bool,
+) -> aftersales.RefundScreen | None:
+    """What screens refunds: :class:`RiskScreenedRefunds` when risk control is ``on``,
+    otherwise none (nothing is read)."""
+    return RiskScreenedRefunds(scenarios, new_unit_of_work, commands) if on else None
+
+
+def close_reviewed_refund(event: risk.ReviewClosed, uow: UnitOfWork, *, commands: Handles) -> None:
+    """A rejected refund review rejects its after-sale case (a granted refund's reference
+    names no case: its grant stays refused)."""
+    if event.action != risk.RiskAction.REFUND.value:
         return
-    subject = risk.Subject(
-        risk.RiskAction.REFUND, order.customer_id, counterparty=order.seller,
-        amount=order.payable, reference=event.case_id,
+    if event.outcome is risk.ReviewOutcome.REJECT:
+        reason = f"rejected by risk review {event.case_id!r}"
+        with contextlib.suppress(MerxError):  # no such case, or decided meanwhile
+            commands.handle(aftersales.RejectAfterSale(AfterSaleId(event.reference), reason))
+
+
+def claim_decision_id(coupon_id: str) -> str:
+    """The decision id of a coupon claim's risk decision."""
+    return f"claim:{coupon_id}"
+
+
+@attrs.define
+class RiskScreenedClaims:
+    """Promotions' ``ClaimScreen`` answered by ``risk.coupon_claim`` (when live):
+    :class:`~merx.risk.AssessTransaction` decides (its own commit, decision id
+    ``claim:<coupon id>``, the subject the after-the-fact decision would have, so it is
+    replayed and never counted twice); only ALLOW lets the claim go on."""
+
+    scenarios: risk.RiskScenarios
+    commands: Handles
+
+    def screen(self, *, coupon_id: str, customer_id: str, campaign_id: str) -> str | None:
+        if not is_live(self.scenarios, risk.RiskAction.COUPON_CLAIM):
+            return None
+        assessment: risk.RiskAssessment = self.commands.handle(
+            risk.AssessTransaction(
+                claim_decision_id(coupon_id), risk.RiskAction.COUPON_CLAIM, customer_id,
+                campaign=campaign_id, reference=coupon_id,
+            )
+        )  # fmt: skip
+        if assessment.outcome is risk.Outcome.ALLOW:
+            return None
+        return f"risk control ({assessment.outcome}): {', '.join(assessment.rules)}"
+
+
+def claim_screen(
+    commands: Handles, scenarios: risk.RiskScenarios, *, on: bool
+) -> promotions.ClaimScreen | None:
+    """What screens coupon claims: :class:`RiskScreenedClaims` when risk control is ``on``,
+    otherwise none (nothing is read)."""
+    return RiskScreenedClaims(scenarios, commands) if on else None
+
+
+def withdrawal_decision_id(withdrawal_id: str) -> str:
+    """The decision (and review case) id of a withdrawal's risk decision."""
+    return f"withdrawal:{withdrawal_id}"
+
+
+@attrs.define
+class RiskScreenedWithdrawals:
+    """Settlement's ``WithdrawalScreen`` answered by ``risk.withdrawal`` (when live):
+    :class:`~merx.risk.AssessTransaction` decides (its own commit, decision id
+    ``withdrawal:<id>``, so a retried request reads the same decision): DENY and CHALLENGE
+    deny, REVIEW holds, ALLOW goes on. Not live: every withdrawal goes on."""
+
+    scenarios: risk.RiskScenarios
+    commands: Handles
+
+    def screen(
+        self, *, withdrawal_id: str, merchant_id: str, amount: Money
+    ) -> settlement.WithdrawalScreening:
+        if not is_live(self.scenarios, risk.RiskAction.WITHDRAWAL):
+            return settlement.WithdrawalScreening(settlement.WithdrawalVerdict.GO)
+        assessment: risk.RiskAssessment = self.commands.handle(
+            risk.AssessTransaction(
+                withdrawal_decision_id(withdrawal_id), risk.RiskAction.WITHDRAWAL, merchant_id,
+                amount, reference=withdrawal_id,
+            )
+        )  # fmt: skip
+        rules = ", ".join(assessment.rules)
+        if assessment.outcome in (risk.Outcome.DENY, risk.Outcome.CHALLENGE):
+            return settlement.WithdrawalScreening(
+                settlement.WithdrawalVerdict.DENY, f"risk control: {rules}"
+            )
+        if assessment.outcome is risk.Outcome.REVIEW:
+            return settlement.WithdrawalScreening(
+                settlement.WithdrawalVerdict.HOLD,
+                f"held by risk review {withdrawal_decision_id(withdrawal_id)!r}: {rules}",
+            )
+        return settlement.WithdrawalScreening(settlement.WithdrawalVerdict.GO)
+
+
+def withdrawal_screen(
+    commands: Handles, scenarios: risk.RiskScenarios, *, on: bool
+) -> settlement.WithdrawalScreen:
+    """What screens withdrawals: :class:`RiskScreenedWithdrawals` when risk control is
+    ``on``, otherwise none (nothing is read)."""
+    return RiskScreenedWithdrawals(scenarios, commands) if on else settlement.NO_SCREEN
+
+
+def close_reviewed_withdrawal(
+    event: risk.ReviewClosed, uow: UnitOfWork, *, commands: Handles
+) -> None:
+    """A closed withdrawal review ends the hold: approved, the withdrawal is sent; rejected
+    (or timed out to reject), it fails and the money is back on the balance."""
+    if event.action != risk.RiskAction.WITHDRAWAL.value:
+        return
+    approved = event.outcome is risk.ReviewOutcome.APPROVE
+    commands.handle(
+        settlement.ReleaseWithdrawal(
+            settlement.WithdrawalId(event.reference), approved,
+            f"rejected by risk review {event.case_id!r}",
+        )
     )  # fmt: skip
-    _decide_after(subject, f"refund:{event.case_id}", uow, **deciding)
 
 
 def _cancel(commands: Handles, parent_id: str, reason: str) -> None:
@@ -340,15 +521,13 @@ def register_risk(
         ),
     )  # fmt: skip
     bus.subscribe(risk.ReviewClosed, partial(close_reviewed_order, commands=commands))
+    bus.subscribe(risk.ReviewClosed, partial(close_reviewed_withdrawal, commands=commands))
+    bus.subscribe(risk.ReviewClosed, partial(close_reviewed_refund, commands=commands))
     bus.subscribe(
         customers.CustomerRegistered, partial(link_registered_phone, vault=vault, clock=clock)
     )
     bus.subscribe(customers.AddressAdded, partial(link_address_phone, vault=vault, clock=clock))
-    for event, subscriber in (
-        (promotions.CouponClaimed, assess_coupon_claim),
-        (settlement.WithdrawalRequested, assess_withdrawal),
-        (aftersales.AfterSaleRequested, assess_refund),
-    ):
+    for event, subscriber in ((promotions.CouponClaimed, assess_coupon_claim),):
         bus.subscribe(
             event,
             partial(subscriber, clock=clock, scenarios=scenarios, policy=features, reviews=reviews),

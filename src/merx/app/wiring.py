@@ -178,10 +178,12 @@ def register_promotions(
     clock: Clock,
     random: promotions.RandomSource | None = None,
     audience: promotions.Audience | None = None,
+    screen: promotions.ClaimScreen | None = None,
 ) -> None:
     """Campaign life cycles, enrolment, coupon wallets (a claim, and a voucher code redeemed
-    or entered, asks ``audience`` of a campaign that names one), voucher codes (drawn from
-    ``random``: by default the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
+    or entered, asks ``audience`` of a campaign that names one; a claim is screened by
+    ``screen``, risk control's when on), voucher codes (drawn from ``random``: by default
+    the system's, :class:`~merx.adapters.system.SystemRandomSource`)."""
     handlers: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (promotions.CreateCampaign, promotions_services.create_campaign),
         (promotions.EditCampaign, promotions_services.edit_campaign),
@@ -202,8 +204,11 @@ def register_promotions(
     ]
     for command, handler in handlers:
         bus.register(command, partial(handler, clock=clock))
+    bus.register(
+        promotions.ClaimCoupon,
+        partial(promotions_services.claim_coupon, clock=clock, audience=audience, screen=screen),
+    )
     asking: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
-        (promotions.ClaimCoupon, promotions_services.claim_coupon),
         (promotions.RedeemVoucherCode, promotions_vouchers.redeem_voucher_code),
         (promotions.EnterVoucherCode, promotions_vouchers.enter_voucher_code),
     ]  # each asks the audience of a campaign that names one
@@ -512,20 +517,28 @@ def register_aftersales(
     logistics: Logistics,
     inventory_policy: InventoryPolicy,
     order_policy: orders.OrderPolicy,
+    screen: aftersales.RefundScreen | None = None,
 ) -> None:
-    """After-sales: the customer's four requests, review, returns, inspection, refunds."""
+    """After-sales: the customer's four requests, review, returns, inspection, refunds
+    (``screen``, risk control's when on, asked as a case opens, as it is approved and as a
+    refund is granted)."""
     bus.register(
-        aftersales.RequestRefund, partial(aftersales_services.request_refund, clock=clock, ids=ids)
+        aftersales.RequestRefund,
+        partial(aftersales_services.request_refund, clock=clock, ids=ids, screen=screen),
     )
     for command, handler in (
         (aftersales.RequestReturn, aftersales_services.request_return),
         (aftersales.RequestExchange, aftersales_services.request_exchange),
         (aftersales.RequestRefundOnly, aftersales_services.request_refund_only),
     ):
-        bus.register(command, partial(handler, clock=clock, ids=ids, policy=order_policy))
+        bus.register(
+            command, partial(handler, clock=clock, ids=ids, policy=order_policy, screen=screen)
+        )
     bus.register(
         aftersales.ApproveAfterSale,
-        partial(aftersales_services.approve_after_sale, gateways=gateways, clock=clock),
+        partial(
+            aftersales_services.approve_after_sale, gateways=gateways, clock=clock, screen=screen
+        ),
     )
     bus.register(
         aftersales.RejectAfterSale, partial(aftersales_services.reject_after_sale, clock=clock)
@@ -550,7 +563,7 @@ def register_aftersales(
     )
     bus.register(
         aftersales.GrantRefund,
-        partial(aftersales_services.grant_refund, gateways=gateways, clock=clock),
+        partial(aftersales_services.grant_refund, gateways=gateways, clock=clock, screen=screen),
     )
     bus.subscribe(aftersales.AfterSaleCompleted, aftersales_services.refund_presale_deposit_share)
     bus.subscribe(
@@ -651,9 +664,11 @@ def register_settlement(
     payout: Payout,
     journals: Journals,
     queries: settlement.SettlementQueries,
+    screen: settlement.WithdrawalScreen = settlement.NO_SCREEN,
 ) -> None:
     """Every settlement command, and the ledger's, bound to their ports (``queries``
-    finds a closing merchant's pending withdrawals)."""
+    finds a closing merchant's pending withdrawals; ``screen`` screens each withdrawal
+    requested: risk control's, or none)."""
     bus.register(ledger.OpenLedger, ledger_services.open_ledger)
     with_clock: list[tuple[type[Command[Any]], Callable[..., Any]]] = [
         (settlement.SetCommissionTable, settlement_services.set_commission_table),
@@ -683,9 +698,16 @@ def register_settlement(
     ]
     for command, handler in with_journals:
         bus.register(command, partial(handler, clock=clock, journals=journals))
+    bus.register(
+        settlement.RequestWithdrawal,
+        partial(
+            settlement_services.request_withdrawal, clock=clock, journals=journals,
+            payout=payout, screen=screen,
+        ),
+    )  # fmt: skip
     for command, handler in (
-        (settlement.RequestWithdrawal, settlement_services.request_withdrawal),
         (settlement.SyncWithdrawal, settlement_services.sync_withdrawal),
+        (settlement.ReleaseWithdrawal, settlement_services.release_withdrawal),
     ):
         bus.register(command, partial(handler, clock=clock, journals=journals, payout=payout))
 

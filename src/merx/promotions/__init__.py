@@ -39,6 +39,7 @@ from merx.promotions.codes import (
 from merx.promotions.errors import (
     BadCheckCharacter,
     BudgetExhausted,
+    ClaimDenied,
     CouponHeldByAnotherOrder,
     CouponStockExhausted,
     InvalidBudget,
@@ -86,7 +87,7 @@ from merx.promotions.lifecycle import (
     EnrolmentsRejected,
     SkusEnrolled,
 )
-from merx.promotions.ports import RandomSource, VoucherCodeQueries
+from merx.promotions.ports import ClaimScreen, RandomSource, VoucherCodeQueries
 from merx.promotions.presale import Presale, PresaleQuote, presale_quote
 from merx.promotions.redemption import with_code_rejections
 from merx.promotions.services import (
@@ -158,6 +159,8 @@ __all__ = [
     "CampaignSubmitted",
     "CancelCampaign",
     "ClaimCoupon",
+    "ClaimDenied",
+    "ClaimScreen",
     "CodeLimits",
     "CodeSet",
     "CodeSetCreated",

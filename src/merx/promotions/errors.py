@@ -66,6 +66,10 @@ class PerUserLimitReached(BusinessRuleViolation):
         self.customer_id = customer_id
 
 
+class ClaimDenied(BusinessRuleViolation):
+    """The claim screen (risk control) refused a coupon claim: nothing was claimed."""
+
+
 class NotInAudience(BusinessRuleViolation):
     """The campaign's audience decision leaves the customer out (or could not be made)."""
 

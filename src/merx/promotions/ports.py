@@ -9,6 +9,10 @@ query a code set's page asks.
 * :class:`VoucherCodeQueries`: the codes of one code set, answered from the store's index
   (a database indexes each :class:`~merx.promotions.VoucherCode` by its set,
   :func:`voucher_code_index`), never by loading every code.
+* :class:`ClaimScreen`: what screens a coupon claimed with
+  :class:`~merx.promotions.ClaimCoupon` before it is committed (risk control): a reason
+  refuses the claim (:class:`~merx.promotions.ClaimDenied`, nothing claimed). A claim
+  cannot wait for a person, so a screen never holds one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ class RandomSource(Protocol):
 
     def below(self, limit: int) -> int:
         """A whole number drawn uniformly from ``0 <= n < limit`` (``limit >= 1``)."""
+        ...
+
+
+class ClaimScreen(Protocol):
+    """Port: screen a coupon claim (the coupon it would be) before it is committed."""
+
+    def screen(self, *, coupon_id: str, customer_id: str, campaign_id: str) -> str | None:
+        """Why the claim is refused, or ``None`` to let it go on."""
         ...
 
 

@@ -42,7 +42,7 @@ from merx.promotions.budgets import (
     per_order_units_text,
 )
 from merx.promotions.codes import CheckoutCodes, voucher_code_of
-from merx.promotions.errors import NotInAudience, UnknownReservation
+from merx.promotions.errors import ClaimDenied, NotInAudience, UnknownReservation
 from merx.promotions.lifecycle import (
     LIVE_CAMPAIGNS_ID,
     Campaign,
@@ -50,6 +50,7 @@ from merx.promotions.lifecycle import (
     campaign_id_of,
     coupon_id_of,
 )
+from merx.promotions.ports import ClaimScreen
 from merx.promotions.redemption import code_coupons, reserve_codes, settle_codes
 from merx.promotions.wallet import Wallet
 
@@ -279,14 +280,26 @@ def reject_enrolments(cmd: RejectEnrolments, uow: UnitOfWork, *, clock: Clock) -
 
 
 def claim_coupon(
-    cmd: ClaimCoupon, uow: UnitOfWork, *, clock: Clock, audience: Audience | None = None
+    cmd: ClaimCoupon,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    audience: Audience | None = None,
+    screen: ClaimScreen | None = None,
 ) -> str:
     """Claim one coupon; a campaign with an ``audience`` asks it first
-    (:class:`NotInAudience` when it leaves the customer out)."""
+    (:class:`NotInAudience` when it leaves the customer out); ``screen`` is asked about the
+    staged claim before it is committed (:class:`ClaimDenied`, nothing claimed)."""
     prefetch(uow.repo(Wallet), [cmd.customer_id])  # one read with the campaign's: see below
     campaign = _load(uow, cmd.campaign_id)
     require_audience(campaign, cmd.customer_id, audience)
     coupon = claim_into_wallet(uow, campaign, cmd.customer_id, clock.now())
+    if screen is not None:
+        why = screen.screen(
+            coupon_id=coupon.id, customer_id=cmd.customer_id, campaign_id=campaign.id
+        )
+        if why is not None:
+            raise ClaimDenied(f"claim of {coupon.id!r} by {cmd.customer_id!r} refused: {why}")
     uow.commit()
     return coupon.id
 

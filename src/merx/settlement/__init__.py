@@ -26,6 +26,7 @@ from merx.settlement.errors import (
     RefundExceedsPaid,
     UnknownLine,
     UnknownPayout,
+    WithdrawalDenied,
     WithdrawalLimitExceeded,
 )
 from merx.settlement.model import (
@@ -63,7 +64,14 @@ from merx.settlement.model import (
     WithdrawalRequested,
     WithdrawalState,
 )
-from merx.settlement.ports import Payout, SettlementQueries
+from merx.settlement.ports import (
+    NO_SCREEN,
+    Payout,
+    SettlementQueries,
+    WithdrawalScreen,
+    WithdrawalScreening,
+    WithdrawalVerdict,
+)
 from merx.settlement.services import (
     BookOrderPayment,
     BookPlatformGoodwill,
@@ -78,6 +86,7 @@ from merx.settlement.services import (
     PayDeposit,
     PreSettle,
     Recharge,
+    ReleaseWithdrawal,
     RequestWithdrawal,
     RunSettlement,
     SetCommissionTable,
@@ -96,6 +105,7 @@ from merx.settlement.services import (
 )
 
 __all__ = [
+    "NO_SCREEN",
     "AlreadySettled",
     "BalancesOutstanding",
     "BookOrderPayment",
@@ -138,6 +148,7 @@ __all__ = [
     "RefundBooked",
     "RefundExceedsPaid",
     "RefundKind",
+    "ReleaseWithdrawal",
     "RequestWithdrawal",
     "RunSettlement",
     "SaleLine",
@@ -154,6 +165,7 @@ __all__ = [
     "UnknownLine",
     "UnknownPayout",
     "Withdrawal",
+    "WithdrawalDenied",
     "WithdrawalFailed",
     "WithdrawalId",
     "WithdrawalLimitExceeded",
@@ -161,7 +173,10 @@ __all__ = [
     "WithdrawalOutcome",
     "WithdrawalPaid",
     "WithdrawalRequested",
+    "WithdrawalScreen",
+    "WithdrawalScreening",
     "WithdrawalState",
+    "WithdrawalVerdict",
     "book_order_payment",
     "book_platform_goodwill",
     "book_refund",

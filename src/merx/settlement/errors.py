@@ -50,6 +50,10 @@ class WithdrawalLimitExceeded(BusinessRuleViolation):
     """A withdrawal is below the minimum, above the maximum, or beyond the daily limit."""
 
 
+class WithdrawalDenied(BusinessRuleViolation):
+    """The withdrawal risk screen denied a withdrawal: nothing was reserved or paid."""
+
+
 class BalancesOutstanding(BusinessRuleViolation):
     """A merchant cannot be settled finally or closed while money is still owed either way."""
 

@@ -1071,6 +1071,7 @@ class SettlementStatement(Aggregate):
 
 class WithdrawalState(enum.Enum):
     PENDING = "pending"  # reserved in the ledger, waiting for the bank
+    HELD = "held"  # reserved in the ledger, waiting for a risk review (not yet sent)
     PAID = "paid"
     FAILED = "failed"
 
@@ -1104,14 +1105,22 @@ class WithdrawalFailed(DomainEvent):
 _W = WithdrawalState
 
 WITHDRAWAL_FLOW: StateMachine[WithdrawalState] = StateMachine(
-    "withdrawal", [(_W.PENDING, "pay", _W.PAID), (_W.PENDING, "fail", _W.FAILED)]
+    "withdrawal",
+    [
+        (_W.PENDING, "pay", _W.PAID),
+        (_W.PENDING, "fail", _W.FAILED),
+        (_W.HELD, "release", _W.PENDING),
+        (_W.HELD, "fail", _W.FAILED),
+    ],
 )
 
 
 @attrs.define(kw_only=True)
 class Withdrawal(Aggregate):
     """Money leaving for a merchant's bank account: a pending ledger entry (``entry_key``)
-    until the payout port answers, then posted (paid) or voided (failed)."""
+    until the payout port answers, then posted (paid) or voided (failed). A withdrawal the
+    risk screen holds starts ``HELD`` (reserved, not sent): released it goes on as pending,
+    rejected it fails (the entry voided, the money back on the balance)."""
 
     id: WithdrawalId
     merchant_id: MerchantId
@@ -1133,6 +1142,7 @@ class Withdrawal(Aggregate):
         bank_account: str,
         entry_key: str,
         at: datetime,
+        held: bool = False,
     ) -> Withdrawal:
         require_text(withdrawal_id, "withdrawal id")
         require_text(bank_account, "bank account")
@@ -1143,6 +1153,7 @@ class Withdrawal(Aggregate):
             bank_account=bank_account,
             requested_on=require_aware(at).date(),
             entry_key=entry_key,
+            status=WithdrawalState.HELD if held else WithdrawalState.PENDING,
         )
         withdrawal.record(WithdrawalRequested(withdrawal_id, merchant_id, amount, at))
         return withdrawal
@@ -1166,6 +1177,10 @@ class Withdrawal(Aggregate):
         WITHDRAWAL_FLOW.move(
             self, "pay", WithdrawalPaid(self.id, self.merchant_id, self.amount, reference, at)
         )
+
+    def release(self) -> None:
+        """A held withdrawal approved by its review: pending, to be sent to the bank."""
+        self.status = WITHDRAWAL_FLOW.target(self.status, "release")
 
     def mark_failed(self, reason: str, at: datetime) -> None:
         WITHDRAWAL_FLOW.target(self.status, "fail")

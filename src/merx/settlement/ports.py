@@ -12,6 +12,11 @@ live in :mod:`merx.settlement.errors` and are named here for adapters.
 :class:`SettlementQueries` is what closing a merchant asks of the store (its withdrawals
 still pending) without loading every withdrawal; :func:`withdrawal_index` is what a
 database indexes to answer it.
+
+A :class:`WithdrawalScreen` screens a withdrawal before any money is reserved: go on,
+hold it for a review (reserved, not sent, until :class:`~merx.settlement.ReleaseWithdrawal`
+ends the hold) or deny it (:class:`~merx.settlement.WithdrawalDenied`, nothing changed).
+:data:`NO_SCREEN` lets every withdrawal go on.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from merx.settlement.errors import PayoutTimeout, UnknownPayout
 from merx.settlement.model import Withdrawal, WithdrawalId, WithdrawalState
 
 __all__ = [
+    "NO_SCREEN",
     "PENDING_WITHDRAWAL_OF",
     "Payout",
     "PayoutResult",
@@ -35,6 +41,9 @@ __all__ = [
     "PayoutTimeout",
     "SettlementQueries",
     "UnknownPayout",
+    "WithdrawalScreen",
+    "WithdrawalScreening",
+    "WithdrawalVerdict",
     "withdrawal_index",
 ]
 
@@ -73,21 +82,54 @@ class Payout(Protocol):
         ...
 
 
+class WithdrawalVerdict(enum.Enum):
+    GO = "go"  # sent to the bank at once
+    HOLD = "hold"  # reserved, waiting for a review
+    DENY = "deny"  # refused: nothing reserved
+
+
+@attrs.frozen
+class WithdrawalScreening:
+    """A screen's answer, with its reason (which rules, which review)."""
+
+    verdict: WithdrawalVerdict
+    reason: str = ""
+
+
+class WithdrawalScreen(Protocol):
+    """Port: screen a withdrawal before its money is reserved."""
+
+    def screen(
+        self, *, withdrawal_id: str, merchant_id: str, amount: Money
+    ) -> WithdrawalScreening: ...
+
+
+@attrs.frozen
+class _NoScreen:
+    def screen(self, *, withdrawal_id: str, merchant_id: str, amount: Money) -> WithdrawalScreening:
+        return WithdrawalScreening(WithdrawalVerdict.GO)
+
+
+#: The screen that lets every withdrawal go on (risk control off).
+NO_SCREEN: WithdrawalScreen = _NoScreen()
+
+
 class SettlementQueries(Protocol):
     """Port: settlement's aggregates by state, from committed state. A database answers
     from its index, written in the same transaction as the withdrawal itself."""
 
     def pending_withdrawals(self, merchant: MerchantId) -> Iterable[WithdrawalId]:
-        """The withdrawals of ``merchant`` still waiting for the payout's answer."""
+        """The withdrawals of ``merchant`` still open: waiting for the payout's answer or
+        held by a review."""
         ...
 
 
-#: What a database indexes to answer :class:`SettlementQueries`: a pending withdrawal,
-#: by its merchant.
+#: What a database indexes to answer :class:`SettlementQueries`: a pending (or held)
+#: withdrawal, by its merchant.
 PENDING_WITHDRAWAL_OF = "pending_withdrawal_of"
 
 
 def withdrawal_index(withdrawal: Withdrawal) -> dict[str, str | None]:
-    """A withdrawal is found by its merchant while it is pending."""
-    pending = withdrawal.status is WithdrawalState.PENDING
+    """A withdrawal is found by its merchant while it is pending or held."""
+    pending = withdrawal.status in (WithdrawalState.PENDING, WithdrawalState.HELD)
     return {PENDING_WITHDRAWAL_OF: withdrawal.merchant_id if pending else None}

@@ -42,7 +42,7 @@ from merx.ledger import (
     prefetch_entries,
 )
 from merx.merchants import Merchant, check_actor
-from merx.settlement.errors import PayoutTimeout
+from merx.settlement.errors import PayoutTimeout, WithdrawalDenied
 from merx.settlement.model import (
     COMMISSION_SCHEDULE_ID,
     ClearingLine,
@@ -76,7 +76,15 @@ from merx.settlement.model import (
     settlement_legs,
     withdrawal_legs,
 )
-from merx.settlement.ports import Payout, PayoutResult, PayoutStatus, SettlementQueries
+from merx.settlement.ports import (
+    NO_SCREEN,
+    Payout,
+    PayoutResult,
+    PayoutStatus,
+    SettlementQueries,
+    WithdrawalScreen,
+    WithdrawalVerdict,
+)
 
 # -- commands: set-up ------------------------------------------------------------------
 
@@ -234,6 +242,17 @@ class RequestWithdrawal(Command[WithdrawalOutcome]):
     withdrawal_id: WithdrawalId
     amount: Money
     bank_account: str
+
+
+@attrs.frozen
+class ReleaseWithdrawal(Command[WithdrawalOutcome]):
+    """End a held withdrawal's hold: ``approved``, it is sent to the bank; otherwise it
+    fails (``reason``) and its money is back on the available balance. A withdrawal no
+    longer held is left as it is (a replay)."""
+
+    withdrawal_id: WithdrawalId
+    approved: bool
+    reason: str
 
 
 @attrs.frozen
@@ -633,10 +652,15 @@ def request_withdrawal(
     clock: Clock,
     journals: Journals,
     payout: Payout,
+    screen: WithdrawalScreen = NO_SCREEN,
 ) -> WithdrawalOutcome:
     """Commit 1 reserves the money (a pending entry); then the payout port is asked; commit
     2 posts or voids the entry. A timeout leaves the withdrawal pending (:class:`SyncWithdrawal`
-    settles it later); the payout key is the withdrawal's, so it is never paid twice."""
+    settles it later); the payout key is the withdrawal's, so it is never paid twice.
+
+    ``screen`` is asked once the request is valid: DENY raises :class:`WithdrawalDenied`
+    (nothing reserved), HOLD reserves the money but sends nothing until
+    :class:`ReleaseWithdrawal`."""
     check_actor(cmd.actor, cmd.merchant_id)
     earlier = uow.repo(Withdrawal).find(cmd.withdrawal_id)
     if earlier is not None:
@@ -649,6 +673,14 @@ def request_withdrawal(
     today = now.date()
     withdrawable = merchant_balances(ledger, journal, account.id).withdrawable
     account.check_withdrawal(cmd.amount, withdrawable, today)
+    screening = screen.screen(
+        withdrawal_id=cmd.withdrawal_id, merchant_id=account.id, amount=cmd.amount
+    )
+    if screening.verdict is WithdrawalVerdict.DENY:
+        raise WithdrawalDenied(
+            f"withdrawal {cmd.withdrawal_id!r} of {cmd.amount} denied: {screening.reason}"
+        )
+    held = screening.verdict is WithdrawalVerdict.HOLD
     entry = ledger.post(
         journal,
         f"{cmd.withdrawal_id}/withdraw",
@@ -665,11 +697,14 @@ def request_withdrawal(
         bank_account=cmd.bank_account,
         entry_key=entry.key,
         at=now,
+        held=held,
     )
     account.count_withdrawal(cmd.amount, today)
     uow.repo(Withdrawal).add(withdrawal)
     uow.repo(MerchantAccount).save(account)
     uow.commit()
+    if held:
+        return _outcome(withdrawal, screening.reason or "held for review")
     return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
 
 
@@ -685,6 +720,36 @@ def sync_withdrawal(
     if withdrawal.status is not WithdrawalState.PENDING:
         return _outcome(withdrawal)
     return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
+
+
+def release_withdrawal(
+    cmd: ReleaseWithdrawal,
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    journals: Journals,
+    payout: Payout,
+) -> WithdrawalOutcome:
+    """Approved: the held withdrawal goes on (sent to the bank). Rejected: it fails, its
+    pending entry voided and its amount uncounted from the day's limit."""
+    withdrawal = uow.repo(Withdrawal).get(cmd.withdrawal_id)
+    if withdrawal.status is not WithdrawalState.HELD:
+        return _outcome(withdrawal)
+    if cmd.approved:
+        withdrawal.release()
+        uow.repo(Withdrawal).save(withdrawal)
+        uow.commit()
+        return _pay_out(withdrawal, uow, clock=clock, journals=journals, payout=payout)
+    now = clock.now()
+    ledger, journal = _book(uow, journals, withdrawal.amount.currency)
+    withdrawal.mark_failed(cmd.reason, now)
+    ledger.void_pending(journal, withdrawal.entry_key, f"{withdrawal.id}/failed", now)
+    account = uow.repo(MerchantAccount).get(withdrawal.merchant_id)
+    account.uncount_withdrawal(withdrawal.amount, withdrawal.requested_on)
+    uow.repo(MerchantAccount).save(account)
+    uow.repo(Withdrawal).save(withdrawal)
+    uow.commit()
+    return _outcome(withdrawal)
 
 
 def _pay_out(

@@ -210,7 +210,8 @@ class MemorySettlementQueries:
         return [
             WithdrawalId(key)
             for key, (_, withdrawal) in rows
-            if withdrawal.merchant_id == merchant and withdrawal.status is WithdrawalState.PENDING
+            if withdrawal.merchant_id == merchant
+            and withdrawal.status in (WithdrawalState.PENDING, WithdrawalState.HELD)
         ]
 
 
