@@ -7,31 +7,22 @@ their version and without pending events). :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
 from merx.behaviour.model import BehaviourDay, CustomerTrail
 from merx.kernel import serde as base
 
-T = TypeVar("T")
-
 AGGREGATES: tuple[type[Any], ...] = (CustomerTrail, BehaviourDay)
 
 
 def make_converter() -> cattrs.Converter:
     """A fresh converter for the behaviour context's types."""
-    converter = base.make_converter()
-    base.register_aggregates(converter, AGGREGATES)
-    return converter
+    return base.make_converter(AGGREGATES)
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure

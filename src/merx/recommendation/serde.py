@@ -6,31 +6,22 @@ Built on :mod:`merx.kernel.serde`; :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
 from merx.kernel import serde as base
 from merx.recommendation.model import CustomerPurchases, Popular, SkuSignals, VariationTally
 
-T = TypeVar("T")
-
 AGGREGATES: tuple[type[Any], ...] = (SkuSignals, Popular, CustomerPurchases, VariationTally)
 
 
 def make_converter() -> cattrs.Converter:
     """A fresh converter for the recommendation context's types."""
-    converter = base.make_converter()
-    base.register_aggregates(converter, AGGREGATES)
-    return converter
+    return base.make_converter(AGGREGATES)
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure

@@ -7,33 +7,22 @@ their version and without pending events). :func:`structure` raises
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 
 from merx.kernel import serde as base
 from merx.risk.model import ReviewCase, RiskKey, RuleScores
 
-T = TypeVar("T")
-
 AGGREGATES: tuple[type[Any], ...] = (RiskKey, ReviewCase, RuleScores)
 
 
 def make_converter() -> cattrs.Converter:
     """A fresh converter for the risk context's types."""
-    converter = base.make_converter()
-    base.register_aggregates(converter, AGGREGATES)
-    return converter
+    return base.make_converter(AGGREGATES)
 
 
-converter = make_converter()
-
-
-def unstructure(value: object) -> Any:
-    """``value`` as plain dicts, lists, strings, numbers and booleans."""
-    return converter.unstructure(value)
-
-
-def structure(data: Any, kind: type[T]) -> T:
-    """Rebuild a ``kind`` from :func:`unstructure`'s output; refuse malformed data."""
-    return base.structure_or_raise(converter, data, kind)
+_serde = base.ContextSerde(make_converter())
+converter = _serde.converter
+unstructure = _serde.unstructure
+structure = _serde.structure
